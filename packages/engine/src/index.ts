@@ -1,0 +1,2 @@
+export * from './platform/ports.ts'
+export type * from './api/types.ts'

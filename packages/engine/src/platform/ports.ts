@@ -1,0 +1,155 @@
+/**
+ * The platform boundary of the engine. The engine core never opens a socket or a file itself:
+ * every byte goes through these interfaces. Adapters: the daemon bridge client
+ * (`@tidepool/daemon-bridge`, browser worker and Node) and an in-memory one for tests.
+ * Nothing in this file may import Node or DOM APIs.
+ */
+
+/** Error codes shared by every adapter and by the daemon protocol (docs/daemon-protocol.md). */
+export type IoErrorCode =
+  | 'refused' // connection refused (RST)
+  | 'timeout' // connect or operation timed out
+  | 'unreachable' // host/network unreachable, DNS failure
+  | 'busy' // a cap was reached (e.g. too many pending connects)
+  | 'access' // permission denied (OS)
+  | 'no-space' // disk full / quota
+  | 'bad-path' // path refused: absolute, '..', NUL, escapes the root, unknown root
+  | 'not-found' // file or directory does not exist
+  | 'exists' // already exists
+  | 'closed' // the handle/socket/connection is closed
+  | 'invalid' // malformed request or argument
+  | 'auth' // not authenticated / wrong token
+  | 'too-large' // frame or payload over a limit
+  | 'reset' // connection reset by peer
+  | 'in-use' // address in use
+  | 'io' // any other I/O error
+  | 'unsupported' // operation not supported by this adapter
+
+export class IoError extends Error {
+  readonly code: IoErrorCode
+  constructor(code: IoErrorCode, message: string) {
+    super(message)
+    this.code = code
+    this.name = 'IoError'
+  }
+}
+
+export interface ConnectLimits {
+  /** Connects in progress at once (daemon semaphore). */
+  maxConnectsInFlight: number
+  /** In progress plus waiting for the semaphore; beyond this a connect fails with `busy`. */
+  maxConnectsPending: number
+  /** A connect not completed in this time fails with `timeout`. */
+  connectTimeoutMs: number
+}
+
+export interface TcpSocketHandlers {
+  /** Bytes received. The adapter grants the sender more credit after this returns, unless paused. */
+  onData?: (data: Uint8Array) => void
+  /** The send buffer has room again after `write` returned false. */
+  onDrain?: () => void
+  /** The remote end half-closed (FIN). */
+  onEnd?: () => void
+  /** The socket is gone. `error` is set when it closed because of an error. Called exactly once. */
+  onClose?: (error?: IoError) => void
+}
+
+export interface TcpSocket {
+  readonly remoteAddress: string
+  readonly remotePort: number
+  setHandlers(handlers: TcpSocketHandlers): void
+  /** Queue bytes for sending. Returns false when the send buffer is full: wait for onDrain. */
+  write(data: Uint8Array): boolean
+  /** Half-close: send FIN after queued data. */
+  end(): void
+  /** Close now; queued data may be dropped. onClose fires. */
+  close(): void
+  /** Stop delivering onData (and let the daemon stop reading the socket) until resume(). */
+  pause(): void
+  resume(): void
+}
+
+export interface TcpConnectOptions {
+  host: string
+  port: number
+  /** Wrap in TLS (HTTPS trackers). */
+  tls?: boolean
+  servername?: string
+}
+
+export interface TcpListener {
+  readonly port: number
+  close(): void
+}
+
+export interface UdpSocket {
+  readonly port: number
+  send(data: Uint8Array, address: string, port: number): void
+  close(): void
+}
+
+export interface NetPort {
+  /** Resolves once connected; rejects with IoError (refused, timeout, unreachable, busy, ...). */
+  connect(opts: TcpConnectOptions): Promise<TcpSocket>
+  listen(
+    opts: { host?: string; port: number },
+    onConnection: (socket: TcpSocket) => void,
+  ): Promise<TcpListener>
+  bindUdp(
+    opts: { host?: string; port?: number },
+    onMessage: (data: Uint8Array, from: { address: string; port: number }) => void,
+  ): Promise<UdpSocket>
+  /** Caps the engine's connection queue stays within. */
+  readonly connectLimits: ConnectLimits
+}
+
+export interface FileStat {
+  size: number
+  isDirectory: boolean
+  mtimeMs: number
+}
+
+export interface FileHandle {
+  read(offset: number, length: number): Promise<Uint8Array>
+  /** Writes all of `data` at `offset`. */
+  write(offset: number, data: Uint8Array): Promise<void>
+  truncate(size: number): Promise<void>
+  stat(): Promise<FileStat>
+  close(): Promise<void>
+}
+
+/**
+ * Files under named roots (the user's download folders). Paths are relative to the root,
+ * '/'-separated, UTF-8 in any script; adapters refuse absolute paths, '..', NUL and escapes
+ * with IoError('bad-path').
+ */
+export interface FilePort {
+  /** Root names this adapter serves. */
+  roots(): string[]
+  open(root: string, path: string, opts?: { write?: boolean; create?: boolean }): Promise<FileHandle>
+  /** null when the path does not exist. */
+  stat(root: string, path: string): Promise<FileStat | null>
+  mkdir(root: string, path: string): Promise<void> // recursive
+  list(root: string, path: string): Promise<Array<{ name: string; isDirectory: boolean; size: number }>>
+  rename(root: string, from: string, to: string): Promise<void>
+  remove(root: string, path: string, opts?: { recursive?: boolean }): Promise<void>
+  /** SHA-1 of `length` bytes at `offset` (hash offload). */
+  sha1(root: string, path: string, offset: number, length: number): Promise<Uint8Array>
+}
+
+/** Small key-value persistence for settings and resume state (IndexedDB, a file, memory). */
+export interface StateStore {
+  get(key: string): Promise<Uint8Array | null>
+  set(key: string, value: Uint8Array): Promise<void>
+  delete(key: string): Promise<void>
+  keys(prefix: string): Promise<string[]>
+}
+
+/** Everything the engine needs from its platform. */
+export interface Platform {
+  net: NetPort
+  files: FilePort
+  state: StateStore
+  /** ms clock; injectable for tests. */
+  now(): number
+}

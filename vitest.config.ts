@@ -1,0 +1,26 @@
+import { defineConfig } from 'vitest/config'
+
+// Two projects: `unit` (fast, no external processes) and `e2e` (real daemon, real libtorrent peers,
+// real Chromium). `pnpm test` runs both; `pnpm test:unit` is the quick loop.
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'native-host/src/**/*.test.ts', 'native-host/test/**/*.test.ts', 'extension/src/**/*.test.ts'],
+          testTimeout: 30_000,
+        },
+      },
+      {
+        test: {
+          name: 'e2e',
+          include: ['test/**/*.test.ts'],
+          testTimeout: 180_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+})
