@@ -1,0 +1,45 @@
+import { mkdtemp, readdir, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { DirStateStore } from './dir-state-store.ts'
+
+const dirs: string[] = []
+async function fresh(): Promise<DirStateStore> {
+  const dir = await mkdtemp(join(tmpdir(), 'tp-state-'))
+  dirs.push(dir)
+  return new DirStateStore(join(dir, 'nested', '.tidepool'))
+}
+afterEach(async () => {
+  for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true })
+})
+
+describe('DirStateStore', () => {
+  it('round-trips values and lists keys by prefix', async () => {
+    const s = await fresh()
+    expect(await s.get('missing')).toBeNull()
+    expect(await s.keys('')).toEqual([])
+    await s.set('resume/abc', new Uint8Array([1, 2, 3]))
+    await s.set('resume/def', new Uint8Array([4]))
+    await s.set('settings', new Uint8Array([9]))
+    await s.set('../escape:..', new Uint8Array([7]))
+    expect(Array.from((await s.get('resume/abc'))!)).toEqual([1, 2, 3])
+    expect(await s.keys('resume/')).toEqual(['resume/abc', 'resume/def'])
+    expect(Array.from((await s.get('../escape:..'))!)).toEqual([7])
+    // every key lives inside the store directory as a single file, no temp files left over
+    const files = await readdir(s.dir)
+    expect(files.length).toBe(4)
+    expect(files.some((f) => f.endsWith('.tmp'))).toBe(false)
+    await s.delete('resume/abc')
+    expect(await s.get('resume/abc')).toBeNull()
+    expect(await s.keys('resume/')).toEqual(['resume/def'])
+    await s.delete('never-set')
+  })
+
+  it('overwrites a value', async () => {
+    const s = await fresh()
+    await s.set('k', new Uint8Array([1]))
+    await s.set('k', new Uint8Array([2, 2]))
+    expect(Array.from((await s.get('k'))!)).toEqual([2, 2])
+  })
+})

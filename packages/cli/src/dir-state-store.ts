@@ -1,0 +1,68 @@
+import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { StateStore } from '@tidepool/engine'
+
+/**
+ * A StateStore backed by one directory: one file per key. Keys are percent-encoded into file
+ * names so any key (slashes, colons) maps to a single safe name. Writes go to a temp file and are
+ * renamed into place so a crash never leaves a half-written value.
+ */
+export class DirStateStore implements StateStore {
+  private ready: Promise<void> | null = null
+  private seq = 0
+
+  constructor(readonly dir: string) {}
+
+  private ensureDir(): Promise<void> {
+    this.ready ??= mkdir(this.dir, { recursive: true }).then(() => undefined)
+    return this.ready
+  }
+
+  private fileFor(key: string): string {
+    return join(this.dir, encodeURIComponent(key).replace(/\./g, '%2E') + '.bin')
+  }
+
+  async get(key: string): Promise<Uint8Array | null> {
+    try {
+      const buf = await readFile(this.fileFor(key))
+      return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength)
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null
+      throw err
+    }
+  }
+
+  async set(key: string, value: Uint8Array): Promise<void> {
+    await this.ensureDir()
+    const file = this.fileFor(key)
+    const tmp = `${file}.${process.pid}.${++this.seq}.tmp`
+    await writeFile(tmp, value)
+    await rename(tmp, file)
+  }
+
+  async delete(key: string): Promise<void> {
+    await rm(this.fileFor(key), { force: true })
+  }
+
+  async keys(prefix: string): Promise<string[]> {
+    let names: string[]
+    try {
+      names = await readdir(this.dir)
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return []
+      throw err
+    }
+    const out: string[] = []
+    for (const name of names) {
+      if (!name.endsWith('.bin')) continue
+      let key: string
+      try {
+        key = decodeURIComponent(name.slice(0, -4))
+      } catch {
+        continue
+      }
+      if (key.startsWith(prefix)) out.push(key)
+    }
+    return out.sort()
+  }
+}
