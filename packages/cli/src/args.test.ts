@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest'
+import { parseArgs, UsageError } from './args.ts'
+
+describe('parseArgs', () => {
+  it('parses a download with every option', () => {
+    const a = parseArgs(['download', 'a.torrent', 'magnet:?xt=urn:btih:aa', '--out', '/tmp/x', '--json', '--timeout=30', '--seed', '--port', '6881', '--daemon-url', 'ws://127.0.0.1:1', '--token-file', 't'])
+    expect(a).toEqual({
+      command: 'download', inputs: ['a.torrent', 'magnet:?xt=urn:btih:aa'], out: '/tmp/x', json: true, timeoutSec: 30,
+      seed: true, port: 6881, daemonUrl: 'ws://127.0.0.1:1', tokenFile: 't', stateDir: null,
+    })
+  })
+  it('parses seed', () => {
+    expect(parseArgs(['seed', 'x.torrent', '--data', 'd', '--port', '7000'])).toMatchObject({ command: 'seed', torrent: 'x.torrent', data: 'd', port: 7000 })
+  })
+  it('refuses bad input with a usage error', () => {
+    for (const argv of [
+      ['download', '--out', 'd'],
+      ['download', 'a.torrent'],
+      ['download', 'a', '--out', 'd', '--timeout', '-1'],
+      ['download', 'a', '--out', 'd', '--port', '70000'],
+      ['download', 'a', '--out', 'd', '--bogus'],
+      ['download', 'a', '--out'],
+      ['download', 'a', '--out', 'd', '--daemon-url', 'ws://x'],
+      ['seed', 'a', 'b', '--data', 'd'],
+      ['seed', 'a'],
+      ['frobnicate'],
+    ]) expect(() => parseArgs(argv), argv.join(' ')).toThrow(UsageError)
+  })
+  it('help', () => {
+    expect(parseArgs([])).toEqual({ command: 'help' })
+  })
+})

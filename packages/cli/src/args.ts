@@ -1,0 +1,92 @@
+/** Command-line parsing for `tidepool`: small and strict so a typo is an error, not a surprise. */
+
+export interface DownloadArgs {
+  command: 'download'
+  inputs: string[]
+  out: string
+  json: boolean
+  timeoutSec: number | null
+  seed: boolean
+  port: number
+  daemonUrl: string | null
+  tokenFile: string | null
+  stateDir: string | null
+}
+
+export interface SeedArgs {
+  command: 'seed'
+  torrent: string
+  data: string
+  json: boolean
+  port: number
+  daemonUrl: string | null
+  tokenFile: string | null
+  stateDir: string | null
+}
+
+export type CliArgs = DownloadArgs | SeedArgs | { command: 'help' }
+
+export class UsageError extends Error {}
+
+export const USAGE = `usage:
+  tidepool download <torrent-file|magnet> [more...] --out DIR [--json] [--timeout SECONDS] [--seed]
+                    [--port PORT] [--daemon-url URL --token-file FILE] [--state DIR]
+  tidepool seed <torrent-file> --data DIR [--port PORT] [--json] [--daemon-url URL --token-file FILE] [--state DIR]`
+
+const VALUE_FLAGS = new Set(['--out', '--timeout', '--port', '--daemon-url', '--token-file', '--state', '--data'])
+const BOOL_FLAGS = new Set(['--json', '--seed'])
+
+export function parseArgs(argv: string[]): CliArgs {
+  const [command, ...rest] = argv
+  if (!command || command === 'help' || command === '--help' || command === '-h') return { command: 'help' }
+  if (command !== 'download' && command !== 'seed') throw new UsageError(`unknown command "${command}"`)
+  const positional: string[] = []
+  const values = new Map<string, string>()
+  const bools = new Set<string>()
+  for (let i = 0; i < rest.length; i++) {
+    const arg = rest[i]
+    if (arg.startsWith('--')) {
+      const eq = arg.indexOf('=')
+      const name = eq > 0 ? arg.slice(0, eq) : arg
+      if (BOOL_FLAGS.has(name)) {
+        bools.add(name)
+      } else if (VALUE_FLAGS.has(name)) {
+        const value = eq > 0 ? arg.slice(eq + 1) : rest[++i]
+        if (value === undefined) throw new UsageError(`${name} needs a value`)
+        values.set(name, value)
+      } else {
+        throw new UsageError(`unknown option ${name}`)
+      }
+    } else {
+      positional.push(arg)
+    }
+  }
+  const port = parsePort(values.get('--port'))
+  const daemonUrl = values.get('--daemon-url') ?? null
+  const tokenFile = values.get('--token-file') ?? null
+  if (daemonUrl && !tokenFile) throw new UsageError('--daemon-url needs --token-file')
+  const stateDir = values.get('--state') ?? null
+  if (command === 'download') {
+    if (positional.length === 0) throw new UsageError('download needs at least one torrent file or magnet link')
+    const out = values.get('--out')
+    if (!out) throw new UsageError('download needs --out DIR')
+    const t = values.get('--timeout')
+    let timeoutSec: number | null = null
+    if (t !== undefined) {
+      timeoutSec = Number(t)
+      if (!Number.isFinite(timeoutSec) || timeoutSec <= 0) throw new UsageError(`bad --timeout "${t}"`)
+    }
+    return { command, inputs: positional, out, json: bools.has('--json'), timeoutSec, seed: bools.has('--seed'), port, daemonUrl, tokenFile, stateDir }
+  }
+  if (positional.length !== 1) throw new UsageError('seed takes exactly one torrent file')
+  const data = values.get('--data')
+  if (!data) throw new UsageError('seed needs --data DIR')
+  return { command, torrent: positional[0], data, json: bools.has('--json'), port, daemonUrl, tokenFile, stateDir }
+}
+
+function parsePort(v: string | undefined): number {
+  if (v === undefined) return 0
+  const n = Number(v)
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`bad --port "${v}"`)
+  return n
+}
