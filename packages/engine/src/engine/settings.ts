@@ -1,0 +1,37 @@
+import type { EngineSettings } from '../api/types.ts'
+
+/** The one place engine settings are defined: defaults and bounds. */
+export const DEFAULT_SETTINGS: EngineSettings = {
+  downloadRoot: 'downloads',
+  maxConnectionsGlobal: 200,
+  maxPeersPerTorrent: 50,
+  connectionRatePerSec: 20,
+  connectionBurst: 40,
+  downloadRateLimit: 0,
+  uploadRateLimit: 0,
+  listenPort: 0,
+}
+
+const BOUNDS: Record<Exclude<keyof EngineSettings, 'downloadRoot'>, [number, number]> = {
+  maxConnectionsGlobal: [1, 5000],
+  maxPeersPerTorrent: [1, 1000],
+  connectionRatePerSec: [0, 1000],
+  connectionBurst: [0, 10000],
+  downloadRateLimit: [0, 1e12],
+  uploadRateLimit: [0, 1e12],
+  listenPort: [0, 65535],
+}
+
+/** Applies a patch, keeping only known keys with values of the right type, clamped to bounds. */
+export function mergeSettings(base: EngineSettings, patch: Partial<EngineSettings> | Record<string, unknown>): EngineSettings {
+  const out: EngineSettings = { ...base }
+  const p = patch as Record<string, unknown>
+  if (typeof p.downloadRoot === 'string' && p.downloadRoot.length > 0) out.downloadRoot = p.downloadRoot
+  for (const key of Object.keys(BOUNDS) as Array<keyof typeof BOUNDS>) {
+    const v = p[key]
+    if (typeof v !== 'number' || !Number.isFinite(v)) continue
+    const [lo, hi] = BOUNDS[key]
+    out[key] = Math.round(Math.min(hi, Math.max(lo, v)))
+  }
+  return out
+}
