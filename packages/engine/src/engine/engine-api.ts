@@ -1,0 +1,54 @@
+import type {
+  AddTorrentInput,
+  EngineApi,
+  EngineSettings,
+  EngineStatus,
+  FilePriority,
+  TorrentDetail,
+  TorrentSummary,
+} from '../api/types.ts'
+
+/** What the API adapter needs from the engine (BtEngine implements it). */
+export interface EngineApiHost {
+  status(): EngineStatus
+  summaries(): TorrentSummary[]
+  detail(infoHash: string, parts: Array<keyof TorrentDetail>): Partial<TorrentDetail>
+  addTorrent(input: AddTorrentInput): Promise<string>
+  removeTorrent(infoHash: string, opts: { deleteData: boolean }): Promise<void>
+  startTorrent(infoHash: string): Promise<void>
+  stopTorrent(infoHash: string): Promise<void>
+  recheckTorrent(infoHash: string): Promise<void>
+  setFilePriority(infoHash: string, fileIndex: number, priority: FilePriority): Promise<void>
+  getSettings(): EngineSettings
+  setSettings(patch: Partial<EngineSettings>): Promise<EngineSettings>
+}
+
+/**
+ * The UI-facing API: plain structured-clone-able data only, so it can cross comlink. Copies are
+ * made here so the UI never holds live engine objects (a Uint8Array view is copied too).
+ */
+export function createEngineApi(engine: EngineApiHost): EngineApi {
+  return {
+    async getStatus() {
+      return { ...engine.status() }
+    },
+    async listTorrents() {
+      return engine.summaries().map((s) => ({ ...s }))
+    },
+    async getTorrentDetail(infoHash, parts) {
+      const d = engine.detail(infoHash.toLowerCase(), parts)
+      if (d.pieces) d.pieces = { ...d.pieces, states: d.pieces.states.slice() }
+      return d
+    },
+    addTorrent: (input) => engine.addTorrent(input),
+    removeTorrent: (infoHash, opts) => engine.removeTorrent(infoHash.toLowerCase(), { deleteData: !!opts?.deleteData }),
+    startTorrent: (infoHash) => engine.startTorrent(infoHash.toLowerCase()),
+    stopTorrent: (infoHash) => engine.stopTorrent(infoHash.toLowerCase()),
+    recheckTorrent: (infoHash) => engine.recheckTorrent(infoHash.toLowerCase()),
+    setFilePriority: (infoHash, fileIndex, priority) => engine.setFilePriority(infoHash.toLowerCase(), fileIndex, priority),
+    async getSettings() {
+      return { ...engine.getSettings() }
+    },
+    setSettings: (patch) => engine.setSettings(patch),
+  }
+}

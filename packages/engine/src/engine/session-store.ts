@@ -1,0 +1,67 @@
+import type { EngineSettings } from '../api/types.ts'
+import type { StateStore } from '../platform/ports.ts'
+import { utf8Decode, utf8Encode } from '../util/bytes.ts'
+
+/** One torrent in the saved session: enough to add it again after a restart. */
+export interface SessionEntry {
+  infoHash: string
+  savePath: string
+  paused: boolean
+  addedAt: number
+  magnet?: string
+  /** Priorities by file index, when any differ from normal. */
+  filePriorities?: string[]
+}
+
+const LIST_KEY = 'session/torrents'
+const SETTINGS_KEY = 'session/settings'
+const torrentKey = (h: string) => `session/torrent-file/${h}`
+
+/**
+ * The engine's persistence: the torrent list and settings as JSON, each torrent's metainfo bytes
+ * (the .torrent, or the info dictionary fetched for a magnet) under its own key.
+ * Per-torrent resume data belongs to storage and uses its own keys.
+ */
+export class SessionStore {
+  constructor(private readonly store: StateStore) {}
+
+  async loadSettings(): Promise<Partial<EngineSettings> | null> {
+    return this.readJson<Partial<EngineSettings>>(SETTINGS_KEY)
+  }
+
+  saveSettings(s: EngineSettings): Promise<void> {
+    return this.store.set(SETTINGS_KEY, utf8Encode(JSON.stringify(s)))
+  }
+
+  async loadEntries(): Promise<SessionEntry[]> {
+    const list = await this.readJson<SessionEntry[]>(LIST_KEY)
+    if (!Array.isArray(list)) return []
+    return list.filter((e) => e && typeof e.infoHash === 'string' && /^[0-9a-f]{40}$/.test(e.infoHash))
+  }
+
+  saveEntries(entries: SessionEntry[]): Promise<void> {
+    return this.store.set(LIST_KEY, utf8Encode(JSON.stringify(entries)))
+  }
+
+  loadTorrentFile(infoHash: string): Promise<Uint8Array | null> {
+    return this.store.get(torrentKey(infoHash))
+  }
+
+  saveTorrentFile(infoHash: string, bytes: Uint8Array): Promise<void> {
+    return this.store.set(torrentKey(infoHash), bytes)
+  }
+
+  deleteTorrentFile(infoHash: string): Promise<void> {
+    return this.store.delete(torrentKey(infoHash))
+  }
+
+  private async readJson<T>(key: string): Promise<T | null> {
+    const raw = await this.store.get(key)
+    if (!raw) return null
+    try {
+      return JSON.parse(utf8Decode(raw)) as T
+    } catch {
+      return null // a corrupt session must not stop the engine from starting
+    }
+  }
+}
