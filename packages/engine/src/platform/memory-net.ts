@@ -1,0 +1,263 @@
+/**
+ * An in-memory NetPort for tests: engines on one MemoryNetwork connect to each other's listeners
+ * without sockets. Streams honour the TcpSocket contract: write() returns false once the peer holds
+ * more than `highWaterMark` undelivered bytes (a paused or handler-less receiver delivers nothing),
+ * onDrain follows when it is consumed, end() is a FIN after queued data, close() is immediate.
+ * Delivery is asynchronous (microtasks), so nothing re-enters the writer.
+ * Written buffers are handed over without copying: the writer must not mutate them afterwards.
+ */
+import { IoError } from './ports.ts'
+import type {
+  ConnectLimits,
+  IoErrorCode,
+  NetPort,
+  TcpConnectOptions,
+  TcpListener,
+  TcpSocket,
+  TcpSocketHandlers,
+  UdpSocket,
+} from './ports.ts'
+
+/** What a connect attempt does: accept normally, fail with a code, or hang then fail with `timeout`. */
+export type ConnectOutcome = 'accept' | 'timeout' | Exclude<IoErrorCode, 'timeout'>
+
+export interface MemoryNetworkOptions {
+  /** Undelivered bytes per direction before write() returns false. Default 256 KiB. */
+  highWaterMark?: number
+  /** Split delivered data into chunks of at most this size (exercises parsers). Default: as written. */
+  maxChunk?: number
+  /** Decides each connect; default: accept if a listener exists, else `refused`. */
+  connectBehaviour?: (opts: TcpConnectOptions, from: string) => ConnectOutcome
+  /** Timer used for `timeout` outcomes (injectable for fake clocks). */
+  setTimer?: (fn: () => void, ms: number) => unknown
+  connectLimits?: Partial<ConnectLimits>
+}
+
+const DEFAULT_LIMITS: ConnectLimits = { maxConnectsInFlight: 64, maxConnectsPending: 1024, connectTimeoutMs: 10_000 }
+
+type ListenFn = (socket: TcpSocket) => void
+type UdpFn = (data: Uint8Array, from: { address: string; port: number }) => void
+
+export class MemoryNetwork {
+  readonly highWaterMark: number
+  readonly maxChunk: number
+  private readonly listeners = new Map<string, ListenFn>()
+  private readonly udp = new Map<string, UdpFn>()
+  private nextPort = 40000
+  constructor(readonly options: MemoryNetworkOptions = {}) {
+    this.highWaterMark = options.highWaterMark ?? 256 * 1024
+    this.maxChunk = options.maxChunk ?? Infinity
+  }
+
+  /** A NetPort for a host with this address (e.g. '10.0.0.1'); hosts reach each other by address. */
+  host(address: string): NetPort {
+    return new MemoryNetPort(this, address)
+  }
+
+  allocPort(): number {
+    return this.nextPort++
+  }
+  /** @internal */
+  listenerAt(key: string): ListenFn | undefined {
+    return this.listeners.get(key)
+  }
+  /** @internal */
+  addListener(key: string, fn: ListenFn): void {
+    if (this.listeners.has(key)) throw new IoError('in-use', `address in use: ${key}`)
+    this.listeners.set(key, fn)
+  }
+  /** @internal */
+  removeListener(key: string): void {
+    this.listeners.delete(key)
+  }
+  /** @internal */
+  udpAt(key: string): UdpFn | undefined {
+    return this.udp.get(key)
+  }
+  /** @internal */
+  addUdp(key: string, fn: UdpFn): void {
+    if (this.udp.has(key)) throw new IoError('in-use', `address in use: ${key}`)
+    this.udp.set(key, fn)
+  }
+  /** @internal */
+  removeUdp(key: string): void {
+    this.udp.delete(key)
+  }
+}
+
+class MemoryNetPort implements NetPort {
+  readonly connectLimits: ConnectLimits
+  constructor(
+    private readonly net: MemoryNetwork,
+    readonly address: string,
+  ) {
+    this.connectLimits = { ...DEFAULT_LIMITS, ...net.options.connectLimits }
+  }
+
+  connect(opts: TcpConnectOptions): Promise<TcpSocket> {
+    const key = `${opts.host}:${opts.port}`
+    const behaviour = this.net.options.connectBehaviour?.(opts, this.address) ?? 'accept'
+    return new Promise((resolve, reject) => {
+      if (behaviour === 'timeout') {
+        const timer = this.net.options.setTimer ?? ((fn: () => void, ms: number) => setTimeout(fn, ms))
+        timer(() => reject(new IoError('timeout', `connect to ${key} timed out`)), this.connectLimits.connectTimeoutMs)
+        return
+      }
+      queueMicrotask(() => {
+        if (behaviour !== 'accept') return reject(new IoError(behaviour, `connect to ${key}: ${behaviour}`))
+        const listener = this.net.listenerAt(key)
+        if (!listener) return reject(new IoError('refused', `connect to ${key}: refused`))
+        const localPort = this.net.allocPort()
+        const a = new MemorySocket(this.net, opts.host, opts.port)
+        const b = new MemorySocket(this.net, this.address, localPort)
+        a.peer = b
+        b.peer = a
+        listener(b)
+        resolve(a)
+      })
+    })
+  }
+
+  async listen(opts: { host?: string; port: number }, onConnection: ListenFn): Promise<TcpListener> {
+    const port = opts.port || this.net.allocPort()
+    const key = `${opts.host ?? this.address}:${port}`
+    this.net.addListener(key, onConnection)
+    const net = this.net
+    return { port, close: () => net.removeListener(key) }
+  }
+
+  async bindUdp(opts: { host?: string; port?: number }, onMessage: UdpFn): Promise<UdpSocket> {
+    const port = opts.port || this.net.allocPort()
+    const address = opts.host ?? this.address
+    const key = `${address}:${port}`
+    this.net.addUdp(key, onMessage)
+    const net = this.net
+    let open = true
+    return {
+      port,
+      send(data, toAddress, toPort) {
+        if (!open) return
+        const target = net.udpAt(`${toAddress}:${toPort}`)
+        if (target) queueMicrotask(() => target(data, { address, port }))
+      },
+      close() {
+        open = false
+        net.removeUdp(key)
+      },
+    }
+  }
+}
+
+/** One end of an in-memory stream. `inbox` holds bytes written by the peer, not yet delivered. */
+class MemorySocket implements TcpSocket {
+  peer!: MemorySocket
+  private handlers: TcpSocketHandlers | null = null // null until setHandlers: hold everything
+  private readonly inbox: Uint8Array[] = []
+  private inboxBytes = 0
+  private finReceived = false // peer ended; deliver onEnd after the inbox empties
+  private endDelivered = false
+  private ended = false // we sent FIN
+  private closed = false
+  private paused = false
+  private scheduled = false
+  private writerBlocked = false // the peer's write returned false and waits for onDrain
+  peerGone = false // the peer closed: close after delivering its FIN
+
+  constructor(
+    private readonly net: MemoryNetwork,
+    readonly remoteAddress: string,
+    readonly remotePort: number,
+  ) {}
+
+  setHandlers(handlers: TcpSocketHandlers): void {
+    this.handlers = handlers
+    this.schedule()
+  }
+
+  write(data: Uint8Array): boolean {
+    if (this.closed || this.ended) return false
+    const peer = this.peer
+    if (peer.closed) return false
+    if (data.length > 0) {
+      peer.inbox.push(data)
+      peer.inboxBytes += data.length
+      peer.schedule()
+    }
+    if (peer.inboxBytes >= this.net.highWaterMark) {
+      peer.writerBlocked = true
+      return false
+    }
+    return true
+  }
+
+  end(): void {
+    if (this.closed || this.ended) return
+    this.ended = true
+    this.peer.finReceived = true
+    this.peer.schedule()
+    if (this.endDelivered) this.shutdown(undefined) // both directions finished
+  }
+
+  close(): void {
+    if (this.closed) return
+    this.shutdown(undefined)
+    // The peer sees a FIN for what was already sent, then closes once that is delivered.
+    if (!this.peer.closed) {
+      this.peer.finReceived = true
+      this.peer.peerGone = true
+      this.peer.schedule()
+    }
+  }
+
+  pause(): void {
+    this.paused = true
+  }
+
+  resume(): void {
+    this.paused = false
+    this.schedule()
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.closed) return
+    this.scheduled = true
+    queueMicrotask(() => {
+      this.scheduled = false
+      this.deliver()
+    })
+  }
+
+  private deliver(): void {
+    const handlers = this.handlers
+    if (!handlers || this.closed) return
+    while (!this.closed && !this.paused && this.inbox.length > 0) {
+      let chunk = this.inbox[0]!
+      if (chunk.length > this.net.maxChunk) {
+        this.inbox[0] = chunk.subarray(this.net.maxChunk)
+        chunk = chunk.subarray(0, this.net.maxChunk)
+      } else {
+        this.inbox.shift()
+      }
+      this.inboxBytes -= chunk.length
+      handlers.onData?.(chunk)
+    }
+    if (this.closed) return
+    if (this.inbox.length === 0 && this.writerBlocked) {
+      this.writerBlocked = false
+      this.peer.handlers?.onDrain?.()
+    }
+    if (this.inbox.length === 0 && this.finReceived && !this.endDelivered && !this.paused) {
+      this.endDelivered = true
+      handlers.onEnd?.()
+      if (this.peerGone || this.ended) this.shutdown(undefined)
+    }
+  }
+
+  private shutdown(error: IoError | undefined): void {
+    if (this.closed) return
+    this.closed = true
+    this.inbox.length = 0
+    this.inboxBytes = 0
+    queueMicrotask(() => this.handlers?.onClose?.(error))
+  }
+}
