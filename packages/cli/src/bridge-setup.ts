@@ -1,0 +1,61 @@
+import { randomBytes } from 'node:crypto'
+import { readFile } from 'node:fs/promises'
+import WebSocket from 'ws'
+import { connectBridge } from '@tidepool/daemon-bridge'
+import { startDaemon } from '@tidepool/native-host'
+import type { FilePort, NetPort } from '@tidepool/engine'
+import { CliError, EXIT } from './errors.ts'
+
+export interface BridgeSetup {
+  net: NetPort
+  files: FilePort
+  /** Root names the engine may write to. */
+  roots: string[]
+  close(): Promise<void>
+}
+
+/**
+ * Either starts a daemon in this process (loopback, random token, one root per entry of `roots`)
+ * or connects to a running one given its URL and token file. Any failure to reach the daemon is a
+ * CliError with the "daemon unreachable" exit code.
+ */
+export async function setupBridge(opts: {
+  roots: Record<string, string>
+  daemonUrl: string | null
+  tokenFile: string | null
+}): Promise<BridgeSetup> {
+  let daemon: { url: string; close(): Promise<void> } | null = null
+  let url: string
+  let token: string
+  if (opts.daemonUrl) {
+    try {
+      token = (await readFile(opts.tokenFile!, 'utf8')).trim()
+    } catch (err) {
+      throw new CliError(EXIT.daemonUnreachable, `daemon unreachable: cannot read token file ${opts.tokenFile}: ${(err as Error).message}`)
+    }
+    url = opts.daemonUrl
+  } else {
+    token = randomBytes(32).toString('hex')
+    try {
+      daemon = await startDaemon({ host: '127.0.0.1', port: 0, token, roots: opts.roots })
+    } catch (err) {
+      throw new CliError(EXIT.daemonUnreachable, `daemon unreachable: could not start the daemon: ${(err as Error).message}`)
+    }
+    url = daemon.url
+  }
+  try {
+    const client = await connectBridge({ url, token, WebSocketImpl: WebSocket as never })
+    return {
+      net: client.net,
+      files: client.files,
+      roots: client.roots ?? Object.keys(opts.roots),
+      async close() {
+        await Promise.resolve(client.close()).catch(() => {})
+        if (daemon) await daemon.close().catch(() => {})
+      },
+    }
+  } catch (err) {
+    if (daemon) await daemon.close().catch(() => {})
+    throw new CliError(EXIT.daemonUnreachable, `daemon unreachable: ${url}: ${(err as Error).message}`)
+  }
+}

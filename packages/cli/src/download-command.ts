@@ -1,0 +1,58 @@
+import { readFile } from 'node:fs/promises'
+import { join, resolve } from 'node:path'
+import { BtEngine, type Torrent } from '@tidepool/engine'
+import type { DownloadArgs } from './args.ts'
+import { setupBridge } from './bridge-setup.ts'
+import { DirStateStore } from './dir-state-store.ts'
+import { CliError, EXIT } from './errors.ts'
+import { runMonitor } from './monitor.ts'
+
+const ROOT = 'downloads'
+
+/** `tidepool download`: one engine for every given torrent; exits when all selected files are verified. */
+export async function downloadCommand(args: DownloadArgs, io: { out: (s: string) => void; tty: boolean; signal: AbortSignal }): Promise<number> {
+  const inputs = await Promise.all(args.inputs.map(readInput))
+  const outDir = resolve(args.out)
+  const bridge = await setupBridge({ roots: { [ROOT]: outDir }, daemonUrl: args.daemonUrl, tokenFile: args.tokenFile })
+  const root = bridge.roots.includes(ROOT) ? ROOT : bridge.roots[0]
+  const state = new DirStateStore(args.stateDir ? resolve(args.stateDir) : join(outDir, '.tidepool'))
+  const engine = new BtEngine({
+    platform: { net: bridge.net, files: bridge.files, state, now: () => Date.now() },
+    settings: { downloadRoot: root, listenPort: args.port },
+    restoreSession: false,
+  })
+  try {
+    await engine.start()
+    const torrents: Torrent[] = []
+    for (const input of inputs) {
+      try {
+        torrents.push(await engine.add(input.kind === 'magnet' ? { magnet: input.value, savePath: root } : { torrentFile: input.bytes, savePath: root }))
+      } catch (err) {
+        throw new CliError(EXIT.badTorrent, `bad torrent ${input.label}: ${(err as Error).message}`)
+      }
+    }
+    return await runMonitor(engine, torrents, {
+      json: args.json,
+      tty: io.tty,
+      out: io.out,
+      timeoutSec: args.timeoutSec,
+      keepSeeding: args.seed,
+      signal: io.signal,
+    })
+  } finally {
+    await engine.stop().catch(() => {})
+    await bridge.close()
+  }
+}
+
+type Input = { kind: 'magnet'; value: string; label: string } | { kind: 'file'; bytes: Uint8Array; label: string }
+
+async function readInput(arg: string): Promise<Input> {
+  if (arg.startsWith('magnet:')) return { kind: 'magnet', value: arg, label: arg.slice(0, 60) }
+  try {
+    const buf = await readFile(arg)
+    return { kind: 'file', bytes: new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength), label: arg }
+  } catch (err) {
+    throw new CliError(EXIT.badTorrent, `bad torrent file ${arg}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`)
+  }
+}

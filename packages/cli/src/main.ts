@@ -1,0 +1,49 @@
+import { parseArgs, UsageError, USAGE } from './args.ts'
+import { downloadCommand } from './download-command.ts'
+import { CliError, EXIT } from './errors.ts'
+import { seedCommand } from './seed-command.ts'
+
+/** `tidepool` entry point: every failure ends with one clear line on stderr and a non-zero exit. */
+async function main(argv: string[]): Promise<number> {
+  const abort = new AbortController()
+  const onSignal = () => abort.abort()
+  process.on('SIGINT', onSignal)
+  process.on('SIGTERM', onSignal)
+  const out = (s: string) => void process.stdout.write(s)
+  const err = (s: string) => void process.stderr.write(s)
+  try {
+    const args = parseArgs(argv)
+    if (args.command === 'help') {
+      out(USAGE + '\n')
+      return EXIT.ok
+    }
+    const tty = !!process.stdout.isTTY && !args.json
+    if (args.command === 'download') return await downloadCommand(args, { out, tty, signal: abort.signal })
+    return await seedCommand(args, { out, err, tty, signal: abort.signal })
+  } catch (e) {
+    if (e instanceof UsageError) {
+      err(`tidepool: ${e.message}\n${USAGE}\n`)
+      return EXIT.usage
+    }
+    if (e instanceof CliError) {
+      err(`tidepool: ${e.message}\n`)
+      return e.exitCode
+    }
+    err(`tidepool: failed: ${(e as Error)?.stack ?? String(e)}\n`)
+    return EXIT.failed
+  } finally {
+    process.off('SIGINT', onSignal)
+    process.off('SIGTERM', onSignal)
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    // Let stdout drain, then exit even if a stray handle (socket, timer) is still open.
+    process.stdout.write('', () => process.exit(code))
+  },
+  (e) => {
+    process.stderr.write(`tidepool: failed: ${String(e)}\n`)
+    process.exit(EXIT.failed)
+  },
+)

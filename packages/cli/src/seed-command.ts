@@ -1,0 +1,63 @@
+import { readFile } from 'node:fs/promises'
+import { join, resolve } from 'node:path'
+import { BtEngine } from '@tidepool/engine'
+import type { SeedArgs } from './args.ts'
+import { setupBridge } from './bridge-setup.ts'
+import { DirStateStore } from './dir-state-store.ts'
+import { CliError, EXIT } from './errors.ts'
+import { statusJson, statusLine } from './progress.ts'
+
+const ROOT = 'data'
+
+/**
+ * `tidepool seed`: verifies the data under DIR (laid out as `download --out DIR` leaves it),
+ * announces, and seeds until SIGINT/SIGTERM, when it announces `stopped` and exits 0.
+ */
+export async function seedCommand(args: SeedArgs, io: { out: (s: string) => void; err: (s: string) => void; tty: boolean; signal: AbortSignal }): Promise<number> {
+  let bytes: Uint8Array
+  try {
+    const buf = await readFile(args.torrent)
+    bytes = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength)
+  } catch (err) {
+    throw new CliError(EXIT.badTorrent, `bad torrent file ${args.torrent}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`)
+  }
+  const dataDir = resolve(args.data)
+  const bridge = await setupBridge({ roots: { [ROOT]: dataDir }, daemonUrl: args.daemonUrl, tokenFile: args.tokenFile })
+  const root = bridge.roots.includes(ROOT) ? ROOT : bridge.roots[0]
+  const state = new DirStateStore(args.stateDir ? resolve(args.stateDir) : join(dataDir, '.tidepool'))
+  const engine = new BtEngine({
+    platform: { net: bridge.net, files: bridge.files, state, now: () => Date.now() },
+    settings: { downloadRoot: root, listenPort: args.port },
+    restoreSession: false,
+  })
+  try {
+    await engine.start()
+    let torrent
+    try {
+      torrent = await engine.add({ torrentFile: bytes, savePath: root, recheck: true })
+    } catch (err) {
+      throw new CliError(EXIT.badTorrent, `bad torrent file ${args.torrent}: ${(err as Error).message}`)
+    }
+    await torrent.whenChecked()
+    const s = torrent.summary()
+    if (s.status === 'error') throw new CliError(EXIT.failed, `failed: ${s.name}: ${s.error}`)
+    io.err(`verified ${(s.progress * 100).toFixed(1)}% of ${s.name}; seeding on port ${engine.listenPort} (Ctrl-C to stop)\n`)
+    if (args.json) io.out(JSON.stringify({ event: 'seeding', listenPort: engine.listenPort, ...statusJson(s) }) + '\n')
+    await new Promise<void>((done) => {
+      const timer = setInterval(() => {
+        const now = torrent.summary()
+        io.out(args.json ? JSON.stringify({ ...statusJson(now), banned: torrent.bannedPeers() }) + '\n' : statusLine(now, 100) + '\n')
+      }, args.json ? 1000 : 5000)
+      const stop = () => {
+        clearInterval(timer)
+        done()
+      }
+      if (io.signal.aborted) stop()
+      else io.signal.addEventListener('abort', stop, { once: true })
+    })
+    return EXIT.ok
+  } finally {
+    await engine.stop().catch(() => {}) // announces `stopped`
+    await bridge.close()
+  }
+}
