@@ -1,0 +1,177 @@
+import { BencodeError, decodeBencode, getBytes, getField, getInt, isDict, type BDict, type BValue } from '../util/bencode.ts'
+import { utf8Decode } from '../util/bytes.ts'
+import { toHex } from '../util/hex.ts'
+import { sha1 } from '../util/sha1.ts'
+import { MetainfoError } from './metainfo-error.ts'
+import { sanitizeComponent, sanitizePath } from './sanitize-path.ts'
+
+export interface MetainfoFile {
+  /** '/'-joined sanitized path; for multi-file torrents it starts with the torrent's name. */
+  path: string
+  pathComponents: string[]
+  length: number
+  /** Byte offset of the file in the torrent's concatenated data. */
+  offset: number
+  /** BEP 47 padding file: never written to disk, its bytes are zeros. */
+  padding?: boolean
+}
+
+/** What the `info` dictionary alone defines (all a magnet download learns from peers). */
+export interface InfoDictionary {
+  infoHash: string // 40 hex, lower case
+  infoHashBytes: Uint8Array
+  infoBytes: Uint8Array
+  name: string
+  pieceLength: number
+  pieceCount: number
+  pieceHashes: Uint8Array // 20 * pieceCount
+  length: number // total, padding included
+  files: MetainfoFile[]
+  private: boolean
+}
+
+const MAX_PIECE_LENGTH = 512 * 1024 * 1024
+const MAX_FILES = 1_000_000
+
+function fail(code: MetainfoError['code'], msg: string): never {
+  throw new MetainfoError(code, msg)
+}
+
+/** A UTF-8 text field, preferring the `<key>.utf-8` variant some clients add. */
+function textOf(d: BDict, key: string): string | undefined {
+  const b = getBytes(d, key + '.utf-8') ?? getBytes(d, key)
+  return b ? utf8Decode(b) : undefined
+}
+
+function requireLength(v: BValue | undefined, what: string): number {
+  if (v === undefined) fail('missing-key', `${what}: missing 'length'`)
+  if (typeof v !== 'number') fail('bad-type', `${what}: 'length' is not an integer`)
+  if (!Number.isSafeInteger(v) || v < 0) fail('bad-value', `${what}: length ${v} is negative or too large`)
+  return v
+}
+
+function pathListOf(f: BDict, index: number): string[] {
+  const raw = getField(f, 'path.utf-8') !== undefined ? getField(f, 'path.utf-8') : getField(f, 'path')
+  if (raw === undefined) fail('missing-key', `file ${index}: missing 'path'`)
+  if (!Array.isArray(raw) || raw.length === 0) fail('bad-type', `file ${index}: 'path' is not a non-empty list`)
+  return raw.map((c) => {
+    if (!(c instanceof Uint8Array)) fail('bad-type', `file ${index}: a path component is not a string`)
+    return utf8Decode(c)
+  })
+}
+
+function checkDuplicates(files: MetainfoFile[]): void {
+  const filePaths = new Set<string>()
+  const dirs = new Set<string>()
+  for (const f of files) {
+    if (f.padding) continue // BEP 47 pad files share names like '.pad/16384' and are never written
+    const key = f.path.normalize('NFC')
+    if (filePaths.has(key) || dirs.has(key)) fail('duplicate-path', `two entries map to '${f.path}'`)
+    filePaths.add(key)
+    const parts = key.split('/')
+    for (let i = 1; i < parts.length; i++) {
+      const dir = parts.slice(0, i).join('/')
+      if (filePaths.has(dir)) fail('duplicate-path', `'${dir}' is both a file and a directory`)
+      dirs.add(dir)
+    }
+  }
+}
+
+/** Parses a decoded info dictionary whose exact bytes are `infoBytes`. */
+export async function parseInfoValue(info: BValue, infoBytes: Uint8Array): Promise<InfoDictionary> {
+  if (!isDict(info)) fail('bad-type', "'info' is not a dictionary")
+  const infoHashBytes = await sha1(infoBytes)
+  const infoHash = toHex(infoHashBytes)
+
+  const pieces = getField(info, 'pieces')
+  if (pieces === undefined) {
+    if (getInt(info, 'meta version') === 2) fail('v2-only', 'BitTorrent v2-only torrent: no v1 piece hashes (not supported)')
+    fail('missing-key', "info: missing 'pieces'")
+  }
+  if (!(pieces instanceof Uint8Array)) fail('bad-type', "info: 'pieces' is not a string")
+  if (pieces.length % 20 !== 0) fail('bad-pieces', `'pieces' is ${pieces.length} bytes, not a multiple of 20`)
+
+  const pl = getField(info, 'piece length')
+  if (pl === undefined) fail('missing-key', "info: missing 'piece length'")
+  if (typeof pl !== 'number') fail('bad-type', "info: 'piece length' is not an integer")
+  if (!Number.isSafeInteger(pl) || pl <= 0 || pl > MAX_PIECE_LENGTH) fail('bad-value', `piece length ${pl} out of range`)
+
+  const rawName = textOf(info, 'name')
+  if (rawName === undefined) fail(getField(info, 'name') === undefined ? 'missing-key' : 'bad-type', "info: missing or mistyped 'name'")
+  // A name that sanitizes to nothing ('..', '') still needs a folder: fall back to the info-hash.
+  const name = sanitizeComponent(rawName) || infoHash
+
+  const files: MetainfoFile[] = []
+  let total = 0
+  const hasLength = getField(info, 'length') !== undefined
+  const rawFiles = getField(info, 'files')
+  if (rawFiles !== undefined && hasLength) fail('bad-value', "info has both 'length' and 'files'")
+  if (rawFiles === undefined) {
+    if (!hasLength) fail('missing-key', "info: missing 'length' or 'files'")
+    total = requireLength(getField(info, 'length'), 'info')
+    files.push({ path: name, pathComponents: [name], length: total, offset: 0 })
+  } else {
+    if (!Array.isArray(rawFiles)) fail('bad-type', "info: 'files' is not a list")
+    if (rawFiles.length === 0) fail('bad-value', "info: 'files' is empty")
+    if (rawFiles.length > MAX_FILES) fail('bad-value', `too many files (${rawFiles.length})`)
+    rawFiles.forEach((f, i) => {
+      if (!isDict(f)) fail('bad-type', `file ${i} is not a dictionary`)
+      const length = requireLength(getField(f, 'length'), `file ${i}`)
+      const attr = getBytes(f, 'attr')
+      const padding = attr !== undefined && utf8Decode(attr).includes('p')
+      const comps = sanitizePath(pathListOf(f, i))
+      if (comps.length === 0) {
+        if (!padding) fail('bad-path', `file ${i}: path is empty after sanitizing`)
+        comps.push('.pad')
+      }
+      const pathComponents = [name, ...comps]
+      const entry: MetainfoFile = { path: pathComponents.join('/'), pathComponents, length, offset: total }
+      if (padding) entry.padding = true
+      files.push(entry)
+      total += length
+      if (!Number.isSafeInteger(total)) fail('bad-value', 'total size too large')
+    })
+    checkDuplicates(files)
+  }
+
+  const pieceCount = pieces.length / 20
+  const expected = Math.ceil(total / pl)
+  if (pieceCount !== expected) fail('bad-pieces', `${pieceCount} piece hashes for ${total} bytes at ${pl} per piece (expected ${expected})`)
+  if (total === 0) fail('bad-value', 'torrent has no data')
+
+  return {
+    infoHash,
+    infoHashBytes,
+    infoBytes,
+    name,
+    pieceLength: pl,
+    pieceCount,
+    pieceHashes: pieces,
+    length: total,
+    files,
+    private: getInt(info, 'private') === 1,
+  }
+}
+
+/** Parses a bare info dictionary (metadata fetched from peers for a magnet link). */
+export async function parseInfoDictionary(infoBytes: Uint8Array): Promise<InfoDictionary> {
+  let value: BValue
+  try {
+    value = decodeBencode(infoBytes)
+  } catch (e) {
+    if (e instanceof BencodeError) fail('bencode', `info dictionary: ${e.message}`)
+    throw e
+  }
+  return parseInfoValue(value, infoBytes)
+}
+
+/** Byte length of piece `index` (the last one may be short). */
+export function pieceSize(info: Pick<InfoDictionary, 'length' | 'pieceLength' | 'pieceCount'>, index: number): number {
+  if (index < 0 || index >= info.pieceCount) throw new RangeError(`piece ${index} out of range`)
+  return index === info.pieceCount - 1 ? info.length - info.pieceLength * index : info.pieceLength
+}
+
+/** The 20-byte SHA-1 of piece `index` (a view, not a copy). */
+export function pieceHash(info: Pick<InfoDictionary, 'pieceHashes'>, index: number): Uint8Array {
+  return info.pieceHashes.subarray(index * 20, index * 20 + 20)
+}
