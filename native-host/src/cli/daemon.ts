@@ -1,0 +1,36 @@
+/** `pnpm --silent daemon ...`: runs the socket/file daemon; first stdout line is {"port":...}. */
+import { parseDaemonArgs } from '../daemon/cli-args.ts'
+import { loadOrCreateToken, startDaemon } from '../index.ts'
+
+async function main(): Promise<void> {
+  let args
+  try {
+    args = parseDaemonArgs(process.argv.slice(2))
+  } catch (e) {
+    process.stderr.write(`${(e as Error).message}\n`)
+    process.exit(2)
+  }
+  const token = await loadOrCreateToken(args.tokenFile)
+  const d = await startDaemon({ port: args.port, token, roots: args.roots, allowOrigins: args.allowOrigins, allowNoOrigin: args.allowNoOrigin, limits: args.limits })
+  process.stdout.write(JSON.stringify({ port: d.port, url: d.url, pid: process.pid, protocol: 1, limits: d.limits, roots: Object.keys(args.roots) }) + '\n')
+  const stop = (): void => {
+    void d.close().finally(() => process.exit(0))
+  }
+  process.on('SIGINT', stop)
+  process.on('SIGTERM', stop)
+  if (args.parentPid !== undefined) {
+    const pid = args.parentPid
+    setInterval(() => {
+      try {
+        process.kill(pid, 0)
+      } catch (e) {
+        if ((e as { code?: string }).code === 'ESRCH') stop()
+      }
+    }, 1000).unref()
+  }
+}
+
+main().catch((e) => {
+  process.stderr.write(`daemon: ${(e as Error).message}\n`)
+  process.exit(1)
+})

@@ -1,0 +1,70 @@
+import type { DaemonLimits } from '@tidepool/daemon-bridge'
+
+export interface DaemonCliArgs {
+  port: number
+  tokenFile: string
+  roots: Record<string, string>
+  allowOrigins: string[]
+  allowNoOrigin: boolean
+  parentPid?: number
+  limits: Partial<DaemonLimits>
+}
+
+const USAGE =
+  'usage: daemon --port N --token-file FILE --root NAME=DIR [--root ...] [--allow-origin ORIGIN ...] [--deny-no-origin]\n' +
+  '              [--parent-pid PID] [--max-connects-in-flight 30] [--max-connects-pending 60] [--connect-timeout-ms 10000]'
+
+/** Parses the daemon's command line; throws Error(usage) on anything wrong. */
+export function parseDaemonArgs(argv: string[]): DaemonCliArgs {
+  const out: DaemonCliArgs = { port: 0, tokenFile: '', roots: {}, allowOrigins: [], allowNoOrigin: true, limits: {} }
+  const int = (v: string | undefined, name: string): number => {
+    const n = Number(v)
+    if (v === undefined || !Number.isInteger(n) || n < 0) throw new Error(`${name} needs a non-negative integer\n${USAGE}`)
+    return n
+  }
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]
+    const next = (): string => {
+      const v = argv[++i]
+      if (v === undefined) throw new Error(`${a} needs a value\n${USAGE}`)
+      return v
+    }
+    switch (a) {
+      case '--port':
+        out.port = int(next(), a)
+        break
+      case '--token-file':
+        out.tokenFile = next()
+        break
+      case '--root': {
+        const v = next()
+        const eq = v.indexOf('=')
+        if (eq <= 0 || eq === v.length - 1) throw new Error(`--root needs NAME=DIR\n${USAGE}`)
+        out.roots[v.slice(0, eq)] = v.slice(eq + 1)
+        break
+      }
+      case '--allow-origin':
+        out.allowOrigins.push(next())
+        break
+      case '--deny-no-origin':
+        out.allowNoOrigin = false
+        break
+      case '--parent-pid':
+        out.parentPid = int(next(), a)
+        break
+      case '--max-connects-in-flight':
+        out.limits.maxConnectsInFlight = int(next(), a)
+        break
+      case '--max-connects-pending':
+        out.limits.maxConnectsPending = int(next(), a)
+        break
+      case '--connect-timeout-ms':
+        out.limits.connectTimeoutMs = int(next(), a)
+        break
+      case '--': break
+      default: throw new Error(`unknown argument ${a}\n${USAGE}`)
+    }
+  }
+  if (!out.tokenFile) throw new Error(`--token-file is required\n${USAGE}`)
+  return out
+}

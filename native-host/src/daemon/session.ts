@@ -1,0 +1,241 @@
+import type { WebSocket } from 'ws'
+import { createHash, timingSafeEqual } from 'node:crypto'
+import {
+  CloseCode,
+  decodeFrame,
+  encodeFrame,
+  Kind,
+  Op,
+  PROTOCOL_VERSION,
+  readCredit,
+  type DaemonLimits,
+  type HelloReply,
+} from '@tidepool/daemon-bridge'
+import { IoError } from '@tidepool/engine'
+import type { ConnectGate } from './connect-gate.ts'
+import { fileOp, type OpResult } from './file-ops.ts'
+import { toIoError } from './io-errors.ts'
+import type { PathGuard } from './path-guard.ts'
+import type { DaemonCounters, Resource, SessionContext } from './session-context.ts'
+import { handleOf, socketOf, tcpConnect, tcpListen } from './tcp-ops.ts'
+import { udpBind } from './udp-ops.ts'
+
+export const DAEMON_VERSION = '0.1.0'
+/** Above this many bytes queued on the WebSocket, stop reading this client's sockets. */
+const WS_HIGH = 8 * 1024 * 1024
+const WS_LOW = 2 * 1024 * 1024
+
+export interface SessionDeps {
+  limits: DaemonLimits
+  gate: ConnectGate
+  guard: PathGuard
+  counters: DaemonCounters
+  tokenHash: Buffer
+}
+
+function sha256(s: string): Buffer {
+  return createHash('sha256').update(s, 'utf8').digest()
+}
+
+/** One authenticated (or authenticating) WebSocket client and everything it opened. */
+export class Session implements SessionContext {
+  readonly limits: DaemonLimits
+  readonly gate: ConnectGate
+  readonly guard: PathGuard
+  readonly counters: DaemonCounters
+  readonly handles = new Map<number, Resource>()
+  congested = false
+  closed = false
+  private authed = false
+  private nextHandle = 1
+  private readonly connecting = new Set<() => void>()
+  private deferred: Array<() => void> = []
+  private deferScheduled = false
+  private congestionTimer: ReturnType<typeof setTimeout> | undefined
+
+  constructor(
+    private readonly ws: WebSocket,
+    private readonly deps: SessionDeps,
+  ) {
+    this.limits = deps.limits
+    this.gate = deps.gate
+    this.guard = deps.guard
+    this.counters = deps.counters
+    ws.on('message', (data: Buffer, isBinary: boolean) => this.onMessage(data, isBinary))
+    ws.on('close', () => this.dispose())
+    ws.on('error', () => this.dispose())
+  }
+
+  newHandle(): number {
+    return this.nextHandle++
+  }
+
+  send(frame: Uint8Array): void {
+    if (this.closed) return
+    this.ws.send(frame, { binary: true })
+    if (!this.congested && this.ws.bufferedAmount > WS_HIGH) this.setCongested(true)
+  }
+
+  event(handle: number, ev: number, meta?: object): void {
+    this.send(encodeFrame(Kind.EVENT, handle, ev, meta))
+  }
+
+  defer(fn: () => void): void {
+    this.deferred.push(fn)
+    if (this.deferScheduled) return
+    this.deferScheduled = true
+    setImmediate(() => {
+      this.deferScheduled = false
+      const fns = this.deferred
+      this.deferred = []
+      for (const f of fns) f()
+    })
+  }
+
+  private setCongested(on: boolean): void {
+    this.congested = on
+    for (const r of this.handles.values()) r.onCongestion?.(on)
+    if (on) this.pollCongestion()
+  }
+
+  /** ws has no drain event for the whole connection: poll its buffer while congested. */
+  private pollCongestion(): void {
+    this.congestionTimer = setTimeout(() => {
+      if (this.closed) return
+      if (this.ws.bufferedAmount <= WS_LOW) this.setCongested(false)
+      else this.pollCongestion()
+    }, 2)
+  }
+
+  private fail(id: number, op: number, err: unknown): void {
+    const e = toIoError(err)
+    this.send(encodeFrame(Kind.ERROR, id, op, { code: e.code, message: e.message }))
+  }
+
+  private kill(code: number, reason: string): void {
+    this.ws.close(code, reason)
+    this.dispose()
+  }
+
+  private onMessage(data: Buffer, isBinary: boolean): void {
+    if (this.closed) return
+    if (!isBinary) {
+      this.fail(0, 0, new IoError('invalid', 'text frames are not part of the protocol'))
+      return this.kill(CloseCode.unsupportedData, 'binary frames only')
+    }
+    const r = decodeFrame(data)
+    if (!r.ok) {
+      this.fail(r.id, r.op, new IoError(this.authed ? 'invalid' : 'auth', r.reason))
+      return this.kill(this.authed ? CloseCode.protocolError : CloseCode.auth, r.reason)
+    }
+    const f = r.frame
+    if (!this.authed) return this.hello(f.kind, f.id, f.op, f.meta)
+    switch (f.kind) {
+      case Kind.DATA: {
+        this.handles.get(f.id)?.onData?.(f.payload, f.meta)
+        return
+      }
+      case Kind.CREDIT: {
+        const n = readCredit(f.payload)
+        if (n === null) {
+          this.fail(0, 0, new IoError('invalid', 'CREDIT payload must be 4 bytes'))
+          return this.kill(CloseCode.protocolError, 'bad credit')
+        }
+        this.handles.get(f.id)?.onCredit?.(n)
+        return
+      }
+      case Kind.REQUEST:
+        return this.request(f.id, f.op, f.meta, f.payload)
+      default:
+        this.fail(f.id, f.op, new IoError('invalid', `kind ${f.kind} not allowed from a client`))
+        return this.kill(CloseCode.protocolError, 'bad kind')
+    }
+  }
+
+  private hello(kind: number, id: number, op: number, meta: Record<string, unknown>): void {
+    if (kind !== Kind.REQUEST || op !== Op.hello) {
+      this.fail(id, op, new IoError('auth', 'the first frame must be hello'))
+      return this.kill(CloseCode.auth, 'not authenticated')
+    }
+    const token = typeof meta.token === 'string' ? meta.token : ''
+    if (!timingSafeEqual(sha256(token), this.deps.tokenHash)) {
+      this.fail(id, op, new IoError('auth', 'wrong token'))
+      return this.kill(CloseCode.auth, 'wrong token')
+    }
+    if (meta.protocol !== PROTOCOL_VERSION) {
+      this.fail(id, op, new IoError('unsupported', `protocol ${String(meta.protocol)} not supported; this daemon speaks ${PROTOCOL_VERSION}`))
+      return this.kill(CloseCode.version, 'protocol version')
+    }
+    this.authed = true
+    const reply: HelloReply = {
+      protocol: PROTOCOL_VERSION,
+      daemonVersion: DAEMON_VERSION,
+      limits: this.limits,
+      roots: this.guard.names(),
+    }
+    this.send(encodeFrame(Kind.REPLY, id, op, reply))
+  }
+
+  private request(id: number, op: number, meta: Record<string, unknown>, payload: Uint8Array): void {
+    let p: Promise<OpResult>
+    try {
+      p = this.run(op, meta, payload)
+    } catch (e) {
+      p = Promise.reject(e)
+    }
+    p.then(
+      (res) => this.send(encodeFrame(Kind.REPLY, id, op, res.meta, res.payload)),
+      (err) => this.fail(id, op, err),
+    )
+  }
+
+  private run(op: number, meta: Record<string, unknown>, payload: Uint8Array): Promise<OpResult> {
+    const wrap = (p: Promise<object>): Promise<OpResult> => p.then((m) => ({ meta: m }))
+    switch (op) {
+      case Op.hello:
+        throw new IoError('invalid', 'already authenticated')
+      case Op.ping:
+        return Promise.resolve({ meta: {} })
+      case Op.tcpConnect:
+        return wrap(tcpConnect(this, meta, (cancel) => this.track(cancel)))
+      case Op.tcpEnd:
+        socketOf(this, meta).end()
+        return Promise.resolve({ meta: {} })
+      case Op.tcpClose:
+        socketOf(this, meta).close()
+        return Promise.resolve({ meta: {} })
+      case Op.tcpListen:
+        return wrap(tcpListen(this, meta))
+      case Op.listenerClose:
+      case Op.udpClose: {
+        const r = this.handles.get(handleOf(meta))
+        if (!r || r.kind !== (op === Op.udpClose ? 'udp' : 'listener')) throw new IoError('closed', 'no such handle')
+        r.close()
+        return Promise.resolve({ meta: {} })
+      }
+      case Op.udpBind:
+        return wrap(udpBind(this, meta))
+      default:
+        if (op >= 30 && op <= 45) return fileOp(this, op, meta, payload)
+        throw new IoError('invalid', `unknown op ${op}`)
+    }
+  }
+
+  private track(cancel: () => void): () => void {
+    this.connecting.add(cancel)
+    return () => this.connecting.delete(cancel)
+  }
+
+  /** Client gone: close everything it opened. */
+  dispose(): void {
+    if (this.closed) return
+    this.closed = true
+    clearTimeout(this.congestionTimer)
+    for (const c of [...this.connecting]) c()
+    this.connecting.clear()
+    for (const r of [...this.handles.values()]) r.close()
+    this.handles.clear()
+    this.counters.clients--
+    if (this.ws.readyState === this.ws.OPEN) this.ws.terminate()
+  }
+}

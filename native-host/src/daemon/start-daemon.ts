@@ -1,0 +1,102 @@
+import { createHash } from 'node:crypto'
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { WebSocketServer } from 'ws'
+import { DEFAULT_LIMITS, type DaemonLimits } from '@tidepool/daemon-bridge'
+import { ConnectGate } from './connect-gate.ts'
+import { PathGuard } from './path-guard.ts'
+import { Session } from './session.ts'
+import type { DaemonCounters } from './session-context.ts'
+import { refuseUpgrade } from './upgrade-check.ts'
+
+export interface DaemonOptions {
+  /** Loopback address to bind; default 127.0.0.1. */
+  host?: string
+  /** 0 (default) picks a free port. */
+  port?: number
+  token: string
+  /** Root name → directory. */
+  roots: Record<string, string>
+  /** Exact Origin values allowed at the upgrade (e.g. chrome-extension://<id>). */
+  allowOrigins?: string[]
+  /** Allow clients that send no Origin (non-browser processes). Default true. */
+  allowNoOrigin?: boolean
+  limits?: Partial<DaemonLimits>
+}
+
+export interface DaemonStats extends DaemonCounters {
+  /** Connects refused with busy since start. */
+  busyCount: number
+  connectsInFlight: number
+  connectsWaiting: number
+  refusedUpgrades: number
+}
+
+export interface RunningDaemon {
+  port: number
+  url: string
+  limits: DaemonLimits
+  close(): Promise<void>
+  stats(): DaemonStats
+}
+
+export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
+  const host = opts.host ?? '127.0.0.1'
+  if (host !== '127.0.0.1' && host !== '::1' && host !== 'localhost') throw new Error('the daemon listens on loopback only')
+  if (!opts.token) throw new Error('token required')
+  const limits: DaemonLimits = { ...DEFAULT_LIMITS, ...opts.limits }
+  const guard = new PathGuard(opts.roots)
+  const gate = new ConnectGate(limits.maxConnectsInFlight, limits.maxConnectsPending)
+  const counters: DaemonCounters = { clients: 0, sockets: 0, listeners: 0, udpSockets: 0, files: 0, bytesToClients: 0, bytesFromClients: 0 }
+  const tokenHash = createHash('sha256').update(opts.token, 'utf8').digest()
+  const sessions = new Set<Session>()
+  let refusedUpgrades = 0
+  let port = 0
+
+  const server = http.createServer((_req, res) => {
+    res.writeHead(404).end()
+  })
+  const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxFrameBytes, perMessageDeflate: false })
+  server.on('upgrade', (req, socket, head) => {
+    const why = refuseUpgrade(req, { port, allowOrigins: opts.allowOrigins ?? [], allowNoOrigin: opts.allowNoOrigin ?? true })
+    if (why) {
+      refusedUpgrades++
+      socket.on('error', () => {})
+      socket.end(`HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${why.length}\r\n\r\n${why}`)
+      return
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      counters.clients++
+      const s = new Session(ws, { limits, gate, guard, counters, tokenHash })
+      sessions.add(s)
+      ws.on('close', () => sessions.delete(s))
+    })
+  })
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen({ host, port: opts.port ?? 0 }, () => resolve())
+  })
+  port = (server.address() as AddressInfo).port
+
+  return {
+    port,
+    url: `ws://127.0.0.1:${port}`,
+    limits,
+    stats: () => ({
+      ...counters,
+      busyCount: gate.busyCount,
+      connectsInFlight: gate.inFlight,
+      connectsWaiting: gate.waiting,
+      refusedUpgrades,
+    }),
+    close: async () => {
+      for (const s of sessions) s.dispose()
+      sessions.clear()
+      wss.close()
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve())
+        server.closeAllConnections()
+      })
+    },
+  }
+}

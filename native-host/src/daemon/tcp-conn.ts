@@ -1,0 +1,140 @@
+import type { Socket } from 'node:net'
+import { Ev, HEADER_BYTES, Kind, writeHeader } from '@tidepool/daemon-bridge'
+import { toIoError } from './io-errors.ts'
+import type { Resource, SessionContext } from './session-context.ts'
+
+/**
+ * One TCP socket of a client: coalesces reads into large DATA frames, stops reading when the client's
+ * credit is used up or the WebSocket is congested, reports full/drain of the OS send buffer.
+ */
+export class TcpConn implements Resource {
+  readonly kind = 'tcp'
+  private credit: number
+  private pending: Buffer[] = []
+  private pendingBytes = 0
+  private flushQueued = false
+  private full = false
+  private closedByClient = false
+  private gone = false
+  private error: unknown = undefined
+
+  constructor(
+    private readonly ctx: SessionContext,
+    readonly handle: number,
+    private readonly socket: Socket,
+  ) {
+    this.credit = ctx.limits.recvWindowBytes
+    ctx.counters.sockets++
+    socket.setNoDelay(true)
+    socket.on('data', (chunk: Buffer) => this.onRead(chunk))
+    socket.on('end', () => {
+      this.flush()
+      if (!this.closedByClient) ctx.event(handle, Ev.end)
+    })
+    socket.on('drain', () => {
+      if (!this.full) return
+      this.full = false
+      if (!this.closedByClient) ctx.event(handle, Ev.drain)
+    })
+    socket.on('error', (err) => {
+      this.error = err
+    })
+    socket.on('close', () => this.onClosed())
+    this.updateReading()
+  }
+
+  private onRead(chunk: Buffer): void {
+    if (this.closedByClient) return
+    this.pending.push(chunk)
+    this.pendingBytes += chunk.length
+    this.credit -= chunk.length
+    if (this.credit <= 0) this.updateReading()
+    if (this.pendingBytes >= this.ctx.limits.maxDataFrameBytes) this.flush()
+    else if (!this.flushQueued) {
+      this.flushQueued = true
+      this.ctx.defer(() => this.flush())
+    }
+  }
+
+  /** Sends everything read so far as DATA frames of at most maxDataFrameBytes. */
+  private flush(): void {
+    this.flushQueued = false
+    if (this.pendingBytes === 0 || this.ctx.closed) return
+    const max = this.ctx.limits.maxDataFrameBytes
+    let chunks = this.pending
+    this.pending = []
+    let total = this.pendingBytes
+    this.pendingBytes = 0
+    let ci = 0
+    let off = 0
+    while (total > 0) {
+      const n = Math.min(total, max)
+      const frame = Buffer.allocUnsafe(HEADER_BYTES + n)
+      writeHeader(frame, 0, Kind.DATA, this.handle, 0, 0)
+      let at = HEADER_BYTES
+      while (at < frame.length) {
+        const c = chunks[ci]
+        const take = Math.min(c.length - off, frame.length - at)
+        c.copy(frame, at, off, off + take)
+        at += take
+        off += take
+        if (off === c.length) {
+          ci++
+          off = 0
+        }
+      }
+      total -= n
+      this.ctx.counters.bytesToClients += n
+      this.ctx.send(frame)
+    }
+    chunks = []
+  }
+
+  private updateReading(): void {
+    if (this.gone) return
+    const read = this.credit > 0 && !this.ctx.congested && !this.closedByClient
+    if (read && this.socket.isPaused()) this.socket.resume()
+    else if (!read && !this.socket.isPaused()) this.socket.pause()
+  }
+
+  onCongestion(): void {
+    this.updateReading()
+  }
+
+  onCredit(bytes: number): void {
+    this.credit = Math.min(this.credit + bytes, this.ctx.limits.recvWindowBytes)
+    this.updateReading()
+  }
+
+  onData(payload: Uint8Array): void {
+    if (this.gone || this.closedByClient) return
+    this.ctx.counters.bytesFromClients += payload.length
+    // No copy: the view keeps its WebSocket message alive until the kernel has taken the bytes.
+    const ok = this.socket.write(payload)
+    if (!ok && !this.full) {
+      this.full = true
+      this.ctx.event(this.handle, Ev.full)
+    }
+  }
+
+  end(): void {
+    if (!this.gone) this.socket.end()
+  }
+
+  close(): void {
+    this.closedByClient = true
+    this.ctx.handles.delete(this.handle)
+    this.socket.destroy()
+  }
+
+  private onClosed(): void {
+    if (this.gone) return
+    this.gone = true
+    this.ctx.counters.sockets--
+    if (this.closedByClient || this.ctx.closed) return
+    this.ctx.handles.delete(this.handle)
+    this.flush()
+    const e = this.error ? toIoError(this.error) : undefined
+    this.ctx.event(this.handle, Ev.close, e ? { error: { code: e.code, message: e.message } } : {})
+  }
+}

@@ -1,0 +1,160 @@
+import net from 'node:net'
+import tls from 'node:tls'
+import { Ev } from '@tidepool/daemon-bridge'
+import { IoError } from '@tidepool/engine'
+import { toIoError } from './io-errors.ts'
+import type { Resource, SessionContext } from './session-context.ts'
+import { TcpConn } from './tcp-conn.ts'
+
+function str(meta: Record<string, unknown>, key: string, optional = false): string | undefined {
+  const v = meta[key]
+  if (v === undefined && optional) return undefined
+  if (typeof v !== 'string' || v.length === 0 || v.length > 255) throw new IoError('invalid', `${key} must be a string`)
+  return v
+}
+
+export function port(meta: Record<string, unknown>, key = 'port', optional = false): number {
+  const v = meta[key]
+  if (v === undefined && optional) return 0
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 65535) throw new IoError('invalid', `${key} must be 0..65535`)
+  return v
+}
+
+export function handleOf(meta: Record<string, unknown>): number {
+  const h = meta.handle
+  if (typeof h !== 'number' || !Number.isInteger(h) || h <= 0) throw new IoError('invalid', 'handle must be a positive integer')
+  return h
+}
+
+/**
+ * tcp.connect under the connect gate. The timeout counts from when the attempt holds a slot.
+ * `track` lets the session cancel the attempt when the client goes away.
+ */
+export async function tcpConnect(
+  ctx: SessionContext,
+  meta: Record<string, unknown>,
+  track: (cancel: () => void) => () => void,
+): Promise<object> {
+  const host = str(meta, 'host')!
+  const p = port(meta)
+  if (p === 0) throw new IoError('invalid', 'port must be 1..65535')
+  const useTls = meta.tls === true
+  const servername = str(meta, 'servername', true) ?? (net.isIP(host) ? undefined : host)
+  const ticket = ctx.gate.acquire()
+  let socket: net.Socket | undefined
+  let aborted = false
+  const untrack = track(() => {
+    aborted = true
+    ticket.cancel()
+    socket?.destroy()
+  })
+  try {
+    const release = await ticket.granted
+    try {
+      if (aborted) throw new IoError('closed', 'session closed')
+      const s = await new Promise<net.Socket>((resolve, reject) => {
+        const opts = { host, port: p, allowHalfOpen: true }
+        const sock = useTls ? tls.connect({ ...opts, servername }) : net.connect(opts)
+        socket = sock
+        const timer = setTimeout(
+          () => done(new IoError('timeout', `connect to ${host}:${p} timed out after ${ctx.limits.connectTimeoutMs} ms`)),
+          ctx.limits.connectTimeoutMs,
+        )
+        const connectEvent = useTls ? 'secureConnect' : 'connect'
+        const onConnect = (): void => done()
+        const onError = (e: unknown): void => done(e)
+        const onClose = (): void => done(new IoError('closed', 'closed while connecting'))
+        const done = (err?: unknown): void => {
+          clearTimeout(timer)
+          sock.off(connectEvent, onConnect).off('error', onError).off('close', onClose)
+          if (err !== undefined) {
+            sock.on('error', () => {}) // late errors of a dropped attempt must not crash the daemon
+            sock.destroy()
+            reject(toIoError(err))
+          } else resolve(sock)
+        }
+        sock.once(connectEvent, onConnect)
+        sock.once('error', onError)
+        sock.once('close', onClose)
+      })
+      if (aborted || ctx.closed) {
+        s.destroy()
+        throw new IoError('closed', 'session closed')
+      }
+      const handle = ctx.newHandle()
+      const reply = {
+        handle,
+        remoteAddress: s.remoteAddress ?? host,
+        remotePort: s.remotePort ?? p,
+        localAddress: s.localAddress ?? '',
+        localPort: s.localPort ?? 0,
+      }
+      ctx.handles.set(handle, new TcpConn(ctx, handle, s))
+      return reply
+    } finally {
+      release()
+    }
+  } finally {
+    untrack()
+  }
+}
+
+class Listener implements Resource {
+  readonly kind = 'listener'
+  private open = true
+  constructor(
+    private readonly ctx: SessionContext,
+    readonly handle: number,
+    private readonly server: net.Server,
+  ) {
+    ctx.counters.listeners++
+    server.on('connection', (s) => this.onConnection(s))
+    server.on('close', () => {
+      ctx.counters.listeners--
+      if (!this.open || ctx.closed) return
+      this.open = false
+      ctx.handles.delete(handle)
+      ctx.event(handle, Ev.close, {})
+    })
+  }
+
+  private onConnection(s: net.Socket): void {
+    if (!this.open || this.ctx.closed) {
+      s.destroy()
+      return
+    }
+    const handle = this.ctx.newHandle()
+    this.ctx.event(this.handle, Ev.accept, { handle, remoteAddress: s.remoteAddress ?? '', remotePort: s.remotePort ?? 0 })
+    this.ctx.handles.set(handle, new TcpConn(this.ctx, handle, s))
+  }
+
+  close(): void {
+    this.open = false
+    this.ctx.handles.delete(this.handle)
+    this.server.close()
+  }
+}
+
+export async function tcpListen(ctx: SessionContext, meta: Record<string, unknown>): Promise<object> {
+  const host = str(meta, 'host', true) ?? '0.0.0.0'
+  const p = port(meta)
+  const server = net.createServer({ allowHalfOpen: true })
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (e) => reject(toIoError(e)))
+    server.listen({ host, port: p }, () => resolve())
+  })
+  if (ctx.closed) {
+    server.close()
+    throw new IoError('closed', 'session closed')
+  }
+  const handle = ctx.newHandle()
+  ctx.handles.set(handle, new Listener(ctx, handle, server))
+  const addr = server.address()
+  return { handle, port: typeof addr === 'object' && addr ? addr.port : p }
+}
+
+export function socketOf(ctx: SessionContext, meta: Record<string, unknown>): TcpConn {
+  const r = ctx.handles.get(handleOf(meta))
+  if (!(r instanceof TcpConn)) throw new IoError('closed', 'no such socket')
+  return r
+}

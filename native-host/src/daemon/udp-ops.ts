@@ -1,0 +1,72 @@
+import dgram from 'node:dgram'
+import { Kind, encodeFrame } from '@tidepool/daemon-bridge'
+import { IoError } from '@tidepool/engine'
+import { toIoError } from './io-errors.ts'
+import type { Resource, SessionContext } from './session-context.ts'
+import { port } from './tcp-ops.ts'
+
+class UdpRes implements Resource {
+  readonly kind = 'udp'
+  private open = true
+  constructor(
+    private readonly ctx: SessionContext,
+    readonly handle: number,
+    private readonly sock: dgram.Socket,
+  ) {
+    ctx.counters.udpSockets++
+    sock.on('message', (msg, rinfo) => {
+      // UDP is lossy by nature: drop rather than queue while the client is not keeping up.
+      if (!this.open || ctx.closed || ctx.congested) return
+      ctx.counters.bytesToClients += msg.length
+      ctx.send(encodeFrame(Kind.DATA, handle, 0, { address: rinfo.address, port: rinfo.port }, msg))
+    })
+    sock.on('error', () => {}) // send errors (e.g. EHOSTUNREACH) are per datagram; UDP stays open
+    sock.on('close', () => {
+      ctx.counters.udpSockets--
+    })
+  }
+
+  onData(payload: Uint8Array, meta: Record<string, unknown>): void {
+    if (!this.open) return
+    const address = meta.address
+    if (typeof address !== 'string') return
+    let p: number
+    try {
+      p = port(meta)
+    } catch {
+      return
+    }
+    this.ctx.counters.bytesFromClients += payload.length
+    this.sock.send(payload, p, address, () => {})
+  }
+
+  close(): void {
+    if (!this.open) return
+    this.open = false
+    this.ctx.handles.delete(this.handle)
+    this.sock.close()
+  }
+}
+
+export async function udpBind(ctx: SessionContext, meta: Record<string, unknown>): Promise<object> {
+  const host = typeof meta.host === 'string' ? meta.host : '0.0.0.0'
+  const p = port(meta, 'port', true)
+  const sock = dgram.createSocket({ type: host.includes(':') ? 'udp6' : 'udp4' })
+  await new Promise<void>((resolve, reject) => {
+    sock.once('error', (e) => {
+      try {
+        sock.close()
+      } catch {}
+      reject(toIoError(e))
+    })
+    sock.bind(p, host, () => resolve())
+  })
+  if (ctx.closed) {
+    sock.close()
+    throw new IoError('closed', 'session closed')
+  }
+  const handle = ctx.newHandle()
+  ctx.handles.set(handle, new UdpRes(ctx, handle, sock))
+  const a = sock.address()
+  return { handle, address: a.address, port: a.port }
+}

@@ -1,0 +1,2 @@
+export { startDaemon, loadOrCreateToken } from './daemon/index.ts'
+export type { DaemonOptions, DaemonStats, RunningDaemon } from './daemon/index.ts'

@@ -1,0 +1,87 @@
+/** Constants of daemon protocol version 1 (docs/daemon-protocol.md). Shared by daemon and client. */
+
+export const PROTOCOL_VERSION = 1
+
+export const Kind = {
+  REQUEST: 1,
+  REPLY: 2,
+  ERROR: 3,
+  DATA: 4,
+  EVENT: 5,
+  CREDIT: 6,
+} as const
+export type Kind = (typeof Kind)[keyof typeof Kind]
+
+export const Op = {
+  hello: 1,
+  ping: 2,
+  tcpConnect: 10,
+  tcpEnd: 11,
+  tcpClose: 12,
+  tcpListen: 13,
+  listenerClose: 14,
+  udpBind: 20,
+  udpClose: 21,
+  fileOpen: 30,
+  fileRead: 31,
+  fileWrite: 32,
+  fileTruncate: 33,
+  fileStat: 34,
+  fileClose: 35,
+  fsStat: 40,
+  fsMkdir: 41,
+  fsList: 42,
+  fsRename: 43,
+  fsRemove: 44,
+  fsSha1: 45,
+} as const
+export type Op = (typeof Op)[keyof typeof Op]
+
+export const Ev = {
+  accept: 1,
+  end: 2,
+  close: 3,
+  full: 4,
+  drain: 5,
+} as const
+export type Ev = (typeof Ev)[keyof typeof Ev]
+
+/** WebSocket close codes used by the daemon. */
+export const CloseCode = {
+  protocolError: 1002,
+  unsupportedData: 1003,
+  tooBig: 1009,
+  auth: 4001,
+  version: 4002,
+} as const
+
+export interface DaemonLimits {
+  maxConnectsInFlight: number
+  maxConnectsPending: number
+  connectTimeoutMs: number
+  /** Largest WebSocket message either side may send. */
+  maxFrameBytes: number
+  /** Largest DATA payload the daemon sends (coalescing target). */
+  maxDataFrameBytes: number
+  /** Per-socket receive window (credit). */
+  recvWindowBytes: number
+  /** Largest file.read length / file.write payload. */
+  maxIoBytes: number
+}
+
+export const DEFAULT_LIMITS: DaemonLimits = {
+  maxConnectsInFlight: 30,
+  maxConnectsPending: 60,
+  connectTimeoutMs: 10_000,
+  maxFrameBytes: 4 * 1024 * 1024,
+  maxDataFrameBytes: 256 * 1024,
+  recvWindowBytes: 1024 * 1024,
+  maxIoBytes: 2 * 1024 * 1024,
+}
+
+export interface HelloReply {
+  protocol: number
+  daemonVersion: string
+  limits: DaemonLimits
+  roots: string[]
+}
