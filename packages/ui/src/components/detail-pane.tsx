@@ -1,0 +1,82 @@
+import { createEffect, createSignal, For, Match, onCleanup, Show, Switch, type JSX } from 'solid-js'
+import type { EngineApi, TorrentSummary } from '@tidepool/engine'
+import type { DetailPart, EngineModel } from '../store/engine-model.ts'
+import { formatBytes, formatRatio } from '../format.ts'
+import { FilesTab } from './files-tab.tsx'
+import { PeersTab } from './peers-tab.tsx'
+import { PiecesMap } from './pieces-map.tsx'
+import { SpeedGraph } from './speed-graph.tsx'
+import { SwarmTab } from './swarm-tab.tsx'
+import { TrackersTab } from './trackers-tab.tsx'
+
+type Tab = 'general' | DetailPart | 'speed'
+const TABS: Array<{ id: Tab; label: string }> = [
+  { id: 'general', label: 'General' },
+  { id: 'peers', label: 'Peers' },
+  { id: 'swarm', label: 'Swarm' },
+  { id: 'files', label: 'Files' },
+  { id: 'trackers', label: 'Trackers' },
+  { id: 'pieces', label: 'Pieces' },
+  { id: 'speed', label: 'Speed' },
+]
+
+/** Tabs for the focused torrent; only the open tab's data is polled. */
+export function DetailPane(props: { api: EngineApi; model: EngineModel; torrent: TorrentSummary | undefined; initialTab?: Tab }): JSX.Element {
+  const [tab, setTab] = createSignal<Tab>(props.initialTab ?? 'peers')
+  createEffect(() => {
+    const t = tab()
+    const part: DetailPart = t === 'general' || t === 'speed' ? 'trackers' : t
+    props.model.watchDetail(props.torrent?.infoHash ?? null, part)
+  })
+  onCleanup(() => props.model.watchDetail(null, 'peers'))
+  const [now, setNow] = createSignal(Date.now())
+  const timer = setInterval(() => setNow(Date.now()), 1000)
+  onCleanup(() => clearInterval(timer))
+
+  return (
+    <section class="detail" aria-label="Torrent details">
+      <nav class="tabs" role="tablist">
+        <For each={TABS}>
+          {(t) => (
+            <button role="tab" aria-selected={tab() === t.id} classList={{ active: tab() === t.id }} onClick={() => setTab(t.id)} data-tab={t.id}>
+              {t.label}
+              <Show when={t.id === 'peers' && props.torrent}><span class="count">{props.torrent!.connected}+{props.torrent!.connecting}</span></Show>
+            </button>
+          )}
+        </For>
+      </nav>
+      <div class="tab-body">
+        <Show when={props.torrent || tab() === 'speed'} fallback={<div class="vt-empty">Select a torrent to see its details.</div>}>
+          <Switch>
+            <Match when={tab() === 'general' && props.torrent}>{(t) => <General t={t()} />}</Match>
+            <Match when={tab() === 'peers'}><PeersTab peers={props.model.detail.peers} version={props.model.version} /></Match>
+            <Match when={tab() === 'swarm'}><SwarmTab swarm={props.model.detail.swarm} version={props.model.version} /></Match>
+            <Match when={tab() === 'files'}>
+              <FilesTab files={props.model.detail.files} onPriority={(i, p) => props.torrent && void props.api.setFilePriority(props.torrent.infoHash, i, p).then(() => props.model.refresh())} />
+            </Match>
+            <Match when={tab() === 'trackers'}><TrackersTab trackers={props.model.detail.trackers} now={now} /></Match>
+            <Match when={tab() === 'pieces'}><PiecesMap pieces={props.model.pieces()} /></Match>
+            <Match when={tab() === 'speed'}><SpeedGraph samples={props.model.history()} height={170} /></Match>
+          </Switch>
+        </Show>
+      </div>
+    </section>
+  )
+}
+
+function General(props: { t: TorrentSummary }): JSX.Element {
+  return (
+    <div class="general">
+      <Show when={props.t.error}><div class="banner bad" role="alert"><b>Error:</b> {props.t.error}</div></Show>
+      <dl>
+        <dt>Name</dt><dd>{props.t.name}</dd>
+        <dt>Info-hash</dt><dd class="mono">{props.t.infoHash}</dd>
+        <dt>Saved in</dt><dd>{props.t.savePath}</dd>
+        <dt>Size</dt><dd>{formatBytes(props.t.totalSize)} ({formatBytes(props.t.downloaded)} verified)</dd>
+        <dt>Downloaded / uploaded</dt><dd>{formatBytes(props.t.downloadedTotal)} / {formatBytes(props.t.uploadedTotal)} (ratio {formatRatio(props.t.ratio)})</dd>
+        <dt>Peers</dt><dd>{props.t.connected} connected, {props.t.connecting} connecting, {props.t.seeds} seeds, {props.t.swarmSize} known</dd>
+        <dt>Added</dt><dd>{new Date(props.t.addedAt).toLocaleString()}</dd>
+      </dl>
+    </div>
+  )
+}

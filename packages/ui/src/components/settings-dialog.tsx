@@ -1,0 +1,83 @@
+import { createSignal, For, onMount, Show, type JSX } from 'solid-js'
+import type { EngineApi, EngineSettings } from '@tidepool/engine'
+import { formatBytes, parseSize } from '../format.ts'
+
+type NumKey = Exclude<keyof EngineSettings, 'downloadRoot'>
+const FIELDS: Array<{ key: NumKey; label: string; hint: string; size?: boolean; min: number; max: number }> = [
+  { key: 'maxConnectionsGlobal', label: 'Connection limit (all torrents)', hint: 'peers connected or connecting at once', min: 1, max: 5000 },
+  { key: 'maxPeersPerTorrent', label: 'Peer limit per torrent', hint: '', min: 1, max: 2000 },
+  { key: 'connectionRatePerSec', label: 'New connections per second', hint: '0 = unlimited', min: 0, max: 1000 },
+  { key: 'connectionBurst', label: 'Connection burst', hint: 'connects allowed at once after a quiet spell', min: 0, max: 1000 },
+  { key: 'downloadRateLimit', label: 'Download limit', hint: 'e.g. 2 MiB (per second), 0 = unlimited', size: true, min: 0, max: Number.MAX_SAFE_INTEGER },
+  { key: 'uploadRateLimit', label: 'Upload limit', hint: 'e.g. 512k (per second), 0 = unlimited', size: true, min: 0, max: Number.MAX_SAFE_INTEGER },
+  { key: 'listenPort', label: 'Listen port', hint: '0 = any free port', min: 0, max: 65535 },
+]
+
+/** Engine settings; the engine persists them (setSettings), so they survive restarts. */
+export function SettingsDialog(props: { api: EngineApi; onClose: () => void }): JSX.Element {
+  const [settings, setSettings] = createSignal<EngineSettings | null>(null)
+  const [text, setText] = createSignal<Record<string, string>>({})
+  const [error, setError] = createSignal<string | null>(null)
+  const [saved, setSaved] = createSignal(false)
+  const fill = (s: EngineSettings) => {
+    setSettings(s)
+    const t: Record<string, string> = { downloadRoot: s.downloadRoot }
+    for (const f of FIELDS) t[f.key] = f.size ? (s[f.key] ? formatBytes(s[f.key]) : '0') : String(s[f.key])
+    setText(t)
+  }
+  onMount(() => props.api.getSettings().then(fill, (e) => setError(String(e))))
+
+  const save = async (e: Event) => {
+    e.preventDefault()
+    setError(null)
+    const patch: Partial<EngineSettings> = {}
+    const t = text()
+    if (t.downloadRoot?.trim()) patch.downloadRoot = t.downloadRoot.trim()
+    for (const f of FIELDS) {
+      const raw = t[f.key] ?? ''
+      const v = f.size ? parseSize(raw) : /^\s*\d+\s*$/.test(raw) ? Number(raw) : null
+      if (v === null || v < f.min || v > f.max) return setError(`${f.label}: enter a number from ${f.min} to ${f.max}.`)
+      patch[f.key] = v
+    }
+    try {
+      fill(await props.api.setSettings(patch))
+      setSaved(true)
+      setTimeout(() => props.onClose(), 400)
+    } catch (err) {
+      setError(err instanceof Error ? err.message : String(err))
+    }
+  }
+  const set = (k: string, v: string) => { setText({ ...text(), [k]: v }); setSaved(false) }
+
+  return (
+    <div class="modal-back" onClick={(e) => e.target === e.currentTarget && props.onClose()}>
+      <form class="modal" role="dialog" aria-label="Settings" onSubmit={save} onKeyDown={(e) => e.key === 'Escape' && props.onClose()}>
+        <h2>Settings</h2>
+        <Show when={settings()} fallback={<div class="dim">Loading…</div>}>
+          <label class="field">
+            <span>Download folder (daemon root)</span>
+            <input name="downloadRoot" value={text().downloadRoot ?? ''} onInput={(e) => set('downloadRoot', e.currentTarget.value)} />
+            <small class="dim">A folder the Tidepool helper serves; `downloads` is ~/Downloads/Tidepool unless the helper was started with another --out.</small>
+          </label>
+          <div class="grid2">
+            <For each={FIELDS}>
+              {(f) => (
+                <label class="field">
+                  <span>{f.label}</span>
+                  <input name={f.key} inputMode={f.size ? 'text' : 'numeric'} value={text()[f.key] ?? ''} onInput={(e) => set(f.key, e.currentTarget.value)} />
+                  <Show when={f.hint}><small class="dim">{f.hint}</small></Show>
+                </label>
+              )}
+            </For>
+          </div>
+        </Show>
+        <Show when={error()}><div class="form-error" role="alert">{error()}</div></Show>
+        <div class="actions">
+          <Show when={saved()}><span class="ok">Saved</span></Show>
+          <button type="button" onClick={() => props.onClose()}>Cancel</button>
+          <button type="submit" class="primary" disabled={!settings()}>Save</button>
+        </div>
+      </form>
+    </div>
+  )
+}

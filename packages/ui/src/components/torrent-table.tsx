@@ -1,0 +1,64 @@
+import type { JSX } from 'solid-js'
+import type { TorrentStatus, TorrentSummary } from '@tidepool/engine'
+import { formatBytes, formatEta, formatRate, formatRatio } from '../format.ts'
+import { byNumber, byText, type SortState, type SortDir } from '../store/sort.ts'
+import { ProgressBar } from './progress-bar.tsx'
+import { VirtualTable, type Column } from './virtual-table.tsx'
+
+export const STATUS_LABEL: Record<TorrentStatus, string> = {
+  'fetching-metadata': 'Fetching metadata',
+  checking: 'Checking',
+  downloading: 'Downloading',
+  seeding: 'Seeding',
+  paused: 'Paused',
+  queued: 'Queued',
+  error: 'Error',
+}
+
+const columns: Column<TorrentSummary>[] = [
+  { id: 'name', title: 'Name', width: 300, sort: byText((t) => t.name), cell: (t) => <span class="name" title={t.name}>{t.name || t.infoHash}</span> },
+  { id: 'size', title: 'Size', width: 86, align: 'right', sort: byNumber((t) => t.totalSize), sortDefault: 'desc', cell: (t) => (t.totalSize ? formatBytes(t.totalSize) : '?') },
+  { id: 'progress', title: 'Progress', width: 130, sort: byNumber((t) => t.progress), sortDefault: 'desc', cell: (t) => <ProgressBar value={t.progress} tone={t.status} /> },
+  {
+    id: 'status', title: 'Status', width: 130, sort: byText((t) => STATUS_LABEL[t.status]),
+    cell: (t) => <span class={`status s-${t.status}`} title={t.error ?? ''}>{t.error ? `Error: ${t.error}` : STATUS_LABEL[t.status]}</span>,
+  },
+  { id: 'down', title: 'Down', width: 92, align: 'right', sort: byNumber((t) => t.downloadRate), sortDefault: 'desc', cell: (t) => formatRate(t.downloadRate) },
+  { id: 'up', title: 'Up', width: 92, align: 'right', sort: byNumber((t) => t.uploadRate), sortDefault: 'desc', cell: (t) => formatRate(t.uploadRate) },
+  {
+    id: 'peers', title: 'Peers', width: 92, align: 'right', sort: byNumber((t) => t.connected), sortDefault: 'desc',
+    cell: (t) => <span title="connected (connecting)">{t.connected}<span class="dim"> ({t.connecting})</span></span>,
+  },
+  { id: 'seeds', title: 'Seeds', width: 60, align: 'right', sort: byNumber((t) => t.seeds), sortDefault: 'desc', cell: (t) => String(t.seeds) },
+  { id: 'eta', title: 'ETA', width: 74, align: 'right', sort: byNumber((t) => t.etaSec), cell: (t) => (t.status === 'downloading' ? formatEta(t.etaSec) : '') },
+  { id: 'ratio', title: 'Ratio', width: 60, align: 'right', sort: byNumber((t) => t.ratio), sortDefault: 'desc', cell: (t) => formatRatio(t.ratio) },
+  { id: 'added', title: 'Added', width: 140, sort: byNumber((t) => t.addedAt), sortDefault: 'desc', cell: (t) => new Date(t.addedAt).toLocaleString() },
+]
+
+export function TorrentTable(props: {
+  torrents: TorrentSummary[]
+  version: () => number
+  sort: SortState | null
+  onSort: (id: string, dir: SortDir) => void
+  selected: (key: string) => boolean
+  onRowClick: (key: string, ev: MouseEvent, order: () => string[]) => void
+  onRowDblClick?: (key: string) => void
+  empty: JSX.Element
+}): JSX.Element {
+  return (
+    <VirtualTable
+      label="Torrents"
+      rows={props.torrents}
+      columns={columns}
+      rowKey={(t) => t.infoHash}
+      version={props.version}
+      sort={props.sort}
+      onSort={props.onSort}
+      selected={props.selected}
+      onRowClick={props.onRowClick}
+      onRowDblClick={props.onRowDblClick}
+      rowClass={(t) => (t.status === 'error' ? 'row-error' : t.status === 'paused' ? 'row-paused' : '')}
+      empty={props.empty}
+    />
+  )
+}

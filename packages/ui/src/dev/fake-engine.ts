@@ -1,0 +1,211 @@
+/**
+ * A fake EngineApi for the UI benchmark, screenshots and UI unit tests ONLY — never part of the
+ * product build. Deterministic (seeded PRNG) and driven by `tick()` so tests control time.
+ */
+import type {
+  AddTorrentInput, EngineApi, EngineSettings, EngineStatus, FilePriority, FileRow, PeerRow,
+  PiecesView, SwarmRow, TorrentDetail, TorrentSummary, TrackerRow,
+} from '@tidepool/engine'
+
+export interface FakeEngineOptions {
+  torrents?: number
+  /** Peers of the first torrent (the one the benchmark opens). */
+  peersInFirst?: number
+  peersPerTorrent?: number
+  status?: Partial<EngineStatus>
+  now?: () => number
+}
+
+const CLIENTS = ['libtorrent 2.0.8', 'qBittorrent 4.6.2', 'Transmission 3.00', 'Deluge 2.1.1', 'WebTorrent 2.8', 'aria2 1.36', 'µTorrent 3.5.5']
+const WORDS = ['ubuntu', 'debian', 'archive', 'lecture', 'dataset', 'podcast', 'fedora', 'concert', 'blender', 'open', 'movie', 'linux', 'mint', 'sintel', 'texture', 'pack']
+
+function prng(seed: number): () => number {
+  let s = seed >>> 0
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0
+    let t = s
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+interface FakeTorrent {
+  summary: TorrentSummary
+  peers: PeerRow[]
+  files: FileRow[]
+  trackers: TrackerRow[]
+  pieces: PiecesView
+}
+
+export class FakeEngine implements EngineApi {
+  readonly torrents = new Map<string, FakeTorrent>()
+  status: EngineStatus
+  settings: EngineSettings = {
+    downloadRoot: 'downloads', maxConnectionsGlobal: 500, maxPeersPerTorrent: 80,
+    connectionRatePerSec: 10, connectionBurst: 20, downloadRateLimit: 0, uploadRateLimit: 0, listenPort: 6881,
+  }
+  calls: string[] = []
+  private rand = prng(42)
+  private now: () => number
+  private seq = 0
+
+  constructor(opts: FakeEngineOptions = {}) {
+    this.now = opts.now ?? (() => Date.now())
+    this.status = { daemon: 'connected', listenPort: 6881, downloadRate: 0, uploadRate: 0, ...opts.status }
+    const n = opts.torrents ?? 20
+    for (let i = 0; i < n; i++) {
+      const peers = i === 0 ? (opts.peersInFirst ?? 200) : (opts.peersPerTorrent ?? 10)
+      this.makeTorrent(i, peers)
+    }
+  }
+
+  private hex40(): string {
+    let s = ''
+    for (let i = 0; i < 40; i++) s += Math.floor(this.rand() * 16).toString(16)
+    return s
+  }
+
+  private makeTorrent(i: number, peerCount: number): FakeTorrent {
+    const r = this.rand
+    const words = [WORDS[i % WORDS.length], WORDS[(i * 7 + 3) % WORDS.length], String(2000 + (i % 27))]
+    const totalSize = Math.floor((0.05 + r() * 8) * 1024 ** 3)
+    const progress = i % 5 === 0 ? 1 : r()
+    const statuses: TorrentSummary['status'][] = ['downloading', 'downloading', 'seeding', 'paused', 'checking', 'fetching-metadata']
+    const status: TorrentSummary['status'] = progress === 1 ? 'seeding' : statuses[i % statuses.length]!
+    const infoHash = this.hex40()
+    const summary: TorrentSummary = {
+      infoHash, name: `${words.join('-')}.iso`, totalSize, downloaded: Math.floor(totalSize * progress), progress, status,
+      downloadRate: 0, uploadRate: 0, uploadedTotal: Math.floor(totalSize * r()), downloadedTotal: Math.floor(totalSize * progress),
+      connected: 0, connecting: 0, seeds: 0, swarmSize: peerCount * 2, etaSec: null, ratio: r() * 3,
+      addedAt: this.now() - i * 3_600_000, savePath: 'downloads',
+    }
+    if (i === 3) { summary.status = 'error'; summary.error = 'no-space: disk full while writing piece 812' }
+    const peers: PeerRow[] = []
+    for (let p = 0; p < peerCount; p++) peers.push(this.makePeer(p))
+    const pieceCount = Math.max(1, Math.ceil(totalSize / (1024 * 1024)))
+    const states = new Uint8Array(Math.min(pieceCount, 20_000))
+    for (let k = 0; k < states.length; k++) states[k] = r() < progress ? 2 : r() < 0.02 ? 1 : 0
+    const files: FileRow[] = Array.from({ length: 1 + (i % 6) }, (_, k) => ({
+      index: k, path: `${summary.name.replace('.iso', '')}/part-${k + 1}.bin`, size: Math.floor(totalSize / (1 + (i % 6))),
+      downloaded: 0, progress, priority: (k === 2 ? 'skip' : 'normal') as FilePriority,
+    }))
+    const trackers: TrackerRow[] = [
+      { url: 'udp://tracker.example.org:6969/announce', tier: 0, status: 'working', lastAnnounce: this.now() - 60_000, nextAnnounce: this.now() + 1_740_000, peersReceived: 50, seeders: 12, leechers: 40 },
+      { url: 'http://dead.example.net/announce', tier: 1, status: 'error', lastAnnounce: this.now() - 30_000, nextAnnounce: this.now() + 270_000, peersReceived: 0, seeders: null, leechers: null, message: 'unreachable: DNS lookup failed' },
+    ]
+    const t: FakeTorrent = { summary, peers, files, trackers, pieces: { pieceCount: states.length, pieceLength: 1024 * 1024, states } }
+    this.torrents.set(infoHash, t)
+    return t
+  }
+
+  private makePeer(p: number): PeerRow {
+    const r = this.rand
+    const v6 = p % 17 === 0
+    const ip = v6 ? `2001:db8::${(p + 1).toString(16)}` : `10.${(p >> 16) & 255}.${(p >> 8) & 255}.${p & 255}`
+    const port = 6881 + (p % 1000)
+    const connecting = r() < 0.25
+    return {
+      key: v6 ? `[${ip}]:${port}` : `${ip}:${port}`, ip, port, state: connecting ? 'connecting' : 'connected',
+      client: connecting ? '' : CLIENTS[p % CLIENTS.length]!, source: p % 3 === 0 ? ['tracker', 'pex'] : ['tracker'],
+      progress: connecting ? 0 : r(), downloadRate: 0, uploadRate: 0, downloaded: 0, uploaded: 0,
+      flags: connecting ? '' : ['D', 'd U', 'u K', 'D X E', '? I', 'D h'][p % 6]!, requests: 0, incoming: p % 11 === 0,
+    }
+  }
+
+  /** Advance the simulation one second: rates move, connecting peers connect, progress grows. */
+  tick(): void {
+    const r = this.rand
+    let down = 0
+    let up = 0
+    for (const t of this.torrents.values()) {
+      const s = t.summary
+      const active = s.status === 'downloading' || s.status === 'seeding'
+      let connected = 0
+      let connecting = 0
+      let seeds = 0
+      for (const p of t.peers) {
+        if (p.state === 'connecting' && r() < 0.3) {
+          p.state = 'connected'; p.client = CLIENTS[Math.floor(r() * CLIENTS.length)]!; p.flags = 'D'
+        }
+        if (p.state === 'connected' && active) {
+          p.downloadRate = s.status === 'downloading' ? Math.floor(r() * 400_000) : 0
+          p.uploadRate = Math.floor(r() * 50_000)
+          p.downloaded += p.downloadRate; p.uploaded += p.uploadRate
+          p.progress = Math.min(1, p.progress + r() * 0.01)
+          p.requests = p.downloadRate > 0 ? Math.floor(r() * 64) : 0
+        }
+        if (p.state === 'connected') connected++; else connecting++
+        if (p.progress >= 1) seeds++
+      }
+      s.connected = connected; s.connecting = connecting; s.seeds = seeds
+      if (s.status === 'downloading') {
+        s.downloadRate = t.peers.reduce((a, p) => a + p.downloadRate, 0) / Math.max(1, t.peers.length / 4)
+        s.downloaded = Math.min(s.totalSize, s.downloaded + s.downloadRate)
+        s.downloadedTotal += s.downloadRate
+        s.progress = s.totalSize ? s.downloaded / s.totalSize : 0
+        s.etaSec = s.downloadRate > 0 ? (s.totalSize - s.downloaded) / s.downloadRate : null
+        if (s.progress >= 1) { s.status = 'seeding'; s.etaSec = null }
+      } else s.downloadRate = 0
+      s.uploadRate = active ? Math.floor(r() * 200_000) : 0
+      s.uploadedTotal += s.uploadRate
+      s.ratio = s.downloadedTotal ? s.uploadedTotal / s.downloadedTotal : 0
+      down += s.downloadRate; up += s.uploadRate
+    }
+    this.status = { ...this.status, downloadRate: down, uploadRate: up }
+  }
+
+  private get(infoHash: string): FakeTorrent {
+    const t = this.torrents.get(infoHash)
+    if (!t) throw new Error(`unknown torrent ${infoHash}`)
+    return t
+  }
+
+  async getStatus(): Promise<EngineStatus> { return { ...this.status } }
+  async listTorrents(): Promise<TorrentSummary[]> {
+    return [...this.torrents.values()].map((t) => ({ ...t.summary }))
+  }
+  async getTorrentDetail(infoHash: string, parts: Array<keyof TorrentDetail>): Promise<Partial<TorrentDetail>> {
+    const t = this.get(infoHash)
+    const out: Partial<TorrentDetail> = {}
+    for (const part of parts) {
+      if (part === 'peers') out.peers = t.peers.map((p) => ({ ...p }))
+      else if (part === 'swarm') out.swarm = t.peers.map((p, i): SwarmRow => ({
+        key: p.key, ip: p.ip, port: p.port, state: p.state === 'connected' ? 'connected' : i % 9 === 0 ? 'banned' : 'connecting',
+        sources: p.source, failcount: i % 4, hashfails: i % 9 === 0 ? 3 : 0, rank: (i * 2654435761) >>> 16,
+        lastConnected: this.now() - i * 1000, seed: p.progress >= 1,
+        ...(i % 4 ? { lastError: 'timeout' } : {}), ...(i % 9 === 0 ? { banReason: 'hash failures' } : {}),
+      }))
+      else if (part === 'files') out.files = t.files.map((f) => ({ ...f, progress: t.summary.progress, downloaded: Math.floor(f.size * t.summary.progress) }))
+      else if (part === 'trackers') out.trackers = t.trackers.map((x) => ({ ...x }))
+      else if (part === 'pieces') out.pieces = { ...t.pieces, states: t.pieces.states.slice() }
+    }
+    return out
+  }
+  async addTorrent(input: AddTorrentInput): Promise<string> {
+    this.calls.push(`add:${input.magnet ?? 'file'}:${input.selectedFiles?.join(',') ?? 'all'}`)
+    const t = this.makeTorrent(this.torrents.size + this.seq++, 5)
+    t.summary.status = input.paused ? 'paused' : input.magnet ? 'fetching-metadata' : 'downloading'
+    return t.summary.infoHash
+  }
+  async removeTorrent(infoHash: string, opts: { deleteData: boolean }): Promise<void> {
+    this.calls.push(`remove:${infoHash}:${opts.deleteData}`)
+    this.torrents.delete(infoHash)
+  }
+  async startTorrent(infoHash: string): Promise<void> {
+    const s = this.get(infoHash).summary
+    s.status = s.progress >= 1 ? 'seeding' : 'downloading'
+    delete s.error
+  }
+  async stopTorrent(infoHash: string): Promise<void> { this.get(infoHash).summary.status = 'paused' }
+  async recheckTorrent(infoHash: string): Promise<void> { this.get(infoHash).summary.status = 'checking' }
+  async setFilePriority(infoHash: string, fileIndex: number, priority: FilePriority): Promise<void> {
+    const f = this.get(infoHash).files[fileIndex]
+    if (f) f.priority = priority
+  }
+  async getSettings(): Promise<EngineSettings> { return { ...this.settings } }
+  async setSettings(patch: Partial<EngineSettings>): Promise<EngineSettings> {
+    this.settings = { ...this.settings, ...patch }
+    return { ...this.settings }
+  }
+}

@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest'
+import { formatBytes, formatEta, formatPercent, formatRate, formatWhen, parseSize } from './format.ts'
+
+describe('format', () => {
+  it('formats bytes with binary units', () => {
+    expect(formatBytes(0)).toBe('0 B')
+    expect(formatBytes(1023)).toBe('1023 B')
+    expect(formatBytes(1536)).toBe('1.50 KiB')
+    expect(formatBytes(150 * 1024 ** 2)).toBe('150 MiB')
+    expect(formatBytes(-1)).toBe('–')
+  })
+  it('hides idle rates', () => {
+    expect(formatRate(0)).toBe('')
+    expect(formatRate(2048)).toBe('2.00 KiB/s')
+  })
+  it('never rounds an incomplete torrent to 100%', () => {
+    expect(formatPercent(0.99999)).toBe('99.9%')
+    expect(formatPercent(1)).toBe('100.0%')
+    expect(formatPercent(0.5)).toBe('50.0%')
+  })
+  it('formats ETA', () => {
+    expect(formatEta(null)).toBe('∞')
+    expect(formatEta(5.2)).toBe('6s')
+    expect(formatEta(125)).toBe('2m 5s')
+    expect(formatEta(3 * 3600 + 120)).toBe('3h 2m')
+    expect(formatEta(1e9)).toBe('∞')
+  })
+  it('formats relative times', () => {
+    expect(formatWhen(null, 0)).toBe('')
+    expect(formatWhen(61_000, 1_000)).toBe('in 1m 0s')
+    expect(formatWhen(1_000, 31_000)).toBe('30s ago')
+  })
+  it('parses sizes', () => {
+    expect(parseSize('0')).toBe(0)
+    expect(parseSize('512k')).toBe(512 * 1024)
+    expect(parseSize('1.5 MiB')).toBe(1.5 * 1024 ** 2)
+    expect(parseSize('lots')).toBeNull()
+  })
+})

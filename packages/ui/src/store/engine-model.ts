@@ -1,0 +1,144 @@
+/**
+ * Polls the engine (~1 Hz) and applies the answers to solid stores once per animation frame.
+ * Rows are diffed by key with `reconcile`, so a table cell re-renders only when its value changed.
+ * Never two polls in flight: a slow engine slows the poll instead of piling up calls.
+ */
+import { batch, createSignal } from 'solid-js'
+import { createStore, reconcile } from 'solid-js/store'
+import type {
+  EngineApi, EngineStatus, FileRow, PeerRow, PiecesView, SwarmRow, TorrentDetail, TorrentSummary, TrackerRow,
+} from '@tidepool/engine'
+
+export type DetailPart = keyof TorrentDetail
+
+export interface Scheduler {
+  every(ms: number, fn: () => void): () => void
+  /** Runs fn before the next paint (requestAnimationFrame in the browser). */
+  frame(fn: () => void): void
+}
+
+export const browserScheduler: Scheduler = {
+  every(ms, fn) {
+    const id = setInterval(fn, ms)
+    return () => clearInterval(id)
+  },
+  frame(fn) {
+    // Hidden tabs get no animation frames: apply right away so state is current when shown.
+    if (typeof document !== 'undefined' && document.visibilityState === 'hidden') fn()
+    else requestAnimationFrame(() => fn())
+  },
+}
+
+export interface RateSample { t: number; down: number; up: number }
+
+interface DetailStore { peers: PeerRow[]; swarm: SwarmRow[]; files: FileRow[]; trackers: TrackerRow[] }
+
+interface Pending {
+  status?: EngineStatus
+  torrents?: TorrentSummary[]
+  detail?: Partial<TorrentDetail>
+  detailFor?: string
+}
+
+const HISTORY = 120
+
+export function createEngineModel(api: EngineApi, opts: { intervalMs?: number; scheduler?: Scheduler; now?: () => number } = {}) {
+  const scheduler = opts.scheduler ?? browserScheduler
+  const now = opts.now ?? (() => Date.now())
+  const [status, setStatus] = createSignal<EngineStatus | null>(null)
+  const [apiError, setApiError] = createSignal<string | null>(null)
+  const [torrents, setTorrents] = createStore<TorrentSummary[]>([])
+  const [detail, setDetail] = createStore<DetailStore>({ peers: [], swarm: [], files: [], trackers: [] })
+  const [pieces, setPieces] = createSignal<PiecesView | null>(null)
+  const [history, setHistory] = createSignal<RateSample[]>([])
+  // Bumped after each applied update: sorters read raw arrays and depend on this instead of every field.
+  const [version, setVersion] = createSignal(0)
+  const [loaded, setLoaded] = createSignal(false)
+
+  let target: { infoHash: string; part: DetailPart } | null = null
+  let inFlight = false
+  let pending: Pending | null = null
+  let framePending = false
+  let disposed = false
+
+  function apply(): void {
+    framePending = false
+    const p = pending
+    pending = null
+    if (!p || disposed) return
+    batch(() => {
+      if (p.status) {
+        setStatus(p.status)
+        const s = p.status
+        setHistory((h) => [...h.slice(-(HISTORY - 1)), { t: now(), down: s.downloadRate, up: s.uploadRate }])
+      }
+      if (p.torrents) {
+        setTorrents(reconcile(p.torrents, { key: 'infoHash', merge: false }))
+        setLoaded(true)
+      }
+      // Drop answers for a torrent the user has since navigated away from.
+      if (p.detail && target && p.detailFor === target.infoHash) {
+        const d = p.detail
+        if (d.peers) setDetail('peers', reconcile(d.peers, { key: 'key', merge: false }))
+        if (d.swarm) setDetail('swarm', reconcile(d.swarm, { key: 'key', merge: false }))
+        if (d.files) setDetail('files', reconcile(d.files, { key: 'index', merge: false }))
+        if (d.trackers) setDetail('trackers', reconcile(d.trackers, { key: 'url', merge: false }))
+        if (d.pieces !== undefined) setPieces(d.pieces)
+      }
+      setVersion((v) => v + 1)
+    })
+  }
+
+  function queue(p: Pending): void {
+    pending = { ...pending, ...p }
+    if (!framePending) {
+      framePending = true
+      scheduler.frame(apply)
+    }
+  }
+
+  async function poll(): Promise<void> {
+    if (inFlight || disposed) return
+    inFlight = true
+    const t = target
+    try {
+      const [s, list, d] = await Promise.all([
+        api.getStatus(),
+        api.listTorrents(),
+        t ? api.getTorrentDetail(t.infoHash, [t.part]).catch(() => ({})) : Promise.resolve(undefined),
+      ])
+      setApiError(null)
+      queue({ status: s, torrents: list, ...(d && t ? { detail: d, detailFor: t.infoHash } : {}) })
+    } catch (e) {
+      setApiError(e instanceof Error ? e.message : String(e))
+    } finally {
+      inFlight = false
+    }
+  }
+
+  const stop = scheduler.every(opts.intervalMs ?? 1000, () => void poll())
+  void poll()
+
+  return {
+    status, apiError, torrents, detail, pieces, history, version, loaded,
+    /** Which detail part to poll for which torrent; null stops detail polling. */
+    watchDetail(infoHash: string | null, part: DetailPart): void {
+      const changed = !target || !infoHash || target.infoHash !== infoHash
+      target = infoHash ? { infoHash, part } : null
+      if (changed) {
+        batch(() => {
+          setDetail({ peers: [], swarm: [], files: [], trackers: [] })
+          setPieces(null)
+        })
+      }
+      void poll()
+    },
+    refresh: poll,
+    dispose(): void {
+      disposed = true
+      stop()
+    },
+  }
+}
+
+export type EngineModel = ReturnType<typeof createEngineModel>
