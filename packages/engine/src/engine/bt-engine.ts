@@ -1,0 +1,379 @@
+import type {
+  AddTorrentInput,
+  EngineSettings,
+  EngineStatus,
+  FilePriority,
+  TorrentDetail,
+  TorrentSummary,
+} from '../api/types.ts'
+import { parseMagnet } from '../magnet/parse-magnet.ts'
+import { parseMetainfo } from '../metainfo/parse-metainfo.ts'
+import type { Platform, TcpListener } from '../platform/ports.ts'
+import { ConnectionQueue } from '../queue/connection-queue.ts'
+import { Torrent, type TorrentInit } from '../torrent/torrent.ts'
+import type { TorrentContext } from '../torrent/torrent-context.ts'
+import { realClock, type Clock } from '../util/clock.ts'
+import { bytesEqual } from '../util/bytes.ts'
+import { generatePeerId } from '../wire/peer-id.ts'
+import { ByteBucket } from './bandwidth.ts'
+import type { EngineApiHost } from './engine-api.ts'
+import { IncomingRouter } from './incoming-router.ts'
+import { SessionStore, type SessionEntry } from './session-store.ts'
+import { DEFAULT_SETTINGS, mergeSettings } from './settings.ts'
+
+export interface BtEngineOptions {
+  platform: Platform
+  settings?: Partial<EngineSettings>
+  clock?: Clock
+  /** Add the torrents saved in the session on start (default true; the CLI turns it off). */
+  restoreSession?: boolean
+  /** Accept incoming peers (default true). */
+  listen?: boolean
+  peerId?: Uint8Array
+}
+
+export interface AddOptions extends AddTorrentInput {
+  /** Verify data on disk instead of trusting resume state (the `seed` command). */
+  recheck?: boolean
+}
+
+/**
+ * The engine: torrents by info-hash, one fair connection queue, one listener for incoming peers,
+ * engine-wide limits, persistence. Platform-neutral: everything goes through `platform`.
+ */
+export class BtEngine implements EngineApiHost {
+  readonly platform: Platform
+  readonly clock: Clock
+  readonly peerId: Uint8Array
+  private settings: EngineSettings
+  private readonly torrents = new Map<string, Torrent>()
+  private readonly queue: ConnectionQueue
+  private readonly session: SessionStore
+  private readonly downloadBucket: ByteBucket
+  private readonly uploadBucket: ByteBucket
+  private listener: TcpListener | null = null
+  private readonly router: IncomingRouter
+  private started = false
+  private connectsInFlight = 0
+  private saveChain: Promise<void> = Promise.resolve()
+  daemonStatus: EngineStatus['daemon'] = 'connected'
+  daemonMessage?: string
+
+  constructor(private readonly opts: BtEngineOptions) {
+    this.platform = opts.platform
+    this.clock = opts.clock ?? { ...realClock, now: () => opts.platform.now() }
+    this.peerId = opts.peerId ?? generatePeerId()
+    this.settings = mergeSettings(DEFAULT_SETTINGS, opts.settings ?? {})
+    this.session = new SessionStore(opts.platform.state)
+    const now = () => this.clock.now()
+    this.downloadBucket = new ByteBucket(this.settings.downloadRateLimit, now)
+    this.uploadBucket = new ByteBucket(this.settings.uploadRateLimit, now)
+    this.queue = new ConnectionQueue({
+      clock: this.clock,
+      ratePerSec: this.settings.connectionRatePerSec,
+      burst: this.settings.connectionBurst,
+      connectLimits: opts.platform.net.connectLimits,
+      getTorrent: (h) => this.torrents.get(h),
+      activeConnections: () => this.activeConnections(),
+      maxConnections: () => this.settings.maxConnectionsGlobal,
+      connectsInFlight: () => this.connectsInFlight,
+    })
+    this.router = new IncomingRouter(this)
+  }
+
+  // ---- lifecycle ----
+
+  async start(): Promise<void> {
+    if (this.started) return
+    this.started = true
+    const saved = await this.session.loadSettings().catch(() => null)
+    if (saved && this.opts.restoreSession !== false) this.applySettings(mergeSettings(this.settings, saved))
+    if (this.opts.listen !== false) await this.openListener()
+    this.queue.start()
+    if (this.opts.restoreSession !== false) await this.restore()
+  }
+
+  async stop(): Promise<void> {
+    if (!this.started) return
+    this.started = false
+    this.queue.stop()
+    this.listener?.close()
+    this.listener = null
+    await Promise.all([...this.torrents.values()].map((t) => t.stop().catch(() => {})))
+    await this.saveSession()
+  }
+
+  private async openListener(): Promise<void> {
+    try {
+      this.listener = await this.platform.net.listen({ port: this.settings.listenPort }, (socket) => this.router.accept(socket))
+    } catch (err) {
+      // Try any port before giving up on incoming peers.
+      if (this.settings.listenPort === 0) throw err
+      this.listener = await this.platform.net.listen({ port: 0 }, (socket) => this.router.accept(socket))
+    }
+  }
+
+  get listenPort(): number {
+    return this.listener?.port ?? 0
+  }
+
+  // ---- torrents ----
+
+  async add(input: AddOptions): Promise<Torrent> {
+    const savePath = input.savePath ?? this.settings.downloadRoot
+    let init: TorrentInit
+    let torrentFile: Uint8Array | null = null
+    let magnet: string | undefined
+    if (input.torrentFile) {
+      const meta = await parseMetainfo(input.torrentFile)
+      torrentFile = input.torrentFile
+      init = { infoHash: meta.infoHash, info: meta, announceTiers: meta.announceTiers, savePath, addedAt: this.clock.now(), recheck: input.recheck }
+    } else if (input.magnet) {
+      const m = parseMagnet(input.magnet)
+      magnet = input.magnet
+      init = {
+        infoHash: m.infoHash,
+        info: null,
+        announceTiers: m.trackers.map((u) => [u]),
+        initialPeers: m.peers,
+        name: m.name,
+        savePath,
+        addedAt: this.clock.now(),
+      }
+    } else {
+      throw new Error('addTorrent needs a torrent file or a magnet link')
+    }
+    if (input.selectedFiles && init.info) {
+      const selected = new Set(input.selectedFiles)
+      init.filePriorities = init.info.files.map((_, i) => (selected.has(i) ? 'normal' : 'skip'))
+    }
+    const existing = this.torrents.get(init.infoHash)
+    if (existing) return existing
+    const t = new Torrent(this.contextFor(), init)
+    this.torrents.set(t.infoHash, t)
+    if (torrentFile) await this.session.saveTorrentFile(t.infoHash, torrentFile).catch(() => {})
+    this.magnets.set(t.infoHash, magnet)
+    this.paused.set(t.infoHash, !!input.paused)
+    void this.saveSession()
+    if (!input.paused) await t.start()
+    return t
+  }
+
+  private readonly magnets = new Map<string, string | undefined>()
+  private readonly paused = new Map<string, boolean>()
+
+  getTorrent(infoHashHex: string): Torrent | undefined {
+    return this.torrents.get(infoHashHex.toLowerCase())
+  }
+
+  list(): Torrent[] {
+    return [...this.torrents.values()]
+  }
+
+  async remove(infoHash: string, opts: { deleteData: boolean } = { deleteData: false }): Promise<void> {
+    const t = this.torrents.get(infoHash)
+    if (!t) return
+    this.torrents.delete(infoHash)
+    this.queue.cancelConnectionRequests(infoHash)
+    await t.stop()
+    if (opts.deleteData) await t.deleteData().catch(() => {})
+    await this.session.deleteTorrentFile(infoHash).catch(() => {})
+    await this.platform.state.delete(`resume/${infoHash}`).catch(() => {})
+    this.magnets.delete(infoHash)
+    this.paused.delete(infoHash)
+    await this.saveSession()
+  }
+
+  private async restore(): Promise<void> {
+    const entries = await this.session.loadEntries().catch(() => [] as SessionEntry[])
+    for (const e of entries) {
+      try {
+        const file = await this.session.loadTorrentFile(e.infoHash)
+        const t = file
+          ? await this.add({ torrentFile: file, savePath: e.savePath, paused: e.paused })
+          : e.magnet
+            ? await this.add({ magnet: e.magnet, savePath: e.savePath, paused: e.paused })
+            : null
+        if (t && e.filePriorities) {
+          for (let i = 0; i < e.filePriorities.length; i++) {
+            if (e.filePriorities[i] !== 'normal') await t.setFilePriority(i, e.filePriorities[i] as FilePriority)
+          }
+        }
+      } catch {
+        // one bad entry must not stop the rest
+      }
+    }
+  }
+
+  private saveSession(): Promise<void> {
+    const entries: SessionEntry[] = [...this.torrents.values()].map((t) => {
+      const prios = t.filePriorities()
+      return {
+        infoHash: t.infoHash,
+        savePath: t.savePath,
+        paused: this.paused.get(t.infoHash) ?? false,
+        addedAt: t.addedAt,
+        ...(this.magnets.get(t.infoHash) ? { magnet: this.magnets.get(t.infoHash) } : {}),
+        ...(prios && prios.some((p) => p !== 'normal') ? { filePriorities: prios } : {}),
+      }
+    })
+    this.saveChain = this.saveChain.then(() => this.session.saveEntries(entries)).catch(() => {})
+    return this.saveChain
+  }
+
+  private onTorrentChanged(infoHash: string): void {
+    const t = this.torrents.get(infoHash)
+    if (t?.info && this.magnets.get(infoHash)) {
+      // A magnet's metadata arrived: keep the info dictionary so a restart does not fetch it again.
+      void this.session.saveTorrentFile(infoHash, wrapInfo(t.info.infoBytes)).catch(() => {})
+    }
+    void this.saveSession()
+  }
+
+  // ---- connection queue (issue 6) ----
+
+  requestConnections(infoHashHex: string, count: number): void {
+    this.queue.requestConnections(infoHashHex, count)
+  }
+
+  cancelConnectionRequests(infoHashHex: string): void {
+    this.queue.cancelConnectionRequests(infoHashHex)
+  }
+
+  setConnectionRateLimit(perSecond: number, burst?: number): void {
+    this.queue.setConnectionRateLimit(perSecond, burst)
+  }
+
+  getConnectionQueueStats(): { pendingByTorrent: Record<string, number>; totalPending: number; rateLimiterAvailable: number } {
+    return this.queue.getConnectionQueueStats()
+  }
+
+  /** connected + connecting over every torrent. */
+  activeConnections(): number {
+    let n = 0
+    for (const t of this.torrents.values()) n += t.sessions.size + t.connectingCount()
+    return n
+  }
+
+  isOwnPeerId(id: Uint8Array): boolean {
+    return bytesEqual(id, this.peerId)
+  }
+
+  private contextFor(): TorrentContext {
+    return {
+      platform: this.platform,
+      clock: this.clock,
+      peerId: this.peerId,
+      settings: () => this.settings,
+      listenPort: () => this.listenPort,
+      requestConnections: (h, n) => this.queue.requestConnections(h, n),
+      cancelConnectionRequests: (h) => this.queue.cancelConnectionRequests(h),
+      pendingConnectionRequests: (h) => this.queue.getConnectionQueueStats().pendingByTorrent[h] ?? 0,
+      connectStarted: () => {
+        this.connectsInFlight++
+      },
+      connectFinished: () => {
+        this.connectsInFlight--
+      },
+      downloadBucket: this.downloadBucket,
+      uploadBucket: this.uploadBucket,
+      onTorrentChanged: (h) => this.onTorrentChanged(h),
+    }
+  }
+
+  // ---- EngineApiHost ----
+
+  status(): EngineStatus {
+    let down = 0
+    let up = 0
+    for (const t of this.torrents.values()) {
+      down += t.down.rate()
+      up += t.up.rate()
+    }
+    return {
+      daemon: this.daemonStatus,
+      ...(this.daemonMessage ? { message: this.daemonMessage } : {}),
+      listenPort: this.listener ? this.listener.port : null,
+      downloadRate: down,
+      uploadRate: up,
+    }
+  }
+
+  summaries(): TorrentSummary[] {
+    return [...this.torrents.values()].map((t) => t.summary())
+  }
+
+  detail(infoHash: string, parts: Array<keyof TorrentDetail>): Partial<TorrentDetail> {
+    const t = this.torrents.get(infoHash)
+    if (!t) throw new Error(`unknown torrent ${infoHash}`)
+    return t.detail(parts)
+  }
+
+  async addTorrent(input: AddTorrentInput): Promise<string> {
+    return (await this.add(input)).infoHash
+  }
+
+  removeTorrent(infoHash: string, opts: { deleteData: boolean }): Promise<void> {
+    return this.remove(infoHash, opts)
+  }
+
+  async startTorrent(infoHash: string): Promise<void> {
+    const t = this.torrents.get(infoHash)
+    if (!t) return
+    this.paused.set(infoHash, false)
+    await t.start()
+    void this.saveSession()
+  }
+
+  async stopTorrent(infoHash: string): Promise<void> {
+    const t = this.torrents.get(infoHash)
+    if (!t) return
+    this.paused.set(infoHash, true)
+    this.queue.cancelConnectionRequests(infoHash)
+    await t.stop()
+    void this.saveSession()
+  }
+
+  async recheckTorrent(infoHash: string): Promise<void> {
+    await this.torrents.get(infoHash)?.recheck()
+  }
+
+  async setFilePriority(infoHash: string, fileIndex: number, priority: FilePriority): Promise<void> {
+    await this.torrents.get(infoHash)?.setFilePriority(fileIndex, priority)
+  }
+
+  getSettings(): EngineSettings {
+    return { ...this.settings }
+  }
+
+  async setSettings(patch: Partial<EngineSettings>): Promise<EngineSettings> {
+    const next = mergeSettings(this.settings, patch)
+    const portChanged = next.listenPort !== this.settings.listenPort
+    this.applySettings(next)
+    if (portChanged && this.started && this.opts.listen !== false) {
+      this.listener?.close()
+      this.listener = null
+      await this.openListener().catch(() => {})
+    }
+    await this.session.saveSettings(this.settings).catch(() => {})
+    return this.getSettings()
+  }
+
+  private applySettings(s: EngineSettings): void {
+    this.settings = s
+    this.downloadBucket.setRate(s.downloadRateLimit)
+    this.uploadBucket.setRate(s.uploadRateLimit)
+    this.queue.setConnectionRateLimit(s.connectionRatePerSec, s.connectionBurst)
+    for (const t of this.torrents.values()) t.pool.setConfig({ maxActiveConnections: s.maxPeersPerTorrent })
+  }
+}
+
+/** A minimal .torrent around fetched info bytes, so restore can use the same path as files. */
+function wrapInfo(infoBytes: Uint8Array): Uint8Array {
+  const head = new TextEncoder().encode('d4:info')
+  const out = new Uint8Array(head.length + infoBytes.length + 1)
+  out.set(head, 0)
+  out.set(infoBytes, head.length)
+  out[out.length - 1] = 0x65 // 'e'
+  return out
+}

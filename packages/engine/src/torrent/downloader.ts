@@ -1,0 +1,246 @@
+import type { FilePriority, FileRow, PiecesView } from '../api/types.ts'
+import type { InfoDictionary } from '../metainfo/parse-info.ts'
+import { PiecePicker } from '../picker/piece-picker.ts'
+import { IoError } from '../platform/ports.ts'
+import { pieceSize } from '../storage/file-map.ts'
+import { TorrentStorage } from '../storage/torrent-storage.ts'
+import { recheck } from '../storage/recheck.ts'
+import { loadResume, resumeKey, saveResume } from '../storage/resume-state.ts'
+import { ResumeSaver } from '../storage/resume-saver.ts'
+import type { PeerSession } from './peer-session.ts'
+import { fileVerifiedBytes } from './file-progress.ts'
+import { PieceReadCache } from './piece-read-cache.ts'
+import type { Torrent } from './torrent.ts'
+import { UploadChoker } from './upload-choker.ts'
+
+const BLOCK = 16 * 1024
+
+/**
+ * The data side of a torrent: picker + storage + upload serving. Sessions call in on wire events;
+ * everything here is event-driven (a block arriving writes it and refills that peer's pipeline).
+ */
+export class Downloader {
+  readonly storage: TorrentStorage
+  readonly picker: PiecePicker
+  private readonly readCache: PieceReadCache
+  readonly choker: UploadChoker
+  private complete = false
+  private readonly saver: ResumeSaver
+  private readonly priorities?: FilePriority[]
+
+  constructor(
+    private readonly t: Torrent,
+    readonly info: InfoDictionary,
+    root: string,
+    priorities?: FilePriority[],
+  ) {
+    this.storage = new TorrentStorage(t.ctx.platform.files, info, { root, priorities })
+    this.picker = new PiecePicker({
+      pieceCount: info.pieceCount,
+      pieceLength: info.pieceLength,
+      totalLength: info.length,
+    })
+    this.readCache = new PieceReadCache((p) => this.storage.readBlock(p, 0, pieceSize(info, p)), 16 * 1024 * 1024)
+    this.choker = new UploadChoker(t)
+    this.priorities = priorities
+    this.saver = new ResumeSaver(this.storage, t.ctx.platform.state, resumeKey(t.infoHash), t.ctx.clock, 30_000)
+  }
+
+  async open(recheck: boolean): Promise<void> {
+    await this.storage.prepare()
+    await this.loadOrCheck(recheck)
+    this.picker.setPiecePriorities(this.storage.piecePriorities())
+    for (let p = 0; p < this.info.pieceCount; p++) if (this.storage.have.has(p)) this.picker.markHave(p)
+    this.complete = this.storage.isComplete()
+  }
+
+  private async loadOrCheck(full: boolean): Promise<void> {
+    const state = this.t.ctx.platform.state
+    const key = resumeKey(this.t.infoHash)
+    if (full) await recheck(this.storage)
+    else await loadResume(this.storage, state, key)
+    // An explicit selection (add with selectedFiles) wins over saved priorities.
+    if (this.priorities) await this.storage.setFilePriorities(this.priorities)
+    await saveResume(this.storage, state, key, this.t.ctx.clock.now()).catch(() => {})
+    this.saver.start()
+  }
+
+  async close(): Promise<void> {
+    await this.saver.stop().catch(() => {})
+    await this.storage.close()
+  }
+
+  isComplete(): boolean {
+    return this.complete
+  }
+
+  selectedBytes(): number {
+    const prio = this.storage.piecePriorities()
+    let n = 0
+    for (let p = 0; p < this.info.pieceCount; p++) if (prio[p]! > 0) n += pieceSize(this.info, p)
+    return n
+  }
+
+  verifiedSelectedBytes(): number {
+    const prio = this.storage.piecePriorities()
+    let n = 0
+    for (let p = 0; p < this.info.pieceCount; p++) if (prio[p]! > 0 && this.storage.have.has(p)) n += pieceSize(this.info, p)
+    return n
+  }
+
+  wants(piece: number): boolean {
+    return !this.storage.have.has(piece) && this.storage.piecePriorities()[piece]! > 0
+  }
+
+  async setFilePriority(index: number, priority: FilePriority): Promise<void> {
+    const prios = this.storage.filePriorities()
+    if (index < 0 || index >= prios.length) return
+    prios[index] = priority
+    await this.storage.setFilePriorities(prios)
+    this.picker.setPiecePriorities(this.storage.piecePriorities())
+    const wasComplete = this.complete
+    this.complete = this.storage.isComplete()
+    if (wasComplete && !this.complete) this.t.status = 'downloading'
+  }
+
+  filePriorities(): FilePriority[] {
+    return this.storage.filePriorities()
+  }
+
+  /** Removes the torrent's files (and its folder for a multi-file torrent). */
+  async deleteFiles(): Promise<void> {
+    const files = this.t.ctx.platform.files
+    const root = this.storage.root
+    const multi = this.info.files.length > 1 || this.info.files[0]?.path !== this.info.name
+    if (multi) await files.remove(root, this.info.name, { recursive: true }).catch(() => {})
+    else await files.remove(root, this.storage.filePath(0)).catch(() => {})
+  }
+
+  // ---- peers ----
+
+  onPeerAdded(s: PeerSession): void {
+    s.attach(this)
+  }
+
+  onPeerRemoved(s: PeerSession): void {
+    this.picker.removePeer(s.peer.key, s.bitfield)
+    for (const b of s.takeOutstanding()) this.picker.releaseBlock(s.peer.key, b.piece, b.begin)
+    this.choker.onPeerRemoved(s)
+  }
+
+  /** Fill this peer's request pipeline from the picker. */
+  fillRequests(s: PeerSession): void {
+    if (this.complete || !s.canRequest()) return
+    let want = s.wantedRequests()
+    if (want <= 0) return
+    const bucket = this.t.ctx.downloadBucket
+    if (!bucket.unlimited) want = Math.min(want, Math.floor(bucket.take(want * BLOCK) / BLOCK))
+    if (want <= 0) return
+    const blocks = this.picker.pickBlocks(s.peer.key, s.bitfield, want, { allowedFast: s.allowedFastSet(), choked: s.peerChoking })
+    for (const b of blocks) s.request(b.piece, b.begin, b.length)
+  }
+
+  /** A requested block arrived. */
+  onBlock(s: PeerSession, piece: number, begin: number, data: Uint8Array): void {
+    this.t.downloadedTotal += data.length
+    this.t.down.add(data.length)
+    const cancels = this.picker.onBlockReceived(s.peer.key, piece, begin)
+    for (const key of cancels) this.t.sessions.get(key)?.cancel(piece, begin, data.length)
+    this.storage.writeBlock(piece, begin, data, s.peer.key).then(
+      (r) => {
+        if (r.status === 'verified') this.onVerified(r.piece)
+        else if (r.status === 'failed') this.onFailed(r.piece, r.contributors.map(String))
+      },
+      (err: unknown) => {
+        if (err instanceof IoError && (err.code === 'busy' || err.code === 'invalid')) {
+          this.picker.releaseBlock(s.peer.key, piece, begin)
+          return
+        }
+        this.t.fail(err)
+      },
+    )
+    this.fillRequests(s)
+  }
+
+  /** Blocks we will not get from this peer (choked, rejected, timed out): let others fetch them. */
+  onBlocksLost(s: PeerSession, blocks: Array<{ piece: number; begin: number }>): void {
+    for (const b of blocks) this.picker.releaseBlock(s.peer.key, b.piece, b.begin)
+  }
+
+  private onVerified(piece: number): void {
+    this.picker.onPieceVerified(piece)
+    this.readCache.drop(piece)
+    for (const s of this.t.sessions.values()) s.sendHave(piece)
+    if (!this.complete && this.storage.isComplete()) {
+      this.complete = true
+      void this.saver.saveNow().catch(() => {})
+      this.t.onDownloadComplete()
+    }
+    this.t.updateInterest()
+  }
+
+  private onFailed(piece: number, contributors: string[]): void {
+    this.picker.onPieceFailed(piece)
+    this.t.onPieceFailed(contributors)
+  }
+
+  // ---- upload ----
+
+  /** A peer we unchoked asked for a block. */
+  async serveRequest(s: PeerSession, piece: number, begin: number, length: number): Promise<void> {
+    if (!this.storage.have.has(piece)) {
+      s.reject(piece, begin, length)
+      return
+    }
+    const bucket = this.t.ctx.uploadBucket
+    if (!bucket.unlimited) {
+      for (let guard = 0; guard < 600 && bucket.take(length) < length; guard++) {
+        await new Promise<void>((r) => this.t.ctx.clock.setTimeout(r, Math.max(10, bucket.waitMs(length))))
+        if (!s.isOpen()) return
+      }
+    }
+    let data: Uint8Array
+    try {
+      const whole = await this.readCache.get(piece)
+      if (begin + length > whole.length) {
+        s.reject(piece, begin, length)
+        return
+      }
+      data = whole.subarray(begin, begin + length)
+    } catch {
+      s.reject(piece, begin, length)
+      return
+    }
+    if (s.sendPiece(piece, begin, data)) {
+      this.t.uploadedTotal += length
+      this.t.up.add(length)
+    }
+  }
+
+  // ---- maintenance ----
+
+  tick(n: number): void {
+    this.choker.tick(n)
+    for (const s of this.t.sessions.values()) this.fillRequests(s)
+  }
+
+  // ---- views ----
+
+  fileRows(): FileRow[] {
+    const prios = this.storage.filePriorities()
+    const verified = fileVerifiedBytes(this.info, this.storage.have)
+    return this.info.files.map((f, index) => {
+      const done = verified[index]!
+      return { index, path: f.path, size: f.length, downloaded: done, progress: f.length > 0 ? done / f.length : 1, priority: prios[index] ?? 'normal' }
+    })
+  }
+
+  piecesView(): PiecesView {
+    const states = new Uint8Array(this.info.pieceCount)
+    const prio = this.storage.piecePriorities()
+    for (let p = 0; p < states.length; p++) {
+      states[p] = this.storage.have.has(p) ? 2 : prio[p] === 0 ? 3 : this.picker.isInProgress(p) ? 1 : 0
+    }
+    return { pieceCount: this.info.pieceCount, pieceLength: this.info.pieceLength, states }
+  }
+}

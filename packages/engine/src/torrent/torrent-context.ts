@@ -1,0 +1,27 @@
+import type { EngineSettings } from '../api/types.ts'
+import type { Platform } from '../platform/ports.ts'
+import type { Clock } from '../util/clock.ts'
+import type { ByteBucket } from '../engine/bandwidth.ts'
+
+/** What a Torrent gets from its engine: platform, identity, shared limits and the connection queue. */
+export interface TorrentContext {
+  platform: Platform
+  clock: Clock
+  /** Our 20-byte peer id (the same for every torrent, so a dial to ourselves is recognised). */
+  peerId: Uint8Array
+  settings(): EngineSettings
+  /** The port we accept peers on (0 while not listening). */
+  listenPort(): number
+  /** Ask the engine's fair queue for `count` connection slots; a grant calls connectOnePeer(). */
+  requestConnections(infoHash: string, count: number): void
+  cancelConnectionRequests(infoHash: string): void
+  /** Slots this torrent already asked for and has not been granted yet. */
+  pendingConnectionRequests(infoHash: string): number
+  /** Outgoing connects in flight (for the queue's daemon caps). */
+  connectStarted(): void
+  connectFinished(): void
+  downloadBucket: ByteBucket
+  uploadBucket: ByteBucket
+  /** The torrent's persistent state changed (metadata arrived, paused, priorities). */
+  onTorrentChanged(infoHash: string): void
+}

@@ -1,0 +1,95 @@
+import type { SwarmRow, TorrentDetail, TorrentSummary } from '../api/types.ts'
+import type { Torrent } from './torrent.ts'
+
+/** Plain-data views of a torrent for the UI and the CLI. */
+
+export function torrentSummary(t: Torrent): TorrentSummary {
+  const d = t.downloader
+  const totalSize = d ? d.selectedBytes() : 0
+  const downloaded = d ? d.verifiedSelectedBytes() : 0
+  const downloadRate = t.down.rate()
+  const uploadRate = t.up.rate()
+  const left = totalSize - downloaded
+  let seeds = 0
+  for (const s of t.sessions.values()) if (s.isSeed()) seeds++
+  const stats = t.pool.getStats()
+  return {
+    infoHash: t.infoHash,
+    name: t.name,
+    totalSize,
+    downloaded,
+    progress: totalSize > 0 ? downloaded / totalSize : d && d.isComplete() ? 1 : 0,
+    status: t.status,
+    ...(t.error ? { error: t.error } : {}),
+    downloadRate,
+    uploadRate,
+    uploadedTotal: t.uploadedTotal,
+    downloadedTotal: t.downloadedTotal,
+    connected: t.sessions.size,
+    connecting: t.connectingCount(),
+    seeds,
+    swarmSize: stats.total,
+    etaSec: left <= 0 ? 0 : downloadRate > 1 ? Math.round(left / downloadRate) : null,
+    ratio: t.downloadedTotal > 0 ? t.uploadedTotal / t.downloadedTotal : 0,
+    addedAt: t.addedAt,
+    savePath: t.savePath,
+  }
+}
+
+export function torrentDetail(t: Torrent, parts: Array<keyof TorrentDetail>): Partial<TorrentDetail> {
+  const out: Partial<TorrentDetail> = {}
+  for (const part of parts) {
+    switch (part) {
+      case 'peers':
+        out.peers = t.getDisplayPeers().map((dp) =>
+          dp.session
+            ? dp.session.row()
+            : {
+                key: dp.key,
+                ip: dp.ip,
+                port: dp.port,
+                state: 'connecting',
+                client: '',
+                source: [...dp.peer.sources],
+                progress: 0,
+                downloadRate: 0,
+                uploadRate: 0,
+                downloaded: 0,
+                uploaded: 0,
+                flags: '',
+                requests: 0,
+                incoming: false,
+              },
+        )
+        break
+      case 'swarm':
+        out.swarm = t.pool.allPeers().map(
+          (p): SwarmRow => ({
+            key: p.key,
+            ip: p.ip,
+            port: p.port,
+            state: p.state,
+            sources: [...p.sources],
+            failcount: p.failcount,
+            hashfails: p.hashfails,
+            rank: p.rank,
+            lastConnected: p.lastConnected,
+            ...(p.lastError ? { lastError: p.lastError } : {}),
+            ...(p.banReason ? { banReason: p.banReason } : {}),
+            seed: p.seed,
+          }),
+        )
+        break
+      case 'files':
+        out.files = t.downloader?.fileRows() ?? []
+        break
+      case 'trackers':
+        out.trackers = t.trackers.rows()
+        break
+      case 'pieces':
+        out.pieces = t.downloader?.piecesView() ?? null
+        break
+    }
+  }
+  return out
+}

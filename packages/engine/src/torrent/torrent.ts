@@ -1,0 +1,373 @@
+import type { FilePriority, TorrentDetail, TorrentStatus, TorrentSummary } from '../api/types.ts'
+import type { InfoDictionary } from '../metainfo/parse-info.ts'
+import { PeerPool } from '../pool/peer-pool.ts'
+import type { TorrentPeer } from '../pool/torrent-peer.ts'
+import type { TcpSocket } from '../platform/ports.ts'
+import { IoError } from '../platform/ports.ts'
+import type { TimerHandle } from '../util/clock.ts'
+import { fromHex } from '../util/hex.ts'
+import { buildDisplayPeers, type DisplayPeer } from './display-peers.ts'
+import { Downloader } from './downloader.ts'
+import { MetadataFetch } from './metadata-fetch.ts'
+import { PeerSession, type IncomingHandshake } from './peer-session.ts'
+import { RateMeter } from './rate-meter.ts'
+import type { TorrentContext } from './torrent-context.ts'
+import { torrentDetail, torrentSummary } from './torrent-rows.ts'
+import { TorrentTrackers } from './torrent-trackers.ts'
+
+export interface TorrentInit {
+  infoHash: string
+  /** Known metadata (.torrent), or null for a magnet until it is fetched. */
+  info: InfoDictionary | null
+  announceTiers: string[][]
+  /** Peers to try first (magnet x.pe, manual). */
+  initialPeers?: Array<{ ip: string; port: number }>
+  name?: string
+  savePath: string
+  addedAt: number
+  filePriorities?: FilePriority[]
+  /** Verify existing data instead of trusting resume state. */
+  recheck?: boolean
+}
+
+const MAINTENANCE_MS = 1000
+
+/**
+ * One torrent: owns its peer pool (the only peer list), trackers, downloader (picker + storage)
+ * and the live peer sessions. Scheduling runs on a 1 s maintenance timer; the byte path is
+ * event-driven in PeerSession/Downloader.
+ */
+export class Torrent {
+  readonly infoHash: string
+  readonly infoHashBytes: Uint8Array
+  readonly addedAt: number
+  readonly savePath: string
+  info: InfoDictionary | null
+  name: string
+  status: TorrentStatus = 'paused'
+  error?: string
+  /** Some peer completed a handshake with us at some point. */
+  everConnected = false
+  hashFailures = 0
+
+  readonly pool: PeerPool
+  readonly trackers: TorrentTrackers
+  downloader: Downloader | null = null
+  private metadata: MetadataFetch | null = null
+  /** Handshaken connections by peer key. */
+  readonly sessions = new Map<string, PeerSession>()
+  /** Outgoing attempts from connect issued until handshake done. */
+  private readonly connecting = new Map<string, { peer: TorrentPeer; socket: TcpSocket | null }>()
+  readonly down: RateMeter
+  readonly up: RateMeter
+  /** All payload bytes received, including wasted ones. */
+  downloadedTotal = 0
+  uploadedTotal = 0
+  private timer: TimerHandle | null = null
+  private running = false
+  private ticks = 0
+  private readonly initPriorities?: FilePriority[]
+  private readonly recheckOnStart: boolean
+
+  constructor(
+    readonly ctx: TorrentContext,
+    init: TorrentInit,
+  ) {
+    this.infoHash = init.infoHash
+    this.infoHashBytes = fromHex(init.infoHash)
+    this.info = init.info
+    this.name = init.info?.name ?? init.name ?? init.infoHash
+    this.savePath = init.savePath
+    this.addedAt = init.addedAt
+    this.initPriorities = init.filePriorities
+    this.recheckOnStart = !!init.recheck
+    const now = () => ctx.clock.now()
+    this.down = new RateMeter(now)
+    this.up = new RateMeter(now)
+    this.pool = new PeerPool({
+      config: { maxActiveConnections: ctx.settings().maxPeersPerTorrent },
+      connect: (peer) => this.dial(peer),
+      disconnect: (peer, reason) => this.dropPeer(peer.key, reason),
+      onSlotFreed: () => this.requestSlots(),
+      now,
+    })
+    if (init.initialPeers) this.pool.addPeers(init.initialPeers, 'manual')
+    this.trackers = new TorrentTrackers(this, init.announceTiers)
+  }
+
+  get running_(): boolean {
+    return this.running
+  }
+
+  isActive(): boolean {
+    return this.running && this.status !== 'error'
+  }
+
+  /** Every selected file complete and verified. */
+  isComplete(): boolean {
+    return !!this.downloader && this.downloader.isComplete() && this.status !== 'checking'
+  }
+
+  async start(): Promise<void> {
+    if (this.running) return
+    this.running = true
+    this.error = undefined
+    this.timer = this.ctx.clock.setTimeout(() => this.tick(), MAINTENANCE_MS)
+    if (this.info) await this.openStorage(this.recheckOnStart)
+    else this.beginMetadata()
+    if (!this.running) return
+    this.trackers.start()
+    this.requestSlots()
+  }
+
+  async stop(): Promise<void> {
+    if (!this.running) return
+    this.running = false
+    if (this.timer !== null) this.ctx.clock.clearTimeout(this.timer)
+    this.timer = null
+    this.ctx.cancelConnectionRequests(this.infoHash)
+    this.closeAllPeers('stopped')
+    this.metadata = null
+    await Promise.all([this.trackers.stop(), this.downloader?.close()])
+    if (this.status !== 'error') this.status = 'paused'
+  }
+
+  async recheck(): Promise<void> {
+    if (!this.info) return
+    const wasRunning = this.running
+    await this.stop()
+    this.downloader = null
+    await this.openStorage(true, wasRunning)
+    if (wasRunning) await this.start()
+  }
+
+  async setFilePriority(index: number, priority: FilePriority): Promise<void> {
+    if (!this.downloader) return
+    await this.downloader.setFilePriority(index, priority)
+    this.ctx.onTorrentChanged(this.infoHash)
+    this.updateInterest()
+  }
+
+  filePriorities(): FilePriority[] | undefined {
+    return this.downloader?.filePriorities() ?? this.initPriorities
+  }
+
+  async deleteData(): Promise<void> {
+    if (this.downloader) await this.downloader.deleteFiles()
+  }
+
+  // ---- connections ----
+
+  /** Called by the engine's connection queue: one grant. */
+  connectOnePeer(): TorrentPeer | null {
+    if (!this.isActive()) return null
+    return this.pool.connectOnePeer()
+  }
+
+  /** Free slots we still want filled, minus what is already queued. */
+  private requestSlots(): void {
+    if (!this.isActive()) return
+    const free = this.pool.freeSlots()
+    const want = Math.min(free, this.pool.candidates(free).length) - this.ctx.pendingConnectionRequests(this.infoHash)
+    if (want > 0) this.ctx.requestConnections(this.infoHash, want)
+  }
+
+  private dial(peer: TorrentPeer): void {
+    const entry = { peer, socket: null as TcpSocket | null }
+    this.connecting.set(peer.key, entry)
+    this.ctx.connectStarted()
+    this.ctx.platform.net.connect({ host: peer.ip, port: peer.port }).then(
+      (socket) => {
+        this.ctx.connectFinished()
+        if (this.connecting.get(peer.key) !== entry || !this.running) {
+          socket.close()
+          return
+        }
+        entry.socket = socket
+        PeerSession.outgoing(this, peer, socket)
+      },
+      (err: unknown) => {
+        this.ctx.connectFinished()
+        if (this.connecting.get(peer.key) !== entry) return
+        this.connecting.delete(peer.key)
+        this.pool.onConnectFailed(peer.ip, peer.port, err instanceof IoError ? err.code : String(err))
+      },
+    )
+  }
+
+  /** An outgoing session finished its handshake, or failed before it (session null). */
+  onOutgoingHandshake(peer: TorrentPeer, session: PeerSession | null, reason?: string, self = false): void {
+    this.connecting.delete(peer.key)
+    if (!session) {
+      if (self) this.pool.markSelf(peer.ip, peer.port)
+      else this.pool.onConnectFailed(peer.ip, peer.port, reason ?? 'handshake failed')
+      return
+    }
+    this.pool.onConnected(peer.ip, peer.port)
+    this.addSession(session)
+  }
+
+  /** An incoming connection whose handshake named our info-hash. Returns false when refused. */
+  acceptIncoming(socket: TcpSocket, hs: IncomingHandshake): boolean {
+    if (!this.isActive()) return false
+    if (this.info === null && !hs.extended) return false // cannot help us get metadata
+    const peer = this.pool.addIncoming(socket.remoteAddress, socket.remotePort)
+    if (!peer) return false
+    if (this.sessions.has(peer.key)) return false
+    const session = PeerSession.incoming(this, peer, socket, hs)
+    this.addSession(session)
+    return true
+  }
+
+  private addSession(s: PeerSession): void {
+    this.sessions.set(s.peer.key, s)
+    this.everConnected = true
+    this.metadata?.onPeer(s)
+    this.downloader?.onPeerAdded(s)
+  }
+
+  /** A session ended (after its handshake). */
+  onSessionClosed(s: PeerSession, error: boolean, reason: string): void {
+    if (this.sessions.get(s.peer.key) !== s) return
+    this.sessions.delete(s.peer.key)
+    this.flushPeerStats(s)
+    this.downloader?.onPeerRemoved(s)
+    this.metadata?.onPeerGone(s)
+    this.pool.onDisconnected(s.peer.ip, s.peer.port, { error, reason })
+  }
+
+  private dropPeer(key: string, reason: string): void {
+    const s = this.sessions.get(key)
+    if (s) s.close(reason)
+    const c = this.connecting.get(key)
+    if (c) {
+      this.connecting.delete(key)
+      c.socket?.close()
+    }
+  }
+
+  private closeAllPeers(reason: string): void {
+    for (const s of [...this.sessions.values()]) s.close(reason)
+    for (const [key, c] of [...this.connecting]) {
+      this.connecting.delete(key)
+      c.socket?.close()
+      this.pool.onDisconnected(c.peer.ip, c.peer.port, { error: false, reason })
+    }
+  }
+
+  /** Reports the bytes moved since the last flush to the pool (ranking). */
+  flushPeerStats(s: PeerSession): void {
+    const { down, up } = s.takeStatDeltas()
+    if (down || up) this.pool.updatePeerStats(s.peer.ip, s.peer.port, down, up)
+  }
+
+  getDisplayPeers(): DisplayPeer[] {
+    return buildDisplayPeers(
+      [...this.connecting.values()].map((c) => c.peer),
+      this.sessions.values(),
+    )
+  }
+
+  /** ip:port keys the pool banned. */
+  bannedPeers(): string[] {
+    return this.pool.allPeers().filter((p) => p.state === 'banned').map((p) => p.key)
+  }
+
+  connectingCount(): number {
+    return this.connecting.size
+  }
+
+  // ---- metadata & storage ----
+
+  private beginMetadata(): void {
+    this.status = 'fetching-metadata'
+    this.metadata = new MetadataFetch(this, (info) => void this.onMetadata(info))
+    for (const s of this.sessions.values()) this.metadata.onPeer(s)
+  }
+
+  private async onMetadata(info: InfoDictionary): Promise<void> {
+    if (this.info || !this.running) return
+    this.info = info
+    this.name = info.name
+    this.metadata = null
+    this.ctx.onTorrentChanged(this.infoHash)
+    for (const s of this.sessions.values()) s.onMetadata(info)
+    await this.openStorage(false)
+    this.trackers.updateLeft()
+  }
+
+  private async openStorage(recheck: boolean, stayPaused = false): Promise<void> {
+    const info = this.info!
+    this.status = 'checking'
+    try {
+      const d = new Downloader(this, info, this.savePath, this.initPriorities)
+      this.downloader = d
+      await d.open(recheck)
+      if (!this.running && !stayPaused) return
+      if (stayPaused) {
+        this.status = 'paused'
+        return
+      }
+      this.status = d.isComplete() ? 'seeding' : 'downloading'
+      this.pool.setSeeding(d.isComplete())
+      for (const s of this.sessions.values()) d.onPeerAdded(s)
+    } catch (err) {
+      this.fail(err)
+    }
+  }
+
+  /** The downloader verified a piece and every selected piece is now verified. */
+  onDownloadComplete(): void {
+    if (this.status !== 'downloading') return
+    this.status = 'seeding'
+    this.pool.setSeeding(true)
+    this.trackers.completed()
+    this.ctx.onTorrentChanged(this.infoHash)
+    // Seeds have nothing for us; drop connections to other seeds.
+    for (const s of [...this.sessions.values()]) if (s.isSeed()) s.close('both seeds')
+  }
+
+  onPieceFailed(contributors: string[]): void {
+    this.hashFailures++
+    const shared = contributors.length > 1
+    for (const key of contributors) {
+      const s = this.sessions.get(key)
+      const peer = s?.peer ?? this.pool.allPeers().find((p) => p.key === key)
+      if (peer) this.pool.markHashFailure(peer.ip, peer.port, { shared })
+    }
+  }
+
+  updateInterest(): void {
+    for (const s of this.sessions.values()) s.updateInterest()
+  }
+
+  fail(err: unknown): void {
+    const msg = err instanceof IoError ? `${err.code}: ${err.message}` : err instanceof Error ? err.message : String(err)
+    this.status = 'error'
+    this.error = msg
+    this.ctx.cancelConnectionRequests(this.infoHash)
+    this.closeAllPeers('error')
+  }
+
+  // ---- maintenance ----
+
+  private tick(): void {
+    if (!this.running) return
+    this.ticks++
+    for (const s of this.sessions.values()) {
+      s.tick()
+      if (this.ticks % 5 === 0) this.flushPeerStats(s)
+    }
+    this.downloader?.tick(this.ticks)
+    this.requestSlots()
+    this.timer = this.ctx.clock.setTimeout(() => this.tick(), MAINTENANCE_MS)
+  }
+
+  summary(): TorrentSummary {
+    return torrentSummary(this)
+  }
+
+  detail(parts: Array<keyof TorrentDetail>): Partial<TorrentDetail> {
+    return torrentDetail(this, parts)
+  }
+}
