@@ -1,0 +1,275 @@
+import { IoError, type IoErrorCode } from '@tidepool/engine'
+import { decodeFrame, encodeCredit, encodeFrame, HEADER_BYTES, writeHeader } from './frame-codec.ts'
+import { BridgeFiles } from './bridge-files.ts'
+import { BridgeNet } from './bridge-net.ts'
+import { Kind, Op, PROTOCOL_VERSION, type DaemonLimits, type HelloReply } from './protocol.ts'
+import type { SocketHost } from './bridge-tcp-socket.ts'
+import type { WebSocketCtor, WebSocketLike } from './websocket-like.ts'
+
+export interface ConnectBridgeOptions {
+  url: string
+  token: string
+  /** Origin header to send (Node only; browsers set it themselves). */
+  origin?: string
+  /** WebSocket constructor; default globalThis.WebSocket. In Node pass `WebSocket` from 'ws'. */
+  WebSocketImpl?: WebSocketCtor
+  /** Give up connecting + hello after this long. Default 10 s. */
+  timeoutMs?: number
+}
+
+export type BridgeCloseReason = 'closed-by-client' | 'auth-failed' | 'unreachable' | 'protocol-error' | 'connection-lost'
+
+export interface Reply {
+  meta: Record<string, unknown>
+  payload: Uint8Array
+}
+
+/** Frames for a handle go to whoever registered it. */
+export interface HandleSink {
+  onWireData(bytes: Uint8Array, meta: Record<string, unknown>): void
+  onWireEvent(ev: number, meta: Record<string, unknown>): void
+  onBridgeClosed(): void
+}
+
+/** Sockets stop writing (write() → false) while the WebSocket has more than this queued. */
+const WIRE_HIGH = 8 * 1024 * 1024
+const WIRE_LOW = 2 * 1024 * 1024
+/** Credit is granted in batches: at once from this many bytes, else after a short timer. */
+const CREDIT_BATCH = 128 * 1024
+
+/**
+ * One authenticated connection to a daemon (docs/daemon-protocol.md). Runs unchanged in a browser
+ * worker and in Node. `net` and `files` implement the engine's NetPort and FilePort.
+ */
+export class BridgeClient implements SocketHost {
+  readonly net: BridgeNet
+  readonly files: BridgeFiles
+  limits!: DaemonLimits
+  roots: string[] = []
+  daemonVersion = ''
+  /** Called once when the connection ends, with why. */
+  onClose: ((reason: BridgeCloseReason, detail: string) => void) | null = null
+  private nextId = 1
+  private readonly pending = new Map<number, { resolve: (r: Reply) => void; reject: (e: IoError) => void }>()
+  private readonly sinks = new Map<number, HandleSink>()
+  private readonly owed = new Map<number, number>()
+  private creditTimer: ReturnType<typeof setTimeout> | undefined
+  private drainWaiters: Array<() => void> = []
+  private drainTimer: ReturnType<typeof setTimeout> | undefined
+  private closedReason: BridgeCloseReason | null = null
+  private lastError: IoError | null = null
+
+  constructor(private readonly ws: WebSocketLike) {
+    this.net = new BridgeNet(this)
+    this.files = new BridgeFiles(this)
+  }
+
+  get closed(): boolean {
+    return this.closedReason !== null
+  }
+
+  /** @internal used by connectBridge */
+  attach(onFirstClose: (reason: BridgeCloseReason, detail: string) => void): void {
+    this.ws.onmessage = (ev) => this.onMessage(ev.data)
+    this.ws.onclose = (ev) => {
+      const reason: BridgeCloseReason =
+        ev.code === 4001 ? 'auth-failed' : ev.code === 1002 || ev.code === 1003 || ev.code === 1009 || ev.code === 4002 ? 'protocol-error' : 'connection-lost'
+      this.shutdown(reason, ev.reason || this.lastError?.message || `closed (${ev.code})`)
+      onFirstClose(reason, ev.reason)
+    }
+  }
+
+  request(op: number, meta: object, payload?: Uint8Array): Promise<Reply> {
+    if (this.closed) return Promise.reject(new IoError('closed', 'daemon connection closed'))
+    const id = this.nextId
+    this.nextId = this.nextId >= 0xffffffff ? 1 : this.nextId + 1
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject })
+      this.ws.send(encodeFrame(Kind.REQUEST, id, op, meta, payload))
+    })
+  }
+
+  fireAndForget(op: number, meta: object): void {
+    this.request(op, meta).catch(() => {})
+  }
+
+  register(handle: number, sink: HandleSink): void {
+    this.sinks.set(handle, sink)
+  }
+
+  forget(handle: number): void {
+    this.sinks.delete(handle)
+    this.owed.delete(handle)
+  }
+
+  sendData(handle: number, data: Uint8Array, meta?: object): void {
+    if (this.closed) return
+    if (meta) return this.ws.send(encodeFrame(Kind.DATA, handle, 0, meta, data))
+    const f = new Uint8Array(HEADER_BYTES + data.length)
+    writeHeader(f, 0, Kind.DATA, handle, 0, 0)
+    f.set(data, HEADER_BYTES)
+    this.ws.send(f)
+  }
+
+  wireFull(): boolean {
+    return this.ws.bufferedAmount > WIRE_HIGH
+  }
+
+  whenWireDrains(fn: () => void): void {
+    if (this.ws.bufferedAmount <= WIRE_LOW) {
+      queueMicrotask(fn)
+      return
+    }
+    this.drainWaiters.push(fn)
+    if (this.drainTimer === undefined) this.pollDrain()
+  }
+
+  private pollDrain(): void {
+    this.drainTimer = setTimeout(() => {
+      this.drainTimer = undefined
+      if (this.closed) return
+      if (this.ws.bufferedAmount > WIRE_LOW) return this.pollDrain()
+      const fns = this.drainWaiters
+      this.drainWaiters = []
+      for (const f of fns) f()
+    }, 2)
+  }
+
+  grantCredit(handle: number, bytes: number): void {
+    if (this.closed || !this.sinks.has(handle)) return
+    const n = (this.owed.get(handle) ?? 0) + bytes
+    if (n >= CREDIT_BATCH) {
+      this.owed.delete(handle)
+      this.ws.send(encodeCredit(handle, n))
+      return
+    }
+    this.owed.set(handle, n)
+    if (this.creditTimer === undefined) {
+      this.creditTimer = setTimeout(() => {
+        this.creditTimer = undefined
+        if (this.closed) return
+        for (const [h, b] of this.owed) if (b > 0) this.ws.send(encodeCredit(h, b))
+        this.owed.clear()
+      }, 5)
+    }
+  }
+
+  private onMessage(data: unknown): void {
+    const msg = data instanceof ArrayBuffer ? new Uint8Array(data) : data instanceof Uint8Array ? data : null
+    if (!msg) return this.protocolError('text frame from daemon')
+    const r = decodeFrame(msg)
+    if (!r.ok) return this.protocolError(r.reason)
+    const f = r.frame
+    switch (f.kind) {
+      case Kind.DATA:
+        this.sinks.get(f.id)?.onWireData(f.payload, f.meta)
+        return
+      case Kind.EVENT:
+        this.sinks.get(f.id)?.onWireEvent(f.op, f.meta)
+        return
+      case Kind.REPLY:
+      case Kind.ERROR: {
+        const p = this.pending.get(f.id)
+        if (!p) {
+          if (f.kind === Kind.ERROR) this.lastError = errorOf(f.meta)
+          return
+        }
+        this.pending.delete(f.id)
+        if (f.kind === Kind.REPLY) p.resolve({ meta: f.meta, payload: f.payload })
+        else p.reject(errorOf(f.meta))
+        return
+      }
+      default:
+        return this.protocolError(`unexpected kind ${f.kind}`)
+    }
+  }
+
+  private protocolError(detail: string): void {
+    this.shutdown('protocol-error', detail)
+    this.ws.close(1002, 'protocol error')
+  }
+
+  private shutdown(reason: BridgeCloseReason, detail: string): void {
+    if (this.closedReason) return
+    this.closedReason = reason
+    clearTimeout(this.creditTimer)
+    clearTimeout(this.drainTimer)
+    const err = new IoError(reason === 'auth-failed' ? 'auth' : 'closed', `daemon connection ended: ${detail}`)
+    for (const p of this.pending.values()) p.reject(err)
+    this.pending.clear()
+    const sinks = [...this.sinks.values()]
+    this.sinks.clear()
+    for (const s of sinks) s.onBridgeClosed()
+    this.onClose?.(reason, detail)
+  }
+
+  /** Close the connection; the daemon then closes everything this client opened. */
+  close(): void {
+    if (this.closed) return
+    this.shutdown('closed-by-client', 'closed by client')
+    this.ws.close(1000, 'bye')
+  }
+
+  /** @internal the hello exchange */
+  async hello(token: string): Promise<void> {
+    const r = await this.request(Op.hello, { token, protocol: PROTOCOL_VERSION })
+    const h = r.meta as unknown as HelloReply
+    this.limits = h.limits
+    this.roots = h.roots
+    this.daemonVersion = h.daemonVersion
+  }
+}
+
+function errorOf(meta: Record<string, unknown>): IoError {
+  const code = typeof meta.code === 'string' ? (meta.code as IoErrorCode) : 'io'
+  return new IoError(code, typeof meta.message === 'string' ? meta.message : code)
+}
+
+/** Opens a WebSocket to the daemon, authenticates, and resolves with a ready client. */
+export function connectBridge(opts: ConnectBridgeOptions): Promise<BridgeClient> {
+  const Impl = opts.WebSocketImpl ?? (globalThis as unknown as { WebSocket?: WebSocketCtor }).WebSocket
+  if (!Impl) return Promise.reject(new IoError('unsupported', 'no WebSocket implementation'))
+  const nodeOpts: Record<string, unknown> = { perMessageDeflate: false, maxPayload: 64 * 1024 * 1024 }
+  if (opts.origin !== undefined) nodeOpts.origin = opts.origin
+  let ws: WebSocketLike
+  try {
+    ws = new Impl(opts.url, [], nodeOpts)
+  } catch (e) {
+    return Promise.reject(new IoError('invalid', `bad daemon url: ${(e as Error).message}`))
+  }
+  ws.binaryType = 'arraybuffer'
+  const client = new BridgeClient(ws)
+  return new Promise((resolve, reject) => {
+    let settled = false
+    const fail = (e: IoError): void => {
+      if (settled) return
+      settled = true
+      clearTimeout(timer)
+      reject(e)
+      try {
+        ws.close()
+      } catch {}
+    }
+    const timer = setTimeout(() => fail(new IoError('timeout', 'daemon did not answer in time')), opts.timeoutMs ?? 10_000)
+    let opened = false
+    ws.onerror = (ev) => {
+      const msg = String((ev as { message?: string })?.message ?? (ev as { error?: Error })?.error?.message ?? 'WebSocket error')
+      if (!opened) fail(new IoError(/\b40[13]\b/.test(msg) ? 'auth' : 'unreachable', `cannot reach daemon at ${opts.url}: ${msg}`))
+    }
+    ws.onclose = (ev) => fail(new IoError(opened ? 'auth' : 'unreachable', `daemon closed the connection (${ev.code} ${ev.reason})`))
+    ws.onopen = () => {
+      opened = true
+      client.attach((reason, detail) => fail(new IoError(reason === 'auth-failed' ? 'auth' : 'closed', detail || reason)))
+      client.hello(opts.token).then(
+        () => {
+          if (settled) return
+          settled = true
+          clearTimeout(timer)
+          ws.onerror = null
+          resolve(client)
+        },
+        (e: IoError) => fail(e),
+      )
+    }
+  })
+}

@@ -1,0 +1,93 @@
+import { IoError, type FileHandle, type FilePort, type FileStat } from '@tidepool/engine'
+import type { BridgeClient } from './bridge-client.ts'
+import { Op } from './protocol.ts'
+
+function statOf(m: unknown): FileStat {
+  const s = m as { size?: number; isDirectory?: boolean; mtimeMs?: number }
+  return { size: s.size ?? 0, isDirectory: s.isDirectory === true, mtimeMs: s.mtimeMs ?? 0 }
+}
+
+/** FilePort over the bridge. Large reads and writes are split into maxIoBytes pieces. */
+export class BridgeFiles implements FilePort {
+  constructor(private readonly c: BridgeClient) {}
+
+  roots(): string[] {
+    return [...this.c.roots]
+  }
+
+  async open(root: string, path: string, opts?: { write?: boolean; create?: boolean }): Promise<FileHandle> {
+    const r = await this.c.request(Op.fileOpen, { root, path, write: opts?.write === true, create: opts?.create === true })
+    const handle = r.meta.handle as number
+    const c = this.c
+    const max = (): number => c.limits.maxIoBytes
+    let closed = false
+    const check = (): void => {
+      if (closed) throw new IoError('closed', 'file handle closed')
+    }
+    return {
+      async read(offset, length) {
+        check()
+        if (length <= max()) return (await c.request(Op.fileRead, { handle, offset, length })).payload
+        const out = new Uint8Array(length)
+        let got = 0
+        while (got < length) {
+          const n = Math.min(max(), length - got)
+          const part = (await c.request(Op.fileRead, { handle, offset: offset + got, length: n })).payload
+          out.set(part, got)
+          got += part.length
+          if (part.length < n) break
+        }
+        return got === length ? out : out.subarray(0, got)
+      },
+      async write(offset, data) {
+        check()
+        const m = max()
+        const parts: Promise<unknown>[] = []
+        for (let at = 0; at < data.length || (at === 0 && data.length === 0); at += m) {
+          parts.push(c.request(Op.fileWrite, { handle, offset: offset + at }, data.subarray(at, at + m)))
+          if (data.length === 0) break
+        }
+        await Promise.all(parts)
+      },
+      async truncate(size) {
+        check()
+        await c.request(Op.fileTruncate, { handle, size })
+      },
+      async stat() {
+        check()
+        return statOf((await c.request(Op.fileStat, { handle })).meta)
+      },
+      async close() {
+        if (closed) return
+        closed = true
+        await c.request(Op.fileClose, { handle })
+      },
+    }
+  }
+
+  async stat(root: string, path: string): Promise<FileStat | null> {
+    const r = await this.c.request(Op.fsStat, { root, path })
+    return r.meta.stat ? statOf(r.meta.stat) : null
+  }
+
+  async mkdir(root: string, path: string): Promise<void> {
+    await this.c.request(Op.fsMkdir, { root, path })
+  }
+
+  async list(root: string, path: string): Promise<Array<{ name: string; isDirectory: boolean; size: number }>> {
+    const r = await this.c.request(Op.fsList, { root, path })
+    return (r.meta.entries as Array<{ name: string; isDirectory: boolean; size: number }>) ?? []
+  }
+
+  async rename(root: string, from: string, to: string): Promise<void> {
+    await this.c.request(Op.fsRename, { root, from, to })
+  }
+
+  async remove(root: string, path: string, opts?: { recursive?: boolean }): Promise<void> {
+    await this.c.request(Op.fsRemove, { root, path, recursive: opts?.recursive === true })
+  }
+
+  async sha1(root: string, path: string, offset: number, length: number): Promise<Uint8Array> {
+    return (await this.c.request(Op.fsSha1, { root, path, offset, length })).payload
+  }
+}

@@ -1,0 +1,157 @@
+import { IoError, type TcpSocket, type TcpSocketHandlers } from '@tidepool/engine'
+import { Ev, Op } from './protocol.ts'
+
+/** What a socket needs from its client (kept narrow so the socket is easy to test). */
+export interface SocketHost {
+  sendData(handle: number, data: Uint8Array): void
+  /** True when the WebSocket send buffer is over its high-water mark. */
+  wireFull(): boolean
+  /** Call `fn` once the WebSocket send buffer is low again. */
+  whenWireDrains(fn: () => void): void
+  grantCredit(handle: number, bytes: number): void
+  fireAndForget(op: number, meta: object): void
+  forget(handle: number): void
+}
+
+type Queued = { t: 'data'; b: Uint8Array } | { t: 'end' }
+
+/** A TCP socket held by the daemon, seen through the bridge (TcpSocket of ports.ts). */
+export class BridgeTcpSocket implements TcpSocket {
+  private h: TcpSocketHandlers = {}
+  private hasHandlers = false
+  private paused = false
+  private queue: Queued[] = []
+  private daemonFull = false
+  private wantDrain = false
+  private closed = false
+  private closeError: IoError | undefined
+  private closePending = false
+
+  constructor(
+    private readonly host: SocketHost,
+    readonly handle: number,
+    readonly remoteAddress: string,
+    readonly remotePort: number,
+  ) {}
+
+  setHandlers(handlers: TcpSocketHandlers): void {
+    this.h = handlers
+    this.hasHandlers = true
+    this.pump()
+  }
+
+  write(data: Uint8Array): boolean {
+    if (this.closed) return false
+    if (data.length > 0) this.host.sendData(this.handle, data)
+    if (this.daemonFull || this.host.wireFull()) {
+      this.armDrain()
+      return false
+    }
+    return true
+  }
+
+  end(): void {
+    if (!this.closed) this.host.fireAndForget(Op.tcpEnd, { handle: this.handle })
+  }
+
+  close(): void {
+    if (this.closed) return
+    this.host.fireAndForget(Op.tcpClose, { handle: this.handle })
+    this.finish(undefined)
+  }
+
+  pause(): void {
+    this.paused = true
+  }
+
+  resume(): void {
+    if (!this.paused) return
+    this.paused = false
+    this.pump()
+  }
+
+  /** DATA from the daemon. */
+  onWireData(bytes: Uint8Array): void {
+    if (this.closed) return
+    if (this.paused || !this.hasHandlers || this.queue.length > 0) {
+      this.queue.push({ t: 'data', b: bytes })
+      return
+    }
+    this.h.onData?.(bytes)
+    this.host.grantCredit(this.handle, bytes.length)
+  }
+
+  /** An EVENT from the daemon for this handle. */
+  onWireEvent(ev: number, meta: Record<string, unknown>): void {
+    if (this.closed) return
+    switch (ev) {
+      case Ev.end:
+        this.queue.push({ t: 'end' })
+        this.pump()
+        return
+      case Ev.full:
+        this.daemonFull = true
+        return
+      case Ev.drain:
+        this.daemonFull = false
+        if (this.wantDrain) this.armDrain()
+        return
+      case Ev.close: {
+        const e = meta.error as { code?: string; message?: string } | undefined
+        const err = e ? new IoError((e.code ?? 'io') as IoError['code'], e.message ?? 'closed') : undefined
+        if (!this.hasHandlers) {
+          this.closePending = true
+          this.closeError = err
+          return
+        }
+        this.flushEndsIfUnpaused()
+        this.finish(err)
+        return
+      }
+    }
+  }
+
+  /** The bridge connection died. */
+  onBridgeClosed(): void {
+    this.finish(new IoError('closed', 'daemon connection closed'))
+  }
+
+  private armDrain(): void {
+    this.wantDrain = true
+    if (this.daemonFull) return
+    this.host.whenWireDrains(() => {
+      if (this.closed || this.daemonFull || !this.wantDrain) return
+      this.wantDrain = false
+      this.h.onDrain?.()
+    })
+  }
+
+  /** Delivers queued data/end while unpaused and handled. */
+  private pump(): void {
+    while (!this.closed && this.hasHandlers && !this.paused && this.queue.length > 0) {
+      const q = this.queue.shift()!
+      if (q.t === 'end') this.h.onEnd?.()
+      else {
+        this.h.onData?.(q.b)
+        this.host.grantCredit(this.handle, q.b.length)
+      }
+    }
+    if (this.closePending && this.hasHandlers) {
+      this.closePending = false
+      this.flushEndsIfUnpaused()
+      this.finish(this.closeError)
+    }
+  }
+
+  private flushEndsIfUnpaused(): void {
+    if (!this.paused) this.pump()
+  }
+
+  private finish(err: IoError | undefined): void {
+    if (this.closed) return
+    this.closed = true
+    this.queue = []
+    this.host.forget(this.handle)
+    this.h.onClose?.(err)
+  }
+}

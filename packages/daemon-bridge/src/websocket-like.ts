@@ -1,0 +1,21 @@
+/**
+ * The subset of the WHATWG WebSocket the client uses. Satisfied by the browser/worker `WebSocket` and
+ * by the `ws` package in Node, so the client runs unchanged in both.
+ */
+export interface WebSocketLike {
+  binaryType: string
+  readonly readyState: number
+  readonly bufferedAmount: number
+  send(data: Uint8Array | ArrayBuffer): void
+  close(code?: number, reason?: string): void
+  onopen: ((ev: unknown) => void) | null
+  onmessage: ((ev: { data: unknown }) => void) | null
+  onclose: ((ev: { code: number; reason: string }) => void) | null
+  onerror: ((ev: unknown) => void) | null
+}
+
+/**
+ * A WebSocket constructor. The third argument carries Node `ws` options (`origin`,
+ * `perMessageDeflate`, `maxPayload`); a browser WebSocket ignores it.
+ */
+export type WebSocketCtor = new (url: string, protocols?: string[], options?: Record<string, unknown>) => WebSocketLike
