@@ -1,0 +1,17 @@
+#!/usr/bin/env node
+// The whole suite: typecheck every package, then every vitest project (unit + e2e) in one run so the
+// output ends with one vitest summary. A typecheck failure does not hide test results; the exit code
+// is non-zero if either failed, and the last line says which.
+import { spawnSync } from 'node:child_process'
+import { dirname } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const ROOT = dirname(dirname(fileURLToPath(import.meta.url)))
+const started = Date.now()
+const step = (cmd, args) => spawnSync(cmd, args, { cwd: ROOT, stdio: 'inherit' }).status ?? 1
+
+const typecheck = step('pnpm', ['--silent', 'run', 'typecheck'])
+const tests = step('vitest', ['run', ...process.argv.slice(2)])
+const secs = Math.round((Date.now() - started) / 1000)
+console.log(`\nTidepool suite: typecheck ${typecheck === 0 ? 'passed' : 'FAILED'}, tests ${tests === 0 ? 'passed' : 'FAILED'} (${secs}s)`)
+process.exit(typecheck === 0 && tests === 0 ? 0 : 1)
