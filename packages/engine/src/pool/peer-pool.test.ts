@@ -1,0 +1,361 @@
+import { describe, expect, it } from 'vitest'
+import { peerPriority } from './bep40.ts'
+import { PeerPool } from './peer-pool.ts'
+import type { PeerPoolConfig } from './peer-pool.ts'
+import type { TorrentPeer } from './torrent-peer.ts'
+
+function setup(config: Partial<PeerPoolConfig> = {}, extra: { selfAddress?: { ip: string; port: number } } = {}) {
+  const clock = { t: 1_000_000 }
+  const attempts: string[] = []
+  const disconnects: Array<[string, string]> = []
+  let freed = 0
+  const pool = new PeerPool({
+    config,
+    connect: (p: TorrentPeer) => attempts.push(p.key),
+    disconnect: (p, reason) => disconnects.push([p.key, reason]),
+    onSlotFreed: () => freed++,
+    now: () => clock.t,
+    ...extra,
+  })
+  return { pool, clock, attempts, disconnects, freed: () => freed }
+}
+
+describe('PeerPool: adding', () => {
+  it('keeps one entry per ip:port, IPv6 in canonical form, and merges sources', () => {
+    const { pool } = setup()
+    const a = pool.addPeer('2001:DB8:0:0::1', 6881, 'tracker')
+    const b = pool.addPeer('2001:db8::1', 6881, 'dht')
+    expect(a).not.toBeNull()
+    expect(b).toBe(a)
+    expect(a!.key).toBe('[2001:db8::1]:6881')
+    expect([...a!.sources].sort()).toEqual(['dht', 'tracker'])
+    expect(pool.addPeer('::ffff:1.2.3.4', 1, 'pex')).toBe(pool.addPeer('1.2.3.4', 1, 'pex'))
+    expect(pool.getStats().total).toBe(2)
+    expect(pool.findPeer('2001:db8:0::1', 6881)).toBe(a)
+  })
+
+  it('refuses invalid addresses and ports', () => {
+    const { pool } = setup()
+    expect(pool.addPeer('1.2.3.4', 0, 'tracker')).toBeNull()
+    expect(pool.addPeer('1.2.3.4', 65536, 'tracker')).toBeNull()
+    expect(pool.addPeer('1.2.3.4', 1.5, 'tracker')).toBeNull()
+    expect(pool.addPeer('not-an-ip', 1, 'tracker')).toBeNull()
+    expect(pool.addPeer('0.0.0.0', 1, 'tracker')).toBeNull()
+    expect(pool.addPeer('224.0.0.1', 1, 'tracker')).toBeNull()
+    expect(pool.getStats().total).toBe(0)
+  })
+
+  it('addPeers counts only newly added peers', () => {
+    const { pool } = setup()
+    pool.addPeer('1.1.1.1', 1, 'tracker')
+    const n = pool.addPeers(
+      [
+        { ip: '1.1.1.1', port: 1 },
+        { ip: '1.1.1.2', port: 1 },
+        { ip: '1.1.1.2', port: 1 },
+        { ip: 'bad', port: 1 },
+      ],
+      'pex',
+    )
+    expect(n).toBe(1)
+  })
+
+  it('never adds or connects to our own address', () => {
+    const { pool, attempts } = setup({}, { selfAddress: { ip: '5.6.7.8', port: 6881 } })
+    expect(pool.addPeer('5.6.7.8', 6881, 'tracker')).toBeNull()
+    expect(pool.addPeer('5.6.7.8', 6882, 'tracker')).not.toBeNull()
+    pool.addPeer('9.9.9.9', 1, 'tracker')
+    pool.markSelf('9.9.9.9', 1) // found by peer id in the handshake
+    expect(pool.findPeer('9.9.9.9', 1)).toBeUndefined()
+    expect(pool.addPeer('9.9.9.9', 1, 'tracker')).toBeNull()
+    pool.connectToPeers()
+    expect(attempts).toEqual(['5.6.7.8:6882'])
+  })
+
+  it('erasePeer forgets idle peers but not active ones', () => {
+    const { pool } = setup()
+    pool.addPeer('1.1.1.1', 1, 'tracker')
+    pool.addPeer('1.1.1.2', 1, 'tracker')
+    pool.connectOnePeer()
+    expect(pool.erasePeer('1.1.1.1', 1)).toBe(false)
+    expect(pool.erasePeer('1.1.1.2', 1)).toBe(true)
+    expect(pool.erasePeer('1.1.1.2', 1)).toBe(false)
+    expect(pool.getStats()).toMatchObject({ total: 1, connecting: 1, candidates: 0 })
+  })
+})
+
+describe('PeerPool: capacity and eviction', () => {
+  it('refuses a newcomer when nothing can be evicted', () => {
+    const { pool } = setup({ maxPeerlistSize: 3 })
+    for (let i = 1; i <= 3; i++) expect(pool.addPeer(`1.1.1.${i}`, 1, 'tracker')).not.toBeNull()
+    expect(pool.addPeer('1.1.1.4', 1, 'tracker')).toBeNull()
+    expect(pool.getStats().total).toBe(3)
+  })
+
+  it('evicts banned first, then the highest failcount, never active peers', () => {
+    const { pool } = setup({ maxPeerlistSize: 4, maxFailcount: 3 })
+    for (let i = 1; i <= 4; i++) pool.addPeer(`1.1.1.${i}`, 1, 'tracker')
+    // 1.1.1.1: connected; 1.1.1.2: one failure; 1.1.1.3: two failures; 1.1.1.4: banned (hash failure)
+    const order = [pool.connectOnePeer()!, pool.connectOnePeer()!, pool.connectOnePeer()!]
+    expect(order.map((p) => p.ip)).toEqual(['1.1.1.1', '1.1.1.2', '1.1.1.3'])
+    pool.onConnected('1.1.1.1', 1)
+    pool.onConnectFailed('1.1.1.2', 1)
+    pool.onConnectFailed('1.1.1.3', 1)
+    pool.markHashFailure('1.1.1.4', 1)
+    expect(pool.findPeer('1.1.1.4', 1)!.state).toBe('banned')
+
+    expect(pool.addPeer('2.2.2.1', 1, 'tracker')).not.toBeNull()
+    expect(pool.findPeer('1.1.1.4', 1)).toBeUndefined() // banned went first
+    expect(pool.addPeer('1.1.1.4', 1, 'tracker')).toBeNull() // a hash ban outlives eviction
+  })
+
+  it('evicts by highest failcount when no peer is banned', () => {
+    const { pool, clock } = setup({ maxPeerlistSize: 3, maxFailcount: 5, minReconnectTimeSec: 1 })
+    for (let i = 1; i <= 3; i++) pool.addPeer(`1.1.1.${i}`, 1, 'tracker')
+    pool.connectOnePeer()
+    pool.onConnectFailed('1.1.1.1', 1)
+    pool.connectOnePeer()
+    pool.onConnectFailed('1.1.1.2', 1)
+    clock.t += 10_000
+    expect(pool.connectOnePeer()!.ip).toBe('1.1.1.3') // fewer failures first
+    pool.onConnectFailed('1.1.1.3', 1)
+    clock.t += 10_000
+    expect(pool.connectOnePeer()!.ip).toBe('1.1.1.1') // all fail 1: least recently tried
+    pool.onConnectFailed('1.1.1.1', 1) // now 2 failures
+    expect(pool.addPeer('2.2.2.2', 1, 'tracker')).not.toBeNull()
+    expect(pool.findPeer('1.1.1.1', 1)).toBeUndefined()
+    expect(pool.getStats().total).toBe(3)
+  })
+
+  it('treats maxPeerlistSize 0 as unlimited', () => {
+    const { pool } = setup({ maxPeerlistSize: 0 })
+    for (let i = 0; i < 3000; i++) pool.addPeer(`10.0.${i >> 8}.${i & 255}`, 1, 'tracker')
+    expect(pool.getStats().total).toBe(3000)
+  })
+})
+
+describe('PeerPool: failures, backoff and bans', () => {
+  it('waits minReconnectTimeSec × (failcount + 1) after a failed attempt', () => {
+    const { pool, clock } = setup({ minReconnectTimeSec: 60, maxFailcount: 3 })
+    pool.addPeer('1.1.1.1', 1, 'tracker')
+    const start = clock.t
+    pool.connectOnePeer()
+    clock.t += 5_000 // the attempt fails 5 s later; the delay counts from the attempt
+    pool.onConnectFailed('1.1.1.1', 1, 'timeout')
+    const p = pool.findPeer('1.1.1.1', 1)!
+    expect(p).toMatchObject({ state: 'disconnected', failcount: 1, lastError: 'timeout' })
+    expect(p.nextAttemptAt).toBe(start + 120_000)
+    clock.t = start + 119_999
+    expect(pool.candidates()).toEqual([])
+    expect(pool.connectOnePeer()).toBeNull()
+    clock.t = start + 120_000
+    expect(pool.candidates().map((x) => x.key)).toEqual(['1.1.1.1:1'])
+    expect(pool.findPeer('1.1.1.1', 1)!.state).toBe('candidate')
+    const second = clock.t
+    pool.connectOnePeer()
+    pool.onConnectFailed('1.1.1.1', 1)
+    expect(p.nextAttemptAt).toBe(second + 180_000) // failcount 2 → 3 units
+  })
+
+  it('bans at maxFailcount and never tries again', () => {
+    const { pool, clock, attempts } = setup({ minReconnectTimeSec: 1, maxFailcount: 3 })
+    pool.addPeer('1.1.1.1', 1, 'tracker')
+    for (let i = 0; i < 3; i++) {
+      expect(pool.connectOnePeer()).not.toBeNull()
+      pool.onConnectFailed('1.1.1.1', 1, 'refused')
+      clock.t += 100_000
+    }
+    const p = pool.findPeer('1.1.1.1', 1)!
+    expect(p.state).toBe('banned')
+    expect(p.banReason).toContain('failed 3 times')
+    expect(p.banReason).toContain('refused')
+    clock.t += 10_000_000
+    expect(pool.connectOnePeer()).toBeNull()
+    expect(attempts.length).toBe(3)
+    expect(pool.getStats().banned).toBe(1)
+  })
+
+  it('an error disconnect costs a failure; a clean one waits minReconnectTimeSec; success clears failcount', () => {
+    const { pool, clock } = setup({ minReconnectTimeSec: 10, maxFailcount: 3 })
+    pool.addPeer('1.1.1.1', 1, 'tracker')
+    pool.connectOnePeer()
+    pool.onConnectFailed('1.1.1.1', 1)
+    clock.t += 20_000
+    pool.connectOnePeer()
+    pool.onConnected('1.1.1.1', 1)
+    const p = pool.findPeer('1.1.1.1', 1)!
+    expect(p.failcount).toBe(0)
+    clock.t += 1000
+    pool.onDisconnected('1.1.1.1', 1, { error: false })
+    expect(p).toMatchObject({ state: 'disconnected', failcount: 0, nextAttemptAt: clock.t + 10_000 })
+    clock.t += 10_000
+    pool.connectOnePeer()
+    pool.onConnected('1.1.1.1', 1)
+    pool.onDisconnected('1.1.1.1', 1, { error: true, reason: 'reset' })
+    expect(p).toMatchObject({ state: 'disconnected', failcount: 1, lastError: 'reset', nextAttemptAt: clock.t + 20_000 })
+  })
+
+  it('bans a peer alone on a failed piece at once, a sharing one after 3', () => {
+    const { pool, disconnects, freed } = setup()
+    pool.addPeer('1.1.1.1', 1, 'tracker')
+    pool.addPeer('1.1.1.2', 1, 'tracker')
+    pool.addPeer('1.1.1.3', 1, 'tracker')
+    pool.connectToPeers()
+    for (const ip of ['1.1.1.1', '1.1.1.2', '1.1.1.3']) pool.onConnected(ip, 1)
+
+    pool.markPieceHashFailure([{ ip: '1.1.1.1', port: 1 }])
+    const alone = pool.findPeer('1.1.1.1', 1)!
+    expect(alone.state).toBe('banned')
+    expect(alone.banReason).toContain('failed verification')
+    expect(disconnects.map((d) => d[0])).toEqual(['1.1.1.1:1'])
+    expect(freed()).toBe(1)
+
+    for (let i = 0; i < 2; i++) pool.markPieceHashFailure([{ ip: '1.1.1.2', port: 1 }, { ip: '1.1.1.3', port: 1 }])
+    expect(pool.findPeer('1.1.1.2', 1)!).toMatchObject({ state: 'connected', hashfails: 2 })
+    pool.markHashFailure('1.1.1.2', 1, { shared: true })
+    expect(pool.findPeer('1.1.1.2', 1)!).toMatchObject({ state: 'banned', hashfails: 3 })
+    expect(pool.getStats()).toMatchObject({ connected: 1, banned: 2 })
+    // A banned peer's later disconnect report changes nothing.
+    pool.onDisconnected('1.1.1.2', 1, { error: true })
+    expect(pool.findPeer('1.1.1.2', 1)!.state).toBe('banned')
+  })
+})
+
+describe('PeerPool: ordering and rank', () => {
+  it('orders candidates: fewer failures, then never/least recently tried, then rank', () => {
+    const { pool, clock } = setup({ minReconnectTimeSec: 1, maxFailcount: 10 })
+    pool.addPeer('1.0.0.1', 1, 'tracker') // will fail once
+    pool.addPeer('1.0.0.2', 1, 'tracker') // clean disconnect, downloaded from (rank up)
+    pool.addPeer('1.0.0.3', 1, 'tracker') // clean disconnect earlier
+    pool.connectOnePeer()
+    pool.onConnectFailed('1.0.0.1', 1)
+    clock.t += 1000
+    pool.connectOnePeer() // .3? no: .2 and .3 are both never tried; seq breaks the tie
+    pool.onConnected('1.0.0.2', 1)
+    pool.updatePeerStats('1.0.0.2', 1, 10_000_000, 0)
+    clock.t += 1000
+    pool.connectOnePeer()
+    pool.onConnected('1.0.0.3', 1)
+    pool.onDisconnected('1.0.0.3', 1, { error: false })
+    clock.t += 1000
+    pool.onDisconnected('1.0.0.2', 1, { error: false })
+    pool.addPeer('1.0.0.4', 1, 'tracker') // never tried
+    clock.t += 100_000
+    expect(pool.candidates().map((p) => p.ip)).toEqual(['1.0.0.4', '1.0.0.3', '1.0.0.2', '1.0.0.1'])
+    expect(pool.candidates(2).map((p) => p.ip)).toEqual(['1.0.0.4', '1.0.0.3'])
+  })
+
+  it('ranks peers we downloaded from and seeds higher among the never-tried', () => {
+    const { pool } = setup()
+    pool.addPeer('1.0.0.1', 1, 'tracker')
+    pool.addPeer('1.0.0.2', 1, 'tracker')
+    pool.addPeer('1.0.0.3', 1, 'tracker')
+    pool.markPeerSeed('1.0.0.3', 1)
+    pool.updatePeerStats('1.0.0.2', 1, 1 << 30, 0) // e.g. learned from resume data
+    expect(pool.candidates().map((p) => p.ip)).toEqual(['1.0.0.2', '1.0.0.3', '1.0.0.1'])
+    const r = (ip: string) => pool.findPeer(ip, 1)!.rank
+    expect(r('1.0.0.2')).toBeGreaterThan(r('1.0.0.3'))
+    expect(r('1.0.0.3')).toBeGreaterThan(r('1.0.0.1'))
+    pool.setSeeding(true) // seeds want nothing from a seed
+    expect(r('1.0.0.3')).toBeLessThan(r('1.0.0.1'))
+    expect(pool.candidates().map((p) => p.ip)).toEqual(['1.0.0.2', '1.0.0.1', '1.0.0.3'])
+    pool.markHashFailure('1.0.0.2', 1, { shared: true })
+    expect(r('1.0.0.2')).toBeLessThan(290) // penalised
+  })
+
+  it('breaks rank ties with BEP 40 priority against our address', () => {
+    const self = { ip: '123.213.32.10', port: 6881 }
+    const { pool } = setup({}, { selfAddress: self })
+    const ips = ['98.76.54.32', '123.213.32.234', '8.8.8.8', '200.1.2.3', '44.3.2.1']
+    for (const ip of ips) pool.addPeer(ip, 6881, 'tracker')
+    const expected = [...ips].sort(
+      (a, b) => peerPriority({ ip: b, port: 6881 }, self) - peerPriority({ ip: a, port: 6881 }, self),
+    )
+    expect(pool.candidates().map((p) => p.ip)).toEqual(expected)
+    expect(pool.findPeer('98.76.54.32', 6881)!.priority).toBe(0xec2d7224)
+  })
+
+  it('candidates() has no side effects', () => {
+    const { pool, attempts } = setup()
+    pool.addPeer('1.0.0.1', 1, 'tracker')
+    pool.candidates()
+    pool.candidates(1)
+    expect(pool.findPeer('1.0.0.1', 1)!.state).toBe('discovered')
+    expect(attempts).toEqual([])
+    expect(pool.candidates(0)).toEqual([])
+  })
+})
+
+describe('PeerPool: slots, incoming and stats', () => {
+  it('connectToPeers fills free slots and a failure frees one at once', () => {
+    const { pool, attempts, freed } = setup({ maxActiveConnections: 3 })
+    for (let i = 1; i <= 6; i++) pool.addPeer(`1.0.0.${i}`, 1, 'tracker')
+    expect(pool.connectToPeers()).toBe(3)
+    expect(pool.connectToPeers()).toBe(0)
+    expect(pool.connectOnePeer()).toBeNull()
+    pool.onConnected('1.0.0.1', 1)
+    pool.onConnectFailed('1.0.0.2', 1)
+    expect(freed()).toBe(1)
+    expect(pool.freeSlots()).toBe(1)
+    expect(pool.connectToPeers()).toBe(1)
+    expect(attempts).toEqual(['1.0.0.1:1', '1.0.0.2:1', '1.0.0.3:1', '1.0.0.4:1'])
+    expect(pool.getStats()).toEqual({ total: 6, candidates: 2, connecting: 2, connected: 1, banned: 0, waiting: 1 })
+  })
+
+  it('incoming peers count against the same limit', () => {
+    const { pool } = setup({ maxActiveConnections: 2 })
+    pool.addPeer('1.0.0.1', 1, 'tracker')
+    pool.addPeer('1.0.0.2', 1, 'tracker')
+    const inc = pool.addIncoming('7.7.7.7', 50000)
+    expect(inc).toMatchObject({ state: 'connected', incoming: true, connectable: false })
+    expect(pool.addIncoming('7.7.7.7', 50000)).toBeNull() // already connected
+    expect(pool.connectToPeers()).toBe(1)
+    expect(pool.addIncoming('7.7.7.8', 50000)).toBeNull() // no slot
+    // A known peer connecting in is matched to its record.
+    pool.onConnectFailed('1.0.0.1', 1)
+    const known = pool.addIncoming('1.0.0.2', 1)
+    expect(known).toBe(pool.findPeer('1.0.0.2', 1))
+    expect(known!.connectable).toBe(true)
+    // An incoming-only peer is forgotten when it leaves: its port was ephemeral.
+    pool.onDisconnected('7.7.7.7', 50000, { error: false })
+    expect(pool.findPeer('7.7.7.7', 50000)).toBeUndefined()
+    expect(pool.getStats().connected).toBe(1)
+  })
+
+  it('refuses incoming peers that are banned or ourselves', () => {
+    const { pool } = setup({}, { selfAddress: { ip: '5.5.5.5', port: 1 } })
+    pool.addPeer('1.0.0.1', 1, 'tracker')
+    pool.markHashFailure('1.0.0.1', 1)
+    expect(pool.addIncoming('1.0.0.1', 1)).toBeNull()
+    expect(pool.addIncoming('5.5.5.5', 1)).toBeNull()
+    expect(pool.addIncoming('bad', 1)).toBeNull()
+  })
+
+  it('ignores outcomes for peers not in the matching state', () => {
+    const { pool } = setup()
+    pool.addPeer('1.0.0.1', 1, 'tracker')
+    pool.onConnected('1.0.0.1', 1)
+    pool.onConnectFailed('1.0.0.1', 1)
+    pool.onDisconnected('1.0.0.1', 1, { error: true })
+    pool.onConnected('9.9.9.9', 1)
+    expect(pool.findPeer('1.0.0.1', 1)).toMatchObject({ state: 'discovered', failcount: 0 })
+  })
+})
+
+describe('PeerPool: scale', () => {
+  it('adds and ranks 100,000 peers quickly and connects best first', () => {
+    const { pool, attempts } = setup({ maxPeerlistSize: 0, maxActiveConnections: 50 }, { selfAddress: { ip: '9.8.7.6', port: 6881 } })
+    const t0 = performance.now()
+    let added = 0
+    for (let i = 0; i < 100_000; i++) {
+      if (pool.addPeer(`10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`, 6881 + (i % 7), 'tracker')) added++
+    }
+    const top = pool.candidates(50)
+    const elapsed = performance.now() - t0
+    expect(added).toBe(100_000)
+    expect(elapsed).toBeLessThan(3000) // generous for CI; the benchmark records the real figure
+    for (let i = 1; i < top.length; i++) expect(top[i - 1].priority).toBeGreaterThanOrEqual(top[i].priority)
+    expect(pool.connectToPeers()).toBe(50)
+    expect(attempts).toEqual(top.map((p) => p.key))
+  })
+})

@@ -1,0 +1,468 @@
+/**
+ * Per-torrent peer list modelled on libtorrent's peer_list: every peer we learn of, once, within a
+ * bounded list; ranked; connected best first; failures backed off and banned.
+ * Eligible peers sit in an indexed heap in candidate order and peers waiting out a reconnect delay
+ * in a second heap by due time, so connecting one peer costs O(log n) instead of a sort.
+ */
+import { IndexedHeap } from './indexed-heap.ts'
+import { peerPriorityRaw } from './bep40.ts'
+import { isUnusableAddress, isValidPort, newIpScratch, parseIpInto, peerKey } from './ip-address.ts'
+import { candidateBefore, computeRank, PeerRecord } from './torrent-peer.ts'
+import type { PeerSource, PeerState, TorrentPeer } from './torrent-peer.ts'
+
+export interface PeerPoolConfig {
+  /** Peers remembered; 0 = unlimited. */
+  maxPeerlistSize: number
+  /** connecting + connected, outgoing and incoming. */
+  maxActiveConnections: number
+  /** Failures (failed attempts + error disconnects) before a ban. */
+  maxFailcount: number
+  /** Reconnect delay unit: a peer waits minReconnectTimeSec × (failcount + 1) after its last attempt. */
+  minReconnectTimeSec: number
+}
+
+export const DEFAULT_PEER_POOL_CONFIG: PeerPoolConfig = {
+  maxPeerlistSize: 1000,
+  maxActiveConnections: 25,
+  maxFailcount: 3,
+  minReconnectTimeSec: 60,
+}
+
+/** Shared-piece hash failures that ban a peer (a peer alone on a bad piece is banned at once). */
+export const SHARED_HASHFAIL_BAN = 3
+const HASH_BANNED_MEMORY = 4096
+
+export interface PeerPoolStats {
+  total: number
+  candidates: number
+  connecting: number
+  connected: number
+  banned: number
+  /** Waiting out a reconnect delay. */
+  waiting: number
+}
+
+export interface PeerPoolOptions {
+  config?: Partial<PeerPoolConfig>
+  /** Start an outgoing attempt; the outcome comes back through on*(). */
+  connect: (peer: TorrentPeer) => void
+  /** Close a connection the pool no longer wants (a ban of a connected or connecting peer). */
+  disconnect?: (peer: TorrentPeer, reason: string) => void
+  /** A connection slot was freed (failure, disconnect, ban): ask the connection queue for more. */
+  onSlotFreed?: () => void
+  /** Clock in ms (must be > 0; 0 in lastConnected means "never"). */
+  now?: () => number
+  /** Our own address as others see it: never connected to, and the other end of BEP 40. */
+  selfAddress?: { ip: string; port: number }
+}
+
+const isEligible = (s: PeerState) => s === 'discovered' || s === 'candidate'
+const isActive = (s: PeerState) => s === 'connecting' || s === 'connected'
+
+export class PeerPool {
+  private config: PeerPoolConfig
+  private readonly connectFn: (peer: TorrentPeer) => void
+  private readonly disconnectFn?: (peer: TorrentPeer, reason: string) => void
+  private readonly onSlotFreed?: () => void
+  private readonly now: () => number
+  private readonly peers = new Map<string, PeerRecord>()
+  private readonly counts: Record<PeerState, number> = {
+    discovered: 0,
+    candidate: 0,
+    connecting: 0,
+    connected: 0,
+    disconnected: 0,
+    banned: 0,
+  }
+  private readonly ready = new IndexedHeap<PeerRecord>(
+    candidateBefore,
+    (p) => p.readyIdx,
+    (p, i) => (p.readyIdx = i),
+  )
+  private readonly waiting = new IndexedHeap<PeerRecord>(
+    (a, b) => a.nextAttemptAt < b.nextAttemptAt,
+    (p) => p.waitIdx,
+    (p, i) => (p.waitIdx = i),
+  )
+  /** Peers that may be evicted when the list is full: not active, and banned or failed. */
+  private readonly evictable = new Set<PeerRecord>()
+  /** Keys banned for bad data; remembered even after the record is evicted. */
+  private readonly hashBanned = new Set<string>()
+  private readonly selfKeys = new Set<string>()
+  private self: { bytes: Uint8Array; len: number; port: number; key: string } | null = null
+  private seeding = false
+  private seq = 0
+  private readonly scratch = newIpScratch()
+
+  constructor(opts: PeerPoolOptions) {
+    this.config = { ...DEFAULT_PEER_POOL_CONFIG, ...opts.config }
+    this.connectFn = opts.connect
+    this.disconnectFn = opts.disconnect
+    this.onSlotFreed = opts.onSlotFreed
+    this.now = opts.now ?? (() => Date.now())
+    if (opts.selfAddress) this.setSelfAddress(opts.selfAddress.ip, opts.selfAddress.port)
+  }
+
+  getConfig(): PeerPoolConfig {
+    return { ...this.config }
+  }
+
+  /** Changes limits at run time; a smaller list is not trimmed, it just stops growing. */
+  setConfig(patch: Partial<PeerPoolConfig>): void {
+    this.config = { ...this.config, ...patch }
+  }
+
+  /** Our external address (learned later from a tracker or NAT). Recomputes BEP 40 priorities. */
+  setSelfAddress(ip: string, port: number): void {
+    const key = this.keyOf(ip, port)
+    if (!key) return
+    const len = this.scratch.family === 4 ? 4 : 16
+    this.self = { bytes: this.scratch.bytes.slice(0, len), len, port, key }
+    const existing = this.peers.get(key)
+    if (existing && !isActive(existing.state)) this.remove(existing)
+    for (const p of this.peers.values()) {
+      if (parseIpInto(p.ip, this.scratch)) p.priority = this.priorityOf(p.port)
+    }
+    this.reorderReady()
+  }
+
+  /** A connection turned out to be ourselves (our peer id came back): forget it and never retry. */
+  markSelf(ip: string, port: number): void {
+    const key = this.keyOf(ip, port)
+    if (!key) return
+    this.selfKeys.add(key)
+    const p = this.peers.get(key)
+    if (!p) return
+    const wasActive = isActive(p.state)
+    if (wasActive) this.disconnectFn?.(p, 'connected to ourselves')
+    this.remove(p)
+    if (wasActive) this.onSlotFreed?.()
+  }
+
+  /** While seeding, seeds rank low (they want nothing from us); while downloading they rank high. */
+  setSeeding(seeding: boolean): void {
+    if (seeding === this.seeding) return
+    this.seeding = seeding
+    for (const p of this.peers.values()) p.rank = computeRank(p, seeding)
+    this.reorderReady()
+  }
+
+  addPeer(ip: string, port: number, source: PeerSource): TorrentPeer | null {
+    return this.add(ip, port, source)?.peer ?? null
+  }
+
+  addPeers(peers: Array<{ ip: string; port: number }>, source: PeerSource): number {
+    let added = 0
+    for (const x of peers) if (this.add(x.ip, x.port, source)?.isNew) added++
+    return added
+  }
+
+  /**
+   * A peer connected to us. Counts against the same limits as outgoing connections.
+   * Returns the peer, now 'connected', or null when refused (banned, ourselves, already
+   * connected, no free slot, or the list is full of peers that cannot go).
+   */
+  addIncoming(ip: string, port: number): TorrentPeer | null {
+    const key = this.keyOf(ip, port)
+    if (!key || this.isRefusedKey(key)) return null
+    const existing = this.peers.get(key)
+    if (existing && (existing.state === 'banned' || isActive(existing.state))) return null
+    if (this.freeSlots() <= 0) return null
+    const added = existing ? { peer: existing, isNew: false } : this.add(ip, port, 'incoming')
+    if (!added) return null
+    const p = added.peer
+    if (added.isNew) p.connectable = false // an incoming port is usually ephemeral
+    p.addSource('incoming')
+    p.incoming = true
+    p.lastConnected = this.now()
+    p.failcount = 0
+    p.rank = computeRank(p, this.seeding)
+    this.setState(p, 'connected')
+    return p
+  }
+
+  findPeer(ip: string, port: number): TorrentPeer | undefined {
+    return this.lookup(ip, port)
+  }
+
+  /** Forgets a peer. Refused (false) while it is connecting or connected. */
+  erasePeer(ip: string, port: number): boolean {
+    const p = this.lookup(ip, port)
+    if (!p || isActive(p.state)) return false
+    this.remove(p)
+    return true
+  }
+
+  /** Every peer the pool knows (for the UI's swarm view). */
+  allPeers(): TorrentPeer[] {
+    return [...this.peers.values()]
+  }
+
+  /** Peers that may be tried now, best first. No side effects on peers' records. */
+  candidates(max = Infinity): TorrentPeer[] {
+    this.promoteDue()
+    const out: TorrentPeer[] = []
+    if (max <= 0) return out
+    this.ready.walk((p) => {
+      out.push(p)
+      return out.length < max
+    })
+    return out
+  }
+
+  /** Connection slots left: maxActiveConnections minus connecting and connected. */
+  freeSlots(): number {
+    return Math.max(0, this.config.maxActiveConnections - this.counts.connecting - this.counts.connected)
+  }
+
+  /** Best candidate → 'connecting', and calls `connect`. Null when no slot or no candidate. */
+  connectOnePeer(): TorrentPeer | null {
+    if (this.freeSlots() <= 0) return null
+    this.promoteDue()
+    const p = this.ready.peek()
+    if (!p) return null
+    p.incoming = false
+    p.lastConnected = this.now()
+    this.setState(p, 'connecting')
+    this.connectFn(p)
+    return p
+  }
+
+  /** Fills free slots directly (without the engine's queue); returns attempts started. */
+  connectToPeers(): number {
+    let started = 0
+    const limit = this.freeSlots()
+    while (started < limit && this.connectOnePeer()) started++
+    return started
+  }
+
+  onConnected(ip: string, port: number): void {
+    const p = this.lookup(ip, port)
+    if (!p || p.state !== 'connecting') return
+    p.failcount = 0
+    p.lastError = undefined
+    p.rank = computeRank(p, this.seeding)
+    this.setState(p, 'connected')
+  }
+
+  onConnectFailed(ip: string, port: number, reason?: string): void {
+    const p = this.lookup(ip, port)
+    if (!p || p.state !== 'connecting') return
+    p.lastError = reason ?? 'connect failed'
+    this.fail(p)
+    this.onSlotFreed?.()
+  }
+
+  onDisconnected(ip: string, port: number, opts: { error: boolean; reason?: string }): void {
+    const p = this.lookup(ip, port)
+    if (!p || !isActive(p.state)) return
+    p.lastConnected = this.now()
+    if (opts.reason) p.lastError = opts.reason
+    if (!p.connectable) {
+      this.remove(p) // known only by an ephemeral incoming port: nothing to reconnect to
+    } else if (opts.error) {
+      if (!opts.reason) p.lastError = 'disconnected with an error'
+      this.fail(p)
+    } else {
+      this.wait(p, p.lastConnected + this.config.minReconnectTimeSec * 1000)
+    }
+    this.onSlotFreed?.()
+  }
+
+  /** Adds transferred payload bytes (deltas) and re-ranks. */
+  updatePeerStats(ip: string, port: number, bytesDownloaded: number, bytesUploaded: number): void {
+    const p = this.lookup(ip, port)
+    if (!p) return
+    p.downloaded += bytesDownloaded
+    p.uploaded += bytesUploaded
+    this.rerank(p)
+  }
+
+  /**
+   * A piece this peer contributed to failed verification. `shared`: other peers sent blocks of it
+   * too. Alone → banned at once; shared → banned at the third such failure.
+   */
+  markHashFailure(ip: string, port: number, opts: { shared?: boolean } = {}): void {
+    const p = this.lookup(ip, port)
+    if (!p) return
+    p.hashfails++
+    if (!opts.shared) this.ban(p, 'sent a piece that failed verification')
+    else if (p.hashfails >= SHARED_HASHFAIL_BAN) this.ban(p, `shared in ${p.hashfails} pieces that failed verification`)
+    else this.rerank(p)
+  }
+
+  /** Convenience for the piece picker: every peer that sent blocks of a failed piece. */
+  markPieceHashFailure(contributors: Array<{ ip: string; port: number }>): void {
+    const shared = contributors.length > 1
+    for (const c of contributors) this.markHashFailure(c.ip, c.port, { shared })
+  }
+
+  markPeerSeed(ip: string, port: number): void {
+    const p = this.lookup(ip, port)
+    if (!p || p.seed) return
+    p.seed = true
+    this.rerank(p)
+  }
+
+  getStats(): PeerPoolStats {
+    this.promoteDue()
+    const c = this.counts
+    return {
+      total: this.peers.size,
+      candidates: c.discovered + c.candidate,
+      connecting: c.connecting,
+      connected: c.connected,
+      banned: c.banned,
+      waiting: c.disconnected,
+    }
+  }
+
+  // ---- internals ----
+
+  /** Parses into this.scratch and returns the key, or null when invalid. */
+  private keyOf(ip: string, port: number): string | null {
+    if (!isValidPort(port) || !parseIpInto(ip, this.scratch)) return null
+    return peerKey(this.scratch, port)
+  }
+
+  private lookup(ip: string, port: number): PeerRecord | undefined {
+    const key = this.keyOf(ip, port)
+    return key ? this.peers.get(key) : undefined
+  }
+
+  /** BEP 40 priority of the address in this.scratch against ours. */
+  private priorityOf(port: number): number {
+    const s = this.self
+    if (!s) return 0
+    return peerPriorityRaw(this.scratch.bytes, this.scratch.family === 4 ? 4 : 16, port, s.bytes, s.len, s.port)
+  }
+
+  private isRefusedKey(key: string): boolean {
+    return this.hashBanned.has(key) || this.selfKeys.has(key) || this.self?.key === key
+  }
+
+  private add(ip: string, port: number, source: PeerSource): { peer: PeerRecord; isNew: boolean } | null {
+    const key = this.keyOf(ip, port)
+    if (!key || isUnusableAddress(this.scratch) || this.isRefusedKey(key)) return null
+    const existing = this.peers.get(key)
+    if (existing) {
+      existing.addSource(source)
+      if (source !== 'incoming' && !existing.connectable) {
+        existing.connectable = true
+        this.touchEvictable(existing)
+      }
+      return { peer: existing, isNew: false }
+    }
+    const max = this.config.maxPeerlistSize
+    const { family, text } = this.scratch
+    const priority = this.priorityOf(port) // before eviction: nothing else may touch the scratch
+    if (max > 0 && this.peers.size >= max && !this.evictOne()) return null
+    const p = new PeerRecord(key, text, port, family, this.now(), this.seq++)
+    p.addSource(source)
+    p.priority = priority
+    p.rank = computeRank(p, this.seeding)
+    this.peers.set(key, p)
+    this.counts.discovered++
+    this.ready.push(p)
+    return { peer: p, isNew: true }
+  }
+
+  /** Evicts the least useful inactive peer: banned first, then highest failcount, then oldest. */
+  private evictOne(): boolean {
+    let worst: PeerRecord | null = null
+    for (const p of this.evictable) {
+      if (!worst) worst = p
+      else if ((p.state === 'banned') !== (worst.state === 'banned')) {
+        if (p.state === 'banned') worst = p
+      } else if (p.failcount !== worst.failcount) {
+        if (p.failcount > worst.failcount) worst = p
+      } else if (p.lastConnected < worst.lastConnected) worst = p
+    }
+    if (!worst) return false
+    this.remove(worst)
+    return true
+  }
+
+  private touchEvictable(p: PeerRecord): void {
+    const can = !isActive(p.state) && (p.state === 'banned' || p.failcount > 0 || !p.connectable)
+    if (can) this.evictable.add(p)
+    else this.evictable.delete(p)
+  }
+
+  /** The one place a state changes: keeps counts, heap membership and the evictable set right. */
+  private setState(p: PeerRecord, s: PeerState): void {
+    this.counts[p.state]--
+    this.counts[s]++
+    p.state = s
+    if (isEligible(s)) this.ready.push(p)
+    else this.ready.remove(p)
+    if (s === 'disconnected') this.waiting.push(p)
+    else this.waiting.remove(p)
+    this.touchEvictable(p)
+  }
+
+  private remove(p: PeerRecord): void {
+    this.counts[p.state]--
+    this.ready.remove(p)
+    this.waiting.remove(p)
+    this.evictable.delete(p)
+    this.peers.delete(p.key)
+  }
+
+  private fail(p: PeerRecord): void {
+    p.failcount++
+    p.rank = computeRank(p, this.seeding)
+    if (p.failcount >= this.config.maxFailcount) {
+      this.ban(p, `failed ${p.failcount} times${p.lastError ? ` (last: ${p.lastError})` : ''}`)
+      return
+    }
+    this.wait(p, p.lastConnected + this.config.minReconnectTimeSec * 1000 * (p.failcount + 1))
+  }
+
+  private wait(p: PeerRecord, until: number): void {
+    p.nextAttemptAt = until
+    if (p.state === 'disconnected') this.waiting.update(p)
+    else this.setState(p, 'disconnected')
+  }
+
+  private ban(p: PeerRecord, reason: string): void {
+    if (p.state === 'banned') return
+    const wasActive = isActive(p.state)
+    p.banReason = reason
+    p.rank = computeRank(p, this.seeding)
+    this.setState(p, 'banned')
+    if (p.hashfails > 0) this.rememberHashBan(p.key)
+    if (wasActive) {
+      this.disconnectFn?.(p, reason)
+      this.onSlotFreed?.()
+    }
+  }
+
+  private rememberHashBan(key: string): void {
+    this.hashBanned.add(key)
+    if (this.hashBanned.size > HASH_BANNED_MEMORY) {
+      const oldest = this.hashBanned.values().next().value as string
+      this.hashBanned.delete(oldest)
+    }
+  }
+
+  private rerank(p: PeerRecord): void {
+    const rank = computeRank(p, this.seeding)
+    if (rank === p.rank) return
+    p.rank = rank
+    this.ready.update(p)
+  }
+
+  private reorderReady(): void {
+    this.ready.clear()
+    for (const p of this.peers.values()) if (isEligible(p.state)) this.ready.push(p)
+  }
+
+  /** Moves peers whose reconnect delay has passed into the candidate heap. */
+  private promoteDue(): void {
+    const now = this.now()
+    for (let p = this.waiting.peek(); p && p.nextAttemptAt <= now; p = this.waiting.peek()) {
+      this.setState(p, 'candidate')
+    }
+  }
+}

@@ -1,0 +1,116 @@
+/** The pool's record of one peer, and how it is ranked. */
+
+export type PeerSource = 'tracker' | 'dht' | 'pex' | 'lsd' | 'incoming' | 'manual' | 'resume'
+
+/**
+ * discovered: known, never tried, may be tried now. candidate: tried before, may be tried again now.
+ * connecting / connected: holds a connection slot. disconnected: waiting out its reconnect delay.
+ * banned: never tried again.
+ */
+export type PeerState = 'discovered' | 'candidate' | 'connecting' | 'connected' | 'disconnected' | 'banned'
+
+export interface TorrentPeer {
+  /** "ip:port" or "[v6]:port", the ip in canonical form. */
+  readonly key: string
+  readonly ip: string
+  readonly port: number
+  readonly family: 4 | 6
+  readonly state: PeerState
+  /** Failed attempts and error disconnects since the last successful connection. */
+  readonly failcount: number
+  /** Pieces failing verification that this peer contributed to. */
+  readonly hashfails: number
+  /** Payload bytes received from / sent to this peer, all connections together. */
+  readonly downloaded: number
+  readonly uploaded: number
+  readonly seed: boolean
+  readonly sources: ReadonlySet<PeerSource>
+  /** ms of the last connect attempt or disconnect; 0 = never tried. */
+  readonly lastConnected: number
+  /** ms before which it is not tried again (0 = any time). */
+  readonly nextAttemptAt: number
+  /** Higher is better; see `computeRank`. */
+  readonly rank: number
+  /** BEP 40 priority of the connection between us and this peer (0 while our address is unknown). */
+  readonly priority: number
+  /** The current or last connection was made by the peer. */
+  readonly incoming: boolean
+  /** We know a listen port for it (false for peers only seen connecting in from an ephemeral port). */
+  readonly connectable: boolean
+  readonly lastError?: string
+  readonly banReason?: string
+  readonly addedAt: number
+}
+
+/** The mutable record behind a TorrentPeer; only the pool writes it. */
+export class PeerRecord implements TorrentPeer {
+  state: PeerState = 'discovered'
+  failcount = 0
+  hashfails = 0
+  downloaded = 0
+  uploaded = 0
+  seed = false
+  /** Bit per PeerSource (see SOURCE_BITS): one number instead of a Set per peer. */
+  sourceMask = 0
+  lastConnected = 0
+  nextAttemptAt = 0
+  rank = 0
+  priority = 0
+  incoming = false
+  connectable = true
+  lastError?: string
+  banReason?: string
+  /** Positions in the pool's candidate and waiting heaps (-1 = not there). */
+  readyIdx = -1
+  waitIdx = -1
+  constructor(
+    readonly key: string,
+    readonly ip: string,
+    readonly port: number,
+    readonly family: 4 | 6,
+    readonly addedAt: number,
+    /** Insertion number: the last tie-breaker, so ordering is deterministic. */
+    readonly seq: number,
+  ) {}
+
+  get sources(): ReadonlySet<PeerSource> {
+    const out = new Set<PeerSource>()
+    for (const s of ALL_SOURCES) if (this.sourceMask & SOURCE_BITS[s]) out.add(s)
+    return out
+  }
+
+  addSource(s: PeerSource): void {
+    this.sourceMask |= SOURCE_BITS[s]
+  }
+}
+
+const ALL_SOURCES: PeerSource[] = ['tracker', 'dht', 'pex', 'lsd', 'incoming', 'manual', 'resume']
+const SOURCE_BITS = Object.fromEntries(ALL_SOURCES.map((s, i) => [s, 1 << i])) as Record<PeerSource, number>
+
+const BLOCK = 16 * 1024
+
+/**
+ * Rewards peers we downloaded from (log scale, so one big transfer does not dominate) and seeds
+ * while we download; penalises seeds while we seed (they want nothing from us), failures and
+ * hash failures.
+ */
+export function computeRank(p: PeerRecord, weAreSeeding: boolean): number {
+  let rank = 0
+  if (p.downloaded > 0) rank += 10 * Math.floor(Math.log2(1 + p.downloaded / BLOCK))
+  if (p.seed) rank += weAreSeeding ? -100 : 50
+  rank -= 20 * p.failcount
+  rank -= 50 * p.hashfails
+  return rank
+}
+
+/**
+ * Candidate order: fewer failures first, then never or least recently tried, then higher rank,
+ * then higher BEP 40 priority, then first added.
+ */
+export function candidateBefore(a: PeerRecord, b: PeerRecord): boolean {
+  if (a.failcount !== b.failcount) return a.failcount < b.failcount
+  if (a.lastConnected !== b.lastConnected) return a.lastConnected < b.lastConnected
+  if (a.rank !== b.rank) return a.rank > b.rank
+  if (a.priority !== b.priority) return a.priority > b.priority
+  return a.seq < b.seq
+}
