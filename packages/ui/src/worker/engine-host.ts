@@ -1,0 +1,143 @@
+/**
+ * Owns the engine inside the worker: connects to the daemon, (re)creates the engine on top of the
+ * bridge, and answers the UI's EngineApi calls in every state — before the daemon is reachable too,
+ * so the UI can show "not running" / "wrong token" instead of hanging.
+ */
+import type { BridgeCloseReason } from '@tidepool/daemon-bridge'
+import type { EngineApi, EngineSettings, EngineStatus, FilePriority, AddTorrentInput, TorrentDetail, Platform, StateStore } from '@tidepool/engine'
+
+export interface BridgeLike {
+  net: Platform['net']
+  files: Platform['files']
+  close(): void
+  onClose: ((reason: BridgeCloseReason, detail: string) => void) | null
+}
+
+export interface RunningEngine {
+  api: EngineApi
+  close(): Promise<void>
+}
+
+export interface EngineHostDeps {
+  connect(url: string, token: string): Promise<BridgeLike>
+  createEngine(platform: Platform): Promise<RunningEngine>
+  state: StateStore
+  now(): number
+  setTimer(fn: () => void, ms: number): () => void
+}
+
+type DaemonState = EngineStatus['daemon']
+
+export interface InitOptions { daemonUrl: string; token: string }
+
+const RETRY_MS = [1000, 2000, 4000, 8000, 10_000]
+
+export class EngineHost implements EngineApi {
+  private daemon: DaemonState = 'connecting'
+  private message: string | undefined
+  private running: RunningEngine | null = null
+  private bridge: BridgeLike | null = null
+  private opts: InitOptions | null = null
+  private attempt = 0
+  private cancelRetry: (() => void) | null = null
+  private generation = 0
+
+  constructor(private deps: EngineHostDeps) {}
+
+  /** Connect (or reconnect with a new token). Resolves when the first attempt has finished. */
+  async init(opts: InitOptions): Promise<EngineStatus> {
+    this.opts = opts
+    this.attempt = 0
+    await this.teardown()
+    await this.tryConnect()
+    return this.getStatus()
+  }
+
+  /** The extension reports "helper not installed" (connectNative failed) through this. */
+  async setUnavailable(state: 'not-installed' | 'unreachable', message: string): Promise<void> {
+    await this.teardown()
+    this.opts = null
+    this.daemon = state
+    this.message = message
+  }
+
+  private async teardown(): Promise<void> {
+    this.generation++
+    this.cancelRetry?.()
+    this.cancelRetry = null
+    const r = this.running
+    const b = this.bridge
+    this.running = null
+    this.bridge = null
+    if (r) await r.close().catch(() => {})
+    if (b) { b.onClose = null; b.close() }
+  }
+
+  private async tryConnect(): Promise<void> {
+    const opts = this.opts
+    if (!opts) return
+    const gen = this.generation
+    this.daemon = 'connecting'
+    try {
+      const bridge = await this.deps.connect(opts.daemonUrl, opts.token)
+      if (gen !== this.generation) { bridge.close(); return }
+      this.bridge = bridge
+      const engine = await this.deps.createEngine({ net: bridge.net, files: bridge.files, state: this.deps.state, now: this.deps.now })
+      if (gen !== this.generation) { await engine.close(); return }
+      this.running = engine
+      this.daemon = 'connected'
+      this.message = undefined
+      this.attempt = 0
+      bridge.onClose = (reason, detail) => {
+        if (gen !== this.generation) return
+        void this.onBridgeLost(reason, detail)
+      }
+    } catch (e) {
+      if (gen !== this.generation) return
+      const code = (e as { code?: string }).code
+      this.message = e instanceof Error ? e.message : String(e)
+      if (code === 'auth') { this.daemon = 'auth-failed'; return }
+      this.daemon = 'unreachable'
+      this.scheduleRetry()
+    }
+  }
+
+  private async onBridgeLost(reason: BridgeCloseReason, detail: string): Promise<void> {
+    const r = this.running
+    this.running = null
+    this.bridge = null
+    if (r) await r.close().catch(() => {})
+    this.message = `${reason}: ${detail}`
+    if (reason === 'auth-failed') { this.daemon = 'auth-failed'; return }
+    this.daemon = 'unreachable'
+    this.scheduleRetry()
+  }
+
+  private scheduleRetry(): void {
+    const gen = this.generation
+    const ms = RETRY_MS[Math.min(this.attempt++, RETRY_MS.length - 1)]!
+    this.cancelRetry = this.deps.setTimer(() => {
+      if (gen === this.generation) void this.tryConnect()
+    }, ms)
+  }
+
+  private engine(): EngineApi {
+    if (!this.running) throw new Error(this.daemon === 'auth-failed' ? 'The Tidepool helper refused the access token.' : 'The Tidepool helper is not connected.')
+    return this.running.api
+  }
+
+  async getStatus(): Promise<EngineStatus> {
+    if (this.running) return { ...(await this.running.api.getStatus()), daemon: 'connected' }
+    return { daemon: this.daemon, ...(this.message ? { message: this.message } : {}), listenPort: null, downloadRate: 0, uploadRate: 0 }
+  }
+  async listTorrents() { return this.running ? this.running.api.listTorrents() : [] }
+  async getTorrentDetail(infoHash: string, parts: Array<keyof TorrentDetail>) { return this.engine().getTorrentDetail(infoHash, parts) }
+  async addTorrent(input: AddTorrentInput) { return this.engine().addTorrent(input) }
+  async removeTorrent(infoHash: string, opts: { deleteData: boolean }) { return this.engine().removeTorrent(infoHash, opts) }
+  async startTorrent(infoHash: string) { return this.engine().startTorrent(infoHash) }
+  async stopTorrent(infoHash: string) { return this.engine().stopTorrent(infoHash) }
+  async recheckTorrent(infoHash: string) { return this.engine().recheckTorrent(infoHash) }
+  async setFilePriority(infoHash: string, fileIndex: number, priority: FilePriority) { return this.engine().setFilePriority(infoHash, fileIndex, priority) }
+  async getSettings(): Promise<EngineSettings> { return this.engine().getSettings() }
+  async setSettings(patch: Partial<EngineSettings>) { return this.engine().setSettings(patch) }
+}

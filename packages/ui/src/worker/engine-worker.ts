@@ -1,0 +1,34 @@
+/**
+ * The engine's module worker. The page (web app) or the offscreen document (extension) creates it,
+ * wraps it with comlink and calls `init({daemonUrl, token})`; from then on it is an EngineApi.
+ * State (torrents, resume data, settings) lives in this origin's IndexedDB.
+ */
+import * as Comlink from 'comlink'
+import { connectBridge } from '@tidepool/daemon-bridge'
+import type { StateStore } from '@tidepool/engine'
+import { EngineHost } from './engine-host.ts'
+import { openIdbState } from './idb-state.ts'
+import { createBtEngine } from './create-engine.ts'
+
+// Opened once, lazily awaited by each call, so the worker can answer before IndexedDB is ready.
+const db = openIdbState()
+const state: StateStore = {
+  get: async (k) => (await db).get(k),
+  set: async (k, v) => (await db).set(k, v),
+  delete: async (k) => (await db).delete(k),
+  keys: async (p) => (await db).keys(p),
+}
+
+const host = new EngineHost({
+  // The browser's WebSocket sends this origin's Origin header, which the daemon checks.
+  connect: (url, token) => connectBridge({ url, token }),
+  createEngine: createBtEngine,
+  state,
+  now: () => Date.now(),
+  setTimer: (fn, ms) => {
+    const id = setTimeout(fn, ms)
+    return () => clearTimeout(id)
+  },
+})
+
+Comlink.expose(host)

@@ -1,0 +1,11 @@
+// The UI benchmark / screenshot page (fake engine) into packages/ui/dist-bench. Never shipped.
+import { defineConfig } from 'vite'
+import solid from 'vite-plugin-solid'
+
+export default defineConfig({
+  root: import.meta.dirname,
+  base: './',
+  plugins: [solid()],
+  logLevel: 'warn',
+  build: { outDir: 'dist-bench', emptyOutDir: true, target: 'es2022', rollupOptions: { input: 'bench.html' } },
+})
