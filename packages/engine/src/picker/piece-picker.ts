@@ -1,0 +1,370 @@
+/**
+ * Which blocks to request from which peer.
+ *
+ * Order: blocks of pieces already in progress (finish what was started), then new pieces: a random
+ * one until a few pieces are complete (something to trade soon), afterwards rarest first within the
+ * highest priority, ties broken at random. A block goes to one peer at a time, except in endgame
+ * (every wanted block requested): then blocks still outstanding are requested again from other peers
+ * and, when one copy arrives, the others are cancelled.
+ *
+ * Cost: availability changes and piece moves are O(1) (see PieceBuckets); a pick looks at the
+ * in-progress pieces with free blocks, then scans buckets only until it has enough blocks.
+ */
+import { PieceBits } from './piece-bits.ts'
+import type { HasPieces } from './piece-bits.ts'
+import { PieceBuckets } from './piece-buckets.ts'
+
+export const BLOCK_LENGTH = 16 * 1024
+
+export interface PiecePickerOptions {
+  pieceCount: number
+  pieceLength: number
+  totalLength: number
+  /** Pieces picked at random before switching to rarest first. */
+  randomFirstPieces?: number
+  /** Peers that may hold the same block in endgame (1 = no duplicates). */
+  endgameDuplicates?: number
+  /** [0, 1) random source; injectable for tests. */
+  random?: () => number
+}
+
+export interface PickOptions {
+  /** The peer is choking us: only `allowedFast` pieces (BEP 6) may be requested. */
+  choked?: boolean
+  allowedFast?: ReadonlySet<number> | null
+  /** false for a slow peer: it gets no endgame duplicates (they would just arrive last). */
+  peerIsFast?: boolean
+}
+
+export interface BlockRequest {
+  piece: number
+  begin: number
+  length: number
+}
+
+const FREE = 0
+const REQUESTED = 1
+const RECEIVED = 2
+
+interface Progress<K> {
+  state: Uint8Array
+  owners: Array<K[] | undefined>
+  free: number
+  received: number
+}
+
+export class PiecePicker<K = string> {
+  readonly pieceCount: number
+  readonly pieceLength: number
+  readonly totalLength: number
+  private readonly maxBlocks: number
+  private readonly randomFirst: number
+  private readonly maxDup: number
+  private readonly random: () => number
+  private readonly avail: Uint32Array
+  private seeds = 0
+  private readonly prio: Uint8Array
+  readonly have: PieceBits
+  private readonly buckets: PieceBuckets
+  private readonly progress = new Map<number, Progress<K>>()
+  /** In-progress pieces with at least one free block, oldest first. */
+  private readonly partial = new Set<number>()
+  private readonly peers = new Map<K, PieceBits | 'all'>()
+  private readonly requests = new Map<K, Set<number>>()
+  private freeBlocks = 0
+
+  constructor(opts: PiecePickerOptions) {
+    this.pieceCount = opts.pieceCount
+    this.pieceLength = opts.pieceLength
+    this.totalLength = opts.totalLength
+    if (this.pieceCount !== Math.ceil(this.totalLength / this.pieceLength)) throw new RangeError('piece count does not match length')
+    this.maxBlocks = Math.ceil(this.pieceLength / BLOCK_LENGTH)
+    this.randomFirst = opts.randomFirstPieces ?? 4
+    this.maxDup = Math.max(1, opts.endgameDuplicates ?? 3)
+    this.random = opts.random ?? Math.random
+    this.avail = new Uint32Array(this.pieceCount)
+    this.prio = new Uint8Array(this.pieceCount).fill(2)
+    this.have = new PieceBits(this.pieceCount)
+    this.buckets = new PieceBuckets(this.pieceCount, this.random)
+    for (let p = 0; p < this.pieceCount; p++) this.buckets.insert(p, 2, 0)
+  }
+
+  // ---- geometry ----
+
+  pieceSize(piece: number): number {
+    return piece === this.pieceCount - 1 ? this.totalLength - piece * this.pieceLength : this.pieceLength
+  }
+
+  blockCount(piece: number): number {
+    return Math.ceil(this.pieceSize(piece) / BLOCK_LENGTH)
+  }
+
+  // ---- availability ----
+
+  /** A peer's bitfield (or nothing yet: pass null). Replaces what was known about this peer. */
+  addPeer(key: K, bits: HasPieces | null): void {
+    this.removePeer(key)
+    const own = new PieceBits(this.pieceCount)
+    this.peers.set(key, own)
+    if (!bits) return
+    const bytes = (bits as { bytes?: unknown }).bytes
+    if (bytes instanceof Uint8Array && bytes.length === own.bytes.length) {
+      for (let i = 0; i < bytes.length; i++) {
+        if (bytes[i] === 0) continue // sparse bitfields cost little
+        for (let p = i * 8; p < Math.min(i * 8 + 8, this.pieceCount); p++) if (bits.has(p)) this.countHave(own, p)
+      }
+    } else {
+      for (let p = 0; p < this.pieceCount; p++) if (bits.has(p)) this.countHave(own, p)
+    }
+  }
+
+  /** BEP 6 have-all: counted once for all pieces, O(1). */
+  addSeed(key: K): void {
+    this.removePeer(key)
+    this.peers.set(key, 'all')
+    this.seeds++
+  }
+
+  /** A `have` message; repeats are ignored. */
+  peerHave(key: K, piece: number): void {
+    if (piece < 0 || piece >= this.pieceCount) return
+    let own = this.peers.get(key)
+    if (own === 'all') return
+    if (!own) {
+      own = new PieceBits(this.pieceCount)
+      this.peers.set(key, own)
+    }
+    this.countHave(own, piece)
+  }
+
+  /** A peer left: its pieces no longer count and its outstanding requests become free again. */
+  removePeer(key: K, _bits?: unknown): void {
+    const own = this.peers.get(key)
+    if (own === 'all') this.seeds--
+    else if (own) {
+      const bytes = own.bytes
+      for (let i = 0; i < bytes.length; i++) {
+        if (bytes[i] === 0) continue
+        for (let p = i * 8; p < Math.min(i * 8 + 8, this.pieceCount); p++) {
+          if (own.has(p)) {
+            this.avail[p]!--
+            this.buckets.update(p, this.prio[p]!, this.avail[p]!)
+          }
+        }
+      }
+    }
+    this.peers.delete(key)
+    const reqs = this.requests.get(key)
+    if (reqs) for (const id of [...reqs]) this.releaseBlock(key, Math.floor(id / this.maxBlocks), (id % this.maxBlocks) * BLOCK_LENGTH)
+    this.requests.delete(key)
+  }
+
+  availability(piece: number): number {
+    return this.avail[piece]! + this.seeds
+  }
+
+  private countHave(own: PieceBits, p: number): void {
+    if (!own.set(p)) return
+    this.avail[p]!++
+    this.buckets.update(p, this.prio[p]!, this.avail[p]!)
+  }
+
+  // ---- priorities and piece state ----
+
+  /** One byte per piece: 0 skip (never picked), 1 low, 2 normal, 3 high. */
+  setPiecePriorities(prios: Uint8Array): void {
+    for (let p = 0; p < this.pieceCount; p++) {
+      const v = Math.min(3, prios[p] ?? 2)
+      if (v === this.prio[p]) continue
+      this.prio[p] = v
+      if (this.have.has(p) || this.progress.has(p)) continue
+      if (v === 0) this.buckets.remove(p)
+      else if (this.buckets.has(p)) this.buckets.update(p, v, this.avail[p]!)
+      else this.buckets.insert(p, v, this.avail[p]!)
+    }
+  }
+
+  /** We have this piece (from resume or recheck). */
+  markHave(piece: number): void {
+    this.dropProgress(piece)
+    this.buckets.remove(piece)
+    this.have.set(piece)
+  }
+
+  onPieceVerified(piece: number): void {
+    this.markHave(piece)
+  }
+
+  /** The piece's hash did not match: all its blocks are wanted again. */
+  onPieceFailed(piece: number): void {
+    this.dropProgress(piece)
+    this.have.clear(piece)
+    if (this.prio[piece]! > 0) this.buckets.insert(piece, this.prio[piece]!, this.avail[piece]!)
+  }
+
+  isInProgress(piece: number): boolean {
+    return this.progress.has(piece)
+  }
+
+  /** Every wanted block is requested or received. */
+  isEndgame(): boolean {
+    return this.buckets.size === 0 && this.freeBlocks === 0 && this.progress.size > 0
+  }
+
+  /** All wanted pieces verified. */
+  isComplete(): boolean {
+    return this.buckets.size === 0 && this.progress.size === 0
+  }
+
+  /** Outstanding requests of a peer, as {piece, begin, length}. */
+  requestsOf(key: K): BlockRequest[] {
+    const out: BlockRequest[] = []
+    for (const id of this.requests.get(key) ?? []) out.push(this.blockOf(Math.floor(id / this.maxBlocks), id % this.maxBlocks))
+    return out
+  }
+
+  // ---- picking ----
+
+  pickBlocks(key: K, peerHas: HasPieces, count: number, opts: PickOptions = {}): BlockRequest[] {
+    const out: BlockRequest[] = []
+    if (count <= 0) return out
+    const allowed = opts.choked ? opts.allowedFast : null
+    if (opts.choked && (!allowed || allowed.size === 0)) return out
+    const usable = (p: number) => peerHas.has(p) && (!allowed || allowed.has(p))
+
+    // 1. finish pieces already started
+    for (const p of this.partial) {
+      if (usable(p)) this.takeFree(key, p, count, out)
+      if (out.length >= count) return out
+    }
+    // 2. a random piece while we have almost nothing
+    if (this.have.count() < this.randomFirst && this.buckets.size > 0) {
+      for (let tries = 0; tries < 32 && out.length < count; tries++) {
+        const p = Math.floor(this.random() * this.pieceCount)
+        if (this.buckets.has(p) && usable(p)) {
+          this.buckets.remove(p)
+          this.start(p)
+          this.takeFree(key, p, count, out)
+        }
+      }
+    }
+    // 3. rarest first, highest priority first
+    if (out.length < count && this.buckets.size > 0) {
+      this.buckets.scan(
+        (p) => {
+          if (!usable(p)) return false
+          this.start(p)
+          this.takeFree(key, p, count, out)
+          return true
+        },
+        () => out.length >= count,
+      )
+    }
+    // 4. endgame: duplicate blocks still outstanding elsewhere, least duplicated first
+    if (out.length < count && opts.peerIsFast !== false && this.isEndgame()) this.takeEndgame(key, count, out, usable)
+    return out
+  }
+
+  /**
+   * A block arrived from `key`. Returns the other peers that were sent the same request (endgame):
+   * send them a cancel. Late or duplicate blocks return [].
+   */
+  onBlockReceived(key: K, piece: number, begin: number): K[] {
+    const b = begin / BLOCK_LENGTH
+    this.requests.get(key)?.delete(this.id(piece, b))
+    const pr = this.progress.get(piece)
+    if (!pr || !Number.isInteger(b) || b >= pr.state.length || pr.state[b] === RECEIVED) return []
+    if (pr.state[b] === FREE) this.changeFree(piece, pr, -1)
+    pr.state[b] = RECEIVED
+    pr.received++
+    const others = (pr.owners[b] ?? []).filter((o) => o !== key)
+    for (const o of others) this.requests.get(o)?.delete(this.id(piece, b))
+    pr.owners[b] = undefined
+    return others
+  }
+
+  /** `key` will not deliver this block (rejected, timed out, choked, disconnected): free it for others. */
+  releaseBlock(key: K, piece: number, begin: number): void {
+    const b = begin / BLOCK_LENGTH
+    this.requests.get(key)?.delete(this.id(piece, b))
+    const pr = this.progress.get(piece)
+    if (!pr || pr.state[b] !== REQUESTED) return
+    const owners = pr.owners[b]
+    const i = owners ? owners.indexOf(key) : -1
+    if (i < 0) return
+    owners!.splice(i, 1)
+    if (owners!.length === 0) {
+      pr.owners[b] = undefined
+      pr.state[b] = FREE
+      this.changeFree(piece, pr, +1)
+    }
+  }
+
+  // ---- internals ----
+
+  private id(piece: number, block: number): number {
+    return piece * this.maxBlocks + block
+  }
+
+  private blockOf(piece: number, block: number): BlockRequest {
+    const begin = block * BLOCK_LENGTH
+    return { piece, begin, length: Math.min(BLOCK_LENGTH, this.pieceSize(piece) - begin) }
+  }
+
+  private start(p: number): void {
+    const n = this.blockCount(p)
+    this.progress.set(p, { state: new Uint8Array(n), owners: new Array(n), free: n, received: 0 })
+    this.partial.add(p)
+    this.freeBlocks += n
+  }
+
+  private changeFree(p: number, pr: Progress<K>, delta: number): void {
+    pr.free += delta
+    this.freeBlocks += delta
+    if (pr.free === 0) this.partial.delete(p)
+    else if (delta > 0 && pr.free === 1) this.partial.add(p)
+  }
+
+  private assign(key: K, p: number, pr: Progress<K>, b: number, out: BlockRequest[]): void {
+    let reqs = this.requests.get(key)
+    if (!reqs) this.requests.set(key, (reqs = new Set()))
+    reqs.add(this.id(p, b))
+    const owners = pr.owners[b]
+    if (owners) owners.push(key)
+    else pr.owners[b] = [key]
+    out.push(this.blockOf(p, b))
+  }
+
+  private takeFree(key: K, p: number, count: number, out: BlockRequest[]): void {
+    const pr = this.progress.get(p)!
+    for (let b = 0; b < pr.state.length && out.length < count && pr.free > 0; b++) {
+      if (pr.state[b] !== FREE) continue
+      pr.state[b] = REQUESTED
+      this.changeFree(p, pr, -1)
+      this.assign(key, p, pr, b, out)
+    }
+  }
+
+  private takeEndgame(key: K, count: number, out: BlockRequest[], usable: (p: number) => boolean): void {
+    for (let level = 1; level < this.maxDup && out.length < count; level++) {
+      for (const [p, pr] of this.progress) {
+        if (!usable(p)) continue
+        for (let b = 0; b < pr.state.length && out.length < count; b++) {
+          if (pr.state[b] !== REQUESTED || pr.owners[b]?.length !== level) continue
+          if (this.requests.get(key)?.has(this.id(p, b))) continue
+          this.assign(key, p, pr, b, out)
+        }
+        if (out.length >= count) return
+      }
+    }
+  }
+
+  private dropProgress(p: number): void {
+    const pr = this.progress.get(p)
+    if (!pr) return
+    for (let b = 0; b < pr.owners.length; b++) for (const o of pr.owners[b] ?? []) this.requests.get(o)?.delete(this.id(p, b))
+    this.freeBlocks -= pr.free
+    this.progress.delete(p)
+    this.partial.delete(p)
+  }
+}
