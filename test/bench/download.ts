@@ -1,0 +1,156 @@
+// pnpm bench:download [--sizes 256,1024] [--seeds 4] [--piece-kib 1024] [--phase-timeout 300] [--record]
+//
+// Several libtorrent seeds on loopback serve one torrent, first to a libtorrent leecher, then to
+// Tidepool's CLI (`tidepool download --json`, daemon in-process). Prints MiB/s of both, the ratio
+// Tidepool/libtorrent, and Tidepool's peak memory (VmHWM of the CLI process, which holds the engine
+// and the daemon). Run at two sizes to show memory does not grow with the torrent. --record appends
+// the results to docs/benchmarks.md.
+import { appendFile, mkdir, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { diffTrees } from '../fixtures/compare-trees.ts'
+import { startLibtorrent, waitSeeding, libtorrentAvailable, type LibtorrentPeer } from '../fixtures/libtorrent.ts'
+import { makeTorrent, type MadeTorrent } from '../fixtures/make-torrent.ts'
+import { descendants, peakRssKiB, stopAll } from '../fixtures/processes.ts'
+import { startTracker, type LocalTracker } from '../fixtures/tracker.ts'
+import { REPO_ROOT, tidepoolDownload } from '../fixtures/tidepool-cli.ts'
+
+const MiB = 1024 * 1024
+
+function option(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`)
+  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback
+}
+const sizesMiB = option('sizes', '256,1024').split(',').map(Number).filter((n) => n > 0)
+const seedCount = Number(option('seeds', '4'))
+const pieceLength = Number(option('piece-kib', '1024')) * 1024
+const phaseTimeoutMs = Number(option('phase-timeout', '300')) * 1000
+const record = process.argv.includes('--record')
+
+interface PhaseResult { ok: boolean; seconds: number; mibps: number; note: string }
+interface TidepoolResult extends PhaseResult { peakMiB: number | null; peaks: string }
+interface Row { sizeMiB: number; lt: PhaseResult; tp: TidepoolResult }
+
+async function libtorrentPhase(t: MadeTorrent, seeds: LibtorrentPeer[], work: string): Promise<PhaseResult> {
+  const save = join(work, 'lt-leech')
+  const leech = await startLibtorrent({ torrent: t.torrentPath, save, addPeers: seeds.map((s) => s.endpoint), name: 'libtorrent leech', intervalSec: 1 })
+  try {
+    const first = await leech.proc.waitFor((l) => l.event === 'status', 10_000, 'first status')
+    const t0 = leech.proc.jsonTimes[leech.proc.json.indexOf(first)]
+    await leech.waitFinished(phaseTimeoutMs)
+    const t1 = leech.proc.jsonTimes[leech.proc.json.findIndex((l) => l.event === 'finished')]
+    const seconds = (t1 - t0) / 1000
+    const diffs = await diffTrees(t.contentPath, join(save, t.name))
+    return { ok: diffs.length === 0, seconds, mibps: t.totalSize / MiB / seconds, note: diffs.slice(0, 3).join('; ') }
+  } catch (e) {
+    return { ok: false, seconds: NaN, mibps: NaN, note: (e as Error).message.split('\n')[0] }
+  } finally {
+    await leech.stop()
+    await rm(save, { recursive: true, force: true })
+  }
+}
+
+/** Peak VmHWM per process of the CLI's tree (pnpm -> tsx -> node running the CLI). */
+async function sampleTree(rootPid: number, peaks: Map<number, { kib: number; cmd: string }>): Promise<void> {
+  for (const pid of [rootPid, ...(await descendants(rootPid))]) {
+    const kib = await peakRssKiB(pid)
+    if (kib === null) continue
+    let cmd = peaks.get(pid)?.cmd
+    if (!cmd) cmd = (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).split('\0').join(' ').trim()
+    peaks.set(pid, { kib: Math.max(kib, peaks.get(pid)?.kib ?? 0), cmd })
+  }
+}
+
+async function tidepoolPhase(t: MadeTorrent, work: string): Promise<TidepoolResult> {
+  const out = join(work, 'tp-out')
+  await mkdir(out, { recursive: true })
+  const run = tidepoolDownload([t.torrentPath], { out, timeoutSec: Math.round(phaseTimeoutMs / 1000), name: 'tidepool download' })
+  const peaks = new Map<number, { kib: number; cmd: string }>()
+  const sampler = setInterval(() => void sampleTree(run.proc.pid, peaks), 200)
+  try {
+    const code = await run.wait(phaseTimeoutMs + 30_000)
+    const lines = run.statuses(t.infoHash)
+    const firstIdx = run.proc.json.findIndex((l) => l.infoHash !== undefined)
+    const doneIdx = run.proc.json.findIndex((l) => l.done === true)
+    const seconds = firstIdx >= 0 && doneIdx >= 0 ? (run.proc.jsonTimes[doneIdx] - run.proc.jsonTimes[firstIdx]) / 1000 : NaN
+    const diffs = code === 0 ? await diffTrees(t.contentPath, join(out, t.name)) : ['not compared']
+    const cli = [...peaks.values()].filter((p) => /packages\/cli\/src\/main\.ts/.test(p.cmd))
+    const peakMiB = cli.length > 0 ? Math.max(...cli.map((p) => p.kib)) / 1024 : null
+    const peaksText = [...peaks.values()].map((p) => `${(p.kib / 1024).toFixed(0)} MiB ${p.cmd.slice(0, 60)}`).join(' | ')
+    const errLines = run.proc.stderr().trim().split('\n')
+    const why = errLines.find((l) => /Error|tidepool:/.test(l)) ?? errLines.at(-1) ?? ''
+    const note = code === 0 ? diffs.slice(0, 3).join('; ') : `exit ${code}: ${why.slice(0, 300)} (last progress ${lines.at(-1)?.progress ?? 'none'})`
+    return { ok: code === 0 && diffs.length === 0, seconds, mibps: t.totalSize / MiB / seconds, note, peakMiB, peaks: peaksText }
+  } catch (e) {
+    return { ok: false, seconds: NaN, mibps: NaN, note: (e as Error).message.split('\n')[0], peakMiB: null, peaks: '' }
+  } finally {
+    clearInterval(sampler)
+    await run.stop()
+    await rm(out, { recursive: true, force: true })
+  }
+}
+
+async function benchSize(sizeMiB: number, tracker: LocalTracker, work: string): Promise<Row> {
+  const dir = join(work, `size-${sizeMiB}`)
+  let started = performance.now()
+  const t = await makeTorrent({ dir, name: `bench-${sizeMiB}MiB.bin`, size: sizeMiB * MiB, pieceLength, trackers: [[tracker.httpUrl]], seed: sizeMiB })
+  console.log(`  made ${sizeMiB} MiB torrent (${t.pieceCount} pieces) in ${((performance.now() - started) / 1000).toFixed(1)} s`)
+  const seeds: LibtorrentPeer[] = []
+  try {
+    started = performance.now()
+    for (let i = 0; i < seedCount; i++) seeds.push(await startLibtorrent({ torrent: t.torrentPath, save: dir, seed: true, trustData: true, name: `seed ${i + 1}`, intervalSec: 2 }))
+    await Promise.all(seeds.map((s) => waitSeeding(s, 60_000)))
+    console.log(`  ${seedCount} libtorrent seeds up in ${((performance.now() - started) / 1000).toFixed(1)} s`)
+    const lt = await libtorrentPhase(t, seeds, work)
+    console.log(`  libtorrent: ${lt.ok ? `${lt.mibps.toFixed(1)} MiB/s (${lt.seconds.toFixed(1)} s)` : `FAILED ${lt.note}`}`)
+    const tp = await tidepoolPhase(t, work)
+    console.log(`  tidepool:   ${tp.ok ? `${tp.mibps.toFixed(1)} MiB/s (${tp.seconds.toFixed(1)} s)` : `FAILED ${tp.note}`}; peak ${tp.peakMiB?.toFixed(0) ?? '?'} MiB [${tp.peaks}]`)
+    return { sizeMiB, lt, tp }
+  } finally {
+    await stopAll(seeds)
+    await rm(dir, { recursive: true, force: true })
+  }
+}
+
+function table(rows: Row[]): string {
+  const f = (n: number, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : '—')
+  const lines = ['| size | libtorrent MiB/s | Tidepool MiB/s | ratio | Tidepool peak RSS (engine+daemon) | notes |', '|---|---|---|---|---|---|']
+  for (const r of rows) {
+    const ratio = r.lt.ok && r.tp.ok ? r.tp.mibps / r.lt.mibps : NaN
+    const notes = [r.lt.ok ? '' : `libtorrent failed: ${r.lt.note}`, r.tp.ok ? '' : `Tidepool failed: ${r.tp.note}`].filter(Boolean).join('; ').replace(/\|/g, '/')
+    lines.push(`| ${r.sizeMiB} MiB | ${f(r.lt.mibps)} | ${r.tp.ok ? f(r.tp.mibps) : '—'} | ${f(ratio, 2)} | ${r.tp.peakMiB !== null ? `${f(r.tp.peakMiB, 0)} MiB` : '—'} | ${notes} |`)
+  }
+  return lines.join('\n')
+}
+
+async function main(): Promise<number> {
+  if (!libtorrentAvailable()) { console.error('bench:download needs python3-libtorrent (/usr/bin/python3)'); return 1 }
+  const work = join(tmpdir(), `tidepool-bench-download-${process.pid}`)
+  await mkdir(work, { recursive: true })
+  const tracker = await startTracker()
+  const rows: Row[] = []
+  try {
+    for (const size of sizesMiB) {
+      console.log(`size ${size} MiB, ${seedCount} seeds, piece ${pieceLength / 1024} KiB`)
+      rows.push(await benchSize(size, tracker, work))
+    }
+  } finally {
+    await tracker.close()
+    await rm(work, { recursive: true, force: true })
+  }
+  const result = table(rows)
+  console.log('\n' + result)
+  const ok = rows.every((r) => r.lt.ok && r.tp.ok)
+  const ratioOk = rows.every((r) => r.tp.mibps / r.lt.mibps >= 0.6)
+  const memOk = rows.every((r) => (r.tp.peakMiB ?? Infinity) < 250)
+  console.log(`targets: ratio >= 0.6 ${ratioOk ? 'met' : 'NOT met'}; peak < 250 MiB ${memOk ? 'met' : 'NOT met'}`)
+  if (record) {
+    const when = new Date().toISOString().slice(0, 16).replace('T', ' ')
+    const cmd = `pnpm bench:download --sizes ${sizesMiB.join(',')} --seeds ${seedCount} --piece-kib ${pieceLength / 1024}`
+    await appendFile(join(REPO_ROOT, 'docs', 'benchmarks.md'), `\n## Download: libtorrent vs Tidepool (${when} UTC)\n\n\`${cmd}\` — ${seedCount} libtorrent 2.0.8 seeds on loopback (TCP), one leecher at a time; 2-core machine. MiB/s timed from the leecher's first status line to completion (Tidepool's CLI reports every 0.5 s, so ±0.5 s). Peak RSS = VmHWM of the CLI process, which runs the engine and the in-process daemon.\n\n${result}\n`)
+    console.log('recorded in docs/benchmarks.md')
+  }
+  return ok ? 0 : 1
+}
+
+main().then((code) => process.exit(code), (e) => { console.error(e); process.exit(1) })
