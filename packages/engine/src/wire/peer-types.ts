@@ -1,0 +1,142 @@
+/** Options, settings and events of a PeerConnection (peer-connection.ts). */
+import type { IoError } from '../platform/ports.ts'
+import type { Clock } from '../util/clock.ts'
+import type { Handshake, HandshakeFlags } from './handshake.ts'
+import type { BlockRef } from './wire-codec.ts'
+import type { DecoderLimits } from './wire-decoder.ts'
+
+export interface PeerConnectionConfig {
+  /** Our own ceiling on outstanding requests to one peer. */
+  maxOutstandingRequests: number
+  /** Pipeline depth before any rate is known, and the floor after. */
+  minRequestDepth: number
+  /** Seconds of the peer's measured rate we keep requested beyond one round trip. */
+  requestQueueTimeSec: number
+  /** The peer's `reqq` when its extension handshake gave none. */
+  defaultPeerReqq: number
+  /** Our `reqq`: requests from the peer we queue; beyond it we reject (fast) or drop. */
+  maxIncomingRequests: number
+  /** Blocks being read for the peer at once (onUploadRequest calls not yet answered). */
+  maxUploadReads: number
+  /** Largest block a peer may request from us. */
+  maxRequestLength: number
+  /** A request unanswered this long is given up (reported as 'timeout' and cancelled). */
+  requestTimeoutMs: number
+  /** With requests outstanding and no block for this long, every request is given up (snubbed). */
+  snubTimeoutMs: number
+  keepAliveIntervalMs: number
+  /** Nothing received for this long: close. */
+  idleTimeoutMs: number
+  handshakeTimeoutMs: number
+  /** Blocks we never asked for (and did not give up on) tolerated before closing. */
+  maxUnrequestedBlocks: number
+  /** Outgoing messages are coalesced into writes of up to this many bytes. */
+  maxWriteBytes: number
+  /** Window of the displayed rates. */
+  rateWindowSec: number
+  /** Timer period for keep-alives and timeouts. */
+  tickMs: number
+}
+
+export const DEFAULT_PEER_CONFIG: PeerConnectionConfig = {
+  maxOutstandingRequests: 500,
+  minRequestDepth: 4,
+  requestQueueTimeSec: 2,
+  defaultPeerReqq: 250,
+  maxIncomingRequests: 250,
+  maxUploadReads: 16,
+  maxRequestLength: 16384,
+  requestTimeoutMs: 30_000,
+  snubTimeoutMs: 20_000,
+  keepAliveIntervalMs: 90_000,
+  idleTimeoutMs: 240_000,
+  handshakeTimeoutMs: 20_000,
+  maxUnrequestedBlocks: 16,
+  maxWriteBytes: 256 * 1024,
+  rateWindowSec: 10,
+  tickMs: 1000,
+}
+
+/** What the connection needs to know about the torrent; unknown for a magnet until metadata. */
+export interface TorrentShape {
+  pieceCount: number
+  pieceLength: number
+  totalLength: number
+}
+
+/** Our pieces (the torrent's verified set, read when the bitfield is sent). PieceBits and Bitfield fit. */
+export interface LocalPieces {
+  readonly size: number
+  readonly bytes: Uint8Array
+  count(): number
+  has(index: number): boolean
+}
+
+export type DropReason = 'choked' | 'rejected' | 'timeout' | 'closed'
+
+export interface PeerConnectionHandlers {
+  /** The remote handshake is valid (and, incoming, accepted). */
+  onHandshake?(hs: Handshake): void
+  /** The peer's initial pieces are known (bitfield, have-all, have-none): read `peerPieces`. */
+  onPeerPieces?(): void
+  onHave?(index: number): void
+  onChoke?(): void
+  onUnchoke?(): void
+  onInterested?(): void
+  onNotInterested?(): void
+  /** A block arrived. `solicited` is false for a late block we had given up on (still valid data). */
+  onBlock?(index: number, begin: number, data: Uint8Array, solicited: boolean): void
+  /** Requests we will not get from this peer: request them elsewhere. */
+  onRequestsDropped?(requests: BlockRef[], reason: DropReason): void
+  /** Read this block and answer with sendPiece() (or rejectRequest() when it cannot be read). */
+  onUploadRequest?(req: BlockRef): void
+  onSuggest?(index: number): void
+  onAllowedFast?(index: number): void
+  /** BEP 10: extId 0 is the extension handshake; others as we numbered them in ours. */
+  onExtended?(extId: number, payload: Uint8Array): void
+  /** wantedRequests() may have grown (block arrived, unchoked, drained, requests dropped). */
+  onReady?(): void
+  onClose?(reason: string, error?: IoError): void
+}
+
+export interface PeerConnectionOptions {
+  direction: 'outgoing' | 'incoming'
+  /** Required for outgoing; for incoming it comes from the peer's handshake. */
+  infoHash?: Uint8Array
+  peerId: Uint8Array
+  handlers?: PeerConnectionHandlers
+  clock?: Clock
+  torrent?: TorrentShape | null
+  localPieces?: LocalPieces | null
+  /** Reserved bits we announce. Default: extended and fast on, DHT off. */
+  extensions?: HandshakeFlags
+  limits?: Partial<DecoderLimits>
+  config?: Partial<PeerConnectionConfig>
+  /**
+   * Incoming only: called with the peer's handshake before we answer. Return false to refuse
+   * (unknown info-hash); to accept, set handlers/torrent/localPieces on `conn` and return true.
+   */
+  acceptIncoming?: (hs: Handshake, conn: PeerConnectionLike) => boolean
+}
+
+/** The part of PeerConnection visible to acceptIncoming (avoids a type cycle). */
+export interface PeerConnectionLike {
+  setHandlers(h: PeerConnectionHandlers): void
+  setTorrent(t: TorrentShape): void
+  setLocalPieces(p: LocalPieces | null): void
+}
+
+export interface PeerConnectionStats {
+  downloadRate: number // payload bytes/s
+  uploadRate: number
+  downloaded: number // payload bytes received (including late and wasted blocks)
+  uploaded: number
+  wasted: number // payload bytes of unrequested blocks
+  protocolDown: number // every other byte received (headers, handshake, messages)
+  protocolUp: number
+  requests: number // our outstanding requests
+  requestDepth: number // current target depth
+  uploadQueue: number
+  rttMs: number | null // smoothed request-to-block time
+  snubbed: boolean
+}
