@@ -1,0 +1,197 @@
+import net from 'node:net'
+import type { TcpSocket } from '@tidepool/engine'
+import { check, rejectsWith, sleep, within, type ConformanceCase } from './harness.ts'
+import { closedPort, tcpEcho, udpEcho } from './fixtures.ts'
+
+/** Collects what a socket delivers. */
+function sink(s: TcpSocket): { bytes(): number; data(): Uint8Array[]; ended: boolean; closed: boolean } {
+  const st = { chunks: [] as Uint8Array[], n: 0, ended: false, closed: false }
+  s.setHandlers({
+    onData: (b) => {
+      st.chunks.push(b.slice())
+      st.n += b.length
+    },
+    onEnd: () => (st.ended = true),
+    onClose: () => (st.closed = true),
+  })
+  return {
+    bytes: () => st.n,
+    data: () => st.chunks,
+    get ended() {
+      return st.ended
+    },
+    get closed() {
+      return st.closed
+    },
+  }
+}
+
+async function waitFor(cond: () => boolean, ms: number, what: string): Promise<void> {
+  const end = Date.now() + ms
+  while (!cond()) {
+    if (Date.now() > end) check(false, `${what} (waited ${ms} ms)`)
+    await sleep(5)
+  }
+}
+
+export const netCases: ConformanceCase[] = [
+  {
+    id: 'TCP-001',
+    title: 'connect to a loopback echo server and echo 4 MiB intact',
+    async run(ctx) {
+      const echo = await tcpEcho()
+      ctx.cleanups.push(() => echo.close())
+      const c = await ctx.client()
+      const s = await c.net.connect({ host: '127.0.0.1', port: echo.port })
+      check(s.remotePort === echo.port, 'remotePort')
+      const got = sink(s)
+      const data = new Uint8Array(4 << 20).map((_, i) => (i * 31 + (i >> 12)) & 255)
+      for (let at = 0; at < data.length; at += 65536) s.write(data.subarray(at, at + 65536))
+      await waitFor(() => got.bytes() >= data.length, 10_000, `echoed ${got.bytes()} of ${data.length}`)
+      const all = new Uint8Array(data.length)
+      let at = 0
+      for (const b of got.data()) {
+        all.set(b, at)
+        at += b.length
+      }
+      check(all.every((b, i) => b === data[i]), 'echoed bytes differ')
+      s.close()
+    },
+  },
+  {
+    id: 'TCP-002',
+    title: 'half-close: end() sends FIN, the peer answers, onEnd then onClose',
+    async run(ctx) {
+      const echo = await tcpEcho()
+      ctx.cleanups.push(() => echo.close())
+      const c = await ctx.client()
+      const s = await c.net.connect({ host: '127.0.0.1', port: echo.port })
+      const got = sink(s)
+      s.write(new TextEncoder().encode('last words'))
+      s.end()
+      await waitFor(() => got.closed, 5000, 'socket did not close after both FINs')
+      check(got.ended, 'no onEnd before onClose')
+      check(new TextDecoder().decode(got.data()[0]) === 'last words', 'data before FIN lost')
+      await waitFor(() => echo.open() === 0, 3000, 'server side still open')
+    },
+  },
+  {
+    id: 'TCP-003',
+    title: 'a connect to a closed port fails with refused',
+    async run(ctx) {
+      const c = await ctx.client()
+      await rejectsWith(c.net.connect({ host: '127.0.0.1', port: await closedPort() }), 'refused', 'closed port')
+    },
+  },
+  {
+    id: 'TCP-004',
+    title: 'listen on loopback and accept an incoming connection as a new socket',
+    async run(ctx) {
+      const c = await ctx.client()
+      const accepted: TcpSocket[] = []
+      const l = await c.net.listen({ host: '127.0.0.1', port: 0 }, (s) => {
+        accepted.push(s)
+        s.setHandlers({ onData: (b) => s.write(b), onEnd: () => s.end() })
+      })
+      ctx.cleanups.push(() => l.close())
+      check(l.port > 0, 'no port')
+      const raw = net.connect(l.port, '127.0.0.1')
+      raw.on('error', () => {})
+      const back: Buffer[] = []
+      raw.on('data', (b) => back.push(b))
+      raw.write('incoming')
+      await waitFor(() => Buffer.concat(back).toString() === 'incoming', 3000, 'accepted socket did not echo')
+      check(accepted.length === 1 && accepted[0].remoteAddress.includes('127.0.0.1'), 'accepted remoteAddress')
+      const ended = new Promise<void>((r) => raw.once('end', () => r()))
+      raw.end()
+      await within(ended, 3000, 'accepted socket FIN')
+      raw.destroy()
+    },
+  },
+  {
+    id: 'TCP-005',
+    title: 'IPv6 loopback connect (::1) and a hostname (localhost)',
+    async run(ctx) {
+      const c = await ctx.client()
+      const echo6 = await tcpEcho('::1').catch(() => null)
+      if (echo6) {
+        ctx.cleanups.push(() => echo6.close())
+        const s = await c.net.connect({ host: '::1', port: echo6.port })
+        const got = sink(s)
+        s.write(new Uint8Array([1, 2, 3]))
+        await waitFor(() => got.bytes() === 3, 3000, 'no echo over ::1')
+        s.close()
+      }
+      const echo = await tcpEcho()
+      ctx.cleanups.push(() => echo.close())
+      const s = await c.net.connect({ host: 'localhost', port: echo.port }).catch(async () => c.net.connect({ host: 'localhost', port: echo.port }))
+      s.close()
+    },
+  },
+  {
+    id: 'TCP-006',
+    title: 'a client that disconnects leaves no socket open',
+    async run(ctx) {
+      const echo = await tcpEcho()
+      ctx.cleanups.push(() => echo.close())
+      const c = await ctx.client()
+      for (let i = 0; i < 10; i++) await c.net.connect({ host: '127.0.0.1', port: echo.port })
+      await waitFor(() => echo.open() === 10, 3000, 'not all connected')
+      c.close()
+      await waitFor(() => echo.open() === 0, 3000, `${echo.open()} sockets still open after disconnect`)
+    },
+  },
+  {
+    id: 'TCP-007',
+    title: 'flow control: a paused socket is not read past the window; resume delivers the rest',
+    async run(ctx) {
+      const total = 24 << 20
+      let sent = 0
+      const srv = net.createServer((s) => {
+        s.on('error', () => {})
+        const chunk = Buffer.alloc(65536, 7)
+        const pump = (): void => {
+          while (sent < total) {
+            sent += chunk.length
+            if (!s.write(chunk)) break
+          }
+          if (sent >= total) s.end()
+        }
+        s.on('drain', pump)
+        pump()
+      })
+      await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r))
+      ctx.cleanups.push(() => srv.close())
+      const c = await ctx.client()
+      const s = await c.net.connect({ host: '127.0.0.1', port: (srv.address() as net.AddressInfo).port })
+      s.pause()
+      const got = sink(s)
+      await sleep(500)
+      check(got.bytes() === 0, 'data delivered while paused')
+      // Kernel buffers on both ends hold a few MiB at most; the daemon must not have drained 24 MiB.
+      check(sent < total, `the daemon read all ${total} bytes of a paused socket`)
+      s.resume()
+      await waitFor(() => got.ended, 15_000, `only ${got.bytes()} of ${total} after resume`)
+      check(got.bytes() === total, `got ${got.bytes()} of ${total}`)
+    },
+  },
+  {
+    id: 'UDP-001',
+    title: 'UDP bind, send to a loopback echo and receive with the source address',
+    async run(ctx) {
+      const echo = await udpEcho()
+      ctx.cleanups.push(() => echo.close())
+      const c = await ctx.client()
+      const got: Array<{ text: string; address: string; port: number }> = []
+      const u = await c.net.bindUdp({ host: '127.0.0.1' }, (d, from) => got.push({ text: new TextDecoder().decode(d), ...from }))
+      ctx.cleanups.push(() => u.close())
+      check(u.port > 0, 'no port')
+      for (let i = 0; i < 5 && got.length === 0; i++) {
+        u.send(new TextEncoder().encode('datagram'), '127.0.0.1', echo.port)
+        await sleep(200)
+      }
+      check(got.length > 0, 'no datagram back')
+      check(got[0].text === 'datagram' && got[0].port === echo.port && got[0].address === '127.0.0.1', JSON.stringify(got[0]))
+    },
+  },
+]

@@ -1,0 +1,90 @@
+import { IoError } from '@tidepool/engine'
+import { WebSocket } from 'ws'
+import { connectBridge, type BridgeClient } from '../bridge-client.ts'
+import type { WebSocketCtor } from '../websocket-like.ts'
+import { RawConn } from './raw-conn.ts'
+
+export interface ConformanceTarget {
+  url: string
+  token: string
+  /** Origin to send; the daemon must allow it (or allow no Origin when undefined). */
+  origin?: string
+}
+
+/** What a case gets: fresh connections that are closed after the case. */
+export class CaseContext {
+  readonly root = 'conformance'
+  private readonly clients: BridgeClient[] = []
+  private readonly raws: RawConn[] = []
+  readonly cleanups: Array<() => unknown> = []
+
+  constructor(
+    readonly target: ConformanceTarget,
+    /** A directory name unique to this run, inside the conformance root. */
+    readonly dir: string,
+  ) {}
+
+  get port(): number {
+    return Number(new URL(this.target.url).port)
+  }
+
+  async client(): Promise<BridgeClient> {
+    const c = await connectBridge({ url: this.target.url, token: this.target.token, origin: this.target.origin, WebSocketImpl: WebSocket as unknown as WebSocketCtor })
+    this.clients.push(c)
+    return c
+  }
+
+  async raw(opts: { origin?: string | null; hello?: boolean } = {}): Promise<RawConn> {
+    const origin = opts.origin === null ? undefined : (opts.origin ?? this.target.origin)
+    const r = await RawConn.open(this.target.url, origin)
+    this.raws.push(r)
+    if (opts.hello) await r.hello(this.target.token)
+    return r
+  }
+
+  async dispose(): Promise<void> {
+    for (const f of this.cleanups.splice(0).reverse()) await Promise.resolve(f()).catch(() => {})
+    for (const c of this.clients.splice(0)) c.close()
+    for (const r of this.raws.splice(0)) r.close()
+  }
+}
+
+export interface ConformanceCase {
+  id: string
+  title: string
+  run(ctx: CaseContext): Promise<void>
+}
+
+export class CheckFailed extends Error {}
+
+export function check(cond: unknown, message: string): asserts cond {
+  if (!cond) throw new CheckFailed(message)
+}
+
+/** Awaits `p` and checks it rejected with an IoError of `code`. */
+export async function rejectsWith(p: Promise<unknown>, code: string, what: string): Promise<void> {
+  let got: unknown
+  try {
+    await p
+  } catch (e) {
+    got = e
+  }
+  if (got === undefined) throw new CheckFailed(`${what}: expected error ${code}, it succeeded`)
+  const c = got instanceof IoError ? got.code : (got as { code?: string })?.code
+  if (c !== code) throw new CheckFailed(`${what}: expected error ${code}, got ${c ?? String(got)}`)
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms))
+}
+
+/** Resolves with `p`, or rejects after `ms`. */
+export function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let t: ReturnType<typeof setTimeout>
+  return Promise.race([
+    p.finally(() => clearTimeout(t)),
+    new Promise<never>((_, rej) => {
+      t = setTimeout(() => rej(new CheckFailed(`${what}: no answer within ${ms} ms`)), ms)
+    }),
+  ])
+}

@@ -1,0 +1,64 @@
+import { randomBytes } from 'node:crypto'
+import { capCases } from './cases-caps.ts'
+import { authCases } from './cases-auth.ts'
+import { fileCases, pathCases } from './cases-files.ts'
+import { frameCases } from './cases-frames.ts'
+import { netCases } from './cases-net.ts'
+import { CaseContext, type ConformanceCase, type ConformanceTarget } from './harness.ts'
+
+export const allCases: ConformanceCase[] = [...authCases, ...frameCases, ...pathCases, ...fileCases, ...netCases, ...capCases]
+
+export interface CaseResult {
+  id: string
+  title: string
+  ok: boolean
+  ms: number
+  error?: string
+}
+
+export interface ConformanceReport {
+  passed: number
+  failed: number
+  results: CaseResult[]
+}
+
+/** Longest a single case may run (the timeout case needs connectTimeoutMs plus margin). */
+const CASE_LIMIT_MS = 60_000
+
+/**
+ * Runs the cases (all, or those whose id starts with one of `only`) against a running daemon.
+ * The daemon must serve a root named `conformance` (an empty scratch dir); files go under a fresh
+ * subdirectory of it per run.
+ */
+export async function runConformance(
+  target: ConformanceTarget,
+  opts: { only?: string[]; onResult?: (r: CaseResult) => void } = {},
+): Promise<ConformanceReport> {
+  const dir = `run-${Date.now()}-${randomBytes(3).toString('hex')}`
+  const cases = opts.only?.length ? allCases.filter((c) => opts.only!.some((p) => c.id.startsWith(p))) : allCases
+  const results: CaseResult[] = []
+  for (const c of cases) {
+    const ctx = new CaseContext(target, dir)
+    const t0 = Date.now()
+    let error: string | undefined
+    let timer: ReturnType<typeof setTimeout> | undefined
+    try {
+      await Promise.race([
+        c.run(ctx),
+        new Promise<never>((_, rej) => {
+          timer = setTimeout(() => rej(new Error(`case did not finish in ${CASE_LIMIT_MS} ms`)), CASE_LIMIT_MS)
+        }),
+      ])
+    } catch (e) {
+      error = e instanceof Error ? `${e.name === 'CheckFailed' || e.name === 'Error' ? '' : e.name + ': '}${e.message}` : String(e)
+    } finally {
+      clearTimeout(timer)
+      await ctx.dispose()
+    }
+    const r: CaseResult = { id: c.id, title: c.title, ok: error === undefined, ms: Date.now() - t0, error }
+    results.push(r)
+    opts.onResult?.(r)
+  }
+  const passed = results.filter((r) => r.ok).length
+  return { passed, failed: results.length - passed, results }
+}
