@@ -1,0 +1,58 @@
+import { spawn } from 'node:child_process'
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { createInterface } from 'node:readline'
+import { fileURLToPath } from 'node:url'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { loadOrCreateToken } from '../src/index.ts'
+import { parseDaemonArgs } from '../src/daemon/cli-args.ts'
+
+const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
+let dir: string
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'tidepool-cli-'))
+})
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true })
+})
+
+describe('daemon CLI', () => {
+  it('parses its arguments', () => {
+    const a = parseDaemonArgs(['--port', '0', '--token-file', '/t', '--root', 'dl=/a=b', '--allow-origin', 'chrome-extension://x', '--max-connects-pending', '90', '--parent-pid', '12'])
+    expect(a).toMatchObject({ port: 0, tokenFile: '/t', roots: { dl: '/a=b' }, allowOrigins: ['chrome-extension://x'], parentPid: 12, limits: { maxConnectsPending: 90 } })
+    expect(() => parseDaemonArgs(['--root', 'x'])).toThrow(/NAME=DIR/)
+    expect(() => parseDaemonArgs(['--port', '0'])).toThrow(/token-file/)
+    expect(() => parseDaemonArgs(['--token-file', 'x', '--bogus'])).toThrow(/unknown/)
+  })
+
+  it('creates a 256-bit token with mode 0600 and reuses it', async () => {
+    const f = join(dir, 'sub', 'token')
+    const t = await loadOrCreateToken(f)
+    expect(t).toMatch(/^[0-9a-f]{64}$/)
+    expect((await stat(f)).mode & 0o777).toBe(0o600)
+    expect(await loadOrCreateToken(f)).toBe(t)
+  })
+
+  it('prints {"port"} first without the token, and exits when --parent-pid is gone', { timeout: 30_000 }, async () => {
+    const parent = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'])
+    const tokenFile = join(dir, 'cli-token')
+    const d = spawn(join(repo, 'node_modules', '.bin', 'tsx'), [join(repo, 'native-host/src/cli/daemon.ts'), '--port', '0', '--token-file', tokenFile, '--root', `x=${dir}`, '--parent-pid', String(parent.pid)], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let all = ''
+    d.stderr!.on('data', (b) => (all += b))
+    const first = await new Promise<string>((resolve) => createInterface({ input: d.stdout! }).once('line', resolve))
+    d.stdout!.on('data', (b) => (all += b))
+    const info = JSON.parse(first) as { port: number; pid: number }
+    expect(info.port).toBeGreaterThan(0)
+    const token = (await readFile(tokenFile, 'utf8')).trim()
+    expect(first + all).not.toContain(token)
+    const exited = new Promise<number | null>((r) => d.once('exit', (code) => r(code)))
+    parent.kill('SIGKILL')
+    const t0 = Date.now()
+    expect(await exited).toBe(0)
+    expect(Date.now() - t0).toBeLessThan(5000)
+    expect(() => process.kill(info.pid, 0)).toThrow()
+  })
+})
