@@ -1,0 +1,251 @@
+import type { TrackerRow } from '../api/types.ts'
+import type { NetPort } from '../platform/ports.ts'
+import { realClock, type Clock, type TimerHandle } from '../util/clock.ts'
+import type { PeerAddress } from '../util/peer-address.ts'
+import { defaultAnnouncer, isSupportedTrackerUrl, type Announcer } from './announce.ts'
+import type { AnnounceEvent, AnnounceParams } from './announce-types.ts'
+import { UdpTrackerClient } from './udp-tracker-client.ts'
+
+export interface TrackerManagerOptions {
+  /** BEP 12 tiers (announce-list, or one tier for 'announce', or a magnet's tr= list). */
+  tiers: string[][]
+  infoHash: Uint8Array
+  peerId: Uint8Array
+  net: NetPort
+  clock?: Clock
+  port: number | (() => number)
+  stats: () => { uploaded: number; downloaded: number; left: number }
+  onPeers: (peers: PeerAddress[], url: string) => void
+  /** A BEP 15 client shared by all torrents; one is made (and closed on stop) when absent. */
+  udp?: UdpTrackerClient
+  /** Retries of a UDP request before trying the tier's next tracker (timing per BEP 15: 15*2^n s). */
+  udpMaxRetries?: number
+  /** Replaces the network announce (tests). */
+  announcer?: Announcer
+  numwant?: number
+  random?: () => number
+  /** First back-off after a whole tier failed; doubles up to `maxRetryMs`. */
+  retryBaseMs?: number
+  maxRetryMs?: number
+  /** Bounds each 'stopped' announce. */
+  stopTimeoutMs?: number
+}
+
+interface Entry {
+  url: string
+  tier: number
+  row: TrackerRow
+  started: boolean // a 'started' announce reached this tracker
+  trackerId?: string
+}
+
+interface Tier {
+  entries: Entry[] // BEP 12 order: shuffled once, a working tracker moves to the front
+  timer: TimerHandle | null
+  busy: boolean
+  again: boolean // announceNow() arrived while busy
+  completedPending: boolean
+  lastSuccessAt: number | null
+  minIntervalMs: number
+  failures: number
+}
+
+const MIN_INTERVAL_FLOOR_MS = 30_000 // never re-announce faster than this, whatever the tracker says
+const MAX_INTERVAL_MS = 6 * 3600_000
+
+/**
+ * Announces one torrent to its trackers as BEP 12 says: every tier in parallel, within a tier the
+ * trackers in (shuffled) order until one answers, which then moves to the front. Re-announces at
+ * the tracker's interval, backs off when a whole tier fails, and keeps errors/warnings for the UI.
+ */
+export class TrackerManager {
+  private readonly clock: Clock
+  private readonly tiers: Tier[]
+  private readonly announcer: Announcer
+  private readonly key: number
+  private ownUdp: UdpTrackerClient | null = null
+  private running = false
+  private abort = new AbortController()
+
+  constructor(private readonly o: TrackerManagerOptions) {
+    this.clock = o.clock ?? realClock
+    const random = o.random ?? Math.random
+    this.key = Math.floor(random() * 2 ** 32) >>> 0
+    const udp = () => (o.udp ??= this.ownUdp ??= new UdpTrackerClient(o.net, { clock: this.clock, maxRetries: o.udpMaxRetries ?? 3 }))
+    this.announcer = o.announcer ?? defaultAnnouncer(o.net, this.clock, udp)
+    const seen = new Set<string>()
+    this.tiers = []
+    for (const urls of o.tiers) {
+      const entries: Entry[] = []
+      for (const url of urls) {
+        if (seen.has(url)) continue
+        seen.add(url)
+        const row: TrackerRow = { url, tier: this.tiers.length, status: 'idle', lastAnnounce: null, nextAnnounce: null, peersReceived: 0, seeders: null, leechers: null }
+        if (!isSupportedTrackerUrl(url)) {
+          row.status = 'disabled'
+          row.message = 'unsupported tracker scheme'
+        }
+        entries.push({ url, tier: this.tiers.length, row, started: false })
+      }
+      if (entries.length === 0) continue
+      for (let i = entries.length - 1; i > 0; i--) {
+        const j = Math.floor(random() * (i + 1))
+        ;[entries[i], entries[j]] = [entries[j], entries[i]]
+      }
+      this.tiers.push({ entries, timer: null, busy: false, again: false, completedPending: false, lastSuccessAt: null, minIntervalMs: 0, failures: 0 })
+    }
+  }
+
+  /** Sends 'started' to the first working tracker of each tier and keeps announcing. */
+  start(): void {
+    if (this.running) return
+    this.running = true
+    this.abort = new AbortController()
+    for (const t of this.tiers) void this.announceTier(t)
+  }
+
+  /** The download finished: tell every tier now. */
+  completed(): void {
+    for (const t of this.tiers) t.completedPending = true
+    if (!this.running) return
+    for (const t of this.tiers) this.trigger(t, true)
+  }
+
+  /** Announce as soon as each tier's min interval allows (e.g. we need more peers). */
+  announceNow(): void {
+    if (!this.running) return
+    for (const t of this.tiers) this.trigger(t, false)
+  }
+
+  /** Sends 'stopped' to trackers that saw 'started'; resolves when all answered or timed out. */
+  async stop(): Promise<void> {
+    if (!this.running) return
+    this.running = false
+    this.abort.abort()
+    const done: Array<Promise<unknown>> = []
+    for (const t of this.tiers) {
+      if (t.timer !== null) this.clock.clearTimeout(t.timer)
+      t.timer = null
+      t.busy = false
+      t.again = false
+      for (const e of t.entries) {
+        e.row.nextAnnounce = null
+        if (e.row.status === 'announcing') e.row.status = 'idle'
+      }
+      const e = t.entries.find((x) => x.started)
+      if (!e) continue
+      e.started = false
+      e.row.status = 'announcing'
+      done.push(
+        this.announcer(e.url, this.params(e, 'stopped'), { timeoutMs: this.o.stopTimeoutMs ?? 5000 }).then(
+          () => {
+            e.row.status = 'idle'
+            e.row.lastAnnounce = this.clock.now()
+          },
+          (err: Error) => {
+            e.row.status = 'error'
+            e.row.message = err.message
+          },
+        ),
+      )
+    }
+    await Promise.all(done)
+    this.ownUdp?.close()
+    this.ownUdp = null
+  }
+
+  rows(): TrackerRow[] {
+    return this.tiers.flatMap((t) => t.entries.map((e) => ({ ...e.row })))
+  }
+
+  private trigger(t: Tier, ignoreMinInterval: boolean): void {
+    if (t.busy) {
+      t.again = true
+      return
+    }
+    const earliest = ignoreMinInterval || t.lastSuccessAt === null ? 0 : t.lastSuccessAt + t.minIntervalMs
+    this.schedule(t, Math.max(0, earliest - this.clock.now()))
+  }
+
+  private schedule(t: Tier, delayMs: number): void {
+    if (t.timer !== null) this.clock.clearTimeout(t.timer)
+    const at = this.clock.now() + delayMs
+    const first = t.entries.find((e) => e.row.status !== 'disabled')
+    for (const e of t.entries) e.row.nextAnnounce = e === first ? at : null
+    t.timer = this.clock.setTimeout(() => {
+      t.timer = null
+      void this.announceTier(t)
+    }, delayMs)
+  }
+
+  private params(e: Entry, event: AnnounceEvent | undefined): AnnounceParams {
+    const s = this.o.stats()
+    const p: AnnounceParams = {
+      infoHash: this.o.infoHash,
+      peerId: this.o.peerId,
+      port: typeof this.o.port === 'function' ? this.o.port() : this.o.port,
+      uploaded: s.uploaded,
+      downloaded: s.downloaded,
+      left: s.left,
+      numwant: event === 'stopped' ? 0 : (this.o.numwant ?? 80),
+      key: this.key,
+    }
+    if (event) p.event = event
+    if (e.trackerId) p.trackerId = e.trackerId
+    return p
+  }
+
+  private async announceTier(t: Tier): Promise<void> {
+    if (!this.running || t.busy) return
+    t.busy = true
+    t.again = false
+    const signal = this.abort.signal
+    let nextDelay: number | null = null
+    try {
+      nextDelay = await this.tryTier(t, signal)
+    } finally {
+      // An announce abandoned by stop() may settle after a restart: leave the new run's flag alone.
+      if (signal === this.abort.signal) t.busy = false
+    }
+    if (this.running && !signal.aborted && nextDelay !== null) this.schedule(t, nextDelay)
+  }
+
+  /** Tries the tier's trackers in order; returns the delay until the next announce (null: none). */
+  private async tryTier(t: Tier, signal: AbortSignal): Promise<number | null> {
+    for (const e of [...t.entries]) {
+      if (e.row.status === 'disabled') continue
+      // A tracker that has not seen us yet gets 'started', even mid-download (it is new to us).
+      const event: AnnounceEvent | undefined = !e.started ? 'started' : t.completedPending ? 'completed' : undefined
+      e.row.status = 'announcing'
+      try {
+        const res = await this.announcer(e.url, this.params(e, event), { signal })
+        if (signal.aborted) return null
+        const now = this.clock.now()
+        Object.assign(e.row, { status: 'working', lastAnnounce: now, seeders: res.complete ?? null, leechers: res.incomplete ?? null })
+        e.row.peersReceived += res.peers.length
+        if (res.warning) e.row.message = res.warning
+        else delete e.row.message
+        if (res.trackerId) e.trackerId = res.trackerId
+        e.started = true
+        if (event === 'completed' || (event === 'started' && this.o.stats().left === 0)) t.completedPending = false
+        t.entries.splice(t.entries.indexOf(e), 1)
+        t.entries.unshift(e)
+        t.lastSuccessAt = now
+        t.minIntervalMs = Math.max(MIN_INTERVAL_FLOOR_MS, (res.minInterval ?? 0) * 1000)
+        t.failures = 0
+        if (res.peers.length > 0) this.o.onPeers(res.peers, e.url)
+        if (t.again || (t.completedPending && event !== 'completed')) return t.minIntervalMs
+        return Math.min(MAX_INTERVAL_MS, Math.max(t.minIntervalMs, res.interval * 1000))
+      } catch (err) {
+        if (signal.aborted) return null
+        e.row.status = 'error'
+        e.row.lastAnnounce = this.clock.now()
+        e.row.message = err instanceof Error ? err.message : String(err)
+      }
+    }
+    if (!t.entries.some((e) => e.row.status !== 'disabled')) return null
+    t.failures++
+    const base = this.o.retryBaseMs ?? 30_000
+    return Math.min(this.o.maxRetryMs ?? 30 * 60_000, base * 2 ** (t.failures - 1))
+  }
+}
