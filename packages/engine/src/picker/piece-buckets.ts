@@ -6,12 +6,12 @@
  */
 
 /** Availability above this is treated as equal (order among very common pieces does not matter). */
-const AVAIL_SLOTS = 1024
+const AVAIL_SLOTS = 256
 
 export class PieceBuckets {
   private readonly buckets: number[][]
   /** Bucket of each piece, -1 when not in a bucket. */
-  private readonly keyOf: Int32Array
+  private readonly keys: Int32Array
   private readonly posOf: Int32Array
   private count = 0
 
@@ -20,7 +20,7 @@ export class PieceBuckets {
     private readonly random: () => number,
   ) {
     this.buckets = Array.from({ length: 3 * AVAIL_SLOTS }, () => [])
-    this.keyOf = new Int32Array(pieceCount).fill(-1)
+    this.keys = new Int32Array(pieceCount).fill(-1)
     this.posOf = new Int32Array(pieceCount)
   }
 
@@ -29,7 +29,12 @@ export class PieceBuckets {
   }
 
   has(piece: number): boolean {
-    return this.keyOf[piece] !== -1
+    return this.keys[piece] !== -1
+  }
+
+  /** Bucket key of a piece (lower is better), -1 when not in a bucket. */
+  keyOf(piece: number): number {
+    return this.keys[piece]!
   }
 
   /** priority 1 (low) .. 3 (high); availability >= 0. */
@@ -38,7 +43,7 @@ export class PieceBuckets {
   }
 
   insert(piece: number, priority: number, availability: number): void {
-    if (this.keyOf[piece] !== -1) this.remove(piece)
+    if (this.keys[piece] !== -1) this.remove(piece)
     const k = PieceBuckets.key(priority, availability)
     const b = this.buckets[k]!
     b.push(piece)
@@ -51,12 +56,12 @@ export class PieceBuckets {
       this.posOf[other] = last
     }
     this.posOf[piece] = j
-    this.keyOf[piece] = k
+    this.keys[piece] = k
     this.count++
   }
 
   remove(piece: number): void {
-    const k = this.keyOf[piece]!
+    const k = this.keys[piece]!
     if (k === -1) return
     const b = this.buckets[k]!
     const i = this.posOf[piece]!
@@ -65,14 +70,14 @@ export class PieceBuckets {
       b[i] = last
       this.posOf[last] = i
     }
-    this.keyOf[piece] = -1
+    this.keys[piece] = -1
     this.count--
   }
 
   /** Re-files a piece whose priority or availability changed (no-op if it is not in a bucket). */
   update(piece: number, priority: number, availability: number): void {
-    if (this.keyOf[piece] === -1) return
-    if (this.keyOf[piece] === PieceBuckets.key(priority, availability)) return
+    if (this.keys[piece] === -1) return
+    if (this.keys[piece] === PieceBuckets.key(priority, availability)) return
     this.remove(piece)
     this.insert(piece, priority, availability)
   }

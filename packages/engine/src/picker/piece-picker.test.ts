@@ -165,4 +165,17 @@ describe('PiecePicker', () => {
     pk.addPeer('b', bits(3, [1]))
     expect(pk.pickBlocks('b', bits(3, [1]), 5).map((r) => r.piece)).toEqual([1])
   })
+
+  it('ranks a sparse peer\'s own pieces rarest first (without scanning every piece)', () => {
+    const pk = picker(200, 1)
+    pk.addPeer('a', bits(200, [10, 30]))
+    pk.addPeer('b', bits(200, [10, 30]))
+    const x = bits(200, [10, 20, 30])
+    pk.addPeer('x', x)
+    const first = pk.pickBlocks('x', x, 2).map((r) => r.piece)
+    expect(first[0]).toBe(20)
+    expect([10, 30]).toContain(first[1])
+    const rest = pk.pickBlocks('x', x, 5).map((r) => r.piece)
+    expect([...first, ...rest].sort((m, n) => m - n)).toEqual([10, 20, 30])
+  })
 })

@@ -249,7 +249,10 @@ export class PiecePicker<K = string> {
       }
     }
     // 3. rarest first, highest priority first
-    if (out.length < count && this.buckets.size > 0) {
+    const own = this.peers.get(key)
+    if (out.length < count && own instanceof PieceBits && own.count() * 8 < this.buckets.size) {
+      this.pickSparse(key, own, count, out, usable)
+    } else if (out.length < count && this.buckets.size > 0) {
       this.buckets.scan(
         (p) => {
           if (!usable(p)) return false
@@ -342,6 +345,28 @@ export class PiecePicker<K = string> {
       pr.state[b] = REQUESTED
       this.changeFree(p, pr, -1)
       this.assign(key, p, pr, b, out)
+    }
+  }
+
+  /**
+   * For a peer with few pieces, ranking its own pieces is cheaper than scanning every bucket:
+   * O(m log m) in the peer's piece count instead of O(pieces we still need).
+   */
+  private pickSparse(key: K, own: PieceBits, count: number, out: BlockRequest[], usable: (p: number) => boolean): void {
+    const ranked: Array<{ p: number; rank: number }> = []
+    const bytes = own.bytes
+    for (let i = 0; i < bytes.length; i++) {
+      if (bytes[i] === 0) continue
+      for (let p = i * 8; p < Math.min(i * 8 + 8, this.pieceCount); p++) {
+        if (own.has(p) && this.buckets.has(p) && usable(p)) ranked.push({ p, rank: this.buckets.keyOf(p) + this.random() })
+      }
+    }
+    ranked.sort((a, b) => a.rank - b.rank)
+    for (const { p } of ranked) {
+      if (out.length >= count) return
+      this.buckets.remove(p)
+      this.start(p)
+      this.takeFree(key, p, count, out)
     }
   }
 

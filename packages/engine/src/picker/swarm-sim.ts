@@ -37,8 +37,9 @@ export interface SwarmSimResult {
   endgameDuplicates: number
   cancels: number
   failedPieces: number
-  /** ms spent inside picker calls. */
+  /** ms spent inside picker calls (all of them), and inside pickBlocks alone. */
   pickerMs: number
+  pickMs: number
   totalMs: number
 }
 
@@ -75,7 +76,7 @@ export function simulateSwarm(o: SwarmSimOptions): SwarmSimResult {
   const received = new Map<number, Set<number>>() // piece -> blocks received (for duplicate counting)
   const r: SwarmSimResult = {
     complete: false, rounds: 0, picks: 0, blocksRequested: 0, blocksReceived: 0, duplicatesOutsideEndgame: 0,
-    endgameDuplicates: 0, cancels: 0, failedPieces: 0, pickerMs: 0, totalMs: 0,
+    endgameDuplicates: 0, cancels: 0, failedPieces: 0, pickerMs: 0, pickMs: 0, totalMs: 0,
   }
   let pickerMs = 0
   const timed = <T>(fn: () => T): T => {
@@ -143,7 +144,9 @@ export function simulateSwarm(o: SwarmSimOptions): SwarmSimResult {
       }
       const want = pipeline - peer.outstanding.length
       if (want > 0) {
+        const ps = performance.now()
         const picked = timed(() => picker.pickBlocks(peer.key, peer.bits, want))
+        r.pickMs += performance.now() - ps
         r.picks++
         r.blocksRequested += picked.length
         peer.outstanding.push(...picked)
