@@ -178,4 +178,21 @@ describe('PiecePicker', () => {
     const rest = pk.pickBlocks('x', x, 5).map((r) => r.piece)
     expect([...first, ...rest].sort((m, n) => m - n)).toEqual([10, 20, 30])
   })
+
+  it('keeps at most maxInProgress pieces started, putting back idle ones', () => {
+    const pk = new PiecePicker({ pieceCount: 10, pieceLength: 2 * B, totalLength: 20 * B, randomFirstPieces: 0, maxInProgress: 2, random: rng() })
+    pk.addPeer('a', all(10))
+    const got = pk.pickBlocks('a', all(10), 10)
+    expect(new Set(got.map((r) => r.piece)).size).toBe(2)
+    expect(got).toHaveLength(4)
+    // the peer chokes: its requests are freed; the started pieces are idle and may be swapped
+    expect(pk.releasePeerRequests('a')).toHaveLength(4)
+    expect(pk.requestsOf('a')).toEqual([])
+    const only = bits(10, [9])
+    pk.addPeer('b', only)
+    const b = pk.pickBlocks('b', only, 10)
+    expect(b.map((r) => r.piece)).toEqual([9, 9])
+    expect(pk.isEndgame()).toBe(false)
+  })
 })
+

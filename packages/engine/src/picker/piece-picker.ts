@@ -24,6 +24,11 @@ export interface PiecePickerOptions {
   randomFirstPieces?: number
   /** Peers that may hold the same block in endgame (1 = no duplicates). */
   endgameDuplicates?: number
+  /**
+   * Pieces in progress at once (each costs a piece-sized buffer in storage until verified);
+   * match it to TorrentStorage's maxBufferedBytes / pieceLength. Default: unlimited.
+   */
+  maxInProgress?: number
   /** [0, 1) random source; injectable for tests. */
   random?: () => number
 }
@@ -60,6 +65,7 @@ export class PiecePicker<K = string> {
   private readonly maxBlocks: number
   private readonly randomFirst: number
   private readonly maxDup: number
+  private readonly maxInProgress: number
   private readonly random: () => number
   private readonly avail: Uint32Array
   private seeds = 0
@@ -82,6 +88,7 @@ export class PiecePicker<K = string> {
     this.randomFirst = opts.randomFirstPieces ?? 4
     this.maxDup = Math.max(1, opts.endgameDuplicates ?? 3)
     this.random = opts.random ?? Math.random
+    this.maxInProgress = Math.max(1, opts.maxInProgress ?? Number.POSITIVE_INFINITY)
     this.avail = new Uint32Array(this.pieceCount)
     this.prio = new Uint8Array(this.pieceCount).fill(2)
     this.have = new PieceBits(this.pieceCount)
@@ -237,9 +244,10 @@ export class PiecePicker<K = string> {
       if (usable(p)) this.takeFree(key, p, count, out)
       if (out.length >= count) return out
     }
+    const room = () => this.progress.size < this.maxInProgress || this.abandonIdlePiece()
     // 2. a random piece while we have almost nothing
     if (this.have.count() < this.randomFirst && this.buckets.size > 0) {
-      for (let tries = 0; tries < 32 && out.length < count; tries++) {
+      for (let tries = 0; tries < 32 && out.length < count && room(); tries++) {
         const p = Math.floor(this.random() * this.pieceCount)
         if (this.buckets.has(p) && usable(p)) {
           this.buckets.remove(p)
@@ -251,16 +259,16 @@ export class PiecePicker<K = string> {
     // 3. rarest first, highest priority first
     const own = this.peers.get(key)
     if (out.length < count && own instanceof PieceBits && own.count() * 8 < this.buckets.size) {
-      this.pickSparse(key, own, count, out, usable)
-    } else if (out.length < count && this.buckets.size > 0) {
+      this.pickSparse(key, own, count, out, usable, room)
+    } else if (out.length < count && this.buckets.size > 0 && room()) {
       this.buckets.scan(
         (p) => {
-          if (!usable(p)) return false
+          if (!usable(p) || !room()) return false
           this.start(p)
           this.takeFree(key, p, count, out)
           return true
         },
-        () => out.length >= count,
+        () => out.length >= count || !room(),
       )
     }
     // 4. endgame: duplicate blocks still outstanding elsewhere, least duplicated first
@@ -303,7 +311,26 @@ export class PiecePicker<K = string> {
     }
   }
 
+  /** The peer choked us: all its outstanding requests become free again. Returns them. */
+  releasePeerRequests(key: K): BlockRequest[] {
+    const out = this.requestsOf(key)
+    for (const b of out) this.releaseBlock(key, b.piece, b.begin)
+    return out
+  }
+
   // ---- internals ----
+
+  /** At the in-progress cap: put back one started piece that nobody is fetching and nothing arrived for. */
+  private abandonIdlePiece(): boolean {
+    for (const [p, pr] of this.progress) {
+      if (pr.received === 0 && pr.free === pr.state.length) {
+        this.dropProgress(p)
+        if (this.prio[p]! > 0 && !this.have.has(p)) this.buckets.insert(p, this.prio[p]!, this.avail[p]!)
+        return true
+      }
+    }
+    return false
+  }
 
   private id(piece: number, block: number): number {
     return piece * this.maxBlocks + block
@@ -352,7 +379,7 @@ export class PiecePicker<K = string> {
    * For a peer with few pieces, ranking its own pieces is cheaper than scanning every bucket:
    * O(m log m) in the peer's piece count instead of O(pieces we still need).
    */
-  private pickSparse(key: K, own: PieceBits, count: number, out: BlockRequest[], usable: (p: number) => boolean): void {
+  private pickSparse(key: K, own: PieceBits, count: number, out: BlockRequest[], usable: (p: number) => boolean, room: () => boolean): void {
     const ranked: Array<{ p: number; rank: number }> = []
     const bytes = own.bytes
     for (let i = 0; i < bytes.length; i++) {
@@ -363,7 +390,7 @@ export class PiecePicker<K = string> {
     }
     ranked.sort((a, b) => a.rank - b.rank)
     for (const { p } of ranked) {
-      if (out.length >= count) return
+      if (out.length >= count || !room()) return
       this.buckets.remove(p)
       this.start(p)
       this.takeFree(key, p, count, out)

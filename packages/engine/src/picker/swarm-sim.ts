@@ -22,6 +22,8 @@ export interface SwarmSimOptions {
   chokeRate?: number
   disconnectRate?: number
   seed?: number
+  /** Passed to the picker (storage buffer cap in pieces). */
+  maxInProgress?: number
   /** Safety bound on rounds. */
   maxRounds?: number
 }
@@ -69,6 +71,7 @@ export function simulateSwarm(o: SwarmSimOptions): SwarmSimResult {
     pieceLength: o.blocksPerPiece * B,
     totalLength: o.pieceCount * o.blocksPerPiece * B,
     random: rnd,
+    ...(o.maxInProgress ? { maxInProgress: o.maxInProgress } : {}),
   })
   const pipeline = o.pipeline ?? 32
   const corrupt = new Set<number>()
