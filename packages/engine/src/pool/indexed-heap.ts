@@ -80,6 +80,11 @@ export class IndexedHeap<T> {
     }
   }
 
+  /** The elements in no particular order (a copy). */
+  toArray(): T[] {
+    return this.items.slice()
+  }
+
   /** Removes every element (their positions are reset to -1). */
   clear(): void {
     for (const x of this.items) this.setIndex(x, -1)

@@ -33,64 +33,94 @@ function parseIpv4Parts(s: string, out: Uint8Array, at: number): boolean {
   return part === 4
 }
 
-function parseIpv6(s: string): Uint8Array | null {
-  const bytes = new Uint8Array(16)
-  const halves = s.split('::')
-  if (halves.length > 2) return null
-  const parseGroups = (part: string): number[] | null => {
-    if (part === '') return []
-    const groups: number[] = []
-    const items = part.split(':')
-    for (let i = 0; i < items.length; i++) {
-      const g = items[i]
-      if (i === items.length - 1 && g.includes('.')) {
-        const v4 = new Uint8Array(4)
-        if (!parseIpv4Parts(g, v4, 0)) return null
-        groups.push((v4[0] << 8) | v4[1], (v4[2] << 8) | v4[3])
-        continue
-      }
-      if (!/^[0-9a-fA-F]{1,4}$/.test(g)) return null
-      groups.push(parseInt(g, 16))
+const GROUPS = new Array<number>(8).fill(0)
+const V4 = new Uint8Array(4)
+
+function hexValue(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48
+  if (c >= 97 && c <= 102) return c - 87
+  if (c >= 65 && c <= 70) return c - 55
+  return -1
+}
+
+/** Hand-rolled IPv6 parser (:: compression, trailing dotted quad) writing 16 bytes into out. */
+function parseIpv6Into(s: string, out: Uint8Array): boolean {
+  const len = s.length
+  let n = 0 // groups read
+  let dc = -1 // groups before '::', -1 when there is none
+  let i = 0
+  if (s.charCodeAt(0) === 58) {
+    if (s.charCodeAt(1) !== 58) return false
+    dc = 0
+    i = 2
+  }
+  while (i < len) {
+    const start = i
+    let v = 0
+    let digits = 0
+    for (; i < len; i++) {
+      const h = hexValue(s.charCodeAt(i))
+      if (h < 0) break
+      v = v * 16 + h
+      if (++digits > 4) return false
     }
-    return groups
+    if (i < len && s.charCodeAt(i) === 46) {
+      // Embedded IPv4: the rest of the string, worth two groups.
+      if (n > 6 || !parseIpv4Parts(s.slice(start), V4, 0)) return false
+      GROUPS[n++] = (V4[0] << 8) | V4[1]
+      GROUPS[n++] = (V4[2] << 8) | V4[3]
+      i = len
+      break
+    }
+    if (digits === 0 || n >= 8) return false
+    GROUPS[n++] = v
+    if (i === len) break
+    if (s.charCodeAt(i) !== 58) return false
+    i++
+    if (i < len && s.charCodeAt(i) === 58) {
+      if (dc >= 0) return false
+      dc = n
+      i++
+    } else if (i === len) return false // a single trailing ':'
   }
-  const head = parseGroups(halves[0])
-  const tail = halves.length === 2 ? parseGroups(halves[1]) : []
-  if (!head || !tail) return null
-  // An embedded IPv4 is only allowed at the very end.
-  if (halves.length === 2 && halves[0].includes('.')) return null
-  const total = head.length + tail.length
-  if (halves.length === 1 ? total !== 8 : total > 7) return null
-  const groups = [...head, ...new Array<number>(8 - total).fill(0), ...tail]
-  for (let i = 0; i < 8; i++) {
-    bytes[i * 2] = groups[i] >> 8
-    bytes[i * 2 + 1] = groups[i] & 0xff
+  if (dc < 0 ? n !== 8 : n > 7) return false
+  const gap = 8 - n
+  for (let g = 0, src = 0; g < 8; g++) {
+    const val = dc >= 0 && g >= dc && g < dc + gap ? 0 : GROUPS[src++]
+    out[2 * g] = val >> 8
+    out[2 * g + 1] = val & 0xff
   }
-  return bytes
+  return true
 }
 
 export function formatIpv6(bytes: Uint8Array): string {
-  const groups: number[] = []
-  for (let i = 0; i < 8; i++) groups.push((bytes[i * 2] << 8) | bytes[i * 2 + 1])
   // RFC 5952: compress the longest run of two or more zero groups (the first one on a tie).
   let bestAt = -1
   let bestLen = 1
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== 0) {
-      i++
+  for (let g = 0; g < 8; ) {
+    if (bytes[2 * g] !== 0 || bytes[2 * g + 1] !== 0) {
+      g++
       continue
     }
-    let j = i
-    while (j < 8 && groups[j] === 0) j++
-    if (j - i > bestLen) {
-      bestAt = i
-      bestLen = j - i
+    let j = g
+    while (j < 8 && bytes[2 * j] === 0 && bytes[2 * j + 1] === 0) j++
+    if (j - g > bestLen) {
+      bestAt = g
+      bestLen = j - g
     }
-    i = j
+    g = j
   }
-  const hex = (g: number[]) => g.map((x) => x.toString(16)).join(':')
-  if (bestAt < 0) return hex(groups)
-  return `${hex(groups.slice(0, bestAt))}::${hex(groups.slice(bestAt + bestLen))}`
+  let out = ''
+  for (let g = 0; g < 8; g++) {
+    if (g === bestAt) {
+      out += '::'
+      g += bestLen - 1
+      continue
+    }
+    if (out.length > 0 && !out.endsWith(':')) out += ':'
+    out += ((bytes[2 * g] << 8) | bytes[2 * g + 1]).toString(16)
+  }
+  return out
 }
 
 /** Reusable parse result, so hot paths (the pool adds every peer it hears of) do not allocate. */
@@ -122,19 +152,17 @@ export function parseIpInto(input: string, out: IpScratch): boolean {
     out.text = s // strict parsing means s is already canonical
     return true
   }
-  const v6 = parseIpv6(s)
-  if (!v6) return false
-  let mapped = v6[10] === 0xff && v6[11] === 0xff
-  for (let i = 0; i < 10 && mapped; i++) if (v6[i] !== 0) mapped = false
+  if (!parseIpv6Into(s, b)) return false
+  let mapped = b[10] === 0xff && b[11] === 0xff
+  for (let i = 0; i < 10 && mapped; i++) if (b[i] !== 0) mapped = false
   if (mapped) {
-    for (let i = 0; i < 4; i++) b[i] = v6[12 + i]
+    for (let i = 0; i < 4; i++) b[i] = b[12 + i]
     out.family = 4
     out.text = `${b[0]}.${b[1]}.${b[2]}.${b[3]}`
     return true
   }
-  b.set(v6)
   out.family = 6
-  out.text = formatIpv6(v6)
+  out.text = formatIpv6(b)
   return true
 }
 

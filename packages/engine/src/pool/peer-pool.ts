@@ -92,6 +92,7 @@ export class PeerPool {
   private self: { bytes: Uint8Array; len: number; port: number; key: string } | null = null
   private seeding = false
   private seq = 0
+  private lastAddWasNew = false
   private readonly scratch = newIpScratch()
 
   constructor(opts: PeerPoolOptions) {
@@ -148,12 +149,12 @@ export class PeerPool {
   }
 
   addPeer(ip: string, port: number, source: PeerSource): TorrentPeer | null {
-    return this.add(ip, port, source)?.peer ?? null
+    return this.add(ip, port, source)
   }
 
   addPeers(peers: Array<{ ip: string; port: number }>, source: PeerSource): number {
     let added = 0
-    for (const x of peers) if (this.add(x.ip, x.port, source)?.isNew) added++
+    for (const x of peers) if (this.add(x.ip, x.port, source) && this.lastAddWasNew) added++
     return added
   }
 
@@ -168,10 +169,9 @@ export class PeerPool {
     const existing = this.peers.get(key)
     if (existing && (existing.state === 'banned' || isActive(existing.state))) return null
     if (this.freeSlots() <= 0) return null
-    const added = existing ? { peer: existing, isNew: false } : this.add(ip, port, 'incoming')
-    if (!added) return null
-    const p = added.peer
-    if (added.isNew) p.connectable = false // an incoming port is usually ephemeral
+    const p = existing ?? this.add(ip, port, 'incoming')
+    if (!p) return null
+    if (!existing) p.connectable = false // an incoming port is usually ephemeral
     p.addSource('incoming')
     p.incoming = true
     p.lastConnected = this.now()
@@ -203,6 +203,11 @@ export class PeerPool {
     this.promoteDue()
     const out: TorrentPeer[] = []
     if (max <= 0) return out
+    if (max >= this.ready.size / 8) {
+      // Most of the list: one native sort beats walking the heap.
+      const all = this.ready.toArray().sort((a, b) => (candidateBefore(a, b) ? -1 : candidateBefore(b, a) ? 1 : 0))
+      return all.length > max ? all.slice(0, max) : all
+    }
     this.ready.walk((p) => {
       out.push(p)
       return out.length < max
@@ -341,7 +346,9 @@ export class PeerPool {
     return this.hashBanned.has(key) || this.selfKeys.has(key) || this.self?.key === key
   }
 
-  private add(ip: string, port: number, source: PeerSource): { peer: PeerRecord; isNew: boolean } | null {
+  /** Adds or finds a peer; `lastAddWasNew` tells which (no result object per call: it runs 100k times). */
+  private add(ip: string, port: number, source: PeerSource): PeerRecord | null {
+    this.lastAddWasNew = false
     const key = this.keyOf(ip, port)
     if (!key || isUnusableAddress(this.scratch) || this.isRefusedKey(key)) return null
     const existing = this.peers.get(key)
@@ -351,7 +358,7 @@ export class PeerPool {
         existing.connectable = true
         this.touchEvictable(existing)
       }
-      return { peer: existing, isNew: false }
+      return existing
     }
     const max = this.config.maxPeerlistSize
     const { family, text } = this.scratch
@@ -364,7 +371,8 @@ export class PeerPool {
     this.peers.set(key, p)
     this.counts.discovered++
     this.ready.push(p)
-    return { peer: p, isNew: true }
+    this.lastAddWasNew = true
+    return p
   }
 
   /** Evicts the least useful inactive peer: banned first, then highest failcount, then oldest. */
