@@ -19,6 +19,10 @@ export default defineConfig({
           testTimeout: 180_000,
           hookTimeout: 120_000,
           fileParallelism: false,
+          // after the unit project, not beside it: on 2 cores, CPU-heavy unit tests running next to
+          // real peers make timing-sensitive interop runs slow and noisy
+          sequence: { groupOrder: 1 },
+          teardownTimeout: 30_000,
         },
       },
     ],
