@@ -194,5 +194,15 @@ describe('PiecePicker', () => {
     expect(b.map((r) => r.piece)).toEqual([9, 9])
     expect(pk.isEndgame()).toBe(false)
   })
+
+  it('a late bitfield replaces the counts but keeps the peer\'s requests', () => {
+    const pk = picker(4, 1)
+    pk.peerHave('a', 0)
+    const got = pk.pickBlocks('a', bits(4, [0]), 1)
+    pk.addPeer('a', bits(4, [0, 1]))
+    pk.addPeer('a', bits(4, [0, 1]))
+    expect([0, 1, 2].map((p) => pk.availability(p))).toEqual([1, 1, 0])
+    expect(pk.requestsOf('a')).toEqual(got)
+  })
 })
 

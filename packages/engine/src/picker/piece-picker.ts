@@ -110,7 +110,7 @@ export class PiecePicker<K = string> {
 
   /** A peer's bitfield (or nothing yet: pass null). Replaces what was known about this peer. */
   addPeer(key: K, bits: HasPieces | null): void {
-    this.removePeer(key)
+    this.forgetPieces(key)
     const own = new PieceBits(this.pieceCount)
     this.peers.set(key, own)
     if (!bits) return
@@ -127,7 +127,7 @@ export class PiecePicker<K = string> {
 
   /** BEP 6 have-all: counted once for all pieces, O(1). */
   addSeed(key: K): void {
-    this.removePeer(key)
+    this.forgetPieces(key)
     this.peers.set(key, 'all')
     this.seeds++
   }
@@ -146,6 +146,14 @@ export class PiecePicker<K = string> {
 
   /** A peer left: its pieces no longer count and its outstanding requests become free again. */
   removePeer(key: K, _bits?: unknown): void {
+    this.forgetPieces(key)
+    const reqs = this.requests.get(key)
+    if (reqs) for (const id of [...reqs]) this.releaseBlock(key, Math.floor(id / this.maxBlocks), (id % this.maxBlocks) * BLOCK_LENGTH)
+    this.requests.delete(key)
+  }
+
+  /** Takes a peer's pieces out of the availability counts (its requests stay). */
+  private forgetPieces(key: K): void {
     const own = this.peers.get(key)
     if (own === 'all') this.seeds--
     else if (own) {
@@ -161,9 +169,6 @@ export class PiecePicker<K = string> {
       }
     }
     this.peers.delete(key)
-    const reqs = this.requests.get(key)
-    if (reqs) for (const id of [...reqs]) this.releaseBlock(key, Math.floor(id / this.maxBlocks), (id % this.maxBlocks) * BLOCK_LENGTH)
-    this.requests.delete(key)
   }
 
   availability(piece: number): number {
