@@ -12,7 +12,7 @@ export interface DaemonCliArgs {
 
 const USAGE =
   'usage: daemon --port N --token-file FILE --root NAME=DIR [--root ...] [--allow-origin ORIGIN ...] [--deny-no-origin]\n' +
-  '              [--parent-pid PID] [--max-connects-in-flight 30] [--max-connects-pending 60] [--connect-timeout-ms 10000]'
+  '              [--parent-pid PID] [--max-connects-in-flight 30] [--max-connects-pending 60] [--connect-timeout-ms 10000] [--recv-window-bytes 4194304]'
 
 /** Parses the daemon's command line; throws Error(usage) on anything wrong. */
 export function parseDaemonArgs(argv: string[]): DaemonCliArgs {
@@ -57,6 +57,9 @@ export function parseDaemonArgs(argv: string[]): DaemonCliArgs {
         break
       case '--max-connects-pending':
         out.limits.maxConnectsPending = int(next(), a)
+        break
+      case '--recv-window-bytes':
+        out.limits.recvWindowBytes = int(next(), a)
         break
       case '--connect-timeout-ms':
         out.limits.connectTimeoutMs = int(next(), a)

@@ -75,7 +75,7 @@ export const DEFAULT_LIMITS: DaemonLimits = {
   connectTimeoutMs: 10_000,
   maxFrameBytes: 4 * 1024 * 1024,
   maxDataFrameBytes: 256 * 1024,
-  recvWindowBytes: 1024 * 1024,
+  recvWindowBytes: 4 * 1024 * 1024,
   maxIoBytes: 2 * 1024 * 1024,
 }
 

@@ -1,0 +1,157 @@
+/**
+ * pnpm bench:bridge — the daemon bridge data path against direct TCP, in one run:
+ *  (a) 1 GiB from a TCP sender process straight into a Node TCP reader (this process);
+ *  (b) the same through a daemon child process into a BridgeClient (this process, `ws`);
+ *  (c) write path: 1 GiB from a BridgeClient through the daemon into a file.
+ * Prints MiB/s of each and the ratio (b)/(a). Env BENCH_MIB overrides the size (default 1024).
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtemp, open, readFile, rm, stat } from 'node:fs/promises'
+import net from 'node:net'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { createInterface } from 'node:readline'
+import { fileURLToPath } from 'node:url'
+import { connectBridgeNode } from '@tidepool/daemon-bridge/node'
+
+const MIB = 1024 * 1024
+const SIZE_MIB = Number(process.env.BENCH_MIB ?? 1024)
+const TOTAL = SIZE_MIB * MIB
+const LIMIT_MS = 120_000 // every phase is bounded in time
+const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
+
+/** Starts a child process and returns its first stdout line. */
+async function child(cmd: string, args: string[]): Promise<{ proc: ChildProcess; line: string }> {
+  const proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'] })
+  const line = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: proc.stdout! }).once('line', resolve)
+    proc.once('exit', (c) => reject(new Error(`${cmd} exited ${c}`)))
+  })
+  return { proc, line }
+}
+
+/** A sender process: every connection gets TOTAL bytes, then FIN. */
+function senderScript(total: number): string {
+  return `const net=require('net');const buf=Buffer.alloc(1<<20,97);
+net.createServer(s=>{let left=${total};s.on('error',()=>{});const pump=()=>{while(left>0){const n=Math.min(left,buf.length);left-=n;if(!s.write(n===buf.length?buf:buf.subarray(0,n)))return}s.end()};s.on('drain',pump);pump()})
+.listen(0,'127.0.0.1',function(){console.log(this.address().port)})`
+}
+
+function withLimit<T>(p: Promise<T>, what: string): Promise<T> {
+  let t: ReturnType<typeof setTimeout>
+  return Promise.race([p.finally(() => clearTimeout(t)), new Promise<never>((_, rej) => (t = setTimeout(() => rej(new Error(`${what} took over ${LIMIT_MS} ms`)), LIMIT_MS)))])
+}
+
+async function direct(port: number): Promise<number> {
+  const t0 = performance.now()
+  let got = 0
+  await withLimit(
+    new Promise<void>((resolve, reject) => {
+      const s = net.connect(port, '127.0.0.1')
+      s.on('data', (b) => (got += b.length))
+      s.on('end', () => resolve())
+      s.on('error', reject)
+    }),
+    'direct read',
+  )
+  if (got !== TOTAL) throw new Error(`direct: got ${got} of ${TOTAL}`)
+  return TOTAL / MIB / ((performance.now() - t0) / 1000)
+}
+
+async function main(): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'tidepool-bench-bridge-'))
+  const procs: ChildProcess[] = []
+  try {
+    const sender = await child(process.execPath, ['-e', senderScript(TOTAL)])
+    procs.push(sender.proc)
+    const senderPort = Number(sender.line)
+    const daemon = await child(join(repo, 'node_modules', '.bin', 'tsx'), [join(repo, 'native-host/src/cli/daemon.ts'), '--port', '0', '--token-file', join(dir, 'token'), '--root', `bench=${dir}`, ...(process.env.BENCH_WINDOW ? ['--recv-window-bytes', process.env.BENCH_WINDOW] : [])])
+    procs.push(daemon.proc)
+    const info = JSON.parse(daemon.line) as { url: string; pid: number }
+    const token = (await readFile(join(dir, 'token'), 'utf8')).trim()
+    const client = await connectBridgeNode({ url: info.url, token })
+
+    // Warm-up both paths (JIT, TCP autotuning) with a small read, not counted.
+    const a = await direct(senderPort)
+    const a2 = await direct(senderPort)
+    const directMiBs = Math.max(a, a2)
+
+    const bridgeOnce = async (): Promise<{ mibs: number; frames: number }> => {
+      const t0 = performance.now()
+      let got = 0
+      let frames = 0
+      const s = await client.net.connect({ host: '127.0.0.1', port: senderPort })
+      await withLimit(
+        new Promise<void>((resolve, reject) => {
+          s.setHandlers({
+            onData: (b) => {
+              got += b.length
+              frames++
+            },
+            onEnd: () => resolve(),
+            onClose: (e) => (e ? reject(e) : resolve()),
+          })
+        }),
+        'bridge read',
+      )
+      s.close()
+      if (got !== TOTAL) throw new Error(`bridge: got ${got} of ${TOTAL}`)
+      return { mibs: TOTAL / MIB / ((performance.now() - t0) / 1000), frames }
+    }
+    const b1 = await bridgeOnce()
+    const b2 = await bridgeOnce()
+    const bridge = b1.mibs > b2.mibs ? b1 : b2
+
+    // Write path: 1 MiB writes, 8 in flight, into one file.
+    const f = await client.files.open('bench', 'write.bin', { create: true })
+    const chunk = new Uint8Array(MIB).fill(98)
+    const t0 = performance.now()
+    let next = 0
+    const writer = async (): Promise<void> => {
+      while (next < SIZE_MIB) {
+        const i = next++
+        await f.write(i * MIB, chunk)
+      }
+    }
+    await withLimit(Promise.all(Array.from({ length: 8 }, writer)), 'file write')
+    const writeMiBs = SIZE_MIB / ((performance.now() - t0) / 1000)
+    await f.close()
+    const size = (await stat(join(dir, 'write.bin'))).size
+    if (size !== TOTAL) throw new Error(`write: file has ${size} of ${TOTAL} bytes`)
+    client.close()
+
+    // Reference for (c): the same writes straight from this process into a file.
+    const fh = await open(join(dir, 'direct.bin'), 'w')
+    const t1 = performance.now()
+    next = 0
+    const directWriter = async (): Promise<void> => {
+      while (next < SIZE_MIB) {
+        const i = next++
+        await fh.write(chunk, 0, MIB, i * MIB)
+      }
+    }
+    await withLimit(Promise.all(Array.from({ length: 8 }, directWriter)), 'direct file write')
+    const directWriteMiBs = SIZE_MIB / ((performance.now() - t1) / 1000)
+    await fh.close()
+
+    const r = (x: number): string => x.toFixed(0)
+    console.log(`bench:bridge ${SIZE_MIB} MiB per path (best of 2 for receive)`)
+    console.log(`  (a) direct TCP -> Node reader          ${r(directMiBs)} MiB/s`)
+    console.log(`  (b) TCP -> daemon -> BridgeClient (ws)  ${r(bridge.mibs)} MiB/s  (${bridge.frames} DATA frames, avg ${r(TOTAL / bridge.frames / 1024)} KiB)`)
+    console.log(`  ratio (b)/(a)                           ${(bridge.mibs / directMiBs).toFixed(2)}  (target >= 0.5)`)
+    console.log(`  (c) BridgeClient -> daemon -> file      ${r(writeMiBs)} MiB/s  (target >= 300)`)
+    console.log(`  (d) reference: direct Node file write   ${r(directWriteMiBs)} MiB/s  (ratio (c)/(d) ${(writeMiBs / directWriteMiBs).toFixed(2)})`)
+    console.log(JSON.stringify({ directMiBs: Math.round(directMiBs), bridgeMiBs: Math.round(bridge.mibs), ratio: +(bridge.mibs / directMiBs).toFixed(2), writeMiBs: Math.round(writeMiBs), directWriteMiBs: Math.round(directWriteMiBs) }))
+  } finally {
+    for (const p of procs) p.kill('SIGTERM')
+    await rm(dir, { recursive: true, force: true })
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (e) => {
+    console.error(`bench:bridge failed: ${(e as Error).message}`)
+    process.exit(1)
+  },
+)
