@@ -92,6 +92,9 @@ export function App(props: AppProps): JSX.Element {
       const m = normaliseMagnet(e.clipboardData?.getData('text') ?? '')
       if (m) { e.preventDefault(); add({ magnet: m }).then(() => say('Magnet link added.'), (err) => say(String(err?.message ?? err))) }
     }
+    const key = (e: KeyboardEvent) => { if (e.key === 'Escape' && dialog()) setDialog(null) }
+    document.addEventListener('keydown', key)
+    onCleanup(() => document.removeEventListener('keydown', key))
     window.addEventListener('dragover', over)
     window.addEventListener('dragleave', leave)
     window.addEventListener('drop', drop)
@@ -114,10 +117,10 @@ export function App(props: AppProps): JSX.Element {
     <div class="app" classList={{ dragging: dragging() }}>
       <header class="toolbar">
         <div class="brand"><span class="logo">◐</span> Tidepool</div>
-        <button class="primary" onClick={() => { setDropped(null); setDialog('add') }} disabled={blocked()} title="Add a .torrent or a magnet link">＋ Add</button>
+        <button class="primary" onClick={() => { setDropped(null); setDialog('add') }} disabled={blocked()} title="Add a .torrent or a magnet link">+ Add</button>
         <span class="sep" />
         <button onClick={() => forSelected('Start', (h) => props.api.startTorrent(h))} disabled={!count()} title="Start">▶ Start</button>
-        <button onClick={() => forSelected('Stop', (h) => props.api.stopTorrent(h))} disabled={!count()} title="Stop">⏸ Stop</button>
+        <button onClick={() => forSelected('Stop', (h) => props.api.stopTorrent(h))} disabled={!count()} title="Stop">■ Stop</button>
         <button onClick={() => forSelected('Recheck', (h) => props.api.recheckTorrent(h))} disabled={!count()} title="Verify the data on disk">⟳ Recheck</button>
         <button class="danger" onClick={() => setDialog('remove')} disabled={!count()} title="Remove">✕ Remove</button>
         <span class="grow" />
@@ -151,7 +154,7 @@ export function App(props: AppProps): JSX.Element {
               <Show when={model.loaded()} fallback={<span>Loading…</span>}>
                 <div class="empty-hero">
                   <div class="big">No torrents yet</div>
-                  <div>Click <b>＋ Add</b>, drop a .torrent file here, or paste a magnet link.</div>
+                  <div>Click <b>+ Add</b>, drop a .torrent file here, or paste a magnet link.</div>
                 </div>
               </Show>
             }

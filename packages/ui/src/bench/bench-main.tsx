@@ -6,6 +6,7 @@
 import { render } from 'solid-js/web'
 import type { EngineStatus } from '@tidepool/engine'
 import { App } from '../app.tsx'
+import { Popup } from '../popup.tsx'
 import { FakeEngine } from '../dev/fake-engine.ts'
 import { setTheme } from '../theme.ts'
 import '../styles.css'
@@ -40,4 +41,4 @@ requestAnimationFrame(loop)
   stop() { measuring = false; return frames.slice() },
 }
 
-render(() => <App api={engine} />, document.getElementById('root')!)
+render(() => (q.get('popup') ? <Popup api={engine} onOpenFull={() => {}} /> : <App api={engine} />), document.getElementById('root')!)

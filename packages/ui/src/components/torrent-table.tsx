@@ -32,7 +32,7 @@ const columns: Column<TorrentSummary>[] = [
   { id: 'seeds', title: 'Seeds', width: 60, align: 'right', sort: byNumber((t) => t.seeds), sortDefault: 'desc', cell: (t) => String(t.seeds) },
   { id: 'eta', title: 'ETA', width: 74, align: 'right', sort: byNumber((t) => t.etaSec), cell: (t) => (t.status === 'downloading' ? formatEta(t.etaSec) : '') },
   { id: 'ratio', title: 'Ratio', width: 60, align: 'right', sort: byNumber((t) => t.ratio), sortDefault: 'desc', cell: (t) => formatRatio(t.ratio) },
-  { id: 'added', title: 'Added', width: 140, sort: byNumber((t) => t.addedAt), sortDefault: 'desc', cell: (t) => new Date(t.addedAt).toLocaleString() },
+  { id: 'added', title: 'Added', width: 170, sort: byNumber((t) => t.addedAt), sortDefault: 'desc', cell: (t) => new Date(t.addedAt).toLocaleString() },
 ]
 
 export function TorrentTable(props: {

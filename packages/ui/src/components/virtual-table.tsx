@@ -3,7 +3,7 @@
  * Rows are store proxies, so each cell updates on its own when its field changes.
  */
 import { createMemo, For, Show, type JSX } from 'solid-js'
-import { unwrap } from 'solid-js/store'
+import { $RAW } from 'solid-js/store'
 import { createVirtualizer } from '@tanstack/solid-virtual'
 import { sortedIndices, type Compare, type SortDir, type SortState } from '../store/sort.ts'
 
@@ -40,18 +40,20 @@ export function VirtualTable<T>(props: VirtualTableProps<T>): JSX.Element {
   let scroller: HTMLDivElement | undefined
   const rowHeight = () => props.rowHeight ?? 26
 
+  // Shallow access to the store's plain array: sorting must neither subscribe to every field nor
+  // deep-unwrap thousands of rows (solid's unwrap walks the whole tree).
+  const rawRows = (): readonly T[] => (props.rows as unknown as Record<symbol, T[] | undefined>)[$RAW] ?? props.rows
   const order = createMemo(() => {
     props.version()
-    const raw = unwrap(props.rows)
+    const raw = rawRows()
     const s = props.sort
     const col = s ? props.columns.find((c) => c.id === s.id) : undefined
     return sortedIndices(raw, col?.sort, s?.dir ?? 'asc')
   })
   const keyOrder = () => {
-    const raw = unwrap(props.rows)
+    const raw = rawRows()
     return order().map((i) => props.rowKey(raw[i]!))
   }
-  const template = createMemo(() => props.columns.map((c) => `${c.width}px`).join(' '))
   const totalWidth = createMemo(() => props.columns.reduce((a, c) => a + c.width, 0))
 
   const virtualizer = createVirtualizer({
@@ -65,11 +67,12 @@ export function VirtualTable<T>(props: VirtualTableProps<T>): JSX.Element {
 
   return (
     <div class="vt" role="grid" aria-label={props.label} aria-rowcount={order().length} ref={scroller}>
-      <div class="vt-head" role="row" style={{ 'grid-template-columns': template(), width: `${totalWidth()}px` }}>
+      <div class="vt-head" role="row" style={{ width: `${totalWidth()}px` }}>
         <For each={props.columns}>
           {(c) => (
             <div
               role="columnheader"
+              style={{ width: `${c.width}px` }}
               class="vt-th"
               classList={{ sortable: !!c.sort, right: c.align === 'right', center: c.align === 'center' }}
               aria-sort={props.sort?.id === c.id ? (props.sort.dir === 'asc' ? 'ascending' : 'descending') : 'none'}
@@ -104,7 +107,7 @@ export function VirtualTable<T>(props: VirtualTableProps<T>): JSX.Element {
                       style={{
                         transform: `translateY(${item.start}px)`,
                         height: `${rowHeight()}px`,
-                        'grid-template-columns': template(),
+                        width: `${totalWidth()}px`,
                       }}
                       onClick={(e) => props.onRowClick?.(key(), e, keyOrder)}
                       onDblClick={() => props.onRowDblClick?.(key())}
@@ -112,7 +115,7 @@ export function VirtualTable<T>(props: VirtualTableProps<T>): JSX.Element {
                     >
                       <For each={props.columns}>
                         {(c) => (
-                          <div role="gridcell" class="vt-td" classList={{ right: c.align === 'right', center: c.align === 'center' }}>
+                          <div role="gridcell" class="vt-td" style={{ width: `${c.width}px` }} classList={{ right: c.align === 'right', center: c.align === 'center' }}>
                             {c.cell(r())}
                           </div>
                         )}

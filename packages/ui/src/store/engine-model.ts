@@ -1,10 +1,11 @@
 /**
  * Polls the engine (~1 Hz) and applies the answers to solid stores once per animation frame.
- * Rows are diffed by key with `reconcile`, so a table cell re-renders only when its value changed.
+ * Rows are diffed by key (apply-rows.ts: in-place field updates, keyed `reconcile` on reorder), so a table cell re-renders only when its value changed.
  * Never two polls in flight: a slow engine slows the poll instead of piling up calls.
  */
 import { batch, createSignal } from 'solid-js'
-import { createStore, reconcile } from 'solid-js/store'
+import { createStore } from 'solid-js/store'
+import { applyRows } from './apply-rows.ts'
 import type {
   EngineApi, EngineStatus, FileRow, PeerRow, PiecesView, SwarmRow, TorrentDetail, TorrentSummary, TrackerRow,
 } from '@tidepool/engine'
@@ -73,16 +74,16 @@ export function createEngineModel(api: EngineApi, opts: { intervalMs?: number; s
         setHistory((h) => [...h.slice(-(HISTORY - 1)), { t: now(), down: s.downloadRate, up: s.uploadRate }])
       }
       if (p.torrents) {
-        setTorrents(reconcile(p.torrents, { key: 'infoHash', merge: false }))
+        setTorrents(applyRows(torrents, p.torrents, 'infoHash'))
         setLoaded(true)
       }
       // Drop answers for a torrent the user has since navigated away from.
       if (p.detail && target && p.detailFor === target.infoHash) {
         const d = p.detail
-        if (d.peers) setDetail('peers', reconcile(d.peers, { key: 'key', merge: false }))
-        if (d.swarm) setDetail('swarm', reconcile(d.swarm, { key: 'key', merge: false }))
-        if (d.files) setDetail('files', reconcile(d.files, { key: 'index', merge: false }))
-        if (d.trackers) setDetail('trackers', reconcile(d.trackers, { key: 'url', merge: false }))
+        if (d.peers) setDetail('peers', applyRows(detail.peers, d.peers, 'key'))
+        if (d.swarm) setDetail('swarm', applyRows(detail.swarm, d.swarm, 'key'))
+        if (d.files) setDetail('files', applyRows(detail.files, d.files, 'index'))
+        if (d.trackers) setDetail('trackers', applyRows(detail.trackers, d.trackers, 'url'))
         if (d.pieces !== undefined) setPieces(d.pieces)
       }
       setVersion((v) => v + 1)

@@ -1,0 +1,38 @@
+/**
+ * Applies a fresh list of rows to a solid store array. When the keys are the same and in the same
+ * order (the usual 1 Hz update) only changed fields are written, in place; otherwise `reconcile`
+ * (keyed) rebuilds the order. Avoids reconcile's deep unwrap of every incoming row each second.
+ */
+import { produce, reconcile, type SetStoreFunction } from 'solid-js/store'
+
+function sameArray(a: unknown, b: unknown): boolean {
+  if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
+}
+
+export function applyRows<T extends object>(current: readonly T[], next: T[], key: keyof T): (prev: T[]) => T[] {
+  let sameKeys = current.length === next.length
+  for (let i = 0; sameKeys && i < next.length; i++) sameKeys = current[i]![key] === next[i]![key]
+  if (!sameKeys) return reconcile(next, { key: key as string, merge: false }) as unknown as (prev: T[]) => T[]
+  return produce((rows: T[]) => {
+    for (let i = 0; i < next.length; i++) {
+      const row = rows[i] as Record<string, unknown>
+      const src = next[i] as Record<string, unknown>
+      for (const k in src) {
+        const v = src[k]
+        const old = row[k]
+        if (v === old) continue
+        if (Array.isArray(v) && sameArray(old, v)) continue
+        row[k] = v
+      }
+      // Optional fields that disappeared (e.g. an error that cleared).
+      for (const k in row) if (!(k in src)) delete row[k]
+    }
+  }) as unknown as (prev: T[]) => T[]
+}
+
+/** Convenience: `setRowsKeyed(setStore, current, next, 'key')`. */
+export function setRowsKeyed<T extends object>(set: SetStoreFunction<T[]>, current: readonly T[], next: T[], key: keyof T): void {
+  set(applyRows(current, next, key) as never)
+}
