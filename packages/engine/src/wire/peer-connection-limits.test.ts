@@ -86,6 +86,17 @@ describe('PeerConnection closes on protocol violations with a reason', () => {
   })
 })
 
+describe('PeerConnection message order', () => {
+  it('sends availability first even when onHandshake already declares interest', async () => {
+    const { raw, conn } = await leechAgainstRaw()
+    conn.setHandlers({ onHandshake: () => conn.interested() })
+    raw.sendHandshake()
+    await until(() => raw.received.length >= 2)
+    expect(raw.types().slice(0, 2)).toEqual(['have-none', 'interested'])
+    expect(conn.isOpen).toBe(true)
+  })
+})
+
 describe('PeerConnection upload side', () => {
   it('honours our reqq: beyond it requests are rejected; reads are limited in flight', async () => {
     const reads: BlockRef[] = []

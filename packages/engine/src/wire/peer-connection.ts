@@ -366,10 +366,10 @@ export class PeerConnection implements PeerConnectionLike {
     this.remote = hs
     this.phase = 'open'
     this.state.startEmpty(this.torrent?.pieceCount ?? null)
-    this.handlers.onHandshake?.(hs)
-    if (this.phase !== 'open') return false
+    // Availability must be the first message, before anything the handshake handler sends.
     this.sendInitialPieces()
-    return true
+    this.handlers.onHandshake?.(hs)
+    return this.phase === 'open'
   }
 
   private sendInitialPieces(): void {
