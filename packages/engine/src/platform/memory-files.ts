@@ -185,7 +185,7 @@ export class MemoryFilePort implements FilePort {
       throw new IoError('no-space', `no space left writing ${path}`)
     }
     if (size > f.data.length) {
-      const grown = new Uint8Array(Math.max(size, Math.min(f.data.length * 2, size + (1 << 24))))
+      const grown = new Uint8Array(Math.max(size, Math.floor(f.data.length * 1.5)))
       grown.set(f.data.subarray(0, f.size))
       f.data = grown
     } else if (size < f.size) {
