@@ -122,6 +122,19 @@ describe('TrackerManager', () => {
   })
 })
 
+describe('TrackerManager interval floor', () => {
+  it('re-announces no faster than 30 s by default, or the configured floor', async () => {
+    const h = harness([['http://a']], { 'http://a': ok(5) })
+    h.m.start()
+    await flush()
+    expect(h.m.rows()[0].nextAnnounce).toBe(30_000)
+    const h2 = harness([['http://a']], { 'http://a': ok(5) }, { minAnnounceIntervalMs: 1000 })
+    h2.m.start()
+    await flush()
+    expect(h2.m.rows()[0].nextAnnounce).toBe(5_000)
+  })
+})
+
 describe('TrackerManager with the default announcer', () => {
   it('reports an unreachable HTTP tracker as an error row and retries later', async () => {
     const clock = new ManualClock(0)

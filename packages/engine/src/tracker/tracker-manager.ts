@@ -27,6 +27,8 @@ export interface TrackerManagerOptions {
   /** First back-off after a whole tier failed; doubles up to `maxRetryMs`. */
   retryBaseMs?: number
   maxRetryMs?: number
+  /** Floor on the re-announce interval whatever the tracker says (default 30 s; tests may lower it). */
+  minAnnounceIntervalMs?: number
   /** Bounds each 'stopped' announce. */
   stopTimeoutMs?: number
 }
@@ -50,7 +52,7 @@ interface Tier {
   failures: number
 }
 
-const MIN_INTERVAL_FLOOR_MS = 30_000 // never re-announce faster than this, whatever the tracker says
+const MIN_INTERVAL_FLOOR_MS = 30_000 // default floor: never re-announce faster, whatever the tracker says
 const MAX_INTERVAL_MS = 6 * 3600_000
 
 /**
@@ -231,7 +233,7 @@ export class TrackerManager {
         t.entries.splice(t.entries.indexOf(e), 1)
         t.entries.unshift(e)
         t.lastSuccessAt = now
-        t.minIntervalMs = Math.max(MIN_INTERVAL_FLOOR_MS, (res.minInterval ?? 0) * 1000)
+        t.minIntervalMs = Math.max(this.o.minAnnounceIntervalMs ?? MIN_INTERVAL_FLOOR_MS, (res.minInterval ?? 0) * 1000)
         t.failures = 0
         if (res.peers.length > 0) this.o.onPeers(res.peers, e.url)
         if (t.again || (t.completedPending && event !== 'completed')) return t.minIntervalMs
