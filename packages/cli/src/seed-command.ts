@@ -38,7 +38,6 @@ export async function seedCommand(args: SeedArgs, io: { out: (s: string) => void
     } catch (err) {
       throw new CliError(EXIT.badTorrent, `bad torrent file ${args.torrent}: ${(err as Error).message}`)
     }
-    await torrent.whenChecked()
     const s = torrent.summary()
     if (s.status === 'error') throw new CliError(EXIT.failed, `failed: ${s.name}: ${s.error}`)
     io.err(`verified ${(s.progress * 100).toFixed(1)}% of ${s.name}; seeding on port ${engine.listenPort} (Ctrl-C to stop)\n`)

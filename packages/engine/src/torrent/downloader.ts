@@ -34,11 +34,14 @@ export class Downloader {
     root: string,
     priorities?: FilePriority[],
   ) {
-    this.storage = new TorrentStorage(t.ctx.platform.files, info, { root, priorities })
+    const maxBufferedBytes = 64 * 1024 * 1024
+    this.storage = new TorrentStorage(t.ctx.platform.files, info, { root, priorities, maxBufferedBytes })
     this.picker = new PiecePicker({
       pieceCount: info.pieceCount,
       pieceLength: info.pieceLength,
       totalLength: info.length,
+      // never start more pieces than storage may buffer (memory stays bounded)
+      maxInProgress: Math.max(2, Math.floor(maxBufferedBytes / info.pieceLength)),
     })
     this.readCache = new PieceReadCache((p) => this.storage.readBlock(p, 0, pieceSize(info, p)), 16 * 1024 * 1024)
     this.choker = new UploadChoker(t)
@@ -123,8 +126,7 @@ export class Downloader {
   }
 
   onPeerRemoved(s: PeerSession): void {
-    this.picker.removePeer(s.peer.key, s.bitfield)
-    for (const b of s.takeOutstanding()) this.picker.releaseBlock(s.peer.key, b.piece, b.begin)
+    this.picker.removePeer(s.peer.key) // frees its outstanding requests too
     this.choker.onPeerRemoved(s)
   }
 

@@ -1,7 +1,7 @@
 import type { FilePriority, TorrentDetail, TorrentStatus, TorrentSummary } from '../api/types.ts'
 import type { InfoDictionary } from '../metainfo/parse-info.ts'
 import { PeerPool } from '../pool/peer-pool.ts'
-import type { TorrentPeer } from '../pool/torrent-peer.ts'
+import type { PeerSource, TorrentPeer } from '../pool/torrent-peer.ts'
 import type { TcpSocket } from '../platform/ports.ts'
 import { IoError } from '../platform/ports.ts'
 import type { TimerHandle } from '../util/clock.ts'
@@ -9,7 +9,9 @@ import { fromHex } from '../util/hex.ts'
 import { buildDisplayPeers, type DisplayPeer } from './display-peers.ts'
 import { Downloader } from './downloader.ts'
 import { MetadataFetch } from './metadata-fetch.ts'
-import { PeerSession, type IncomingHandshake } from './peer-session.ts'
+import type { Handshake } from '../wire/handshake.ts'
+import type { PeerConnection } from '../wire/peer-connection.ts'
+import { PeerSession } from './peer-session.ts'
 import { RateMeter } from './rate-meter.ts'
 import type { TorrentContext } from './torrent-context.ts'
 import { torrentDetail, torrentSummary } from './torrent-rows.ts'
@@ -158,6 +160,19 @@ export class Torrent {
 
   // ---- connections ----
 
+  /** Peers learned outside the trackers (manual, magnet x.pe): into the pool, then connect soon. */
+  addPeer(ip: string, port: number, source: PeerSource = 'manual'): TorrentPeer | null {
+    const p = this.pool.addPeer(ip, port, source)
+    this.requestSlots()
+    return p
+  }
+
+  addPeers(peers: Array<{ ip: string; port: number }>, source: PeerSource): number {
+    const n = this.pool.addPeers(peers, source)
+    if (n > 0) this.requestSlots()
+    return n
+  }
+
   /** Called by the engine's connection queue: one grant. */
   connectOnePeer(): TorrentPeer | null {
     if (!this.isActive()) return null
@@ -207,14 +222,18 @@ export class Torrent {
     this.addSession(session)
   }
 
-  /** An incoming connection whose handshake named our info-hash. Returns false when refused. */
-  acceptIncoming(socket: TcpSocket, hs: IncomingHandshake): boolean {
+  /**
+   * An incoming connection whose handshake named our info-hash (the engine checked the peer id
+   * is not ours). Counts against the pool's limits. Returns false when refused.
+   */
+  acceptIncoming(conn: PeerConnection, hs: Handshake, ip: string, port: number): boolean {
     if (!this.isActive()) return false
     if (this.info === null && !hs.extended) return false // cannot help us get metadata
-    const peer = this.pool.addIncoming(socket.remoteAddress, socket.remotePort)
+    const existing = this.pool.findPeer(ip, port)
+    if (existing && this.sessions.has(existing.key)) return false
+    const peer = this.pool.addIncoming(ip, port)
     if (!peer) return false
-    if (this.sessions.has(peer.key)) return false
-    const session = PeerSession.incoming(this, peer, socket, hs)
+    const session = PeerSession.incoming(this, peer, conn, hs)
     this.addSession(session)
     return true
   }
@@ -279,9 +298,21 @@ export class Torrent {
 
   // ---- metadata & storage ----
 
+  onExtensionHandshake(s: PeerSession): void {
+    this.metadata?.onPeer(s)
+  }
+
+  onMetadataData(s: PeerSession, piece: number, data: Uint8Array, totalSize: number | null): void {
+    this.metadata?.onData(s, piece, data, totalSize)
+  }
+
+  onMetadataReject(s: PeerSession, piece: number): void {
+    this.metadata?.onReject(s, piece)
+  }
+
   private beginMetadata(): void {
     this.status = 'fetching-metadata'
-    this.metadata = new MetadataFetch(this, (info) => void this.onMetadata(info))
+    this.metadata = new MetadataFetch(this, (info: InfoDictionary) => void this.onMetadata(info))
     for (const s of this.sessions.values()) this.metadata.onPeer(s)
   }
 
@@ -359,6 +390,7 @@ export class Torrent {
       if (this.ticks % 5 === 0) this.flushPeerStats(s)
     }
     this.downloader?.tick(this.ticks)
+    this.metadata?.tick()
     this.requestSlots()
     this.timer = this.ctx.clock.setTimeout(() => this.tick(), MAINTENANCE_MS)
   }

@@ -1,0 +1,135 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import { createTorrent } from '../metainfo/create-torrent.ts'
+import { parseMetainfo } from '../metainfo/parse-metainfo.ts'
+import { MemoryFilePort } from '../platform/memory-files.ts'
+import { MemoryNetwork } from '../platform/memory-net.ts'
+import { MemoryStateStore } from '../platform/memory-state.ts'
+import type { Torrent } from '../torrent/torrent.ts'
+import { bytesEqual } from '../util/bytes.ts'
+import { BtEngine } from './bt-engine.ts'
+
+// Whole engines talking over the in-memory network: real wire, pool, queue, picker and storage,
+// no sockets. Timers are real (the engines' 1 s maintenance and 100 ms queue), each wait bounded.
+
+function data(n: number, seed: number): Uint8Array {
+  const out = new Uint8Array(n)
+  let x = seed * 2654435761
+  for (let i = 0; i < n; i++) {
+    x = (x ^ (x << 13)) >>> 0
+    x = (x ^ (x >>> 17)) >>> 0
+    x = (x ^ (x << 5)) >>> 0
+    out[i] = x & 0xff
+  }
+  return out
+}
+
+// toEqual on large typed arrays is very slow; compare bytes directly.
+function expectSame(got: Uint8Array | null, want: Uint8Array): void {
+  expect(got, 'file missing').not.toBeNull()
+  expect(got!.length).toBe(want.length)
+  expect(bytesEqual(got!, want), 'bytes differ').toBe(true)
+}
+
+const engines: BtEngine[] = []
+afterEach(async () => {
+  for (const e of engines.splice(0)) await e.stop()
+})
+
+function engine(net: MemoryNetwork, address: string, files = new MemoryFilePort()): { e: BtEngine; files: MemoryFilePort } {
+  const e = new BtEngine({ platform: { net: net.host(address), files, state: new MemoryStateStore(), now: () => Date.now() } })
+  engines.push(e)
+  return { e, files }
+}
+
+async function until(what: string, cond: () => boolean, ms = 15_000): Promise<void> {
+  const end = Date.now() + ms
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 20))
+  }
+}
+
+const fileA = data(200_000, 1)
+const fileB = data(123_457, 2)
+
+async function makeTorrent(): Promise<Uint8Array> {
+  return createTorrent({
+    name: 'set',
+    pieceLength: 32 * 1024,
+    files: [
+      { path: 'a.bin', data: fileA },
+      { path: 'sub/b.bin', data: fileB },
+    ],
+  })
+}
+
+async function seeder(net: MemoryNetwork, address: string, torrent: Uint8Array, corrupt = false): Promise<{ e: BtEngine; t: Torrent }> {
+  const { e, files } = engine(net, address)
+  files.put('downloads', 'set/a.bin', fileA)
+  files.put('downloads', 'set/sub/b.bin', fileB)
+  await e.start()
+  const t = await e.add({ torrentFile: torrent })
+  await until('seeder verified', () => t.status === 'seeding')
+  if (corrupt) {
+    // after verification: the seed believes it has everything but serves flipped bytes
+    const bad = fileA.slice()
+    for (let i = 0; i < bad.length; i += 1000) bad[i] ^= 0xff
+    files.put('downloads', 'set/a.bin', bad)
+    const badB = fileB.slice()
+    for (let i = 0; i < badB.length; i += 1000) badB[i] ^= 0xff
+    files.put('downloads', 'set/sub/b.bin', badB)
+  }
+  return { e, t }
+}
+
+describe('two engines in memory', () => {
+  it('engine B downloads a torrent that engine A seeds, byte for byte', async () => {
+    const net = new MemoryNetwork()
+    const torrent = await makeTorrent()
+    const a = await seeder(net, '10.0.0.1', torrent)
+    const { e: b, files } = engine(net, '10.0.0.2')
+    await b.start()
+    const t = await b.add({ torrentFile: torrent })
+    t.addPeer('10.0.0.1', a.e.listenPort, 'manual')
+    await until('download complete', () => t.isComplete())
+    expectSame(files.peek('downloads', 'set/a.bin'), fileA)
+    expectSame(files.peek('downloads', 'set/sub/b.bin'), fileB)
+    const s = t.summary()
+    expect(s.progress).toBe(1)
+    expect(s.status).toBe('seeding')
+    expect(a.t.summary().uploadedTotal).toBeGreaterThanOrEqual(fileA.length + fileB.length)
+  })
+
+  it('a magnet link: metadata from the peer, then the data', async () => {
+    const net = new MemoryNetwork()
+    const torrent = await makeTorrent()
+    const meta = await parseMetainfo(torrent)
+    const a = await seeder(net, '10.0.0.1', torrent)
+    const { e: b, files } = engine(net, '10.0.0.2')
+    await b.start()
+    const t = await b.add({ magnet: `magnet:?xt=urn:btih:${meta.infoHash}&dn=set&x.pe=10.0.0.1:${a.e.listenPort}` })
+    expect(t.status).toBe('fetching-metadata')
+    await until('magnet download complete', () => t.isComplete())
+    expect(t.name).toBe('set')
+    expectSame(files.peek('downloads', 'set/a.bin'), fileA)
+    expectSame(files.peek('downloads', 'set/sub/b.bin'), fileB)
+  })
+
+  it('a corrupt seed next to a good one is banned and the download completes', async () => {
+    const net = new MemoryNetwork()
+    const torrent = await makeTorrent()
+    const good = await seeder(net, '10.0.0.1', torrent)
+    const bad = await seeder(net, '10.0.0.3', torrent, true)
+    const { e: b, files } = engine(net, '10.0.0.2')
+    await b.start()
+    const t = await b.add({ torrentFile: torrent })
+    t.addPeer('10.0.0.3', bad.e.listenPort, 'manual')
+    t.addPeer('10.0.0.1', good.e.listenPort, 'manual')
+    await until('download complete', () => t.isComplete(), 20_000)
+    expectSame(files.peek('downloads', 'set/a.bin'), fileA)
+    expectSame(files.peek('downloads', 'set/sub/b.bin'), fileB)
+    expect(t.hashFailures).toBeGreaterThan(0)
+    expect(t.bannedPeers()).toContain(`10.0.0.3:${bad.e.listenPort}`)
+    expect(t.bannedPeers()).not.toContain(`10.0.0.1:${good.e.listenPort}`)
+  })
+})
