@@ -1,0 +1,375 @@
+/**
+ * bench:fairness — issue 6's scenario on loopback through the REAL daemon and bridge:
+ * 3 torrents start at the same moment, each knowing 40 peers of which 30 never answer (their
+ * SYNs are dropped: a listener whose accept backlog is full) and 10 are live (a TCP server that
+ * completes the BitTorrent handshake). Run once through the engine's ConnectionQueue and once
+ * with the queue bypassed (each torrent connects all its peers directly), printing per second
+ * for 30 s: attempts, connecting, connected per torrent; then the daemon's busy count, Jain's
+ * fairness index of (connecting + connected) averaged over the first 10 s, and the times to
+ * 1, 5 and 10 live peers.
+ *
+ * The harness is the engine's own parts: one PeerPool per torrent (the only peer list), the
+ * ConnectionQueue granting connectOnePeer() calls, the bridge's NetPort for connects and the
+ * 68-byte handshake. Usage: pnpm bench:fairness [--seconds N] (default 30, at most 30).
+ */
+import { spawn } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { mkdtempSync, rmSync } from 'node:fs'
+import net from 'node:net'
+import { loadavg, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { connectBridgeNode } from '@tidepool/daemon-bridge/node'
+import {
+  ConnectionQueue,
+  encodeHandshake,
+  generatePeerId,
+  HANDSHAKE_LENGTH,
+  IoError,
+  parseHandshake,
+  PeerPool,
+  type NetPort,
+  type TcpSocket,
+  type TorrentPeer,
+} from '@tidepool/engine'
+import { startDaemon } from '@tidepool/native-host'
+
+const TORRENTS = 3
+const DEAD_PER_TORRENT = 30
+const LIVE_PER_TORRENT = 10
+const secondsArg = process.argv.indexOf('--seconds')
+const SECONDS = Math.min(30, Math.max(5, secondsArg > 0 ? Number(process.argv[secondsArg + 1]) || 30 : 30))
+const HANDSHAKE_TIMEOUT_MS = 10_000
+const MAINTENANCE_MS = 1000
+
+type Mode = 'queue' | 'direct'
+
+interface Endpoint {
+  ip: string
+  port: number
+  live: boolean
+}
+
+// ---------- peers ----------
+
+/** Dead peers: listeners with backlog 1 that are never accepted, pre-filled so SYNs are dropped. */
+const DEAD_PEERS_PY = `
+import socket, sys, json
+keep, ports = [], []
+for i in range(int(sys.argv[1])):
+    s = socket.socket(); s.bind(('127.0.0.1', 0)); s.listen(1)
+    port = s.getsockname()[1]
+    for _ in range(3):
+        c = socket.socket(); c.setblocking(False)
+        try: c.connect(('127.0.0.1', port))
+        except BlockingIOError: pass
+        keep.append(c)
+    keep.append(s); ports.append(port)
+print(json.dumps(ports), flush=True)
+sys.stdin.read()
+`
+
+async function startDeadPeers(n: number): Promise<{ ports: number[]; stop: () => void }> {
+  const child = spawn('/usr/bin/python3', ['-c', DEAD_PEERS_PY, String(n)], { stdio: ['pipe', 'pipe', 'inherit'] })
+  const ports = await new Promise<number[]>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('dead-peer helper did not start in 10 s')), 10_000)
+    let buf = ''
+    child.stdout.on('data', (d: Buffer) => {
+      buf += d.toString()
+      if (!buf.includes('\n')) return
+      clearTimeout(timer)
+      resolve(JSON.parse(buf.split('\n')[0]) as number[])
+    })
+    child.once('exit', (code) => reject(new Error(`dead-peer helper exited with ${code}`)))
+  })
+  return {
+    ports,
+    stop: () => {
+      child.stdin.end() // it exits when stdin closes
+      setTimeout(() => child.exitCode === null && child.pid && process.kill(child.pid, 'SIGTERM'), 2000).unref()
+    },
+  }
+}
+
+/** A live peer: completes the handshake for its torrent and keeps the connection open. */
+async function startLivePeer(infoHash: Uint8Array, sockets: Set<net.Socket>): Promise<net.Server> {
+  const peerId = generatePeerId()
+  const server = net.createServer((sock) => {
+    sockets.add(sock)
+    sock.on('close', () => sockets.delete(sock))
+    sock.on('error', () => {})
+    let buf = Buffer.alloc(0)
+    const onData = (d: Buffer) => {
+      buf = Buffer.concat([buf, d])
+      if (buf.length < HANDSHAKE_LENGTH) return
+      sock.off('data', onData)
+      const hs = parseHandshake(new Uint8Array(buf.subarray(0, HANDSHAKE_LENGTH)))
+      if (!hs.ok || Buffer.compare(Buffer.from(hs.handshake.infoHash), Buffer.from(infoHash)) !== 0) sock.destroy()
+      else sock.write(encodeHandshake(infoHash, peerId))
+    }
+    sock.on('data', onData)
+  })
+  await new Promise<void>((resolve) => server.listen({ host: '127.0.0.1', port: 0 }, resolve))
+  return server
+}
+
+/** Deterministic shuffle (mulberry32) so both runs see the same peer order. */
+function shuffled<T>(xs: T[], seed: number): T[] {
+  let a = seed >>> 0
+  const rnd = () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+  const out = [...xs]
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(rnd() * (i + 1))
+    ;[out[i], out[j]] = [out[j], out[i]]
+  }
+  return out
+}
+
+// ---------- one torrent of the harness ----------
+
+class BenchTorrent {
+  readonly pool: PeerPool
+  readonly hex: string
+  attempts = 0
+  busy = 0
+  readonly liveAt: number[] = []
+  readonly sockets = new Set<TcpSocket>()
+
+  constructor(
+    readonly infoHash: Uint8Array,
+    private readonly h: Harness,
+  ) {
+    this.hex = Buffer.from(infoHash).toString('hex')
+    this.pool = new PeerPool({
+      config: { maxActiveConnections: DEAD_PER_TORRENT + LIVE_PER_TORRENT },
+      connect: (p) => this.attempt(p),
+      onSlotFreed: () => this.h.maintain(this),
+    })
+  }
+
+  isActive(): boolean {
+    return this.h.running
+  }
+
+  connectOnePeer(): TorrentPeer | null {
+    return this.pool.connectOnePeer()
+  }
+
+  private attempt(peer: TorrentPeer): void {
+    this.attempts++
+    this.h.inFlight++
+    this.h.net.connect({ host: peer.ip, port: peer.port }).then(
+      (sock) => {
+        this.h.inFlight--
+        this.handshake(peer, sock)
+      },
+      (err: unknown) => {
+        this.h.inFlight--
+        const code = err instanceof IoError ? err.code : 'io'
+        if (code === 'busy') this.busy++
+        this.pool.onConnectFailed(peer.ip, peer.port, code)
+      },
+    )
+  }
+
+  private handshake(peer: TorrentPeer, sock: TcpSocket): void {
+    this.sockets.add(sock)
+    let got = new Uint8Array(0)
+    let done = false
+    const timer = setTimeout(() => sock.close(), HANDSHAKE_TIMEOUT_MS)
+    sock.setHandlers({
+      onData: (d) => {
+        if (done) return
+        const next = new Uint8Array(got.length + d.length)
+        next.set(got)
+        next.set(d, got.length)
+        got = next
+        if (got.length < HANDSHAKE_LENGTH) return
+        done = true
+        clearTimeout(timer)
+        const hs = parseHandshake(got.subarray(0, HANDSHAKE_LENGTH))
+        if (!hs.ok) {
+          sock.close()
+          return
+        }
+        this.liveAt.push(performance.now() - this.h.startedAt)
+        this.pool.onConnected(peer.ip, peer.port)
+      },
+      onClose: (error) => {
+        clearTimeout(timer)
+        this.sockets.delete(sock)
+        if (!this.h.running) return
+        if (done) this.pool.onDisconnected(peer.ip, peer.port, { error: !!error })
+        else this.pool.onConnectFailed(peer.ip, peer.port, 'handshake failed')
+      },
+    })
+    sock.write(encodeHandshake(this.infoHash, generatePeerId()))
+  }
+}
+
+class Harness {
+  running = false
+  inFlight = 0
+  startedAt = 0
+  readonly torrents: BenchTorrent[]
+  readonly queue: ConnectionQueue
+
+  constructor(
+    readonly net: NetPort,
+    readonly mode: Mode,
+    infoHashes: Uint8Array[],
+  ) {
+    this.torrents = infoHashes.map((ih) => new BenchTorrent(ih, this))
+    const byHex = new Map(this.torrents.map((t) => [t.hex, t]))
+    this.queue = new ConnectionQueue({
+      getTorrent: (h) => byHex.get(h),
+      connectLimits: net.connectLimits,
+      connectsInFlight: () => this.inFlight,
+    })
+  }
+
+  /** A torrent's maintenance: ask the queue for free slots, or connect directly when bypassed. */
+  maintain(t: BenchTorrent): void {
+    if (!this.running) return
+    if (this.mode === 'direct') {
+      t.pool.connectToPeers()
+      return
+    }
+    const free = t.pool.freeSlots()
+    const pending = this.queue.getConnectionQueueStats().pendingByTorrent[t.hex] ?? 0
+    this.queue.requestConnections(t.hex, Math.min(free, t.pool.candidates(free).length) - pending)
+  }
+}
+
+// ---------- the scenario ----------
+
+interface Sample {
+  attempts: number
+  connecting: number
+  connected: number
+}
+
+interface RunResult {
+  mode: Mode
+  samples: Sample[][] // [second][torrent]
+  busyDaemon: number
+  busySeen: number[]
+  jain10: number
+  liveTimes: Array<[number | null, number | null, number | null]>
+}
+
+function jain(xs: number[]): number {
+  const sum = xs.reduce((s, x) => s + x, 0)
+  const sq = xs.reduce((s, x) => s + x * x, 0)
+  return sq === 0 ? 1 : (sum * sum) / (xs.length * sq)
+}
+
+async function runScenario(mode: Mode, endpoints: Endpoint[][], infoHashes: Uint8Array[]): Promise<RunResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'tidepool-fairness-'))
+  const token = randomBytes(16).toString('hex')
+  const daemon = await startDaemon({ token, roots: { data: dir } })
+  const bridge = await connectBridgeNode({ url: daemon.url, token })
+  const h = new Harness(bridge.net, mode, infoHashes)
+  h.torrents.forEach((t, i) => t.pool.addPeers(endpoints[i], 'tracker'))
+  const timers: Array<ReturnType<typeof setInterval>> = []
+  const samples: Sample[][] = []
+  const fmt = (s: Sample) => `${String(s.attempts).padStart(3)} ${String(s.connecting).padStart(3)} ${String(s.connected).padStart(3)}`
+  console.log(`\n== ${mode === 'queue' ? 'with the ConnectionQueue' : 'queue bypassed (direct connects)'} ==`)
+  console.log(`  t  | ${h.torrents.map((_, i) => `T${i + 1} att cng cnd`).join(' | ')} | daemon busy`)
+  try {
+    // All three start at the same moment.
+    h.running = true
+    h.startedAt = performance.now()
+    if (mode === 'queue') h.queue.start()
+    for (const t of h.torrents) h.maintain(t)
+    for (const t of h.torrents) timers.push(setInterval(() => h.maintain(t), MAINTENANCE_MS))
+    for (let sec = 1; sec <= SECONDS; sec++) {
+      const wait = h.startedAt + sec * 1000 - performance.now()
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait))
+      const row = h.torrents.map((t) => {
+        const st = t.pool.getStats()
+        return { attempts: t.attempts, connecting: st.connecting, connected: st.connected }
+      })
+      samples.push(row)
+      console.log(`${String(sec).padStart(3)}s | ${row.map(fmt).join(' | ')} | ${daemon.stats().busyCount}`)
+    }
+  } finally {
+    h.running = false
+    h.queue.stop()
+    for (const t of timers) clearInterval(t)
+  }
+  const busyDaemon = daemon.stats().busyCount
+  for (const t of h.torrents) for (const s of [...t.sockets]) s.close()
+  bridge.close()
+  await daemon.close()
+  rmSync(dir, { recursive: true, force: true })
+  const first10 = samples.slice(0, 10).map((row) => jain(row.map((s) => s.connecting + s.connected)))
+  const at = (t: BenchTorrent, n: number) => (t.liveAt.length >= n ? t.liveAt[n - 1] / 1000 : null)
+  return {
+    mode,
+    samples,
+    busyDaemon,
+    busySeen: h.torrents.map((t) => t.busy),
+    jain10: first10.reduce((s, x) => s + x, 0) / first10.length,
+    liveTimes: h.torrents.map((t) => [at(t, 1), at(t, 5), at(t, 10)]),
+  }
+}
+
+function report(r: RunResult): boolean {
+  const s = (x: number | null) => (x === null ? 'never' : `${x.toFixed(2)} s`)
+  console.log(`-- ${r.mode}: daemon busy = ${r.busyDaemon} (seen by torrents: ${r.busySeen.join(', ')})`)
+  console.log(`-- ${r.mode}: Jain's fairness index of connecting+connected, mean over the first 10 s = ${r.jain10.toFixed(3)}`)
+  r.liveTimes.forEach((t, i) => console.log(`-- ${r.mode}: T${i + 1} reached 1 / 5 / 10 live peers at ${s(t[0])} / ${s(t[1])} / ${s(t[2])}`))
+  if (r.mode !== 'queue') return true
+  const ok = r.busyDaemon === 0 && r.jain10 >= 0.95 && r.liveTimes.every((t) => t[0] !== null && t[0] <= 5)
+  console.log(`-- targets (zero busy, fairness >= 0.95, first live peer within 5 s): ${ok ? 'MET' : 'NOT MET'}`)
+  return ok
+}
+
+async function main(): Promise<void> {
+  const deadline = setTimeout(() => {
+    console.error('bench:fairness: over its time bound (100 s), giving up')
+    process.exit(2)
+  }, 100_000)
+  const dead = await startDeadPeers(TORRENTS * DEAD_PER_TORRENT)
+  const liveSockets = new Set<net.Socket>()
+  const servers: net.Server[] = []
+  try {
+    const infoHashes = Array.from({ length: TORRENTS }, () => new Uint8Array(randomBytes(20)))
+    const endpoints: Endpoint[][] = []
+    for (let i = 0; i < TORRENTS; i++) {
+      const list: Endpoint[] = dead.ports
+        .slice(i * DEAD_PER_TORRENT, (i + 1) * DEAD_PER_TORRENT)
+        .map((port) => ({ ip: '127.0.0.1', port, live: false }))
+      for (let j = 0; j < LIVE_PER_TORRENT; j++) {
+        const srv = await startLivePeer(infoHashes[i], liveSockets)
+        servers.push(srv)
+        list.push({ ip: '127.0.0.1', port: (srv.address() as net.AddressInfo).port, live: true })
+      }
+      endpoints.push(shuffled(list, 1000 + i))
+    }
+    console.log(
+      `bench:fairness — ${TORRENTS} torrents × (${DEAD_PER_TORRENT} dead + ${LIVE_PER_TORRENT} live) peers, ${SECONDS} s per run, ` +
+        `Node ${process.version}, load ${loadavg()[0].toFixed(1)}`,
+    )
+    console.log('live peers at positions (of 40, in pool order): ' + endpoints.map((l, i) => `T${i + 1} [${l.flatMap((e, k) => (e.live ? [k + 1] : [])).join(',')}]`).join(' '))
+    const withQueue = await runScenario('queue', endpoints, infoHashes)
+    const bypassed = await runScenario('direct', endpoints, infoHashes)
+    console.log('\n== summary ==')
+    const ok = report(withQueue)
+    report(bypassed)
+    process.exitCode = ok ? 0 : 1
+  } finally {
+    clearTimeout(deadline)
+    for (const s of liveSockets) s.destroy()
+    for (const srv of servers) srv.close()
+    dead.stop()
+  }
+}
+
+await main()
