@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises'
+import { mkdir, readFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { BtEngine, type Torrent } from '@tidepool/engine'
 import type { DownloadArgs } from './args.ts'
@@ -13,6 +13,11 @@ const ROOT = 'downloads'
 export async function downloadCommand(args: DownloadArgs, io: { out: (s: string) => void; tty: boolean; signal: AbortSignal }): Promise<number> {
   const inputs = await Promise.all(args.inputs.map(readInput))
   const outDir = resolve(args.out)
+  try {
+    await mkdir(outDir, { recursive: true })
+  } catch (err) {
+    throw new CliError(EXIT.failed, `cannot create ${outDir}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`)
+  }
   const bridge = await setupBridge({ roots: { [ROOT]: outDir }, daemonUrl: args.daemonUrl, tokenFile: args.tokenFile })
   const root = bridge.roots.includes(ROOT) ? ROOT : bridge.roots[0]
   const state = new DirStateStore(args.stateDir ? resolve(args.stateDir) : join(outDir, '.tidepool'))
