@@ -74,7 +74,7 @@ export class PeerConnection implements PeerConnectionLike {
   private srttMs: number | null = null
   private minRttMs: number | null = null
   private unrequested = 0
-  private firstMessage = true
+  private availabilityKnown = false // a bitfield, have-all, have-none or have arrived
   private bytesIn = 0
   private bytesOut = 0
   private payloadIn = 0
@@ -381,8 +381,6 @@ export class PeerConnection implements PeerConnectionLike {
   }
 
   private handle(m: WireMessage): void {
-    const first = this.firstMessage
-    if (m.type !== 'keep-alive') this.firstMessage = false
     switch (m.type) {
       case 'keep-alive':
       case 'port':
@@ -401,6 +399,7 @@ export class PeerConnection implements PeerConnectionLike {
         this.state.peerInterested = false
         return this.handlers.onNotInterested?.()
       case 'have': {
+        this.availabilityKnown = true
         const bad = this.state.addHave(m.index, this.torrent?.pieceCount ?? null, this.decoder.limits.maxUnknownBitfield * 8)
         if (bad) return this.violation(bad)
         return this.handlers.onHave?.(m.index)
@@ -409,7 +408,10 @@ export class PeerConnection implements PeerConnectionLike {
       case 'have-all':
       case 'have-none': {
         if (m.type !== 'bitfield' && !this.fast) return this.violation(`${m.type} without the fast extension`)
-        if (!first) return this.violation(`${m.type} after other messages`)
+        // BEP 3/6 want it first; libtorrent sends its extension handshake before it, so we only
+        // insist that it comes once and before any have.
+        if (this.availabilityKnown) return this.violation(`${m.type} after the peer's pieces were known`)
+        this.availabilityKnown = true
         const bad = this.state.setInitialPieces(m, this.torrent?.pieceCount ?? null)
         if (bad) return this.violation(bad)
         if (this.state.pieces) this.handlers.onPeerPieces?.()
