@@ -29,8 +29,8 @@ export interface StaticServerOptions {
   port?: number
   /** Extra in-memory files, e.g. { '/config.json': '{"daemonUrl":…}' }. */
   extra?: Record<string, string>
-  /** Extra CSP connect-src entries (the daemon's ws:// URL). */
-  connectSrc?: string[]
+  /** Extra CSP connect-src entries (the daemon's ws:// URL); read per request, so it may change. */
+  connectSrc?: string[] | (() => string[])
 }
 
 export interface StaticServer {
@@ -57,12 +57,12 @@ export function resolveUnder(root: string, urlPath: string): string | null {
 export async function startStaticServer(opts: StaticServerOptions): Promise<StaticServer> {
   const host = opts.host ?? '127.0.0.1'
   const realRoot = await realpath(opts.root)
-  const csp = [
+  const csp = () => [
     "default-src 'self'",
     "script-src 'self'",
     "style-src 'self' 'unsafe-inline'",
     "img-src 'self' data: blob:",
-    `connect-src 'self' ${(opts.connectSrc ?? []).join(' ')}`.trim(),
+    `connect-src 'self' ${(typeof opts.connectSrc === 'function' ? opts.connectSrc() : opts.connectSrc ?? []).join(' ')}`.trim(),
     "worker-src 'self' blob:",
     "frame-ancestors 'none'",
     "base-uri 'none'",
@@ -76,7 +76,7 @@ export async function startStaticServer(opts: StaticServerOptions): Promise<Stat
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(405, 'method not allowed')
     const common = {
-      'Content-Security-Policy': csp,
+      'Content-Security-Policy': csp(),
       'Referrer-Policy': 'no-referrer',
       'X-Content-Type-Options': 'nosniff',
       'X-Frame-Options': 'DENY',

@@ -4,7 +4,7 @@ import type { Platform } from '@tidepool/engine'
 import type { RunningEngine } from './engine-host.ts'
 
 export async function createBtEngine(platform: Platform): Promise<RunningEngine> {
-  const engine = new BtEngine(platform)
+  const engine = new BtEngine({ platform })
   await engine.start()
   return { api: createEngineApi(engine), close: () => engine.stop() }
 }

@@ -1,0 +1,117 @@
+/**
+ * `pnpm start` / `pnpm app`: the local web app. Builds the UI if needed, starts the daemon with a
+ * `downloads` root, serves the UI from 127.0.0.1 and prints a link carrying the token in the URL
+ * fragment (never sent to a server, never in Referer; the page moves it to sessionStorage).
+ *
+ *   pnpm app [--port 8741] [--out ~/Downloads/Tidepool] [--daemon-port 0] [--no-open] [--rebuild]
+ */
+import { spawn } from 'node:child_process'
+import { existsSync, readFileSync } from 'node:fs'
+import { mkdir } from 'node:fs/promises'
+import { homedir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { loadOrCreateToken, startDaemon } from '../index.ts'
+import { buildUi, REPO_ROOT, UI_DIST } from '../webapp/build-ui.ts'
+import { startStaticServer, type StaticServer } from '../webapp/static-server.ts'
+
+interface AppArgs { port: number; out: string; daemonPort: number; open: boolean; rebuild: boolean }
+
+export function parseAppArgs(argv: string[]): AppArgs {
+  const a: AppArgs = { port: 8741, out: join(homedir(), 'Downloads', 'Tidepool'), daemonPort: 0, open: true, rebuild: false }
+  for (let i = 0; i < argv.length; i++) {
+    const k = argv[i]!
+    const val = () => {
+      const v = argv[++i]
+      if (v === undefined) throw new Error(`${k} needs a value`)
+      return v
+    }
+    const port = (v: string) => {
+      const n = Number(v)
+      if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`${k}: not a port: ${v}`)
+      return n
+    }
+    if (k === '--port') a.port = port(val())
+    else if (k === '--daemon-port') a.daemonPort = port(val())
+    else if (k === '--out') a.out = resolve(val().replace(/^~(?=\/|$)/, homedir()))
+    else if (k === '--no-open') a.open = false
+    else if (k === '--rebuild') a.rebuild = true
+    else if (k === '--help' || k === '-h') throw new Error('usage: pnpm app [--port 8741] [--out DIR] [--daemon-port 0] [--no-open] [--rebuild]')
+    else throw new Error(`unknown option ${k}`)
+  }
+  return a
+}
+
+function configDir(): string {
+  return join(process.env.XDG_CONFIG_HOME || join(homedir(), '.config'), 'tidepool')
+}
+
+/** The extension's pinned id (extension/EXTENSION_ID), so the extension can share this daemon. */
+function extensionOrigins(): string[] {
+  const f = join(REPO_ROOT, 'extension', 'EXTENSION_ID')
+  if (!existsSync(f)) return []
+  const id = readFileSync(f, 'utf8').trim()
+  return /^[a-p]{32}$/.test(id) ? [`chrome-extension://${id}`] : []
+}
+
+async function listen(port: number, extra: Record<string, string>, connectSrc: () => string[]): Promise<StaticServer> {
+  try {
+    return await startStaticServer({ root: UI_DIST, port, extra, connectSrc })
+  } catch (e) {
+    if ((e as { code?: string }).code !== 'EADDRINUSE' || port === 0) throw e
+    process.stderr.write(`port ${port} is in use; using a free port instead\n`)
+    return startStaticServer({ root: UI_DIST, port: 0, extra, connectSrc })
+  }
+}
+
+function openBrowser(url: string): void {
+  const cmd = process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'explorer' : 'xdg-open'
+  try {
+    const p = spawn(cmd, [url], { stdio: 'ignore', detached: true })
+    p.on('error', () => {})
+    p.unref()
+  } catch {
+    /* no browser opener: the printed URL is enough */
+  }
+}
+
+async function main(): Promise<void> {
+  const args = parseAppArgs(process.argv.slice(2))
+  const b = await buildUi({ force: args.rebuild, log: (m) => process.stderr.write(m + '\n') })
+  if (b.built) process.stderr.write(`web UI built in ${b.ms} ms\n`)
+  await mkdir(args.out, { recursive: true })
+  const token = await loadOrCreateToken(join(configDir(), 'app-token'))
+
+  // The page must know the daemon URL and the daemon must know the page's origin: bind the page first.
+  const extra: Record<string, string> = {}
+  let daemonUrl = ''
+  const server = await listen(args.port, extra, () => (daemonUrl ? [daemonUrl] : []))
+  const appOrigin = `http://127.0.0.1:${server.port}`
+  const daemon = await startDaemon({
+    port: args.daemonPort,
+    token,
+    roots: { downloads: args.out },
+    allowOrigins: [appOrigin, ...extensionOrigins()],
+    allowNoOrigin: false,
+  })
+  daemonUrl = daemon.url
+  extra['/config.json'] = JSON.stringify({ daemonUrl })
+
+  const url = `${appOrigin}/#token=${token}`
+  process.stdout.write(`Downloads go to ${args.out}\n`)
+  process.stdout.write(`Tidepool is ready: ${url}\n`)
+  if (args.open) openBrowser(url)
+
+  let closing = false
+  const stop = () => {
+    if (closing) return
+    closing = true
+    void Promise.allSettled([daemon.close(), server.close()]).finally(() => process.exit(0))
+  }
+  process.on('SIGINT', stop)
+  process.on('SIGTERM', stop)
+}
+
+main().catch((e) => {
+  process.stderr.write(`tidepool app: ${(e as Error).message}\n`)
+  process.exit(1)
+})
