@@ -1,0 +1,112 @@
+import { describe, expect, it } from 'vitest'
+import { createTorrent } from '../metainfo/create-torrent.ts'
+import { MemoryFilePort } from '../platform/memory-files.ts'
+import { MemoryNetwork } from '../platform/memory-net.ts'
+import { MemoryStateStore } from '../platform/memory-state.ts'
+import { ManualClock } from '../util/clock.ts'
+import { BtEngine } from './bt-engine.ts'
+import { createEngineApi } from './engine-api.ts'
+
+// Issue 6 as seen through the engine: torrents ask the fair queue for slots, a grant dials the
+// pool's best candidate, and the display list shows it `connecting` from that moment, drops it
+// when the connect fails and shows it `connected` after the handshake. Time is a ManualClock.
+
+async function flush(rounds = 20): Promise<void> {
+  for (let i = 0; i < rounds; i++) await Promise.resolve()
+}
+
+async function setup() {
+  const clock = new ManualClock(1_000_000)
+  const net = new MemoryNetwork({
+    setTimer: (fn, ms) => clock.setTimeout(fn, ms),
+    connectBehaviour: (o) => (o.host === '10.0.0.9' ? 'timeout' : o.host === '10.0.0.8' ? 'refused' : 'accept'),
+  })
+  const data = new Uint8Array(100_000).map((_, i) => (i * 31) & 0xff)
+  const torrent = await createTorrent({ name: 'x.bin', pieceLength: 32 * 1024, files: [{ path: 'x.bin', data }] })
+  const mk = (address: string, files: MemoryFilePort) =>
+    new BtEngine({ platform: { net: net.host(address), files, state: new MemoryStateStore(), now: () => clock.now() }, clock })
+  const seedFiles = new MemoryFilePort()
+  seedFiles.put('downloads', 'x.bin', data)
+  const seed = mk('10.0.0.1', seedFiles)
+  await seed.start()
+  await seed.add({ torrentFile: torrent })
+  const files = new MemoryFilePort()
+  const e = mk('10.0.0.2', files)
+  await e.start()
+  const t = await e.add({ torrentFile: torrent })
+  return { clock, seed, e, t, files, data }
+}
+
+describe('engine connection flow', () => {
+  it('peers show as connecting when dialled, vanish on failure, become connected after the handshake', async () => {
+    const { clock, seed, e, t } = await setup()
+    t.addPeer('10.0.0.9', 6881) // hangs until the connect timeout
+    t.addPeer('10.0.0.8', 6881) // refused
+    t.addPeer('10.0.0.1', seed.listenPort) // a live seed
+    expect(e.getConnectionQueueStats().pendingByTorrent[t.infoHash]).toBe(3)
+    expect(t.getDisplayPeers()).toEqual([])
+
+    clock.advance(100) // one drain: three grants
+    const dialled = t.getDisplayPeers()
+    expect(dialled.map((p) => p.state)).toEqual(['connecting', 'connecting', 'connecting'])
+    expect(dialled.map((p) => p.key).sort()).toEqual(['10.0.0.1:' + seed.listenPort, '10.0.0.8:6881', '10.0.0.9:6881'].sort())
+    expect(e.getConnectionQueueStats().totalPending).toBe(0)
+
+    await flush()
+    const after = new Map(t.getDisplayPeers().map((p) => [p.key, p]))
+    expect(after.has('10.0.0.8:6881')).toBe(false) // refused: gone
+    expect(after.get('10.0.0.9:6881')?.state).toBe('connecting')
+    const live = after.get('10.0.0.1:' + seed.listenPort)
+    expect(live?.state).toBe('connected')
+    expect(live?.session?.client).toMatch(/Tidepool/)
+    expect(t.summary()).toMatchObject({ connected: 1, connecting: 1 })
+
+    clock.advance(10_000) // the hanging connect times out
+    await flush()
+    expect(t.getDisplayPeers().map((p) => p.key)).toEqual(['10.0.0.1:' + seed.listenPort])
+    expect(t.pool.findPeer('10.0.0.9', 6881)?.lastError).toBe('timeout')
+    await e.stop()
+    await seed.stop()
+  })
+
+  it('stopping or removing a torrent cancels its connection requests', async () => {
+    const { clock, seed, e, t } = await setup()
+    t.addPeer('10.0.0.9', 1)
+    t.addPeer('10.0.0.9', 2)
+    expect(e.getConnectionQueueStats().totalPending).toBe(2)
+    await e.stopTorrent(t.infoHash)
+    expect(e.getConnectionQueueStats()).toMatchObject({ totalPending: 0, pendingByTorrent: {} })
+    clock.advance(1000)
+    expect(t.getDisplayPeers()).toEqual([])
+    await e.startTorrent(t.infoHash)
+    clock.advance(1000) // maintenance asks again for its free slots
+    expect(t.getDisplayPeers().length + e.getConnectionQueueStats().totalPending).toBe(2)
+    await e.remove(t.infoHash)
+    expect(e.getTorrent(t.infoHash)).toBeUndefined()
+    expect(e.getConnectionQueueStats().totalPending).toBe(0)
+    await e.stop()
+    await seed.stop()
+  })
+
+  it('the UI API returns plain data that survives structured clone', async () => {
+    const { clock, seed, e, t } = await setup()
+    const api = createEngineApi(e)
+    t.addPeer('10.0.0.1', seed.listenPort)
+    clock.advance(100)
+    await flush()
+    const list = await api.listTorrents()
+    expect(list).toHaveLength(1)
+    expect(list[0]).toMatchObject({ infoHash: t.infoHash, name: 'x.bin', totalSize: 100_000, connected: 1 })
+    const detail = await api.getTorrentDetail(t.infoHash, ['peers', 'swarm', 'files', 'trackers', 'pieces'])
+    expect(structuredClone(detail)).toEqual(detail)
+    expect(detail.peers?.[0]).toMatchObject({ state: 'connected', ip: '10.0.0.1' })
+    expect(detail.files?.[0]).toMatchObject({ path: 'x.bin', size: 100_000, priority: 'normal' })
+    expect(detail.pieces?.pieceCount).toBe(4)
+    expect((await api.getStatus()).listenPort).toBe(e.listenPort)
+    const s = await api.setSettings({ maxPeersPerTorrent: 7, connectionRatePerSec: 5 })
+    expect(s.maxPeersPerTorrent).toBe(7)
+    expect(t.pool.getConfig().maxActiveConnections).toBe(7)
+    await e.stop()
+    await seed.stop()
+  })
+})
