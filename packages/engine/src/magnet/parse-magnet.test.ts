@@ -74,7 +74,7 @@ describe('parseMagnet fuzz', () => {
     const seed = new TextEncoder().encode(`magnet:?xt=urn:btih:${HASH}&dn=a%20b&tr=udp%3A%2F%2Fx%3A1&x.pe=[::1]:5&so=1-3`)
     let ok = 0
     for (let i = 0; i < 3000; i++) {
-      let b = seed
+      let b: Uint8Array = seed
       for (let k = 1 + Math.floor(rnd() * 3); k > 0; k--) b = mutate(b, rnd)
       try {
         const m = parseMagnet(new TextDecoder().decode(b))

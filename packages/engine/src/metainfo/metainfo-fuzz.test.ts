@@ -14,7 +14,7 @@ describe('parseMetainfo fuzz', () => {
     const seeds = [b64(LT_V1), b64(LT_HYBRID)]
     let parsed = 0, rejected = 0
     for (let i = 0; i < 3000; i++) {
-      let input = seeds[i % 2]
+      let input: Uint8Array = seeds[i % 2]
       for (let k = 1 + Math.floor(rnd() * 3); k > 0; k--) input = mutate(input, rnd)
       try {
         const m = await parseMetainfo(input)
