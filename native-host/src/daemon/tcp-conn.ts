@@ -56,12 +56,15 @@ export class TcpConn implements Resource {
     }
   }
 
-  /** Sends everything read so far as DATA frames of at most maxDataFrameBytes. */
+  /**
+   * Sends everything read so far as DATA frames of at most maxDataFrameBytes. A frame goes out as
+   * WebSocket fragments (header, then views of the read buffers), so the bytes are never copied here.
+   */
   private flush(): void {
     this.flushQueued = false
     if (this.pendingBytes === 0 || this.ctx.closed) return
     const max = this.ctx.limits.maxDataFrameBytes
-    let chunks = this.pending
+    const chunks = this.pending
     this.pending = []
     let total = this.pendingBytes
     this.pendingBytes = 0
@@ -69,14 +72,15 @@ export class TcpConn implements Resource {
     let off = 0
     while (total > 0) {
       const n = Math.min(total, max)
-      const frame = Buffer.allocUnsafe(HEADER_BYTES + n)
-      writeHeader(frame, 0, Kind.DATA, this.handle, 0, 0)
-      let at = HEADER_BYTES
-      while (at < frame.length) {
+      const header = Buffer.allocUnsafe(HEADER_BYTES)
+      writeHeader(header, 0, Kind.DATA, this.handle, 0, 0)
+      const parts: Uint8Array[] = [header]
+      let left = n
+      while (left > 0) {
         const c = chunks[ci]
-        const take = Math.min(c.length - off, frame.length - at)
-        c.copy(frame, at, off, off + take)
-        at += take
+        const take = Math.min(c.length - off, left)
+        parts.push(off === 0 && take === c.length ? c : c.subarray(off, off + take))
+        left -= take
         off += take
         if (off === c.length) {
           ci++
@@ -85,9 +89,8 @@ export class TcpConn implements Resource {
       }
       total -= n
       this.ctx.counters.bytesToClients += n
-      this.ctx.send(frame)
+      this.ctx.sendParts(parts)
     }
-    chunks = []
   }
 
   private updateReading(): void {
