@@ -8,9 +8,11 @@
  * fairness index of (connecting + connected) averaged over the first 10 s, and the times to
  * 1, 5 and 10 live peers.
  *
- * The harness is the engine's own parts: one PeerPool per torrent (the only peer list), the
- * ConnectionQueue granting connectOnePeer() calls, the bridge's NetPort for connects and the
- * 68-byte handshake. Usage: pnpm bench:fairness [--seconds N] (default 30, at most 30).
+ * The queue run uses the real BtEngine (its torrents, pools, queue and peer sessions over the
+ * bridge's NetPort and FilePort). `--harness` runs the queue through a small harness of the same
+ * parts instead (one PeerPool per torrent + ConnectionQueue + connect + 68-byte handshake); the
+ * bypassed run always uses that harness, since the engine has no way around its queue.
+ * Usage: pnpm bench:fairness [--seconds N] [--harness]   (N default 30, at most 30)
  */
 import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
@@ -20,15 +22,22 @@ import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { connectBridgeNode } from '@tidepool/daemon-bridge/node'
 import {
+  BtEngine,
   ConnectionQueue,
+  createTorrent,
   encodeHandshake,
   generatePeerId,
   HANDSHAKE_LENGTH,
   IoError,
   parseHandshake,
+  parseMetainfo,
   PeerPool,
+  type FilePort,
   type NetPort,
+  type StateStore,
+  type TcpConnectOptions,
   type TcpSocket,
+  type Torrent,
   type TorrentPeer,
 } from '@tidepool/engine'
 import { startDaemon } from '@tidepool/native-host'
@@ -38,10 +47,11 @@ const DEAD_PER_TORRENT = 30
 const LIVE_PER_TORRENT = 10
 const secondsArg = process.argv.indexOf('--seconds')
 const SECONDS = Math.min(30, Math.max(5, secondsArg > 0 ? Number(process.argv[secondsArg + 1]) || 30 : 30))
+const USE_HARNESS = process.argv.includes('--harness')
 const HANDSHAKE_TIMEOUT_MS = 10_000
 const MAINTENANCE_MS = 1000
 
-type Mode = 'queue' | 'direct'
+type Mode = 'engine' | 'queue' | 'direct'
 
 interface Endpoint {
   ip: string
@@ -90,8 +100,11 @@ async function startDeadPeers(n: number): Promise<{ ports: number[]; stop: () =>
   }
 }
 
+/** When each torrent's live peers answered a handshake, in ms since the current run started. */
+const live = { startedAt: 0, at: [] as number[][] }
+
 /** A live peer: completes the handshake for its torrent and keeps the connection open. */
-async function startLivePeer(infoHash: Uint8Array, sockets: Set<net.Socket>): Promise<net.Server> {
+async function startLivePeer(index: number, infoHash: Uint8Array, sockets: Set<net.Socket>): Promise<net.Server> {
   const peerId = generatePeerId()
   const server = net.createServer((sock) => {
     sockets.add(sock)
@@ -104,7 +117,10 @@ async function startLivePeer(infoHash: Uint8Array, sockets: Set<net.Socket>): Pr
       sock.off('data', onData)
       const hs = parseHandshake(new Uint8Array(buf.subarray(0, HANDSHAKE_LENGTH)))
       if (!hs.ok || Buffer.compare(Buffer.from(hs.handshake.infoHash), Buffer.from(infoHash)) !== 0) sock.destroy()
-      else sock.write(encodeHandshake(infoHash, peerId))
+      else {
+        sock.write(encodeHandshake(infoHash, peerId))
+        live.at[index]?.push(performance.now() - live.startedAt)
+      }
     }
     sock.on('data', onData)
   })
@@ -130,14 +146,97 @@ function shuffled<T>(xs: T[], seed: number): T[] {
   return out
 }
 
-// ---------- one torrent of the harness ----------
+// ---------- what every run measures ----------
 
-class BenchTorrent {
+interface Sample {
+  attempts: number
+  connecting: number
+  connected: number
+}
+
+/** NetPort wrapper counting connects and `busy` answers per torrent (peers are told apart by port). */
+class CountingNet implements NetPort {
+  readonly attempts: number[]
+  readonly busy: number[]
+  constructor(
+    private readonly inner: NetPort,
+    private readonly owner: Map<number, number>,
+    torrents: number,
+  ) {
+    this.attempts = new Array<number>(torrents).fill(0)
+    this.busy = new Array<number>(torrents).fill(0)
+  }
+  get connectLimits() {
+    return this.inner.connectLimits
+  }
+  connect(opts: TcpConnectOptions): Promise<TcpSocket> {
+    const i = this.owner.get(opts.port)
+    if (i !== undefined) this.attempts[i]++
+    return this.inner.connect(opts).catch((err: unknown) => {
+      if (i !== undefined && err instanceof IoError && err.code === 'busy') this.busy[i]++
+      throw err
+    })
+  }
+  listen(...args: Parameters<NetPort['listen']>) {
+    return this.inner.listen(...args)
+  }
+  bindUdp(...args: Parameters<NetPort['bindUdp']>) {
+    return this.inner.bindUdp(...args)
+  }
+}
+
+/** One way of running the three torrents: the real engine, or the harness (queued or bypassed). */
+interface Driver {
+  /** Starts all torrents; calls `go()` at the moment they all get their peers. */
+  start(go: () => void): Promise<void>
+  sample(): Array<{ connecting: number; connected: number }>
+  stop(): Promise<void>
+}
+
+// ---------- the real engine ----------
+
+class MapStateStore implements StateStore {
+  private readonly m = new Map<string, Uint8Array>()
+  async get(k: string) {
+    return this.m.get(k) ?? null
+  }
+  async set(k: string, v: Uint8Array) {
+    this.m.set(k, v)
+  }
+  async delete(k: string) {
+    this.m.delete(k)
+  }
+  async keys(prefix: string) {
+    return [...this.m.keys()].filter((k) => k.startsWith(prefix))
+  }
+}
+
+function engineDriver(netPort: NetPort, files: FilePort, torrentFiles: Uint8Array[], endpoints: Endpoint[][]): Driver {
+  const engine = new BtEngine({
+    platform: { net: netPort, files, state: new MapStateStore(), now: () => Date.now() },
+    settings: { downloadRoot: 'data' },
+    restoreSession: false,
+    listen: false,
+  })
+  let torrents: Torrent[] = []
+  return {
+    async start(go) {
+      await engine.start()
+      torrents = await Promise.all(torrentFiles.map((f) => engine.add({ torrentFile: f })))
+      go()
+      // One synchronous pass: every torrent asks the engine's queue for slots at the same moment.
+      torrents.forEach((t, i) => t.addPeers(endpoints[i], 'tracker'))
+    },
+    sample: () => torrents.map((t) => ({ connecting: t.connectingCount(), connected: t.sessions.size })),
+    stop: () => engine.stop(),
+  }
+}
+
+// ---------- the harness: the same parts without the engine ----------
+
+class HarnessTorrent {
   readonly pool: PeerPool
   readonly hex: string
-  attempts = 0
-  busy = 0
-  readonly liveAt: number[] = []
   readonly sockets = new Set<TcpSocket>()
 
   constructor(
@@ -161,7 +260,6 @@ class BenchTorrent {
   }
 
   private attempt(peer: TorrentPeer): void {
-    this.attempts++
     this.h.inFlight++
     this.h.net.connect({ host: peer.ip, port: peer.port }).then(
       (sock) => {
@@ -170,9 +268,7 @@ class BenchTorrent {
       },
       (err: unknown) => {
         this.h.inFlight--
-        const code = err instanceof IoError ? err.code : 'io'
-        if (code === 'busy') this.busy++
-        this.pool.onConnectFailed(peer.ip, peer.port, code)
+        this.pool.onConnectFailed(peer.ip, peer.port, err instanceof IoError ? err.code : 'io')
       },
     )
   }
@@ -192,13 +288,8 @@ class BenchTorrent {
         if (got.length < HANDSHAKE_LENGTH) return
         done = true
         clearTimeout(timer)
-        const hs = parseHandshake(got.subarray(0, HANDSHAKE_LENGTH))
-        if (!hs.ok) {
-          sock.close()
-          return
-        }
-        this.liveAt.push(performance.now() - this.h.startedAt)
-        this.pool.onConnected(peer.ip, peer.port)
+        if (!parseHandshake(got.subarray(0, HANDSHAKE_LENGTH)).ok) sock.close()
+        else this.pool.onConnected(peer.ip, peer.port)
       },
       onClose: (error) => {
         clearTimeout(timer)
@@ -212,19 +303,20 @@ class BenchTorrent {
   }
 }
 
-class Harness {
+class Harness implements Driver {
   running = false
   inFlight = 0
-  startedAt = 0
-  readonly torrents: BenchTorrent[]
+  readonly torrents: HarnessTorrent[]
   readonly queue: ConnectionQueue
+  private timers: Array<ReturnType<typeof setInterval>> = []
 
   constructor(
     readonly net: NetPort,
-    readonly mode: Mode,
+    private readonly queued: boolean,
     infoHashes: Uint8Array[],
+    private readonly endpoints: Endpoint[][],
   ) {
-    this.torrents = infoHashes.map((ih) => new BenchTorrent(ih, this))
+    this.torrents = infoHashes.map((ih) => new HarnessTorrent(ih, this))
     const byHex = new Map(this.torrents.map((t) => [t.hex, t]))
     this.queue = new ConnectionQueue({
       getTorrent: (h) => byHex.get(h),
@@ -234,9 +326,9 @@ class Harness {
   }
 
   /** A torrent's maintenance: ask the queue for free slots, or connect directly when bypassed. */
-  maintain(t: BenchTorrent): void {
+  maintain(t: HarnessTorrent): void {
     if (!this.running) return
-    if (this.mode === 'direct') {
+    if (!this.queued) {
       t.pool.connectToPeers()
       return
     }
@@ -244,19 +336,42 @@ class Harness {
     const pending = this.queue.getConnectionQueueStats().pendingByTorrent[t.hex] ?? 0
     this.queue.requestConnections(t.hex, Math.min(free, t.pool.candidates(free).length) - pending)
   }
+
+  async start(go: () => void): Promise<void> {
+    this.torrents.forEach((t, i) => t.pool.addPeers(this.endpoints[i], 'tracker'))
+    this.running = true
+    go()
+    if (this.queued) this.queue.start()
+    for (const t of this.torrents) this.maintain(t)
+    for (const t of this.torrents) this.timers.push(setInterval(() => this.maintain(t), MAINTENANCE_MS))
+  }
+
+  sample() {
+    return this.torrents.map((t) => {
+      const st = t.pool.getStats()
+      return { connecting: st.connecting, connected: st.connected }
+    })
+  }
+
+  async stop(): Promise<void> {
+    this.running = false
+    this.queue.stop()
+    for (const t of this.timers) clearInterval(t)
+    for (const t of this.torrents) for (const s of [...t.sockets]) s.close()
+  }
 }
 
 // ---------- the scenario ----------
 
-interface Sample {
-  attempts: number
-  connecting: number
-  connected: number
+interface Setup {
+  endpoints: Endpoint[][]
+  infoHashes: Uint8Array[]
+  torrentFiles: Uint8Array[]
+  portOwner: Map<number, number>
 }
 
 interface RunResult {
   mode: Mode
-  samples: Sample[][] // [second][torrent]
   busyDaemon: number
   busySeen: number[]
   jain10: number
@@ -269,97 +384,107 @@ function jain(xs: number[]): number {
   return sq === 0 ? 1 : (sum * sum) / (xs.length * sq)
 }
 
-async function runScenario(mode: Mode, endpoints: Endpoint[][], infoHashes: Uint8Array[]): Promise<RunResult> {
+const TITLES: Record<Mode, string> = {
+  engine: 'with the queue: the real BtEngine',
+  queue: 'with the queue: harness (PeerPool + ConnectionQueue)',
+  direct: 'queue bypassed: harness, every torrent connects all its peers directly',
+}
+
+async function runScenario(mode: Mode, setup: Setup): Promise<RunResult> {
   const dir = mkdtempSync(join(tmpdir(), 'tidepool-fairness-'))
   const token = randomBytes(16).toString('hex')
   const daemon = await startDaemon({ token, roots: { data: dir } })
   const bridge = await connectBridgeNode({ url: daemon.url, token })
-  const h = new Harness(bridge.net, mode, infoHashes)
-  h.torrents.forEach((t, i) => t.pool.addPeers(endpoints[i], 'tracker'))
-  const timers: Array<ReturnType<typeof setInterval>> = []
+  const counting = new CountingNet(bridge.net, setup.portOwner, TORRENTS)
+  const driver: Driver =
+    mode === 'engine'
+      ? engineDriver(counting, bridge.files, setup.torrentFiles, setup.endpoints)
+      : new Harness(counting, mode === 'queue', setup.infoHashes, setup.endpoints)
   const samples: Sample[][] = []
   const fmt = (s: Sample) => `${String(s.attempts).padStart(3)} ${String(s.connecting).padStart(3)} ${String(s.connected).padStart(3)}`
-  console.log(`\n== ${mode === 'queue' ? 'with the ConnectionQueue' : 'queue bypassed (direct connects)'} ==`)
-  console.log(`  t  | ${h.torrents.map((_, i) => `T${i + 1} att cng cnd`).join(' | ')} | daemon busy`)
+  console.log(`\n== ${TITLES[mode]} ==`)
+  console.log(`  t  | ${setup.infoHashes.map((_, i) => `T${i + 1} att cng cnd`).join(' | ')} | daemon busy`)
   try {
-    // All three start at the same moment.
-    h.running = true
-    h.startedAt = performance.now()
-    if (mode === 'queue') h.queue.start()
-    for (const t of h.torrents) h.maintain(t)
-    for (const t of h.torrents) timers.push(setInterval(() => h.maintain(t), MAINTENANCE_MS))
+    await driver.start(() => {
+      live.startedAt = performance.now()
+      live.at = setup.infoHashes.map(() => [])
+    })
     for (let sec = 1; sec <= SECONDS; sec++) {
-      const wait = h.startedAt + sec * 1000 - performance.now()
+      const wait = live.startedAt + sec * 1000 - performance.now()
       if (wait > 0) await new Promise((r) => setTimeout(r, wait))
-      const row = h.torrents.map((t) => {
-        const st = t.pool.getStats()
-        return { attempts: t.attempts, connecting: st.connecting, connected: st.connected }
-      })
+      const row = driver.sample().map((x, i) => ({ attempts: counting.attempts[i], ...x }))
       samples.push(row)
       console.log(`${String(sec).padStart(3)}s | ${row.map(fmt).join(' | ')} | ${daemon.stats().busyCount}`)
     }
   } finally {
-    h.running = false
-    h.queue.stop()
-    for (const t of timers) clearInterval(t)
+    await driver.stop().catch(() => {})
   }
   const busyDaemon = daemon.stats().busyCount
-  for (const t of h.torrents) for (const s of [...t.sockets]) s.close()
+  const liveAt = live.at.map((xs) => [...xs].sort((a, b) => a - b))
+  live.at = []
   bridge.close()
   await daemon.close()
   rmSync(dir, { recursive: true, force: true })
   const first10 = samples.slice(0, 10).map((row) => jain(row.map((s) => s.connecting + s.connected)))
-  const at = (t: BenchTorrent, n: number) => (t.liveAt.length >= n ? t.liveAt[n - 1] / 1000 : null)
+  const at = (xs: number[], n: number) => (xs.length >= n ? xs[n - 1] / 1000 : null)
   return {
     mode,
-    samples,
     busyDaemon,
-    busySeen: h.torrents.map((t) => t.busy),
+    busySeen: counting.busy,
     jain10: first10.reduce((s, x) => s + x, 0) / first10.length,
-    liveTimes: h.torrents.map((t) => [at(t, 1), at(t, 5), at(t, 10)]),
+    liveTimes: liveAt.map((xs) => [at(xs, 1), at(xs, 5), at(xs, 10)]),
   }
 }
 
 function report(r: RunResult): boolean {
   const s = (x: number | null) => (x === null ? 'never' : `${x.toFixed(2)} s`)
-  console.log(`-- ${r.mode}: daemon busy = ${r.busyDaemon} (seen by torrents: ${r.busySeen.join(', ')})`)
+  console.log(`-- ${r.mode}: daemon busy = ${r.busyDaemon} (per torrent: ${r.busySeen.join(', ')})`)
   console.log(`-- ${r.mode}: Jain's fairness index of connecting+connected, mean over the first 10 s = ${r.jain10.toFixed(3)}`)
   r.liveTimes.forEach((t, i) => console.log(`-- ${r.mode}: T${i + 1} reached 1 / 5 / 10 live peers at ${s(t[0])} / ${s(t[1])} / ${s(t[2])}`))
-  if (r.mode !== 'queue') return true
+  if (r.mode === 'direct') return true
   const ok = r.busyDaemon === 0 && r.jain10 >= 0.95 && r.liveTimes.every((t) => t[0] !== null && t[0] <= 5)
-  console.log(`-- targets (zero busy, fairness >= 0.95, first live peer within 5 s): ${ok ? 'MET' : 'NOT MET'}`)
+  console.log(`-- ${r.mode}: targets (zero busy, fairness >= 0.95, first live peer within 5 s): ${ok ? 'MET' : 'NOT MET'}`)
   return ok
 }
 
 async function main(): Promise<void> {
   const deadline = setTimeout(() => {
-    console.error('bench:fairness: over its time bound (100 s), giving up')
+    console.error('bench:fairness: over its time bound (110 s), giving up')
     process.exit(2)
-  }, 100_000)
+  }, 110_000)
   const dead = await startDeadPeers(TORRENTS * DEAD_PER_TORRENT)
   const liveSockets = new Set<net.Socket>()
   const servers: net.Server[] = []
   try {
-    const infoHashes = Array.from({ length: TORRENTS }, () => new Uint8Array(randomBytes(20)))
+    // Three small distinct torrents (the engine needs real metainfo; the peers only need the hash).
+    const torrentFiles = await Promise.all(
+      Array.from({ length: TORRENTS }, (_, i) =>
+        createTorrent({ name: `fairness-${i + 1}`, pieceLength: 16384, files: [{ path: 'data.bin', data: new Uint8Array(randomBytes(64 * 1024)) }] }),
+      ),
+    )
+    const infoHashes = await Promise.all(torrentFiles.map(async (f) => Buffer.from((await parseMetainfo(f)).infoHash, 'hex')))
     const endpoints: Endpoint[][] = []
+    const portOwner = new Map<number, number>()
     for (let i = 0; i < TORRENTS; i++) {
       const list: Endpoint[] = dead.ports
         .slice(i * DEAD_PER_TORRENT, (i + 1) * DEAD_PER_TORRENT)
         .map((port) => ({ ip: '127.0.0.1', port, live: false }))
       for (let j = 0; j < LIVE_PER_TORRENT; j++) {
-        const srv = await startLivePeer(infoHashes[i], liveSockets)
+        const srv = await startLivePeer(i, new Uint8Array(infoHashes[i]), liveSockets)
         servers.push(srv)
         list.push({ ip: '127.0.0.1', port: (srv.address() as net.AddressInfo).port, live: true })
       }
+      for (const e of list) portOwner.set(e.port, i)
       endpoints.push(shuffled(list, 1000 + i))
     }
+    const setup: Setup = { endpoints, infoHashes: infoHashes.map((b) => new Uint8Array(b)), torrentFiles, portOwner }
     console.log(
       `bench:fairness — ${TORRENTS} torrents × (${DEAD_PER_TORRENT} dead + ${LIVE_PER_TORRENT} live) peers, ${SECONDS} s per run, ` +
         `Node ${process.version}, load ${loadavg()[0].toFixed(1)}`,
     )
     console.log('live peers at positions (of 40, in pool order): ' + endpoints.map((l, i) => `T${i + 1} [${l.flatMap((e, k) => (e.live ? [k + 1] : [])).join(',')}]`).join(' '))
-    const withQueue = await runScenario('queue', endpoints, infoHashes)
-    const bypassed = await runScenario('direct', endpoints, infoHashes)
+    const withQueue = await runScenario(USE_HARNESS ? 'queue' : 'engine', setup)
+    const bypassed = await runScenario('direct', setup)
     console.log('\n== summary ==')
     const ok = report(withQueue)
     report(bypassed)
