@@ -1,0 +1,5 @@
+export { runHost, type HostOptions, type DaemonReply, type ErrorReply } from './host.ts'
+export { ensureDaemon, DAEMON_CLI, type DaemonInfo, type EnsureOptions } from './ensure-daemon.ts'
+export { encodeFrame, FrameReader, MAX_HOST_MESSAGE } from './framing.ts'
+export { configDir, loadHostConfig, extensionOrigin, DEFAULT_WEB_APP_ORIGINS, type HostConfig } from './config.ts'
+export { readDaemonState, type DaemonState } from './daemon-state.ts'
