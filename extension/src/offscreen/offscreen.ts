@@ -1,0 +1,48 @@
+/**
+ * The offscreen document (reason WORKERS): hosts the engine worker for the extension's lifetime and
+ * serves it to extension pages over chrome.runtime ports (comlink over portEndpoint).
+ */
+import * as Comlink from 'comlink'
+import { startEngineWorker } from '@tidepool/ui/worker'
+import { forwardEngineApi } from '../shared/engine-methods.ts'
+import { ENGINE_PORT, type ExtMessage } from '../shared/messages.ts'
+import { portEndpoint } from '../shared/port-endpoint.ts'
+
+const { api } = startEngineWorker()
+let lastKey = ''
+
+async function applyState(msg: ExtMessage | undefined): Promise<void> {
+  if (!msg || msg.to !== 'offscreen') return
+  if (msg.type === 'daemon') {
+    const key = `${msg.info.port}:${msg.info.token}`
+    if (key === lastKey) return // same daemon: keep the running engine
+    lastKey = key
+    await api.init({ daemonUrl: `ws://127.0.0.1:${msg.info.port}`, token: msg.info.token })
+  } else if (msg.type === 'daemon-unavailable') {
+    lastKey = ''
+    await api.setUnavailable(msg.state, msg.message)
+  } else if (msg.type === 'add') {
+    await api.addTorrent(msg.magnet ? { magnet: msg.magnet } : { torrentFile: new Uint8Array(msg.torrentFile ?? []) })
+  }
+}
+
+chrome.runtime.onMessage.addListener((msg: ExtMessage) => {
+  if (msg?.to === 'offscreen') void applyState(msg).catch((e) => console.warn('tidepool offscreen:', e))
+  return false
+})
+
+chrome.runtime.onConnect.addListener((port) => {
+  if (port.name !== ENGINE_PORT) return
+  Comlink.expose(forwardEngineApi(() => api), portEndpoint(port))
+})
+
+async function askBackground(): Promise<void> {
+  const reply = (await chrome.runtime.sendMessage({ to: 'background', type: 'offscreen-ready' } satisfies ExtMessage)) as ExtMessage | undefined
+  await applyState(reply)
+}
+void askBackground().catch((e) => console.warn('tidepool offscreen: no answer from the service worker', e))
+
+// Wake the service worker now and then so it re-checks the host (it may have been stopped).
+setInterval(() => {
+  chrome.runtime.sendMessage({ to: 'background', type: 'keepalive' } satisfies ExtMessage).catch(() => {})
+}, 20_000)

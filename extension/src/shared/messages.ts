@@ -1,0 +1,13 @@
+/** Messages between the service worker, the offscreen document and extension pages. */
+export const ENGINE_PORT = 'tidepool-engine'
+export const NATIVE_HOST = 'com.tidepool.daemon'
+
+export interface DaemonInfo { port: number; token: string; version?: string }
+
+export type ExtMessage =
+  | { to: 'offscreen'; type: 'daemon'; info: DaemonInfo }
+  | { to: 'offscreen'; type: 'daemon-unavailable'; state: 'not-installed' | 'unreachable'; message: string }
+  | { to: 'offscreen'; type: 'add'; magnet?: string; torrentFile?: number[] }
+  | { to: 'background'; type: 'offscreen-ready' }
+  | { to: 'background'; type: 'ensure-engine' }
+  | { to: 'background'; type: 'keepalive' }
