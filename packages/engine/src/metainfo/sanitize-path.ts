@@ -19,7 +19,8 @@ function capUtf8(s: string, max: number): string {
 
 /** Caps length but keeps the extension when it is short, so 'very long name.mkv' stays playable. */
 function capComponent(s: string): string {
-  if (utf8Encode(s).length <= MAX_COMPONENT_BYTES) return s
+  // A UTF-16 code unit is at most 3 UTF-8 bytes: short strings need no encoding to check.
+  if (s.length * 3 <= MAX_COMPONENT_BYTES || utf8Encode(s).length <= MAX_COMPONENT_BYTES) return s
   const dot = s.lastIndexOf('.')
   const ext = dot > 0 ? s.slice(dot) : ''
   if (ext && utf8Encode(ext).length <= 16) return capUtf8(s.slice(0, dot), MAX_COMPONENT_BYTES - utf8Encode(ext).length) + ext
@@ -30,7 +31,11 @@ function capComponent(s: string): string {
  * Makes one path component safe on Linux, macOS and Windows. Returns '' when nothing usable
  * remains ('.', '..', empty, only control characters); callers drop such components.
  */
+const NEEDS_WORK = /[\u0000-\u001f\u007f<>:"/\\|?*]|[. ]$|^\.\.?$|^(con|prn|aux|nul|com[1-9]|lpt[1-9])(\.|$)/i
+
 export function sanitizeComponent(raw: string): string {
+  // Fast path: most names need nothing (this runs once per path component of huge torrents).
+  if (raw !== '' && !NEEDS_WORK.test(raw)) return capComponent(raw)
   let s = raw.replace(/[\u0000-\u001f\u007f]/g, '')
   s = s.replace(/[<>:"/\\|?*]/g, '_')
   if (s === '.' || s === '..') return ''
