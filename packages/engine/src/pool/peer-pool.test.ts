@@ -322,6 +322,36 @@ describe('PeerPool: slots, incoming and stats', () => {
     expect(pool.getStats().connected).toBe(1)
   })
 
+  it('refuses an incoming peer when the list is full of peers that cannot go', () => {
+    const { pool } = setup({ maxPeerlistSize: 2, maxActiveConnections: 10 })
+    pool.addPeer('1.0.0.1', 1, 'tracker')
+    pool.addPeer('1.0.0.2', 1, 'tracker')
+    expect(pool.addIncoming('7.7.7.7', 40000)).toBeNull()
+    expect(pool.getStats()).toMatchObject({ total: 2, connected: 0 })
+  })
+
+  it('learns our address late: drops our own entry and computes BEP 40 priorities', () => {
+    const { pool } = setup()
+    pool.addPeer('98.76.54.32', 6881, 'tracker')
+    pool.addPeer('123.213.32.10', 6881, 'tracker') // that is us, as a tracker hands it back
+    expect(pool.findPeer('98.76.54.32', 6881)!.priority).toBe(0)
+    pool.setSelfAddress('123.213.32.10', 6881)
+    expect(pool.findPeer('123.213.32.10', 6881)).toBeUndefined()
+    expect(pool.findPeer('98.76.54.32', 6881)!.priority).toBe(0xec2d7224)
+    expect(pool.addPeer('123.213.32.10', 6881, 'pex')).toBeNull()
+  })
+
+  it('markSelf on a live connection closes it and frees its slot', () => {
+    const { pool, disconnects, freed } = setup({ maxActiveConnections: 1 })
+    pool.addPeer('1.0.0.1', 1, 'tracker')
+    pool.addPeer('1.0.0.2', 1, 'tracker')
+    pool.connectOnePeer()
+    pool.markSelf('1.0.0.1', 1)
+    expect(disconnects).toEqual([['1.0.0.1:1', 'connected to ourselves']])
+    expect(freed()).toBe(1)
+    expect(pool.connectOnePeer()!.ip).toBe('1.0.0.2')
+  })
+
   it('refuses incoming peers that are banned or ourselves', () => {
     const { pool } = setup({}, { selfAddress: { ip: '5.5.5.5', port: 1 } })
     pool.addPeer('1.0.0.1', 1, 'tracker')

@@ -50,7 +50,7 @@ export interface PeerPoolOptions {
   disconnect?: (peer: TorrentPeer, reason: string) => void
   /** A connection slot was freed (failure, disconnect, ban): ask the connection queue for more. */
   onSlotFreed?: () => void
-  /** Clock in ms (must be > 0; 0 in lastConnected means "never"). */
+  /** Clock in ms. */
   now?: () => number
   /** Our own address as others see it: never connected to, and the other end of BEP 40. */
   selfAddress?: { ip: string; port: number }
@@ -174,7 +174,7 @@ export class PeerPool {
     if (!existing) p.connectable = false // an incoming port is usually ephemeral
     p.addSource('incoming')
     p.incoming = true
-    p.lastConnected = this.now()
+    p.lastConnected = this.stamp()
     p.failcount = 0
     p.rank = computeRank(p, this.seeding)
     this.setState(p, 'connected')
@@ -227,7 +227,7 @@ export class PeerPool {
     const p = this.ready.peek()
     if (!p) return null
     p.incoming = false
-    p.lastConnected = this.now()
+    p.lastConnected = this.stamp()
     this.setState(p, 'connecting')
     this.connectFn(p)
     return p
@@ -261,7 +261,7 @@ export class PeerPool {
   onDisconnected(ip: string, port: number, opts: { error: boolean; reason?: string }): void {
     const p = this.lookup(ip, port)
     if (!p || !isActive(p.state)) return
-    p.lastConnected = this.now()
+    p.lastConnected = this.stamp()
     if (opts.reason) p.lastError = opts.reason
     if (!p.connectable) {
       this.remove(p) // known only by an ephemeral incoming port: nothing to reconnect to
@@ -323,6 +323,11 @@ export class PeerPool {
   }
 
   // ---- internals ----
+
+  /** A time for lastConnected, where 0 means "never": a clock starting at 0 still records a try. */
+  private stamp(): number {
+    return Math.max(1, this.now())
+  }
 
   /** Parses into this.scratch and returns the key, or null when invalid. */
   private keyOf(ip: string, port: number): string | null {
