@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
+import { Worker } from 'node:worker_threads'
 import WebSocket from 'ws'
 import { connectBridge } from '@tidepool/daemon-bridge'
-import { startDaemon } from '@tidepool/native-host'
+import { startDaemon, type DaemonOptions } from '@tidepool/native-host'
 import type { FilePort, NetPort } from '@tidepool/engine'
 import { CliError, EXIT } from './errors.ts'
 
@@ -36,8 +37,9 @@ export async function setupBridge(opts: {
     url = opts.daemonUrl
   } else {
     token = randomBytes(32).toString('hex')
+    const daemonOpts: DaemonOptions = { host: '127.0.0.1', port: 0, token, roots: opts.roots }
     try {
-      daemon = await startDaemon({ host: '127.0.0.1', port: 0, token, roots: opts.roots })
+      daemon = process.env.TIDEPOOL_DAEMON_THREAD === '0' ? await startDaemon(daemonOpts) : await startDaemonThread(daemonOpts)
     } catch (err) {
       throw new CliError(EXIT.daemonUnreachable, `daemon unreachable: could not start the daemon: ${(err as Error).message}`)
     }
@@ -58,4 +60,35 @@ export async function setupBridge(opts: {
     if (daemon) await daemon.close().catch(() => {})
     throw new CliError(EXIT.daemonUnreachable, `daemon unreachable: ${url}: ${(err as Error).message}`)
   }
+}
+
+/** Runs startDaemon in a worker thread (see daemon-worker.ts). */
+function startDaemonThread(opts: DaemonOptions): Promise<{ url: string; close(): Promise<void> }> {
+  return new Promise((resolve, reject) => {
+    // Worker threads do not inherit tsx's loader hooks: register them first, then load the module.
+    const entry = new URL('./daemon-worker.ts', import.meta.url).href
+    const tsx = import.meta.resolve('tsx/esm/api')
+    const boot = `import(${JSON.stringify(tsx)}).then((m) => m.register()).then(() => import(${JSON.stringify(entry)}))`
+    const worker = new Worker(boot, { eval: true, workerData: opts })
+    let closing: Promise<void> | null = null
+    const close = () => {
+      closing ??= new Promise<void>((done) => {
+        const timer = setTimeout(() => void worker.terminate().then(() => done()), 3000)
+        worker.once('exit', () => {
+          clearTimeout(timer)
+          done()
+        })
+        worker.postMessage('close')
+      })
+      return closing
+    }
+    worker.once('error', reject)
+    worker.on('message', (m: { type: string; url?: string; message?: string }) => {
+      if (m.type === 'ready') resolve({ url: m.url!, close })
+      else if (m.type === 'error') {
+        reject(new Error(m.message))
+        void worker.terminate()
+      }
+    })
+  })
 }

@@ -30,6 +30,16 @@ export class IncomingRouter {
       socket.close()
       return
     }
+    try {
+      this.open(socket)
+    } catch {
+      // a bug handling one peer must not take the engine down
+      this.refused++
+      socket.close()
+    }
+  }
+
+  private open(socket: TcpSocket): void {
     const ip = socket.remoteAddress
     const port = socket.remotePort
     // `conn` is assigned before any bytes can arrive, so the callback can use it.

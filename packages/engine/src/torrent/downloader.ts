@@ -14,6 +14,7 @@ import type { Torrent } from './torrent.ts'
 import { UploadChoker } from './upload-choker.ts'
 
 const BLOCK = 16 * 1024
+const ENDGAME_PIPELINE = 4
 
 /**
  * The data side of a torrent: picker + storage + upload serving. Sessions call in on wire events;
@@ -134,6 +135,10 @@ export class Downloader {
   fillRequests(s: PeerSession): void {
     if (this.complete || !s.canRequest()) return
     let want = s.wantedRequests()
+    if (want <= 0) return
+    // Endgame: every block is requested somewhere. Duplicates go only to peers whose own pipeline
+    // is nearly empty, a few at a time, so a deep pipeline does not re-download megabytes.
+    if (this.picker.isEndgame()) want = Math.min(want, Math.max(0, ENDGAME_PIPELINE - s.conn.stats().requests))
     if (want <= 0) return
     const bucket = this.t.ctx.downloadBucket
     if (!bucket.unlimited) want = Math.min(want, Math.floor(bucket.take(want * BLOCK) / BLOCK))

@@ -199,7 +199,13 @@ export class Torrent {
           return
         }
         entry.socket = socket
-        PeerSession.outgoing(this, peer, socket)
+        try {
+          PeerSession.outgoing(this, peer, socket)
+        } catch (err) {
+          socket.close()
+          this.connecting.delete(peer.key)
+          this.pool.onConnectFailed(peer.ip, peer.port, `internal error: ${(err as Error).message}`)
+        }
       },
       (err: unknown) => {
         this.ctx.connectFinished()

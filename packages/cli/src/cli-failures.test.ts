@@ -1,0 +1,117 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import type { BtEngine, Torrent, TorrentSummary } from '@tidepool/engine'
+import { parseArgs, type DownloadArgs } from './args.ts'
+import { downloadCommand } from './download-command.ts'
+import { CliError, EXIT } from './errors.ts'
+import { runMonitor } from './monitor.ts'
+
+const dirs: string[] = []
+afterEach(async () => {
+  for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true })
+})
+async function tmp(): Promise<string> {
+  const d = await mkdtemp(join(tmpdir(), 'tp-cli-'))
+  dirs.push(d)
+  return d
+}
+
+async function runDownload(argv: string[]): Promise<{ code: number; error?: CliError; out: string }> {
+  let out = ''
+  try {
+    const code = await downloadCommand(parseArgs(argv) as DownloadArgs, { out: (s) => void (out += s), tty: false, signal: new AbortController().signal })
+    return { code, out }
+  } catch (e) {
+    if (e instanceof CliError) return { code: e.exitCode, error: e, out }
+    throw e
+  }
+}
+
+describe('CLI failures end with one clear line and a distinct exit code', () => {
+  it('a missing torrent file', async () => {
+    const d = await tmp()
+    const r = await runDownload(['download', join(d, 'nope.torrent'), '--out', d])
+    expect(r.code).toBe(EXIT.badTorrent)
+    expect(r.error?.message).toMatch(/^bad torrent file .*nope\.torrent: ENOENT$/)
+  })
+
+  it('a file that is not a torrent', async () => {
+    const d = await tmp()
+    await writeFile(join(d, 'junk.torrent'), 'hello, not bencode')
+    process.env.TIDEPOOL_DAEMON_THREAD = '0'
+    const r = await runDownload(['download', join(d, 'junk.torrent'), '--out', join(d, 'out')])
+    expect(r.code).toBe(EXIT.badTorrent)
+    expect(r.error?.message).toMatch(/^bad torrent .*junk\.torrent: not a torrent file/)
+  })
+
+  it('a daemon that is not there', async () => {
+    const d = await tmp()
+    await writeFile(join(d, 'token'), 'ab'.repeat(32))
+    const r = await runDownload(['download', 'magnet:?xt=urn:btih:' + 'a'.repeat(40), '--out', d, '--daemon-url', 'ws://127.0.0.1:1', '--token-file', join(d, 'token')])
+    expect(r.code).toBe(EXIT.daemonUnreachable)
+    expect(r.error?.message).toMatch(/^daemon unreachable: ws:\/\/127\.0\.0\.1:1/)
+  })
+})
+
+// The monitor's decisions, driven by stand-in torrents (no network).
+function fakeTorrent(s: Partial<TorrentSummary>, o: { complete?: boolean; everConnected?: boolean } = {}): Torrent {
+  const summary = {
+    infoHash: 'ab'.repeat(20), name: 'x', totalSize: 10, downloaded: 0, progress: 0, status: 'downloading', downloadRate: 0,
+    uploadRate: 0, uploadedTotal: 0, downloadedTotal: 0, connected: 0, connecting: 0, seeds: 0, swarmSize: 0, etaSec: null,
+    ratio: 0, addedAt: 0, savePath: 'downloads', ...s,
+  } as TorrentSummary
+  return {
+    infoHash: summary.infoHash,
+    summary: () => summary,
+    isComplete: () => !!o.complete,
+    everConnected: !!o.everConnected,
+    bannedPeers: () => ['10.0.0.3:1'],
+    hashFailures: 2,
+  } as unknown as Torrent
+}
+
+describe('runMonitor', () => {
+  const engine = {} as BtEngine
+  const base = { json: true, tty: false, timeoutSec: null, keepSeeding: false, signal: new AbortController().signal, intervalMs: 5 }
+
+  it('prints a done line and exits 0 when everything is verified', async () => {
+    const lines: string[] = []
+    const code = await runMonitor(engine, [fakeTorrent({ progress: 1, status: 'seeding' }, { complete: true })], { ...base, out: (s) => void lines.push(s) })
+    expect(code).toBe(0)
+    const last = JSON.parse(lines.filter((l) => l.includes('"done":true'))[0]!)
+    expect(last).toMatchObject({ infoHash: 'ab'.repeat(20), done: true, progress: 1, banned: ['10.0.0.3:1'], hashFailures: 2 })
+  })
+
+  it('no peers before the timeout', async () => {
+    const err = await runMonitor(engine, [fakeTorrent({})], { ...base, out: () => {}, timeoutSec: 0.05 }).catch((e) => e)
+    expect(err).toBeInstanceOf(CliError)
+    expect(err.exitCode).toBe(EXIT.timeout)
+    expect(err.message).toMatch(/^no peers before the timeout/)
+  })
+
+  it('a stalled download with peers times out with its own message', async () => {
+    const err = await runMonitor(engine, [fakeTorrent({ connected: 2 }, { everConnected: true })], { ...base, out: () => {}, timeoutSec: 0.05 }).catch((e) => e)
+    expect(err.exitCode).toBe(EXIT.timeout)
+    expect(err.message).toMatch(/^timed out after 0.05s: x incomplete/)
+  })
+
+  it('disk full', async () => {
+    const err = await runMonitor(engine, [fakeTorrent({ status: 'error', error: 'no-space: disk full' })], { ...base, out: () => {} }).catch((e) => e)
+    expect(err.exitCode).toBe(EXIT.diskFull)
+    expect(err.message).toBe('disk full: x: no-space: disk full')
+  })
+
+  it('JSON status lines come at least once a second per torrent', async () => {
+    const lines: string[] = []
+    const ac = new AbortController()
+    const p = runMonitor(engine, [fakeTorrent({ connected: 1, connecting: 2 })], { ...base, intervalMs: undefined, out: (s) => void lines.push(s), signal: ac.signal })
+    await new Promise((r) => setTimeout(r, 1100))
+    ac.abort()
+    expect(await p).toBe(EXIT.interrupted)
+    const status = lines.map((l) => JSON.parse(l))
+    expect(status.length).toBeGreaterThanOrEqual(2)
+    expect(status[0]).toMatchObject({ connected: 1, connecting: 2, progress: 0, downloadRate: 0 })
+  })
+})
