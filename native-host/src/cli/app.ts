@@ -10,9 +10,12 @@ import { existsSync, readFileSync } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { loadOrCreateToken, startDaemon } from '../index.ts'
 import { buildUi, REPO_ROOT, UI_DIST } from '../webapp/build-ui.ts'
 import { startStaticServer, type StaticServer } from '../webapp/static-server.ts'
+
+export { buildUi }
 
 interface AppArgs { port: number; out: string; daemonPort: number; open: boolean; rebuild: boolean }
 
@@ -74,44 +77,86 @@ function openBrowser(url: string): void {
   }
 }
 
-async function main(): Promise<void> {
-  const args = parseAppArgs(process.argv.slice(2))
-  const b = await buildUi({ force: args.rebuild, log: (m) => process.stderr.write(m + '\n') })
-  if (b.built) process.stderr.write(`web UI built in ${b.ms} ms\n`)
-  await mkdir(args.out, { recursive: true })
-  const token = await loadOrCreateToken(join(configDir(), 'app-token'))
+export interface WebAppOptions {
+  /** Page port (0 = any free port; a busy preferred port falls back to a free one). */
+  port?: number
+  /** Folder served to the engine as the `downloads` root. */
+  out: string
+  daemonPort?: number
+  /** Token file (created with a fresh token when missing). Default ~/.config/tidepool/app-token. */
+  tokenFile?: string
+  rebuild?: boolean
+  log?: (m: string) => void
+}
+
+export interface RunningWebApp {
+  /** The link to open: the page's origin plus `#token=…`. */
+  url: string
+  origin: string
+  daemonUrl: string
+  daemon: Awaited<ReturnType<typeof startDaemon>>
+  close(): Promise<void>
+}
+
+/** Builds the UI if stale, starts the daemon and the page server. Used by `pnpm app` and by tests. */
+export async function startWebApp(opts: WebAppOptions): Promise<RunningWebApp> {
+  const b = await buildUi({ force: opts.rebuild ?? false, log: opts.log ?? (() => {}) })
+  if (b.built) opts.log?.(`web UI built in ${b.ms} ms`)
+  await mkdir(opts.out, { recursive: true })
+  const token = await loadOrCreateToken(opts.tokenFile ?? join(configDir(), 'app-token'))
 
   // The page must know the daemon URL and the daemon must know the page's origin: bind the page first.
   const extra: Record<string, string> = {}
   let daemonUrl = ''
-  const server = await listen(args.port, extra, () => (daemonUrl ? [daemonUrl] : []))
-  const appOrigin = `http://127.0.0.1:${server.port}`
-  const daemon = await startDaemon({
-    port: args.daemonPort,
-    token,
-    roots: { downloads: args.out },
-    allowOrigins: [appOrigin, ...extensionOrigins()],
-    allowNoOrigin: false,
-  })
+  const server = await listen(opts.port ?? 8741, extra, () => (daemonUrl ? [daemonUrl] : []))
+  const origin = `http://127.0.0.1:${server.port}`
+  let daemon
+  try {
+    daemon = await startDaemon({
+      port: opts.daemonPort ?? 0,
+      token,
+      roots: { downloads: opts.out },
+      allowOrigins: [origin, ...extensionOrigins()],
+      allowNoOrigin: false,
+    })
+  } catch (e) {
+    await server.close()
+    throw e
+  }
   daemonUrl = daemon.url
   extra['/config.json'] = JSON.stringify({ daemonUrl })
+  const d = daemon
+  return {
+    url: `${origin}/#token=${token}`,
+    origin,
+    daemonUrl,
+    daemon: d,
+    close: async () => {
+      await Promise.allSettled([d.close(), server.close()])
+    },
+  }
+}
 
-  const url = `${appOrigin}/#token=${token}`
+async function main(): Promise<void> {
+  const args = parseAppArgs(process.argv.slice(2))
+  const app = await startWebApp({ port: args.port, out: args.out, daemonPort: args.daemonPort, rebuild: args.rebuild, log: (m) => process.stderr.write(m + '\n') })
   process.stdout.write(`Downloads go to ${args.out}\n`)
-  process.stdout.write(`Tidepool is ready: ${url}\n`)
-  if (args.open) openBrowser(url)
-
+  process.stdout.write(`Tidepool is ready: ${app.url}\n`)
+  if (args.open) openBrowser(app.url)
   let closing = false
   const stop = () => {
     if (closing) return
     closing = true
-    void Promise.allSettled([daemon.close(), server.close()]).finally(() => process.exit(0))
+    void app.close().finally(() => process.exit(0))
   }
   process.on('SIGINT', stop)
   process.on('SIGTERM', stop)
 }
 
-main().catch((e) => {
-  process.stderr.write(`tidepool app: ${(e as Error).message}\n`)
-  process.exit(1)
-})
+const isMain = process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(process.argv[1])).href
+if (isMain) {
+  main().catch((e) => {
+    process.stderr.write(`tidepool app: ${(e as Error).message}\n`)
+    process.exit(1)
+  })
+}
