@@ -33,6 +33,11 @@ function indexOfSeq(b: Uint8Array, seq: number[], from = 0): number {
   return -1
 }
 
+// SNI carries host names only (RFC 6066).
+function isIpLiteral(host: string): boolean {
+  return host.includes(':') || /^\d{1,3}(\.\d{1,3}){3}$/.test(host)
+}
+
 interface Head {
   status: number
   headers: Map<string, string>
@@ -140,7 +145,7 @@ function requestOnce(net: NetPort, url: URL, opts: Required<Omit<HttpGetOptions,
         finish(e as Error)
       }
     }
-    net.connect({ host, port, tls, servername: tls ? host : undefined }).then(
+    net.connect(tls && !isIpLiteral(host) ? { host, port, tls, servername: host } : { host, port, tls }).then(
       (s) => {
         if (settled) return s.close()
         socket = s

@@ -29,7 +29,8 @@ export class UdpTrackerClient {
   private readonly maxRetries: number
   private readonly ttl: number
   private readonly randomU32: () => number
-  private socket: Promise<UdpSocket> | null = null
+  // One socket per address family (a daemon binds udp4 by default; IPv6 trackers need udp6).
+  private readonly sockets = new Map<4 | 6, Promise<UdpSocket>>()
   private readonly pending = new Map<number, Pending>()
   private readonly connections = new Map<string, { id: Uint8Array; at: number }>()
   private closed = false
@@ -56,8 +57,8 @@ export class UdpTrackerClient {
 
   close(): void {
     this.closed = true
-    void this.socket?.then((s) => s.close(), () => {})
-    this.socket = null
+    for (const s of this.sockets.values()) void s.then((u) => u.close(), () => {})
+    this.sockets.clear()
     this.pending.clear()
   }
 
@@ -68,8 +69,10 @@ export class UdpTrackerClient {
     return { host, port: Number(m[2]), key: `${host}:${m[2]}` }
   }
 
-  private getSocket(): Promise<UdpSocket> {
-    this.socket ??= this.net.bindUdp({}, (data, from) => {
+  private getSocket(family: 4 | 6): Promise<UdpSocket> {
+    const existing = this.sockets.get(family)
+    if (existing) return existing
+    const bound = this.net.bindUdp(family === 6 ? { host: '::' } : {}, (data, from) => {
       if (data.length < 8) return
       const tx = new DataView(data.buffer, data.byteOffset, data.byteLength).getUint32(4)
       const p = this.pending.get(tx)
@@ -78,12 +81,19 @@ export class UdpTrackerClient {
       const r = decodeUdpResponse(data, ipv6)
       if (p && r) p.resolve(r, from.address)
     })
-    return this.socket
+    this.sockets.set(family, bound)
+    bound.catch(() => this.sockets.delete(family)) // let a later announce try binding again
+    return bound
   }
 
   /** Sends one datagram and waits for the reply with its transaction id, or TIMEOUT. */
   private async once(host: string, port: number, packet: (tx: number) => Uint8Array, waitMs: number, signal?: AbortSignal): Promise<UdpTrackerResponse | typeof TIMEOUT> {
-    const socket = await this.getSocket()
+    let socket: UdpSocket
+    try {
+      socket = await this.getSocket(host.includes(':') ? 6 : 4)
+    } catch (e) {
+      throw new TrackerError('network', `cannot bind a UDP socket: ${e instanceof Error ? e.message : String(e)}`)
+    }
     if (this.closed) throw new TrackerError('aborted', 'udp tracker client closed')
     let tx = this.randomU32() >>> 0
     while (this.pending.has(tx)) tx = (tx + 1) >>> 0
