@@ -172,6 +172,22 @@ describe('httpGet / httpAnnounce over NetPort', () => {
   })
 })
 
+describe('https', () => {
+  it('asks NetPort for TLS on port 443, with SNI for host names only', async () => {
+    const seen: Array<{ host: string; port: number; tls?: boolean; servername?: string }> = []
+    const net = new MemoryNetwork({ connectBehaviour: (o) => (seen.push({ ...o }), 'refused') })
+    const client = net.host('10.0.0.1')
+    expect(await code(httpGet(client, 'https://tracker.example.org/announce'))).toBe('network')
+    expect(await code(httpGet(client, 'https://10.0.0.2:8443/announce'))).toBe('network')
+    expect(await code(httpGet(client, 'http://[::1]:8080/announce'))).toBe('network')
+    expect(seen).toEqual([
+      { host: 'tracker.example.org', port: 443, tls: true, servername: 'tracker.example.org' },
+      { host: '10.0.0.2', port: 8443, tls: true },
+      { host: '::1', port: 8080, tls: false },
+    ])
+  })
+})
+
 describe('decodeChunked', () => {
   it('returns null until complete and rejects bad sizes', () => {
     const full = utf8Encode('3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n')
