@@ -6,29 +6,21 @@
  * handlers. Outgoing messages are coalesced per event-loop turn into writes of up to 256 KiB,
  * because per-write cost through the daemon bridge dominates.
  */
-import { IoError } from '../platform/ports.ts'
-import type { TcpSocket } from '../platform/ports.ts'
+import type { IoError, TcpSocket } from '../platform/ports.ts'
+import { bytesEqual } from '../util/bytes.ts'
 import { realClock } from '../util/clock.ts'
 import type { Clock, TimerHandle } from '../util/clock.ts'
-import { Bitfield } from './bitfield.ts'
-import { bytesEqual } from '../util/bytes.ts'
+import type { Bitfield } from './bitfield.ts'
 import { encodeHandshake } from './handshake.ts'
 import type { Handshake, HandshakeFlags } from './handshake.ts'
-import { DEFAULT_PEER_CONFIG } from './peer-types.ts'
-import type {
-  DropReason,
-  LocalPieces,
-  PeerConnectionConfig,
-  PeerConnectionHandlers,
-  PeerConnectionLike,
-  PeerConnectionOptions,
-  PeerConnectionStats,
-  TorrentShape,
-} from './peer-types.ts'
+import { Outbox } from './outbox.ts'
 import { PeerState } from './peer-state.ts'
-import { RateMeter } from './rate-meter.ts'
+import { DEFAULT_PEER_CONFIG } from './peer-types.ts'
+import type { DropReason, LocalPieces, PeerConnectionConfig, PeerConnectionHandlers } from './peer-types.ts'
+import type { PeerConnectionLike, PeerConnectionOptions, PeerConnectionStats, TorrentShape } from './peer-types.ts'
+import { PipelineMeter } from './pipeline-meter.ts'
 import { RequestQueue } from './request-queue.ts'
-import { UploadQueue } from './upload-queue.ts'
+import { UploadServer } from './upload-server.ts'
 import * as W from './wire-codec.ts'
 import type { BlockRef, WireMessage } from './wire-codec.ts'
 import { WireDecoder } from './wire-decoder.ts'
@@ -56,29 +48,19 @@ export class PeerConnection implements PeerConnectionLike {
   private torrent: TorrentShape | null
   private localPieces: LocalPieces | null
   private readonly requests = new RequestQueue()
-  private readonly uploads: UploadQueue
-  private readonly downRate: RateMeter
-  private readonly upRate: RateMeter
+  private readonly uploads: UploadServer
+  private readonly pipeline: PipelineMeter
   private peerReqq: number
-  private outbox: Uint8Array[] = []
-  private outboxBytes = 0
-  private flushScheduled = false
-  private blocked = false // socket write returned false; wait for drain
+  private readonly outbox: Outbox
   private readyDirty = false
   private timer: TimerHandle | null = null
   private readonly createdAt: number
   private lastReceivedAt: number
-  private lastSentAt: number
-  private lastBlockAt = 0
   private snubbed = false
-  private srttMs: number | null = null
-  private minRttMs: number | null = null
   private unrequested = 0
   private availabilityKnown = false // a bitfield, have-all, have-none or have arrived
   private bytesIn = 0
-  private bytesOut = 0
   private payloadIn = 0
-  private payloadOut = 0
   private wasted = 0
 
   constructor(
@@ -94,12 +76,17 @@ export class PeerConnection implements PeerConnectionLike {
     this.ours = options.extensions ?? { extended: true, fast: true }
     this.infoHash = options.infoHash ?? null
     this.decoder = new WireDecoder({ pieceCount: this.torrent?.pieceCount ?? null, limits: options.limits })
-    this.uploads = new UploadQueue(this.config.maxIncomingRequests, this.config.maxUploadReads)
     const now = () => this.clock.now()
-    this.downRate = new RateMeter(now, this.config.rateWindowSec)
-    this.upRate = new RateMeter(now, this.config.rateWindowSec)
+    this.uploads = new UploadServer(this.config, now, {
+      send: (b) => this.send(b),
+      fast: () => this.fast,
+      canWrite: () => this.phase === 'open' && !this.outbox.blocked,
+      read: (req) => !!this.handlers.onUploadRequest && (this.handlers.onUploadRequest(req), true),
+    })
+    this.pipeline = new PipelineMeter(now, this.config.rateWindowSec)
     this.peerReqq = this.config.defaultPeerReqq
-    this.createdAt = this.lastReceivedAt = this.lastSentAt = this.clock.now()
+    this.outbox = new Outbox(socket, this.config.maxWriteBytes, now)
+    this.createdAt = this.lastReceivedAt = this.clock.now()
     if (this.direction === 'outgoing') {
       if (!this.infoHash) throw new TypeError('an outgoing connection needs an info-hash')
       this.send(encodeHandshake(this.infoHash, options.peerId, this.ours))
@@ -112,8 +99,6 @@ export class PeerConnection implements PeerConnectionLike {
     })
     this.schedule()
   }
-
-  // ---- configuration by the torrent ----
 
   setHandlers(h: PeerConnectionHandlers): void {
     this.handlers = h
@@ -151,11 +136,9 @@ export class PeerConnection implements PeerConnectionLike {
     return !!(this.ours.extended && this.remote?.extended)
   }
 
-  // ---- download side ----
-
   /** How many more requests this peer should get now (0 while choked, blocked or not interested). */
   wantedRequests(): number {
-    if (this.phase !== 'open' || !this.state.amInterested || this.blocked) return 0
+    if (this.phase !== 'open' || !this.state.amInterested || this.outbox.blocked) return 0
     if (this.state.peerChoking && this.allowedFastIn.size === 0) return 0
     if (this.snubbed) return Math.max(0, 1 - this.requests.size)
     return Math.max(0, this.requestDepth() - this.requests.size)
@@ -163,11 +146,12 @@ export class PeerConnection implements PeerConnectionLike {
 
   /** Target pipeline depth: the blocks the peer delivers in one round trip plus a time margin. */
   requestDepth(): number {
-    const rate = this.downRate.rate(3)
-    const sec = (this.minRttMs ?? 0) / 1000 + this.config.requestQueueTimeSec
-    const depth = Math.ceil((rate * sec) / W.BLOCK_SIZE)
-    const cap = Math.min(this.peerReqq, this.config.maxOutstandingRequests)
-    return Math.max(Math.min(this.config.minRequestDepth, cap), Math.min(depth, cap))
+    return this.pipeline.depth({
+      blockSize: W.BLOCK_SIZE,
+      queueTimeSec: this.config.requestQueueTimeSec,
+      min: this.config.minRequestDepth,
+      cap: Math.min(this.peerReqq, this.config.maxOutstandingRequests),
+    })
   }
 
   /** May we request from this piece now? (unchoked, or allowed-fast while choked) */
@@ -198,8 +182,6 @@ export class PeerConnection implements PeerConnectionLike {
     return this.state.pieces
   }
 
-  // ---- state we announce ----
-
   interested(): void {
     if (this.phase !== 'open' || this.state.amInterested) return
     this.state.amInterested = true
@@ -217,8 +199,7 @@ export class PeerConnection implements PeerConnectionLike {
     this.state.amChoking = true
     this.send(W.CHOKE)
     // Choking discards the peer's queued requests; with BEP 6 each must be rejected explicitly.
-    const dropped = this.uploads.removeWhere((r) => !this.allowedFastOut.has(r.index))
-    if (this.fast) for (const r of dropped) this.send(W.encodeReject(r.index, r.begin, r.length))
+    this.uploads.choked(this.allowedFastOut)
   }
 
   unchoke(): void {
@@ -246,30 +227,15 @@ export class PeerConnection implements PeerConnectionLike {
     if (this.phase === 'open') this.send(W.encodeExtended(extId, payload))
   }
 
-  // ---- upload side ----
-
   /** Answers an onUploadRequest. False (and nothing sent) if it was cancelled or choked away meanwhile. */
   sendPiece(index: number, begin: number, data: Uint8Array): boolean {
-    if (this.phase !== 'open') return false
-    const req = this.uploads.remove(index, begin)
-    if (!req) return false
-    if (req.length !== data.length) throw new RangeError(`block ${index}/${begin} is ${data.length} bytes, requested ${req.length}`)
-    this.send(W.encodePieceHeader(index, begin, data.length))
-    this.send(data)
-    this.payloadOut += data.length
-    this.upRate.add(data.length)
-    this.pumpUploads()
-    return true
+    return this.phase === 'open' && this.uploads.sendPiece(index, begin, data)
   }
 
   /** The torrent cannot serve a request (read failed, piece missing): reject it (BEP 6) or forget it. */
   rejectRequest(index: number, begin: number, length: number): void {
-    if (this.phase !== 'open') return
-    if (this.uploads.remove(index, begin) && this.fast) this.send(W.encodeReject(index, begin, length))
-    this.pumpUploads()
+    if (this.phase === 'open') this.uploads.reject(index, begin, length)
   }
-
-  // ---- lifecycle ----
 
   /** Stops reading the socket (e.g. storage is behind); resume() continues. */
   pauseReading(): void {
@@ -286,8 +252,8 @@ export class PeerConnection implements PeerConnectionLike {
     this.closeReason = reason
     if (this.timer !== null) this.clock.clearTimeout(this.timer)
     this.timer = null
-    this.outbox = []
-    this.uploads.clear()
+    this.outbox.close()
+    this.uploads.queue.clear()
     this.socket.close()
     const dropped = this.requests.giveUpAll()
     if (dropped.length) this.handlers.onRequestsDropped?.(dropped, 'closed')
@@ -296,22 +262,20 @@ export class PeerConnection implements PeerConnectionLike {
 
   stats(): PeerConnectionStats {
     return {
-      downloadRate: this.downRate.rate(),
-      uploadRate: this.upRate.rate(),
+      downloadRate: this.pipeline.rate.rate(),
+      uploadRate: this.uploads.rate.rate(),
       downloaded: this.payloadIn,
-      uploaded: this.payloadOut,
+      uploaded: this.uploads.uploaded,
       wasted: this.wasted,
       protocolDown: this.bytesIn - this.payloadIn,
-      protocolUp: this.bytesOut - this.payloadOut,
+      protocolUp: this.outbox.bytesOut - this.uploads.uploaded,
       requests: this.requests.size,
       requestDepth: this.requestDepth(),
-      uploadQueue: this.uploads.size,
-      rttMs: this.srttMs,
+      uploadQueue: this.uploads.queue.size,
+      rttMs: this.pipeline.srttMs,
       snubbed: this.snubbed,
     }
   }
-
-  // ---- internals: receiving ----
 
   private onData(data: Uint8Array): void {
     if (this.phase === 'closed') return
@@ -367,17 +331,10 @@ export class PeerConnection implements PeerConnectionLike {
     this.phase = 'open'
     this.state.startEmpty(this.torrent?.pieceCount ?? null)
     // Availability must be the first message, before anything the handshake handler sends.
-    this.sendInitialPieces()
+    const availability = W.encodeAvailability(this.localPieces, this.fast)
+    if (availability) this.send(availability)
     this.handlers.onHandshake?.(hs)
     return this.phase === 'open'
-  }
-
-  private sendInitialPieces(): void {
-    const mine = this.localPieces
-    const n = mine ? mine.count() : 0
-    if (this.fast && (n === 0 || !mine)) this.send(W.HAVE_NONE)
-    else if (this.fast && mine && n === mine.size) this.send(W.HAVE_ALL)
-    else if (mine && n > 0) this.send(W.encodeBitfield(mine.bytes))
   }
 
   private handle(m: WireMessage): void {
@@ -417,11 +374,13 @@ export class PeerConnection implements PeerConnectionLike {
         if (this.state.pieces) this.handlers.onPeerPieces?.()
         return
       }
-      case 'request':
-        return this.onUploadRequest(m)
+      case 'request': {
+        const ctx = { torrent: this.torrent, localPieces: this.localPieces, amChoking: this.state.amChoking, allowedFast: this.allowedFastOut }
+        const bad = this.uploads.request(m, ctx)
+        return bad ? this.violation(bad) : undefined
+      }
       case 'cancel':
-        if (this.uploads.remove(m.index, m.begin) && this.fast) this.send(W.encodeReject(m.index, m.begin, m.length))
-        return this.pumpUploads()
+        return this.uploads.cancel(m)
       case 'piece':
         return this.onPiece(m.index, m.begin, m.block)
       case 'suggest':
@@ -457,49 +416,18 @@ export class PeerConnection implements PeerConnectionLike {
   private onPiece(index: number, begin: number, block: Uint8Array): void {
     const now = this.clock.now()
     this.payloadIn += block.length
-    this.downRate.add(block.length)
     const req = this.requests.take(index, begin)
     if (req) {
       if (req.length !== block.length) return this.violation(`block ${index}/${begin} of ${block.length} bytes, requested ${req.length}`)
-      const rtt = now - req.sentAt
-      this.srttMs = this.srttMs === null ? rtt : this.srttMs * 0.875 + rtt * 0.125
-      // A slowly decaying minimum: the path's round trip without our own queueing.
-      this.minRttMs = this.minRttMs === null ? rtt : Math.min(rtt, this.minRttMs * 1.05 + 1)
-      this.lastBlockAt = now
+      this.pipeline.onBlock(block.length, now - req.sentAt, now)
       this.snubbed = false
       this.readyDirty = true
       return this.handlers.onBlock?.(index, begin, block, true)
     }
+    this.pipeline.rate.add(block.length)
     if (this.requests.consumeLate(index, begin)) return this.handlers.onBlock?.(index, begin, block, false)
     this.wasted += block.length
     if (++this.unrequested > this.config.maxUnrequestedBlocks) this.violation('too many unrequested blocks')
-  }
-
-  private onUploadRequest(r: BlockRef): void {
-    const t = this.torrent
-    if (r.length === 0 || r.length > this.config.maxRequestLength) {
-      return this.violation(`request of ${r.length} bytes`)
-    }
-    if (t) {
-      const last = r.index === t.pieceCount - 1
-      const size = last ? t.totalLength - t.pieceLength * (t.pieceCount - 1) : t.pieceLength
-      if (r.begin + r.length > size) return this.violation(`request ${r.index}/${r.begin}+${r.length} beyond the piece`)
-    }
-    const allowed = !this.state.amChoking || this.allowedFastOut.has(r.index)
-    const haveIt = !!this.localPieces?.has(r.index)
-    if (!allowed || !haveIt || !this.handlers.onUploadRequest || this.uploads.add(r) === 'full') {
-      if (this.fast) this.send(W.encodeReject(r.index, r.begin, r.length))
-      return
-    }
-    this.pumpUploads()
-  }
-
-  private pumpUploads(): void {
-    for (let i = 0; i < this.config.maxUploadReads && !this.blocked && this.phase === 'open'; i++) {
-      const next = this.uploads.nextToRead()
-      if (!next) return
-      this.handlers.onUploadRequest?.(next)
-    }
   }
 
   private dropRequests(reqs: BlockRef[], reason: DropReason): void {
@@ -512,43 +440,16 @@ export class PeerConnection implements PeerConnectionLike {
     this.close(`protocol violation: ${reason}`)
   }
 
-  // ---- internals: sending ----
-
   private send(bytes: Uint8Array): void {
-    if (this.phase === 'closed') return
-    this.outbox.push(bytes)
-    this.outboxBytes += bytes.length
-    if (this.outboxBytes >= this.config.maxWriteBytes) return this.flush()
-    if (!this.flushScheduled) {
-      this.flushScheduled = true
-      queueMicrotask(() => {
-        this.flushScheduled = false
-        this.flush()
-      })
-    }
-  }
-
-  private flush(): void {
-    if (this.phase === 'closed' || this.outbox.length === 0 || this.blocked) return
-    const parts = this.outbox
-    const total = this.outboxBytes
-    this.outbox = []
-    this.outboxBytes = 0
-    const frame = parts.length === 1 ? parts[0]! : concat(parts, total)
-    this.bytesOut += frame.length
-    this.lastSentAt = this.clock.now()
-    if (!this.socket.write(frame)) this.blocked = true
+    if (this.phase !== 'closed') this.outbox.send(bytes)
   }
 
   private onDrain(): void {
-    this.blocked = false
-    this.flush()
-    if (this.phase !== 'open' || this.blocked) return
-    this.pumpUploads()
+    this.outbox.drained()
+    if (this.phase !== 'open' || this.outbox.blocked) return
+    this.uploads.pump()
     if (this.wantedRequests() > 0) this.handlers.onReady?.()
   }
-
-  // ---- timers ----
 
   private schedule(): void {
     if (this.phase === 'closed') return
@@ -563,7 +464,7 @@ export class PeerConnection implements PeerConnectionLike {
     if (this.phase === 'handshake' && now - this.createdAt >= c.handshakeTimeoutMs) return this.close('handshake timeout')
     if (now - this.lastReceivedAt >= c.idleTimeoutMs) return this.close('idle timeout')
     if (this.phase === 'open') {
-      if (now - this.lastSentAt >= c.keepAliveIntervalMs && this.outbox.length === 0) this.send(W.KEEP_ALIVE)
+      if (now - this.outbox.lastWriteAt >= c.keepAliveIntervalMs && this.outbox.pending === 0) this.send(W.KEEP_ALIVE)
       this.checkRequestTimeouts(now)
     }
     this.schedule()
@@ -574,7 +475,7 @@ export class PeerConnection implements PeerConnectionLike {
     if (!oldest) return
     const c = this.config
     let expired: BlockRef[]
-    if (now - Math.max(this.lastBlockAt, oldest.sentAt) >= c.snubTimeoutMs) {
+    if (now - Math.max(this.pipeline.lastBlockAt, oldest.sentAt) >= c.snubTimeoutMs) {
       this.snubbed = true
       expired = this.requests.giveUpAll()
     } else {
@@ -584,14 +485,4 @@ export class PeerConnection implements PeerConnectionLike {
     this.dropRequests(expired, 'timeout')
     if (expired.length && this.wantedRequests() > 0) this.handlers.onReady?.()
   }
-}
-
-function concat(parts: Uint8Array[], total: number): Uint8Array {
-  const out = new Uint8Array(total)
-  let o = 0
-  for (const p of parts) {
-    out.set(p, o)
-    o += p.length
-  }
-  return out
 }

@@ -161,6 +161,20 @@ export function encodeExtended(extId: number, payload: Uint8Array): Uint8Array {
   return b
 }
 
+/**
+ * Our first message after the handshake: have-all/have-none with BEP 6 when they fit, else a
+ * bitfield, or nothing when we have no piece and the peer lacks BEP 6 (BEP 3 allows omitting it).
+ */
+export function encodeAvailability(
+  mine: { size: number; bytes: Uint8Array; count(): number } | null,
+  fast: boolean,
+): Uint8Array | null {
+  const n = mine ? mine.count() : 0
+  if (fast && (!mine || n === 0)) return HAVE_NONE
+  if (fast && mine && n === mine.size) return HAVE_ALL
+  return mine && n > 0 ? encodeBitfield(mine.bytes) : null
+}
+
 /** Any message as bytes (tests, tools; the connection uses the specific encoders). */
 export function encodeMessage(m: WireMessage): Uint8Array {
   switch (m.type) {
