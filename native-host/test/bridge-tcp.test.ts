@@ -28,9 +28,9 @@ function collect(s: TcpSocket): { bytes: () => Buffer; ended: () => boolean; clo
 }
 
 describe('bridge TCP', () => {
-  it('connects, echoes 5 MiB intact, half-closes and closes', async () => {
+  it.each([true, false])('connects, echoes 5 MiB intact, half-closes and closes (fragmentedSend %s)', async (fragmentedSend) => {
     const echo = await echoServer()
-    const c = await d.connect()
+    const c = await d.connect({ fragmentedSend })
     const s = await c.net.connect({ host: '127.0.0.1', port: echo.port })
     expect(s.remotePort).toBe(echo.port)
     const got = collect(s)

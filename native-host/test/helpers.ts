@@ -12,7 +12,8 @@ export const WS = WebSocket as unknown as WebSocketCtor
 export interface TestDaemon {
   daemon: RunningDaemon
   dir: string
-  connect(): Promise<BridgeClient>
+  /** Node-style client (fragmented sends) unless `fragmentedSend: false` (browser-style sends). */
+  connect(opts?: { fragmentedSend?: boolean }): Promise<BridgeClient>
   stop(): Promise<void>
 }
 
@@ -24,8 +25,8 @@ export async function testDaemon(limits?: Partial<DaemonLimits>): Promise<TestDa
   return {
     daemon,
     dir,
-    async connect() {
-      const c = await connectBridge({ url: daemon.url, token: TOKEN, WebSocketImpl: WS })
+    async connect(opts) {
+      const c = await connectBridge({ url: daemon.url, token: TOKEN, WebSocketImpl: WS, fragmentedSend: opts?.fragmentedSend ?? true })
       clients.push(c)
       return c
     },

@@ -15,6 +15,11 @@ export interface ConnectBridgeOptions {
   WebSocketImpl?: WebSocketCtor
   /** Give up connecting + hello after this long. Default 10 s. */
   timeoutMs?: number
+  /**
+   * The WebSocket accepts `send(data, { fin })` (Node `ws`): large payloads then go out as a second
+   * fragment instead of being copied behind the header. Browsers have no fragment API: leave unset.
+   */
+  fragmentedSend?: boolean
 }
 
 export type BridgeCloseReason = 'closed-by-client' | 'auth-failed' | 'unreachable' | 'protocol-error' | 'connection-lost'
@@ -34,6 +39,8 @@ export interface HandleSink {
 /** Sockets stop writing (write() → false) while the WebSocket has more than this queued. */
 const WIRE_HIGH = 8 * 1024 * 1024
 const WIRE_LOW = 2 * 1024 * 1024
+/** Payloads from this size go out as a separate fragment when fragmentedSend is on. */
+const FRAGMENT_FROM = 16 * 1024
 /** Credit is granted in batches: at once from this many bytes, else after a short timer. */
 const CREDIT_BATCH = 128 * 1024
 
@@ -59,7 +66,10 @@ export class BridgeClient implements SocketHost {
   private closedReason: BridgeCloseReason | null = null
   private lastError: IoError | null = null
 
-  constructor(private readonly ws: WebSocketLike) {
+  constructor(
+    private readonly ws: WebSocketLike,
+    private readonly fragmented = false,
+  ) {
     this.net = new BridgeNet(this)
     this.files = new BridgeFiles(this)
   }
@@ -85,7 +95,7 @@ export class BridgeClient implements SocketHost {
     this.nextId = this.nextId >= 0xffffffff ? 1 : this.nextId + 1
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject })
-      this.ws.send(encodeFrame(Kind.REQUEST, id, op, meta, payload))
+      this.sendFrame(Kind.REQUEST, id, op, meta, payload)
     })
   }
 
@@ -104,11 +114,21 @@ export class BridgeClient implements SocketHost {
 
   sendData(handle: number, data: Uint8Array, meta?: object): void {
     if (this.closed) return
-    if (meta) return this.ws.send(encodeFrame(Kind.DATA, handle, 0, meta, data))
+    if (meta || this.fragmented) return this.sendFrame(Kind.DATA, handle, 0, meta, data)
     const f = new Uint8Array(HEADER_BYTES + data.length)
     writeHeader(f, 0, Kind.DATA, handle, 0, 0)
     f.set(data, HEADER_BYTES)
     this.ws.send(f)
+  }
+
+  /** One frame; with fragmentedSend a large payload follows the header as its own fragment (no copy). */
+  private sendFrame(kind: number, id: number, op: number, meta: object | undefined, payload?: Uint8Array): void {
+    if (this.fragmented && payload && payload.length >= FRAGMENT_FROM) {
+      this.ws.send(encodeFrame(kind, id, op, meta), { binary: true, fin: false })
+      this.ws.send(payload, { binary: true, fin: true })
+      return
+    }
+    this.ws.send(encodeFrame(kind, id, op, meta, payload))
   }
 
   wireFull(): boolean {
@@ -238,7 +258,7 @@ export function connectBridge(opts: ConnectBridgeOptions): Promise<BridgeClient>
     return Promise.reject(new IoError('invalid', `bad daemon url: ${(e as Error).message}`))
   }
   ws.binaryType = 'arraybuffer'
-  const client = new BridgeClient(ws)
+  const client = new BridgeClient(ws, opts.fragmentedSend === true)
   return new Promise((resolve, reject) => {
     let settled = false
     const fail = (e: IoError): void => {

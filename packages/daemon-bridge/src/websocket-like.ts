@@ -7,6 +7,8 @@ export interface WebSocketLike {
   readonly readyState: number
   readonly bufferedAmount: number
   send(data: Uint8Array | ArrayBuffer): void
+  /** Node `ws` only: `options.fin === false` sends a fragment of a message (see fragmentedSend). */
+  send(data: Uint8Array | ArrayBuffer, options: { binary?: boolean; fin?: boolean }): void
   close(code?: number, reason?: string): void
   onopen: ((ev: unknown) => void) | null
   onmessage: ((ev: { data: unknown }) => void) | null
