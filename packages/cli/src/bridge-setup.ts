@@ -39,7 +39,7 @@ export async function setupBridge(opts: {
     token = randomBytes(32).toString('hex')
     const daemonOpts: DaemonOptions = { host: '127.0.0.1', port: 0, token, roots: opts.roots }
     try {
-      daemon = process.env.TIDEPOOL_DAEMON_THREAD === '0' ? await startDaemon(daemonOpts) : await startDaemonThread(daemonOpts)
+      daemon = process.env.TIDEPOOL_DAEMON_THREAD === '1' ? await startDaemonThread(daemonOpts) : await startDaemon(daemonOpts)
     } catch (err) {
       throw new CliError(EXIT.daemonUnreachable, `daemon unreachable: could not start the daemon: ${(err as Error).message}`)
     }

@@ -40,7 +40,6 @@ describe('CLI failures end with one clear line and a distinct exit code', () => 
   it('a file that is not a torrent', async () => {
     const d = await tmp()
     await writeFile(join(d, 'junk.torrent'), 'hello, not bencode')
-    process.env.TIDEPOOL_DAEMON_THREAD = '0'
     const r = await runDownload(['download', join(d, 'junk.torrent'), '--out', join(d, 'out')])
     expect(r.code).toBe(EXIT.badTorrent)
     expect(r.error?.message).toMatch(/^bad torrent .*junk\.torrent: not a torrent file/)
