@@ -56,3 +56,35 @@ describe('BEP 40 peer priority', () => {
     expect(peerPriority({ ip: 'nope', port: 1 }, { ip: '1.2.3.4', port: 1 })).toBe(0)
   })
 })
+
+describe('BEP 40 IPv4 fast path', () => {
+  it('agrees with a straightforward reference on 2000 pairs', async () => {
+    const { peerPriorityRaw } = await import('./bep40.ts')
+    let x = 12345
+    const next = () => (x = (Math.imul(x, 1103515245) + 12345) >>> 0) & 0xff
+    for (let n = 0; n < 2000; n++) {
+      const a = new Uint8Array([next(), next(), next(), next()])
+      const b = n % 3 === 0 ? new Uint8Array([a[0], a[1], n % 2 ? a[2] : next(), next()]) : new Uint8Array([next(), next(), next(), next()])
+      if (n % 50 === 0) b.set(a)
+      const pa = 1 + (n % 60000)
+      const pb = 60000 - (n % 60000)
+      const fast = peerPriorityRaw(a, 4, pa, b, 4, pb)
+      // A from-scratch reference of the IPv4 rules: masks by shared prefix, ascending order.
+      let common = 0
+      while (common < 4 && a[common] === b[common]) common++
+      let want: number
+      if (common === 4) {
+        const lo = Math.min(pa, pb)
+        const hi = Math.max(pa, pb)
+        want = crc32c(new Uint8Array([lo >> 8, lo & 0xff, hi >> 8, hi & 0xff]))
+      } else {
+        const keep = Math.max(2, common + 1)
+        const m = (v: Uint8Array) => v.map((byte, i) => (i < keep ? byte : byte & 0x55))
+        const [ma, mb] = [m(a), m(b)]
+        const first = a[common] < b[common]
+        want = crc32c(new Uint8Array([...(first ? ma : mb), ...(first ? mb : ma)]))
+      }
+      expect(fast).toBe(want)
+    }
+  })
+})

@@ -57,7 +57,8 @@ export function peerPriorityBytes(ipA: Uint8Array, portA: number, ipB: Uint8Arra
 
 /** As peerPriorityBytes, with explicit address lengths (4 or 16) so callers can pass scratch buffers. */
 export function peerPriorityRaw(ipA: Uint8Array, lenA: number, portA: number, ipB: Uint8Array, lenB: number, portB: number): number {
-  const len = lenA === 4 && lenB === 4 ? 4 : 16
+  if (lenA === 4 && lenB === 4) return priorityV4(ipA, portA, ipB, portB)
+  const len = 16
   load(A, ipA, lenA, len)
   load(B, ipB, lenB, len)
   let common = 0
@@ -82,4 +83,26 @@ export function peerPriorityRaw(ipA: Uint8Array, lenA: number, portA: number, ip
     BUF[highOff + i] = B[i] & m
   }
   return crc32c(BUF, 2 * len)
+}
+
+/** The IPv4 case without copying: the pool computes this for nearly every peer it adds. */
+function priorityV4(a: Uint8Array, portA: number, b: Uint8Array, portB: number): number {
+  let common = 0
+  while (common < 4 && a[common] === b[common]) common++
+  if (common === 4) {
+    const lo = Math.min(portA, portB)
+    const hi = Math.max(portA, portB)
+    let c = 0xffffffff
+    c = CRC32C_TABLE[(c ^ (lo >> 8)) & 0xff] ^ (c >>> 8)
+    c = CRC32C_TABLE[(c ^ lo) & 0xff] ^ (c >>> 8)
+    c = CRC32C_TABLE[(c ^ (hi >> 8)) & 0xff] ^ (c >>> 8)
+    c = CRC32C_TABLE[(c ^ hi) & 0xff] ^ (c >>> 8)
+    return (c ^ 0xffffffff) >>> 0
+  }
+  const whole = Math.max(2, common + 1)
+  const [lo, hi] = a[common] < b[common] ? [a, b] : [b, a]
+  let c = 0xffffffff
+  for (let i = 0; i < 4; i++) c = CRC32C_TABLE[(c ^ (lo[i] & (i < whole ? 0xff : 0x55))) & 0xff] ^ (c >>> 8)
+  for (let i = 0; i < 4; i++) c = CRC32C_TABLE[(c ^ (hi[i] & (i < whole ? 0xff : 0x55))) & 0xff] ^ (c >>> 8)
+  return (c ^ 0xffffffff) >>> 0
 }
