@@ -278,6 +278,7 @@ export class BtEngine implements EngineApiHost {
       downloadBucket: this.downloadBucket,
       uploadBucket: this.uploadBucket,
       onTorrentChanged: (h) => this.onTorrentChanged(h),
+      recentSelfConnection: () => this.clock.now() - this.router.lastSelfAt < 5000,
     }
   }
 

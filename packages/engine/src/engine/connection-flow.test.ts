@@ -69,6 +69,18 @@ describe('engine connection flow', () => {
     await seed.stop()
   })
 
+  it('recognises its own address (a tracker hands it back) and never dials it again', async () => {
+    const { clock, seed, e, t } = await setup()
+    t.addPeer('10.0.0.2', e.listenPort)
+    clock.advance(100)
+    await flush()
+    expect(t.getDisplayPeers()).toEqual([])
+    expect(t.pool.findPeer('10.0.0.2', e.listenPort)).toBeUndefined()
+    expect(t.addPeer('10.0.0.2', e.listenPort)).toBeNull()
+    await e.stop()
+    await seed.stop()
+  })
+
   it('stopping or removing a torrent cancels its connection requests', async () => {
     const { clock, seed, e, t } = await setup()
     t.addPeer('10.0.0.9', 1)

@@ -21,6 +21,8 @@ export interface IncomingHost {
 export class IncomingRouter {
   accepted = 0
   refused = 0
+  /** When an incoming connection last turned out to be ourselves (our own peer id). */
+  lastSelfAt = -Infinity
 
   constructor(private readonly host: IncomingHost) {}
 
@@ -47,6 +49,12 @@ export class IncomingRouter {
       direction: 'incoming',
       peerId: this.host.peerId,
       clock: this.host.clock,
+      // Replaced by the session's handlers once accepted; before that only a close can happen.
+      handlers: {
+        onClose: (reason) => {
+          if (reason === 'connected to ourselves') this.lastSelfAt = this.host.clock.now()
+        },
+      },
       acceptIncoming: (hs) => {
         const t = this.host.getTorrent(toHex(hs.infoHash))
         const ok = !!t && !bytesEqual(hs.peerId, this.host.peerId) && t.acceptIncoming(conn, hs, ip, port)

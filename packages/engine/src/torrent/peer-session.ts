@@ -62,7 +62,8 @@ export class PeerSession {
         },
         onClose: (reason, error) => {
           if (session) session.onClosed(reason, error)
-          else t.onOutgoingHandshake(peer, null, reason)
+          // trackers hand us our own address: never dial it again
+          else t.onOutgoingHandshake(peer, null, reason, reason === 'connected to ourselves')
         },
       },
     })

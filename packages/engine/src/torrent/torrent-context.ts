@@ -22,6 +22,11 @@ export interface TorrentContext {
   connectFinished(): void
   downloadBucket: ByteBucket
   uploadBucket: ByteBucket
+  /**
+   * Our listener just received a connection from ourselves. An outgoing attempt to our own listen
+   * port that the other end closed right then was that connection.
+   */
+  recentSelfConnection(): boolean
   /** The torrent's persistent state changed (metadata arrived, paused, priorities). */
   onTorrentChanged(infoHash: string): void
 }

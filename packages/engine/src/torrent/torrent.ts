@@ -220,6 +220,7 @@ export class Torrent {
   onOutgoingHandshake(peer: TorrentPeer, session: PeerSession | null, reason?: string, self = false): void {
     this.connecting.delete(peer.key)
     if (!session) {
+      if (!self && peer.port === this.ctx.listenPort() && this.ctx.recentSelfConnection()) self = true
       if (self) this.pool.markSelf(peer.ip, peer.port)
       else this.pool.onConnectFailed(peer.ip, peer.port, reason ?? 'handshake failed')
       return
