@@ -122,6 +122,18 @@ describe('TrackerManager', () => {
   })
 })
 
+describe('TrackerManager robustness', () => {
+  it('a throwing onPeers neither fails the tracker nor stops re-announcing', async () => {
+    const h = harness([['http://a']], { 'http://a': ok(60) }, { onPeers: () => { throw new Error('consumer bug') } })
+    h.m.start()
+    await flush()
+    expect(h.m.rows()[0]).toMatchObject({ status: 'working', nextAnnounce: 60_000 })
+    h.clock.advance(60_000)
+    await flush()
+    expect(h.calls).toHaveLength(2)
+  })
+})
+
 describe('TrackerManager interval floor', () => {
   it('re-announces no faster than 30 s by default, or the configured floor', async () => {
     const h = harness([['http://a']], { 'http://a': ok(5) })

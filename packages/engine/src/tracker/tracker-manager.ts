@@ -3,7 +3,7 @@ import type { NetPort } from '../platform/ports.ts'
 import { realClock, type Clock, type TimerHandle } from '../util/clock.ts'
 import type { PeerAddress } from '../util/peer-address.ts'
 import { defaultAnnouncer, isSupportedTrackerUrl, type Announcer } from './announce.ts'
-import type { AnnounceEvent, AnnounceParams } from './announce-types.ts'
+import type { AnnounceEvent, AnnounceParams, AnnounceResult } from './announce-types.ts'
 import { UdpTrackerClient } from './udp-tracker-client.ts'
 
 export interface TrackerManagerOptions {
@@ -219,31 +219,40 @@ export class TrackerManager {
       // A tracker that has not seen us yet gets 'started', even mid-download (it is new to us).
       const event: AnnounceEvent | undefined = !e.started ? 'started' : t.completedPending ? 'completed' : undefined
       e.row.status = 'announcing'
+      let res: AnnounceResult
       try {
-        const res = await this.announcer(e.url, this.params(e, event), { signal })
-        if (signal.aborted) return null
-        const now = this.clock.now()
-        Object.assign(e.row, { status: 'working', lastAnnounce: now, seeders: res.complete ?? null, leechers: res.incomplete ?? null })
-        e.row.peersReceived += res.peers.length
-        if (res.warning) e.row.message = res.warning
-        else delete e.row.message
-        if (res.trackerId) e.trackerId = res.trackerId
-        e.started = true
-        if (event === 'completed' || (event === 'started' && this.o.stats().left === 0)) t.completedPending = false
-        t.entries.splice(t.entries.indexOf(e), 1)
-        t.entries.unshift(e)
-        t.lastSuccessAt = now
-        t.minIntervalMs = Math.max(this.o.minAnnounceIntervalMs ?? MIN_INTERVAL_FLOOR_MS, (res.minInterval ?? 0) * 1000)
-        t.failures = 0
-        if (res.peers.length > 0) this.o.onPeers(res.peers, e.url)
-        if (t.again || (t.completedPending && event !== 'completed')) return t.minIntervalMs
-        return Math.min(MAX_INTERVAL_MS, Math.max(t.minIntervalMs, res.interval * 1000))
+        res = await this.announcer(e.url, this.params(e, event), { signal })
       } catch (err) {
         if (signal.aborted) return null
         e.row.status = 'error'
         e.row.lastAnnounce = this.clock.now()
         e.row.message = err instanceof Error ? err.message : String(err)
+        continue
       }
+      if (signal.aborted) return null
+      const now = this.clock.now()
+      Object.assign(e.row, { status: 'working', lastAnnounce: now, seeders: res.complete ?? null, leechers: res.incomplete ?? null })
+      e.row.peersReceived += res.peers.length
+      if (res.warning) e.row.message = res.warning
+      else delete e.row.message
+      if (res.trackerId) e.trackerId = res.trackerId
+      e.started = true
+      if (event === 'completed' || (event === 'started' && this.o.stats().left === 0)) t.completedPending = false
+      t.entries.splice(t.entries.indexOf(e), 1)
+      t.entries.unshift(e)
+      t.lastSuccessAt = now
+      t.minIntervalMs = Math.max(this.o.minAnnounceIntervalMs ?? MIN_INTERVAL_FLOOR_MS, (res.minInterval ?? 0) * 1000)
+      t.failures = 0
+      // A throwing consumer must neither mark a working tracker failed nor stop the re-announce loop.
+      if (res.peers.length > 0) {
+        try {
+          this.o.onPeers(res.peers, e.url)
+        } catch {
+          // the consumer's bug; the peers of this round are lost, announcing goes on
+        }
+      }
+      if (t.again || (t.completedPending && event !== 'completed')) return t.minIntervalMs
+      return Math.min(MAX_INTERVAL_MS, Math.max(t.minIntervalMs, res.interval * 1000))
     }
     if (!t.entries.some((e) => e.row.status !== 'disabled')) return null
     t.failures++
