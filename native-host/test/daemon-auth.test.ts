@@ -68,6 +68,17 @@ describe('daemon auth', () => {
     expect(frames).toEqual([{ kind: Kind.ERROR, meta: { code: 'auth', message: 'the first frame must be hello' } }])
   })
 
+  it('closes a connection that sends no hello within helloTimeoutMs', async () => {
+    const { startDaemon } = await import('../src/index.ts')
+    const quick = await startDaemon({ token: TOKEN, roots: {}, helloTimeoutMs: 150 })
+    const ws = new WebSocket(quick.url)
+    const t0 = Date.now()
+    const code = await new Promise<number>((r) => ws.once('close', (c) => r(c)))
+    expect(code).toBe(4001)
+    expect(Date.now() - t0).toBeLessThan(3000)
+    await quick.close()
+  })
+
   it('onClose reports why the connection ended', async () => {
     const c = await connectBridge({ url: d.daemon.url, token: TOKEN, WebSocketImpl: WS })
     const reasons: string[] = []

@@ -24,6 +24,8 @@ export const DAEMON_VERSION = '0.1.0'
 /** Above this many bytes queued on the WebSocket, stop reading this client's sockets. */
 const WS_HIGH = 8 * 1024 * 1024
 const WS_LOW = 2 * 1024 * 1024
+/** A connection that has not authenticated by then is closed. */
+export const HELLO_TIMEOUT_MS = 10_000
 
 export interface SessionDeps {
   limits: DaemonLimits
@@ -31,6 +33,7 @@ export interface SessionDeps {
   guard: PathGuard
   counters: DaemonCounters
   tokenHash: Buffer
+  helloTimeoutMs: number
 }
 
 function sha256(s: string): Buffer {
@@ -52,6 +55,7 @@ export class Session implements SessionContext {
   private deferred: Array<() => void> = []
   private deferScheduled = false
   private congestionTimer: ReturnType<typeof setTimeout> | undefined
+  private helloTimer: ReturnType<typeof setTimeout> | undefined
 
   constructor(
     private readonly ws: WebSocket,
@@ -64,6 +68,9 @@ export class Session implements SessionContext {
     ws.on('message', (data: Buffer, isBinary: boolean) => this.onMessage(data, isBinary))
     ws.on('close', () => this.dispose())
     ws.on('error', () => this.dispose())
+    this.helloTimer = setTimeout(() => {
+      if (!this.authed) this.kill(CloseCode.auth, 'no hello in time')
+    }, deps.helloTimeoutMs)
   }
 
   newHandle(): number {
@@ -174,6 +181,7 @@ export class Session implements SessionContext {
       return this.kill(CloseCode.version, 'protocol version')
     }
     this.authed = true
+    clearTimeout(this.helloTimer)
     const reply: HelloReply = {
       protocol: PROTOCOL_VERSION,
       daemonVersion: DAEMON_VERSION,
@@ -238,6 +246,7 @@ export class Session implements SessionContext {
     if (this.closed) return
     this.closed = true
     clearTimeout(this.congestionTimer)
+    clearTimeout(this.helloTimer)
     for (const c of [...this.connecting]) c()
     this.connecting.clear()
     for (const r of [...this.handles.values()]) r.close()

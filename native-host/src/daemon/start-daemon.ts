@@ -5,7 +5,7 @@ import { WebSocketServer } from 'ws'
 import { DEFAULT_LIMITS, type DaemonLimits } from '@tidepool/daemon-bridge'
 import { ConnectGate } from './connect-gate.ts'
 import { PathGuard } from './path-guard.ts'
-import { Session } from './session.ts'
+import { HELLO_TIMEOUT_MS, Session } from './session.ts'
 import type { DaemonCounters } from './session-context.ts'
 import { refuseUpgrade } from './upgrade-check.ts'
 
@@ -22,6 +22,8 @@ export interface DaemonOptions {
   /** Allow clients that send no Origin (non-browser processes). Default true. */
   allowNoOrigin?: boolean
   limits?: Partial<DaemonLimits>
+  /** Close connections that have not authenticated within this time. Default 10 s. */
+  helloTimeoutMs?: number
 }
 
 export interface DaemonStats extends DaemonCounters {
@@ -67,7 +69,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
       counters.clients++
-      const s = new Session(ws, { limits, gate, guard, counters, tokenHash })
+      const s = new Session(ws, { limits, gate, guard, counters, tokenHash, helloTimeoutMs: opts.helloTimeoutMs ?? HELLO_TIMEOUT_MS })
       sessions.add(s)
       ws.on('close', () => sessions.delete(s))
     })
