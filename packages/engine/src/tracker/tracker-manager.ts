@@ -103,7 +103,7 @@ export class TrackerManager {
     if (this.running) return
     this.running = true
     this.abort = new AbortController()
-    for (const t of this.tiers) void this.announceTier(t)
+    for (const t of this.tiers) this.run(t)
   }
 
   /** The download finished: tell every tier now. */
@@ -176,7 +176,7 @@ export class TrackerManager {
     for (const e of t.entries) e.row.nextAnnounce = e === first ? at : null
     t.timer = this.clock.setTimeout(() => {
       t.timer = null
-      void this.announceTier(t)
+      this.run(t)
     }, delayMs)
   }
 
@@ -195,6 +195,13 @@ export class TrackerManager {
     if (event) p.event = event
     if (e.trackerId) p.trackerId = e.trackerId
     return p
+  }
+
+  /** Runs a tier's announce; an unexpected throw (e.g. from stats()) retries later instead of escaping. */
+  private run(t: Tier): void {
+    this.announceTier(t).catch(() => {
+      if (this.running) this.schedule(t, this.o.retryBaseMs ?? 30_000)
+    })
   }
 
   private async announceTier(t: Tier): Promise<void> {
