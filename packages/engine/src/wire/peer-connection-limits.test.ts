@@ -173,6 +173,20 @@ describe('PeerConnection timers, extensions and magnets', () => {
     expect(conn.closeReason).toBe('idle timeout')
   })
 
+  it('reports the peer DHT port and sends ours', async () => {
+    const { raw, conn } = await rawAgainstSeed()
+    const ports: number[] = []
+    conn.setHandlers({ onPort: (p) => ports.push(p) })
+    raw.sendHandshake({ fast: true, extended: true, dht: true })
+    raw.write(msg({ type: 'port', port: 6881 }))
+    await until(() => ports.length === 1)
+    expect(ports).toEqual([6881])
+    expect(conn.remote?.dht).toBe(true)
+    conn.sendPort(51413)
+    await until(() => raw.types().includes('port'))
+    expect(raw.received.find((m) => m.type === 'port')).toEqual({ type: 'port', port: 51413 })
+  })
+
   it('dispatches extended messages and sends ours', async () => {
     const { raw, conn } = await rawAgainstSeed()
     const got: Array<[number, string]> = []

@@ -223,6 +223,11 @@ export class PeerConnection implements PeerConnectionLike {
     if (this.phase === 'open' && this.fast) this.send(W.encodeSuggest(index))
   }
 
+  /** BEP 5: our DHT port, for peers that announced DHT. */
+  sendPort(port: number): void {
+    if (this.phase === 'open') this.send(W.encodePort(port))
+  }
+
   sendExtended(extId: number, payload: Uint8Array): void {
     if (this.phase === 'open') this.send(W.encodeExtended(extId, payload))
   }
@@ -340,9 +345,10 @@ export class PeerConnection implements PeerConnectionLike {
   private handle(m: WireMessage): void {
     switch (m.type) {
       case 'keep-alive':
-      case 'port':
       case 'unknown':
         return
+      case 'port':
+        return this.handlers.onPort?.(m.port)
       case 'choke':
         return this.onPeerChoke()
       case 'unchoke':

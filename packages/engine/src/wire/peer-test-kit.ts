@@ -8,7 +8,7 @@ import type { TcpSocket } from '../platform/ports.ts'
 import { ManualClock } from '../util/clock.ts'
 import { Bitfield } from './bitfield.ts'
 import { encodeHandshake } from './handshake.ts'
-import type { Handshake } from './handshake.ts'
+import type { Handshake, HandshakeFlags } from './handshake.ts'
 import { PeerConnection } from './peer-connection.ts'
 import type { PeerConnectionOptions, TorrentShape } from './peer-types.ts'
 import { generatePeerId } from './peer-id.ts'
@@ -110,7 +110,7 @@ export class RawPeer {
       onEnd: () => (this.closed = true),
     })
   }
-  sendHandshake(flags = { fast: true, extended: true }, infoHash = INFO_HASH, peerId = generatePeerId()): void {
+  sendHandshake(flags: HandshakeFlags = { fast: true, extended: true }, infoHash = INFO_HASH, peerId = generatePeerId()): void {
     this.socket.write(encodeHandshake(infoHash, peerId, flags))
   }
   write(...parts: Uint8Array[]): void {

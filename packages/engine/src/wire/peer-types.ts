@@ -92,6 +92,8 @@ export interface PeerConnectionHandlers {
   onUploadRequest?(req: BlockRef): void
   onSuggest?(index: number): void
   onAllowedFast?(index: number): void
+  /** BEP 5: the peer's DHT port. */
+  onPort?(port: number): void
   /** BEP 10: extId 0 is the extension handshake; others as we numbered them in ours. */
   onExtended?(extId: number, payload: Uint8Array): void
   /** wantedRequests() may have grown (block arrived, unchoked, drained, requests dropped). */
