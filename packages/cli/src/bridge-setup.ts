@@ -12,6 +12,8 @@ export interface BridgeSetup {
   files: FilePort
   /** Root names the engine may write to. */
   roots: string[]
+  /** Resolves with a reason if the daemon connection drops while we still use it. */
+  lost: Promise<string>
   close(): Promise<void>
 }
 
@@ -47,10 +49,16 @@ export async function setupBridge(opts: {
   }
   try {
     const client = await connectBridge({ url, token, WebSocketImpl: WebSocket as never })
+    const lost = new Promise<string>((resolve) => {
+      client.onClose = (reason, detail) => {
+        if (reason !== 'closed-by-client') resolve(`${reason}: ${detail}`)
+      }
+    })
     return {
       net: client.net,
       files: client.files,
       roots: client.roots ?? Object.keys(opts.roots),
+      lost,
       async close() {
         await Promise.resolve(client.close()).catch(() => {})
         if (daemon) await daemon.close().catch(() => {})

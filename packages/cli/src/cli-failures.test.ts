@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { BtEngine, Torrent, TorrentSummary } from '@tidepool/engine'
+import { startDaemon } from '@tidepool/native-host'
 import { parseArgs, type DownloadArgs } from './args.ts'
 import { downloadCommand } from './download-command.ts'
 import { CliError, EXIT } from './errors.ts'
@@ -51,6 +52,20 @@ describe('CLI failures end with one clear line and a distinct exit code', () => 
     const r = await runDownload(['download', 'magnet:?xt=urn:btih:' + 'a'.repeat(40), '--out', d, '--daemon-url', 'ws://127.0.0.1:1', '--token-file', join(d, 'token')])
     expect(r.code).toBe(EXIT.daemonUnreachable)
     expect(r.error?.message).toMatch(/^daemon unreachable: ws:\/\/127\.0\.0\.1:1/)
+  })
+
+  it('a daemon that goes away during the download', async () => {
+    const d = await tmp()
+    const token = 'cd'.repeat(32)
+    await writeFile(join(d, 'token'), token)
+    const daemon = await startDaemon({ port: 0, token, roots: { downloads: d } })
+    const run = runDownload(['download', 'magnet:?xt=urn:btih:' + 'b'.repeat(40), '--out', d, '--json', '--daemon-url', daemon.url, '--token-file', join(d, 'token')])
+    await new Promise((r) => setTimeout(r, 300))
+    await daemon.close()
+    const r = await run
+    expect(r.code).toBe(EXIT.daemonUnreachable)
+    expect(r.error?.message).toMatch(/^daemon unreachable: connection lost/)
+    expect(r.out).toContain('"connecting":0') // it was running and printing status before
   })
 })
 

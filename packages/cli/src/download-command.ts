@@ -36,14 +36,17 @@ export async function downloadCommand(args: DownloadArgs, io: { out: (s: string)
         throw new CliError(EXIT.badTorrent, `bad torrent ${input.label}: ${(err as Error).message}`)
       }
     }
-    return await runMonitor(engine, torrents, {
+    const lost = bridge.lost.then((why) => {
+      throw new CliError(EXIT.daemonUnreachable, `daemon unreachable: connection lost (${why})`)
+    })
+    return await Promise.race([lost, runMonitor(engine, torrents, {
       json: args.json,
       tty: io.tty,
       out: io.out,
       timeoutSec: args.timeoutSec,
       keepSeeding: args.seed,
       signal: io.signal,
-    })
+    })])
   } finally {
     await engine.stop().catch(() => {})
     await bridge.close()

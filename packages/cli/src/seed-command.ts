@@ -42,6 +42,7 @@ export async function seedCommand(args: SeedArgs, io: { out: (s: string) => void
     if (s.status === 'error') throw new CliError(EXIT.failed, `failed: ${s.name}: ${s.error}`)
     io.err(`verified ${(s.progress * 100).toFixed(1)}% of ${s.name}; seeding on port ${engine.listenPort} (Ctrl-C to stop)\n`)
     if (args.json) io.out(JSON.stringify({ event: 'seeding', listenPort: engine.listenPort, ...statusJson(s) }) + '\n')
+    let lostReason: string | null = null
     await new Promise<void>((done) => {
       const timer = setInterval(() => {
         const now = torrent.summary()
@@ -53,7 +54,12 @@ export async function seedCommand(args: SeedArgs, io: { out: (s: string) => void
       }
       if (io.signal.aborted) stop()
       else io.signal.addEventListener('abort', stop, { once: true })
+      void bridge.lost.then((why) => {
+        lostReason = why
+        stop()
+      })
     })
+    if (lostReason) throw new CliError(EXIT.daemonUnreachable, `daemon unreachable: connection lost (${lostReason})`)
     return EXIT.ok
   } finally {
     await engine.stop().catch(() => {}) // announces `stopped`
