@@ -110,7 +110,9 @@ function requestOnce(net: NetPort, url: URL, opts: Required<Omit<HttpGetOptions,
     }
     const timer = opts.clock.setTimeout(() => finish(new TrackerError('timeout', `no answer from ${url.host} in ${opts.timeoutMs} ms`)), opts.timeoutMs)
     // Returns a response once one is complete; `eof` says the server closed.
+    let needBytes = 0 // known total (header + Content-Length): skip re-parsing until it has arrived
     const tryComplete = (eof: boolean): HttpResponse | null => {
+      if (!eof && received < needBytes) return null
       const all = concatBytes(chunks)
       chunks.length = 0
       chunks.push(all)
@@ -129,6 +131,7 @@ function requestOnce(net: NetPort, url: URL, opts: Required<Omit<HttpGetOptions,
         if (!/^\d{1,12}$/.test(cl)) throw new TrackerError('bad-response', 'bad Content-Length')
         const n = Number(cl)
         if (n > opts.maxBytes) throw new TrackerError('too-large', `response body of ${n} bytes over ${opts.maxBytes}`)
+        needBytes = head.bodyStart + n
         body = rest.length >= n ? rest.slice(0, n) : null
       } else {
         if (rest.length > opts.maxBytes) throw new TrackerError('too-large', `response body over ${opts.maxBytes} bytes`)
