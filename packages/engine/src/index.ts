@@ -42,6 +42,7 @@ export { WireDecoder, DEFAULT_DECODER_LIMITS, type DecoderLimits } from './wire/
 export { PeerConnection } from './wire/peer-connection.ts'
 export { DEFAULT_PEER_CONFIG } from './wire/peer-types.ts'
 export type { PeerConnectionConfig, PeerConnectionHandlers, PeerConnectionOptions, PeerConnectionStats, PeerConnectionLike, TorrentShape, LocalPieces, DropReason } from './wire/peer-types.ts'
+export { allowedFastSet } from './wire/allowed-fast.ts'
 export * from './tracker/tracker-error.ts'
 export type * from './tracker/announce-types.ts'
 export * from './tracker/http-client.ts'
