@@ -15,6 +15,8 @@ export const STATUS_LABEL: Record<TorrentStatus, string> = {
   error: 'Error',
 }
 
+const DATE = new Intl.DateTimeFormat(undefined, { dateStyle: 'short', timeStyle: 'short' })
+
 const columns: Column<TorrentSummary>[] = [
   { id: 'name', title: 'Name', width: 300, sort: byText((t) => t.name), cell: (t) => <span class="name" title={t.name}>{t.name || t.infoHash}</span> },
   { id: 'size', title: 'Size', width: 86, align: 'right', sort: byNumber((t) => t.totalSize), sortDefault: 'desc', cell: (t) => (t.totalSize ? formatBytes(t.totalSize) : '?') },
@@ -32,7 +34,7 @@ const columns: Column<TorrentSummary>[] = [
   { id: 'seeds', title: 'Seeds', width: 60, align: 'right', sort: byNumber((t) => t.seeds), sortDefault: 'desc', cell: (t) => String(t.seeds) },
   { id: 'eta', title: 'ETA', width: 74, align: 'right', sort: byNumber((t) => t.etaSec), cell: (t) => (t.status === 'downloading' ? formatEta(t.etaSec) : '') },
   { id: 'ratio', title: 'Ratio', width: 60, align: 'right', sort: byNumber((t) => t.ratio), sortDefault: 'desc', cell: (t) => formatRatio(t.ratio) },
-  { id: 'added', title: 'Added', width: 170, sort: byNumber((t) => t.addedAt), sortDefault: 'desc', cell: (t) => new Date(t.addedAt).toLocaleString() },
+  { id: 'added', title: 'Added', width: 140, sort: byNumber((t) => t.addedAt), sortDefault: 'desc', cell: (t) => DATE.format(t.addedAt) },
 ]
 
 export function TorrentTable(props: {

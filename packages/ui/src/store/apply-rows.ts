@@ -3,7 +3,7 @@
  * order (the usual 1 Hz update) only changed fields are written, in place; otherwise `reconcile`
  * (keyed) rebuilds the order. Avoids reconcile's deep unwrap of every incoming row each second.
  */
-import { produce, reconcile, type SetStoreFunction } from 'solid-js/store'
+import { $RAW, produce, reconcile, type SetStoreFunction } from 'solid-js/store'
 
 function sameArray(a: unknown, b: unknown): boolean {
   if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false
@@ -15,19 +15,23 @@ export function applyRows<T extends object>(current: readonly T[], next: T[], ke
   let sameKeys = current.length === next.length
   for (let i = 0; sameKeys && i < next.length; i++) sameKeys = current[i]![key] === next[i]![key]
   if (!sameKeys) return reconcile(next, { key: key as string, merge: false }) as unknown as (prev: T[]) => T[]
+  // Compare against the plain objects behind the store (cheap); write through the proxy only on change.
+  const raw = ((current as unknown as Record<symbol, T[] | undefined>)[$RAW] ?? current) as readonly Record<string, unknown>[]
   return produce((rows: T[]) => {
     for (let i = 0; i < next.length; i++) {
-      const row = rows[i] as Record<string, unknown>
+      const was = raw[i]!
       const src = next[i] as Record<string, unknown>
+      let row: Record<string, unknown> | null = null
       for (const k in src) {
         const v = src[k]
-        const old = row[k]
+        const old = was[k]
         if (v === old) continue
         if (Array.isArray(v) && sameArray(old, v)) continue
+        row ??= rows[i] as Record<string, unknown>
         row[k] = v
       }
       // Optional fields that disappeared (e.g. an error that cleared).
-      for (const k in row) if (!(k in src)) delete row[k]
+      for (const k in was) if (!(k in src)) delete (rows[i] as Record<string, unknown>)[k]
     }
   }) as unknown as (prev: T[]) => T[]
 }
