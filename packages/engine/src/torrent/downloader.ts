@@ -184,11 +184,14 @@ export class Downloader {
       this.t.onDownloadComplete()
     }
     this.t.updateInterest()
+    // A finished piece frees an in-progress slot (and storage buffer): keep every pipeline full.
+    for (const s of this.t.sessions.values()) this.fillRequests(s)
   }
 
   private onFailed(piece: number, contributors: string[]): void {
     this.picker.onPieceFailed(piece)
     this.t.onPieceFailed(contributors)
+    for (const s of this.t.sessions.values()) this.fillRequests(s)
   }
 
   // ---- upload ----
