@@ -1,10 +1,11 @@
-// pnpm bench:download [--sizes 256,1024] [--seeds 4] [--piece-kib 1024] [--phase-timeout 300] [--record]
+// pnpm bench:download [--sizes 256,1024] [--seeds 4] [--piece-kib 1024] [--phase-timeout 300] [--repeat N] [--record]
 //
 // Several libtorrent seeds on loopback serve one torrent, first to a libtorrent leecher, then to
 // Tidepool's CLI (`tidepool download --json`, daemon in-process). Prints MiB/s of both, the ratio
 // Tidepool/libtorrent, and Tidepool's peak memory (VmHWM of the CLI process, which holds the engine
 // and the daemon). Run at two sizes to show memory does not grow with the torrent. --record appends
-// the results to docs/benchmarks.md.
+// the results to docs/benchmarks.md. --repeat N runs each phase N times and keeps the fastest run of
+// each client (other processes on a shared machine only ever make a run slower).
 import { appendFile, mkdir, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -26,6 +27,7 @@ const seedCount = Number(option('seeds', '4'))
 const pieceLength = Number(option('piece-kib', '1024')) * 1024
 const phaseTimeoutMs = Number(option('phase-timeout', '300')) * 1000
 const record = process.argv.includes('--record')
+const repeat = Math.max(1, Number(option('repeat', '1')))
 
 interface PhaseResult { ok: boolean; seconds: number; mibps: number; note: string }
 interface TidepoolResult extends PhaseResult { peakMiB: number | null; peaks: string }
@@ -101,11 +103,20 @@ async function benchSize(sizeMiB: number, tracker: LocalTracker, work: string): 
     for (let i = 0; i < seedCount; i++) seeds.push(await startLibtorrent({ torrent: t.torrentPath, save: dir, seed: true, trustData: true, name: `seed ${i + 1}`, intervalSec: 2 }))
     await Promise.all(seeds.map((s) => waitSeeding(s, 60_000)))
     console.log(`  ${seedCount} libtorrent seeds up in ${((performance.now() - started) / 1000).toFixed(1)} s`)
-    const lt = await libtorrentPhase(t, seeds, work)
-    console.log(`  libtorrent: ${lt.ok ? `${lt.mibps.toFixed(1)} MiB/s (${lt.seconds.toFixed(1)} s)` : `FAILED ${lt.note}`}`)
-    const tp = await tidepoolPhase(t, work)
-    console.log(`  tidepool:   ${tp.ok ? `${tp.mibps.toFixed(1)} MiB/s (${tp.seconds.toFixed(1)} s)` : `FAILED ${tp.note}`}; peak ${tp.peakMiB?.toFixed(0) ?? '?'} MiB [${tp.peaks}]`)
-    return { sizeMiB, lt, tp }
+    let lt: PhaseResult | null = null
+    let tp: TidepoolResult | null = null
+    for (let i = 0; i < repeat; i++) {
+      const l = await libtorrentPhase(t, seeds, work)
+      console.log(`  libtorrent: ${l.ok ? `${l.mibps.toFixed(1)} MiB/s (${l.seconds.toFixed(1)} s)` : `FAILED ${l.note}`}`)
+      const p = await tidepoolPhase(t, work)
+      console.log(`  tidepool:   ${p.ok ? `${p.mibps.toFixed(1)} MiB/s (${p.seconds.toFixed(1)} s)` : `FAILED ${p.note}`}; peak ${p.peakMiB?.toFixed(0) ?? '?'} MiB [${p.peaks}]`)
+      if (!lt || (l.ok && !(lt.ok && lt.mibps >= l.mibps))) lt = l
+      // memory: the highest peak of all runs, whichever run was fastest
+      const peak = Math.max(p.peakMiB ?? 0, tp?.peakMiB ?? 0) || null
+      if (!tp || (p.ok && !(tp.ok && tp.mibps >= p.mibps))) tp = p
+      tp = { ...tp, peakMiB: peak }
+    }
+    return { sizeMiB, lt: lt!, tp: tp! }
   } finally {
     await stopAll(seeds)
     await rm(dir, { recursive: true, force: true })
@@ -146,8 +157,8 @@ async function main(): Promise<number> {
   console.log(`targets: ratio >= 0.6 ${ratioOk ? 'met' : 'NOT met'}; peak < 250 MiB ${memOk ? 'met' : 'NOT met'}`)
   if (record) {
     const when = new Date().toISOString().slice(0, 16).replace('T', ' ')
-    const cmd = `pnpm bench:download --sizes ${sizesMiB.join(',')} --seeds ${seedCount} --piece-kib ${pieceLength / 1024}`
-    await appendFile(join(REPO_ROOT, 'docs', 'benchmarks.md'), `\n## Download: libtorrent vs Tidepool (${when} UTC)\n\n\`${cmd}\` — ${seedCount} libtorrent 2.0.8 seeds on loopback (TCP), one leecher at a time; 2-core machine. MiB/s timed from the leecher's first status line to completion (Tidepool's CLI reports every 0.5 s, so ±0.5 s). Peak RSS = VmHWM of the CLI process, which runs the engine and the in-process daemon.\n\n${result}\n`)
+    const cmd = `pnpm bench:download --sizes ${sizesMiB.join(',')} --seeds ${seedCount} --piece-kib ${pieceLength / 1024}${repeat > 1 ? ` --repeat ${repeat}` : ''}`
+    await appendFile(join(REPO_ROOT, 'docs', 'benchmarks.md'), `\n## Download: libtorrent vs Tidepool (${when} UTC)\n\n\`${cmd}\` — ${seedCount} libtorrent 2.0.8 seeds on loopback (TCP), one leecher at a time; 2-core machine${repeat > 1 ? `; best of ${repeat} runs per client` : ''}. MiB/s timed from the leecher's first status line to completion (Tidepool's CLI reports every 0.5 s, so ±0.5 s). Peak RSS = VmHWM of the CLI process, which runs the engine and the in-process daemon.\n\n${result}\n`)
     console.log('recorded in docs/benchmarks.md')
   }
   return ok ? 0 : 1
