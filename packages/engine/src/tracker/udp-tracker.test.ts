@@ -146,16 +146,21 @@ describe('UdpTrackerClient', () => {
     await p
     expect(t.seen.map((s) => [s.at - 1_000_000, s.action])).toEqual([[0, 0], [15_000, 0], [45_000, 0], [45_000, 1]])
   })
-  it('gives up with a timeout after the last retry', async () => {
+  it('gives up with a timeout after the last retry (15 + 30 + 60 s)', async () => {
     const { clock, client, server } = setup()
     const t = await fakeUdpTracker(server, clock, { drop: () => true })
     const udp = new UdpTrackerClient(client, { clock, maxRetries: 2 })
-    const p = code(udp.announce('udp://10.0.0.2:6969', params))
-    for (let i = 0; i < 10; i++) {
+    let result = 'pending'
+    void code(udp.announce('udp://10.0.0.2:6969', params)).then((c) => (result = c))
+    for (const step of [15_000, 30_000, 59_999]) {
       await flush()
-      clock.advance(15_000)
+      clock.advance(step)
     }
-    expect(await p).toBe('timeout')
+    await flush()
+    expect(result).toBe('pending')
+    clock.advance(1)
+    await flush()
+    expect(result).toBe('timeout')
     expect(t.seen.map((s) => s.at - 1_000_000)).toEqual([0, 15_000, 45_000])
   })
   it('reports the tracker error action as a failure with its message', async () => {
