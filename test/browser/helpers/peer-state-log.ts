@@ -1,0 +1,41 @@
+// Watches the Peers tab in the page: a MutationObserver stamps every state cell ("Connecting…" /
+// "Connected") it sees with its row's address and the time, so a test can check the order afterwards.
+import type { Page } from 'playwright-core'
+
+export interface StateSighting { t: number; state: string; addr: string }
+
+/** Call before the page loads (addInitScript) so nothing is missed. */
+export async function installPeerStateLog(page: Page): Promise<void> {
+  await page.addInitScript(() => {
+    const w = window as unknown as { __tpPeerLog: { t: number; state: string; addr: string }[] }
+    w.__tpPeerLog = []
+    const last = new Map<Element, string>()
+    const scan = () => {
+      for (const cell of document.querySelectorAll('.pstate')) {
+        const state = cell.textContent ?? ''
+        const row = cell.closest('[role="row"]') ?? cell.parentElement?.parentElement
+        const addr = row?.querySelector('.mono')?.textContent ?? ''
+        const key = `${state}|${addr}`
+        if (last.get(cell) === key) continue
+        last.set(cell, key)
+        if (w.__tpPeerLog.length < 10_000) w.__tpPeerLog.push({ t: performance.now(), state, addr })
+      }
+    }
+    const start = () => new MutationObserver(scan).observe(document.documentElement, { subtree: true, childList: true, characterData: true, attributes: true })
+    if (document.documentElement) start()
+    else document.addEventListener('DOMContentLoaded', start)
+  })
+}
+
+export async function readPeerStateLog(page: Page): Promise<StateSighting[]> {
+  return page.evaluate(() => (window as unknown as { __tpPeerLog?: StateSighting[] }).__tpPeerLog ?? [])
+}
+
+/** First time any row read `Connecting…` and first time any row read `Connected`. */
+export function firstSightings(log: StateSighting[]): { connecting: number | null; connected: number | null; sameRow: boolean } {
+  const first = (s: string) => log.find((l) => l.state.startsWith(s))
+  const c1 = first('Connecting')
+  const c2 = first('Connected')
+  const sameRow = !!c1 && log.some((l) => l.addr === c1.addr && l.state === 'Connected' && l.t > c1.t)
+  return { connecting: c1?.t ?? null, connected: c2?.t ?? null, sameRow }
+}

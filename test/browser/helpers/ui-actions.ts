@@ -1,0 +1,41 @@
+// What a person does in the Tidepool UI, as playwright steps shared by the web app and extension tests.
+import type { Page } from 'playwright-core'
+import { until } from './browser.ts'
+
+export async function waitHelperConnected(page: Page, timeoutMs = 30_000): Promise<void> {
+  await page.locator('.statusbar .daemon[data-daemon="connected"]').waitFor({ timeout: timeoutMs })
+}
+
+/** + Add → choose the .torrent file → Add. */
+export async function addTorrentFile(page: Page, torrentPath: string): Promise<void> {
+  await page.getByRole('button', { name: '+ Add' }).click()
+  const dialog = page.getByRole('dialog', { name: 'Add torrent' })
+  await dialog.locator('input[type="file"]').setInputFiles(torrentPath)
+  await dialog.locator('.add-title').waitFor({ timeout: 10_000 })
+  await dialog.getByRole('button', { name: 'Add', exact: true }).click()
+  await dialog.waitFor({ state: 'detached', timeout: 15_000 })
+}
+
+export async function addMagnet(page: Page, magnet: string): Promise<void> {
+  await page.getByRole('button', { name: '+ Add' }).click()
+  const dialog = page.getByRole('dialog', { name: 'Add torrent' })
+  await dialog.locator('input[name="magnet"]').fill(magnet)
+  await dialog.getByRole('button', { name: 'Add', exact: true }).click()
+  await dialog.waitFor({ state: 'detached', timeout: 15_000 })
+}
+
+export function torrentRow(page: Page, infoHash: string) {
+  return page.locator(`[role="grid"][aria-label="Torrents"] [role="row"][data-key="${infoHash}"]`)
+}
+
+export async function openTab(page: Page, infoHash: string, tab: 'peers' | 'swarm' | 'files' | 'trackers' | 'pieces' | string): Promise<void> {
+  await torrentRow(page, infoHash).click()
+  await page.locator(`button[role="tab"][data-tab="${tab}"]`).click()
+}
+
+export async function waitRowText(page: Page, infoHash: string, re: RegExp, timeoutMs: number): Promise<string> {
+  return until(async () => {
+    const text = (await torrentRow(page, infoHash).textContent({ timeout: 1000 }).catch(() => null)) ?? ''
+    return re.test(text) ? text : null
+  }, timeoutMs, `torrent ${infoHash.slice(0, 8)} row matching ${re}`, 300)
+}

@@ -1,0 +1,22 @@
+// Runs the local web app (`pnpm app --no-open`) as a child process with its own config dir.
+import { join } from 'node:path'
+import { spawnTracked, type Tracked } from '../../fixtures/processes.ts'
+import { REPO_ROOT, until } from './browser.ts'
+
+export interface WebApp { proc: Tracked; url: string; origin: string; stop(): Promise<number> }
+
+export async function startWebApp(opts: { out: string; configHome: string; timeoutMs?: number }): Promise<WebApp> {
+  const args = ['--import', import.meta.resolve('tsx'), join(REPO_ROOT, 'native-host', 'src', 'cli', 'app.ts'), '--no-open', '--port', '0', '--out', opts.out]
+  const proc = spawnTracked(process.execPath, args, { cwd: REPO_ROOT, env: { ...process.env, XDG_CONFIG_HOME: opts.configHome }, name: 'tidepool app' })
+  try {
+    const line = await until(() => {
+      if (proc.exitCode() !== null) throw new Error(`app exited: ${proc.stderr()}`)
+      return proc.stdout.find((l) => l.startsWith('Tidepool is ready: '))
+    }, opts.timeoutMs ?? 120_000, 'the web app URL')
+    const url = line.slice('Tidepool is ready: '.length).trim()
+    return { proc, url, origin: new URL(url).origin, stop: () => proc.stop() }
+  } catch (e) {
+    await proc.stop()
+    throw e
+  }
+}

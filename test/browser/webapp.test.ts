@@ -1,0 +1,75 @@
+// The local web app in real headless Chromium: add a .torrent seeded by libtorrent behind the local
+// tracker, watch "Connecting…" turn into "Connected", finish, compare bytes; a foreign page is refused.
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { BrowserContext } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { diffTrees } from '../fixtures/compare-trees.ts'
+import { libtorrentAvailable } from '../fixtures/libtorrent.ts'
+import { createSwarm, type Swarm } from '../fixtures/swarm.ts'
+import { chromiumAvailable, launchChromium, shot } from './helpers/browser.ts'
+import { tryFromForeignOrigin, upgradeStatus } from './helpers/foreign-page.ts'
+import { firstSightings, installPeerStateLog, readPeerStateLog } from './helpers/peer-state-log.ts'
+import { slowSeed } from './helpers/swarm-setup.ts'
+import { addTorrentFile, openTab, torrentRow, waitHelperConnected, waitRowText } from './helpers/ui-actions.ts'
+import { startWebApp, type WebApp } from './helpers/webapp.ts'
+
+describe.skipIf(!chromiumAvailable() || !libtorrentAvailable())('local web app in Chromium', () => {
+  let swarm: Swarm
+  let app: WebApp
+  let context: BrowserContext
+  let home = ''
+
+  beforeAll(async () => {
+    swarm = await createSwarm('tidepool-browser-')
+    home = await mkdtemp(join(tmpdir(), 'tidepool-webapp-home-'))
+    app = await startWebApp({ out: join(swarm.work, 'downloads'), configHome: join(home, 'config') })
+    context = await launchChromium(join(home, 'profile'))
+  }, 150_000)
+
+  afterAll(async () => {
+    await context?.close()
+    await app?.stop()
+    await swarm?.close()
+    if (home) await rm(home, { recursive: true, force: true })
+  })
+
+  it('adds a .torrent, shows Connecting… then Connected, finishes with the right bytes', async () => {
+    const t = await swarm.torrent({ name: 'web app file.bin', size: 3 * 1024 * 1024 + 4321, pieceLength: 64 * 1024, tracker: 'http', seed: 11 })
+    await slowSeed(swarm, t)
+    const page = await context.newPage()
+    await installPeerStateLog(page)
+    await page.goto(app.url)
+    expect(new URL(page.url()).hash).toBe('') // the token left the address bar
+    await waitHelperConnected(page)
+    await shot(page, 'webapp-empty')
+
+    await addTorrentFile(page, t.torrentPath)
+    await openTab(page, t.infoHash, 'peers')
+    await waitRowText(page, t.infoHash, /Seeding/, 60_000)
+    await shot(page, 'webapp-torrent-list-peers')
+    expect(await diffTrees(t.contentPath, join(swarm.work, 'downloads', t.name))).toEqual([])
+
+    const first = firstSightings(await readPeerStateLog(page))
+    expect(first.connecting, 'a Connecting… row was shown').not.toBeNull()
+    expect(first.connected, 'a Connected row was shown').not.toBeNull()
+    expect(first.connecting!).toBeLessThan(first.connected!)
+    expect(first.sameRow, 'the same peer went from Connecting… to Connected').toBe(true)
+    await expect(torrentRow(page, t.infoHash)).toBeTruthy()
+    await page.close()
+  })
+
+  it('refuses a page from another origin at the WebSocket upgrade', async () => {
+    const cfg = await (await fetch(`${app.origin}/config.json`, { signal: AbortSignal.timeout(5000) })).json() as { daemonUrl: string }
+    const t0 = Date.now()
+    const r = await tryFromForeignOrigin(context, cfg.daemonUrl)
+    expect(Date.now() - t0).toBeLessThan(20_000)
+    expect(r.opened).toBe(false)
+    expect(r.messages).toBe(0)
+    expect(r.closeCode).toBe(1006)
+    // the same upgrade with the app's Origin is accepted (so the refusal is about the Origin)
+    expect(await upgradeStatus(cfg.daemonUrl, r.origin)).toBe(403)
+    expect(await upgradeStatus(cfg.daemonUrl, app.origin)).toBe(101)
+  })
+})
