@@ -112,7 +112,7 @@ async function benchSize(sizeMiB: number, tracker: LocalTracker, work: string): 
       console.log(`  tidepool:   ${p.ok ? `${p.mibps.toFixed(1)} MiB/s (${p.seconds.toFixed(1)} s)` : `FAILED ${p.note}`}; peak ${p.peakMiB?.toFixed(0) ?? '?'} MiB [${p.peaks}]`)
       if (!lt || (l.ok && !(lt.ok && lt.mibps >= l.mibps))) lt = l
       // memory: the highest peak of all runs, whichever run was fastest
-      const peak = Math.max(p.peakMiB ?? 0, tp?.peakMiB ?? 0) || null
+      const peak: number | null = Math.max(p.peakMiB ?? 0, tp?.peakMiB ?? 0) || null
       if (!tp || (p.ok && !(tp.ok && tp.mibps >= p.mibps))) tp = p
       tp = { ...tp, peakMiB: peak }
     }
