@@ -92,6 +92,12 @@ async function tidepoolPhase(t: MadeTorrent, work: string): Promise<TidepoolResu
   }
 }
 
+/** The fastest successful run, else the first. */
+function best<T extends PhaseResult>(runs: T[]): T {
+  const ok = runs.filter((r) => r.ok)
+  return ok.length > 0 ? ok.reduce((a, b) => (b.mibps > a.mibps ? b : a)) : runs[0]
+}
+
 async function benchSize(sizeMiB: number, tracker: LocalTracker, work: string): Promise<Row> {
   const dir = join(work, `size-${sizeMiB}`)
   let started = performance.now()
@@ -103,20 +109,20 @@ async function benchSize(sizeMiB: number, tracker: LocalTracker, work: string): 
     for (let i = 0; i < seedCount; i++) seeds.push(await startLibtorrent({ torrent: t.torrentPath, save: dir, seed: true, trustData: true, name: `seed ${i + 1}`, intervalSec: 2 }))
     await Promise.all(seeds.map((s) => waitSeeding(s, 60_000)))
     console.log(`  ${seedCount} libtorrent seeds up in ${((performance.now() - started) / 1000).toFixed(1)} s`)
-    let lt: PhaseResult | null = null
-    let tp: TidepoolResult | null = null
+    const lts: PhaseResult[] = []
+    const tps: TidepoolResult[] = []
     for (let i = 0; i < repeat; i++) {
       const l = await libtorrentPhase(t, seeds, work)
       console.log(`  libtorrent: ${l.ok ? `${l.mibps.toFixed(1)} MiB/s (${l.seconds.toFixed(1)} s)` : `FAILED ${l.note}`}`)
       const p = await tidepoolPhase(t, work)
       console.log(`  tidepool:   ${p.ok ? `${p.mibps.toFixed(1)} MiB/s (${p.seconds.toFixed(1)} s)` : `FAILED ${p.note}`}; peak ${p.peakMiB?.toFixed(0) ?? '?'} MiB [${p.peaks}]`)
-      if (!lt || (l.ok && !(lt.ok && lt.mibps >= l.mibps))) lt = l
-      // memory: the highest peak of all runs, whichever run was fastest
-      const peak: number | null = Math.max(p.peakMiB ?? 0, tp?.peakMiB ?? 0) || null
-      if (!tp || (p.ok && !(tp.ok && tp.mibps >= p.mibps))) tp = p
-      tp = { ...tp, peakMiB: peak }
+      lts.push(l); tps.push(p)
     }
-    return { sizeMiB, lt: lt!, tp: tp! }
+    const lt = best(lts)
+    // memory: the highest peak of all runs, whichever run was fastest
+    const peaks = tps.map((p) => p.peakMiB).filter((m): m is number => m !== null)
+    const tp = { ...best(tps), peakMiB: peaks.length > 0 ? Math.max(...peaks) : null }
+    return { sizeMiB, lt, tp }
   } finally {
     await stopAll(seeds)
     await rm(dir, { recursive: true, force: true })
