@@ -137,6 +137,7 @@ export class BtEngine implements EngineApiHost {
         announceTiers: m.trackers.map((u) => [u]),
         initialPeers: m.peers,
         name: m.name,
+        selectedFiles: input.selectedFiles ?? m.selectedFiles,
         savePath,
         addedAt: this.clock.now(),
       }

@@ -28,6 +28,8 @@ export interface TorrentInit {
   savePath: string
   addedAt: number
   filePriorities?: FilePriority[]
+  /** Magnet: file indices to download once the metadata is known (all when absent). */
+  selectedFiles?: number[]
   /** Verify existing data instead of trusting resume state. */
   recheck?: boolean
 }
@@ -68,8 +70,10 @@ export class Torrent {
   private timer: TimerHandle | null = null
   private running = false
   private ticks = 0
-  private readonly initPriorities?: FilePriority[]
+  private initPriorities?: FilePriority[]
+  private readonly selectedFiles?: number[]
   private readonly recheckOnStart: boolean
+  private recheckNext = false
 
   constructor(
     readonly ctx: TorrentContext,
@@ -82,6 +86,7 @@ export class Torrent {
     this.savePath = init.savePath
     this.addedAt = init.addedAt
     this.initPriorities = init.filePriorities
+    this.selectedFiles = init.selectedFiles
     this.recheckOnStart = !!init.recheck
     const now = () => ctx.clock.now()
     this.down = new RateMeter(now)
@@ -115,7 +120,7 @@ export class Torrent {
     this.running = true
     this.error = undefined
     this.timer = this.ctx.clock.setTimeout(() => this.tick(), MAINTENANCE_MS)
-    if (this.info) await this.openStorage(this.recheckOnStart)
+    if (this.info) await this.openStorage(this.recheckOnStart || this.recheckNext)
     else this.beginMetadata()
     if (!this.running) return
     this.trackers.start()
@@ -134,13 +139,14 @@ export class Torrent {
     if (this.status !== 'error') this.status = 'paused'
   }
 
+  /** Verifies the data on disk again (from scratch, ignoring resume state). */
   async recheck(): Promise<void> {
     if (!this.info) return
     const wasRunning = this.running
     await this.stop()
-    this.downloader = null
-    await this.openStorage(true, wasRunning)
+    this.recheckNext = true
     if (wasRunning) await this.start()
+    else await this.openStorage(true)
   }
 
   async setFilePriority(index: number, priority: FilePriority): Promise<void> {
@@ -328,22 +334,29 @@ export class Torrent {
     this.info = info
     this.name = info.name
     this.metadata = null
+    if (this.selectedFiles && !this.initPriorities) {
+      const keep = new Set(this.selectedFiles)
+      this.initPriorities = info.files.map((_, i) => (keep.has(i) ? 'normal' : 'skip'))
+    }
     this.ctx.onTorrentChanged(this.infoHash)
     for (const s of this.sessions.values()) s.onMetadata(info)
     await this.openStorage(false)
     this.trackers.updateLeft()
   }
 
-  private async openStorage(recheck: boolean, stayPaused = false): Promise<void> {
+  /** Opens storage (resume state or a full recheck); while stopped it only checks and shows. */
+  private async openStorage(recheck: boolean): Promise<void> {
     const info = this.info!
     this.status = 'checking'
     try {
+      await this.downloader?.close()
       const d = new Downloader(this, info, this.savePath, this.initPriorities)
       this.downloader = d
       await d.open(recheck)
-      if (!this.running && !stayPaused) return
-      if (stayPaused) {
-        this.status = 'paused'
+      this.recheckNext = false
+      if (!this.running) {
+        await d.close()
+        if (this.status === 'checking') this.status = 'paused'
         return
       }
       this.status = d.isComplete() ? 'seeding' : 'downloading'
