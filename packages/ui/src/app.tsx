@@ -163,7 +163,7 @@ export function App(props: AppProps): JSX.Element {
         <DetailPane api={props.api} model={model} torrent={focused()} />
       </main>
       <footer class="statusbar">
-        <span>{model.torrents.length} torrents{count() ? `, ${count()} selected` : ''}</span>
+        <span>{model.torrents.length} torrent{model.torrents.length === 1 ? '' : 's'}{count() ? `, ${count()} selected` : ''}</span>
         <span class="grow" />
         <span class="daemon" data-daemon={model.status()?.daemon ?? 'connecting'}>● helper {model.status()?.daemon ?? 'connecting'}</span>
         <Show when={model.status()?.listenPort}><span>port {model.status()!.listenPort}</span></Show>

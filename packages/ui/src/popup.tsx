@@ -8,6 +8,8 @@ import { formatRate } from './format.ts'
 import { createEngineModel } from './store/engine-model.ts'
 import { normaliseMagnet } from './torrent-files.ts'
 
+const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? '' : 's'}`
+
 export function Popup(props: { api: EngineApi; onOpenFull: () => void; installCommand?: string }): JSX.Element {
   const model = createEngineModel(props.api)
   onCleanup(() => model.dispose())
@@ -36,7 +38,7 @@ export function Popup(props: { api: EngineApi; onOpenFull: () => void; installCo
       <div class="totals">
         <b class="brand"><span class="logo">◐</span> Tidepool</b>
         <span class="grow" />
-        <span class="dim">{model.torrents.length} torrents, {active()} active</span>
+        <span class="dim">{plural(model.torrents.length, 'torrent')}, {active()} active</span>
       </div>
       <div class="totals">
         <span style={{ color: 'var(--down)' }}>▼ {formatRate(model.status()?.downloadRate ?? 0) || '0 B/s'}</span>
