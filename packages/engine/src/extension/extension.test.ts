@@ -119,3 +119,34 @@ describe('MetadataAssembler', () => {
     expect(a.size).toBe(info.length)
   })
 })
+
+describe('ut_metadata end to end (codec + serving + assembler)', () => {
+  it('fetches a real info dictionary from two serving peers through encoded messages', async () => {
+    const { createTorrent } = await import('../metainfo/create-torrent.ts')
+    const { parseMetainfo } = await import('../metainfo/parse-metainfo.ts')
+    const { parseInfoDictionary } = await import('../metainfo/parse-info.ts')
+    const files = Array.from({ length: 1000 }, (_, i) => ({ path: `dir ${i % 7}/файл ${i}.bin`, length: 1000 + i }))
+    const meta = await parseMetainfo(await createTorrent({ name: 'many', files, pieceLength: 16384 }))
+    expect(meta.infoBytes.length).toBeGreaterThan(2 * METADATA_PIECE_SIZE)
+    const a = new MetadataAssembler(meta.infoHashBytes)
+    // Peer handshakes advertise the size; each peer answers requests with our own codec.
+    const hs = decodeExtendedHandshake(encodeExtendedHandshake({ m: { ut_metadata: 2 }, metadataSize: meta.infoBytes.length }))
+    expect(a.setSize(hs.metadataSize!)).toBe(true)
+    let result = null
+    for (let round = 0; round < 10 && !result; round++) {
+      for (const peer of ['p1', 'p2']) {
+        const piece = a.nextRequest(peer, round)
+        if (piece === null) continue
+        const req = decodeMetadataMessage(encodeMetadataMessage({ type: 'request', piece }))
+        const reply = decodeMetadataMessage(encodeMetadataMessage(serveMetadataRequest(meta.infoBytes, req.piece)))
+        if (reply.type !== 'data') throw new Error('expected data')
+        const r = await a.onData(peer, reply.piece, reply.totalSize, reply.data)
+        if (r.status === 'done') result = r.infoBytes
+      }
+    }
+    expect(result).toEqual(meta.infoBytes)
+    const info = await parseInfoDictionary(result!)
+    expect(info.infoHash).toBe(meta.infoHash)
+    expect(info.files).toHaveLength(1000)
+  })
+})
