@@ -105,6 +105,21 @@ describe('PeerConnection message order', () => {
   })
 })
 
+describe('PeerConnection availability without a bitfield', () => {
+  it('announces an empty set before the first have of a peer that sent no bitfield', async () => {
+    const { raw, conn } = await leechAgainstRaw()
+    const events: string[] = []
+    conn.setHandlers({
+      onPeerPieces: () => events.push(`pieces ${conn.peerPieces?.count()}`),
+      onHave: (i) => events.push(`have ${i} -> ${conn.peerPieces?.count()}`),
+    })
+    raw.sendHandshake({ extended: true })
+    raw.write(W.UNCHOKE, msg({ type: 'have', index: 2 }), msg({ type: 'have', index: 3 }))
+    await until(() => events.length === 3)
+    expect(events).toEqual(['pieces 0', 'have 2 -> 1', 'have 3 -> 2'])
+  })
+})
+
 describe('PeerConnection upload side', () => {
   it('honours our reqq: beyond it requests are rejected; reads are limited in flight', async () => {
     const reads: BlockRef[] = []

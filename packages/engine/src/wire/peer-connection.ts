@@ -362,7 +362,10 @@ export class PeerConnection implements PeerConnectionLike {
         this.state.peerInterested = false
         return this.handlers.onNotInterested?.()
       case 'have': {
+        // A peer with nothing may skip the bitfield (BEP 3): announce its empty set before the have.
+        const announce = !this.availabilityKnown && this.state.pieces !== null
         this.availabilityKnown = true
+        if (announce) this.handlers.onPeerPieces?.()
         const bad = this.state.addHave(m.index, this.torrent?.pieceCount ?? null, this.decoder.limits.maxUnknownBitfield * 8)
         if (bad) return this.violation(bad)
         return this.handlers.onHave?.(m.index)
