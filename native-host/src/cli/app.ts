@@ -56,13 +56,13 @@ function extensionOrigins(): string[] {
   return /^[a-p]{32}$/.test(id) ? [`chrome-extension://${id}`] : []
 }
 
-async function listen(port: number, extra: Record<string, string>, connectSrc: () => string[]): Promise<StaticServer> {
+async function listen(root: string, port: number, extra: Record<string, string>, connectSrc: () => string[]): Promise<StaticServer> {
   try {
-    return await startStaticServer({ root: UI_DIST, port, extra, connectSrc })
+    return await startStaticServer({ root, port, extra, connectSrc })
   } catch (e) {
     if ((e as { code?: string }).code !== 'EADDRINUSE' || port === 0) throw e
     process.stderr.write(`port ${port} is in use; using a free port instead\n`)
-    return startStaticServer({ root: UI_DIST, port: 0, extra, connectSrc })
+    return startStaticServer({ root, port: 0, extra, connectSrc })
   }
 }
 
@@ -86,6 +86,8 @@ export interface WebAppOptions {
   /** Token file (created with a fresh token when missing). Default ~/.config/tidepool/app-token. */
   tokenFile?: string
   rebuild?: boolean
+  /** Serve this folder instead of building packages/ui (tests). */
+  uiDir?: string
   log?: (m: string) => void
 }
 
@@ -100,15 +102,17 @@ export interface RunningWebApp {
 
 /** Builds the UI if stale, starts the daemon and the page server. Used by `pnpm app` and by tests. */
 export async function startWebApp(opts: WebAppOptions): Promise<RunningWebApp> {
-  const b = await buildUi({ force: opts.rebuild ?? false, log: opts.log ?? (() => {}) })
-  if (b.built) opts.log?.(`web UI built in ${b.ms} ms`)
+  if (!opts.uiDir) {
+    const b = await buildUi({ force: opts.rebuild ?? false, log: opts.log ?? (() => {}) })
+    if (b.built) opts.log?.(`web UI built in ${b.ms} ms`)
+  }
   await mkdir(opts.out, { recursive: true })
   const token = await loadOrCreateToken(opts.tokenFile ?? join(configDir(), 'app-token'))
 
   // The page must know the daemon URL and the daemon must know the page's origin: bind the page first.
   const extra: Record<string, string> = {}
   let daemonUrl = ''
-  const server = await listen(opts.port ?? 8741, extra, () => (daemonUrl ? [daemonUrl] : []))
+  const server = await listen(opts.uiDir ?? UI_DIST, opts.port ?? 8741, extra, () => (daemonUrl ? [daemonUrl] : []))
   const origin = `http://127.0.0.1:${server.port}`
   let daemon
   try {
