@@ -8,7 +8,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtemp, open, readFile, rm, stat } from 'node:fs/promises'
 import net from 'node:net'
-import { tmpdir } from 'node:os'
+import { cpus, loadavg, tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
@@ -37,12 +37,33 @@ net.createServer(s=>{let left=${total};s.on('error',()=>{});const pump=()=>{whil
 .listen(0,'127.0.0.1',function(){console.log(this.address().port)})`
 }
 
+/** CPU seconds (user+system) a process has used so far, from /proc (Linux). */
+async function cpuOf(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8')
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  return (Number(f[11]) + Number(f[12])) / 100 // utime, stime in clock ticks (USER_HZ = 100)
+}
+
+function selfCpu(): number {
+  const u = process.cpuUsage()
+  return (u.user + u.system) / 1e6
+}
+
 function withLimit<T>(p: Promise<T>, what: string): Promise<T> {
   let t: ReturnType<typeof setTimeout>
   return Promise.race([p.finally(() => clearTimeout(t)), new Promise<never>((_, rej) => (t = setTimeout(() => rej(new Error(`${what} took over ${LIMIT_MS} ms`)), LIMIT_MS)))])
 }
 
-async function direct(port: number): Promise<number> {
+interface Run {
+  mibs: number
+  /** CPU seconds per GiB moved: this process, and the daemon (0 for direct). */
+  cpuSelf: number
+  cpuDaemon: number
+  frames: number
+}
+
+async function direct(port: number): Promise<Run> {
+  const c0 = selfCpu()
   const t0 = performance.now()
   let got = 0
   await withLimit(
@@ -55,8 +76,11 @@ async function direct(port: number): Promise<number> {
     'direct read',
   )
   if (got !== TOTAL) throw new Error(`direct: got ${got} of ${TOTAL}`)
-  return TOTAL / MIB / ((performance.now() - t0) / 1000)
+  const gib = TOTAL / (1024 * MIB)
+  return { mibs: TOTAL / MIB / ((performance.now() - t0) / 1000), cpuSelf: (selfCpu() - c0) / gib, cpuDaemon: 0, frames: 0 }
 }
+
+const best = (a: Run, b: Run): Run => (a.mibs >= b.mibs ? a : b)
 
 async function main(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'tidepool-bench-bridge-'))
@@ -72,11 +96,12 @@ async function main(): Promise<void> {
     const client = await connectBridgeNode({ url: info.url, token })
 
     // Warm-up both paths (JIT, TCP autotuning) with a small read, not counted.
-    const a = await direct(senderPort)
-    const a2 = await direct(senderPort)
-    const directMiBs = Math.max(a, a2)
+    const directRun = best(await direct(senderPort), await direct(senderPort))
+    const directMiBs = directRun.mibs
 
-    const bridgeOnce = async (): Promise<{ mibs: number; frames: number }> => {
+    const bridgeOnce = async (): Promise<Run> => {
+      const c0 = selfCpu()
+      const d0 = await cpuOf(info.pid)
       const t0 = performance.now()
       let got = 0
       let frames = 0
@@ -96,15 +121,17 @@ async function main(): Promise<void> {
       )
       s.close()
       if (got !== TOTAL) throw new Error(`bridge: got ${got} of ${TOTAL}`)
-      return { mibs: TOTAL / MIB / ((performance.now() - t0) / 1000), frames }
+      const mibs = TOTAL / MIB / ((performance.now() - t0) / 1000)
+      const gib = TOTAL / (1024 * MIB)
+      return { mibs, cpuSelf: (selfCpu() - c0) / gib, cpuDaemon: ((await cpuOf(info.pid)) - d0) / gib, frames }
     }
-    const b1 = await bridgeOnce()
-    const b2 = await bridgeOnce()
-    const bridge = b1.mibs > b2.mibs ? b1 : b2
+    const bridge = best(await bridgeOnce(), await bridgeOnce())
 
     // Write path: 1 MiB writes, 8 in flight, into one file.
     const f = await client.files.open('bench', 'write.bin', { create: true })
     const chunk = new Uint8Array(MIB).fill(98)
+    const wc0 = selfCpu()
+    const wd0 = await cpuOf(info.pid)
     const t0 = performance.now()
     let next = 0
     const writer = async (): Promise<void> => {
@@ -115,6 +142,8 @@ async function main(): Promise<void> {
     }
     await withLimit(Promise.all(Array.from({ length: 8 }, writer)), 'file write')
     const writeMiBs = SIZE_MIB / ((performance.now() - t0) / 1000)
+    const gib = SIZE_MIB / 1024
+    const writeCpu = { self: (selfCpu() - wc0) / gib, daemon: ((await cpuOf(info.pid)) - wd0) / gib }
     await f.close()
     const size = (await stat(join(dir, 'write.bin'))).size
     if (size !== TOTAL) throw new Error(`write: file has ${size} of ${TOTAL} bytes`)
@@ -122,6 +151,7 @@ async function main(): Promise<void> {
 
     // Reference for (c): the same writes straight from this process into a file.
     const fh = await open(join(dir, 'direct.bin'), 'w')
+    const dc0 = selfCpu()
     const t1 = performance.now()
     next = 0
     const directWriter = async (): Promise<void> => {
@@ -132,16 +162,28 @@ async function main(): Promise<void> {
     }
     await withLimit(Promise.all(Array.from({ length: 8 }, directWriter)), 'direct file write')
     const directWriteMiBs = SIZE_MIB / ((performance.now() - t1) / 1000)
+    const directWriteCpu = (selfCpu() - dc0) / gib
     await fh.close()
 
     const r = (x: number): string => x.toFixed(0)
-    console.log(`bench:bridge ${SIZE_MIB} MiB per path (best of 2 for receive)`)
-    console.log(`  (a) direct TCP -> Node reader          ${r(directMiBs)} MiB/s`)
-    console.log(`  (b) TCP -> daemon -> BridgeClient (ws)  ${r(bridge.mibs)} MiB/s  (${bridge.frames} DATA frames, avg ${r(TOTAL / bridge.frames / 1024)} KiB)`)
+    const cpu = (x: number): string => x.toFixed(2)
+    console.log(`bench:bridge ${SIZE_MIB} MiB per path (receive: best of 2), load average ${loadavg()[0].toFixed(1)} on ${cpus().length} cores`)
+    console.log(`  (a) direct TCP -> Node reader          ${r(directMiBs)} MiB/s   CPU s/GiB: reader ${cpu(directRun.cpuSelf)}`)
+    console.log(`  (b) TCP -> daemon -> BridgeClient (ws)  ${r(bridge.mibs)} MiB/s   CPU s/GiB: client ${cpu(bridge.cpuSelf)} + daemon ${cpu(bridge.cpuDaemon)}  (${bridge.frames} DATA frames, avg ${r(TOTAL / bridge.frames / 1024)} KiB)`)
     console.log(`  ratio (b)/(a)                           ${(bridge.mibs / directMiBs).toFixed(2)}  (target >= 0.5)`)
-    console.log(`  (c) BridgeClient -> daemon -> file      ${r(writeMiBs)} MiB/s  (target >= 300)`)
-    console.log(`  (d) reference: direct Node file write   ${r(directWriteMiBs)} MiB/s  (ratio (c)/(d) ${(writeMiBs / directWriteMiBs).toFixed(2)})`)
-    console.log(JSON.stringify({ directMiBs: Math.round(directMiBs), bridgeMiBs: Math.round(bridge.mibs), ratio: +(bridge.mibs / directMiBs).toFixed(2), writeMiBs: Math.round(writeMiBs), directWriteMiBs: Math.round(directWriteMiBs) }))
+    console.log(`  (c) BridgeClient -> daemon -> file      ${r(writeMiBs)} MiB/s   CPU s/GiB: client ${cpu(writeCpu.self)} + daemon ${cpu(writeCpu.daemon)}  (target >= 300 MiB/s)`)
+    console.log(`  (d) reference: direct Node file write   ${r(directWriteMiBs)} MiB/s   CPU s/GiB: ${cpu(directWriteCpu)}`)
+    console.log(
+      JSON.stringify({
+        directMiBs: Math.round(directMiBs),
+        bridgeMiBs: Math.round(bridge.mibs),
+        ratio: +(bridge.mibs / directMiBs).toFixed(2),
+        writeMiBs: Math.round(writeMiBs),
+        directWriteMiBs: Math.round(directWriteMiBs),
+        cpuPerGiB: { directRead: +cpu(directRun.cpuSelf), bridgeClient: +cpu(bridge.cpuSelf), bridgeDaemon: +cpu(bridge.cpuDaemon), writeClient: +cpu(writeCpu.self), writeDaemon: +cpu(writeCpu.daemon) },
+        load: +loadavg()[0].toFixed(1),
+      }),
+    )
   } finally {
     for (const p of procs) p.kill('SIGTERM')
     await rm(dir, { recursive: true, force: true })

@@ -38,8 +38,6 @@ export interface SessionContext {
   newHandle(): number
   /** Sends one encoded frame; returns after queueing (never waits). */
   send(frame: Uint8Array): void
-  /** Sends one frame given as consecutive parts (as WebSocket fragments of one message, no copy). */
-  sendParts(parts: Uint8Array[]): void
   event(handle: number, ev: number, meta?: object): void
   /** Runs `fn` at the end of this event-loop turn (once per turn for all callers). */
   defer(fn: () => void): void

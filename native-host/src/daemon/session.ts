@@ -83,13 +83,6 @@ export class Session implements SessionContext {
     if (!this.congested && this.ws.bufferedAmount > WS_HIGH) this.setCongested(true)
   }
 
-  sendParts(parts: Uint8Array[]): void {
-    if (this.closed) return
-    const last = parts.length - 1
-    for (let i = 0; i <= last; i++) this.ws.send(parts[i], { binary: true, fin: i === last })
-    if (!this.congested && this.ws.bufferedAmount > WS_HIGH) this.setCongested(true)
-  }
-
   event(handle: number, ev: number, meta?: object): void {
     this.send(encodeFrame(Kind.EVENT, handle, ev, meta))
   }

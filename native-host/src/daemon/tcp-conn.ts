@@ -57,8 +57,10 @@ export class TcpConn implements Resource {
   }
 
   /**
-   * Sends everything read so far as DATA frames of at most maxDataFrameBytes. A frame goes out as
-   * WebSocket fragments (header, then views of the read buffers), so the bytes are never copied here.
+   * Sends everything read so far as DATA frames of at most maxDataFrameBytes, each one WebSocket frame.
+   * Copying the reads into one buffer here is cheaper overall than sending them as fragments: the
+   * client (the bottleneck, a browser worker) then reassembles one frame instead of several
+   * (measured with ws: 0.9-1.25 vs 1.2-1.9 client CPU s/GiB).
    */
   private flush(): void {
     this.flushQueued = false
@@ -72,15 +74,14 @@ export class TcpConn implements Resource {
     let off = 0
     while (total > 0) {
       const n = Math.min(total, max)
-      const header = Buffer.allocUnsafe(HEADER_BYTES)
-      writeHeader(header, 0, Kind.DATA, this.handle, 0, 0)
-      const parts: Uint8Array[] = [header]
-      let left = n
-      while (left > 0) {
+      const frame = Buffer.allocUnsafe(HEADER_BYTES + n)
+      writeHeader(frame, 0, Kind.DATA, this.handle, 0, 0)
+      let at = HEADER_BYTES
+      while (at < frame.length) {
         const c = chunks[ci]
-        const take = Math.min(c.length - off, left)
-        parts.push(off === 0 && take === c.length ? c : c.subarray(off, off + take))
-        left -= take
+        const take = Math.min(c.length - off, frame.length - at)
+        c.copy(frame, at, off, off + take)
+        at += take
         off += take
         if (off === c.length) {
           ci++
@@ -89,7 +90,7 @@ export class TcpConn implements Resource {
       }
       total -= n
       this.ctx.counters.bytesToClients += n
-      this.ctx.sendParts(parts)
+      this.ctx.send(frame)
     }
   }
 

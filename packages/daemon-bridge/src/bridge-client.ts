@@ -41,8 +41,13 @@ const WIRE_HIGH = 8 * 1024 * 1024
 const WIRE_LOW = 2 * 1024 * 1024
 /** Payloads from this size go out as a separate fragment when fragmentedSend is on. */
 const FRAGMENT_FROM = 16 * 1024
-/** Credit is granted in batches: at once from this many bytes, else after a short timer. */
-const CREDIT_BATCH = 128 * 1024
+/**
+ * Credit is granted in batches of a quarter window (64 KiB..1 MiB), the rest after a short timer:
+ * one CREDIT per few DATA frames keeps the client's per-message cost down.
+ */
+function creditBatch(window: number): number {
+  return Math.max(64 * 1024, Math.min(1024 * 1024, Math.floor(window / 4)))
+}
 
 /**
  * One authenticated connection to a daemon (docs/daemon-protocol.md). Runs unchanged in a browser
@@ -65,6 +70,7 @@ export class BridgeClient implements SocketHost {
   private drainTimer: ReturnType<typeof setTimeout> | undefined
   private closedReason: BridgeCloseReason | null = null
   private lastError: IoError | null = null
+  private creditBatch = 64 * 1024
 
   constructor(
     private readonly ws: WebSocketLike,
@@ -158,7 +164,7 @@ export class BridgeClient implements SocketHost {
   grantCredit(handle: number, bytes: number): void {
     if (this.closed || !this.sinks.has(handle)) return
     const n = (this.owed.get(handle) ?? 0) + bytes
-    if (n >= CREDIT_BATCH) {
+    if (n >= this.creditBatch) {
       this.owed.delete(handle)
       this.ws.send(encodeCredit(handle, n))
       return
@@ -235,6 +241,7 @@ export class BridgeClient implements SocketHost {
     const r = await this.request(Op.hello, { token, protocol: PROTOCOL_VERSION })
     const h = r.meta as unknown as HelloReply
     this.limits = h.limits
+    this.creditBatch = creditBatch(h.limits.recvWindowBytes)
     this.roots = h.roots
     this.daemonVersion = h.daemonVersion
   }
