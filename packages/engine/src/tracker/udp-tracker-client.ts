@@ -2,7 +2,7 @@ import type { NetPort, UdpSocket } from '../platform/ports.ts'
 import { realClock, type Clock, type TimerHandle } from '../util/clock.ts'
 import type { AnnounceParams, AnnounceResult, ScrapeResult } from './announce-types.ts'
 import { TrackerError } from './tracker-error.ts'
-import { decodeUdpResponse, encodeAnnounceRequest, encodeConnectRequest, encodeScrapeRequest, type UdpTrackerResponse } from './udp-tracker-codec.ts'
+import { decodeUdpResponse, encodeAnnounceRequest, encodeConnectRequest, encodeScrapeRequest, encodeUrlDataOption, type UdpTrackerResponse } from './udp-tracker-codec.ts'
 
 export interface UdpTrackerOptions {
   clock?: Clock
@@ -44,7 +44,8 @@ export class UdpTrackerClient {
   }
 
   async announce(url: string, params: AnnounceParams, signal?: AbortSignal): Promise<AnnounceResult> {
-    const r = await this.transact(url, (id, tx) => encodeAnnounceRequest(id, tx, params), signal)
+    const urlData = encodeUrlDataOption(this.target(url).pathAndQuery)
+    const r = await this.transact(url, (id, tx) => encodeAnnounceRequest(id, tx, params, urlData), signal)
     if (r.action !== 'announce') throw new TrackerError('bad-response', `expected an announce reply, got ${r.action}`)
     return { interval: r.interval, complete: r.seeders, incomplete: r.leechers, peers: r.peers }
   }
@@ -62,11 +63,11 @@ export class UdpTrackerClient {
     this.pending.clear()
   }
 
-  private target(url: string): { host: string; port: number; key: string } {
-    const m = /^udp:\/\/(\[[^\]]+\]|[^:/?#]+):(\d{1,5})(?:[/?#].*)?$/i.exec(url)
+  private target(url: string): { host: string; port: number; key: string; pathAndQuery: string } {
+    const m = /^udp:\/\/(\[[^\]]+\]|[^:/?#]+):(\d{1,5})([/?][^#]*)?(?:#.*)?$/i.exec(url)
     if (!m || Number(m[2]) < 1 || Number(m[2]) > 65535) throw new TrackerError('unsupported', `not a udp tracker URL: ${url}`)
     const host = m[1].replace(/^\[(.*)\]$/, '$1')
-    return { host, port: Number(m[2]), key: `${host}:${m[2]}` }
+    return { host, port: Number(m[2]), key: `${host}:${m[2]}`, pathAndQuery: m[3] ?? '' }
   }
 
   private getSocket(family: 4 | 6): Promise<UdpSocket> {

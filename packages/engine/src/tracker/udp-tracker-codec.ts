@@ -24,8 +24,25 @@ function clampU64(n: number): bigint {
   return BigInt(Math.max(0, Math.min(Number.MAX_SAFE_INTEGER, Math.floor(n))))
 }
 
-export function encodeAnnounceRequest(connectionId: Uint8Array, tx: number, p: AnnounceParams): Uint8Array {
-  const b = new Uint8Array(98)
+/**
+ * BEP 41 URL data option: the path and query of the tracker URL (e.g. a passkey) in chunks of at
+ * most 255 bytes, then an end-of-options byte. Empty for a bare '/announce' or no path.
+ */
+export function encodeUrlDataOption(pathAndQuery: string): Uint8Array {
+  if (pathAndQuery === '' || pathAndQuery === '/' || pathAndQuery === '/announce') return new Uint8Array()
+  const data = new TextEncoder().encode(pathAndQuery)
+  const out: number[] = []
+  for (let o = 0; o < data.length; o += 255) {
+    const chunk = data.subarray(o, o + 255)
+    out.push(2, chunk.length, ...chunk)
+  }
+  out.push(0)
+  return new Uint8Array(out)
+}
+
+export function encodeAnnounceRequest(connectionId: Uint8Array, tx: number, p: AnnounceParams, urlData: Uint8Array = new Uint8Array()): Uint8Array {
+  const b = new Uint8Array(98 + urlData.length)
+  b.set(urlData, 98)
   const v = view(b)
   b.set(connectionId.subarray(0, 8), 0)
   v.setUint32(8, ACTION_ANNOUNCE)

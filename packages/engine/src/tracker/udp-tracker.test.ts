@@ -7,7 +7,7 @@ import { encodeCompactPeers } from '../util/peer-address.ts'
 import type { AnnounceParams } from './announce-types.ts'
 import { TrackerError } from './tracker-error.ts'
 import { UdpTrackerClient } from './udp-tracker-client.ts'
-import { decodeUdpResponse, encodeAnnounceRequest, encodeConnectRequest } from './udp-tracker-codec.ts'
+import { decodeUdpResponse, encodeAnnounceRequest, encodeConnectRequest, encodeUrlDataOption } from './udp-tracker-codec.ts'
 
 const params: AnnounceParams = {
   infoHash: new Uint8Array(20).fill(0xab),
@@ -102,6 +102,17 @@ describe('UDP tracker codec', () => {
     expect(a.subarray(36, 56)).toEqual(params.peerId)
     expect(view(encodeAnnounceRequest(new Uint8Array(8), 1, { ...params, event: undefined, numwant: undefined })).getInt32(92)).toBe(-1)
   })
+  it('appends the BEP 41 URL data option for a path with a passkey, nothing for /announce', () => {
+    expect(encodeUrlDataOption('/announce')).toEqual(new Uint8Array())
+    expect(encodeUrlDataOption('')).toEqual(new Uint8Array())
+    expect(Array.from(encodeUrlDataOption('/a?k=1'))).toEqual([2, 6, ...utf8Encode('/a?k=1'), 0])
+    const long = '/' + 'x'.repeat(299)
+    const opt = encodeUrlDataOption(long)
+    expect([opt[0], opt[1], opt[257], opt[258], opt[opt.length - 1]]).toEqual([2, 255, 2, 45, 0])
+    expect(opt).toHaveLength(2 + 255 + 2 + 45 + 1)
+    const a = encodeAnnounceRequest(new Uint8Array(8), 1, params, opt)
+    expect(a.subarray(98)).toEqual(opt)
+  })
   it('ignores short or unknown datagrams', () => {
     expect(decodeUdpResponse(new Uint8Array(7), false)).toBeNull()
     expect(decodeUdpResponse(new Uint8Array(12), false)).toBeNull() // connect needs 16
@@ -126,6 +137,9 @@ describe('UdpTrackerClient', () => {
     clock.advance(1_000)
     await udp.announce('udp://10.0.0.2:6969', params)
     expect(t.seen.map((s) => s.action)).toEqual([0, 1, 1, 0, 1])
+    await udp.announce('udp://10.0.0.2:6969/announce?passkey=abc', params)
+    expect(t.seen[5].body.subarray(98)).toEqual(encodeUrlDataOption('/announce?passkey=abc'))
+    expect(t.seen[4].body).toHaveLength(98)
     udp.close()
   })
   it('retries after 15 * 2^n seconds', async () => {
