@@ -92,7 +92,13 @@ export function App(props: AppProps): JSX.Element {
       const m = normaliseMagnet(e.clipboardData?.getData('text') ?? '')
       if (m) { e.preventDefault(); add({ magnet: m }).then(() => say('Magnet link added.'), (err) => say(String(err?.message ?? err))) }
     }
-    const key = (e: KeyboardEvent) => { if (e.key === 'Escape' && dialog()) setDialog(null) }
+    const key = (e: KeyboardEvent) => {
+      if (e.key === 'Escape' && dialog()) return setDialog(null)
+      const el = e.target as HTMLElement | null
+      if (dialog() || (el && /^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName))) return
+      if (e.key === 'Delete' && selected().size) { e.preventDefault(); setDialog('remove') }
+      else if (e.key === 'a' && (e.ctrlKey || e.metaKey)) { e.preventDefault(); setSelected(new Set(shown().map((t) => t.infoHash))) }
+    }
     document.addEventListener('keydown', key)
     onCleanup(() => document.removeEventListener('keydown', key))
     window.addEventListener('dragover', over)
