@@ -10,6 +10,7 @@ import { ResumeSaver } from '../storage/resume-saver.ts'
 import type { PeerSession } from './peer-session.ts'
 import { fileVerifiedBytes } from './file-progress.ts'
 import { PieceReadCache } from './piece-read-cache.ts'
+import { SuspectPieces, type Verdict } from './suspect-pieces.ts'
 import type { Torrent } from './torrent.ts'
 import { UploadChoker } from './upload-choker.ts'
 
@@ -25,6 +26,7 @@ export class Downloader {
   readonly picker: PiecePicker
   private readonly readCache: PieceReadCache
   readonly choker: UploadChoker
+  private readonly suspects = new SuspectPieces()
   private complete = false
   private readonly saver: ResumeSaver
   private readonly priorities?: FilePriority[]
@@ -128,6 +130,7 @@ export class Downloader {
 
   onPeerRemoved(s: PeerSession): void {
     this.picker.removePeer(s.peer.key) // frees its outstanding requests too
+    this.suspects.onPeerGone(s.peer.key)
     this.choker.onPeerRemoved(s)
   }
 
@@ -144,7 +147,11 @@ export class Downloader {
     if (!bucket.unlimited) want = Math.min(want, Math.floor(bucket.take(want * BLOCK) / BLOCK))
     if (want <= 0) return
     const blocks = this.picker.pickBlocks(s.peer.key, s.bitfield, want, { allowedFast: s.allowedFastSet(), choked: s.peerChoking })
-    for (const b of blocks) s.request(b.piece, b.begin, b.length)
+    for (const b of blocks) {
+      // a piece that failed with several senders is retried from one peer only
+      if (this.suspects.size > 0 && !this.suspects.allow(b.piece, s.peer.key)) this.picker.releaseBlock(s.peer.key, b.piece, b.begin)
+      else if (!s.request(b.piece, b.begin, b.length)) this.picker.releaseBlock(s.peer.key, b.piece, b.begin)
+    }
   }
 
   /** A requested block arrived. */
@@ -155,7 +162,7 @@ export class Downloader {
     for (const key of cancels) this.t.sessions.get(key)?.cancel(piece, begin, data.length)
     this.storage.writeBlock(piece, begin, data, s.peer.key).then(
       (r) => {
-        if (r.status === 'verified') this.onVerified(r.piece)
+        if (r.status === 'verified') this.onVerified(r.piece, r.contributors.map(String))
         else if (r.status === 'failed') this.onFailed(r.piece, r.contributors.map(String))
       },
       (err: unknown) => {
@@ -174,8 +181,9 @@ export class Downloader {
     for (const b of blocks) this.picker.releaseBlock(s.peer.key, b.piece, b.begin)
   }
 
-  private onVerified(piece: number): void {
+  private onVerified(piece: number, contributors: string[]): void {
     this.picker.onPieceVerified(piece)
+    if (this.suspects.isSuspect(piece)) this.judge(this.suspects.onVerified(piece, contributors))
     this.readCache.drop(piece)
     for (const s of this.t.sessions.values()) s.sendHave(piece)
     if (!this.complete && this.storage.isComplete()) {
@@ -190,8 +198,14 @@ export class Downloader {
 
   private onFailed(piece: number, contributors: string[]): void {
     this.picker.onPieceFailed(piece)
-    this.t.onPieceFailed(contributors)
+    this.t.hashFailures++
+    this.judge(this.suspects.onFailed(piece, contributors))
     for (const s of this.t.sessions.values()) this.fillRequests(s)
+  }
+
+  private judge(v: Verdict): void {
+    for (const key of v.alone) this.t.blamePeer(key, false)
+    for (const key of v.shared) this.t.blamePeer(key, true)
   }
 
   // ---- upload ----

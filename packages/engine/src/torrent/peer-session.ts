@@ -20,6 +20,7 @@ import type { Torrent } from './torrent.ts'
 export class PeerSession {
   readonly connectedAt: number
   client = ''
+  peerId: Uint8Array = new Uint8Array(20)
   /** Set once the peer's handshake arrived (outgoing) or was accepted (incoming). */
   handshaken = false
   readonly ext: ExtensionState
@@ -100,6 +101,7 @@ export class PeerSession {
 
   private onHandshake(hs: Handshake): void {
     this.handshaken = true
+    this.peerId = hs.peerId
     this.client = decodeClient(hs.peerId)
     this.conn.setHandlers(this.handlers())
     this.sendExtHandshakeSoon()
@@ -113,6 +115,10 @@ export class PeerSession {
     queueMicrotask(() => {
       if (!this.closed && this.conn.extended) this.ext.sendHandshake()
     })
+  }
+
+  samePeer(peerId: Uint8Array): boolean {
+    return bytesEqual(this.peerId, peerId)
   }
 
   // ---- torrent-facing ----
@@ -195,7 +201,7 @@ export class PeerSession {
   private onClosed(reason: string, error?: IoError): void {
     if (this.closed) return
     this.closed = true
-    const clean = reason === 'stopped' || reason === 'both seeds' || reason.startsWith('banned')
+    const clean = reason === 'stopped' || reason === 'both seeds' || reason === 'duplicate connection' || reason.startsWith('banned')
     this.t.onSessionClosed(this, !clean && !!error, reason)
   }
 

@@ -233,6 +233,13 @@ export class Torrent {
     }
     this.pool.onConnected(peer.ip, peer.port)
     this.addSession(session)
+    if (this.hasOtherSession(session)) session.close('duplicate connection')
+  }
+
+  /** Another live session has the same peer id (one peer, two connections). */
+  private hasOtherSession(s: PeerSession): boolean {
+    for (const o of this.sessions.values()) if (o !== s && o.samePeer(s.peerId)) return true
+    return false
   }
 
   /**
@@ -244,6 +251,7 @@ export class Torrent {
     if (this.info === null && !hs.extended) return false // cannot help us get metadata
     const existing = this.pool.findPeer(ip, port)
     if (existing && this.sessions.has(existing.key)) return false
+    for (const o of this.sessions.values()) if (o.samePeer(hs.peerId)) return false // already connected to it
     const peer = this.pool.addIncoming(ip, port)
     if (!peer) return false
     const session = PeerSession.incoming(this, peer, conn, hs)
@@ -378,14 +386,10 @@ export class Torrent {
     for (const s of [...this.sessions.values()]) if (s.isSeed()) s.close('both seeds')
   }
 
-  onPieceFailed(contributors: string[]): void {
-    this.hashFailures++
-    const shared = contributors.length > 1
-    for (const key of contributors) {
-      const s = this.sessions.get(key)
-      const peer = s?.peer ?? this.pool.allPeers().find((p) => p.key === key)
-      if (peer) this.pool.markHashFailure(peer.ip, peer.port, { shared })
-    }
+  /** A peer sent bad data (alone: proven, banned at once; shared: one of several suspects). */
+  blamePeer(key: string, shared: boolean): void {
+    const peer = this.sessions.get(key)?.peer ?? this.pool.allPeers().find((p) => p.key === key)
+    if (peer) this.pool.markHashFailure(peer.ip, peer.port, { shared })
   }
 
   updateInterest(): void {
