@@ -110,6 +110,18 @@ describe('TrackerManager', () => {
     expect(h.calls).toHaveLength(3)
     expect(h.clock.pending()).toBe(0)
   })
+  it('after a fail-over, stop reaches both trackers that saw started', async () => {
+    const behaviour: Record<string, AnnounceResult | TrackerError> = { 'http://a': ok(60), 'http://b': ok(60) }
+    const h = harness([['http://a', 'http://b']], behaviour)
+    h.m.start()
+    await flush()
+    behaviour['http://a'] = fail('gone')
+    h.clock.advance(60_000)
+    await flush()
+    expect(h.calls.map((c) => [c.url, c.event])).toEqual([['http://a', 'started'], ['http://a', undefined], ['http://b', 'started']])
+    await h.m.stop()
+    expect(h.calls.slice(3).map((c) => [c.url, c.event]).sort()).toEqual([['http://a', 'stopped'], ['http://b', 'stopped']])
+  })
   it('ignores answers that arrive after stop and can start again', async () => {
     const h = harness([['http://slow']], { 'http://slow': 'hang' })
     h.m.start()

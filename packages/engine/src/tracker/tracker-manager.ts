@@ -134,22 +134,23 @@ export class TrackerManager {
         e.row.nextAnnounce = null
         if (e.row.status === 'announcing') e.row.status = 'idle'
       }
-      const e = t.entries.find((x) => x.started)
-      if (!e) continue
-      e.started = false
-      e.row.status = 'announcing'
-      done.push(
-        this.announcer(e.url, this.params(e, 'stopped'), { timeoutMs: this.o.stopTimeoutMs ?? 5000 }).then(
-          () => {
-            e.row.status = 'idle'
-            e.row.lastAnnounce = this.clock.now()
-          },
-          (err: Error) => {
-            e.row.status = 'error'
-            e.row.message = err.message
-          },
-        ),
-      )
+      // Every tracker that saw 'started' (more than one after a fail-over) should drop us.
+      for (const e of t.entries.filter((x) => x.started)) {
+        e.started = false
+        e.row.status = 'announcing'
+        done.push(
+          this.announcer(e.url, this.params(e, 'stopped'), { timeoutMs: this.o.stopTimeoutMs ?? 5000 }).then(
+            () => {
+              e.row.status = 'idle'
+              e.row.lastAnnounce = this.clock.now()
+            },
+            (err: Error) => {
+              e.row.status = 'error'
+              e.row.message = err.message
+            },
+          ),
+        )
+      }
     }
     await Promise.all(done)
     this.ownUdp?.close()
