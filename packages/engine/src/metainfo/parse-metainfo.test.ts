@@ -148,6 +148,11 @@ describe('parseMetainfo', () => {
     ]
     for (const [code, bytes] of cases) expect(await errorCode(parseMetainfo(bytes)), new TextDecoder().decode(bytes.subarray(0, 80))).toBe(code)
   })
+  it('ignores bytes after the root dictionary', async () => {
+    const t = torrentWith(baseInfo())
+    const m = await parseMetainfo(concatBytes([t, enc('\n\r\n')]))
+    expect(m.infoHash).toBe((await parseMetainfo(t)).infoHash)
+  })
   it('caps the input size before parsing', async () => {
     expect(await errorCode(parseMetainfo(new Uint8Array(MAX_TORRENT_FILE_BYTES + 1)))).toBe('too-large')
   })

@@ -1,4 +1,4 @@
-import { BencodeError, decodeBencode, dictEntries, getField, getInt, isDict, type BDict, type BValue } from '../util/bencode.ts'
+import { BencodeError, decodeBencodePrefix, dictEntries, getField, getInt, isDict, type BDict, type BValue } from '../util/bencode.ts'
 import { utf8Decode } from '../util/bytes.ts'
 import { MetainfoError } from './metainfo-error.ts'
 import { parseInfoValue, type InfoDictionary } from './parse-info.ts'
@@ -62,7 +62,8 @@ export async function parseMetainfo(torrent: Uint8Array): Promise<Metainfo> {
   if (torrent.length > MAX_TORRENT_FILE_BYTES) throw new MetainfoError('too-large', `torrent file is ${torrent.length} bytes (cap ${MAX_TORRENT_FILE_BYTES})`)
   let root: BValue
   try {
-    root = decodeBencode(torrent)
+    // Trailing bytes after the root (a stray newline from a download) are ignored, as libtorrent does.
+    root = decodeBencodePrefix(torrent).value
   } catch (e) {
     if (e instanceof BencodeError) throw new MetainfoError('bencode', `not a torrent file: ${e.message}`)
     throw e
