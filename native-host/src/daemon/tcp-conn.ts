@@ -1,11 +1,13 @@
 import type { Socket } from 'node:net'
 import { Ev, HEADER_BYTES, Kind, writeHeader } from '@tidepool/daemon-bridge'
 import { toIoError } from './io-errors.ts'
+import type { ReadArena } from './read-arena.ts'
 import type { Resource, SessionContext } from './session-context.ts'
 
 /**
- * One TCP socket of a client: coalesces reads into large DATA frames, stops reading when the client's
- * credit is used up or the WebSocket is congested, reports full/drain of the OS send buffer.
+ * One TCP socket of a client: turns reads into large DATA frames (zero-copy through a ReadArena for
+ * sockets we connected, coalescing 'data' chunks otherwise), stops reading when the client's credit is
+ * used up or the WebSocket is congested, reports full/drain of the OS send buffer.
  */
 export class TcpConn implements Resource {
   readonly kind = 'tcp'
@@ -22,11 +24,13 @@ export class TcpConn implements Resource {
     private readonly ctx: SessionContext,
     readonly handle: number,
     private readonly socket: Socket,
+    arena?: ReadArena,
   ) {
     this.credit = ctx.limits.recvWindowBytes
     ctx.counters.sockets++
     socket.setNoDelay(true)
-    socket.on('data', (chunk: Buffer) => this.onRead(chunk))
+    if (arena) arena.attach(handle, (frame, n) => this.onFrame(frame, n))
+    else socket.on('data', (chunk: Buffer) => this.onRead(chunk))
     socket.on('end', () => {
       this.flush()
       if (!this.closedByClient) ctx.event(handle, Ev.end)
@@ -41,6 +45,15 @@ export class TcpConn implements Resource {
     })
     socket.on('close', () => this.onClosed())
     this.updateReading()
+  }
+
+  /** A read that is already a DATA frame (ReadArena). */
+  private onFrame(frame: Buffer, n: number): void {
+    if (this.closedByClient || this.ctx.closed) return
+    this.credit -= n
+    if (this.credit <= 0) this.updateReading()
+    this.ctx.counters.bytesToClients += n
+    this.ctx.send(frame)
   }
 
   private onRead(chunk: Buffer): void {

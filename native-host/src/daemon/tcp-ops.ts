@@ -4,6 +4,7 @@ import { Ev } from '@tidepool/daemon-bridge'
 import { IoError } from '@tidepool/engine'
 import { toIoError } from './io-errors.ts'
 import type { Resource, SessionContext } from './session-context.ts'
+import { ReadArena } from './read-arena.ts'
 import { TcpConn } from './tcp-conn.ts'
 
 function str(meta: Record<string, unknown>, key: string, optional = false): string | undefined {
@@ -42,6 +43,7 @@ export async function tcpConnect(
   const servername = str(meta, 'servername', true) ?? (net.isIP(host) ? undefined : host)
   const ticket = ctx.gate.acquire()
   let socket: net.Socket | undefined
+  let arena: ReadArena | undefined
   let aborted = false
   const untrack = track(() => {
     aborted = true
@@ -54,7 +56,9 @@ export async function tcpConnect(
       if (aborted) throw new IoError('closed', 'session closed')
       const s = await new Promise<net.Socket>((resolve, reject) => {
         const opts = { host, port: p, allowHalfOpen: true }
-        const sock = useTls ? tls.connect({ ...opts, servername }) : net.connect(opts)
+        // TLS sockets have no onread: they take the coalescing 'data' path in TcpConn.
+        arena = useTls ? undefined : new ReadArena(ctx.limits.maxDataFrameBytes)
+        const sock = arena ? net.connect({ ...opts, onread: { buffer: arena.next, callback: arena.onRead } }) : tls.connect({ ...opts, servername })
         socket = sock
         const timer = setTimeout(
           () => done(new IoError('timeout', `connect to ${host}:${p} timed out after ${ctx.limits.connectTimeoutMs} ms`)),
@@ -89,7 +93,7 @@ export async function tcpConnect(
         localAddress: s.localAddress ?? '',
         localPort: s.localPort ?? 0,
       }
-      ctx.handles.set(handle, new TcpConn(ctx, handle, s))
+      ctx.handles.set(handle, new TcpConn(ctx, handle, s, arena))
       return reply
     } finally {
       release()

@@ -1,0 +1,54 @@
+import { HEADER_BYTES, Kind, writeHeader } from '@tidepool/daemon-bridge'
+
+/** Reads land here; a new arena starts when less than this is left. */
+const ARENA_BYTES = 1024 * 1024
+const MIN_REGION = 64 * 1024
+
+/**
+ * Zero-copy reads for `net.connect({ onread })`: each read goes into an arena right after 11 bytes
+ * reserved for the frame header, so a read becomes a DATA frame by writing the header in front of it.
+ * The kernel coalesces for us: one read returns everything available, up to maxDataFrameBytes.
+ */
+export class ReadArena {
+  private arena = Buffer.allocUnsafe(ARENA_BYTES)
+  private pos = 0
+  /** Reads that arrived before the socket had a handle (between connect and the reply). */
+  private early: Buffer[] = []
+  private sink: ((frame: Buffer, bytes: number) => void) | null = null
+  private handle = 0
+
+  constructor(private readonly maxData: number) {}
+
+  /** The `onread.buffer` generator: the region the next read fills. */
+  readonly next = (): Buffer => {
+    if (this.arena.length - this.pos < HEADER_BYTES + MIN_REGION) {
+      this.arena = Buffer.allocUnsafe(ARENA_BYTES)
+      this.pos = 0
+    }
+    return this.arena.subarray(this.pos + HEADER_BYTES, Math.min(this.arena.length, this.pos + HEADER_BYTES + this.maxData))
+  }
+
+  /** The `onread.callback`: `region` is what `next` returned, `n` bytes of it were filled. */
+  readonly onRead = (n: number, region: Uint8Array): boolean => {
+    if (n <= 0) return true
+    const frame = Buffer.from(region.buffer, region.byteOffset - HEADER_BYTES, HEADER_BYTES + n)
+    if (region.buffer === this.arena.buffer) this.pos = region.byteOffset - this.arena.byteOffset + n
+    if (this.sink) {
+      writeHeader(frame, 0, Kind.DATA, this.handle, 0, 0)
+      this.sink(frame, n)
+    } else this.early.push(frame)
+    return true // pausing is TcpConn's job (credit), not the read callback's
+  }
+
+  /** From now on frames go to `sink` with this handle; early reads are delivered first. */
+  attach(handle: number, sink: (frame: Buffer, bytes: number) => void): void {
+    this.handle = handle
+    this.sink = sink
+    const early = this.early
+    this.early = []
+    for (const f of early) {
+      writeHeader(f, 0, Kind.DATA, handle, 0, 0)
+      sink(f, f.length - HEADER_BYTES)
+    }
+  }
+}
