@@ -68,7 +68,17 @@ async function measure(page: Page, secs: number): Promise<number[]> {
   return page.evaluate('window.__bench.stop()') as Promise<number[]>
 }
 
-interface RunResult { frames: number[]; rows: number; busyPerFrame: number; scriptPerFrame: number; layoutPerFrame: number }
+interface RunResult { frames: number[]; rows: number; busyPerFrame: number; scriptPerFrame: number; layoutPerFrame: number; cpuPerFrame: Record<string, number> }
+
+/** CPU seconds used so far by each Chromium process type (renderer, gpu, browser, ...). */
+async function cpuByType(browser: Browser): Promise<Record<string, number>> {
+  const s = await browser.newBrowserCDPSession()
+  const info = (await s.send('SystemInfo.getProcessInfo')) as { processInfo: Array<{ type: string; cpuTime: number }> }
+  await s.detach()
+  const out: Record<string, number> = {}
+  for (const p of info.processInfo) out[p.type] = (out[p.type] ?? 0) + p.cpuTime
+  return out
+}
 
 async function run(label: string, flags: string[], base: string): Promise<RunResult> {
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: [...BASE_FLAGS, ...flags] })
@@ -84,11 +94,15 @@ async function run(label: string, flags: string[], base: string): Promise<RunRes
     await cdp.send('Performance.enable')
     const metric = async () => Object.fromEntries(((await cdp.send('Performance.getMetrics')).metrics as Array<{ name: string; value: number }>).map((m) => [m.name, m.value]))
     const m0 = await metric()
+    const c0 = await cpuByType(browser)
     const frames = await measure(page, seconds)
+    const c1 = await cpuByType(browser)
     const m1 = await metric()
+    // CPU time, unlike wall time, barely grows when other processes compete for the cores.
+    const cpuPerFrame = Object.fromEntries(Object.keys(c1).map((k) => [k, (1000 * ((c1[k] ?? 0) - (c0[k] ?? 0))) / Math.max(1, frames.length)]))
     const per = (k: string) => (1000 * ((m1[k] ?? 0) - (m0[k] ?? 0))) / Math.max(1, frames.length)
-    const r = { frames, rows: Number(total), busyPerFrame: per('TaskDuration'), scriptPerFrame: per('ScriptDuration'), layoutPerFrame: per('LayoutDuration') + per('RecalcStyleDuration') }
-    console.log(`${label}: ${frames.length} frames in ${seconds}s, peers table ${total} rows (${rows} in the DOM); main thread per frame: ${r.busyPerFrame.toFixed(2)} ms busy (script ${r.scriptPerFrame.toFixed(2)}, style+layout ${r.layoutPerFrame.toFixed(2)})`)
+    const r = { frames, rows: Number(total), busyPerFrame: per('TaskDuration'), scriptPerFrame: per('ScriptDuration'), layoutPerFrame: per('LayoutDuration') + per('RecalcStyleDuration'), cpuPerFrame }
+    console.log(`${label}: ${frames.length} frames in ${seconds}s, peers table ${total} rows (${rows} in the DOM); main thread per frame: ${r.busyPerFrame.toFixed(2)} ms busy (script ${r.scriptPerFrame.toFixed(2)}, style+layout ${r.layoutPerFrame.toFixed(2)}); CPU per frame: ${Object.entries(cpuPerFrame).map(([k, v]) => `${k} ${v.toFixed(2)} ms`).join(', ')}`)
     return r
   } finally {
     await browser.close()
@@ -147,6 +161,7 @@ async function main(): Promise<void> {
     console.log(`model: 200 torrents, ${free.rows} peers in the open table, engine updates every 1 s, table scrolled every frame and re-sorted every 1 s`)
     console.log(`frame time (unthrottled rAF deltas): median ${pct(free.frames, 50).toFixed(2)} ms, p95 ${pct(free.frames, 95).toFixed(2)} ms, p99 ${pct(free.frames, 99).toFixed(2)} ms, max ${Math.max(...free.frames).toFixed(1)} ms (target p95 < 16 ms)`)
     console.log(`main-thread busy per frame (CDP TaskDuration): ${free.busyPerFrame.toFixed(2)} ms unthrottled, ${vsync.busyPerFrame.toFixed(2)} ms vsync; load average ${loadavg().map((x) => x.toFixed(1)).join(' ')} on ${cpus().length} cores`)
+    console.log(`CPU per frame (all threads of the process, from SystemInfo.getProcessInfo): renderer ${(free.cpuPerFrame.renderer ?? 0).toFixed(2)} ms unthrottled / ${(vsync.cpuPerFrame.renderer ?? 0).toFixed(2)} ms vsync; gpu ${(free.cpuPerFrame.GPU ?? free.cpuPerFrame.gpu ?? 0).toFixed(2)} / ${(vsync.cpuPerFrame.GPU ?? vsync.cpuPerFrame.gpu ?? 0).toFixed(2)} ms`)
     console.log(`frame time (vsync rAF deltas):       median ${pct(vsync.frames, 50).toFixed(2)} ms, p95 ${pct(vsync.frames, 95).toFixed(2)} ms, frames missing a vsync ${((100 * missed) / Math.max(1, vsync.frames.length)).toFixed(1)}%`)
     if (screenshots) await shots(server.url)
   } finally {

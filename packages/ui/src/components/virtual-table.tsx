@@ -2,7 +2,7 @@
  * A virtualised, sortable table: only the visible rows (plus overscan) exist in the DOM.
  * Rows are store proxies, so each cell updates on its own when its field changes.
  */
-import { createMemo, For, Show, type JSX } from 'solid-js'
+import { createMemo, For, Index, Show, type JSX } from 'solid-js'
 import { $RAW } from 'solid-js/store'
 import { createVirtualizer } from '@tanstack/solid-virtual'
 import { sortedIndices, type Compare, type SortDir, type SortState } from '../store/sort.ts'
@@ -65,6 +65,19 @@ export function VirtualTable<T>(props: VirtualTableProps<T>): JSX.Element {
     overscan: 8,
   })
 
+  // The pool only grows (a taller pane), so shrinking never rebuilds rows.
+  let poolSize = 0
+  const slots = createMemo(() => {
+    poolSize = Math.max(poolSize, virtualizer.getVirtualItems().length)
+    return Array.from({ length: poolSize }, (_, i) => i)
+  })
+  const bySlot = createMemo(() => {
+    const n = slots().length
+    const out: Array<{ index: number; start: number } | undefined> = new Array(n)
+    for (const it of virtualizer.getVirtualItems()) out[it.index % n] = { index: it.index, start: it.start }
+    return out
+  })
+
   return (
     <div class="vt" role="grid" aria-label={props.label} aria-rowcount={order().length} ref={scroller}>
       <div class="vt-head" role="row" style={{ width: `${totalWidth()}px` }}>
@@ -89,30 +102,38 @@ export function VirtualTable<T>(props: VirtualTableProps<T>): JSX.Element {
       </div>
       <Show when={order().length > 0} fallback={<div class="vt-empty">{props.empty}</div>}>
         <div class="vt-body" style={{ height: `${virtualizer.getTotalSize()}px`, width: `${totalWidth()}px` }}>
-          <For each={virtualizer.getVirtualItems()}>
-            {(item) => {
-              const row = createMemo(() => props.rows[order()[item.index]!])
+          {/* A fixed pool of row elements: a row scrolled out is re-bound to the row scrolled in
+              (slot = index mod pool size), so scrolling updates text instead of building DOM. */}
+          <Index each={slots()}>
+            {(slot) => {
+              const item = createMemo(() => bySlot()[slot()])
+              const index = createMemo(() => item()?.index)
+              const row = createMemo(() => {
+                const i = index()
+                return i === undefined ? undefined : props.rows[order()[i]!]
+              })
               const key = createMemo(() => {
                 const r = row()
                 return r ? props.rowKey(r) : ''
               })
               return (
-                <Show when={row()}>
-                  {(r) => (
-                    <div
-                      role="row"
-                      class={`vt-row ${props.rowClass?.(r()) ?? ''}`}
-                      classList={{ odd: item.index % 2 === 1, selected: props.selected?.(key()) ?? false }}
-                      data-key={key()}
-                      style={{
-                        transform: `translateY(${item.start}px)`,
-                        height: `${rowHeight()}px`,
-                        width: `${totalWidth()}px`,
-                      }}
-                      onClick={(e) => props.onRowClick?.(key(), e, keyOrder)}
-                      onDblClick={() => props.onRowDblClick?.(key())}
-                      onContextMenu={(e) => props.onContextMenu?.(key(), e)}
-                    >
+                <div
+                  role="row"
+                  class={`vt-row ${row() ? (props.rowClass?.(row()!) ?? '') : ''}`}
+                  classList={{ odd: (index() ?? 0) % 2 === 1, selected: props.selected?.(key()) ?? false }}
+                  data-key={key()}
+                  style={{
+                    transform: `translateY(${item()?.start ?? 0}px)`,
+                    height: `${rowHeight()}px`,
+                    width: `${totalWidth()}px`,
+                    display: row() ? undefined : 'none',
+                  }}
+                  onClick={(e) => props.onRowClick?.(key(), e, keyOrder)}
+                  onDblClick={() => props.onRowDblClick?.(key())}
+                  onContextMenu={(e) => props.onContextMenu?.(key(), e)}
+                >
+                  <Show when={row()}>
+                    {(r) => (
                       <For each={props.columns}>
                         {(c) => (
                           <div role="gridcell" class="vt-td" style={{ width: `${c.width}px` }} classList={{ right: c.align === 'right', center: c.align === 'center' }}>
@@ -120,12 +141,12 @@ export function VirtualTable<T>(props: VirtualTableProps<T>): JSX.Element {
                           </div>
                         )}
                       </For>
-                    </div>
-                  )}
-                </Show>
+                    )}
+                  </Show>
+                </div>
               )
             }}
-          </For>
+          </Index>
         </div>
       </Show>
     </div>
