@@ -3,7 +3,7 @@
  * worker, or a fake for the benchmark): `render(() => <App api={api} />, el)`.
  */
 import { createMemo, createSignal, onCleanup, onMount, Show, type JSX } from 'solid-js'
-import type { AddTorrentInput, EngineApi } from '@tidepool/engine'
+import type { AddTorrentInput, EngineApi, EngineStatus } from '@tidepool/engine'
 import { AddDialog, readPendingFile, type PendingFile } from './components/add-dialog.tsx'
 import { DetailPane } from './components/detail-pane.tsx'
 import { RemoveDialog } from './components/remove-dialog.tsx'
@@ -15,6 +15,14 @@ import { createEngineModel, type EngineModel, type Scheduler } from './store/eng
 import { nextSelection, nextSort, type SortState } from './store/sort.ts'
 import { effectiveTheme, toggleTheme } from './theme.ts'
 import { normaliseMagnet } from './torrent-files.ts'
+
+const DAEMON_LABEL: Record<EngineStatus['daemon'], string> = {
+  connected: 'helper connected',
+  connecting: 'connecting to helper…',
+  unreachable: 'helper not running',
+  'auth-failed': 'helper: wrong token',
+  'not-installed': 'helper not installed',
+}
 
 export interface AppProps {
   api: EngineApi
@@ -157,7 +165,7 @@ export function App(props: AppProps): JSX.Element {
               setFocus(key)
             }}
             empty={
-              <Show when={model.loaded()} fallback={<span>Loading…</span>}>
+              <Show when={model.loaded() && model.status()?.daemon === 'connected'} fallback={<span>{model.loaded() ? 'Waiting for the Tidepool helper…' : 'Loading…'}</span>}>
                 <div class="empty-hero">
                   <div class="big">No torrents yet</div>
                   <div>Click <b>+ Add</b>, drop a .torrent file here, or paste a magnet link.</div>
@@ -171,7 +179,7 @@ export function App(props: AppProps): JSX.Element {
       <footer class="statusbar">
         <span>{model.torrents.length} torrent{model.torrents.length === 1 ? '' : 's'}{count() ? `, ${count()} selected` : ''}</span>
         <span class="grow" />
-        <span class="daemon" data-daemon={model.status()?.daemon ?? 'connecting'}>● helper {model.status()?.daemon ?? 'connecting'}</span>
+        <span class="daemon" data-daemon={model.status()?.daemon ?? 'connecting'}>● {DAEMON_LABEL[model.status()?.daemon ?? 'connecting']}</span>
         <Show when={model.status()?.listenPort}><span>port {model.status()!.listenPort}</span></Show>
         <span class="rate down">▼ {formatRate(model.status()?.downloadRate ?? 0) || '0 B/s'}</span>
         <span class="rate up">▲ {formatRate(model.status()?.uploadRate ?? 0) || '0 B/s'}</span>
