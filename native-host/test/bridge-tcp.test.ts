@@ -89,16 +89,19 @@ describe('bridge TCP', () => {
       pump()
     })
     await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r))
+    const base = d.daemon.stats().bytesToClients
     const s = await c.net.connect({ host: '127.0.0.1', port: (srv.address() as net.AddressInfo).port })
     let received = 0
     s.setHandlers({ onData: (b) => (received += b.length) })
     s.pause()
-    await new Promise((r) => setTimeout(r, 300))
-    // Daemon stops at its window (1 MiB, may overshoot by one read); client delivered nothing.
-    expect(received).toBe(0)
-    const fromDaemon = d.daemon.stats().bytesToClients
+    // The daemon sends one window (may overshoot by one read), then stops reading the socket.
+    const window = c.limits.recvWindowBytes
+    await until(() => d.daemon.stats().bytesToClients - base >= window, 10_000)
+    const sentAtWindow = d.daemon.stats().bytesToClients
     await new Promise((r) => setTimeout(r, 200))
-    expect(d.daemon.stats().bytesToClients - fromDaemon).toBe(0)
+    expect(d.daemon.stats().bytesToClients).toBe(sentAtWindow)
+    expect(sentAtWindow - base).toBeLessThanOrEqual(window + c.limits.maxDataFrameBytes)
+    expect(received).toBe(0) // nothing delivered while paused
     s.resume()
     await until(() => received >= 8 * 1024 * 1024, 10_000)
     s.close()
