@@ -45,6 +45,21 @@ describe('bridge TCP', () => {
     await echo.close()
   })
 
+  it('splits a write larger than maxFrameBytes instead of breaking the connection', async () => {
+    const echo = await echoServer()
+    const c = await d.connect()
+    const s = await c.net.connect({ host: '127.0.0.1', port: echo.port })
+    const got = collect(s)
+    const big = Buffer.alloc(c.limits.maxFrameBytes * 2 + 12345)
+    for (let i = 0; i < big.length; i++) big[i] = (i * 13) & 255
+    s.write(big)
+    s.end()
+    await until(() => got.closed(), 10_000)
+    expect(got.bytes().equals(big)).toBe(true)
+    expect(c.closed).toBe(false)
+    await echo.close()
+  })
+
   it('reports refused and unreachable', async () => {
     const c = await d.connect()
     const srv = net.createServer()

@@ -39,6 +39,8 @@ export interface HandleSink {
 /** Sockets stop writing (write() → false) while the WebSocket has more than this queued. */
 const WIRE_HIGH = 8 * 1024 * 1024
 const WIRE_LOW = 2 * 1024 * 1024
+/** TCP writes larger than this are sent as several DATA frames. */
+const MAX_DATA_SEND = 1024 * 1024
 /** Payloads from this size go out as a separate fragment when fragmentedSend is on. */
 const FRAGMENT_FROM = 16 * 1024
 /**
@@ -120,6 +122,12 @@ export class BridgeClient implements SocketHost {
 
   sendData(handle: number, data: Uint8Array, meta?: object): void {
     if (this.closed) return
+    // A message over maxFrameBytes would make the daemon drop the whole connection: split big writes.
+    const max = Math.min(MAX_DATA_SEND, (this.limits?.maxFrameBytes ?? MAX_DATA_SEND) - 64 * 1024)
+    if (!meta && data.length > max) {
+      for (let at = 0; at < data.length; at += max) this.sendData(handle, data.subarray(at, at + max))
+      return
+    }
     if (meta || this.fragmented) return this.sendFrame(Kind.DATA, handle, 0, meta, data)
     const f = new Uint8Array(HEADER_BYTES + data.length)
     writeHeader(f, 0, Kind.DATA, handle, 0, 0)
