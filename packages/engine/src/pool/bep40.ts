@@ -72,7 +72,8 @@ export function peerPriorityRaw(ipA: Uint8Array, lenA: number, portA: number, ip
     BUF[3] = hi & 0xff
     return crc32c(BUF, 4)
   }
-  const whole = Math.min(len, Math.max(len === 4 ? 2 : 6, common + 1))
+  // Mixed or IPv6 pairs: the IPv6 masks (first 6 bytes whole). IPv4 pairs took the fast path above.
+  const whole = Math.min(len, Math.max(6, common + 1))
   // The first differing byte decides the order; it lies inside the unmasked prefix.
   const aFirst = A[common] < B[common]
   const lowOff = aFirst ? 0 : len
