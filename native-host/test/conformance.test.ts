@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, readdir, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -29,5 +29,6 @@ describe('conformance suite against our daemon', () => {
     const s = daemon.stats()
     expect([s.sockets, s.listeners, s.udpSockets, s.files, s.connectsInFlight, s.connectsWaiting]).toEqual([0, 0, 0, 0, 0, 0])
     expect(s.busyCount).toBeGreaterThanOrEqual(1)
+    expect(await readdir(dir)).toEqual([]) // the suite removed its scratch files
   })
 })

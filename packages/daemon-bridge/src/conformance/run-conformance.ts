@@ -59,6 +59,16 @@ export async function runConformance(
     results.push(r)
     opts.onResult?.(r)
   }
+  // Best effort: leave the scratch root as we found it.
+  const tidy = new CaseContext(target, dir)
+  try {
+    const c = await tidy.client()
+    if (await c.files.stat(tidy.root, dir)) await c.files.remove(tidy.root, dir, { recursive: true })
+  } catch {
+    // a daemon that fails the file cases may fail this too; the cases already reported it
+  } finally {
+    await tidy.dispose()
+  }
   const passed = results.filter((r) => r.ok).length
   return { passed, failed: results.length - passed, results }
 }
