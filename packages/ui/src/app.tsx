@@ -5,6 +5,7 @@
 import { createMemo, createSignal, onCleanup, onMount, Show, type JSX } from 'solid-js'
 import type { AddTorrentInput, EngineApi, EngineStatus } from '@tidepool/engine'
 import { AddDialog, readPendingFile, type PendingFile } from './components/add-dialog.tsx'
+import { ContextMenu } from './components/context-menu.tsx'
 import { DetailPane } from './components/detail-pane.tsx'
 import { RemoveDialog } from './components/remove-dialog.tsx'
 import { SettingsDialog } from './components/settings-dialog.tsx'
@@ -49,6 +50,7 @@ export function App(props: AppProps): JSX.Element {
   const [dropped, setDropped] = createSignal<PendingFile | null>(null)
   const [toast, setToast] = createSignal<string | null>(null)
   const [dragging, setDragging] = createSignal(false)
+  const [menu, setMenu] = createSignal<{ x: number; y: number } | null>(null)
 
   const shown = createMemo(() => {
     const f = filter().trim().toLowerCase()
@@ -164,6 +166,13 @@ export function App(props: AppProps): JSX.Element {
               setAnchor(r.anchor)
               setFocus(key)
             }}
+            onContextMenu={(key, ev) => {
+              ev.preventDefault()
+              // Right-click on an unselected row acts on that row alone.
+              if (!selected().has(key)) { setSelected(new Set([key])); setAnchor(key) }
+              setFocus(key)
+              setMenu({ x: ev.clientX, y: ev.clientY })
+            }}
             empty={
               <Show when={model.loaded() && model.status()?.daemon === 'connected'} fallback={<span>{model.loaded() ? 'Waiting for the Tidepool helper…' : 'Loading…'}</span>}>
                 <div class="empty-hero">
@@ -184,6 +193,22 @@ export function App(props: AppProps): JSX.Element {
         <span class="rate down">▼ {formatRate(model.status()?.downloadRate ?? 0) || '0 B/s'}</span>
         <span class="rate up">▲ {formatRate(model.status()?.uploadRate ?? 0) || '0 B/s'}</span>
       </footer>
+      <Show when={menu()}>
+        {(m) => (
+          <ContextMenu
+            x={m().x}
+            y={m().y}
+            onClose={() => setMenu(null)}
+            items={[
+              { label: '▶ Start', action: () => void forSelected('Start', (h) => props.api.startTorrent(h)) },
+              { label: '■ Stop', action: () => void forSelected('Stop', (h) => props.api.stopTorrent(h)) },
+              { label: '⟳ Recheck', action: () => void forSelected('Recheck', (h) => props.api.recheckTorrent(h)) },
+              { label: 'Copy magnet link', action: () => void navigator.clipboard?.writeText([...selected()].map((h) => `magnet:?xt=urn:btih:${h}`).join('\n')).then(() => say('Copied.'), () => say('Could not copy.')) },
+              { label: '✕ Remove…', danger: true, action: () => setDialog('remove') },
+            ]}
+          />
+        )}
+      </Show>
       <Show when={toast()}><div class="toast" role="status">{toast()}</div></Show>
       <Show when={dialog() === 'add'}><AddDialog initial={dropped()} onAdd={add} onClose={() => setDialog(null)} /></Show>
       <Show when={dialog() === 'settings'}><SettingsDialog api={props.api} onClose={() => setDialog(null)} /></Show>

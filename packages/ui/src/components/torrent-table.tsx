@@ -45,6 +45,7 @@ export function TorrentTable(props: {
   selected: (key: string) => boolean
   onRowClick: (key: string, ev: MouseEvent, order: () => string[]) => void
   onRowDblClick?: (key: string) => void
+  onContextMenu?: (key: string, ev: MouseEvent) => void
   empty: JSX.Element
 }): JSX.Element {
   return (
@@ -59,6 +60,7 @@ export function TorrentTable(props: {
       selected={props.selected}
       onRowClick={props.onRowClick}
       onRowDblClick={props.onRowDblClick}
+      onContextMenu={props.onContextMenu}
       rowClass={(t) => (t.status === 'error' ? 'row-error' : t.status === 'paused' ? 'row-paused' : '')}
       empty={props.empty}
     />
