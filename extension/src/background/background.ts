@@ -61,6 +61,10 @@ chrome.runtime.onMessage.addListener((msg: ExtMessage, _sender, reply) => {
       .then((s) => reply(stateMessage(s)), (e) => reply({ to: 'offscreen', type: 'daemon-unavailable', state: 'unreachable', message: String(e) }))
     return true
   }
+  if (msg.type === 'daemon-lost') {
+    void host.reconnect().then((s) => reply(stateMessage(s)), (e) => reply({ to: 'offscreen', type: 'daemon-unavailable', state: 'unreachable', message: String(e) }))
+    return true
+  }
   if (msg.type === 'keepalive') {
     reply({ ok: true })
     return false

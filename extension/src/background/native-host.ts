@@ -35,6 +35,17 @@ export class NativeHostLink {
     return p
   }
 
+  /** Forget the current answer and ask the host again (e.g. the daemon it named is gone). */
+  reconnect(): Promise<HostState> {
+    const old = this.port
+    this.port = null
+    this.last = null
+    if (old) {
+      try { old.disconnect() } catch { /* already gone */ }
+    }
+    return this.connect()
+  }
+
   private settle(s: HostState): void {
     this.last = s
     this.onState(s)
@@ -58,6 +69,7 @@ export class NativeHostLink {
     })
     port.onDisconnect.addListener(() => {
       const message = chrome.runtime.lastError?.message ?? 'the native host exited'
+      if (this.port !== port) return // replaced by reconnect()
       this.port = null
       // A host that answered and then exited leaves a daemon that still runs: keep using it.
       if (this.last?.kind === 'ready' && this.waiters.length === 0) return

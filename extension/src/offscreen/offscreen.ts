@@ -42,7 +42,18 @@ async function askBackground(): Promise<void> {
 }
 void askBackground().catch((e) => console.warn('tidepool offscreen: no answer from the service worker', e))
 
-// Wake the service worker now and then so it re-checks the host (it may have been stopped).
+// Wake the service worker now and then (it may have been stopped), and when the daemon we were given
+// has stayed unreachable for a while, ask for a fresh one: the host restarts it (new port and token).
+let unreachableSince = 0
 setInterval(() => {
-  chrome.runtime.sendMessage({ to: 'background', type: 'keepalive' } satisfies ExtMessage).catch(() => {})
-}, 20_000)
+  void (async () => {
+    chrome.runtime.sendMessage({ to: 'background', type: 'keepalive' } satisfies ExtMessage).catch(() => {})
+    const s = await api.getStatus()
+    if (s.daemon !== 'unreachable') { unreachableSince = 0; return }
+    unreachableSince ||= Date.now()
+    if (Date.now() - unreachableSince < 15_000) return
+    unreachableSince = 0
+    const reply = (await chrome.runtime.sendMessage({ to: 'background', type: 'daemon-lost' } satisfies ExtMessage)) as ExtMessage | undefined
+    await applyState(reply)
+  })().catch((e) => console.warn('tidepool offscreen:', e))
+}, 5_000)

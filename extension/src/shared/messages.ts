@@ -11,3 +11,5 @@ export type ExtMessage =
   | { to: 'background'; type: 'offscreen-ready' }
   | { to: 'background'; type: 'ensure-engine' }
   | { to: 'background'; type: 'keepalive' }
+  /** The engine cannot reach the daemon it was given: ask the host again (it restarts the daemon). */
+  | { to: 'background'; type: 'daemon-lost' }
