@@ -60,6 +60,34 @@ describe('bridge TCP', () => {
     await echo.close()
   })
 
+  it('delivers data sent right before the peer closes, then end, then close', async () => {
+    const payload = Buffer.alloc(300_000, 7)
+    const srv = net.createServer((sock) => sock.end(payload))
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r))
+    const c = await d.connect()
+    for (let i = 0; i < 5; i++) {
+      const s = await c.net.connect({ host: '127.0.0.1', port: (srv.address() as net.AddressInfo).port })
+      const order: string[] = []
+      let n = 0
+      let closed = false
+      s.setHandlers({
+        onData: (b) => {
+          n += b.length
+          if (order.at(-1) !== 'data') order.push('data')
+        },
+        onEnd: () => {
+          order.push('end')
+          s.end()
+        },
+        onClose: () => (closed = true),
+      })
+      await until(() => closed)
+      expect(n).toBe(payload.length)
+      expect(order).toEqual(['data', 'end'])
+    }
+    srv.close()
+  })
+
   it('reports refused and unreachable', async () => {
     const c = await d.connect()
     const srv = net.createServer()

@@ -16,6 +16,7 @@ export class ReadArena {
   private early: Buffer[] = []
   private sink: ((frame: Buffer, bytes: number) => void) | null = null
   private handle = 0
+  private pendingSink: ((frame: Buffer, bytes: number) => void) | null = null
 
   constructor(private readonly maxData: number) {}
 
@@ -40,15 +41,26 @@ export class ReadArena {
     return true // pausing is TcpConn's job (credit), not the read callback's
   }
 
-  /** From now on frames go to `sink` with this handle; early reads are delivered first. */
+  /**
+   * From now on frames go to `sink` with this handle. Starts at the end of this event-loop turn (or
+   * earlier through `activate`, which end/close handlers call first), so the tcp.connect REPLY (sent a
+   * few microtasks later) always precedes the socket's first DATA, and DATA precedes end/close.
+   */
   attach(handle: number, sink: (frame: Buffer, bytes: number) => void): void {
     this.handle = handle
-    this.sink = sink
-    const early = this.early
-    this.early = []
-    for (const f of early) {
-      writeHeader(f, 0, Kind.DATA, handle, 0, 0)
+    this.pendingSink = sink
+    setImmediate(() => this.activate())
+  }
+
+  activate(): void {
+    const sink = this.pendingSink
+    if (!sink) return
+    this.pendingSink = null
+    for (const f of this.early) {
+      writeHeader(f, 0, Kind.DATA, this.handle, 0, 0)
       sink(f, f.length - HEADER_BYTES)
     }
+    this.early = []
+    this.sink = sink
   }
 }

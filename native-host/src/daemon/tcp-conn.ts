@@ -24,7 +24,7 @@ export class TcpConn implements Resource {
     private readonly ctx: SessionContext,
     readonly handle: number,
     private readonly socket: Socket,
-    arena?: ReadArena,
+    private readonly arena?: ReadArena,
   ) {
     this.credit = ctx.limits.recvWindowBytes
     ctx.counters.sockets++
@@ -32,6 +32,7 @@ export class TcpConn implements Resource {
     if (arena) arena.attach(handle, (frame, n) => this.onFrame(frame, n))
     else socket.on('data', (chunk: Buffer) => this.onRead(chunk))
     socket.on('end', () => {
+      this.arena?.activate()
       this.flush()
       if (!this.closedByClient) ctx.event(handle, Ev.end)
     })
@@ -150,6 +151,7 @@ export class TcpConn implements Resource {
     this.ctx.counters.sockets--
     if (this.closedByClient || this.ctx.closed) return
     this.ctx.handles.delete(this.handle)
+    this.arena?.activate()
     this.flush()
     const e = this.error ? toIoError(this.error) : undefined
     this.ctx.event(this.handle, Ev.close, e ? { error: { code: e.code, message: e.message } } : {})
