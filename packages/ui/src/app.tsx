@@ -124,10 +124,8 @@ export function App(props: AppProps): JSX.Element {
   })
 
   const installCommand = () => props.installCommand ?? 'pnpm native-host install --extension-id <your extension id>'
-  const blocked = () => {
-    const d = model.status()?.daemon
-    return d === 'not-installed' || d === 'auth-failed'
-  }
+  // Adding needs a running engine; the other actions fail per torrent with a message anyway.
+  const blocked = () => model.status()?.daemon !== 'connected'
 
   return (
     <div class="app" classList={{ dragging: dragging() }}>
