@@ -65,7 +65,12 @@ export class NativeHostLink {
     this.port = port
     port.onMessage.addListener((msg: unknown) => {
       if (isDaemonInfo(msg)) this.settle({ kind: 'ready', info: { port: msg.port, token: msg.token, ...(msg.version ? { version: String(msg.version) } : {}) } })
-      else if (msg && typeof (msg as { error?: unknown }).error === 'string') this.settle({ kind: 'unreachable', message: (msg as { error: string }).error })
+      else if (msg && typeof (msg as { error?: unknown }).error === 'string') {
+        // The host could not provide a daemon: drop this port so the next connect() asks again.
+        this.port = null
+        try { port.disconnect() } catch { /* already gone */ }
+        this.settle({ kind: 'unreachable', message: (msg as { error: string }).error })
+      }
     })
     port.onDisconnect.addListener(() => {
       const message = chrome.runtime.lastError?.message ?? 'the native host exited'
