@@ -184,3 +184,19 @@ describe('recheck', () => {
     expect(a.t.summary().progress).toBe(1)
   })
 })
+
+describe('disk full', () => {
+  it('puts the torrent in an error state naming no-space and keeps what was verified', async () => {
+    const net = new MemoryNetwork()
+    const torrent = await makeTorrent()
+    const a = await seeder(net, '10.0.0.1', torrent)
+    const { e: b, files } = engine(net, '10.0.0.2', new MemoryFilePort({ quotaBytes: 100_000 }))
+    await b.start()
+    const t = await b.add({ torrentFile: torrent })
+    t.addPeer('10.0.0.1', a.e.listenPort)
+    await until('error state', () => t.status === 'error')
+    expect(t.summary().error).toMatch(/^no-space/)
+    expect(t.getDisplayPeers()).toEqual([]) // connections dropped
+    expect(files.usedBytes()).toBeLessThanOrEqual(100_000)
+  })
+})

@@ -166,6 +166,7 @@ export class Downloader {
         else if (r.status === 'failed') this.onFailed(r.piece, r.contributors.map(String))
       },
       (err: unknown) => {
+        if (!this.t.isActive()) return // stopping closed the files under in-flight writes
         if (err instanceof IoError && (err.code === 'busy' || err.code === 'invalid')) {
           this.picker.releaseBlock(s.peer.key, piece, begin)
           return
