@@ -7,8 +7,31 @@ import '../styles.css'
 
 interface WebConfig { daemonUrl: string }
 
+/**
+ * One engine per browser profile: two tabs would run two engines on the same files and IndexedDB.
+ * The first tab holds a Web Lock for its lifetime; a second tab says so instead of starting one.
+ */
+function startOnce(start: () => Promise<void>): void {
+  if (!navigator.locks) {
+    void start()
+    return
+  }
+  void navigator.locks.request('tidepool-engine', { ifAvailable: true }, async (lock) => {
+    if (!lock) {
+      document.getElementById('root')!.innerHTML =
+        '<div class="banner warn" style="margin:24px;border-radius:8px"><b>Tidepool is already open in another tab.</b> ' +
+        'Use that tab, or close it and reload this one.</div>'
+      return
+    }
+    await start()
+    await new Promise<never>(() => {}) // hold the lock while this page lives
+  })
+}
+
+// Taken (and stripped from the address bar) at once, also in a tab that will not run the engine.
+const token = takeTokenFromLocation()
+
 async function main(): Promise<void> {
-  const token = takeTokenFromLocation()
   const { api } = startEngineWorker()
   const config = (await fetch('./config.json', { cache: 'no-store' }).then((r) => r.json())) as WebConfig
   void api.init({ daemonUrl: config.daemonUrl, token: token ?? '' })
@@ -28,4 +51,4 @@ async function main(): Promise<void> {
   )
 }
 
-void main()
+startOnce(main)
