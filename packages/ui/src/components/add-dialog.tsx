@@ -3,6 +3,9 @@ import type { AddTorrentInput } from '@tidepool/engine'
 import { formatBytes } from '../format.ts'
 import { normaliseMagnet, readTorrentFiles, type TorrentFileInfo } from '../torrent-files.ts'
 
+/** Listing more checkboxes than this makes the dialog slow; the Files tab is virtualised. */
+const MAX_LISTED = 2000
+
 export interface PendingFile { bytes: Uint8Array; info: TorrentFileInfo; fileName: string }
 
 /** Reads a dropped or picked .torrent; the error says which file was not a torrent. */
@@ -97,7 +100,7 @@ export function AddDialog(props: {
             <>
               <div class="add-title"><b>{p().info.name}</b> <span class="dim">{p().fileName}</span></div>
               <div class="file-list">
-                <For each={p().info.files}>
+                <For each={p().info.files.slice(0, MAX_LISTED)}>
                   {(f) => (
                     <label class="file-choice">
                       <input type="checkbox" checked={chosen().has(f.index)} onChange={(e) => toggle(f.index, e.currentTarget.checked)} />
@@ -107,6 +110,9 @@ export function AddDialog(props: {
                   )}
                 </For>
               </div>
+              <Show when={p().info.files.length > MAX_LISTED}>
+                <div class="dim">The first {MAX_LISTED} of {p().info.files.length} files are listed; use the Files tab after adding to choose among the rest.</div>
+              </Show>
               <div class="dim">{chosen().size} of {p().info.files.length} files, {formatBytes(selectedSize())}</div>
             </>
           )}
