@@ -56,7 +56,16 @@ export function DetailPane(props: { api: EngineApi; model: EngineModel; torrent:
             </Match>
             <Match when={tab() === 'trackers'}><TrackersTab trackers={props.model.detail.trackers} now={now} /></Match>
             <Match when={tab() === 'pieces'}><PiecesMap pieces={props.model.pieces()} /></Match>
-            <Match when={tab() === 'speed'}><SpeedGraph samples={props.model.history()} height={170} /></Match>
+            <Match when={tab() === 'speed'}>
+              <div class="graphs">
+                <Show when={props.torrent}>
+                  <div class="graph-title">{props.torrent!.name}</div>
+                  <SpeedGraph samples={props.model.torrentHistory()} height={120} />
+                </Show>
+                <div class="graph-title">All torrents</div>
+                <SpeedGraph samples={props.model.history()} height={props.torrent ? 120 : 170} />
+              </div>
+            </Match>
           </Switch>
         </Show>
       </div>

@@ -52,6 +52,8 @@ export function createEngineModel(api: EngineApi, opts: { intervalMs?: number; s
   const [detail, setDetail] = createStore<DetailStore>({ peers: [], swarm: [], files: [], trackers: [] })
   const [pieces, setPieces] = createSignal<PiecesView | null>(null)
   const [history, setHistory] = createSignal<RateSample[]>([])
+  // Rates of the torrent whose details are open (reset when another one is opened).
+  const [torrentHistory, setTorrentHistory] = createSignal<RateSample[]>([])
   // Bumped after each applied update: sorters read raw arrays and depend on this instead of every field.
   const [version, setVersion] = createSignal(0)
   const [loaded, setLoaded] = createSignal(false)
@@ -74,6 +76,8 @@ export function createEngineModel(api: EngineApi, opts: { intervalMs?: number; s
         setHistory((h) => [...h.slice(-(HISTORY - 1)), { t: now(), down: s.downloadRate, up: s.uploadRate }])
       }
       if (p.torrents) {
+        const focused = target ? p.torrents.find((t) => t.infoHash === target!.infoHash) : undefined
+        if (focused) setTorrentHistory((h) => [...h.slice(-(HISTORY - 1)), { t: now(), down: focused.downloadRate, up: focused.uploadRate }])
         setTorrents(applyRows(torrents, p.torrents, 'infoHash'))
         setLoaded(true)
       }
@@ -121,7 +125,7 @@ export function createEngineModel(api: EngineApi, opts: { intervalMs?: number; s
   void poll()
 
   return {
-    status, apiError, torrents, detail, pieces, history, version, loaded,
+    status, apiError, torrents, detail, pieces, history, torrentHistory, version, loaded,
     /** Which detail part to poll for which torrent; null stops detail polling. */
     watchDetail(infoHash: string | null, part: DetailPart): void {
       const changed = !target || !infoHash || target.infoHash !== infoHash
@@ -130,6 +134,7 @@ export function createEngineModel(api: EngineApi, opts: { intervalMs?: number; s
         batch(() => {
           setDetail({ peers: [], swarm: [], files: [], trackers: [] })
           setPieces(null)
+          setTorrentHistory([])
         })
       }
       void poll()
