@@ -88,6 +88,38 @@ describe('bridge TCP', () => {
     srv.close()
   })
 
+  it('write() returns false when the peer does not read, and onDrain follows once it does', async () => {
+    let peer: net.Socket | undefined
+    let peerGot = 0
+    const srv = net.createServer((sock) => {
+      peer = sock
+      sock.pause() // do not read: the daemon's send buffer fills up
+      sock.on('data', (b) => (peerGot += b.length))
+    })
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r))
+    const c = await d.connect()
+    const s = await c.net.connect({ host: '127.0.0.1', port: (srv.address() as net.AddressInfo).port })
+    let drained = false
+    s.setHandlers({ onDrain: () => (drained = true) })
+    const chunk = new Uint8Array(256 * 1024)
+    let written = 0
+    let refused = false
+    // Bounded: at most 256 MiB; the kernel buffers hold a few MiB, so `full` comes far earlier.
+    for (let i = 0; i < 1024 && !refused; i++) {
+      refused = !s.write(chunk)
+      written += chunk.length
+      if (i % 16 === 15) await new Promise((r) => setTimeout(r, 10)) // let the daemon report `full`
+    }
+    expect(refused).toBe(true)
+    expect(drained).toBe(false)
+    await until(() => peer !== undefined)
+    peer!.resume()
+    await until(() => drained, 10_000)
+    await until(() => peerGot === written, 10_000)
+    s.close()
+    srv.close()
+  })
+
   it('reports refused and unreachable', async () => {
     const c = await d.connect()
     const srv = net.createServer()
