@@ -12,7 +12,9 @@ export const capCases: ConformanceCase[] = [
       const echo = await tcpEcho()
       ctx.cleanups.push(() => echo.close())
       const c = await ctx.client()
-      const { maxConnectsInFlight: inFlight, maxConnectsPending: pending } = c.limits
+      const { maxConnectsInFlight: inFlight, maxConnectsPending: pending, connectTimeoutMs } = c.limits
+      // All checks below must finish before the hanging connects time out and free their slots.
+      const step = Math.max(50, Math.min(700, Math.floor(connectTimeoutMs / 5)))
       const settled: string[] = []
       const track = (p: Promise<TcpSocket>, tag: string): void => {
         p.then((s) => {
@@ -21,11 +23,11 @@ export const capCases: ConformanceCase[] = [
         }, (e: { code?: string }) => settled.push(`${tag}:${e.code}`))
       }
       for (let i = 0; i < inFlight; i++) track(c.net.connect({ host: '127.0.0.1', port: hang.port }), 'hang')
-      await sleep(300)
+      await sleep(step / 2)
       check(settled.length === 0, `hanging connects settled early: ${settled.join(',')}`)
       // The next connect goes to a live server but must wait for a slot.
       track(c.net.connect({ host: '127.0.0.1', port: echo.port }), 'live')
-      await sleep(700)
+      await sleep(step)
       check(!settled.includes('live:ok'), `connect number ${inFlight + 1} did not wait for a slot`)
       for (let i = inFlight + 1; i < pending; i++) track(c.net.connect({ host: '127.0.0.1', port: echo.port }), 'queued')
       await sleep(100)
