@@ -10,7 +10,8 @@ const ROOT = dirname(dirname(fileURLToPath(import.meta.url)))
 const started = Date.now()
 const step = (cmd, args) => spawnSync(cmd, args, { cwd: ROOT, stdio: 'inherit' }).status ?? 1
 
-const typecheck = step('pnpm', ['--silent', 'run', 'typecheck'])
+// not --silent: that would hide the compiler's error lines
+const typecheck = step('pnpm', ['run', 'typecheck'])
 const tests = step('vitest', ['run', ...process.argv.slice(2)])
 const secs = Math.round((Date.now() - started) / 1000)
 console.log(`\nTidepool suite: typecheck ${typecheck === 0 ? 'passed' : 'FAILED'}, tests ${tests === 0 ? 'passed' : 'FAILED'} (${secs}s)`)
