@@ -1,3 +1,4 @@
+/// <reference path="./bencode-module.d.ts" />
 import bencode from 'bencode'
 
 /**
