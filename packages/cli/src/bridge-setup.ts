@@ -77,7 +77,7 @@ function startDaemonThread(opts: DaemonOptions): Promise<{ url: string; close():
     const entry = new URL('./daemon-worker.ts', import.meta.url).href
     const tsx = import.meta.resolve('tsx/esm/api')
     const boot = `import(${JSON.stringify(tsx)}).then((m) => m.register()).then(() => import(${JSON.stringify(entry)}))`
-    const worker = new Worker(boot, { eval: true, workerData: opts })
+    const worker = new Worker(boot, { eval: true, workerData: opts, resourceLimits: { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 64 } })
     let closing: Promise<void> | null = null
     const close = () => {
       closing ??= new Promise<void>((done) => {

@@ -37,7 +37,7 @@ export class Downloader {
     root: string,
     priorities?: FilePriority[],
   ) {
-    const maxBufferedBytes = 32 * 1024 * 1024
+    const maxBufferedBytes = 16 * 1024 * 1024
     this.storage = new TorrentStorage(t.ctx.platform.files, info, { root, priorities, maxBufferedBytes })
     this.picker = new PiecePicker({
       pieceCount: info.pieceCount,
