@@ -100,6 +100,31 @@ describe('engine connection flow', () => {
     await seed.stop()
   })
 
+  it('the download rate limit holds requests back; lifting it finishes the download', async () => {
+    const { clock, seed, e, t, files, data } = await setup()
+    await e.setSettings({ downloadRateLimit: 16 * 1024 })
+    t.addPeer('10.0.0.1', seed.listenPort)
+    for (let i = 0; i < 30; i++) {
+      clock.advance(100)
+      await flush(50)
+    }
+    // one second of burst plus three seconds at 16 KiB/s
+    const got = t.summary().downloadedTotal
+    expect(got).toBeGreaterThan(0)
+    expect(got).toBeLessThanOrEqual(4 * 16 * 1024)
+    expect(t.isComplete()).toBe(false)
+    await e.setSettings({ downloadRateLimit: 0 })
+    for (let i = 0; i < 30 && !t.isComplete(); i++) {
+      clock.advance(1000)
+      await flush(50)
+      await new Promise((r) => setTimeout(r, 5)) // SHA-1 runs off-thread
+    }
+    expect(t.isComplete()).toBe(true)
+    expect(files.peek('downloads', 'x.bin')?.length).toBe(data.length)
+    await e.stop()
+    await seed.stop()
+  })
+
   it('the UI API returns plain data that survives structured clone', async () => {
     const { clock, seed, e, t } = await setup()
     const api = createEngineApi(e)
