@@ -125,6 +125,22 @@ describe('engine connection flow', () => {
     await seed.stop()
   })
 
+  it('the upload rate limit paces what a seed serves', async () => {
+    const { clock, seed, e, t } = await setup()
+    await seed.setSettings({ uploadRateLimit: 16 * 1024 })
+    t.addPeer('10.0.0.1', seed.listenPort)
+    for (let i = 0; i < 30; i++) {
+      clock.advance(100)
+      await flush(50)
+    }
+    const sent = seed.list()[0]!.summary().uploadedTotal
+    expect(sent).toBeGreaterThan(0)
+    expect(sent).toBeLessThanOrEqual(4 * 16 * 1024)
+    expect(t.isComplete()).toBe(false)
+    await e.stop()
+    await seed.stop()
+  })
+
   it('the UI API returns plain data that survives structured clone', async () => {
     const { clock, seed, e, t } = await setup()
     const api = createEngineApi(e)
