@@ -20,6 +20,17 @@ afterAll(async () => {
 })
 
 describe('bridge files', () => {
+  it('the Node entry client (zero mask, arena reads) writes and reads back 5 MiB intact', async () => {
+    const n = await d.connect({ node: true })
+    const h = await n.files.open('scratch', 'node-entry.bin', { create: true })
+    const big = Buffer.alloc(5 * 1024 * 1024 + 7)
+    for (let i = 0; i < big.length; i++) big[i] = (i * 17 + (i >> 11)) & 255
+    await Promise.all([h.write(0, big.subarray(0, 3_000_000)), h.write(3_000_000, big.subarray(3_000_000))])
+    expect(Buffer.from(await h.read(0, big.length)).equals(big)).toBe(true)
+    expect((await readFile(join(d.dir, 'node-entry.bin'))).equals(big)).toBe(true)
+    await h.close()
+  })
+
   it('announces its roots', () => {
     expect(c.files.roots()).toEqual(['scratch'])
   })

@@ -28,9 +28,14 @@ function collect(s: TcpSocket): { bytes: () => Buffer; ended: () => boolean; clo
 }
 
 describe('bridge TCP', () => {
-  it.each([true, false])('connects, echoes 5 MiB intact, half-closes and closes (fragmentedSend %s)', async (fragmentedSend) => {
+  it.each([
+    { fragmentedSend: true, node: false },
+    { fragmentedSend: false, node: false },
+    { fragmentedSend: true, node: true },
+    { fragmentedSend: false, node: true },
+  ])('connects, echoes 5 MiB intact, half-closes and closes (%o)', async (opts) => {
     const echo = await echoServer()
-    const c = await d.connect({ fragmentedSend })
+    const c = await d.connect(opts)
     const s = await c.net.connect({ host: '127.0.0.1', port: echo.port })
     expect(s.remotePort).toBe(echo.port)
     const got = collect(s)

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { WebSocket } from 'ws'
 import { connectBridge, type BridgeClient, type DaemonLimits, type WebSocketCtor } from '@tidepool/daemon-bridge'
+import { connectBridgeNode } from '@tidepool/daemon-bridge/node'
 import { startDaemon, type RunningDaemon } from '../src/index.ts'
 
 export const TOKEN = 'a'.repeat(64)
@@ -12,8 +13,11 @@ export const WS = WebSocket as unknown as WebSocketCtor
 export interface TestDaemon {
   daemon: RunningDaemon
   dir: string
-  /** Node-style client (fragmented sends) unless `fragmentedSend: false` (browser-style sends). */
-  connect(opts?: { fragmentedSend?: boolean }): Promise<BridgeClient>
+  /**
+   * Stock `ws` client with fragmented sends unless `fragmentedSend: false` (browser-style sends);
+   * `node: true` uses the product's Node entry (connectBridgeNode: arena reads, Buffers, zero mask).
+   */
+  connect(opts?: { fragmentedSend?: boolean; node?: boolean }): Promise<BridgeClient>
   stop(): Promise<void>
 }
 
@@ -26,7 +30,9 @@ export async function testDaemon(limits?: Partial<DaemonLimits>): Promise<TestDa
     daemon,
     dir,
     async connect(opts) {
-      const c = await connectBridge({ url: daemon.url, token: TOKEN, WebSocketImpl: WS, fragmentedSend: opts?.fragmentedSend ?? true })
+      const c = opts?.node
+        ? await connectBridgeNode({ url: daemon.url, token: TOKEN, fragmentedSend: opts.fragmentedSend })
+        : await connectBridge({ url: daemon.url, token: TOKEN, WebSocketImpl: WS, fragmentedSend: opts?.fragmentedSend ?? true })
       clients.push(c)
       return c
     },

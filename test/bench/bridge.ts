@@ -12,7 +12,8 @@ import { cpus, loadavg, tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
-import { connectBridgeNode } from '@tidepool/daemon-bridge/node'
+import { connectBridge } from '@tidepool/daemon-bridge'
+import { connectBridgeNode, NodeWebSocket } from '@tidepool/daemon-bridge/node'
 
 const MIB = 1024 * 1024
 const SIZE_MIB = Number(process.env.BENCH_MIB ?? 1024)
@@ -89,11 +90,13 @@ async function main(): Promise<void> {
     const sender = await child(process.execPath, ['-e', senderScript(TOTAL)])
     procs.push(sender.proc)
     const senderPort = Number(sender.line)
-    const daemon = await child(join(repo, 'node_modules', '.bin', 'tsx'), [join(repo, 'native-host/src/cli/daemon.ts'), '--port', '0', '--token-file', join(dir, 'token'), '--root', `bench=${dir}`, ...(process.env.BENCH_WINDOW ? ['--recv-window-bytes', process.env.BENCH_WINDOW] : [])])
+    const daemon = await child(join(repo, 'node_modules', '.bin', 'tsx'), [join(repo, 'native-host/src/cli/daemon.ts'), '--port', '0', '--token-file', join(dir, 'token'), '--root', `bench=${dir}`, ...(process.env.BENCH_WINDOW ? ['--recv-window-bytes', process.env.BENCH_WINDOW] : []), ...(process.env.BENCH_FRAME ? ['--max-data-frame-bytes', process.env.BENCH_FRAME] : [])])
     procs.push(daemon.proc)
     const info = JSON.parse(daemon.line) as { url: string; pid: number }
     const token = (await readFile(join(dir, 'token'), 'utf8')).trim()
-    const client = await connectBridgeNode({ url: info.url, token })
+    // BENCH_CLIENT=plain: the client with stock `ws` settings (arraybuffer, 64 KiB reads, random mask), for A/B.
+    const plain = process.env.BENCH_CLIENT === 'plain'
+    const client = plain ? await connectBridge({ url: info.url, token, WebSocketImpl: NodeWebSocket, fragmentedSend: true }) : await connectBridgeNode({ url: info.url, token, fragmentedSend: process.env.BENCH_CLIENT !== 'nofrag' })
 
     // Warm-up both paths (JIT, TCP autotuning) with a small read, not counted.
     const directRun = best(await direct(senderPort), await direct(senderPort))
@@ -167,7 +170,7 @@ async function main(): Promise<void> {
 
     const r = (x: number): string => x.toFixed(0)
     const cpu = (x: number): string => x.toFixed(2)
-    console.log(`bench:bridge ${SIZE_MIB} MiB per path (receive: best of 2), load average ${loadavg()[0].toFixed(1)} on ${cpus().length} cores`)
+    console.log(`bench:bridge ${SIZE_MIB} MiB per path (receive: best of 2${plain ? ', plain ws client' : ''}), load average ${loadavg()[0].toFixed(1)} on ${cpus().length} cores`)
     console.log(`  (a) direct TCP -> Node reader          ${r(directMiBs)} MiB/s   CPU s/GiB: reader ${cpu(directRun.cpuSelf)}`)
     console.log(`  (b) TCP -> daemon -> BridgeClient (ws)  ${r(bridge.mibs)} MiB/s   CPU s/GiB: client ${cpu(bridge.cpuSelf)} + daemon ${cpu(bridge.cpuDaemon)}  (${bridge.frames} DATA frames, avg ${r(TOTAL / bridge.frames / 1024)} KiB)`)
     console.log(`  ratio (b)/(a)                           ${(bridge.mibs / directMiBs).toFixed(2)}  (target >= 0.5)`)

@@ -12,7 +12,8 @@ export interface DaemonCliArgs {
 
 const USAGE =
   'usage: daemon --port N --token-file FILE --root NAME=DIR [--root ...] [--allow-origin ORIGIN ...] [--deny-no-origin]\n' +
-  '              [--parent-pid PID] [--max-connects-in-flight 30] [--max-connects-pending 60] [--connect-timeout-ms 10000] [--recv-window-bytes 4194304]'
+  '              [--parent-pid PID] [--max-connects-in-flight 30] [--max-connects-pending 60] [--connect-timeout-ms 10000] [--recv-window-bytes 4194304]\n' +
+  '              [--max-data-frame-bytes 262144]'
 
 /** Parses the daemon's command line; throws Error(usage) on anything wrong. */
 export function parseDaemonArgs(argv: string[]): DaemonCliArgs {
@@ -60,6 +61,9 @@ export function parseDaemonArgs(argv: string[]): DaemonCliArgs {
         break
       case '--recv-window-bytes':
         out.limits.recvWindowBytes = int(next(), a)
+        break
+      case '--max-data-frame-bytes':
+        out.limits.maxDataFrameBytes = int(next(), a)
         break
       case '--connect-timeout-ms':
         out.limits.connectTimeoutMs = int(next(), a)

@@ -20,6 +20,10 @@ export interface ConnectBridgeOptions {
    * fragment instead of being copied behind the header. Browsers have no fragment API: leave unset.
    */
   fragmentedSend?: boolean
+  /** 'nodebuffer' (Node `ws` only) delivers messages as Buffers without an ArrayBuffer copy. Default 'arraybuffer'. */
+  binaryType?: 'arraybuffer' | 'nodebuffer'
+  /** Extra options for a Node `ws` constructor (ignored by browsers). */
+  wsOptions?: Record<string, unknown>
 }
 
 export type BridgeCloseReason = 'closed-by-client' | 'auth-failed' | 'unreachable' | 'protocol-error' | 'connection-lost'
@@ -264,7 +268,7 @@ function errorOf(meta: Record<string, unknown>): IoError {
 export function connectBridge(opts: ConnectBridgeOptions): Promise<BridgeClient> {
   const Impl = opts.WebSocketImpl ?? (globalThis as unknown as { WebSocket?: WebSocketCtor }).WebSocket
   if (!Impl) return Promise.reject(new IoError('unsupported', 'no WebSocket implementation'))
-  const nodeOpts: Record<string, unknown> = { perMessageDeflate: false, maxPayload: 64 * 1024 * 1024 }
+  const nodeOpts: Record<string, unknown> = { perMessageDeflate: false, maxPayload: 64 * 1024 * 1024, ...opts.wsOptions }
   if (opts.origin !== undefined) nodeOpts.origin = opts.origin
   let ws: WebSocketLike
   try {
@@ -272,7 +276,7 @@ export function connectBridge(opts: ConnectBridgeOptions): Promise<BridgeClient>
   } catch (e) {
     return Promise.reject(new IoError('invalid', `bad daemon url: ${(e as Error).message}`))
   }
-  ws.binaryType = 'arraybuffer'
+  ws.binaryType = opts.binaryType ?? 'arraybuffer'
   const client = new BridgeClient(ws, opts.fragmentedSend === true)
   return new Promise((resolve, reject) => {
     let settled = false
