@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { Worker } from 'node:worker_threads'
-import WebSocket from 'ws'
-import { connectBridge } from '@tidepool/daemon-bridge'
+import { connectBridgeNode } from '@tidepool/daemon-bridge/node'
 import { startDaemon, type DaemonOptions } from '@tidepool/native-host'
 import type { FilePort, NetPort } from '@tidepool/engine'
 import { CliError, EXIT } from './errors.ts'
@@ -48,7 +47,8 @@ export async function setupBridge(opts: {
     url = daemon.url
   }
   try {
-    const client = await connectBridge({ url, token, WebSocketImpl: WebSocket as never })
+    // Node entry: ws with bufferutil, fragmented sends (no payload concat on writes)
+    const client = await connectBridgeNode({ url, token })
     const lost = new Promise<string>((resolve) => {
       client.onClose = (reason, detail) => {
         if (reason !== 'closed-by-client') resolve(`${reason}: ${detail}`)

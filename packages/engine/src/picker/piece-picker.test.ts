@@ -195,6 +195,37 @@ describe('PiecePicker', () => {
     expect(pk.isEndgame()).toBe(false)
   })
 
+  it('pieces with every block received do not count against maxInProgress; canStartPiece still bounds them', () => {
+    let budget = 3 // pieces storage may still hold
+    const pk = new PiecePicker({
+      pieceCount: 10, pieceLength: 2 * B, totalLength: 20 * B, randomFirstPieces: 0, maxInProgress: 2, random: rng(),
+      canStartPiece: () => budget > 0,
+    })
+    pk.addPeer('a', all(10))
+    const first = pk.pickBlocks('a', all(10), 10)
+    expect(new Set(first.map((r) => r.piece)).size).toBe(2)
+    expect(pk.pickBlocks('a', all(10), 10)).toEqual([]) // at the cap
+    // one piece fully arrives (now being hashed): a new piece may start although it is unverified
+    const done = first[0]!.piece
+    for (const r of first.filter((r) => r.piece === done)) pk.onBlockReceived('a', r.piece, r.begin)
+    expect(pk.downloadingCount()).toBe(1)
+    const next = pk.pickBlocks('a', all(10), 10)
+    expect(next).toHaveLength(2)
+    expect(next[0]!.piece).not.toBe(done)
+    expect(pk.isInProgress(done)).toBe(true)
+    // storage is full: the next finished piece frees a picker slot, but nothing new starts
+    budget = 0
+    const second = first.find((r) => r.piece !== done)!.piece
+    for (const r of first.filter((r) => r.piece === second)) pk.onBlockReceived('a', r.piece, r.begin)
+    expect(pk.pickBlocks('a', all(10), 10)).toEqual([])
+    // verification frees storage and ends the settling state
+    pk.onPieceVerified(done)
+    pk.onPieceVerified(second)
+    budget = 3
+    expect(pk.downloadingCount()).toBe(1)
+    expect(pk.pickBlocks('a', all(10), 10)).toHaveLength(2)
+  })
+
   it('a late bitfield replaces the counts but keeps the peer\'s requests', () => {
     const pk = picker(4, 1)
     pk.peerHave('a', 0)

@@ -26,9 +26,15 @@ export interface PiecePickerOptions {
   endgameDuplicates?: number
   /**
    * Pieces in progress at once (each costs a piece-sized buffer in storage until verified);
-   * match it to TorrentStorage's maxBufferedBytes / pieceLength. Default: unlimited.
+   * match it to TorrentStorage's maxBufferedBytes / pieceLength. Default: unlimited. Pieces whose
+   * blocks have all arrived (being hashed or written) do not count: they should not stall requests.
    */
   maxInProgress?: number
+  /**
+   * Asked before a new piece is started (e.g. "storage has room for one more piece buffer"), so
+   * memory stays bounded while finished pieces are still hashed or written. Default: always.
+   */
+  canStartPiece?: () => boolean
   /** [0, 1) random source; injectable for tests. */
   random?: () => number
 }
@@ -66,6 +72,9 @@ export class PiecePicker<K = string> {
   private readonly randomFirst: number
   private readonly maxDup: number
   private readonly maxInProgress: number
+  private readonly canStartPiece: () => boolean
+  /** In-progress pieces with every block received (waiting for hash/write). */
+  private settling = 0
   private readonly random: () => number
   private readonly avail: Uint32Array
   private seeds = 0
@@ -89,6 +98,7 @@ export class PiecePicker<K = string> {
     this.maxDup = Math.max(1, opts.endgameDuplicates ?? 3)
     this.random = opts.random ?? Math.random
     this.maxInProgress = Math.max(1, opts.maxInProgress ?? Number.POSITIVE_INFINITY)
+    this.canStartPiece = opts.canStartPiece ?? (() => true)
     this.avail = new Uint32Array(this.pieceCount)
     this.prio = new Uint8Array(this.pieceCount).fill(2)
     this.have = new PieceBits(this.pieceCount)
@@ -214,6 +224,11 @@ export class PiecePicker<K = string> {
     if (this.prio[piece]! > 0) this.buckets.insert(piece, this.prio[piece]!, this.avail[piece]!)
   }
 
+  /** Started pieces that still wait for blocks (the ones maxInProgress limits). */
+  downloadingCount(): number {
+    return this.progress.size - this.settling
+  }
+
   isInProgress(piece: number): boolean {
     return this.progress.has(piece)
   }
@@ -249,7 +264,7 @@ export class PiecePicker<K = string> {
       if (usable(p)) this.takeFree(key, p, count, out)
       if (out.length >= count) return out
     }
-    const room = () => this.progress.size < this.maxInProgress || this.abandonIdlePiece()
+    const room = () => this.canStartPiece() && (this.downloadingCount() < this.maxInProgress || this.abandonIdlePiece())
     // 2. a random piece while we have almost nothing
     if (this.have.count() < this.randomFirst && this.buckets.size > 0) {
       for (let tries = 0; tries < 32 && out.length < count && room(); tries++) {
@@ -293,6 +308,7 @@ export class PiecePicker<K = string> {
     if (pr.state[b] === FREE) this.changeFree(piece, pr, -1)
     pr.state[b] = RECEIVED
     pr.received++
+    if (pr.received === pr.state.length) this.settling++
     const others = (pr.owners[b] ?? []).filter((o) => o !== key)
     for (const o of others) this.requests.get(o)?.delete(this.id(piece, b))
     pr.owners[b] = undefined
@@ -421,6 +437,7 @@ export class PiecePicker<K = string> {
     if (!pr) return
     for (let b = 0; b < pr.owners.length; b++) for (const o of pr.owners[b] ?? []) this.requests.get(o)?.delete(this.id(p, b))
     this.freeBlocks -= pr.free
+    if (pr.received === pr.state.length) this.settling--
     this.progress.delete(p)
     this.partial.delete(p)
   }

@@ -66,6 +66,7 @@ export class TorrentStorage {
   private priorities: FilePriority[]
   private piecePrio: Uint8Array
   private buffered = 0
+  private finishingBytes = 0
 
   constructor(
     readonly port: FilePort,
@@ -86,6 +87,11 @@ export class TorrentStorage {
   /** Bytes held in memory for pieces not yet written. */
   get bufferedBytes(): number {
     return this.buffered
+  }
+
+  /** Of bufferedBytes, the part held by complete pieces being hashed or written. */
+  get settlingBytes(): number {
+    return this.finishingBytes
   }
 
   get openFiles(): number {
@@ -169,6 +175,7 @@ export class TorrentStorage {
 
     this.buffers.delete(piece)
     this.finishing.add(piece)
+    this.finishingBytes += buf.data.length
     const contributors = [...buf.contributors]
     try {
       const ok = bytesEqual(await sha1(buf.data), pieceHash(this.layout, piece))
@@ -178,6 +185,7 @@ export class TorrentStorage {
       return { status: 'verified', piece, contributors }
     } finally {
       this.finishing.delete(piece)
+      this.finishingBytes -= buf.data.length
       this.buffered -= buf.data.length
     }
   }

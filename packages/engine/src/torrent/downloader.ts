@@ -16,6 +16,8 @@ import { UploadChoker } from './upload-choker.ts'
 
 const BLOCK = 16 * 1024
 const ENDGAME_PIPELINE = 4
+/** Buffer for pieces still receiving blocks (memory bound; see the constructor). */
+const DOWNLOADING_BYTES = 16 * 1024 * 1024
 
 /**
  * The data side of a torrent: picker + storage + upload serving. Sessions call in on wire events;
@@ -37,14 +39,18 @@ export class Downloader {
     root: string,
     priorities?: FilePriority[],
   ) {
-    const maxBufferedBytes = 16 * 1024 * 1024
+    // Pieces still downloading share DOWNLOADING_BYTES; finished pieces waiting for their hash or
+    // write may use up to as much again, so a slow hash/write does not stall every pipeline. Storage
+    // refuses blocks past the total; canStartPiece keeps the picker from ever getting there.
+    const maxBufferedBytes = 2 * DOWNLOADING_BYTES
     this.storage = new TorrentStorage(t.ctx.platform.files, info, { root, priorities, maxBufferedBytes })
     this.picker = new PiecePicker({
       pieceCount: info.pieceCount,
       pieceLength: info.pieceLength,
       totalLength: info.length,
-      // never start more pieces than storage may buffer (memory stays bounded)
-      maxInProgress: Math.max(2, Math.floor(maxBufferedBytes / info.pieceLength)),
+      maxInProgress: Math.max(2, Math.floor(DOWNLOADING_BYTES / info.pieceLength)),
+      // started pieces count in full (their buffers appear only with their first block)
+      canStartPiece: () => this.storage.settlingBytes + (this.picker.downloadingCount() + 1) * info.pieceLength <= maxBufferedBytes,
     })
     this.readCache = new PieceReadCache((p) => this.storage.readBlock(p, 0, pieceSize(info, p)), 16 * 1024 * 1024)
     this.choker = new UploadChoker(t)
