@@ -3,6 +3,7 @@ import { constants, type Stats } from 'node:fs'
 import { lstat, mkdir, open, readdir, rename, rm, rmdir, stat, type FileHandle } from 'node:fs/promises'
 import { join } from 'node:path'
 import { IoError } from '@tidepool/engine'
+import { capsOf, checkHandleCap } from './handle-caps.ts'
 import { toIoError } from './io-errors.ts'
 import type { Resource, SessionContext } from './session-context.ts'
 import { handleOf } from './tcp-ops.ts'
@@ -47,6 +48,39 @@ function fileOf(ctx: SessionContext, meta: Record<string, unknown>): FileRes {
   return r
 }
 
+/**
+ * Opens a regular file only. O_NOFOLLOW refuses a symlink as the last component (ELOOP → bad-path);
+ * O_NONBLOCK keeps a FIFO from blocking the open, and fstat then refuses anything not a regular file
+ * (O_NONBLOCK has no effect on regular-file I/O). create makes a missing file with O_EXCL, so a name
+ * that appears in between (e.g. a symlink) fails instead of being followed, and retries the plain open.
+ */
+async function openRegular(abs: string, write: boolean, create: boolean): Promise<FileHandle> {
+  const base = (write ? constants.O_RDWR : constants.O_RDONLY) | constants.O_NOFOLLOW | constants.O_NONBLOCK
+  let fh: FileHandle | undefined
+  for (let attempt = 0; attempt < 3 && !fh; attempt++) {
+    try {
+      fh = await open(abs, base)
+    } catch (e) {
+      if (!create || (e as { code?: string }).code !== 'ENOENT') throw e
+      try {
+        fh = await open(abs, base | constants.O_CREAT | constants.O_EXCL, 0o644)
+      } catch (e2) {
+        if ((e2 as { code?: string }).code !== 'EEXIST') throw e2
+      }
+    }
+  }
+  if (!fh) throw new IoError('io', 'file kept appearing and disappearing while opening')
+  const st = await fh.stat().catch(async (e: unknown) => {
+    await fh.close()
+    throw e
+  })
+  if (!st.isFile()) {
+    await fh.close()
+    throw new IoError('invalid', 'not a regular file')
+  }
+  return fh
+}
+
 async function readFully(fh: FileHandle, offset: number, length: number): Promise<Buffer> {
   const buf = Buffer.allocUnsafe(length)
   let got = 0
@@ -65,10 +99,9 @@ export async function fileOp(ctx: SessionContext, op: number, meta: Record<strin
     switch (op) {
       case 30: {
         const abs = await g.resolve(meta.root, meta.path)
+        checkHandleCap(ctx, 'file', capsOf(ctx).caps.maxFilesPerClient)
         const create = meta.create === true
-        const write = create || meta.write === true
-        const flags = (write ? constants.O_RDWR : constants.O_RDONLY) | (create ? constants.O_CREAT : 0)
-        const fh = await open(abs, flags, 0o644)
+        const fh = await openRegular(abs, create || meta.write === true, create)
         if (ctx.closed) {
           await fh.close()
           throw new IoError('closed', 'session closed')
@@ -116,14 +149,29 @@ export async function fileOp(ctx: SessionContext, op: number, meta: Record<strin
         return { meta: {} }
       case 42: {
         const abs = await g.resolve(meta.root, meta.path)
-        const ents = await readdir(abs, { withFileTypes: true })
-        const entries = await Promise.all(
+        // Paged so one reply stays far below maxFrameBytes: `offset` in, `next` out while more remain.
+        const start = meta.offset === undefined ? 0 : num(meta, 'offset')
+        const max = capsOf(ctx).caps.maxListEntries
+        const limit = meta.limit === undefined ? max : Math.min(max, Math.max(1, num(meta, 'limit')))
+        const all = await readdir(abs, { withFileTypes: true })
+        all.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)) // stable order across pages
+        const ents = all.slice(start, start + limit)
+        const stated = await Promise.all(
           ents.map(async (d) => {
             const s = await lstat(join(abs, d.name)).catch(() => null)
             return { name: d.name, isDirectory: d.isDirectory(), size: s && !d.isDirectory() ? s.size : 0 }
           }),
         )
-        return { meta: { entries } }
+        // Byte budget: half a frame leaves room for the header and JSON framing.
+        let budget = Math.floor(ctx.limits.maxFrameBytes / 2)
+        const entries: typeof stated = []
+        for (const e of stated) {
+          budget -= Buffer.byteLength(JSON.stringify(e)) + 1
+          if (budget < 0 && entries.length > 0) break
+          entries.push(e)
+        }
+        const next = start + entries.length < all.length ? start + entries.length : undefined
+        return { meta: next === undefined ? { entries } : { entries, next } }
       }
       case 43: {
         const from = await g.resolve(meta.root, meta.from)
@@ -143,7 +191,9 @@ export async function fileOp(ctx: SessionContext, op: number, meta: Record<strin
         const abs = await g.resolve(meta.root, meta.path)
         const offset = num(meta, 'offset')
         const length = num(meta, 'length')
-        const fh = await open(abs, 'r')
+        const maxSha1 = capsOf(ctx).caps.maxSha1Bytes
+        if (length > maxSha1) throw new IoError('too-large', `fs.sha1 over ${maxSha1} bytes`)
+        const fh = await openRegular(abs, false, false)
         try {
           const size = (await fh.stat()).size
           if (offset + length > size) throw new IoError('invalid', 'range past end of file')
@@ -151,6 +201,7 @@ export async function fileOp(ctx: SessionContext, op: number, meta: Record<strin
           const buf = Buffer.allocUnsafe(Math.min(length, 1 << 20))
           let at = 0
           while (at < length) {
+            if (ctx.closed) throw new IoError('closed', 'session closed') // stop hashing for a client that left
             const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, length - at), offset + at)
             if (bytesRead === 0) throw new IoError('io', 'file shrank while hashing')
             h.update(buf.subarray(0, bytesRead))

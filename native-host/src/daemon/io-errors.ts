@@ -28,6 +28,8 @@ const ERRNO_CODES: Record<string, IoErrorCode> = {
   ERR_INVALID_ARG_TYPE: 'invalid',
   ERR_INVALID_ARG_VALUE: 'invalid',
   ERR_SOCKET_BAD_PORT: 'invalid',
+  ELOOP: 'bad-path', // O_NOFOLLOW met a symlink as the last component
+  ENXIO: 'invalid', // a FIFO or device opened non-blocking
 }
 
 /** Any thrown value → IoError with a protocol code (docs/daemon-protocol.md §6). */

@@ -1,4 +1,4 @@
-import { realpath } from 'node:fs/promises'
+import { lstat, realpath } from 'node:fs/promises'
 import { realpathSync } from 'node:fs'
 import { dirname, join, sep } from 'node:path'
 import { IoError } from '@tidepool/engine'
@@ -48,6 +48,9 @@ async function realDeepest(abs: string, base: string): Promise<string> {
     } catch (err) {
       const code = (err as { code?: string }).code
       if (code !== 'ENOENT' && code !== 'ENOTDIR') throw new IoError('bad-path', `cannot resolve path: ${code}`)
+      // A name that exists but does not resolve is a dangling symlink: creating through it would
+      // write wherever it points, so refuse it rather than treat it as missing.
+      if (await lstat(p).then(() => true, () => false)) throw new IoError('bad-path', 'path goes through a dangling symlink')
       if (p === base || dirname(p) === p) return base
       tail.push(p.slice(dirname(p).length + 1))
       p = dirname(p)

@@ -13,6 +13,7 @@ import {
 } from '@tidepool/daemon-bridge'
 import { IoError } from '@tidepool/engine'
 import type { ConnectGate } from './connect-gate.ts'
+import { defaultCaps, registerCaps, type CapCounters, type DaemonCaps } from './handle-caps.ts'
 import { fileOp, type OpResult } from './file-ops.ts'
 import { toIoError } from './io-errors.ts'
 import type { PathGuard } from './path-guard.ts'
@@ -34,6 +35,10 @@ export interface SessionDeps {
   counters: DaemonCounters
   tokenHash: Buffer
   helloTimeoutMs: number
+  caps?: DaemonCaps
+  capCounts?: CapCounters
+  /** Called once when hello succeeds (the daemon counts unauthenticated sessions). */
+  onAuthed?: () => void
 }
 
 function sha256(s: string): Buffer {
@@ -56,6 +61,9 @@ export class Session implements SessionContext {
   private deferScheduled = false
   private congestionTimer: ReturnType<typeof setTimeout> | undefined
   private helloTimer: ReturnType<typeof setTimeout> | undefined
+  private readonly caps: DaemonCaps
+  private readonly capCounts: CapCounters
+  private inFlight = 0
 
   constructor(
     private readonly ws: WebSocket,
@@ -65,6 +73,9 @@ export class Session implements SessionContext {
     this.gate = deps.gate
     this.guard = deps.guard
     this.counters = deps.counters
+    this.caps = deps.caps ?? defaultCaps()
+    this.capCounts = deps.capCounts ?? { acceptsRefused: 0, capBusy: 0 }
+    registerCaps(this, this.caps, this.capCounts)
     ws.on('message', (data: Buffer, isBinary: boolean) => this.onMessage(data, isBinary))
     ws.on('close', () => this.dispose())
     ws.on('error', () => this.dispose())
@@ -126,6 +137,22 @@ export class Session implements SessionContext {
 
   private onMessage(data: Buffer, isBinary: boolean): void {
     if (this.closed) return
+    try {
+      this.dispatch(data, isBinary)
+    } catch (e) {
+      // One bad frame must never take the daemon (and every other client) down: drop this client only.
+      try {
+        this.fail(0, 0, e)
+      } catch {}
+      this.kill(CloseCode.protocolError, 'internal error handling a frame')
+    }
+  }
+
+  private dispatch(data: Buffer, isBinary: boolean): void {
+    if (!this.authed && data.length > this.caps.maxPreAuthFrameBytes) {
+      this.fail(0, 0, new IoError('auth', 'frame too large before hello'))
+      return this.kill(CloseCode.auth, 'frame too large before hello')
+    }
     if (!isBinary) {
       this.fail(0, 0, new IoError('invalid', 'text frames are not part of the protocol'))
       return this.kill(CloseCode.unsupportedData, 'binary frames only')
@@ -175,23 +202,35 @@ export class Session implements SessionContext {
     }
     this.authed = true
     clearTimeout(this.helloTimer)
+    this.deps.onAuthed?.()
+    const { maxPreAuthSessions: _a, maxPreAuthFrameBytes: _b, ...clientCaps } = this.caps
     const reply: HelloReply = {
       protocol: PROTOCOL_VERSION,
       daemonVersion: DAEMON_VERSION,
-      limits: this.limits,
+      limits: { ...this.limits, ...clientCaps },
       roots: this.guard.names(),
     }
     this.send(encodeFrame(Kind.REPLY, id, op, reply))
   }
 
   private request(id: number, op: number, meta: Record<string, unknown>, payload: Uint8Array): void {
+    // A client that stops reading must not make the daemon buffer replies without bound.
+    if (this.inFlight >= this.caps.maxRequestsInFlight) {
+      this.capCounts.capBusy++
+      return this.fail(id, op, new IoError('busy', `at most ${this.caps.maxRequestsInFlight} requests in flight`))
+    }
+    if (op === Op.fileRead && this.ws.bufferedAmount > WS_HIGH) {
+      this.capCounts.capBusy++
+      return this.fail(id, op, new IoError('busy', 'replies are not being read; retry later'))
+    }
     let p: Promise<OpResult>
     try {
       p = this.run(op, meta, payload)
     } catch (e) {
       p = Promise.reject(e)
     }
-    p.then(
+    this.inFlight++
+    p.finally(() => this.inFlight--).then(
       (res) => this.send(encodeFrame(Kind.REPLY, id, op, res.meta, res.payload)),
       (err) => this.fail(id, op, err),
     )

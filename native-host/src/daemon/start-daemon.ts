@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net'
 import { WebSocketServer } from 'ws'
 import { DEFAULT_LIMITS, type DaemonLimits } from '@tidepool/daemon-bridge'
 import { ConnectGate } from './connect-gate.ts'
+import { defaultCaps, type CapCounters, type DaemonCaps } from './handle-caps.ts'
 import { PathGuard } from './path-guard.ts'
 import { HELLO_TIMEOUT_MS, Session } from './session.ts'
 import type { DaemonCounters } from './session-context.ts'
@@ -24,6 +25,8 @@ export interface DaemonOptions {
   limits?: Partial<DaemonLimits>
   /** Close connections that have not authenticated within this time. Default 10 s. */
   helloTimeoutMs?: number
+  /** Resource caps (handle-caps.ts); defaults derive from the process fd limit. */
+  caps?: Partial<DaemonCaps>
 }
 
 export interface DaemonStats extends DaemonCounters {
@@ -32,12 +35,19 @@ export interface DaemonStats extends DaemonCounters {
   connectsInFlight: number
   connectsWaiting: number
   refusedUpgrades: number
+  /** Incoming sockets closed at once because a socket cap was reached. */
+  acceptsRefused: number
+  /** Ops answered `busy` by a resource cap. */
+  capBusy: number
+  /** Connections that have not authenticated yet. */
+  preAuthSessions: number
 }
 
 export interface RunningDaemon {
   port: number
   url: string
   limits: DaemonLimits
+  caps: DaemonCaps
   close(): Promise<void>
   stats(): DaemonStats
 }
@@ -52,6 +62,9 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
   const counters: DaemonCounters = { clients: 0, sockets: 0, listeners: 0, udpSockets: 0, files: 0, bytesToClients: 0, bytesFromClients: 0 }
   const tokenHash = createHash('sha256').update(opts.token, 'utf8').digest()
   const sessions = new Set<Session>()
+  const caps: DaemonCaps = { ...defaultCaps(), ...opts.caps }
+  const capCounts: CapCounters = { acceptsRefused: 0, capBusy: 0 }
+  let preAuth = 0
   let refusedUpgrades = 0
   let port = 0
 
@@ -67,9 +80,25 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
       socket.end(`HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${why.length}\r\n\r\n${why}`)
       return
     }
+    // Each unauthenticated connection may hold a partial frame until its hello timeout: bound their count.
+    if (preAuth >= caps.maxPreAuthSessions) {
+      refusedUpgrades++
+      const msg = 'too many unauthenticated connections'
+      socket.on('error', () => {})
+      socket.end(`HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${msg.length}\r\n\r\n${msg}`)
+      return
+    }
+    preAuth++
+    let counted = true
+    const leavePreAuth = (): void => {
+      if (counted) preAuth--
+      counted = false
+    }
+    socket.once('close', leavePreAuth)
     wss.handleUpgrade(req, socket, head, (ws) => {
       counters.clients++
-      const s = new Session(ws, { limits, gate, guard, counters, tokenHash, helloTimeoutMs: opts.helloTimeoutMs ?? HELLO_TIMEOUT_MS })
+      const helloTimeoutMs = opts.helloTimeoutMs ?? HELLO_TIMEOUT_MS
+      const s = new Session(ws, { limits, gate, guard, counters, tokenHash, helloTimeoutMs, caps, capCounts, onAuthed: leavePreAuth })
       sessions.add(s)
       ws.on('close', () => sessions.delete(s))
     })
@@ -84,8 +113,11 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
     port,
     url: `ws://127.0.0.1:${port}`,
     limits,
+    caps,
     stats: () => ({
       ...counters,
+      ...capCounts,
+      preAuthSessions: preAuth,
       busyCount: gate.busyCount,
       connectsInFlight: gate.inFlight,
       connectsWaiting: gate.waiting,

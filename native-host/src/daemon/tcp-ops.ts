@@ -2,6 +2,7 @@ import net from 'node:net'
 import tls from 'node:tls'
 import { Ev } from '@tidepool/daemon-bridge'
 import { IoError } from '@tidepool/engine'
+import { capsOf, checkHandleCap, checkSocketCap } from './handle-caps.ts'
 import { toIoError } from './io-errors.ts'
 import type { Resource, SessionContext } from './session-context.ts'
 import { ReadArena } from './read-arena.ts'
@@ -39,6 +40,7 @@ export async function tcpConnect(
   const host = str(meta, 'host')!
   const p = port(meta)
   if (p === 0) throw new IoError('invalid', 'port must be 1..65535')
+  checkSocketCap(ctx)
   const useTls = meta.tls === true
   const servername = str(meta, 'servername', true) ?? (net.isIP(host) ? undefined : host)
   const ticket = ctx.gate.acquire()
@@ -122,11 +124,23 @@ class Listener implements Resource {
     })
   }
 
+  private accepted = 0
+
   private onConnection(s: net.Socket): void {
     if (!this.open || this.ctx.closed) {
       s.destroy()
       return
     }
+    // Remote peers are unauthenticated: over a cap, close at once so a flood cannot exhaust fds.
+    const { caps, counts } = capsOf(this.ctx)
+    if (this.accepted >= caps.maxAcceptedPerListener || this.ctx.counters.sockets >= caps.maxSockets) {
+      counts.acceptsRefused++
+      s.on('error', () => {})
+      s.destroy()
+      return
+    }
+    this.accepted++
+    s.once('close', () => this.accepted--)
     const handle = this.ctx.newHandle()
     this.ctx.event(this.handle, Ev.accept, { handle, remoteAddress: s.remoteAddress ?? '', remotePort: s.remotePort ?? 0 })
     this.ctx.handles.set(handle, new TcpConn(this.ctx, handle, s))
@@ -142,6 +156,7 @@ class Listener implements Resource {
 export async function tcpListen(ctx: SessionContext, meta: Record<string, unknown>): Promise<object> {
   const host = str(meta, 'host', true) ?? '0.0.0.0'
   const p = port(meta)
+  checkHandleCap(ctx, 'listener', capsOf(ctx).caps.maxListenersPerClient)
   const server = net.createServer({ allowHalfOpen: true })
   await new Promise<void>((resolve, reject) => {
     server.once('error', (e) => reject(toIoError(e)))

@@ -1,6 +1,7 @@
 import dgram from 'node:dgram'
 import { Kind, encodeFrame } from '@tidepool/daemon-bridge'
 import { IoError } from '@tidepool/engine'
+import { capsOf, checkHandleCap } from './handle-caps.ts'
 import { toIoError } from './io-errors.ts'
 import type { Resource, SessionContext } from './session-context.ts'
 import { port } from './tcp-ops.ts'
@@ -30,14 +31,21 @@ class UdpRes implements Resource {
     if (!this.open) return
     const address = meta.address
     if (typeof address !== 'string') return
+    // A bad datagram destination is dropped (UDP is lossy); it must never throw out of the frame handler.
+    if (address.length === 0 || address.length > 255) return
     let p: number
     try {
       p = port(meta)
     } catch {
       return
     }
+    if (p === 0) return // dgram throws ERR_SOCKET_BAD_PORT synchronously for port 0
     this.ctx.counters.bytesFromClients += payload.length
-    this.sock.send(payload, p, address, () => {})
+    try {
+      this.sock.send(payload, p, address, () => {})
+    } catch {
+      // e.g. an address of the wrong family: per-datagram failure, socket stays open
+    }
   }
 
   close(): void {
@@ -51,6 +59,7 @@ class UdpRes implements Resource {
 export async function udpBind(ctx: SessionContext, meta: Record<string, unknown>): Promise<object> {
   const host = typeof meta.host === 'string' ? meta.host : '0.0.0.0'
   const p = port(meta, 'port', true)
+  checkHandleCap(ctx, 'udp', capsOf(ctx).caps.maxUdpPerClient)
   const sock = dgram.createSocket({ type: host.includes(':') ? 'udp6' : 'udp4' })
   await new Promise<void>((resolve, reject) => {
     sock.once('error', (e) => {
