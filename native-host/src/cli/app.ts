@@ -1,18 +1,21 @@
 /**
  * `pnpm start` / `pnpm app`: the local web app. Builds the UI if needed, starts the daemon with a
- * `downloads` root, serves the UI from 127.0.0.1 and prints a link carrying the token in the URL
- * fragment (never sent to a server, never in Referer; the page moves it to sessionStorage).
+ * `downloads` root and a fresh random token (this run only; never in argv, a URL or a file), serves
+ * the UI from 127.0.0.1 and prints a login link `#login=<nonce>`: single use, valid 60 s. The page
+ * trades it (POST /session) for the token and keeps that in sessionStorage. Enter prints a new link.
  *
  *   pnpm app [--port 8741] [--out ~/Downloads/Tidepool] [--daemon-port 0] [--no-open] [--rebuild]
  */
 import { spawn } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
 import { existsSync, readFileSync } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { loadOrCreateToken, startDaemon } from '../index.ts'
+import { startDaemon } from '../index.ts'
 import { buildUi, REPO_ROOT, UI_DIST } from '../webapp/build-ui.ts'
+import { LOGIN_TTL_MS, LoginNonces } from '../webapp/login-nonces.ts'
 import { startStaticServer, type StaticServer } from '../webapp/static-server.ts'
 
 export { buildUi }
@@ -44,10 +47,6 @@ export function parseAppArgs(argv: string[]): AppArgs {
   return a
 }
 
-function configDir(): string {
-  return join(process.env.XDG_CONFIG_HOME || join(homedir(), '.config'), 'tidepool')
-}
-
 /** The extension's pinned id (extension/EXTENSION_ID), so the extension can share this daemon. */
 function extensionOrigins(): string[] {
   const f = join(REPO_ROOT, 'extension', 'EXTENSION_ID')
@@ -56,13 +55,15 @@ function extensionOrigins(): string[] {
   return /^[a-p]{32}$/.test(id) ? [`chrome-extension://${id}`] : []
 }
 
-async function listen(root: string, port: number, extra: Record<string, string>, connectSrc: () => string[]): Promise<StaticServer> {
+type Post = NonNullable<Parameters<typeof startStaticServer>[0]['post']>
+
+async function listen(root: string, port: number, extra: Record<string, string>, connectSrc: () => string[], post: Post): Promise<StaticServer> {
   try {
-    return await startStaticServer({ root, port, extra, connectSrc })
+    return await startStaticServer({ root, port, extra, connectSrc, post })
   } catch (e) {
     if ((e as { code?: string }).code !== 'EADDRINUSE' || port === 0) throw e
     process.stderr.write(`port ${port} is in use; using a free port instead\n`)
-    return startStaticServer({ root, port: 0, extra, connectSrc })
+    return startStaticServer({ root, port: 0, extra, connectSrc, post })
   }
 }
 
@@ -83,17 +84,19 @@ export interface WebAppOptions {
   /** Folder served to the engine as the `downloads` root. */
   out: string
   daemonPort?: number
-  /** Token file (created with a fresh token when missing). Default ~/.config/tidepool/app-token. */
-  tokenFile?: string
   rebuild?: boolean
   /** Serve this folder instead of building packages/ui (tests). */
   uiDir?: string
   log?: (m: string) => void
+  /** Clock for login-link expiry (tests). */
+  now?: () => number
 }
 
 export interface RunningWebApp {
-  /** The link to open: the page's origin plus `#token=…`. */
+  /** The first login link: the page's origin plus `#login=<nonce>` (single use, 60 s). */
   url: string
+  /** Mints a fresh login link (the previous ones stay single-use until they expire). */
+  newLoginUrl(): string
   origin: string
   daemonUrl: string
   daemon: Awaited<ReturnType<typeof startDaemon>>
@@ -107,12 +110,31 @@ export async function startWebApp(opts: WebAppOptions): Promise<RunningWebApp> {
     if (b.built) opts.log?.(`web UI built in ${b.ms} ms`)
   }
   await mkdir(opts.out, { recursive: true })
-  const token = await loadOrCreateToken(opts.tokenFile ?? join(configDir(), 'app-token'))
+  // Per run: a token stolen from an earlier run is worthless, and none is ever written to disk.
+  const token = randomBytes(32).toString('hex')
+  const nonces = new LoginNonces(opts.now)
+  const post: Post = {
+    '/session': (body) => {
+      let nonce: unknown
+      try {
+        nonce = (JSON.parse(body) as { nonce?: unknown }).nonce
+      } catch {
+        return { status: 400, json: { error: 'bad-request', message: 'expected {"nonce": "…"}' } }
+      }
+      const r = nonces.redeem(nonce)
+      if (r.ok) return { status: 200, json: { token } }
+      const message =
+        r.reason === 'expired'
+          ? `This login link expired (links work once, for ${LOGIN_TTL_MS / 1000} s). Press Enter in the terminal running Tidepool for a new one.`
+          : 'This login link was already used or is not from this run. Press Enter in the terminal running Tidepool for a new one.'
+      return { status: 403, json: { error: r.reason, message } }
+    },
+  }
 
   // The page must know the daemon URL and the daemon must know the page's origin: bind the page first.
   const extra: Record<string, string> = {}
   let daemonUrl = ''
-  const server = await listen(opts.uiDir ?? UI_DIST, opts.port ?? 8741, extra, () => (daemonUrl ? [daemonUrl] : []))
+  const server = await listen(opts.uiDir ?? UI_DIST, opts.port ?? 8741, extra, () => (daemonUrl ? [daemonUrl] : []), post)
   const origin = `http://127.0.0.1:${server.port}`
   let daemon
   try {
@@ -130,8 +152,10 @@ export async function startWebApp(opts: WebAppOptions): Promise<RunningWebApp> {
   daemonUrl = daemon.url
   extra['/config.json'] = JSON.stringify({ daemonUrl })
   const d = daemon
+  const newLoginUrl = () => `${origin}/#login=${nonces.mint()}`
   return {
-    url: `${origin}/#token=${token}`,
+    url: newLoginUrl(),
+    newLoginUrl,
     origin,
     daemonUrl,
     daemon: d,
@@ -147,6 +171,13 @@ async function main(): Promise<void> {
   process.stdout.write(`Downloads go to ${args.out}\n`)
   process.stdout.write(`Tidepool is ready: ${app.url}\n`)
   if (args.open) openBrowser(app.url)
+  // Enter prints a fresh single-use link (the old one expires after a minute or after one use).
+  if (process.stdin.isTTY) {
+    process.stdout.write('Press Enter for a new login link.\n')
+    process.stdin.on('data', (b) => {
+      if (b.includes(10) || b.includes(13)) process.stdout.write(`New login link: ${app.newLoginUrl()}\n`)
+    })
+  }
   let closing = false
   const stop = () => {
     if (closing) return

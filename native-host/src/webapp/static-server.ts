@@ -31,7 +31,14 @@ export interface StaticServerOptions {
   extra?: Record<string, string>
   /** Extra CSP connect-src entries (the daemon's ws:// URL); read per request, so it may change. */
   connectSrc?: string[] | (() => string[])
+  /**
+   * Same-origin POST endpoints (e.g. '/session'): get the body (at most 4 KiB) and answer JSON.
+   * Only requests whose Origin is this server's own origin reach them.
+   */
+  post?: Record<string, (body: string) => { status: number; json: object }>
 }
+
+const MAX_POST_BYTES = 4096
 
 export interface StaticServer {
   port: number
@@ -74,6 +81,10 @@ export async function startStaticServer(opts: StaticServerOptions): Promise<Stat
       res.writeHead(code, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store' })
       res.end(req.method === 'HEAD' ? undefined : body)
     }
+    // DNS rebinding: a foreign name resolving to 127.0.0.1 must not reach the page or /session.
+    const hostHeader = (req.headers.host ?? '').toLowerCase()
+    if (hostHeader !== `127.0.0.1:${port}` && hostHeader !== `localhost:${port}`) return send(421, 'foreign Host')
+    if (req.method === 'POST') return handlePost(req, res, hostHeader, send)
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(405, 'method not allowed')
     const common = {
       'Content-Security-Policy': csp(),
@@ -106,11 +117,36 @@ export async function startStaticServer(opts: StaticServerOptions): Promise<Stat
       send(404, 'not found')
     }
   })
+  function handlePost(req: http.IncomingMessage, res: http.ServerResponse, hostHeader: string, send: (code: number, body: string) => void): void {
+    const route = opts.post?.[(req.url ?? '/').split('?')[0]!]
+    if (!route) return send(405, 'method not allowed')
+    // A cross-site form or fetch carries its own Origin: only the page itself may post.
+    if (req.headers.origin !== `http://${hostHeader}`) return send(403, 'foreign Origin')
+    const chunks: Buffer[] = []
+    let size = 0
+    req.on('data', (c: Buffer) => {
+      size += c.length
+      if (size > MAX_POST_BYTES) {
+        send(413, 'too large')
+        req.destroy()
+      } else chunks.push(c)
+    })
+    req.on('error', () => {})
+    req.on('end', () => {
+      if (size > MAX_POST_BYTES) return
+      const r = route(Buffer.concat(chunks).toString('utf8'))
+      const body = JSON.stringify(r.json)
+      res.writeHead(r.status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer' })
+      res.end(body)
+    })
+  }
+
+  let port = 0
   await new Promise<void>((ok, fail) => {
     server.once('error', fail)
     server.listen({ host, port: opts.port ?? 0 }, () => ok())
   })
-  const port = (server.address() as AddressInfo).port
+  port = (server.address() as AddressInfo).port
   return {
     port,
     url: `http://${host}:${port}/`,
