@@ -2,7 +2,7 @@
 import { render } from 'solid-js/web'
 import { App } from '../app.tsx'
 import { startEngineWorker } from '../worker/start-engine-worker.ts'
-import { saveToken, takeTokenFromLocation } from './token.ts'
+import { loginFromLocation, saveToken } from './token.ts'
 import '../styles.css'
 
 interface WebConfig { daemonUrl: string }
@@ -28,13 +28,26 @@ function startOnce(start: () => Promise<void>): void {
   })
 }
 
-// Taken (and stripped from the address bar) at once, also in a tab that will not run the engine.
-const token = takeTokenFromLocation()
+// Login link taken (and stripped from the address bar) at once, also in a tab that will not run the engine.
+const login = loginFromLocation()
+
+/** A used or expired login link: say so above the app (which still offers to paste a token). */
+function showLoginError(message: string): void {
+  const div = document.createElement('div')
+  div.className = 'banner warn'
+  div.style.cssText = 'margin:12px 24px;border-radius:8px'
+  div.textContent = message
+  document.body.prepend(div)
+}
 
 async function main(): Promise<void> {
   const { api } = startEngineWorker()
-  const config = (await fetch('./config.json', { cache: 'no-store' }).then((r) => r.json())) as WebConfig
-  void api.init({ daemonUrl: config.daemonUrl, token: token ?? '' })
+  const [config, l] = await Promise.all([
+    fetch('./config.json', { cache: 'no-store' }).then((r) => r.json()) as Promise<WebConfig>,
+    login,
+  ])
+  if ('error' in l && l.error) showLoginError(l.error)
+  void api.init({ daemonUrl: config.daemonUrl, token: l.token ?? '' })
   const root = document.getElementById('root')!
   render(
     () => (
