@@ -13,11 +13,10 @@ import { ConnectionQueue } from '../queue/connection-queue.ts'
 import { Torrent, type TorrentInit } from '../torrent/torrent.ts'
 import type { TorrentContext } from '../torrent/torrent-context.ts'
 import { realClock, type Clock } from '../util/clock.ts'
-import { bytesEqual } from '../util/bytes.ts'
 import { generatePeerId } from '../wire/peer-id.ts'
 import { ByteBucket } from './bandwidth.ts'
 import type { EngineApiHost } from './engine-api.ts'
-import { IncomingRouter } from './incoming-router.ts'
+import { IncomingRouter, type IncomingLimits } from './incoming-router.ts'
 import { SessionStore, type SessionEntry } from './session-store.ts'
 import { DEFAULT_SETTINGS, mergeSettings } from './settings.ts'
 
@@ -30,6 +29,8 @@ export interface BtEngineOptions {
   /** Accept incoming peers (default true). */
   listen?: boolean
   peerId?: Uint8Array
+  /** Caps on incoming connections still handshaking (default 32 at once, 10 s each). */
+  incoming?: Partial<IncomingLimits>
 }
 
 export interface AddOptions extends AddTorrentInput {
@@ -78,7 +79,7 @@ export class BtEngine implements EngineApiHost {
       maxConnections: () => this.settings.maxConnectionsGlobal,
       connectsInFlight: () => this.connectsInFlight,
     })
-    this.router = new IncomingRouter(this)
+    this.router = new IncomingRouter(this, opts.incoming)
   }
 
   // ---- lifecycle ----
@@ -256,8 +257,9 @@ export class BtEngine implements EngineApiHost {
     return n
   }
 
-  isOwnPeerId(id: Uint8Array): boolean {
-    return bytesEqual(id, this.peerId)
+  /** Incoming connections accepted by the listener that have not finished their handshake. */
+  halfOpenIncoming(): number {
+    return this.router.halfOpen
   }
 
   private contextFor(): TorrentContext {

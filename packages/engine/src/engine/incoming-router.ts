@@ -1,6 +1,5 @@
 import type { TcpSocket } from '../platform/ports.ts'
 import type { Torrent } from '../torrent/torrent.ts'
-import { bytesEqual } from '../util/bytes.ts'
 import type { Clock } from '../util/clock.ts'
 import { toHex } from '../util/hex.ts'
 import { PeerConnection } from '../wire/peer-connection.ts'
@@ -13,21 +12,40 @@ export interface IncomingHost {
   getSettings(): { maxConnectionsGlobal: number }
 }
 
+export interface IncomingLimits {
+  /** Incoming connections still waiting for the peer's handshake, at most (default 32). */
+  maxHalfOpen: number
+  /** A peer that has not sent its handshake after this long is closed (default 10 s). */
+  handshakeTimeoutMs: number
+}
+
+export const DEFAULT_INCOMING_LIMITS: IncomingLimits = { maxHalfOpen: 32, handshakeTimeoutMs: 10_000 }
+
 /**
  * Incoming peers: read their handshake, find the torrent by info-hash, and let it accept the
- * connection into its pool (same limits as outgoing). Unknown info-hashes, ourselves and peers
- * over the engine-wide limit are refused by closing.
+ * connection into its pool (same limits as outgoing). Unknown info-hashes, ourselves (closed by
+ * PeerConnection) and peers over the limits are refused by closing. Connections still handshaking
+ * are counted and capped: otherwise anyone reaching the port could hold thousands open for free.
  */
 export class IncomingRouter {
   accepted = 0
   refused = 0
+  /** Connections accepted by the listener whose handshake has not been decided yet. */
+  halfOpen = 0
   /** When an incoming connection last turned out to be ourselves (our own peer id). */
   lastSelfAt = -Infinity
+  private readonly limits: IncomingLimits
 
-  constructor(private readonly host: IncomingHost) {}
+  constructor(
+    private readonly host: IncomingHost,
+    limits: Partial<IncomingLimits> = {},
+  ) {
+    this.limits = { ...DEFAULT_INCOMING_LIMITS, ...limits }
+  }
 
   accept(socket: TcpSocket): void {
-    if (this.host.activeConnections() >= this.host.getSettings().maxConnectionsGlobal) {
+    const full = this.host.activeConnections() + this.halfOpen >= this.host.getSettings().maxConnectionsGlobal
+    if (full || this.halfOpen >= this.limits.maxHalfOpen) {
       this.refused++
       socket.close()
       return
@@ -44,20 +62,32 @@ export class IncomingRouter {
   private open(socket: TcpSocket): void {
     const ip = socket.remoteAddress
     const port = socket.remotePort
+    let pending = true
+    const settle = (): void => {
+      if (!pending) return
+      pending = false
+      this.halfOpen--
+    }
+    this.halfOpen++
     // `conn` is assigned before any bytes can arrive, so the callback can use it.
     const conn: PeerConnection = new PeerConnection(socket, {
       direction: 'incoming',
       peerId: this.host.peerId,
       clock: this.host.clock,
+      config: { handshakeTimeoutMs: this.limits.handshakeTimeoutMs },
       // Replaced by the session's handlers once accepted; before that only a close can happen.
       handlers: {
         onClose: (reason) => {
+          settle()
           if (reason === 'connected to ourselves') this.lastSelfAt = this.host.clock.now()
         },
       },
       acceptIncoming: (hs) => {
+        settle()
         const t = this.host.getTorrent(toHex(hs.infoHash))
-        const ok = !!t && !bytesEqual(hs.peerId, this.host.peerId) && t.acceptIncoming(conn, hs, ip, port)
+        // outgoing connects may have filled the engine-wide limit while this one handshook
+        const room = this.host.activeConnections() < this.host.getSettings().maxConnectionsGlobal
+        const ok = !!t && room && t.acceptIncoming(conn, hs, ip, port)
         if (ok) this.accepted++
         else this.refused++
         return ok

@@ -40,7 +40,10 @@ export class PeerSession {
     this.ext = new ExtensionState(this)
   }
 
-  /** A TCP connection we opened: handshake, then hand the session to the torrent. */
+  /**
+   * A TCP connection we opened: handshake, then hand the session to the torrent. A dial that
+   * reached ourselves is closed by PeerConnection ('connected to ourselves') before onHandshake.
+   */
   static outgoing(t: Torrent, peer: TorrentPeer, socket: TcpSocket): void {
     let session: PeerSession | null = null
     const conn = new PeerConnection(socket, {
@@ -52,11 +55,6 @@ export class PeerSession {
       localPieces: t.downloader?.storage.have ?? null,
       handlers: {
         onHandshake: (hs) => {
-          if (bytesEqual(hs.peerId, t.ctx.peerId)) {
-            conn.close('connected to ourselves')
-            t.onOutgoingHandshake(peer, null, 'self', true)
-            return
-          }
           session = new PeerSession(t, peer, conn, false)
           session.onHandshake(hs)
           t.onOutgoingHandshake(peer, session)
@@ -70,19 +68,23 @@ export class PeerSession {
     })
   }
 
-  /** An incoming connection the engine routed to this torrent (its handshake named our info-hash). */
+  /**
+   * An incoming connection the engine routed to this torrent (its handshake named our info-hash).
+   * Called from acceptIncoming, before the wire answers with its handshake and availability: the
+   * session only takes over the handlers here; its onHandshake handler then sends ours.
+   */
   static incoming(t: Torrent, peer: TorrentPeer, conn: PeerConnection, hs: Handshake): PeerSession {
     const s = new PeerSession(t, peer, conn, true)
     const shape = shapeOf(t.info)
     if (shape) conn.setTorrent(shape)
     conn.setLocalPieces(t.downloader?.storage.have ?? null)
-    s.onHandshake(hs)
+    s.identify(hs)
     return s
   }
 
   private handlers(): PeerConnectionHandlers {
     return {
-      onHandshake: () => this.sendExtHandshakeSoon(),
+      onHandshake: () => this.ext.sendHandshake(),
       onPeerPieces: () => this.onPeerPieces(),
       onHave: (i) => this.onHave(i),
       onChoke: () => {},
@@ -99,22 +101,17 @@ export class PeerSession {
     }
   }
 
+  /** Outgoing: the wire has sent our handshake and availability, so the extension handshake follows. */
   private onHandshake(hs: Handshake): void {
+    this.identify(hs)
+    this.ext.sendHandshake()
+  }
+
+  private identify(hs: Handshake): void {
     this.handshaken = true
     this.peerId = hs.peerId
     this.client = decodeClient(hs.peerId)
     this.conn.setHandlers(this.handlers())
-    this.sendExtHandshakeSoon()
-  }
-
-  /**
-   * The connection sends our bitfield/have-all right after onHandshake returns, and BEP 6 wants
-   * that first: the extension handshake follows on the next microtask.
-   */
-  private sendExtHandshakeSoon(): void {
-    queueMicrotask(() => {
-      if (!this.closed && this.conn.extended) this.ext.sendHandshake()
-    })
   }
 
   samePeer(peerId: Uint8Array): boolean {

@@ -323,8 +323,8 @@ export class Torrent {
     this.metadata?.onPeer(s)
   }
 
-  onMetadataData(s: PeerSession, piece: number, data: Uint8Array, totalSize: number | null): void {
-    this.metadata?.onData(s, piece, data, totalSize)
+  onMetadataData(s: PeerSession, piece: number, data: Uint8Array, totalSize: number): void {
+    void this.metadata?.onData(s, piece, data, totalSize)
   }
 
   onMetadataReject(s: PeerSession, piece: number): void {
