@@ -1,0 +1,123 @@
+import { describe, expect, it, vi } from 'vitest'
+import { BtEngine } from '../engine/bt-engine.ts'
+import { decodeExtendedHandshake, encodeExtendedHandshake } from '../extension/extended-handshake.ts'
+import { decodeMetadataMessage, encodeMetadataMessage, serveMetadataRequest } from '../extension/ut-metadata.ts'
+import { createTorrent } from '../metainfo/create-torrent.ts'
+import { parseMetainfo } from '../metainfo/parse-metainfo.ts'
+import { MemoryFilePort } from '../platform/memory-files.ts'
+import { MemoryNetwork } from '../platform/memory-net.ts'
+import { MemoryStateStore } from '../platform/memory-state.ts'
+import { ManualClock } from '../util/clock.ts'
+import { fromHex } from '../util/hex.ts'
+import { encodeExtended, type DecodeResult } from '../wire/wire-codec.ts'
+import { DEFAULT_PEER_CONFIG } from '../wire/peer-types.ts'
+import { RawPeer, settle } from '../wire/peer-test-kit.ts'
+
+// BEP 10 as the torrent speaks it: exactly one extended handshake per connection, after our
+// availability (BEP 6 wants that first), advertising reqq and metadata_size; ut_metadata served
+// and fetched through the extension/ codecs.
+
+type Ext = Extract<DecodeResult, { type: 'extended' }>
+const extended = (r: RawPeer, id: number): Ext[] => r.received.filter((m): m is Ext => m.type === 'extended' && m.extId === id)
+
+async function setup(opts: { seed: boolean }) {
+  const clock = new ManualClock(1_000_000)
+  const net = new MemoryNetwork({ setTimer: (fn, ms) => clock.setTimeout(fn, ms) })
+  const data = new Uint8Array(70_000).map((_, i) => (i * 11) & 0xff)
+  const file = await createTorrent({ name: 'x.bin', pieceLength: 32 * 1024, files: [{ path: 'x.bin', data }] })
+  const meta = await parseMetainfo(file)
+  const files = new MemoryFilePort()
+  if (opts.seed) files.put('downloads', 'x.bin', data)
+  const e = new BtEngine({ platform: { net: net.host('10.0.0.1'), files, state: new MemoryStateStore(), now: () => clock.now() }, clock })
+  await e.start()
+  const t = opts.seed ? await e.add({ torrentFile: file }) : await e.add({ magnet: `magnet:?xt=urn:btih:${meta.infoHash}` })
+  await settle()
+  return { clock, net, e, t, meta }
+}
+
+describe('extension handshake on a torrent connection', () => {
+  it('incoming: exactly one, after have-all, with reqq, metadata_size and our port', async () => {
+    const { net, e, t, meta } = await setup({ seed: true })
+    const raw = new RawPeer(await net.host('10.0.0.2').connect({ host: '10.0.0.1', port: e.listenPort }))
+    raw.sendHandshake({ fast: true, extended: true }, fromHex(t.infoHash))
+    await settle()
+    // their extension messages arrive after ours went out: still no second handshake
+    raw.write(encodeExtended(0, encodeExtendedHandshake({ m: { ut_metadata: 7 } })))
+    await settle()
+    expect(extended(raw, 0)).toHaveLength(1)
+    const types = raw.types()
+    expect(types.indexOf('have-all')).toBeGreaterThanOrEqual(0)
+    expect(types.indexOf('have-all')).toBeLessThan(types.indexOf('extended'))
+    const h = decodeExtendedHandshake(extended(raw, 0)[0]!.payload)
+    expect(h.reqq).toBe(DEFAULT_PEER_CONFIG.maxIncomingRequests)
+    expect(h.metadataSize).toBe(meta.infoBytes.length)
+    expect(h.p).toBe(e.listenPort)
+    expect(h.m.ut_metadata).toBe(3)
+    await e.stop()
+  })
+
+  it('outgoing: exactly one, after have-all', async () => {
+    const { clock, net, e, t } = await setup({ seed: true })
+    let raw: RawPeer | undefined
+    await net.host('10.0.0.3').listen({ port: 6881 }, (s) => (raw = new RawPeer(s)))
+    t.addPeer('10.0.0.3', 6881)
+    for (let i = 0; i < 20 && !raw?.handshake; i++) {
+      clock.advance(100) // the connection queue's drain
+      await settle()
+    }
+    expect(raw?.handshake).toBeTruthy()
+    raw!.sendHandshake({ fast: true, extended: true }, fromHex(t.infoHash))
+    await settle()
+    raw!.write(encodeExtended(0, encodeExtendedHandshake({ m: { ut_metadata: 7 } })))
+    await settle()
+    expect(extended(raw!, 0)).toHaveLength(1)
+    const types = raw!.types()
+    expect(types[0]).toBe('have-all')
+    expect(types[1]).toBe('extended')
+    await e.stop()
+  })
+
+  it('serves ut_metadata requests with our info dictionary, rejects pieces beyond it', async () => {
+    const { net, e, t, meta } = await setup({ seed: true })
+    const raw = new RawPeer(await net.host('10.0.0.2').connect({ host: '10.0.0.1', port: e.listenPort }))
+    raw.sendHandshake({ fast: true, extended: true }, fromHex(t.infoHash))
+    raw.write(encodeExtended(0, encodeExtendedHandshake({ m: { ut_metadata: 7 } })))
+    raw.write(encodeExtended(3, encodeMetadataMessage({ type: 'request', piece: 0 })))
+    raw.write(encodeExtended(3, encodeMetadataMessage({ type: 'request', piece: 5 })))
+    await settle()
+    const answers = extended(raw, 7).map((m) => decodeMetadataMessage(m.payload))
+    expect(answers).toEqual([serveMetadataRequest(meta.infoBytes, 0), { type: 'reject', piece: 5 }])
+    await e.stop()
+  })
+
+  it('a malformed extension message closes with a protocol violation', async () => {
+    const { net, e, t } = await setup({ seed: true })
+    const raw = new RawPeer(await net.host('10.0.0.2').connect({ host: '10.0.0.1', port: e.listenPort }))
+    raw.sendHandshake({ fast: true, extended: true }, fromHex(t.infoHash))
+    await settle()
+    expect(t.sessions.size).toBe(1)
+    raw.write(encodeExtended(0, new TextEncoder().encode('li1ee')))
+    await settle()
+    expect(raw.closed).toBe(true)
+    expect(t.sessions.size).toBe(0)
+    await e.stop()
+  })
+
+  it('magnet: fetches the metadata from a peer over ut_metadata', async () => {
+    const { net, e, t, meta } = await setup({ seed: false })
+    expect(t.status).toBe('fetching-metadata')
+    const raw = new RawPeer(await net.host('10.0.0.2').connect({ host: '10.0.0.1', port: e.listenPort }))
+    raw.sendHandshake({ fast: true, extended: true }, fromHex(t.infoHash))
+    raw.write(encodeExtended(0, encodeExtendedHandshake({ m: { ut_metadata: 9 }, metadataSize: meta.infoBytes.length })))
+    await settle()
+    const asked = extended(raw, 9).map((m) => decodeMetadataMessage(m.payload))
+    expect(asked).toEqual([{ type: 'request', piece: 0 }])
+    // our handshake before any request, and it names no metadata_size (we have none)
+    expect(decodeExtendedHandshake(extended(raw, 0)[0]!.payload).metadataSize).toBeUndefined()
+    raw.write(encodeExtended(3, encodeMetadataMessage(serveMetadataRequest(meta.infoBytes, 0))))
+    // SHA-1 runs on crypto.subtle (real async work): wait for it, bounded
+    await vi.waitFor(() => expect(t.info).not.toBeNull(), { timeout: 5000, interval: 10 })
+    expect(t.info?.infoBytes).toEqual(meta.infoBytes)
+    await e.stop()
+  })
+})
