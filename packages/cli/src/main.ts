@@ -1,5 +1,6 @@
 import { parseArgs, UsageError, USAGE } from './args.ts'
 import { downloadCommand } from './download-command.ts'
+import { reportCpuUsage, startCpuProfile } from './cpu-profile.ts'
 import { CliError, EXIT } from './errors.ts'
 import { seedCommand } from './seed-command.ts'
 
@@ -37,8 +38,11 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+const stopProfile = startCpuProfile(process.env.TIDEPOOL_CPU_PROFILE)
 main(process.argv.slice(2)).then(
-  (code) => {
+  async (code) => {
+    await stopProfile().catch(() => {})
+    reportCpuUsage(process.env.TIDEPOOL_CPU_USAGE)
     // Let stdout drain, then exit even if a stray handle (socket, timer) is still open.
     process.stdout.write('', () => process.exit(code))
   },
