@@ -12,7 +12,7 @@ import { MetadataFetch } from './metadata-fetch.ts'
 import type { Handshake } from '../wire/handshake.ts'
 import type { PeerConnection } from '../wire/peer-connection.ts'
 import { PeerSession } from './peer-session.ts'
-import { RateMeter } from './rate-meter.ts'
+import { RateMeter } from '../wire/rate-meter.ts'
 import type { TorrentContext } from './torrent-context.ts'
 import { torrentDetail, torrentSummary } from './torrent-rows.ts'
 import { TorrentTrackers } from './torrent-trackers.ts'
@@ -89,8 +89,8 @@ export class Torrent {
     this.selectedFiles = init.selectedFiles
     this.recheckOnStart = !!init.recheck
     const now = () => ctx.clock.now()
-    this.down = new RateMeter(now)
-    this.up = new RateMeter(now)
+    this.down = new RateMeter(now, 5)
+    this.up = new RateMeter(now, 5)
     this.pool = new PeerPool({
       config: { maxActiveConnections: ctx.settings().maxPeersPerTorrent },
       connect: (peer) => this.dial(peer),
