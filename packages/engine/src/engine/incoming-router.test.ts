@@ -62,7 +62,7 @@ describe('incoming connections that never handshake', () => {
     expect(e.halfOpenIncoming()).toBe(0)
 
     const peer = await dial('10.2.0.2')
-    peer.sendHandshake({ fast: true, extended: true }, fromHex(t.infoHash))
+    peer.sendHandshake({ fast: true, extended: true }, Uint8Array.from(fromHex(t.infoHash)))
     await settle()
     expect(peer.closed).toBe(false)
     expect(peer.handshake).not.toBeNull()
@@ -79,7 +79,7 @@ describe('incoming connections that never handshake', () => {
     const c = await dial('10.3.0.3')
     await settle()
     expect([a.closed, b.closed, c.closed]).toEqual([false, false, true])
-    a.sendHandshake({ fast: true, extended: true }, fromHex(t.infoHash))
+    a.sendHandshake({ fast: true, extended: true }, Uint8Array.from(fromHex(t.infoHash)))
     await settle()
     expect(e.halfOpenIncoming()).toBe(1)
     const d = await dial('10.3.0.4')

@@ -39,7 +39,7 @@ describe('extension handshake on a torrent connection', () => {
   it('incoming: exactly one, after have-all, with reqq, metadata_size and our port', async () => {
     const { net, e, t, meta } = await setup({ seed: true })
     const raw = new RawPeer(await net.host('10.0.0.2').connect({ host: '10.0.0.1', port: e.listenPort }))
-    raw.sendHandshake({ fast: true, extended: true }, fromHex(t.infoHash))
+    raw.sendHandshake({ fast: true, extended: true }, Uint8Array.from(fromHex(t.infoHash)))
     await settle()
     // their extension messages arrive after ours went out: still no second handshake
     raw.write(encodeExtended(0, encodeExtendedHandshake({ m: { ut_metadata: 7 } })))
@@ -66,7 +66,7 @@ describe('extension handshake on a torrent connection', () => {
       await settle()
     }
     expect(raw?.handshake).toBeTruthy()
-    raw!.sendHandshake({ fast: true, extended: true }, fromHex(t.infoHash))
+    raw!.sendHandshake({ fast: true, extended: true }, Uint8Array.from(fromHex(t.infoHash)))
     await settle()
     raw!.write(encodeExtended(0, encodeExtendedHandshake({ m: { ut_metadata: 7 } })))
     await settle()
@@ -80,7 +80,7 @@ describe('extension handshake on a torrent connection', () => {
   it('serves ut_metadata requests with our info dictionary, rejects pieces beyond it', async () => {
     const { net, e, t, meta } = await setup({ seed: true })
     const raw = new RawPeer(await net.host('10.0.0.2').connect({ host: '10.0.0.1', port: e.listenPort }))
-    raw.sendHandshake({ fast: true, extended: true }, fromHex(t.infoHash))
+    raw.sendHandshake({ fast: true, extended: true }, Uint8Array.from(fromHex(t.infoHash)))
     raw.write(encodeExtended(0, encodeExtendedHandshake({ m: { ut_metadata: 7 } })))
     raw.write(encodeExtended(3, encodeMetadataMessage({ type: 'request', piece: 0 })))
     raw.write(encodeExtended(3, encodeMetadataMessage({ type: 'request', piece: 5 })))
@@ -93,7 +93,7 @@ describe('extension handshake on a torrent connection', () => {
   it('a malformed extension message closes with a protocol violation', async () => {
     const { net, e, t } = await setup({ seed: true })
     const raw = new RawPeer(await net.host('10.0.0.2').connect({ host: '10.0.0.1', port: e.listenPort }))
-    raw.sendHandshake({ fast: true, extended: true }, fromHex(t.infoHash))
+    raw.sendHandshake({ fast: true, extended: true }, Uint8Array.from(fromHex(t.infoHash)))
     await settle()
     expect(t.sessions.size).toBe(1)
     raw.write(encodeExtended(0, new TextEncoder().encode('li1ee')))
@@ -107,7 +107,7 @@ describe('extension handshake on a torrent connection', () => {
     const { net, e, t, meta } = await setup({ seed: false })
     expect(t.status).toBe('fetching-metadata')
     const raw = new RawPeer(await net.host('10.0.0.2').connect({ host: '10.0.0.1', port: e.listenPort }))
-    raw.sendHandshake({ fast: true, extended: true }, fromHex(t.infoHash))
+    raw.sendHandshake({ fast: true, extended: true }, Uint8Array.from(fromHex(t.infoHash)))
     raw.write(encodeExtended(0, encodeExtendedHandshake({ m: { ut_metadata: 9 }, metadataSize: meta.infoBytes.length })))
     await settle()
     const asked = extended(raw, 9).map((m) => decodeMetadataMessage(m.payload))
