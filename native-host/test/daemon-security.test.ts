@@ -59,7 +59,7 @@ describe('daemon security', () => {
     const u = await req(c, Op.udpBind, { host: '127.0.0.1', port: 0 })
     const handle = u.meta.handle as number
     const sink = dgram.createSocket('udp4')
-    cleanups.push(async () => sink.close())
+    cleanups.push(async () => void sink.close())
     await new Promise<void>((r) => sink.bind(0, '127.0.0.1', r))
     const got = new Promise<string>((r) => sink.once('message', (m) => r(m.toString())))
     c.send(encodeFrame(Kind.DATA, handle, 0, { address: '127.0.0.1', port: 0 }, new Uint8Array([1])))
