@@ -120,4 +120,25 @@ describe('extension handshake on a torrent connection', () => {
     expect(t.info?.infoBytes).toEqual(meta.infoBytes)
     await e.stop()
   })
+
+  it('a peer that answers with our own peer id is forgotten and never dialled again', async () => {
+    const { clock, net, e, t } = await setup({ seed: true })
+    let raw: RawPeer | undefined
+    await net.host('10.0.0.4').listen({ port: 6881 }, (s) => (raw = new RawPeer(s)))
+    t.addPeer('10.0.0.4', 6881)
+    for (let i = 0; i < 20 && !raw?.handshake; i++) {
+      clock.advance(100)
+      await settle()
+    }
+    // echo the handshake: the wire closes with 'connected to ourselves' before any session exists
+    raw!.sendHandshake({ fast: true, extended: true }, Uint8Array.from(fromHex(t.infoHash)), Uint8Array.from(raw!.handshake!.peerId))
+    await settle()
+    expect(raw!.closed).toBe(true)
+    expect(t.sessions.size).toBe(0)
+    expect(t.connectingCount()).toBe(0)
+    expect(t.pool.findPeer('10.0.0.4', 6881)).toBeUndefined()
+    expect(t.addPeer('10.0.0.4', 6881)).toBeNull()
+    expect(t.pool.getStats().connecting).toBe(0)
+    await e.stop()
+  })
 })
