@@ -20,12 +20,15 @@ afterAll(async () => {
 })
 
 describe('bridge files', () => {
-  it('the Node entry client (zero mask, arena reads) writes and reads back 5 MiB intact', async () => {
+  it('the Node entry client (zero mask, arena reads, pooled sends) writes and reads back 5 MiB intact', async () => {
     const n = await d.connect({ node: true })
     const h = await n.files.open('scratch', 'node-entry.bin', { create: true })
     const big = Buffer.alloc(5 * 1024 * 1024 + 7)
     for (let i = 0; i < big.length; i++) big[i] = (i * 17 + (i >> 11)) & 255
-    await Promise.all([h.write(0, big.subarray(0, 3_000_000)), h.write(3_000_000, big.subarray(3_000_000))])
+    // 14 concurrent writes: more than the 8 pooled send buffers (reuse + fallback), plus one over a buffer's size.
+    const writes = [h.write(0, big.subarray(0, 1_500_000))]
+    for (let at = 1_500_000; at < big.length; at += 300_000) writes.push(h.write(at, big.subarray(at, Math.min(big.length, at + 300_000))))
+    await Promise.all(writes)
     expect(Buffer.from(await h.read(0, big.length)).equals(big)).toBe(true)
     expect((await readFile(join(d.dir, 'node-entry.bin'))).equals(big)).toBe(true)
     await h.close()

@@ -65,12 +65,14 @@ describe('bridge TCP', () => {
     await echo.close()
   })
 
-  it('delivers data sent right before the peer closes, then end, then close', async () => {
+  // The Node entry reads in large chunks: the connect REPLY and the first DATA often share one read, and
+  // the socket's handler is registered in a microtask after the REPLY (a lost first frame was seen).
+  it.each([{ node: false }, { node: true }])('delivers data sent right before the peer closes, then end, then close (%o)', async (opts) => {
     const payload = Buffer.alloc(300_000, 7)
     const srv = net.createServer((sock) => sock.end(payload))
     await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r))
-    const c = await d.connect()
-    for (let i = 0; i < 5; i++) {
+    const c = await d.connect(opts)
+    for (let i = 0; i < (opts.node ? 30 : 5); i++) {
       const s = await c.net.connect({ host: '127.0.0.1', port: (srv.address() as net.AddressInfo).port })
       const order: string[] = []
       let n = 0

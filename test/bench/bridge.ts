@@ -94,9 +94,10 @@ async function main(): Promise<void> {
     procs.push(daemon.proc)
     const info = JSON.parse(daemon.line) as { url: string; pid: number }
     const token = (await readFile(join(dir, 'token'), 'utf8')).trim()
-    // BENCH_CLIENT=plain: the client with stock `ws` settings (arraybuffer, 64 KiB reads, random mask), for A/B.
+    // A/B: BENCH_CLIENT=plain is the client with stock `ws` settings (ArrayBuffers, 64 KiB reads, random
+    // mask, fragmented sends); BENCH_CLIENT=nopool is the Node entry without pooled sends.
     const plain = process.env.BENCH_CLIENT === 'plain'
-    const client = plain ? await connectBridge({ url: info.url, token, WebSocketImpl: NodeWebSocket, fragmentedSend: true }) : await connectBridgeNode({ url: info.url, token, fragmentedSend: process.env.BENCH_CLIENT !== 'nofrag' })
+    const client = plain ? await connectBridge({ url: info.url, token, WebSocketImpl: NodeWebSocket, fragmentedSend: true }) : await connectBridgeNode({ url: info.url, token, pooledSend: process.env.BENCH_CLIENT !== 'nopool' })
 
     // Warm-up both paths (JIT, TCP autotuning) with a small read, not counted.
     const directRun = best(await direct(senderPort), await direct(senderPort))
@@ -170,7 +171,7 @@ async function main(): Promise<void> {
 
     const r = (x: number): string => x.toFixed(0)
     const cpu = (x: number): string => x.toFixed(2)
-    console.log(`bench:bridge ${SIZE_MIB} MiB per path (receive: best of 2${plain ? ', plain ws client' : ''}), load average ${loadavg()[0].toFixed(1)} on ${cpus().length} cores`)
+    console.log(`bench:bridge ${SIZE_MIB} MiB per path (receive: best of 2${process.env.BENCH_CLIENT ? `, client ${process.env.BENCH_CLIENT}` : ''}), load average ${loadavg()[0].toFixed(1)} on ${cpus().length} cores`)
     console.log(`  (a) direct TCP -> Node reader          ${r(directMiBs)} MiB/s   CPU s/GiB: reader ${cpu(directRun.cpuSelf)}`)
     console.log(`  (b) TCP -> daemon -> BridgeClient (ws)  ${r(bridge.mibs)} MiB/s   CPU s/GiB: client ${cpu(bridge.cpuSelf)} + daemon ${cpu(bridge.cpuDaemon)}  (${bridge.frames} DATA frames, avg ${r(TOTAL / bridge.frames / 1024)} KiB)`)
     console.log(`  ratio (b)/(a)                           ${(bridge.mibs / directMiBs).toFixed(2)}  (target >= 0.5)`)

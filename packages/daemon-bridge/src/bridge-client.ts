@@ -1,5 +1,6 @@
 import { IoError, type IoErrorCode } from '@tidepool/engine'
-import { decodeFrame, encodeCredit, encodeFrame, HEADER_BYTES, writeHeader } from './frame-codec.ts'
+import { decodeFrame, encodeCredit, encodeFrame, encodeFrameInto, HEADER_BYTES, writeHeader } from './frame-codec.ts'
+import { SendPool } from './send-pool.ts'
 import { BridgeFiles } from './bridge-files.ts'
 import { BridgeNet } from './bridge-net.ts'
 import { Kind, Op, PROTOCOL_VERSION, type DaemonLimits, type HelloReply } from './protocol.ts'
@@ -22,6 +23,13 @@ export interface ConnectBridgeOptions {
   fragmentedSend?: boolean
   /** 'nodebuffer' (Node `ws` only) delivers messages as Buffers without an ArrayBuffer copy. Default 'arraybuffer'. */
   binaryType?: 'arraybuffer' | 'nodebuffer'
+  /**
+   * The WebSocket's `send(data, options, cb)` calls `cb` once the bytes are written and does not copy
+   * them (Node `ws` with a zero mask): large frames are then assembled in reused buffers and sent as
+   * one message (the daemon need not reassemble fragments). Falls back to fragmentedSend when all
+   * buffers are in flight.
+   */
+  pooledSend?: boolean
   /** Extra options for a Node `ws` constructor (ignored by browsers). */
   wsOptions?: Record<string, unknown>
 }
@@ -45,7 +53,10 @@ const WIRE_HIGH = 8 * 1024 * 1024
 const WIRE_LOW = 2 * 1024 * 1024
 /** TCP writes larger than this are sent as several DATA frames. */
 const MAX_DATA_SEND = 1024 * 1024
-/** Payloads from this size go out as a separate fragment when fragmentedSend is on. */
+/** Pooled send buffers: room for a MAX_DATA_SEND payload (or a 1 MiB file write) plus header and meta. */
+const POOL_BUFFER_BYTES = MAX_DATA_SEND + 64 * 1024
+const POOL_BUFFERS = 8
+/** Payloads from this size go out as a separate fragment when fragmentedSend is on (or pooled). */
 const FRAGMENT_FROM = 16 * 1024
 /**
  * Credit is granted in batches of a quarter window (64 KiB..1 MiB), the rest after a short timer:
@@ -77,11 +88,14 @@ export class BridgeClient implements SocketHost {
   private closedReason: BridgeCloseReason | null = null
   private lastError: IoError | null = null
   private creditBatch = 64 * 1024
+  private readonly pool: SendPool | null
 
   constructor(
     private readonly ws: WebSocketLike,
     private readonly fragmented = false,
+    pooled = false,
   ) {
+    this.pool = pooled ? new SendPool(POOL_BUFFER_BYTES, POOL_BUFFERS) : null
     this.net = new BridgeNet(this)
     this.files = new BridgeFiles(this)
   }
@@ -132,16 +146,33 @@ export class BridgeClient implements SocketHost {
       for (let at = 0; at < data.length; at += max) this.sendData(handle, data.subarray(at, at + max))
       return
     }
-    if (meta || this.fragmented) return this.sendFrame(Kind.DATA, handle, 0, meta, data)
+    if (meta || this.fragmented || this.pool) return this.sendFrame(Kind.DATA, handle, 0, meta, data)
     const f = new Uint8Array(HEADER_BYTES + data.length)
     writeHeader(f, 0, Kind.DATA, handle, 0, 0)
     f.set(data, HEADER_BYTES)
     this.ws.send(f)
   }
 
-  /** One frame; with fragmentedSend a large payload follows the header as its own fragment (no copy). */
+  /**
+   * One frame. A large payload goes into a pooled buffer (pooledSend) or, with fragmentedSend, follows
+   * the header as its own fragment (no copy).
+   */
   private sendFrame(kind: number, id: number, op: number, meta: object | undefined, payload?: Uint8Array): void {
-    if (this.fragmented && payload && payload.length >= FRAGMENT_FROM) {
+    const big = payload !== undefined && payload.length >= FRAGMENT_FROM
+    const buf = big && this.pool ? this.pool.take(HEADER_BYTES + 4096 + payload.length) : null
+    if (buf && payload) {
+      const pool = this.pool!
+      let n: number
+      try {
+        n = encodeFrameInto(buf, kind, id, op, meta, payload)
+      } catch {
+        pool.give(buf) // meta longer than the slack: send it the ordinary way
+        return this.ws.send(encodeFrame(kind, id, op, meta, payload))
+      }
+      this.ws.send(buf.subarray(0, n), { binary: true }, () => pool.give(buf))
+      return
+    }
+    if (big && (this.fragmented || this.pool)) {
       this.ws.send(encodeFrame(kind, id, op, meta), { binary: true, fin: false })
       this.ws.send(payload, { binary: true, fin: true })
       return
@@ -268,7 +299,9 @@ function errorOf(meta: Record<string, unknown>): IoError {
 export function connectBridge(opts: ConnectBridgeOptions): Promise<BridgeClient> {
   const Impl = opts.WebSocketImpl ?? (globalThis as unknown as { WebSocket?: WebSocketCtor }).WebSocket
   if (!Impl) return Promise.reject(new IoError('unsupported', 'no WebSocket implementation'))
-  const nodeOpts: Record<string, unknown> = { perMessageDeflate: false, maxPayload: 64 * 1024 * 1024, ...opts.wsOptions }
+  // allowSynchronousEvents false: one message per task as in browsers, so a handle registered after its
+  // REPLY (a microtask) never misses a DATA frame that arrived in the same socket read.
+  const nodeOpts: Record<string, unknown> = { perMessageDeflate: false, maxPayload: 64 * 1024 * 1024, allowSynchronousEvents: false, ...opts.wsOptions }
   if (opts.origin !== undefined) nodeOpts.origin = opts.origin
   let ws: WebSocketLike
   try {
@@ -277,7 +310,7 @@ export function connectBridge(opts: ConnectBridgeOptions): Promise<BridgeClient>
     return Promise.reject(new IoError('invalid', `bad daemon url: ${(e as Error).message}`))
   }
   ws.binaryType = opts.binaryType ?? 'arraybuffer'
-  const client = new BridgeClient(ws, opts.fragmentedSend === true)
+  const client = new BridgeClient(ws, opts.fragmentedSend === true, opts.pooledSend === true)
   return new Promise((resolve, reject) => {
     let settled = false
     const fail = (e: IoError): void => {

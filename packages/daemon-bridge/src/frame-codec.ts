@@ -48,6 +48,17 @@ export function encodeFrame(
   return out
 }
 
+/** Encodes a whole frame into `out` (which must be large enough); returns its length. */
+export function encodeFrameInto(out: Uint8Array, kind: number, id: number, op: number, meta: object | undefined, payload: Uint8Array): number {
+  const metaBytes = meta === undefined ? EMPTY : encoder.encode(JSON.stringify(meta))
+  const n = HEADER_BYTES + metaBytes.length + payload.length
+  if (n > out.length) throw new RangeError('frame larger than its buffer')
+  writeHeader(out, 0, kind, id, op, metaBytes.length)
+  out.set(metaBytes, HEADER_BYTES)
+  out.set(payload, HEADER_BYTES + metaBytes.length)
+  return n
+}
+
 /** Decodes one WebSocket message. Never throws. */
 export function decodeFrame(msg: Uint8Array): DecodeResult {
   if (msg.length < HEADER_BYTES) return { ok: false, reason: 'frame shorter than header', id: 0, op: 0 }

@@ -9,6 +9,8 @@ export interface WebSocketLike {
   send(data: Uint8Array | ArrayBuffer): void
   /** Node `ws` only: `options.fin === false` sends a fragment of a message (see fragmentedSend). */
   send(data: Uint8Array | ArrayBuffer, options: { binary?: boolean; fin?: boolean }): void
+  /** Node `ws` only: `cb` runs once the bytes have been written (see pooledSend). */
+  send(data: Uint8Array | ArrayBuffer, options: { binary?: boolean; fin?: boolean }, cb: (err?: Error) => void): void
   close(code?: number, reason?: string): void
   onopen: ((ev: unknown) => void) | null
   onmessage: ((ev: { data: unknown }) => void) | null

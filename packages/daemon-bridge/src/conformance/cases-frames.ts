@@ -100,4 +100,19 @@ export const frameCases: ConformanceCase[] = [
       check(g?.kind === Kind.ERROR && g.meta.code === 'closed', `unknown handle: expected closed, got ${JSON.stringify(g?.meta)}`)
     },
   },
+  {
+    id: 'FRAME-009',
+    title: 'a client with an all-zero masking key (the Node client) is served, including a large fragmented request',
+    async run(ctx) {
+      const c = await ctx.client({ generateMask: (m: Uint8Array) => m.fill(0) })
+      await c.request(Op.ping, {})
+      // A 1 MiB payload under a zero key: the daemon must not treat the unchanging key as an error.
+      const g = await c.request(Op.ping, {}, new Uint8Array(1024 * 1024).fill(7)).then(
+        () => 'reply',
+        (e: { code?: string }) => `error ${e.code}`,
+      )
+      check(!c.closed, `zero-mask client was disconnected (${g})`)
+      await c.request(Op.ping, {})
+    },
+  },
 ]

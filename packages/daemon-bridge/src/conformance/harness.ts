@@ -28,8 +28,9 @@ export class CaseContext {
     return Number(new URL(this.target.url).port)
   }
 
-  async client(): Promise<BridgeClient> {
-    const c = await connectBridge({ url: this.target.url, token: this.target.token, origin: this.target.origin, WebSocketImpl: WebSocket as unknown as WebSocketCtor })
+  /** A client; `wsOptions` go to the `ws` constructor (e.g. a zero masking key). */
+  async client(wsOptions?: Record<string, unknown>): Promise<BridgeClient> {
+    const c = await connectBridge({ url: this.target.url, token: this.target.token, origin: this.target.origin, WebSocketImpl: WebSocket as unknown as WebSocketCtor, wsOptions })
     this.clients.push(c)
     return c
   }

@@ -1,4 +1,7 @@
-/** Node entry: connectBridge over `ws` tuned for the data path (see arena-socket.ts). Not for browsers. */
+/**
+ * Node entry: connectBridge over `ws` tuned for the data path: arena reads (arena-socket.ts), Buffer
+ * messages, zero mask, large sends from reused buffers (pooledSend). Not for browsers.
+ */
 import { WebSocket } from 'ws'
 import { connectBridge, type BridgeClient, type ConnectBridgeOptions } from '../bridge-client.ts'
 import type { WebSocketCtor } from '../websocket-like.ts'
@@ -20,7 +23,9 @@ const zeroMask = (mask: Uint8Array): void => {
 export const NODE_WS_OPTIONS: Record<string, unknown> = {
   createConnection: arenaConnect,
   skipUTF8Validation: true,
-  allowSynchronousEvents: true,
+  // One message per event-loop task, as in browsers: a socket's handler is registered in a microtask
+  // after its connect REPLY, and with large reads the first DATA often arrives in the same read.
+  allowSynchronousEvents: false,
   generateMask: zeroMask,
 }
 
@@ -29,6 +34,7 @@ export function connectBridgeNode(opts: Omit<ConnectBridgeOptions, 'WebSocketImp
     ...opts,
     WebSocketImpl: NodeWebSocket,
     fragmentedSend: opts.fragmentedSend ?? true,
+    pooledSend: opts.pooledSend ?? true,
     binaryType: 'nodebuffer',
     wsOptions: { ...NODE_WS_OPTIONS, ...opts.wsOptions },
   })
