@@ -21,8 +21,6 @@ export class PeerSession {
   readonly connectedAt: number
   client = ''
   peerId: Uint8Array = new Uint8Array(20)
-  /** Set once the peer's handshake arrived (outgoing) or was accepted (incoming). */
-  handshaken = false
   readonly ext: ExtensionState
   private downloader: Downloader | null = null
   private closed = false
@@ -108,7 +106,6 @@ export class PeerSession {
   }
 
   private identify(hs: Handshake): void {
-    this.handshaken = true
     this.peerId = hs.peerId
     this.client = decodeClient(hs.peerId)
     this.conn.setHandlers(this.handlers())
@@ -286,8 +283,6 @@ export class PeerSession {
     this.reportedUp = s.uploaded
     return { down, up }
   }
-
-  tick(): void {}
 
   row(): PeerRow {
     const s = this.conn.stats()

@@ -102,10 +102,6 @@ export class Torrent {
     this.trackers = new TorrentTrackers(this, init.announceTiers)
   }
 
-  get running_(): boolean {
-    return this.running
-  }
-
   isActive(): boolean {
     return this.running && this.status !== 'error'
   }
@@ -409,10 +405,7 @@ export class Torrent {
   private tick(): void {
     if (!this.running) return
     this.ticks++
-    for (const s of this.sessions.values()) {
-      s.tick()
-      if (this.ticks % 5 === 0) this.flushPeerStats(s)
-    }
+    if (this.ticks % 5 === 0) for (const s of this.sessions.values()) this.flushPeerStats(s)
     this.downloader?.tick(this.ticks)
     this.metadata?.tick()
     this.requestSlots()
