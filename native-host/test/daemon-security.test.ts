@@ -137,6 +137,42 @@ describe('daemon security', () => {
     expect(ok + busy).toBe(12)
   })
 
+  it('admits pipelined file reads by bytes: far beyond the read budget they answer busy', async () => {
+    const { d, dir } = await daemon()
+    await writeFile(join(dir, 'big'), Buffer.alloc(2 << 20, 1))
+    const c = await authed(d)
+    const o = await req(c, Op.fileOpen, { root: 'r', path: 'big' })
+    const ids: number[] = []
+    for (let i = 0; i < 40; i++) {
+      const id = nextId++
+      ids.push(id)
+      c.request(id, Op.fileRead, { handle: o.meta.handle, offset: 0, length: 2 << 20 })
+    }
+    const replies = await Promise.all(ids.map((id) => c.reply(id, 10_000)))
+    const busy = replies.filter((f) => f?.kind === Kind.ERROR && (f.meta as { code?: string }).code === 'busy').length
+    expect(busy).toBeGreaterThanOrEqual(40 - 16) // at most 32 MiB of 2 MiB reads admitted at once
+    expect(replies.filter((f) => f?.kind === Kind.REPLY).length).toBeGreaterThanOrEqual(1)
+  })
+
+  it('closes the oldest idle TCP connections that never upgrade, so a real client still gets in', async () => {
+    const { d } = await daemon({ maxPendingHttp: 3 })
+    const port = Number(new URL(d.url).port)
+    const idle: net.Socket[] = []
+    const closed = new Set<number>()
+    cleanups.push(async () => idle.forEach((s) => s.destroy()))
+    for (let i = 0; i < 6; i++) {
+      const s = net.connect(port, '127.0.0.1')
+      s.on('error', () => {})
+      s.on('close', () => closed.add(i))
+      idle.push(s)
+      await new Promise((r) => s.once('connect', r))
+    }
+    expect(await poll(() => closed.size === 3)).toBe(true)
+    expect([...closed].sort()).toEqual([0, 1, 2])
+    const c = await authed(d) // evicts one more idle connection, the client itself is served
+    expect((await req(c, Op.ping, {})).ok).toBe(true)
+  })
+
   it('refuses more unauthenticated connections than the cap with 503, and large frames before hello', async () => {
     const { d } = await daemon({ maxPreAuthSessions: 2 })
     const a = await RawConn.open(d.url)

@@ -19,6 +19,8 @@ export interface DaemonCaps {
   maxRequestsInFlight: number
   /** WebSocket connections that have not sent a good hello yet. */
   maxPreAuthSessions: number
+  /** TCP connections to the daemon port that have not upgraded yet; beyond it the oldest is closed. */
+  maxPendingHttp: number
   /** Largest frame accepted before hello succeeds. */
   maxPreAuthFrameBytes: number
   /** Largest range of one fs.sha1 request. */
@@ -49,6 +51,7 @@ export function defaultCaps(nofile = fdLimit()): DaemonCaps {
     maxUdpPerClient: 64,
     maxRequestsInFlight: 256,
     maxPreAuthSessions: 16,
+    maxPendingHttp: 64,
     maxPreAuthFrameBytes: 4096,
     maxSha1Bytes: 64 * 1024 * 1024,
     maxListEntries: 20_000,

@@ -25,6 +25,8 @@ export const DAEMON_VERSION = '0.1.0'
 /** Above this many bytes queued on the WebSocket, stop reading this client's sockets. */
 const WS_HIGH = 8 * 1024 * 1024
 const WS_LOW = 2 * 1024 * 1024
+/** file.read bytes being read plus bytes queued on the WebSocket: beyond this, reads answer busy. */
+const READ_BUDGET = 4 * WS_HIGH
 /** A connection that has not authenticated by then is closed. */
 export const HELLO_TIMEOUT_MS = 10_000
 
@@ -64,6 +66,7 @@ export class Session implements SessionContext {
   private readonly caps: DaemonCaps
   private readonly capCounts: CapCounters
   private inFlight = 0
+  private readBytesInFlight = 0
 
   constructor(
     private readonly ws: WebSocket,
@@ -219,7 +222,9 @@ export class Session implements SessionContext {
       this.capCounts.capBusy++
       return this.fail(id, op, new IoError('busy', `at most ${this.caps.maxRequestsInFlight} requests in flight`))
     }
-    if (op === Op.fileRead && this.ws.bufferedAmount > WS_HIGH) {
+    // Pipelined reads are admitted by bytes, not count: 256 reads of 2 MiB would be 512 MiB of replies.
+    const readLen = op === Op.fileRead && typeof meta.length === 'number' && meta.length > 0 ? Math.min(meta.length, this.limits.maxIoBytes) : 0
+    if (op === Op.fileRead && (this.ws.bufferedAmount > WS_HIGH || this.ws.bufferedAmount + this.readBytesInFlight + readLen > READ_BUDGET)) {
       this.capCounts.capBusy++
       return this.fail(id, op, new IoError('busy', 'replies are not being read; retry later'))
     }
@@ -230,7 +235,11 @@ export class Session implements SessionContext {
       p = Promise.reject(e)
     }
     this.inFlight++
-    p.finally(() => this.inFlight--).then(
+    this.readBytesInFlight += readLen
+    p.finally(() => {
+      this.inFlight--
+      this.readBytesInFlight -= readLen
+    }).then(
       (res) => this.send(encodeFrame(Kind.REPLY, id, op, res.meta, res.payload)),
       (err) => this.fail(id, op, err),
     )

@@ -71,8 +71,23 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
   const server = http.createServer((_req, res) => {
     res.writeHead(404).end()
   })
+  // Idle TCP connections that never upgrade would each hold an fd: keep at most maxPendingHttp and
+  // close the oldest first, so a flood cannot lock out a real client (which upgrades within ms).
+  server.headersTimeout = 10_000
+  const pendingHttp = new Set<import('node:net').Socket>()
+  server.on('connection', (sock) => {
+    pendingHttp.add(sock)
+    sock.once('close', () => pendingHttp.delete(sock))
+    if (pendingHttp.size > caps.maxPendingHttp) {
+      const oldest = pendingHttp.values().next().value!
+      pendingHttp.delete(oldest)
+      capCounts.acceptsRefused++
+      oldest.destroy()
+    }
+  })
   const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxFrameBytes, perMessageDeflate: false })
   server.on('upgrade', (req, socket, head) => {
+    pendingHttp.delete(socket as import('node:net').Socket)
     const why = refuseUpgrade(req, { port, allowOrigins: opts.allowOrigins ?? [], allowNoOrigin: opts.allowNoOrigin ?? true })
     if (why) {
       refusedUpgrades++
