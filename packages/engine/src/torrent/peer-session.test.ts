@@ -9,6 +9,7 @@ import { MemoryNetwork } from '../platform/memory-net.ts'
 import { MemoryStateStore } from '../platform/memory-state.ts'
 import { ManualClock } from '../util/clock.ts'
 import { fromHex } from '../util/hex.ts'
+import type { Torrent } from './torrent.ts'
 import { encodeExtended, type DecodeResult } from '../wire/wire-codec.ts'
 import { DEFAULT_PEER_CONFIG } from '../wire/peer-types.ts'
 import { RawPeer, settle } from '../wire/peer-test-kit.ts'
@@ -35,6 +36,19 @@ async function setup(opts: { seed: boolean }) {
   return { clock, net, e, t, meta }
 }
 
+/** The torrent dials a RawPeer listening at `host`:6881; returns it once our handshake arrived. */
+async function dialedRaw(clock: ManualClock, net: MemoryNetwork, t: Torrent, host: string): Promise<RawPeer> {
+  let raw: RawPeer | undefined
+  await net.host(host).listen({ port: 6881 }, (s) => (raw = new RawPeer(s)))
+  t.addPeer(host, 6881)
+  for (let i = 0; i < 20 && !raw?.handshake; i++) {
+    clock.advance(100) // the connection queue's drain
+    await settle()
+  }
+  expect(raw?.handshake).toBeTruthy()
+  return raw!
+}
+
 describe('extension handshake on a torrent connection', () => {
   it('incoming: exactly one, after have-all, with reqq, metadata_size and our port', async () => {
     const { net, e, t, meta } = await setup({ seed: true })
@@ -58,20 +72,13 @@ describe('extension handshake on a torrent connection', () => {
 
   it('outgoing: exactly one, after have-all', async () => {
     const { clock, net, e, t } = await setup({ seed: true })
-    let raw: RawPeer | undefined
-    await net.host('10.0.0.3').listen({ port: 6881 }, (s) => (raw = new RawPeer(s)))
-    t.addPeer('10.0.0.3', 6881)
-    for (let i = 0; i < 20 && !raw?.handshake; i++) {
-      clock.advance(100) // the connection queue's drain
-      await settle()
-    }
-    expect(raw?.handshake).toBeTruthy()
-    raw!.sendHandshake({ fast: true, extended: true }, Uint8Array.from(fromHex(t.infoHash)))
+    const raw = await dialedRaw(clock, net, t, '10.0.0.3')
+    raw.sendHandshake({ fast: true, extended: true }, Uint8Array.from(fromHex(t.infoHash)))
     await settle()
-    raw!.write(encodeExtended(0, encodeExtendedHandshake({ m: { ut_metadata: 7 } })))
+    raw.write(encodeExtended(0, encodeExtendedHandshake({ m: { ut_metadata: 7 } })))
     await settle()
-    expect(extended(raw!, 0)).toHaveLength(1)
-    const types = raw!.types()
+    expect(extended(raw, 0)).toHaveLength(1)
+    const types = raw.types()
     expect(types[0]).toBe('have-all')
     expect(types[1]).toBe('extended')
     await e.stop()
@@ -123,17 +130,11 @@ describe('extension handshake on a torrent connection', () => {
 
   it('a peer that answers with our own peer id is forgotten and never dialled again', async () => {
     const { clock, net, e, t } = await setup({ seed: true })
-    let raw: RawPeer | undefined
-    await net.host('10.0.0.4').listen({ port: 6881 }, (s) => (raw = new RawPeer(s)))
-    t.addPeer('10.0.0.4', 6881)
-    for (let i = 0; i < 20 && !raw?.handshake; i++) {
-      clock.advance(100)
-      await settle()
-    }
+    const raw = await dialedRaw(clock, net, t, '10.0.0.4')
     // echo the handshake: the wire closes with 'connected to ourselves' before any session exists
-    raw!.sendHandshake({ fast: true, extended: true }, Uint8Array.from(fromHex(t.infoHash)), Uint8Array.from(raw!.handshake!.peerId))
+    raw.sendHandshake({ fast: true, extended: true }, Uint8Array.from(fromHex(t.infoHash)), Uint8Array.from(raw.handshake!.peerId))
     await settle()
-    expect(raw!.closed).toBe(true)
+    expect(raw.closed).toBe(true)
     expect(t.sessions.size).toBe(0)
     expect(t.connectingCount()).toBe(0)
     expect(t.pool.findPeer('10.0.0.4', 6881)).toBeUndefined()

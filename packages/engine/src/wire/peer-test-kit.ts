@@ -46,6 +46,34 @@ export interface Pair {
   leech: PeerConnection
 }
 
+/** The incoming side serving SHAPE with every piece; `checkInfoHash` refuses other info-hashes. */
+function seedConnection(socket: TcpSocket, clock: ManualClock, checkInfoHash: boolean, options?: Partial<PeerConnectionOptions>): PeerConnection {
+  return new PeerConnection(socket, {
+    direction: 'incoming',
+    peerId: generatePeerId(),
+    clock,
+    acceptIncoming: (hs, conn) => {
+      conn.setTorrent(SHAPE)
+      conn.setLocalPieces(Bitfield.full(SHAPE.pieceCount))
+      return !checkInfoHash || hs.infoHash.every((b, i) => b === INFO_HASH[i])
+    },
+    ...options,
+  })
+}
+
+/** The outgoing side: a leech of SHAPE with no pieces. */
+function leechConnection(socket: TcpSocket, clock: ManualClock, options?: Partial<PeerConnectionOptions>): PeerConnection {
+  return new PeerConnection(socket, {
+    direction: 'outgoing',
+    infoHash: INFO_HASH,
+    peerId: generatePeerId(),
+    clock,
+    torrent: SHAPE,
+    localPieces: new Bitfield(SHAPE.pieceCount),
+    ...options,
+  })
+}
+
 /** A seed (listening, incoming side, has all pieces) and a leech (outgoing, has none), handshaken. */
 export async function connectPair(opts: {
   seedOptions?: Partial<PeerConnectionOptions>
@@ -58,28 +86,9 @@ export async function connectPair(opts: {
   const leechHost = net.host('10.0.0.2')
   let seed: PeerConnection | undefined
   await seedHost.listen({ port: 6881 }, (socket) => {
-    seed = new PeerConnection(socket, {
-      direction: 'incoming',
-      peerId: generatePeerId(),
-      clock,
-      acceptIncoming: (hs, conn) => {
-        conn.setTorrent(SHAPE)
-        conn.setLocalPieces(Bitfield.full(SHAPE.pieceCount))
-        return hs.infoHash.every((b, i) => b === INFO_HASH[i])
-      },
-      ...opts.seedOptions,
-    })
+    seed = seedConnection(socket, clock, true, opts.seedOptions)
   })
-  const socket = await leechHost.connect({ host: '10.0.0.1', port: 6881 })
-  const leech = new PeerConnection(socket, {
-    direction: 'outgoing',
-    infoHash: INFO_HASH,
-    peerId: generatePeerId(),
-    clock,
-    torrent: SHAPE,
-    localPieces: new Bitfield(SHAPE.pieceCount),
-    ...opts.leechOptions,
-  })
+  const leech = leechConnection(await leechHost.connect({ host: '10.0.0.1', port: 6881 }), clock, opts.leechOptions)
   await until(() => !!seed && seed.isOpen && leech.isOpen)
   return { net, clock, seed: seed!, leech }
 }
@@ -127,17 +136,7 @@ export async function rawAgainstSeed(options: Partial<PeerConnectionOptions> = {
   const clock = new ManualClock(1_000_000)
   let conn: PeerConnection | undefined
   await network.host('10.0.0.1').listen({ port: 6881 }, (socket) => {
-    conn = new PeerConnection(socket, {
-      direction: 'incoming',
-      peerId: generatePeerId(),
-      clock,
-      acceptIncoming: (_hs, c) => {
-        c.setTorrent(SHAPE)
-        c.setLocalPieces(Bitfield.full(SHAPE.pieceCount))
-        return true
-      },
-      ...options,
-    })
+    conn = seedConnection(socket, clock, false, options)
   })
   const raw = new RawPeer(await network.host('10.0.0.2').connect({ host: '10.0.0.1', port: 6881 }))
   await until(() => !!conn)
@@ -150,16 +149,7 @@ export async function leechAgainstRaw(options: Partial<PeerConnectionOptions> = 
   const clock = new ManualClock(1_000_000)
   let raw: RawPeer | undefined
   await network.host('10.0.0.1').listen({ port: 6881 }, (socket) => (raw = new RawPeer(socket)))
-  const socket = await network.host('10.0.0.2').connect({ host: '10.0.0.1', port: 6881 })
-  const conn = new PeerConnection(socket, {
-    direction: 'outgoing',
-    infoHash: INFO_HASH,
-    peerId: generatePeerId(),
-    clock,
-    torrent: SHAPE,
-    localPieces: new Bitfield(SHAPE.pieceCount),
-    ...options,
-  })
+  const conn = leechConnection(await network.host('10.0.0.2').connect({ host: '10.0.0.1', port: 6881 }), clock, options)
   await until(() => !!raw && !!raw.handshake)
   return { raw: raw!, conn, clock, network }
 }
