@@ -90,6 +90,8 @@ export interface WebAppOptions {
   log?: (m: string) => void
   /** Clock for login-link expiry (tests). */
   now?: () => number
+  /** Where a security warning goes (default stderr). */
+  onWarning?: (m: string) => void
 }
 
 export interface RunningWebApp {
@@ -123,10 +125,18 @@ export async function startWebApp(opts: WebAppOptions): Promise<RunningWebApp> {
       }
       const r = nonces.redeem(nonce)
       if (r.ok) return { status: 200, json: { token } }
+      if (r.reason === 'used') {
+        // The opener's argv is readable by other local users: a second use may mean someone raced the browser.
+        ;(opts.onWarning ?? ((m: string) => process.stderr.write(m + '\n')))(
+          'warning: a login link was used twice. If you did not open it twice, another program on this machine may have taken it: stop Tidepool (Ctrl-C) and start it again.',
+        )
+      }
       const message =
         r.reason === 'expired'
           ? `This login link expired (links work once, for ${LOGIN_TTL_MS / 1000} s). Press Enter in the terminal running Tidepool for a new one.`
-          : 'This login link was already used or is not from this run. Press Enter in the terminal running Tidepool for a new one.'
+          : r.reason === 'used'
+            ? 'This login link was already used. If that was not you in another tab, stop Tidepool and start it again; otherwise press Enter in its terminal for a new link.'
+            : 'This login link is not from this run of Tidepool. Press Enter in its terminal for a new one.'
       return { status: 403, json: { error: r.reason, message } }
     },
   }

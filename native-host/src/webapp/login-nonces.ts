@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto'
 /** How long a printed login link works. */
 export const LOGIN_TTL_MS = 60_000
 
-export type Redeemed = { ok: true } | { ok: false; reason: 'unknown' | 'expired' }
+export type Redeemed = { ok: true } | { ok: false; reason: 'unknown' | 'expired' | 'used' }
 
 /**
  * Single-use, short-lived login nonces for the web app. The link the app prints or opens carries a
@@ -12,6 +12,8 @@ export type Redeemed = { ok: true } | { ok: false; reason: 'unknown' | 'expired'
  */
 export class LoginNonces {
   private readonly live = new Map<string, number>()
+  /** Used nonces until they would have expired: a second use is reported as `used` (a possible race). */
+  private readonly used = new Map<string, number>()
 
   constructor(
     private readonly now: () => number = Date.now,
@@ -25,17 +27,22 @@ export class LoginNonces {
     return n
   }
 
-  /** Consumes the nonce: a second call with the same value fails with `unknown`. */
+  /** Consumes the nonce: a second call with the same value fails with `used`. */
   redeem(nonce: unknown): Redeemed {
-    if (typeof nonce !== 'string' || !this.live.has(nonce)) return { ok: false, reason: 'unknown' }
-    const until = this.live.get(nonce)!
+    if (typeof nonce !== 'string') return { ok: false, reason: 'unknown' }
+    if (this.used.has(nonce)) return { ok: false, reason: 'used' }
+    const until = this.live.get(nonce)
+    if (until === undefined) return { ok: false, reason: 'unknown' }
     this.live.delete(nonce)
-    return this.now() <= until ? { ok: true } : { ok: false, reason: 'expired' }
+    if (this.now() > until) return { ok: false, reason: 'expired' }
+    this.used.set(nonce, until)
+    return { ok: true }
   }
 
   private sweep(): void {
     const t = this.now()
     // Expired nonces are kept a little for a clear `expired` answer, then forgotten.
     for (const [n, until] of this.live) if (t > until + 10 * this.ttlMs) this.live.delete(n)
+    for (const [n, until] of this.used) if (t > until + 10 * this.ttlMs) this.used.delete(n)
   }
 }

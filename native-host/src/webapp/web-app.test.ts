@@ -38,10 +38,11 @@ describe('local web app', () => {
   let dir: string
   let app: RunningWebApp
   let clock = 1_000_000
+  const warnings: string[] = []
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'tp-webapp-'))
     await writeFile(join(dir, 'index.html'), '<!doctype html><title>t</title>')
-    app = await startWebApp({ port: 0, out: join(dir, 'out'), uiDir: dir, now: () => clock })
+    app = await startWebApp({ port: 0, out: join(dir, 'out'), uiDir: dir, now: () => clock, onWarning: (m) => warnings.push(m) })
   })
   afterAll(async () => {
     await app.close()
@@ -60,7 +61,9 @@ describe('local web app', () => {
     expect(app.url).not.toContain(token)
     const again = await login(nonceOf(app.url))
     expect(again.status).toBe(403)
-    expect(JSON.parse(again.body)).toMatchObject({ error: 'unknown' })
+    expect(JSON.parse(again.body)).toMatchObject({ error: 'used' })
+    expect(warnings).toHaveLength(1) // a second use may be someone racing the browser: the terminal says so
+    expect((await login('f'.repeat(48))).status).toBe(403)
     // The token really opens the daemon (hello from the page origin).
     const { connectBridge } = await import('@tidepool/daemon-bridge')
     class PageWs extends WebSocket {
