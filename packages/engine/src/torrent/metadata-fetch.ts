@@ -21,9 +21,7 @@ export class MetadataFetch {
 
   /** A peer whose extension handshake we know (or a new session: checked when it arrives). */
   onPeer(s: PeerSession): void {
-    if (this.asm.done || !s.ext.supportsMetadata) return
-    if (this.asm.size === null && s.ext.metadataSize) this.asm.setSize(s.ext.metadataSize)
-    this.requestFrom(s)
+    if (!this.asm.done) this.requestFrom(s)
   }
 
   onPeerGone(s: PeerSession): void {
@@ -62,6 +60,8 @@ export class MetadataFetch {
 
   private requestFrom(s: PeerSession): void {
     if (!s.ext.supportsMetadata || !s.isOpen()) return
+    // the size comes from the peer's handshake (again after a mismatch reset the assembler)
+    if (this.asm.size === null && s.ext.metadataSize) this.asm.setSize(s.ext.metadataSize)
     const now = this.t.ctx.clock.now()
     // nextRequest returns null once this peer has its share: bounded by the per-peer cap
     for (let p = this.asm.nextRequest(s.peer.key, now); p !== null; p = this.asm.nextRequest(s.peer.key, now)) s.ext.requestMetadata(p)

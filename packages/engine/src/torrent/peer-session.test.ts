@@ -142,4 +142,22 @@ describe('extension handshake on a torrent connection', () => {
     expect(t.pool.getStats().connecting).toBe(0)
     await e.stop()
   })
+
+  it('magnet: metadata that fails the info-hash check is asked for again and then accepted', async () => {
+    const { net, e, t, meta } = await setup({ seed: false })
+    const raw = new RawPeer(await net.host('10.0.0.2').connect({ host: '10.0.0.1', port: e.listenPort }))
+    raw.sendHandshake({ fast: true, extended: true }, Uint8Array.from(fromHex(t.infoHash)))
+    raw.write(encodeExtended(0, encodeExtendedHandshake({ m: { ut_metadata: 9 }, metadataSize: meta.infoBytes.length })))
+    await settle()
+    const bad = meta.infoBytes.slice()
+    bad[bad.length - 2] ^= 1
+    raw.write(encodeExtended(3, encodeMetadataMessage(serveMetadataRequest(bad, 0))))
+    const requests = () => extended(raw, 9).filter((m) => decodeMetadataMessage(m.payload).type === 'request').length
+    await vi.waitFor(() => expect(requests()).toBe(2), { timeout: 5000, interval: 10 })
+    expect(t.info).toBeNull()
+    raw.write(encodeExtended(3, encodeMetadataMessage(serveMetadataRequest(meta.infoBytes, 0))))
+    await vi.waitFor(() => expect(t.info).not.toBeNull(), { timeout: 5000, interval: 10 })
+    expect(t.info?.infoBytes).toEqual(meta.infoBytes)
+    await e.stop()
+  })
 })
