@@ -122,12 +122,14 @@ export class TorrentStorage {
 
   /** Creates the directories of wanted files and the wanted 0-byte files. */
   async prepare(): Promise<void> {
+    const wanted = this.layout.files.map((_, i) => i).filter((i) => fileWanted(this.layout, this.priorities, i))
+    // Directories one at a time: sibling mkdirs racing on a shared missing parent made the daemon's
+    // path guard see a name appear between its realpath and lstat ("dangling symlink").
+    for (const i of wanted) await this.ensureDir(i)
     const jobs: Promise<void>[] = []
-    this.layout.files.forEach((f, i) => {
-      if (!fileWanted(this.layout, this.priorities, i)) return
-      if (f.length > 0) jobs.push(this.ensureDir(i))
-      else jobs.push(this.ensureDir(i).then(() => this.handles.use(this.filePath(i), true, async () => {})))
-    })
+    for (const i of wanted) {
+      if (this.layout.files[i]!.length === 0) jobs.push(this.handles.use(this.filePath(i), true, async () => {}))
+    }
     await this.settle(jobs)
   }
 
