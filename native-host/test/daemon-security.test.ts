@@ -235,6 +235,26 @@ describe('daemon security', () => {
     expect((await req(c, Op.fsSha1, { root: 'r', path: 'f', offset: 0, length: 1024 })).ok).toBe(true)
   })
 
+  it('stops hashing when the client of an fs.sha1 disconnects', async () => {
+    const size = 2 ** 31
+    const { d, dir } = await daemon({ maxSha1Bytes: size })
+    const { open: openFile } = await import('node:fs/promises')
+    const fh = await openFile(join(dir, 'sparse'), 'w')
+    await fh.truncate(size) // sparse: reads are cheap, hashing is the cost
+    await fh.close()
+    const c = await RawConn.open(d.url)
+    await c.hello(TOKEN)
+    c.request(7, Op.fsSha1, { root: 'r', path: 'sparse', offset: 0, length: size })
+    await new Promise((r) => setTimeout(r, 300))
+    c.close()
+    await new Promise((r) => setTimeout(r, 200))
+    const before = process.cpuUsage()
+    await new Promise((r) => setTimeout(r, 500))
+    const used = process.cpuUsage(before)
+    // Still hashing would burn about one core (≈500 ms of CPU in these 500 ms).
+    expect((used.user + used.system) / 1000).toBeLessThan(200)
+  })
+
   it('fs.list pages a directory whose listing would exceed maxFrameBytes', async () => {
     const { d, dir } = await daemon(undefined, { maxFrameBytes: 64 * 1024 })
     const names: string[] = []
