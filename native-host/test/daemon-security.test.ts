@@ -215,6 +215,21 @@ describe('daemon security', () => {
     expect((await req(c, Op.fileStat, { handle: f.meta.handle })).meta).toMatchObject({ size: 1 })
   })
 
+  it('concurrent mkdirs of siblings are not mistaken for dangling symlinks', async () => {
+    const { d } = await daemon()
+    const c = await authed(d)
+    const names = Array.from({ length: 16 }, (_, k) => `n${k}`)
+    for (let i = 0; i < 30; i++) {
+      // Files and dirs under a shared missing parent, as storage prepares a multi-file torrent.
+      const rs = await Promise.all(
+        names.map((n, k) =>
+          k % 2 ? req(c, Op.fsMkdir, { root: 'r', path: `p${i}/q/s/${n}` }) : req(c, Op.fsStat, { root: 'r', path: `p${i}/q/s/${n}/f` }),
+        ),
+      )
+      expect(rs.filter((r) => !r.ok).map((r) => r.meta.message)).toEqual([])
+    }
+  })
+
   it('refuses a FIFO promptly instead of wedging file ops', async () => {
     const { d, dir } = await daemon()
     execFileSync('mkfifo', [join(dir, 'fifo')])

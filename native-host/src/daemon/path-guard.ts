@@ -48,9 +48,12 @@ async function realDeepest(abs: string, base: string): Promise<string> {
     } catch (err) {
       const code = (err as { code?: string }).code
       if (code !== 'ENOENT' && code !== 'ENOTDIR') throw new IoError('bad-path', `cannot resolve path: ${code}`)
-      // A name that exists but does not resolve is a dangling symlink: creating through it would
-      // write wherever it points, so refuse it rather than treat it as missing.
-      if (await lstat(p).then(() => true, () => false)) throw new IoError('bad-path', 'path goes through a dangling symlink')
+      // A symlink that does not resolve is dangling: creating through it would write wherever it
+      // points, so refuse it rather than treat it as missing. Anything else that exists now was
+      // created concurrently (e.g. a sibling mkdir): resolve this level again.
+      const l = await lstat(p).catch(() => null)
+      if (l?.isSymbolicLink()) throw new IoError('bad-path', 'path goes through a dangling symlink')
+      if (l) continue
       if (p === base || dirname(p) === p) return base
       tail.push(p.slice(dirname(p).length + 1))
       p = dirname(p)
