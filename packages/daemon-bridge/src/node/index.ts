@@ -16,17 +16,31 @@ const zeroMask = (mask: Uint8Array): void => {
 
 /**
  * `ws` options of the Node client. Messages arrive as Buffers (views of arena reads, no ArrayBuffer
- * copy); text frames are a protocol error anyway, so UTF-8 validation is skipped. The zero mask is
- * safe here: masking protects HTTP intermediaries from script-chosen bytes, and this client talks
- * straight to a daemon on loopback (RFC 6455 §10.3).
+ * copy); text frames are a protocol error anyway, so UTF-8 validation is skipped.
  */
 export const NODE_WS_OPTIONS: Record<string, unknown> = {
-  createConnection: arenaConnect,
   skipUTF8Validation: true,
   // One message per event-loop task, as in browsers: a socket's handler is registered in a microtask
   // after its connect REPLY, and with large reads the first DATA often arrives in the same read.
   allowSynchronousEvents: false,
-  generateMask: zeroMask,
+}
+
+/**
+ * Options that depend on where the daemon is. Arena reads need a plain TCP socket (`ws:`). The zero
+ * mask only for a loopback daemon: masking protects HTTP intermediaries from script-chosen bytes
+ * (RFC 6455 §10.3), and there is none between this process and 127.0.0.1.
+ */
+export function nodeWsOptionsFor(url: string): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...NODE_WS_OPTIONS }
+  let u: URL
+  try {
+    u = new URL(url)
+  } catch {
+    return out // connectBridge reports the bad URL
+  }
+  if (u.protocol === 'ws:') out.createConnection = arenaConnect
+  if (['127.0.0.1', 'localhost', '[::1]'].includes(u.hostname)) out.generateMask = zeroMask
+  return out
 }
 
 export function connectBridgeNode(opts: Omit<ConnectBridgeOptions, 'WebSocketImpl'>): Promise<BridgeClient> {
@@ -36,6 +50,6 @@ export function connectBridgeNode(opts: Omit<ConnectBridgeOptions, 'WebSocketImp
     fragmentedSend: opts.fragmentedSend ?? true,
     pooledSend: opts.pooledSend ?? true,
     binaryType: 'nodebuffer',
-    wsOptions: { ...NODE_WS_OPTIONS, ...opts.wsOptions },
+    wsOptions: { ...nodeWsOptionsFor(opts.url), ...opts.wsOptions },
   })
 }
