@@ -226,6 +226,21 @@ describe('PiecePicker', () => {
     expect(pk.pickBlocks('a', all(10), 10)).toHaveLength(2)
   })
 
+  it('a received block that storage refused becomes free again (the piece can still complete)', () => {
+    const pk = new PiecePicker({ pieceCount: 4, pieceLength: 2 * B, totalLength: 8 * B, randomFirstPieces: 0, maxInProgress: 1, random: rng() })
+    pk.addPeer('a', all(4))
+    const got = pk.pickBlocks('a', all(4), 2)
+    expect(got).toHaveLength(2)
+    for (const r of got) pk.onBlockReceived('a', r.piece, r.begin)
+    expect(pk.downloadingCount()).toBe(0)
+    pk.unreceiveBlock(got[1]!.piece, got[1]!.begin)
+    expect(pk.downloadingCount()).toBe(1)
+    // the same block is handed out again, before any new piece (the cap of 1 is taken)
+    expect(pk.pickBlocks('a', all(4), 5)).toEqual([got[1]])
+    pk.unreceiveBlock(got[1]!.piece, got[1]!.begin) // requested, not received: no change
+    expect(pk.requestsOf('a')).toEqual([got[1]])
+  })
+
   it('a late bitfield replaces the counts but keeps the peer\'s requests', () => {
     const pk = picker(4, 1)
     pk.peerHave('a', 0)

@@ -332,6 +332,20 @@ export class PiecePicker<K = string> {
     }
   }
 
+  /**
+   * A block counted as received could not be kept (storage refused it): make it free again so the
+   * piece can still complete. Without this the piece would wait forever for a block nobody fetches.
+   */
+  unreceiveBlock(piece: number, begin: number): void {
+    const b = begin / BLOCK_LENGTH
+    const pr = this.progress.get(piece)
+    if (!pr || !Number.isInteger(b) || b >= pr.state.length || pr.state[b] !== RECEIVED) return
+    if (pr.received === pr.state.length) this.settling--
+    pr.received--
+    pr.state[b] = FREE
+    this.changeFree(piece, pr, +1)
+  }
+
   /** The peer choked us: all its outstanding requests become free again. Returns them. */
   releasePeerRequests(key: K): BlockRequest[] {
     const out = this.requestsOf(key)

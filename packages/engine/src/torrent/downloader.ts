@@ -174,7 +174,8 @@ export class Downloader {
       (err: unknown) => {
         if (!this.t.isActive()) return // stopping closed the files under in-flight writes
         if (err instanceof IoError && (err.code === 'busy' || err.code === 'invalid')) {
-          this.picker.releaseBlock(s.peer.key, piece, begin)
+          // the picker already counted it received: free it so someone fetches it again
+          this.picker.unreceiveBlock(piece, begin)
           return
         }
         this.t.fail(err)
