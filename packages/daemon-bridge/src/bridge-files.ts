@@ -2,6 +2,9 @@ import { IoError, type FileHandle, type FilePort, type FileStat } from '@tidepoo
 import type { BridgeClient } from './bridge-client.ts'
 import { Op } from './protocol.ts'
 
+/** Bound on pages of one directory listing (each page holds up to the daemon's maxListEntries). */
+const MAX_LIST_PAGES = 1000
+
 function statOf(m: unknown): FileStat {
   const s = m as { size?: number; isDirectory?: boolean; mtimeMs?: number }
   return { size: s.size ?? 0, isDirectory: s.isDirectory === true, mtimeMs: s.mtimeMs ?? 0 }
@@ -75,8 +78,18 @@ export class BridgeFiles implements FilePort {
   }
 
   async list(root: string, path: string): Promise<Array<{ name: string; isDirectory: boolean; size: number }>> {
-    const r = await this.c.request(Op.fsList, { root, path })
-    return (r.meta.entries as Array<{ name: string; isDirectory: boolean; size: number }>) ?? []
+    // The daemon pages long listings (`next` = offset of the first entry not sent yet).
+    type Entry = { name: string; isDirectory: boolean; size: number }
+    const all: Entry[] = []
+    let offset = 0
+    for (let page = 0; page < MAX_LIST_PAGES; page++) {
+      const r = await this.c.request(Op.fsList, offset === 0 ? { root, path } : { root, path, offset })
+      all.push(...((r.meta.entries as Entry[] | undefined) ?? []))
+      const next = r.meta.next
+      if (typeof next !== 'number' || next <= offset) return all
+      offset = next
+    }
+    throw new IoError('too-large', `listing of ${path || '/'} has more than ${MAX_LIST_PAGES} pages`)
   }
 
   async rename(root: string, from: string, to: string): Promise<void> {
