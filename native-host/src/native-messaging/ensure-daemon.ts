@@ -11,7 +11,8 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { loadOrCreateToken } from '../daemon/index.ts'
 import type { HostConfig } from './config.ts'
-import { pidAlive, portOpen, readDaemonState, withLock, writeDaemonState, type DaemonState } from './daemon-state.ts'
+import { isOurDaemon } from './daemon-identity.ts'
+import { pidAlive, readDaemonState, withLock, writeDaemonState, type DaemonState } from './daemon-state.ts'
 
 export const DAEMON_CLI = join(dirname(fileURLToPath(import.meta.url)), '..', 'cli', 'daemon.ts')
 
@@ -40,13 +41,13 @@ function nodeArgs(): string[] {
 }
 
 async function usable(s: DaemonState | null, o: EnsureOptions): Promise<boolean> {
-  if (!s || !pidAlive(s.pid) || !(await portOpen(s.port))) return false
+  if (!s || !(await isOurDaemon(s.pid, s.port, DAEMON_CLI))) return false
   return s.origins.includes(o.origin) && s.downloadRoot === o.config.downloadRoot && s.version === o.version
 }
 
 async function stopOld(s: DaemonState, log: (m: string) => void): Promise<void> {
-  // Only a daemon our state file names and whose port still answers: guards against a reused pid.
-  if (!pidAlive(s.pid) || !(await portOpen(s.port))) return
+  // Only our own daemon process, listening on the port the state names: never a reused pid.
+  if (!(await isOurDaemon(s.pid, s.port, DAEMON_CLI))) return
   log(`restarting daemon ${s.pid} (origins, root or version changed)`)
   process.kill(s.pid, 'SIGTERM')
   for (let i = 0; i < 60 && pidAlive(s.pid); i++) await new Promise((r) => setTimeout(r, 50))
@@ -99,7 +100,7 @@ export async function ensureDaemon(o: EnsureOptions): Promise<DaemonInfo> {
     const old = await readDaemonState(o.dir)
     if (old && (await usable(old, o))) return { port: old.port, token, pid: old.pid, started: false }
     // Keep admitting the extensions a still-running daemon served; add the caller and the web app.
-    const keep = old && pidAlive(old.pid) && (await portOpen(old.port)) ? old.origins.filter((x) => x.startsWith('chrome-extension://')) : []
+    const keep = old && (await isOurDaemon(old.pid, old.port, DAEMON_CLI)) ? old.origins.filter((x) => x.startsWith('chrome-extension://')) : []
     const origins = [...new Set([o.origin, ...keep, ...o.config.webAppOrigins])]
     if (old) await stopOld(old, log)
     await mkdir(o.config.downloadRoot, { recursive: true })
