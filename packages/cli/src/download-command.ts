@@ -1,9 +1,8 @@
 import { mkdir, readFile } from 'node:fs/promises'
-import { join, resolve } from 'node:path'
-import { BtEngine, type Torrent } from '@tidepool/engine'
+import { resolve } from 'node:path'
+import type { Torrent } from '@tidepool/engine'
 import type { DownloadArgs } from './args.ts'
-import { setupBridge } from './bridge-setup.ts'
-import { DirStateStore } from './dir-state-store.ts'
+import { createCliEngine } from './cli-engine.ts'
 import { CliError, EXIT } from './errors.ts'
 import { runMonitor } from './monitor.ts'
 
@@ -18,14 +17,7 @@ export async function downloadCommand(args: DownloadArgs, io: { out: (s: string)
   } catch (err) {
     throw new CliError(EXIT.failed, `cannot create ${outDir}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`)
   }
-  const bridge = await setupBridge({ roots: { [ROOT]: outDir }, daemonUrl: args.daemonUrl, tokenFile: args.tokenFile })
-  const root = bridge.roots.includes(ROOT) ? ROOT : bridge.roots[0]
-  const state = new DirStateStore(args.stateDir ? resolve(args.stateDir) : join(outDir, '.tidepool'))
-  const engine = new BtEngine({
-    platform: { net: bridge.net, files: bridge.files, state, now: () => Date.now() },
-    settings: { downloadRoot: root, listenPort: args.port },
-    restoreSession: false,
-  })
+  const { bridge, engine, root } = await createCliEngine({ dir: outDir, rootName: ROOT, daemonUrl: args.daemonUrl, tokenFile: args.tokenFile, stateDir: args.stateDir, port: args.port })
   try {
     await engine.start()
     const torrents: Torrent[] = []

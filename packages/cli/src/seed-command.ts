@@ -1,9 +1,7 @@
 import { readFile } from 'node:fs/promises'
-import { join, resolve } from 'node:path'
-import { BtEngine } from '@tidepool/engine'
+import { resolve } from 'node:path'
 import type { SeedArgs } from './args.ts'
-import { setupBridge } from './bridge-setup.ts'
-import { DirStateStore } from './dir-state-store.ts'
+import { createCliEngine } from './cli-engine.ts'
 import { CliError, EXIT } from './errors.ts'
 import { statusJson, statusLine } from './progress.ts'
 
@@ -22,14 +20,7 @@ export async function seedCommand(args: SeedArgs, io: { out: (s: string) => void
     throw new CliError(EXIT.badTorrent, `bad torrent file ${args.torrent}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`)
   }
   const dataDir = resolve(args.data)
-  const bridge = await setupBridge({ roots: { [ROOT]: dataDir }, daemonUrl: args.daemonUrl, tokenFile: args.tokenFile })
-  const root = bridge.roots.includes(ROOT) ? ROOT : bridge.roots[0]
-  const state = new DirStateStore(args.stateDir ? resolve(args.stateDir) : join(dataDir, '.tidepool'))
-  const engine = new BtEngine({
-    platform: { net: bridge.net, files: bridge.files, state, now: () => Date.now() },
-    settings: { downloadRoot: root, listenPort: args.port },
-    restoreSession: false,
-  })
+  const { bridge, engine, root } = await createCliEngine({ dir: dataDir, rootName: ROOT, daemonUrl: args.daemonUrl, tokenFile: args.tokenFile, stateDir: args.stateDir, port: args.port })
   try {
     await engine.start()
     let torrent

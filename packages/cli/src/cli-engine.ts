@@ -1,0 +1,27 @@
+import { join, resolve } from 'node:path'
+import { BtEngine } from '@tidepool/engine'
+import { setupBridge, type BridgeSetup } from './bridge-setup.ts'
+import { DirStateStore } from './dir-state-store.ts'
+
+/**
+ * The bridge (own daemon or a running one) plus one BtEngine over it, as both CLI commands use them:
+ * `dir` is served as the root `rootName`, state lives in `stateDir` or `dir/.tidepool`.
+ */
+export async function createCliEngine(opts: {
+  dir: string
+  rootName: string
+  daemonUrl: string | null
+  tokenFile: string | null
+  stateDir: string | null
+  port: number
+}): Promise<{ bridge: BridgeSetup; engine: BtEngine; root: string }> {
+  const bridge = await setupBridge({ roots: { [opts.rootName]: opts.dir }, daemonUrl: opts.daemonUrl, tokenFile: opts.tokenFile })
+  const root = bridge.roots.includes(opts.rootName) ? opts.rootName : bridge.roots[0]
+  const state = new DirStateStore(opts.stateDir ? resolve(opts.stateDir) : join(opts.dir, '.tidepool'))
+  const engine = new BtEngine({
+    platform: { net: bridge.net, files: bridge.files, state, now: () => Date.now() },
+    settings: { downloadRoot: root, listenPort: opts.port },
+    restoreSession: false,
+  })
+  return { bridge, engine, root }
+}
