@@ -31,11 +31,15 @@ export async function readPeerStateLog(page: Page): Promise<StateSighting[]> {
   return page.evaluate(() => (window as unknown as { __tpPeerLog?: StateSighting[] }).__tpPeerLog ?? [])
 }
 
-/** First time any row read `Connecting…` and first time any row read `Connected`. */
+/**
+ * First time any row read `Connecting…` and first time any row read `Connected`; sameRow: some peer's
+ * row read `Connecting…` and later `Connected` (not necessarily the first peer tried: another address,
+ * such as one that fails or turns out to be ourselves, may be shown connecting first).
+ */
 export function firstSightings(log: StateSighting[]): { connecting: number | null; connected: number | null; sameRow: boolean } {
   const first = (s: string) => log.find((l) => l.state.startsWith(s))
   const c1 = first('Connecting')
   const c2 = first('Connected')
-  const sameRow = !!c1 && log.some((l) => l.addr === c1.addr && l.state === 'Connected' && l.t > c1.t)
+  const sameRow = log.some((a) => a.state.startsWith('Connecting') && a.addr !== '' && log.some((b) => b.addr === a.addr && b.state === 'Connected' && b.t > a.t))
   return { connecting: c1?.t ?? null, connected: c2?.t ?? null, sameRow }
 }
