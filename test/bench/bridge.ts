@@ -14,10 +14,14 @@ import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { connectBridge } from '@tidepool/daemon-bridge'
 import { connectBridgeNode, NodeWebSocket } from '@tidepool/daemon-bridge/node'
+import { DATA_PATH_NODE_FLAGS } from '@tidepool/native-host'
 
 const MIB = 1024 * 1024
 const SIZE_MIB = Number(process.env.BENCH_MIB ?? 1024)
 const TOTAL = SIZE_MIB * MIB
+// BENCH_HEAP=default runs the daemon with V8's default heap sizing (A/B for native-host/src/node-flags.ts;
+// for this process, run `npx tsx test/bench/bridge.ts` instead of the pnpm script).
+const daemonFlags = process.env.BENCH_HEAP === 'default' ? [] : DATA_PATH_NODE_FLAGS
 const LIMIT_MS = 120_000 // every phase is bounded in time
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 
@@ -90,7 +94,7 @@ async function main(): Promise<void> {
     const sender = await child(process.execPath, ['-e', senderScript(TOTAL)])
     procs.push(sender.proc)
     const senderPort = Number(sender.line)
-    const daemon = await child(join(repo, 'node_modules', '.bin', 'tsx'), [join(repo, 'native-host/src/cli/daemon.ts'), '--port', '0', '--token-file', join(dir, 'token'), '--root', `bench=${dir}`, ...(process.env.BENCH_WINDOW ? ['--recv-window-bytes', process.env.BENCH_WINDOW] : []), ...(process.env.BENCH_FRAME ? ['--max-data-frame-bytes', process.env.BENCH_FRAME] : [])])
+    const daemon = await child(join(repo, 'node_modules', '.bin', 'tsx'), [...daemonFlags, join(repo, 'native-host/src/cli/daemon.ts'), '--port', '0', '--token-file', join(dir, 'token'), '--root', `bench=${dir}`, ...(process.env.BENCH_WINDOW ? ['--recv-window-bytes', process.env.BENCH_WINDOW] : []), ...(process.env.BENCH_FRAME ? ['--max-data-frame-bytes', process.env.BENCH_FRAME] : [])])
     procs.push(daemon.proc)
     const info = JSON.parse(daemon.line) as { url: string; pid: number }
     const token = (await readFile(join(dir, 'token'), 'utf8')).trim()
@@ -171,7 +175,7 @@ async function main(): Promise<void> {
 
     const r = (x: number): string => x.toFixed(0)
     const cpu = (x: number): string => x.toFixed(2)
-    console.log(`bench:bridge ${SIZE_MIB} MiB per path (receive: best of 2${process.env.BENCH_CLIENT ? `, client ${process.env.BENCH_CLIENT}` : ''}), load average ${loadavg()[0].toFixed(1)} on ${cpus().length} cores`)
+    console.log(`bench:bridge ${SIZE_MIB} MiB per path (receive: best of 2${process.env.BENCH_CLIENT ? `, client ${process.env.BENCH_CLIENT}` : ''}; node flags: bench ${process.execArgv.filter((a) => a.startsWith('--initial')).join(' ') || 'default'}, daemon ${daemonFlags.join(' ') || 'default'}), load average ${loadavg()[0].toFixed(1)} on ${cpus().length} cores`)
     console.log(`  (a) direct TCP -> Node reader          ${r(directMiBs)} MiB/s   CPU s/GiB: reader ${cpu(directRun.cpuSelf)}`)
     console.log(`  (b) TCP -> daemon -> BridgeClient (ws)  ${r(bridge.mibs)} MiB/s   CPU s/GiB: client ${cpu(bridge.cpuSelf)} + daemon ${cpu(bridge.cpuDaemon)}  (${bridge.frames} DATA frames, avg ${r(TOTAL / bridge.frames / 1024)} KiB)`)
     console.log(`  ratio (b)/(a)                           ${(bridge.mibs / directMiBs).toFixed(2)}  (target >= 0.5)`)

@@ -13,6 +13,7 @@ import { loadOrCreateToken } from '../daemon/index.ts'
 import type { HostConfig } from './config.ts'
 import { isOurDaemon } from './daemon-identity.ts'
 import { pidAlive, readDaemonState, withLock, writeDaemonState, type DaemonState } from './daemon-state.ts'
+import { DATA_PATH_NODE_FLAGS } from '../node-flags.ts'
 
 export const DAEMON_CLI = join(dirname(fileURLToPath(import.meta.url)), '..', 'cli', 'daemon.ts')
 
@@ -37,7 +38,7 @@ export interface DaemonInfo {
 
 /** Node flags that let a plain `node` run the daemon's TypeScript (tsx's ESM loader, absolute URL). */
 function nodeArgs(): string[] {
-  return ['--import', import.meta.resolve('tsx')]
+  return [...DATA_PATH_NODE_FLAGS, '--import', import.meta.resolve('tsx')]
 }
 
 async function usable(s: DaemonState | null, o: EnsureOptions): Promise<boolean> {
