@@ -17,7 +17,7 @@ export async function downloadCommand(args: DownloadArgs, io: { out: (s: string)
   } catch (err) {
     throw new CliError(EXIT.failed, `cannot create ${outDir}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`)
   }
-  const { bridge, engine, root } = await createCliEngine({ dir: outDir, rootName: ROOT, daemonUrl: args.daemonUrl, tokenFile: args.tokenFile, stateDir: args.stateDir, port: args.port })
+  const { bridge, engine, root, hasher } = await createCliEngine({ dir: outDir, rootName: ROOT, daemonUrl: args.daemonUrl, tokenFile: args.tokenFile, stateDir: args.stateDir, port: args.port })
   try {
     await engine.start()
     const torrents: Torrent[] = []
@@ -42,6 +42,7 @@ export async function downloadCommand(args: DownloadArgs, io: { out: (s: string)
   } finally {
     await engine.stop().catch(() => {})
     await bridge.close()
+    await hasher.close()
   }
 }
 

@@ -20,7 +20,7 @@ export async function seedCommand(args: SeedArgs, io: { out: (s: string) => void
     throw new CliError(EXIT.badTorrent, `bad torrent file ${args.torrent}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`)
   }
   const dataDir = resolve(args.data)
-  const { bridge, engine, root } = await createCliEngine({ dir: dataDir, rootName: ROOT, daemonUrl: args.daemonUrl, tokenFile: args.tokenFile, stateDir: args.stateDir, port: args.port })
+  const { bridge, engine, root, hasher } = await createCliEngine({ dir: dataDir, rootName: ROOT, daemonUrl: args.daemonUrl, tokenFile: args.tokenFile, stateDir: args.stateDir, port: args.port })
   try {
     await engine.start()
     let torrent
@@ -55,5 +55,6 @@ export async function seedCommand(args: SeedArgs, io: { out: (s: string) => void
   } finally {
     await engine.stop().catch(() => {}) // announces `stopped`
     await bridge.close()
+    await hasher.close()
   }
 }

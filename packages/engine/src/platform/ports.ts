@@ -146,10 +146,21 @@ export interface StateStore {
 }
 
 /** Everything the engine needs from its platform. */
+/**
+ * SHA-1 of whole pieces. Optional in Platform: the default is WebCrypto on the engine's thread (in
+ * Node 20 `crypto.subtle.digest` copies the data and hashes on the calling thread). A platform with
+ * threads of its own (the CLI) hashes elsewhere and transfers the piece there and back.
+ */
+export interface PieceHasher {
+  /** Hashes `data`, which may be moved meanwhile: the caller uses only the `data` it resolves with. */
+  sha1(data: Uint8Array): Promise<{ digest: Uint8Array; data: Uint8Array }>
+}
+
 export interface Platform {
   net: NetPort
   files: FilePort
   state: StateStore
+  hasher?: PieceHasher
   /** ms clock; injectable for tests. */
   now(): number
 }

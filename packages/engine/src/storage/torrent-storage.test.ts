@@ -171,4 +171,31 @@ describe('HandleCache', () => {
     await expect(c.use('missing', false, async () => {})).rejects.toMatchObject({ code: 'not-found' })
     expect(c.openCount).toBeLessThanOrEqual(1)
   })
+
+  it('reuses piece buffers and writes what the hasher hands back (a hasher may move the data)', async () => {
+    const t = await multi()
+    const fp = new MemoryFilePort()
+    const handed: Uint8Array[] = []
+    const returned = new Set<ArrayBufferLike>()
+    // Like a worker hasher: hashes a copy, hands back a different buffer, and wipes the one it was given.
+    const hasher = {
+      async sha1(data: Uint8Array) {
+        handed.push(data)
+        const moved = data.slice()
+        data.fill(0xee)
+        const { sha1 } = await import('../util/sha1.ts')
+        returned.add(moved.buffer)
+        return { digest: await sha1(moved), data: moved }
+      },
+    }
+    const s = new TorrentStorage(fp, t.layout, { root: 'downloads', hasher })
+    await s.prepare()
+    // a corrupt piece first (its buffer is recycled), then every piece in order: the reused buffers
+    // still hold the previous piece's bytes when the next piece starts
+    expect(await feedPiece(s, t, 0, 'bad', true)).toMatchObject({ status: 'failed', piece: 0 })
+    for (let p = 0; p < t.layout.pieceCount; p++) expect(await feedPiece(s, t, p)).toMatchObject({ status: 'verified', piece: p })
+    for (const i of [0, 2, 4]) expect(same(fp.peek('downloads', t.layout.files[i]!.path), t.fileData(i))).toBe(true)
+    const reused = handed.filter((d) => d.length === PL && returned.has(d.buffer))
+    expect(reused.length, 'full-size buffers handed back were used for later pieces').toBeGreaterThan(0)
+  })
 })

@@ -2,7 +2,9 @@
  * A torrent's data on disk, through FilePort only.
  *
  * Write design: a piece's blocks are buffered in one piece-sized buffer until the piece is complete,
- * then hashed (crypto.subtle, async) and, if it matches, written with one write per file segment.
+ * then hashed (a PieceHasher, by default crypto.subtle) and, if it matches, written with one write per
+ * file segment. Full-size piece buffers are reused once written (every byte of a piece is overwritten
+ * by its blocks before it is hashed), so a download does not allocate and zero one per piece.
  * Compared with write-then-read-back this costs no read round trip through the daemon and never puts
  * unverified bytes on disk. Memory is bounded: only in-flight pieces are buffered, and a block that
  * would start a new piece past `maxBufferedBytes` is refused with IoError('busy') (the caller returns
@@ -15,7 +17,7 @@
 import type { FilePriority } from '../api/types.ts'
 import { PieceBits } from '../picker/piece-bits.ts'
 import { IoError } from '../platform/ports.ts'
-import type { FilePort, FileStat } from '../platform/ports.ts'
+import type { FilePort, FileStat, PieceHasher } from '../platform/ports.ts'
 import { bytesEqual } from '../util/bytes.ts'
 import { sha1 } from '../util/sha1.ts'
 import { BLOCK_SIZE, checkLayout, pieceHash, pieceSize, segments } from './file-map.ts'
@@ -35,7 +37,13 @@ export interface TorrentStorageOptions {
   /** Cap on bytes held for in-flight pieces (at least one piece is always allowed). */
   maxBufferedBytes?: number
   priorities?: readonly FilePriority[]
+  /** Hashes complete pieces (default: WebCrypto on this thread). */
+  hasher?: PieceHasher
 }
+
+const webCryptoHasher: PieceHasher = { sha1: async (data) => ({ digest: await sha1(data), data }) }
+/** Spare full-size piece buffers kept for reuse. */
+const SPARE_BUFFERS = 4
 
 export type BlockWriteResult =
   | { status: 'buffered' }
@@ -67,6 +75,8 @@ export class TorrentStorage {
   private piecePrio: Uint8Array
   private buffered = 0
   private finishingBytes = 0
+  private readonly hasher: PieceHasher
+  private readonly spare: Uint8Array[] = []
 
   constructor(
     readonly port: FilePort,
@@ -78,6 +88,7 @@ export class TorrentStorage {
     this.root = opts.root
     this.baseDir = opts.baseDir ?? ''
     this.handles = new HandleCache(port, opts.root, opts.maxOpenFiles ?? 16)
+    this.hasher = opts.hasher ?? webCryptoHasher
     this.maxBuffered = opts.maxBufferedBytes ?? 64 * 1024 * 1024
     this.have = new PieceBits(layout.pieceCount)
     this.priorities = layout.files.map((_, i) => opts.priorities?.[i] ?? 'normal')
@@ -163,7 +174,8 @@ export class TorrentStorage {
         throw new IoError('busy', `piece buffer full (${this.buffered} bytes in flight)`)
       }
       const blocks = Math.ceil(size / BLOCK_SIZE)
-      buf = { data: new Uint8Array(size), got: new Uint8Array(blocks), missing: blocks, contributors: new Set() }
+      const data = size === this.layout.pieceLength ? (this.spare.pop() ?? new Uint8Array(size)) : new Uint8Array(size)
+      buf = { data, got: new Uint8Array(blocks), missing: blocks, contributors: new Set() }
       this.buffers.set(piece, buf)
       this.buffered += size
     }
@@ -177,19 +189,27 @@ export class TorrentStorage {
 
     this.buffers.delete(piece)
     this.finishing.add(piece)
-    this.finishingBytes += buf.data.length
+    this.finishingBytes += size
     const contributors = [...buf.contributors]
     try {
-      const ok = bytesEqual(await sha1(buf.data), pieceHash(this.layout, piece))
-      if (!ok) return { status: 'failed', piece, contributors }
-      await this.writeSegments(piece, buf.data)
+      const { digest, data } = await this.hasher.sha1(buf.data)
+      if (!bytesEqual(digest, pieceHash(this.layout, piece))) {
+        this.recycle(data)
+        return { status: 'failed', piece, contributors }
+      }
+      await this.writeSegments(piece, data)
+      this.recycle(data) // every write resolved: the FilePort is done with it (not after a failed write)
       this.have.set(piece)
       return { status: 'verified', piece, contributors }
     } finally {
       this.finishing.delete(piece)
-      this.finishingBytes -= buf.data.length
-      this.buffered -= buf.data.length
+      this.finishingBytes -= size
+      this.buffered -= size
     }
+  }
+
+  private recycle(data: Uint8Array): void {
+    if (data.length === this.layout.pieceLength && this.spare.length < SPARE_BUFFERS) this.spare.push(data)
   }
 
   /** Drops a partly received piece (its blocks will be downloaded again). */
@@ -198,6 +218,7 @@ export class TorrentStorage {
     if (!buf) return
     this.buffers.delete(piece)
     this.buffered -= buf.data.length
+    this.recycle(buf.data)
   }
 
   /** Reads a range of a piece from disk (padding reads as zeros). For uploads and rechecks. */

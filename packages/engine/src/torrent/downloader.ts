@@ -43,7 +43,7 @@ export class Downloader {
     // write may use up to as much again, so a slow hash/write does not stall every pipeline. Storage
     // refuses blocks past the total; canStartPiece keeps the picker from ever getting there.
     const maxBufferedBytes = 2 * DOWNLOADING_BYTES
-    this.storage = new TorrentStorage(t.ctx.platform.files, info, { root, priorities, maxBufferedBytes })
+    this.storage = new TorrentStorage(t.ctx.platform.files, info, { root, priorities, maxBufferedBytes, hasher: t.ctx.platform.hasher })
     this.picker = new PiecePicker({
       pieceCount: info.pieceCount,
       pieceLength: info.pieceLength,
