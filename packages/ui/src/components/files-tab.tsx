@@ -13,7 +13,7 @@ export function FilesTab(props: { files: FileRow[]; version: () => number; onPri
   const [sort, setSort] = createSignal<SortState | null>(null)
   const columns: Column<FileRow>[] = [
     {
-      id: 'get', title: 'Get', width: 44, align: 'center', sort: byNumber((f) => (f.priority === 'skip' ? 0 : 1)),
+      id: 'get', clip: false, title: 'Get', width: 44, align: 'center', sort: byNumber((f) => (f.priority === 'skip' ? 0 : 1)),
       cell: (f) => (
         <input
           type="checkbox"
@@ -25,10 +25,10 @@ export function FilesTab(props: { files: FileRow[]; version: () => number; onPri
       ),
     },
     { id: 'path', title: 'Path', width: 520, sort: byText((f) => f.path), cell: (f) => <span class="name" title={f.path}>{f.path}</span> },
-    { id: 'size', title: 'Size', width: 90, align: 'right', sort: byNumber((f) => f.size), sortDefault: 'desc', cell: (f) => formatBytes(f.size) },
-    { id: 'progress', title: 'Progress', width: 140, sort: byNumber((f) => f.progress), sortDefault: 'desc', cell: (f) => <ProgressBar value={f.progress} /> },
+    { id: 'size', clip: false, title: 'Size', width: 90, align: 'right', sort: byNumber((f) => f.size), sortDefault: 'desc', cell: (f) => formatBytes(f.size) },
+    { id: 'progress', clip: false, title: 'Progress', width: 140, sort: byNumber((f) => f.progress), sortDefault: 'desc', cell: (f) => <ProgressBar value={f.progress} /> },
     {
-      id: 'priority', title: 'Priority', width: 110, sort: byNumber((f) => RANK[f.priority]), sortDefault: 'desc',
+      id: 'priority', clip: false, title: 'Priority', width: 110, sort: byNumber((f) => RANK[f.priority]), sortDefault: 'desc',
       cell: (f) => (
         <select value={f.priority} aria-label={`Priority of ${f.path}`} onChange={(e) => props.onPriority(f.index, e.currentTarget.value as FilePriority)}>
           <For each={PRIORITIES}>{(p) => <option value={p} selected={p === f.priority}>{p}</option>}</For>

@@ -9,18 +9,18 @@ const live = (p: PeerRow, text: string): string => (p.state === 'connected' ? te
 
 const columns: Column<PeerRow>[] = [
   {
-    id: 'state', title: 'State', width: 104, sort: byText((p) => p.state),
+    id: 'state', clip: false, title: 'State', width: 104, sort: byText((p) => p.state),
     cell: (p) => <span class={`pstate ${p.state}`}>{p.state === 'connected' ? 'Connected' : 'Connecting…'}</span>,
   },
   { id: 'addr', title: 'Address', width: 200, sort: byText((p) => p.key), cell: (p) => <span class="mono" title={p.key}>{p.key}{p.incoming ? ' ⇠' : ''}</span> },
   { id: 'client', title: 'Client', width: 150, sort: byText((p) => p.client), cell: (p) => p.client },
-  { id: 'progress', title: 'Progress', width: 74, align: 'right', sort: byNumber((p) => p.progress), sortDefault: 'desc', cell: (p) => live(p, formatPercent(p.progress)) },
-  { id: 'down', title: 'Down', width: 92, align: 'right', sort: byNumber((p) => p.downloadRate), sortDefault: 'desc', cell: (p) => live(p, formatRate(p.downloadRate)) },
-  { id: 'up', title: 'Up', width: 92, align: 'right', sort: byNumber((p) => p.uploadRate), sortDefault: 'desc', cell: (p) => live(p, formatRate(p.uploadRate)) },
-  { id: 'downloaded', title: 'Downloaded', width: 92, align: 'right', sort: byNumber((p) => p.downloaded), sortDefault: 'desc', cell: (p) => live(p, formatBytes(p.downloaded)) },
-  { id: 'uploaded', title: 'Uploaded', width: 92, align: 'right', sort: byNumber((p) => p.uploaded), sortDefault: 'desc', cell: (p) => live(p, formatBytes(p.uploaded)) },
+  { id: 'progress', clip: false, title: 'Progress', width: 74, align: 'right', sort: byNumber((p) => p.progress), sortDefault: 'desc', cell: (p) => live(p, formatPercent(p.progress)) },
+  { id: 'down', clip: false, title: 'Down', width: 92, align: 'right', sort: byNumber((p) => p.downloadRate), sortDefault: 'desc', cell: (p) => live(p, formatRate(p.downloadRate)) },
+  { id: 'up', clip: false, title: 'Up', width: 92, align: 'right', sort: byNumber((p) => p.uploadRate), sortDefault: 'desc', cell: (p) => live(p, formatRate(p.uploadRate)) },
+  { id: 'downloaded', clip: false, title: 'Downloaded', width: 92, align: 'right', sort: byNumber((p) => p.downloaded), sortDefault: 'desc', cell: (p) => live(p, formatBytes(p.downloaded)) },
+  { id: 'uploaded', clip: false, title: 'Uploaded', width: 92, align: 'right', sort: byNumber((p) => p.uploaded), sortDefault: 'desc', cell: (p) => live(p, formatBytes(p.uploaded)) },
   { id: 'flags', title: 'Flags', width: 80, sort: byText((p) => p.flags), cell: (p) => <span class="mono">{live(p, p.flags)}</span> },
-  { id: 'reqs', title: 'Reqs', width: 56, align: 'right', sort: byNumber((p) => p.requests), sortDefault: 'desc', cell: (p) => live(p, String(p.requests)) },
+  { id: 'reqs', clip: false, title: 'Reqs', width: 56, align: 'right', sort: byNumber((p) => p.requests), sortDefault: 'desc', cell: (p) => live(p, String(p.requests)) },
   { id: 'source', title: 'Source', width: 110, sort: byText((p) => p.source.join(',')), cell: (p) => p.source.join(', ') },
 ]
 

@@ -19,21 +19,21 @@ const DATE = new Intl.DateTimeFormat(undefined, { dateStyle: 'short', timeStyle:
 
 const columns: Column<TorrentSummary>[] = [
   { id: 'name', title: 'Name', width: 300, sort: byText((t) => t.name), cell: (t) => <span class="name" title={t.name}>{t.name || t.infoHash}</span> },
-  { id: 'size', title: 'Size', width: 86, align: 'right', sort: byNumber((t) => t.totalSize), sortDefault: 'desc', cell: (t) => (t.totalSize ? formatBytes(t.totalSize) : '?') },
-  { id: 'progress', title: 'Progress', width: 130, sort: byNumber((t) => t.progress), sortDefault: 'desc', cell: (t) => <ProgressBar value={t.progress} tone={t.status} /> },
+  { id: 'size', clip: false, title: 'Size', width: 86, align: 'right', sort: byNumber((t) => t.totalSize), sortDefault: 'desc', cell: (t) => (t.totalSize ? formatBytes(t.totalSize) : '?') },
+  { id: 'progress', clip: false, title: 'Progress', width: 130, sort: byNumber((t) => t.progress), sortDefault: 'desc', cell: (t) => <ProgressBar value={t.progress} tone={t.status} /> },
   {
     id: 'status', title: 'Status', width: 130, sort: byText((t) => STATUS_LABEL[t.status]),
     cell: (t) => <span class={`status s-${t.status}`} title={t.error ?? ''}>{t.error ? `Error: ${t.error}` : STATUS_LABEL[t.status]}</span>,
   },
-  { id: 'down', title: 'Down', width: 92, align: 'right', sort: byNumber((t) => t.downloadRate), sortDefault: 'desc', cell: (t) => formatRate(t.downloadRate) },
-  { id: 'up', title: 'Up', width: 92, align: 'right', sort: byNumber((t) => t.uploadRate), sortDefault: 'desc', cell: (t) => formatRate(t.uploadRate) },
+  { id: 'down', clip: false, title: 'Down', width: 92, align: 'right', sort: byNumber((t) => t.downloadRate), sortDefault: 'desc', cell: (t) => formatRate(t.downloadRate) },
+  { id: 'up', clip: false, title: 'Up', width: 92, align: 'right', sort: byNumber((t) => t.uploadRate), sortDefault: 'desc', cell: (t) => formatRate(t.uploadRate) },
   {
-    id: 'peers', title: 'Peers', width: 92, align: 'right', sort: byNumber((t) => t.connected), sortDefault: 'desc',
+    id: 'peers', clip: false, title: 'Peers', width: 92, align: 'right', sort: byNumber((t) => t.connected), sortDefault: 'desc',
     cell: (t) => <span title="connected (connecting)">{t.connected}<span class="dim"> ({t.connecting})</span></span>,
   },
-  { id: 'seeds', title: 'Seeds', width: 60, align: 'right', sort: byNumber((t) => t.seeds), sortDefault: 'desc', cell: (t) => String(t.seeds) },
-  { id: 'eta', title: 'ETA', width: 74, align: 'right', sort: byNumber((t) => t.etaSec), cell: (t) => (t.status === 'downloading' ? formatEta(t.etaSec) : '') },
-  { id: 'ratio', title: 'Ratio', width: 60, align: 'right', sort: byNumber((t) => t.ratio), sortDefault: 'desc', cell: (t) => formatRatio(t.ratio) },
+  { id: 'seeds', clip: false, title: 'Seeds', width: 60, align: 'right', sort: byNumber((t) => t.seeds), sortDefault: 'desc', cell: (t) => String(t.seeds) },
+  { id: 'eta', clip: false, title: 'ETA', width: 74, align: 'right', sort: byNumber((t) => t.etaSec), cell: (t) => (t.status === 'downloading' ? formatEta(t.etaSec) : '') },
+  { id: 'ratio', clip: false, title: 'Ratio', width: 60, align: 'right', sort: byNumber((t) => t.ratio), sortDefault: 'desc', cell: (t) => formatRatio(t.ratio) },
   { id: 'added', title: 'Added', width: 140, sort: byNumber((t) => t.addedAt), sortDefault: 'desc', cell: (t) => DATE.format(t.addedAt) },
 ]
 

@@ -1,10 +1,19 @@
 /**
  * A virtualised, sortable table: only the visible rows (plus overscan) exist in the DOM.
- * Rows are store proxies, so each cell updates on its own when its field changes.
+ *
+ * Rendering cost, measured in headless Chromium with software raster (test/bench/ui.ts):
+ *  - A fixed pool of row elements is re-bound while scrolling (slot = index mod pool size). Each slot
+ *    has one stable row view (a proxy of whichever row it shows), so its cells are built once and a
+ *    re-bind only rewrites the texts and classes that differ; nothing is created while scrolling.
+ *  - The visible range is computed here from scrollTop (fixed row height): no virtualizer library
+ *    and no store reconcile per scroll event.
+ *  - Every moved row makes Chromium re-layerize the whole page, at a cost proportional to the number
+ *    of paint chunks; each clipping element (overflow: hidden) starts a chunk. So cells are plain
+ *    blocks (one clip, and an ellipsis that works for plain text too) and columns whose content
+ *    cannot overflow (numbers, fixed labels) say `clip: false` and get none.
  */
-import { createMemo, For, Index, Show, type JSX } from 'solid-js'
+import { createComputed, createMemo, createSignal, For, Index, onCleanup, onMount, Show, untrack, type JSX } from 'solid-js'
 import { $RAW } from 'solid-js/store'
-import { createVirtualizer } from '@tanstack/solid-virtual'
 import { sortedIndices, type Compare, type SortDir, type SortState } from '../store/sort.ts'
 
 export interface Column<T> {
@@ -12,9 +21,15 @@ export interface Column<T> {
   title: string
   width: number
   align?: 'right' | 'center'
+  /** false: the content always fits its width (numbers, short fixed labels), so the cell is not clipped. */
+  clip?: boolean
   sort?: Compare<T>
   /** Direction of the first click on this header (numbers usually want biggest first). */
   sortDefault?: SortDir
+  /**
+   * Called once per row element with a stable view of the row it shows (its fields follow re-binds):
+   * read fields inside JSX expressions (or return a string) so they update in place.
+   */
   cell: (row: T) => JSX.Element
 }
 
@@ -36,8 +51,12 @@ export interface VirtualTableProps<T> {
   rowHeight?: number
 }
 
+/** Rows kept above and below the viewport (ready when the compositor scrolls ahead of the page). */
+const OVERSCAN = 8
+
 export function VirtualTable<T>(props: VirtualTableProps<T>): JSX.Element {
-  let scroller: HTMLDivElement | undefined
+  let scroller!: HTMLDivElement
+  let head!: HTMLDivElement
   const rowHeight = () => props.rowHeight ?? 26
 
   // Shallow access to the store's plain array: sorting must neither subscribe to every field nor
@@ -50,37 +69,60 @@ export function VirtualTable<T>(props: VirtualTableProps<T>): JSX.Element {
     const col = s ? props.columns.find((c) => c.id === s.id) : undefined
     return sortedIndices(raw, col?.sort, s?.dir ?? 'asc')
   })
+  const count = () => order().length
   const keyOrder = () => {
     const raw = rawRows()
     return order().map((i) => props.rowKey(raw[i]!))
   }
   const totalWidth = createMemo(() => props.columns.reduce((a, c) => a + c.width, 0))
 
-  const virtualizer = createVirtualizer({
-    get count() {
-      return order().length
-    },
-    getScrollElement: () => scroller ?? null,
-    estimateSize: () => rowHeight(),
-    overscan: 8,
+  const [scrollTop, setScrollTop] = createSignal(0)
+  const [viewport, setViewport] = createSignal(0)
+  const [headHeight, setHeadHeight] = createSignal(0)
+  onMount(() => {
+    // Read scrollTop once per scroll event (dispatched once per frame, before any DOM write of it).
+    const onScroll = () => setScrollTop(scroller.scrollTop)
+    scroller.addEventListener('scroll', onScroll, { passive: true })
+    // Layout is clean inside ResizeObserver callbacks: these reads force nothing.
+    const ro = new ResizeObserver(() => {
+      setViewport(scroller.clientHeight)
+      setHeadHeight(head.offsetHeight)
+    })
+    ro.observe(scroller)
+    ro.observe(head)
+    onCleanup(() => {
+      scroller.removeEventListener('scroll', onScroll)
+      ro.disconnect()
+    })
   })
 
   // The pool only grows (a taller pane), so shrinking never rebuilds rows.
-  let poolSize = 0
-  const slots = createMemo(() => {
-    poolSize = Math.max(poolSize, virtualizer.getVirtualItems().length)
-    return Array.from({ length: poolSize }, (_, i) => i)
+  let poolMax = 0
+  const poolSize = createMemo(() => (poolMax = Math.max(poolMax, Math.ceil(viewport() / rowHeight()) + 1 + 2 * OVERSCAN)))
+  const slots = createMemo(() => Array.from({ length: poolSize() }, (_, i) => i))
+  // First index of the window of poolSize() consecutive rows held by the pool.
+  const start = createMemo(() => {
+    const first = Math.floor(Math.max(0, scrollTop() - headHeight()) / rowHeight())
+    return Math.max(0, Math.min(first - OVERSCAN, count() - poolSize()))
   })
-  const bySlot = createMemo(() => {
-    const n = slots().length
-    const out: Array<{ index: number; start: number } | undefined> = new Array(n)
-    for (const it of virtualizer.getVirtualItems()) out[it.index % n] = { index: it.index, start: it.start }
-    return out
+  /** Row index shown by a slot, or -1. */
+  const indexOf = (slot: number, s0: number, p: number, n: number) => {
+    const i = s0 + ((((slot - s0) % p) + p) % p)
+    return i < n ? i : -1
+  }
+  // One pass per scroll step sets each slot's index signal; only the slots whose index changed
+  // (one or two per frame) notify their row, instead of every slot re-checking a shared memo.
+  const slotSetters: Array<(i: number) => void> = []
+  createComputed(() => {
+    const s0 = start()
+    const p = poolSize()
+    const n = count()
+    for (let s = 0; s < slotSetters.length; s++) slotSetters[s]?.(indexOf(s, s0, p, n))
   })
 
   return (
-    <div class="vt" role="grid" aria-label={props.label} aria-rowcount={order().length} ref={scroller}>
-      <div class="vt-head" role="row" style={{ width: `${totalWidth()}px` }}>
+    <div class="vt" role="grid" aria-label={props.label} aria-rowcount={count()} ref={scroller} style={{ '--vt-row-h': `${rowHeight()}px` }}>
+      <div class="vt-head" role="row" ref={head} style={{ width: `${totalWidth()}px` }}>
         <For each={props.columns}>
           {(c) => (
             <div
@@ -100,31 +142,53 @@ export function VirtualTable<T>(props: VirtualTableProps<T>): JSX.Element {
           )}
         </For>
       </div>
-      <Show when={order().length > 0} fallback={<div class="vt-empty">{props.empty}</div>}>
-        <div class="vt-body" style={{ height: `${virtualizer.getTotalSize()}px`, width: `${totalWidth()}px` }}>
+      <Show when={count() > 0} fallback={<div class="vt-empty">{props.empty}</div>}>
+        <div class="vt-body" style={{ height: `${count() * rowHeight()}px`, width: `${totalWidth()}px` }}>
           {/* A fixed pool of row elements: a row scrolled out is re-bound to the row scrolled in
               (slot = index mod pool size), so scrolling updates text instead of building DOM. */}
           <Index each={slots()}>
-            {(slot) => {
-              const item = createMemo(() => bySlot()[slot()])
-              const index = createMemo(() => item()?.index)
+            {(_, slot) => {
+              const [index, setIndex] = createSignal(untrack(() => indexOf(slot, start(), poolSize(), count())))
+              slotSetters[slot] = setIndex
+              onCleanup(() => {
+                if (slotSetters[slot] === setIndex) delete slotSetters[slot]
+              })
               const row = createMemo(() => {
                 const i = index()
-                return i === undefined ? undefined : props.rows[order()[i]!]
+                return i < 0 ? undefined : props.rows[order()[i]!]
               })
-              const key = createMemo(() => {
-                const r = row()
-                return r ? props.rowKey(r) : ''
+              // The plain object behind the store row: fields are read untracked, once per version.
+              const plain = createMemo(() => {
+                const r = row() as Record<PropertyKey, unknown> | undefined
+                return r && ((r[$RAW] as Record<PropertyKey, unknown> | undefined) ?? r)
               })
+              // The row this element shows, as one object for the cells' whole life. A read depends on
+              // the row shown and on the version (bumped by every update of the rows), not on each
+              // field: the model may patch rows in place without notifying (patchRowsInPlace).
+              const view = new Proxy({} as Record<PropertyKey, unknown>, {
+                get: (_t, k) => {
+                  props.version()
+                  return plain()?.[k]
+                },
+                has: (_t, k) => {
+                  props.version()
+                  return k in (plain() ?? {})
+                },
+              }) as unknown as T
+              const key = createMemo(() => (row() ? props.rowKey(view) : ''))
+              const cls = () => {
+                const extra = row() ? props.rowClass?.(view) : ''
+                return `vt-row${index() % 2 === 1 ? ' odd' : ''}${props.selected?.(key()) ? ' selected' : ''}${extra ? ` ${extra}` : ''}`
+              }
               return (
                 <div
                   role="row"
-                  class={`vt-row ${row() ? (props.rowClass?.(row()!) ?? '') : ''}`}
-                  classList={{ odd: (index() ?? 0) % 2 === 1, selected: props.selected?.(key()) ?? false }}
+                  class={cls()}
                   data-key={key()}
                   style={{
-                    transform: `translateY(${item()?.start ?? 0}px)`,
+                    transform: `translateY(${Math.max(0, index()) * rowHeight()}px)`,
                     height: `${rowHeight()}px`,
+                    'line-height': `${rowHeight()}px`,
                     width: `${totalWidth()}px`,
                     display: row() ? undefined : 'none',
                   }}
@@ -132,16 +196,18 @@ export function VirtualTable<T>(props: VirtualTableProps<T>): JSX.Element {
                   onDblClick={() => props.onRowDblClick?.(key())}
                   onContextMenu={(e) => props.onContextMenu?.(key(), e)}
                 >
-                  <Show when={row()}>
-                    {(r) => (
-                      <For each={props.columns}>
-                        {(c) => (
-                          <div role="gridcell" class="vt-td" style={{ width: `${c.width}px` }} classList={{ right: c.align === 'right', center: c.align === 'center' }}>
-                            {c.cell(r())}
-                          </div>
-                        )}
-                      </For>
-                    )}
+                  <Show when={!!row()}>
+                    <For each={props.columns}>
+                      {(c) => (
+                        <div
+                          role="gridcell"
+                          class={`vt-td${c.align ? ` ${c.align}` : ''}${c.clip === false ? ' noclip' : ''}`}
+                          style={{ width: `${c.width}px` }}
+                        >
+                          {c.cell(view)}
+                        </div>
+                      )}
+                    </For>
                   </Show>
                 </div>
               )
