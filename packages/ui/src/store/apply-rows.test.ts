@@ -25,3 +25,23 @@ describe('applyRows', () => {
     expect(rows.map((r) => `${r.key}${r.n}`)).toEqual(['c3', 'a9'])
   })
 })
+
+describe('patchRowsInPlace', () => {
+  it('patches fields of the same keys in place; refuses other keys', async () => {
+    const { patchRowsInPlace } = await import('./apply-rows.ts')
+    createRoot((dispose) => {
+      const [rows, setRows] = createStore<Row[]>([{ key: 'a', n: 1, tags: ['x'] }, { key: 'b', n: 2, tags: ['y'], err: 'bad' }])
+      const first = rows[0]
+      expect(patchRowsInPlace(rows, [{ key: 'a', n: 1, tags: ['x'] }, { key: 'b', n: 5, tags: ['z'] }], 'key')).toBe(true)
+      expect(rows[0]).toBe(first)
+      expect(rows[1]!.n).toBe(5)
+      expect(rows[1]!.tags).toEqual(['z'])
+      expect('err' in rows[1]!).toBe(false)
+      expect(patchRowsInPlace(rows, [{ key: 'b', n: 5, tags: [] }, { key: 'a', n: 1, tags: [] }], 'key')).toBe(false)
+      expect(rows[0]!.key).toBe('a')
+      setRows(applyRows(rows, [{ key: 'b', n: 6, tags: [] }], 'key'))
+      expect(rows.map((r) => r.key)).toEqual(['b'])
+      dispose()
+    })
+  })
+})

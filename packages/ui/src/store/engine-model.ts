@@ -1,11 +1,13 @@
 /**
  * Polls the engine (~1 Hz) and applies the answers to solid stores once per animation frame.
  * Rows are diffed by key (apply-rows.ts: in-place field updates, keyed `reconcile` on reorder), so a table cell re-renders only when its value changed.
+ * The detail rows shown in virtual tables (peers, swarm, files) are patched without per-field notifications:
+ * read them through a VirtualTable or depend on `version()`.
  * Never two polls in flight: a slow engine slows the poll instead of piling up calls.
  */
 import { batch, createSignal } from 'solid-js'
 import { createStore } from 'solid-js/store'
-import { applyRows } from './apply-rows.ts'
+import { applyRows, patchRowsInPlace } from './apply-rows.ts'
 import type {
   EngineApi, EngineStatus, FileRow, PeerRow, PiecesView, SwarmRow, TorrentDetail, TorrentSummary, TrackerRow,
 } from '@tidepool/engine'
@@ -84,9 +86,11 @@ export function createEngineModel(api: EngineApi, opts: { intervalMs?: number; s
       // Drop answers for a torrent the user has since navigated away from.
       if (p.detail && target && p.detailFor === target.infoHash) {
         const d = p.detail
-        if (d.peers) setDetail('peers', applyRows(detail.peers, d.peers, 'key'))
-        if (d.swarm) setDetail('swarm', applyRows(detail.swarm, d.swarm, 'key'))
-        if (d.files) setDetail('files', applyRows(detail.files, d.files, 'index'))
+        // Peers, swarm and files are only read by virtual tables, which re-read their visible rows on
+        // each version: same keys → fields patched in place without per-field notifications.
+        if (d.peers && !patchRowsInPlace(detail.peers, d.peers, 'key')) setDetail('peers', applyRows(detail.peers, d.peers, 'key'))
+        if (d.swarm && !patchRowsInPlace(detail.swarm, d.swarm, 'key')) setDetail('swarm', applyRows(detail.swarm, d.swarm, 'key'))
+        if (d.files && !patchRowsInPlace(detail.files, d.files, 'index')) setDetail('files', applyRows(detail.files, d.files, 'index'))
         if (d.trackers) setDetail('trackers', applyRows(detail.trackers, d.trackers, 'url'))
         if (d.pieces !== undefined) setPieces(d.pieces)
       }
