@@ -38,3 +38,24 @@ describe('nextSelection', () => {
     expect([...nextSelection(order, new Set(['d']), 'd', 'b', { toggle: false, range: true }).selected]).toEqual(['b', 'c', 'd'])
   })
 })
+
+describe('sortedIndices with key extraction (byNumber/byText) matches the plain comparator', () => {
+  const plain = <T,>(c: (a: T, b: T) => number) => (a: T, b: T) => c(a, b)
+  const words = ['b10', 'B9', 'a', 'A', 'é', 'e', 'c', '', 'b9', 'b10', 'z1', 'z01']
+  const rows = Array.from({ length: 60 }, (_, i) => ({ t: words[(i * 7) % words.length]!, v: [3, null, 1, NaN, 3, -0, 0, 2][i % 8] as number | null }))
+  for (const dir of ['asc', 'desc'] as const) {
+    it(`text ${dir}`, () => {
+      const c = byText((r: (typeof rows)[number]) => r.t)
+      expect(sortedIndices(rows, c, dir)).toEqual(sortedIndices(rows, plain(c), dir))
+      // Second sort: ranks come from the cache.
+      expect(sortedIndices(rows, c, dir)).toEqual(sortedIndices(rows, plain(c), dir))
+      // A new text invalidates the cache.
+      const more = [...rows, { t: 'b95', v: 0 }]
+      expect(sortedIndices(more, c, dir)).toEqual(sortedIndices(more, plain(c), dir))
+    })
+    it(`numbers ${dir}`, () => {
+      const c = byNumber((r: (typeof rows)[number]) => r.v)
+      expect(sortedIndices(rows.filter((r) => !Number.isNaN(r.v)), c, dir)).toEqual(sortedIndices(rows.filter((r) => !Number.isNaN(r.v)), plain(c), dir))
+    })
+  }
+})
