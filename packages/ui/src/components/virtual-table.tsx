@@ -9,12 +9,14 @@
  *    and no store reconcile per scroll event.
  *  - Every moved row makes Chromium re-layerize the whole page, at a cost proportional to the number
  *    of paint chunks; each clipping element (overflow: hidden) starts a chunk. So cells are plain
- *    blocks (one clip, and an ellipsis that works for plain text too) and columns whose content
- *    cannot overflow (numbers, fixed labels) say `clip: false` and get none.
+ *    blocks (one clip, and an ellipsis that works for plain text too), columns whose content
+ *    cannot overflow (numbers, fixed labels) say `clip: false`, and the other cells drop their clip
+ *    while their text is measured to fit (text-fit.ts).
  */
-import { createComputed, createMemo, createSignal, For, Index, onCleanup, onMount, Show, untrack, type JSX } from 'solid-js'
+import { createComputed, createMemo, createRenderEffect, createSignal, For, Index, onCleanup, onMount, Show, untrack, type JSX } from 'solid-js'
 import { $RAW } from 'solid-js/store'
 import { sortedIndices, type Compare, type SortDir, type SortState } from '../store/sort.ts'
+import { cellTextFits } from './text-fit.ts'
 
 export interface Column<T> {
   id: string
@@ -51,8 +53,12 @@ export interface VirtualTableProps<T> {
   rowHeight?: number
 }
 
-/** Rows kept above and below the viewport (ready when the compositor scrolls ahead of the page). */
-const OVERSCAN = 8
+/**
+ * Rows kept above and below the viewport, ready when the compositor scrolls ahead of the page (rows
+ * are re-bound on the scroll event, one frame after the offset moved). Each extra row costs paint and
+ * layerization on every frame a row moves, and a re-layout on every update; 4 rows = 104 px each side.
+ */
+const OVERSCAN = 4
 
 export function VirtualTable<T>(props: VirtualTableProps<T>): JSX.Element {
   let scroller!: HTMLDivElement
@@ -98,7 +104,7 @@ export function VirtualTable<T>(props: VirtualTableProps<T>): JSX.Element {
 
   // The pool only grows (a taller pane), so shrinking never rebuilds rows.
   let poolMax = 0
-  const poolSize = createMemo(() => (poolMax = Math.max(poolMax, Math.ceil(viewport() / rowHeight()) + 1 + 2 * OVERSCAN)))
+  const poolSize = createMemo(() => (poolMax = Math.max(poolMax, Math.ceil(Math.max(0, viewport() - headHeight()) / rowHeight()) + 1 + 2 * OVERSCAN)))
   const slots = createMemo(() => Array.from({ length: poolSize() }, (_, i) => i))
   // First index of the window of poolSize() consecutive rows held by the pool.
   const start = createMemo(() => {
@@ -119,6 +125,34 @@ export function VirtualTable<T>(props: VirtualTableProps<T>): JSX.Element {
     const n = count()
     for (let s = 0; s < slotSetters.length; s++) slotSetters[s]?.(indexOf(s, s0, p, n))
   })
+
+  // Cells of columns that may overflow start clipped; once their row is bound or updated, those whose
+  // text fits get `.fits` (no clip, see text-fit.ts). Checked in a microtask, after solid wrote the DOM.
+  const toFit = new Set<HTMLElement>()
+  let padding = -1
+  const fitRows = () => {
+    const cols = props.columns
+    for (const rowEl of toFit) {
+      const cells = rowEl.children
+      if (cells.length !== cols.length || rowEl.style.display === 'none') continue
+      if (padding < 0) {
+        const s = getComputedStyle(cells[0]!)
+        padding = parseFloat(s.paddingLeft) + parseFloat(s.paddingRight)
+      }
+      for (let i = 0; i < cols.length; i++) {
+        const c = cols[i]!
+        if (c.clip === false) continue
+        const cell = cells[i]!
+        const fits = cellTextFits(cell, `${props.label}:${c.id}`, c.width - padding)
+        if (fits !== cell.classList.contains('fits')) cell.classList.toggle('fits', fits)
+      }
+    }
+    toFit.clear()
+  }
+  const fitLater = (rowEl: HTMLElement) => {
+    if (toFit.size === 0) queueMicrotask(fitRows)
+    toFit.add(rowEl)
+  }
 
   return (
     <div class="vt" role="grid" aria-label={props.label} aria-rowcount={count()} ref={scroller} style={{ '--vt-row-h': `${rowHeight()}px` }}>
@@ -180,8 +214,18 @@ export function VirtualTable<T>(props: VirtualTableProps<T>): JSX.Element {
                 const extra = row() ? props.rowClass?.(view) : ''
                 return `vt-row${index() % 2 === 1 ? ' odd' : ''}${props.selected?.(key()) ? ' selected' : ''}${extra ? ` ${extra}` : ''}`
               }
+              let rowEl: HTMLDivElement | undefined
+              createRenderEffect(() => {
+                index()
+                props.version()
+                if (rowEl) fitLater(rowEl)
+              })
               return (
                 <div
+                  ref={(el) => {
+                    rowEl = el
+                    fitLater(el)
+                  }}
                   role="row"
                   class={cls()}
                   data-key={key()}
