@@ -129,6 +129,15 @@ export class BtEngine implements EngineApiHost {
       const meta = await parseMetainfo(input.torrentFile)
       torrentFile = input.torrentFile
       init = { infoHash: meta.infoHash, info: meta, announceTiers: meta.announceTiers, savePath, addedAt: this.clock.now(), recheck: input.recheck }
+      if (input.magnet) {
+        // A magnet restored with its fetched info dictionary: the link still holds its trackers and peers.
+        const m = parseMagnet(input.magnet)
+        if (m.infoHash === meta.infoHash) {
+          magnet = input.magnet
+          if (init.announceTiers.length === 0) init.announceTiers = m.trackers.map((u) => [u])
+          init.initialPeers = m.peers
+        }
+      }
     } else if (input.magnet) {
       const m = parseMagnet(input.magnet)
       magnet = input.magnet
@@ -192,7 +201,7 @@ export class BtEngine implements EngineApiHost {
       try {
         const file = await this.session.loadTorrentFile(e.infoHash)
         const t = file
-          ? await this.add({ torrentFile: file, savePath: e.savePath, paused: e.paused })
+          ? await this.add({ torrentFile: file, magnet: e.magnet, savePath: e.savePath, paused: e.paused })
           : e.magnet
             ? await this.add({ magnet: e.magnet, savePath: e.savePath, paused: e.paused })
             : null

@@ -163,6 +163,35 @@ describe('engine restart', () => {
   })
 })
 
+describe('engine restart with a magnet', () => {
+  it('keeps the magnet’s trackers and link after its metadata was fetched', async () => {
+    const net = new MemoryNetwork()
+    const torrent = await makeTorrent()
+    const meta = await parseMetainfo(torrent)
+    const a = await seeder(net, '10.0.0.1', torrent)
+    const state = new MemoryStateStore()
+    const files = new MemoryFilePort()
+    const mk = () => new BtEngine({ platform: { net: net.host('10.0.0.2'), files, state, now: () => Date.now() } })
+    const tracker = 'udp://tracker.invalid:6969/announce'
+    const first = mk()
+    await first.start()
+    const link = `magnet:?xt=urn:btih:${meta.infoHash}&dn=set&tr=${encodeURIComponent(tracker)}&x.pe=10.0.0.1:${a.e.listenPort}`
+    const t1 = await first.add({ magnet: link })
+    await until('metadata fetched', () => t1.info !== null)
+    await first.stop()
+    const second = mk()
+    engines.push(second)
+    await second.start()
+    const t2 = second.getTorrent(meta.infoHash)
+    expect(t2, 'torrent restored').toBeDefined()
+    expect(t2!.info, 'metadata restored, not fetched again').not.toBeNull()
+    expect(t2!.trackers.rows().map((r) => r.url)).toEqual([tracker])
+    await second.stop()
+    const entries = JSON.parse(new TextDecoder().decode((await state.get('session/torrents'))!)) as Array<{ magnet?: string }>
+    expect(entries[0]!.magnet, 'the link is still saved after a second restart').toBe(link)
+  })
+})
+
 describe('recheck', () => {
   it('finds a damaged piece on disk, running or stopped', async () => {
     const net = new MemoryNetwork()
