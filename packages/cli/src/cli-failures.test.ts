@@ -70,7 +70,7 @@ describe('CLI failures end with one clear line and a distinct exit code', () => 
 })
 
 // The monitor's decisions, driven by stand-in torrents (no network).
-function fakeTorrent(s: Partial<TorrentSummary>, o: { complete?: boolean; everConnected?: boolean } = {}): Torrent {
+function fakeTorrent(s: Partial<TorrentSummary>, o: { complete?: boolean; everConnected?: boolean; onWaiter?: (fn: () => void) => void } = {}): Torrent {
   const summary = {
     infoHash: 'ab'.repeat(20), name: 'x', totalSize: 10, downloaded: 0, progress: 0, status: 'downloading', downloadRate: 0,
     uploadRate: 0, uploadedTotal: 0, downloadedTotal: 0, connected: 0, connecting: 0, seeds: 0, swarmSize: 0, etaSec: null,
@@ -83,6 +83,7 @@ function fakeTorrent(s: Partial<TorrentSummary>, o: { complete?: boolean; everCo
     everConnected: !!o.everConnected,
     bannedPeers: () => ['10.0.0.3:1'],
     hashFailures: 2,
+    onNextCompletion: (fn: () => void) => o.onWaiter?.(fn),
   } as unknown as Torrent
 }
 
@@ -96,6 +97,22 @@ describe('runMonitor', () => {
     expect(code).toBe(0)
     const last = JSON.parse(lines.filter((l) => l.includes('"done":true'))[0]!)
     expect(last).toMatchObject({ infoHash: 'ab'.repeat(20), done: true, progress: 1, banned: ['10.0.0.3:1'], hashFailures: 2 })
+  })
+
+  it('reports a completion the moment it happens, not at the next status tick', async () => {
+    const lines: string[] = []
+    const state = { complete: false }
+    let completed: (() => void) | null = null
+    const t = fakeTorrent({ progress: 1, status: 'seeding' }, { onWaiter: (fn) => (completed = fn) })
+    ;(t as unknown as { isComplete: () => boolean }).isComplete = () => state.complete
+    const p = runMonitor(engine, [t], { ...base, intervalMs: 10_000, out: (s) => void lines.push(s) })
+    await new Promise((r) => setTimeout(r, 50))
+    const at = Date.now()
+    state.complete = true
+    completed!()
+    expect(await p).toBe(0)
+    expect(Date.now() - at).toBeLessThan(1000)
+    expect(lines.some((l) => l.includes('"done":true'))).toBe(true)
   })
 
   it('no peers before the timeout', async () => {

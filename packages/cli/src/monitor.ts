@@ -89,6 +89,8 @@ export function runMonitor(engine: BtEngine, torrents: Torrent[], o: MonitorOpti
     o.signal.addEventListener('abort', onAbort)
     if (o.signal.aborted) return onAbort()
     timer = setInterval(check, interval)
+    // Report a completion the moment it happens, not at the next tick.
+    for (const t of torrents) t.onNextCompletion(() => timer && check())
     check()
     void engine
   })

@@ -56,6 +56,7 @@ export class Torrent {
 
   readonly pool: PeerPool
   readonly trackers: TorrentTrackers
+  private readonly completionWaiters: Array<() => void> = []
   downloader: Downloader | null = null
   private metadata: MetadataFetch | null = null
   /** Handshaken connections by peer key. */
@@ -109,6 +110,11 @@ export class Torrent {
   /** Every selected file complete and verified. */
   isComplete(): boolean {
     return !!this.downloader && this.downloader.isComplete() && this.status !== 'checking'
+  }
+
+  /** Calls `fn` once, the moment a download completes (not for a torrent complete when added). */
+  onNextCompletion(fn: () => void): void {
+    this.completionWaiters.push(fn)
   }
 
   async start(): Promise<void> {
@@ -378,6 +384,7 @@ export class Torrent {
     this.pool.setSeeding(true)
     this.trackers.completed()
     this.ctx.onTorrentChanged(this.infoHash)
+    for (const fn of this.completionWaiters.splice(0)) fn()
     // Seeds have nothing for us; drop connections to other seeds.
     for (const s of [...this.sessions.values()]) if (s.isSeed()) s.close('both seeds')
   }
