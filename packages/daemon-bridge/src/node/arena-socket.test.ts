@@ -124,6 +124,21 @@ describe('arenaSocket', () => {
     expect(Buffer.concat(chunks).equals(Buffer.concat([UPGRADE, ...frames]))).toBe(true)
   })
 
+  it('a frame longer than it will assemble (a hostile length) switches to pass-through, bytes intact', async () => {
+    const head = Buffer.alloc(10)
+    head[0] = 0x82
+    head[1] = 127
+    head.writeUInt32BE(0xfffffff0, 6) // ~4 GiB announced
+    const small = wsFrame(1000, 3)
+    const body = Buffer.alloc(300_000, 9)
+    const server = await serve([UPGRADE, small, Buffer.concat([head, body])])
+    const chunks = await readAll(server.port, 256 * 1024)
+    server.close()
+    expect(Buffer.concat(chunks).equals(Buffer.concat([UPGRADE, small, head, body]))).toBe(true)
+    // the body arrived as it came (not held back waiting for 4 GiB of frame)
+    expect(chunks.length).toBeGreaterThan(2)
+  })
+
   it('wsFrameSize reads 7-bit, 16-bit and 64-bit lengths and masked headers', () => {
     expect(wsFrameSize(wsFrame(125, 0), 0, 127)).toBe(127)
     expect(wsFrameSize(wsFrame(300, 0), 0, 4)).toBe(304)

@@ -16,6 +16,11 @@ export const ARENA_BYTES = 1024 * 1024
 /** Start a new arena when less than this is left, so reads stay large. */
 const MIN_REGION = 128 * 1024
 const CRLF2 = Buffer.from('\r\n\r\n')
+/**
+ * Largest frame assembled here (4x the protocol's 4 MiB frame limit). A longer one switches the socket
+ * to pass-through before any buffer is sized for it, and `ws` applies its own maxPayload.
+ */
+const MAX_FRAMED = 16 * 1024 * 1024
 
 /** `createConnection` for `ws`: same options as `net.connect`, reads go through arenas. */
 export function arenaConnect(opts: net.NetConnectOpts & { socketPath?: string }): net.Socket {
@@ -86,8 +91,8 @@ export function arenaSocket(opts: net.NetConnectOpts & { socketPath?: string }, 
     let end = pending
     for (;;) {
       const size = wsFrameSize(arena, end, pos)
-      if (size < 0) {
-        mode = 'raw' // cannot frame it: hand over everything, `ws` will judge
+      if (size < 0 || size > MAX_FRAMED) {
+        mode = 'raw' // will not frame it: hand over everything, `ws` will judge
         end = pos
         break
       }
