@@ -131,8 +131,9 @@ export class BtEngine implements EngineApiHost {
       init = { infoHash: meta.infoHash, info: meta, announceTiers: meta.announceTiers, savePath, addedAt: this.clock.now(), recheck: input.recheck }
       if (input.magnet) {
         // A magnet restored with its fetched info dictionary: the link still holds its trackers and peers.
-        const m = parseMagnet(input.magnet)
-        if (m.infoHash === meta.infoHash) {
+        // A link that no longer parses (or names another torrent) is ignored: the file alone still works.
+        const m = tryParseMagnet(input.magnet)
+        if (m && m.infoHash === meta.infoHash) {
           magnet = input.magnet
           if (init.announceTiers.length === 0) init.announceTiers = m.trackers.map((u) => [u])
           init.initialPeers = m.peers
@@ -378,6 +379,14 @@ export class BtEngine implements EngineApiHost {
     this.uploadBucket.setRate(s.uploadRateLimit)
     this.queue.setConnectionRateLimit(s.connectionRatePerSec, s.connectionBurst)
     for (const t of this.torrents.values()) t.pool.setConfig({ maxActiveConnections: s.maxPeersPerTorrent })
+  }
+}
+
+function tryParseMagnet(uri: string): ReturnType<typeof parseMagnet> | null {
+  try {
+    return parseMagnet(uri)
+  } catch {
+    return null
   }
 }
 

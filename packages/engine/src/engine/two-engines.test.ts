@@ -189,6 +189,12 @@ describe('engine restart with a magnet', () => {
     await second.stop()
     const entries = JSON.parse(new TextDecoder().decode((await state.get('session/torrents'))!)) as Array<{ magnet?: string }>
     expect(entries[0]!.magnet, 'the link is still saved after a second restart').toBe(link)
+    // a damaged saved link does not lose the torrent: it comes back from its saved info dictionary
+    await state.set('session/torrents', new TextEncoder().encode(JSON.stringify([{ ...entries[0], magnet: 'magnet:?xt=urn:btih:zz' }])))
+    const third = mk()
+    engines.push(third)
+    await third.start()
+    expect(third.getTorrent(meta.infoHash)?.info, 'restored from the info dictionary').toBeTruthy()
   })
 })
 
