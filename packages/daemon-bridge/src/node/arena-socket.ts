@@ -76,8 +76,9 @@ export function arenaSocket(opts: net.NetConnectOpts & { socketPath?: string }, 
     if (mode === 'framed') {
       // Move on when little room is left, or as soon as the frame being received cannot fit: then
       // only the part of it received so far is copied.
-      const size = wsFrameSize(arena, pending, pos)
-      if (arena.length - pos < MIN_REGION || (size > 0 && pending + size > arena.length)) newArena(pos - pending, Math.max(size, 0))
+      const known = wsFrameSize(arena, pending, pos)
+      const size = known > 0 && known <= MAX_FRAMED ? known : 0 // (pushFrames turns raw on a longer one)
+      if (arena.length - pos < MIN_REGION || (size > 0 && pending + size > arena.length)) newArena(pos - pending, size)
     } else if (arena.length - pos < MIN_REGION) {
       arena = Buffer.allocUnsafe(arenaBytes)
       pos = 0
