@@ -12,8 +12,8 @@ import type { PieceHasher } from '@tidepool/engine'
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads')
 const { createHash } = require('node:crypto')
-parentPort.on('message', ({ id, buffer, offset, length }) => {
-  const digest = createHash('sha1').update(new Uint8Array(buffer, offset, length)).digest()
+parentPort.on('message', ({ id, buffer }) => {
+  const digest = createHash('sha1').update(new Uint8Array(buffer)).digest()
   parentPort.postMessage({ id, buffer, digest: new Uint8Array(digest) }, [buffer])
 })
 `
@@ -21,8 +21,6 @@ parentPort.on('message', ({ id, buffer, offset, length }) => {
 interface Job {
   resolve(r: { digest: Uint8Array; data: Uint8Array }): void
   reject(e: Error): void
-  offset: number
-  length: number
 }
 
 export interface Sha1Workers extends PieceHasher {
@@ -41,7 +39,7 @@ export function startSha1Workers(threads = Math.max(1, availableParallelism() - 
       const job = jobs.get(m.id)
       if (!job) return
       jobs.delete(m.id)
-      job.resolve({ digest: m.digest, data: new Uint8Array(m.buffer, job.offset, job.length) })
+      job.resolve({ digest: m.digest, data: new Uint8Array(m.buffer) })
     })
     w.on('error', (e) => fail(e))
     w.on('exit', (code) => fail(new Error(`hash worker exited (${code})`)))
@@ -61,9 +59,9 @@ export function startSha1Workers(threads = Math.max(1, availableParallelism() - 
       const own = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength && data.buffer instanceof ArrayBuffer ? data : data.slice()
       return new Promise((resolve, reject) => {
         const id = nextId++
-        jobs.set(id, { resolve, reject, offset: 0, length: own.length })
+        jobs.set(id, { resolve, reject })
         const buffer = own.buffer as ArrayBuffer
-        workers[turn++ % workers.length]!.postMessage({ id, buffer, offset: 0, length: own.length }, [buffer])
+        workers[turn++ % workers.length]!.postMessage({ id, buffer }, [buffer])
       })
     },
     async close() {

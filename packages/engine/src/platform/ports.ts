@@ -145,7 +145,6 @@ export interface StateStore {
   keys(prefix: string): Promise<string[]>
 }
 
-/** Everything the engine needs from its platform. */
 /**
  * SHA-1 of whole pieces. Optional in Platform: the default is WebCrypto on the engine's thread (in
  * Node 20 `crypto.subtle.digest` copies the data and hashes on the calling thread). A platform with
@@ -156,6 +155,7 @@ export interface PieceHasher {
   sha1(data: Uint8Array): Promise<{ digest: Uint8Array; data: Uint8Array }>
 }
 
+/** Everything the engine needs from its platform. */
 export interface Platform {
   net: NetPort
   files: FilePort

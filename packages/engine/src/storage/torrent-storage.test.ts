@@ -146,31 +146,6 @@ describe('TorrentStorage', () => {
     expect(await fp.stat('downloads', 'z')).toMatchObject({ isDirectory: true })
     expect(s.isComplete()).toBe(false)
   })
-})
-
-describe('HandleCache', () => {
-  it('keeps at most maxOpen idle handles, evicting the least recently used', async () => {
-    const fp = new MemoryFilePort()
-    const c = new HandleCache(fp, 'downloads', 2)
-    for (const n of ['a', 'b', 'a', 'c', 'a']) await c.use(n, true, async (h) => h.write(0, new Uint8Array([1])))
-    expect(c.openCount).toBe(2)
-    expect(fp.ops.open).toBe(3) // a, b, c; 'a' stayed open
-    await c.closeAll()
-    expect(fp.openHandles).toBe(0)
-  })
-
-  it('never closes a handle that is in use and forgets failed opens', async () => {
-    const fp = new MemoryFilePort()
-    const c = new HandleCache(fp, 'downloads', 1)
-    let release!: () => void
-    const held = c.use('a', true, (h) => new Promise<void>((r) => (release = r)).then(() => h.write(0, new Uint8Array(1))))
-    await c.use('b', true, async () => {})
-    await new Promise((r) => setTimeout(r, 0))
-    release()
-    await held // would throw 'closed' if evicted while in use
-    await expect(c.use('missing', false, async () => {})).rejects.toMatchObject({ code: 'not-found' })
-    expect(c.openCount).toBeLessThanOrEqual(1)
-  })
 
   it('reuses piece buffers and writes what the hasher hands back (a hasher may move the data)', async () => {
     const t = await multi()
@@ -197,5 +172,30 @@ describe('HandleCache', () => {
     for (const i of [0, 2, 4]) expect(same(fp.peek('downloads', t.layout.files[i]!.path), t.fileData(i))).toBe(true)
     const reused = handed.filter((d) => d.length === PL && returned.has(d.buffer))
     expect(reused.length, 'full-size buffers handed back were used for later pieces').toBeGreaterThan(0)
+  })
+})
+
+describe('HandleCache', () => {
+  it('keeps at most maxOpen idle handles, evicting the least recently used', async () => {
+    const fp = new MemoryFilePort()
+    const c = new HandleCache(fp, 'downloads', 2)
+    for (const n of ['a', 'b', 'a', 'c', 'a']) await c.use(n, true, async (h) => h.write(0, new Uint8Array([1])))
+    expect(c.openCount).toBe(2)
+    expect(fp.ops.open).toBe(3) // a, b, c; 'a' stayed open
+    await c.closeAll()
+    expect(fp.openHandles).toBe(0)
+  })
+
+  it('never closes a handle that is in use and forgets failed opens', async () => {
+    const fp = new MemoryFilePort()
+    const c = new HandleCache(fp, 'downloads', 1)
+    let release!: () => void
+    const held = c.use('a', true, (h) => new Promise<void>((r) => (release = r)).then(() => h.write(0, new Uint8Array(1))))
+    await c.use('b', true, async () => {})
+    await new Promise((r) => setTimeout(r, 0))
+    release()
+    await held // would throw 'closed' if evicted while in use
+    await expect(c.use('missing', false, async () => {})).rejects.toMatchObject({ code: 'not-found' })
+    expect(c.openCount).toBeLessThanOrEqual(1)
   })
 })
