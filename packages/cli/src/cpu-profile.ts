@@ -23,11 +23,11 @@ export function startCpuProfile(file: string | undefined): () => Promise<void> {
 
 /**
  * Developer aid: with TIDEPOOL_CPU_USAGE=FILE the CLI appends one JSON line with its CPU time (main
- * thread and daemon thread together) when it exits. CPU per MiB compares builds far more steadily
+ * thread and daemon thread together), minor page faults and context switches when it exits. CPU per MiB compares builds far more steadily
  * than MiB/s on a shared, loaded machine.
  */
 export function reportCpuUsage(file: string | undefined): void {
   if (!file) return
   const u = process.resourceUsage()
-  appendFileSync(file, JSON.stringify({ userMs: u.userCPUTime / 1000, systemMs: u.systemCPUTime / 1000, maxRssKiB: u.maxRSS, wallMs: Math.round(performance.now()) }) + '\n')
+  appendFileSync(file, JSON.stringify({ userMs: u.userCPUTime / 1000, systemMs: u.systemCPUTime / 1000, maxRssKiB: u.maxRSS, minorFaults: u.minorPageFault, ctxSwitches: u.voluntaryContextSwitches + u.involuntaryContextSwitches, wallMs: Math.round(performance.now()) }) + '\n')
 }
