@@ -85,11 +85,46 @@ describe('PeerPool: adding', () => {
 })
 
 describe('PeerPool: capacity and eviction', () => {
-  it('refuses a newcomer when nothing can be evicted', () => {
+  it('a full list of idle peers evicts the oldest never-tried one for a newcomer', () => {
     const { pool } = setup({ maxPeerlistSize: 3 })
     for (let i = 1; i <= 3; i++) expect(pool.addPeer(`1.1.1.${i}`, 1, 'tracker')).not.toBeNull()
+    expect(pool.addPeer('1.1.1.4', 1, 'tracker')).not.toBeNull()
+    expect(pool.findPeer('1.1.1.1', 1)).toBeUndefined()
+    expect(pool.getStats()).toMatchObject({ total: 3, candidates: 3 })
+  })
+
+  it('refuses a newcomer when every entry is connecting or connected', () => {
+    const { pool } = setup({ maxPeerlistSize: 3 })
+    for (let i = 1; i <= 3; i++) pool.addPeer(`1.1.1.${i}`, 1, 'tracker')
+    expect(pool.connectToPeers()).toBe(3)
+    pool.onConnected('1.1.1.1', 1)
     expect(pool.addPeer('1.1.1.4', 1, 'tracker')).toBeNull()
-    expect(pool.getStats().total).toBe(3)
+    expect(pool.addIncoming('7.7.7.7', 40000)).toBeNull()
+    expect(pool.getStats()).toMatchObject({ total: 3, connected: 1, connecting: 2 })
+  })
+
+  it('evicts banned, then failed, then idle peers; among idle the never-tried and lowest ranked first', () => {
+    const { pool, clock } = setup({ maxPeerlistSize: 5, maxFailcount: 3, minReconnectTimeSec: 1 })
+    for (let i = 1; i <= 5; i++) pool.addPeer(`1.1.1.${i}`, 1, 'tracker')
+    pool.updatePeerStats('1.1.1.1', 1, 1 << 20, 0) // ranked up: outlives the other never-tried
+    pool.markHashFailure('1.1.1.5', 1) // banned
+    pool.connectOnePeer() // 1.1.1.1 (best rank)
+    pool.onConnected('1.1.1.1', 1)
+    pool.onDisconnected('1.1.1.1', 1, { error: false }) // proven reachable, idle again
+    pool.connectOnePeer() // 1.1.1.2
+    pool.onConnectFailed('1.1.1.2', 1)
+    clock.t += 1000
+    // idle: 1.1.1.1 (connected once), 1.1.1.3 and 1.1.1.4 (never tried; 1.1.1.3 ranked as 1.1.1.1)
+    pool.updatePeerStats('1.1.1.3', 1, 1 << 20, 0)
+    const gone: string[] = []
+    for (let i = 1; i <= 5; i++) {
+      const before = new Set(pool.allPeers().map((p) => p.ip))
+      expect(pool.addPeer(`2.2.2.${i}`, 1, 'tracker')).not.toBeNull()
+      pool.updatePeerStats(`2.2.2.${i}`, 1, 1 << 20, 0) // same rank: the older never-tried peer goes first
+      gone.push(...[...before].filter((ip) => !pool.findPeer(ip, 1)))
+    }
+    expect(gone).toEqual(['1.1.1.5', '1.1.1.2', '1.1.1.4', '1.1.1.3', '2.2.2.1'])
+    expect(pool.findPeer('1.1.1.1', 1)).toBeDefined()
   })
 
   it('evicts banned first, then the highest failcount, never active peers', () => {
@@ -322,12 +357,16 @@ describe('PeerPool: slots, incoming and stats', () => {
     expect(pool.getStats().connected).toBe(1)
   })
 
-  it('refuses an incoming peer when the list is full of peers that cannot go', () => {
+  it('an incoming peer evicts an idle one from a full list, but not a connected one', () => {
     const { pool } = setup({ maxPeerlistSize: 2, maxActiveConnections: 10 })
     pool.addPeer('1.0.0.1', 1, 'tracker')
     pool.addPeer('1.0.0.2', 1, 'tracker')
-    expect(pool.addIncoming('7.7.7.7', 40000)).toBeNull()
-    expect(pool.getStats()).toMatchObject({ total: 2, connected: 0 })
+    pool.connectOnePeer()
+    pool.onConnected('1.0.0.1', 1)
+    expect(pool.addIncoming('7.7.7.7', 40000)).toMatchObject({ state: 'connected' })
+    expect(pool.findPeer('1.0.0.2', 1)).toBeUndefined()
+    expect(pool.addIncoming('7.7.7.8', 40000)).toBeNull()
+    expect(pool.getStats()).toMatchObject({ total: 2, connected: 2 })
   })
 
   it('learns our address late: drops our own entry and computes BEP 40 priorities', () => {
@@ -373,6 +412,16 @@ describe('PeerPool: slots, incoming and stats', () => {
 })
 
 describe('PeerPool: scale', () => {
+  it('a full list of 10,000 takes 100,000 newcomers quickly (eviction does not scan the list)', () => {
+    const { pool } = setup({ maxPeerlistSize: 10_000 })
+    const t0 = performance.now()
+    for (let i = 0; i < 100_000; i++) pool.addPeer(`10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`, 6881, 'tracker')
+    const elapsed = performance.now() - t0
+    expect(pool.getStats().total).toBe(10_000)
+    expect(pool.findPeer('10.1.134.159', 6881)).toBeDefined() // the last one added (99,999)
+    expect(elapsed).toBeLessThan(3000)
+  })
+
   it('adds and ranks 100,000 peers quickly and connects best first', () => {
     const { pool, attempts } = setup({ maxPeerlistSize: 0, maxActiveConnections: 50 }, { selfAddress: { ip: '9.8.7.6', port: 6881 } })
     const t0 = performance.now()

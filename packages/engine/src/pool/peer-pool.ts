@@ -2,12 +2,13 @@
  * Per-torrent peer list modelled on libtorrent's peer_list: every peer we learn of, once, within a
  * bounded list; ranked; connected best first; failures backed off and banned.
  * Eligible peers sit in an indexed heap in candidate order and peers waiting out a reconnect delay
- * in a second heap by due time, so connecting one peer costs O(log n) instead of a sort.
+ * in a second heap by due time, so connecting one peer costs O(log n) instead of a sort. Every
+ * peer not holding a slot sits in a third heap, least useful first, so a full list evicts in O(log n).
  */
 import { IndexedHeap } from './indexed-heap.ts'
 import { peerPriorityRaw } from './bep40.ts'
 import { isUnusableAddress, isValidPort, newIpScratch, parseIpInto, peerKey } from './ip-address.ts'
-import { candidateBefore, computeRank, PeerRecord } from './torrent-peer.ts'
+import { candidateBefore, computeRank, evictBefore, PeerRecord } from './torrent-peer.ts'
 import type { PeerSource, PeerState, TorrentPeer } from './torrent-peer.ts'
 
 export interface PeerPoolConfig {
@@ -84,8 +85,12 @@ export class PeerPool {
     (p) => p.waitIdx,
     (p, i) => (p.waitIdx = i),
   )
-  /** Peers that may be evicted when the list is full: not active, and banned or failed. */
-  private readonly evictable = new Set<PeerRecord>()
+  /** Peers that may be evicted when the list is full (not connecting or connected), worst first. */
+  private readonly evictable = new IndexedHeap<PeerRecord>(
+    evictBefore,
+    (p) => p.evictIdx,
+    (p, i) => (p.evictIdx = i),
+  )
   /** Keys banned for bad data; remembered even after the record is evicted. */
   private readonly hashBanned = new Set<string>()
   private readonly selfKeys = new Set<string>()
@@ -146,6 +151,8 @@ export class PeerPool {
     this.seeding = seeding
     for (const p of this.peers.values()) p.rank = computeRank(p, seeding)
     this.reorderReady()
+    this.evictable.clear()
+    for (const p of this.peers.values()) this.touchEvictable(p)
   }
 
   addPeer(ip: string, port: number, source: PeerSource): TorrentPeer | null {
@@ -161,7 +168,7 @@ export class PeerPool {
   /**
    * A peer connected to us. Counts against the same limits as outgoing connections.
    * Returns the peer, now 'connected', or null when refused (banned, ourselves, already
-   * connected, no free slot, or the list is full of peers that cannot go).
+   * connected, no free slot, or the list is full of connecting and connected peers).
    */
   addIncoming(ip: string, port: number): TorrentPeer | null {
     const key = this.keyOf(ip, port)
@@ -376,33 +383,25 @@ export class PeerPool {
     this.peers.set(key, p)
     this.counts.discovered++
     this.ready.push(p)
+    this.evictable.push(p)
     this.lastAddWasNew = true
     return p
   }
 
-  /** Evicts the least useful inactive peer: banned first, then highest failcount, then oldest. */
+  /** Evicts the least useful peer not connecting or connected (see evictBefore). */
   private evictOne(): boolean {
-    let worst: PeerRecord | null = null
-    for (const p of this.evictable) {
-      if (!worst) worst = p
-      else if ((p.state === 'banned') !== (worst.state === 'banned')) {
-        if (p.state === 'banned') worst = p
-      } else if (p.failcount !== worst.failcount) {
-        if (p.failcount > worst.failcount) worst = p
-      } else if (p.lastConnected < worst.lastConnected) worst = p
-    }
+    const worst = this.evictable.peek()
     if (!worst) return false
     this.remove(worst)
     return true
   }
 
   private touchEvictable(p: PeerRecord): void {
-    const can = !isActive(p.state) && (p.state === 'banned' || p.failcount > 0 || !p.connectable)
-    if (can) this.evictable.add(p)
-    else this.evictable.delete(p)
+    if (isActive(p.state)) this.evictable.remove(p)
+    else this.evictable.push(p) // re-positions it when already there
   }
 
-  /** The one place a state changes: keeps counts, heap membership and the evictable set right. */
+  /** The one place a state changes: keeps counts and heap membership right. */
   private setState(p: PeerRecord, s: PeerState): void {
     this.counts[p.state]--
     this.counts[s]++
@@ -418,7 +417,7 @@ export class PeerPool {
     this.counts[p.state]--
     this.ready.remove(p)
     this.waiting.remove(p)
-    this.evictable.delete(p)
+    this.evictable.remove(p)
     this.peers.delete(p.key)
   }
 
@@ -464,6 +463,7 @@ export class PeerPool {
     if (rank === p.rank) return
     p.rank = rank
     this.ready.update(p)
+    this.evictable.update(p)
   }
 
   private reorderReady(): void {

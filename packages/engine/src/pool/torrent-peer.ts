@@ -60,9 +60,10 @@ export class PeerRecord implements TorrentPeer {
   connectable = true
   lastError?: string
   banReason?: string
-  /** Positions in the pool's candidate and waiting heaps (-1 = not there). */
+  /** Positions in the pool's candidate, waiting and eviction heaps (-1 = not there). */
   readyIdx = -1
   waitIdx = -1
+  evictIdx = -1
   constructor(
     readonly key: string,
     readonly ip: string,
@@ -112,5 +113,21 @@ export function candidateBefore(a: PeerRecord, b: PeerRecord): boolean {
   if (a.lastConnected !== b.lastConnected) return a.lastConnected < b.lastConnected
   if (a.rank !== b.rank) return a.rank > b.rank
   if (a.priority !== b.priority) return a.priority > b.priority
+  return a.seq < b.seq
+}
+
+/**
+ * Eviction order, least useful first (after libtorrent's compare_peer_erase): banned, then more
+ * failures, then known only by an ephemeral port, then never tried (a peer that connected has
+ * proven reachable), then lower rank, then first added.
+ */
+export function evictBefore(a: PeerRecord, b: PeerRecord): boolean {
+  const aBanned = a.state === 'banned'
+  if (aBanned !== (b.state === 'banned')) return aBanned
+  if (a.failcount !== b.failcount) return a.failcount > b.failcount
+  if (a.connectable !== b.connectable) return !a.connectable
+  const aNever = a.lastConnected === 0
+  if (aNever !== (b.lastConnected === 0)) return aNever
+  if (a.rank !== b.rank) return a.rank < b.rank
   return a.seq < b.seq
 }
