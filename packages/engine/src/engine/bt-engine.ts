@@ -245,15 +245,22 @@ export class BtEngine implements EngineApiHost {
   // ---- connection queue (issue 6) ----
 
   requestConnections(infoHashHex: string, count: number): void {
-    this.queue.requestConnections(infoHashHex, count)
+    this.queue.requestConnections(infoHashHex.toLowerCase(), count)
   }
 
   cancelConnectionRequests(infoHashHex: string): void {
-    this.queue.cancelConnectionRequests(infoHashHex)
+    this.queue.cancelConnectionRequests(infoHashHex.toLowerCase())
   }
 
+  /**
+   * Changes the queue's token bucket now (burst defaults to twice the rate; 0 = unlimited). Kept in
+   * the settings too, so a later settings change or restart does not undo it.
+   */
   setConnectionRateLimit(perSecond: number, burst?: number): void {
-    this.queue.setConnectionRateLimit(perSecond, burst)
+    const rate = Math.max(0, perSecond)
+    const next = mergeSettings(this.settings, { connectionRatePerSec: rate, connectionBurst: burst !== undefined && burst > 0 ? burst : 2 * rate })
+    this.applySettings(next)
+    void this.session.saveSettings(this.settings).catch(() => {})
   }
 
   getConnectionQueueStats(): { pendingByTorrent: Record<string, number>; totalPending: number; rateLimiterAvailable: number } {

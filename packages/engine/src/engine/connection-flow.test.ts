@@ -93,10 +93,81 @@ describe('engine connection flow', () => {
     await e.startTorrent(t.infoHash)
     clock.advance(1000) // maintenance asks again for its free slots
     expect(t.getDisplayPeers().length + e.getConnectionQueueStats().totalPending).toBe(2)
+    // new peers, asked for but not granted yet (no drain has run since): removing drops the requests
+    t.addPeer('10.0.0.9', 3)
+    t.addPeer('10.0.0.9', 4)
+    expect(e.getConnectionQueueStats().pendingByTorrent[t.infoHash]).toBe(2)
     await e.remove(t.infoHash)
     expect(e.getTorrent(t.infoHash)).toBeUndefined()
-    expect(e.getConnectionQueueStats().totalPending).toBe(0)
+    expect(e.getConnectionQueueStats()).toMatchObject({ totalPending: 0, pendingByTorrent: {} })
     await e.stop()
+    await seed.stop()
+  })
+
+  it('starts with the default bucket (10/s, burst 20); a rate set at run time survives later settings changes', async () => {
+    const { clock, seed, e, t } = await setup()
+    expect(e.getConnectionQueueStats().rateLimiterAvailable).toBe(20)
+    for (let i = 1; i <= 30; i++) t.addPeer('10.0.0.9', i) // all hang until the connect timeout
+    clock.advance(100)
+    expect(t.connectingCount()).toBe(20) // the burst
+    clock.advance(500)
+    expect(t.connectingCount()).toBe(25) // then 10 a second
+    e.setConnectionRateLimit(2) // burst: twice the rate
+    await e.setSettings({ uploadRateLimit: 1000 }) // an unrelated change must not reset the bucket
+    expect(e.getSettings()).toMatchObject({ connectionRatePerSec: 2, connectionBurst: 4 })
+    await e.stop()
+    await seed.stop()
+  })
+
+  it("asks only for its free slots (peer limit minus connected and connecting), however many candidates it has", async () => {
+    const { clock, seed, e, t } = await setup()
+    await e.setSettings({ maxPeersPerTorrent: 3 })
+    for (let i = 1; i <= 10; i++) t.addPeer('10.0.0.9', i)
+    expect(e.getConnectionQueueStats().pendingByTorrent[t.infoHash]).toBe(3) // not 10
+    for (let i = 0; i < 5; i++) {
+      clock.advance(1000)
+      await flush()
+      expect(t.connectingCount() + e.getConnectionQueueStats().totalPending).toBe(3)
+    }
+    expect(t.pool.getStats().candidates).toBe(7) // the rest wait for a free slot
+    await e.stop()
+    await seed.stop()
+  })
+
+  it("never has more connects in flight than the daemon's caps allow: no busy answers", async () => {
+    const clock = new ManualClock(1_000_000)
+    const net = new MemoryNetwork({
+      setTimer: (fn, ms) => clock.setTimeout(fn, ms),
+      connectBehaviour: () => 'timeout', // every peer hangs for the 10 s connect timeout
+      connectLimits: { maxConnectsInFlight: 2, maxConnectsPending: 2 },
+    })
+    const port = net.host('10.0.0.2')
+    const e = new BtEngine({ platform: { net: port, files: new MemoryFilePort(), state: new MemoryStateStore(), now: () => clock.now() }, clock })
+    await e.start()
+    const torrents = await Promise.all(
+      ['a.bin', 'b.bin'].map(async (name) => e.add({ torrentFile: await createTorrent({ name, pieceLength: 16384, files: [{ path: name, data: new Uint8Array(5000) }] }) })),
+    )
+    for (const [n, t] of torrents.entries()) for (let i = 1; i <= 10; i++) t.addPeer(`10.0.1.${n}`, i)
+    let peak = 0
+    for (let step = 0; step < 250; step++) {
+      clock.advance(100)
+      await flush()
+      peak = Math.max(peak, port.connectsInFlight)
+      expect(torrents[0]!.connectingCount() + torrents[1]!.connectingCount()).toBeLessThanOrEqual(2)
+    }
+    expect(peak).toBe(2) // the caps were used, never exceeded
+    expect(port.busyCount).toBe(0)
+    expect(torrents.map((t) => t.pool.findPeer(`10.0.1.${torrents.indexOf(t)}`, 1)?.lastError)).toEqual(['timeout', 'timeout'])
+    await e.stop()
+  })
+
+  it('stopping the engine stops the drain loop', async () => {
+    const { clock, seed, e, t } = await setup()
+    await e.stop()
+    e.requestConnections(t.infoHash.toUpperCase(), 3)
+    expect(e.getConnectionQueueStats().pendingByTorrent[t.infoHash]).toBe(3)
+    clock.advance(1000)
+    expect(e.getConnectionQueueStats().pendingByTorrent[t.infoHash]).toBe(3) // nothing granted
     await seed.stop()
   })
 
@@ -153,6 +224,11 @@ describe('engine connection flow', () => {
     const detail = await api.getTorrentDetail(t.infoHash, ['peers', 'swarm', 'files', 'trackers', 'pieces'])
     expect(structuredClone(detail)).toEqual(detail)
     expect(detail.peers?.[0]).toMatchObject({ state: 'connected', ip: '10.0.0.1' })
+    t.addPeer('10.0.0.9', 6881) // hangs: shows as a connecting row with no client yet
+    clock.advance(100)
+    const rows = (await api.getTorrentDetail(t.infoHash, ['peers'])).peers!
+    expect(rows.map((r) => r.state).sort()).toEqual(['connected', 'connecting'])
+    expect(rows.find((r) => r.state === 'connecting')).toMatchObject({ ip: '10.0.0.9', port: 6881, client: '' })
     expect(detail.files?.[0]).toMatchObject({ path: 'x.bin', size: 100_000, priority: 'normal' })
     expect(detail.pieces?.pieceCount).toBe(4)
     expect((await api.getStatus()).listenPort).toBe(e.listenPort)

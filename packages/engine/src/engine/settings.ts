@@ -5,8 +5,9 @@ export const DEFAULT_SETTINGS: EngineSettings = {
   downloadRoot: 'downloads',
   maxConnectionsGlobal: 200,
   maxPeersPerTorrent: 50,
-  connectionRatePerSec: 20,
-  connectionBurst: 40,
+  // The fair connection queue's token bucket (issue 6 defaults): 10 grants a second, bursts of 20.
+  connectionRatePerSec: 10,
+  connectionBurst: 20,
   downloadRateLimit: 0,
   uploadRateLimit: 0,
   listenPort: 0,

@@ -50,7 +50,7 @@ export class MemoryNetwork {
   }
 
   /** A NetPort for a host with this address (e.g. '10.0.0.1'); hosts reach each other by address. */
-  host(address: string): NetPort {
+  host(address: string): MemoryNetPort {
     return new MemoryNetPort(this, address)
   }
 
@@ -85,8 +85,11 @@ export class MemoryNetwork {
   }
 }
 
-class MemoryNetPort implements NetPort {
+export class MemoryNetPort implements NetPort {
   readonly connectLimits: ConnectLimits
+  /** Connects not yet settled; beyond in-flight + pending caps a connect is refused `busy`, like the daemon. */
+  connectsInFlight = 0
+  busyCount = 0
   constructor(
     private readonly net: MemoryNetwork,
     readonly address: string,
@@ -97,6 +100,19 @@ class MemoryNetPort implements NetPort {
   connect(opts: TcpConnectOptions): Promise<TcpSocket> {
     const key = `${opts.host}:${opts.port}`
     const behaviour = this.net.options.connectBehaviour?.(opts, this.address) ?? 'accept'
+    if (this.connectsInFlight >= this.connectLimits.maxConnectsInFlight + this.connectLimits.maxConnectsPending) {
+      this.busyCount++
+      return Promise.reject(new IoError('busy', `connect to ${key}: too many connects in flight`))
+    }
+    this.connectsInFlight++
+    const settled = <T>(v: T): T => {
+      this.connectsInFlight--
+      return v
+    }
+    return this.attempt(opts, key, behaviour).then(settled, (e: unknown) => Promise.reject(settled(e)))
+  }
+
+  private attempt(opts: TcpConnectOptions, key: string, behaviour: ConnectOutcome): Promise<TcpSocket> {
     return new Promise((resolve, reject) => {
       if (behaviour === 'timeout') {
         const timer = this.net.options.setTimer ?? ((fn: () => void, ms: number) => setTimeout(fn, ms))

@@ -19,10 +19,6 @@ export interface DisplayPeer {
   peer: TorrentPeer
 }
 
-export function displayKey(ip: string, port: number): string {
-  return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`
-}
-
 export function buildDisplayPeers(connecting: Iterable<TorrentPeer>, sessions: Iterable<PeerSession>): DisplayPeer[] {
   const out: DisplayPeer[] = []
   for (const s of sessions) {
