@@ -14,7 +14,7 @@ import { awkwardFiles } from '../fixtures/make-torrent.ts'
 import { createSwarm, type Swarm } from '../fixtures/swarm.ts'
 import { chromiumAvailable, shot, until } from './helpers/browser.ts'
 import { ensureExtensionBuilt, EXTENSION_ID, launchWithExtension, type ExtensionBrowser } from './helpers/extension.ts'
-import { firstSightings, installPeerStateLog, readPeerStateLog } from './helpers/peer-state-log.ts'
+import { firstSightings, installPeerStateLog, lookProblems, readPeerStateLog } from './helpers/peer-state-log.ts'
 import { slowSeed } from './helpers/swarm-setup.ts'
 import { addTorrentFile, openTab, waitHelperConnected, waitRowText } from './helpers/ui-actions.ts'
 
@@ -73,6 +73,7 @@ describe.skipIf(!chromiumAvailable() || !libtorrentAvailable())('extension in Ch
     expect(first.connected, 'a Connected row was shown').not.toBeNull()
     expect(first.connecting!).toBeLessThan(first.connected!)
     expect(first.sameRow, `the Connecting… row turned Connected; log: ${JSON.stringify(log.slice(0, 30))}`).toBe(true)
+    expect(lookProblems(log), 'connecting rows dimmed with address and client only').toEqual([])
     await shot(page, 'extension-torrent-list')
     for (const tab of ['files', 'trackers', 'pieces', 'swarm', 'general']) {
       await page.locator(`button[role="tab"][data-tab="${tab}"]`).click()

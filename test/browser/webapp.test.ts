@@ -10,7 +10,7 @@ import { libtorrentAvailable } from '../fixtures/libtorrent.ts'
 import { createSwarm, type Swarm } from '../fixtures/swarm.ts'
 import { chromiumAvailable, launchChromium, shot } from './helpers/browser.ts'
 import { tryFromForeignOrigin, upgradeStatus } from './helpers/foreign-page.ts'
-import { firstSightings, installPeerStateLog, readPeerStateLog } from './helpers/peer-state-log.ts'
+import { firstSightings, installPeerStateLog, lookProblems, readPeerStateLog } from './helpers/peer-state-log.ts'
 import { slowSeed } from './helpers/swarm-setup.ts'
 import { addTorrentFile, openTab, torrentRow, waitHelperConnected, waitRowText } from './helpers/ui-actions.ts'
 import { startWebApp, type WebApp } from './helpers/webapp.ts'
@@ -57,6 +57,7 @@ describe.skipIf(!chromiumAvailable() || !libtorrentAvailable())('local web app i
     expect(first.connected, 'a Connected row was shown').not.toBeNull()
     expect(first.connecting!).toBeLessThan(first.connected!)
     expect(first.sameRow, `the same peer went from Connecting… to Connected; log: ${JSON.stringify(log.slice(0, 30))}`).toBe(true)
+    expect(lookProblems(log), 'connecting rows dimmed with address and client only').toEqual([])
     await expect(torrentRow(page, t.infoHash)).toBeTruthy()
     await page.close()
   })
