@@ -1,18 +1,11 @@
 import { describe, expect, it, vi } from 'vitest'
-import { BtEngine } from '../engine/bt-engine.ts'
 import { decodeExtendedHandshake, encodeExtendedHandshake } from '../extension/extended-handshake.ts'
 import { decodeMetadataMessage, encodeMetadataMessage, serveMetadataRequest } from '../extension/ut-metadata.ts'
-import { createTorrent } from '../metainfo/create-torrent.ts'
-import { parseMetainfo } from '../metainfo/parse-metainfo.ts'
-import { MemoryFilePort } from '../platform/memory-files.ts'
-import { MemoryNetwork } from '../platform/memory-net.ts'
-import { MemoryStateStore } from '../platform/memory-state.ts'
-import { ManualClock } from '../util/clock.ts'
 import { fromHex } from '../util/hex.ts'
-import type { Torrent } from './torrent.ts'
 import { encodeExtended, type DecodeResult } from '../wire/wire-codec.ts'
 import { DEFAULT_PEER_CONFIG } from '../wire/peer-types.ts'
 import { RawPeer, settle } from '../wire/peer-test-kit.ts'
+import { dialedRaw, setupEngine } from './torrent-test-kit.ts'
 
 // BEP 10 as the torrent speaks it: exactly one extended handshake per connection, after our
 // availability (BEP 6 wants that first), advertising reqq and metadata_size; ut_metadata served
@@ -22,31 +15,7 @@ type Ext = Extract<DecodeResult, { type: 'extended' }>
 const extended = (r: RawPeer, id: number): Ext[] => r.received.filter((m): m is Ext => m.type === 'extended' && m.extId === id)
 
 async function setup(opts: { seed: boolean }) {
-  const clock = new ManualClock(1_000_000)
-  const net = new MemoryNetwork({ setTimer: (fn, ms) => clock.setTimeout(fn, ms) })
-  const data = new Uint8Array(70_000).map((_, i) => (i * 11) & 0xff)
-  const file = await createTorrent({ name: 'x.bin', pieceLength: 32 * 1024, files: [{ path: 'x.bin', data }] })
-  const meta = await parseMetainfo(file)
-  const files = new MemoryFilePort()
-  if (opts.seed) files.put('downloads', 'x.bin', data)
-  const e = new BtEngine({ platform: { net: net.host('10.0.0.1'), files, state: new MemoryStateStore(), now: () => clock.now() }, clock })
-  await e.start()
-  const t = opts.seed ? await e.add({ torrentFile: file }) : await e.add({ magnet: `magnet:?xt=urn:btih:${meta.infoHash}` })
-  await settle()
-  return { clock, net, e, t, meta }
-}
-
-/** The torrent dials a RawPeer listening at `host`:6881; returns it once our handshake arrived. */
-async function dialedRaw(clock: ManualClock, net: MemoryNetwork, t: Torrent, host: string): Promise<RawPeer> {
-  let raw: RawPeer | undefined
-  await net.host(host).listen({ port: 6881 }, (s) => (raw = new RawPeer(s)))
-  t.addPeer(host, 6881)
-  for (let i = 0; i < 20 && !raw?.handshake; i++) {
-    clock.advance(100) // the connection queue's drain
-    await settle()
-  }
-  expect(raw?.handshake).toBeTruthy()
-  return raw!
+  return setupEngine({ seed: opts.seed, magnet: !opts.seed })
 }
 
 describe('extension handshake on a torrent connection', () => {
