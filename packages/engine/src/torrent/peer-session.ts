@@ -195,8 +195,7 @@ export class PeerSession {
   private onClosed(reason: string, error?: IoError): void {
     if (this.closed) return
     this.closed = true
-    const clean = reason === 'stopped' || reason === 'both seeds' || reason === 'duplicate connection' || reason.startsWith('banned')
-    this.t.onSessionClosed(this, !clean && !!error, reason)
+    this.t.onSessionClosed(this, isErrorDisconnect(reason, error), reason)
   }
 
   // ---- calls from the downloader / choker ----
@@ -318,6 +317,15 @@ export class PeerSession {
     if (this.ext.supportsMetadata) f += 'E'
     return f
   }
+}
+
+/**
+ * Disconnects that cost the peer a failure (pool failcount): socket errors, protocol violations,
+ * timeouts and internal errors. A close by the remote or by us for a normal reason (stopped, both
+ * seeds, duplicate, banned, torrent error) is clean; otherwise a misbehaving peer is retried forever.
+ */
+export function isErrorDisconnect(reason: string, error?: IoError): boolean {
+  return !!error || /^(socket error|protocol violation|internal error)|timeout$/.test(reason)
 }
 
 function shapeOf(info: InfoDictionary | null): { pieceCount: number; pieceLength: number; totalLength: number } | null {
