@@ -55,6 +55,7 @@ export class ExtensionState {
     this.peerMetadataId = ut !== undefined && ut > 0 ? ut : 0
     if (h.metadataSize !== undefined && h.metadataSize <= MAX_METADATA_SIZE) this.metadataSize = h.metadataSize
     if (h.reqq !== undefined) this.s.conn.setPeerRequestLimit(h.reqq)
+    if (h.yourIp) this.s.t.onExternalAddress(h.yourIp)
     this.s.t.onExtensionHandshake(this.s)
   }
 

@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest'
+import { encodeExtendedHandshake } from '../extension/extended-handshake.ts'
+import { peerPriority } from '../pool/bep40.ts'
 import { settle } from '../wire/peer-test-kit.ts'
-import { HAVE_ALL } from '../wire/wire-codec.ts'
+import { encodeExtended, HAVE_ALL } from '../wire/wire-codec.ts'
 import { dialedRaw, setupEngine } from './torrent-test-kit.ts'
 
 // What a torrent's connections tell its peer pool: error disconnects cost a failure, clean ones
-// do not.
+// do not; a peer's `yourip` gives the pool our address for BEP 40.
 
 describe('session outcomes in the pool', () => {
   it('a peer that breaks the protocol ends with failcount 1; one that closes cleanly with 0', async () => {
@@ -40,4 +42,20 @@ describe('session outcomes in the pool', () => {
     await e.stop()
   })
 
+  it('yourip in an extension handshake gives the pool our address: BEP 40 priorities follow', async () => {
+    const { clock, net, e, t, infoHash } = await setupEngine({ seed: true })
+    const others = ['98.76.54.32', '123.213.32.234', '8.8.8.8']
+    for (const ip of others) t.pool.addPeer(ip, 6881, 'tracker')
+    expect(t.pool.findPeer('98.76.54.32', 6881)!.priority).toBe(0)
+    const raw = await dialedRaw(clock, net, t, '10.0.0.3')
+    raw.sendHandshake({ fast: true, extended: true }, infoHash)
+    raw.write(encodeExtended(0, encodeExtendedHandshake({ m: {}, yourIp: '123.213.32.10' })))
+    await settle()
+    const self = { ip: '123.213.32.10', port: e.listenPort }
+    for (const ip of others) expect(t.pool.findPeer(ip, 6881)!.priority).toBe(peerPriority({ ip, port: 6881 }, self))
+    expect(t.pool.findPeer('98.76.54.32', 6881)!.priority).toBe(0xec2d7224)
+    // our own address as a peer is refused from now on
+    expect(t.pool.addPeer('123.213.32.10', e.listenPort, 'pex')).toBeNull()
+    await e.stop()
+  })
 })

@@ -75,6 +75,8 @@ export class Torrent {
   private readonly selectedFiles?: number[]
   private readonly recheckOnStart: boolean
   private recheckNext = false
+  private externalIp = ''
+  private externalPort = 0
 
   constructor(
     readonly ctx: TorrentContext,
@@ -317,6 +319,15 @@ export class Torrent {
 
   connectingCount(): number {
     return this.connecting.size
+  }
+
+  /** A peer told us our address (BEP 10 yourip): the pool breaks rank ties by BEP 40 against it. */
+  onExternalAddress(ip: string): void {
+    const port = this.ctx.listenPort()
+    if (port <= 0 || (ip === this.externalIp && port === this.externalPort)) return // recomputing is O(peers)
+    this.externalIp = ip
+    this.externalPort = port
+    this.pool.setSelfAddress(ip, port)
   }
 
   // ---- metadata & storage ----
