@@ -1,6 +1,7 @@
 // Tidepool as an uploader (issue 4): a libtorrent leecher downloads everything from Tidepool seeding
 // alone, and two Tidepool leechers fed by one slow libtorrent seed trade pieces with each other.
 import { mkdir } from 'node:fs/promises'
+import net from 'node:net'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { diffTrees } from '../fixtures/compare-trees.ts'
@@ -10,6 +11,14 @@ import { createSwarm, type Swarm } from '../fixtures/swarm.ts'
 import { tidepoolDownload, tidepoolSeed } from '../fixtures/tidepool-cli.ts'
 import { expectSameContent } from './expect-download.ts'
 
+async function freePort(): Promise<number> {
+  const srv = net.createServer()
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r))
+  const { port } = srv.address() as net.AddressInfo
+  await new Promise<void>((r) => srv.close(() => r()))
+  return port
+}
+
 describe.skipIf(!libtorrentAvailable())('seeding', () => {
   let swarm: Swarm
   beforeEach(async () => { swarm = await createSwarm() })
@@ -18,8 +27,12 @@ describe.skipIf(!libtorrentAvailable())('seeding', () => {
   it('a libtorrent leecher downloads a complete torrent from Tidepool seeding alone', async () => {
     const pieceLength = 32 * 1024
     const t = await swarm.torrent({ name: 'served by tidepool', files: awkwardFiles(pieceLength).concat([{ path: ['big.bin'], size: 2 * 1024 * 1024 + 3 }]), pieceLength })
-    const seed = swarm.own(await tidepoolSeed(t.torrentPath, { data: t.dir }))
-    const leech = await swarm.leech(t, { addPeers: [seed.endpoint] })
+    const port = await freePort()
+    const seed = swarm.own(await tidepoolSeed(t.torrentPath, { data: t.dir, port }))
+    expect(seed.listenPort).toBe(port) // --port is honoured
+    // `seed` announces itself: the leecher is told nothing and finds Tidepool through the tracker
+    await expect.poll(() => swarm.tracker.peers(t.infoHash).some((p) => p.port === port && p.complete), { timeout: 15_000 }).toBe(true)
+    const leech = await swarm.leech(t)
     await leech.waitFinished(60_000)
     expect(await diffTrees(t.contentPath, join(swarm.work, 'lt-leech-1', t.name))).toEqual([])
     // the leecher got it all from Tidepool: it is the only peer
