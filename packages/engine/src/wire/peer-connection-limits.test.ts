@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { Bitfield } from './bitfield.ts'
 import { leechAgainstRaw, rawAgainstSeed, settle, SHAPE, until } from './peer-test-kit.ts'
 import type { BlockRef } from './wire-codec.ts'
 import * as W from './wire-codec.ts'
@@ -156,6 +157,25 @@ describe('PeerConnection upload side', () => {
     expect(b.raw.types()).toEqual(['bitfield'])
     expect(reads).toBe(0)
     expect(b.conn.isOpen).toBe(true)
+  })
+
+  it('rejects (fast) a request for a piece we lack, even unchoked, without asking the torrent to read it', async () => {
+    const lacking = Bitfield.full(SHAPE.pieceCount)
+    lacking.clear(1)
+    const reads: BlockRef[] = []
+    const { raw, conn } = await rawAgainstSeed({
+      acceptIncoming: (_hs, c) => {
+        c.setTorrent(SHAPE)
+        c.setLocalPieces(lacking)
+        return true
+      },
+    })
+    conn.setHandlers({ onInterested: () => conn.unchoke(), onUploadRequest: (r) => reads.push(r) })
+    raw.sendHandshake()
+    raw.write(W.INTERESTED, msg({ type: 'request', index: 1, begin: 0, length: 16384 }), msg({ type: 'request', index: 0, begin: 0, length: 16384 }))
+    await until(() => raw.types().includes('reject') && reads.length === 1)
+    expect(raw.received.filter((m) => m.type === 'reject')).toEqual([{ type: 'reject', index: 1, begin: 0, length: 16384 }])
+    expect(reads.map((r) => r.index)).toEqual([0])
   })
 
   it('a cancel removes a queued upload and is answered by a reject (fast)', async () => {
