@@ -310,6 +310,14 @@ describe('PeerPool: ordering and rank', () => {
     expect(pool.findPeer('98.76.54.32', 6881)!.priority).toBe(0xec2d7224)
   })
 
+  it('updatePeerStats adds deltas up, each way', () => {
+    const { pool } = setup()
+    pool.addPeer('1.0.0.1', 1, 'tracker')
+    pool.updatePeerStats('1.0.0.1', 1, 1000, 50)
+    pool.updatePeerStats('1.0.0.1', 1, 2000, 70)
+    expect(pool.findPeer('1.0.0.1', 1)).toMatchObject({ downloaded: 3000, uploaded: 120 })
+  })
+
   it('candidates() has no side effects', () => {
     const { pool, attempts } = setup()
     pool.addPeer('1.0.0.1', 1, 'tracker')
