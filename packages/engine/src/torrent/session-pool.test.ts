@@ -3,10 +3,10 @@ import { encodeExtendedHandshake } from '../extension/extended-handshake.ts'
 import { peerPriority } from '../pool/bep40.ts'
 import { settle } from '../wire/peer-test-kit.ts'
 import { encodeExtended, HAVE_ALL } from '../wire/wire-codec.ts'
-import { dialedRaw, setupEngine } from './torrent-test-kit.ts'
+import { dialedRaw, incomingRaw, setupEngine } from './torrent-test-kit.ts'
 
 // What a torrent's connections tell its peer pool: error disconnects cost a failure, clean ones
-// do not; a peer's `yourip` gives the pool our address for BEP 40.
+// do not; a peer's `yourip` gives the pool our address for BEP 40; incoming peers take pool slots.
 
 describe('session outcomes in the pool', () => {
   it('a peer that breaks the protocol ends with failcount 1; one that closes cleanly with 0', async () => {
@@ -58,4 +58,22 @@ describe('session outcomes in the pool', () => {
     expect(t.pool.addPeer('123.213.32.10', e.listenPort, 'pex')).toBeNull()
     await e.stop()
   })
+
+  it('an accepted incoming peer is in the pool as incoming; past maxPeersPerTorrent one is refused', async () => {
+    const { net, e, t } = await setupEngine({ seed: true, engine: { settings: { maxPeersPerTorrent: 1 } } })
+    const first = await incomingRaw(net, e, t, '10.0.0.5')
+    expect(first.handshake).not.toBeNull() // answered
+    const rec = t.pool.allPeers().find((p) => p.ip === '10.0.0.5')
+    expect(rec).toMatchObject({ state: 'connected', incoming: true })
+    expect([...rec!.sources]).toContain('incoming')
+    expect(t.sessions.get(rec!.key)?.incoming).toBe(true)
+
+    const second = await incomingRaw(net, e, t, '10.0.0.6')
+    expect(second.closed).toBe(true)
+    expect(second.handshake).toBeNull() // closed without an answer
+    expect(t.sessions.size).toBe(1)
+    expect(t.pool.allPeers().some((p) => p.ip === '10.0.0.6')).toBe(false)
+    await e.stop()
+  })
+
 })
