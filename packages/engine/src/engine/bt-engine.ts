@@ -6,6 +6,7 @@ import type {
   TorrentDetail,
   TorrentSummary,
 } from '../api/types.ts'
+import type { ChokerConfig } from '../choke/choker.ts'
 import { parseMagnet } from '../magnet/parse-magnet.ts'
 import { parseMetainfo } from '../metainfo/parse-metainfo.ts'
 import type { Platform, TcpListener } from '../platform/ports.ts'
@@ -31,6 +32,8 @@ export interface BtEngineOptions {
   peerId?: Uint8Array
   /** Caps on incoming connections still handshaking (default 32 at once, 10 s each). */
   incoming?: Partial<IncomingLimits>
+  /** Upload slots and rechoke timing for every torrent (default 4 regular + 1 optimistic). */
+  choker?: Partial<ChokerConfig>
 }
 
 export interface AddOptions extends AddTorrentInput {
@@ -295,6 +298,7 @@ export class BtEngine implements EngineApiHost {
       connectFinished: () => {
         this.connectsInFlight--
       },
+      choker: this.opts.choker,
       downloadBucket: this.downloadBucket,
       uploadBucket: this.uploadBucket,
       onTorrentChanged: (h) => this.onTorrentChanged(h),

@@ -1,4 +1,5 @@
 import type { EngineSettings } from '../api/types.ts'
+import type { ChokerConfig } from '../choke/choker.ts'
 import type { Platform } from '../platform/ports.ts'
 import type { Clock } from '../util/clock.ts'
 import type { ByteBucket } from '../engine/bandwidth.ts'
@@ -20,6 +21,8 @@ export interface TorrentContext {
   /** Outgoing connects in flight (for the queue's daemon caps). */
   connectStarted(): void
   connectFinished(): void
+  /** Upload slots and their timing (defaults when absent). */
+  choker?: Partial<ChokerConfig>
   downloadBucket: ByteBucket
   uploadBucket: ByteBucket
   /**

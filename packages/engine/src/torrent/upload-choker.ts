@@ -1,19 +1,21 @@
-import { Choker } from '../choke/choker.ts'
+import { Choker, DEFAULT_CHOKER_CONFIG } from '../choke/choker.ts'
 import type { PeerSession } from './peer-session.ts'
 import type { Torrent } from './torrent.ts'
 
 /**
- * Applies the pool's Choker (BEP 3: 4 regular slots re-evaluated every 10 s, 1 optimistic slot
- * rotated every 30 s favouring new peers) to a torrent's sessions. A peer that becomes interested
- * while a slot is free is unchoked at once, so transfers start without waiting for the next round.
+ * Applies a Choker (by default BEP 3: 4 regular slots re-evaluated every 10 s, 1 optimistic slot
+ * rotated every 30 s favouring new peers; the engine's `choker` option changes them) to a torrent's
+ * sessions. A peer that becomes interested while a slot is free is unchoked at once, so transfers
+ * start without waiting for the next round.
  */
 export class UploadChoker {
   private readonly choker: Choker
   private readonly slots: number
 
   constructor(private readonly t: Torrent) {
-    this.choker = new Choker({ now: () => t.ctx.clock.now() })
-    this.slots = 4 + 1
+    const config = { ...DEFAULT_CHOKER_CONFIG, ...t.ctx.choker }
+    this.choker = new Choker({ config, now: () => t.ctx.clock.now() })
+    this.slots = config.regularSlots + config.optimisticSlots
   }
 
   tick(_n: number): void {
