@@ -108,10 +108,13 @@ describe('engine connection flow', () => {
     const { clock, seed, e, t } = await setup()
     expect(e.getConnectionQueueStats().rateLimiterAvailable).toBe(20)
     for (let i = 1; i <= 30; i++) t.addPeer('10.0.0.9', i) // all hang until the connect timeout
+    expect(t.connectingCount()).toBe(0) // granted on the next task, never inside addPeer
+    clock.advance(0)
+    expect(t.connectingCount()).toBe(1) // an idle queue gives one round at once
     clock.advance(100)
-    expect(t.connectingCount()).toBe(20) // the burst
+    expect(t.connectingCount()).toBe(21) // the first tick: the rest of the burst of 20, plus 1 earned in 100 ms
     clock.advance(500)
-    expect(t.connectingCount()).toBe(25) // then 10 a second
+    expect(t.connectingCount()).toBe(26) // then 10 a second
     e.setConnectionRateLimit(2) // burst: twice the rate
     await e.setSettings({ uploadRateLimit: 1000 }) // an unrelated change must not reset the bucket
     expect(e.getSettings()).toMatchObject({ connectionRatePerSec: 2, connectionBurst: 4 })

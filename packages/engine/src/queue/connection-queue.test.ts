@@ -200,4 +200,35 @@ describe('ConnectionQueue', () => {
     q.drain()
     expect(log).toEqual(['b', 'b'])
   })
+
+  it('gives a request that finds it idle one round on the next task, the rest at the ticks', () => {
+    const { q, log, clock } = setup({ ratePerSec: 10, burst: 4 })
+    q.start()
+    clock.advance(50) // mid-period
+    q.requestConnections('a', 3)
+    expect(log).toEqual([]) // never inside the caller
+    clock.advance(0)
+    expect(log).toEqual(['a']) // one grant at once, not the whole burst
+    q.requestConnections('b', 2) // the queue is busy (a still waits): b waits for the tick
+    clock.advance(0)
+    expect(log).toEqual(['a'])
+    clock.advance(50) // tick at 100 ms: the rest of the burst, round-robin from b
+    expect(log).toEqual(['a', 'b', 'a', 'b'])
+    q.stop()
+    q.requestConnections('c', 1)
+    clock.advance(1000)
+    expect(log).toEqual(['a', 'b', 'a', 'b']) // stopped: no prompt round either
+  })
+
+  it('a prompt round serves every torrent that asked in the same task once', () => {
+    const { q, log, clock } = setup({ ratePerSec: 10, burst: 20 })
+    q.start()
+    q.requestConnections('a', 5)
+    q.requestConnections('b', 5)
+    q.requestConnections('c', 5)
+    clock.advance(0)
+    expect(log).toEqual(['a', 'b', 'c'])
+    clock.advance(100)
+    expect(log.length).toBe(15) // the burst covers the rest at the first tick
+  })
 })

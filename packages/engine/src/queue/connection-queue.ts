@@ -3,6 +3,10 @@
  * loop grants them one at a time, round-robin across the torrents that asked, through a token
  * bucket, while the engine-wide connection limit and the daemon's connect caps leave room.
  * A grant calls the torrent's `connectOnePeer()`, which picks its best candidate at that moment.
+ * A request that finds the queue idle gets one round at once (a grant per waiting torrent, on the
+ * next task) instead of waiting for the next tick: a torrent's first peer, or the replacement for a
+ * failed one, is dialled without waiting up to a whole period. Only one round, so a torrent that
+ * happens to ask first cannot take the whole burst before the others have asked.
  */
 import type { ConnectLimits } from '../platform/ports.ts'
 import type { Clock, TimerHandle } from '../util/clock.ts'
@@ -65,6 +69,7 @@ export class ConnectionQueue {
   private ring: string[] = []
   private cursor = 0
   private timer: TimerHandle | null = null
+  private prompt: TimerHandle | null = null
   private running = false
   private ownInFlight = 0
   private grantsTotal = 0
@@ -84,6 +89,7 @@ export class ConnectionQueue {
     const had = this.pending.get(infoHashHex) ?? 0
     if (had === 0) this.ring.push(infoHashHex)
     this.pending.set(infoHashHex, Math.min(MAX_PENDING_PER_TORRENT, had + n))
+    if (this.ring.length === 1 && had === 0) this.drainSoon()
   }
 
   /** Drops the torrent's pending requests (stopped, removed, or no longer wanting peers). */
@@ -131,15 +137,17 @@ export class ConnectionQueue {
     this.running = false
     if (this.timer !== null) this.clock.clearTimeout(this.timer)
     this.timer = null
+    if (this.prompt !== null) this.clock.clearTimeout(this.prompt)
+    this.prompt = null
   }
 
   get isRunning(): boolean {
     return this.running
   }
 
-  /** One pass of the drain loop: grants while tokens, limits and pending requests allow. */
-  drain(): number {
-    const maxGrants = this.opts.maxGrantsPerDrain ?? 1000
+  /** One pass of the drain loop: grants while tokens, limits and pending requests allow (at most `limit`). */
+  drain(limit = Infinity): number {
+    const maxGrants = Math.min(limit, this.opts.maxGrantsPerDrain ?? 1000)
     let granted = 0
     // Each iteration either grants or removes a torrent from the ring, so this ends.
     while (this.ring.length > 0 && granted < maxGrants) {
@@ -187,6 +195,15 @@ export class ConnectionQueue {
       if (this.inFlight() >= cap) return false
     }
     return true
+  }
+
+  /** The queue was idle and a request came in: one round on the next task rather than at the next tick. */
+  private drainSoon(): void {
+    if (!this.running || this.prompt !== null) return
+    this.prompt = this.clock.setTimeout(() => {
+      this.prompt = null
+      if (this.running) this.drain(this.ring.length)
+    }, 0)
   }
 
   private schedule(): void {
