@@ -28,6 +28,12 @@ export class HandleCache {
     return this.entries.size
   }
 
+  /** A handle for `path` is cached (possibly still opening), writable when asked. */
+  isOpen(path: string, write: boolean): boolean {
+    const e = this.entries.get(path)
+    return !!e && (!write || e.writable)
+  }
+
   /** Runs `fn` with an open handle; `write` opens (and creates) the file writable. */
   async use<T>(path: string, write: boolean, fn: (h: FileHandle) => Promise<T>): Promise<T> {
     let e = this.entries.get(path)

@@ -72,6 +72,22 @@ describe('TorrentStorage', () => {
     expect(fp.ops.open).toBe(1)
   })
 
+  it("opens a piece's files when its first block arrives, so the write does not wait for them", async () => {
+    const t = await makeTorrent([['d/a', PL + 100], ['e/b', 2 * PL]], PL) // piece 1 spans a and b
+    const fp = new MemoryFilePort()
+    const s = new TorrentStorage(fp, t.layout, { root: 'downloads' })
+    expect(await s.writeBlock(1, 0, t.piece(1).subarray(0, BLOCK_SIZE))).toEqual({ status: 'buffered' })
+    await new Promise((r) => setTimeout(r, 0)) // the opens run in the background
+    expect(fp.ops.open).toBe(2) // both files of piece 1, before the piece is complete
+    expect(fp.ops.write).toBe(0)
+    expect(s.openFiles).toBe(2)
+    expect(await fp.stat('downloads', 'e/b')).toMatchObject({ isDirectory: false, size: 0 })
+    // the write then uses those handles: no further opens
+    expect(await s.writeBlock(1, BLOCK_SIZE, t.piece(1).subarray(BLOCK_SIZE))).toMatchObject({ status: 'verified' })
+    expect(fp.ops.open).toBe(2)
+    expect(fp.ops.write).toBe(2)
+  })
+
   it('reports a corrupt piece with its contributors, writes nothing, and accepts it again', async () => {
     const t = await makeTorrent([['a', 3 * PL]], PL)
     const fp = new MemoryFilePort()

@@ -178,6 +178,7 @@ export class TorrentStorage {
       buf = { data, got: new Uint8Array(blocks), missing: blocks, contributors: new Set() }
       this.buffers.set(piece, buf)
       this.buffered += size
+      this.openAhead(piece)
     }
     const b = begin / BLOCK_SIZE
     if (buf.got[b]) return { status: 'ignored', reason: 'duplicate' }
@@ -283,6 +284,22 @@ export class TorrentStorage {
       const err = e instanceof IoError ? e : new IoError('io', String(e))
       this.error = err
       throw err
+    }
+  }
+
+  /**
+   * A piece started arriving: make its files' directories and open them now, so those daemon
+   * round trips overlap the rest of the download instead of delaying the piece's write (on a busy
+   * bridge each one waits behind the socket data already in flight). Errors surface at the write.
+   */
+  private openAhead(piece: number): void {
+    for (const s of segments(this.layout, piece)) {
+      if (this.layout.files[s.file]!.padding) continue
+      const path = this.filePath(s.file)
+      if (this.handles.isOpen(path, true)) continue
+      this.ensureDir(s.file)
+        .then(() => this.handles.use(path, true, async () => {}))
+        .catch(() => {})
     }
   }
 
