@@ -122,6 +122,40 @@ describe('engine connection flow', () => {
     await seed.stop()
   })
 
+  it('a platform connect that throws instead of rejecting fails that peer and leaks no in-flight connect', async () => {
+    const clock = new ManualClock(1_000_000)
+    const net = new MemoryNetwork({ setTimer: (fn, ms) => clock.setTimeout(fn, ms) })
+    const base = net.host('10.0.0.2')
+    // a port whose connect throws synchronously for one host (a broken or unusual platform)
+    const throwing = new Proxy(base, {
+      get(target, key) {
+        if (key === 'connect') {
+          return (o: { host: string; port: number }) => {
+            if (o.host === '10.0.0.7') throw new Error('no route')
+            return target.connect(o)
+          }
+        }
+        const v = Reflect.get(target, key) as unknown
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v
+      },
+    })
+    const torrent = await createTorrent({ name: 'y.bin', pieceLength: 32 * 1024, files: [{ path: 'y.bin', data: new Uint8Array(40_000) }] })
+    const e = new BtEngine({ platform: { net: throwing, files: new MemoryFilePort(), state: new MemoryStateStore(), now: () => clock.now() }, clock })
+    await e.start()
+    const t = await e.add({ torrentFile: torrent })
+    t.addPeer('10.0.0.7', 6881)
+    clock.advance(100)
+    await flush()
+    const p = t.pool.findPeer('10.0.0.7', 6881)
+    expect(p?.state).toBe('disconnected')
+    expect(p?.failcount).toBe(1)
+    expect(t.getDisplayPeers()).toEqual([])
+    expect(t.connectingCount()).toBe(0)
+    expect(base.connectsInFlight).toBe(0)
+    expect((e as unknown as { connectsInFlight: number }).connectsInFlight).toBe(0) // the engine's count feeds the queue's daemon-cap check
+    await e.stop()
+  })
+
   it("asks only for its free slots (peer limit minus connected and connecting), however many candidates it has", async () => {
     const { clock, seed, e, t } = await setup()
     await e.setSettings({ maxPeersPerTorrent: 3 })

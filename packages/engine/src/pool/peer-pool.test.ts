@@ -345,6 +345,28 @@ describe('PeerPool: slots, incoming and stats', () => {
     expect(pool.getStats()).toEqual({ total: 6, candidates: 2, connecting: 2, connected: 1, banned: 0, waiting: 1 })
   })
 
+  it('a connect callback that throws counts as a failed attempt, never a peer stuck connecting', () => {
+    let calls = 0
+    const pool = new PeerPool({
+      config: { maxActiveConnections: 2 },
+      connect: () => {
+        calls++
+        throw new Error('no route')
+      },
+      now: () => 1_000_000,
+    })
+    pool.addPeer('1.0.0.1', 1, 'tracker')
+    pool.addPeer('1.0.0.2', 1, 'tracker')
+    expect(pool.connectToPeers()).toBe(2)
+    expect(calls).toBe(2)
+    const p = pool.findPeer('1.0.0.1', 1)!
+    expect(p.state).toBe('disconnected')
+    expect(p.failcount).toBe(1)
+    expect(p.lastError).toBe('connect threw: no route')
+    expect(pool.getStats()).toMatchObject({ connecting: 0, connected: 0 })
+    expect(pool.freeSlots()).toBe(2) // the slots are free again
+  })
+
   it('incoming peers count against the same limit', () => {
     const { pool } = setup({ maxActiveConnections: 2 })
     pool.addPeer('1.0.0.1', 1, 'tracker')

@@ -236,7 +236,12 @@ export class PeerPool {
     p.incoming = false
     p.lastConnected = this.stamp()
     this.setState(p, 'connecting')
-    this.connectFn(p)
+    try {
+      this.connectFn(p)
+    } catch (err) {
+      // the attempt failed as it started: count it like any failed connect, never leave it 'connecting'
+      this.onConnectFailed(p.ip, p.port, `connect threw: ${err instanceof Error ? err.message : String(err)}`)
+    }
     return p
   }
 

@@ -201,7 +201,15 @@ export class Torrent {
     const entry = { peer, socket: null as TcpSocket | null }
     this.connecting.set(peer.key, entry)
     this.ctx.connectStarted()
-    this.ctx.platform.net.connect({ host: peer.ip, port: peer.port }).then(
+    // A connect that throws instead of rejecting takes the same way out, so the peer never stays
+    // 'connecting' and the engine's in-flight count never leaks.
+    let attempt: Promise<TcpSocket>
+    try {
+      attempt = this.ctx.platform.net.connect({ host: peer.ip, port: peer.port })
+    } catch (err) {
+      attempt = Promise.reject(err)
+    }
+    attempt.then(
       (socket) => {
         this.ctx.connectFinished()
         if (this.connecting.get(peer.key) !== entry || !this.running) {
