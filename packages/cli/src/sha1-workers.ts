@@ -1,13 +1,13 @@
 /**
  * The CLI's PieceHasher: SHA-1 of whole pieces in worker threads (node:crypto), the piece's buffer
- * transferred there and back, so neither hashing nor a copy costs the main thread anything. There
- * the engine, the daemon and both ends of the WebSocket share one thread, and `crypto.subtle.digest`
- * in Node 20 copies the data and hashes on the calling thread (measured: ~2.5 ms of main-thread CPU
- * per MiB, against ~1.4 ms for node:crypto anywhere).
+ * transferred there and back (the engine's createWorkerHasher), so neither hashing nor a copy costs
+ * the main thread anything. There the engine, the daemon and both ends of the WebSocket share one
+ * thread, and `crypto.subtle.digest` in Node 20 copies the data and hashes on the calling thread
+ * (measured: ~2.5 ms of main-thread CPU per MiB, against ~1.4 ms for node:crypto anywhere).
  */
 import { availableParallelism } from 'node:os'
 import { Worker } from 'node:worker_threads'
-import type { PieceHasher } from '@tidepool/engine'
+import { createWorkerHasher, type HashResult, type WorkerHasher } from '@tidepool/engine'
 
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads')
@@ -18,55 +18,16 @@ parentPort.on('message', ({ id, buffer }) => {
 })
 `
 
-interface Job {
-  resolve(r: { digest: Uint8Array; data: Uint8Array }): void
-  reject(e: Error): void
-}
-
-export interface Sha1Workers extends PieceHasher {
-  close(): Promise<void>
-}
+export type Sha1Workers = WorkerHasher
 
 /** `threads` defaults to one per core beyond the first (at least one). */
 export function startSha1Workers(threads = Math.max(1, availableParallelism() - 1)): Sha1Workers {
-  const jobs = new Map<number, Job>()
-  let nextId = 1
-  let turn = 0
-  const workers = Array.from({ length: threads }, () => {
+  return createWorkerHasher((_, onResult, onFailure) => {
     const w = new Worker(WORKER_SOURCE, { eval: true })
     w.unref() // hashing never keeps the process alive
-    w.on('message', (m: { id: number; buffer: ArrayBuffer; digest: Uint8Array }) => {
-      const job = jobs.get(m.id)
-      if (!job) return
-      jobs.delete(m.id)
-      job.resolve({ digest: m.digest, data: new Uint8Array(m.buffer) })
-    })
-    w.on('error', (e) => fail(e))
-    w.on('exit', (code) => fail(new Error(`hash worker exited (${code})`)))
-    return w
-  })
-  let failed: Error | null = null
-  function fail(e: Error): void {
-    failed ??= e
-    for (const j of jobs.values()) j.reject(e)
-    jobs.clear()
-  }
-
-  return {
-    sha1(data) {
-      if (failed) return Promise.reject(failed)
-      // Only a whole ArrayBuffer can be transferred; anything else is copied once.
-      const own = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength && data.buffer instanceof ArrayBuffer ? data : data.slice()
-      return new Promise((resolve, reject) => {
-        const id = nextId++
-        jobs.set(id, { resolve, reject })
-        const buffer = own.buffer as ArrayBuffer
-        workers[turn++ % workers.length]!.postMessage({ id, buffer }, [buffer])
-      })
-    },
-    async close() {
-      failed ??= new Error('hash workers closed')
-      await Promise.all(workers.map((w) => w.terminate()))
-    },
-  }
+    w.on('message', (m: HashResult) => onResult(m))
+    w.on('error', (e) => onFailure(e))
+    w.on('exit', (code) => onFailure(new Error(`hash worker exited (${code})`)))
+    return { post: (job, transfer) => w.postMessage(job, transfer), terminate: () => w.terminate() }
+  }, threads)
 }

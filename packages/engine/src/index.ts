@@ -1,4 +1,5 @@
 export * from './platform/ports.ts'
+export * from './platform/worker-hasher.ts'
 export type * from './api/types.ts'
 export * from './util/hex.ts'
 export * from './util/base32.ts'

@@ -1,0 +1,68 @@
+/**
+ * A PieceHasher that hashes in worker threads: each piece's buffer is transferred to a worker and
+ * handed back with its digest, so neither the hashing nor a copy costs the calling thread anything.
+ * Platform-neutral: the caller supplies the workers (Web Workers in the browser, worker_threads in
+ * Node) through `HashWorkerHandle`; the worker side answers each `HashJob` with a `HashResult`.
+ */
+import type { PieceHasher } from './ports.ts'
+
+export interface HashJob {
+  id: number
+  buffer: ArrayBuffer
+}
+
+export interface HashResult {
+  id: number
+  buffer: ArrayBuffer
+  digest: Uint8Array
+}
+
+/** One worker as the client needs it. */
+export interface HashWorkerHandle {
+  post(job: HashJob, transfer: ArrayBuffer[]): void
+  terminate(): unknown
+}
+
+/** Starts worker `index`; it calls `onResult` for each answer and `onFailure` if it dies. */
+export type SpawnHashWorker = (index: number, onResult: (r: HashResult) => void, onFailure: (e: Error) => void) => HashWorkerHandle
+
+export interface WorkerHasher extends PieceHasher {
+  close(): Promise<void>
+}
+
+export function createWorkerHasher(spawn: SpawnHashWorker, threads: number): WorkerHasher {
+  const jobs = new Map<number, { resolve(r: { digest: Uint8Array; data: Uint8Array }): void; reject(e: Error): void }>()
+  let nextId = 1
+  let turn = 0
+  let failed: Error | null = null
+  const fail = (e: Error) => {
+    failed ??= e
+    for (const j of jobs.values()) j.reject(e)
+    jobs.clear()
+  }
+  const onResult = (r: HashResult) => {
+    const job = jobs.get(r.id)
+    if (!job) return
+    jobs.delete(r.id)
+    job.resolve({ digest: r.digest, data: new Uint8Array(r.buffer) })
+  }
+  const workers = Array.from({ length: Math.max(1, threads) }, (_, i) => spawn(i, onResult, fail))
+
+  return {
+    sha1(data) {
+      if (failed) return Promise.reject(failed)
+      // Only a whole ArrayBuffer can be transferred; anything else is copied once.
+      const own = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength && data.buffer instanceof ArrayBuffer ? data : data.slice()
+      return new Promise((resolve, reject) => {
+        const id = nextId++
+        jobs.set(id, { resolve, reject })
+        const buffer = own.buffer as ArrayBuffer
+        workers[turn++ % workers.length]!.post({ id, buffer }, [buffer])
+      })
+    },
+    async close() {
+      fail(new Error('hash workers closed'))
+      await Promise.all(workers.map((w) => w.terminate()))
+    },
+  }
+}
