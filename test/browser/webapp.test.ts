@@ -50,6 +50,10 @@ describe.skipIf(!chromiumAvailable() || !libtorrentAvailable())('local web app i
     await waitRowText(page, t.infoHash, /Seeding/, 60_000)
     await shot(page, 'webapp-torrent-list-peers')
     expect(await diffTrees(t.contentPath, join(swarm.work, 'downloads', t.name))).toEqual([])
+    // the pieces were hashed in the engine worker's nested hash worker, not on the engine's thread
+    const hashWorker = page.workers().find((w) => /sha1-worker/.test(w.url()))
+    expect(hashWorker, `hash worker among ${page.workers().map((w) => w.url()).join(', ')}`).toBeDefined()
+    expect(await hashWorker!.evaluate(() => (self as unknown as { tidepoolHashed: number }).tidepoolHashed)).toBeGreaterThanOrEqual(t.pieceCount)
 
     const log = await readPeerStateLog(page)
     const first = firstSightings(log)

@@ -9,6 +9,7 @@ import type { StateStore } from '@tidepool/engine'
 import { EngineHost } from './engine-host.ts'
 import { openIdbState } from './idb-state.ts'
 import { createBtEngine } from './create-engine.ts'
+import { startHashWorkers } from './hash-workers.ts'
 
 // Opened once, lazily awaited by each call, so the worker can answer before IndexedDB is ready.
 const db = openIdbState()
@@ -19,10 +20,13 @@ const state: StateStore = {
   keys: async (p) => (await db).keys(p),
 }
 
+// Pieces are hashed in a nested worker (started once, shared by every engine this host creates).
+const hasher = startHashWorkers()
+
 const host = new EngineHost({
   // The browser's WebSocket sends this origin's Origin header, which the daemon checks.
   connect: (url, token) => connectBridge({ url, token }),
-  createEngine: createBtEngine,
+  createEngine: (platform) => createBtEngine({ ...platform, hasher }),
   state,
   now: () => Date.now(),
   setTimer: (fn, ms) => {
