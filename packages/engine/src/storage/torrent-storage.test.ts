@@ -86,6 +86,17 @@ describe('TorrentStorage', () => {
     expect(await s.writeBlock(1, BLOCK_SIZE, t.piece(1).subarray(BLOCK_SIZE))).toMatchObject({ status: 'verified' })
     expect(fp.ops.open).toBe(2)
     expect(fp.ops.write).toBe(2)
+    // a piece started just before close: its files are not opened after the handles were closed
+    const d = await makeTorrent([['f/c', PL]], PL)
+    const fp2 = new MemoryFilePort()
+    const s2 = new TorrentStorage(fp2, d.layout, { root: 'downloads' })
+    const buffered = s2.writeBlock(0, 0, d.piece(0).subarray(0, BLOCK_SIZE)) // its folder is being made…
+    const closed = s2.close() // …when the torrent stops
+    expect(await buffered).toEqual({ status: 'buffered' })
+    await closed
+    await new Promise((r) => setTimeout(r, 0))
+    expect(fp2.ops.open).toBe(0)
+    expect(s2.openFiles).toBe(0)
   })
 
   it('reports a corrupt piece with its contributors, writes nothing, and accepts it again', async () => {

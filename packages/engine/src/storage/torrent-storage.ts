@@ -298,7 +298,8 @@ export class TorrentStorage {
       const path = this.filePath(s.file)
       if (this.handles.isOpen(path, true)) continue
       this.ensureDir(s.file)
-        .then(() => this.handles.use(path, true, async () => {}))
+        // not once the piece is gone (close() drops buffered pieces): no handle opened after closeAll
+        .then(() => (this.buffers.has(piece) ? this.handles.use(path, true, async () => {}) : undefined))
         .catch(() => {})
     }
   }
