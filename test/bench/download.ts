@@ -8,6 +8,8 @@
 // the results to docs/benchmarks.md. --repeat N runs each phase N times and keeps the fastest run of
 // each client (other processes on a shared machine only ever make a run slower). --separate-daemon
 // runs the daemon as its own process (`pnpm daemon`) and reports the engine's and the daemon's peaks.
+// Each leecher's CPU time (user + system, all threads) is printed too: the MiB/s ratio depends on how
+// fast the reference runs on the machine that day, CPU seconds per GiB much less.
 import { appendFile, mkdir, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -32,7 +34,7 @@ const record = process.argv.includes('--record')
 const repeat = Math.max(1, Number(option('repeat', '1')))
 const separateDaemon = process.argv.includes('--separate-daemon')
 
-interface PhaseResult { ok: boolean; seconds: number; mibps: number; note: string }
+interface PhaseResult { ok: boolean; seconds: number; mibps: number; note: string; cpuSec: number | null }
 interface TidepoolResult extends PhaseResult { peakMiB: number | null; daemonPeakMiB: number | null; peaks: string }
 interface Row { sizeMiB: number; lt: PhaseResult; tp: TidepoolResult }
 
@@ -43,16 +45,25 @@ async function libtorrentPhase(t: MadeTorrent, seeds: LibtorrentPeer[], work: st
     const first = await leech.proc.waitFor((l) => l.event === 'status', 10_000, 'first status')
     const t0 = leech.proc.jsonTimes[leech.proc.json.indexOf(first)]
     await leech.waitFinished(phaseTimeoutMs)
+    const cpuSec = await cpuSecondsOf(leech.proc.pid) // the whole run of the leecher, start-up included
     const t1 = leech.proc.jsonTimes[leech.proc.json.findIndex((l) => l.event === 'finished')]
     const seconds = (t1 - t0) / 1000
     const diffs = await diffTrees(t.contentPath, join(save, t.name))
-    return { ok: diffs.length === 0, seconds, mibps: t.totalSize / MiB / seconds, note: diffs.slice(0, 3).join('; ') }
+    return { ok: diffs.length === 0, seconds, mibps: t.totalSize / MiB / seconds, note: diffs.slice(0, 3).join('; '), cpuSec }
   } catch (e) {
-    return { ok: false, seconds: NaN, mibps: NaN, note: (e as Error).message.split('\n')[0] }
+    return { ok: false, seconds: NaN, mibps: NaN, note: (e as Error).message.split('\n')[0], cpuSec: null }
   } finally {
     await leech.stop()
     await rm(save, { recursive: true, force: true })
   }
+}
+
+/** User + system CPU seconds of a live process, all its threads (/proc/PID/stat, 100 ticks a second). */
+async function cpuSecondsOf(pid: number): Promise<number | null> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => null)
+  if (!stat) return null
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ') // fields from 3 (state) on
+  return (Number(f[11]) + Number(f[12])) / 100 // utime, stime
 }
 
 /** Peak VmHWM per process of the CLI's tree (pnpm -> tsx -> node running the CLI). */
@@ -71,6 +82,9 @@ async function tidepoolPhase(t: MadeTorrent, work: string): Promise<TidepoolResu
   await mkdir(out, { recursive: true })
   let daemon: DaemonProcess | null = null
   if (separateDaemon) daemon = await startDaemonProcess({ tokenFile: join(work, 'daemon.token'), roots: { downloads: out } })
+  // the CLI appends its own CPU time (user + system, all threads) here when it exits
+  const cpuFile = join(work, `tp-cpu-${Date.now()}.jsonl`)
+  process.env.TIDEPOOL_CPU_USAGE = cpuFile
   const run = tidepoolDownload([t.torrentPath], { out, timeoutSec: Math.round(phaseTimeoutMs / 1000), name: 'tidepool download', daemonUrl: daemon?.url, tokenFile: daemon?.tokenFile })
   const peaks = new Map<number, { kib: number; cmd: string }>()
   const daemonPeaks = new Map<number, { kib: number; cmd: string }>()
@@ -96,16 +110,22 @@ async function tidepoolPhase(t: MadeTorrent, work: string): Promise<TidepoolResu
     const errLines = run.proc.stderr().trim().split('\n')
     const why = errLines.find((l) => /Error|tidepool:/.test(l)) ?? errLines.at(-1) ?? ''
     const note = code === 0 ? diffs.slice(0, 3).join('; ') : `exit ${code}: ${why.slice(0, 300)} (last progress ${lines.at(-1)?.progress ?? 'none'})`
-    return { ok: code === 0 && diffs.length === 0, seconds, mibps: t.totalSize / MiB / seconds, note, peakMiB, daemonPeakMiB, peaks: peaksText }
+    const usage = (await readFile(cpuFile, 'utf8').catch(() => '')).trim().split('\n').at(-1)
+    const u = usage ? (JSON.parse(usage) as { userMs: number; systemMs: number }) : null
+    const cpuSec = u ? (u.userMs + u.systemMs) / 1000 : null // with --separate-daemon: the engine's process only
+    return { ok: code === 0 && diffs.length === 0, seconds, mibps: t.totalSize / MiB / seconds, note, peakMiB, daemonPeakMiB, peaks: peaksText, cpuSec }
   } catch (e) {
-    return { ok: false, seconds: NaN, mibps: NaN, note: (e as Error).message.split('\n')[0], peakMiB: null, daemonPeakMiB: null, peaks: '' }
+    return { ok: false, seconds: NaN, mibps: NaN, note: (e as Error).message.split('\n')[0], peakMiB: null, daemonPeakMiB: null, peaks: '', cpuSec: null }
   } finally {
+    delete process.env.TIDEPOOL_CPU_USAGE
     clearInterval(sampler)
     await run.stop()
     await daemon?.stop()
     await rm(out, { recursive: true, force: true })
   }
 }
+
+const cpuText = (s: number | null) => (s === null ? 'CPU ?' : `${s.toFixed(1)} CPU-s`)
 
 /** The fastest successful run, else the first. */
 function best<T extends PhaseResult>(runs: T[]): T {
@@ -128,9 +148,9 @@ async function benchSize(sizeMiB: number, tracker: LocalTracker, work: string): 
     const tps: TidepoolResult[] = []
     for (let i = 0; i < repeat; i++) {
       const l = await libtorrentPhase(t, seeds, work)
-      console.log(`  libtorrent: ${l.ok ? `${l.mibps.toFixed(1)} MiB/s (${l.seconds.toFixed(1)} s)` : `FAILED ${l.note}`}`)
+      console.log(`  libtorrent: ${l.ok ? `${l.mibps.toFixed(1)} MiB/s (${l.seconds.toFixed(1)} s, ${cpuText(l.cpuSec)})` : `FAILED ${l.note}`}`)
       const p = await tidepoolPhase(t, work)
-      console.log(`  tidepool:   ${p.ok ? `${p.mibps.toFixed(1)} MiB/s (${p.seconds.toFixed(1)} s)` : `FAILED ${p.note}`}; peak ${p.peakMiB?.toFixed(0) ?? '?'} MiB${separateDaemon ? ` + daemon ${p.daemonPeakMiB?.toFixed(0) ?? '?'} MiB` : ''} [${p.peaks}]`)
+      console.log(`  tidepool:   ${p.ok ? `${p.mibps.toFixed(1)} MiB/s (${p.seconds.toFixed(1)} s, ${cpuText(p.cpuSec)})` : `FAILED ${p.note}`}; peak ${p.peakMiB?.toFixed(0) ?? '?'} MiB${separateDaemon ? ` + daemon ${p.daemonPeakMiB?.toFixed(0) ?? '?'} MiB` : ''} [${p.peaks}]`)
       lts.push(l); tps.push(p)
     }
     const lt = best(lts)
@@ -147,11 +167,12 @@ async function benchSize(sizeMiB: number, tracker: LocalTracker, work: string): 
 function table(rows: Row[]): string {
   const f = (n: number, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : '—')
   const memHead = separateDaemon ? 'Tidepool peak RSS (engine / daemon)' : 'Tidepool peak RSS (engine+daemon)'
-  const lines = [`| size | libtorrent MiB/s | Tidepool MiB/s | ratio | ${memHead} | notes |`, '|---|---|---|---|---|---|']
+  const lines = [`| size | libtorrent MiB/s | Tidepool MiB/s | ratio | ${memHead} | CPU-s per GiB, libtorrent / Tidepool | notes |`, '|---|---|---|---|---|---|---|']
   for (const r of rows) {
     const ratio = r.lt.ok && r.tp.ok ? r.tp.mibps / r.lt.mibps : NaN
     const notes = [r.lt.ok ? '' : `libtorrent failed: ${r.lt.note}`, r.tp.ok ? '' : `Tidepool failed: ${r.tp.note}`].filter(Boolean).join('; ').replace(/\|/g, '/')
-    lines.push(`| ${r.sizeMiB} MiB | ${f(r.lt.mibps)} | ${r.tp.ok ? f(r.tp.mibps) : '—'} | ${f(ratio, 2)} | ${r.tp.peakMiB !== null ? `${f(r.tp.peakMiB, 0)} MiB` : '—'}${separateDaemon ? ` / ${r.tp.daemonPeakMiB !== null ? `${f(r.tp.daemonPeakMiB, 0)} MiB` : '—'}` : ''} | ${notes} |`)
+    const perGiB = (s: number | null) => (s === null ? '—' : f(s / (r.sizeMiB / 1024), 1))
+    lines.push(`| ${r.sizeMiB} MiB | ${f(r.lt.mibps)} | ${r.tp.ok ? f(r.tp.mibps) : '—'} | ${f(ratio, 2)} | ${r.tp.peakMiB !== null ? `${f(r.tp.peakMiB, 0)} MiB` : '—'}${separateDaemon ? ` / ${r.tp.daemonPeakMiB !== null ? `${f(r.tp.daemonPeakMiB, 0)} MiB` : '—'}` : ''} | ${perGiB(r.lt.cpuSec)} / ${perGiB(r.tp.cpuSec)} | ${notes} |`)
   }
   return lines.join('\n')
 }
