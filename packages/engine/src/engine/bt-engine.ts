@@ -101,9 +101,11 @@ export class BtEngine implements EngineApiHost {
     if (!this.started) return
     this.started = false
     this.queue.stop()
+    // Torrents first: their 'stopped' (and a pending 'completed') announces carry our listen port, and
+    // a tracker refuses port 0.
+    await Promise.all([...this.torrents.values()].map((t) => t.stop().catch(() => {})))
     this.listener?.close()
     this.listener = null
-    await Promise.all([...this.torrents.values()].map((t) => t.stop().catch(() => {})))
     await this.saveSession()
   }
 

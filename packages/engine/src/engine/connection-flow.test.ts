@@ -6,6 +6,7 @@ import { MemoryStateStore } from '../platform/memory-state.ts'
 import { ManualClock } from '../util/clock.ts'
 import { BtEngine } from './bt-engine.ts'
 import { createEngineApi } from './engine-api.ts'
+import { fakeHttpServer } from '../tracker/test-http-server.ts'
 
 // Issue 6 as seen through the engine: torrents ask the fair queue for slots, a grant dials the
 // pool's best candidate, and the display list shows it `connecting` from that moment, drops it
@@ -154,6 +155,36 @@ describe('engine connection flow', () => {
     expect(base.connectsInFlight).toBe(0)
     expect((e as unknown as { connectsInFlight: number }).connectsInFlight).toBe(0) // the engine's count feeds the queue's daemon-cap check
     await e.stop()
+  })
+
+  it("stopping the engine announces 'stopped' with our listen port (the listener closes after the torrents)", async () => {
+    const clock = new ManualClock(1_000_000)
+    const net = new MemoryNetwork({ setTimer: (fn, ms) => clock.setTimeout(fn, ms) })
+    const tracker = await fakeHttpServer(net.host('10.0.0.5'), 80, () => ({ pieces: ['HTTP/1.1 200 OK\r\n\r\n', 'd8:intervali1800e5:peers0:e'] }))
+    const data = new Uint8Array(40_000).map((_, i) => i & 255)
+    const torrent = await createTorrent({ name: 'z.bin', pieceLength: 32 * 1024, files: [{ path: 'z.bin', data }], announce: 'http://10.0.0.5:80/announce' })
+    const files = new MemoryFilePort()
+    files.put('downloads', 'z.bin', data) // already complete: 'started' says left=0, no 'completed' owed
+    const e = new BtEngine({ platform: { net: net.host('10.0.0.2'), files, state: new MemoryStateStore(), now: () => clock.now() }, clock })
+    await e.start()
+    await e.add({ torrentFile: torrent })
+    for (let i = 0; i < 5 && tracker.requests.length === 0; i++) {
+      clock.advance(100)
+      await flush(50)
+    }
+    expect(tracker.requests.map((r) => new URLSearchParams(r.target.split('?')[1]).get('event'))).toEqual(['started'])
+    const port = String(e.listenPort)
+    expect(port).not.toBe('0')
+    const stopping = e.stop()
+    for (let i = 0; i < 5; i++) {
+      clock.advance(100)
+      await flush(50)
+    }
+    await stopping
+    const q = tracker.requests.map((r) => new URLSearchParams(r.target.split('?')[1]))
+    expect(q.map((p) => p.get('event'))).toEqual(['started', 'stopped'])
+    expect(q.map((p) => p.get('port'))).toEqual([port, port]) // not 0: the listener closes after the torrents
+    tracker.close()
   })
 
   it("asks only for its free slots (peer limit minus connected and connecting), however many candidates it has", async () => {
