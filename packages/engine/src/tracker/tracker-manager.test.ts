@@ -110,6 +110,25 @@ describe('TrackerManager', () => {
     expect(h.calls).toHaveLength(3)
     expect(h.clock.pending()).toBe(0)
   })
+  it('a completion just before stop still reaches the tracker: completed, then stopped', async () => {
+    const h = harness([['http://a']], { 'http://a': ok(60) })
+    h.m.start()
+    await flush()
+    h.stats.left = 0
+    h.m.completed() // its announce is scheduled…
+    await h.m.stop() // …and cut off by an immediate stop (the CLI exits at completion)
+    expect(h.calls.map((c) => [c.url, c.event])).toEqual([['http://a', 'started'], ['http://a', 'completed'], ['http://a', 'stopped']])
+    // a completion the tracker already heard of is not repeated
+    const h2 = harness([['http://a']], { 'http://a': ok(60) })
+    h2.m.start()
+    await flush()
+    h2.m.completed()
+    h2.clock.advance(0)
+    await flush()
+    await h2.m.stop()
+    expect(h2.calls.map((c) => c.event)).toEqual(['started', 'completed', 'stopped'])
+  })
+
   it('after a fail-over, stop reaches both trackers that saw started', async () => {
     const behaviour: Record<string, AnnounceResult | TrackerError> = { 'http://a': ok(60), 'http://b': ok(60) }
     const h = harness([['http://a', 'http://b']], behaviour)

@@ -134,12 +134,17 @@ export class TrackerManager {
         e.row.nextAnnounce = null
         if (e.row.status === 'announcing') e.row.status = 'idle'
       }
-      // Every tracker that saw 'started' (more than one after a fail-over) should drop us.
+      // Every tracker that saw 'started' (more than one after a fail-over) should drop us. A download
+      // that finished just before the stop (the CLI exits at once) first reports 'completed' (BEP 3):
+      // the announce that was on its way was cut off above.
+      const completedFirst = t.completedPending
       for (const e of t.entries.filter((x) => x.started)) {
         e.started = false
         e.row.status = 'announcing'
+        const opts = { timeoutMs: this.o.stopTimeoutMs ?? 5000 }
+        const completed = completedFirst ? this.announcer(e.url, this.params(e, 'completed'), opts).catch(() => {}) : Promise.resolve()
         done.push(
-          this.announcer(e.url, this.params(e, 'stopped'), { timeoutMs: this.o.stopTimeoutMs ?? 5000 }).then(
+          completed.then(() => this.announcer(e.url, this.params(e, 'stopped'), opts)).then(
             () => {
               e.row.status = 'idle'
               e.row.lastAnnounce = this.clock.now()
