@@ -18,12 +18,18 @@ describe.skipIf(!libtorrentAvailable())('download from libtorrent seeds', () => 
   it('single-file torrent over an HTTP tracker', async () => {
     const t = await swarm.torrent({ name: 'single file.bin', size: 3 * 1024 * 1024 + 12345, pieceLength: 256 * 1024, tracker: 'http' })
     await swarm.seed(t)
+    const from = swarm.tracker.events.length
     const out = join(swarm.work, 'out')
     const run = swarm.own(tidepoolDownload([t.torrentPath], { out, timeoutSec: CLI_TIMEOUT_S }))
     await expectExit0(run, WAIT_MS)
     expectDoneLine(run, t)
     expectRegularStatus(run, t)
     await expectSameContent(t, out)
+    // the tracker heard the whole life of the download (BEP 3 events), from one port that is not 0
+    const heard = swarm.tracker.events.slice(from).filter((e) => e.infoHash === t.infoHash)
+    expect(heard.map((e) => e.type), JSON.stringify(heard)).toEqual(['start', 'complete', 'stop'])
+    expect(new Set(heard.map((e) => e.peerPort)).size).toBe(1)
+    expect(heard[0]!.peerPort).toBeGreaterThan(0)
   })
 
   it('multi-file torrent (nested folders, spaces, non-Latin names, 0-byte file, piece-straddling files) over a UDP tracker', async () => {

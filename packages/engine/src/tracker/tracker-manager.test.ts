@@ -127,6 +127,44 @@ describe('TrackerManager', () => {
     await flush()
     await h2.m.stop()
     expect(h2.calls.map((c) => c.event)).toEqual(['started', 'completed', 'stopped'])
+    // a completed announce already on its way when stop() comes is let finish, not cut off and resent
+    const behaviour: Record<string, Behaviour> = { 'http://a': ok(60) }
+    const h3 = harness([['http://a']], behaviour)
+    h3.m.start()
+    await flush()
+    behaviour['http://a'] = 'hang'
+    h3.m.completed()
+    h3.clock.advance(0)
+    await flush()
+    expect(h3.calls.map((c) => c.event)).toEqual(['started', 'completed'])
+    const stopping = h3.m.stop()
+    await flush()
+    expect(h3.calls.map((c) => c.event)).toEqual(['started', 'completed']) // waiting for it
+    behaviour['http://a'] = ok(60) // the tracker is back, but that announce never got an answer:
+    h3.clock.advance(5000) // after the stop timeout, completed once more, then stopped
+    await flush()
+    await stopping
+    expect(h3.calls.map((c) => c.event)).toEqual(['started', 'completed', 'completed', 'stopped'])
+    // and one that is answered while stop() waits is not repeated
+    const b4: Record<string, Behaviour> = { 'http://a': ok(60) }
+    let release: () => void = () => {}
+    const h4 = harness([['http://a']], b4, {
+      announcer: (url, p) => {
+        h4calls.push(p.event)
+        return p.event === 'completed' ? new Promise((r) => { release = () => r(ok(60)) }) : Promise.resolve(ok(60))
+      },
+    })
+    const h4calls: Array<string | undefined> = []
+    h4.m.start()
+    await flush()
+    h4.m.completed()
+    h4.clock.advance(0)
+    await flush()
+    const stopping4 = h4.m.stop()
+    await flush()
+    release()
+    await stopping4
+    expect(h4calls).toEqual(['started', 'completed', 'stopped'])
   })
 
   it('after a fail-over, stop reaches both trackers that saw started', async () => {

@@ -47,6 +47,8 @@ interface Tier {
   busy: boolean
   again: boolean // announceNow() arrived while busy
   completedPending: boolean
+  /** A 'completed' announce on its way (stop() lets it finish instead of cutting it off and resending). */
+  completing: Promise<void> | null
   lastSuccessAt: number | null
   minIntervalMs: number
   failures: number
@@ -94,7 +96,7 @@ export class TrackerManager {
         const j = Math.floor(random() * (i + 1))
         ;[entries[i], entries[j]] = [entries[j], entries[i]]
       }
-      this.tiers.push({ entries, timer: null, busy: false, again: false, completedPending: false, lastSuccessAt: null, minIntervalMs: 0, failures: 0 })
+      this.tiers.push({ entries, timer: null, busy: false, again: false, completedPending: false, completing: null, lastSuccessAt: null, minIntervalMs: 0, failures: 0 })
     }
   }
 
@@ -135,14 +137,14 @@ export class TrackerManager {
         if (e.row.status === 'announcing') e.row.status = 'idle'
       }
       // Every tracker that saw 'started' (more than one after a fail-over) should drop us. A download
-      // that finished just before the stop (the CLI exits at once) first reports 'completed' (BEP 3):
-      // the announce that was on its way was cut off above.
-      const completedFirst = t.completedPending
+      // that finished just before the stop (the CLI exits at once) reports 'completed' first (BEP 3):
+      // one on its way is let finish (bounded), one not yet sent is sent now.
+      const opts = { timeoutMs: this.o.stopTimeoutMs ?? 5000 }
+      const inFlight = t.completing ? this.bounded(t.completing, opts.timeoutMs) : Promise.resolve()
       for (const e of t.entries.filter((x) => x.started)) {
         e.started = false
         e.row.status = 'announcing'
-        const opts = { timeoutMs: this.o.stopTimeoutMs ?? 5000 }
-        const completed = completedFirst ? this.announcer(e.url, this.params(e, 'completed'), opts).catch(() => {}) : Promise.resolve()
+        const completed = inFlight.then(() => (t.completedPending ? this.announcer(e.url, this.params(e, 'completed'), opts).then(() => { t.completedPending = false }, () => {}) : undefined))
         done.push(
           completed.then(() => this.announcer(e.url, this.params(e, 'stopped'), opts)).then(
             () => {
@@ -160,6 +162,17 @@ export class TrackerManager {
     await Promise.all(done)
     this.ownUdp?.close()
     this.ownUdp = null
+  }
+
+  /** `p`, or nothing after `ms` (a stop must not wait on a slow tracker for long). */
+  private bounded(p: Promise<void>, ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = this.clock.setTimeout(resolve, ms)
+      void p.then(() => {
+        this.clock.clearTimeout(timer)
+        resolve()
+      })
+    })
   }
 
   rows(): TrackerRow[] {
@@ -234,7 +247,15 @@ export class TrackerManager {
       e.row.status = 'announcing'
       let res: AnnounceResult
       try {
-        res = await this.announcer(e.url, this.params(e, event), { signal })
+        // 'completed' is not cut off by stop(): it is owed even when we stop right after completing
+        const call = this.announcer(e.url, this.params(e, event), event === 'completed' ? {} : { signal })
+        if (event === 'completed') {
+          const completing: Promise<void> = call
+            .then(() => { t.completedPending = false }, () => {})
+            .finally(() => { if (t.completing === completing) t.completing = null })
+          t.completing = completing
+        }
+        res = await call
       } catch (err) {
         if (signal.aborted) return null
         e.row.status = 'error'
