@@ -16,7 +16,7 @@ import { join } from 'node:path'
 import { diffTrees } from '../fixtures/compare-trees.ts'
 import { startLibtorrent, waitSeeding, libtorrentAvailable, type LibtorrentPeer } from '../fixtures/libtorrent.ts'
 import { makeTorrent, type MadeTorrent } from '../fixtures/make-torrent.ts'
-import { descendants, peakRssKiB, stopAll } from '../fixtures/processes.ts'
+import { cpuSecondsOf, descendants, peakRssKiB, stopAll } from '../fixtures/processes.ts'
 import { startTracker, type LocalTracker } from '../fixtures/tracker.ts'
 import { REPO_ROOT, startDaemonProcess, tidepoolDownload, type DaemonProcess } from '../fixtures/tidepool-cli.ts'
 
@@ -56,14 +56,6 @@ async function libtorrentPhase(t: MadeTorrent, seeds: LibtorrentPeer[], work: st
     await leech.stop()
     await rm(save, { recursive: true, force: true })
   }
-}
-
-/** User + system CPU seconds of a live process, all its threads (/proc/PID/stat, 100 ticks a second). */
-async function cpuSecondsOf(pid: number): Promise<number | null> {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => null)
-  if (!stat) return null
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ') // fields from 3 (state) on
-  return (Number(f[11]) + Number(f[12])) / 100 // utime, stime
 }
 
 /** Peak VmHWM per process of the CLI's tree (pnpm -> tsx -> node running the CLI). */
