@@ -145,6 +145,8 @@ describe('TrackerManager', () => {
     await flush()
     await stopping
     expect(h3.calls.map((c) => c.event)).toEqual(['started', 'completed', 'completed', 'stopped'])
+    // all within one stop budget (5 s by default): what is left of it, or a floor of 250 ms
+    expect(h3.calls.slice(2).map((c) => c.timeoutMs)).toEqual([250, 250])
     // and one that is answered while stop() waits is not repeated
     const b4: Record<string, Behaviour> = { 'http://a': ok(60) }
     let release: () => void = () => {}

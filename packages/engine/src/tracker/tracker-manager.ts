@@ -54,6 +54,8 @@ interface Tier {
   failures: number
 }
 
+/** The shortest timeout a stop-time announce gets, even when the stop budget is spent. */
+const MIN_STOP_STEP_MS = 250
 const MIN_INTERVAL_FLOOR_MS = 30_000 // default floor: never re-announce faster, whatever the tracker says
 const MAX_INTERVAL_MS = 6 * 3600_000
 
@@ -139,14 +141,17 @@ export class TrackerManager {
       // Every tracker that saw 'started' (more than one after a fail-over) should drop us. A download
       // that finished just before the stop (the CLI exits at once) reports 'completed' first (BEP 3):
       // one on its way is let finish (bounded), one not yet sent is sent now.
-      const opts = { timeoutMs: this.o.stopTimeoutMs ?? 5000 }
-      const inFlight = t.completing ? this.bounded(t.completing, opts.timeoutMs) : Promise.resolve()
+      // One time budget for all of it, so a dead tracker delays a stop by stopTimeoutMs, not a multiple.
+      const budget = this.o.stopTimeoutMs ?? 5000
+      const deadline = this.clock.now() + budget
+      const opts = () => ({ timeoutMs: Math.max(MIN_STOP_STEP_MS, deadline - this.clock.now()) })
+      const inFlight = t.completing ? this.bounded(t.completing, budget) : Promise.resolve()
       for (const e of t.entries.filter((x) => x.started)) {
         e.started = false
         e.row.status = 'announcing'
-        const completed = inFlight.then(() => (t.completedPending ? this.announcer(e.url, this.params(e, 'completed'), opts).then(() => { t.completedPending = false }, () => {}) : undefined))
+        const completed = inFlight.then(() => (t.completedPending ? this.announcer(e.url, this.params(e, 'completed'), opts()).then(() => { t.completedPending = false }, () => {}) : undefined))
         done.push(
-          completed.then(() => this.announcer(e.url, this.params(e, 'stopped'), opts)).then(
+          completed.then(() => this.announcer(e.url, this.params(e, 'stopped'), opts())).then(
             () => {
               e.row.status = 'idle'
               e.row.lastAnnounce = this.clock.now()
