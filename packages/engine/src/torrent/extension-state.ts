@@ -1,21 +1,28 @@
 import { decodeExtendedHandshake, encodeExtendedHandshake, type ExtendedHandshake } from '../extension/extended-handshake.ts'
 import { ExtensionError } from '../extension/extension-error.ts'
 import { decodeMetadataMessage, encodeMetadataMessage, MAX_METADATA_SIZE, serveMetadataRequest, type MetadataMessage } from '../extension/ut-metadata.ts'
+import { decodePex, PEX_MAX_PER_MESSAGE } from '../extension/ut-pex.ts'
 import type { PeerSession } from './peer-session.ts'
 
 /** Our message id for ut_metadata (what peers must use when they send it to us). */
 export const UT_METADATA_ID = 3
+/** Our message id for ut_pex (BEP 11). */
+export const UT_PEX_ID = 1
+/** BEP 11 asks for at most one PEX message a minute; a peer sending more often is not listened to. */
+export const PEX_MIN_GAP_MS = 45_000
 
 /**
  * One peer's BEP 10 extension state on top of the extension/ codecs: our handshake out, theirs
  * in (ut_metadata id, metadata_size, reqq), and ut_metadata (BEP 9): requests are served from our
- * info dictionary, data/reject go to the torrent's metadata fetch.
+ * info dictionary, data/reject go to the torrent's metadata fetch. ut_pex (BEP 11) is received only:
+ * the peers a peer reports go into the pool as 'pex' (never for a private torrent, BEP 27).
  */
 export class ExtensionState {
   peerMetadataId = 0
   metadataSize: number | null = null
   /** Extended handshakes we sent (one per connection; tests check it). */
   handshakesSent = 0
+  private lastPexAt: number | null = null
 
   constructor(private readonly s: PeerSession) {}
 
@@ -29,7 +36,7 @@ export class ExtensionState {
     this.handshakesSent++
     const t = this.s.t
     const h: ExtendedHandshake = {
-      m: { ut_metadata: UT_METADATA_ID },
+      m: t.info?.private ? { ut_metadata: UT_METADATA_ID } : { ut_metadata: UT_METADATA_ID, ut_pex: UT_PEX_ID },
       v: 'Tidepool 0.1',
       // libtorrent over-requests unless told our queue depth
       reqq: this.s.conn.config.maxIncomingRequests,
@@ -44,6 +51,7 @@ export class ExtensionState {
     try {
       if (id === 0) this.onHandshake(decodeExtendedHandshake(payload))
       else if (id === UT_METADATA_ID) this.onMetadataMessage(decodeMetadataMessage(payload))
+      else if (id === UT_PEX_ID) this.onPex(payload)
     } catch (err) {
       if (!(err instanceof ExtensionError)) throw err
       this.s.close(`protocol violation: ${err.message}`)
@@ -64,6 +72,16 @@ export class ExtensionState {
       if (this.peerMetadataId) this.send(serveMetadataRequest(this.s.t.info?.infoBytes ?? null, msg.piece))
     } else if (msg.type === 'data') this.s.t.onMetadataData(this.s, msg.piece, msg.data, msg.totalSize)
     else this.s.t.onMetadataReject(this.s, msg.piece)
+  }
+
+  private onPex(payload: Uint8Array): void {
+    const t = this.s.t
+    if (t.info?.private) return // a magnet that turned out private: PEX is not used (BEP 27)
+    const msg = decodePex(payload, PEX_MAX_PER_MESSAGE)
+    const now = t.ctx.clock.now()
+    if (this.lastPexAt !== null && now - this.lastPexAt < PEX_MIN_GAP_MS) return // flooding: ignored
+    this.lastPexAt = now
+    if (msg.added.length > 0) t.addPeers(msg.added.map((p) => ({ ip: p.ip, port: p.port })), 'pex')
   }
 
   requestMetadata(piece: number): void {

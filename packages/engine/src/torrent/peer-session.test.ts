@@ -1,6 +1,13 @@
 import { describe, expect, it, vi } from 'vitest'
 import { decodeExtendedHandshake, encodeExtendedHandshake } from '../extension/extended-handshake.ts'
 import { decodeMetadataMessage, encodeMetadataMessage, serveMetadataRequest } from '../extension/ut-metadata.ts'
+import { encodePex } from '../extension/ut-pex.ts'
+import { BtEngine } from '../engine/bt-engine.ts'
+import { createTorrent } from '../metainfo/create-torrent.ts'
+import { MemoryFilePort } from '../platform/memory-files.ts'
+import { MemoryNetwork } from '../platform/memory-net.ts'
+import { MemoryStateStore } from '../platform/memory-state.ts'
+import { ManualClock } from '../util/clock.ts'
 import { fromHex } from '../util/hex.ts'
 import { encodeExtended, type DecodeResult } from '../wire/wire-codec.ts'
 import { DEFAULT_PEER_CONFIG } from '../wire/peer-types.ts'
@@ -127,6 +134,53 @@ describe('extension handshake on a torrent connection', () => {
     raw.write(encodeExtended(3, encodeMetadataMessage(serveMetadataRequest(meta.infoBytes, 0))))
     await vi.waitFor(() => expect(t.info).not.toBeNull(), { timeout: 5000, interval: 10 })
     expect(t.info?.infoBytes).toEqual(meta.infoBytes)
+    await e.stop()
+  })
+
+  it('ut_pex (BEP 11): advertised, the peers a peer reports join the pool as pex, at most one message per 45 s', async () => {
+    const { clock, net, e, t } = await setup({ seed: true })
+    const raw = new RawPeer(await net.host('10.0.0.2').connect({ host: '10.0.0.1', port: e.listenPort }))
+    raw.sendHandshake({ fast: true, extended: true }, Uint8Array.from(fromHex(t.infoHash)))
+    raw.write(encodeExtended(0, encodeExtendedHandshake({ m: { ut_pex: 5 } })))
+    await settle()
+    const ours = decodeExtendedHandshake(extended(raw, 0)[0]!.payload)
+    expect(ours.m.ut_pex).toBe(1) // the id the peer must use when it writes to us
+    const pex = (n: number) => encodePex({ added: Array.from({ length: n }, (_, i) => ({ ip: `10.9.0.${i + 1}`, port: 7000 + i, flags: 0 })), dropped: [] })
+    raw.write(encodeExtended(1, pex(3)))
+    await settle()
+    const p = t.pool.findPeer('10.9.0.2', 7001)
+    expect(p?.sources.has('pex')).toBe(true)
+    expect(t.pool.findPeer('10.9.0.3', 7002)).toBeDefined()
+    raw.write(encodeExtended(1, encodePex({ added: [{ ip: '10.9.1.1', port: 8000, flags: 0 }], dropped: [] })))
+    await settle()
+    expect(t.pool.findPeer('10.9.1.1', 8000)).toBeUndefined() // too soon after the last one: ignored
+    clock.advance(45_000)
+    raw.write(encodeExtended(1, encodePex({ added: [{ ip: '10.9.1.1', port: 8000, flags: 0 }], dropped: [] })))
+    await settle()
+    expect(t.pool.findPeer('10.9.1.1', 8000)?.sources.has('pex')).toBe(true)
+    expect(raw.closed).toBe(false)
+    await e.stop()
+  })
+
+  it('ut_pex is neither advertised nor listened to on a private torrent (BEP 27)', async () => {
+    const clock = new ManualClock(1_000_000)
+    const net = new MemoryNetwork({ setTimer: (fn, ms) => clock.setTimeout(fn, ms) })
+    const data = new Uint8Array(40_000).map((_, i) => i & 255)
+    const file = await createTorrent({ name: 'p.bin', pieceLength: 32 * 1024, files: [{ path: 'p.bin', data }], private: true })
+    const files = new MemoryFilePort()
+    files.put('downloads', 'p.bin', data)
+    const e = new BtEngine({ platform: { net: net.host('10.0.0.1'), files, state: new MemoryStateStore(), now: () => clock.now() }, clock })
+    await e.start()
+    const t = await e.add({ torrentFile: file })
+    await settle()
+    const raw = new RawPeer(await net.host('10.0.0.2').connect({ host: '10.0.0.1', port: e.listenPort }))
+    raw.sendHandshake({ fast: true, extended: true }, Uint8Array.from(fromHex(t.infoHash)))
+    raw.write(encodeExtended(0, encodeExtendedHandshake({ m: { ut_pex: 5 } })))
+    await settle()
+    expect(decodeExtendedHandshake(extended(raw, 0)[0]!.payload).m.ut_pex).toBeUndefined()
+    raw.write(encodeExtended(1, encodePex({ added: [{ ip: '10.9.0.1', port: 7000, flags: 0 }], dropped: [] })))
+    await settle()
+    expect(t.pool.findPeer('10.9.0.1', 7000)).toBeUndefined()
     await e.stop()
   })
 })
