@@ -1,7 +1,7 @@
 import { decodeExtendedHandshake, encodeExtendedHandshake, type ExtendedHandshake } from '../extension/extended-handshake.ts'
 import { ExtensionError } from '../extension/extension-error.ts'
 import { decodeMetadataMessage, encodeMetadataMessage, MAX_METADATA_SIZE, serveMetadataRequest, type MetadataMessage } from '../extension/ut-metadata.ts'
-import { decodePex, PEX_MAX_PER_MESSAGE } from '../extension/ut-pex.ts'
+import { decodePex, encodePex, PexDiff, PEX_MAX_PER_MESSAGE, type PexPeer } from '../extension/ut-pex.ts'
 import type { PeerSession } from './peer-session.ts'
 
 /** Our message id for ut_metadata (what peers must use when they send it to us). */
@@ -14,8 +14,9 @@ export const PEX_MIN_GAP_MS = 45_000
 /**
  * One peer's BEP 10 extension state on top of the extension/ codecs: our handshake out, theirs
  * in (ut_metadata id, metadata_size, reqq), and ut_metadata (BEP 9): requests are served from our
- * info dictionary, data/reject go to the torrent's metadata fetch. ut_pex (BEP 11) is received only:
- * the peers a peer reports go into the pool as 'pex' (never for a private torrent, BEP 27).
+ * info dictionary, data/reject go to the torrent's metadata fetch. ut_pex (BEP 11): the peers a peer
+ * reports go into the pool as 'pex', and the torrent's PEX round sends each peer the changes in our
+ * connected set (never for a private torrent, BEP 27).
  */
 export class ExtensionState {
   peerMetadataId = 0
@@ -23,6 +24,11 @@ export class ExtensionState {
   /** Extended handshakes we sent (one per connection; tests check it). */
   handshakesSent = 0
   private lastPexAt: number | null = null
+  /** The id the peer wants for ut_pex (0: it does not take PEX). */
+  peerPexId = 0
+  /** The peer's listen port from its extended handshake (an incoming peer's address has another port). */
+  listenPort: number | null = null
+  private readonly pexSent = new PexDiff()
 
   constructor(private readonly s: PeerSession) {}
 
@@ -61,6 +67,9 @@ export class ExtensionState {
   private onHandshake(h: ExtendedHandshake): void {
     const ut = h.m.ut_metadata
     this.peerMetadataId = ut !== undefined && ut > 0 ? ut : 0
+    const pex = h.m.ut_pex
+    this.peerPexId = pex !== undefined && pex > 0 ? pex : 0
+    if (h.p !== undefined && h.p > 0 && h.p < 65536) this.listenPort = h.p
     if (h.metadataSize !== undefined && h.metadataSize <= MAX_METADATA_SIZE) this.metadataSize = h.metadataSize
     if (h.reqq !== undefined) this.s.conn.setPeerRequestLimit(h.reqq)
     if (h.yourIp) this.s.t.onExternalAddress(h.yourIp)
@@ -82,6 +91,13 @@ export class ExtensionState {
     if (this.lastPexAt !== null && now - this.lastPexAt < PEX_MIN_GAP_MS) return // flooding: ignored
     this.lastPexAt = now
     if (msg.added.length > 0) t.addPeers(msg.added.map((p) => ({ ip: p.ip, port: p.port })), 'pex')
+  }
+
+  /** One PEX round: tells the peer what changed in `connected` (its own entry left out) since the last. */
+  sendPex(connected: readonly PexPeer[], self: string): void {
+    if (!this.peerPexId || this.s.t.info?.private) return
+    const msg = this.pexSent.next(connected.filter((p) => `${p.ip}:${p.port}` !== self))
+    if (msg) this.s.conn.sendExtended(this.peerPexId, encodePex(msg))
   }
 
   requestMetadata(piece: number): void {

@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest'
 import { decodeExtendedHandshake, encodeExtendedHandshake } from '../extension/extended-handshake.ts'
 import { decodeMetadataMessage, encodeMetadataMessage, serveMetadataRequest } from '../extension/ut-metadata.ts'
-import { encodePex } from '../extension/ut-pex.ts'
+import { decodePex, encodePex } from '../extension/ut-pex.ts'
 import { BtEngine } from '../engine/bt-engine.ts'
 import { createTorrent } from '../metainfo/create-torrent.ts'
 import { MemoryFilePort } from '../platform/memory-files.ts'
@@ -162,6 +162,38 @@ describe('extension handshake on a torrent connection', () => {
     await e.stop()
   })
 
+  it('ut_pex (BEP 11): every 60 s each peer that takes PEX hears the changes in our connected set, never itself', async () => {
+    const { clock, net, e, t } = await setup({ seed: false })
+    const raws: RawPeer[] = []
+    for (const [i, host] of ['10.0.0.2', '10.0.0.3', '10.0.0.4'].entries()) {
+      const raw = new RawPeer(await net.host(host).connect({ host: '10.0.0.1', port: e.listenPort }))
+      raw.sendHandshake({ fast: true, extended: true }, Uint8Array.from(fromHex(t.infoHash)))
+      // 10.0.0.4 does not take PEX; each tells us where it listens
+      raw.write(encodeExtended(0, encodeExtendedHandshake({ m: i < 2 ? { ut_pex: 9 } : {}, p: 7000 + i })))
+      raws.push(raw)
+    }
+    await settle()
+    const pexOf = (r: RawPeer) => extended(r, 9).map((m) => decodePex(m.payload))
+    expect(raws.map((r) => pexOf(r).length)).toEqual([0, 0, 0])
+    clock.advance(60_000)
+    await settle()
+    const [a, b, c] = raws.map(pexOf)
+    expect(c).toEqual([]) // it did not ask for PEX
+    expect(a).toHaveLength(1)
+    expect(a[0]!.added.map((p) => `${p.ip}:${p.port}`).sort()).toEqual(['10.0.0.3:7001', '10.0.0.4:7002'])
+    expect(b[0]!.added.map((p) => `${p.ip}:${p.port}`).sort()).toEqual(['10.0.0.2:7000', '10.0.0.4:7002'])
+    expect(b[0]!.added.every((p) => p.flags === 0)).toBe(true) // incoming, not seeds: no flags
+    raws[2]!.socket.close()
+    await settle()
+    clock.advance(60_000)
+    await settle()
+    expect(pexOf(raws[0]!)[1]).toEqual({ added: [], dropped: [{ ip: '10.0.0.4', port: 7002 }] })
+    clock.advance(60_000)
+    await settle()
+    expect(pexOf(raws[0]!)).toHaveLength(2) // nothing changed: nothing sent
+    await e.stop()
+  })
+
   it('ut_pex is neither advertised nor listened to on a private torrent (BEP 27)', async () => {
     const clock = new ManualClock(1_000_000)
     const net = new MemoryNetwork({ setTimer: (fn, ms) => clock.setTimeout(fn, ms) })
@@ -181,6 +213,9 @@ describe('extension handshake on a torrent connection', () => {
     raw.write(encodeExtended(1, encodePex({ added: [{ ip: '10.9.0.1', port: 7000, flags: 0 }], dropped: [] })))
     await settle()
     expect(t.pool.findPeer('10.9.0.1', 7000)).toBeUndefined()
+    clock.advance(60_000)
+    await settle()
+    expect(extended(raw, 5)).toEqual([]) // and none is sent
     await e.stop()
   })
 })

@@ -1,5 +1,6 @@
 import type { FilePriority, TorrentDetail, TorrentStatus, TorrentSummary } from '../api/types.ts'
 import type { InfoDictionary } from '../metainfo/parse-info.ts'
+import { PEX_REACHABLE, PEX_SEED, type PexPeer } from '../extension/ut-pex.ts'
 import { PeerPool } from '../pool/peer-pool.ts'
 import type { PeerSource, TorrentPeer } from '../pool/torrent-peer.ts'
 import type { TcpSocket } from '../platform/ports.ts'
@@ -35,6 +36,8 @@ export interface TorrentInit {
 }
 
 const MAINTENANCE_MS = 1000
+/** BEP 11: a PEX message to a peer at most once a minute. */
+const PEX_ROUND_TICKS = 60
 
 /**
  * One torrent: owns its peer pool (the only peer list), trackers, downloader (picker + storage)
@@ -435,7 +438,23 @@ export class Torrent {
     this.downloader?.tick(this.ticks)
     this.metadata?.tick()
     this.requestSlots()
+    if (this.ticks % PEX_ROUND_TICKS === 0) this.pexRound()
     this.timer = this.ctx.clock.setTimeout(() => this.tick(), MAINTENANCE_MS)
+  }
+
+  /**
+   * BEP 11: tell every peer that takes PEX which peers we are connected to now (where they listen:
+   * the address we dialled, or an incoming peer's advertised port), as changes since the last round.
+   */
+  private pexRound(): void {
+    if (this.info?.private) return
+    const connected: PexPeer[] = []
+    for (const s of this.sessions.values()) {
+      const port = s.incoming ? s.ext.listenPort : s.peer.port
+      if (port === null) continue // an incoming peer that never told us where it listens
+      connected.push({ ip: s.peer.ip, port, flags: (s.isSeed() ? PEX_SEED : 0) | (s.incoming ? 0 : PEX_REACHABLE) })
+    }
+    for (const s of this.sessions.values()) s.ext.sendPex(connected, `${s.peer.ip}:${s.incoming ? s.ext.listenPort : s.peer.port}`)
   }
 
   summary(): TorrentSummary {
