@@ -10,7 +10,7 @@
 // the browser needs no DevTools attached while it downloads (a CDP session slows a page's WebSocket
 // 4-5x, see platform facts): Playwright adds the torrent through the UI over a CDP connection and then
 // disconnects, leaving Chromium running. --cdp stays attached instead, to see that effect.
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises'
+import { mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { chromium } from 'playwright-core'
@@ -19,7 +19,7 @@ import { startLibtorrent, waitSeeding, libtorrentAvailable, type LibtorrentPeer 
 import { makeTorrent, type MadeTorrent } from '../fixtures/make-torrent.ts'
 import { cpuSecondsOf, descendants, spawnTracked, stopAll, type Tracked } from '../fixtures/processes.ts'
 import { startTracker, type LocalTracker } from '../fixtures/tracker.ts'
-import { tidepoolDownload } from '../fixtures/tidepool-cli.ts'
+import { cliCpuSeconds, tidepoolDownload } from '../fixtures/tidepool-cli.ts'
 import { CHROMIUM, chromiumAvailable, until } from '../browser/helpers/browser.ts'
 import { addTorrentFile, waitHelperConnected } from '../browser/helpers/ui-actions.ts'
 import { startWebApp } from '../browser/helpers/webapp.ts'
@@ -56,20 +56,17 @@ async function cliPhase(t: MadeTorrent, tracker: LocalTracker, work: string): Pr
   const out = join(work, 'cli-out')
   await mkdir(out, { recursive: true })
   const cpuFile = join(work, `cli-cpu-${Date.now()}.jsonl`)
-  process.env.TIDEPOOL_CPU_USAGE = cpuFile
   const from = tracker.events.length
-  const run = tidepoolDownload([t.torrentPath], { out, timeoutSec: Math.round(phaseTimeoutMs / 1000), name: 'tidepool download' })
+  const run = tidepoolDownload([t.torrentPath], { out, timeoutSec: Math.round(phaseTimeoutMs / 1000), name: 'tidepool download', cpuUsageFile: cpuFile })
   try {
     const timed = await timedAtTracker(tracker, t.infoHash, from, phaseTimeoutMs)
     const code = await run.wait(60_000)
-    const last = (await readFile(cpuFile, 'utf8').catch(() => '')).trim().split('\n').at(-1)
-    const u = last ? (JSON.parse(last) as { userMs: number; systemMs: number }) : null
+    const cpuSec = await cliCpuSeconds(cpuFile)
     const diffs = code === 0 ? await diffTrees(t.contentPath, join(out, t.name)) : [`exit ${code}`]
-    return { ok: diffs.length === 0, seconds: timed.seconds, mibps: t.totalSize / MiB / timed.seconds, cpuSec: u ? (u.userMs + u.systemMs) / 1000 : null, note: diffs.slice(0, 3).join('; ') }
+    return { ok: diffs.length === 0, seconds: timed.seconds, mibps: t.totalSize / MiB / timed.seconds, cpuSec, note: diffs.slice(0, 3).join('; ') }
   } catch (e) {
     return { ok: false, seconds: NaN, mibps: NaN, cpuSec: null, note: (e as Error).message.split('\n')[0] }
   } finally {
-    delete process.env.TIDEPOOL_CPU_USAGE
     await run.stop()
     await rm(out, { recursive: true, force: true })
   }

@@ -18,7 +18,7 @@ import { startLibtorrent, waitSeeding, libtorrentAvailable, type LibtorrentPeer 
 import { makeTorrent, type MadeTorrent } from '../fixtures/make-torrent.ts'
 import { cpuSecondsOf, descendants, peakRssKiB, stopAll } from '../fixtures/processes.ts'
 import { startTracker, type LocalTracker } from '../fixtures/tracker.ts'
-import { REPO_ROOT, startDaemonProcess, tidepoolDownload, type DaemonProcess } from '../fixtures/tidepool-cli.ts'
+import { cliCpuSeconds, REPO_ROOT, startDaemonProcess, tidepoolDownload, type DaemonProcess } from '../fixtures/tidepool-cli.ts'
 
 const MiB = 1024 * 1024
 
@@ -74,10 +74,8 @@ async function tidepoolPhase(t: MadeTorrent, work: string): Promise<TidepoolResu
   await mkdir(out, { recursive: true })
   let daemon: DaemonProcess | null = null
   if (separateDaemon) daemon = await startDaemonProcess({ tokenFile: join(work, 'daemon.token'), roots: { downloads: out } })
-  // the CLI appends its own CPU time (user + system, all threads) here when it exits
   const cpuFile = join(work, `tp-cpu-${Date.now()}.jsonl`)
-  process.env.TIDEPOOL_CPU_USAGE = cpuFile
-  const run = tidepoolDownload([t.torrentPath], { out, timeoutSec: Math.round(phaseTimeoutMs / 1000), name: 'tidepool download', daemonUrl: daemon?.url, tokenFile: daemon?.tokenFile })
+  const run = tidepoolDownload([t.torrentPath], { out, timeoutSec: Math.round(phaseTimeoutMs / 1000), name: 'tidepool download', daemonUrl: daemon?.url, tokenFile: daemon?.tokenFile, cpuUsageFile: cpuFile })
   const peaks = new Map<number, { kib: number; cmd: string }>()
   const daemonPeaks = new Map<number, { kib: number; cmd: string }>()
   const sampler = setInterval(() => {
@@ -102,14 +100,11 @@ async function tidepoolPhase(t: MadeTorrent, work: string): Promise<TidepoolResu
     const errLines = run.proc.stderr().trim().split('\n')
     const why = errLines.find((l) => /Error|tidepool:/.test(l)) ?? errLines.at(-1) ?? ''
     const note = code === 0 ? diffs.slice(0, 3).join('; ') : `exit ${code}: ${why.slice(0, 300)} (last progress ${lines.at(-1)?.progress ?? 'none'})`
-    const usage = (await readFile(cpuFile, 'utf8').catch(() => '')).trim().split('\n').at(-1)
-    const u = usage ? (JSON.parse(usage) as { userMs: number; systemMs: number }) : null
-    const cpuSec = u ? (u.userMs + u.systemMs) / 1000 : null // with --separate-daemon: the engine's process only
+    const cpuSec = await cliCpuSeconds(cpuFile) // with --separate-daemon: the engine's process only
     return { ok: code === 0 && diffs.length === 0, seconds, mibps: t.totalSize / MiB / seconds, note, peakMiB, daemonPeakMiB, peaks: peaksText, cpuSec }
   } catch (e) {
     return { ok: false, seconds: NaN, mibps: NaN, note: (e as Error).message.split('\n')[0], peakMiB: null, daemonPeakMiB: null, peaks: '', cpuSec: null }
   } finally {
-    delete process.env.TIDEPOOL_CPU_USAGE
     clearInterval(sampler)
     await run.stop()
     await daemon?.stop()

@@ -1,5 +1,5 @@
 export * from './platform/ports.ts'
-export * from './platform/worker-hasher.ts'
+export * from './platform/piece-hashers.ts'
 export type * from './api/types.ts'
 export * from './util/hex.ts'
 export * from './util/base32.ts'

@@ -18,6 +18,7 @@ import type { FilePriority } from '../api/types.ts'
 import { PieceBits } from '../picker/piece-bits.ts'
 import { IoError } from '../platform/ports.ts'
 import type { FilePort, FileStat, PieceHasher } from '../platform/ports.ts'
+import { webCryptoHasher } from '../platform/piece-hashers.ts'
 import { bytesEqual } from '../util/bytes.ts'
 import { sha1 } from '../util/sha1.ts'
 import { BLOCK_SIZE, checkLayout, pieceHash, pieceSize, segments } from './file-map.ts'
@@ -41,7 +42,6 @@ export interface TorrentStorageOptions {
   hasher?: PieceHasher
 }
 
-const webCryptoHasher: PieceHasher = { sha1: async (data) => ({ digest: await sha1(data), data }) }
 /** Spare full-size piece buffers kept for reuse. */
 const SPARE_BUFFERS = 4
 
@@ -276,8 +276,13 @@ export class TorrentStorage {
     await this.handles.closeAll()
   }
 
+  /** The parts of a piece that land in real files (padding files are never written). */
+  private fileSegments(piece: number): Segment[] {
+    return segments(this.layout, piece).filter((s) => !this.layout.files[s.file]!.padding)
+  }
+
   private async writeSegments(piece: number, data: Uint8Array): Promise<void> {
-    const segs = segments(this.layout, piece).filter((s) => !this.layout.files[s.file]!.padding)
+    const segs = this.fileSegments(piece)
     try {
       await this.settle(segs.map((s: Segment) => this.writeSegment(s, data)))
     } catch (e) {
@@ -293,8 +298,7 @@ export class TorrentStorage {
    * bridge each one waits behind the socket data already in flight). Errors surface at the write.
    */
   private openAhead(piece: number): void {
-    for (const s of segments(this.layout, piece)) {
-      if (this.layout.files[s.file]!.padding) continue
+    for (const s of this.fileSegments(piece)) {
       const path = this.filePath(s.file)
       if (this.handles.isOpen(path, true)) continue
       this.ensureDir(s.file)

@@ -2,6 +2,7 @@ import { decodeExtendedHandshake, encodeExtendedHandshake, type ExtendedHandshak
 import { ExtensionError } from '../extension/extension-error.ts'
 import { decodeMetadataMessage, encodeMetadataMessage, MAX_METADATA_SIZE, serveMetadataRequest, type MetadataMessage } from '../extension/ut-metadata.ts'
 import { decodePex, encodePex, PexDiff, PEX_MAX_PER_MESSAGE, type PexPeer } from '../extension/ut-pex.ts'
+import { peerKey } from '../util/peer-address.ts'
 import type { PeerSession } from './peer-session.ts'
 
 /** Our message id for ut_metadata (what peers must use when they send it to us). */
@@ -94,9 +95,11 @@ export class ExtensionState {
   }
 
   /** One PEX round: tells the peer what changed in `connected` (its own entry left out) since the last. */
-  sendPex(connected: readonly PexPeer[], self: string): void {
+  sendPex(connected: readonly PexPeer[]): void {
     if (!this.peerPexId || this.s.t.info?.private) return
-    const msg = this.pexSent.next(connected.filter((p) => `${p.ip}:${p.port}` !== self))
+    const port = this.s.listenPort()
+    const self = port === null ? null : peerKey({ ip: this.s.peer.ip, port })
+    const msg = this.pexSent.next(connected.filter((p) => peerKey(p) !== self))
     if (msg) this.s.conn.sendExtended(this.peerPexId, encodePex(msg))
   }
 

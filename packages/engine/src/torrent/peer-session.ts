@@ -160,6 +160,11 @@ export class PeerSession {
     }
   }
 
+  /** Where the peer accepts connections: the port we dialled, or an incoming peer's advertised one. */
+  listenPort(): number | null {
+    return this.incoming ? this.ext.listenPort : this.peer.port
+  }
+
   isSeed(): boolean {
     const pieces = this.conn.peerPieces
     return !!pieces && pieces.size > 0 && pieces.count() === pieces.size

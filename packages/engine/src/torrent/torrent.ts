@@ -450,11 +450,11 @@ export class Torrent {
     if (this.info?.private) return
     const connected: PexPeer[] = []
     for (const s of this.sessions.values()) {
-      const port = s.incoming ? s.ext.listenPort : s.peer.port
+      const port = s.listenPort()
       if (port === null) continue // an incoming peer that never told us where it listens
       connected.push({ ip: s.peer.ip, port, flags: (s.isSeed() ? PEX_SEED : 0) | (s.incoming ? 0 : PEX_REACHABLE) })
     }
-    for (const s of this.sessions.values()) s.ext.sendPex(connected, `${s.peer.ip}:${s.incoming ? s.ext.listenPort : s.peer.port}`)
+    for (const s of this.sessions.values()) s.ext.sendPex(connected)
   }
 
   summary(): TorrentSummary {

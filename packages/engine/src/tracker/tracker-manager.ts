@@ -123,7 +123,10 @@ export class TrackerManager {
     for (const t of this.tiers) this.trigger(t, false)
   }
 
-  /** Sends 'stopped' to trackers that saw 'started'; resolves when all answered or timed out. */
+  /**
+   * Sends 'stopped' to trackers that saw 'started' (after a 'completed' still owed); resolves when
+   * all answered or the stop budget ran out.
+   */
   async stop(): Promise<void> {
     if (!this.running) return
     this.running = false
@@ -276,7 +279,8 @@ export class TrackerManager {
       else delete e.row.message
       if (res.trackerId) e.trackerId = res.trackerId
       e.started = true
-      if (event === 'completed' || (event === 'started' && this.o.stats().left === 0)) t.completedPending = false
+      // (a 'completed' cleared it already, in `t.completing`, whose handler runs before this)
+      if (event === 'started' && this.o.stats().left === 0) t.completedPending = false
       t.entries.splice(t.entries.indexOf(e), 1)
       t.entries.unshift(e)
       t.lastSuccessAt = now

@@ -5,16 +5,12 @@
  * for good if it cannot start (no nested workers, a blocked script), pieces are hashed in place.
  * A worker that dies later fails the pieces it held (their buffers went with it) and is not used again.
  */
-import { createWorkerHasher, sha1, type HashResult, type PieceHasher } from '@tidepool/engine'
+import { createWorkerHasher, webCryptoHasher, type HashResult, type PieceHasher } from '@tidepool/engine'
 
 export interface BrowserHasher extends PieceHasher {
   /** 'worker' once the worker answered; 'in-place' before that or when it is unusable. */
   readonly mode: 'worker' | 'in-place'
   close(): Promise<void>
-}
-
-async function sha1InPlace(data: Uint8Array): Promise<{ digest: Uint8Array; data: Uint8Array }> {
-  return { digest: await sha1(data), data }
 }
 
 export function startHashWorkers(threads = 1): BrowserHasher {
@@ -43,7 +39,7 @@ export function startHashWorkers(threads = 1): BrowserHasher {
     get mode() {
       return mode
     },
-    sha1: (data) => (mode === 'worker' && workers ? workers.sha1(data) : sha1InPlace(data)),
+    sha1: (data) => (mode === 'worker' && workers ? workers.sha1(data) : webCryptoHasher.sha1(data)),
     async close() {
       mode = 'in-place'
       await workers?.close()

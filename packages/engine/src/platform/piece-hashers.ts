@@ -1,10 +1,15 @@
 /**
- * A PieceHasher that hashes in worker threads: each piece's buffer is transferred to a worker and
+ * PieceHashers. `webCryptoHasher` hashes on the calling thread (the engine's default).
+ * `createWorkerHasher` hashes in worker threads: each piece's buffer is transferred to a worker and
  * handed back with its digest, so neither the hashing nor a copy costs the calling thread anything.
  * Platform-neutral: the caller supplies the workers (Web Workers in the browser, worker_threads in
  * Node) through `HashWorkerHandle`; the worker side answers each `HashJob` with a `HashResult`.
  */
+import { sha1 } from '../util/sha1.ts'
 import type { PieceHasher } from './ports.ts'
+
+/** SHA-1 with WebCrypto on this thread; the data stays where it is. */
+export const webCryptoHasher: PieceHasher = { sha1: async (data) => ({ digest: await sha1(data), data }) }
 
 export interface HashJob {
   id: number

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { sha1 } from '../util/sha1.ts'
-import { createWorkerHasher, type HashJob, type HashResult } from './worker-hasher.ts'
+import { createWorkerHasher, type HashJob, type HashResult } from './piece-hashers.ts'
 
 const hex = (b: Uint8Array) => [...b].map((x) => x.toString(16).padStart(2, '0')).join('')
 
