@@ -14,6 +14,11 @@ export interface ConnectBridgeOptions {
   origin?: string
   /** WebSocket constructor; default globalThis.WebSocket. In Node pass `WebSocket` from 'ws'. */
   WebSocketImpl?: WebSocketCtor
+  /**
+   * An already-created connection to use instead of opening one to `url` (a daemon in this process:
+   * `RunningDaemon.connectInProcess()`). `url` then only names the daemon in error messages.
+   */
+  socket?: WebSocketLike
   /** Give up connecting + hello after this long. Default 10 s. */
   timeoutMs?: number
   /**
@@ -297,17 +302,20 @@ function errorOf(meta: Record<string, unknown>): IoError {
 
 /** Opens a WebSocket to the daemon, authenticates, and resolves with a ready client. */
 export function connectBridge(opts: ConnectBridgeOptions): Promise<BridgeClient> {
-  const Impl = opts.WebSocketImpl ?? (globalThis as unknown as { WebSocket?: WebSocketCtor }).WebSocket
-  if (!Impl) return Promise.reject(new IoError('unsupported', 'no WebSocket implementation'))
-  // allowSynchronousEvents false: one message per task as in browsers, so a handle registered after its
-  // REPLY (a microtask) never misses a DATA frame that arrived in the same socket read.
-  const nodeOpts: Record<string, unknown> = { perMessageDeflate: false, maxPayload: 64 * 1024 * 1024, allowSynchronousEvents: false, ...opts.wsOptions }
-  if (opts.origin !== undefined) nodeOpts.origin = opts.origin
   let ws: WebSocketLike
-  try {
-    ws = new Impl(opts.url, [], nodeOpts)
-  } catch (e) {
-    return Promise.reject(new IoError('invalid', `bad daemon url: ${(e as Error).message}`))
+  if (opts.socket) ws = opts.socket
+  else {
+    const Impl = opts.WebSocketImpl ?? (globalThis as unknown as { WebSocket?: WebSocketCtor }).WebSocket
+    if (!Impl) return Promise.reject(new IoError('unsupported', 'no WebSocket implementation'))
+    // allowSynchronousEvents false: one message per task as in browsers, so a handle registered after its
+    // REPLY (a microtask) never misses a DATA frame that arrived in the same socket read.
+    const nodeOpts: Record<string, unknown> = { perMessageDeflate: false, maxPayload: 64 * 1024 * 1024, allowSynchronousEvents: false, ...opts.wsOptions }
+    if (opts.origin !== undefined) nodeOpts.origin = opts.origin
+    try {
+      ws = new Impl(opts.url, [], nodeOpts)
+    } catch (e) {
+      return Promise.reject(new IoError('invalid', `bad daemon url: ${(e as Error).message}`))
+    }
   }
   ws.binaryType = opts.binaryType ?? 'arraybuffer'
   const client = new BridgeClient(ws, opts.fragmentedSend === true, opts.pooledSend === true)

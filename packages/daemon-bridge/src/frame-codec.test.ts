@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { decodeFrame, encodeCredit, encodeFrame, HEADER_BYTES, readCredit } from './frame-codec.ts'
+import { decodeFrame, decodeFrameParts, encodeCredit, encodeFrame, HEADER_BYTES, readCredit } from './frame-codec.ts'
 
 describe('frame codec', () => {
   it('round-trips kind, id, op, meta and payload', () => {
@@ -49,5 +49,36 @@ describe('frame codec', () => {
     expect(c.ok && c.frame.kind).toBe(6)
     expect(c.ok && readCredit(c.frame.payload)).toBe(1 << 20)
     expect(readCredit(new Uint8Array(3))).toBe(null)
+  })
+
+  it('decodes a message sent as header + payload fragments without copying the payload', () => {
+    const payload = new Uint8Array(32 * 1024).fill(7)
+    const head = encodeFrame(1, 9, 31, { handle: 3, offset: 4096 })
+    const r = decodeFrameParts([head, payload])
+    expect(r.ok).toBe(true)
+    if (!r.ok) return
+    expect(r.frame.meta).toEqual({ handle: 3, offset: 4096 })
+    expect(r.frame.payload).toBe(payload)
+  })
+
+  it('decodes other fragmentations as the joined message', () => {
+    const whole = encodeFrame(1, 9, 31, { handle: 3 }, new Uint8Array([1, 2, 3, 4, 5]))
+    for (const cuts of [[3], [HEADER_BYTES + 2], [HEADER_BYTES + 13, HEADER_BYTES + 14], [whole.length - 1]]) {
+      const parts: Uint8Array[] = []
+      let at = 0
+      for (const c of cuts) {
+        parts.push(whole.subarray(at, c))
+        at = c
+      }
+      parts.push(whole.subarray(at))
+      const r = decodeFrameParts(parts)
+      expect(r.ok, `cuts ${cuts}`).toBe(true)
+      if (!r.ok) return
+      expect(r.frame.meta).toEqual({ handle: 3 })
+      expect([...r.frame.payload]).toEqual([1, 2, 3, 4, 5])
+    }
+    // a header fragment whose metaLen runs past the message is still an error, not a crash
+    const bad = decodeFrameParts([encodeFrame(1, 1, 1, { a: 1 }).subarray(0, HEADER_BYTES + 2), new Uint8Array(1)])
+    expect(bad.ok).toBe(false)
   })
 })

@@ -84,6 +84,37 @@ export function decodeFrame(msg: Uint8Array): DecodeResult {
   return { ok: true, frame: { kind, id, op, meta, payload: msg.subarray(HEADER_BYTES + metaLen) } }
 }
 
+/**
+ * Decodes a message that arrives as fragments (`ws` binaryType 'fragments', or an in-process link):
+ * when the first fragment is exactly the header and meta, the payload is the rest without a copy
+ * (one fragment: as is). Otherwise the fragments are joined first.
+ */
+export function decodeFrameParts(parts: readonly Uint8Array[]): DecodeResult {
+  if (parts.length === 1) return decodeFrame(parts[0]!)
+  const head = parts[0]
+  if (head && head.length >= HEADER_BYTES) {
+    const metaLen = new DataView(head.buffer, head.byteOffset, HEADER_BYTES).getUint32(7)
+    if (HEADER_BYTES + metaLen === head.length) {
+      const r = decodeFrame(head)
+      if (r.ok) r.frame.payload = parts.length === 2 ? parts[1]! : joinBytes(parts.slice(1))
+      return r
+    }
+  }
+  return decodeFrame(joinBytes(parts))
+}
+
+function joinBytes(parts: readonly Uint8Array[]): Uint8Array {
+  let n = 0
+  for (const p of parts) n += p.length
+  const out = new Uint8Array(n)
+  let at = 0
+  for (const p of parts) {
+    out.set(p, at)
+    at += p.length
+  }
+  return out
+}
+
 /** CREDIT payload: u32 BE byte count. */
 export function encodeCredit(handle: number, bytes: number): Uint8Array {
   const out = new Uint8Array(HEADER_BYTES + 4)

@@ -1,7 +1,7 @@
 import { IoError } from '@tidepool/engine'
 import { WebSocket } from 'ws'
 import { connectBridge, type BridgeClient } from '../bridge-client.ts'
-import type { WebSocketCtor } from '../websocket-like.ts'
+import type { WebSocketCtor, WebSocketLike } from '../websocket-like.ts'
 import { RawConn } from './raw-conn.ts'
 
 export interface ConformanceTarget {
@@ -9,6 +9,12 @@ export interface ConformanceTarget {
   token: string
   /** Origin to send; the daemon must allow it (or allow no Origin when undefined). */
   origin?: string
+  /**
+   * Opens a client connection some other way than a WebSocket to `url` (a daemon in the same
+   * process: `RunningDaemon.connectInProcess`). Cases' clients then use it; raw-frame cases still
+   * connect to `url`.
+   */
+  socket?: () => WebSocketLike
 }
 
 /** What a case gets: fresh connections that are closed after the case. */
@@ -30,7 +36,10 @@ export class CaseContext {
 
   /** A client; `wsOptions` go to the `ws` constructor (e.g. a zero masking key). */
   async client(wsOptions?: Record<string, unknown>): Promise<BridgeClient> {
-    const c = await connectBridge({ url: this.target.url, token: this.target.token, origin: this.target.origin, WebSocketImpl: WebSocket as unknown as WebSocketCtor, wsOptions })
+    const { url, token, origin, socket } = this.target
+    const c = socket
+      ? await connectBridge({ url, token, socket: socket(), fragmentedSend: true })
+      : await connectBridge({ url, token, origin, WebSocketImpl: WebSocket as unknown as WebSocketCtor, wsOptions })
     this.clients.push(c)
     return c
   }
