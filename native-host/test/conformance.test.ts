@@ -31,4 +31,22 @@ describe('conformance suite against our daemon', () => {
     expect(s.busyCount).toBeGreaterThanOrEqual(1)
     expect(await readdir(dir)).toEqual([]) // the suite removed its scratch files
   })
+
+  it('passes every case with its clients on in-process links (the CLI engine\'s carrier)', { timeout: 90_000 }, async () => {
+    const clientsBefore = daemon.stats().clients
+    let links = 0
+    const socket = () => {
+      links++
+      return daemon.connectInProcess()
+    }
+    const report = await runConformance({ url: daemon.url, token: TOKEN, origin: 'chrome-extension://conformance', socket })
+    const failed = report.results.filter((r) => !r.ok).map((r) => `${r.id}: ${r.error}`)
+    expect(failed).toEqual([])
+    expect(report.passed).toBe(allCases.length)
+    expect(links).toBeGreaterThanOrEqual(20) // the clients really went over links
+    await until(() => daemon.stats().sockets === 0 && daemon.stats().listeners === 0 && daemon.stats().clients === clientsBefore)
+    const s = daemon.stats()
+    expect([s.sockets, s.listeners, s.udpSockets, s.files, s.connectsInFlight, s.connectsWaiting]).toEqual([0, 0, 0, 0, 0, 0])
+    expect(await readdir(dir)).toEqual([])
+  })
 })

@@ -1,8 +1,7 @@
-import type { WebSocket } from 'ws'
 import { createHash, timingSafeEqual } from 'node:crypto'
 import {
   CloseCode,
-  decodeFrame,
+  decodeFrameParts,
   encodeFrame,
   Kind,
   Op,
@@ -17,6 +16,7 @@ import { defaultCaps, registerCaps, type CapCounters, type DaemonCaps } from './
 import { fileOp, type OpResult } from './file-ops.ts'
 import { toIoError } from './io-errors.ts'
 import type { PathGuard } from './path-guard.ts'
+import type { SessionSocket } from './in-process-link.ts'
 import type { DaemonCounters, Resource, SessionContext } from './session-context.ts'
 import { handleOf, socketOf, tcpConnect, tcpListen } from './tcp-ops.ts'
 import { udpBind } from './udp-ops.ts'
@@ -47,7 +47,7 @@ function sha256(s: string): Buffer {
   return createHash('sha256').update(s, 'utf8').digest()
 }
 
-/** One authenticated (or authenticating) WebSocket client and everything it opened. */
+/** One authenticated (or authenticating) client (a WebSocket, or an InProcessLink) and everything it opened. */
 export class Session implements SessionContext {
   readonly limits: DaemonLimits
   readonly gate: ConnectGate
@@ -69,7 +69,7 @@ export class Session implements SessionContext {
   private readBytesInFlight = 0
 
   constructor(
-    private readonly ws: WebSocket,
+    private readonly ws: SessionSocket,
     private readonly deps: SessionDeps,
   ) {
     this.limits = deps.limits
@@ -79,7 +79,7 @@ export class Session implements SessionContext {
     this.caps = deps.caps ?? defaultCaps()
     this.capCounts = deps.capCounts ?? { acceptsRefused: 0, capBusy: 0 }
     registerCaps(this, this.caps, this.capCounts)
-    ws.on('message', (data: Buffer, isBinary: boolean) => this.onMessage(data, isBinary))
+    ws.on('message', (data: Buffer | Buffer[], isBinary: boolean) => this.onMessage(Array.isArray(data) ? data : [data], isBinary))
     ws.on('close', () => this.dispose())
     ws.on('error', () => this.dispose())
     this.helloTimer = setTimeout(() => {
@@ -138,7 +138,8 @@ export class Session implements SessionContext {
     this.dispose()
   }
 
-  private onMessage(data: Buffer, isBinary: boolean): void {
+  /** One message, as one buffer or (in-process link) as the fragments it was sent in. */
+  private onMessage(data: Buffer[], isBinary: boolean): void {
     if (this.closed) return
     try {
       this.dispatch(data, isBinary)
@@ -151,8 +152,8 @@ export class Session implements SessionContext {
     }
   }
 
-  private dispatch(data: Buffer, isBinary: boolean): void {
-    if (!this.authed && data.length > this.caps.maxPreAuthFrameBytes) {
+  private dispatch(data: Buffer[], isBinary: boolean): void {
+    if (!this.authed && data.reduce((n, d) => n + d.length, 0) > this.caps.maxPreAuthFrameBytes) {
       this.fail(0, 0, new IoError('auth', 'frame too large before hello'))
       return this.kill(CloseCode.auth, 'frame too large before hello')
     }
@@ -160,7 +161,7 @@ export class Session implements SessionContext {
       this.fail(0, 0, new IoError('invalid', 'text frames are not part of the protocol'))
       return this.kill(CloseCode.unsupportedData, 'binary frames only')
     }
-    const r = decodeFrame(data)
+    const r = decodeFrameParts(data)
     if (!r.ok) {
       this.fail(r.id, r.op, new IoError(this.authed ? 'invalid' : 'auth', r.reason))
       return this.kill(this.authed ? CloseCode.protocolError : CloseCode.auth, r.reason)

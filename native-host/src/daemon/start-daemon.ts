@@ -2,10 +2,11 @@ import { createHash } from 'node:crypto'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { WebSocketServer } from 'ws'
-import { DEFAULT_LIMITS, type DaemonLimits } from '@tidepool/daemon-bridge'
+import { DEFAULT_LIMITS, type DaemonLimits, type WebSocketLike } from '@tidepool/daemon-bridge'
 import { ConnectGate } from './connect-gate.ts'
 import { defaultCaps, type CapCounters, type DaemonCaps } from './handle-caps.ts'
 import { PathGuard } from './path-guard.ts'
+import { InProcessLink, type SessionSocket } from './in-process-link.ts'
 import { HELLO_TIMEOUT_MS, Session } from './session.ts'
 import type { DaemonCounters } from './session-context.ts'
 import { refuseUpgrade } from './upgrade-check.ts'
@@ -48,6 +49,12 @@ export interface RunningDaemon {
   url: string
   limits: DaemonLimits
   caps: DaemonCaps
+  /**
+   * A client connection for code in this process (the CLI's engine): the same protocol and session
+   * (hello with the token, limits, path guard) over an InProcessLink instead of a loopback WebSocket.
+   * Hand it to `connectBridge({ socket })`.
+   */
+  connectInProcess(): WebSocketLike
   close(): Promise<void>
   stats(): DaemonStats
 }
@@ -110,14 +117,15 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
       counted = false
     }
     socket.once('close', leavePreAuth)
-    wss.handleUpgrade(req, socket, head, (ws) => {
-      counters.clients++
-      const helloTimeoutMs = opts.helloTimeoutMs ?? HELLO_TIMEOUT_MS
-      const s = new Session(ws, { limits, gate, guard, counters, tokenHash, helloTimeoutMs, caps, capCounts, onAuthed: leavePreAuth })
-      sessions.add(s)
-      ws.on('close', () => sessions.delete(s))
-    })
+    wss.handleUpgrade(req, socket, head, (ws) => openSession(ws, leavePreAuth))
   })
+  const openSession = (ws: SessionSocket, onAuthed?: () => void): void => {
+    counters.clients++
+    const helloTimeoutMs = opts.helloTimeoutMs ?? HELLO_TIMEOUT_MS
+    const s = new Session(ws, { limits, gate, guard, counters, tokenHash, helloTimeoutMs, caps, capCounts, onAuthed })
+    sessions.add(s)
+    ws.on('close', () => sessions.delete(s))
+  }
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
     server.listen({ host, port: opts.port ?? 0 }, () => resolve())
@@ -129,6 +137,11 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
     url: `ws://127.0.0.1:${port}`,
     limits,
     caps,
+    connectInProcess: () => {
+      const link = new InProcessLink()
+      openSession(link.daemon)
+      return link.client
+    },
     stats: () => ({
       ...counters,
       ...capCounts,
