@@ -1,8 +1,9 @@
 // pnpm bench:download [--sizes 256,1024] [--seeds 4] [--piece-kib 1024] [--phase-timeout 300] [--repeat N]
-//                     [--separate-daemon] [--record]
+//                     [--separate-daemon | --websocket] [--record]
 //
 // Several libtorrent seeds on loopback serve one torrent, first to a libtorrent leecher, then to
-// Tidepool's CLI (`tidepool download --json`, daemon in-process). Prints MiB/s of both, the ratio
+// Tidepool's CLI (`tidepool download --json`, daemon in-process, joined to the engine by an in-process
+// link; --websocket joins them by a loopback WebSocket instead, as a browser is). Prints MiB/s of both, the ratio
 // Tidepool/libtorrent, and Tidepool's peak memory (VmHWM of the CLI process, which holds the engine
 // and the daemon). Run at two sizes to show memory does not grow with the torrent. --record appends
 // the results to docs/benchmarks.md. --repeat N runs each phase N times and keeps the fastest run of
@@ -33,6 +34,7 @@ const phaseTimeoutMs = Number(option('phase-timeout', '300')) * 1000
 const record = process.argv.includes('--record')
 const repeat = Math.max(1, Number(option('repeat', '1')))
 const separateDaemon = process.argv.includes('--separate-daemon')
+const websocketBridge = process.argv.includes('--websocket')
 
 interface PhaseResult { ok: boolean; seconds: number; mibps: number; note: string; cpuSec: number | null }
 interface TidepoolResult extends PhaseResult { peakMiB: number | null; daemonPeakMiB: number | null; peaks: string }
@@ -75,7 +77,7 @@ async function tidepoolPhase(t: MadeTorrent, work: string): Promise<TidepoolResu
   let daemon: DaemonProcess | null = null
   if (separateDaemon) daemon = await startDaemonProcess({ tokenFile: join(work, 'daemon.token'), roots: { downloads: out } })
   const cpuFile = join(work, `tp-cpu-${Date.now()}.jsonl`)
-  const run = tidepoolDownload([t.torrentPath], { out, timeoutSec: Math.round(phaseTimeoutMs / 1000), name: 'tidepool download', daemonUrl: daemon?.url, tokenFile: daemon?.tokenFile, cpuUsageFile: cpuFile })
+  const run = tidepoolDownload([t.torrentPath], { out, timeoutSec: Math.round(phaseTimeoutMs / 1000), name: 'tidepool download', daemonUrl: daemon?.url, tokenFile: daemon?.tokenFile, cpuUsageFile: cpuFile, websocketBridge })
   const peaks = new Map<number, { kib: number; cmd: string }>()
   const daemonPeaks = new Map<number, { kib: number; cmd: string }>()
   const sampler = setInterval(() => {
@@ -187,8 +189,8 @@ async function main(): Promise<number> {
   console.log(`targets: ratio >= 0.6 ${ratioOk ? 'met' : 'NOT met'}; peak < 250 MiB ${memOk ? 'met' : 'NOT met'}`)
   if (record) {
     const when = new Date().toISOString().slice(0, 16).replace('T', ' ')
-    const cmd = `pnpm bench:download --sizes ${sizesMiB.join(',')} --seeds ${seedCount} --piece-kib ${pieceLength / 1024}${repeat > 1 ? ` --repeat ${repeat}` : ''}${separateDaemon ? ' --separate-daemon' : ''}`
-    await appendFile(join(REPO_ROOT, 'docs', 'benchmarks.md'), `\n## Download: libtorrent vs Tidepool (${when} UTC)\n\n\`${cmd}\` — ${seedCount} libtorrent 2.0.8 seeds on loopback (TCP), one leecher at a time; 2-core machine${repeat > 1 ? `; best of ${repeat} runs per client` : ''}. MiB/s timed from the leecher's first status line to completion (Tidepool's CLI reports every 0.5 s, so ±0.5 s). Peak RSS = VmHWM of ${separateDaemon ? 'the CLI process (engine) and of the daemon process' : 'the CLI process, which runs the engine and the in-process daemon'}.\n\n${result}\n`)
+    const cmd = `pnpm bench:download --sizes ${sizesMiB.join(',')} --seeds ${seedCount} --piece-kib ${pieceLength / 1024}${repeat > 1 ? ` --repeat ${repeat}` : ''}${separateDaemon ? ' --separate-daemon' : ''}${websocketBridge ? ' --websocket' : ''}`
+    await appendFile(join(REPO_ROOT, 'docs', 'benchmarks.md'), `\n## Download: libtorrent vs Tidepool (${when} UTC)\n\n\`${cmd}\` — ${seedCount} libtorrent 2.0.8 seeds on loopback (TCP), one leecher at a time; 2-core machine${repeat > 1 ? `; best of ${repeat} runs per client` : ''}. MiB/s timed from the leecher's first status line to completion (Tidepool's CLI reports every 0.5 s, so ±0.5 s). Peak RSS = VmHWM of ${separateDaemon ? 'the CLI process (engine) and of the daemon process' : `the CLI process, which runs the engine and the in-process daemon (joined by ${websocketBridge ? 'a loopback WebSocket' : 'an in-process link'})`}.\n\n${result}\n`)
     console.log('recorded in docs/benchmarks.md')
   }
   return ok ? 0 : 1

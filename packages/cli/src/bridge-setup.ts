@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { Worker } from 'node:worker_threads'
+import { connectBridge, type BridgeClient } from '@tidepool/daemon-bridge'
 import { connectBridgeNode } from '@tidepool/daemon-bridge/node'
-import { startDaemon, type DaemonOptions } from '@tidepool/native-host'
+import { startDaemon, type DaemonOptions, type RunningDaemon } from '@tidepool/native-host'
 import type { FilePort, NetPort } from '@tidepool/engine'
 import { CliError, EXIT } from './errors.ts'
 
@@ -17,9 +18,14 @@ export interface BridgeSetup {
 }
 
 /**
- * Either starts a daemon in this process (loopback, random token, one root per entry of `roots`)
- * or connects to a running one given its URL and token file. Any failure to reach the daemon is a
- * CliError with the "daemon unreachable" exit code.
+ * Either starts a daemon in this process (random token, one root per entry of `roots`) or connects to
+ * a running one given its URL and token file. Any failure to reach the daemon is a CliError with the
+ * "daemon unreachable" exit code.
+ *
+ * The engine talks to its own daemon over an in-process link (`RunningDaemon.connectInProcess`): the
+ * same protocol and session, without sending every byte through loopback TCP twice.
+ * TIDEPOOL_BRIDGE=websocket uses a loopback WebSocket instead (the path a browser takes; benchmarks
+ * compare the two), TIDEPOOL_DAEMON_THREAD=1 the daemon in a worker thread over a WebSocket.
  */
 export async function setupBridge(opts: {
   roots: Record<string, string>
@@ -27,6 +33,7 @@ export async function setupBridge(opts: {
   tokenFile: string | null
 }): Promise<BridgeSetup> {
   let daemon: { url: string; close(): Promise<void> } | null = null
+  let inProcess: RunningDaemon | null = null
   let url: string
   let token: string
   if (opts.daemonUrl) {
@@ -40,7 +47,11 @@ export async function setupBridge(opts: {
     token = randomBytes(32).toString('hex')
     const daemonOpts: DaemonOptions = { host: '127.0.0.1', port: 0, token, roots: opts.roots }
     try {
-      daemon = process.env.TIDEPOOL_DAEMON_THREAD === '1' ? await startDaemonThread(daemonOpts) : await startDaemon(daemonOpts)
+      if (process.env.TIDEPOOL_DAEMON_THREAD === '1') daemon = await startDaemonThread(daemonOpts)
+      else {
+        daemon = await startDaemon(daemonOpts)
+        if (process.env.TIDEPOOL_BRIDGE !== 'websocket') inProcess = daemon as RunningDaemon
+      }
     } catch (err) {
       throw new CliError(EXIT.daemonUnreachable, `daemon unreachable: could not start the daemon: ${(err as Error).message}`)
     }
@@ -48,7 +59,7 @@ export async function setupBridge(opts: {
   }
   try {
     // Node entry: ws with bufferutil, fragmented sends (no payload concat on writes)
-    const client = await connectBridgeNode({ url, token })
+    const client: BridgeClient = inProcess ? await connectBridge({ url, token, socket: inProcess.connectInProcess(), fragmentedSend: true }) : await connectBridgeNode({ url, token })
     const lost = new Promise<string>((resolve) => {
       client.onClose = (reason, detail) => {
         if (reason !== 'closed-by-client') resolve(`${reason}: ${detail}`)
