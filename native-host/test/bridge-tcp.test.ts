@@ -33,6 +33,8 @@ describe('bridge TCP', () => {
     { fragmentedSend: false, node: false },
     { fragmentedSend: true, node: true },
     { fragmentedSend: false, node: true },
+    { fragmentedSend: true, link: true },
+    { fragmentedSend: false, link: true },
   ])('connects, echoes 5 MiB intact, half-closes and closes (%o)', async (opts) => {
     const echo = await echoServer()
     const c = await d.connect(opts)

@@ -15,9 +15,10 @@ export interface TestDaemon {
   dir: string
   /**
    * Stock `ws` client with fragmented sends unless `fragmentedSend: false` (browser-style sends);
-   * `node: true` uses the product's Node entry (connectBridgeNode: arena reads, Buffers, zero mask).
+   * `node: true` uses the product's Node entry (connectBridgeNode: arena reads, Buffers, zero mask);
+   * `link: true` an in-process link instead of a WebSocket (the CLI's carrier).
    */
-  connect(opts?: { fragmentedSend?: boolean; node?: boolean }): Promise<BridgeClient>
+  connect(opts?: { fragmentedSend?: boolean; node?: boolean; link?: boolean }): Promise<BridgeClient>
   stop(): Promise<void>
 }
 
@@ -30,9 +31,11 @@ export async function testDaemon(limits?: Partial<DaemonLimits>): Promise<TestDa
     daemon,
     dir,
     async connect(opts) {
-      const c = opts?.node
-        ? await connectBridgeNode({ url: daemon.url, token: TOKEN, fragmentedSend: opts.fragmentedSend })
-        : await connectBridge({ url: daemon.url, token: TOKEN, WebSocketImpl: WS, fragmentedSend: opts?.fragmentedSend ?? true })
+      const c = opts?.link
+        ? await connectBridge({ url: daemon.url, token: TOKEN, socket: daemon.connectInProcess(), fragmentedSend: opts.fragmentedSend ?? true })
+        : opts?.node
+          ? await connectBridgeNode({ url: daemon.url, token: TOKEN, fragmentedSend: opts.fragmentedSend })
+          : await connectBridge({ url: daemon.url, token: TOKEN, WebSocketImpl: WS, fragmentedSend: opts?.fragmentedSend ?? true })
       clients.push(c)
       return c
     },

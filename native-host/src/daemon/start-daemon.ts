@@ -28,6 +28,11 @@ export interface DaemonOptions {
   helloTimeoutMs?: number
   /** Resource caps (handle-caps.ts); defaults derive from the process fd limit. */
   caps?: Partial<DaemonCaps>
+  /**
+   * false: no WebSocket listener at all, clients only through `connectInProcess()` (the CLI's own
+   * daemon: no port for anything else on the machine to knock on). Default true.
+   */
+  listen?: boolean
 }
 
 export interface DaemonStats extends DaemonCounters {
@@ -45,6 +50,7 @@ export interface DaemonStats extends DaemonCounters {
 }
 
 export interface RunningDaemon {
+  /** 0 and 'in-process' when started with `listen: false`. */
   port: number
   url: string
   limits: DaemonLimits
@@ -126,15 +132,18 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
     sessions.add(s)
     ws.on('close', () => sessions.delete(s))
   }
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen({ host, port: opts.port ?? 0 }, () => resolve())
-  })
-  port = (server.address() as AddressInfo).port
+  const listening = opts.listen !== false
+  if (listening) {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject)
+      server.listen({ host, port: opts.port ?? 0 }, () => resolve())
+    })
+    port = (server.address() as AddressInfo).port
+  }
 
   return {
     port,
-    url: `ws://127.0.0.1:${port}`,
+    url: listening ? `ws://127.0.0.1:${port}` : 'in-process',
     limits,
     caps,
     connectInProcess: () => {
@@ -155,6 +164,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
       for (const s of sessions) s.dispose()
       sessions.clear()
       wss.close()
+      if (!listening) return
       await new Promise<void>((resolve) => {
         server.close(() => resolve())
         server.closeAllConnections()

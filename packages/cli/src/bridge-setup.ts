@@ -48,18 +48,19 @@ export async function setupBridge(opts: {
     const daemonOpts: DaemonOptions = { host: '127.0.0.1', port: 0, token, roots: opts.roots }
     try {
       if (process.env.TIDEPOOL_DAEMON_THREAD === '1') daemon = await startDaemonThread(daemonOpts)
-      else {
-        daemon = await startDaemon(daemonOpts)
-        if (process.env.TIDEPOOL_BRIDGE !== 'websocket') inProcess = daemon as RunningDaemon
-      }
+      else if (process.env.TIDEPOOL_BRIDGE === 'websocket') daemon = await startDaemon(daemonOpts)
+      else daemon = inProcess = await startDaemon({ ...daemonOpts, listen: false })
     } catch (err) {
       throw new CliError(EXIT.daemonUnreachable, `daemon unreachable: could not start the daemon: ${(err as Error).message}`)
     }
     url = daemon.url
   }
   try {
-    // Node entry: ws with bufferutil, fragmented sends (no payload concat on writes)
-    const client: BridgeClient = inProcess ? await connectBridge({ url, token, socket: inProcess.connectInProcess(), fragmentedSend: true }) : await connectBridgeNode({ url, token })
+    // Over the link, fragmented sends hand a file write's piece buffer to the daemon uncopied; over a
+    // WebSocket, the Node entry (ws with bufferutil, pooled sends, arena reads).
+    const client: BridgeClient = inProcess
+      ? await connectBridge({ url, token, socket: inProcess.connectInProcess(), fragmentedSend: true })
+      : await connectBridgeNode({ url, token })
     const lost = new Promise<string>((resolve) => {
       client.onClose = (reason, detail) => {
         if (reason !== 'closed-by-client') resolve(`${reason}: ${detail}`)
