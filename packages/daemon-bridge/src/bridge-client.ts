@@ -35,6 +35,13 @@ export interface ConnectBridgeOptions {
    * buffers are in flight.
    */
   pooledSend?: boolean
+  /**
+   * The WebSocket copies what `send()` is given before it returns, as browsers do (the WHATWG
+   * WebSocket queues the bytes as they are at the call; Node `ws` keeps a reference instead). Large
+   * frames are then assembled in one reused buffer rather than a fresh allocation per send: in a
+   * browser engine worker the fresh megabyte per piece write cost as much as the send itself.
+   */
+  sendCopies?: boolean
   /** Extra options for a Node `ws` constructor (ignored by browsers). */
   wsOptions?: Record<string, unknown>
 }
@@ -94,11 +101,14 @@ export class BridgeClient implements SocketHost {
   private lastError: IoError | null = null
   private creditBatch = 64 * 1024
   private readonly pool: SendPool | null
+  /** sendCopies: the one buffer large frames are assembled in (grown on demand, up to POOL_BUFFER_BYTES). */
+  private scratch: Uint8Array | null = null
 
   constructor(
     private readonly ws: WebSocketLike,
     private readonly fragmented = false,
     pooled = false,
+    private readonly sendCopies = false,
   ) {
     this.pool = pooled ? new SendPool(POOL_BUFFER_BYTES, POOL_BUFFERS) : null
     this.net = new BridgeNet(this)
@@ -151,7 +161,7 @@ export class BridgeClient implements SocketHost {
       for (let at = 0; at < data.length; at += max) this.sendData(handle, data.subarray(at, at + max))
       return
     }
-    if (meta || this.fragmented || this.pool) return this.sendFrame(Kind.DATA, handle, 0, meta, data)
+    if (meta || this.fragmented || this.pool || this.sendCopies) return this.sendFrame(Kind.DATA, handle, 0, meta, data)
     const f = new Uint8Array(HEADER_BYTES + data.length)
     writeHeader(f, 0, Kind.DATA, handle, 0, 0)
     f.set(data, HEADER_BYTES)
@@ -182,7 +192,23 @@ export class BridgeClient implements SocketHost {
       this.ws.send(payload, { binary: true, fin: true })
       return
     }
+    if (big && this.sendCopies) {
+      const scratch = this.scratchFor(HEADER_BYTES + 4096 + payload.length)
+      if (scratch) {
+        try {
+          return this.ws.send(scratch.subarray(0, encodeFrameInto(scratch, kind, id, op, meta, payload)))
+        } catch (e) {
+          if (!(e instanceof RangeError)) throw e // meta longer than the slack: the ordinary way below
+        }
+      }
+    }
     this.ws.send(encodeFrame(kind, id, op, meta, payload))
+  }
+
+  private scratchFor(n: number): Uint8Array | null {
+    if (n > POOL_BUFFER_BYTES) return null
+    if (!this.scratch || this.scratch.length < n) this.scratch = new Uint8Array(Math.min(POOL_BUFFER_BYTES, Math.max(n, 256 * 1024)))
+    return this.scratch
   }
 
   wireFull(): boolean {
@@ -318,7 +344,7 @@ export function connectBridge(opts: ConnectBridgeOptions): Promise<BridgeClient>
     }
   }
   ws.binaryType = opts.binaryType ?? 'arraybuffer'
-  const client = new BridgeClient(ws, opts.fragmentedSend === true, opts.pooledSend === true)
+  const client = new BridgeClient(ws, opts.fragmentedSend === true, opts.pooledSend === true, opts.sendCopies === true)
   return new Promise((resolve, reject) => {
     let settled = false
     const fail = (e: IoError): void => {

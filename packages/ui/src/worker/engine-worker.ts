@@ -25,7 +25,8 @@ const hasher = startHashWorkers()
 
 const host = new EngineHost({
   // The browser's WebSocket sends this origin's Origin header, which the daemon checks.
-  connect: (url, token) => connectBridge({ url, token }),
+  // a browser WebSocket copies on send(): large frames are built in one reused buffer
+  connect: (url, token) => connectBridge({ url, token, sendCopies: true }),
   createEngine: (platform) => createBtEngine({ ...platform, hasher }),
   state,
   now: () => Date.now(),
