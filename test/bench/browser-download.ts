@@ -1,16 +1,18 @@
 // pnpm bench:browser-download [--size 256] [--seeds 4] [--piece-kib 1024] [--phase-timeout 300] [--cdp]
+//                             [--profile DIR]
 //
 // The product path's download speed: the local web app in headless Chromium (the engine in a Web
 // Worker, every byte through the daemon over a WebSocket) against Tidepool's CLI (the same engine in
 // Node) in the same run, both fed by several libtorrent seeds on loopback. Prints MiB/s of both, the
 // ratio browser/CLI, and CPU seconds per GiB (CLI process; Chromium's processes plus the web app's
-// daemon process).
+// daemon process, also split by process).
 //
 // Both clients are timed at the tracker, from their `started` announce to their `completed` one, so
 // the browser needs no DevTools attached while it downloads (a CDP session slows a page's WebSocket
 // 4-5x, see platform facts): Playwright adds the torrent through the UI over a CDP connection and then
-// disconnects, leaving Chromium running. --cdp stays attached instead, to see that effect.
-import { mkdir, mkdtemp, rm } from 'node:fs/promises'
+// disconnects, leaving Chromium running. --cdp stays attached instead, to see that effect. --profile
+// writes V8 CPU profiles of the page and its workers (engine, hash) during the download into DIR.
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { chromium } from 'playwright-core'
@@ -35,8 +37,13 @@ const seedCount = Number(option('seeds', '4'))
 const pieceLength = Number(option('piece-kib', '1024')) * 1024
 const phaseTimeoutMs = Number(option('phase-timeout', '300')) * 1000
 const stayAttached = process.argv.includes('--cdp')
+/**
+ * Developer aid: V8 CPU profiles of the page and each of its workers (the engine worker, the hash
+ * worker) into this directory; DevTools attach to those targets only, after the torrent is added.
+ */
+const profileDir = option('profile', '')
 
-interface Phase { ok: boolean; mibps: number; seconds: number; cpuSec: number | null; note: string }
+interface Phase { ok: boolean; mibps: number; seconds: number; cpuSec: number | null; note: string; cpuByRole?: Map<string, number> }
 
 /** Seconds from the tracker's first `start` to its first `complete` for this torrent after `from`. */
 async function timedAtTracker(tracker: LocalTracker, infoHash: string, from: number, timeoutMs: number): Promise<{ seconds: number; startAt: number; doneAt: number }> {
@@ -46,10 +53,33 @@ async function timedAtTracker(tracker: LocalTracker, infoHash: string, from: num
   return { seconds: (done.at - start.at) / 1000, startAt: start.at, doneAt: done.at }
 }
 
-async function treeCpu(pids: number[]): Promise<number> {
-  let sum = 0
-  for (const pid of pids) for (const p of [pid, ...(await descendants(pid))]) sum += (await cpuSecondsOf(p)) ?? 0
-  return sum
+/** CPU seconds of the processes under `pids`, by role (Chromium's process types, the web app's node). */
+async function treeCpu(pids: number[]): Promise<Map<string, number>> {
+  const out = new Map<string, number>()
+  for (const pid of pids) {
+    for (const p of [pid, ...(await descendants(pid))]) {
+      const cmd = (await readFile(`/proc/${p}/cmdline`, 'utf8').catch(() => '')).split('\0').join(' ')
+      const role = roleOf(cmd)
+      out.set(role, (out.get(role) ?? 0) + ((await cpuSecondsOf(p)) ?? 0))
+    }
+  }
+  return out
+}
+
+function roleOf(cmd: string): string {
+  if (/--type=renderer/.test(cmd)) return 'renderer (page + workers)'
+  if (/network\.mojom\.NetworkService/.test(cmd)) return 'network service'
+  if (/--type=gpu-process/.test(cmd)) return 'gpu'
+  if (/--type=/.test(cmd)) return 'other Chromium'
+  if (/chromium/.test(cmd)) return 'browser process'
+  if (/^\S*node\b.*native-host/.test(cmd) || /--require.*tsx/.test(cmd)) return 'daemon + web server (node)'
+  return 'launchers'
+}
+
+const total = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0)
+
+function cpuDelta(after: Map<string, number>, before: Map<string, number>): Map<string, number> {
+  return new Map([...after].map(([k, v]) => [k, v - (before.get(k) ?? 0)]))
 }
 
 async function cliPhase(t: MadeTorrent, tracker: LocalTracker, work: string): Promise<Phase> {
@@ -93,17 +123,60 @@ async function browserPhase(t: MadeTorrent, tracker: LocalTracker, work: string)
     const cpuBefore = await treeCpu([proc.pid, app.proc.pid])
     await addTorrentFile(page, t.torrentPath)
     if (!stayAttached) await browser.close() // disconnects; Chromium and the page keep running
+    const profiler = profileDir ? await profileTargets(wsUrl) : null
     const timed = await timedAtTracker(tracker, t.infoHash, from, phaseTimeoutMs)
-    const cpuSec = (await treeCpu([proc.pid, app.proc.pid])) - cpuBefore
+    if (profiler) await profiler.stop(profileDir)
+    const byRole = cpuDelta(await treeCpu([proc.pid, app.proc.pid]), cpuBefore)
+    const cpuSec = total(byRole)
     if (stayAttached) await browser.close()
     const diffs = await diffTrees(t.contentPath, join(out, t.name))
-    return { ok: diffs.length === 0, seconds: timed.seconds, mibps: t.totalSize / MiB / timed.seconds, cpuSec, note: diffs.slice(0, 3).join('; ') }
+    return { ok: diffs.length === 0, seconds: timed.seconds, mibps: t.totalSize / MiB / timed.seconds, cpuSec, note: diffs.slice(0, 3).join('; '), cpuByRole: byRole }
   } catch (e) {
     return { ok: false, seconds: NaN, mibps: NaN, cpuSec: null, note: (e as Error).message.split('\n')[0] }
   } finally {
     await browserProc?.stop()
     await app.stop()
     await rm(out, { recursive: true, force: true })
+  }
+}
+
+/** Attaches to the page and its workers over the browser's DevTools socket and starts V8's profiler in each. */
+async function profileTargets(browserWsUrl: string): Promise<{ stop(dir: string): Promise<void> }> {
+  // the `ws` package through the bridge's Node entry (the test package does not depend on it directly)
+  const { NodeWebSocket } = await import('@tidepool/daemon-bridge/node')
+  const ws = new NodeWebSocket(browserWsUrl, [], { perMessageDeflate: false, maxPayload: 1 << 30 }) as unknown as {
+    send(s: string): void; close(): void; onopen: (() => void) | null; onerror: ((e: unknown) => void) | null; onmessage: ((ev: { data: unknown }) => void) | null
+  }
+  await new Promise<void>((r, j) => { ws.onopen = () => r(); ws.onerror = j })
+  let nextId = 1
+  const waiting = new Map<number, (m: { result?: Record<string, unknown>; error?: unknown }) => void>()
+  ws.onmessage = (ev) => { const m = JSON.parse(String(ev.data)); if (m.id && waiting.has(m.id)) { waiting.get(m.id)!(m); waiting.delete(m.id) } }
+  const send = (method: string, params: object = {}, sessionId?: string) => new Promise<Record<string, unknown>>((resolve, reject) => {
+    const id = nextId++
+    waiting.set(id, (m) => (m.error ? reject(new Error(JSON.stringify(m.error))) : resolve(m.result ?? {})))
+    ws.send(JSON.stringify({ id, method, params, sessionId }))
+  })
+  const { targetInfos } = (await send('Target.getTargets')) as { targetInfos: Array<{ targetId: string; type: string; url: string }> }
+  const targets = targetInfos.filter((t) => t.type === 'worker' || (t.type === 'page' && t.url.startsWith('http')))
+  const sessions: Array<{ name: string; sessionId: string }> = []
+  for (const t of targets) {
+    const { sessionId } = (await send('Target.attachToTarget', { targetId: t.targetId, flatten: true })) as { sessionId: string }
+    await send('Profiler.enable', {}, sessionId)
+    await send('Profiler.setSamplingInterval', { interval: 500 }, sessionId)
+    await send('Profiler.start', {}, sessionId)
+    const name = t.type === 'page' ? 'page' : (/\/assets\/([a-z0-9-]+?)-[A-Za-z0-9_]{6,}\.js/.exec(t.url)?.[1] ?? `worker-${sessions.length}`)
+    sessions.push({ name, sessionId })
+  }
+  console.log(`  profiling ${sessions.map((x) => x.name).join(', ')}`)
+  return {
+    async stop(dir) {
+      await mkdir(dir, { recursive: true })
+      for (const x of sessions) {
+        const { profile } = (await send('Profiler.stop', {}, x.sessionId)) as { profile: unknown }
+        await writeFile(join(dir, `${x.name}.cpuprofile`), JSON.stringify(profile))
+      }
+      ws.close()
+    },
   }
 }
 
@@ -122,6 +195,10 @@ async function main(): Promise<number> {
     const line = (name: string, p: Phase) => `  ${name} ${p.ok ? `${p.mibps.toFixed(1)} MiB/s (${p.seconds.toFixed(1)} s, ${p.cpuSec === null ? '?' : (p.cpuSec / (sizeMiB / 1024)).toFixed(1)} CPU-s/GiB)` : `FAILED ${p.note}`}`
     console.log(line('CLI (Node):     ', cli))
     console.log(line('web app (Chromium):', web))
+    if (web.cpuByRole) {
+      const parts = [...web.cpuByRole].filter(([, v]) => v >= 0.05).sort((a, b) => b[1] - a[1])
+      console.log(`  web app CPU-s/GiB by process: ${parts.map(([k, v]) => `${k} ${(v / (sizeMiB / 1024)).toFixed(1)}`).join(', ')}`)
+    }
     if (cli.ok && web.ok) console.log(`  ratio browser / CLI: ${(web.mibps / cli.mibps).toFixed(2)}`)
     return cli.ok && web.ok ? 0 : 1
   } finally {
