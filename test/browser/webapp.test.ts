@@ -54,6 +54,8 @@ describe.skipIf(!chromiumAvailable() || !libtorrentAvailable())('local web app i
     const hashWorker = page.workers().find((w) => /sha1-worker/.test(w.url()))
     expect(hashWorker, `hash worker among ${page.workers().map((w) => w.url()).join(', ')}`).toBeDefined()
     expect(await hashWorker!.evaluate(() => (self as unknown as { tidepoolHashed: number }).tidepoolHashed)).toBeGreaterThanOrEqual(t.pieceCount)
+    // with WebAssembly's SHA-1 (the page's CSP allows compiling it), not the WebCrypto fallback
+    expect(await hashWorker!.evaluate(() => (self as unknown as { tidepoolHashImpl: string }).tidepoolHashImpl)).toBe('wasm')
 
     const log = await readPeerStateLog(page)
     const first = firstSightings(log)

@@ -66,7 +66,8 @@ export async function startStaticServer(opts: StaticServerOptions): Promise<Stat
   const realRoot = await realpath(opts.root)
   const csp = () => [
     "default-src 'self'",
-    "script-src 'self'",
+    // WebAssembly compiles (not eval): the hash worker's SHA-1 (packages/ui/src/worker/sha1-worker.ts)
+    "script-src 'self' 'wasm-unsafe-eval'",
     "style-src 'self' 'unsafe-inline'",
     "img-src 'self' data: blob:",
     `connect-src 'self' ${(typeof opts.connectSrc === 'function' ? opts.connectSrc() : opts.connectSrc ?? []).join(' ')}`.trim(),
