@@ -7,7 +7,7 @@
  */
 import { availableParallelism } from 'node:os'
 import { Worker } from 'node:worker_threads'
-import { createWorkerHasher, type HashResult, type WorkerHasher } from '@tidepool/engine'
+import { createWorkerHasher, webCryptoHasher, type HashResult, type WorkerHasher } from '@tidepool/engine'
 
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads')
@@ -29,5 +29,5 @@ export function startSha1Workers(threads = Math.max(1, availableParallelism() - 
     w.on('error', (e) => onFailure(e))
     w.on('exit', (code) => onFailure(new Error(`hash worker exited (${code})`)))
     return { post: (job, transfer) => w.postMessage(job, transfer), terminate: () => w.terminate() }
-  }, threads)
+  }, threads, { fallback: webCryptoHasher }) // a dead worker: its pieces are fetched again, later ones hashed in place
 }

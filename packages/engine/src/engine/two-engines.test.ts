@@ -4,8 +4,10 @@ import { parseMetainfo } from '../metainfo/parse-metainfo.ts'
 import { MemoryFilePort } from '../platform/memory-files.ts'
 import { MemoryNetwork } from '../platform/memory-net.ts'
 import { MemoryStateStore } from '../platform/memory-state.ts'
+import { createWorkerHasher } from '../platform/piece-hashers.ts'
 import type { Torrent } from '../torrent/torrent.ts'
 import { bytesEqual } from '../util/bytes.ts'
+import { sha1 } from '../util/sha1.ts'
 import { BtEngine } from './bt-engine.ts'
 
 // Whole engines talking over the in-memory network: real wire, pool, queue, picker and storage,
@@ -98,6 +100,36 @@ describe('two engines in memory', () => {
     expect(s.progress).toBe(1)
     expect(s.status).toBe('seeding')
     expect(a.t.summary().uploadedTotal).toBeGreaterThanOrEqual(fileA.length + fileB.length)
+  })
+
+  it('pieces a dying hash worker took with it are downloaded again, nobody blamed', async () => {
+    const net = new MemoryNetwork()
+    const torrent = await makeTorrent()
+    const a = await seeder(net, '10.0.0.1', torrent)
+    // worker hasher whose only worker dies with the 3rd piece; later pieces go to the fallback
+    let jobs = 0
+    let fallbackJobs = 0
+    const hasher = createWorkerHasher((_, onResult, onFailure) => ({
+      post(job) {
+        if (++jobs === 3) return void setTimeout(() => onFailure(new Error('worker died')), 0)
+        void sha1(new Uint8Array(job.buffer)).then((digest) => onResult({ id: job.id, buffer: job.buffer, digest }))
+      },
+      terminate() {},
+    }), 1, { fallback: { sha1: async (d) => (fallbackJobs++, { digest: await sha1(d), data: d }) } })
+    const files = new MemoryFilePort()
+    const b = new BtEngine({ platform: { net: net.host('10.0.0.2'), files, state: new MemoryStateStore(), hasher, now: () => Date.now() } })
+    engines.push(b)
+    await b.start()
+    const t = await b.add({ torrentFile: torrent })
+    t.addPeer('10.0.0.1', a.e.listenPort, 'manual')
+    await until('download complete', () => t.isComplete())
+    expectSame(files.peek('downloads', 'set/a.bin'), fileA)
+    expectSame(files.peek('downloads', 'set/sub/b.bin'), fileB)
+    expect(t.summary().status).toBe('seeding')
+    expect(jobs).toBeGreaterThanOrEqual(3) // the 3rd and any posted before the death was noticed were lost
+    expect(fallbackJobs).toBeGreaterThan(0)
+    expect(t.hashFailures).toBe(0)
+    expect(t.bannedPeers()).toEqual([])
   })
 
   it('a magnet link: metadata from the peer, then the data', async () => {

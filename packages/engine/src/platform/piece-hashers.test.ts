@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { sha1 } from '../util/sha1.ts'
-import { createWorkerHasher, type HashJob, type HashResult } from './piece-hashers.ts'
+import { createWorkerHasher, HashJobLost, type HashJob, type HashResult } from './piece-hashers.ts'
 
 const hex = (b: Uint8Array) => [...b].map((x) => x.toString(16).padStart(2, '0')).join('')
 
@@ -46,15 +46,38 @@ describe('createWorkerHasher', () => {
     expect(whole.length).toBe(100)
   })
 
-  it('a dead worker fails the jobs in flight and every later one; close rejects too', async () => {
+  it('a dead worker loses the jobs in flight (HashJobLost) and, without a fallback, fails every later one; close rejects too', async () => {
     const f = fakeWorkers()
     const h = createWorkerHasher(f.spawn, 1)
     const pending = h.sha1(new Uint8Array(10))
     f.kill(0)
+    await expect(pending).rejects.toBeInstanceOf(HashJobLost)
     await expect(pending).rejects.toThrow('worker died')
     await expect(h.sha1(new Uint8Array(10))).rejects.toThrow('worker died')
     const h2 = createWorkerHasher(fakeWorkers().spawn, 1)
     await h2.close()
     await expect(h2.sha1(new Uint8Array(1))).rejects.toThrow(/closed/)
+  })
+
+  it('with a fallback, jobs after a worker died are hashed by the fallback', async () => {
+    const f = fakeWorkers()
+    let fallbackJobs = 0
+    const fallback = {
+      async sha1(data: Uint8Array) {
+        fallbackJobs++
+        return { digest: await sha1(data), data }
+      },
+    }
+    const h = createWorkerHasher(f.spawn, 2, { fallback })
+    const lost = h.sha1(new Uint8Array(10).fill(1))
+    f.kill(1)
+    await expect(lost).rejects.toBeInstanceOf(HashJobLost)
+    const piece = new Uint8Array(1000).map((_, i) => i & 255)
+    const r = await h.sha1(piece)
+    expect(hex(r.digest)).toBe(hex(await sha1(piece)))
+    expect(fallbackJobs).toBe(1)
+    await h.close()
+    await expect(h.sha1(new Uint8Array(1))).rejects.toThrow(/closed/) // closed is closed, fallback or not
+    expect(fallbackJobs).toBe(1)
   })
 })

@@ -35,14 +35,28 @@ export interface WorkerHasher extends PieceHasher {
   close(): Promise<void>
 }
 
-export function createWorkerHasher(spawn: SpawnHashWorker, threads: number): WorkerHasher {
+/**
+ * A job's piece went to a worker that died: the data is gone with it (it was transferred, not copied).
+ * Not a verdict on the data: the piece must be downloaded again, and nobody is to blame.
+ */
+export class HashJobLost extends Error {
+  override name = 'HashJobLost'
+}
+
+/**
+ * `fallback` hashes every job after a worker has died (the jobs that worker held are lost); without
+ * one, later jobs fail too. After close() every job fails.
+ */
+export function createWorkerHasher(spawn: SpawnHashWorker, threads: number, opts: { fallback?: PieceHasher } = {}): WorkerHasher {
   const jobs = new Map<number, { resolve(r: { digest: Uint8Array; data: Uint8Array }): void; reject(e: Error): void }>()
   let nextId = 1
   let turn = 0
   let failed: Error | null = null
+  let closed = false
   const fail = (e: Error) => {
     failed ??= e
-    for (const j of jobs.values()) j.reject(e)
+    const lost = new HashJobLost(`hash worker failed with the piece: ${e.message}`)
+    for (const j of jobs.values()) j.reject(closed ? e : lost)
     jobs.clear()
   }
   const onResult = (r: HashResult) => {
@@ -55,7 +69,7 @@ export function createWorkerHasher(spawn: SpawnHashWorker, threads: number): Wor
 
   return {
     sha1(data) {
-      if (failed) return Promise.reject(failed)
+      if (failed) return !closed && opts.fallback ? opts.fallback.sha1(data) : Promise.reject(failed)
       // Only a whole ArrayBuffer can be transferred; anything else is copied once.
       const own = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength && data.buffer instanceof ArrayBuffer ? data : data.slice()
       return new Promise((resolve, reject) => {
@@ -66,6 +80,8 @@ export function createWorkerHasher(spawn: SpawnHashWorker, threads: number): Wor
       })
     },
     async close() {
+      closed = true
+      failed = null
       fail(new Error('hash workers closed'))
       await Promise.all(workers.map((w) => w.terminate()))
     },

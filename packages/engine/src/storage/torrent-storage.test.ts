@@ -6,6 +6,7 @@ import { BLOCK_SIZE, blockCount, pieceSize } from './file-map.ts'
 import { HandleCache } from './handle-cache.ts'
 import { makeTorrent } from './test-layout.ts'
 import type { TestTorrent } from './test-layout.ts'
+import { HashJobLost } from '../platform/piece-hashers.ts'
 import { TorrentStorage } from './torrent-storage.ts'
 
 const PL = 2 * BLOCK_SIZE
@@ -199,6 +200,35 @@ describe('TorrentStorage', () => {
     for (const i of [0, 2, 4]) expect(same(fp.peek('downloads', t.layout.files[i]!.path), t.fileData(i))).toBe(true)
     const reused = handed.filter((d) => d.length === PL && returned.has(d.buffer))
     expect(reused.length, 'full-size buffers handed back were used for later pieces').toBeGreaterThan(0)
+  })
+})
+
+describe('TorrentStorage with a hasher that loses a piece', () => {
+  it('reports the piece lost (to be fetched again, nobody blamed); other hasher errors still fail the write', async () => {
+    const t = await multi()
+    const fp = new MemoryFilePort()
+    const { sha1 } = await import('../util/sha1.ts')
+    let mode: 'lose' | 'ok' | 'broken' = 'lose'
+    const hasher = {
+      async sha1(data: Uint8Array) {
+        if (mode === 'lose') {
+          data.fill(0) // as a transfer would: the buffer is gone from this side
+          throw new HashJobLost('hash worker failed with the piece: worker died')
+        }
+        if (mode === 'broken') throw new Error('no SHA-1 here')
+        return { digest: await sha1(data), data }
+      },
+    }
+    const s = new TorrentStorage(fp, t.layout, { root: 'downloads', hasher })
+    await s.prepare()
+    expect(await feedPiece(s, t, 1)).toEqual({ status: 'lost', piece: 1 })
+    expect(s.have.has(1)).toBe(false)
+    const written = t.layout.files.filter((f) => fp.peek('downloads', f.path)?.some((b) => b !== 0))
+    expect(written).toEqual([]) // nothing of the lost piece reached the disk
+    mode = 'ok'
+    expect(await feedPiece(s, t, 1)).toMatchObject({ status: 'verified', piece: 1 }) // the same piece, again
+    mode = 'broken'
+    await expect(feedPiece(s, t, 0)).rejects.toThrow('no SHA-1 here')
   })
 })
 

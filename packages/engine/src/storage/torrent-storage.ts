@@ -18,7 +18,7 @@ import type { FilePriority } from '../api/types.ts'
 import { PieceBits } from '../picker/piece-bits.ts'
 import { IoError } from '../platform/ports.ts'
 import type { FilePort, FileStat, PieceHasher } from '../platform/ports.ts'
-import { webCryptoHasher } from '../platform/piece-hashers.ts'
+import { HashJobLost, webCryptoHasher } from '../platform/piece-hashers.ts'
 import { bytesEqual } from '../util/bytes.ts'
 import { sha1 } from '../util/sha1.ts'
 import { BLOCK_SIZE, checkLayout, pieceHash, pieceSize, segments } from './file-map.ts'
@@ -50,6 +50,8 @@ export type BlockWriteResult =
   | { status: 'ignored'; reason: 'duplicate' | 'have' }
   | { status: 'verified'; piece: number; contributors: PeerTag[] }
   | { status: 'failed'; piece: number; contributors: PeerTag[] }
+  /** The hasher lost the piece's data (a hash worker died with it): download it again, blame nobody. */
+  | { status: 'lost'; piece: number }
 
 interface PieceBuffer {
   data: Uint8Array
@@ -193,7 +195,15 @@ export class TorrentStorage {
     this.finishingBytes += size
     const contributors = [...buf.contributors]
     try {
-      const { digest, data } = await this.hasher.sha1(buf.data)
+      let hashed: { digest: Uint8Array; data: Uint8Array }
+      try {
+        hashed = await this.hasher.sha1(buf.data)
+      } catch (e) {
+        // a worker died with the buffer: fetch the piece again (any other hasher error fails the torrent)
+        if (e instanceof HashJobLost) return { status: 'lost', piece }
+        throw e
+      }
+      const { digest, data } = hashed
       if (!bytesEqual(digest, pieceHash(this.layout, piece))) {
         this.recycle(data)
         return { status: 'failed', piece, contributors }

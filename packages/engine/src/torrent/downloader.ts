@@ -170,6 +170,7 @@ export class Downloader {
       (r) => {
         if (r.status === 'verified') this.onVerified(r.piece, r.contributors.map(String))
         else if (r.status === 'failed') this.onFailed(r.piece, r.contributors.map(String))
+        else if (r.status === 'lost') this.onLost(r.piece)
       },
       (err: unknown) => {
         if (!this.t.isActive()) return // stopping closed the files under in-flight writes
@@ -208,6 +209,12 @@ export class Downloader {
     this.picker.onPieceFailed(piece)
     this.t.hashFailures++
     this.judge(this.suspects.onFailed(piece, contributors))
+    for (const s of this.t.sessions.values()) this.fillRequests(s)
+  }
+
+  /** The piece's data was lost before it could be checked (not its senders' fault): fetch it again. */
+  private onLost(piece: number): void {
+    this.picker.onPieceFailed(piece)
     for (const s of this.t.sessions.values()) this.fillRequests(s)
   }
 

@@ -3,7 +3,8 @@
  * worker's receive throughput when done in place, see platform facts) runs beside the wire parsing
  * instead of on its thread. The worker is used once it has answered a first tiny job; until then, and
  * for good if it cannot start (no nested workers, a blocked script), pieces are hashed in place.
- * A worker that dies later fails the pieces it held (their buffers went with it) and is not used again.
+ * A worker that dies later loses the pieces it held (their buffers went with it: the engine downloads
+ * them again) and is not used again.
  */
 import { createWorkerHasher, webCryptoHasher, type HashResult, type PieceHasher } from '@tidepool/engine'
 
@@ -26,7 +27,7 @@ export function startHashWorkers(threads = 1): BrowserHasher {
           onFailure(new Error(`hash worker failed: ${ev.message || 'could not start'}`))
         }
         return { post: (job, transfer) => w.postMessage(job, transfer), terminate: () => w.terminate() }
-      }, threads)
+      }, threads, { fallback: webCryptoHasher })
       workers.sha1(new Uint8Array(1)).then(
         () => { if (workers) mode = 'worker' },
         () => { mode = 'in-place' },
