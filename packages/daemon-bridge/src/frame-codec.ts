@@ -2,6 +2,7 @@
  * The one frame codec both sides use: `u8 kind | u32 id | u16 op | u32 metaLen | meta JSON | payload`,
  * big-endian. Decoding returns views into the message (no copies).
  */
+import { concatBytes } from '@tidepool/engine'
 
 export const HEADER_BYTES = 11
 
@@ -96,23 +97,11 @@ export function decodeFrameParts(parts: readonly Uint8Array[]): DecodeResult {
     const metaLen = new DataView(head.buffer, head.byteOffset, HEADER_BYTES).getUint32(7)
     if (HEADER_BYTES + metaLen === head.length) {
       const r = decodeFrame(head)
-      if (r.ok) r.frame.payload = parts.length === 2 ? parts[1]! : joinBytes(parts.slice(1))
+      if (r.ok) r.frame.payload = parts.length === 2 ? parts[1]! : concatBytes(parts.slice(1))
       return r
     }
   }
-  return decodeFrame(joinBytes(parts))
-}
-
-function joinBytes(parts: readonly Uint8Array[]): Uint8Array {
-  let n = 0
-  for (const p of parts) n += p.length
-  const out = new Uint8Array(n)
-  let at = 0
-  for (const p of parts) {
-    out.set(p, at)
-    at += p.length
-  }
-  return out
+  return decodeFrame(concatBytes(parts))
 }
 
 /** CREDIT payload: u32 BE byte count. */
