@@ -96,7 +96,7 @@ async function tidepoolPhase(t: MadeTorrent, work: string): Promise<TidepoolResu
     const doneIdx = run.proc.json.findIndex((l) => l.done === true)
     const seconds = firstIdx >= 0 && doneIdx >= 0 ? (run.proc.jsonTimes[doneIdx] - run.proc.jsonTimes[firstIdx]) / 1000 : NaN
     const diffs = code === 0 ? await diffTrees(t.contentPath, join(out, t.name)) : ['not compared']
-    const peakMiB = peakOf(peaks, /packages\/cli\/src\/main\.ts/)
+    const peakMiB = peakOf(peaks, /packages\/cli\/(bin\/tidepool\.mjs|src\/main\.ts)/)
     const daemonPeakMiB = daemon ? peakOf(daemonPeaks, /native-host\/src\/cli\/daemon\.ts/) : null
     const peaksText = [...peaks.values(), ...daemonPeaks.values()].map((p) => `${(p.kib / 1024).toFixed(0)} MiB ${p.cmd.slice(0, 60)}`).join(' | ')
     const errLines = run.proc.stderr().trim().split('\n')

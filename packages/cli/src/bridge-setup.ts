@@ -85,10 +85,13 @@ export async function setupBridge(opts: {
 /** Runs startDaemon in a worker thread (see daemon-worker.ts). */
 function startDaemonThread(opts: DaemonOptions): Promise<{ url: string; close(): Promise<void> }> {
   return new Promise((resolve, reject) => {
-    // Worker threads do not inherit tsx's loader hooks: register them first, then load the module.
-    const entry = new URL('./daemon-worker.ts', import.meta.url).href
-    const tsx = import.meta.resolve('tsx/esm/api')
-    const boot = `import(${JSON.stringify(tsx)}).then((m) => m.register()).then(() => import(${JSON.stringify(entry)}))`
+    // From the bundle (dist/main.mjs) the worker's module sits beside it; from the sources (tsx) it is
+    // TypeScript, and worker threads do not inherit tsx's loader hooks: register them first.
+    const bundled = import.meta.url.endsWith('.mjs')
+    const entry = new URL(bundled ? './daemon-worker.mjs' : './daemon-worker.ts', import.meta.url).href
+    const boot = bundled
+      ? `import(${JSON.stringify(entry)})`
+      : `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => m.register()).then(() => import(${JSON.stringify(entry)}))`
     const worker = new Worker(boot, { eval: true, workerData: opts, resourceLimits: { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 64 } })
     let closing: Promise<void> | null = null
     const close = () => {
