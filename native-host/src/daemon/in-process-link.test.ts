@@ -84,6 +84,13 @@ describe('InProcessLink', () => {
     expect([...(toDaemon[1] as Buffer)]).toEqual([4])
   })
 
+  it('refuses a send with a write callback (a pooled sender would reuse a buffer the daemon still holds)', async () => {
+    const { link, toDaemon } = await openLink()
+    expect(() => link.client.send(new Uint8Array(4), { binary: true }, () => {})).toThrow(/fragmentedSend/)
+    await ticks(2)
+    expect(toDaemon).toEqual([])
+  })
+
   it('a close from the client delivers what was sent before it, then closes both ends', async () => {
     const { link, toDaemon, closes } = await openLink()
     link.client.send(new Uint8Array([1]))

@@ -110,10 +110,11 @@ export class InProcessLink {
         return link.toDaemon.queuedBytes
       },
       send(data: Uint8Array | ArrayBuffer, options?: { binary?: boolean; fin?: boolean }, cb?: (err?: Error) => void) {
+        // Nothing is copied and the daemon may hold `data` for as long as an operation on it runs, so
+        // there is no moment to report "written" at: a client reusing buffers on a callback (pooledSend)
+        // would corrupt writes. fragmentedSend is the zero-copy path over a link.
+        if (cb) throw new Error('an in-process link has no write callback: connect with fragmentedSend, not pooledSend')
         link.clientSend(data instanceof ArrayBuffer ? new Uint8Array(data) : data, options?.fin !== false)
-        // Nothing is copied, so the daemon may hold `data` after this: a client must not reuse it on
-        // `cb` (connectBridge's pooledSend stays off over a link; fragmentedSend is the zero-copy path).
-        if (cb) setImmediate(cb)
       },
       close(code = 1000, reason = '') {
         link.startClose(code, reason, link.toDaemon)
