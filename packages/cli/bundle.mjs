@@ -2,7 +2,7 @@
 // again whenever a file it was built from has changed. Running the sources through tsx instead cost
 // ~0.8 s of CPU and ~50 MiB at every start (the transform plus tsx's loader thread); the bundle starts
 // in ~0.2 s. Plain JS: it must run before anything is compiled.
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, renameSync, statSync, utimesSync, writeFileSync } from 'node:fs'
 import { dirname, join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -36,6 +36,9 @@ export function bundleIsFresh() {
 
 /** Builds dist/ (each file written beside and renamed, so a CLI starting meanwhile never reads half a file). */
 export async function buildBundle() {
+  // Outputs are stamped with the build's start: a source saved while esbuild runs is then newer and
+  // the next start rebuilds, instead of a bundle of the old text passing for fresh.
+  const started = new Date()
   const esbuild = await import('esbuild')
   const r = await esbuild.build({
     entryPoints: ENTRIES,
@@ -58,6 +61,7 @@ export async function buildBundle() {
   const tmp = (p) => `${p}.${process.pid}.tmp`
   for (const f of r.outputFiles) {
     writeFileSync(tmp(f.path), f.contents)
+    utimesSync(tmp(f.path), started, started)
     renameSync(tmp(f.path), f.path)
   }
   const inputs = Object.keys(r.metafile.inputs).map((p) => relative(ROOT, resolve(process.cwd(), p)))

@@ -14,6 +14,8 @@ export interface BridgeSetup {
   roots: string[]
   /** Resolves with a reason if the daemon connection drops while we still use it. */
   lost: Promise<string>
+  /** How the engine reaches the daemon: its own daemon over the in-process link, or a WebSocket. */
+  carrier: 'in-process' | 'websocket'
   close(): Promise<void>
 }
 
@@ -71,6 +73,7 @@ export async function setupBridge(opts: {
       files: client.files,
       roots: client.roots ?? Object.keys(opts.roots),
       lost,
+      carrier: inProcess ? 'in-process' : 'websocket',
       async close() {
         await Promise.resolve(client.close()).catch(() => {})
         if (daemon) await daemon.close().catch(() => {})
