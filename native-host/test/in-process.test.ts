@@ -56,5 +56,6 @@ describe('a daemon with clients only in its own process (listen: false)', () => 
     await d.close()
     daemon = null
     expect(await closed).toBe('connection-lost')
+    expect(() => d.connectInProcess()).toThrow(/closed/) // no session on a closed daemon
   })
 })

@@ -80,6 +80,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
   let preAuth = 0
   let refusedUpgrades = 0
   let port = 0
+  let closed = false
 
   const server = http.createServer((_req, res) => {
     res.writeHead(404).end()
@@ -147,6 +148,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
     limits,
     caps,
     connectInProcess: () => {
+      if (closed) throw new Error('the daemon is closed')
       const link = new InProcessLink()
       openSession(link.daemon)
       return link.client
@@ -161,6 +163,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
       refusedUpgrades,
     }),
     close: async () => {
+      closed = true
       for (const s of sessions) s.dispose()
       sessions.clear()
       wss.close()
