@@ -105,6 +105,17 @@ describe('InProcessLink', () => {
     expect(link.daemon.bufferedAmount).toBe(0)
   })
 
+  it('a daemon that goes away before the client is open: the client sees an abnormal close, never open', async () => {
+    const link = new InProcessLink()
+    const events: string[] = []
+    link.client.onopen = () => events.push('open')
+    link.client.onclose = (ev) => events.push(`close ${ev.code}`)
+    expect(link.daemon.readyState).toBe(link.daemon.OPEN) // a server end is open once upgraded
+    link.daemon.terminate()
+    await ticks(3)
+    expect(events).toEqual(['close 1006'])
+  })
+
   it('terminate drops what is still queued and reports an abnormal close (1006)', async () => {
     const { link, toClient, closes } = await openLink()
     link.daemon.send(new Uint8Array(100), { binary: true })

@@ -125,16 +125,18 @@ export class InProcessLink {
       onerror: null,
     }
     this.client = client
+    // The daemon's end is open from the start, as a server socket is once upgraded: what it sends
+    // before the client's open event is delivered after it (that event was scheduled first).
     this.daemon = {
       OPEN,
       get readyState() {
-        return link.state
+        return link.state === CONNECTING ? OPEN : link.state
       },
       get bufferedAmount() {
         return link.toClient.queuedBytes
       },
       send(data: Uint8Array) {
-        if (link.state === OPEN) link.toClient.push({ parts: [data], bytes: data.byteLength })
+        if (link.state === OPEN || link.state === CONNECTING) link.toClient.push({ parts: [data], bytes: data.byteLength })
       },
       close(code = 1000, reason = '') {
         link.startClose(code, reason, link.toClient)
