@@ -25,18 +25,13 @@ import { cliCpuSeconds, tidepoolDownload } from '../fixtures/tidepool-cli.ts'
 import { CHROMIUM, chromiumAvailable, until } from '../browser/helpers/browser.ts'
 import { addTorrentFile, waitHelperConnected } from '../browser/helpers/ui-actions.ts'
 import { startWebApp } from '../browser/helpers/webapp.ts'
+import { flag, MiB, option } from './bench-args.ts'
 
-const MiB = 1024 * 1024
-
-function option(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`)
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback
-}
 const sizeMiB = Number(option('size', '256'))
 const seedCount = Number(option('seeds', '4'))
 const pieceLength = Number(option('piece-kib', '1024')) * 1024
 const phaseTimeoutMs = Number(option('phase-timeout', '300')) * 1000
-const stayAttached = process.argv.includes('--cdp')
+const stayAttached = flag('cdp')
 /**
  * Developer aid: V8 CPU profiles of the page and each of its workers (the engine worker, the hash
  * worker) into this directory; DevTools attach to those targets only, after the torrent is added.

@@ -20,21 +20,16 @@ import { makeTorrent, type MadeTorrent } from '../fixtures/make-torrent.ts'
 import { cpuSecondsOf, descendants, peakRssKiB, stopAll } from '../fixtures/processes.ts'
 import { startTracker, type LocalTracker } from '../fixtures/tracker.ts'
 import { cliCpuSeconds, REPO_ROOT, startDaemonProcess, tidepoolDownload, type DaemonProcess } from '../fixtures/tidepool-cli.ts'
+import { flag, MiB, option } from './bench-args.ts'
 
-const MiB = 1024 * 1024
-
-function option(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`)
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback
-}
 const sizesMiB = option('sizes', '256,1024').split(',').map(Number).filter((n) => n > 0)
 const seedCount = Number(option('seeds', '4'))
 const pieceLength = Number(option('piece-kib', '1024')) * 1024
 const phaseTimeoutMs = Number(option('phase-timeout', '300')) * 1000
-const record = process.argv.includes('--record')
+const record = flag('record')
 const repeat = Math.max(1, Number(option('repeat', '1')))
-const separateDaemon = process.argv.includes('--separate-daemon')
-const websocketBridge = process.argv.includes('--websocket')
+const separateDaemon = flag('separate-daemon')
+const websocketBridge = flag('websocket')
 
 interface PhaseResult { ok: boolean; seconds: number; mibps: number; note: string; cpuSec: number | null }
 interface TidepoolResult extends PhaseResult { peakMiB: number | null; daemonPeakMiB: number | null; peaks: string }

@@ -177,32 +177,19 @@ export class BridgeClient implements SocketHost {
     const buf = big && this.pool ? this.pool.take(HEADER_BYTES + 4096 + payload.length) : null
     if (buf && payload) {
       const pool = this.pool!
-      let n: number
-      try {
-        n = encodeFrameInto(buf, kind, id, op, meta, payload)
-      } catch {
-        pool.give(buf) // meta longer than the slack: send it the ordinary way
-        return this.ws.send(encodeFrame(kind, id, op, meta, payload))
-      }
-      this.ws.send(buf.subarray(0, n), { binary: true }, () => pool.give(buf))
-      return
+      const n = encodeIntoOrNull(buf, kind, id, op, meta, payload)
+      if (n !== null) return this.ws.send(buf.subarray(0, n), { binary: true }, () => pool.give(buf))
+      pool.give(buf)
+      return this.ws.send(encodeFrame(kind, id, op, meta, payload))
     }
     if (big && (this.fragmented || this.pool)) {
       this.ws.send(encodeFrame(kind, id, op, meta), { binary: true, fin: false })
       this.ws.send(payload, { binary: true, fin: true })
       return
     }
-    if (big && this.sendCopies) {
-      const scratch = this.scratchFor(HEADER_BYTES + 4096 + payload.length)
-      if (scratch) {
-        try {
-          return this.ws.send(scratch.subarray(0, encodeFrameInto(scratch, kind, id, op, meta, payload)))
-        } catch (e) {
-          if (!(e instanceof RangeError)) throw e // meta longer than the slack: the ordinary way below
-        }
-      }
-    }
-    this.ws.send(encodeFrame(kind, id, op, meta, payload))
+    const scratch = big && this.sendCopies ? this.scratchFor(HEADER_BYTES + 4096 + payload.length) : null
+    const n = scratch && payload ? encodeIntoOrNull(scratch, kind, id, op, meta, payload) : null
+    this.ws.send(n !== null ? scratch!.subarray(0, n) : encodeFrame(kind, id, op, meta, payload))
   }
 
   private scratchFor(n: number): Uint8Array | null {
@@ -318,6 +305,16 @@ export class BridgeClient implements SocketHost {
     this.creditBatch = creditBatch(h.limits.recvWindowBytes)
     this.roots = h.roots
     this.daemonVersion = h.daemonVersion
+  }
+}
+
+/** encodeFrameInto, or null when the frame does not fit `buf` (meta longer than the slack left for it). */
+function encodeIntoOrNull(buf: Uint8Array, kind: number, id: number, op: number, meta: object | undefined, payload: Uint8Array): number | null {
+  try {
+    return encodeFrameInto(buf, kind, id, op, meta, payload)
+  } catch (e) {
+    if (e instanceof RangeError) return null
+    throw e
   }
 }
 

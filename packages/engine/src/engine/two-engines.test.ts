@@ -5,6 +5,7 @@ import { MemoryFilePort } from '../platform/memory-files.ts'
 import { MemoryNetwork } from '../platform/memory-net.ts'
 import { MemoryStateStore } from '../platform/memory-state.ts'
 import { createWorkerHasher } from '../platform/piece-hashers.ts'
+import type { PieceHasher } from '../platform/ports.ts'
 import type { Torrent } from '../torrent/torrent.ts'
 import { bytesEqual } from '../util/bytes.ts'
 import { sha1 } from '../util/sha1.ts'
@@ -37,8 +38,8 @@ afterEach(async () => {
   for (const e of engines.splice(0)) await e.stop()
 })
 
-function engine(net: MemoryNetwork, address: string, files = new MemoryFilePort()): { e: BtEngine; files: MemoryFilePort } {
-  const e = new BtEngine({ platform: { net: net.host(address), files, state: new MemoryStateStore(), now: () => Date.now() } })
+function engine(net: MemoryNetwork, address: string, files = new MemoryFilePort(), hasher?: PieceHasher): { e: BtEngine; files: MemoryFilePort } {
+  const e = new BtEngine({ platform: { net: net.host(address), files, state: new MemoryStateStore(), hasher, now: () => Date.now() } })
   engines.push(e)
   return { e, files }
 }
@@ -84,18 +85,23 @@ async function seeder(net: MemoryNetwork, address: string, torrent: Uint8Array, 
   return { e, t }
 }
 
+/** `b` downloads the torrent from the seed at 10.0.0.1 and has exactly its files afterwards. */
+async function downloadFromSeed(b: { e: BtEngine; files: MemoryFilePort }, torrent: Uint8Array, seedPort: number): Promise<Torrent> {
+  await b.e.start()
+  const t = await b.e.add({ torrentFile: torrent })
+  t.addPeer('10.0.0.1', seedPort, 'manual')
+  await until('download complete', () => t.isComplete())
+  expectSame(b.files.peek('downloads', 'set/a.bin'), fileA)
+  expectSame(b.files.peek('downloads', 'set/sub/b.bin'), fileB)
+  return t
+}
+
 describe('two engines in memory', () => {
   it('engine B downloads a torrent that engine A seeds, byte for byte', async () => {
     const net = new MemoryNetwork()
     const torrent = await makeTorrent()
     const a = await seeder(net, '10.0.0.1', torrent)
-    const { e: b, files } = engine(net, '10.0.0.2')
-    await b.start()
-    const t = await b.add({ torrentFile: torrent })
-    t.addPeer('10.0.0.1', a.e.listenPort, 'manual')
-    await until('download complete', () => t.isComplete())
-    expectSame(files.peek('downloads', 'set/a.bin'), fileA)
-    expectSame(files.peek('downloads', 'set/sub/b.bin'), fileB)
+    const t = await downloadFromSeed(engine(net, '10.0.0.2'), torrent, a.e.listenPort)
     const s = t.summary()
     expect(s.progress).toBe(1)
     expect(s.status).toBe('seeding')
@@ -116,15 +122,7 @@ describe('two engines in memory', () => {
       },
       terminate() {},
     }), 1, { fallback: { sha1: async (d) => (fallbackJobs++, { digest: await sha1(d), data: d }) } })
-    const files = new MemoryFilePort()
-    const b = new BtEngine({ platform: { net: net.host('10.0.0.2'), files, state: new MemoryStateStore(), hasher, now: () => Date.now() } })
-    engines.push(b)
-    await b.start()
-    const t = await b.add({ torrentFile: torrent })
-    t.addPeer('10.0.0.1', a.e.listenPort, 'manual')
-    await until('download complete', () => t.isComplete())
-    expectSame(files.peek('downloads', 'set/a.bin'), fileA)
-    expectSame(files.peek('downloads', 'set/sub/b.bin'), fileB)
+    const t = await downloadFromSeed(engine(net, '10.0.0.2', undefined, hasher), torrent, a.e.listenPort)
     expect(t.summary().status).toBe('seeding')
     expect(jobs).toBeGreaterThanOrEqual(3) // the 3rd and any posted before the death was noticed were lost
     expect(fallbackJobs).toBeGreaterThan(0)

@@ -53,11 +53,14 @@ export function createWorkerHasher(spawn: SpawnHashWorker, threads: number, opts
   let turn = 0
   let failed: Error | null = null
   let closed = false
-  const fail = (e: Error) => {
-    failed ??= e
-    const lost = new HashJobLost(`hash worker failed with the piece: ${e.message}`)
-    for (const j of jobs.values()) j.reject(closed ? e : lost)
+  const rejectAll = (e: Error) => {
+    for (const j of jobs.values()) j.reject(e)
     jobs.clear()
+  }
+  const fail = (e: Error) => {
+    if (closed) return // terminate() makes workers exit: not a failure
+    failed ??= e
+    rejectAll(new HashJobLost(`hash worker failed with the piece: ${e.message}`))
   }
   const onResult = (r: HashResult) => {
     const job = jobs.get(r.id)
@@ -81,8 +84,8 @@ export function createWorkerHasher(spawn: SpawnHashWorker, threads: number, opts
     },
     async close() {
       closed = true
-      failed = null
-      fail(new Error('hash workers closed'))
+      failed = new Error('hash workers closed')
+      rejectAll(failed)
       await Promise.all(workers.map((w) => w.terminate()))
     },
   }

@@ -195,14 +195,12 @@ export class TorrentStorage {
     this.finishingBytes += size
     const contributors = [...buf.contributors]
     try {
-      let hashed: { digest: Uint8Array; data: Uint8Array }
-      try {
-        hashed = await this.hasher.sha1(buf.data)
-      } catch (e) {
-        // a worker died with the buffer: fetch the piece again (any other hasher error fails the torrent)
-        if (e instanceof HashJobLost) return { status: 'lost', piece }
+      // a worker that died with the buffer: fetch the piece again (any other hasher error fails the torrent)
+      const hashed = await this.hasher.sha1(buf.data).catch((e: unknown) => {
+        if (e instanceof HashJobLost) return null
         throw e
-      }
+      })
+      if (!hashed) return { status: 'lost', piece }
       const { digest, data } = hashed
       if (!bytesEqual(digest, pieceHash(this.layout, piece))) {
         this.recycle(data)

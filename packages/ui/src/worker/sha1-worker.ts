@@ -32,9 +32,11 @@ const ready = createSHA1().then(
   },
 )
 
+const webCryptoSha1 = async (buffer: ArrayBuffer): Promise<Uint8Array> => new Uint8Array(await crypto.subtle.digest('SHA-1', buffer))
+
 async function sha1(buffer: ArrayBuffer): Promise<Uint8Array> {
   if (!wasm) await ready // jobs stay in order: each waits for the same promise, then runs synchronously
-  if (!wasm) return new Uint8Array(await crypto.subtle.digest('SHA-1', buffer))
+  if (!wasm) return webCryptoSha1(buffer)
   wasm.init()
   wasm.update(new Uint8Array(buffer))
   return wasm.digest('binary')
@@ -43,7 +45,7 @@ async function sha1(buffer: ArrayBuffer): Promise<Uint8Array> {
 scope.onmessage = (ev) => {
   const { id, buffer } = ev.data
   sha1(buffer)
-    .catch(async () => new Uint8Array(await crypto.subtle.digest('SHA-1', buffer)))
+    .catch(() => webCryptoSha1(buffer))
     .then((digest) => {
       scope.tidepoolHashed++
       scope.postMessage({ id, buffer, digest }, [buffer])
