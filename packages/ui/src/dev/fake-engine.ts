@@ -232,7 +232,7 @@ export class FakeEngine implements EngineApi {
     const skipped = t.files.find((f) => f.priority === 'skip')
     if (skipped) add(start + 910, 'debug', 'picker', `${skipped.path} skipped: its pieces are not requested`)
     for (let k = 0; k < 36; k++) this.logLine(t, start + 1000 + k * 15_000)
-    if (s.error) add(this.now() - 2000, 'error', 'storage', `writing piece 812 failed: ${s.error}`)
+    if (s.error) add(this.now() - 2000, 'error', 'torrent', `stopped: ${s.error}`)
   }
 
   private logLine(t: FakeTorrent, at: number): void {
