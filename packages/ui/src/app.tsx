@@ -1,10 +1,14 @@
 /**
  * The whole client UI. Mount it into any page with an EngineApi (a comlink Remote of the engine
  * worker, or a fake for the benchmark): `render(() => <App api={api} />, el)`.
+ * Layout only: state and what changes it are in app-state.ts, torrent actions in actions/, selection in
+ * selection/, page-wide input (drop, paste, shortcuts) in input/.
  */
-import { createMemo, createSignal, onCleanup, onMount, Show, type JSX } from 'solid-js'
-import type { AddTorrentInput, EngineApi, EngineStatus } from '@tidepool/engine'
-import { AddDialog, readPendingFile, type PendingFile } from './components/add-dialog.tsx'
+import { onCleanup, onMount, Show, untrack, type JSX } from 'solid-js'
+import type { EngineApi, EngineStatus } from '@tidepool/engine'
+import { createAppState } from './app-state.ts'
+import { actionMenuItems, ToolbarActions } from './components/action-controls.tsx'
+import { AddDialog } from './components/add-dialog.tsx'
 import { ContextMenu } from './components/context-menu.tsx'
 import { DetailPane } from './components/detail-pane.tsx'
 import { RemoveDialog } from './components/remove-dialog.tsx'
@@ -12,10 +16,11 @@ import { SettingsDialog } from './components/settings-dialog.tsx'
 import { StatusBanner } from './components/status-banner.tsx'
 import { TorrentTable } from './components/torrent-table.tsx'
 import { formatRate } from './format.ts'
-import { createEngineModel, type EngineModel, type Scheduler } from './store/engine-model.ts'
-import { nextSelection, nextSort, type SortState } from './store/sort.ts'
+import { listenGlobalInput } from './input/global-input.ts'
+import { clickMods } from './selection/selection.ts'
+import type { EngineModel, Scheduler } from './store/engine-model.ts'
+import { nextSort } from './store/sort.ts'
 import { effectiveTheme, toggleTheme } from './theme.ts'
-import { normaliseMagnet } from './torrent-files.ts'
 
 const DAEMON_LABEL: Record<EngineStatus['daemon'], string> = {
   connected: 'helper connected',
@@ -37,109 +42,38 @@ export interface AppProps {
 }
 
 export function App(props: AppProps): JSX.Element {
-  const model = createEngineModel(props.api, props.scheduler ? { scheduler: props.scheduler } : {})
-  props.onModel?.(model)
+  const s = createAppState(props.api, {
+    ...(props.scheduler ? { scheduler: props.scheduler } : {}),
+    ...(props.onModel ? { onModel: props.onModel } : {}),
+  })
+  const { model, selection } = s
   onCleanup(() => model.dispose())
 
-  const [selected, setSelected] = createSignal<Set<string>>(new Set())
-  const [anchor, setAnchor] = createSignal<string | null>(null)
-  const [focus, setFocus] = createSignal<string | null>(null)
-  const [sort, setSort] = createSignal<SortState | null>({ id: 'added', dir: 'desc' })
-  const [filter, setFilter] = createSignal('')
-  const [dialog, setDialog] = createSignal<null | 'add' | 'settings' | 'remove'>(null)
-  const [dropped, setDropped] = createSignal<PendingFile | null>(null)
-  const [toast, setToast] = createSignal<string | null>(null)
-  const [dragging, setDragging] = createSignal(false)
-  const [menu, setMenu] = createSignal<{ x: number; y: number } | null>(null)
-
-  const shown = createMemo(() => {
-    const f = filter().trim().toLowerCase()
-    return f ? model.torrents.filter((t) => t.name.toLowerCase().includes(f) || t.infoHash.startsWith(f)) : model.torrents
-  })
-  const focused = createMemo(() => model.torrents.find((t) => t.infoHash === focus()))
-  const count = () => selected().size
-  const say = (msg: string) => {
-    setToast(msg)
-    setTimeout(() => setToast((t) => (t === msg ? null : t)), 4000)
-  }
-
-  const forSelected = async (what: string, fn: (h: string) => Promise<void>) => {
-    const hashes = [...selected()]
-    const results = await Promise.allSettled(hashes.map(fn))
-    const failed = results.filter((r) => r.status === 'rejected') as PromiseRejectedResult[]
-    if (failed.length) say(`${what} failed for ${failed.length} torrent(s): ${String(failed[0]!.reason?.message ?? failed[0]!.reason)}`)
-    void model.refresh()
-  }
-  const add = async (input: AddTorrentInput) => {
-    const hash = await props.api.addTorrent(input)
-    setSelected(new Set([hash]))
-    setFocus(hash)
-    void model.refresh()
-  }
-
   onMount(() => {
-    // Drop a .torrent anywhere; paste a magnet anywhere outside a text field.
-    const over = (e: DragEvent) => {
-      if (e.dataTransfer?.types.includes('Files')) { e.preventDefault(); setDragging(true) }
-    }
-    const leave = (e: DragEvent) => { if (!e.relatedTarget) setDragging(false) }
-    const drop = async (e: DragEvent) => {
-      e.preventDefault()
-      setDragging(false)
-      const files = [...(e.dataTransfer?.files ?? [])].filter((f) => /\.torrent$/i.test(f.name) || f.type === 'application/x-bittorrent')
-      if (files.length === 0) return say('Drop .torrent files to add them.')
-      if (files.length === 1) {
-        try { setDropped(await readPendingFile(files[0]!)); setDialog('add') } catch (err) { say(String((err as Error).message)) }
-        return
-      }
-      for (const f of files) {
-        try { await add({ torrentFile: (await readPendingFile(f)).bytes }) } catch (err) { say(String((err as Error).message)) }
-      }
-    }
-    const paste = (e: ClipboardEvent) => {
-      const el = e.target as HTMLElement | null
-      if (el && (el.tagName === 'INPUT' || el.tagName === 'TEXTAREA')) return
-      const m = normaliseMagnet(e.clipboardData?.getData('text') ?? '')
-      if (m) { e.preventDefault(); add({ magnet: m }).then(() => say('Magnet link added.'), (err) => say(String(err?.message ?? err))) }
-    }
-    const key = (e: KeyboardEvent) => {
-      if (e.key === 'Escape' && dialog()) return setDialog(null)
-      const el = e.target as HTMLElement | null
-      if (dialog() || (el && /^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName))) return
-      if (e.key === 'Delete' && selected().size) { e.preventDefault(); setDialog('remove') }
-      else if (e.key === 'a' && (e.ctrlKey || e.metaKey)) { e.preventDefault(); setSelected(new Set(shown().map((t) => t.infoHash))) }
-    }
-    document.addEventListener('keydown', key)
-    onCleanup(() => document.removeEventListener('keydown', key))
-    window.addEventListener('dragover', over)
-    window.addEventListener('dragleave', leave)
-    window.addEventListener('drop', drop)
-    document.addEventListener('paste', paste)
-    onCleanup(() => {
-      window.removeEventListener('dragover', over)
-      window.removeEventListener('dragleave', leave)
-      window.removeEventListener('drop', drop)
-      document.removeEventListener('paste', paste)
+    const stop = listenGlobalInput(window, document, {
+      dialogOpen: () => s.dialog() !== null,
+      closeDialog: () => s.setDialog(null),
+      actions: s.actions,
+      context: s.context,
+      setDragging: s.setDragging,
+      onTorrentFiles: (files) => void s.addDropped(files),
+      onOtherDrop: () => s.say('Drop .torrent files to add them.'),
+      onMagnet: (m) => s.addMagnet(m),
     })
+    onCleanup(stop)
   })
 
   const installCommand = () => props.installCommand ?? 'pnpm native-host install --extension-id <your extension id>'
-  // Adding needs a running engine; the other actions fail per torrent with a message anyway.
-  const blocked = () => model.status()?.daemon !== 'connected'
+  const count = () => selection.count()
 
   return (
-    <div class="app" classList={{ dragging: dragging() }}>
+    <div class="app" classList={{ dragging: s.dragging() }}>
       <header class="toolbar">
         <div class="brand"><span class="logo">◐</span> Tidepool</div>
-        <button class="primary" onClick={() => { setDropped(null); setDialog('add') }} disabled={blocked()} title="Add a .torrent or a magnet link">+ Add</button>
-        <span class="sep" />
-        <button onClick={() => forSelected('Start', (h) => props.api.startTorrent(h))} disabled={!count()} title="Start">▶ Start</button>
-        <button onClick={() => forSelected('Stop', (h) => props.api.stopTorrent(h))} disabled={!count()} title="Stop">■ Stop</button>
-        <button onClick={() => forSelected('Recheck', (h) => props.api.recheckTorrent(h))} disabled={!count()} title="Verify the data on disk">⟳ Recheck</button>
-        <button class="danger" onClick={() => setDialog('remove')} disabled={!count()} title="Remove">✕ Remove</button>
+        <ToolbarActions actions={s.actions} context={s.context} />
         <span class="grow" />
-        <input class="search" type="search" placeholder="Filter torrents" aria-label="Filter torrents" value={filter()} onInput={(e) => setFilter(e.currentTarget.value)} />
-        <button onClick={() => setDialog('settings')} title="Settings">⚙ Settings</button>
+        <input class="search" type="search" placeholder="Filter torrents" aria-label="Filter torrents" value={s.filter()} onInput={(e) => s.setFilter(e.currentTarget.value)} />
+        <button onClick={() => s.setDialog('settings')} title="Settings">⚙ Settings</button>
         <button onClick={() => toggleTheme()} title="Toggle light/dark theme" aria-label="Toggle theme">{effectiveTheme() === 'dark' ? '☀' : '☾'}</button>
       </header>
       <StatusBanner
@@ -153,23 +87,16 @@ export function App(props: AppProps): JSX.Element {
       <main class="main">
         <div class="list">
           <TorrentTable
-            torrents={shown()}
+            torrents={s.shown()}
             version={model.version}
-            sort={sort()}
-            onSort={(id, dir) => setSort((s) => nextSort(s, id, dir))}
-            selected={(k) => selected().has(k)}
-            onRowClick={(key, ev, order) => {
-              const r = nextSelection(order(), selected(), anchor(), key, { toggle: ev.ctrlKey || ev.metaKey, range: ev.shiftKey })
-              setSelected(r.selected)
-              setAnchor(r.anchor)
-              setFocus(key)
-            }}
+            sort={s.sort()}
+            onSort={(id, dir) => s.setSort((cur) => nextSort(cur, id, dir))}
+            selected={selection.has}
+            onRowClick={(key, ev, order) => selection.click(key, order(), clickMods(ev))}
             onContextMenu={(key, ev) => {
               ev.preventDefault()
-              // Right-click on an unselected row acts on that row alone.
-              if (!selected().has(key)) { setSelected(new Set([key])); setAnchor(key) }
-              setFocus(key)
-              setMenu({ x: ev.clientX, y: ev.clientY })
+              selection.openMenuOn(key)
+              s.setMenu({ x: ev.clientX, y: ev.clientY })
             }}
             empty={
               <Show when={model.loaded() && model.status()?.daemon === 'connected'} fallback={<span>{model.loaded() ? 'Waiting for the Tidepool helper…' : 'Loading…'}</span>}>
@@ -181,7 +108,7 @@ export function App(props: AppProps): JSX.Element {
             }
           />
         </div>
-        <DetailPane api={props.api} model={model} torrent={focused()} />
+        <DetailPane api={props.api} model={model} torrent={s.focused()} />
       </main>
       <footer class="statusbar">
         <span>{model.torrents.length} torrent{model.torrents.length === 1 ? '' : 's'}{count() ? `, ${count()} selected` : ''}</span>
@@ -191,34 +118,14 @@ export function App(props: AppProps): JSX.Element {
         <span class="rate down">▼ {formatRate(model.status()?.downloadRate ?? 0) || '0 B/s'}</span>
         <span class="rate up">▲ {formatRate(model.status()?.uploadRate ?? 0) || '0 B/s'}</span>
       </footer>
-      <Show when={menu()}>
-        {(m) => (
-          <ContextMenu
-            x={m().x}
-            y={m().y}
-            onClose={() => setMenu(null)}
-            items={[
-              { label: '▶ Start', action: () => void forSelected('Start', (h) => props.api.startTorrent(h)) },
-              { label: '■ Stop', action: () => void forSelected('Stop', (h) => props.api.stopTorrent(h)) },
-              { label: '⟳ Recheck', action: () => void forSelected('Recheck', (h) => props.api.recheckTorrent(h)) },
-              { label: 'Copy magnet link', action: () => void navigator.clipboard?.writeText([...selected()].map((h) => `magnet:?xt=urn:btih:${h}`).join('\n')).then(() => say('Copied.'), () => say('Could not copy.')) },
-              { label: '✕ Remove…', danger: true, action: () => setDialog('remove') },
-            ]}
-          />
-        )}
+      <Show when={s.menu()}>
+        {(m) => <ContextMenu x={m().x} y={m().y} onClose={() => s.setMenu(null)} items={untrack(() => actionMenuItems(s.actions, s.context()))} />}
       </Show>
-      <Show when={toast()}><div class="toast" role="status">{toast()}</div></Show>
-      <Show when={dialog() === 'add'}><AddDialog initial={dropped()} onAdd={add} onClose={() => setDialog(null)} /></Show>
-      <Show when={dialog() === 'settings'}><SettingsDialog api={props.api} onClose={() => setDialog(null)} /></Show>
-      <Show when={dialog() === 'remove'}>
-        <RemoveDialog
-          names={model.torrents.filter((t) => selected().has(t.infoHash)).map((t) => t.name)}
-          onConfirm={(deleteData) => {
-            setDialog(null)
-            void forSelected('Remove', (h) => props.api.removeTorrent(h, { deleteData })).then(() => setSelected(new Set<string>()))
-          }}
-          onClose={() => setDialog(null)}
-        />
+      <Show when={s.toast()}><div class="toast" role="status">{s.toast()}</div></Show>
+      <Show when={s.dialog() === 'add'}><AddDialog initial={s.dropped()} onAdd={s.add} onClose={() => s.setDialog(null)} /></Show>
+      <Show when={s.dialog() === 'settings'}><SettingsDialog api={props.api} onClose={() => s.setDialog(null)} /></Show>
+      <Show when={s.dialog() === 'remove'}>
+        <RemoveDialog names={s.selectedNames()} onConfirm={(deleteData) => void s.remove(deleteData)} onClose={() => s.setDialog(null)} />
       </Show>
     </div>
   )

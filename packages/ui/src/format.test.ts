@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest'
-import { formatBytes, formatEta, formatPercent, formatRate, formatWhen, parseSize } from './format.ts'
+import { formatBytes, formatClock, formatEta, formatPercent, formatRate, formatWhen, parseSize } from './format.ts'
 
 describe('format', () => {
+  it('formats a log time as local time of day with milliseconds', () => {
+    expect(formatClock(new Date(2026, 11, 7, 6, 5, 4, 32).getTime())).toBe('06:05:04.032')
+    expect(formatClock(new Date(2026, 11, 7, 23, 59, 59, 999).getTime())).toBe('23:59:59.999')
+  })
   it('formats bytes with binary units', () => {
     expect(formatBytes(0)).toBe('0 B')
     expect(formatBytes(1023)).toBe('1023 B')

@@ -51,6 +51,14 @@ export function formatWhen(ts: number | null, now: number): string {
   return d >= 0 ? `in ${abs}` : `${abs} ago`
 }
 
+const pad = (n: number, w = 2) => String(n).padStart(w, '0')
+
+/** Local time of day with milliseconds ("14:03:07.042"): log lines of the same second stay apart. */
+export function formatClock(ts: number): string {
+  const d = new Date(ts)
+  return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`
+}
+
 /** Parses "10 MiB", "512k", "0" into bytes; null when unreadable. */
 export function parseSize(text: string): number | null {
   const m = /^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(i?b?)?\s*$/i.exec(text)

@@ -135,6 +135,9 @@ export interface AddTorrentInput {
   selectedFiles?: number[]
 }
 
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error'
+export interface LogEntry { at: number; level: LogLevel; component: string; message: string }
+
 /** The surface the engine worker exposes over comlink. */
 export interface EngineApi {
   getStatus(): Promise<EngineStatus>
@@ -148,4 +151,6 @@ export interface EngineApi {
   setFilePriority(infoHash: string, fileIndex: number, priority: FilePriority): Promise<void>
   getSettings(): Promise<EngineSettings>
   setSettings(patch: Partial<EngineSettings>): Promise<EngineSettings>
+  /** The torrent's recent log lines, oldest first, at most 500. */
+  torrentLog(infoHash: string): Promise<LogEntry[]>
 }

@@ -50,5 +50,9 @@ export function createEngineApi(engine: EngineApiHost): EngineApi {
       return { ...engine.getSettings() }
     },
     setSettings: (patch) => engine.setSettings(patch),
+    // Placeholder until the engine keeps a log per torrent; the engine-side change wires the real one.
+    async torrentLog() {
+      return []
+    },
   }
 }

@@ -1,6 +1,7 @@
-import { For, onCleanup, onMount, type JSX } from 'solid-js'
+import { For, onCleanup, onMount, Show, type JSX } from 'solid-js'
+import { ariaShortcut, shortcutText, type Shortcut } from '../actions/shortcut.ts'
 
-export interface MenuItem { label: string; action: () => void; danger?: boolean; disabled?: boolean }
+export interface MenuItem { label: string; action: () => void; danger?: boolean; disabled?: boolean; shortcut?: Shortcut }
 
 /** A small menu at the pointer; closes on any click elsewhere, Escape, scroll or resize. */
 export function ContextMenu(props: { x: number; y: number; items: MenuItem[]; onClose: () => void }): JSX.Element {
@@ -35,8 +36,15 @@ export function ContextMenu(props: { x: number; y: number; items: MenuItem[]; on
     <div class="ctx-menu" role="menu" ref={el} style={{ left: `${left()}px`, top: `${top()}px` }} onContextMenu={(e) => e.preventDefault()}>
       <For each={props.items}>
         {(it) => (
-          <button role="menuitem" classList={{ danger: !!it.danger }} disabled={it.disabled} onClick={() => { props.onClose(); it.action() }}>
+          <button
+            role="menuitem"
+            classList={{ danger: !!it.danger }}
+            disabled={it.disabled}
+            aria-keyshortcuts={it.shortcut ? ariaShortcut(it.shortcut) : undefined}
+            onClick={() => { props.onClose(); it.action() }}
+          >
             {it.label}
+            <Show when={it.shortcut}>{(s) => <kbd class="shortcut" aria-hidden="true">{shortcutText(s())}</kbd>}</Show>
           </button>
         )}
       </For>

@@ -1,15 +1,16 @@
 import { createEffect, createSignal, For, Match, onCleanup, Show, Switch, type JSX } from 'solid-js'
 import type { EngineApi, TorrentSummary } from '@tidepool/engine'
-import type { DetailPart, EngineModel } from '../store/engine-model.ts'
+import type { EngineModel, WatchPart } from '../store/engine-model.ts'
 import { formatBytes, formatRatio } from '../format.ts'
 import { FilesTab } from './files-tab.tsx'
+import { LogTab } from './log-tab.tsx'
 import { PeersTab } from './peers-tab.tsx'
 import { PiecesMap } from './pieces-map.tsx'
 import { SpeedGraph } from './speed-graph.tsx'
 import { SwarmTab } from './swarm-tab.tsx'
 import { TrackersTab } from './trackers-tab.tsx'
 
-type Tab = 'general' | DetailPart | 'speed'
+type Tab = 'general' | WatchPart | 'speed'
 const TABS: Array<{ id: Tab; label: string }> = [
   { id: 'general', label: 'General' },
   { id: 'peers', label: 'Peers' },
@@ -18,14 +19,15 @@ const TABS: Array<{ id: Tab; label: string }> = [
   { id: 'trackers', label: 'Trackers' },
   { id: 'pieces', label: 'Pieces' },
   { id: 'speed', label: 'Speed' },
+  { id: 'log', label: 'Log' },
 ]
 
-/** Tabs for the focused torrent; only the open tab's data is polled. */
+/** Tabs for the focused torrent; only the open tab's data (or log) is polled. */
 export function DetailPane(props: { api: EngineApi; model: EngineModel; torrent: TorrentSummary | undefined; initialTab?: Tab }): JSX.Element {
   const [tab, setTab] = createSignal<Tab>(props.initialTab ?? 'peers')
   createEffect(() => {
     const t = tab()
-    const part: DetailPart = t === 'general' || t === 'speed' ? 'trackers' : t
+    const part: WatchPart = t === 'general' || t === 'speed' ? 'trackers' : t
     props.model.watchDetail(props.torrent?.infoHash ?? null, part)
   })
   onCleanup(() => props.model.watchDetail(null, 'peers'))
@@ -55,6 +57,7 @@ export function DetailPane(props: { api: EngineApi; model: EngineModel; torrent:
               <FilesTab files={props.model.detail.files} version={props.model.version} onPriority={(i, p) => props.torrent && void props.api.setFilePriority(props.torrent.infoHash, i, p).then(() => props.model.refresh())} />
             </Match>
             <Match when={tab() === 'trackers'}><TrackersTab trackers={props.model.detail.trackers} now={now} /></Match>
+            <Match when={tab() === 'log'}><LogTab entries={props.model.log()} error={props.model.logError()} /></Match>
             <Match when={tab() === 'pieces'}><PiecesMap pieces={props.model.pieces()} /></Match>
             <Match when={tab() === 'speed'}>
               <div class="graphs">

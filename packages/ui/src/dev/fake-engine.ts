@@ -3,7 +3,7 @@
  * product build. Deterministic (seeded PRNG) and driven by `tick()` so tests control time.
  */
 import type {
-  AddTorrentInput, EngineApi, EngineSettings, EngineStatus, FilePriority, FileRow, PeerRow,
+  AddTorrentInput, EngineApi, EngineSettings, EngineStatus, FilePriority, FileRow, LogEntry, LogLevel, PeerRow,
   PiecesView, SwarmRow, TorrentDetail, TorrentSummary, TrackerRow,
 } from '@tidepool/engine'
 
@@ -31,12 +31,17 @@ function prng(seed: number): () => number {
 }
 
 interface FakeTorrent {
+  index: number
   summary: TorrentSummary
   peers: PeerRow[]
   files: FileRow[]
   trackers: TrackerRow[]
   pieces: PiecesView
+  /** Made on the first torrentLog() call, from a PRNG of its own so the rest of the simulation is unchanged. */
+  log?: { entries: LogEntry[]; rand: () => number }
 }
+
+const LOG_CAP = 500
 
 export class FakeEngine implements EngineApi {
   readonly torrents = new Map<string, FakeTorrent>()
@@ -94,7 +99,7 @@ export class FakeEngine implements EngineApi {
       { url: 'udp://tracker.example.org:6969/announce', tier: 0, status: 'working', lastAnnounce: this.now() - 60_000, nextAnnounce: this.now() + 1_740_000, peersReceived: 50, seeders: 12, leechers: 40 },
       { url: 'http://dead.example.net/announce', tier: 1, status: 'error', lastAnnounce: this.now() - 30_000, nextAnnounce: this.now() + 270_000, peersReceived: 0, seeders: null, leechers: null, message: 'unreachable: DNS lookup failed' },
     ]
-    const t: FakeTorrent = { summary, peers, files, trackers, pieces: { pieceCount: states.length, pieceLength: 1024 * 1024, states } }
+    const t: FakeTorrent = { summary, peers, files, trackers, pieces: { pieceCount: states.length, pieceLength: 1024 * 1024, states }, index: i }
     this.torrents.set(infoHash, t)
     return t
   }
@@ -151,6 +156,7 @@ export class FakeEngine implements EngineApi {
       s.uploadedTotal += s.uploadRate
       s.ratio = s.downloadedTotal ? s.uploadedTotal / s.downloadedTotal : 0
       down += s.downloadRate; up += s.uploadRate
+      if (t.log && active && t.log.rand() < 0.5) this.logLine(t, this.now())
     }
     this.status = { ...this.status, downloadRate: down, uploadRate: up }
   }
@@ -204,8 +210,57 @@ export class FakeEngine implements EngineApi {
     if (f) f.priority = priority
   }
   async getSettings(): Promise<EngineSettings> { return { ...this.settings } }
+  async torrentLog(infoHash: string): Promise<LogEntry[]> {
+    const t = this.get(infoHash)
+    if (!t.log) this.startLog(t)
+    return t.log!.entries.map((e) => ({ ...e }))
+  }
   async setSettings(patch: Partial<EngineSettings>): Promise<EngineSettings> {
     this.settings = { ...this.settings, ...patch }
     return { ...this.settings }
+  }
+
+  /** A plausible history: added, checked, announced, peers coming and going, the odd failure. */
+  private startLog(t: FakeTorrent): void {
+    t.log = { entries: [], rand: prng(1000 + t.index) }
+    const s = t.summary
+    const start = this.now() - 40 * 15_000
+    const add = (at: number, level: LogLevel, component: string, message: string) => t.log!.entries.push({ at, level, component, message })
+    add(start, 'info', 'torrent', `added ${s.name} (${t.pieces.pieceCount} pieces of 1 MiB, ${t.files.length} file${t.files.length === 1 ? '' : 's'})`)
+    add(start + 40, 'info', 'storage', 'checking existing data')
+    add(start + 900, 'info', 'storage', `check done: ${Math.round(s.progress * t.pieces.pieceCount)} of ${t.pieces.pieceCount} pieces present`)
+    const skipped = t.files.find((f) => f.priority === 'skip')
+    if (skipped) add(start + 910, 'debug', 'picker', `${skipped.path} skipped: its pieces are not requested`)
+    for (let k = 0; k < 36; k++) this.logLine(t, start + 1000 + k * 15_000)
+    if (s.error) add(this.now() - 2000, 'error', 'torrent', `stopped: ${s.error}`)
+  }
+
+  private logLine(t: FakeTorrent, at: number): void {
+    const log = t.log!
+    const r = log.rand
+    const peer = t.peers.length ? t.peers[Math.floor(r() * t.peers.length)]! : null
+    const pick = r()
+    let e: LogEntry
+    if (pick < 0.15) {
+      const tr = t.trackers[Math.floor(r() * t.trackers.length)]!
+      e = tr.status === 'error'
+        ? { at, level: 'warn', component: 'tracker', message: `announce to ${tr.url} failed: ${tr.message ?? 'no answer'}; retry in 270 s` }
+        : { at, level: 'info', component: 'tracker', message: `announce to ${tr.url}: ${tr.peersReceived} peers (${tr.seeders ?? 0} seeds, ${tr.leechers ?? 0} leechers)` }
+    } else if (!peer || pick < 0.4) {
+      e = { at, level: 'debug', component: 'queue', message: `connecting to ${peer?.key ?? '10.0.0.1:6881'} (${peer?.source.join('+') ?? 'tracker'})` }
+    } else if (pick < 0.65) {
+      e = { at, level: 'info', component: 'peer', message: `${peer.key} connected: ${peer.client || CLIENTS[Math.floor(r() * CLIENTS.length)]}, has ${Math.round(peer.progress * 100)}%` }
+    } else if (pick < 0.8) {
+      e = { at, level: 'warn', component: 'peer', message: `${peer.key} failed to connect: ${['timeout', 'connection refused', 'reset by peer'][Math.floor(r() * 3)]}` }
+    } else if (pick < 0.88) {
+      e = { at, level: 'info', component: 'peer', message: `${peer.key} closed: ${['both seeds', 'stopped', 'remote closed'][Math.floor(r() * 3)]}` }
+    } else if (pick < 0.95) {
+      e = { at, level: 'debug', component: 'choker', message: `unchoked ${1 + Math.floor(r() * 4)} peers, optimistic ${peer.key}` }
+    } else {
+      const piece = Math.floor(r() * t.pieces.pieceCount)
+      e = { at, level: 'error', component: 'piece', message: `piece ${piece} failed its hash check; blocks from ${peer.key}` }
+    }
+    log.entries.push(e)
+    if (log.entries.length > LOG_CAP) log.entries.splice(0, log.entries.length - LOG_CAP)
   }
 }

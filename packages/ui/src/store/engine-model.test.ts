@@ -59,6 +59,73 @@ describe('engine model', () => {
     })
   })
 
+  it("polls a torrent's log only while it is watched, keeping the lines it already had", async () => {
+    const engine = new FakeEngine({ torrents: 3, peersInFirst: 5 })
+    const asked: string[] = []
+    const torrentLog = engine.torrentLog.bind(engine)
+    engine.torrentLog = async (h) => { asked.push(h); return torrentLog(h) }
+    const m = manual()
+    await createRoot(async (dispose) => {
+      const model = createEngineModel(engine, { scheduler: m.s })
+      await settle()
+      m.flush()
+      const [a, b] = model.torrents.map((t) => t.infoHash) as [string, string]
+      model.watchDetail(a, 'peers')
+      await settle()
+      m.flush()
+      expect(asked).toEqual([])
+      expect(model.log()).toBe(null)
+
+      model.watchDetail(a, 'log')
+      await settle()
+      m.flush()
+      expect(asked).toEqual([a])
+      const first = model.log()!
+      expect(first.length).toBeGreaterThan(10)
+      expect(first).toEqual(await torrentLog(a))
+      for (let i = 1; i < first.length; i++) expect(first[i]!.at).toBeGreaterThanOrEqual(first[i - 1]!.at)
+
+      for (let i = 0; i < 6; i++) engine.tick() // the torrent is active: it logs more lines
+      m.tick()
+      await settle()
+      m.flush()
+      const second = model.log()!
+      expect(second.length).toBeGreaterThan(first.length)
+      expect(second[0]).toBe(first[0]) // same entry objects: the table keeps their rows
+      expect(second[first.length - 1]).toBe(first[first.length - 1])
+
+      model.watchDetail(b, 'log')
+      expect(model.log()).toBe(null) // another torrent: nothing shown until its own answer
+      await settle()
+      m.flush()
+      expect(model.log()!.map((e) => e.message)).toEqual((await torrentLog(b)).map((e) => e.message))
+
+      model.watchDetail(b, 'trackers')
+      await settle()
+      m.tick()
+      await settle()
+      expect(asked).toEqual([a, a, b])
+      dispose()
+    })
+  })
+
+  it("says why a torrent's log could not be read", async () => {
+    const engine = new FakeEngine({ torrents: 1 })
+    engine.torrentLog = async () => { throw new Error('no log in this engine') }
+    const m = manual()
+    await createRoot(async (dispose) => {
+      const model = createEngineModel(engine, { scheduler: m.s })
+      await settle()
+      m.flush()
+      model.watchDetail(model.torrents[0]!.infoHash, 'log')
+      await settle()
+      m.flush()
+      expect(model.log()).toBe(null)
+      expect(model.logError()).toBe('no log in this engine')
+      dispose()
+    })
+  })
+
   it('reports an engine that stopped answering', async () => {
     const engine = new FakeEngine({ torrents: 1 })
     engine.getStatus = async () => { throw new Error('worker gone') }

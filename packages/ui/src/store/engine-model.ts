@@ -8,11 +8,14 @@
 import { batch, createSignal } from 'solid-js'
 import { createStore } from 'solid-js/store'
 import { applyRows, patchRowsInPlace } from './apply-rows.ts'
+import { mergeLog } from './log-rows.ts'
 import type {
-  EngineApi, EngineStatus, FileRow, PeerRow, PiecesView, SwarmRow, TorrentDetail, TorrentSummary, TrackerRow,
+  EngineApi, EngineStatus, FileRow, LogEntry, PeerRow, PiecesView, SwarmRow, TorrentDetail, TorrentSummary, TrackerRow,
 } from '@tidepool/engine'
 
 export type DetailPart = keyof TorrentDetail
+/** What the detail pane can watch: a part of the torrent's detail, or its log. */
+export type WatchPart = DetailPart | 'log'
 
 export interface Scheduler {
   every(ms: number, fn: () => void): () => void
@@ -36,10 +39,12 @@ export interface RateSample { t: number; down: number; up: number }
 
 interface DetailStore { peers: PeerRow[]; swarm: SwarmRow[]; files: FileRow[]; trackers: TrackerRow[] }
 
+type DetailAnswer = Partial<TorrentDetail> & { log?: LogEntry[]; logError?: string }
+
 interface Pending {
   status?: EngineStatus
   torrents?: TorrentSummary[]
-  detail?: Partial<TorrentDetail>
+  detail?: DetailAnswer
   detailFor?: string
 }
 
@@ -53,6 +58,9 @@ export function createEngineModel(api: EngineApi, opts: { intervalMs?: number; s
   const [torrents, setTorrents] = createStore<TorrentSummary[]>([])
   const [detail, setDetail] = createStore<DetailStore>({ peers: [], swarm: [], files: [], trackers: [] })
   const [pieces, setPieces] = createSignal<PiecesView | null>(null)
+  // The watched torrent's log (oldest first) while the log is watched; null until the first answer.
+  const [log, setLog] = createSignal<readonly LogEntry[] | null>(null)
+  const [logError, setLogError] = createSignal<string | null>(null)
   const [history, setHistory] = createSignal<RateSample[]>([])
   // Rates of the torrent whose details are open (reset when another one is opened).
   const [torrentHistory, setTorrentHistory] = createSignal<RateSample[]>([])
@@ -60,7 +68,7 @@ export function createEngineModel(api: EngineApi, opts: { intervalMs?: number; s
   const [version, setVersion] = createSignal(0)
   const [loaded, setLoaded] = createSignal(false)
 
-  let target: { infoHash: string; part: DetailPart } | null = null
+  let target: { infoHash: string; part: WatchPart } | null = null
   let inFlight = false
   let pending: Pending | null = null
   let framePending = false
@@ -93,6 +101,8 @@ export function createEngineModel(api: EngineApi, opts: { intervalMs?: number; s
         if (d.files && !patchRowsInPlace(detail.files, d.files, 'index')) setDetail('files', applyRows(detail.files, d.files, 'index'))
         if (d.trackers) setDetail('trackers', applyRows(detail.trackers, d.trackers, 'url'))
         if (d.pieces !== undefined) setPieces(d.pieces)
+        if (d.log) { setLog((prev) => mergeLog(prev ?? [], d.log!)); setLogError(null) }
+        if (d.logError !== undefined) setLogError(d.logError)
       }
       setVersion((v) => v + 1)
     })
@@ -106,6 +116,12 @@ export function createEngineModel(api: EngineApi, opts: { intervalMs?: number; s
     }
   }
 
+  function fetchDetail(infoHash: string, part: WatchPart): Promise<DetailAnswer> {
+    if (part !== 'log') return api.getTorrentDetail(infoHash, [part]).catch(() => ({}))
+    // An engine without a log for this torrent says why; the log tab shows it instead of an empty table.
+    return api.torrentLog(infoHash).then((log) => ({ log }), (e) => ({ logError: e instanceof Error ? e.message : String(e) }))
+  }
+
   async function poll(): Promise<void> {
     if (inFlight || disposed) return
     inFlight = true
@@ -114,7 +130,7 @@ export function createEngineModel(api: EngineApi, opts: { intervalMs?: number; s
       const [s, list, d] = await Promise.all([
         api.getStatus(),
         api.listTorrents(),
-        t ? api.getTorrentDetail(t.infoHash, [t.part]).catch(() => ({})) : Promise.resolve(undefined),
+        t ? fetchDetail(t.infoHash, t.part) : Promise.resolve(undefined),
       ])
       setApiError(null)
       queue({ status: s, torrents: list, ...(d && t ? { detail: d, detailFor: t.infoHash } : {}) })
@@ -129,15 +145,17 @@ export function createEngineModel(api: EngineApi, opts: { intervalMs?: number; s
   void poll()
 
   return {
-    status, apiError, torrents, detail, pieces, history, torrentHistory, version, loaded,
-    /** Which detail part to poll for which torrent; null stops detail polling. */
-    watchDetail(infoHash: string | null, part: DetailPart): void {
+    status, apiError, torrents, detail, pieces, log, logError, history, torrentHistory, version, loaded,
+    /** Which detail part (or the log) to poll for which torrent; null stops detail polling. */
+    watchDetail(infoHash: string | null, part: WatchPart): void {
       const changed = !target || !infoHash || target.infoHash !== infoHash
       target = infoHash ? { infoHash, part } : null
       if (changed) {
         batch(() => {
           setDetail({ peers: [], swarm: [], files: [], trackers: [] })
           setPieces(null)
+          setLog(null)
+          setLogError(null)
           setTorrentHistory([])
         })
       }

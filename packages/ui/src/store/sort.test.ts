@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { byNumber, byText, nextSelection, nextSort, sortedIndices } from './sort.ts'
+import { byNumber, byText, nextSort, sortedIndices } from './sort.ts'
 
 describe('sortedIndices', () => {
   const rows = [{ n: 'b10', v: 3 }, { n: 'b9', v: 1 }, { n: 'a', v: 3 }, { n: 'c', v: null }]
@@ -21,21 +21,6 @@ describe('nextSort', () => {
     expect(s).toEqual({ id: 'rate', dir: 'desc' })
     expect(nextSort(s, 'rate')).toEqual({ id: 'rate', dir: 'asc' })
     expect(nextSort(s, 'name')).toEqual({ id: 'name', dir: 'asc' })
-  })
-})
-
-describe('nextSelection', () => {
-  const order = ['a', 'b', 'c', 'd']
-  it('plain click selects one', () => {
-    expect([...nextSelection(order, new Set(['a', 'b']), 'a', 'c', { toggle: false, range: false }).selected]).toEqual(['c'])
-  })
-  it('ctrl toggles', () => {
-    const r = nextSelection(order, new Set(['a']), 'a', 'c', { toggle: true, range: false })
-    expect([...r.selected].sort()).toEqual(['a', 'c'])
-    expect([...nextSelection(order, r.selected, 'c', 'a', { toggle: true, range: false }).selected]).toEqual(['c'])
-  })
-  it('shift selects a range in displayed order', () => {
-    expect([...nextSelection(order, new Set(['d']), 'd', 'b', { toggle: false, range: true }).selected]).toEqual(['b', 'c', 'd'])
   })
 })
 

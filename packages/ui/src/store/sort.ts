@@ -72,24 +72,3 @@ export function nextSort(cur: SortState | null, id: string, defaultDir: SortDir 
   if (!cur || cur.id !== id) return { id, dir: defaultDir }
   return { id, dir: cur.dir === 'asc' ? 'desc' : 'asc' }
 }
-
-/** Selection after a click on `key` in the displayed order (plain, ctrl/meta toggle, shift range). */
-export function nextSelection(
-  order: readonly string[], selected: ReadonlySet<string>, anchor: string | null, key: string,
-  mods: { toggle: boolean; range: boolean },
-): { selected: Set<string>; anchor: string } {
-  if (mods.range && anchor !== null) {
-    const a = order.indexOf(anchor)
-    const b = order.indexOf(key)
-    if (a >= 0 && b >= 0) {
-      const [lo, hi] = a < b ? [a, b] : [b, a]
-      return { selected: new Set(order.slice(lo, hi + 1)), anchor }
-    }
-  }
-  if (mods.toggle) {
-    const s = new Set(selected)
-    if (s.has(key)) s.delete(key); else s.add(key)
-    return { selected: s, anchor: key }
-  }
-  return { selected: new Set([key]), anchor: key }
-}

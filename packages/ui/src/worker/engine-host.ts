@@ -140,4 +140,5 @@ export class EngineHost implements EngineApi {
   async setFilePriority(infoHash: string, fileIndex: number, priority: FilePriority) { return this.engine().setFilePriority(infoHash, fileIndex, priority) }
   async getSettings(): Promise<EngineSettings> { return this.engine().getSettings() }
   async setSettings(patch: Partial<EngineSettings>) { return this.engine().setSettings(patch) }
+  async torrentLog(infoHash: string) { return this.engine().torrentLog(infoHash) }
 }

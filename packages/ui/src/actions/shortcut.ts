@@ -1,0 +1,31 @@
+/** Keyboard shortcuts of actions: matching a key event, and the text that shows them. */
+
+export interface Shortcut {
+  /** KeyboardEvent.key, e.g. 'Delete' or 'a'. */
+  key: string
+  /** Needs Ctrl (Cmd on macOS). */
+  mod?: boolean
+}
+
+export interface KeyLike { key: string; ctrlKey: boolean; metaKey: boolean }
+
+export function matchesShortcut(e: KeyLike, s: Shortcut): boolean {
+  if (e.key !== s.key) return false
+  return !s.mod || e.ctrlKey || e.metaKey
+}
+
+const isMac = () => typeof navigator !== 'undefined' && /Mac|iPhone|iPad/.test(navigator.platform ?? '')
+
+const keyName = (key: string) => (key.length === 1 ? key.toUpperCase() : key)
+
+/** As people read it: 'Ctrl+A' (or '⌘A' on macOS), 'Delete'. */
+export function shortcutText(s: Shortcut, mac = isMac()): string {
+  if (!s.mod) return keyName(s.key)
+  return mac ? `⌘${keyName(s.key)}` : `Ctrl+${keyName(s.key)}`
+}
+
+/** As aria-keyshortcuts wants it: 'Control+A', 'Meta+A', 'Delete'. */
+export function ariaShortcut(s: Shortcut, mac = isMac()): string {
+  if (!s.mod) return keyName(s.key)
+  return `${mac ? 'Meta' : 'Control'}+${keyName(s.key)}`
+}

@@ -1,0 +1,117 @@
+import { describe, expect, it } from 'vitest'
+import { FakeEngine } from '../dev/fake-engine.ts'
+import { ariaShortcut, shortcutText } from './shortcut.ts'
+import { actionForKey, createTorrentActions, runForEach, type ActionContext, type ActionDeps, type ActionId } from './torrent-actions.ts'
+
+/** Actions over a FakeEngine; what they asked the page to do is recorded. */
+function setup() {
+  const engine = new FakeEngine({ torrents: 4, peersInFirst: 2, peersPerTorrent: 2 })
+  const did: string[] = []
+  const said: string[] = []
+  const copied: string[] = []
+  const deps: ActionDeps = {
+    api: engine,
+    forEach: async (what, hashes, fn) => { const f = await runForEach(what, hashes, fn); if (f) said.push(f) },
+    openAdd: () => did.push('open-add'),
+    confirmRemove: () => did.push('confirm-remove'),
+    selectAll: (keys) => did.push(`select:${keys.join(',')}`),
+    copyText: async (t) => { copied.push(t) },
+    say: (m) => said.push(m),
+  }
+  const actions = createTorrentActions(deps)
+  const byId = (id: ActionId) => actions.find((a) => a.id === id)!
+  const hashes = [...engine.torrents.keys()]
+  return { engine, actions, byId, hashes, did, said, copied, deps }
+}
+
+const ctx = (selected: string[], shown: string[], connected = true): ActionContext => ({ selected, shown, connected })
+const enabledIds = (actions: ReturnType<typeof setup>['actions'], c: ActionContext) => actions.filter((a) => a.enabled(c)).map((a) => a.id)
+
+describe('torrent actions: enabled per selection state', () => {
+  const { actions } = setup()
+  it('nothing selected: only add and select all', () => {
+    expect(enabledIds(actions, ctx([], ['a', 'b']))).toEqual(['add', 'select-all'])
+  })
+  it('one or several selected: everything', () => {
+    const all: ActionId[] = ['add', 'start', 'stop', 'recheck', 'copy-magnet', 'select-all', 'remove']
+    expect(enabledIds(actions, ctx(['a'], ['a', 'b']))).toEqual(all)
+    expect(enabledIds(actions, ctx(['a', 'b'], ['a', 'b']))).toEqual(all)
+  })
+  it('selected torrents hidden by the filter still count; an empty list has nothing to select', () => {
+    expect(enabledIds(actions, ctx(['a'], []))).toEqual(['add', 'start', 'stop', 'recheck', 'copy-magnet', 'remove'])
+    expect(enabledIds(actions, ctx([], []))).toEqual(['add'])
+  })
+  it('without the helper nothing can be added; actions on torrents stay enabled', () => {
+    expect(enabledIds(actions, ctx(['a'], ['a'], false))).toEqual(['start', 'stop', 'recheck', 'copy-magnet', 'select-all', 'remove'])
+  })
+})
+
+describe('torrent actions: one list for toolbar, menu and keys', () => {
+  const { actions } = setup()
+  it('every action is shown somewhere, and so is every shortcut', () => {
+    for (const a of actions) expect(a.toolbar || a.menu, a.id).toBe(true)
+    expect(new Set(actions.map((a) => a.id)).size).toBe(actions.length)
+    const keys = actions.filter((a) => a.shortcut).map((a) => `${a.shortcut!.mod ? 'mod+' : ''}${a.shortcut!.key}`)
+    expect(new Set(keys).size).toBe(keys.length)
+  })
+  it('toolbar and menu keep their order', () => {
+    expect(actions.filter((a) => a.toolbar).map((a) => a.label)).toEqual(['+ Add', '▶ Start', '■ Stop', '⟳ Recheck', '✕ Remove…'])
+    expect(actions.filter((a) => a.menu).map((a) => a.label)).toEqual(['▶ Start', '■ Stop', '⟳ Recheck', 'Copy magnet link', 'Select all', '✕ Remove…'])
+  })
+  it('keys: Delete removes, Ctrl+A or Cmd+A selects all, a plain A is nothing', () => {
+    const k = (key: string, ctrlKey = false, metaKey = false) => actionForKey(actions, { key, ctrlKey, metaKey })?.id
+    expect(k('Delete')).toBe('remove')
+    expect(k('a', true)).toBe('select-all')
+    expect(k('a', false, true)).toBe('select-all')
+    expect(k('a')).toBeUndefined()
+    expect(k('Backspace')).toBeUndefined()
+  })
+  it('shortcut text for people and for aria-keyshortcuts', () => {
+    expect(shortcutText({ key: 'a', mod: true }, false)).toBe('Ctrl+A')
+    expect(shortcutText({ key: 'a', mod: true }, true)).toBe('⌘A')
+    expect(shortcutText({ key: 'Delete' }, false)).toBe('Delete')
+    expect(ariaShortcut({ key: 'a', mod: true }, false)).toBe('Control+A')
+    expect(ariaShortcut({ key: 'a', mod: true }, true)).toBe('Meta+A')
+  })
+})
+
+describe('torrent actions: what they do', () => {
+  it('start, stop and recheck act on exactly the selected torrents', async () => {
+    const { engine, byId, hashes } = setup()
+    const [a, b, c] = hashes as [string, string, string]
+    const status = (h: string) => engine.torrents.get(h)!.summary.status
+    const before = status(c)
+    await byId('stop').run(ctx([a, b], hashes))
+    expect([status(a), status(b), status(c)]).toEqual(['paused', 'paused', before])
+    await byId('start').run(ctx([a], hashes))
+    expect(status(a)).toMatch(/^(downloading|seeding)$/)
+    expect(status(b)).toBe('paused')
+    await byId('recheck').run(ctx([b], hashes))
+    expect(status(b)).toBe('checking')
+  })
+  it('a failure is reported with its count and first reason', async () => {
+    const { byId, hashes, said } = setup()
+    await byId('stop').run(ctx([hashes[0]!, 'f'.repeat(40)], hashes))
+    expect(said).toEqual([`Stop failed for 1 torrent(s): unknown torrent ${'f'.repeat(40)}`])
+  })
+  it('copy magnet copies one link per selected torrent', async () => {
+    const { byId, hashes, copied, said } = setup()
+    await byId('copy-magnet').run(ctx([hashes[0]!, hashes[1]!], hashes))
+    expect(copied).toEqual([`magnet:?xt=urn:btih:${hashes[0]}\nmagnet:?xt=urn:btih:${hashes[1]}`])
+    expect(said).toEqual(['Copied.'])
+  })
+  it('copy magnet says so when the clipboard refuses', async () => {
+    const s = setup()
+    const actions = createTorrentActions({ ...s.deps, copyText: () => Promise.reject(new Error('denied')) })
+    await actions.find((a) => a.id === 'copy-magnet')!.run(ctx([s.hashes[0]!], s.hashes))
+    expect(s.said).toEqual(['Could not copy.'])
+  })
+  it('remove asks first; add opens the dialog; select all takes the rows on screen', async () => {
+    const { byId, hashes, did, engine } = setup()
+    await byId('remove').run(ctx([hashes[0]!], hashes))
+    await byId('add').run(ctx([], hashes))
+    await byId('select-all').run(ctx([], [hashes[2]!, hashes[1]!]))
+    expect(did).toEqual(['confirm-remove', 'open-add', `select:${hashes[2]},${hashes[1]}`])
+    expect(engine.torrents.size).toBe(4)
+  })
+})

@@ -1,0 +1,102 @@
+/**
+ * Every action on torrents, defined once. The toolbar, the context menu and the keyboard handler all
+ * render or dispatch from this list, so an action disabled here is disabled everywhere, and every
+ * shortcut has a button or menu item that shows it.
+ */
+import type { EngineApi } from '@tidepool/engine'
+import { matchesShortcut, type KeyLike, type Shortcut } from './shortcut.ts'
+
+/** What the actions decide on: the selection, the rows on screen, and whether the engine is up. */
+export interface ActionContext {
+  selected: readonly string[]
+  /** Torrents in the list as filtered, in display order. */
+  shown: readonly string[]
+  /** The helper is connected, so new torrents can be added. */
+  connected: boolean
+}
+
+export type ActionId = 'add' | 'start' | 'stop' | 'recheck' | 'copy-magnet' | 'select-all' | 'remove'
+
+export interface TorrentAction {
+  id: ActionId
+  label: string
+  /** Tooltip: what the action does. */
+  title: string
+  shortcut?: Shortcut
+  tone?: 'primary' | 'danger'
+  toolbar: boolean
+  menu: boolean
+  /** Toolbar buttons of different groups are separated. */
+  group: number
+  enabled(ctx: ActionContext): boolean
+  run(ctx: ActionContext): void | Promise<void>
+}
+
+export interface ActionDeps {
+  api: Pick<EngineApi, 'startTorrent' | 'stopTorrent' | 'recheckTorrent'>
+  /** Runs `fn` for each torrent, says which failed, then refreshes the list. */
+  forEach(what: string, hashes: readonly string[], fn: (infoHash: string) => Promise<void>): Promise<void>
+  openAdd(): void
+  /** Opens the remove dialog for the selection (it asks whether to delete the data). */
+  confirmRemove(): void
+  selectAll(keys: readonly string[]): void
+  copyText(text: string): Promise<void>
+  say(message: string): void
+}
+
+const some = (ctx: ActionContext) => ctx.selected.length > 0
+
+export const magnetOf = (infoHash: string) => `magnet:?xt=urn:btih:${infoHash}`
+
+export function createTorrentActions(deps: ActionDeps): readonly TorrentAction[] {
+  return [
+    {
+      id: 'add', label: '+ Add', title: 'Add a .torrent or a magnet link', tone: 'primary', toolbar: true, menu: false, group: 0,
+      // Adding needs a running engine; the other actions fail per torrent with a message anyway.
+      enabled: (ctx) => ctx.connected,
+      run: () => deps.openAdd(),
+    },
+    {
+      id: 'start', label: '▶ Start', title: 'Start', toolbar: true, menu: true, group: 1, enabled: some,
+      run: (ctx) => deps.forEach('Start', ctx.selected, (h) => deps.api.startTorrent(h)),
+    },
+    {
+      id: 'stop', label: '■ Stop', title: 'Stop', toolbar: true, menu: true, group: 1, enabled: some,
+      run: (ctx) => deps.forEach('Stop', ctx.selected, (h) => deps.api.stopTorrent(h)),
+    },
+    {
+      id: 'recheck', label: '⟳ Recheck', title: 'Verify the data on disk', toolbar: true, menu: true, group: 1, enabled: some,
+      run: (ctx) => deps.forEach('Recheck', ctx.selected, (h) => deps.api.recheckTorrent(h)),
+    },
+    {
+      id: 'copy-magnet', label: 'Copy magnet link', title: 'Copy the magnet links of the selected torrents', toolbar: false, menu: true, group: 1,
+      enabled: some,
+      run: (ctx) => deps.copyText(ctx.selected.map(magnetOf).join('\n')).then(() => deps.say('Copied.'), () => deps.say('Could not copy.')),
+    },
+    {
+      id: 'select-all', label: 'Select all', title: 'Select every torrent in the list', shortcut: { key: 'a', mod: true },
+      toolbar: false, menu: true, group: 1,
+      enabled: (ctx) => ctx.shown.length > 0,
+      run: (ctx) => deps.selectAll(ctx.shown),
+    },
+    {
+      id: 'remove', label: '✕ Remove…', title: 'Remove', shortcut: { key: 'Delete' }, tone: 'danger', toolbar: true, menu: true, group: 1,
+      enabled: some,
+      run: () => deps.confirmRemove(),
+    },
+  ]
+}
+
+/** Runs `fn` for every torrent at once; the text to show when any failed (how many, the first reason), else null. */
+export async function runForEach(what: string, hashes: readonly string[], fn: (infoHash: string) => Promise<void>): Promise<string | null> {
+  const results = await Promise.allSettled(hashes.map(fn))
+  const failed = results.filter((r) => r.status === 'rejected') as PromiseRejectedResult[]
+  if (!failed.length) return null
+  const reason = failed[0]!.reason as Error | undefined
+  return `${what} failed for ${failed.length} torrent(s): ${String(reason?.message ?? reason)}`
+}
+
+/** The action a key press is the shortcut of, enabled or not. */
+export function actionForKey(actions: readonly TorrentAction[], e: KeyLike): TorrentAction | undefined {
+  return actions.find((a) => a.shortcut && matchesShortcut(e, a.shortcut))
+}

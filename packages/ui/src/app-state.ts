@@ -1,0 +1,106 @@
+/**
+ * The full client's state and what changes it, for App to lay out: the engine model, the selection,
+ * which dialog is open, the toast, adding torrents, and the action list bound to all of these.
+ */
+import { createMemo, createSignal } from 'solid-js'
+import type { AddTorrentInput, EngineApi } from '@tidepool/engine'
+import { createTorrentActions, runForEach, type ActionContext } from './actions/torrent-actions.ts'
+import { readPendingFile, type PendingFile } from './components/add-dialog.tsx'
+import { createSelection } from './selection/selection.ts'
+import { createEngineModel, type EngineModel, type Scheduler } from './store/engine-model.ts'
+import type { SortState } from './store/sort.ts'
+
+export type DialogId = 'add' | 'settings' | 'remove'
+
+const TOAST_MS = 4000
+
+const sameKeys = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((k, i) => k === b[i])
+const sameContext = (a: ActionContext, b: ActionContext) =>
+  a.connected === b.connected && sameKeys(a.selected, b.selected) && sameKeys(a.shown, b.shown)
+
+export function createAppState(api: EngineApi, opts: { scheduler?: Scheduler; onModel?: (m: EngineModel) => void }) {
+  const model = createEngineModel(api, opts.scheduler ? { scheduler: opts.scheduler } : {})
+  opts.onModel?.(model)
+  const selection = createSelection()
+  const [sort, setSort] = createSignal<SortState | null>({ id: 'added', dir: 'desc' })
+  const [filter, setFilter] = createSignal('')
+  const [dialog, setDialog] = createSignal<DialogId | null>(null)
+  // A .torrent dropped on the window, preloaded into the add dialog.
+  const [dropped, setDropped] = createSignal<PendingFile | null>(null)
+  const [toast, setToast] = createSignal<string | null>(null)
+  const [dragging, setDragging] = createSignal(false)
+  const [menu, setMenu] = createSignal<{ x: number; y: number } | null>(null)
+
+  const shown = createMemo(() => {
+    const f = filter().trim().toLowerCase()
+    return f ? model.torrents.filter((t) => t.name.toLowerCase().includes(f) || t.infoHash.startsWith(f)) : model.torrents
+  })
+  const focused = createMemo(() => model.torrents.find((t) => t.infoHash === selection.focus()))
+
+  const say = (msg: string) => {
+    setToast(msg)
+    setTimeout(() => setToast((t) => (t === msg ? null : t)), TOAST_MS)
+  }
+  const errorText = (e: unknown) => String((e as Error | undefined)?.message ?? e)
+
+  const forEach = async (what: string, hashes: readonly string[], fn: (h: string) => Promise<void>) => {
+    const failure = await runForEach(what, hashes, fn)
+    if (failure) say(failure)
+    void model.refresh()
+  }
+
+  const add = async (input: AddTorrentInput) => {
+    const hash = await api.addTorrent(input)
+    selection.showAdded(hash)
+    void model.refresh()
+  }
+
+  const openAdd = (file: PendingFile | null = null) => {
+    setDropped(file)
+    setDialog('add')
+  }
+
+  const actions = createTorrentActions({
+    api,
+    forEach,
+    openAdd: () => openAdd(),
+    confirmRemove: () => setDialog('remove'),
+    selectAll: (keys) => selection.selectAll(keys),
+    copyText: (text) => (navigator.clipboard ? navigator.clipboard.writeText(text) : Promise.reject(new Error('no clipboard'))),
+    say,
+  })
+  // The toolbar's buttons all read this: a new value only when the selection, the rows on screen or the
+  // connection changed, not on every poll.
+  const context = createMemo((): ActionContext => ({
+    selected: selection.keys(),
+    shown: shown().map((t) => t.infoHash),
+    connected: model.status()?.daemon === 'connected',
+  }), undefined, { equals: sameContext })
+
+  return {
+    model, selection, actions, context, shown, focused,
+    sort, setSort, filter, setFilter, dialog, setDialog, dropped, toast, dragging, setDragging, menu, setMenu,
+    add, openAdd, say,
+    /** One dropped .torrent opens the add dialog to choose files; several are added as they are. */
+    async addDropped(files: File[]): Promise<void> {
+      if (files.length === 1) {
+        try { openAdd(await readPendingFile(files[0]!)) } catch (err) { say(errorText(err)) }
+        return
+      }
+      for (const f of files) {
+        try { await add({ torrentFile: (await readPendingFile(f)).bytes }) } catch (err) { say(errorText(err)) }
+      }
+    },
+    addMagnet(magnet: string): void {
+      add({ magnet }).then(() => say('Magnet link added.'), (err) => say(errorText(err)))
+    },
+    async remove(deleteData: boolean): Promise<void> {
+      setDialog(null)
+      await forEach('Remove', selection.keys(), (h) => api.removeTorrent(h, { deleteData }))
+      selection.clear()
+    },
+    selectedNames: () => model.torrents.filter((t) => selection.has(t.infoHash)).map((t) => t.name),
+  }
+}
+
+export type AppState = ReturnType<typeof createAppState>
