@@ -37,7 +37,7 @@ export function encodeMetadataMessage(msg: MetadataMessage): Uint8Array {
 export function decodeMetadataMessage(payload: Uint8Array): MetadataMessage {
   let value, end
   try {
-    ;({ value, end } = decodeBencodePrefix(payload, 4))
+    ;({ value, end } = decodeBencodePrefix(payload, { maxDepth: 4, maxElements: 64 }))
   } catch (e) {
     if (e instanceof BencodeError) throw new ExtensionError(`ut_metadata: ${e.message}`)
     throw e
