@@ -150,7 +150,9 @@ export async function parseInfoValue(info: BValue, infoBytes: Uint8Array, limits
     name,
     pieceLength: pl,
     pieceCount,
-    pieceHashes: pieces,
+    // A copy: decoded strings are views into the decoder's copy of the whole input, which the torrent
+    // should not keep alive for its lifetime (a .torrent may be mostly other keys).
+    pieceHashes: pieces.slice(),
     length: total,
     files,
     private: getInt(info, 'private') === 1,

@@ -181,6 +181,10 @@ describe('metainfo limits', () => {
     expect(await errorCode(parseInfoDictionary(info))).toBe('ok')
     expect(await errorCode(parseInfoDictionary(info, { ...DEFAULT_METAINFO_LIMITS, maxValues: 200 }))).toBe('too-large')
   })
+  it('the parsed torrent does not keep the whole file alive through its piece hashes', async () => {
+    const m = await parseMetainfo(torrentWith(baseInfo(), { comment: new Uint8Array(1 << 20).fill(0x61) }))
+    expect(m.pieceHashes.buffer.byteLength).toBe(20)
+  })
   it('caps the file count', async () => {
     const t = torrentWith(multi([file(['a']), file(['b']), file(['c']), file(['d'])]))
     expect(await errorCode(parseMetainfo(t, { ...DEFAULT_METAINFO_LIMITS, maxFiles: 4 }))).toBe('ok') // within the cap
