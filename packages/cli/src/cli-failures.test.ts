@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import type { BtEngine, Torrent, TorrentSummary } from '@tidepool/engine'
+import { MAX_TORRENT_VALUES, type BtEngine, type Torrent, type TorrentSummary } from '@tidepool/engine'
 import { startDaemon } from '@tidepool/native-host'
 import { parseArgs, type DownloadArgs } from './args.ts'
 import { downloadCommand } from './download-command.ts'
@@ -44,6 +44,16 @@ describe('CLI failures end with one clear line and a distinct exit code', () => 
     const r = await runDownload(['download', join(d, 'junk.torrent'), '--out', join(d, 'out')])
     expect(r.code).toBe(EXIT.badTorrent)
     expect(r.error?.message).toMatch(/^bad torrent .*junk\.torrent: not a torrent file/)
+  })
+
+  it('a torrent over the parser limits (millions of empty strings in an unused key) is a bad torrent', async () => {
+    const d = await tmp()
+    const info = 'd6:lengthi1e4:name1:x12:piece lengthi16384e6:pieces20:' + 'x'.repeat(20) + 'e'
+    await writeFile(join(d, 'flood.torrent'), 'd4:info' + info + '4:junkl' + '0:'.repeat(MAX_TORRENT_VALUES) + 'ee')
+    // --timeout: without the limits it parses, and waits for peers that never come
+    const r = await runDownload(['download', join(d, 'flood.torrent'), '--out', join(d, 'out'), '--timeout', '3'])
+    expect(r.code).toBe(EXIT.badTorrent)
+    expect(r.error?.message).toMatch(/^bad torrent .*flood\.torrent: not a torrent file: more than 3000000 values$/)
   })
 
   it('a daemon that is not there', async () => {

@@ -1,14 +1,18 @@
-import { mkdtemp, readdir, rm } from 'node:fs/promises'
+import { mkdtemp, readdir, rename, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { DirStateStore } from './dir-state-store.ts'
+import { DirStateStore, type StateFileOps } from './dir-state-store.ts'
 
 const dirs: string[] = []
-async function fresh(): Promise<DirStateStore> {
+async function fresh(ops?: StateFileOps): Promise<DirStateStore> {
   const dir = await mkdtemp(join(tmpdir(), 'tp-state-'))
   dirs.push(dir)
-  return new DirStateStore(join(dir, 'nested', '.tidepool'))
+  return new DirStateStore(join(dir, 'nested', '.tidepool'), ops)
+}
+
+function enospc(): NodeJS.ErrnoException {
+  return Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' })
 }
 afterEach(async () => {
   for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true })
@@ -41,5 +45,30 @@ describe('DirStateStore', () => {
     await s.set('k', new Uint8Array([1]))
     await s.set('k', new Uint8Array([2, 2]))
     expect(Array.from((await s.get('k'))!)).toEqual([2, 2])
+  })
+
+  it('a write that fails on a full disk leaves no temp file and keeps the old value', async () => {
+    let full = false
+    // As a full disk does: the temp file is created (and partly written), then the write fails.
+    const s = await fresh({
+      writeFile: async (path, data) => {
+        if (!full) return writeFile(path, data)
+        await writeFile(path, data.subarray(0, 1))
+        throw enospc()
+      },
+      rename,
+    })
+    await s.set('resume/a', new Uint8Array([1, 2, 3]))
+    full = true
+    await expect(s.set('resume/a', new Uint8Array([4, 5, 6]))).rejects.toMatchObject({ code: 'ENOSPC' })
+    await expect(s.set('resume/b', new Uint8Array([7]))).rejects.toMatchObject({ code: 'ENOSPC' })
+    expect(await readdir(s.dir)).toEqual(['resume%2Fa.bin'])
+    expect(Array.from((await s.get('resume/a'))!)).toEqual([1, 2, 3])
+  })
+
+  it('a rename that fails removes the temp file too', async () => {
+    const s = await fresh({ writeFile, rename: async () => Promise.reject(enospc()) })
+    await expect(s.set('k', new Uint8Array([1]))).rejects.toMatchObject({ code: 'ENOSPC' })
+    expect(await readdir(s.dir)).toEqual([])
   })
 })

@@ -2,16 +2,28 @@ import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promise
 import { join } from 'node:path'
 import type { StateStore } from '@tidepool/engine'
 
+/** The writes a store makes; a test passes failing ones to see what a full disk leaves behind. */
+export interface StateFileOps {
+  writeFile(path: string, data: Uint8Array): Promise<void>
+  rename(from: string, to: string): Promise<void>
+}
+
+const nodeFileOps: StateFileOps = { writeFile, rename }
+
 /**
  * A StateStore backed by one directory: one file per key. Keys are percent-encoded into file
  * names so any key (slashes, colons) maps to a single safe name. Writes go to a temp file and are
- * renamed into place so a crash never leaves a half-written value.
+ * renamed into place so a crash never leaves a half-written value; a write that fails (a full
+ * disk) removes its temp file, so failures leave nothing behind.
  */
 export class DirStateStore implements StateStore {
   private ready: Promise<void> | null = null
   private seq = 0
 
-  constructor(readonly dir: string) {}
+  constructor(
+    readonly dir: string,
+    private readonly fileOps: StateFileOps = nodeFileOps,
+  ) {}
 
   private ensureDir(): Promise<void> {
     this.ready ??= mkdir(this.dir, { recursive: true }).then(() => undefined)
@@ -36,8 +48,14 @@ export class DirStateStore implements StateStore {
     await this.ensureDir()
     const file = this.fileFor(key)
     const tmp = `${file}.${process.pid}.${++this.seq}.tmp`
-    await writeFile(tmp, value)
-    await rename(tmp, file)
+    try {
+      await this.fileOps.writeFile(tmp, value)
+      await this.fileOps.rename(tmp, file)
+    } catch (err) {
+      // writeFile creates the file before it fails on ENOSPC; the write's own error is the one to report.
+      await rm(tmp, { force: true }).catch(() => {})
+      throw err
+    }
   }
 
   async delete(key: string): Promise<void> {

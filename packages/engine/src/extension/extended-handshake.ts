@@ -57,7 +57,7 @@ export function encodeExtendedHandshake(h: ExtendedHandshake): Uint8Array {
 export function decodeExtendedHandshake(payload: Uint8Array): ExtendedHandshake {
   let root: BValue
   try {
-    root = decodeBencode(payload, 16)
+    root = decodeBencode(payload, { maxDepth: 16, maxElements: 2000 })
   } catch (e) {
     if (e instanceof BencodeError) throw new ExtensionError(`extended handshake: ${e.message}`)
     throw e

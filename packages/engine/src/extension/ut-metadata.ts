@@ -4,7 +4,13 @@ import { ExtensionError } from './extension-error.ts'
 
 /** BEP 9: metadata moves in 16 KiB pieces (the last one may be shorter). */
 export const METADATA_PIECE_SIZE = 16 * 1024
-/** Largest info dictionary we accept or serve. */
+/**
+ * Largest info dictionary we accept or serve: 8 MiB holds 400,000 piece hashes, or ~100,000 files
+ * with their paths. libtorrent's default is lower (3-4 MiB) and refuses the metadata of some huge
+ * collection torrents. Memory stays bounded above this size too: the assembled bytes are decoded
+ * with the metainfo value budget (MAX_TORRENT_VALUES), so a dictionary of millions of tiny values
+ * is refused before it is built.
+ */
 export const MAX_METADATA_SIZE = 8 * 1024 * 1024
 
 export type MetadataMessage =
@@ -37,7 +43,7 @@ export function encodeMetadataMessage(msg: MetadataMessage): Uint8Array {
 export function decodeMetadataMessage(payload: Uint8Array): MetadataMessage {
   let value, end
   try {
-    ;({ value, end } = decodeBencodePrefix(payload, 4))
+    ;({ value, end } = decodeBencodePrefix(payload, { maxDepth: 4, maxElements: 64 }))
   } catch (e) {
     if (e instanceof BencodeError) throw new ExtensionError(`ut_metadata: ${e.message}`)
     throw e

@@ -44,7 +44,7 @@ export function encodePex(msg: PexMessage): Uint8Array {
 export function decodePex(payload: Uint8Array, maxPeers = 200): PexMessage {
   let root: BValue
   try {
-    root = decodeBencode(payload, 4)
+    root = decodeBencode(payload, { maxDepth: 4, maxElements: 1000 })
   } catch (e) {
     if (e instanceof BencodeError) throw new ExtensionError(`ut_pex: ${e.message}`)
     throw e

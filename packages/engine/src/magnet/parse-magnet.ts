@@ -56,17 +56,32 @@ function parsePeer(v: string): PeerAddress | null {
   return null
 }
 
-/** "0,2,4-6" → [0, 2, 4, 5, 6]; unparseable parts are ignored. */
-function parseSelectOnly(v: string): number[] {
-  const out = new Set<number>()
+/** One `so=` value ("0,2,4-6") as inclusive index ranges; unparseable parts are ignored. */
+function selectOnlyRanges(v: string, out: Array<[number, number]>): void {
   for (const part of v.split(',')) {
     const m = /^(\d{1,7})(?:-(\d{1,7}))?$/.exec(part.trim())
     if (!m) continue
     const a = Number(m[1])
     const b = m[2] === undefined ? a : Number(m[2])
-    for (let i = a; i <= b && out.size < MAX_SELECTED; i++) out.add(i)
+    if (a <= b) out.push([a, b])
   }
-  return [...out].sort((x, y) => x - y)
+}
+
+/**
+ * Every `so=` of a link together (BEP 53 allows several, as libtorrent reads them): the ranges are
+ * sorted and merged once, then the smallest MAX_SELECTED indices are listed. Cost follows the
+ * link's length, however many and however wide the ranges are.
+ */
+function mergeSelectOnly(ranges: Array<[number, number]>): number[] {
+  ranges.sort((x, y) => x[0] - y[0])
+  const out: number[] = []
+  let next = 0 // lowest index not yet listed
+  for (const [a, b] of ranges) {
+    for (let i = Math.max(a, next); i <= b && out.length < MAX_SELECTED; i++) out.push(i)
+    next = Math.max(next, b + 1)
+    if (out.length >= MAX_SELECTED) break
+  }
+  return out
 }
 
 /** Parses a BitTorrent magnet link (BEP 9). Throws MagnetError. */
@@ -77,7 +92,9 @@ export function parseMagnet(uri: string): MagnetLink {
   let hash: Uint8Array | null = null
   let sawV2 = false
   let sawOtherXt = false
-  const trackers: string[] = []
+  const trackers = new Set<string>()
+  const selectOnly: Array<[number, number]> = []
+  let sawSelectOnly = false
   const peers = new Map<string, PeerAddress>()
   const webSeeds: string[] = []
   const link: Partial<MagnetLink> = {}
@@ -95,23 +112,24 @@ export function parseMagnet(uri: string): MagnetLink {
     } else if (key === 'dn') {
       if (link.name === undefined && value !== '') link.name = value
     } else if (key === 'tr') {
-      if (value && !trackers.includes(value) && trackers.length < MAX_TRACKERS) trackers.push(value)
+      if (value && trackers.size < MAX_TRACKERS) trackers.add(value)
     } else if (key === 'x.pe') {
       const p = parsePeer(value)
       if (p && peers.size < MAX_PEERS) peers.set(peerKey(p), p)
     } else if (key === 'ws') {
       if (value && webSeeds.length < MAX_TRACKERS) webSeeds.push(value)
     } else if (key === 'so') {
-      link.selectedFiles = parseSelectOnly(value)
+      sawSelectOnly = true
+      selectOnlyRanges(value, selectOnly)
     }
   }
   if (!hash) {
     if (sawV2) throw new MagnetError('v2-only', 'BitTorrent v2-only magnet link (urn:btmh) is not supported')
     throw new MagnetError('no-info-hash', sawOtherXt ? 'magnet link is not for BitTorrent (no urn:btih)' : 'magnet link has no info-hash (xt=urn:btih:...)')
   }
-  const out: MagnetLink = { infoHash: toHex(hash), infoHashBytes: hash, trackers, peers: [...peers.values()] }
+  const out: MagnetLink = { infoHash: toHex(hash), infoHashBytes: hash, trackers: [...trackers], peers: [...peers.values()] }
   if (link.name !== undefined) out.name = link.name
-  if (link.selectedFiles) out.selectedFiles = link.selectedFiles
+  if (sawSelectOnly) out.selectedFiles = mergeSelectOnly(selectOnly)
   if (webSeeds.length) out.webSeeds = webSeeds
   return out
 }

@@ -1,5 +1,7 @@
+import type { BencodeError } from '../util/bencode.ts'
+
 export type MetainfoErrorCode =
-  | 'too-large' // input over the size cap
+  | 'too-large' // over a cap of metainfo-limits.ts (file size, values, files, path length)
   | 'bencode' // not valid bencode
   | 'missing-key' // a required key is absent
   | 'bad-type' // a key has the wrong type
@@ -16,4 +18,10 @@ export class MetainfoError extends Error {
     this.code = code
     this.name = 'MetainfoError'
   }
+}
+
+/** Bencode that is over a size cap is 'too-large'; otherwise it is not bencode at all. */
+export function metainfoErrorFromBencode(e: BencodeError, what: string): MetainfoError {
+  const tooLarge = e.code === 'too-many-elements' || e.code === 'too-deep'
+  return new MetainfoError(tooLarge ? 'too-large' : 'bencode', `${what}: ${e.message}`)
 }

@@ -2,7 +2,8 @@ import { BencodeError, decodeBencode, getBytes, getField, getInt, isDict, type B
 import { utf8Decode } from '../util/bytes.ts'
 import { toHex } from '../util/hex.ts'
 import { sha1 } from '../util/sha1.ts'
-import { MetainfoError } from './metainfo-error.ts'
+import { MetainfoError, metainfoErrorFromBencode } from './metainfo-error.ts'
+import { DEFAULT_METAINFO_LIMITS, torrentDecodeLimits, type MetainfoLimits } from './metainfo-limits.ts'
 import { sanitizeComponent, sanitizePath } from './sanitize-path.ts'
 
 export interface MetainfoFile {
@@ -31,7 +32,6 @@ export interface InfoDictionary {
 }
 
 const MAX_PIECE_LENGTH = 512 * 1024 * 1024
-const MAX_FILES = 1_000_000
 
 function fail(code: MetainfoError['code'], msg: string): never {
   throw new MetainfoError(code, msg)
@@ -50,14 +50,18 @@ function requireLength(v: BValue | undefined, what: string): number {
   return v
 }
 
-function pathListOf(f: BDict, index: number): string[] {
+function pathListOf(f: BDict, index: number, limits: MetainfoLimits): string[] {
   const raw = getField(f, 'path.utf-8') !== undefined ? getField(f, 'path.utf-8') : getField(f, 'path')
   if (raw === undefined) fail('missing-key', `file ${index}: missing 'path'`)
   if (!Array.isArray(raw) || raw.length === 0) fail('bad-type', `file ${index}: 'path' is not a non-empty list`)
-  return raw.map((c) => {
+  if (raw.length > limits.maxPathComponents) fail('too-large', `file ${index}: path has ${raw.length} components (cap ${limits.maxPathComponents})`)
+  let bytes = 0
+  for (const c of raw) {
     if (!(c instanceof Uint8Array)) fail('bad-type', `file ${index}: a path component is not a string`)
-    return utf8Decode(c)
-  })
+    bytes += c.length
+  }
+  if (bytes > limits.maxPathBytes) fail('too-large', `file ${index}: path is ${bytes} bytes (cap ${limits.maxPathBytes})`)
+  return raw.map((c) => utf8Decode(c as Uint8Array))
 }
 
 function checkDuplicates(files: MetainfoFile[]): void {
@@ -78,7 +82,7 @@ function checkDuplicates(files: MetainfoFile[]): void {
 }
 
 /** Parses a decoded info dictionary whose exact bytes are `infoBytes`. */
-export async function parseInfoValue(info: BValue, infoBytes: Uint8Array): Promise<InfoDictionary> {
+export async function parseInfoValue(info: BValue, infoBytes: Uint8Array, limits: MetainfoLimits = DEFAULT_METAINFO_LIMITS): Promise<InfoDictionary> {
   if (!isDict(info)) fail('bad-type', "'info' is not a dictionary")
   const infoHashBytes = await sha1(infoBytes)
   const infoHash = toHex(infoHashBytes)
@@ -113,13 +117,13 @@ export async function parseInfoValue(info: BValue, infoBytes: Uint8Array): Promi
   } else {
     if (!Array.isArray(rawFiles)) fail('bad-type', "info: 'files' is not a list")
     if (rawFiles.length === 0) fail('bad-value', "info: 'files' is empty")
-    if (rawFiles.length > MAX_FILES) fail('bad-value', `too many files (${rawFiles.length})`)
+    if (rawFiles.length > limits.maxFiles) fail('too-large', `${rawFiles.length} files (cap ${limits.maxFiles})`)
     rawFiles.forEach((f, i) => {
       if (!isDict(f)) fail('bad-type', `file ${i} is not a dictionary`)
       const length = requireLength(getField(f, 'length'), `file ${i}`)
       const attr = getBytes(f, 'attr')
       const padding = attr !== undefined && utf8Decode(attr).includes('p')
-      const comps = sanitizePath(pathListOf(f, i))
+      const comps = sanitizePath(pathListOf(f, i, limits))
       if (comps.length === 0) {
         if (!padding) fail('bad-path', `file ${i}: path is empty after sanitizing`)
         comps.push('.pad')
@@ -146,7 +150,9 @@ export async function parseInfoValue(info: BValue, infoBytes: Uint8Array): Promi
     name,
     pieceLength: pl,
     pieceCount,
-    pieceHashes: pieces,
+    // A copy: decoded strings are views into the decoder's copy of the whole input, which the torrent
+    // should not keep alive for its lifetime (a .torrent may be mostly other keys).
+    pieceHashes: pieces.slice(),
     length: total,
     files,
     private: getInt(info, 'private') === 1,
@@ -154,15 +160,15 @@ export async function parseInfoValue(info: BValue, infoBytes: Uint8Array): Promi
 }
 
 /** Parses a bare info dictionary (metadata fetched from peers for a magnet link). */
-export async function parseInfoDictionary(infoBytes: Uint8Array): Promise<InfoDictionary> {
+export async function parseInfoDictionary(infoBytes: Uint8Array, limits: MetainfoLimits = DEFAULT_METAINFO_LIMITS): Promise<InfoDictionary> {
   let value: BValue
   try {
-    value = decodeBencode(infoBytes)
+    value = decodeBencode(infoBytes, torrentDecodeLimits(limits))
   } catch (e) {
-    if (e instanceof BencodeError) fail('bencode', `info dictionary: ${e.message}`)
+    if (e instanceof BencodeError) throw metainfoErrorFromBencode(e, 'info dictionary')
     throw e
   }
-  return parseInfoValue(value, infoBytes)
+  return parseInfoValue(value, infoBytes, limits)
 }
 
 /** Byte length of piece `index` (the last one may be short). */

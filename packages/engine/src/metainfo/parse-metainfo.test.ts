@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { parseMetainfo, MAX_TORRENT_FILE_BYTES } from './parse-metainfo.ts'
+import { parseMetainfo } from './parse-metainfo.ts'
+import { DEFAULT_METAINFO_LIMITS, MAX_PATH_BYTES, MAX_PATH_COMPONENTS, MAX_TORRENT_FILE_BYTES, MAX_TORRENT_VALUES } from './metainfo-limits.ts'
 import { parseInfoDictionary, pieceHash, pieceSize } from './parse-info.ts'
 import { createTorrent } from './create-torrent.ts'
 import { MetainfoError } from './metainfo-error.ts'
@@ -160,5 +161,40 @@ describe('parseMetainfo', () => {
     expect(await errorCode(parseInfoDictionary(concatBytes([encodeBencode(baseInfo()), enc('x')])))).toBe('bencode')
     expect(await errorCode(parseInfoDictionary(enc('i1e')))).toBe('bad-type')
     expect((await parseInfoDictionary(encodeBencode(baseInfo()))).length).toBe(100)
+  })
+})
+
+describe('metainfo limits', () => {
+  const multi = (files: BDict[]): BDict => ({ name: enc('x'), 'piece length': 16384, pieces: new Uint8Array(20), files })
+  const file = (path: string[]) => ({ length: 1, path: path.map(enc) })
+
+  it('a flood of empty strings in an unused key is too-large, refused before it is built', async () => {
+    const flood = concatBytes([enc('d4:info'), encodeBencode(baseInfo()), enc('4:junkl'), enc('0:'.repeat(MAX_TORRENT_VALUES)), enc('ee')])
+    expect(flood.length).toBeLessThan(MAX_TORRENT_FILE_BYTES)
+    expect(await errorCode(parseMetainfo(flood))).toBe('too-large')
+    const small = concatBytes([enc('d4:info'), encodeBencode(baseInfo()), enc('4:junkl'), enc('0:'.repeat(100)), enc('ee')])
+    expect(await errorCode(parseMetainfo(small))).toBe('ok')
+    expect(await errorCode(parseMetainfo(small, { ...DEFAULT_METAINFO_LIMITS, maxValues: 100 }))).toBe('too-large')
+  })
+  it('the same budget holds for an info dictionary fetched from peers', async () => {
+    const info = encodeBencode({ ...baseInfo(), junk: Array.from({ length: 200 }, () => new Uint8Array(0)) })
+    expect(await errorCode(parseInfoDictionary(info))).toBe('ok')
+    expect(await errorCode(parseInfoDictionary(info, { ...DEFAULT_METAINFO_LIMITS, maxValues: 200 }))).toBe('too-large')
+  })
+  it('the parsed torrent does not keep the whole file alive through its piece hashes', async () => {
+    const m = await parseMetainfo(torrentWith(baseInfo(), { comment: new Uint8Array(1 << 20).fill(0x61) }))
+    expect(m.pieceHashes.buffer.byteLength).toBe(20)
+  })
+  it('caps the file count', async () => {
+    const t = torrentWith(multi([file(['a']), file(['b']), file(['c']), file(['d'])]))
+    expect(await errorCode(parseMetainfo(t, { ...DEFAULT_METAINFO_LIMITS, maxFiles: 4 }))).toBe('ok') // within the cap
+    expect(await errorCode(parseMetainfo(t, { ...DEFAULT_METAINFO_LIMITS, maxFiles: 3 }))).toBe('too-large')
+  })
+  it('caps path depth and path length', async () => {
+    const deep = Array.from({ length: MAX_PATH_COMPONENTS + 1 }, (_, i) => 'd' + i)
+    expect(await errorCode(parseMetainfo(torrentWith(multi([file(deep)]))))).toBe('too-large')
+    expect(await errorCode(parseMetainfo(torrentWith(multi([file(deep.slice(1))]))))).toBe('ok') // within the cap
+    const long = Array.from({ length: Math.ceil(MAX_PATH_BYTES / 200) + 1 }, (_, i) => String(i).padEnd(200, 'x'))
+    expect(await errorCode(parseMetainfo(torrentWith(multi([file(long)]))))).toBe('too-large')
   })
 })

@@ -1,6 +1,7 @@
 import { BencodeError, decodeBencodePrefix, dictEntries, getField, getInt, isDict, type BDict, type BValue } from '../util/bencode.ts'
 import { utf8Decode } from '../util/bytes.ts'
-import { MetainfoError } from './metainfo-error.ts'
+import { MetainfoError, metainfoErrorFromBencode } from './metainfo-error.ts'
+import { DEFAULT_METAINFO_LIMITS, MAX_TORRENT_FILE_BYTES, torrentDecodeLimits, type MetainfoLimits } from './metainfo-limits.ts'
 import { parseInfoValue, type InfoDictionary } from './parse-info.ts'
 
 export interface Metainfo extends InfoDictionary {
@@ -11,9 +12,6 @@ export interface Metainfo extends InfoDictionary {
   creationDate?: number // seconds since the epoch
   urlList?: string[] // BEP 19 web seeds
 }
-
-/** Largest .torrent we parse; real ones are at most a few MiB. */
-export const MAX_TORRENT_FILE_BYTES = 50 * 1024 * 1024
 
 function text(v: BValue | undefined): string | undefined {
   return v instanceof Uint8Array ? utf8Decode(v).trim() : undefined
@@ -58,14 +56,14 @@ function urlListOf(d: BDict): string[] | undefined {
 }
 
 /** Parses a BitTorrent v1 (or hybrid) .torrent file. Throws MetainfoError. */
-export async function parseMetainfo(torrent: Uint8Array): Promise<Metainfo> {
+export async function parseMetainfo(torrent: Uint8Array, limits: MetainfoLimits = DEFAULT_METAINFO_LIMITS): Promise<Metainfo> {
   if (torrent.length > MAX_TORRENT_FILE_BYTES) throw new MetainfoError('too-large', `torrent file is ${torrent.length} bytes (cap ${MAX_TORRENT_FILE_BYTES})`)
   let root: BValue
   try {
     // Trailing bytes after the root (a stray newline from a download) are ignored, as libtorrent does.
-    root = decodeBencodePrefix(torrent).value
+    root = decodeBencodePrefix(torrent, torrentDecodeLimits(limits)).value
   } catch (e) {
-    if (e instanceof BencodeError) throw new MetainfoError('bencode', `not a torrent file: ${e.message}`)
+    if (e instanceof BencodeError) throw metainfoErrorFromBencode(e, 'not a torrent file')
     throw e
   }
   if (!isDict(root)) throw new MetainfoError('bad-type', 'not a torrent file: top level is not a dictionary')
@@ -77,7 +75,7 @@ export async function parseMetainfo(torrent: Uint8Array): Promise<Metainfo> {
   const infoValue = getField(root, 'info')
   if (!span || infoValue === undefined) throw new MetainfoError('missing-key', "not a torrent file: no 'info' dictionary")
   const infoBytes = torrent.slice(span.valueStart, span.valueEnd)
-  const info = await parseInfoValue(infoValue, infoBytes)
+  const info = await parseInfoValue(infoValue, infoBytes, limits)
 
   const meta: Metainfo = { ...info, announceTiers: announceTiersOf(root) }
   const comment = textField(root, 'comment')

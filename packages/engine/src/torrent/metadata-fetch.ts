@@ -44,9 +44,9 @@ export class MetadataFetch {
       let info: InfoDictionary
       try {
         info = await parseInfoDictionary(r.infoBytes)
-      } catch {
-        // hash matched but the dictionary is unusable: nothing more to fetch
-        this.t.fail(new Error('metadata from peers is not a valid info dictionary'))
+      } catch (e) {
+        // hash matched but the dictionary is unusable (malformed, or over a metainfo limit): nothing more to fetch
+        this.t.fail(new Error(`metadata from peers is not a valid info dictionary: ${(e as Error).message}`))
         return
       }
       this.onDone(info)

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { BencodeError, decodeBencode, decodeBencodePrefix, dictEntries, encodeBencode, getBytes, getInt, skipBencode, type BValue } from './bencode.ts'
-import { utf8Decode, utf8Encode } from './bytes.ts'
+import { BencodeError, DEFAULT_MAX_ELEMENTS, decodeBencode, decodeBencodePrefix, dictEntries, encodeBencode, getBytes, getDict, getInt, scanBencode, skipBencode, type BValue } from './bencode.ts'
+import { concatBytes, utf8Decode, utf8Encode } from './bytes.ts'
 
 const enc = (s: string) => utf8Encode(s)
 
@@ -61,6 +61,47 @@ describe('decodeBencode', () => {
     const v = decodeBencode(enc('d9:__proto__d6:lengthi5eee'))
     expect(getInt(v as never, 'length')).toBeUndefined()
     expect(getBytes({ a: enc('x') }, 'a')).toEqual(enc('x'))
+  })
+})
+
+describe('decoding budgets', () => {
+  it('counts every value a decode would build, keys included', () => {
+    expect(scanBencode(enc('d1:ai1e1:bl0:0:ee'))).toEqual({ end: 17, elements: 7 })
+    expect(scanBencode(enc('4:spam'))).toEqual({ end: 6, elements: 1 })
+  })
+  it('refuses more values than the budget with a typed error, whatever the nesting', () => {
+    const list = (n: number) => enc('l' + '0:'.repeat(n) + 'e')
+    expect(code(() => decodeBencode(list(9), { maxElements: 10 }))).toBe('ok')
+    expect(code(() => decodeBencode(list(10), { maxElements: 10 }))).toBe('too-many-elements')
+    expect(code(() => decodeBencode(enc('d1:ad1:bd1:cdeeee'), { maxElements: 6 }))).toBe('too-many-elements')
+    expect(code(() => decodeBencodePrefix(enc('ldeldeeXX'), { maxElements: 3 }))).toBe('too-many-elements')
+  })
+  it('has a default budget: a flood of empty strings is refused, not built', () => {
+    expect(code(() => decodeBencode(enc('l' + '0:'.repeat(DEFAULT_MAX_ELEMENTS) + 'e')))).toBe('too-many-elements')
+    expect(code(() => decodeBencode(enc('l' + 'le'.repeat(DEFAULT_MAX_ELEMENTS) + 'e')))).toBe('too-many-elements')
+  })
+  it('builds dictionaries with a null prototype: a __proto__ key is an ordinary entry', () => {
+    const v = decodeBencode(enc('d9:__proto__d6:lengthi5ee4:namei1ee')) as Record<string, unknown>
+    expect(Object.getPrototypeOf(v)).toBeNull()
+    expect(Object.keys(v)).toEqual(['__proto__', 'name'])
+    expect(getInt(getDict(v as never, '__proto__')!, 'length')).toBe(5)
+    expect(getInt(v as never, 'length')).toBeUndefined()
+    expect(utf8Decode(encodeBencode(v as never))).toBe('d9:__proto__d6:lengthi5ee4:namei1ee')
+  })
+  it('decoded strings do not alias the input buffer', () => {
+    const b = enc('l3:abce')
+    const v = decodeBencode(b) as Uint8Array[]
+    b[3] = 0x7a
+    expect(utf8Decode(v[0])).toBe('abc')
+  })
+  it('keys that are not UTF-8 become hex', () => {
+    const b = concatBytes([enc('d2:'), new Uint8Array([0xff, 0xfe]), enc('i1ee')])
+    expect(Object.keys(decodeBencode(b) as object)).toEqual(['fffe'])
+  })
+  it('every failure is a BencodeError', () => {
+    for (const s of ['', 'd', 'i-e', 'l' + 'l'.repeat(70) + 'e'.repeat(71), 'd1:a', '3:ab', 'i1ex']) {
+      expect(code(() => decodeBencode(enc(s)))).not.toMatch(/^(ok|other)/)
+    }
   })
 })
 

@@ -2,15 +2,16 @@
 import bencode from 'bencode'
 
 /**
- * Bencode through the `bencode` package, guarded by a strict skipper of our own: the package
- * decoder has no depth limit and accepts malformed input, so every buffer is validated first.
+ * Bencode. Decoding is our own and bounded: a first pass validates strictly and counts what the
+ * value would build (depth, elements) without allocating, so hostile input is refused before any
+ * object exists; then a second pass builds it. Encoding goes through the `bencode` package.
  */
 export type BValue = number | Uint8Array | BValue[] | BDict
 export interface BDict {
   [key: string]: BValue
 }
 
-export type BencodeErrorCode = 'truncated' | 'invalid' | 'too-deep' | 'trailing'
+export type BencodeErrorCode = 'truncated' | 'invalid' | 'too-deep' | 'too-many-elements' | 'trailing'
 
 export class BencodeError extends Error {
   readonly code: BencodeErrorCode
@@ -21,7 +22,20 @@ export class BencodeError extends Error {
   }
 }
 
+export interface BencodeLimits {
+  /** Deepest nesting of lists and dictionaries. */
+  maxDepth?: number
+  /** Most values one decode may build: strings, integers, lists, dictionaries, and dictionary keys. */
+  maxElements?: number
+}
+
 export const DEFAULT_MAX_DEPTH = 64
+/**
+ * Wire messages and tracker responses (at most a few MiB) hold a few thousand values; .torrent
+ * files pass a larger budget of their own. Each decoded value costs ~50-100 bytes of heap however
+ * short its encoding ('0:' is two bytes), so this count, not the input size, bounds the memory.
+ */
+export const DEFAULT_MAX_ELEMENTS = 100_000
 const D = 0x64, L = 0x6c, I = 0x69, E = 0x65, COLON = 0x3a, MINUS = 0x2d
 
 function isDigit(c: number): boolean {
@@ -59,12 +73,16 @@ function skipInt(buf: Uint8Array, pos: number): number {
 }
 
 /**
- * Validates one bencoded value starting at `start` and returns the offset just past it.
- * Iterative (an explicit stack), so hostile nesting cannot overflow the JS stack.
+ * Validates one bencoded value starting at `start`; returns the offset just past it and how many
+ * values (keys included) decoding it would build. Iterative (an explicit stack), so hostile nesting
+ * cannot overflow the JS stack; allocates nothing per value, so counting millions costs only time.
  */
-export function skipBencode(buf: Uint8Array, start = 0, maxDepth = DEFAULT_MAX_DEPTH): number {
+export function scanBencode(buf: Uint8Array, start = 0, limits: BencodeLimits = {}): { end: number; elements: number } {
+  const maxDepth = limits.maxDepth ?? DEFAULT_MAX_DEPTH
+  const maxElements = limits.maxElements ?? Infinity
   // Each stack entry: true = dict (expects a key next or 'e'), false = list.
   const stack: boolean[] = []
+  let elements = 0
   let p = start
   for (;;) {
     if (p >= buf.length) throw new BencodeError('truncated', 'input ends inside a value')
@@ -77,8 +95,10 @@ export function skipBencode(buf: Uint8Array, start = 0, maxDepth = DEFAULT_MAX_D
       if (inDict) {
         // key, then fall through to its value
         p = stringSpan(buf, p)[1]
+        elements++
         if (p >= buf.length) throw new BencodeError('truncated', 'dictionary ends after a key')
       }
+      if (++elements > maxElements) throw new BencodeError('too-many-elements', `more than ${maxElements} values`)
       const v = buf[p]
       if (v === D || v === L) {
         if (stack.length >= maxDepth) throw new BencodeError('too-deep', `nesting deeper than ${maxDepth}`)
@@ -93,21 +113,95 @@ export function skipBencode(buf: Uint8Array, start = 0, maxDepth = DEFAULT_MAX_D
         p = stringSpan(buf, p)[1]
       }
     }
-    if (stack.length === 0) return p
+    if (stack.length === 0) return { end: p, elements }
   }
 }
 
+/** Validates one value at `start` and returns the offset just past it (no element budget). */
+export function skipBencode(buf: Uint8Array, start = 0, maxDepth = DEFAULT_MAX_DEPTH): number {
+  return scanBencode(buf, start, { maxDepth }).end
+}
+
+const keyDecoder = new TextDecoder('utf-8', { fatal: true })
+
+/** Dictionary keys are text; a key that is not UTF-8 becomes its hex (as the `bencode` package does). */
+function keyText(b: Uint8Array): string {
+  if (b.length <= 32) {
+    let s = ''
+    for (let i = 0; i < b.length; i++) {
+      if (b[i] >= 0x80) return keyTextSlow(b)
+      s += String.fromCharCode(b[i])
+    }
+    return s
+  }
+  return keyTextSlow(b)
+}
+
+function keyTextSlow(b: Uint8Array): string {
+  try {
+    return keyDecoder.decode(b)
+  } catch {
+    let s = ''
+    for (let i = 0; i < b.length; i++) s += b[i].toString(16).padStart(2, '0')
+    return s
+  }
+}
+
+/**
+ * Builds the value at `pos` of already validated bytes. Strings are views into `buf` (the
+ * decoder's private copy); dictionaries have a null prototype, so a key '__proto__' is an ordinary
+ * entry. Recursion is safe: the scan has already bounded the depth.
+ */
+function build(buf: Uint8Array, pos: number): { value: BValue; end: number } {
+  const c = buf[pos]
+  if (c === I) {
+    let p = pos + 1
+    const negative = buf[p] === MINUS
+    if (negative) p++
+    let n = 0
+    while (buf[p] !== E) n = n * 10 + (buf[p++] - 0x30)
+    return { value: negative ? -n : n, end: p + 1 }
+  }
+  if (c === L) {
+    const list: BValue[] = []
+    let p = pos + 1
+    while (buf[p] !== E) {
+      const r = build(buf, p)
+      list.push(r.value)
+      p = r.end
+    }
+    return { value: list, end: p + 1 }
+  }
+  if (c === D) {
+    const dict = Object.create(null) as BDict
+    let p = pos + 1
+    while (buf[p] !== E) {
+      const [ks, ke] = stringSpan(buf, p)
+      const r = build(buf, ke)
+      dict[keyText(buf.subarray(ks, ke))] = r.value
+      p = r.end
+    }
+    return { value: dict, end: p + 1 }
+  }
+  const [s, e] = stringSpan(buf, pos)
+  return { value: buf.subarray(s, e), end: e }
+}
+
+function decodeValue(buf: Uint8Array, limits: BencodeLimits, whole: boolean): { value: BValue; end: number } {
+  const { end } = scanBencode(buf, 0, { maxDepth: limits.maxDepth, maxElements: limits.maxElements ?? DEFAULT_MAX_ELEMENTS })
+  if (whole && end !== buf.length) throw new BencodeError('trailing', `${buf.length - end} bytes after the value`)
+  // One copy, so decoded strings never alias the caller's (possibly reused) buffer.
+  return { value: build(buf.slice(0, end), 0).value, end }
+}
+
 /** Decodes exactly one value filling all of `buf`. */
-export function decodeBencode(buf: Uint8Array, maxDepth = DEFAULT_MAX_DEPTH): BValue {
-  const end = skipBencode(buf, 0, maxDepth)
-  if (end !== buf.length) throw new BencodeError('trailing', `${buf.length - end} bytes after the value`)
-  return bencode.decode(buf) as BValue
+export function decodeBencode(buf: Uint8Array, limits: BencodeLimits = {}): BValue {
+  return decodeValue(buf, limits, true).value
 }
 
 /** Decodes the value at the start of `buf`; returns it and where it ends (ut_metadata data follows it). */
-export function decodeBencodePrefix(buf: Uint8Array, maxDepth = DEFAULT_MAX_DEPTH): { value: BValue; end: number } {
-  const end = skipBencode(buf, 0, maxDepth)
-  return { value: bencode.decode(buf.subarray(0, end)) as BValue, end }
+export function decodeBencodePrefix(buf: Uint8Array, limits: BencodeLimits = {}): { value: BValue; end: number } {
+  return decodeValue(buf, limits, false)
 }
 
 /** Encodes a value; dictionaries are written with sorted keys. Numbers must be integers. */
