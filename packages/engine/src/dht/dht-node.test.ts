@@ -16,6 +16,9 @@ interface Sent {
   bytes: Uint8Array
 }
 
+/** A query as a test writes it: the harness adds kind, t and ro. Distributes over the union. */
+type QueryInput = KrpcQuery extends infer Q ? (Q extends KrpcQuery ? Omit<Q, 'kind' | 't' | 'ro'> & { ro?: boolean } : never) : never
+
 /** One node under test with a transport that records what it sends and lets the test deliver datagrams. */
 function harness(opts: { readOnly?: boolean; families?: Array<4 | 6> } = {}) {
   const clock = new ManualClock(1_000_000)
@@ -38,7 +41,7 @@ function harness(opts: { readOnly?: boolean; families?: Array<4 | 6> } = {}) {
     ...opts,
   })
   const t = utf8Encode('qq')
-  const query = (q: Omit<KrpcQuery, 'kind' | 't' | 'ro'> & { ro?: boolean }, host = '127.0.0.9', port = 7000) => {
+  const query = (q: QueryInput, host = '127.0.0.9', port = 7000) => {
     const before = sent.length
     deliver(encodeQuery({ kind: 'query', t, ro: false, ...q } as KrpcQuery), host, port)
     return sent.slice(before)

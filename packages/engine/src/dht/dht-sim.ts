@@ -66,7 +66,9 @@ export class EventScheduler implements Clock {
     for (let i = h.length - 1; i > 0; ) {
       const p = (i - 1) >> 1
       if (!this.before(h[i], h[p])) break
-      ;[h[i], h[p]] = [h[p], h[i]]
+      const tmp = h[i]
+      h[i] = h[p]
+      h[p] = tmp
       i = p
     }
   }
@@ -83,7 +85,9 @@ export class EventScheduler implements Clock {
         if (l < h.length && this.before(h[l], h[m])) m = l
         if (r < h.length && this.before(h[r], h[m])) m = r
         if (m === i) break
-        ;[h[i], h[m]] = [h[m], h[i]]
+        const tmp = h[i]
+        h[i] = h[m]
+        h[m] = tmp
         i = m
       }
     }

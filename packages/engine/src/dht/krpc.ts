@@ -109,7 +109,13 @@ class FieldError extends Error {
 }
 
 const latin1 = (b: Uint8Array) => String.fromCharCode(...b)
-const ascii = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0) & 0xff)
+const asciiCache = new Map<string, Uint8Array>()
+/** Bytes of a short ASCII constant ('q', 'get_peers', 'n4'), made once: encoders use them per packet. */
+const ascii = (s: string) => {
+  let b = asciiCache.get(s)
+  if (!b) asciiCache.set(s, (b = Uint8Array.from(s, (c) => c.charCodeAt(0) & 0xff)))
+  return b
+}
 
 function bytesField(d: BDict, key: string, min: number, max: number, required: true): Uint8Array
 function bytesField(d: BDict, key: string, min: number, max: number, required: false): Uint8Array | undefined

@@ -11,7 +11,7 @@
 import type { PeerAddress } from '../util/peer-address.ts'
 import { peerKey } from '../util/peer-address.ts'
 import type { Contact } from './krpc.ts'
-import { compareDistance, idToHex } from './node-id.ts'
+import { compareDistance, idKey } from './node-id.ts'
 import type { NodeId } from './node-id.ts'
 
 export interface LookupReply {
@@ -89,7 +89,7 @@ export class Lookup {
   ) {
     this.startedAt = opts.now()
     this.maxCandidates = opts.k * 8
-    if (opts.exclude) this.seen.add(idToHex(opts.exclude))
+    if (opts.exclude) this.seen.add(idKey(opts.exclude))
   }
 
   get done(): boolean {
@@ -107,7 +107,7 @@ export class Lookup {
   }
 
   private add(c: Contact): void {
-    const hex = idToHex(c.id)
+    const hex = idKey(c.id)
     if (this.seen.has(hex)) return
     this.seen.add(hex)
     const cand: Candidate = { id: c.id, host: c.host, port: c.port, state: 'new' }

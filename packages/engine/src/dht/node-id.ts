@@ -23,10 +23,18 @@ export function isNodeId(b: unknown): b is NodeId {
   return b instanceof Uint8Array && b.length === ID_BYTES
 }
 
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'))
+
+/** Lower-case hex, for people and saved state. */
 export function idToHex(id: NodeId): string {
   let s = ''
-  for (const b of id) s += b.toString(16).padStart(2, '0')
+  for (let i = 0; i < id.length; i++) s += HEX[id[i]]
   return s
+}
+
+/** A compact map key for an id (one 20-character string, no intermediate strings). */
+export function idKey(id: NodeId): string {
+  return String.fromCharCode.apply(null, id as unknown as number[])
 }
 
 export function xorDistance(a: NodeId, b: NodeId): Uint8Array {
