@@ -149,7 +149,7 @@ export class DhtNode {
   private readonly verifying = new Set<string>()
   private readonly buckets = new Map<string, { tokens: number; at: number }>()
   private readonly lookups = new Set<Lookup>()
-  private nextTx = Math.floor(Math.random() * 0x10000)
+  private nextTx: number
   private maintenance?: TimerHandle
   private closed = false
   private readonly rnd: Random
@@ -160,6 +160,7 @@ export class DhtNode {
     this.clock = opts.clock
     this.transport = opts.transport
     this.rnd = opts.random ?? Math.random
+    this.nextTx = Math.floor(this.rnd() * 0x10000)
     this.log = opts.log ?? (() => {})
     const savedId = opts.saved && isHex(opts.saved.id, 40) ? fromHex(opts.saved.id) : undefined
     this.id = opts.id ?? savedId ?? randomId(opts.random)
