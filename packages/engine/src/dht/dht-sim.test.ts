@@ -36,6 +36,27 @@ describe('simulated DHT network', () => {
     expect(found.lookups[0].queries).toBeLessThan(100)
   }, 120_000) // about 3 s of CPU; more wall time on a loaded machine
 
+  it('a node restarted from its saved state rejoins through its saved nodes alone and finds peers', async () => {
+    const sim = new SimNetwork({ size: 300, seed: 7, latencyMs: 40 })
+    sim.prefill()
+    const rnd = xorshift(9)
+    const old = sim.nodes[17]
+    const saved = JSON.parse(JSON.stringify(old.node!.save()))
+    old.node!.close()
+    sim.silence(old.index)
+    const infoHash = randomId(rnd)
+    await sim.settle(sim.nodes[100].node!.announce(infoHash, 4000), 30_000)
+
+    // Same id, new address, no bootstrap nodes: only what it saved.
+    const again = sim.addNode({ saved })
+    expect(idToHex(again.id)).toBe(saved.id)
+    expect(again.node!.nodeCount).toBe(saved.nodes.length)
+    const size = await sim.settle(again.node!.bootstrap([]), 30_000)
+    expect(size).toBeGreaterThanOrEqual(saved.nodes.length)
+    const found = await sim.settle(again.node!.getPeers(infoHash), 30_000)
+    expect(found.peers).toContainEqual({ ip: sim.nodes[100].host, port: 4000 })
+  })
+
   it('a prefilled 2,000-node network with 20% silent nodes still in the tables: lookups find nearly all of the true 8 closest', () => {
     const sim = new SimNetwork({ size: 2000, seed: 99, latencyMs: 50, unresponsive: 0.2 })
     sim.prefill()

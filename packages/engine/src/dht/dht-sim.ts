@@ -7,7 +7,8 @@
 import type { Clock, TimerHandle } from '../util/clock.ts'
 import { xorshift } from '../util/fuzz.ts'
 import { DhtNode } from './dht-node.ts'
-import type { DhtConfig } from './dht-node.ts'
+import type { DhtConfig, SavedDhtState } from './dht-node.ts'
+import { fromHex } from '../util/hex.ts'
 import { compareDistance, randomId } from './node-id.ts'
 import type { NodeId } from './node-id.ts'
 
@@ -126,24 +127,29 @@ export class SimNetwork {
 
   constructor(private readonly opts: SimOptions) {
     this.rnd = xorshift(opts.seed)
-    for (let i = 0; i < opts.size; i++) {
-      const host = `127.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`
-      const responsive = this.rnd() >= (opts.unresponsive ?? 0)
-      const sim: SimNode = { index: i, id: randomId(this.rnd), host, port: 6881, responsive }
-      this.nodes.push(sim)
-      this.byAddress.set(`${host}:${sim.port}`, sim)
-      if (responsive) sim.node = this.makeNode(sim)
-    }
+    for (let i = 0; i < opts.size; i++) this.addNode({ responsive: this.rnd() >= (opts.unresponsive ?? 0) })
   }
 
-  private makeNode(sim: SimNode): DhtNode {
+  /** A node at a fresh address; `saved` restores an earlier node's id and table (a restart). */
+  addNode(opts: { responsive?: boolean; saved?: SavedDhtState } = {}): SimNode {
+    const i = this.nodes.length
+    const host = `127.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`
+    const id = opts.saved ? fromHex(opts.saved.id) : randomId(this.rnd)
+    const sim: SimNode = { index: i, id, host, port: 6881, responsive: opts.responsive ?? true }
+    this.nodes.push(sim)
+    this.byAddress.set(`${host}:${sim.port}`, sim)
+    if (sim.responsive) sim.node = this.makeNode(sim, opts.saved)
+    return sim
+  }
+
+  private makeNode(sim: SimNode, saved?: SavedDhtState): DhtNode {
     const transport = {
       send: (host: string, port: number, bytes: Uint8Array) => this.send(sim, host, port, bytes),
       onMessage: (cb: (bytes: Uint8Array, host: string, port: number) => void) => {
         this.handlers.set(sim.index, cb)
       },
     }
-    return new DhtNode({ transport, clock: this.clock, id: sim.id, config: this.opts.config, random: this.rnd })
+    return new DhtNode({ transport, clock: this.clock, id: sim.id, saved, config: this.opts.config, random: this.rnd })
   }
 
   private latency(from: number, to: number): number {
