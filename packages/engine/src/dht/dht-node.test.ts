@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { ManualClock } from '../util/clock.ts'
 import { encodeBencode } from '../util/bencode.ts'
 import { utf8Encode } from '../util/bytes.ts'
+import { fromHex } from '../util/hex.ts'
 import { xorshift } from '../util/fuzz.ts'
 import { DhtNode } from './dht-node.ts'
 import { decodeKrpc, encodeQuery, encodeResponse, MAX_KRPC_PACKET } from './krpc.ts'
@@ -205,6 +206,18 @@ describe('DHT node asking', () => {
     expect(h.node.table()!.get(c.id)!.failures).toBe(2)
     expect(h.node.table()!.closest(c.id)).toEqual([])
     expect(h.node.stats.timeouts).toBe(3)
+  })
+
+  it('never hands out nodes restored from disk that have not answered us yet', () => {
+    const h = harness()
+    const restored = { id: idToHex(randomId(h.rnd)), host: '127.5.0.1', port: 6881 }
+    h.node.table()!.restore([restored])
+    const target = randomId(h.rnd)
+    const before = asResponse(h.query({ method: 'find_node', id: randomId(h.rnd), target }).find((s) => s.msg.kind === 'response'))
+    expect(before.nodes).toEqual([])
+    h.node.table()!.responded({ id: fromHex(restored.id), host: restored.host, port: restored.port })
+    const after = asResponse(h.query({ method: 'find_node', id: randomId(h.rnd), target }).find((s) => s.msg.kind === 'response'))
+    expect(after.nodes!.map((n) => idToHex(n.id))).toEqual([restored.id])
   })
 
   it('saves its id and table and restores them', () => {

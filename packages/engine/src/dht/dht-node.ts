@@ -323,8 +323,8 @@ export class DhtNode {
     const out: { nodes?: Contact[]; nodes6?: Contact[] } = {}
     const t4 = this.tables.get(4)
     const t6 = this.tables.get(6)
-    if (wants.includes('n4') && t4) out.nodes = t4.closest(target, this.config.k)
-    if (wants.includes('n6') && t6) out.nodes6 = t6.closest(target, this.config.k)
+    if (wants.includes('n4') && t4) out.nodes = t4.closest(target, this.config.k, true)
+    if (wants.includes('n6') && t6) out.nodes6 = t6.closest(target, this.config.k, true)
     return out
   }
 

@@ -240,8 +240,11 @@ export class RoutingTable {
     this.byId.delete(idKey(n.id))
   }
 
-  /** The `count` non-bad nodes closest to `target`, closest first. */
-  closest(target: NodeId, count = this.k): RoutingNode[] {
+  /**
+   * The `count` non-bad nodes closest to `target`, closest first. `confirmedOnly` leaves out nodes
+   * that never answered us (restored from disk): what we tell others must have been verified.
+   */
+  closest(target: NodeId, count = this.k, confirmedOnly = false): RoutingNode[] {
     const now = this.now()
     // Selection into a small sorted array: a node farther than the current count-th is rejected
     // after (usually) one byte, so this costs about one comparison per node instead of a sort.
@@ -249,7 +252,7 @@ export class RoutingTable {
     for (const b of this.buckets) {
       for (const n of b.nodes) {
         if (best.length === count && compareDistance(target, n.id, best[count - 1].id) >= 0) continue
-        if (this.stateOf(n, now) === 'bad') continue
+        if (this.stateOf(n, now) === 'bad' || (confirmedOnly && n.lastResponse === -Infinity)) continue
         let i = best.length
         while (i > 0 && compareDistance(target, n.id, best[i - 1].id) < 0) i--
         best.splice(i, 0, n)
