@@ -7,8 +7,10 @@
  * unchanged over the daemon's UDP (see datagram-transport.ts) and in the in-memory simulator.
  *
  * Amplification bound: a reply is never larger than MAX_KRPC_PACKET (1500) bytes whatever the query;
- * the largest is a get_peers reply with 50 IPv4 values, 8 nodes per family asked for, an 8-byte token
- * and our id (about 1.1 KB with both families). An error reply is under 100 bytes plus the query's
+ * the largest is a get_peers reply with 50 IPv4 (or 32 IPv6) values, 8 nodes per family asked for, an
+ * 8-byte token and our id: about 1.0 KB to an IPv4 asker and 1.3 KB to an IPv6 one with both families.
+ * A ping's reply is the size of the ping; a get_peers query of ~95 bytes can draw up to ~11 times that,
+ * which is what BEP 5's 8 nodes and values require. An error reply is under 100 bytes plus the query's
  * transaction id. Replies to one address are limited by a token bucket (QUERY_RATE per second, burst
  * QUERY_BURST), so a spoofed source can draw at most about 7.5 KB/s from us; queries over the limit
  * get no answer at all.
