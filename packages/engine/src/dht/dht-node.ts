@@ -11,9 +11,9 @@
  * 8-byte token and our id: about 1.0 KB to an IPv4 asker and 1.3 KB to an IPv6 one with both families.
  * A ping's reply is the size of the ping; a get_peers query of ~95 bytes can draw up to ~11 times that,
  * which is what BEP 5's 8 nodes and values require. An error reply is under 100 bytes plus the query's
- * transaction id. Replies to one address are limited by a token bucket (QUERY_RATE per second, burst
- * QUERY_BURST), so a spoofed source can draw at most about 7.5 KB/s from us; queries over the limit
- * get no answer at all.
+ * transaction id. Replies to one address are limited by a token bucket (`queryRate` 5 per second,
+ * `queryBurst` 20), so a spoofed victim receives at most a ~26 KB burst and then ~6.5 KB/s from us;
+ * queries over the limit get no answer at all.
  */
 import type { Clock, TimerHandle } from '../util/clock.ts'
 import type { PeerAddress } from '../util/peer-address.ts'
