@@ -61,7 +61,7 @@ export class ExtensionState {
       else if (id === UT_PEX_ID) this.onPex(payload)
     } catch (err) {
       if (!(err instanceof ExtensionError)) throw err
-      this.s.close(`protocol violation: ${err.message}`)
+      this.s.close({ kind: 'protocol-violation', detail: err.message })
     }
   }
 

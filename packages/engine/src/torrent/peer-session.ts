@@ -1,7 +1,8 @@
 import type { PeerRow } from '../api/types.ts'
 import type { InfoDictionary } from '../metainfo/parse-info.ts'
 import type { TorrentPeer } from '../pool/torrent-peer.ts'
-import type { IoError, TcpSocket } from '../platform/ports.ts'
+import type { TcpSocket } from '../platform/ports.ts'
+import type { CloseReason } from '../wire/close-reason.ts'
 import { bytesEqual } from '../util/bytes.ts'
 import type { Handshake } from '../wire/handshake.ts'
 import { PeerConnection } from '../wire/peer-connection.ts'
@@ -57,10 +58,9 @@ export class PeerSession {
           session.onHandshake(hs)
           t.onOutgoingHandshake(peer, session)
         },
-        onClose: (reason, error) => {
-          if (session) session.onClosed(reason, error)
-          // trackers hand us our own address: never dial it again
-          else t.onOutgoingHandshake(peer, null, reason, reason === 'connected to ourselves')
+        onClose: (reason) => {
+          if (session) session.onClosed(reason)
+          else t.onOutgoingHandshake(peer, null, reason)
         },
       },
     })
@@ -95,7 +95,7 @@ export class PeerSession {
       onAllowedFast: () => this.downloader?.fillRequests(this),
       onExtended: (id, payload) => this.ext.onMessage(id, payload),
       onReady: () => this.downloader?.fillRequests(this),
-      onClose: (reason, error) => this.onClosed(reason, error),
+      onClose: (reason) => this.onClosed(reason),
     }
   }
 
@@ -197,10 +197,10 @@ export class PeerSession {
     void d.serveRequest(this, req.index, req.begin, req.length)
   }
 
-  private onClosed(reason: string, error?: IoError): void {
+  private onClosed(reason: CloseReason): void {
     if (this.closed) return
     this.closed = true
-    this.t.onSessionClosed(this, isErrorDisconnect(reason, error), reason)
+    this.t.onSessionClosed(this, reason)
   }
 
   // ---- calls from the downloader / choker ----
@@ -266,7 +266,7 @@ export class PeerSession {
     return !this.closed
   }
 
-  close(reason: string): void {
+  close(reason: CloseReason): void {
     this.conn.close(reason)
   }
 
@@ -322,15 +322,6 @@ export class PeerSession {
     if (this.ext.supportsMetadata) f += 'E'
     return f
   }
-}
-
-/**
- * Disconnects that cost the peer a failure (pool failcount): socket errors, protocol violations,
- * timeouts and internal errors. A close by the remote or by us for a normal reason (stopped, both
- * seeds, duplicate, banned, torrent error) is clean; otherwise a misbehaving peer is retried forever.
- */
-export function isErrorDisconnect(reason: string, error?: IoError): boolean {
-  return !!error || /^(socket error|protocol violation|internal error)|timeout$/.test(reason)
 }
 
 function shapeOf(info: InfoDictionary | null): { pieceCount: number; pieceLength: number; totalLength: number } | null {

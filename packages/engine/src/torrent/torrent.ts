@@ -14,6 +14,7 @@ import type { Handshake } from '../wire/handshake.ts'
 import type { PeerConnection } from '../wire/peer-connection.ts'
 import { PeerSession } from './peer-session.ts'
 import { RateMeter } from '../wire/rate-meter.ts'
+import { countsAgainstPeer, describeCloseReason, type CloseReason } from '../wire/close-reason.ts'
 import type { TorrentContext } from './torrent-context.ts'
 import { torrentDetail, torrentSummary } from './torrent-rows.ts'
 import { TorrentTrackers } from './torrent-trackers.ts'
@@ -100,7 +101,7 @@ export class Torrent {
     this.pool = new PeerPool({
       config: { maxActiveConnections: ctx.settings().maxPeersPerTorrent },
       connect: (peer) => this.dial(peer),
-      disconnect: (peer, reason) => this.dropPeer(peer.key, reason),
+      disconnect: (peer, reason) => this.dropPeer(peer.key, { kind: 'banned', detail: reason }),
       onSlotFreed: () => this.requestSlots(),
       now,
     })
@@ -140,7 +141,7 @@ export class Torrent {
     if (this.timer !== null) this.ctx.clock.clearTimeout(this.timer)
     this.timer = null
     this.ctx.cancelConnectionRequests(this.infoHash)
-    this.closeAllPeers('stopped')
+    this.closeAllPeers({ kind: 'stopped' })
     this.metadata = null
     await Promise.all([this.trackers.stop(), this.downloader?.close()])
     if (this.status !== 'error') this.status = 'paused'
@@ -225,30 +226,31 @@ export class Torrent {
         } catch (err) {
           socket.close()
           this.connecting.delete(peer.key)
-          this.pool.onConnectFailed(peer.ip, peer.port, `internal error: ${(err as Error).message}`)
+          this.pool.onConnectFailed(peer.ip, peer.port, describeCloseReason({ kind: 'internal', detail: (err as Error).message }))
         }
       },
       (err: unknown) => {
         this.ctx.connectFinished()
         if (this.connecting.get(peer.key) !== entry) return
         this.connecting.delete(peer.key)
-        this.pool.onConnectFailed(peer.ip, peer.port, err instanceof IoError ? err.code : String(err))
+        this.pool.onConnectFailed(peer.ip, peer.port, describeCloseReason({ kind: 'connect-failed', detail: err instanceof IoError ? err.code : String(err) }))
       },
     )
   }
 
   /** An outgoing session finished its handshake, or failed before it (session null). */
-  onOutgoingHandshake(peer: TorrentPeer, session: PeerSession | null, reason?: string, self = false): void {
+  onOutgoingHandshake(peer: TorrentPeer, session: PeerSession | null, reason?: CloseReason): void {
     this.connecting.delete(peer.key)
     if (!session) {
-      if (!self && peer.port === this.ctx.listenPort() && this.ctx.recentSelfConnection()) self = true
+      // trackers hand us our own address: never dial it again
+      const self = reason?.kind === 'self' || (peer.port === this.ctx.listenPort() && this.ctx.recentSelfConnection())
       if (self) this.pool.markSelf(peer.ip, peer.port)
-      else this.pool.onConnectFailed(peer.ip, peer.port, reason ?? 'handshake failed')
+      else this.pool.onConnectFailed(peer.ip, peer.port, reason ? describeCloseReason(reason) : 'handshake failed')
       return
     }
     this.pool.onConnected(peer.ip, peer.port)
     this.addSession(session)
-    if (this.hasOtherSession(session)) session.close('duplicate connection')
+    if (this.hasOtherSession(session)) session.close({ kind: 'duplicate' })
   }
 
   /** Another live session has the same peer id (one peer, two connections). */
@@ -282,16 +284,16 @@ export class Torrent {
   }
 
   /** A session ended (after its handshake). */
-  onSessionClosed(s: PeerSession, error: boolean, reason: string): void {
+  onSessionClosed(s: PeerSession, reason: CloseReason): void {
     if (this.sessions.get(s.peer.key) !== s) return
     this.sessions.delete(s.peer.key)
     this.flushPeerStats(s)
     this.downloader?.onPeerRemoved(s)
     this.metadata?.onPeerGone(s)
-    this.pool.onDisconnected(s.peer.ip, s.peer.port, { error, reason })
+    this.pool.onDisconnected(s.peer.ip, s.peer.port, { error: countsAgainstPeer(reason), reason: describeCloseReason(reason) })
   }
 
-  private dropPeer(key: string, reason: string): void {
+  private dropPeer(key: string, reason: CloseReason): void {
     const s = this.sessions.get(key)
     if (s) s.close(reason)
     const c = this.connecting.get(key)
@@ -301,12 +303,12 @@ export class Torrent {
     }
   }
 
-  private closeAllPeers(reason: string): void {
+  private closeAllPeers(reason: CloseReason): void {
     for (const s of [...this.sessions.values()]) s.close(reason)
     for (const [key, c] of [...this.connecting]) {
       this.connecting.delete(key)
       c.socket?.close()
-      this.pool.onDisconnected(c.peer.ip, c.peer.port, { error: false, reason })
+      this.pool.onDisconnected(c.peer.ip, c.peer.port, { error: false, reason: describeCloseReason(reason) })
     }
   }
 
@@ -408,7 +410,7 @@ export class Torrent {
     this.ctx.onTorrentChanged(this.infoHash)
     for (const fn of this.completionWaiters.splice(0)) fn()
     // Seeds have nothing for us; drop connections to other seeds.
-    for (const s of [...this.sessions.values()]) if (s.isSeed()) s.close('both seeds')
+    for (const s of [...this.sessions.values()]) if (s.isSeed()) s.close({ kind: 'both-seeds' })
   }
 
   /** A peer sent bad data (alone: proven, banned at once; shared: one of several suspects). */
@@ -426,7 +428,7 @@ export class Torrent {
     this.status = 'error'
     this.error = msg
     this.ctx.cancelConnectionRequests(this.infoHash)
-    this.closeAllPeers('error')
+    this.closeAllPeers({ kind: 'torrent-error' })
   }
 
   // ---- maintenance ----
