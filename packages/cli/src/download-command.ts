@@ -40,7 +40,8 @@ export async function downloadCommand(args: DownloadArgs, io: { out: (s: string)
       signal: io.signal,
     })])
   } finally {
-    await engine.stop().catch(() => {})
+    // exiting anyway: a failed stop only costs the trackers their `stopped` announce
+    await engine.stop().catch(() => undefined)
     await bridge.close()
     await hasher.close()
   }

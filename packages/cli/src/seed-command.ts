@@ -53,7 +53,8 @@ export async function seedCommand(args: SeedArgs, io: { out: (s: string) => void
     if (lostReason) throw new CliError(EXIT.daemonUnreachable, `daemon unreachable: connection lost (${lostReason})`)
     return EXIT.ok
   } finally {
-    await engine.stop().catch(() => {}) // announces `stopped`
+    // announces `stopped`; exiting anyway, so a failure only costs that announce
+    await engine.stop().catch(() => undefined)
     await bridge.close()
     await hasher.close()
   }

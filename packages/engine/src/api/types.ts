@@ -136,6 +136,9 @@ export interface AddTorrentInput {
 }
 
 /** The surface the engine worker exposes over comlink. */
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error'
+export interface LogEntry { at: number; level: LogLevel; component: string; message: string }
+
 export interface EngineApi {
   getStatus(): Promise<EngineStatus>
   listTorrents(): Promise<TorrentSummary[]>
@@ -148,4 +151,6 @@ export interface EngineApi {
   setFilePriority(infoHash: string, fileIndex: number, priority: FilePriority): Promise<void>
   getSettings(): Promise<EngineSettings>
   setSettings(patch: Partial<EngineSettings>): Promise<EngineSettings>
+  /** The torrent's recent log lines, oldest first (at most 500; empty for an unknown torrent). */
+  torrentLog(infoHash: string): Promise<LogEntry[]>
 }

@@ -13,6 +13,7 @@ import { PieceReadCache } from './piece-read-cache.ts'
 import { SuspectPieces, type Verdict } from './suspect-pieces.ts'
 import type { Torrent } from './torrent.ts'
 import { UploadChoker } from './upload-choker.ts'
+import { errorText } from '../util/log.ts'
 
 const BLOCK = 16 * 1024
 const ENDGAME_PIPELINE = 4
@@ -43,7 +44,7 @@ export class Downloader {
     // write may use up to as much again, so a slow hash/write does not stall every pipeline. Storage
     // refuses blocks past the total; canStartPiece keeps the picker from ever getting there.
     const maxBufferedBytes = 2 * DOWNLOADING_BYTES
-    this.storage = new TorrentStorage(t.ctx.platform.files, info, { root, priorities, maxBufferedBytes, hasher: t.ctx.platform.hasher })
+    this.storage = new TorrentStorage(t.ctx.platform.files, info, { root, priorities, maxBufferedBytes, hasher: t.ctx.platform.hasher, log: t.log.storage })
     this.picker = new PiecePicker({
       pieceCount: info.pieceCount,
       pieceLength: info.pieceLength,
@@ -73,12 +74,13 @@ export class Downloader {
     else await loadResume(this.storage, state, key)
     // An explicit selection (add with selectedFiles) wins over saved priorities.
     if (this.priorities) await this.storage.setFilePriorities(this.priorities)
-    await saveResume(this.storage, state, key, this.t.ctx.clock.now()).catch(() => {})
+    // the periodic saver tries again soon; a failed save only costs a recheck after a crash
+    await saveResume(this.storage, state, key, this.t.ctx.clock.now()).catch((err: unknown) => this.t.log.storage.warn(`saving resume state failed: ${errorText(err)}`))
     this.saver.start()
   }
 
   async close(): Promise<void> {
-    await this.saver.stop().catch(() => {})
+    await this.saver.stop().catch((err: unknown) => this.t.log.storage.warn(`saving resume state on close failed: ${errorText(err)}`))
     await this.storage.close()
   }
 
@@ -124,8 +126,10 @@ export class Downloader {
     const files = this.t.ctx.platform.files
     const root = this.storage.root
     const multi = this.info.files.length > 1 || this.info.files[0]?.path !== this.info.name
-    if (multi) await files.remove(root, this.info.name, { recursive: true }).catch(() => {})
-    else await files.remove(root, this.storage.filePath(0)).catch(() => {})
+    const path = multi ? this.info.name : this.storage.filePath(0)
+    const removing = multi ? files.remove(root, path, { recursive: true }) : files.remove(root, path)
+    // data that is already gone (or was never written) is not an error for a removal
+    await removing.catch((err: unknown) => this.t.log.storage.info(`removing ${path} failed: ${errorText(err)}`))
   }
 
   // ---- peers ----
@@ -197,7 +201,7 @@ export class Downloader {
     for (const s of this.t.sessions.values()) s.sendHave(piece)
     if (!this.complete && this.storage.isComplete()) {
       this.complete = true
-      void this.saver.saveNow().catch(() => {})
+      void this.saver.saveNow().catch((err: unknown) => this.t.log.storage.warn(`saving resume state at completion failed: ${errorText(err)}`))
       this.t.onDownloadComplete()
     }
     this.t.updateInterest()
@@ -208,12 +212,14 @@ export class Downloader {
   private onFailed(piece: number, contributors: string[]): void {
     this.picker.onPieceFailed(piece)
     this.t.hashFailures++
+    this.t.log.storage.warn(`piece ${piece} failed verification (blocks from ${contributors.join(', ')})`)
     this.judge(this.suspects.onFailed(piece, contributors))
     for (const s of this.t.sessions.values()) this.fillRequests(s)
   }
 
   /** The piece's data was lost before it could be checked (not its senders' fault): fetch it again. */
   private onLost(piece: number): void {
+    this.t.log.storage.debug?.(`piece ${piece} was lost before its check; fetching it again`)
     this.picker.onPieceFailed(piece)
     for (const s of this.t.sessions.values()) this.fillRequests(s)
   }
@@ -246,7 +252,9 @@ export class Downloader {
         return
       }
       data = whole.subarray(begin, begin + length)
-    } catch {
+    } catch (err) {
+      // the peer is told no (BEP 6 reject) and may ask someone else
+      this.t.log.storage.debug?.(`reading piece ${piece} to upload failed: ${errorText(err)}`)
       s.reject(piece, begin, length)
       return
     }

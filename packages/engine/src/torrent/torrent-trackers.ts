@@ -1,5 +1,6 @@
 import type { TrackerRow } from '../api/types.ts'
 import { TrackerManager } from '../tracker/tracker-manager.ts'
+import { errorText } from '../util/log.ts'
 import type { Torrent } from './torrent.ts'
 
 const STOP_TIMEOUT_MS = 3000
@@ -35,6 +36,7 @@ export class TorrentTrackers {
       onPeers: (peers) => {
         t.addPeers(peers, 'tracker')
       },
+      log: t.log.tracker,
     })
     this.manager.start()
   }
@@ -54,7 +56,7 @@ export class TorrentTrackers {
     if (!m) return
     let timer: unknown
     await Promise.race([
-      m.stop().catch(() => {}),
+      m.stop().catch((err: unknown) => this.t.log.tracker.debug?.(`stopping the announces failed: ${errorText(err)}`)),
       new Promise<void>((r) => {
         timer = this.t.ctx.clock.setTimeout(r, STOP_TIMEOUT_MS)
       }),

@@ -17,6 +17,7 @@ import { RateMeter } from '../wire/rate-meter.ts'
 import { countsAgainstPeer, describeCloseReason, type CloseReason } from '../wire/close-reason.ts'
 import type { TorrentContext } from './torrent-context.ts'
 import { torrentDetail, torrentSummary } from './torrent-rows.ts'
+import { TorrentLog } from './torrent-log.ts'
 import { TorrentTrackers } from './torrent-trackers.ts'
 
 export interface TorrentInit {
@@ -60,6 +61,7 @@ export class Torrent {
 
   readonly pool: PeerPool
   readonly trackers: TorrentTrackers
+  readonly log: TorrentLog
   private readonly completionWaiters: Array<() => void> = []
   downloader: Downloader | null = null
   private metadata: MetadataFetch | null = null
@@ -98,11 +100,13 @@ export class Torrent {
     const now = () => ctx.clock.now()
     this.down = new RateMeter(now, 5)
     this.up = new RateMeter(now, 5)
+    this.log = new TorrentLog(init.infoHash, ctx.platform.log, now)
     this.pool = new PeerPool({
       config: { maxActiveConnections: ctx.settings().maxPeersPerTorrent },
       connect: (peer) => this.dial(peer),
       disconnect: (peer, reason) => this.dropPeer(peer.key, { kind: 'banned', detail: reason }),
       onSlotFreed: () => this.requestSlots(),
+      onBan: (peer, reason) => this.log.pool.info(`banned ${peer.key}: ${reason}`),
       now,
     })
     if (init.initialPeers) this.pool.addPeers(init.initialPeers, 'manual')
@@ -226,14 +230,18 @@ export class Torrent {
         } catch (err) {
           socket.close()
           this.connecting.delete(peer.key)
-          this.pool.onConnectFailed(peer.ip, peer.port, describeCloseReason({ kind: 'internal', detail: (err as Error).message }))
+          const reason = describeCloseReason({ kind: 'internal', detail: (err as Error).message })
+          this.log.peer.error(`${peer.key}: starting the session failed: ${reason}`)
+          this.pool.onConnectFailed(peer.ip, peer.port, reason)
         }
       },
       (err: unknown) => {
         this.ctx.connectFinished()
         if (this.connecting.get(peer.key) !== entry) return
         this.connecting.delete(peer.key)
-        this.pool.onConnectFailed(peer.ip, peer.port, describeCloseReason({ kind: 'connect-failed', detail: err instanceof IoError ? err.code : String(err) }))
+        const reason = describeCloseReason({ kind: 'connect-failed', detail: err instanceof IoError ? err.code : String(err) })
+        this.log.peer.debug?.(`${peer.key}: connect failed: ${reason}`)
+        this.pool.onConnectFailed(peer.ip, peer.port, reason)
       },
     )
   }
@@ -244,10 +252,13 @@ export class Torrent {
     if (!session) {
       // trackers hand us our own address: never dial it again
       const self = reason?.kind === 'self' || (peer.port === this.ctx.listenPort() && this.ctx.recentSelfConnection())
+      const text = reason ? describeCloseReason(reason) : 'handshake failed'
+      this.log.peer.debug?.(`${peer.key}: ${self ? 'is ourselves' : `handshake failed: ${text}`}`)
       if (self) this.pool.markSelf(peer.ip, peer.port)
-      else this.pool.onConnectFailed(peer.ip, peer.port, reason ? describeCloseReason(reason) : 'handshake failed')
+      else this.pool.onConnectFailed(peer.ip, peer.port, text)
       return
     }
+    this.log.peer.debug?.(`${peer.key}: connected (${session.client || 'unknown client'})`)
     this.pool.onConnected(peer.ip, peer.port)
     this.addSession(session)
     if (this.hasOtherSession(session)) session.close({ kind: 'duplicate' })
@@ -272,6 +283,7 @@ export class Torrent {
     const peer = this.pool.addIncoming(ip, port)
     if (!peer) return false
     const session = PeerSession.incoming(this, peer, conn, hs)
+    this.log.peer.debug?.(`${peer.key}: accepted incoming (${session.client || 'unknown client'})`)
     this.addSession(session)
     return true
   }
@@ -287,6 +299,7 @@ export class Torrent {
   onSessionClosed(s: PeerSession, reason: CloseReason): void {
     if (this.sessions.get(s.peer.key) !== s) return
     this.sessions.delete(s.peer.key)
+    this.log.peer.debug?.(`${s.peer.key}: closed: ${describeCloseReason(reason)}`)
     this.flushPeerStats(s)
     this.downloader?.onPeerRemoved(s)
     this.metadata?.onPeerGone(s)
@@ -368,6 +381,7 @@ export class Torrent {
     this.info = info
     this.name = info.name
     this.metadata = null
+    this.log.metadata.info(`metadata received: ${info.name}, ${info.pieceCount} pieces`)
     if (this.selectedFiles && !this.initPriorities) {
       const keep = new Set(this.selectedFiles)
       this.initPriorities = info.files.map((_, i) => (keep.has(i) ? 'normal' : 'skip'))
@@ -427,6 +441,7 @@ export class Torrent {
     const msg = err instanceof IoError ? `${err.code}: ${err.message}` : err instanceof Error ? err.message : String(err)
     this.status = 'error'
     this.error = msg
+    this.log.torrent.error(msg)
     this.ctx.cancelConnectionRequests(this.infoHash)
     this.closeAllPeers({ kind: 'torrent-error' })
   }

@@ -3,7 +3,7 @@
  * product build. Deterministic (seeded PRNG) and driven by `tick()` so tests control time.
  */
 import type {
-  AddTorrentInput, EngineApi, EngineSettings, EngineStatus, FilePriority, FileRow, PeerRow,
+  AddTorrentInput, EngineApi, EngineSettings, EngineStatus, FilePriority, FileRow, LogEntry, PeerRow,
   PiecesView, SwarmRow, TorrentDetail, TorrentSummary, TrackerRow,
 } from '@tidepool/engine'
 
@@ -208,4 +208,5 @@ export class FakeEngine implements EngineApi {
     this.settings = { ...this.settings, ...patch }
     return { ...this.settings }
   }
+  async torrentLog(): Promise<LogEntry[]> { return [] }
 }
