@@ -19,7 +19,7 @@ async function main(argv: string[]): Promise<number> {
       return EXIT.ok
     }
     const tty = !!process.stdout.isTTY && !args.json
-    if (args.command === 'download') return await downloadCommand(args, { out, tty, signal: abort.signal })
+    if (args.command === 'download') return await downloadCommand(args, { out, err, tty, signal: abort.signal })
     return await seedCommand(args, { out, err, tty, signal: abort.signal })
   } catch (e) {
     if (e instanceof UsageError) {
