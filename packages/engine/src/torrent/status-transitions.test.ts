@@ -4,7 +4,9 @@ import { createTorrent } from '../metainfo/create-torrent.ts'
 import { MemoryFilePort } from '../platform/memory-files.ts'
 import { MemoryNetwork } from '../platform/memory-net.ts'
 import { MemoryStateStore } from '../platform/memory-state.ts'
+import { fakeHttpServer } from '../tracker/test-http-server.ts'
 import { bytesEqual } from '../util/bytes.ts'
+import { ManualClock } from '../util/clock.ts'
 
 // A torrent's status and what follows it (the pool's idea of whether we seed), through the one
 // transition: selecting a skipped file on a seeding torrent must make it a downloader again in
@@ -75,5 +77,38 @@ describe('status transitions', () => {
     await t.setFilePriority(1, 'skip')
     expect(t.status).toBe('seeding')
     expect(t.isComplete()).toBe(true)
+  })
+
+  it('a seed that wants a file again tells its tracker soon (many trackers list no seeds to a seed)', async () => {
+    const clock = new ManualClock(1_000_000)
+    const net = new MemoryNetwork({ setTimer: (fn, ms) => clock.setTimeout(fn, ms) })
+    const tracker = await fakeHttpServer(net.host('10.0.0.5'), 80, () => ({ pieces: ['HTTP/1.1 200 OK\r\n\r\n', 'd8:intervali1800e5:peers0:e'] }))
+    const torrent = await createTorrent({
+      name: 'pair',
+      pieceLength: 32 * 1024,
+      files: [{ path: 'a.bin', data: fileA }, { path: 'b.bin', data: fileB }],
+      announce: 'http://10.0.0.5:80/announce',
+    })
+    const files = new MemoryFilePort()
+    files.put('downloads', 'pair/a.bin', fileA)
+    const e = new BtEngine({ platform: { net: net.host('10.0.0.2'), files, state: new MemoryStateStore(), now: () => clock.now() }, clock })
+    engines.push(e)
+    await e.start()
+    const t = await e.add({ torrentFile: torrent, selectedFiles: [0] })
+    const announces = () => tracker.requests.map((r) => new URLSearchParams(r.target.split('?')[1]))
+    const advance = async (ms: number) => {
+      for (let waited = 0; waited < ms; waited += 500) {
+        clock.advance(500)
+        for (let i = 0; i < 50; i++) await Promise.resolve()
+      }
+    }
+    await advance(1000)
+    expect(t.status).toBe('seeding')
+    expect(announces().map((q) => [q.get('event'), q.get('left')])).toEqual([['started', '0']])
+
+    await t.setFilePriority(1, 'normal')
+    await advance(31_000) // the tracker's minimum interval (30 s) since the last announce
+    expect(announces().map((q) => [q.get('event'), q.get('left')])).toEqual([['started', '0'], [null, String(fileB.length)]])
+    tracker.close()
   })
 })

@@ -233,8 +233,8 @@ export class Torrent {
   /**
    * The one place the status changes. What depends on it follows here: the pool ranks seeds low
    * only while we seed, the choker fills slots by upload only while we seed, and the trackers hear
-   * of a finished download ('completed') or, at once, that a seed wants data again (many trackers
-   * list no seeds to a seed).
+   * of a finished download ('completed') or, as soon as their minimum interval allows, that a seed
+   * wants data again (many trackers list no seeds to a seed).
    */
   private setStatus(next: TorrentStatus, cause?: 'download-complete'): void {
     const prev = this.current
