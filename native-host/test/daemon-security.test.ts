@@ -14,7 +14,8 @@ import { TOKEN } from './helpers.ts'
 
 const cleanups: Array<() => Promise<void>> = []
 afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c().catch(() => {})
+  // a cleanup that fails (the test already closed it) must not skip the others
+  for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined)
 })
 
 async function daemon(caps?: Partial<DaemonCaps>, limits?: { maxFrameBytes?: number }): Promise<{ d: RunningDaemon; dir: string }> {

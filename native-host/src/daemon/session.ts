@@ -147,7 +147,9 @@ export class Session implements SessionContext {
       // One bad frame must never take the daemon (and every other client) down: drop this client only.
       try {
         this.fail(0, 0, e)
-      } catch {}
+      } catch {
+        // reporting the failure can fail too (the socket is broken): the kill below ends the client anyway
+      }
       this.kill(CloseCode.protocolError, 'internal error handling a frame')
     }
   }

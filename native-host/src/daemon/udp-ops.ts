@@ -65,7 +65,9 @@ export async function udpBind(ctx: SessionContext, meta: Record<string, unknown>
     sock.once('error', (e) => {
       try {
         sock.close()
-      } catch {}
+      } catch {
+        // a socket whose bind failed may already be closed; the bind error is what the client gets
+      }
       reject(toIoError(e))
     })
     sock.bind(p, host, () => resolve())

@@ -6,7 +6,7 @@ describe('parseArgs', () => {
     const a = parseArgs(['download', 'a.torrent', 'magnet:?xt=urn:btih:aa', '--out', '/tmp/x', '--json', '--timeout=30', '--seed', '--port', '6881', '--daemon-url', 'ws://127.0.0.1:1', '--token-file', 't'])
     expect(a).toEqual({
       command: 'download', inputs: ['a.torrent', 'magnet:?xt=urn:btih:aa'], out: '/tmp/x', json: true, timeoutSec: 30,
-      seed: true, port: 6881, daemonUrl: 'ws://127.0.0.1:1', tokenFile: 't', stateDir: null,
+      seed: true, port: 6881, daemonUrl: 'ws://127.0.0.1:1', tokenFile: 't', stateDir: null, debug: null,
     })
   })
   it('parses seed', () => {
@@ -24,7 +24,18 @@ describe('parseArgs', () => {
       ['seed', 'a', 'b', '--data', 'd'],
       ['seed', 'a'],
       ['frobnicate'],
+      ['download', 'a', '--out', 'd', '--debug=nope'],
     ]) expect(() => parseArgs(argv), argv.join(' ')).toThrow(UsageError)
+  })
+  it('--debug: alone every component, or a list, without eating a torrent name', () => {
+    const dl = (...extra: string[]) => parseArgs(['download', 'a.torrent', '--out', 'd', ...extra])
+    expect(dl()).toMatchObject({ debug: null })
+    expect(dl('--debug')).toMatchObject({ debug: 'all', inputs: ['a.torrent'] })
+    expect(dl('--debug', 'tracker,peer')).toMatchObject({ debug: ['tracker', 'peer'], inputs: ['a.torrent'] })
+    expect(dl('--debug=pool')).toMatchObject({ debug: ['pool'] })
+    expect(parseArgs(['download', '--debug', 'b.torrent', '--out', 'd'])).toMatchObject({ debug: 'all', inputs: ['b.torrent'] })
+    expect(parseArgs(['seed', 'x.torrent', '--data', 'd', '--debug', 'all'])).toMatchObject({ debug: 'all' })
+    expect(() => dl('--debug=trackers')).toThrow(/unknown --debug component "trackers"/)
   })
   it('help', () => {
     expect(parseArgs([])).toEqual({ command: 'help' })

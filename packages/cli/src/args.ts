@@ -1,4 +1,8 @@
 /** Command-line parsing for `tidepool`: small and strict so a typo is an error, not a surprise. */
+import { LOG_COMPONENTS } from '@tidepool/engine'
+
+/** Which components' log lines go to stderr: null = none, 'all' = every one. */
+export type DebugSelection = readonly string[] | 'all' | null
 
 export interface DownloadArgs {
   command: 'download'
@@ -11,6 +15,7 @@ export interface DownloadArgs {
   daemonUrl: string | null
   tokenFile: string | null
   stateDir: string | null
+  debug: DebugSelection
 }
 
 export interface SeedArgs {
@@ -22,6 +27,7 @@ export interface SeedArgs {
   daemonUrl: string | null
   tokenFile: string | null
   stateDir: string | null
+  debug: DebugSelection
 }
 
 export type CliArgs = DownloadArgs | SeedArgs | { command: 'help' }
@@ -30,8 +36,10 @@ export class UsageError extends Error {}
 
 export const USAGE = `usage:
   tidepool download <torrent-file|magnet> [more...] --out DIR [--json] [--timeout SECONDS] [--seed]
-                    [--port PORT] [--daemon-url URL --token-file FILE] [--state DIR]
-  tidepool seed <torrent-file> --data DIR [--port PORT] [--json] [--daemon-url URL --token-file FILE] [--state DIR]`
+                    [--port PORT] [--daemon-url URL --token-file FILE] [--state DIR] [--debug [COMPONENT,...]]
+  tidepool seed <torrent-file> --data DIR [--port PORT] [--json] [--daemon-url URL --token-file FILE] [--state DIR]
+                [--debug [COMPONENT,...]]
+  --debug writes log lines to stderr: every component, or only those named (${LOG_COMPONENTS.join(', ')})`
 
 const VALUE_FLAGS = new Set(['--out', '--timeout', '--port', '--daemon-url', '--token-file', '--state', '--data'])
 const BOOL_FLAGS = new Set(['--json', '--seed'])
@@ -43,12 +51,19 @@ export function parseArgs(argv: string[]): CliArgs {
   const positional: string[] = []
   const values = new Map<string, string>()
   const bools = new Set<string>()
+  let debug: DebugSelection = null
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i]
     if (arg.startsWith('--')) {
       const eq = arg.indexOf('=')
       const name = eq > 0 ? arg.slice(0, eq) : arg
-      if (BOOL_FLAGS.has(name)) {
+      if (name === '--debug') {
+        // the list is optional: `--debug` alone is every component; a following word is taken as
+        // the list only when it names components, so `--debug a.torrent` still downloads a.torrent
+        if (eq > 0) debug = parseComponents(arg.slice(eq + 1))
+        else if (rest[i + 1] !== undefined && isComponentList(rest[i + 1])) debug = parseComponents(rest[++i])
+        else debug = 'all'
+      } else if (BOOL_FLAGS.has(name)) {
         bools.add(name)
       } else if (VALUE_FLAGS.has(name)) {
         const value = eq > 0 ? arg.slice(eq + 1) : rest[++i]
@@ -76,12 +91,26 @@ export function parseArgs(argv: string[]): CliArgs {
       timeoutSec = Number(t)
       if (!Number.isFinite(timeoutSec) || timeoutSec <= 0) throw new UsageError(`bad --timeout "${t}"`)
     }
-    return { command, inputs: positional, out, json: bools.has('--json'), timeoutSec, seed: bools.has('--seed'), port, daemonUrl, tokenFile, stateDir }
+    return { command, inputs: positional, out, json: bools.has('--json'), timeoutSec, seed: bools.has('--seed'), port, daemonUrl, tokenFile, stateDir, debug }
   }
   if (positional.length !== 1) throw new UsageError('seed takes exactly one torrent file')
   const data = values.get('--data')
   if (!data) throw new UsageError('seed needs --data DIR')
-  return { command, torrent: positional[0], data, json: bools.has('--json'), port, daemonUrl, tokenFile, stateDir }
+  return { command, torrent: positional[0], data, json: bools.has('--json'), port, daemonUrl, tokenFile, stateDir, debug }
+}
+
+const COMPONENTS: ReadonlySet<string> = new Set(LOG_COMPONENTS)
+
+function isComponentList(word: string): boolean {
+  return word.split(',').every((c) => c === 'all' || COMPONENTS.has(c))
+}
+
+function parseComponents(list: string): DebugSelection {
+  const names = list.split(',').filter((c) => c !== '')
+  if (names.length === 0 || names.includes('all')) return 'all'
+  const unknown = names.filter((c) => !COMPONENTS.has(c))
+  if (unknown.length > 0) throw new UsageError(`unknown --debug component "${unknown[0]}" (known: ${LOG_COMPONENTS.join(', ')})`)
+  return names
 }
 
 function parsePort(v: string | undefined): number {

@@ -75,12 +75,14 @@ export async function setupBridge(opts: {
       lost,
       carrier: inProcess ? 'in-process' : 'websocket',
       async close() {
-        await Promise.resolve(client.close()).catch(() => {})
-        if (daemon) await daemon.close().catch(() => {})
+        // shutting down: a bridge or daemon that fails to close dies with the process
+        await Promise.resolve(client.close()).catch(() => undefined)
+        if (daemon) await daemon.close().catch(() => undefined)
       },
     }
   } catch (err) {
-    if (daemon) await daemon.close().catch(() => {})
+    // the connect error below is what the user needs to see, not a second one from closing
+    if (daemon) await daemon.close().catch(() => undefined)
     throw new CliError(EXIT.daemonUnreachable, `daemon unreachable: ${url}: ${(err as Error).message}`)
   }
 }

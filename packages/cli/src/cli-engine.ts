@@ -1,5 +1,5 @@
 import { join, resolve } from 'node:path'
-import { BtEngine } from '@tidepool/engine'
+import { BtEngine, type LogPort } from '@tidepool/engine'
 import { setupBridge, type BridgeSetup } from './bridge-setup.ts'
 import { DirStateStore } from './dir-state-store.ts'
 import { startSha1Workers, type Sha1Workers } from './sha1-workers.ts'
@@ -15,13 +15,15 @@ export async function createCliEngine(opts: {
   tokenFile: string | null
   stateDir: string | null
   port: number
+  /** Where log lines go (`--debug`); none when absent. */
+  log?: LogPort
 }): Promise<{ bridge: BridgeSetup; engine: BtEngine; root: string; hasher: Sha1Workers }> {
   const bridge = await setupBridge({ roots: { [opts.rootName]: opts.dir }, daemonUrl: opts.daemonUrl, tokenFile: opts.tokenFile })
   const root = bridge.roots.includes(opts.rootName) ? opts.rootName : bridge.roots[0]
   const state = new DirStateStore(opts.stateDir ? resolve(opts.stateDir) : join(opts.dir, '.tidepool'))
   const hasher = startSha1Workers()
   const engine = new BtEngine({
-    platform: { net: bridge.net, files: bridge.files, state, hasher, now: () => Date.now() },
+    platform: { net: bridge.net, files: bridge.files, state, hasher, now: () => Date.now(), log: opts.log },
     settings: { downloadRoot: root, listenPort: opts.port },
     restoreSession: false,
   })

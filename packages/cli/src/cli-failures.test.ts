@@ -22,7 +22,7 @@ async function tmp(): Promise<string> {
 async function runDownload(argv: string[]): Promise<{ code: number; error?: CliError; out: string }> {
   let out = ''
   try {
-    const code = await downloadCommand(parseArgs(argv) as DownloadArgs, { out: (s) => void (out += s), tty: false, signal: new AbortController().signal })
+    const code = await downloadCommand(parseArgs(argv) as DownloadArgs, { out: (s) => void (out += s), err: () => {}, tty: false, signal: new AbortController().signal })
     return { code, out }
   } catch (e) {
     if (e instanceof CliError) return { code: e.exitCode, error: e, out }

@@ -77,7 +77,7 @@ export class DirStateStore implements StateStore {
       try {
         key = decodeURIComponent(name.slice(0, -4))
       } catch {
-        continue
+        continue // not a name this store wrote (a stray file in the state directory)
       }
       if (key.startsWith(prefix)) out.push(key)
     }

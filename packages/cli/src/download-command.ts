@@ -3,13 +3,14 @@ import { resolve } from 'node:path'
 import type { Torrent } from '@tidepool/engine'
 import type { DownloadArgs } from './args.ts'
 import { createCliEngine } from './cli-engine.ts'
+import { debugLogPort } from './debug-log.ts'
 import { CliError, EXIT } from './errors.ts'
 import { runMonitor } from './monitor.ts'
 
 const ROOT = 'downloads'
 
 /** `tidepool download`: one engine for every given torrent; exits when all selected files are verified. */
-export async function downloadCommand(args: DownloadArgs, io: { out: (s: string) => void; tty: boolean; signal: AbortSignal }): Promise<number> {
+export async function downloadCommand(args: DownloadArgs, io: { out: (s: string) => void; err: (s: string) => void; tty: boolean; signal: AbortSignal }): Promise<number> {
   const inputs = await Promise.all(args.inputs.map(readInput))
   const outDir = resolve(args.out)
   try {
@@ -17,7 +18,7 @@ export async function downloadCommand(args: DownloadArgs, io: { out: (s: string)
   } catch (err) {
     throw new CliError(EXIT.failed, `cannot create ${outDir}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`)
   }
-  const { bridge, engine, root, hasher } = await createCliEngine({ dir: outDir, rootName: ROOT, daemonUrl: args.daemonUrl, tokenFile: args.tokenFile, stateDir: args.stateDir, port: args.port })
+  const { bridge, engine, root, hasher } = await createCliEngine({ dir: outDir, rootName: ROOT, daemonUrl: args.daemonUrl, tokenFile: args.tokenFile, stateDir: args.stateDir, port: args.port, log: debugLogPort(args.debug, io.err) })
   try {
     await engine.start()
     const torrents: Torrent[] = []
@@ -40,7 +41,8 @@ export async function downloadCommand(args: DownloadArgs, io: { out: (s: string)
       signal: io.signal,
     })])
   } finally {
-    await engine.stop().catch(() => {})
+    // exiting anyway: a failed stop only costs the trackers their `stopped` announce
+    await engine.stop().catch((e: unknown) => args.debug && io.err(`tidepool: stopping the engine failed: ${String(e)}\n`))
     await bridge.close()
     await hasher.close()
   }

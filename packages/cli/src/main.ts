@@ -19,7 +19,7 @@ async function main(argv: string[]): Promise<number> {
       return EXIT.ok
     }
     const tty = !!process.stdout.isTTY && !args.json
-    if (args.command === 'download') return await downloadCommand(args, { out, tty, signal: abort.signal })
+    if (args.command === 'download') return await downloadCommand(args, { out, err, tty, signal: abort.signal })
     return await seedCommand(args, { out, err, tty, signal: abort.signal })
   } catch (e) {
     if (e instanceof UsageError) {
@@ -41,7 +41,8 @@ async function main(argv: string[]): Promise<number> {
 const stopProfile = startCpuProfile(process.env.TIDEPOOL_CPU_PROFILE)
 main(process.argv.slice(2)).then(
   async (code) => {
-    await stopProfile().catch(() => {})
+    // a profile that cannot be written must not change the exit code of the command it profiled
+    await stopProfile().catch((e: unknown) => process.stderr.write(`tidepool: writing the CPU profile failed: ${String(e)}\n`))
     reportCpuUsage(process.env.TIDEPOOL_CPU_USAGE)
     // Let stdout drain, then exit even if a stray handle (socket, timer) is still open.
     process.stdout.write('', () => process.exit(code))

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import type { SeedArgs } from './args.ts'
 import { createCliEngine } from './cli-engine.ts'
+import { debugLogPort } from './debug-log.ts'
 import { CliError, EXIT } from './errors.ts'
 import { statusJson, statusLine } from './progress.ts'
 
@@ -20,7 +21,7 @@ export async function seedCommand(args: SeedArgs, io: { out: (s: string) => void
     throw new CliError(EXIT.badTorrent, `bad torrent file ${args.torrent}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`)
   }
   const dataDir = resolve(args.data)
-  const { bridge, engine, root, hasher } = await createCliEngine({ dir: dataDir, rootName: ROOT, daemonUrl: args.daemonUrl, tokenFile: args.tokenFile, stateDir: args.stateDir, port: args.port })
+  const { bridge, engine, root, hasher } = await createCliEngine({ dir: dataDir, rootName: ROOT, daemonUrl: args.daemonUrl, tokenFile: args.tokenFile, stateDir: args.stateDir, port: args.port, log: debugLogPort(args.debug, io.err) })
   try {
     await engine.start()
     let torrent
@@ -53,7 +54,8 @@ export async function seedCommand(args: SeedArgs, io: { out: (s: string) => void
     if (lostReason) throw new CliError(EXIT.daemonUnreachable, `daemon unreachable: connection lost (${lostReason})`)
     return EXIT.ok
   } finally {
-    await engine.stop().catch(() => {}) // announces `stopped`
+    // announces `stopped`; exiting anyway, so a failure only costs that announce
+    await engine.stop().catch((e: unknown) => args.debug && io.err(`tidepool: stopping the engine failed: ${String(e)}\n`))
     await bridge.close()
     await hasher.close()
   }

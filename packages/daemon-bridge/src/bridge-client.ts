@@ -141,7 +141,8 @@ export class BridgeClient implements SocketHost {
   }
 
   fireAndForget(op: number, meta: object): void {
-    this.request(op, meta).catch(() => {})
+    // fire and forget (closing a handle): the daemon frees it with the session even when this fails
+    this.request(op, meta).catch(() => undefined)
   }
 
   register(handle: number, sink: HandleSink): void {
@@ -351,7 +352,9 @@ export function connectBridge(opts: ConnectBridgeOptions): Promise<BridgeClient>
       reject(e)
       try {
         ws.close()
-      } catch {}
+      } catch {
+        // a socket that never opened may refuse to close; the connect has failed either way
+      }
     }
     const timer = setTimeout(() => fail(new IoError('timeout', 'daemon did not answer in time')), opts.timeoutMs ?? 10_000)
     let opened = false

@@ -53,7 +53,8 @@ export class CaseContext {
   }
 
   async dispose(): Promise<void> {
-    for (const f of this.cleanups.splice(0).reverse()) await Promise.resolve(f()).catch(() => {})
+    // a cleanup that fails (the case already closed what it cleans) must not skip the others
+    for (const f of this.cleanups.splice(0).reverse()) await Promise.resolve(f()).catch(() => undefined)
     for (const c of this.clients.splice(0)) c.close()
     for (const r of this.raws.splice(0)) r.close()
   }

@@ -151,6 +151,6 @@ export interface EngineApi {
   setFilePriority(infoHash: string, fileIndex: number, priority: FilePriority): Promise<void>
   getSettings(): Promise<EngineSettings>
   setSettings(patch: Partial<EngineSettings>): Promise<EngineSettings>
-  /** The torrent's recent log lines, oldest first, at most 500. */
+  /** The torrent's recent log lines, oldest first (at most 500; empty for an unknown torrent). */
   torrentLog(infoHash: string): Promise<LogEntry[]>
 }

@@ -3,17 +3,19 @@ import type {
   EngineSettings,
   EngineStatus,
   FilePriority,
+  LogEntry,
   TorrentDetail,
   TorrentSummary,
 } from '../api/types.ts'
 import type { ChokerConfig } from '../choke/choker.ts'
 import { parseMagnet } from '../magnet/parse-magnet.ts'
 import { parseMetainfo } from '../metainfo/parse-metainfo.ts'
-import type { Platform, TcpListener } from '../platform/ports.ts'
+import type { Logger, Platform, TcpListener } from '../platform/ports.ts'
 import { ConnectionQueue } from '../queue/connection-queue.ts'
 import { Torrent, type TorrentInit } from '../torrent/torrent.ts'
 import type { TorrentContext } from '../torrent/torrent-context.ts'
 import { realClock, type Clock } from '../util/clock.ts'
+import { createLogger, errorText } from '../util/log.ts'
 import { generatePeerId } from '../wire/peer-id.ts'
 import { ByteBucket } from './bandwidth.ts'
 import type { EngineApiHost } from './engine-api.ts'
@@ -60,6 +62,7 @@ export class BtEngine implements EngineApiHost {
   private started = false
   private connectsInFlight = 0
   private saveChain: Promise<void> = Promise.resolve()
+  private readonly log: Logger
   daemonStatus: EngineStatus['daemon'] = 'connected'
   daemonMessage?: string
 
@@ -69,6 +72,7 @@ export class BtEngine implements EngineApiHost {
     this.peerId = opts.peerId ?? generatePeerId()
     this.settings = mergeSettings(DEFAULT_SETTINGS, opts.settings ?? {})
     this.session = new SessionStore(opts.platform.state)
+    this.log = createLogger('engine', { port: opts.platform.log, now: () => this.clock.now() })
     const now = () => this.clock.now()
     this.downloadBucket = new ByteBucket(this.settings.downloadRateLimit, now)
     this.uploadBucket = new ByteBucket(this.settings.uploadRateLimit, now)
@@ -90,7 +94,10 @@ export class BtEngine implements EngineApiHost {
   async start(): Promise<void> {
     if (this.started) return
     this.started = true
-    const saved = await this.session.loadSettings().catch(() => null)
+    const saved = await this.session.loadSettings().catch((err: unknown) => {
+      this.log.warn(`loading saved settings failed, using defaults: ${errorText(err)}`)
+      return null
+    })
     if (saved && this.opts.restoreSession !== false) this.applySettings(mergeSettings(this.settings, saved))
     if (this.opts.listen !== false) await this.openListener()
     this.queue.start()
@@ -103,7 +110,8 @@ export class BtEngine implements EngineApiHost {
     this.queue.stop()
     // Torrents first: their 'stopped' (and a pending 'completed') announces carry our listen port, and
     // a tracker refuses port 0.
-    await Promise.all([...this.torrents.values()].map((t) => t.stop().catch(() => {})))
+    // one torrent failing to stop must not keep the others (and the listener) open
+    await Promise.all([...this.torrents.values()].map((t) => t.stop().catch((err: unknown) => this.log.warn(`stopping ${t.name} failed: ${errorText(err)}`))))
     this.listener?.close()
     this.listener = null
     await this.saveSession()
@@ -115,6 +123,7 @@ export class BtEngine implements EngineApiHost {
     } catch (err) {
       // Try any port before giving up on incoming peers.
       if (this.settings.listenPort === 0) throw err
+      this.log.warn(`listening on port ${this.settings.listenPort} failed (${errorText(err)}); trying any port`)
       this.listener = await this.platform.net.listen({ port: 0 }, (socket) => this.router.accept(socket))
     }
   }
@@ -168,7 +177,8 @@ export class BtEngine implements EngineApiHost {
     if (existing) return existing
     const t = new Torrent(this.contextFor(), init)
     this.torrents.set(t.infoHash, t)
-    if (torrentFile) await this.session.saveTorrentFile(t.infoHash, torrentFile).catch(() => {})
+    // without the saved file the torrent is simply not restored after a restart
+    if (torrentFile) await this.session.saveTorrentFile(t.infoHash, torrentFile).catch((err: unknown) => this.log.warn(`saving the torrent file of ${t.name} failed: ${errorText(err)}`))
     this.magnets.set(t.infoHash, magnet)
     this.paused.set(t.infoHash, !!input.paused)
     void this.saveSession()
@@ -193,16 +203,20 @@ export class BtEngine implements EngineApiHost {
     this.torrents.delete(infoHash)
     this.queue.cancelConnectionRequests(infoHash)
     await t.stop()
-    if (opts.deleteData) await t.deleteData().catch(() => {})
-    await this.session.deleteTorrentFile(infoHash).catch(() => {})
-    await this.platform.state.delete(`resume/${infoHash}`).catch(() => {})
+    // the torrent is gone from the session either way; leftovers only cost space
+    if (opts.deleteData) await t.deleteData().catch((err: unknown) => this.log.warn(`deleting the data of ${t.name} failed: ${errorText(err)}`))
+    await this.session.deleteTorrentFile(infoHash).catch((err: unknown) => this.log.debug?.(`deleting the saved torrent file of ${infoHash} failed: ${errorText(err)}`))
+    await this.platform.state.delete(`resume/${infoHash}`).catch((err: unknown) => this.log.debug?.(`deleting the resume state of ${infoHash} failed: ${errorText(err)}`))
     this.magnets.delete(infoHash)
     this.paused.delete(infoHash)
     await this.saveSession()
   }
 
   private async restore(): Promise<void> {
-    const entries = await this.session.loadEntries().catch(() => [] as SessionEntry[])
+    const entries = await this.session.loadEntries().catch((err: unknown) => {
+      this.log.warn(`loading the saved session failed, starting empty: ${errorText(err)}`)
+      return [] as SessionEntry[]
+    })
     for (const e of entries) {
       try {
         const file = await this.session.loadTorrentFile(e.infoHash)
@@ -216,8 +230,9 @@ export class BtEngine implements EngineApiHost {
             if (e.filePriorities[i] !== 'normal') await t.setFilePriority(i, e.filePriorities[i] as FilePriority)
           }
         }
-      } catch {
+      } catch (err) {
         // one bad entry must not stop the rest
+        this.log.warn(`restoring ${e.infoHash} failed: ${errorText(err)}`)
       }
     }
   }
@@ -234,7 +249,8 @@ export class BtEngine implements EngineApiHost {
         ...(prios && prios.some((p) => p !== 'normal') ? { filePriorities: prios } : {}),
       }
     })
-    this.saveChain = this.saveChain.then(() => this.session.saveEntries(entries)).catch(() => {})
+    // the next change saves the whole session again
+    this.saveChain = this.saveChain.then(() => this.session.saveEntries(entries)).catch((err: unknown) => this.log.warn(`saving the session failed: ${errorText(err)}`))
     return this.saveChain
   }
 
@@ -242,12 +258,12 @@ export class BtEngine implements EngineApiHost {
     const t = this.torrents.get(infoHash)
     if (t?.info && this.magnets.get(infoHash)) {
       // A magnet's metadata arrived: keep the info dictionary so a restart does not fetch it again.
-      void this.session.saveTorrentFile(infoHash, wrapInfo(t.info.infoBytes)).catch(() => {})
+      void this.session.saveTorrentFile(infoHash, wrapInfo(t.info.infoBytes)).catch((err: unknown) => this.log.warn(`saving the fetched metadata of ${t.name} failed: ${errorText(err)}`))
     }
     void this.saveSession()
   }
 
-  // ---- connection queue (issue 6) ----
+  // ---- connection queue ----
 
   requestConnections(infoHashHex: string, count: number): void {
     this.queue.requestConnections(infoHashHex.toLowerCase(), count)
@@ -265,7 +281,7 @@ export class BtEngine implements EngineApiHost {
     const rate = Math.max(0, perSecond)
     const next = mergeSettings(this.settings, { connectionRatePerSec: rate, connectionBurst: burst !== undefined && burst > 0 ? burst : 2 * rate })
     this.applySettings(next)
-    void this.session.saveSettings(this.settings).catch(() => {})
+    void this.session.saveSettings(this.settings).catch((err: unknown) => this.log.warn(`saving settings failed: ${errorText(err)}`))
   }
 
   getConnectionQueueStats(): { pendingByTorrent: Record<string, number>; totalPending: number; rateLimiterAvailable: number } {
@@ -373,6 +389,10 @@ export class BtEngine implements EngineApiHost {
     return { ...this.settings }
   }
 
+  torrentLog(infoHash: string): LogEntry[] {
+    return this.torrents.get(infoHash)?.log.entries() ?? []
+  }
+
   async setSettings(patch: Partial<EngineSettings>): Promise<EngineSettings> {
     const next = mergeSettings(this.settings, patch)
     const portChanged = next.listenPort !== this.settings.listenPort
@@ -380,9 +400,10 @@ export class BtEngine implements EngineApiHost {
     if (portChanged && this.started && this.opts.listen !== false) {
       this.listener?.close()
       this.listener = null
-      await this.openListener().catch(() => {})
+      // the engine runs on without incoming peers; status() shows no listen port
+      await this.openListener().catch((err: unknown) => this.log.error(`listening for peers failed: ${errorText(err)}`))
     }
-    await this.session.saveSettings(this.settings).catch(() => {})
+    await this.session.saveSettings(this.settings).catch((err: unknown) => this.log.warn(`saving settings failed: ${errorText(err)}`))
     return this.getSettings()
   }
 

@@ -8,7 +8,7 @@ import { BtEngine } from './bt-engine.ts'
 import { createEngineApi } from './engine-api.ts'
 import { fakeHttpServer } from '../tracker/test-http-server.ts'
 
-// Issue 6 as seen through the engine: torrents ask the fair queue for slots, a grant dials the
+// The fair connection queue as seen through the engine: torrents ask the fair queue for slots, a grant dials the
 // pool's best candidate, and the display list shows it `connecting` from that moment, drops it
 // when the connect fails and shows it `connected` after the handshake. Time is a ManualClock.
 

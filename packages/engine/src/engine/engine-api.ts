@@ -4,6 +4,7 @@ import type {
   EngineSettings,
   EngineStatus,
   FilePriority,
+  LogEntry,
   TorrentDetail,
   TorrentSummary,
 } from '../api/types.ts'
@@ -21,6 +22,8 @@ export interface EngineApiHost {
   setFilePriority(infoHash: string, fileIndex: number, priority: FilePriority): Promise<void>
   getSettings(): EngineSettings
   setSettings(patch: Partial<EngineSettings>): Promise<EngineSettings>
+  /** A torrent's recent log lines, oldest first ([] for an unknown torrent). */
+  torrentLog(infoHash: string): LogEntry[]
 }
 
 /**
@@ -50,9 +53,8 @@ export function createEngineApi(engine: EngineApiHost): EngineApi {
       return { ...engine.getSettings() }
     },
     setSettings: (patch) => engine.setSettings(patch),
-    // Placeholder until the engine keeps a log per torrent; the engine-side change wires the real one.
-    async torrentLog() {
-      return []
+    async torrentLog(infoHash) {
+      return engine.torrentLog(infoHash.toLowerCase())
     },
   }
 }

@@ -79,7 +79,7 @@ export class IncomingRouter {
       handlers: {
         onClose: (reason) => {
           settle()
-          if (reason === 'connected to ourselves') this.lastSelfAt = this.host.clock.now()
+          if (reason.kind === 'self') this.lastSelfAt = this.host.clock.now()
         },
       },
       acceptIncoming: (hs) => {

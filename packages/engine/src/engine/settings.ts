@@ -5,7 +5,7 @@ export const DEFAULT_SETTINGS: EngineSettings = {
   downloadRoot: 'downloads',
   maxConnectionsGlobal: 200,
   maxPeersPerTorrent: 50,
-  // The fair connection queue's token bucket (issue 6 defaults): 10 grants a second, bursts of 20.
+  // The fair connection queue's token bucket: 10 grants a second, bursts of 20.
   connectionRatePerSec: 10,
   connectionBurst: 20,
   downloadRateLimit: 0,

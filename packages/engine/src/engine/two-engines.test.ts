@@ -161,6 +161,10 @@ describe('two engines in memory', () => {
     expect(t.hashFailures).toBeGreaterThan(0)
     expect(t.bannedPeers()).toContain(`10.0.0.3:${bad.e.listenPort}`)
     expect(t.bannedPeers()).not.toContain(`10.0.0.1:${good.e.listenPort}`)
+    // the torrent's log says what happened, without any debug setting
+    const log = await b.torrentLog(t.infoHash)
+    expect(log.some((l) => l.level === 'warn' && l.component === 'storage' && /failed verification/.test(l.message))).toBe(true)
+    expect(log.some((l) => l.component === 'pool' && l.message.startsWith(`banned 10.0.0.3:${bad.e.listenPort}`))).toBe(true)
   })
 })
 

@@ -5,6 +5,8 @@
  * Nothing in this file may import Node or DOM APIs.
  */
 
+import type { LogEntry } from '../api/types.ts'
+
 /** Error codes shared by every adapter and by the daemon protocol (docs/daemon-protocol.md). */
 export type IoErrorCode =
   | 'refused' // connection refused (RST)
@@ -155,6 +157,29 @@ export interface PieceHasher {
   sha1(data: Uint8Array): Promise<{ digest: Uint8Array; data: Uint8Array }>
 }
 
+/**
+ * Where the engine's log lines go beyond its own per-torrent buffers (the CLI's stderr, a console).
+ * Optional in Platform, so logging is off by default.
+ */
+export interface LogPort {
+  /** Whether this component's lines are wanted here. Asked once per logger: debug lines of a
+   *  component nobody wants are never even formatted. */
+  enabled(component: string): boolean
+  /** `torrent`: the info-hash (hex) when the line is about one torrent. */
+  write(entry: LogEntry, torrent?: string): void
+}
+
+/**
+ * A component's logger. `debug` is absent unless debug lines of the component are wanted, so
+ * `log.debug?.(`…`)` costs one property read when off: the message is not built.
+ */
+export interface Logger {
+  readonly debug?: (message: string) => void
+  info(message: string): void
+  warn(message: string): void
+  error(message: string): void
+}
+
 /** Everything the engine needs from its platform. */
 export interface Platform {
   net: NetPort
@@ -163,4 +188,6 @@ export interface Platform {
   hasher?: PieceHasher
   /** ms clock; injectable for tests. */
   now(): number
+  /** Log lines beyond the torrents' own buffers (none by default). */
+  log?: LogPort
 }

@@ -51,6 +51,8 @@ export interface PeerPoolOptions {
   disconnect?: (peer: TorrentPeer, reason: string) => void
   /** A connection slot was freed (failure, disconnect, ban): ask the connection queue for more. */
   onSlotFreed?: () => void
+  /** A peer was banned (for the log). */
+  onBan?: (peer: TorrentPeer, reason: string) => void
   /** Clock in ms. */
   now?: () => number
   /** Our own address as others see it: never connected to, and the other end of BEP 40. */
@@ -65,6 +67,7 @@ export class PeerPool {
   private readonly connectFn: (peer: TorrentPeer) => void
   private readonly disconnectFn?: (peer: TorrentPeer, reason: string) => void
   private readonly onSlotFreed?: () => void
+  private readonly onBan?: (peer: TorrentPeer, reason: string) => void
   private readonly now: () => number
   private readonly peers = new Map<string, PeerRecord>()
   private readonly counts: Record<PeerState, number> = {
@@ -105,6 +108,7 @@ export class PeerPool {
     this.connectFn = opts.connect
     this.disconnectFn = opts.disconnect
     this.onSlotFreed = opts.onSlotFreed
+    this.onBan = opts.onBan
     this.now = opts.now ?? (() => Date.now())
     if (opts.selfAddress) this.setSelfAddress(opts.selfAddress.ip, opts.selfAddress.port)
   }
@@ -449,6 +453,7 @@ export class PeerPool {
     p.rank = computeRank(p, this.seeding)
     this.setState(p, 'banned')
     if (p.hashfails > 0) this.rememberHashBan(p.key)
+    this.onBan?.(p, reason)
     if (wasActive) {
       this.disconnectFn?.(p, reason)
       this.onSlotFreed?.()

@@ -3,7 +3,7 @@ import { PeerPool } from '../pool/peer-pool.ts'
 import { ManualClock } from '../util/clock.ts'
 import { ConnectionQueue } from './connection-queue.ts'
 
-// Issue 6's scenario without sockets: 3 torrents × (30 dead + 10 live) peers, a simulated daemon
+// The fair queue's reference scenario without sockets: 3 torrents × (30 dead + 10 live) peers, a simulated daemon
 // with its caps (30 in flight, 60 pending, 10 s timeout), all on an injected clock, 40 s.
 // (pnpm bench:fairness runs the same through the real daemon.)
 describe('ConnectionQueue with PeerPools: the fairness scenario', () => {

@@ -1,5 +1,5 @@
 /**
- * The engine-wide fair connection queue (issue 6). Torrents ask for connection slots; a drain
+ * The engine-wide fair connection queue. Torrents ask for connection slots; a drain
  * loop grants them one at a time, round-robin across the torrents that asked, through a token
  * bucket, while the engine-wide connection limit and the daemon's connect caps leave room.
  * A grant calls the torrent's `connectOnePeer()`, which picks its best candidate at that moment.

@@ -64,7 +64,7 @@ export function decodeResume(bytes: Uint8Array, pieceCount: number, fileCount: n
     if (!prios.every((p) => PRIORITIES.includes(p))) return null
     return { version: 1, pieceCount, have, files, priorities: prios, savedAt: Number(o.savedAt) || 0 }
   } catch {
-    return null
+    return null // unreadable resume state: the caller rechecks the data instead
   }
 }
 

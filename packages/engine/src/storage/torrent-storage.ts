@@ -17,9 +17,10 @@
 import type { FilePriority } from '../api/types.ts'
 import { PieceBits } from '../picker/piece-bits.ts'
 import { IoError } from '../platform/ports.ts'
-import type { FilePort, FileStat, PieceHasher } from '../platform/ports.ts'
+import type { FilePort, FileStat, Logger, PieceHasher } from '../platform/ports.ts'
 import { HashJobLost, webCryptoHasher } from '../platform/piece-hashers.ts'
 import { bytesEqual } from '../util/bytes.ts'
+import { errorText } from '../util/log.ts'
 import { sha1 } from '../util/sha1.ts'
 import { BLOCK_SIZE, checkLayout, pieceHash, pieceSize, segments } from './file-map.ts'
 import type { Segment, StorageLayout } from './file-map.ts'
@@ -40,6 +41,7 @@ export interface TorrentStorageOptions {
   priorities?: readonly FilePriority[]
   /** Hashes complete pieces (default: WebCrypto on this thread). */
   hasher?: PieceHasher
+  log?: Logger
 }
 
 /** Spare full-size piece buffers kept for reuse. */
@@ -78,6 +80,7 @@ export class TorrentStorage {
   private buffered = 0
   private finishingBytes = 0
   private readonly hasher: PieceHasher
+  private readonly log?: Logger
   private readonly spare: Uint8Array[] = []
 
   constructor(
@@ -91,6 +94,7 @@ export class TorrentStorage {
     this.baseDir = opts.baseDir ?? ''
     this.handles = new HandleCache(port, opts.root, opts.maxOpenFiles ?? 16)
     this.hasher = opts.hasher ?? webCryptoHasher
+    this.log = opts.log
     this.maxBuffered = opts.maxBufferedBytes ?? 64 * 1024 * 1024
     this.have = new PieceBits(layout.pieceCount)
     this.priorities = layout.files.map((_, i) => opts.priorities?.[i] ?? 'normal')
@@ -312,7 +316,8 @@ export class TorrentStorage {
       this.ensureDir(s.file)
         // not once the piece is gone (close() drops buffered pieces): no handle opened after closeAll
         .then(() => (this.buffers.has(piece) ? this.handles.use(path, true, async () => {}) : undefined))
-        .catch(() => {})
+        // only a head start: the write opens the file again and reports the error
+        .catch((err: unknown) => this.log?.debug?.(`opening ${path} ahead of piece ${piece} failed: ${errorText(err)}`))
     }
   }
 

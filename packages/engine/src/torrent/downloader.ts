@@ -1,23 +1,56 @@
 import type { FilePriority, FileRow, PiecesView } from '../api/types.ts'
+import type { ChokerConfig } from '../choke/choker.ts'
+import type { ByteBucket } from '../engine/bandwidth.ts'
 import type { InfoDictionary } from '../metainfo/parse-info.ts'
 import { PiecePicker } from '../picker/piece-picker.ts'
-import { IoError } from '../platform/ports.ts'
+import { IoError, type FilePort, type Logger, type PieceHasher, type StateStore } from '../platform/ports.ts'
 import { pieceSize } from '../storage/file-map.ts'
 import { TorrentStorage } from '../storage/torrent-storage.ts'
 import { recheck } from '../storage/recheck.ts'
 import { loadResume, resumeKey, saveResume } from '../storage/resume-state.ts'
 import { ResumeSaver } from '../storage/resume-saver.ts'
-import type { PeerSession } from './peer-session.ts'
+import type { Clock } from '../util/clock.ts'
+import { errorText } from '../util/log.ts'
+import type { Bitfield } from '../wire/bitfield.ts'
+import type { LocalPieces } from '../wire/peer-types.ts'
 import { fileVerifiedBytes } from './file-progress.ts'
+import type { TradingPeer } from './peer-handle.ts'
 import { PieceReadCache } from './piece-read-cache.ts'
 import { SuspectPieces, type Verdict } from './suspect-pieces.ts'
-import type { Torrent } from './torrent.ts'
 import { UploadChoker } from './upload-choker.ts'
 
 const BLOCK = 16 * 1024
 const ENDGAME_PIPELINE = 4
 /** Buffer for pieces still receiving blocks (memory bound; see the constructor). */
 const DOWNLOADING_BYTES = 16 * 1024 * 1024
+
+/** What the data side may use of its torrent, and what it reports back (the torrent owns the totals). */
+export interface DownloaderHost {
+  /** Hex; names the resume state. */
+  readonly infoHash: string
+  readonly files: FilePort
+  readonly state: StateStore
+  readonly hasher?: PieceHasher
+  readonly clock: Clock
+  readonly downloadBucket: ByteBucket
+  readonly uploadBucket: ByteBucket
+  readonly choker?: Partial<ChokerConfig>
+  readonly log: Logger
+  sessions(): Iterable<TradingPeer>
+  session(key: string): TradingPeer | undefined
+  isActive(): boolean
+  /** Payload bytes received (wasted ones too) or sent. */
+  onDownloaded(bytes: number): void
+  onUploaded(bytes: number): void
+  onHashFailure(piece: number, contributors: string[]): void
+  /** Every selected piece is verified (called once per completion). */
+  onComplete(): void
+  /** A peer sent bad data (alone: proven; shared: one of several suspects). */
+  blamePeer(key: string, shared: boolean): void
+  /** What we want changed (a piece verified): every session re-decides its interest. */
+  updateInterest(): void
+  fail(err: unknown): void
+}
 
 /**
  * The data side of a torrent: picker + storage + upload serving. Sessions call in on wire events;
@@ -34,7 +67,7 @@ export class Downloader {
   private readonly priorities?: FilePriority[]
 
   constructor(
-    private readonly t: Torrent,
+    private readonly host: DownloaderHost,
     readonly info: InfoDictionary,
     root: string,
     priorities?: FilePriority[],
@@ -43,7 +76,7 @@ export class Downloader {
     // write may use up to as much again, so a slow hash/write does not stall every pipeline. Storage
     // refuses blocks past the total; canStartPiece keeps the picker from ever getting there.
     const maxBufferedBytes = 2 * DOWNLOADING_BYTES
-    this.storage = new TorrentStorage(t.ctx.platform.files, info, { root, priorities, maxBufferedBytes, hasher: t.ctx.platform.hasher })
+    this.storage = new TorrentStorage(host.files, info, { root, priorities, maxBufferedBytes, hasher: host.hasher, log: host.log })
     this.picker = new PiecePicker({
       pieceCount: info.pieceCount,
       pieceLength: info.pieceLength,
@@ -53,9 +86,9 @@ export class Downloader {
       canStartPiece: () => this.storage.settlingBytes + (this.picker.downloadingCount() + 1) * info.pieceLength <= maxBufferedBytes,
     })
     this.readCache = new PieceReadCache((p) => this.storage.readBlock(p, 0, pieceSize(info, p)), 16 * 1024 * 1024)
-    this.choker = new UploadChoker(t)
+    this.choker = new UploadChoker({ sessions: () => host.sessions(), clock: host.clock, config: host.choker })
     this.priorities = priorities
-    this.saver = new ResumeSaver(this.storage, t.ctx.platform.state, resumeKey(t.infoHash), t.ctx.clock, 30_000)
+    this.saver = new ResumeSaver(this.storage, host.state, resumeKey(host.infoHash), host.clock, 30_000)
   }
 
   async open(recheck: boolean): Promise<void> {
@@ -67,23 +100,29 @@ export class Downloader {
   }
 
   private async loadOrCheck(full: boolean): Promise<void> {
-    const state = this.t.ctx.platform.state
-    const key = resumeKey(this.t.infoHash)
+    const state = this.host.state
+    const key = resumeKey(this.host.infoHash)
     if (full) await recheck(this.storage)
     else await loadResume(this.storage, state, key)
     // An explicit selection (add with selectedFiles) wins over saved priorities.
     if (this.priorities) await this.storage.setFilePriorities(this.priorities)
-    await saveResume(this.storage, state, key, this.t.ctx.clock.now()).catch(() => {})
+    // the periodic saver tries again soon; a failed save only costs a recheck after a crash
+    await saveResume(this.storage, state, key, this.host.clock.now()).catch((err: unknown) => this.host.log.warn(`saving resume state failed: ${errorText(err)}`))
     this.saver.start()
   }
 
   async close(): Promise<void> {
-    await this.saver.stop().catch(() => {})
+    await this.saver.stop().catch((err: unknown) => this.host.log.warn(`saving resume state on close failed: ${errorText(err)}`))
     await this.storage.close()
   }
 
   isComplete(): boolean {
     return this.complete
+  }
+
+  /** Our verified pieces (what the wire advertises). */
+  get have(): LocalPieces {
+    return this.storage.have
   }
 
   selectedBytes(): number {
@@ -110,9 +149,8 @@ export class Downloader {
     prios[index] = priority
     await this.storage.setFilePriorities(prios)
     this.picker.setPiecePriorities(this.storage.piecePriorities())
-    const wasComplete = this.complete
+    // the torrent reads isComplete() next and moves its status
     this.complete = this.storage.isComplete()
-    if (wasComplete && !this.complete) this.t.status = 'downloading'
   }
 
   filePriorities(): FilePriority[] {
@@ -121,35 +159,47 @@ export class Downloader {
 
   /** Removes the torrent's files (and its folder for a multi-file torrent). */
   async deleteFiles(): Promise<void> {
-    const files = this.t.ctx.platform.files
+    const files = this.host.files
     const root = this.storage.root
     const multi = this.info.files.length > 1 || this.info.files[0]?.path !== this.info.name
-    if (multi) await files.remove(root, this.info.name, { recursive: true }).catch(() => {})
-    else await files.remove(root, this.storage.filePath(0)).catch(() => {})
+    const path = multi ? this.info.name : this.storage.filePath(0)
+    const removing = multi ? files.remove(root, path, { recursive: true }) : files.remove(root, path)
+    // data that is already gone (or was never written) is not an error for a removal
+    await removing.catch((err: unknown) => this.host.log.info(`removing ${path} failed: ${errorText(err)}`))
   }
 
   // ---- peers ----
 
-  onPeerAdded(s: PeerSession): void {
-    s.attach(this)
+  /** The peer's pieces became known (bitfield, have-all, have-none). */
+  onPeerPieces(s: TradingPeer, pieces: Bitfield): void {
+    if (pieces.count() === pieces.size) this.picker.addSeed(s.peer.key)
+    else this.picker.addPeer(s.peer.key, pieces)
   }
 
-  onPeerRemoved(s: PeerSession): void {
+  onPeerHave(s: TradingPeer, piece: number): void {
+    this.picker.peerHave(s.peer.key, piece)
+  }
+
+  onPeerInterested(s: TradingPeer): void {
+    this.choker.onInterested(s)
+  }
+
+  onPeerRemoved(s: TradingPeer): void {
     this.picker.removePeer(s.peer.key) // frees its outstanding requests too
     this.suspects.onPeerGone(s.peer.key)
     this.choker.onPeerRemoved(s)
   }
 
   /** Fill this peer's request pipeline from the picker. */
-  fillRequests(s: PeerSession): void {
+  fillRequests(s: TradingPeer): void {
     if (this.complete || !s.canRequest()) return
     let want = s.wantedRequests()
     if (want <= 0) return
     // Endgame: every block is requested somewhere. Duplicates go only to peers whose own pipeline
     // is nearly empty, a few at a time, so a deep pipeline does not re-download megabytes.
-    if (this.picker.isEndgame()) want = Math.min(want, Math.max(0, ENDGAME_PIPELINE - s.conn.stats().requests))
+    if (this.picker.isEndgame()) want = Math.min(want, Math.max(0, ENDGAME_PIPELINE - s.requestCount()))
     if (want <= 0) return
-    const bucket = this.t.ctx.downloadBucket
+    const bucket = this.host.downloadBucket
     if (!bucket.unlimited) want = Math.min(want, Math.floor(bucket.take(want * BLOCK) / BLOCK))
     if (want <= 0) return
     const blocks = this.picker.pickBlocks(s.peer.key, s.bitfield, want, { allowedFast: s.allowedFastSet(), choked: s.peerChoking })
@@ -161,11 +211,10 @@ export class Downloader {
   }
 
   /** A requested block arrived. */
-  onBlock(s: PeerSession, piece: number, begin: number, data: Uint8Array): void {
-    this.t.downloadedTotal += data.length
-    this.t.down.add(data.length)
+  onBlock(s: TradingPeer, piece: number, begin: number, data: Uint8Array): void {
+    this.host.onDownloaded(data.length)
     const cancels = this.picker.onBlockReceived(s.peer.key, piece, begin)
-    for (const key of cancels) this.t.sessions.get(key)?.cancel(piece, begin, data.length)
+    for (const key of cancels) this.host.session(key)?.cancel(piece, begin, data.length)
     this.storage.writeBlock(piece, begin, data, s.peer.key).then(
       (r) => {
         if (r.status === 'verified') this.onVerified(r.piece, r.contributors.map(String))
@@ -173,20 +222,20 @@ export class Downloader {
         else if (r.status === 'lost') this.onLost(r.piece)
       },
       (err: unknown) => {
-        if (!this.t.isActive()) return // stopping closed the files under in-flight writes
+        if (!this.host.isActive()) return // stopping closed the files under in-flight writes
         if (err instanceof IoError && (err.code === 'busy' || err.code === 'invalid')) {
           // the picker already counted it received: free it so someone fetches it again
           this.picker.unreceiveBlock(piece, begin)
           return
         }
-        this.t.fail(err)
+        this.host.fail(err)
       },
     )
     this.fillRequests(s)
   }
 
   /** Blocks we will not get from this peer (choked, rejected, timed out): let others fetch them. */
-  onBlocksLost(s: PeerSession, blocks: Array<{ piece: number; begin: number }>): void {
+  onBlocksLost(s: TradingPeer, blocks: Array<{ piece: number; begin: number }>): void {
     for (const b of blocks) this.picker.releaseBlock(s.peer.key, b.piece, b.begin)
   }
 
@@ -194,47 +243,48 @@ export class Downloader {
     this.picker.onPieceVerified(piece)
     if (this.suspects.isSuspect(piece)) this.judge(this.suspects.onVerified(piece, contributors))
     this.readCache.drop(piece)
-    for (const s of this.t.sessions.values()) s.sendHave(piece)
+    for (const s of this.host.sessions()) s.sendHave(piece)
     if (!this.complete && this.storage.isComplete()) {
       this.complete = true
-      void this.saver.saveNow().catch(() => {})
-      this.t.onDownloadComplete()
+      void this.saver.saveNow().catch((err: unknown) => this.host.log.warn(`saving resume state at completion failed: ${errorText(err)}`))
+      this.host.onComplete()
     }
-    this.t.updateInterest()
+    this.host.updateInterest()
     // A finished piece frees an in-progress slot (and storage buffer): keep every pipeline full.
-    for (const s of this.t.sessions.values()) this.fillRequests(s)
+    for (const s of this.host.sessions()) this.fillRequests(s)
   }
 
   private onFailed(piece: number, contributors: string[]): void {
     this.picker.onPieceFailed(piece)
-    this.t.hashFailures++
+    this.host.onHashFailure(piece, contributors)
     this.judge(this.suspects.onFailed(piece, contributors))
-    for (const s of this.t.sessions.values()) this.fillRequests(s)
+    for (const s of this.host.sessions()) this.fillRequests(s)
   }
 
   /** The piece's data was lost before it could be checked (not its senders' fault): fetch it again. */
   private onLost(piece: number): void {
+    this.host.log.debug?.(`piece ${piece} was lost before its check; fetching it again`)
     this.picker.onPieceFailed(piece)
-    for (const s of this.t.sessions.values()) this.fillRequests(s)
+    for (const s of this.host.sessions()) this.fillRequests(s)
   }
 
   private judge(v: Verdict): void {
-    for (const key of v.alone) this.t.blamePeer(key, false)
-    for (const key of v.shared) this.t.blamePeer(key, true)
+    for (const key of v.alone) this.host.blamePeer(key, false)
+    for (const key of v.shared) this.host.blamePeer(key, true)
   }
 
   // ---- upload ----
 
   /** A peer we unchoked asked for a block. */
-  async serveRequest(s: PeerSession, piece: number, begin: number, length: number): Promise<void> {
+  async serveRequest(s: TradingPeer, piece: number, begin: number, length: number): Promise<void> {
     if (!this.storage.have.has(piece)) {
       s.reject(piece, begin, length)
       return
     }
-    const bucket = this.t.ctx.uploadBucket
+    const bucket = this.host.uploadBucket
     if (!bucket.unlimited) {
       for (let guard = 0; guard < 600 && bucket.take(length) < length; guard++) {
-        await new Promise<void>((r) => this.t.ctx.clock.setTimeout(r, Math.max(10, bucket.waitMs(length))))
+        await new Promise<void>((r) => this.host.clock.setTimeout(r, Math.max(10, bucket.waitMs(length))))
         if (!s.isOpen()) return
       }
     }
@@ -246,21 +296,20 @@ export class Downloader {
         return
       }
       data = whole.subarray(begin, begin + length)
-    } catch {
+    } catch (err) {
+      // the peer is told no (BEP 6 reject) and may ask someone else
+      this.host.log.debug?.(`reading piece ${piece} to upload failed: ${errorText(err)}`)
       s.reject(piece, begin, length)
       return
     }
-    if (s.sendPiece(piece, begin, data)) {
-      this.t.uploadedTotal += length
-      this.t.up.add(length)
-    }
+    if (s.sendPiece(piece, begin, data)) this.host.onUploaded(length)
   }
 
   // ---- maintenance ----
 
   tick(n: number): void {
     this.choker.tick(n)
-    for (const s of this.t.sessions.values()) this.fillRequests(s)
+    for (const s of this.host.sessions()) this.fillRequests(s)
   }
 
   // ---- views ----

@@ -2,8 +2,10 @@ import { decodeExtendedHandshake, encodeExtendedHandshake, type ExtendedHandshak
 import { ExtensionError } from '../extension/extension-error.ts'
 import { decodeMetadataMessage, encodeMetadataMessage, MAX_METADATA_SIZE, serveMetadataRequest, type MetadataMessage } from '../extension/ut-metadata.ts'
 import { decodePex, encodePex, PexDiff, PEX_MAX_PER_MESSAGE, type PexPeer } from '../extension/ut-pex.ts'
-import { peerKey } from '../util/peer-address.ts'
-import type { PeerSession } from './peer-session.ts'
+import type { InfoDictionary } from '../metainfo/parse-info.ts'
+import { peerKey, type PeerAddress } from '../util/peer-address.ts'
+import type { CloseReason } from '../wire/close-reason.ts'
+import type { PeerConnection } from '../wire/peer-connection.ts'
 
 /** Our message id for ut_metadata (what peers must use when they send it to us). */
 export const UT_METADATA_ID = 3
@@ -11,6 +13,26 @@ export const UT_METADATA_ID = 3
 export const UT_PEX_ID = 1
 /** BEP 11 asks for at most one PEX message a minute; a peer sending more often is not listened to. */
 export const PEX_MIN_GAP_MS = 45_000
+
+/** What one peer's extension state may use of its session and torrent, and what it reports. */
+export interface ExtensionHost {
+  /** The torrent's info dictionary (null for a magnet until fetched): private flag, bytes to serve. */
+  info(): InfoDictionary | null
+  /** The port we accept peers on (0 while not listening). */
+  ourListenPort(): number
+  now(): number
+  /** Where this peer listens, to leave it out of its own PEX (null when unknown). */
+  peerListenAddress(): PeerAddress | null
+  close(reason: CloseReason): void
+  /** The peer told us our address (yourip). */
+  onExternalAddress(ip: string): void
+  /** The peer's extension handshake arrived (it may now be asked for metadata). */
+  onHandshake(): void
+  onMetadataData(piece: number, data: Uint8Array, totalSize: number): void
+  onMetadataReject(piece: number): void
+  /** Peers it told us of (BEP 11). */
+  onPexPeers(peers: PeerAddress[]): void
+}
 
 /**
  * One peer's BEP 10 extension state on top of the extension/ codecs: our handshake out, theirs
@@ -31,7 +53,10 @@ export class ExtensionState {
   listenPort: number | null = null
   private readonly pexSent = new PexDiff()
 
-  constructor(private readonly s: PeerSession) {}
+  constructor(
+    private readonly conn: PeerConnection,
+    private readonly host: ExtensionHost,
+  ) {}
 
   get supportsMetadata(): boolean {
     return this.peerMetadataId > 0
@@ -39,19 +64,19 @@ export class ExtensionState {
 
   /** Sent once, right after the peer's handshake (the wire has already sent our availability). */
   sendHandshake(): void {
-    if (this.handshakesSent > 0 || !this.s.conn.extended) return
+    if (this.handshakesSent > 0 || !this.conn.extended) return
     this.handshakesSent++
-    const t = this.s.t
+    const info = this.host.info()
     const h: ExtendedHandshake = {
-      m: t.info?.private ? { ut_metadata: UT_METADATA_ID } : { ut_metadata: UT_METADATA_ID, ut_pex: UT_PEX_ID },
+      m: info?.private ? { ut_metadata: UT_METADATA_ID } : { ut_metadata: UT_METADATA_ID, ut_pex: UT_PEX_ID },
       v: 'Tidepool 0.1',
       // libtorrent over-requests unless told our queue depth
-      reqq: this.s.conn.config.maxIncomingRequests,
+      reqq: this.conn.config.maxIncomingRequests,
     }
-    if (t.info) h.metadataSize = t.info.infoBytes.length
-    const port = t.ctx.listenPort()
+    if (info) h.metadataSize = info.infoBytes.length
+    const port = this.host.ourListenPort()
     if (port > 0) h.p = port
-    this.s.conn.sendExtended(0, encodeExtendedHandshake(h))
+    this.conn.sendExtended(0, encodeExtendedHandshake(h))
   }
 
   onMessage(id: number, payload: Uint8Array): void {
@@ -61,7 +86,7 @@ export class ExtensionState {
       else if (id === UT_PEX_ID) this.onPex(payload)
     } catch (err) {
       if (!(err instanceof ExtensionError)) throw err
-      this.s.close(`protocol violation: ${err.message}`)
+      this.host.close({ kind: 'protocol-violation', detail: err.message })
     }
   }
 
@@ -72,35 +97,34 @@ export class ExtensionState {
     this.peerPexId = pex !== undefined && pex > 0 ? pex : 0
     if (h.p !== undefined && h.p > 0 && h.p < 65536) this.listenPort = h.p
     if (h.metadataSize !== undefined && h.metadataSize <= MAX_METADATA_SIZE) this.metadataSize = h.metadataSize
-    if (h.reqq !== undefined) this.s.conn.setPeerRequestLimit(h.reqq)
-    if (h.yourIp) this.s.t.onExternalAddress(h.yourIp)
-    this.s.t.onExtensionHandshake(this.s)
+    if (h.reqq !== undefined) this.conn.setPeerRequestLimit(h.reqq)
+    if (h.yourIp) this.host.onExternalAddress(h.yourIp)
+    this.host.onHandshake()
   }
 
   private onMetadataMessage(msg: MetadataMessage): void {
     if (msg.type === 'request') {
-      if (this.peerMetadataId) this.send(serveMetadataRequest(this.s.t.info?.infoBytes ?? null, msg.piece))
-    } else if (msg.type === 'data') this.s.t.onMetadataData(this.s, msg.piece, msg.data, msg.totalSize)
-    else this.s.t.onMetadataReject(this.s, msg.piece)
+      if (this.peerMetadataId) this.send(serveMetadataRequest(this.host.info()?.infoBytes ?? null, msg.piece))
+    } else if (msg.type === 'data') this.host.onMetadataData(msg.piece, msg.data, msg.totalSize)
+    else this.host.onMetadataReject(msg.piece)
   }
 
   private onPex(payload: Uint8Array): void {
-    const t = this.s.t
-    if (t.info?.private) return // a magnet that turned out private: PEX is not used (BEP 27)
+    if (this.host.info()?.private) return // a magnet that turned out private: PEX is not used (BEP 27)
     const msg = decodePex(payload, PEX_MAX_PER_MESSAGE)
-    const now = t.ctx.clock.now()
+    const now = this.host.now()
     if (this.lastPexAt !== null && now - this.lastPexAt < PEX_MIN_GAP_MS) return // flooding: ignored
     this.lastPexAt = now
-    if (msg.added.length > 0) t.addPeers(msg.added.map((p) => ({ ip: p.ip, port: p.port })), 'pex')
+    if (msg.added.length > 0) this.host.onPexPeers(msg.added.map((p) => ({ ip: p.ip, port: p.port })))
   }
 
   /** One PEX round: tells the peer what changed in `connected` (its own entry left out) since the last. */
   sendPex(connected: readonly PexPeer[]): void {
-    if (!this.peerPexId || this.s.t.info?.private) return
-    const port = this.s.listenPort()
-    const self = port === null ? null : peerKey({ ip: this.s.peer.ip, port })
+    if (!this.peerPexId || this.host.info()?.private) return
+    const at = this.host.peerListenAddress()
+    const self = at === null ? null : peerKey(at)
     const msg = this.pexSent.next(connected.filter((p) => peerKey(p) !== self))
-    if (msg) this.s.conn.sendExtended(this.peerPexId, encodePex(msg))
+    if (msg) this.conn.sendExtended(this.peerPexId, encodePex(msg))
   }
 
   requestMetadata(piece: number): void {
@@ -108,6 +132,6 @@ export class ExtensionState {
   }
 
   private send(msg: MetadataMessage): void {
-    if (this.peerMetadataId) this.s.conn.sendExtended(this.peerMetadataId, encodeMetadataMessage(msg))
+    if (this.peerMetadataId) this.conn.sendExtended(this.peerMetadataId, encodeMetadataMessage(msg))
   }
 }

@@ -1,66 +1,119 @@
 import type { PeerRow } from '../api/types.ts'
 import type { InfoDictionary } from '../metainfo/parse-info.ts'
-import type { TorrentPeer } from '../pool/torrent-peer.ts'
-import type { IoError, TcpSocket } from '../platform/ports.ts'
+import type { PeerSource, TorrentPeer } from '../pool/torrent-peer.ts'
+import type { TcpSocket } from '../platform/ports.ts'
 import { bytesEqual } from '../util/bytes.ts'
+import type { Clock } from '../util/clock.ts'
+import type { PeerAddress } from '../util/peer-address.ts'
+import type { Bitfield } from '../wire/bitfield.ts'
+import type { CloseReason } from '../wire/close-reason.ts'
 import type { Handshake } from '../wire/handshake.ts'
 import { PeerConnection } from '../wire/peer-connection.ts'
 import { decodeClient } from '../wire/peer-id.ts'
-import type { PeerConnectionHandlers } from '../wire/peer-types.ts'
+import type { LocalPieces, PeerConnectionHandlers } from '../wire/peer-types.ts'
 import type { BlockRef } from '../wire/wire-codec.ts'
-import type { Downloader } from './downloader.ts'
 import { ExtensionState } from './extension-state.ts'
-import type { Torrent } from './torrent.ts'
+import type { TradingPeer } from './peer-handle.ts'
+
+/** What a session may use of its torrent, and what it reports to it. */
+export interface SessionHost {
+  readonly infoHash: Uint8Array
+  readonly peerId: Uint8Array
+  readonly clock: Clock
+  /** null for a magnet until its metadata arrives. */
+  info(): InfoDictionary | null
+  /** The port we accept peers on (0 while not listening). */
+  listenPort(): number
+  /** An outgoing connection finished its handshake, or ended before it (session null). */
+  onOutgoingHandshake(peer: TorrentPeer, session: PeerSession | null, reason?: CloseReason): void
+  /** A session ended (after its handshake). */
+  onSessionClosed(s: PeerSession, reason: CloseReason): void
+  /** The peer has every piece. */
+  onPeerSeed(peer: TorrentPeer): void
+  onExternalAddress(ip: string): void
+  onExtensionHandshake(s: PeerSession): void
+  onMetadataData(s: PeerSession, piece: number, data: Uint8Array, totalSize: number): void
+  onMetadataReject(s: PeerSession, piece: number): void
+  addPeers(peers: PeerAddress[], source: PeerSource): void
+}
+
+/** The data side as a session drives it (the Downloader, once storage is open). */
+export interface SessionTrader {
+  /** Our verified pieces, as the wire advertises them. */
+  readonly have: LocalPieces
+  isComplete(): boolean
+  wants(piece: number): boolean
+  onPeerPieces(s: TradingPeer, pieces: Bitfield): void
+  onPeerHave(s: TradingPeer, piece: number): void
+  onPeerInterested(s: TradingPeer): void
+  fillRequests(s: TradingPeer): void
+  onBlock(s: TradingPeer, piece: number, begin: number, data: Uint8Array): void
+  onBlocksLost(s: TradingPeer, blocks: Array<{ piece: number; begin: number }>): void
+  serveRequest(s: TradingPeer, piece: number, begin: number, length: number): Promise<void>
+}
 
 /**
  * Glue between one PeerConnection and its torrent: wire events go to the picker/storage
  * (Downloader), the metadata fetch and the choker; the session keeps per-peer bookkeeping
  * (interest, stats deltas for the pool, the UI row).
  */
-export class PeerSession {
+export class PeerSession implements TradingPeer {
   readonly connectedAt: number
   client = ''
   peerId: Uint8Array = new Uint8Array(20)
   readonly ext: ExtensionState
-  private downloader: Downloader | null = null
+  private downloader: SessionTrader | null = null
   private closed = false
   private reportedDown = 0
   private reportedUp = 0
   private seedMarked = false
 
   private constructor(
-    readonly t: Torrent,
+    private readonly host: SessionHost,
     readonly peer: TorrentPeer,
     readonly conn: PeerConnection,
     readonly incoming: boolean,
   ) {
-    this.connectedAt = t.ctx.clock.now()
-    this.ext = new ExtensionState(this)
+    this.connectedAt = host.clock.now()
+    this.ext = new ExtensionState(conn, {
+      info: () => host.info(),
+      ourListenPort: () => host.listenPort(),
+      now: () => host.clock.now(),
+      peerListenAddress: () => {
+        const port = this.listenPort()
+        return port === null ? null : { ip: peer.ip, port }
+      },
+      close: (reason) => this.close(reason),
+      onExternalAddress: (ip) => host.onExternalAddress(ip),
+      onHandshake: () => host.onExtensionHandshake(this),
+      onMetadataData: (piece, data, totalSize) => host.onMetadataData(this, piece, data, totalSize),
+      onMetadataReject: (piece) => host.onMetadataReject(this, piece),
+      onPexPeers: (peers) => host.addPeers(peers, 'pex'),
+    })
   }
 
   /**
    * A TCP connection we opened: handshake, then hand the session to the torrent. A dial that
    * reached ourselves is closed by PeerConnection ('connected to ourselves') before onHandshake.
    */
-  static outgoing(t: Torrent, peer: TorrentPeer, socket: TcpSocket): void {
+  static outgoing(host: SessionHost, peer: TorrentPeer, socket: TcpSocket, trader: SessionTrader | null): void {
     let session: PeerSession | null = null
     const conn = new PeerConnection(socket, {
       direction: 'outgoing',
-      infoHash: t.infoHashBytes,
-      peerId: t.ctx.peerId,
-      clock: t.ctx.clock,
-      torrent: shapeOf(t.info),
-      localPieces: t.downloader?.storage.have ?? null,
+      infoHash: host.infoHash,
+      peerId: host.peerId,
+      clock: host.clock,
+      torrent: shapeOf(host.info()),
+      localPieces: trader?.have ?? null,
       handlers: {
         onHandshake: (hs) => {
-          session = new PeerSession(t, peer, conn, false)
+          session = new PeerSession(host, peer, conn, false)
           session.onHandshake(hs)
-          t.onOutgoingHandshake(peer, session)
+          host.onOutgoingHandshake(peer, session)
         },
-        onClose: (reason, error) => {
-          if (session) session.onClosed(reason, error)
-          // trackers hand us our own address: never dial it again
-          else t.onOutgoingHandshake(peer, null, reason, reason === 'connected to ourselves')
+        onClose: (reason) => {
+          if (session) session.onClosed(reason)
+          else host.onOutgoingHandshake(peer, null, reason)
         },
       },
     })
@@ -71,11 +124,11 @@ export class PeerSession {
    * Called from acceptIncoming, before the wire answers with its handshake and availability: the
    * session only takes over the handlers here; its onHandshake handler then sends ours.
    */
-  static incoming(t: Torrent, peer: TorrentPeer, conn: PeerConnection, hs: Handshake): PeerSession {
-    const s = new PeerSession(t, peer, conn, true)
-    const shape = shapeOf(t.info)
+  static incoming(host: SessionHost, peer: TorrentPeer, conn: PeerConnection, hs: Handshake, trader: SessionTrader | null): PeerSession {
+    const s = new PeerSession(host, peer, conn, true)
+    const shape = shapeOf(host.info())
     if (shape) conn.setTorrent(shape)
-    conn.setLocalPieces(t.downloader?.storage.have ?? null)
+    conn.setLocalPieces(trader?.have ?? null)
     s.identify(hs)
     return s
   }
@@ -87,7 +140,7 @@ export class PeerSession {
       onHave: (i) => this.onHave(i),
       onChoke: () => {},
       onUnchoke: () => this.downloader?.fillRequests(this),
-      onInterested: () => this.downloader?.choker.onInterested(this),
+      onInterested: () => this.downloader?.onPeerInterested(this),
       onNotInterested: () => {},
       onBlock: (index, begin, data) => this.downloader?.onBlock(this, index, begin, data),
       onRequestsDropped: (reqs) => this.downloader?.onBlocksLost(this, reqs.map((r) => ({ piece: r.index, begin: r.begin }))),
@@ -95,7 +148,7 @@ export class PeerSession {
       onAllowedFast: () => this.downloader?.fillRequests(this),
       onExtended: (id, payload) => this.ext.onMessage(id, payload),
       onReady: () => this.downloader?.fillRequests(this),
-      onClose: (reason, error) => this.onClosed(reason, error),
+      onClose: (reason) => this.onClosed(reason),
     }
   }
 
@@ -123,10 +176,10 @@ export class PeerSession {
   }
 
   /** The downloader exists (metadata known, storage open): start trading. */
-  attach(d: Downloader): void {
+  attach(d: SessionTrader): void {
     if (this.downloader === d) return
     this.downloader = d
-    this.conn.setLocalPieces(d.storage.have)
+    this.conn.setLocalPieces(d.have)
     if (this.conn.peerPieces) this.onPeerPieces()
     this.updateInterest()
   }
@@ -135,8 +188,7 @@ export class PeerSession {
     const d = this.downloader
     const pieces = this.conn.peerPieces
     if (!d || !pieces) return
-    if (pieces.count() === pieces.size) d.picker.addSeed(this.peer.key)
-    else d.picker.addPeer(this.peer.key, pieces)
+    d.onPeerPieces(this, pieces)
     this.checkSeed()
     this.updateInterest()
     d.fillRequests(this)
@@ -145,7 +197,7 @@ export class PeerSession {
   private onHave(index: number): void {
     const d = this.downloader
     if (!d) return
-    d.picker.peerHave(this.peer.key, index)
+    d.onPeerHave(this, index)
     this.checkSeed()
     if (!this.conn.state.amInterested && d.wants(index)) this.conn.interested()
     d.fillRequests(this)
@@ -156,7 +208,7 @@ export class PeerSession {
     const pieces = this.conn.peerPieces
     if (pieces && pieces.size > 0 && pieces.count() === pieces.size) {
       this.seedMarked = true
-      this.t.pool.markPeerSeed(this.peer.ip, this.peer.port)
+      this.host.onPeerSeed(this.peer)
     }
   }
 
@@ -197,10 +249,10 @@ export class PeerSession {
     void d.serveRequest(this, req.index, req.begin, req.length)
   }
 
-  private onClosed(reason: string, error?: IoError): void {
+  private onClosed(reason: CloseReason): void {
     if (this.closed) return
     this.closed = true
-    this.t.onSessionClosed(this, isErrorDisconnect(reason, error), reason)
+    this.host.onSessionClosed(this, reason)
   }
 
   // ---- calls from the downloader / choker ----
@@ -231,6 +283,14 @@ export class PeerSession {
 
   wantedRequests(): number {
     return this.conn.wantedRequests()
+  }
+
+  requestCount(): number {
+    return this.conn.stats().requests
+  }
+
+  snubbed(): boolean {
+    return this.conn.stats().snubbed
   }
 
   request(piece: number, begin: number, length: number): boolean {
@@ -266,7 +326,7 @@ export class PeerSession {
     return !this.closed
   }
 
-  close(reason: string): void {
+  close(reason: CloseReason): void {
     this.conn.close(reason)
   }
 
@@ -322,15 +382,6 @@ export class PeerSession {
     if (this.ext.supportsMetadata) f += 'E'
     return f
   }
-}
-
-/**
- * Disconnects that cost the peer a failure (pool failcount): socket errors, protocol violations,
- * timeouts and internal errors. A close by the remote or by us for a normal reason (stopped, both
- * seeds, duplicate, banned, torrent error) is clean; otherwise a misbehaving peer is retried forever.
- */
-export function isErrorDisconnect(reason: string, error?: IoError): boolean {
-  return !!error || /^(socket error|protocol violation|internal error)|timeout$/.test(reason)
 }
 
 function shapeOf(info: InfoDictionary | null): { pieceCount: number; pieceLength: number; totalLength: number } | null {

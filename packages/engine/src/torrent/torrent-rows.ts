@@ -1,9 +1,36 @@
-import type { SwarmRow, TorrentDetail, TorrentSummary } from '../api/types.ts'
-import type { Torrent } from './torrent.ts'
+import type { FileRow, PiecesView, SwarmRow, TorrentDetail, TorrentStatus, TorrentSummary, TrackerRow } from '../api/types.ts'
+import type { PeerPool } from '../pool/peer-pool.ts'
+import type { DisplayPeer } from './display-peers.ts'
+
+/** What the views read of a torrent. */
+export interface TorrentRowSource {
+  readonly infoHash: string
+  readonly name: string
+  readonly status: TorrentStatus
+  readonly error?: string
+  readonly addedAt: number
+  readonly savePath: string
+  readonly uploadedTotal: number
+  readonly downloadedTotal: number
+  readonly downloader: {
+    selectedBytes(): number
+    verifiedSelectedBytes(): number
+    isComplete(): boolean
+    fileRows(): FileRow[]
+    piecesView(): PiecesView
+  } | null
+  readonly down: { rate(): number }
+  readonly up: { rate(): number }
+  readonly sessions: ReadonlyMap<string, { isSeed(): boolean }>
+  readonly pool: Pick<PeerPool, 'getStats' | 'allPeers'>
+  readonly trackers: { rows(): TrackerRow[] }
+  connectingCount(): number
+  getDisplayPeers(): DisplayPeer[]
+}
 
 /** Plain-data views of a torrent for the UI and the CLI. */
 
-export function torrentSummary(t: Torrent): TorrentSummary {
+export function torrentSummary(t: TorrentRowSource): TorrentSummary {
   const d = t.downloader
   const totalSize = d ? d.selectedBytes() : 0
   const downloaded = d ? d.verifiedSelectedBytes() : 0
@@ -36,7 +63,7 @@ export function torrentSummary(t: Torrent): TorrentSummary {
   }
 }
 
-export function torrentDetail(t: Torrent, parts: Array<keyof TorrentDetail>): Partial<TorrentDetail> {
+export function torrentDetail(t: TorrentRowSource, parts: Array<keyof TorrentDetail>): Partial<TorrentDetail> {
   const out: Partial<TorrentDetail> = {}
   for (const part of parts) {
     switch (part) {

@@ -1,6 +1,22 @@
 import type { TrackerRow } from '../api/types.ts'
+import type { Logger, NetPort } from '../platform/ports.ts'
 import { TrackerManager } from '../tracker/tracker-manager.ts'
-import type { Torrent } from './torrent.ts'
+import type { Clock } from '../util/clock.ts'
+import { errorText } from '../util/log.ts'
+import type { PeerAddress } from '../util/peer-address.ts'
+
+/** What a torrent's trackers may use of it, and where announced peers go. */
+export interface TrackersHost {
+  readonly infoHash: Uint8Array
+  readonly peerId: Uint8Array
+  readonly net: NetPort
+  readonly clock: Clock
+  readonly log: Logger
+  listenPort(): number
+  /** Transfer totals and bytes left, as announced. */
+  stats(): { uploaded: number; downloaded: number; left: number }
+  onPeers(peers: PeerAddress[]): void
+}
 
 const STOP_TIMEOUT_MS = 3000
 
@@ -13,28 +29,23 @@ export class TorrentTrackers {
   private manager: TrackerManager | null = null
 
   constructor(
-    private readonly t: Torrent,
+    private readonly host: TrackersHost,
     private readonly tiers: string[][],
   ) {}
 
   start(): void {
     if (this.manager || this.tiers.length === 0) return
-    const t = this.t
+    const h = this.host
     this.manager = new TrackerManager({
       tiers: this.tiers,
-      infoHash: t.infoHashBytes,
-      peerId: t.ctx.peerId,
-      net: t.ctx.platform.net,
-      clock: t.ctx.clock,
-      port: () => t.ctx.listenPort(),
-      stats: () => ({
-        uploaded: t.uploadedTotal,
-        downloaded: t.downloadedTotal,
-        left: t.downloader ? t.downloader.selectedBytes() - t.downloader.verifiedSelectedBytes() : t.info ? t.info.length : 16384,
-      }),
-      onPeers: (peers) => {
-        t.addPeers(peers, 'tracker')
-      },
+      infoHash: h.infoHash,
+      peerId: h.peerId,
+      net: h.net,
+      clock: h.clock,
+      port: () => h.listenPort(),
+      stats: () => h.stats(),
+      onPeers: (peers) => h.onPeers(peers),
+      log: h.log,
     })
     this.manager.start()
   }
@@ -54,12 +65,12 @@ export class TorrentTrackers {
     if (!m) return
     let timer: unknown
     await Promise.race([
-      m.stop().catch(() => {}),
+      m.stop().catch((err: unknown) => this.host.log.debug?.(`stopping the announces failed: ${errorText(err)}`)),
       new Promise<void>((r) => {
-        timer = this.t.ctx.clock.setTimeout(r, STOP_TIMEOUT_MS)
+        timer = this.host.clock.setTimeout(r, STOP_TIMEOUT_MS)
       }),
     ])
-    this.t.ctx.clock.clearTimeout(timer)
+    this.host.clock.clearTimeout(timer)
   }
 
   rows(): TrackerRow[] {

@@ -7,14 +7,16 @@ import type { TcpSocket } from '../platform/ports.ts'
 import { IoError } from '../platform/ports.ts'
 import type { TimerHandle } from '../util/clock.ts'
 import { fromHex } from '../util/hex.ts'
-import { buildDisplayPeers, type DisplayPeer } from './display-peers.ts'
-import { Downloader } from './downloader.ts'
-import { MetadataFetch } from './metadata-fetch.ts'
+import { countsAgainstPeer, describeCloseReason, type CloseReason } from '../wire/close-reason.ts'
 import type { Handshake } from '../wire/handshake.ts'
 import type { PeerConnection } from '../wire/peer-connection.ts'
-import { PeerSession } from './peer-session.ts'
 import { RateMeter } from '../wire/rate-meter.ts'
+import { buildDisplayPeers, type DisplayPeer } from './display-peers.ts'
+import { Downloader, type DownloaderHost } from './downloader.ts'
+import { MetadataFetch } from './metadata-fetch.ts'
+import { PeerSession, type SessionHost } from './peer-session.ts'
 import type { TorrentContext } from './torrent-context.ts'
+import { TorrentLog } from './torrent-log.ts'
 import { torrentDetail, torrentSummary } from './torrent-rows.ts'
 import { TorrentTrackers } from './torrent-trackers.ts'
 
@@ -40,37 +42,37 @@ const MAINTENANCE_MS = 1000
 const PEX_ROUND_TICKS = 60
 
 /**
- * One torrent: owns its peer pool (the only peer list), trackers, downloader (picker + storage)
- * and the live peer sessions. Scheduling runs on a 1 s maintenance timer; the byte path is
- * event-driven in PeerSession/Downloader.
+ * One torrent, and the only writer of its state: status, metadata, totals, the live sessions. Its
+ * helpers (peer sessions, downloader, choker, metadata fetch, trackers) each get a narrow host
+ * interface of what they may read and report, never the Torrent. It owns its peer pool (the only
+ * peer list). Scheduling runs on a 1 s maintenance timer; the byte path is event-driven in
+ * PeerSession/Downloader.
  */
 export class Torrent {
   readonly infoHash: string
   readonly infoHashBytes: Uint8Array
   readonly addedAt: number
   readonly savePath: string
-  info: InfoDictionary | null
-  name: string
-  status: TorrentStatus = 'paused'
-  error?: string
-  /** Some peer completed a handshake with us at some point. */
-  everConnected = false
-  hashFailures = 0
-
   readonly pool: PeerPool
   readonly trackers: TorrentTrackers
-  private readonly completionWaiters: Array<() => void> = []
-  downloader: Downloader | null = null
-  private metadata: MetadataFetch | null = null
-  /** Handshaken connections by peer key. */
-  readonly sessions = new Map<string, PeerSession>()
-  /** Outgoing attempts from connect issued until handshake done. */
-  private readonly connecting = new Map<string, { peer: TorrentPeer; socket: TcpSocket | null }>()
+  readonly log: TorrentLog
   readonly down: RateMeter
   readonly up: RateMeter
-  /** All payload bytes received, including wasted ones. */
-  downloadedTotal = 0
-  uploadedTotal = 0
+  private meta: InfoDictionary | null
+  private displayName: string
+  private current: TorrentStatus = 'paused'
+  private failure?: string
+  private connectedOnce = false
+  private readonly totals = { downloaded: 0, uploaded: 0, hashFailures: 0 }
+  private readonly completionWaiters: Array<() => void> = []
+  private dl: Downloader | null = null
+  private metadata: MetadataFetch | null = null
+  /** Handshaken connections by peer key. */
+  private readonly live = new Map<string, PeerSession>()
+  /** Outgoing attempts from connect issued until handshake done. */
+  private readonly connecting = new Map<string, { peer: TorrentPeer; socket: TcpSocket | null }>()
+  private readonly sessionHost: SessionHost
+  private readonly downloaderHost: DownloaderHost
   private timer: TimerHandle | null = null
   private running = false
   private ticks = 0
@@ -82,13 +84,13 @@ export class Torrent {
   private externalPort = 0
 
   constructor(
-    readonly ctx: TorrentContext,
+    private readonly ctx: TorrentContext,
     init: TorrentInit,
   ) {
     this.infoHash = init.infoHash
     this.infoHashBytes = fromHex(init.infoHash)
-    this.info = init.info
-    this.name = init.info?.name ?? init.name ?? init.infoHash
+    this.meta = init.info
+    this.displayName = init.info?.name ?? init.name ?? init.infoHash
     this.savePath = init.savePath
     this.addedAt = init.addedAt
     this.initPriorities = init.filePriorities
@@ -97,24 +99,130 @@ export class Torrent {
     const now = () => ctx.clock.now()
     this.down = new RateMeter(now, 5)
     this.up = new RateMeter(now, 5)
+    this.log = new TorrentLog(init.infoHash, ctx.platform.log, now)
     this.pool = new PeerPool({
       config: { maxActiveConnections: ctx.settings().maxPeersPerTorrent },
       connect: (peer) => this.dial(peer),
-      disconnect: (peer, reason) => this.dropPeer(peer.key, reason),
+      disconnect: (peer, reason) => this.dropPeer(peer.key, { kind: 'banned', detail: reason }),
       onSlotFreed: () => this.requestSlots(),
+      onBan: (peer, reason) => this.log.pool.info(`banned ${peer.key}: ${reason}`),
       now,
     })
     if (init.initialPeers) this.pool.addPeers(init.initialPeers, 'manual')
-    this.trackers = new TorrentTrackers(this, init.announceTiers)
+    this.trackers = new TorrentTrackers(
+      {
+        infoHash: this.infoHashBytes,
+        peerId: ctx.peerId,
+        net: ctx.platform.net,
+        clock: ctx.clock,
+        log: this.log.tracker,
+        listenPort: () => ctx.listenPort(),
+        stats: () => ({ uploaded: this.totals.uploaded, downloaded: this.totals.downloaded, left: this.bytesLeft() }),
+        onPeers: (peers) => void this.addPeers(peers, 'tracker'),
+      },
+      init.announceTiers,
+    )
+    this.sessionHost = {
+      infoHash: this.infoHashBytes,
+      peerId: ctx.peerId,
+      clock: ctx.clock,
+      info: () => this.meta,
+      listenPort: () => ctx.listenPort(),
+      onOutgoingHandshake: (peer, session, reason) => this.onOutgoingHandshake(peer, session, reason),
+      onSessionClosed: (s, reason) => this.onSessionClosed(s, reason),
+      onPeerSeed: (peer) => this.pool.markPeerSeed(peer.ip, peer.port),
+      onExternalAddress: (ip) => this.onExternalAddress(ip),
+      onExtensionHandshake: (s) => this.metadata?.onPeer(s),
+      onMetadataData: (s, piece, data, totalSize) => void this.metadata?.onData(s, piece, data, totalSize),
+      onMetadataReject: (s, piece) => this.metadata?.onReject(s, piece),
+      addPeers: (peers, source) => void this.addPeers(peers, source),
+    }
+    this.downloaderHost = {
+      infoHash: this.infoHash,
+      files: ctx.platform.files,
+      state: ctx.platform.state,
+      hasher: ctx.platform.hasher,
+      clock: ctx.clock,
+      downloadBucket: ctx.downloadBucket,
+      uploadBucket: ctx.uploadBucket,
+      choker: ctx.choker,
+      log: this.log.storage,
+      sessions: () => this.live.values(),
+      session: (key) => this.live.get(key),
+      isActive: () => this.isActive(),
+      onDownloaded: (bytes) => {
+        this.totals.downloaded += bytes
+        this.down.add(bytes)
+      },
+      onUploaded: (bytes) => {
+        this.totals.uploaded += bytes
+        this.up.add(bytes)
+      },
+      onHashFailure: (piece, contributors) => {
+        this.totals.hashFailures++
+        this.log.storage.warn(`piece ${piece} failed verification (blocks from ${contributors.join(', ')})`)
+      },
+      onComplete: () => this.onDownloadComplete(),
+      blamePeer: (key, shared) => this.blamePeer(key, shared),
+      updateInterest: () => this.updateInterest(),
+      fail: (err) => this.fail(err),
+    }
+  }
+
+  // ---- state, read only outside ----
+
+  get status(): TorrentStatus {
+    return this.current
+  }
+
+  get error(): string | undefined {
+    return this.failure
+  }
+
+  /** The info dictionary (null for a magnet until fetched). */
+  get info(): InfoDictionary | null {
+    return this.meta
+  }
+
+  get name(): string {
+    return this.displayName
+  }
+
+  /** Some peer completed a handshake with us at some point. */
+  get everConnected(): boolean {
+    return this.connectedOnce
+  }
+
+  get hashFailures(): number {
+    return this.totals.hashFailures
+  }
+
+  /** All payload bytes received, including wasted ones. */
+  get downloadedTotal(): number {
+    return this.totals.downloaded
+  }
+
+  get uploadedTotal(): number {
+    return this.totals.uploaded
+  }
+
+  /** Picker, storage and upload serving, once the metadata is known and storage opened. */
+  get downloader(): Downloader | null {
+    return this.dl
+  }
+
+  /** Handshaken connections by peer key. */
+  get sessions(): ReadonlyMap<string, PeerSession> {
+    return this.live
   }
 
   isActive(): boolean {
-    return this.running && this.status !== 'error'
+    return this.running && this.current !== 'error'
   }
 
   /** Every selected file complete and verified. */
   isComplete(): boolean {
-    return !!this.downloader && this.downloader.isComplete() && this.status !== 'checking'
+    return !!this.dl && this.dl.isComplete() && this.current !== 'checking'
   }
 
   /** Calls `fn` once, the moment a download completes (not for a torrent complete when added). */
@@ -122,12 +230,31 @@ export class Torrent {
     this.completionWaiters.push(fn)
   }
 
+  /**
+   * The one place the status changes. What depends on it follows here: the pool ranks seeds low
+   * only while we seed, the choker fills slots by upload only while we seed, and the trackers hear
+   * of a finished download ('completed') or, as soon as their minimum interval allows, that a seed
+   * wants data again (many trackers list no seeds to a seed).
+   */
+  private setStatus(next: TorrentStatus, cause?: 'download-complete'): void {
+    const prev = this.current
+    if (next === prev) return
+    this.current = next
+    this.log.torrent.info(`${prev} → ${next}`)
+    if (next !== 'seeding' && next !== 'downloading') return
+    const seeding = next === 'seeding'
+    this.pool.setSeeding(seeding)
+    this.dl?.choker.setSeeding(seeding)
+    if (cause === 'download-complete') this.trackers.completed()
+    else if (prev === 'seeding') this.trackers.updateLeft()
+  }
+
   async start(): Promise<void> {
     if (this.running) return
     this.running = true
-    this.error = undefined
+    this.failure = undefined
     this.timer = this.ctx.clock.setTimeout(() => this.tick(), MAINTENANCE_MS)
-    if (this.info) await this.openStorage(this.recheckOnStart || this.recheckNext)
+    if (this.meta) await this.openStorage(this.recheckOnStart || this.recheckNext)
     else this.beginMetadata()
     if (!this.running) return
     this.trackers.start()
@@ -140,15 +267,15 @@ export class Torrent {
     if (this.timer !== null) this.ctx.clock.clearTimeout(this.timer)
     this.timer = null
     this.ctx.cancelConnectionRequests(this.infoHash)
-    this.closeAllPeers('stopped')
+    this.closeAllPeers({ kind: 'stopped' })
     this.metadata = null
-    await Promise.all([this.trackers.stop(), this.downloader?.close()])
-    if (this.status !== 'error') this.status = 'paused'
+    await Promise.all([this.trackers.stop(), this.dl?.close()])
+    if (this.current !== 'error') this.setStatus('paused')
   }
 
   /** Verifies the data on disk again (from scratch, ignoring resume state). */
   async recheck(): Promise<void> {
-    if (!this.info) return
+    if (!this.meta) return
     const wasRunning = this.running
     await this.stop()
     this.recheckNext = true
@@ -157,18 +284,23 @@ export class Torrent {
   }
 
   async setFilePriority(index: number, priority: FilePriority): Promise<void> {
-    if (!this.downloader) return
-    await this.downloader.setFilePriority(index, priority)
+    const d = this.dl
+    if (!d) return
+    await d.setFilePriority(index, priority)
+    // What "complete" means changed: a seed that wants a file again downloads it, and a download
+    // whose missing files were all skipped has nothing left to fetch.
+    if (this.current === 'seeding' && !d.isComplete()) this.setStatus('downloading')
+    else if (this.current === 'downloading' && d.isComplete()) this.setStatus('seeding')
     this.ctx.onTorrentChanged(this.infoHash)
     this.updateInterest()
   }
 
   filePriorities(): FilePriority[] | undefined {
-    return this.downloader?.filePriorities() ?? this.initPriorities
+    return this.dl?.filePriorities() ?? this.initPriorities
   }
 
   async deleteData(): Promise<void> {
-    if (this.downloader) await this.downloader.deleteFiles()
+    if (this.dl) await this.dl.deleteFiles()
   }
 
   // ---- connections ----
@@ -221,39 +353,47 @@ export class Torrent {
         }
         entry.socket = socket
         try {
-          PeerSession.outgoing(this, peer, socket)
+          PeerSession.outgoing(this.sessionHost, peer, socket, this.dl)
         } catch (err) {
           socket.close()
           this.connecting.delete(peer.key)
-          this.pool.onConnectFailed(peer.ip, peer.port, `internal error: ${(err as Error).message}`)
+          const reason = describeCloseReason({ kind: 'internal', detail: (err as Error).message })
+          this.log.peer.error(`${peer.key}: starting the session failed: ${reason}`)
+          this.pool.onConnectFailed(peer.ip, peer.port, reason)
         }
       },
       (err: unknown) => {
         this.ctx.connectFinished()
         if (this.connecting.get(peer.key) !== entry) return
         this.connecting.delete(peer.key)
-        this.pool.onConnectFailed(peer.ip, peer.port, err instanceof IoError ? err.code : String(err))
+        const reason = describeCloseReason({ kind: 'connect-failed', detail: err instanceof IoError ? err.code : String(err) })
+        this.log.peer.debug?.(`${peer.key}: connect failed: ${reason}`)
+        this.pool.onConnectFailed(peer.ip, peer.port, reason)
       },
     )
   }
 
   /** An outgoing session finished its handshake, or failed before it (session null). */
-  onOutgoingHandshake(peer: TorrentPeer, session: PeerSession | null, reason?: string, self = false): void {
+  private onOutgoingHandshake(peer: TorrentPeer, session: PeerSession | null, reason?: CloseReason): void {
     this.connecting.delete(peer.key)
     if (!session) {
-      if (!self && peer.port === this.ctx.listenPort() && this.ctx.recentSelfConnection()) self = true
+      // trackers hand us our own address: never dial it again
+      const self = reason?.kind === 'self' || (peer.port === this.ctx.listenPort() && this.ctx.recentSelfConnection())
+      const text = reason ? describeCloseReason(reason) : 'handshake failed'
+      this.log.peer.debug?.(`${peer.key}: ${self ? 'is ourselves' : `handshake failed: ${text}`}`)
       if (self) this.pool.markSelf(peer.ip, peer.port)
-      else this.pool.onConnectFailed(peer.ip, peer.port, reason ?? 'handshake failed')
+      else this.pool.onConnectFailed(peer.ip, peer.port, text)
       return
     }
+    this.log.peer.debug?.(`${peer.key}: connected (${session.client || 'unknown client'})`)
     this.pool.onConnected(peer.ip, peer.port)
     this.addSession(session)
-    if (this.hasOtherSession(session)) session.close('duplicate connection')
+    if (this.hasOtherSession(session)) session.close({ kind: 'duplicate' })
   }
 
   /** Another live session has the same peer id (one peer, two connections). */
   private hasOtherSession(s: PeerSession): boolean {
-    for (const o of this.sessions.values()) if (o !== s && o.samePeer(s.peerId)) return true
+    for (const o of this.live.values()) if (o !== s && o.samePeer(s.peerId)) return true
     return false
   }
 
@@ -263,36 +403,38 @@ export class Torrent {
    */
   acceptIncoming(conn: PeerConnection, hs: Handshake, ip: string, port: number): boolean {
     if (!this.isActive()) return false
-    if (this.info === null && !hs.extended) return false // cannot help us get metadata
+    if (this.meta === null && !hs.extended) return false // cannot help us get metadata
     const existing = this.pool.findPeer(ip, port)
-    if (existing && this.sessions.has(existing.key)) return false
-    for (const o of this.sessions.values()) if (o.samePeer(hs.peerId)) return false // already connected to it
+    if (existing && this.live.has(existing.key)) return false
+    for (const o of this.live.values()) if (o.samePeer(hs.peerId)) return false // already connected to it
     const peer = this.pool.addIncoming(ip, port)
     if (!peer) return false
-    const session = PeerSession.incoming(this, peer, conn, hs)
+    const session = PeerSession.incoming(this.sessionHost, peer, conn, hs, this.dl)
+    this.log.peer.debug?.(`${peer.key}: accepted incoming (${session.client || 'unknown client'})`)
     this.addSession(session)
     return true
   }
 
   private addSession(s: PeerSession): void {
-    this.sessions.set(s.peer.key, s)
-    this.everConnected = true
+    this.live.set(s.peer.key, s)
+    this.connectedOnce = true
     this.metadata?.onPeer(s)
-    this.downloader?.onPeerAdded(s)
+    if (this.dl) s.attach(this.dl)
   }
 
   /** A session ended (after its handshake). */
-  onSessionClosed(s: PeerSession, error: boolean, reason: string): void {
-    if (this.sessions.get(s.peer.key) !== s) return
-    this.sessions.delete(s.peer.key)
+  private onSessionClosed(s: PeerSession, reason: CloseReason): void {
+    if (this.live.get(s.peer.key) !== s) return
+    this.live.delete(s.peer.key)
+    this.log.peer.debug?.(`${s.peer.key}: closed: ${describeCloseReason(reason)}`)
     this.flushPeerStats(s)
-    this.downloader?.onPeerRemoved(s)
+    this.dl?.onPeerRemoved(s)
     this.metadata?.onPeerGone(s)
-    this.pool.onDisconnected(s.peer.ip, s.peer.port, { error, reason })
+    this.pool.onDisconnected(s.peer.ip, s.peer.port, { error: countsAgainstPeer(reason), reason: describeCloseReason(reason) })
   }
 
-  private dropPeer(key: string, reason: string): void {
-    const s = this.sessions.get(key)
+  private dropPeer(key: string, reason: CloseReason): void {
+    const s = this.live.get(key)
     if (s) s.close(reason)
     const c = this.connecting.get(key)
     if (c) {
@@ -301,17 +443,17 @@ export class Torrent {
     }
   }
 
-  private closeAllPeers(reason: string): void {
-    for (const s of [...this.sessions.values()]) s.close(reason)
+  private closeAllPeers(reason: CloseReason): void {
+    for (const s of [...this.live.values()]) s.close(reason)
     for (const [key, c] of [...this.connecting]) {
       this.connecting.delete(key)
       c.socket?.close()
-      this.pool.onDisconnected(c.peer.ip, c.peer.port, { error: false, reason })
+      this.pool.onDisconnected(c.peer.ip, c.peer.port, { error: false, reason: describeCloseReason(reason) })
     }
   }
 
   /** Reports the bytes moved since the last flush to the pool (ranking). */
-  flushPeerStats(s: PeerSession): void {
+  private flushPeerStats(s: PeerSession): void {
     const { down, up } = s.takeStatDeltas()
     if (down || up) this.pool.updatePeerStats(s.peer.ip, s.peer.port, down, up)
   }
@@ -319,7 +461,7 @@ export class Torrent {
   getDisplayPeers(): DisplayPeer[] {
     return buildDisplayPeers(
       [...this.connecting.values()].map((c) => c.peer),
-      this.sessions.values(),
+      this.live.values(),
     )
   }
 
@@ -333,7 +475,7 @@ export class Torrent {
   }
 
   /** A peer told us our address (BEP 10 yourip): the pool breaks rank ties by BEP 40 against it. */
-  onExternalAddress(ip: string): void {
+  private onExternalAddress(ip: string): void {
     const port = this.ctx.listenPort()
     if (port <= 0 || (ip === this.externalIp && port === this.externalPort)) return // recomputing is O(peers)
     this.externalIp = ip
@@ -343,99 +485,104 @@ export class Torrent {
 
   // ---- metadata & storage ----
 
-  onExtensionHandshake(s: PeerSession): void {
-    this.metadata?.onPeer(s)
-  }
-
-  onMetadataData(s: PeerSession, piece: number, data: Uint8Array, totalSize: number): void {
-    void this.metadata?.onData(s, piece, data, totalSize)
-  }
-
-  onMetadataReject(s: PeerSession, piece: number): void {
-    this.metadata?.onReject(s, piece)
-  }
-
   private beginMetadata(): void {
-    this.status = 'fetching-metadata'
-    this.metadata = new MetadataFetch(this, (info: InfoDictionary) => void this.onMetadata(info))
-    for (const s of this.sessions.values()) this.metadata.onPeer(s)
+    this.setStatus('fetching-metadata')
+    this.metadata = new MetadataFetch({
+      infoHash: this.infoHashBytes,
+      now: () => this.ctx.clock.now(),
+      peers: () => this.live.values(),
+      onMetadata: (info) => void this.onMetadata(info),
+      onUnusable: (err) => this.fail(err),
+    })
+    for (const s of this.live.values()) this.metadata.onPeer(s)
   }
 
   private async onMetadata(info: InfoDictionary): Promise<void> {
-    if (this.info || !this.running) return
-    this.info = info
-    this.name = info.name
+    if (this.meta || !this.running) return
+    this.meta = info
+    this.displayName = info.name
     this.metadata = null
+    this.log.metadata.info(`metadata received: ${info.name}, ${info.pieceCount} pieces`)
     if (this.selectedFiles && !this.initPriorities) {
       const keep = new Set(this.selectedFiles)
       this.initPriorities = info.files.map((_, i) => (keep.has(i) ? 'normal' : 'skip'))
     }
     this.ctx.onTorrentChanged(this.infoHash)
-    for (const s of this.sessions.values()) s.onMetadata(info)
+    for (const s of this.live.values()) s.onMetadata(info)
     await this.openStorage(false)
     this.trackers.updateLeft()
   }
 
+  /** Bytes of the selected files not verified yet, as announced (a guess before the metadata). */
+  private bytesLeft(): number {
+    const d = this.dl
+    return d ? d.selectedBytes() - d.verifiedSelectedBytes() : this.meta ? this.meta.length : 16384
+  }
+
   /** Opens storage (resume state or a full recheck); while stopped it only checks and shows. */
   private async openStorage(recheck: boolean): Promise<void> {
-    const info = this.info!
-    this.status = 'checking'
+    const info = this.meta!
+    this.setStatus('checking')
     try {
-      await this.downloader?.close()
-      const d = new Downloader(this, info, this.savePath, this.initPriorities)
-      this.downloader = d
+      await this.dl?.close()
+      const d = new Downloader(this.downloaderHost, info, this.savePath, this.initPriorities)
+      this.dl = d
       await d.open(recheck)
       this.recheckNext = false
       if (!this.running) {
         await d.close()
-        if (this.status === 'checking') this.status = 'paused'
+        if (this.current === 'checking') this.setStatus('paused')
         return
       }
-      this.status = d.isComplete() ? 'seeding' : 'downloading'
-      this.pool.setSeeding(d.isComplete())
-      for (const s of this.sessions.values()) d.onPeerAdded(s)
+      this.setStatus(d.isComplete() ? 'seeding' : 'downloading')
+      for (const s of this.live.values()) s.attach(d)
     } catch (err) {
       this.fail(err)
     }
   }
 
   /** The downloader verified a piece and every selected piece is now verified. */
-  onDownloadComplete(): void {
-    if (this.status !== 'downloading') return
-    this.status = 'seeding'
-    this.pool.setSeeding(true)
-    this.trackers.completed()
+  private onDownloadComplete(): void {
+    if (this.current !== 'downloading') return
+    this.setStatus('seeding', 'download-complete')
     this.ctx.onTorrentChanged(this.infoHash)
     for (const fn of this.completionWaiters.splice(0)) fn()
     // Seeds have nothing for us; drop connections to other seeds.
-    for (const s of [...this.sessions.values()]) if (s.isSeed()) s.close('both seeds')
+    for (const s of [...this.live.values()]) if (s.isSeed()) s.close({ kind: 'both-seeds' })
   }
 
   /** A peer sent bad data (alone: proven, banned at once; shared: one of several suspects). */
-  blamePeer(key: string, shared: boolean): void {
-    const peer = this.sessions.get(key)?.peer ?? this.pool.allPeers().find((p) => p.key === key)
+  private blamePeer(key: string, shared: boolean): void {
+    const peer = this.live.get(key)?.peer ?? this.pool.allPeers().find((p) => p.key === key)
     if (peer) this.pool.markHashFailure(peer.ip, peer.port, { shared })
   }
 
-  updateInterest(): void {
-    for (const s of this.sessions.values()) s.updateInterest()
+  private updateInterest(): void {
+    for (const s of this.live.values()) s.updateInterest()
   }
 
-  fail(err: unknown): void {
+  private fail(err: unknown): void {
     const msg = err instanceof IoError ? `${err.code}: ${err.message}` : err instanceof Error ? err.message : String(err)
-    this.status = 'error'
-    this.error = msg
+    this.failure = msg
+    this.setStatus('error')
+    this.log.torrent.error(msg)
     this.ctx.cancelConnectionRequests(this.infoHash)
-    this.closeAllPeers('error')
+    this.closeAllPeers({ kind: 'torrent-error' })
   }
 
   // ---- maintenance ----
 
+  /**
+   * Once a second: every 5 s the sessions' byte counts go to the pool (ranking); the downloader
+   * rechokes when due and refills every pipeline (requests freed by timeouts, a raised rate limit);
+   * timed-out metadata requests are asked again; free connection slots are requested from the
+   * engine's queue; every minute a PEX round.
+   */
   private tick(): void {
     if (!this.running) return
     this.ticks++
-    if (this.ticks % 5 === 0) for (const s of this.sessions.values()) this.flushPeerStats(s)
-    this.downloader?.tick(this.ticks)
+    if (this.ticks % 5 === 0) for (const s of this.live.values()) this.flushPeerStats(s)
+    this.dl?.tick(this.ticks)
     this.metadata?.tick()
     this.requestSlots()
     if (this.ticks % PEX_ROUND_TICKS === 0) this.pexRound()
@@ -447,14 +594,14 @@ export class Torrent {
    * the address we dialled, or an incoming peer's advertised port), as changes since the last round.
    */
   private pexRound(): void {
-    if (this.info?.private) return
+    if (this.meta?.private) return
     const connected: PexPeer[] = []
-    for (const s of this.sessions.values()) {
+    for (const s of this.live.values()) {
       const port = s.listenPort()
       if (port === null) continue // an incoming peer that never told us where it listens
       connected.push({ ip: s.peer.ip, port, flags: (s.isSeed() ? PEX_SEED : 0) | (s.incoming ? 0 : PEX_REACHABLE) })
     }
-    for (const s of this.sessions.values()) s.ext.sendPex(connected)
+    for (const s of this.live.values()) s.ext.sendPex(connected)
   }
 
   summary(): TorrentSummary {

@@ -1,5 +1,5 @@
 import type { TrackerRow } from '../api/types.ts'
-import type { NetPort } from '../platform/ports.ts'
+import type { Logger, NetPort } from '../platform/ports.ts'
 import { realClock, type Clock, type TimerHandle } from '../util/clock.ts'
 import type { PeerAddress } from '../util/peer-address.ts'
 import { defaultAnnouncer, isSupportedTrackerUrl, type Announcer } from './announce.ts'
@@ -31,6 +31,8 @@ export interface TrackerManagerOptions {
   minAnnounceIntervalMs?: number
   /** Bounds each 'stopped' announce. */
   stopTimeoutMs?: number
+  /** Announce outcomes: failures as warnings, answers as info. */
+  log?: Logger
 }
 
 interface Entry {
@@ -152,7 +154,7 @@ export class TrackerManager {
       for (const e of t.entries.filter((x) => x.started)) {
         e.started = false
         e.row.status = 'announcing'
-        const completed = inFlight.then(() => (t.completedPending ? this.announcer(e.url, this.params(e, 'completed'), opts()).then(() => { t.completedPending = false }, () => {}) : undefined))
+        const completed = inFlight.then(() => (t.completedPending ? this.announcer(e.url, this.params(e, 'completed'), opts()).then(() => { t.completedPending = false }, (err: Error) => this.o.log?.debug?.(`${e.url}: announce (completed) at stop failed: ${err.message}`)) : undefined))
         done.push(
           completed.then(() => this.announcer(e.url, this.params(e, 'stopped'), opts())).then(
             () => {
@@ -162,6 +164,7 @@ export class TrackerManager {
             (err: Error) => {
               e.row.status = 'error'
               e.row.message = err.message
+              this.o.log?.debug?.(`${e.url}: announce (stopped) failed: ${err.message}`)
             },
           ),
         )
@@ -226,7 +229,8 @@ export class TrackerManager {
 
   /** Runs a tier's announce; an unexpected throw (e.g. from stats()) retries later instead of escaping. */
   private run(t: Tier): void {
-    this.announceTier(t).catch(() => {
+    this.announceTier(t).catch((err: unknown) => {
+      this.o.log?.error(`announce round failed unexpectedly: ${err instanceof Error ? err.message : String(err)}`)
       if (this.running) this.schedule(t, this.o.retryBaseMs ?? 30_000)
     })
   }
@@ -259,7 +263,8 @@ export class TrackerManager {
         const call = this.announcer(e.url, this.params(e, event), event === 'completed' ? {} : { signal })
         if (event === 'completed') {
           const completing: Promise<void> = call
-            .then(() => { t.completedPending = false }, () => {})
+            // a failure is handled where `call` is awaited below; this chain only tracks completion
+            .then(() => { t.completedPending = false }, () => undefined)
             .finally(() => { if (t.completing === completing) t.completing = null })
           t.completing = completing
         }
@@ -269,6 +274,7 @@ export class TrackerManager {
         e.row.status = 'error'
         e.row.lastAnnounce = this.clock.now()
         e.row.message = err instanceof Error ? err.message : String(err)
+        this.o.log?.warn(`${e.url}: announce${event ? ` (${event})` : ''} failed: ${e.row.message}`)
         continue
       }
       if (signal.aborted) return null
@@ -277,6 +283,7 @@ export class TrackerManager {
       e.row.peersReceived += res.peers.length
       if (res.warning) e.row.message = res.warning
       else delete e.row.message
+      this.o.log?.info(`${e.url}: announced${event ? ` (${event})` : ''}, ${res.peers.length} peers${res.warning ? `, warning: ${res.warning}` : ''}`)
       if (res.trackerId) e.trackerId = res.trackerId
       e.started = true
       // (a 'completed' cleared it already, in `t.completing`, whose handler runs before this)
@@ -290,8 +297,9 @@ export class TrackerManager {
       if (res.peers.length > 0) {
         try {
           this.o.onPeers(res.peers, e.url)
-        } catch {
+        } catch (err) {
           // the consumer's bug; the peers of this round are lost, announcing goes on
+          this.o.log?.error(`${e.url}: handling the announced peers failed: ${err instanceof Error ? err.message : String(err)}`)
         }
       }
       if (t.again || (t.completedPending && event !== 'completed')) return t.minIntervalMs

@@ -6,6 +6,7 @@
  */
 import { MemoryNetwork } from '../platform/memory-net.ts'
 import { Bitfield } from './bitfield.ts'
+import { describeCloseReason } from './close-reason.ts'
 import { PeerConnection } from './peer-connection.ts'
 import { generatePeerId } from './peer-id.ts'
 
@@ -65,7 +66,7 @@ async function main(): Promise<void> {
         if (received === shape.totalLength) resolve()
       },
       onClose: (reason) => {
-        if (reason !== 'done') console.error(`leech closed: ${reason}; seed: ${seed?.closeReason}`)
+        if (reason.kind !== 'done') console.error(`leech closed: ${describeCloseReason(reason)}; seed: ${seed?.closeReason ? describeCloseReason(seed.closeReason) : 'open'}`)
         resolve()
       },
     },
@@ -79,8 +80,8 @@ async function main(): Promise<void> {
     `pair: ${(received / 2 ** 20).toFixed(0)} MiB in ${ms.toFixed(0)} ms = ${(received / 2 ** 20 / (ms / 1000)).toFixed(0)} MiB/s; ` +
       `depth ${s.requestDepth}, protocol bytes down ${(s.protocolDown / 1024).toFixed(0)} KiB, srtt ${s.rttMs?.toFixed(2)} ms`,
   )
-  leech.close('done')
-  seed?.close('done')
+  leech.close({ kind: 'done' })
+  seed?.close({ kind: 'done' })
 }
 
 void main()

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { Bitfield } from './bitfield.ts'
+import type { CloseReason } from './close-reason.ts'
 import type { PeerConnection } from './peer-connection.ts'
 import { blocksOf, connectPair, DATA, settle, SHAPE, until } from './peer-test-kit.ts'
 import type { BlockRef } from './wire-codec.ts'
@@ -182,7 +183,7 @@ describe('PeerConnection pair over memory-net', () => {
 
   it('sends keep-alives when idle', async () => {
     const { seed, leech, clock } = await connectPair()
-    const closed: string[] = []
+    const closed: CloseReason[] = []
     leech.setHandlers({ onClose: (r) => closed.push(r) })
     const before = seed.stats().protocolDown
     clock.advance(91_000)
@@ -207,7 +208,7 @@ describe('PeerConnection pair over memory-net', () => {
     const { PeerConnection } = await import('./peer-connection.ts')
     const { INFO_HASH } = await import('./peer-test-kit.ts')
     const net = new MemoryNetwork()
-    const reasons: string[] = []
+    const reasons: CloseReason[] = []
     let incoming: InstanceType<typeof PeerConnection> | undefined
     await net.host('10.0.0.1').listen({ port: 1 }, (s) => {
       incoming = new PeerConnection(s, { direction: 'incoming', peerId: same, acceptIncoming: () => true })
@@ -215,7 +216,8 @@ describe('PeerConnection pair over memory-net', () => {
     const s = await net.host('10.0.0.2').connect({ host: '10.0.0.1', port: 1 })
     const c = new PeerConnection(s, { direction: 'outgoing', peerId: same, infoHash: INFO_HASH, handlers: { onClose: (r) => reasons.push(r) } })
     await until(() => reasons.length > 0)
-    expect(incoming?.closeReason).toBe('connected to ourselves')
+    expect(incoming?.closeReason).toEqual({ kind: 'self' })
+    expect(reasons).toEqual([{ kind: 'remote-closed' }])
     expect(c.isOpen).toBe(false)
   })
 })

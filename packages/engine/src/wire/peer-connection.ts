@@ -10,6 +10,7 @@ import type { IoError, TcpSocket } from '../platform/ports.ts'
 import { bytesEqual } from '../util/bytes.ts'
 import { realClock } from '../util/clock.ts'
 import type { Clock, TimerHandle } from '../util/clock.ts'
+import type { CloseReason } from './close-reason.ts'
 import type { Bitfield } from './bitfield.ts'
 import { encodeHandshake } from './handshake.ts'
 import type { Handshake, HandshakeFlags } from './handshake.ts'
@@ -34,7 +35,7 @@ export class PeerConnection implements PeerConnectionLike {
   readonly state = new PeerState()
   infoHash: Uint8Array | null
   remote: Handshake | null = null
-  closeReason: string | null = null
+  closeReason: CloseReason | null = null
   /** Requests the peer allows us while choked (BEP 6 allowed-fast). */
   readonly allowedFastIn = new Set<number>()
   /** Pieces we allowed the peer while choked. */
@@ -94,8 +95,8 @@ export class PeerConnection implements PeerConnectionLike {
     socket.setHandlers({
       onData: (d) => this.onData(d),
       onDrain: () => this.onDrain(),
-      onEnd: () => this.close('peer closed the connection'),
-      onClose: (err) => this.close(err ? `socket error: ${err.message}` : 'connection closed', err),
+      onEnd: () => this.close({ kind: 'remote-closed' }),
+      onClose: (err) => this.close(err ? { kind: 'socket-error', detail: err.message } : { kind: 'remote-closed' }, err),
     })
     this.schedule()
   }
@@ -251,7 +252,7 @@ export class PeerConnection implements PeerConnectionLike {
     this.socket.resume()
   }
 
-  close(reason: string, error?: IoError): void {
+  close(reason: CloseReason, error?: IoError): void {
     if (this.phase === 'closed') return
     this.phase = 'closed'
     this.closeReason = reason
@@ -297,7 +298,7 @@ export class PeerConnection implements PeerConnectionLike {
       }
     } catch (err) {
       // A throwing handler must not break the socket adapter's loop; record it as the reason.
-      return this.close(`internal error: ${err instanceof Error ? err.message : String(err)}`)
+      return this.close({ kind: 'internal', detail: err instanceof Error ? err.message : String(err) })
     }
     if (this.readyDirty && this.phase === 'open') {
       this.readyDirty = false
@@ -315,7 +316,7 @@ export class PeerConnection implements PeerConnectionLike {
     }
     const hs = r.handshake
     if (bytesEqual(hs.peerId, this.options.peerId)) {
-      this.close('connected to ourselves')
+      this.close({ kind: 'self' })
       return false
     }
     if (this.direction === 'outgoing') {
@@ -326,7 +327,7 @@ export class PeerConnection implements PeerConnectionLike {
     } else {
       const accept = this.options.acceptIncoming?.(hs, this) ?? false
       if (!accept) {
-        this.close('unknown info-hash')
+        this.close({ kind: 'incoming-refused' })
         return false
       }
       this.infoHash = hs.infoHash
@@ -446,7 +447,7 @@ export class PeerConnection implements PeerConnectionLike {
   }
 
   private violation(reason: string): void {
-    this.close(`protocol violation: ${reason}`)
+    this.close({ kind: 'protocol-violation', detail: reason })
   }
 
   private send(bytes: Uint8Array): void {
@@ -470,8 +471,8 @@ export class PeerConnection implements PeerConnectionLike {
     if (this.phase === 'closed') return
     const now = this.clock.now()
     const c = this.config
-    if (this.phase === 'handshake' && now - this.createdAt >= c.handshakeTimeoutMs) return this.close('handshake timeout')
-    if (now - this.lastReceivedAt >= c.idleTimeoutMs) return this.close('idle timeout')
+    if (this.phase === 'handshake' && now - this.createdAt >= c.handshakeTimeoutMs) return this.close({ kind: 'timeout', detail: 'handshake' })
+    if (now - this.lastReceivedAt >= c.idleTimeoutMs) return this.close({ kind: 'timeout', detail: 'idle' })
     if (this.phase === 'open') {
       if (now - this.outbox.lastWriteAt >= c.keepAliveIntervalMs && this.outbox.pending === 0) this.send(W.KEEP_ALIVE)
       this.checkRequestTimeouts(now)

@@ -7,6 +7,7 @@ import type { MemoryNetworkOptions } from '../platform/memory-net.ts'
 import type { TcpSocket } from '../platform/ports.ts'
 import { ManualClock } from '../util/clock.ts'
 import { Bitfield } from './bitfield.ts'
+import { describeCloseReason } from './close-reason.ts'
 import { encodeHandshake } from './handshake.ts'
 import type { Handshake, HandshakeFlags } from './handshake.ts'
 import { PeerConnection } from './peer-connection.ts'
@@ -20,6 +21,11 @@ export const PIECE_LENGTH = 32768
 /** 3 full pieces of 2 blocks and a short last piece of 10000 bytes. */
 export const SHAPE: TorrentShape = { pieceCount: 4, pieceLength: PIECE_LENGTH, totalLength: 3 * PIECE_LENGTH + 10000 }
 export const DATA = new Uint8Array(SHAPE.totalLength).map((_, i) => (i * 7 + (i >> 9)) & 0xff)
+
+/** The text of a connection's close reason (null while open), for assertions on wording. */
+export function closeText(conn: { closeReason: PeerConnection['closeReason'] }): string | null {
+  return conn.closeReason ? describeCloseReason(conn.closeReason) : null
+}
 
 export function blocksOf(shape: TorrentShape): Array<{ index: number; begin: number; length: number }> {
   const out = []

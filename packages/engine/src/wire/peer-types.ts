@@ -1,6 +1,7 @@
 /** Options, settings and events of a PeerConnection (peer-connection.ts). */
 import type { IoError } from '../platform/ports.ts'
 import type { Clock } from '../util/clock.ts'
+import type { CloseReason } from './close-reason.ts'
 import type { Handshake, HandshakeFlags } from './handshake.ts'
 import type { BlockRef } from './wire-codec.ts'
 import type { DecoderLimits } from './wire-decoder.ts'
@@ -98,7 +99,7 @@ export interface PeerConnectionHandlers {
   onExtended?(extId: number, payload: Uint8Array): void
   /** wantedRequests() may have grown (block arrived, unchoked, drained, requests dropped). */
   onReady?(): void
-  onClose?(reason: string, error?: IoError): void
+  onClose?(reason: CloseReason, error?: IoError): void
 }
 
 export interface PeerConnectionOptions {

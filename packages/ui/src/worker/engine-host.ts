@@ -69,7 +69,8 @@ export class EngineHost implements EngineApi {
     const b = this.bridge
     this.running = null
     this.bridge = null
-    if (r) await r.close().catch(() => {})
+    // an engine that fails to close is being replaced anyway; its torrents' state was saved as it ran
+    if (r) await r.close().catch(() => undefined)
     if (b) { b.onClose = null; b.close() }
   }
 
@@ -106,7 +107,8 @@ export class EngineHost implements EngineApi {
     const r = this.running
     this.running = null
     this.bridge = null
-    if (r) await r.close().catch(() => {})
+    // the daemon is gone, so closing the engine's files and sockets can fail: nothing is left to release
+    if (r) await r.close().catch(() => undefined)
     this.message = `${reason}: ${detail}`
     if (reason === 'auth-failed') { this.daemon = 'auth-failed'; return }
     this.daemon = 'unreachable'

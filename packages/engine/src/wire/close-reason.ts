@@ -1,0 +1,100 @@
+/**
+ * Why a peer connection ended (or never started), as a value: decisions (does it count against the
+ * peer?) switch on `kind`, and `describeCloseReason` is the one place that turns it into text for people.
+ */
+export type CloseReason =
+  | { kind: 'protocol-violation'; detail: string }
+  /** `detail` names the timer: 'handshake', 'idle'. */
+  | { kind: 'timeout'; detail?: string }
+  | { kind: 'socket-error'; detail?: string }
+  /** A connect that never reached the peer (`detail`: the platform's error code, e.g. 'refused'). */
+  | { kind: 'connect-failed'; detail?: string }
+  /** A bug on our side (a handler threw). */
+  | { kind: 'internal'; detail?: string }
+  /** The other end is ourselves (trackers hand us our own address). */
+  | { kind: 'self' }
+  /** A second connection to a peer we already have a session with. */
+  | { kind: 'duplicate' }
+  /** We completed and so did the peer: neither has anything for the other. */
+  | { kind: 'both-seeds' }
+  /** The torrent stopped. */
+  | { kind: 'stopped' }
+  /** The torrent failed (disk error, bad metadata): every peer is let go. */
+  | { kind: 'torrent-error' }
+  /** The pool banned the peer (`detail`: the ban reason). */
+  | { kind: 'banned'; detail?: string }
+  /** An incoming handshake for a torrent we do not have, or have no room for. */
+  | { kind: 'incoming-refused' }
+  | { kind: 'remote-closed' }
+  /** A test or tool ended the connection on purpose. */
+  | { kind: 'done' }
+
+export type CloseKind = CloseReason['kind']
+
+/**
+ * Does this end count as a failure of the peer (pool failcount, backoff, and a ban after a few)?
+ * Misbehaviour and unreachability do; a close by either side for an ordinary reason does not, or a
+ * peer we stopped talking to would be banned for it. Exhaustive: a new kind must be decided here.
+ */
+export function countsAgainstPeer(reason: CloseReason): boolean {
+  switch (reason.kind) {
+    case 'protocol-violation':
+    case 'timeout':
+    case 'socket-error':
+    case 'connect-failed':
+    case 'internal':
+      return true
+    case 'self':
+    case 'duplicate':
+    case 'both-seeds':
+    case 'stopped':
+    case 'torrent-error':
+    case 'banned':
+    case 'incoming-refused':
+    case 'remote-closed':
+    case 'done':
+      return false
+    default:
+      return unreachable(reason)
+  }
+}
+
+/** The text the UI and logs show for a reason (the swarm tab's "Last error" column). */
+export function describeCloseReason(reason: CloseReason): string {
+  switch (reason.kind) {
+    case 'protocol-violation':
+      return `protocol violation: ${reason.detail}`
+    case 'timeout':
+      return reason.detail ? `${reason.detail} timeout` : 'timeout'
+    case 'socket-error':
+      return reason.detail ? `socket error: ${reason.detail}` : 'socket error'
+    case 'connect-failed':
+      return reason.detail ?? 'connect failed'
+    case 'internal':
+      return reason.detail ? `internal error: ${reason.detail}` : 'internal error'
+    case 'self':
+      return 'connected to ourselves'
+    case 'duplicate':
+      return 'duplicate connection'
+    case 'both-seeds':
+      return 'both seeds'
+    case 'stopped':
+      return 'stopped'
+    case 'torrent-error':
+      return 'torrent error'
+    case 'banned':
+      return reason.detail ? `banned: ${reason.detail}` : 'banned'
+    case 'incoming-refused':
+      return 'incoming refused (unknown info-hash or no room)'
+    case 'remote-closed':
+      return 'peer closed the connection'
+    case 'done':
+      return 'done'
+    default:
+      return unreachable(reason)
+  }
+}
+
+function unreachable(x: never): never {
+  throw new Error(`unknown close reason ${JSON.stringify(x)}`)
+}
