@@ -173,28 +173,58 @@ describe('daemon security', () => {
     expect((await req(c, Op.ping, {})).ok).toBe(true)
   })
 
-  it('refuses more unauthenticated connections than the cap with 503, and large frames before hello', async () => {
+  it('drops the oldest unauthenticated connection to admit a new upgrade; refuses large frames before hello', async () => {
     const { d } = await daemon({ maxPreAuthSessions: 2 })
     const a = await RawConn.open(d.url)
     const b = await RawConn.open(d.url)
     cleanups.push(async () => (a.close(), b.close()))
-    const third = await new Promise<number>((resolve) => {
-      import('ws').then(({ WebSocket }) => {
-        const ws = new WebSocket(d.url)
-        ws.on('unexpected-response', (_q, res) => resolve(res.statusCode ?? 0))
-        ws.on('open', () => (ws.close(), resolve(101)))
-        ws.on('error', () => resolve(0))
-      })
-    })
-    expect(third).toBe(503)
     expect(d.stats().preAuthSessions).toBe(2)
-    await a.hello(TOKEN) // authenticated: no longer counts
+    const c = await RawConn.open(d.url) // the pool is full: a, the oldest, gives way
+    cleanups.push(async () => c.close())
+    expect(await a.until(() => a.closeCode !== null, 3000)).toBe(true)
+    expect(b.closeCode).toBe(null)
+    expect(d.stats()).toMatchObject({ preAuthSessions: 2, preAuthEvicted: 1 })
+    expect((await b.hello(TOKEN))?.kind).toBe(Kind.REPLY) // authenticated: no longer counts, never evicted
     expect(d.stats().preAuthSessions).toBe(1)
+    const e = await RawConn.open(d.url)
+    const f = await RawConn.open(d.url)
+    cleanups.push(async () => (e.close(), f.close()))
+    expect(await c.until(() => c.closeCode !== null, 3000)).toBe(true)
+    expect((await req(b, Op.ping, {})).ok).toBe(true)
+    expect(d.stats()).toMatchObject({ preAuthSessions: 2, preAuthEvicted: 2 })
+    e.send(encodeFrame(Kind.REQUEST, 1, Op.hello, { token: TOKEN, protocol: 1, pad: 'x'.repeat(8000) }))
+    expect(await e.until(() => e.closeCode !== null, 3000)).toBe(true)
+    expect(e.closeCode).toBe(CloseCode.auth)
+  })
+
+  it('drops a connection that streams a large message before hello, before the message is complete', async () => {
+    const { d } = await daemon()
     const c = await RawConn.open(d.url)
     cleanups.push(async () => c.close())
-    c.send(encodeFrame(Kind.REQUEST, 1, Op.hello, { token: TOKEN, protocol: 1, pad: 'x'.repeat(8000) }))
+    // The first 64 KiB of a 4 MiB message (under maxFrameBytes, so ws alone would wait for all of it).
+    c.ws.send(new Uint8Array(64 * 1024), { fin: false })
     expect(await c.until(() => c.closeCode !== null, 3000)).toBe(true)
-    expect(c.closeCode).toBe(CloseCode.auth)
+    expect(d.stats().preAuthSessions).toBe(0)
+  })
+
+  it('ends a refused connection that never answers the close frame within seconds, not the 30 s of ws', async () => {
+    const { d } = await daemon()
+    const s = net.connect(d.port, '127.0.0.1')
+    s.on('error', () => {})
+    cleanups.push(async () => void s.destroy())
+    await new Promise((r) => s.once('connect', r))
+    s.write(
+      `GET / HTTP/1.1\r\nHost: 127.0.0.1:${d.port}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n` +
+        'Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n',
+    )
+    await new Promise((r) => s.once('data', r))
+    // A wrong-token hello in one masked frame (zero key), then this client reads nothing more.
+    const hello = encodeFrame(Kind.REQUEST, 1, Op.hello, { token: 'b'.repeat(64), protocol: 1 })
+    s.pause()
+    s.write(Buffer.concat([Buffer.from([0x82, 0xfe, hello.length >> 8, hello.length & 0xff, 0, 0, 0, 0]), hello]))
+    expect(await poll(() => d.stats().clients === 0, 1000)).toBe(true) // refused at once
+    expect(d.stats().preAuthSessions).toBe(1) // its socket waits for the close handshake
+    expect(await poll(() => d.stats().preAuthSessions === 0, 4000)).toBe(true)
   })
 
   it('refuses a dangling symlink (no file is created outside) and a symlink as the last component', async () => {

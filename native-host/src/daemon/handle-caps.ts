@@ -17,7 +17,7 @@ export interface DaemonCaps {
   maxUdpPerClient: number
   /** Requests of one client waiting for their reply. */
   maxRequestsInFlight: number
-  /** WebSocket connections that have not sent a good hello yet. */
+  /** WebSocket connections that have not sent a good hello yet; beyond it a new upgrade drops the oldest. */
   maxPreAuthSessions: number
   /** TCP connections to the daemon port that have not upgraded yet; beyond it the oldest is closed. */
   maxPendingHttp: number
@@ -50,8 +50,8 @@ export function defaultCaps(nofile = fdLimit()): DaemonCaps {
     maxListenersPerClient: 32,
     maxUdpPerClient: 64,
     maxRequestsInFlight: 256,
-    maxPreAuthSessions: 16,
-    maxPendingHttp: 64,
+    maxPreAuthSessions: 256,
+    maxPendingHttp: 256,
     maxPreAuthFrameBytes: 4096,
     maxSha1Bytes: 64 * 1024 * 1024,
     maxListEntries: 20_000,

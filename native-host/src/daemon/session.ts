@@ -27,8 +27,11 @@ const WS_HIGH = 8 * 1024 * 1024
 const WS_LOW = 2 * 1024 * 1024
 /** file.read bytes being read plus bytes queued on the WebSocket: beyond this, reads answer busy. */
 const READ_BUDGET = 4 * WS_HIGH
-/** A connection that has not authenticated by then is closed. */
-export const HELLO_TIMEOUT_MS = 10_000
+/**
+ * A connection that has not authenticated by then is closed. Clients send their hello as soon as they
+ * are connected; a short deadline keeps connections that never will from holding an fd for long.
+ */
+export const HELLO_TIMEOUT_MS = 3000
 
 export interface SessionDeps {
   limits: DaemonLimits
@@ -85,6 +88,11 @@ export class Session implements SessionContext {
     this.helloTimer = setTimeout(() => {
       if (!this.authed) this.kill(CloseCode.auth, 'no hello in time')
     }, deps.helloTimeoutMs)
+  }
+
+  /** The hello succeeded. */
+  get authenticated(): boolean {
+    return this.authed
   }
 
   newHandle(): number {
