@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import http from 'node:http'
 import net, { type AddressInfo } from 'node:net'
 import { WebSocketServer, type ServerOptions } from 'ws'
-import { DEFAULT_LIMITS, type DaemonLimits, type WebSocketLike } from '@tidepool/daemon-bridge'
+import { DEFAULT_LIMITS, MAX_MESSAGE_FRAGMENTS, type DaemonLimits, type WebSocketLike } from '@tidepool/daemon-bridge'
 import { ConnectGate } from './connect-gate.ts'
 import { defaultCaps, type CapCounters, type DaemonCaps } from './handle-caps.ts'
 import { PathGuard } from './path-guard.ts'
@@ -129,13 +129,18 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
       oldest.destroy()
     }
   })
-  const wsOptions: ServerOptions & { closeTimeout: number } = {
+  const wsOptions: ServerOptions & { closeTimeout: number; maxFragments: number } = {
     noServer: true,
     maxPayload: limits.maxFrameBytes,
+    // Set here rather than left to ws's default (the same number today): it is part of the protocol.
+    maxFragments: MAX_MESSAGE_FRAGMENTS,
     perMessageDeflate: false,
+    // The protocol has no subprotocol: agreeing to one a client asks for would claim to speak it
+    // (ws picks the first offered by default). A client that asks for one then fails the upgrade.
+    handleProtocols: () => false,
     // A connection the daemon closes (a failed hello, a protocol error) gets this long to answer the
     // close frame before its socket is destroyed: `ws`'s default of 30 s would let clients that never
-    // answer pile up sockets. (An option of ws 8.23 that @types/ws does not list yet.)
+    // answer pile up sockets. (This and maxFragments are options of ws 8.23 that @types/ws lacks.)
     closeTimeout: CLOSE_TIMEOUT_MS,
   }
   const wss = new WebSocketServer(wsOptions)

@@ -124,7 +124,7 @@ export class BridgeClient implements SocketHost {
     this.ws.onmessage = (ev) => this.onMessage(ev.data)
     this.ws.onclose = (ev) => {
       const reason: BridgeCloseReason =
-        ev.code === 4001 ? 'auth-failed' : ev.code === 1002 || ev.code === 1003 || ev.code === 1009 || ev.code === 4002 ? 'protocol-error' : 'connection-lost'
+        ev.code === 4001 ? 'auth-failed' : [1002, 1003, 1008, 1009, 4002].includes(ev.code) ? 'protocol-error' : 'connection-lost'
       this.shutdown(reason, ev.reason || this.lastError?.message || `closed (${ev.code})`)
       onFirstClose(reason, ev.reason)
     }

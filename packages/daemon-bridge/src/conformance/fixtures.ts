@@ -88,7 +88,12 @@ export async function hangingPort(): Promise<{ port: number; close(): void }> {
 }
 
 /** Sends a WebSocket upgrade with the given headers; resolves with the HTTP status (101 = accepted). */
-export function upgradeStatus(port: number, headers: Record<string, string>): Promise<number> {
+export async function upgradeStatus(port: number, headers: Record<string, string>): Promise<number> {
+  return (await upgradeResponse(port, headers)).status
+}
+
+/** Sends a WebSocket upgrade with the given headers; resolves with the response's status and headers. */
+export function upgradeResponse(port: number, headers: Record<string, string>): Promise<{ status: number; headers: http.IncomingHttpHeaders }> {
   return new Promise((resolve, reject) => {
     const req = http.request({
       host: '127.0.0.1',
@@ -108,12 +113,12 @@ export function upgradeStatus(port: number, headers: Record<string, string>): Pr
     req.on('upgrade', (res, socket) => {
       clearTimeout(t)
       socket.destroy()
-      resolve(res.statusCode ?? 0)
+      resolve({ status: res.statusCode ?? 0, headers: res.headers })
     })
     req.on('response', (res) => {
       clearTimeout(t)
       res.resume()
-      resolve(res.statusCode ?? 0)
+      resolve({ status: res.statusCode ?? 0, headers: res.headers })
     })
     req.on('error', (e) => {
       clearTimeout(t)
