@@ -80,7 +80,7 @@ export class Session implements SessionContext {
     this.guard = deps.guard
     this.counters = deps.counters
     this.caps = deps.caps ?? defaultCaps()
-    this.capCounts = deps.capCounts ?? { acceptsRefused: 0, capBusy: 0 }
+    this.capCounts = deps.capCounts ?? { acceptsRefused: 0, capBusy: 0, sendCapCloses: 0 }
     registerCaps(this, this.caps, this.capCounts)
     ws.on('message', (data: Buffer | Buffer[], isBinary: boolean) => this.onMessage(Array.isArray(data) ? data : [data], isBinary))
     ws.on('close', () => this.dispose())

@@ -106,7 +106,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
   const tokenHash = createHash('sha256').update(opts.token, 'utf8').digest()
   const sessions = new Set<Session>()
   const caps: DaemonCaps = { ...defaultCaps(), ...opts.caps }
-  const capCounts: CapCounters = { acceptsRefused: 0, capBusy: 0 }
+  const capCounts: CapCounters = { acceptsRefused: 0, capBusy: 0, sendCapCloses: 0 }
   const preAuth = new PreAuthPool(caps.maxPreAuthSessions)
   let refusedUpgrades = 0
   let port = 0

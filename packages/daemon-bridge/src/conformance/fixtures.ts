@@ -34,6 +34,29 @@ export async function tcpEcho(host = '127.0.0.1'): Promise<EchoServer> {
   }
 }
 
+/** A loopback TCP server that accepts and never reads: what is sent to it piles up in buffers. */
+export async function stalledServer(): Promise<{ port: number; close(): Promise<void> }> {
+  const sockets = new Set<net.Socket>()
+  const server = net.createServer((s) => {
+    sockets.add(s)
+    s.pause()
+    s.on('error', () => {})
+    s.on('close', () => sockets.delete(s))
+  })
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => resolve())
+  })
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    close: () =>
+      new Promise<void>((r) => {
+        for (const s of sockets) s.destroy()
+        server.close(() => r())
+      }),
+  }
+}
+
 export async function udpEcho(): Promise<{ port: number; close(): void }> {
   const s = dgram.createSocket('udp4')
   s.on('message', (m, r) => s.send(m, r.port, r.address))
