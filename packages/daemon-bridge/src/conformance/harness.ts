@@ -38,7 +38,7 @@ export class CaseContext {
   async client(wsOptions?: Record<string, unknown>): Promise<BridgeClient> {
     const { url, token, origin, socket } = this.target
     const c = socket
-      ? await connectBridge({ url, token, socket: socket(), fragmentedSend: true })
+      ? await connectBridge({ url, token, socket: socket(), sendMode: 'fragments' })
       : await connectBridge({ url, token, origin, WebSocketImpl: WebSocket as unknown as WebSocketCtor, wsOptions })
     this.clients.push(c)
     return c
