@@ -14,6 +14,8 @@ import { TOKEN } from './helpers.ts'
 
 const cleanups: Array<() => Promise<void>> = []
 afterEach(async () => {
+  // A cleanup may meet what its test already closed (a daemon that dropped the connection); the test's
+  // own assertions are the result, so a failing cleanup must not stop the others.
   for (const c of cleanups.splice(0).reverse()) await c().catch(() => {})
 })
 

@@ -155,7 +155,9 @@ export class Session implements SessionContext {
       // One bad frame must never take the daemon (and every other client) down: drop this client only.
       try {
         this.fail(0, 0, e)
-      } catch {}
+      } catch {
+        // Telling the client why failed too (its socket is going away): the close below is what counts.
+      }
       this.kill(CloseCode.protocolError, 'internal error handling a frame')
     }
   }

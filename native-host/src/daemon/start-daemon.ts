@@ -149,7 +149,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
     const why = refuseUpgrade(req, { port, allowOrigins: opts.allowOrigins ?? [], allowNoOrigin: opts.allowNoOrigin ?? true })
     if (why) {
       refusedUpgrades++
-      socket.on('error', () => {})
+      socket.on('error', () => {}) // the refused client may reset before reading the 403; it is counted already
       socket.end(`HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${why.length}\r\n\r\n${why}`)
       return
     }

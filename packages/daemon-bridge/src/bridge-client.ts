@@ -137,6 +137,11 @@ export class BridgeClient implements SocketHost {
     })
   }
 
+  /**
+   * A request whose answer nobody waits for (tcp.end, tcp.close of a socket already finished on this
+   * side). Its only failures are `closed` (the handle or the whole connection is gone, which is what
+   * was asked for) or an error about a socket the caller has already let go of.
+   */
   fireAndForget(op: number, meta: object): void {
     this.request(op, meta).catch(() => {})
   }
@@ -345,7 +350,9 @@ export function connectBridge(opts: ConnectBridgeOptions): Promise<BridgeClient>
       reject(e)
       try {
         ws.close()
-      } catch {}
+      } catch {
+        // Abandoning the connection: a WebSocketLike that throws here must not hide the error above.
+      }
     }
     const timer = setTimeout(() => fail(new IoError('timeout', 'daemon did not answer in time')), opts.timeoutMs ?? 10_000)
     let opened = false

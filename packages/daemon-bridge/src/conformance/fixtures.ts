@@ -16,7 +16,7 @@ export async function tcpEcho(host = '127.0.0.1'): Promise<EchoServer> {
   const server = net.createServer({ allowHalfOpen: true }, (s) => {
     sockets.add(s)
     s.on('close', () => sockets.delete(s))
-    s.on('error', () => {})
+    s.on('error', () => {}) // resets from clients the cases close abruptly; the echo serves the others
     s.pipe(s)
   })
   await new Promise<void>((resolve, reject) => {
@@ -40,7 +40,7 @@ export async function stalledServer(): Promise<{ port: number; close(): Promise<
   const server = net.createServer((s) => {
     sockets.add(s)
     s.pause()
-    s.on('error', () => {})
+    s.on('error', () => {}) // the daemon resets it when the case's socket is closed: expected
     s.on('close', () => sockets.delete(s))
   })
   await new Promise<void>((resolve, reject) => {
@@ -97,7 +97,7 @@ export async function hangingPort(): Promise<{ port: number; close(): void }> {
   const fillers: net.Socket[] = []
   for (let i = 0; i < 4; i++) {
     const s = net.connect(port, '127.0.0.1')
-    s.on('error', () => {})
+    s.on('error', () => {}) // fillers exist only to occupy the backlog; they may time out or be reset
     fillers.push(s)
   }
   await new Promise((r) => setTimeout(r, 200))

@@ -53,6 +53,8 @@ export class CaseContext {
   }
 
   async dispose(): Promise<void> {
+    // A fixture that fails to close (its server already gone with a failed case) must not hide the
+    // case's own result or keep the other cleanups from running.
     for (const f of this.cleanups.splice(0).reverse()) await Promise.resolve(f()).catch(() => {})
     for (const c of this.clients.splice(0)) c.close()
     for (const r of this.raws.splice(0)) r.close()
