@@ -1,6 +1,6 @@
 // Regression tests for the daemon security review (/tmp/review findings 3, 2, 6, 7, 8, 10, 11, 12).
 import dgram from 'node:dgram'
-import { chmod, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises'
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises'
 import { execFileSync } from 'node:child_process'
 import net from 'node:net'
 import { tmpdir } from 'node:os'
@@ -227,6 +227,32 @@ describe('daemon security', () => {
     expect(await poll(() => d.stats().clients === 0, 1000)).toBe(true) // refused at once
     expect(d.stats().preAuthSessions).toBe(1) // its socket waits for the close handshake
     expect(await poll(() => d.stats().preAuthSessions === 0, 4000)).toBe(true)
+  })
+
+  it('closes upgrades it refuses with 403 instead of holding them half-open for clients that never close', async () => {
+    const { d } = await daemon()
+    const fds = async () => (await readdir('/proc/self/fd')).length
+    const socks: net.Socket[] = []
+    cleanups.push(async () => socks.forEach((s) => s.destroy()))
+    const before = await fds()
+    const n = 40
+    for (let i = 0; i < n; i++) {
+      // allowHalfOpen: this client keeps its side open after the daemon's FIN, as a hostile one would
+      const s = net.connect({ port: d.port, host: '127.0.0.1', allowHalfOpen: true })
+      s.on('error', () => {}) // a reset once the daemon has closed its side is what the test expects
+      socks.push(s)
+      s.write(`GET / HTTP/1.1\r\nHost: 127.0.0.1:${d.port}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nOrigin: https://evil.example\r\n` +
+        'Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n')
+      await new Promise((r) => s.once('end', r).resume())
+    }
+    expect(d.stats().refusedUpgrades).toBe(n)
+    // Our n client sockets stay open; the daemon's n server sides must be gone.
+    let extra = (await fds()) - before
+    for (let i = 0; i < 40 && extra >= n + 10; i++) {
+      await new Promise((r) => setTimeout(r, 50))
+      extra = (await fds()) - before
+    }
+    expect(extra).toBeLessThan(n + 10)
   })
 
   it('refuses a dangling symlink (no file is created outside) and a symlink as the last component', async () => {

@@ -68,10 +68,7 @@ export interface RunningDaemon {
   stats(): DaemonStats
 }
 
-/**
- * What a connection may send before its hello succeeds beyond the largest pre-hello frame: WebSocket
- * frame headers, and the rest of the socket read that completed the limit.
- */
+/** Headroom over the largest frame allowed before hello, for WebSocket frame headers (and a ping). */
 const PRE_AUTH_SLACK_BYTES = 1024
 /** How long a connection the daemon closed has to answer the close frame. */
 const CLOSE_TIMEOUT_MS = 2000
@@ -151,6 +148,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
       refusedUpgrades++
       socket.on('error', () => {}) // the refused client may reset before reading the 403; it is counted already
       socket.end(`HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${why.length}\r\n\r\n${why}`)
+      // Not only half-closed: a client that never closes its side would otherwise keep the socket.
+      socket.destroySoon()
       return
     }
     // A new upgrade never waits for unauthenticated ones to leave: the oldest of them is dropped instead.
