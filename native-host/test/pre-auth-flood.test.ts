@@ -40,8 +40,8 @@ async function daemonWith(opts: { allowNoOrigin: boolean }): Promise<RunningDaem
 }
 
 /** Starts the flooder (a separate process, as an attacker would be) and follows its counts. */
-function flood(port: number, count: number, origin?: string): { latest: () => FloodCounts } {
-  const args = [FLOOD, String(port), String(count), '60', ...(origin ? [origin] : [])]
+function flood(port: number, count: number, mode: 'upgrade' | 'idle', origin?: string): { latest: () => FloodCounts } {
+  const args = [FLOOD, String(port), String(count), '60', mode, ...(origin ? [origin] : [])]
   const child: ChildProcess = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'inherit'] })
   let latest: FloodCounts = { attempts: 0, upgraded: 0, refused: 0, open: 0 }
   let buf = ''
@@ -84,7 +84,7 @@ async function floodAndConnect(opts: { allowNoOrigin: boolean; origin?: string }
   const d = await daemonWith(opts)
   // More flooders than unauthenticated slots: the cap is always full and freed slots are refilled at once.
   const count = d.caps.maxPreAuthSessions + 32
-  const f = flood(d.port, count, opts.origin)
+  const f = flood(d.port, count, 'upgrade', opts.origin)
   await until(() => d.stats().preAuthSessions >= d.caps.maxPreAuthSessions && f.latest().attempts > count, 10_000)
   const before = f.latest()
   const times = await connectRepeatedly(d, opts.origin)
@@ -108,5 +108,22 @@ describe('a flood of unauthenticated upgrades', () => {
 
   it("never keeps a client with the token out (flood with the extension's Origin, daemon refuses origin-less clients)", { timeout: 60_000 }, async () => {
     await floodAndConnect({ allowNoOrigin: false, origin: EXTENSION })
+  })
+
+  it('nor does a flood of TCP connections that never send their upgrade request', { timeout: 60_000 }, async () => {
+    const d = await daemonWith({ allowNoOrigin: true })
+    const count = d.caps.maxPendingHttp + 32
+    const f = flood(d.port, count, 'idle')
+    await until(() => d.stats().acceptsRefused > count, 10_000)
+    const before = { flood: f.latest(), dropped: d.stats().acceptsRefused }
+    const times = await connectRepeatedly(d)
+    // The flood went on throughout: idle connections kept being dropped for newer ones and reopened.
+    expect(f.latest().attempts - before.flood.attempts).toBeGreaterThan(ATTEMPTS)
+    expect(d.stats().acceptsRefused - before.dropped).toBeGreaterThan(ATTEMPTS)
+    const sorted = [...times].sort((a, b) => a - b)
+    console.log(
+      `idle flood of ${count}: ${ATTEMPTS} connects, ms median ${sorted[ATTEMPTS >> 1]!.toFixed(1)} max ${sorted[ATTEMPTS - 1]!.toFixed(1)};` +
+        ` flooder attempts ${f.latest().attempts - before.flood.attempts}, idle connections dropped ${d.stats().acceptsRefused - before.dropped}`,
+    )
   })
 })
