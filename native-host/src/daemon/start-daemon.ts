@@ -141,8 +141,9 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
     closeTimeout: CLOSE_TIMEOUT_MS,
   }
   const wss = new WebSocketServer(wsOptions)
-  server.on('upgrade', (req, socket, head) => {
-    pendingHttp.delete(socket as net.Socket)
+  server.on('upgrade', (req, duplex, head) => {
+    const socket = duplex as net.Socket // an http.Server's connections are net sockets
+    pendingHttp.delete(socket)
     const why = refuseUpgrade(req, { port, allowOrigins: opts.allowOrigins ?? [], allowNoOrigin: opts.allowNoOrigin ?? true })
     if (why) {
       refusedUpgrades++
@@ -157,7 +158,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
     socket.once('close', entry.leave)
     wss.handleUpgrade(req, socket, head, (ws) => {
       const s = openSession(ws, entry.leave)
-      limitPreAuthBytes(socket as net.Socket, caps.maxPreAuthFrameBytes + PRE_AUTH_SLACK_BYTES, s)
+      limitPreAuthBytes(socket, caps.maxPreAuthFrameBytes + PRE_AUTH_SLACK_BYTES, s)
     })
   })
   const openSession = (ws: SessionSocket, onAuthed?: () => void): Session => {
