@@ -32,9 +32,9 @@ function collect(s: TcpSocket): () => Buffer {
   return () => Buffer.concat(chunks)
 }
 
-describe('sendCopies (a WebSocket that copies on send, as browsers do)', () => {
+describe("send mode 'scratch' (for a WebSocket that copies on send, as browsers do)", () => {
   it('builds large frames in one reused buffer, and every byte still arrives intact', async () => {
-    const c = await connectBridge({ url: d.daemon.url, token: TOKEN, WebSocketImpl: CopyingWebSocket as unknown as WebSocketCtor, sendCopies: true })
+    const c = await connectBridge({ url: d.daemon.url, token: TOKEN, WebSocketImpl: CopyingWebSocket as unknown as WebSocketCtor, sendMode: 'scratch' })
     handedOver.length = 0
     // file writes of 1 MiB (a piece) and 200 KiB, different bytes each time
     const f = await c.files.open('scratch', 'pieces.bin', { write: true, create: true })
@@ -68,7 +68,7 @@ describe('sendCopies (a WebSocket that copies on send, as browsers do)', () => {
     c.close()
   })
 
-  it('without it, every frame has its own buffer (a WebSocket that keeps references must not share one)', async () => {
+  it("in send mode 'fresh' (the default) every frame has its own buffer (a WebSocket that keeps references must not share one)", async () => {
     const c = await connectBridge({ url: d.daemon.url, token: TOKEN, WebSocketImpl: CopyingWebSocket as unknown as WebSocketCtor })
     handedOver.length = 0
     const f = await c.files.open('scratch', 'plain.bin', { write: true, create: true })

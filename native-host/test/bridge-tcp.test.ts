@@ -29,13 +29,13 @@ function collect(s: TcpSocket): { bytes: () => Buffer; ended: () => boolean; clo
 
 describe('bridge TCP', () => {
   it.each([
-    { fragmentedSend: true, node: false },
-    { fragmentedSend: false, node: false },
-    { fragmentedSend: true, node: true },
-    { fragmentedSend: false, node: true },
-    { fragmentedSend: true, link: true },
-    { fragmentedSend: false, link: true },
-  ])('connects, echoes 5 MiB intact, half-closes and closes (%o)', async (opts) => {
+    { sendMode: 'fragments' },
+    { sendMode: 'fresh' },
+    { node: true }, // 'pool'
+    { node: true, sendMode: 'fragments' },
+    { link: true, sendMode: 'fragments' },
+    { link: true, sendMode: 'fresh' },
+  ] satisfies Array<Parameters<TestDaemon['connect']>[0]>)('connects, echoes 5 MiB intact, half-closes and closes (%o)', async (opts) => {
     const echo = await echoServer()
     const c = await d.connect(opts)
     const s = await c.net.connect({ host: '127.0.0.1', port: echo.port })

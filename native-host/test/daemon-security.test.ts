@@ -1,6 +1,6 @@
 // Regression tests for the daemon security review (/tmp/review findings 3, 2, 6, 7, 8, 10, 11, 12).
 import dgram from 'node:dgram'
-import { chmod, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises'
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises'
 import { execFileSync } from 'node:child_process'
 import net from 'node:net'
 import { tmpdir } from 'node:os'
@@ -14,7 +14,8 @@ import { TOKEN } from './helpers.ts'
 
 const cleanups: Array<() => Promise<void>> = []
 afterEach(async () => {
-  // a cleanup that fails (the test already closed it) must not skip the others
+  // A cleanup may meet what its test already closed (a daemon that dropped the connection); the test's
+  // own assertions are the result, so a failing cleanup must not stop the others.
   for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined)
 })
 
@@ -174,28 +175,84 @@ describe('daemon security', () => {
     expect((await req(c, Op.ping, {})).ok).toBe(true)
   })
 
-  it('refuses more unauthenticated connections than the cap with 503, and large frames before hello', async () => {
+  it('drops the oldest unauthenticated connection to admit a new upgrade; refuses large frames before hello', async () => {
     const { d } = await daemon({ maxPreAuthSessions: 2 })
     const a = await RawConn.open(d.url)
     const b = await RawConn.open(d.url)
     cleanups.push(async () => (a.close(), b.close()))
-    const third = await new Promise<number>((resolve) => {
-      import('ws').then(({ WebSocket }) => {
-        const ws = new WebSocket(d.url)
-        ws.on('unexpected-response', (_q, res) => resolve(res.statusCode ?? 0))
-        ws.on('open', () => (ws.close(), resolve(101)))
-        ws.on('error', () => resolve(0))
-      })
-    })
-    expect(third).toBe(503)
     expect(d.stats().preAuthSessions).toBe(2)
-    await a.hello(TOKEN) // authenticated: no longer counts
+    const c = await RawConn.open(d.url) // the pool is full: a, the oldest, gives way
+    cleanups.push(async () => c.close())
+    expect(await a.until(() => a.closeCode !== null, 3000)).toBe(true)
+    expect(b.closeCode).toBe(null)
+    expect(d.stats()).toMatchObject({ preAuthSessions: 2, preAuthEvicted: 1 })
+    expect((await b.hello(TOKEN))?.kind).toBe(Kind.REPLY) // authenticated: no longer counts, never evicted
     expect(d.stats().preAuthSessions).toBe(1)
+    const e = await RawConn.open(d.url)
+    const f = await RawConn.open(d.url)
+    cleanups.push(async () => (e.close(), f.close()))
+    expect(await c.until(() => c.closeCode !== null, 3000)).toBe(true)
+    expect((await req(b, Op.ping, {})).ok).toBe(true)
+    expect(d.stats()).toMatchObject({ preAuthSessions: 2, preAuthEvicted: 2 })
+    e.send(encodeFrame(Kind.REQUEST, 1, Op.hello, { token: TOKEN, protocol: 1, pad: 'x'.repeat(8000) }))
+    expect(await e.until(() => e.closeCode !== null, 3000)).toBe(true)
+    expect(e.closeCode).toBe(CloseCode.auth)
+  })
+
+  it('drops a connection that streams a large message before hello, before the message is complete', async () => {
+    const { d } = await daemon()
     const c = await RawConn.open(d.url)
     cleanups.push(async () => c.close())
-    c.send(encodeFrame(Kind.REQUEST, 1, Op.hello, { token: TOKEN, protocol: 1, pad: 'x'.repeat(8000) }))
+    // The first 64 KiB of a 4 MiB message (under maxFrameBytes, so ws alone would wait for all of it).
+    c.ws.send(new Uint8Array(64 * 1024), { fin: false })
     expect(await c.until(() => c.closeCode !== null, 3000)).toBe(true)
-    expect(c.closeCode).toBe(CloseCode.auth)
+    expect(d.stats().preAuthSessions).toBe(0)
+  })
+
+  it('ends a refused connection that never answers the close frame within seconds, not the 30 s of ws', async () => {
+    const { d } = await daemon()
+    const s = net.connect(d.port, '127.0.0.1')
+    s.on('error', () => {})
+    cleanups.push(async () => void s.destroy())
+    await new Promise((r) => s.once('connect', r))
+    s.write(
+      `GET / HTTP/1.1\r\nHost: 127.0.0.1:${d.port}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n` +
+        'Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n',
+    )
+    await new Promise((r) => s.once('data', r))
+    // A wrong-token hello in one masked frame (zero key), then this client reads nothing more.
+    const hello = encodeFrame(Kind.REQUEST, 1, Op.hello, { token: 'b'.repeat(64), protocol: 1 })
+    s.pause()
+    s.write(Buffer.concat([Buffer.from([0x82, 0xfe, hello.length >> 8, hello.length & 0xff, 0, 0, 0, 0]), hello]))
+    expect(await poll(() => d.stats().clients === 0, 1000)).toBe(true) // refused at once
+    expect(d.stats().preAuthSessions).toBe(1) // its socket waits for the close handshake
+    expect(await poll(() => d.stats().preAuthSessions === 0, 4000)).toBe(true)
+  })
+
+  it('closes upgrades it refuses with 403 instead of holding them half-open for clients that never close', async () => {
+    const { d } = await daemon()
+    const fds = async () => (await readdir('/proc/self/fd')).length
+    const socks: net.Socket[] = []
+    cleanups.push(async () => socks.forEach((s) => s.destroy()))
+    const before = await fds()
+    const n = 40
+    for (let i = 0; i < n; i++) {
+      // allowHalfOpen: this client keeps its side open after the daemon's FIN, as a hostile one would
+      const s = net.connect({ port: d.port, host: '127.0.0.1', allowHalfOpen: true })
+      s.on('error', () => {}) // a reset once the daemon has closed its side is what the test expects
+      socks.push(s)
+      s.write(`GET / HTTP/1.1\r\nHost: 127.0.0.1:${d.port}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nOrigin: https://evil.example\r\n` +
+        'Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n')
+      await new Promise((r) => s.once('end', r).resume())
+    }
+    expect(d.stats().refusedUpgrades).toBe(n)
+    // Our n client sockets stay open; the daemon's n server sides must be gone.
+    let extra = (await fds()) - before
+    for (let i = 0; i < 40 && extra >= n + 10; i++) {
+      await new Promise((r) => setTimeout(r, 50))
+      extra = (await fds()) - before
+    }
+    expect(extra).toBeLessThan(n + 10)
   })
 
   it('refuses a dangling symlink (no file is created outside) and a symlink as the last component', async () => {

@@ -3,7 +3,7 @@ import net from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { WebSocket } from 'ws'
-import { connectBridge, type BridgeClient, type DaemonLimits, type WebSocketCtor } from '@tidepool/daemon-bridge'
+import { connectBridge, type BridgeClient, type DaemonLimits, type SendMode, type WebSocketCtor } from '@tidepool/daemon-bridge'
 import { connectBridgeNode } from '@tidepool/daemon-bridge/node'
 import { startDaemon, type RunningDaemon } from '../src/index.ts'
 
@@ -14,11 +14,11 @@ export interface TestDaemon {
   daemon: RunningDaemon
   dir: string
   /**
-   * Stock `ws` client with fragmented sends unless `fragmentedSend: false` (browser-style sends);
-   * `node: true` uses the product's Node entry (connectBridgeNode: arena reads, Buffers, zero mask);
-   * `link: true` an in-process link instead of a WebSocket (the CLI's carrier).
+   * Stock `ws` client sending in fragments unless another `sendMode` is given ('fresh': browser-style
+   * sends); `node: true` uses the product's Node entry (connectBridgeNode: arena reads, Buffers, zero
+   * mask, send mode 'pool'); `link: true` an in-process link instead of a WebSocket (the CLI's carrier).
    */
-  connect(opts?: { fragmentedSend?: boolean; node?: boolean; link?: boolean }): Promise<BridgeClient>
+  connect(opts?: { sendMode?: SendMode; node?: boolean; link?: boolean }): Promise<BridgeClient>
   stop(): Promise<void>
 }
 
@@ -32,10 +32,10 @@ export async function testDaemon(limits?: Partial<DaemonLimits>): Promise<TestDa
     dir,
     async connect(opts) {
       const c = opts?.link
-        ? await connectBridge({ url: daemon.url, token: TOKEN, socket: daemon.connectInProcess(), fragmentedSend: opts.fragmentedSend ?? true })
+        ? await connectBridge({ url: daemon.url, token: TOKEN, socket: daemon.connectInProcess(), sendMode: opts.sendMode ?? 'fragments' })
         : opts?.node
-          ? await connectBridgeNode({ url: daemon.url, token: TOKEN, fragmentedSend: opts.fragmentedSend })
-          : await connectBridge({ url: daemon.url, token: TOKEN, WebSocketImpl: WS, fragmentedSend: opts?.fragmentedSend ?? true })
+          ? await connectBridgeNode({ url: daemon.url, token: TOKEN, sendMode: opts.sendMode })
+          : await connectBridge({ url: daemon.url, token: TOKEN, WebSocketImpl: WS, sendMode: opts?.sendMode ?? 'fragments' })
       clients.push(c)
       return c
     },

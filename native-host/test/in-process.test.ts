@@ -32,7 +32,7 @@ describe('a daemon with clients only in its own process (listen: false)', () => 
 
   it('serves files under its roots only over the link (TCP: bridge-tcp.test.ts)', async () => {
     const d = await start()
-    const c = await connectBridge({ url: d.url, token: TOKEN, socket: d.connectInProcess(), fragmentedSend: true })
+    const c = await connectBridge({ url: d.url, token: TOKEN, socket: d.connectInProcess(), sendMode: 'fragments' })
     expect(c.roots).toEqual(['scratch'])
     // a large write goes as header + payload fragments: the daemon must write the payload itself
     const big = new Uint8Array(300 * 1024).map((_, i) => i % 251)

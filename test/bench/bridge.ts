@@ -101,7 +101,9 @@ async function main(): Promise<void> {
     // A/B: BENCH_CLIENT=plain is the client with stock `ws` settings (ArrayBuffers, 64 KiB reads, random
     // mask, fragmented sends); BENCH_CLIENT=nopool is the Node entry without pooled sends.
     const plain = process.env.BENCH_CLIENT === 'plain'
-    const client = plain ? await connectBridge({ url: info.url, token, WebSocketImpl: NodeWebSocket, fragmentedSend: true }) : await connectBridgeNode({ url: info.url, token, pooledSend: process.env.BENCH_CLIENT !== 'nopool' })
+    const client = plain
+      ? await connectBridge({ url: info.url, token, WebSocketImpl: NodeWebSocket, sendMode: 'fragments' })
+      : await connectBridgeNode({ url: info.url, token, sendMode: process.env.BENCH_CLIENT === 'nopool' ? 'fragments' : 'pool' })
 
     // Warm-up both paths (JIT, TCP autotuning) with a small read, not counted.
     const directRun = best(await direct(senderPort), await direct(senderPort))

@@ -406,7 +406,8 @@ async function runScenario(mode: Mode, setup: Setup): Promise<RunResult> {
       console.log(`${String(sec).padStart(3)}s | ${row.map(fmt).join(' | ')} | ${daemon.stats().busyCount}`)
     }
   } finally {
-    await driver.stop().catch(() => {})
+    // the driver may already have stopped with a failed run; the figures printed above are the result
+    await driver.stop().catch(() => undefined)
   }
   const busyDaemon = daemon.stats().busyCount
   const liveAt = live.at.map((xs) => [...xs].sort((a, b) => a - b))

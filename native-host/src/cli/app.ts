@@ -71,7 +71,7 @@ function openBrowser(url: string): void {
   const cmd = process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'explorer' : 'xdg-open'
   try {
     const p = spawn(cmd, [url], { stdio: 'ignore', detached: true })
-    p.on('error', () => {})
+    p.on('error', () => {}) // no such opener (ENOENT comes as an event): the printed URL is enough
     p.unref()
   } catch {
     /* no browser opener: the printed URL is enough */

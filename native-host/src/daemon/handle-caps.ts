@@ -17,7 +17,7 @@ export interface DaemonCaps {
   maxUdpPerClient: number
   /** Requests of one client waiting for their reply. */
   maxRequestsInFlight: number
-  /** WebSocket connections that have not sent a good hello yet. */
+  /** WebSocket connections that have not sent a good hello yet; beyond it a new upgrade drops the oldest. */
   maxPreAuthSessions: number
   /** TCP connections to the daemon port that have not upgraded yet; beyond it the oldest is closed. */
   maxPendingHttp: number
@@ -27,6 +27,11 @@ export interface DaemonCaps {
   maxSha1Bytes: number
   /** fs.list returns at most this many entries per reply (then `next`). */
   maxListEntries: number
+  /**
+   * Bytes the daemon holds for one TCP socket that the OS has not taken yet. A client stops at EVENT
+   * full; one that keeps sending past it has the socket closed (`too-large`) instead of growing this.
+   */
+  maxSendBufferBytes: number
 }
 
 /** Soft RLIMIT_NOFILE from /proc (Linux); undefined where unknown. Node has no getrlimit. */
@@ -50,11 +55,13 @@ export function defaultCaps(nofile = fdLimit()): DaemonCaps {
     maxListenersPerClient: 32,
     maxUdpPerClient: 64,
     maxRequestsInFlight: 256,
-    maxPreAuthSessions: 16,
-    maxPendingHttp: 64,
+    maxPreAuthSessions: 256,
+    maxPendingHttp: 256,
     maxPreAuthFrameBytes: 4096,
     maxSha1Bytes: 64 * 1024 * 1024,
     maxListEntries: 20_000,
+    // Twice what a client that stops at `full` can have in flight: its own WebSocket buffer (8 MiB).
+    maxSendBufferBytes: 16 * 1024 * 1024,
   }
 }
 
@@ -62,6 +69,8 @@ export function defaultCaps(nofile = fdLimit()): DaemonCaps {
 export interface CapCounters {
   acceptsRefused: number
   capBusy: number
+  /** TCP sockets closed because their client sent past maxSendBufferBytes. */
+  sendCapCloses: number
 }
 
 const capsBySession = new WeakMap<object, { caps: DaemonCaps; counts: CapCounters }>()
@@ -72,7 +81,7 @@ export function registerCaps(ctx: object, caps: DaemonCaps, counts: CapCounters)
 }
 
 export function capsOf(ctx: object): { caps: DaemonCaps; counts: CapCounters } {
-  return capsBySession.get(ctx) ?? { caps: defaultCaps(), counts: { acceptsRefused: 0, capBusy: 0 } }
+  return capsBySession.get(ctx) ?? { caps: defaultCaps(), counts: { acceptsRefused: 0, capBusy: 0, sendCapCloses: 0 } }
 }
 
 /** Throws `busy` when the client already holds `max` handles of `kind`. */

@@ -86,7 +86,7 @@ describe('InProcessLink', () => {
 
   it('refuses a send with a write callback (a pooled sender would reuse a buffer the daemon still holds)', async () => {
     const { link, toDaemon } = await openLink()
-    expect(() => link.client.send(new Uint8Array(4), { binary: true }, () => {})).toThrow(/fragmentedSend/)
+    expect(() => link.client.send(new Uint8Array(4), { binary: true }, () => {})).toThrow(/'fragments'/)
     await ticks(2)
     expect(toDaemon).toEqual([])
   })

@@ -111,9 +111,9 @@ export class InProcessLink {
       },
       send(data: Uint8Array | ArrayBuffer, options?: { binary?: boolean; fin?: boolean }, cb?: (err?: Error) => void) {
         // Nothing is copied and the daemon may hold `data` for as long as an operation on it runs, so
-        // there is no moment to report "written" at: a client reusing buffers on a callback (pooledSend)
-        // would corrupt writes. fragmentedSend is the zero-copy path over a link.
-        if (cb) throw new Error('an in-process link has no write callback: connect with fragmentedSend, not pooledSend')
+        // there is no moment to report "written" at: a client reusing buffers on a callback (send mode
+        // 'pool') would corrupt writes. Send mode 'fragments' is the zero-copy path over a link.
+        if (cb) throw new Error("an in-process link has no write callback: connect with send mode 'fragments', not 'pool'")
         link.clientSend(data instanceof ArrayBuffer ? new Uint8Array(data) : data, options?.fin !== false)
       },
       close(code = 1000, reason = '') {

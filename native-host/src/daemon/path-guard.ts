@@ -51,7 +51,7 @@ async function realDeepest(abs: string, base: string): Promise<string> {
       // A symlink that does not resolve is dangling: creating through it would write wherever it
       // points, so refuse it rather than treat it as missing. Anything else that exists now was
       // created concurrently (e.g. a sibling mkdir): resolve this level again.
-      const l = await lstat(p).catch(() => null)
+      const l = await lstat(p).catch(() => null) // null: nothing there either
       if (l?.isSymbolicLink()) throw new IoError('bad-path', 'path goes through a dangling symlink')
       if (l) continue
       if (p === base || dirname(p) === p) return base

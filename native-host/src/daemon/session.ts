@@ -27,8 +27,11 @@ const WS_HIGH = 8 * 1024 * 1024
 const WS_LOW = 2 * 1024 * 1024
 /** file.read bytes being read plus bytes queued on the WebSocket: beyond this, reads answer busy. */
 const READ_BUDGET = 4 * WS_HIGH
-/** A connection that has not authenticated by then is closed. */
-export const HELLO_TIMEOUT_MS = 10_000
+/**
+ * A connection that has not authenticated by then is closed. Clients send their hello as soon as they
+ * are connected; a short deadline keeps connections that never will from holding an fd for long.
+ */
+export const HELLO_TIMEOUT_MS = 3000
 
 export interface SessionDeps {
   limits: DaemonLimits
@@ -77,7 +80,7 @@ export class Session implements SessionContext {
     this.guard = deps.guard
     this.counters = deps.counters
     this.caps = deps.caps ?? defaultCaps()
-    this.capCounts = deps.capCounts ?? { acceptsRefused: 0, capBusy: 0 }
+    this.capCounts = deps.capCounts ?? { acceptsRefused: 0, capBusy: 0, sendCapCloses: 0 }
     registerCaps(this, this.caps, this.capCounts)
     ws.on('message', (data: Buffer | Buffer[], isBinary: boolean) => this.onMessage(Array.isArray(data) ? data : [data], isBinary))
     ws.on('close', () => this.dispose())
@@ -85,6 +88,11 @@ export class Session implements SessionContext {
     this.helloTimer = setTimeout(() => {
       if (!this.authed) this.kill(CloseCode.auth, 'no hello in time')
     }, deps.helloTimeoutMs)
+  }
+
+  /** The hello succeeded. */
+  get authenticated(): boolean {
+    return this.authed
   }
 
   newHandle(): number {
@@ -148,7 +156,7 @@ export class Session implements SessionContext {
       try {
         this.fail(0, 0, e)
       } catch {
-        // reporting the failure can fail too (the socket is broken): the kill below ends the client anyway
+        // Telling the client why failed too (its socket is going away): the close below is what counts.
       }
       this.kill(CloseCode.protocolError, 'internal error handling a frame')
     }

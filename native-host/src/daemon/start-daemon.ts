@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto'
 import http from 'node:http'
-import type { AddressInfo } from 'node:net'
-import { WebSocketServer } from 'ws'
-import { DEFAULT_LIMITS, type DaemonLimits, type WebSocketLike } from '@tidepool/daemon-bridge'
+import net, { type AddressInfo } from 'node:net'
+import { WebSocketServer, type ServerOptions } from 'ws'
+import { DEFAULT_LIMITS, MAX_MESSAGE_FRAGMENTS, type DaemonLimits, type WebSocketLike } from '@tidepool/daemon-bridge'
 import { ConnectGate } from './connect-gate.ts'
 import { defaultCaps, type CapCounters, type DaemonCaps } from './handle-caps.ts'
 import { PathGuard } from './path-guard.ts'
+import { PreAuthPool } from './pre-auth-pool.ts'
 import { InProcessLink, type SessionSocket } from './in-process-link.ts'
 import { HELLO_TIMEOUT_MS, Session } from './session.ts'
 import type { DaemonCounters } from './session-context.ts'
@@ -24,7 +25,7 @@ export interface DaemonOptions {
   /** Allow clients that send no Origin (non-browser processes). Default true. */
   allowNoOrigin?: boolean
   limits?: Partial<DaemonLimits>
-  /** Close connections that have not authenticated within this time. Default 10 s. */
+  /** Close connections that have not authenticated within this time. Default 3 s. */
   helloTimeoutMs?: number
   /** Resource caps (handle-caps.ts); defaults derive from the process fd limit. */
   caps?: Partial<DaemonCaps>
@@ -47,6 +48,8 @@ export interface DaemonStats extends DaemonCounters {
   capBusy: number
   /** Connections that have not authenticated yet. */
   preAuthSessions: number
+  /** Unauthenticated connections dropped to make room for a newer upgrade. */
+  preAuthEvicted: number
 }
 
 export interface RunningDaemon {
@@ -65,6 +68,30 @@ export interface RunningDaemon {
   stats(): DaemonStats
 }
 
+/** Headroom over the largest frame allowed before hello, for WebSocket frame headers (and a ping). */
+const PRE_AUTH_SLACK_BYTES = 1024
+/** How long a connection the daemon closed has to answer the close frame. */
+const CLOSE_TIMEOUT_MS = 2000
+
+/**
+ * Drops a connection that sends more than `limit` bytes before it authenticates. `ws` accepts a message
+ * up to the server's maxPayload (maxFrameBytes) and only then hands it over to be refused, so without
+ * this every unauthenticated connection could make the daemon buffer megabytes. Listens after `ws`'s own
+ * handler, so a read that completed the hello (and may carry requests behind it) is not counted.
+ */
+function limitPreAuthBytes(socket: net.Socket, limit: number, session: Session): void {
+  let received = 0
+  const onData = (chunk: Buffer): void => {
+    if (session.authenticated) return void socket.off('data', onData)
+    received += chunk.length
+    if (received <= limit) return
+    // The session refused this connection already and wrote its close frame: let that go out first.
+    if (session.closed) socket.destroySoon()
+    else socket.destroy()
+  }
+  socket.on('data', onData)
+}
+
 export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
   const host = opts.host ?? '127.0.0.1'
   if (host !== '127.0.0.1' && host !== '::1' && host !== 'localhost') throw new Error('the daemon listens on loopback only')
@@ -76,8 +103,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
   const tokenHash = createHash('sha256').update(opts.token, 'utf8').digest()
   const sessions = new Set<Session>()
   const caps: DaemonCaps = { ...defaultCaps(), ...opts.caps }
-  const capCounts: CapCounters = { acceptsRefused: 0, capBusy: 0 }
-  let preAuth = 0
+  const capCounts: CapCounters = { acceptsRefused: 0, capBusy: 0, sendCapCloses: 0 }
+  const preAuth = new PreAuthPool(caps.maxPreAuthSessions)
   let refusedUpgrades = 0
   let port = 0
   let closed = false
@@ -88,7 +115,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
   // Idle TCP connections that never upgrade would each hold an fd: keep at most maxPendingHttp and
   // close the oldest first, so a flood cannot lock out a real client (which upgrades within ms).
   server.headersTimeout = 10_000
-  const pendingHttp = new Set<import('node:net').Socket>()
+  const pendingHttp = new Set<net.Socket>()
   server.on('connection', (sock) => {
     pendingHttp.add(sock)
     sock.once('close', () => pendingHttp.delete(sock))
@@ -99,39 +126,48 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
       oldest.destroy()
     }
   })
-  const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxFrameBytes, perMessageDeflate: false })
-  server.on('upgrade', (req, socket, head) => {
-    pendingHttp.delete(socket as import('node:net').Socket)
+  const wsOptions: ServerOptions & { closeTimeout: number; maxFragments: number } = {
+    noServer: true,
+    maxPayload: limits.maxFrameBytes,
+    // Set here rather than left to ws's default (the same number today): it is part of the protocol.
+    maxFragments: MAX_MESSAGE_FRAGMENTS,
+    perMessageDeflate: false,
+    // The protocol has no subprotocol: agreeing to one a client asks for would claim to speak it
+    // (ws picks the first offered by default). A client that asks for one then fails the upgrade.
+    handleProtocols: () => false,
+    // A connection the daemon closes (a failed hello, a protocol error) gets this long to answer the
+    // close frame before its socket is destroyed: `ws`'s default of 30 s would let clients that never
+    // answer pile up sockets. (This and maxFragments are options of ws 8.23 that @types/ws lacks.)
+    closeTimeout: CLOSE_TIMEOUT_MS,
+  }
+  const wss = new WebSocketServer(wsOptions)
+  server.on('upgrade', (req, duplex, head) => {
+    const socket = duplex as net.Socket // an http.Server's connections are net sockets
+    pendingHttp.delete(socket)
     const why = refuseUpgrade(req, { port, allowOrigins: opts.allowOrigins ?? [], allowNoOrigin: opts.allowNoOrigin ?? true })
     if (why) {
       refusedUpgrades++
-      socket.on('error', () => {})
+      socket.on('error', () => {}) // the refused client may reset before reading the 403; it is counted already
       socket.end(`HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${why.length}\r\n\r\n${why}`)
+      // Not only half-closed: a client that never closes its side would otherwise keep the socket.
+      socket.destroySoon()
       return
     }
-    // Each unauthenticated connection may hold a partial frame until its hello timeout: bound their count.
-    if (preAuth >= caps.maxPreAuthSessions) {
-      refusedUpgrades++
-      const msg = 'too many unauthenticated connections'
-      socket.on('error', () => {})
-      socket.end(`HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${msg.length}\r\n\r\n${msg}`)
-      return
-    }
-    preAuth++
-    let counted = true
-    const leavePreAuth = (): void => {
-      if (counted) preAuth--
-      counted = false
-    }
-    socket.once('close', leavePreAuth)
-    wss.handleUpgrade(req, socket, head, (ws) => openSession(ws, leavePreAuth))
+    // A new upgrade never waits for unauthenticated ones to leave: the oldest of them is dropped instead.
+    const entry = preAuth.admit(() => socket.destroy())
+    socket.once('close', entry.leave)
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      const s = openSession(ws, entry.leave)
+      limitPreAuthBytes(socket, caps.maxPreAuthFrameBytes + PRE_AUTH_SLACK_BYTES, s)
+    })
   })
-  const openSession = (ws: SessionSocket, onAuthed?: () => void): void => {
+  const openSession = (ws: SessionSocket, onAuthed?: () => void): Session => {
     counters.clients++
     const helloTimeoutMs = opts.helloTimeoutMs ?? HELLO_TIMEOUT_MS
     const s = new Session(ws, { limits, gate, guard, counters, tokenHash, helloTimeoutMs, caps, capCounts, onAuthed })
     sessions.add(s)
     ws.on('close', () => sessions.delete(s))
+    return s
   }
   const listening = opts.listen !== false
   if (listening) {
@@ -156,7 +192,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
     stats: () => ({
       ...counters,
       ...capCounts,
-      preAuthSessions: preAuth,
+      preAuthSessions: preAuth.size,
+      preAuthEvicted: preAuth.evicted,
       busyCount: gate.busyCount,
       connectsInFlight: gate.inFlight,
       connectsWaiting: gate.waiting,

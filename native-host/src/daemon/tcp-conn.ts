@@ -1,5 +1,7 @@
 import type { Socket } from 'node:net'
 import { Ev, HEADER_BYTES, Kind, writeHeader } from '@tidepool/daemon-bridge'
+import { IoError } from '@tidepool/engine'
+import { capsOf } from './handle-caps.ts'
 import { toIoError } from './io-errors.ts'
 import type { ReadArena } from './read-arena.ts'
 import type { Resource, SessionContext } from './session-context.ts'
@@ -42,7 +44,7 @@ export class TcpConn implements Resource {
       if (!this.closedByClient) ctx.event(handle, Ev.drain)
     })
     socket.on('error', (err) => {
-      this.error = err
+      this.error ??= err // the first error is the cause (a write after an abort fails too)
     })
     socket.on('close', () => this.onClosed())
     this.updateReading()
@@ -125,14 +127,23 @@ export class TcpConn implements Resource {
   }
 
   onData(payload: Uint8Array): void {
-    if (this.gone || this.closedByClient) return
+    if (this.gone || this.closedByClient || this.socket.destroyed) return
     this.ctx.counters.bytesFromClients += payload.length
     // No copy: the view keeps its WebSocket message alive until the kernel has taken the bytes.
     const ok = this.socket.write(payload)
+    if (this.socket.writableLength > capsOf(this.ctx).caps.maxSendBufferBytes) return this.overSendCap()
     if (!ok && !this.full) {
       this.full = true
       this.ctx.event(this.handle, Ev.full)
     }
+  }
+
+  /** The client kept sending past `full`: close the socket rather than buffer without bound. */
+  private overSendCap(): void {
+    const { caps, counts } = capsOf(this.ctx)
+    counts.sendCapCloses++
+    this.error ??= new IoError('too-large', `more than ${caps.maxSendBufferBytes} bytes waiting to be sent: the client ignored full`)
+    this.socket.destroy()
   }
 
   end(): void {

@@ -135,7 +135,7 @@ class Listener implements Resource {
     const { caps, counts } = capsOf(this.ctx)
     if (this.accepted >= caps.maxAcceptedPerListener || this.ctx.counters.sockets >= caps.maxSockets) {
       counts.acceptsRefused++
-      s.on('error', () => {})
+      s.on('error', () => {}) // a reset from the refused peer while we destroy it: nothing left to tell
       s.destroy()
       return
     }

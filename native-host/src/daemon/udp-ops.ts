@@ -42,7 +42,7 @@ class UdpRes implements Resource {
     if (p === 0) return // dgram throws ERR_SOCKET_BAD_PORT synchronously for port 0
     this.ctx.counters.bytesFromClients += payload.length
     try {
-      this.sock.send(payload, p, address, () => {})
+      this.sock.send(payload, p, address, () => {}) // a datagram that cannot be sent is lost, as UDP may lose it
     } catch {
       // e.g. an address of the wrong family: per-datagram failure, socket stays open
     }
@@ -66,7 +66,7 @@ export async function udpBind(ctx: SessionContext, meta: Record<string, unknown>
       try {
         sock.close()
       } catch {
-        // a socket whose bind failed may already be closed; the bind error is what the client gets
+        // never bound, so there may be nothing to close: the bind error below is the answer
       }
       reject(toIoError(e))
     })

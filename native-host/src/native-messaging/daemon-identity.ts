@@ -17,6 +17,7 @@ function ownProcess(pid: number): boolean {
   }
 }
 
+/** '' when it cannot be read (the process is gone or not ours): then it is not our daemon. */
 async function commandLine(pid: number): Promise<string> {
   if (process.platform === 'linux') return (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).split('\0').join(' ')
   try {
@@ -29,7 +30,7 @@ async function commandLine(pid: number): Promise<string> {
 /** Inodes of sockets listening on 127.0.0.1:port (IPv4 table; the daemon binds 127.0.0.1 only). */
 async function listeningInodes(port: number): Promise<Set<string>> {
   const out = new Set<string>()
-  const table = await readFile('/proc/net/tcp', 'utf8').catch(() => '')
+  const table = await readFile('/proc/net/tcp', 'utf8').catch(() => '') // unreadable: no listener we can vouch for
   const want = `0100007F:${port.toString(16).toUpperCase().padStart(4, '0')}`
   for (const line of table.split('\n').slice(1)) {
     const f = line.trim().split(/\s+/)
@@ -41,9 +42,10 @@ async function listeningInodes(port: number): Promise<Set<string>> {
 async function ownsListener(pid: number, port: number): Promise<boolean> {
   const inodes = await listeningInodes(port)
   if (inodes.size === 0) return false
+  // Unreadable (gone, or another user's): it cannot be shown to own the port, so it is not trusted.
   const fds = await readdir(`/proc/${pid}/fd`).catch(() => [] as string[])
   for (const fd of fds.slice(0, 100_000)) {
-    const link = await readlink(`/proc/${pid}/fd/${fd}`).catch(() => '')
+    const link = await readlink(`/proc/${pid}/fd/${fd}`).catch(() => '') // closed since readdir
     const m = /^socket:\[(\d+)\]$/.exec(link)
     if (m && inodes.has(m[1])) return true
   }

@@ -132,7 +132,7 @@ export async function startStaticServer(opts: StaticServerOptions): Promise<Stat
         req.destroy()
       } else chunks.push(c)
     })
-    req.on('error', () => {})
+    req.on('error', () => {}) // the browser went away mid-POST (or we destroyed an oversize one): no one to answer
     req.on('end', () => {
       if (size > MAX_POST_BYTES) return
       const r = route(Buffer.concat(chunks).toString('utf8'))

@@ -58,10 +58,10 @@ export async function setupBridge(opts: {
     url = daemon.url
   }
   try {
-    // Over the link, fragmented sends hand a file write's piece buffer to the daemon uncopied; over a
+    // Over the link, sends in fragments hand a file write's piece buffer to the daemon uncopied; over a
     // WebSocket, the Node entry (ws with bufferutil, pooled sends, arena reads).
     const client: BridgeClient = inProcess
-      ? await connectBridge({ url, token, socket: inProcess.connectInProcess(), fragmentedSend: true })
+      ? await connectBridge({ url, token, socket: inProcess.connectInProcess(), sendMode: 'fragments' })
       : await connectBridgeNode({ url, token })
     const lost = new Promise<string>((resolve) => {
       client.onClose = (reason, detail) => {

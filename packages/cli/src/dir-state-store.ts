@@ -53,7 +53,7 @@ export class DirStateStore implements StateStore {
       await this.fileOps.rename(tmp, file)
     } catch (err) {
       // writeFile creates the file before it fails on ENOSPC; the write's own error is the one to report.
-      await rm(tmp, { force: true }).catch(() => {})
+      await rm(tmp, { force: true }).catch(() => undefined)
       throw err
     }
   }

@@ -21,30 +21,29 @@ export interface ConnectBridgeOptions {
   socket?: WebSocketLike
   /** Give up connecting + hello after this long. Default 10 s. */
   timeoutMs?: number
-  /**
-   * The WebSocket accepts `send(data, { fin })` (Node `ws`): large payloads then go out as a second
-   * fragment instead of being copied behind the header. Browsers have no fragment API: leave unset.
-   */
-  fragmentedSend?: boolean
   /** 'nodebuffer' (Node `ws` only) delivers messages as Buffers without an ArrayBuffer copy. Default 'arraybuffer'. */
   binaryType?: 'arraybuffer' | 'nodebuffer'
-  /**
-   * The WebSocket's `send(data, options, cb)` calls `cb` once the bytes are written and does not copy
-   * them (Node `ws` with a zero mask): large frames are then assembled in reused buffers and sent as
-   * one message (the daemon need not reassemble fragments). Falls back to fragmentedSend when all
-   * buffers are in flight.
-   */
-  pooledSend?: boolean
-  /**
-   * The WebSocket copies what `send()` is given before it returns, as browsers do (the WHATWG
-   * WebSocket queues the bytes as they are at the call; Node `ws` keeps a reference instead). Large
-   * frames are then assembled in one reused buffer rather than a fresh allocation per send: in a
-   * browser engine worker the fresh megabyte per piece write cost as much as the send itself.
-   */
-  sendCopies?: boolean
+  /** How large frames are put on the WebSocket; default 'fresh' (any WebSocket). See SendMode. */
+  sendMode?: SendMode
   /** Extra options for a Node `ws` constructor (ignored by browsers). */
   wsOptions?: Record<string, unknown>
 }
+
+/**
+ * How the client puts frames with a large payload (file writes, big TCP writes) on its WebSocket. Which
+ * one is right depends on what the WebSocket does with the bytes it is given:
+ * - 'fresh': header and payload are copied into a fresh buffer per frame. Works with any WebSocket.
+ * - 'fragments': the header goes out as one fragment and the payload, uncopied, as a second. Needs
+ *   `send(data, { fin })` (Node `ws`; an in-process link, where it is the zero-copy path).
+ * - 'pool': frames are assembled in reused buffers that come back from the WebSocket's write callback
+ *   and go out whole (the daemon need not reassemble fragments); 'fragments' while all are in flight.
+ *   Needs a WebSocket that does not copy and calls `send`'s callback once written (Node `ws` with a
+ *   zero mask; never an in-process link, which has no such moment).
+ * - 'scratch': frames are assembled in one reused buffer. Only for a WebSocket that copies what `send()`
+ *   is given before it returns, as browsers do (WHATWG; Node `ws` keeps a reference instead): in a
+ *   browser engine worker a fresh megabyte per piece write cost as much as the send itself.
+ */
+export type SendMode = 'fresh' | 'fragments' | 'pool' | 'scratch'
 
 export type BridgeCloseReason = 'closed-by-client' | 'auth-failed' | 'unreachable' | 'protocol-error' | 'connection-lost'
 
@@ -68,7 +67,7 @@ const MAX_DATA_SEND = 1024 * 1024
 /** Pooled send buffers: room for a MAX_DATA_SEND payload (or a 1 MiB file write) plus header and meta. */
 const POOL_BUFFER_BYTES = MAX_DATA_SEND + 64 * 1024
 const POOL_BUFFERS = 8
-/** Payloads from this size go out as a separate fragment when fragmentedSend is on (or pooled). */
+/** Payloads from this size are large: the send mode decides how they go out. */
 const FRAGMENT_FROM = 16 * 1024
 /**
  * Credit is granted in batches of a quarter window (64 KiB..1 MiB), the rest after a short timer:
@@ -101,16 +100,14 @@ export class BridgeClient implements SocketHost {
   private lastError: IoError | null = null
   private creditBatch = 64 * 1024
   private readonly pool: SendPool | null
-  /** sendCopies: the one buffer large frames are assembled in (grown on demand, up to POOL_BUFFER_BYTES). */
+  /** 'scratch': the one buffer large frames are assembled in (grown on demand, up to POOL_BUFFER_BYTES). */
   private scratch: Uint8Array | null = null
 
   constructor(
     private readonly ws: WebSocketLike,
-    private readonly fragmented = false,
-    pooled = false,
-    private readonly sendCopies = false,
+    private readonly sendMode: SendMode = 'fresh',
   ) {
-    this.pool = pooled ? new SendPool(POOL_BUFFER_BYTES, POOL_BUFFERS) : null
+    this.pool = sendMode === 'pool' ? new SendPool(POOL_BUFFER_BYTES, POOL_BUFFERS) : null
     this.net = new BridgeNet(this)
     this.files = new BridgeFiles(this)
   }
@@ -124,7 +121,7 @@ export class BridgeClient implements SocketHost {
     this.ws.onmessage = (ev) => this.onMessage(ev.data)
     this.ws.onclose = (ev) => {
       const reason: BridgeCloseReason =
-        ev.code === 4001 ? 'auth-failed' : ev.code === 1002 || ev.code === 1003 || ev.code === 1009 || ev.code === 4002 ? 'protocol-error' : 'connection-lost'
+        ev.code === 4001 ? 'auth-failed' : [1002, 1003, 1008, 1009, 4002].includes(ev.code) ? 'protocol-error' : 'connection-lost'
       this.shutdown(reason, ev.reason || this.lastError?.message || `closed (${ev.code})`)
       onFirstClose(reason, ev.reason)
     }
@@ -140,6 +137,11 @@ export class BridgeClient implements SocketHost {
     })
   }
 
+  /**
+   * A request whose answer nobody waits for (tcp.end, tcp.close of a socket already finished on this
+   * side). Its only failures are `closed` (the handle or the whole connection is gone, which is what
+   * was asked for) or an error about a socket the caller has already let go of.
+   */
   fireAndForget(op: number, meta: object): void {
     // fire and forget (closing a handle): the daemon frees it with the session even when this fails
     this.request(op, meta).catch(() => undefined)
@@ -162,17 +164,14 @@ export class BridgeClient implements SocketHost {
       for (let at = 0; at < data.length; at += max) this.sendData(handle, data.subarray(at, at + max))
       return
     }
-    if (meta || this.fragmented || this.pool || this.sendCopies) return this.sendFrame(Kind.DATA, handle, 0, meta, data)
+    if (meta || this.sendMode !== 'fresh') return this.sendFrame(Kind.DATA, handle, 0, meta, data)
     const f = new Uint8Array(HEADER_BYTES + data.length)
     writeHeader(f, 0, Kind.DATA, handle, 0, 0)
     f.set(data, HEADER_BYTES)
     this.ws.send(f)
   }
 
-  /**
-   * One frame. A large payload goes into a pooled buffer (pooledSend) or, with fragmentedSend, follows
-   * the header as its own fragment (no copy).
-   */
+  /** One frame; a large payload goes out as the send mode says. */
   private sendFrame(kind: number, id: number, op: number, meta: object | undefined, payload?: Uint8Array): void {
     const big = payload !== undefined && payload.length >= FRAGMENT_FROM
     const buf = big && this.pool ? this.pool.take(HEADER_BYTES + 4096 + payload.length) : null
@@ -183,12 +182,12 @@ export class BridgeClient implements SocketHost {
       pool.give(buf)
       return this.ws.send(encodeFrame(kind, id, op, meta, payload))
     }
-    if (big && (this.fragmented || this.pool)) {
+    if (big && (this.sendMode === 'fragments' || this.sendMode === 'pool')) {
       this.ws.send(encodeFrame(kind, id, op, meta), { binary: true, fin: false })
       this.ws.send(payload, { binary: true, fin: true })
       return
     }
-    const scratch = big && this.sendCopies ? this.scratchFor(HEADER_BYTES + 4096 + payload.length) : null
+    const scratch = big && this.sendMode === 'scratch' ? this.scratchFor(HEADER_BYTES + 4096 + payload.length) : null
     const n = scratch && payload ? encodeIntoOrNull(scratch, kind, id, op, meta, payload) : null
     this.ws.send(n !== null ? scratch!.subarray(0, n) : encodeFrame(kind, id, op, meta, payload))
   }
@@ -342,7 +341,7 @@ export function connectBridge(opts: ConnectBridgeOptions): Promise<BridgeClient>
     }
   }
   ws.binaryType = opts.binaryType ?? 'arraybuffer'
-  const client = new BridgeClient(ws, opts.fragmentedSend === true, opts.pooledSend === true, opts.sendCopies === true)
+  const client = new BridgeClient(ws, opts.sendMode)
   return new Promise((resolve, reject) => {
     let settled = false
     const fail = (e: IoError): void => {
@@ -353,7 +352,7 @@ export function connectBridge(opts: ConnectBridgeOptions): Promise<BridgeClient>
       try {
         ws.close()
       } catch {
-        // a socket that never opened may refuse to close; the connect has failed either way
+        // Abandoning the connection: a WebSocketLike that throws here must not hide the error above.
       }
     }
     const timer = setTimeout(() => fail(new IoError('timeout', 'daemon did not answer in time')), opts.timeoutMs ?? 10_000)

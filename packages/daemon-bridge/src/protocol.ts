@@ -46,10 +46,17 @@ export const Ev = {
 } as const
 export type Ev = (typeof Ev)[keyof typeof Ev]
 
+/**
+ * Most WebSocket frames one message may be sent in (the first included): every fragment costs the
+ * receiver a buffer however small it is. More closes the connection with CloseCode.policy.
+ */
+export const MAX_MESSAGE_FRAGMENTS = 16_384
+
 /** WebSocket close codes used by the daemon. */
 export const CloseCode = {
   protocolError: 1002,
   unsupportedData: 1003,
+  policy: 1008,
   tooBig: 1009,
   auth: 4001,
   version: 4002,

@@ -7,9 +7,9 @@ export interface WebSocketLike {
   readonly readyState: number
   readonly bufferedAmount: number
   send(data: Uint8Array | ArrayBuffer): void
-  /** Node `ws` only: `options.fin === false` sends a fragment of a message (see fragmentedSend). */
+  /** Node `ws` only: `options.fin === false` sends a fragment of a message (send mode 'fragments'). */
   send(data: Uint8Array | ArrayBuffer, options: { binary?: boolean; fin?: boolean }): void
-  /** Node `ws` only: `cb` runs once the bytes have been written (see pooledSend). */
+  /** Node `ws` only: `cb` runs once the bytes have been written (send mode 'pool'). */
   send(data: Uint8Array | ArrayBuffer, options: { binary?: boolean; fin?: boolean }, cb: (err?: Error) => void): void
   close(code?: number, reason?: string): void
   onopen: ((ev: unknown) => void) | null

@@ -1,6 +1,9 @@
 import { check, rejectsWith, sleep, within, type ConformanceCase } from './harness.ts'
-import { hangingPort, tcpEcho } from './fixtures.ts'
-import type { TcpSocket } from '@tidepool/engine'
+import { hangingPort, stalledServer, tcpEcho } from './fixtures.ts'
+import type { IoError, TcpSocket } from '@tidepool/engine'
+import { Op } from '../protocol.ts'
+
+const MiB = 1024 * 1024
 
 export const capCases: ConformanceCase[] = [
   {
@@ -49,6 +52,39 @@ export const capCases: ConformanceCase[] = [
       await rejectsWith(within(c.net.connect({ host: '127.0.0.1', port: hang.port }), limit + 5000, 'timeout connect'), 'timeout', 'hanging connect')
       const took = Date.now() - t0
       check(took >= limit * 0.9 && took <= limit + 3000, `timed out after ${took} ms, limit ${limit} ms`)
+    },
+  },
+  {
+    id: 'CAP-003',
+    title: 'a client that keeps sending past full has that socket closed with too-large at maxSendBufferBytes; the connection stays',
+    async run(ctx) {
+      const sink = await stalledServer()
+      ctx.cleanups.push(() => sink.close())
+      const c = await ctx.client()
+      const cap = (c.limits as unknown as Record<string, unknown>).maxSendBufferBytes
+      check(typeof cap === 'number' && cap > 0, `the hello reply announces no maxSendBufferBytes (${String(cap)})`)
+      const s = await c.net.connect({ host: '127.0.0.1', port: sink.port })
+      const seen: { close?: { error?: IoError } } = {}
+      s.setHandlers({ onClose: (error) => (seen.close = { error }) })
+      // Ignore write() returning false (and so EVENT full); only pace on this client's own WebSocket.
+      // The OS buffers of a stalled loopback socket take a few MiB before the daemon holds anything.
+      const chunk = new Uint8Array(MiB).fill(0x5a)
+      const budget = cap + 64 * MiB
+      let sent = 0
+      const deadline = Date.now() + 30_000
+      while (!seen.close && Date.now() < deadline) {
+        if (sent < budget) {
+          s.write(chunk)
+          sent += chunk.length
+        }
+        if (c.wireFull()) await new Promise<void>((r) => c.whenWireDrains(r))
+        else await sleep(sent < budget ? 0 : 20)
+      }
+      check(seen.close, `the socket stayed open after ${sent / MiB} MiB sent past full (cap ${cap / MiB} MiB)`)
+      check(seen.close.error?.code === 'too-large', `socket closed with ${seen.close.error?.code ?? 'no error'}, expected too-large`)
+      check(sent >= cap, `closed after ${sent / MiB} MiB, before the client had sent the cap of ${cap / MiB} MiB`)
+      await c.request(Op.ping, {})
+      check(!c.closed, 'the whole connection was closed, not just the socket')
     },
   },
 ]

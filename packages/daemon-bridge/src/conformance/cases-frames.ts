@@ -1,7 +1,8 @@
 import { HEADER_BYTES, encodeFrame, writeHeader } from '../frame-codec.ts'
-import { Kind, Op } from '../protocol.ts'
+import { Kind, MAX_MESSAGE_FRAGMENTS, Op } from '../protocol.ts'
 import { check, type CaseContext, type ConformanceCase } from './harness.ts'
 import type { RawConn } from './raw-conn.ts'
+import { upgradeResponse } from './fixtures.ts'
 
 /** The malformed input got an ERROR or a close; then a new connection still works. */
 async function survives(ctx: CaseContext, r: RawConn, what: string): Promise<void> {
@@ -112,6 +113,39 @@ export const frameCases: ConformanceCase[] = [
         (e: { code?: string }) => `error ${e.code}`,
       )
       check(!c.closed, `zero-mask client was disconnected (${g})`)
+      await c.request(Op.ping, {})
+    },
+  },
+  {
+    id: 'FRAME-010',
+    title: 'the daemon selects no subprotocol: a requested one is not echoed in the 101',
+    async run(ctx) {
+      const o: Record<string, string> = ctx.target.origin ? { Origin: ctx.target.origin } : {}
+      const r = await upgradeResponse(ctx.port, { Host: `127.0.0.1:${ctx.port}`, 'Sec-WebSocket-Protocol': 'tidepool, chat', ...o })
+      check(r.status === 101, `upgrade answered ${r.status}, expected 101`)
+      const p = r.headers['sec-websocket-protocol']
+      check(p === undefined, `the daemon selected subprotocol ${String(p)}; the protocol has none`)
+    },
+  },
+  {
+    id: 'FRAME-011',
+    title: `a message in ${MAX_MESSAGE_FRAGMENTS} fragments is served; one in more closes the connection with 1008`,
+    async run(ctx) {
+      const inFragments = (r: RawConn, id: number, n: number): void => {
+        // The whole request in the first fragment, then empty continuations: only the count matters.
+        r.ws.send(encodeFrame(Kind.REQUEST, id, Op.ping, {}), { fin: false })
+        for (let i = 2; i < n; i++) r.ws.send(new Uint8Array(0), { fin: false })
+        r.ws.send(new Uint8Array(0), { fin: true })
+      }
+      const r = await ctx.raw({ hello: true })
+      inFragments(r, 20, MAX_MESSAGE_FRAGMENTS)
+      const f = await r.reply(20, 10_000)
+      check(f?.kind === Kind.REPLY, `${MAX_MESSAGE_FRAGMENTS} fragments: expected a REPLY, got ${f ? JSON.stringify(f.meta) : `close ${r.closeCode}`}`)
+      inFragments(r, 21, MAX_MESSAGE_FRAGMENTS + 1)
+      check(await r.until(() => r.closeCode !== null, 10_000), `${MAX_MESSAGE_FRAGMENTS + 1} fragments did not close the connection`)
+      check(r.closeCode === 1008, `close code ${r.closeCode}, expected 1008`)
+      check(!r.frames.some((x) => x.id === 21), 'the over-fragmented message was answered')
+      const c = await ctx.client()
       await c.request(Op.ping, {})
     },
   },

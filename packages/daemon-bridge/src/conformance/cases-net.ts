@@ -96,7 +96,7 @@ export const netCases: ConformanceCase[] = [
       ctx.cleanups.push(() => l.close())
       check(l.port > 0, 'no port')
       const raw = net.connect(l.port, '127.0.0.1')
-      raw.on('error', () => {})
+      raw.on('error', () => {}) // a reset when the case ends: what it checks is the bytes that came back
       const back: Buffer[] = []
       raw.on('data', (b) => back.push(b))
       raw.write('incoming')
@@ -150,7 +150,7 @@ export const netCases: ConformanceCase[] = [
       const total = c.limits.recvWindowBytes + (32 << 20)
       let sent = 0
       const srv = net.createServer((s) => {
-        s.on('error', () => {})
+        s.on('error', () => {}) // the daemon closing the socket mid-pump is what the case provokes
         const chunk = Buffer.alloc(65536, 7)
         const pump = (): void => {
           while (sent < total) {

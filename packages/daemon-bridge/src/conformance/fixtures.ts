@@ -16,7 +16,7 @@ export async function tcpEcho(host = '127.0.0.1'): Promise<EchoServer> {
   const server = net.createServer({ allowHalfOpen: true }, (s) => {
     sockets.add(s)
     s.on('close', () => sockets.delete(s))
-    s.on('error', () => {})
+    s.on('error', () => {}) // resets from clients the cases close abruptly; the echo serves the others
     s.pipe(s)
   })
   await new Promise<void>((resolve, reject) => {
@@ -26,6 +26,29 @@ export async function tcpEcho(host = '127.0.0.1'): Promise<EchoServer> {
   return {
     port: (server.address() as net.AddressInfo).port,
     open: () => sockets.size,
+    close: () =>
+      new Promise<void>((r) => {
+        for (const s of sockets) s.destroy()
+        server.close(() => r())
+      }),
+  }
+}
+
+/** A loopback TCP server that accepts and never reads: what is sent to it piles up in buffers. */
+export async function stalledServer(): Promise<{ port: number; close(): Promise<void> }> {
+  const sockets = new Set<net.Socket>()
+  const server = net.createServer((s) => {
+    sockets.add(s)
+    s.pause()
+    s.on('error', () => {}) // the daemon resets it when the case's socket is closed: expected
+    s.on('close', () => sockets.delete(s))
+  })
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => resolve())
+  })
+  return {
+    port: (server.address() as net.AddressInfo).port,
     close: () =>
       new Promise<void>((r) => {
         for (const s of sockets) s.destroy()
@@ -74,7 +97,7 @@ export async function hangingPort(): Promise<{ port: number; close(): void }> {
   const fillers: net.Socket[] = []
   for (let i = 0; i < 4; i++) {
     const s = net.connect(port, '127.0.0.1')
-    s.on('error', () => {})
+    s.on('error', () => {}) // fillers exist only to occupy the backlog; they may time out or be reset
     fillers.push(s)
   }
   await new Promise((r) => setTimeout(r, 200))
@@ -88,7 +111,12 @@ export async function hangingPort(): Promise<{ port: number; close(): void }> {
 }
 
 /** Sends a WebSocket upgrade with the given headers; resolves with the HTTP status (101 = accepted). */
-export function upgradeStatus(port: number, headers: Record<string, string>): Promise<number> {
+export async function upgradeStatus(port: number, headers: Record<string, string>): Promise<number> {
+  return (await upgradeResponse(port, headers)).status
+}
+
+/** Sends a WebSocket upgrade with the given headers; resolves with the response's status and headers. */
+export function upgradeResponse(port: number, headers: Record<string, string>): Promise<{ status: number; headers: http.IncomingHttpHeaders }> {
   return new Promise((resolve, reject) => {
     const req = http.request({
       host: '127.0.0.1',
@@ -108,12 +136,12 @@ export function upgradeStatus(port: number, headers: Record<string, string>): Pr
     req.on('upgrade', (res, socket) => {
       clearTimeout(t)
       socket.destroy()
-      resolve(res.statusCode ?? 0)
+      resolve({ status: res.statusCode ?? 0, headers: res.headers })
     })
     req.on('response', (res) => {
       clearTimeout(t)
       res.resume()
-      resolve(res.statusCode ?? 0)
+      resolve({ status: res.statusCode ?? 0, headers: res.headers })
     })
     req.on('error', (e) => {
       clearTimeout(t)

@@ -38,7 +38,7 @@ export class CaseContext {
   async client(wsOptions?: Record<string, unknown>): Promise<BridgeClient> {
     const { url, token, origin, socket } = this.target
     const c = socket
-      ? await connectBridge({ url, token, socket: socket(), fragmentedSend: true })
+      ? await connectBridge({ url, token, socket: socket(), sendMode: 'fragments' })
       : await connectBridge({ url, token, origin, WebSocketImpl: WebSocket as unknown as WebSocketCtor, wsOptions })
     this.clients.push(c)
     return c
@@ -53,7 +53,8 @@ export class CaseContext {
   }
 
   async dispose(): Promise<void> {
-    // a cleanup that fails (the case already closed what it cleans) must not skip the others
+    // A fixture that fails to close (its server already gone with a failed case) must not hide the
+    // case's own result or keep the other cleanups from running.
     for (const f of this.cleanups.splice(0).reverse()) await Promise.resolve(f()).catch(() => undefined)
     for (const c of this.clients.splice(0)) c.close()
     for (const r of this.raws.splice(0)) r.close()

@@ -18,7 +18,7 @@ export class RawConn {
       this.closeCode = code
       this.wake()
     })
-    ws.on('error', () => {})
+    ws.on('error', () => {}) // cases provoke the daemon into closing; they check closeCode, set on 'close'
   }
 
   static open(url: string, origin?: string): Promise<RawConn> {

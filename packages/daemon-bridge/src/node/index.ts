@@ -1,6 +1,6 @@
 /**
  * Node entry: connectBridge over `ws` tuned for the data path: arena reads (arena-socket.ts), Buffer
- * messages, zero mask, large sends from reused buffers (pooledSend). Not for browsers.
+ * messages, zero mask, large sends from reused buffers (send mode 'pool'). Not for browsers.
  */
 import { WebSocket } from 'ws'
 import { connectBridge, type BridgeClient, type ConnectBridgeOptions } from '../bridge-client.ts'
@@ -47,8 +47,7 @@ export function connectBridgeNode(opts: Omit<ConnectBridgeOptions, 'WebSocketImp
   return connectBridge({
     ...opts,
     WebSocketImpl: NodeWebSocket,
-    fragmentedSend: opts.fragmentedSend ?? true,
-    pooledSend: opts.pooledSend ?? true,
+    sendMode: opts.sendMode ?? 'pool',
     binaryType: 'nodebuffer',
     wsOptions: { ...nodeWsOptionsFor(opts.url), ...opts.wsOptions },
   })

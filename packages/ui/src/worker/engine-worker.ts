@@ -26,7 +26,7 @@ const hasher = startHashWorkers()
 const host = new EngineHost({
   // The browser's WebSocket sends this origin's Origin header, which the daemon checks.
   // a browser WebSocket copies on send(): large frames are built in one reused buffer
-  connect: (url, token) => connectBridge({ url, token, sendCopies: true }),
+  connect: (url, token) => connectBridge({ url, token, sendMode: 'scratch' }),
   createEngine: (platform) => createBtEngine({ ...platform, hasher }),
   state,
   now: () => Date.now(),
