@@ -1,4 +1,4 @@
-// The CLI's failure and resume contract (issue 3), end to end: bad input and no peers fail with one
+// The CLI's failure and resume contract, end to end: bad input and no peers fail with one
 // clear line and a non-zero exit; an interrupted download resumes without fetching verified data again.
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
