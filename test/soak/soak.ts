@@ -13,13 +13,14 @@
 // with its data and added again into the other root, a fresh folder (whatever the removal left there is
 // counted and cleared first). DHT, LSD, UPnP are off on every libtorrent (the fixture's settings).
 //
-// Every minute one line: RSS and heap (after a full GC, from memory-probe.ts) and open descriptors of the
-// engine and the daemon, the daemon's TCP sockets, completions, torrents stuck.
+// Every minute one line: RSS, heap and external memory (ArrayBuffers and the like; both after a full GC,
+// from memory-probe.ts) and open descriptors of the engine and the daemon, the daemon's TCP sockets,
+// completions, torrents stuck.
 // Exit 1 when:
 //   - a metric grows: the least-squares line through its samples (every 10 s) over the second half of the
 //     run rises faster than its limit AND by more than its noise floor over that half: RSS 4 MiB/min and
-//     24 MiB, heap after GC 1 MiB/min and 4 MiB, descriptors (each process) 2/min and 10, daemon TCP
-//     sockets 2/min and 10 (growth.ts; a run under 10 minutes fits few points: read its verdict as weak);
+//     24 MiB; heap and external memory after GC 1 MiB/min and 4 MiB each; descriptors (each process) and
+//     daemon TCP sockets 2/min and 10 (growth.ts; a run under 10 minutes fits few points: a weak verdict);
 //   - a torrent is STUCK: 60 s without a verified byte while connected to a real seed (a peer with every
 //     piece that is not one of the hostile peers, which claim every piece and deliver none);
 //   - an add or remove failed or went unanswered for 60 s, the engine or daemon died, or nothing completed.
@@ -88,14 +89,14 @@ interface Slot {
 
 interface Sample {
   tMin: number
-  engine: { rssMiB: number | null; heapMiB: number | null; fds: number | null }
-  daemon: { rssMiB: number | null; heapMiB: number | null; fds: number | null; tcp: number | null; tcpEstablished: number | null }
+  engine: { rssMiB: number | null; heapMiB: number | null; externalMiB: number | null; fds: number | null }
+  daemon: { rssMiB: number | null; heapMiB: number | null; externalMiB: number | null; fds: number | null; tcp: number | null; tcpEstablished: number | null }
 }
 
 interface EngineTorrentRow { infoHash: string; root: string; downloaded: number; size: number; complete: boolean; status: string; connected: number; peers: Array<[number, number]> }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
-const mib = (bytes: number | null | undefined) => (bytes === null || bytes === undefined ? null : bytes / MiB)
+const mib = (bytes: unknown) => (typeof bytes === 'number' ? bytes / MiB : null)
 const fmt = (n: number | null | undefined, d = 1) => (n === null || n === undefined || !Number.isFinite(n) ? '?' : n.toFixed(d))
 
 /** Calls back with every JSON line a tracked process prints from now on. */
@@ -180,8 +181,8 @@ async function main(): Promise<number> {
     owned.push(daemon)
     const daemonLine = await daemon.waitFor((l) => typeof l.port === 'number', START_TIMEOUT_MS, 'daemon port line')
     const daemonUrl = `ws://127.0.0.1:${Number(daemonLine.port)}`
-    let daemonHeap: number | null = null
-    onJsonLines(daemon, (l) => { if (l.probe === 'memory') daemonHeap = Number(l.heapUsed) })
+    const probes: { engine: JsonLine | null; daemon: JsonLine | null } = { engine: null, daemon: null } // latest memory-probe lines
+    onJsonLines(daemon, (l) => { if (l.probe === 'memory') probes.daemon = l })
 
     // ---- hostile peers ----
     const hostile = spawnTracked(process.execPath, ['--import', 'tsx', HOSTILE_ENTRY, '--tracker', tracker.httpUrl, '--info-hashes', slots.map((s) => s.t.infoHash).join(',')], { cwd: REPO_ROOT, name: 'hostile peers' })
@@ -193,7 +194,6 @@ async function main(): Promise<number> {
     // ---- the engine ----
     const engine = engineProc = spawnTracked(process.execPath, [...nodeArgs, ENGINE_ENTRY, '--url', daemonUrl, '--token-file', tokenFile, '--state', join(work, 'engine-state')], { cwd: REPO_ROOT, env: probeEnv, stdin: true, name: 'engine' })
     await engine.waitFor((l) => l.event === 'ready', START_TIMEOUT_MS, 'engine ready')
-    let engineHeap: number | null = null
     let lastTick: EngineTorrentRow[] = []
     const send = (cmd: object) => engine.write(JSON.stringify(cmd) + '\n')
     const add = (s: Slot) => { s.phase = 'adding'; s.phaseSince = performance.now(); send({ add: s.t.torrentPath, root: s.root }) }
@@ -224,7 +224,7 @@ async function main(): Promise<number> {
       }
     }
     onJsonLines(engine, (l) => {
-      if (l.probe === 'memory') engineHeap = Number(l.heapUsed)
+      if (l.probe === 'memory') probes.engine = l
       else if (l.event === 'tick') onTick(l.torrents as EngineTorrentRow[])
       else if (l.event === 'added') {
         const s = byHash.get(String(l.infoHash))
@@ -311,8 +311,8 @@ async function main(): Promise<number> {
         const [e, d] = await Promise.all([sampleProcess(engine.pid), sampleProcess(daemon.pid, { tcp: true })])
         samples.push({
           tMin: elapsedMin(),
-          engine: { rssMiB: e.rssKiB === null ? null : e.rssKiB / 1024, heapMiB: mib(engineHeap), fds: e.fds },
-          daemon: { rssMiB: d.rssKiB === null ? null : d.rssKiB / 1024, heapMiB: mib(daemonHeap), fds: d.fds, tcp: d.tcpSockets, tcpEstablished: d.tcpEstablished },
+          engine: { rssMiB: e.rssKiB === null ? null : e.rssKiB / 1024, heapMiB: mib(probes.engine?.heapUsed), externalMiB: mib(probes.engine?.external), fds: e.fds },
+          daemon: { rssMiB: d.rssKiB === null ? null : d.rssKiB / 1024, heapMiB: mib(probes.daemon?.heapUsed), externalMiB: mib(probes.daemon?.external), fds: d.fds, tcp: d.tcpSockets, tcpEstablished: d.tcpEstablished },
         })
       }
       if (now >= nextReport) {
@@ -321,8 +321,8 @@ async function main(): Promise<number> {
         const rejects = Number((hostileStats.rejecter as { rejects?: number } | undefined)?.rejects ?? 0)
         const silentOpen = Number((hostileStats.silent as { open?: number } | undefined)?.open ?? 0)
         const stuckNow = slots.filter((s) => s.stuck).length
-        const line = `min ${String(Math.round(elapsedMin())).padStart(3)} | engine rss ${fmt(last.engine.rssMiB)} MiB heap ${fmt(last.engine.heapMiB)} MiB fds ${last.engine.fds ?? '?'}` +
-          ` | daemon rss ${fmt(last.daemon.rssMiB)} MiB heap ${fmt(last.daemon.heapMiB)} MiB fds ${last.daemon.fds ?? '?'} tcp ${last.daemon.tcp ?? '?'} (${last.daemon.tcpEstablished ?? '?'} est)` +
+        const line = `min ${String(Math.round(elapsedMin())).padStart(3)} | engine rss ${fmt(last.engine.rssMiB)} MiB heap ${fmt(last.engine.heapMiB)} + ext ${fmt(last.engine.externalMiB)} MiB fds ${last.engine.fds ?? '?'}` +
+          ` | daemon rss ${fmt(last.daemon.rssMiB)} MiB heap ${fmt(last.daemon.heapMiB)} + ext ${fmt(last.daemon.externalMiB)} MiB fds ${last.daemon.fds ?? '?'} tcp ${last.daemon.tcp ?? '?'} (${last.daemon.tcpEstablished ?? '?'} est)` +
           ` | complete ${counters.completions} (+${counters.completions - completionsAtLastReport}) | downloading ${lastTick.filter((r) => !r.complete).length}` +
           ` | STUCK ${stuckNow} | rejects sent ${rejects - rejectsAtLastReport}/min, silent sockets open ${silentOpen}` +
           ` | seeds up ${slots.filter((s) => s.seed).length}/${slots.length}, leechers ${leechers.size}`
@@ -369,9 +369,11 @@ function summarize(r: RunResult): number {
   const metrics: Array<{ name: string; unit: string; limit: GrowthLimit; get: (s: Sample) => number | null }> = [
     { name: 'engine RSS', unit: 'MiB', limit: LIMITS.rss, get: (s) => s.engine.rssMiB },
     { name: 'engine heap after GC', unit: 'MiB', limit: LIMITS.heap, get: (s) => s.engine.heapMiB },
+    { name: 'engine external after GC', unit: 'MiB', limit: LIMITS.heap, get: (s) => s.engine.externalMiB },
     { name: 'engine descriptors', unit: '', limit: LIMITS.fds, get: (s) => s.engine.fds },
     { name: 'daemon RSS', unit: 'MiB', limit: LIMITS.rss, get: (s) => s.daemon.rssMiB },
     { name: 'daemon heap after GC', unit: 'MiB', limit: LIMITS.heap, get: (s) => s.daemon.heapMiB },
+    { name: 'daemon external after GC', unit: 'MiB', limit: LIMITS.heap, get: (s) => s.daemon.externalMiB },
     { name: 'daemon descriptors', unit: '', limit: LIMITS.fds, get: (s) => s.daemon.fds },
     { name: 'daemon TCP sockets', unit: '', limit: LIMITS.tcp, get: (s) => s.daemon.tcp },
   ]
