@@ -29,7 +29,13 @@ const MSG = { unchoke: 1, request: 6, haveAll: 0x0e, reject: 0x10 } as const
 const tracker = option('tracker', '')
 const infoHashes = new Set(option('info-hashes', '').split(',').filter((h) => /^[0-9a-f]{40}$/.test(h)))
 
-const stats = Object.fromEntries(KINDS.map((k) => [k, { connections: 0, open: 0, requests: 0, rejects: 0, engineClosed: 0 }])) as Record<Kind, { connections: number; open: number; requests: number; rejects: number; engineClosed: number }>
+// Counted apart for Tidepool's engine (peer id -TP…) and everyone else: the libtorrent peers find these
+// hostile peers through the tracker too.
+type Who = 'engine' | 'other'
+interface Counts { connections: number; open: number; closedByPeer: number; requests: number }
+const newCounts = (): Counts => ({ connections: 0, open: 0, closedByPeer: 0, requests: 0 })
+const stats = Object.fromEntries(KINDS.map((k) => [k, { engine: newCounts(), other: newCounts() }])) as Record<Kind, Record<Who, Counts>>
+const accepted: Record<Kind, number> = { garbage: 0, rejecter: 0, silent: 0, oversized: 0 }
 const openSockets: Record<Kind, Set<Socket>> = { garbage: new Set(), rejecter: new Set(), silent: new Set(), oversized: new Set() }
 const peerIds = Object.fromEntries(KINDS.map((k) => [k, Buffer.concat([Buffer.from('-HX0001-'), randomBytes(12)])])) as Record<Kind, Buffer>
 
@@ -49,32 +55,35 @@ function message(id: number, payload: Buffer = Buffer.alloc(0)): Buffer {
 }
 
 function serve(kind: Kind, socket: Socket): void {
-  const n = ++stats[kind].connections
+  const n = ++accepted[kind]
   const open = openSockets[kind]
   open.add(socket)
-  stats[kind].open = open.size
   if (open.size > MAX_OPEN_PER_KIND) open.values().next().value?.destroy()
-  let engineHungUp = false // a FIN or a reset from the engine's side, not our own destroy()
-  socket.on('end', () => { engineHungUp = true })
-  socket.on('error', () => { engineHungUp = true })
+  let who: Who | null = null // known once its handshake has arrived (outgoing peers speak first)
+  let peerHungUp = false // a FIN or a reset from the other side, not our own destroy()
+  socket.on('end', () => { peerHungUp = true })
+  socket.on('error', () => { peerHungUp = true })
   socket.on('close', () => {
     open.delete(socket)
-    stats[kind].open = open.size
-    if (engineHungUp) stats[kind].engineClosed++
+    if (who === null) return
+    stats[kind][who].open--
+    if (peerHungUp) stats[kind][who].closedByPeer++
   })
   if (kind !== 'silent') socket.setTimeout(SOCKET_LIFETIME_MS, () => socket.destroy())
-  if (kind === 'silent' && n % 2 === 1) return void socket.resume() // accepted, never a byte back (reads only to see the engine hang up)
+  const mute = kind === 'silent' && n % 2 === 1 // accepted, never a byte back
 
   let buf: Buffer = Buffer.alloc(0)
-  let shaken = false
   socket.on('data', (chunk: Buffer) => {
     buf = buf.length === 0 ? chunk : Buffer.concat([buf, chunk])
-    if (!shaken) {
+    if (who === null) {
       if (buf.length < HANDSHAKE_BYTES) return
       const infoHash = buf.subarray(28, 48)
       if (!buf.subarray(0, 20).equals(PSTR) || !infoHashes.has(infoHash.toString('hex'))) return void socket.destroy()
-      shaken = true
+      who = buf.subarray(48, 51).toString('latin1') === '-TP' ? 'engine' : 'other'
+      stats[kind][who].connections++
+      stats[kind][who].open++
       buf = buf.subarray(HANDSHAKE_BYTES)
+      if (mute) return
       socket.write(handshake(kind, infoHash))
       if (kind === 'garbage') socket.write(randomBytes(16 * 1024))
       if (kind === 'oversized') socket.write(Buffer.from([0x7f, 0xff, 0xff, 0xff, ...new Uint8Array(1024)]))
@@ -87,9 +96,8 @@ function serve(kind: Kind, socket: Socket): void {
       if (len > MAX_MESSAGE) return void socket.destroy()
       if (buf.length < 4 + len) break
       if (len === 13 && buf[4] === MSG.request) {
-        stats.rejecter.requests++
+        stats.rejecter[who].requests++
         socket.write(message(MSG.reject, buf.subarray(5, 17)))
-        stats.rejecter.rejects++
       }
       buf = buf.subarray(4 + len)
     }
