@@ -149,11 +149,11 @@ async function main(): Promise<number> {
   const errors: string[] = []
   const stuckList: string[] = []
   const samples: Sample[] = []
-  const minuteLines: string[] = []
   let failure: string | null = null
   let hostileStats: JsonLine = {}
   const slots: Slot[] = []
-  const t0 = performance.now()
+  const setupStart = performance.now()
+  let t0 = setupStart // the run's minutes count from the moment every torrent has been added
   const elapsedMin = () => (performance.now() - t0) / 60_000
 
   try {
@@ -174,7 +174,7 @@ async function main(): Promise<number> {
     for (let i = 0; i < slots.length; i += 5) {
       await Promise.all(slots.slice(i, i + 5).map(async (s) => { s.seed = await startSeed(s, 0); s.seedPort = s.seed.port }))
     }
-    console.log(`  ${slots.length} libtorrent seeds up after ${((performance.now() - t0) / 1000).toFixed(0)} s`)
+    console.log(`  ${slots.length} libtorrent seeds up after ${((performance.now() - setupStart) / 1000).toFixed(0)} s`)
 
     // ---- the daemon, as `pnpm daemon` runs it, plus the heap probe ----
     const tokenFile = join(work, 'daemon.token')
@@ -251,6 +251,8 @@ async function main(): Promise<number> {
       }
     })
     for (const s of slots) add(s)
+    t0 = performance.now()
+    console.log(`  engine and daemon up, ${slots.length} torrents added after ${((t0 - setupStart) / 1000).toFixed(0)} s; running ${minutes} min`)
 
     // ---- churn of seeds and leechers ----
     let churnIndex = 0
@@ -332,7 +334,6 @@ async function main(): Promise<number> {
           ` | seeds up ${slots.filter((s) => s.seed).length}/${slots.length}, leechers ${leechers.size}`
         completionsAtLastReport = counters.completions
         rejectsAtLastReport = rejects
-        minuteLines.push(line)
         console.log(line)
         if (verbose) for (const r of lastTick.filter((r) => !r.complete)) console.log(`    ${r.infoHash.slice(0, 8)} ${r.status} ${r.downloaded}/${r.size} peers ${JSON.stringify(r.peers)}`)
       }
@@ -354,7 +355,7 @@ async function main(): Promise<number> {
     console.log(`stopped everything in ${((performance.now() - stopStart) / 1000).toFixed(1)} s`)
   }
   const ranMin = elapsedMin()
-  return summarize({ ranMin, failure, counters, errors, stuckList, samples, minuteLines, hostileStats })
+  return summarize({ ranMin, failure, counters, errors, stuckList, samples, hostileStats })
 }
 
 interface RunResult {
@@ -364,7 +365,6 @@ interface RunResult {
   errors: string[]
   stuckList: string[]
   samples: Sample[]
-  minuteLines: string[]
   hostileStats: JsonLine
 }
 
