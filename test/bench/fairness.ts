@@ -1,5 +1,5 @@
 /**
- * bench:fairness — issue 6's scenario on loopback through the REAL daemon and bridge:
+ * bench:fairness — a fair connection queue on loopback through the REAL daemon and bridge:
  * 3 torrents start at the same moment, each knowing 40 peers of which 30 never answer (their
  * SYNs are dropped: a listener whose accept backlog is full) and 10 are live (a TCP server that
  * completes the BitTorrent handshake). Run once through the engine's ConnectionQueue and once

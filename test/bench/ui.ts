@@ -1,5 +1,5 @@
 /**
- * UI benchmark (issue 5): the real App on a fake engine with 200 torrents and 2,000 peers updating
+ * UI benchmark: the real App on a fake engine with 200 torrents and 2,000 peers updating
  * every second, in headless Chromium. The peers table is scrolled every frame and re-sorted every
  * second while updates land. Frame times come from requestAnimationFrame deltas inside the page:
  *  - "unthrottled": vsync and the frame-rate cap are off, so a delta is the real cost of a frame;

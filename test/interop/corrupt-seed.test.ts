@@ -1,5 +1,5 @@
 // A seed serving corrupt data next to a good one: the download completes with the right bytes and the
-// bad peer is banned (issue 3). The corrupt seed is a libtorrent seeding a copy with one byte flipped
+// bad peer is banned. The corrupt seed is a libtorrent seeding a copy with one byte flipped
 // in every piece, without hash checks.
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'

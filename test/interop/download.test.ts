@@ -1,4 +1,4 @@
-// Tidepool's CLI downloads from real libtorrent 2.0 seeds on loopback behind a local tracker (issue 3).
+// Tidepool's CLI downloads from real libtorrent 2.0 seeds on loopback behind a local tracker.
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { awkwardFiles } from '../fixtures/make-torrent.ts'

@@ -23,7 +23,7 @@ export function expectDoneLine(run: TidepoolRun, t: MadeTorrent): Record<string,
   return final!
 }
 
-/** The CLI's statuses must come at least once a second while it runs (issue 3). */
+/** The CLI's statuses must come at least once a second while it runs (the CLI's contract). */
 export function expectRegularStatus(run: TidepoolRun, t: MadeTorrent): void {
   const lines = run.statuses(t.infoHash)
   expect(lines.length).toBeGreaterThan(0)

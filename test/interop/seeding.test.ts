@@ -1,4 +1,4 @@
-// Tidepool as an uploader (issue 4): a libtorrent leecher downloads everything from Tidepool seeding
+// Tidepool as an uploader: a libtorrent leecher downloads everything from Tidepool seeding
 // alone, and two Tidepool leechers fed by one slow libtorrent seed trade pieces with each other.
 import { mkdir } from 'node:fs/promises'
 import net from 'node:net'
