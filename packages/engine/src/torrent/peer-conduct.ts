@@ -17,6 +17,7 @@
  * is held off from our requests for `holdOffMs` (doubling each time); if it is still past it after
  * `maxHoldOffs` hold-offs, or sends more than `maxStrays` stray messages, it is dropped.
  */
+import type { StrayMessage } from '../wire/peer-types.ts'
 
 export interface ConductPolicy {
   /** Rejects tolerated beyond the blocks the peer delivered before it is held off. */
@@ -38,8 +39,6 @@ export const DEFAULT_CONDUCT_POLICY: ConductPolicy = {
   maxHoldOffs: 2,
   maxStrays: 16,
 }
-
-export type StrayMessage = 'unrequested-block' | 'unrequested-reject' | 'unadvertised-request'
 
 /** Why a peer was dropped for its conduct: a value, made into text only by `describeConductDrop`. */
 export type ConductDrop =
