@@ -10,6 +10,7 @@ import type { PeerConnectionHandlers } from '../wire/peer-types.ts'
 import type { BlockRef } from '../wire/wire-codec.ts'
 import type { Downloader } from './downloader.ts'
 import { ExtensionState } from './extension-state.ts'
+import { PeerConduct, type ConductAction } from './peer-conduct.ts'
 import type { Torrent } from './torrent.ts'
 
 /**
@@ -22,6 +23,8 @@ export class PeerSession {
   client = ''
   peerId: Uint8Array = new Uint8Array(20)
   readonly ext: ExtensionState
+  /** What this peer did with our requests: decides when we pause, hold off or drop it. */
+  readonly conduct = new PeerConduct()
   private downloader: Downloader | null = null
   private closed = false
   private reportedDown = 0
@@ -89,8 +92,19 @@ export class PeerSession {
       onUnchoke: () => this.downloader?.fillRequests(this),
       onInterested: () => this.downloader?.choker.onInterested(this),
       onNotInterested: () => {},
-      onBlock: (index, begin, data) => this.downloader?.onBlock(this, index, begin, data),
-      onRequestsDropped: (reqs) => this.downloader?.onBlocksLost(this, reqs.map((r) => ({ piece: r.index, begin: r.begin }))),
+      onBlock: (index, begin, data, solicited) => {
+        if (solicited) this.conduct.onBlock()
+        this.downloader?.onBlock(this, index, begin, data)
+      },
+      onRequestsDropped: (reqs, why) => {
+        this.downloader?.onBlocksLost(this, reqs.map((r) => ({ piece: r.index, begin: r.begin })))
+        if (why === 'rejected') for (const r of reqs) this.onRejected(r.index)
+      },
+      onSnubbed: () => this.t.pool.chargePeer(this.peer.ip, this.peer.port, 'snub'),
+      onStray: (what) => {
+        this.t.pool.chargePeer(this.peer.ip, this.peer.port, 'violation')
+        this.act(this.conduct.onStray(what))
+      },
       onUploadRequest: (req) => this.onUploadRequest(req),
       onAllowedFast: () => this.downloader?.fillRequests(this),
       onExtended: (id, payload) => this.ext.onMessage(id, payload),
@@ -197,16 +211,31 @@ export class PeerSession {
     void d.serveRequest(this, req.index, req.begin, req.length)
   }
 
+  /** A reject costs the peer only when it had allowed the request (unchoked us, or allowed the piece fast). */
+  private onRejected(piece: number): void {
+    const allowed = !this.conn.state.peerChoking || this.conn.allowedFastIn.has(piece)
+    if (allowed) this.t.pool.chargePeer(this.peer.ip, this.peer.port, 'reject')
+    this.act(this.conduct.onReject(this.t.ctx.clock.now(), allowed))
+  }
+
+  private act(action: ConductAction): void {
+    if (action === 'drop' && !this.closed) this.t.dropForConduct(this, this.conduct.dropReason())
+  }
+
   private onClosed(reason: string, error?: IoError): void {
     if (this.closed) return
     this.closed = true
+    if (reason.startsWith('protocol violation')) {
+      this.t.pool.chargePeer(this.peer.ip, this.peer.port, 'violation')
+      this.t.dropForConduct(this, { kind: 'protocol-violation', detail: reason })
+    }
     this.t.onSessionClosed(this, isErrorDisconnect(reason, error), reason)
   }
 
   // ---- calls from the downloader / choker ----
 
   canRequest(): boolean {
-    return !this.closed && this.conn.state.amInterested
+    return !this.closed && this.conn.state.amInterested && this.conduct.mayRequest(this.t.ctx.clock.now())
   }
 
   get peerChoking(): boolean {

@@ -10,6 +10,7 @@ import { fromHex } from '../util/hex.ts'
 import { buildDisplayPeers, type DisplayPeer } from './display-peers.ts'
 import { Downloader } from './downloader.ts'
 import { MetadataFetch } from './metadata-fetch.ts'
+import { describeConductDrop, type ConductDrop } from './peer-conduct.ts'
 import type { Handshake } from '../wire/handshake.ts'
 import type { PeerConnection } from '../wire/peer-connection.ts'
 import { PeerSession } from './peer-session.ts'
@@ -301,6 +302,16 @@ export class Torrent {
     }
   }
 
+  /**
+   * The one way a peer is dropped for its conduct (wasted requests, stray messages, a protocol
+   * violation): the pool records why and holds it off, then the connection closes.
+   */
+  dropForConduct(s: PeerSession, why: ConductDrop): void {
+    const reason = describeConductDrop(why)
+    this.pool.dropForConduct(s.peer.ip, s.peer.port, reason)
+    s.close(reason)
+  }
+
   private closeAllPeers(reason: string): void {
     for (const s of [...this.sessions.values()]) s.close(reason)
     for (const [key, c] of [...this.connecting]) {
@@ -326,6 +337,11 @@ export class Torrent {
   /** ip:port keys the pool banned. */
   bannedPeers(): string[] {
     return this.pool.allPeers().filter((p) => p.state === 'banned').map((p) => p.key)
+  }
+
+  /** Peers dropped for their conduct, oldest first, with why. */
+  droppedPeers(): Array<{ peer: string; reason: string }> {
+    return this.pool.droppedPeers()
   }
 
   connectingCount(): number {
