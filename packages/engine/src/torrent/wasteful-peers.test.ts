@@ -93,6 +93,10 @@ describe('a peer that claims every piece and rejects every request', () => {
     expect(liar.dropReason).toMatch(/^rejected \d+ requests, delivered 0 blocks$/)
     expect(liar.nextAttemptAt - clock.now()).toBeGreaterThan(60_000)
     expect(t.droppedPeers()).toEqual([{ peer: '10.0.0.3:6881', reason: liar.dropReason }])
+    // what the Swarm tab shows
+    const row = t.detail(['swarm']).swarm!.find((r) => r.key === '10.0.0.3:6881')
+    expect(row).toMatchObject({ state: 'disconnected', rejects: liar.rejects, drops: 1, dropReason: liar.dropReason })
+    expect(row!.rejects).toBeGreaterThan(4)
 
     honest.announce(2)
     await run(clock, 10_000, () => t.isComplete())
