@@ -66,7 +66,7 @@ export interface SwarmRow {
   rejects: number
   /** Times it left our requests unanswered past the snub timeout. */
   snubs: number
-  /** Stray messages (unrequested blocks or rejects, requests for pieces we never advertised) and protocol violations. */
+  /** Stray messages (unrequested blocks or rejects, requests for pieces we never advertised), protocol violations. */
   violations: number
   /** Times we dropped it for its conduct. */
   drops: number

@@ -24,7 +24,10 @@ export interface TorrentPeer {
   readonly rejects: number
   /** Times it left our requests unanswered past the snub timeout. */
   readonly snubs: number
-  /** Stray messages (blocks or rejects we never asked for, requests for pieces we never advertised) and protocol violations. */
+  /**
+   * Stray messages (blocks or rejects we never asked for, requests for pieces we never advertised)
+   * and protocol violations.
+   */
   readonly violations: number
   /** Times we closed it for its conduct; unlike failcount, a good connection does not reset it. */
   readonly drops: number

@@ -81,6 +81,8 @@ describe('PeerConduct', () => {
 
   it('takes its numbers from the policy it is given', () => {
     const c = new PeerConduct({ ...P, rejectAllowance: 0, maxHoldOffs: 0 })
+    expect(() => c.dropReason()).toThrow()
     expect(c.onReject(0, true)).toBe('drop')
+    expect(c.dropReason()).toEqual({ kind: 'rejects', rejects: 1, delivered: 0 })
   })
 })

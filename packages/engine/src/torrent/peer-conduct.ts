@@ -55,22 +55,21 @@ export class PeerConduct {
   /** Rejects of requests the peer had allowed. */
   rejects = 0
   holdOffs = 0
-  private readonly strays: Record<StrayMessage, number> = { 'unrequested-block': 0, 'unrequested-reject': 0, 'unadvertised-request': 0 }
+  private readonly strays: Record<StrayMessage, number> = {
+    'unrequested-block': 0,
+    'unrequested-reject': 0,
+    'unadvertised-request': 0,
+  }
   private strayTotal = 0
   /** No requests to this peer before this time (ms). */
   private quietUntil = 0
   private heldOffUntil = 0
-  private dropped = false
+  private dropped: ConductDrop | null = null
 
   constructor(private readonly policy: ConductPolicy = DEFAULT_CONDUCT_POLICY) {}
 
   mayRequest(now: number): boolean {
     return !this.dropped && now >= this.quietUntil
-  }
-
-  /** Until when requests are paused or held off (0 or a past time when they are not). */
-  get pausedUntil(): number {
-    return this.quietUntil
   }
 
   onBlock(): void {
@@ -86,7 +85,9 @@ export class PeerConduct {
     this.rejects++
     if (this.rejects <= this.delivered + p.rejectAllowance) return 'none'
     if (now < this.heldOffUntil) return 'none' // answers to requests sent before the hold-off
-    if (this.holdOffs >= p.maxHoldOffs) return this.drop()
+    if (this.holdOffs >= p.maxHoldOffs) {
+      return this.drop({ kind: 'rejects', rejects: this.rejects, delivered: this.delivered })
+    }
     this.heldOffUntil = now + p.holdOffMs * 2 ** this.holdOffs
     this.pauseUntil(this.heldOffUntil)
     this.holdOffs++
@@ -96,24 +97,28 @@ export class PeerConduct {
   onStray(what: StrayMessage): ConductAction {
     if (this.dropped) return 'none'
     this.strays[what]++
-    return ++this.strayTotal > this.policy.maxStrays ? this.drop() : 'none'
+    if (++this.strayTotal <= this.policy.maxStrays) return 'none'
+    const s = this.strays
+    return this.drop({
+      kind: 'strays',
+      unrequestedBlocks: s['unrequested-block'],
+      unrequestedRejects: s['unrequested-reject'],
+      unadvertisedRequests: s['unadvertised-request'],
+    })
   }
 
-  /** Why the peer was dropped (valid once an event returned 'drop'). */
+  /** Why the peer was dropped; throws before an event returned 'drop'. */
   dropReason(): ConductDrop {
-    if (this.strayTotal > this.policy.maxStrays) {
-      const s = this.strays
-      return { kind: 'strays', unrequestedBlocks: s['unrequested-block'], unrequestedRejects: s['unrequested-reject'], unadvertisedRequests: s['unadvertised-request'] }
-    }
-    return { kind: 'rejects', rejects: this.rejects, delivered: this.delivered }
+    if (!this.dropped) throw new Error('the peer was not dropped')
+    return this.dropped
   }
 
   private pauseUntil(t: number): void {
     this.quietUntil = Math.max(this.quietUntil, t)
   }
 
-  private drop(): ConductAction {
-    this.dropped = true
+  private drop(why: ConductDrop): ConductAction {
+    this.dropped = why
     return 'drop'
   }
 }
