@@ -308,7 +308,8 @@ export class Torrent {
    */
   dropForConduct(s: PeerSession, why: ConductDrop): void {
     const reason = describeConductDrop(why)
-    this.pool.dropForConduct(s.peer.ip, s.peer.port, reason)
+    // a session we no longer track (a duplicate) does not speak for the pool's record of its address
+    if (this.sessions.get(s.peer.key) === s) this.pool.dropForConduct(s.peer.ip, s.peer.port, reason)
     s.close(reason)
   }
 
