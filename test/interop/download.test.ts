@@ -66,6 +66,8 @@ describe.skipIf(!libtorrentAvailable())('download from libtorrent seeds', () => 
     await expectSameContent(t, out)
     const maxConnected = Math.max(...run.statuses(t.infoHash).map((l) => Number(l.connected) || 0))
     expect(maxConnected, 'peers connected at once').toBeGreaterThanOrEqual(3)
+    // rate-limited honest seeds are never taken for peers that waste our time
+    expect(run.final(t.infoHash)?.dropped, 'peers dropped for their conduct').toEqual([])
     // each seed's own counters say it uploaded a share (status lines come every 0.5 s)
     for (const s of seeds) {
       await expect.poll(() => Number(s.status()?.totalUpload ?? 0), { timeout: 5_000 }).toBeGreaterThan(t.totalSize / 10)

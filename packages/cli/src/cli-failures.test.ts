@@ -93,6 +93,7 @@ function fakeTorrent(s: Partial<TorrentSummary>, o: { complete?: boolean; everCo
     everConnected: !!o.everConnected,
     bannedPeers: () => ['10.0.0.3:1'],
     hashFailures: 2,
+    droppedPeers: () => [{ peer: '10.0.0.4:1', reason: 'rejected 7 requests, delivered 0 blocks' }],
     onNextCompletion: (fn: () => void) => o.onWaiter?.(fn),
   } as unknown as Torrent
 }
@@ -107,6 +108,7 @@ describe('runMonitor', () => {
     expect(code).toBe(0)
     const last = JSON.parse(lines.filter((l) => l.includes('"done":true'))[0]!)
     expect(last).toMatchObject({ infoHash: 'ab'.repeat(20), done: true, progress: 1, banned: ['10.0.0.3:1'], hashFailures: 2 })
+    expect(last.dropped).toEqual([{ peer: '10.0.0.4:1', reason: 'rejected 7 requests, delivered 0 blocks' }])
   })
 
   it('reports a completion the moment it happens, not at the next status tick', async () => {

@@ -22,7 +22,7 @@ export function runMonitor(engine: BtEngine, torrents: Torrent[], o: MonitorOpti
   const interval = o.intervalMs ?? (o.json ? 500 : o.tty ? 250 : 1000)
   const renderer = new LineRenderer(o.out, o.tty)
   const reported = new Set<string>()
-  const extra = (t: Torrent) => ({ banned: t.bannedPeers(), hashFailures: t.hashFailures })
+  const extra = (t: Torrent) => ({ banned: t.bannedPeers(), hashFailures: t.hashFailures, dropped: t.droppedPeers() })
 
   return new Promise<number>((resolve, reject) => {
     let timer: ReturnType<typeof setInterval> | null = null

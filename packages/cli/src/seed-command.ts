@@ -38,7 +38,8 @@ export async function seedCommand(args: SeedArgs, io: { out: (s: string) => void
     await new Promise<void>((done) => {
       const timer = setInterval(() => {
         const now = torrent.summary()
-        io.out(args.json ? JSON.stringify({ ...statusJson(now), banned: torrent.bannedPeers() }) + '\n' : statusLine(now, 100) + '\n')
+        const json = () => JSON.stringify({ ...statusJson(now), banned: torrent.bannedPeers(), dropped: torrent.droppedPeers() })
+        io.out(args.json ? json() + '\n' : statusLine(now, 100) + '\n')
       }, args.json ? 1000 : 5000)
       const stop = () => {
         clearInterval(timer)

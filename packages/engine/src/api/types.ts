@@ -62,10 +62,20 @@ export interface SwarmRow {
   sources: string[]
   failcount: number
   hashfails: number
+  /** Our requests it rejected although it had allowed them. */
+  rejects: number
+  /** Times it left our requests unanswered past the snub timeout. */
+  snubs: number
+  /** Stray messages (unrequested blocks or rejects, requests for pieces we never advertised), protocol violations. */
+  violations: number
+  /** Times we dropped it for its conduct. */
+  drops: number
   rank: number
   lastConnected: number
   lastError?: string
   banReason?: string
+  /** Why we last dropped it for its conduct. */
+  dropReason?: string
   seed: boolean
 }
 

@@ -256,6 +256,73 @@ describe('PeerPool: failures, backoff and bans', () => {
   })
 })
 
+describe('PeerPool: peers that waste our time', () => {
+  it('charges rejects, snubs and violations to the record and lowers its rank', () => {
+    const { pool } = setup()
+    pool.addPeer('1.1.1.1', 1, 'tracker')
+    pool.connectOnePeer()
+    pool.onConnected('1.1.1.1', 1)
+    const p = pool.findPeer('1.1.1.1', 1)!
+    const before = p.rank
+    pool.chargePeer('1.1.1.1', 1, 'reject')
+    pool.chargePeer('1.1.1.1', 1, 'reject')
+    pool.chargePeer('1.1.1.1', 1, 'snub')
+    pool.chargePeer('1.1.1.1', 1, 'violation')
+    expect(p).toMatchObject({ rejects: 2, snubs: 1, violations: 1, drops: 0, state: 'connected' })
+    expect(p.rank).toBe(before - 10 * 1 - 10 - 20) // log2(1 + 2) rounds down to 1
+  })
+
+  it('a drop for conduct is an error disconnect whose delay doubles per drop; the third bans, though connects in between succeeded', () => {
+    const { pool, clock, disconnects, freed, attempts } = setup({ minReconnectTimeSec: 60, maxFailcount: 3 })
+    pool.addPeer('1.1.1.1', 1, 'tracker')
+    const p = pool.findPeer('1.1.1.1', 1)!
+    const delays: number[] = []
+    for (let i = 1; i <= 2; i++) {
+      expect(pool.connectOnePeer()?.key).toBe('1.1.1.1:1')
+      pool.onConnected('1.1.1.1', 1) // a good connection resets failcount, not drops
+      clock.t += 1000
+      pool.dropForConduct('1.1.1.1', 1, `rejected ${i}`)
+      expect(p).toMatchObject({ state: 'disconnected', drops: i, failcount: 1, dropReason: `rejected ${i}`, lastError: `rejected ${i}` })
+      delays.push(p.nextAttemptAt - clock.t)
+      expect(pool.connectOnePeer()).toBeNull() // not redialled at once
+      clock.t = p.nextAttemptAt
+    }
+    expect(delays).toEqual([120_000, 240_000])
+    expect(freed()).toBe(2)
+    expect(disconnects).toEqual([]) // the caller closes the connection itself
+    pool.connectOnePeer()
+    pool.onConnected('1.1.1.1', 1)
+    pool.dropForConduct('1.1.1.1', 1, 'rejected 3')
+    expect(p.state).toBe('banned')
+    expect(p.banReason).toBe('dropped 3 times (last: rejected 3)')
+    expect(disconnects).toEqual([['1.1.1.1:1', 'dropped 3 times (last: rejected 3)']])
+    // the session's later disconnect report changes nothing
+    pool.onDisconnected('1.1.1.1', 1, { error: true, reason: 'rejected 3' })
+    expect(p.state).toBe('banned')
+    clock.t += 10_000_000
+    expect(pool.connectOnePeer()).toBeNull()
+    expect(attempts).toHaveLength(3)
+    expect(pool.droppedPeers()).toEqual([1, 2, 3].map((i) => ({ peer: '1.1.1.1:1', reason: `rejected ${i}` })))
+  })
+
+  it('a peer known only by its ephemeral incoming port is forgotten, but its drop is still listed', () => {
+    const { pool } = setup()
+    pool.addIncoming('1.1.1.9', 50000)
+    pool.dropForConduct('1.1.1.9', 50000, 'sent 17 unrequested blocks')
+    expect(pool.findPeer('1.1.1.9', 50000)).toBeUndefined()
+    expect(pool.getStats()).toMatchObject({ total: 0, connected: 0 })
+    expect(pool.droppedPeers()).toEqual([{ peer: '1.1.1.9:50000', reason: 'sent 17 unrequested blocks' }])
+  })
+
+  it('ignores a drop for a peer not connected', () => {
+    const { pool } = setup()
+    pool.addPeer('1.1.1.1', 1, 'tracker')
+    pool.dropForConduct('1.1.1.1', 1, 'x')
+    expect(pool.findPeer('1.1.1.1', 1)).toMatchObject({ state: 'discovered', drops: 0 })
+    expect(pool.droppedPeers()).toEqual([])
+  })
+})
+
 describe('PeerPool: ordering and rank', () => {
   it('orders candidates: fewer failures, then never/least recently tried, then rank', () => {
     const { pool, clock } = setup({ minReconnectTimeSec: 1, maxFailcount: 10 })

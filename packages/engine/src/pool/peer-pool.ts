@@ -20,6 +20,8 @@ export interface PeerPoolConfig {
   maxFailcount: number
   /** Reconnect delay unit: a peer waits minReconnectTimeSec × (failcount + 1) after its last attempt. */
   minReconnectTimeSec: number
+  /** Drops for conduct (see dropForConduct) before a ban. */
+  maxConductDrops: number
 }
 
 export const DEFAULT_PEER_POOL_CONFIG: PeerPoolConfig = {
@@ -27,11 +29,16 @@ export const DEFAULT_PEER_POOL_CONFIG: PeerPoolConfig = {
   maxActiveConnections: 25,
   maxFailcount: 3,
   minReconnectTimeSec: 60,
+  maxConductDrops: 3,
 }
 
 /** Shared-piece hash failures that ban a peer (a peer alone on a bad piece is banned at once). */
 export const SHARED_HASHFAIL_BAN = 3
 const HASH_BANNED_MEMORY = 4096
+const DROP_LOG_MEMORY = 256
+
+/** What a connected peer did that wasted our time (counted on its record, lowering its rank). */
+export type PeerCharge = 'reject' | 'snub' | 'violation'
 
 export interface PeerPoolStats {
   total: number
@@ -96,6 +103,8 @@ export class PeerPool {
   )
   /** Keys banned for bad data; remembered even after the record is evicted. */
   private readonly hashBanned = new Set<string>()
+  /** Peers dropped for their conduct, oldest first; kept after their records are gone. */
+  private readonly dropLog: Array<{ peer: string; reason: string }> = []
   private readonly selfKeys = new Set<string>()
   private self: { bytes: Uint8Array; len: number; port: number; key: string } | null = null
   private seeding = false
@@ -318,6 +327,41 @@ export class PeerPool {
     for (const c of contributors) this.markHashFailure(c.ip, c.port, { shared })
   }
 
+  /** The peer wasted our time once more (see PeerCharge). */
+  chargePeer(ip: string, port: number, charge: PeerCharge): void {
+    const p = this.lookup(ip, port)
+    if (!p) return
+    if (charge === 'reject') p.rejects++
+    else if (charge === 'snub') p.snubs++
+    else p.violations++
+    this.rerank(p)
+  }
+
+  /**
+   * We are closing this connected peer for its conduct (wasted requests, stray messages, a protocol
+   * violation): an error disconnect whose reconnect delay also doubles with each such drop, and
+   * since a good connection resets failcount but not drops, the `maxConductDrops`th bans it.
+   */
+  dropForConduct(ip: string, port: number, reason: string): void {
+    const p = this.lookup(ip, port)
+    if (!p || !isActive(p.state)) return
+    p.drops++
+    p.dropReason = reason
+    this.dropLog.push({ peer: p.key, reason })
+    if (this.dropLog.length > DROP_LOG_MEMORY) this.dropLog.shift()
+    if (p.drops >= this.config.maxConductDrops) return this.ban(p, `dropped ${p.drops} times (last: ${reason})`)
+    p.lastConnected = this.stamp()
+    p.lastError = reason
+    if (!p.connectable) this.remove(p) // known only by an ephemeral incoming port: nothing to reconnect to
+    else this.fail(p, 2 ** (p.drops - 1))
+    this.onSlotFreed?.()
+  }
+
+  /** Every drop for conduct, oldest first (at most the last 256). */
+  droppedPeers(): Array<{ peer: string; reason: string }> {
+    return this.dropLog.map((d) => ({ ...d }))
+  }
+
   markPeerSeed(ip: string, port: number): void {
     const p = this.lookup(ip, port)
     if (!p || p.seed) return
@@ -430,14 +474,15 @@ export class PeerPool {
     this.peers.delete(p.key)
   }
 
-  private fail(p: PeerRecord): void {
+  /** One more failure: banned at maxFailcount, else waits (failcount + 1) × `slower` delay units. */
+  private fail(p: PeerRecord, slower = 1): void {
     p.failcount++
     p.rank = computeRank(p, this.seeding)
     if (p.failcount >= this.config.maxFailcount) {
       this.ban(p, `failed ${p.failcount} times${p.lastError ? ` (last: ${p.lastError})` : ''}`)
       return
     }
-    this.wait(p, p.lastConnected + this.config.minReconnectTimeSec * 1000 * (p.failcount + 1))
+    this.wait(p, p.lastConnected + this.config.minReconnectTimeSec * 1000 * (p.failcount + 1) * slower)
   }
 
   private wait(p: PeerRecord, until: number): void {

@@ -20,6 +20,19 @@ export interface TorrentPeer {
   readonly failcount: number
   /** Pieces failing verification that this peer contributed to. */
   readonly hashfails: number
+  /** Our requests it rejected although it had unchoked us (or allowed the piece fast). */
+  readonly rejects: number
+  /** Times it left our requests unanswered past the snub timeout. */
+  readonly snubs: number
+  /**
+   * Stray messages (blocks or rejects we never asked for, requests for pieces we never advertised)
+   * and protocol violations.
+   */
+  readonly violations: number
+  /** Times we closed it for its conduct; unlike failcount, a good connection does not reset it. */
+  readonly drops: number
+  /** Why we last closed it for its conduct. */
+  readonly dropReason?: string
   /** Payload bytes received from / sent to this peer, all connections together. */
   readonly downloaded: number
   readonly uploaded: number
@@ -47,6 +60,10 @@ export class PeerRecord implements TorrentPeer {
   state: PeerState = 'discovered'
   failcount = 0
   hashfails = 0
+  rejects = 0
+  snubs = 0
+  violations = 0
+  drops = 0
   downloaded = 0
   uploaded = 0
   seed = false
@@ -60,6 +77,7 @@ export class PeerRecord implements TorrentPeer {
   connectable = true
   lastError?: string
   banReason?: string
+  dropReason?: string
   /** Positions in the pool's candidate, waiting and eviction heaps (-1 = not there). */
   readyIdx = -1
   waitIdx = -1
@@ -92,8 +110,8 @@ const BLOCK = 16 * 1024
 
 /**
  * Rewards peers we downloaded from (log scale, so one big transfer does not dominate) and seeds
- * while we download; penalises seeds while we seed (they want nothing from us), failures and
- * hash failures.
+ * while we download; penalises seeds while we seed (they want nothing from us), failures, hash
+ * failures and wasted time (rejects on a log scale, snubs, stray messages, conduct drops).
  */
 export function computeRank(p: PeerRecord, weAreSeeding: boolean): number {
   let rank = 0
@@ -101,6 +119,10 @@ export function computeRank(p: PeerRecord, weAreSeeding: boolean): number {
   if (p.seed) rank += weAreSeeding ? -100 : 50
   rank -= 20 * p.failcount
   rank -= 50 * p.hashfails
+  if (p.rejects > 0) rank -= 10 * Math.floor(Math.log2(1 + p.rejects))
+  rank -= 10 * p.snubs
+  rank -= 20 * p.violations
+  rank -= 50 * p.drops
   return rank
 }
 

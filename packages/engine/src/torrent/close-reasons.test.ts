@@ -16,6 +16,8 @@ const CASES: Record<CloseKind, { reason: CloseReason; failure: boolean }> = {
   'both-seeds': { reason: { kind: 'both-seeds' }, failure: false },
   stopped: { reason: { kind: 'stopped' }, failure: false },
   'torrent-error': { reason: { kind: 'torrent-error' }, failure: false },
+  // the pool's dropForConduct charged the peer already (wasteful-peers.test.ts); the close adds nothing
+  wasteful: { reason: { kind: 'wasteful', detail: 'rejected 7 requests, delivered 0 blocks' }, failure: false },
   banned: { reason: { kind: 'banned', detail: 'failed 3 times' }, failure: false },
   'incoming-refused': { reason: { kind: 'incoming-refused' }, failure: false },
   'remote-closed': { reason: { kind: 'remote-closed' }, failure: false },

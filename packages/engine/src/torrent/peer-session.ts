@@ -1,5 +1,6 @@
 import type { PeerRow } from '../api/types.ts'
 import type { InfoDictionary } from '../metainfo/parse-info.ts'
+import type { PeerCharge } from '../pool/peer-pool.ts'
 import type { PeerSource, TorrentPeer } from '../pool/torrent-peer.ts'
 import type { TcpSocket } from '../platform/ports.ts'
 import { bytesEqual } from '../util/bytes.ts'
@@ -13,6 +14,7 @@ import { decodeClient } from '../wire/peer-id.ts'
 import type { LocalPieces, PeerConnectionHandlers } from '../wire/peer-types.ts'
 import type { BlockRef } from '../wire/wire-codec.ts'
 import { ExtensionState } from './extension-state.ts'
+import { PeerConduct, type ConductAction, type ConductDrop } from './peer-conduct.ts'
 import type { TradingPeer } from './peer-handle.ts'
 
 /** What a session may use of its torrent, and what it reports to it. */
@@ -35,6 +37,10 @@ export interface SessionHost {
   onMetadataData(s: PeerSession, piece: number, data: Uint8Array, totalSize: number): void
   onMetadataReject(s: PeerSession, piece: number): void
   addPeers(peers: PeerAddress[], source: PeerSource): void
+  /** The peer wasted our time once more (lowers its rank in the pool). */
+  chargePeer(peer: TorrentPeer, charge: PeerCharge): void
+  /** Drop the peer for its conduct: the pool records why and holds it off, then the session is closed. */
+  dropForConduct(s: PeerSession, why: ConductDrop): void
 }
 
 /** The data side as a session drives it (the Downloader, once storage is open). */
@@ -62,6 +68,8 @@ export class PeerSession implements TradingPeer {
   client = ''
   peerId: Uint8Array = new Uint8Array(20)
   readonly ext: ExtensionState
+  /** What this peer did with our requests: decides when we pause, hold off or drop it. */
+  readonly conduct = new PeerConduct()
   private downloader: SessionTrader | null = null
   private closed = false
   private reportedDown = 0
@@ -142,8 +150,19 @@ export class PeerSession implements TradingPeer {
       onUnchoke: () => this.downloader?.fillRequests(this),
       onInterested: () => this.downloader?.onPeerInterested(this),
       onNotInterested: () => {},
-      onBlock: (index, begin, data) => this.downloader?.onBlock(this, index, begin, data),
-      onRequestsDropped: (reqs) => this.downloader?.onBlocksLost(this, reqs.map((r) => ({ piece: r.index, begin: r.begin }))),
+      onBlock: (index, begin, data, solicited) => {
+        if (solicited) this.conduct.onBlock()
+        this.downloader?.onBlock(this, index, begin, data)
+      },
+      onRequestsDropped: (reqs, why) => {
+        this.downloader?.onBlocksLost(this, reqs.map((r) => ({ piece: r.index, begin: r.begin })))
+        if (why === 'rejected') for (const r of reqs) this.onRejected(r.index)
+      },
+      onSnubbed: () => this.host.chargePeer(this.peer, 'snub'),
+      onStray: (what) => {
+        this.host.chargePeer(this.peer, 'violation')
+        this.act(this.conduct.onStray(what))
+      },
       onUploadRequest: (req) => this.onUploadRequest(req),
       onAllowedFast: () => this.downloader?.fillRequests(this),
       onExtended: (id, payload) => this.ext.onMessage(id, payload),
@@ -249,16 +268,33 @@ export class PeerSession implements TradingPeer {
     void d.serveRequest(this, req.index, req.begin, req.length)
   }
 
+  /** A reject costs the peer only when it had allowed the request (unchoked us, or allowed the piece fast). */
+  private onRejected(piece: number): void {
+    const allowed = !this.conn.state.peerChoking || this.conn.allowedFastIn.has(piece)
+    if (allowed) this.host.chargePeer(this.peer, 'reject')
+    this.act(this.conduct.onReject(this.host.clock.now(), allowed))
+  }
+
+  private act(action: ConductAction): void {
+    if (action === 'drop' && !this.closed) this.host.dropForConduct(this, this.conduct.dropReason())
+  }
+
   private onClosed(reason: CloseReason): void {
     if (this.closed) return
     this.closed = true
+    // A protocol violation is conduct too: recorded as a drop (held off longer, banned at the third)
+    // before the torrent hears of the close, while the pool still has the peer as connected.
+    if (reason.kind === 'protocol-violation') {
+      this.host.chargePeer(this.peer, 'violation')
+      this.host.dropForConduct(this, { kind: 'protocol-violation', detail: reason.detail })
+    }
     this.host.onSessionClosed(this, reason)
   }
 
   // ---- calls from the downloader / choker ----
 
   canRequest(): boolean {
-    return !this.closed && this.conn.state.amInterested
+    return !this.closed && this.conn.state.amInterested && this.conduct.mayRequest(this.host.clock.now())
   }
 
   get peerChoking(): boolean {

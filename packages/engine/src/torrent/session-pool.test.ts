@@ -18,14 +18,22 @@ describe('session outcomes in the pool', () => {
     bad.write(HAVE_ALL) // without the fast extension
     await settle()
     expect(bad.closed).toBe(true)
-    expect(t.pool.findPeer('10.0.0.3', 6881)).toMatchObject({ state: 'disconnected', failcount: 1, lastError: 'protocol violation: have-all without the fast extension' })
+    const violation = 'protocol violation: have-all without the fast extension'
+    expect(t.pool.findPeer('10.0.0.3', 6881)).toMatchObject({ state: 'disconnected', failcount: 1, lastError: violation })
+    // and it counts as a drop for its conduct: listed, and held off for twice the usual delay
+    expect(t.pool.findPeer('10.0.0.3', 6881)).toMatchObject({ violations: 1, drops: 1, dropReason: violation })
+    expect(t.droppedPeers()).toEqual([{ peer: '10.0.0.3:6881', reason: violation }])
+    expect(await e.torrentLog(t.infoHash)).toContainEqual(
+      expect.objectContaining({ level: 'info', component: 'peer', message: `10.0.0.3:6881: dropped for its conduct: ${violation}` }),
+    )
 
     const polite = await dialedRaw(clock, net, t, '10.0.0.4')
     polite.sendHandshake({ fast: true, extended: true }, infoHash)
     await settle()
     polite.socket.end()
     await settle()
-    expect(t.pool.findPeer('10.0.0.4', 6881)).toMatchObject({ state: 'disconnected', failcount: 0, lastError: 'peer closed the connection' })
+    expect(t.pool.findPeer('10.0.0.4', 6881)).toMatchObject({ state: 'disconnected', failcount: 0, lastError: 'peer closed the connection', drops: 0 })
+    expect(t.droppedPeers()).toHaveLength(1)
     await e.stop()
   })
 

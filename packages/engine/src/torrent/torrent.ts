@@ -14,6 +14,7 @@ import { RateMeter } from '../wire/rate-meter.ts'
 import { buildDisplayPeers, type DisplayPeer } from './display-peers.ts'
 import { Downloader, type DownloaderHost } from './downloader.ts'
 import { MetadataFetch } from './metadata-fetch.ts'
+import { describeConductDrop, type ConductDrop } from './peer-conduct.ts'
 import { PeerSession, type SessionHost } from './peer-session.ts'
 import type { TorrentContext } from './torrent-context.ts'
 import { TorrentLog } from './torrent-log.ts'
@@ -136,6 +137,8 @@ export class Torrent {
       onMetadataData: (s, piece, data, totalSize) => void this.metadata?.onData(s, piece, data, totalSize),
       onMetadataReject: (s, piece) => this.metadata?.onReject(s, piece),
       addPeers: (peers, source) => void this.addPeers(peers, source),
+      chargePeer: (peer, charge) => this.pool.chargePeer(peer.ip, peer.port, charge),
+      dropForConduct: (s, why) => this.dropForConduct(s, why),
     }
     this.downloaderHost = {
       infoHash: this.infoHash,
@@ -443,6 +446,19 @@ export class Torrent {
     }
   }
 
+  /**
+   * The one way a peer is dropped for its conduct (wasted requests, stray messages, a protocol
+   * violation): the pool records why and holds it off (or bans it), then the connection closes.
+   */
+  private dropForConduct(s: PeerSession, why: ConductDrop): void {
+    const text = describeConductDrop(why)
+    this.log.peer.info(`${s.peer.key}: dropped for its conduct: ${text}`)
+    // a session we no longer track (a duplicate) does not speak for the pool's record of its address
+    if (this.live.get(s.peer.key) === s) this.pool.dropForConduct(s.peer.ip, s.peer.port, text)
+    // a protocol violation has closed the connection already, with its own reason
+    s.close({ kind: 'wasteful', detail: text })
+  }
+
   private closeAllPeers(reason: CloseReason): void {
     for (const s of [...this.live.values()]) s.close(reason)
     for (const [key, c] of [...this.connecting]) {
@@ -468,6 +484,11 @@ export class Torrent {
   /** ip:port keys the pool banned. */
   bannedPeers(): string[] {
     return this.pool.allPeers().filter((p) => p.state === 'banned').map((p) => p.key)
+  }
+
+  /** Peers dropped for their conduct, oldest first, with why. */
+  droppedPeers(): Array<{ peer: string; reason: string }> {
+    return this.pool.droppedPeers()
   }
 
   connectingCount(): number {

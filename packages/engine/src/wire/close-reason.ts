@@ -21,6 +21,11 @@ export type CloseReason =
   | { kind: 'stopped' }
   /** The torrent failed (disk error, bad metadata): every peer is let go. */
   | { kind: 'torrent-error' }
+  /**
+   * We dropped the peer for wasting our time (requests it rejected, stray messages); `detail` says
+   * what it did, as the torrent's conduct policy describes it.
+   */
+  | { kind: 'wasteful'; detail: string }
   /** The pool banned the peer (`detail`: the ban reason). */
   | { kind: 'banned'; detail?: string }
   /** An incoming handshake for a torrent we do not have, or have no room for. */
@@ -49,10 +54,16 @@ export function countsAgainstPeer(reason: CloseReason): boolean {
     case 'both-seeds':
     case 'stopped':
     case 'torrent-error':
-    case 'banned':
     case 'incoming-refused':
     case 'remote-closed':
     case 'done':
+      return false
+    // Our own verdicts on the peer, already charged where they were made: a drop for conduct by the
+    // pool's dropForConduct (a failure with a doubled delay, and a drop that a good connection does
+    // not reset), a ban by the ban itself. Counting the close as a failure as well would charge the
+    // peer twice for one offence.
+    case 'wasteful':
+    case 'banned':
       return false
     default:
       return unreachable(reason)
@@ -82,6 +93,8 @@ export function describeCloseReason(reason: CloseReason): string {
       return 'stopped'
     case 'torrent-error':
       return 'torrent error'
+    case 'wasteful':
+      return reason.detail // already a sentence: 'rejected 7 requests, delivered 0 blocks'
     case 'banned':
       return reason.detail ? `banned: ${reason.detail}` : 'banned'
     case 'incoming-refused':

@@ -87,6 +87,67 @@ describe('PeerConnection closes on protocol violations with a reason', () => {
   })
 })
 
+describe('PeerConnection reports waste to its torrent', () => {
+  it('stray messages are reported and tolerated; a reject after our cancel is not one', async () => {
+    const { raw, conn } = await leechAgainstRaw()
+    const strays: string[] = []
+    const dropped: string[] = []
+    conn.setHandlers({ onStray: (what) => strays.push(what), onRequestsDropped: (_r, why) => dropped.push(why) })
+    raw.sendHandshake()
+    raw.write(W.HAVE_ALL, W.UNCHOKE)
+    await until(() => !conn.state.peerChoking)
+    conn.interested()
+    expect(conn.request(0, 0, 16384)).toBe(true)
+    expect(conn.cancel(0, 0, 16384)).toBe(true)
+    expect(conn.request(2, 0, 16384)).toBe(true)
+    raw.write(msg({ type: 'reject', index: 0, begin: 0, length: 16384 })) // answers our cancel
+    raw.write(msg({ type: 'reject', index: 2, begin: 0, length: 16384 })) // answers our request
+    await until(() => dropped.length === 1)
+    expect(strays).toEqual([])
+    expect(dropped).toEqual(['rejected'])
+    raw.write(msg({ type: 'reject', index: 1, begin: 16384, length: 16384 }))
+    raw.write(msg({ type: 'piece', index: 1, begin: 0, block: new Uint8Array(16) }))
+    raw.write(msg({ type: 'request', index: 2, begin: 0, length: 16384 })) // we have no piece at all
+    await until(() => strays.length === 3)
+    expect(strays).toEqual(['unrequested-reject', 'unrequested-block', 'unadvertised-request'])
+    expect(conn.isOpen).toBe(true)
+  })
+
+  it('a request for a piece we advertised is no stray', async () => {
+    const { raw, conn } = await rawAgainstSeed()
+    const strays: string[] = []
+    conn.setHandlers({ onStray: (what) => strays.push(what), onUploadRequest: () => {} })
+    raw.sendHandshake()
+    await until(() => conn.isOpen)
+    raw.write(W.INTERESTED, msg({ type: 'request', index: 1, begin: 0, length: 16384 }))
+    await settle()
+    expect(strays).toEqual([])
+  })
+
+  it('a snub is reported once, and again only after the peer delivered in between', async () => {
+    const { raw, conn, clock } = await leechAgainstRaw()
+    let snubs = 0
+    conn.setHandlers({ onSnubbed: () => snubs++ })
+    raw.sendHandshake()
+    raw.write(W.HAVE_ALL, W.UNCHOKE)
+    await until(() => !conn.state.peerChoking)
+    conn.interested()
+    conn.request(0, 0, 16384)
+    clock.advance(21_000)
+    expect(snubs).toBe(1)
+    conn.request(0, 16384, 16384)
+    clock.advance(21_000)
+    expect(conn.stats().snubbed).toBe(true)
+    expect(snubs).toBe(1)
+    conn.request(1, 0, 16384)
+    raw.write(msg({ type: 'piece', index: 1, begin: 0, block: new Uint8Array(16384) }))
+    await until(() => !conn.stats().snubbed)
+    conn.request(1, 16384, 16384)
+    clock.advance(21_000)
+    expect(snubs).toBe(2)
+  })
+})
+
 describe('PeerConnection message order', () => {
   it('accepts an extension handshake before have-all, as libtorrent sends them', async () => {
     const { raw, conn } = await leechAgainstRaw()

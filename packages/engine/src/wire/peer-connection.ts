@@ -387,7 +387,9 @@ export class PeerConnection implements PeerConnectionLike {
       case 'request': {
         const ctx = { torrent: this.torrent, localPieces: this.localPieces, amChoking: this.state.amChoking, allowedFast: this.allowedFastOut }
         const bad = this.uploads.request(m, ctx)
-        return bad ? this.violation(bad) : undefined
+        if (bad) return this.violation(bad)
+        if (!this.localPieces?.has(m.index)) this.handlers.onStray?.('unadvertised-request')
+        return
       }
       case 'cancel':
         return this.uploads.cancel(m)
@@ -407,6 +409,8 @@ export class PeerConnection implements PeerConnectionLike {
         if (r) {
           this.readyDirty = true
           this.handlers.onRequestsDropped?.([r], 'rejected')
+        } else if (!this.requests.consumeLate(m.index, m.begin)) {
+          this.handlers.onStray?.('unrequested-reject') // a reject after our cancel is normal; this is not
         }
         return
       }
@@ -438,6 +442,7 @@ export class PeerConnection implements PeerConnectionLike {
     if (this.requests.consumeLate(index, begin)) return this.handlers.onBlock?.(index, begin, block, false)
     this.wasted += block.length
     if (++this.unrequested > this.config.maxUnrequestedBlocks) this.violation('too many unrequested blocks')
+    else this.handlers.onStray?.('unrequested-block')
   }
 
   private dropRequests(reqs: BlockRef[], reason: DropReason): void {
@@ -485,6 +490,7 @@ export class PeerConnection implements PeerConnectionLike {
     if (!oldest) return
     const c = this.config
     let expired: BlockRef[]
+    const wasSnubbed = this.snubbed
     if (now - Math.max(this.pipeline.lastBlockAt, oldest.sentAt) >= c.snubTimeoutMs) {
       this.snubbed = true
       expired = this.requests.giveUpAll()
@@ -493,6 +499,7 @@ export class PeerConnection implements PeerConnectionLike {
     }
     for (const r of expired) this.send(W.encodeCancel(r.index, r.begin, r.length))
     this.dropRequests(expired, 'timeout')
+    if (this.snubbed && !wasSnubbed) this.handlers.onSnubbed?.()
     if (expired.length && this.wantedRequests() > 0) this.handlers.onReady?.()
   }
 }

@@ -105,6 +105,8 @@ export class RawPeer {
   readonly received: DecodeResult[] = []
   handshake: Handshake | null = null
   closed = false
+  /** Called for each message as it is decoded, so a scripted peer can answer at once. */
+  onMessage: ((m: DecodeResult) => void) | null = null
   constructor(readonly socket: TcpSocket) {
     socket.setHandlers({
       onData: (d) => {
@@ -118,6 +120,7 @@ export class RawPeer {
           const m = this.decoder.next()
           if (m.type === 'need-more') break
           this.received.push(m)
+          this.onMessage?.(m)
           if (m.type === 'invalid') break
         }
       },

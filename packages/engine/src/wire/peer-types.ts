@@ -75,6 +75,9 @@ export interface LocalPieces {
 
 export type DropReason = 'choked' | 'rejected' | 'timeout' | 'closed'
 
+/** A message that answers nothing we asked, or asks for what we never offered. */
+export type StrayMessage = 'unrequested-block' | 'unrequested-reject' | 'unadvertised-request'
+
 export interface PeerConnectionHandlers {
   /** The remote handshake is valid (and, incoming, accepted). */
   onHandshake?(hs: Handshake): void
@@ -89,6 +92,10 @@ export interface PeerConnectionHandlers {
   onBlock?(index: number, begin: number, data: Uint8Array, solicited: boolean): void
   /** Requests we will not get from this peer: request them elsewhere. */
   onRequestsDropped?(requests: BlockRef[], reason: DropReason): void
+  /** Our requests went unanswered past the snub timeout (once until the peer delivers again). */
+  onSnubbed?(): void
+  /** The peer sent a stray message (see StrayMessage); the connection stays open. */
+  onStray?(what: StrayMessage): void
   /** Read this block and answer with sendPiece() (or rejectRequest() when it cannot be read). */
   onUploadRequest?(req: BlockRef): void
   onSuggest?(index: number): void

@@ -179,8 +179,10 @@ export class FakeEngine implements EngineApi {
       else if (part === 'swarm') out.swarm = t.peers.map((p, i): SwarmRow => ({
         key: p.key, ip: p.ip, port: p.port, state: p.state === 'connected' ? 'connected' : i % 9 === 0 ? 'banned' : 'connecting',
         sources: p.source, failcount: i % 4, hashfails: i % 9 === 0 ? 3 : 0, rank: (i * 2654435761) >>> 16,
+        rejects: i % 7 === 3 ? 9 : 0, snubs: i % 5 === 1 ? 1 : 0, violations: i % 11 === 2 ? 17 : 0, drops: i % 7 === 3 ? 1 : 0,
         lastConnected: this.now() - i * 1000, seed: p.progress >= 1,
         ...(i % 4 ? { lastError: 'timeout' } : {}), ...(i % 9 === 0 ? { banReason: 'hash failures' } : {}),
+        ...(i % 7 === 3 ? { dropReason: 'rejected 9 requests, delivered 0 blocks' } : {}),
       }))
       else if (part === 'files') out.files = t.files.map((f) => ({ ...f, progress: t.summary.progress, downloaded: Math.floor(f.size * t.summary.progress) }))
       else if (part === 'trackers') out.trackers = t.trackers.map((x) => ({ ...x }))
