@@ -8,7 +8,7 @@ import net from 'node:net'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { encodeHandshake, fromHex, parseHandshake, utf8Encode, wire } from '@tidepool/engine'
 import { CRYPTO_PLAINTEXT, CRYPTO_RC4, MseInitiator, MseReceiver, createSkeyLookup, detectIncoming } from '@tidepool/engine/mse'
-import { libtorrentAvailable } from '../fixtures/libtorrent.ts'
+import { libtorrentAvailable, type LibtorrentPeer } from '../fixtures/libtorrent.ts'
 import type { MadeTorrent } from '../fixtures/make-torrent.ts'
 import { createSwarm, type Swarm } from '../fixtures/swarm.ts'
 import { MsePeerSocket } from './mse-peer.ts'
@@ -25,11 +25,11 @@ function connect(port: number): Promise<net.Socket> {
 }
 
 /** After the MSE handshake: BitTorrent handshake both ways, interested -> unchoke, one block checked. */
-async function tradeOneBlock(peer: MsePeerSocket, t: MadeTorrent, ourHandshake: 'sent-in-ia' | 'after-theirs'): Promise<void> {
+async function tradeOneBlock(peer: MsePeerSocket, t: MadeTorrent, ourHandshake: 'sent-in-ia' | 'after-theirs', peerId = PEER_ID): Promise<void> {
   const infoHash = fromHex(t.infoHash)
   const theirs = parseHandshake((await peer.read(68, WAIT)).slice())
   expect(theirs.ok && Array.from(theirs.handshake.infoHash)).toEqual(Array.from(infoHash))
-  if (ourHandshake === 'after-theirs') peer.send(encodeHandshake(infoHash, PEER_ID))
+  if (ourHandshake === 'after-theirs') peer.send(encodeHandshake(infoHash, peerId))
   const bitfield = await peer.until(MSG.bitfield, WAIT)
   // a seed's bitfield: every piece set, spare bits clear
   expect(bitfield.payload.length).toBe(Math.ceil(t.pieceCount / 8))
@@ -59,23 +59,19 @@ describe.skipIf(!libtorrentAvailable())('MSE/PE against libtorrent that requires
 
   const torrent = () => swarm.torrent({ name: 'encrypted.bin', size: 512 * 1024 + 777, pieceLength: 64 * 1024 })
 
-  it('our initiator: handshake with SKEY = info-hash, then BitTorrent through RC4 (handshake, bitfield, unchoke, one block)', async () => {
-    const t = await torrent()
-    const seed = await swarm.seed(t, { encryption: 'forced' })
-    const socket = await connect(seed.port)
+  /** Our initiator dials the seed and runs the handshake; the BitTorrent handshake rides in IA. */
+  async function dialWithMse(port: number, t: MadeTorrent, provide: number) {
+    const socket = await connect(port)
     sockets.push(socket)
     const peer = new MsePeerSocket(socket)
     const infoHash = fromHex(t.infoHash)
     // IA carries our BitTorrent handshake, so it goes out with step 3 (no round trip of its own)
-    const mse = new MseInitiator({ infoHash, provide: CRYPTO_RC4, initialPayload: encodeHandshake(infoHash, PEER_ID) })
-    const result = await peer.handshake(mse, mse.start(), WAIT)
-    expect(result.method).toBe('rc4')
-    await tradeOneBlock(peer, t, 'sent-in-ia')
-  })
+    const mse = new MseInitiator({ infoHash, provide, initialPayload: encodeHandshake(infoHash, PEER_ID) })
+    return { peer, result: await peer.handshake(mse, mse.start(), WAIT) }
+  }
 
-  it('our receiver: libtorrent dials us, the handshake completes and its BitTorrent stream decrypts', async () => {
-    const t = await torrent()
-    const seed = await swarm.seed(t, { encryption: 'forced' })
+  /** The seed dials our listener; our receiver (serving this torrent and another) answers. */
+  async function acceptWithMse(seed: LibtorrentPeer, t: MadeTorrent, prefer: 'rc4' | 'plaintext') {
     const accepted = new Promise<net.Socket>((resolve) => {
       const server = net.createServer((s) => { sockets.push(s); resolve(s) })
       servers.push(server)
@@ -85,13 +81,44 @@ describe.skipIf(!libtorrentAvailable())('MSE/PE against libtorrent that requires
     const peer = new MsePeerSocket(socket)
     const first = await peer.collect((all) => detectIncoming(Buffer.concat(all)) !== 'need-more', WAIT)
     expect(detectIncoming(Buffer.concat(first))).toBe('encrypted')
-    const mse = new MseReceiver({ lookup: createSkeyLookup([fromHex('00'.repeat(20)), fromHex(t.infoHash)]), allowed: CRYPTO_RC4 | CRYPTO_PLAINTEXT })
+    const lookup = createSkeyLookup([fromHex('00'.repeat(20)), fromHex(t.infoHash)])
+    const mse = new MseReceiver({ lookup, allowed: CRYPTO_RC4 | CRYPTO_PLAINTEXT, prefer })
     const result = await peer.handshake(mse, null, WAIT, first)
-    expect(result.method).toBe('rc4') // libtorrent forced to RC4 offers nothing else
     expect(Array.from(result.infoHash)).toEqual(Array.from(fromHex(t.infoHash)))
     // libtorrent 2.0 sends its BitTorrent handshake as IA: it arrives with the handshake's result
     expect(result.received.length).toBeGreaterThanOrEqual(68)
+    return { peer, result }
+  }
+
+  it('our initiator: handshake with SKEY = info-hash, then BitTorrent through RC4 (handshake, bitfield, unchoke, one block)', async () => {
+    const t = await torrent()
+    const seed = await swarm.seed(t, { encryption: 'forced' })
+    const { peer, result } = await dialWithMse(seed.port, t, CRYPTO_RC4)
+    expect(result.method).toBe('rc4')
+    expect(result.cipher.encrypted).toBe(true)
+    await tradeOneBlock(peer, t, 'sent-in-ia')
+  })
+
+  it('our receiver: libtorrent dials us, the handshake completes and its BitTorrent stream decrypts', async () => {
+    const t = await torrent()
+    const seed = await swarm.seed(t, { encryption: 'forced' })
+    const { peer, result } = await acceptWithMse(seed, t, 'rc4')
+    expect(result.method).toBe('rc4') // libtorrent forced to RC4 offers nothing else
     await tradeOneBlock(peer, t, 'after-theirs')
+  })
+
+  it('plaintext selected inside MSE (libtorrent allowing both): IA still encrypted, the stream after it plain, both roles', async () => {
+    const t = await torrent()
+    const seed = await swarm.seed(t, { encryption: 'enabled' })
+    const out = await dialWithMse(seed.port, t, CRYPTO_PLAINTEXT)
+    expect(out.result.method).toBe('plaintext')
+    expect(out.result.cipher.encrypted).toBe(false)
+    await tradeOneBlock(out.peer, t, 'sent-in-ia')
+    // libtorrent's outgoing connections try MSE first when enabled, offering both methods
+    const inc = await acceptWithMse(seed, t, 'plaintext')
+    expect(inc.result.method).toBe('plaintext')
+    // another peer id: libtorrent drops a second connection from a peer id it is already connected to
+    await tradeOneBlock(inc.peer, t, 'after-theirs', utf8Encode('-TP0001-mseinterop02'))
   })
 
   it('libtorrent set to require encryption refuses a plain handshake; the same handshake works when it allows plain', async () => {
