@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { ManualClock } from '../util/clock.ts'
 import { xorshift } from '../util/fuzz.ts'
-import { hmacSha1, sha1Sync } from './hmac-sha1.ts'
+import { hmacSha1, sha1Sync } from '../util/sha1-sync.ts'
 import { TOKEN_ROTATION_MS, TokenIssuer } from './tokens.ts'
 
 describe('synchronous SHA-1 / HMAC-SHA1', () => {

@@ -5,12 +5,12 @@
  * A token is HMAC-SHA1(secret, IP) cut to TOKEN_BYTES: without the secret nobody can make one for
  * another address. The secret is replaced every 5 minutes and the previous one is still accepted, so
  * a token lives between 5 and 10 minutes. Rotation is computed from the clock when a token is made or
- * checked, so no timer is needed. Synchronous SHA-1: see hmac-sha1.ts for why.
+ * checked, so no timer is needed. Synchronous SHA-1: see util/sha1-sync.ts for why.
  */
 import type { Clock } from '../util/clock.ts'
 import { randomBytes } from '../util/bytes.ts'
 import { parseIPv4, parseIPv6 } from '../util/peer-address.ts'
-import { hmacSha1 } from './hmac-sha1.ts'
+import { hmacSha1 } from '../util/sha1-sync.ts'
 
 export const TOKEN_ROTATION_MS = 5 * 60_000
 /** 8 bytes: a blind guess succeeds once in 2^64, and announces are rate-limited besides. */

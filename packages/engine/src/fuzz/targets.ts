@@ -3,6 +3,8 @@ import { ExtensionError } from '../extension/extension-error.ts'
 import { decodeMetadataMessage, encodeMetadataMessage } from '../extension/ut-metadata.ts'
 import { decodePex, encodePex } from '../extension/ut-pex.ts'
 import { MagnetError, parseMagnet } from '../magnet/parse-magnet.ts'
+import { CRYPTO_PLAINTEXT, CRYPTO_RC4, MseInitiator, MseReceiver, createSkeyLookup, type MseStep } from '../mse/mse-handshake.ts'
+import { seededRandom } from '../mse/mse-test-kit.ts'
 import { LT_HYBRID, LT_V1 } from '../metainfo/lt-fixtures.ts'
 import { MetainfoError } from '../metainfo/metainfo-error.ts'
 import { parseInfoDictionary } from '../metainfo/parse-info.ts'
@@ -17,6 +19,8 @@ import type { FuzzOutcome, FuzzTarget } from '../util/fuzz.ts'
 import { toHex } from '../util/hex.ts'
 import { encodeCompactPeers } from '../util/peer-address.ts'
 import { sha1 } from '../util/sha1.ts'
+import { sha1Sync } from '../util/sha1-sync.ts'
+import { encodeHandshake } from '../wire/handshake.ts'
 import { encodeMessage } from '../wire/wire-codec.ts'
 import { WireDecoder } from '../wire/wire-decoder.ts'
 
@@ -188,7 +192,77 @@ const wire: FuzzTarget = {
   },
 }
 
-export const FUZZ_TARGETS: readonly FuzzTarget[] = [bencode, magnet, metainfo, infoDictionary, extendedHandshake, utMetadata, utPex, trackerAnnounce, trackerScrape, trackerUdp, wire]
+// MSE: each side's machine is built from a fixed random source, so its DH key is the same on every run
+// and a recorded stream from the other side completes the handshake (the seed); mutants mostly break
+// sync, VC or lengths. Pushed in three fragments to exercise the partial paths.
+const MSE_HASH = sha1Sync(utf8Encode('mse fuzz torrent'))
+// Longer than the sync bounds, so a mutant that breaks the keys is refused (no-sync) rather than waiting.
+const MSE_AFTER = utf8Encode('payload that follows the handshake. '.repeat(40))
+const mseInitiator = () =>
+  new MseInitiator({ infoHash: MSE_HASH, provide: CRYPTO_RC4 | CRYPTO_PLAINTEXT, initialPayload: encodeHandshake(MSE_HASH, new Uint8Array(20)), padALength: 40, padCLength: 8, random: seededRandom(1) })
+const mseReceiver = () =>
+  new MseReceiver({ lookup: createSkeyLookup([MSE_HASH]), allowed: CRYPTO_RC4 | CRYPTO_PLAINTEXT, padBLength: 30, padDLength: 4, random: seededRandom(2) })
+// The largest handshake a receiver may wait for: Ya, PadA + req1 bound, req2, VC..len, PadC, len, IA.
+const MSE_MAX_RECEIVER_INPUT = 96 + 532 + 20 + 14 + 512 + 2 + 0xffff
+let mseStreams: { toReceiver: Uint8Array; toInitiator: Uint8Array } | null = null
+
+function recordedMseStreams(): { toReceiver: Uint8Array; toInitiator: Uint8Array } {
+  if (mseStreams) return mseStreams
+  const a = mseInitiator(), b = mseReceiver()
+  const ya = a.start()
+  const yb = b.push(ya).send!
+  const step3 = a.push(yb).send!
+  const step4 = b.push(step3)
+  invariant(step4.state === 'done', 'recorded MSE handshake completes')
+  mseStreams = { toReceiver: concatBytes([ya, step3, MSE_AFTER]), toInitiator: concatBytes([yb, step4.send!, MSE_AFTER]) }
+  return mseStreams
+}
+
+function pushInThree(push: (b: Uint8Array) => MseStep, input: Uint8Array): MseStep {
+  const cuts = [0, Math.floor(input.length / 3), Math.floor((2 * input.length) / 3), input.length]
+  let step: MseStep = { state: 'continue', send: null }
+  for (let i = 0; i < 3 && step.state === 'continue'; i++) step = push(input.subarray(cuts[i], cuts[i + 1]))
+  return step
+}
+
+const mseReceiverTarget: FuzzTarget = {
+  name: 'mse-receiver',
+  get seeds() { return [recordedMseStreams().toReceiver] },
+  run: (input) => {
+    const b = mseReceiver()
+    const step = pushInThree((c) => b.push(c), input)
+    if (step.state === 'failed') return 'rejected'
+    if (step.state === 'continue') {
+      invariant(input.length <= MSE_MAX_RECEIVER_INPUT, 'receiver waits within its bound')
+      return 'accepted'
+    }
+    invariant(bytesEqual(step.result.infoHash, MSE_HASH), 'receiver found the only torrent it has')
+    invariant(step.result.received.length <= input.length, 'received bytes came from the input')
+    return 'accepted'
+  },
+}
+
+const mseInitiatorTarget: FuzzTarget = {
+  name: 'mse-initiator',
+  get seeds() { return [recordedMseStreams().toInitiator] },
+  run: (input) => {
+    const a = mseInitiator()
+    a.start()
+    const step = pushInThree((c) => a.push(c), input)
+    if (step.state === 'failed') return 'rejected'
+    if (step.state === 'continue') {
+      invariant(input.length <= 96 + 520 + 6 + 512, 'initiator waits within its bound')
+      return 'accepted'
+    }
+    invariant(step.result.received.length <= input.length, 'received bytes came from the input')
+    return 'accepted'
+  },
+}
+
+export const FUZZ_TARGETS: readonly FuzzTarget[] = [
+  bencode, magnet, metainfo, infoDictionary, extendedHandshake, utMetadata, utPex, trackerAnnounce, trackerScrape, trackerUdp, wire,
+  mseReceiverTarget, mseInitiatorTarget,
+]
 
 export function fuzzTarget(name: string): FuzzTarget {
   const t = FUZZ_TARGETS.find((x) => x.name === name)

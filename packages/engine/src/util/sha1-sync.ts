@@ -1,11 +1,13 @@
 /**
- * Synchronous SHA-1 and HMAC-SHA1 over small inputs, for DHT announce tokens.
+ * Synchronous SHA-1 and HMAC-SHA1 over small inputs: DHT announce tokens and the hashes of the MSE
+ * handshake.
  *
  * Why not util/sha1.ts or crypto.subtle: both are asynchronous (WebCrypto). A token is made for every
  * get_peers reply and checked for every announce_peer; an async hash would make each reply wait on a
  * promise (a thread hop in Node) and would keep the DHT from running on a simulated clock, where a
- * reply must be sent within the event that received the query. The inputs are a few dozen bytes, so
- * a plain-JS SHA-1 costs about a microsecond.
+ * reply must be sent within the event that received the query. The MSE handshake hashes a few
+ * hundred bytes between two reads, and a synchronous hash keeps its state machine sans-I/O and
+ * synchronous. The inputs are small, so a plain-JS SHA-1 costs about a microsecond.
  */
 function rotl(x: number, n: number): number {
   return (x << n) | (x >>> (32 - n))
