@@ -28,8 +28,14 @@ export async function readDaemonState(dir: string): Promise<DaemonState | null> 
 /** Written to a temp file and renamed, so a concurrent reader never sees half a file. */
 export async function writeDaemonState(dir: string, s: DaemonState): Promise<void> {
   const tmp = `${stateFile(dir)}.${process.pid}.tmp`
-  await writeFile(tmp, JSON.stringify(s, null, 2) + '\n', { mode: 0o600 })
-  await rename(tmp, stateFile(dir))
+  try {
+    await writeFile(tmp, JSON.stringify(s, null, 2) + '\n', { mode: 0o600 })
+    await rename(tmp, stateFile(dir))
+  } catch (err) {
+    // a full disk leaves a created, partly written temp file: remove it, report the write's error
+    await rm(tmp, { force: true }).catch(() => undefined)
+    throw err
+  }
 }
 
 export function pidAlive(pid: number): boolean {

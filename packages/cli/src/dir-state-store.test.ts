@@ -71,4 +71,20 @@ describe('DirStateStore', () => {
     await expect(s.set('k', new Uint8Array([1]))).rejects.toMatchObject({ code: 'ENOSPC' })
     expect(await readdir(s.dir)).toEqual([])
   })
+
+  it('sweeps temp files left by a writer that died, and keeps a live writer\'s', async () => {
+    const s = await fresh()
+    await s.set('k', new Uint8Array([1]))
+    const again = new DirStateStore(s.dir)
+    // a pid far above pid_max (4194304) is never alive; our own parent is
+    const dead = join(s.dir, 'resume%2Fa.bin.99999999.3.tmp')
+    const live = join(s.dir, `resume%2Fb.bin.${process.ppid}.1.tmp`)
+    const stray = join(s.dir, 'notes.tmp')
+    for (const f of [dead, live, stray]) await writeFile(f, 'x')
+    expect(Array.from((await again.get('k'))!)).toEqual([1]) // a read does not sweep
+    await again.set('k2', new Uint8Array([2]))
+    expect((await readdir(s.dir)).sort()).toEqual(
+      ['k.bin', 'k2.bin', 'notes.tmp', `resume%2Fb.bin.${process.ppid}.1.tmp`].sort(),
+    )
+  })
 })

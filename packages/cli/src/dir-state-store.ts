@@ -10,11 +10,28 @@ export interface StateFileOps {
 
 const nodeFileOps: StateFileOps = { writeFile, rename }
 
+/** The pid in a temp file name this store writes (`<name>.bin.<pid>.<seq>.tmp`), or null. */
+function tempFileWriter(name: string): number | null {
+  const m = /\.bin\.(\d+)\.\d+\.tmp$/.exec(name)
+  return m ? Number(m[1]) : null
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM' // alive, another user's
+  }
+}
+
 /**
  * A StateStore backed by one directory: one file per key. Keys are percent-encoded into file
  * names so any key (slashes, colons) maps to a single safe name. Writes go to a temp file and are
  * renamed into place so a crash never leaves a half-written value; a write that fails (a full
- * disk) removes its temp file, so failures leave nothing behind.
+ * disk) removes its temp file, so failures leave nothing behind. Temp files of a writer that was
+ * killed mid-write (`kill -9`, power loss) are swept when the store is first used: their names carry
+ * the writer's pid, and only those of processes no longer alive are removed.
  */
 export class DirStateStore implements StateStore {
   private ready: Promise<void> | null = null
@@ -26,8 +43,17 @@ export class DirStateStore implements StateStore {
   ) {}
 
   private ensureDir(): Promise<void> {
-    this.ready ??= mkdir(this.dir, { recursive: true }).then(() => undefined)
+    this.ready ??= mkdir(this.dir, { recursive: true }).then(() => this.sweepDeadWritersTemps())
     return this.ready
+  }
+
+  private async sweepDeadWritersTemps(): Promise<void> {
+    for (const name of await readdir(this.dir)) {
+      const pid = tempFileWriter(name)
+      if (pid === null || pid === process.pid || processAlive(pid)) continue
+      // a failed sweep only leaves the file for the next start
+      await rm(join(this.dir, name), { force: true }).catch(() => undefined)
+    }
   }
 
   private fileFor(key: string): string {
