@@ -10,16 +10,18 @@ import type {
 import type { ChokerConfig } from '../choke/choker.ts'
 import { parseMagnet } from '../magnet/parse-magnet.ts'
 import { parseMetainfo } from '../metainfo/parse-metainfo.ts'
-import type { Logger, Platform, TcpListener } from '../platform/ports.ts'
+import type { Logger, Platform } from '../platform/ports.ts'
 import { ConnectionQueue } from '../queue/connection-queue.ts'
 import { Torrent, type TorrentInit } from '../torrent/torrent.ts'
 import type { TorrentContext } from '../torrent/torrent-context.ts'
 import { realClock, type Clock } from '../util/clock.ts'
 import { createLogger, errorText } from '../util/log.ts'
 import { generatePeerId } from '../wire/peer-id.ts'
+import { globalIpv6 } from './global-ipv6.ts'
 import { ByteBucket } from './bandwidth.ts'
 import type { EngineApiHost } from './engine-api.ts'
 import { IncomingRouter, type IncomingLimits } from './incoming-router.ts'
+import { listenForPeers, type PeerListeners } from './peer-listener.ts'
 import { SessionStore, type SessionEntry } from './session-store.ts'
 import { DEFAULT_SETTINGS, mergeSettings } from './settings.ts'
 
@@ -57,11 +59,13 @@ export class BtEngine implements EngineApiHost {
   private readonly session: SessionStore
   private readonly downloadBucket: ByteBucket
   private readonly uploadBucket: ByteBucket
-  private listener: TcpListener | null = null
+  private listener: PeerListeners | null = null
   private readonly router: IncomingRouter
   private started = false
   private connectsInFlight = 0
   private saveChain: Promise<void> = Promise.resolve()
+  /** Our global IPv6 address as the last peer to tell us saw it (BEP 10 yourip), for `ipv6=`. */
+  private externalIpv6: string | null = null
   private readonly log: Logger
   daemonStatus: EngineStatus['daemon'] = 'connected'
   daemonMessage?: string
@@ -118,14 +122,8 @@ export class BtEngine implements EngineApiHost {
   }
 
   private async openListener(): Promise<void> {
-    try {
-      this.listener = await this.platform.net.listen({ port: this.settings.listenPort }, (socket) => this.router.accept(socket))
-    } catch (err) {
-      // Try any port before giving up on incoming peers.
-      if (this.settings.listenPort === 0) throw err
-      this.log.warn(`listening on port ${this.settings.listenPort} failed (${errorText(err)}); trying any port`)
-      this.listener = await this.platform.net.listen({ port: 0 }, (socket) => this.router.accept(socket))
-    }
+    this.listener = await listenForPeers(this.platform.net, this.settings.listenPort, (socket) => this.router.accept(socket), this.log)
+    this.log.debug?.(`listening for peers on port ${this.listener.port} (${this.listener.hosts.join(', ')})`)
   }
 
   get listenPort(): number {
@@ -307,6 +305,11 @@ export class BtEngine implements EngineApiHost {
       peerId: this.peerId,
       settings: () => this.settings,
       listenPort: () => this.listenPort,
+      announceIpv6: () => this.settings.announceIpv6 || this.externalIpv6 || undefined,
+      noteExternalAddress: (ip) => {
+        const v6 = globalIpv6(ip)
+        if (v6) this.externalIpv6 = v6
+      },
       requestConnections: (h, n) => this.queue.requestConnections(h, n),
       cancelConnectionRequests: (h) => this.queue.cancelConnectionRequests(h),
       pendingConnectionRequests: (h) => this.queue.getConnectionQueueStats().pendingByTorrent[h] ?? 0,
