@@ -97,7 +97,7 @@ describe('IPv6 peers between two engines', () => {
 })
 
 describe('listenForPeers', () => {
-  const log = createLogger('engine', {})
+  const log = createLogger('engine', { now: () => 0 })
   /** A NetPort whose listen() answers per host: a port, or an error code. */
   function fakeNet(answer: (host: string, port: number) => number | IoError): { net: NetPort; calls: string[]; closed: string[] } {
     const calls: string[] = []
