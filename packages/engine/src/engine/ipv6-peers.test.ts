@@ -71,6 +71,26 @@ describe('IPv6 peers between two engines', () => {
     expect(bSwarm.map((p) => [p.key, p.ip])).toContainEqual([`[fd00::1]:${a.listenPort}`, 'fd00::1'])
   })
 
+  it('an IPv4 peer that reaches us as ::ffff:a.b.c.d (a dual-stack socket) is keyed and shown as plain IPv4', async () => {
+    const net = new MemoryNetwork()
+    const torrent = await createTorrent({ name: 'six.bin', pieceLength: 16 * 1024, files: [{ path: 'six.bin', data: content }] })
+    const seedFiles = new MemoryFilePort()
+    seedFiles.put('downloads', 'six.bin', content)
+    const a = engine(net, '10.0.0.1', seedFiles, { uploadRateLimit: 100_000 })
+    await a.start()
+    const ta = await a.add({ torrentFile: torrent })
+    await until('seed verified', () => ta.status === 'seeding')
+    const b = engine(net, '::ffff:10.0.0.2')
+    await b.start()
+    const tb = await b.add({ torrentFile: torrent })
+    tb.addPeer('::ffff:10.0.0.1', a.listenPort) // the same IPv4 peer, written mapped
+    let seen: Array<{ key: string; ip: string }> = []
+    await until('the seed sees the leecher', () => (seen = a.detail(ta.infoHash, ['peers']).peers ?? []).length > 0)
+    expect(seen.map((p) => p.ip)).toEqual(['10.0.0.2'])
+    expect(seen[0].key).toMatch(/^10\.0\.0\.2:\d+$/)
+    expect((b.detail(tb.infoHash, ['swarm']).swarm ?? []).map((p) => p.key)).toEqual([`10.0.0.1:${a.listenPort}`])
+  })
+
   it('tells an HTTP tracker its IPv6 address as ipv6= when the settings name one', async () => {
     const net = new MemoryNetwork()
     const tracker = await fakeHttpServer(net.host('10.0.0.9'), 80, () => ({ pieces: ['HTTP/1.1 200 OK\r\n\r\n', encodeBencode({ interval: 1800, peers: new Uint8Array(0) })] }))
