@@ -8,6 +8,8 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
+          // no daemon a test starts offers multicast unless the test asks (start-daemon.ts)
+          env: { TIDEPOOL_NO_MULTICAST: '1' },
           include: ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'native-host/src/**/*.test.ts', 'native-host/test/**/*.test.ts', 'extension/src/**/*.test.ts'],
           testTimeout: 30_000,
         },
@@ -15,6 +17,7 @@ export default defineConfig({
       {
         test: {
           name: 'e2e',
+          env: { TIDEPOOL_NO_MULTICAST: '1' },
           include: ['test/**/*.test.ts'],
           testTimeout: 180_000,
           hookTimeout: 120_000,

@@ -5,8 +5,8 @@
 //   node scripts/bootstrap.mjs [--test-deps] [--run SCRIPT [ARGS...]]
 //
 // Steps: pnpm 10 (global install, else npx) -> `pnpm install --frozen-lockfile` when node_modules is
-// missing or older than the lockfile/manifests -> with --test-deps, Debian's python3-libtorrent and
-// chromium (apt-get as root, or sudo -n) -> build the UI and extension if they have build scripts.
+// missing or older than the lockfile/manifests -> with --test-deps, Debian's python3-libtorrent,
+// iproute2 and chromium (apt-get as root, or sudo -n) -> build the UI and extension if they have build scripts.
 // pnpm is resolved here and used here, so `npm start`/`npm test` never depend on it being on PATH.
 import { spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
@@ -84,6 +84,8 @@ function ensureTestDeps() {
   const missing = []
   if (!run('/usr/bin/python3', ['-c', 'import libtorrent'], { quiet: true }).ok) missing.push('python3-libtorrent')
   if (!existsSync('/usr/bin/chromium')) missing.push('chromium')
+  // `ip netns` / veth for the LSD interop test's own network namespaces
+  if (!existsSync('/usr/sbin/ip')) missing.push('iproute2')
   if (missing.length === 0) return
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0
   const sudo = !isRoot && run('sudo', ['-n', 'true'], { quiet: true }).ok

@@ -2,6 +2,10 @@
 
 export const MiB = 1024 * 1024
 
+// Benchmarks and the soak set up no network of their own: no daemon they start (in this process or as
+// a child, which inherits the environment) offers multicast, so no engine sends LSD announces.
+process.env.TIDEPOOL_NO_MULTICAST = '1'
+
 /** The value after `--name`, or `fallback`. */
 export function option(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`)

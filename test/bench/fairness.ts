@@ -203,7 +203,7 @@ function memoryState(): StateStore {
 function engineDriver(netPort: NetPort, files: FilePort, torrentFiles: Uint8Array[], endpoints: Endpoint[][]): Driver {
   const engine = new BtEngine({
     platform: { net: netPort, files, state: memoryState(), now: () => Date.now() },
-    settings: { downloadRoot: 'data' },
+    settings: { downloadRoot: 'data', localPeerDiscovery: false },
     restoreSession: false,
     listen: false,
   })
@@ -382,7 +382,7 @@ const TITLES: Record<Mode, string> = {
 async function runScenario(mode: Mode, setup: Setup): Promise<RunResult> {
   const dir = mkdtempSync(join(tmpdir(), 'tidepool-fairness-'))
   const token = randomBytes(16).toString('hex')
-  const daemon = await startDaemon({ token, roots: { data: dir } })
+  const daemon = await startDaemon({ token, roots: { data: dir }, multicast: false })
   const bridge = await connectBridgeNode({ url: daemon.url, token })
   const counting = new CountingNet(bridge.net, setup.portOwner, TORRENTS)
   const driver: Driver =

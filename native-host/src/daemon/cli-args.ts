@@ -8,10 +8,12 @@ export interface DaemonCliArgs {
   allowNoOrigin: boolean
   parentPid?: number
   limits: Partial<DaemonLimits>
+  /** false: no udp-multicast capability (`--no-multicast`); undefined: the daemon's default. */
+  multicast?: boolean
 }
 
 const USAGE =
-  'usage: daemon --port N --token-file FILE --root NAME=DIR [--root ...] [--allow-origin ORIGIN ...] [--deny-no-origin]\n' +
+  'usage: daemon --port N --token-file FILE --root NAME=DIR [--root ...] [--allow-origin ORIGIN ...] [--deny-no-origin] [--no-multicast]\n' +
   '              [--parent-pid PID] [--max-connects-in-flight 30] [--max-connects-pending 60] [--connect-timeout-ms 10000] [--recv-window-bytes 4194304]\n' +
   '              [--max-data-frame-bytes 262144]'
 
@@ -49,6 +51,9 @@ export function parseDaemonArgs(argv: string[]): DaemonCliArgs {
         break
       case '--deny-no-origin':
         out.allowNoOrigin = false
+        break
+      case '--no-multicast':
+        out.multicast = false
         break
       case '--parent-pid':
         out.parentPid = int(next(), a)

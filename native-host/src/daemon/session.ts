@@ -7,6 +7,7 @@ import {
   Op,
   PROTOCOL_VERSION,
   readCredit,
+  Capability,
   type DaemonLimits,
   type HelloReply,
 } from '@tidepool/daemon-bridge'
@@ -19,7 +20,7 @@ import type { PathGuard } from './path-guard.ts'
 import type { SessionSocket } from './in-process-link.ts'
 import type { DaemonCounters, Resource, SessionContext } from './session-context.ts'
 import { handleOf, socketOf, tcpConnect, tcpListen } from './tcp-ops.ts'
-import { udpBind } from './udp-ops.ts'
+import { udpBind, udpMulticast } from './udp-ops.ts'
 
 export const DAEMON_VERSION = '0.1.0'
 /** Above this many bytes queued on the WebSocket, stop reading this client's sockets. */
@@ -44,6 +45,8 @@ export interface SessionDeps {
   capCounts?: CapCounters
   /** Called once when hello succeeds (the daemon counts unauthenticated sessions). */
   onAuthed?: () => void
+  /** Offer the udp-multicast capability (reuseAddr, udp.multicast). */
+  multicast?: boolean
 }
 
 function sha256(s: string): Buffer {
@@ -223,6 +226,7 @@ export class Session implements SessionContext {
       daemonVersion: DAEMON_VERSION,
       limits: { ...this.limits, ...clientCaps },
       roots: this.guard.names(),
+      capabilities: this.deps.multicast ? [Capability.udpMulticast] : [],
     }
     this.send(encodeFrame(Kind.REPLY, id, op, reply))
   }
@@ -281,7 +285,10 @@ export class Session implements SessionContext {
         return Promise.resolve({ meta: {} })
       }
       case Op.udpBind:
-        return wrap(udpBind(this, meta))
+        return wrap(udpBind(this, meta, this.deps.multicast === true))
+      case Op.udpMulticast:
+        if (!this.deps.multicast) throw new IoError('unsupported', 'udp.multicast is not offered by this daemon')
+        return Promise.resolve({ meta: udpMulticast(this, meta) })
       default:
         if (op >= 30 && op <= 45) return fileOp(this, op, meta, payload)
         throw new IoError('invalid', `unknown op ${op}`)

@@ -34,6 +34,17 @@ export interface DaemonOptions {
    * daemon: no port for anything else on the machine to knock on). Default true.
    */
   listen?: boolean
+  /**
+   * Offer UDP multicast to clients (the `udp-multicast` capability: local peer discovery). Default true,
+   * unless the environment has TIDEPOOL_NO_MULTICAST=1: the test suite, benchmarks and soak set it, so
+   * no engine they start sends multicast from this machine unless a test says so itself.
+   */
+  multicast?: boolean
+}
+
+/** Whether a daemon offers multicast when its options do not say. */
+export function multicastByDefault(env: Record<string, string | undefined> = process.env): boolean {
+  return env.TIDEPOOL_NO_MULTICAST !== '1'
 }
 
 export interface DaemonStats extends DaemonCounters {
@@ -104,6 +115,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
   const sessions = new Set<Session>()
   const caps: DaemonCaps = { ...defaultCaps(), ...opts.caps }
   const capCounts: CapCounters = { acceptsRefused: 0, capBusy: 0, sendCapCloses: 0 }
+  const multicast = opts.multicast ?? multicastByDefault()
   const preAuth = new PreAuthPool(caps.maxPreAuthSessions)
   let refusedUpgrades = 0
   let port = 0
@@ -164,7 +176,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
   const openSession = (ws: SessionSocket, onAuthed?: () => void): Session => {
     counters.clients++
     const helloTimeoutMs = opts.helloTimeoutMs ?? HELLO_TIMEOUT_MS
-    const s = new Session(ws, { limits, gate, guard, counters, tokenHash, helloTimeoutMs, caps, capCounts, onAuthed })
+    const s = new Session(ws, { limits, gate, guard, counters, tokenHash, helloTimeoutMs, caps, capCounts, onAuthed, multicast })
     sessions.add(s)
     ws.on('close', () => sessions.delete(s))
     return s

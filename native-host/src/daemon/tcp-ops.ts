@@ -142,7 +142,7 @@ class Listener implements Resource {
     this.accepted++
     s.once('close', () => this.accepted--)
     const handle = this.ctx.newHandle()
-    this.ctx.event(this.handle, Ev.accept, { handle, remoteAddress: s.remoteAddress ?? '', remotePort: s.remotePort ?? 0 })
+    this.ctx.event(this.handle, Ev.accept, { handle, remoteAddress: unmapIpv4(s.remoteAddress ?? ''), remotePort: s.remotePort ?? 0 })
     this.ctx.handles.set(handle, new TcpConn(this.ctx, handle, s))
   }
 
@@ -170,6 +170,11 @@ export async function tcpListen(ctx: SessionContext, meta: Record<string, unknow
   ctx.handles.set(handle, new Listener(ctx, handle, server))
   const addr = server.address()
   return { handle, port: typeof addr === 'object' && addr ? addr.port : p }
+}
+
+/** An IPv4 peer accepted on a dual-stack ('::') listener shows as ::ffff:a.b.c.d: report its IPv4 address. */
+export function unmapIpv4(address: string): string {
+  return /^::ffff:\d+\.\d+\.\d+\.\d+$/i.test(address) ? address.slice(7) : address
 }
 
 export function socketOf(ctx: SessionContext, meta: Record<string, unknown>): TcpConn {

@@ -1,10 +1,11 @@
 import dgram from 'node:dgram'
+import net from 'node:net'
 import { Kind, encodeFrame } from '@tidepool/daemon-bridge'
 import { IoError } from '@tidepool/engine'
 import { capsOf, checkHandleCap } from './handle-caps.ts'
 import { toIoError } from './io-errors.ts'
 import type { Resource, SessionContext } from './session-context.ts'
-import { port } from './tcp-ops.ts'
+import { handleOf, port } from './tcp-ops.ts'
 
 class UdpRes implements Resource {
   readonly kind = 'udp'
@@ -12,7 +13,8 @@ class UdpRes implements Resource {
   constructor(
     private readonly ctx: SessionContext,
     readonly handle: number,
-    private readonly sock: dgram.Socket,
+    readonly sock: dgram.Socket,
+    readonly ipv6: boolean,
   ) {
     ctx.counters.udpSockets++
     sock.on('message', (msg, rinfo) => {
@@ -56,11 +58,15 @@ class UdpRes implements Resource {
   }
 }
 
-export async function udpBind(ctx: SessionContext, meta: Record<string, unknown>): Promise<object> {
+export async function udpBind(ctx: SessionContext, meta: Record<string, unknown>, multicast: boolean): Promise<object> {
   const host = typeof meta.host === 'string' ? meta.host : '0.0.0.0'
   const p = port(meta, 'port', true)
+  if (meta.reuseAddr !== undefined && typeof meta.reuseAddr !== 'boolean') throw new IoError('invalid', 'reuseAddr must be a boolean')
+  // part of the udp-multicast capability: a daemon without it must not share ports silently
+  if (meta.reuseAddr === true && !multicast) throw new IoError('unsupported', 'reuseAddr needs the udp-multicast capability')
   checkHandleCap(ctx, 'udp', capsOf(ctx).caps.maxUdpPerClient)
-  const sock = dgram.createSocket({ type: host.includes(':') ? 'udp6' : 'udp4' })
+  const ipv6 = host.includes(':')
+  const sock = dgram.createSocket({ type: ipv6 ? 'udp6' : 'udp4', reuseAddr: meta.reuseAddr === true })
   await new Promise<void>((resolve, reject) => {
     sock.once('error', (e) => {
       try {
@@ -77,7 +83,42 @@ export async function udpBind(ctx: SessionContext, meta: Record<string, unknown>
     throw new IoError('closed', 'session closed')
   }
   const handle = ctx.newHandle()
-  ctx.handles.set(handle, new UdpRes(ctx, handle, sock))
+  ctx.handles.set(handle, new UdpRes(ctx, handle, sock, ipv6))
   const a = sock.address()
   return { handle, address: a.address, port: a.port }
+}
+
+function isMulticastGroup(group: string, ipv6: boolean): boolean {
+  if (ipv6) return net.isIPv6(group) && /^ff/i.test(group)
+  if (!net.isIPv4(group)) return false
+  const first = Number(group.split('.')[0])
+  return first >= 224 && first <= 239
+}
+
+/**
+ * udp.multicast: joins `group` on the socket (on `interface`, else where the OS routes the group) and sets
+ * the multicast TTL, loopback and, when given, the outgoing interface. Only with the udp-multicast capability.
+ */
+export function udpMulticast(ctx: SessionContext, meta: Record<string, unknown>): object {
+  const r = ctx.handles.get(handleOf(meta))
+  if (!(r instanceof UdpRes)) throw new IoError('closed', 'no such UDP socket')
+  const group = meta.group
+  if (typeof group !== 'string' || !isMulticastGroup(group, r.ipv6)) throw new IoError('invalid', 'group must be a multicast address of the socket\'s family')
+  const iface = meta.interface
+  if (iface !== undefined && (typeof iface !== 'string' || iface.length === 0 || iface.length > 64)) throw new IoError('invalid', 'interface must be an address')
+  const ttl = meta.ttl ?? 1
+  if (typeof ttl !== 'number' || !Number.isInteger(ttl) || ttl < 0 || ttl > 255) throw new IoError('invalid', 'ttl must be 0..255')
+  const loop = meta.loop ?? true
+  if (typeof loop !== 'boolean') throw new IoError('invalid', 'loop must be a boolean')
+  try {
+    // sending options first: once joined, the group may hear from us at once
+    if (iface !== undefined) r.sock.setMulticastInterface(iface)
+    r.sock.setMulticastTTL(ttl)
+    r.sock.setMulticastLoopback(loop)
+    if (iface !== undefined) r.sock.addMembership(group, iface)
+    else r.sock.addMembership(group)
+  } catch (e) {
+    throw toIoError(e)
+  }
+  return {}
 }

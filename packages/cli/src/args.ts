@@ -16,6 +16,8 @@ export interface DownloadArgs {
   tokenFile: string | null
   stateDir: string | null
   debug: DebugSelection
+  /** Local peer discovery (BEP 14); off with --no-lsd. */
+  lsd: boolean
 }
 
 export interface SeedArgs {
@@ -28,6 +30,8 @@ export interface SeedArgs {
   tokenFile: string | null
   stateDir: string | null
   debug: DebugSelection
+  /** Local peer discovery (BEP 14); off with --no-lsd. */
+  lsd: boolean
 }
 
 export type CliArgs = DownloadArgs | SeedArgs | { command: 'help' }
@@ -36,13 +40,14 @@ export class UsageError extends Error {}
 
 export const USAGE = `usage:
   tidepool download <torrent-file|magnet> [more...] --out DIR [--json] [--timeout SECONDS] [--seed]
-                    [--port PORT] [--daemon-url URL --token-file FILE] [--state DIR] [--debug [COMPONENT,...]]
+                    [--port PORT] [--daemon-url URL --token-file FILE] [--state DIR] [--debug [COMPONENT,...]] [--no-lsd]
   tidepool seed <torrent-file> --data DIR [--port PORT] [--json] [--daemon-url URL --token-file FILE] [--state DIR]
-                [--debug [COMPONENT,...]]
+                [--debug [COMPONENT,...]] [--no-lsd]
+  --no-lsd turns off local peer discovery (multicast announces on the LAN; never for private torrents)
   --debug writes log lines to stderr: every component, or only those named (${LOG_COMPONENTS.join(', ')})`
 
 const VALUE_FLAGS = new Set(['--out', '--timeout', '--port', '--daemon-url', '--token-file', '--state', '--data'])
-const BOOL_FLAGS = new Set(['--json', '--seed'])
+const BOOL_FLAGS = new Set(['--json', '--seed', '--no-lsd'])
 
 export function parseArgs(argv: string[]): CliArgs {
   const [command, ...rest] = argv
@@ -91,12 +96,12 @@ export function parseArgs(argv: string[]): CliArgs {
       timeoutSec = Number(t)
       if (!Number.isFinite(timeoutSec) || timeoutSec <= 0) throw new UsageError(`bad --timeout "${t}"`)
     }
-    return { command, inputs: positional, out, json: bools.has('--json'), timeoutSec, seed: bools.has('--seed'), port, daemonUrl, tokenFile, stateDir, debug }
+    return { command, inputs: positional, out, json: bools.has('--json'), timeoutSec, seed: bools.has('--seed'), port, daemonUrl, tokenFile, stateDir, debug, lsd: !bools.has('--no-lsd') }
   }
   if (positional.length !== 1) throw new UsageError('seed takes exactly one torrent file')
   const data = values.get('--data')
   if (!data) throw new UsageError('seed needs --data DIR')
-  return { command, torrent: positional[0], data, json: bools.has('--json'), port, daemonUrl, tokenFile, stateDir, debug }
+  return { command, torrent: positional[0], data, json: bools.has('--json'), port, daemonUrl, tokenFile, stateDir, debug, lsd: !bools.has('--no-lsd') }
 }
 
 const COMPONENTS: ReadonlySet<string> = new Set(LOG_COMPONENTS)

@@ -15,6 +15,8 @@ export async function createCliEngine(opts: {
   tokenFile: string | null
   stateDir: string | null
   port: number
+  /** Local peer discovery (when the daemon can multicast). */
+  lsd: boolean
   /** Where log lines go (`--debug`); none when absent. */
   log?: LogPort
 }): Promise<{ bridge: BridgeSetup; engine: BtEngine; root: string; hasher: Sha1Workers }> {
@@ -24,7 +26,7 @@ export async function createCliEngine(opts: {
   const hasher = startSha1Workers()
   const engine = new BtEngine({
     platform: { net: bridge.net, files: bridge.files, state, hasher, now: () => Date.now(), log: opts.log },
-    settings: { downloadRoot: root, listenPort: opts.port },
+    settings: { downloadRoot: root, listenPort: opts.port, localPeerDiscovery: opts.lsd },
     restoreSession: false,
   })
   return { bridge, engine, root, hasher }

@@ -1,7 +1,7 @@
-import type { ConnectLimits, NetPort, TcpConnectOptions, TcpListener, TcpSocket, UdpSocket } from '@tidepool/engine'
+import { IoError, type ConnectLimits, type MulticastOptions, type NetPort, type TcpConnectOptions, type TcpListener, type TcpSocket, type UdpBindOptions, type UdpSocket } from '@tidepool/engine'
 import type { BridgeClient, HandleSink } from './bridge-client.ts'
 import { BridgeTcpSocket } from './bridge-tcp-socket.ts'
-import { Ev, Op } from './protocol.ts'
+import { Capability, Ev, Op } from './protocol.ts'
 
 function num(v: unknown): number {
   return typeof v === 'number' ? v : 0
@@ -14,6 +14,10 @@ export class BridgeNet implements NetPort {
   get connectLimits(): ConnectLimits {
     const l = this.c.limits
     return { maxConnectsInFlight: l.maxConnectsInFlight, maxConnectsPending: l.maxConnectsPending, connectTimeoutMs: l.connectTimeoutMs }
+  }
+
+  get multicast(): boolean {
+    return this.c.capabilities.has(Capability.udpMulticast)
   }
 
   async connect(opts: TcpConnectOptions): Promise<TcpSocket> {
@@ -62,12 +66,17 @@ export class BridgeNet implements NetPort {
   }
 
   async bindUdp(
-    opts: { host?: string; port?: number },
+    opts: UdpBindOptions,
     onMessage: (data: Uint8Array, from: { address: string; port: number }) => void,
   ): Promise<UdpSocket> {
     const meta: Record<string, unknown> = {}
     if (opts.host) meta.host = opts.host
     if (opts.port !== undefined) meta.port = opts.port
+    if (opts.reuseAddr) {
+      // an old daemon would ignore the flag and fail to share the port: say so instead
+      if (!this.multicast) throw new IoError('unsupported', 'this daemon cannot share UDP ports (no udp-multicast capability)')
+      meta.reuseAddr = true
+    }
     const r = await this.c.request(Op.udpBind, meta)
     const handle = num(r.meta.handle)
     const c = this.c
@@ -87,6 +96,15 @@ export class BridgeNet implements NetPort {
       port: num(r.meta.port),
       send(data, address, port) {
         if (open) c.sendData(handle, data, { address, port })
+      },
+      joinMulticast: async (m: MulticastOptions) => {
+        if (!this.multicast) throw new IoError('unsupported', 'this daemon has no udp-multicast capability')
+        if (!open) throw new IoError('closed', 'UDP socket closed')
+        const meta: Record<string, unknown> = { handle, group: m.group }
+        if (m.interface !== undefined) meta.interface = m.interface
+        if (m.ttl !== undefined) meta.ttl = m.ttl
+        if (m.loopback !== undefined) meta.loop = m.loopback
+        await c.request(Op.udpMulticast, meta)
       },
       close() {
         if (!open) return

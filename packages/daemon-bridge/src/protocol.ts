@@ -22,6 +22,8 @@ export const Op = {
   listenerClose: 14,
   udpBind: 20,
   udpClose: 21,
+  /** Only when the hello announced the `udp-multicast` capability. */
+  udpMulticast: 22,
   fileOpen: 30,
   fileRead: 31,
   fileWrite: 32,
@@ -86,9 +88,21 @@ export const DEFAULT_LIMITS: DaemonLimits = {
   maxIoBytes: 2 * 1024 * 1024,
 }
 
+/**
+ * Optional features a daemon may offer, named in the HELLO reply's `capabilities`. A client uses one
+ * only when it is listed; a daemon that predates the list offers none.
+ */
+export const Capability = {
+  /** udp.bind `reuseAddr`, op udp.multicast (join a group, TTL, loopback, outgoing interface). */
+  udpMulticast: 'udp-multicast',
+} as const
+export type Capability = (typeof Capability)[keyof typeof Capability]
+
 export interface HelloReply {
   protocol: number
   daemonVersion: string
   limits: DaemonLimits
   roots: string[]
+  /** Optional features (Capability); absent = none. */
+  capabilities?: string[]
 }

@@ -22,7 +22,9 @@ export async function launchChromium(userDataDir: string, extensionDir?: string)
   // playwright's own message for a missing executable suggests `npx playwright install`, which cannot work here
   if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM} (install Debian's chromium or set TIDEPOOL_CHROMIUM)`)
   if (extensionDir) args.unshift(`--disable-extensions-except=${extensionDir}`, `--load-extension=${extensionDir}`)
-  return chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, headless: true, args, viewport: { width: 1280, height: 800 } })
+  // the native host and the daemon it starts inherit this environment: no multicast from a browser test
+  const env = { ...process.env, TIDEPOOL_NO_MULTICAST: '1' } as Record<string, string>
+  return chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, headless: true, args, env, viewport: { width: 1280, height: 800 } })
 }
 
 export async function shot(page: Page, name: string): Promise<string> {

@@ -176,6 +176,41 @@ export const netCases: ConformanceCase[] = [
     },
   },
   {
+    id: 'TCP-008',
+    title: 'a listener on "::" takes IPv6 and, where it also takes IPv4, reports an IPv4 peer as plain IPv4',
+    async run(ctx) {
+      const c = await ctx.client()
+      const accepted: Array<{ address: string; port: number }> = []
+      let l: { port: number; close(): void }
+      try {
+        l = await c.net.listen({ host: '::', port: 0 }, (s) => {
+          accepted.push({ address: s.remoteAddress, port: s.remotePort })
+          s.close()
+        })
+      } catch {
+        return // no IPv6 on this machine: nothing to check
+      }
+      ctx.cleanups.push(() => l.close())
+      const dial = (host: string): Promise<number | null> =>
+        new Promise((resolve) => {
+          const s = net.connect({ host, port: l.port }, () => resolve(s.localPort ?? null))
+          s.on('error', () => resolve(null))
+          s.on('close', () => undefined)
+          ctx.cleanups.push(() => s.destroy())
+        })
+      const v6port = await dial('::1')
+      if (v6port !== null) {
+        await waitFor(() => accepted.some((a) => a.port === v6port), 3000, 'the [::1] connection was not announced')
+        check(accepted.find((a) => a.port === v6port)!.address === '::1', `IPv6 peer reported as ${JSON.stringify(accepted)}`)
+      }
+      const v4port = await dial('127.0.0.1')
+      if (v4port === null) return // a v6-only listener: IPv4 is not its business
+      await waitFor(() => accepted.some((a) => a.port === v4port), 3000, 'the 127.0.0.1 connection was not announced')
+      const v4 = accepted.find((a) => a.port === v4port)!
+      check(v4.address === '127.0.0.1', `an IPv4 peer on a dual-stack listener reported as ${v4.address}`)
+    },
+  },
+  {
     id: 'UDP-001',
     title: 'UDP bind, send to a loopback echo and receive with the source address',
     async run(ctx) {

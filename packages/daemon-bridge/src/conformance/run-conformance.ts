@@ -3,10 +3,11 @@ import { capCases } from './cases-caps.ts'
 import { authCases } from './cases-auth.ts'
 import { fileCases, pathCases } from './cases-files.ts'
 import { frameCases } from './cases-frames.ts'
+import { multicastCases } from './cases-multicast.ts'
 import { netCases } from './cases-net.ts'
 import { CaseContext, type ConformanceCase, type ConformanceTarget } from './harness.ts'
 
-export const allCases: ConformanceCase[] = [...authCases, ...frameCases, ...pathCases, ...fileCases, ...netCases, ...capCases]
+export const allCases: ConformanceCase[] = [...authCases, ...frameCases, ...pathCases, ...fileCases, ...netCases, ...multicastCases, ...capCases]
 
 export interface CaseResult {
   id: string

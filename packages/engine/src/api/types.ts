@@ -126,6 +126,13 @@ export interface EngineSettings {
   downloadRateLimit: number // bytes/s, 0 = unlimited
   uploadRateLimit: number // bytes/s, 0 = unlimited
   listenPort: number // 0 = any
+  /** Local peer discovery (BEP 14): multicast announces on the LAN. Never for private torrents. */
+  localPeerDiscovery: boolean
+  /**
+   * Our IPv6 address to tell HTTP trackers (`ipv6=`, BEP 7); '' = the global address peers have seen
+   * us at, if any.
+   */
+  announceIpv6: string
 }
 
 export interface EngineStatus {

@@ -10,16 +10,20 @@ import type {
 import type { ChokerConfig } from '../choke/choker.ts'
 import { parseMagnet } from '../magnet/parse-magnet.ts'
 import { parseMetainfo } from '../metainfo/parse-metainfo.ts'
-import type { Logger, Platform, TcpListener } from '../platform/ports.ts'
+import type { Logger, Platform } from '../platform/ports.ts'
 import { ConnectionQueue } from '../queue/connection-queue.ts'
 import { Torrent, type TorrentInit } from '../torrent/torrent.ts'
 import type { TorrentContext } from '../torrent/torrent-context.ts'
 import { realClock, type Clock } from '../util/clock.ts'
 import { createLogger, errorText } from '../util/log.ts'
 import { generatePeerId } from '../wire/peer-id.ts'
+import { globalIpv6 } from './global-ipv6.ts'
+import { LocalDiscovery } from '../lsd/local-discovery.ts'
+import { openLsdSockets, type LsdSockets } from '../lsd/lsd-sockets.ts'
 import { ByteBucket } from './bandwidth.ts'
 import type { EngineApiHost } from './engine-api.ts'
 import { IncomingRouter, type IncomingLimits } from './incoming-router.ts'
+import { listenForPeers, type PeerListeners } from './peer-listener.ts'
 import { SessionStore, type SessionEntry } from './session-store.ts'
 import { DEFAULT_SETTINGS, mergeSettings } from './settings.ts'
 
@@ -57,11 +61,16 @@ export class BtEngine implements EngineApiHost {
   private readonly session: SessionStore
   private readonly downloadBucket: ByteBucket
   private readonly uploadBucket: ByteBucket
-  private listener: TcpListener | null = null
+  private listener: PeerListeners | null = null
+  /** Local peer discovery while it runs (on in the settings and the platform can multicast). */
+  private lsd: { discovery: LocalDiscovery; sockets: LsdSockets } | null = null
+  private lsdStarting = false
   private readonly router: IncomingRouter
   private started = false
   private connectsInFlight = 0
   private saveChain: Promise<void> = Promise.resolve()
+  /** Our global IPv6 address as the last peer to tell us saw it (BEP 10 yourip), for `ipv6=`. */
+  private externalIpv6: string | null = null
   private readonly log: Logger
   daemonStatus: EngineStatus['daemon'] = 'connected'
   daemonMessage?: string
@@ -100,6 +109,7 @@ export class BtEngine implements EngineApiHost {
     })
     if (saved && this.opts.restoreSession !== false) this.applySettings(mergeSettings(this.settings, saved))
     if (this.opts.listen !== false) await this.openListener()
+    await this.startLocalDiscovery()
     this.queue.start()
     if (this.opts.restoreSession !== false) await this.restore()
   }
@@ -112,20 +122,70 @@ export class BtEngine implements EngineApiHost {
     // a tracker refuses port 0.
     // one torrent failing to stop must not keep the others (and the listener) open
     await Promise.all([...this.torrents.values()].map((t) => t.stop().catch((err: unknown) => this.log.warn(`stopping ${t.name} failed: ${errorText(err)}`))))
+    this.stopLocalDiscovery()
     this.listener?.close()
     this.listener = null
     await this.saveSession()
   }
 
-  private async openListener(): Promise<void> {
-    try {
-      this.listener = await this.platform.net.listen({ port: this.settings.listenPort }, (socket) => this.router.accept(socket))
-    } catch (err) {
-      // Try any port before giving up on incoming peers.
-      if (this.settings.listenPort === 0) throw err
-      this.log.warn(`listening on port ${this.settings.listenPort} failed (${errorText(err)}); trying any port`)
-      this.listener = await this.platform.net.listen({ port: 0 }, (socket) => this.router.accept(socket))
+  /**
+   * Starts BEP 14 announces and listening when the settings want it and the platform can multicast (the
+   * daemon's udp-multicast capability). Failing to open the sockets leaves it off, logged.
+   */
+  private async startLocalDiscovery(): Promise<void> {
+    if (this.lsd || this.lsdStarting || !this.settings.localPeerDiscovery || !this.started) return
+    const log = createLogger('lsd', { port: this.platform.log, now: () => this.clock.now() })
+    if (!this.platform.net.multicast) {
+      log.debug?.('local peer discovery is off: the platform cannot multicast')
+      return
     }
+    this.lsdStarting = true
+    let discovery: LocalDiscovery | null = null
+    try {
+      const sockets = await openLsdSockets(this.platform.net, (data, from) => discovery?.onDatagram(data, from), log)
+      // stopped, or turned off, while the sockets opened
+      if (sockets.channels.length === 0 || !this.started || !this.settings.localPeerDiscovery) return sockets.close()
+      discovery = new LocalDiscovery({
+        host: {
+          torrents: () => this.localDiscoveryTorrents(),
+          listenPort: () => this.listenPort,
+          onPeer: (infoHash, ip, port) => void this.torrents.get(infoHash)?.addPeers([{ ip, port }], 'lsd'),
+        },
+        channels: sockets.channels,
+        clock: this.clock,
+        log,
+      })
+      discovery.start()
+      this.lsd = { discovery, sockets }
+      log.info(`local peer discovery on (${sockets.channels.map((c) => c.host).join(', ')})`)
+    } catch (err) {
+      log.warn(`local peer discovery failed to start: ${errorText(err)}`)
+    } finally {
+      this.lsdStarting = false
+    }
+  }
+
+  private stopLocalDiscovery(): void {
+    this.lsd?.discovery.stop()
+    this.lsd?.sockets.close()
+    this.lsd = null
+  }
+
+  /** Torrents local discovery may announce: running, and never a private one. */
+  private localDiscoveryTorrents(): string[] {
+    const out: string[] = []
+    for (const t of this.torrents.values()) if (t.isActive() && t.info?.private !== true) out.push(t.infoHash)
+    return out
+  }
+
+  /** Local discovery's counters while it runs (tests, diagnostics). */
+  localDiscoveryStats(): LocalDiscovery['stats'] | null {
+    return this.lsd ? { ...this.lsd.discovery.stats } : null
+  }
+
+  private async openListener(): Promise<void> {
+    this.listener = await listenForPeers(this.platform.net, this.settings.listenPort, (socket) => this.router.accept(socket), this.log)
+    this.log.debug?.(`listening for peers on port ${this.listener.port} (${this.listener.hosts.join(', ')})`)
   }
 
   get listenPort(): number {
@@ -307,6 +367,11 @@ export class BtEngine implements EngineApiHost {
       peerId: this.peerId,
       settings: () => this.settings,
       listenPort: () => this.listenPort,
+      announceIpv6: () => this.settings.announceIpv6 || this.externalIpv6 || undefined,
+      noteExternalAddress: (ip) => {
+        const v6 = globalIpv6(ip)
+        if (v6) this.externalIpv6 = v6
+      },
       requestConnections: (h, n) => this.queue.requestConnections(h, n),
       cancelConnectionRequests: (h) => this.queue.cancelConnectionRequests(h),
       pendingConnectionRequests: (h) => this.queue.getConnectionQueueStats().pendingByTorrent[h] ?? 0,
@@ -396,7 +461,12 @@ export class BtEngine implements EngineApiHost {
   async setSettings(patch: Partial<EngineSettings>): Promise<EngineSettings> {
     const next = mergeSettings(this.settings, patch)
     const portChanged = next.listenPort !== this.settings.listenPort
+    const lsdChanged = next.localPeerDiscovery !== this.settings.localPeerDiscovery
     this.applySettings(next)
+    if (lsdChanged) {
+      if (next.localPeerDiscovery) await this.startLocalDiscovery()
+      else this.stopLocalDiscovery()
+    }
     if (portChanged && this.started && this.opts.listen !== false) {
       this.listener?.close()
       this.listener = null

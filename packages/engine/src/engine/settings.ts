@@ -1,4 +1,5 @@
 import type { EngineSettings } from '../api/types.ts'
+import { parseIp } from '../pool/ip-address.ts'
 
 /** The one place engine settings are defined: defaults and bounds. */
 export const DEFAULT_SETTINGS: EngineSettings = {
@@ -11,9 +12,13 @@ export const DEFAULT_SETTINGS: EngineSettings = {
   downloadRateLimit: 0,
   uploadRateLimit: 0,
   listenPort: 0,
+  localPeerDiscovery: true,
+  announceIpv6: '',
 }
 
-const BOUNDS: Record<Exclude<keyof EngineSettings, 'downloadRoot'>, [number, number]> = {
+type NumericSetting = { [K in keyof EngineSettings]: EngineSettings[K] extends number ? K : never }[keyof EngineSettings]
+
+const BOUNDS: Record<NumericSetting, [number, number]> = {
   maxConnectionsGlobal: [1, 5000],
   maxPeersPerTorrent: [1, 1000],
   connectionRatePerSec: [0, 1000],
@@ -28,6 +33,13 @@ export function mergeSettings(base: EngineSettings, patch: Partial<EngineSetting
   const out: EngineSettings = { ...base }
   const p = patch as Record<string, unknown>
   if (typeof p.downloadRoot === 'string' && p.downloadRoot.length > 0) out.downloadRoot = p.downloadRoot
+  if (typeof p.localPeerDiscovery === 'boolean') out.localPeerDiscovery = p.localPeerDiscovery
+  if (typeof p.announceIpv6 === 'string') {
+    // only an IPv6 address (or '' to clear): the value goes into every HTTP announce
+    const ip = p.announceIpv6 === '' ? null : parseIp(p.announceIpv6)
+    if (p.announceIpv6 === '') out.announceIpv6 = ''
+    else if (ip?.family === 6) out.announceIpv6 = ip.text
+  }
   for (const key of Object.keys(BOUNDS) as Array<keyof typeof BOUNDS>) {
     const v = p[key]
     if (typeof v !== 'number' || !Number.isFinite(v)) continue

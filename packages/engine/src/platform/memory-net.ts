@@ -15,6 +15,7 @@ import type {
   TcpListener,
   TcpSocket,
   TcpSocketHandlers,
+  UdpBindOptions,
   UdpSocket,
 } from './ports.ts'
 
@@ -31,6 +32,8 @@ export interface MemoryNetworkOptions {
   /** Timer used for `timeout` outcomes (injectable for fake clocks). */
   setTimer?: (fn: () => void, ms: number) => unknown
   connectLimits?: Partial<ConnectLimits>
+  /** UDP sockets can join multicast groups: a datagram to a group reaches every member on its port. */
+  multicast?: boolean
 }
 
 const DEFAULT_LIMITS: ConnectLimits = { maxConnectsInFlight: 64, maxConnectsPending: 1024, connectTimeoutMs: 10_000 }
@@ -38,11 +41,28 @@ const DEFAULT_LIMITS: ConnectLimits = { maxConnectsInFlight: 64, maxConnectsPend
 type ListenFn = (socket: TcpSocket) => void
 type UdpFn = (data: Uint8Array, from: { address: string; port: number }) => void
 
+/** One bound in-memory UDP socket. */
+interface UdpEntry {
+  fn: UdpFn
+  reuseAddr: boolean
+  /** Our own datagrams to a group come back to us. */
+  loopback: boolean
+  /** The host's address: group datagrams come from here. */
+  from: string
+}
+
+/** A wildcard bind address means the host's own address here. */
+function hostKey(host: string | undefined, own: string): string {
+  return host === undefined || host === '0.0.0.0' || host === '::' ? own : host
+}
+
 export class MemoryNetwork {
   readonly highWaterMark: number
   readonly maxChunk: number
   private readonly listeners = new Map<string, ListenFn>()
-  private readonly udp = new Map<string, UdpFn>()
+  private readonly udp = new Map<string, UdpEntry[]>()
+  /** group address → port → members */
+  private readonly groups = new Map<string, Map<number, Set<UdpEntry>>>()
   private nextPort = 40000
   constructor(readonly options: MemoryNetworkOptions = {}) {
     this.highWaterMark = options.highWaterMark ?? 256 * 1024
@@ -72,16 +92,33 @@ export class MemoryNetwork {
   }
   /** @internal */
   udpAt(key: string): UdpFn | undefined {
-    return this.udp.get(key)
+    return this.udp.get(key)?.[0]?.fn
   }
   /** @internal */
-  addUdp(key: string, fn: UdpFn): void {
-    if (this.udp.has(key)) throw new IoError('in-use', `address in use: ${key}`)
-    this.udp.set(key, fn)
+  addUdp(key: string, entry: UdpEntry): void {
+    const list = this.udp.get(key)
+    if (list && !(entry.reuseAddr && list.every((e) => e.reuseAddr))) throw new IoError('in-use', `address in use: ${key}`)
+    if (list) list.push(entry)
+    else this.udp.set(key, [entry])
   }
   /** @internal */
-  removeUdp(key: string): void {
-    this.udp.delete(key)
+  removeUdp(key: string, entry: UdpEntry): void {
+    const list = this.udp.get(key)?.filter((e) => e !== entry) ?? []
+    if (list.length > 0) this.udp.set(key, list)
+    else this.udp.delete(key)
+    for (const byPort of this.groups.values()) for (const members of byPort.values()) members.delete(entry)
+  }
+  /** @internal */
+  join(group: string, port: number, entry: UdpEntry): void {
+    let byPort = this.groups.get(group)
+    if (!byPort) this.groups.set(group, (byPort = new Map()))
+    let members = byPort.get(port)
+    if (!members) byPort.set(port, (members = new Set()))
+    members.add(entry)
+  }
+  /** @internal members of a group on a port, or null when `address` is no group anyone joined */
+  groupMembers(address: string, port: number): Set<UdpEntry> | null {
+    return this.groups.get(address)?.get(port) ?? null
   }
 }
 
@@ -136,31 +173,50 @@ export class MemoryNetPort implements NetPort {
 
   async listen(opts: { host?: string; port: number }, onConnection: ListenFn): Promise<TcpListener> {
     const port = opts.port || this.net.allocPort()
-    const key = `${opts.host ?? this.address}:${port}`
+    // '::' and '0.0.0.0' are this host, and one of them takes the port from the other (dual-stack)
+    const key = `${hostKey(opts.host, this.address)}:${port}`
     this.net.addListener(key, onConnection)
     const net = this.net
     return { port, close: () => net.removeListener(key) }
   }
 
-  async bindUdp(opts: { host?: string; port?: number }, onMessage: UdpFn): Promise<UdpSocket> {
+  get multicast(): boolean {
+    return this.net.options.multicast === true
+  }
+
+  async bindUdp(opts: UdpBindOptions, onMessage: UdpFn): Promise<UdpSocket> {
     const port = opts.port || this.net.allocPort()
-    const address = opts.host ?? this.address
+    const address = hostKey(opts.host, this.address)
     const key = `${address}:${port}`
-    this.net.addUdp(key, onMessage)
+    const entry: UdpEntry = { fn: onMessage, reuseAddr: opts.reuseAddr === true, loopback: true, from: this.address }
+    this.net.addUdp(key, entry)
     const net = this.net
     let open = true
-    return {
+    const sock: UdpSocket = {
       port,
       send(data, toAddress, toPort) {
         if (!open) return
+        const members = net.groupMembers(toAddress, toPort)
+        if (members) {
+          for (const m of members) if (m !== entry || entry.loopback) queueMicrotask(() => m.fn(data, { address: entry.from, port }))
+          return
+        }
         const target = net.udpAt(`${toAddress}:${toPort}`)
         if (target) queueMicrotask(() => target(data, { address, port }))
       },
       close() {
         open = false
-        net.removeUdp(key)
+        net.removeUdp(key, entry)
       },
     }
+    if (this.multicast) {
+      sock.joinMulticast = async (m) => {
+        if (!open) throw new IoError('closed', 'UDP socket closed')
+        entry.loopback = m.loopback ?? true
+        net.join(m.group, port, entry)
+      }
+    }
+    return sock
   }
 }
 

@@ -84,10 +84,37 @@ export interface TcpListener {
   close(): void
 }
 
+/** Multicast settings for one UDP socket (local peer discovery). */
+export interface MulticastOptions {
+  /** Group address to join, IPv4 (224.0.0.0/4) or IPv6 (ff00::/8), matching the socket's family. */
+  group: string
+  /**
+   * Local interface: an IPv4 address, or for IPv6 `::%name`. Used to join and to send; default: the
+   * operating system's choice (the route to the group).
+   */
+  interface?: string
+  /** Hops outgoing datagrams may travel (IP_MULTICAST_TTL / hop limit); default 1, the local link. */
+  ttl?: number
+  /** Whether our own datagrams to the group come back to sockets on this machine; default true. */
+  loopback?: boolean
+}
+
 export interface UdpSocket {
   readonly port: number
   send(data: Uint8Array, address: string, port: number): void
+  /**
+   * Joins a multicast group and applies its sending options. Present only when the platform can do
+   * multicast (`NetPort.multicast`); rejects with IoError (`invalid`, `unsupported`, `closed`, ...).
+   */
+  joinMulticast?(opts: MulticastOptions): Promise<void>
   close(): void
+}
+
+export interface UdpBindOptions {
+  host?: string
+  port?: number
+  /** SO_REUSEADDR: share the port with other sockets that set it (LSD's 6771 with other clients). */
+  reuseAddr?: boolean
 }
 
 export interface NetPort {
@@ -98,11 +125,13 @@ export interface NetPort {
     onConnection: (socket: TcpSocket) => void,
   ): Promise<TcpListener>
   bindUdp(
-    opts: { host?: string; port?: number },
+    opts: UdpBindOptions,
     onMessage: (data: Uint8Array, from: { address: string; port: number }) => void,
   ): Promise<UdpSocket>
   /** Caps the engine's connection queue stays within. */
   readonly connectLimits: ConnectLimits
+  /** True when UDP sockets can join multicast groups (`UdpSocket.joinMulticast`); absent = no. */
+  readonly multicast?: boolean
 }
 
 export interface FileStat {

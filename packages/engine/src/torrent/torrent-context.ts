@@ -13,6 +13,10 @@ export interface TorrentContext {
   settings(): EngineSettings
   /** The port we accept peers on (0 while not listening). */
   listenPort(): number
+  /** Our IPv6 address to tell trackers (`ipv6=`), when the settings name one or a peer saw a global one. */
+  announceIpv6(): string | undefined
+  /** A peer told us the address it sees us at (yourip). */
+  noteExternalAddress(ip: string): void
   /** Ask the engine's fair queue for `count` connection slots; a grant calls connectOnePeer(). */
   requestConnections(infoHash: string, count: number): void
   cancelConnectionRequests(infoHash: string): void

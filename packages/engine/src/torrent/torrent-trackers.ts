@@ -13,6 +13,8 @@ export interface TrackersHost {
   readonly clock: Clock
   readonly log: Logger
   listenPort(): number
+  /** Our IPv6 address for trackers, when we know one. */
+  announceIpv6(): string | undefined
   /** Transfer totals and bytes left, as announced. */
   stats(): { uploaded: number; downloaded: number; left: number }
   onPeers(peers: PeerAddress[]): void
@@ -43,6 +45,7 @@ export class TorrentTrackers {
       net: h.net,
       clock: h.clock,
       port: () => h.listenPort(),
+      ipv6: () => h.announceIpv6(),
       stats: () => h.stats(),
       onPeers: (peers) => h.onPeers(peers),
       log: h.log,

@@ -118,6 +118,7 @@ export class Torrent {
         clock: ctx.clock,
         log: this.log.tracker,
         listenPort: () => ctx.listenPort(),
+        announceIpv6: () => ctx.announceIpv6(),
         stats: () => ({ uploaded: this.totals.uploaded, downloaded: this.totals.downloaded, left: this.bytesLeft() }),
         onPeers: (peers) => void this.addPeers(peers, 'tracker'),
       },
@@ -501,6 +502,7 @@ export class Torrent {
     if (port <= 0 || (ip === this.externalIp && port === this.externalPort)) return // recomputing is O(peers)
     this.externalIp = ip
     this.externalPort = port
+    this.ctx.noteExternalAddress(ip)
     this.pool.setSelfAddress(ip, port)
   }
 

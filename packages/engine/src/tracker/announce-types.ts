@@ -14,6 +14,8 @@ export interface AnnounceParams {
   /** Random 32-bit value identifying us across IP changes. */
   key?: number
   trackerId?: string
+  /** Our IPv6 address, told to HTTP trackers as `ipv6=` (BEP 7) so IPv4 announces reach IPv6 peers too. */
+  ipv6?: string
 }
 
 export interface AnnounceResult {

@@ -25,6 +25,7 @@ export function buildAnnounceUrl(announceUrl: string, p: AnnounceParams): string
   if (p.event) q.push(`event=${p.event}`)
   if (p.key !== undefined) q.push(`key=${(p.key >>> 0).toString(16).padStart(8, '0')}`)
   if (p.trackerId) q.push(`trackerid=${encodeURIComponent(p.trackerId)}`)
+  if (p.ipv6) q.push(`ipv6=${encodeURIComponent(p.ipv6)}`)
   const hash = announceUrl.indexOf('#')
   const base = hash >= 0 ? announceUrl.slice(0, hash) : announceUrl
   return base + (base.includes('?') ? (base.endsWith('?') || base.endsWith('&') ? '' : '&') : '?') + q.join('&')

@@ -14,6 +14,8 @@ export interface TrackerManagerOptions {
   net: NetPort
   clock?: Clock
   port: number | (() => number)
+  /** Our IPv6 address for HTTP announces (`ipv6=`), when we know one. */
+  ipv6?: () => string | undefined
   stats: () => { uploaded: number; downloaded: number; left: number }
   onPeers: (peers: PeerAddress[], url: string) => void
   /** A BEP 15 client shared by all torrents; one is made (and closed on stop) when absent. */
@@ -224,6 +226,8 @@ export class TrackerManager {
     }
     if (event) p.event = event
     if (e.trackerId) p.trackerId = e.trackerId
+    const ipv6 = this.o.ipv6?.()
+    if (ipv6) p.ipv6 = ipv6
     return p
   }
 

@@ -2,7 +2,7 @@ import { createSignal, For, onMount, Show, type JSX } from 'solid-js'
 import type { EngineApi, EngineSettings } from '@tidepool/engine'
 import { formatBytes, parseSize } from '../format.ts'
 
-type NumKey = Exclude<keyof EngineSettings, 'downloadRoot'>
+type NumKey = { [K in keyof EngineSettings]: EngineSettings[K] extends number ? K : never }[keyof EngineSettings]
 const FIELDS: Array<{ key: NumKey; label: string; hint: string; size?: boolean; min: number; max: number }> = [
   { key: 'maxConnectionsGlobal', label: 'Connection limit (all torrents)', hint: 'peers connected or connecting at once', min: 1, max: 5000 },
   { key: 'maxPeersPerTorrent', label: 'Peer limit per torrent', hint: '', min: 1, max: 2000 },
@@ -19,8 +19,10 @@ export function SettingsDialog(props: { api: EngineApi; onClose: () => void }): 
   const [text, setText] = createSignal<Record<string, string>>({})
   const [error, setError] = createSignal<string | null>(null)
   const [saved, setSaved] = createSignal(false)
+  const [lsd, setLsd] = createSignal(true)
   const fill = (s: EngineSettings) => {
     setSettings(s)
+    setLsd(s.localPeerDiscovery)
     const t: Record<string, string> = { downloadRoot: s.downloadRoot }
     for (const f of FIELDS) t[f.key] = f.size ? (s[f.key] ? formatBytes(s[f.key]) : '0') : String(s[f.key])
     setText(t)
@@ -30,7 +32,7 @@ export function SettingsDialog(props: { api: EngineApi; onClose: () => void }): 
   const save = async (e: Event) => {
     e.preventDefault()
     setError(null)
-    const patch: Partial<EngineSettings> = {}
+    const patch: Partial<EngineSettings> = { localPeerDiscovery: lsd() }
     const t = text()
     if (t.downloadRoot?.trim()) patch.downloadRoot = t.downloadRoot.trim()
     for (const f of FIELDS) {
@@ -70,6 +72,13 @@ export function SettingsDialog(props: { api: EngineApi; onClose: () => void }): 
               )}
             </For>
           </div>
+          <label class="field">
+            <span>
+              <input type="checkbox" name="localPeerDiscovery" checked={lsd()} onChange={(e) => { setLsd(e.currentTarget.checked); setSaved(false) }} />{' '}
+              Local peer discovery
+            </span>
+            <small class="dim">Find peers on this network by multicast (never for private torrents).</small>
+          </label>
         </Show>
         <Show when={error()}><div class="form-error" role="alert">{error()}</div></Show>
         <div class="actions">
