@@ -3,6 +3,7 @@ import {
   CloseCode,
   decodeFrameParts,
   encodeFrame,
+  Capability,
   Kind,
   Op,
   PROTOCOL_VERSION,
@@ -20,6 +21,8 @@ import type { SessionSocket } from './in-process-link.ts'
 import type { DaemonCounters, Resource, SessionContext } from './session-context.ts'
 import { handleOf, socketOf, tcpConnect, tcpListen } from './tcp-ops.ts'
 import { udpBind } from './udp-ops.ts'
+import { SessionPortMaps } from './portmap-ops.ts'
+import type { PortMapper } from './portmap/port-mapper.ts'
 
 export const DAEMON_VERSION = '0.1.0'
 /** Above this many bytes queued on the WebSocket, stop reading this client's sockets. */
@@ -44,6 +47,8 @@ export interface SessionDeps {
   capCounts?: CapCounters
   /** Called once when hello succeeds (the daemon counts unauthenticated sessions). */
   onAuthed?: () => void
+  /** Present when the daemon maps ports (capability `portmap`). */
+  portMapper?: PortMapper
 }
 
 function sha256(s: string): Buffer {
@@ -70,6 +75,7 @@ export class Session implements SessionContext {
   private readonly capCounts: CapCounters
   private inFlight = 0
   private readBytesInFlight = 0
+  private readonly portMaps: SessionPortMaps | undefined
 
   constructor(
     private readonly ws: SessionSocket,
@@ -82,6 +88,7 @@ export class Session implements SessionContext {
     this.caps = deps.caps ?? defaultCaps()
     this.capCounts = deps.capCounts ?? { acceptsRefused: 0, capBusy: 0, sendCapCloses: 0 }
     registerCaps(this, this.caps, this.capCounts)
+    this.portMaps = deps.portMapper ? new SessionPortMaps(this, deps.portMapper) : undefined
     ws.on('message', (data: Buffer | Buffer[], isBinary: boolean) => this.onMessage(Array.isArray(data) ? data : [data], isBinary))
     ws.on('close', () => this.dispose())
     ws.on('error', () => this.dispose())
@@ -223,6 +230,7 @@ export class Session implements SessionContext {
       daemonVersion: DAEMON_VERSION,
       limits: { ...this.limits, ...clientCaps },
       roots: this.guard.names(),
+      ...(this.portMaps ? { capabilities: [Capability.portmap] } : {}),
     }
     this.send(encodeFrame(Kind.REPLY, id, op, reply))
   }
@@ -282,10 +290,22 @@ export class Session implements SessionContext {
       }
       case Op.udpBind:
         return wrap(udpBind(this, meta))
+      case Op.portmapAdd:
+      case Op.portmapRemove:
+      case Op.portmapStatus: {
+        const pm = this.portMaps
+        if (!pm) throw new IoError('unsupported', 'this daemon does not map ports')
+        if (op === Op.portmapRemove) return wrap(pm.remove(meta))
+        return Promise.resolve({ meta: op === Op.portmapAdd ? pm.add(meta) : pm.status(meta) })
+      }
       default:
         if (op >= 30 && op <= 45) return fileOp(this, op, meta, payload)
         throw new IoError('invalid', `unknown op ${op}`)
     }
+  }
+
+  released(handle: number): void {
+    this.portMaps?.released(handle)
   }
 
   private track(cancel: () => void): () => void {
@@ -303,6 +323,7 @@ export class Session implements SessionContext {
     this.connecting.clear()
     for (const r of [...this.handles.values()]) r.close()
     this.handles.clear()
+    this.portMaps?.dispose()
     this.counters.clients--
     if (this.ws.readyState === this.ws.OPEN) this.ws.terminate()
   }

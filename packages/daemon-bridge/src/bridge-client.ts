@@ -87,6 +87,8 @@ export class BridgeClient implements SocketHost {
   limits!: DaemonLimits
   roots: string[] = []
   daemonVersion = ''
+  /** Optional capabilities the daemon announced (protocol.ts `Capability`). */
+  capabilities: string[] = []
   /** Called once when the connection ends, with why. */
   onClose: ((reason: BridgeCloseReason, detail: string) => void) | null = null
   private nextId = 1
@@ -305,6 +307,7 @@ export class BridgeClient implements SocketHost {
     this.creditBatch = creditBatch(h.limits.recvWindowBytes)
     this.roots = h.roots
     this.daemonVersion = h.daemonVersion
+    this.capabilities = Array.isArray(h.capabilities) ? h.capabilities.filter((c): c is string => typeof c === 'string') : []
   }
 }
 

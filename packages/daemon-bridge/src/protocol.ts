@@ -34,6 +34,9 @@ export const Op = {
   fsRename: 43,
   fsRemove: 44,
   fsSha1: 45,
+  portmapAdd: 50,
+  portmapRemove: 51,
+  portmapStatus: 52,
 } as const
 export type Op = (typeof Op)[keyof typeof Op]
 
@@ -43,6 +46,7 @@ export const Ev = {
   close: 3,
   full: 4,
   drain: 5,
+  portmap: 6,
 } as const
 export type Ev = (typeof Ev)[keyof typeof Ev]
 
@@ -91,4 +95,32 @@ export interface HelloReply {
   daemonVersion: string
   limits: DaemonLimits
   roots: string[]
+  /** Optional capabilities (Capability); absent means none. */
+  capabilities?: string[]
+}
+
+/**
+ * Optional capabilities a daemon may announce in its HELLO reply (`capabilities`). A client uses the
+ * ops and events of a capability only when the daemon announced it.
+ */
+export const Capability = {
+  /** UPnP IGD / NAT-PMP / PCP port mapping of the client's own listeners and UDP sockets (§4.5). */
+  portmap: 'portmap',
+} as const
+
+/** The state of one port mapping (portmap.add / portmap.status reply, EVENT portmap). */
+export interface PortMapStatus {
+  state: 'pending' | 'mapped' | 'failed' | 'removed'
+  protocol: 'tcp' | 'udp'
+  internalPort: number
+  /** How it was mapped. */
+  method?: 'upnp' | 'natpmp' | 'pcp'
+  /** As the gateway reports it; '' when it did not say. */
+  externalAddress?: string
+  externalPort?: number
+  /** Lease the gateway granted, seconds (0: permanent until removed). */
+  lifetimeSec?: number
+  gateway?: string
+  /** Why it is not mapped (state failed), or why the last renewal failed. */
+  error?: string
 }

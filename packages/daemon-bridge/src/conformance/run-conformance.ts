@@ -4,9 +4,10 @@ import { authCases } from './cases-auth.ts'
 import { fileCases, pathCases } from './cases-files.ts'
 import { frameCases } from './cases-frames.ts'
 import { netCases } from './cases-net.ts'
+import { portmapCases } from './cases-portmap.ts'
 import { CaseContext, type ConformanceCase, type ConformanceTarget } from './harness.ts'
 
-export const allCases: ConformanceCase[] = [...authCases, ...frameCases, ...pathCases, ...fileCases, ...netCases, ...capCases]
+export const allCases: ConformanceCase[] = [...authCases, ...frameCases, ...pathCases, ...fileCases, ...netCases, ...capCases, ...portmapCases]
 
 export interface CaseResult {
   id: string

@@ -90,6 +90,27 @@ export interface UdpSocket {
   close(): void
 }
 
+/** The state of one port mapping on the gateway (UPnP IGD, NAT-PMP or PCP), as the daemon reports it. */
+export interface PortMappingStatus {
+  state: 'pending' | 'mapped' | 'failed' | 'removed'
+  protocol: 'tcp' | 'udp'
+  internalPort: number
+  method?: 'upnp' | 'natpmp' | 'pcp'
+  /** '' when the gateway did not say. */
+  externalAddress?: string
+  externalPort?: number
+  /** Seconds; 0 = until removed. */
+  lifetimeSec?: number
+  gateway?: string
+  error?: string
+}
+
+export interface PortMapping {
+  readonly status: PortMappingStatus
+  /** Deletes the mapping on the gateway; resolves when the daemon has done so (or given up). */
+  remove(): Promise<void>
+}
+
 export interface NetPort {
   /** Resolves once connected; rejects with IoError (refused, timeout, unreachable, busy, ...). */
   connect(opts: TcpConnectOptions): Promise<TcpSocket>
@@ -103,6 +124,13 @@ export interface NetPort {
   ): Promise<UdpSocket>
   /** Caps the engine's connection queue stays within. */
   readonly connectLimits: ConnectLimits
+  /** True when `mapPort` can reach a gateway (the daemon announced port mapping). */
+  readonly canMapPorts?: boolean
+  /**
+   * Asks the gateway to forward the port of one of our own listeners or UDP sockets (renewed until
+   * removed or the socket closes). `onStatus` hears every later change.
+   */
+  mapPort?(target: TcpListener | UdpSocket, onStatus: (s: PortMappingStatus) => void): Promise<PortMapping>
 }
 
 export interface FileStat {
