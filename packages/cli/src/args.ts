@@ -16,6 +16,8 @@ export interface DownloadArgs {
   tokenFile: string | null
   stateDir: string | null
   debug: DebugSelection
+  /** Ask the router to forward the listen port (off with --no-port-mapping). */
+  portMapping: boolean
 }
 
 export interface SeedArgs {
@@ -28,6 +30,7 @@ export interface SeedArgs {
   tokenFile: string | null
   stateDir: string | null
   debug: DebugSelection
+  portMapping: boolean
 }
 
 export type CliArgs = DownloadArgs | SeedArgs | { command: 'help' }
@@ -36,13 +39,15 @@ export class UsageError extends Error {}
 
 export const USAGE = `usage:
   tidepool download <torrent-file|magnet> [more...] --out DIR [--json] [--timeout SECONDS] [--seed]
-                    [--port PORT] [--daemon-url URL --token-file FILE] [--state DIR] [--debug [COMPONENT,...]]
-  tidepool seed <torrent-file> --data DIR [--port PORT] [--json] [--daemon-url URL --token-file FILE] [--state DIR]
-                [--debug [COMPONENT,...]]
-  --debug writes log lines to stderr: every component, or only those named (${LOG_COMPONENTS.join(', ')})`
+                    [--port PORT] [--no-port-mapping] [--daemon-url URL --token-file FILE] [--state DIR]
+                    [--debug [COMPONENT,...]]
+  tidepool seed <torrent-file> --data DIR [--port PORT] [--no-port-mapping] [--json] [--daemon-url URL --token-file FILE]
+                [--state DIR] [--debug [COMPONENT,...]]
+  --debug writes log lines to stderr: every component, or only those named (${LOG_COMPONENTS.join(', ')})
+  --no-port-mapping: do not ask the router (UPnP IGD, NAT-PMP, PCP) to forward the listen port`
 
 const VALUE_FLAGS = new Set(['--out', '--timeout', '--port', '--daemon-url', '--token-file', '--state', '--data'])
-const BOOL_FLAGS = new Set(['--json', '--seed'])
+const BOOL_FLAGS = new Set(['--json', '--seed', '--no-port-mapping'])
 
 export function parseArgs(argv: string[]): CliArgs {
   const [command, ...rest] = argv
@@ -91,12 +96,12 @@ export function parseArgs(argv: string[]): CliArgs {
       timeoutSec = Number(t)
       if (!Number.isFinite(timeoutSec) || timeoutSec <= 0) throw new UsageError(`bad --timeout "${t}"`)
     }
-    return { command, inputs: positional, out, json: bools.has('--json'), timeoutSec, seed: bools.has('--seed'), port, daemonUrl, tokenFile, stateDir, debug }
+    return { command, inputs: positional, out, json: bools.has('--json'), timeoutSec, seed: bools.has('--seed'), port, daemonUrl, tokenFile, stateDir, debug, portMapping: !bools.has('--no-port-mapping') }
   }
   if (positional.length !== 1) throw new UsageError('seed takes exactly one torrent file')
   const data = values.get('--data')
   if (!data) throw new UsageError('seed needs --data DIR')
-  return { command, torrent: positional[0], data, json: bools.has('--json'), port, daemonUrl, tokenFile, stateDir, debug }
+  return { command, torrent: positional[0], data, json: bools.has('--json'), port, daemonUrl, tokenFile, stateDir, debug, portMapping: !bools.has('--no-port-mapping') }
 }
 
 const COMPONENTS: ReadonlySet<string> = new Set(LOG_COMPONENTS)

@@ -10,7 +10,7 @@ import type {
 import type { ChokerConfig } from '../choke/choker.ts'
 import { parseMagnet } from '../magnet/parse-magnet.ts'
 import { parseMetainfo } from '../metainfo/parse-metainfo.ts'
-import type { Logger, Platform, TcpListener } from '../platform/ports.ts'
+import type { Logger, Platform, TcpListener, UdpSocket } from '../platform/ports.ts'
 import { ConnectionQueue } from '../queue/connection-queue.ts'
 import { Torrent, type TorrentInit } from '../torrent/torrent.ts'
 import type { TorrentContext } from '../torrent/torrent-context.ts'
@@ -22,6 +22,7 @@ import type { EngineApiHost } from './engine-api.ts'
 import { IncomingRouter, type IncomingLimits } from './incoming-router.ts'
 import { SessionStore, type SessionEntry } from './session-store.ts'
 import { DEFAULT_SETTINGS, mergeSettings } from './settings.ts'
+import { PortForwarding } from './port-forwarding.ts'
 
 export interface BtEngineOptions {
   platform: Platform
@@ -63,6 +64,7 @@ export class BtEngine implements EngineApiHost {
   private connectsInFlight = 0
   private saveChain: Promise<void> = Promise.resolve()
   private readonly log: Logger
+  private readonly forwarding: PortForwarding
   daemonStatus: EngineStatus['daemon'] = 'connected'
   daemonMessage?: string
 
@@ -87,6 +89,7 @@ export class BtEngine implements EngineApiHost {
       connectsInFlight: () => this.connectsInFlight,
     })
     this.router = new IncomingRouter(this, opts.incoming)
+    this.forwarding = new PortForwarding(opts.platform.net, this.log)
   }
 
   // ---- lifecycle ----
@@ -100,6 +103,7 @@ export class BtEngine implements EngineApiHost {
     })
     if (saved && this.opts.restoreSession !== false) this.applySettings(mergeSettings(this.settings, saved))
     if (this.opts.listen !== false) await this.openListener()
+    void this.forwarding.setEnabled(this.settings.portMapping)
     this.queue.start()
     if (this.opts.restoreSession !== false) await this.restore()
   }
@@ -112,6 +116,8 @@ export class BtEngine implements EngineApiHost {
     // a tracker refuses port 0.
     // one torrent failing to stop must not keep the others (and the listener) open
     await Promise.all([...this.torrents.values()].map((t) => t.stop().catch((err: unknown) => this.log.warn(`stopping ${t.name} failed: ${errorText(err)}`))))
+    // The gateway forgets our port before we stop listening on it.
+    await this.forwarding.removeAll()
     this.listener?.close()
     this.listener = null
     await this.saveSession()
@@ -126,6 +132,19 @@ export class BtEngine implements EngineApiHost {
       this.log.warn(`listening on port ${this.settings.listenPort} failed (${errorText(err)}); trying any port`)
       this.listener = await this.platform.net.listen({ port: 0 }, (socket) => this.router.accept(socket))
     }
+    this.forwarding.add(this.listener)
+  }
+
+  /**
+   * Forwards a UDP socket's port on the gateway too while port mapping is on (for a component that
+   * listens on UDP, e.g. DHT or uTP); the mapping goes when `unmapUdp` is called or the socket closes.
+   */
+  mapUdp(socket: UdpSocket): void {
+    this.forwarding.add(socket)
+  }
+
+  unmapUdp(socket: UdpSocket): Promise<void> {
+    return this.forwarding.remove(socket)
   }
 
   get listenPort(): number {
@@ -339,6 +358,7 @@ export class BtEngine implements EngineApiHost {
       listenPort: this.listener ? this.listener.port : null,
       downloadRate: down,
       uploadRate: up,
+      portMapping: this.forwarding.status(),
     }
   }
 
@@ -397,7 +417,9 @@ export class BtEngine implements EngineApiHost {
     const next = mergeSettings(this.settings, patch)
     const portChanged = next.listenPort !== this.settings.listenPort
     this.applySettings(next)
+    if (this.started) await this.forwarding.setEnabled(next.portMapping)
     if (portChanged && this.started && this.opts.listen !== false) {
+      if (this.listener) await this.forwarding.remove(this.listener)
       this.listener?.close()
       this.listener = null
       // the engine runs on without incoming peers; status() shows no listen port

@@ -11,9 +11,12 @@ export const DEFAULT_SETTINGS: EngineSettings = {
   downloadRateLimit: 0,
   uploadRateLimit: 0,
   listenPort: 0,
+  portMapping: true,
 }
 
-const BOUNDS: Record<Exclude<keyof EngineSettings, 'downloadRoot'>, [number, number]> = {
+type NumericSetting = Exclude<keyof EngineSettings, 'downloadRoot' | 'portMapping'>
+
+const BOUNDS: Record<NumericSetting, [number, number]> = {
   maxConnectionsGlobal: [1, 5000],
   maxPeersPerTorrent: [1, 1000],
   connectionRatePerSec: [0, 1000],
@@ -28,6 +31,7 @@ export function mergeSettings(base: EngineSettings, patch: Partial<EngineSetting
   const out: EngineSettings = { ...base }
   const p = patch as Record<string, unknown>
   if (typeof p.downloadRoot === 'string' && p.downloadRoot.length > 0) out.downloadRoot = p.downloadRoot
+  if (typeof p.portMapping === 'boolean') out.portMapping = p.portMapping
   for (const key of Object.keys(BOUNDS) as Array<keyof typeof BOUNDS>) {
     const v = p[key]
     if (typeof v !== 'number' || !Number.isFinite(v)) continue

@@ -5,7 +5,7 @@
  * Nothing in this file may import Node or DOM APIs.
  */
 
-import type { LogEntry } from '../api/types.ts'
+import type { LogEntry, PortMappingStatus } from '../api/types.ts'
 
 /** Error codes shared by every adapter and by the daemon protocol (docs/daemon-protocol.md). */
 export type IoErrorCode =
@@ -88,21 +88,6 @@ export interface UdpSocket {
   readonly port: number
   send(data: Uint8Array, address: string, port: number): void
   close(): void
-}
-
-/** The state of one port mapping on the gateway (UPnP IGD, NAT-PMP or PCP), as the daemon reports it. */
-export interface PortMappingStatus {
-  state: 'pending' | 'mapped' | 'failed' | 'removed'
-  protocol: 'tcp' | 'udp'
-  internalPort: number
-  method?: 'upnp' | 'natpmp' | 'pcp'
-  /** '' when the gateway did not say. */
-  externalAddress?: string
-  externalPort?: number
-  /** Seconds; 0 = until removed. */
-  lifetimeSec?: number
-  gateway?: string
-  error?: string
 }
 
 export interface PortMapping {

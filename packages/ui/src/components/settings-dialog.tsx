@@ -2,7 +2,7 @@ import { createSignal, For, onMount, Show, type JSX } from 'solid-js'
 import type { EngineApi, EngineSettings } from '@tidepool/engine'
 import { formatBytes, parseSize } from '../format.ts'
 
-type NumKey = Exclude<keyof EngineSettings, 'downloadRoot'>
+type NumKey = Exclude<keyof EngineSettings, 'downloadRoot' | 'portMapping'>
 const FIELDS: Array<{ key: NumKey; label: string; hint: string; size?: boolean; min: number; max: number }> = [
   { key: 'maxConnectionsGlobal', label: 'Connection limit (all torrents)', hint: 'peers connected or connecting at once', min: 1, max: 5000 },
   { key: 'maxPeersPerTorrent', label: 'Peer limit per torrent', hint: '', min: 1, max: 2000 },
@@ -19,18 +19,22 @@ export function SettingsDialog(props: { api: EngineApi; onClose: () => void }): 
   const [text, setText] = createSignal<Record<string, string>>({})
   const [error, setError] = createSignal<string | null>(null)
   const [saved, setSaved] = createSignal(false)
+  const [portMapping, setPortMapping] = createSignal(true)
+  const [mappingText, setMappingText] = createSignal('')
   const fill = (s: EngineSettings) => {
     setSettings(s)
+    setPortMapping(s.portMapping)
     const t: Record<string, string> = { downloadRoot: s.downloadRoot }
     for (const f of FIELDS) t[f.key] = f.size ? (s[f.key] ? formatBytes(s[f.key]) : '0') : String(s[f.key])
     setText(t)
   }
   onMount(() => props.api.getSettings().then(fill, (e) => setError(String(e))))
+  onMount(() => props.api.getStatus().then((st) => setMappingText(st.portMapping?.summary ?? ''), () => undefined))
 
   const save = async (e: Event) => {
     e.preventDefault()
     setError(null)
-    const patch: Partial<EngineSettings> = {}
+    const patch: Partial<EngineSettings> = { portMapping: portMapping() }
     const t = text()
     if (t.downloadRoot?.trim()) patch.downloadRoot = t.downloadRoot.trim()
     for (const f of FIELDS) {
@@ -70,6 +74,13 @@ export function SettingsDialog(props: { api: EngineApi; onClose: () => void }): 
               )}
             </For>
           </div>
+          <label class="field check">
+            <span>
+              <input type="checkbox" name="portMapping" checked={portMapping()} onChange={(e) => { setPortMapping(e.currentTarget.checked); setSaved(false) }} />
+              {' '}Forward the listen port on the router (UPnP / NAT-PMP / PCP)
+            </span>
+            <Show when={mappingText()}><small class="dim" data-testid="portmap-status">{mappingText()}</small></Show>
+          </label>
         </Show>
         <Show when={error()}><div class="form-error" role="alert">{error()}</div></Show>
         <div class="actions">

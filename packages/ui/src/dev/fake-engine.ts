@@ -48,7 +48,7 @@ export class FakeEngine implements EngineApi {
   status: EngineStatus
   settings: EngineSettings = {
     downloadRoot: 'downloads', maxConnectionsGlobal: 500, maxPeersPerTorrent: 80,
-    connectionRatePerSec: 10, connectionBurst: 20, downloadRateLimit: 0, uploadRateLimit: 0, listenPort: 6881,
+    connectionRatePerSec: 10, connectionBurst: 20, downloadRateLimit: 0, uploadRateLimit: 0, listenPort: 6881, portMapping: true,
   }
   calls: string[] = []
   private rand = prng(42)
