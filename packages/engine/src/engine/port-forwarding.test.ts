@@ -47,7 +47,7 @@ afterEach(async () => {
 })
 
 function engine(net: NetPort, settings: Record<string, unknown> = {}): BtEngine {
-  const e = new BtEngine({ platform: { net, files: new MemoryFilePort(['downloads']), state: new MemoryStateStore(), now: () => Date.now() }, settings: { listenPort: 6881, ...settings }, restoreSession: false })
+  const e = new BtEngine({ platform: { net, files: new MemoryFilePort(), state: new MemoryStateStore(), now: () => Date.now() }, settings: { listenPort: 6881, ...settings }, restoreSession: false })
   engines.push(e)
   return e
 }
