@@ -2,14 +2,20 @@ import { defineConfig } from 'vitest/config'
 
 // Two projects: `unit` (fast, no external processes) and `e2e` (real daemon, real libtorrent peers,
 // real Chromium). `pnpm test` runs both; `pnpm test:unit` is the quick loop.
+// No test may reach a real router: entry points that would map ports (daemon process, CLI, web app,
+// native host) check TIDEPOOL_NO_PORT_MAPPING, and processes the tests start inherit it. A test that
+// maps ports builds its own network namespace and gateway (native-host/test/portmap-miniupnpd.test.ts).
+// Likewise no daemon a test starts offers multicast unless the test asks (start-daemon.ts).
+const env = { TIDEPOOL_NO_PORT_MAPPING: '1', TIDEPOOL_NO_MULTICAST: '1' }
+
 export default defineConfig({
   test: {
+    env,
     projects: [
       {
         test: {
           name: 'unit',
-          // no daemon a test starts offers multicast unless the test asks (start-daemon.ts)
-          env: { TIDEPOOL_NO_MULTICAST: '1' },
+          env,
           include: ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'native-host/src/**/*.test.ts', 'native-host/test/**/*.test.ts', 'extension/src/**/*.test.ts'],
           testTimeout: 30_000,
         },
@@ -17,7 +23,7 @@ export default defineConfig({
       {
         test: {
           name: 'e2e',
-          env: { TIDEPOOL_NO_MULTICAST: '1' },
+          env,
           include: ['test/**/*.test.ts'],
           testTimeout: 180_000,
           hookTimeout: 120_000,

@@ -1,3 +1,3 @@
-export { startDaemon, loadOrCreateToken } from './daemon/index.ts'
+export { startDaemon, loadOrCreateToken, portMappingAllowed } from './daemon/index.ts'
 export type { DaemonOptions, DaemonStats, RunningDaemon } from './daemon/index.ts'
 export { DATA_PATH_NODE_FLAGS } from './node-flags.ts'

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { allCases, runConformance } from '@tidepool/daemon-bridge/conformance'
+import { connectBridgeNode } from '@tidepool/daemon-bridge/node'
 import { startDaemon, type RunningDaemon } from '../src/index.ts'
 import { TOKEN, until } from './helpers.ts'
 
@@ -50,6 +51,28 @@ describe('conformance suite against our daemon', () => {
     const s = daemon.stats()
     expect([s.sockets, s.listeners, s.udpSockets, s.files, s.connectsInFlight, s.connectsWaiting]).toEqual([0, 0, 0, 0, 0, 0])
     expect(await readdir(dir)).toEqual([])
+  })
+
+  it('passes the portmap cases against a daemon that announces the capability (refusals only: no gateway is contacted)', async () => {
+    const pmDir = await mkdtemp(join(tmpdir(), 'tidepool-conformance-pm-'))
+    // No method to try and a loopback "gateway": even a mapping made by mistake could not leave the machine.
+    const pm = await startDaemon({ token: TOKEN, roots: { conformance: pmDir }, portMapping: { gateway: '127.0.0.1', localAddress: '127.0.0.1', methods: [] } })
+    try {
+      const report = await runConformance({ url: pm.url, token: TOKEN }, { only: ['PMAP'] })
+      expect(report.results.filter((r) => !r.ok).map((r) => `${r.id}: ${r.error}`)).toEqual([])
+      expect(report.passed).toBe(2)
+      expect(await readdir(pmDir)).toEqual([])
+      // The cases above ran their capability branch: this daemon announces portmap, the shared one does not.
+      const c = await connectBridgeNode({ url: pm.url, token: TOKEN })
+      expect([...c.capabilities]).toEqual(['portmap'])
+      c.close()
+      const plain = await connectBridgeNode({ url: daemon.url, token: TOKEN, origin: 'chrome-extension://conformance' })
+      expect([...plain.capabilities]).toEqual([])
+      plain.close()
+    } finally {
+      await pm.close()
+      await rm(pmDir, { recursive: true, force: true })
+    }
   })
 })
 

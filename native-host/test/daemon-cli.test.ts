@@ -5,7 +5,8 @@ import { dirname, join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { loadOrCreateToken } from '../src/index.ts'
+import { connectBridgeNode } from '@tidepool/daemon-bridge/node'
+import { loadOrCreateToken, portMappingAllowed } from '../src/index.ts'
 import { parseDaemonArgs } from '../src/daemon/cli-args.ts'
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
@@ -24,6 +25,41 @@ describe('daemon CLI', () => {
     expect(() => parseDaemonArgs(['--root', 'x'])).toThrow(/NAME=DIR/)
     expect(() => parseDaemonArgs(['--port', '0'])).toThrow(/token-file/)
     expect(() => parseDaemonArgs(['--token-file', 'x', '--bogus'])).toThrow(/unknown/)
+    expect(parseDaemonArgs(['--token-file', 'x'])).toMatchObject({ noPortMapping: false })
+    expect(parseDaemonArgs(['--token-file', 'x', '--no-port-mapping'])).toMatchObject({ noPortMapping: true })
+  })
+
+  it('TIDEPOOL_NO_PORT_MAPPING turns port mapping off for every entry point', () => {
+    expect(portMappingAllowed({})).toBe(true)
+    expect(portMappingAllowed({ TIDEPOOL_NO_PORT_MAPPING: '' })).toBe(true)
+    expect(portMappingAllowed({ TIDEPOOL_NO_PORT_MAPPING: '0' })).toBe(true)
+    expect(portMappingAllowed({ TIDEPOOL_NO_PORT_MAPPING: '1' })).toBe(false)
+    expect(portMappingAllowed({ TIDEPOOL_NO_PORT_MAPPING: 'yes' })).toBe(false)
+    // The suites set it (vitest.config.ts), so no daemon a test starts maps ports unless the test says so.
+    expect(process.env.TIDEPOOL_NO_PORT_MAPPING).toBe('1')
+  })
+
+  // Only the hello is exchanged: announcing the capability sends nothing to the network.
+  it('the daemon process announces portmap unless --no-port-mapping or TIDEPOOL_NO_PORT_MAPPING', { timeout: 60_000 }, async () => {
+    const tokenFile = join(dir, 'pm-token')
+    const caps = async (extra: string[], env: Record<string, string>): Promise<string[]> => {
+      const d = spawn(join(repo, 'node_modules', '.bin', 'tsx'), [join(repo, 'native-host/src/cli/daemon.ts'), '--port', '0', '--token-file', tokenFile, '--root', `x=${dir}`, ...extra], {
+        stdio: ['ignore', 'pipe', 'ignore'],
+        env: { ...process.env, ...env },
+      })
+      try {
+        const first = await new Promise<string>((resolve) => createInterface({ input: d.stdout! }).once('line', resolve))
+        const { port } = JSON.parse(first) as { port: number }
+        const c = await connectBridgeNode({ url: `ws://127.0.0.1:${port}`, token: (await readFile(tokenFile, 'utf8')).trim() })
+        c.close()
+        return [...c.capabilities]
+      } finally {
+        d.kill('SIGTERM')
+      }
+    }
+    expect(await caps([], { TIDEPOOL_NO_PORT_MAPPING: '' })).toEqual(['portmap'])
+    expect(await caps(['--no-port-mapping'], { TIDEPOOL_NO_PORT_MAPPING: '' })).toEqual([])
+    expect(await caps([], { TIDEPOOL_NO_PORT_MAPPING: '1' })).toEqual([])
   })
 
   it('creates a 256-bit token with mode 0600 and reuses it', async () => {

@@ -27,7 +27,8 @@ const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 
 /** Starts a child process and returns its first stdout line. */
 async function child(cmd: string, args: string[]): Promise<{ proc: ChildProcess; line: string }> {
-  const proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'] })
+  // No benchmark reaches a real router: port mapping stays off in everything it starts.
+  const proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, TIDEPOOL_NO_PORT_MAPPING: '1' } })
   const line = await new Promise<string>((resolve, reject) => {
     createInterface({ input: proc.stdout! }).once('line', resolve)
     proc.once('exit', (c) => reject(new Error(`${cmd} exited ${c}`)))
@@ -94,7 +95,7 @@ async function main(): Promise<void> {
     const sender = await child(process.execPath, ['-e', senderScript(TOTAL)])
     procs.push(sender.proc)
     const senderPort = Number(sender.line)
-    const daemon = await child(join(repo, 'node_modules', '.bin', 'tsx'), [...daemonFlags, join(repo, 'native-host/src/cli/daemon.ts'), '--port', '0', '--token-file', join(dir, 'token'), '--root', `bench=${dir}`, ...(process.env.BENCH_WINDOW ? ['--recv-window-bytes', process.env.BENCH_WINDOW] : []), ...(process.env.BENCH_FRAME ? ['--max-data-frame-bytes', process.env.BENCH_FRAME] : [])])
+    const daemon = await child(join(repo, 'node_modules', '.bin', 'tsx'), [...daemonFlags, join(repo, 'native-host/src/cli/daemon.ts'), '--port', '0', '--token-file', join(dir, 'token'), '--root', `bench=${dir}`, '--no-port-mapping', ...(process.env.BENCH_WINDOW ? ['--recv-window-bytes', process.env.BENCH_WINDOW] : []), ...(process.env.BENCH_FRAME ? ['--max-data-frame-bytes', process.env.BENCH_FRAME] : [])])
     procs.push(daemon.proc)
     const info = JSON.parse(daemon.line) as { url: string; pid: number }
     const token = (await readFile(join(dir, 'token'), 'utf8')).trim()

@@ -180,7 +180,7 @@ async function main(): Promise<number> {
     const tokenFile = join(work, 'daemon.token')
     const probeEnv = { ...process.env, TIDEPOOL_SOAK_PROBE: '1' }
     const nodeArgs = [...DATA_PATH_NODE_FLAGS, '--expose-gc', '--import', 'tsx', '--import', PROBE]
-    const daemon = spawnTracked(process.execPath, [...nodeArgs, DAEMON_ENTRY, '--port', '0', '--token-file', tokenFile, '--root', `a=${rootDir.a}`, '--root', `b=${rootDir.b}`, '--no-multicast'], { cwd: REPO_ROOT, env: probeEnv, name: 'daemon' })
+    const daemon = spawnTracked(process.execPath, [...nodeArgs, DAEMON_ENTRY, '--port', '0', '--token-file', tokenFile, '--root', `a=${rootDir.a}`, '--root', `b=${rootDir.b}`, '--no-multicast', '--no-port-mapping'], { cwd: REPO_ROOT, env: probeEnv, name: 'daemon' })
     owned.push(daemon)
     const daemonLine = await daemon.waitFor((l) => typeof l.port === 'number', START_TIMEOUT_MS, 'daemon port line')
     const daemonUrl = `ws://127.0.0.1:${Number(daemonLine.port)}`

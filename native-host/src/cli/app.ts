@@ -13,17 +13,17 @@ import { mkdir } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { startDaemon } from '../index.ts'
+import { portMappingAllowed, startDaemon } from '../index.ts'
 import { buildUi, REPO_ROOT, UI_DIST } from '../webapp/build-ui.ts'
 import { LOGIN_TTL_MS, LoginNonces } from '../webapp/login-nonces.ts'
 import { startStaticServer, type StaticServer } from '../webapp/static-server.ts'
 
 export { buildUi }
 
-interface AppArgs { port: number; out: string; daemonPort: number; open: boolean; rebuild: boolean }
+interface AppArgs { port: number; out: string; daemonPort: number; open: boolean; rebuild: boolean; portMapping: boolean }
 
 export function parseAppArgs(argv: string[]): AppArgs {
-  const a: AppArgs = { port: 8741, out: join(homedir(), 'Downloads', 'Tidepool'), daemonPort: 0, open: true, rebuild: false }
+  const a: AppArgs = { port: 8741, out: join(homedir(), 'Downloads', 'Tidepool'), daemonPort: 0, open: true, rebuild: false, portMapping: true }
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i]!
     const val = () => {
@@ -40,8 +40,9 @@ export function parseAppArgs(argv: string[]): AppArgs {
     else if (k === '--daemon-port') a.daemonPort = port(val())
     else if (k === '--out') a.out = resolve(val().replace(/^~(?=\/|$)/, homedir()))
     else if (k === '--no-open') a.open = false
+    else if (k === '--no-port-mapping') a.portMapping = false
     else if (k === '--rebuild') a.rebuild = true
-    else if (k === '--help' || k === '-h') throw new Error('usage: pnpm app [--port 8741] [--out DIR] [--daemon-port 0] [--no-open] [--rebuild]')
+    else if (k === '--help' || k === '-h') throw new Error('usage: pnpm app [--port 8741] [--out DIR] [--daemon-port 0] [--no-open] [--rebuild] [--no-port-mapping]')
     else throw new Error(`unknown option ${k}`)
   }
   return a
@@ -85,6 +86,8 @@ export interface WebAppOptions {
   out: string
   daemonPort?: number
   rebuild?: boolean
+  /** Let the daemon map ports on the router (still off under TIDEPOOL_NO_PORT_MAPPING). Default off. */
+  portMapping?: boolean
   /** Serve this folder instead of building packages/ui (tests). */
   uiDir?: string
   log?: (m: string) => void
@@ -154,6 +157,8 @@ export async function startWebApp(opts: WebAppOptions): Promise<RunningWebApp> {
       roots: { downloads: opts.out },
       allowOrigins: [origin, ...extensionOrigins()],
       allowNoOrigin: false,
+      // Only when asked (`pnpm app` asks unless --no-port-mapping), and never under TIDEPOOL_NO_PORT_MAPPING.
+      portMapping: opts.portMapping === true && portMappingAllowed(),
     })
   } catch (e) {
     await server.close()
@@ -177,7 +182,7 @@ export async function startWebApp(opts: WebAppOptions): Promise<RunningWebApp> {
 
 async function main(): Promise<void> {
   const args = parseAppArgs(process.argv.slice(2))
-  const app = await startWebApp({ port: args.port, out: args.out, daemonPort: args.daemonPort, rebuild: args.rebuild, log: (m) => process.stderr.write(m + '\n') })
+  const app = await startWebApp({ port: args.port, out: args.out, daemonPort: args.daemonPort, rebuild: args.rebuild, portMapping: args.portMapping, log: (m) => process.stderr.write(m + '\n') })
   process.stdout.write(`Downloads go to ${args.out}\n`)
   process.stdout.write(`Tidepool is ready: ${app.url}\n`)
   if (args.open) openBrowser(app.url)

@@ -10,16 +10,18 @@ export interface DaemonCliArgs {
   limits: Partial<DaemonLimits>
   /** false: no udp-multicast capability (`--no-multicast`); undefined: the daemon's default. */
   multicast?: boolean
+  /** --no-port-mapping: never announce or do port mapping. */
+  noPortMapping: boolean
 }
 
 const USAGE =
   'usage: daemon --port N --token-file FILE --root NAME=DIR [--root ...] [--allow-origin ORIGIN ...] [--deny-no-origin] [--no-multicast]\n' +
   '              [--parent-pid PID] [--max-connects-in-flight 30] [--max-connects-pending 60] [--connect-timeout-ms 10000] [--recv-window-bytes 4194304]\n' +
-  '              [--max-data-frame-bytes 262144]'
+  '              [--max-data-frame-bytes 262144] [--no-port-mapping]'
 
 /** Parses the daemon's command line; throws Error(usage) on anything wrong. */
 export function parseDaemonArgs(argv: string[]): DaemonCliArgs {
-  const out: DaemonCliArgs = { port: 0, tokenFile: '', roots: {}, allowOrigins: [], allowNoOrigin: true, limits: {} }
+  const out: DaemonCliArgs = { port: 0, tokenFile: '', roots: {}, allowOrigins: [], allowNoOrigin: true, limits: {}, noPortMapping: false }
   const int = (v: string | undefined, name: string): number => {
     const n = Number(v)
     if (v === undefined || !Number.isInteger(n) || n < 0) throw new Error(`${name} needs a non-negative integer\n${USAGE}`)
@@ -54,6 +56,9 @@ export function parseDaemonArgs(argv: string[]): DaemonCliArgs {
         break
       case '--no-multicast':
         out.multicast = false
+        break
+      case '--no-port-mapping':
+        out.noPortMapping = true
         break
       case '--parent-pid':
         out.parentPid = int(next(), a)

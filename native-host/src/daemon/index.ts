@@ -1,2 +1,3 @@
-export { startDaemon, type DaemonOptions, type DaemonStats, type RunningDaemon } from './start-daemon.ts'
+export { startDaemon, portMappingAllowed, type DaemonOptions, type DaemonStats, type RunningDaemon } from './start-daemon.ts'
 export { loadOrCreateToken } from './token.ts'
+export { PortMapper, type PortMapperOptions } from './portmap/port-mapper.ts'

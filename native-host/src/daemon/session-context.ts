@@ -23,6 +23,8 @@ export interface Resource {
   onCredit?(bytes: number): void
   /** The session's WebSocket send buffer went over / back under its high-water mark. */
   onCongestion?(congested: boolean): void
+  /** Listeners and UDP sockets: the local address and port they are bound to. */
+  bound?(): { address: string; port: number } | undefined
 }
 
 /** What op modules may use of their session. */
@@ -41,4 +43,6 @@ export interface SessionContext {
   event(handle: number, ev: number, meta?: object): void
   /** Runs `fn` at the end of this event-loop turn (once per turn for all callers). */
   defer(fn: () => void): void
+  /** A listener or UDP socket of this session closed (its port mapping, if any, goes with it). */
+  released(handle: number): void
 }

@@ -3,11 +3,11 @@ import {
   CloseCode,
   decodeFrameParts,
   encodeFrame,
+  Capability,
   Kind,
   Op,
   PROTOCOL_VERSION,
   readCredit,
-  Capability,
   type DaemonLimits,
   type HelloReply,
 } from '@tidepool/daemon-bridge'
@@ -21,6 +21,8 @@ import type { SessionSocket } from './in-process-link.ts'
 import type { DaemonCounters, Resource, SessionContext } from './session-context.ts'
 import { handleOf, socketOf, tcpConnect, tcpListen } from './tcp-ops.ts'
 import { udpBind, udpMulticast } from './udp-ops.ts'
+import { SessionPortMaps } from './portmap-ops.ts'
+import type { PortMapper } from './portmap/port-mapper.ts'
 
 export const DAEMON_VERSION = '0.1.0'
 /** Above this many bytes queued on the WebSocket, stop reading this client's sockets. */
@@ -47,6 +49,8 @@ export interface SessionDeps {
   onAuthed?: () => void
   /** Offer the udp-multicast capability (reuseAddr, udp.multicast). */
   multicast?: boolean
+  /** Present when the daemon maps ports (capability `portmap`). */
+  portMapper?: PortMapper
 }
 
 function sha256(s: string): Buffer {
@@ -73,6 +77,7 @@ export class Session implements SessionContext {
   private readonly capCounts: CapCounters
   private inFlight = 0
   private readBytesInFlight = 0
+  private readonly portMaps: SessionPortMaps | undefined
 
   constructor(
     private readonly ws: SessionSocket,
@@ -85,6 +90,7 @@ export class Session implements SessionContext {
     this.caps = deps.caps ?? defaultCaps()
     this.capCounts = deps.capCounts ?? { acceptsRefused: 0, capBusy: 0, sendCapCloses: 0 }
     registerCaps(this, this.caps, this.capCounts)
+    this.portMaps = deps.portMapper ? new SessionPortMaps(this, deps.portMapper) : undefined
     ws.on('message', (data: Buffer | Buffer[], isBinary: boolean) => this.onMessage(Array.isArray(data) ? data : [data], isBinary))
     ws.on('close', () => this.dispose())
     ws.on('error', () => this.dispose())
@@ -226,7 +232,7 @@ export class Session implements SessionContext {
       daemonVersion: DAEMON_VERSION,
       limits: { ...this.limits, ...clientCaps },
       roots: this.guard.names(),
-      capabilities: this.deps.multicast ? [Capability.udpMulticast] : [],
+      capabilities: [...(this.deps.multicast ? [Capability.udpMulticast] : []), ...(this.portMaps ? [Capability.portmap] : [])],
     }
     this.send(encodeFrame(Kind.REPLY, id, op, reply))
   }
@@ -289,10 +295,22 @@ export class Session implements SessionContext {
       case Op.udpMulticast:
         if (!this.deps.multicast) throw new IoError('unsupported', 'udp.multicast is not offered by this daemon')
         return Promise.resolve({ meta: udpMulticast(this, meta) })
+      case Op.portmapAdd:
+      case Op.portmapRemove:
+      case Op.portmapStatus: {
+        const pm = this.portMaps
+        if (!pm) throw new IoError('unsupported', 'this daemon does not map ports')
+        if (op === Op.portmapRemove) return wrap(pm.remove(meta))
+        return Promise.resolve({ meta: op === Op.portmapAdd ? pm.add(meta) : pm.status(meta) })
+      }
       default:
         if (op >= 30 && op <= 45) return fileOp(this, op, meta, payload)
         throw new IoError('invalid', `unknown op ${op}`)
     }
+  }
+
+  released(handle: number): void {
+    this.portMaps?.released(handle)
   }
 
   private track(cancel: () => void): () => void {
@@ -310,6 +328,7 @@ export class Session implements SessionContext {
     this.connecting.clear()
     for (const r of [...this.handles.values()]) r.close()
     this.handles.clear()
+    this.portMaps?.dispose()
     this.counters.clients--
     if (this.ws.readyState === this.ws.OPEN) this.ws.terminate()
   }

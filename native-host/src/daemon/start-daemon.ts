@@ -11,6 +11,7 @@ import { InProcessLink, type SessionSocket } from './in-process-link.ts'
 import { HELLO_TIMEOUT_MS, Session } from './session.ts'
 import type { DaemonCounters } from './session-context.ts'
 import { refuseUpgrade } from './upgrade-check.ts'
+import { PortMapper, type PortMapperOptions } from './portmap/port-mapper.ts'
 
 export interface DaemonOptions {
   /** Loopback address to bind; default 127.0.0.1. */
@@ -40,11 +41,26 @@ export interface DaemonOptions {
    * no engine they start sends multicast from this machine unless a test says so itself.
    */
   multicast?: boolean
+  /**
+   * Map clients' listen ports on the gateway (UPnP IGD, NAT-PMP, PCP) and announce the `portmap`
+   * capability. Off unless given: SSDP multicast and NAT-PMP reach the LAN, so only the product's
+   * entry points turn it on (and never under TIDEPOOL_NO_PORT_MAPPING=1, see portMappingAllowed).
+   */
+  portMapping?: boolean | PortMapperOptions
 }
 
 /** Whether a daemon offers multicast when its options do not say. */
 export function multicastByDefault(env: Record<string, string | undefined> = process.env): boolean {
   return env.TIDEPOOL_NO_MULTICAST !== '1'
+}
+
+/**
+ * Whether an entry point may turn port mapping on: not with TIDEPOOL_NO_PORT_MAPPING set (the test
+ * suites set it, so no test reaches a real router unless it builds its own network namespace).
+ */
+export function portMappingAllowed(env: Record<string, string | undefined> = process.env): boolean {
+  const v = env.TIDEPOOL_NO_PORT_MAPPING
+  return v === undefined || v === '' || v === '0'
 }
 
 export interface DaemonStats extends DaemonCounters {
@@ -117,6 +133,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
   const capCounts: CapCounters = { acceptsRefused: 0, capBusy: 0, sendCapCloses: 0 }
   const multicast = opts.multicast ?? multicastByDefault()
   const preAuth = new PreAuthPool(caps.maxPreAuthSessions)
+  const portMapper = opts.portMapping ? new PortMapper(opts.portMapping === true ? {} : opts.portMapping) : undefined
   let refusedUpgrades = 0
   let port = 0
   let closed = false
@@ -176,7 +193,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
   const openSession = (ws: SessionSocket, onAuthed?: () => void): Session => {
     counters.clients++
     const helloTimeoutMs = opts.helloTimeoutMs ?? HELLO_TIMEOUT_MS
-    const s = new Session(ws, { limits, gate, guard, counters, tokenHash, helloTimeoutMs, caps, capCounts, onAuthed, multicast })
+    const s = new Session(ws, { limits, gate, guard, counters, tokenHash, helloTimeoutMs, caps, capCounts, onAuthed, multicast, portMapper })
     sessions.add(s)
     ws.on('close', () => sessions.delete(s))
     return s
@@ -216,6 +233,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
       for (const s of sessions) s.dispose()
       sessions.clear()
       wss.close()
+      // Leases are deleted on the gateway before close resolves (each exchange is bounded).
+      await portMapper?.close()
       if (!listening) return
       await new Promise<void>((resolve) => {
         server.close(() => resolve())

@@ -120,8 +120,14 @@ class Listener implements Resource {
       if (!this.open || ctx.closed) return
       this.open = false
       ctx.handles.delete(handle)
+      ctx.released(handle)
       ctx.event(handle, Ev.close, {})
     })
+  }
+
+  bound(): { address: string; port: number } | undefined {
+    const a = this.server.address()
+    return a && typeof a === 'object' ? { address: a.address, port: a.port } : undefined
   }
 
   private accepted = 0
@@ -149,6 +155,7 @@ class Listener implements Resource {
   close(): void {
     this.open = false
     this.ctx.handles.delete(this.handle)
+    this.ctx.released(this.handle)
     this.server.close()
   }
 }

@@ -50,10 +50,17 @@ class UdpRes implements Resource {
     }
   }
 
+  bound(): { address: string; port: number } | undefined {
+    if (!this.open) return undefined
+    const a = this.sock.address()
+    return { address: a.address, port: a.port }
+  }
+
   close(): void {
     if (!this.open) return
     this.open = false
     this.ctx.handles.delete(this.handle)
+    this.ctx.released(this.handle)
     this.sock.close()
   }
 }

@@ -3,16 +3,21 @@ import { parseArgs, UsageError } from './args.ts'
 
 describe('parseArgs', () => {
   it('parses a download with every option', () => {
-    const a = parseArgs(['download', 'a.torrent', 'magnet:?xt=urn:btih:aa', '--out', '/tmp/x', '--json', '--timeout=30', '--seed', '--port', '6881', '--daemon-url', 'ws://127.0.0.1:1', '--token-file', 't', '--no-lsd'])
+    const a = parseArgs(['download', 'a.torrent', 'magnet:?xt=urn:btih:aa', '--out', '/tmp/x', '--json', '--timeout=30', '--seed', '--port', '6881', '--daemon-url', 'ws://127.0.0.1:1', '--token-file', 't', '--no-lsd', '--no-port-mapping'])
     expect(a).toEqual({
       command: 'download', inputs: ['a.torrent', 'magnet:?xt=urn:btih:aa'], out: '/tmp/x', json: true, timeoutSec: 30,
-      seed: true, port: 6881, daemonUrl: 'ws://127.0.0.1:1', tokenFile: 't', stateDir: null, debug: null, lsd: false,
+      seed: true, port: 6881, daemonUrl: 'ws://127.0.0.1:1', tokenFile: 't', stateDir: null, debug: null, lsd: false, portMapping: false,
     })
   })
   it('local peer discovery is on unless --no-lsd', () => {
     expect(parseArgs(['download', 'a.torrent', '--out', 'd'])).toMatchObject({ lsd: true })
     expect(parseArgs(['seed', 'x.torrent', '--data', 'd'])).toMatchObject({ lsd: true })
     expect(parseArgs(['seed', 'x.torrent', '--data', 'd', '--no-lsd'])).toMatchObject({ lsd: false })
+  })
+  it('maps the listen port unless --no-port-mapping', () => {
+    expect(parseArgs(['download', 'a.torrent', '--out', 'd'])).toMatchObject({ portMapping: true })
+    expect(parseArgs(['seed', 'x.torrent', '--data', 'd'])).toMatchObject({ portMapping: true })
+    expect(parseArgs(['seed', 'x.torrent', '--data', 'd', '--no-port-mapping'])).toMatchObject({ portMapping: false })
   })
   it('parses seed', () => {
     expect(parseArgs(['seed', 'x.torrent', '--data', 'd', '--port', '7000'])).toMatchObject({ command: 'seed', torrent: 'x.torrent', data: 'd', port: 7000 })

@@ -18,6 +18,8 @@ export interface DownloadArgs {
   debug: DebugSelection
   /** Local peer discovery (BEP 14); off with --no-lsd. */
   lsd: boolean
+  /** Ask the router to forward the listen port (off with --no-port-mapping). */
+  portMapping: boolean
 }
 
 export interface SeedArgs {
@@ -32,6 +34,7 @@ export interface SeedArgs {
   debug: DebugSelection
   /** Local peer discovery (BEP 14); off with --no-lsd. */
   lsd: boolean
+  portMapping: boolean
 }
 
 export type CliArgs = DownloadArgs | SeedArgs | { command: 'help' }
@@ -40,14 +43,16 @@ export class UsageError extends Error {}
 
 export const USAGE = `usage:
   tidepool download <torrent-file|magnet> [more...] --out DIR [--json] [--timeout SECONDS] [--seed]
-                    [--port PORT] [--daemon-url URL --token-file FILE] [--state DIR] [--debug [COMPONENT,...]] [--no-lsd]
-  tidepool seed <torrent-file> --data DIR [--port PORT] [--json] [--daemon-url URL --token-file FILE] [--state DIR]
-                [--debug [COMPONENT,...]] [--no-lsd]
+                    [--port PORT] [--no-lsd] [--no-port-mapping] [--daemon-url URL --token-file FILE] [--state DIR]
+                    [--debug [COMPONENT,...]]
+  tidepool seed <torrent-file> --data DIR [--port PORT] [--no-lsd] [--no-port-mapping] [--json]
+                [--daemon-url URL --token-file FILE] [--state DIR] [--debug [COMPONENT,...]]
   --no-lsd turns off local peer discovery (multicast announces on the LAN; never for private torrents)
+  --no-port-mapping: do not ask the router (UPnP IGD, NAT-PMP, PCP) to forward the listen port
   --debug writes log lines to stderr: every component, or only those named (${LOG_COMPONENTS.join(', ')})`
 
 const VALUE_FLAGS = new Set(['--out', '--timeout', '--port', '--daemon-url', '--token-file', '--state', '--data'])
-const BOOL_FLAGS = new Set(['--json', '--seed', '--no-lsd'])
+const BOOL_FLAGS = new Set(['--json', '--seed', '--no-lsd', '--no-port-mapping'])
 
 export function parseArgs(argv: string[]): CliArgs {
   const [command, ...rest] = argv
@@ -96,12 +101,12 @@ export function parseArgs(argv: string[]): CliArgs {
       timeoutSec = Number(t)
       if (!Number.isFinite(timeoutSec) || timeoutSec <= 0) throw new UsageError(`bad --timeout "${t}"`)
     }
-    return { command, inputs: positional, out, json: bools.has('--json'), timeoutSec, seed: bools.has('--seed'), port, daemonUrl, tokenFile, stateDir, debug, lsd: !bools.has('--no-lsd') }
+    return { command, inputs: positional, out, json: bools.has('--json'), timeoutSec, seed: bools.has('--seed'), port, daemonUrl, tokenFile, stateDir, debug, lsd: !bools.has('--no-lsd'), portMapping: !bools.has('--no-port-mapping') }
   }
   if (positional.length !== 1) throw new UsageError('seed takes exactly one torrent file')
   const data = values.get('--data')
   if (!data) throw new UsageError('seed needs --data DIR')
-  return { command, torrent: positional[0], data, json: bools.has('--json'), port, daemonUrl, tokenFile, stateDir, debug, lsd: !bools.has('--no-lsd') }
+  return { command, torrent: positional[0], data, json: bools.has('--json'), port, daemonUrl, tokenFile, stateDir, debug, lsd: !bools.has('--no-lsd'), portMapping: !bools.has('--no-port-mapping') }
 }
 
 const COMPONENTS: ReadonlySet<string> = new Set(LOG_COMPONENTS)

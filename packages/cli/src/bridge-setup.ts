@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises'
 import { Worker } from 'node:worker_threads'
 import { connectBridge, type BridgeClient } from '@tidepool/daemon-bridge'
 import { connectBridgeNode } from '@tidepool/daemon-bridge/node'
-import { startDaemon, type DaemonOptions, type RunningDaemon } from '@tidepool/native-host'
+import { portMappingAllowed, startDaemon, type DaemonOptions, type RunningDaemon } from '@tidepool/native-host'
 import type { FilePort, NetPort } from '@tidepool/engine'
 import { CliError, EXIT } from './errors.ts'
 
@@ -33,6 +33,8 @@ export async function setupBridge(opts: {
   roots: Record<string, string>
   daemonUrl: string | null
   tokenFile: string | null
+  /** Our own daemon maps ports (unless TIDEPOOL_NO_PORT_MAPPING is set); a running daemon decides itself. */
+  portMapping?: boolean
 }): Promise<BridgeSetup> {
   let daemon: { url: string; close(): Promise<void> } | null = null
   let inProcess: RunningDaemon | null = null
@@ -47,7 +49,7 @@ export async function setupBridge(opts: {
     url = opts.daemonUrl
   } else {
     token = randomBytes(32).toString('hex')
-    const daemonOpts: DaemonOptions = { host: '127.0.0.1', port: 0, token, roots: opts.roots }
+    const daemonOpts: DaemonOptions = { host: '127.0.0.1', port: 0, token, roots: opts.roots, portMapping: opts.portMapping === true && portMappingAllowed() }
     try {
       if (process.env.TIDEPOOL_DAEMON_THREAD === '1') daemon = await startDaemonThread(daemonOpts)
       else if (process.env.TIDEPOOL_BRIDGE === 'websocket') daemon = await startDaemon(daemonOpts)

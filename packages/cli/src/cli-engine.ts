@@ -17,16 +17,18 @@ export async function createCliEngine(opts: {
   port: number
   /** Local peer discovery (when the daemon can multicast). */
   lsd: boolean
+  /** Forward the listen port on the router where the daemon can (--no-port-mapping turns it off). */
+  portMapping: boolean
   /** Where log lines go (`--debug`); none when absent. */
   log?: LogPort
 }): Promise<{ bridge: BridgeSetup; engine: BtEngine; root: string; hasher: Sha1Workers }> {
-  const bridge = await setupBridge({ roots: { [opts.rootName]: opts.dir }, daemonUrl: opts.daemonUrl, tokenFile: opts.tokenFile })
+  const bridge = await setupBridge({ roots: { [opts.rootName]: opts.dir }, daemonUrl: opts.daemonUrl, tokenFile: opts.tokenFile, portMapping: opts.portMapping })
   const root = bridge.roots.includes(opts.rootName) ? opts.rootName : bridge.roots[0]
   const state = new DirStateStore(opts.stateDir ? resolve(opts.stateDir) : join(opts.dir, '.tidepool'))
   const hasher = startSha1Workers()
   const engine = new BtEngine({
     platform: { net: bridge.net, files: bridge.files, state, hasher, now: () => Date.now(), log: opts.log },
-    settings: { downloadRoot: root, listenPort: opts.port, localPeerDiscovery: opts.lsd },
+    settings: { downloadRoot: root, listenPort: opts.port, localPeerDiscovery: opts.lsd, portMapping: opts.portMapping },
     restoreSession: false,
   })
   return { bridge, engine, root, hasher }

@@ -6,6 +6,7 @@ import { createCliEngine } from './cli-engine.ts'
 import { debugLogPort } from './debug-log.ts'
 import { CliError, EXIT } from './errors.ts'
 import { runMonitor } from './monitor.ts'
+import { reportPortMapping } from './port-mapping-report.ts'
 
 const ROOT = 'downloads'
 
@@ -18,9 +19,11 @@ export async function downloadCommand(args: DownloadArgs, io: { out: (s: string)
   } catch (err) {
     throw new CliError(EXIT.failed, `cannot create ${outDir}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`)
   }
-  const { bridge, engine, root, hasher } = await createCliEngine({ dir: outDir, rootName: ROOT, daemonUrl: args.daemonUrl, tokenFile: args.tokenFile, stateDir: args.stateDir, port: args.port, lsd: args.lsd, log: debugLogPort(args.debug, io.err) })
+  const { bridge, engine, root, hasher } = await createCliEngine({ dir: outDir, rootName: ROOT, daemonUrl: args.daemonUrl, tokenFile: args.tokenFile, stateDir: args.stateDir, port: args.port, lsd: args.lsd, portMapping: args.portMapping, log: debugLogPort(args.debug, io.err) })
+  let stopReport = (): void => {}
   try {
     await engine.start()
+    stopReport = reportPortMapping(engine, io, args.json)
     const torrents: Torrent[] = []
     for (const input of inputs) {
       try {
@@ -41,6 +44,7 @@ export async function downloadCommand(args: DownloadArgs, io: { out: (s: string)
       signal: io.signal,
     })])
   } finally {
+    stopReport()
     // exiting anyway: a failed stop only costs the trackers their `stopped` announce
     await engine.stop().catch((e: unknown) => args.debug && io.err(`tidepool: stopping the engine failed: ${String(e)}\n`))
     await bridge.close()

@@ -4,6 +4,7 @@ import type { SeedArgs } from './args.ts'
 import { createCliEngine } from './cli-engine.ts'
 import { debugLogPort } from './debug-log.ts'
 import { CliError, EXIT } from './errors.ts'
+import { reportPortMapping } from './port-mapping-report.ts'
 import { statusJson, statusLine } from './progress.ts'
 
 const ROOT = 'data'
@@ -21,9 +22,11 @@ export async function seedCommand(args: SeedArgs, io: { out: (s: string) => void
     throw new CliError(EXIT.badTorrent, `bad torrent file ${args.torrent}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`)
   }
   const dataDir = resolve(args.data)
-  const { bridge, engine, root, hasher } = await createCliEngine({ dir: dataDir, rootName: ROOT, daemonUrl: args.daemonUrl, tokenFile: args.tokenFile, stateDir: args.stateDir, port: args.port, lsd: args.lsd, log: debugLogPort(args.debug, io.err) })
+  const { bridge, engine, root, hasher } = await createCliEngine({ dir: dataDir, rootName: ROOT, daemonUrl: args.daemonUrl, tokenFile: args.tokenFile, stateDir: args.stateDir, port: args.port, lsd: args.lsd, portMapping: args.portMapping, log: debugLogPort(args.debug, io.err) })
+  let stopReport = (): void => {}
   try {
     await engine.start()
+    stopReport = reportPortMapping(engine, io, args.json)
     let torrent
     try {
       torrent = await engine.add({ torrentFile: bytes, savePath: root, recheck: true })
@@ -55,6 +58,7 @@ export async function seedCommand(args: SeedArgs, io: { out: (s: string) => void
     if (lostReason) throw new CliError(EXIT.daemonUnreachable, `daemon unreachable: connection lost (${lostReason})`)
     return EXIT.ok
   } finally {
+    stopReport()
     // announces `stopped`; exiting anyway, so a failure only costs that announce
     await engine.stop().catch((e: unknown) => args.debug && io.err(`tidepool: stopping the engine failed: ${String(e)}\n`))
     await bridge.close()

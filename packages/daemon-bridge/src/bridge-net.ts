@@ -1,4 +1,4 @@
-import { IoError, type ConnectLimits, type MulticastOptions, type NetPort, type TcpConnectOptions, type TcpListener, type TcpSocket, type UdpBindOptions, type UdpSocket } from '@tidepool/engine'
+import { IoError, type ConnectLimits, type MulticastOptions, type NetPort, type PortMapping, type PortMappingStatus, type TcpConnectOptions, type TcpListener, type TcpSocket, type UdpBindOptions, type UdpSocket } from '@tidepool/engine'
 import type { BridgeClient, HandleSink } from './bridge-client.ts'
 import { BridgeTcpSocket } from './bridge-tcp-socket.ts'
 import { Capability, Ev, Op } from './protocol.ts'
@@ -9,7 +9,54 @@ function num(v: unknown): number {
 
 /** NetPort over the bridge: sockets live in the daemon, bytes travel as DATA frames. */
 export class BridgeNet implements NetPort {
+  /** Daemon handles of the listeners and UDP sockets we made (what portmap ops name). */
+  private readonly handles = new WeakMap<object, number>()
+  /** EVENT portmap receivers by handle. */
+  private readonly portmapWatchers = new Map<number, (s: PortMappingStatus) => void>()
+
   constructor(private readonly c: BridgeClient) {}
+
+  get canMapPorts(): boolean {
+    return this.c.capabilities.has(Capability.portmap)
+  }
+
+  async mapPort(target: TcpListener | UdpSocket, onStatus: (s: PortMappingStatus) => void): Promise<PortMapping> {
+    const handle = this.handles.get(target)
+    if (handle === undefined) throw new IoError('invalid', 'not a listener or UDP socket of this connection')
+    if (!this.canMapPorts) throw new IoError('unsupported', 'the daemon does not map ports')
+    const c = this.c
+    let current: PortMappingStatus
+    let removed = false
+    this.portmapWatchers.set(handle, (s) => {
+      current = s
+      onStatus(s)
+    })
+    try {
+      current = (await c.request(Op.portmapAdd, { handle })).meta as unknown as PortMappingStatus
+    } catch (e) {
+      this.portmapWatchers.delete(handle)
+      throw e
+    }
+    const watchers = this.portmapWatchers
+    return {
+      get status() {
+        return current
+      },
+      async remove() {
+        if (removed) return
+        removed = true
+        watchers.delete(handle)
+        // The socket may have closed already, taking its mapping with it: nothing left to remove.
+        await c.request(Op.portmapRemove, { handle }).catch(() => undefined)
+      },
+    }
+  }
+
+  private portmapEvent(handle: number, ev: number, meta: Record<string, unknown>): boolean {
+    if (ev !== Ev.portmap) return false
+    this.portmapWatchers.get(handle)?.(meta as unknown as PortMappingStatus)
+    return true
+  }
 
   get connectLimits(): ConnectLimits {
     const l = this.c.limits
@@ -38,7 +85,8 @@ export class BridgeNet implements NetPort {
     let open = true
     const sink: HandleSink = {
       onWireData() {},
-      onWireEvent(ev, meta) {
+      onWireEvent: (ev, meta) => {
+        if (this.portmapEvent(handle, ev, meta)) return
         if (ev === Ev.accept && open) {
           const h = num(meta.handle)
           const s = new BridgeTcpSocket(c, h, String(meta.remoteAddress ?? ''), num(meta.remotePort))
@@ -46,6 +94,7 @@ export class BridgeNet implements NetPort {
           onConnection(s)
         } else if (ev === Ev.close) {
           open = false
+          this.portmapWatchers.delete(handle)
           c.forget(handle)
         }
       },
@@ -54,15 +103,18 @@ export class BridgeNet implements NetPort {
       },
     }
     this.c.register(handle, sink)
-    return {
+    const listener: TcpListener = {
       port: num(r.meta.port),
-      close() {
+      close: () => {
         if (!open) return
         open = false
+        this.portmapWatchers.delete(handle)
         c.forget(handle)
         c.fireAndForget(Op.listenerClose, { handle })
       },
     }
+    this.handles.set(listener, handle)
+    return listener
   }
 
   async bindUdp(
@@ -85,14 +137,18 @@ export class BridgeNet implements NetPort {
       onWireData(bytes, m) {
         if (open) onMessage(bytes, { address: String(m.address ?? ''), port: num(m.port) })
       },
-      onWireEvent(ev) {
-        if (ev === Ev.close) open = false
+      onWireEvent: (ev, meta) => {
+        if (this.portmapEvent(handle, ev, meta)) return
+        if (ev === Ev.close) {
+          open = false
+          this.portmapWatchers.delete(handle)
+        }
       },
       onBridgeClosed() {
         open = false
       },
     })
-    return {
+    const sock: UdpSocket = {
       port: num(r.meta.port),
       send(data, address, port) {
         if (open) c.sendData(handle, data, { address, port })
@@ -106,12 +162,15 @@ export class BridgeNet implements NetPort {
         if (m.loopback !== undefined) meta.loop = m.loopback
         await c.request(Op.udpMulticast, meta)
       },
-      close() {
+      close: () => {
         if (!open) return
         open = false
+        this.portmapWatchers.delete(handle)
         c.forget(handle)
         c.fireAndForget(Op.udpClose, { handle })
       },
     }
+    this.handles.set(sock, handle)
+    return sock
   }
 }

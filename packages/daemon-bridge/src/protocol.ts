@@ -36,6 +36,9 @@ export const Op = {
   fsRename: 43,
   fsRemove: 44,
   fsSha1: 45,
+  portmapAdd: 50,
+  portmapRemove: 51,
+  portmapStatus: 52,
 } as const
 export type Op = (typeof Op)[keyof typeof Op]
 
@@ -45,6 +48,7 @@ export const Ev = {
   close: 3,
   full: 4,
   drain: 5,
+  portmap: 6,
 } as const
 export type Ev = (typeof Ev)[keyof typeof Ev]
 
@@ -95,6 +99,8 @@ export const DEFAULT_LIMITS: DaemonLimits = {
 export const Capability = {
   /** udp.bind `reuseAddr`, op udp.multicast (join a group, TTL, loopback, outgoing interface). */
   udpMulticast: 'udp-multicast',
+  /** UPnP IGD / NAT-PMP / PCP port mapping of the client's own listeners and UDP sockets (§4.5). */
+  portmap: 'portmap',
 } as const
 export type Capability = (typeof Capability)[keyof typeof Capability]
 
@@ -103,6 +109,23 @@ export interface HelloReply {
   daemonVersion: string
   limits: DaemonLimits
   roots: string[]
-  /** Optional features (Capability); absent = none. */
+  /** Optional capabilities (Capability); absent means none. */
   capabilities?: string[]
+}
+
+/** The state of one port mapping (portmap.add / portmap.status reply, EVENT portmap). */
+export interface PortMapStatus {
+  state: 'pending' | 'mapped' | 'failed' | 'removed'
+  protocol: 'tcp' | 'udp'
+  internalPort: number
+  /** How it was mapped. */
+  method?: 'upnp' | 'natpmp' | 'pcp'
+  /** As the gateway reports it; '' when it did not say. */
+  externalAddress?: string
+  externalPort?: number
+  /** Lease the gateway granted, seconds (0: permanent until removed). */
+  lifetimeSec?: number
+  gateway?: string
+  /** Why it is not mapped (state failed), or why the last renewal failed. */
+  error?: string
 }

@@ -16,6 +16,7 @@ import { SettingsDialog } from './components/settings-dialog.tsx'
 import { StatusBanner } from './components/status-banner.tsx'
 import { TorrentTable } from './components/torrent-table.tsx'
 import { formatRate } from './format.ts'
+import { portLabel } from './port-label.ts'
 import { listenGlobalInput } from './input/global-input.ts'
 import { clickMods } from './selection/selection.ts'
 import type { EngineModel, Scheduler } from './store/engine-model.ts'
@@ -114,7 +115,11 @@ export function App(props: AppProps): JSX.Element {
         <span>{model.torrents.length} torrent{model.torrents.length === 1 ? '' : 's'}{count() ? `, ${count()} selected` : ''}</span>
         <span class="grow" />
         <span class="daemon" data-daemon={model.status()?.daemon ?? 'connecting'}>● {DAEMON_LABEL[model.status()?.daemon ?? 'connecting']}</span>
-        <Show when={model.status()?.listenPort}><span>port {model.status()!.listenPort}</span></Show>
+        <Show when={model.status()?.listenPort}>
+          <span class="portmap" data-portmap={model.status()?.portMapping?.state ?? 'off'} title={model.status()?.portMapping?.summary ?? ''}>
+            {portLabel(model.status()!)}
+          </span>
+        </Show>
         <span class="rate down">▼ {formatRate(model.status()?.downloadRate ?? 0) || '0 B/s'}</span>
         <span class="rate up">▲ {formatRate(model.status()?.uploadRate ?? 0) || '0 B/s'}</span>
       </footer>
@@ -130,3 +135,4 @@ export function App(props: AppProps): JSX.Element {
     </div>
   )
 }
+

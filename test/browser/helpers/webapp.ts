@@ -8,7 +8,7 @@ export interface WebApp { proc: Tracked; url: string; origin: string; stop(): Pr
 
 export async function startWebApp(opts: { out: string; configHome: string; timeoutMs?: number }): Promise<WebApp> {
   // the data path's heap flag, as `pnpm app` passes it (tests and benchmarks measure what users run)
-  const args = [...DATA_PATH_NODE_FLAGS, '--import', import.meta.resolve('tsx'), join(REPO_ROOT, 'native-host', 'src', 'cli', 'app.ts'), '--no-open', '--port', '0', '--out', opts.out]
+  const args = [...DATA_PATH_NODE_FLAGS, '--import', import.meta.resolve('tsx'), join(REPO_ROOT, 'native-host', 'src', 'cli', 'app.ts'), '--no-open', '--no-port-mapping', '--port', '0', '--out', opts.out]
   const proc = spawnTracked(process.execPath, args, { cwd: REPO_ROOT, env: { ...process.env, XDG_CONFIG_HOME: opts.configHome, TIDEPOOL_NO_MULTICAST: '1' }, name: 'tidepool app' })
   try {
     const line = await until(() => {

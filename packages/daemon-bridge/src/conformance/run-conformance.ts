@@ -5,9 +5,10 @@ import { fileCases, pathCases } from './cases-files.ts'
 import { frameCases } from './cases-frames.ts'
 import { multicastCases } from './cases-multicast.ts'
 import { netCases } from './cases-net.ts'
+import { portmapCases } from './cases-portmap.ts'
 import { CaseContext, type ConformanceCase, type ConformanceTarget } from './harness.ts'
 
-export const allCases: ConformanceCase[] = [...authCases, ...frameCases, ...pathCases, ...fileCases, ...netCases, ...multicastCases, ...capCases]
+export const allCases: ConformanceCase[] = [...authCases, ...frameCases, ...pathCases, ...fileCases, ...netCases, ...multicastCases, ...capCases, ...portmapCases]
 
 export interface CaseResult {
   id: string

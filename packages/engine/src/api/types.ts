@@ -133,6 +133,32 @@ export interface EngineSettings {
    * us at, if any.
    */
   announceIpv6: string
+  /** Ask the gateway (UPnP IGD, NAT-PMP, PCP) to forward the listen port, where the daemon can. */
+  portMapping: boolean
+}
+
+/** The state of one port mapping on the gateway (UPnP IGD, NAT-PMP or PCP), as the daemon reports it. */
+export interface PortMappingStatus {
+  state: 'pending' | 'mapped' | 'failed' | 'removed'
+  protocol: 'tcp' | 'udp'
+  internalPort: number
+  method?: 'upnp' | 'natpmp' | 'pcp'
+  /** '' when the gateway did not say. */
+  externalAddress?: string
+  externalPort?: number
+  /** Seconds; 0 = until removed. */
+  lifetimeSec?: number
+  gateway?: string
+  error?: string
+}
+
+/** What the UI and the CLI show about port mapping. */
+export interface PortForwardingStatus {
+  /** off: the setting is off; unsupported: the platform cannot map ports; else the worst of the mappings. */
+  state: 'off' | 'unsupported' | 'idle' | 'pending' | 'mapped' | 'failed'
+  mappings: PortMappingStatus[]
+  /** One line for people, e.g. "Port 6881 mapped as 203.0.113.5:6881 via UPnP". */
+  summary: string
 }
 
 export interface EngineStatus {
@@ -141,6 +167,8 @@ export interface EngineStatus {
   listenPort: number | null
   downloadRate: number
   uploadRate: number
+  /** Whether the listen port is forwarded on the gateway, and if not why. */
+  portMapping?: PortForwardingStatus
 }
 
 export interface AddTorrentInput {

@@ -10,7 +10,7 @@ import type {
 import type { ChokerConfig } from '../choke/choker.ts'
 import { parseMagnet } from '../magnet/parse-magnet.ts'
 import { parseMetainfo } from '../metainfo/parse-metainfo.ts'
-import type { Logger, Platform } from '../platform/ports.ts'
+import type { Logger, Platform, TcpListener, UdpSocket } from '../platform/ports.ts'
 import { ConnectionQueue } from '../queue/connection-queue.ts'
 import { Torrent, type TorrentInit } from '../torrent/torrent.ts'
 import type { TorrentContext } from '../torrent/torrent-context.ts'
@@ -26,6 +26,7 @@ import { IncomingRouter, type IncomingLimits } from './incoming-router.ts'
 import { listenForPeers, type PeerListeners } from './peer-listener.ts'
 import { SessionStore, type SessionEntry } from './session-store.ts'
 import { DEFAULT_SETTINGS, mergeSettings } from './settings.ts'
+import { PortForwarding } from './port-forwarding.ts'
 
 export interface BtEngineOptions {
   platform: Platform
@@ -72,6 +73,7 @@ export class BtEngine implements EngineApiHost {
   /** Our global IPv6 address as the last peer to tell us saw it (BEP 10 yourip), for `ipv6=`. */
   private externalIpv6: string | null = null
   private readonly log: Logger
+  private readonly forwarding: PortForwarding
   daemonStatus: EngineStatus['daemon'] = 'connected'
   daemonMessage?: string
 
@@ -96,6 +98,7 @@ export class BtEngine implements EngineApiHost {
       connectsInFlight: () => this.connectsInFlight,
     })
     this.router = new IncomingRouter(this, opts.incoming)
+    this.forwarding = new PortForwarding(opts.platform.net, this.log)
   }
 
   // ---- lifecycle ----
@@ -110,6 +113,7 @@ export class BtEngine implements EngineApiHost {
     if (saved && this.opts.restoreSession !== false) this.applySettings(mergeSettings(this.settings, saved))
     if (this.opts.listen !== false) await this.openListener()
     await this.startLocalDiscovery()
+    void this.forwarding.setEnabled(this.settings.portMapping)
     this.queue.start()
     if (this.opts.restoreSession !== false) await this.restore()
   }
@@ -123,6 +127,8 @@ export class BtEngine implements EngineApiHost {
     // one torrent failing to stop must not keep the others (and the listener) open
     await Promise.all([...this.torrents.values()].map((t) => t.stop().catch((err: unknown) => this.log.warn(`stopping ${t.name} failed: ${errorText(err)}`))))
     this.stopLocalDiscovery()
+    // The gateway forgets our port before we stop listening on it.
+    await this.forwarding.removeAll()
     this.listener?.close()
     this.listener = null
     await this.saveSession()
@@ -186,6 +192,21 @@ export class BtEngine implements EngineApiHost {
   private async openListener(): Promise<void> {
     this.listener = await listenForPeers(this.platform.net, this.settings.listenPort, (socket) => this.router.accept(socket), this.log)
     this.log.debug?.(`listening for peers on port ${this.listener.port} (${this.listener.hosts.join(', ')})`)
+    // one mapping per port: the first listener stands for both families
+    const forwarded = this.listener.listeners[0]
+    if (forwarded) this.forwarding.add(forwarded)
+  }
+
+  /**
+   * Forwards a UDP socket's port on the gateway too while port mapping is on (for a component that
+   * listens on UDP, e.g. DHT or uTP); the mapping goes when `unmapUdp` is called or the socket closes.
+   */
+  mapUdp(socket: UdpSocket): void {
+    this.forwarding.add(socket)
+  }
+
+  unmapUdp(socket: UdpSocket): Promise<void> {
+    return this.forwarding.remove(socket)
   }
 
   get listenPort(): number {
@@ -404,6 +425,7 @@ export class BtEngine implements EngineApiHost {
       listenPort: this.listener ? this.listener.port : null,
       downloadRate: down,
       uploadRate: up,
+      portMapping: this.forwarding.status(),
     }
   }
 
@@ -467,7 +489,10 @@ export class BtEngine implements EngineApiHost {
       if (next.localPeerDiscovery) await this.startLocalDiscovery()
       else this.stopLocalDiscovery()
     }
+    if (this.started) await this.forwarding.setEnabled(next.portMapping)
     if (portChanged && this.started && this.opts.listen !== false) {
+      const forwarded = this.listener?.listeners[0]
+      if (forwarded) await this.forwarding.remove(forwarded)
       this.listener?.close()
       this.listener = null
       // the engine runs on without incoming peers; status() shows no listen port

@@ -6,6 +6,8 @@ export interface PeerListeners {
   readonly port: number
   /** Which families the listeners accept: '::' alone on a dual-stack system accepts both. */
   readonly hosts: string[]
+  /** The sockets themselves (one per family, or one dual-stack); the first is the one port mapping forwards. */
+  readonly listeners: readonly TcpListener[]
   close(): void
 }
 
@@ -46,6 +48,7 @@ export async function listenForPeers(net: NetPort, port: number, onConnection: (
   return {
     port: got.port,
     hosts: got.hosts,
+    listeners,
     close() {
       for (const l of listeners) l.close()
     },

@@ -14,6 +14,7 @@ export const DEFAULT_SETTINGS: EngineSettings = {
   listenPort: 0,
   localPeerDiscovery: true,
   announceIpv6: '',
+  portMapping: true,
 }
 
 type NumericSetting = { [K in keyof EngineSettings]: EngineSettings[K] extends number ? K : never }[keyof EngineSettings]
@@ -40,6 +41,7 @@ export function mergeSettings(base: EngineSettings, patch: Partial<EngineSetting
     if (p.announceIpv6 === '') out.announceIpv6 = ''
     else if (ip?.family === 6) out.announceIpv6 = ip.text
   }
+  if (typeof p.portMapping === 'boolean') out.portMapping = p.portMapping
   for (const key of Object.keys(BOUNDS) as Array<keyof typeof BOUNDS>) {
     const v = p[key]
     if (typeof v !== 'number' || !Number.isFinite(v)) continue

@@ -5,7 +5,7 @@
  * Nothing in this file may import Node or DOM APIs.
  */
 
-import type { LogEntry } from '../api/types.ts'
+import type { LogEntry, PortMappingStatus } from '../api/types.ts'
 
 /** Error codes shared by every adapter and by the daemon protocol (docs/daemon-protocol.md). */
 export type IoErrorCode =
@@ -117,6 +117,12 @@ export interface UdpBindOptions {
   reuseAddr?: boolean
 }
 
+export interface PortMapping {
+  readonly status: PortMappingStatus
+  /** Deletes the mapping on the gateway; resolves when the daemon has done so (or given up). */
+  remove(): Promise<void>
+}
+
 export interface NetPort {
   /** Resolves once connected; rejects with IoError (refused, timeout, unreachable, busy, ...). */
   connect(opts: TcpConnectOptions): Promise<TcpSocket>
@@ -132,6 +138,13 @@ export interface NetPort {
   readonly connectLimits: ConnectLimits
   /** True when UDP sockets can join multicast groups (`UdpSocket.joinMulticast`); absent = no. */
   readonly multicast?: boolean
+  /** True when `mapPort` can reach a gateway (the daemon announced port mapping). */
+  readonly canMapPorts?: boolean
+  /**
+   * Asks the gateway to forward the port of one of our own listeners or UDP sockets (renewed until
+   * removed or the socket closes). `onStatus` hears every later change.
+   */
+  mapPort?(target: TcpListener | UdpSocket, onStatus: (s: PortMappingStatus) => void): Promise<PortMapping>
 }
 
 export interface FileStat {

@@ -20,19 +20,23 @@ export function SettingsDialog(props: { api: EngineApi; onClose: () => void }): 
   const [error, setError] = createSignal<string | null>(null)
   const [saved, setSaved] = createSignal(false)
   const [lsd, setLsd] = createSignal(true)
+  const [portMapping, setPortMapping] = createSignal(true)
+  const [mappingText, setMappingText] = createSignal('')
   const fill = (s: EngineSettings) => {
     setSettings(s)
     setLsd(s.localPeerDiscovery)
+    setPortMapping(s.portMapping)
     const t: Record<string, string> = { downloadRoot: s.downloadRoot }
     for (const f of FIELDS) t[f.key] = f.size ? (s[f.key] ? formatBytes(s[f.key]) : '0') : String(s[f.key])
     setText(t)
   }
   onMount(() => props.api.getSettings().then(fill, (e) => setError(String(e))))
+  onMount(() => props.api.getStatus().then((st) => setMappingText(st.portMapping?.summary ?? ''), () => undefined))
 
   const save = async (e: Event) => {
     e.preventDefault()
     setError(null)
-    const patch: Partial<EngineSettings> = { localPeerDiscovery: lsd() }
+    const patch: Partial<EngineSettings> = { localPeerDiscovery: lsd(), portMapping: portMapping() }
     const t = text()
     if (t.downloadRoot?.trim()) patch.downloadRoot = t.downloadRoot.trim()
     for (const f of FIELDS) {
@@ -72,12 +76,19 @@ export function SettingsDialog(props: { api: EngineApi; onClose: () => void }): 
               )}
             </For>
           </div>
-          <label class="field">
+          <label class="field check">
             <span>
               <input type="checkbox" name="localPeerDiscovery" checked={lsd()} onChange={(e) => { setLsd(e.currentTarget.checked); setSaved(false) }} />{' '}
               Local peer discovery
             </span>
             <small class="dim">Find peers on this network by multicast (never for private torrents).</small>
+          </label>
+          <label class="field check">
+            <span>
+              <input type="checkbox" name="portMapping" checked={portMapping()} onChange={(e) => { setPortMapping(e.currentTarget.checked); setSaved(false) }} />
+              {' '}Forward the listen port on the router (UPnP / NAT-PMP / PCP)
+            </span>
+            <Show when={mappingText()}><small class="dim" data-testid="portmap-status">{mappingText()}</small></Show>
           </label>
         </Show>
         <Show when={error()}><div class="form-error" role="alert">{error()}</div></Show>

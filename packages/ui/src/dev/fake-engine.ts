@@ -49,7 +49,7 @@ export class FakeEngine implements EngineApi {
   settings: EngineSettings = {
     downloadRoot: 'downloads', maxConnectionsGlobal: 500, maxPeersPerTorrent: 80,
     connectionRatePerSec: 10, connectionBurst: 20, downloadRateLimit: 0, uploadRateLimit: 0, listenPort: 6881,
-    localPeerDiscovery: true, announceIpv6: '',
+    localPeerDiscovery: true, announceIpv6: '', portMapping: true,
   }
   calls: string[] = []
   private rand = prng(42)
