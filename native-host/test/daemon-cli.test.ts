@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadOrCreateToken } from '../src/index.ts'
 import { parseDaemonArgs } from '../src/daemon/cli-args.ts'
+import { multicastByDefault } from '../src/daemon/start-daemon.ts'
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 let dir: string
@@ -24,6 +25,16 @@ describe('daemon CLI', () => {
     expect(() => parseDaemonArgs(['--root', 'x'])).toThrow(/NAME=DIR/)
     expect(() => parseDaemonArgs(['--port', '0'])).toThrow(/token-file/)
     expect(() => parseDaemonArgs(['--token-file', 'x', '--bogus'])).toThrow(/unknown/)
+    expect(a.multicast).toBeUndefined() // the daemon's default (on, unless TIDEPOOL_NO_MULTICAST=1)
+    expect(parseDaemonArgs(['--token-file', 'x', '--no-multicast']).multicast).toBe(false)
+  })
+
+  it('offers multicast by default, not under TIDEPOOL_NO_MULTICAST=1', () => {
+    expect(multicastByDefault({})).toBe(true)
+    expect(multicastByDefault({ TIDEPOOL_NO_MULTICAST: '0' })).toBe(true)
+    expect(multicastByDefault({ TIDEPOOL_NO_MULTICAST: '1' })).toBe(false)
+    // the suite itself runs with the guard on (vitest.config.ts)
+    expect(process.env.TIDEPOOL_NO_MULTICAST).toBe('1')
   })
 
   it('creates a 256-bit token with mode 0600 and reuses it', async () => {
