@@ -59,11 +59,13 @@ describe.skipIf(!usable)('IPv6 with libtorrent over ::1', () => {
     await waitSeeding(seed, 30_000)
     const out = join(work, 'out')
     const magnet = `magnet:?xt=urn:btih:${t.infoHash}&x.pe=${encodeURIComponent(`[::1]:${seed.port}`)}`
-    const run = tidepoolDownload([magnet], { out, timeoutSec: 90 })
+    const run = tidepoolDownload([magnet], { out, timeoutSec: 90, debug: ['peer'] })
     owned.push(run)
     await expectExit0(run, 100_000)
     expectDoneLine(run, t)
     await expectSameContent(t, out)
     await expect.poll(() => Number(seed.status()?.totalUpload ?? 0), { timeout: 5_000 }).toBeGreaterThanOrEqual(t.totalSize)
+    // the peer is named the way the peers table and the log show it
+    expect(run.proc.stderr()).toContain(`[::1]:${seed.port}: connected`)
   })
 })
