@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { connectBridgeNode } from '@tidepool/daemon-bridge/node'
 import { loadOrCreateToken, portMappingAllowed } from '../src/index.ts'
 import { parseDaemonArgs } from '../src/daemon/cli-args.ts'
+import { multicastByDefault } from '../src/daemon/start-daemon.ts'
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 let dir: string
@@ -25,6 +26,7 @@ describe('daemon CLI', () => {
     expect(() => parseDaemonArgs(['--root', 'x'])).toThrow(/NAME=DIR/)
     expect(() => parseDaemonArgs(['--port', '0'])).toThrow(/token-file/)
     expect(() => parseDaemonArgs(['--token-file', 'x', '--bogus'])).toThrow(/unknown/)
+<<<<<<< HEAD
     expect(parseDaemonArgs(['--token-file', 'x'])).toMatchObject({ noPortMapping: false })
     expect(parseDaemonArgs(['--token-file', 'x', '--no-port-mapping'])).toMatchObject({ noPortMapping: true })
   })
@@ -60,6 +62,18 @@ describe('daemon CLI', () => {
     expect(await caps([], { TIDEPOOL_NO_PORT_MAPPING: '' })).toEqual(['portmap'])
     expect(await caps(['--no-port-mapping'], { TIDEPOOL_NO_PORT_MAPPING: '' })).toEqual([])
     expect(await caps([], { TIDEPOOL_NO_PORT_MAPPING: '1' })).toEqual([])
+=======
+    expect(a.multicast).toBeUndefined() // the daemon's default (on, unless TIDEPOOL_NO_MULTICAST=1)
+    expect(parseDaemonArgs(['--token-file', 'x', '--no-multicast']).multicast).toBe(false)
+  })
+
+  it('offers multicast by default, not under TIDEPOOL_NO_MULTICAST=1', () => {
+    expect(multicastByDefault({})).toBe(true)
+    expect(multicastByDefault({ TIDEPOOL_NO_MULTICAST: '0' })).toBe(true)
+    expect(multicastByDefault({ TIDEPOOL_NO_MULTICAST: '1' })).toBe(false)
+    // the suite itself runs with the guard on (vitest.config.ts)
+    expect(process.env.TIDEPOOL_NO_MULTICAST).toBe('1')
+>>>>>>> wt-lsd6
   })
 
   it('creates a 256-bit token with mode 0600 and reuses it', async () => {

@@ -43,14 +43,14 @@ describe.skipIf(!usable)('IPv6 with libtorrent over ::1', () => {
   it('a libtorrent leecher on [::1] downloads from tidepool seed byte-exact', async () => {
     const seed = await tidepoolSeed(t.torrentPath, { data: t.dir })
     owned.push(seed)
-    const leech = await startLibtorrent({ torrent: t.torrentPath, save: join(work, 'lt-leech'), listen: '::1', addPeers: [`[::1]:${seed.listenPort}`] })
+    const leech = await startLibtorrent({ torrent: t.torrentPath, save: join(work, 'lt-leech'), listen: '::1', addPeers: [`[::1]:${seed.listenPort}`], intervalSec: 0.1 })
     owned.push(leech)
     await leech.waitFinished(60_000)
     expect(await diffTrees(t.contentPath, join(work, 'lt-leech', t.name))).toEqual([])
     expect(Number(leech.status()?.totalDownload ?? 0)).toBeGreaterThanOrEqual(t.totalSize)
-    // libtorrent's own view: the peer it downloaded from was Tidepool at [::1]
+    // libtorrent's own view (sampled every 0.1 s, so a fast download may show none): only Tidepool at [::1]
     const seen = new Set(leech.proc.json.flatMap((l) => (Array.isArray(l.peerEndpoints) ? (l.peerEndpoints as string[]) : [])))
-    expect([...seen]).toEqual([`[::1]:${seed.listenPort}`])
+    expect([...seen].every((e) => e === `[::1]:${seed.listenPort}`), [...seen].join(', ')).toBe(true)
   })
 
   it('tidepool download dials a libtorrent seed that listens on [::1] only (x.pe=[::1]:PORT)', async () => {
@@ -59,11 +59,13 @@ describe.skipIf(!usable)('IPv6 with libtorrent over ::1', () => {
     await waitSeeding(seed, 30_000)
     const out = join(work, 'out')
     const magnet = `magnet:?xt=urn:btih:${t.infoHash}&x.pe=${encodeURIComponent(`[::1]:${seed.port}`)}`
-    const run = tidepoolDownload([magnet], { out, timeoutSec: 90 })
+    const run = tidepoolDownload([magnet], { out, timeoutSec: 90, debug: ['peer'] })
     owned.push(run)
     await expectExit0(run, 100_000)
     expectDoneLine(run, t)
     await expectSameContent(t, out)
     await expect.poll(() => Number(seed.status()?.totalUpload ?? 0), { timeout: 5_000 }).toBeGreaterThanOrEqual(t.totalSize)
+    // the peer is named the way the peers table and the log show it
+    expect(run.proc.stderr()).toContain(`[::1]:${seed.port}: connected`)
   })
 })

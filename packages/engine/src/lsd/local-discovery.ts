@@ -41,6 +41,8 @@ const MAX_ANNOUNCES_PER_TICK = 10
 const RESEND_AFTER_MS = [2000, 6000]
 /** Peers taken from the LAN per tick at most; more (a flood) are dropped. */
 const MAX_PEERS_PER_TICK = 100
+/** Datagrams read per tick at most; more are dropped unread, so a flood costs little CPU. */
+const MAX_DATAGRAMS_PER_TICK = 500
 
 /**
  * Local peer discovery (BEP 14), platform-free: announces each torrent the host lists to every channel
@@ -58,6 +60,7 @@ export class LocalDiscovery {
   private readonly resends: Array<{ at: number; infoHash: string }> = []
   private timer: TimerHandle | null = null
   private peersThisTick = 0
+  private datagramsThisTick = 0
   private dropped = 0
   /** datagrams sent and announces taken, for tests and the log */
   readonly stats = { sent: 0, received: 0, ownIgnored: 0, peers: 0 }
@@ -81,6 +84,10 @@ export class LocalDiscovery {
 
   /** A datagram arrived on one of the LSD sockets. */
   onDatagram(data: Uint8Array, from: { address: string; port: number }): void {
+    if (++this.datagramsThisTick > MAX_DATAGRAMS_PER_TICK) {
+      this.dropped++
+      return
+    }
     const msg = decodeLsdAnnounce(data)
     if (!msg) return
     if (msg.cookie !== undefined && msg.cookie === this.cookie) {
@@ -90,9 +97,9 @@ export class LocalDiscovery {
     const ip = parseIp(from.address)
     if (!ip || isUnusableAddress(ip) || !isValidPort(msg.port)) return
     this.stats.received++
-    const ours = new Set(this.o.host.torrents())
+    // the torrents listed at the last tick: a torrent started since is known within a second
     for (const h of msg.infoHashes) {
-      if (!ours.has(h)) continue
+      if (!this.listedBefore.has(h)) continue
       if (this.peersThisTick >= MAX_PEERS_PER_TICK) {
         this.dropped++
         continue
@@ -106,15 +113,16 @@ export class LocalDiscovery {
 
   private tick(): void {
     const now = this.o.clock.now()
-    if (this.dropped > 0) this.o.log.debug?.(`dropped ${this.dropped} announced peers over the per-second cap`)
+    if (this.dropped > 0) this.o.log.debug?.(`dropped ${this.dropped} announces over the per-second caps`)
     this.dropped = 0
     this.peersThisTick = 0
+    this.datagramsThisTick = 0
+    const listed = this.o.host.torrents()
+    for (const h of listed) if (!this.listedBefore.has(h)) this.starting.add(h)
+    this.listedBefore = new Set(listed)
+    for (const h of this.starting) if (!this.listedBefore.has(h)) this.starting.delete(h)
     const port = this.o.host.listenPort()
     if (port > 0) {
-      const listed = this.o.host.torrents()
-      for (const h of listed) if (!this.listedBefore.has(h)) this.starting.add(h)
-      this.listedBefore = new Set(listed)
-      for (const h of this.starting) if (!this.listedBefore.has(h)) this.starting.delete(h)
       let started = 0
       for (const h of listed) {
         if (started >= MAX_ANNOUNCES_PER_TICK) break
