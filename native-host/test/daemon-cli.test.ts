@@ -26,9 +26,10 @@ describe('daemon CLI', () => {
     expect(() => parseDaemonArgs(['--root', 'x'])).toThrow(/NAME=DIR/)
     expect(() => parseDaemonArgs(['--port', '0'])).toThrow(/token-file/)
     expect(() => parseDaemonArgs(['--token-file', 'x', '--bogus'])).toThrow(/unknown/)
-<<<<<<< HEAD
     expect(parseDaemonArgs(['--token-file', 'x'])).toMatchObject({ noPortMapping: false })
     expect(parseDaemonArgs(['--token-file', 'x', '--no-port-mapping'])).toMatchObject({ noPortMapping: true })
+    expect(a.multicast).toBeUndefined() // the daemon's default (on, unless TIDEPOOL_NO_MULTICAST=1)
+    expect(parseDaemonArgs(['--token-file', 'x', '--no-multicast']).multicast).toBe(false)
   })
 
   it('TIDEPOOL_NO_PORT_MAPPING turns port mapping off for every entry point', () => {
@@ -62,9 +63,6 @@ describe('daemon CLI', () => {
     expect(await caps([], { TIDEPOOL_NO_PORT_MAPPING: '' })).toEqual(['portmap'])
     expect(await caps(['--no-port-mapping'], { TIDEPOOL_NO_PORT_MAPPING: '' })).toEqual([])
     expect(await caps([], { TIDEPOOL_NO_PORT_MAPPING: '1' })).toEqual([])
-=======
-    expect(a.multicast).toBeUndefined() // the daemon's default (on, unless TIDEPOOL_NO_MULTICAST=1)
-    expect(parseDaemonArgs(['--token-file', 'x', '--no-multicast']).multicast).toBe(false)
   })
 
   it('offers multicast by default, not under TIDEPOOL_NO_MULTICAST=1', () => {
@@ -73,7 +71,6 @@ describe('daemon CLI', () => {
     expect(multicastByDefault({ TIDEPOOL_NO_MULTICAST: '1' })).toBe(false)
     // the suite itself runs with the guard on (vitest.config.ts)
     expect(process.env.TIDEPOOL_NO_MULTICAST).toBe('1')
->>>>>>> wt-lsd6
   })
 
   it('creates a 256-bit token with mode 0600 and reuses it', async () => {
