@@ -80,7 +80,7 @@ export function runMonitor(engine: BtEngine, torrents: Torrent[], o: MonitorOpti
         }
         const which = late.map((t) => t.summary().name).join(', ')
         const msg = noPeers.length > 0
-          ? `no peers before the timeout (${o.timeoutSec}s): ${noPeers.map((t) => t.summary().name).join(', ')}`
+          ? `no peers before the timeout (${o.timeoutSec}s): ${noPeers.map((t) => t.summary().name).join(', ')}${peerFailures(engine, noPeers)}`
           : `timed out after ${o.timeoutSec}s: ${which} incomplete`
         return finish(new CliError(EXIT.timeout, msg))
       }
@@ -92,6 +92,15 @@ export function runMonitor(engine: BtEngine, torrents: Torrent[], o: MonitorOpti
     // Report a completion the moment it happens, not at the next tick.
     for (const t of torrents) t.onNextCompletion(() => timer && check())
     check()
-    void engine
   })
+}
+
+/** Why no peer connected: the last error of a few peers we tried, and incoming peers our policy refused. */
+function peerFailures(engine: BtEngine, torrents: Torrent[]): string {
+  const errors = torrents.flatMap((t) => t.pool.allPeers().filter((p) => p.lastError).map((p) => `${p.key}: ${p.lastError}`))
+  const refused = engine.incomingRefusedByEncryption()
+  const parts: string[] = []
+  if (errors.length > 0) parts.push(`last peer errors: ${errors.slice(0, 3).join('; ')}${errors.length > 3 ? ` (+${errors.length - 3} more)` : ''}`)
+  if (refused > 0) parts.push(`${refused} incoming connection${refused === 1 ? '' : 's'} refused by the encryption policy (--encryption ${engine.getSettings().encryption})`)
+  return parts.length > 0 ? ` (${parts.join('; ')})` : ''
 }

@@ -49,9 +49,13 @@ export interface PeerRow {
   uploadRate: number
   downloaded: number
   uploaded: number
-  flags: string // qBittorrent-style: D d U u K ? I X E h ...
+  flags: string // qBittorrent-style: D d U u K ? I S, E (RC4) or e (MSE handshake, plain stream)
   requests: number // our outstanding requests to them
   incoming: boolean
+  /** 'tcp' for now (uTP to come). */
+  transport: 'tcp'
+  /** RC4 after MSE, plaintext chosen inside MSE, or no MSE ('plain'); 'plain' while connecting. */
+  encryption: 'rc4' | 'plaintext-in-mse' | 'plain'
 }
 
 export interface SwarmRow {
@@ -126,7 +130,14 @@ export interface EngineSettings {
   downloadRateLimit: number // bytes/s, 0 = unlimited
   uploadRateLimit: number // bytes/s, 0 = unlimited
   listenPort: number // 0 = any
+  /**
+   * MSE/PE for peer connections: 'prefer' opens with MSE and retries a peer plain when it refuses, and
+   * accepts both; 'require' only RC4-encrypted connections, both ways; 'disable' only plain ones.
+   */
+  encryption: EncryptionPolicy
 }
+
+export type EncryptionPolicy = 'prefer' | 'require' | 'disable'
 
 export interface EngineStatus {
   daemon: 'connecting' | 'connected' | 'unreachable' | 'auth-failed' | 'not-installed'

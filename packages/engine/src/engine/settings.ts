@@ -1,4 +1,4 @@
-import type { EngineSettings } from '../api/types.ts'
+import type { EncryptionPolicy, EngineSettings } from '../api/types.ts'
 
 /** The one place engine settings are defined: defaults and bounds. */
 export const DEFAULT_SETTINGS: EngineSettings = {
@@ -11,9 +11,12 @@ export const DEFAULT_SETTINGS: EngineSettings = {
   downloadRateLimit: 0,
   uploadRateLimit: 0,
   listenPort: 0,
+  encryption: 'prefer',
 }
 
-const BOUNDS: Record<Exclude<keyof EngineSettings, 'downloadRoot'>, [number, number]> = {
+const ENCRYPTION: readonly EncryptionPolicy[] = ['prefer', 'require', 'disable']
+
+const BOUNDS: Record<Exclude<keyof EngineSettings, 'downloadRoot' | 'encryption'>, [number, number]> = {
   maxConnectionsGlobal: [1, 5000],
   maxPeersPerTorrent: [1, 1000],
   connectionRatePerSec: [0, 1000],
@@ -28,6 +31,7 @@ export function mergeSettings(base: EngineSettings, patch: Partial<EngineSetting
   const out: EngineSettings = { ...base }
   const p = patch as Record<string, unknown>
   if (typeof p.downloadRoot === 'string' && p.downloadRoot.length > 0) out.downloadRoot = p.downloadRoot
+  if (ENCRYPTION.includes(p.encryption as EncryptionPolicy)) out.encryption = p.encryption as EncryptionPolicy
   for (const key of Object.keys(BOUNDS) as Array<keyof typeof BOUNDS>) {
     const v = p[key]
     if (typeof v !== 'number' || !Number.isFinite(v)) continue
