@@ -1,6 +1,6 @@
 import type { BtEngine, Torrent, TorrentSummary } from '@tidepool/engine'
 import { CliError, EXIT } from './errors.ts'
-import { LineRenderer, statusJson, statusLine } from './progress.ts'
+import { encryptionCounts, LineRenderer, statusJson, statusLine } from './progress.ts'
 
 export interface MonitorOptions {
   json: boolean
@@ -22,7 +22,7 @@ export function runMonitor(engine: BtEngine, torrents: Torrent[], o: MonitorOpti
   const interval = o.intervalMs ?? (o.json ? 500 : o.tty ? 250 : 1000)
   const renderer = new LineRenderer(o.out, o.tty)
   const reported = new Set<string>()
-  const extra = (t: Torrent) => ({ banned: t.bannedPeers(), hashFailures: t.hashFailures, dropped: t.droppedPeers() })
+  const extra = (t: Torrent) => ({ banned: t.bannedPeers(), hashFailures: t.hashFailures, dropped: t.droppedPeers(), encryption: encryptionCounts(t) })
 
   return new Promise<number>((resolve, reject) => {
     let timer: ReturnType<typeof setInterval> | null = null

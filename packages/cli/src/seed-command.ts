@@ -4,7 +4,7 @@ import type { SeedArgs } from './args.ts'
 import { createCliEngine } from './cli-engine.ts'
 import { debugLogPort } from './debug-log.ts'
 import { CliError, EXIT } from './errors.ts'
-import { statusJson, statusLine } from './progress.ts'
+import { encryptionCounts, statusJson, statusLine } from './progress.ts'
 
 const ROOT = 'data'
 
@@ -38,7 +38,7 @@ export async function seedCommand(args: SeedArgs, io: { out: (s: string) => void
     await new Promise<void>((done) => {
       const timer = setInterval(() => {
         const now = torrent.summary()
-        const json = () => JSON.stringify({ ...statusJson(now), banned: torrent.bannedPeers(), dropped: torrent.droppedPeers() })
+        const json = () => JSON.stringify({ ...statusJson(now), banned: torrent.bannedPeers(), dropped: torrent.droppedPeers(), encryption: encryptionCounts(torrent) })
         io.out(args.json ? json() + '\n' : statusLine(now, 100) + '\n')
       }, args.json ? 1000 : 5000)
       const stop = () => {
