@@ -1,5 +1,5 @@
 // pnpm bench:download [--sizes 256,1024] [--seeds 4] [--piece-kib 1024] [--phase-timeout 300] [--repeat N]
-//                     [--separate-daemon | --websocket] [--record]
+//                     [--separate-daemon | --websocket] [--encryption] [--record]
 //
 // Several libtorrent seeds on loopback serve one torrent, first to a libtorrent leecher, then to
 // Tidepool's CLI (`tidepool download --json`, daemon in-process, joined to the engine by an in-process
@@ -11,6 +11,11 @@
 // runs the daemon as its own process (`pnpm daemon`) and reports the engine's and the daemon's peaks.
 // Each leecher's CPU time (user + system, all threads) is printed too: the MiB/s ratio depends on how
 // fast the reference runs on the machine that day, CPU seconds per GiB much less.
+// --encryption (MSE/PE): per size, four leechers against the same seeds (libtorrent defaults: they
+// accept plain and MSE): libtorrent plain and RC4-only, Tidepool --encryption disable and require
+// (RC4-only: the seeds select RC4). Prints the ratios Tidepool RC4 / Tidepool plain (target >= 0.8)
+// and Tidepool RC4 / libtorrent RC4, and checks from each leecher's own report that its peers were
+// what the phase claims.
 import { appendFile, mkdir, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -30,14 +35,24 @@ const record = flag('record')
 const repeat = Math.max(1, Number(option('repeat', '1')))
 const separateDaemon = flag('separate-daemon')
 const websocketBridge = flag('websocket')
+const encryptionMode = flag('encryption')
 
-interface PhaseResult { ok: boolean; seconds: number; mibps: number; note: string; cpuSec: number | null }
+interface PhaseResult { ok: boolean; seconds: number; mibps: number; note: string; cpuSec: number | null; protection?: string }
 interface TidepoolResult extends PhaseResult { peakMiB: number | null; daemonPeakMiB: number | null; peaks: string }
 interface Row { sizeMiB: number; lt: PhaseResult; tp: TidepoolResult }
 
-async function libtorrentPhase(t: MadeTorrent, seeds: LibtorrentPeer[], work: string): Promise<PhaseResult> {
+type Counts = Record<string, number>
+/** Peers by how they were protected, as a leecher reported them (most of each kind in one line). */
+function protectionOf(lines: Array<Record<string, unknown>>): Counts {
+  const out: Counts = {}
+  for (const l of lines) for (const [k, v] of Object.entries((l.encryption ?? {}) as Counts)) out[k] = Math.max(out[k] ?? 0, Number(v) || 0)
+  return out
+}
+const protectionText = (c: Counts) => Object.entries(c).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`).join(', ') || 'none seen'
+
+async function libtorrentPhase(t: MadeTorrent, seeds: LibtorrentPeer[], work: string, encryption?: 'forced' | 'disabled'): Promise<PhaseResult> {
   const save = join(work, 'lt-leech')
-  const leech = await startLibtorrent({ torrent: t.torrentPath, save, addPeers: seeds.map((s) => s.endpoint), name: 'libtorrent leech', intervalSec: 1 })
+  const leech = await startLibtorrent({ torrent: t.torrentPath, save, addPeers: seeds.map((s) => s.endpoint), name: 'libtorrent leech', intervalSec: 1, encryption })
   try {
     const first = await leech.proc.waitFor((l) => l.event === 'status', 10_000, 'first status')
     const t0 = leech.proc.jsonTimes[leech.proc.json.indexOf(first)]
@@ -46,7 +61,10 @@ async function libtorrentPhase(t: MadeTorrent, seeds: LibtorrentPeer[], work: st
     const t1 = leech.proc.jsonTimes[leech.proc.json.findIndex((l) => l.event === 'finished')]
     const seconds = (t1 - t0) / 1000
     const diffs = await diffTrees(t.contentPath, join(save, t.name))
-    return { ok: diffs.length === 0, seconds, mibps: t.totalSize / MiB / seconds, note: diffs.slice(0, 3).join('; '), cpuSec }
+    const seen = protectionOf(leech.proc.json.filter((l) => l.event === 'status'))
+    const wrong = encryption === 'forced' ? (seen.plain ?? 0) + (seen.plaintextInMse ?? 0) > 0 || !seen.rc4 : encryption === 'disabled' ? (seen.rc4 ?? 0) + (seen.plaintextInMse ?? 0) > 0 : false
+    const note = [...diffs.slice(0, 3), ...(wrong ? [`peers not as asked: ${protectionText(seen)}`] : [])].join('; ')
+    return { ok: diffs.length === 0 && !wrong, seconds, mibps: t.totalSize / MiB / seconds, note, cpuSec, protection: encryption ? protectionText(seen) : undefined }
   } catch (e) {
     return { ok: false, seconds: NaN, mibps: NaN, note: (e as Error).message.split('\n')[0], cpuSec: null }
   } finally {
@@ -66,13 +84,13 @@ async function sampleTree(rootPid: number, peaks: Map<number, { kib: number; cmd
   }
 }
 
-async function tidepoolPhase(t: MadeTorrent, work: string): Promise<TidepoolResult> {
+async function tidepoolPhase(t: MadeTorrent, work: string, encryption?: 'require' | 'disable'): Promise<TidepoolResult> {
   const out = join(work, 'tp-out')
   await mkdir(out, { recursive: true })
   let daemon: DaemonProcess | null = null
   if (separateDaemon) daemon = await startDaemonProcess({ tokenFile: join(work, 'daemon.token'), roots: { downloads: out } })
   const cpuFile = join(work, `tp-cpu-${Date.now()}.jsonl`)
-  const run = tidepoolDownload([t.torrentPath], { out, timeoutSec: Math.round(phaseTimeoutMs / 1000), name: 'tidepool download', daemonUrl: daemon?.url, tokenFile: daemon?.tokenFile, cpuUsageFile: cpuFile, websocketBridge })
+  const run = tidepoolDownload([t.torrentPath], { out, timeoutSec: Math.round(phaseTimeoutMs / 1000), name: 'tidepool download', daemonUrl: daemon?.url, tokenFile: daemon?.tokenFile, cpuUsageFile: cpuFile, websocketBridge, encryption })
   const peaks = new Map<number, { kib: number; cmd: string }>()
   const daemonPeaks = new Map<number, { kib: number; cmd: string }>()
   const sampler = setInterval(() => {
@@ -96,9 +114,11 @@ async function tidepoolPhase(t: MadeTorrent, work: string): Promise<TidepoolResu
     const peaksText = [...peaks.values(), ...daemonPeaks.values()].map((p) => `${(p.kib / 1024).toFixed(0)} MiB ${p.cmd.slice(0, 60)}`).join(' | ')
     const errLines = run.proc.stderr().trim().split('\n')
     const why = errLines.find((l) => /Error|tidepool:/.test(l)) ?? errLines.at(-1) ?? ''
-    const note = code === 0 ? diffs.slice(0, 3).join('; ') : `exit ${code}: ${why.slice(0, 300)} (last progress ${lines.at(-1)?.progress ?? 'none'})`
+    const seen = protectionOf(lines)
+    const wrong = encryption === 'require' ? (seen.plain ?? 0) + (seen['plaintext-in-mse'] ?? 0) > 0 || !seen.rc4 : encryption === 'disable' ? (seen.rc4 ?? 0) + (seen['plaintext-in-mse'] ?? 0) > 0 : false
+    const note = [code === 0 ? diffs.slice(0, 3).join('; ') : `exit ${code}: ${why.slice(0, 300)} (last progress ${lines.at(-1)?.progress ?? 'none'})`, wrong ? `peers not as asked: ${protectionText(seen)}` : ''].filter(Boolean).join('; ')
     const cpuSec = await cliCpuSeconds(cpuFile) // with --separate-daemon: the engine's process only
-    return { ok: code === 0 && diffs.length === 0, seconds, mibps: t.totalSize / MiB / seconds, note, peakMiB, daemonPeakMiB, peaks: peaksText, cpuSec }
+    return { ok: code === 0 && diffs.length === 0 && !wrong, seconds, mibps: t.totalSize / MiB / seconds, note, peakMiB, daemonPeakMiB, peaks: peaksText, cpuSec, protection: encryption ? protectionText(seen) : undefined }
   } catch (e) {
     return { ok: false, seconds: NaN, mibps: NaN, note: (e as Error).message.split('\n')[0], peakMiB: null, daemonPeakMiB: null, peaks: '', cpuSec: null }
   } finally {
@@ -148,6 +168,66 @@ async function benchSize(sizeMiB: number, tracker: LocalTracker, work: string): 
   }
 }
 
+interface EncRow { sizeMiB: number; ltPlain: PhaseResult; ltRc4: PhaseResult; tpPlain: TidepoolResult; tpRc4: TidepoolResult }
+
+/** --encryption: the four leechers in turn, `repeat` rounds, the fastest successful run of each kept. */
+async function benchEncryption(sizeMiB: number, tracker: LocalTracker, work: string): Promise<EncRow> {
+  const dir = join(work, `size-${sizeMiB}`)
+  const t = await makeTorrent({ dir, name: `bench-${sizeMiB}MiB.bin`, size: sizeMiB * MiB, pieceLength, trackers: [[tracker.httpUrl]], seed: sizeMiB })
+  const seeds: LibtorrentPeer[] = []
+  try {
+    for (let i = 0; i < seedCount; i++) seeds.push(await startLibtorrent({ torrent: t.torrentPath, save: dir, seed: true, trustData: true, name: `seed ${i + 1}`, intervalSec: 2 }))
+    await Promise.all(seeds.map((s) => waitSeeding(s, 60_000)))
+    const runs = { ltPlain: [] as PhaseResult[], ltRc4: [] as PhaseResult[], tpPlain: [] as TidepoolResult[], tpRc4: [] as TidepoolResult[] }
+    const say = (what: string, r: PhaseResult) => console.log(`  ${what.padEnd(16)} ${r.ok ? `${r.mibps.toFixed(1)} MiB/s (${r.seconds.toFixed(1)} s, ${cpuText(r.cpuSec)}; peers: ${r.protection})` : `FAILED ${r.note}`}`)
+    for (let i = 0; i < repeat; i++) {
+      const lp = await libtorrentPhase(t, seeds, work, 'disabled'); say('libtorrent plain', lp); runs.ltPlain.push(lp)
+      const lr = await libtorrentPhase(t, seeds, work, 'forced'); say('libtorrent RC4', lr); runs.ltRc4.push(lr)
+      const tp = await tidepoolPhase(t, work, 'disable'); say('Tidepool plain', tp); runs.tpPlain.push(tp)
+      const tr = await tidepoolPhase(t, work, 'require'); say('Tidepool RC4', tr); runs.tpRc4.push(tr)
+    }
+    return { sizeMiB, ltPlain: best(runs.ltPlain), ltRc4: best(runs.ltRc4), tpPlain: best(runs.tpPlain), tpRc4: best(runs.tpRc4) }
+  } finally {
+    await stopAll(seeds)
+    await rm(dir, { recursive: true, force: true })
+  }
+}
+
+function encryptionTable(rows: EncRow[]): string {
+  const f = (n: number, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : '—')
+  const cell = (r: PhaseResult, sizeMiB: number) => (r.ok ? `${f(r.mibps)} (${r.cpuSec === null ? '?' : f(r.cpuSec / (sizeMiB / 1024))} CPU-s/GiB)` : `failed: ${r.note.replace(/\|/g, '/')}`)
+  const lines = [
+    '| size | libtorrent plain | libtorrent RC4 | Tidepool plain | Tidepool RC4 | Tidepool RC4 / plain | Tidepool RC4 / libtorrent RC4 |',
+    '|---|---|---|---|---|---|---|',
+  ]
+  for (const r of rows) {
+    const own = r.tpRc4.ok && r.tpPlain.ok ? r.tpRc4.mibps / r.tpPlain.mibps : NaN
+    const vsLt = r.tpRc4.ok && r.ltRc4.ok ? r.tpRc4.mibps / r.ltRc4.mibps : NaN
+    lines.push(`| ${r.sizeMiB} MiB | ${cell(r.ltPlain, r.sizeMiB)} | ${cell(r.ltRc4, r.sizeMiB)} | ${cell(r.tpPlain, r.sizeMiB)} | ${cell(r.tpRc4, r.sizeMiB)} | ${f(own, 2)} | ${f(vsLt, 2)} |`)
+  }
+  return lines.join('\n')
+}
+
+async function mainEncryption(work: string, tracker: LocalTracker): Promise<number> {
+  const rows: EncRow[] = []
+  for (const size of sizesMiB) {
+    console.log(`size ${size} MiB, ${seedCount} seeds, piece ${pieceLength / 1024} KiB, encryption phases`)
+    rows.push(await benchEncryption(size, tracker, work))
+  }
+  const result = encryptionTable(rows)
+  console.log('\n' + result)
+  const ok = rows.every((r) => r.ltPlain.ok && r.ltRc4.ok && r.tpPlain.ok && r.tpRc4.ok)
+  const ratioOk = rows.every((r) => r.tpRc4.mibps / r.tpPlain.mibps >= 0.8)
+  console.log(`target: Tidepool RC4 >= 0.8x Tidepool plain ${ratioOk ? 'met' : 'NOT met'}`)
+  if (record) {
+    const when = new Date().toISOString().slice(0, 16).replace('T', ' ')
+    const cmd = `pnpm bench:download --encryption --sizes ${sizesMiB.join(',')} --seeds ${seedCount} --piece-kib ${pieceLength / 1024}${repeat > 1 ? ` --repeat ${repeat}` : ''}${websocketBridge ? ' --websocket' : ''}`
+    await appendFile(join(REPO_ROOT, 'docs', 'benchmarks.md'), `\n## Download with MSE/PE: plain vs RC4 (${when} UTC)\n\n\`${cmd}\` — ${seedCount} libtorrent 2.0.8 seeds on loopback (TCP, libtorrent's default encryption settings: they take plain and MSE and select RC4 when that is all a leecher offers); each leecher in turn, plain then RC4-only${repeat > 1 ? `; best of ${repeat} runs each` : ''}. MiB/s (CPU-s per GiB of the leecher process).\n\n${result}\n`)
+    console.log('recorded in docs/benchmarks.md')
+  }
+  return ok ? 0 : 1
+}
+
 function table(rows: Row[]): string {
   const f = (n: number, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : '—')
   const memHead = separateDaemon ? 'Tidepool peak RSS (engine / daemon)' : 'Tidepool peak RSS (engine+daemon)'
@@ -166,6 +246,14 @@ async function main(): Promise<number> {
   const work = join(tmpdir(), `tidepool-bench-download-${process.pid}`)
   await mkdir(work, { recursive: true })
   const tracker = await startTracker()
+  if (encryptionMode) {
+    try {
+      return await mainEncryption(work, tracker)
+    } finally {
+      await tracker.close()
+      await rm(work, { recursive: true, force: true })
+    }
+  }
   const rows: Row[] = []
   try {
     for (const size of sizesMiB) {

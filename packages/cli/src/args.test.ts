@@ -6,7 +6,7 @@ describe('parseArgs', () => {
     const a = parseArgs(['download', 'a.torrent', 'magnet:?xt=urn:btih:aa', '--out', '/tmp/x', '--json', '--timeout=30', '--seed', '--port', '6881', '--daemon-url', 'ws://127.0.0.1:1', '--token-file', 't', '--no-lsd', '--no-port-mapping'])
     expect(a).toEqual({
       command: 'download', inputs: ['a.torrent', 'magnet:?xt=urn:btih:aa'], out: '/tmp/x', json: true, timeoutSec: 30,
-      seed: true, port: 6881, daemonUrl: 'ws://127.0.0.1:1', tokenFile: 't', stateDir: null, debug: null, lsd: false, portMapping: false,
+      seed: true, port: 6881, daemonUrl: 'ws://127.0.0.1:1', tokenFile: 't', stateDir: null, debug: null, lsd: false, portMapping: false, encryption: 'prefer',
     })
   })
   it('local peer discovery is on unless --no-lsd', () => {
@@ -37,6 +37,13 @@ describe('parseArgs', () => {
       ['download', 'a', '--out', 'd', '--debug=nope'],
     ]) expect(() => parseArgs(argv), argv.join(' ')).toThrow(UsageError)
   })
+  it('--encryption: prefer by default, one of three policies on both commands', () => {
+    expect(parseArgs(['download', 'a.torrent', '--out', 'd'])).toMatchObject({ encryption: 'prefer' })
+    expect(parseArgs(['download', 'a.torrent', '--out', 'd', '--encryption', 'require'])).toMatchObject({ encryption: 'require' })
+    expect(parseArgs(['seed', 'x.torrent', '--data', 'd', '--encryption=disable'])).toMatchObject({ encryption: 'disable' })
+    expect(() => parseArgs(['seed', 'x.torrent', '--data', 'd', '--encryption', 'forced'])).toThrow(/bad --encryption "forced"/)
+  })
+
   it('--debug: alone every component, or a list, without eating a torrent name', () => {
     const dl = (...extra: string[]) => parseArgs(['download', 'a.torrent', '--out', 'd', ...extra])
     expect(dl()).toMatchObject({ debug: null })

@@ -1,5 +1,5 @@
 /** Command-line parsing for `tidepool`: small and strict so a typo is an error, not a surprise. */
-import { LOG_COMPONENTS } from '@tidepool/engine'
+import { LOG_COMPONENTS, type EncryptionPolicy } from '@tidepool/engine'
 
 /** Which components' log lines go to stderr: null = none, 'all' = every one. */
 export type DebugSelection = readonly string[] | 'all' | null
@@ -20,6 +20,7 @@ export interface DownloadArgs {
   lsd: boolean
   /** Ask the router to forward the listen port (off with --no-port-mapping). */
   portMapping: boolean
+  encryption: EncryptionPolicy
 }
 
 export interface SeedArgs {
@@ -35,6 +36,7 @@ export interface SeedArgs {
   /** Local peer discovery (BEP 14); off with --no-lsd. */
   lsd: boolean
   portMapping: boolean
+  encryption: EncryptionPolicy
 }
 
 export type CliArgs = DownloadArgs | SeedArgs | { command: 'help' }
@@ -44,14 +46,17 @@ export class UsageError extends Error {}
 export const USAGE = `usage:
   tidepool download <torrent-file|magnet> [more...] --out DIR [--json] [--timeout SECONDS] [--seed]
                     [--port PORT] [--no-lsd] [--no-port-mapping] [--daemon-url URL --token-file FILE] [--state DIR]
-                    [--debug [COMPONENT,...]]
+                    [--debug [COMPONENT,...]] [--encryption prefer|require|disable]
   tidepool seed <torrent-file> --data DIR [--port PORT] [--no-lsd] [--no-port-mapping] [--json]
                 [--daemon-url URL --token-file FILE] [--state DIR] [--debug [COMPONENT,...]]
+                [--encryption prefer|require|disable]
   --no-lsd turns off local peer discovery (multicast announces on the LAN; never for private torrents)
   --no-port-mapping: do not ask the router (UPnP IGD, NAT-PMP, PCP) to forward the listen port
-  --debug writes log lines to stderr: every component, or only those named (${LOG_COMPONENTS.join(', ')})`
+  --debug writes log lines to stderr: every component, or only those named (${LOG_COMPONENTS.join(', ')})
+  --encryption (MSE/PE) prefer: encrypted handshake first, plain for peers that refuse it (default);
+               require: RC4-encrypted peers only, both ways; disable: plain peers only`
 
-const VALUE_FLAGS = new Set(['--out', '--timeout', '--port', '--daemon-url', '--token-file', '--state', '--data'])
+const VALUE_FLAGS = new Set(['--out', '--timeout', '--port', '--daemon-url', '--token-file', '--state', '--data', '--encryption'])
 const BOOL_FLAGS = new Set(['--json', '--seed', '--no-lsd', '--no-port-mapping'])
 
 export function parseArgs(argv: string[]): CliArgs {
@@ -91,6 +96,7 @@ export function parseArgs(argv: string[]): CliArgs {
   const tokenFile = values.get('--token-file') ?? null
   if (daemonUrl && !tokenFile) throw new UsageError('--daemon-url needs --token-file')
   const stateDir = values.get('--state') ?? null
+  const encryption = parseEncryption(values.get('--encryption'))
   if (command === 'download') {
     if (positional.length === 0) throw new UsageError('download needs at least one torrent file or magnet link')
     const out = values.get('--out')
@@ -101,12 +107,20 @@ export function parseArgs(argv: string[]): CliArgs {
       timeoutSec = Number(t)
       if (!Number.isFinite(timeoutSec) || timeoutSec <= 0) throw new UsageError(`bad --timeout "${t}"`)
     }
-    return { command, inputs: positional, out, json: bools.has('--json'), timeoutSec, seed: bools.has('--seed'), port, daemonUrl, tokenFile, stateDir, debug, lsd: !bools.has('--no-lsd'), portMapping: !bools.has('--no-port-mapping') }
+    return { command, inputs: positional, out, json: bools.has('--json'), timeoutSec, seed: bools.has('--seed'), port, daemonUrl, tokenFile, stateDir, debug, lsd: !bools.has('--no-lsd'), portMapping: !bools.has('--no-port-mapping'), encryption }
   }
   if (positional.length !== 1) throw new UsageError('seed takes exactly one torrent file')
   const data = values.get('--data')
   if (!data) throw new UsageError('seed needs --data DIR')
-  return { command, torrent: positional[0], data, json: bools.has('--json'), port, daemonUrl, tokenFile, stateDir, debug, lsd: !bools.has('--no-lsd'), portMapping: !bools.has('--no-port-mapping') }
+  return { command, torrent: positional[0], data, json: bools.has('--json'), port, daemonUrl, tokenFile, stateDir, debug, lsd: !bools.has('--no-lsd'), portMapping: !bools.has('--no-port-mapping'), encryption }
+}
+
+const POLICIES: readonly EncryptionPolicy[] = ['prefer', 'require', 'disable']
+
+function parseEncryption(v: string | undefined): EncryptionPolicy {
+  if (v === undefined) return 'prefer'
+  if (!POLICIES.includes(v as EncryptionPolicy)) throw new UsageError(`bad --encryption "${v}" (prefer, require or disable)`)
+  return v as EncryptionPolicy
 }
 
 const COMPONENTS: ReadonlySet<string> = new Set(LOG_COMPONENTS)

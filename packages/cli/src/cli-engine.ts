@@ -1,5 +1,5 @@
 import { join, resolve } from 'node:path'
-import { BtEngine, type LogPort } from '@tidepool/engine'
+import { BtEngine, type EncryptionPolicy, type LogPort } from '@tidepool/engine'
 import { setupBridge, type BridgeSetup } from './bridge-setup.ts'
 import { DirStateStore } from './dir-state-store.ts'
 import { startSha1Workers, type Sha1Workers } from './sha1-workers.ts'
@@ -19,6 +19,7 @@ export async function createCliEngine(opts: {
   lsd: boolean
   /** Forward the listen port on the router where the daemon can (--no-port-mapping turns it off). */
   portMapping: boolean
+  encryption: EncryptionPolicy
   /** Where log lines go (`--debug`); none when absent. */
   log?: LogPort
 }): Promise<{ bridge: BridgeSetup; engine: BtEngine; root: string; hasher: Sha1Workers }> {
@@ -28,7 +29,7 @@ export async function createCliEngine(opts: {
   const hasher = startSha1Workers()
   const engine = new BtEngine({
     platform: { net: bridge.net, files: bridge.files, state, hasher, now: () => Date.now(), log: opts.log },
-    settings: { downloadRoot: root, listenPort: opts.port, localPeerDiscovery: opts.lsd, portMapping: opts.portMapping },
+    settings: { downloadRoot: root, listenPort: opts.port, localPeerDiscovery: opts.lsd, portMapping: opts.portMapping, encryption: opts.encryption },
     restoreSession: false,
   })
   return { bridge, engine, root, hasher }

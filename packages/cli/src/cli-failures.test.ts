@@ -95,11 +95,13 @@ function fakeTorrent(s: Partial<TorrentSummary>, o: { complete?: boolean; everCo
     hashFailures: 2,
     droppedPeers: () => [{ peer: '10.0.0.4:1', reason: 'rejected 7 requests, delivered 0 blocks' }],
     onNextCompletion: (fn: () => void) => o.onWaiter?.(fn),
+    sessions: new Map([['10.0.0.5:1', { conn: { encryption: 'rc4' } }]]),
+    pool: { allPeers: () => [{ key: '10.0.0.6:1', lastError: 'encryption handshake failed: peer closed the connection during the MSE handshake' }, { key: '10.0.0.7:1' }] },
   } as unknown as Torrent
 }
 
 describe('runMonitor', () => {
-  const engine = {} as BtEngine
+  const engine = { incomingRefusedByEncryption: () => 2, getSettings: () => ({ encryption: 'require' }) } as unknown as BtEngine
   const base = { json: true, tty: false, timeoutSec: null, keepSeeding: false, signal: new AbortController().signal, intervalMs: 5 }
 
   it('prints a done line and exits 0 when everything is verified', async () => {
@@ -109,6 +111,7 @@ describe('runMonitor', () => {
     const last = JSON.parse(lines.filter((l) => l.includes('"done":true'))[0]!)
     expect(last).toMatchObject({ infoHash: 'ab'.repeat(20), done: true, progress: 1, banned: ['10.0.0.3:1'], hashFailures: 2 })
     expect(last.dropped).toEqual([{ peer: '10.0.0.4:1', reason: 'rejected 7 requests, delivered 0 blocks' }])
+    expect(last.encryption).toEqual({ rc4: 1, 'plaintext-in-mse': 0, plain: 0 })
   })
 
   it('reports a completion the moment it happens, not at the next status tick', async () => {
@@ -132,6 +135,10 @@ describe('runMonitor', () => {
     expect(err).toBeInstanceOf(CliError)
     expect(err.exitCode).toBe(EXIT.timeout)
     expect(err.message).toMatch(/^no peers before the timeout/)
+    // why: the last error of each peer tried, and what the encryption policy refused
+    expect(err.message).toContain('10.0.0.6:1: encryption handshake failed: peer closed the connection during the MSE handshake')
+    expect(err.message).toContain('2 incoming connections refused by the encryption policy (--encryption require)')
+    expect(err.message).not.toContain('10.0.0.7:1')
   })
 
   it('a stalled download with peers times out with its own message', async () => {

@@ -1,6 +1,6 @@
 import type { BtEngine, Torrent, TorrentSummary } from '@tidepool/engine'
 import { CliError, EXIT } from './errors.ts'
-import { LineRenderer, statusJson, statusLine } from './progress.ts'
+import { encryptionCounts, LineRenderer, statusJson, statusLine } from './progress.ts'
 
 export interface MonitorOptions {
   json: boolean
@@ -22,7 +22,7 @@ export function runMonitor(engine: BtEngine, torrents: Torrent[], o: MonitorOpti
   const interval = o.intervalMs ?? (o.json ? 500 : o.tty ? 250 : 1000)
   const renderer = new LineRenderer(o.out, o.tty)
   const reported = new Set<string>()
-  const extra = (t: Torrent) => ({ banned: t.bannedPeers(), hashFailures: t.hashFailures, dropped: t.droppedPeers() })
+  const extra = (t: Torrent) => ({ banned: t.bannedPeers(), hashFailures: t.hashFailures, dropped: t.droppedPeers(), encryption: encryptionCounts(t) })
 
   return new Promise<number>((resolve, reject) => {
     let timer: ReturnType<typeof setInterval> | null = null
@@ -80,7 +80,7 @@ export function runMonitor(engine: BtEngine, torrents: Torrent[], o: MonitorOpti
         }
         const which = late.map((t) => t.summary().name).join(', ')
         const msg = noPeers.length > 0
-          ? `no peers before the timeout (${o.timeoutSec}s): ${noPeers.map((t) => t.summary().name).join(', ')}`
+          ? `no peers before the timeout (${o.timeoutSec}s): ${noPeers.map((t) => t.summary().name).join(', ')}${peerFailures(engine, noPeers)}`
           : `timed out after ${o.timeoutSec}s: ${which} incomplete`
         return finish(new CliError(EXIT.timeout, msg))
       }
@@ -92,6 +92,15 @@ export function runMonitor(engine: BtEngine, torrents: Torrent[], o: MonitorOpti
     // Report a completion the moment it happens, not at the next tick.
     for (const t of torrents) t.onNextCompletion(() => timer && check())
     check()
-    void engine
   })
+}
+
+/** Why no peer connected: the last error of a few peers we tried, and incoming peers our policy refused. */
+function peerFailures(engine: BtEngine, torrents: Torrent[]): string {
+  const errors = torrents.flatMap((t) => t.pool.allPeers().filter((p) => p.lastError).map((p) => `${p.key}: ${p.lastError}`))
+  const refused = engine.incomingRefusedByEncryption()
+  const parts: string[] = []
+  if (errors.length > 0) parts.push(`last peer errors: ${errors.slice(0, 3).join('; ')}${errors.length > 3 ? ` (+${errors.length - 3} more)` : ''}`)
+  if (refused > 0) parts.push(`${refused} incoming connection${refused === 1 ? '' : 's'} refused by the encryption policy (--encryption ${engine.getSettings().encryption})`)
+  return parts.length > 0 ? ` (${parts.join('; ')})` : ''
 }

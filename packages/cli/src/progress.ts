@@ -1,4 +1,4 @@
-import type { TorrentSummary } from '@tidepool/engine'
+import type { Torrent, TorrentSummary } from '@tidepool/engine'
 
 /** Formatting of per-torrent progress for humans (bars) and machines (JSON lines). */
 
@@ -44,6 +44,13 @@ export function statusLine(s: TorrentSummary, width = 100): string {
 }
 
 /** The JSON status object of one torrent (one line of --json output). */
+/** How the connected peers' streams are protected, by count (`tidepool --json` status lines). */
+export function encryptionCounts(t: Torrent): Record<'rc4' | 'plaintext-in-mse' | 'plain', number> {
+  const out = { rc4: 0, 'plaintext-in-mse': 0, plain: 0 }
+  for (const s of t.sessions.values()) out[s.conn.encryption]++
+  return out
+}
+
 export function statusJson(s: TorrentSummary, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     infoHash: s.infoHash,

@@ -5,7 +5,7 @@ import { createCliEngine } from './cli-engine.ts'
 import { debugLogPort } from './debug-log.ts'
 import { CliError, EXIT } from './errors.ts'
 import { reportPortMapping } from './port-mapping-report.ts'
-import { statusJson, statusLine } from './progress.ts'
+import { encryptionCounts, statusJson, statusLine } from './progress.ts'
 
 const ROOT = 'data'
 
@@ -22,7 +22,7 @@ export async function seedCommand(args: SeedArgs, io: { out: (s: string) => void
     throw new CliError(EXIT.badTorrent, `bad torrent file ${args.torrent}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`)
   }
   const dataDir = resolve(args.data)
-  const { bridge, engine, root, hasher } = await createCliEngine({ dir: dataDir, rootName: ROOT, daemonUrl: args.daemonUrl, tokenFile: args.tokenFile, stateDir: args.stateDir, port: args.port, lsd: args.lsd, portMapping: args.portMapping, log: debugLogPort(args.debug, io.err) })
+  const { bridge, engine, root, hasher } = await createCliEngine({ dir: dataDir, rootName: ROOT, daemonUrl: args.daemonUrl, tokenFile: args.tokenFile, stateDir: args.stateDir, port: args.port, lsd: args.lsd, portMapping: args.portMapping, encryption: args.encryption, log: debugLogPort(args.debug, io.err) })
   let stopReport = (): void => {}
   try {
     await engine.start()
@@ -41,7 +41,7 @@ export async function seedCommand(args: SeedArgs, io: { out: (s: string) => void
     await new Promise<void>((done) => {
       const timer = setInterval(() => {
         const now = torrent.summary()
-        const json = () => JSON.stringify({ ...statusJson(now), banned: torrent.bannedPeers(), dropped: torrent.droppedPeers() })
+        const json = () => JSON.stringify({ ...statusJson(now), banned: torrent.bannedPeers(), dropped: torrent.droppedPeers(), encryption: encryptionCounts(torrent) })
         io.out(args.json ? json() + '\n' : statusLine(now, 100) + '\n')
       }, args.json ? 1000 : 5000)
       const stop = () => {

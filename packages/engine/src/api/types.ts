@@ -49,9 +49,13 @@ export interface PeerRow {
   uploadRate: number
   downloaded: number
   uploaded: number
-  flags: string // qBittorrent-style: D d U u K ? I X E h ...
+  flags: string // qBittorrent-style: D d U u K ? I S, E (RC4) or e (MSE handshake, plain stream)
   requests: number // our outstanding requests to them
   incoming: boolean
+  /** 'tcp' for now (uTP to come). */
+  transport: 'tcp'
+  /** RC4 after MSE, plaintext chosen inside MSE, or no MSE ('plain'); 'plain' while connecting. */
+  encryption: 'rc4' | 'plaintext-in-mse' | 'plain'
 }
 
 export interface SwarmRow {
@@ -135,6 +139,11 @@ export interface EngineSettings {
   announceIpv6: string
   /** Ask the gateway (UPnP IGD, NAT-PMP, PCP) to forward the listen port, where the daemon can. */
   portMapping: boolean
+  /**
+   * MSE/PE for peer connections: 'prefer' opens with MSE and retries a peer plain when it refuses, and
+   * accepts both; 'require' only RC4-encrypted connections, both ways; 'disable' only plain ones.
+   */
+  encryption: EncryptionPolicy
 }
 
 /** The state of one port mapping on the gateway (UPnP IGD, NAT-PMP or PCP), as the daemon reports it. */
@@ -160,6 +169,8 @@ export interface PortForwardingStatus {
   /** One line for people, e.g. "Port 6881 mapped as 203.0.113.5:6881 via UPnP". */
   summary: string
 }
+
+export type EncryptionPolicy = 'prefer' | 'require' | 'disable'
 
 export interface EngineStatus {
   daemon: 'connecting' | 'connected' | 'unreachable' | 'auth-failed' | 'not-installed'

@@ -16,6 +16,7 @@ import { Torrent, type TorrentInit } from '../torrent/torrent.ts'
 import type { TorrentContext } from '../torrent/torrent-context.ts'
 import { realClock, type Clock } from '../util/clock.ts'
 import { createLogger, errorText } from '../util/log.ts'
+import { createSkeyLookup } from '../mse/mse-handshake.ts'
 import { generatePeerId } from '../wire/peer-id.ts'
 import { globalIpv6 } from './global-ipv6.ts'
 import { LocalDiscovery } from '../lsd/local-discovery.ts'
@@ -258,6 +259,7 @@ export class BtEngine implements EngineApiHost {
     if (existing) return existing
     const t = new Torrent(this.contextFor(), init)
     this.torrents.set(t.infoHash, t)
+    this.skeys = null
     // without the saved file the torrent is simply not restored after a restart
     if (torrentFile) await this.session.saveTorrentFile(t.infoHash, torrentFile).catch((err: unknown) => this.log.warn(`saving the torrent file of ${t.name} failed: ${errorText(err)}`))
     this.magnets.set(t.infoHash, magnet)
@@ -282,6 +284,7 @@ export class BtEngine implements EngineApiHost {
     const t = this.torrents.get(infoHash)
     if (!t) return
     this.torrents.delete(infoHash)
+    this.skeys = null
     this.queue.cancelConnectionRequests(infoHash)
     await t.stop()
     // the torrent is gone from the session either way; leftovers only cost space
@@ -374,6 +377,19 @@ export class BtEngine implements EngineApiHost {
     let n = 0
     for (const t of this.torrents.values()) n += t.sessions.size + t.connectingCount()
     return n
+  }
+
+  /** MSE's SKEY lookup for incoming peers: HASH('req2', info-hash) of every torrent we have. */
+  lookupSkey(req2: Uint8Array): Uint8Array | undefined {
+    this.skeys ??= createSkeyLookup([...this.torrents.values()].map((t) => t.infoHashBytes))
+    return this.skeys(req2)
+  }
+
+  private skeys: ((req2: Uint8Array) => Uint8Array | undefined) | null = null
+
+  /** Incoming connections our encryption policy refused (plain while required, MSE while disabled). */
+  incomingRefusedByEncryption(): number {
+    return this.router.refusedByEncryption
   }
 
   /** Incoming connections accepted by the listener that have not finished their handshake. */

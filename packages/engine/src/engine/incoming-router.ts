@@ -2,6 +2,7 @@ import type { TcpSocket } from '../platform/ports.ts'
 import type { Torrent } from '../torrent/torrent.ts'
 import type { Clock } from '../util/clock.ts'
 import { toHex } from '../util/hex.ts'
+import { incomingMse, type EncryptionPolicy } from '../wire/mse-stage.ts'
 import { PeerConnection } from '../wire/peer-connection.ts'
 
 export interface IncomingHost {
@@ -9,7 +10,9 @@ export interface IncomingHost {
   readonly clock: Clock
   getTorrent(infoHashHex: string): Torrent | undefined
   activeConnections(): number
-  getSettings(): { maxConnectionsGlobal: number }
+  getSettings(): { maxConnectionsGlobal: number; encryption: EncryptionPolicy }
+  /** MSE: the info-hash of a torrent we have from HASH('req2', info-hash). */
+  lookupSkey(req2: Uint8Array): Uint8Array | undefined
 }
 
 export interface IncomingLimits {
@@ -26,10 +29,14 @@ export const DEFAULT_INCOMING_LIMITS: IncomingLimits = { maxHalfOpen: 32, handsh
  * connection into its pool (same limits as outgoing). Unknown info-hashes, ourselves (closed by
  * PeerConnection) and peers over the limits are refused by closing. Connections still handshaking
  * are counted and capped: otherwise anyone reaching the port could hold thousands open for free.
+ * The encryption policy decides which openings are accepted (plain, MSE, or either); MSE's SKEY
+ * names the torrent among all we have, and its handshake counts within the same deadline.
  */
 export class IncomingRouter {
   accepted = 0
   refused = 0
+  /** Of those, refused by the encryption policy (plain while required, MSE while disabled). */
+  refusedByEncryption = 0
   /** Connections accepted by the listener whose handshake has not been decided yet. */
   halfOpen = 0
   /** When an incoming connection last turned out to be ourselves (our own peer id). */
@@ -75,11 +82,16 @@ export class IncomingRouter {
       peerId: this.host.peerId,
       clock: this.host.clock,
       config: { handshakeTimeoutMs: this.limits.handshakeTimeoutMs },
+      incomingMse: incomingMse(this.host.getSettings().encryption, (req2) => this.host.lookupSkey(req2)),
       // Replaced by the session's handlers once accepted; before that only a close can happen.
       handlers: {
         onClose: (reason) => {
           settle()
           if (reason.kind === 'self') this.lastSelfAt = this.host.clock.now()
+          if (reason.kind === 'encryption-refused') {
+            this.refused++
+            this.refusedByEncryption++
+          }
         },
       },
       acceptIncoming: (hs) => {

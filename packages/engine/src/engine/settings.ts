@@ -1,4 +1,4 @@
-import type { EngineSettings } from '../api/types.ts'
+import type { EncryptionPolicy, EngineSettings } from '../api/types.ts'
 import { parseIp } from '../pool/ip-address.ts'
 
 /** The one place engine settings are defined: defaults and bounds. */
@@ -15,7 +15,10 @@ export const DEFAULT_SETTINGS: EngineSettings = {
   localPeerDiscovery: true,
   announceIpv6: '',
   portMapping: true,
+  encryption: 'prefer',
 }
+
+const ENCRYPTION: readonly EncryptionPolicy[] = ['prefer', 'require', 'disable']
 
 type NumericSetting = { [K in keyof EngineSettings]: EngineSettings[K] extends number ? K : never }[keyof EngineSettings]
 
@@ -42,6 +45,7 @@ export function mergeSettings(base: EngineSettings, patch: Partial<EngineSetting
     else if (ip?.family === 6) out.announceIpv6 = ip.text
   }
   if (typeof p.portMapping === 'boolean') out.portMapping = p.portMapping
+  if (ENCRYPTION.includes(p.encryption as EncryptionPolicy)) out.encryption = p.encryption as EncryptionPolicy
   for (const key of Object.keys(BOUNDS) as Array<keyof typeof BOUNDS>) {
     const v = p[key]
     if (typeof v !== 'number' || !Number.isFinite(v)) continue

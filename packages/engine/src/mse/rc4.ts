@@ -4,7 +4,8 @@
  * RC4 is weak by today's standards; MSE uses it for obfuscation against traffic shaping, not secrecy.
  */
 export class Rc4 {
-  private readonly s = new Uint8Array(256)
+  // Int32Array, not Uint8Array: V8 reads and writes it faster in the loop below (values stay 0..255).
+  private readonly s = new Int32Array(256)
   private i = 0
   private j = 0
 
@@ -24,10 +25,60 @@ export class Rc4 {
   /** XORs `input` with the next input.length keystream bytes into `output` (which may be `input`). */
   process(input: Uint8Array, output: Uint8Array = input): Uint8Array {
     if (output.length < input.length) throw new RangeError('RC4 output shorter than input')
+    const n = input.length
+    if (output !== input || !LITTLE_ENDIAN || n < 64) {
+      this.bytes(input, output, 0, n)
+      return output
+    }
+    // In place: bytes up to a 4-byte boundary, then four keystream bytes XORed as one word (about
+    // 1.6x faster per CPU second than byte by byte, see bench:mse), then the tail.
+    const head = (4 - (input.byteOffset & 3)) & 3
+    this.bytes(input, input, 0, head)
+    const words = (n - head) >> 2
+    const w = new Uint32Array(input.buffer, input.byteOffset + head, words)
     const s = this.s
     let i = this.i, j = this.j
-    const n = input.length
-    for (let k = 0; k < n; k++) {
+    for (let q = 0; q < words; q++) {
+      i = (i + 1) & 255
+      let si = s[i]!
+      j = (j + si) & 255
+      let sj = s[j]!
+      s[i] = sj
+      s[j] = si
+      let ks = s[(si + sj) & 255]!
+      i = (i + 1) & 255
+      si = s[i]!
+      j = (j + si) & 255
+      sj = s[j]!
+      s[i] = sj
+      s[j] = si
+      ks |= s[(si + sj) & 255]! << 8
+      i = (i + 1) & 255
+      si = s[i]!
+      j = (j + si) & 255
+      sj = s[j]!
+      s[i] = sj
+      s[j] = si
+      ks |= s[(si + sj) & 255]! << 16
+      i = (i + 1) & 255
+      si = s[i]!
+      j = (j + si) & 255
+      sj = s[j]!
+      s[i] = sj
+      s[j] = si
+      ks |= s[(si + sj) & 255]! << 24
+      w[q]! ^= ks
+    }
+    this.i = i
+    this.j = j
+    this.bytes(input, input, head + (words << 2), n)
+    return input
+  }
+
+  private bytes(input: Uint8Array, output: Uint8Array, from: number, to: number): void {
+    const s = this.s
+    let i = this.i, j = this.j
+    for (let k = from; k < to; k++) {
       i = (i + 1) & 255
       const si = s[i]!
       j = (j + si) & 255
@@ -38,7 +89,6 @@ export class Rc4 {
     }
     this.i = i
     this.j = j
-    return output
   }
 
   /** Advances the keystream by n bytes without output. */
@@ -56,6 +106,9 @@ export class Rc4 {
     this.j = j
   }
 }
+
+/** The word path XORs keystream byte k into the k-th byte of a little-endian word. */
+const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1
 
 /** RC4 with the first 1024 keystream bytes discarded: MSE's ENCRYPT(). */
 export const MSE_RC4_DISCARD = 1024

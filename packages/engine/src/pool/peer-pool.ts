@@ -283,6 +283,20 @@ export class PeerPool {
     this.onSlotFreed?.()
   }
 
+  /**
+   * An outgoing MSE attempt failed where a plain one is allowed: like libtorrent, remember that the
+   * peer wants plain and make it a candidate again at once, without counting a failure. A peer that
+   * then fails plain as well is charged as usual, so this cannot loop.
+   */
+  onEncryptionRefused(ip: string, port: number, reason: string): void {
+    const p = this.lookup(ip, port)
+    if (!p || p.state !== 'connecting' || p.mseRefused) return
+    p.mseRefused = true
+    p.lastError = reason
+    this.setState(p, 'candidate')
+    this.onSlotFreed?.()
+  }
+
   onDisconnected(ip: string, port: number, opts: { error: boolean; reason?: string }): void {
     const p = this.lookup(ip, port)
     if (!p || !isActive(p.state)) return

@@ -50,6 +50,8 @@ export interface TorrentPeer {
   readonly incoming: boolean
   /** We know a listen port for it (false for peers only seen connecting in from an ephemeral port). */
   readonly connectable: boolean
+  /** It dropped an MSE opening of ours: under the 'prefer' policy it is dialled plain from then on. */
+  readonly mseRefused: boolean
   readonly lastError?: string
   readonly banReason?: string
   readonly addedAt: number
@@ -75,6 +77,7 @@ export class PeerRecord implements TorrentPeer {
   priority = 0
   incoming = false
   connectable = true
+  mseRefused = false
   lastError?: string
   banReason?: string
   dropReason?: string

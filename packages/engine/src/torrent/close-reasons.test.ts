@@ -21,6 +21,9 @@ const CASES: Record<CloseKind, { reason: CloseReason; failure: boolean }> = {
   banned: { reason: { kind: 'banned', detail: 'failed 3 times' }, failure: false },
   'incoming-refused': { reason: { kind: 'incoming-refused' }, failure: false },
   'remote-closed': { reason: { kind: 'remote-closed' }, failure: false },
+  // only reaches the pool as a failure when MSE was required (prefer falls back to plain first)
+  'encryption-failed': { reason: { kind: 'encryption-failed', detail: 'no-sync: no ENCRYPT(VC) within 520 bytes after Yb' }, failure: true },
+  'encryption-refused': { reason: { kind: 'encryption-refused', detail: 'plain connection while encryption is required' }, failure: false },
   done: { reason: { kind: 'done' }, failure: false },
 }
 

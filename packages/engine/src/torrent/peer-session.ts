@@ -9,6 +9,7 @@ import type { PeerAddress } from '../util/peer-address.ts'
 import type { Bitfield } from '../wire/bitfield.ts'
 import type { CloseReason } from '../wire/close-reason.ts'
 import type { Handshake } from '../wire/handshake.ts'
+import type { OutgoingMse } from '../wire/mse-stage.ts'
 import { PeerConnection } from '../wire/peer-connection.ts'
 import { decodeClient } from '../wire/peer-id.ts'
 import type { LocalPieces, PeerConnectionHandlers } from '../wire/peer-types.ts'
@@ -104,10 +105,11 @@ export class PeerSession implements TradingPeer {
    * A TCP connection we opened: handshake, then hand the session to the torrent. A dial that
    * reached ourselves is closed by PeerConnection ('connected to ourselves') before onHandshake.
    */
-  static outgoing(host: SessionHost, peer: TorrentPeer, socket: TcpSocket, trader: SessionTrader | null): void {
+  static outgoing(host: SessionHost, peer: TorrentPeer, socket: TcpSocket, trader: SessionTrader | null, mse: OutgoingMse | null = null): void {
     let session: PeerSession | null = null
     const conn = new PeerConnection(socket, {
       direction: 'outgoing',
+      mse,
       infoHash: host.infoHash,
       peerId: host.peerId,
       clock: host.clock,
@@ -402,10 +404,15 @@ export class PeerSession implements TradingPeer {
       flags: this.flags(s.snubbed),
       requests: s.requests,
       incoming: this.incoming,
+      transport: 'tcp',
+      encryption: this.conn.encryption,
     }
   }
 
-  /** qBittorrent-style flags: D/d download (unchoked/choked while interested), U/u upload, K, ?, I, S. */
+  /**
+   * qBittorrent-style flags: D/d download (unchoked/choked while interested), U/u upload, K, ?, I, S,
+   * E RC4-encrypted, e MSE handshake with the stream left plain.
+   */
   private flags(snubbed: boolean): string {
     const c = this.conn
     let f = ''
@@ -415,7 +422,8 @@ export class PeerSession implements TradingPeer {
     if (!c.state.amChoking && !c.state.peerInterested) f += '?'
     if (this.incoming) f += 'I'
     if (snubbed) f += 'S'
-    if (this.ext.supportsMetadata) f += 'E'
+    if (c.encryption === 'rc4') f += 'E'
+    else if (c.encryption === 'plaintext-in-mse') f += 'e'
     return f
   }
 }

@@ -86,6 +86,8 @@ export function torrentDetail(t: TorrentRowSource, parts: Array<keyof TorrentDet
                 flags: '',
                 requests: 0,
                 incoming: false,
+                transport: 'tcp',
+                encryption: 'plain',
               },
         )
         break

@@ -30,7 +30,14 @@ export async function setupEngine(opts: {
   const files = new MemoryFilePort()
   const disk = opts.onDisk ?? (opts.seed ? KIT_DATA : undefined)
   if (disk) files.put('downloads', 'x.bin', disk)
-  const e = new BtEngine({ platform: { net: net.host('10.0.0.1'), files, state: new MemoryStateStore(), now: () => clock.now() }, clock, ...opts.engine })
+  // The RawPeers here speak plain BitTorrent and never hang up on MSE bytes: dial them plain unless a
+  // test asks for another policy (engine-encryption.test.ts does).
+  const e = new BtEngine({
+    platform: { net: net.host('10.0.0.1'), files, state: new MemoryStateStore(), now: () => clock.now() },
+    clock,
+    ...opts.engine,
+    settings: { encryption: 'disable', ...opts.engine?.settings },
+  })
   await e.start()
   const t = opts.magnet
     ? await e.add({ magnet: `magnet:?xt=urn:btih:${meta.infoHash}` })

@@ -10,6 +10,7 @@ import { fromHex } from '../util/hex.ts'
 import { countsAgainstPeer, describeCloseReason, type CloseReason } from '../wire/close-reason.ts'
 import type { Handshake } from '../wire/handshake.ts'
 import type { PeerConnection } from '../wire/peer-connection.ts'
+import { outgoingMse } from '../wire/mse-stage.ts'
 import { RateMeter } from '../wire/rate-meter.ts'
 import { buildDisplayPeers, type DisplayPeer } from './display-peers.ts'
 import { Downloader, type DownloaderHost } from './downloader.ts'
@@ -71,7 +72,7 @@ export class Torrent {
   /** Handshaken connections by peer key. */
   private readonly live = new Map<string, PeerSession>()
   /** Outgoing attempts from connect issued until handshake done. */
-  private readonly connecting = new Map<string, { peer: TorrentPeer; socket: TcpSocket | null }>()
+  private readonly connecting = new Map<string, { peer: TorrentPeer; socket: TcpSocket | null; mse: boolean }>()
   private readonly sessionHost: SessionHost
   private readonly downloaderHost: DownloaderHost
   private timer: TimerHandle | null = null
@@ -337,7 +338,8 @@ export class Torrent {
   }
 
   private dial(peer: TorrentPeer): void {
-    const entry = { peer, socket: null as TcpSocket | null }
+    const mse = outgoingMse(this.ctx.settings().encryption, peer.mseRefused)
+    const entry = { peer, socket: null as TcpSocket | null, mse: mse !== null }
     this.connecting.set(peer.key, entry)
     this.ctx.connectStarted()
     // A connect that throws instead of rejecting takes the same way out, so the peer never stays
@@ -357,7 +359,7 @@ export class Torrent {
         }
         entry.socket = socket
         try {
-          PeerSession.outgoing(this.sessionHost, peer, socket, this.dl)
+          PeerSession.outgoing(this.sessionHost, peer, socket, this.dl, mse)
         } catch (err) {
           socket.close()
           this.connecting.delete(peer.key)
@@ -379,6 +381,7 @@ export class Torrent {
 
   /** An outgoing session finished its handshake, or failed before it (session null). */
   private onOutgoingHandshake(peer: TorrentPeer, session: PeerSession | null, reason?: CloseReason): void {
+    const attempt = this.connecting.get(peer.key)
     this.connecting.delete(peer.key)
     if (!session) {
       // trackers hand us our own address: never dial it again
@@ -386,7 +389,11 @@ export class Torrent {
       const text = reason ? describeCloseReason(reason) : 'handshake failed'
       this.log.peer.debug?.(`${peer.key}: ${self ? 'is ourselves' : `handshake failed: ${text}`}`)
       if (self) this.pool.markSelf(peer.ip, peer.port)
-      else this.pool.onConnectFailed(peer.ip, peer.port, text)
+      else if (reason?.kind === 'encryption-failed' && attempt?.mse && this.ctx.settings().encryption === 'prefer' && !peer.mseRefused) {
+        // libtorrent's fallback: a peer that drops our MSE opening is dialled again at once, plain
+        this.log.peer.debug?.(`${peer.key}: retrying plain`)
+        this.pool.onEncryptionRefused(peer.ip, peer.port, text)
+      } else this.pool.onConnectFailed(peer.ip, peer.port, text)
       return
     }
     this.log.peer.debug?.(`${peer.key}: connected (${session.client || 'unknown client'})`)

@@ -31,6 +31,13 @@ export type CloseReason =
   /** An incoming handshake for a torrent we do not have, or have no room for. */
   | { kind: 'incoming-refused' }
   | { kind: 'remote-closed' }
+  /**
+   * The MSE/PE handshake did not complete: the peer closed or stalled during it, or it broke the
+   * protocol (`detail`: what happened, an MseError code first when there is one).
+   */
+  | { kind: 'encryption-failed'; detail: string }
+  /** The peer's opening breaks our encryption policy (plain while we require MSE, MSE while disabled). */
+  | { kind: 'encryption-refused'; detail: string }
   /** A test or tool ended the connection on purpose. */
   | { kind: 'done' }
 
@@ -49,12 +56,17 @@ export function countsAgainstPeer(reason: CloseReason): boolean {
     case 'connect-failed':
     case 'internal':
       return true
+    // A peer that cannot complete MSE is unreachable for us. Under 'prefer' the torrent retries it
+    // plain instead of closing it as a failure; this counts only when MSE was all we would take.
+    case 'encryption-failed':
+      return true
     case 'self':
     case 'duplicate':
     case 'both-seeds':
     case 'stopped':
     case 'torrent-error':
     case 'incoming-refused':
+    case 'encryption-refused':
     case 'remote-closed':
     case 'done':
       return false
@@ -101,6 +113,10 @@ export function describeCloseReason(reason: CloseReason): string {
       return 'incoming refused (unknown info-hash or no room)'
     case 'remote-closed':
       return 'peer closed the connection'
+    case 'encryption-failed':
+      return `encryption handshake failed: ${reason.detail}`
+    case 'encryption-refused':
+      return `refused by our encryption policy: ${reason.detail}`
     case 'done':
       return 'done'
     default:

@@ -3,7 +3,10 @@
  * one socket write (up to `maxWriteBytes`, then at once), since every write costs a frame through
  * the daemon bridge. While the socket reports backpressure nothing more is written until drain.
  * Queued buffers are owned by the outbox: callers must not mutate them afterwards.
+ * After encryptWith() every frame is encrypted as it is written, once per frame: a frame made of one
+ * caller buffer (a shared constant message, a cached block) is copied first, since RC4 works in place.
  */
+import type { StreamCipher } from '../mse/stream-cipher.ts'
 import type { TcpSocket } from '../platform/ports.ts'
 
 export class Outbox {
@@ -11,6 +14,9 @@ export class Outbox {
   private queued = 0
   private scheduled = false
   private closed = false
+  private cipher: StreamCipher | null = null
+  /** Queued bytes that were already final when the cipher was set (the end of the MSE handshake). */
+  private clearBytes = 0
   /** The socket's write returned false; waiting for onDrain. */
   blocked = false
   bytesOut = 0
@@ -42,10 +48,21 @@ export class Outbox {
     }
   }
 
+  /** Encrypts everything queued from now on (bytes already queued go out as they are). */
+  encryptWith(cipher: StreamCipher): void {
+    this.cipher = cipher.encrypted ? cipher : null
+    this.clearBytes = this.queued
+  }
+
   flush(): void {
     if (this.closed || this.queued === 0 || this.blocked) return
     const parts = this.parts
-    const frame = parts.length === 1 ? parts[0]! : concat(parts, this.queued)
+    let frame = parts.length === 1 ? parts[0]! : concat(parts, this.queued)
+    if (this.cipher && this.clearBytes < frame.length) {
+      if (parts.length === 1) frame = frame.slice()
+      this.cipher.encrypt(this.clearBytes === 0 ? frame : frame.subarray(this.clearBytes))
+    }
+    this.clearBytes = 0
     this.parts = []
     this.queued = 0
     this.bytesOut += frame.length

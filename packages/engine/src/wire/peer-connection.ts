@@ -5,15 +5,19 @@
  * unchoke: the torrent drives it (request(), sendPiece(), choke(), ...) and hears back through
  * handlers. Outgoing messages are coalesced per event-loop turn into writes of up to 256 KiB,
  * because per-write cost through the daemon bridge dominates.
+ * MSE/PE, when the options ask for it, runs first (mse-stage.ts); after it every received chunk is
+ * decrypted before the wire decoder and every outgoing frame encrypted by the outbox.
  */
+import type { StreamCipher } from '../mse/stream-cipher.ts'
 import type { IoError, TcpSocket } from '../platform/ports.ts'
 import { bytesEqual } from '../util/bytes.ts'
 import { realClock } from '../util/clock.ts'
 import type { Clock, TimerHandle } from '../util/clock.ts'
-import type { CloseReason } from './close-reason.ts'
+import { describeCloseReason, type CloseReason } from './close-reason.ts'
 import type { Bitfield } from './bitfield.ts'
 import { encodeHandshake } from './handshake.ts'
 import type { Handshake, HandshakeFlags } from './handshake.ts'
+import { MseStage, type WireEncryption } from './mse-stage.ts'
 import { Outbox } from './outbox.ts'
 import { PeerState } from './peer-state.ts'
 import { DEFAULT_PEER_CONFIG } from './peer-types.ts'
@@ -40,6 +44,8 @@ export class PeerConnection implements PeerConnectionLike {
   readonly allowedFastIn = new Set<number>()
   /** Pieces we allowed the peer while choked. */
   readonly allowedFastOut = new Set<number>()
+  /** What protects the stream; 'plain' until an MSE handshake completes. */
+  encryption: WireEncryption = 'plain'
 
   private phase: Phase = 'handshake'
   private handlers: PeerConnectionHandlers
@@ -63,6 +69,11 @@ export class PeerConnection implements PeerConnectionLike {
   private bytesIn = 0
   private payloadIn = 0
   private wasted = 0
+  /** The MSE (or plain-or-MSE detection) stage before the BitTorrent handshake; null once over. */
+  private stage: MseStage | null = null
+  private cipher: StreamCipher | null = null
+  /** Incoming over MSE: the torrent its SKEY named, which the peer's handshake must name too. */
+  private mseInfoHash: Uint8Array | null = null
 
   constructor(
     readonly socket: TcpSocket,
@@ -90,7 +101,16 @@ export class PeerConnection implements PeerConnectionLike {
     this.createdAt = this.lastReceivedAt = this.clock.now()
     if (this.direction === 'outgoing') {
       if (!this.infoHash) throw new TypeError('an outgoing connection needs an info-hash')
-      this.send(encodeHandshake(this.infoHash, options.peerId, this.ours))
+      const hs = encodeHandshake(this.infoHash, options.peerId, this.ours)
+      if (options.mse) {
+        const { stage, start } = MseStage.outgoing(this.infoHash, options.mse, hs)
+        this.stage = stage
+        this.send(start)
+      } else {
+        this.send(hs)
+      }
+    } else if (options.incomingMse) {
+      this.stage = MseStage.incoming(options.incomingMse)
     }
     socket.setHandlers({
       onData: (d) => this.onData(d),
@@ -254,6 +274,10 @@ export class PeerConnection implements PeerConnectionLike {
 
   close(reason: CloseReason, error?: IoError): void {
     if (this.phase === 'closed') return
+    if (this.stage?.inMse && (reason.kind === 'remote-closed' || reason.kind === 'socket-error' || reason.kind === 'timeout')) {
+      // A peer that will not speak MSE typically just hangs up on our first bytes.
+      reason = { kind: 'encryption-failed', detail: `${describeCloseReason(reason)} during the MSE handshake` }
+    }
     this.phase = 'closed'
     this.closeReason = reason
     if (this.timer !== null) this.clock.clearTimeout(this.timer)
@@ -287,6 +311,13 @@ export class PeerConnection implements PeerConnectionLike {
     if (this.phase === 'closed') return
     this.bytesIn += data.length
     this.lastReceivedAt = this.clock.now()
+    if (this.cipher) {
+      data = this.cipher.decrypt(data)
+    } else if (this.stage) {
+      const rest = this.runStage(data)
+      if (!rest || rest.length === 0) return
+      data = rest
+    }
     this.decoder.push(data)
     try {
       if (this.phase === 'handshake' && !this.readHandshake()) return
@@ -304,6 +335,25 @@ export class PeerConnection implements PeerConnectionLike {
       this.readyDirty = false
       if (this.wantedRequests() > 0) this.handlers.onReady?.()
     }
+  }
+
+  /** Feeds the MSE stage; the bytes that start the BitTorrent stream once it is over, else null. */
+  private runStage(data: Uint8Array): Uint8Array | null {
+    const step = this.stage!.push(data)
+    if (step.state === 'failed') {
+      this.close(step.refused ? { kind: 'encryption-refused', detail: step.detail } : { kind: 'encryption-failed', detail: step.detail })
+      return null
+    }
+    if (step.send) this.send(step.send)
+    if (step.state === 'continue') return null
+    this.stage = null
+    this.encryption = step.encryption
+    if (step.cipher.encrypted) {
+      this.cipher = step.cipher
+      this.outbox.encryptWith(step.cipher) // what the handshake queued is already final
+    }
+    if (this.direction === 'incoming') this.mseInfoHash = step.infoHash
+    return step.received
   }
 
   /** True once the handshake is complete and the connection is open. */
@@ -325,6 +375,10 @@ export class PeerConnection implements PeerConnectionLike {
         return false
       }
     } else {
+      if (this.mseInfoHash && !bytesEqual(hs.infoHash, this.mseInfoHash)) {
+        this.violation('handshake info-hash differs from the one the MSE handshake named')
+        return false
+      }
       const accept = this.options.acceptIncoming?.(hs, this) ?? false
       if (!accept) {
         this.close({ kind: 'incoming-refused' })

@@ -3,6 +3,7 @@ import type { IoError } from '../platform/ports.ts'
 import type { Clock } from '../util/clock.ts'
 import type { CloseReason } from './close-reason.ts'
 import type { Handshake, HandshakeFlags } from './handshake.ts'
+import type { IncomingMse, OutgoingMse, WireEncryption } from './mse-stage.ts'
 import type { BlockRef } from './wire-codec.ts'
 import type { DecoderLimits } from './wire-decoder.ts'
 
@@ -127,10 +128,15 @@ export interface PeerConnectionOptions {
    * (unknown info-hash); to accept, set handlers/torrent/localPieces on `conn` and return true.
    */
   acceptIncoming?: (hs: Handshake, conn: PeerConnectionLike) => boolean
+  /** Outgoing: open with MSE/PE offering these methods; absent or null: a plain handshake. */
+  mse?: OutgoingMse | null
+  /** Incoming: the openings (plain, MSE) we accept; absent: plain only. */
+  incomingMse?: IncomingMse
 }
 
 /** The part of PeerConnection visible to acceptIncoming (avoids a type cycle). */
 export interface PeerConnectionLike {
+  readonly encryption: WireEncryption
   setHandlers(h: PeerConnectionHandlers): void
   setTorrent(t: TorrentShape): void
   setLocalPieces(p: LocalPieces | null): void

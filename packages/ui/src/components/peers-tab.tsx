@@ -19,6 +19,10 @@ const columns: Column<PeerRow>[] = [
   { id: 'up', clip: false, title: 'Up', width: 92, align: 'right', sort: byNumber((p) => p.uploadRate), sortDefault: 'desc', cell: (p) => live(p, formatRate(p.uploadRate)) },
   { id: 'downloaded', clip: false, title: 'Downloaded', width: 92, align: 'right', sort: byNumber((p) => p.downloaded), sortDefault: 'desc', cell: (p) => live(p, formatBytes(p.downloaded)) },
   { id: 'uploaded', clip: false, title: 'Uploaded', width: 92, align: 'right', sort: byNumber((p) => p.uploaded), sortDefault: 'desc', cell: (p) => live(p, formatBytes(p.uploaded)) },
+  {
+    id: 'conn', title: 'Connection', width: 96, sort: byText((p) => `${p.transport} ${p.encryption}`),
+    cell: (p) => live(p, `${p.transport.toUpperCase()}${p.encryption === 'rc4' ? ' · RC4' : p.encryption === 'plaintext-in-mse' ? ' · MSE' : ''}`),
+  },
   { id: 'flags', title: 'Flags', width: 80, sort: byText((p) => p.flags), cell: (p) => <span class="mono">{live(p, p.flags)}</span> },
   { id: 'reqs', clip: false, title: 'Reqs', width: 56, align: 'right', sort: byNumber((p) => p.requests), sortDefault: 'desc', cell: (p) => live(p, String(p.requests)) },
   { id: 'source', title: 'Source', width: 110, sort: byText((p) => p.source.join(',')), cell: (p) => live(p, p.source.join(', ')) },

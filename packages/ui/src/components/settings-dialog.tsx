@@ -3,6 +3,11 @@ import type { EngineApi, EngineSettings } from '@tidepool/engine'
 import { formatBytes, parseSize } from '../format.ts'
 
 type NumKey = { [K in keyof EngineSettings]: EngineSettings[K] extends number ? K : never }[keyof EngineSettings]
+const ENCRYPTION: Array<{ value: EngineSettings['encryption']; label: string }> = [
+  { value: 'prefer', label: 'Prefer encrypted (fall back to plain for peers that refuse)' },
+  { value: 'require', label: 'Require encryption (RC4 peers only, both ways)' },
+  { value: 'disable', label: 'Disable encryption (plain peers only)' },
+]
 const FIELDS: Array<{ key: NumKey; label: string; hint: string; size?: boolean; min: number; max: number }> = [
   { key: 'maxConnectionsGlobal', label: 'Connection limit (all torrents)', hint: 'peers connected or connecting at once', min: 1, max: 5000 },
   { key: 'maxPeersPerTorrent', label: 'Peer limit per torrent', hint: '', min: 1, max: 2000 },
@@ -26,7 +31,7 @@ export function SettingsDialog(props: { api: EngineApi; onClose: () => void }): 
     setSettings(s)
     setLsd(s.localPeerDiscovery)
     setPortMapping(s.portMapping)
-    const t: Record<string, string> = { downloadRoot: s.downloadRoot }
+    const t: Record<string, string> = { downloadRoot: s.downloadRoot, encryption: s.encryption }
     for (const f of FIELDS) t[f.key] = f.size ? (s[f.key] ? formatBytes(s[f.key]) : '0') : String(s[f.key])
     setText(t)
   }
@@ -39,6 +44,8 @@ export function SettingsDialog(props: { api: EngineApi; onClose: () => void }): 
     const patch: Partial<EngineSettings> = { localPeerDiscovery: lsd(), portMapping: portMapping() }
     const t = text()
     if (t.downloadRoot?.trim()) patch.downloadRoot = t.downloadRoot.trim()
+    const enc = ENCRYPTION.find((o) => o.value === t.encryption)
+    if (enc) patch.encryption = enc.value
     for (const f of FIELDS) {
       const raw = t[f.key] ?? ''
       const v = f.size ? parseSize(raw) : /^\s*\d+\s*$/.test(raw) ? Number(raw) : null
@@ -64,6 +71,13 @@ export function SettingsDialog(props: { api: EngineApi; onClose: () => void }): 
             <span>Download folder (daemon root)</span>
             <input name="downloadRoot" value={text().downloadRoot ?? ''} onInput={(e) => set('downloadRoot', e.currentTarget.value)} />
             <small class="dim">A folder the Tidepool helper serves; `downloads` is ~/Downloads/Tidepool unless the helper was started with another --out.</small>
+          </label>
+          <label class="field">
+            <span>Encryption (MSE/PE)</span>
+            <select name="encryption" value={text().encryption ?? 'prefer'} onChange={(e) => set('encryption', e.currentTarget.value)}>
+              <For each={ENCRYPTION}>{(o) => <option value={o.value}>{o.label}</option>}</For>
+            </select>
+            <small class="dim">Applies to new connections; the peers table marks RC4 peers E, handshake-only e.</small>
           </label>
           <div class="grid2">
             <For each={FIELDS}>

@@ -49,7 +49,7 @@ export class FakeEngine implements EngineApi {
   settings: EngineSettings = {
     downloadRoot: 'downloads', maxConnectionsGlobal: 500, maxPeersPerTorrent: 80,
     connectionRatePerSec: 10, connectionBurst: 20, downloadRateLimit: 0, uploadRateLimit: 0, listenPort: 6881,
-    localPeerDiscovery: true, announceIpv6: '', portMapping: true,
+    localPeerDiscovery: true, announceIpv6: '', portMapping: true, encryption: 'prefer',
   }
   calls: string[] = []
   private rand = prng(42)
@@ -111,11 +111,14 @@ export class FakeEngine implements EngineApi {
     const ip = v6 ? `2001:db8::${(p + 1).toString(16)}` : `10.${(p >> 16) & 255}.${(p >> 8) & 255}.${p & 255}`
     const port = 6881 + (p % 1000)
     const connecting = r() < 0.25
+    // the engine's flag letters (peer-session.ts): E RC4, e MSE handshake with a plain stream
+    const flags = connecting ? '' : ['D', 'dU', 'uK', 'DE', '?I', 'De'][p % 6]!
     return {
       key: v6 ? `[${ip}]:${port}` : `${ip}:${port}`, ip, port, state: connecting ? 'connecting' : 'connected',
       client: connecting ? '' : CLIENTS[p % CLIENTS.length]!, source: p % 3 === 0 ? ['tracker', 'pex'] : ['tracker'],
       progress: connecting ? 0 : r(), downloadRate: 0, uploadRate: 0, downloaded: 0, uploaded: 0,
-      flags: connecting ? '' : ['D', 'd U', 'u K', 'D X E', '? I', 'D h'][p % 6]!, requests: 0, incoming: p % 11 === 0,
+      flags, requests: 0, incoming: p % 11 === 0, transport: 'tcp',
+      encryption: flags.includes('E') ? 'rc4' : flags.includes('e') ? 'plaintext-in-mse' : 'plain',
     }
   }
 
