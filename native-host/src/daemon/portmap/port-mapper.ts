@@ -27,6 +27,8 @@ export interface PortMapperOptions {
   searchMs?: number
   /** PCP/NAT-PMP first retransmission (doubling, 4 attempts). Default 250 ms. */
   pmpFirstRetryMs?: number
+  /** Never renew sooner than this, whatever lease the gateway grants. Default 30 s (tests go lower). */
+  minRenewSec?: number
 }
 
 export interface Mapping {
@@ -155,7 +157,7 @@ class MappingImpl implements Mapping {
           this.failures = 0
           const l = this.lease.m
           this.set({ state: 'mapped', method: l.method, externalAddress: l.externalAddress, externalPort: l.externalPort, lifetimeSec: l.lifetimeSec, gateway: route.gateway })
-          const renewMs = l.lifetimeSec > 0 ? Math.max(30_000, (l.lifetimeSec * 1000) / 2) : PERMANENT_RECHECK_MS
+          const renewMs = l.lifetimeSec > 0 ? Math.max((o.minRenewSec ?? 30) * 1000, (l.lifetimeSec * 1000) / 2) : PERMANENT_RECHECK_MS
           this.schedule(renewMs)
           return
         } catch (e) {
