@@ -152,7 +152,7 @@ class MappingImpl implements Mapping {
             const m = await pmpMap(t, this.protocol, this.internalPort, lifetime, prev)
             this.lease = { kind: 'pmp', m }
           } else {
-            const t: UpnpTarget = { localAddress: route.localAddress, gateway: o.gateway, searchMs: o.searchMs }
+            const t: UpnpTarget = { localAddress: route.localAddress, gateway: o.gateway, prefer: route.gateway, searchMs: o.searchMs }
             const svc = await this.mapper.findIgd(t)
             const prev = renewing?.kind === 'upnp' ? renewing.m.externalPort : undefined
             try {
