@@ -5,8 +5,10 @@
 //   node scripts/bootstrap.mjs [--test-deps] [--run SCRIPT [ARGS...]]
 //
 // Steps: pnpm 10 (global install, else npx) -> `pnpm install --frozen-lockfile` when node_modules is
-// missing or older than the lockfile/manifests -> with --test-deps, Debian's python3-libtorrent,
-// iproute2 and chromium (apt-get as root, or sudo -n) -> build the UI and extension if they have build scripts.
+// missing or older than the lockfile/manifests -> with --test-deps, Debian's python3-libtorrent and
+// chromium, iproute2 (ip netns, veth) for the LSD and port-mapping tests' own namespaces, and
+// miniupnpd/miniupnpc/nftables for the port-mapping test (apt-get as root, or sudo -n; miniupnpd
+// preseeded never to start as a service) -> build the UI and extension if they have build scripts.
 // pnpm is resolved here and used here, so `npm start`/`npm test` never depend on it being on PATH.
 import { spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
@@ -84,8 +86,12 @@ function ensureTestDeps() {
   const missing = []
   if (!run('/usr/bin/python3', ['-c', 'import libtorrent'], { quiet: true }).ok) missing.push('python3-libtorrent')
   if (!existsSync('/usr/bin/chromium')) missing.push('chromium')
-  // `ip netns` / veth for the LSD interop test's own network namespaces
-  if (!existsSync('/usr/sbin/ip')) missing.push('iproute2')
+  // `ip netns` / veth for the LSD and port-mapping tests' own namespaces; miniupnpd as the gateway of the
+  // port-mapping test's namespaces
+  if (!existsSync('/usr/sbin/miniupnpd')) missing.push('miniupnpd')
+  if (!existsSync('/usr/bin/upnpc')) missing.push('miniupnpc')
+  if (!existsSync('/usr/sbin/nft')) missing.push('nftables')
+  if (!existsSync('/usr/sbin/ip') && !existsSync('/bin/ip')) missing.push('iproute2')
   if (missing.length === 0) return
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0
   const sudo = !isRoot && run('sudo', ['-n', 'true'], { quiet: true }).ok
@@ -98,6 +104,14 @@ function ensureTestDeps() {
   const apt = (args) => sudo
     ? run('sudo', ['-n', 'env', 'DEBIAN_FRONTEND=noninteractive', 'apt-get', ...args])
     : run('apt-get', args, { env: { DEBIAN_FRONTEND: 'noninteractive' } })
+  if (missing.includes('miniupnpd')) {
+    // Never as a service on this machine's own network: only the test starts it, inside its namespaces.
+    const preseed = 'miniupnpd miniupnpd/start_daemon boolean false\n'
+    const r = sudo
+      ? spawnSync('sudo', ['-n', 'debconf-set-selections'], { input: preseed })
+      : spawnSync('debconf-set-selections', [], { input: preseed })
+    if (r.status !== 0) log('WARNING: could not preseed miniupnpd/start_daemon=false (debconf-set-selections failed)')
+  }
   log(`installing ${missing.join(' ')} with apt-get`)
   if (!apt(['update']).ok) die('apt-get update failed')
   if (!apt(['install', '-y', '--no-install-recommends', ...missing]).ok) die(`apt-get install ${missing.join(' ')} failed`)

@@ -86,6 +86,8 @@ describe.skipIf(!chromiumAvailable() || !libtorrentAvailable())('extension in Ch
     }
     await page.getByRole('button', { name: '⚙ Settings' }).click()
     await page.getByRole('dialog', { name: 'Settings' }).waitFor()
+    // The daemon the native host started inherited TIDEPOOL_NO_PORT_MAPPING: no router was asked.
+    await expect.poll(() => page.locator('[data-testid=portmap-status]').textContent(), { timeout: 10_000 }).toBe('Port mapping is not available (the daemon does not offer it)')
     await shot(page, 'extension-settings')
     await page.keyboard.press('Escape')
   })

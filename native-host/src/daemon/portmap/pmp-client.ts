@@ -15,6 +15,8 @@ export interface PmpTarget {
   firstRetryMs?: number
   /** Attempts per request (RFC 6886 allows 9; we stop much earlier and fall back to UPnP). */
   attempts?: number
+  /** The gateway's PCP/NAT-PMP port; 5351 except in tests. */
+  serverPort?: number
 }
 
 export interface PmpMapping {
@@ -49,7 +51,7 @@ async function exchange<T>(t: PmpTarget, req: Uint8Array, accept: (b: Uint8Array
     // Connected: only the gateway's datagrams reach us, and an ICMP port-unreachable fails at once.
     await new Promise<void>((resolve, reject) => {
       sock.once('error', reject)
-      sock.connect(NATPMP_PORT, t.gateway, () => resolve())
+      sock.connect(t.serverPort ?? NATPMP_PORT, t.gateway, () => resolve())
     })
     return await new Promise<T>((resolve, reject) => {
       let timer: ReturnType<typeof setTimeout> | undefined
@@ -65,10 +67,10 @@ async function exchange<T>(t: PmpTarget, req: Uint8Array, accept: (b: Uint8Array
         if (v !== null) done(() => resolve(v))
       })
       sock.on('error', (e: NodeJS.ErrnoException) => {
-        done(() => reject(new PmpError(e.code === 'ECONNREFUSED' ? `nothing listens on ${t.gateway}:${NATPMP_PORT}` : `${e.code ?? e.message}`, false)))
+        done(() => reject(new PmpError(e.code === 'ECONNREFUSED' ? `nothing listens on ${t.gateway}:${t.serverPort ?? NATPMP_PORT}` : `${e.code ?? e.message}`, false)))
       })
       const send = (): void => {
-        if (sent++ >= attempts) return done(() => reject(new PmpError(`no answer from ${t.gateway}:${NATPMP_PORT}`, false)))
+        if (sent++ >= attempts) return done(() => reject(new PmpError(`no answer from ${t.gateway}:${t.serverPort ?? NATPMP_PORT}`, false)))
         sock.send(req)
         timer = setTimeout(send, delay)
         delay *= 2

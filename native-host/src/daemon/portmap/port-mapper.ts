@@ -27,6 +27,10 @@ export interface PortMapperOptions {
   searchMs?: number
   /** PCP/NAT-PMP first retransmission (doubling, 4 attempts). Default 250 ms. */
   pmpFirstRetryMs?: number
+  /** Never renew sooner than this, whatever lease the gateway grants. Default 30 s (tests go lower). */
+  minRenewSec?: number
+  /** The gateway's PCP/NAT-PMP port; 5351 except in tests. */
+  pmpPort?: number
 }
 
 export interface Mapping {
@@ -87,6 +91,16 @@ export class PortMapper {
   forgetIgd(): void {
     this.igd = undefined
   }
+
+  /** @internal a mapping failed: look the route up again next time (the machine may have moved). */
+  forgetRoute(): void {
+    if (!this.opts.gateway || !this.opts.localAddress) this.route = undefined
+  }
+
+  /** @internal the PCP/NAT-PMP target for a route. */
+  pmpTarget(route: { gateway: string; localAddress: string }): PmpTarget {
+    return { gateway: route.gateway, localAddress: route.localAddress, firstRetryMs: this.opts.pmpFirstRetryMs, serverPort: this.opts.pmpPort }
+  }
 }
 
 class MappingImpl implements Mapping {
@@ -133,12 +147,12 @@ class MappingImpl implements Mapping {
         if (this.removed) return
         try {
           if (method === 'pcp' || method === 'natpmp') {
-            const t: PmpTarget = { gateway: route.gateway, localAddress: route.localAddress, firstRetryMs: o.pmpFirstRetryMs }
+            const t = this.mapper.pmpTarget(route)
             const prev = renewing?.kind === 'pmp' ? renewing.m : method === 'natpmp' ? { method: 'natpmp' as const, externalAddress: '', externalPort: this.internalPort, lifetimeSec: lifetime } : undefined
             const m = await pmpMap(t, this.protocol, this.internalPort, lifetime, prev)
             this.lease = { kind: 'pmp', m }
           } else {
-            const t: UpnpTarget = { localAddress: route.localAddress, gateway: o.gateway, searchMs: o.searchMs }
+            const t: UpnpTarget = { localAddress: route.localAddress, gateway: o.gateway, prefer: route.gateway, searchMs: o.searchMs }
             const svc = await this.mapper.findIgd(t)
             const prev = renewing?.kind === 'upnp' ? renewing.m.externalPort : undefined
             try {
@@ -148,6 +162,8 @@ class MappingImpl implements Mapping {
               throw e
             }
           }
+          // Renewed by another method than the old lease's (that one stopped answering): drop the old one.
+          if (renewing && renewing.kind !== this.lease.kind) await this.unmapLease(renewing)
           if (this.removed) {
             await this.unmap()
             return
@@ -155,7 +171,7 @@ class MappingImpl implements Mapping {
           this.failures = 0
           const l = this.lease.m
           this.set({ state: 'mapped', method: l.method, externalAddress: l.externalAddress, externalPort: l.externalPort, lifetimeSec: l.lifetimeSec, gateway: route.gateway })
-          const renewMs = l.lifetimeSec > 0 ? Math.max(30_000, (l.lifetimeSec * 1000) / 2) : PERMANENT_RECHECK_MS
+          const renewMs = l.lifetimeSec > 0 ? Math.max((o.minRenewSec ?? 30) * 1000, (l.lifetimeSec * 1000) / 2) : PERMANENT_RECHECK_MS
           this.schedule(renewMs)
           return
         } catch (e) {
@@ -169,6 +185,7 @@ class MappingImpl implements Mapping {
     }
     if (this.removed) return
     this.lease = undefined
+    this.mapper.forgetRoute()
     this.set({ state: 'failed', error: errors.join('; '), ...(gateway ? { gateway } : {}) })
     const retry = Math.min(MAX_RETRY_MS, (o.retryMs ?? 60_000) * 2 ** this.failures++)
     this.schedule(retry)
@@ -185,10 +202,13 @@ class MappingImpl implements Mapping {
   private async unmap(): Promise<void> {
     const l = this.lease
     this.lease = undefined
-    if (!l) return
+    if (l) await this.unmapLease(l)
+  }
+
+  private async unmapLease(l: Lease): Promise<void> {
     try {
       const route = await this.mapper.routeInfo()
-      if (l.kind === 'pmp') await pmpUnmap({ gateway: route.gateway, localAddress: route.localAddress, firstRetryMs: this.mapper.opts.pmpFirstRetryMs }, this.protocol, this.internalPort, l.m)
+      if (l.kind === 'pmp') await pmpUnmap(this.mapper.pmpTarget(route), this.protocol, this.internalPort, l.m)
       else await upnpUnmap({ localAddress: route.localAddress }, l.m, this.protocol)
     } catch {
       // Best effort: the lease runs out on its own (a permanent UPnP one stays until the router forgets it).

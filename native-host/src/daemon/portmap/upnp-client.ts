@@ -17,6 +17,8 @@ export interface UpnpTarget {
   localAddress: string
   /** When set, only an IGD at this address is accepted. */
   gateway?: string
+  /** Tried first when several devices answer (our default route's gateway). */
+  prefer?: string
   /** How long to wait for search responses. */
   searchMs?: number
   httpTimeoutMs?: number
@@ -61,6 +63,7 @@ export async function discoverIgd(t: UpnpTarget): Promise<IgdService & { host: s
     })
     if (locations.length === 0) throw new UpnpError(t.gateway ? `no UPnP gateway answered at ${t.gateway}` : 'no UPnP gateway answered')
     const errors: string[] = []
+    locations.sort((a, b) => Number(b.from === t.prefer) - Number(a.from === t.prefer))
     for (const { location, from } of locations) {
       try {
         const xml = await httpRequest(location, 'GET', undefined, {}, t.httpTimeoutMs)
