@@ -2,6 +2,11 @@ import { defineConfig } from 'vitest/config'
 
 // Two projects: `unit` (fast, no external processes) and `e2e` (real daemon, real libtorrent peers,
 // real Chromium). `pnpm test` runs both; `pnpm test:unit` is the quick loop.
+
+// No test may reach the public DHT: the CLI's DHT is off unless a test gives `--dht-bootstrap`, and
+// every daemon (in-process or a child, which inherits this) sends UDP only to local addresses.
+const SAFE_ENV = { TIDEPOOL_DHT: 'off', TIDEPOOL_UDP_LOCAL_ONLY: '1' }
+
 export default defineConfig({
   test: {
     projects: [
@@ -10,6 +15,7 @@ export default defineConfig({
           name: 'unit',
           include: ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'native-host/src/**/*.test.ts', 'native-host/test/**/*.test.ts', 'extension/src/**/*.test.ts'],
           testTimeout: 30_000,
+          env: SAFE_ENV,
         },
       },
       {
@@ -23,6 +29,7 @@ export default defineConfig({
           // real peers make timing-sensitive interop runs slow and noisy
           sequence: { groupOrder: 1 },
           teardownTimeout: 30_000,
+          env: SAFE_ENV,
         },
       },
     ],

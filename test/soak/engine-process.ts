@@ -27,7 +27,7 @@ async function main(): Promise<void> {
   const roots = client.roots ?? []
   const engine = new BtEngine({
     platform: { net: client.net, files: client.files, state: new DirStateStore(option('state', '')), hasher, now: () => Date.now() },
-    settings: { downloadRoot: roots[0], listenPort: 0 },
+    settings: { downloadRoot: roots[0], listenPort: 0, dhtEnabled: false }, // never the public DHT from a test
     restoreSession: false,
   })
   await engine.start()

@@ -5,6 +5,7 @@ import { capsOf, checkHandleCap } from './handle-caps.ts'
 import { toIoError } from './io-errors.ts'
 import type { Resource, SessionContext } from './session-context.ts'
 import { port } from './tcp-ops.ts'
+import { isLocalDestination, udpLocalOnly } from './udp-local-only.ts'
 
 class UdpRes implements Resource {
   readonly kind = 'udp'
@@ -40,6 +41,7 @@ class UdpRes implements Resource {
       return
     }
     if (p === 0) return // dgram throws ERR_SOCKET_BAD_PORT synchronously for port 0
+    if (udpLocalOnly() && !isLocalDestination(address)) return // see udp-local-only.ts
     this.ctx.counters.bytesFromClients += payload.length
     try {
       this.sock.send(payload, p, address, () => {}) // a datagram that cannot be sent is lost, as UDP may lose it

@@ -1,8 +1,14 @@
 /** Command-line parsing for `tidepool`: small and strict so a typo is an error, not a surprise. */
-import { LOG_COMPONENTS } from '@tidepool/engine'
+import { LOG_COMPONENTS, parseHostPort } from '@tidepool/engine'
 
 /** Which components' log lines go to stderr: null = none, 'all' = every one. */
 export type DebugSelection = readonly string[] | 'all' | null
+
+/**
+ * The DHT as the command line asks for it: `--no-dht` → off; `--dht-bootstrap LIST` → on, joining
+ * through LIST only; neither → null (the default: on with the public routers, unless TIDEPOOL_DHT=off).
+ */
+export type DhtChoice = { enabled: false } | { enabled: true; bootstrap: string[] } | null
 
 export interface DownloadArgs {
   command: 'download'
@@ -16,6 +22,7 @@ export interface DownloadArgs {
   tokenFile: string | null
   stateDir: string | null
   debug: DebugSelection
+  dht: DhtChoice
 }
 
 export interface SeedArgs {
@@ -28,6 +35,7 @@ export interface SeedArgs {
   tokenFile: string | null
   stateDir: string | null
   debug: DebugSelection
+  dht: DhtChoice
 }
 
 export type CliArgs = DownloadArgs | SeedArgs | { command: 'help' }
@@ -37,12 +45,15 @@ export class UsageError extends Error {}
 export const USAGE = `usage:
   tidepool download <torrent-file|magnet> [more...] --out DIR [--json] [--timeout SECONDS] [--seed]
                     [--port PORT] [--daemon-url URL --token-file FILE] [--state DIR] [--debug [COMPONENT,...]]
+                    [--no-dht | --dht-bootstrap HOST:PORT[,HOST:PORT...]]
   tidepool seed <torrent-file> --data DIR [--port PORT] [--json] [--daemon-url URL --token-file FILE] [--state DIR]
-                [--debug [COMPONENT,...]]
-  --debug writes log lines to stderr: every component, or only those named (${LOG_COMPONENTS.join(', ')})`
+                [--debug [COMPONENT,...]] [--no-dht | --dht-bootstrap HOST:PORT[,HOST:PORT...]]
+  --port serves peers over TCP and the DHT over UDP on the same port (0 = any free port)
+  --debug writes log lines to stderr: every component, or only those named (${LOG_COMPONENTS.join(', ')})
+  --no-dht turns the DHT off; --dht-bootstrap joins it through the given nodes instead of the public routers`
 
-const VALUE_FLAGS = new Set(['--out', '--timeout', '--port', '--daemon-url', '--token-file', '--state', '--data'])
-const BOOL_FLAGS = new Set(['--json', '--seed'])
+const VALUE_FLAGS = new Set(['--out', '--timeout', '--port', '--daemon-url', '--token-file', '--state', '--data', '--dht-bootstrap'])
+const BOOL_FLAGS = new Set(['--json', '--seed', '--no-dht'])
 
 export function parseArgs(argv: string[]): CliArgs {
   const [command, ...rest] = argv
@@ -81,6 +92,7 @@ export function parseArgs(argv: string[]): CliArgs {
   const tokenFile = values.get('--token-file') ?? null
   if (daemonUrl && !tokenFile) throw new UsageError('--daemon-url needs --token-file')
   const stateDir = values.get('--state') ?? null
+  const dht = parseDht(bools.has('--no-dht'), values.get('--dht-bootstrap'))
   if (command === 'download') {
     if (positional.length === 0) throw new UsageError('download needs at least one torrent file or magnet link')
     const out = values.get('--out')
@@ -91,12 +103,22 @@ export function parseArgs(argv: string[]): CliArgs {
       timeoutSec = Number(t)
       if (!Number.isFinite(timeoutSec) || timeoutSec <= 0) throw new UsageError(`bad --timeout "${t}"`)
     }
-    return { command, inputs: positional, out, json: bools.has('--json'), timeoutSec, seed: bools.has('--seed'), port, daemonUrl, tokenFile, stateDir, debug }
+    return { command, inputs: positional, out, json: bools.has('--json'), timeoutSec, seed: bools.has('--seed'), port, daemonUrl, tokenFile, stateDir, debug, dht }
   }
   if (positional.length !== 1) throw new UsageError('seed takes exactly one torrent file')
   const data = values.get('--data')
   if (!data) throw new UsageError('seed needs --data DIR')
-  return { command, torrent: positional[0], data, json: bools.has('--json'), port, daemonUrl, tokenFile, stateDir, debug }
+  return { command, torrent: positional[0], data, json: bools.has('--json'), port, daemonUrl, tokenFile, stateDir, debug, dht }
+}
+
+function parseDht(off: boolean, list: string | undefined): DhtChoice {
+  if (off && list !== undefined) throw new UsageError('--no-dht and --dht-bootstrap contradict each other')
+  if (off) return { enabled: false }
+  if (list === undefined) return null
+  const nodes = list.split(',').map((e) => e.trim()).filter((e) => e !== '')
+  const bad = nodes.find((e) => parseHostPort(e) === null)
+  if (nodes.length === 0 || bad !== undefined) throw new UsageError(`bad --dht-bootstrap "${bad ?? list}" (want HOST:PORT[,HOST:PORT...])`)
+  return { enabled: true, bootstrap: nodes }
 }
 
 const COMPONENTS: ReadonlySet<string> = new Set(LOG_COMPONENTS)

@@ -18,7 +18,7 @@ export async function downloadCommand(args: DownloadArgs, io: { out: (s: string)
   } catch (err) {
     throw new CliError(EXIT.failed, `cannot create ${outDir}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`)
   }
-  const { bridge, engine, root, hasher } = await createCliEngine({ dir: outDir, rootName: ROOT, daemonUrl: args.daemonUrl, tokenFile: args.tokenFile, stateDir: args.stateDir, port: args.port, log: debugLogPort(args.debug, io.err) })
+  const { bridge, engine, root, hasher } = await createCliEngine({ dir: outDir, rootName: ROOT, daemonUrl: args.daemonUrl, tokenFile: args.tokenFile, stateDir: args.stateDir, port: args.port, log: debugLogPort(args.debug, io.err), dht: args.dht })
   try {
     await engine.start()
     const torrents: Torrent[] = []

@@ -21,7 +21,7 @@ export async function seedCommand(args: SeedArgs, io: { out: (s: string) => void
     throw new CliError(EXIT.badTorrent, `bad torrent file ${args.torrent}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`)
   }
   const dataDir = resolve(args.data)
-  const { bridge, engine, root, hasher } = await createCliEngine({ dir: dataDir, rootName: ROOT, daemonUrl: args.daemonUrl, tokenFile: args.tokenFile, stateDir: args.stateDir, port: args.port, log: debugLogPort(args.debug, io.err) })
+  const { bridge, engine, root, hasher } = await createCliEngine({ dir: dataDir, rootName: ROOT, daemonUrl: args.daemonUrl, tokenFile: args.tokenFile, stateDir: args.stateDir, port: args.port, log: debugLogPort(args.debug, io.err), dht: args.dht })
   try {
     await engine.start()
     let torrent

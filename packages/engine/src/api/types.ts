@@ -126,6 +126,24 @@ export interface EngineSettings {
   downloadRateLimit: number // bytes/s, 0 = unlimited
   uploadRateLimit: number // bytes/s, 0 = unlimited
   listenPort: number // 0 = any
+  /** Run a mainline DHT node (BEP 5) and look torrents up in it (never for private torrents). */
+  dhtEnabled: boolean
+  /** host:port of the nodes the DHT joins through when it knows none (the public routers by default). */
+  dhtBootstrap: string[]
+  /** UDP port of the DHT node; 0 = the listen port (any free port if that is taken). */
+  dhtPort: number
+}
+
+export type DhtState = 'off' | 'starting' | 'bootstrapping' | 'ready' | 'no-nodes' | 'error'
+
+/** The engine's DHT node, as the status bar shows it. */
+export interface DhtStatus {
+  state: DhtState
+  /** Nodes in the routing tables. */
+  nodes: number
+  /** The UDP port it answers on (null while not bound). */
+  port: number | null
+  message?: string
 }
 
 export interface EngineStatus {
@@ -134,6 +152,7 @@ export interface EngineStatus {
   listenPort: number | null
   downloadRate: number
   uploadRate: number
+  dht?: DhtStatus
 }
 
 export interface AddTorrentInput {

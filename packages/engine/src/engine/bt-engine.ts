@@ -18,6 +18,7 @@ import { realClock, type Clock } from '../util/clock.ts'
 import { createLogger, errorText } from '../util/log.ts'
 import { generatePeerId } from '../wire/peer-id.ts'
 import { ByteBucket } from './bandwidth.ts'
+import { EngineDht } from './engine-dht.ts'
 import type { EngineApiHost } from './engine-api.ts'
 import { IncomingRouter, type IncomingLimits } from './incoming-router.ts'
 import { SessionStore, type SessionEntry } from './session-store.ts'
@@ -63,6 +64,7 @@ export class BtEngine implements EngineApiHost {
   private connectsInFlight = 0
   private saveChain: Promise<void> = Promise.resolve()
   private readonly log: Logger
+  private readonly dhtNode: EngineDht
   daemonStatus: EngineStatus['daemon'] = 'connected'
   daemonMessage?: string
 
@@ -87,6 +89,7 @@ export class BtEngine implements EngineApiHost {
       connectsInFlight: () => this.connectsInFlight,
     })
     this.router = new IncomingRouter(this, opts.incoming)
+    this.dhtNode = new EngineDht({ net: opts.platform.net, state: opts.platform.state, clock: this.clock, log: createLogger('dht', { port: opts.platform.log, now }) })
   }
 
   // ---- lifecycle ----
@@ -100,6 +103,8 @@ export class BtEngine implements EngineApiHost {
     })
     if (saved && this.opts.restoreSession !== false) this.applySettings(mergeSettings(this.settings, saved))
     if (this.opts.listen !== false) await this.openListener()
+    // before the torrents, so their first lookups and handshakes find the node
+    await this.dhtNode.start(this.settings, this.listenPort)
     this.queue.start()
     if (this.opts.restoreSession !== false) await this.restore()
   }
@@ -114,6 +119,7 @@ export class BtEngine implements EngineApiHost {
     await Promise.all([...this.torrents.values()].map((t) => t.stop().catch((err: unknown) => this.log.warn(`stopping ${t.name} failed: ${errorText(err)}`))))
     this.listener?.close()
     this.listener = null
+    await this.dhtNode.stop()
     await this.saveSession()
   }
 
@@ -321,6 +327,7 @@ export class BtEngine implements EngineApiHost {
       uploadBucket: this.uploadBucket,
       onTorrentChanged: (h) => this.onTorrentChanged(h),
       recentSelfConnection: () => this.clock.now() - this.router.lastSelfAt < 5000,
+      dht: () => (this.dhtNode.running ? this.dhtNode : null),
     }
   }
 
@@ -339,7 +346,13 @@ export class BtEngine implements EngineApiHost {
       listenPort: this.listener ? this.listener.port : null,
       downloadRate: down,
       uploadRate: up,
+      dht: this.dhtNode.status(),
     }
+  }
+
+  /** The DHT node runs (handshakes set the DHT bit). */
+  dhtRunning(): boolean {
+    return this.dhtNode.running
   }
 
   summaries(): TorrentSummary[] {
@@ -396,12 +409,18 @@ export class BtEngine implements EngineApiHost {
   async setSettings(patch: Partial<EngineSettings>): Promise<EngineSettings> {
     const next = mergeSettings(this.settings, patch)
     const portChanged = next.listenPort !== this.settings.listenPort
+    const prev = this.settings
+    const dhtChanged = next.dhtEnabled !== prev.dhtEnabled || next.dhtPort !== prev.dhtPort || next.dhtBootstrap.join() !== prev.dhtBootstrap.join() || (portChanged && next.dhtPort === 0)
     this.applySettings(next)
     if (portChanged && this.started && this.opts.listen !== false) {
       this.listener?.close()
       this.listener = null
       // the engine runs on without incoming peers; status() shows no listen port
       await this.openListener().catch((err: unknown) => this.log.error(`listening for peers failed: ${errorText(err)}`))
+    }
+    if (dhtChanged && this.started) {
+      await this.dhtNode.stop()
+      await this.dhtNode.start(this.settings, this.listenPort)
     }
     await this.session.saveSettings(this.settings).catch((err: unknown) => this.log.warn(`saving settings failed: ${errorText(err)}`))
     return this.getSettings()

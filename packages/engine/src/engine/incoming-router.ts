@@ -10,6 +10,8 @@ export interface IncomingHost {
   getTorrent(infoHashHex: string): Torrent | undefined
   activeConnections(): number
   getSettings(): { maxConnectionsGlobal: number }
+  /** Our DHT node runs: the handshake sets the DHT bit. */
+  dhtRunning(): boolean
 }
 
 export interface IncomingLimits {
@@ -75,6 +77,8 @@ export class IncomingRouter {
       peerId: this.host.peerId,
       clock: this.host.clock,
       config: { handshakeTimeoutMs: this.limits.handshakeTimeoutMs },
+      // The handshake answers after the torrent is known, but these bits are engine-wide.
+      extensions: { extended: true, fast: true, dht: this.host.dhtRunning() },
       // Replaced by the session's handlers once accepted; before that only a close can happen.
       handlers: {
         onClose: (reason) => {

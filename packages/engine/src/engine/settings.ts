@@ -11,9 +11,14 @@ export const DEFAULT_SETTINGS: EngineSettings = {
   downloadRateLimit: 0,
   uploadRateLimit: 0,
   listenPort: 0,
+  dhtEnabled: true,
+  dhtBootstrap: ['router.bittorrent.com:6881', 'dht.transmissionbt.com:6881', 'router.utorrent.com:6881', 'dht.libtorrent.org:25401'],
+  dhtPort: 0,
 }
 
-const BOUNDS: Record<Exclude<keyof EngineSettings, 'downloadRoot'>, [number, number]> = {
+type NumericSetting = Exclude<keyof EngineSettings, 'downloadRoot' | 'dhtEnabled' | 'dhtBootstrap'>
+
+const BOUNDS: Record<NumericSetting, [number, number]> = {
   maxConnectionsGlobal: [1, 5000],
   maxPeersPerTorrent: [1, 1000],
   connectionRatePerSec: [0, 1000],
@@ -21,13 +26,19 @@ const BOUNDS: Record<Exclude<keyof EngineSettings, 'downloadRoot'>, [number, num
   downloadRateLimit: [0, 1e12],
   uploadRateLimit: [0, 1e12],
   listenPort: [0, 65535],
+  dhtPort: [0, 65535],
 }
+
+/** At most this many bootstrap nodes are kept. */
+const MAX_BOOTSTRAP = 32
 
 /** Applies a patch, keeping only known keys with values of the right type, clamped to bounds. */
 export function mergeSettings(base: EngineSettings, patch: Partial<EngineSettings> | Record<string, unknown>): EngineSettings {
   const out: EngineSettings = { ...base }
   const p = patch as Record<string, unknown>
   if (typeof p.downloadRoot === 'string' && p.downloadRoot.length > 0) out.downloadRoot = p.downloadRoot
+  if (typeof p.dhtEnabled === 'boolean') out.dhtEnabled = p.dhtEnabled
+  if (Array.isArray(p.dhtBootstrap)) out.dhtBootstrap = p.dhtBootstrap.filter((e): e is string => typeof e === 'string' && parseHostPort(e) !== null).slice(0, MAX_BOOTSTRAP)
   for (const key of Object.keys(BOUNDS) as Array<keyof typeof BOUNDS>) {
     const v = p[key]
     if (typeof v !== 'number' || !Number.isFinite(v)) continue
@@ -35,4 +46,13 @@ export function mergeSettings(base: EngineSettings, patch: Partial<EngineSetting
     out[key] = Math.round(Math.min(hi, Math.max(lo, v)))
   }
   return out
+}
+
+/** "host:port" or "[v6]:port" → parts; null when malformed. */
+export function parseHostPort(s: string): { host: string; port: number } | null {
+  const m = /^\[([0-9a-fA-F:.]+)\]:(\d{1,5})$/.exec(s.trim()) ?? /^([^\s:\[\]]+):(\d{1,5})$/.exec(s.trim())
+  if (!m) return null
+  const port = Number(m[2])
+  if (port < 1 || port > 65535 || m[1].length > 253) return null
+  return { host: m[1], port }
 }

@@ -30,7 +30,7 @@ export async function setupEngine(opts: {
   const files = new MemoryFilePort()
   const disk = opts.onDisk ?? (opts.seed ? KIT_DATA : undefined)
   if (disk) files.put('downloads', 'x.bin', disk)
-  const e = new BtEngine({ platform: { net: net.host('10.0.0.1'), files, state: new MemoryStateStore(), now: () => clock.now() }, clock, ...opts.engine })
+  const e = new BtEngine({ platform: { net: net.host('10.0.0.1'), files, state: new MemoryStateStore(), now: () => clock.now() }, clock, ...opts.engine, settings: { dhtEnabled: false, ...opts.engine?.settings } })
   await e.start()
   const t = opts.magnet
     ? await e.add({ magnet: `magnet:?xt=urn:btih:${meta.infoHash}` })

@@ -19,6 +19,7 @@ import { PeerSession, type SessionHost } from './peer-session.ts'
 import type { TorrentContext } from './torrent-context.ts'
 import { TorrentLog } from './torrent-log.ts'
 import { torrentDetail, torrentSummary } from './torrent-rows.ts'
+import { TorrentDht } from './torrent-dht.ts'
 import { TorrentTrackers } from './torrent-trackers.ts'
 
 export interface TorrentInit {
@@ -56,6 +57,7 @@ export class Torrent {
   readonly savePath: string
   readonly pool: PeerPool
   readonly trackers: TorrentTrackers
+  readonly dht: TorrentDht
   readonly log: TorrentLog
   readonly down: RateMeter
   readonly up: RateMeter
@@ -123,6 +125,16 @@ export class Torrent {
       },
       init.announceTiers,
     )
+    this.dht = new TorrentDht({
+      infoHash: this.infoHashBytes,
+      log: this.log.dht,
+      now,
+      dht: () => ctx.dht(),
+      isPrivate: () => !!this.meta?.private,
+      listenPort: () => ctx.listenPort(),
+      knownPeers: () => this.pool.getStats().total,
+      onPeers: (peers) => void this.addPeers(peers, 'dht'),
+    })
     this.sessionHost = {
       infoHash: this.infoHashBytes,
       peerId: ctx.peerId,
@@ -139,6 +151,10 @@ export class Torrent {
       addPeers: (peers, source) => void this.addPeers(peers, source),
       chargePeer: (peer, charge) => this.pool.chargePeer(peer.ip, peer.port, charge),
       dropForConduct: (s, why) => this.dropForConduct(s, why),
+      dhtPort: () => this.dhtPort(),
+      onDhtPort: (ip, port) => {
+        if (this.dhtPort() !== null) ctx.dht()?.addNode(ip, port)
+      },
     }
     this.downloaderHost = {
       infoHash: this.infoHash,
@@ -261,6 +277,7 @@ export class Torrent {
     else this.beginMetadata()
     if (!this.running) return
     this.trackers.start()
+    this.dht.start()
     this.requestSlots()
   }
 
@@ -270,6 +287,7 @@ export class Torrent {
     if (this.timer !== null) this.ctx.clock.clearTimeout(this.timer)
     this.timer = null
     this.ctx.cancelConnectionRequests(this.infoHash)
+    this.dht.stop()
     this.closeAllPeers({ kind: 'stopped' })
     this.metadata = null
     await Promise.all([this.trackers.stop(), this.dl?.close()])
@@ -491,6 +509,12 @@ export class Torrent {
     return this.pool.droppedPeers()
   }
 
+  /** The DHT port to tell peers in PORT messages: null when the DHT is off or the torrent private. */
+  private dhtPort(): number | null {
+    const port = this.ctx.dht()?.udpPort ?? 0
+    return port > 0 && !this.meta?.private ? port : null
+  }
+
   connectingCount(): number {
     return this.connecting.size
   }
@@ -605,6 +629,7 @@ export class Torrent {
     if (this.ticks % 5 === 0) for (const s of this.live.values()) this.flushPeerStats(s)
     this.dl?.tick(this.ticks)
     this.metadata?.tick()
+    this.dht.tick()
     this.requestSlots()
     if (this.ticks % PEX_ROUND_TICKS === 0) this.pexRound()
     this.timer = this.ctx.clock.setTimeout(() => this.tick(), MAINTENANCE_MS)

@@ -2,7 +2,7 @@ import { createSignal, For, onMount, Show, type JSX } from 'solid-js'
 import type { EngineApi, EngineSettings } from '@tidepool/engine'
 import { formatBytes, parseSize } from '../format.ts'
 
-type NumKey = Exclude<keyof EngineSettings, 'downloadRoot'>
+type NumKey = Exclude<keyof EngineSettings, 'downloadRoot' | 'dhtEnabled' | 'dhtBootstrap'>
 const FIELDS: Array<{ key: NumKey; label: string; hint: string; size?: boolean; min: number; max: number }> = [
   { key: 'maxConnectionsGlobal', label: 'Connection limit (all torrents)', hint: 'peers connected or connecting at once', min: 1, max: 5000 },
   { key: 'maxPeersPerTorrent', label: 'Peer limit per torrent', hint: '', min: 1, max: 2000 },
@@ -11,7 +11,10 @@ const FIELDS: Array<{ key: NumKey; label: string; hint: string; size?: boolean; 
   { key: 'downloadRateLimit', label: 'Download limit', hint: 'e.g. 2 MiB (per second), 0 = unlimited', size: true, min: 0, max: Number.MAX_SAFE_INTEGER },
   { key: 'uploadRateLimit', label: 'Upload limit', hint: 'e.g. 512k (per second), 0 = unlimited', size: true, min: 0, max: Number.MAX_SAFE_INTEGER },
   { key: 'listenPort', label: 'Listen port', hint: '0 = any free port', min: 0, max: 65535 },
+  { key: 'dhtPort', label: 'DHT port (UDP)', hint: '0 = the listen port', min: 0, max: 65535 },
 ]
+
+const HOST_PORT = /^(\[[0-9a-fA-F:.]+\]|[^\s:\[\]]+):\d{1,5}$/
 
 /** Engine settings; the engine persists them (setSettings), so they survive restarts. */
 export function SettingsDialog(props: { api: EngineApi; onClose: () => void }): JSX.Element {
@@ -19,9 +22,11 @@ export function SettingsDialog(props: { api: EngineApi; onClose: () => void }): 
   const [text, setText] = createSignal<Record<string, string>>({})
   const [error, setError] = createSignal<string | null>(null)
   const [saved, setSaved] = createSignal(false)
+  const [dhtOn, setDhtOn] = createSignal(true)
   const fill = (s: EngineSettings) => {
     setSettings(s)
-    const t: Record<string, string> = { downloadRoot: s.downloadRoot }
+    setDhtOn(s.dhtEnabled)
+    const t: Record<string, string> = { downloadRoot: s.downloadRoot, dhtBootstrap: s.dhtBootstrap.join(', ') }
     for (const f of FIELDS) t[f.key] = f.size ? (s[f.key] ? formatBytes(s[f.key]) : '0') : String(s[f.key])
     setText(t)
   }
@@ -33,6 +38,11 @@ export function SettingsDialog(props: { api: EngineApi; onClose: () => void }): 
     const patch: Partial<EngineSettings> = {}
     const t = text()
     if (t.downloadRoot?.trim()) patch.downloadRoot = t.downloadRoot.trim()
+    patch.dhtEnabled = dhtOn()
+    const nodes = (t.dhtBootstrap ?? '').split(/[\s,]+/).filter((n) => n !== '')
+    const bad = nodes.find((n) => !HOST_PORT.test(n))
+    if (bad !== undefined) return setError(`DHT bootstrap nodes: "${bad}" is not HOST:PORT.`)
+    patch.dhtBootstrap = nodes
     for (const f of FIELDS) {
       const raw = t[f.key] ?? ''
       const v = f.size ? parseSize(raw) : /^\s*\d+\s*$/.test(raw) ? Number(raw) : null
@@ -70,6 +80,15 @@ export function SettingsDialog(props: { api: EngineApi; onClose: () => void }): 
               )}
             </For>
           </div>
+          <label class="check">
+            <input type="checkbox" name="dhtEnabled" checked={dhtOn()} onChange={(e) => { setDhtOn(e.currentTarget.checked); setSaved(false) }} />
+            <span>Find peers through the DHT (never for private torrents)</span>
+          </label>
+          <label class="field">
+            <span>DHT bootstrap nodes</span>
+            <input name="dhtBootstrap" value={text().dhtBootstrap ?? ''} onInput={(e) => set('dhtBootstrap', e.currentTarget.value)} />
+            <small class="dim">HOST:PORT, comma-separated; used while the DHT knows no nodes of its own.</small>
+          </label>
         </Show>
         <Show when={error()}><div class="form-error" role="alert">{error()}</div></Show>
         <div class="actions">

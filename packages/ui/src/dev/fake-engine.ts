@@ -49,6 +49,7 @@ export class FakeEngine implements EngineApi {
   settings: EngineSettings = {
     downloadRoot: 'downloads', maxConnectionsGlobal: 500, maxPeersPerTorrent: 80,
     connectionRatePerSec: 10, connectionBurst: 20, downloadRateLimit: 0, uploadRateLimit: 0, listenPort: 6881,
+    dhtEnabled: true, dhtBootstrap: ['router.bittorrent.com:6881'], dhtPort: 0,
   }
   calls: string[] = []
   private rand = prng(42)
@@ -57,7 +58,7 @@ export class FakeEngine implements EngineApi {
 
   constructor(opts: FakeEngineOptions = {}) {
     this.now = opts.now ?? (() => Date.now())
-    this.status = { daemon: 'connected', listenPort: 6881, downloadRate: 0, uploadRate: 0, ...opts.status }
+    this.status = { daemon: 'connected', listenPort: 6881, downloadRate: 0, uploadRate: 0, dht: { state: 'ready', nodes: 212, port: 6881 }, ...opts.status }
     const n = opts.torrents ?? 20
     for (let i = 0; i < n; i++) {
       const peers = i === 0 ? (opts.peersInFirst ?? 200) : (opts.peersPerTorrent ?? 10)
