@@ -12,6 +12,7 @@ import { parseMagnet } from '../magnet/parse-magnet.ts'
 import { parseMetainfo } from '../metainfo/parse-metainfo.ts'
 import type { Logger, Platform, TcpListener } from '../platform/ports.ts'
 import { ConnectionQueue } from '../queue/connection-queue.ts'
+import { savedPeersKey } from '../torrent/saved-peers.ts'
 import { Torrent, type TorrentInit } from '../torrent/torrent.ts'
 import type { TorrentContext } from '../torrent/torrent-context.ts'
 import { realClock, type Clock } from '../util/clock.ts'
@@ -213,6 +214,7 @@ export class BtEngine implements EngineApiHost {
     if (opts.deleteData) await t.deleteData().catch((err: unknown) => this.log.warn(`deleting the data of ${t.name} failed: ${errorText(err)}`))
     await this.session.deleteTorrentFile(infoHash).catch((err: unknown) => this.log.debug?.(`deleting the saved torrent file of ${infoHash} failed: ${errorText(err)}`))
     await this.platform.state.delete(`resume/${infoHash}`).catch((err: unknown) => this.log.debug?.(`deleting the resume state of ${infoHash} failed: ${errorText(err)}`))
+    await this.platform.state.delete(savedPeersKey(infoHash)).catch((err: unknown) => this.log.debug?.(`deleting the saved peers of ${infoHash} failed: ${errorText(err)}`))
     this.magnets.delete(infoHash)
     this.paused.delete(infoHash)
     await this.saveSession()

@@ -19,6 +19,7 @@ import { PeerSession, type SessionHost } from './peer-session.ts'
 import type { TorrentContext } from './torrent-context.ts'
 import { TorrentLog } from './torrent-log.ts'
 import { torrentDetail, torrentSummary } from './torrent-rows.ts'
+import { loadSavedPeers, MAX_SAVED_PEERS, saveSavedPeers } from './saved-peers.ts'
 import { TorrentDht } from './torrent-dht.ts'
 import { TorrentTrackers } from './torrent-trackers.ts'
 
@@ -42,6 +43,8 @@ export interface TorrentInit {
 const MAINTENANCE_MS = 1000
 /** BEP 11: a PEX message to a peer at most once a minute. */
 const PEX_ROUND_TICKS = 60
+/** Recently useful peers are saved this often (and on stop). */
+const SAVE_PEERS_TICKS = 300
 
 /**
  * One torrent, and the only writer of its state: status, metadata, totals, the live sessions. Its
@@ -73,7 +76,8 @@ export class Torrent {
   /** Handshaken connections by peer key. */
   private readonly live = new Map<string, PeerSession>()
   /** Outgoing attempts from connect issued until handshake done. */
-  private readonly connecting = new Map<string, { peer: TorrentPeer; socket: TcpSocket | null }>()
+  private readonly connecting = new Map<string, { peer: TorrentPeer; socket: TcpSocket | null; connectedAt: number }>()
+  private savedPeersLoaded = false
   private readonly sessionHost: SessionHost
   private readonly downloaderHost: DownloaderHost
   private timer: TimerHandle | null = null
@@ -273,6 +277,8 @@ export class Torrent {
     this.running = true
     this.failure = undefined
     this.timer = this.ctx.clock.setTimeout(() => this.tick(), MAINTENANCE_MS)
+    await this.restoreSavedPeers()
+    if (!this.running) return
     if (this.meta) await this.openStorage(this.recheckOnStart || this.recheckNext)
     else this.beginMetadata()
     if (!this.running) return
@@ -288,6 +294,8 @@ export class Torrent {
     this.timer = null
     this.ctx.cancelConnectionRequests(this.infoHash)
     this.dht.stop()
+    // before the connections close, so the connected peers count as recently useful
+    await this.savePeers()
     this.closeAllPeers({ kind: 'stopped' })
     this.metadata = null
     await Promise.all([this.trackers.stop(), this.dl?.close()])
@@ -353,8 +361,28 @@ export class Torrent {
     if (want > 0) this.ctx.requestConnections(this.infoHash, want)
   }
 
+  /** Once per torrent: the peers saved by the last run go into the pool first (source `resume`). */
+  private async restoreSavedPeers(): Promise<void> {
+    if (this.savedPeersLoaded) return
+    this.savedPeersLoaded = true
+    try {
+      const saved = await loadSavedPeers(this.ctx.platform.state, this.infoHash, this.ctx.clock.now())
+      const n = this.pool.restorePeers(saved)
+      if (n > 0) this.log.pool.info(`${n} saved peers from the last run`)
+    } catch (err) {
+      // only costs waiting for trackers and the DHT
+      this.log.pool.warn(`loading saved peers failed: ${(err as Error).message}`)
+    }
+  }
+
+  private async savePeers(): Promise<void> {
+    if (!this.connectedOnce) return // nothing learned this run: keep what the last run saved
+    for (const s of this.live.values()) this.flushPeerStats(s)
+    await saveSavedPeers(this.ctx.platform.state, this.infoHash, this.pool.usefulPeers(MAX_SAVED_PEERS)).catch((err: unknown) => this.log.pool.warn(`saving peers failed: ${(err as Error).message}`))
+  }
+
   private dial(peer: TorrentPeer): void {
-    const entry = { peer, socket: null as TcpSocket | null }
+    const entry = { peer, socket: null as TcpSocket | null, connectedAt: 0 }
     this.connecting.set(peer.key, entry)
     this.ctx.connectStarted()
     // A connect that throws instead of rejecting takes the same way out, so the peer never stays
@@ -373,6 +401,7 @@ export class Torrent {
           return
         }
         entry.socket = socket
+        entry.connectedAt = this.ctx.clock.now()
         try {
           PeerSession.outgoing(this.sessionHost, peer, socket, this.dl)
         } catch (err) {
@@ -396,6 +425,7 @@ export class Torrent {
 
   /** An outgoing session finished its handshake, or failed before it (session null). */
   private onOutgoingHandshake(peer: TorrentPeer, session: PeerSession | null, reason?: CloseReason): void {
+    const attempt = this.connecting.get(peer.key)
     this.connecting.delete(peer.key)
     if (!session) {
       // trackers hand us our own address: never dial it again
@@ -408,6 +438,7 @@ export class Torrent {
     }
     this.log.peer.debug?.(`${peer.key}: connected (${session.client || 'unknown client'})`)
     this.pool.onConnected(peer.ip, peer.port)
+    if (attempt && attempt.connectedAt > 0) this.pool.recordMeasures(peer.ip, peer.port, { rttMs: this.ctx.clock.now() - attempt.connectedAt })
     this.addSession(session)
     if (this.hasOtherSession(session)) session.close({ kind: 'duplicate' })
   }
@@ -449,6 +480,7 @@ export class Torrent {
     this.live.delete(s.peer.key)
     this.log.peer.debug?.(`${s.peer.key}: closed: ${describeCloseReason(reason)}`)
     this.flushPeerStats(s)
+    this.pool.recordMeasures(s.peer.ip, s.peer.port, { diversity: this.piecesWeLack(s) })
     this.dl?.onPeerRemoved(s)
     this.metadata?.onPeerGone(s)
     this.pool.onDisconnected(s.peer.ip, s.peer.port, { error: countsAgainstPeer(reason), reason: describeCloseReason(reason) })
@@ -484,6 +516,16 @@ export class Torrent {
       c.socket?.close()
       this.pool.onDisconnected(c.peer.ip, c.peer.port, { error: false, reason: describeCloseReason(reason) })
     }
+  }
+
+  /** Pieces the peer has that we still want (0 before the metadata or its availability). */
+  private piecesWeLack(s: PeerSession): number {
+    const d = this.dl
+    const pieces = s.conn.peerPieces
+    if (!d || !pieces) return 0
+    let n = 0
+    for (let p = 0; p < pieces.size; p++) if (pieces.has(p) && d.wants(p)) n++
+    return n
   }
 
   /** Reports the bytes moved since the last flush to the pool (ranking). */
@@ -632,6 +674,7 @@ export class Torrent {
     this.dht.tick()
     this.requestSlots()
     if (this.ticks % PEX_ROUND_TICKS === 0) this.pexRound()
+    if (this.ticks % SAVE_PEERS_TICKS === 0) void this.savePeers()
     this.timer = this.ctx.clock.setTimeout(() => this.tick(), MAINTENANCE_MS)
   }
 
