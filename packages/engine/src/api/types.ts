@@ -182,4 +182,6 @@ export interface EngineApi {
   setSettings(patch: Partial<EngineSettings>): Promise<EngineSettings>
   /** The torrent's recent log lines, oldest first (at most 500; empty for an unknown torrent). */
   torrentLog(infoHash: string): Promise<LogEntry[]>
+  /** A magnet link for the torrent with its name (dn) and trackers (tr), so others can find it too. */
+  magnetLink(infoHash: string): Promise<string>
 }

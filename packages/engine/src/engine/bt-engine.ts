@@ -8,7 +8,7 @@ import type {
   TorrentSummary,
 } from '../api/types.ts'
 import type { ChokerConfig } from '../choke/choker.ts'
-import { parseMagnet } from '../magnet/parse-magnet.ts'
+import { parseMagnet, toMagnet } from '../magnet/parse-magnet.ts'
 import { parseMetainfo } from '../metainfo/parse-metainfo.ts'
 import type { Logger, Platform, TcpListener } from '../platform/ports.ts'
 import { ConnectionQueue } from '../queue/connection-queue.ts'
@@ -402,6 +402,14 @@ export class BtEngine implements EngineApiHost {
 
   getSettings(): EngineSettings {
     return { ...this.settings }
+  }
+
+  magnetLink(infoHash: string): string {
+    const t = this.torrents.get(infoHash)
+    if (!t) throw new Error(`unknown torrent ${infoHash}`)
+    const trackers = [...new Set(t.trackers.rows().map((r) => r.url))]
+    // a magnet's name before its metadata is the info-hash itself: no dn then
+    return toMagnet({ infoHash, ...(t.name !== infoHash ? { name: t.name } : {}), trackers })
   }
 
   torrentLog(infoHash: string): LogEntry[] {

@@ -132,6 +132,19 @@ describe('the engine DHT', () => {
     expect(off.e.dhtRunning()).toBe(false)
   })
 
+  it('magnetLink gives the name and the trackers, so the link is not findable only through the DHT', async () => {
+    const net = new MemoryNetwork()
+    const torrent = await createTorrent({ name: 'a b.bin', pieceLength: 16 * 1024, files: [{ path: 'a b.bin', data: content }], announce: [['http://t.example/announce'], ['udp://u.example:6969']] })
+    const meta = await parseMetainfo(torrent)
+    const { e } = engine(net, '10.0.0.1', { dhtEnabled: false })
+    await e.start()
+    await e.add({ torrentFile: torrent, paused: true })
+    expect(e.magnetLink(meta.infoHash)).toBe(`magnet:?xt=urn:btih:${meta.infoHash}&dn=a%20b.bin&tr=${encodeURIComponent('http://t.example/announce')}&tr=${encodeURIComponent('udp://u.example:6969')}`)
+    const bare = 'cd'.repeat(20)
+    await e.add({ magnet: `magnet:?xt=urn:btih:${bare}`, paused: true })
+    expect(e.magnetLink(bare)).toBe(`magnet:?xt=urn:btih:${bare}`)
+  })
+
   it('settings: on by default with the public routers; bootstrap entries must be HOST:PORT', () => {
     expect(DEFAULT_SETTINGS.dhtEnabled).toBe(true)
     expect(DEFAULT_SETTINGS.dhtBootstrap).toContain('router.bittorrent.com:6881')

@@ -218,6 +218,11 @@ export class FakeEngine implements EngineApi {
     if (!t.log) this.startLog(t)
     return t.log!.entries.map((e) => ({ ...e }))
   }
+  async magnetLink(infoHash: string): Promise<string> {
+    const t = this.get(infoHash)
+    const tr = t.trackers.filter((x) => x.url !== 'DHT').map((x) => `&tr=${encodeURIComponent(x.url)}`).join('')
+    return `magnet:?xt=urn:btih:${infoHash}&dn=${encodeURIComponent(t.summary.name)}${tr}`
+  }
   async setSettings(patch: Partial<EngineSettings>): Promise<EngineSettings> {
     this.settings = { ...this.settings, ...patch }
     return { ...this.settings }
