@@ -19,6 +19,7 @@ import type { PathGuard } from './path-guard.ts'
 import type { SessionSocket } from './in-process-link.ts'
 import type { DaemonCounters, Resource, SessionContext } from './session-context.ts'
 import { handleOf, socketOf, tcpConnect, tcpListen } from './tcp-ops.ts'
+import { udpLocalOnly } from './udp-local-only.ts'
 import { udpBind } from './udp-ops.ts'
 
 export const DAEMON_VERSION = '0.1.0'
@@ -223,6 +224,7 @@ export class Session implements SessionContext {
       daemonVersion: DAEMON_VERSION,
       limits: { ...this.limits, ...clientCaps },
       roots: this.guard.names(),
+      ...(udpLocalOnly() ? { udpScope: 'local' as const } : {}),
     }
     this.send(encodeFrame(Kind.REPLY, id, op, reply))
   }

@@ -86,6 +86,8 @@ export class BridgeClient implements SocketHost {
   readonly files: BridgeFiles
   limits!: DaemonLimits
   roots: string[] = []
+  /** Where this daemon sends UDP: "local" = only to loopback and private addresses (hello `udpScope`). */
+  udpScope: 'any' | 'local' = 'any'
   daemonVersion = ''
   /** Called once when the connection ends, with why. */
   onClose: ((reason: BridgeCloseReason, detail: string) => void) | null = null
@@ -304,6 +306,7 @@ export class BridgeClient implements SocketHost {
     this.limits = h.limits
     this.creditBatch = creditBatch(h.limits.recvWindowBytes)
     this.roots = h.roots
+    this.udpScope = h.udpScope === 'local' ? 'local' : 'any'
     this.daemonVersion = h.daemonVersion
   }
 }

@@ -16,6 +16,10 @@ export class BridgeNet implements NetPort {
     return { maxConnectsInFlight: l.maxConnectsInFlight, maxConnectsPending: l.maxConnectsPending, connectTimeoutMs: l.connectTimeoutMs }
   }
 
+  get udpScope(): 'any' | 'local' {
+    return this.c.udpScope
+  }
+
   async connect(opts: TcpConnectOptions): Promise<TcpSocket> {
     const meta: Record<string, unknown> = { host: opts.host, port: opts.port }
     if (opts.tls) meta.tls = true

@@ -91,4 +91,6 @@ export interface HelloReply {
   daemonVersion: string
   limits: DaemonLimits
   roots: string[]
+  /** Optional (absent = "any"): "local" when the daemon sends UDP only to local addresses (§4.3). */
+  udpScope?: 'any' | 'local'
 }

@@ -194,4 +194,31 @@ export const netCases: ConformanceCase[] = [
       check(got[0].text === 'datagram' && got[0].port === echo.port && got[0].address === '127.0.0.1', JSON.stringify(got[0]))
     },
   },
+  {
+    id: 'UDP-002',
+    title: 'the hello reply\'s optional udpScope is "any" or "local"; under "local" datagrams to a name or a public address are dropped and the socket stays usable',
+    async run(ctx) {
+      const c = await ctx.client()
+      const raw = await ctx.raw()
+      const hello = await raw.hello(ctx.target.token)
+      raw.close()
+      const scope = hello?.meta.udpScope
+      check(scope === undefined || scope === 'any' || scope === 'local', `udpScope ${JSON.stringify(scope)}`)
+      check(c.udpScope === (scope === 'local' ? 'local' : 'any'), `client reads udpScope as ${c.udpScope}`)
+      if (scope !== 'local') return // a daemon that may send anywhere: nothing here may leave the machine
+      const echo = await udpEcho()
+      ctx.cleanups.push(() => echo.close())
+      const got: string[] = []
+      const u = await c.net.bindUdp({ host: '127.0.0.1' }, (d) => got.push(new TextDecoder().decode(d)))
+      ctx.cleanups.push(() => u.close())
+      // dropped by the daemon before any lookup or send (203.0.113.0/24 is TEST-NET-3, .invalid never resolves)
+      u.send(new TextEncoder().encode('x'), 'udp-scope.invalid', 6881)
+      u.send(new TextEncoder().encode('x'), '203.0.113.7', 6881)
+      for (let i = 0; i < 5 && got.length === 0; i++) {
+        u.send(new TextEncoder().encode('still here'), '127.0.0.1', echo.port)
+        await sleep(200)
+      }
+      check(got[0] === 'still here', `the socket stopped working: ${JSON.stringify(got)}`)
+    },
+  },
 ]

@@ -145,6 +145,25 @@ describe('the engine DHT', () => {
     expect(e.magnetLink(bare)).toBe(`magnet:?xt=urn:btih:${bare}`)
   })
 
+  it('does not start against public routers when the platform sends UDP only to local addresses', async () => {
+    const net = new MemoryNetwork()
+    await router(net, '10.0.0.100')
+    const make = (bootstrap: string[]) => {
+      const host = net.host('10.0.0.1')
+      Object.defineProperty(host, 'udpScope', { value: 'local' })
+      const e = new BtEngine({ settings: { dhtEnabled: true, dhtBootstrap: bootstrap }, platform: { net: host, files: new MemoryFilePort(), state: new MemoryStateStore(), now: () => Date.now() } })
+      engines.push(e)
+      return e
+    }
+    const pub = make(['router.bittorrent.com:6881', '8.8.8.8:6881'])
+    await pub.start()
+    expect(pub.status().dht).toMatchObject({ state: 'off', port: null, message: expect.stringContaining('only to local addresses') })
+    await pub.stop()
+    const local = make(['router.bittorrent.com:6881', '10.0.0.100:6881'])
+    await local.start()
+    await until('joined through the local node', () => local.status().dht!.state === 'ready')
+  })
+
   it('settings: on by default with the public routers; bootstrap entries must be HOST:PORT', () => {
     expect(DEFAULT_SETTINGS.dhtEnabled).toBe(true)
     expect(DEFAULT_SETTINGS.dhtBootstrap).toContain('router.bittorrent.com:6881')

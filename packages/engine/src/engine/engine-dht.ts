@@ -12,6 +12,7 @@ import { utf8Decode, utf8Encode } from '../util/bytes.ts'
 import type { Clock, TimerHandle } from '../util/clock.ts'
 import { errorText } from '../util/log.ts'
 import type { PeerAddress } from '../util/peer-address.ts'
+import { isLocalAddress } from '../pool/ip-address.ts'
 import { parseHostPort } from './settings.ts'
 
 const STATE_KEY = 'session/dht'
@@ -63,6 +64,16 @@ export class EngineDht implements DhtAccess {
   /** Starts the node per the settings (a no-op when they turn the DHT off). */
   async start(settings: EngineSettings, listenPort: number): Promise<void> {
     if (!settings.dhtEnabled || this.node) return
+    let bootstrap = settings.dhtBootstrap.map(parseHostPort).filter((b): b is { host: string; port: number } => b !== null)
+    if (this.deps.net.udpScope === 'local') {
+      // A daemon that sends only to local addresses (tests): public routers can never answer.
+      bootstrap = bootstrap.filter((b) => isLocalAddress(b.host))
+      if (bootstrap.length === 0) {
+        this.message = 'the daemon sends UDP only to local addresses, and no bootstrap node is local'
+        this.deps.log.info(`DHT: not started: ${this.message}`)
+        return
+      }
+    }
     const gen = ++this.generation
     this.state = 'starting'
     this.message = undefined
@@ -89,12 +100,12 @@ export class EngineDht implements DhtAccess {
       transport,
       clock,
       saved: saved ?? undefined,
-      bootstrap: settings.dhtBootstrap.map(parseHostPort).filter((b): b is { host: string; port: number } => b !== null),
+      bootstrap,
       log: (line) => log.debug?.(line),
     })
     this.node = node
     node.start()
-    log.info(`DHT: node ${saved ? 'restored' : 'new'} on UDP port ${transport.socket.port} (${node.nodeCount} saved nodes, ${settings.dhtBootstrap.length} bootstrap nodes)`)
+    log.info(`DHT: node ${saved ? 'restored' : 'new'} on UDP port ${transport.socket.port} (${node.nodeCount} saved nodes, ${bootstrap.length} bootstrap nodes)`)
     this.ready = this.bootstrap(gen)
     this.scheduleSave(gen)
   }

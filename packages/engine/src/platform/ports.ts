@@ -103,6 +103,12 @@ export interface NetPort {
   ): Promise<UdpSocket>
   /** Caps the engine's connection queue stays within. */
   readonly connectLimits: ConnectLimits
+  /**
+   * Where UDP datagrams can go: "local" when the platform sends only to loopback and private
+   * addresses (a test daemon); absent or "any" otherwise. The DHT does not start against public
+   * bootstrap nodes it could never reach.
+   */
+  readonly udpScope?: 'any' | 'local'
 }
 
 export interface FileStat {
