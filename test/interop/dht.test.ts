@@ -80,6 +80,7 @@ describe.skipIf(!libtorrentAvailable())('DHT with real libtorrent nodes on loopb
     const port = await freePort()
     const seed = own(await tidepoolSeed(t.torrentPath, { data: t.dir, port, dhtBootstrap: [router.endpoint], name: 'tidepool seed (DHT)' }))
     expect(seed.listenPort).toBe(port)
+    expect(seed.proc.json.find((l) => l.event === 'seeding')?.dhtPort, 'TCP and DHT on the same --port').toBe(port)
     // Tidepool announced the torrent to libtorrent's node, with the port it seeds on
     const announced = await router.proc.waitFor((l) => l.event === 'dht-announce' && l.infoHash === t.infoHash, 30_000, 'Tidepool announcing to the router')
     expect(announced.port).toBe(port)

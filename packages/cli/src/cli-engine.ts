@@ -37,7 +37,7 @@ export async function createCliEngine(opts: {
  * TIDEPOOL_DHT=off, which test and benchmark harnesses set so nothing of theirs reaches the public DHT.
  * The DHT's UDP port follows `--port` (its default, 0, means the listen port).
  */
-function dhtSettings(choice: DhtChoice): { dhtEnabled?: boolean; dhtBootstrap?: string[] } {
+export function dhtSettings(choice: DhtChoice, env: Record<string, string | undefined> = process.env): { dhtEnabled?: boolean; dhtBootstrap?: string[] } {
   if (choice) return choice.enabled ? { dhtEnabled: true, dhtBootstrap: choice.bootstrap } : { dhtEnabled: false }
-  return process.env.TIDEPOOL_DHT === 'off' ? { dhtEnabled: false } : {}
+  return env.TIDEPOOL_DHT === 'off' ? { dhtEnabled: false } : {}
 }

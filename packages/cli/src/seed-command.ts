@@ -32,8 +32,9 @@ export async function seedCommand(args: SeedArgs, io: { out: (s: string) => void
     }
     const s = torrent.summary()
     if (s.status === 'error') throw new CliError(EXIT.failed, `failed: ${s.name}: ${s.error}`)
-    io.err(`verified ${(s.progress * 100).toFixed(1)}% of ${s.name}; seeding on port ${engine.listenPort} (Ctrl-C to stop)\n`)
-    if (args.json) io.out(JSON.stringify({ event: 'seeding', listenPort: engine.listenPort, ...statusJson(s) }) + '\n')
+    const dhtPort = engine.status().dht?.port ?? null
+    io.err(`verified ${(s.progress * 100).toFixed(1)}% of ${s.name}; seeding on port ${engine.listenPort}${dhtPort ? `, DHT on UDP port ${dhtPort}` : ''} (Ctrl-C to stop)\n`)
+    if (args.json) io.out(JSON.stringify({ event: 'seeding', listenPort: engine.listenPort, dhtPort, ...statusJson(s) }) + '\n')
     let lostReason: string | null = null
     await new Promise<void>((done) => {
       const timer = setInterval(() => {
