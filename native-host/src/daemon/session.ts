@@ -225,6 +225,7 @@ export class Session implements SessionContext {
       limits: { ...this.limits, ...clientCaps },
       roots: this.guard.names(),
       ...(udpLocalOnly() ? { udpScope: 'local' as const } : {}),
+      udpIpv6Only: true,
     }
     this.send(encodeFrame(Kind.REPLY, id, op, reply))
   }

@@ -62,7 +62,10 @@ export async function udpBind(ctx: SessionContext, meta: Record<string, unknown>
   const host = typeof meta.host === 'string' ? meta.host : '0.0.0.0'
   const p = port(meta, 'port', true)
   checkHandleCap(ctx, 'udp', capsOf(ctx).caps.maxUdpPerClient)
-  const sock = dgram.createSocket({ type: host.includes(':') ? 'udp6' : 'udp4' })
+  const v6 = host.includes(':')
+  if (meta.ipv6Only !== undefined && typeof meta.ipv6Only !== 'boolean') throw new IoError('invalid', 'ipv6Only must be a boolean')
+  // IPv6-only: an IPv4 socket can then hold the same port number (a DHT node per family on one port)
+  const sock = dgram.createSocket({ type: v6 ? 'udp6' : 'udp4', ...(v6 && meta.ipv6Only === true ? { ipv6Only: true } : {}) })
   await new Promise<void>((resolve, reject) => {
     sock.once('error', (e) => {
       try {

@@ -88,6 +88,8 @@ export class BridgeClient implements SocketHost {
   roots: string[] = []
   /** Where this daemon sends UDP: "local" = only to loopback and private addresses (hello `udpScope`). */
   udpScope: 'any' | 'local' = 'any'
+  /** The daemon's udp.bind takes `ipv6Only` (hello `udpIpv6Only`). */
+  udpIpv6Only = false
   daemonVersion = ''
   /** Called once when the connection ends, with why. */
   onClose: ((reason: BridgeCloseReason, detail: string) => void) | null = null
@@ -307,6 +309,7 @@ export class BridgeClient implements SocketHost {
     this.creditBatch = creditBatch(h.limits.recvWindowBytes)
     this.roots = h.roots
     this.udpScope = h.udpScope === 'local' ? 'local' : 'any'
+    this.udpIpv6Only = h.udpIpv6Only === true
     this.daemonVersion = h.daemonVersion
   }
 }

@@ -1,4 +1,4 @@
-import type { ConnectLimits, NetPort, TcpConnectOptions, TcpListener, TcpSocket, UdpSocket } from '@tidepool/engine'
+import { IoError, type ConnectLimits, type NetPort, type TcpConnectOptions, type TcpListener, type TcpSocket, type UdpSocket } from '@tidepool/engine'
 import type { BridgeClient, HandleSink } from './bridge-client.ts'
 import { BridgeTcpSocket } from './bridge-tcp-socket.ts'
 import { Ev, Op } from './protocol.ts'
@@ -66,12 +66,17 @@ export class BridgeNet implements NetPort {
   }
 
   async bindUdp(
-    opts: { host?: string; port?: number },
+    opts: { host?: string; port?: number; ipv6Only?: boolean },
     onMessage: (data: Uint8Array, from: { address: string; port: number }) => void,
   ): Promise<UdpSocket> {
     const meta: Record<string, unknown> = {}
     if (opts.host) meta.host = opts.host
     if (opts.port !== undefined) meta.port = opts.port
+    if (opts.ipv6Only) {
+      // an older daemon would bind dual-stack and take the IPv4 port too: refuse instead
+      if (!this.c.udpIpv6Only) throw new IoError('unsupported', 'this daemon cannot bind IPv6-only UDP sockets')
+      meta.ipv6Only = true
+    }
     const r = await this.c.request(Op.udpBind, meta)
     const handle = num(r.meta.handle)
     const c = this.c

@@ -93,4 +93,6 @@ export interface HelloReply {
   roots: string[]
   /** Optional (absent = "any"): "local" when the daemon sends UDP only to local addresses (§4.3). */
   udpScope?: 'any' | 'local'
+  /** Optional: udp.bind takes `ipv6Only` (§4.3). */
+  udpIpv6Only?: boolean
 }

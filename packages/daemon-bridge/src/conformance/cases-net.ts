@@ -1,7 +1,7 @@
 import net from 'node:net'
 import type { TcpSocket } from '@tidepool/engine'
 import { check, rejectsWith, sleep, within, type ConformanceCase } from './harness.ts'
-import { closedPort, tcpEcho, udpEcho } from './fixtures.ts'
+import { closedPort, tcpEcho, udpEcho, udpEcho6 } from './fixtures.ts'
 
 /** Collects what a socket delivers. */
 function sink(s: TcpSocket): { bytes(): number; data(): Uint8Array[]; ended: boolean; closed: boolean } {
@@ -219,6 +219,33 @@ export const netCases: ConformanceCase[] = [
         await sleep(200)
       }
       check(got[0] === 'still here', `the socket stopped working: ${JSON.stringify(got)}`)
+    },
+  },
+  {
+    id: 'UDP-003',
+    title: 'a daemon announcing udpIpv6Only binds an IPv6-only socket on the port of an IPv4 one, and both carry datagrams',
+    async run(ctx) {
+      const c = await ctx.client()
+      if (!c.udpIpv6Only) return // optional: a daemon that does not announce it need not take ipv6Only
+      const echo6 = await udpEcho6()
+      if (!echo6) return // no IPv6 on this machine
+      ctx.cleanups.push(() => echo6.close())
+      const echo4 = await udpEcho()
+      ctx.cleanups.push(() => echo4.close())
+      const got: Array<{ text: string; address: string }> = []
+      const on = (d: Uint8Array, from: { address: string }) => got.push({ text: new TextDecoder().decode(d), address: from.address })
+      const u4 = await c.net.bindUdp({ host: '0.0.0.0' }, on)
+      ctx.cleanups.push(() => u4.close())
+      const u6 = await c.net.bindUdp({ host: '::', port: u4.port, ipv6Only: true }, on)
+      ctx.cleanups.push(() => u6.close())
+      check(u6.port === u4.port, `IPv6 socket on port ${u6.port}, IPv4 on ${u4.port}`)
+      for (let i = 0; i < 5 && got.length < 2; i++) {
+        u4.send(new TextEncoder().encode('v4'), '127.0.0.1', echo4.port)
+        u6.send(new TextEncoder().encode('v6'), '::1', echo6.port)
+        await sleep(200)
+      }
+      check(got.some((g) => g.text === 'v4' && g.address === '127.0.0.1'), `no IPv4 echo: ${JSON.stringify(got)}`)
+      check(got.some((g) => g.text === 'v6' && g.address === '::1'), `no IPv6 echo: ${JSON.stringify(got)}`)
     },
   },
 ]

@@ -4,9 +4,9 @@
  * serves the torrents' lookups (`DhtAccess`). Saved again on stop and every 15 minutes.
  */
 import type { DhtStatus, EngineSettings } from '../api/types.ts'
-import { bindDatagramTransport } from '../dht/datagram-transport.ts'
+import { bindDhtTransport } from '../dht/datagram-transport.ts'
 import { DhtNode, type SavedDhtState } from '../dht/dht-node.ts'
-import type { Logger, NetPort, StateStore, UdpSocket } from '../platform/ports.ts'
+import type { Logger, NetPort, StateStore } from '../platform/ports.ts'
 import type { DhtAccess, DhtLookupResult } from '../torrent/torrent-dht.ts'
 import { utf8Decode, utf8Encode } from '../util/bytes.ts'
 import type { Clock, TimerHandle } from '../util/clock.ts'
@@ -30,7 +30,7 @@ export interface EngineDhtDeps {
 
 export class EngineDht implements DhtAccess {
   private node: DhtNode | null = null
-  private socket: UdpSocket | null = null
+  private bound: { port: number; close(): void } | null = null
   private state: DhtStatus['state'] = 'off'
   private message?: string
   private ready: Promise<void> = Promise.resolve()
@@ -47,7 +47,7 @@ export class EngineDht implements DhtAccess {
 
   /** The UDP port peers are told in PORT messages (0 while not bound). */
   get udpPort(): number {
-    return this.socket?.port ?? 0
+    return this.bound?.port ?? 0
   }
 
   status(): DhtStatus {
@@ -56,7 +56,7 @@ export class EngineDht implements DhtAccess {
       // nodes may arrive without a bootstrap (PORT messages, queries to us)
       state: this.state === 'no-nodes' && nodes > 0 ? 'ready' : this.state,
       nodes,
-      port: this.socket?.port ?? null,
+      port: this.bound?.port ?? null,
       ...(this.message ? { message: this.message } : {}),
     }
   }
@@ -79,25 +79,22 @@ export class EngineDht implements DhtAccess {
     this.message = undefined
     const wanted = settings.dhtPort || listenPort
     const { net, clock, log } = this.deps
-    let transport: Awaited<ReturnType<typeof bindDatagramTransport>>
+    let bound: Awaited<ReturnType<typeof bindDhtTransport>>
     try {
-      transport = await bindDatagramTransport(net, { port: wanted }).catch((err: unknown) => {
-        if (wanted === 0) throw err
-        log.warn(`DHT: binding UDP port ${wanted} failed (${errorText(err)}); trying any port`)
-        return bindDatagramTransport(net, { port: 0 })
-      })
+      bound = await bindDhtTransport(net, wanted, (line) => log.info(`DHT: ${line}`))
     } catch (err) {
       this.state = 'error'
       this.message = `binding UDP failed: ${errorText(err)}`
       log.error(`DHT: ${this.message}`)
       return
     }
-    if (gen !== this.generation) return transport.socket.close() // stopped meanwhile
+    if (gen !== this.generation) return bound.close() // stopped meanwhile
     const saved = await this.load()
-    if (gen !== this.generation) return transport.socket.close()
-    this.socket = transport.socket
+    if (gen !== this.generation) return bound.close()
+    this.bound = bound
     const node = new DhtNode({
-      transport,
+      transport: bound.transport,
+      families: bound.families,
       clock,
       saved: saved ?? undefined,
       bootstrap,
@@ -105,7 +102,7 @@ export class EngineDht implements DhtAccess {
     })
     this.node = node
     node.start()
-    log.info(`DHT: node ${saved ? 'restored' : 'new'} on UDP port ${transport.socket.port} (${node.nodeCount} saved nodes, ${bootstrap.length} bootstrap nodes)`)
+    log.info(`DHT: node ${saved ? 'restored' : 'new'} on UDP port ${bound.port}, IPv${bound.families.join(' and IPv')} (${node.nodeCount} saved nodes, ${bootstrap.length} bootstrap nodes)`)
     this.ready = this.bootstrap(gen)
     this.scheduleSave(gen)
   }
@@ -121,8 +118,8 @@ export class EngineDht implements DhtAccess {
       await this.save(node)
       node.close()
     }
-    this.socket?.close()
-    this.socket = null
+    this.bound?.close()
+    this.bound = null
     this.state = 'off'
     this.message = undefined
   }

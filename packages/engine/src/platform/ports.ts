@@ -97,8 +97,12 @@ export interface NetPort {
     opts: { host?: string; port: number },
     onConnection: (socket: TcpSocket) => void,
   ): Promise<TcpListener>
+  /**
+   * `ipv6Only` (with an IPv6 host): the socket takes IPv6 only, so an IPv4 socket can share its port
+   * number; an adapter that cannot do that rejects with `unsupported`.
+   */
   bindUdp(
-    opts: { host?: string; port?: number },
+    opts: { host?: string; port?: number; ipv6Only?: boolean },
     onMessage: (data: Uint8Array, from: { address: string; port: number }) => void,
   ): Promise<UdpSocket>
   /** Caps the engine's connection queue stays within. */
