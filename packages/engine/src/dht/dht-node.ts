@@ -78,6 +78,8 @@ export const DEFAULT_DHT_CONFIG: DhtConfig = {
 export interface SavedDhtState {
   id: string
   nodes: SavedNode[]
+  /** Our address as other nodes last reported it (BEP 42: the next start picks an id secure for it). */
+  ip?: string
 }
 
 export interface DhtNodeOptions {
@@ -214,7 +216,11 @@ export class DhtNode {
   }
 
   save(): SavedDhtState {
-    return { id: idToHex(this.id), nodes: [...this.tables.values()].flatMap((t) => t.save()) }
+    return {
+      id: idToHex(this.id),
+      nodes: [...this.tables.values()].flatMap((t) => t.save()),
+      ...(this.externalAddress ? { ip: this.externalAddress.ip } : {}),
+    }
   }
 
   // ---- incoming -------------------------------------------------------------------------------

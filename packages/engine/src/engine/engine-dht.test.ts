@@ -8,8 +8,11 @@ import { MemoryNetwork } from '../platform/memory-net.ts'
 import { MemoryStateStore } from '../platform/memory-state.ts'
 import type { EngineSettings } from '../api/types.ts'
 import { realClock } from '../util/clock.ts'
-import { utf8Decode } from '../util/bytes.ts'
+import { utf8Decode, utf8Encode } from '../util/bytes.ts'
+import { fromHex } from '../util/hex.ts'
+import { isSecureNodeId } from '../dht/node-id.ts'
 import { BtEngine } from './bt-engine.ts'
+import { secureIdFor } from './engine-dht.ts'
 import { DEFAULT_SETTINGS, mergeSettings } from './settings.ts'
 
 // Whole engines with their DHT nodes over the in-memory network (real timers, bounded waits): the
@@ -130,6 +133,25 @@ describe('the engine DHT', () => {
     await off.e.start()
     expect(off.e.status().dht).toEqual({ state: 'off', nodes: 0, port: null })
     expect(off.e.dhtRunning()).toBe(false)
+  })
+
+  it('BEP 42: a saved id that is not secure for the address others reported is replaced by a secure one at start', async () => {
+    const net = new MemoryNetwork()
+    const state = new MemoryStateStore()
+    const ip = '203.0.113.5'
+    await state.set('session/dht', utf8Encode(JSON.stringify({ id: '00'.repeat(20), nodes: [{ id: '11'.repeat(20), host: '10.0.0.9', port: 6881 }], ip })))
+    const e = engine(net, '10.0.0.1', { dhtEnabled: true, dhtBootstrap: [] }, state)
+    await e.e.start()
+    expect(e.e.status().dht!.nodes).toBe(1) // the table came along
+    await e.e.stop()
+    engines.splice(engines.indexOf(e.e), 1)
+    const saved = JSON.parse(utf8Decode((await state.get('session/dht'))!)) as { id: string }
+    expect(saved.id).not.toBe('00'.repeat(20))
+    expect(isSecureNodeId(fromHex(saved.id), ip)).toBe(true)
+    // already secure, or no address known: the id stays
+    expect(secureIdFor({ id: saved.id, nodes: [], ip })).toBeNull()
+    expect(secureIdFor({ id: '00'.repeat(20), nodes: [] })).toBeNull()
+    expect(secureIdFor({ id: '00'.repeat(20), nodes: [], ip: '192.168.1.2' })).toBeNull() // exempt
   })
 
   it('magnetLink gives the name and the trackers, so the link is not findable only through the DHT', async () => {

@@ -6,6 +6,8 @@
 import type { DhtStatus, EngineSettings } from '../api/types.ts'
 import { bindDhtTransport } from '../dht/datagram-transport.ts'
 import { DhtNode, type SavedDhtState } from '../dht/dht-node.ts'
+import { fromHex, isHex } from '../util/hex.ts'
+import { isSecureNodeId, secureNodeId, type NodeId } from '../dht/node-id.ts'
 import type { Logger, NetPort, StateStore } from '../platform/ports.ts'
 import type { DhtAccess, DhtLookupResult } from '../torrent/torrent-dht.ts'
 import { utf8Decode, utf8Encode } from '../util/bytes.ts'
@@ -92,7 +94,10 @@ export class EngineDht implements DhtAccess {
     const saved = await this.load()
     if (gen !== this.generation) return bound.close()
     this.bound = bound
+    const id = secureIdFor(saved)
+    if (id) log.info(`DHT: new node id, secure (BEP 42) for our address ${saved!.ip}`)
     const node = new DhtNode({
+      ...(id ? { id } : {}),
       transport: bound.transport,
       families: bound.families,
       clock,
@@ -189,4 +194,15 @@ export class EngineDht implements DhtAccess {
   private async save(node: DhtNode): Promise<void> {
     await this.deps.state.set(STATE_KEY, utf8Encode(JSON.stringify(node.save()))).catch((err: unknown) => this.deps.log.warn(`DHT: saving the routing table failed: ${errorText(err)}`))
   }
+}
+
+/**
+ * BEP 42: an id derived from our external address, when the saved one is not (the id is chosen at
+ * start, as the table is built around it; a node learns the address only after it has joined).
+ * null: keep the saved id (secure already, no address known, or an exempt address).
+ */
+export function secureIdFor(saved: SavedDhtState | null): NodeId | null {
+  if (!saved?.ip || typeof saved.ip !== 'string' || !isHex(saved.id, 40)) return null
+  if (isSecureNodeId(fromHex(saved.id), saved.ip)) return null
+  return secureNodeId(saved.ip)
 }
