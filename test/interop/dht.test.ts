@@ -70,8 +70,7 @@ describe.skipIf(!libtorrentAvailable())('DHT with real libtorrent nodes on loopb
     expectDoneLine(run, t)
     await expectSameContent(t, out)
     // and it announced itself (get_peers, then announce_peer with its listen port)
-    const ours = router.proc.json.find((l) => l.event === 'dht-announce' && l.infoHash === t.infoHash && l.port !== seed.port)
-    expect(ours, 'Tidepool announcing to the router').toBeDefined()
+    await router.proc.waitFor((l) => l.event === 'dht-announce' && l.infoHash === t.infoHash && l.port !== seed.port, 10_000, 'Tidepool announcing to the router')
   })
 
   it('a libtorrent leecher with only the DHT finds and downloads what only `tidepool seed --port P --dht-bootstrap` seeds, and Tidepool ends up in libtorrent\'s routing table', async () => {
