@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { libtorrentAvailable, startLibtorrent, waitSeeding, type LibtorrentPeer } from '../fixtures/libtorrent.ts'
 import { makeTorrent } from '../fixtures/make-torrent.ts'
+import { createSwarm } from '../fixtures/swarm.ts'
 import { stopAll } from '../fixtures/processes.ts'
 import { tidepoolDownload, tidepoolSeed } from '../fixtures/tidepool-cli.ts'
 import { expectDoneLine, expectExit0, expectSameContent } from './expect-download.ts'
@@ -95,5 +96,28 @@ describe.skipIf(!libtorrentAvailable())('DHT with real libtorrent nodes on loopb
       if (!nodes.includes(`127.0.0.1:${port}`)) await new Promise((r) => setTimeout(r, 500))
     }
     expect(nodes, `router's table: ${nodes.join(', ')}`).toContain(`127.0.0.1:${port}`)
+  })
+
+  it('PORT messages: a libtorrent seed met through a tracker and Tidepool learn each other\'s DHT nodes', async () => {
+    const sw = await createSwarm('tidepool-dht-port-')
+    own({ stop: () => sw.close() })
+    const t = await sw.torrent({ name: 'port message.bin', size: 600_000, pieceLength: 32 * 1024, tracker: 'http' })
+    // a DHT node that knows nobody: only a PORT message can tell it of Tidepool
+    const seed = await sw.seed(t, { dht: true })
+    const port = await freePort()
+    // a bootstrap node that does not exist: Tidepool's DHT runs but can only learn nodes from PORT
+    const run = own(tidepoolDownload([t.torrentPath], { out: join(work, 'out'), timeoutSec: CLI_TIMEOUT_S, seed: true, port, dhtBootstrap: ['127.0.0.1:1'], debug: ['dht'], name: 'tidepool download (PORT)' }))
+    await run.waitDone(t.infoHash, WAIT_MS)
+    await expectSameContent(t, join(work, 'out'))
+    // libtorrent → Tidepool: its PORT message named its DHT port (= its listen port)
+    expect(run.proc.stderr(), 'PORT from libtorrent').toContain(`PORT ${seed.port}`)
+    // Tidepool → libtorrent: Tidepool's node (UDP = --port) is in libtorrent's table, whether it got
+    // there by Tidepool's PORT message or by answering libtorrent's ping
+    let nodes: string[] = []
+    for (let i = 0; i < 20 && !nodes.includes(`127.0.0.1:${port}`); i++) {
+      nodes = await seed.dhtNodes(5000)
+      if (!nodes.includes(`127.0.0.1:${port}`)) await new Promise((r) => setTimeout(r, 500))
+    }
+    expect(nodes, `libtorrent's table: ${nodes.join(', ')}`).toContain(`127.0.0.1:${port}`)
   })
 })

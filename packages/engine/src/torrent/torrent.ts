@@ -157,7 +157,9 @@ export class Torrent {
       dropForConduct: (s, why) => this.dropForConduct(s, why),
       dhtPort: () => this.dhtPort(),
       onDhtPort: (ip, port) => {
-        if (this.dhtPort() !== null) ctx.dht()?.addNode(ip, port)
+        if (this.dhtPort() === null) return
+        this.log.dht.debug?.(`${ip}: PORT ${port}, pinging its DHT node`)
+        ctx.dht()?.addNode(ip, port)
       },
     }
     this.downloaderHost = {
