@@ -6,7 +6,9 @@ import { defineConfig } from 'vitest/config'
 // native host) check TIDEPOOL_NO_PORT_MAPPING, and processes the tests start inherit it. A test that
 // maps ports builds its own network namespace and gateway (native-host/test/portmap-miniupnpd.test.ts).
 // Likewise no daemon a test starts offers multicast unless the test asks (start-daemon.ts).
-const env = { TIDEPOOL_NO_PORT_MAPPING: '1', TIDEPOOL_NO_MULTICAST: '1' }
+// No test may reach the public DHT: the CLI's DHT is off unless a test gives `--dht-bootstrap`, and
+// every daemon (in-process or a child, which inherits this) sends UDP only to local addresses.
+const env = { TIDEPOOL_NO_PORT_MAPPING: '1', TIDEPOOL_NO_MULTICAST: '1', TIDEPOOL_DHT: 'off', TIDEPOOL_UDP_LOCAL_ONLY: '1' }
 
 export default defineConfig({
   test: {

@@ -203,7 +203,7 @@ function memoryState(): StateStore {
 function engineDriver(netPort: NetPort, files: FilePort, torrentFiles: Uint8Array[], endpoints: Endpoint[][]): Driver {
   const engine = new BtEngine({
     platform: { net: netPort, files, state: memoryState(), now: () => Date.now() },
-    settings: { downloadRoot: 'data', localPeerDiscovery: false, portMapping: false },
+    settings: { downloadRoot: 'data', localPeerDiscovery: false, portMapping: false, dhtEnabled: false }, // never the LAN, a router or the public DHT from a benchmark
     restoreSession: false,
     listen: false,
   })

@@ -27,7 +27,7 @@ async function main(): Promise<void> {
   const roots = client.roots ?? []
   const engine = new BtEngine({
     platform: { net: client.net, files: client.files, state: new DirStateStore(option('state', '')), hasher, now: () => Date.now() },
-    settings: { downloadRoot: roots[0], listenPort: 0, localPeerDiscovery: false, portMapping: false }, // the soak never reaches a router
+    settings: { downloadRoot: roots[0], listenPort: 0, localPeerDiscovery: false, portMapping: false, dhtEnabled: false }, // the soak never reaches a router or the public DHT
     restoreSession: false,
   })
   await engine.start()

@@ -4,6 +4,7 @@ import type { EngineApi } from '@tidepool/engine'
 export const ENGINE_METHODS = [
   'getStatus', 'listTorrents', 'getTorrentDetail', 'addTorrent', 'removeTorrent', 'startTorrent',
   'stopTorrent', 'recheckTorrent', 'setFilePriority', 'getSettings', 'setSettings', 'torrentLog',
+  'magnetLink',
 ] as const satisfies ReadonlyArray<keyof EngineApi>
 
 type Missing = Exclude<keyof EngineApi, (typeof ENGINE_METHODS)[number]>

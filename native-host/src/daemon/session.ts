@@ -20,6 +20,7 @@ import type { PathGuard } from './path-guard.ts'
 import type { SessionSocket } from './in-process-link.ts'
 import type { DaemonCounters, Resource, SessionContext } from './session-context.ts'
 import { handleOf, socketOf, tcpConnect, tcpListen } from './tcp-ops.ts'
+import { udpLocalOnly } from './udp-local-only.ts'
 import { udpBind, udpMulticast } from './udp-ops.ts'
 import { SessionPortMaps } from './portmap-ops.ts'
 import type { PortMapper } from './portmap/port-mapper.ts'
@@ -232,7 +233,12 @@ export class Session implements SessionContext {
       daemonVersion: DAEMON_VERSION,
       limits: { ...this.limits, ...clientCaps },
       roots: this.guard.names(),
-      capabilities: [...(this.deps.multicast ? [Capability.udpMulticast] : []), ...(this.portMaps ? [Capability.portmap] : [])],
+      capabilities: [
+        Capability.udpIpv6Only,
+        ...(this.deps.multicast ? [Capability.udpMulticast] : []),
+        ...(this.portMaps ? [Capability.portmap] : []),
+      ],
+      ...(udpLocalOnly() ? { udpScope: 'local' as const } : {}),
     }
     this.send(encodeFrame(Kind.REPLY, id, op, reply))
   }

@@ -6,6 +6,7 @@ import { capsOf, checkHandleCap } from './handle-caps.ts'
 import { toIoError } from './io-errors.ts'
 import type { Resource, SessionContext } from './session-context.ts'
 import { handleOf, port } from './tcp-ops.ts'
+import { isLocalDestination, udpLocalOnly } from './udp-local-only.ts'
 
 class UdpRes implements Resource {
   readonly kind = 'udp'
@@ -42,6 +43,7 @@ class UdpRes implements Resource {
       return
     }
     if (p === 0) return // dgram throws ERR_SOCKET_BAD_PORT synchronously for port 0
+    if (udpLocalOnly() && !isLocalDestination(address)) return // see udp-local-only.ts
     this.ctx.counters.bytesFromClients += payload.length
     try {
       this.sock.send(payload, p, address, () => {}) // a datagram that cannot be sent is lost, as UDP may lose it
@@ -72,8 +74,14 @@ export async function udpBind(ctx: SessionContext, meta: Record<string, unknown>
   // part of the udp-multicast capability: a daemon without it must not share ports silently
   if (meta.reuseAddr === true && !multicast) throw new IoError('unsupported', 'reuseAddr needs the udp-multicast capability')
   checkHandleCap(ctx, 'udp', capsOf(ctx).caps.maxUdpPerClient)
-  const ipv6 = host.includes(':')
-  const sock = dgram.createSocket({ type: ipv6 ? 'udp6' : 'udp4', reuseAddr: meta.reuseAddr === true })
+  const v6 = host.includes(':')
+  if (meta.ipv6Only !== undefined && typeof meta.ipv6Only !== 'boolean') throw new IoError('invalid', 'ipv6Only must be a boolean')
+  // IPv6-only: an IPv4 socket can then hold the same port number (a DHT node per family on one port)
+  const sock = dgram.createSocket({
+    type: v6 ? 'udp6' : 'udp4',
+    reuseAddr: meta.reuseAddr === true,
+    ...(v6 && meta.ipv6Only === true ? { ipv6Only: true } : {}),
+  })
   await new Promise<void>((resolve, reject) => {
     sock.once('error', (e) => {
       try {
@@ -90,7 +98,7 @@ export async function udpBind(ctx: SessionContext, meta: Record<string, unknown>
     throw new IoError('closed', 'session closed')
   }
   const handle = ctx.newHandle()
-  ctx.handles.set(handle, new UdpRes(ctx, handle, sock, ipv6))
+  ctx.handles.set(handle, new UdpRes(ctx, handle, sock, v6))
   const a = sock.address()
   return { handle, address: a.address, port: a.port }
 }

@@ -6,7 +6,7 @@ describe('parseArgs', () => {
     const a = parseArgs(['download', 'a.torrent', 'magnet:?xt=urn:btih:aa', '--out', '/tmp/x', '--json', '--timeout=30', '--seed', '--port', '6881', '--daemon-url', 'ws://127.0.0.1:1', '--token-file', 't', '--no-lsd', '--no-port-mapping'])
     expect(a).toEqual({
       command: 'download', inputs: ['a.torrent', 'magnet:?xt=urn:btih:aa'], out: '/tmp/x', json: true, timeoutSec: 30,
-      seed: true, port: 6881, daemonUrl: 'ws://127.0.0.1:1', tokenFile: 't', stateDir: null, debug: null, lsd: false, portMapping: false, encryption: 'prefer',
+      seed: true, port: 6881, daemonUrl: 'ws://127.0.0.1:1', tokenFile: 't', stateDir: null, debug: null, lsd: false, portMapping: false, encryption: 'prefer', dht: null,
     })
   })
   it('local peer discovery is on unless --no-lsd', () => {
@@ -18,6 +18,15 @@ describe('parseArgs', () => {
     expect(parseArgs(['download', 'a.torrent', '--out', 'd'])).toMatchObject({ portMapping: true })
     expect(parseArgs(['seed', 'x.torrent', '--data', 'd'])).toMatchObject({ portMapping: true })
     expect(parseArgs(['seed', 'x.torrent', '--data', 'd', '--no-port-mapping'])).toMatchObject({ portMapping: false })
+  })
+  it('--no-dht and --dht-bootstrap', () => {
+    const dl = (...extra: string[]) => parseArgs(['download', 'a.torrent', '--out', 'd', ...extra])
+    expect(dl('--no-dht')).toMatchObject({ dht: { enabled: false } })
+    expect(dl('--dht-bootstrap', '127.0.0.1:6881,[::1]:7000, host.example:1')).toMatchObject({ dht: { enabled: true, bootstrap: ['127.0.0.1:6881', '[::1]:7000', 'host.example:1'] } })
+    expect(parseArgs(['seed', 'x.torrent', '--data', 'd', '--port', '7000', '--dht-bootstrap=127.0.0.1:7001'])).toMatchObject({ port: 7000, dht: { enabled: true, bootstrap: ['127.0.0.1:7001'] } })
+    for (const bad of [['--dht-bootstrap', '127.0.0.1'], ['--dht-bootstrap', ','], ['--dht-bootstrap', 'h:0'], ['--dht-bootstrap', 'h:1', '--no-dht']]) {
+      expect(() => dl(...bad), bad.join(' ')).toThrow(UsageError)
+    }
   })
   it('parses seed', () => {
     expect(parseArgs(['seed', 'x.torrent', '--data', 'd', '--port', '7000'])).toMatchObject({ command: 'seed', torrent: 'x.torrent', data: 'd', port: 7000 })

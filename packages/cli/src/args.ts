@@ -1,8 +1,14 @@
 /** Command-line parsing for `tidepool`: small and strict so a typo is an error, not a surprise. */
-import { LOG_COMPONENTS, type EncryptionPolicy } from '@tidepool/engine'
+import { LOG_COMPONENTS, parseHostPort, type EncryptionPolicy } from '@tidepool/engine'
 
 /** Which components' log lines go to stderr: null = none, 'all' = every one. */
 export type DebugSelection = readonly string[] | 'all' | null
+
+/**
+ * The DHT as the command line asks for it: `--no-dht` → off; `--dht-bootstrap LIST` → on, joining
+ * through LIST only; neither → null (the default: on with the public routers, unless TIDEPOOL_DHT=off).
+ */
+export type DhtChoice = { enabled: false } | { enabled: true; bootstrap: string[] } | null
 
 export interface DownloadArgs {
   command: 'download'
@@ -21,6 +27,7 @@ export interface DownloadArgs {
   /** Ask the router to forward the listen port (off with --no-port-mapping). */
   portMapping: boolean
   encryption: EncryptionPolicy
+  dht: DhtChoice
 }
 
 export interface SeedArgs {
@@ -37,6 +44,7 @@ export interface SeedArgs {
   lsd: boolean
   portMapping: boolean
   encryption: EncryptionPolicy
+  dht: DhtChoice
 }
 
 export type CliArgs = DownloadArgs | SeedArgs | { command: 'help' }
@@ -47,17 +55,20 @@ export const USAGE = `usage:
   tidepool download <torrent-file|magnet> [more...] --out DIR [--json] [--timeout SECONDS] [--seed]
                     [--port PORT] [--no-lsd] [--no-port-mapping] [--daemon-url URL --token-file FILE] [--state DIR]
                     [--debug [COMPONENT,...]] [--encryption prefer|require|disable]
+                    [--no-dht | --dht-bootstrap HOST:PORT[,HOST:PORT...]]
   tidepool seed <torrent-file> --data DIR [--port PORT] [--no-lsd] [--no-port-mapping] [--json]
                 [--daemon-url URL --token-file FILE] [--state DIR] [--debug [COMPONENT,...]]
-                [--encryption prefer|require|disable]
+                [--encryption prefer|require|disable] [--no-dht | --dht-bootstrap HOST:PORT[,HOST:PORT...]]
+  --port serves peers over TCP and the DHT over UDP on the same port (0 = any free port)
   --no-lsd turns off local peer discovery (multicast announces on the LAN; never for private torrents)
   --no-port-mapping: do not ask the router (UPnP IGD, NAT-PMP, PCP) to forward the listen port
   --debug writes log lines to stderr: every component, or only those named (${LOG_COMPONENTS.join(', ')})
   --encryption (MSE/PE) prefer: encrypted handshake first, plain for peers that refuse it (default);
-               require: RC4-encrypted peers only, both ways; disable: plain peers only`
+               require: RC4-encrypted peers only, both ways; disable: plain peers only
+  --no-dht turns the DHT off; --dht-bootstrap joins it through the given nodes instead of the public routers`
 
-const VALUE_FLAGS = new Set(['--out', '--timeout', '--port', '--daemon-url', '--token-file', '--state', '--data', '--encryption'])
-const BOOL_FLAGS = new Set(['--json', '--seed', '--no-lsd', '--no-port-mapping'])
+const VALUE_FLAGS = new Set(['--out', '--timeout', '--port', '--daemon-url', '--token-file', '--state', '--data', '--encryption', '--dht-bootstrap'])
+const BOOL_FLAGS = new Set(['--json', '--seed', '--no-lsd', '--no-port-mapping', '--no-dht'])
 
 export function parseArgs(argv: string[]): CliArgs {
   const [command, ...rest] = argv
@@ -97,6 +108,7 @@ export function parseArgs(argv: string[]): CliArgs {
   if (daemonUrl && !tokenFile) throw new UsageError('--daemon-url needs --token-file')
   const stateDir = values.get('--state') ?? null
   const encryption = parseEncryption(values.get('--encryption'))
+  const dht = parseDht(bools.has('--no-dht'), values.get('--dht-bootstrap'))
   if (command === 'download') {
     if (positional.length === 0) throw new UsageError('download needs at least one torrent file or magnet link')
     const out = values.get('--out')
@@ -107,12 +119,12 @@ export function parseArgs(argv: string[]): CliArgs {
       timeoutSec = Number(t)
       if (!Number.isFinite(timeoutSec) || timeoutSec <= 0) throw new UsageError(`bad --timeout "${t}"`)
     }
-    return { command, inputs: positional, out, json: bools.has('--json'), timeoutSec, seed: bools.has('--seed'), port, daemonUrl, tokenFile, stateDir, debug, lsd: !bools.has('--no-lsd'), portMapping: !bools.has('--no-port-mapping'), encryption }
+    return { command, inputs: positional, out, json: bools.has('--json'), timeoutSec, seed: bools.has('--seed'), port, daemonUrl, tokenFile, stateDir, debug, lsd: !bools.has('--no-lsd'), portMapping: !bools.has('--no-port-mapping'), encryption, dht }
   }
   if (positional.length !== 1) throw new UsageError('seed takes exactly one torrent file')
   const data = values.get('--data')
   if (!data) throw new UsageError('seed needs --data DIR')
-  return { command, torrent: positional[0], data, json: bools.has('--json'), port, daemonUrl, tokenFile, stateDir, debug, lsd: !bools.has('--no-lsd'), portMapping: !bools.has('--no-port-mapping'), encryption }
+  return { command, torrent: positional[0], data, json: bools.has('--json'), port, daemonUrl, tokenFile, stateDir, debug, lsd: !bools.has('--no-lsd'), portMapping: !bools.has('--no-port-mapping'), encryption, dht }
 }
 
 const POLICIES: readonly EncryptionPolicy[] = ['prefer', 'require', 'disable']
@@ -121,6 +133,16 @@ function parseEncryption(v: string | undefined): EncryptionPolicy {
   if (v === undefined) return 'prefer'
   if (!POLICIES.includes(v as EncryptionPolicy)) throw new UsageError(`bad --encryption "${v}" (prefer, require or disable)`)
   return v as EncryptionPolicy
+}
+
+function parseDht(off: boolean, list: string | undefined): DhtChoice {
+  if (off && list !== undefined) throw new UsageError('--no-dht and --dht-bootstrap contradict each other')
+  if (off) return { enabled: false }
+  if (list === undefined) return null
+  const nodes = list.split(',').map((e) => e.trim()).filter((e) => e !== '')
+  const bad = nodes.find((e) => parseHostPort(e) === null)
+  if (nodes.length === 0 || bad !== undefined) throw new UsageError(`bad --dht-bootstrap "${bad ?? list}" (want HOST:PORT[,HOST:PORT...])`)
+  return { enabled: true, bootstrap: nodes }
 }
 
 const COMPONENTS: ReadonlySet<string> = new Set(LOG_COMPONENTS)

@@ -1,5 +1,6 @@
 import { join, resolve } from 'node:path'
 import { BtEngine, type EncryptionPolicy, type LogPort } from '@tidepool/engine'
+import type { DhtChoice } from './args.ts'
 import { setupBridge, type BridgeSetup } from './bridge-setup.ts'
 import { DirStateStore } from './dir-state-store.ts'
 import { startSha1Workers, type Sha1Workers } from './sha1-workers.ts'
@@ -22,6 +23,7 @@ export async function createCliEngine(opts: {
   encryption: EncryptionPolicy
   /** Where log lines go (`--debug`); none when absent. */
   log?: LogPort
+  dht: DhtChoice
 }): Promise<{ bridge: BridgeSetup; engine: BtEngine; root: string; hasher: Sha1Workers }> {
   const bridge = await setupBridge({ roots: { [opts.rootName]: opts.dir }, daemonUrl: opts.daemonUrl, tokenFile: opts.tokenFile, portMapping: opts.portMapping })
   const root = bridge.roots.includes(opts.rootName) ? opts.rootName : bridge.roots[0]
@@ -29,8 +31,18 @@ export async function createCliEngine(opts: {
   const hasher = startSha1Workers()
   const engine = new BtEngine({
     platform: { net: bridge.net, files: bridge.files, state, hasher, now: () => Date.now(), log: opts.log },
-    settings: { downloadRoot: root, listenPort: opts.port, localPeerDiscovery: opts.lsd, portMapping: opts.portMapping, encryption: opts.encryption },
+    settings: { downloadRoot: root, listenPort: opts.port, localPeerDiscovery: opts.lsd, portMapping: opts.portMapping, encryption: opts.encryption, ...dhtSettings(opts.dht) },
     restoreSession: false,
   })
   return { bridge, engine, root, hasher }
+}
+
+/**
+ * The DHT settings for the flags; without flags the engine's defaults (on, public routers), unless
+ * TIDEPOOL_DHT=off, which test and benchmark harnesses set so nothing of theirs reaches the public DHT.
+ * The DHT's UDP port follows `--port` (its default, 0, means the listen port).
+ */
+export function dhtSettings(choice: DhtChoice, env: Record<string, string | undefined> = process.env): { dhtEnabled?: boolean; dhtBootstrap?: string[] } {
+  if (choice) return choice.enabled ? { dhtEnabled: true, dhtBootstrap: choice.bootstrap } : { dhtEnabled: false }
+  return env.TIDEPOOL_DHT === 'off' ? { dhtEnabled: false } : {}
 }

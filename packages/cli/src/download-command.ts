@@ -19,7 +19,7 @@ export async function downloadCommand(args: DownloadArgs, io: { out: (s: string)
   } catch (err) {
     throw new CliError(EXIT.failed, `cannot create ${outDir}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`)
   }
-  const { bridge, engine, root, hasher } = await createCliEngine({ dir: outDir, rootName: ROOT, daemonUrl: args.daemonUrl, tokenFile: args.tokenFile, stateDir: args.stateDir, port: args.port, lsd: args.lsd, portMapping: args.portMapping, encryption: args.encryption, log: debugLogPort(args.debug, io.err) })
+  const { bridge, engine, root, hasher } = await createCliEngine({ dir: outDir, rootName: ROOT, daemonUrl: args.daemonUrl, tokenFile: args.tokenFile, stateDir: args.stateDir, port: args.port, lsd: args.lsd, portMapping: args.portMapping, encryption: args.encryption, log: debugLogPort(args.debug, io.err), dht: args.dht })
   let stopReport = (): void => {}
   try {
     await engine.start()

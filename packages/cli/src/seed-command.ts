@@ -22,7 +22,7 @@ export async function seedCommand(args: SeedArgs, io: { out: (s: string) => void
     throw new CliError(EXIT.badTorrent, `bad torrent file ${args.torrent}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`)
   }
   const dataDir = resolve(args.data)
-  const { bridge, engine, root, hasher } = await createCliEngine({ dir: dataDir, rootName: ROOT, daemonUrl: args.daemonUrl, tokenFile: args.tokenFile, stateDir: args.stateDir, port: args.port, lsd: args.lsd, portMapping: args.portMapping, encryption: args.encryption, log: debugLogPort(args.debug, io.err) })
+  const { bridge, engine, root, hasher } = await createCliEngine({ dir: dataDir, rootName: ROOT, daemonUrl: args.daemonUrl, tokenFile: args.tokenFile, stateDir: args.stateDir, port: args.port, lsd: args.lsd, portMapping: args.portMapping, encryption: args.encryption, log: debugLogPort(args.debug, io.err), dht: args.dht })
   let stopReport = (): void => {}
   try {
     await engine.start()
@@ -35,8 +35,9 @@ export async function seedCommand(args: SeedArgs, io: { out: (s: string) => void
     }
     const s = torrent.summary()
     if (s.status === 'error') throw new CliError(EXIT.failed, `failed: ${s.name}: ${s.error}`)
-    io.err(`verified ${(s.progress * 100).toFixed(1)}% of ${s.name}; seeding on port ${engine.listenPort} (Ctrl-C to stop)\n`)
-    if (args.json) io.out(JSON.stringify({ event: 'seeding', listenPort: engine.listenPort, ...statusJson(s) }) + '\n')
+    const dhtPort = engine.status().dht?.port ?? null
+    io.err(`verified ${(s.progress * 100).toFixed(1)}% of ${s.name}; seeding on port ${engine.listenPort}${dhtPort ? `, DHT on UDP port ${dhtPort}` : ''} (Ctrl-C to stop)\n`)
+    if (args.json) io.out(JSON.stringify({ event: 'seeding', listenPort: engine.listenPort, dhtPort, ...statusJson(s) }) + '\n')
     let lostReason: string | null = null
     await new Promise<void>((done) => {
       const timer = setInterval(() => {

@@ -3,7 +3,7 @@ import { decodeFrame, encodeCredit, encodeFrame, encodeFrameInto, HEADER_BYTES, 
 import { SendPool } from './send-pool.ts'
 import { BridgeFiles } from './bridge-files.ts'
 import { BridgeNet } from './bridge-net.ts'
-import { Kind, Op, PROTOCOL_VERSION, type DaemonLimits, type HelloReply } from './protocol.ts'
+import { Capability, Kind, Op, PROTOCOL_VERSION, type DaemonLimits, type HelloReply } from './protocol.ts'
 import type { SocketHost } from './bridge-tcp-socket.ts'
 import type { WebSocketCtor, WebSocketLike } from './websocket-like.ts'
 
@@ -86,6 +86,12 @@ export class BridgeClient implements SocketHost {
   readonly files: BridgeFiles
   limits!: DaemonLimits
   roots: string[] = []
+  /** Where this daemon sends UDP: "local" = only to loopback and private addresses (hello `udpScope`). */
+  udpScope: 'any' | 'local' = 'any'
+  /** The daemon's udp.bind takes `ipv6Only` (capability `udp-ipv6-only`). */
+  get udpIpv6Only(): boolean {
+    return this.capabilities.has(Capability.udpIpv6Only)
+  }
   daemonVersion = ''
   /** Optional features the daemon announced in its hello (protocol.ts `Capability`). */
   capabilities: ReadonlySet<string> = new Set()
@@ -306,6 +312,7 @@ export class BridgeClient implements SocketHost {
     this.limits = h.limits
     this.creditBatch = creditBatch(h.limits.recvWindowBytes)
     this.roots = h.roots
+    this.udpScope = h.udpScope === 'local' ? 'local' : 'any'
     this.daemonVersion = h.daemonVersion
     this.capabilities = new Set(Array.isArray(h.capabilities) ? h.capabilities.filter((c): c is string => typeof c === 'string') : [])
   }

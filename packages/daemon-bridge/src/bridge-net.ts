@@ -67,6 +67,10 @@ export class BridgeNet implements NetPort {
     return this.c.capabilities.has(Capability.udpMulticast)
   }
 
+  get udpScope(): 'any' | 'local' {
+    return this.c.udpScope
+  }
+
   async connect(opts: TcpConnectOptions): Promise<TcpSocket> {
     const meta: Record<string, unknown> = { host: opts.host, port: opts.port }
     if (opts.tls) meta.tls = true
@@ -128,6 +132,11 @@ export class BridgeNet implements NetPort {
       // an old daemon would ignore the flag and fail to share the port: say so instead
       if (!this.multicast) throw new IoError('unsupported', 'this daemon cannot share UDP ports (no udp-multicast capability)')
       meta.reuseAddr = true
+    }
+    if (opts.ipv6Only) {
+      // an older daemon would bind dual-stack and take the IPv4 port too: refuse instead
+      if (!this.c.udpIpv6Only) throw new IoError('unsupported', 'this daemon cannot bind IPv6-only UDP sockets')
+      meta.ipv6Only = true
     }
     const r = await this.c.request(Op.udpBind, meta)
     const handle = num(r.meta.handle)

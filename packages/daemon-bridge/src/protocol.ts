@@ -101,6 +101,8 @@ export const Capability = {
   udpMulticast: 'udp-multicast',
   /** UPnP IGD / NAT-PMP / PCP port mapping of the client's own listeners and UDP sockets (§4.5). */
   portmap: 'portmap',
+  /** udp.bind takes `ipv6Only`: an IPv6 socket that leaves the IPv4 port free (§4.3). */
+  udpIpv6Only: 'udp-ipv6-only',
 } as const
 export type Capability = (typeof Capability)[keyof typeof Capability]
 
@@ -111,6 +113,8 @@ export interface HelloReply {
   roots: string[]
   /** Optional capabilities (Capability); absent means none. */
   capabilities?: string[]
+  /** Optional (absent = "any"): "local" when the daemon sends UDP only to local addresses (§4.3). */
+  udpScope?: 'any' | 'local'
 }
 
 /** The state of one port mapping (portmap.add / portmap.status reply, EVENT portmap). */

@@ -5,7 +5,7 @@
  * selection/, page-wide input (drop, paste, shortcuts) in input/.
  */
 import { onCleanup, onMount, Show, untrack, type JSX } from 'solid-js'
-import type { EngineApi, EngineStatus } from '@tidepool/engine'
+import type { DhtStatus, EngineApi, EngineStatus } from '@tidepool/engine'
 import { createAppState } from './app-state.ts'
 import { actionMenuItems, ToolbarActions } from './components/action-controls.tsx'
 import { AddDialog } from './components/add-dialog.tsx'
@@ -120,6 +120,7 @@ export function App(props: AppProps): JSX.Element {
             {portLabel(model.status()!)}
           </span>
         </Show>
+        <Show when={model.status()?.dht}>{(d) => <span class="dht" data-dht={d().state} title={dhtTitle(d())}>DHT: {dhtLabel(d())}</span>}</Show>
         <span class="rate down">▼ {formatRate(model.status()?.downloadRate ?? 0) || '0 B/s'}</span>
         <span class="rate up">▲ {formatRate(model.status()?.uploadRate ?? 0) || '0 B/s'}</span>
       </footer>
@@ -136,3 +137,17 @@ export function App(props: AppProps): JSX.Element {
   )
 }
 
+/** The status bar's DHT cell: the node count once joined, else its state. */
+function dhtLabel(d: DhtStatus): string {
+  switch (d.state) {
+    case 'ready': return `${d.nodes} node${d.nodes === 1 ? '' : 's'}`
+    case 'off': return 'off'
+    case 'starting': case 'bootstrapping': return 'joining…'
+    case 'no-nodes': return 'no nodes'
+    case 'error': return 'error'
+  }
+}
+
+function dhtTitle(d: DhtStatus): string {
+  return [`DHT ${d.state}`, d.port ? `UDP port ${d.port}` : '', `${d.nodes} nodes in the routing table`, d.message ?? ''].filter(Boolean).join(' · ')
+}

@@ -66,3 +66,10 @@ export function parseSize(text: string): number | null {
   const mult = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 }[m[2]!.toLowerCase()]!
   return Math.round(Number(m[1]) * mult)
 }
+
+const SOURCE_LABELS: Record<string, string> = { dht: 'DHT', pex: 'PEX', lsd: 'LSD', tracker: 'tracker', incoming: 'incoming', manual: 'manual', resume: 'saved' }
+
+/** Where the engine learned of a peer, as people read it ("DHT, PEX"). */
+export function formatSources(sources: readonly string[]): string {
+  return sources.map((s) => SOURCE_LABELS[s] ?? s).join(', ')
+}

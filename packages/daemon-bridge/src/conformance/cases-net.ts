@@ -1,7 +1,7 @@
 import net from 'node:net'
 import type { TcpSocket } from '@tidepool/engine'
 import { check, rejectsWith, sleep, within, type ConformanceCase } from './harness.ts'
-import { closedPort, tcpEcho, udpEcho } from './fixtures.ts'
+import { closedPort, tcpEcho, udpEcho, udpEcho6 } from './fixtures.ts'
 
 /** Collects what a socket delivers. */
 function sink(s: TcpSocket): { bytes(): number; data(): Uint8Array[]; ended: boolean; closed: boolean } {
@@ -227,6 +227,60 @@ export const netCases: ConformanceCase[] = [
       }
       check(got.length > 0, 'no datagram back')
       check(got[0].text === 'datagram' && got[0].port === echo.port && got[0].address === '127.0.0.1', JSON.stringify(got[0]))
+    },
+  },
+  {
+    id: 'UDP-002',
+    title: 'the hello reply\'s optional udpScope is "any" or "local"; under "local" datagrams to a name or a public address are dropped and the socket stays usable',
+    async run(ctx) {
+      const c = await ctx.client()
+      const raw = await ctx.raw()
+      const hello = await raw.hello(ctx.target.token)
+      raw.close()
+      const scope = hello?.meta.udpScope
+      check(scope === undefined || scope === 'any' || scope === 'local', `udpScope ${JSON.stringify(scope)}`)
+      check(c.udpScope === (scope === 'local' ? 'local' : 'any'), `client reads udpScope as ${c.udpScope}`)
+      if (scope !== 'local') return // a daemon that may send anywhere: nothing here may leave the machine
+      const echo = await udpEcho()
+      ctx.cleanups.push(() => echo.close())
+      const got: string[] = []
+      const u = await c.net.bindUdp({ host: '127.0.0.1' }, (d) => got.push(new TextDecoder().decode(d)))
+      ctx.cleanups.push(() => u.close())
+      // dropped by the daemon before any lookup or send (203.0.113.0/24 is TEST-NET-3, .invalid never resolves)
+      u.send(new TextEncoder().encode('x'), 'udp-scope.invalid', 6881)
+      u.send(new TextEncoder().encode('x'), '203.0.113.7', 6881)
+      for (let i = 0; i < 5 && got.length === 0; i++) {
+        u.send(new TextEncoder().encode('still here'), '127.0.0.1', echo.port)
+        await sleep(200)
+      }
+      check(got[0] === 'still here', `the socket stopped working: ${JSON.stringify(got)}`)
+    },
+  },
+  {
+    id: 'UDP-003',
+    title: 'a daemon with the udp-ipv6-only capability binds an IPv6-only socket on the port of an IPv4 one, and both carry datagrams',
+    async run(ctx) {
+      const c = await ctx.client()
+      if (!c.udpIpv6Only) return // optional: a daemon that does not announce it need not take ipv6Only
+      const echo6 = await udpEcho6()
+      if (!echo6) return // no IPv6 on this machine
+      ctx.cleanups.push(() => echo6.close())
+      const echo4 = await udpEcho()
+      ctx.cleanups.push(() => echo4.close())
+      const got: Array<{ text: string; address: string }> = []
+      const on = (d: Uint8Array, from: { address: string }) => got.push({ text: new TextDecoder().decode(d), address: from.address })
+      const u4 = await c.net.bindUdp({ host: '0.0.0.0' }, on)
+      ctx.cleanups.push(() => u4.close())
+      const u6 = await c.net.bindUdp({ host: '::', port: u4.port, ipv6Only: true }, on)
+      ctx.cleanups.push(() => u6.close())
+      check(u6.port === u4.port, `IPv6 socket on port ${u6.port}, IPv4 on ${u4.port}`)
+      for (let i = 0; i < 5 && got.length < 2; i++) {
+        u4.send(new TextEncoder().encode('v4'), '127.0.0.1', echo4.port)
+        u6.send(new TextEncoder().encode('v6'), '::1', echo6.port)
+        await sleep(200)
+      }
+      check(got.some((g) => g.text === 'v4' && g.address === '127.0.0.1'), `no IPv4 echo: ${JSON.stringify(got)}`)
+      check(got.some((g) => g.text === 'v6' && g.address === '::1'), `no IPv6 echo: ${JSON.stringify(got)}`)
     },
   },
 ]

@@ -64,6 +64,21 @@ export async function udpEcho(): Promise<{ port: number; close(): void }> {
   return { port: s.address().port, close: () => s.close() }
 }
 
+/** An echo on [::1], or null when this machine has no IPv6 loopback. */
+export async function udpEcho6(): Promise<{ port: number; close(): void } | null> {
+  const s = dgram.createSocket('udp6')
+  s.on('message', (m, r) => s.send(m, r.port, r.address))
+  const ok = await new Promise<boolean>((resolve) => {
+    s.once('error', () => resolve(false))
+    s.bind(0, '::1', () => resolve(true))
+  })
+  if (!ok) {
+    s.close()
+    return null
+  }
+  return { port: s.address().port, close: () => s.close() }
+}
+
 /** A port nothing listens on (bound then released). */
 export async function closedPort(): Promise<number> {
   const s = net.createServer()

@@ -144,6 +144,24 @@ export interface EngineSettings {
    * accepts both; 'require' only RC4-encrypted connections, both ways; 'disable' only plain ones.
    */
   encryption: EncryptionPolicy
+  /** Run a mainline DHT node (BEP 5) and look torrents up in it (never for private torrents). */
+  dhtEnabled: boolean
+  /** host:port of the nodes the DHT joins through when it knows none (the public routers by default). */
+  dhtBootstrap: string[]
+  /** UDP port of the DHT node; 0 = the listen port (any free port if that is taken). */
+  dhtPort: number
+}
+
+export type DhtState = 'off' | 'starting' | 'bootstrapping' | 'ready' | 'no-nodes' | 'error'
+
+/** The engine's DHT node, as the status bar shows it. */
+export interface DhtStatus {
+  state: DhtState
+  /** Nodes in the routing tables. */
+  nodes: number
+  /** The UDP port it answers on (null while not bound). */
+  port: number | null
+  message?: string
 }
 
 /** The state of one port mapping on the gateway (UPnP IGD, NAT-PMP or PCP), as the daemon reports it. */
@@ -180,6 +198,7 @@ export interface EngineStatus {
   uploadRate: number
   /** Whether the listen port is forwarded on the gateway, and if not why. */
   portMapping?: PortForwardingStatus
+  dht?: DhtStatus
 }
 
 export interface AddTorrentInput {
@@ -209,4 +228,6 @@ export interface EngineApi {
   setSettings(patch: Partial<EngineSettings>): Promise<EngineSettings>
   /** The torrent's recent log lines, oldest first (at most 500; empty for an unknown torrent). */
   torrentLog(infoHash: string): Promise<LogEntry[]>
+  /** A magnet link for the torrent with its name (dn) and trackers (tr), so others can find it too. */
+  magnetLink(infoHash: string): Promise<string>
 }

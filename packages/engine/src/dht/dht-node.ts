@@ -18,6 +18,7 @@
 import type { Clock, TimerHandle } from '../util/clock.ts'
 import type { PeerAddress } from '../util/peer-address.ts'
 import { fromHex, isHex } from '../util/hex.ts'
+import { parseIp } from '../pool/ip-address.ts'
 import {
   decodeKrpc, encodeError, encodeQuery, encodeResponse, ERROR_PROTOCOL, MAX_KRPC_PACKET,
 } from './krpc.ts'
@@ -77,6 +78,8 @@ export const DEFAULT_DHT_CONFIG: DhtConfig = {
 export interface SavedDhtState {
   id: string
   nodes: SavedNode[]
+  /** Our address as other nodes last reported it (BEP 42: the next start picks an id secure for it). */
+  ip?: string
 }
 
 export interface DhtNodeOptions {
@@ -213,7 +216,11 @@ export class DhtNode {
   }
 
   save(): SavedDhtState {
-    return { id: idToHex(this.id), nodes: [...this.tables.values()].flatMap((t) => t.save()) }
+    return {
+      id: idToHex(this.id),
+      nodes: [...this.tables.values()].flatMap((t) => t.save()),
+      ...(this.externalAddress ? { ip: this.externalAddress.ip } : {}),
+    }
   }
 
   // ---- incoming -------------------------------------------------------------------------------
@@ -236,8 +243,9 @@ export class DhtNode {
     if (m.kind === 'query') return this.answer(m, host, port)
     const tx = m.t.length === 2 ? (m.t[0] << 8) | m.t[1] : -1
     const p = this.pending.get(tx)
-    // A reply must come from the address we asked: anything else is stale or spoofed.
-    if (!p || p.host !== host || p.port !== port) return
+    // A reply must come from the address we asked: anything else is stale or spoofed. A node asked
+    // by name (a bootstrap router) answers from an address we never saw, so only its port can match.
+    if (!p || p.port !== port || (p.host !== host && parseIp(p.host) !== null)) return
     this.clearPending(tx, p)
     if (m.kind === 'error') {
       this.log(`dht: error ${m.code} from ${host}:${port}: ${m.message}`)

@@ -8,10 +8,11 @@ import type {
   TorrentSummary,
 } from '../api/types.ts'
 import type { ChokerConfig } from '../choke/choker.ts'
-import { parseMagnet } from '../magnet/parse-magnet.ts'
+import { parseMagnet, toMagnet } from '../magnet/parse-magnet.ts'
 import { parseMetainfo } from '../metainfo/parse-metainfo.ts'
 import type { Logger, Platform, TcpListener, UdpSocket } from '../platform/ports.ts'
 import { ConnectionQueue } from '../queue/connection-queue.ts'
+import { savedPeersKey } from '../torrent/saved-peers.ts'
 import { Torrent, type TorrentInit } from '../torrent/torrent.ts'
 import type { TorrentContext } from '../torrent/torrent-context.ts'
 import { realClock, type Clock } from '../util/clock.ts'
@@ -22,6 +23,7 @@ import { globalIpv6 } from './global-ipv6.ts'
 import { LocalDiscovery } from '../lsd/local-discovery.ts'
 import { openLsdSockets, type LsdSockets } from '../lsd/lsd-sockets.ts'
 import { ByteBucket } from './bandwidth.ts'
+import { EngineDht } from './engine-dht.ts'
 import type { EngineApiHost } from './engine-api.ts'
 import { IncomingRouter, type IncomingLimits } from './incoming-router.ts'
 import { listenForPeers, type PeerListeners } from './peer-listener.ts'
@@ -75,6 +77,7 @@ export class BtEngine implements EngineApiHost {
   private externalIpv6: string | null = null
   private readonly log: Logger
   private readonly forwarding: PortForwarding
+  private readonly dhtNode: EngineDht
   daemonStatus: EngineStatus['daemon'] = 'connected'
   daemonMessage?: string
 
@@ -100,6 +103,7 @@ export class BtEngine implements EngineApiHost {
     })
     this.router = new IncomingRouter(this, opts.incoming)
     this.forwarding = new PortForwarding(opts.platform.net, this.log)
+    this.dhtNode = new EngineDht({ net: opts.platform.net, state: opts.platform.state, clock: this.clock, log: createLogger('dht', { port: opts.platform.log, now }) })
   }
 
   // ---- lifecycle ----
@@ -113,6 +117,8 @@ export class BtEngine implements EngineApiHost {
     })
     if (saved && this.opts.restoreSession !== false) this.applySettings(mergeSettings(this.settings, saved))
     if (this.opts.listen !== false) await this.openListener()
+    // before the torrents, so their first lookups and handshakes find the node
+    await this.dhtNode.start(this.settings, this.listenPort)
     await this.startLocalDiscovery()
     void this.forwarding.setEnabled(this.settings.portMapping)
     this.queue.start()
@@ -132,6 +138,7 @@ export class BtEngine implements EngineApiHost {
     await this.forwarding.removeAll()
     this.listener?.close()
     this.listener = null
+    await this.dhtNode.stop()
     await this.saveSession()
   }
 
@@ -291,6 +298,7 @@ export class BtEngine implements EngineApiHost {
     if (opts.deleteData) await t.deleteData().catch((err: unknown) => this.log.warn(`deleting the data of ${t.name} failed: ${errorText(err)}`))
     await this.session.deleteTorrentFile(infoHash).catch((err: unknown) => this.log.debug?.(`deleting the saved torrent file of ${infoHash} failed: ${errorText(err)}`))
     await this.platform.state.delete(`resume/${infoHash}`).catch((err: unknown) => this.log.debug?.(`deleting the resume state of ${infoHash} failed: ${errorText(err)}`))
+    await this.platform.state.delete(savedPeersKey(infoHash)).catch((err: unknown) => this.log.debug?.(`deleting the saved peers of ${infoHash} failed: ${errorText(err)}`))
     this.magnets.delete(infoHash)
     this.paused.delete(infoHash)
     await this.saveSession()
@@ -423,6 +431,7 @@ export class BtEngine implements EngineApiHost {
       uploadBucket: this.uploadBucket,
       onTorrentChanged: (h) => this.onTorrentChanged(h),
       recentSelfConnection: () => this.clock.now() - this.router.lastSelfAt < 5000,
+      dht: () => (this.dhtNode.running ? this.dhtNode : null),
     }
   }
 
@@ -442,7 +451,13 @@ export class BtEngine implements EngineApiHost {
       downloadRate: down,
       uploadRate: up,
       portMapping: this.forwarding.status(),
+      dht: this.dhtNode.status(),
     }
+  }
+
+  /** The DHT node runs (handshakes set the DHT bit). */
+  dhtRunning(): boolean {
+    return this.dhtNode.running
   }
 
   summaries(): TorrentSummary[] {
@@ -492,6 +507,14 @@ export class BtEngine implements EngineApiHost {
     return { ...this.settings }
   }
 
+  magnetLink(infoHash: string): string {
+    const t = this.torrents.get(infoHash)
+    if (!t) throw new Error(`unknown torrent ${infoHash}`)
+    const trackers = [...new Set(t.trackers.rows().map((r) => r.url))]
+    // a magnet's name before its metadata is the info-hash itself: no dn then
+    return toMagnet({ infoHash, ...(t.name !== infoHash ? { name: t.name } : {}), trackers })
+  }
+
   torrentLog(infoHash: string): LogEntry[] {
     return this.torrents.get(infoHash)?.log.entries() ?? []
   }
@@ -499,7 +522,9 @@ export class BtEngine implements EngineApiHost {
   async setSettings(patch: Partial<EngineSettings>): Promise<EngineSettings> {
     const next = mergeSettings(this.settings, patch)
     const portChanged = next.listenPort !== this.settings.listenPort
-    const lsdChanged = next.localPeerDiscovery !== this.settings.localPeerDiscovery
+    const prev = this.settings
+    const lsdChanged = next.localPeerDiscovery !== prev.localPeerDiscovery
+    const dhtChanged = next.dhtEnabled !== prev.dhtEnabled || next.dhtPort !== prev.dhtPort || next.dhtBootstrap.join() !== prev.dhtBootstrap.join() || (portChanged && next.dhtPort === 0)
     this.applySettings(next)
     if (lsdChanged) {
       if (next.localPeerDiscovery) await this.startLocalDiscovery()
@@ -513,6 +538,10 @@ export class BtEngine implements EngineApiHost {
       this.listener = null
       // the engine runs on without incoming peers; status() shows no listen port
       await this.openListener().catch((err: unknown) => this.log.error(`listening for peers failed: ${errorText(err)}`))
+    }
+    if (dhtChanged && this.started) {
+      await this.dhtNode.stop()
+      await this.dhtNode.start(this.settings, this.listenPort)
     }
     await this.session.saveSettings(this.settings).catch((err: unknown) => this.log.warn(`saving settings failed: ${errorText(err)}`))
     return this.getSettings()

@@ -25,7 +25,7 @@ async function setup() {
   const data = new Uint8Array(100_000).map((_, i) => (i * 31) & 0xff)
   const torrent = await createTorrent({ name: 'x.bin', pieceLength: 32 * 1024, files: [{ path: 'x.bin', data }] })
   const mk = (address: string, files: MemoryFilePort) =>
-    new BtEngine({ platform: { net: net.host(address), files, state: new MemoryStateStore(), now: () => clock.now() }, clock })
+    new BtEngine({ settings: { dhtEnabled: false }, platform: { net: net.host(address), files, state: new MemoryStateStore(), now: () => clock.now() }, clock })
   const seedFiles = new MemoryFilePort()
   seedFiles.put('downloads', 'x.bin', data)
   const seed = mk('10.0.0.1', seedFiles)
@@ -141,7 +141,7 @@ describe('engine connection flow', () => {
       },
     })
     const torrent = await createTorrent({ name: 'y.bin', pieceLength: 32 * 1024, files: [{ path: 'y.bin', data: new Uint8Array(40_000) }] })
-    const e = new BtEngine({ platform: { net: throwing, files: new MemoryFilePort(), state: new MemoryStateStore(), now: () => clock.now() }, clock })
+    const e = new BtEngine({ settings: { dhtEnabled: false }, platform: { net: throwing, files: new MemoryFilePort(), state: new MemoryStateStore(), now: () => clock.now() }, clock })
     await e.start()
     const t = await e.add({ torrentFile: torrent })
     t.addPeer('10.0.0.7', 6881)
@@ -165,7 +165,7 @@ describe('engine connection flow', () => {
     const torrent = await createTorrent({ name: 'z.bin', pieceLength: 32 * 1024, files: [{ path: 'z.bin', data }], announce: 'http://10.0.0.5:80/announce' })
     const files = new MemoryFilePort()
     files.put('downloads', 'z.bin', data) // already complete: 'started' says left=0, no 'completed' owed
-    const e = new BtEngine({ platform: { net: net.host('10.0.0.2'), files, state: new MemoryStateStore(), now: () => clock.now() }, clock })
+    const e = new BtEngine({ settings: { dhtEnabled: false }, platform: { net: net.host('10.0.0.2'), files, state: new MemoryStateStore(), now: () => clock.now() }, clock })
     await e.start()
     await e.add({ torrentFile: torrent })
     for (let i = 0; i < 5 && tracker.requests.length === 0; i++) {
@@ -210,7 +210,7 @@ describe('engine connection flow', () => {
       connectLimits: { maxConnectsInFlight: 2, maxConnectsPending: 2 },
     })
     const port = net.host('10.0.0.2')
-    const e = new BtEngine({ platform: { net: port, files: new MemoryFilePort(), state: new MemoryStateStore(), now: () => clock.now() }, clock })
+    const e = new BtEngine({ settings: { dhtEnabled: false }, platform: { net: port, files: new MemoryFilePort(), state: new MemoryStateStore(), now: () => clock.now() }, clock })
     await e.start()
     const torrents = await Promise.all(
       ['a.bin', 'b.bin'].map(async (name) => e.add({ torrentFile: await createTorrent({ name, pieceLength: 16384, files: [{ path: name, data: new Uint8Array(5000) }] }) })),

@@ -24,6 +24,7 @@ export interface EngineApiHost {
   setSettings(patch: Partial<EngineSettings>): Promise<EngineSettings>
   /** A torrent's recent log lines, oldest first ([] for an unknown torrent). */
   torrentLog(infoHash: string): LogEntry[]
+  magnetLink(infoHash: string): string
 }
 
 /**
@@ -55,6 +56,9 @@ export function createEngineApi(engine: EngineApiHost): EngineApi {
     setSettings: (patch) => engine.setSettings(patch),
     async torrentLog(infoHash) {
       return engine.torrentLog(infoHash.toLowerCase())
+    },
+    async magnetLink(infoHash) {
+      return engine.magnetLink(infoHash.toLowerCase())
     },
   }
 }

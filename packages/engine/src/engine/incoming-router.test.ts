@@ -19,7 +19,7 @@ async function seedEngine(opts: Partial<BtEngineOptions> = {}) {
   const torrent = await createTorrent({ name: 'x.bin', pieceLength: 32 * 1024, files: [{ path: 'x.bin', data }] })
   const files = new MemoryFilePort()
   files.put('downloads', 'x.bin', data)
-  const e = new BtEngine({ platform: { net: net.host('10.0.0.1'), files, state: new MemoryStateStore(), now: () => clock.now() }, clock, ...opts })
+  const e = new BtEngine({ platform: { net: net.host('10.0.0.1'), files, state: new MemoryStateStore(), now: () => clock.now() }, clock, ...opts, settings: { dhtEnabled: false, ...opts.settings } })
   await e.start()
   const t = await e.add({ torrentFile: torrent })
   await settle()

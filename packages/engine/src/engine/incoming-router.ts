@@ -13,6 +13,8 @@ export interface IncomingHost {
   getSettings(): { maxConnectionsGlobal: number; encryption: EncryptionPolicy }
   /** MSE: the info-hash of a torrent we have from HASH('req2', info-hash). */
   lookupSkey(req2: Uint8Array): Uint8Array | undefined
+  /** Our DHT node runs: the handshake sets the DHT bit. */
+  dhtRunning(): boolean
 }
 
 export interface IncomingLimits {
@@ -83,6 +85,8 @@ export class IncomingRouter {
       clock: this.host.clock,
       config: { handshakeTimeoutMs: this.limits.handshakeTimeoutMs },
       incomingMse: incomingMse(this.host.getSettings().encryption, (req2) => this.host.lookupSkey(req2)),
+      // The handshake answers after the torrent is known, but these bits are engine-wide.
+      extensions: { extended: true, fast: true, dht: this.host.dhtRunning() },
       // Replaced by the session's handlers once accepted; before that only a close can happen.
       handlers: {
         onClose: (reason) => {

@@ -22,7 +22,7 @@ describe('pool byte counts after a transfer between two engines', () => {
     const data = new Uint8Array(100_000).map((_, i) => (i * 31) & 0xff)
     const torrent = await createTorrent({ name: 'x.bin', pieceLength: 32 * 1024, files: [{ path: 'x.bin', data }] })
     const mk = async (address: string, files = new MemoryFilePort()) => {
-      const e = new BtEngine({ platform: { net: net.host(address), files, state: new MemoryStateStore(), now: () => clock.now() }, clock })
+      const e = new BtEngine({ settings: { dhtEnabled: false }, platform: { net: net.host(address), files, state: new MemoryStateStore(), now: () => clock.now() }, clock })
       await e.start()
       return { e, t: await e.add({ torrentFile: torrent }) }
     }

@@ -16,6 +16,9 @@ export const DEFAULT_SETTINGS: EngineSettings = {
   announceIpv6: '',
   portMapping: true,
   encryption: 'prefer',
+  dhtEnabled: true,
+  dhtBootstrap: ['router.bittorrent.com:6881', 'dht.transmissionbt.com:6881', 'router.utorrent.com:6881', 'dht.libtorrent.org:25401'],
+  dhtPort: 0,
 }
 
 const ENCRYPTION: readonly EncryptionPolicy[] = ['prefer', 'require', 'disable']
@@ -30,7 +33,11 @@ const BOUNDS: Record<NumericSetting, [number, number]> = {
   downloadRateLimit: [0, 1e12],
   uploadRateLimit: [0, 1e12],
   listenPort: [0, 65535],
+  dhtPort: [0, 65535],
 }
+
+/** At most this many bootstrap nodes are kept. */
+const MAX_BOOTSTRAP = 32
 
 /** Applies a patch, keeping only known keys with values of the right type, clamped to bounds. */
 export function mergeSettings(base: EngineSettings, patch: Partial<EngineSettings> | Record<string, unknown>): EngineSettings {
@@ -46,6 +53,8 @@ export function mergeSettings(base: EngineSettings, patch: Partial<EngineSetting
   }
   if (typeof p.portMapping === 'boolean') out.portMapping = p.portMapping
   if (ENCRYPTION.includes(p.encryption as EncryptionPolicy)) out.encryption = p.encryption as EncryptionPolicy
+  if (typeof p.dhtEnabled === 'boolean') out.dhtEnabled = p.dhtEnabled
+  if (Array.isArray(p.dhtBootstrap)) out.dhtBootstrap = p.dhtBootstrap.filter((e): e is string => typeof e === 'string' && parseHostPort(e) !== null).slice(0, MAX_BOOTSTRAP)
   for (const key of Object.keys(BOUNDS) as Array<keyof typeof BOUNDS>) {
     const v = p[key]
     if (typeof v !== 'number' || !Number.isFinite(v)) continue
@@ -53,4 +62,13 @@ export function mergeSettings(base: EngineSettings, patch: Partial<EngineSetting
     out[key] = Math.round(Math.min(hi, Math.max(lo, v)))
   }
   return out
+}
+
+/** "host:port" or "[v6]:port" → parts; null when malformed. */
+export function parseHostPort(s: string): { host: string; port: number } | null {
+  const m = /^\[([0-9a-fA-F:.]+)\]:(\d{1,5})$/.exec(s.trim()) ?? /^([^\s:\[\]]+):(\d{1,5})$/.exec(s.trim())
+  if (!m) return null
+  const port = Number(m[2])
+  if (port < 1 || port > 65535 || m[1].length > 253) return null
+  return { host: m[1], port }
 }

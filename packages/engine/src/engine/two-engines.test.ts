@@ -39,7 +39,7 @@ afterEach(async () => {
 })
 
 function engine(net: MemoryNetwork, address: string, files = new MemoryFilePort(), hasher?: PieceHasher): { e: BtEngine; files: MemoryFilePort } {
-  const e = new BtEngine({ platform: { net: net.host(address), files, state: new MemoryStateStore(), hasher, now: () => Date.now() } })
+  const e = new BtEngine({ settings: { dhtEnabled: false }, platform: { net: net.host(address), files, state: new MemoryStateStore(), hasher, now: () => Date.now() } })
   engines.push(e)
   return { e, files }
 }
@@ -175,7 +175,7 @@ describe('engine restart', () => {
     const a = await seeder(net, '10.0.0.1', torrent)
     const files = new MemoryFilePort()
     const state = new MemoryStateStore()
-    const mk = () => new BtEngine({ platform: { net: net.host('10.0.0.2'), files, state, now: () => Date.now() }, settings: { maxPeersPerTorrent: 9 } })
+    const mk = () => new BtEngine({ platform: { net: net.host('10.0.0.2'), files, state, now: () => Date.now() }, settings: { dhtEnabled: false, maxPeersPerTorrent: 9 } })
     const first = mk()
     await first.start()
     const t1 = await first.add({ torrentFile: torrent })
@@ -205,7 +205,7 @@ describe('engine restart with a magnet', () => {
     const a = await seeder(net, '10.0.0.1', torrent)
     const state = new MemoryStateStore()
     const files = new MemoryFilePort()
-    const mk = () => new BtEngine({ platform: { net: net.host('10.0.0.2'), files, state, now: () => Date.now() } })
+    const mk = () => new BtEngine({ settings: { dhtEnabled: false }, platform: { net: net.host('10.0.0.2'), files, state, now: () => Date.now() } })
     const tracker = 'udp://tracker.invalid:6969/announce'
     const first = mk()
     await first.start()

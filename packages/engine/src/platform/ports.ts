@@ -115,6 +115,8 @@ export interface UdpBindOptions {
   port?: number
   /** SO_REUSEADDR: share the port with other sockets that set it (LSD's 6771 with other clients). */
   reuseAddr?: boolean
+  /** IPv6 only (no IPv4-mapped addresses), so an IPv4 socket can hold the same port number. */
+  ipv6Only?: boolean
 }
 
 export interface PortMapping {
@@ -130,6 +132,10 @@ export interface NetPort {
     opts: { host?: string; port: number },
     onConnection: (socket: TcpSocket) => void,
   ): Promise<TcpListener>
+  /**
+   * `ipv6Only` (with an IPv6 host): the socket takes IPv6 only, so an IPv4 socket can share its port
+   * number; an adapter that cannot do that rejects with `unsupported`.
+   */
   bindUdp(
     opts: UdpBindOptions,
     onMessage: (data: Uint8Array, from: { address: string; port: number }) => void,
@@ -145,6 +151,12 @@ export interface NetPort {
    * removed or the socket closes). `onStatus` hears every later change.
    */
   mapPort?(target: TcpListener | UdpSocket, onStatus: (s: PortMappingStatus) => void): Promise<PortMapping>
+  /**
+   * Where UDP datagrams can go: "local" when the platform sends only to loopback and private
+   * addresses (a test daemon); absent or "any" otherwise. The DHT does not start against public
+   * bootstrap nodes it could never reach.
+   */
+  readonly udpScope?: 'any' | 'local'
 }
 
 export interface FileStat {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { formatIpv6, isUnusableAddress, parseIp, peerKey } from './ip-address.ts'
+import { formatIpv6, isLocalAddress, isUnusableAddress, parseIp, peerKey } from './ip-address.ts'
 
 describe('parseIp', () => {
   it('parses dotted quads and refuses malformed ones', () => {
@@ -50,5 +50,10 @@ describe('parseIp', () => {
   it('builds bracketed keys for IPv6', () => {
     expect(peerKey(parseIp('2001:DB8::1')!, 6881)).toBe('[2001:db8::1]:6881')
     expect(peerKey(parseIp('1.2.3.4')!, 80)).toBe('1.2.3.4:80')
+  })
+
+  it('isLocalAddress: loopback and private ranges, never a name or a public address', () => {
+    for (const a of ['127.0.0.1', '10.9.8.7', '172.16.0.1', '172.31.1.1', '192.168.0.1', '192.0.2.9', '169.254.0.1', '::1', 'fd00::2', 'fe80::1', '::ffff:127.0.0.1', 'localhost']) expect(isLocalAddress(a), a).toBe(true)
+    for (const a of ['router.bittorrent.com', '8.8.8.8', '172.32.0.1', '203.0.113.7', '2001:db8::1', '::ffff:8.8.8.8', '::']) expect(isLocalAddress(a), a).toBe(false)
   })
 })

@@ -189,6 +189,27 @@ export function isUnusableAddress(ip: { family: 4 | 6; bytes: Uint8Array }): boo
   return true
 }
 
+/**
+ * An address on this machine or in a range a test can build (loopback, RFC 1918, link-local, ULA,
+ * 192.0.2.0/24): what a daemon with `udpScope` "local" still sends to. Names are never local.
+ */
+export function isLocalAddress(host: string): boolean {
+  if (host === 'localhost') return true
+  const ip = parseIp(host)
+  if (!ip) return false
+  let b = ip.bytes
+  if (ip.family === 6) {
+    const mapped = b.subarray(0, 10).every((x) => x === 0) && b[10] === 0xff && b[11] === 0xff
+    if (!mapped) {
+      const loopback = b.subarray(0, 15).every((x) => x === 0) && b[15] === 1
+      return loopback || (b[0] & 0xfe) === 0xfc || (b[0] === 0xfe && (b[1] & 0xc0) === 0x80)
+    }
+    b = b.subarray(12)
+  }
+  return b[0] === 127 || b[0] === 10 || (b[0] === 172 && b[1] >= 16 && b[1] <= 31) || (b[0] === 192 && b[1] === 168) ||
+    (b[0] === 169 && b[1] === 254) || (b[0] === 192 && b[1] === 0 && b[2] === 2)
+}
+
 /** "ip:port" for IPv4, "[v6]:port" for IPv6: the pool's key and the UI's peer key. */
 export function peerKey(ip: { family: 4 | 6; text: string }, port: number): string {
   return ip.family === 6 ? `[${ip.text}]:${port}` : `${ip.text}:${port}`

@@ -37,6 +37,18 @@ export const SHARED_HASHFAIL_BAN = 3
 const HASH_BANNED_MEMORY = 4096
 const DROP_LOG_MEMORY = 256
 
+/** A recently useful peer as saved with the torrent's resume data. */
+export interface SavedPeer {
+  ip: string
+  port: number
+  sources: string[]
+  downloaded: number
+  uploaded: number
+  /** ms when we were last connected to it. */
+  lastSeen: number
+  seed?: boolean
+}
+
 /** What a connected peer did that wasted our time (counted on its record, lowering its rank). */
 export type PeerCharge = 'reject' | 'snub' | 'violation'
 
@@ -311,6 +323,51 @@ export class PeerPool {
       this.wait(p, p.lastConnected + this.config.minReconnectTimeSec * 1000)
     }
     this.onSlotFreed?.()
+  }
+
+  /**
+   * What we measured of a peer: the handshake round trip of a connection, and how many pieces it
+   * has that we lack. Ties in the candidate order go to the quicker, then the more useful peer.
+   */
+  recordMeasures(ip: string, port: number, m: { rttMs?: number; diversity?: number }): void {
+    const p = this.lookup(ip, port)
+    if (!p) return
+    if (m.rttMs !== undefined && m.rttMs >= 0) p.rttMs = Math.max(1, Math.round(m.rttMs))
+    if (m.diversity !== undefined && m.diversity >= 0) p.diversity = m.diversity
+    this.ready.update(p)
+  }
+
+  /**
+   * Peers worth dialling first after a restart: those that moved data, or connected, most useful
+   * first (never banned ones, never ourselves).
+   */
+  usefulPeers(max: number): SavedPeer[] {
+    const out: PeerRecord[] = []
+    for (const p of this.peers.values()) {
+      if (p.state === 'banned' || !p.connectable) continue
+      if (p.downloaded + p.uploaded > 0 || p.state === 'connected' || (p.lastConnected > 0 && p.failcount === 0)) out.push(p)
+    }
+    out.sort((a, b) => b.downloaded + b.uploaded - (a.downloaded + a.uploaded) || b.lastConnected - a.lastConnected)
+    const now = this.now()
+    return out.slice(0, max).map((p) => ({
+      ip: p.ip, port: p.port, sources: [...p.sources], downloaded: p.downloaded, uploaded: p.uploaded,
+      lastSeen: p.state === 'connected' ? now : p.lastConnected, ...(p.seed ? { seed: true } : {}),
+    }))
+  }
+
+  /** Saved peers back into the pool (source `resume`), with their transfer totals for ranking. */
+  restorePeers(saved: readonly SavedPeer[]): number {
+    let added = 0
+    for (const s of saved) {
+      const p = this.add(s.ip, s.port, 'resume')
+      if (!p || !this.lastAddWasNew) continue
+      added++
+      const rec = p as PeerRecord
+      rec.downloaded = s.downloaded
+      rec.uploaded = s.uploaded
+      this.rerank(rec)
+    }
+    return added
   }
 
   /** Adds transferred payload bytes (deltas) and re-ranks. */

@@ -55,6 +55,10 @@ export interface TorrentPeer {
   readonly lastError?: string
   readonly banReason?: string
   readonly addedAt: number
+  /** Handshake round trip of our last connection to it, ms (0 = never measured). */
+  readonly rttMs: number
+  /** Pieces it had that we lacked, when we last saw its availability (0 = unknown). */
+  readonly diversity: number
 }
 
 /** The mutable record behind a TorrentPeer; only the pool writes it. */
@@ -81,6 +85,8 @@ export class PeerRecord implements TorrentPeer {
   lastError?: string
   banReason?: string
   dropReason?: string
+  rttMs = 0
+  diversity = 0
   /** Positions in the pool's candidate, waiting and eviction heaps (-1 = not there). */
   readyIdx = -1
   waitIdx = -1
@@ -131,13 +137,16 @@ export function computeRank(p: PeerRecord, weAreSeeding: boolean): number {
 
 /**
  * Candidate order: fewer failures first, then never or least recently tried, then higher rank,
- * then higher BEP 40 priority, then first added.
+ * then higher BEP 40 priority, then lower measured handshake round trip (unmeasured last), then
+ * more pieces we lack, then first added.
  */
 export function candidateBefore(a: PeerRecord, b: PeerRecord): boolean {
   if (a.failcount !== b.failcount) return a.failcount < b.failcount
   if (a.lastConnected !== b.lastConnected) return a.lastConnected < b.lastConnected
   if (a.rank !== b.rank) return a.rank > b.rank
   if (a.priority !== b.priority) return a.priority > b.priority
+  if (a.rttMs !== b.rttMs) return b.rttMs === 0 || (a.rttMs !== 0 && a.rttMs < b.rttMs)
+  if (a.diversity !== b.diversity) return a.diversity > b.diversity
   return a.seq < b.seq
 }
 

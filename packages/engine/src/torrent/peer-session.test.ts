@@ -201,7 +201,7 @@ describe('extension handshake on a torrent connection', () => {
     const file = await createTorrent({ name: 'p.bin', pieceLength: 32 * 1024, files: [{ path: 'p.bin', data }], private: true })
     const files = new MemoryFilePort()
     files.put('downloads', 'p.bin', data)
-    const e = new BtEngine({ platform: { net: net.host('10.0.0.1'), files, state: new MemoryStateStore(), now: () => clock.now() }, clock })
+    const e = new BtEngine({ settings: { dhtEnabled: false }, platform: { net: net.host('10.0.0.1'), files, state: new MemoryStateStore(), now: () => clock.now() }, clock })
     await e.start()
     const t = await e.add({ torrentFile: file })
     await settle()

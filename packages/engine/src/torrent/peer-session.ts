@@ -42,6 +42,10 @@ export interface SessionHost {
   chargePeer(peer: TorrentPeer, charge: PeerCharge): void
   /** Drop the peer for its conduct: the pool records why and holds it off, then the session is closed. */
   dropForConduct(s: PeerSession, why: ConductDrop): void
+  /** Our DHT's UDP port for PORT messages; null when the DHT is off or the torrent is private. */
+  dhtPort(): number | null
+  /** The peer's PORT message: its DHT node (pinged before it enters our table). */
+  onDhtPort(ip: string, port: number): void
 }
 
 /** The data side as a session drives it (the Downloader, once storage is open). */
@@ -115,6 +119,7 @@ export class PeerSession implements TradingPeer {
       clock: host.clock,
       torrent: shapeOf(host.info()),
       localPieces: trader?.have ?? null,
+      extensions: { extended: true, fast: true, dht: host.dhtPort() !== null },
       handlers: {
         onHandshake: (hs) => {
           session = new PeerSession(host, peer, conn, false)
@@ -145,7 +150,11 @@ export class PeerSession implements TradingPeer {
 
   private handlers(): PeerConnectionHandlers {
     return {
-      onHandshake: () => this.ext.sendHandshake(),
+      onHandshake: () => {
+        this.ext.sendHandshake()
+        this.sendDhtPort()
+      },
+      onPort: (port) => this.host.onDhtPort(this.peer.ip, port),
       onPeerPieces: () => this.onPeerPieces(),
       onHave: (i) => this.onHave(i),
       onChoke: () => {},
@@ -177,6 +186,13 @@ export class PeerSession implements TradingPeer {
   private onHandshake(hs: Handshake): void {
     this.identify(hs)
     this.ext.sendHandshake()
+    this.sendDhtPort()
+  }
+
+  /** BEP 5: when both ends set the DHT bit, tell the peer where our node listens. */
+  private sendDhtPort(): void {
+    const port = this.host.dhtPort()
+    if (port !== null && this.conn.remote?.dht) this.conn.sendPort(port)
   }
 
   private identify(hs: Handshake): void {

@@ -21,7 +21,7 @@ afterEach(async () => {
 })
 
 function engine(net: MemoryNetwork, address: string, files: MemoryFilePort): BtEngine {
-  const e = new BtEngine({ platform: { net: net.host(address), files, state: new MemoryStateStore(), now: () => Date.now() } })
+  const e = new BtEngine({ settings: { dhtEnabled: false }, platform: { net: net.host(address), files, state: new MemoryStateStore(), now: () => Date.now() } })
   engines.push(e)
   return e
 }
@@ -91,7 +91,7 @@ describe('status transitions', () => {
     })
     const files = new MemoryFilePort()
     files.put('downloads', 'pair/a.bin', fileA)
-    const e = new BtEngine({ platform: { net: net.host('10.0.0.2'), files, state: new MemoryStateStore(), now: () => clock.now() }, clock })
+    const e = new BtEngine({ settings: { dhtEnabled: false }, platform: { net: net.host('10.0.0.2'), files, state: new MemoryStateStore(), now: () => clock.now() }, clock })
     engines.push(e)
     await e.start()
     const t = await e.add({ torrentFile: torrent, selectedFiles: [0] })

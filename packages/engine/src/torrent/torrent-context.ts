@@ -3,6 +3,7 @@ import type { ChokerConfig } from '../choke/choker.ts'
 import type { Platform } from '../platform/ports.ts'
 import type { Clock } from '../util/clock.ts'
 import type { ByteBucket } from '../engine/bandwidth.ts'
+import type { DhtAccess } from './torrent-dht.ts'
 
 /** What a Torrent gets from its engine: platform, identity, shared limits and the connection queue. */
 export interface TorrentContext {
@@ -34,6 +35,8 @@ export interface TorrentContext {
    * port that the other end closed right then was that connection.
    */
   recentSelfConnection(): boolean
+  /** The engine's DHT node, or null while the DHT is off. */
+  dht(): DhtAccess | null
   /** The torrent's persistent state changed (metadata arrived, paused, priorities). */
   onTorrentChanged(infoHash: string): void
 }

@@ -16,6 +16,7 @@ export class TorrentLog {
   readonly tracker: Logger
   readonly storage: Logger
   readonly metadata: Logger
+  readonly dht: Logger
 
   constructor(infoHash: string, port: LogPort | undefined, now: () => number) {
     const make = (c: TorrentComponent) => createLogger(c, { port, now, ring: this.ring, torrent: infoHash })
@@ -25,6 +26,7 @@ export class TorrentLog {
     this.tracker = make('tracker')
     this.storage = make('storage')
     this.metadata = make('metadata')
+    this.dht = make('dht')
   }
 
   /** Oldest first, at most 500. */

@@ -24,6 +24,7 @@ export interface TorrentRowSource {
   readonly sessions: ReadonlyMap<string, { isSeed(): boolean }>
   readonly pool: Pick<PeerPool, 'getStats' | 'allPeers'>
   readonly trackers: { rows(): TrackerRow[] }
+  readonly dht: { row(): TrackerRow }
   connectingCount(): number
   getDisplayPeers(): DisplayPeer[]
 }
@@ -118,7 +119,7 @@ export function torrentDetail(t: TorrentRowSource, parts: Array<keyof TorrentDet
         out.files = t.downloader?.fileRows() ?? []
         break
       case 'trackers':
-        out.trackers = t.trackers.rows()
+        out.trackers = [...t.trackers.rows(), t.dht.row()]
         break
       case 'pieces':
         out.pieces = t.downloader?.piecesView() ?? null

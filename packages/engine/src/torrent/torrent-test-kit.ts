@@ -31,12 +31,12 @@ export async function setupEngine(opts: {
   const disk = opts.onDisk ?? (opts.seed ? KIT_DATA : undefined)
   if (disk) files.put('downloads', 'x.bin', disk)
   // The RawPeers here speak plain BitTorrent and never hang up on MSE bytes: dial them plain unless a
-  // test asks for another policy (engine-encryption.test.ts does).
+  // test asks for another policy (engine-encryption.test.ts does). No DHT unless a test starts one.
   const e = new BtEngine({
     platform: { net: net.host('10.0.0.1'), files, state: new MemoryStateStore(), now: () => clock.now() },
     clock,
     ...opts.engine,
-    settings: { encryption: 'disable', ...opts.engine?.settings },
+    settings: { encryption: 'disable', dhtEnabled: false, ...opts.engine?.settings },
   })
   await e.start()
   const t = opts.magnet

@@ -20,6 +20,8 @@ import { PeerSession, type SessionHost } from './peer-session.ts'
 import type { TorrentContext } from './torrent-context.ts'
 import { TorrentLog } from './torrent-log.ts'
 import { torrentDetail, torrentSummary } from './torrent-rows.ts'
+import { loadSavedPeers, MAX_SAVED_PEERS, saveSavedPeers } from './saved-peers.ts'
+import { TorrentDht } from './torrent-dht.ts'
 import { TorrentTrackers } from './torrent-trackers.ts'
 
 export interface TorrentInit {
@@ -42,6 +44,8 @@ export interface TorrentInit {
 const MAINTENANCE_MS = 1000
 /** BEP 11: a PEX message to a peer at most once a minute. */
 const PEX_ROUND_TICKS = 60
+/** Recently useful peers are saved this often (and on stop). */
+const SAVE_PEERS_TICKS = 300
 
 /**
  * One torrent, and the only writer of its state: status, metadata, totals, the live sessions. Its
@@ -57,6 +61,7 @@ export class Torrent {
   readonly savePath: string
   readonly pool: PeerPool
   readonly trackers: TorrentTrackers
+  readonly dht: TorrentDht
   readonly log: TorrentLog
   readonly down: RateMeter
   readonly up: RateMeter
@@ -72,7 +77,8 @@ export class Torrent {
   /** Handshaken connections by peer key. */
   private readonly live = new Map<string, PeerSession>()
   /** Outgoing attempts from connect issued until handshake done. */
-  private readonly connecting = new Map<string, { peer: TorrentPeer; socket: TcpSocket | null; mse: boolean }>()
+  private readonly connecting = new Map<string, { peer: TorrentPeer; socket: TcpSocket | null; mse: boolean; connectedAt: number }>()
+  private savedPeersLoaded = false
   private readonly sessionHost: SessionHost
   private readonly downloaderHost: DownloaderHost
   private timer: TimerHandle | null = null
@@ -125,6 +131,16 @@ export class Torrent {
       },
       init.announceTiers,
     )
+    this.dht = new TorrentDht({
+      infoHash: this.infoHashBytes,
+      log: this.log.dht,
+      now,
+      dht: () => ctx.dht(),
+      isPrivate: () => !!this.meta?.private,
+      listenPort: () => ctx.listenPort(),
+      knownPeers: () => this.pool.getStats().total,
+      onPeers: (peers) => void this.addPeers(peers, 'dht'),
+    })
     this.sessionHost = {
       infoHash: this.infoHashBytes,
       peerId: ctx.peerId,
@@ -141,6 +157,12 @@ export class Torrent {
       addPeers: (peers, source) => void this.addPeers(peers, source),
       chargePeer: (peer, charge) => this.pool.chargePeer(peer.ip, peer.port, charge),
       dropForConduct: (s, why) => this.dropForConduct(s, why),
+      dhtPort: () => this.dhtPort(),
+      onDhtPort: (ip, port) => {
+        if (this.dhtPort() === null) return
+        this.log.dht.debug?.(`${ip}: PORT ${port}, pinging its DHT node`)
+        ctx.dht()?.addNode(ip, port)
+      },
     }
     this.downloaderHost = {
       infoHash: this.infoHash,
@@ -259,10 +281,13 @@ export class Torrent {
     this.running = true
     this.failure = undefined
     this.timer = this.ctx.clock.setTimeout(() => this.tick(), MAINTENANCE_MS)
+    await this.restoreSavedPeers()
+    if (!this.running) return
     if (this.meta) await this.openStorage(this.recheckOnStart || this.recheckNext)
     else this.beginMetadata()
     if (!this.running) return
     this.trackers.start()
+    this.dht.start()
     this.requestSlots()
   }
 
@@ -272,6 +297,9 @@ export class Torrent {
     if (this.timer !== null) this.ctx.clock.clearTimeout(this.timer)
     this.timer = null
     this.ctx.cancelConnectionRequests(this.infoHash)
+    this.dht.stop()
+    // before the connections close, so the connected peers count as recently useful
+    await this.savePeers()
     this.closeAllPeers({ kind: 'stopped' })
     this.metadata = null
     await Promise.all([this.trackers.stop(), this.dl?.close()])
@@ -337,9 +365,30 @@ export class Torrent {
     if (want > 0) this.ctx.requestConnections(this.infoHash, want)
   }
 
+  /** Once per torrent: the peers saved by the last run go into the pool first (source `resume`). */
+  private async restoreSavedPeers(): Promise<void> {
+    if (this.savedPeersLoaded) return
+    this.savedPeersLoaded = true
+    try {
+      const saved = await loadSavedPeers(this.ctx.platform.state, this.infoHash, this.ctx.clock.now())
+      const n = this.pool.restorePeers(saved)
+      if (n > 0) this.log.pool.info(`${n} saved peers from the last run`)
+    } catch (err) {
+      // only costs waiting for trackers and the DHT
+      this.log.pool.warn(`loading saved peers failed: ${(err as Error).message}`)
+    }
+  }
+
+  private async savePeers(): Promise<void> {
+    if (!this.connectedOnce) return // nothing learned this run: keep what the last run saved
+    for (const s of this.live.values()) this.flushPeerStats(s)
+    await saveSavedPeers(this.ctx.platform.state, this.infoHash, this.pool.usefulPeers(MAX_SAVED_PEERS)).catch((err: unknown) => this.log.pool.warn(`saving peers failed: ${(err as Error).message}`))
+  }
+
   private dial(peer: TorrentPeer): void {
     const mse = outgoingMse(this.ctx.settings().encryption, peer.mseRefused)
-    const entry = { peer, socket: null as TcpSocket | null, mse: mse !== null }
+    // connectedAt: the TCP connect's end, so the handshake's round trip can be measured
+    const entry = { peer, socket: null as TcpSocket | null, mse: mse !== null, connectedAt: 0 }
     this.connecting.set(peer.key, entry)
     this.ctx.connectStarted()
     // A connect that throws instead of rejecting takes the same way out, so the peer never stays
@@ -358,6 +407,7 @@ export class Torrent {
           return
         }
         entry.socket = socket
+        entry.connectedAt = this.ctx.clock.now()
         try {
           PeerSession.outgoing(this.sessionHost, peer, socket, this.dl, mse)
         } catch (err) {
@@ -398,6 +448,7 @@ export class Torrent {
     }
     this.log.peer.debug?.(`${peer.key}: connected (${session.client || 'unknown client'})`)
     this.pool.onConnected(peer.ip, peer.port)
+    if (attempt && attempt.connectedAt > 0) this.pool.recordMeasures(peer.ip, peer.port, { rttMs: this.ctx.clock.now() - attempt.connectedAt })
     this.addSession(session)
     if (this.hasOtherSession(session)) session.close({ kind: 'duplicate' })
   }
@@ -439,6 +490,7 @@ export class Torrent {
     this.live.delete(s.peer.key)
     this.log.peer.debug?.(`${s.peer.key}: closed: ${describeCloseReason(reason)}`)
     this.flushPeerStats(s)
+    this.pool.recordMeasures(s.peer.ip, s.peer.port, { diversity: this.piecesWeLack(s) })
     this.dl?.onPeerRemoved(s)
     this.metadata?.onPeerGone(s)
     this.pool.onDisconnected(s.peer.ip, s.peer.port, { error: countsAgainstPeer(reason), reason: describeCloseReason(reason) })
@@ -476,6 +528,16 @@ export class Torrent {
     }
   }
 
+  /** Pieces the peer has that we still want (0 before the metadata or its availability). */
+  private piecesWeLack(s: PeerSession): number {
+    const d = this.dl
+    const pieces = s.conn.peerPieces
+    if (!d || !pieces) return 0
+    let n = 0
+    for (let p = 0; p < pieces.size; p++) if (pieces.has(p) && d.wants(p)) n++
+    return n
+  }
+
   /** Reports the bytes moved since the last flush to the pool (ranking). */
   private flushPeerStats(s: PeerSession): void {
     const { down, up } = s.takeStatDeltas()
@@ -497,6 +559,12 @@ export class Torrent {
   /** Peers dropped for their conduct, oldest first, with why. */
   droppedPeers(): Array<{ peer: string; reason: string }> {
     return this.pool.droppedPeers()
+  }
+
+  /** The DHT port to tell peers in PORT messages: null when the DHT is off or the torrent private. */
+  private dhtPort(): number | null {
+    const port = this.ctx.dht()?.udpPort ?? 0
+    return port > 0 && !this.meta?.private ? port : null
   }
 
   connectingCount(): number {
@@ -614,8 +682,10 @@ export class Torrent {
     if (this.ticks % 5 === 0) for (const s of this.live.values()) this.flushPeerStats(s)
     this.dl?.tick(this.ticks)
     this.metadata?.tick()
+    this.dht.tick()
     this.requestSlots()
     if (this.ticks % PEX_ROUND_TICKS === 0) this.pexRound()
+    if (this.ticks % SAVE_PEERS_TICKS === 0) void this.savePeers()
     this.timer = this.ctx.clock.setTimeout(() => this.tick(), MAINTENANCE_MS)
   }
 

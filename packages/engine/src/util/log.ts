@@ -2,7 +2,7 @@ import type { LogEntry, LogLevel } from '../api/types.ts'
 import type { Logger, LogPort } from '../platform/ports.ts'
 
 /** The engine's log components (what the CLI's `--debug a,b` names). */
-export const LOG_COMPONENTS = ['engine', 'torrent', 'peer', 'pool', 'tracker', 'storage', 'metadata', 'lsd'] as const
+export const LOG_COMPONENTS = ['engine', 'torrent', 'peer', 'pool', 'tracker', 'storage', 'metadata', 'lsd', 'dht'] as const
 export type LogComponent = (typeof LOG_COMPONENTS)[number]
 
 /** Lines a torrent keeps for its log pane. */

@@ -94,10 +94,12 @@ describe('torrent actions: what they do', () => {
     await byId('stop').run(ctx([hashes[0]!, 'f'.repeat(40)], hashes))
     expect(said).toEqual([`Stop failed for 1 torrent(s): unknown torrent ${'f'.repeat(40)}`])
   })
-  it('copy magnet copies one link per selected torrent', async () => {
-    const { byId, hashes, copied, said } = setup()
+  it('copy magnet copies one link per selected torrent, with its name and trackers', async () => {
+    const { byId, hashes, copied, said, engine } = setup()
     await byId('copy-magnet').run(ctx([hashes[0]!, hashes[1]!], hashes))
-    expect(copied).toEqual([`magnet:?xt=urn:btih:${hashes[0]}\nmagnet:?xt=urn:btih:${hashes[1]}`])
+    expect(copied).toEqual([`${await engine.magnetLink(hashes[0]!)}\n${await engine.magnetLink(hashes[1]!)}`])
+    const links = copied[0]!.split('\n')
+    expect(links[0]).toMatch(new RegExp(`^magnet:\\?xt=urn:btih:${hashes[0]}&dn=[^&]+&tr=`))
     expect(said).toEqual(['Copied.'])
   })
   it('copy magnet says so when the clipboard refuses', async () => {

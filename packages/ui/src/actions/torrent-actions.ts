@@ -33,7 +33,7 @@ export interface TorrentAction {
 }
 
 export interface ActionDeps {
-  api: Pick<EngineApi, 'startTorrent' | 'stopTorrent' | 'recheckTorrent'>
+  api: Pick<EngineApi, 'startTorrent' | 'stopTorrent' | 'recheckTorrent' | 'magnetLink'>
   /** Runs `fn` for each torrent, says which failed, then refreshes the list. */
   forEach(what: string, hashes: readonly string[], fn: (infoHash: string) => Promise<void>): Promise<void>
   openAdd(): void
@@ -46,7 +46,6 @@ export interface ActionDeps {
 
 const some = (ctx: ActionContext) => ctx.selected.length > 0
 
-export const magnetOf = (infoHash: string) => `magnet:?xt=urn:btih:${infoHash}`
 
 export function createTorrentActions(deps: ActionDeps): readonly TorrentAction[] {
   return [
@@ -71,7 +70,10 @@ export function createTorrentActions(deps: ActionDeps): readonly TorrentAction[]
     {
       id: 'copy-magnet', label: 'Copy magnet link', title: 'Copy the magnet links of the selected torrents', toolbar: false, menu: true, group: 1,
       enabled: some,
-      run: (ctx) => deps.copyText(ctx.selected.map(magnetOf).join('\n')).then(() => deps.say('Copied.'), () => deps.say('Could not copy.')),
+      // with name and trackers: a bare info-hash is findable only through the DHT
+      run: (ctx) => Promise.all(ctx.selected.map((h) => deps.api.magnetLink(h)))
+        .then((links) => deps.copyText(links.join('\n')))
+        .then(() => deps.say('Copied.'), () => deps.say('Could not copy.')),
     },
     {
       id: 'select-all', label: 'Select all', title: 'Select every torrent in the list', shortcut: { key: 'a', mod: true },

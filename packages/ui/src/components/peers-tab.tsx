@@ -1,6 +1,6 @@
 import { createSignal, type JSX } from 'solid-js'
 import type { PeerRow } from '@tidepool/engine'
-import { formatBytes, formatPercent, formatRate } from '../format.ts'
+import { formatBytes, formatPercent, formatRate, formatSources } from '../format.ts'
 import { byNumber, byText, nextSort, type SortState } from '../store/sort.ts'
 import { VirtualTable, type Column } from './virtual-table.tsx'
 
@@ -25,7 +25,7 @@ const columns: Column<PeerRow>[] = [
   },
   { id: 'flags', title: 'Flags', width: 80, sort: byText((p) => p.flags), cell: (p) => <span class="mono">{live(p, p.flags)}</span> },
   { id: 'reqs', clip: false, title: 'Reqs', width: 56, align: 'right', sort: byNumber((p) => p.requests), sortDefault: 'desc', cell: (p) => live(p, String(p.requests)) },
-  { id: 'source', title: 'Source', width: 110, sort: byText((p) => p.source.join(',')), cell: (p) => live(p, p.source.join(', ')) },
+  { id: 'source', title: 'Source', width: 110, sort: byText((p) => p.source.join(',')), cell: (p) => live(p, formatSources(p.source)) },
 ]
 
 export function PeersTab(props: { peers: PeerRow[]; version: () => number }): JSX.Element {

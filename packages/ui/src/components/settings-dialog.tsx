@@ -16,7 +16,10 @@ const FIELDS: Array<{ key: NumKey; label: string; hint: string; size?: boolean; 
   { key: 'downloadRateLimit', label: 'Download limit', hint: 'e.g. 2 MiB (per second), 0 = unlimited', size: true, min: 0, max: Number.MAX_SAFE_INTEGER },
   { key: 'uploadRateLimit', label: 'Upload limit', hint: 'e.g. 512k (per second), 0 = unlimited', size: true, min: 0, max: Number.MAX_SAFE_INTEGER },
   { key: 'listenPort', label: 'Listen port', hint: '0 = any free port', min: 0, max: 65535 },
+  { key: 'dhtPort', label: 'DHT port (UDP)', hint: '0 = the listen port', min: 0, max: 65535 },
 ]
+
+const HOST_PORT = /^(\[[0-9a-fA-F:.]+\]|[^\s:\[\]]+):\d{1,5}$/
 
 /** Engine settings; the engine persists them (setSettings), so they survive restarts. */
 export function SettingsDialog(props: { api: EngineApi; onClose: () => void }): JSX.Element {
@@ -27,11 +30,13 @@ export function SettingsDialog(props: { api: EngineApi; onClose: () => void }): 
   const [lsd, setLsd] = createSignal(true)
   const [portMapping, setPortMapping] = createSignal(true)
   const [mappingText, setMappingText] = createSignal('')
+  const [dhtOn, setDhtOn] = createSignal(true)
   const fill = (s: EngineSettings) => {
     setSettings(s)
     setLsd(s.localPeerDiscovery)
     setPortMapping(s.portMapping)
-    const t: Record<string, string> = { downloadRoot: s.downloadRoot, encryption: s.encryption }
+    setDhtOn(s.dhtEnabled)
+    const t: Record<string, string> = { downloadRoot: s.downloadRoot, encryption: s.encryption, dhtBootstrap: s.dhtBootstrap.join(', ') }
     for (const f of FIELDS) t[f.key] = f.size ? (s[f.key] ? formatBytes(s[f.key]) : '0') : String(s[f.key])
     setText(t)
   }
@@ -46,6 +51,11 @@ export function SettingsDialog(props: { api: EngineApi; onClose: () => void }): 
     if (t.downloadRoot?.trim()) patch.downloadRoot = t.downloadRoot.trim()
     const enc = ENCRYPTION.find((o) => o.value === t.encryption)
     if (enc) patch.encryption = enc.value
+    patch.dhtEnabled = dhtOn()
+    const nodes = (t.dhtBootstrap ?? '').split(/[\s,]+/).filter((n) => n !== '')
+    const bad = nodes.find((n) => !HOST_PORT.test(n))
+    if (bad !== undefined) return setError(`DHT bootstrap nodes: "${bad}" is not HOST:PORT.`)
+    patch.dhtBootstrap = nodes
     for (const f of FIELDS) {
       const raw = t[f.key] ?? ''
       const v = f.size ? parseSize(raw) : /^\s*\d+\s*$/.test(raw) ? Number(raw) : null
@@ -103,6 +113,15 @@ export function SettingsDialog(props: { api: EngineApi; onClose: () => void }): 
               {' '}Forward the listen port on the router (UPnP / NAT-PMP / PCP)
             </span>
             <Show when={mappingText()}><small class="dim" data-testid="portmap-status">{mappingText()}</small></Show>
+          </label>
+          <label class="check">
+            <input type="checkbox" name="dhtEnabled" checked={dhtOn()} onChange={(e) => { setDhtOn(e.currentTarget.checked); setSaved(false) }} />
+            <span>Find peers through the DHT (never for private torrents)</span>
+          </label>
+          <label class="field">
+            <span>DHT bootstrap nodes</span>
+            <input name="dhtBootstrap" value={text().dhtBootstrap ?? ''} onInput={(e) => set('dhtBootstrap', e.currentTarget.value)} />
+            <small class="dim">HOST:PORT, comma-separated; used while the DHT knows no nodes of its own.</small>
           </label>
         </Show>
         <Show when={error()}><div class="form-error" role="alert">{error()}</div></Show>

@@ -1,12 +1,13 @@
 import { createSignal, type JSX } from 'solid-js'
 import type { SwarmRow } from '@tidepool/engine'
+import { formatSources } from '../format.ts'
 import { byNumber, byText, nextSort, type SortState } from '../store/sort.ts'
 import { VirtualTable, type Column } from './virtual-table.tsx'
 
 const columns: Column<SwarmRow>[] = [
   { id: 'addr', title: 'Address', width: 200, sort: byText((p) => p.key), cell: (p) => <span class="mono">{p.key}</span> },
   { id: 'state', title: 'State', width: 110, sort: byText((p) => p.state), cell: (p) => <span class={`swstate sw-${p.state}`}>{p.state}</span> },
-  { id: 'sources', title: 'Sources', width: 120, sort: byText((p) => p.sources.join(',')), cell: (p) => p.sources.join(', ') },
+  { id: 'sources', title: 'Sources', width: 120, sort: byText((p) => p.sources.join(',')), cell: (p) => formatSources(p.sources) },
   { id: 'fail', clip: false, title: 'Fails', width: 56, align: 'right', sort: byNumber((p) => p.failcount), sortDefault: 'desc', cell: (p) => String(p.failcount) },
   { id: 'hashfails', clip: false, title: 'Hash fails', width: 80, align: 'right', sort: byNumber((p) => p.hashfails), sortDefault: 'desc', cell: (p) => String(p.hashfails) },
   { id: 'rejects', clip: false, title: 'Rejects', width: 64, align: 'right', sort: byNumber((p) => p.rejects), sortDefault: 'desc', cell: (p) => String(p.rejects) },

@@ -10,11 +10,11 @@ export function TrackersTab(props: { trackers: TrackerRow[]; now: () => number }
           <tr><th>URL</th><th>Tier</th><th>Status</th><th>Last announce</th><th>Next announce</th><th class="right">Peers</th><th class="right">Seeds / leechers</th><th>Message</th></tr>
         </thead>
         <tbody>
-          <For each={props.trackers} fallback={<tr><td colSpan={8} class="vt-empty">No trackers (DHT/PEX only or a trackerless magnet).</td></tr>}>
+          <For each={props.trackers} fallback={<tr><td colSpan={8} class="vt-empty">No trackers (a trackerless magnet: peers come from the DHT and PEX).</td></tr>}>
             {(t) => (
               <tr>
-                <td class="mono name" title={t.url}>{t.url}</td>
-                <td>{t.tier}</td>
+                <td class="mono name" classList={{ dhtrow: t.tier < 0 }} title={t.tier < 0 ? 'Mainline DHT (BEP 5): peers looked up and our port announced' : t.url}>{t.url}</td>
+                <td>{t.tier < 0 ? '' : t.tier}</td>
                 <td><span class={`tstate t-${t.status}`}>{t.status}</span></td>
                 <td>{formatWhen(t.lastAnnounce, props.now())}</td>
                 <td>{formatWhen(t.nextAnnounce, props.now())}</td>

@@ -50,6 +50,7 @@ export class FakeEngine implements EngineApi {
     downloadRoot: 'downloads', maxConnectionsGlobal: 500, maxPeersPerTorrent: 80,
     connectionRatePerSec: 10, connectionBurst: 20, downloadRateLimit: 0, uploadRateLimit: 0, listenPort: 6881,
     localPeerDiscovery: true, announceIpv6: '', portMapping: true, encryption: 'prefer',
+    dhtEnabled: true, dhtBootstrap: ['router.bittorrent.com:6881'], dhtPort: 0,
   }
   calls: string[] = []
   private rand = prng(42)
@@ -58,7 +59,7 @@ export class FakeEngine implements EngineApi {
 
   constructor(opts: FakeEngineOptions = {}) {
     this.now = opts.now ?? (() => Date.now())
-    this.status = { daemon: 'connected', listenPort: 6881, downloadRate: 0, uploadRate: 0, ...opts.status }
+    this.status = { daemon: 'connected', listenPort: 6881, downloadRate: 0, uploadRate: 0, dht: { state: 'ready', nodes: 212, port: 6881 }, ...opts.status }
     const n = opts.torrents ?? 20
     for (let i = 0; i < n; i++) {
       const peers = i === 0 ? (opts.peersInFirst ?? 200) : (opts.peersPerTorrent ?? 10)
@@ -220,6 +221,11 @@ export class FakeEngine implements EngineApi {
     const t = this.get(infoHash)
     if (!t.log) this.startLog(t)
     return t.log!.entries.map((e) => ({ ...e }))
+  }
+  async magnetLink(infoHash: string): Promise<string> {
+    const t = this.get(infoHash)
+    const tr = t.trackers.filter((x) => x.url !== 'DHT').map((x) => `&tr=${encodeURIComponent(x.url)}`).join('')
+    return `magnet:?xt=urn:btih:${infoHash}&dn=${encodeURIComponent(t.summary.name)}${tr}`
   }
   async setSettings(patch: Partial<EngineSettings>): Promise<EngineSettings> {
     this.settings = { ...this.settings, ...patch }

@@ -6,7 +6,7 @@ function setup(opts: { selected?: string[]; shown?: string[]; dialog?: boolean }
   const log: string[] = []
   let dialog = opts.dialog ?? false
   const actions = createTorrentActions({
-    api: { startTorrent: async () => {}, stopTorrent: async () => {}, recheckTorrent: async () => {} },
+    api: { startTorrent: async () => {}, stopTorrent: async () => {}, recheckTorrent: async () => {}, magnetLink: async (h) => `magnet:?xt=urn:btih:${h}` },
     forEach: async () => {},
     openAdd: () => log.push('open-add'),
     confirmRemove: () => log.push('confirm-remove'),

@@ -143,4 +143,5 @@ export class EngineHost implements EngineApi {
   async getSettings(): Promise<EngineSettings> { return this.engine().getSettings() }
   async setSettings(patch: Partial<EngineSettings>) { return this.engine().setSettings(patch) }
   async torrentLog(infoHash: string) { return this.engine().torrentLog(infoHash) }
+  async magnetLink(infoHash: string) { return this.engine().magnetLink(infoHash) }
 }
