@@ -509,27 +509,31 @@ describe('PeerPool: slots, incoming and stats', () => {
 })
 
 describe('PeerPool: scale', () => {
-  it('a full list of 10,000 takes 100,000 newcomers quickly (eviction does not scan the list)', () => {
-    const { pool } = setup({ maxPeerlistSize: 10_000 })
-    const t0 = performance.now()
-    for (let i = 0; i < 100_000; i++) pool.addPeer(`10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`, 6881, 'tracker')
-    const elapsed = performance.now() - t0
-    expect(pool.getStats().total).toBe(10_000)
-    expect(pool.findPeer('10.1.134.159', 6881)).toBeDefined() // the last one added (99,999)
-    expect(elapsed).toBeLessThan(3000)
+  it('a full list of 10,000 takes 100,000 newcomers at the cost of an unbounded list (eviction does not scan the list)', () => {
+    // Relative to the same adds into a list that never fills, timed in the same test: a load on the
+    // machine slows both alike, while an eviction that scanned the list would cost ~10,000x per add.
+    const addAll = (maxPeerlistSize: number) => {
+      const { pool } = setup({ maxPeerlistSize })
+      const t0 = performance.now()
+      for (let i = 0; i < 100_000; i++) pool.addPeer(`10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`, 6881, 'tracker')
+      return { pool, ms: performance.now() - t0 }
+    }
+    const unbounded = addAll(0)
+    const full = addAll(10_000)
+    expect(unbounded.pool.getStats().total).toBe(100_000)
+    expect(full.pool.getStats().total).toBe(10_000)
+    expect(full.pool.findPeer('10.1.134.159', 6881)).toBeDefined() // the last one added (99,999)
+    expect(full.ms).toBeLessThan(20 * unbounded.ms + 50)
   })
 
-  it('adds and ranks 100,000 peers quickly and connects best first', () => {
+  it('adds and ranks 100,000 peers and connects best first (its speed: pnpm bench:pool)', () => {
     const { pool, attempts } = setup({ maxPeerlistSize: 0, maxActiveConnections: 50 }, { selfAddress: { ip: '9.8.7.6', port: 6881 } })
-    const t0 = performance.now()
     let added = 0
     for (let i = 0; i < 100_000; i++) {
       if (pool.addPeer(`10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`, 6881 + (i % 7), 'tracker')) added++
     }
     const top = pool.candidates(50)
-    const elapsed = performance.now() - t0
     expect(added).toBe(100_000)
-    expect(elapsed).toBeLessThan(3000) // generous for CI; the benchmark records the real figure
     for (let i = 1; i < top.length; i++) expect(top[i - 1].priority).toBeGreaterThanOrEqual(top[i].priority)
     expect(pool.connectToPeers()).toBe(50)
     expect(attempts).toEqual(top.map((p) => p.key))
