@@ -11,6 +11,8 @@ import { isLocalDestination, udpLocalOnly } from './udp-local-only.ts'
 class UdpRes implements Resource {
   readonly kind = 'udp'
   private open = true
+  /** Groups this socket joined through udp.multicast (the only multicast destinations a local-only daemon sends to). */
+  readonly joined = new Set<string>()
   constructor(
     private readonly ctx: SessionContext,
     readonly handle: number,
@@ -43,7 +45,9 @@ class UdpRes implements Resource {
       return
     }
     if (p === 0) return // dgram throws ERR_SOCKET_BAD_PORT synchronously for port 0
-    if (udpLocalOnly() && !isLocalDestination(address)) return // see udp-local-only.ts
+    // see udp-local-only.ts; a group the socket joined is allowed: joining needs the udp-multicast
+    // capability, which has a guard of its own (TIDEPOOL_NO_MULTICAST)
+    if (udpLocalOnly() && !isLocalDestination(address) && !this.joined.has(address.toLowerCase())) return
     this.ctx.counters.bytesFromClients += payload.length
     try {
       this.sock.send(payload, p, address, () => {}) // a datagram that cannot be sent is lost, as UDP may lose it
@@ -135,5 +139,6 @@ export function udpMulticast(ctx: SessionContext, meta: Record<string, unknown>)
   } catch (e) {
     throw toIoError(e)
   }
+  r.joined.add(group.toLowerCase())
   return {}
 }
