@@ -2,7 +2,7 @@ import type { EngineApi } from '@tidepool/engine'
 
 /** Every EngineApi method, for forwarding objects (a comlink Remote cannot be re-exposed directly). */
 export const ENGINE_METHODS = [
-  'getStatus', 'listTorrents', 'getTorrentDetail', 'addTorrent', 'removeTorrent', 'startTorrent',
+  'getStatus', 'listTorrents', 'getTorrentDetail', 'addTorrent', 'addTorrentReport', 'removeTorrent', 'startTorrent',
   'stopTorrent', 'recheckTorrent', 'setFilePriority', 'getSettings', 'setSettings', 'torrentLog',
 ] as const satisfies ReadonlyArray<keyof EngineApi>
 

@@ -118,7 +118,7 @@ export interface TorrentDetail {
 }
 
 export interface EngineSettings {
-  downloadRoot: string // root name in the daemon
+  downloadRoot: string // a download folder the helper serves (EngineStatus.downloadFolders)
   maxConnectionsGlobal: number
   maxPeersPerTorrent: number
   connectionRatePerSec: number
@@ -134,6 +134,8 @@ export interface EngineStatus {
   listenPort: number | null
   downloadRate: number
   uploadRate: number
+  /** Download folders the helper serves (names; the settings' downloadRoot must be one); empty until connected. */
+  downloadFolders?: string[]
 }
 
 export interface AddTorrentInput {
@@ -145,6 +147,15 @@ export interface AddTorrentInput {
   selectedFiles?: number[]
 }
 
+/** What adding did: a new torrent, or one already listed (whose trackers gained the new ones). */
+export interface AddReport {
+  infoHash: string
+  name: string
+  alreadyAdded: boolean
+  /** Trackers of the new link or file the listed torrent did not have yet (0 for a new torrent). */
+  trackersAdded: number
+}
+
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error'
 export interface LogEntry { at: number; level: LogLevel; component: string; message: string }
 
@@ -154,6 +165,8 @@ export interface EngineApi {
   listTorrents(): Promise<TorrentSummary[]>
   getTorrentDetail(infoHash: string, parts: Array<keyof TorrentDetail>): Promise<Partial<TorrentDetail>>
   addTorrent(input: AddTorrentInput): Promise<string>
+  /** Adds like addTorrent and says whether the torrent was listed already. */
+  addTorrentReport(input: AddTorrentInput): Promise<AddReport>
   removeTorrent(infoHash: string, opts: { deleteData: boolean }): Promise<void>
   startTorrent(infoHash: string): Promise<void>
   stopTorrent(infoHash: string): Promise<void>

@@ -1,4 +1,5 @@
 import type {
+  AddReport,
   AddTorrentInput,
   EngineSettings,
   EngineStatus,
@@ -135,6 +136,14 @@ export class BtEngine implements EngineApiHost {
   // ---- torrents ----
 
   async add(input: AddOptions): Promise<Torrent> {
+    return (await this.addWithReport(input)).torrent
+  }
+
+  /**
+   * Adds a torrent, or, when it is already listed, merges the trackers the new link or file names
+   * into it (nothing else changes) and says so.
+   */
+  async addWithReport(input: AddOptions): Promise<{ torrent: Torrent; alreadyAdded: boolean; trackersAdded: number }> {
     const savePath = input.savePath ?? this.settings.downloadRoot
     let init: TorrentInit
     let torrentFile: Uint8Array | null = null
@@ -174,7 +183,15 @@ export class BtEngine implements EngineApiHost {
       init.filePriorities = init.info.files.map((_, i) => (selected.has(i) ? 'normal' : 'skip'))
     }
     const existing = this.torrents.get(init.infoHash)
-    if (existing) return existing
+    if (existing) {
+      const trackersAdded = existing.addTrackers(init.announceTiers.flat())
+      if (trackersAdded > 0) {
+        const extra = this.extraTrackers.get(existing.infoHash) ?? []
+        this.extraTrackers.set(existing.infoHash, [...extra, ...init.announceTiers.flat().filter((u) => !extra.includes(u))])
+        void this.saveSession()
+      }
+      return { torrent: existing, alreadyAdded: true, trackersAdded }
+    }
     const t = new Torrent(this.contextFor(), init)
     this.torrents.set(t.infoHash, t)
     // without the saved file the torrent is simply not restored after a restart
@@ -183,10 +200,12 @@ export class BtEngine implements EngineApiHost {
     this.paused.set(t.infoHash, !!input.paused)
     void this.saveSession()
     if (!input.paused) await t.start()
-    return t
+    return { torrent: t, alreadyAdded: false, trackersAdded: 0 }
   }
 
   private readonly magnets = new Map<string, string | undefined>()
+  /** Trackers merged in by adding a torrent again, kept with the session so a restart keeps them. */
+  private readonly extraTrackers = new Map<string, string[]>()
   private readonly paused = new Map<string, boolean>()
 
   getTorrent(infoHashHex: string): Torrent | undefined {
@@ -209,6 +228,7 @@ export class BtEngine implements EngineApiHost {
     await this.platform.state.delete(`resume/${infoHash}`).catch((err: unknown) => this.log.debug?.(`deleting the resume state of ${infoHash} failed: ${errorText(err)}`))
     this.magnets.delete(infoHash)
     this.paused.delete(infoHash)
+    this.extraTrackers.delete(infoHash)
     await this.saveSession()
   }
 
@@ -225,6 +245,10 @@ export class BtEngine implements EngineApiHost {
           : e.magnet
             ? await this.add({ magnet: e.magnet, savePath: e.savePath, paused: e.paused })
             : null
+        if (t && e.extraTrackers?.length) {
+          t.addTrackers(e.extraTrackers)
+          this.extraTrackers.set(t.infoHash, [...e.extraTrackers])
+        }
         if (t && e.filePriorities) {
           for (let i = 0; i < e.filePriorities.length; i++) {
             if (e.filePriorities[i] !== 'normal') await t.setFilePriority(i, e.filePriorities[i] as FilePriority)
@@ -247,6 +271,7 @@ export class BtEngine implements EngineApiHost {
         addedAt: t.addedAt,
         ...(this.magnets.get(t.infoHash) ? { magnet: this.magnets.get(t.infoHash) } : {}),
         ...(prios && prios.some((p) => p !== 'normal') ? { filePriorities: prios } : {}),
+        ...(this.extraTrackers.get(t.infoHash)?.length ? { extraTrackers: this.extraTrackers.get(t.infoHash) } : {}),
       }
     })
     // the next change saves the whole session again
@@ -339,6 +364,7 @@ export class BtEngine implements EngineApiHost {
       listenPort: this.listener ? this.listener.port : null,
       downloadRate: down,
       uploadRate: up,
+      downloadFolders: this.platform.files.roots(),
     }
   }
 
@@ -354,6 +380,11 @@ export class BtEngine implements EngineApiHost {
 
   async addTorrent(input: AddTorrentInput): Promise<string> {
     return (await this.add(input)).infoHash
+  }
+
+  async addTorrentReport(input: AddTorrentInput): Promise<AddReport> {
+    const r = await this.addWithReport(input)
+    return { infoHash: r.torrent.infoHash, name: r.torrent.name, alreadyAdded: r.alreadyAdded, trackersAdded: r.trackersAdded }
   }
 
   removeTorrent(infoHash: string, opts: { deleteData: boolean }): Promise<void> {
@@ -394,6 +425,7 @@ export class BtEngine implements EngineApiHost {
   }
 
   async setSettings(patch: Partial<EngineSettings>): Promise<EngineSettings> {
+    if (patch.downloadRoot !== undefined && patch.downloadRoot !== this.settings.downloadRoot) checkDownloadRoot(patch.downloadRoot, this.platform.files.roots())
     const next = mergeSettings(this.settings, patch)
     const portChanged = next.listenPort !== this.settings.listenPort
     this.applySettings(next)
@@ -414,6 +446,13 @@ export class BtEngine implements EngineApiHost {
     this.queue.setConnectionRateLimit(s.connectionRatePerSec, s.connectionBurst)
     for (const t of this.torrents.values()) t.pool.setConfig({ maxActiveConnections: s.maxPeersPerTorrent })
   }
+}
+
+/** Only a folder the helper serves can take downloads; anything else would fail every later add. */
+function checkDownloadRoot(root: string, roots: readonly string[]): void {
+  if (roots.includes(root)) return
+  if (roots.length === 0) throw new Error('The helper is not connected, so the download folder cannot be changed now. Try again once it is connected.')
+  throw new Error(`"${root}" is not a download folder of the helper. Choose one of: ${roots.join(', ')}.`)
 }
 
 function tryParseMagnet(uri: string): ReturnType<typeof parseMagnet> | null {

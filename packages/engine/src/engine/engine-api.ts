@@ -1,4 +1,5 @@
 import type {
+  AddReport,
   AddTorrentInput,
   EngineApi,
   EngineSettings,
@@ -15,6 +16,7 @@ export interface EngineApiHost {
   summaries(): TorrentSummary[]
   detail(infoHash: string, parts: Array<keyof TorrentDetail>): Partial<TorrentDetail>
   addTorrent(input: AddTorrentInput): Promise<string>
+  addTorrentReport(input: AddTorrentInput): Promise<AddReport>
   removeTorrent(infoHash: string, opts: { deleteData: boolean }): Promise<void>
   startTorrent(infoHash: string): Promise<void>
   stopTorrent(infoHash: string): Promise<void>
@@ -44,6 +46,7 @@ export function createEngineApi(engine: EngineApiHost): EngineApi {
       return d
     },
     addTorrent: (input) => engine.addTorrent(input),
+    addTorrentReport: (input) => engine.addTorrentReport(input),
     removeTorrent: (infoHash, opts) => engine.removeTorrent(infoHash.toLowerCase(), { deleteData: !!opts?.deleteData }),
     startTorrent: (infoHash) => engine.startTorrent(infoHash.toLowerCase()),
     stopTorrent: (infoHash) => engine.stopTorrent(infoHash.toLowerCase()),

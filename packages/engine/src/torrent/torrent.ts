@@ -273,6 +273,9 @@ export class Torrent {
     this.closeAllPeers({ kind: 'stopped' })
     this.metadata = null
     await Promise.all([this.trackers.stop(), this.dl?.close()])
+    // A paused row shows 0 B/s at once, not a rate fading over the meter's window.
+    this.down.clearRate()
+    this.up.clearRate()
     if (this.current !== 'error') this.setStatus('paused')
   }
 
@@ -296,6 +299,13 @@ export class Torrent {
     else if (this.current === 'downloading' && d.isComplete()) this.setStatus('seeding')
     this.ctx.onTorrentChanged(this.infoHash)
     this.updateInterest()
+  }
+
+  /** Trackers learnt after adding (the torrent was added again with other trackers); how many were new. */
+  addTrackers(urls: readonly string[]): number {
+    const n = this.trackers.add(urls)
+    if (n > 0) this.log.tracker.info(`${n} tracker${n === 1 ? '' : 's'} added`)
+    return n
   }
 
   filePriorities(): FilePriority[] | undefined {
@@ -546,7 +556,9 @@ export class Torrent {
     this.setStatus('checking')
     try {
       await this.dl?.close()
-      const d = new Downloader(this.downloaderHost, info, this.savePath, this.initPriorities)
+      // Once storage has been open, its priorities (changed since adding, perhaps) are the ones to keep:
+      // the selection made when adding applies to the first open only.
+      const d = new Downloader(this.downloaderHost, info, this.savePath, this.dl?.filePriorities() ?? this.initPriorities)
       this.dl = d
       await d.open(recheck)
       this.recheckNext = false

@@ -3,6 +3,7 @@
  * product build. Deterministic (seeded PRNG) and driven by `tick()` so tests control time.
  */
 import type {
+  AddReport,
   AddTorrentInput, EngineApi, EngineSettings, EngineStatus, FilePriority, FileRow, LogEntry, LogLevel, PeerRow,
   PiecesView, SwarmRow, TorrentDetail, TorrentSummary, TrackerRow,
 } from '@tidepool/engine'
@@ -195,6 +196,10 @@ export class FakeEngine implements EngineApi {
     const t = this.makeTorrent(this.torrents.size + this.seq++, 5)
     t.summary.status = input.paused ? 'paused' : input.magnet ? 'fetching-metadata' : 'downloading'
     return t.summary.infoHash
+  }
+  async addTorrentReport(input: AddTorrentInput): Promise<AddReport> {
+    const infoHash = await this.addTorrent(input)
+    return { infoHash, name: this.get(infoHash).summary.name, alreadyAdded: false, trackersAdded: 0 }
   }
   async removeTorrent(infoHash: string, opts: { deleteData: boolean }): Promise<void> {
     this.calls.push(`remove:${infoHash}:${opts.deleteData}`)

@@ -135,6 +135,7 @@ export class EngineHost implements EngineApi {
   async listTorrents() { return this.running ? this.running.api.listTorrents() : [] }
   async getTorrentDetail(infoHash: string, parts: Array<keyof TorrentDetail>) { return this.engine().getTorrentDetail(infoHash, parts) }
   async addTorrent(input: AddTorrentInput) { return this.engine().addTorrent(input) }
+  async addTorrentReport(input: AddTorrentInput) { return this.engine().addTorrentReport(input) }
   async removeTorrent(infoHash: string, opts: { deleteData: boolean }) { return this.engine().removeTorrent(infoHash, opts) }
   async startTorrent(infoHash: string) { return this.engine().startTorrent(infoHash) }
   async stopTorrent(infoHash: string) { return this.engine().stopTorrent(infoHash) }
