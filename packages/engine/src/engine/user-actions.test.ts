@@ -3,6 +3,7 @@ import { createTorrent } from '../metainfo/create-torrent.ts'
 import { MemoryFilePort } from '../platform/memory-files.ts'
 import { MemoryNetwork } from '../platform/memory-net.ts'
 import { MemoryStateStore } from '../platform/memory-state.ts'
+import { bytesEqual } from '../util/bytes.ts'
 import { ManualClock } from '../util/clock.ts'
 import { settle } from '../wire/peer-test-kit.ts'
 import { BtEngine } from './bt-engine.ts'
@@ -84,4 +85,44 @@ describe('what the UI asks of the engine', () => {
     expect(e.getSettings().downloadRoot).toBe('downloads')
     expect((await e.setSettings({ downloadRoot: 'media' })).downloadRoot).toBe('media')
   })
+
+  it('after a recheck finds a bad piece, fetches it again from the known seed within seconds', async () => {
+    // Real time over the in-memory network: without a prompt reconnect the seed waits out 60 s.
+    const net = new MemoryNetwork()
+    const data = new Uint8Array(96 * 1024).map((_, i) => (i * 31 + 7) & 0xff)
+    const torrent = await createTorrent({ name: 'one.bin', pieceLength: 32 * 1024, files: [{ path: 'one.bin', data }] })
+    const seedFiles = new MemoryFilePort()
+    seedFiles.put('downloads', 'one.bin', data)
+    const mk = (address: string, files: MemoryFilePort) => {
+      const e = new BtEngine({ platform: { net: net.host(address), files, state: new MemoryStateStore(), now: () => Date.now() } })
+      engines.push(e)
+      return e
+    }
+    const seed = mk('10.0.0.1', seedFiles)
+    await seed.start()
+    await seed.add({ torrentFile: torrent })
+    const ourFiles = new MemoryFilePort()
+    const ours = mk('10.0.0.2', ourFiles)
+    await ours.start()
+    const t = await ours.add({ torrentFile: torrent })
+    t.addPeer('10.0.0.1', seed.listenPort)
+    await realUntil('downloaded', () => t.status === 'seeding', 10_000)
+    const bad = ourFiles.peek('downloads', 'one.bin')!
+    bad[40_000] ^= 0xff // inside piece 1
+    ourFiles.put('downloads', 'one.bin', bad)
+    const t0 = Date.now()
+    await ours.recheckTorrent(t.infoHash)
+    expect(t.status).toBe('downloading')
+    await realUntil('the bad piece fetched again', () => t.status === 'seeding', 10_000)
+    expect(Date.now() - t0).toBeLessThan(10_000)
+    expect(bytesEqual(ourFiles.peek('downloads', 'one.bin')!, data)).toBe(true)
+  })
 })
+
+async function realUntil(what: string, cond: () => boolean, ms: number): Promise<void> {
+  const end = Date.now() + ms
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 20))
+  }
+}

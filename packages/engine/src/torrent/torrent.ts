@@ -443,7 +443,7 @@ export class Torrent {
     this.flushPeerStats(s)
     this.dl?.onPeerRemoved(s)
     this.metadata?.onPeerGone(s)
-    this.pool.onDisconnected(s.peer.ip, s.peer.port, { error: countsAgainstPeer(reason), reason: describeCloseReason(reason) })
+    this.pool.onDisconnected(s.peer.ip, s.peer.port, { error: countsAgainstPeer(reason), reason: describeCloseReason(reason), retryNow: reason.kind === 'stopped' })
   }
 
   private dropPeer(key: string, reason: CloseReason): void {
