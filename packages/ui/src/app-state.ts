@@ -3,7 +3,7 @@
  * which dialog is open, the toast, adding torrents, and the action list bound to all of these.
  */
 import { createMemo, createSignal } from 'solid-js'
-import type { AddTorrentInput, EngineApi } from '@tidepool/engine'
+import type { AddReport, AddTorrentInput, EngineApi } from '@tidepool/engine'
 import { createTorrentActions, runForEach, type ActionContext } from './actions/torrent-actions.ts'
 import { readPendingFile, type PendingFile } from './components/add-dialog.tsx'
 import { createSelection } from './selection/selection.ts'
@@ -12,11 +12,19 @@ import type { SortState } from './store/sort.ts'
 
 export type DialogId = 'add' | 'settings' | 'remove'
 
+/** What the toast says after adding. */
+export function addedText(r: AddReport): string {
+  const name = r.name && r.name !== r.infoHash ? `“${r.name}”` : 'This torrent'
+  if (!r.alreadyAdded) return `Added ${name === 'This torrent' ? 'the torrent' : name}.`
+  const trackers = r.trackersAdded > 0 ? ` Its ${r.trackersAdded} new tracker${r.trackersAdded === 1 ? ' was' : 's were'} added to it.` : ''
+  return `${name} is already in the list; nothing was added twice.${trackers}`
+}
+
 const TOAST_MS = 4000
 
 const sameKeys = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((k, i) => k === b[i])
 const sameContext = (a: ActionContext, b: ActionContext) =>
-  a.connected === b.connected && sameKeys(a.selected, b.selected) && sameKeys(a.shown, b.shown)
+  a.connected === b.connected && sameKeys(a.selected, b.selected) && sameKeys(a.shown, b.shown) && sameKeys(a.statuses ?? [], b.statuses ?? [])
 
 export function createAppState(api: EngineApi, opts: { scheduler?: Scheduler; onModel?: (m: EngineModel) => void }) {
   const model = createEngineModel(api, opts.scheduler ? { scheduler: opts.scheduler } : {})
@@ -35,6 +43,8 @@ export function createAppState(api: EngineApi, opts: { scheduler?: Scheduler; on
     const f = filter().trim().toLowerCase()
     return f ? model.torrents.filter((t) => t.name.toLowerCase().includes(f) || t.infoHash.startsWith(f)) : model.torrents
   })
+  /** The selected torrents the list shows, in model order: what every action acts on. */
+  const visibleSelected = createMemo(() => shown().filter((t) => selection.has(t.infoHash)))
   const focused = createMemo(() => model.torrents.find((t) => t.infoHash === selection.focus()))
 
   const say = (msg: string) => {
@@ -49,10 +59,12 @@ export function createAppState(api: EngineApi, opts: { scheduler?: Scheduler; on
     void model.refresh()
   }
 
+  /** Adds, selects the torrent and says what happened (a torrent already listed is not added twice). */
   const add = async (input: AddTorrentInput) => {
-    const hash = await api.addTorrent(input)
-    selection.showAdded(hash)
+    const r = await api.addTorrentReport(input)
+    selection.showAdded(r.infoHash)
     void model.refresh()
+    say(addedText(r))
   }
 
   const openAdd = (file: PendingFile | null = null) => {
@@ -72,7 +84,8 @@ export function createAppState(api: EngineApi, opts: { scheduler?: Scheduler; on
   // The toolbar's buttons all read this: a new value only when the selection, the rows on screen or the
   // connection changed, not on every poll.
   const context = createMemo((): ActionContext => ({
-    selected: selection.keys(),
+    selected: visibleSelected().map((t) => t.infoHash),
+    statuses: visibleSelected().map((t) => t.status),
     shown: shown().map((t) => t.infoHash),
     connected: model.status()?.daemon === 'connected',
   }), undefined, { equals: sameContext })
@@ -92,14 +105,15 @@ export function createAppState(api: EngineApi, opts: { scheduler?: Scheduler; on
       }
     },
     addMagnet(magnet: string): void {
-      add({ magnet }).then(() => say('Magnet link added.'), (err) => say(errorText(err)))
+      add({ magnet }).catch((err) => say(errorText(err)))
     },
     async remove(deleteData: boolean): Promise<void> {
       setDialog(null)
-      await forEach('Remove', selection.keys(), (h) => api.removeTorrent(h, { deleteData }))
+      const keys = context().selected
+      await forEach('Remove', keys, (h) => api.removeTorrent(h, { deleteData }))
       selection.clear()
     },
-    selectedNames: () => model.torrents.filter((t) => selection.has(t.infoHash)).map((t) => t.name),
+    selectedNames: () => visibleSelected().map((t) => t.name || t.infoHash),
   }
 }
 

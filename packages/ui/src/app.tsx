@@ -13,29 +13,30 @@ import { ContextMenu } from './components/context-menu.tsx'
 import { DetailPane } from './components/detail-pane.tsx'
 import { RemoveDialog } from './components/remove-dialog.tsx'
 import { SettingsDialog } from './components/settings-dialog.tsx'
-import { StatusBanner } from './components/status-banner.tsx'
+import { StatusBanner, type HelperHelp } from './components/status-banner.tsx'
 import { TorrentTable } from './components/torrent-table.tsx'
 import { formatRate } from './format.ts'
 import { listenGlobalInput } from './input/global-input.ts'
+import { listCommand } from './selection/list-keys.ts'
 import { clickMods } from './selection/selection.ts'
 import type { EngineModel, Scheduler } from './store/engine-model.ts'
 import { nextSort } from './store/sort.ts'
 import { effectiveTheme, toggleTheme } from './theme.ts'
 
 const DAEMON_LABEL: Record<EngineStatus['daemon'], string> = {
-  connected: 'helper connected',
-  connecting: 'connecting to helper…',
-  unreachable: 'helper not running',
-  'auth-failed': 'helper: wrong token',
-  'not-installed': 'helper not installed',
+  connected: 'Helper connected',
+  connecting: 'Connecting to the helper…',
+  unreachable: 'Helper not running',
+  'auth-failed': 'Helper restarted: open its new link',
+  'not-installed': 'Helper not installed',
 }
 
 export interface AppProps {
   api: EngineApi
-  /** Shown when the helper is missing, e.g. `pnpm native-host install --extension-id …`. */
-  installCommand?: string
-  /** Called when the user pastes a new daemon token (web app: reconnect the worker). */
-  onToken?: (token: string) => void
+  /** How to install or start the helper, shown when it is missing (see HelperHelp). */
+  helperHelp?: HelperHelp
+  /** Real paths of the helper's download folders by name, where the page knows them (web app). */
+  folderPaths?: Record<string, string>
   scheduler?: Scheduler
   /** Exposes the model (benchmark and tests). */
   onModel?: (m: EngineModel) => void
@@ -48,6 +49,28 @@ export function App(props: AppProps): JSX.Element {
   })
   const { model, selection } = s
   onCleanup(() => model.dispose())
+
+  let list: HTMLDivElement | undefined
+  /** The context menu for the selection, at a point (pointer) or below the keyboard's row. */
+  const openMenuAt = (key: string, x: number, y: number) => {
+    selection.openMenuOn(key)
+    s.setMenu({ x, y })
+  }
+  const onListKey = (e: KeyboardEvent, order: () => string[]) => {
+    const cmd = listCommand(e, order(), selection.focus())
+    if (!cmd) return
+    e.preventDefault()
+    if (cmd.kind === 'move') {
+      if (cmd.focusOnly) selection.moveFocus(cmd.key)
+      else selection.click(cmd.key, order(), cmd.mods)
+    } else if (cmd.kind === 'toggle') selection.click(cmd.key, order(), { toggle: true, range: false })
+    else if (cmd.kind === 'clear') selection.clear()
+    else if (cmd.kind === 'details') document.querySelector<HTMLElement>('.detail [role="tab"][aria-selected="true"]')?.focus()
+    else {
+      const row = list?.querySelector(`[role="row"][data-key="${cmd.key}"]`)?.getBoundingClientRect()
+      openMenuAt(cmd.key, row ? row.left + 40 : 40, row ? row.bottom : 80)
+    }
+  }
 
   onMount(() => {
     const stop = listenGlobalInput(window, document, {
@@ -63,8 +86,7 @@ export function App(props: AppProps): JSX.Element {
     onCleanup(stop)
   })
 
-  const installCommand = () => props.installCommand ?? 'pnpm native-host install --extension-id <your extension id>'
-  const count = () => selection.count()
+  const filtered = () => s.filter().trim() !== '' && model.torrents.length > 0
 
   return (
     <div class="app" classList={{ dragging: s.dragging() }}>
@@ -73,20 +95,21 @@ export function App(props: AppProps): JSX.Element {
         <ToolbarActions actions={s.actions} context={s.context} />
         <span class="grow" />
         <input class="search" type="search" placeholder="Filter torrents" aria-label="Filter torrents" value={s.filter()} onInput={(e) => s.setFilter(e.currentTarget.value)} />
-        <button onClick={() => s.setDialog('settings')} title="Settings">⚙ Settings</button>
-        <button onClick={() => toggleTheme()} title="Toggle light/dark theme" aria-label="Toggle theme">{effectiveTheme() === 'dark' ? '☀' : '☾'}</button>
+        <button onClick={() => s.setDialog('settings')} title="Settings"><span aria-hidden="true">⚙</span> Settings</button>
+        <button onClick={() => toggleTheme()} title="Switch between light and dark theme" aria-label={effectiveTheme() === 'dark' ? 'Use the light theme' : 'Use the dark theme'}>{effectiveTheme() === 'dark' ? '☀' : '☾'}</button>
       </header>
       <StatusBanner
         status={model.status()}
         apiError={model.apiError()}
         torrents={model.torrents}
-        installCommand={installCommand()}
+        {...(props.helperHelp ? { help: props.helperHelp } : {})}
         onRetry={() => void model.refresh()}
-        {...(props.onToken ? { onToken: props.onToken } : {})}
       />
       <main class="main">
-        <div class="list">
+        <div class="list" ref={list}>
           <TorrentTable
+            onGridKey={onListKey}
+            cursor={selection.focus()}
             torrents={s.shown()}
             version={model.version}
             sort={s.sort()}
@@ -95,23 +118,32 @@ export function App(props: AppProps): JSX.Element {
             onRowClick={(key, ev, order) => selection.click(key, order(), clickMods(ev))}
             onContextMenu={(key, ev) => {
               ev.preventDefault()
-              selection.openMenuOn(key)
-              s.setMenu({ x: ev.clientX, y: ev.clientY })
+              openMenuAt(key, ev.clientX, ev.clientY)
             }}
             empty={
-              <Show when={model.loaded() && model.status()?.daemon === 'connected'} fallback={<span>{model.loaded() ? 'Waiting for the Tidepool helper…' : 'Loading…'}</span>}>
-                <div class="empty-hero">
-                  <div class="big">No torrents yet</div>
-                  <div>Click <b>+ Add</b>, drop a .torrent file here, or paste a magnet link.</div>
-                </div>
+              <Show
+                when={!filtered()}
+                fallback={
+                  <div class="empty-hero">
+                    <div class="big">No torrents match “{s.filter().trim()}”</div>
+                    <div><button onClick={() => s.setFilter('')}>Clear the filter</button> to see all {model.torrents.length} torrent{model.torrents.length === 1 ? '' : 's'}.</div>
+                  </div>
+                }
+              >
+                <Show when={model.loaded() && model.status()?.daemon === 'connected'} fallback={<span>{model.loaded() ? 'Waiting for the Tidepool helper…' : 'Loading…'}</span>}>
+                  <div class="empty-hero">
+                    <div class="big">No torrents yet</div>
+                    <div>Click <b>+ Add</b> (Ctrl+O), drop a .torrent file here, or paste a magnet link.</div>
+                  </div>
+                </Show>
               </Show>
             }
           />
         </div>
-        <DetailPane api={props.api} model={model} torrent={s.focused()} />
+        <DetailPane api={props.api} model={model} torrent={s.focused()} {...(props.folderPaths ? { folderPaths: props.folderPaths } : {})} />
       </main>
       <footer class="statusbar">
-        <span>{model.torrents.length} torrent{model.torrents.length === 1 ? '' : 's'}{count() ? `, ${count()} selected` : ''}</span>
+        <span>{s.filter().trim() ? `${s.shown().length} of ` : ''}{model.torrents.length} torrent{model.torrents.length === 1 ? '' : 's'}{s.context().selected.length ? `, ${s.context().selected.length} selected` : ''}</span>
         <span class="grow" />
         <span class="daemon" data-daemon={model.status()?.daemon ?? 'connecting'}>● {DAEMON_LABEL[model.status()?.daemon ?? 'connecting']}</span>
         <Show when={model.status()?.listenPort}><span>port {model.status()!.listenPort}</span></Show>
@@ -123,7 +155,7 @@ export function App(props: AppProps): JSX.Element {
       </Show>
       <Show when={s.toast()}><div class="toast" role="status">{s.toast()}</div></Show>
       <Show when={s.dialog() === 'add'}><AddDialog initial={s.dropped()} onAdd={s.add} onClose={() => s.setDialog(null)} /></Show>
-      <Show when={s.dialog() === 'settings'}><SettingsDialog api={props.api} onClose={() => s.setDialog(null)} /></Show>
+      <Show when={s.dialog() === 'settings'}><SettingsDialog api={props.api} onClose={() => s.setDialog(null)} folders={model.status()?.downloadFolders ?? []} {...(props.folderPaths ? { paths: props.folderPaths } : {})} /></Show>
       <Show when={s.dialog() === 'remove'}>
         <RemoveDialog names={s.selectedNames()} onConfirm={(deleteData) => void s.remove(deleteData)} onClose={() => s.setDialog(null)} />
       </Show>

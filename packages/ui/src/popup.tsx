@@ -2,7 +2,7 @@
 import { createMemo, createSignal, For, onCleanup, Show, type JSX } from 'solid-js'
 import type { EngineApi } from '@tidepool/engine'
 import { ProgressBar } from './components/progress-bar.tsx'
-import { StatusBanner } from './components/status-banner.tsx'
+import { StatusBanner, type HelperHelp } from './components/status-banner.tsx'
 import { STATUS_LABEL } from './components/torrent-table.tsx'
 import { formatRate } from './format.ts'
 import { createEngineModel } from './store/engine-model.ts'
@@ -10,7 +10,7 @@ import { normaliseMagnet } from './torrent-files.ts'
 
 const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? '' : 's'}`
 
-export function Popup(props: { api: EngineApi; onOpenFull: () => void; installCommand?: string }): JSX.Element {
+export function Popup(props: { api: EngineApi; onOpenFull: () => void; helperHelp?: HelperHelp }): JSX.Element {
   const model = createEngineModel(props.api)
   onCleanup(() => model.dispose())
   const [magnet, setMagnet] = createSignal('')
@@ -44,7 +44,7 @@ export function Popup(props: { api: EngineApi; onOpenFull: () => void; installCo
         <span style={{ color: 'var(--down)' }}>▼ {formatRate(model.status()?.downloadRate ?? 0) || '0 B/s'}</span>
         <span style={{ color: 'var(--up)' }}>▲ {formatRate(model.status()?.uploadRate ?? 0) || '0 B/s'}</span>
       </div>
-      <StatusBanner status={model.status()} apiError={model.apiError()} torrents={model.torrents} installCommand={props.installCommand ?? 'pnpm native-host install'} />
+      <StatusBanner status={model.status()} apiError={model.apiError()} torrents={model.torrents} {...(props.helperHelp ? { help: props.helperHelp } : {})} />
       <For each={top()} fallback={<div class="dim">No torrents yet.</div>}>
         {(t) => (
           <div class="ptorrent">

@@ -32,7 +32,12 @@ export interface TorrentSummary {
   etaSec: number | null
   ratio: number
   addedAt: number
-  savePath: string // root name
+  savePath: string // download folder name (EngineStatus.downloadFolders)
+  /** Why nothing is moving, while it should (downloading or fetching metadata at 0 B/s); absent otherwise. */
+  stalled?: string
+  /** Seeds and other peers in the swarm as the trackers report them (the largest answer); absent until one answered. */
+  trackerSeeds?: number
+  trackerPeers?: number
 }
 
 export type DisplayPeerState = 'connecting' | 'connected'
@@ -49,7 +54,7 @@ export interface PeerRow {
   uploadRate: number
   downloaded: number
   uploaded: number
-  flags: string // qBittorrent-style: D d U u K ? I X E h ...
+  flags: string // qBittorrent's letters and meanings: D d U u K ? I S (E = encrypted, as there)
   requests: number // our outstanding requests to them
   incoming: boolean
 }

@@ -405,7 +405,11 @@ export class PeerSession implements TradingPeer {
     }
   }
 
-  /** qBittorrent-style flags: D/d download (unchoked/choked while interested), U/u upload, K, ?, I, S. */
+  /**
+   * qBittorrent's flags with qBittorrent's meanings (the UI's legend explains them): D/d download
+   * (unchoked/choked while interested), U/u upload, K, ?, I incoming, S snubbed. E is encryption there,
+   * so nothing else may use it.
+   */
   private flags(snubbed: boolean): string {
     const c = this.conn
     let f = ''
@@ -415,7 +419,6 @@ export class PeerSession implements TradingPeer {
     if (!c.state.amChoking && !c.state.peerInterested) f += '?'
     if (this.incoming) f += 'I'
     if (snubbed) f += 'S'
-    if (this.ext.supportsMetadata) f += 'E'
     return f
   }
 }

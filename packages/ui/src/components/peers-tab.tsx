@@ -1,4 +1,4 @@
-import { createSignal, type JSX } from 'solid-js'
+import { createSignal, For, type JSX } from 'solid-js'
 import type { PeerRow } from '@tidepool/engine'
 import { formatBytes, formatPercent, formatRate } from '../format.ts'
 import { byNumber, byText, nextSort, type SortState } from '../store/sort.ts'
@@ -24,9 +24,23 @@ const columns: Column<PeerRow>[] = [
   { id: 'source', title: 'Source', width: 110, sort: byText((p) => p.source.join(',')), cell: (p) => live(p, p.source.join(', ')) },
 ]
 
+/** What the Flags column's letters mean (qBittorrent's letters, with qBittorrent's meanings). */
+export const FLAG_LEGEND: Array<[string, string]> = [
+  ['D', 'downloading from them'],
+  ['d', 'we want data, they choke us'],
+  ['U', 'uploading to them'],
+  ['u', 'they want data, we choke them'],
+  ['K', 'they unchoked us, we do not want anything'],
+  ['?', 'we unchoked them, they do not want anything'],
+  ['I', 'they connected to us'],
+  ['S', 'snubbed: sent nothing for a while'],
+  ['E', 'encrypted connection'],
+]
+
 export function PeersTab(props: { peers: PeerRow[]; version: () => number }): JSX.Element {
   const [sort, setSort] = createSignal<SortState | null>(null)
   return (
+    <>
     <VirtualTable
       label="Peers"
       rows={props.peers}
@@ -38,5 +52,9 @@ export function PeersTab(props: { peers: PeerRow[]; version: () => number }): JS
       rowClass={(p) => (p.state === 'connecting' ? 'row-connecting' : '')}
       empty={<span>No peers yet. Peers appear here as “Connecting…” the moment a connection is attempted.</span>}
     />
+    <div class="flag-legend" aria-label="Flags">
+      Flags: <For each={FLAG_LEGEND}>{([f, what], i) => <><b>{f}</b> {what}{i() < FLAG_LEGEND.length - 1 ? ' · ' : ''}</>}</For>
+    </div>
+    </>
   )
 }

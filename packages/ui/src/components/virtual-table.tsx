@@ -51,7 +51,15 @@ export interface VirtualTableProps<T> {
   empty?: JSX.Element
   label: string
   rowHeight?: number
+  /**
+   * Keyboard use: the table takes focus (Tab) and hands its keys here with the keys in display order;
+   * `cursor` is the row the keyboard is on (shown, scrolled into view, announced as the active row).
+   */
+  onGridKey?: (e: KeyboardEvent, order: () => string[]) => void
+  cursor?: string | null
 }
+
+let tableSeq = 0
 
 /**
  * Rows kept above and below the viewport, ready when the compositor scrolls ahead of the page (rows
@@ -81,6 +89,8 @@ export function VirtualTable<T>(props: VirtualTableProps<T>): JSX.Element {
     return order().map((i) => props.rowKey(raw[i]!))
   }
   const totalWidth = createMemo(() => props.columns.reduce((a, c) => a + c.width, 0))
+  const idPrefix = `vt${++tableSeq}-`
+  const rowId = (key: string) => `${idPrefix}${key}`
 
   const [scrollTop, setScrollTop] = createSignal(0)
   const [viewport, setViewport] = createSignal(0)
@@ -154,8 +164,36 @@ export function VirtualTable<T>(props: VirtualTableProps<T>): JSX.Element {
     toFit.add(rowEl)
   }
 
+  // The cursor row stays in view: scroll just enough when the keyboard moves it off screen.
+  createRenderEffect(() => {
+    const key = props.cursor
+    if (!key || !props.onGridKey || !scroller) return
+    const raw = untrack(rawRows)
+    const i = untrack(order).findIndex((r) => props.rowKey(raw[r]!) === key)
+    if (i < 0) return
+    const top = i * rowHeight() + untrack(headHeight)
+    const view = scroller.clientHeight
+    if (top - untrack(headHeight) < scroller.scrollTop) scroller.scrollTop = top - untrack(headHeight)
+    else if (top + rowHeight() > scroller.scrollTop + view) scroller.scrollTop = top + rowHeight() - view
+  })
+  const sortKey = (e: KeyboardEvent, c: Column<T>) => {
+    if ((e.key === 'Enter' || e.key === ' ') && c.sort) {
+      e.preventDefault()
+      props.onSort?.(c.id, c.sortDefault ?? 'asc')
+    }
+  }
+
   return (
-    <div class="vt" role="grid" aria-label={props.label} aria-rowcount={count()} ref={scroller} style={{ '--vt-row-h': `${rowHeight()}px` }}>
+    <div
+      class="vt" role="grid" aria-label={props.label} aria-rowcount={count()} ref={scroller} style={{ '--vt-row-h': `${rowHeight()}px` }}
+      tabindex={props.onGridKey ? 0 : undefined}
+      aria-multiselectable={props.onGridKey ? 'true' : undefined}
+      aria-activedescendant={props.onGridKey && props.cursor ? rowId(props.cursor) : undefined}
+      onKeyDown={(e) => {
+        if (e.target !== e.currentTarget) return // a header's own keys
+        props.onGridKey?.(e, keyOrder)
+      }}
+    >
       <div class="vt-head" role="row" ref={head} style={{ width: `${totalWidth()}px` }}>
         <For each={props.columns}>
           {(c) => (
@@ -166,6 +204,8 @@ export function VirtualTable<T>(props: VirtualTableProps<T>): JSX.Element {
               classList={{ sortable: !!c.sort, right: c.align === 'right', center: c.align === 'center' }}
               aria-sort={props.sort?.id === c.id ? (props.sort.dir === 'asc' ? 'ascending' : 'descending') : 'none'}
               data-col={c.id}
+              tabindex={c.sort && props.onSort ? 0 : undefined}
+              onKeyDown={(e) => sortKey(e, c)}
               onClick={() => c.sort && props.onSort?.(c.id, c.sortDefault ?? 'asc')}
             >
               {c.title}
@@ -212,7 +252,8 @@ export function VirtualTable<T>(props: VirtualTableProps<T>): JSX.Element {
               const key = createMemo(() => (row() ? props.rowKey(view) : ''))
               const cls = () => {
                 const extra = row() ? props.rowClass?.(view) : ''
-                return `vt-row${index() % 2 === 1 ? ' odd' : ''}${props.selected?.(key()) ? ' selected' : ''}${extra ? ` ${extra}` : ''}`
+                const cursor = props.onGridKey && key() && props.cursor === key() ? ' cursor' : ''
+        return `vt-row${index() % 2 === 1 ? ' odd' : ''}${props.selected?.(key()) ? ' selected' : ''}${cursor}${extra ? ` ${extra}` : ''}`
               }
               let rowEl: HTMLDivElement | undefined
               createRenderEffect(() => {
@@ -228,6 +269,8 @@ export function VirtualTable<T>(props: VirtualTableProps<T>): JSX.Element {
                   }}
                   role="row"
                   class={cls()}
+                  id={key() ? rowId(key()) : undefined}
+                  aria-selected={props.selected ? (props.selected(key()) ? 'true' : 'false') : undefined}
                   data-key={key()}
                   style={{
                     transform: `translateY(${Math.max(0, index()) * rowHeight()}px)`,

@@ -2,66 +2,100 @@
 import { render } from 'solid-js/web'
 import { App } from '../app.tsx'
 import { startEngineWorker } from '../worker/start-engine-worker.ts'
-import { loginFromLocation, saveToken } from './token.ts'
+import { runInOneTab } from './tab-lock.ts'
+import { loginFromLocation, type LoginResult } from './token.ts'
 import '../styles.css'
 
-interface WebConfig { daemonUrl: string }
+interface WebConfig { daemonUrl: string; folders?: Record<string, string> }
 
-/**
- * One engine per browser profile: two tabs would run two engines on the same files and IndexedDB.
- * The first tab holds a Web Lock for its lifetime; a second tab says so instead of starting one.
- */
-function startOnce(start: () => Promise<void>): void {
-  if (!navigator.locks) {
-    void start()
-    return
-  }
-  void navigator.locks.request('tidepool-engine', { ifAvailable: true }, async (lock) => {
-    if (!lock) {
-      document.getElementById('root')!.innerHTML =
-        '<div class="banner warn" style="margin:24px;border-radius:8px"><b>Tidepool is already open in another tab.</b> ' +
-        'Use that tab, or close it and reload this one.</div>'
-      return
-    }
-    await start()
-    await new Promise<never>(() => {}) // hold the lock while this page lives
-  })
-}
+const fetchConfig = () => fetch('./config.json', { cache: 'no-store' }).then((r) => r.json()) as Promise<WebConfig>
 
-// Login link taken (and stripped from the address bar) at once, also in a tab that will not run the engine.
-const login = loginFromLocation()
-
-/** A used or expired login link: say so above the app (which still offers to paste a token). */
+/** A used or expired login link: say so above the app. */
 function showLoginError(message: string): void {
   const div = document.createElement('div')
-  div.className = 'banner warn'
+  div.className = 'banner warn login-error'
+  div.setAttribute('role', 'alert')
   div.style.cssText = 'margin:12px 24px;border-radius:8px'
   div.textContent = message
   document.body.prepend(div)
 }
 
-async function main(): Promise<void> {
-  const { api } = startEngineWorker()
-  const [config, l] = await Promise.all([
-    fetch('./config.json', { cache: 'no-store' }).then((r) => r.json()) as Promise<WebConfig>,
-    login,
-  ])
-  if ('error' in l && l.error) showLoginError(l.error)
-  void api.init({ daemonUrl: config.daemonUrl, token: l.token ?? '' })
+function showOnly(html: string): HTMLElement {
   const root = document.getElementById('root')!
-  render(
-    () => (
-      <App
-        api={api}
-        installCommand="pnpm start   # starts the helper and prints a new link"
-        onToken={(t) => {
-          saveToken(t)
-          void api.init({ daemonUrl: config.daemonUrl, token: t })
-        }}
-      />
-    ),
-    root,
-  )
+  root.innerHTML = `<div class="banner warn tab-notice" role="alert" style="margin:24px;border-radius:8px">${html}</div>`
+  return root
 }
 
-startOnce(main)
+const openedWithLink = /(^#|&)login=/.test(location.hash)
+// Login link taken (and stripped from the address bar) at once, also in a tab that will not run the engine.
+const login = loginFromLocation()
+
+let dispose: (() => void) | null = null
+let worker: Worker | null = null
+
+async function start(): Promise<void> {
+  const { api, worker: w } = startEngineWorker()
+  worker = w
+  const [config, l] = await Promise.all([fetchConfig(), login])
+  if ('error' in l && l.error) showLoginError(l.error)
+  let daemonUrl = config.daemonUrl
+  let token = l.token ?? ''
+  void api.init({ daemonUrl, token })
+  const connect = (next: LoginResult) => {
+    if (!next.token) {
+      if ('error' in next && next.error) showLoginError(next.error)
+      return
+    }
+    token = next.token
+    document.querySelectorAll('.login-error').forEach((el) => el.remove())
+    // A restarted helper listens on a new port: read it again with the new link.
+    void fetchConfig().then((c) => {
+      daemonUrl = c.daemonUrl
+      return api.init({ daemonUrl, token })
+    })
+  }
+  // The new link pasted into this tab changes only the fragment: log in with it here.
+  window.addEventListener('hashchange', () => {
+    if (/(^#|&)login=/.test(location.hash)) void loginFromLocation().then(connect)
+  })
+  // A helper that went away and came back (pnpm app restarted) has a new address: follow it, so the
+  // page says "restarted, open the new link" instead of "not running".
+  const follow = setInterval(() => {
+    void api.getStatus().then(async (s) => {
+      if (s.daemon !== 'unreachable') return
+      const c = await fetchConfig().catch(() => null)
+      if (c && c.daemonUrl !== daemonUrl) {
+        daemonUrl = c.daemonUrl
+        await api.init({ daemonUrl, token })
+      }
+    })
+  }, 3000)
+  const root = document.getElementById('root')!
+  root.innerHTML = ''
+  const stopRender = render(() => <App api={api} helperHelp={{ kind: 'webapp' }} {...(config.folders ? { folderPaths: config.folders } : {})} />, root)
+  dispose = () => {
+    clearInterval(follow)
+    stopRender()
+  }
+}
+
+runInOneTab(
+  {
+    start,
+    stopped() {
+      dispose?.()
+      dispose = null
+      worker?.terminate()
+      worker = null
+      showOnly('<b>Tidepool moved to another tab.</b> Use that tab, or reload this one to bring it back here.')
+    },
+    busy(takeOver) {
+      const root = showOnly('<b>Tidepool is open in another tab.</b> Use that tab, or <button type="button">use this tab instead</button>.')
+      root.querySelector('button')!.addEventListener('click', () => {
+        showOnly('Moving Tidepool to this tab…')
+        takeOver()
+      })
+    },
+  },
+  { takeOverNow: openedWithLink },
+)
