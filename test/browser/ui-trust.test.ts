@@ -1,0 +1,258 @@
+// The web app as a person uses it, in real headless Chromium against the real engine and daemon (no
+// peers needed: magnets whose trackers are dead ports on 127.0.0.1). Keyboard only where it says so;
+// each fixed bug is asserted as the user sees it; axe-core checks every view and dialog in both themes;
+// a restart of `pnpm app` is survived by the open tab and by a new one.
+import { mkdtemp, rm } from 'node:fs/promises'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { BrowserContext, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { seriousViolations } from './helpers/axe.ts'
+import { chromiumAvailable, launchChromium, shot, until } from './helpers/browser.ts'
+import { torrentRow, waitHelperConnected } from './helpers/ui-actions.ts'
+import { startWebApp, type WebApp } from './helpers/webapp.ts'
+
+const hash = (c: string) => c.repeat(40)
+const DEAD_UDP = 'udp://127.0.0.1:9/announce'
+const DEAD_HTTP = 'http://127.0.0.1:1/announce'
+const magnet = (h: string, name: string, trackers: string[]) => `magnet:?xt=urn:btih:${h}&dn=${encodeURIComponent(name)}${trackers.map((t) => `&tr=${encodeURIComponent(t)}`).join('')}`
+const A = hash('a')
+const B = hash('b')
+const C = hash('c')
+
+async function freePort(): Promise<number> {
+  const srv = createServer()
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()))
+  const port = (srv.address() as { port: number }).port
+  await new Promise((r) => srv.close(r))
+  return port
+}
+
+const grid = (page: Page) => page.locator('[role="grid"][aria-label="Torrents"]')
+const toast = (page: Page) => page.locator('.toast')
+const selectedKeys = (page: Page) => grid(page).locator('[role="row"][aria-selected="true"]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-key')))
+const rowKeys = (page: Page) => grid(page).locator('[role="row"][data-key]:not([data-key=""])').evaluateAll((rows) =>
+  rows.filter((r) => (r as HTMLElement).style.display !== 'none')
+    .sort((a, b) => a.getBoundingClientRect().top - b.getBoundingClientRect().top)
+    .map((r) => r.getAttribute('data-key')))
+
+/** Ctrl+O, type the link, Enter: adding with the keyboard only. */
+async function addByKeyboard(page: Page, link: string): Promise<string> {
+  await page.locator('body').press('Control+o')
+  const dialog = page.getByRole('dialog', { name: 'Add torrent' })
+  await dialog.waitFor()
+  expect(await page.evaluate(() => (document.activeElement as HTMLInputElement | null)?.name)).toBe('magnet')
+  await page.keyboard.type(link)
+  await page.keyboard.press('Enter')
+  await dialog.waitFor({ state: 'detached', timeout: 15_000 })
+  return (await toast(page).textContent({ timeout: 5000 })) ?? ''
+}
+
+describe.skipIf(!chromiumAvailable())('a UI people trust (web app in Chromium)', () => {
+  let app: WebApp
+  let context: BrowserContext
+  let page: Page
+  let home = ''
+  let port = 0
+  const config = () => join(home, 'config')
+
+  beforeAll(async () => {
+    home = await mkdtemp(join(tmpdir(), 'tidepool-uitrust-'))
+    port = await freePort()
+    app = await startWebApp({ out: join(home, 'downloads'), configHome: config(), port })
+    context = await launchChromium(join(home, 'profile'), undefined, { bypassCSP: true })
+    page = await context.newPage()
+    await page.goto(app.url)
+    await waitHelperConnected(page)
+  }, 150_000)
+
+  afterAll(async () => {
+    await context?.close()
+    await app?.stop()
+    if (home) await rm(home, { recursive: true, force: true })
+  })
+
+  it('adds with the keyboard only and says so; adding a listed torrent says it is there and merges its trackers', async () => {
+    expect(await addByKeyboard(page, magnet(A, 'alpha one', [DEAD_HTTP]))).toMatch(/Added “alpha one”/)
+    expect(await addByKeyboard(page, magnet(B, 'beta two', [DEAD_HTTP]))).toMatch(/Added “beta two”/)
+    expect(await addByKeyboard(page, magnet(C, 'gamma three', [DEAD_HTTP]))).toMatch(/Added “gamma three”/)
+    await until(async () => (await rowKeys(page)).length === 3, 10_000, 'three rows')
+
+    const again = await addByKeyboard(page, magnet(A, 'alpha one', [DEAD_HTTP, DEAD_UDP]))
+    expect(again).toMatch(/already in the list; nothing was added twice/)
+    expect(again).toMatch(/1 new tracker was added/)
+    expect(await rowKeys(page)).toHaveLength(3)
+    await torrentRow(page, A).click()
+    await page.locator('button[role="tab"][data-tab="trackers"]').click()
+    await until(async () => (await page.locator('.tab-body').textContent())?.includes('udp://127.0.0.1:9/announce'), 10_000, 'the merged tracker in the Trackers tab')
+  })
+
+  it('a UDP tracker on a dead port says so instead of announcing silently', async () => {
+    await torrentRow(page, A).click()
+    await page.locator('button[role="tab"][data-tab="trackers"]').click()
+    // 15 s without a reply: the row says so (the tracker gives up with an error after 45 s)
+    await until(async () => /No reply from this tracker yet|no answer from udp tracker/.test((await page.locator('.tab-body').textContent()) ?? ''), 40_000, 'a message on the dead UDP tracker')
+  }, 60_000)
+
+  it('with a filter typed, actions touch only the rows shown; an empty result says No torrents match', async () => {
+    await grid(page).focus()
+    await page.keyboard.press('Control+a')
+    expect((await selectedKeys(page)).sort()).toEqual([A, B, C])
+    await page.getByRole('searchbox', { name: 'Filter torrents' }).fill('beta')
+    await expect.poll(() => page.locator('.statusbar').textContent()).toMatch(/1 of 3 torrents, 1 selected/)
+    await page.getByRole('button', { name: '■ Stop' }).click()
+    await until(async () => /Paused/.test((await torrentRow(page, B).textContent()) ?? ''), 10_000, 'beta paused')
+    await page.getByRole('searchbox', { name: 'Filter torrents' }).fill('')
+    // the hidden rows were not stopped
+    for (const h of [A, C]) expect(await torrentRow(page, h).textContent()).not.toMatch(/Paused/)
+    await page.getByRole('searchbox', { name: 'Filter torrents' }).fill('beta')
+    await page.getByRole('button', { name: '✕ Remove…' }).click()
+    const dialog = page.getByRole('dialog', { name: 'Remove torrents' })
+    await expect.poll(() => dialog.locator('h2').textContent()).toBe('Remove 1 torrent?')
+    await page.keyboard.press('Escape')
+    await dialog.waitFor({ state: 'detached' })
+    await page.getByRole('searchbox', { name: 'Filter torrents' }).fill('zzz')
+    await expect.poll(() => grid(page).textContent()).toMatch(/No torrents match “zzz”/)
+    await shot(page, 'uitrust-no-match')
+    await page.getByRole('searchbox', { name: 'Filter torrents' }).fill('')
+  })
+
+  it('toolbar buttons follow the selection: Start only for paused torrents, Stop only for running ones', async () => {
+    await torrentRow(page, B).click() // paused above
+    await expect.poll(() => page.getByRole('button', { name: '▶ Start' }).isEnabled()).toBe(true)
+    expect(await page.getByRole('button', { name: '■ Stop' }).isEnabled()).toBe(false)
+    await torrentRow(page, A).click()
+    await expect.poll(() => page.getByRole('button', { name: '■ Stop' }).isEnabled()).toBe(true)
+    expect(await page.getByRole('button', { name: '▶ Start' }).isEnabled()).toBe(false)
+  })
+
+  it('keyboard only: arrows select, Shift extends, Space pauses and resumes, headers sort, menu key, Escape clears, Delete removes', async () => {
+    await grid(page).focus()
+    await page.keyboard.press('Escape')
+    expect(await selectedKeys(page)).toEqual([])
+    // sort by name from the keyboard: Tab reaches the header, Enter sorts
+    const nameHeader = grid(page).locator('[role="columnheader"][data-col="name"]')
+    await nameHeader.focus()
+    await page.keyboard.press('Enter')
+    await expect.poll(() => nameHeader.getAttribute('aria-sort')).toBe('ascending')
+    expect(await rowKeys(page)).toEqual([A, B, C])
+    await page.keyboard.press('Enter')
+    await expect.poll(() => nameHeader.getAttribute('aria-sort')).toBe('descending')
+    expect(await rowKeys(page)).toEqual([C, B, A])
+    await page.keyboard.press('Enter')
+    await expect.poll(() => nameHeader.getAttribute('aria-sort')).toBe('ascending')
+
+    await grid(page).focus()
+    await page.keyboard.press('Home')
+    expect(await selectedKeys(page)).toEqual([A])
+    await page.keyboard.press('Shift+ArrowDown')
+    expect((await selectedKeys(page)).sort()).toEqual([A, B])
+    expect(await grid(page).getAttribute('aria-activedescendant')).toMatch(new RegExp(`${B}$`))
+    // A runs, B is paused: Space pauses the running one, then resumes both
+    await page.keyboard.press('Space')
+    await until(async () => /Paused/.test((await torrentRow(page, A).textContent()) ?? ''), 10_000, 'alpha paused by Space')
+    await page.keyboard.press('Space')
+    await until(async () => {
+      const [a, b] = [await torrentRow(page, A).textContent(), await torrentRow(page, B).textContent()]
+      return !/Paused/.test(a ?? '') && !/Paused/.test(b ?? '')
+    }, 10_000, 'both resumed by Space')
+
+    await page.keyboard.press('Shift+F10')
+    const menu = page.getByRole('menu', { name: 'Torrent actions' })
+    await menu.waitFor()
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('role'))).toBe('menuitem')
+    await page.keyboard.press('ArrowDown')
+    await page.keyboard.press('Escape')
+    await menu.waitFor({ state: 'detached' })
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe('Torrents') // focus came back
+
+    await page.keyboard.press('Escape')
+    await page.keyboard.press('End')
+    expect(await selectedKeys(page)).toEqual([C])
+    await page.keyboard.press('Enter') // details: focus moves to the open tab
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('role'))).toBe('tab')
+    await grid(page).focus()
+    await page.keyboard.press('Delete')
+    const dialog = page.getByRole('dialog', { name: 'Remove torrents' })
+    await dialog.waitFor()
+    expect(await dialog.getAttribute('aria-modal')).toBe('true')
+    // focus is in the dialog and Tab stays there
+    for (let i = 0; i < 6; i++) {
+      await page.keyboard.press('Tab')
+      expect(await page.evaluate(() => !!document.activeElement?.closest('[role="dialog"]'))).toBe(true)
+    }
+    await dialog.getByRole('button', { name: 'Remove', exact: true }).focus()
+    await page.keyboard.press('Enter')
+    await dialog.waitFor({ state: 'detached' })
+    await until(async () => (await rowKeys(page)).length === 2, 10_000, 'gamma removed')
+    expect(await rowKeys(page)).toEqual([A, B])
+  })
+
+  it('settings offer only the helper\'s download folders, shown by their real path', async () => {
+    await page.getByRole('button', { name: 'Settings' }).click()
+    const dialog = page.getByRole('dialog', { name: 'Settings' })
+    await dialog.waitFor()
+    const folder = dialog.getByRole('combobox', { name: 'Download folder' })
+    await folder.waitFor()
+    expect(await folder.locator('option').allTextContents()).toEqual([join(home, 'downloads')])
+    expect(await dialog.textContent()).not.toMatch(/daemon root|bad-path|token|`/)
+    await page.keyboard.press('Escape')
+    await dialog.waitFor({ state: 'detached' })
+  })
+
+  it('no serious or critical accessibility violations: main view, every tab, every dialog, both themes', async () => {
+    const found: string[] = []
+    for (const theme of ['light', 'dark'] as const) {
+      await page.evaluate((t) => document.documentElement.setAttribute('data-theme', t), theme)
+      await torrentRow(page, A).click()
+      found.push(...await seriousViolations(page, `${theme} main`))
+      for (const tab of ['general', 'peers', 'swarm', 'files', 'trackers', 'pieces', 'speed', 'log']) {
+        await page.locator(`button[role="tab"][data-tab="${tab}"]`).click()
+        await page.waitForTimeout(300)
+        found.push(...await seriousViolations(page, `${theme} tab ${tab}`))
+      }
+      for (const [open, name] of [['+ Add', 'Add torrent'], ['Settings', 'Settings'], ['✕ Remove…', 'Remove torrents']] as const) {
+        await page.getByRole('button', { name: open }).click()
+        const d = page.getByRole('dialog', { name })
+        await d.waitFor()
+        await page.waitForTimeout(300)
+        found.push(...await seriousViolations(page, `${theme} dialog ${name}`))
+        await page.keyboard.press('Escape')
+        await d.waitFor({ state: 'detached' })
+      }
+      await grid(page).focus()
+      await page.keyboard.press('Shift+F10')
+      await page.getByRole('menu').waitFor()
+      found.push(...await seriousViolations(page, `${theme} context menu`))
+      await page.keyboard.press('Escape')
+      await shot(page, `uitrust-${theme}`)
+    }
+    expect(found).toEqual([])
+  }, 120_000)
+
+  it('after pnpm app restarts: the open tab says so (no token box) and takes the new link; a new tab takes over', async () => {
+    await app.stop()
+    app = await startWebApp({ out: join(home, 'downloads'), configHome: config(), port })
+    const banner = page.locator('.banner[data-state="auth-failed"]')
+    await banner.waitFor({ timeout: 30_000 })
+    expect(await banner.textContent()).toMatch(/Tidepool was restarted/)
+    expect(await page.locator('input[name="token"]').count()).toBe(0)
+    expect(await page.locator('body').textContent()).not.toMatch(/token/i)
+    // the new link pasted into this tab: only the fragment changes
+    await page.goto(app.url)
+    await waitHelperConnected(page, 30_000)
+    await until(async () => (await rowKeys(page)).length === 2, 15_000, 'the torrents back in the old tab')
+
+    // restarted again, its new link opened in a new tab: that tab runs Tidepool, the old one says where it went
+    await app.stop()
+    app = await startWebApp({ out: join(home, 'downloads'), configHome: config(), port })
+    const fresh = await context.newPage()
+    await fresh.goto(app.url)
+    await waitHelperConnected(fresh, 30_000)
+    await page.locator('.tab-notice').waitFor({ timeout: 15_000 })
+    expect(await page.locator('.tab-notice').textContent()).toMatch(/moved to another tab/)
+    await until(async () => (await rowKeys(fresh)).length === 2, 15_000, 'the torrents in the new tab')
+    await fresh.close()
+  }, 150_000)
+})
