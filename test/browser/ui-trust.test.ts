@@ -63,6 +63,8 @@ describe.skipIf(!chromiumAvailable())('a UI people trust (web app in Chromium)',
     app = await startWebApp({ out: join(home, 'downloads'), configHome: config(), port })
     context = await launchChromium(join(home, 'profile'), undefined, { bypassCSP: true })
     page = await context.newPage()
+    page.on('pageerror', (e) => console.log('pageerror', e.message))
+    page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') console.log('console', m.text()) })
     await page.goto(app.url)
     await waitHelperConnected(page)
   }, 150_000)
@@ -232,17 +234,25 @@ describe.skipIf(!chromiumAvailable())('a UI people trust (web app in Chromium)',
   }, 120_000)
 
   it('after pnpm app restarts: the open tab says so (no token box) and takes the new link; a new tab takes over', async () => {
+    const listed = (await rowKeys(page)).length
     await app.stop()
     app = await startWebApp({ out: join(home, 'downloads'), configHome: config(), port })
     const banner = page.locator('.banner[data-state="auth-failed"]')
-    await banner.waitFor({ timeout: 30_000 })
+    await banner.waitFor({ timeout: 30_000 }).catch(async (e) => {
+      const cfg = await page.evaluate(() => fetch('./config.json', { cache: 'no-store' }).then((r) => r.text(), (x) => String(x)))
+      throw new Error(`${String(e)}; app ${app.url}; page ${page.url()}; config ${cfg}`)
+    })
     expect(await banner.textContent()).toMatch(/Tidepool was restarted/)
     expect(await page.locator('input[name="token"]').count()).toBe(0)
     expect(await page.locator('body').textContent()).not.toMatch(/token/i)
     // the new link pasted into this tab: only the fragment changes
     await page.goto(app.url)
-    await waitHelperConnected(page, 30_000)
-    await until(async () => (await rowKeys(page)).length === 2, 15_000, 'the torrents back in the old tab')
+    await waitHelperConnected(page, 30_000).catch(async (e) => {
+      await shot(page, 'uitrust-restart-fail')
+      const cfg = await (await fetch(`${app.origin}/config.json`)).text()
+      throw new Error(`${String(e)}; config ${cfg}; page ${page.url()}: ${await page.locator('.banner').allTextContents()}`)
+    })
+    await until(async () => (await rowKeys(page)).length === listed, 15_000, 'the torrents back in the old tab')
 
     // restarted again, its new link opened in a new tab: that tab runs Tidepool, the old one says where it went
     await app.stop()
@@ -252,7 +262,7 @@ describe.skipIf(!chromiumAvailable())('a UI people trust (web app in Chromium)',
     await waitHelperConnected(fresh, 30_000)
     await page.locator('.tab-notice').waitFor({ timeout: 15_000 })
     expect(await page.locator('.tab-notice').textContent()).toMatch(/moved to another tab/)
-    await until(async () => (await rowKeys(fresh)).length === 2, 15_000, 'the torrents in the new tab')
+    await until(async () => (await rowKeys(fresh)).length === listed, 15_000, 'the torrents in the new tab')
     await fresh.close()
   }, 150_000)
 })

@@ -61,7 +61,7 @@ export function DetailPane(props: { api: EngineApi; model: EngineModel; torrent:
             <Match when={tab() === 'log'}><LogTab entries={props.model.log()} error={props.model.logError()} /></Match>
             <Match when={tab() === 'pieces'}><PiecesMap pieces={props.model.pieces()} /></Match>
             <Match when={tab() === 'speed'}>
-              <div class="graphs">
+              <div class="graphs" tabindex="0" role="region" aria-label="Transfer rates">
                 <Show when={props.torrent}>
                   <div class="graph-title">{props.torrent!.name}</div>
                   <SpeedGraph samples={props.model.torrentHistory()} height={120} />

@@ -3,7 +3,7 @@ import { render } from 'solid-js/web'
 import { App } from '../app.tsx'
 import { startEngineWorker } from '../worker/start-engine-worker.ts'
 import { runInOneTab } from './tab-lock.ts'
-import { loginFromLocation, type LoginResult } from './token.ts'
+import { loginFromLocation } from './token.ts'
 import '../styles.css'
 
 interface WebConfig { daemonUrl: string; folders?: Record<string, string> }
@@ -38,36 +38,20 @@ async function start(): Promise<void> {
   worker = w
   const [config, l] = await Promise.all([fetchConfig(), login])
   if ('error' in l && l.error) showLoginError(l.error)
-  let daemonUrl = config.daemonUrl
-  let token = l.token ?? ''
-  void api.init({ daemonUrl, token })
-  const connect = (next: LoginResult) => {
-    if (!next.token) {
-      if ('error' in next && next.error) showLoginError(next.error)
-      return
-    }
-    token = next.token
-    document.querySelectorAll('.login-error').forEach((el) => el.remove())
-    // A restarted helper listens on a new port: read it again with the new link.
-    void fetchConfig().then((c) => {
-      daemonUrl = c.daemonUrl
-      return api.init({ daemonUrl, token })
-    })
-  }
-  // The new link pasted into this tab changes only the fragment: log in with it here.
+  const daemonUrl = config.daemonUrl
+  void api.init({ daemonUrl, token: l.token ?? '' })
+  // The new link pasted into this tab changes only the fragment: load the page again with it, so the
+  // page takes the link and the helper's new address (the page's CSP names the daemon it may reach).
   window.addEventListener('hashchange', () => {
-    if (/(^#|&)login=/.test(location.hash)) void loginFromLocation().then(connect)
+    if (/(^#|&)login=/.test(location.hash)) location.reload()
   })
-  // A helper that went away and came back (pnpm app restarted) has a new address: follow it, so the
-  // page says "restarted, open the new link" instead of "not running".
+  // A helper that went away and came back (pnpm app restarted) has a new address: say "restarted,
+  // open the new link" instead of retrying the old address for ever.
   const follow = setInterval(() => {
     void api.getStatus().then(async (s) => {
       if (s.daemon !== 'unreachable') return
       const c = await fetchConfig().catch(() => null)
-      if (c && c.daemonUrl !== daemonUrl) {
-        daemonUrl = c.daemonUrl
-        await api.init({ daemonUrl, token })
-      }
+      if (c && c.daemonUrl !== daemonUrl) await api.markRestarted()
     })
   }, 3000)
   const root = document.getElementById('root')!

@@ -61,6 +61,17 @@ export class EngineHost implements EngineApi {
     this.message = message
   }
 
+  /**
+   * The web app's helper was restarted (it serves a new daemon address): this page cannot use it until
+   * it has the new login link, so stop retrying the old address and say so (shown as "restarted").
+   */
+  async markRestarted(): Promise<void> {
+    await this.teardown()
+    this.opts = null
+    this.daemon = 'auth-failed'
+    this.message = undefined
+  }
+
   private async teardown(): Promise<void> {
     this.generation++
     this.cancelRetry?.()
