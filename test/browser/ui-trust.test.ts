@@ -64,7 +64,6 @@ describe.skipIf(!chromiumAvailable())('a UI people trust (web app in Chromium)',
     context = await launchChromium(join(home, 'profile'), undefined, { bypassCSP: true })
     page = await context.newPage()
     page.on('pageerror', (e) => console.log('pageerror', e.message))
-    page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') console.log('console', m.text()) })
     await page.goto(app.url)
     await waitHelperConnected(page)
   }, 150_000)
