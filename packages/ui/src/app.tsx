@@ -13,7 +13,7 @@ import { ContextMenu } from './components/context-menu.tsx'
 import { DetailPane } from './components/detail-pane.tsx'
 import { RemoveDialog } from './components/remove-dialog.tsx'
 import { SettingsDialog } from './components/settings-dialog.tsx'
-import { StatusBanner, type HelperHelp } from './components/status-banner.tsx'
+import { DAEMON_LABEL, StatusBanner, type HelperHelp } from './components/status-banner.tsx'
 import { TorrentTable } from './components/torrent-table.tsx'
 import { formatRate } from './format.ts'
 import { listenGlobalInput } from './input/global-input.ts'
@@ -23,13 +23,6 @@ import type { EngineModel, Scheduler } from './store/engine-model.ts'
 import { nextSort } from './store/sort.ts'
 import { effectiveTheme, toggleTheme } from './theme.ts'
 
-const DAEMON_LABEL: Record<EngineStatus['daemon'], string> = {
-  connected: 'Helper connected',
-  connecting: 'Connecting to the helper…',
-  unreachable: 'Helper not running',
-  'auth-failed': 'Helper restarted: open its new link',
-  'not-installed': 'Helper not installed',
-}
 
 export interface AppProps {
   api: EngineApi

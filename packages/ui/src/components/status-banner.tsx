@@ -3,6 +3,15 @@ import type { EngineStatus, TorrentSummary } from '@tidepool/engine'
 
 export const isDiskFull = (msg: string | undefined): boolean => !!msg && /no-space|disk full|enospc|quota/i.test(msg)
 
+/** The helper's state in a few words (status bar, popup). */
+export const DAEMON_LABEL: Record<EngineStatus['daemon'], string> = {
+  connected: 'Helper connected',
+  connecting: 'Connecting to the helper…',
+  unreachable: 'Helper not running',
+  'auth-failed': 'Helper restarted: open its new link',
+  'not-installed': 'Helper not installed',
+}
+
 /** How to get the helper running, as the page in use needs it said. */
 export type HelperHelp =
   | { kind: 'extension'; extensionId: string }
