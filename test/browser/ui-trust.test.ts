@@ -61,7 +61,7 @@ describe.skipIf(!chromiumAvailable())('a UI people trust (web app in Chromium)',
     home = await mkdtemp(join(tmpdir(), 'tidepool-uitrust-'))
     port = await freePort()
     app = await startWebApp({ out: join(home, 'downloads'), configHome: config(), port })
-    context = await launchChromium(join(home, 'profile'), undefined, { bypassCSP: true })
+    context = await launchChromium(join(home, 'profile'))
     page = await context.newPage()
     page.on('pageerror', (e) => console.log('pageerror', e.message))
     await page.goto(app.url)

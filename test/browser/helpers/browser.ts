@@ -17,13 +17,12 @@ export function chromiumAvailable(): boolean {
   return existsSync(CHROMIUM)
 }
 
-/** `bypassCSP`: lets a test inject a script (axe-core) into pages whose CSP forbids inline scripts. */
-export async function launchChromium(userDataDir: string, extensionDir?: string, opts: { bypassCSP?: boolean } = {}): Promise<BrowserContext> {
+export async function launchChromium(userDataDir: string, extensionDir?: string): Promise<BrowserContext> {
   const args = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic']
   // playwright's own message for a missing executable suggests `npx playwright install`, which cannot work here
   if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM} (install Debian's chromium or set TIDEPOOL_CHROMIUM)`)
   if (extensionDir) args.unshift(`--disable-extensions-except=${extensionDir}`, `--load-extension=${extensionDir}`)
-  return chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, headless: true, args, viewport: { width: 1280, height: 800 }, ...(opts.bypassCSP ? { bypassCSP: true } : {}) })
+  return chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, headless: true, args, viewport: { width: 1280, height: 800 } })
 }
 
 export async function shot(page: Page, name: string): Promise<string> {

@@ -135,7 +135,7 @@ export class EngineHost implements EngineApi {
   }
 
   private engine(): EngineApi {
-    if (!this.running) throw new Error(this.daemon === 'auth-failed' ? 'The Tidepool helper refused the access token.' : 'The Tidepool helper is not connected.')
+    if (!this.running) throw new Error(this.daemon === 'auth-failed' ? 'The Tidepool helper was restarted: open the new link it printed.' : 'The Tidepool helper is not connected.')
     return this.running.api
   }
 
