@@ -84,7 +84,7 @@ describe.skipIf(!chromiumAvailable() || !libtorrentAvailable())('extension in Ch
       await page.waitForTimeout(400) // let a poll fill the tab before the picture
       await shot(page, `extension-${tab}`)
     }
-    await page.getByRole('button', { name: '⚙ Settings' }).click()
+    await page.getByRole('button', { name: 'Settings', exact: true }).click()
     await page.getByRole('dialog', { name: 'Settings' }).waitFor()
     await shot(page, 'extension-settings')
     await page.keyboard.press('Escape')

@@ -128,6 +128,21 @@ describe.skipIf(!chromiumAvailable())('a UI people trust (web app in Chromium)',
     expect(await page.getByRole('button', { name: '▶ Start' }).isEnabled()).toBe(false)
   })
 
+  it('the sidebar filters by state and by tracker, with counts, and actions follow what it shows', async () => {
+    const side = page.getByRole('navigation', { name: 'Filter torrents' })
+    await expect.poll(() => side.locator('[data-state-filter="paused"] .side-count').textContent()).toBe('1')
+    await side.locator('[data-state-filter="paused"]').click()
+    await expect.poll(() => rowKeys(page)).toEqual([B])
+    expect(await side.locator('[data-state-filter="paused"]').getAttribute('aria-pressed')).toBe('true')
+    await side.locator('[data-state-filter="seeding"]').click()
+    await expect.poll(() => grid(page).textContent()).toMatch(/No torrents match this filter/)
+    await side.locator('[data-state-filter="all"]').click()
+    expect(await side.locator('[data-tracker-filter="127.0.0.1"] .side-count').textContent()).toBe('3')
+    await side.locator('[data-tracker-filter="127.0.0.1"]').click()
+    await expect.poll(async () => (await rowKeys(page)).length).toBe(3)
+    await side.locator('[data-tracker-filter="*"]').click()
+  })
+
   it('keyboard only: arrows select, Shift extends, Space pauses and resumes, headers sort, menu key, Escape clears, Delete removes', async () => {
     await grid(page).focus()
     await page.keyboard.press('Escape')

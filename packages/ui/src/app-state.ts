@@ -9,6 +9,7 @@ import { readPendingFile, type PendingFile } from './components/add-dialog.tsx'
 import { createSelection } from './selection/selection.ts'
 import { createEngineModel, type EngineModel, type Scheduler } from './store/engine-model.ts'
 import type { SortState } from './store/sort.ts'
+import { inState, onTracker, type StateFilter } from './store/state-filter.ts'
 
 export type DialogId = 'add' | 'settings' | 'remove'
 
@@ -39,10 +40,19 @@ export function createAppState(api: EngineApi, opts: { scheduler?: Scheduler; on
   const [dragging, setDragging] = createSignal(false)
   const [menu, setMenu] = createSignal<{ x: number; y: number } | null>(null)
 
+  const [stateFilter, setStateFilter] = createSignal<StateFilter>('all')
+  const [trackerFilter, setTrackerFilter] = createSignal<string | null>(null)
   const shown = createMemo(() => {
+    model.version() // statuses change in place
     const f = filter().trim().toLowerCase()
-    return f ? model.torrents.filter((t) => t.name.toLowerCase().includes(f) || t.infoHash.startsWith(f)) : model.torrents
+    const st = stateFilter()
+    const tr = trackerFilter()
+    if (!f && st === 'all' && tr === null) return model.torrents
+    return model.torrents.filter((t) =>
+      (!f || t.name.toLowerCase().includes(f) || t.infoHash.startsWith(f)) && inState(t, st) && onTracker(t, tr))
   })
+  /** Something hides torrents: the typed filter or a sidebar choice. */
+  const filtering = () => filter().trim() !== '' || stateFilter() !== 'all' || trackerFilter() !== null
   /** The selected torrents the list shows, in model order: what every action acts on. */
   const visibleSelected = createMemo(() => shown().filter((t) => selection.has(t.infoHash)))
   const focused = createMemo(() => model.torrents.find((t) => t.infoHash === selection.focus()))
@@ -92,7 +102,7 @@ export function createAppState(api: EngineApi, opts: { scheduler?: Scheduler; on
 
   return {
     model, selection, actions, context, shown, focused,
-    sort, setSort, filter, setFilter, dialog, setDialog, dropped, toast, dragging, setDragging, menu, setMenu,
+    sort, setSort, filter, setFilter, stateFilter, setStateFilter, trackerFilter, setTrackerFilter, filtering, dialog, setDialog, dropped, toast, dragging, setDragging, menu, setMenu,
     add, openAdd, say,
     /** One dropped .torrent opens the add dialog to choose files; several are added as they are. */
     async addDropped(files: File[]): Promise<void> {

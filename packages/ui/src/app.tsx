@@ -13,6 +13,7 @@ import { ContextMenu } from './components/context-menu.tsx'
 import { DetailPane } from './components/detail-pane.tsx'
 import { RemoveDialog } from './components/remove-dialog.tsx'
 import { SettingsDialog } from './components/settings-dialog.tsx'
+import { Sidebar } from './components/sidebar.tsx'
 import { DAEMON_LABEL, StatusBanner, type HelperHelp } from './components/status-banner.tsx'
 import { TorrentTable } from './components/torrent-table.tsx'
 import { formatRate } from './format.ts'
@@ -79,7 +80,12 @@ export function App(props: AppProps): JSX.Element {
     onCleanup(stop)
   })
 
-  const filtered = () => s.filter().trim() !== '' && model.torrents.length > 0
+  const filtered = () => s.filtering() && model.torrents.length > 0
+  const clearFilters = () => {
+    s.setFilter('')
+    s.setStateFilter('all')
+    s.setTrackerFilter(null)
+  }
 
   return (
     <div class="app" classList={{ dragging: s.dragging() }}>
@@ -99,6 +105,8 @@ export function App(props: AppProps): JSX.Element {
         onRetry={() => void model.refresh()}
       />
       <main class="main">
+        <div class="list-row">
+        <Sidebar torrents={model.torrents} version={model.version} state={s.stateFilter()} tracker={s.trackerFilter()} onState={s.setStateFilter} onTracker={s.setTrackerFilter} />
         <div class="list" ref={list}>
           <TorrentTable
             onGridKey={onListKey}
@@ -118,8 +126,8 @@ export function App(props: AppProps): JSX.Element {
                 when={!filtered()}
                 fallback={
                   <div class="empty-hero">
-                    <div class="big">No torrents match “{s.filter().trim()}”</div>
-                    <div><button onClick={() => s.setFilter('')}>Clear the filter</button> to see all {model.torrents.length} torrent{model.torrents.length === 1 ? '' : 's'}.</div>
+                    <div class="big">No torrents match{s.filter().trim() ? ` “${s.filter().trim()}”` : ' this filter'}</div>
+                    <div><button onClick={clearFilters}>Show all</button> {model.torrents.length} torrent{model.torrents.length === 1 ? '' : 's'}.</div>
                   </div>
                 }
               >
@@ -133,10 +141,11 @@ export function App(props: AppProps): JSX.Element {
             }
           />
         </div>
+        </div>
         <DetailPane api={props.api} model={model} torrent={s.focused()} {...(props.folderPaths ? { folderPaths: props.folderPaths } : {})} />
       </main>
       <footer class="statusbar">
-        <span>{s.filter().trim() ? `${s.shown().length} of ` : ''}{model.torrents.length} torrent{model.torrents.length === 1 ? '' : 's'}{s.context().selected.length ? `, ${s.context().selected.length} selected` : ''}</span>
+        <span>{s.filtering() ? `${s.shown().length} of ` : ''}{model.torrents.length} torrent{model.torrents.length === 1 ? '' : 's'}{s.context().selected.length ? `, ${s.context().selected.length} selected` : ''}</span>
         <span class="grow" />
         <span class="daemon" data-daemon={model.status()?.daemon ?? 'connecting'}>● {DAEMON_LABEL[model.status()?.daemon ?? 'connecting']}</span>
         <Show when={model.status()?.listenPort}><span>port {model.status()!.listenPort}</span></Show>

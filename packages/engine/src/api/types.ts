@@ -38,6 +38,8 @@ export interface TorrentSummary {
   /** Seeds and other peers in the swarm as the trackers report them (the largest answer); absent until one answered. */
   trackerSeeds?: number
   trackerPeers?: number
+  /** Host names of its trackers, each once. */
+  trackerHosts?: string[]
 }
 
 export type DisplayPeerState = 'connecting' | 'connected'

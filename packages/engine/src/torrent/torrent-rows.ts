@@ -63,8 +63,19 @@ export function torrentSummary(t: TorrentRowSource): TorrentSummary {
     addedAt: t.addedAt,
     savePath: t.savePath,
     ...swarmFromTrackers(trackerRows),
+    trackerHosts: trackerHosts(trackerRows),
     ...(stalled ? { stalled } : {}),
   }
+}
+
+/** The tracker host names, each once, in tier order (the UI's sidebar filters by them). */
+function trackerHosts(rows: readonly TrackerRow[]): string[] {
+  const out = new Set<string>()
+  for (const r of rows) {
+    const m = /^[a-z][a-z0-9+.-]*:\/\/(\[[^\]]+\]|[^/:?#]+)/i.exec(r.url)
+    if (m) out.add(m[1]!.toLowerCase())
+  }
+  return [...out]
 }
 
 function swarmFromTrackers(rows: readonly TrackerRow[]): { trackerSeeds?: number; trackerPeers?: number } {
