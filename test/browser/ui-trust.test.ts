@@ -247,6 +247,21 @@ describe.skipIf(!chromiumAvailable())('a UI people trust (web app in Chromium)',
     expect(found).toEqual([])
   }, 120_000)
 
+  it('a magnet link opened by the browser\'s handler goes to the running tab, which says it was added', async () => {
+    const D = hash('e')
+    const before = (await rowKeys(page)).length
+    const opened = await context.newPage()
+    await opened.goto(`${app.origin}/#magnet=${encodeURIComponent(magnet(D, 'delta four', [DEAD_HTTP]))}`)
+    await expect.poll(() => opened.locator('.tab-notice').textContent(), { timeout: 15_000 }).toMatch(/went to the Tidepool tab/)
+    await expect.poll(() => page.locator('.handler-result').textContent(), { timeout: 15_000 }).toMatch(/“delta four” was added/)
+    await until(async () => (await rowKeys(page)).length === before + 1, 10_000, 'the handler\'s torrent listed')
+    await opened.close()
+    expect(await page.locator('.modal, [role="dialog"]').count()).toBe(0)
+    await page.getByRole('button', { name: 'Settings', exact: true }).click()
+    await page.getByRole('dialog', { name: 'Settings' }).getByRole('button', { name: 'Open magnet links with Tidepool…' }).waitFor()
+    await page.keyboard.press('Escape')
+  })
+
   it('after pnpm app restarts: the open tab says so (no token box) and takes the new link; a new tab takes over', async () => {
     const listed = (await rowKeys(page)).length
     await app.stop()

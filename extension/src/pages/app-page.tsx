@@ -1,9 +1,8 @@
 /** The full UI in a tab (app.html). */
 import { render } from 'solid-js/web'
-import { App } from '@tidepool/ui'
+import { addFromHandler, App, takeHandlerMagnet } from '@tidepool/ui'
 import '@tidepool/ui/styles.css'
 import { connectEngine } from './connect-engine.ts'
-import { addFromHandler, takeHandlerMagnet } from './magnet-handler.ts'
 
 const api = await connectEngine()
 const magnet = takeHandlerMagnet(location, history)

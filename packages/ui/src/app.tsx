@@ -31,6 +31,8 @@ export interface AppProps {
   helperHelp?: HelperHelp
   /** Real paths of the helper's download folders by name, where the page knows them (web app). */
   folderPaths?: Record<string, string>
+  /** Asks the browser to open magnet: links with this page (web app; the browser asks the user). */
+  registerMagnetHandler?: () => void
   scheduler?: Scheduler
   /** Exposes the model (benchmark and tests). */
   onModel?: (m: EngineModel) => void
@@ -157,7 +159,7 @@ export function App(props: AppProps): JSX.Element {
       </Show>
       <Show when={s.toast()}><div class="toast" role="status">{s.toast()}</div></Show>
       <Show when={s.dialog() === 'add'}><AddDialog initial={s.dropped()} onAdd={s.add} onClose={() => s.setDialog(null)} /></Show>
-      <Show when={s.dialog() === 'settings'}><SettingsDialog api={props.api} onClose={() => s.setDialog(null)} folders={model.status()?.downloadFolders ?? []} {...(props.folderPaths ? { paths: props.folderPaths } : {})} /></Show>
+      <Show when={s.dialog() === 'settings'}><SettingsDialog api={props.api} onClose={() => s.setDialog(null)} folders={model.status()?.downloadFolders ?? []} {...(props.folderPaths ? { paths: props.folderPaths } : {})} {...(props.registerMagnetHandler ? { onRegisterMagnet: props.registerMagnetHandler } : {})} /></Show>
       <Show when={s.dialog() === 'remove'}>
         <RemoveDialog names={s.selectedNames()} onConfirm={(deleteData) => void s.remove(deleteData)} onClose={() => s.setDialog(null)} />
       </Show>

@@ -18,7 +18,16 @@ const FIELDS: Array<{ key: NumKey; label: string; hint: string; size?: boolean; 
 /** How a download folder is named to people: the default one says where it is by default. */
 export const folderLabel = (name: string) => (name === 'downloads' ? 'Downloads (Downloads/Tidepool in your home folder unless set otherwise)' : name)
 
-export function SettingsDialog(props: { api: EngineApi; onClose: () => void; folders: readonly string[]; paths?: Record<string, string> }): JSX.Element {
+export function SettingsDialog(props: { api: EngineApi; onClose: () => void; folders: readonly string[]; paths?: Record<string, string>; onRegisterMagnet?: () => void }): JSX.Element {
+  const [registered, setRegistered] = createSignal<string | null>(null)
+  const register = () => {
+    try {
+      props.onRegisterMagnet?.()
+      setRegistered('Your browser asks whether Tidepool may open magnet links; once you agree, clicking a magnet link adds it here.')
+    } catch (e) {
+      setRegistered(`Your browser did not allow it: ${e instanceof Error ? e.message : String(e)}`)
+    }
+  }
   const [settings, setSettings] = createSignal<EngineSettings | null>(null)
   const [text, setText] = createSignal<Record<string, string>>({})
   const [error, setError] = createSignal<string | null>(null)
@@ -72,6 +81,13 @@ export function SettingsDialog(props: { api: EngineApi; onClose: () => void; fol
               (the web app: the folder after --out when you start it; by default Downloads/Tidepool in your home folder).
             </small>
           </label>
+          <Show when={props.onRegisterMagnet}>
+            <div class="field">
+              <span>Magnet links</span>
+              <div><button type="button" onClick={register}>Open magnet links with Tidepool…</button></div>
+              <Show when={registered()}><small class="dim" role="status">{registered()}</small></Show>
+            </div>
+          </Show>
           <div class="grid2">
             <For each={FIELDS}>
               {(f) => (

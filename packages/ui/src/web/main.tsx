@@ -1,6 +1,7 @@
 /** The local web app: the engine runs in this page's worker and talks to the daemon on 127.0.0.1. */
 import { render } from 'solid-js/web'
 import { App } from '../app.tsx'
+import { addFromHandler, takeHandlerMagnet } from '../magnet-handler.ts'
 import { startEngineWorker } from '../worker/start-engine-worker.ts'
 import { runInOneTab } from './tab-lock.ts'
 import { loginFromLocation } from './token.ts'
@@ -26,12 +27,20 @@ function showOnly(html: string): HTMLElement {
   return root
 }
 
+// A magnet link from the browser's handler (registered in Settings) arrives as #magnet=…
+const handlerMagnet = takeHandlerMagnet(location, history)
 const openedWithLink = /(^#|&)login=/.test(location.hash)
 // Login link taken (and stripped from the address bar) at once, also in a tab that will not run the engine.
 const login = loginFromLocation()
 
 let dispose: (() => void) | null = null
 let worker: Worker | null = null
+let addMagnet: ((magnet: string) => Promise<void>) | null = null
+
+/** The browser shows its own question; links then open this origin with #magnet=… (handled above). */
+function registerMagnetHandler(): void {
+  navigator.registerProtocolHandler('magnet', `${location.origin}/#magnet=%s`)
+}
 
 async function start(): Promise<void> {
   const { api, worker: w } = startEngineWorker()
@@ -56,7 +65,13 @@ async function start(): Promise<void> {
   }, 3000)
   const root = document.getElementById('root')!
   root.innerHTML = ''
-  const stopRender = render(() => <App api={api} helperHelp={{ kind: 'webapp' }} {...(config.folders ? { folderPaths: config.folders } : {})} />, root)
+  const stopRender = render(() => <App api={api} helperHelp={{ kind: 'webapp' }} {...(config.folders ? { folderPaths: config.folders } : {})} registerMagnetHandler={registerMagnetHandler} />, root)
+  addMagnet = async (magnet: string) => {
+    // The engine may still be connecting: wait for it (bounded), then add and say what happened.
+    for (let i = 0; i < 60 && (await api.getStatus()).daemon === 'connecting'; i++) await new Promise((r) => setTimeout(r, 250))
+    await addFromHandler(api, magnet, document.body)
+  }
+  if (handlerMagnet !== null) void addMagnet(handlerMagnet)
   dispose = () => {
     clearInterval(follow)
     stopRender()
@@ -73,7 +88,15 @@ runInOneTab(
       worker = null
       showOnly('<b>Tidepool moved to another tab.</b> Use that tab, or reload this one to bring it back here.')
     },
-    busy(takeOver) {
+    magnet(m) {
+      void addMagnet?.(m)
+    },
+    busy(takeOver, sendMagnet) {
+      if (handlerMagnet !== null) {
+        sendMagnet(handlerMagnet)
+        showOnly('<b>The magnet link went to the Tidepool tab that is already open.</b> It says there whether it was added. You can close this tab.')
+        return
+      }
       const root = showOnly('<b>Tidepool is open in another tab.</b> Use that tab, or <button type="button">use this tab instead</button>.')
       root.querySelector('button')!.addEventListener('click', () => {
         showOnly('Moving Tidepool to this tab…')

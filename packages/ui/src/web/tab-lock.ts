@@ -12,8 +12,10 @@ export interface TabLockHooks {
   start(): Promise<void>
   /** Another tab took over: stop the engine here and say so. */
   stopped(): void
-  /** Another tab holds the engine: offer to take over (call the function to do it). */
-  busy(takeOver: () => void): void
+  /** Another tab holds the engine: offer to take over (call the function to do it), or send it a magnet link. */
+  busy(takeOver: () => void, sendMagnet: (magnet: string) => void): void
+  /** A magnet link sent by another tab (opened by the browser's magnet handler) to the tab running the engine. */
+  magnet?(magnet: string): void
 }
 
 export function runInOneTab(hooks: TabLockHooks, opts: { takeOverNow: boolean }): void {
@@ -24,7 +26,8 @@ export function runInOneTab(hooks: TabLockHooks, opts: { takeOverNow: boolean })
   }
   const channel = typeof BroadcastChannel === 'function' ? new BroadcastChannel(CHANNEL) : null
   let release: (() => void) | null = null
-  channel?.addEventListener('message', (e: MessageEvent<{ type?: string }>) => {
+  channel?.addEventListener('message', (e: MessageEvent<{ type?: string; magnet?: string }>) => {
+    if (e.data?.type === 'add-magnet' && release && typeof e.data.magnet === 'string') return hooks.magnet?.(e.data.magnet)
     if (e.data?.type !== 'take-over' || !release) return
     const r = release
     release = null
@@ -43,6 +46,6 @@ export function runInOneTab(hooks: TabLockHooks, opts: { takeOverNow: boolean })
   if (opts.takeOverNow) return takeOver()
   void locks.request(LOCK, { ifAvailable: true }, async (lock) => {
     if (lock) return hold()
-    hooks.busy(takeOver)
+    hooks.busy(takeOver, (magnet) => channel?.postMessage({ type: 'add-magnet', magnet }))
   })
 }

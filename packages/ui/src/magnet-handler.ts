@@ -1,10 +1,11 @@
 /**
- * magnet: links opened in the browser arrive as app.html#magnet=<escaped link> (the manifest's
- * protocol_handlers). The link is added and the page says what happened: added, already listed,
- * or why it could not be (a bad link is not just a console warning).
+ * magnet: links opened in the browser arrive as #magnet=<escaped link>: the extension's app.html (its
+ * manifest's protocol_handlers) and the web app's page (navigator.registerProtocolHandler). The link is
+ * added and the page says what happened: added, already listed, or why it could not be (a bad link is
+ * not just a console warning).
  */
 import type { EngineApi } from '@tidepool/engine'
-import { normaliseMagnet } from '@tidepool/ui'
+import { normaliseMagnet } from './torrent-files.ts'
 
 /** The link the handler was given (and strips it from the address bar), or null. */
 export function takeHandlerMagnet(loc: Pick<Location, 'hash' | 'pathname'>, hist: Pick<History, 'replaceState'>): string | null {
