@@ -2,15 +2,16 @@
 // peers needed: magnets whose trackers are dead ports on 127.0.0.1). Keyboard only where it says so;
 // each fixed bug is asserted as the user sees it; axe-core checks every view and dialog in both themes;
 // a restart of `pnpm app` is survived by the open tab and by a new one.
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createTorrent } from '../../packages/engine/src/metainfo/create-torrent.ts'
 import { seriousViolations } from './helpers/axe.ts'
 import { chromiumAvailable, launchChromium, shot, until } from './helpers/browser.ts'
-import { torrentRow, waitHelperConnected } from './helpers/ui-actions.ts'
+import { addTorrentFile, torrentRow, waitHelperConnected } from './helpers/ui-actions.ts'
 import { startWebApp, type WebApp } from './helpers/webapp.ts'
 
 const hash = (c: string) => c.repeat(40)
@@ -215,6 +216,30 @@ describe.skipIf(!chromiumAvailable())('a UI people trust (web app in Chromium)',
     expect(await dialog.textContent()).not.toMatch(/daemon root|bad-path|token|`/)
     await page.keyboard.press('Escape')
     await dialog.waitFor({ state: 'detached' })
+  })
+
+  it('the Files tab is a folder tree: a folder\'s checkbox skips every file in it', async () => {
+    const file = join(home, 'tree.torrent')
+    const blob = (n: number) => new Uint8Array(n).fill(7)
+    await writeFile(file, await createTorrent({
+      name: 'tree set', pieceLength: 16 * 1024, announce: DEAD_HTTP,
+      files: [{ path: 'cd1/01.bin', data: blob(20_000) }, { path: 'cd1/02.bin', data: blob(20_000) }, { path: 'cd2/01.bin', data: blob(20_000) }, { path: 'notes.txt', data: blob(100) }],
+    }))
+    await addTorrentFile(page, file)
+    const row = page.locator('[role="grid"][aria-label="Torrents"] [role="row"]', { hasText: 'tree set' })
+    await row.click()
+    await page.locator('button[role="tab"][data-tab="files"]').click()
+    const files = page.locator('[role="grid"][aria-label="Files"]')
+    await files.getByRole('button', { name: 'Open folder cd1' }).waitFor({ timeout: 15_000 })
+    expect(await files.locator('[role="row"][data-key]:not([data-key=""])').count()).toBe(4) // tree set/, cd1/, cd2/, notes.txt
+    await files.getByRole('checkbox', { name: 'Download folder cd1' }).uncheck()
+    await files.getByRole('button', { name: 'Open folder cd1' }).click()
+    await files.getByRole('checkbox', { name: 'Download 02.bin' }).waitFor()
+    await expect.poll(() => files.getByRole('checkbox', { name: 'Download 01.bin' }).first().isChecked()).toBe(false)
+    expect(await files.getByRole('checkbox', { name: 'Download 02.bin' }).isChecked()).toBe(false)
+    // the top folder is now mixed: some of its files are skipped
+    await expect.poll(() => files.getByRole('checkbox', { name: 'Download folder tree set' }).evaluate((el) => (el as HTMLInputElement).indeterminate)).toBe(true)
+    await shot(page, 'uitrust-files-tree')
   })
 
   it('no serious or critical accessibility violations: main view, every tab, every dialog, both themes', async () => {

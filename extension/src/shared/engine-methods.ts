@@ -3,7 +3,7 @@ import type { EngineApi } from '@tidepool/engine'
 /** Every EngineApi method, for forwarding objects (a comlink Remote cannot be re-exposed directly). */
 export const ENGINE_METHODS = [
   'getStatus', 'listTorrents', 'getTorrentDetail', 'addTorrent', 'addTorrentReport', 'removeTorrent', 'startTorrent',
-  'stopTorrent', 'recheckTorrent', 'setFilePriority', 'getSettings', 'setSettings', 'torrentLog',
+  'stopTorrent', 'recheckTorrent', 'setFilePriority', 'setFilePriorities', 'getSettings', 'setSettings', 'torrentLog',
 ] as const satisfies ReadonlyArray<keyof EngineApi>
 
 type Missing = Exclude<keyof EngineApi, (typeof ENGINE_METHODS)[number]>

@@ -179,6 +179,8 @@ export interface EngineApi {
   stopTorrent(infoHash: string): Promise<void>
   recheckTorrent(infoHash: string): Promise<void>
   setFilePriority(infoHash: string, fileIndex: number, priority: FilePriority): Promise<void>
+  /** One priority for many files at once (a folder). */
+  setFilePriorities(infoHash: string, fileIndices: number[], priority: FilePriority): Promise<void>
   getSettings(): Promise<EngineSettings>
   setSettings(patch: Partial<EngineSettings>): Promise<EngineSettings>
   /** The torrent's recent log lines, oldest first (at most 500; empty for an unknown torrent). */

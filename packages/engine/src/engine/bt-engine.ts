@@ -416,6 +416,10 @@ export class BtEngine implements EngineApiHost {
     await this.torrents.get(infoHash)?.setFilePriority(fileIndex, priority)
   }
 
+  async setFilePriorities(infoHash: string, fileIndices: number[], priority: FilePriority): Promise<void> {
+    await this.torrents.get(infoHash)?.setFilePriorities(fileIndices, priority)
+  }
+
   getSettings(): EngineSettings {
     return { ...this.settings }
   }

@@ -22,6 +22,7 @@ export interface EngineApiHost {
   stopTorrent(infoHash: string): Promise<void>
   recheckTorrent(infoHash: string): Promise<void>
   setFilePriority(infoHash: string, fileIndex: number, priority: FilePriority): Promise<void>
+  setFilePriorities(infoHash: string, fileIndices: number[], priority: FilePriority): Promise<void>
   getSettings(): EngineSettings
   setSettings(patch: Partial<EngineSettings>): Promise<EngineSettings>
   /** A torrent's recent log lines, oldest first ([] for an unknown torrent). */
@@ -52,6 +53,7 @@ export function createEngineApi(engine: EngineApiHost): EngineApi {
     stopTorrent: (infoHash) => engine.stopTorrent(infoHash.toLowerCase()),
     recheckTorrent: (infoHash) => engine.recheckTorrent(infoHash.toLowerCase()),
     setFilePriority: (infoHash, fileIndex, priority) => engine.setFilePriority(infoHash.toLowerCase(), fileIndex, priority),
+    setFilePriorities: (infoHash, fileIndices, priority) => engine.setFilePriorities(infoHash.toLowerCase(), fileIndices, priority),
     async getSettings() {
       return { ...engine.getSettings() }
     },

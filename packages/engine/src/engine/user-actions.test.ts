@@ -48,6 +48,16 @@ describe('what the UI asks of the engine', () => {
     expect(t.detail(['files']).files!.map((f) => f.priority)).toEqual(['skip', 'high'])
   })
 
+  it('sets one priority for a whole folder in one change', async () => {
+    const { e } = await engine()
+    const t = await e.add({ torrentFile: await twoFiles() })
+    await settle()
+    await e.setFilePriorities(t.infoHash, [0, 1], 'skip')
+    expect(t.filePriorities()).toEqual(['skip', 'skip'])
+    await e.setFilePriorities(t.infoHash, [1, 7, -1], 'high') // out of range ignored
+    expect(t.filePriorities()).toEqual(['skip', 'high'])
+  })
+
   it('says a torrent is already listed and merges the new link\'s trackers, kept over a restart', async () => {
     const { e, state } = await engine()
     const first = await e.addTorrentReport({ magnet: `magnet:?xt=urn:btih:${HASH}&tr=http://127.0.0.1:1/announce`, paused: true })

@@ -290,9 +290,13 @@ export class Torrent {
   }
 
   async setFilePriority(index: number, priority: FilePriority): Promise<void> {
+    await this.setFilePriorities([index], priority)
+  }
+
+  async setFilePriorities(indices: readonly number[], priority: FilePriority): Promise<void> {
     const d = this.dl
     if (!d) return
-    await d.setFilePriority(index, priority)
+    await d.setFilePriorities(indices, priority)
     // What "complete" means changed: a seed that wants a file again downloads it, and a download
     // whose missing files were all skipped has nothing left to fetch.
     if (this.current === 'seeding' && !d.isComplete()) this.setStatus('downloading')

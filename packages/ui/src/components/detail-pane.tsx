@@ -55,7 +55,7 @@ export function DetailPane(props: { api: EngineApi; model: EngineModel; torrent:
             <Match when={tab() === 'peers'}><PeersTab peers={props.model.detail.peers} version={props.model.version} /></Match>
             <Match when={tab() === 'swarm'}><SwarmTab swarm={props.model.detail.swarm} version={props.model.version} /></Match>
             <Match when={tab() === 'files'}>
-              <FilesTab files={props.model.detail.files} version={props.model.version} onPriority={(i, p) => props.torrent && void props.api.setFilePriority(props.torrent.infoHash, i, p).then(() => props.model.refresh())} />
+              <FilesTab files={props.model.detail.files} version={props.model.version} onPriority={(files, p) => props.torrent && void props.api.setFilePriorities(props.torrent.infoHash, files, p).then(() => props.model.refresh())} />
             </Match>
             <Match when={tab() === 'trackers'}><TrackersTab trackers={props.model.detail.trackers} now={now} /></Match>
             <Match when={tab() === 'log'}><LogTab entries={props.model.log()} error={props.model.logError()} /></Match>

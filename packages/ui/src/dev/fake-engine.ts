@@ -216,6 +216,9 @@ export class FakeEngine implements EngineApi {
     const f = this.get(infoHash).files[fileIndex]
     if (f) f.priority = priority
   }
+  async setFilePriorities(infoHash: string, fileIndices: number[], priority: FilePriority): Promise<void> {
+    for (const i of fileIndices) await this.setFilePriority(infoHash, i, priority)
+  }
   async getSettings(): Promise<EngineSettings> { return { ...this.settings } }
   async torrentLog(infoHash: string): Promise<LogEntry[]> {
     const t = this.get(infoHash)

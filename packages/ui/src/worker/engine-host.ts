@@ -152,6 +152,7 @@ export class EngineHost implements EngineApi {
   async stopTorrent(infoHash: string) { return this.engine().stopTorrent(infoHash) }
   async recheckTorrent(infoHash: string) { return this.engine().recheckTorrent(infoHash) }
   async setFilePriority(infoHash: string, fileIndex: number, priority: FilePriority) { return this.engine().setFilePriority(infoHash, fileIndex, priority) }
+  async setFilePriorities(infoHash: string, fileIndices: number[], priority: FilePriority) { return this.engine().setFilePriorities(infoHash, fileIndices, priority) }
   async getSettings(): Promise<EngineSettings> { return this.engine().getSettings() }
   async setSettings(patch: Partial<EngineSettings>) { return this.engine().setSettings(patch) }
   async torrentLog(infoHash: string) { return this.engine().torrentLog(infoHash) }
