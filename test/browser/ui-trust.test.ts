@@ -253,8 +253,14 @@ describe.skipIf(!chromiumAvailable())('a UI people trust (web app in Chromium)',
         await page.waitForTimeout(300)
         found.push(...await seriousViolations(page, `${theme} tab ${tab}`))
       }
+      // the Files tree of a torrent with folders
+      await page.locator('[role="grid"][aria-label="Torrents"] [role="row"]', { hasText: 'tree set' }).click()
+      await page.locator('button[role="tab"][data-tab="files"]').click()
+      await page.waitForTimeout(300)
+      found.push(...await seriousViolations(page, `${theme} files tree`))
+      await torrentRow(page, A).click()
       for (const [open, name] of [['+ Add', 'Add torrent'], ['Settings', 'Settings'], ['✕ Remove…', 'Remove torrents']] as const) {
-        await page.getByRole('button', { name: open }).click()
+        await page.getByRole('button', { name: open, exact: true }).click()
         const d = page.getByRole('dialog', { name })
         await d.waitFor()
         await page.waitForTimeout(300)
