@@ -218,6 +218,34 @@ describe.skipIf(!chromiumAvailable())('a UI people trust (web app in Chromium)',
     await dialog.waitFor({ state: 'detached' })
   })
 
+  it('columns can be hidden, moved and resized (mouse or keyboard), and are remembered with the sort', async () => {
+    const head = (id: string) => grid(page).locator(`[role="columnheader"][data-col="${id}"]`)
+    const headerIds = () => grid(page).locator('[role="columnheader"]').evaluateAll((hs) => hs.map((h) => h.getAttribute('data-col')))
+    await head('size').click({ button: 'right' })
+    await page.getByRole('menu', { name: 'Columns' }).getByRole('menuitem', { name: 'Hide Size' }).click()
+    await expect.poll(() => headerIds()).not.toContain('size')
+    // keyboard: the menu key on a header, then move it; Alt+Right widens it
+    await head('name').focus()
+    await page.keyboard.press('Shift+F10')
+    await page.getByRole('menu', { name: 'Columns' }).waitFor()
+    await page.getByRole('menuitem', { name: 'Move “Name” right' }).focus()
+    await page.keyboard.press('Enter')
+    await expect.poll(async () => (await headerIds()).slice(0, 2)).toEqual(['progress', 'name'])
+    const w0 = (await head('name').boundingBox())!.width
+    await head('name').focus()
+    await page.keyboard.press('Alt+ArrowRight')
+    await expect.poll(async () => Math.round((await head('name').boundingBox())!.width - w0)).toBe(10)
+    const saved = JSON.parse((await page.evaluate(() => localStorage.getItem('tidepool-columns-torrents'))) ?? '{}')
+    expect(saved).toMatchObject({ hidden: ['size'], order: expect.arrayContaining(['progress', 'name']), widths: { name: expect.any(Number) }, sort: { id: 'name', dir: 'asc' } })
+    // back to the default layout for the checks that follow
+    await page.evaluate(() => localStorage.removeItem('tidepool-columns-torrents'))
+    await head('progress').click({ button: 'right' })
+    await page.getByRole('menuitem', { name: 'Show Size' }).click()
+    await head('name').click({ button: 'right' })
+    await page.getByRole('menuitem', { name: 'Move “Name” left' }).click()
+    await expect.poll(async () => (await headerIds()).slice(0, 3)).toEqual(['name', 'size', 'progress'])
+  })
+
   it('the Files tab is a folder tree: a folder\'s checkbox skips every file in it', async () => {
     const file = join(home, 'tree.torrent')
     const blob = (n: number) => new Uint8Array(n).fill(7)

@@ -8,6 +8,7 @@ import { createTorrentActions, runForEach, type ActionContext } from './actions/
 import { readPendingFile, type PendingFile } from './components/add-dialog.tsx'
 import { createSelection } from './selection/selection.ts'
 import { createEngineModel, type EngineModel, type Scheduler } from './store/engine-model.ts'
+import { loadLayout, saveLayout, type ColumnLayout } from './store/column-layout.ts'
 import type { SortState } from './store/sort.ts'
 import { inState, onTracker, type StateFilter } from './store/state-filter.ts'
 
@@ -22,6 +23,7 @@ export function addedText(r: AddReport): string {
 }
 
 const TOAST_MS = 4000
+const LAYOUT_KEY = 'tidepool-columns-torrents'
 
 const sameKeys = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((k, i) => k === b[i])
 const sameContext = (a: ActionContext, b: ActionContext) =>
@@ -31,7 +33,20 @@ export function createAppState(api: EngineApi, opts: { scheduler?: Scheduler; on
   const model = createEngineModel(api, opts.scheduler ? { scheduler: opts.scheduler } : {})
   opts.onModel?.(model)
   const selection = createSelection()
-  const [sort, setSort] = createSignal<SortState | null>({ id: 'added', dir: 'desc' })
+  // Columns and sort as the user left them (localStorage), saved on every change.
+  const savedLayout = loadLayout(LAYOUT_KEY)
+  const [layout, setLayoutSignal] = createSignal<ColumnLayout>(savedLayout)
+  const [sort, setSortSignal] = createSignal<SortState | null>(savedLayout.sort ?? { id: 'added', dir: 'desc' })
+  const setLayout = (fn: (l: ColumnLayout) => ColumnLayout) => {
+    const next = fn(layout())
+    setLayoutSignal(next)
+    saveLayout(LAYOUT_KEY, { ...next, sort: sort() })
+  }
+  const setSort = (fn: (s: SortState | null) => SortState | null) => {
+    const next = fn(sort())
+    setSortSignal(next)
+    saveLayout(LAYOUT_KEY, { ...layout(), sort: next })
+  }
   const [filter, setFilter] = createSignal('')
   const [dialog, setDialog] = createSignal<DialogId | null>(null)
   // A .torrent dropped on the window, preloaded into the add dialog.
@@ -102,7 +117,7 @@ export function createAppState(api: EngineApi, opts: { scheduler?: Scheduler; on
 
   return {
     model, selection, actions, context, shown, focused,
-    sort, setSort, filter, setFilter, stateFilter, setStateFilter, trackerFilter, setTrackerFilter, filtering, dialog, setDialog, dropped, toast, dragging, setDragging, menu, setMenu,
+    sort, setSort, layout, setLayout, filter, setFilter, stateFilter, setStateFilter, trackerFilter, setTrackerFilter, filtering, dialog, setDialog, dropped, toast, dragging, setDragging, menu, setMenu,
     add, openAdd, say,
     /** One dropped .torrent opens the add dialog to choose files; several are added as they are. */
     async addDropped(files: File[]): Promise<void> {

@@ -4,18 +4,19 @@
  * Layout only: state and what changes it are in app-state.ts, torrent actions in actions/, selection in
  * selection/, page-wide input (drop, paste, shortcuts) in input/.
  */
-import { onCleanup, onMount, Show, untrack, type JSX } from 'solid-js'
+import { createMemo, createSignal, onCleanup, onMount, Show, untrack, type JSX } from 'solid-js'
 import type { EngineApi, EngineStatus } from '@tidepool/engine'
 import { createAppState } from './app-state.ts'
 import { actionMenuItems, ToolbarActions } from './components/action-controls.tsx'
 import { AddDialog } from './components/add-dialog.tsx'
-import { ContextMenu } from './components/context-menu.tsx'
+import { ContextMenu, type MenuItem } from './components/context-menu.tsx'
 import { DetailPane } from './components/detail-pane.tsx'
 import { RemoveDialog } from './components/remove-dialog.tsx'
 import { SettingsDialog } from './components/settings-dialog.tsx'
 import { Sidebar } from './components/sidebar.tsx'
 import { DAEMON_LABEL, StatusBanner, type HelperHelp } from './components/status-banner.tsx'
-import { TorrentTable } from './components/torrent-table.tsx'
+import { TORRENT_COLUMNS, TorrentTable } from './components/torrent-table.tsx'
+import { applyLayout, moveColumn, resizeColumn, toggleHidden } from './store/column-layout.ts'
 import { formatRate } from './format.ts'
 import { listenGlobalInput } from './input/global-input.ts'
 import { listCommand } from './selection/list-keys.ts'
@@ -47,6 +48,23 @@ export function App(props: AppProps): JSX.Element {
   onCleanup(() => model.dispose())
 
   let list: HTMLDivElement | undefined
+  // The header's menu: show or hide each column, move the one it was opened on.
+  const [headerMenu, setHeaderMenu] = createSignal<{ id: string; x: number; y: number } | null>(null)
+  const allIds = TORRENT_COLUMNS.map((c) => c.id)
+  // New column objects only when the layout changes: the table rebuilds cells per column object.
+  const columns = createMemo(() => applyLayout(TORRENT_COLUMNS, s.layout()))
+  const columnMenuItems = (id: string): MenuItem[] => {
+    const title = TORRENT_COLUMNS.find((c) => c.id === id)?.title ?? id
+    const hidden = s.layout().hidden
+    return [
+      { label: `Move “${title}” left`, action: () => s.setLayout((l) => moveColumn(l, id, -1, allIds)) },
+      { label: `Move “${title}” right`, action: () => s.setLayout((l) => moveColumn(l, id, 1, allIds)) },
+      ...TORRENT_COLUMNS.map((c) => ({
+        label: `${hidden.includes(c.id) ? 'Show' : 'Hide'} ${c.title}`,
+        action: () => s.setLayout((l) => toggleHidden(l, c.id, allIds)),
+      })),
+    ]
+  }
   /** The context menu for the selection, at a point (pointer) or below the keyboard's row. */
   const openMenuAt = (key: string, x: number, y: number) => {
     selection.openMenuOn(key)
@@ -111,6 +129,9 @@ export function App(props: AppProps): JSX.Element {
         <Sidebar torrents={model.torrents} version={model.version} state={s.stateFilter()} tracker={s.trackerFilter()} onState={s.setStateFilter} onTracker={s.setTrackerFilter} />
         <div class="list" ref={list}>
           <TorrentTable
+            columns={columns()}
+            onResize={(id, w) => s.setLayout((l) => resizeColumn(l, id, w))}
+            onHeaderMenu={(id, at) => setHeaderMenu({ id, ...at })}
             onGridKey={onListKey}
             cursor={selection.focus()}
             torrents={s.shown()}
@@ -156,6 +177,9 @@ export function App(props: AppProps): JSX.Element {
       </footer>
       <Show when={s.menu()}>
         {(m) => <ContextMenu x={m().x} y={m().y} onClose={() => s.setMenu(null)} items={untrack(() => actionMenuItems(s.actions, s.context()))} />}
+      </Show>
+      <Show when={headerMenu()}>
+        {(m) => <ContextMenu x={m().x} y={m().y} label="Columns" onClose={() => setHeaderMenu(null)} items={untrack(() => columnMenuItems(m().id))} />}
       </Show>
       <Show when={s.toast()}><div class="toast" role="status">{s.toast()}</div></Show>
       <Show when={s.dialog() === 'add'}><AddDialog initial={s.dropped()} onAdd={s.add} onClose={() => s.setDialog(null)} /></Show>

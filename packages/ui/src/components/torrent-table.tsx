@@ -26,7 +26,7 @@ const swarmCount = (n: number | undefined) => (n === undefined ? '' : ` (${n})`)
 
 const DATE = new Intl.DateTimeFormat(undefined, { dateStyle: 'short', timeStyle: 'short' })
 
-const columns: Column<TorrentSummary>[] = [
+export const TORRENT_COLUMNS: Column<TorrentSummary>[] = [
   { id: 'name', title: 'Name', width: 300, sort: byText((t) => t.name), cell: (t) => <span class="name" title={t.name}>{t.name || t.infoHash}</span> },
   { id: 'size', clip: false, title: 'Size', width: 86, align: 'right', sort: byNumber((t) => t.totalSize), sortDefault: 'desc', cell: (t) => (t.totalSize ? formatBytes(t.totalSize) : '?') },
   { id: 'progress', clip: false, title: 'Progress', width: 130, sort: byNumber((t) => t.progress), sortDefault: 'desc', cell: (t) => <ProgressBar value={t.progress} tone={t.status} /> },
@@ -61,13 +61,19 @@ export function TorrentTable(props: {
   onContextMenu?: (key: string, ev: MouseEvent) => void
   onGridKey?: (e: KeyboardEvent, order: () => string[]) => void
   cursor?: string | null
+  /** The columns as the user laid them out (default: all). */
+  columns?: Column<TorrentSummary>[]
+  onResize?: (columnId: string, width: number) => void
+  onHeaderMenu?: (columnId: string, at: { x: number; y: number }) => void
   empty: JSX.Element
 }): JSX.Element {
   return (
     <VirtualTable
       label="Torrents"
       rows={props.torrents}
-      columns={columns}
+      columns={props.columns ?? TORRENT_COLUMNS}
+      onResize={props.onResize}
+      onHeaderMenu={props.onHeaderMenu}
       rowKey={(t) => t.infoHash}
       version={props.version}
       sort={props.sort}

@@ -57,6 +57,10 @@ export interface VirtualTableProps<T> {
    */
   onGridKey?: (e: KeyboardEvent, order: () => string[]) => void
   cursor?: string | null
+  /** Column resizing: drag a header's right edge, or Alt+Left/Right on a focused header. */
+  onResize?: (columnId: string, width: number) => void
+  /** The header's context menu (right-click, the menu key or Shift+F10 on a header): show/hide, move. */
+  onHeaderMenu?: (columnId: string, at: { x: number; y: number }) => void
 }
 
 let tableSeq = 0
@@ -180,7 +184,31 @@ export function VirtualTable<T>(props: VirtualTableProps<T>): JSX.Element {
     if ((e.key === 'Enter' || e.key === ' ') && c.sort) {
       e.preventDefault()
       props.onSort?.(c.id, c.sortDefault ?? 'asc')
+    } else if (e.altKey && (e.key === 'ArrowLeft' || e.key === 'ArrowRight') && props.onResize) {
+      e.preventDefault()
+      props.onResize(c.id, c.width + (e.key === 'ArrowLeft' ? -10 : 10))
+    } else if ((e.key === 'ContextMenu' || (e.key === 'F10' && e.shiftKey)) && props.onHeaderMenu) {
+      e.preventDefault()
+      const r = (e.currentTarget as HTMLElement).getBoundingClientRect()
+      props.onHeaderMenu(c.id, { x: r.left, y: r.bottom })
     }
+  }
+  /** Drag a header's right edge: the width follows the pointer (the click does not sort). */
+  const startResize = (e: PointerEvent, c: Column<T>) => {
+    if (!props.onResize) return
+    e.preventDefault()
+    e.stopPropagation()
+    const x0 = e.clientX
+    const w0 = c.width
+    const handle = e.currentTarget as HTMLElement
+    handle.setPointerCapture(e.pointerId)
+    const move = (m: PointerEvent) => props.onResize?.(c.id, w0 + m.clientX - x0)
+    const up = () => {
+      handle.removeEventListener('pointermove', move)
+      handle.removeEventListener('pointerup', up)
+    }
+    handle.addEventListener('pointermove', move)
+    handle.addEventListener('pointerup', up)
   }
 
   return (
@@ -204,13 +232,21 @@ export function VirtualTable<T>(props: VirtualTableProps<T>): JSX.Element {
               classList={{ sortable: !!c.sort, right: c.align === 'right', center: c.align === 'center' }}
               aria-sort={props.sort?.id === c.id ? (props.sort.dir === 'asc' ? 'ascending' : 'descending') : 'none'}
               data-col={c.id}
-              tabindex={c.sort && props.onSort ? 0 : undefined}
+              tabindex={(c.sort && props.onSort) || props.onHeaderMenu ? 0 : undefined}
               onKeyDown={(e) => sortKey(e, c)}
               onClick={() => c.sort && props.onSort?.(c.id, c.sortDefault ?? 'asc')}
+              onContextMenu={(e) => {
+                if (!props.onHeaderMenu) return
+                e.preventDefault()
+                props.onHeaderMenu(c.id, { x: e.clientX, y: e.clientY })
+              }}
             >
               {c.title}
               <Show when={props.sort?.id === c.id}>
                 <span class="vt-arrow">{props.sort!.dir === 'asc' ? '▲' : '▼'}</span>
+              </Show>
+              <Show when={props.onResize}>
+                <span class="vt-resize" aria-hidden="true" onPointerDown={(e) => startResize(e, c)} onClick={(e) => e.stopPropagation()} />
               </Show>
             </div>
           )}
