@@ -241,9 +241,11 @@ describe.skipIf(!chromiumAvailable())('a UI people trust (web app in Chromium)',
     await page.evaluate(() => localStorage.removeItem('tidepool-columns-torrents'))
     await head('progress').click({ button: 'right' })
     await page.getByRole('menuitem', { name: 'Show Size' }).click()
-    await head('name').click({ button: 'right' })
-    await page.getByRole('menuitem', { name: 'Move “Name” left' }).click()
-    await expect.poll(async () => (await headerIds()).slice(0, 3)).toEqual(['name', 'size', 'progress'])
+    for (const expected of [['size', 'name', 'progress'], ['name', 'size', 'progress']]) {
+      await head('name').click({ button: 'right' })
+      await page.getByRole('menuitem', { name: 'Move “Name” left' }).click()
+      await expect.poll(async () => (await headerIds()).slice(0, 3)).toEqual(expected)
+    }
   })
 
   it('the Files tab is a folder tree: a folder\'s checkbox skips every file in it', async () => {

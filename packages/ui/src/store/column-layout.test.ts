@@ -11,6 +11,8 @@ describe('column layout', () => {
     l = moveColumn(l, 'status', -1, ids)
     l = moveColumn(l, 'status', -1, ids)
     expect(applyLayout(cols, l).map((c) => c.id)).toEqual(['status', 'name'])
+    // hidden columns are stepped over: one move right passes the visible neighbour
+    expect(applyLayout(cols, moveColumn(toggleHidden(EMPTY_LAYOUT, 'size', ids), 'name', 1, ids)).map((c) => c.id)).toEqual(['status', 'name'])
     l = resizeColumn(l, 'name', 12)
     expect(applyLayout(cols, l).find((c) => c.id === 'name')!.width).toBe(40)
     l = toggleHidden(toggleHidden(l, 'name', ids), 'status', ids)

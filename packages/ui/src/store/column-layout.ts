@@ -32,13 +32,15 @@ export function toggleHidden(l: ColumnLayout, id: string, allIds: readonly strin
   return { ...l, hidden }
 }
 
-/** Moves a column one place left (-1) or right (+1) among all columns. */
+/** Moves a column one place left (-1) or right (+1), past its visible neighbour (hidden ones are stepped over). */
 export function moveColumn(l: ColumnLayout, id: string, by: -1 | 1, allIds: readonly string[]): ColumnLayout {
   const order = [...l.order.filter((c) => allIds.includes(c)), ...allIds.filter((c) => !l.order.includes(c))]
   const i = order.indexOf(id)
-  const j = i + by
+  let j = i + by
+  while (j >= 0 && j < order.length && l.hidden.includes(order[j]!)) j += by
   if (i < 0 || j < 0 || j >= order.length) return l
-  ;[order[i], order[j]] = [order[j]!, order[i]!]
+  order.splice(i, 1)
+  order.splice(j, 0, id)
   return { ...l, order }
 }
 
