@@ -114,7 +114,7 @@ describe.skipIf(!chromiumAvailable() || !libtorrentAvailable())('extension in Ch
     await shot(popup, 'extension-popup')
     await popup.getByLabel('Magnet link').fill(t.magnet())
     await popup.getByRole('button', { name: 'Add', exact: true }).click()
-    await popup.getByText(t.name).waitFor({ timeout: 30_000 })
+    await popup.locator('.ptorrent', { hasText: t.name }).waitFor({ timeout: 30_000 }) // (the confirmation names it too)
     await until(async () => (await diffTrees(t.contentPath, join(downloads(), t.name))).length === 0, 60_000, 'the magnet download on disk', 500)
     await shot(popup, 'extension-popup-magnet')
     await popup.close()
