@@ -223,6 +223,7 @@ export class Session implements SessionContext {
       daemonVersion: DAEMON_VERSION,
       limits: { ...this.limits, ...clientCaps },
       roots: this.guard.names(),
+      rootPaths: this.guard.paths(),
     }
     this.send(encodeFrame(Kind.REPLY, id, op, reply))
   }

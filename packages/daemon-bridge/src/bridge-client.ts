@@ -86,6 +86,8 @@ export class BridgeClient implements SocketHost {
   readonly files: BridgeFiles
   limits!: DaemonLimits
   roots: string[] = []
+  /** Each root's path where the daemon announced it (an older daemon does not). */
+  rootPaths: Record<string, string> = {}
   daemonVersion = ''
   /** Called once when the connection ends, with why. */
   onClose: ((reason: BridgeCloseReason, detail: string) => void) | null = null
@@ -304,6 +306,7 @@ export class BridgeClient implements SocketHost {
     this.limits = h.limits
     this.creditBatch = creditBatch(h.limits.recvWindowBytes)
     this.roots = h.roots
+    this.rootPaths = h.rootPaths && typeof h.rootPaths === 'object' ? { ...h.rootPaths } : {}
     this.daemonVersion = h.daemonVersion
   }
 }

@@ -91,4 +91,6 @@ export interface HelloReply {
   daemonVersion: string
   limits: DaemonLimits
   roots: string[]
+  /** Optional (added later; older daemons omit it): each root's absolute path on the daemon's machine. */
+  rootPaths?: Record<string, string>
 }

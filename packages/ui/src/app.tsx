@@ -100,6 +100,8 @@ export function App(props: AppProps): JSX.Element {
     onCleanup(stop)
   })
 
+  // Where the download folders are: the helper says (newer helpers), the web app's page knows its own.
+  const folderPaths = () => ({ ...(model.status()?.downloadFolderPaths ?? {}), ...(props.folderPaths ?? {}) })
   const filtered = () => s.filtering() && model.torrents.length > 0
   const clearFilters = () => {
     s.setFilter('')
@@ -165,7 +167,7 @@ export function App(props: AppProps): JSX.Element {
           />
         </div>
         </div>
-        <DetailPane api={props.api} model={model} torrent={s.focused()} {...(props.folderPaths ? { folderPaths: props.folderPaths } : {})} />
+        <DetailPane api={props.api} model={model} torrent={s.focused()} folderPaths={folderPaths()} />
       </main>
       <footer class="statusbar">
         <span>{s.filtering() ? `${s.shown().length} of ` : ''}{model.torrents.length} torrent{model.torrents.length === 1 ? '' : 's'}{s.context().selected.length ? `, ${s.context().selected.length} selected` : ''}</span>
@@ -183,7 +185,7 @@ export function App(props: AppProps): JSX.Element {
       </Show>
       <Show when={s.toast()}><div class="toast" role="status">{s.toast()}</div></Show>
       <Show when={s.dialog() === 'add'}><AddDialog initial={s.dropped()} onAdd={s.add} onClose={() => s.setDialog(null)} /></Show>
-      <Show when={s.dialog() === 'settings'}><SettingsDialog api={props.api} onClose={() => s.setDialog(null)} folders={model.status()?.downloadFolders ?? []} {...(props.folderPaths ? { paths: props.folderPaths } : {})} {...(props.registerMagnetHandler ? { onRegisterMagnet: props.registerMagnetHandler } : {})} /></Show>
+      <Show when={s.dialog() === 'settings'}><SettingsDialog api={props.api} onClose={() => s.setDialog(null)} folders={model.status()?.downloadFolders ?? []} paths={folderPaths()} {...(props.registerMagnetHandler ? { onRegisterMagnet: props.registerMagnetHandler } : {})} /></Show>
       <Show when={s.dialog() === 'remove'}>
         <RemoveDialog names={s.selectedNames()} onConfirm={(deleteData) => void s.remove(deleteData)} onClose={() => s.setDialog(null)} />
       </Show>

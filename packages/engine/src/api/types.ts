@@ -143,6 +143,8 @@ export interface EngineStatus {
   uploadRate: number
   /** Download folders the helper serves (names; the settings' downloadRoot must be one); empty until connected. */
   downloadFolders?: string[]
+  /** Where each download folder is on disk, when the helper says (names → absolute paths). */
+  downloadFolderPaths?: Record<string, string>
 }
 
 export interface AddTorrentInput {

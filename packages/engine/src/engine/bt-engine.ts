@@ -365,6 +365,7 @@ export class BtEngine implements EngineApiHost {
       downloadRate: down,
       uploadRate: up,
       downloadFolders: this.platform.files.roots(),
+      ...folderPaths(this.platform.files),
     }
   }
 
@@ -450,6 +451,16 @@ export class BtEngine implements EngineApiHost {
     this.queue.setConnectionRateLimit(s.connectionRatePerSec, s.connectionBurst)
     for (const t of this.torrents.values()) t.pool.setConfig({ maxActiveConnections: s.maxPeersPerTorrent })
   }
+}
+
+function folderPaths(files: Platform['files']): { downloadFolderPaths?: Record<string, string> } {
+  if (!files.rootPath) return {}
+  const out: Record<string, string> = {}
+  for (const r of files.roots()) {
+    const p = files.rootPath(r)
+    if (p) out[r] = p
+  }
+  return Object.keys(out).length ? { downloadFolderPaths: out } : {}
 }
 
 /** Only a folder the helper serves can take downloads; anything else would fail every later add. */
