@@ -86,6 +86,10 @@ describe.skipIf(!chromiumAvailable())('extension pages in Chromium', () => {
     await tab.goto(b.appUrl)
     await waitHelperConnected(tab)
     await check(tab, 'extension tab')
+    // the helper says where its download folder is: Settings shows that path, not a name
+    await tab.getByRole('button', { name: 'Settings', exact: true }).click()
+    const folder = tab.getByRole('dialog', { name: 'Settings' }).getByRole('combobox', { name: 'Download folder' })
+    await expect.poll(() => folder.locator('option').allTextContents()).toEqual([join(home, 'downloads')])
     await tab.close()
     expect(found).toEqual([])
   }, 60_000)
