@@ -6,6 +6,7 @@ import { createMemo, createSignal } from 'solid-js'
 import type { AddReport, AddTorrentInput, EngineApi } from '@tidepool/engine'
 import { createTorrentActions, runForEach, type ActionContext } from './actions/torrent-actions.ts'
 import { readPendingFile, type PendingFile } from './components/add-dialog.tsx'
+import { plainError } from './format.ts'
 import { createSelection } from './selection/selection.ts'
 import { createEngineModel, type EngineModel, type Scheduler } from './store/engine-model.ts'
 import { loadLayout, saveLayout, type ColumnLayout } from './store/column-layout.ts'
@@ -76,7 +77,7 @@ export function createAppState(api: EngineApi, opts: { scheduler?: Scheduler; on
     setToast(msg)
     setTimeout(() => setToast((t) => (t === msg ? null : t)), TOAST_MS)
   }
-  const errorText = (e: unknown) => String((e as Error | undefined)?.message ?? e)
+  const errorText = (e: unknown) => plainError(String((e as Error | undefined)?.message ?? e))
 
   const forEach = async (what: string, hashes: readonly string[], fn: (h: string) => Promise<void>) => {
     const failure = await runForEach(what, hashes, fn)

@@ -1,7 +1,7 @@
 import { createEffect, createSignal, For, Match, onCleanup, Show, Switch, type JSX } from 'solid-js'
 import type { EngineApi, TorrentSummary } from '@tidepool/engine'
 import type { EngineModel, WatchPart } from '../store/engine-model.ts'
-import { formatBytes, formatRatio } from '../format.ts'
+import { formatBytes, formatRatio, plainError } from '../format.ts'
 import { FilesTab } from './files-tab.tsx'
 import { folderLabel } from './settings-dialog.tsx'
 import { LogTab } from './log-tab.tsx'
@@ -80,7 +80,7 @@ export function DetailPane(props: { api: EngineApi; model: EngineModel; torrent:
 function General(props: { t: TorrentSummary; folderPaths?: Record<string, string> }): JSX.Element {
   return (
     <div class="general">
-      <Show when={props.t.error}><div class="banner bad" role="alert"><b>Error:</b> {props.t.error} <span class="dim">Fix the cause, then select the torrent and press Start.</span></div></Show>
+      <Show when={props.t.error}><div class="banner bad" role="alert"><b>Error:</b> {plainError(props.t.error!)}</div></Show>
       <dl>
         <dt>Name</dt><dd>{props.t.name}</dd>
         <dt>Info-hash</dt><dd class="mono">{props.t.infoHash}</dd>

@@ -1,6 +1,6 @@
 import type { JSX } from 'solid-js'
 import type { TorrentStatus, TorrentSummary } from '@tidepool/engine'
-import { formatBytes, formatEta, formatRate, formatRatio } from '../format.ts'
+import { formatBytes, formatEta, formatRate, formatRatio, plainError } from '../format.ts'
 import { byNumber, byText, type SortState, type SortDir } from '../store/sort.ts'
 import { ProgressBar } from './progress-bar.tsx'
 import { VirtualTable, type Column } from './virtual-table.tsx'
@@ -17,7 +17,7 @@ export const STATUS_LABEL: Record<TorrentStatus, string> = {
 
 /** What the Status column says: the error, "Stalled" when nothing moves, else the state. */
 export function statusText(t: Pick<TorrentSummary, 'status' | 'error' | 'stalled'>): string {
-  if (t.error) return `Error: ${t.error}`
+  if (t.error) return `Error: ${plainError(t.error)}`
   if (t.stalled) return t.status === 'fetching-metadata' ? 'Stalled (no metadata)' : 'Stalled'
   return STATUS_LABEL[t.status]
 }
