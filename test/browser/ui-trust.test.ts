@@ -80,6 +80,9 @@ describe.skipIf(!chromiumAvailable())('a UI people trust (web app in Chromium)',
     expect(await addByKeyboard(page, magnet(B, 'beta two', [DEAD_HTTP]))).toMatch(/Added “beta two”/)
     expect(await addByKeyboard(page, magnet(C, 'gamma three', [DEAD_HTTP]))).toMatch(/Added “gamma three”/)
     await until(async () => (await rowKeys(page)).length === 3, 10_000, 'three rows')
+    // nothing can move (dead trackers, no peers): the row says Stalled and why
+    await until(async () => /Stalled/.test((await torrentRow(page, A).textContent()) ?? ''), 20_000, 'alpha shown as Stalled')
+    expect(await torrentRow(page, A).locator('.status').getAttribute('title')).toMatch(/No peers/)
 
     const again = await addByKeyboard(page, magnet(A, 'alpha one', [DEAD_HTTP, DEAD_UDP]))
     expect(again).toMatch(/already in the list; nothing was added twice/)
@@ -95,6 +98,9 @@ describe.skipIf(!chromiumAvailable())('a UI people trust (web app in Chromium)',
     await page.locator('button[role="tab"][data-tab="trackers"]').click()
     // 15 s without a reply: the row says so (the tracker gives up with an error after 45 s)
     await until(async () => /No reply from this tracker yet|no answer from udp tracker/.test((await page.locator('.tab-body').textContent()) ?? ''), 40_000, 'a message on the dead UDP tracker')
+    // the Peers tab explains its flag letters, qBittorrent's meanings (E is encryption)
+    await page.locator('button[role="tab"][data-tab="peers"]').click()
+    expect(await page.locator('.flag-legend').textContent()).toMatch(/E encrypted connection/)
   }, 60_000)
 
   it('with a filter typed, actions touch only the rows shown; an empty result says No torrents match', async () => {
@@ -326,6 +332,11 @@ describe.skipIf(!chromiumAvailable())('a UI people trust (web app in Chromium)',
   it('after pnpm app restarts: the open tab says so (no token box) and takes the new link; a new tab takes over', async () => {
     const listed = (await rowKeys(page)).length
     await app.stop()
+    // while it is down: how to start it, in plain words
+    const down = page.locator('.banner[data-state="unreachable"]')
+    await down.waitFor({ timeout: 20_000 })
+    expect(await down.textContent()).toMatch(/Cannot reach the Tidepool helper\. It stopped, or Tidepool was closed in its terminal\. Start it again with pnpm start/)
+    expect(await down.textContent()).not.toMatch(/install|token|`/)
     app = await startWebApp({ out: join(home, 'downloads'), configHome: config(), port })
     const banner = page.locator('.banner[data-state="auth-failed"]')
     await banner.waitFor({ timeout: 30_000 }).catch(async (e) => {
