@@ -84,7 +84,7 @@ describe.skipIf(!chromiumAvailable() || !libtorrentAvailable())('extension in Ch
       await page.waitForTimeout(400) // let a poll fill the tab before the picture
       await shot(page, `extension-${tab}`)
     }
-    await page.getByRole('button', { name: '⚙ Settings' }).click()
+    await page.getByRole('button', { name: 'Settings', exact: true }).click()
     await page.getByRole('dialog', { name: 'Settings' }).waitFor()
     // The daemon the native host started inherited TIDEPOOL_NO_PORT_MAPPING: no router was asked.
     await expect.poll(() => page.locator('[data-testid=portmap-status]').textContent(), { timeout: 10_000 }).toBe('Port mapping is not available (the daemon does not offer it)')
@@ -116,7 +116,7 @@ describe.skipIf(!chromiumAvailable() || !libtorrentAvailable())('extension in Ch
     await shot(popup, 'extension-popup')
     await popup.getByLabel('Magnet link').fill(t.magnet())
     await popup.getByRole('button', { name: 'Add', exact: true }).click()
-    await popup.getByText(t.name).waitFor({ timeout: 30_000 })
+    await popup.locator('.ptorrent', { hasText: t.name }).waitFor({ timeout: 30_000 }) // (the confirmation names it too)
     await until(async () => (await diffTrees(t.contentPath, join(downloads(), t.name))).length === 0, 60_000, 'the magnet download on disk', 500)
     await shot(popup, 'extension-popup-magnet')
     await popup.close()

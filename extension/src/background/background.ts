@@ -72,9 +72,20 @@ chrome.runtime.onMessage.addListener((msg: ExtMessage, _sender, reply) => {
   return false
 })
 
+function notify(message: string): void {
+  chrome.notifications?.create({ type: 'basic', iconUrl: 'icons/icon128.png', title: 'Tidepool', message })
+}
+
+/** Sends an add to the engine and says in a notification what it did (added, already there, or why not). */
+async function addThroughEngine(msg: Extract<ExtMessage, { type: 'add' }>): Promise<void> {
+  await ensureOffscreen()
+  const r = (await chrome.runtime.sendMessage(msg).catch((e: unknown) => ({ ok: false, text: `Tidepool could not add it: ${String(e)}` }))) as { ok: boolean; text: string } | undefined
+  notify(r?.text ?? 'Tidepool is still starting; try again in a moment.')
+}
+
 /** A link from a page: magnets go straight to the engine; .torrent files are fetched first. */
 async function addLink(url: string): Promise<void> {
-  if (/^magnet:/i.test(url)) return toOffscreen({ to: 'offscreen', type: 'add', magnet: url })
+  if (/^magnet:/i.test(url)) return addThroughEngine({ to: 'offscreen', type: 'add', magnet: url })
   try {
     const origin = new URL(url).origin + '/*'
     // Reading a .torrent from another site needs that site's permission (asked once, on this click).
@@ -83,9 +94,9 @@ async function addLink(url: string): Promise<void> {
     if (!res.ok) throw new Error(`HTTP ${res.status}`)
     const bytes = new Uint8Array(await res.arrayBuffer())
     if (bytes.length > 16 * 1024 * 1024) throw new Error('file too large for a .torrent')
-    await toOffscreen({ to: 'offscreen', type: 'add', torrentFile: Array.from(bytes) })
+    await addThroughEngine({ to: 'offscreen', type: 'add', torrentFile: Array.from(bytes) })
   } catch (e) {
-    chrome.notifications?.create({ type: 'basic', iconUrl: 'icons/icon128.png', title: 'Tidepool', message: `Could not add ${url}: ${String((e as Error)?.message ?? e)}` })
+    notify(`Could not add ${url}: ${String((e as Error)?.message ?? e)}`)
   }
 }
 

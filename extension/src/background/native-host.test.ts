@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { NativeHostLink, type HostState } from './native-host.ts'
+import { classifyHostError, NativeHostLink, type HostState } from './native-host.ts'
 
 /** A fake chrome.runtime with connectNative ports the test drives. */
 class FakePort {
@@ -73,6 +73,20 @@ describe('NativeHostLink', () => {
     const q = link.connect()
     fake.ports[1]!.exit('Native host has exited.')
     expect((await q).kind).toBe('unreachable')
+  })
+
+  it('a helper that crashed or failed is not reported as not installed, however it fails', async () => {
+    const link = new NativeHostLink(() => {})
+    const p = link.connect()
+    fake.ports[0]!.exit('Error when communicating with the native messaging host.')
+    expect((await p).kind).toBe('unreachable')
+    // a crash whose words happen to say "not found" (its script, a file) is still a crash
+    const q = link.connect()
+    fake.ports[1]!.exit('Native host has exited: node: not found')
+    expect((await q).kind).toBe('unreachable')
+    fake.throwOnConnect = 'Native host has exited.'
+    expect((await link.connect()).kind).toBe('unreachable')
+    expect(classifyHostError('Specified native messaging host not found.')).toBe('not-installed')
   })
 
   it('keeps the daemon when the host exits after answering; reconnect() asks a new host', async () => {

@@ -9,7 +9,17 @@ export type HostState =
   | { kind: 'ready'; info: DaemonInfo }
   | { kind: 'not-installed' | 'unreachable'; message: string }
 
-const NOT_INSTALLED = /not found|forbidden|access to the specified native messaging host/i
+/**
+ * Chrome's words for a host it cannot find ("Specified native messaging host not found.") or may not
+ * start for this extension ("Access to the specified native messaging host is forbidden."). A host
+ * that started and then died says "Native host has exited." or "Error when communicating with the
+ * native messaging host.": installed, so not "not installed" (a crash is retried, not re-installed).
+ */
+const NOT_INSTALLED = /native messaging host not found|native messaging host is forbidden/i
+
+export function classifyHostError(message: string): 'not-installed' | 'unreachable' {
+  return NOT_INSTALLED.test(message) ? 'not-installed' : 'unreachable'
+}
 
 export function isDaemonInfo(m: unknown): m is DaemonInfo {
   const o = m as Record<string, unknown> | null
@@ -59,7 +69,8 @@ export class NativeHostLink {
     try {
       port = chrome.runtime.connectNative(NATIVE_HOST)
     } catch (e) {
-      this.settle({ kind: 'not-installed', message: String((e as Error)?.message ?? e) })
+      const message = String((e as Error)?.message ?? e)
+      this.settle({ kind: classifyHostError(message), message })
       return
     }
     this.port = port
@@ -78,7 +89,7 @@ export class NativeHostLink {
       this.port = null
       // A host that answered and then exited leaves a daemon that still runs: keep using it.
       if (this.last?.kind === 'ready' && this.waiters.length === 0) return
-      this.settle({ kind: NOT_INSTALLED.test(message) ? 'not-installed' : 'unreachable', message })
+      this.settle({ kind: classifyHostError(message), message })
     })
     port.postMessage({ type: 'hello', version: chrome.runtime.getManifest().version })
   }

@@ -21,13 +21,27 @@ async function applyState(msg: ExtMessage | undefined): Promise<void> {
   } else if (msg.type === 'daemon-unavailable') {
     lastKey = ''
     await api.setUnavailable(msg.state, msg.message)
-  } else if (msg.type === 'add') {
-    await api.addTorrent(msg.magnet ? { magnet: msg.magnet } : { torrentFile: new Uint8Array(msg.torrentFile ?? []) })
   }
 }
 
-chrome.runtime.onMessage.addListener((msg: ExtMessage) => {
-  if (msg?.to === 'offscreen') void applyState(msg).catch((e) => console.warn('tidepool offscreen:', e))
+/** Adds a link from the context menu or the omnibox; the answer is what the notification says. */
+async function addLink(msg: Extract<ExtMessage, { type: 'add' }>): Promise<{ ok: boolean; text: string }> {
+  try {
+    const r = await api.addTorrentReport(msg.magnet ? { magnet: msg.magnet } : { torrentFile: new Uint8Array(msg.torrentFile ?? []) })
+    const name = r.name && r.name !== r.infoHash ? `“${r.name}”` : 'The torrent'
+    return { ok: true, text: r.alreadyAdded ? `${name} is already in Tidepool; nothing was added twice.` : `${name} was added to Tidepool.` }
+  } catch (e) {
+    return { ok: false, text: `Tidepool could not add it: ${e instanceof Error ? e.message : String(e)}` }
+  }
+}
+
+chrome.runtime.onMessage.addListener((msg: ExtMessage, _sender, reply) => {
+  if (msg?.to !== 'offscreen') return false
+  if (msg.type === 'add') {
+    void addLink(msg).then(reply)
+    return true
+  }
+  void applyState(msg).catch((e) => console.warn('tidepool offscreen:', e))
   return false
 })
 

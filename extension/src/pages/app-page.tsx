@@ -1,18 +1,13 @@
 /** The full UI in a tab (app.html). */
 import { render } from 'solid-js/web'
-import { App } from '@tidepool/ui'
+import { addFromHandler, App, takeHandlerMagnet } from '@tidepool/ui'
 import '@tidepool/ui/styles.css'
-import { connectEngine, installCommand } from './connect-engine.ts'
+import { connectEngine } from './connect-engine.ts'
 
 const api = await connectEngine()
+const magnet = takeHandlerMagnet(location, history)
 
-// magnet: links opened in the browser arrive as app.html#magnet=<escaped link> (manifest
-// protocol_handlers, where Chrome supports it for extensions).
-const m = /^#magnet=(.+)$/.exec(location.hash)
-if (m) {
-  history.replaceState(null, '', location.pathname)
-  const magnet = decodeURIComponent(m[1]!)
-  if (/^magnet:\?/i.test(magnet)) void api.addTorrent({ magnet }).catch((e) => console.warn('tidepool: could not add magnet', e))
-}
-
-render(() => <App api={api} installCommand={installCommand()} />, document.getElementById('root')!)
+const root = document.getElementById('root')!
+render(() => <App api={api} helperHelp={{ kind: 'extension', extensionId: chrome.runtime.id }} />, root)
+// After the app, so the notice shows above it.
+if (magnet !== null) void addFromHandler(api, magnet, document.body)

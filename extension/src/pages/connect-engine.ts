@@ -10,5 +10,3 @@ export async function connectEngine(): Promise<EngineApi> {
   const port = chrome.runtime.connect({ name: ENGINE_PORT })
   return Comlink.wrap<EngineApi>(portEndpoint(port)) as unknown as EngineApi
 }
-
-export const installCommand = () => `pnpm native-host install --extension-id ${chrome.runtime.id}`

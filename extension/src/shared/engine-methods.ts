@@ -2,8 +2,8 @@ import type { EngineApi } from '@tidepool/engine'
 
 /** Every EngineApi method, for forwarding objects (a comlink Remote cannot be re-exposed directly). */
 export const ENGINE_METHODS = [
-  'getStatus', 'listTorrents', 'getTorrentDetail', 'addTorrent', 'removeTorrent', 'startTorrent',
-  'stopTorrent', 'recheckTorrent', 'setFilePriority', 'getSettings', 'setSettings', 'torrentLog',
+  'getStatus', 'listTorrents', 'getTorrentDetail', 'addTorrent', 'addTorrentReport', 'removeTorrent', 'startTorrent',
+  'stopTorrent', 'recheckTorrent', 'setFilePriority', 'setFilePriorities', 'getSettings', 'setSettings', 'torrentLog',
   'magnetLink',
 ] as const satisfies ReadonlyArray<keyof EngineApi>
 

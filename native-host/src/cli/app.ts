@@ -165,7 +165,8 @@ export async function startWebApp(opts: WebAppOptions): Promise<RunningWebApp> {
     throw e
   }
   daemonUrl = daemon.url
-  extra['/config.json'] = JSON.stringify({ daemonUrl })
+  // The page shows the download folder's real path (the engine knows only the root's name).
+  extra['/config.json'] = JSON.stringify({ daemonUrl, folders: { downloads: opts.out } })
   const d = daemon
   const newLoginUrl = () => `${origin}/#login=${nonces.mint()}`
   return {

@@ -20,6 +20,11 @@ export class PathGuard {
     return [...this.roots.keys()]
   }
 
+  /** Each root's real path, for the client to show people where their files go. */
+  paths(): Record<string, string> {
+    return Object.fromEntries(this.roots)
+  }
+
   async resolve(root: unknown, path: unknown): Promise<string> {
     if (typeof root !== 'string' || typeof path !== 'string') throw new IoError('invalid', 'root and path must be strings')
     const base = this.roots.get(root)

@@ -239,6 +239,7 @@ export class Session implements SessionContext {
         ...(this.portMaps ? [Capability.portmap] : []),
       ],
       ...(udpLocalOnly() ? { udpScope: 'local' as const } : {}),
+      rootPaths: this.guard.paths(),
     }
     this.send(encodeFrame(Kind.REPLY, id, op, reply))
   }

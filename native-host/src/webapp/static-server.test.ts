@@ -30,6 +30,7 @@ describe('static server', () => {
     await mkdir(join(dir, 'assets'))
     await writeFile(join(dir, 'index.html'), '<!doctype html><p>hi')
     await writeFile(join(dir, 'assets', 'a.js'), 'export {}')
+    await writeFile(join(dir, 'assets', 'engine-worker-AbC123.js'), 'export {}')
     await symlink(join(outside, 'secret.txt'), join(dir, 'link.txt'))
     srv = await startStaticServer({ root: dir, extra: { '/config.json': '{"daemonUrl":"ws://127.0.0.1:1"}' }, connectSrc: ['ws://127.0.0.1:1'] })
   })
@@ -48,6 +49,13 @@ describe('static server', () => {
     expect(r.headers['content-security-policy']).toContain('connect-src \'self\' ws://127.0.0.1:1')
     expect((await get(srv.port, '/assets/a.js')).type).toBe('text/javascript; charset=utf-8')
     expect((await get(srv.port, '/config.json')).body).toContain('daemonUrl')
+  })
+
+  it('worker scripts are never cached: their CSP names this run\'s daemon port', async () => {
+    expect((await get(srv.port, '/assets/a.js')).headers['cache-control']).toContain('immutable')
+    const w = await get(srv.port, '/assets/engine-worker-AbC123.js')
+    expect(w.headers['cache-control']).toBe('no-store')
+    expect(w.headers['content-security-policy']).toContain('ws://127.0.0.1:1')
   })
 
   it('refuses traversal, encoded traversal, symlinks out of the root, directories and other methods', async () => {

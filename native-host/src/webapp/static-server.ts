@@ -109,8 +109,10 @@ export async function startStaticServer(opts: StaticServerOptions): Promise<Stat
       const st = await stat(real)
       if (!st.isFile()) return send(404, 'not found')
       const type = MIME[extname(real).toLowerCase()] ?? 'application/octet-stream'
-      // Hashed assets can be cached; the HTML must always be fresh.
-      const cache = real.includes(`${sep}assets${sep}`) ? 'public, max-age=31536000, immutable' : 'no-cache'
+      // Hashed assets can be cached; the HTML must always be fresh. So must worker scripts: a worker
+      // runs under the CSP sent with its script, whose connect-src names this run's daemon port, and a
+      // cached copy would keep a page from reaching the daemon after a restart.
+      const cache = /-worker-[^/\\]*\.js$/.test(real) ? 'no-store' : real.includes(`${sep}assets${sep}`) ? 'public, max-age=31536000, immutable' : 'no-cache'
       res.writeHead(200, { ...common, 'Content-Type': type, 'Content-Length': st.size, 'Cache-Control': cache })
       if (req.method === 'HEAD') return res.end()
       createReadStream(real).on('error', () => res.destroy()).pipe(res)

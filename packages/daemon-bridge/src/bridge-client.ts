@@ -92,6 +92,8 @@ export class BridgeClient implements SocketHost {
   get udpIpv6Only(): boolean {
     return this.capabilities.has(Capability.udpIpv6Only)
   }
+  /** Each root's path where the daemon announced it (an older daemon does not). */
+  rootPaths: Record<string, string> = {}
   daemonVersion = ''
   /** Optional features the daemon announced in its hello (protocol.ts `Capability`). */
   capabilities: ReadonlySet<string> = new Set()
@@ -313,6 +315,7 @@ export class BridgeClient implements SocketHost {
     this.creditBatch = creditBatch(h.limits.recvWindowBytes)
     this.roots = h.roots
     this.udpScope = h.udpScope === 'local' ? 'local' : 'any'
+    this.rootPaths = h.rootPaths && typeof h.rootPaths === 'object' ? { ...h.rootPaths } : {}
     this.daemonVersion = h.daemonVersion
     this.capabilities = new Set(Array.isArray(h.capabilities) ? h.capabilities.filter((c): c is string => typeof c === 'string') : [])
   }

@@ -18,6 +18,11 @@ export class BridgeFiles implements FilePort {
     return [...this.c.roots]
   }
 
+  rootPath(root: string): string | undefined {
+    const p = this.c.rootPaths[root]
+    return typeof p === 'string' ? p : undefined
+  }
+
   async open(root: string, path: string, opts?: { write?: boolean; create?: boolean }): Promise<FileHandle> {
     const r = await this.c.request(Op.fileOpen, { root, path, write: opts?.write === true, create: opts?.create === true })
     const handle = r.meta.handle as number

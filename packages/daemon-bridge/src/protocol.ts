@@ -115,6 +115,8 @@ export interface HelloReply {
   capabilities?: string[]
   /** Optional (absent = "any"): "local" when the daemon sends UDP only to local addresses (§4.3). */
   udpScope?: 'any' | 'local'
+  /** Optional (added later; older daemons omit it): each root's absolute path on the daemon's machine. */
+  rootPaths?: Record<string, string>
 }
 
 /** The state of one port mapping (portmap.add / portmap.status reply, EVENT portmap). */

@@ -4,39 +4,37 @@
  * Layout only: state and what changes it are in app-state.ts, torrent actions in actions/, selection in
  * selection/, page-wide input (drop, paste, shortcuts) in input/.
  */
-import { onCleanup, onMount, Show, untrack, type JSX } from 'solid-js'
+import { createMemo, createSignal, onCleanup, onMount, Show, untrack, type JSX } from 'solid-js'
 import type { DhtStatus, EngineApi, EngineStatus } from '@tidepool/engine'
 import { createAppState } from './app-state.ts'
 import { actionMenuItems, ToolbarActions } from './components/action-controls.tsx'
 import { AddDialog } from './components/add-dialog.tsx'
-import { ContextMenu } from './components/context-menu.tsx'
+import { ContextMenu, type MenuItem } from './components/context-menu.tsx'
 import { DetailPane } from './components/detail-pane.tsx'
 import { RemoveDialog } from './components/remove-dialog.tsx'
 import { SettingsDialog } from './components/settings-dialog.tsx'
-import { StatusBanner } from './components/status-banner.tsx'
-import { TorrentTable } from './components/torrent-table.tsx'
+import { Sidebar } from './components/sidebar.tsx'
+import { DAEMON_LABEL, StatusBanner, type HelperHelp } from './components/status-banner.tsx'
+import { TORRENT_COLUMNS, TorrentTable } from './components/torrent-table.tsx'
+import { applyLayout, moveColumn, resizeColumn, toggleHidden } from './store/column-layout.ts'
 import { formatRate } from './format.ts'
 import { portLabel } from './port-label.ts'
 import { listenGlobalInput } from './input/global-input.ts'
+import { listCommand } from './selection/list-keys.ts'
 import { clickMods } from './selection/selection.ts'
 import type { EngineModel, Scheduler } from './store/engine-model.ts'
 import { nextSort } from './store/sort.ts'
 import { effectiveTheme, toggleTheme } from './theme.ts'
 
-const DAEMON_LABEL: Record<EngineStatus['daemon'], string> = {
-  connected: 'helper connected',
-  connecting: 'connecting to helper…',
-  unreachable: 'helper not running',
-  'auth-failed': 'helper: wrong token',
-  'not-installed': 'helper not installed',
-}
 
 export interface AppProps {
   api: EngineApi
-  /** Shown when the helper is missing, e.g. `pnpm native-host install --extension-id …`. */
-  installCommand?: string
-  /** Called when the user pastes a new daemon token (web app: reconnect the worker). */
-  onToken?: (token: string) => void
+  /** How to install or start the helper, shown when it is missing (see HelperHelp). */
+  helperHelp?: HelperHelp
+  /** Real paths of the helper's download folders by name, where the page knows them (web app). */
+  folderPaths?: Record<string, string>
+  /** Asks the browser to open magnet: links with this page (web app; the browser asks the user). */
+  registerMagnetHandler?: () => void
   scheduler?: Scheduler
   /** Exposes the model (benchmark and tests). */
   onModel?: (m: EngineModel) => void
@@ -49,6 +47,45 @@ export function App(props: AppProps): JSX.Element {
   })
   const { model, selection } = s
   onCleanup(() => model.dispose())
+
+  let list: HTMLDivElement | undefined
+  // The header's menu: show or hide each column, move the one it was opened on.
+  const [headerMenu, setHeaderMenu] = createSignal<{ id: string; x: number; y: number } | null>(null)
+  const allIds = TORRENT_COLUMNS.map((c) => c.id)
+  // New column objects only when the layout changes: the table rebuilds cells per column object.
+  const columns = createMemo(() => applyLayout(TORRENT_COLUMNS, s.layout()))
+  const columnMenuItems = (id: string): MenuItem[] => {
+    const title = TORRENT_COLUMNS.find((c) => c.id === id)?.title ?? id
+    const hidden = s.layout().hidden
+    return [
+      { label: `Move “${title}” left`, action: () => s.setLayout((l) => moveColumn(l, id, -1, allIds)) },
+      { label: `Move “${title}” right`, action: () => s.setLayout((l) => moveColumn(l, id, 1, allIds)) },
+      ...TORRENT_COLUMNS.map((c) => ({
+        label: `${hidden.includes(c.id) ? 'Show' : 'Hide'} ${c.title}`,
+        action: () => s.setLayout((l) => toggleHidden(l, c.id, allIds)),
+      })),
+    ]
+  }
+  /** The context menu for the selection, at a point (pointer) or below the keyboard's row. */
+  const openMenuAt = (key: string, x: number, y: number) => {
+    selection.openMenuOn(key)
+    s.setMenu({ x, y })
+  }
+  const onListKey = (e: KeyboardEvent, order: () => string[]) => {
+    const cmd = listCommand(e, order(), selection.focus())
+    if (!cmd) return
+    e.preventDefault()
+    if (cmd.kind === 'move') {
+      if (cmd.focusOnly) selection.moveFocus(cmd.key)
+      else selection.click(cmd.key, order(), cmd.mods)
+    } else if (cmd.kind === 'toggle') selection.click(cmd.key, order(), { toggle: true, range: false })
+    else if (cmd.kind === 'clear') selection.clear()
+    else if (cmd.kind === 'details') document.querySelector<HTMLElement>('.detail [role="tab"][aria-selected="true"]')?.focus()
+    else {
+      const row = list?.querySelector(`[role="row"][data-key="${cmd.key}"]`)?.getBoundingClientRect()
+      openMenuAt(cmd.key, row ? row.left + 40 : 40, row ? row.bottom : 80)
+    }
+  }
 
   onMount(() => {
     const stop = listenGlobalInput(window, document, {
@@ -64,8 +101,14 @@ export function App(props: AppProps): JSX.Element {
     onCleanup(stop)
   })
 
-  const installCommand = () => props.installCommand ?? 'pnpm native-host install --extension-id <your extension id>'
-  const count = () => selection.count()
+  // Where the download folders are: the helper says (newer helpers), the web app's page knows its own.
+  const folderPaths = () => ({ ...(model.status()?.downloadFolderPaths ?? {}), ...(props.folderPaths ?? {}) })
+  const filtered = () => s.filtering() && model.torrents.length > 0
+  const clearFilters = () => {
+    s.setFilter('')
+    s.setStateFilter('all')
+    s.setTrackerFilter(null)
+  }
 
   return (
     <div class="app" classList={{ dragging: s.dragging() }}>
@@ -74,20 +117,26 @@ export function App(props: AppProps): JSX.Element {
         <ToolbarActions actions={s.actions} context={s.context} />
         <span class="grow" />
         <input class="search" type="search" placeholder="Filter torrents" aria-label="Filter torrents" value={s.filter()} onInput={(e) => s.setFilter(e.currentTarget.value)} />
-        <button onClick={() => s.setDialog('settings')} title="Settings">⚙ Settings</button>
-        <button onClick={() => toggleTheme()} title="Toggle light/dark theme" aria-label="Toggle theme">{effectiveTheme() === 'dark' ? '☀' : '☾'}</button>
+        <button onClick={() => s.setDialog('settings')} title="Settings"><span aria-hidden="true">⚙</span> Settings</button>
+        <button onClick={() => toggleTheme()} title="Switch between light and dark theme" aria-label={effectiveTheme() === 'dark' ? 'Use the light theme' : 'Use the dark theme'}>{effectiveTheme() === 'dark' ? '☀' : '☾'}</button>
       </header>
       <StatusBanner
         status={model.status()}
         apiError={model.apiError()}
         torrents={model.torrents}
-        installCommand={installCommand()}
+        {...(props.helperHelp ? { help: props.helperHelp } : {})}
         onRetry={() => void model.refresh()}
-        {...(props.onToken ? { onToken: props.onToken } : {})}
       />
       <main class="main">
-        <div class="list">
+        <div class="list-row">
+        <Sidebar torrents={model.torrents} version={model.version} state={s.stateFilter()} tracker={s.trackerFilter()} onState={s.setStateFilter} onTracker={s.setTrackerFilter} />
+        <div class="list" ref={list}>
           <TorrentTable
+            columns={columns()}
+            onResize={(id, w) => s.setLayout((l) => resizeColumn(l, id, w))}
+            onHeaderMenu={(id, at) => setHeaderMenu({ id, ...at })}
+            onGridKey={onListKey}
+            cursor={selection.focus()}
             torrents={s.shown()}
             version={model.version}
             sort={s.sort()}
@@ -96,23 +145,33 @@ export function App(props: AppProps): JSX.Element {
             onRowClick={(key, ev, order) => selection.click(key, order(), clickMods(ev))}
             onContextMenu={(key, ev) => {
               ev.preventDefault()
-              selection.openMenuOn(key)
-              s.setMenu({ x: ev.clientX, y: ev.clientY })
+              openMenuAt(key, ev.clientX, ev.clientY)
             }}
             empty={
-              <Show when={model.loaded() && model.status()?.daemon === 'connected'} fallback={<span>{model.loaded() ? 'Waiting for the Tidepool helper…' : 'Loading…'}</span>}>
-                <div class="empty-hero">
-                  <div class="big">No torrents yet</div>
-                  <div>Click <b>+ Add</b>, drop a .torrent file here, or paste a magnet link.</div>
-                </div>
+              <Show
+                when={!filtered()}
+                fallback={
+                  <div class="empty-hero">
+                    <div class="big">No torrents match{s.filter().trim() ? ` “${s.filter().trim()}”` : ' this filter'}</div>
+                    <div><button onClick={clearFilters}>Show all</button> {model.torrents.length} torrent{model.torrents.length === 1 ? '' : 's'}.</div>
+                  </div>
+                }
+              >
+                <Show when={model.loaded() && model.status()?.daemon === 'connected'} fallback={<span>{model.loaded() ? 'Waiting for the Tidepool helper…' : 'Loading…'}</span>}>
+                  <div class="empty-hero">
+                    <div class="big">No torrents yet</div>
+                    <div>Click <b>+ Add</b> (Ctrl+O), drop a .torrent file here, or paste a magnet link.</div>
+                  </div>
+                </Show>
               </Show>
             }
           />
         </div>
-        <DetailPane api={props.api} model={model} torrent={s.focused()} />
+        </div>
+        <DetailPane api={props.api} model={model} torrent={s.focused()} folderPaths={folderPaths()} />
       </main>
       <footer class="statusbar">
-        <span>{model.torrents.length} torrent{model.torrents.length === 1 ? '' : 's'}{count() ? `, ${count()} selected` : ''}</span>
+        <span>{s.filtering() ? `${s.shown().length} of ` : ''}{model.torrents.length} torrent{model.torrents.length === 1 ? '' : 's'}{s.context().selected.length ? `, ${s.context().selected.length} selected` : ''}</span>
         <span class="grow" />
         <span class="daemon" data-daemon={model.status()?.daemon ?? 'connecting'}>● {DAEMON_LABEL[model.status()?.daemon ?? 'connecting']}</span>
         <Show when={model.status()?.listenPort}>
@@ -127,9 +186,12 @@ export function App(props: AppProps): JSX.Element {
       <Show when={s.menu()}>
         {(m) => <ContextMenu x={m().x} y={m().y} onClose={() => s.setMenu(null)} items={untrack(() => actionMenuItems(s.actions, s.context()))} />}
       </Show>
+      <Show when={headerMenu()}>
+        {(m) => <ContextMenu x={m().x} y={m().y} label="Columns" onClose={() => setHeaderMenu(null)} items={untrack(() => columnMenuItems(m().id))} />}
+      </Show>
       <Show when={s.toast()}><div class="toast" role="status">{s.toast()}</div></Show>
       <Show when={s.dialog() === 'add'}><AddDialog initial={s.dropped()} onAdd={s.add} onClose={() => s.setDialog(null)} /></Show>
-      <Show when={s.dialog() === 'settings'}><SettingsDialog api={props.api} onClose={() => s.setDialog(null)} /></Show>
+      <Show when={s.dialog() === 'settings'}><SettingsDialog api={props.api} onClose={() => s.setDialog(null)} folders={model.status()?.downloadFolders ?? []} paths={folderPaths()} {...(props.registerMagnetHandler ? { onRegisterMagnet: props.registerMagnetHandler } : {})} /></Show>
       <Show when={s.dialog() === 'remove'}>
         <RemoveDialog names={s.selectedNames()} onConfirm={(deleteData) => void s.remove(deleteData)} onClose={() => s.setDialog(null)} />
       </Show>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { formatBytes, formatClock, formatEta, formatPercent, formatRate, formatWhen, parseSize } from './format.ts'
+import { formatBytes, formatClock, formatEta, formatPercent, formatRate, formatWhen, parseSize, plainError } from './format.ts'
 
 describe('format', () => {
   it('formats a log time as local time of day with milliseconds', () => {
@@ -39,5 +39,13 @@ describe('format', () => {
     expect(parseSize('512k')).toBe(512 * 1024)
     expect(parseSize('1.5 MiB')).toBe(1.5 * 1024 ** 2)
     expect(parseSize('lots')).toBeNull()
+  })
+})
+
+describe('plainError', () => {
+  it('replaces codes people cannot act on with what to do next, and passes the rest', () => {
+    expect(plainError('bad-path: unknown root /x')).toMatch(/Choose a download folder in Settings/)
+    expect(plainError('io no-space: write failed')).toMatch(/disk is full/)
+    expect(plainError('tracker said no')).toBe('tracker said no')
   })
 })

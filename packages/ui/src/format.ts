@@ -73,3 +73,14 @@ const SOURCE_LABELS: Record<string, string> = { dht: 'DHT', pex: 'PEX', lsd: 'LS
 export function formatSources(sources: readonly string[]): string {
   return sources.map((s) => SOURCE_LABELS[s] ?? s).join(', ')
 }
+
+/**
+ * An engine or helper error in words a user can act on: the codes people cannot act on are replaced
+ * by what happened and what to do next; other messages pass through.
+ */
+export function plainError(message: string): string {
+  if (/bad-path|unknown root/i.test(message)) return 'Tidepool cannot save there: that download folder is not one the helper serves. Choose a download folder in Settings, then start the torrent again.'
+  if (/no-space|ENOSPC|disk full/i.test(message)) return 'The disk is full. Free some space, then start the torrent again.'
+  if (/permission|EACCES|EPERM/i.test(message)) return 'Tidepool may not write to the download folder. Check the folder\'s permissions, then start the torrent again.'
+  return message
+}

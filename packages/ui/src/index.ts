@@ -4,3 +4,4 @@ export { createEngineModel, browserScheduler, type EngineModel, type Scheduler, 
 export { setTheme, toggleTheme, effectiveTheme, type ThemeChoice } from './theme.ts'
 export { formatBytes, formatRate, formatEta, formatPercent } from './format.ts'
 export { readTorrentFiles, normaliseMagnet } from './torrent-files.ts'
+export { addFromHandler, addHandlerMagnet, takeHandlerMagnet } from './magnet-handler.ts'

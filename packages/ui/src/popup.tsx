@@ -2,15 +2,15 @@
 import { createMemo, createSignal, For, onCleanup, Show, type JSX } from 'solid-js'
 import type { EngineApi } from '@tidepool/engine'
 import { ProgressBar } from './components/progress-bar.tsx'
-import { StatusBanner } from './components/status-banner.tsx'
-import { STATUS_LABEL } from './components/torrent-table.tsx'
+import { DAEMON_LABEL, StatusBanner, type HelperHelp } from './components/status-banner.tsx'
+import { statusText } from './components/torrent-table.tsx'
 import { formatRate } from './format.ts'
 import { createEngineModel } from './store/engine-model.ts'
 import { normaliseMagnet } from './torrent-files.ts'
 
 const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? '' : 's'}`
 
-export function Popup(props: { api: EngineApi; onOpenFull: () => void; installCommand?: string }): JSX.Element {
+export function Popup(props: { api: EngineApi; onOpenFull: () => void; helperHelp?: HelperHelp }): JSX.Element {
   const model = createEngineModel(props.api)
   onCleanup(() => model.dispose())
   const [magnet, setMagnet] = createSignal('')
@@ -23,11 +23,11 @@ export function Popup(props: { api: EngineApi; onOpenFull: () => void; installCo
   const add = async (e: Event) => {
     e.preventDefault()
     const m = normaliseMagnet(magnet())
-    if (!m) return setMsg('Not a magnet link.')
+    if (!m) return setMsg('That is not a magnet link: paste one that starts with magnet:?xt=urn:btih:')
     try {
-      await props.api.addTorrent({ magnet: m })
+      const r = await props.api.addTorrentReport({ magnet: m })
       setMagnet('')
-      setMsg('Added.')
+      setMsg(r.alreadyAdded ? `“${r.name}” is already in the list.` : `Added “${r.name}”.`)
       void model.refresh()
     } catch (err) {
       setMsg(String((err as Error)?.message ?? err))
@@ -44,23 +44,33 @@ export function Popup(props: { api: EngineApi; onOpenFull: () => void; installCo
         <span style={{ color: 'var(--down)' }}>▼ {formatRate(model.status()?.downloadRate ?? 0) || '0 B/s'}</span>
         <span style={{ color: 'var(--up)' }}>▲ {formatRate(model.status()?.uploadRate ?? 0) || '0 B/s'}</span>
       </div>
-      <StatusBanner status={model.status()} apiError={model.apiError()} torrents={model.torrents} installCommand={props.installCommand ?? 'pnpm native-host install'} />
+      <StatusBanner status={model.status()} apiError={model.apiError()} torrents={model.torrents} {...(props.helperHelp ? { help: props.helperHelp } : {})} />
+      <div class="dim helper-state" data-daemon={model.status()?.daemon ?? 'connecting'}>{DAEMON_LABEL[model.status()?.daemon ?? 'connecting']}</div>
       <For each={top()} fallback={<div class="dim">No torrents yet.</div>}>
-        {(t) => (
-          <div class="ptorrent">
-            <span class="name" title={t.name}>{t.name || t.infoHash}</span>
-            <span class="dim right">{t.error ? 'Error' : STATUS_LABEL[t.status]}</span>
-            <ProgressBar value={t.progress} tone={t.status} />
-            <span class="dim right">{formatRate(t.downloadRate)}</span>
-          </div>
-        )}
+        {(t) => {
+          const paused = () => t.status === 'paused' || t.status === 'error'
+          const name = () => t.name || t.infoHash
+          const toggle = () => {
+            const h = t.infoHash
+            ;(paused() ? props.api.startTorrent(h) : props.api.stopTorrent(h)).then(() => model.refresh(), (err) => setMsg(String((err as Error)?.message ?? err)))
+          }
+          return (
+            <div class="ptorrent" data-key={t.infoHash}>
+              <span class="name" title={name()}>{name()}</span>
+              <span class="dim right">{statusText(t)}</span>
+              <button class="ptoggle" onClick={toggle} aria-label={`${paused() ? 'Resume' : 'Pause'} ${name()}`} title={paused() ? 'Resume' : 'Pause'}>{paused() ? '▶' : '❚❚'}</button>
+              <ProgressBar value={t.progress} tone={t.status} label={`Progress of ${name()}`} />
+              <span class="dim right">{formatRate(t.downloadRate)}</span>
+            </div>
+          )
+        }}
       </For>
       <form class="totals" onSubmit={add}>
         <input class="grow" placeholder="Paste a magnet link" aria-label="Magnet link" value={magnet()} onInput={(e) => setMagnet(e.currentTarget.value)} />
         <button type="submit">Add</button>
       </form>
-      <Show when={msg()}><div class="dim">{msg()}</div></Show>
-      <button class="primary" onClick={() => props.onOpenFull()}>Open Tidepool</button>
+      <Show when={msg()}><div class="dim" role="status">{msg()}</div></Show>
+      <button class="primary" onClick={() => props.onOpenFull()}>Open Tidepool in a tab</button>
     </div>
   )
 }

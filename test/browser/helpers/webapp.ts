@@ -1,4 +1,5 @@
-// Runs the local web app (`pnpm app --no-open`) as a child process with its own config dir.
+// Runs the local web app (`pnpm app --no-open`) as a child process with its own config dir (and a
+// fixed page port when a test restarts it: an open tab survives a restart only on the same origin).
 import { join } from 'node:path'
 import { DATA_PATH_NODE_FLAGS } from '@tidepool/native-host'
 import { spawnTracked, type Tracked } from '../../fixtures/processes.ts'
@@ -6,9 +7,9 @@ import { REPO_ROOT, until } from './browser.ts'
 
 export interface WebApp { proc: Tracked; url: string; origin: string; stop(): Promise<number> }
 
-export async function startWebApp(opts: { out: string; configHome: string; timeoutMs?: number }): Promise<WebApp> {
+export async function startWebApp(opts: { out: string; configHome: string; timeoutMs?: number; port?: number }): Promise<WebApp> {
   // the data path's heap flag, as `pnpm app` passes it (tests and benchmarks measure what users run)
-  const args = [...DATA_PATH_NODE_FLAGS, '--import', import.meta.resolve('tsx'), join(REPO_ROOT, 'native-host', 'src', 'cli', 'app.ts'), '--no-open', '--no-port-mapping', '--port', '0', '--out', opts.out]
+  const args = [...DATA_PATH_NODE_FLAGS, '--import', import.meta.resolve('tsx'), join(REPO_ROOT, 'native-host', 'src', 'cli', 'app.ts'), '--no-open', '--no-port-mapping', '--port', String(opts.port ?? 0), '--out', opts.out]
   const proc = spawnTracked(process.execPath, args, { cwd: REPO_ROOT, env: { ...process.env, XDG_CONFIG_HOME: opts.configHome, TIDEPOOL_NO_MULTICAST: '1' }, name: 'tidepool app' })
   try {
     const line = await until(() => {

@@ -91,6 +91,17 @@ export const authCases: ConformanceCase[] = [
     },
   },
   {
+    id: 'AUTH-010',
+    title: 'hello reply names each root\'s absolute path when it has rootPaths (optional)',
+    async run(ctx) {
+      const c = await ctx.client()
+      const paths = c.rootPaths
+      if (Object.keys(paths).length === 0) return // an older daemon: the field is optional
+      for (const r of c.roots) check(typeof paths[r] === 'string' && paths[r]!.startsWith('/'), `rootPaths has no absolute path for ${r}`)
+      check(Object.keys(paths).every((k) => c.roots.includes(k)), 'rootPaths names a root not in roots')
+    },
+  },
+  {
     id: 'AUTH-008',
     title: 'an unknown protocol version is refused with unsupported',
     async run(ctx) {

@@ -32,7 +32,14 @@ export interface TorrentSummary {
   etaSec: number | null
   ratio: number
   addedAt: number
-  savePath: string // root name
+  savePath: string // download folder name (EngineStatus.downloadFolders)
+  /** Why nothing is moving, while it should (downloading or fetching metadata at 0 B/s); absent otherwise. */
+  stalled?: string
+  /** Seeds and other peers in the swarm as the trackers report them (the largest answer); absent until one answered. */
+  trackerSeeds?: number
+  trackerPeers?: number
+  /** Host names of its trackers, each once. */
+  trackerHosts?: string[]
 }
 
 export type DisplayPeerState = 'connecting' | 'connected'
@@ -49,7 +56,7 @@ export interface PeerRow {
   uploadRate: number
   downloaded: number
   uploaded: number
-  flags: string // qBittorrent-style: D d U u K ? I S, E (RC4) or e (MSE handshake, plain stream)
+  flags: string // qBittorrent's letters and meanings: D d U u K ? I S, E (RC4) or e (MSE handshake, plain stream)
   requests: number // our outstanding requests to them
   incoming: boolean
   /** 'tcp' for now (uTP to come). */
@@ -122,7 +129,7 @@ export interface TorrentDetail {
 }
 
 export interface EngineSettings {
-  downloadRoot: string // root name in the daemon
+  downloadRoot: string // a download folder the helper serves (EngineStatus.downloadFolders)
   maxConnectionsGlobal: number
   maxPeersPerTorrent: number
   connectionRatePerSec: number
@@ -199,6 +206,10 @@ export interface EngineStatus {
   /** Whether the listen port is forwarded on the gateway, and if not why. */
   portMapping?: PortForwardingStatus
   dht?: DhtStatus
+  /** Download folders the helper serves (names; the settings' downloadRoot must be one); empty until connected. */
+  downloadFolders?: string[]
+  /** Where each download folder is on disk, when the helper says (names → absolute paths). */
+  downloadFolderPaths?: Record<string, string>
 }
 
 export interface AddTorrentInput {
@@ -210,6 +221,15 @@ export interface AddTorrentInput {
   selectedFiles?: number[]
 }
 
+/** What adding did: a new torrent, or one already listed (whose trackers gained the new ones). */
+export interface AddReport {
+  infoHash: string
+  name: string
+  alreadyAdded: boolean
+  /** Trackers of the new link or file the listed torrent did not have yet (0 for a new torrent). */
+  trackersAdded: number
+}
+
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error'
 export interface LogEntry { at: number; level: LogLevel; component: string; message: string }
 
@@ -219,11 +239,15 @@ export interface EngineApi {
   listTorrents(): Promise<TorrentSummary[]>
   getTorrentDetail(infoHash: string, parts: Array<keyof TorrentDetail>): Promise<Partial<TorrentDetail>>
   addTorrent(input: AddTorrentInput): Promise<string>
+  /** Adds like addTorrent and says whether the torrent was listed already. */
+  addTorrentReport(input: AddTorrentInput): Promise<AddReport>
   removeTorrent(infoHash: string, opts: { deleteData: boolean }): Promise<void>
   startTorrent(infoHash: string): Promise<void>
   stopTorrent(infoHash: string): Promise<void>
   recheckTorrent(infoHash: string): Promise<void>
   setFilePriority(infoHash: string, fileIndex: number, priority: FilePriority): Promise<void>
+  /** One priority for many files at once (a folder). */
+  setFilePriorities(infoHash: string, fileIndices: number[], priority: FilePriority): Promise<void>
   getSettings(): Promise<EngineSettings>
   setSettings(patch: Partial<EngineSettings>): Promise<EngineSettings>
   /** The torrent's recent log lines, oldest first (at most 500; empty for an unknown torrent). */

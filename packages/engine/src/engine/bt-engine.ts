@@ -1,4 +1,5 @@
 import type {
+  AddReport,
   AddTorrentInput,
   EngineSettings,
   EngineStatus,
@@ -224,6 +225,14 @@ export class BtEngine implements EngineApiHost {
   // ---- torrents ----
 
   async add(input: AddOptions): Promise<Torrent> {
+    return (await this.addWithReport(input)).torrent
+  }
+
+  /**
+   * Adds a torrent, or, when it is already listed, merges the trackers the new link or file names
+   * into it (nothing else changes) and says so.
+   */
+  async addWithReport(input: AddOptions): Promise<{ torrent: Torrent; alreadyAdded: boolean; trackersAdded: number }> {
     const savePath = input.savePath ?? this.settings.downloadRoot
     let init: TorrentInit
     let torrentFile: Uint8Array | null = null
@@ -263,7 +272,15 @@ export class BtEngine implements EngineApiHost {
       init.filePriorities = init.info.files.map((_, i) => (selected.has(i) ? 'normal' : 'skip'))
     }
     const existing = this.torrents.get(init.infoHash)
-    if (existing) return existing
+    if (existing) {
+      const trackersAdded = existing.addTrackers(init.announceTiers.flat())
+      if (trackersAdded > 0) {
+        const extra = this.extraTrackers.get(existing.infoHash) ?? []
+        this.extraTrackers.set(existing.infoHash, [...extra, ...init.announceTiers.flat().filter((u) => !extra.includes(u))])
+        void this.saveSession()
+      }
+      return { torrent: existing, alreadyAdded: true, trackersAdded }
+    }
     const t = new Torrent(this.contextFor(), init)
     this.torrents.set(t.infoHash, t)
     this.skeys = null
@@ -273,10 +290,12 @@ export class BtEngine implements EngineApiHost {
     this.paused.set(t.infoHash, !!input.paused)
     void this.saveSession()
     if (!input.paused) await t.start()
-    return t
+    return { torrent: t, alreadyAdded: false, trackersAdded: 0 }
   }
 
   private readonly magnets = new Map<string, string | undefined>()
+  /** Trackers merged in by adding a torrent again, kept with the session so a restart keeps them. */
+  private readonly extraTrackers = new Map<string, string[]>()
   private readonly paused = new Map<string, boolean>()
 
   getTorrent(infoHashHex: string): Torrent | undefined {
@@ -301,6 +320,7 @@ export class BtEngine implements EngineApiHost {
     await this.platform.state.delete(savedPeersKey(infoHash)).catch((err: unknown) => this.log.debug?.(`deleting the saved peers of ${infoHash} failed: ${errorText(err)}`))
     this.magnets.delete(infoHash)
     this.paused.delete(infoHash)
+    this.extraTrackers.delete(infoHash)
     await this.saveSession()
   }
 
@@ -317,6 +337,10 @@ export class BtEngine implements EngineApiHost {
           : e.magnet
             ? await this.add({ magnet: e.magnet, savePath: e.savePath, paused: e.paused })
             : null
+        if (t && e.extraTrackers?.length) {
+          t.addTrackers(e.extraTrackers)
+          this.extraTrackers.set(t.infoHash, [...e.extraTrackers])
+        }
         if (t && e.filePriorities) {
           for (let i = 0; i < e.filePriorities.length; i++) {
             if (e.filePriorities[i] !== 'normal') await t.setFilePriority(i, e.filePriorities[i] as FilePriority)
@@ -339,6 +363,7 @@ export class BtEngine implements EngineApiHost {
         addedAt: t.addedAt,
         ...(this.magnets.get(t.infoHash) ? { magnet: this.magnets.get(t.infoHash) } : {}),
         ...(prios && prios.some((p) => p !== 'normal') ? { filePriorities: prios } : {}),
+        ...(this.extraTrackers.get(t.infoHash)?.length ? { extraTrackers: this.extraTrackers.get(t.infoHash) } : {}),
       }
     })
     // the next change saves the whole session again
@@ -452,6 +477,8 @@ export class BtEngine implements EngineApiHost {
       uploadRate: up,
       portMapping: this.forwarding.status(),
       dht: this.dhtNode.status(),
+      downloadFolders: this.platform.files.roots(),
+      ...folderPaths(this.platform.files),
     }
   }
 
@@ -472,6 +499,11 @@ export class BtEngine implements EngineApiHost {
 
   async addTorrent(input: AddTorrentInput): Promise<string> {
     return (await this.add(input)).infoHash
+  }
+
+  async addTorrentReport(input: AddTorrentInput): Promise<AddReport> {
+    const r = await this.addWithReport(input)
+    return { infoHash: r.torrent.infoHash, name: r.torrent.name, alreadyAdded: r.alreadyAdded, trackersAdded: r.trackersAdded }
   }
 
   removeTorrent(infoHash: string, opts: { deleteData: boolean }): Promise<void> {
@@ -503,6 +535,10 @@ export class BtEngine implements EngineApiHost {
     await this.torrents.get(infoHash)?.setFilePriority(fileIndex, priority)
   }
 
+  async setFilePriorities(infoHash: string, fileIndices: number[], priority: FilePriority): Promise<void> {
+    await this.torrents.get(infoHash)?.setFilePriorities(fileIndices, priority)
+  }
+
   getSettings(): EngineSettings {
     return { ...this.settings }
   }
@@ -520,6 +556,7 @@ export class BtEngine implements EngineApiHost {
   }
 
   async setSettings(patch: Partial<EngineSettings>): Promise<EngineSettings> {
+    if (patch.downloadRoot !== undefined && patch.downloadRoot !== this.settings.downloadRoot) checkDownloadRoot(patch.downloadRoot, this.platform.files.roots())
     const next = mergeSettings(this.settings, patch)
     const portChanged = next.listenPort !== this.settings.listenPort
     const prev = this.settings
@@ -554,6 +591,23 @@ export class BtEngine implements EngineApiHost {
     this.queue.setConnectionRateLimit(s.connectionRatePerSec, s.connectionBurst)
     for (const t of this.torrents.values()) t.pool.setConfig({ maxActiveConnections: s.maxPeersPerTorrent })
   }
+}
+
+function folderPaths(files: Platform['files']): { downloadFolderPaths?: Record<string, string> } {
+  if (!files.rootPath) return {}
+  const out: Record<string, string> = {}
+  for (const r of files.roots()) {
+    const p = files.rootPath(r)
+    if (p) out[r] = p
+  }
+  return Object.keys(out).length ? { downloadFolderPaths: out } : {}
+}
+
+/** Only a folder the helper serves can take downloads; anything else would fail every later add. */
+function checkDownloadRoot(root: string, roots: readonly string[]): void {
+  if (roots.includes(root)) return
+  if (roots.length === 0) throw new Error('The helper is not connected, so the download folder cannot be changed now. Try again once it is connected.')
+  throw new Error(`"${root}" is not a download folder of the helper. Choose one of: ${roots.join(', ')}.`)
 }
 
 function tryParseMagnet(uri: string): ReturnType<typeof parseMagnet> | null {

@@ -1,4 +1,5 @@
 import type {
+  AddReport,
   AddTorrentInput,
   EngineApi,
   EngineSettings,
@@ -15,11 +16,13 @@ export interface EngineApiHost {
   summaries(): TorrentSummary[]
   detail(infoHash: string, parts: Array<keyof TorrentDetail>): Partial<TorrentDetail>
   addTorrent(input: AddTorrentInput): Promise<string>
+  addTorrentReport(input: AddTorrentInput): Promise<AddReport>
   removeTorrent(infoHash: string, opts: { deleteData: boolean }): Promise<void>
   startTorrent(infoHash: string): Promise<void>
   stopTorrent(infoHash: string): Promise<void>
   recheckTorrent(infoHash: string): Promise<void>
   setFilePriority(infoHash: string, fileIndex: number, priority: FilePriority): Promise<void>
+  setFilePriorities(infoHash: string, fileIndices: number[], priority: FilePriority): Promise<void>
   getSettings(): EngineSettings
   setSettings(patch: Partial<EngineSettings>): Promise<EngineSettings>
   /** A torrent's recent log lines, oldest first ([] for an unknown torrent). */
@@ -45,11 +48,13 @@ export function createEngineApi(engine: EngineApiHost): EngineApi {
       return d
     },
     addTorrent: (input) => engine.addTorrent(input),
+    addTorrentReport: (input) => engine.addTorrentReport(input),
     removeTorrent: (infoHash, opts) => engine.removeTorrent(infoHash.toLowerCase(), { deleteData: !!opts?.deleteData }),
     startTorrent: (infoHash) => engine.startTorrent(infoHash.toLowerCase()),
     stopTorrent: (infoHash) => engine.stopTorrent(infoHash.toLowerCase()),
     recheckTorrent: (infoHash) => engine.recheckTorrent(infoHash.toLowerCase()),
     setFilePriority: (infoHash, fileIndex, priority) => engine.setFilePriority(infoHash.toLowerCase(), fileIndex, priority),
+    setFilePriorities: (infoHash, fileIndices, priority) => engine.setFilePriorities(infoHash.toLowerCase(), fileIndices, priority),
     async getSettings() {
       return { ...engine.getSettings() }
     },

@@ -11,6 +11,8 @@ export interface SessionEntry {
   magnet?: string
   /** Priorities by file index, when any differ from normal. */
   filePriorities?: string[]
+  /** Trackers merged in by adding the torrent again (not in its .torrent or magnet). */
+  extraTrackers?: string[]
 }
 
 const LIST_KEY = 'session/torrents'

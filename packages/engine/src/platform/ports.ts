@@ -182,6 +182,8 @@ export interface FileHandle {
 export interface FilePort {
   /** Root names this adapter serves. */
   roots(): string[]
+  /** A root's path on the machine, for people to see (optional: not every adapter knows it). */
+  rootPath?(root: string): string | undefined
   open(root: string, path: string, opts?: { write?: boolean; create?: boolean }): Promise<FileHandle>
   /** null when the path does not exist. */
   stat(root: string, path: string): Promise<FileStat | null>

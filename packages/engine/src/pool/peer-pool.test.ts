@@ -230,6 +230,31 @@ describe('PeerPool: failures, backoff and bans', () => {
     expect(p).toMatchObject({ state: 'disconnected', failcount: 1, lastError: 'reset', nextAttemptAt: clock.t + 20_000 })
   })
 
+  it('a peer we left because the torrent stopped may be dialled again at once', () => {
+    const { pool, clock } = setup()
+    pool.addPeer('1.1.1.1', 1, 'tracker')
+    pool.connectOnePeer()
+    pool.onConnected('1.1.1.1', 1)
+    clock.t += 1000
+    pool.onDisconnected('1.1.1.1', 1, { error: false, retryNow: true })
+    expect(pool.findPeer('1.1.1.1', 1)).toMatchObject({ state: 'disconnected', failcount: 0, nextAttemptAt: clock.t })
+    expect(pool.connectOnePeer()?.key).toBe('1.1.1.1:1')
+  })
+
+  it('seeds left while we seeded are wanted again at once when we download again', () => {
+    const { pool, clock } = setup()
+    pool.setSeeding(true)
+    pool.addPeer('1.1.1.1', 1, 'tracker')
+    pool.connectOnePeer()
+    pool.onConnected('1.1.1.1', 1)
+    pool.markPeerSeed('1.1.1.1', 1)
+    pool.onDisconnected('1.1.1.1', 1, { error: false }) // both seeds
+    expect(pool.connectOnePeer()).toBeNull()
+    clock.t += 1000
+    pool.setSeeding(false) // a recheck found a bad piece
+    expect(pool.connectOnePeer()?.key).toBe('1.1.1.1:1')
+  })
+
   it('bans a peer alone on a failed piece at once, a sharing one after 3', () => {
     const { pool, disconnects, freed } = setup()
     pool.addPeer('1.1.1.1', 1, 'tracker')

@@ -175,6 +175,11 @@ export class PeerPool {
     if (seeding === this.seeding) return
     this.seeding = seeding
     for (const p of this.peers.values()) p.rank = computeRank(p, seeding)
+    // Seeds we left only because we were a seed too (both-seeds) are wanted again now: no reconnect wait.
+    if (!seeding) {
+      const now = this.stamp()
+      for (const p of this.peers.values()) if (p.seed && p.state === 'disconnected' && p.failcount === 0 && p.nextAttemptAt > now) this.wait(p, now)
+    }
     this.reorderReady()
     this.evictable.clear()
     for (const p of this.peers.values()) this.touchEvictable(p)
@@ -309,7 +314,11 @@ export class PeerPool {
     this.onSlotFreed?.()
   }
 
-  onDisconnected(ip: string, port: number, opts: { error: boolean; reason?: string }): void {
+  /**
+   * `retryNow`: we closed it only because the torrent stopped (a Stop, a recheck): the peer did
+   * nothing to wait for, so a Start may dial it again at once instead of after minReconnectTimeSec.
+   */
+  onDisconnected(ip: string, port: number, opts: { error: boolean; reason?: string; retryNow?: boolean }): void {
     const p = this.lookup(ip, port)
     if (!p || !isActive(p.state)) return
     p.lastConnected = this.stamp()
@@ -320,7 +329,7 @@ export class PeerPool {
       if (!opts.reason) p.lastError = 'disconnected with an error'
       this.fail(p)
     } else {
-      this.wait(p, p.lastConnected + this.config.minReconnectTimeSec * 1000)
+      this.wait(p, opts.retryNow ? p.lastConnected : p.lastConnected + this.config.minReconnectTimeSec * 1000)
     }
     this.onSlotFreed?.()
   }

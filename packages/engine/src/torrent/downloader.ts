@@ -144,9 +144,19 @@ export class Downloader {
   }
 
   async setFilePriority(index: number, priority: FilePriority): Promise<void> {
+    await this.setFilePriorities([index], priority)
+  }
+
+  /** One priority for many files (a folder in the UI) in one change; indices out of range are ignored. */
+  async setFilePriorities(indices: readonly number[], priority: FilePriority): Promise<void> {
     const prios = this.storage.filePriorities()
-    if (index < 0 || index >= prios.length) return
-    prios[index] = priority
+    let changed = false
+    for (const i of indices) {
+      if (i < 0 || i >= prios.length || prios[i] === priority) continue
+      prios[i] = priority
+      changed = true
+    }
+    if (!changed) return
     await this.storage.setFilePriorities(prios)
     this.picker.setPiecePriorities(this.storage.piecePriorities())
     // the torrent reads isComplete() next and moves its status

@@ -426,8 +426,9 @@ export class PeerSession implements TradingPeer {
   }
 
   /**
-   * qBittorrent-style flags: D/d download (unchoked/choked while interested), U/u upload, K, ?, I, S,
-   * E RC4-encrypted, e MSE handshake with the stream left plain.
+   * qBittorrent's flags with qBittorrent's meanings (the UI's legend explains them): D/d download
+   * (unchoked/choked while interested), U/u upload, K, ?, I incoming, S snubbed, E RC4-encrypted,
+   * e MSE handshake with the stream left plain.
    */
   private flags(snubbed: boolean): string {
     const c = this.conn

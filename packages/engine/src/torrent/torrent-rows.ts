@@ -41,6 +41,8 @@ export function torrentSummary(t: TorrentRowSource): TorrentSummary {
   let seeds = 0
   for (const s of t.sessions.values()) if (s.isSeed()) seeds++
   const stats = t.pool.getStats()
+  const trackerRows = t.trackers.rows()
+  const stalled = stalledReason({ status: t.status, downloadRate, connected: t.sessions.size, connecting: t.connectingCount(), known: stats.total, trackers: trackerRows })
   return {
     infoHash: t.infoHash,
     name: t.name,
@@ -61,7 +63,52 @@ export function torrentSummary(t: TorrentRowSource): TorrentSummary {
     ratio: t.downloadedTotal > 0 ? t.uploadedTotal / t.downloadedTotal : 0,
     addedAt: t.addedAt,
     savePath: t.savePath,
+    ...swarmFromTrackers(trackerRows),
+    trackerHosts: trackerHosts(trackerRows),
+    ...(stalled ? { stalled } : {}),
   }
+}
+
+/** The tracker host names, each once, in tier order (the UI's sidebar filters by them). */
+function trackerHosts(rows: readonly TrackerRow[]): string[] {
+  const out = new Set<string>()
+  for (const r of rows) {
+    const m = /^[a-z][a-z0-9+.-]*:\/\/(\[[^\]]+\]|[^/:?#]+)/i.exec(r.url)
+    if (m) out.add(m[1]!.toLowerCase())
+  }
+  return [...out]
+}
+
+function swarmFromTrackers(rows: readonly TrackerRow[]): { trackerSeeds?: number; trackerPeers?: number } {
+  let seeds: number | undefined
+  let peers: number | undefined
+  for (const r of rows) {
+    if (r.seeders !== null) seeds = Math.max(seeds ?? 0, r.seeders)
+    if (r.leechers !== null) peers = Math.max(peers ?? 0, r.leechers)
+  }
+  return { ...(seeds !== undefined ? { trackerSeeds: seeds } : {}), ...(peers !== undefined ? { trackerPeers: peers } : {}) }
+}
+
+/** Why a torrent that should be moving is not, in words for its Status column; null when it moves or should not. */
+export function stalledReason(s: {
+  status: TorrentSummary['status']
+  downloadRate: number
+  connected: number
+  connecting: number
+  known: number
+  trackers: readonly TrackerRow[]
+}): string | null {
+  if (s.status !== 'downloading' && s.status !== 'fetching-metadata') return null
+  if (s.downloadRate >= 1) return null
+  const metadata = s.status === 'fetching-metadata'
+  if (s.connected > 0) return metadata ? 'Connected peers have not sent the metadata (file list) yet.' : 'Connected peers are not sending anything yet.'
+  if (s.connecting > 0) return 'No peer connected yet; connecting…'
+  const usable = s.trackers.filter((r) => r.status !== 'disabled')
+  const failing = usable.length > 0 && usable.every((r) => r.status === 'error')
+  if (s.known > 0) return `No peer answers (${s.known} known).${failing ? ' Every tracker is failing.' : ''}`
+  if (usable.length === 0) return metadata ? 'No peers: this magnet link names no tracker and no peer.' : 'No peers: this torrent names no working tracker.'
+  if (failing) return 'No peers: every tracker is failing (see the Trackers tab).'
+  return 'No peers found yet.'
 }
 
 export function torrentDetail(t: TorrentRowSource, parts: Array<keyof TorrentDetail>): Partial<TorrentDetail> {

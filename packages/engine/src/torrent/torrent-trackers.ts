@@ -35,7 +35,26 @@ export class TorrentTrackers {
     private readonly tiers: string[][],
   ) {}
 
+  private running = false
+
+  /** Tracker URLs this torrent announces to, every tier. */
+  urls(): string[] {
+    return this.tiers.flat()
+  }
+
+  /** Adds trackers not known yet (each its own tier), announcing to them at once while running; how many were new. */
+  add(urls: readonly string[]): number {
+    const known = new Set(this.urls())
+    const fresh = [...new Set(urls)].filter((u) => !known.has(u))
+    for (const u of fresh) this.tiers.push([u])
+    if (fresh.length === 0) return 0
+    if (this.manager) this.manager.addTrackers(fresh)
+    else if (this.running) this.start()
+    return fresh.length
+  }
+
   start(): void {
+    this.running = true
     if (this.manager || this.tiers.length === 0) return
     const h = this.host
     this.manager = new TrackerManager({
@@ -63,6 +82,7 @@ export class TorrentTrackers {
   }
 
   async stop(): Promise<void> {
+    this.running = false
     const m = this.manager
     this.manager = null
     if (!m) return

@@ -303,6 +303,9 @@ export class Torrent {
     this.closeAllPeers({ kind: 'stopped' })
     this.metadata = null
     await Promise.all([this.trackers.stop(), this.dl?.close()])
+    // A paused row shows 0 B/s at once, not a rate fading over the meter's window.
+    this.down.clearRate()
+    this.up.clearRate()
     if (this.current !== 'error') this.setStatus('paused')
   }
 
@@ -317,15 +320,26 @@ export class Torrent {
   }
 
   async setFilePriority(index: number, priority: FilePriority): Promise<void> {
+    await this.setFilePriorities([index], priority)
+  }
+
+  async setFilePriorities(indices: readonly number[], priority: FilePriority): Promise<void> {
     const d = this.dl
     if (!d) return
-    await d.setFilePriority(index, priority)
+    await d.setFilePriorities(indices, priority)
     // What "complete" means changed: a seed that wants a file again downloads it, and a download
     // whose missing files were all skipped has nothing left to fetch.
     if (this.current === 'seeding' && !d.isComplete()) this.setStatus('downloading')
     else if (this.current === 'downloading' && d.isComplete()) this.setStatus('seeding')
     this.ctx.onTorrentChanged(this.infoHash)
     this.updateInterest()
+  }
+
+  /** Trackers learnt after adding (the torrent was added again with other trackers); how many were new. */
+  addTrackers(urls: readonly string[]): number {
+    const n = this.trackers.add(urls)
+    if (n > 0) this.log.tracker.info(`${n} tracker${n === 1 ? '' : 's'} added`)
+    return n
   }
 
   filePriorities(): FilePriority[] | undefined {
@@ -493,7 +507,7 @@ export class Torrent {
     this.pool.recordMeasures(s.peer.ip, s.peer.port, { diversity: this.piecesWeLack(s) })
     this.dl?.onPeerRemoved(s)
     this.metadata?.onPeerGone(s)
-    this.pool.onDisconnected(s.peer.ip, s.peer.port, { error: countsAgainstPeer(reason), reason: describeCloseReason(reason) })
+    this.pool.onDisconnected(s.peer.ip, s.peer.port, { error: countsAgainstPeer(reason), reason: describeCloseReason(reason), retryNow: reason.kind === 'stopped' })
   }
 
   private dropPeer(key: string, reason: CloseReason): void {
@@ -623,7 +637,9 @@ export class Torrent {
     this.setStatus('checking')
     try {
       await this.dl?.close()
-      const d = new Downloader(this.downloaderHost, info, this.savePath, this.initPriorities)
+      // Once storage has been open, its priorities (changed since adding, perhaps) are the ones to keep:
+      // the selection made when adding applies to the first open only.
+      const d = new Downloader(this.downloaderHost, info, this.savePath, this.dl?.filePriorities() ?? this.initPriorities)
       this.dl = d
       await d.open(recheck)
       this.recheckNext = false

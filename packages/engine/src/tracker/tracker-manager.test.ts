@@ -5,7 +5,7 @@ import type { PeerAddress } from '../util/peer-address.ts'
 import type { AnnounceCallOptions } from './announce.ts'
 import type { AnnounceParams, AnnounceResult } from './announce-types.ts'
 import { TrackerError } from './tracker-error.ts'
-import { TrackerManager, type TrackerManagerOptions } from './tracker-manager.ts'
+import { NO_REPLY_MESSAGE, TrackerManager, type TrackerManagerOptions } from './tracker-manager.ts'
 
 type Behaviour = AnnounceResult | TrackerError | 'hang'
 
@@ -236,6 +236,39 @@ describe('TrackerManager with the default announcer', () => {
     await flush()
     expect(m.rows()[0]).toMatchObject({ status: 'error', nextAnnounce: 30_000 })
     expect(m.rows()[0].message).toMatch(/refused/)
+    await m.stop()
+  })
+  it('says so on the row when an announce has had no reply for 15 s', async () => {
+    const h = harness([['udp://silent:1']], { 'udp://silent:1': 'hang' })
+    h.m.start()
+    await flush()
+    expect(h.m.rows()[0]).toMatchObject({ status: 'announcing' })
+    expect(h.m.rows()[0].message).toBeUndefined()
+    h.clock.advance(15_000)
+    expect(h.m.rows()[0]).toMatchObject({ status: 'announcing', message: NO_REPLY_MESSAGE })
+    await h.m.stop()
+  })
+
+  it('reports a UDP tracker on a dead port as an error within a minute, not announcing for minutes', async () => {
+    const clock = new ManualClock(0)
+    const m = new TrackerManager({
+      tiers: [['udp://10.9.9.9:6969/announce']],
+      infoHash: new Uint8Array(20),
+      peerId: new Uint8Array(20),
+      net: new MemoryNetwork().host('10.0.0.1'),
+      clock,
+      port: 1,
+      stats: () => ({ uploaded: 0, downloaded: 0, left: 1 }),
+      onPeers: () => {},
+    })
+    m.start()
+    for (let i = 0; i < 46; i++) {
+      await flush()
+      clock.advance(1000)
+    }
+    await flush()
+    expect(m.rows()[0]).toMatchObject({ status: 'error' })
+    expect(m.rows()[0].message).toMatch(/no answer from udp tracker/)
     await m.stop()
   })
 })

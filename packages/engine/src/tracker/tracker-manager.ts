@@ -20,8 +20,13 @@ export interface TrackerManagerOptions {
   onPeers: (peers: PeerAddress[], url: string) => void
   /** A BEP 15 client shared by all torrents; one is made (and closed on stop) when absent. */
   udp?: UdpTrackerClient
-  /** Retries of a UDP request before trying the tier's next tracker (timing per BEP 15: 15*2^n s). */
+  /**
+   * Retries of a UDP request before trying the tier's next tracker (timing per BEP 15: 15*2^n s).
+   * Default 1: a dead tracker is an error after 45 s instead of BEP 15's hour of "announcing".
+   */
   udpMaxRetries?: number
+  /** An announce still unanswered after this long gets a message on its row (default 15 s). */
+  noReplyNoticeMs?: number
   /** Replaces the network announce (tests). */
   announcer?: Announcer
   numwant?: number
@@ -62,6 +67,9 @@ interface Tier {
 const MIN_STOP_STEP_MS = 250
 const MIN_INTERVAL_FLOOR_MS = 30_000 // default floor: never re-announce faster, whatever the tracker says
 const MAX_INTERVAL_MS = 6 * 3600_000
+const NO_REPLY_NOTICE_MS = 15_000
+/** Shown on a row whose announce has not been answered for a while (the UI shows nothing else moving). */
+export const NO_REPLY_MESSAGE = 'No reply from this tracker yet; still trying.'
 
 /**
  * Announces one torrent to its trackers as BEP 12 says: every tier in parallel, within a tier the
@@ -81,29 +89,52 @@ export class TrackerManager {
     this.clock = o.clock ?? realClock
     const random = o.random ?? Math.random
     this.key = Math.floor(random() * 2 ** 32) >>> 0
-    const udp = () => (o.udp ??= this.ownUdp ??= new UdpTrackerClient(o.net, { clock: this.clock, maxRetries: o.udpMaxRetries ?? 3 }))
+    const udp = () => (o.udp ??= this.ownUdp ??= new UdpTrackerClient(o.net, { clock: this.clock, maxRetries: o.udpMaxRetries ?? 1 }))
     this.announcer = o.announcer ?? defaultAnnouncer(o.net, this.clock, udp)
-    const seen = new Set<string>()
+    this.random = random
     this.tiers = []
-    for (const urls of o.tiers) {
-      const entries: Entry[] = []
-      for (const url of urls) {
-        if (seen.has(url)) continue
-        seen.add(url)
-        const row: TrackerRow = { url, tier: this.tiers.length, status: 'idle', lastAnnounce: null, nextAnnounce: null, peersReceived: 0, seeders: null, leechers: null }
-        if (!isSupportedTrackerUrl(url)) {
-          row.status = 'disabled'
-          row.message = 'unsupported tracker scheme'
-        }
-        entries.push({ url, tier: this.tiers.length, row, started: false })
+    for (const urls of o.tiers) this.addTier(urls)
+  }
+
+  private readonly random: () => number
+  private readonly seen = new Set<string>()
+
+  /** A BEP 12 tier of the URLs not known yet (shuffled once); null when none was new. */
+  private addTier(urls: readonly string[]): Tier | null {
+    const entries: Entry[] = []
+    for (const url of urls) {
+      if (this.seen.has(url)) continue
+      this.seen.add(url)
+      const row: TrackerRow = { url, tier: this.tiers.length, status: 'idle', lastAnnounce: null, nextAnnounce: null, peersReceived: 0, seeders: null, leechers: null }
+      if (!isSupportedTrackerUrl(url)) {
+        row.status = 'disabled'
+        row.message = 'unsupported tracker scheme'
       }
-      if (entries.length === 0) continue
-      for (let i = entries.length - 1; i > 0; i--) {
-        const j = Math.floor(random() * (i + 1))
-        ;[entries[i], entries[j]] = [entries[j], entries[i]]
-      }
-      this.tiers.push({ entries, timer: null, busy: false, again: false, completedPending: false, completing: null, lastSuccessAt: null, minIntervalMs: 0, failures: 0 })
+      entries.push({ url, tier: this.tiers.length, row, started: false })
     }
+    if (entries.length === 0) return null
+    for (let i = entries.length - 1; i > 0; i--) {
+      const j = Math.floor(this.random() * (i + 1))
+      ;[entries[i], entries[j]] = [entries[j], entries[i]]
+    }
+    const tier: Tier = { entries, timer: null, busy: false, again: false, completedPending: false, completing: null, lastSuccessAt: null, minIntervalMs: 0, failures: 0 }
+    this.tiers.push(tier)
+    return tier
+  }
+
+  /**
+   * Trackers learnt later (the same torrent added again with other trackers): each new URL becomes a
+   * tier of its own, as a magnet's tr= list does, announced at once while running. Returns how many were new.
+   */
+  addTrackers(urls: readonly string[]): number {
+    let added = 0
+    for (const url of urls) {
+      const t = this.addTier([url])
+      if (!t) continue
+      added++
+      if (this.running) this.run(t)
+    }
+    return added
   }
 
   /** Sends 'started' to the first working tracker of each tier and keeps announcing. */
@@ -261,6 +292,10 @@ export class TrackerManager {
       // A tracker that has not seen us yet gets 'started', even mid-download (it is new to us).
       const event: AnnounceEvent | undefined = !e.started ? 'started' : t.completedPending ? 'completed' : undefined
       e.row.status = 'announcing'
+      // A silent tracker (UDP to a dead port) says so while its announce is still retrying.
+      const notice = this.clock.setTimeout(() => {
+        if (e.row.status === 'announcing') e.row.message = NO_REPLY_MESSAGE
+      }, this.o.noReplyNoticeMs ?? NO_REPLY_NOTICE_MS)
       let res: AnnounceResult
       try {
         // 'completed' is not cut off by stop(): it is owed even when we stop right after completing
@@ -274,6 +309,7 @@ export class TrackerManager {
         }
         res = await call
       } catch (err) {
+        this.clock.clearTimeout(notice)
         if (signal.aborted) return null
         e.row.status = 'error'
         e.row.lastAnnounce = this.clock.now()
@@ -281,6 +317,7 @@ export class TrackerManager {
         this.o.log?.warn(`${e.url}: announce${event ? ` (${event})` : ''} failed: ${e.row.message}`)
         continue
       }
+      this.clock.clearTimeout(notice)
       if (signal.aborted) return null
       const now = this.clock.now()
       Object.assign(e.row, { status: 'working', lastAnnounce: now, seeders: res.complete ?? null, leechers: res.incomplete ?? null })

@@ -32,6 +32,11 @@ export class RateMeter {
     this.total += bytes
   }
 
+  /** Forgets the recent rate (the total stays): a stopped torrent moves nothing from now on. */
+  clearRate(): void {
+    this.buckets.fill(0)
+  }
+
   /** Average bytes/s over the last `windowSec` seconds (fewer for a young meter). */
   rate(windowSec = this.windowSec): number {
     const nowMs = this.now()

@@ -10,13 +10,14 @@ export interface Shortcut {
 export interface KeyLike { key: string; ctrlKey: boolean; metaKey: boolean }
 
 export function matchesShortcut(e: KeyLike, s: Shortcut): boolean {
-  if (e.key !== s.key) return false
-  return !s.mod || e.ctrlKey || e.metaKey
+  if (e.key.toLowerCase() !== s.key.toLowerCase()) return false
+  // Ctrl+O is add; a plain O is not (and Ctrl+Space is not Space).
+  return s.mod ? e.ctrlKey || e.metaKey : !(e.ctrlKey || e.metaKey)
 }
 
 const isMac = () => typeof navigator !== 'undefined' && /Mac|iPhone|iPad/.test(navigator.platform ?? '')
 
-const keyName = (key: string) => (key.length === 1 ? key.toUpperCase() : key)
+const keyName = (key: string) => (key === ' ' ? 'Space' : key.length === 1 ? key.toUpperCase() : key)
 
 /** As people read it: 'Ctrl+A' (or '⌘A' on macOS), 'Delete'. */
 export function shortcutText(s: Shortcut, mac = isMac()): string {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { FakeEngine } from '../dev/fake-engine.ts'
 import { ariaShortcut, shortcutText } from './shortcut.ts'
+import type { TorrentStatus } from '@tidepool/engine'
 import { actionForKey, createTorrentActions, runForEach, type ActionContext, type ActionDeps, type ActionId } from './torrent-actions.ts'
 
 /** Actions over a FakeEngine; what they asked the page to do is recorded. */
@@ -33,23 +34,33 @@ describe('torrent actions: enabled per selection state', () => {
     expect(enabledIds(actions, ctx([], ['a', 'b']))).toEqual(['add', 'select-all'])
   })
   it('one or several selected: everything', () => {
-    const all: ActionId[] = ['add', 'start', 'stop', 'recheck', 'copy-magnet', 'select-all', 'remove']
+    const all: ActionId[] = ['add', 'start', 'stop', 'toggle', 'recheck', 'copy-magnet', 'select-all', 'remove']
     expect(enabledIds(actions, ctx(['a'], ['a', 'b']))).toEqual(all)
     expect(enabledIds(actions, ctx(['a', 'b'], ['a', 'b']))).toEqual(all)
   })
-  it('selected torrents hidden by the filter still count; an empty list has nothing to select', () => {
-    expect(enabledIds(actions, ctx(['a'], []))).toEqual(['add', 'start', 'stop', 'recheck', 'copy-magnet', 'remove'])
+  it('an empty list has nothing to select (the page passes only selected rows the filter shows)', () => {
+    expect(enabledIds(actions, ctx(['a'], []))).toEqual(['add', 'start', 'stop', 'toggle', 'recheck', 'copy-magnet', 'remove'])
     expect(enabledIds(actions, ctx([], []))).toEqual(['add'])
   })
   it('without the helper nothing can be added; actions on torrents stay enabled', () => {
-    expect(enabledIds(actions, ctx(['a'], ['a'], false))).toEqual(['start', 'stop', 'recheck', 'copy-magnet', 'select-all', 'remove'])
+    expect(enabledIds(actions, ctx(['a'], ['a'], false))).toEqual(['start', 'stop', 'toggle', 'recheck', 'copy-magnet', 'select-all', 'remove'])
+  })
+  it('Start and Stop reflect the selected torrents: Start only for paused or failed ones, Stop only for running ones', () => {
+    const c = (statuses: TorrentStatus[]): ActionContext => ({ selected: statuses.map((_, i) => `h${i}`), statuses, shown: [], connected: true })
+    const startStop = (x: ActionContext) => enabledIds(actions, x).filter((id) => id === 'start' || id === 'stop')
+    expect(startStop(c(['seeding']))).toEqual(['stop'])
+    expect(startStop(c(['downloading', 'fetching-metadata']))).toEqual(['stop'])
+    expect(startStop(c(['paused']))).toEqual(['start'])
+    expect(startStop(c(['error']))).toEqual(['start'])
+    expect(startStop(c(['paused', 'seeding']))).toEqual(['start', 'stop'])
   })
 })
 
 describe('torrent actions: one list for toolbar, menu and keys', () => {
   const { actions } = setup()
   it('every action is shown somewhere, and so is every shortcut', () => {
-    for (const a of actions) expect(a.toolbar || a.menu, a.id).toBe(true)
+    // Space (pause or resume) has no item of its own: Start and Stop are its items.
+    for (const a of actions) expect(a.toolbar || a.menu || a.id === 'toggle', a.id).toBe(true)
     expect(new Set(actions.map((a) => a.id)).size).toBe(actions.length)
     const keys = actions.filter((a) => a.shortcut).map((a) => `${a.shortcut!.mod ? 'mod+' : ''}${a.shortcut!.key}`)
     expect(new Set(keys).size).toBe(keys.length)
@@ -65,6 +76,10 @@ describe('torrent actions: one list for toolbar, menu and keys', () => {
     expect(k('a', false, true)).toBe('select-all')
     expect(k('a')).toBeUndefined()
     expect(k('Backspace')).toBeUndefined()
+    expect(k('o', true)).toBe('add')
+    expect(k('o')).toBeUndefined()
+    expect(k(' ')).toBe('toggle')
+    expect(k(' ', true)).toBeUndefined() // Ctrl+Space toggles the row's selection instead
   })
   it('shortcut text for people and for aria-keyshortcuts', () => {
     expect(shortcutText({ key: 'a', mod: true }, false)).toBe('Ctrl+A')
@@ -88,6 +103,17 @@ describe('torrent actions: what they do', () => {
     expect(status(b)).toBe('paused')
     await byId('recheck').run(ctx([b], hashes))
     expect(status(b)).toBe('checking')
+  })
+  it('Space pauses the running ones of a mixed selection, and resumes when all are paused', async () => {
+    const { engine, byId, hashes } = setup()
+    const [a, b] = hashes as [string, string]
+    const status = (h: string) => engine.torrents.get(h)!.summary.status
+    await engine.stopTorrent(a)
+    const withStatus = (): ActionContext => ({ selected: [a, b], statuses: [status(a), status(b)], shown: hashes, connected: true })
+    await byId('toggle').run(withStatus())
+    expect([status(a), status(b)]).toEqual(['paused', 'paused'])
+    await byId('toggle').run(withStatus())
+    expect([status(a), status(b)].every((x) => x !== 'paused')).toBe(true)
   })
   it('a failure is reported with its count and first reason', async () => {
     const { byId, hashes, said } = setup()

@@ -3,19 +3,22 @@
  * render or dispatch from this list, so an action disabled here is disabled everywhere, and every
  * shortcut has a button or menu item that shows it.
  */
-import type { EngineApi } from '@tidepool/engine'
+import type { EngineApi, TorrentStatus } from '@tidepool/engine'
 import { matchesShortcut, type KeyLike, type Shortcut } from './shortcut.ts'
 
 /** What the actions decide on: the selection, the rows on screen, and whether the engine is up. */
 export interface ActionContext {
+  /** Selected torrents the list shows: a filter hides the others from every action. */
   selected: readonly string[]
+  /** Status of each selected torrent, in the same order (Start and Stop are enabled by them). */
+  statuses?: readonly TorrentStatus[]
   /** Torrents in the list as filtered, in display order. */
   shown: readonly string[]
   /** The helper is connected, so new torrents can be added. */
   connected: boolean
 }
 
-export type ActionId = 'add' | 'start' | 'stop' | 'recheck' | 'copy-magnet' | 'select-all' | 'remove'
+export type ActionId = 'add' | 'start' | 'stop' | 'toggle' | 'recheck' | 'copy-magnet' | 'select-all' | 'remove'
 
 export interface TorrentAction {
   id: ActionId
@@ -46,22 +49,38 @@ export interface ActionDeps {
 
 const some = (ctx: ActionContext) => ctx.selected.length > 0
 
+/** Statuses Start has something to do for (a torrent that is not running). */
+const STARTABLE: ReadonlySet<TorrentStatus> = new Set(['paused', 'error'])
+/** Without statuses (older callers) both stay enabled, as before. */
+const canStart = (ctx: ActionContext) => some(ctx) && (!ctx.statuses || ctx.statuses.some((s) => STARTABLE.has(s)))
+const canStop = (ctx: ActionContext) => some(ctx) && (!ctx.statuses || ctx.statuses.some((s) => !STARTABLE.has(s)))
+/** The selected torrents Start (or Stop) would change: the others are left alone. */
+const startable = (ctx: ActionContext, start: boolean) =>
+  ctx.statuses ? ctx.selected.filter((_, i) => STARTABLE.has(ctx.statuses![i]!) === start) : ctx.selected
 
 export function createTorrentActions(deps: ActionDeps): readonly TorrentAction[] {
   return [
     {
-      id: 'add', label: '+ Add', title: 'Add a .torrent or a magnet link', tone: 'primary', toolbar: true, menu: false, group: 0,
+      id: 'add', label: '+ Add', title: 'Add a .torrent or a magnet link', shortcut: { key: 'o', mod: true }, tone: 'primary', toolbar: true, menu: false, group: 0,
       // Adding needs a running engine; the other actions fail per torrent with a message anyway.
       enabled: (ctx) => ctx.connected,
       run: () => deps.openAdd(),
     },
     {
-      id: 'start', label: '▶ Start', title: 'Start', toolbar: true, menu: true, group: 1, enabled: some,
-      run: (ctx) => deps.forEach('Start', ctx.selected, (h) => deps.api.startTorrent(h)),
+      id: 'start', label: '▶ Start', title: 'Start the selected paused torrents', toolbar: true, menu: true, group: 1, enabled: canStart,
+      run: (ctx) => deps.forEach('Start', startable(ctx, true), (h) => deps.api.startTorrent(h)),
     },
     {
-      id: 'stop', label: '■ Stop', title: 'Stop', toolbar: true, menu: true, group: 1, enabled: some,
-      run: (ctx) => deps.forEach('Stop', ctx.selected, (h) => deps.api.stopTorrent(h)),
+      id: 'stop', label: '■ Stop', title: 'Pause the selected torrents', toolbar: true, menu: true, group: 1, enabled: canStop,
+      run: (ctx) => deps.forEach('Stop', startable(ctx, false), (h) => deps.api.stopTorrent(h)),
+    },
+    {
+      // Space: one key that pauses running torrents and resumes paused ones (menu and toolbar show Start/Stop).
+      id: 'toggle', label: 'Pause or resume', title: 'Pause the running selected torrents, or resume them if all are paused',
+      shortcut: { key: ' ' }, toolbar: false, menu: false, group: 1, enabled: some,
+      run: (ctx) => canStop(ctx)
+        ? deps.forEach('Stop', startable(ctx, false), (h) => deps.api.stopTorrent(h))
+        : deps.forEach('Start', startable(ctx, true), (h) => deps.api.startTorrent(h)),
     },
     {
       id: 'recheck', label: '⟳ Recheck', title: 'Verify the data on disk', toolbar: true, menu: true, group: 1, enabled: some,
@@ -82,7 +101,7 @@ export function createTorrentActions(deps: ActionDeps): readonly TorrentAction[]
       run: (ctx) => deps.selectAll(ctx.shown),
     },
     {
-      id: 'remove', label: '✕ Remove…', title: 'Remove', shortcut: { key: 'Delete' }, tone: 'danger', toolbar: true, menu: true, group: 1,
+      id: 'remove', label: '✕ Remove…', title: 'Remove the selected torrents', shortcut: { key: 'Delete' }, tone: 'danger', toolbar: true, menu: true, group: 1,
       enabled: some,
       run: () => deps.confirmRemove(),
     },

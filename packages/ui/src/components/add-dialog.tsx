@@ -1,3 +1,4 @@
+import { Modal } from './modal.tsx'
 import { createSignal, For, Show, type JSX } from 'solid-js'
 import type { AddTorrentInput } from '@tidepool/engine'
 import { formatBytes } from '../format.ts'
@@ -77,8 +78,7 @@ export function AddDialog(props: {
   }
 
   return (
-    <div class="modal-back" onClick={(e) => e.target === e.currentTarget && props.onClose()}>
-      <form class="modal" role="dialog" aria-label="Add torrent" onSubmit={submit} onKeyDown={(e) => e.key === 'Escape' && props.onClose()}>
+    <Modal label="Add torrent" onClose={props.onClose} onSubmit={submit}>
         <h2>Add torrent</h2>
         <Show
           when={pending()}
@@ -123,7 +123,6 @@ export function AddDialog(props: {
           <button type="button" onClick={() => props.onClose()}>Cancel</button>
           <button type="submit" class="primary" disabled={busy()}>Add</button>
         </div>
-      </form>
-    </div>
+    </Modal>
   )
 }

@@ -4,9 +4,27 @@ import { ariaShortcut, shortcutText, type Shortcut } from '../actions/shortcut.t
 export interface MenuItem { label: string; action: () => void; danger?: boolean; disabled?: boolean; shortcut?: Shortcut }
 
 /** A small menu at the pointer; closes on any click elsewhere, Escape, scroll or resize. */
-export function ContextMenu(props: { x: number; y: number; items: MenuItem[]; onClose: () => void }): JSX.Element {
+export function ContextMenu(props: { x: number; y: number; items: MenuItem[]; onClose: () => void; label?: string }): JSX.Element {
   let el: HTMLDivElement | undefined
+  // Keyboard use: focus goes to the first item, arrows move, Escape closes, focus goes back after.
+  const before = document.activeElement as HTMLElement | null
+  onCleanup(() => { if (before?.isConnected) before.focus() })
+  const items = () => [...(el?.querySelectorAll<HTMLButtonElement>('[role="menuitem"]:not(:disabled)') ?? [])]
+  const onKeyDown = (e: KeyboardEvent) => {
+    const list = items()
+    const at = list.indexOf(document.activeElement as HTMLButtonElement)
+    const go = (i: number) => list[(i + list.length) % list.length]?.focus()
+    if (e.key === 'ArrowDown') go(at + 1)
+    else if (e.key === 'ArrowUp') go(at - 1)
+    else if (e.key === 'Home') go(0)
+    else if (e.key === 'End') go(list.length - 1)
+    else if (e.key === 'Escape' || e.key === 'Tab') props.onClose()
+    else return
+    e.preventDefault()
+    e.stopPropagation()
+  }
   onMount(() => {
+    items()[0]?.focus()
     const close = (e: Event) => {
       if (e instanceof MouseEvent && el?.contains(e.target as Node)) return
       props.onClose()
@@ -33,7 +51,7 @@ export function ContextMenu(props: { x: number; y: number; items: MenuItem[]; on
   const left = () => Math.min(props.x, window.innerWidth - 200)
   const top = () => Math.min(props.y, window.innerHeight - props.items.length * 30 - 12)
   return (
-    <div class="ctx-menu" role="menu" ref={el} style={{ left: `${left()}px`, top: `${top()}px` }} onContextMenu={(e) => e.preventDefault()}>
+    <div class="ctx-menu" role="menu" aria-label={props.label ?? 'Torrent actions'} ref={el} style={{ left: `${left()}px`, top: `${top()}px` }} onContextMenu={(e) => e.preventDefault()} onKeyDown={onKeyDown}>
       <For each={props.items}>
         {(it) => (
           <button

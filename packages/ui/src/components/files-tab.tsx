@@ -1,37 +1,61 @@
-import { createSignal, For, type JSX } from 'solid-js'
+import { createMemo, createRenderEffect, createSignal, For, type JSX } from 'solid-js'
+import { unwrap } from 'solid-js/store'
 import type { FilePriority, FileRow } from '@tidepool/engine'
 import { formatBytes } from '../format.ts'
-import { byNumber, byText, nextSort, type SortState } from '../store/sort.ts'
+import { initialExpanded, treeRows, type TreeRow } from '../store/file-tree.ts'
 import { ProgressBar } from './progress-bar.tsx'
 import { VirtualTable, type Column } from './virtual-table.tsx'
 
 const PRIORITIES: FilePriority[] = ['skip', 'low', 'normal', 'high']
-const RANK: Record<FilePriority, number> = { skip: 0, low: 1, normal: 2, high: 3 }
+const PRIORITY_LABEL: Record<FilePriority | 'mixed', string> = { skip: 'Do not download', low: 'Low', normal: 'Normal', high: 'High', mixed: 'Mixed' }
 
-/** Files with a download checkbox and a priority; virtualised (torrents can have 100k files). */
-export function FilesTab(props: { files: FileRow[]; version: () => number; onPriority: (index: number, p: FilePriority) => void }): JSX.Element {
-  const [sort, setSort] = createSignal<SortState | null>(null)
-  const columns: Column<FileRow>[] = [
+/**
+ * The torrent's files as a folder tree: a checkbox per file and per folder (on, off or mixed), a
+ * priority per file or for a whole folder, sizes and progress summed per folder. Virtualised, and only
+ * open folders list their children (a torrent can have 100k files).
+ */
+export function FilesTab(props: { files: FileRow[]; version: () => number; onPriority: (indices: number[], p: FilePriority) => void }): JSX.Element {
+  const [expanded, setExpanded] = createSignal<Set<string> | null>(null)
+  const rows = createMemo(() => {
+    props.version()
+    const files = unwrap(props.files)
+    let open = expanded()
+    if (open === null && files.length > 0) setExpanded((open = initialExpanded(files)))
+    return treeRows(files, open ?? new Set())
+  })
+  const toggle = (key: string) => {
+    const s = new Set(expanded() ?? [])
+    if (s.has(key)) s.delete(key); else s.add(key)
+    setExpanded(s)
+  }
+  const columns: Column<TreeRow>[] = [
     {
-      id: 'get', clip: false, title: 'Get', width: 44, align: 'center', sort: byNumber((f) => (f.priority === 'skip' ? 0 : 1)),
-      cell: (f) => (
-        <input
-          type="checkbox"
-          aria-label={`Download ${f.path}`}
-          checked={f.priority !== 'skip'}
-          onClick={(e) => e.stopPropagation()}
-          onChange={(e) => props.onPriority(f.index, e.currentTarget.checked ? 'normal' : 'skip')}
-        />
+      id: 'name', title: 'Name', width: 520,
+      cell: (r) => (
+        <span class="tree-name" style={{ 'padding-left': `${r.depth * 16}px` }}>
+          {r.folder
+            ? <button class="tree-toggle" aria-expanded={r.expanded} aria-label={`${r.expanded ? 'Close' : 'Open'} folder ${r.name}`} onClick={(e) => { e.stopPropagation(); toggle(r.key) }}>{r.expanded ? '▾' : '▸'}</button>
+            : <span class="tree-toggle" aria-hidden="true" />}
+          <input
+            type="checkbox"
+            aria-label={`Download ${r.folder ? 'folder ' : ''}${r.name}`}
+            checked={r.wanted !== 'none'}
+            ref={(el) => createRenderEffect(() => { el.indeterminate = r.wanted === 'some' })}
+            onClick={(e) => e.stopPropagation()}
+            onChange={(e) => props.onPriority(r.files, e.currentTarget.checked ? 'normal' : 'skip')}
+          />
+          <span class="name" title={r.name}>{r.folder ? `${r.name}/` : r.name}</span>
+        </span>
       ),
     },
-    { id: 'path', title: 'Path', width: 520, sort: byText((f) => f.path), cell: (f) => <span class="name" title={f.path}>{f.path}</span> },
-    { id: 'size', clip: false, title: 'Size', width: 90, align: 'right', sort: byNumber((f) => f.size), sortDefault: 'desc', cell: (f) => formatBytes(f.size) },
-    { id: 'progress', clip: false, title: 'Progress', width: 140, sort: byNumber((f) => f.progress), sortDefault: 'desc', cell: (f) => <ProgressBar value={f.progress} /> },
+    { id: 'size', clip: false, title: 'Size', width: 90, align: 'right', cell: (r) => formatBytes(r.size) },
+    { id: 'progress', clip: false, title: 'Progress', width: 140, cell: (r) => <ProgressBar value={r.progress} label={`Progress of ${r.name}`} /> },
     {
-      id: 'priority', clip: false, title: 'Priority', width: 110, sort: byNumber((f) => RANK[f.priority]), sortDefault: 'desc',
-      cell: (f) => (
-        <select value={f.priority} aria-label={`Priority of ${f.path}`} onChange={(e) => props.onPriority(f.index, e.currentTarget.value as FilePriority)}>
-          <For each={PRIORITIES}>{(p) => <option value={p} selected={p === f.priority}>{p}</option>}</For>
+      id: 'priority', clip: false, title: 'Priority', width: 140,
+      cell: (r) => (
+        <select value={r.priority} aria-label={`Priority of ${r.folder ? 'folder ' : ''}${r.name}`} onChange={(e) => props.onPriority(r.files, e.currentTarget.value as FilePriority)}>
+          {r.priority === 'mixed' ? <option value="mixed" disabled>{PRIORITY_LABEL.mixed}</option> : null}
+          <For each={PRIORITIES}>{(p) => <option value={p} selected={p === r.priority}>{PRIORITY_LABEL[p]}</option>}</For>
         </select>
       ),
     },
@@ -39,14 +63,13 @@ export function FilesTab(props: { files: FileRow[]; version: () => number; onPri
   return (
     <VirtualTable
       label="Files"
-      rows={props.files}
+      rows={rows()}
       columns={columns}
-      rowKey={(f) => String(f.index)}
+      rowKey={(r) => r.key}
       version={props.version}
-      sort={sort()}
-      onSort={(id, dir) => setSort((s) => nextSort(s, id, dir))}
-      rowClass={(f) => (f.priority === 'skip' ? 'row-paused' : '')}
-      empty={<span>No file list yet (metadata not received).</span>}
+      sort={null}
+      rowClass={(r) => (r.wanted === 'none' ? 'row-paused' : '')}
+      empty={<span>No file list yet (the metadata has not arrived).</span>}
       rowHeight={28}
     />
   )

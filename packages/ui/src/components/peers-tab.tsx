@@ -1,4 +1,4 @@
-import { createSignal, type JSX } from 'solid-js'
+import { createSignal, For, type JSX } from 'solid-js'
 import type { PeerRow } from '@tidepool/engine'
 import { formatBytes, formatPercent, formatRate, formatSources } from '../format.ts'
 import { byNumber, byText, nextSort, type SortState } from '../store/sort.ts'
@@ -28,9 +28,24 @@ const columns: Column<PeerRow>[] = [
   { id: 'source', title: 'Source', width: 110, sort: byText((p) => p.source.join(',')), cell: (p) => live(p, formatSources(p.source)) },
 ]
 
+/** What the Flags column's letters mean (qBittorrent's letters, with qBittorrent's meanings). */
+export const FLAG_LEGEND: Array<[string, string]> = [
+  ['D', 'downloading from them'],
+  ['d', 'we want data, they choke us'],
+  ['U', 'uploading to them'],
+  ['u', 'they want data, we choke them'],
+  ['K', 'they unchoked us, we do not want anything'],
+  ['?', 'we unchoked them, they do not want anything'],
+  ['I', 'they connected to us'],
+  ['S', 'snubbed: sent nothing for a while'],
+  ['E', 'encrypted connection (RC4)'],
+  ['e', 'encrypted handshake, plain data'],
+]
+
 export function PeersTab(props: { peers: PeerRow[]; version: () => number }): JSX.Element {
   const [sort, setSort] = createSignal<SortState | null>(null)
   return (
+    <>
     <VirtualTable
       label="Peers"
       rows={props.peers}
@@ -42,5 +57,9 @@ export function PeersTab(props: { peers: PeerRow[]; version: () => number }): JS
       rowClass={(p) => (p.state === 'connecting' ? 'row-connecting' : '')}
       empty={<span>No peers yet. Peers appear here as “Connecting…” the moment a connection is attempted.</span>}
     />
+    <div class="flag-legend" aria-label="Flags">
+      Flags: <For each={FLAG_LEGEND}>{([f, what], i) => <><b>{f}</b> {what}{i() < FLAG_LEGEND.length - 1 ? ' · ' : ''}</>}</For>
+    </div>
+    </>
   )
 }

@@ -1,3 +1,4 @@
+import { Modal } from './modal.tsx'
 import { createSignal, For, onMount, Show, type JSX } from 'solid-js'
 import type { EngineApi, EngineSettings } from '@tidepool/engine'
 import { formatBytes, parseSize } from '../format.ts'
@@ -22,7 +23,19 @@ const FIELDS: Array<{ key: NumKey; label: string; hint: string; size?: boolean; 
 const HOST_PORT = /^(\[[0-9a-fA-F:.]+\]|[^\s:\[\]]+):\d{1,5}$/
 
 /** Engine settings; the engine persists them (setSettings), so they survive restarts. */
-export function SettingsDialog(props: { api: EngineApi; onClose: () => void }): JSX.Element {
+/** How a download folder is named to people: the default one says where it is by default. */
+export const folderLabel = (name: string) => (name === 'downloads' ? 'Downloads (Downloads/Tidepool in your home folder unless set otherwise)' : name)
+
+export function SettingsDialog(props: { api: EngineApi; onClose: () => void; folders: readonly string[]; paths?: Record<string, string>; onRegisterMagnet?: () => void }): JSX.Element {
+  const [registered, setRegistered] = createSignal<string | null>(null)
+  const register = () => {
+    try {
+      props.onRegisterMagnet?.()
+      setRegistered('Your browser asks whether Tidepool may open magnet links; once you agree, clicking a magnet link adds it here.')
+    } catch (e) {
+      setRegistered(`Your browser did not allow it: ${e instanceof Error ? e.message : String(e)}`)
+    }
+  }
   const [settings, setSettings] = createSignal<EngineSettings | null>(null)
   const [text, setText] = createSignal<Record<string, string>>({})
   const [error, setError] = createSignal<string | null>(null)
@@ -48,7 +61,7 @@ export function SettingsDialog(props: { api: EngineApi; onClose: () => void }): 
     setError(null)
     const patch: Partial<EngineSettings> = { localPeerDiscovery: lsd(), portMapping: portMapping() }
     const t = text()
-    if (t.downloadRoot?.trim()) patch.downloadRoot = t.downloadRoot.trim()
+    if (t.downloadRoot && t.downloadRoot !== settings()?.downloadRoot) patch.downloadRoot = t.downloadRoot
     const enc = ENCRYPTION.find((o) => o.value === t.encryption)
     if (enc) patch.encryption = enc.value
     patch.dhtEnabled = dhtOn()
@@ -70,17 +83,26 @@ export function SettingsDialog(props: { api: EngineApi; onClose: () => void }): 
       setError(err instanceof Error ? err.message : String(err))
     }
   }
+  // The helper's folders, and the current one even when the helper is not connected.
+  const folders = () => {
+    const cur = settings()?.downloadRoot
+    return cur && !props.folders.includes(cur) ? [cur, ...props.folders] : [...props.folders]
+  }
   const set = (k: string, v: string) => { setText({ ...text(), [k]: v }); setSaved(false) }
 
   return (
-    <div class="modal-back" onClick={(e) => e.target === e.currentTarget && props.onClose()}>
-      <form class="modal" role="dialog" aria-label="Settings" onSubmit={save} onKeyDown={(e) => e.key === 'Escape' && props.onClose()}>
+    <Modal label="Settings" onClose={props.onClose} onSubmit={save}>
         <h2>Settings</h2>
         <Show when={settings()} fallback={<div class="dim">Loading…</div>}>
           <label class="field">
-            <span>Download folder (daemon root)</span>
-            <input name="downloadRoot" value={text().downloadRoot ?? ''} onInput={(e) => set('downloadRoot', e.currentTarget.value)} />
-            <small class="dim">A folder the Tidepool helper serves; `downloads` is ~/Downloads/Tidepool unless the helper was started with another --out.</small>
+            <span>Download folder</span>
+            <select name="downloadRoot" value={text().downloadRoot ?? ''} onChange={(e) => set('downloadRoot', e.currentTarget.value)}>
+              <For each={folders()}>{(f) => <option value={f}>{props.paths?.[f] ?? folderLabel(f)}</option>}</For>
+            </select>
+            <small class="dim">
+              New torrents are saved here. The folders are the ones the Tidepool helper was given when it was set up
+              (the web app: the folder after --out when you start it; by default Downloads/Tidepool in your home folder).
+            </small>
           </label>
           <label class="field">
             <span>Encryption (MSE/PE)</span>
@@ -89,6 +111,13 @@ export function SettingsDialog(props: { api: EngineApi; onClose: () => void }): 
             </select>
             <small class="dim">Applies to new connections; the peers table marks RC4 peers E, handshake-only e.</small>
           </label>
+          <Show when={props.onRegisterMagnet}>
+            <div class="field">
+              <span>Magnet links</span>
+              <div><button type="button" onClick={register}>Open magnet links with Tidepool…</button></div>
+              <Show when={registered()}><small class="dim" role="status">{registered()}</small></Show>
+            </div>
+          </Show>
           <div class="grid2">
             <For each={FIELDS}>
               {(f) => (
@@ -130,7 +159,6 @@ export function SettingsDialog(props: { api: EngineApi; onClose: () => void }): 
           <button type="button" onClick={() => props.onClose()}>Cancel</button>
           <button type="submit" class="primary" disabled={!settings()}>Save</button>
         </div>
-      </form>
-    </div>
+    </Modal>
   )
 }

@@ -51,7 +51,19 @@ export interface VirtualTableProps<T> {
   empty?: JSX.Element
   label: string
   rowHeight?: number
+  /**
+   * Keyboard use: the table takes focus (Tab) and hands its keys here with the keys in display order;
+   * `cursor` is the row the keyboard is on (shown, scrolled into view, announced as the active row).
+   */
+  onGridKey?: (e: KeyboardEvent, order: () => string[]) => void
+  cursor?: string | null
+  /** Column resizing: drag a header's right edge, or Alt+Left/Right on a focused header. */
+  onResize?: (columnId: string, width: number) => void
+  /** The header's context menu (right-click, the menu key or Shift+F10 on a header): show/hide, move. */
+  onHeaderMenu?: (columnId: string, at: { x: number; y: number }) => void
 }
+
+let tableSeq = 0
 
 /**
  * Rows kept above and below the viewport, ready when the compositor scrolls ahead of the page (rows
@@ -81,6 +93,8 @@ export function VirtualTable<T>(props: VirtualTableProps<T>): JSX.Element {
     return order().map((i) => props.rowKey(raw[i]!))
   }
   const totalWidth = createMemo(() => props.columns.reduce((a, c) => a + c.width, 0))
+  const idPrefix = `vt${++tableSeq}-`
+  const rowId = (key: string) => `${idPrefix}${key}`
 
   const [scrollTop, setScrollTop] = createSignal(0)
   const [viewport, setViewport] = createSignal(0)
@@ -154,8 +168,60 @@ export function VirtualTable<T>(props: VirtualTableProps<T>): JSX.Element {
     toFit.add(rowEl)
   }
 
+  // The cursor row stays in view: scroll just enough when the keyboard moves it off screen.
+  createRenderEffect(() => {
+    const key = props.cursor
+    if (!key || !props.onGridKey || !scroller) return
+    const raw = untrack(rawRows)
+    const i = untrack(order).findIndex((r) => props.rowKey(raw[r]!) === key)
+    if (i < 0) return
+    const top = i * rowHeight() + untrack(headHeight)
+    const view = scroller.clientHeight
+    if (top - untrack(headHeight) < scroller.scrollTop) scroller.scrollTop = top - untrack(headHeight)
+    else if (top + rowHeight() > scroller.scrollTop + view) scroller.scrollTop = top + rowHeight() - view
+  })
+  const sortKey = (e: KeyboardEvent, c: Column<T>) => {
+    if ((e.key === 'Enter' || e.key === ' ') && c.sort) {
+      e.preventDefault()
+      props.onSort?.(c.id, c.sortDefault ?? 'asc')
+    } else if (e.altKey && (e.key === 'ArrowLeft' || e.key === 'ArrowRight') && props.onResize) {
+      e.preventDefault()
+      props.onResize(c.id, c.width + (e.key === 'ArrowLeft' ? -10 : 10))
+    } else if ((e.key === 'ContextMenu' || (e.key === 'F10' && e.shiftKey)) && props.onHeaderMenu) {
+      e.preventDefault()
+      const r = (e.currentTarget as HTMLElement).getBoundingClientRect()
+      props.onHeaderMenu(c.id, { x: r.left, y: r.bottom })
+    }
+  }
+  /** Drag a header's right edge: the width follows the pointer (the click does not sort). */
+  const startResize = (e: PointerEvent, c: Column<T>) => {
+    if (!props.onResize) return
+    e.preventDefault()
+    e.stopPropagation()
+    const x0 = e.clientX
+    const w0 = c.width
+    const handle = e.currentTarget as HTMLElement
+    handle.setPointerCapture(e.pointerId)
+    const move = (m: PointerEvent) => props.onResize?.(c.id, w0 + m.clientX - x0)
+    const up = () => {
+      handle.removeEventListener('pointermove', move)
+      handle.removeEventListener('pointerup', up)
+    }
+    handle.addEventListener('pointermove', move)
+    handle.addEventListener('pointerup', up)
+  }
+
   return (
-    <div class="vt" role="grid" aria-label={props.label} aria-rowcount={count()} ref={scroller} style={{ '--vt-row-h': `${rowHeight()}px` }}>
+    <div
+      class="vt" role="grid" aria-label={props.label} aria-rowcount={count()} ref={scroller} style={{ '--vt-row-h': `${rowHeight()}px` }}
+      tabindex={props.onGridKey ? 0 : undefined}
+      aria-multiselectable={props.onGridKey ? 'true' : undefined}
+      aria-activedescendant={props.onGridKey && props.cursor ? rowId(props.cursor) : undefined}
+      onKeyDown={(e) => {
+        if (e.target !== e.currentTarget) return // a header's own keys
+        props.onGridKey?.(e, keyOrder)
+      }}
+    >
       <div class="vt-head" role="row" ref={head} style={{ width: `${totalWidth()}px` }}>
         <For each={props.columns}>
           {(c) => (
@@ -166,11 +232,21 @@ export function VirtualTable<T>(props: VirtualTableProps<T>): JSX.Element {
               classList={{ sortable: !!c.sort, right: c.align === 'right', center: c.align === 'center' }}
               aria-sort={props.sort?.id === c.id ? (props.sort.dir === 'asc' ? 'ascending' : 'descending') : 'none'}
               data-col={c.id}
+              tabindex={(c.sort && props.onSort) || props.onHeaderMenu ? 0 : undefined}
+              onKeyDown={(e) => sortKey(e, c)}
               onClick={() => c.sort && props.onSort?.(c.id, c.sortDefault ?? 'asc')}
+              onContextMenu={(e) => {
+                if (!props.onHeaderMenu) return
+                e.preventDefault()
+                props.onHeaderMenu(c.id, { x: e.clientX, y: e.clientY })
+              }}
             >
               {c.title}
               <Show when={props.sort?.id === c.id}>
                 <span class="vt-arrow">{props.sort!.dir === 'asc' ? '▲' : '▼'}</span>
+              </Show>
+              <Show when={props.onResize}>
+                <span class="vt-resize" aria-hidden="true" onPointerDown={(e) => startResize(e, c)} onClick={(e) => e.stopPropagation()} />
               </Show>
             </div>
           )}
@@ -212,7 +288,8 @@ export function VirtualTable<T>(props: VirtualTableProps<T>): JSX.Element {
               const key = createMemo(() => (row() ? props.rowKey(view) : ''))
               const cls = () => {
                 const extra = row() ? props.rowClass?.(view) : ''
-                return `vt-row${index() % 2 === 1 ? ' odd' : ''}${props.selected?.(key()) ? ' selected' : ''}${extra ? ` ${extra}` : ''}`
+                const cursor = props.onGridKey && key() && props.cursor === key() ? ' cursor' : ''
+        return `vt-row${index() % 2 === 1 ? ' odd' : ''}${props.selected?.(key()) ? ' selected' : ''}${cursor}${extra ? ` ${extra}` : ''}`
               }
               let rowEl: HTMLDivElement | undefined
               createRenderEffect(() => {
@@ -228,6 +305,8 @@ export function VirtualTable<T>(props: VirtualTableProps<T>): JSX.Element {
                   }}
                   role="row"
                   class={cls()}
+                  id={key() ? rowId(key()) : undefined}
+                  aria-selected={props.selected ? (props.selected(key()) ? 'true' : 'false') : undefined}
                   data-key={key()}
                   style={{
                     transform: `translateY(${Math.max(0, index()) * rowHeight()}px)`,

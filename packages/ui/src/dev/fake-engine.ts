@@ -3,6 +3,7 @@
  * product build. Deterministic (seeded PRNG) and driven by `tick()` so tests control time.
  */
 import type {
+  AddReport,
   AddTorrentInput, EngineApi, EngineSettings, EngineStatus, FilePriority, FileRow, LogEntry, LogLevel, PeerRow,
   PiecesView, SwarmRow, TorrentDetail, TorrentSummary, TrackerRow,
 } from '@tidepool/engine'
@@ -201,6 +202,10 @@ export class FakeEngine implements EngineApi {
     t.summary.status = input.paused ? 'paused' : input.magnet ? 'fetching-metadata' : 'downloading'
     return t.summary.infoHash
   }
+  async addTorrentReport(input: AddTorrentInput): Promise<AddReport> {
+    const infoHash = await this.addTorrent(input)
+    return { infoHash, name: this.get(infoHash).summary.name, alreadyAdded: false, trackersAdded: 0 }
+  }
   async removeTorrent(infoHash: string, opts: { deleteData: boolean }): Promise<void> {
     this.calls.push(`remove:${infoHash}:${opts.deleteData}`)
     this.torrents.delete(infoHash)
@@ -215,6 +220,9 @@ export class FakeEngine implements EngineApi {
   async setFilePriority(infoHash: string, fileIndex: number, priority: FilePriority): Promise<void> {
     const f = this.get(infoHash).files[fileIndex]
     if (f) f.priority = priority
+  }
+  async setFilePriorities(infoHash: string, fileIndices: number[], priority: FilePriority): Promise<void> {
+    for (const i of fileIndices) await this.setFilePriority(infoHash, i, priority)
   }
   async getSettings(): Promise<EngineSettings> { return { ...this.settings } }
   async torrentLog(infoHash: string): Promise<LogEntry[]> {

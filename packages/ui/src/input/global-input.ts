@@ -31,9 +31,15 @@ const isFormField = (el: Target) => !!el?.tagName && /^(INPUT|TEXTAREA|SELECT)$/
 /** Pasting here puts the text into the field. */
 const isTextField = (el: Target) => el?.tagName === 'INPUT' || el?.tagName === 'TEXTAREA'
 
-export function handleGlobalKey(e: KeyLike & { target: unknown; preventDefault(): void }, deps: GlobalKeyDeps): void {
+/** Space and Enter press these (a button, a tab, a menu item), so they are not shortcuts there. */
+const isPressable = (el: Target) => !!el?.tagName && /^(BUTTON|A|SUMMARY)$/.test(el.tagName)
+
+export function handleGlobalKey(e: KeyLike & { target: unknown; preventDefault(): void; defaultPrevented?: boolean }, deps: GlobalKeyDeps): void {
   if (e.key === 'Escape' && deps.dialogOpen()) return deps.closeDialog()
+  // A control that handled the key itself (the torrent list, a column header) said so.
+  if (e.defaultPrevented) return
   if (deps.dialogOpen() || isFormField(e.target as Target)) return
+  if ((e.key === ' ' || e.key === 'Enter') && isPressable(e.target as Target)) return
   const action = actionForKey(deps.actions, e)
   if (!action) return
   // Taken even when disabled: Ctrl+A never falls back to selecting the page's text.

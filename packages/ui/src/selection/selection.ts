@@ -66,6 +66,8 @@ export function createSelection() {
       setFocus(key)
     },
     selectAll(keys: readonly string[]): void { setSelected(new Set(keys)) },
+    /** Moves the keyboard's row (and the details) without changing the selection (Ctrl+arrow). */
+    moveFocus(key: string): void { setFocus(key) },
     clear(): void { setSelected(new Set<string>()) },
   }
 }

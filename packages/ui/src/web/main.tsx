@@ -1,67 +1,108 @@
 /** The local web app: the engine runs in this page's worker and talks to the daemon on 127.0.0.1. */
 import { render } from 'solid-js/web'
 import { App } from '../app.tsx'
+import { addFromHandler, takeHandlerMagnet } from '../magnet-handler.ts'
 import { startEngineWorker } from '../worker/start-engine-worker.ts'
-import { loginFromLocation, saveToken } from './token.ts'
+import { runInOneTab } from './tab-lock.ts'
+import { loginFromLocation } from './token.ts'
 import '../styles.css'
 
-interface WebConfig { daemonUrl: string }
+interface WebConfig { daemonUrl: string; folders?: Record<string, string> }
 
-/**
- * One engine per browser profile: two tabs would run two engines on the same files and IndexedDB.
- * The first tab holds a Web Lock for its lifetime; a second tab says so instead of starting one.
- */
-function startOnce(start: () => Promise<void>): void {
-  if (!navigator.locks) {
-    void start()
-    return
-  }
-  void navigator.locks.request('tidepool-engine', { ifAvailable: true }, async (lock) => {
-    if (!lock) {
-      document.getElementById('root')!.innerHTML =
-        '<div class="banner warn" style="margin:24px;border-radius:8px"><b>Tidepool is already open in another tab.</b> ' +
-        'Use that tab, or close it and reload this one.</div>'
-      return
-    }
-    await start()
-    await new Promise<never>(() => {}) // hold the lock while this page lives
-  })
-}
+const fetchConfig = () => fetch('./config.json', { cache: 'no-store' }).then((r) => r.json()) as Promise<WebConfig>
 
-// Login link taken (and stripped from the address bar) at once, also in a tab that will not run the engine.
-const login = loginFromLocation()
-
-/** A used or expired login link: say so above the app (which still offers to paste a token). */
+/** A used or expired login link: say so above the app. */
 function showLoginError(message: string): void {
   const div = document.createElement('div')
-  div.className = 'banner warn'
+  div.className = 'banner warn login-error'
+  div.setAttribute('role', 'alert')
   div.style.cssText = 'margin:12px 24px;border-radius:8px'
   div.textContent = message
   document.body.prepend(div)
 }
 
-async function main(): Promise<void> {
-  const { api } = startEngineWorker()
-  const [config, l] = await Promise.all([
-    fetch('./config.json', { cache: 'no-store' }).then((r) => r.json()) as Promise<WebConfig>,
-    login,
-  ])
-  if ('error' in l && l.error) showLoginError(l.error)
-  void api.init({ daemonUrl: config.daemonUrl, token: l.token ?? '' })
+function showOnly(html: string): HTMLElement {
   const root = document.getElementById('root')!
-  render(
-    () => (
-      <App
-        api={api}
-        installCommand="pnpm start   # starts the helper and prints a new link"
-        onToken={(t) => {
-          saveToken(t)
-          void api.init({ daemonUrl: config.daemonUrl, token: t })
-        }}
-      />
-    ),
-    root,
-  )
+  root.innerHTML = `<div class="banner warn tab-notice" role="alert" style="margin:24px;border-radius:8px">${html}</div>`
+  return root
 }
 
-startOnce(main)
+// A magnet link from the browser's handler (registered in Settings) arrives as #magnet=…
+const handlerMagnet = takeHandlerMagnet(location, history)
+const openedWithLink = /(^#|&)login=/.test(location.hash)
+// Login link taken (and stripped from the address bar) at once, also in a tab that will not run the engine.
+const login = loginFromLocation()
+
+let dispose: (() => void) | null = null
+let worker: Worker | null = null
+let addMagnet: ((magnet: string) => Promise<void>) | null = null
+
+/** The browser shows its own question; links then open this origin with #magnet=… (handled above). */
+function registerMagnetHandler(): void {
+  navigator.registerProtocolHandler('magnet', `${location.origin}/#magnet=%s`)
+}
+
+async function start(): Promise<void> {
+  const { api, worker: w } = startEngineWorker()
+  worker = w
+  const [config, l] = await Promise.all([fetchConfig(), login])
+  if ('error' in l && l.error) showLoginError(l.error)
+  const daemonUrl = config.daemonUrl
+  void api.init({ daemonUrl, token: l.token ?? '' })
+  // The new link pasted into this tab changes only the fragment: load the page again with it, so the
+  // page takes the link and the helper's new address (the page's CSP names the daemon it may reach).
+  window.addEventListener('hashchange', () => {
+    if (/(^#|&)login=/.test(location.hash)) location.reload()
+  })
+  // A helper that went away and came back (pnpm app restarted) has a new address: say "restarted,
+  // open the new link" instead of retrying the old address for ever.
+  const follow = setInterval(() => {
+    void api.getStatus().then(async (s) => {
+      if (s.daemon !== 'unreachable') return
+      const c = await fetchConfig().catch(() => null)
+      if (c && c.daemonUrl !== daemonUrl) await api.markRestarted()
+    })
+  }, 3000)
+  const root = document.getElementById('root')!
+  root.innerHTML = ''
+  const stopRender = render(() => <App api={api} helperHelp={{ kind: 'webapp' }} {...(config.folders ? { folderPaths: config.folders } : {})} registerMagnetHandler={registerMagnetHandler} />, root)
+  addMagnet = async (magnet: string) => {
+    // The engine may still be connecting: wait for it (bounded), then add and say what happened.
+    for (let i = 0; i < 60 && (await api.getStatus()).daemon === 'connecting'; i++) await new Promise((r) => setTimeout(r, 250))
+    await addFromHandler(api, magnet, document.body)
+  }
+  if (handlerMagnet !== null) void addMagnet(handlerMagnet)
+  dispose = () => {
+    clearInterval(follow)
+    stopRender()
+  }
+}
+
+runInOneTab(
+  {
+    start,
+    stopped() {
+      dispose?.()
+      dispose = null
+      worker?.terminate()
+      worker = null
+      showOnly('<b>Tidepool moved to another tab.</b> Use that tab, or reload this one to bring it back here.')
+    },
+    magnet(m) {
+      void addMagnet?.(m)
+    },
+    busy(takeOver, sendMagnet) {
+      if (handlerMagnet !== null) {
+        sendMagnet(handlerMagnet)
+        showOnly('<b>The magnet link went to the Tidepool tab that is already open.</b> It says there whether it was added. You can close this tab.')
+        return
+      }
+      const root = showOnly('<b>Tidepool is open in another tab.</b> Use that tab, or <button type="button">use this tab instead</button>.')
+      root.querySelector('button')!.addEventListener('click', () => {
+        showOnly('Moving Tidepool to this tab…')
+        takeOver()
+      })
+    },
+  },
+  { takeOverNow: openedWithLink },
+)

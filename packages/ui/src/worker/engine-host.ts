@@ -61,6 +61,17 @@ export class EngineHost implements EngineApi {
     this.message = message
   }
 
+  /**
+   * The web app's helper was restarted (it serves a new daemon address): this page cannot use it until
+   * it has the new login link, so stop retrying the old address and say so (shown as "restarted").
+   */
+  async markRestarted(): Promise<void> {
+    await this.teardown()
+    this.opts = null
+    this.daemon = 'auth-failed'
+    this.message = undefined
+  }
+
   private async teardown(): Promise<void> {
     this.generation++
     this.cancelRetry?.()
@@ -124,7 +135,7 @@ export class EngineHost implements EngineApi {
   }
 
   private engine(): EngineApi {
-    if (!this.running) throw new Error(this.daemon === 'auth-failed' ? 'The Tidepool helper refused the access token.' : 'The Tidepool helper is not connected.')
+    if (!this.running) throw new Error(this.daemon === 'auth-failed' ? 'The Tidepool helper was restarted: open the new link it printed.' : 'The Tidepool helper is not connected.')
     return this.running.api
   }
 
@@ -135,11 +146,13 @@ export class EngineHost implements EngineApi {
   async listTorrents() { return this.running ? this.running.api.listTorrents() : [] }
   async getTorrentDetail(infoHash: string, parts: Array<keyof TorrentDetail>) { return this.engine().getTorrentDetail(infoHash, parts) }
   async addTorrent(input: AddTorrentInput) { return this.engine().addTorrent(input) }
+  async addTorrentReport(input: AddTorrentInput) { return this.engine().addTorrentReport(input) }
   async removeTorrent(infoHash: string, opts: { deleteData: boolean }) { return this.engine().removeTorrent(infoHash, opts) }
   async startTorrent(infoHash: string) { return this.engine().startTorrent(infoHash) }
   async stopTorrent(infoHash: string) { return this.engine().stopTorrent(infoHash) }
   async recheckTorrent(infoHash: string) { return this.engine().recheckTorrent(infoHash) }
   async setFilePriority(infoHash: string, fileIndex: number, priority: FilePriority) { return this.engine().setFilePriority(infoHash, fileIndex, priority) }
+  async setFilePriorities(infoHash: string, fileIndices: number[], priority: FilePriority) { return this.engine().setFilePriorities(infoHash, fileIndices, priority) }
   async getSettings(): Promise<EngineSettings> { return this.engine().getSettings() }
   async setSettings(patch: Partial<EngineSettings>) { return this.engine().setSettings(patch) }
   async torrentLog(infoHash: string) { return this.engine().torrentLog(infoHash) }
