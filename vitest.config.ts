@@ -8,7 +8,12 @@ import { defineConfig } from 'vitest/config'
 // Likewise no daemon a test starts offers multicast unless the test asks (start-daemon.ts).
 // No test may reach the public DHT: the CLI's DHT is off unless a test gives `--dht-bootstrap`, and
 // every daemon (in-process or a child, which inherits this) sends UDP only to local addresses.
-const env = { TIDEPOOL_NO_PORT_MAPPING: '1', TIDEPOOL_NO_MULTICAST: '1', TIDEPOOL_DHT: 'off', TIDEPOOL_UDP_LOCAL_ONLY: '1' }
+const env = {
+  TIDEPOOL_NO_PORT_MAPPING: '1',
+  TIDEPOOL_NO_MULTICAST: '1',
+  TIDEPOOL_DHT: 'off',
+  TIDEPOOL_UDP_LOCAL_ONLY: '1',
+}
 
 export default defineConfig({
   test: {
@@ -18,7 +23,13 @@ export default defineConfig({
         test: {
           name: 'unit',
           env,
-          include: ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'native-host/src/**/*.test.ts', 'native-host/test/**/*.test.ts', 'extension/src/**/*.test.ts'],
+          include: [
+            'packages/*/src/**/*.test.ts',
+            'packages/*/test/**/*.test.ts',
+            'native-host/src/**/*.test.ts',
+            'native-host/test/**/*.test.ts',
+            'extension/src/**/*.test.ts',
+          ],
           testTimeout: 30_000,
         },
       },

@@ -27,10 +27,19 @@ const runArgs = runAt >= 0 ? argv.slice(runAt + 1) : []
 const testDeps = own.includes('--test-deps')
 
 const log = (msg) => process.stderr.write(`[bootstrap] ${msg}\n`)
-function die(msg) { log(`ERROR: ${msg}`); process.exit(1) }
+function die(msg) {
+  log(`ERROR: ${msg}`)
+  process.exit(1)
+}
 
 function run(cmd, args, opts = {}) {
-  const r = spawnSync(cmd, args, { cwd: ROOT, stdio: opts.quiet ? 'pipe' : 'inherit', encoding: 'utf8', env: { ...process.env, ...opts.env }, timeout: opts.timeoutMs })
+  const r = spawnSync(cmd, args, {
+    cwd: ROOT,
+    stdio: opts.quiet ? 'pipe' : 'inherit',
+    encoding: 'utf8',
+    env: { ...process.env, ...opts.env },
+    timeout: opts.timeoutMs,
+  })
   return { ok: r.status === 0, status: r.status ?? 1, stdout: r.stdout ?? '', error: r.error }
 }
 
@@ -68,7 +77,10 @@ function installFingerprint() {
     const names = dir === '.' ? ['extension', 'native-host', 'test'] : readdirSync(base)
     for (const n of names) if (existsSync(join(base, n, 'package.json'))) files.push(join(dir, n, 'package.json'))
   }
-  for (const f of files.sort()) h.update(f).update('\0').update(existsSync(join(ROOT, f)) ? readFileSync(join(ROOT, f)) : '')
+  for (const f of files.sort())
+    h.update(f)
+      .update('\0')
+      .update(existsSync(join(ROOT, f)) ? readFileSync(join(ROOT, f)) : '')
   return h.digest('hex')
 }
 
@@ -101,9 +113,10 @@ function ensureTestDeps() {
     log('Tests that need them are reported as skipped until then.')
     return
   }
-  const apt = (args) => sudo
-    ? run('sudo', ['-n', 'env', 'DEBIAN_FRONTEND=noninteractive', 'apt-get', ...args])
-    : run('apt-get', args, { env: { DEBIAN_FRONTEND: 'noninteractive' } })
+  const apt = (args) =>
+    sudo
+      ? run('sudo', ['-n', 'env', 'DEBIAN_FRONTEND=noninteractive', 'apt-get', ...args])
+      : run('apt-get', args, { env: { DEBIAN_FRONTEND: 'noninteractive' } })
   if (missing.includes('miniupnpd')) {
     // Never as a service on this machine's own network: only the test starts it, inside its namespaces.
     const preseed = 'miniupnpd miniupnpd/start_daemon boolean false\n'
@@ -114,7 +127,8 @@ function ensureTestDeps() {
   }
   log(`installing ${missing.join(' ')} with apt-get`)
   if (!apt(['update']).ok) die('apt-get update failed')
-  if (!apt(['install', '-y', '--no-install-recommends', ...missing]).ok) die(`apt-get install ${missing.join(' ')} failed`)
+  if (!apt(['install', '-y', '--no-install-recommends', ...missing]).ok)
+    die(`apt-get install ${missing.join(' ')} failed`)
 }
 
 /** Newest mtime (ms) of files under dir, skipping node_modules, dist and dot-dirs; bounded walk. */
@@ -124,12 +138,22 @@ function newest(dir, skip = new Set(['node_modules', 'dist'])) {
   for (let guard = 0; stack.length > 0 && guard < 20_000; guard++) {
     const d = stack.pop()
     let entries = []
-    try { entries = readdirSync(d, { withFileTypes: true }) } catch { continue }
+    try {
+      entries = readdirSync(d, { withFileTypes: true })
+    } catch {
+      continue
+    }
     for (const e of entries) {
       if (e.name.startsWith('.') || skip.has(e.name)) continue
       const p = join(d, e.name)
       if (e.isDirectory()) stack.push(p)
-      else { try { best = Math.max(best, statSync(p).mtimeMs) } catch { /* vanished */ } }
+      else {
+        try {
+          best = Math.max(best, statSync(p).mtimeMs)
+        } catch {
+          /* vanished */
+        }
+      }
     }
   }
   return best

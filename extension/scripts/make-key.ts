@@ -13,5 +13,6 @@ const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 20
 const der = publicKey.export({ type: 'spki', format: 'der' })
 const key = der.toString('base64')
 const at = process.argv.indexOf('--private-out')
-if (at > 0 && process.argv[at + 1]) writeFileSync(process.argv[at + 1]!, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 })
+if (at > 0 && process.argv[at + 1])
+  writeFileSync(process.argv[at + 1]!, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 })
 process.stdout.write(JSON.stringify({ key, id: await extensionIdFromKey(key) }, null, 2) + '\n')

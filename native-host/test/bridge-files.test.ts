@@ -27,7 +27,8 @@ describe('bridge files', () => {
     for (let i = 0; i < big.length; i++) big[i] = (i * 17 + (i >> 11)) & 255
     // 14 concurrent writes: more than the 8 pooled send buffers (reuse + fallback), plus one over a buffer's size.
     const writes = [h.write(0, big.subarray(0, 1_500_000))]
-    for (let at = 1_500_000; at < big.length; at += 300_000) writes.push(h.write(at, big.subarray(at, Math.min(big.length, at + 300_000))))
+    for (let at = 1_500_000; at < big.length; at += 300_000)
+      writes.push(h.write(at, big.subarray(at, Math.min(big.length, at + 300_000))))
     await Promise.all(writes)
     expect(Buffer.from(await h.read(0, big.length)).equals(big)).toBe(true)
     expect((await readFile(join(d.dir, 'node-entry.bin'))).equals(big)).toBe(true)

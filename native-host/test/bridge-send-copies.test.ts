@@ -34,11 +34,18 @@ function collect(s: TcpSocket): () => Buffer {
 
 describe("send mode 'scratch' (for a WebSocket that copies on send, as browsers do)", () => {
   it('builds large frames in one reused buffer, and every byte still arrives intact', async () => {
-    const c = await connectBridge({ url: d.daemon.url, token: TOKEN, WebSocketImpl: CopyingWebSocket as unknown as WebSocketCtor, sendMode: 'scratch' })
+    const c = await connectBridge({
+      url: d.daemon.url,
+      token: TOKEN,
+      WebSocketImpl: CopyingWebSocket as unknown as WebSocketCtor,
+      sendMode: 'scratch',
+    })
     handedOver.length = 0
     // file writes of 1 MiB (a piece) and 200 KiB, different bytes each time
     const f = await c.files.open('scratch', 'pieces.bin', { write: true, create: true })
-    const pieces = [0, 1, 2, 3].map((k) => new Uint8Array(k === 3 ? 200 * 1024 : 1024 * 1024).map((_, i) => (i * (k + 3) + k) & 255))
+    const pieces = [0, 1, 2, 3].map((k) =>
+      new Uint8Array(k === 3 ? 200 * 1024 : 1024 * 1024).map((_, i) => (i * (k + 3) + k) & 255),
+    )
     let at = 0
     for (const p of pieces) {
       await f.write(at, p)
@@ -69,7 +76,11 @@ describe("send mode 'scratch' (for a WebSocket that copies on send, as browsers 
   })
 
   it("in send mode 'fresh' (the default) every frame has its own buffer (a WebSocket that keeps references must not share one)", async () => {
-    const c = await connectBridge({ url: d.daemon.url, token: TOKEN, WebSocketImpl: CopyingWebSocket as unknown as WebSocketCtor })
+    const c = await connectBridge({
+      url: d.daemon.url,
+      token: TOKEN,
+      WebSocketImpl: CopyingWebSocket as unknown as WebSocketCtor,
+    })
     handedOver.length = 0
     const f = await c.files.open('scratch', 'plain.bin', { write: true, create: true })
     for (let k = 0; k < 3; k++) await f.write(k * 65536, new Uint8Array(65536).fill(k + 1))

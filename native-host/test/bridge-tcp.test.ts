@@ -11,7 +11,12 @@ afterAll(async () => {
   await d.stop()
 })
 
-function collect(s: TcpSocket): { bytes: () => Buffer; ended: () => boolean; closed: () => boolean; error: () => unknown } {
+function collect(s: TcpSocket): {
+  bytes: () => Buffer
+  ended: () => boolean
+  closed: () => boolean
+  error: () => unknown
+} {
   const chunks: Buffer[] = []
   let ended = false
   let closed = false
@@ -35,22 +40,25 @@ describe('bridge TCP', () => {
     { node: true, sendMode: 'fragments' },
     { link: true, sendMode: 'fragments' },
     { link: true, sendMode: 'fresh' },
-  ] satisfies Array<Parameters<TestDaemon['connect']>[0]>)('connects, echoes 5 MiB intact, half-closes and closes (%o)', async (opts) => {
-    const echo = await echoServer()
-    const c = await d.connect(opts)
-    const s = await c.net.connect({ host: '127.0.0.1', port: echo.port })
-    expect(s.remotePort).toBe(echo.port)
-    const got = collect(s)
-    const data = Buffer.alloc(5 * 1024 * 1024)
-    for (let i = 0; i < data.length; i++) data[i] = (i * 7 + (i >> 13)) & 255
-    for (let at = 0; at < data.length; at += 100_000) s.write(data.subarray(at, at + 100_000))
-    s.end()
-    await until(() => got.closed(), 10_000)
-    expect(got.ended()).toBe(true)
-    expect(got.error()).toBeUndefined()
-    expect(got.bytes().equals(data)).toBe(true)
-    await echo.close()
-  })
+  ] satisfies Array<Parameters<TestDaemon['connect']>[0]>)(
+    'connects, echoes 5 MiB intact, half-closes and closes (%o)',
+    async (opts) => {
+      const echo = await echoServer()
+      const c = await d.connect(opts)
+      const s = await c.net.connect({ host: '127.0.0.1', port: echo.port })
+      expect(s.remotePort).toBe(echo.port)
+      const got = collect(s)
+      const data = Buffer.alloc(5 * 1024 * 1024)
+      for (let i = 0; i < data.length; i++) data[i] = (i * 7 + (i >> 13)) & 255
+      for (let at = 0; at < data.length; at += 100_000) s.write(data.subarray(at, at + 100_000))
+      s.end()
+      await until(() => got.closed(), 10_000)
+      expect(got.ended()).toBe(true)
+      expect(got.error()).toBeUndefined()
+      expect(got.bytes().equals(data)).toBe(true)
+      await echo.close()
+    },
+  )
 
   it('splits a write larger than maxFrameBytes instead of breaking the connection', async () => {
     const echo = await echoServer()
@@ -69,33 +77,36 @@ describe('bridge TCP', () => {
 
   // The Node entry reads in large chunks: the connect REPLY and the first DATA often share one read, and
   // the socket's handler is registered in a microtask after the REPLY (a lost first frame was seen).
-  it.each([{ node: false }, { node: true }])('delivers data sent right before the peer closes, then end, then close (%o)', async (opts) => {
-    const payload = Buffer.alloc(300_000, 7)
-    const srv = net.createServer((sock) => sock.end(payload))
-    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r))
-    const c = await d.connect(opts)
-    for (let i = 0; i < (opts.node ? 30 : 5); i++) {
-      const s = await c.net.connect({ host: '127.0.0.1', port: (srv.address() as net.AddressInfo).port })
-      const order: string[] = []
-      let n = 0
-      let closed = false
-      s.setHandlers({
-        onData: (b) => {
-          n += b.length
-          if (order.at(-1) !== 'data') order.push('data')
-        },
-        onEnd: () => {
-          order.push('end')
-          s.end()
-        },
-        onClose: () => (closed = true),
-      })
-      await until(() => closed)
-      expect(n).toBe(payload.length)
-      expect(order).toEqual(['data', 'end'])
-    }
-    srv.close()
-  })
+  it.each([{ node: false }, { node: true }])(
+    'delivers data sent right before the peer closes, then end, then close (%o)',
+    async (opts) => {
+      const payload = Buffer.alloc(300_000, 7)
+      const srv = net.createServer((sock) => sock.end(payload))
+      await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r))
+      const c = await d.connect(opts)
+      for (let i = 0; i < (opts.node ? 30 : 5); i++) {
+        const s = await c.net.connect({ host: '127.0.0.1', port: (srv.address() as net.AddressInfo).port })
+        const order: string[] = []
+        let n = 0
+        let closed = false
+        s.setHandlers({
+          onData: (b) => {
+            n += b.length
+            if (order.at(-1) !== 'data') order.push('data')
+          },
+          onEnd: () => {
+            order.push('end')
+            s.end()
+          },
+          onClose: () => (closed = true),
+        })
+        await until(() => closed)
+        expect(n).toBe(payload.length)
+        expect(order).toEqual(['data', 'end'])
+      }
+      srv.close()
+    },
+  )
 
   it('write() returns false when the peer does not read, and onDrain follows once it does', async () => {
     let peer: net.Socket | undefined
@@ -136,7 +147,9 @@ describe('bridge TCP', () => {
     const port = (srv.address() as net.AddressInfo).port
     await new Promise<void>((r) => srv.close(() => r()))
     await expect(c.net.connect({ host: '127.0.0.1', port })).rejects.toMatchObject({ code: 'refused' })
-    await expect(c.net.connect({ host: 'no-such-host.invalid', port: 80 })).rejects.toMatchObject({ code: 'unreachable' })
+    await expect(c.net.connect({ host: 'no-such-host.invalid', port: 80 })).rejects.toMatchObject({
+      code: 'unreachable',
+    })
     await expect(c.net.connect({ host: '127.0.0.1', port: 0 })).rejects.toMatchObject({ code: 'invalid' })
   })
 
@@ -208,7 +221,12 @@ describe('bridge TCP', () => {
     await until(() => echo.sockets.size === 0)
     await until(() => {
       const s = d.daemon.stats()
-      return s.sockets === before.sockets && s.listeners === before.listeners && s.udpSockets === before.udpSockets && s.files === before.files
+      return (
+        s.sockets === before.sockets &&
+        s.listeners === before.listeners &&
+        s.udpSockets === before.udpSockets &&
+        s.files === before.files
+      )
     })
     await echo.close()
   })
@@ -216,7 +234,9 @@ describe('bridge TCP', () => {
   it('UDP bind, send and receive', async () => {
     const c = await d.connect()
     const got: Array<{ data: string; port: number }> = []
-    const a = await c.net.bindUdp({ host: '127.0.0.1' }, (data, from) => got.push({ data: Buffer.from(data).toString(), port: from.port }))
+    const a = await c.net.bindUdp({ host: '127.0.0.1' }, (data, from) =>
+      got.push({ data: Buffer.from(data).toString(), port: from.port }),
+    )
     const b = await c.net.bindUdp({ host: '127.0.0.1' }, (data, from) => bsock.send(data, '127.0.0.1', from.port))
     const bsock = b
     a.send(new TextEncoder().encode('ping-udp'), '127.0.0.1', b.port)

@@ -14,8 +14,29 @@ beforeAll(async () => {
   d = await testDaemon()
   dir = await mkdtemp(join(tmpdir(), 'tidepool-tls-'))
   // A self-signed certificate: the daemon verifies certificates, so it must refuse this one.
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=localhost'], { stdio: 'ignore' })
-  server = tls.createServer({ key: await readFile(join(dir, 'key.pem')), cert: await readFile(join(dir, 'cert.pem')) }, (s) => s.pipe(s))
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      join(dir, 'key.pem'),
+      '-out',
+      join(dir, 'cert.pem'),
+      '-days',
+      '1',
+      '-subj',
+      '/CN=localhost',
+    ],
+    { stdio: 'ignore' },
+  )
+  server = tls.createServer(
+    { key: await readFile(join(dir, 'key.pem')), cert: await readFile(join(dir, 'cert.pem')) },
+    (s) => s.pipe(s),
+  )
   server.on('tlsClientError', () => {})
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
 })
@@ -30,7 +51,9 @@ describe('bridge TLS connect', () => {
     const c = await d.connect()
     const port = (server.address() as AddressInfo).port
     const t0 = Date.now()
-    await expect(c.net.connect({ host: '127.0.0.1', port, tls: true, servername: 'localhost' })).rejects.toMatchObject({ code: 'access' })
+    await expect(c.net.connect({ host: '127.0.0.1', port, tls: true, servername: 'localhost' })).rejects.toMatchObject({
+      code: 'access',
+    })
     expect(Date.now() - t0).toBeLessThan(3000)
     expect(d.daemon.stats().connectsInFlight).toBe(0)
   })
@@ -38,7 +61,9 @@ describe('bridge TLS connect', () => {
   it('fails (does not hang) when the server does not speak TLS', async () => {
     const echo = await echoServer()
     const c = await d.connect()
-    const err = await c.net.connect({ host: '127.0.0.1', port: echo.port, tls: true }).catch((e: { code?: string }) => e)
+    const err = await c.net
+      .connect({ host: '127.0.0.1', port: echo.port, tls: true })
+      .catch((e: { code?: string }) => e)
     expect(err).toMatchObject({ name: 'IoError' })
     await echo.close()
   })

@@ -13,7 +13,12 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'tidepool-conformance-'))
   // multicast on explicitly (the suite's environment turns it off by default): the MCAST cases stay on
   // the loopback interface with TTL 0
-  daemon = await startDaemon({ token: TOKEN, roots: { conformance: dir }, allowOrigins: ['chrome-extension://conformance'], multicast: true })
+  daemon = await startDaemon({
+    token: TOKEN,
+    roots: { conformance: dir },
+    allowOrigins: ['chrome-extension://conformance'],
+    multicast: true,
+  })
 })
 afterAll(async () => {
   await daemon.close()
@@ -30,33 +35,50 @@ describe('conformance suite against our daemon', () => {
     // Everything the suite opened was closed again.
     await until(() => daemon.stats().sockets === 0 && daemon.stats().listeners === 0)
     const s = daemon.stats()
-    expect([s.sockets, s.listeners, s.udpSockets, s.files, s.connectsInFlight, s.connectsWaiting]).toEqual([0, 0, 0, 0, 0, 0])
+    expect([s.sockets, s.listeners, s.udpSockets, s.files, s.connectsInFlight, s.connectsWaiting]).toEqual([
+      0, 0, 0, 0, 0, 0,
+    ])
     expect(s.busyCount).toBeGreaterThanOrEqual(1)
     expect(await readdir(dir)).toEqual([]) // the suite removed its scratch files
   })
 
-  it('passes every case with its clients on in-process links (the CLI engine\'s carrier)', { timeout: 90_000 }, async () => {
+  it("passes every case with its clients on in-process links (the CLI engine's carrier)", {
+    timeout: 90_000,
+  }, async () => {
     const clientsBefore = daemon.stats().clients
     let links = 0
     const socket = () => {
       links++
       return daemon.connectInProcess()
     }
-    const report = await runConformance({ url: daemon.url, token: TOKEN, origin: 'chrome-extension://conformance', socket })
+    const report = await runConformance({
+      url: daemon.url,
+      token: TOKEN,
+      origin: 'chrome-extension://conformance',
+      socket,
+    })
     const failed = report.results.filter((r) => !r.ok).map((r) => `${r.id}: ${r.error}`)
     expect(failed).toEqual([])
     expect(report.passed).toBe(allCases.length)
     expect(links).toBeGreaterThanOrEqual(20) // the clients really went over links
-    await until(() => daemon.stats().sockets === 0 && daemon.stats().listeners === 0 && daemon.stats().clients === clientsBefore)
+    await until(
+      () => daemon.stats().sockets === 0 && daemon.stats().listeners === 0 && daemon.stats().clients === clientsBefore,
+    )
     const s = daemon.stats()
-    expect([s.sockets, s.listeners, s.udpSockets, s.files, s.connectsInFlight, s.connectsWaiting]).toEqual([0, 0, 0, 0, 0, 0])
+    expect([s.sockets, s.listeners, s.udpSockets, s.files, s.connectsInFlight, s.connectsWaiting]).toEqual([
+      0, 0, 0, 0, 0, 0,
+    ])
     expect(await readdir(dir)).toEqual([])
   })
 
   it('passes the portmap cases against a daemon that announces the capability (refusals only: no gateway is contacted)', async () => {
     const pmDir = await mkdtemp(join(tmpdir(), 'tidepool-conformance-pm-'))
     // No method to try and a loopback "gateway": even a mapping made by mistake could not leave the machine.
-    const pm = await startDaemon({ token: TOKEN, roots: { conformance: pmDir }, portMapping: { gateway: '127.0.0.1', localAddress: '127.0.0.1', methods: [] } })
+    const pm = await startDaemon({
+      token: TOKEN,
+      roots: { conformance: pmDir },
+      portMapping: { gateway: '127.0.0.1', localAddress: '127.0.0.1', methods: [] },
+    })
     try {
       const report = await runConformance({ url: pm.url, token: TOKEN }, { only: ['PMAP'] })
       expect(report.results.filter((r) => !r.ok).map((r) => `${r.id}: ${r.error}`)).toEqual([])
@@ -77,7 +99,9 @@ describe('conformance suite against our daemon', () => {
 })
 
 describe('conformance suite against a daemon without multicast', () => {
-  it('passes the multicast cases by refusing udp.multicast and announcing no capability', { timeout: 30_000 }, async () => {
+  it('passes the multicast cases by refusing udp.multicast and announcing no capability', {
+    timeout: 30_000,
+  }, async () => {
     const d = await startDaemon({ token: TOKEN, roots: { conformance: dir }, multicast: false })
     try {
       const report = await runConformance({ url: d.url, token: TOKEN }, { only: ['MCAST'] })

@@ -18,7 +18,13 @@ function upgradeStatus(port: number, headers: Record<string, string>): Promise<n
     const req = http.request({
       host: '127.0.0.1',
       port,
-      headers: { Connection: 'Upgrade', Upgrade: 'websocket', 'Sec-WebSocket-Version': '13', 'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==', ...headers },
+      headers: {
+        Connection: 'Upgrade',
+        Upgrade: 'websocket',
+        'Sec-WebSocket-Version': '13',
+        'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==',
+        ...headers,
+      },
     })
     req.on('upgrade', (res, socket) => {
       socket.destroy()
@@ -46,10 +52,21 @@ describe('daemon auth', () => {
   })
 
   it('connectBridge rejects with auth on a wrong or missing token and on a foreign origin', async () => {
-    await expect(connectBridge({ url: d.daemon.url, token: 'b'.repeat(64), WebSocketImpl: WS })).rejects.toMatchObject({ code: 'auth' })
-    await expect(connectBridge({ url: d.daemon.url, token: '', WebSocketImpl: WS })).rejects.toMatchObject({ code: 'auth' })
-    await expect(connectBridge({ url: d.daemon.url, token: TOKEN, origin: 'https://evil.example', WebSocketImpl: WS })).rejects.toMatchObject({ code: 'auth' })
-    const ok = await connectBridge({ url: d.daemon.url, token: TOKEN, origin: 'chrome-extension://good', WebSocketImpl: WS })
+    await expect(connectBridge({ url: d.daemon.url, token: 'b'.repeat(64), WebSocketImpl: WS })).rejects.toMatchObject({
+      code: 'auth',
+    })
+    await expect(connectBridge({ url: d.daemon.url, token: '', WebSocketImpl: WS })).rejects.toMatchObject({
+      code: 'auth',
+    })
+    await expect(
+      connectBridge({ url: d.daemon.url, token: TOKEN, origin: 'https://evil.example', WebSocketImpl: WS }),
+    ).rejects.toMatchObject({ code: 'auth' })
+    const ok = await connectBridge({
+      url: d.daemon.url,
+      token: TOKEN,
+      origin: 'chrome-extension://good',
+      WebSocketImpl: WS,
+    })
     expect(ok.limits.maxConnectsInFlight).toBe(30)
     ok.close()
   })

@@ -21,8 +21,28 @@ afterAll(async () => {
 
 describe('daemon CLI', () => {
   it('parses its arguments', () => {
-    const a = parseDaemonArgs(['--port', '0', '--token-file', '/t', '--root', 'dl=/a=b', '--allow-origin', 'chrome-extension://x', '--max-connects-pending', '90', '--parent-pid', '12'])
-    expect(a).toMatchObject({ port: 0, tokenFile: '/t', roots: { dl: '/a=b' }, allowOrigins: ['chrome-extension://x'], parentPid: 12, limits: { maxConnectsPending: 90 } })
+    const a = parseDaemonArgs([
+      '--port',
+      '0',
+      '--token-file',
+      '/t',
+      '--root',
+      'dl=/a=b',
+      '--allow-origin',
+      'chrome-extension://x',
+      '--max-connects-pending',
+      '90',
+      '--parent-pid',
+      '12',
+    ])
+    expect(a).toMatchObject({
+      port: 0,
+      tokenFile: '/t',
+      roots: { dl: '/a=b' },
+      allowOrigins: ['chrome-extension://x'],
+      parentPid: 12,
+      limits: { maxConnectsPending: 90 },
+    })
     expect(() => parseDaemonArgs(['--root', 'x'])).toThrow(/NAME=DIR/)
     expect(() => parseDaemonArgs(['--port', '0'])).toThrow(/token-file/)
     expect(() => parseDaemonArgs(['--token-file', 'x', '--bogus'])).toThrow(/unknown/)
@@ -43,17 +63,37 @@ describe('daemon CLI', () => {
   })
 
   // Only the hello is exchanged: announcing the capability sends nothing to the network.
-  it('the daemon process announces portmap unless --no-port-mapping or TIDEPOOL_NO_PORT_MAPPING', { timeout: 60_000 }, async () => {
+  it('the daemon process announces portmap unless --no-port-mapping or TIDEPOOL_NO_PORT_MAPPING', {
+    timeout: 60_000,
+  }, async () => {
     const tokenFile = join(dir, 'pm-token')
     const caps = async (extra: string[], env: Record<string, string>): Promise<string[]> => {
-      const d = spawn(join(repo, 'node_modules', '.bin', 'tsx'), [join(repo, 'native-host/src/cli/daemon.ts'), '--port', '0', '--token-file', tokenFile, '--root', `x=${dir}`, ...extra], {
-        stdio: ['ignore', 'pipe', 'ignore'],
-        env: { ...process.env, ...env },
-      })
+      const d = spawn(
+        join(repo, 'node_modules', '.bin', 'tsx'),
+        [
+          join(repo, 'native-host/src/cli/daemon.ts'),
+          '--port',
+          '0',
+          '--token-file',
+          tokenFile,
+          '--root',
+          `x=${dir}`,
+          ...extra,
+        ],
+        {
+          stdio: ['ignore', 'pipe', 'ignore'],
+          env: { ...process.env, ...env },
+        },
+      )
       try {
-        const first = await new Promise<string>((resolve) => createInterface({ input: d.stdout! }).once('line', resolve))
+        const first = await new Promise<string>((resolve) =>
+          createInterface({ input: d.stdout! }).once('line', resolve),
+        )
         const { port } = JSON.parse(first) as { port: number }
-        const c = await connectBridgeNode({ url: `ws://127.0.0.1:${port}`, token: (await readFile(tokenFile, 'utf8')).trim() })
+        const c = await connectBridgeNode({
+          url: `ws://127.0.0.1:${port}`,
+          token: (await readFile(tokenFile, 'utf8')).trim(),
+        })
         c.close()
         return [...c.capabilities].filter((x) => x !== 'udp-ipv6-only') // always offered
       } finally {
@@ -84,9 +124,23 @@ describe('daemon CLI', () => {
   it('prints {"port"} first without the token, and exits when --parent-pid is gone', { timeout: 30_000 }, async () => {
     const parent = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'])
     const tokenFile = join(dir, 'cli-token')
-    const d = spawn(join(repo, 'node_modules', '.bin', 'tsx'), [join(repo, 'native-host/src/cli/daemon.ts'), '--port', '0', '--token-file', tokenFile, '--root', `x=${dir}`, '--parent-pid', String(parent.pid)], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
+    const d = spawn(
+      join(repo, 'node_modules', '.bin', 'tsx'),
+      [
+        join(repo, 'native-host/src/cli/daemon.ts'),
+        '--port',
+        '0',
+        '--token-file',
+        tokenFile,
+        '--root',
+        `x=${dir}`,
+        '--parent-pid',
+        String(parent.pid),
+      ],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    )
     let all = ''
     d.stderr!.on('data', (b) => (all += b))
     const first = await new Promise<string>((resolve) => createInterface({ input: d.stdout! }).once('line', resolve))

@@ -19,7 +19,10 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined)
 })
 
-async function daemon(caps?: Partial<DaemonCaps>, limits?: { maxFrameBytes?: number }): Promise<{ d: RunningDaemon; dir: string }> {
+async function daemon(
+  caps?: Partial<DaemonCaps>,
+  limits?: { maxFrameBytes?: number },
+): Promise<{ d: RunningDaemon; dir: string }> {
   const base = await mkdtemp(join(tmpdir(), 'tp-sec-'))
   const dir = join(base, 'root')
   await mkdir(dir)
@@ -66,7 +69,9 @@ describe('daemon security', () => {
     const got = new Promise<string>((r) => sink.once('message', (m) => r(m.toString())))
     c.send(encodeFrame(Kind.DATA, handle, 0, { address: '127.0.0.1', port: 0 }, new Uint8Array([1])))
     c.send(encodeFrame(Kind.DATA, handle, 0, { address: '::1', port: 9 }, new Uint8Array([1]))) // wrong family
-    c.send(encodeFrame(Kind.DATA, handle, 0, { address: '127.0.0.1', port: sink.address().port }, Buffer.from('still here')))
+    c.send(
+      encodeFrame(Kind.DATA, handle, 0, { address: '127.0.0.1', port: sink.address().port }, Buffer.from('still here')),
+    )
     expect(await got).toBe('still here')
     expect((await req(c, Op.ping, {})).ok).toBe(true)
   })
@@ -76,7 +81,9 @@ describe('daemon security', () => {
     const c = await RawConn.open(d.url)
     cleanups.push(async () => c.close())
     const h = await c.hello(TOKEN)
-    expect(h?.meta).toMatchObject({ limits: { maxFilesPerClient: 2, maxUdpPerClient: 1, maxListenersPerClient: 1, maxRequestsInFlight: 256 } })
+    expect(h?.meta).toMatchObject({
+      limits: { maxFilesPerClient: 2, maxUdpPerClient: 1, maxListenersPerClient: 1, maxRequestsInFlight: 256 },
+    })
     const open = (name: string) => req(c, Op.fileOpen, { root: 'r', path: name, create: true })
     const a = await open('a')
     expect((await open('b')).ok).toBe(true)
@@ -241,8 +248,10 @@ describe('daemon security', () => {
       const s = net.connect({ port: d.port, host: '127.0.0.1', allowHalfOpen: true })
       s.on('error', () => {}) // a reset once the daemon has closed its side is what the test expects
       socks.push(s)
-      s.write(`GET / HTTP/1.1\r\nHost: 127.0.0.1:${d.port}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nOrigin: https://evil.example\r\n` +
-        'Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n')
+      s.write(
+        `GET / HTTP/1.1\r\nHost: 127.0.0.1:${d.port}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nOrigin: https://evil.example\r\n` +
+          'Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n',
+      )
       await new Promise((r) => s.once('end', r).resume())
     }
     expect(d.stats().refusedUpgrades).toBe(n)
@@ -263,7 +272,9 @@ describe('daemon security', () => {
     await writeFile(join(dir, 'real'), 'x')
     await symlink(join(dir, 'real'), join(dir, 'link'))
     const c = await authed(d)
-    expect((await req(c, Op.fileOpen, { root: 'r', path: 'dangling', create: true })).meta).toMatchObject({ code: 'bad-path' })
+    expect((await req(c, Op.fileOpen, { root: 'r', path: 'dangling', create: true })).meta).toMatchObject({
+      code: 'bad-path',
+    })
     expect((await req(c, Op.fsMkdir, { root: 'r', path: 'dangling' })).meta).toMatchObject({ code: 'bad-path' })
     await expect(readFile(join(outside, 'planted'))).rejects.toMatchObject({ code: 'ENOENT' })
     expect((await req(c, Op.fileOpen, { root: 'r', path: 'link' })).meta).toMatchObject({ code: 'bad-path' })
@@ -281,7 +292,9 @@ describe('daemon security', () => {
       // Files and dirs under a shared missing parent, as storage prepares a multi-file torrent.
       const rs = await Promise.all(
         names.map((n, k) =>
-          k % 2 ? req(c, Op.fsMkdir, { root: 'r', path: `p${i}/q/s/${n}` }) : req(c, Op.fsStat, { root: 'r', path: `p${i}/q/s/${n}/f` }),
+          k % 2
+            ? req(c, Op.fsMkdir, { root: 'r', path: `p${i}/q/s/${n}` })
+            : req(c, Op.fsStat, { root: 'r', path: `p${i}/q/s/${n}/f` }),
         ),
       )
       expect(rs.filter((r) => !r.ok).map((r) => r.meta.message)).toEqual([])
@@ -294,8 +307,12 @@ describe('daemon security', () => {
     const c = await authed(d)
     const t0 = Date.now()
     expect((await req(c, Op.fileOpen, { root: 'r', path: 'fifo' })).meta).toMatchObject({ code: 'invalid' })
-    expect((await req(c, Op.fileOpen, { root: 'r', path: 'fifo', write: true })).meta).toMatchObject({ code: 'invalid' })
-    expect((await req(c, Op.fsSha1, { root: 'r', path: 'fifo', offset: 0, length: 0 })).meta).toMatchObject({ code: 'invalid' })
+    expect((await req(c, Op.fileOpen, { root: 'r', path: 'fifo', write: true })).meta).toMatchObject({
+      code: 'invalid',
+    })
+    expect((await req(c, Op.fsSha1, { root: 'r', path: 'fifo', offset: 0, length: 0 })).meta).toMatchObject({
+      code: 'invalid',
+    })
     expect(Date.now() - t0).toBeLessThan(2000)
     expect((await req(c, Op.ping, {})).ok).toBe(true)
   })
@@ -304,7 +321,9 @@ describe('daemon security', () => {
     const { d, dir } = await daemon({ maxSha1Bytes: 1024 })
     await writeFile(join(dir, 'f'), Buffer.alloc(4096))
     const c = await authed(d)
-    expect((await req(c, Op.fsSha1, { root: 'r', path: 'f', offset: 0, length: 2048 })).meta).toMatchObject({ code: 'too-large' })
+    expect((await req(c, Op.fsSha1, { root: 'r', path: 'f', offset: 0, length: 2048 })).meta).toMatchObject({
+      code: 'too-large',
+    })
     expect((await req(c, Op.fsSha1, { root: 'r', path: 'f', offset: 0, length: 1024 })).ok).toBe(true)
   })
 

@@ -48,7 +48,12 @@ describe('the engine DHT over the daemon', () => {
       expect(engine.status().dht!.nodes).toBe(1)
       // it answered the router's ping from its IPv6 socket on the same port
       await until(() => (router.table(6)?.size ?? 0) === 1, 10_000)
-      expect(router.table(6)!.closest(router.id, 8).map((n) => `[${n.host}]:${n.port}`)).toEqual([`[::1]:${port}`])
+      expect(
+        router
+          .table(6)!
+          .closest(router.id, 8)
+          .map((n) => `[${n.host}]:${n.port}`),
+      ).toEqual([`[::1]:${port}`])
     } finally {
       await engine.stop()
       router.close()

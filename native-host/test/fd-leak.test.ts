@@ -23,9 +23,21 @@ async function fds(): Promise<number> {
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'tidepool-fd-'))
-  child = spawn(join(repo, 'node_modules', '.bin', 'tsx'), [join(repo, 'native-host/src/cli/daemon.ts'), '--port', '0', '--token-file', join(dir, 'token'), '--root', `scratch=${dir}`], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  })
+  child = spawn(
+    join(repo, 'node_modules', '.bin', 'tsx'),
+    [
+      join(repo, 'native-host/src/cli/daemon.ts'),
+      '--port',
+      '0',
+      '--token-file',
+      join(dir, 'token'),
+      '--root',
+      `scratch=${dir}`,
+    ],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  )
   const first = await new Promise<string>((resolve, reject) => {
     const rl = createInterface({ input: child.stdout! })
     rl.once('line', resolve)

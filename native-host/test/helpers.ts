@@ -3,7 +3,13 @@ import net from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { WebSocket } from 'ws'
-import { connectBridge, type BridgeClient, type DaemonLimits, type SendMode, type WebSocketCtor } from '@tidepool/daemon-bridge'
+import {
+  connectBridge,
+  type BridgeClient,
+  type DaemonLimits,
+  type SendMode,
+  type WebSocketCtor,
+} from '@tidepool/daemon-bridge'
 import { connectBridgeNode } from '@tidepool/daemon-bridge/node'
 import { startDaemon, type RunningDaemon } from '../src/index.ts'
 
@@ -25,17 +31,32 @@ export interface TestDaemon {
 /** A real daemon in this process with a scratch root named `scratch`. */
 export async function testDaemon(limits?: Partial<DaemonLimits>): Promise<TestDaemon> {
   const dir = await mkdtemp(join(tmpdir(), 'tidepool-daemon-'))
-  const daemon = await startDaemon({ token: TOKEN, roots: { scratch: dir }, allowOrigins: ['chrome-extension://good'], limits })
+  const daemon = await startDaemon({
+    token: TOKEN,
+    roots: { scratch: dir },
+    allowOrigins: ['chrome-extension://good'],
+    limits,
+  })
   const clients: BridgeClient[] = []
   return {
     daemon,
     dir,
     async connect(opts) {
       const c = opts?.link
-        ? await connectBridge({ url: daemon.url, token: TOKEN, socket: daemon.connectInProcess(), sendMode: opts.sendMode ?? 'fragments' })
+        ? await connectBridge({
+            url: daemon.url,
+            token: TOKEN,
+            socket: daemon.connectInProcess(),
+            sendMode: opts.sendMode ?? 'fragments',
+          })
         : opts?.node
           ? await connectBridgeNode({ url: daemon.url, token: TOKEN, sendMode: opts.sendMode })
-          : await connectBridge({ url: daemon.url, token: TOKEN, WebSocketImpl: WS, sendMode: opts?.sendMode ?? 'fragments' })
+          : await connectBridge({
+              url: daemon.url,
+              token: TOKEN,
+              WebSocketImpl: WS,
+              sendMode: opts?.sendMode ?? 'fragments',
+            })
       clients.push(c)
       return c
     },

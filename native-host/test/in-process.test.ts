@@ -25,7 +25,9 @@ describe('a daemon with clients only in its own process (listen: false)', () => 
     const d = await start()
     expect(d.port).toBe(0)
     expect(d.url).toBe('in-process')
-    const err = await connectBridge({ url: d.url, token: 'b'.repeat(64), socket: d.connectInProcess() }).catch((e: { code?: string }) => e)
+    const err = await connectBridge({ url: d.url, token: 'b'.repeat(64), socket: d.connectInProcess() }).catch(
+      (e: { code?: string }) => e,
+    )
     expect(err).toMatchObject({ code: 'auth' })
     await until(() => d.stats().clients === 0)
   })
@@ -43,7 +45,9 @@ describe('a daemon with clients only in its own process (listen: false)', () => 
     const onDisk = await readFile(join(dir, 'a/b.bin'))
     expect(onDisk.length).toBe(4096 + big.length)
     expect(Buffer.compare(onDisk.subarray(4096), Buffer.from(big))).toBe(0)
-    await expect(c.files.open('scratch', '../escape.bin', { write: true, create: true })).rejects.toMatchObject({ code: 'bad-path' })
+    await expect(c.files.open('scratch', '../escape.bin', { write: true, create: true })).rejects.toMatchObject({
+      code: 'bad-path',
+    })
 
     c.close()
     await until(() => d.stats().clients === 0 && d.stats().sockets === 0)

@@ -31,7 +31,12 @@ afterEach(async () => {
 
 async function daemonWith(opts: { allowNoOrigin: boolean }): Promise<RunningDaemon> {
   const dir = await mkdtemp(join(tmpdir(), 'tp-flood-'))
-  const d = await startDaemon({ token: TOKEN, roots: { r: dir }, allowOrigins: [EXTENSION], allowNoOrigin: opts.allowNoOrigin })
+  const d = await startDaemon({
+    token: TOKEN,
+    roots: { r: dir },
+    allowOrigins: [EXTENSION],
+    allowNoOrigin: opts.allowNoOrigin,
+  })
   cleanups.push(async () => {
     await d.close()
     await rm(dir, { recursive: true, force: true })
@@ -102,11 +107,15 @@ async function floodAndConnect(opts: { allowNoOrigin: boolean; origin?: string }
 }
 
 describe('a flood of unauthenticated upgrades', () => {
-  it('never keeps a client with the token out (flood without Origin, daemon allows origin-less clients)', { timeout: 60_000 }, async () => {
+  it('never keeps a client with the token out (flood without Origin, daemon allows origin-less clients)', {
+    timeout: 60_000,
+  }, async () => {
     await floodAndConnect({ allowNoOrigin: true })
   })
 
-  it("never keeps a client with the token out (flood with the extension's Origin, daemon refuses origin-less clients)", { timeout: 60_000 }, async () => {
+  it("never keeps a client with the token out (flood with the extension's Origin, daemon refuses origin-less clients)", {
+    timeout: 60_000,
+  }, async () => {
     await floodAndConnect({ allowNoOrigin: false, origin: EXTENSION })
   })
 

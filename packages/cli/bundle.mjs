@@ -51,7 +51,9 @@ export async function buildBundle() {
     // native add-ons stay outside (ws loads them optionally)
     external: ['bufferutil', 'utf-8-validate'],
     // CommonJS dependencies (ws) call require() for Node's built-ins
-    banner: { js: "import { createRequire as __tidepoolRequire } from 'node:module'; const require = __tidepoolRequire(import.meta.url);" },
+    banner: {
+      js: "import { createRequire as __tidepoolRequire } from 'node:module'; const require = __tidepoolRequire(import.meta.url);",
+    },
     sourcemap: 'linked',
     metafile: true,
     write: false,

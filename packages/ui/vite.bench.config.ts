@@ -8,5 +8,11 @@ export default defineConfig({
   base: './',
   plugins: [solid()],
   logLevel: 'warn',
-  build: { outDir: 'dist-bench', emptyOutDir: true, target: 'es2022', minify: false, rollupOptions: { input: resolve(import.meta.dirname, 'bench.html') } },
+  build: {
+    outDir: 'dist-bench',
+    emptyOutDir: true,
+    target: 'es2022',
+    minify: false,
+    rollupOptions: { input: resolve(import.meta.dirname, 'bench.html') },
+  },
 })

@@ -28,7 +28,10 @@ const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 /** Starts a child process and returns its first stdout line. */
 async function child(cmd: string, args: string[]): Promise<{ proc: ChildProcess; line: string }> {
   // No benchmark reaches a real router: port mapping stays off in everything it starts.
-  const proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, TIDEPOOL_NO_PORT_MAPPING: '1' } })
+  const proc = spawn(cmd, args, {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, TIDEPOOL_NO_PORT_MAPPING: '1' },
+  })
   const line = await new Promise<string>((resolve, reject) => {
     createInterface({ input: proc.stdout! }).once('line', resolve)
     proc.once('exit', (c) => reject(new Error(`${cmd} exited ${c}`)))
@@ -57,7 +60,12 @@ function selfCpu(): number {
 
 function withLimit<T>(p: Promise<T>, what: string): Promise<T> {
   let t: ReturnType<typeof setTimeout>
-  return Promise.race([p.finally(() => clearTimeout(t)), new Promise<never>((_, rej) => (t = setTimeout(() => rej(new Error(`${what} took over ${LIMIT_MS} ms`)), LIMIT_MS)))])
+  return Promise.race([
+    p.finally(() => clearTimeout(t)),
+    new Promise<never>(
+      (_, rej) => (t = setTimeout(() => rej(new Error(`${what} took over ${LIMIT_MS} ms`)), LIMIT_MS)),
+    ),
+  ])
 }
 
 interface Run {
@@ -83,7 +91,12 @@ async function direct(port: number): Promise<Run> {
   )
   if (got !== TOTAL) throw new Error(`direct: got ${got} of ${TOTAL}`)
   const gib = TOTAL / (1024 * MIB)
-  return { mibs: TOTAL / MIB / ((performance.now() - t0) / 1000), cpuSelf: (selfCpu() - c0) / gib, cpuDaemon: 0, frames: 0 }
+  return {
+    mibs: TOTAL / MIB / ((performance.now() - t0) / 1000),
+    cpuSelf: (selfCpu() - c0) / gib,
+    cpuDaemon: 0,
+    frames: 0,
+  }
 }
 
 const best = (a: Run, b: Run): Run => (a.mibs >= b.mibs ? a : b)
@@ -95,7 +108,19 @@ async function main(): Promise<void> {
     const sender = await child(process.execPath, ['-e', senderScript(TOTAL)])
     procs.push(sender.proc)
     const senderPort = Number(sender.line)
-    const daemon = await child(join(repo, 'node_modules', '.bin', 'tsx'), [...daemonFlags, join(repo, 'native-host/src/cli/daemon.ts'), '--port', '0', '--token-file', join(dir, 'token'), '--root', `bench=${dir}`, '--no-port-mapping', ...(process.env.BENCH_WINDOW ? ['--recv-window-bytes', process.env.BENCH_WINDOW] : []), ...(process.env.BENCH_FRAME ? ['--max-data-frame-bytes', process.env.BENCH_FRAME] : [])])
+    const daemon = await child(join(repo, 'node_modules', '.bin', 'tsx'), [
+      ...daemonFlags,
+      join(repo, 'native-host/src/cli/daemon.ts'),
+      '--port',
+      '0',
+      '--token-file',
+      join(dir, 'token'),
+      '--root',
+      `bench=${dir}`,
+      '--no-port-mapping',
+      ...(process.env.BENCH_WINDOW ? ['--recv-window-bytes', process.env.BENCH_WINDOW] : []),
+      ...(process.env.BENCH_FRAME ? ['--max-data-frame-bytes', process.env.BENCH_FRAME] : []),
+    ])
     procs.push(daemon.proc)
     const info = JSON.parse(daemon.line) as { url: string; pid: number }
     const token = (await readFile(join(dir, 'token'), 'utf8')).trim()
@@ -104,7 +129,11 @@ async function main(): Promise<void> {
     const plain = process.env.BENCH_CLIENT === 'plain'
     const client = plain
       ? await connectBridge({ url: info.url, token, WebSocketImpl: NodeWebSocket, sendMode: 'fragments' })
-      : await connectBridgeNode({ url: info.url, token, sendMode: process.env.BENCH_CLIENT === 'nopool' ? 'fragments' : 'pool' })
+      : await connectBridgeNode({
+          url: info.url,
+          token,
+          sendMode: process.env.BENCH_CLIENT === 'nopool' ? 'fragments' : 'pool',
+        })
 
     // Warm-up both paths (JIT, TCP autotuning) with a small read, not counted.
     const directRun = best(await direct(senderPort), await direct(senderPort))
@@ -178,12 +207,22 @@ async function main(): Promise<void> {
 
     const r = (x: number): string => x.toFixed(0)
     const cpu = (x: number): string => x.toFixed(2)
-    console.log(`bench:bridge ${SIZE_MIB} MiB per path (receive: best of 2${process.env.BENCH_CLIENT ? `, client ${process.env.BENCH_CLIENT}` : ''}; node flags: bench ${process.execArgv.filter((a) => a.startsWith('--initial')).join(' ') || 'default'}, daemon ${daemonFlags.join(' ') || 'default'}), load average ${loadavg()[0].toFixed(1)} on ${cpus().length} cores`)
-    console.log(`  (a) direct TCP -> Node reader          ${r(directMiBs)} MiB/s   CPU s/GiB: reader ${cpu(directRun.cpuSelf)}`)
-    console.log(`  (b) TCP -> daemon -> BridgeClient (ws)  ${r(bridge.mibs)} MiB/s   CPU s/GiB: client ${cpu(bridge.cpuSelf)} + daemon ${cpu(bridge.cpuDaemon)}  (${bridge.frames} DATA frames, avg ${r(TOTAL / bridge.frames / 1024)} KiB)`)
+    console.log(
+      `bench:bridge ${SIZE_MIB} MiB per path (receive: best of 2${process.env.BENCH_CLIENT ? `, client ${process.env.BENCH_CLIENT}` : ''}; node flags: bench ${process.execArgv.filter((a) => a.startsWith('--initial')).join(' ') || 'default'}, daemon ${daemonFlags.join(' ') || 'default'}), load average ${loadavg()[0].toFixed(1)} on ${cpus().length} cores`,
+    )
+    console.log(
+      `  (a) direct TCP -> Node reader          ${r(directMiBs)} MiB/s   CPU s/GiB: reader ${cpu(directRun.cpuSelf)}`,
+    )
+    console.log(
+      `  (b) TCP -> daemon -> BridgeClient (ws)  ${r(bridge.mibs)} MiB/s   CPU s/GiB: client ${cpu(bridge.cpuSelf)} + daemon ${cpu(bridge.cpuDaemon)}  (${bridge.frames} DATA frames, avg ${r(TOTAL / bridge.frames / 1024)} KiB)`,
+    )
     console.log(`  ratio (b)/(a)                           ${(bridge.mibs / directMiBs).toFixed(2)}  (target >= 0.5)`)
-    console.log(`  (c) BridgeClient -> daemon -> file      ${r(writeMiBs)} MiB/s   CPU s/GiB: client ${cpu(writeCpu.self)} + daemon ${cpu(writeCpu.daemon)}  (target >= 300 MiB/s)`)
-    console.log(`  (d) reference: direct Node file write   ${r(directWriteMiBs)} MiB/s   CPU s/GiB: ${cpu(directWriteCpu)}`)
+    console.log(
+      `  (c) BridgeClient -> daemon -> file      ${r(writeMiBs)} MiB/s   CPU s/GiB: client ${cpu(writeCpu.self)} + daemon ${cpu(writeCpu.daemon)}  (target >= 300 MiB/s)`,
+    )
+    console.log(
+      `  (d) reference: direct Node file write   ${r(directWriteMiBs)} MiB/s   CPU s/GiB: ${cpu(directWriteCpu)}`,
+    )
     console.log(
       JSON.stringify({
         directMiBs: Math.round(directMiBs),
@@ -191,7 +230,13 @@ async function main(): Promise<void> {
         ratio: +(bridge.mibs / directMiBs).toFixed(2),
         writeMiBs: Math.round(writeMiBs),
         directWriteMiBs: Math.round(directWriteMiBs),
-        cpuPerGiB: { directRead: +cpu(directRun.cpuSelf), bridgeClient: +cpu(bridge.cpuSelf), bridgeDaemon: +cpu(bridge.cpuDaemon), writeClient: +cpu(writeCpu.self), writeDaemon: +cpu(writeCpu.daemon) },
+        cpuPerGiB: {
+          directRead: +cpu(directRun.cpuSelf),
+          bridgeClient: +cpu(bridge.cpuSelf),
+          bridgeDaemon: +cpu(bridge.cpuDaemon),
+          writeClient: +cpu(writeCpu.self),
+          writeDaemon: +cpu(writeCpu.daemon),
+        },
         load: +loadavg()[0].toFixed(1),
       }),
     )

@@ -38,10 +38,22 @@ const stayAttached = flag('cdp')
  */
 const profileDir = option('profile', '')
 
-interface Phase { ok: boolean; mibps: number; seconds: number; cpuSec: number | null; note: string; cpuByRole?: Map<string, number> }
+interface Phase {
+  ok: boolean
+  mibps: number
+  seconds: number
+  cpuSec: number | null
+  note: string
+  cpuByRole?: Map<string, number>
+}
 
 /** Seconds from the tracker's first `start` to its first `complete` for this torrent after `from`. */
-async function timedAtTracker(tracker: LocalTracker, infoHash: string, from: number, timeoutMs: number): Promise<{ seconds: number; startAt: number; doneAt: number }> {
+async function timedAtTracker(
+  tracker: LocalTracker,
+  infoHash: string,
+  from: number,
+  timeoutMs: number,
+): Promise<{ seconds: number; startAt: number; doneAt: number }> {
   const mine = () => tracker.events.slice(from).filter((e) => e.infoHash === infoHash)
   const start = await until(() => mine().find((e) => e.type === 'start'), timeoutMs, 'a started announce', 50)
   const done = await until(() => mine().find((e) => e.type === 'complete'), timeoutMs, 'a completed announce', 50)
@@ -82,13 +94,24 @@ async function cliPhase(t: MadeTorrent, tracker: LocalTracker, work: string): Pr
   await mkdir(out, { recursive: true })
   const cpuFile = join(work, `cli-cpu-${Date.now()}.jsonl`)
   const from = tracker.events.length
-  const run = tidepoolDownload([t.torrentPath], { out, timeoutSec: Math.round(phaseTimeoutMs / 1000), name: 'tidepool download', cpuUsageFile: cpuFile })
+  const run = tidepoolDownload([t.torrentPath], {
+    out,
+    timeoutSec: Math.round(phaseTimeoutMs / 1000),
+    name: 'tidepool download',
+    cpuUsageFile: cpuFile,
+  })
   try {
     const timed = await timedAtTracker(tracker, t.infoHash, from, phaseTimeoutMs)
     const code = await run.wait(60_000)
     const cpuSec = await cliCpuSeconds(cpuFile)
     const diffs = code === 0 ? await diffTrees(t.contentPath, join(out, t.name)) : [`exit ${code}`]
-    return { ok: diffs.length === 0, seconds: timed.seconds, mibps: t.totalSize / MiB / timed.seconds, cpuSec, note: diffs.slice(0, 3).join('; ') }
+    return {
+      ok: diffs.length === 0,
+      seconds: timed.seconds,
+      mibps: t.totalSize / MiB / timed.seconds,
+      cpuSec,
+      note: diffs.slice(0, 3).join('; '),
+    }
   } catch (e) {
     return { ok: false, seconds: NaN, mibps: NaN, cpuSec: null, note: (e as Error).message.split('\n')[0] }
   } finally {
@@ -104,11 +127,26 @@ async function browserPhase(t: MadeTorrent, tracker: LocalTracker, work: string)
   const app = await startWebApp({ out, configHome: join(home, 'config') })
   let browserProc: Tracked | null = null
   try {
-    const args = ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic',
-      '--remote-debugging-port=0', `--user-data-dir=${join(home, 'profile')}`, 'about:blank']
+    const args = [
+      '--headless=new',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
+      '--remote-debugging-port=0',
+      `--user-data-dir=${join(home, 'profile')}`,
+      'about:blank',
+    ]
     const proc = spawnTracked(CHROMIUM, args, { name: 'chromium' })
     browserProc = proc
-    const wsUrl = (await until(() => /DevTools listening on (ws:\S+)/.exec(proc.stderr())?.[1], 30_000, 'the DevTools URL'))
+    const wsUrl = await until(
+      () => /DevTools listening on (ws:\S+)/.exec(proc.stderr())?.[1],
+      30_000,
+      'the DevTools URL',
+    )
     const browser = await chromium.connectOverCDP(wsUrl)
     const context = browser.contexts()[0]!
     const page = context.pages()[0] ?? (await context.newPage())
@@ -125,7 +163,14 @@ async function browserPhase(t: MadeTorrent, tracker: LocalTracker, work: string)
     const cpuSec = total(byRole)
     if (stayAttached) await browser.close()
     const diffs = await diffTrees(t.contentPath, join(out, t.name))
-    return { ok: diffs.length === 0, seconds: timed.seconds, mibps: t.totalSize / MiB / timed.seconds, cpuSec, note: diffs.slice(0, 3).join('; '), cpuByRole: byRole }
+    return {
+      ok: diffs.length === 0,
+      seconds: timed.seconds,
+      mibps: t.totalSize / MiB / timed.seconds,
+      cpuSec,
+      note: diffs.slice(0, 3).join('; '),
+      cpuByRole: byRole,
+    }
   } catch (e) {
     return { ok: false, seconds: NaN, mibps: NaN, cpuSec: null, note: (e as Error).message.split('\n')[0] }
   } finally {
@@ -140,26 +185,47 @@ async function profileTargets(browserWsUrl: string): Promise<{ stop(dir: string)
   // the `ws` package through the bridge's Node entry (the test package does not depend on it directly)
   const { NodeWebSocket } = await import('@tidepool/daemon-bridge/node')
   const ws = new NodeWebSocket(browserWsUrl, [], { perMessageDeflate: false, maxPayload: 1 << 30 }) as unknown as {
-    send(s: string): void; close(): void; onopen: (() => void) | null; onerror: ((e: unknown) => void) | null; onmessage: ((ev: { data: unknown }) => void) | null
+    send(s: string): void
+    close(): void
+    onopen: (() => void) | null
+    onerror: ((e: unknown) => void) | null
+    onmessage: ((ev: { data: unknown }) => void) | null
   }
-  await new Promise<void>((r, j) => { ws.onopen = () => r(); ws.onerror = j })
+  await new Promise<void>((r, j) => {
+    ws.onopen = () => r()
+    ws.onerror = j
+  })
   let nextId = 1
   const waiting = new Map<number, (m: { result?: Record<string, unknown>; error?: unknown }) => void>()
-  ws.onmessage = (ev) => { const m = JSON.parse(String(ev.data)); if (m.id && waiting.has(m.id)) { waiting.get(m.id)!(m); waiting.delete(m.id) } }
-  const send = (method: string, params: object = {}, sessionId?: string) => new Promise<Record<string, unknown>>((resolve, reject) => {
-    const id = nextId++
-    waiting.set(id, (m) => (m.error ? reject(new Error(JSON.stringify(m.error))) : resolve(m.result ?? {})))
-    ws.send(JSON.stringify({ id, method, params, sessionId }))
-  })
-  const { targetInfos } = (await send('Target.getTargets')) as { targetInfos: Array<{ targetId: string; type: string; url: string }> }
+  ws.onmessage = (ev) => {
+    const m = JSON.parse(String(ev.data))
+    if (m.id && waiting.has(m.id)) {
+      waiting.get(m.id)!(m)
+      waiting.delete(m.id)
+    }
+  }
+  const send = (method: string, params: object = {}, sessionId?: string) =>
+    new Promise<Record<string, unknown>>((resolve, reject) => {
+      const id = nextId++
+      waiting.set(id, (m) => (m.error ? reject(new Error(JSON.stringify(m.error))) : resolve(m.result ?? {})))
+      ws.send(JSON.stringify({ id, method, params, sessionId }))
+    })
+  const { targetInfos } = (await send('Target.getTargets')) as {
+    targetInfos: Array<{ targetId: string; type: string; url: string }>
+  }
   const targets = targetInfos.filter((t) => t.type === 'worker' || (t.type === 'page' && t.url.startsWith('http')))
   const sessions: Array<{ name: string; sessionId: string }> = []
   for (const t of targets) {
-    const { sessionId } = (await send('Target.attachToTarget', { targetId: t.targetId, flatten: true })) as { sessionId: string }
+    const { sessionId } = (await send('Target.attachToTarget', { targetId: t.targetId, flatten: true })) as {
+      sessionId: string
+    }
     await send('Profiler.enable', {}, sessionId)
     await send('Profiler.setSamplingInterval', { interval: 500 }, sessionId)
     await send('Profiler.start', {}, sessionId)
-    const name = t.type === 'page' ? 'page' : (/\/assets\/([a-z0-9-]+?)-[A-Za-z0-9_]{6,}\.js/.exec(t.url)?.[1] ?? `worker-${sessions.length}`)
+    const name =
+      t.type === 'page'
+        ? 'page'
+        : (/\/assets\/([a-z0-9-]+?)-[A-Za-z0-9_]{6,}\.js/.exec(t.url)?.[1] ?? `worker-${sessions.length}`)
     sessions.push({ name, sessionId })
   }
   console.log(`  profiling ${sessions.map((x) => x.name).join(', ')}`)
@@ -176,23 +242,48 @@ async function profileTargets(browserWsUrl: string): Promise<{ stop(dir: string)
 }
 
 async function main(): Promise<number> {
-  if (!libtorrentAvailable() || !chromiumAvailable()) { console.error('bench:browser-download needs python3-libtorrent and chromium (npm test installs both)'); return 1 }
+  if (!libtorrentAvailable() || !chromiumAvailable()) {
+    console.error('bench:browser-download needs python3-libtorrent and chromium (npm test installs both)')
+    return 1
+  }
   const work = await mkdtemp(join(tmpdir(), 'tidepool-bench-browser-'))
   const tracker = await startTracker()
   const seeds: LibtorrentPeer[] = []
   try {
-    const t = await makeTorrent({ dir: join(work, 'source'), name: `bench-${sizeMiB}MiB.bin`, size: sizeMiB * MiB, pieceLength, trackers: [[tracker.httpUrl]], seed: sizeMiB })
-    for (let i = 0; i < seedCount; i++) seeds.push(await startLibtorrent({ torrent: t.torrentPath, save: t.dir, seed: true, trustData: true, name: `seed ${i + 1}`, intervalSec: 2 }))
+    const t = await makeTorrent({
+      dir: join(work, 'source'),
+      name: `bench-${sizeMiB}MiB.bin`,
+      size: sizeMiB * MiB,
+      pieceLength,
+      trackers: [[tracker.httpUrl]],
+      seed: sizeMiB,
+    })
+    for (let i = 0; i < seedCount; i++)
+      seeds.push(
+        await startLibtorrent({
+          torrent: t.torrentPath,
+          save: t.dir,
+          seed: true,
+          trustData: true,
+          name: `seed ${i + 1}`,
+          intervalSec: 2,
+        }),
+      )
     await Promise.all(seeds.map((s) => waitSeeding(s, 60_000)))
-    console.log(`size ${sizeMiB} MiB, ${seedCount} libtorrent seeds, piece ${pieceLength / 1024} KiB${stayAttached ? ', CDP attached' : ''}`)
+    console.log(
+      `size ${sizeMiB} MiB, ${seedCount} libtorrent seeds, piece ${pieceLength / 1024} KiB${stayAttached ? ', CDP attached' : ''}`,
+    )
     const cli = await cliPhase(t, tracker, work)
     const web = await browserPhase(t, tracker, work)
-    const line = (name: string, p: Phase) => `  ${name} ${p.ok ? `${p.mibps.toFixed(1)} MiB/s (${p.seconds.toFixed(1)} s, ${p.cpuSec === null ? '?' : (p.cpuSec / (sizeMiB / 1024)).toFixed(1)} CPU-s/GiB)` : `FAILED ${p.note}`}`
+    const line = (name: string, p: Phase) =>
+      `  ${name} ${p.ok ? `${p.mibps.toFixed(1)} MiB/s (${p.seconds.toFixed(1)} s, ${p.cpuSec === null ? '?' : (p.cpuSec / (sizeMiB / 1024)).toFixed(1)} CPU-s/GiB)` : `FAILED ${p.note}`}`
     console.log(line('CLI (Node):     ', cli))
     console.log(line('web app (Chromium):', web))
     if (web.cpuByRole) {
       const parts = [...web.cpuByRole].filter(([, v]) => v >= 0.05).sort((a, b) => b[1] - a[1])
-      console.log(`  web app CPU-s/GiB by process: ${parts.map(([k, v]) => `${k} ${(v / (sizeMiB / 1024)).toFixed(1)}`).join(', ')}`)
+      console.log(
+        `  web app CPU-s/GiB by process: ${parts.map(([k, v]) => `${k} ${(v / (sizeMiB / 1024)).toFixed(1)}`).join(', ')}`,
+      )
     }
     if (cli.ok && web.ok) console.log(`  ratio browser / CLI: ${(web.mibps / cli.mibps).toFixed(2)}`)
     return cli.ok && web.ok ? 0 : 1
@@ -203,4 +294,10 @@ async function main(): Promise<number> {
   }
 }
 
-main().then((code) => process.exit(code), (e) => { console.error(e); process.exit(1) })
+main().then(
+  (code) => process.exit(code),
+  (e) => {
+    console.error(e)
+    process.exit(1)
+  },
+)

@@ -36,7 +36,9 @@ const cpu0 = cpuMs()
 const sim = new SimNetwork({ size: NODES, seed: SEED, latencyMs: LATENCY, unresponsive: SILENT })
 sim.prefill()
 const live = sim.nodes.filter((n) => n.responsive)
-console.log(`${NODES} nodes (${live.length} responsive), tables filled in ${((performance.now() - wall0) / 1000).toFixed(1)} s`)
+console.log(
+  `${NODES} nodes (${live.length} responsive), tables filled in ${((performance.now() - wall0) / 1000).toFixed(1)} s`,
+)
 
 const queries: number[] = []
 const toFirstPeer: number[] = []
@@ -82,13 +84,17 @@ const wallS = (performance.now() - wall0) / 1000
 const cpuS = (cpuMs() - cpu0) / 1000
 const med = (xs: number[]) => quantile(xs, 0.5)
 const p95 = (xs: number[]) => quantile(xs, 0.95)
-console.log(`\nbench:dht — ${NODES} nodes, ${LATENCY} ms one-way, ${(SILENT * 100).toFixed(0)}% silent, ${done} get_peers lookups (seed ${SEED})`)
+console.log(
+  `\nbench:dht — ${NODES} nodes, ${LATENCY} ms one-way, ${(SILENT * 100).toFixed(0)}% silent, ${done} get_peers lookups (seed ${SEED})`,
+)
 console.log('| measure | median | p95 |')
 console.log('|---|---|---|')
 console.log(`| queries sent per get_peers lookup | ${med(queries)} | ${p95(queries)} |`)
 console.log(`| time to the first peer (ms, simulated) | ${med(toFirstPeer)} | ${p95(toFirstPeer)} |`)
 console.log(`| time to the closest 8 answered (ms, simulated) | ${med(toClosest)} | ${p95(toClosest)} |`)
-console.log(`announced peer found: ${foundPeer}/${done}; true 8 closest found: ${((100 * trueClosestFound) / (8 * Math.max(1, done))).toFixed(1)}% of them, all 8 exactly in ${exactClosest}/${done} lookups`)
+console.log(
+  `announced peer found: ${foundPeer}/${done}; true 8 closest found: ${((100 * trueClosestFound) / (8 * Math.max(1, done))).toFixed(1)}% of them, all 8 exactly in ${exactClosest}/${done} lookups`,
+)
 console.log(`datagrams simulated: ${sim.datagrams}; run time ${wallS.toFixed(1)} s wall, ${cpuS.toFixed(1)} s CPU`)
 
 const ok = done === LOOKUPS && med(toClosest) < 3000 && med(queries) < 60

@@ -24,10 +24,19 @@ import { startLibtorrent, waitSeeding, libtorrentAvailable, type LibtorrentPeer 
 import { makeTorrent, type MadeTorrent } from '../fixtures/make-torrent.ts'
 import { cpuSecondsOf, descendants, peakRssKiB, stopAll } from '../fixtures/processes.ts'
 import { startTracker, type LocalTracker } from '../fixtures/tracker.ts'
-import { cliCpuSeconds, REPO_ROOT, startDaemonProcess, tidepoolDownload, type DaemonProcess } from '../fixtures/tidepool-cli.ts'
+import {
+  cliCpuSeconds,
+  REPO_ROOT,
+  startDaemonProcess,
+  tidepoolDownload,
+  type DaemonProcess,
+} from '../fixtures/tidepool-cli.ts'
 import { flag, MiB, option } from './bench-args.ts'
 
-const sizesMiB = option('sizes', '256,1024').split(',').map(Number).filter((n) => n > 0)
+const sizesMiB = option('sizes', '256,1024')
+  .split(',')
+  .map(Number)
+  .filter((n) => n > 0)
 const seedCount = Number(option('seeds', '4'))
 const pieceLength = Number(option('piece-kib', '1024')) * 1024
 const phaseTimeoutMs = Number(option('phase-timeout', '300')) * 1000
@@ -37,22 +46,54 @@ const separateDaemon = flag('separate-daemon')
 const websocketBridge = flag('websocket')
 const encryptionMode = flag('encryption')
 
-interface PhaseResult { ok: boolean; seconds: number; mibps: number; note: string; cpuSec: number | null; protection?: string }
-interface TidepoolResult extends PhaseResult { peakMiB: number | null; daemonPeakMiB: number | null; peaks: string }
-interface Row { sizeMiB: number; lt: PhaseResult; tp: TidepoolResult }
+interface PhaseResult {
+  ok: boolean
+  seconds: number
+  mibps: number
+  note: string
+  cpuSec: number | null
+  protection?: string
+}
+interface TidepoolResult extends PhaseResult {
+  peakMiB: number | null
+  daemonPeakMiB: number | null
+  peaks: string
+}
+interface Row {
+  sizeMiB: number
+  lt: PhaseResult
+  tp: TidepoolResult
+}
 
 type Counts = Record<string, number>
 /** Peers by how they were protected, as a leecher reported them (most of each kind in one line). */
 function protectionOf(lines: Array<Record<string, unknown>>): Counts {
   const out: Counts = {}
-  for (const l of lines) for (const [k, v] of Object.entries((l.encryption ?? {}) as Counts)) out[k] = Math.max(out[k] ?? 0, Number(v) || 0)
+  for (const l of lines)
+    for (const [k, v] of Object.entries((l.encryption ?? {}) as Counts)) out[k] = Math.max(out[k] ?? 0, Number(v) || 0)
   return out
 }
-const protectionText = (c: Counts) => Object.entries(c).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`).join(', ') || 'none seen'
+const protectionText = (c: Counts) =>
+  Object.entries(c)
+    .filter(([, n]) => n > 0)
+    .map(([k, n]) => `${k} ${n}`)
+    .join(', ') || 'none seen'
 
-async function libtorrentPhase(t: MadeTorrent, seeds: LibtorrentPeer[], work: string, encryption?: 'forced' | 'disabled'): Promise<PhaseResult> {
+async function libtorrentPhase(
+  t: MadeTorrent,
+  seeds: LibtorrentPeer[],
+  work: string,
+  encryption?: 'forced' | 'disabled',
+): Promise<PhaseResult> {
   const save = join(work, 'lt-leech')
-  const leech = await startLibtorrent({ torrent: t.torrentPath, save, addPeers: seeds.map((s) => s.endpoint), name: 'libtorrent leech', intervalSec: 1, encryption })
+  const leech = await startLibtorrent({
+    torrent: t.torrentPath,
+    save,
+    addPeers: seeds.map((s) => s.endpoint),
+    name: 'libtorrent leech',
+    intervalSec: 1,
+    encryption,
+  })
   try {
     const first = await leech.proc.waitFor((l) => l.event === 'status', 10_000, 'first status')
     const t0 = leech.proc.jsonTimes[leech.proc.json.indexOf(first)]
@@ -62,9 +103,21 @@ async function libtorrentPhase(t: MadeTorrent, seeds: LibtorrentPeer[], work: st
     const seconds = (t1 - t0) / 1000
     const diffs = await diffTrees(t.contentPath, join(save, t.name))
     const seen = protectionOf(leech.proc.json.filter((l) => l.event === 'status'))
-    const wrong = encryption === 'forced' ? (seen.plain ?? 0) + (seen.plaintextInMse ?? 0) > 0 || !seen.rc4 : encryption === 'disabled' ? (seen.rc4 ?? 0) + (seen.plaintextInMse ?? 0) > 0 : false
+    const wrong =
+      encryption === 'forced'
+        ? (seen.plain ?? 0) + (seen.plaintextInMse ?? 0) > 0 || !seen.rc4
+        : encryption === 'disabled'
+          ? (seen.rc4 ?? 0) + (seen.plaintextInMse ?? 0) > 0
+          : false
     const note = [...diffs.slice(0, 3), ...(wrong ? [`peers not as asked: ${protectionText(seen)}`] : [])].join('; ')
-    return { ok: diffs.length === 0 && !wrong, seconds, mibps: t.totalSize / MiB / seconds, note, cpuSec, protection: encryption ? protectionText(seen) : undefined }
+    return {
+      ok: diffs.length === 0 && !wrong,
+      seconds,
+      mibps: t.totalSize / MiB / seconds,
+      note,
+      cpuSec,
+      protection: encryption ? protectionText(seen) : undefined,
+    }
   } catch (e) {
     return { ok: false, seconds: NaN, mibps: NaN, note: (e as Error).message.split('\n')[0], cpuSec: null }
   } finally {
@@ -84,13 +137,27 @@ async function sampleTree(rootPid: number, peaks: Map<number, { kib: number; cmd
   }
 }
 
-async function tidepoolPhase(t: MadeTorrent, work: string, encryption?: 'require' | 'disable'): Promise<TidepoolResult> {
+async function tidepoolPhase(
+  t: MadeTorrent,
+  work: string,
+  encryption?: 'require' | 'disable',
+): Promise<TidepoolResult> {
   const out = join(work, 'tp-out')
   await mkdir(out, { recursive: true })
   let daemon: DaemonProcess | null = null
-  if (separateDaemon) daemon = await startDaemonProcess({ tokenFile: join(work, 'daemon.token'), roots: { downloads: out } })
+  if (separateDaemon)
+    daemon = await startDaemonProcess({ tokenFile: join(work, 'daemon.token'), roots: { downloads: out } })
   const cpuFile = join(work, `tp-cpu-${Date.now()}.jsonl`)
-  const run = tidepoolDownload([t.torrentPath], { out, timeoutSec: Math.round(phaseTimeoutMs / 1000), name: 'tidepool download', daemonUrl: daemon?.url, tokenFile: daemon?.tokenFile, cpuUsageFile: cpuFile, websocketBridge, encryption })
+  const run = tidepoolDownload([t.torrentPath], {
+    out,
+    timeoutSec: Math.round(phaseTimeoutMs / 1000),
+    name: 'tidepool download',
+    daemonUrl: daemon?.url,
+    tokenFile: daemon?.tokenFile,
+    cpuUsageFile: cpuFile,
+    websocketBridge,
+    encryption,
+  })
   const peaks = new Map<number, { kib: number; cmd: string }>()
   const daemonPeaks = new Map<number, { kib: number; cmd: string }>()
   const sampler = setInterval(() => {
@@ -107,20 +174,54 @@ async function tidepoolPhase(t: MadeTorrent, work: string, encryption?: 'require
     const lines = run.statuses(t.infoHash)
     const firstIdx = run.proc.json.findIndex((l) => l.infoHash !== undefined)
     const doneIdx = run.proc.json.findIndex((l) => l.done === true)
-    const seconds = firstIdx >= 0 && doneIdx >= 0 ? (run.proc.jsonTimes[doneIdx] - run.proc.jsonTimes[firstIdx]) / 1000 : NaN
+    const seconds =
+      firstIdx >= 0 && doneIdx >= 0 ? (run.proc.jsonTimes[doneIdx] - run.proc.jsonTimes[firstIdx]) / 1000 : NaN
     const diffs = code === 0 ? await diffTrees(t.contentPath, join(out, t.name)) : ['not compared']
     const peakMiB = peakOf(peaks, /packages\/cli\/(bin\/tidepool\.mjs|src\/main\.ts)/)
     const daemonPeakMiB = daemon ? peakOf(daemonPeaks, /native-host\/src\/cli\/daemon\.ts/) : null
-    const peaksText = [...peaks.values(), ...daemonPeaks.values()].map((p) => `${(p.kib / 1024).toFixed(0)} MiB ${p.cmd.slice(0, 60)}`).join(' | ')
+    const peaksText = [...peaks.values(), ...daemonPeaks.values()]
+      .map((p) => `${(p.kib / 1024).toFixed(0)} MiB ${p.cmd.slice(0, 60)}`)
+      .join(' | ')
     const errLines = run.proc.stderr().trim().split('\n')
     const why = errLines.find((l) => /Error|tidepool:/.test(l)) ?? errLines.at(-1) ?? ''
     const seen = protectionOf(lines)
-    const wrong = encryption === 'require' ? (seen.plain ?? 0) + (seen['plaintext-in-mse'] ?? 0) > 0 || !seen.rc4 : encryption === 'disable' ? (seen.rc4 ?? 0) + (seen['plaintext-in-mse'] ?? 0) > 0 : false
-    const note = [code === 0 ? diffs.slice(0, 3).join('; ') : `exit ${code}: ${why.slice(0, 300)} (last progress ${lines.at(-1)?.progress ?? 'none'})`, wrong ? `peers not as asked: ${protectionText(seen)}` : ''].filter(Boolean).join('; ')
+    const wrong =
+      encryption === 'require'
+        ? (seen.plain ?? 0) + (seen['plaintext-in-mse'] ?? 0) > 0 || !seen.rc4
+        : encryption === 'disable'
+          ? (seen.rc4 ?? 0) + (seen['plaintext-in-mse'] ?? 0) > 0
+          : false
+    const note = [
+      code === 0
+        ? diffs.slice(0, 3).join('; ')
+        : `exit ${code}: ${why.slice(0, 300)} (last progress ${lines.at(-1)?.progress ?? 'none'})`,
+      wrong ? `peers not as asked: ${protectionText(seen)}` : '',
+    ]
+      .filter(Boolean)
+      .join('; ')
     const cpuSec = await cliCpuSeconds(cpuFile) // with --separate-daemon: the engine's process only
-    return { ok: code === 0 && diffs.length === 0 && !wrong, seconds, mibps: t.totalSize / MiB / seconds, note, peakMiB, daemonPeakMiB, peaks: peaksText, cpuSec, protection: encryption ? protectionText(seen) : undefined }
+    return {
+      ok: code === 0 && diffs.length === 0 && !wrong,
+      seconds,
+      mibps: t.totalSize / MiB / seconds,
+      note,
+      peakMiB,
+      daemonPeakMiB,
+      peaks: peaksText,
+      cpuSec,
+      protection: encryption ? protectionText(seen) : undefined,
+    }
   } catch (e) {
-    return { ok: false, seconds: NaN, mibps: NaN, note: (e as Error).message.split('\n')[0], peakMiB: null, daemonPeakMiB: null, peaks: '', cpuSec: null }
+    return {
+      ok: false,
+      seconds: NaN,
+      mibps: NaN,
+      note: (e as Error).message.split('\n')[0],
+      peakMiB: null,
+      daemonPeakMiB: null,
+      peaks: '',
+      cpuSec: null,
+    }
   } finally {
     clearInterval(sampler)
     await run.stop()
@@ -140,27 +241,58 @@ function best<T extends PhaseResult>(runs: T[]): T {
 async function benchSize(sizeMiB: number, tracker: LocalTracker, work: string): Promise<Row> {
   const dir = join(work, `size-${sizeMiB}`)
   let started = performance.now()
-  const t = await makeTorrent({ dir, name: `bench-${sizeMiB}MiB.bin`, size: sizeMiB * MiB, pieceLength, trackers: [[tracker.httpUrl]], seed: sizeMiB })
-  console.log(`  made ${sizeMiB} MiB torrent (${t.pieceCount} pieces) in ${((performance.now() - started) / 1000).toFixed(1)} s`)
+  const t = await makeTorrent({
+    dir,
+    name: `bench-${sizeMiB}MiB.bin`,
+    size: sizeMiB * MiB,
+    pieceLength,
+    trackers: [[tracker.httpUrl]],
+    seed: sizeMiB,
+  })
+  console.log(
+    `  made ${sizeMiB} MiB torrent (${t.pieceCount} pieces) in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+  )
   const seeds: LibtorrentPeer[] = []
   try {
     started = performance.now()
-    for (let i = 0; i < seedCount; i++) seeds.push(await startLibtorrent({ torrent: t.torrentPath, save: dir, seed: true, trustData: true, name: `seed ${i + 1}`, intervalSec: 2 }))
+    for (let i = 0; i < seedCount; i++)
+      seeds.push(
+        await startLibtorrent({
+          torrent: t.torrentPath,
+          save: dir,
+          seed: true,
+          trustData: true,
+          name: `seed ${i + 1}`,
+          intervalSec: 2,
+        }),
+      )
     await Promise.all(seeds.map((s) => waitSeeding(s, 60_000)))
     console.log(`  ${seedCount} libtorrent seeds up in ${((performance.now() - started) / 1000).toFixed(1)} s`)
     const lts: PhaseResult[] = []
     const tps: TidepoolResult[] = []
     for (let i = 0; i < repeat; i++) {
       const l = await libtorrentPhase(t, seeds, work)
-      console.log(`  libtorrent: ${l.ok ? `${l.mibps.toFixed(1)} MiB/s (${l.seconds.toFixed(1)} s, ${cpuText(l.cpuSec)})` : `FAILED ${l.note}`}`)
+      console.log(
+        `  libtorrent: ${l.ok ? `${l.mibps.toFixed(1)} MiB/s (${l.seconds.toFixed(1)} s, ${cpuText(l.cpuSec)})` : `FAILED ${l.note}`}`,
+      )
       const p = await tidepoolPhase(t, work)
-      console.log(`  tidepool:   ${p.ok ? `${p.mibps.toFixed(1)} MiB/s (${p.seconds.toFixed(1)} s, ${cpuText(p.cpuSec)})` : `FAILED ${p.note}`}; peak ${p.peakMiB?.toFixed(0) ?? '?'} MiB${separateDaemon ? ` + daemon ${p.daemonPeakMiB?.toFixed(0) ?? '?'} MiB` : ''} [${p.peaks}]`)
-      lts.push(l); tps.push(p)
+      console.log(
+        `  tidepool:   ${p.ok ? `${p.mibps.toFixed(1)} MiB/s (${p.seconds.toFixed(1)} s, ${cpuText(p.cpuSec)})` : `FAILED ${p.note}`}; peak ${p.peakMiB?.toFixed(0) ?? '?'} MiB${separateDaemon ? ` + daemon ${p.daemonPeakMiB?.toFixed(0) ?? '?'} MiB` : ''} [${p.peaks}]`,
+      )
+      lts.push(l)
+      tps.push(p)
     }
     const lt = best(lts)
     // memory: the highest peak of all runs, whichever run was fastest
-    const maxOf = (xs: Array<number | null>) => { const v = xs.filter((m): m is number => m !== null); return v.length > 0 ? Math.max(...v) : null }
-    const tp = { ...best(tps), peakMiB: maxOf(tps.map((p) => p.peakMiB)), daemonPeakMiB: maxOf(tps.map((p) => p.daemonPeakMiB)) }
+    const maxOf = (xs: Array<number | null>) => {
+      const v = xs.filter((m): m is number => m !== null)
+      return v.length > 0 ? Math.max(...v) : null
+    }
+    const tp = {
+      ...best(tps),
+      peakMiB: maxOf(tps.map((p) => p.peakMiB)),
+      daemonPeakMiB: maxOf(tps.map((p) => p.daemonPeakMiB)),
+    }
     return { sizeMiB, lt, tp }
   } finally {
     await stopAll(seeds)
@@ -168,25 +300,70 @@ async function benchSize(sizeMiB: number, tracker: LocalTracker, work: string): 
   }
 }
 
-interface EncRow { sizeMiB: number; ltPlain: PhaseResult; ltRc4: PhaseResult; tpPlain: TidepoolResult; tpRc4: TidepoolResult }
+interface EncRow {
+  sizeMiB: number
+  ltPlain: PhaseResult
+  ltRc4: PhaseResult
+  tpPlain: TidepoolResult
+  tpRc4: TidepoolResult
+}
 
 /** --encryption: the four leechers in turn, `repeat` rounds, the fastest successful run of each kept. */
 async function benchEncryption(sizeMiB: number, tracker: LocalTracker, work: string): Promise<EncRow> {
   const dir = join(work, `size-${sizeMiB}`)
-  const t = await makeTorrent({ dir, name: `bench-${sizeMiB}MiB.bin`, size: sizeMiB * MiB, pieceLength, trackers: [[tracker.httpUrl]], seed: sizeMiB })
+  const t = await makeTorrent({
+    dir,
+    name: `bench-${sizeMiB}MiB.bin`,
+    size: sizeMiB * MiB,
+    pieceLength,
+    trackers: [[tracker.httpUrl]],
+    seed: sizeMiB,
+  })
   const seeds: LibtorrentPeer[] = []
   try {
-    for (let i = 0; i < seedCount; i++) seeds.push(await startLibtorrent({ torrent: t.torrentPath, save: dir, seed: true, trustData: true, name: `seed ${i + 1}`, intervalSec: 2 }))
+    for (let i = 0; i < seedCount; i++)
+      seeds.push(
+        await startLibtorrent({
+          torrent: t.torrentPath,
+          save: dir,
+          seed: true,
+          trustData: true,
+          name: `seed ${i + 1}`,
+          intervalSec: 2,
+        }),
+      )
     await Promise.all(seeds.map((s) => waitSeeding(s, 60_000)))
-    const runs = { ltPlain: [] as PhaseResult[], ltRc4: [] as PhaseResult[], tpPlain: [] as TidepoolResult[], tpRc4: [] as TidepoolResult[] }
-    const say = (what: string, r: PhaseResult) => console.log(`  ${what.padEnd(16)} ${r.ok ? `${r.mibps.toFixed(1)} MiB/s (${r.seconds.toFixed(1)} s, ${cpuText(r.cpuSec)}; peers: ${r.protection})` : `FAILED ${r.note}`}`)
-    for (let i = 0; i < repeat; i++) {
-      const lp = await libtorrentPhase(t, seeds, work, 'disabled'); say('libtorrent plain', lp); runs.ltPlain.push(lp)
-      const lr = await libtorrentPhase(t, seeds, work, 'forced'); say('libtorrent RC4', lr); runs.ltRc4.push(lr)
-      const tp = await tidepoolPhase(t, work, 'disable'); say('Tidepool plain', tp); runs.tpPlain.push(tp)
-      const tr = await tidepoolPhase(t, work, 'require'); say('Tidepool RC4', tr); runs.tpRc4.push(tr)
+    const runs = {
+      ltPlain: [] as PhaseResult[],
+      ltRc4: [] as PhaseResult[],
+      tpPlain: [] as TidepoolResult[],
+      tpRc4: [] as TidepoolResult[],
     }
-    return { sizeMiB, ltPlain: best(runs.ltPlain), ltRc4: best(runs.ltRc4), tpPlain: best(runs.tpPlain), tpRc4: best(runs.tpRc4) }
+    const say = (what: string, r: PhaseResult) =>
+      console.log(
+        `  ${what.padEnd(16)} ${r.ok ? `${r.mibps.toFixed(1)} MiB/s (${r.seconds.toFixed(1)} s, ${cpuText(r.cpuSec)}; peers: ${r.protection})` : `FAILED ${r.note}`}`,
+      )
+    for (let i = 0; i < repeat; i++) {
+      const lp = await libtorrentPhase(t, seeds, work, 'disabled')
+      say('libtorrent plain', lp)
+      runs.ltPlain.push(lp)
+      const lr = await libtorrentPhase(t, seeds, work, 'forced')
+      say('libtorrent RC4', lr)
+      runs.ltRc4.push(lr)
+      const tp = await tidepoolPhase(t, work, 'disable')
+      say('Tidepool plain', tp)
+      runs.tpPlain.push(tp)
+      const tr = await tidepoolPhase(t, work, 'require')
+      say('Tidepool RC4', tr)
+      runs.tpRc4.push(tr)
+    }
+    return {
+      sizeMiB,
+      ltPlain: best(runs.ltPlain),
+      ltRc4: best(runs.ltRc4),
+      tpPlain: best(runs.tpPlain),
+      tpRc4: best(runs.tpRc4),
+    }
   } finally {
     await stopAll(seeds)
     await rm(dir, { recursive: true, force: true })
@@ -195,7 +372,10 @@ async function benchEncryption(sizeMiB: number, tracker: LocalTracker, work: str
 
 function encryptionTable(rows: EncRow[]): string {
   const f = (n: number, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : '—')
-  const cell = (r: PhaseResult, sizeMiB: number) => (r.ok ? `${f(r.mibps)} (${r.cpuSec === null ? '?' : f(r.cpuSec / (sizeMiB / 1024))} CPU-s/GiB)` : `failed: ${r.note.replace(/\|/g, '/')}`)
+  const cell = (r: PhaseResult, sizeMiB: number) =>
+    r.ok
+      ? `${f(r.mibps)} (${r.cpuSec === null ? '?' : f(r.cpuSec / (sizeMiB / 1024))} CPU-s/GiB)`
+      : `failed: ${r.note.replace(/\|/g, '/')}`
   const lines = [
     '| size | libtorrent plain | libtorrent RC4 | Tidepool plain | Tidepool RC4 | Tidepool RC4 / plain | Tidepool RC4 / libtorrent RC4 |',
     '|---|---|---|---|---|---|---|',
@@ -203,7 +383,9 @@ function encryptionTable(rows: EncRow[]): string {
   for (const r of rows) {
     const own = r.tpRc4.ok && r.tpPlain.ok ? r.tpRc4.mibps / r.tpPlain.mibps : NaN
     const vsLt = r.tpRc4.ok && r.ltRc4.ok ? r.tpRc4.mibps / r.ltRc4.mibps : NaN
-    lines.push(`| ${r.sizeMiB} MiB | ${cell(r.ltPlain, r.sizeMiB)} | ${cell(r.ltRc4, r.sizeMiB)} | ${cell(r.tpPlain, r.sizeMiB)} | ${cell(r.tpRc4, r.sizeMiB)} | ${f(own, 2)} | ${f(vsLt, 2)} |`)
+    lines.push(
+      `| ${r.sizeMiB} MiB | ${cell(r.ltPlain, r.sizeMiB)} | ${cell(r.ltRc4, r.sizeMiB)} | ${cell(r.tpPlain, r.sizeMiB)} | ${cell(r.tpRc4, r.sizeMiB)} | ${f(own, 2)} | ${f(vsLt, 2)} |`,
+    )
   }
   return lines.join('\n')
 }
@@ -222,7 +404,10 @@ async function mainEncryption(work: string, tracker: LocalTracker): Promise<numb
   if (record) {
     const when = new Date().toISOString().slice(0, 16).replace('T', ' ')
     const cmd = `pnpm bench:download --encryption --sizes ${sizesMiB.join(',')} --seeds ${seedCount} --piece-kib ${pieceLength / 1024}${repeat > 1 ? ` --repeat ${repeat}` : ''}${websocketBridge ? ' --websocket' : ''}`
-    await appendFile(join(REPO_ROOT, 'docs', 'benchmarks.md'), `\n## Download with MSE/PE: plain vs RC4 (${when} UTC)\n\n\`${cmd}\` — ${seedCount} libtorrent 2.0.8 seeds on loopback (TCP, libtorrent's default encryption settings: they take plain and MSE and select RC4 when that is all a leecher offers); each leecher in turn, plain then RC4-only${repeat > 1 ? `; best of ${repeat} runs each` : ''}. MiB/s (CPU-s per GiB of the leecher process).\n\n${result}\n`)
+    await appendFile(
+      join(REPO_ROOT, 'docs', 'benchmarks.md'),
+      `\n## Download with MSE/PE: plain vs RC4 (${when} UTC)\n\n\`${cmd}\` — ${seedCount} libtorrent 2.0.8 seeds on loopback (TCP, libtorrent's default encryption settings: they take plain and MSE and select RC4 when that is all a leecher offers); each leecher in turn, plain then RC4-only${repeat > 1 ? `; best of ${repeat} runs each` : ''}. MiB/s (CPU-s per GiB of the leecher process).\n\n${result}\n`,
+    )
     console.log('recorded in docs/benchmarks.md')
   }
   return ok ? 0 : 1
@@ -231,18 +416,29 @@ async function mainEncryption(work: string, tracker: LocalTracker): Promise<numb
 function table(rows: Row[]): string {
   const f = (n: number, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : '—')
   const memHead = separateDaemon ? 'Tidepool peak RSS (engine / daemon)' : 'Tidepool peak RSS (engine+daemon)'
-  const lines = [`| size | libtorrent MiB/s | Tidepool MiB/s | ratio | ${memHead} | CPU-s per GiB, libtorrent / Tidepool | notes |`, '|---|---|---|---|---|---|---|']
+  const lines = [
+    `| size | libtorrent MiB/s | Tidepool MiB/s | ratio | ${memHead} | CPU-s per GiB, libtorrent / Tidepool | notes |`,
+    '|---|---|---|---|---|---|---|',
+  ]
   for (const r of rows) {
     const ratio = r.lt.ok && r.tp.ok ? r.tp.mibps / r.lt.mibps : NaN
-    const notes = [r.lt.ok ? '' : `libtorrent failed: ${r.lt.note}`, r.tp.ok ? '' : `Tidepool failed: ${r.tp.note}`].filter(Boolean).join('; ').replace(/\|/g, '/')
+    const notes = [r.lt.ok ? '' : `libtorrent failed: ${r.lt.note}`, r.tp.ok ? '' : `Tidepool failed: ${r.tp.note}`]
+      .filter(Boolean)
+      .join('; ')
+      .replace(/\|/g, '/')
     const perGiB = (s: number | null) => (s === null ? '—' : f(s / (r.sizeMiB / 1024), 1))
-    lines.push(`| ${r.sizeMiB} MiB | ${f(r.lt.mibps)} | ${r.tp.ok ? f(r.tp.mibps) : '—'} | ${f(ratio, 2)} | ${r.tp.peakMiB !== null ? `${f(r.tp.peakMiB, 0)} MiB` : '—'}${separateDaemon ? ` / ${r.tp.daemonPeakMiB !== null ? `${f(r.tp.daemonPeakMiB, 0)} MiB` : '—'}` : ''} | ${perGiB(r.lt.cpuSec)} / ${perGiB(r.tp.cpuSec)} | ${notes} |`)
+    lines.push(
+      `| ${r.sizeMiB} MiB | ${f(r.lt.mibps)} | ${r.tp.ok ? f(r.tp.mibps) : '—'} | ${f(ratio, 2)} | ${r.tp.peakMiB !== null ? `${f(r.tp.peakMiB, 0)} MiB` : '—'}${separateDaemon ? ` / ${r.tp.daemonPeakMiB !== null ? `${f(r.tp.daemonPeakMiB, 0)} MiB` : '—'}` : ''} | ${perGiB(r.lt.cpuSec)} / ${perGiB(r.tp.cpuSec)} | ${notes} |`,
+    )
   }
   return lines.join('\n')
 }
 
 async function main(): Promise<number> {
-  if (!libtorrentAvailable()) { console.error('bench:download needs python3-libtorrent (/usr/bin/python3)'); return 1 }
+  if (!libtorrentAvailable()) {
+    console.error('bench:download needs python3-libtorrent (/usr/bin/python3)')
+    return 1
+  }
   const work = join(tmpdir(), `tidepool-bench-download-${process.pid}`)
   await mkdir(work, { recursive: true })
   const tracker = await startTracker()
@@ -268,15 +464,26 @@ async function main(): Promise<number> {
   console.log('\n' + result)
   const ok = rows.every((r) => r.lt.ok && r.tp.ok)
   const ratioOk = rows.every((r) => r.tp.mibps / r.lt.mibps >= 0.6)
-  const memOk = rows.every((r) => (r.tp.peakMiB ?? Infinity) < 250 && (!separateDaemon || (r.tp.daemonPeakMiB ?? Infinity) < 250))
+  const memOk = rows.every(
+    (r) => (r.tp.peakMiB ?? Infinity) < 250 && (!separateDaemon || (r.tp.daemonPeakMiB ?? Infinity) < 250),
+  )
   console.log(`targets: ratio >= 0.6 ${ratioOk ? 'met' : 'NOT met'}; peak < 250 MiB ${memOk ? 'met' : 'NOT met'}`)
   if (record) {
     const when = new Date().toISOString().slice(0, 16).replace('T', ' ')
     const cmd = `pnpm bench:download --sizes ${sizesMiB.join(',')} --seeds ${seedCount} --piece-kib ${pieceLength / 1024}${repeat > 1 ? ` --repeat ${repeat}` : ''}${separateDaemon ? ' --separate-daemon' : ''}${websocketBridge ? ' --websocket' : ''}`
-    await appendFile(join(REPO_ROOT, 'docs', 'benchmarks.md'), `\n## Download: libtorrent vs Tidepool (${when} UTC)\n\n\`${cmd}\` — ${seedCount} libtorrent 2.0.8 seeds on loopback (TCP), one leecher at a time; 2-core machine${repeat > 1 ? `; best of ${repeat} runs per client` : ''}. MiB/s timed from the leecher's first status line to completion (Tidepool's CLI reports every 0.5 s, so ±0.5 s). Peak RSS = VmHWM of ${separateDaemon ? 'the CLI process (engine) and of the daemon process' : `the CLI process, which runs the engine and the in-process daemon (joined by ${websocketBridge ? 'a loopback WebSocket' : 'an in-process link'})`}.\n\n${result}\n`)
+    await appendFile(
+      join(REPO_ROOT, 'docs', 'benchmarks.md'),
+      `\n## Download: libtorrent vs Tidepool (${when} UTC)\n\n\`${cmd}\` — ${seedCount} libtorrent 2.0.8 seeds on loopback (TCP), one leecher at a time; 2-core machine${repeat > 1 ? `; best of ${repeat} runs per client` : ''}. MiB/s timed from the leecher's first status line to completion (Tidepool's CLI reports every 0.5 s, so ±0.5 s). Peak RSS = VmHWM of ${separateDaemon ? 'the CLI process (engine) and of the daemon process' : `the CLI process, which runs the engine and the in-process daemon (joined by ${websocketBridge ? 'a loopback WebSocket' : 'an in-process link'})`}.\n\n${result}\n`,
+    )
     console.log('recorded in docs/benchmarks.md')
   }
   return ok ? 0 : 1
 }
 
-main().then((code) => process.exit(code), (e) => { console.error(e); process.exit(1) })
+main().then(
+  (code) => process.exit(code),
+  (e) => {
+    console.error(e)
+    process.exit(1)
+  },
+)

@@ -166,7 +166,9 @@ class CountingNet implements NetPort {
     this.attempts = new Array<number>(torrents).fill(0)
     this.busy = new Array<number>(torrents).fill(0)
   }
-  get connectLimits() { return this.inner.connectLimits } // prettier-ignore
+  get connectLimits() {
+    return this.inner.connectLimits
+  } // prettier-ignore
   connect(opts: TcpConnectOptions): Promise<TcpSocket> {
     const i = this.owner.get(opts.port)
     if (i !== undefined) this.attempts[i]++
@@ -175,8 +177,12 @@ class CountingNet implements NetPort {
       throw err
     })
   }
-  listen(...args: Parameters<NetPort['listen']>) { return this.inner.listen(...args) } // prettier-ignore
-  bindUdp(...args: Parameters<NetPort['bindUdp']>) { return this.inner.bindUdp(...args) } // prettier-ignore
+  listen(...args: Parameters<NetPort['listen']>) {
+    return this.inner.listen(...args)
+  } // prettier-ignore
+  bindUdp(...args: Parameters<NetPort['bindUdp']>) {
+    return this.inner.bindUdp(...args)
+  } // prettier-ignore
 }
 
 /** One way of running the three torrents: the real engine, or the harness (queued or bypassed). */
@@ -390,7 +396,8 @@ async function runScenario(mode: Mode, setup: Setup): Promise<RunResult> {
       ? engineDriver(counting, bridge.files, setup.torrentFiles, setup.endpoints)
       : new Harness(counting, mode === 'queue', setup.infoHashes, setup.endpoints)
   const samples: Sample[][] = []
-  const fmt = (s: Sample) => `${String(s.attempts).padStart(3)} ${String(s.connecting).padStart(3)} ${String(s.connected).padStart(3)}`
+  const fmt = (s: Sample) =>
+    `${String(s.attempts).padStart(3)} ${String(s.connecting).padStart(3)} ${String(s.connected).padStart(3)}`
   console.log(`\n== ${TITLES[mode]} ==`)
   console.log(`  t  | ${setup.infoHashes.map((_, i) => `T${i + 1} att cng cnd`).join(' | ')} | daemon busy`)
   try {
@@ -429,11 +436,17 @@ async function runScenario(mode: Mode, setup: Setup): Promise<RunResult> {
 function report(r: RunResult): boolean {
   const s = (x: number | null) => (x === null ? 'never' : `${x.toFixed(2)} s`)
   console.log(`-- ${r.mode}: daemon busy = ${r.busyDaemon} (per torrent: ${r.busySeen.join(', ')})`)
-  console.log(`-- ${r.mode}: Jain's fairness index of connecting+connected, mean over the first ${Math.min(10, SECONDS)} s = ${r.jain10.toFixed(3)}`)
-  r.liveTimes.forEach((t, i) => console.log(`-- ${r.mode}: T${i + 1} reached 1 / 5 / 10 live peers at ${s(t[0])} / ${s(t[1])} / ${s(t[2])}`))
+  console.log(
+    `-- ${r.mode}: Jain's fairness index of connecting+connected, mean over the first ${Math.min(10, SECONDS)} s = ${r.jain10.toFixed(3)}`,
+  )
+  r.liveTimes.forEach((t, i) =>
+    console.log(`-- ${r.mode}: T${i + 1} reached 1 / 5 / 10 live peers at ${s(t[0])} / ${s(t[1])} / ${s(t[2])}`),
+  )
   if (r.mode === 'direct') return true
   const ok = r.busyDaemon === 0 && r.jain10 >= 0.95 && r.liveTimes.every((t) => t[0] !== null && t[0] <= 5)
-  console.log(`-- ${r.mode}: targets (zero busy, fairness >= 0.95, first live peer within 5 s): ${ok ? 'MET' : 'NOT MET'}`)
+  console.log(
+    `-- ${r.mode}: targets (zero busy, fairness >= 0.95, first live peer within 5 s): ${ok ? 'MET' : 'NOT MET'}`,
+  )
   return ok
 }
 
@@ -449,10 +462,16 @@ async function main(): Promise<void> {
     // Three small distinct torrents (the engine needs real metainfo; the peers only need the hash).
     const torrentFiles = await Promise.all(
       Array.from({ length: TORRENTS }, (_, i) =>
-        createTorrent({ name: `fairness-${i + 1}`, pieceLength: 16384, files: [{ path: 'data.bin', data: new Uint8Array(randomBytes(64 * 1024)) }] }),
+        createTorrent({
+          name: `fairness-${i + 1}`,
+          pieceLength: 16384,
+          files: [{ path: 'data.bin', data: new Uint8Array(randomBytes(64 * 1024)) }],
+        }),
       ),
     )
-    const infoHashes = await Promise.all(torrentFiles.map(async (f) => Buffer.from((await parseMetainfo(f)).infoHash, 'hex')))
+    const infoHashes = await Promise.all(
+      torrentFiles.map(async (f) => Buffer.from((await parseMetainfo(f)).infoHash, 'hex')),
+    )
     const endpoints: Endpoint[][] = []
     const portOwner = new Map<number, number>()
     for (let i = 0; i < TORRENTS; i++) {
@@ -472,7 +491,10 @@ async function main(): Promise<void> {
       `bench:fairness — ${TORRENTS} torrents × (${DEAD_PER_TORRENT} dead + ${LIVE_PER_TORRENT} live) peers, ${SECONDS} s per run, ` +
         `Node ${process.version}, load ${loadavg()[0].toFixed(1)}`,
     )
-    console.log('live peers at positions (of 40, in pool order): ' + endpoints.map((l, i) => `T${i + 1} [${l.flatMap((e, k) => (e.live ? [k + 1] : [])).join(',')}]`).join(' '))
+    console.log(
+      'live peers at positions (of 40, in pool order): ' +
+        endpoints.map((l, i) => `T${i + 1} [${l.flatMap((e, k) => (e.live ? [k + 1] : [])).join(',')}]`).join(' '),
+    )
     const withQueue = await runScenario(USE_HARNESS ? 'queue' : 'engine', setup)
     const bypassed = await runScenario('direct', setup)
     console.log('\n== summary ==')

@@ -20,7 +20,10 @@ const deadline = performance.now() + MAX_SECONDS * 1000
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 const spread = (xs: number[]) => `${Math.min(...xs).toFixed(0)}–${Math.max(...xs).toFixed(0)}`
-const cpuMs = () => { const c = process.cpuUsage(); return (c.user + c.system) / 1000 }
+const cpuMs = () => {
+  const c = process.cpuUsage()
+  return (c.user + c.system) / 1000
+}
 
 /** MiB/s of `work` over TOTAL_MIB in buffers of `size`, REPEAT times (CPU time, one thread). */
 function rate(size: number, work: (buf: Uint8Array, out: Uint8Array) => void): number[] {
@@ -45,15 +48,26 @@ for (const size of [16 * 1024, MiB]) {
   const copy = rate(size, (buf, out) => out.set(buf))
   const rc4 = mseRc4(new Uint8Array(20).fill(7))
   // in place, as a connection uses it (the word-at-a-time path); into another buffer byte by byte
-  const enc = rate(size, (buf) => { rc4.process(buf) })
-  const encOut = rate(size, (buf, out) => { rc4.process(buf, out) })
+  const enc = rate(size, (buf) => {
+    rc4.process(buf)
+  })
+  const encOut = rate(size, (buf, out) => {
+    rc4.process(buf, out)
+  })
   const label = size === MiB ? '1 MiB' : '16 KiB'
   rc4Medians[label] = median(enc)
-  console.log(`| ${label} | ${median(copy).toFixed(0)} (${spread(copy)}) | ${median(enc).toFixed(0)} (${spread(enc)}) in place; ${median(encOut).toFixed(0)} into another buffer | ${(1024 / median(enc)).toFixed(2)} |`)
+  console.log(
+    `| ${label} | ${median(copy).toFixed(0)} (${spread(copy)}) | ${median(enc).toFixed(0)} (${spread(enc)}) in place; ${median(encOut).toFixed(0)} into another buffer | ${(1024 / median(enc)).toFixed(2)} |`,
+  )
 }
 
 // OpenSSL's RC4 in a child: Node 20's OpenSSL 3 keeps RC4 in the legacy provider.
-const child = spawnSync(process.execPath, ['--openssl-legacy-provider', '-e', `
+const child = spawnSync(
+  process.execPath,
+  [
+    '--openssl-legacy-provider',
+    '-e',
+    `
   const c = require('node:crypto'); const buf = Buffer.alloc(${MiB}, 7); const rounds = ${Math.min(TOTAL_MIB, 1024)}
   const rates = []
   for (let r = 0; r < ${REPEAT}; r++) {
@@ -61,10 +75,15 @@ const child = spawnSync(process.execPath, ['--openssl-legacy-provider', '-e', `
     const t0 = process.cpuUsage(); for (let i = 0; i < rounds; i++) x.update(buf)
     const t = process.cpuUsage(t0); rates.push(rounds / ((t.user + t.system) / 1e6))
   }
-  console.log(JSON.stringify(rates))`], { encoding: 'utf8', timeout: 60_000 })
+  console.log(JSON.stringify(rates))`,
+  ],
+  { encoding: 'utf8', timeout: 60_000 },
+)
 if (child.status === 0) {
   const rates = JSON.parse(child.stdout) as number[]
-  console.log(`| 1 MiB | | OpenSSL RC4 (node:crypto, legacy provider): ${median(rates).toFixed(0)} (${spread(rates)}) | ${(1024 / median(rates)).toFixed(2)} |`)
+  console.log(
+    `| 1 MiB | | OpenSSL RC4 (node:crypto, legacy provider): ${median(rates).toFixed(0)} (${spread(rates)}) | ${(1024 / median(rates)).toFixed(2)} |`,
+  )
 } else {
   console.log(`(OpenSSL RC4 not measured: ${child.stderr.split('\n')[0]})`)
 }
@@ -105,7 +124,13 @@ console.log('|---|---|---|')
 const p95 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length * 0.95)]!
 console.log(`| key pair (2^X mod P, 160-bit X) | ${median(keyMs).toFixed(2)} | ${p95(keyMs).toFixed(2)} |`)
 console.log(`| shared secret (Y^X mod P) | ${median(secretMs).toFixed(2)} | ${p95(secretMs).toFixed(2)} |`)
-console.log(`| whole handshake, both sides, wall | ${median(handshakeMs).toFixed(2)} | ${p95(handshakeMs).toFixed(2)} |`)
-console.log(`CPU per handshake pair: ${cpuPerPair.toFixed(2)} ms (so about ${(cpuPerPair / 2).toFixed(2)} ms per side, ` +
-  `${Math.floor(1000 / (cpuPerPair / 2))} connections/s on one core)`)
-console.log(`Decrypting a 1 GiB download in this JS: ~${(1024 / rc4Medians['1 MiB']!).toFixed(1)} CPU-s (its requests going out cost ~1% of that)`)
+console.log(
+  `| whole handshake, both sides, wall | ${median(handshakeMs).toFixed(2)} | ${p95(handshakeMs).toFixed(2)} |`,
+)
+console.log(
+  `CPU per handshake pair: ${cpuPerPair.toFixed(2)} ms (so about ${(cpuPerPair / 2).toFixed(2)} ms per side, ` +
+    `${Math.floor(1000 / (cpuPerPair / 2))} connections/s on one core)`,
+)
+console.log(
+  `Decrypting a 1 GiB download in this JS: ~${(1024 / rc4Medians['1 MiB']!).toFixed(1)} CPU-s (its requests going out cost ~1% of that)`,
+)

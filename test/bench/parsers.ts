@@ -32,7 +32,9 @@ const ascii = (s: string) => new TextEncoder().encode(s)
 
 /** Bytes made of `head`, then `unit` repeated to fill `size` minus `tail`, then `tail`. */
 function repeated(size: number, head: string, unit: string, tail: string): Uint8Array {
-  const h = ascii(head), u = ascii(unit), t = ascii(tail)
+  const h = ascii(head),
+    u = ascii(unit),
+    t = ascii(tail)
   const count = Math.floor((size - h.length - t.length) / u.length)
   const out = new Uint8Array(h.length + count * u.length + t.length)
   out.set(h, 0)
@@ -76,7 +78,9 @@ function millionFiles(): Uint8Array {
   const files: string[] = []
   for (let i = 0; i < n; i++) files.push(`d6:lengthi1e4:pathl${String(i).length}:${i}ee`)
   const pieces = Math.ceil(n / PIECE)
-  return ascii(`d4:infod5:filesl${files.join('')}e4:name5:files12:piece lengthi${PIECE}e6:pieces${pieces * 20}:${'h'.repeat(pieces * 20)}ee`)
+  return ascii(
+    `d4:infod5:filesl${files.join('')}e4:name5:files12:piece lengthi${PIECE}e6:pieces${pieces * 20}:${'h'.repeat(pieces * 20)}ee`,
+  )
 }
 
 const HASH = 'd3c57152dfffec6882294dc1da18e3af84ef6d97'
@@ -118,7 +122,11 @@ const CASES: Case[] = [
     name: 'magnet so= flood, 64 KiB',
     build: (role) => {
       const head = `magnet:?xt=urn:btih:${HASH}`
-      const link = new TextDecoder().decode(role === 'case' ? repeated(MAGNET_BYTES, head, '&so=0-9999999', '') : repeated(MAGNET_BYTES, head, '&tr=http%3A%2F%2Ft.example%2Fa', ''))
+      const link = new TextDecoder().decode(
+        role === 'case'
+          ? repeated(MAGNET_BYTES, head, '&so=0-9999999', '')
+          : repeated(MAGNET_BYTES, head, '&tr=http%3A%2F%2Ft.example%2Fa', ''),
+      )
       return () => outcome(() => parseMagnet(link))
     },
   },
@@ -183,7 +191,22 @@ interface Measured {
 function measure(name: string, role: 'case' | 'ref', repeat: number, timeoutSec: number): Promise<Measured | string> {
   return new Promise((resolve) => {
     const file = fileURLToPath(import.meta.url)
-    const p = spawn(process.execPath, [`--max-old-space-size=${CHILD_HEAP_MIB}`, '--import', 'tsx', file, '--child', name, '--role', role, '--repeat', String(repeat)], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const p = spawn(
+      process.execPath,
+      [
+        `--max-old-space-size=${CHILD_HEAP_MIB}`,
+        '--import',
+        'tsx',
+        file,
+        '--child',
+        name,
+        '--role',
+        role,
+        '--repeat',
+        String(repeat),
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    )
     let out = ''
     let err = ''
     p.stdout.on('data', (d) => (out += d))
@@ -192,7 +215,10 @@ function measure(name: string, role: 'case' | 'ref', repeat: number, timeoutSec:
     p.on('close', (code, signal) => {
       clearTimeout(timer)
       if (code === 0 && out.trim()) return resolve(JSON.parse(out.trim().split('\n').at(-1)!) as Measured)
-      const why = signal === 'SIGKILL' ? `timed out after ${timeoutSec} s` : `exit ${code ?? signal}${/heap out of memory/i.test(err) ? ' (V8 out of memory)' : ''}`
+      const why =
+        signal === 'SIGKILL'
+          ? `timed out after ${timeoutSec} s`
+          : `exit ${code ?? signal}${/heap out of memory/i.test(err) ? ' (V8 out of memory)' : ''}`
       resolve(why)
     })
   })
@@ -201,26 +227,35 @@ function measure(name: string, role: 'case' | 'ref', repeat: number, timeoutSec:
 async function main(): Promise<number> {
   const repeat = Math.min(10, Math.max(1, Number(option('repeat', '3')) || 3))
   const timeoutSec = Math.max(5, Number(option('child-timeout', '120')) || 120)
-  console.log(`bench:parsers — each case against a normal input of the same size (best of ${repeat}; bound ${TIME_FACTOR}x time + ${TIME_SLACK_MS} ms, +${MEMORY_SLACK_MIB} MiB peak)`)
-  console.log(`${'case'.padEnd(34)} ${'outcome'.padEnd(40)} ${'time ms'.padStart(9)} ${'ref ms'.padStart(8)} ${'peak MiB'.padStart(9)} ${'ref MiB'.padStart(8)}  verdict`)
+  console.log(
+    `bench:parsers — each case against a normal input of the same size (best of ${repeat}; bound ${TIME_FACTOR}x time + ${TIME_SLACK_MS} ms, +${MEMORY_SLACK_MIB} MiB peak)`,
+  )
+  console.log(
+    `${'case'.padEnd(34)} ${'outcome'.padEnd(40)} ${'time ms'.padStart(9)} ${'ref ms'.padStart(8)} ${'peak MiB'.padStart(9)} ${'ref MiB'.padStart(8)}  verdict`,
+  )
   let failed = 0
   for (const c of CASES) {
     const ref = await measure(c.name, 'ref', repeat, timeoutSec)
     const got = await measure(c.name, 'case', repeat, timeoutSec)
     if (typeof ref === 'string' || typeof got === 'string') {
       failed++
-      console.log(`${c.name.padEnd(34)} ${'case: ' + (typeof got === 'string' ? got : 'ok')}, reference: ${typeof ref === 'string' ? ref : 'ok'}  FAIL`)
+      console.log(
+        `${c.name.padEnd(34)} ${'case: ' + (typeof got === 'string' ? got : 'ok')}, reference: ${typeof ref === 'string' ? ref : 'ok'}  FAIL`,
+      )
       continue
     }
     const slow = got.ms > ref.ms * TIME_FACTOR + TIME_SLACK_MS
     const big = got.peakMiB > ref.peakMiB + MEMORY_SLACK_MIB
     if (slow || big) failed++
     const verdict = slow || big ? `FAIL (${[slow && 'time', big && 'memory'].filter(Boolean).join(', ')})` : 'ok'
-    console.log(`${c.name.padEnd(34)} ${got.result.padEnd(40)} ${got.ms.toFixed(1).padStart(9)} ${ref.ms.toFixed(1).padStart(8)} ${got.peakMiB.toFixed(0).padStart(9)} ${ref.peakMiB.toFixed(0).padStart(8)}  ${verdict}`)
+    console.log(
+      `${c.name.padEnd(34)} ${got.result.padEnd(40)} ${got.ms.toFixed(1).padStart(9)} ${ref.ms.toFixed(1).padStart(8)} ${got.peakMiB.toFixed(0).padStart(9)} ${ref.peakMiB.toFixed(0).padStart(8)}  ${verdict}`,
+    )
   }
   console.log(failed ? `${failed} case(s) over their bound` : 'all cases within their bounds')
   return failed ? 1 : 0
 }
 
-if (process.argv.includes('--child')) await child(option('child', ''), option('role', 'case') as 'case' | 'ref', Number(option('repeat', '3')))
+if (process.argv.includes('--child'))
+  await child(option('child', ''), option('role', 'case') as 'case' | 'ref', Number(option('repeat', '3')))
 else process.exitCode = await main()

@@ -12,7 +12,10 @@ const ROUNDS = Math.min(50, Math.max(1, roundsArg > 0 ? Number(process.argv[roun
 const peers: Array<{ ip: string; port: number }> = []
 for (let i = 0; i < N; i++) {
   // A mix of IPv4 and IPv6 peers, like a large swarm (1 in 8 IPv6).
-  const ip = i % 8 === 7 ? `2001:db8:${(i >> 16).toString(16)}::${(i & 0xffff).toString(16)}` : `${11 + (i % 200)}.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`
+  const ip =
+    i % 8 === 7
+      ? `2001:db8:${(i >> 16).toString(16)}::${(i & 0xffff).toString(16)}`
+      : `${11 + (i % 200)}.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`
   peers.push({ ip, port: 6881 + (i % 50) })
 }
 
@@ -40,9 +43,13 @@ const record = (k: string, ms: number) => {
 for (let r = 0; r < ROUNDS; r++) {
   // Reference: a Map of 100k small records keyed by "ip:port".
   let map: Map<string, object> | null = new Map()
-  record('reference: Map.set of 100k records', time(() => {
-    for (const p of peers) map!.set(`${p.ip}:${p.port}`, { ip: p.ip, port: p.port, state: 'discovered', failcount: 0, rank: 0 })
-  }))
+  record(
+    'reference: Map.set of 100k records',
+    time(() => {
+      for (const p of peers)
+        map!.set(`${p.ip}:${p.port}`, { ip: p.ip, port: p.port, state: 'discovered', failcount: 0, rank: 0 })
+    }),
+  )
   map = null
 
   let attempts = 0
@@ -51,37 +58,60 @@ for (let r = 0; r < ROUNDS; r++) {
     connect: () => attempts++,
     selfAddress: { ip: '203.0.113.7', port: 6881 },
   })
-  record('add 100k (parse, canonicalise, dedup, BEP 40, heap)', time(() => {
-    for (const p of peers) pool.addPeer(p.ip, p.port, 'tracker')
-  }))
+  record(
+    'add 100k (parse, canonicalise, dedup, BEP 40, heap)',
+    time(() => {
+      for (const p of peers) pool.addPeer(p.ip, p.port, 'tracker')
+    }),
+  )
   if (pool.getStats().total !== N) throw new Error(`expected ${N} peers, got ${pool.getStats().total}`)
-  record('re-add 100k duplicates (dedup only)', time(() => pool.addPeers(peers, 'dht')))
-  record('candidates(50): best 50 of 100k', time(() => pool.candidates(50)))
-  record('candidates(): all 100k ranked', time(() => pool.candidates()))
-  record('connectToPeers(): fill 25 slots', time(() => pool.connectToPeers()))
+  record(
+    're-add 100k duplicates (dedup only)',
+    time(() => pool.addPeers(peers, 'dht')),
+  )
+  record(
+    'candidates(50): best 50 of 100k',
+    time(() => pool.candidates(50)),
+  )
+  record(
+    'candidates(): all 100k ranked',
+    time(() => pool.candidates()),
+  )
+  record(
+    'connectToPeers(): fill 25 slots',
+    time(() => pool.connectToPeers()),
+  )
   if (attempts !== 25) throw new Error(`expected 25 attempts, got ${attempts}`)
   // Churn: 10k attempts that fail at once, each replaced by the next best candidate.
   const connecting = pool.allPeers().filter((x) => x.state === 'connecting')
-  record('10k connect+fail cycles', time(() => {
-    for (const p of connecting) pool.onConnectFailed(p.ip, p.port, 'timeout')
-    for (let i = 0; i < 10_000; i++) {
-      const p = pool.connectOnePeer()
-      if (!p) throw new Error('ran out of candidates')
-      pool.onConnectFailed(p.ip, p.port, 'timeout')
-    }
-  }))
+  record(
+    '10k connect+fail cycles',
+    time(() => {
+      for (const p of connecting) pool.onConnectFailed(p.ip, p.port, 'timeout')
+      for (let i = 0; i < 10_000; i++) {
+        const p = pool.connectOnePeer()
+        if (!p) throw new Error('ran out of candidates')
+        pool.onConnectFailed(p.ip, p.port, 'timeout')
+      }
+    }),
+  )
 
   const capped = new PeerPool({ connect: () => {} }) // default list of 1000
-  record('add 100k into a default 1000-peer list', time(() => {
-    for (const p of peers) capped.addPeer(p.ip, p.port, 'tracker')
-  }))
+  record(
+    'add 100k into a default 1000-peer list',
+    time(() => {
+      for (const p of peers) capped.addPeer(p.ip, p.port, 'tracker')
+    }),
+  )
 }
 
 const refKey = 'reference: Map.set of 100k records'
 const ref = median(results[refKey])
 const refCpu = median(cpuTimes[refKey])
 const { loadavg, cpus } = await import('node:os')
-console.log(`bench:pool — ${N} peers, ${ROUNDS} rounds, medians; Node ${process.version}, ${cpus().length} cores, load ${loadavg()[0].toFixed(1)}`)
+console.log(
+  `bench:pool — ${N} peers, ${ROUNDS} rounds, medians; Node ${process.version}, ${cpus().length} cores, load ${loadavg()[0].toFixed(1)}`,
+)
 console.log(`${'step'.padEnd(52)} ${'wall ms'.padStart(9)} ${'cpu ms'.padStart(9)}   cpu vs reference`)
 for (const [k, xs] of Object.entries(results)) {
   const m = median(xs)

@@ -18,16 +18,41 @@ if (why) {
 const net = await startGatewayNet()
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 try {
-  console.log(`load average before: ${loadavg().map((x) => x.toFixed(1)).join(' ')}`)
+  console.log(
+    `load average before: ${loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' ')}`,
+  )
   console.log('| method | map TCP+UDP, ms (median, range) | delete both, ms (median, range) |\n|---|---|---|')
   for (const [m, method] of (['pcp', 'natpmp', 'upnp'] as const).entries()) {
     const maps: number[] = []
     const deletes: number[] = []
     for (let rep = 0; rep < repeat; rep++) {
       const port = 41000 + m * 100 + rep
-      const p = spawnTracked('ip', ['netns', 'exec', net.lan, process.execPath, '--import', 'tsx', PROBE, '--method', method, '--port', String(port)], { cwd: REPO_ROOT, stdin: true, allowPortMapping: true, name: `probe ${method}` })
+      const p = spawnTracked(
+        'ip',
+        [
+          'netns',
+          'exec',
+          net.lan,
+          process.execPath,
+          '--import',
+          'tsx',
+          PROBE,
+          '--method',
+          method,
+          '--port',
+          String(port),
+        ],
+        { cwd: REPO_ROOT, stdin: true, allowPortMapping: true, name: `probe ${method}` },
+      )
       try {
-        const mapped = (proto: string) => p.waitFor((l) => l.event === 'status' && l.state === 'mapped' && l.protocol === proto, 20_000, `${method} ${proto}`)
+        const mapped = (proto: string) =>
+          p.waitFor(
+            (l) => l.event === 'status' && l.state === 'mapped' && l.protocol === proto,
+            20_000,
+            `${method} ${proto}`,
+          )
         const [tcp, udp] = await Promise.all([mapped('tcp'), mapped('udp')])
         maps.push(Math.max(Number(tcp.ms), Number(udp.ms)))
         p.write('quit\n')
@@ -38,9 +63,15 @@ try {
         await p.stop()
       }
     }
-    console.log(`| ${method} | ${median(maps)} (${Math.min(...maps)}-${Math.max(...maps)}) | ${median(deletes)} (${Math.min(...deletes)}-${Math.max(...deletes)}) |`)
+    console.log(
+      `| ${method} | ${median(maps)} (${Math.min(...maps)}-${Math.max(...maps)}) | ${median(deletes)} (${Math.min(...deletes)}-${Math.max(...deletes)}) |`,
+    )
   }
-  console.log(`load average after: ${loadavg().map((x) => x.toFixed(1)).join(' ')}`)
+  console.log(
+    `load average after: ${loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' ')}`,
+  )
 } finally {
   await net.close()
 }

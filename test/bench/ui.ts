@@ -26,14 +26,27 @@ const args = process.argv.slice(2)
 const seconds = Math.min(60, Number(args[args.indexOf('--seconds') + 1]) || 10)
 const screenshots = !args.includes('--no-screenshots')
 const breakdown = args.includes('--breakdown')
-const BASE_FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic']
+const BASE_FLAGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+]
 
 const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b)
   return s.length ? s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]! : NaN
 }
 
-async function openApp(browser: Browser, base: string, query = '', opts: { width?: number; height?: number } = {}): Promise<Page> {
+async function openApp(
+  browser: Browser,
+  base: string,
+  query = '',
+  opts: { width?: number; height?: number } = {},
+): Promise<Page> {
   const page = await browser.newPage({ viewport: { width: opts.width ?? 1400, height: opts.height ?? 860 } })
   page.on('pageerror', (e) => console.error('page error:', e.message))
   await page.goto(`${base}bench.html${query}`)
@@ -72,7 +85,14 @@ async function measure(page: Page, secs: number): Promise<number[]> {
   return page.evaluate('window.__bench.stop()') as Promise<number[]>
 }
 
-interface RunResult { frames: number[]; rows: number; busyPerFrame: number; scriptPerFrame: number; layoutPerFrame: number; cpuPerFrame: Record<string, number> }
+interface RunResult {
+  frames: number[]
+  rows: number
+  busyPerFrame: number
+  scriptPerFrame: number
+  layoutPerFrame: number
+  cpuPerFrame: Record<string, number>
+}
 
 /** CPU seconds used so far by each Chromium process type (renderer, gpu, browser, ...). */
 async function cpuByType(browser: Browser): Promise<Record<string, number>> {
@@ -85,7 +105,11 @@ async function cpuByType(browser: Browser): Promise<Record<string, number>> {
 }
 
 async function run(label: string, flags: string[], base: string): Promise<RunResult> {
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: [...BASE_FLAGS, ...flags] })
+  const browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: [...BASE_FLAGS, ...flags],
+  })
   try {
     const page = await openApp(browser, base)
     await focusFirstTorrent(page, 'peers')
@@ -96,18 +120,39 @@ async function run(label: string, flags: string[], base: string): Promise<RunRes
     // competing for the CPU than wall-clock frame deltas.
     const cdp = await page.context().newCDPSession(page)
     await cdp.send('Performance.enable')
-    const metric = async () => Object.fromEntries(((await cdp.send('Performance.getMetrics')).metrics as Array<{ name: string; value: number }>).map((m) => [m.name, m.value]))
+    const metric = async () =>
+      Object.fromEntries(
+        ((await cdp.send('Performance.getMetrics')).metrics as Array<{ name: string; value: number }>).map((m) => [
+          m.name,
+          m.value,
+        ]),
+      )
     const m0 = await metric()
     const c0 = await cpuByType(browser)
     const frames = await measure(page, seconds)
     const c1 = await cpuByType(browser)
     const m1 = await metric()
     // CPU time, unlike wall time, barely grows when other processes compete for the cores.
-    const cpuPerFrame = Object.fromEntries(Object.keys(c1).map((k) => [k, (1000 * ((c1[k] ?? 0) - (c0[k] ?? 0))) / Math.max(1, frames.length)]))
+    const cpuPerFrame = Object.fromEntries(
+      Object.keys(c1).map((k) => [k, (1000 * ((c1[k] ?? 0) - (c0[k] ?? 0))) / Math.max(1, frames.length)]),
+    )
     const per = (k: string) => (1000 * ((m1[k] ?? 0) - (m0[k] ?? 0))) / Math.max(1, frames.length)
-    const r = { frames, rows: Number(total), busyPerFrame: per('TaskDuration'), scriptPerFrame: per('ScriptDuration'), layoutPerFrame: per('LayoutDuration') + per('RecalcStyleDuration'), cpuPerFrame }
+    const r = {
+      frames,
+      rows: Number(total),
+      busyPerFrame: per('TaskDuration'),
+      scriptPerFrame: per('ScriptDuration'),
+      layoutPerFrame: per('LayoutDuration') + per('RecalcStyleDuration'),
+      cpuPerFrame,
+    }
     if (breakdown && label === 'unthrottled') await traceBreakdown(browser, page)
-    console.log(`${label}: ${frames.length} frames in ${seconds}s, peers table ${total} rows (${rows} in the DOM); main thread per frame: ${r.busyPerFrame.toFixed(2)} ms busy (script ${r.scriptPerFrame.toFixed(2)}, style+layout ${r.layoutPerFrame.toFixed(2)}); CPU per frame: ${Object.entries(cpuPerFrame).map(([k, v]) => `${k} ${v.toFixed(2)} ms`).join(', ')}`)
+    console.log(
+      `${label}: ${frames.length} frames in ${seconds}s, peers table ${total} rows (${rows} in the DOM); main thread per frame: ${r.busyPerFrame.toFixed(2)} ms busy (script ${r.scriptPerFrame.toFixed(2)}, style+layout ${r.layoutPerFrame.toFixed(2)}); CPU per frame: ${Object.entries(
+        cpuPerFrame,
+      )
+        .map(([k, v]) => `${k} ${v.toFixed(2)} ms`)
+        .join(', ')}`,
+    )
     return r
   } finally {
     await browser.close()
@@ -116,25 +161,49 @@ async function run(label: string, flags: string[], base: string): Promise<RunRes
 
 /** Thread CPU ms per frame of the main rendering phases, from a trace of 3 s of the same loop. */
 async function traceBreakdown(browser: Browser, page: Page): Promise<void> {
-  await browser.startTracing(page, { categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'toplevel', 'blink', 'cc', 'viz'] })
+  await browser.startTracing(page, {
+    categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'toplevel', 'blink', 'cc', 'viz'],
+  })
   const n = (await measure(page, 3)).length
-  const trace = JSON.parse((await browser.stopTracing()).toString()) as { traceEvents: Array<{ ph: string; name: string; pid: number; tid: number; dur?: number; tdur?: number; args?: { name?: string } }> }
+  const trace = JSON.parse((await browser.stopTracing()).toString()) as {
+    traceEvents: Array<{
+      ph: string
+      name: string
+      pid: number
+      tid: number
+      dur?: number
+      tdur?: number
+      args?: { name?: string }
+    }>
+  }
   const threads = new Map<string, string>()
-  for (const e of trace.traceEvents) if (e.ph === 'M' && e.name === 'thread_name') threads.set(`${e.pid}:${e.tid}`, e.args?.name ?? '')
+  for (const e of trace.traceEvents)
+    if (e.ph === 'M' && e.name === 'thread_name') threads.set(`${e.pid}:${e.tid}`, e.args?.name ?? '')
   // Nested events (a forced layout inside a script call) count in both.
   const phases: Record<string, [thread: RegExp, event: string]> = {
-    'script (incl. forced style/layout)': [/^CrRendererMain$/, 'FunctionCall'], style: [/^CrRendererMain$/, 'UpdateLayoutTree'], layout: [/^CrRendererMain$/, 'Layout'],
-    'pre-paint': [/^CrRendererMain$/, 'PrePaint'], paint: [/^CrRendererMain$/, 'Paint'], layerize: [/^CrRendererMain$/, 'Layerize'],
-    'main busy': [/^CrRendererMain$/, 'ThreadControllerImpl::RunTask'], 'compositor thread': [/^Compositor$/, 'ThreadControllerImpl::RunTask'],
-    'raster (worker threads)': [/^(CompositorTileWorker|ThreadPoolForegroundWorker)/, 'RasterTask'], 'viz draw (GPU process)': [/^VizCompositorThread$/, 'Display::DrawAndSwap'],
+    'script (incl. forced style/layout)': [/^CrRendererMain$/, 'FunctionCall'],
+    style: [/^CrRendererMain$/, 'UpdateLayoutTree'],
+    layout: [/^CrRendererMain$/, 'Layout'],
+    'pre-paint': [/^CrRendererMain$/, 'PrePaint'],
+    paint: [/^CrRendererMain$/, 'Paint'],
+    layerize: [/^CrRendererMain$/, 'Layerize'],
+    'main busy': [/^CrRendererMain$/, 'ThreadControllerImpl::RunTask'],
+    'compositor thread': [/^Compositor$/, 'ThreadControllerImpl::RunTask'],
+    'raster (worker threads)': [/^(CompositorTileWorker|ThreadPoolForegroundWorker)/, 'RasterTask'],
+    'viz draw (GPU process)': [/^VizCompositorThread$/, 'Display::DrawAndSwap'],
   }
   const sums: Record<string, number> = {}
   for (const e of trace.traceEvents) {
     if (e.ph !== 'X' || e.dur === undefined) continue
     const thread = threads.get(`${e.pid}:${e.tid}`) ?? ''
-    for (const [k, [t, name]] of Object.entries(phases)) if (e.name === name && t.test(thread)) sums[k] = (sums[k] ?? 0) + (e.tdur ?? e.dur)
+    for (const [k, [t, name]] of Object.entries(phases))
+      if (e.name === name && t.test(thread)) sums[k] = (sums[k] ?? 0) + (e.tdur ?? e.dur)
   }
-  console.log(`breakdown (trace, ${n} frames, thread CPU ms per frame): ${Object.keys(phases).map((k) => `${k} ${((sums[k] ?? 0) / 1000 / Math.max(1, n)).toFixed(2)}`).join(', ')}`)
+  console.log(
+    `breakdown (trace, ${n} frames, thread CPU ms per frame): ${Object.keys(phases)
+      .map((k) => `${k} ${((sums[k] ?? 0) / 1000 / Math.max(1, n)).toFixed(2)}`)
+      .join(', ')}`,
+  )
 }
 
 async function shots(base: string): Promise<void> {
@@ -162,7 +231,12 @@ async function shots(base: string): Promise<void> {
     await focusFirstTorrent(page, 'peers')
     await snap('dark-peers', page)
     await page.close()
-    for (const [name, q] of [['state-unreachable', '?daemon=unreachable&empty=1'], ['state-not-installed', '?daemon=not-installed&empty=1'], ['state-auth-failed', '?daemon=auth-failed&empty=1'], ['state-disk-full', '?diskfull=1&torrents=12']] as const) {
+    for (const [name, q] of [
+      ['state-unreachable', '?daemon=unreachable&empty=1'],
+      ['state-not-installed', '?daemon=not-installed&empty=1'],
+      ['state-auth-failed', '?daemon=auth-failed&empty=1'],
+      ['state-disk-full', '?diskfull=1&torrents=12'],
+    ] as const) {
       page = await openApp(browser, base, q, { height: 520 })
       await page.waitForTimeout(1200)
       await snap(name, page)
@@ -186,11 +260,23 @@ async function main(): Promise<void> {
     const vsync = await run('vsync 60 Hz', [], server.url)
     const missed = vsync.frames.filter((d) => d > 1.5 * (1000 / 60)).length
     console.log('')
-    console.log(`model: 200 torrents, ${free.rows} peers in the open table, engine updates every 1 s, table scrolled every frame and re-sorted every 1 s`)
-    console.log(`frame time (unthrottled rAF deltas): median ${pct(free.frames, 50).toFixed(2)} ms, p95 ${pct(free.frames, 95).toFixed(2)} ms, p99 ${pct(free.frames, 99).toFixed(2)} ms, max ${Math.max(...free.frames).toFixed(1)} ms (target p95 < 16 ms)`)
-    console.log(`main-thread busy per frame (CDP TaskDuration): ${free.busyPerFrame.toFixed(2)} ms unthrottled, ${vsync.busyPerFrame.toFixed(2)} ms vsync; load average ${loadavg().map((x) => x.toFixed(1)).join(' ')} on ${cpus().length} cores`)
-    console.log(`CPU per frame (all threads of the process, from SystemInfo.getProcessInfo): renderer ${(free.cpuPerFrame.renderer ?? 0).toFixed(2)} ms unthrottled / ${(vsync.cpuPerFrame.renderer ?? 0).toFixed(2)} ms vsync; gpu ${(free.cpuPerFrame.GPU ?? free.cpuPerFrame.gpu ?? 0).toFixed(2)} / ${(vsync.cpuPerFrame.GPU ?? vsync.cpuPerFrame.gpu ?? 0).toFixed(2)} ms`)
-    console.log(`frame time (vsync rAF deltas):       median ${pct(vsync.frames, 50).toFixed(2)} ms, p95 ${pct(vsync.frames, 95).toFixed(2)} ms, frames missing a vsync ${((100 * missed) / Math.max(1, vsync.frames.length)).toFixed(1)}% (deltas are whole vsync intervals, so p95 = 16.7 ms means fewer than 5% of frames missed one)`)
+    console.log(
+      `model: 200 torrents, ${free.rows} peers in the open table, engine updates every 1 s, table scrolled every frame and re-sorted every 1 s`,
+    )
+    console.log(
+      `frame time (unthrottled rAF deltas): median ${pct(free.frames, 50).toFixed(2)} ms, p95 ${pct(free.frames, 95).toFixed(2)} ms, p99 ${pct(free.frames, 99).toFixed(2)} ms, max ${Math.max(...free.frames).toFixed(1)} ms (target p95 < 16 ms)`,
+    )
+    console.log(
+      `main-thread busy per frame (CDP TaskDuration): ${free.busyPerFrame.toFixed(2)} ms unthrottled, ${vsync.busyPerFrame.toFixed(2)} ms vsync; load average ${loadavg()
+        .map((x) => x.toFixed(1))
+        .join(' ')} on ${cpus().length} cores`,
+    )
+    console.log(
+      `CPU per frame (all threads of the process, from SystemInfo.getProcessInfo): renderer ${(free.cpuPerFrame.renderer ?? 0).toFixed(2)} ms unthrottled / ${(vsync.cpuPerFrame.renderer ?? 0).toFixed(2)} ms vsync; gpu ${(free.cpuPerFrame.GPU ?? free.cpuPerFrame.gpu ?? 0).toFixed(2)} / ${(vsync.cpuPerFrame.GPU ?? vsync.cpuPerFrame.gpu ?? 0).toFixed(2)} ms`,
+    )
+    console.log(
+      `frame time (vsync rAF deltas):       median ${pct(vsync.frames, 50).toFixed(2)} ms, p95 ${pct(vsync.frames, 95).toFixed(2)} ms, frames missing a vsync ${((100 * missed) / Math.max(1, vsync.frames.length)).toFixed(1)}% (deltas are whole vsync intervals, so p95 = 16.7 ms means fewer than 5% of frames missed one)`,
+    )
     if (screenshots) await shots(server.url)
   } finally {
     await server.close()

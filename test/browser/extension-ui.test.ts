@@ -9,7 +9,12 @@ import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { seriousViolations } from './helpers/axe.ts'
 import { chromiumAvailable, launchChromium, shot, until } from './helpers/browser.ts'
-import { EXTENSION_DIST, ensureExtensionBuilt, launchWithExtension, type ExtensionBrowser } from './helpers/extension.ts'
+import {
+  EXTENSION_DIST,
+  ensureExtensionBuilt,
+  launchWithExtension,
+  type ExtensionBrowser,
+} from './helpers/extension.ts'
 import { waitHelperConnected } from './helpers/ui-actions.ts'
 
 const HASH = 'd'.repeat(40)
@@ -22,7 +27,11 @@ describe.skipIf(!chromiumAvailable())('extension pages in Chromium', () => {
   beforeAll(async () => {
     ensureExtensionBuilt()
     home = await mkdtemp(join(tmpdir(), 'tidepool-extui-'))
-    b = await launchWithExtension({ profile: join(home, 'profile'), configDir: join(home, 'config'), downloadRoot: join(home, 'downloads') })
+    b = await launchWithExtension({
+      profile: join(home, 'profile'),
+      configDir: join(home, 'config'),
+      downloadRoot: join(home, 'downloads'),
+    })
   }, 240_000)
 
   afterAll(async () => {
@@ -58,9 +67,17 @@ describe.skipIf(!chromiumAvailable())('extension pages in Chromium', () => {
     await popup.goto(b.popupUrl)
     await popup.locator('.helper-state[data-daemon="connected"]').waitFor({ timeout: 30_000 })
     await popup.getByRole('button', { name: 'Pause handler test' }).click()
-    await until(async () => /Paused/.test((await popup.locator(`.ptorrent[data-key="${HASH}"]`).textContent()) ?? ''), 10_000, 'paused from the popup')
+    await until(
+      async () => /Paused/.test((await popup.locator(`.ptorrent[data-key="${HASH}"]`).textContent()) ?? ''),
+      10_000,
+      'paused from the popup',
+    )
     await popup.getByRole('button', { name: 'Resume handler test' }).click()
-    await until(async () => !/Paused/.test((await popup.locator(`.ptorrent[data-key="${HASH}"]`).textContent()) ?? ''), 10_000, 'resumed from the popup')
+    await until(
+      async () => !/Paused/.test((await popup.locator(`.ptorrent[data-key="${HASH}"]`).textContent()) ?? ''),
+      10_000,
+      'resumed from the popup',
+    )
     expect(await popup.getByRole('button', { name: 'Open Tidepool in a tab' }).isVisible()).toBe(true)
     await shot(popup, 'extension-popup-controls')
     await popup.close()
@@ -72,7 +89,7 @@ describe.skipIf(!chromiumAvailable())('extension pages in Chromium', () => {
       for (const theme of ['light', 'dark'] as const) {
         await page.evaluate((t) => document.documentElement.setAttribute('data-theme', t), theme)
         await page.waitForTimeout(200)
-        found.push(...await seriousViolations(page, `${where} ${theme}`))
+        found.push(...(await seriousViolations(page, `${where} ${theme}`)))
       }
     }
     const popup = await b.context.newPage()

@@ -18,7 +18,14 @@ import { firstSightings, installPeerStateLog, lookProblems, readPeerStateLog } f
 import { slowSeed } from './helpers/swarm-setup.ts'
 import { addTorrentFile, openTab, waitHelperConnected, waitRowText } from './helpers/ui-actions.ts'
 
-const alive = (pid: number) => { try { process.kill(pid, 0); return true } catch { return false } }
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
 
 describe.skipIf(!chromiumAvailable() || !libtorrentAvailable())('extension in Chromium with the native host', () => {
   let swarm: Swarm
@@ -55,7 +62,13 @@ describe.skipIf(!chromiumAvailable() || !libtorrentAvailable())('extension in Ch
 
   let page: Page
   it('adds a .torrent in the full UI, shows Connecting… then Connected, finishes with the right bytes', async () => {
-    const t = await swarm.torrent({ name: 'extension file.bin', size: 3 * 1024 * 1024 + 777, pieceLength: 64 * 1024, tracker: 'http', seed: 21 })
+    const t = await swarm.torrent({
+      name: 'extension file.bin',
+      size: 3 * 1024 * 1024 + 777,
+      pieceLength: 64 * 1024,
+      tracker: 'http',
+      seed: 21,
+    })
     await slowSeed(swarm, t)
     page = await b.context.newPage()
     await installPeerStateLog(page)
@@ -76,7 +89,12 @@ describe.skipIf(!chromiumAvailable() || !libtorrentAvailable())('extension in Ch
     expect(lookProblems(log), 'connecting rows dimmed with address and client only').toEqual([])
     // extension pages (the offscreen document's hash worker among them) may compile WebAssembly: its
     // SHA-1 would otherwise fall back to WebCrypto without a word (MV3's default CSP forbids it)
-    const wasm = await page.evaluate(() => WebAssembly.compile(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0])).then(() => 'compiled', (e: Error) => e.message))
+    const wasm = await page.evaluate(() =>
+      WebAssembly.compile(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0])).then(
+        () => 'compiled',
+        (e: Error) => e.message,
+      ),
+    )
     expect(wasm).toBe('compiled')
     await shot(page, 'extension-torrent-list')
     for (const tab of ['files', 'trackers', 'pieces', 'swarm', 'general']) {
@@ -87,13 +105,21 @@ describe.skipIf(!chromiumAvailable() || !libtorrentAvailable())('extension in Ch
     await page.getByRole('button', { name: 'Settings', exact: true }).click()
     await page.getByRole('dialog', { name: 'Settings' }).waitFor()
     // The daemon the native host started inherited TIDEPOOL_NO_PORT_MAPPING: no router was asked.
-    await expect.poll(() => page.locator('[data-testid=portmap-status]').textContent(), { timeout: 10_000 }).toBe('Port mapping is not available (the daemon does not offer it)')
+    await expect
+      .poll(() => page.locator('[data-testid=portmap-status]').textContent(), { timeout: 10_000 })
+      .toBe('Port mapping is not available (the daemon does not offer it)')
     await shot(page, 'extension-settings')
     await page.keyboard.press('Escape')
   })
 
   it('keeps downloading with every Tidepool page closed', async () => {
-    const t = await swarm.torrent({ name: 'background file.bin', size: 6 * 1024 * 1024 + 99, pieceLength: 64 * 1024, tracker: 'http', seed: 22 })
+    const t = await swarm.torrent({
+      name: 'background file.bin',
+      size: 6 * 1024 * 1024 + 99,
+      pieceLength: 64 * 1024,
+      tracker: 'http',
+      seed: 22,
+    })
     await slowSeed(swarm, t, { delayMs: 200, uploadLimit: 512 * 1024 })
     await addTorrentFile(page, t.torrentPath)
     const text = await waitRowText(page, t.infoHash, /Downloading/, 30_000)
@@ -102,12 +128,23 @@ describe.skipIf(!chromiumAvailable() || !libtorrentAvailable())('extension in Ch
     expect(b.context.pages().filter((p) => p.url().startsWith('chrome-extension://'))).toEqual([])
     const closedAt = Date.now()
     expect(await diffTrees(t.contentPath, join(downloads(), t.name))).not.toEqual([]) // not done when closed
-    await until(async () => (await diffTrees(t.contentPath, join(downloads(), t.name))).length === 0, 60_000, 'the background download to finish on disk', 500)
+    await until(
+      async () => (await diffTrees(t.contentPath, join(downloads(), t.name))).length === 0,
+      60_000,
+      'the background download to finish on disk',
+      500,
+    )
     expect(Date.now() - closedAt).toBeGreaterThan(1000)
   })
 
   it('adds a magnet link from the popup and finishes it', async () => {
-    const t = await swarm.torrent({ name: 'magnet set — ñ', files: awkwardFiles(16 * 1024), pieceLength: 16 * 1024, tracker: 'http', seed: 23 })
+    const t = await swarm.torrent({
+      name: 'magnet set — ñ',
+      files: awkwardFiles(16 * 1024),
+      pieceLength: 16 * 1024,
+      tracker: 'http',
+      seed: 23,
+    })
     await swarm.seed(t)
     const popup = await b.context.newPage()
     await popup.setViewportSize({ width: 380, height: 520 })
@@ -117,7 +154,12 @@ describe.skipIf(!chromiumAvailable() || !libtorrentAvailable())('extension in Ch
     await popup.getByLabel('Magnet link').fill(t.magnet())
     await popup.getByRole('button', { name: 'Add', exact: true }).click()
     await popup.locator('.ptorrent', { hasText: t.name }).waitFor({ timeout: 30_000 }) // (the confirmation names it too)
-    await until(async () => (await diffTrees(t.contentPath, join(downloads(), t.name))).length === 0, 60_000, 'the magnet download on disk', 500)
+    await until(
+      async () => (await diffTrees(t.contentPath, join(downloads(), t.name))).length === 0,
+      60_000,
+      'the magnet download on disk',
+      500,
+    )
     await shot(popup, 'extension-popup-magnet')
     await popup.close()
   })

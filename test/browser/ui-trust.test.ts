@@ -17,7 +17,8 @@ import { startWebApp, type WebApp } from './helpers/webapp.ts'
 const hash = (c: string) => c.repeat(40)
 const DEAD_UDP = 'udp://127.0.0.1:9/announce'
 const DEAD_HTTP = 'http://127.0.0.1:1/announce'
-const magnet = (h: string, name: string, trackers: string[]) => `magnet:?xt=urn:btih:${h}&dn=${encodeURIComponent(name)}${trackers.map((t) => `&tr=${encodeURIComponent(t)}`).join('')}`
+const magnet = (h: string, name: string, trackers: string[]) =>
+  `magnet:?xt=urn:btih:${h}&dn=${encodeURIComponent(name)}${trackers.map((t) => `&tr=${encodeURIComponent(t)}`).join('')}`
 const A = hash('a')
 const B = hash('b')
 const C = hash('c')
@@ -32,11 +33,19 @@ async function freePort(): Promise<number> {
 
 const grid = (page: Page) => page.locator('[role="grid"][aria-label="Torrents"]')
 const toast = (page: Page) => page.locator('.toast')
-const selectedKeys = (page: Page) => grid(page).locator('[role="row"][aria-selected="true"]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-key')))
-const rowKeys = (page: Page) => grid(page).locator('[role="row"][data-key]:not([data-key=""])').evaluateAll((rows) =>
-  rows.filter((r) => (r as HTMLElement).style.display !== 'none')
-    .sort((a, b) => a.getBoundingClientRect().top - b.getBoundingClientRect().top)
-    .map((r) => r.getAttribute('data-key')))
+const selectedKeys = (page: Page) =>
+  grid(page)
+    .locator('[role="row"][aria-selected="true"]')
+    .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-key')))
+const rowKeys = (page: Page) =>
+  grid(page)
+    .locator('[role="row"][data-key]:not([data-key=""])')
+    .evaluateAll((rows) =>
+      rows
+        .filter((r) => (r as HTMLElement).style.display !== 'none')
+        .sort((a, b) => a.getBoundingClientRect().top - b.getBoundingClientRect().top)
+        .map((r) => r.getAttribute('data-key')),
+    )
 
 /** Ctrl+O, type the link, Enter: adding with the keyboard only. */
 async function addByKeyboard(page: Page, link: string): Promise<string> {
@@ -81,7 +90,11 @@ describe.skipIf(!chromiumAvailable())('a UI people trust (web app in Chromium)',
     expect(await addByKeyboard(page, magnet(C, 'gamma three', [DEAD_HTTP]))).toMatch(/Added “gamma three”/)
     await until(async () => (await rowKeys(page)).length === 3, 10_000, 'three rows')
     // nothing can move (dead trackers, no peers): the row says Stalled and why
-    await until(async () => /Stalled/.test((await torrentRow(page, A).textContent()) ?? ''), 20_000, 'alpha shown as Stalled')
+    await until(
+      async () => /Stalled/.test((await torrentRow(page, A).textContent()) ?? ''),
+      20_000,
+      'alpha shown as Stalled',
+    )
     expect(await torrentRow(page, A).locator('.status').getAttribute('title')).toMatch(/No peers/)
 
     const again = await addByKeyboard(page, magnet(A, 'alpha one', [DEAD_HTTP, DEAD_UDP]))
@@ -90,14 +103,25 @@ describe.skipIf(!chromiumAvailable())('a UI people trust (web app in Chromium)',
     expect(await rowKeys(page)).toHaveLength(3)
     await torrentRow(page, A).click()
     await page.locator('button[role="tab"][data-tab="trackers"]').click()
-    await until(async () => (await page.locator('.tab-body').textContent())?.includes('udp://127.0.0.1:9/announce'), 10_000, 'the merged tracker in the Trackers tab')
+    await until(
+      async () => (await page.locator('.tab-body').textContent())?.includes('udp://127.0.0.1:9/announce'),
+      10_000,
+      'the merged tracker in the Trackers tab',
+    )
   })
 
   it('a UDP tracker on a dead port says so instead of announcing silently', async () => {
     await torrentRow(page, A).click()
     await page.locator('button[role="tab"][data-tab="trackers"]').click()
     // 15 s without a reply: the row says so (the tracker gives up with an error after 45 s)
-    await until(async () => /No reply from this tracker yet|no answer from udp tracker/.test((await page.locator('.tab-body').textContent()) ?? ''), 40_000, 'a message on the dead UDP tracker')
+    await until(
+      async () =>
+        /No reply from this tracker yet|no answer from udp tracker/.test(
+          (await page.locator('.tab-body').textContent()) ?? '',
+        ),
+      40_000,
+      'a message on the dead UDP tracker',
+    )
     // the Peers tab explains its flag letters, qBittorrent's meanings (E is encryption)
     await page.locator('button[role="tab"][data-tab="peers"]').click()
     expect(await page.locator('.flag-legend').textContent()).toMatch(/E encrypted connection/)
@@ -174,12 +198,20 @@ describe.skipIf(!chromiumAvailable())('a UI people trust (web app in Chromium)',
     expect(await grid(page).getAttribute('aria-activedescendant')).toMatch(new RegExp(`${B}$`))
     // A runs, B is paused: Space pauses the running one, then resumes both
     await page.keyboard.press('Space')
-    await until(async () => /Paused/.test((await torrentRow(page, A).textContent()) ?? ''), 10_000, 'alpha paused by Space')
+    await until(
+      async () => /Paused/.test((await torrentRow(page, A).textContent()) ?? ''),
+      10_000,
+      'alpha paused by Space',
+    )
     await page.keyboard.press('Space')
-    await until(async () => {
-      const [a, b] = [await torrentRow(page, A).textContent(), await torrentRow(page, B).textContent()]
-      return !/Paused/.test(a ?? '') && !/Paused/.test(b ?? '')
-    }, 10_000, 'both resumed by Space')
+    await until(
+      async () => {
+        const [a, b] = [await torrentRow(page, A).textContent(), await torrentRow(page, B).textContent()]
+        return !/Paused/.test(a ?? '') && !/Paused/.test(b ?? '')
+      },
+      10_000,
+      'both resumed by Space',
+    )
 
     await page.keyboard.press('Shift+F10')
     const menu = page.getByRole('menu', { name: 'Torrent actions' })
@@ -212,7 +244,7 @@ describe.skipIf(!chromiumAvailable())('a UI people trust (web app in Chromium)',
     expect(await rowKeys(page)).toEqual([A, B])
   })
 
-  it('settings offer only the helper\'s download folders, shown by their real path', async () => {
+  it("settings offer only the helper's download folders, shown by their real path", async () => {
     await page.getByRole('button', { name: 'Settings' }).click()
     const dialog = page.getByRole('dialog', { name: 'Settings' })
     await dialog.waitFor()
@@ -226,7 +258,10 @@ describe.skipIf(!chromiumAvailable())('a UI people trust (web app in Chromium)',
 
   it('columns can be hidden, moved and resized (mouse or keyboard), and are remembered with the sort', async () => {
     const head = (id: string) => grid(page).locator(`[role="columnheader"][data-col="${id}"]`)
-    const headerIds = () => grid(page).locator('[role="columnheader"]').evaluateAll((hs) => hs.map((h) => h.getAttribute('data-col')))
+    const headerIds = () =>
+      grid(page)
+        .locator('[role="columnheader"]')
+        .evaluateAll((hs) => hs.map((h) => h.getAttribute('data-col')))
     await head('size').click({ button: 'right' })
     await page.getByRole('menu', { name: 'Columns' }).getByRole('menuitem', { name: 'Hide Size' }).click()
     await expect.poll(() => headerIds()).not.toContain('size')
@@ -242,25 +277,43 @@ describe.skipIf(!chromiumAvailable())('a UI people trust (web app in Chromium)',
     await page.keyboard.press('Alt+ArrowRight')
     await expect.poll(async () => Math.round((await head('name').boundingBox())!.width - w0)).toBe(10)
     const saved = JSON.parse((await page.evaluate(() => localStorage.getItem('tidepool-columns-torrents'))) ?? '{}')
-    expect(saved).toMatchObject({ hidden: ['size'], order: expect.arrayContaining(['progress', 'name']), widths: { name: expect.any(Number) }, sort: { id: 'name', dir: 'asc' } })
+    expect(saved).toMatchObject({
+      hidden: ['size'],
+      order: expect.arrayContaining(['progress', 'name']),
+      widths: { name: expect.any(Number) },
+      sort: { id: 'name', dir: 'asc' },
+    })
     // back to the default layout for the checks that follow
     await page.evaluate(() => localStorage.removeItem('tidepool-columns-torrents'))
     await head('progress').click({ button: 'right' })
     await page.getByRole('menuitem', { name: 'Show Size' }).click()
-    for (const expected of [['size', 'name', 'progress'], ['name', 'size', 'progress']]) {
+    for (const expected of [
+      ['size', 'name', 'progress'],
+      ['name', 'size', 'progress'],
+    ]) {
       await head('name').click({ button: 'right' })
       await page.getByRole('menuitem', { name: 'Move “Name” left' }).click()
       await expect.poll(async () => (await headerIds()).slice(0, 3)).toEqual(expected)
     }
   })
 
-  it('the Files tab is a folder tree: a folder\'s checkbox skips every file in it', async () => {
+  it("the Files tab is a folder tree: a folder's checkbox skips every file in it", async () => {
     const file = join(home, 'tree.torrent')
     const blob = (n: number) => new Uint8Array(n).fill(7)
-    await writeFile(file, await createTorrent({
-      name: 'tree set', pieceLength: 16 * 1024, announce: DEAD_HTTP,
-      files: [{ path: 'cd1/01.bin', data: blob(20_000) }, { path: 'cd1/02.bin', data: blob(20_000) }, { path: 'cd2/01.bin', data: blob(20_000) }, { path: 'notes.txt', data: blob(100) }],
-    }))
+    await writeFile(
+      file,
+      await createTorrent({
+        name: 'tree set',
+        pieceLength: 16 * 1024,
+        announce: DEAD_HTTP,
+        files: [
+          { path: 'cd1/01.bin', data: blob(20_000) },
+          { path: 'cd1/02.bin', data: blob(20_000) },
+          { path: 'cd2/01.bin', data: blob(20_000) },
+          { path: 'notes.txt', data: blob(100) },
+        ],
+      }),
+    )
     await addTorrentFile(page, file)
     const row = page.locator('[role="grid"][aria-label="Torrents"] [role="row"]', { hasText: 'tree set' })
     await row.click()
@@ -274,7 +327,13 @@ describe.skipIf(!chromiumAvailable())('a UI people trust (web app in Chromium)',
     await expect.poll(() => files.getByRole('checkbox', { name: 'Download 01.bin' }).first().isChecked()).toBe(false)
     expect(await files.getByRole('checkbox', { name: 'Download 02.bin' }).isChecked()).toBe(false)
     // the top folder is now mixed: some of its files are skipped
-    await expect.poll(() => files.getByRole('checkbox', { name: 'Download folder tree set' }).evaluate((el) => (el as HTMLInputElement).indeterminate)).toBe(true)
+    await expect
+      .poll(() =>
+        files
+          .getByRole('checkbox', { name: 'Download folder tree set' })
+          .evaluate((el) => (el as HTMLInputElement).indeterminate),
+      )
+      .toBe(true)
     await shot(page, 'uitrust-files-tree')
   })
 
@@ -283,49 +342,60 @@ describe.skipIf(!chromiumAvailable())('a UI people trust (web app in Chromium)',
     for (const theme of ['light', 'dark'] as const) {
       await page.evaluate((t) => document.documentElement.setAttribute('data-theme', t), theme)
       await torrentRow(page, A).click()
-      found.push(...await seriousViolations(page, `${theme} main`))
+      found.push(...(await seriousViolations(page, `${theme} main`)))
       for (const tab of ['general', 'peers', 'swarm', 'files', 'trackers', 'pieces', 'speed', 'log']) {
         await page.locator(`button[role="tab"][data-tab="${tab}"]`).click()
         await page.waitForTimeout(300)
-        found.push(...await seriousViolations(page, `${theme} tab ${tab}`))
+        found.push(...(await seriousViolations(page, `${theme} tab ${tab}`)))
       }
       // the Files tree of a torrent with folders
       await page.locator('[role="grid"][aria-label="Torrents"] [role="row"]', { hasText: 'tree set' }).click()
       await page.locator('button[role="tab"][data-tab="files"]').click()
       await page.waitForTimeout(300)
-      found.push(...await seriousViolations(page, `${theme} files tree`))
+      found.push(...(await seriousViolations(page, `${theme} files tree`)))
       await torrentRow(page, A).click()
-      for (const [open, name] of [['+ Add', 'Add torrent'], ['Settings', 'Settings'], ['✕ Remove…', 'Remove torrents']] as const) {
+      for (const [open, name] of [
+        ['+ Add', 'Add torrent'],
+        ['Settings', 'Settings'],
+        ['✕ Remove…', 'Remove torrents'],
+      ] as const) {
         await page.getByRole('button', { name: open, exact: true }).click()
         const d = page.getByRole('dialog', { name })
         await d.waitFor()
         await page.waitForTimeout(300)
-        found.push(...await seriousViolations(page, `${theme} dialog ${name}`))
+        found.push(...(await seriousViolations(page, `${theme} dialog ${name}`)))
         await page.keyboard.press('Escape')
         await d.waitFor({ state: 'detached' })
       }
       await grid(page).focus()
       await page.keyboard.press('Shift+F10')
       await page.getByRole('menu').waitFor()
-      found.push(...await seriousViolations(page, `${theme} context menu`))
+      found.push(...(await seriousViolations(page, `${theme} context menu`)))
       await page.keyboard.press('Escape')
       await shot(page, `uitrust-${theme}`)
     }
     expect(found).toEqual([])
   }, 120_000)
 
-  it('a magnet link opened by the browser\'s handler goes to the running tab, which says it was added', async () => {
+  it("a magnet link opened by the browser's handler goes to the running tab, which says it was added", async () => {
     const D = hash('e')
     const before = (await rowKeys(page)).length
     const opened = await context.newPage()
     await opened.goto(`${app.origin}/#magnet=${encodeURIComponent(magnet(D, 'delta four', [DEAD_HTTP]))}`)
-    await expect.poll(() => opened.locator('.tab-notice').textContent(), { timeout: 15_000 }).toMatch(/went to the Tidepool tab/)
-    await expect.poll(() => page.locator('.handler-result').textContent(), { timeout: 15_000 }).toMatch(/“delta four” was added/)
-    await until(async () => (await rowKeys(page)).length === before + 1, 10_000, 'the handler\'s torrent listed')
+    await expect
+      .poll(() => opened.locator('.tab-notice').textContent(), { timeout: 15_000 })
+      .toMatch(/went to the Tidepool tab/)
+    await expect
+      .poll(() => page.locator('.handler-result').textContent(), { timeout: 15_000 })
+      .toMatch(/“delta four” was added/)
+    await until(async () => (await rowKeys(page)).length === before + 1, 10_000, "the handler's torrent listed")
     await opened.close()
     expect(await page.locator('.modal, [role="dialog"]').count()).toBe(0)
     await page.getByRole('button', { name: 'Settings', exact: true }).click()
-    await page.getByRole('dialog', { name: 'Settings' }).getByRole('button', { name: 'Open magnet links with Tidepool…' }).waitFor()
+    await page
+      .getByRole('dialog', { name: 'Settings' })
+      .getByRole('button', { name: 'Open magnet links with Tidepool…' })
+      .waitFor()
     await page.keyboard.press('Escape')
   })
 
@@ -335,12 +405,19 @@ describe.skipIf(!chromiumAvailable())('a UI people trust (web app in Chromium)',
     // while it is down: how to start it, in plain words
     const down = page.locator('.banner[data-state="unreachable"]')
     await down.waitFor({ timeout: 20_000 })
-    expect(await down.textContent()).toMatch(/Cannot reach the Tidepool helper\. It stopped, or Tidepool was closed in its terminal\. Start it again with pnpm start/)
+    expect(await down.textContent()).toMatch(
+      /Cannot reach the Tidepool helper\. It stopped, or Tidepool was closed in its terminal\. Start it again with pnpm start/,
+    )
     expect(await down.textContent()).not.toMatch(/install|token|`/)
     app = await startWebApp({ out: join(home, 'downloads'), configHome: config(), port })
     const banner = page.locator('.banner[data-state="auth-failed"]')
     await banner.waitFor({ timeout: 30_000 }).catch(async (e) => {
-      const cfg = await page.evaluate(() => fetch('./config.json', { cache: 'no-store' }).then((r) => r.text(), (x) => String(x)))
+      const cfg = await page.evaluate(() =>
+        fetch('./config.json', { cache: 'no-store' }).then(
+          (r) => r.text(),
+          (x) => String(x),
+        ),
+      )
       throw new Error(`${String(e)}; app ${app.url}; page ${page.url()}; config ${cfg}`)
     })
     expect(await banner.textContent()).toMatch(/Tidepool was restarted/)
@@ -351,7 +428,9 @@ describe.skipIf(!chromiumAvailable())('a UI people trust (web app in Chromium)',
     await waitHelperConnected(page, 30_000).catch(async (e) => {
       await shot(page, 'uitrust-restart-fail')
       const cfg = await (await fetch(`${app.origin}/config.json`)).text()
-      throw new Error(`${String(e)}; config ${cfg}; page ${page.url()}: ${await page.locator('.banner').allTextContents()}`)
+      throw new Error(
+        `${String(e)}; config ${cfg}; page ${page.url()}: ${await page.locator('.banner').allTextContents()}`,
+      )
     })
     await until(async () => (await rowKeys(page)).length === listed, 15_000, 'the torrents back in the old tab')
 

@@ -36,7 +36,13 @@ describe.skipIf(!chromiumAvailable() || !libtorrentAvailable())('local web app i
   })
 
   it('adds a .torrent, shows Connecting… then Connected, finishes with the right bytes', async () => {
-    const t = await swarm.torrent({ name: 'web app file.bin', size: 3 * 1024 * 1024 + 4321, pieceLength: 64 * 1024, tracker: 'http', seed: 11 })
+    const t = await swarm.torrent({
+      name: 'web app file.bin',
+      size: 3 * 1024 * 1024 + 4321,
+      pieceLength: 64 * 1024,
+      tracker: 'http',
+      seed: 11,
+    })
     await slowSeed(swarm, t)
     const page = await context.newPage()
     await installPeerStateLog(page)
@@ -52,24 +58,39 @@ describe.skipIf(!chromiumAvailable() || !libtorrentAvailable())('local web app i
     expect(await diffTrees(t.contentPath, join(swarm.work, 'downloads', t.name))).toEqual([])
     // the pieces were hashed in the engine worker's nested hash worker, not on the engine's thread
     const hashWorker = page.workers().find((w) => /sha1-worker/.test(w.url()))
-    expect(hashWorker, `hash worker among ${page.workers().map((w) => w.url()).join(', ')}`).toBeDefined()
-    expect(await hashWorker!.evaluate(() => (self as unknown as { tidepoolHashed: number }).tidepoolHashed)).toBeGreaterThanOrEqual(t.pieceCount)
+    expect(
+      hashWorker,
+      `hash worker among ${page
+        .workers()
+        .map((w) => w.url())
+        .join(', ')}`,
+    ).toBeDefined()
+    expect(
+      await hashWorker!.evaluate(() => (self as unknown as { tidepoolHashed: number }).tidepoolHashed),
+    ).toBeGreaterThanOrEqual(t.pieceCount)
     // with WebAssembly's SHA-1 (the page's CSP allows compiling it), not the WebCrypto fallback
-    expect(await hashWorker!.evaluate(() => (self as unknown as { tidepoolHashImpl: string }).tidepoolHashImpl)).toBe('wasm')
+    expect(await hashWorker!.evaluate(() => (self as unknown as { tidepoolHashImpl: string }).tidepoolHashImpl)).toBe(
+      'wasm',
+    )
 
     const log = await readPeerStateLog(page)
     const first = firstSightings(log)
     expect(first.connecting, 'a Connecting… row was shown').not.toBeNull()
     expect(first.connected, 'a Connected row was shown').not.toBeNull()
     expect(first.connecting!).toBeLessThan(first.connected!)
-    expect(first.sameRow, `the same peer went from Connecting… to Connected; log: ${JSON.stringify(log.slice(0, 30))}`).toBe(true)
+    expect(
+      first.sameRow,
+      `the same peer went from Connecting… to Connected; log: ${JSON.stringify(log.slice(0, 30))}`,
+    ).toBe(true)
     expect(lookProblems(log), 'connecting rows dimmed with address and client only').toEqual([])
     await expect(torrentRow(page, t.infoHash)).toBeTruthy()
     await page.close()
   })
 
   it('refuses a page from another origin at the WebSocket upgrade', async () => {
-    const cfg = await (await fetch(`${app.origin}/config.json`, { signal: AbortSignal.timeout(5000) })).json() as { daemonUrl: string }
+    const cfg = (await (await fetch(`${app.origin}/config.json`, { signal: AbortSignal.timeout(5000) })).json()) as {
+      daemonUrl: string
+    }
     const t0 = Date.now()
     const r = await tryFromForeignOrigin(context, cfg.daemonUrl)
     expect(Date.now() - t0).toBeLessThan(20_000)

@@ -113,7 +113,9 @@ async function main(): Promise<number> {
     }
     failures++
     const file = save(name, r.failure.kind, seed, r.failure.inputIndex, r.failure.input)
-    console.log(`${line}\n  ${r.failure.kind.toUpperCase()} at input ${r.failure.inputIndex} (seed ${seed}); input saved: ${file}\n  ${r.failure.message.split('\n').join('\n  ')}`)
+    console.log(
+      `${line}\n  ${r.failure.kind.toUpperCase()} at input ${r.failure.inputIndex} (seed ${seed}); input saved: ${file}\n  ${r.failure.message.split('\n').join('\n  ')}`,
+    )
     console.log(`  replay: pnpm fuzz --target ${name} --replay ${file}`)
   }
   console.log(failures ? `${failures} target(s) failed` : 'no failures')

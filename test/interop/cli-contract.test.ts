@@ -13,8 +13,12 @@ import { expectDoneLine, expectExit0, expectSameContent } from './expect-downloa
 
 describe.skipIf(!libtorrentAvailable())('CLI contract', () => {
   let swarm: Swarm
-  beforeEach(async () => { swarm = await createSwarm() })
-  afterEach(async () => { await swarm.close() })
+  beforeEach(async () => {
+    swarm = await createSwarm()
+  })
+  afterEach(async () => {
+    await swarm.close()
+  })
 
   it('a bad torrent file fails at once with one clear line', async () => {
     const bad = join(swarm.work, 'garbage.torrent')
@@ -40,7 +44,11 @@ describe.skipIf(!libtorrentAvailable())('CLI contract', () => {
     await swarm.seed(t, { uploadLimit: 1024 * 1024 }) // ~4 s in all, so we can stop it half way
     const out = join(swarm.work, 'out')
     const first = swarm.own(tidepoolDownload([t.torrentPath], { out, timeoutSec: 60, name: 'tidepool first run' }))
-    const half = await first.proc.waitFor((l) => l.infoHash === t.infoHash && Number(l.progress) >= 0.4, 60_000, 'progress 40%')
+    const half = await first.proc.waitFor(
+      (l) => l.infoHash === t.infoHash && Number(l.progress) >= 0.4,
+      60_000,
+      'progress 40%',
+    )
     expect(Number(half.progress)).toBeLessThan(1)
     await first.stop() // SIGTERM: the CLI stops cleanly
     const before = Math.max(...first.statuses(t.infoHash).map((l) => Number(l.progress) || 0))
@@ -50,7 +58,9 @@ describe.skipIf(!libtorrentAvailable())('CLI contract', () => {
     await expectSameContent(t, out)
     const fetched = Math.max(...second.statuses(t.infoHash).map((l) => Number(l.downloadedTotal) || 0))
     // at most the pieces that were in flight are fetched again (allow 10% slack for those)
-    expect(fetched, `second run fetched ${fetched} bytes after the first reached ${before}`).toBeLessThan(t.totalSize * (1 - before + 0.1))
+    expect(fetched, `second run fetched ${fetched} bytes after the first reached ${before}`).toBeLessThan(
+      t.totalSize * (1 - before + 0.1),
+    )
   })
 })
 
@@ -76,13 +86,20 @@ describe('CLI --debug', () => {
     const peerPort = await closedPort()
     const tracker = `http://127.0.0.1:${trackerPort}/announce`
     const magnet = `magnet:?xt=urn:btih:${'5a'.repeat(20)}&tr=${encodeURIComponent(tracker)}&x.pe=127.0.0.1:${peerPort}`
-    const run = tidepoolDownload([magnet], { out: join(work, 'out'), timeoutSec: 4, debug: true, name: 'tidepool --debug' })
+    const run = tidepoolDownload([magnet], {
+      out: join(work, 'out'),
+      timeoutSec: 4,
+      debug: true,
+      name: 'tidepool --debug',
+    })
     try {
       const code = await run.wait(60_000)
       expect(code, run.describe()).not.toBe(0)
       const lines = run.proc.stderr().split('\n')
       const trackerLine = lines.find((l) => l.includes('[tracker]') && l.includes(tracker) && /failed/.test(l))
-      const peerLine = lines.find((l) => l.includes('[peer]') && l.includes(`127.0.0.1:${peerPort}`) && /refused/.test(l))
+      const peerLine = lines.find(
+        (l) => l.includes('[peer]') && l.includes(`127.0.0.1:${peerPort}`) && /refused/.test(l),
+      )
       expect(trackerLine, run.describe()).toBeTruthy()
       expect(peerLine, run.describe()).toBeTruthy()
     } finally {
@@ -95,12 +112,26 @@ describe('CLI --debug', () => {
     const trackerPort = await closedPort()
     const peerPort = await closedPort()
     const magnet = `magnet:?xt=urn:btih:${'6b'.repeat(20)}&tr=${encodeURIComponent(`http://127.0.0.1:${trackerPort}/announce`)}&x.pe=127.0.0.1:${peerPort}`
-    const run = tidepoolDownload([magnet], { out: join(work, 'out'), timeoutSec: 3, debug: ['tracker'], name: 'tidepool --debug=tracker' })
+    const run = tidepoolDownload([magnet], {
+      out: join(work, 'out'),
+      timeoutSec: 3,
+      debug: ['tracker'],
+      name: 'tidepool --debug=tracker',
+    })
     try {
       await run.wait(60_000)
-      const logLines = run.proc.stderr().split('\n').filter((l) => /^\d\d:\d\d:\d\d\.\d{3} /.test(l))
-      expect(logLines.some((l) => l.includes('[tracker]')), run.describe()).toBe(true)
-      expect(logLines.filter((l) => !l.includes('[tracker]')), run.describe()).toEqual([])
+      const logLines = run.proc
+        .stderr()
+        .split('\n')
+        .filter((l) => /^\d\d:\d\d:\d\d\.\d{3} /.test(l))
+      expect(
+        logLines.some((l) => l.includes('[tracker]')),
+        run.describe(),
+      ).toBe(true)
+      expect(
+        logLines.filter((l) => !l.includes('[tracker]')),
+        run.describe(),
+      ).toEqual([])
     } finally {
       await run.stop()
     }

@@ -10,8 +10,12 @@ import { expectDoneLine, expectExit0, expectSameContent } from './expect-downloa
 
 describe.skipIf(!libtorrentAvailable())('corrupt seed', () => {
   let swarm: Swarm
-  beforeEach(async () => { swarm = await createSwarm() })
-  afterEach(async () => { await swarm.close() })
+  beforeEach(async () => {
+    swarm = await createSwarm()
+  })
+  afterEach(async () => {
+    await swarm.close()
+  })
 
   it('completes from the good seed and bans the bad one', async () => {
     const t = await swarm.torrent({ name: 'guarded.bin', size: 4 * 1024 * 1024, pieceLength: 64 * 1024 })

@@ -44,7 +44,9 @@ describe.skipIf(!libtorrentAvailable())('DHT with real libtorrent nodes on loopb
   let work: string
   const owned: Array<{ stop(): Promise<unknown> }> = []
   const own = <T extends { stop(): Promise<unknown> }>(p: T): T => (owned.push(p), p)
-  beforeEach(async () => { work = await mkdtemp(join(tmpdir(), 'tidepool-dht-')) })
+  beforeEach(async () => {
+    work = await mkdtemp(join(tmpdir(), 'tidepool-dht-'))
+  })
   afterEach(async () => {
     await stopAll(owned.splice(0))
     await rm(work, { recursive: true, force: true })
@@ -56,36 +58,94 @@ describe.skipIf(!libtorrentAvailable())('DHT with real libtorrent nodes on loopb
   }
 
   it('a magnet with no tracker, seeded only by a libtorrent node, downloads byte-exact through --dht-bootstrap', async () => {
-    const t = await makeTorrent({ dir: join(work, 'source'), name: 'trackerless.bin', size: 2 * 1024 * 1024 + 777, pieceLength: 64 * 1024, trackers: [] })
+    const t = await makeTorrent({
+      dir: join(work, 'source'),
+      name: 'trackerless.bin',
+      size: 2 * 1024 * 1024 + 777,
+      pieceLength: 64 * 1024,
+      trackers: [],
+    })
     const router = await dhtNode('router')
-    const seed = own(await startLibtorrent({ torrent: t.torrentPath, save: t.dir, seed: true, dht: true, dhtNodes: [router.endpoint], name: 'libtorrent DHT seed' }))
+    const seed = own(
+      await startLibtorrent({
+        torrent: t.torrentPath,
+        save: t.dir,
+        seed: true,
+        dht: true,
+        dhtNodes: [router.endpoint],
+        name: 'libtorrent DHT seed',
+      }),
+    )
     router.addDhtNode(seed.endpoint)
     await waitSeeding(seed, 30_000)
     // the seed's announce reached the router: a get_peers there now answers with the seed
-    await router.proc.waitFor((l) => l.event === 'dht-announce' && l.infoHash === t.infoHash && l.port === seed.port, 30_000, 'the seed announcing to the router')
+    await router.proc.waitFor(
+      (l) => l.event === 'dht-announce' && l.infoHash === t.infoHash && l.port === seed.port,
+      30_000,
+      'the seed announcing to the router',
+    )
 
     const out = join(work, 'out')
     const magnet = `magnet:?xt=urn:btih:${t.infoHash}`
-    const run = own(tidepoolDownload([magnet], { out, timeoutSec: CLI_TIMEOUT_S, dhtBootstrap: [router.endpoint], name: 'tidepool download (DHT)' }))
+    const run = own(
+      tidepoolDownload([magnet], {
+        out,
+        timeoutSec: CLI_TIMEOUT_S,
+        dhtBootstrap: [router.endpoint],
+        name: 'tidepool download (DHT)',
+      }),
+    )
     await expectExit0(run, WAIT_MS)
     expectDoneLine(run, t)
     await expectSameContent(t, out)
     // and it announced itself (get_peers, then announce_peer with its listen port)
-    await router.proc.waitFor((l) => l.event === 'dht-announce' && l.infoHash === t.infoHash && l.port !== seed.port, 10_000, 'Tidepool announcing to the router')
+    await router.proc.waitFor(
+      (l) => l.event === 'dht-announce' && l.infoHash === t.infoHash && l.port !== seed.port,
+      10_000,
+      'Tidepool announcing to the router',
+    )
   })
 
-  it('a libtorrent leecher with only the DHT finds and downloads what only `tidepool seed --port P --dht-bootstrap` seeds, and Tidepool ends up in libtorrent\'s routing table', async () => {
-    const t = await makeTorrent({ dir: join(work, 'source'), name: 'found via dht', files: [{ path: ['a.bin'], size: 700_000 }, { path: ['sub', 'b.bin'], size: 333_333 }], pieceLength: 32 * 1024, trackers: [] })
+  it("a libtorrent leecher with only the DHT finds and downloads what only `tidepool seed --port P --dht-bootstrap` seeds, and Tidepool ends up in libtorrent's routing table", async () => {
+    const t = await makeTorrent({
+      dir: join(work, 'source'),
+      name: 'found via dht',
+      files: [
+        { path: ['a.bin'], size: 700_000 },
+        { path: ['sub', 'b.bin'], size: 333_333 },
+      ],
+      pieceLength: 32 * 1024,
+      trackers: [],
+    })
     const router = await dhtNode('router')
     const port = await freePort()
-    const seed = own(await tidepoolSeed(t.torrentPath, { data: t.dir, port, dhtBootstrap: [router.endpoint], name: 'tidepool seed (DHT)' }))
+    const seed = own(
+      await tidepoolSeed(t.torrentPath, {
+        data: t.dir,
+        port,
+        dhtBootstrap: [router.endpoint],
+        name: 'tidepool seed (DHT)',
+      }),
+    )
     expect(seed.listenPort).toBe(port)
     expect(seed.proc.json.find((l) => l.event === 'seeding')?.dhtPort, 'TCP and DHT on the same --port').toBe(port)
     // Tidepool announced the torrent to libtorrent's node, with the port it seeds on
-    const announced = await router.proc.waitFor((l) => l.event === 'dht-announce' && l.infoHash === t.infoHash, 30_000, 'Tidepool announcing to the router')
+    const announced = await router.proc.waitFor(
+      (l) => l.event === 'dht-announce' && l.infoHash === t.infoHash,
+      30_000,
+      'Tidepool announcing to the router',
+    )
     expect(announced.port).toBe(port)
 
-    const leech = own(await startLibtorrent({ torrent: t.torrentPath, save: join(work, 'lt-leech'), dht: true, dhtNodes: [router.endpoint], name: 'libtorrent DHT leech' }))
+    const leech = own(
+      await startLibtorrent({
+        torrent: t.torrentPath,
+        save: join(work, 'lt-leech'),
+        dht: true,
+        dhtNodes: [router.endpoint],
+        name: 'libtorrent DHT leech',
+      }),
+    )
     await leech.waitFinished(60_000)
     await expectSameContent(t, join(work, 'lt-leech'))
 
@@ -98,7 +158,7 @@ describe.skipIf(!libtorrentAvailable())('DHT with real libtorrent nodes on loopb
     expect(nodes, `router's table: ${nodes.join(', ')}`).toContain(`127.0.0.1:${port}`)
   })
 
-  it('PORT messages: a libtorrent seed met through a tracker and Tidepool learn each other\'s DHT nodes', async () => {
+  it("PORT messages: a libtorrent seed met through a tracker and Tidepool learn each other's DHT nodes", async () => {
     const sw = await createSwarm('tidepool-dht-port-')
     own({ stop: () => sw.close() })
     const t = await sw.torrent({ name: 'port message.bin', size: 600_000, pieceLength: 32 * 1024, tracker: 'http' })
@@ -106,7 +166,17 @@ describe.skipIf(!libtorrentAvailable())('DHT with real libtorrent nodes on loopb
     const seed = await sw.seed(t, { dht: true })
     const port = await freePort()
     // a bootstrap node that does not exist: Tidepool's DHT runs but can only learn nodes from PORT
-    const run = own(tidepoolDownload([t.torrentPath], { out: join(work, 'out'), timeoutSec: CLI_TIMEOUT_S, seed: true, port, dhtBootstrap: ['127.0.0.1:1'], debug: ['dht'], name: 'tidepool download (PORT)' }))
+    const run = own(
+      tidepoolDownload([t.torrentPath], {
+        out: join(work, 'out'),
+        timeoutSec: CLI_TIMEOUT_S,
+        seed: true,
+        port,
+        dhtBootstrap: ['127.0.0.1:1'],
+        debug: ['dht'],
+        name: 'tidepool download (PORT)',
+      }),
+    )
     await run.waitDone(t.infoHash, WAIT_MS)
     await expectSameContent(t, join(work, 'out'))
     // libtorrent → Tidepool: its PORT message named its DHT port (= its listen port)

@@ -34,8 +34,12 @@ async function freePort(): Promise<number> {
 
 describe.skipIf(!libtorrentAvailable())('MSE/PE with libtorrent', () => {
   let swarm: Swarm
-  beforeEach(async () => { swarm = await createSwarm('tidepool-encryption-') })
-  afterEach(async () => { await swarm.close() })
+  beforeEach(async () => {
+    swarm = await createSwarm('tidepool-encryption-')
+  })
+  afterEach(async () => {
+    await swarm.close()
+  })
 
   it('a libtorrent seed that requires RC4 serves tidepool download (default policy) byte-exact, RC4 both sides', async () => {
     const t = await swarm.torrent({ name: 'forced seed.bin', size: 3 * 1024 * 1024 + 777, pieceLength: 128 * 1024 })
@@ -48,18 +52,31 @@ describe.skipIf(!libtorrentAvailable())('MSE/PE with libtorrent', () => {
     await expectSameContent(t, out)
     expect(peak(tpLines(run, t.infoHash), 'rc4'), run.describe()).toBeGreaterThanOrEqual(1)
     expect(peak(tpLines(run, t.infoHash), 'plain'), 'Tidepool saw a plain peer').toBe(0)
-    await expect.poll(() => Number(seed.status()?.totalUpload ?? 0), { timeout: 5_000 }).toBeGreaterThanOrEqual(t.totalSize)
+    await expect
+      .poll(() => Number(seed.status()?.totalUpload ?? 0), { timeout: 5_000 })
+      .toBeGreaterThanOrEqual(t.totalSize)
     expect(peak(ltLines(seed), 'rc4'), 'libtorrent saw an RC4 peer').toBeGreaterThanOrEqual(1)
     expect(peak(ltLines(seed), 'plain'), 'libtorrent saw a plain peer').toBe(0)
   })
 
   it('a libtorrent leecher that requires RC4 downloads from tidepool seed --encryption require', async () => {
     const pieceLength = 64 * 1024
-    const t = await swarm.torrent({ name: 'served encrypted', files: [{ path: ['a.bin'], size: 2 * 1024 * 1024 + 5 }, { path: ['b', 'c.bin'], size: 300_001 }], pieceLength })
+    const t = await swarm.torrent({
+      name: 'served encrypted',
+      files: [
+        { path: ['a.bin'], size: 2 * 1024 * 1024 + 5 },
+        { path: ['b', 'c.bin'], size: 300_001 },
+      ],
+      pieceLength,
+    })
     const port = await freePort()
     const seed = swarm.own(await tidepoolSeed(t.torrentPath, { data: t.dir, port, encryption: 'require' }))
     // the seed's own port (another process may take a freed port first; the engine then picks one)
-    await expect.poll(() => swarm.tracker.peers(t.infoHash).some((p) => p.port === seed.listenPort && p.complete), { timeout: 15_000 }).toBe(true)
+    await expect
+      .poll(() => swarm.tracker.peers(t.infoHash).some((p) => p.port === seed.listenPort && p.complete), {
+        timeout: 15_000,
+      })
+      .toBe(true)
     const leech = await swarm.leech(t, { encryption: 'forced', intervalSec: 0.25 })
     await leech.waitFinished(60_000)
     expect(await diffTrees(t.contentPath, join(swarm.work, 'lt-leech-1', t.name))).toEqual([])
@@ -67,7 +84,9 @@ describe.skipIf(!libtorrentAvailable())('MSE/PE with libtorrent', () => {
     expect(peak(ltLines(leech), 'rc4'), 'libtorrent saw an RC4 peer').toBeGreaterThanOrEqual(1)
     expect(peak(ltLines(leech), 'plain')).toBe(0)
     // the transfer can fit between two of the seed's status lines (1 s): its counters tell it served it
-    await expect.poll(() => Math.max(0, ...seed.proc.json.map((l) => Number(l.uploadedTotal) || 0)), { timeout: 5_000 }).toBeGreaterThanOrEqual(t.totalSize)
+    await expect
+      .poll(() => Math.max(0, ...seed.proc.json.map((l) => Number(l.uploadedTotal) || 0)), { timeout: 5_000 })
+      .toBeGreaterThanOrEqual(t.totalSize)
   })
 
   it('with --encryption require a plain-only libtorrent seed gets no connection and the CLI says why', async () => {
@@ -80,7 +99,9 @@ describe.skipIf(!libtorrentAvailable())('MSE/PE with libtorrent', () => {
     expect(code, run.describe()).toBe(5) // EXIT.timeout
     const stderr = run.proc.stderr()
     expect(stderr).toMatch(/no peers before the timeout/)
-    expect(stderr, 'the reason is named').toMatch(new RegExp(`127\\.0\\.0\\.1:${seed.port}: encryption handshake failed`))
+    expect(stderr, 'the reason is named').toMatch(
+      new RegExp(`127\\.0\\.0\\.1:${seed.port}: encryption handshake failed`),
+    )
     const lines = tpLines(run, t.infoHash)
     expect(Math.max(0, ...lines.map((l) => Number(l.connected) || 0))).toBe(0)
     expect(Math.max(0, ...lines.map((l) => Number(l.downloadedTotal) || 0))).toBe(0)

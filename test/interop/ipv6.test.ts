@@ -33,7 +33,13 @@ describe.skipIf(!usable)('IPv6 with libtorrent over ::1', () => {
   const owned: Array<{ stop(): Promise<unknown> }> = []
   beforeEach(async () => {
     work = await mkdtemp(join(tmpdir(), 'tidepool-ipv6-'))
-    t = await makeTorrent({ dir: join(work, 'source'), name: 'over six.bin', size: 3 * 1024 * 1024 + 17, pieceLength: 64 * 1024, trackers: [] })
+    t = await makeTorrent({
+      dir: join(work, 'source'),
+      name: 'over six.bin',
+      size: 3 * 1024 * 1024 + 17,
+      pieceLength: 64 * 1024,
+      trackers: [],
+    })
   })
   afterEach(async () => {
     await stopAll(owned.splice(0))
@@ -43,18 +49,35 @@ describe.skipIf(!usable)('IPv6 with libtorrent over ::1', () => {
   it('a libtorrent leecher on [::1] downloads from tidepool seed byte-exact', async () => {
     const seed = await tidepoolSeed(t.torrentPath, { data: t.dir })
     owned.push(seed)
-    const leech = await startLibtorrent({ torrent: t.torrentPath, save: join(work, 'lt-leech'), listen: '::1', addPeers: [`[::1]:${seed.listenPort}`], intervalSec: 0.1 })
+    const leech = await startLibtorrent({
+      torrent: t.torrentPath,
+      save: join(work, 'lt-leech'),
+      listen: '::1',
+      addPeers: [`[::1]:${seed.listenPort}`],
+      intervalSec: 0.1,
+    })
     owned.push(leech)
     await leech.waitFinished(60_000)
     expect(await diffTrees(t.contentPath, join(work, 'lt-leech', t.name))).toEqual([])
     expect(Number(leech.status()?.totalDownload ?? 0)).toBeGreaterThanOrEqual(t.totalSize)
     // libtorrent's own view (sampled every 0.1 s, so a fast download may show none): only Tidepool at [::1]
-    const seen = new Set(leech.proc.json.flatMap((l) => (Array.isArray(l.peerEndpoints) ? (l.peerEndpoints as string[]) : [])))
-    expect([...seen].every((e) => e === `[::1]:${seed.listenPort}`), [...seen].join(', ')).toBe(true)
+    const seen = new Set(
+      leech.proc.json.flatMap((l) => (Array.isArray(l.peerEndpoints) ? (l.peerEndpoints as string[]) : [])),
+    )
+    expect(
+      [...seen].every((e) => e === `[::1]:${seed.listenPort}`),
+      [...seen].join(', '),
+    ).toBe(true)
   })
 
   it('tidepool download dials a libtorrent seed that listens on [::1] only (x.pe=[::1]:PORT)', async () => {
-    const seed = await startLibtorrent({ torrent: t.torrentPath, save: t.dir, seed: true, listen: '::1', name: 'libtorrent seed [::1]' })
+    const seed = await startLibtorrent({
+      torrent: t.torrentPath,
+      save: t.dir,
+      seed: true,
+      listen: '::1',
+      name: 'libtorrent seed [::1]',
+    })
     owned.push(seed)
     await waitSeeding(seed, 30_000)
     const out = join(work, 'out')
@@ -64,7 +87,9 @@ describe.skipIf(!usable)('IPv6 with libtorrent over ::1', () => {
     await expectExit0(run, 100_000)
     expectDoneLine(run, t)
     await expectSameContent(t, out)
-    await expect.poll(() => Number(seed.status()?.totalUpload ?? 0), { timeout: 5_000 }).toBeGreaterThanOrEqual(t.totalSize)
+    await expect
+      .poll(() => Number(seed.status()?.totalUpload ?? 0), { timeout: 5_000 })
+      .toBeGreaterThanOrEqual(t.totalSize)
     // the peer is named the way the peers table and the log show it
     expect(run.proc.stderr()).toContain(`[::1]:${seed.port}: connected`)
   })

@@ -15,17 +15,29 @@ export class MsePeerSocket {
 
   constructor(readonly socket: net.Socket) {
     socket.on('data', (b: Buffer) => this.onBytes(new Uint8Array(b.buffer, b.byteOffset, b.length)))
-    const end = (why: string) => { this.ended ??= why; this.wake?.() }
+    const end = (why: string) => {
+      this.ended ??= why
+      this.wake?.()
+    }
     socket.on('end', () => end('peer closed the connection'))
     socket.on('close', () => end('connection closed'))
     socket.on('error', (e) => end(`socket error: ${e.message}`))
   }
 
   /** Runs the handshake to its end; `first` is what the initiator sends at once (Ya, PadA). */
-  handshake(machine: MseInitiator | MseReceiver, first: Uint8Array | null, timeoutMs: number, already: Uint8Array[] = []): Promise<MseResult> {
+  handshake(
+    machine: MseInitiator | MseReceiver,
+    first: Uint8Array | null,
+    timeoutMs: number,
+    already: Uint8Array[] = [],
+  ): Promise<MseResult> {
     return new Promise<MseResult>((resolve, reject) => {
       const timer = setTimeout(() => fail(new Error(`MSE handshake timed out after ${timeoutMs} ms`)), timeoutMs)
-      const fail = (e: Error) => { clearTimeout(timer); this.onBytes = () => {}; reject(e) }
+      const fail = (e: Error) => {
+        clearTimeout(timer)
+        this.onBytes = () => {}
+        reject(e)
+      }
       if (first) this.socket.write(first)
       this.socket.once('close', () => fail(new Error('connection closed during the MSE handshake')))
       this.onBytes = (b) => {
@@ -73,7 +85,13 @@ export class MsePeerSocket {
       if (this.ended) throw new Error(`${this.ended} while waiting for ${n} bytes (have ${this.buffered.length})`)
       const left = deadline - Date.now()
       if (left <= 0) throw new Error(`timed out waiting for ${n} bytes (have ${this.buffered.length})`)
-      await new Promise<void>((r) => { const t = setTimeout(r, left); this.wake = () => { clearTimeout(t); r() } })
+      await new Promise<void>((r) => {
+        const t = setTimeout(r, left)
+        this.wake = () => {
+          clearTimeout(t)
+          r()
+        }
+      })
       this.wake = null
     }
     const out = this.buffered.subarray(0, n)

@@ -7,7 +7,14 @@ import { readFile } from 'node:fs/promises'
 import net from 'node:net'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { encodeHandshake, fromHex, parseHandshake, utf8Encode, wire } from '@tidepool/engine'
-import { CRYPTO_PLAINTEXT, CRYPTO_RC4, MseInitiator, MseReceiver, createSkeyLookup, detectIncoming } from '@tidepool/engine/mse'
+import {
+  CRYPTO_PLAINTEXT,
+  CRYPTO_RC4,
+  MseInitiator,
+  MseReceiver,
+  createSkeyLookup,
+  detectIncoming,
+} from '@tidepool/engine/mse'
 import { libtorrentAvailable, type LibtorrentPeer } from '../fixtures/libtorrent.ts'
 import type { MadeTorrent } from '../fixtures/make-torrent.ts'
 import { createSwarm, type Swarm } from '../fixtures/swarm.ts'
@@ -19,13 +26,21 @@ const MSG = { unchoke: 1, bitfield: 5, piece: 7 }
 
 function connect(port: number): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
-    const s = net.connect(port, '127.0.0.1', () => { s.off('error', reject); resolve(s) })
+    const s = net.connect(port, '127.0.0.1', () => {
+      s.off('error', reject)
+      resolve(s)
+    })
     s.once('error', reject)
   })
 }
 
 /** After the MSE handshake: BitTorrent handshake both ways, interested -> unchoke, one block checked. */
-async function tradeOneBlock(peer: MsePeerSocket, t: MadeTorrent, ourHandshake: 'sent-in-ia' | 'after-theirs', peerId = PEER_ID): Promise<void> {
+async function tradeOneBlock(
+  peer: MsePeerSocket,
+  t: MadeTorrent,
+  ourHandshake: 'sent-in-ia' | 'after-theirs',
+  peerId = PEER_ID,
+): Promise<void> {
   const infoHash = fromHex(t.infoHash)
   const theirs = parseHandshake((await peer.read(68, WAIT)).slice())
   expect(theirs.ok && Array.from(theirs.handshake.infoHash)).toEqual(Array.from(infoHash))
@@ -36,7 +51,9 @@ async function tradeOneBlock(peer: MsePeerSocket, t: MadeTorrent, ourHandshake: 
   for (let i = 0; i < t.pieceCount; i++) expect((bitfield.payload[i >> 3]! >> (7 - (i & 7))) & 1).toBe(1)
   peer.send(wire.INTERESTED)
   await peer.until(MSG.unchoke, WAIT)
-  const index = 1, begin = 16384, length = 16384
+  const index = 1,
+    begin = 16384,
+    length = 16384
   peer.send(wire.encodeRequest(index, begin, length))
   const piece = await peer.until(MSG.piece, WAIT)
   const view = new DataView(piece.payload.buffer, piece.payload.byteOffset)
@@ -50,7 +67,9 @@ describe.skipIf(!libtorrentAvailable())('MSE/PE against libtorrent that requires
   let swarm: Swarm
   const sockets: net.Socket[] = []
   const servers: net.Server[] = []
-  beforeEach(async () => { swarm = await createSwarm('tidepool-mse-') })
+  beforeEach(async () => {
+    swarm = await createSwarm('tidepool-mse-')
+  })
   afterEach(async () => {
     for (const s of sockets.splice(0)) s.destroy()
     for (const s of servers.splice(0)) s.close()
@@ -73,11 +92,17 @@ describe.skipIf(!libtorrentAvailable())('MSE/PE against libtorrent that requires
   /** The seed dials our listener; our receiver (serving this torrent and another) answers. */
   async function acceptWithMse(seed: LibtorrentPeer, t: MadeTorrent, prefer: 'rc4' | 'plaintext') {
     const accepted = new Promise<net.Socket>((resolve) => {
-      const server = net.createServer((s) => { sockets.push(s); resolve(s) })
+      const server = net.createServer((s) => {
+        sockets.push(s)
+        resolve(s)
+      })
       servers.push(server)
       server.listen(0, '127.0.0.1', () => seed.addPeer(`127.0.0.1:${(server.address() as net.AddressInfo).port}`))
     })
-    const socket = await Promise.race([accepted, new Promise<never>((_, rej) => setTimeout(() => rej(new Error('libtorrent never dialled')), WAIT))])
+    const socket = await Promise.race([
+      accepted,
+      new Promise<never>((_, rej) => setTimeout(() => rej(new Error('libtorrent never dialled')), WAIT)),
+    ])
     const peer = new MsePeerSocket(socket)
     const first = await peer.collect((all) => detectIncoming(Buffer.concat(all)) !== 'need-more', WAIT)
     expect(detectIncoming(Buffer.concat(first))).toBe('encrypted')

@@ -8,7 +8,13 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { makeTorrent } from '../fixtures/make-torrent.ts'
-import { gatewayUnavailable, LAN_CLIENT, startGatewayNet, WAN_ADDRESS, type GatewayNet } from '../fixtures/netns-gateway.ts'
+import {
+  gatewayUnavailable,
+  LAN_CLIENT,
+  startGatewayNet,
+  WAN_ADDRESS,
+  type GatewayNet,
+} from '../fixtures/netns-gateway.ts'
 import { spawnTracked, type JsonLine, type Tracked } from '../fixtures/processes.ts'
 import { REPO_ROOT, tidepoolSeed, type TidepoolSeed } from '../fixtures/tidepool-cli.ts'
 
@@ -20,7 +26,9 @@ const run = why === null || process.env.TIDEPOOL_REQUIRE_INTEROP === '1'
 /** The gateway's DNAT rule for this port and protocol, if any. */
 function ruleFor(net: GatewayNet, protocol: 'tcp' | 'udp', port: number): string | undefined {
   const proto = protocol === 'tcp' ? '0x6' : '0x11'
-  return net.natRules().find((r) => r.includes(` ${proto} `) && r.includes(`dport ${port} dnat ip to ${LAN_CLIENT}:${port}`))
+  return net
+    .natRules()
+    .find((r) => r.includes(` ${proto} `) && r.includes(`dport ${port} dnat ip to ${LAN_CLIENT}:${port}`))
 }
 
 /** From the WAN namespace: a BitTorrent handshake to addr:port; resolves with the info-hash the peer answers with. */
@@ -29,7 +37,10 @@ function handshakeFromWan(net: GatewayNet, address: string, port: number, infoHa
 const h=Buffer.alloc(68);h[0]=19;h.write('BitTorrent protocol',1);Buffer.from('${infoHash}','hex').copy(h,28);h.write('-XX0001-wanpeer00000',48);
 let got=Buffer.alloc(0);s.on('connect',()=>s.write(h));s.on('data',(d)=>{got=Buffer.concat([got,d]);if(got.length>=68){clearTimeout(t);console.log(got.subarray(28,48).toString('hex'));s.destroy();process.exit(0)}});
 s.on('error',(e)=>{console.log('error '+e.code);process.exit(1)})`
-  const r = spawnSync('ip', ['netns', 'exec', net.wan, process.execPath, '-e', js], { encoding: 'utf8', timeout: 15_000 })
+  const r = spawnSync('ip', ['netns', 'exec', net.wan, process.execPath, '-e', js], {
+    encoding: 'utf8',
+    timeout: 15_000,
+  })
   return (r.stdout ?? '').trim() || `exit ${r.status}: ${r.stderr}`
 }
 
@@ -58,11 +69,33 @@ describe.skipIf(!run)('port mapping against miniupnpd in network namespaces', ()
   for (const { method, port } of cases) {
     it(`${method}: TCP and UDP mapped, renewed before expiry, removed on exit`, async () => {
       // Lease 4 s: the mapper renews at half of it (the probe allows renewals every second).
-      const probe = spawnTracked('ip', ['netns', 'exec', net.lan, process.execPath, '--import', 'tsx', PROBE, '--method', method, '--port', String(port), '--lifetime', '4'], {
-        cwd: REPO_ROOT, stdin: true, name: `portmap probe ${method}`, allowPortMapping: true,
-      })
+      const probe = spawnTracked(
+        'ip',
+        [
+          'netns',
+          'exec',
+          net.lan,
+          process.execPath,
+          '--import',
+          'tsx',
+          PROBE,
+          '--method',
+          method,
+          '--port',
+          String(port),
+          '--lifetime',
+          '4',
+        ],
+        {
+          cwd: REPO_ROOT,
+          stdin: true,
+          name: `portmap probe ${method}`,
+          allowPortMapping: true,
+        },
+      )
       procs.push(probe)
-      const mapped = (l: JsonLine, protocol: string) => l.event === 'status' && l.state === 'mapped' && l.protocol === protocol
+      const mapped = (l: JsonLine, protocol: string) =>
+        l.event === 'status' && l.state === 'mapped' && l.protocol === protocol
       const tcp = await probe.waitFor((l) => mapped(l, 'tcp'), 20_000, `${method} tcp mapped`)
       await probe.waitFor((l) => mapped(l, 'udp'), 20_000, `${method} udp mapped`)
       expect(tcp).toMatchObject({ method, externalAddress: WAN_ADDRESS, externalPort: port, gateway: '10.77.0.1' })
@@ -72,7 +105,9 @@ describe.skipIf(!run)('port mapping against miniupnpd in network namespaces', ()
       // Renewed: a second 'mapped' for TCP within a few lease halves, and the rule is still there after
       // the first lease would have run out.
       const t0 = Date.now()
-      await expect.poll(() => probe.json.filter((l) => mapped(l, 'tcp')).length, { timeout: 15_000, interval: 200 }).toBeGreaterThanOrEqual(3)
+      await expect
+        .poll(() => probe.json.filter((l) => mapped(l, 'tcp')).length, { timeout: 15_000, interval: 200 })
+        .toBeGreaterThanOrEqual(3)
       expect(Date.now() - t0).toBeGreaterThan(1000)
       expect(ruleFor(net, 'tcp', port)).toBeDefined()
       probe.write('quit\n')
@@ -86,13 +121,28 @@ describe.skipIf(!run)('port mapping against miniupnpd in network namespaces', ()
 
   it('tidepool seed maps its listen port (a peer on the WAN side reaches it through the gateway) and removes the mapping on exit', async () => {
     const t = await makeTorrent({ dir: work, name: 'mapped.bin', size: 256 * 1024, pieceLength: 32 * 1024 })
-    const seed = await tidepoolSeed(t.torrentPath, { data: work, portMappingIn: net.lan, name: 'tidepool seed (LAN namespace)' })
+    const seed = await tidepoolSeed(t.torrentPath, {
+      data: work,
+      portMappingIn: net.lan,
+      name: 'tidepool seed (LAN namespace)',
+    })
     procs.push(seed)
-    const pm = await seed.proc.waitFor((l) => l.event === 'portMapping' && l.state !== 'pending', 30_000, 'portMapping line')
+    const pm = await seed.proc.waitFor(
+      (l) => l.event === 'portMapping' && l.state !== 'pending',
+      30_000,
+      'portMapping line',
+    )
     expect(pm.state, JSON.stringify(pm)).toBe('mapped')
     const tcp = (pm.mappings as Array<Record<string, unknown>>).find((m) => m.protocol === 'tcp')!
-    expect(tcp).toMatchObject({ state: 'mapped', internalPort: seed.listenPort, externalAddress: WAN_ADDRESS, gateway: '10.77.0.1' })
-    expect(seed.proc.stderr()).toContain(`port mapping: Port ${seed.listenPort} mapped as ${WAN_ADDRESS}:${tcp.externalPort} via`)
+    expect(tcp).toMatchObject({
+      state: 'mapped',
+      internalPort: seed.listenPort,
+      externalAddress: WAN_ADDRESS,
+      gateway: '10.77.0.1',
+    })
+    expect(seed.proc.stderr()).toContain(
+      `port mapping: Port ${seed.listenPort} mapped as ${WAN_ADDRESS}:${tcp.externalPort} via`,
+    )
     expect(ruleFor(net, 'tcp', seed.listenPort), net.natRules().join('\n')).toBeDefined()
     const listing = net.upnpcList()
     if (listing !== null) expect(listing).toContain(`TCP ${tcp.externalPort}->${LAN_CLIENT}:${seed.listenPort}`)

@@ -18,7 +18,9 @@ import { option } from '../bench/bench-args.ts'
 
 const TICK_MS = 1000
 
-const emit = (obj: object): void => { process.stdout.write(JSON.stringify(obj) + '\n') }
+const emit = (obj: object): void => {
+  process.stdout.write(JSON.stringify(obj) + '\n')
+}
 
 async function main(): Promise<void> {
   const token = (await readFile(option('token-file', ''), 'utf8')).trim()
@@ -26,8 +28,20 @@ async function main(): Promise<void> {
   const hasher = startSha1Workers()
   const roots = client.roots ?? []
   const engine = new BtEngine({
-    platform: { net: client.net, files: client.files, state: new DirStateStore(option('state', '')), hasher, now: () => Date.now() },
-    settings: { downloadRoot: roots[0], listenPort: 0, localPeerDiscovery: false, portMapping: false, dhtEnabled: false }, // the soak never reaches a router or the public DHT
+    platform: {
+      net: client.net,
+      files: client.files,
+      state: new DirStateStore(option('state', '')),
+      hasher,
+      now: () => Date.now(),
+    },
+    settings: {
+      downloadRoot: roots[0],
+      listenPort: 0,
+      localPeerDiscovery: false,
+      portMapping: false,
+      dhtEnabled: false,
+    }, // the soak never reaches a router or the public DHT
     restoreSession: false,
   })
   await engine.start()
@@ -54,8 +68,19 @@ async function main(): Promise<void> {
   const ticker = setInterval(() => {
     const torrents = engine.list().map((t) => {
       const s = t.summary()
-      const peers = (engine.detail(t.infoHash, ['peers']).peers ?? []).filter((p) => p.state === 'connected').map((p) => [p.port, p.progress])
-      return { infoHash: t.infoHash, root: t.savePath, downloaded: s.downloaded, size: s.totalSize, complete: t.isComplete(), status: s.status, connected: s.connected, peers }
+      const peers = (engine.detail(t.infoHash, ['peers']).peers ?? [])
+        .filter((p) => p.state === 'connected')
+        .map((p) => [p.port, p.progress])
+      return {
+        infoHash: t.infoHash,
+        root: t.savePath,
+        downloaded: s.downloaded,
+        size: s.totalSize,
+        complete: t.isComplete(),
+        status: s.status,
+        connected: s.connected,
+        peers,
+      }
     })
     emit({ event: 'tick', at: Date.now(), connections: engine.activeConnections(), torrents })
   }, TICK_MS)
@@ -63,16 +88,26 @@ async function main(): Promise<void> {
   const lines = createInterface({ input: process.stdin })
   lines.on('line', (line) => {
     let cmd: { add?: string; root?: string; remove?: string }
-    try { cmd = JSON.parse(line) as typeof cmd } catch { return emit({ event: 'error', message: `not JSON: ${line.slice(0, 100)}` }) }
+    try {
+      cmd = JSON.parse(line) as typeof cmd
+    } catch {
+      return emit({ event: 'error', message: `not JSON: ${line.slice(0, 100)}` })
+    }
     if (cmd.add) {
       const path = cmd.add
       void readFile(path)
-        .then((bytes) => engine.add({ torrentFile: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), savePath: cmd.root }))
+        .then((bytes) =>
+          engine.add({
+            torrentFile: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength),
+            savePath: cmd.root,
+          }),
+        )
         .then((t) => emit({ event: 'added', infoHash: t.infoHash, root: t.savePath }))
         .catch((e: Error) => emit({ event: 'error', message: `add ${path}: ${e.message}` }))
     } else if (cmd.remove) {
       const h = cmd.remove
-      void engine.remove(h, { deleteData: true })
+      void engine
+        .remove(h, { deleteData: true })
         .then(() => emit({ event: 'removed', infoHash: h }))
         .catch((e: Error) => emit({ event: 'error', message: `remove ${h}: ${e.message}` }))
     }

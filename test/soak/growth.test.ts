@@ -10,7 +10,12 @@ const line = (from: number, to: number, step: number, f: (t: number) => number):
 describe('soak growth rule', () => {
   it('fits the slope of a straight line exactly, and needs 3 points', () => {
     expect(slopePerMinute(line(0, 10, 1 / 6, (t) => 100 + 2.5 * t))).toBeCloseTo(2.5, 9)
-    expect(slopePerMinute([{ tMin: 0, value: 1 }, { tMin: 1, value: 5 }])).toBeNull()
+    expect(
+      slopePerMinute([
+        { tMin: 0, value: 1 },
+        { tMin: 1, value: 5 },
+      ]),
+    ).toBeNull()
   })
 
   it('ignores a warm-up climb in the first half and judges only the second', () => {
@@ -30,9 +35,19 @@ describe('soak growth rule', () => {
 
   it('a short run must also rise past the noise floor: the same slope passes over 1.5 min, fails over 15', () => {
     const limit = { perMinute: 4, minRise: 24 }
-    const short = growthVerdict(line(0, 3, 1 / 6, (t) => 100 + 10 * t), 3, limit)
+    const short = growthVerdict(
+      line(0, 3, 1 / 6, (t) => 100 + 10 * t),
+      3,
+      limit,
+    )
     expect(short.slope).toBeCloseTo(10, 6)
     expect(short.grows).toBe(false) // rises 15 over the second half
-    expect(growthVerdict(line(0, 30, 1 / 6, (t) => 100 + 10 * t), 30, limit).grows).toBe(true)
+    expect(
+      growthVerdict(
+        line(0, 30, 1 / 6, (t) => 100 + 10 * t),
+        30,
+        limit,
+      ).grows,
+    ).toBe(true)
   })
 })

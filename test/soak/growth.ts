@@ -4,7 +4,10 @@
 // as far as a run of this length can tell. The floor keeps a short run's GC saw-tooth from passing for a
 // leak; over a long run the slope decides.
 
-export interface Point { tMin: number; value: number }
+export interface Point {
+  tMin: number
+  value: number
+}
 
 /** Slope (units per minute) of the least-squares line through points; null with fewer than 3. */
 export function slopePerMinute(points: Point[]): number | null {
@@ -12,8 +15,12 @@ export function slopePerMinute(points: Point[]): number | null {
   const n = points.length
   const mt = points.reduce((s, p) => s + p.tMin, 0) / n
   const mv = points.reduce((s, p) => s + p.value, 0) / n
-  let num = 0, den = 0
-  for (const p of points) { num += (p.tMin - mt) * (p.value - mv); den += (p.tMin - mt) ** 2 }
+  let num = 0,
+    den = 0
+  for (const p of points) {
+    num += (p.tMin - mt) * (p.value - mv)
+    den += (p.tMin - mt) ** 2
+  }
   return den === 0 ? null : num / den
 }
 
@@ -37,5 +44,10 @@ export function growthVerdict(points: Point[], runMin: number, limit: GrowthLimi
   const second = points.filter((p) => p.tMin >= runMin / 2)
   const slope = slopePerMinute(second)
   const rise = slope === null ? null : slope * (second.at(-1)!.tMin - second[0].tMin)
-  return { slope, rise, fitted: second.length, grows: slope !== null && slope > limit.perMinute && rise! > limit.minRise }
+  return {
+    slope,
+    rise,
+    fitted: second.length,
+    grows: slope !== null && slope > limit.perMinute && rise! > limit.minRise,
+  }
 }

@@ -27,19 +27,40 @@ const STATS_EVERY_MS = 10_000
 const MSG = { unchoke: 1, request: 6, haveAll: 0x0e, reject: 0x10 } as const
 
 const tracker = option('tracker', '')
-const infoHashes = new Set(option('info-hashes', '').split(',').filter((h) => /^[0-9a-f]{40}$/.test(h)))
+const infoHashes = new Set(
+  option('info-hashes', '')
+    .split(',')
+    .filter((h) => /^[0-9a-f]{40}$/.test(h)),
+)
 
 // Counted apart for Tidepool's engine (peer id -TP…) and everyone else: the libtorrent peers find these
 // hostile peers through the tracker too.
 type Who = 'engine' | 'other'
-interface Counts { connections: number; open: number; closedByPeer: number; requests: number }
+interface Counts {
+  connections: number
+  open: number
+  closedByPeer: number
+  requests: number
+}
 const newCounts = (): Counts => ({ connections: 0, open: 0, closedByPeer: 0, requests: 0 })
-const stats = Object.fromEntries(KINDS.map((k) => [k, { engine: newCounts(), other: newCounts() }])) as Record<Kind, Record<Who, Counts>>
+const stats = Object.fromEntries(KINDS.map((k) => [k, { engine: newCounts(), other: newCounts() }])) as Record<
+  Kind,
+  Record<Who, Counts>
+>
 const accepted: Record<Kind, number> = { garbage: 0, rejecter: 0, silent: 0, oversized: 0 }
-const openSockets: Record<Kind, Set<Socket>> = { garbage: new Set(), rejecter: new Set(), silent: new Set(), oversized: new Set() }
-const peerIds = Object.fromEntries(KINDS.map((k) => [k, Buffer.concat([Buffer.from('-HX0001-'), randomBytes(12)])])) as Record<Kind, Buffer>
+const openSockets: Record<Kind, Set<Socket>> = {
+  garbage: new Set(),
+  rejecter: new Set(),
+  silent: new Set(),
+  oversized: new Set(),
+}
+const peerIds = Object.fromEntries(
+  KINDS.map((k) => [k, Buffer.concat([Buffer.from('-HX0001-'), randomBytes(12)])]),
+) as Record<Kind, Buffer>
 
-const emit = (obj: object): void => { process.stdout.write(JSON.stringify(obj) + '\n') }
+const emit = (obj: object): void => {
+  process.stdout.write(JSON.stringify(obj) + '\n')
+}
 
 function handshake(kind: Kind, infoHash: Buffer): Buffer {
   const reserved = Buffer.alloc(8)
@@ -61,8 +82,12 @@ function serve(kind: Kind, socket: Socket): void {
   if (open.size > MAX_OPEN_PER_KIND) open.values().next().value?.destroy()
   let who: Who | null = null // known once its handshake has arrived (outgoing peers speak first)
   let peerHungUp = false // a FIN or a reset from the other side, not our own destroy()
-  socket.on('end', () => { peerHungUp = true })
-  socket.on('error', () => { peerHungUp = true })
+  socket.on('end', () => {
+    peerHungUp = true
+  })
+  socket.on('error', () => {
+    peerHungUp = true
+  })
   socket.on('close', () => {
     open.delete(socket)
     if (who === null) return
@@ -89,7 +114,10 @@ function serve(kind: Kind, socket: Socket): void {
       if (kind === 'oversized') socket.write(Buffer.from([0x7f, 0xff, 0xff, 0xff, ...new Uint8Array(1024)]))
       if (kind === 'rejecter') socket.write(Buffer.concat([message(MSG.haveAll), message(MSG.unchoke)]))
     }
-    if (kind !== 'rejecter') { buf = Buffer.alloc(0); return } // the others never listen
+    if (kind !== 'rejecter') {
+      buf = Buffer.alloc(0)
+      return
+    } // the others never listen
     // the rejecter reads whole messages and answers each request with a reject of the same block
     for (let guard = 0; guard < 100_000 && buf.length >= 4; guard++) {
       const len = buf.readUInt32BE(0)
@@ -116,10 +144,14 @@ const percentEncode = (hex: string): string => hex.replace(/../g, (b) => `%${b}`
 
 /** One HTTP announce; failures are counted, not fatal (the tracker may be busy). */
 function announce(kind: Kind, infoHash: string, port: number, event?: string): Promise<boolean> {
-  const q = `info_hash=${percentEncode(infoHash)}&peer_id=${percentEncode(peerIds[kind].toString('hex'))}&port=${port}` +
+  const q =
+    `info_hash=${percentEncode(infoHash)}&peer_id=${percentEncode(peerIds[kind].toString('hex'))}&port=${port}` +
     `&uploaded=0&downloaded=0&left=0&compact=1&numwant=0${event ? `&event=${event}` : ''}`
   return new Promise((resolve) => {
-    const req = get(`${tracker}?${q}`, { timeout: 5000 }, (res) => { res.resume(); res.on('end', () => resolve(res.statusCode === 200)) })
+    const req = get(`${tracker}?${q}`, { timeout: 5000 }, (res) => {
+      res.resume()
+      res.on('end', () => resolve(res.statusCode === 200))
+    })
     req.on('timeout', () => req.destroy())
     req.on('error', () => resolve(false))
   })
@@ -134,15 +166,24 @@ async function announceAll(ports: Record<Kind, number>, event?: string): Promise
 
 async function main(): Promise<void> {
   if (!tracker || infoHashes.size === 0) throw new Error('usage: hostile-peers.ts --tracker URL --info-hashes HEX,...')
-  const servers = Object.fromEntries(await Promise.all(KINDS.map(async (k) => [k, await listen(k)] as const))) as Record<Kind, Server>
-  const ports = Object.fromEntries(KINDS.map((k) => [k, (servers[k].address() as { port: number }).port])) as Record<Kind, number>
+  const servers = Object.fromEntries(
+    await Promise.all(KINDS.map(async (k) => [k, await listen(k)] as const)),
+  ) as Record<Kind, Server>
+  const ports = Object.fromEntries(KINDS.map((k) => [k, (servers[k].address() as { port: number }).port])) as Record<
+    Kind,
+    number
+  >
   await announceAll(ports, 'started')
   emit({ event: 'listening', ports, announceFailures })
   const reannounce = setInterval(() => void announceAll(ports), ANNOUNCE_EVERY_MS)
   const report = setInterval(() => emit({ event: 'stats', ...stats, announceFailures }), STATS_EVERY_MS)
   const stop = (): void => {
-    clearInterval(reannounce); clearInterval(report)
-    for (const k of KINDS) { servers[k].close(); for (const s of openSockets[k]) s.destroy() }
+    clearInterval(reannounce)
+    clearInterval(report)
+    for (const k of KINDS) {
+      servers[k].close()
+      for (const s of openSockets[k]) s.destroy()
+    }
     emit({ event: 'stats', ...stats, announceFailures, final: true })
     process.exit(0)
   }

@@ -10,7 +10,15 @@ if (process.env.TIDEPOOL_SOAK_PROBE === '1') {
   setInterval(() => {
     gc?.() // the live heap, not what the next collection would free
     const m = process.memoryUsage()
-    const line = { probe: 'memory', gc: gc !== undefined, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers, rss: m.rss }
+    const line = {
+      probe: 'memory',
+      gc: gc !== undefined,
+      heapUsed: m.heapUsed,
+      heapTotal: m.heapTotal,
+      external: m.external,
+      arrayBuffers: m.arrayBuffers,
+      rss: m.rss,
+    }
     process.stdout.write(JSON.stringify(line) + '\n')
   }, PROBE_INTERVAL_MS).unref()
 }

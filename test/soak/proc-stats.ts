@@ -33,10 +33,16 @@ async function tcpInodes(pid: number): Promise<Map<string, string>> {
 export async function sampleProcess(pid: number, opts: { tcp?: boolean } = {}): Promise<ProcSample> {
   const rss = await rssKiB(pid)
   let fdNames: string[] | null = null
-  try { fdNames = await readdir(`/proc/${pid}/fd`) } catch { /* gone */ }
-  if (!opts.tcp || fdNames === null) return { rssKiB: rss, fds: fdNames?.length ?? null, tcpSockets: null, tcpEstablished: null }
+  try {
+    fdNames = await readdir(`/proc/${pid}/fd`)
+  } catch {
+    /* gone */
+  }
+  if (!opts.tcp || fdNames === null)
+    return { rssKiB: rss, fds: fdNames?.length ?? null, tcpSockets: null, tcpEstablished: null }
   const tcp = await tcpInodes(pid)
-  let sockets = 0, established = 0
+  let sockets = 0,
+    established = 0
   for (const fd of fdNames) {
     const target = await readlink(`/proc/${pid}/fd/${fd}`).catch(() => '')
     const m = /^socket:\[(\d+)\]$/.exec(target)

@@ -11,10 +11,17 @@ let creating: Promise<void> | null = null
 
 async function ensureOffscreen(): Promise<void> {
   const url = chrome.runtime.getURL(OFFSCREEN)
-  const existing = await chrome.runtime.getContexts({ contextTypes: [chrome.runtime.ContextType.OFFSCREEN_DOCUMENT], documentUrls: [url] })
+  const existing = await chrome.runtime.getContexts({
+    contextTypes: [chrome.runtime.ContextType.OFFSCREEN_DOCUMENT],
+    documentUrls: [url],
+  })
   if (existing.length > 0) return
   creating ??= chrome.offscreen
-    .createDocument({ url: OFFSCREEN, reasons: [chrome.offscreen.Reason.WORKERS], justification: 'Runs the Tidepool BitTorrent engine in a worker so downloads continue with no Tidepool tab open.' })
+    .createDocument({
+      url: OFFSCREEN,
+      reasons: [chrome.offscreen.Reason.WORKERS],
+      justification: 'Runs the Tidepool BitTorrent engine in a worker so downloads continue with no Tidepool tab open.',
+    })
     .catch((e: unknown) => {
       if (!/single offscreen document/i.test(String(e))) throw e
     })
@@ -58,11 +65,17 @@ chrome.runtime.onMessage.addListener((msg: ExtMessage, _sender, reply) => {
     // Answer with the daemon state (connecting to the host if needed).
     void ensureOffscreen()
       .then(() => host.connect())
-      .then((s) => reply(stateMessage(s)), (e) => reply({ to: 'offscreen', type: 'daemon-unavailable', state: 'unreachable', message: String(e) }))
+      .then(
+        (s) => reply(stateMessage(s)),
+        (e) => reply({ to: 'offscreen', type: 'daemon-unavailable', state: 'unreachable', message: String(e) }),
+      )
     return true
   }
   if (msg.type === 'daemon-lost') {
-    void host.reconnect().then((s) => reply(stateMessage(s)), (e) => reply({ to: 'offscreen', type: 'daemon-unavailable', state: 'unreachable', message: String(e) }))
+    void host.reconnect().then(
+      (s) => reply(stateMessage(s)),
+      (e) => reply({ to: 'offscreen', type: 'daemon-unavailable', state: 'unreachable', message: String(e) }),
+    )
     return true
   }
   if (msg.type === 'keepalive') {
@@ -79,7 +92,11 @@ function notify(message: string): void {
 /** Sends an add to the engine and says in a notification what it did (added, already there, or why not). */
 async function addThroughEngine(msg: Extract<ExtMessage, { type: 'add' }>): Promise<void> {
   await ensureOffscreen()
-  const r = (await chrome.runtime.sendMessage(msg).catch((e: unknown) => ({ ok: false, text: `Tidepool could not add it: ${String(e)}` }))) as { ok: boolean; text: string } | undefined
+  const r = (await chrome.runtime
+    .sendMessage(msg)
+    .catch((e: unknown) => ({ ok: false, text: `Tidepool could not add it: ${String(e)}` }))) as
+    | { ok: boolean; text: string }
+    | undefined
   notify(r?.text ?? 'Tidepool is still starting; try again in a moment.')
 }
 
@@ -89,7 +106,8 @@ async function addLink(url: string): Promise<void> {
   try {
     const origin = new URL(url).origin + '/*'
     // Reading a .torrent from another site needs that site's permission (asked once, on this click).
-    if (!(await chrome.permissions.contains({ origins: [origin] }))) await chrome.permissions.request({ origins: [origin] })
+    if (!(await chrome.permissions.contains({ origins: [origin] })))
+      await chrome.permissions.request({ origins: [origin] })
     const res = await fetch(url, { credentials: 'include' })
     if (!res.ok) throw new Error(`HTTP ${res.status}`)
     const bytes = new Uint8Array(await res.arrayBuffer())
@@ -107,7 +125,8 @@ chrome.contextMenus.onClicked.addListener((info) => {
 // Omnibox: "tp <magnet link>" adds it; "tp" alone opens the full UI.
 chrome.omnibox.onInputEntered.addListener((text) => {
   const t = text.trim()
-  if (/^magnet:/i.test(t) || /^[0-9a-f]{40}$/i.test(t)) void addLink(t.startsWith('magnet:') ? t : `magnet:?xt=urn:btih:${t}`)
+  if (/^magnet:/i.test(t) || /^[0-9a-f]{40}$/i.test(t))
+    void addLink(t.startsWith('magnet:') ? t : `magnet:?xt=urn:btih:${t}`)
   void chrome.tabs.create({ url: chrome.runtime.getURL('app.html') })
 })
 

@@ -7,18 +7,31 @@ class FakePort {
   private msg = new Set<(m: unknown) => void>()
   private disc = new Set<() => void>()
   disconnected = false
-  onMessage = { addListener: (f: (m: unknown) => void) => void this.msg.add(f), removeListener: (f: (m: unknown) => void) => void this.msg.delete(f) }
+  onMessage = {
+    addListener: (f: (m: unknown) => void) => void this.msg.add(f),
+    removeListener: (f: (m: unknown) => void) => void this.msg.delete(f),
+  }
   onDisconnect = { addListener: (f: () => void) => void this.disc.add(f) }
-  postMessage(m: unknown) { this.sent.push(m) }
-  disconnect() { this.disconnected = true }
-  reply(m: unknown) { this.msg.forEach((f) => f(m)) }
+  postMessage(m: unknown) {
+    this.sent.push(m)
+  }
+  disconnect() {
+    this.disconnected = true
+  }
+  reply(m: unknown) {
+    this.msg.forEach((f) => f(m))
+  }
   exit(lastError?: string) {
     fake.lastError = lastError ? { message: lastError } : undefined
     this.disc.forEach((f) => f())
     fake.lastError = undefined
   }
 }
-const fake: { ports: FakePort[]; lastError: { message: string } | undefined; throwOnConnect: string | null } = { ports: [], lastError: undefined, throwOnConnect: null }
+const fake: { ports: FakePort[]; lastError: { message: string } | undefined; throwOnConnect: string | null } = {
+  ports: [],
+  lastError: undefined,
+  throwOnConnect: null,
+}
 
 beforeEach(() => {
   fake.ports = []
@@ -32,7 +45,9 @@ beforeEach(() => {
         fake.ports.push(p)
         return p
       },
-      get lastError() { return fake.lastError },
+      get lastError() {
+        return fake.lastError
+      },
       getManifest: () => ({ version: '9.9.9' }),
     },
   }

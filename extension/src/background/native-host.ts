@@ -5,9 +5,7 @@
  */
 import { NATIVE_HOST, type DaemonInfo } from '../shared/messages.ts'
 
-export type HostState =
-  | { kind: 'ready'; info: DaemonInfo }
-  | { kind: 'not-installed' | 'unreachable'; message: string }
+export type HostState = { kind: 'ready'; info: DaemonInfo } | { kind: 'not-installed' | 'unreachable'; message: string }
 
 /**
  * Chrome's words for a host it cannot find ("Specified native messaging host not found.") or may not
@@ -23,7 +21,14 @@ export function classifyHostError(message: string): 'not-installed' | 'unreachab
 
 export function isDaemonInfo(m: unknown): m is DaemonInfo {
   const o = m as Record<string, unknown> | null
-  return !!o && typeof o.port === 'number' && o.port > 0 && o.port < 65536 && typeof o.token === 'string' && o.token.length > 0
+  return (
+    !!o &&
+    typeof o.port === 'number' &&
+    o.port > 0 &&
+    o.port < 65536 &&
+    typeof o.token === 'string' &&
+    o.token.length > 0
+  )
 }
 
 export class NativeHostLink {
@@ -51,7 +56,11 @@ export class NativeHostLink {
     this.port = null
     this.last = null
     if (old) {
-      try { old.disconnect() } catch { /* already gone */ }
+      try {
+        old.disconnect()
+      } catch {
+        /* already gone */
+      }
     }
     return this.connect()
   }
@@ -75,11 +84,19 @@ export class NativeHostLink {
     }
     this.port = port
     port.onMessage.addListener((msg: unknown) => {
-      if (isDaemonInfo(msg)) this.settle({ kind: 'ready', info: { port: msg.port, token: msg.token, ...(msg.version ? { version: String(msg.version) } : {}) } })
+      if (isDaemonInfo(msg))
+        this.settle({
+          kind: 'ready',
+          info: { port: msg.port, token: msg.token, ...(msg.version ? { version: String(msg.version) } : {}) },
+        })
       else if (msg && typeof (msg as { error?: unknown }).error === 'string') {
         // The host could not provide a daemon: drop this port so the next connect() asks again.
         this.port = null
-        try { port.disconnect() } catch { /* already gone */ }
+        try {
+          port.disconnect()
+        } catch {
+          /* already gone */
+        }
         this.settle({ kind: 'unreachable', message: (msg as { error: string }).error })
       }
     })

@@ -27,9 +27,16 @@ async function applyState(msg: ExtMessage | undefined): Promise<void> {
 /** Adds a link from the context menu or the omnibox; the answer is what the notification says. */
 async function addLink(msg: Extract<ExtMessage, { type: 'add' }>): Promise<{ ok: boolean; text: string }> {
   try {
-    const r = await api.addTorrentReport(msg.magnet ? { magnet: msg.magnet } : { torrentFile: new Uint8Array(msg.torrentFile ?? []) })
+    const r = await api.addTorrentReport(
+      msg.magnet ? { magnet: msg.magnet } : { torrentFile: new Uint8Array(msg.torrentFile ?? []) },
+    )
     const name = r.name && r.name !== r.infoHash ? `“${r.name}”` : 'The torrent'
-    return { ok: true, text: r.alreadyAdded ? `${name} is already in Tidepool; nothing was added twice.` : `${name} was added to Tidepool.` }
+    return {
+      ok: true,
+      text: r.alreadyAdded
+        ? `${name} is already in Tidepool; nothing was added twice.`
+        : `${name} was added to Tidepool.`,
+    }
   } catch (e) {
     return { ok: false, text: `Tidepool could not add it: ${e instanceof Error ? e.message : String(e)}` }
   }
@@ -47,11 +54,17 @@ chrome.runtime.onMessage.addListener((msg: ExtMessage, _sender, reply) => {
 
 chrome.runtime.onConnect.addListener((port) => {
   if (port.name !== ENGINE_PORT) return
-  Comlink.expose(forwardEngineApi(() => api), portEndpoint(port))
+  Comlink.expose(
+    forwardEngineApi(() => api),
+    portEndpoint(port),
+  )
 })
 
 async function askBackground(): Promise<void> {
-  const reply = (await chrome.runtime.sendMessage({ to: 'background', type: 'offscreen-ready' } satisfies ExtMessage)) as ExtMessage | undefined
+  const reply = (await chrome.runtime.sendMessage({
+    to: 'background',
+    type: 'offscreen-ready',
+  } satisfies ExtMessage)) as ExtMessage | undefined
   await applyState(reply)
 }
 void askBackground().catch((e) => console.warn('tidepool offscreen: no answer from the service worker', e))
@@ -63,11 +76,16 @@ setInterval(() => {
   void (async () => {
     chrome.runtime.sendMessage({ to: 'background', type: 'keepalive' } satisfies ExtMessage).catch(() => {})
     const s = await api.getStatus()
-    if (s.daemon !== 'unreachable') { unreachableSince = 0; return }
+    if (s.daemon !== 'unreachable') {
+      unreachableSince = 0
+      return
+    }
     unreachableSince ||= Date.now()
     if (Date.now() - unreachableSince < 15_000) return
     unreachableSince = 0
-    const reply = (await chrome.runtime.sendMessage({ to: 'background', type: 'daemon-lost' } satisfies ExtMessage)) as ExtMessage | undefined
+    const reply = (await chrome.runtime.sendMessage({ to: 'background', type: 'daemon-lost' } satisfies ExtMessage)) as
+      | ExtMessage
+      | undefined
     await applyState(reply)
   })().catch((e) => console.warn('tidepool offscreen:', e))
 }, 5_000)

@@ -9,4 +9,7 @@ const openFull = () => {
   void chrome.tabs.create({ url: chrome.runtime.getURL('app.html') })
   window.close()
 }
-render(() => <Popup api={api} onOpenFull={openFull} helperHelp={{ kind: 'extension', extensionId: chrome.runtime.id }} />, document.getElementById('root')!)
+render(
+  () => <Popup api={api} onOpenFull={openFull} helperHelp={{ kind: 'extension', extensionId: chrome.runtime.id }} />,
+  document.getElementById('root')!,
+)

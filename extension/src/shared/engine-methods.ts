@@ -2,8 +2,20 @@ import type { EngineApi } from '@tidepool/engine'
 
 /** Every EngineApi method, for forwarding objects (a comlink Remote cannot be re-exposed directly). */
 export const ENGINE_METHODS = [
-  'getStatus', 'listTorrents', 'getTorrentDetail', 'addTorrent', 'addTorrentReport', 'removeTorrent', 'startTorrent',
-  'stopTorrent', 'recheckTorrent', 'setFilePriority', 'setFilePriorities', 'getSettings', 'setSettings', 'torrentLog',
+  'getStatus',
+  'listTorrents',
+  'getTorrentDetail',
+  'addTorrent',
+  'addTorrentReport',
+  'removeTorrent',
+  'startTorrent',
+  'stopTorrent',
+  'recheckTorrent',
+  'setFilePriority',
+  'setFilePriorities',
+  'getSettings',
+  'setSettings',
+  'torrentLog',
   'magnetLink',
 ] as const satisfies ReadonlyArray<keyof EngineApi>
 
@@ -14,6 +26,7 @@ void complete
 
 export function forwardEngineApi(target: () => EngineApi): EngineApi {
   const out: Record<string, unknown> = {}
-  for (const m of ENGINE_METHODS) out[m] = (...args: unknown[]) => (target()[m] as (...a: unknown[]) => unknown)(...args)
+  for (const m of ENGINE_METHODS)
+    out[m] = (...args: unknown[]) => (target()[m] as (...a: unknown[]) => unknown)(...args)
   return out as unknown as EngineApi
 }

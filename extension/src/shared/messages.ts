@@ -2,7 +2,11 @@
 export const ENGINE_PORT = 'tidepool-engine'
 export const NATIVE_HOST = 'com.tidepool.daemon'
 
-export interface DaemonInfo { port: number; token: string; version?: string }
+export interface DaemonInfo {
+  port: number
+  token: string
+  version?: string
+}
 
 export type ExtMessage =
   | { to: 'offscreen'; type: 'daemon'; info: DaemonInfo }

@@ -39,9 +39,15 @@ describe('portEndpoint + comlink', () => {
   it('calls an exposed API with bytes in and out over a JSON-only port', async () => {
     const [pa, pb] = pair()
     const api = {
-      async sum(data: Uint8Array) { return data.reduce((x, y) => x + y, 0) },
-      async pieces() { return { pieceCount: 3, states: new Uint8Array([2, 1, 0]) } },
-      async fail() { throw new Error('nope') },
+      async sum(data: Uint8Array) {
+        return data.reduce((x, y) => x + y, 0)
+      },
+      async pieces() {
+        return { pieceCount: 3, states: new Uint8Array([2, 1, 0]) }
+      },
+      async fail() {
+        throw new Error('nope')
+      },
     }
     Comlink.expose(api, portEndpoint(pb))
     const remote = Comlink.wrap<typeof api>(portEndpoint(pa))

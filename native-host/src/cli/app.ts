@@ -20,10 +20,24 @@ import { startStaticServer, type StaticServer } from '../webapp/static-server.ts
 
 export { buildUi }
 
-interface AppArgs { port: number; out: string; daemonPort: number; open: boolean; rebuild: boolean; portMapping: boolean }
+interface AppArgs {
+  port: number
+  out: string
+  daemonPort: number
+  open: boolean
+  rebuild: boolean
+  portMapping: boolean
+}
 
 export function parseAppArgs(argv: string[]): AppArgs {
-  const a: AppArgs = { port: 8741, out: join(homedir(), 'Downloads', 'Tidepool'), daemonPort: 0, open: true, rebuild: false, portMapping: true }
+  const a: AppArgs = {
+    port: 8741,
+    out: join(homedir(), 'Downloads', 'Tidepool'),
+    daemonPort: 0,
+    open: true,
+    rebuild: false,
+    portMapping: true,
+  }
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i]!
     const val = () => {
@@ -42,7 +56,10 @@ export function parseAppArgs(argv: string[]): AppArgs {
     else if (k === '--no-open') a.open = false
     else if (k === '--no-port-mapping') a.portMapping = false
     else if (k === '--rebuild') a.rebuild = true
-    else if (k === '--help' || k === '-h') throw new Error('usage: pnpm app [--port 8741] [--out DIR] [--daemon-port 0] [--no-open] [--rebuild] [--no-port-mapping]')
+    else if (k === '--help' || k === '-h')
+      throw new Error(
+        'usage: pnpm app [--port 8741] [--out DIR] [--daemon-port 0] [--no-open] [--rebuild] [--no-port-mapping]',
+      )
     else throw new Error(`unknown option ${k}`)
   }
   return a
@@ -58,7 +75,13 @@ function extensionOrigins(): string[] {
 
 type Post = NonNullable<Parameters<typeof startStaticServer>[0]['post']>
 
-async function listen(root: string, port: number, extra: Record<string, string>, connectSrc: () => string[], post: Post): Promise<StaticServer> {
+async function listen(
+  root: string,
+  port: number,
+  extra: Record<string, string>,
+  connectSrc: () => string[],
+  post: Post,
+): Promise<StaticServer> {
   try {
     return await startStaticServer({ root, port, extra, connectSrc, post })
   } catch (e) {
@@ -147,7 +170,13 @@ export async function startWebApp(opts: WebAppOptions): Promise<RunningWebApp> {
   // The page must know the daemon URL and the daemon must know the page's origin: bind the page first.
   const extra: Record<string, string> = {}
   let daemonUrl = ''
-  const server = await listen(opts.uiDir ?? UI_DIST, opts.port ?? 8741, extra, () => (daemonUrl ? [daemonUrl] : []), post)
+  const server = await listen(
+    opts.uiDir ?? UI_DIST,
+    opts.port ?? 8741,
+    extra,
+    () => (daemonUrl ? [daemonUrl] : []),
+    post,
+  )
   const origin = `http://127.0.0.1:${server.port}`
   let daemon
   try {
@@ -183,7 +212,14 @@ export async function startWebApp(opts: WebAppOptions): Promise<RunningWebApp> {
 
 async function main(): Promise<void> {
   const args = parseAppArgs(process.argv.slice(2))
-  const app = await startWebApp({ port: args.port, out: args.out, daemonPort: args.daemonPort, rebuild: args.rebuild, portMapping: args.portMapping, log: (m) => process.stderr.write(m + '\n') })
+  const app = await startWebApp({
+    port: args.port,
+    out: args.out,
+    daemonPort: args.daemonPort,
+    rebuild: args.rebuild,
+    portMapping: args.portMapping,
+    log: (m) => process.stderr.write(m + '\n'),
+  })
   process.stdout.write(`Downloads go to ${args.out}\n`)
   process.stdout.write(`Tidepool is ready: ${app.url}\n`)
   if (args.open) openBrowser(app.url)

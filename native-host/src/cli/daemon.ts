@@ -11,11 +11,27 @@ async function main(): Promise<void> {
     process.exit(2)
   }
   const token = await loadOrCreateToken(args.tokenFile)
-  const d = await startDaemon({ port: args.port, token, roots: args.roots, allowOrigins: args.allowOrigins, allowNoOrigin: args.allowNoOrigin, limits: args.limits, multicast: args.multicast,
+  const d = await startDaemon({
+    port: args.port,
+    token,
+    roots: args.roots,
+    allowOrigins: args.allowOrigins,
+    allowNoOrigin: args.allowNoOrigin,
+    limits: args.limits,
+    multicast: args.multicast,
     // The product's daemon maps its clients' listen ports unless told not to (or run under the test suites).
     portMapping: !args.noPortMapping && portMappingAllowed(),
   })
-  process.stdout.write(JSON.stringify({ port: d.port, url: d.url, pid: process.pid, protocol: 1, limits: d.limits, roots: Object.keys(args.roots) }) + '\n')
+  process.stdout.write(
+    JSON.stringify({
+      port: d.port,
+      url: d.url,
+      pid: process.pid,
+      protocol: 1,
+      limits: d.limits,
+      roots: Object.keys(args.roots),
+    }) + '\n',
+  )
   const stop = (): void => {
     void d.close().finally(() => process.exit(0))
   }

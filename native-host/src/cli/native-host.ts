@@ -9,7 +9,11 @@ import { fileURLToPath } from 'node:url'
 import { install, parseInstallArgs, uninstall } from '../install/index.ts'
 import { runHost } from '../native-messaging/index.ts'
 
-const VERSION = (JSON.parse(readFileSync(join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'package.json'), 'utf8')) as { version: string }).version
+const VERSION = (
+  JSON.parse(readFileSync(join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'package.json'), 'utf8')) as {
+    version: string
+  }
+).version
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2)
@@ -17,7 +21,9 @@ async function main(): Promise<void> {
     const cmd = parseInstallArgs(argv)
     if (cmd.action === 'install') {
       const r = await install(cmd.options)
-      process.stdout.write(`installed ${r.manifestPath}\n  launcher ${r.launcherPath}\n  allowed origin chrome-extension://${r.extensionId}/\n`)
+      process.stdout.write(
+        `installed ${r.manifestPath}\n  launcher ${r.launcherPath}\n  allowed origin chrome-extension://${r.extensionId}/\n`,
+      )
       if (r.configFile) process.stdout.write(`  config ${r.configFile}\n`)
     } else {
       const r = await uninstall(cmd.options)

@@ -21,10 +21,19 @@ const USAGE =
 
 /** Parses the daemon's command line; throws Error(usage) on anything wrong. */
 export function parseDaemonArgs(argv: string[]): DaemonCliArgs {
-  const out: DaemonCliArgs = { port: 0, tokenFile: '', roots: {}, allowOrigins: [], allowNoOrigin: true, limits: {}, noPortMapping: false }
+  const out: DaemonCliArgs = {
+    port: 0,
+    tokenFile: '',
+    roots: {},
+    allowOrigins: [],
+    allowNoOrigin: true,
+    limits: {},
+    noPortMapping: false,
+  }
   const int = (v: string | undefined, name: string): number => {
     const n = Number(v)
-    if (v === undefined || !Number.isInteger(n) || n < 0) throw new Error(`${name} needs a non-negative integer\n${USAGE}`)
+    if (v === undefined || !Number.isInteger(n) || n < 0)
+      throw new Error(`${name} needs a non-negative integer\n${USAGE}`)
     return n
   }
   for (let i = 0; i < argv.length; i++) {
@@ -78,8 +87,10 @@ export function parseDaemonArgs(argv: string[]): DaemonCliArgs {
       case '--connect-timeout-ms':
         out.limits.connectTimeoutMs = int(next(), a)
         break
-      case '--': break
-      default: throw new Error(`unknown argument ${a}\n${USAGE}`)
+      case '--':
+        break
+      default:
+        throw new Error(`unknown argument ${a}\n${USAGE}`)
     }
   }
   if (!out.tokenFile) throw new Error(`--token-file is required\n${USAGE}`)

@@ -30,7 +30,10 @@ export class ConnectGate {
   acquire(): GateTicket {
     if (this.inFlight + this.waiting >= this.maxPending) {
       this.busyCount++
-      return { granted: Promise.reject(new IoError('busy', `${this.maxPending} connects already pending`)), cancel() {} }
+      return {
+        granted: Promise.reject(new IoError('busy', `${this.maxPending} connects already pending`)),
+        cancel() {},
+      }
     }
     if (this.inFlight < this.maxInFlight) {
       this.inFlight++

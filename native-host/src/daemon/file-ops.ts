@@ -15,7 +15,8 @@ export interface OpResult {
 
 function num(meta: Record<string, unknown>, key: string): number {
   const v = meta[key]
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) throw new IoError('invalid', `${key} must be a non-negative integer`)
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0)
+    throw new IoError('invalid', `${key} must be a non-negative integer`)
   return v
 }
 
@@ -95,7 +96,12 @@ async function readFully(fh: FileHandle, offset: number, length: number): Promis
 }
 
 /** File operations (op numbers 30..45). Returns the reply or throws an IoError. */
-export async function fileOp(ctx: SessionContext, op: number, meta: Record<string, unknown>, payload: Uint8Array): Promise<OpResult> {
+export async function fileOp(
+  ctx: SessionContext,
+  op: number,
+  meta: Record<string, unknown>,
+  payload: Uint8Array,
+): Promise<OpResult> {
   const g = ctx.guard
   try {
     switch (op) {
@@ -121,7 +127,8 @@ export async function fileOp(ctx: SessionContext, op: number, meta: Record<strin
       case 32: {
         const f = fileOf(ctx, meta)
         const offset = num(meta, 'offset')
-        if (payload.length > ctx.limits.maxIoBytes) throw new IoError('too-large', `write over ${ctx.limits.maxIoBytes} bytes`)
+        if (payload.length > ctx.limits.maxIoBytes)
+          throw new IoError('too-large', `write over ${ctx.limits.maxIoBytes} bytes`)
         let done = 0
         while (done < payload.length) {
           const { bytesWritten } = await f.fh.write(payload, done, payload.length - done, offset + done)

@@ -8,7 +8,12 @@ async function ticks(n: number): Promise<void> {
   for (let i = 0; i < n; i++) await tick()
 }
 
-function openLink(): Promise<{ link: InProcessLink; toDaemon: Array<Buffer | Buffer[]>; toClient: unknown[]; closes: string[] }> {
+function openLink(): Promise<{
+  link: InProcessLink
+  toDaemon: Array<Buffer | Buffer[]>
+  toClient: unknown[]
+  closes: string[]
+}> {
   const link = new InProcessLink()
   const toDaemon: Array<Buffer | Buffer[]> = []
   const toClient: unknown[] = []
@@ -53,7 +58,7 @@ describe('InProcessLink', () => {
     expect(seen).toEqual(['early a', 'late b', 'late c'])
   })
 
-  it('counts bytes sent and not yet delivered as the sender\'s bufferedAmount', async () => {
+  it("counts bytes sent and not yet delivered as the sender's bufferedAmount", async () => {
     const { link, toDaemon, toClient } = await openLink()
     link.client.send(new Uint8Array(10))
     link.client.send(new Uint8Array(20))

@@ -85,7 +85,11 @@ export class InProcessLink {
   private closeSeen = false
   private readonly toDaemon: Direction
   private readonly toClient: Direction
-  private readonly daemonHandlers = { message: [] as Array<(d: Buffer | Buffer[], b: boolean) => void>, close: [] as Array<() => void>, error: [] as Array<() => void> }
+  private readonly daemonHandlers = {
+    message: [] as Array<(d: Buffer | Buffer[], b: boolean) => void>,
+    close: [] as Array<() => void>,
+    error: [] as Array<() => void>,
+  }
   private fragments: Uint8Array[] = []
 
   constructor() {
@@ -113,7 +117,8 @@ export class InProcessLink {
         // Nothing is copied and the daemon may hold `data` for as long as an operation on it runs, so
         // there is no moment to report "written" at: a client reusing buffers on a callback (send mode
         // 'pool') would corrupt writes. Send mode 'fragments' is the zero-copy path over a link.
-        if (cb) throw new Error("an in-process link has no write callback: connect with send mode 'fragments', not 'pool'")
+        if (cb)
+          throw new Error("an in-process link has no write callback: connect with send mode 'fragments', not 'pool'")
         link.clientSend(data instanceof ArrayBuffer ? new Uint8Array(data) : data, options?.fin !== false)
       },
       close(code = 1000, reason = '') {
@@ -136,7 +141,8 @@ export class InProcessLink {
         return link.toClient.queuedBytes
       },
       send(data: Uint8Array) {
-        if (link.state === OPEN || link.state === CONNECTING) link.toClient.push({ parts: [data], bytes: data.byteLength })
+        if (link.state === OPEN || link.state === CONNECTING)
+          link.toClient.push({ parts: [data], bytes: data.byteLength })
       },
       close(code = 1000, reason = '') {
         link.startClose(code, reason, link.toClient)

@@ -36,6 +36,8 @@ const ERRNO_CODES: Record<string, IoErrorCode> = {
 export function toIoError(err: unknown): IoError {
   if (err instanceof IoError) return err
   const e = err as { code?: string; message?: string }
-  const code = (e && typeof e.code === 'string' && ERRNO_CODES[e.code]) || (e?.code?.startsWith('ERR_TLS') || e?.code?.includes('CERT') ? 'access' : 'io')
+  const code =
+    (e && typeof e.code === 'string' && ERRNO_CODES[e.code]) ||
+    (e?.code?.startsWith('ERR_TLS') || e?.code?.includes('CERT') ? 'access' : 'io')
   return new IoError(code, e?.message ?? String(err))
 }

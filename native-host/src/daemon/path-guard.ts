@@ -26,7 +26,8 @@ export class PathGuard {
   }
 
   async resolve(root: unknown, path: unknown): Promise<string> {
-    if (typeof root !== 'string' || typeof path !== 'string') throw new IoError('invalid', 'root and path must be strings')
+    if (typeof root !== 'string' || typeof path !== 'string')
+      throw new IoError('invalid', 'root and path must be strings')
     const base = this.roots.get(root)
     if (base === undefined) throw new IoError('bad-path', `unknown root ${JSON.stringify(root)}`)
     if (path.includes('\0')) throw new IoError('bad-path', 'path contains NUL')

@@ -26,7 +26,8 @@ export class SessionPortMaps {
     const r = this.ctx.handles.get(handle)
     const bound = r && (r.kind === 'listener' || r.kind === 'udp') ? r.bound?.() : undefined
     if (!r || !bound) throw new IoError('closed', 'no listener or UDP socket with this handle')
-    if (isLoopback(bound.address)) throw new IoError('invalid', `bound to ${bound.address}: nothing outside this machine can reach it`)
+    if (isLoopback(bound.address))
+      throw new IoError('invalid', `bound to ${bound.address}: nothing outside this machine can reach it`)
     const existing = this.maps.get(handle)
     if (existing) return existing.status
     const m = this.mapper.map(r.kind === 'udp' ? 'udp' : 'tcp', bound.port, (s) => {

@@ -26,7 +26,10 @@ export class ReadArena {
       this.arena = Buffer.allocUnsafe(ARENA_BYTES)
       this.pos = 0
     }
-    return this.arena.subarray(this.pos + HEADER_BYTES, Math.min(this.arena.length, this.pos + HEADER_BYTES + this.maxData))
+    return this.arena.subarray(
+      this.pos + HEADER_BYTES,
+      Math.min(this.arena.length, this.pos + HEADER_BYTES + this.maxData),
+    )
   }
 
   /** The `onread.callback`: `region` is what `next` returned, `n` bytes of it were filled. */

@@ -92,7 +92,9 @@ export class Session implements SessionContext {
     this.capCounts = deps.capCounts ?? { acceptsRefused: 0, capBusy: 0, sendCapCloses: 0 }
     registerCaps(this, this.caps, this.capCounts)
     this.portMaps = deps.portMapper ? new SessionPortMaps(this, deps.portMapper) : undefined
-    ws.on('message', (data: Buffer | Buffer[], isBinary: boolean) => this.onMessage(Array.isArray(data) ? data : [data], isBinary))
+    ws.on('message', (data: Buffer | Buffer[], isBinary: boolean) =>
+      this.onMessage(Array.isArray(data) ? data : [data], isBinary),
+    )
     ws.on('close', () => this.dispose())
     ws.on('error', () => this.dispose())
     this.helloTimer = setTimeout(() => {
@@ -221,7 +223,14 @@ export class Session implements SessionContext {
       return this.kill(CloseCode.auth, 'wrong token')
     }
     if (meta.protocol !== PROTOCOL_VERSION) {
-      this.fail(id, op, new IoError('unsupported', `protocol ${String(meta.protocol)} not supported; this daemon speaks ${PROTOCOL_VERSION}`))
+      this.fail(
+        id,
+        op,
+        new IoError(
+          'unsupported',
+          `protocol ${String(meta.protocol)} not supported; this daemon speaks ${PROTOCOL_VERSION}`,
+        ),
+      )
       return this.kill(CloseCode.version, 'protocol version')
     }
     this.authed = true
@@ -251,8 +260,14 @@ export class Session implements SessionContext {
       return this.fail(id, op, new IoError('busy', `at most ${this.caps.maxRequestsInFlight} requests in flight`))
     }
     // Pipelined reads are admitted by bytes, not count: 256 reads of 2 MiB would be 512 MiB of replies.
-    const readLen = op === Op.fileRead && typeof meta.length === 'number' && meta.length > 0 ? Math.min(meta.length, this.limits.maxIoBytes) : 0
-    if (op === Op.fileRead && (this.ws.bufferedAmount > WS_HIGH || this.ws.bufferedAmount + this.readBytesInFlight + readLen > READ_BUDGET)) {
+    const readLen =
+      op === Op.fileRead && typeof meta.length === 'number' && meta.length > 0
+        ? Math.min(meta.length, this.limits.maxIoBytes)
+        : 0
+    if (
+      op === Op.fileRead &&
+      (this.ws.bufferedAmount > WS_HIGH || this.ws.bufferedAmount + this.readBytesInFlight + readLen > READ_BUDGET)
+    ) {
       this.capCounts.capBusy++
       return this.fail(id, op, new IoError('busy', 'replies are not being read; retry later'))
     }

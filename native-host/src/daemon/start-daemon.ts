@@ -121,12 +121,21 @@ function limitPreAuthBytes(socket: net.Socket, limit: number, session: Session):
 
 export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
   const host = opts.host ?? '127.0.0.1'
-  if (host !== '127.0.0.1' && host !== '::1' && host !== 'localhost') throw new Error('the daemon listens on loopback only')
+  if (host !== '127.0.0.1' && host !== '::1' && host !== 'localhost')
+    throw new Error('the daemon listens on loopback only')
   if (!opts.token) throw new Error('token required')
   const limits: DaemonLimits = { ...DEFAULT_LIMITS, ...opts.limits }
   const guard = new PathGuard(opts.roots)
   const gate = new ConnectGate(limits.maxConnectsInFlight, limits.maxConnectsPending)
-  const counters: DaemonCounters = { clients: 0, sockets: 0, listeners: 0, udpSockets: 0, files: 0, bytesToClients: 0, bytesFromClients: 0 }
+  const counters: DaemonCounters = {
+    clients: 0,
+    sockets: 0,
+    listeners: 0,
+    udpSockets: 0,
+    files: 0,
+    bytesToClients: 0,
+    bytesFromClients: 0,
+  }
   const tokenHash = createHash('sha256').update(opts.token, 'utf8').digest()
   const sessions = new Set<Session>()
   const caps: DaemonCaps = { ...defaultCaps(), ...opts.caps }
@@ -173,11 +182,17 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
   server.on('upgrade', (req, duplex, head) => {
     const socket = duplex as net.Socket // an http.Server's connections are net sockets
     pendingHttp.delete(socket)
-    const why = refuseUpgrade(req, { port, allowOrigins: opts.allowOrigins ?? [], allowNoOrigin: opts.allowNoOrigin ?? true })
+    const why = refuseUpgrade(req, {
+      port,
+      allowOrigins: opts.allowOrigins ?? [],
+      allowNoOrigin: opts.allowNoOrigin ?? true,
+    })
     if (why) {
       refusedUpgrades++
       socket.on('error', () => {}) // the refused client may reset before reading the 403; it is counted already
-      socket.end(`HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${why.length}\r\n\r\n${why}`)
+      socket.end(
+        `HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${why.length}\r\n\r\n${why}`,
+      )
       // Not only half-closed: a client that never closes its side would otherwise keep the socket.
       socket.destroySoon()
       return
@@ -193,7 +208,19 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
   const openSession = (ws: SessionSocket, onAuthed?: () => void): Session => {
     counters.clients++
     const helloTimeoutMs = opts.helloTimeoutMs ?? HELLO_TIMEOUT_MS
-    const s = new Session(ws, { limits, gate, guard, counters, tokenHash, helloTimeoutMs, caps, capCounts, onAuthed, multicast, portMapper })
+    const s = new Session(ws, {
+      limits,
+      gate,
+      guard,
+      counters,
+      tokenHash,
+      helloTimeoutMs,
+      caps,
+      capCounts,
+      onAuthed,
+      multicast,
+      portMapper,
+    })
     sessions.add(s)
     ws.on('close', () => sessions.delete(s))
     return s

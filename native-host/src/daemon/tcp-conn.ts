@@ -142,7 +142,10 @@ export class TcpConn implements Resource {
   private overSendCap(): void {
     const { caps, counts } = capsOf(this.ctx)
     counts.sendCapCloses++
-    this.error ??= new IoError('too-large', `more than ${caps.maxSendBufferBytes} bytes waiting to be sent: the client ignored full`)
+    this.error ??= new IoError(
+      'too-large',
+      `more than ${caps.maxSendBufferBytes} bytes waiting to be sent: the client ignored full`,
+    )
     this.socket.destroy()
   }
 

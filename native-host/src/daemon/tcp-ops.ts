@@ -18,13 +18,15 @@ function str(meta: Record<string, unknown>, key: string, optional = false): stri
 export function port(meta: Record<string, unknown>, key = 'port', optional = false): number {
   const v = meta[key]
   if (v === undefined && optional) return 0
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 65535) throw new IoError('invalid', `${key} must be 0..65535`)
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 65535)
+    throw new IoError('invalid', `${key} must be 0..65535`)
   return v
 }
 
 export function handleOf(meta: Record<string, unknown>): number {
   const h = meta.handle
-  if (typeof h !== 'number' || !Number.isInteger(h) || h <= 0) throw new IoError('invalid', 'handle must be a positive integer')
+  if (typeof h !== 'number' || !Number.isInteger(h) || h <= 0)
+    throw new IoError('invalid', 'handle must be a positive integer')
   return h
 }
 
@@ -60,10 +62,13 @@ export async function tcpConnect(
         const opts = { host, port: p, allowHalfOpen: true }
         // TLS sockets have no onread: they take the coalescing 'data' path in TcpConn.
         arena = useTls ? undefined : new ReadArena(ctx.limits.maxDataFrameBytes)
-        const sock = arena ? net.connect({ ...opts, onread: { buffer: arena.next, callback: arena.onRead } }) : tls.connect({ ...opts, servername })
+        const sock = arena
+          ? net.connect({ ...opts, onread: { buffer: arena.next, callback: arena.onRead } })
+          : tls.connect({ ...opts, servername })
         socket = sock
         const timer = setTimeout(
-          () => done(new IoError('timeout', `connect to ${host}:${p} timed out after ${ctx.limits.connectTimeoutMs} ms`)),
+          () =>
+            done(new IoError('timeout', `connect to ${host}:${p} timed out after ${ctx.limits.connectTimeoutMs} ms`)),
           ctx.limits.connectTimeoutMs,
         )
         const connectEvent = useTls ? 'secureConnect' : 'connect'
@@ -148,7 +153,11 @@ class Listener implements Resource {
     this.accepted++
     s.once('close', () => this.accepted--)
     const handle = this.ctx.newHandle()
-    this.ctx.event(this.handle, Ev.accept, { handle, remoteAddress: unmapIpv4(s.remoteAddress ?? ''), remotePort: s.remotePort ?? 0 })
+    this.ctx.event(this.handle, Ev.accept, {
+      handle,
+      remoteAddress: unmapIpv4(s.remoteAddress ?? ''),
+      remotePort: s.remotePort ?? 0,
+    })
     this.ctx.handles.set(handle, new TcpConn(this.ctx, handle, s))
   }
 

@@ -13,11 +13,16 @@ async function readToken(file: string): Promise<string> {
     if (!st.isFile()) throw new Error(`token file ${file} is not a regular file`)
     // fstat of the handle we read from: no window between the mode check and the read.
     if (process.platform !== 'win32' && (st.mode & 0o077) !== 0) {
-      throw new Error(`token file ${file} is readable by group or others (mode ${(st.mode & 0o777).toString(8)}); run chmod 600 on it or delete it`)
+      throw new Error(
+        `token file ${file} is readable by group or others (mode ${(st.mode & 0o777).toString(8)}); run chmod 600 on it or delete it`,
+      )
     }
     const t = (await fh.readFile('utf8')).trim()
     if (!t) throw new Error(`token file ${file} is empty`)
-    if (!TOKEN_PATTERN.test(t)) throw new Error(`token file ${file} does not hold a token of at least 32 hex characters; delete it to get a fresh one`)
+    if (!TOKEN_PATTERN.test(t))
+      throw new Error(
+        `token file ${file} does not hold a token of at least 32 hex characters; delete it to get a fresh one`,
+      )
     return t
   } finally {
     await fh.close()

@@ -18,7 +18,14 @@ export function isLocalDestination(address: string): boolean {
   const family = isIP(address)
   if (family === 4) {
     const [a, b, c] = address.split('.').map(Number)
-    return a === 127 || a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 169 && b === 254) || (a === 192 && b === 0 && c === 2)
+    return (
+      a === 127 ||
+      a === 10 ||
+      (a === 172 && b >= 16 && b <= 31) ||
+      (a === 192 && b === 168) ||
+      (a === 169 && b === 254) ||
+      (a === 192 && b === 0 && c === 2)
+    )
   }
   if (family === 6) {
     const lower = address.toLowerCase()

@@ -74,12 +74,15 @@ class UdpRes implements Resource {
 export async function udpBind(ctx: SessionContext, meta: Record<string, unknown>, multicast: boolean): Promise<object> {
   const host = typeof meta.host === 'string' ? meta.host : '0.0.0.0'
   const p = port(meta, 'port', true)
-  if (meta.reuseAddr !== undefined && typeof meta.reuseAddr !== 'boolean') throw new IoError('invalid', 'reuseAddr must be a boolean')
+  if (meta.reuseAddr !== undefined && typeof meta.reuseAddr !== 'boolean')
+    throw new IoError('invalid', 'reuseAddr must be a boolean')
   // part of the udp-multicast capability: a daemon without it must not share ports silently
-  if (meta.reuseAddr === true && !multicast) throw new IoError('unsupported', 'reuseAddr needs the udp-multicast capability')
+  if (meta.reuseAddr === true && !multicast)
+    throw new IoError('unsupported', 'reuseAddr needs the udp-multicast capability')
   checkHandleCap(ctx, 'udp', capsOf(ctx).caps.maxUdpPerClient)
   const v6 = host.includes(':')
-  if (meta.ipv6Only !== undefined && typeof meta.ipv6Only !== 'boolean') throw new IoError('invalid', 'ipv6Only must be a boolean')
+  if (meta.ipv6Only !== undefined && typeof meta.ipv6Only !== 'boolean')
+    throw new IoError('invalid', 'ipv6Only must be a boolean')
   // IPv6-only: an IPv4 socket can then hold the same port number (a DHT node per family on one port)
   const sock = dgram.createSocket({
     type: v6 ? 'udp6' : 'udp4',
@@ -122,11 +125,14 @@ export function udpMulticast(ctx: SessionContext, meta: Record<string, unknown>)
   const r = ctx.handles.get(handleOf(meta))
   if (!(r instanceof UdpRes)) throw new IoError('closed', 'no such UDP socket')
   const group = meta.group
-  if (typeof group !== 'string' || !isMulticastGroup(group, r.ipv6)) throw new IoError('invalid', 'group must be a multicast address of the socket\'s family')
+  if (typeof group !== 'string' || !isMulticastGroup(group, r.ipv6))
+    throw new IoError('invalid', "group must be a multicast address of the socket's family")
   const iface = meta.interface
-  if (iface !== undefined && (typeof iface !== 'string' || iface.length === 0 || iface.length > 64)) throw new IoError('invalid', 'interface must be an address')
+  if (iface !== undefined && (typeof iface !== 'string' || iface.length === 0 || iface.length > 64))
+    throw new IoError('invalid', 'interface must be an address')
   const ttl = meta.ttl ?? 1
-  if (typeof ttl !== 'number' || !Number.isInteger(ttl) || ttl < 0 || ttl > 255) throw new IoError('invalid', 'ttl must be 0..255')
+  if (typeof ttl !== 'number' || !Number.isInteger(ttl) || ttl < 0 || ttl > 255)
+    throw new IoError('invalid', 'ttl must be 0..255')
   const loop = meta.loop ?? true
   if (typeof loop !== 'boolean') throw new IoError('invalid', 'loop must be a boolean')
   try {

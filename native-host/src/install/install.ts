@@ -39,11 +39,16 @@ export function defaultExtensionId(): string | undefined {
 
 const shq = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`
 
-export function launcherScript(o: { nodePath: string; tsxLoader: string; hostCli: string; configDir?: string }): string {
+export function launcherScript(o: {
+  nodePath: string
+  tsxLoader: string
+  hostCli: string
+  configDir?: string
+}): string {
   return [
     '#!/bin/sh',
     `${LAUNCHER_MARK} (written by \`pnpm native-host install\`).`,
-    '# exec keeps one process, so the host\'s parent is the browser (the daemon watches it).',
+    "# exec keeps one process, so the host's parent is the browser (the daemon watches it).",
     ...(o.configDir ? [`TIDEPOOL_CONFIG_DIR=${shq(o.configDir)}`, 'export TIDEPOOL_CONFIG_DIR'] : []),
     `exec ${shq(o.nodePath)} --import ${shq(o.tsxLoader)} ${shq(o.hostCli)} "$@"`,
     '',
@@ -52,30 +57,55 @@ export function launcherScript(o: { nodePath: string; tsxLoader: string; hostCli
 
 export async function install(o: InstallOptions): Promise<InstallResult> {
   const id = o.extensionId ?? defaultExtensionId()
-  if (!id || !/^[a-p]{32}$/.test(id)) throw new Error(`need an extension id (32 letters a-p): --extension-id ID, or build the extension (extension/EXTENSION_ID)`)
+  if (!id || !/^[a-p]{32}$/.test(id))
+    throw new Error(
+      `need an extension id (32 letters a-p): --extension-id ID, or build the extension (extension/EXTENSION_ID)`,
+    )
   const loc = { browser: o.browser, userDataDir: o.userDataDir, platform: o.platform, home: o.home, env: o.env }
   const manifest = manifestPath(loc)
   const launcher = launcherPath(loc)
   const configDir = o.configDir ? resolve(o.configDir) : undefined
   await mkdir(dirname(launcher), { recursive: true })
-  await writeFile(launcher, launcherScript({ nodePath: o.nodePath ?? process.execPath, tsxLoader: import.meta.resolve('tsx'), hostCli: HOST_CLI, configDir }), { mode: 0o755 })
+  await writeFile(
+    launcher,
+    launcherScript({
+      nodePath: o.nodePath ?? process.execPath,
+      tsxLoader: import.meta.resolve('tsx'),
+      hostCli: HOST_CLI,
+      configDir,
+    }),
+    { mode: 0o755 },
+  )
   await chmod(launcher, 0o755)
   await mkdir(dirname(manifest), { recursive: true })
-  const body = { name: HOST_NAME, description: 'Tidepool helper: sockets and files for the Tidepool extension', path: launcher, type: 'stdio', allowed_origins: [`chrome-extension://${id}/`] }
+  const body = {
+    name: HOST_NAME,
+    description: 'Tidepool helper: sockets and files for the Tidepool extension',
+    path: launcher,
+    type: 'stdio',
+    allowed_origins: [`chrome-extension://${id}/`],
+  }
   await writeFile(manifest, JSON.stringify(body, null, 2) + '\n', { mode: 0o644 })
   let configFile: string | undefined
   if (o.downloadRoot) {
     const dir = configDir ?? defaultConfigDir(o.env)
     configFile = join(dir, 'config.json')
     await mkdir(dir, { recursive: true, mode: 0o700 })
-    const old = await readFile(configFile, 'utf8').then((t) => JSON.parse(t) as Record<string, unknown>, () => ({}))
-    await writeFile(configFile, JSON.stringify({ ...old, downloadRoot: resolve(o.downloadRoot) }, null, 2) + '\n', { mode: 0o600 })
+    const old = await readFile(configFile, 'utf8').then(
+      (t) => JSON.parse(t) as Record<string, unknown>,
+      () => ({}),
+    )
+    await writeFile(configFile, JSON.stringify({ ...old, downloadRoot: resolve(o.downloadRoot) }, null, 2) + '\n', {
+      mode: 0o600,
+    })
   }
   return { manifestPath: manifest, launcherPath: launcher, extensionId: id, configFile }
 }
 
 /** Removes the manifest, and the launcher only if we wrote it. Config, token and downloads stay. */
-export async function uninstall(o: Pick<InstallOptions, 'browser' | 'userDataDir' | 'platform' | 'home' | 'env'>): Promise<{ removed: string[] }> {
+export async function uninstall(
+  o: Pick<InstallOptions, 'browser' | 'userDataDir' | 'platform' | 'home' | 'env'>,
+): Promise<{ removed: string[] }> {
   const loc = { browser: o.browser, userDataDir: o.userDataDir, platform: o.platform, home: o.home, env: o.env }
   const removed: string[] = []
   const manifest = manifestPath(loc)

@@ -29,7 +29,9 @@ export function manifestDir(i: LocationInput): string {
     const base = join(home, 'Library', 'Application Support')
     return join(base, i.browser === 'chrome' ? join('Google', 'Chrome') : 'Chromium', 'NativeMessagingHosts')
   }
-  throw new Error(`automatic install is for Linux and macOS; on ${platform} see docs/native-host.md (Windows registry key)`)
+  throw new Error(
+    `automatic install is for Linux and macOS; on ${platform} see docs/native-host.md (Windows registry key)`,
+  )
 }
 
 /** Where the launcher script goes: beside the profile for a custom user-data-dir, else the user's data dir. */

@@ -24,7 +24,10 @@ function expandHome(p: string): string {
 
 /** Reads config.json in `dir`; a missing file means defaults, a broken one is an error worth reporting. */
 export async function loadHostConfig(dir: string): Promise<HostConfig> {
-  const defaults: HostConfig = { downloadRoot: join(homedir(), 'Downloads', 'Tidepool'), webAppOrigins: DEFAULT_WEB_APP_ORIGINS }
+  const defaults: HostConfig = {
+    downloadRoot: join(homedir(), 'Downloads', 'Tidepool'),
+    webAppOrigins: DEFAULT_WEB_APP_ORIGINS,
+  }
   let raw: string
   try {
     raw = await readFile(join(dir, 'config.json'), 'utf8')
@@ -39,7 +42,10 @@ export async function loadHostConfig(dir: string): Promise<HostConfig> {
     if (!isAbsolute(p)) throw new Error(`config.json: downloadRoot must be absolute: ${j.downloadRoot}`)
     out.downloadRoot = p
   }
-  if (Array.isArray(j.webAppOrigins)) out.webAppOrigins = j.webAppOrigins.filter((o): o is string => typeof o === 'string' && /^https?:\/\/(127\.0\.0\.1|localhost|\[::1\]):\d+$/.test(o))
+  if (Array.isArray(j.webAppOrigins))
+    out.webAppOrigins = j.webAppOrigins.filter(
+      (o): o is string => typeof o === 'string' && /^https?:\/\/(127\.0\.0\.1|localhost|\[::1\]):\d+$/.test(o),
+    )
   return out
 }
 

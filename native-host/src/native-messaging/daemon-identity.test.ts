@@ -31,7 +31,21 @@ function firstLine(c: ChildProcess): Promise<string> {
 it('recognises our daemon on its own port, and nothing else', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'tp-ident-'))
   cleanups.push(() => rm(dir, { recursive: true, force: true }))
-  const daemon = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), DAEMON_CLI, '--port', '0', '--token-file', join(dir, 'token'), '--root', `d=${dir}`], { stdio: ['ignore', 'pipe', 'ignore'] })
+  const daemon = spawn(
+    process.execPath,
+    [
+      '--import',
+      import.meta.resolve('tsx'),
+      DAEMON_CLI,
+      '--port',
+      '0',
+      '--token-file',
+      join(dir, 'token'),
+      '--root',
+      `d=${dir}`,
+    ],
+    { stdio: ['ignore', 'pipe', 'ignore'] },
+  )
   children.push(daemon)
   const { port } = JSON.parse(await firstLine(daemon)) as { port: number }
 

@@ -66,7 +66,11 @@ export function portOpen(port: number, ms = 1000): Promise<boolean> {
  * A lock file so two hosts started at once (popup and service worker) do not both spawn a daemon.
  * A lock older than `staleMs` belongs to a host that died mid-start and is taken over.
  */
-export async function withLock<T>(dir: string, fn: () => Promise<T>, opts: { waitMs?: number; staleMs?: number } = {}): Promise<T> {
+export async function withLock<T>(
+  dir: string,
+  fn: () => Promise<T>,
+  opts: { waitMs?: number; staleMs?: number } = {},
+): Promise<T> {
   const file = join(dir, 'daemon.lock')
   const waitMs = opts.waitMs ?? 20_000
   const staleMs = opts.staleMs ?? 30_000
@@ -79,7 +83,10 @@ export async function withLock<T>(dir: string, fn: () => Promise<T>, opts: { wai
       break
     } catch (e) {
       if ((e as { code?: string }).code !== 'EEXIST') throw e
-      const age = await stat(file).then((s) => Date.now() - s.mtimeMs, () => 0)
+      const age = await stat(file).then(
+        (s) => Date.now() - s.mtimeMs,
+        () => 0,
+      )
       if (age > staleMs) {
         await rm(file, { force: true })
         continue

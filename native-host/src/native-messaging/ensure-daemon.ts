@@ -55,7 +55,17 @@ async function stopOld(s: DaemonState, log: (m: string) => void): Promise<void> 
 }
 
 function spawnDaemon(o: EnsureOptions, origins: string[], tokenFile: string): Promise<{ pid: number; port: number }> {
-  const args = [...nodeArgs(), DAEMON_CLI, '--port', '0', '--token-file', tokenFile, '--root', `downloads=${o.config.downloadRoot}`, '--deny-no-origin']
+  const args = [
+    ...nodeArgs(),
+    DAEMON_CLI,
+    '--port',
+    '0',
+    '--token-file',
+    tokenFile,
+    '--root',
+    `downloads=${o.config.downloadRoot}`,
+    '--deny-no-origin',
+  ]
   for (const origin of origins) args.push('--allow-origin', origin)
   if (o.parentPid !== null) args.push('--parent-pid', String(o.parentPid))
   const logFd = openSync(join(o.dir, 'daemon.log'), 'a', 0o600)
@@ -101,12 +111,23 @@ export async function ensureDaemon(o: EnsureOptions): Promise<DaemonInfo> {
     const old = await readDaemonState(o.dir)
     if (old && (await usable(old, o))) return { port: old.port, token, pid: old.pid, started: false }
     // Keep admitting the extensions a still-running daemon served; add the caller and the web app.
-    const keep = old && (await isOurDaemon(old.pid, old.port, DAEMON_CLI)) ? old.origins.filter((x) => x.startsWith('chrome-extension://')) : []
+    const keep =
+      old && (await isOurDaemon(old.pid, old.port, DAEMON_CLI))
+        ? old.origins.filter((x) => x.startsWith('chrome-extension://'))
+        : []
     const origins = [...new Set([o.origin, ...keep, ...o.config.webAppOrigins])]
     if (old) await stopOld(old, log)
     await mkdir(o.config.downloadRoot, { recursive: true })
     const { pid, port } = await spawnDaemon(o, origins, tokenFile)
-    await writeDaemonState(o.dir, { pid, port, version: o.version, origins, downloadRoot: o.config.downloadRoot, parentPid: o.parentPid, startedAt: new Date().toISOString() })
+    await writeDaemonState(o.dir, {
+      pid,
+      port,
+      version: o.version,
+      origins,
+      downloadRoot: o.config.downloadRoot,
+      parentPid: o.parentPid,
+      startedAt: new Date().toISOString(),
+    })
     log(`started daemon ${pid} on port ${port}`)
     return { port, token, pid, started: true }
   })

@@ -15,7 +15,8 @@ describe('native-messaging framing', () => {
     const all = Buffer.concat(msgs.map((m) => Buffer.from(encodeFrame(m))))
     const r = new FrameReader()
     const got: unknown[] = []
-    for (let i = 0; i < all.length; i += 1 + (i % 997)) got.push(...r.push(all.subarray(i, Math.min(all.length, i + 1 + (i % 997)))))
+    for (let i = 0; i < all.length; i += 1 + (i % 997))
+      got.push(...r.push(all.subarray(i, Math.min(all.length, i + 1 + (i % 997)))))
     expect(got).toEqual(msgs)
     expect(r.pending).toBe(0)
     expect(new FrameReader().push(all)).toEqual(msgs)

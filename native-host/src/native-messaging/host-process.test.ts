@@ -88,9 +88,13 @@ describe('native-messaging host (child process)', () => {
     expect(c.files.roots()).toEqual(['downloads'])
     c.close()
     // the right origin with a wrong token is refused
-    await expect(connectBridge({ url: `ws://127.0.0.1:${port}`, token: 'f'.repeat(64), origin: ORIGIN, WebSocketImpl: WS })).rejects.toMatchObject({ code: 'auth' })
+    await expect(
+      connectBridge({ url: `ws://127.0.0.1:${port}`, token: 'f'.repeat(64), origin: ORIGIN, WebSocketImpl: WS }),
+    ).rejects.toMatchObject({ code: 'auth' })
     // a foreign origin is refused at the upgrade (403), even with the right token
-    await expect(connectBridge({ url: `ws://127.0.0.1:${port}`, token, origin: 'https://evil.example', WebSocketImpl: WS })).rejects.toThrow(/403/)
+    await expect(
+      connectBridge({ url: `ws://127.0.0.1:${port}`, token, origin: 'https://evil.example', WebSocketImpl: WS }),
+    ).rejects.toThrow(/403/)
     // and a client without an Origin header too
     await expect(connectBridge({ url: `ws://127.0.0.1:${port}`, token, WebSocketImpl: WS })).rejects.toThrow(/403/)
 
@@ -125,7 +129,12 @@ describe('native-messaging host (child process)', () => {
     expect(pidAlive(before!.pid)).toBe(false)
     expect(after!.origins).toEqual(expect.arrayContaining([ORIGIN, `chrome-extension://${other}`]))
     for (const origin of [ORIGIN, `chrome-extension://${other}`]) {
-      const c = await connectBridge({ url: `ws://127.0.0.1:${reply.port as number}`, token: reply.token as string, origin, WebSocketImpl: WS })
+      const c = await connectBridge({
+        url: `ws://127.0.0.1:${reply.port as number}`,
+        token: reply.token as string,
+        origin,
+        WebSocketImpl: WS,
+      })
       c.close()
     }
     h.child.stdin!.end()

@@ -54,7 +54,12 @@ export async function runHost(o: HostOptions): Promise<void> {
     const id = typeof req === 'object' && req !== null ? (req as { id?: unknown }).id : undefined
     const type = typeof req === 'object' && req !== null ? (req as { type?: unknown }).type : undefined
     if (type === 'ping') return send({ type: 'pong', id })
-    if (!origin) return send({ type: 'error', id, error: 'the host must be started by Chrome with the caller origin chrome-extension://ID/' })
+    if (!origin)
+      return send({
+        type: 'error',
+        id,
+        error: 'the host must be started by Chrome with the caller origin chrome-extension://ID/',
+      })
     let info: DaemonInfo
     try {
       const config = await loadHostConfig(dir)
@@ -63,7 +68,14 @@ export async function runHost(o: HostOptions): Promise<void> {
       log(`cannot provide a daemon: ${(e as Error).message}`)
       return send({ type: 'error', id, error: (e as Error).message })
     }
-    return send({ type: 'daemon', id, port: info.port, url: `ws://127.0.0.1:${info.port}`, token: info.token, version: o.version })
+    return send({
+      type: 'daemon',
+      id,
+      port: info.port,
+      url: `ws://127.0.0.1:${info.port}`,
+      token: info.token,
+      version: o.version,
+    })
   }
 
   await new Promise<void>((resolve) => {

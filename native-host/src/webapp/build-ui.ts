@@ -23,11 +23,15 @@ export function newestMtime(dir: string, depth = 8): number {
 export function uiBuildIsFresh(): boolean {
   if (!existsSync(STAMP) || !existsSync(join(UI_DIST, 'index.html'))) return false
   const built = statSync(STAMP).mtimeMs
-  const sources = Math.max(...['packages/ui', 'packages/engine/src', 'packages/daemon-bridge/src'].map((d) => newestMtime(join(REPO_ROOT, d))))
+  const sources = Math.max(
+    ...['packages/ui', 'packages/engine/src', 'packages/daemon-bridge/src'].map((d) => newestMtime(join(REPO_ROOT, d))),
+  )
   return built >= sources
 }
 
-export async function buildUi(opts: { force?: boolean; log?: (m: string) => void } = {}): Promise<{ built: boolean; ms: number }> {
+export async function buildUi(
+  opts: { force?: boolean; log?: (m: string) => void } = {},
+): Promise<{ built: boolean; ms: number }> {
   const t0 = Date.now()
   if (!opts.force && uiBuildIsFresh()) return { built: false, ms: 0 }
   opts.log?.('building the web UI…')

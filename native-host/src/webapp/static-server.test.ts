@@ -6,13 +6,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { resolveUnder, startStaticServer, type StaticServer } from './static-server.ts'
 
 // Raw requests: fetch() would normalise "/../" away before sending.
-function get(port: number, path: string, method = 'GET'): Promise<{ status: number; type: string; body: string; headers: http.IncomingHttpHeaders }> {
+function get(
+  port: number,
+  path: string,
+  method = 'GET',
+): Promise<{ status: number; type: string; body: string; headers: http.IncomingHttpHeaders }> {
   return new Promise((ok, fail) => {
     const req = http.request({ host: '127.0.0.1', port, path, method }, (res) => {
       let body = ''
       res.setEncoding('utf8')
       res.on('data', (d) => (body += d))
-      res.on('end', () => ok({ status: res.statusCode ?? 0, type: String(res.headers['content-type']), body, headers: res.headers }))
+      res.on('end', () =>
+        ok({ status: res.statusCode ?? 0, type: String(res.headers['content-type']), body, headers: res.headers }),
+      )
     })
     req.on('error', fail)
     req.end()
@@ -32,7 +38,11 @@ describe('static server', () => {
     await writeFile(join(dir, 'assets', 'a.js'), 'export {}')
     await writeFile(join(dir, 'assets', 'engine-worker-AbC123.js'), 'export {}')
     await symlink(join(outside, 'secret.txt'), join(dir, 'link.txt'))
-    srv = await startStaticServer({ root: dir, extra: { '/config.json': '{"daemonUrl":"ws://127.0.0.1:1"}' }, connectSrc: ['ws://127.0.0.1:1'] })
+    srv = await startStaticServer({
+      root: dir,
+      extra: { '/config.json': '{"daemonUrl":"ws://127.0.0.1:1"}' },
+      connectSrc: ['ws://127.0.0.1:1'],
+    })
   })
   afterAll(async () => {
     await srv.close()
@@ -46,12 +56,12 @@ describe('static server', () => {
     expect(r.type).toBe('text/html; charset=utf-8')
     expect(r.body).toContain('<p>hi')
     expect(r.headers['referrer-policy']).toBe('no-referrer')
-    expect(r.headers['content-security-policy']).toContain('connect-src \'self\' ws://127.0.0.1:1')
+    expect(r.headers['content-security-policy']).toContain("connect-src 'self' ws://127.0.0.1:1")
     expect((await get(srv.port, '/assets/a.js')).type).toBe('text/javascript; charset=utf-8')
     expect((await get(srv.port, '/config.json')).body).toContain('daemonUrl')
   })
 
-  it('worker scripts are never cached: their CSP names this run\'s daemon port', async () => {
+  it("worker scripts are never cached: their CSP names this run's daemon port", async () => {
     expect((await get(srv.port, '/assets/a.js')).headers['cache-control']).toContain('immutable')
     const w = await get(srv.port, '/assets/engine-worker-AbC123.js')
     expect(w.headers['cache-control']).toBe('no-store')

@@ -64,22 +64,27 @@ export function resolveUnder(root: string, urlPath: string): string | null {
 export async function startStaticServer(opts: StaticServerOptions): Promise<StaticServer> {
   const host = opts.host ?? '127.0.0.1'
   const realRoot = await realpath(opts.root)
-  const csp = () => [
-    "default-src 'self'",
-    // WebAssembly compiles (not eval): the hash worker's SHA-1 (packages/ui/src/worker/sha1-worker.ts)
-    "script-src 'self' 'wasm-unsafe-eval'",
-    "style-src 'self' 'unsafe-inline'",
-    "img-src 'self' data: blob:",
-    `connect-src 'self' ${(typeof opts.connectSrc === 'function' ? opts.connectSrc() : opts.connectSrc ?? []).join(' ')}`.trim(),
-    "worker-src 'self' blob:",
-    "frame-ancestors 'none'",
-    "base-uri 'none'",
-    "form-action 'none'",
-  ].join('; ')
+  const csp = () =>
+    [
+      "default-src 'self'",
+      // WebAssembly compiles (not eval): the hash worker's SHA-1 (packages/ui/src/worker/sha1-worker.ts)
+      "script-src 'self' 'wasm-unsafe-eval'",
+      "style-src 'self' 'unsafe-inline'",
+      "img-src 'self' data: blob:",
+      `connect-src 'self' ${(typeof opts.connectSrc === 'function' ? opts.connectSrc() : (opts.connectSrc ?? [])).join(' ')}`.trim(),
+      "worker-src 'self' blob:",
+      "frame-ancestors 'none'",
+      "base-uri 'none'",
+      "form-action 'none'",
+    ].join('; ')
 
   const server = http.createServer(async (req, res) => {
     const send = (code: number, body: string, type = 'text/plain; charset=utf-8') => {
-      res.writeHead(code, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store' })
+      res.writeHead(code, {
+        'Content-Type': type,
+        'Content-Length': Buffer.byteLength(body),
+        'Cache-Control': 'no-store',
+      })
       res.end(req.method === 'HEAD' ? undefined : body)
     }
     // DNS rebinding: a foreign name resolving to 127.0.0.1 must not reach the page or /session.
@@ -97,7 +102,11 @@ export async function startStaticServer(opts: StaticServerOptions): Promise<Stat
     const urlPath = (req.url ?? '/').split('?')[0]!
     const extra = opts.extra?.[urlPath]
     if (extra !== undefined) {
-      res.writeHead(200, { ...common, 'Content-Type': MIME[extname(urlPath)] ?? 'application/octet-stream', 'Cache-Control': 'no-store' })
+      res.writeHead(200, {
+        ...common,
+        'Content-Type': MIME[extname(urlPath)] ?? 'application/octet-stream',
+        'Cache-Control': 'no-store',
+      })
       return res.end(req.method === 'HEAD' ? undefined : extra)
     }
     const file = resolveUnder(realRoot, urlPath)
@@ -112,15 +121,26 @@ export async function startStaticServer(opts: StaticServerOptions): Promise<Stat
       // Hashed assets can be cached; the HTML must always be fresh. So must worker scripts: a worker
       // runs under the CSP sent with its script, whose connect-src names this run's daemon port, and a
       // cached copy would keep a page from reaching the daemon after a restart.
-      const cache = /-worker-[^/\\]*\.js$/.test(real) ? 'no-store' : real.includes(`${sep}assets${sep}`) ? 'public, max-age=31536000, immutable' : 'no-cache'
+      const cache = /-worker-[^/\\]*\.js$/.test(real)
+        ? 'no-store'
+        : real.includes(`${sep}assets${sep}`)
+          ? 'public, max-age=31536000, immutable'
+          : 'no-cache'
       res.writeHead(200, { ...common, 'Content-Type': type, 'Content-Length': st.size, 'Cache-Control': cache })
       if (req.method === 'HEAD') return res.end()
-      createReadStream(real).on('error', () => res.destroy()).pipe(res)
+      createReadStream(real)
+        .on('error', () => res.destroy())
+        .pipe(res)
     } catch {
       send(404, 'not found')
     }
   })
-  function handlePost(req: http.IncomingMessage, res: http.ServerResponse, hostHeader: string, send: (code: number, body: string) => void): void {
+  function handlePost(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    hostHeader: string,
+    send: (code: number, body: string) => void,
+  ): void {
     const route = opts.post?.[(req.url ?? '/').split('?')[0]!]
     if (!route) return send(405, 'method not allowed')
     // A cross-site form or fetch carries its own Origin: only the page itself may post.
@@ -139,7 +159,12 @@ export async function startStaticServer(opts: StaticServerOptions): Promise<Stat
       if (size > MAX_POST_BYTES) return
       const r = route(Buffer.concat(chunks).toString('utf8'))
       const body = JSON.stringify(r.json)
-      res.writeHead(r.status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer' })
+      res.writeHead(r.status, {
+        'Content-Type': 'application/json; charset=utf-8',
+        'Content-Length': Buffer.byteLength(body),
+        'Cache-Control': 'no-store',
+        'Referrer-Policy': 'no-referrer',
+      })
       res.end(body)
     })
   }
@@ -153,7 +178,10 @@ export async function startStaticServer(opts: StaticServerOptions): Promise<Stat
   return {
     port,
     url: `http://${host}:${port}/`,
-    close: () => new Promise<void>((ok) => { server.closeAllConnections(); server.close(() => ok()) }),
+    close: () =>
+      new Promise<void>((ok) => {
+        server.closeAllConnections()
+        server.close(() => ok())
+      }),
   }
 }
-

@@ -10,23 +10,35 @@ import { startWebApp, type RunningWebApp } from '../cli/app.ts'
 function upgradeStatus(url: string, origin?: string): Promise<number> {
   return new Promise((resolve) => {
     const ws = new WebSocket(url, origin ? { origin } : {})
-    ws.on('open', () => { ws.close(); resolve(101) })
-    ws.on('unexpected-response', (_req, res) => { resolve(res.statusCode ?? 0); ws.terminate() })
+    ws.on('open', () => {
+      ws.close()
+      resolve(101)
+    })
+    ws.on('unexpected-response', (_req, res) => {
+      resolve(res.statusCode ?? 0)
+      ws.terminate()
+    })
     ws.on('error', () => resolve(0))
   })
 }
 
 /** Raw request so the test controls Host and Origin (fetch forbids setting Host). */
-function request(port: number, o: { method?: string; path?: string; host?: string; origin?: string; body?: string }): Promise<{ status: number; body: string }> {
+function request(
+  port: number,
+  o: { method?: string; path?: string; host?: string; origin?: string; body?: string },
+): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const headers: Record<string, string> = { host: o.host ?? `127.0.0.1:${port}` }
     if (o.origin) headers.origin = o.origin
     if (o.body !== undefined) headers['content-type'] = 'application/json'
-    const req = http.request({ host: '127.0.0.1', port, method: o.method ?? 'GET', path: o.path ?? '/', headers }, (res) => {
-      let body = ''
-      res.on('data', (c) => (body += c))
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }))
-    })
+    const req = http.request(
+      { host: '127.0.0.1', port, method: o.method ?? 'GET', path: o.path ?? '/', headers },
+      (res) => {
+        let body = ''
+        res.on('data', (c) => (body += c))
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }))
+      },
+    )
     req.on('error', reject)
     req.end(o.body)
   })
@@ -42,7 +54,13 @@ describe('local web app', () => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'tp-webapp-'))
     await writeFile(join(dir, 'index.html'), '<!doctype html><title>t</title>')
-    app = await startWebApp({ port: 0, out: join(dir, 'out'), uiDir: dir, now: () => clock, onWarning: (m) => warnings.push(m) })
+    app = await startWebApp({
+      port: 0,
+      out: join(dir, 'out'),
+      uiDir: dir,
+      now: () => clock,
+      onWarning: (m) => warnings.push(m),
+    })
   })
   afterAll(async () => {
     await app.close()
@@ -50,7 +68,8 @@ describe('local web app', () => {
   })
 
   const port = () => Number(new URL(app.origin).port)
-  const login = (nonce: string, origin = app.origin) => request(port(), { method: 'POST', path: '/session', origin, body: JSON.stringify({ nonce }) })
+  const login = (nonce: string, origin = app.origin) =>
+    request(port(), { method: 'POST', path: '/session', origin, body: JSON.stringify({ nonce }) })
 
   it('prints a login link with a single-use nonce, never the token; the nonce buys the token once', async () => {
     expect(app.url).toMatch(new RegExp(`^${app.origin}/#login=[0-9a-f]{48}$`))
@@ -88,10 +107,22 @@ describe('local web app', () => {
   it('refuses /session from another Origin or without one, and any request with a foreign Host (DNS rebinding)', async () => {
     const n = nonceOf(app.newLoginUrl())
     expect((await login(n, 'https://evil.example')).status).toBe(403)
-    expect((await request(port(), { method: 'POST', path: '/session', body: JSON.stringify({ nonce: n }) })).status).toBe(403)
+    expect(
+      (await request(port(), { method: 'POST', path: '/session', body: JSON.stringify({ nonce: n }) })).status,
+    ).toBe(403)
     const host = `evil.example:${port()}`
     expect((await request(port(), { host })).status).toBe(421)
-    expect((await request(port(), { method: 'POST', path: '/session', host, origin: `http://${host}`, body: JSON.stringify({ nonce: n }) })).status).toBe(421)
+    expect(
+      (
+        await request(port(), {
+          method: 'POST',
+          path: '/session',
+          host,
+          origin: `http://${host}`,
+          body: JSON.stringify({ nonce: n }),
+        })
+      ).status,
+    ).toBe(421)
     expect((await request(port(), { host: `localhost:${port()}` })).status).toBe(200)
     expect((await login(n)).status).toBe(200) // the refused attempts did not burn the nonce
   })
@@ -100,7 +131,16 @@ describe('local web app', () => {
     const other = await startWebApp({ port: 0, out: join(dir, 'out2'), uiDir: dir })
     try {
       const a = JSON.parse((await login(nonceOf(app.newLoginUrl()))).body).token
-      const b = JSON.parse((await request(Number(new URL(other.origin).port), { method: 'POST', path: '/session', origin: other.origin, body: JSON.stringify({ nonce: nonceOf(other.url) }) })).body).token
+      const b = JSON.parse(
+        (
+          await request(Number(new URL(other.origin).port), {
+            method: 'POST',
+            path: '/session',
+            origin: other.origin,
+            body: JSON.stringify({ nonce: nonceOf(other.url) }),
+          })
+        ).body,
+      ).token
       expect(a).toMatch(/^[0-9a-f]{64}$/)
       expect(b).toMatch(/^[0-9a-f]{64}$/)
       expect(a).not.toBe(b)

@@ -3,10 +3,40 @@ import { parseArgs, UsageError } from './args.ts'
 
 describe('parseArgs', () => {
   it('parses a download with every option', () => {
-    const a = parseArgs(['download', 'a.torrent', 'magnet:?xt=urn:btih:aa', '--out', '/tmp/x', '--json', '--timeout=30', '--seed', '--port', '6881', '--daemon-url', 'ws://127.0.0.1:1', '--token-file', 't', '--no-lsd', '--no-port-mapping'])
+    const a = parseArgs([
+      'download',
+      'a.torrent',
+      'magnet:?xt=urn:btih:aa',
+      '--out',
+      '/tmp/x',
+      '--json',
+      '--timeout=30',
+      '--seed',
+      '--port',
+      '6881',
+      '--daemon-url',
+      'ws://127.0.0.1:1',
+      '--token-file',
+      't',
+      '--no-lsd',
+      '--no-port-mapping',
+    ])
     expect(a).toEqual({
-      command: 'download', inputs: ['a.torrent', 'magnet:?xt=urn:btih:aa'], out: '/tmp/x', json: true, timeoutSec: 30,
-      seed: true, port: 6881, daemonUrl: 'ws://127.0.0.1:1', tokenFile: 't', stateDir: null, debug: null, lsd: false, portMapping: false, encryption: 'prefer', dht: null,
+      command: 'download',
+      inputs: ['a.torrent', 'magnet:?xt=urn:btih:aa'],
+      out: '/tmp/x',
+      json: true,
+      timeoutSec: 30,
+      seed: true,
+      port: 6881,
+      daemonUrl: 'ws://127.0.0.1:1',
+      tokenFile: 't',
+      stateDir: null,
+      debug: null,
+      lsd: false,
+      portMapping: false,
+      encryption: 'prefer',
+      dht: null,
     })
   })
   it('local peer discovery is on unless --no-lsd', () => {
@@ -22,14 +52,28 @@ describe('parseArgs', () => {
   it('--no-dht and --dht-bootstrap', () => {
     const dl = (...extra: string[]) => parseArgs(['download', 'a.torrent', '--out', 'd', ...extra])
     expect(dl('--no-dht')).toMatchObject({ dht: { enabled: false } })
-    expect(dl('--dht-bootstrap', '127.0.0.1:6881,[::1]:7000, host.example:1')).toMatchObject({ dht: { enabled: true, bootstrap: ['127.0.0.1:6881', '[::1]:7000', 'host.example:1'] } })
-    expect(parseArgs(['seed', 'x.torrent', '--data', 'd', '--port', '7000', '--dht-bootstrap=127.0.0.1:7001'])).toMatchObject({ port: 7000, dht: { enabled: true, bootstrap: ['127.0.0.1:7001'] } })
-    for (const bad of [['--dht-bootstrap', '127.0.0.1'], ['--dht-bootstrap', ','], ['--dht-bootstrap', 'h:0'], ['--dht-bootstrap', 'h:1', '--no-dht']]) {
+    expect(dl('--dht-bootstrap', '127.0.0.1:6881,[::1]:7000, host.example:1')).toMatchObject({
+      dht: { enabled: true, bootstrap: ['127.0.0.1:6881', '[::1]:7000', 'host.example:1'] },
+    })
+    expect(
+      parseArgs(['seed', 'x.torrent', '--data', 'd', '--port', '7000', '--dht-bootstrap=127.0.0.1:7001']),
+    ).toMatchObject({ port: 7000, dht: { enabled: true, bootstrap: ['127.0.0.1:7001'] } })
+    for (const bad of [
+      ['--dht-bootstrap', '127.0.0.1'],
+      ['--dht-bootstrap', ','],
+      ['--dht-bootstrap', 'h:0'],
+      ['--dht-bootstrap', 'h:1', '--no-dht'],
+    ]) {
       expect(() => dl(...bad), bad.join(' ')).toThrow(UsageError)
     }
   })
   it('parses seed', () => {
-    expect(parseArgs(['seed', 'x.torrent', '--data', 'd', '--port', '7000'])).toMatchObject({ command: 'seed', torrent: 'x.torrent', data: 'd', port: 7000 })
+    expect(parseArgs(['seed', 'x.torrent', '--data', 'd', '--port', '7000'])).toMatchObject({
+      command: 'seed',
+      torrent: 'x.torrent',
+      data: 'd',
+      port: 7000,
+    })
   })
   it('refuses bad input with a usage error', () => {
     for (const argv of [
@@ -44,13 +88,20 @@ describe('parseArgs', () => {
       ['seed', 'a'],
       ['frobnicate'],
       ['download', 'a', '--out', 'd', '--debug=nope'],
-    ]) expect(() => parseArgs(argv), argv.join(' ')).toThrow(UsageError)
+    ])
+      expect(() => parseArgs(argv), argv.join(' ')).toThrow(UsageError)
   })
   it('--encryption: prefer by default, one of three policies on both commands', () => {
     expect(parseArgs(['download', 'a.torrent', '--out', 'd'])).toMatchObject({ encryption: 'prefer' })
-    expect(parseArgs(['download', 'a.torrent', '--out', 'd', '--encryption', 'require'])).toMatchObject({ encryption: 'require' })
-    expect(parseArgs(['seed', 'x.torrent', '--data', 'd', '--encryption=disable'])).toMatchObject({ encryption: 'disable' })
-    expect(() => parseArgs(['seed', 'x.torrent', '--data', 'd', '--encryption', 'forced'])).toThrow(/bad --encryption "forced"/)
+    expect(parseArgs(['download', 'a.torrent', '--out', 'd', '--encryption', 'require'])).toMatchObject({
+      encryption: 'require',
+    })
+    expect(parseArgs(['seed', 'x.torrent', '--data', 'd', '--encryption=disable'])).toMatchObject({
+      encryption: 'disable',
+    })
+    expect(() => parseArgs(['seed', 'x.torrent', '--data', 'd', '--encryption', 'forced'])).toThrow(
+      /bad --encryption "forced"/,
+    )
   })
 
   it('--debug: alone every component, or a list, without eating a torrent name', () => {
@@ -59,7 +110,10 @@ describe('parseArgs', () => {
     expect(dl('--debug')).toMatchObject({ debug: 'all', inputs: ['a.torrent'] })
     expect(dl('--debug', 'tracker,peer')).toMatchObject({ debug: ['tracker', 'peer'], inputs: ['a.torrent'] })
     expect(dl('--debug=pool')).toMatchObject({ debug: ['pool'] })
-    expect(parseArgs(['download', '--debug', 'b.torrent', '--out', 'd'])).toMatchObject({ debug: 'all', inputs: ['b.torrent'] })
+    expect(parseArgs(['download', '--debug', 'b.torrent', '--out', 'd'])).toMatchObject({
+      debug: 'all',
+      inputs: ['b.torrent'],
+    })
     expect(parseArgs(['seed', 'x.torrent', '--data', 'd', '--debug', 'all'])).toMatchObject({ debug: 'all' })
     expect(() => dl('--debug=trackers')).toThrow(/unknown --debug component "trackers"/)
   })

@@ -67,7 +67,17 @@ export const USAGE = `usage:
                require: RC4-encrypted peers only, both ways; disable: plain peers only
   --no-dht turns the DHT off; --dht-bootstrap joins it through the given nodes instead of the public routers`
 
-const VALUE_FLAGS = new Set(['--out', '--timeout', '--port', '--daemon-url', '--token-file', '--state', '--data', '--encryption', '--dht-bootstrap'])
+const VALUE_FLAGS = new Set([
+  '--out',
+  '--timeout',
+  '--port',
+  '--daemon-url',
+  '--token-file',
+  '--state',
+  '--data',
+  '--encryption',
+  '--dht-bootstrap',
+])
 const BOOL_FLAGS = new Set(['--json', '--seed', '--no-lsd', '--no-port-mapping', '--no-dht'])
 
 export function parseArgs(argv: string[]): CliArgs {
@@ -119,19 +129,50 @@ export function parseArgs(argv: string[]): CliArgs {
       timeoutSec = Number(t)
       if (!Number.isFinite(timeoutSec) || timeoutSec <= 0) throw new UsageError(`bad --timeout "${t}"`)
     }
-    return { command, inputs: positional, out, json: bools.has('--json'), timeoutSec, seed: bools.has('--seed'), port, daemonUrl, tokenFile, stateDir, debug, lsd: !bools.has('--no-lsd'), portMapping: !bools.has('--no-port-mapping'), encryption, dht }
+    return {
+      command,
+      inputs: positional,
+      out,
+      json: bools.has('--json'),
+      timeoutSec,
+      seed: bools.has('--seed'),
+      port,
+      daemonUrl,
+      tokenFile,
+      stateDir,
+      debug,
+      lsd: !bools.has('--no-lsd'),
+      portMapping: !bools.has('--no-port-mapping'),
+      encryption,
+      dht,
+    }
   }
   if (positional.length !== 1) throw new UsageError('seed takes exactly one torrent file')
   const data = values.get('--data')
   if (!data) throw new UsageError('seed needs --data DIR')
-  return { command, torrent: positional[0], data, json: bools.has('--json'), port, daemonUrl, tokenFile, stateDir, debug, lsd: !bools.has('--no-lsd'), portMapping: !bools.has('--no-port-mapping'), encryption, dht }
+  return {
+    command,
+    torrent: positional[0],
+    data,
+    json: bools.has('--json'),
+    port,
+    daemonUrl,
+    tokenFile,
+    stateDir,
+    debug,
+    lsd: !bools.has('--no-lsd'),
+    portMapping: !bools.has('--no-port-mapping'),
+    encryption,
+    dht,
+  }
 }
 
 const POLICIES: readonly EncryptionPolicy[] = ['prefer', 'require', 'disable']
 
 function parseEncryption(v: string | undefined): EncryptionPolicy {
   if (v === undefined) return 'prefer'
-  if (!POLICIES.includes(v as EncryptionPolicy)) throw new UsageError(`bad --encryption "${v}" (prefer, require or disable)`)
+  if (!POLICIES.includes(v as EncryptionPolicy))
+    throw new UsageError(`bad --encryption "${v}" (prefer, require or disable)`)
   return v as EncryptionPolicy
 }
 
@@ -139,9 +180,13 @@ function parseDht(off: boolean, list: string | undefined): DhtChoice {
   if (off && list !== undefined) throw new UsageError('--no-dht and --dht-bootstrap contradict each other')
   if (off) return { enabled: false }
   if (list === undefined) return null
-  const nodes = list.split(',').map((e) => e.trim()).filter((e) => e !== '')
+  const nodes = list
+    .split(',')
+    .map((e) => e.trim())
+    .filter((e) => e !== '')
   const bad = nodes.find((e) => parseHostPort(e) === null)
-  if (nodes.length === 0 || bad !== undefined) throw new UsageError(`bad --dht-bootstrap "${bad ?? list}" (want HOST:PORT[,HOST:PORT...])`)
+  if (nodes.length === 0 || bad !== undefined)
+    throw new UsageError(`bad --dht-bootstrap "${bad ?? list}" (want HOST:PORT[,HOST:PORT...])`)
   return { enabled: true, bootstrap: nodes }
 }
 
@@ -155,7 +200,8 @@ function parseComponents(list: string): DebugSelection {
   const names = list.split(',').filter((c) => c !== '')
   if (names.length === 0 || names.includes('all')) return 'all'
   const unknown = names.filter((c) => !COMPONENTS.has(c))
-  if (unknown.length > 0) throw new UsageError(`unknown --debug component "${unknown[0]}" (known: ${LOG_COMPONENTS.join(', ')})`)
+  if (unknown.length > 0)
+    throw new UsageError(`unknown --debug component "${unknown[0]}" (known: ${LOG_COMPONENTS.join(', ')})`)
   return names
 }
 

@@ -44,18 +44,30 @@ export async function setupBridge(opts: {
     try {
       token = (await readFile(opts.tokenFile!, 'utf8')).trim()
     } catch (err) {
-      throw new CliError(EXIT.daemonUnreachable, `daemon unreachable: cannot read token file ${opts.tokenFile}: ${(err as Error).message}`)
+      throw new CliError(
+        EXIT.daemonUnreachable,
+        `daemon unreachable: cannot read token file ${opts.tokenFile}: ${(err as Error).message}`,
+      )
     }
     url = opts.daemonUrl
   } else {
     token = randomBytes(32).toString('hex')
-    const daemonOpts: DaemonOptions = { host: '127.0.0.1', port: 0, token, roots: opts.roots, portMapping: opts.portMapping === true && portMappingAllowed() }
+    const daemonOpts: DaemonOptions = {
+      host: '127.0.0.1',
+      port: 0,
+      token,
+      roots: opts.roots,
+      portMapping: opts.portMapping === true && portMappingAllowed(),
+    }
     try {
       if (process.env.TIDEPOOL_DAEMON_THREAD === '1') daemon = await startDaemonThread(daemonOpts)
       else if (process.env.TIDEPOOL_BRIDGE === 'websocket') daemon = await startDaemon(daemonOpts)
       else daemon = inProcess = await startDaemon({ ...daemonOpts, listen: false })
     } catch (err) {
-      throw new CliError(EXIT.daemonUnreachable, `daemon unreachable: could not start the daemon: ${(err as Error).message}`)
+      throw new CliError(
+        EXIT.daemonUnreachable,
+        `daemon unreachable: could not start the daemon: ${(err as Error).message}`,
+      )
     }
     url = daemon.url
   }
@@ -99,7 +111,11 @@ function startDaemonThread(opts: DaemonOptions): Promise<{ url: string; close():
     const boot = bundled
       ? `import(${JSON.stringify(entry)})`
       : `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => m.register()).then(() => import(${JSON.stringify(entry)}))`
-    const worker = new Worker(boot, { eval: true, workerData: opts, resourceLimits: { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 64 } })
+    const worker = new Worker(boot, {
+      eval: true,
+      workerData: opts,
+      resourceLimits: { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 64 },
+    })
     let closing: Promise<void> | null = null
     const close = () => {
       closing ??= new Promise<void>((done) => {

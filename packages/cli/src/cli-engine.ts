@@ -25,13 +25,25 @@ export async function createCliEngine(opts: {
   log?: LogPort
   dht: DhtChoice
 }): Promise<{ bridge: BridgeSetup; engine: BtEngine; root: string; hasher: Sha1Workers }> {
-  const bridge = await setupBridge({ roots: { [opts.rootName]: opts.dir }, daemonUrl: opts.daemonUrl, tokenFile: opts.tokenFile, portMapping: opts.portMapping })
+  const bridge = await setupBridge({
+    roots: { [opts.rootName]: opts.dir },
+    daemonUrl: opts.daemonUrl,
+    tokenFile: opts.tokenFile,
+    portMapping: opts.portMapping,
+  })
   const root = bridge.roots.includes(opts.rootName) ? opts.rootName : bridge.roots[0]
   const state = new DirStateStore(opts.stateDir ? resolve(opts.stateDir) : join(opts.dir, '.tidepool'))
   const hasher = startSha1Workers()
   const engine = new BtEngine({
     platform: { net: bridge.net, files: bridge.files, state, hasher, now: () => Date.now(), log: opts.log },
-    settings: { downloadRoot: root, listenPort: opts.port, localPeerDiscovery: opts.lsd, portMapping: opts.portMapping, encryption: opts.encryption, ...dhtSettings(opts.dht) },
+    settings: {
+      downloadRoot: root,
+      listenPort: opts.port,
+      localPeerDiscovery: opts.lsd,
+      portMapping: opts.portMapping,
+      encryption: opts.encryption,
+      ...dhtSettings(opts.dht),
+    },
     restoreSession: false,
   })
   return { bridge, engine, root, hasher }
@@ -42,7 +54,10 @@ export async function createCliEngine(opts: {
  * TIDEPOOL_DHT=off, which test and benchmark harnesses set so nothing of theirs reaches the public DHT.
  * The DHT's UDP port follows `--port` (its default, 0, means the listen port).
  */
-export function dhtSettings(choice: DhtChoice, env: Record<string, string | undefined> = process.env): { dhtEnabled?: boolean; dhtBootstrap?: string[] } {
+export function dhtSettings(
+  choice: DhtChoice,
+  env: Record<string, string | undefined> = process.env,
+): { dhtEnabled?: boolean; dhtBootstrap?: string[] } {
   if (choice) return choice.enabled ? { dhtEnabled: true, dhtBootstrap: choice.bootstrap } : { dhtEnabled: false }
   return env.TIDEPOOL_DHT === 'off' ? { dhtEnabled: false } : {}
 }

@@ -22,7 +22,12 @@ async function tmp(): Promise<string> {
 async function runDownload(argv: string[]): Promise<{ code: number; error?: CliError; out: string }> {
   let out = ''
   try {
-    const code = await downloadCommand(parseArgs(argv) as DownloadArgs, { out: (s) => void (out += s), err: () => {}, tty: false, signal: new AbortController().signal })
+    const code = await downloadCommand(parseArgs(argv) as DownloadArgs, {
+      out: (s) => void (out += s),
+      err: () => {},
+      tty: false,
+      signal: new AbortController().signal,
+    })
     return { code, out }
   } catch (e) {
     if (e instanceof CliError) return { code: e.exitCode, error: e, out }
@@ -59,7 +64,16 @@ describe('CLI failures end with one clear line and a distinct exit code', () => 
   it('a daemon that is not there', async () => {
     const d = await tmp()
     await writeFile(join(d, 'token'), 'ab'.repeat(32))
-    const r = await runDownload(['download', 'magnet:?xt=urn:btih:' + 'a'.repeat(40), '--out', d, '--daemon-url', 'ws://127.0.0.1:1', '--token-file', join(d, 'token')])
+    const r = await runDownload([
+      'download',
+      'magnet:?xt=urn:btih:' + 'a'.repeat(40),
+      '--out',
+      d,
+      '--daemon-url',
+      'ws://127.0.0.1:1',
+      '--token-file',
+      join(d, 'token'),
+    ])
     expect(r.code).toBe(EXIT.daemonUnreachable)
     expect(r.error?.message).toMatch(/^daemon unreachable: ws:\/\/127\.0\.0\.1:1/)
   })
@@ -69,7 +83,17 @@ describe('CLI failures end with one clear line and a distinct exit code', () => 
     const token = 'cd'.repeat(32)
     await writeFile(join(d, 'token'), token)
     const daemon = await startDaemon({ port: 0, token, roots: { downloads: d } })
-    const run = runDownload(['download', 'magnet:?xt=urn:btih:' + 'b'.repeat(40), '--out', d, '--json', '--daemon-url', daemon.url, '--token-file', join(d, 'token')])
+    const run = runDownload([
+      'download',
+      'magnet:?xt=urn:btih:' + 'b'.repeat(40),
+      '--out',
+      d,
+      '--json',
+      '--daemon-url',
+      daemon.url,
+      '--token-file',
+      join(d, 'token'),
+    ])
     await new Promise((r) => setTimeout(r, 300))
     await daemon.close()
     const r = await run
@@ -80,11 +104,30 @@ describe('CLI failures end with one clear line and a distinct exit code', () => 
 })
 
 // The monitor's decisions, driven by stand-in torrents (no network).
-function fakeTorrent(s: Partial<TorrentSummary>, o: { complete?: boolean; everConnected?: boolean; onWaiter?: (fn: () => void) => void } = {}): Torrent {
+function fakeTorrent(
+  s: Partial<TorrentSummary>,
+  o: { complete?: boolean; everConnected?: boolean; onWaiter?: (fn: () => void) => void } = {},
+): Torrent {
   const summary = {
-    infoHash: 'ab'.repeat(20), name: 'x', totalSize: 10, downloaded: 0, progress: 0, status: 'downloading', downloadRate: 0,
-    uploadRate: 0, uploadedTotal: 0, downloadedTotal: 0, connected: 0, connecting: 0, seeds: 0, swarmSize: 0, etaSec: null,
-    ratio: 0, addedAt: 0, savePath: 'downloads', ...s,
+    infoHash: 'ab'.repeat(20),
+    name: 'x',
+    totalSize: 10,
+    downloaded: 0,
+    progress: 0,
+    status: 'downloading',
+    downloadRate: 0,
+    uploadRate: 0,
+    uploadedTotal: 0,
+    downloadedTotal: 0,
+    connected: 0,
+    connecting: 0,
+    seeds: 0,
+    swarmSize: 0,
+    etaSec: null,
+    ratio: 0,
+    addedAt: 0,
+    savePath: 'downloads',
+    ...s,
   } as TorrentSummary
   return {
     infoHash: summary.infoHash,
@@ -96,20 +139,47 @@ function fakeTorrent(s: Partial<TorrentSummary>, o: { complete?: boolean; everCo
     droppedPeers: () => [{ peer: '10.0.0.4:1', reason: 'rejected 7 requests, delivered 0 blocks' }],
     onNextCompletion: (fn: () => void) => o.onWaiter?.(fn),
     sessions: new Map([['10.0.0.5:1', { conn: { encryption: 'rc4' } }]]),
-    pool: { allPeers: () => [{ key: '10.0.0.6:1', lastError: 'encryption handshake failed: peer closed the connection during the MSE handshake' }, { key: '10.0.0.7:1' }] },
+    pool: {
+      allPeers: () => [
+        {
+          key: '10.0.0.6:1',
+          lastError: 'encryption handshake failed: peer closed the connection during the MSE handshake',
+        },
+        { key: '10.0.0.7:1' },
+      ],
+    },
   } as unknown as Torrent
 }
 
 describe('runMonitor', () => {
-  const engine = { incomingRefusedByEncryption: () => 2, getSettings: () => ({ encryption: 'require' }) } as unknown as BtEngine
-  const base = { json: true, tty: false, timeoutSec: null, keepSeeding: false, signal: new AbortController().signal, intervalMs: 5 }
+  const engine = {
+    incomingRefusedByEncryption: () => 2,
+    getSettings: () => ({ encryption: 'require' }),
+  } as unknown as BtEngine
+  const base = {
+    json: true,
+    tty: false,
+    timeoutSec: null,
+    keepSeeding: false,
+    signal: new AbortController().signal,
+    intervalMs: 5,
+  }
 
   it('prints a done line and exits 0 when everything is verified', async () => {
     const lines: string[] = []
-    const code = await runMonitor(engine, [fakeTorrent({ progress: 1, status: 'seeding' }, { complete: true })], { ...base, out: (s) => void lines.push(s) })
+    const code = await runMonitor(engine, [fakeTorrent({ progress: 1, status: 'seeding' }, { complete: true })], {
+      ...base,
+      out: (s) => void lines.push(s),
+    })
     expect(code).toBe(0)
     const last = JSON.parse(lines.filter((l) => l.includes('"done":true'))[0]!)
-    expect(last).toMatchObject({ infoHash: 'ab'.repeat(20), done: true, progress: 1, banned: ['10.0.0.3:1'], hashFailures: 2 })
+    expect(last).toMatchObject({
+      infoHash: 'ab'.repeat(20),
+      done: true,
+      progress: 1,
+      banned: ['10.0.0.3:1'],
+      hashFailures: 2,
+    })
     expect(last.dropped).toEqual([{ peer: '10.0.0.4:1', reason: 'rejected 7 requests, delivered 0 blocks' }])
     expect(last.encryption).toEqual({ rc4: 1, 'plaintext-in-mse': 0, plain: 0 })
   })
@@ -131,24 +201,35 @@ describe('runMonitor', () => {
   })
 
   it('no peers before the timeout', async () => {
-    const err = await runMonitor(engine, [fakeTorrent({})], { ...base, out: () => {}, timeoutSec: 0.05 }).catch((e) => e)
+    const err = await runMonitor(engine, [fakeTorrent({})], { ...base, out: () => {}, timeoutSec: 0.05 }).catch(
+      (e) => e,
+    )
     expect(err).toBeInstanceOf(CliError)
     expect(err.exitCode).toBe(EXIT.timeout)
     expect(err.message).toMatch(/^no peers before the timeout/)
     // why: the last error of each peer tried, and what the encryption policy refused
-    expect(err.message).toContain('10.0.0.6:1: encryption handshake failed: peer closed the connection during the MSE handshake')
+    expect(err.message).toContain(
+      '10.0.0.6:1: encryption handshake failed: peer closed the connection during the MSE handshake',
+    )
     expect(err.message).toContain('2 incoming connections refused by the encryption policy (--encryption require)')
     expect(err.message).not.toContain('10.0.0.7:1')
   })
 
   it('a stalled download with peers times out with its own message', async () => {
-    const err = await runMonitor(engine, [fakeTorrent({ connected: 2 }, { everConnected: true })], { ...base, out: () => {}, timeoutSec: 0.05 }).catch((e) => e)
+    const err = await runMonitor(engine, [fakeTorrent({ connected: 2 }, { everConnected: true })], {
+      ...base,
+      out: () => {},
+      timeoutSec: 0.05,
+    }).catch((e) => e)
     expect(err.exitCode).toBe(EXIT.timeout)
     expect(err.message).toMatch(/^timed out after 0.05s: x incomplete/)
   })
 
   it('disk full', async () => {
-    const err = await runMonitor(engine, [fakeTorrent({ status: 'error', error: 'no-space: disk full' })], { ...base, out: () => {} }).catch((e) => e)
+    const err = await runMonitor(engine, [fakeTorrent({ status: 'error', error: 'no-space: disk full' })], {
+      ...base,
+      out: () => {},
+    }).catch((e) => e)
     expect(err.exitCode).toBe(EXIT.diskFull)
     expect(err.message).toBe('disk full: x: no-space: disk full')
   })
@@ -156,7 +237,12 @@ describe('runMonitor', () => {
   it('JSON status lines come at least once a second per torrent', async () => {
     const lines: string[] = []
     const ac = new AbortController()
-    const p = runMonitor(engine, [fakeTorrent({ connected: 1, connecting: 2 })], { ...base, intervalMs: undefined, out: (s) => void lines.push(s), signal: ac.signal })
+    const p = runMonitor(engine, [fakeTorrent({ connected: 1, connecting: 2 })], {
+      ...base,
+      intervalMs: undefined,
+      out: (s) => void lines.push(s),
+      signal: ac.signal,
+    })
     await new Promise((r) => setTimeout(r, 1100))
     ac.abort()
     expect(await p).toBe(EXIT.interrupted)

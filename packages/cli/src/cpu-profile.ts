@@ -11,8 +11,12 @@ export function startCpuProfile(file: string | undefined): () => Promise<void> {
   const session = new Session()
   session.connect()
   const post = (method: string, params?: object) =>
-    new Promise<unknown>((resolve, reject) => session.post(method, params ?? {}, (err, res) => (err ? reject(err) : resolve(res))))
-  const started = post('Profiler.enable').then(() => post('Profiler.setSamplingInterval', { interval: 500 })).then(() => post('Profiler.start'))
+    new Promise<unknown>((resolve, reject) =>
+      session.post(method, params ?? {}, (err, res) => (err ? reject(err) : resolve(res))),
+    )
+  const started = post('Profiler.enable')
+    .then(() => post('Profiler.setSamplingInterval', { interval: 500 }))
+    .then(() => post('Profiler.start'))
   return async () => {
     await started
     const res = (await post('Profiler.stop')) as { profile: unknown }
@@ -29,5 +33,15 @@ export function startCpuProfile(file: string | undefined): () => Promise<void> {
 export function reportCpuUsage(file: string | undefined): void {
   if (!file) return
   const u = process.resourceUsage()
-  appendFileSync(file, JSON.stringify({ userMs: u.userCPUTime / 1000, systemMs: u.systemCPUTime / 1000, maxRssKiB: u.maxRSS, minorFaults: u.minorPageFault, ctxSwitches: u.voluntaryContextSwitches + u.involuntaryContextSwitches, wallMs: Math.round(performance.now()) }) + '\n')
+  appendFileSync(
+    file,
+    JSON.stringify({
+      userMs: u.userCPUTime / 1000,
+      systemMs: u.systemCPUTime / 1000,
+      maxRssKiB: u.maxRSS,
+      minorFaults: u.minorPageFault,
+      ctxSwitches: u.voluntaryContextSwitches + u.involuntaryContextSwitches,
+      wallMs: Math.round(performance.now()),
+    }) + '\n',
+  )
 }

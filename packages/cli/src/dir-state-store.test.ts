@@ -72,7 +72,7 @@ describe('DirStateStore', () => {
     expect(await readdir(s.dir)).toEqual([])
   })
 
-  it('sweeps temp files left by a writer that died, and keeps a live writer\'s', async () => {
+  it("sweeps temp files left by a writer that died, and keeps a live writer's", async () => {
     const s = await fresh()
     await s.set('k', new Uint8Array([1]))
     const again = new DirStateStore(s.dir)

@@ -11,15 +11,33 @@ import { reportPortMapping } from './port-mapping-report.ts'
 const ROOT = 'downloads'
 
 /** `tidepool download`: one engine for every given torrent; exits when all selected files are verified. */
-export async function downloadCommand(args: DownloadArgs, io: { out: (s: string) => void; err: (s: string) => void; tty: boolean; signal: AbortSignal }): Promise<number> {
+export async function downloadCommand(
+  args: DownloadArgs,
+  io: { out: (s: string) => void; err: (s: string) => void; tty: boolean; signal: AbortSignal },
+): Promise<number> {
   const inputs = await Promise.all(args.inputs.map(readInput))
   const outDir = resolve(args.out)
   try {
     await mkdir(outDir, { recursive: true })
   } catch (err) {
-    throw new CliError(EXIT.failed, `cannot create ${outDir}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`)
+    throw new CliError(
+      EXIT.failed,
+      `cannot create ${outDir}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    )
   }
-  const { bridge, engine, root, hasher } = await createCliEngine({ dir: outDir, rootName: ROOT, daemonUrl: args.daemonUrl, tokenFile: args.tokenFile, stateDir: args.stateDir, port: args.port, lsd: args.lsd, portMapping: args.portMapping, encryption: args.encryption, log: debugLogPort(args.debug, io.err), dht: args.dht })
+  const { bridge, engine, root, hasher } = await createCliEngine({
+    dir: outDir,
+    rootName: ROOT,
+    daemonUrl: args.daemonUrl,
+    tokenFile: args.tokenFile,
+    stateDir: args.stateDir,
+    port: args.port,
+    lsd: args.lsd,
+    portMapping: args.portMapping,
+    encryption: args.encryption,
+    log: debugLogPort(args.debug, io.err),
+    dht: args.dht,
+  })
   let stopReport = (): void => {}
   try {
     await engine.start()
@@ -27,7 +45,13 @@ export async function downloadCommand(args: DownloadArgs, io: { out: (s: string)
     const torrents: Torrent[] = []
     for (const input of inputs) {
       try {
-        torrents.push(await engine.add(input.kind === 'magnet' ? { magnet: input.value, savePath: root } : { torrentFile: input.bytes, savePath: root }))
+        torrents.push(
+          await engine.add(
+            input.kind === 'magnet'
+              ? { magnet: input.value, savePath: root }
+              : { torrentFile: input.bytes, savePath: root },
+          ),
+        )
       } catch (err) {
         throw new CliError(EXIT.badTorrent, `bad torrent ${input.label}: ${(err as Error).message}`)
       }
@@ -35,18 +59,23 @@ export async function downloadCommand(args: DownloadArgs, io: { out: (s: string)
     const lost = bridge.lost.then((why) => {
       throw new CliError(EXIT.daemonUnreachable, `daemon unreachable: connection lost (${why})`)
     })
-    return await Promise.race([lost, runMonitor(engine, torrents, {
-      json: args.json,
-      tty: io.tty,
-      out: io.out,
-      timeoutSec: args.timeoutSec,
-      keepSeeding: args.seed,
-      signal: io.signal,
-    })])
+    return await Promise.race([
+      lost,
+      runMonitor(engine, torrents, {
+        json: args.json,
+        tty: io.tty,
+        out: io.out,
+        timeoutSec: args.timeoutSec,
+        keepSeeding: args.seed,
+        signal: io.signal,
+      }),
+    ])
   } finally {
     stopReport()
     // exiting anyway: a failed stop only costs the trackers their `stopped` announce
-    await engine.stop().catch((e: unknown) => args.debug && io.err(`tidepool: stopping the engine failed: ${String(e)}\n`))
+    await engine
+      .stop()
+      .catch((e: unknown) => args.debug && io.err(`tidepool: stopping the engine failed: ${String(e)}\n`))
     await bridge.close()
     await hasher.close()
   }
@@ -60,6 +89,9 @@ async function readInput(arg: string): Promise<Input> {
     const buf = await readFile(arg)
     return { kind: 'file', bytes: new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength), label: arg }
   } catch (err) {
-    throw new CliError(EXIT.badTorrent, `bad torrent file ${arg}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`)
+    throw new CliError(
+      EXIT.badTorrent,
+      `bad torrent file ${arg}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    )
   }
 }

@@ -42,7 +42,9 @@ const stopProfile = startCpuProfile(process.env.TIDEPOOL_CPU_PROFILE)
 main(process.argv.slice(2)).then(
   async (code) => {
     // a profile that cannot be written must not change the exit code of the command it profiled
-    await stopProfile().catch((e: unknown) => process.stderr.write(`tidepool: writing the CPU profile failed: ${String(e)}\n`))
+    await stopProfile().catch((e: unknown) =>
+      process.stderr.write(`tidepool: writing the CPU profile failed: ${String(e)}\n`),
+    )
     reportCpuUsage(process.env.TIDEPOOL_CPU_USAGE)
     // Let stdout drain, then exit even if a stray handle (socket, timer) is still open.
     process.stdout.write('', () => process.exit(code))

@@ -22,7 +22,12 @@ export function runMonitor(engine: BtEngine, torrents: Torrent[], o: MonitorOpti
   const interval = o.intervalMs ?? (o.json ? 500 : o.tty ? 250 : 1000)
   const renderer = new LineRenderer(o.out, o.tty)
   const reported = new Set<string>()
-  const extra = (t: Torrent) => ({ banned: t.bannedPeers(), hashFailures: t.hashFailures, dropped: t.droppedPeers(), encryption: encryptionCounts(t) })
+  const extra = (t: Torrent) => ({
+    banned: t.bannedPeers(),
+    hashFailures: t.hashFailures,
+    dropped: t.droppedPeers(),
+    encryption: encryptionCounts(t),
+  })
 
   return new Promise<number>((resolve, reject) => {
     let timer: ReturnType<typeof setInterval> | null = null
@@ -67,7 +72,9 @@ export function runMonitor(engine: BtEngine, torrents: Torrent[], o: MonitorOpti
         if (s.status === 'error') {
           const msg = s.error ?? 'unknown error'
           const disk = /no-space|disk full|ENOSPC/i.test(msg)
-          return finish(new CliError(disk ? EXIT.diskFull : EXIT.failed, `${disk ? 'disk full' : 'failed'}: ${s.name}: ${msg}`))
+          return finish(
+            new CliError(disk ? EXIT.diskFull : EXIT.failed, `${disk ? 'disk full' : 'failed'}: ${s.name}: ${msg}`),
+          )
         }
       }
       if (torrents.every((t) => t.isComplete())) {
@@ -76,12 +83,14 @@ export function runMonitor(engine: BtEngine, torrents: Torrent[], o: MonitorOpti
         const late = torrents.filter((t) => !t.isComplete())
         const noPeers = late.filter((t) => !t.everConnected)
         if (o.json) {
-          for (const t of late) o.out(JSON.stringify(statusJson(t.summary(), { ...extra(t), done: false, error: 'timeout' })) + '\n')
+          for (const t of late)
+            o.out(JSON.stringify(statusJson(t.summary(), { ...extra(t), done: false, error: 'timeout' })) + '\n')
         }
         const which = late.map((t) => t.summary().name).join(', ')
-        const msg = noPeers.length > 0
-          ? `no peers before the timeout (${o.timeoutSec}s): ${noPeers.map((t) => t.summary().name).join(', ')}${peerFailures(engine, noPeers)}`
-          : `timed out after ${o.timeoutSec}s: ${which} incomplete`
+        const msg =
+          noPeers.length > 0
+            ? `no peers before the timeout (${o.timeoutSec}s): ${noPeers.map((t) => t.summary().name).join(', ')}${peerFailures(engine, noPeers)}`
+            : `timed out after ${o.timeoutSec}s: ${which} incomplete`
         return finish(new CliError(EXIT.timeout, msg))
       }
     }
@@ -97,10 +106,21 @@ export function runMonitor(engine: BtEngine, torrents: Torrent[], o: MonitorOpti
 
 /** Why no peer connected: the last error of a few peers we tried, and incoming peers our policy refused. */
 function peerFailures(engine: BtEngine, torrents: Torrent[]): string {
-  const errors = torrents.flatMap((t) => t.pool.allPeers().filter((p) => p.lastError).map((p) => `${p.key}: ${p.lastError}`))
+  const errors = torrents.flatMap((t) =>
+    t.pool
+      .allPeers()
+      .filter((p) => p.lastError)
+      .map((p) => `${p.key}: ${p.lastError}`),
+  )
   const refused = engine.incomingRefusedByEncryption()
   const parts: string[] = []
-  if (errors.length > 0) parts.push(`last peer errors: ${errors.slice(0, 3).join('; ')}${errors.length > 3 ? ` (+${errors.length - 3} more)` : ''}`)
-  if (refused > 0) parts.push(`${refused} incoming connection${refused === 1 ? '' : 's'} refused by the encryption policy (--encryption ${engine.getSettings().encryption})`)
+  if (errors.length > 0)
+    parts.push(
+      `last peer errors: ${errors.slice(0, 3).join('; ')}${errors.length > 3 ? ` (+${errors.length - 3} more)` : ''}`,
+    )
+  if (refused > 0)
+    parts.push(
+      `${refused} incoming connection${refused === 1 ? '' : 's'} refused by the encryption policy (--encryption ${engine.getSettings().encryption})`,
+    )
   return parts.length > 0 ? ` (${parts.join('; ')})` : ''
 }

@@ -5,7 +5,12 @@ import type { BtEngine } from '@tidepool/engine'
  * 203.0.113.5:6881 via UPnP", or why not): to stderr, and as a `portMapping` event with --json.
  * Watches for at most `forMs` (a gateway answers in seconds or not at all); returns a stop function.
  */
-export function reportPortMapping(engine: BtEngine, io: { err: (s: string) => void; out: (s: string) => void }, json: boolean, forMs = 60_000): () => void {
+export function reportPortMapping(
+  engine: BtEngine,
+  io: { err: (s: string) => void; out: (s: string) => void },
+  json: boolean,
+  forMs = 60_000,
+): () => void {
   let last = ''
   const started = Date.now()
   const check = (): void => {

@@ -3,9 +3,24 @@ import type { TorrentSummary } from '@tidepool/engine'
 import { formatBytes, formatEta, LineRenderer, progressBar, statusJson, statusLine } from './progress.ts'
 
 const summary: TorrentSummary = {
-  infoHash: 'ab'.repeat(20), name: 'ubuntu.iso', totalSize: 1 << 30, downloaded: 1 << 29, progress: 0.5,
-  status: 'downloading', downloadRate: 3 * 1024 * 1024, uploadRate: 0, uploadedTotal: 0, downloadedTotal: 1 << 29,
-  connected: 4, connecting: 2, seeds: 3, swarmSize: 40, etaSec: 125, ratio: 0, addedAt: 0, savePath: 'downloads',
+  infoHash: 'ab'.repeat(20),
+  name: 'ubuntu.iso',
+  totalSize: 1 << 30,
+  downloaded: 1 << 29,
+  progress: 0.5,
+  status: 'downloading',
+  downloadRate: 3 * 1024 * 1024,
+  uploadRate: 0,
+  uploadedTotal: 0,
+  downloadedTotal: 1 << 29,
+  connected: 4,
+  connecting: 2,
+  seeds: 3,
+  swarmSize: 40,
+  etaSec: 125,
+  ratio: 0,
+  addedAt: 0,
+  savePath: 'downloads',
 }
 
 describe('progress formatting', () => {
@@ -29,7 +44,13 @@ describe('progress formatting', () => {
   })
   it('json status has the fields the tests rely on', () => {
     const j = statusJson(summary)
-    expect(j).toMatchObject({ infoHash: summary.infoHash, progress: 0.5, downloadRate: 3 * 1024 * 1024, connected: 4, connecting: 2 })
+    expect(j).toMatchObject({
+      infoHash: summary.infoHash,
+      progress: 0.5,
+      downloadRate: 3 * 1024 * 1024,
+      connected: 4,
+      connecting: 2,
+    })
     expect(JSON.parse(JSON.stringify(j))).toEqual(j)
   })
   it('redraws in place on a TTY and appends otherwise', () => {

@@ -13,16 +13,34 @@ const ROOT = 'data'
  * `tidepool seed`: verifies the data under DIR (laid out as `download --out DIR` leaves it),
  * announces, and seeds until SIGINT/SIGTERM, when it announces `stopped` and exits 0.
  */
-export async function seedCommand(args: SeedArgs, io: { out: (s: string) => void; err: (s: string) => void; tty: boolean; signal: AbortSignal }): Promise<number> {
+export async function seedCommand(
+  args: SeedArgs,
+  io: { out: (s: string) => void; err: (s: string) => void; tty: boolean; signal: AbortSignal },
+): Promise<number> {
   let bytes: Uint8Array
   try {
     const buf = await readFile(args.torrent)
     bytes = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength)
   } catch (err) {
-    throw new CliError(EXIT.badTorrent, `bad torrent file ${args.torrent}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`)
+    throw new CliError(
+      EXIT.badTorrent,
+      `bad torrent file ${args.torrent}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    )
   }
   const dataDir = resolve(args.data)
-  const { bridge, engine, root, hasher } = await createCliEngine({ dir: dataDir, rootName: ROOT, daemonUrl: args.daemonUrl, tokenFile: args.tokenFile, stateDir: args.stateDir, port: args.port, lsd: args.lsd, portMapping: args.portMapping, encryption: args.encryption, log: debugLogPort(args.debug, io.err), dht: args.dht })
+  const { bridge, engine, root, hasher } = await createCliEngine({
+    dir: dataDir,
+    rootName: ROOT,
+    daemonUrl: args.daemonUrl,
+    tokenFile: args.tokenFile,
+    stateDir: args.stateDir,
+    port: args.port,
+    lsd: args.lsd,
+    portMapping: args.portMapping,
+    encryption: args.encryption,
+    log: debugLogPort(args.debug, io.err),
+    dht: args.dht,
+  })
   let stopReport = (): void => {}
   try {
     await engine.start()
@@ -36,15 +54,27 @@ export async function seedCommand(args: SeedArgs, io: { out: (s: string) => void
     const s = torrent.summary()
     if (s.status === 'error') throw new CliError(EXIT.failed, `failed: ${s.name}: ${s.error}`)
     const dhtPort = engine.status().dht?.port ?? null
-    io.err(`verified ${(s.progress * 100).toFixed(1)}% of ${s.name}; seeding on port ${engine.listenPort}${dhtPort ? `, DHT on UDP port ${dhtPort}` : ''} (Ctrl-C to stop)\n`)
-    if (args.json) io.out(JSON.stringify({ event: 'seeding', listenPort: engine.listenPort, dhtPort, ...statusJson(s) }) + '\n')
+    io.err(
+      `verified ${(s.progress * 100).toFixed(1)}% of ${s.name}; seeding on port ${engine.listenPort}${dhtPort ? `, DHT on UDP port ${dhtPort}` : ''} (Ctrl-C to stop)\n`,
+    )
+    if (args.json)
+      io.out(JSON.stringify({ event: 'seeding', listenPort: engine.listenPort, dhtPort, ...statusJson(s) }) + '\n')
     let lostReason: string | null = null
     await new Promise<void>((done) => {
-      const timer = setInterval(() => {
-        const now = torrent.summary()
-        const json = () => JSON.stringify({ ...statusJson(now), banned: torrent.bannedPeers(), dropped: torrent.droppedPeers(), encryption: encryptionCounts(torrent) })
-        io.out(args.json ? json() + '\n' : statusLine(now, 100) + '\n')
-      }, args.json ? 1000 : 5000)
+      const timer = setInterval(
+        () => {
+          const now = torrent.summary()
+          const json = () =>
+            JSON.stringify({
+              ...statusJson(now),
+              banned: torrent.bannedPeers(),
+              dropped: torrent.droppedPeers(),
+              encryption: encryptionCounts(torrent),
+            })
+          io.out(args.json ? json() + '\n' : statusLine(now, 100) + '\n')
+        },
+        args.json ? 1000 : 5000,
+      )
       const stop = () => {
         clearInterval(timer)
         done()
@@ -61,7 +91,9 @@ export async function seedCommand(args: SeedArgs, io: { out: (s: string) => void
   } finally {
     stopReport()
     // announces `stopped`; exiting anyway, so a failure only costs that announce
-    await engine.stop().catch((e: unknown) => args.debug && io.err(`tidepool: stopping the engine failed: ${String(e)}\n`))
+    await engine
+      .stop()
+      .catch((e: unknown) => args.debug && io.err(`tidepool: stopping the engine failed: ${String(e)}\n`))
     await bridge.close()
     await hasher.close()
   }

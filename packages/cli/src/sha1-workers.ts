@@ -22,12 +22,16 @@ export type Sha1Workers = WorkerHasher
 
 /** `threads` defaults to one per core beyond the first (at least one). */
 export function startSha1Workers(threads = Math.max(1, availableParallelism() - 1)): Sha1Workers {
-  return createWorkerHasher((_, onResult, onFailure) => {
-    const w = new Worker(WORKER_SOURCE, { eval: true })
-    w.unref() // hashing never keeps the process alive
-    w.on('message', (m: HashResult) => onResult(m))
-    w.on('error', (e) => onFailure(e))
-    w.on('exit', (code) => onFailure(new Error(`hash worker exited (${code})`)))
-    return { post: (job, transfer) => w.postMessage(job, transfer), terminate: () => w.terminate() }
-  }, threads, { fallback: webCryptoHasher }) // a dead worker: its pieces are fetched again, later ones hashed in place
+  return createWorkerHasher(
+    (_, onResult, onFailure) => {
+      const w = new Worker(WORKER_SOURCE, { eval: true })
+      w.unref() // hashing never keeps the process alive
+      w.on('message', (m: HashResult) => onResult(m))
+      w.on('error', (e) => onFailure(e))
+      w.on('exit', (code) => onFailure(new Error(`hash worker exited (${code})`)))
+      return { post: (job, transfer) => w.postMessage(job, transfer), terminate: () => w.terminate() }
+    },
+    threads,
+    { fallback: webCryptoHasher },
+  ) // a dead worker: its pieces are fetched again, later ones hashed in place
 }

@@ -45,7 +45,12 @@ export interface ConnectBridgeOptions {
  */
 export type SendMode = 'fresh' | 'fragments' | 'pool' | 'scratch'
 
-export type BridgeCloseReason = 'closed-by-client' | 'auth-failed' | 'unreachable' | 'protocol-error' | 'connection-lost'
+export type BridgeCloseReason =
+  | 'closed-by-client'
+  | 'auth-failed'
+  | 'unreachable'
+  | 'protocol-error'
+  | 'connection-lost'
 
 export interface Reply {
   meta: Record<string, unknown>
@@ -131,7 +136,11 @@ export class BridgeClient implements SocketHost {
     this.ws.onmessage = (ev) => this.onMessage(ev.data)
     this.ws.onclose = (ev) => {
       const reason: BridgeCloseReason =
-        ev.code === 4001 ? 'auth-failed' : [1002, 1003, 1008, 1009, 4002].includes(ev.code) ? 'protocol-error' : 'connection-lost'
+        ev.code === 4001
+          ? 'auth-failed'
+          : [1002, 1003, 1008, 1009, 4002].includes(ev.code)
+            ? 'protocol-error'
+            : 'connection-lost'
       this.shutdown(reason, ev.reason || this.lastError?.message || `closed (${ev.code})`)
       onFirstClose(reason, ev.reason)
     }
@@ -204,7 +213,8 @@ export class BridgeClient implements SocketHost {
 
   private scratchFor(n: number): Uint8Array | null {
     if (n > POOL_BUFFER_BYTES) return null
-    if (!this.scratch || this.scratch.length < n) this.scratch = new Uint8Array(Math.min(POOL_BUFFER_BYTES, Math.max(n, 256 * 1024)))
+    if (!this.scratch || this.scratch.length < n)
+      this.scratch = new Uint8Array(Math.min(POOL_BUFFER_BYTES, Math.max(n, 256 * 1024)))
     return this.scratch
   }
 
@@ -317,12 +327,21 @@ export class BridgeClient implements SocketHost {
     this.udpScope = h.udpScope === 'local' ? 'local' : 'any'
     this.rootPaths = h.rootPaths && typeof h.rootPaths === 'object' ? { ...h.rootPaths } : {}
     this.daemonVersion = h.daemonVersion
-    this.capabilities = new Set(Array.isArray(h.capabilities) ? h.capabilities.filter((c): c is string => typeof c === 'string') : [])
+    this.capabilities = new Set(
+      Array.isArray(h.capabilities) ? h.capabilities.filter((c): c is string => typeof c === 'string') : [],
+    )
   }
 }
 
 /** encodeFrameInto, or null when the frame does not fit `buf` (meta longer than the slack left for it). */
-function encodeIntoOrNull(buf: Uint8Array, kind: number, id: number, op: number, meta: object | undefined, payload: Uint8Array): number | null {
+function encodeIntoOrNull(
+  buf: Uint8Array,
+  kind: number,
+  id: number,
+  op: number,
+  meta: object | undefined,
+  payload: Uint8Array,
+): number | null {
   try {
     return encodeFrameInto(buf, kind, id, op, meta, payload)
   } catch (e) {
@@ -345,7 +364,12 @@ export function connectBridge(opts: ConnectBridgeOptions): Promise<BridgeClient>
     if (!Impl) return Promise.reject(new IoError('unsupported', 'no WebSocket implementation'))
     // allowSynchronousEvents false: one message per task as in browsers, so a handle registered after its
     // REPLY (a microtask) never misses a DATA frame that arrived in the same socket read.
-    const nodeOpts: Record<string, unknown> = { perMessageDeflate: false, maxPayload: 64 * 1024 * 1024, allowSynchronousEvents: false, ...opts.wsOptions }
+    const nodeOpts: Record<string, unknown> = {
+      perMessageDeflate: false,
+      maxPayload: 64 * 1024 * 1024,
+      allowSynchronousEvents: false,
+      ...opts.wsOptions,
+    }
     if (opts.origin !== undefined) nodeOpts.origin = opts.origin
     try {
       ws = new Impl(opts.url, [], nodeOpts)
@@ -368,16 +392,25 @@ export function connectBridge(opts: ConnectBridgeOptions): Promise<BridgeClient>
         // Abandoning the connection: a WebSocketLike that throws here must not hide the error above.
       }
     }
-    const timer = setTimeout(() => fail(new IoError('timeout', 'daemon did not answer in time')), opts.timeoutMs ?? 10_000)
+    const timer = setTimeout(
+      () => fail(new IoError('timeout', 'daemon did not answer in time')),
+      opts.timeoutMs ?? 10_000,
+    )
     let opened = false
     ws.onerror = (ev) => {
-      const msg = String((ev as { message?: string })?.message ?? (ev as { error?: Error })?.error?.message ?? 'WebSocket error')
-      if (!opened) fail(new IoError(/\b40[13]\b/.test(msg) ? 'auth' : 'unreachable', `cannot reach daemon at ${opts.url}: ${msg}`))
+      const msg = String(
+        (ev as { message?: string })?.message ?? (ev as { error?: Error })?.error?.message ?? 'WebSocket error',
+      )
+      if (!opened)
+        fail(new IoError(/\b40[13]\b/.test(msg) ? 'auth' : 'unreachable', `cannot reach daemon at ${opts.url}: ${msg}`))
     }
-    ws.onclose = (ev) => fail(new IoError(opened ? 'auth' : 'unreachable', `daemon closed the connection (${ev.code} ${ev.reason})`))
+    ws.onclose = (ev) =>
+      fail(new IoError(opened ? 'auth' : 'unreachable', `daemon closed the connection (${ev.code} ${ev.reason})`))
     ws.onopen = () => {
       opened = true
-      client.attach((reason, detail) => fail(new IoError(reason === 'auth-failed' ? 'auth' : 'closed', detail || reason)))
+      client.attach((reason, detail) =>
+        fail(new IoError(reason === 'auth-failed' ? 'auth' : 'closed', detail || reason)),
+      )
       client.hello(opts.token).then(
         () => {
           if (settled) return

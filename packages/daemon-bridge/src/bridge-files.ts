@@ -24,7 +24,12 @@ export class BridgeFiles implements FilePort {
   }
 
   async open(root: string, path: string, opts?: { write?: boolean; create?: boolean }): Promise<FileHandle> {
-    const r = await this.c.request(Op.fileOpen, { root, path, write: opts?.write === true, create: opts?.create === true })
+    const r = await this.c.request(Op.fileOpen, {
+      root,
+      path,
+      write: opts?.write === true,
+      create: opts?.create === true,
+    })
     const handle = r.meta.handle as number
     const c = this.c
     const max = (): number => c.limits.maxIoBytes

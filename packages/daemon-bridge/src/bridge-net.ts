@@ -1,4 +1,16 @@
-import { IoError, type ConnectLimits, type MulticastOptions, type NetPort, type PortMapping, type PortMappingStatus, type TcpConnectOptions, type TcpListener, type TcpSocket, type UdpBindOptions, type UdpSocket } from '@tidepool/engine'
+import {
+  IoError,
+  type ConnectLimits,
+  type MulticastOptions,
+  type NetPort,
+  type PortMapping,
+  type PortMappingStatus,
+  type TcpConnectOptions,
+  type TcpListener,
+  type TcpSocket,
+  type UdpBindOptions,
+  type UdpSocket,
+} from '@tidepool/engine'
 import type { BridgeClient, HandleSink } from './bridge-client.ts'
 import { BridgeTcpSocket } from './bridge-tcp-socket.ts'
 import { Capability, Ev, Op } from './protocol.ts'
@@ -60,7 +72,11 @@ export class BridgeNet implements NetPort {
 
   get connectLimits(): ConnectLimits {
     const l = this.c.limits
-    return { maxConnectsInFlight: l.maxConnectsInFlight, maxConnectsPending: l.maxConnectsPending, connectTimeoutMs: l.connectTimeoutMs }
+    return {
+      maxConnectsInFlight: l.maxConnectsInFlight,
+      maxConnectsPending: l.maxConnectsPending,
+      connectTimeoutMs: l.connectTimeoutMs,
+    }
   }
 
   get multicast(): boolean {
@@ -77,7 +93,12 @@ export class BridgeNet implements NetPort {
     if (opts.servername) meta.servername = opts.servername
     const r = await this.c.request(Op.tcpConnect, meta)
     const handle = num(r.meta.handle)
-    const s = new BridgeTcpSocket(this.c, handle, String(r.meta.remoteAddress ?? opts.host), num(r.meta.remotePort) || opts.port)
+    const s = new BridgeTcpSocket(
+      this.c,
+      handle,
+      String(r.meta.remoteAddress ?? opts.host),
+      num(r.meta.remotePort) || opts.port,
+    )
     this.c.register(handle, s)
     return s
   }
@@ -130,7 +151,8 @@ export class BridgeNet implements NetPort {
     if (opts.port !== undefined) meta.port = opts.port
     if (opts.reuseAddr) {
       // an old daemon would ignore the flag and fail to share the port: say so instead
-      if (!this.multicast) throw new IoError('unsupported', 'this daemon cannot share UDP ports (no udp-multicast capability)')
+      if (!this.multicast)
+        throw new IoError('unsupported', 'this daemon cannot share UDP ports (no udp-multicast capability)')
       meta.reuseAddr = true
     }
     if (opts.ipv6Only) {

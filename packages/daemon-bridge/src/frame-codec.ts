@@ -15,9 +15,7 @@ export interface Frame {
   payload: Uint8Array
 }
 
-export type DecodeResult =
-  | { ok: true; frame: Frame }
-  | { ok: false; reason: string; id: number; op: number }
+export type DecodeResult = { ok: true; frame: Frame } | { ok: false; reason: string; id: number; op: number }
 
 const encoder = new TextEncoder()
 const decoder = new TextDecoder('utf-8', { fatal: true })
@@ -33,13 +31,7 @@ export function writeHeader(buf: Uint8Array, at: number, kind: number, id: numbe
 }
 
 /** Encodes a whole frame into one new buffer. `meta` undefined → metaLen 0. */
-export function encodeFrame(
-  kind: number,
-  id: number,
-  op: number,
-  meta?: object,
-  payload?: Uint8Array,
-): Uint8Array {
+export function encodeFrame(kind: number, id: number, op: number, meta?: object, payload?: Uint8Array): Uint8Array {
   const metaBytes = meta === undefined ? EMPTY : encoder.encode(JSON.stringify(meta))
   const body = payload ?? EMPTY
   const out = new Uint8Array(HEADER_BYTES + metaBytes.length + body.length)
@@ -50,7 +42,14 @@ export function encodeFrame(
 }
 
 /** Encodes a whole frame into `out` (which must be large enough); returns its length. */
-export function encodeFrameInto(out: Uint8Array, kind: number, id: number, op: number, meta: object | undefined, payload: Uint8Array): number {
+export function encodeFrameInto(
+  out: Uint8Array,
+  kind: number,
+  id: number,
+  op: number,
+  meta: object | undefined,
+  payload: Uint8Array,
+): number {
   const metaBytes = meta === undefined ? EMPTY : encoder.encode(JSON.stringify(meta))
   const n = HEADER_BYTES + metaBytes.length + payload.length
   if (n > out.length) throw new RangeError('frame larger than its buffer')

@@ -18,11 +18,23 @@ export * from './metainfo/parse-metainfo.ts'
 export * from './metainfo/create-torrent.ts'
 export * from './util/peer-address.ts'
 export * from './magnet/parse-magnet.ts'
-export { PeerPool, DEFAULT_PEER_POOL_CONFIG, SHARED_HASHFAIL_BAN, type PeerPoolConfig, type PeerPoolOptions, type PeerPoolStats } from './pool/peer-pool.ts'
+export {
+  PeerPool,
+  DEFAULT_PEER_POOL_CONFIG,
+  SHARED_HASHFAIL_BAN,
+  type PeerPoolConfig,
+  type PeerPoolOptions,
+  type PeerPoolStats,
+} from './pool/peer-pool.ts'
 export type { TorrentPeer, PeerSource, PeerState } from './pool/torrent-peer.ts'
 export { peerPriority, crc32c } from './pool/bep40.ts'
 export { parseIp, type ParsedIp } from './pool/ip-address.ts'
-export { ConnectionQueue, type ConnectionQueueOptions, type ConnectionQueueStats, type QueueTorrent } from './queue/connection-queue.ts'
+export {
+  ConnectionQueue,
+  type ConnectionQueueOptions,
+  type ConnectionQueueStats,
+  type QueueTorrent,
+} from './queue/connection-queue.ts'
 export { TokenBucket } from './queue/token-bucket.ts'
 export * from './platform/memory-files.ts'
 export * from './platform/memory-state.ts'
@@ -35,9 +47,23 @@ export * from './storage/resume-state.ts'
 export * from './storage/resume-saver.ts'
 export * from './picker/piece-bits.ts'
 export * from './picker/piece-picker.ts'
-export { Choker, chokeChanges, DEFAULT_CHOKER_CONFIG, type ChokerConfig, type ChokerPeerView, type ChokeDecision } from './choke/choker.ts'
+export {
+  Choker,
+  chokeChanges,
+  DEFAULT_CHOKER_CONFIG,
+  type ChokerConfig,
+  type ChokerPeerView,
+  type ChokeDecision,
+} from './choke/choker.ts'
 export { MemoryNetwork, type MemoryNetworkOptions, type ConnectOutcome } from './platform/memory-net.ts'
-export { encodeHandshake, parseHandshake, HANDSHAKE_LENGTH, type Handshake, type HandshakeFlags, type HandshakeResult } from './wire/handshake.ts'
+export {
+  encodeHandshake,
+  parseHandshake,
+  HANDSHAKE_LENGTH,
+  type Handshake,
+  type HandshakeFlags,
+  type HandshakeResult,
+} from './wire/handshake.ts'
 export { generatePeerId, decodeClient } from './wire/peer-id.ts'
 export { Bitfield } from './wire/bitfield.ts'
 export * as wire from './wire/wire-codec.ts'
@@ -45,7 +71,16 @@ export type { BlockRef, WireMessage, DecodeResult, WireInvalid, NeedMore, WireEr
 export { WireDecoder, DEFAULT_DECODER_LIMITS, type DecoderLimits } from './wire/wire-decoder.ts'
 export { PeerConnection } from './wire/peer-connection.ts'
 export { DEFAULT_PEER_CONFIG } from './wire/peer-types.ts'
-export type { PeerConnectionConfig, PeerConnectionHandlers, PeerConnectionOptions, PeerConnectionStats, PeerConnectionLike, TorrentShape, LocalPieces, DropReason } from './wire/peer-types.ts'
+export type {
+  PeerConnectionConfig,
+  PeerConnectionHandlers,
+  PeerConnectionOptions,
+  PeerConnectionStats,
+  PeerConnectionLike,
+  TorrentShape,
+  LocalPieces,
+  DropReason,
+} from './wire/peer-types.ts'
 export { allowedFastSet } from './wire/allowed-fast.ts'
 export * from './tracker/tracker-error.ts'
 export type * from './tracker/announce-types.ts'

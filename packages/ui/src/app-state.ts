@@ -19,7 +19,10 @@ export type DialogId = 'add' | 'settings' | 'remove'
 export function addedText(r: AddReport): string {
   const name = r.name && r.name !== r.infoHash ? `“${r.name}”` : 'This torrent'
   if (!r.alreadyAdded) return `Added ${name === 'This torrent' ? 'the torrent' : name}.`
-  const trackers = r.trackersAdded > 0 ? ` Its ${r.trackersAdded} new tracker${r.trackersAdded === 1 ? ' was' : 's were'} added to it.` : ''
+  const trackers =
+    r.trackersAdded > 0
+      ? ` Its ${r.trackersAdded} new tracker${r.trackersAdded === 1 ? ' was' : 's were'} added to it.`
+      : ''
   return `${name} is already in the list; nothing was added twice.${trackers}`
 }
 
@@ -28,7 +31,10 @@ const LAYOUT_KEY = 'tidepool-columns-torrents'
 
 const sameKeys = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((k, i) => k === b[i])
 const sameContext = (a: ActionContext, b: ActionContext) =>
-  a.connected === b.connected && sameKeys(a.selected, b.selected) && sameKeys(a.shown, b.shown) && sameKeys(a.statuses ?? [], b.statuses ?? [])
+  a.connected === b.connected &&
+  sameKeys(a.selected, b.selected) &&
+  sameKeys(a.shown, b.shown) &&
+  sameKeys(a.statuses ?? [], b.statuses ?? [])
 
 export function createAppState(api: EngineApi, opts: { scheduler?: Scheduler; onModel?: (m: EngineModel) => void }) {
   const model = createEngineModel(api, opts.scheduler ? { scheduler: opts.scheduler } : {})
@@ -64,8 +70,9 @@ export function createAppState(api: EngineApi, opts: { scheduler?: Scheduler; on
     const st = stateFilter()
     const tr = trackerFilter()
     if (!f && st === 'all' && tr === null) return model.torrents
-    return model.torrents.filter((t) =>
-      (!f || t.name.toLowerCase().includes(f) || t.infoHash.startsWith(f)) && inState(t, st) && onTracker(t, tr))
+    return model.torrents.filter(
+      (t) => (!f || t.name.toLowerCase().includes(f) || t.infoHash.startsWith(f)) && inState(t, st) && onTracker(t, tr),
+    )
   })
   /** Something hides torrents: the typed filter or a sidebar choice. */
   const filtering = () => filter().trim() !== '' || stateFilter() !== 'all' || trackerFilter() !== null
@@ -104,30 +111,68 @@ export function createAppState(api: EngineApi, opts: { scheduler?: Scheduler; on
     openAdd: () => openAdd(),
     confirmRemove: () => setDialog('remove'),
     selectAll: (keys) => selection.selectAll(keys),
-    copyText: (text) => (navigator.clipboard ? navigator.clipboard.writeText(text) : Promise.reject(new Error('no clipboard'))),
+    copyText: (text) =>
+      navigator.clipboard ? navigator.clipboard.writeText(text) : Promise.reject(new Error('no clipboard')),
     say,
   })
   // The toolbar's buttons all read this: a new value only when the selection, the rows on screen or the
   // connection changed, not on every poll.
-  const context = createMemo((): ActionContext => ({
-    selected: visibleSelected().map((t) => t.infoHash),
-    statuses: visibleSelected().map((t) => t.status),
-    shown: shown().map((t) => t.infoHash),
-    connected: model.status()?.daemon === 'connected',
-  }), undefined, { equals: sameContext })
+  const context = createMemo(
+    (): ActionContext => ({
+      selected: visibleSelected().map((t) => t.infoHash),
+      statuses: visibleSelected().map((t) => t.status),
+      shown: shown().map((t) => t.infoHash),
+      connected: model.status()?.daemon === 'connected',
+    }),
+    undefined,
+    { equals: sameContext },
+  )
 
   return {
-    model, selection, actions, context, shown, focused,
-    sort, setSort, layout, setLayout, filter, setFilter, stateFilter, setStateFilter, trackerFilter, setTrackerFilter, filtering, dialog, setDialog, dropped, toast, dragging, setDragging, menu, setMenu,
-    add, openAdd, say,
+    model,
+    selection,
+    actions,
+    context,
+    shown,
+    focused,
+    sort,
+    setSort,
+    layout,
+    setLayout,
+    filter,
+    setFilter,
+    stateFilter,
+    setStateFilter,
+    trackerFilter,
+    setTrackerFilter,
+    filtering,
+    dialog,
+    setDialog,
+    dropped,
+    toast,
+    dragging,
+    setDragging,
+    menu,
+    setMenu,
+    add,
+    openAdd,
+    say,
     /** One dropped .torrent opens the add dialog to choose files; several are added as they are. */
     async addDropped(files: File[]): Promise<void> {
       if (files.length === 1) {
-        try { openAdd(await readPendingFile(files[0]!)) } catch (err) { say(errorText(err)) }
+        try {
+          openAdd(await readPendingFile(files[0]!))
+        } catch (err) {
+          say(errorText(err))
+        }
         return
       }
       for (const f of files) {
-        try { await add({ torrentFile: (await readPendingFile(f)).bytes }) } catch (err) { say(errorText(err)) }
+        try {
+          await add({ torrentFile: (await readPendingFile(f)).bytes })
+        } catch (err) {
+          say(errorText(err))
+        }
       }
     },
     addMagnet(magnet: string): void {

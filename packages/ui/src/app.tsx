@@ -26,7 +26,6 @@ import type { EngineModel, Scheduler } from './store/engine-model.ts'
 import { nextSort } from './store/sort.ts'
 import { effectiveTheme, toggleTheme } from './theme.ts'
 
-
 export interface AppProps {
   api: EngineApi
   /** How to install or start the helper, shown when it is missing (see HelperHelp). */
@@ -80,7 +79,8 @@ export function App(props: AppProps): JSX.Element {
       else selection.click(cmd.key, order(), cmd.mods)
     } else if (cmd.kind === 'toggle') selection.click(cmd.key, order(), { toggle: true, range: false })
     else if (cmd.kind === 'clear') selection.clear()
-    else if (cmd.kind === 'details') document.querySelector<HTMLElement>('.detail [role="tab"][aria-selected="true"]')?.focus()
+    else if (cmd.kind === 'details')
+      document.querySelector<HTMLElement>('.detail [role="tab"][aria-selected="true"]')?.focus()
     else {
       const row = list?.querySelector(`[role="row"][data-key="${cmd.key}"]`)?.getBoundingClientRect()
       openMenuAt(cmd.key, row ? row.left + 40 : 40, row ? row.bottom : 80)
@@ -113,12 +113,29 @@ export function App(props: AppProps): JSX.Element {
   return (
     <div class="app" classList={{ dragging: s.dragging() }}>
       <header class="toolbar">
-        <div class="brand"><span class="logo">◐</span> Tidepool</div>
+        <div class="brand">
+          <span class="logo">◐</span> Tidepool
+        </div>
         <ToolbarActions actions={s.actions} context={s.context} />
         <span class="grow" />
-        <input class="search" type="search" placeholder="Filter torrents" aria-label="Filter torrents" value={s.filter()} onInput={(e) => s.setFilter(e.currentTarget.value)} />
-        <button onClick={() => s.setDialog('settings')} title="Settings"><span aria-hidden="true">⚙</span> Settings</button>
-        <button onClick={() => toggleTheme()} title="Switch between light and dark theme" aria-label={effectiveTheme() === 'dark' ? 'Use the light theme' : 'Use the dark theme'}>{effectiveTheme() === 'dark' ? '☀' : '☾'}</button>
+        <input
+          class="search"
+          type="search"
+          placeholder="Filter torrents"
+          aria-label="Filter torrents"
+          value={s.filter()}
+          onInput={(e) => s.setFilter(e.currentTarget.value)}
+        />
+        <button onClick={() => s.setDialog('settings')} title="Settings">
+          <span aria-hidden="true">⚙</span> Settings
+        </button>
+        <button
+          onClick={() => toggleTheme()}
+          title="Switch between light and dark theme"
+          aria-label={effectiveTheme() === 'dark' ? 'Use the light theme' : 'Use the dark theme'}
+        >
+          {effectiveTheme() === 'dark' ? '☀' : '☾'}
+        </button>
       </header>
       <StatusBanner
         status={model.status()}
@@ -129,71 +146,137 @@ export function App(props: AppProps): JSX.Element {
       />
       <main class="main">
         <div class="list-row">
-        <Sidebar torrents={model.torrents} version={model.version} state={s.stateFilter()} tracker={s.trackerFilter()} onState={s.setStateFilter} onTracker={s.setTrackerFilter} />
-        <div class="list" ref={list}>
-          <TorrentTable
-            columns={columns()}
-            onResize={(id, w) => s.setLayout((l) => resizeColumn(l, id, w))}
-            onHeaderMenu={(id, at) => setHeaderMenu({ id, ...at })}
-            onGridKey={onListKey}
-            cursor={selection.focus()}
-            torrents={s.shown()}
+          <Sidebar
+            torrents={model.torrents}
             version={model.version}
-            sort={s.sort()}
-            onSort={(id, dir) => s.setSort((cur) => nextSort(cur, id, dir))}
-            selected={selection.has}
-            onRowClick={(key, ev, order) => selection.click(key, order(), clickMods(ev))}
-            onContextMenu={(key, ev) => {
-              ev.preventDefault()
-              openMenuAt(key, ev.clientX, ev.clientY)
-            }}
-            empty={
-              <Show
-                when={!filtered()}
-                fallback={
-                  <div class="empty-hero">
-                    <div class="big">No torrents match{s.filter().trim() ? ` “${s.filter().trim()}”` : ' this filter'}</div>
-                    <div><button onClick={clearFilters}>Show all</button> {model.torrents.length} torrent{model.torrents.length === 1 ? '' : 's'}.</div>
-                  </div>
-                }
-              >
-                <Show when={model.loaded() && model.status()?.daemon === 'connected'} fallback={<span>{model.loaded() ? 'Waiting for the Tidepool helper…' : 'Loading…'}</span>}>
-                  <div class="empty-hero">
-                    <div class="big">No torrents yet</div>
-                    <div>Click <b>+ Add</b> (Ctrl+O), drop a .torrent file here, or paste a magnet link.</div>
-                  </div>
-                </Show>
-              </Show>
-            }
+            state={s.stateFilter()}
+            tracker={s.trackerFilter()}
+            onState={s.setStateFilter}
+            onTracker={s.setTrackerFilter}
           />
-        </div>
+          <div class="list" ref={list}>
+            <TorrentTable
+              columns={columns()}
+              onResize={(id, w) => s.setLayout((l) => resizeColumn(l, id, w))}
+              onHeaderMenu={(id, at) => setHeaderMenu({ id, ...at })}
+              onGridKey={onListKey}
+              cursor={selection.focus()}
+              torrents={s.shown()}
+              version={model.version}
+              sort={s.sort()}
+              onSort={(id, dir) => s.setSort((cur) => nextSort(cur, id, dir))}
+              selected={selection.has}
+              onRowClick={(key, ev, order) => selection.click(key, order(), clickMods(ev))}
+              onContextMenu={(key, ev) => {
+                ev.preventDefault()
+                openMenuAt(key, ev.clientX, ev.clientY)
+              }}
+              empty={
+                <Show
+                  when={!filtered()}
+                  fallback={
+                    <div class="empty-hero">
+                      <div class="big">
+                        No torrents match{s.filter().trim() ? ` “${s.filter().trim()}”` : ' this filter'}
+                      </div>
+                      <div>
+                        <button onClick={clearFilters}>Show all</button> {model.torrents.length} torrent
+                        {model.torrents.length === 1 ? '' : 's'}.
+                      </div>
+                    </div>
+                  }
+                >
+                  <Show
+                    when={model.loaded() && model.status()?.daemon === 'connected'}
+                    fallback={<span>{model.loaded() ? 'Waiting for the Tidepool helper…' : 'Loading…'}</span>}
+                  >
+                    <div class="empty-hero">
+                      <div class="big">No torrents yet</div>
+                      <div>
+                        Click <b>+ Add</b> (Ctrl+O), drop a .torrent file here, or paste a magnet link.
+                      </div>
+                    </div>
+                  </Show>
+                </Show>
+              }
+            />
+          </div>
         </div>
         <DetailPane api={props.api} model={model} torrent={s.focused()} folderPaths={folderPaths()} />
       </main>
       <footer class="statusbar">
-        <span>{s.filtering() ? `${s.shown().length} of ` : ''}{model.torrents.length} torrent{model.torrents.length === 1 ? '' : 's'}{s.context().selected.length ? `, ${s.context().selected.length} selected` : ''}</span>
+        <span>
+          {s.filtering() ? `${s.shown().length} of ` : ''}
+          {model.torrents.length} torrent{model.torrents.length === 1 ? '' : 's'}
+          {s.context().selected.length ? `, ${s.context().selected.length} selected` : ''}
+        </span>
         <span class="grow" />
-        <span class="daemon" data-daemon={model.status()?.daemon ?? 'connecting'}>● {DAEMON_LABEL[model.status()?.daemon ?? 'connecting']}</span>
+        <span class="daemon" data-daemon={model.status()?.daemon ?? 'connecting'}>
+          ● {DAEMON_LABEL[model.status()?.daemon ?? 'connecting']}
+        </span>
         <Show when={model.status()?.listenPort}>
-          <span class="portmap" data-portmap={model.status()?.portMapping?.state ?? 'off'} title={model.status()?.portMapping?.summary ?? ''}>
+          <span
+            class="portmap"
+            data-portmap={model.status()?.portMapping?.state ?? 'off'}
+            title={model.status()?.portMapping?.summary ?? ''}
+          >
             {portLabel(model.status()!)}
           </span>
         </Show>
-        <Show when={model.status()?.dht}>{(d) => <span class="dht" data-dht={d().state} title={dhtTitle(d())}>DHT: {dhtLabel(d())}</span>}</Show>
+        <Show when={model.status()?.dht}>
+          {(d) => (
+            <span class="dht" data-dht={d().state} title={dhtTitle(d())}>
+              DHT: {dhtLabel(d())}
+            </span>
+          )}
+        </Show>
         <span class="rate down">▼ {formatRate(model.status()?.downloadRate ?? 0) || '0 B/s'}</span>
         <span class="rate up">▲ {formatRate(model.status()?.uploadRate ?? 0) || '0 B/s'}</span>
       </footer>
       <Show when={s.menu()}>
-        {(m) => <ContextMenu x={m().x} y={m().y} onClose={() => s.setMenu(null)} items={untrack(() => actionMenuItems(s.actions, s.context()))} />}
+        {(m) => (
+          <ContextMenu
+            x={m().x}
+            y={m().y}
+            onClose={() => s.setMenu(null)}
+            items={untrack(() => actionMenuItems(s.actions, s.context()))}
+          />
+        )}
       </Show>
       <Show when={headerMenu()}>
-        {(m) => <ContextMenu x={m().x} y={m().y} label="Columns" onClose={() => setHeaderMenu(null)} items={untrack(() => columnMenuItems(m().id))} />}
+        {(m) => (
+          <ContextMenu
+            x={m().x}
+            y={m().y}
+            label="Columns"
+            onClose={() => setHeaderMenu(null)}
+            items={untrack(() => columnMenuItems(m().id))}
+          />
+        )}
       </Show>
-      <Show when={s.toast()}><div class="toast" role="status">{s.toast()}</div></Show>
-      <Show when={s.dialog() === 'add'}><AddDialog initial={s.dropped()} onAdd={s.add} onClose={() => s.setDialog(null)} /></Show>
-      <Show when={s.dialog() === 'settings'}><SettingsDialog api={props.api} onClose={() => s.setDialog(null)} folders={model.status()?.downloadFolders ?? []} paths={folderPaths()} {...(props.registerMagnetHandler ? { onRegisterMagnet: props.registerMagnetHandler } : {})} /></Show>
+      <Show when={s.toast()}>
+        <div class="toast" role="status">
+          {s.toast()}
+        </div>
+      </Show>
+      <Show when={s.dialog() === 'add'}>
+        <AddDialog initial={s.dropped()} onAdd={s.add} onClose={() => s.setDialog(null)} />
+      </Show>
+      <Show when={s.dialog() === 'settings'}>
+        <SettingsDialog
+          api={props.api}
+          onClose={() => s.setDialog(null)}
+          folders={model.status()?.downloadFolders ?? []}
+          paths={folderPaths()}
+          {...(props.registerMagnetHandler ? { onRegisterMagnet: props.registerMagnetHandler } : {})}
+        />
+      </Show>
       <Show when={s.dialog() === 'remove'}>
-        <RemoveDialog names={s.selectedNames()} onConfirm={(deleteData) => void s.remove(deleteData)} onClose={() => s.setDialog(null)} />
+        <RemoveDialog
+          names={s.selectedNames()}
+          onConfirm={(deleteData) => void s.remove(deleteData)}
+          onClose={() => s.setDialog(null)}
+        />
       </Show>
     </div>
   )
@@ -202,14 +285,27 @@ export function App(props: AppProps): JSX.Element {
 /** The status bar's DHT cell: the node count once joined, else its state. */
 function dhtLabel(d: DhtStatus): string {
   switch (d.state) {
-    case 'ready': return `${d.nodes} node${d.nodes === 1 ? '' : 's'}`
-    case 'off': return 'off'
-    case 'starting': case 'bootstrapping': return 'joining…'
-    case 'no-nodes': return 'no nodes'
-    case 'error': return 'error'
+    case 'ready':
+      return `${d.nodes} node${d.nodes === 1 ? '' : 's'}`
+    case 'off':
+      return 'off'
+    case 'starting':
+    case 'bootstrapping':
+      return 'joining…'
+    case 'no-nodes':
+      return 'no nodes'
+    case 'error':
+      return 'error'
   }
 }
 
 function dhtTitle(d: DhtStatus): string {
-  return [`DHT ${d.state}`, d.port ? `UDP port ${d.port}` : '', `${d.nodes} nodes in the routing table`, d.message ?? ''].filter(Boolean).join(' · ')
+  return [
+    `DHT ${d.state}`,
+    d.port ? `UDP port ${d.port}` : '',
+    `${d.nodes} nodes in the routing table`,
+    d.message ?? '',
+  ]
+    .filter(Boolean)
+    .join(' · ')
 }

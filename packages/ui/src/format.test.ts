@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest'
-import { formatBytes, formatClock, formatEta, formatPercent, formatRate, formatWhen, parseSize, plainError } from './format.ts'
+import {
+  formatBytes,
+  formatClock,
+  formatEta,
+  formatPercent,
+  formatRate,
+  formatWhen,
+  parseSize,
+  plainError,
+} from './format.ts'
 
 describe('format', () => {
   it('formats a log time as local time of day with milliseconds', () => {

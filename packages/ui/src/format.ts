@@ -67,7 +67,15 @@ export function parseSize(text: string): number | null {
   return Math.round(Number(m[1]) * mult)
 }
 
-const SOURCE_LABELS: Record<string, string> = { dht: 'DHT', pex: 'PEX', lsd: 'LSD', tracker: 'tracker', incoming: 'incoming', manual: 'manual', resume: 'saved' }
+const SOURCE_LABELS: Record<string, string> = {
+  dht: 'DHT',
+  pex: 'PEX',
+  lsd: 'LSD',
+  tracker: 'tracker',
+  incoming: 'incoming',
+  manual: 'manual',
+  resume: 'saved',
+}
 
 /** Where the engine learned of a peer, as people read it ("DHT, PEX"). */
 export function formatSources(sources: readonly string[]): string {
@@ -79,8 +87,11 @@ export function formatSources(sources: readonly string[]): string {
  * by what happened and what to do next; other messages pass through.
  */
 export function plainError(message: string): string {
-  if (/bad-path|unknown root/i.test(message)) return 'Tidepool cannot save there: that download folder is not one the helper serves. Choose a download folder in Settings, then start the torrent again.'
-  if (/no-space|ENOSPC|disk full/i.test(message)) return 'The disk is full. Free some space, then start the torrent again.'
-  if (/permission|EACCES|EPERM/i.test(message)) return 'Tidepool may not write to the download folder. Check the folder\'s permissions, then start the torrent again.'
+  if (/bad-path|unknown root/i.test(message))
+    return 'Tidepool cannot save there: that download folder is not one the helper serves. Choose a download folder in Settings, then start the torrent again.'
+  if (/no-space|ENOSPC|disk full/i.test(message))
+    return 'The disk is full. Free some space, then start the torrent again.'
+  if (/permission|EACCES|EPERM/i.test(message))
+    return "Tidepool may not write to the download folder. Check the folder's permissions, then start the torrent again."
   return message
 }

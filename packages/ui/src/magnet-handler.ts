@@ -8,7 +8,10 @@ import type { EngineApi } from '@tidepool/engine'
 import { normaliseMagnet } from './torrent-files.ts'
 
 /** The link the handler was given (and strips it from the address bar), or null. */
-export function takeHandlerMagnet(loc: Pick<Location, 'hash' | 'pathname'>, hist: Pick<History, 'replaceState'>): string | null {
+export function takeHandlerMagnet(
+  loc: Pick<Location, 'hash' | 'pathname'>,
+  hist: Pick<History, 'replaceState'>,
+): string | null {
   const m = /^#magnet=(.*)$/s.exec(loc.hash)
   if (!m) return null
   hist.replaceState(null, '', loc.pathname)
@@ -21,20 +24,34 @@ export function takeHandlerMagnet(loc: Pick<Location, 'hash' | 'pathname'>, hist
 
 export type HandlerOutcome = { ok: boolean; text: string }
 
-export async function addHandlerMagnet(api: Pick<EngineApi, 'addTorrentReport'>, link: string): Promise<HandlerOutcome> {
+export async function addHandlerMagnet(
+  api: Pick<EngineApi, 'addTorrentReport'>,
+  link: string,
+): Promise<HandlerOutcome> {
   const magnet = normaliseMagnet(link)
-  if (!magnet) return { ok: false, text: `Tidepool could not add this link: it is not a magnet link with a BitTorrent info-hash (${link.slice(0, 80) || 'empty'}).` }
+  if (!magnet)
+    return {
+      ok: false,
+      text: `Tidepool could not add this link: it is not a magnet link with a BitTorrent info-hash (${link.slice(0, 80) || 'empty'}).`,
+    }
   try {
     const r = await api.addTorrentReport({ magnet })
     const name = r.name && r.name !== r.infoHash ? `“${r.name}”` : 'The torrent'
     if (!r.alreadyAdded) return { ok: true, text: `${name} was added from the magnet link.` }
-    return { ok: true, text: `${name} is already in the list; nothing was added twice.${r.trackersAdded ? ` ${r.trackersAdded} new tracker(s) from the link were added to it.` : ''}` }
+    return {
+      ok: true,
+      text: `${name} is already in the list; nothing was added twice.${r.trackersAdded ? ` ${r.trackersAdded} new tracker(s) from the link were added to it.` : ''}`,
+    }
   } catch (e) {
     return { ok: false, text: `Tidepool could not add this magnet link: ${e instanceof Error ? e.message : String(e)}` }
   }
 }
 
-export async function addFromHandler(api: Pick<EngineApi, 'addTorrentReport'>, link: string, body: HTMLElement): Promise<void> {
+export async function addFromHandler(
+  api: Pick<EngineApi, 'addTorrentReport'>,
+  link: string,
+  body: HTMLElement,
+): Promise<void> {
   const r = await addHandlerMagnet(api, link)
   const div = document.createElement('div')
   div.className = `banner ${r.ok ? 'info' : 'bad'} handler-result`

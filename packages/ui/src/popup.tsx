@@ -17,7 +17,9 @@ export function Popup(props: { api: EngineApi; onOpenFull: () => void; helperHel
   const [msg, setMsg] = createSignal<string | null>(null)
   const top = createMemo(() => {
     model.version()
-    return [...model.torrents].sort((a, b) => b.downloadRate + b.uploadRate - (a.downloadRate + a.uploadRate) || b.addedAt - a.addedAt).slice(0, 5)
+    return [...model.torrents]
+      .sort((a, b) => b.downloadRate + b.uploadRate - (a.downloadRate + a.uploadRate) || b.addedAt - a.addedAt)
+      .slice(0, 5)
   })
   const active = () => model.torrents.filter((t) => t.status === 'downloading').length
   const add = async (e: Event) => {
@@ -36,29 +38,52 @@ export function Popup(props: { api: EngineApi; onOpenFull: () => void; helperHel
   return (
     <div class="popup">
       <div class="totals">
-        <b class="brand"><span class="logo">◐</span> Tidepool</b>
+        <b class="brand">
+          <span class="logo">◐</span> Tidepool
+        </b>
         <span class="grow" />
-        <span class="dim">{plural(model.torrents.length, 'torrent')}, {active()} active</span>
+        <span class="dim">
+          {plural(model.torrents.length, 'torrent')}, {active()} active
+        </span>
       </div>
       <div class="totals">
         <span style={{ color: 'var(--down)' }}>▼ {formatRate(model.status()?.downloadRate ?? 0) || '0 B/s'}</span>
         <span style={{ color: 'var(--up)' }}>▲ {formatRate(model.status()?.uploadRate ?? 0) || '0 B/s'}</span>
       </div>
-      <StatusBanner status={model.status()} apiError={model.apiError()} torrents={model.torrents} {...(props.helperHelp ? { help: props.helperHelp } : {})} />
-      <div class="dim helper-state" data-daemon={model.status()?.daemon ?? 'connecting'}>{DAEMON_LABEL[model.status()?.daemon ?? 'connecting']}</div>
+      <StatusBanner
+        status={model.status()}
+        apiError={model.apiError()}
+        torrents={model.torrents}
+        {...(props.helperHelp ? { help: props.helperHelp } : {})}
+      />
+      <div class="dim helper-state" data-daemon={model.status()?.daemon ?? 'connecting'}>
+        {DAEMON_LABEL[model.status()?.daemon ?? 'connecting']}
+      </div>
       <For each={top()} fallback={<div class="dim">No torrents yet.</div>}>
         {(t) => {
           const paused = () => t.status === 'paused' || t.status === 'error'
           const name = () => t.name || t.infoHash
           const toggle = () => {
             const h = t.infoHash
-            ;(paused() ? props.api.startTorrent(h) : props.api.stopTorrent(h)).then(() => model.refresh(), (err) => setMsg(String((err as Error)?.message ?? err)))
+            ;(paused() ? props.api.startTorrent(h) : props.api.stopTorrent(h)).then(
+              () => model.refresh(),
+              (err) => setMsg(String((err as Error)?.message ?? err)),
+            )
           }
           return (
             <div class="ptorrent" data-key={t.infoHash}>
-              <span class="name" title={name()}>{name()}</span>
+              <span class="name" title={name()}>
+                {name()}
+              </span>
               <span class="dim right">{statusText(t)}</span>
-              <button class="ptoggle" onClick={toggle} aria-label={`${paused() ? 'Resume' : 'Pause'} ${name()}`} title={paused() ? 'Resume' : 'Pause'}>{paused() ? '▶' : '❚❚'}</button>
+              <button
+                class="ptoggle"
+                onClick={toggle}
+                aria-label={`${paused() ? 'Resume' : 'Pause'} ${name()}`}
+                title={paused() ? 'Resume' : 'Pause'}
+              >
+                {paused() ? '▶' : '❚❚'}
+              </button>
               <ProgressBar value={t.progress} tone={t.status} label={`Progress of ${name()}`} />
               <span class="dim right">{formatRate(t.downloadRate)}</span>
             </div>
@@ -66,11 +91,23 @@ export function Popup(props: { api: EngineApi; onOpenFull: () => void; helperHel
         }}
       </For>
       <form class="totals" onSubmit={add}>
-        <input class="grow" placeholder="Paste a magnet link" aria-label="Magnet link" value={magnet()} onInput={(e) => setMagnet(e.currentTarget.value)} />
+        <input
+          class="grow"
+          placeholder="Paste a magnet link"
+          aria-label="Magnet link"
+          value={magnet()}
+          onInput={(e) => setMagnet(e.currentTarget.value)}
+        />
         <button type="submit">Add</button>
       </form>
-      <Show when={msg()}><div class="dim" role="status">{msg()}</div></Show>
-      <button class="primary" onClick={() => props.onOpenFull()}>Open Tidepool in a tab</button>
+      <Show when={msg()}>
+        <div class="dim" role="status">
+          {msg()}
+        </div>
+      </Show>
+      <button class="primary" onClick={() => props.onOpenFull()}>
+        Open Tidepool in a tab
+      </button>
     </div>
   )
 }

@@ -5,7 +5,8 @@ export function portLabel(st: EngineStatus): string {
   const pm = st.portMapping
   const tcp = pm?.mappings.find((m) => m.protocol === 'tcp')
   if (!pm || !tcp) return port
-  if (tcp.state === 'mapped') return `${port} · mapped as ${tcp.externalAddress || '?'}:${tcp.externalPort ?? tcp.internalPort}`
+  if (tcp.state === 'mapped')
+    return `${port} · mapped as ${tcp.externalAddress || '?'}:${tcp.externalPort ?? tcp.internalPort}`
   if (tcp.state === 'failed') return `${port} · not mapped`
   if (tcp.state === 'pending') return `${port} · mapping…`
   return port

@@ -27,7 +27,9 @@ export function setTheme(t: ThemeChoice): void {
   try {
     if (t === 'auto') globalThis.localStorage?.removeItem(KEY)
     else globalThis.localStorage?.setItem(KEY, t)
-  } catch { /* storage may be unavailable (opaque origins); the choice then lasts for this page */ }
+  } catch {
+    /* storage may be unavailable (opaque origins); the choice then lasts for this page */
+  }
 }
 
 export function effectiveTheme(): 'light' | 'dark' {

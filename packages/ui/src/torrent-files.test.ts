@@ -5,7 +5,9 @@ const enc = (s: string) => new TextEncoder().encode(s)
 
 describe('readTorrentFiles', () => {
   it('lists the files of a multi-file torrent (UTF-8 names)', () => {
-    const t = enc('d8:announce9:http://x/4:infod5:filesld6:lengthi5e4:pathl3:sub5:a.txteed6:lengthi7e4:pathl10:ßüñ.bineee4:name4:root12:piece lengthi16384e6:pieces0:ee')
+    const t = enc(
+      'd8:announce9:http://x/4:infod5:filesld6:lengthi5e4:pathl3:sub5:a.txteed6:lengthi7e4:pathl10:ßüñ.bineee4:name4:root12:piece lengthi16384e6:pieces0:ee',
+    )
     const r = readTorrentFiles(t)
     expect(r.name).toBe('root')
     expect(r.files).toEqual([

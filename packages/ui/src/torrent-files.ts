@@ -10,7 +10,9 @@ const dec = new TextDecoder()
 
 function decode(buf: Uint8Array): BValue {
   let pos = 0
-  const fail = (why: string): never => { throw new Error(`not a torrent file: ${why} at byte ${pos}`) }
+  const fail = (why: string): never => {
+    throw new Error(`not a torrent file: ${why} at byte ${pos}`)
+  }
   const readInt = (end: number): number => {
     const i = buf.indexOf(end, pos)
     if (i < 0) fail('unterminated number')
@@ -23,11 +25,17 @@ function decode(buf: Uint8Array): BValue {
     if (depth > MAX_DEPTH) fail('nested too deep')
     const c = buf[pos]
     if (c === undefined) return fail('truncated')
-    if (c === 0x69) { pos++; return readInt(0x65) }
+    if (c === 0x69) {
+      pos++
+      return readInt(0x65)
+    }
     if (c === 0x6c) {
       pos++
       const list: BValue[] = []
-      while (buf[pos] !== 0x65) { if (pos >= buf.length) fail('truncated list'); list.push(value(depth + 1)) }
+      while (buf[pos] !== 0x65) {
+        if (pos >= buf.length) fail('truncated list')
+        list.push(value(depth + 1))
+      }
       pos++
       return list
     }
@@ -75,7 +83,11 @@ export function readTorrentFiles(bytes: Uint8Array): TorrentFileInfo {
     info.files.forEach((f, index) => {
       if (!isDict(f)) return
       const parts = (Array.isArray(f['path.utf-8']) ? f['path.utf-8'] : Array.isArray(f.path) ? f.path : []) as BValue[]
-      files.push({ index, path: [name, ...parts.map(str)].join('/'), size: typeof f.length === 'number' ? f.length : 0 })
+      files.push({
+        index,
+        path: [name, ...parts.map(str)].join('/'),
+        size: typeof f.length === 'number' ? f.length : 0,
+      })
     })
   } else {
     files.push({ index: 0, path: name, size: typeof info.length === 'number' ? info.length : 0 })

@@ -12,9 +12,25 @@ export async function seriousViolations(page: Page, where: string): Promise<stri
   // Evaluated through the DevTools protocol, which a page's CSP does not govern (extension pages too).
   if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(source)
   const result = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(ctx: Document, opts: object): Promise<{ violations: Array<{ id: string; impact: string | null; help: string; nodes: Array<{ target: unknown[] }> }> }> } }).axe
+    const axe = (
+      window as unknown as {
+        axe: {
+          run(
+            ctx: Document,
+            opts: object,
+          ): Promise<{
+            violations: Array<{ id: string; impact: string | null; help: string; nodes: Array<{ target: unknown[] }> }>
+          }>
+        }
+      }
+    ).axe
     const r = await axe.run(document, { resultTypes: ['violations'] })
-    return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.slice(0, 4).map((n) => JSON.stringify(n.target)) }))
+    return r.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      targets: v.nodes.slice(0, 4).map((n) => JSON.stringify(n.target)),
+    }))
   })
   return result
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')

@@ -18,13 +18,28 @@ export function chromiumAvailable(): boolean {
 }
 
 export async function launchChromium(userDataDir: string, extensionDir?: string): Promise<BrowserContext> {
-  const args = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic']
+  const args = [
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--no-first-run',
+    '--disable-quic',
+  ]
   // playwright's own message for a missing executable suggests `npx playwright install`, which cannot work here
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM} (install Debian's chromium or set TIDEPOOL_CHROMIUM)`)
+  if (!existsSync(CHROMIUM))
+    throw new Error(`Chromium not found at ${CHROMIUM} (install Debian's chromium or set TIDEPOOL_CHROMIUM)`)
   if (extensionDir) args.unshift(`--disable-extensions-except=${extensionDir}`, `--load-extension=${extensionDir}`)
   // the native host and the daemon it starts inherit this environment: no multicast from a browser test
   const env = { ...process.env, TIDEPOOL_NO_MULTICAST: '1' } as Record<string, string>
-  return chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, headless: true, args, env, viewport: { width: 1280, height: 800 } })
+  return chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args,
+    env,
+    viewport: { width: 1280, height: 800 },
+  })
 }
 
 export async function shot(page: Page, name: string): Promise<string> {
@@ -35,7 +50,12 @@ export async function shot(page: Page, name: string): Promise<string> {
 }
 
 /** Polls `fn` until it returns a truthy value; throws with `what` after timeoutMs. */
-export async function until<T>(fn: () => Promise<T> | T, timeoutMs: number, what: string, everyMs = 200): Promise<NonNullable<T>> {
+export async function until<T>(
+  fn: () => Promise<T> | T,
+  timeoutMs: number,
+  what: string,
+  everyMs = 200,
+): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs
   let last: unknown
   for (let i = 0; i < 100_000; i++) {
@@ -45,7 +65,8 @@ export async function until<T>(fn: () => Promise<T> | T, timeoutMs: number, what
     } catch (e) {
       last = e
     }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`)
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`)
     await new Promise((r) => setTimeout(r, everyMs))
   }
   throw new Error(`gave up waiting for ${what}`)

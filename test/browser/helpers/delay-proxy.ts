@@ -24,7 +24,10 @@ export async function startDelayProxy(target: { host: string; port: number }, de
       const up = net.connect(target)
       sockets.add(up)
       up.on('error', () => client.destroy())
-      up.on('close', () => { sockets.delete(up); client.destroy() })
+      up.on('close', () => {
+        sockets.delete(up)
+        client.destroy()
+      })
       client.on('close', () => up.destroy())
       up.once('connect', () => {
         client.pipe(up)

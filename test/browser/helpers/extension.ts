@@ -11,7 +11,14 @@ import { launchChromium, REPO_ROOT } from './browser.ts'
 export const EXTENSION_DIST = join(REPO_ROOT, 'extension', 'dist')
 export const EXTENSION_ID = readFileSync(join(REPO_ROOT, 'extension', 'EXTENSION_ID'), 'utf8').trim()
 
-const SOURCES = ['extension/src', 'extension/public', 'extension/vite.config.ts', 'packages/ui/src', 'packages/engine/src', 'packages/daemon-bridge/src']
+const SOURCES = [
+  'extension/src',
+  'extension/public',
+  'extension/vite.config.ts',
+  'packages/ui/src',
+  'packages/engine/src',
+  'packages/daemon-bridge/src',
+]
 
 /** True when extension/dist exists and is newer than every source it is built from. */
 export function extensionBuildIsFresh(): boolean {
@@ -30,16 +37,42 @@ export function extensionBuildIsFresh(): boolean {
  */
 export function ensureExtensionBuilt(): void {
   if (extensionBuildIsFresh()) return
-  const r = spawnSync('pnpm', ['--filter', '@tidepool/extension', 'build'], { cwd: REPO_ROOT, stdio: 'inherit', timeout: 180_000 })
+  const r = spawnSync('pnpm', ['--filter', '@tidepool/extension', 'build'], {
+    cwd: REPO_ROOT,
+    stdio: 'inherit',
+    timeout: 180_000,
+  })
   if (r.status !== 0) throw new Error('extension build failed')
 }
 
-export interface ExtensionBrowser { context: BrowserContext; worker: Worker; id: string; appUrl: string; popupUrl: string }
+export interface ExtensionBrowser {
+  context: BrowserContext
+  worker: Worker
+  id: string
+  appUrl: string
+  popupUrl: string
+}
 
-export async function launchWithExtension(o: { profile: string; configDir: string; downloadRoot: string }): Promise<ExtensionBrowser> {
-  await install({ browser: 'chromium', extensionId: EXTENSION_ID, userDataDir: o.profile, configDir: o.configDir, downloadRoot: o.downloadRoot })
+export async function launchWithExtension(o: {
+  profile: string
+  configDir: string
+  downloadRoot: string
+}): Promise<ExtensionBrowser> {
+  await install({
+    browser: 'chromium',
+    extensionId: EXTENSION_ID,
+    userDataDir: o.profile,
+    configDir: o.configDir,
+    downloadRoot: o.downloadRoot,
+  })
   const context = await launchChromium(o.profile, EXTENSION_DIST)
   const worker = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker', { timeout: 30_000 }))
   const id = new URL(worker.url()).host
-  return { context, worker, id, appUrl: `chrome-extension://${id}/app.html`, popupUrl: `chrome-extension://${id}/popup.html` }
+  return {
+    context,
+    worker,
+    id,
+    appUrl: `chrome-extension://${id}/app.html`,
+    popupUrl: `chrome-extension://${id}/popup.html`,
+  }
 }

@@ -28,14 +28,26 @@ export function torrentRow(page: Page, infoHash: string) {
   return page.locator(`[role="grid"][aria-label="Torrents"] [role="row"][data-key="${infoHash}"]`)
 }
 
-export async function openTab(page: Page, infoHash: string, tab: 'peers' | 'swarm' | 'files' | 'trackers' | 'pieces' | string): Promise<void> {
+export async function openTab(
+  page: Page,
+  infoHash: string,
+  tab: 'peers' | 'swarm' | 'files' | 'trackers' | 'pieces' | string,
+): Promise<void> {
   await torrentRow(page, infoHash).click()
   await page.locator(`button[role="tab"][data-tab="${tab}"]`).click()
 }
 
 export async function waitRowText(page: Page, infoHash: string, re: RegExp, timeoutMs: number): Promise<string> {
-  return until(async () => {
-    const text = (await torrentRow(page, infoHash).textContent({ timeout: 1000 }).catch(() => null)) ?? ''
-    return re.test(text) ? text : null
-  }, timeoutMs, `torrent ${infoHash.slice(0, 8)} row matching ${re}`, 300)
+  return until(
+    async () => {
+      const text =
+        (await torrentRow(page, infoHash)
+          .textContent({ timeout: 1000 })
+          .catch(() => null)) ?? ''
+      return re.test(text) ? text : null
+    },
+    timeoutMs,
+    `torrent ${infoHash.slice(0, 8)} row matching ${re}`,
+    300,
+  )
 }

@@ -5,17 +5,46 @@ import { DATA_PATH_NODE_FLAGS } from '@tidepool/native-host'
 import { spawnTracked, type Tracked } from '../../fixtures/processes.ts'
 import { REPO_ROOT, until } from './browser.ts'
 
-export interface WebApp { proc: Tracked; url: string; origin: string; stop(): Promise<number> }
+export interface WebApp {
+  proc: Tracked
+  url: string
+  origin: string
+  stop(): Promise<number>
+}
 
-export async function startWebApp(opts: { out: string; configHome: string; timeoutMs?: number; port?: number }): Promise<WebApp> {
+export async function startWebApp(opts: {
+  out: string
+  configHome: string
+  timeoutMs?: number
+  port?: number
+}): Promise<WebApp> {
   // the data path's heap flag, as `pnpm app` passes it (tests and benchmarks measure what users run)
-  const args = [...DATA_PATH_NODE_FLAGS, '--import', import.meta.resolve('tsx'), join(REPO_ROOT, 'native-host', 'src', 'cli', 'app.ts'), '--no-open', '--no-port-mapping', '--port', String(opts.port ?? 0), '--out', opts.out]
-  const proc = spawnTracked(process.execPath, args, { cwd: REPO_ROOT, env: { ...process.env, XDG_CONFIG_HOME: opts.configHome, TIDEPOOL_NO_MULTICAST: '1' }, name: 'tidepool app' })
+  const args = [
+    ...DATA_PATH_NODE_FLAGS,
+    '--import',
+    import.meta.resolve('tsx'),
+    join(REPO_ROOT, 'native-host', 'src', 'cli', 'app.ts'),
+    '--no-open',
+    '--no-port-mapping',
+    '--port',
+    String(opts.port ?? 0),
+    '--out',
+    opts.out,
+  ]
+  const proc = spawnTracked(process.execPath, args, {
+    cwd: REPO_ROOT,
+    env: { ...process.env, XDG_CONFIG_HOME: opts.configHome, TIDEPOOL_NO_MULTICAST: '1' },
+    name: 'tidepool app',
+  })
   try {
-    const line = await until(() => {
-      if (proc.exitCode() !== null) throw new Error(`app exited: ${proc.stderr()}`)
-      return proc.stdout.find((l) => l.startsWith('Tidepool is ready: '))
-    }, opts.timeoutMs ?? 120_000, 'the web app URL')
+    const line = await until(
+      () => {
+        if (proc.exitCode() !== null) throw new Error(`app exited: ${proc.stderr()}`)
+        return proc.stdout.find((l) => l.startsWith('Tidepool is ready: '))
+      },
+      opts.timeoutMs ?? 120_000,
+      'the web app URL',
+    )
     const url = line.slice('Tidepool is ready: '.length).trim()
     return { proc, url, origin: new URL(url).origin, stop: () => proc.stop() }
   } catch (e) {

@@ -65,7 +65,11 @@ export function findWanService(xml: string, location: string): IgdService | null
 
 export type SoapArgs = Array<[string, string | number]>
 
-export function encodeSoapRequest(serviceType: string, action: string, args: SoapArgs): { body: string; soapAction: string } {
+export function encodeSoapRequest(
+  serviceType: string,
+  action: string,
+  args: SoapArgs,
+): { body: string; soapAction: string } {
   const inner = args.map(([k, v]) => `<${k}>${escapeXml(String(v))}</${k}>`).join('')
   const body =
     '<?xml version="1.0"?>\r\n' +
@@ -86,14 +90,22 @@ export function decodeSoapResponse(xml: string, action: string): SoapResult {
   if (/<(?:[\w-]+:)?Fault[\s>]/i.test(xml)) {
     const code = tagText(xml, 'errorCode')
     const n = code !== undefined && /^\d+$/.test(code) ? Number(code) : undefined
-    return { ok: false, errorCode: n, errorDescription: tagText(xml, 'errorDescription') ?? tagText(xml, 'faultstring') ?? 'SOAP fault' }
+    return {
+      ok: false,
+      errorCode: n,
+      errorDescription: tagText(xml, 'errorDescription') ?? tagText(xml, 'faultstring') ?? 'SOAP fault',
+    }
   }
   // An empty response may be self-closing (miniupnpd: `<u:AddPortMappingResponse xmlns:u="..."/>`).
   if (new RegExp(`<(?:[\\w-]+:)?${action}Response(?:\\s[^>]*)?/>`, 'i').test(xml)) return { ok: true, values: {} }
-  const m = new RegExp(`<(?:[\\w-]+:)?${action}Response(?:\\s[^>]*)?>([\\s\\S]*?)</(?:[\\w-]+:)?${action}Response\\s*>`, 'i').exec(xml)
+  const m = new RegExp(
+    `<(?:[\\w-]+:)?${action}Response(?:\\s[^>]*)?>([\\s\\S]*?)</(?:[\\w-]+:)?${action}Response\\s*>`,
+    'i',
+  ).exec(xml)
   if (!m) return { ok: false, errorCode: undefined, errorDescription: `no ${action}Response in the reply` }
   const values: Record<string, string> = {}
-  for (const c of m[1].matchAll(/<(?:[\w-]+:)?([\w-]+)(?:\s[^>]*)?>([\s\S]*?)<\/(?:[\w-]+:)?\1\s*>/g)) values[c[1]] = decodeEntities(c[2].trim())
+  for (const c of m[1].matchAll(/<(?:[\w-]+:)?([\w-]+)(?:\s[^>]*)?>([\s\S]*?)<\/(?:[\w-]+:)?\1\s*>/g))
+    values[c[1]] = decodeEntities(c[2].trim())
   for (const c of m[1].matchAll(/<(?:[\w-]+:)?([\w-]+)(?:\s[^>]*)?\/>/g)) values[c[1]] ??= ''
   return { ok: true, values }
 }
@@ -115,5 +127,7 @@ export function upnpErrorText(code: number | undefined, description: string): st
     728: 'no port maps available',
   }
   const name = code !== undefined ? known[code] : undefined
-  return code === undefined ? description : `UPnP error ${code}${name ? ` (${name})` : ''}${description && description !== name ? `: ${description}` : ''}`
+  return code === undefined
+    ? description
+    : `UPnP error ${code}${name ? ` (${name})` : ''}${description && description !== name ? `: ${description}` : ''}`
 }

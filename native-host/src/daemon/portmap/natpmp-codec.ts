@@ -24,7 +24,12 @@ export function encodePmpExternalAddress(): Uint8Array {
 }
 
 /** A map request; lifetime 0 with external port 0 deletes the mapping (RFC 6886 §3.4). */
-export function encodePmpMap(protocol: 'tcp' | 'udp', internalPort: number, externalPort: number, lifetimeSec: number): Uint8Array {
+export function encodePmpMap(
+  protocol: 'tcp' | 'udp',
+  internalPort: number,
+  externalPort: number,
+  lifetimeSec: number,
+): Uint8Array {
   const b = new Uint8Array(12)
   const v = new DataView(b.buffer)
   b[0] = NATPMP_VERSION
@@ -37,7 +42,15 @@ export function encodePmpMap(protocol: 'tcp' | 'udp', internalPort: number, exte
 
 export type PmpResponse =
   | { op: 'external-address'; result: number; epoch: number; externalAddress: string }
-  | { op: 'map'; protocol: 'tcp' | 'udp'; result: number; epoch: number; internalPort: number; externalPort: number; lifetimeSec: number }
+  | {
+      op: 'map'
+      protocol: 'tcp' | 'udp'
+      result: number
+      epoch: number
+      internalPort: number
+      externalPort: number
+      lifetimeSec: number
+    }
   /** Any error answer too short for its opcode's fields (e.g. the 8-byte UNSUPP_VERSION reply to PCP). */
   | { op: 'error'; requestOp: number; result: number; epoch: number }
 

@@ -32,7 +32,8 @@ function writeMappedV4(b: Uint8Array, at: number, ip: string): void {
   b[at + 10] = 0xff
   b[at + 11] = 0xff
   const parts = ip.split('.').map(Number)
-  if (parts.length !== 4 || parts.some((p) => !Number.isInteger(p) || p < 0 || p > 255)) throw new Error(`not an IPv4 address: ${ip}`)
+  if (parts.length !== 4 || parts.some((p) => !Number.isInteger(p) || p < 0 || p > 255))
+    throw new Error(`not an IPv4 address: ${ip}`)
   b.set(parts, at + 12)
 }
 

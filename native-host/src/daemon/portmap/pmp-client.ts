@@ -1,6 +1,12 @@
 import { randomBytes } from 'node:crypto'
 import dgram from 'node:dgram'
-import { decodePmpResponse, encodePmpExternalAddress, encodePmpMap, NATPMP_PORT, pmpResultText } from './natpmp-codec.ts'
+import {
+  decodePmpResponse,
+  encodePmpExternalAddress,
+  encodePmpMap,
+  NATPMP_PORT,
+  pmpResultText,
+} from './natpmp-codec.ts'
 import { decodePcpResponse, encodePcpMap, pcpResultText } from './pcp-codec.ts'
 
 /**
@@ -67,10 +73,20 @@ async function exchange<T>(t: PmpTarget, req: Uint8Array, accept: (b: Uint8Array
         if (v !== null) done(() => resolve(v))
       })
       sock.on('error', (e: NodeJS.ErrnoException) => {
-        done(() => reject(new PmpError(e.code === 'ECONNREFUSED' ? `nothing listens on ${t.gateway}:${t.serverPort ?? NATPMP_PORT}` : `${e.code ?? e.message}`, false)))
+        done(() =>
+          reject(
+            new PmpError(
+              e.code === 'ECONNREFUSED'
+                ? `nothing listens on ${t.gateway}:${t.serverPort ?? NATPMP_PORT}`
+                : `${e.code ?? e.message}`,
+              false,
+            ),
+          ),
+        )
       })
       const send = (): void => {
-        if (sent++ >= attempts) return done(() => reject(new PmpError(`no answer from ${t.gateway}:${t.serverPort ?? NATPMP_PORT}`, false)))
+        if (sent++ >= attempts)
+          return done(() => reject(new PmpError(`no answer from ${t.gateway}:${t.serverPort ?? NATPMP_PORT}`, false)))
         sock.send(req)
         timer = setTimeout(send, delay)
         delay *= 2
@@ -92,7 +108,14 @@ export async function pmpMap(
 ): Promise<PmpMapping> {
   if (prev?.method !== 'natpmp') {
     const nonce = prev?.nonce ?? new Uint8Array(randomBytes(12))
-    const req = encodePcpMap({ nonce, protocol, internalPort, suggestedExternalPort: prev?.externalPort ?? internalPort, lifetimeSec, clientAddress: t.localAddress })
+    const req = encodePcpMap({
+      nonce,
+      protocol,
+      internalPort,
+      suggestedExternalPort: prev?.externalPort ?? internalPort,
+      lifetimeSec,
+      clientAddress: t.localAddress,
+    })
     const r = await exchange(t, req, (b) => {
       if (b[0] === 0) return { natpmpOnly: true as const } // a NAT-PMP server's UNSUPP_VERSION (RFC 6887 §9)
       const p = decodePcpResponse(b)
@@ -102,17 +125,33 @@ export async function pmpMap(
     })
     if (!r.natpmpOnly) {
       const p = r.p
-      if (p.result === 1) return pmpMap(t, protocol, internalPort, lifetimeSec, { method: 'natpmp', externalAddress: '', externalPort: internalPort, lifetimeSec })
+      if (p.result === 1)
+        return pmpMap(t, protocol, internalPort, lifetimeSec, {
+          method: 'natpmp',
+          externalAddress: '',
+          externalPort: internalPort,
+          lifetimeSec,
+        })
       if (p.result !== 0 || p.op !== 'map') throw new PmpError(`PCP: ${pcpResultText(p.result)}`, true)
-      return { method: 'pcp', externalAddress: p.externalAddress, externalPort: p.externalPort, lifetimeSec: p.lifetimeSec, nonce }
+      return {
+        method: 'pcp',
+        externalAddress: p.externalAddress,
+        externalPort: p.externalPort,
+        lifetimeSec: p.lifetimeSec,
+        nonce,
+      }
     }
   }
-  const m = await exchange(t, encodePmpMap(protocol, internalPort, prev?.externalPort ?? internalPort, lifetimeSec), (b) => {
-    const r = decodePmpResponse(b)
-    if (!r) return null
-    if (r.op === 'map' && (r.protocol !== protocol || r.internalPort !== internalPort)) return null
-    return r
-  })
+  const m = await exchange(
+    t,
+    encodePmpMap(protocol, internalPort, prev?.externalPort ?? internalPort, lifetimeSec),
+    (b) => {
+      const r = decodePmpResponse(b)
+      if (!r) return null
+      if (r.op === 'map' && (r.protocol !== protocol || r.internalPort !== internalPort)) return null
+      return r
+    },
+  )
   if (m.result !== 0 || m.op !== 'map') throw new PmpError(`NAT-PMP: ${pmpResultText(m.result)}`, true)
   const a = await exchange(t, encodePmpExternalAddress(), (b) => {
     const r = decodePmpResponse(b)
@@ -123,9 +162,21 @@ export async function pmpMap(
 }
 
 /** Deletes a mapping (lifetime 0). */
-export async function pmpUnmap(t: PmpTarget, protocol: 'tcp' | 'udp', internalPort: number, m: PmpMapping): Promise<void> {
+export async function pmpUnmap(
+  t: PmpTarget,
+  protocol: 'tcp' | 'udp',
+  internalPort: number,
+  m: PmpMapping,
+): Promise<void> {
   if (m.method === 'pcp' && m.nonce) {
-    const req = encodePcpMap({ nonce: m.nonce, protocol, internalPort, suggestedExternalPort: 0, lifetimeSec: 0, clientAddress: t.localAddress })
+    const req = encodePcpMap({
+      nonce: m.nonce,
+      protocol,
+      internalPort,
+      suggestedExternalPort: 0,
+      lifetimeSec: 0,
+      clientAddress: t.localAddress,
+    })
     const p = await exchange(t, req, (b) => decodePcpResponse(b))
     if (p.result !== 0) throw new PmpError(`PCP delete: ${pcpResultText(p.result)}`, true)
     return

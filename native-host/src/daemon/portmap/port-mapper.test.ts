@@ -7,7 +7,11 @@ import { PortMapper } from './port-mapper.ts'
 // scripted NAT-PMP-only gateway on 127.0.0.1: miniupnpd speaks PCP, so the interop test never sees the
 // fallback. Replies are laid out as RFC 6886 §3.2/§3.3 and RFC 6887 §9 give them.
 
-interface Gateway { port: number; requests: Buffer[]; close(): Promise<void> }
+interface Gateway {
+  port: number
+  requests: Buffer[]
+  close(): Promise<void>
+}
 
 async function natpmpOnlyGateway(opts: { refuse?: boolean; silent?: boolean } = {}): Promise<Gateway> {
   const sock = dgram.createSocket('udp4')
@@ -48,7 +52,15 @@ afterEach(async () => {
 })
 
 function mapper(port: number, extra: Record<string, unknown> = {}): PortMapper {
-  const m = new PortMapper({ gateway: '127.0.0.1', localAddress: '127.0.0.1', methods: ['pcp'], pmpPort: port, pmpFirstRetryMs: 20, retryMs: 60_000, ...extra })
+  const m = new PortMapper({
+    gateway: '127.0.0.1',
+    localAddress: '127.0.0.1',
+    methods: ['pcp'],
+    pmpPort: port,
+    pmpFirstRetryMs: 20,
+    retryMs: 60_000,
+    ...extra,
+  })
   mappers.push(m)
   return m
 }
@@ -71,7 +83,14 @@ describe('PortMapper against a scripted NAT-PMP-only gateway', () => {
     expect(mapping.status.state).toBe('pending')
     await until(() => seen.some((s) => s.state === 'mapped'))
     expect(seen.find((s) => s.state === 'mapped')).toEqual({
-      state: 'mapped', protocol: 'tcp', internalPort: 6881, method: 'natpmp', externalAddress: '203.0.113.5', externalPort: 6881, lifetimeSec: 2, gateway: '127.0.0.1',
+      state: 'mapped',
+      protocol: 'tcp',
+      internalPort: 6881,
+      method: 'natpmp',
+      externalAddress: '203.0.113.5',
+      externalPort: 6881,
+      lifetimeSec: 2,
+      gateway: '127.0.0.1',
     })
     expect(gw.requests[0][0]).toBe(2) // PCP first
     const maps = () => gw.requests.filter((r) => r[0] === 0 && r[1] === 2 && r.readUInt32BE(8) > 0).length
@@ -88,7 +107,7 @@ describe('PortMapper against a scripted NAT-PMP-only gateway', () => {
     const refusing = await natpmpOnlyGateway({ refuse: true })
     const silent = await natpmpOnlyGateway({ silent: true })
     gateways.push(refusing, silent)
-    const closedPort = (await natpmpOnlyGateway()) // bound then closed: nothing listens there
+    const closedPort = await natpmpOnlyGateway() // bound then closed: nothing listens there
     await closedPort.close()
     const result = async (port: number): Promise<PortMapStatus> => {
       let last: PortMapStatus | undefined
@@ -96,7 +115,9 @@ describe('PortMapper against a scripted NAT-PMP-only gateway', () => {
       await until(() => last?.state === 'failed')
       return last!
     }
-    expect((await result(refusing.port)).error).toBe('PCP/NAT-PMP: NAT-PMP: not authorized or refused (NAT-PMP disabled on the gateway?)')
+    expect((await result(refusing.port)).error).toBe(
+      'PCP/NAT-PMP: NAT-PMP: not authorized or refused (NAT-PMP disabled on the gateway?)',
+    )
     const t0 = Date.now()
     expect((await result(silent.port)).error).toBe(`PCP/NAT-PMP: no answer from 127.0.0.1:${silent.port}`)
     expect(Date.now() - t0).toBeLessThan(3000) // 4 tries from 20 ms, doubling

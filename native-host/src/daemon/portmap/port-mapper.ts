@@ -99,7 +99,12 @@ export class PortMapper {
 
   /** @internal the PCP/NAT-PMP target for a route. */
   pmpTarget(route: { gateway: string; localAddress: string }): PmpTarget {
-    return { gateway: route.gateway, localAddress: route.localAddress, firstRetryMs: this.opts.pmpFirstRetryMs, serverPort: this.opts.pmpPort }
+    return {
+      gateway: route.gateway,
+      localAddress: route.localAddress,
+      firstRetryMs: this.opts.pmpFirstRetryMs,
+      serverPort: this.opts.pmpPort,
+    }
   }
 }
 
@@ -148,11 +153,26 @@ class MappingImpl implements Mapping {
         try {
           if (method === 'pcp' || method === 'natpmp') {
             const t = this.mapper.pmpTarget(route)
-            const prev = renewing?.kind === 'pmp' ? renewing.m : method === 'natpmp' ? { method: 'natpmp' as const, externalAddress: '', externalPort: this.internalPort, lifetimeSec: lifetime } : undefined
+            const prev =
+              renewing?.kind === 'pmp'
+                ? renewing.m
+                : method === 'natpmp'
+                  ? {
+                      method: 'natpmp' as const,
+                      externalAddress: '',
+                      externalPort: this.internalPort,
+                      lifetimeSec: lifetime,
+                    }
+                  : undefined
             const m = await pmpMap(t, this.protocol, this.internalPort, lifetime, prev)
             this.lease = { kind: 'pmp', m }
           } else {
-            const t: UpnpTarget = { localAddress: route.localAddress, gateway: o.gateway, prefer: route.gateway, searchMs: o.searchMs }
+            const t: UpnpTarget = {
+              localAddress: route.localAddress,
+              gateway: o.gateway,
+              prefer: route.gateway,
+              searchMs: o.searchMs,
+            }
             const svc = await this.mapper.findIgd(t)
             const prev = renewing?.kind === 'upnp' ? renewing.m.externalPort : undefined
             try {
@@ -170,8 +190,18 @@ class MappingImpl implements Mapping {
           }
           this.failures = 0
           const l = this.lease.m
-          this.set({ state: 'mapped', method: l.method, externalAddress: l.externalAddress, externalPort: l.externalPort, lifetimeSec: l.lifetimeSec, gateway: route.gateway })
-          const renewMs = l.lifetimeSec > 0 ? Math.max((o.minRenewSec ?? 30) * 1000, (l.lifetimeSec * 1000) / 2) : PERMANENT_RECHECK_MS
+          this.set({
+            state: 'mapped',
+            method: l.method,
+            externalAddress: l.externalAddress,
+            externalPort: l.externalPort,
+            lifetimeSec: l.lifetimeSec,
+            gateway: route.gateway,
+          })
+          const renewMs =
+            l.lifetimeSec > 0
+              ? Math.max((o.minRenewSec ?? 30) * 1000, (l.lifetimeSec * 1000) / 2)
+              : PERMANENT_RECHECK_MS
           this.schedule(renewMs)
           return
         } catch (e) {
@@ -220,10 +250,12 @@ class MappingImpl implements Mapping {
     this.removed = true
     clearTimeout(this.timer)
     // Let a request in flight finish first, so its lease is the one we delete.
-    void this.busy.then(() => this.unmap()).finally(() => {
-      this.set({ state: 'removed' })
-      this.resolveDone()
-    })
+    void this.busy
+      .then(() => this.unmap())
+      .finally(() => {
+        this.set({ state: 'removed' })
+        this.resolveDone()
+      })
     return this.done
   }
 }

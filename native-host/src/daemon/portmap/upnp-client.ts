@@ -1,6 +1,13 @@
 import dgram from 'node:dgram'
 import http from 'node:http'
-import { decodeSoapResponse, encodeSoapRequest, findWanService, upnpErrorText, type IgdService, type SoapArgs } from './igd-codec.ts'
+import {
+  decodeSoapResponse,
+  encodeSoapRequest,
+  findWanService,
+  upnpErrorText,
+  type IgdService,
+  type SoapArgs,
+} from './igd-codec.ts'
 import { decodeSsdpResponse, encodeMSearch, IGD_SEARCH_TARGETS, SSDP_ADDRESS, SSDP_PORT } from './ssdp-codec.ts'
 
 /**
@@ -50,18 +57,24 @@ export async function discoverIgd(t: UpnpTarget): Promise<IgdService & { host: s
           return
         }
         if (host !== rinfo.address) return // only the responder itself, never a URL it points elsewhere
-        if (!locations.some((l) => l.location === r.location)) locations.push({ location: r.location, from: rinfo.address })
+        if (!locations.some((l) => l.location === r.location))
+          locations.push({ location: r.location, from: rinfo.address })
         clearTimeout(timer)
         // Give the other search target a moment to answer too, then stop.
         setTimeout(resolve, 200)
       })
       // MX 1: an IGD answers within a second; repeated once because SSDP is UDP.
       for (const st of IGD_SEARCH_TARGETS) sock.send(encodeMSearch(st, 1), SSDP_PORT, SSDP_ADDRESS)
-      setTimeout(() => {
-        if (locations.length === 0) for (const st of IGD_SEARCH_TARGETS) sock.send(encodeMSearch(st, 1), SSDP_PORT, SSDP_ADDRESS)
-      }, Math.min(1000, searchMs / 2))
+      setTimeout(
+        () => {
+          if (locations.length === 0)
+            for (const st of IGD_SEARCH_TARGETS) sock.send(encodeMSearch(st, 1), SSDP_PORT, SSDP_ADDRESS)
+        },
+        Math.min(1000, searchMs / 2),
+      )
     })
-    if (locations.length === 0) throw new UpnpError(t.gateway ? `no UPnP gateway answered at ${t.gateway}` : 'no UPnP gateway answered')
+    if (locations.length === 0)
+      throw new UpnpError(t.gateway ? `no UPnP gateway answered at ${t.gateway}` : 'no UPnP gateway answered')
     const errors: string[] = []
     locations.sort((a, b) => Number(b.from === t.prefer) - Number(a.from === t.prefer))
     for (const { location, from } of locations) {
@@ -69,7 +82,8 @@ export async function discoverIgd(t: UpnpTarget): Promise<IgdService & { host: s
         const xml = await httpRequest(location, 'GET', undefined, {}, t.httpTimeoutMs)
         const svc = findWanService(xml.body, location)
         if (!svc) throw new UpnpError(`${location} lists no WANIPConnection/WANPPPConnection service`)
-        if (new URL(svc.controlUrl).hostname !== from) throw new UpnpError(`${location} points its control URL at another host`)
+        if (new URL(svc.controlUrl).hostname !== from)
+          throw new UpnpError(`${location} points its control URL at another host`)
         return { ...svc, host: from }
       } catch (e) {
         errors.push(e instanceof Error ? e.message : String(e))
@@ -92,7 +106,14 @@ function httpRequest(
     const u = new URL(url)
     if (u.protocol !== 'http:') return reject(new UpnpError(`not an http URL: ${url}`))
     const req = http.request(
-      { host: u.hostname, port: u.port || 80, path: u.pathname + u.search, method, headers: { ...headers, ...(body !== undefined ? { 'content-length': String(Buffer.byteLength(body)) } : {}) }, timeout: timeoutMs },
+      {
+        host: u.hostname,
+        port: u.port || 80,
+        path: u.pathname + u.search,
+        method,
+        headers: { ...headers, ...(body !== undefined ? { 'content-length': String(Buffer.byteLength(body)) } : {}) },
+        timeout: timeoutMs,
+      },
       (res) => {
         const chunks: Buffer[] = []
         let n = 0
@@ -106,15 +127,28 @@ function httpRequest(
       },
     )
     req.on('timeout', () => req.destroy(new UpnpError(`${url}: no reply in ${timeoutMs} ms`)))
-    req.on('error', (e) => reject(e instanceof UpnpError ? e : new UpnpError(`${url}: ${(e as NodeJS.ErrnoException).code ?? e.message}`)))
+    req.on('error', (e) =>
+      reject(e instanceof UpnpError ? e : new UpnpError(`${url}: ${(e as NodeJS.ErrnoException).code ?? e.message}`)),
+    )
     req.end(body)
   })
 }
 
 /** One SOAP action; a Fault becomes a UpnpError with its code (`code`). */
-export async function soapCall(svc: IgdService, action: string, args: SoapArgs, timeoutMs?: number): Promise<Record<string, string>> {
+export async function soapCall(
+  svc: IgdService,
+  action: string,
+  args: SoapArgs,
+  timeoutMs?: number,
+): Promise<Record<string, string>> {
   const { body, soapAction } = encodeSoapRequest(svc.serviceType, action, args)
-  const res = await httpRequest(svc.controlUrl, 'POST', body, { 'content-type': 'text/xml; charset="utf-8"', soapaction: soapAction }, timeoutMs)
+  const res = await httpRequest(
+    svc.controlUrl,
+    'POST',
+    body,
+    { 'content-type': 'text/xml; charset="utf-8"', soapaction: soapAction },
+    timeoutMs,
+  )
   const r = decodeSoapResponse(res.body, action)
   if (!r.ok) throw Object.assign(new UpnpError(upnpErrorText(r.errorCode, r.errorDescription)), { code: r.errorCode })
   if (res.status !== 200) throw new UpnpError(`${action}: HTTP ${res.status}`)
@@ -149,18 +183,31 @@ export async function upnpMap(
   for (const ext of candidates) {
     for (let tries = 0; tries < 2; tries++) {
       try {
-        await soapCall(svc, 'AddPortMapping', [
-          ['NewRemoteHost', ''],
-          ['NewExternalPort', ext],
-          ['NewProtocol', protocol.toUpperCase()],
-          ['NewInternalPort', internalPort],
-          ['NewInternalClient', t.localAddress],
-          ['NewEnabled', 1],
-          ['NewPortMappingDescription', `Tidepool ${protocol.toUpperCase()} ${internalPort}`],
-          ['NewLeaseDuration', lease],
-        ], t.httpTimeoutMs)
-        const ip = await soapCall(svc, 'GetExternalIPAddress', [], t.httpTimeoutMs).catch(() => ({}) as Record<string, string>)
-        return { method: 'upnp', svc, externalAddress: ip.NewExternalIPAddress ?? '', externalPort: ext, lifetimeSec: lease }
+        await soapCall(
+          svc,
+          'AddPortMapping',
+          [
+            ['NewRemoteHost', ''],
+            ['NewExternalPort', ext],
+            ['NewProtocol', protocol.toUpperCase()],
+            ['NewInternalPort', internalPort],
+            ['NewInternalClient', t.localAddress],
+            ['NewEnabled', 1],
+            ['NewPortMappingDescription', `Tidepool ${protocol.toUpperCase()} ${internalPort}`],
+            ['NewLeaseDuration', lease],
+          ],
+          t.httpTimeoutMs,
+        )
+        const ip = await soapCall(svc, 'GetExternalIPAddress', [], t.httpTimeoutMs).catch(
+          () => ({}) as Record<string, string>,
+        )
+        return {
+          method: 'upnp',
+          svc,
+          externalAddress: ip.NewExternalIPAddress ?? '',
+          externalPort: ext,
+          lifetimeSec: lease,
+        }
       } catch (e) {
         lastError = e
         const code = (e as { code?: number }).code
@@ -177,9 +224,14 @@ export async function upnpMap(
 }
 
 export async function upnpUnmap(t: UpnpTarget, m: UpnpMapping, protocol: 'tcp' | 'udp'): Promise<void> {
-  await soapCall(m.svc, 'DeletePortMapping', [
-    ['NewRemoteHost', ''],
-    ['NewExternalPort', m.externalPort],
-    ['NewProtocol', protocol.toUpperCase()],
-  ], t.httpTimeoutMs)
+  await soapCall(
+    m.svc,
+    'DeletePortMapping',
+    [
+      ['NewRemoteHost', ''],
+      ['NewExternalPort', m.externalPort],
+      ['NewProtocol', protocol.toUpperCase()],
+    ],
+    t.httpTimeoutMs,
+  )
 }

@@ -50,7 +50,10 @@ export const authCases: ConformanceCase[] = [
         const r = await ctx.raw()
         r.send(encodeFrame(kind, 1, 0, undefined, new Uint8Array(4)))
         check(await r.until(() => r.closeCode !== null, 3000), `kind ${kind}: connection not closed`)
-        check(r.frames.every((x) => x.kind === Kind.ERROR && x.meta.code === 'auth'), `kind ${kind}: expected only ERROR auth`)
+        check(
+          r.frames.every((x) => x.kind === Kind.ERROR && x.meta.code === 'auth'),
+          `kind ${kind}: expected only ERROR auth`,
+        )
       }
     },
   },
@@ -69,7 +72,12 @@ export const authCases: ConformanceCase[] = [
     title: 'a foreign Host is refused at the upgrade (DNS rebinding, HTTP 403)',
     async run(ctx) {
       const o: Record<string, string> = ctx.target.origin ? { Origin: ctx.target.origin } : {}
-      for (const host of [`evil.example:${ctx.port}`, `127.0.0.1.nip.io:${ctx.port}`, `127.0.0.1:${ctx.port + 1}`, '127.0.0.1']) {
+      for (const host of [
+        `evil.example:${ctx.port}`,
+        `127.0.0.1.nip.io:${ctx.port}`,
+        `127.0.0.1:${ctx.port + 1}`,
+        '127.0.0.1',
+      ]) {
         const s = await upgradeStatus(ctx.port, { Host: host, ...o })
         check(s === 403, `Host ${host}: status ${s}, expected 403`)
       }
@@ -83,7 +91,15 @@ export const authCases: ConformanceCase[] = [
     async run(ctx) {
       const c = await ctx.client()
       const l = c.limits
-      for (const k of ['maxConnectsInFlight', 'maxConnectsPending', 'connectTimeoutMs', 'maxFrameBytes', 'maxDataFrameBytes', 'recvWindowBytes', 'maxIoBytes'] as const) {
+      for (const k of [
+        'maxConnectsInFlight',
+        'maxConnectsPending',
+        'connectTimeoutMs',
+        'maxFrameBytes',
+        'maxDataFrameBytes',
+        'recvWindowBytes',
+        'maxIoBytes',
+      ] as const) {
         check(typeof l[k] === 'number' && l[k] > 0, `limit ${k} missing`)
       }
       check(l.maxConnectsPending >= l.maxConnectsInFlight, 'pending cap below in-flight cap')
@@ -92,13 +108,17 @@ export const authCases: ConformanceCase[] = [
   },
   {
     id: 'AUTH-010',
-    title: 'hello reply names each root\'s absolute path when it has rootPaths (optional)',
+    title: "hello reply names each root's absolute path when it has rootPaths (optional)",
     async run(ctx) {
       const c = await ctx.client()
       const paths = c.rootPaths
       if (Object.keys(paths).length === 0) return // an older daemon: the field is optional
-      for (const r of c.roots) check(typeof paths[r] === 'string' && paths[r]!.startsWith('/'), `rootPaths has no absolute path for ${r}`)
-      check(Object.keys(paths).every((k) => c.roots.includes(k)), 'rootPaths names a root not in roots')
+      for (const r of c.roots)
+        check(typeof paths[r] === 'string' && paths[r]!.startsWith('/'), `rootPaths has no absolute path for ${r}`)
+      check(
+        Object.keys(paths).every((k) => c.roots.includes(k)),
+        'rootPaths names a root not in roots',
+      )
     },
   },
   {
@@ -108,7 +128,10 @@ export const authCases: ConformanceCase[] = [
       const r = await ctx.raw()
       r.request(1, Op.hello, { token: ctx.target.token, protocol: 999 })
       const f = await r.reply(1)
-      check(f?.kind === Kind.ERROR && f.meta.code === 'unsupported', `expected ERROR unsupported, got ${JSON.stringify(f?.meta)}`)
+      check(
+        f?.kind === Kind.ERROR && f.meta.code === 'unsupported',
+        `expected ERROR unsupported, got ${JSON.stringify(f?.meta)}`,
+      )
     },
   },
   {
@@ -118,7 +141,10 @@ export const authCases: ConformanceCase[] = [
       const r = await ctx.raw({ hello: true })
       r.request(2, Op.hello, { token: ctx.target.token, protocol: 1 })
       const f = await r.reply(2)
-      check(f?.kind === Kind.ERROR && f.meta.code === 'invalid', `expected ERROR invalid, got ${JSON.stringify(f?.meta)}`)
+      check(
+        f?.kind === Kind.ERROR && f.meta.code === 'invalid',
+        `expected ERROR invalid, got ${JSON.stringify(f?.meta)}`,
+      )
       r.request(3, Op.ping, {})
       check((await r.reply(3))?.kind === Kind.REPLY, 'ping after second hello not answered')
     },

@@ -20,10 +20,13 @@ export const capCases: ConformanceCase[] = [
       const step = Math.max(50, Math.min(700, Math.floor(connectTimeoutMs / 5)))
       const settled: string[] = []
       const track = (p: Promise<TcpSocket>, tag: string): void => {
-        p.then((s) => {
-          settled.push(`${tag}:ok`)
-          s.close()
-        }, (e: { code?: string }) => settled.push(`${tag}:${e.code}`))
+        p.then(
+          (s) => {
+            settled.push(`${tag}:ok`)
+            s.close()
+          },
+          (e: { code?: string }) => settled.push(`${tag}:${e.code}`),
+        )
       }
       for (let i = 0; i < inFlight; i++) track(c.net.connect({ host: '127.0.0.1', port: hang.port }), 'hang')
       await sleep(step / 2)
@@ -32,10 +35,15 @@ export const capCases: ConformanceCase[] = [
       track(c.net.connect({ host: '127.0.0.1', port: echo.port }), 'live')
       await sleep(step)
       check(!settled.includes('live:ok'), `connect number ${inFlight + 1} did not wait for a slot`)
-      for (let i = inFlight + 1; i < pending; i++) track(c.net.connect({ host: '127.0.0.1', port: echo.port }), 'queued')
+      for (let i = inFlight + 1; i < pending; i++)
+        track(c.net.connect({ host: '127.0.0.1', port: echo.port }), 'queued')
       await sleep(100)
       const t0 = Date.now()
-      await rejectsWith(within(c.net.connect({ host: '127.0.0.1', port: echo.port }), 2000, 'busy connect'), 'busy', `connect number ${pending + 1}`)
+      await rejectsWith(
+        within(c.net.connect({ host: '127.0.0.1', port: echo.port }), 2000, 'busy connect'),
+        'busy',
+        `connect number ${pending + 1}`,
+      )
       check(Date.now() - t0 < 1000, `busy took ${Date.now() - t0} ms, expected at once`)
       check(!settled.includes('live:ok'), 'queued connect ran while all slots hang')
     },
@@ -49,14 +57,19 @@ export const capCases: ConformanceCase[] = [
       const c = await ctx.client()
       const limit = c.limits.connectTimeoutMs
       const t0 = Date.now()
-      await rejectsWith(within(c.net.connect({ host: '127.0.0.1', port: hang.port }), limit + 5000, 'timeout connect'), 'timeout', 'hanging connect')
+      await rejectsWith(
+        within(c.net.connect({ host: '127.0.0.1', port: hang.port }), limit + 5000, 'timeout connect'),
+        'timeout',
+        'hanging connect',
+      )
       const took = Date.now() - t0
       check(took >= limit * 0.9 && took <= limit + 3000, `timed out after ${took} ms, limit ${limit} ms`)
     },
   },
   {
     id: 'CAP-003',
-    title: 'a client that keeps sending past full has that socket closed with too-large at maxSendBufferBytes; the connection stays',
+    title:
+      'a client that keeps sending past full has that socket closed with too-large at maxSendBufferBytes; the connection stays',
     async run(ctx) {
       const sink = await stalledServer()
       ctx.cleanups.push(() => sink.close())
@@ -81,7 +94,10 @@ export const capCases: ConformanceCase[] = [
         else await sleep(sent < budget ? 0 : 20)
       }
       check(seen.close, `the socket stayed open after ${sent / MiB} MiB sent past full (cap ${cap / MiB} MiB)`)
-      check(seen.close.error?.code === 'too-large', `socket closed with ${seen.close.error?.code ?? 'no error'}, expected too-large`)
+      check(
+        seen.close.error?.code === 'too-large',
+        `socket closed with ${seen.close.error?.code ?? 'no error'}, expected too-large`,
+      )
       check(sent >= cap, `closed after ${sent / MiB} MiB, before the client had sent the cap of ${cap / MiB} MiB`)
       await c.request(Op.ping, {})
       check(!c.closed, 'the whole connection was closed, not just the socket')

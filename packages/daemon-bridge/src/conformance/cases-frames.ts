@@ -62,7 +62,10 @@ export const frameCases: ConformanceCase[] = [
       const r = await ctx.raw({ hello: true })
       r.request(8, 60000, {})
       const f = await r.reply(8)
-      check(f?.kind === Kind.ERROR && f.meta.code === 'invalid', `expected ERROR invalid, got ${JSON.stringify(f?.meta)}`)
+      check(
+        f?.kind === Kind.ERROR && f.meta.code === 'invalid',
+        `expected ERROR invalid, got ${JSON.stringify(f?.meta)}`,
+      )
       r.request(9, Op.ping, {})
       check((await r.reply(9))?.kind === Kind.REPLY, 'connection unusable after an unknown op')
     },
@@ -95,10 +98,16 @@ export const frameCases: ConformanceCase[] = [
       const r = await ctx.raw({ hello: true })
       r.request(11, Op.tcpConnect, { host: 5, port: 'x' })
       const f = await r.reply(11)
-      check(f?.kind === Kind.ERROR && f.meta.code === 'invalid', `expected ERROR invalid, got ${JSON.stringify(f?.meta)}`)
+      check(
+        f?.kind === Kind.ERROR && f.meta.code === 'invalid',
+        `expected ERROR invalid, got ${JSON.stringify(f?.meta)}`,
+      )
       r.request(12, Op.fileRead, { handle: 424242, offset: 0, length: 1 })
       const g = await r.reply(12)
-      check(g?.kind === Kind.ERROR && g.meta.code === 'closed', `unknown handle: expected closed, got ${JSON.stringify(g?.meta)}`)
+      check(
+        g?.kind === Kind.ERROR && g.meta.code === 'closed',
+        `unknown handle: expected closed, got ${JSON.stringify(g?.meta)}`,
+      )
     },
   },
   {
@@ -121,7 +130,11 @@ export const frameCases: ConformanceCase[] = [
     title: 'the daemon selects no subprotocol: a requested one is not echoed in the 101',
     async run(ctx) {
       const o: Record<string, string> = ctx.target.origin ? { Origin: ctx.target.origin } : {}
-      const r = await upgradeResponse(ctx.port, { Host: `127.0.0.1:${ctx.port}`, 'Sec-WebSocket-Protocol': 'tidepool, chat', ...o })
+      const r = await upgradeResponse(ctx.port, {
+        Host: `127.0.0.1:${ctx.port}`,
+        'Sec-WebSocket-Protocol': 'tidepool, chat',
+        ...o,
+      })
       check(r.status === 101, `upgrade answered ${r.status}, expected 101`)
       const p = r.headers['sec-websocket-protocol']
       check(p === undefined, `the daemon selected subprotocol ${String(p)}; the protocol has none`)
@@ -140,9 +153,15 @@ export const frameCases: ConformanceCase[] = [
       const r = await ctx.raw({ hello: true })
       inFragments(r, 20, MAX_MESSAGE_FRAGMENTS)
       const f = await r.reply(20, 10_000)
-      check(f?.kind === Kind.REPLY, `${MAX_MESSAGE_FRAGMENTS} fragments: expected a REPLY, got ${f ? JSON.stringify(f.meta) : `close ${r.closeCode}`}`)
+      check(
+        f?.kind === Kind.REPLY,
+        `${MAX_MESSAGE_FRAGMENTS} fragments: expected a REPLY, got ${f ? JSON.stringify(f.meta) : `close ${r.closeCode}`}`,
+      )
       inFragments(r, 21, MAX_MESSAGE_FRAGMENTS + 1)
-      check(await r.until(() => r.closeCode !== null, 10_000), `${MAX_MESSAGE_FRAGMENTS + 1} fragments did not close the connection`)
+      check(
+        await r.until(() => r.closeCode !== null, 10_000),
+        `${MAX_MESSAGE_FRAGMENTS + 1} fragments did not close the connection`,
+      )
       check(r.closeCode === 1008, `close code ${r.closeCode}, expected 1008`)
       check(!r.frames.some((x) => x.id === 21), 'the over-fragmented message was answered')
       const c = await ctx.client()

@@ -12,7 +12,8 @@ const GROUP = '239.192.152.143'
 export const multicastCases: ConformanceCase[] = [
   {
     id: 'MCAST-001',
-    title: 'udp.multicast: two reuseAddr sockets on one port join a group on loopback and both hear a datagram to it; unannounced, the op is refused',
+    title:
+      'udp.multicast: two reuseAddr sockets on one port join a group on loopback and both hear a datagram to it; unannounced, the op is refused',
     async run(ctx) {
       const c = await ctx.client()
       if (!c.capabilities.has(Capability.udpMulticast)) {
@@ -26,11 +27,15 @@ export const multicastCases: ConformanceCase[] = [
           code = e instanceof IoError ? e.code : 'other'
         }
         await c.request(Op.udpClose, { handle })
-        check(code === 'unsupported' || code === 'invalid', `udp.multicast without the capability answered ${code || 'success'}`)
+        check(
+          code === 'unsupported' || code === 'invalid',
+          `udp.multicast without the capability answered ${code || 'success'}`,
+        )
         return
       }
       const heard: Array<{ who: string; text: string; address: string }> = []
-      const listen = (who: string) => (d: Uint8Array, from: { address: string }) => heard.push({ who, text: new TextDecoder().decode(d), address: from.address })
+      const listen = (who: string) => (d: Uint8Array, from: { address: string }) =>
+        heard.push({ who, text: new TextDecoder().decode(d), address: from.address })
       const a = await c.net.bindUdp({ host: '0.0.0.0', port: 0, reuseAddr: true }, listen('a'))
       ctx.cleanups.push(() => a.close())
       const b = await c.net.bindUdp({ host: '0.0.0.0', port: a.port, reuseAddr: true }, listen('b'))
@@ -56,11 +61,31 @@ export const multicastCases: ConformanceCase[] = [
       const bound = await c.request(Op.udpBind, { host: '0.0.0.0' })
       const handle = bound.meta.handle as number
       ctx.cleanups.push(() => c.request(Op.udpClose, { handle }))
-      await rejectsWith(c.request(Op.udpMulticast, { handle, group: '127.0.0.1', interface: '127.0.0.1', ttl: 0 }), 'invalid', 'unicast group')
-      await rejectsWith(c.request(Op.udpMulticast, { handle, group: 'ff15::efc0:152:143', interface: '127.0.0.1', ttl: 0 }), 'invalid', 'IPv6 group on an IPv4 socket')
-      await rejectsWith(c.request(Op.udpMulticast, { handle, group: GROUP, interface: '127.0.0.1', ttl: 256 }), 'invalid', 'ttl 256')
-      await rejectsWith(c.request(Op.udpMulticast, { handle, group: GROUP, interface: '127.0.0.1', ttl: 0, loop: 'yes' }), 'invalid', 'loop not a boolean')
-      await rejectsWith(c.request(Op.udpMulticast, { handle: 0x7ffffff0, group: GROUP, interface: '127.0.0.1', ttl: 0 }), 'closed', 'unknown handle')
+      await rejectsWith(
+        c.request(Op.udpMulticast, { handle, group: '127.0.0.1', interface: '127.0.0.1', ttl: 0 }),
+        'invalid',
+        'unicast group',
+      )
+      await rejectsWith(
+        c.request(Op.udpMulticast, { handle, group: 'ff15::efc0:152:143', interface: '127.0.0.1', ttl: 0 }),
+        'invalid',
+        'IPv6 group on an IPv4 socket',
+      )
+      await rejectsWith(
+        c.request(Op.udpMulticast, { handle, group: GROUP, interface: '127.0.0.1', ttl: 256 }),
+        'invalid',
+        'ttl 256',
+      )
+      await rejectsWith(
+        c.request(Op.udpMulticast, { handle, group: GROUP, interface: '127.0.0.1', ttl: 0, loop: 'yes' }),
+        'invalid',
+        'loop not a boolean',
+      )
+      await rejectsWith(
+        c.request(Op.udpMulticast, { handle: 0x7ffffff0, group: GROUP, interface: '127.0.0.1', ttl: 0 }),
+        'closed',
+        'unknown handle',
+      )
       await rejectsWith(c.request(Op.udpBind, { host: '0.0.0.0', reuseAddr: 1 }), 'invalid', 'reuseAddr not a boolean')
     },
   },
@@ -72,7 +97,11 @@ export const multicastCases: ConformanceCase[] = [
       if (!c.capabilities.has(Capability.udpMulticast)) return
       const a = await c.net.bindUdp({ host: '0.0.0.0', port: 0, reuseAddr: true }, () => {})
       ctx.cleanups.push(() => a.close())
-      await rejectsWith(c.net.bindUdp({ host: '0.0.0.0', port: a.port }, () => {}), 'in-use', 'plain bind on a shared port')
+      await rejectsWith(
+        c.net.bindUdp({ host: '0.0.0.0', port: a.port }, () => {}),
+        'in-use',
+        'plain bind on a shared port',
+      )
     },
   },
 ]

@@ -54,7 +54,10 @@ export const netCases: ConformanceCase[] = [
         all.set(b, at)
         at += b.length
       }
-      check(all.every((b, i) => b === data[i]), 'echoed bytes differ')
+      check(
+        all.every((b, i) => b === data[i]),
+        'echoed bytes differ',
+      )
       s.close()
     },
   },
@@ -124,7 +127,9 @@ export const netCases: ConformanceCase[] = [
       }
       const echo = await tcpEcho()
       ctx.cleanups.push(() => echo.close())
-      const s = await c.net.connect({ host: 'localhost', port: echo.port }).catch(async () => c.net.connect({ host: 'localhost', port: echo.port }))
+      const s = await c.net
+        .connect({ host: 'localhost', port: echo.port })
+        .catch(async () => c.net.connect({ host: 'localhost', port: echo.port }))
       s.close()
     },
   },
@@ -169,7 +174,7 @@ export const netCases: ConformanceCase[] = [
       const got = sink(s)
       await sleep(500)
       check(got.bytes() === 0, 'data delivered while paused')
-            check(sent < total, `the daemon read all ${total} bytes of a paused socket`)
+      check(sent < total, `the daemon read all ${total} bytes of a paused socket`)
       s.resume()
       await waitFor(() => got.ended, 15_000, `only ${got.bytes()} of ${total} after resume`)
       check(got.bytes() === total, `got ${got.bytes()} of ${total}`)
@@ -201,7 +206,10 @@ export const netCases: ConformanceCase[] = [
       const v6port = await dial('::1')
       if (v6port !== null) {
         await waitFor(() => accepted.some((a) => a.port === v6port), 3000, 'the [::1] connection was not announced')
-        check(accepted.find((a) => a.port === v6port)!.address === '::1', `IPv6 peer reported as ${JSON.stringify(accepted)}`)
+        check(
+          accepted.find((a) => a.port === v6port)!.address === '::1',
+          `IPv6 peer reported as ${JSON.stringify(accepted)}`,
+        )
       }
       const v4port = await dial('127.0.0.1')
       if (v4port === null) return // a v6-only listener: IPv4 is not its business
@@ -218,7 +226,9 @@ export const netCases: ConformanceCase[] = [
       ctx.cleanups.push(() => echo.close())
       const c = await ctx.client()
       const got: Array<{ text: string; address: string; port: number }> = []
-      const u = await c.net.bindUdp({ host: '127.0.0.1' }, (d, from) => got.push({ text: new TextDecoder().decode(d), ...from }))
+      const u = await c.net.bindUdp({ host: '127.0.0.1' }, (d, from) =>
+        got.push({ text: new TextDecoder().decode(d), ...from }),
+      )
       ctx.cleanups.push(() => u.close())
       check(u.port > 0, 'no port')
       for (let i = 0; i < 5 && got.length === 0; i++) {
@@ -226,12 +236,16 @@ export const netCases: ConformanceCase[] = [
         await sleep(200)
       }
       check(got.length > 0, 'no datagram back')
-      check(got[0].text === 'datagram' && got[0].port === echo.port && got[0].address === '127.0.0.1', JSON.stringify(got[0]))
+      check(
+        got[0].text === 'datagram' && got[0].port === echo.port && got[0].address === '127.0.0.1',
+        JSON.stringify(got[0]),
+      )
     },
   },
   {
     id: 'UDP-002',
-    title: 'the hello reply\'s optional udpScope is "any" or "local"; under "local" datagrams to a name or a public address are dropped and the socket stays usable',
+    title:
+      'the hello reply\'s optional udpScope is "any" or "local"; under "local" datagrams to a name or a public address are dropped and the socket stays usable',
     async run(ctx) {
       const c = await ctx.client()
       const raw = await ctx.raw()
@@ -258,7 +272,8 @@ export const netCases: ConformanceCase[] = [
   },
   {
     id: 'UDP-003',
-    title: 'a daemon with the udp-ipv6-only capability binds an IPv6-only socket on the port of an IPv4 one, and both carry datagrams',
+    title:
+      'a daemon with the udp-ipv6-only capability binds an IPv6-only socket on the port of an IPv4 one, and both carry datagrams',
     async run(ctx) {
       const c = await ctx.client()
       if (!c.udpIpv6Only) return // optional: a daemon that does not announce it need not take ipv6Only
@@ -268,7 +283,8 @@ export const netCases: ConformanceCase[] = [
       const echo4 = await udpEcho()
       ctx.cleanups.push(() => echo4.close())
       const got: Array<{ text: string; address: string }> = []
-      const on = (d: Uint8Array, from: { address: string }) => got.push({ text: new TextDecoder().decode(d), address: from.address })
+      const on = (d: Uint8Array, from: { address: string }) =>
+        got.push({ text: new TextDecoder().decode(d), address: from.address })
       const u4 = await c.net.bindUdp({ host: '0.0.0.0' }, on)
       ctx.cleanups.push(() => u4.close())
       const u6 = await c.net.bindUdp({ host: '::', port: u4.port, ipv6Only: true }, on)
@@ -279,8 +295,14 @@ export const netCases: ConformanceCase[] = [
         u6.send(new TextEncoder().encode('v6'), '::1', echo6.port)
         await sleep(200)
       }
-      check(got.some((g) => g.text === 'v4' && g.address === '127.0.0.1'), `no IPv4 echo: ${JSON.stringify(got)}`)
-      check(got.some((g) => g.text === 'v6' && g.address === '::1'), `no IPv6 echo: ${JSON.stringify(got)}`)
+      check(
+        got.some((g) => g.text === 'v4' && g.address === '127.0.0.1'),
+        `no IPv4 echo: ${JSON.stringify(got)}`,
+      )
+      check(
+        got.some((g) => g.text === 'v6' && g.address === '::1'),
+        `no IPv6 echo: ${JSON.stringify(got)}`,
+      )
     },
   },
 ]

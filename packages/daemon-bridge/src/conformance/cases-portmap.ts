@@ -9,10 +9,14 @@ import { Capability, Op } from '../protocol.ts'
 export const portmapCases: ConformanceCase[] = [
   {
     id: 'PMAP-001',
-    title: 'capabilities is absent or a list of strings; without portmap, ops 50-52 answer ERROR and the connection stays',
+    title:
+      'capabilities is absent or a list of strings; without portmap, ops 50-52 answer ERROR and the connection stays',
     async run(ctx) {
       const c = await ctx.client()
-      check([...c.capabilities].every((x) => typeof x === 'string'), 'capabilities holds a non-string')
+      check(
+        [...c.capabilities].every((x) => typeof x === 'string'),
+        'capabilities holds a non-string',
+      )
       if (c.capabilities.has(Capability.portmap)) return
       for (const op of [Op.portmapAdd, Op.portmapRemove, Op.portmapStatus]) {
         let code: string | undefined
@@ -20,14 +24,17 @@ export const portmapCases: ConformanceCase[] = [
           () => undefined,
           (e: { code?: string }) => (code = e.code),
         )
-        check(code === 'invalid' || code === 'unsupported', `op ${op} without the capability: expected invalid or unsupported, got ${code ?? 'a reply'}`)
+        check(
+          code === 'invalid' || code === 'unsupported',
+          `op ${op} without the capability: expected invalid or unsupported, got ${code ?? 'a reply'}`,
+        )
       }
       await within(c.request(Op.ping, {}), 2000, 'ping after portmap ops')
     },
   },
   {
     id: 'PMAP-002',
-    title: 'portmap maps only this connection\'s own listeners and UDP sockets, never loopback-bound ones',
+    title: "portmap maps only this connection's own listeners and UDP sockets, never loopback-bound ones",
     async run(ctx) {
       const c = await ctx.client()
       if (!c.capabilities.has(Capability.portmap)) return
@@ -44,14 +51,26 @@ export const portmapCases: ConformanceCase[] = [
       })
       await rejectsWith(c.request(Op.portmapAdd, { handle: 0x7ffffff0 }), 'closed', 'portmap.add of an unknown handle')
       await rejectsWith(c.request(Op.portmapAdd, { handle: file }), 'closed', 'portmap.add of a file handle')
-      await rejectsWith(c.request(Op.portmapAdd, { handle: listener }), 'invalid', 'portmap.add of a listener on 127.0.0.1')
-      await rejectsWith(c.request(Op.portmapAdd, { handle: udp }), 'invalid', 'portmap.add of a UDP socket on 127.0.0.1')
+      await rejectsWith(
+        c.request(Op.portmapAdd, { handle: listener }),
+        'invalid',
+        'portmap.add of a listener on 127.0.0.1',
+      )
+      await rejectsWith(
+        c.request(Op.portmapAdd, { handle: udp }),
+        'invalid',
+        'portmap.add of a UDP socket on 127.0.0.1',
+      )
       await rejectsWith(c.request(Op.portmapStatus, { handle: listener }), 'closed', 'portmap.status without a mapping')
       await rejectsWith(c.request(Op.portmapRemove, { handle: listener }), 'closed', 'portmap.remove without a mapping')
       await rejectsWith(c.request(Op.portmapAdd, {}), 'invalid', 'portmap.add without a handle')
       // Another connection's listener is not ours to map.
       const other = await ctx.client()
-      await rejectsWith(other.request(Op.portmapAdd, { handle: listener }), 'closed', 'portmap.add of another connection\'s listener')
+      await rejectsWith(
+        other.request(Op.portmapAdd, { handle: listener }),
+        'closed',
+        "portmap.add of another connection's listener",
+      )
     },
   },
 ]

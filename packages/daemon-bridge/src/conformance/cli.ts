@@ -33,7 +33,10 @@ function parse(argv: string[]): { url: string; tokenFile: string; origin?: strin
     }
   }
   if (out.url && !/^wss?:\/\/[^/]+:\d+/.test(out.url)) throw new Error(`--url needs an explicit port: ${out.url}`)
-  if (!out.url || !out.tokenFile) throw new Error('usage: conformance --url ws://127.0.0.1:PORT --token-file FILE [--origin ORIGIN] [--only ID-PREFIX]')
+  if (!out.url || !out.tokenFile)
+    throw new Error(
+      'usage: conformance --url ws://127.0.0.1:PORT --token-file FILE [--origin ORIGIN] [--only ID-PREFIX]',
+    )
   return out
 }
 
@@ -50,7 +53,10 @@ async function main(): Promise<void> {
     { url: args.url, token, origin: args.origin },
     {
       only: args.only,
-      onResult: (r) => process.stdout.write(`${r.ok ? 'PASS' : 'FAIL'} ${r.id} ${r.title} (${r.ms} ms)${r.error ? `\n     ${r.error}` : ''}\n`),
+      onResult: (r) =>
+        process.stdout.write(
+          `${r.ok ? 'PASS' : 'FAIL'} ${r.id} ${r.title} (${r.ms} ms)${r.error ? `\n     ${r.error}` : ''}\n`,
+        ),
     },
   )
   process.stdout.write(`${report.passed} passed, ${report.failed} failed\n`)

@@ -131,7 +131,10 @@ export async function upgradeStatus(port: number, headers: Record<string, string
 }
 
 /** Sends a WebSocket upgrade with the given headers; resolves with the response's status and headers. */
-export function upgradeResponse(port: number, headers: Record<string, string>): Promise<{ status: number; headers: http.IncomingHttpHeaders }> {
+export function upgradeResponse(
+  port: number,
+  headers: Record<string, string>,
+): Promise<{ status: number; headers: http.IncomingHttpHeaders }> {
   return new Promise((resolve, reject) => {
     const req = http.request({
       host: '127.0.0.1',

@@ -59,7 +59,8 @@ export class RawConn {
   }
 
   async reply(id: number, ms = 3000): Promise<Frame | null> {
-    const find = (): Frame | undefined => this.frames.find((f) => f.id === id && (f.kind === Kind.REPLY || f.kind === Kind.ERROR))
+    const find = (): Frame | undefined =>
+      this.frames.find((f) => f.id === id && (f.kind === Kind.REPLY || f.kind === Kind.ERROR))
     await this.until(() => find() !== undefined || this.closeCode !== null, ms)
     return find() ?? null
   }

@@ -8,7 +8,16 @@ import { netCases } from './cases-net.ts'
 import { portmapCases } from './cases-portmap.ts'
 import { CaseContext, type ConformanceCase, type ConformanceTarget } from './harness.ts'
 
-export const allCases: ConformanceCase[] = [...authCases, ...frameCases, ...pathCases, ...fileCases, ...netCases, ...multicastCases, ...capCases, ...portmapCases]
+export const allCases: ConformanceCase[] = [
+  ...authCases,
+  ...frameCases,
+  ...pathCases,
+  ...fileCases,
+  ...netCases,
+  ...multicastCases,
+  ...capCases,
+  ...portmapCases,
+]
 
 export interface CaseResult {
   id: string
@@ -52,7 +61,10 @@ export async function runConformance(
         }),
       ])
     } catch (e) {
-      error = e instanceof Error ? `${e.name === 'CheckFailed' || e.name === 'Error' ? '' : e.name + ': '}${e.message}` : String(e)
+      error =
+        e instanceof Error
+          ? `${e.name === 'CheckFailed' || e.name === 'Error' ? '' : e.name + ': '}${e.message}`
+          : String(e)
     } finally {
       clearTimeout(timer)
       await ctx.dispose()

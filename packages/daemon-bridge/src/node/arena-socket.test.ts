@@ -4,7 +4,12 @@ import { arenaSocket, wsFrameSize } from './arena-socket.ts'
 
 /** An unmasked binary WebSocket frame with `len` payload bytes (2, 4 or 10 byte header). */
 function wsFrame(len: number, fill: number): Buffer {
-  const head = len < 126 ? Buffer.from([0x82, len]) : len < 65536 ? Buffer.from([0x82, 126, len >> 8, len & 255]) : Buffer.alloc(10)
+  const head =
+    len < 126
+      ? Buffer.from([0x82, len])
+      : len < 65536
+        ? Buffer.from([0x82, 126, len >> 8, len & 255])
+        : Buffer.alloc(10)
   if (len >= 65536) {
     head[0] = 0x82
     head[1] = 127

@@ -4,14 +4,7 @@
  * the UI renders them and never reaches into engine objects.
  */
 
-export type TorrentStatus =
-  | 'fetching-metadata'
-  | 'checking'
-  | 'downloading'
-  | 'seeding'
-  | 'paused'
-  | 'queued'
-  | 'error'
+export type TorrentStatus = 'fetching-metadata' | 'checking' | 'downloading' | 'seeding' | 'paused' | 'queued' | 'error'
 
 export interface TorrentSummary {
   infoHash: string // 40 hex, lower case
@@ -231,7 +224,12 @@ export interface AddReport {
 }
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error'
-export interface LogEntry { at: number; level: LogLevel; component: string; message: string }
+export interface LogEntry {
+  at: number
+  level: LogLevel
+  component: string
+  message: string
+}
 
 /** The surface the engine worker exposes over comlink. */
 export interface EngineApi {

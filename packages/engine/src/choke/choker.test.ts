@@ -40,12 +40,16 @@ describe('Choker', () => {
 
   it('while seeding (fastest-upload) unchokes those we upload to fastest', () => {
     const { choker } = setup()
-    const peers = ['a', 'b', 'c', 'd', 'e', 'f'].map((id, i) => peer(id, { uploadRate: [5, 60, 40, 10, 30, 20][i], downloadRate: 1000 - i }))
+    const peers = ['a', 'b', 'c', 'd', 'e', 'f'].map((id, i) =>
+      peer(id, { uploadRate: [5, 60, 40, 10, 30, 20][i], downloadRate: 1000 - i }),
+    )
     expect(choker.rechoke(peers, { seeding: true }).regular).toEqual(['b', 'c', 'e', 'f'])
   })
 
   it('while seeding round-robin gives everyone a turn', () => {
-    const { choker, clock } = setup({ config: { seedingMode: 'round-robin', regularSlots: 2, optimisticSlots: 0, roundRobinTurnMs: 30_000 } })
+    const { choker, clock } = setup({
+      config: { seedingMode: 'round-robin', regularSlots: 2, optimisticSlots: 0, roundRobinTurnMs: 30_000 },
+    })
     const peers = ['a', 'b', 'c', 'd', 'e'].map((id) => peer(id, { uploadRate: id === 'a' ? 1000 : 1 }))
     const turns: string[][] = []
     for (let i = 0; i < 9; i++) {

@@ -126,10 +126,7 @@ export class Choker {
       const last = (p: ChokerPeerView) => this.lastRegularAt.get(p.id) ?? -Infinity
       sorted.sort(
         (a, b) =>
-          Number(inTurn(b)) - Number(inTurn(a)) ||
-          last(a) - last(b) ||
-          b.uploadRate - a.uploadRate ||
-          cmp(a.id, b.id),
+          Number(inTurn(b)) - Number(inTurn(a)) || last(a) - last(b) || b.uploadRate - a.uploadRate || cmp(a.id, b.id),
       )
     }
     return sorted.slice(0, slots).map((p) => p.id)
@@ -149,7 +146,9 @@ export class Choker {
     const chosen = [...kept]
     pool.sort((a, b) => cmp(a.id, b.id)) // a fixed order so an injected random is reproducible
     while (chosen.length < slots && pool.length > 0) {
-      const weights = pool.map((p) => (now - p.connectedAt < this.config.newPeerWindowMs ? this.config.newPeerWeight : 1))
+      const weights = pool.map((p) =>
+        now - p.connectedAt < this.config.newPeerWindowMs ? this.config.newPeerWeight : 1,
+      )
       const total = weights.reduce((s, w) => s + w, 0)
       let r = this.random() * total
       let i = 0
@@ -163,7 +162,10 @@ export class Choker {
 }
 
 /** Which peers change state between two decisions. */
-export function chokeChanges(previous: ReadonlySet<string>, next: ReadonlySet<string>): { toChoke: string[]; toUnchoke: string[] } {
+export function chokeChanges(
+  previous: ReadonlySet<string>,
+  next: ReadonlySet<string>,
+): { toChoke: string[]; toUnchoke: string[] } {
   return {
     toChoke: [...previous].filter((id) => !next.has(id)),
     toUnchoke: [...next].filter((id) => !previous.has(id)),

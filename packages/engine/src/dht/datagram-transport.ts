@@ -32,7 +32,8 @@ export async function bindDhtTransport(
   log: (line: string) => void,
 ): Promise<{ transport: DatagramTransport; port: number; families: Array<4 | 6>; close(): void }> {
   let handler: ((bytes: Uint8Array, host: string, port: number) => void) | undefined
-  const deliver = (data: Uint8Array, from: { address: string; port: number }) => handler?.(data, from.address, from.port)
+  const deliver = (data: Uint8Array, from: { address: string; port: number }) =>
+    handler?.(data, from.address, from.port)
   const v4 = await net.bindUdp({ port }, deliver).catch((err: unknown) => {
     if (port === 0) throw err
     log(`binding UDP port ${port} failed (${err instanceof Error ? err.message : String(err)}); trying any port`)

@@ -18,7 +18,11 @@ interface Sent {
 }
 
 /** A query as a test writes it: the harness adds kind, t and ro. Distributes over the union. */
-type QueryInput = KrpcQuery extends infer Q ? (Q extends KrpcQuery ? Omit<Q, 'kind' | 't' | 'ro'> & { ro?: boolean } : never) : never
+type QueryInput = KrpcQuery extends infer Q
+  ? Q extends KrpcQuery
+    ? Omit<Q, 'kind' | 't' | 'ro'> & { ro?: boolean }
+    : never
+  : never
 
 /** One node under test with a transport that records what it sends and lets the test deliver datagrams. */
 function harness(opts: { readOnly?: boolean; families?: Array<4 | 6> } = {}) {
@@ -47,7 +51,14 @@ function harness(opts: { readOnly?: boolean; families?: Array<4 | 6> } = {}) {
     deliver(encodeQuery({ kind: 'query', t, ro: false, ...q } as KrpcQuery), host, port)
     return sent.slice(before)
   }
-  return { clock, rnd, node, sent, query, deliver: (b: Uint8Array, host: string, port: number) => deliver(b, host, port) }
+  return {
+    clock,
+    rnd,
+    node,
+    sent,
+    query,
+    deliver: (b: Uint8Array, host: string, port: number) => deliver(b, host, port),
+  }
 }
 
 const asResponse = (s: Sent | undefined): KrpcResponse => {
@@ -92,14 +103,29 @@ describe('DHT node answering', () => {
 
   it('find_node returns the closest nodes it knows, in the families asked for', () => {
     const h = harness({ families: [4, 6] })
-    const known = Array.from({ length: 30 }, (_, i) => ({ id: randomId(h.rnd), host: i % 2 ? `127.1.0.${i}` : `fd00::${i + 1}`, port: 6000 + i }))
+    const known = Array.from({ length: 30 }, (_, i) => ({
+      id: randomId(h.rnd),
+      host: i % 2 ? `127.1.0.${i}` : `fd00::${i + 1}`,
+      port: 6000 + i,
+    }))
     for (const c of known) h.node.table(c.host.includes(':') ? 6 : 4)!.responded(c)
     const target = randomId(h.rnd)
-    const r4 = asResponse(h.query({ method: 'find_node', id: randomId(h.rnd), target }).find((s) => s.msg.kind === 'response'))
+    const r4 = asResponse(
+      h.query({ method: 'find_node', id: randomId(h.rnd), target }).find((s) => s.msg.kind === 'response'),
+    )
     expect(r4.nodes!.length).toBe(8)
     expect(r4.nodes6).toBeUndefined()
-    expect(r4.nodes!.map((n) => idToHex(n.id))).toEqual(h.node.table(4)!.closest(target).map((n) => idToHex(n.id)))
-    const both = asResponse(h.query({ method: 'find_node', id: randomId(h.rnd), target, want: ['n4', 'n6'] }).find((s) => s.msg.kind === 'response'))
+    expect(r4.nodes!.map((n) => idToHex(n.id))).toEqual(
+      h.node
+        .table(4)!
+        .closest(target)
+        .map((n) => idToHex(n.id)),
+    )
+    const both = asResponse(
+      h
+        .query({ method: 'find_node', id: randomId(h.rnd), target, want: ['n4', 'n6'] })
+        .find((s) => s.msg.kind === 'response'),
+    )
     expect(both.nodes!.length).toBe(8)
     expect(both.nodes6!.length).toBe(8)
   })
@@ -114,17 +140,27 @@ describe('DHT node answering', () => {
     const ok = h.query({ method: 'announce_peer', id, infoHash, port: 51413, impliedPort: false, token })
     expect(ok.find((s) => s.msg.kind === 'response')).toBeTruthy()
     // implied_port: the UDP source port is taken instead.
-    const token11 = asResponse(h.query({ method: 'get_peers', id, infoHash }, '127.0.0.11', 7002).find((s) => s.msg.kind === 'response')).token!
+    const token11 = asResponse(
+      h.query({ method: 'get_peers', id, infoHash }, '127.0.0.11', 7002).find((s) => s.msg.kind === 'response'),
+    ).token!
     h.query({ method: 'announce_peer', id, infoHash, port: 0, impliedPort: true, token: token11 }, '127.0.0.11', 7002)
-    const again = asResponse(h.query({ method: 'get_peers', id, infoHash }, '127.0.0.12', 7003).find((s) => s.msg.kind === 'response'))
+    const again = asResponse(
+      h.query({ method: 'get_peers', id, infoHash }, '127.0.0.12', 7003).find((s) => s.msg.kind === 'response'),
+    )
     expect(again.values!.map((p) => `${p.ip}:${p.port}`).sort()).toEqual(['127.0.0.11:7002', '127.0.0.9:51413'])
 
     // Another address's token, a made-up token, and a token two rotations old are refused.
     const err = (out: Sent[]) => out.find((s) => s.msg.kind === 'error')?.msg
-    expect(err(h.query({ method: 'announce_peer', id, infoHash, port: 1, impliedPort: false, token }, '127.0.0.13', 7004))).toMatchObject({ code: 203 })
-    expect(err(h.query({ method: 'announce_peer', id, infoHash, port: 1, impliedPort: false, token: new Uint8Array(8) }))).toMatchObject({ code: 203 })
+    expect(
+      err(h.query({ method: 'announce_peer', id, infoHash, port: 1, impliedPort: false, token }, '127.0.0.13', 7004)),
+    ).toMatchObject({ code: 203 })
+    expect(
+      err(h.query({ method: 'announce_peer', id, infoHash, port: 1, impliedPort: false, token: new Uint8Array(8) })),
+    ).toMatchObject({ code: 203 })
     h.clock.advance(2 * TOKEN_ROTATION_MS)
-    expect(err(h.query({ method: 'announce_peer', id, infoHash, port: 1, impliedPort: false, token }))).toMatchObject({ code: 203 })
+    expect(err(h.query({ method: 'announce_peer', id, infoHash, port: 1, impliedPort: false, token }))).toMatchObject({
+      code: 203,
+    })
   })
 
   it('answers malformed queries with 203 and unknown methods with 204; non-queries get nothing', () => {
@@ -133,10 +169,17 @@ describe('DHT node answering', () => {
     const send = (b: Uint8Array) => {
       const before = h.sent.length
       h.deliver(b, '127.0.0.20', 7000)
-      return h.sent.slice(before).filter((s) => s.msg.kind === 'error').map((s) => s.msg)
+      return h.sent
+        .slice(before)
+        .filter((s) => s.msg.kind === 'error')
+        .map((s) => s.msg)
     }
-    expect(send(encodeBencode({ t: utf8Encode('ab'), y: utf8Encode('q'), q: utf8Encode('vote'), a: { id } }))).toMatchObject([{ code: 204, t: utf8Encode('ab') }])
-    expect(send(encodeBencode({ t: utf8Encode('ab'), y: utf8Encode('q'), q: utf8Encode('get_peers'), a: { id } }))).toMatchObject([{ code: 203 }])
+    expect(
+      send(encodeBencode({ t: utf8Encode('ab'), y: utf8Encode('q'), q: utf8Encode('vote'), a: { id } })),
+    ).toMatchObject([{ code: 204, t: utf8Encode('ab') }])
+    expect(
+      send(encodeBencode({ t: utf8Encode('ab'), y: utf8Encode('q'), q: utf8Encode('get_peers'), a: { id } })),
+    ).toMatchObject([{ code: 203 }])
     expect(send(encodeBencode({ t: utf8Encode('ab'), y: utf8Encode('r'), r: { id: id.subarray(1) } }))).toEqual([])
     expect(send(utf8Encode('garbage'))).toEqual([])
     expect(h.node.stats.malformed).toBe(4)
@@ -146,13 +189,15 @@ describe('DHT node answering', () => {
     const h = harness()
     const id = randomId(h.rnd)
     let answered = 0
-    for (let i = 0; i < 100; i++) answered += h.query({ method: 'ping', id }).filter((s) => s.msg.kind === 'response').length
+    for (let i = 0; i < 100; i++)
+      answered += h.query({ method: 'ping', id }).filter((s) => s.msg.kind === 'response').length
     expect(answered).toBe(20)
     expect(h.node.stats.rateLimited).toBe(80)
     expect(h.query({ method: 'ping', id }, '127.0.0.30').filter((s) => s.msg.kind === 'response').length).toBe(1)
     h.clock.advance(1000)
     answered = 0
-    for (let i = 0; i < 100; i++) answered += h.query({ method: 'ping', id }).filter((s) => s.msg.kind === 'response').length
+    for (let i = 0; i < 100; i++)
+      answered += h.query({ method: 'ping', id }).filter((s) => s.msg.kind === 'response').length
     expect(answered).toBe(5)
   })
 
@@ -164,8 +209,13 @@ describe('DHT node answering', () => {
     // Fill the store through the protocol, from many addresses.
     for (let i = 0; i < 120; i++) {
       for (const host of [`127.3.${i}.1`, `fd00::2:${i}`]) {
-        const tok = asResponse(h.query({ method: 'get_peers', id: randomId(h.rnd), infoHash }, host).find((s) => s.msg.kind === 'response')).token!
-        h.query({ method: 'announce_peer', id: randomId(h.rnd), infoHash, port: 1000 + i, impliedPort: false, token: tok }, host)
+        const tok = asResponse(
+          h.query({ method: 'get_peers', id: randomId(h.rnd), infoHash }, host).find((s) => s.msg.kind === 'response'),
+        ).token!
+        h.query(
+          { method: 'announce_peer', id: randomId(h.rnd), infoHash, port: 1000 + i, impliedPort: false, token: tok },
+          host,
+        )
       }
     }
     expect(h.node.storedPeers).toBe(240)
@@ -213,10 +263,14 @@ describe('DHT node asking', () => {
     const restored = { id: idToHex(randomId(h.rnd)), host: '127.5.0.1', port: 6881 }
     h.node.table()!.restore([restored])
     const target = randomId(h.rnd)
-    const before = asResponse(h.query({ method: 'find_node', id: randomId(h.rnd), target }).find((s) => s.msg.kind === 'response'))
+    const before = asResponse(
+      h.query({ method: 'find_node', id: randomId(h.rnd), target }).find((s) => s.msg.kind === 'response'),
+    )
     expect(before.nodes).toEqual([])
     h.node.table()!.responded({ id: fromHex(restored.id), host: restored.host, port: restored.port })
-    const after = asResponse(h.query({ method: 'find_node', id: randomId(h.rnd), target }).find((s) => s.msg.kind === 'response'))
+    const after = asResponse(
+      h.query({ method: 'find_node', id: randomId(h.rnd), target }).find((s) => s.msg.kind === 'response'),
+    )
     expect(after.nodes!.map((n) => idToHex(n.id))).toEqual([restored.id])
   })
 

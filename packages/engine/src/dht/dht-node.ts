@@ -19,9 +19,7 @@ import type { Clock, TimerHandle } from '../util/clock.ts'
 import type { PeerAddress } from '../util/peer-address.ts'
 import { fromHex, isHex } from '../util/hex.ts'
 import { parseIp } from '../pool/ip-address.ts'
-import {
-  decodeKrpc, encodeError, encodeQuery, encodeResponse, ERROR_PROTOCOL, MAX_KRPC_PACKET,
-} from './krpc.ts'
+import { decodeKrpc, encodeError, encodeQuery, encodeResponse, ERROR_PROTOCOL, MAX_KRPC_PACKET } from './krpc.ts'
 import type { Contact, KrpcQuery, KrpcResponse, Want } from './krpc.ts'
 import { Lookup } from './lookup.ts'
 import type { LookupReply, LookupResult } from './lookup.ts'
@@ -141,7 +139,16 @@ export const familyOf = (host: string): Family => (host.includes(':') ? 6 : 4)
 
 export class DhtNode {
   readonly id: NodeId
-  readonly stats: DhtStats = { queriesReceived: 0, repliesSent: 0, errorsSent: 0, rateLimited: 0, malformed: 0, queriesSent: 0, timeouts: 0, insecureIds: 0 }
+  readonly stats: DhtStats = {
+    queriesReceived: 0,
+    repliesSent: 0,
+    errorsSent: 0,
+    rateLimited: 0,
+    malformed: 0,
+    queriesSent: 0,
+    timeouts: 0,
+    insecureIds: 0,
+  }
   /** The address other nodes last told us they see us at (BEP 42 `ip`). */
   externalAddress?: PeerAddress
   private readonly config: DhtConfig
@@ -174,7 +181,8 @@ export class DhtNode {
     this.tokens = new TokenIssuer(this.clock)
     this.store = new PeerStore(this.clock)
     if (opts.saved) {
-      for (const [f, table] of this.tables) table.restore(opts.saved.nodes.filter((n) => typeof n.host === 'string' && familyOf(n.host) === f))
+      for (const [f, table] of this.tables)
+        table.restore(opts.saved.nodes.filter((n) => typeof n.host === 'string' && familyOf(n.host) === f))
     }
     this.transport.onMessage((bytes, host, port) => this.receive(bytes, host, port))
   }
@@ -235,7 +243,13 @@ export class DhtNode {
     if (!r.ok) {
       this.stats.malformed++
       if (r.error.isQuery && r.error.t && !this.opts.readOnly && this.allow(host)) {
-        this.sendError(host, port, r.error.t, r.error.code, r.error.reason === 'unknown-method' ? 'Method Unknown' : 'Protocol Error')
+        this.sendError(
+          host,
+          port,
+          r.error.t,
+          r.error.code,
+          r.error.reason === 'unknown-method' ? 'Method Unknown' : 'Protocol Error',
+        )
       }
       return
     }
@@ -279,7 +293,8 @@ export class DhtNode {
   private pruneBuckets(now: number): void {
     const { queryRate, queryBurst } = this.config
     // An address whose bucket has refilled is indistinguishable from a new one: forget it.
-    for (const [host, b] of this.buckets) if (b.tokens + ((now - b.at) / 1000) * queryRate >= queryBurst) this.buckets.delete(host)
+    for (const [host, b] of this.buckets)
+      if (b.tokens + ((now - b.at) / 1000) * queryRate >= queryBurst) this.buckets.delete(host)
   }
 
   private answer(q: KrpcQuery, host: string, port: number): void {
@@ -307,7 +322,12 @@ export class DhtNode {
         break
       case 'get_peers': {
         const values = this.store.sample(q.infoHash, family, undefined, this.rnd)
-        reply = { ...base, token: this.tokens.issue(host), ...this.nodesFor(q.infoHash, q.want, family), ...(values.length ? { values } : {}) }
+        reply = {
+          ...base,
+          token: this.tokens.issue(host),
+          ...this.nodesFor(q.infoHash, q.want, family),
+          ...(values.length ? { values } : {}),
+        }
         break
       }
       case 'announce_peer': {
@@ -328,7 +348,11 @@ export class DhtNode {
     this.transport.send(host, port, bytes)
   }
 
-  private nodesFor(target: NodeId, want: Want[] | undefined, family: Family): { nodes?: Contact[]; nodes6?: Contact[] } {
+  private nodesFor(
+    target: NodeId,
+    want: Want[] | undefined,
+    family: Family,
+  ): { nodes?: Contact[]; nodes6?: Contact[] } {
     const wants = want && want.length ? want : [family === 4 ? 'n4' : 'n6']
     const out: { nodes?: Contact[]; nodes6?: Contact[] } = {}
     const t4 = this.tables.get(4)
@@ -358,14 +382,26 @@ export class DhtNode {
 
   // ---- outgoing -------------------------------------------------------------------------------
 
-  private query(to: { host: string; port: number; id?: NodeId }, body: QueryBody, onDone: (r: KrpcResponse | null) => void, onSlow?: () => void): void {
+  private query(
+    to: { host: string; port: number; id?: NodeId },
+    body: QueryBody,
+    onDone: (r: KrpcResponse | null) => void,
+    onSlow?: () => void,
+  ): void {
     if (this.closed || this.pending.size >= this.config.maxOutstanding) return onDone(null)
     let tx = this.nextTx
     for (let i = 0; this.pending.has(tx) && i < 0x10000; i++) tx = (tx + 1) & 0xffff
     this.nextTx = (tx + 1) & 0xffff
     const t = new Uint8Array([tx >> 8, tx & 0xff])
     const want: Want[] | undefined = this.tables.size > 1 ? ['n4', 'n6'] : undefined
-    const q = { kind: 'query', t, id: this.id, ro: !!this.opts.readOnly, ...(want ? { want } : {}), ...body } as KrpcQuery
+    const q = {
+      kind: 'query',
+      t,
+      id: this.id,
+      ro: !!this.opts.readOnly,
+      ...(want ? { want } : {}),
+      ...body,
+    } as KrpcQuery
     const p: Pending = {
       host: to.host,
       port: to.port,
@@ -417,12 +453,18 @@ export class DhtNode {
     table.touch(target)
     const rpc = {
       ask: (node: Contact, onSlow: () => void, done: (r: LookupReply | null) => void) => {
-        const body: QueryBody = kind === 'get_peers' ? { method: 'get_peers', infoHash: target } : { method: 'find_node', target }
-        this.query(node, body, (r) => {
-          if (!r) return done(null)
-          const nodes = (family === 4 ? r.nodes : r.nodes6) ?? []
-          done({ nodes, ...(r.values ? { values: r.values } : {}), ...(r.token ? { token: r.token } : {}) })
-        }, onSlow)
+        const body: QueryBody =
+          kind === 'get_peers' ? { method: 'get_peers', infoHash: target } : { method: 'find_node', target }
+        this.query(
+          node,
+          body,
+          (r) => {
+            if (!r) return done(null)
+            const nodes = (family === 4 ? r.nodes : r.nodes6) ?? []
+            done({ nodes, ...(r.values ? { values: r.values } : {}), ...(r.token ? { token: r.token } : {}) })
+          },
+          onSlow,
+        )
       },
     }
     const l: Lookup = new Lookup(rpc, {
@@ -442,8 +484,16 @@ export class DhtNode {
     l.start([...table.closest(target, this.config.k * 2), ...extraSeeds])
   }
 
-  private lookupAll(kind: 'get_peers' | 'find_node', target: NodeId, onPeers?: (p: PeerAddress[]) => void): Promise<LookupResult[]> {
-    return Promise.all([...this.tables.keys()].map((f) => new Promise<LookupResult>((resolve) => this.lookup(kind, target, f, resolve, onPeers))))
+  private lookupAll(
+    kind: 'get_peers' | 'find_node',
+    target: NodeId,
+    onPeers?: (p: PeerAddress[]) => void,
+  ): Promise<LookupResult[]> {
+    return Promise.all(
+      [...this.tables.keys()].map(
+        (f) => new Promise<LookupResult>((resolve) => this.lookup(kind, target, f, resolve, onPeers)),
+      ),
+    )
   }
 
   async findNode(target: NodeId): Promise<LookupResult[]> {
@@ -461,13 +511,28 @@ export class DhtNode {
    * A get_peers lookup, then announce_peer to the closest nodes that gave a token. With
    * `impliedPort` the receivers take our UDP source port (for peers behind a NAT, uTP on the same port).
    */
-  async announce(infoHash: NodeId, port: number, opts: { impliedPort?: boolean; onPeers?: (p: PeerAddress[]) => void } = {}): Promise<AnnounceResult> {
+  async announce(
+    infoHash: NodeId,
+    port: number,
+    opts: { impliedPort?: boolean; onPeers?: (p: PeerAddress[]) => void } = {},
+  ): Promise<AnnounceResult> {
     const r = await this.getPeers(infoHash, opts.onPeers)
     const targets = r.lookups.flatMap((l) => l.closest.filter((n) => n.token))
-    const acks = await Promise.all(targets.map((n) => new Promise<boolean>((resolve) => {
-      const body: QueryBody = { method: 'announce_peer', infoHash, port, impliedPort: !!opts.impliedPort, token: n.token! }
-      this.query(n, body, (res) => resolve(res !== null))
-    })))
+    const acks = await Promise.all(
+      targets.map(
+        (n) =>
+          new Promise<boolean>((resolve) => {
+            const body: QueryBody = {
+              method: 'announce_peer',
+              infoHash,
+              port,
+              impliedPort: !!opts.impliedPort,
+              token: n.token!,
+            }
+            this.query(n, body, (res) => resolve(res !== null))
+          }),
+      ),
+    )
     return { ...r, announcedTo: acks.filter(Boolean).length }
   }
 
@@ -501,8 +566,21 @@ export class DhtNode {
   }
 
   private findNodeWithSeeds(seeds: Contact[]): Promise<LookupResult[]> {
-    return Promise.all([...this.tables.keys()].map((f) => new Promise<LookupResult>((resolve) =>
-      this.lookup('find_node', this.id, f, resolve, undefined, seeds.filter((s) => familyOf(s.host) === f)))))
+    return Promise.all(
+      [...this.tables.keys()].map(
+        (f) =>
+          new Promise<LookupResult>((resolve) =>
+            this.lookup(
+              'find_node',
+              this.id,
+              f,
+              resolve,
+              undefined,
+              seeds.filter((s) => familyOf(s.host) === f),
+            ),
+          ),
+      ),
+    )
   }
 
   /** Refreshes idle buckets, pings questionable nodes, expires stored peers. */

@@ -11,7 +11,10 @@ describe('simulated DHT network', () => {
     // Every node joins through node 0, one every 20 ms of simulated time.
     const joined: Promise<number>[] = []
     for (let i = 1; i < nodes.length; i++) {
-      sim.clock.setTimeout(() => joined.push(nodes[i].bootstrap([{ host: sim.nodes[0].host, port: sim.nodes[0].port }])), i * 20)
+      sim.clock.setTimeout(
+        () => joined.push(nodes[i].bootstrap([{ host: sim.nodes[0].host, port: sim.nodes[0].port }])),
+        i * 20,
+      )
     }
     sim.clock.runUntil(nodes.length * 20)
     const sizes = await sim.settle(Promise.all(joined), 60_000)

@@ -81,7 +81,8 @@ export class EventScheduler implements Clock {
     if (h.length) {
       h[0] = last
       for (let i = 0; ; ) {
-        const l = 2 * i + 1, r = l + 1
+        const l = 2 * i + 1,
+          r = l + 1
         let m = i
         if (l < h.length && this.before(h[l], h[m])) m = l
         if (r < h.length && this.before(h[r], h[m])) m = r
@@ -162,10 +163,13 @@ export class SimNetwork {
     const to = this.byAddress.get(`${host}:${port}`)
     this.datagrams++
     if (!to) return
-    this.clock.setTimeout(() => {
-      if (!to.responsive) return
-      this.handlers.get(to.index)?.(bytes, from.host, from.port)
-    }, this.latency(from.index, to.index))
+    this.clock.setTimeout(
+      () => {
+        if (!to.responsive) return
+        this.handlers.get(to.index)?.(bytes, from.host, from.port)
+      },
+      this.latency(from.index, to.index),
+    )
   }
 
   /** Makes a node silent from now on (it stays in others' tables until they notice). */
@@ -175,7 +179,10 @@ export class SimNetwork {
 
   /** The `count` responsive nodes closest to `target`: what a perfect lookup finds. */
   trueClosest(target: NodeId, count = 8): SimNode[] {
-    return this.nodes.filter((n) => n.responsive).sort((a, b) => compareDistance(target, a.id, b.id)).slice(0, count)
+    return this.nodes
+      .filter((n) => n.responsive)
+      .sort((a, b) => compareDistance(target, a.id, b.id))
+      .slice(0, count)
   }
 
   /**
@@ -186,7 +193,8 @@ export class SimNetwork {
     const sorted = this.nodes.map((n) => ({ n, v: toBig(n.id) })).sort((a, b) => (a.v < b.v ? -1 : a.v > b.v ? 1 : 0))
     const values = sorted.map((s) => s.v)
     const lowerBound = (x: bigint) => {
-      let lo = 0, hi = values.length
+      let lo = 0,
+        hi = values.length
       while (lo < hi) {
         const mid = (lo + hi) >> 1
         if (values[mid] < x) lo = mid + 1
@@ -206,12 +214,15 @@ export class SimNetwork {
         const base0 = own & ~span0 & ALL
         const span1 = span0 >> 1n
         const base1 = own & ~span1 & ALL
-        const lo0 = lowerBound(base0), hi0 = lowerBound(base0 + span0 + 1n)
-        const lo1 = lowerBound(base1), hi1 = lowerBound(base1 + span1 + 1n)
+        const lo0 = lowerBound(base0),
+          hi0 = lowerBound(base0 + span0 + 1n)
+        const lo1 = lowerBound(base1),
+          hi1 = lowerBound(base1 + span1 + 1n)
         const below = lo1 - lo0
         const size = below + (hi0 - hi1)
         const picked = new Set<number>()
-        for (let tries = 0; picked.size < Math.min(k, size) && tries < 100 * k; tries++) picked.add(Math.floor(this.rnd() * size))
+        for (let tries = 0; picked.size < Math.min(k, size) && tries < 100 * k; tries++)
+          picked.add(Math.floor(this.rnd() * size))
         for (const x of picked) {
           const other = sorted[x < below ? lo0 + x : hi1 + (x - below)].n
           table.responded({ id: other.id, host: other.host, port: other.port })

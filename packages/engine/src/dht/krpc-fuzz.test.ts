@@ -13,11 +13,26 @@ describe('KRPC decode fuzz', () => {
     const t = utf8Encode('tx')
     const seeds = [
       encodeQuery({ kind: 'query', t, id, ro: true, method: 'get_peers', infoHash: id, want: ['n4', 'n6'] }),
-      encodeQuery({ kind: 'query', t, id, ro: false, method: 'announce_peer', infoHash: id, port: 6881, impliedPort: true, token: t }),
+      encodeQuery({
+        kind: 'query',
+        t,
+        id,
+        ro: false,
+        method: 'announce_peer',
+        infoHash: id,
+        port: 6881,
+        impliedPort: true,
+        token: t,
+      }),
       encodeResponse({
-        kind: 'response', t, id, token: t,
-        nodes: [{ id, host: '1.2.3.4', port: 5 }], nodes6: [{ id, host: '::1', port: 6 }],
-        values: [{ ip: '9.9.9.9', port: 1 }], ip: { ip: '8.8.8.8', port: 2 },
+        kind: 'response',
+        t,
+        id,
+        token: t,
+        nodes: [{ id, host: '1.2.3.4', port: 5 }],
+        nodes6: [{ id, host: '::1', port: 6 }],
+        values: [{ ip: '9.9.9.9', port: 1 }],
+        ip: { ip: '8.8.8.8', port: 2 },
       }),
     ]
     let decoded = 0
@@ -77,7 +92,17 @@ describe('KRPC decode fuzz', () => {
       encodeQuery({ kind: 'query', t, id, ro: false, method: 'ping' }),
       encodeQuery({ kind: 'query', t, id, ro: false, method: 'find_node', target: id, want: ['n4', 'n6'] }),
       encodeQuery({ kind: 'query', t, id, ro: false, method: 'get_peers', infoHash: id }),
-      encodeQuery({ kind: 'query', t, id, ro: false, method: 'announce_peer', infoHash: id, port: 1, impliedPort: false, token: t }),
+      encodeQuery({
+        kind: 'query',
+        t,
+        id,
+        ro: false,
+        method: 'announce_peer',
+        infoHash: id,
+        port: 1,
+        impliedPort: false,
+        token: t,
+      }),
       encodeResponse({ kind: 'response', t, id, nodes: [{ id, host: '1.2.3.4', port: 5 }] }),
     ]
     for (let i = 0; i < 2000; i++) {

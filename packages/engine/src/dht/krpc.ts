@@ -7,7 +7,17 @@
  * field is type- and length-checked, and the result is a value (never an exception). A failure that
  * still carries a transaction id of a query says so, so the node can answer it with an error.
  */
-import { BencodeError, decodeBencode, encodeBencode, getBytes, getDict, getField, getInt, getList, isDict } from '../util/bencode.ts'
+import {
+  BencodeError,
+  decodeBencode,
+  encodeBencode,
+  getBytes,
+  getDict,
+  getField,
+  getInt,
+  getList,
+  isDict,
+} from '../util/bencode.ts'
 import type { BDict, BValue } from '../util/bencode.ts'
 import { formatIPv6, parseIPv4, parseIPv6 } from '../util/peer-address.ts'
 import type { PeerAddress } from '../util/peer-address.ts'
@@ -103,7 +113,11 @@ export interface KrpcDecodeError {
 export type KrpcDecodeResult = { ok: true; message: KrpcMessage } | { ok: false; error: KrpcDecodeError }
 
 class FieldError extends Error {
-  constructor(readonly reason: KrpcDecodeReason, detail: string, readonly code: KrpcDecodeError['code'] = ERROR_PROTOCOL) {
+  constructor(
+    readonly reason: KrpcDecodeReason,
+    detail: string,
+    readonly code: KrpcDecodeError['code'] = ERROR_PROTOCOL,
+  ) {
     super(detail)
   }
 }
@@ -198,7 +212,8 @@ export function decodeKrpc(packet: Uint8Array): KrpcDecodeResult {
   const y = getBytes(root, 'y')
   const isQuery = y !== undefined && y.length === 1 && y[0] === 0x71
   const t = getBytes(root, 't')
-  if (!t || t.length === 0 || t.length > MAX_TRANSACTION_ID) return fail('bad-transaction', 'missing or oversized t', undefined, isQuery)
+  if (!t || t.length === 0 || t.length > MAX_TRANSACTION_ID)
+    return fail('bad-transaction', 'missing or oversized t', undefined, isQuery)
   try {
     if (!y || y.length !== 1) throw new FieldError('bad-type', "'y' missing")
     const v = bytesField(root, 'v', 0, MAX_VERSION, false)
@@ -213,7 +228,13 @@ export function decodeKrpc(packet: Uint8Array): KrpcDecodeResult {
   }
 }
 
-function fail(reason: KrpcDecodeReason, detail: string, t: Uint8Array | undefined, isQuery: boolean, code: KrpcDecodeError['code'] = ERROR_PROTOCOL): KrpcDecodeResult {
+function fail(
+  reason: KrpcDecodeReason,
+  detail: string,
+  t: Uint8Array | undefined,
+  isQuery: boolean,
+  code: KrpcDecodeError['code'] = ERROR_PROTOCOL,
+): KrpcDecodeResult {
   return { ok: false, error: { reason, detail, t, isQuery, code } }
 }
 
@@ -238,7 +259,8 @@ function decodeQuery(root: BDict, t: Uint8Array, v: Uint8Array | undefined): Krp
       const token = bytesField(a, 'token', 1, MAX_TOKEN, true)
       const impliedPort = getInt(a, 'implied_port') === 1
       const port = getInt(a, 'port')
-      if (port === undefined || port < 0 || port > 65535 || (port === 0 && !impliedPort)) throw new FieldError('bad-field', 'bad port')
+      if (port === undefined || port < 0 || port > 65535 || (port === 0 && !impliedPort))
+        throw new FieldError('bad-field', 'bad port')
       return { ...common, method, infoHash, port, impliedPort, token }
     }
     default:
@@ -296,7 +318,8 @@ function decodeError(root: BDict, t: Uint8Array): KrpcError {
   const e = getList(root, 'e')
   if (!e || e.length < 1) throw new FieldError('bad-field', "error without 'e'")
   const code = e[0]
-  if (typeof code !== 'number' || !Number.isSafeInteger(code)) throw new FieldError('bad-field', 'error code is not an integer')
+  if (typeof code !== 'number' || !Number.isSafeInteger(code))
+    throw new FieldError('bad-field', 'error code is not an integer')
   const text = e[1] instanceof Uint8Array ? latin1(e[1].subarray(0, MAX_ERROR_TEXT)) : ''
   return { kind: 'error', t, code, message: text }
 }

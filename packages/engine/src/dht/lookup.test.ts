@@ -18,7 +18,14 @@ function setup(seeds: Contact[], opts: { alpha?: number; maxQueries?: number } =
   let result: LookupResult | undefined
   const lookup = new Lookup(
     { ask: (node, slow, done) => asked.push({ node, slow, done }) },
-    { target, k: 8, alpha: opts.alpha ?? 3, maxQueries: opts.maxQueries ?? 100, now: () => 0, onDone: (r) => (result = r) },
+    {
+      target,
+      k: 8,
+      alpha: opts.alpha ?? 3,
+      maxQueries: opts.maxQueries ?? 100,
+      now: () => 0,
+      onDone: (r) => (result = r),
+    },
   )
   const sorted = [...seeds].sort((a, b) => compareDistance(target, a.id, b.id))
   lookup.start(seeds)
@@ -26,7 +33,8 @@ function setup(seeds: Contact[], opts: { alpha?: number; maxQueries?: number } =
 }
 
 const rnd = xorshift(31)
-const contacts = (n: number): Contact[] => Array.from({ length: n }, (_, i) => ({ id: randomId(rnd), host: `127.0.1.${i}`, port: 1 }))
+const contacts = (n: number): Contact[] =>
+  Array.from({ length: n }, (_, i) => ({ id: randomId(rnd), host: `127.0.1.${i}`, port: 1 }))
 
 describe('iterative lookup', () => {
   it('keeps alpha queries in flight, closest first', () => {
@@ -56,7 +64,11 @@ describe('iterative lookup', () => {
     for (let guard = 0; guard < 100 && !s.result(); guard++) {
       const next = s.asked.find((a) => !(a as { answered?: boolean }).answered)!
       ;(next as { answered?: boolean }).answered = true
-      next.done({ nodes: [], token: new Uint8Array([guard + 1]), values: guard === 0 ? [{ ip: '1.2.3.4', port: 5 }] : [] })
+      next.done({
+        nodes: [],
+        token: new Uint8Array([guard + 1]),
+        values: guard === 0 ? [{ ip: '1.2.3.4', port: 5 }] : [],
+      })
     }
     const r = s.result()!
     expect(r.closest.map((c) => idToHex(c.id))).toEqual(s.sorted.slice(0, 8).map((c) => idToHex(c.id)))

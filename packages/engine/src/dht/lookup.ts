@@ -113,7 +113,8 @@ export class Lookup {
     const cand: Candidate = { id: c.id, host: c.host, port: c.port, state: 'new' }
     const target = this.opts.target
     // Binary search for the place that keeps the list closest first.
-    let lo = 0, hi = this.cands.length
+    let lo = 0,
+      hi = this.cands.length
     while (lo < hi) {
       const mid = (lo + hi) >> 1
       if (compareDistance(target, this.cands[mid].id, c.id) < 0) lo = mid + 1
@@ -221,7 +222,8 @@ export class Lookup {
     const closest: AnsweredNode[] = []
     for (const c of this.cands) {
       if (closest.length >= this.opts.k) break
-      if (c.state === 'answered') closest.push({ id: c.id, host: c.host, port: c.port, ...(c.token ? { token: c.token } : {}) })
+      if (c.state === 'answered')
+        closest.push({ id: c.id, host: c.host, port: c.port, ...(c.token ? { token: c.token } : {}) })
     }
     this.opts.onDone({
       target: this.opts.target,

@@ -3,15 +3,25 @@ import { fromHex } from '../util/hex.ts'
 import { utf8Encode } from '../util/bytes.ts'
 import { xorshift } from '../util/fuzz.ts'
 import {
-  commonPrefixBits, compareDistance, crc32c, distanceExp, isBep42Exempt, isSecureNodeId, randomId, randomIdWithPrefix,
-  secureNodeId, xorDistance,
+  commonPrefixBits,
+  compareDistance,
+  crc32c,
+  distanceExp,
+  isBep42Exempt,
+  isSecureNodeId,
+  randomId,
+  randomIdWithPrefix,
+  secureNodeId,
+  xorDistance,
 } from './node-id.ts'
 
 describe('node ids', () => {
   it('XOR distance and its ordering', () => {
     const t = new Uint8Array(20)
-    const a = new Uint8Array(20); a[19] = 1
-    const b = new Uint8Array(20); b[0] = 0x80
+    const a = new Uint8Array(20)
+    a[19] = 1
+    const b = new Uint8Array(20)
+    b[0] = 0x80
     expect(xorDistance(a, b)[0]).toBe(0x80)
     expect(compareDistance(t, a, b)).toBeLessThan(0)
     expect(compareDistance(t, b, a)).toBeGreaterThan(0)
@@ -20,8 +30,10 @@ describe('node ids', () => {
 
   it('prefix length and distanceExp', () => {
     const a = new Uint8Array(20)
-    const b = new Uint8Array(20); b[0] = 0x80
-    const c = new Uint8Array(20); c[2] = 0x10
+    const b = new Uint8Array(20)
+    b[0] = 0x80
+    const c = new Uint8Array(20)
+    c[2] = 0x10
     expect(commonPrefixBits(a, b)).toBe(0)
     expect(distanceExp(a, b)).toBe(159)
     expect(commonPrefixBits(a, c)).toBe(19)
@@ -72,7 +84,16 @@ describe('CRC32-C and BEP 42', () => {
   })
 
   it('local addresses are exempt', () => {
-    for (const ip of ['10.1.2.3', '127.0.0.1', '192.168.1.1', '172.20.0.1', '169.254.1.1', '::1', 'fe80::1', 'fd00::1']) {
+    for (const ip of [
+      '10.1.2.3',
+      '127.0.0.1',
+      '192.168.1.1',
+      '172.20.0.1',
+      '169.254.1.1',
+      '::1',
+      'fe80::1',
+      'fd00::1',
+    ]) {
       expect(isBep42Exempt(ip)).toBe(true)
     }
     expect(isBep42Exempt('8.8.8.8')).toBe(false)

@@ -128,7 +128,13 @@ export function isBep42Exempt(ip: string): boolean {
   const b = ipBytes(ip)
   if (!b) return true
   if (b.length === 4) {
-    return b[0] === 10 || b[0] === 127 || (b[0] === 172 && (b[1] & 0xf0) === 16) || (b[0] === 192 && b[1] === 168) || (b[0] === 169 && b[1] === 254)
+    return (
+      b[0] === 10 ||
+      b[0] === 127 ||
+      (b[0] === 172 && (b[1] & 0xf0) === 16) ||
+      (b[0] === 192 && b[1] === 168) ||
+      (b[0] === 169 && b[1] === 254)
+    )
   }
   const loopback = b.subarray(0, 15).every((x) => x === 0) && b[15] === 1
   return loopback || (b[0] === 0xfe && (b[1] & 0xc0) === 0x80) || (b[0] & 0xfe) === 0xfc

@@ -33,7 +33,12 @@ describe('peer store', () => {
     const clock = new ManualClock()
     const store = new PeerStore(clock, { perInfoHash: 3, total: 5 })
     for (let i = 1; i <= 4; i++) store.add(h1, { ip: `10.0.0.${i}`, port: 1 })
-    expect(store.sample(h1, 4, 10).map((p) => p.ip).sort()).toEqual(['10.0.0.2', '10.0.0.3', '10.0.0.4'])
+    expect(
+      store
+        .sample(h1, 4, 10)
+        .map((p) => p.ip)
+        .sort(),
+    ).toEqual(['10.0.0.2', '10.0.0.3', '10.0.0.4'])
     expect(store.add(h2, { ip: '10.0.1.1', port: 1 })).toBe(true)
     expect(store.add(h2, { ip: '10.0.1.2', port: 1 })).toBe(true)
     expect(store.add(h2, { ip: '10.0.1.3', port: 1 })).toBe(false)

@@ -81,7 +81,12 @@ export class PeerStore {
   }
 
   /** Up to `max` live peers of `infoHash` in the given family, a uniformly random choice. */
-  sample(infoHash: NodeId, family: 4 | 6, max = family === 4 ? MAX_VALUES_V4 : MAX_VALUES_V6, rnd: Random = Math.random): PeerAddress[] {
+  sample(
+    infoHash: NodeId,
+    family: 4 | 6,
+    max = family === 4 ? MAX_VALUES_V4 : MAX_VALUES_V6,
+    rnd: Random = Math.random,
+  ): PeerAddress[] {
     const hex = idToHex(infoHash)
     const peers = this.byHash.get(hex)
     if (!peers) return []

@@ -44,7 +44,10 @@ describe('routing table', () => {
       if (t.responded(contact(id)) === 'added') ids.push(id)
     }
     const target = randomId(rnd)
-    const expected = [...t.nodes()].sort((a, b) => compareDistance(target, a.id, b.id)).slice(0, 8).map((n) => idToHex(n.id))
+    const expected = [...t.nodes()]
+      .sort((a, b) => compareDistance(target, a.id, b.id))
+      .slice(0, 8)
+      .map((n) => idToHex(n.id))
     expect(t.closest(target).map((n) => idToHex(n.id))).toEqual(expected)
     // A bad node is not offered.
     const first = t.closest(target)[0]
@@ -150,7 +153,9 @@ describe('routing table', () => {
     const saved = JSON.parse(JSON.stringify(t.save()))
     expect(saved.length).toBe(t.size)
     const u = new RoutingTable(own, () => clock.now())
-    expect(u.restore([...saved, { id: 'zz', host: 'x', port: 1 }, { id: saved[0].id, host: 'y', port: 70000 }])).toBe(saved.length)
+    expect(u.restore([...saved, { id: 'zz', host: 'x', port: 1 }, { id: saved[0].id, host: 'y', port: 70000 }])).toBe(
+      saved.length,
+    )
     expect(u.save()).toEqual(expect.arrayContaining(saved))
     for (const n of u.nodes()) expect(u.stateOf(n)).toBe('questionable')
     // A restored node that fails to answer is dropped.

@@ -116,7 +116,14 @@ export class RoutingTable {
       this.buckets[this.bucketIndex(c.id)].lastChanged = now
       return 'updated'
     }
-    return this.insert({ id: c.id.slice(), host: c.host, port: c.port, lastResponse: now, lastQuery: -Infinity, failures: 0 })
+    return this.insert({
+      id: c.id.slice(),
+      host: c.host,
+      port: c.port,
+      lastResponse: now,
+      lastQuery: -Infinity,
+      failures: 0,
+    })
   }
 
   /** A node sent us a query. Only a node already in the table is updated; returns whether it is. */
@@ -132,20 +139,33 @@ export class RoutingTable {
     if (!isNodeId(id) || this.has(id) || commonPrefixBits(id, this.ownId) === ID_BITS) return false
     const i = this.bucketIndex(id)
     const b = this.buckets[i]
-    return b.nodes.length < this.k || this.canSplit(i) || b.replacements.length < REPLACEMENTS_PER_BUCKET || b.nodes.some((n) => this.stateOf(n) === 'bad')
+    return (
+      b.nodes.length < this.k ||
+      this.canSplit(i) ||
+      b.replacements.length < REPLACEMENTS_PER_BUCKET ||
+      b.nodes.some((n) => this.stateOf(n) === 'bad')
+    )
   }
 
   /** Saved nodes from an earlier session: into free room only, unconfirmed (questionable). */
   restore(saved: readonly SavedNode[]): number {
     let added = 0
     for (const s of saved) {
-      if (!isHex(s.id, 40) || typeof s.host !== 'string' || !Number.isInteger(s.port) || s.port < 1 || s.port > 65535) continue
+      if (!isHex(s.id, 40) || typeof s.host !== 'string' || !Number.isInteger(s.port) || s.port < 1 || s.port > 65535)
+        continue
       const id = fromHex(s.id)
       if (this.has(id) || commonPrefixBits(id, this.ownId) === ID_BITS) continue
       const i = this.bucketIndex(id)
       const b = this.buckets[i]
       if (b.nodes.length >= this.k && !this.canSplit(i)) continue
-      const r = this.insert({ id, host: s.host, port: s.port, lastResponse: -Infinity, lastQuery: -Infinity, failures: 0 })
+      const r = this.insert({
+        id,
+        host: s.host,
+        port: s.port,
+        lastResponse: -Infinity,
+        lastQuery: -Infinity,
+        failures: 0,
+      })
       if (r === 'added') added++
     }
     return added
@@ -296,6 +316,8 @@ export class RoutingTable {
   /** The nodes worth saving: every non-bad node in the buckets. */
   save(): SavedNode[] {
     const now = this.now()
-    return this.nodes().filter((n) => this.stateOf(n, now) !== 'bad').map((n) => ({ id: idToHex(n.id), host: n.host, port: n.port }))
+    return this.nodes()
+      .filter((n) => this.stateOf(n, now) !== 'bad')
+      .map((n) => ({ id: idToHex(n.id), host: n.host, port: n.port }))
   }
 }

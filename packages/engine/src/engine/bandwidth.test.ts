@@ -27,7 +27,13 @@ describe('ByteBucket', () => {
 
 describe('mergeSettings', () => {
   it('keeps known keys, clamps and ignores garbage', () => {
-    const s = mergeSettings(DEFAULT_SETTINGS, { maxPeersPerTorrent: 1e9, listenPort: -5, uploadRateLimit: 1234.6, bogus: 1, downloadRoot: '' } as never)
+    const s = mergeSettings(DEFAULT_SETTINGS, {
+      maxPeersPerTorrent: 1e9,
+      listenPort: -5,
+      uploadRateLimit: 1234.6,
+      bogus: 1,
+      downloadRoot: '',
+    } as never)
     expect(s.maxPeersPerTorrent).toBe(1000)
     expect(s.listenPort).toBe(0)
     expect(s.uploadRateLimit).toBe(1235)

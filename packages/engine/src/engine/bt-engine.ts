@@ -104,7 +104,12 @@ export class BtEngine implements EngineApiHost {
     })
     this.router = new IncomingRouter(this, opts.incoming)
     this.forwarding = new PortForwarding(opts.platform.net, this.log)
-    this.dhtNode = new EngineDht({ net: opts.platform.net, state: opts.platform.state, clock: this.clock, log: createLogger('dht', { port: opts.platform.log, now }) })
+    this.dhtNode = new EngineDht({
+      net: opts.platform.net,
+      state: opts.platform.state,
+      clock: this.clock,
+      log: createLogger('dht', { port: opts.platform.log, now }),
+    })
   }
 
   // ---- lifecycle ----
@@ -133,7 +138,11 @@ export class BtEngine implements EngineApiHost {
     // Torrents first: their 'stopped' (and a pending 'completed') announces carry our listen port, and
     // a tracker refuses port 0.
     // one torrent failing to stop must not keep the others (and the listener) open
-    await Promise.all([...this.torrents.values()].map((t) => t.stop().catch((err: unknown) => this.log.warn(`stopping ${t.name} failed: ${errorText(err)}`))))
+    await Promise.all(
+      [...this.torrents.values()].map((t) =>
+        t.stop().catch((err: unknown) => this.log.warn(`stopping ${t.name} failed: ${errorText(err)}`)),
+      ),
+    )
     this.stopLocalDiscovery()
     // The gateway forgets our port before we stop listening on it.
     await this.forwarding.removeAll()
@@ -199,7 +208,12 @@ export class BtEngine implements EngineApiHost {
   }
 
   private async openListener(): Promise<void> {
-    this.listener = await listenForPeers(this.platform.net, this.settings.listenPort, (socket) => this.router.accept(socket), this.log)
+    this.listener = await listenForPeers(
+      this.platform.net,
+      this.settings.listenPort,
+      (socket) => this.router.accept(socket),
+      this.log,
+    )
     this.log.debug?.(`listening for peers on port ${this.listener.port} (${this.listener.hosts.join(', ')})`)
     // one mapping per port: the first listener stands for both families
     const forwarded = this.listener.listeners[0]
@@ -240,7 +254,14 @@ export class BtEngine implements EngineApiHost {
     if (input.torrentFile) {
       const meta = await parseMetainfo(input.torrentFile)
       torrentFile = input.torrentFile
-      init = { infoHash: meta.infoHash, info: meta, announceTiers: meta.announceTiers, savePath, addedAt: this.clock.now(), recheck: input.recheck }
+      init = {
+        infoHash: meta.infoHash,
+        info: meta,
+        announceTiers: meta.announceTiers,
+        savePath,
+        addedAt: this.clock.now(),
+        recheck: input.recheck,
+      }
       if (input.magnet) {
         // A magnet restored with its fetched info dictionary: the link still holds its trackers and peers.
         // A link that no longer parses (or names another torrent) is ignored: the file alone still works.
@@ -276,7 +297,10 @@ export class BtEngine implements EngineApiHost {
       const trackersAdded = existing.addTrackers(init.announceTiers.flat())
       if (trackersAdded > 0) {
         const extra = this.extraTrackers.get(existing.infoHash) ?? []
-        this.extraTrackers.set(existing.infoHash, [...extra, ...init.announceTiers.flat().filter((u) => !extra.includes(u))])
+        this.extraTrackers.set(existing.infoHash, [
+          ...extra,
+          ...init.announceTiers.flat().filter((u) => !extra.includes(u)),
+        ])
         void this.saveSession()
       }
       return { torrent: existing, alreadyAdded: true, trackersAdded }
@@ -285,7 +309,10 @@ export class BtEngine implements EngineApiHost {
     this.torrents.set(t.infoHash, t)
     this.skeys = null
     // without the saved file the torrent is simply not restored after a restart
-    if (torrentFile) await this.session.saveTorrentFile(t.infoHash, torrentFile).catch((err: unknown) => this.log.warn(`saving the torrent file of ${t.name} failed: ${errorText(err)}`))
+    if (torrentFile)
+      await this.session
+        .saveTorrentFile(t.infoHash, torrentFile)
+        .catch((err: unknown) => this.log.warn(`saving the torrent file of ${t.name} failed: ${errorText(err)}`))
     this.magnets.set(t.infoHash, magnet)
     this.paused.set(t.infoHash, !!input.paused)
     void this.saveSession()
@@ -314,10 +341,21 @@ export class BtEngine implements EngineApiHost {
     this.queue.cancelConnectionRequests(infoHash)
     await t.stop()
     // the torrent is gone from the session either way; leftovers only cost space
-    if (opts.deleteData) await t.deleteData().catch((err: unknown) => this.log.warn(`deleting the data of ${t.name} failed: ${errorText(err)}`))
-    await this.session.deleteTorrentFile(infoHash).catch((err: unknown) => this.log.debug?.(`deleting the saved torrent file of ${infoHash} failed: ${errorText(err)}`))
-    await this.platform.state.delete(`resume/${infoHash}`).catch((err: unknown) => this.log.debug?.(`deleting the resume state of ${infoHash} failed: ${errorText(err)}`))
-    await this.platform.state.delete(savedPeersKey(infoHash)).catch((err: unknown) => this.log.debug?.(`deleting the saved peers of ${infoHash} failed: ${errorText(err)}`))
+    if (opts.deleteData)
+      await t
+        .deleteData()
+        .catch((err: unknown) => this.log.warn(`deleting the data of ${t.name} failed: ${errorText(err)}`))
+    await this.session
+      .deleteTorrentFile(infoHash)
+      .catch((err: unknown) =>
+        this.log.debug?.(`deleting the saved torrent file of ${infoHash} failed: ${errorText(err)}`),
+      )
+    await this.platform.state
+      .delete(`resume/${infoHash}`)
+      .catch((err: unknown) => this.log.debug?.(`deleting the resume state of ${infoHash} failed: ${errorText(err)}`))
+    await this.platform.state
+      .delete(savedPeersKey(infoHash))
+      .catch((err: unknown) => this.log.debug?.(`deleting the saved peers of ${infoHash} failed: ${errorText(err)}`))
     this.magnets.delete(infoHash)
     this.paused.delete(infoHash)
     this.extraTrackers.delete(infoHash)
@@ -367,7 +405,9 @@ export class BtEngine implements EngineApiHost {
       }
     })
     // the next change saves the whole session again
-    this.saveChain = this.saveChain.then(() => this.session.saveEntries(entries)).catch((err: unknown) => this.log.warn(`saving the session failed: ${errorText(err)}`))
+    this.saveChain = this.saveChain
+      .then(() => this.session.saveEntries(entries))
+      .catch((err: unknown) => this.log.warn(`saving the session failed: ${errorText(err)}`))
     return this.saveChain
   }
 
@@ -375,7 +415,9 @@ export class BtEngine implements EngineApiHost {
     const t = this.torrents.get(infoHash)
     if (t?.info && this.magnets.get(infoHash)) {
       // A magnet's metadata arrived: keep the info dictionary so a restart does not fetch it again.
-      void this.session.saveTorrentFile(infoHash, wrapInfo(t.info.infoBytes)).catch((err: unknown) => this.log.warn(`saving the fetched metadata of ${t.name} failed: ${errorText(err)}`))
+      void this.session
+        .saveTorrentFile(infoHash, wrapInfo(t.info.infoBytes))
+        .catch((err: unknown) => this.log.warn(`saving the fetched metadata of ${t.name} failed: ${errorText(err)}`))
     }
     void this.saveSession()
   }
@@ -396,12 +438,21 @@ export class BtEngine implements EngineApiHost {
    */
   setConnectionRateLimit(perSecond: number, burst?: number): void {
     const rate = Math.max(0, perSecond)
-    const next = mergeSettings(this.settings, { connectionRatePerSec: rate, connectionBurst: burst !== undefined && burst > 0 ? burst : 2 * rate })
+    const next = mergeSettings(this.settings, {
+      connectionRatePerSec: rate,
+      connectionBurst: burst !== undefined && burst > 0 ? burst : 2 * rate,
+    })
     this.applySettings(next)
-    void this.session.saveSettings(this.settings).catch((err: unknown) => this.log.warn(`saving settings failed: ${errorText(err)}`))
+    void this.session
+      .saveSettings(this.settings)
+      .catch((err: unknown) => this.log.warn(`saving settings failed: ${errorText(err)}`))
   }
 
-  getConnectionQueueStats(): { pendingByTorrent: Record<string, number>; totalPending: number; rateLimiterAvailable: number } {
+  getConnectionQueueStats(): {
+    pendingByTorrent: Record<string, number>
+    totalPending: number
+    rateLimiterAvailable: number
+  } {
     return this.queue.getConnectionQueueStats()
   }
 
@@ -503,7 +554,12 @@ export class BtEngine implements EngineApiHost {
 
   async addTorrentReport(input: AddTorrentInput): Promise<AddReport> {
     const r = await this.addWithReport(input)
-    return { infoHash: r.torrent.infoHash, name: r.torrent.name, alreadyAdded: r.alreadyAdded, trackersAdded: r.trackersAdded }
+    return {
+      infoHash: r.torrent.infoHash,
+      name: r.torrent.name,
+      alreadyAdded: r.alreadyAdded,
+      trackersAdded: r.trackersAdded,
+    }
   }
 
   removeTorrent(infoHash: string, opts: { deleteData: boolean }): Promise<void> {
@@ -556,12 +612,17 @@ export class BtEngine implements EngineApiHost {
   }
 
   async setSettings(patch: Partial<EngineSettings>): Promise<EngineSettings> {
-    if (patch.downloadRoot !== undefined && patch.downloadRoot !== this.settings.downloadRoot) checkDownloadRoot(patch.downloadRoot, this.platform.files.roots())
+    if (patch.downloadRoot !== undefined && patch.downloadRoot !== this.settings.downloadRoot)
+      checkDownloadRoot(patch.downloadRoot, this.platform.files.roots())
     const next = mergeSettings(this.settings, patch)
     const portChanged = next.listenPort !== this.settings.listenPort
     const prev = this.settings
     const lsdChanged = next.localPeerDiscovery !== prev.localPeerDiscovery
-    const dhtChanged = next.dhtEnabled !== prev.dhtEnabled || next.dhtPort !== prev.dhtPort || next.dhtBootstrap.join() !== prev.dhtBootstrap.join() || (portChanged && next.dhtPort === 0)
+    const dhtChanged =
+      next.dhtEnabled !== prev.dhtEnabled ||
+      next.dhtPort !== prev.dhtPort ||
+      next.dhtBootstrap.join() !== prev.dhtBootstrap.join() ||
+      (portChanged && next.dhtPort === 0)
     this.applySettings(next)
     if (lsdChanged) {
       if (next.localPeerDiscovery) await this.startLocalDiscovery()
@@ -580,7 +641,9 @@ export class BtEngine implements EngineApiHost {
       await this.dhtNode.stop()
       await this.dhtNode.start(this.settings, this.listenPort)
     }
-    await this.session.saveSettings(this.settings).catch((err: unknown) => this.log.warn(`saving settings failed: ${errorText(err)}`))
+    await this.session
+      .saveSettings(this.settings)
+      .catch((err: unknown) => this.log.warn(`saving settings failed: ${errorText(err)}`))
     return this.getSettings()
   }
 
@@ -606,7 +669,10 @@ function folderPaths(files: Platform['files']): { downloadFolderPaths?: Record<s
 /** Only a folder the helper serves can take downloads; anything else would fail every later add. */
 function checkDownloadRoot(root: string, roots: readonly string[]): void {
   if (roots.includes(root)) return
-  if (roots.length === 0) throw new Error('The helper is not connected, so the download folder cannot be changed now. Try again once it is connected.')
+  if (roots.length === 0)
+    throw new Error(
+      'The helper is not connected, so the download folder cannot be changed now. Try again once it is connected.',
+    )
   throw new Error(`"${root}" is not a download folder of the helper. Choose one of: ${roots.join(', ')}.`)
 }
 

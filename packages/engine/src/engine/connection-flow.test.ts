@@ -25,7 +25,11 @@ async function setup() {
   const data = new Uint8Array(100_000).map((_, i) => (i * 31) & 0xff)
   const torrent = await createTorrent({ name: 'x.bin', pieceLength: 32 * 1024, files: [{ path: 'x.bin', data }] })
   const mk = (address: string, files: MemoryFilePort) =>
-    new BtEngine({ settings: { dhtEnabled: false }, platform: { net: net.host(address), files, state: new MemoryStateStore(), now: () => clock.now() }, clock })
+    new BtEngine({
+      settings: { dhtEnabled: false },
+      platform: { net: net.host(address), files, state: new MemoryStateStore(), now: () => clock.now() },
+      clock,
+    })
   const seedFiles = new MemoryFilePort()
   seedFiles.put('downloads', 'x.bin', data)
   const seed = mk('10.0.0.1', seedFiles)
@@ -50,7 +54,9 @@ describe('engine connection flow', () => {
     clock.advance(100) // one drain: three grants
     const dialled = t.getDisplayPeers()
     expect(dialled.map((p) => p.state)).toEqual(['connecting', 'connecting', 'connecting'])
-    expect(dialled.map((p) => p.key).sort()).toEqual(['10.0.0.1:' + seed.listenPort, '10.0.0.8:6881', '10.0.0.9:6881'].sort())
+    expect(dialled.map((p) => p.key).sort()).toEqual(
+      ['10.0.0.1:' + seed.listenPort, '10.0.0.8:6881', '10.0.0.9:6881'].sort(),
+    )
     expect(e.getConnectionQueueStats().totalPending).toBe(0)
 
     await flush()
@@ -140,8 +146,16 @@ describe('engine connection flow', () => {
         return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v
       },
     })
-    const torrent = await createTorrent({ name: 'y.bin', pieceLength: 32 * 1024, files: [{ path: 'y.bin', data: new Uint8Array(40_000) }] })
-    const e = new BtEngine({ settings: { dhtEnabled: false }, platform: { net: throwing, files: new MemoryFilePort(), state: new MemoryStateStore(), now: () => clock.now() }, clock })
+    const torrent = await createTorrent({
+      name: 'y.bin',
+      pieceLength: 32 * 1024,
+      files: [{ path: 'y.bin', data: new Uint8Array(40_000) }],
+    })
+    const e = new BtEngine({
+      settings: { dhtEnabled: false },
+      platform: { net: throwing, files: new MemoryFilePort(), state: new MemoryStateStore(), now: () => clock.now() },
+      clock,
+    })
     await e.start()
     const t = await e.add({ torrentFile: torrent })
     t.addPeer('10.0.0.7', 6881)
@@ -160,12 +174,23 @@ describe('engine connection flow', () => {
   it("stopping the engine announces 'stopped' with our listen port (the listener closes after the torrents)", async () => {
     const clock = new ManualClock(1_000_000)
     const net = new MemoryNetwork({ setTimer: (fn, ms) => clock.setTimeout(fn, ms) })
-    const tracker = await fakeHttpServer(net.host('10.0.0.5'), 80, () => ({ pieces: ['HTTP/1.1 200 OK\r\n\r\n', 'd8:intervali1800e5:peers0:e'] }))
+    const tracker = await fakeHttpServer(net.host('10.0.0.5'), 80, () => ({
+      pieces: ['HTTP/1.1 200 OK\r\n\r\n', 'd8:intervali1800e5:peers0:e'],
+    }))
     const data = new Uint8Array(40_000).map((_, i) => i & 255)
-    const torrent = await createTorrent({ name: 'z.bin', pieceLength: 32 * 1024, files: [{ path: 'z.bin', data }], announce: 'http://10.0.0.5:80/announce' })
+    const torrent = await createTorrent({
+      name: 'z.bin',
+      pieceLength: 32 * 1024,
+      files: [{ path: 'z.bin', data }],
+      announce: 'http://10.0.0.5:80/announce',
+    })
     const files = new MemoryFilePort()
     files.put('downloads', 'z.bin', data) // already complete: 'started' says left=0, no 'completed' owed
-    const e = new BtEngine({ settings: { dhtEnabled: false }, platform: { net: net.host('10.0.0.2'), files, state: new MemoryStateStore(), now: () => clock.now() }, clock })
+    const e = new BtEngine({
+      settings: { dhtEnabled: false },
+      platform: { net: net.host('10.0.0.2'), files, state: new MemoryStateStore(), now: () => clock.now() },
+      clock,
+    })
     await e.start()
     await e.add({ torrentFile: torrent })
     for (let i = 0; i < 5 && tracker.requests.length === 0; i++) {
@@ -187,7 +212,7 @@ describe('engine connection flow', () => {
     tracker.close()
   })
 
-  it("asks only for its free slots (peer limit minus connected and connecting), however many candidates it has", async () => {
+  it('asks only for its free slots (peer limit minus connected and connecting), however many candidates it has', async () => {
     const { clock, seed, e, t } = await setup()
     await e.setSettings({ maxPeersPerTorrent: 3 })
     for (let i = 1; i <= 10; i++) t.addPeer('10.0.0.9', i)
@@ -210,10 +235,22 @@ describe('engine connection flow', () => {
       connectLimits: { maxConnectsInFlight: 2, maxConnectsPending: 2 },
     })
     const port = net.host('10.0.0.2')
-    const e = new BtEngine({ settings: { dhtEnabled: false }, platform: { net: port, files: new MemoryFilePort(), state: new MemoryStateStore(), now: () => clock.now() }, clock })
+    const e = new BtEngine({
+      settings: { dhtEnabled: false },
+      platform: { net: port, files: new MemoryFilePort(), state: new MemoryStateStore(), now: () => clock.now() },
+      clock,
+    })
     await e.start()
     const torrents = await Promise.all(
-      ['a.bin', 'b.bin'].map(async (name) => e.add({ torrentFile: await createTorrent({ name, pieceLength: 16384, files: [{ path: name, data: new Uint8Array(5000) }] }) })),
+      ['a.bin', 'b.bin'].map(async (name) =>
+        e.add({
+          torrentFile: await createTorrent({
+            name,
+            pieceLength: 16384,
+            files: [{ path: name, data: new Uint8Array(5000) }],
+          }),
+        }),
+      ),
     )
     for (const [n, t] of torrents.entries()) for (let i = 1; i <= 10; i++) t.addPeer(`10.0.1.${n}`, i)
     let peak = 0
@@ -225,7 +262,10 @@ describe('engine connection flow', () => {
     }
     expect(peak).toBe(2) // the caps were used, never exceeded
     expect(port.busyCount).toBe(0)
-    expect(torrents.map((t) => t.pool.findPeer(`10.0.1.${torrents.indexOf(t)}`, 1)?.lastError)).toEqual(['timeout', 'timeout'])
+    expect(torrents.map((t) => t.pool.findPeer(`10.0.1.${torrents.indexOf(t)}`, 1)?.lastError)).toEqual([
+      'timeout',
+      'timeout',
+    ])
     await e.stop()
   })
 

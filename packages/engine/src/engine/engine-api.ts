@@ -53,8 +53,10 @@ export function createEngineApi(engine: EngineApiHost): EngineApi {
     startTorrent: (infoHash) => engine.startTorrent(infoHash.toLowerCase()),
     stopTorrent: (infoHash) => engine.stopTorrent(infoHash.toLowerCase()),
     recheckTorrent: (infoHash) => engine.recheckTorrent(infoHash.toLowerCase()),
-    setFilePriority: (infoHash, fileIndex, priority) => engine.setFilePriority(infoHash.toLowerCase(), fileIndex, priority),
-    setFilePriorities: (infoHash, fileIndices, priority) => engine.setFilePriorities(infoHash.toLowerCase(), fileIndices, priority),
+    setFilePriority: (infoHash, fileIndex, priority) =>
+      engine.setFilePriority(infoHash.toLowerCase(), fileIndex, priority),
+    setFilePriorities: (infoHash, fileIndices, priority) =>
+      engine.setFilePriorities(infoHash.toLowerCase(), fileIndices, priority),
     async getSettings() {
       return { ...engine.getSettings() }
     },

@@ -35,7 +35,13 @@ async function until(what: string, cond: () => boolean, ms = 15_000): Promise<vo
 
 const content = new Uint8Array(150_000).map((_, i) => (i * 31 + (i >> 9)) & 0xff)
 
-function engine(net: MemoryNetwork, address: string, settings: Partial<EngineSettings>, state = new MemoryStateStore(), files = new MemoryFilePort()) {
+function engine(
+  net: MemoryNetwork,
+  address: string,
+  settings: Partial<EngineSettings>,
+  state = new MemoryStateStore(),
+  files = new MemoryFilePort(),
+) {
   const e = new BtEngine({ settings, platform: { net: net.host(address), files, state, now: () => Date.now() } })
   engines.push(e)
   return { e, files, state }
@@ -53,7 +59,11 @@ describe('the engine DHT', () => {
   it('a trackerless magnet finds its seed through the DHT; the peer comes from source dht', async () => {
     const net = new MemoryNetwork()
     await router(net, '10.0.0.100')
-    const torrent = await createTorrent({ name: 'x.bin', pieceLength: 16 * 1024, files: [{ path: 'x.bin', data: content }] })
+    const torrent = await createTorrent({
+      name: 'x.bin',
+      pieceLength: 16 * 1024,
+      files: [{ path: 'x.bin', data: content }],
+    })
     const meta = await parseMetainfo(torrent)
     const dht = { dhtEnabled: true, dhtBootstrap: ['10.0.0.100:6881'] }
     const seed = engine(net, '10.0.0.1', dht)
@@ -79,10 +89,15 @@ describe('the engine DHT', () => {
     expect(status.nodes).toBeGreaterThan(0)
   })
 
-  it('PORT messages: connected peers with the DHT bit learn each other\'s nodes (pinged first); never for a private torrent', async () => {
+  it("PORT messages: connected peers with the DHT bit learn each other's nodes (pinged first); never for a private torrent", async () => {
     for (const priv of [false, true]) {
       const net = new MemoryNetwork()
-      const torrent = await createTorrent({ name: 'x.bin', pieceLength: 16 * 1024, files: [{ path: 'x.bin', data: content }], private: priv })
+      const torrent = await createTorrent({
+        name: 'x.bin',
+        pieceLength: 16 * 1024,
+        files: [{ path: 'x.bin', data: content }],
+        private: priv,
+      })
       const meta = await parseMetainfo(torrent)
       // no bootstrap nodes: the only way to learn a node is a PORT message
       const dht = { dhtEnabled: true, dhtBootstrap: [] }
@@ -93,16 +108,27 @@ describe('the engine DHT', () => {
       await until('seeding', () => at.status === 'seeding')
       const b = engine(net, '10.0.0.2', dht)
       await b.e.start()
-      const bt = await b.e.add({ torrentFile: torrent, magnet: `magnet:?xt=urn:btih:${meta.infoHash}&x.pe=10.0.0.1:${a.e.listenPort}` })
+      const bt = await b.e.add({
+        torrentFile: torrent,
+        magnet: `magnet:?xt=urn:btih:${meta.infoHash}&x.pe=10.0.0.1:${a.e.listenPort}`,
+      })
       bt.addPeer('10.0.0.1', a.e.listenPort)
       await until('download complete', () => bt.isComplete())
       if (!priv) {
-        await until('both nodes know each other', () => a.e.status().dht!.nodes === 1 && b.e.status().dht!.nodes === 1, 5000)
+        await until(
+          'both nodes know each other',
+          () => a.e.status().dht!.nodes === 1 && b.e.status().dht!.nodes === 1,
+          5000,
+        )
       } else {
         await new Promise((r) => setTimeout(r, 300))
         expect(a.e.status().dht!.nodes).toBe(0)
         expect(b.e.status().dht!.nodes).toBe(0)
-        expect(bt.detail(['trackers']).trackers!.find((r) => r.url === 'DHT')).toMatchObject({ status: 'disabled', message: 'private torrent', peersReceived: 0 })
+        expect(bt.detail(['trackers']).trackers!.find((r) => r.url === 'DHT')).toMatchObject({
+          status: 'disabled',
+          message: 'private torrent',
+          peersReceived: 0,
+        })
       }
       for (const e of engines.splice(0)) await e.stop()
     }
@@ -139,7 +165,12 @@ describe('the engine DHT', () => {
     const net = new MemoryNetwork()
     const state = new MemoryStateStore()
     const ip = '203.0.113.5'
-    await state.set('session/dht', utf8Encode(JSON.stringify({ id: '00'.repeat(20), nodes: [{ id: '11'.repeat(20), host: '10.0.0.9', port: 6881 }], ip })))
+    await state.set(
+      'session/dht',
+      utf8Encode(
+        JSON.stringify({ id: '00'.repeat(20), nodes: [{ id: '11'.repeat(20), host: '10.0.0.9', port: 6881 }], ip }),
+      ),
+    )
     const e = engine(net, '10.0.0.1', { dhtEnabled: true, dhtBootstrap: [] }, state)
     await e.e.start()
     expect(e.e.status().dht!.nodes).toBe(1) // the table came along
@@ -156,12 +187,19 @@ describe('the engine DHT', () => {
 
   it('magnetLink gives the name and the trackers, so the link is not findable only through the DHT', async () => {
     const net = new MemoryNetwork()
-    const torrent = await createTorrent({ name: 'a b.bin', pieceLength: 16 * 1024, files: [{ path: 'a b.bin', data: content }], announce: [['http://t.example/announce'], ['udp://u.example:6969']] })
+    const torrent = await createTorrent({
+      name: 'a b.bin',
+      pieceLength: 16 * 1024,
+      files: [{ path: 'a b.bin', data: content }],
+      announce: [['http://t.example/announce'], ['udp://u.example:6969']],
+    })
     const meta = await parseMetainfo(torrent)
     const { e } = engine(net, '10.0.0.1', { dhtEnabled: false })
     await e.start()
     await e.add({ torrentFile: torrent, paused: true })
-    expect(e.magnetLink(meta.infoHash)).toBe(`magnet:?xt=urn:btih:${meta.infoHash}&dn=a%20b.bin&tr=${encodeURIComponent('http://t.example/announce')}&tr=${encodeURIComponent('udp://u.example:6969')}`)
+    expect(e.magnetLink(meta.infoHash)).toBe(
+      `magnet:?xt=urn:btih:${meta.infoHash}&dn=a%20b.bin&tr=${encodeURIComponent('http://t.example/announce')}&tr=${encodeURIComponent('udp://u.example:6969')}`,
+    )
     const bare = 'cd'.repeat(20)
     await e.add({ magnet: `magnet:?xt=urn:btih:${bare}`, paused: true })
     expect(e.magnetLink(bare)).toBe(`magnet:?xt=urn:btih:${bare}`)
@@ -173,13 +211,20 @@ describe('the engine DHT', () => {
     const make = (bootstrap: string[]) => {
       const host = net.host('10.0.0.1')
       Object.defineProperty(host, 'udpScope', { value: 'local' })
-      const e = new BtEngine({ settings: { dhtEnabled: true, dhtBootstrap: bootstrap }, platform: { net: host, files: new MemoryFilePort(), state: new MemoryStateStore(), now: () => Date.now() } })
+      const e = new BtEngine({
+        settings: { dhtEnabled: true, dhtBootstrap: bootstrap },
+        platform: { net: host, files: new MemoryFilePort(), state: new MemoryStateStore(), now: () => Date.now() },
+      })
       engines.push(e)
       return e
     }
     const pub = make(['router.bittorrent.com:6881', '8.8.8.8:6881'])
     await pub.start()
-    expect(pub.status().dht).toMatchObject({ state: 'off', port: null, message: expect.stringContaining('only to local addresses') })
+    expect(pub.status().dht).toMatchObject({
+      state: 'off',
+      port: null,
+      message: expect.stringContaining('only to local addresses'),
+    })
     await pub.stop()
     const local = make(['router.bittorrent.com:6881', '10.0.0.100:6881'])
     await local.start()
@@ -189,7 +234,11 @@ describe('the engine DHT', () => {
   it('settings: on by default with the public routers; bootstrap entries must be HOST:PORT', () => {
     expect(DEFAULT_SETTINGS.dhtEnabled).toBe(true)
     expect(DEFAULT_SETTINGS.dhtBootstrap).toContain('router.bittorrent.com:6881')
-    const s = mergeSettings(DEFAULT_SETTINGS, { dhtEnabled: false, dhtBootstrap: ['127.0.0.1:7000', 'nope', '[::1]:8', 'h:0'], dhtPort: 70000 })
+    const s = mergeSettings(DEFAULT_SETTINGS, {
+      dhtEnabled: false,
+      dhtBootstrap: ['127.0.0.1:7000', 'nope', '[::1]:8', 'h:0'],
+      dhtPort: 70000,
+    })
     expect(s).toMatchObject({ dhtEnabled: false, dhtBootstrap: ['127.0.0.1:7000', '[::1]:8'], dhtPort: 65535 })
   })
 })

@@ -66,7 +66,9 @@ export class EngineDht implements DhtAccess {
   /** Starts the node per the settings (a no-op when they turn the DHT off). */
   async start(settings: EngineSettings, listenPort: number): Promise<void> {
     if (!settings.dhtEnabled || this.node) return
-    let bootstrap = settings.dhtBootstrap.map(parseHostPort).filter((b): b is { host: string; port: number } => b !== null)
+    let bootstrap = settings.dhtBootstrap
+      .map(parseHostPort)
+      .filter((b): b is { host: string; port: number } => b !== null)
     if (this.deps.net.udpScope === 'local') {
       // A daemon that sends only to local addresses (tests): public routers can never answer.
       bootstrap = bootstrap.filter((b) => isLocalAddress(b.host))
@@ -107,7 +109,9 @@ export class EngineDht implements DhtAccess {
     })
     this.node = node
     node.start()
-    log.info(`DHT: node ${saved ? 'restored' : 'new'} on UDP port ${bound.port}, IPv${bound.families.join(' and IPv')} (${node.nodeCount} saved nodes, ${bootstrap.length} bootstrap nodes)`)
+    log.info(
+      `DHT: node ${saved ? 'restored' : 'new'} on UDP port ${bound.port}, IPv${bound.families.join(' and IPv')} (${node.nodeCount} saved nodes, ${bootstrap.length} bootstrap nodes)`,
+    )
     this.ready = this.bootstrap(gen)
     this.scheduleSave(gen)
   }
@@ -192,7 +196,9 @@ export class EngineDht implements DhtAccess {
   }
 
   private async save(node: DhtNode): Promise<void> {
-    await this.deps.state.set(STATE_KEY, utf8Encode(JSON.stringify(node.save()))).catch((err: unknown) => this.deps.log.warn(`DHT: saving the routing table failed: ${errorText(err)}`))
+    await this.deps.state
+      .set(STATE_KEY, utf8Encode(JSON.stringify(node.save())))
+      .catch((err: unknown) => this.deps.log.warn(`DHT: saving the routing table failed: ${errorText(err)}`))
   }
 }
 

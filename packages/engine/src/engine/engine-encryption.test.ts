@@ -27,12 +27,19 @@ async function until(what: string, cond: () => boolean, ms = 15_000): Promise<vo
 
 async function pair(seedPolicy: EncryptionPolicy, leechPolicy: EncryptionPolicy) {
   const net = new MemoryNetwork()
-  const torrent = await createTorrent({ name: 'enc.bin', pieceLength: 32 * 1024, files: [{ path: 'enc.bin', data: DATA }] })
+  const torrent = await createTorrent({
+    name: 'enc.bin',
+    pieceLength: 32 * 1024,
+    files: [{ path: 'enc.bin', data: DATA }],
+  })
   const seedFiles = new MemoryFilePort()
   seedFiles.put('downloads', 'enc.bin', DATA)
   // the leech downloads at 100 kB/s, so its session can be looked at before both are seeds and part
   const mk = (address: string, files: MemoryFilePort, encryption: EncryptionPolicy, downloadRateLimit = 0) => {
-    const e = new BtEngine({ platform: { net: net.host(address), files, state: new MemoryStateStore(), now: () => Date.now() }, settings: { encryption, downloadRateLimit } })
+    const e = new BtEngine({
+      platform: { net: net.host(address), files, state: new MemoryStateStore(), now: () => Date.now() },
+      settings: { encryption, downloadRateLimit },
+    })
     engines.push(e)
     return e
   }

@@ -19,11 +19,17 @@ async function seedEngine(opts: Partial<BtEngineOptions> = {}) {
   const torrent = await createTorrent({ name: 'x.bin', pieceLength: 32 * 1024, files: [{ path: 'x.bin', data }] })
   const files = new MemoryFilePort()
   files.put('downloads', 'x.bin', data)
-  const e = new BtEngine({ platform: { net: net.host('10.0.0.1'), files, state: new MemoryStateStore(), now: () => clock.now() }, clock, ...opts, settings: { dhtEnabled: false, ...opts.settings } })
+  const e = new BtEngine({
+    platform: { net: net.host('10.0.0.1'), files, state: new MemoryStateStore(), now: () => clock.now() },
+    clock,
+    ...opts,
+    settings: { dhtEnabled: false, ...opts.settings },
+  })
   await e.start()
   const t = await e.add({ torrentFile: torrent })
   await settle()
-  const dial = async (from: string) => new RawPeer(await net.host(from).connect({ host: '10.0.0.1', port: e.listenPort }))
+  const dial = async (from: string) =>
+    new RawPeer(await net.host(from).connect({ host: '10.0.0.1', port: e.listenPort }))
   return { clock, e, t, dial }
 }
 

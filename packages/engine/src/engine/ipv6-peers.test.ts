@@ -32,7 +32,10 @@ async function until(what: string, cond: () => boolean, ms = 15_000): Promise<vo
 }
 
 function engine(net: MemoryNetwork, address: string, files = new MemoryFilePort(), settings = {}): BtEngine {
-  const e = new BtEngine({ platform: { net: net.host(address), files, state: new MemoryStateStore(), now: () => Date.now() }, settings })
+  const e = new BtEngine({
+    platform: { net: net.host(address), files, state: new MemoryStateStore(), now: () => Date.now() },
+    settings,
+  })
   engines.push(e)
   return e
 }
@@ -42,7 +45,11 @@ const content = new Uint8Array(150_000).map((_, i) => (i * 7 + (i >> 9)) & 255)
 describe('IPv6 peers between two engines', () => {
   it('an engine at fd00::2 downloads from one at fd00::1; both show the other as [v6]:port', async () => {
     const net = new MemoryNetwork()
-    const torrent = await createTorrent({ name: 'six.bin', pieceLength: 16 * 1024, files: [{ path: 'six.bin', data: content }] })
+    const torrent = await createTorrent({
+      name: 'six.bin',
+      pieceLength: 16 * 1024,
+      files: [{ path: 'six.bin', data: content }],
+    })
     const seedFiles = new MemoryFilePort()
     seedFiles.put('downloads', 'six.bin', content)
     // a slow seed, so the connection is still there to look at while the download runs
@@ -56,7 +63,10 @@ describe('IPv6 peers between two engines', () => {
     await b.start()
     const meta = await parseMetainfo(torrent)
     // a magnet's x.pe carries the bracketed form; the pool dials the bare address
-    const tb = await b.add({ torrentFile: torrent, magnet: `magnet:?xt=urn:btih:${meta.infoHash}&x.pe=[fd00:0:0::1]:${a.listenPort}` })
+    const tb = await b.add({
+      torrentFile: torrent,
+      magnet: `magnet:?xt=urn:btih:${meta.infoHash}&x.pe=[fd00:0:0::1]:${a.listenPort}`,
+    })
     let seen: Array<{ key: string; ip: string; incoming: boolean }> = []
     await until('the seed sees the leecher', () => (seen = a.detail(ta.infoHash, ['peers']).peers ?? []).length > 0)
     expect(seen).toHaveLength(1)
@@ -73,7 +83,11 @@ describe('IPv6 peers between two engines', () => {
 
   it('an IPv4 peer that reaches us as ::ffff:a.b.c.d (a dual-stack socket) is keyed and shown as plain IPv4', async () => {
     const net = new MemoryNetwork()
-    const torrent = await createTorrent({ name: 'six.bin', pieceLength: 16 * 1024, files: [{ path: 'six.bin', data: content }] })
+    const torrent = await createTorrent({
+      name: 'six.bin',
+      pieceLength: 16 * 1024,
+      files: [{ path: 'six.bin', data: content }],
+    })
     const seedFiles = new MemoryFilePort()
     seedFiles.put('downloads', 'six.bin', content)
     const a = engine(net, '10.0.0.1', seedFiles, { uploadRateLimit: 100_000 })
@@ -93,8 +107,15 @@ describe('IPv6 peers between two engines', () => {
 
   it('tells an HTTP tracker its IPv6 address as ipv6= when the settings name one', async () => {
     const net = new MemoryNetwork()
-    const tracker = await fakeHttpServer(net.host('10.0.0.9'), 80, () => ({ pieces: ['HTTP/1.1 200 OK\r\n\r\n', encodeBencode({ interval: 1800, peers: new Uint8Array(0) })] }))
-    const torrent = await createTorrent({ name: 'x.bin', pieceLength: 16 * 1024, files: [{ path: 'x.bin', data: content }], announce: 'http://10.0.0.9/announce' })
+    const tracker = await fakeHttpServer(net.host('10.0.0.9'), 80, () => ({
+      pieces: ['HTTP/1.1 200 OK\r\n\r\n', encodeBencode({ interval: 1800, peers: new Uint8Array(0) })],
+    }))
+    const torrent = await createTorrent({
+      name: 'x.bin',
+      pieceLength: 16 * 1024,
+      files: [{ path: 'x.bin', data: content }],
+      announce: 'http://10.0.0.9/announce',
+    })
     const e = engine(net, '10.0.0.1', new MemoryFilePort(), { announceIpv6: '2001:DB8:0::5' })
     await e.start()
     await e.add({ torrentFile: torrent })
@@ -105,8 +126,15 @@ describe('IPv6 peers between two engines', () => {
 
   it('without a known global IPv6 address the announce carries no ipv6=', async () => {
     const net = new MemoryNetwork()
-    const tracker = await fakeHttpServer(net.host('10.0.0.9'), 80, () => ({ pieces: ['HTTP/1.1 200 OK\r\n\r\n', encodeBencode({ interval: 1800, peers: new Uint8Array(0) })] }))
-    const torrent = await createTorrent({ name: 'x.bin', pieceLength: 16 * 1024, files: [{ path: 'x.bin', data: content }], announce: 'http://10.0.0.9/announce' })
+    const tracker = await fakeHttpServer(net.host('10.0.0.9'), 80, () => ({
+      pieces: ['HTTP/1.1 200 OK\r\n\r\n', encodeBencode({ interval: 1800, peers: new Uint8Array(0) })],
+    }))
+    const torrent = await createTorrent({
+      name: 'x.bin',
+      pieceLength: 16 * 1024,
+      files: [{ path: 'x.bin', data: content }],
+      announce: 'http://10.0.0.9/announce',
+    })
     const e = engine(net, '10.0.0.1')
     await e.start()
     await e.add({ torrentFile: torrent })
@@ -119,7 +147,11 @@ describe('IPv6 peers between two engines', () => {
 describe('listenForPeers', () => {
   const log = createLogger('engine', { now: () => 0 })
   /** A NetPort whose listen() answers per host: a port, or an error code. */
-  function fakeNet(answer: (host: string, port: number) => number | IoError): { net: NetPort; calls: string[]; closed: string[] } {
+  function fakeNet(answer: (host: string, port: number) => number | IoError): {
+    net: NetPort
+    calls: string[]
+    closed: string[]
+  } {
     const calls: string[] = []
     const closed: string[] = []
     const net = {
@@ -179,7 +211,8 @@ describe('IPv6 addresses for trackers', () => {
   it('only global unicast addresses are worth announcing', () => {
     expect(globalIpv6('2001:DB8:0:0::1')).toBe('2001:db8::1')
     expect(globalIpv6('2a00:1450:4001:80b::200e')).toBe('2a00:1450:4001:80b::200e')
-    for (const no of ['::1', 'fe80::1', 'fd00::2', 'ff02::1', '::ffff:1.2.3.4', '1.2.3.4', '::', 'nonsense']) expect(globalIpv6(no), no).toBeNull()
+    for (const no of ['::1', 'fe80::1', 'fd00::2', 'ff02::1', '::ffff:1.2.3.4', '1.2.3.4', '::', 'nonsense'])
+      expect(globalIpv6(no), no).toBeNull()
   })
 
   it('buildAnnounceUrl appends ipv6= percent-encoded, and nothing without it', () => {
@@ -196,6 +229,8 @@ describe('IPv6 addresses for trackers', () => {
     expect(mergeSettings(set, { announceIpv6: '' }).announceIpv6).toBe('')
     expect(DEFAULT_SETTINGS.localPeerDiscovery).toBe(true)
     expect(mergeSettings(DEFAULT_SETTINGS, { localPeerDiscovery: false }).localPeerDiscovery).toBe(false)
-    expect(mergeSettings(DEFAULT_SETTINGS, { localPeerDiscovery: 'no' as unknown as boolean }).localPeerDiscovery).toBe(true)
+    expect(mergeSettings(DEFAULT_SETTINGS, { localPeerDiscovery: 'no' as unknown as boolean }).localPeerDiscovery).toBe(
+      true,
+    )
   })
 })

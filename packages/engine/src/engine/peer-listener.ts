@@ -17,7 +17,12 @@ export interface PeerListeners {
  * in-use, which is fine. Where '::' is not available (IPv6 off) '0.0.0.0' alone; where the two are separate
  * (v6-only systems) both. A taken port falls back to any port, as before.
  */
-export async function listenForPeers(net: NetPort, port: number, onConnection: (socket: TcpSocket) => void, log: Logger): Promise<PeerListeners> {
+export async function listenForPeers(
+  net: NetPort,
+  port: number,
+  onConnection: (socket: TcpSocket) => void,
+  log: Logger,
+): Promise<PeerListeners> {
   const open = async (p: number): Promise<{ port: number; listeners: TcpListener[]; hosts: string[] }> => {
     let v6: TcpListener | null = null
     try {
@@ -28,7 +33,9 @@ export async function listenForPeers(net: NetPort, port: number, onConnection: (
     const at = v6 ? v6.port : p
     try {
       const v4 = await net.listen({ host: '0.0.0.0', port: at }, onConnection)
-      return v6 ? { port: at, listeners: [v6, v4], hosts: ['::', '0.0.0.0'] } : { port: v4.port, listeners: [v4], hosts: ['0.0.0.0'] }
+      return v6
+        ? { port: at, listeners: [v6, v4], hosts: ['::', '0.0.0.0'] }
+        : { port: v4.port, listeners: [v4], hosts: ['0.0.0.0'] }
     } catch (err) {
       // a dual-stack '::' already has IPv4 on this port
       if (v6) return { port: at, listeners: [v6], hosts: ['::'] }

@@ -22,7 +22,11 @@ describe('pool byte counts after a transfer between two engines', () => {
     const data = new Uint8Array(100_000).map((_, i) => (i * 31) & 0xff)
     const torrent = await createTorrent({ name: 'x.bin', pieceLength: 32 * 1024, files: [{ path: 'x.bin', data }] })
     const mk = async (address: string, files = new MemoryFilePort()) => {
-      const e = new BtEngine({ settings: { dhtEnabled: false }, platform: { net: net.host(address), files, state: new MemoryStateStore(), now: () => clock.now() }, clock })
+      const e = new BtEngine({
+        settings: { dhtEnabled: false },
+        platform: { net: net.host(address), files, state: new MemoryStateStore(), now: () => clock.now() },
+        clock,
+      })
       await e.start()
       return { e, t: await e.add({ torrentFile: torrent }) }
     }
@@ -43,11 +47,17 @@ describe('pool byte counts after a transfer between two engines', () => {
 
     leechA.t.addPeer('10.0.0.1', seed.e.listenPort) // the leecher dials
     await complete(leechA.t)
-    expect(leechA.t.pool.findPeer('10.0.0.1', seed.e.listenPort)).toMatchObject({ downloaded: data.length, uploaded: 0 })
+    expect(leechA.t.pool.findPeer('10.0.0.1', seed.e.listenPort)).toMatchObject({
+      downloaded: data.length,
+      uploaded: 0,
+    })
 
     seed.t.addPeer('10.0.0.3', leechB.e.listenPort) // the seed dials
     await complete(leechB.t)
-    expect(seed.t.pool.findPeer('10.0.0.3', leechB.e.listenPort)).toMatchObject({ uploaded: data.length, downloaded: 0 })
+    expect(seed.t.pool.findPeer('10.0.0.3', leechB.e.listenPort)).toMatchObject({
+      uploaded: data.length,
+      downloaded: 0,
+    })
     for (const x of [seed, leechA, leechB]) await x.e.stop()
   })
 })

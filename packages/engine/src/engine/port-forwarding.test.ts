@@ -10,10 +10,17 @@ import { describeMapping } from './port-forwarding.ts'
 // The engine's side of port mapping over a scripted platform: the daemon's real mapping is tested in
 // native-host (codecs, conformance) and against miniupnpd (test/interop/portmap-miniupnpd.test.ts).
 
-interface Call { kind: 'map' | 'remove' | 'close'; port: number }
+interface Call {
+  kind: 'map' | 'remove' | 'close'
+  port: number
+}
 
 /** A NetPort whose mapPort records calls; `answer` says what the "gateway" reports for each map. */
-function mappingNet(inner: MemoryNetPort, answer: (port: number) => PortMappingStatus, canMap = true): NetPort & { calls: Call[] } {
+function mappingNet(
+  inner: MemoryNetPort,
+  answer: (port: number) => PortMappingStatus,
+  canMap = true,
+): NetPort & { calls: Call[] } {
   const calls: Call[] = []
   const net: NetPort & { calls: Call[] } = {
     calls,
@@ -23,7 +30,13 @@ function mappingNet(inner: MemoryNetPort, answer: (port: number) => PortMappingS
     bindUdp: (o, f) => inner.bindUdp(o, f),
     async listen(o, f) {
       const l = await inner.listen(o, f)
-      const wrapped: TcpListener = { port: l.port, close: () => { calls.push({ kind: 'close', port: l.port }); l.close() } }
+      const wrapped: TcpListener = {
+        port: l.port,
+        close: () => {
+          calls.push({ kind: 'close', port: l.port })
+          l.close()
+        },
+      }
       return wrapped
     },
     async mapPort(target: TcpListener | UdpSocket, onStatus): Promise<PortMapping> {
@@ -31,15 +44,28 @@ function mappingNet(inner: MemoryNetPort, answer: (port: number) => PortMappingS
       let status: PortMappingStatus = { state: 'pending', protocol: 'tcp', internalPort: target.port }
       setTimeout(() => onStatus((status = answer(target.port))), 5)
       return {
-        get status() { return status },
-        remove: async () => { calls.push({ kind: 'remove', port: target.port }) },
+        get status() {
+          return status
+        },
+        remove: async () => {
+          calls.push({ kind: 'remove', port: target.port })
+        },
       }
     },
   }
   return net
 }
 
-const mapped = (port: number): PortMappingStatus => ({ state: 'mapped', protocol: 'tcp', internalPort: port, method: 'upnp', externalAddress: '203.0.113.5', externalPort: port, lifetimeSec: 3600, gateway: '192.168.1.1' })
+const mapped = (port: number): PortMappingStatus => ({
+  state: 'mapped',
+  protocol: 'tcp',
+  internalPort: port,
+  method: 'upnp',
+  externalAddress: '203.0.113.5',
+  externalPort: port,
+  lifetimeSec: 3600,
+  gateway: '192.168.1.1',
+})
 
 const engines: BtEngine[] = []
 afterEach(async () => {
@@ -47,7 +73,11 @@ afterEach(async () => {
 })
 
 function engine(net: NetPort, settings: Record<string, unknown> = {}): BtEngine {
-  const e = new BtEngine({ platform: { net, files: new MemoryFilePort(), state: new MemoryStateStore(), now: () => Date.now() }, settings: { listenPort: 6881, ...settings }, restoreSession: false })
+  const e = new BtEngine({
+    platform: { net, files: new MemoryFilePort(), state: new MemoryStateStore(), now: () => Date.now() },
+    settings: { listenPort: 6881, ...settings },
+    restoreSession: false,
+  })
   engines.push(e)
   return e
 }
@@ -71,11 +101,18 @@ describe('port forwarding in the engine', () => {
   })
 
   it('reports why not, and removes the mapping before it stops listening', async () => {
-    const net = mappingNet(new MemoryNetwork().host('10.0.0.2'), (p) => ({ state: 'failed', protocol: 'tcp', internalPort: p, error: 'PCP/NAT-PMP: no answer from 192.168.1.1:5351; UPnP: no UPnP gateway answered' }))
+    const net = mappingNet(new MemoryNetwork().host('10.0.0.2'), (p) => ({
+      state: 'failed',
+      protocol: 'tcp',
+      internalPort: p,
+      error: 'PCP/NAT-PMP: no answer from 192.168.1.1:5351; UPnP: no UPnP gateway answered',
+    }))
     const e = engine(net)
     await e.start()
     await until(() => e.status().portMapping?.state === 'failed')
-    expect(e.status().portMapping?.summary).toBe('Port 6881 not mapped: PCP/NAT-PMP: no answer from 192.168.1.1:5351; UPnP: no UPnP gateway answered')
+    expect(e.status().portMapping?.summary).toBe(
+      'Port 6881 not mapped: PCP/NAT-PMP: no answer from 192.168.1.1:5351; UPnP: no UPnP gateway answered',
+    )
     await e.stop()
     expect(net.calls.map((c) => c.kind)).toEqual(['map', 'remove', 'close'])
   })
@@ -92,8 +129,11 @@ describe('port forwarding in the engine', () => {
     await e.setSettings({ listenPort: 7000 })
     await until(() => e.status().portMapping?.summary === 'Port 7000 mapped as 203.0.113.5:7000 via UPnP')
     expect(net.calls).toEqual([
-      { kind: 'map', port: 6881 }, { kind: 'remove', port: 6881 },
-      { kind: 'map', port: 6881 }, { kind: 'remove', port: 6881 }, { kind: 'close', port: 6881 },
+      { kind: 'map', port: 6881 },
+      { kind: 'remove', port: 6881 },
+      { kind: 'map', port: 6881 },
+      { kind: 'remove', port: 6881 },
+      { kind: 'close', port: 6881 },
       { kind: 'map', port: 7000 },
     ])
   })
@@ -108,12 +148,26 @@ describe('port forwarding in the engine', () => {
     const e2 = engine(unable)
     await e2.start()
     expect(unable.calls).toEqual([])
-    expect(e2.status().portMapping).toMatchObject({ state: 'unsupported', summary: 'Port mapping is not available (the daemon does not offer it)' })
+    expect(e2.status().portMapping).toMatchObject({
+      state: 'unsupported',
+      summary: 'Port mapping is not available (the daemon does not offer it)',
+    })
   })
 
   it('describes every state', () => {
-    expect(describeMapping({ state: 'mapped', protocol: 'udp', internalPort: 6881, method: 'pcp', externalAddress: '', externalPort: 40000 })).toBe('UDP port 6881 mapped as (external address unknown):40000 via PCP')
-    expect(describeMapping({ state: 'pending', protocol: 'tcp', internalPort: 1 })).toBe('Port 1: asking the gateway to forward it…')
+    expect(
+      describeMapping({
+        state: 'mapped',
+        protocol: 'udp',
+        internalPort: 6881,
+        method: 'pcp',
+        externalAddress: '',
+        externalPort: 40000,
+      }),
+    ).toBe('UDP port 6881 mapped as (external address unknown):40000 via PCP')
+    expect(describeMapping({ state: 'pending', protocol: 'tcp', internalPort: 1 })).toBe(
+      'Port 1: asking the gateway to forward it…',
+    )
     expect(describeMapping({ state: 'removed', protocol: 'tcp', internalPort: 1 })).toBe('Port 1: mapping removed')
   })
 })

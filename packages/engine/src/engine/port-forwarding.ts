@@ -82,8 +82,15 @@ export class PortForwarding {
         if (!e.status || e.status.state === 'pending') this.onStatus(e, m.status)
       })
       .catch((err: unknown) => {
-        this.log.warn(`port mapping of port ${target.port} could not start: ${err instanceof Error ? err.message : String(err)}`)
-        e.status = { state: 'failed', protocol: 'port' in target && 'send' in target ? 'udp' : 'tcp', internalPort: target.port, error: err instanceof Error ? err.message : String(err) }
+        this.log.warn(
+          `port mapping of port ${target.port} could not start: ${err instanceof Error ? err.message : String(err)}`,
+        )
+        e.status = {
+          state: 'failed',
+          protocol: 'port' in target && 'send' in target ? 'udp' : 'tcp',
+          internalPort: target.port,
+          error: err instanceof Error ? err.message : String(err),
+        }
       })
       .finally(() => (e.starting = undefined))
   }
@@ -100,14 +107,28 @@ export class PortForwarding {
     const m = e.mapping
     e.mapping = undefined
     e.status = undefined
-    await m?.remove().catch((err: unknown) => this.log.debug?.(`removing a port mapping failed: ${err instanceof Error ? err.message : String(err)}`))
+    await m
+      ?.remove()
+      .catch((err: unknown) =>
+        this.log.debug?.(`removing a port mapping failed: ${err instanceof Error ? err.message : String(err)}`),
+      )
   }
 
   status(): PortForwardingStatus {
     if (!this.enabled) return { state: 'off', mappings: [], summary: 'Port mapping is off' }
-    if (!this.supported) return { state: 'unsupported', mappings: [], summary: 'Port mapping is not available (the daemon does not offer it)' }
+    if (!this.supported)
+      return {
+        state: 'unsupported',
+        mappings: [],
+        summary: 'Port mapping is not available (the daemon does not offer it)',
+      }
     const mappings = [...this.targets.values()].flatMap((e) => (e.status ? [e.status] : []))
-    if (mappings.length === 0) return { state: this.targets.size ? 'pending' : 'idle', mappings, summary: this.targets.size ? 'Asking the gateway to forward our port…' : 'No port to map' }
+    if (mappings.length === 0)
+      return {
+        state: this.targets.size ? 'pending' : 'idle',
+        mappings,
+        summary: this.targets.size ? 'Asking the gateway to forward our port…' : 'No port to map',
+      }
     const order = ['failed', 'pending', 'mapped'] as const
     const state = order.find((st) => mappings.some((m) => m.state === st)) ?? 'pending'
     return { state, mappings, summary: mappings.map(describeMapping).join('; ') }

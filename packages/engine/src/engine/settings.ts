@@ -17,13 +17,20 @@ export const DEFAULT_SETTINGS: EngineSettings = {
   portMapping: true,
   encryption: 'prefer',
   dhtEnabled: true,
-  dhtBootstrap: ['router.bittorrent.com:6881', 'dht.transmissionbt.com:6881', 'router.utorrent.com:6881', 'dht.libtorrent.org:25401'],
+  dhtBootstrap: [
+    'router.bittorrent.com:6881',
+    'dht.transmissionbt.com:6881',
+    'router.utorrent.com:6881',
+    'dht.libtorrent.org:25401',
+  ],
   dhtPort: 0,
 }
 
 const ENCRYPTION: readonly EncryptionPolicy[] = ['prefer', 'require', 'disable']
 
-type NumericSetting = { [K in keyof EngineSettings]: EngineSettings[K] extends number ? K : never }[keyof EngineSettings]
+type NumericSetting = {
+  [K in keyof EngineSettings]: EngineSettings[K] extends number ? K : never
+}[keyof EngineSettings]
 
 const BOUNDS: Record<NumericSetting, [number, number]> = {
   maxConnectionsGlobal: [1, 5000],
@@ -40,7 +47,10 @@ const BOUNDS: Record<NumericSetting, [number, number]> = {
 const MAX_BOOTSTRAP = 32
 
 /** Applies a patch, keeping only known keys with values of the right type, clamped to bounds. */
-export function mergeSettings(base: EngineSettings, patch: Partial<EngineSettings> | Record<string, unknown>): EngineSettings {
+export function mergeSettings(
+  base: EngineSettings,
+  patch: Partial<EngineSettings> | Record<string, unknown>,
+): EngineSettings {
   const out: EngineSettings = { ...base }
   const p = patch as Record<string, unknown>
   if (typeof p.downloadRoot === 'string' && p.downloadRoot.length > 0) out.downloadRoot = p.downloadRoot
@@ -54,7 +64,10 @@ export function mergeSettings(base: EngineSettings, patch: Partial<EngineSetting
   if (typeof p.portMapping === 'boolean') out.portMapping = p.portMapping
   if (ENCRYPTION.includes(p.encryption as EncryptionPolicy)) out.encryption = p.encryption as EncryptionPolicy
   if (typeof p.dhtEnabled === 'boolean') out.dhtEnabled = p.dhtEnabled
-  if (Array.isArray(p.dhtBootstrap)) out.dhtBootstrap = p.dhtBootstrap.filter((e): e is string => typeof e === 'string' && parseHostPort(e) !== null).slice(0, MAX_BOOTSTRAP)
+  if (Array.isArray(p.dhtBootstrap))
+    out.dhtBootstrap = p.dhtBootstrap
+      .filter((e): e is string => typeof e === 'string' && parseHostPort(e) !== null)
+      .slice(0, MAX_BOOTSTRAP)
   for (const key of Object.keys(BOUNDS) as Array<keyof typeof BOUNDS>) {
     const v = p[key]
     if (typeof v !== 'number' || !Number.isFinite(v)) continue

@@ -38,8 +38,16 @@ afterEach(async () => {
   for (const e of engines.splice(0)) await e.stop()
 })
 
-function engine(net: MemoryNetwork, address: string, files = new MemoryFilePort(), hasher?: PieceHasher): { e: BtEngine; files: MemoryFilePort } {
-  const e = new BtEngine({ settings: { dhtEnabled: false }, platform: { net: net.host(address), files, state: new MemoryStateStore(), hasher, now: () => Date.now() } })
+function engine(
+  net: MemoryNetwork,
+  address: string,
+  files = new MemoryFilePort(),
+  hasher?: PieceHasher,
+): { e: BtEngine; files: MemoryFilePort } {
+  const e = new BtEngine({
+    settings: { dhtEnabled: false },
+    platform: { net: net.host(address), files, state: new MemoryStateStore(), hasher, now: () => Date.now() },
+  })
   engines.push(e)
   return { e, files }
 }
@@ -66,7 +74,12 @@ async function makeTorrent(): Promise<Uint8Array> {
   })
 }
 
-async function seeder(net: MemoryNetwork, address: string, torrent: Uint8Array, corrupt = false): Promise<{ e: BtEngine; t: Torrent }> {
+async function seeder(
+  net: MemoryNetwork,
+  address: string,
+  torrent: Uint8Array,
+  corrupt = false,
+): Promise<{ e: BtEngine; t: Torrent }> {
   const { e, files } = engine(net, address)
   files.put('downloads', 'set/a.bin', fileA)
   files.put('downloads', 'set/sub/b.bin', fileB)
@@ -86,7 +99,11 @@ async function seeder(net: MemoryNetwork, address: string, torrent: Uint8Array, 
 }
 
 /** `b` downloads the torrent from the seed at 10.0.0.1 and has exactly its files afterwards. */
-async function downloadFromSeed(b: { e: BtEngine; files: MemoryFilePort }, torrent: Uint8Array, seedPort: number): Promise<Torrent> {
+async function downloadFromSeed(
+  b: { e: BtEngine; files: MemoryFilePort },
+  torrent: Uint8Array,
+  seedPort: number,
+): Promise<Torrent> {
   await b.e.start()
   const t = await b.e.add({ torrentFile: torrent })
   t.addPeer('10.0.0.1', seedPort, 'manual')
@@ -115,13 +132,17 @@ describe('two engines in memory', () => {
     // worker hasher whose only worker dies with the 3rd piece; later pieces go to the fallback
     let jobs = 0
     let fallbackJobs = 0
-    const hasher = createWorkerHasher((_, onResult, onFailure) => ({
-      post(job) {
-        if (++jobs === 3) return void setTimeout(() => onFailure(new Error('worker died')), 0)
-        void sha1(new Uint8Array(job.buffer)).then((digest) => onResult({ id: job.id, buffer: job.buffer, digest }))
-      },
-      terminate() {},
-    }), 1, { fallback: { sha1: async (d) => (fallbackJobs++, { digest: await sha1(d), data: d }) } })
+    const hasher = createWorkerHasher(
+      (_, onResult, onFailure) => ({
+        post(job) {
+          if (++jobs === 3) return void setTimeout(() => onFailure(new Error('worker died')), 0)
+          void sha1(new Uint8Array(job.buffer)).then((digest) => onResult({ id: job.id, buffer: job.buffer, digest }))
+        },
+        terminate() {},
+      }),
+      1,
+      { fallback: { sha1: async (d) => (fallbackJobs++, { digest: await sha1(d), data: d }) } },
+    )
     const t = await downloadFromSeed(engine(net, '10.0.0.2', undefined, hasher), torrent, a.e.listenPort)
     expect(t.summary().status).toBe('seeding')
     expect(jobs).toBeGreaterThanOrEqual(3) // the 3rd and any posted before the death was noticed were lost
@@ -163,8 +184,12 @@ describe('two engines in memory', () => {
     expect(t.bannedPeers()).not.toContain(`10.0.0.1:${good.e.listenPort}`)
     // the torrent's log says what happened, without any debug setting
     const log = await b.torrentLog(t.infoHash)
-    expect(log.some((l) => l.level === 'warn' && l.component === 'storage' && /failed verification/.test(l.message))).toBe(true)
-    expect(log.some((l) => l.component === 'pool' && l.message.startsWith(`banned 10.0.0.3:${bad.e.listenPort}`))).toBe(true)
+    expect(
+      log.some((l) => l.level === 'warn' && l.component === 'storage' && /failed verification/.test(l.message)),
+    ).toBe(true)
+    expect(log.some((l) => l.component === 'pool' && l.message.startsWith(`banned 10.0.0.3:${bad.e.listenPort}`))).toBe(
+      true,
+    )
   })
 })
 
@@ -175,7 +200,11 @@ describe('engine restart', () => {
     const a = await seeder(net, '10.0.0.1', torrent)
     const files = new MemoryFilePort()
     const state = new MemoryStateStore()
-    const mk = () => new BtEngine({ platform: { net: net.host('10.0.0.2'), files, state, now: () => Date.now() }, settings: { dhtEnabled: false, maxPeersPerTorrent: 9 } })
+    const mk = () =>
+      new BtEngine({
+        platform: { net: net.host('10.0.0.2'), files, state, now: () => Date.now() },
+        settings: { dhtEnabled: false, maxPeersPerTorrent: 9 },
+      })
     const first = mk()
     await first.start()
     const t1 = await first.add({ torrentFile: torrent })
@@ -205,7 +234,11 @@ describe('engine restart with a magnet', () => {
     const a = await seeder(net, '10.0.0.1', torrent)
     const state = new MemoryStateStore()
     const files = new MemoryFilePort()
-    const mk = () => new BtEngine({ settings: { dhtEnabled: false }, platform: { net: net.host('10.0.0.2'), files, state, now: () => Date.now() } })
+    const mk = () =>
+      new BtEngine({
+        settings: { dhtEnabled: false },
+        platform: { net: net.host('10.0.0.2'), files, state, now: () => Date.now() },
+      })
     const tracker = 'udp://tracker.invalid:6969/announce'
     const first = mk()
     await first.start()
@@ -221,10 +254,15 @@ describe('engine restart with a magnet', () => {
     expect(t2!.info, 'metadata restored, not fetched again').not.toBeNull()
     expect(t2!.trackers.rows().map((r) => r.url)).toEqual([tracker])
     await second.stop()
-    const entries = JSON.parse(new TextDecoder().decode((await state.get('session/torrents'))!)) as Array<{ magnet?: string }>
+    const entries = JSON.parse(new TextDecoder().decode((await state.get('session/torrents'))!)) as Array<{
+      magnet?: string
+    }>
     expect(entries[0]!.magnet, 'the link is still saved after a second restart').toBe(link)
     // a damaged saved link does not lose the torrent: it comes back from its saved info dictionary
-    await state.set('session/torrents', new TextEncoder().encode(JSON.stringify([{ ...entries[0], magnet: 'magnet:?xt=urn:btih:zz' }])))
+    await state.set(
+      'session/torrents',
+      new TextEncoder().encode(JSON.stringify([{ ...entries[0], magnet: 'magnet:?xt=urn:btih:zz' }])),
+    )
     const third = mk()
     engines.push(third)
     await third.start()
@@ -238,7 +276,7 @@ describe('recheck', () => {
     const torrent = await makeTorrent()
     const a = await seeder(net, '10.0.0.1', torrent)
     expect(a.t.summary().progress).toBe(1)
-    const files = (a.e.platform.files as MemoryFilePort)
+    const files = a.e.platform.files as MemoryFilePort
     const bad = fileA.slice()
     bad[40_000] ^= 1 // piece 1 (32 KiB pieces)
     files.put('downloads', 'set/a.bin', bad)

@@ -22,16 +22,24 @@ async function engine(opts: { state?: MemoryStateStore; files?: MemoryFilePort }
   const clock = new ManualClock(1_000_000)
   const net = new MemoryNetwork({ setTimer: (fn, ms) => clock.setTimeout(fn, ms) })
   const state = opts.state ?? new MemoryStateStore()
-  const e = new BtEngine({ platform: { net: net.host('10.0.0.1'), files: opts.files ?? new MemoryFilePort(), state, now: () => clock.now() }, clock })
+  const e = new BtEngine({
+    platform: { net: net.host('10.0.0.1'), files: opts.files ?? new MemoryFilePort(), state, now: () => clock.now() },
+    clock,
+  })
   engines.push(e)
   await e.start()
   return { e, clock, state }
 }
 
-const twoFiles = () => createTorrent({
-  name: 'pair', pieceLength: 16 * 1024,
-  files: [{ path: 'a.bin', data: new Uint8Array(40_000).fill(1) }, { path: 'b.bin', data: new Uint8Array(40_000).fill(2) }],
-})
+const twoFiles = () =>
+  createTorrent({
+    name: 'pair',
+    pieceLength: 16 * 1024,
+    files: [
+      { path: 'a.bin', data: new Uint8Array(40_000).fill(1) },
+      { path: 'b.bin', data: new Uint8Array(40_000).fill(2) },
+    ],
+  })
 
 describe('what the UI asks of the engine', () => {
   it('keeps file priorities changed after adding across Stop and Start', async () => {
@@ -58,14 +66,24 @@ describe('what the UI asks of the engine', () => {
     expect(t.filePriorities()).toEqual(['skip', 'high'])
   })
 
-  it('says a torrent is already listed and merges the new link\'s trackers, kept over a restart', async () => {
+  it("says a torrent is already listed and merges the new link's trackers, kept over a restart", async () => {
     const { e, state } = await engine()
-    const first = await e.addTorrentReport({ magnet: `magnet:?xt=urn:btih:${HASH}&tr=http://127.0.0.1:1/announce`, paused: true })
+    const first = await e.addTorrentReport({
+      magnet: `magnet:?xt=urn:btih:${HASH}&tr=http://127.0.0.1:1/announce`,
+      paused: true,
+    })
     expect(first).toMatchObject({ infoHash: HASH, alreadyAdded: false, trackersAdded: 0 })
-    const again = await e.addTorrentReport({ magnet: `magnet:?xt=urn:btih:${HASH}&tr=http://127.0.0.1:1/announce&tr=udp://127.0.0.1:2/announce`, paused: true })
+    const again = await e.addTorrentReport({
+      magnet: `magnet:?xt=urn:btih:${HASH}&tr=http://127.0.0.1:1/announce&tr=udp://127.0.0.1:2/announce`,
+      paused: true,
+    })
     expect(again).toMatchObject({ infoHash: HASH, alreadyAdded: true, trackersAdded: 1 })
     expect(e.list()).toHaveLength(1)
-    const urls = () => e.detail(HASH, ['trackers']).trackers!.map((r) => r.url).sort()
+    const urls = () =>
+      e
+        .detail(HASH, ['trackers'])
+        .trackers!.map((r) => r.url)
+        .sort()
     expect(urls()).toEqual(['http://127.0.0.1:1/announce', 'udp://127.0.0.1:2/announce'])
     const same = await e.addTorrentReport({ magnet: `magnet:?xt=urn:btih:${HASH}&tr=udp://127.0.0.1:2/announce` })
     expect(same).toMatchObject({ alreadyAdded: true, trackersAdded: 0 })
@@ -74,7 +92,12 @@ describe('what the UI asks of the engine', () => {
     engines.splice(engines.indexOf(e), 1)
     const { e: e2 } = await engine({ state })
     await settle()
-    expect(e2.detail(HASH, ['trackers']).trackers!.map((r) => r.url).sort()).toEqual(['http://127.0.0.1:1/announce', 'udp://127.0.0.1:2/announce'])
+    expect(
+      e2
+        .detail(HASH, ['trackers'])
+        .trackers!.map((r) => r.url)
+        .sort(),
+    ).toEqual(['http://127.0.0.1:1/announce', 'udp://127.0.0.1:2/announce'])
   })
 
   it('a stopped torrent shows 0 B/s at once', async () => {
@@ -91,7 +114,9 @@ describe('what the UI asks of the engine', () => {
   it('takes only a download folder the helper serves, and lists them', async () => {
     const { e } = await engine({ files: new MemoryFilePort({ roots: ['downloads', 'media'] }) })
     expect(e.status().downloadFolders).toEqual(['downloads', 'media'])
-    await expect(e.setSettings({ downloadRoot: '/home/me/Downloads' })).rejects.toThrow(/not a download folder of the helper\. Choose one of: downloads, media/)
+    await expect(e.setSettings({ downloadRoot: '/home/me/Downloads' })).rejects.toThrow(
+      /not a download folder of the helper\. Choose one of: downloads, media/,
+    )
     expect(e.getSettings().downloadRoot).toBe('downloads')
     expect((await e.setSettings({ downloadRoot: 'media' })).downloadRoot).toBe('media')
   })
@@ -104,7 +129,9 @@ describe('what the UI asks of the engine', () => {
     const seedFiles = new MemoryFilePort()
     seedFiles.put('downloads', 'one.bin', data)
     const mk = (address: string, files: MemoryFilePort) => {
-      const e = new BtEngine({ platform: { net: net.host(address), files, state: new MemoryStateStore(), now: () => Date.now() } })
+      const e = new BtEngine({
+        platform: { net: net.host(address), files, state: new MemoryStateStore(), now: () => Date.now() },
+      })
       engines.push(e)
       return e
     }

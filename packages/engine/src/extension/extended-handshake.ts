@@ -1,4 +1,14 @@
-import { BencodeError, decodeBencode, encodeBencode, getBytes, getField, getInt, isDict, type BDict, type BValue } from '../util/bencode.ts'
+import {
+  BencodeError,
+  decodeBencode,
+  encodeBencode,
+  getBytes,
+  getField,
+  getInt,
+  isDict,
+  type BDict,
+  type BValue,
+} from '../util/bencode.ts'
 import { utf8Decode, utf8Encode } from '../util/bytes.ts'
 import { formatIPv6, parseIPv4, parseIPv6 } from '../util/peer-address.ts'
 import { ExtensionError } from './extension-error.ts'

@@ -2,7 +2,14 @@ import { describe, expect, it } from 'vitest'
 import { decodeExtendedHandshake, encodeExtendedHandshake, type ExtendedHandshake } from './extended-handshake.ts'
 import { ExtensionError } from './extension-error.ts'
 import { MetadataAssembler } from './metadata-assembler.ts'
-import { decodeMetadataMessage, encodeMetadataMessage, metadataPieceCount, serveMetadataRequest, METADATA_PIECE_SIZE, type MetadataMessage } from './ut-metadata.ts'
+import {
+  decodeMetadataMessage,
+  encodeMetadataMessage,
+  metadataPieceCount,
+  serveMetadataRequest,
+  METADATA_PIECE_SIZE,
+  type MetadataMessage,
+} from './ut-metadata.ts'
 import { encodeBencode } from '../util/bencode.ts'
 import { concatBytes, utf8Encode } from '../util/bytes.ts'
 import { sha1 } from '../util/sha1.ts'
@@ -11,17 +18,48 @@ const enc = utf8Encode
 
 describe('BEP 10 extended handshake', () => {
   it('round-trips every field', () => {
-    const h: ExtendedHandshake = { m: { ut_metadata: 3, ut_pex: 1, lt_donthave: 0 }, v: 'Tidepool 0.1 ✓', p: 6881, reqq: 500, metadataSize: 31337, yourIp: '203.0.113.5', ipv4: '198.51.100.1', ipv6: '2001:db8::1', completeAgo: -1, uploadOnly: true }
+    const h: ExtendedHandshake = {
+      m: { ut_metadata: 3, ut_pex: 1, lt_donthave: 0 },
+      v: 'Tidepool 0.1 ✓',
+      p: 6881,
+      reqq: 500,
+      metadataSize: 31337,
+      yourIp: '203.0.113.5',
+      ipv4: '198.51.100.1',
+      ipv6: '2001:db8::1',
+      completeAgo: -1,
+      uploadOnly: true,
+    }
     expect(decodeExtendedHandshake(encodeExtendedHandshake(h))).toEqual(h)
     const v6 = decodeExtendedHandshake(encodeExtendedHandshake({ m: {}, yourIp: '::1' }))
     expect(v6).toEqual({ m: {}, yourIp: '::1' })
   })
   it('reads a libtorrent-style handshake and ignores mistyped optional fields', () => {
-    const payload = encodeBencode({ m: { ut_metadata: 2, ut_pex: 1, bad: enc('x'), neg: -1, big: 300 }, v: enc('libtorrent/2.0.8'), p: 0, reqq: enc('500'), metadata_size: -5, yourip: new Uint8Array(5), upload_only: 0, e: 0 } as never)
-    expect(decodeExtendedHandshake(payload)).toEqual({ m: { ut_metadata: 2, ut_pex: 1 }, v: 'libtorrent/2.0.8', uploadOnly: false })
+    const payload = encodeBencode({
+      m: { ut_metadata: 2, ut_pex: 1, bad: enc('x'), neg: -1, big: 300 },
+      v: enc('libtorrent/2.0.8'),
+      p: 0,
+      reqq: enc('500'),
+      metadata_size: -5,
+      yourip: new Uint8Array(5),
+      upload_only: 0,
+      e: 0,
+    } as never)
+    expect(decodeExtendedHandshake(payload)).toEqual({
+      m: { ut_metadata: 2, ut_pex: 1 },
+      v: 'libtorrent/2.0.8',
+      uploadOnly: false,
+    })
   })
   it('rejects non-dictionaries, a mistyped m, garbage and deep nesting', () => {
-    for (const bad of [enc('li1ee'), encodeBencode({ m: [1] } as never), enc('d1:m'), enc('x'), enc('d1:ml' + 'l'.repeat(40) + 'e'.repeat(41) + 'e')]) expect(() => decodeExtendedHandshake(bad)).toThrow(ExtensionError)
+    for (const bad of [
+      enc('li1ee'),
+      encodeBencode({ m: [1] } as never),
+      enc('d1:m'),
+      enc('x'),
+      enc('d1:ml' + 'l'.repeat(40) + 'e'.repeat(41) + 'e'),
+    ])
+      expect(() => decodeExtendedHandshake(bad)).toThrow(ExtensionError)
     expect(decodeExtendedHandshake(encodeBencode({}))).toEqual({ m: {} })
   })
   it('a __proto__ key in m does not pollute anything', () => {
@@ -55,7 +93,10 @@ describe('BEP 9 ut_metadata codec', () => {
       concatBytes([encodeBencode({ msg_type: 0, piece: 0 }), enc('junk')]),
       concatBytes([encodeBencode({ msg_type: 1, piece: 0, total_size: 100 }), new Uint8Array(99)]),
       concatBytes([encodeBencode({ msg_type: 1, piece: 1, total_size: 100 }), new Uint8Array(100)]),
-      concatBytes([encodeBencode({ msg_type: 1, piece: 0, total_size: 9 * 1024 * 1024 }), new Uint8Array(METADATA_PIECE_SIZE)]),
+      concatBytes([
+        encodeBencode({ msg_type: 1, piece: 0, total_size: 9 * 1024 * 1024 }),
+        new Uint8Array(METADATA_PIECE_SIZE),
+      ]),
       concatBytes([encodeBencode({ msg_type: 1, piece: 0 }), new Uint8Array(10)]),
       enc('l1:ae'),
       enc('d8:msg_type'),
@@ -64,14 +105,24 @@ describe('BEP 9 ut_metadata codec', () => {
   })
   it('serves pieces of our info dictionary and rejects what we lack', () => {
     const info = new Uint8Array(40_000).map((_, i) => i & 255)
-    expect(serveMetadataRequest(info, 2)).toEqual({ type: 'data', piece: 2, totalSize: 40_000, data: info.subarray(32768) })
+    expect(serveMetadataRequest(info, 2)).toEqual({
+      type: 'data',
+      piece: 2,
+      totalSize: 40_000,
+      data: info.subarray(32768),
+    })
     expect(serveMetadataRequest(info, 3)).toEqual({ type: 'reject', piece: 3 })
     expect(serveMetadataRequest(null, 0)).toEqual({ type: 'reject', piece: 0 })
   })
 })
 
 describe('MetadataAssembler', () => {
-  const info = encodeBencode({ name: enc('x'), 'piece length': 16384, pieces: new Uint8Array(20 * 2000), length: 16384 * 2000 })
+  const info = encodeBencode({
+    name: enc('x'),
+    'piece length': 16384,
+    pieces: new Uint8Array(20 * 2000),
+    length: 16384 * 2000,
+  })
   const pieces = metadataPieceCount(info.length)
   const piece = (i: number) => info.subarray(i * METADATA_PIECE_SIZE, (i + 1) * METADATA_PIECE_SIZE)
 
@@ -130,7 +181,9 @@ describe('ut_metadata end to end (codec + serving + assembler)', () => {
     expect(meta.infoBytes.length).toBeGreaterThan(2 * METADATA_PIECE_SIZE)
     const a = new MetadataAssembler(meta.infoHashBytes)
     // Peer handshakes advertise the size; each peer answers requests with our own codec.
-    const hs = decodeExtendedHandshake(encodeExtendedHandshake({ m: { ut_metadata: 2 }, metadataSize: meta.infoBytes.length }))
+    const hs = decodeExtendedHandshake(
+      encodeExtendedHandshake({ m: { ut_metadata: 2 }, metadataSize: meta.infoBytes.length }),
+    )
     expect(a.setSize(hs.metadataSize!)).toBe(true)
     let result = null
     for (let round = 0; round < 10 && !result; round++) {

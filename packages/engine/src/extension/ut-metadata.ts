@@ -51,7 +51,8 @@ export function decodeMetadataMessage(payload: Uint8Array): MetadataMessage {
   if (!isDict(value)) throw new ExtensionError('ut_metadata: not a dictionary')
   const type = getInt(value, 'msg_type')
   const piece = getInt(value, 'piece')
-  if (piece === undefined || piece < 0 || piece >= metadataPieceCount(MAX_METADATA_SIZE)) throw new ExtensionError('ut_metadata: missing or bad piece')
+  if (piece === undefined || piece < 0 || piece >= metadataPieceCount(MAX_METADATA_SIZE))
+    throw new ExtensionError('ut_metadata: missing or bad piece')
   const rest = payload.subarray(end)
   if (type === 0 || type === 2) {
     if (rest.length !== 0) throw new ExtensionError('ut_metadata: bytes after a request/reject')
@@ -59,15 +60,23 @@ export function decodeMetadataMessage(payload: Uint8Array): MetadataMessage {
   }
   if (type !== 1) throw new ExtensionError(`ut_metadata: unknown msg_type ${String(type)}`)
   const totalSize = getInt(value, 'total_size')
-  if (totalSize === undefined || totalSize <= 0 || totalSize > MAX_METADATA_SIZE) throw new ExtensionError('ut_metadata: bad total_size')
+  if (totalSize === undefined || totalSize <= 0 || totalSize > MAX_METADATA_SIZE)
+    throw new ExtensionError('ut_metadata: bad total_size')
   if (piece >= metadataPieceCount(totalSize)) throw new ExtensionError('ut_metadata: piece beyond total_size')
-  if (rest.length !== metadataPieceLength(totalSize, piece)) throw new ExtensionError(`ut_metadata: piece ${piece} has ${rest.length} bytes`)
+  if (rest.length !== metadataPieceLength(totalSize, piece))
+    throw new ExtensionError(`ut_metadata: piece ${piece} has ${rest.length} bytes`)
   return { type: 'data', piece, totalSize, data: rest }
 }
 
 /** Our answer to a peer's request: the piece of our info dictionary, or a reject if we have none. */
 export function serveMetadataRequest(infoBytes: Uint8Array | null, piece: number): MetadataMessage {
-  if (!infoBytes || infoBytes.length > MAX_METADATA_SIZE || piece < 0 || piece >= metadataPieceCount(infoBytes.length)) return { type: 'reject', piece }
+  if (!infoBytes || infoBytes.length > MAX_METADATA_SIZE || piece < 0 || piece >= metadataPieceCount(infoBytes.length))
+    return { type: 'reject', piece }
   const start = piece * METADATA_PIECE_SIZE
-  return { type: 'data', piece, totalSize: infoBytes.length, data: infoBytes.subarray(start, start + METADATA_PIECE_SIZE) }
+  return {
+    type: 'data',
+    piece,
+    totalSize: infoBytes.length,
+    data: infoBytes.subarray(start, start + METADATA_PIECE_SIZE),
+  }
 }

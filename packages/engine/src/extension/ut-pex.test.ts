@@ -7,8 +7,15 @@ import { utf8Encode } from '../util/bytes.ts'
 describe('BEP 11 ut_pex codec', () => {
   it('round-trips IPv4 and IPv6 peers with flags', () => {
     const msg = {
-      added: [{ ip: '1.2.3.4', port: 6881, flags: PEX_SEED }, { ip: '2001:db8::7', port: 51413, flags: PEX_UTP }, { ip: '5.6.7.8', port: 1, flags: 0 }],
-      dropped: [{ ip: '9.9.9.9', port: 9 }, { ip: '::1', port: 2 }],
+      added: [
+        { ip: '1.2.3.4', port: 6881, flags: PEX_SEED },
+        { ip: '2001:db8::7', port: 51413, flags: PEX_UTP },
+        { ip: '5.6.7.8', port: 1, flags: 0 },
+      ],
+      dropped: [
+        { ip: '9.9.9.9', port: 9 },
+        { ip: '::1', port: 2 },
+      ],
     }
     const back = decodePex(encodePex(msg))
     expect(back.added.sort((a, b) => a.port - b.port)).toEqual([...msg.added].sort((a, b) => a.port - b.port))
@@ -16,13 +23,19 @@ describe('BEP 11 ut_pex codec', () => {
   })
   it('keeps flags aligned when a port-0 entry is skipped, tolerates missing flags, caps counts', () => {
     const added = new Uint8Array([1, 1, 1, 1, 0, 0, 2, 2, 2, 2, 0, 7])
-    expect(decodePex(encodeBencode({ added, 'added.f': new Uint8Array([PEX_SEED, PEX_UTP]) })).added).toEqual([{ ip: '2.2.2.2', port: 7, flags: PEX_UTP }])
+    expect(decodePex(encodeBencode({ added, 'added.f': new Uint8Array([PEX_SEED, PEX_UTP]) })).added).toEqual([
+      { ip: '2.2.2.2', port: 7, flags: PEX_UTP },
+    ])
     expect(decodePex(encodeBencode({ added })).added).toEqual([{ ip: '2.2.2.2', port: 7, flags: 0 }])
     const many = new Uint8Array(6 * 500).map((_, i) => (i % 6 === 5 ? 1 : 3))
-    expect(decodePex(encodeBencode({ added: many, dropped: many }), 100)).toMatchObject({ added: { length: 100 }, dropped: { length: 100 } })
+    expect(decodePex(encodeBencode({ added: many, dropped: many }), 100)).toMatchObject({
+      added: { length: 100 },
+      dropped: { length: 100 },
+    })
   })
   it('rejects non-dictionaries and garbage', () => {
-    for (const b of [utf8Encode('le'), utf8Encode('d5:added'), utf8Encode('zz')]) expect(() => decodePex(b)).toThrow(ExtensionError)
+    for (const b of [utf8Encode('le'), utf8Encode('d5:added'), utf8Encode('zz')])
+      expect(() => decodePex(b)).toThrow(ExtensionError)
     expect(decodePex(encodeBencode({ added: 5 } as never))).toEqual({ added: [], dropped: [] })
   })
 })

@@ -1,5 +1,21 @@
-import { BencodeError, decodeBencode, encodeBencode, getBytes, isDict, type BDict, type BValue } from '../util/bencode.ts'
-import { decodeCompactPeers4, decodeCompactPeers6, encodeCompactPeers, parseIPv4, parseIPv6, peerKey, type PeerAddress } from '../util/peer-address.ts'
+import {
+  BencodeError,
+  decodeBencode,
+  encodeBencode,
+  getBytes,
+  isDict,
+  type BDict,
+  type BValue,
+} from '../util/bencode.ts'
+import {
+  decodeCompactPeers4,
+  decodeCompactPeers6,
+  encodeCompactPeers,
+  parseIPv4,
+  parseIPv6,
+  peerKey,
+  type PeerAddress,
+} from '../util/peer-address.ts'
 import { ExtensionError } from './extension-error.ts'
 
 /** BEP 11 flags of an added peer. */
@@ -67,7 +83,10 @@ export function decodePex(payload: Uint8Array, maxPeers = 200): PexMessage {
       }
     }
     const d = getBytes(root, 'dropped' + suffix)
-    if (d) dropped.push(...(suffix ? decodeCompactPeers6(d) : decodeCompactPeers4(d)).slice(0, Math.max(0, maxPeers - dropped.length)))
+    if (d)
+      dropped.push(
+        ...(suffix ? decodeCompactPeers6(d) : decodeCompactPeers4(d)).slice(0, Math.max(0, maxPeers - dropped.length)),
+      )
   }
   return { added, dropped }
 }

@@ -9,7 +9,9 @@ import { fuzzTarget } from './targets.ts'
 export async function expectFuzzClean(name: string, seed: number, inputs: number): Promise<void> {
   const r = await runFuzz(fuzzTarget(name), { seed, maxInputs: inputs, slowMs: 2000 })
   const f = r.failure
-  expect(f && `${f.kind} at input ${f.inputIndex} (${JSON.stringify(Array.from(f.input.subarray(0, 200)))}): ${f.message}`).toBeNull()
+  expect(
+    f && `${f.kind} at input ${f.inputIndex} (${JSON.stringify(Array.from(f.input.subarray(0, 200)))}): ${f.message}`,
+  ).toBeNull()
   // Both kinds seen: the mutations reach past the first check and into the parser.
   expect(r.accepted).toBeGreaterThan(0)
   expect(r.rejected).toBeGreaterThan(0)

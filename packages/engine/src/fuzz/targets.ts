@@ -3,7 +3,14 @@ import { ExtensionError } from '../extension/extension-error.ts'
 import { decodeMetadataMessage, encodeMetadataMessage } from '../extension/ut-metadata.ts'
 import { decodePex, encodePex } from '../extension/ut-pex.ts'
 import { MagnetError, parseMagnet } from '../magnet/parse-magnet.ts'
-import { CRYPTO_PLAINTEXT, CRYPTO_RC4, MseInitiator, MseReceiver, createSkeyLookup, type MseStep } from '../mse/mse-handshake.ts'
+import {
+  CRYPTO_PLAINTEXT,
+  CRYPTO_RC4,
+  MseInitiator,
+  MseReceiver,
+  createSkeyLookup,
+  type MseStep,
+} from '../mse/mse-handshake.ts'
 import { seededRandom } from '../mse/mse-test-kit.ts'
 import { LT_HYBRID, LT_V1 } from '../metainfo/lt-fixtures.ts'
 import { MetainfoError } from '../metainfo/metainfo-error.ts'
@@ -60,7 +67,10 @@ function syncRejectsOnly(typed: abstract new (...args: never[]) => Error, f: () 
 
 const bencode: FuzzTarget = {
   name: 'bencode',
-  seeds: [utf8Encode('d1:ad1:bli1ei-2e3:xyzee1:ci0e9:__proto__de4:listl0:lelee0:i99999999999ee'), utf8Encode('li1e4:spame')],
+  seeds: [
+    utf8Encode('d1:ad1:bli1ei-2e3:xyzee1:ci0e9:__proto__de4:listl0:lelee0:i99999999999ee'),
+    utf8Encode('li1e4:spame'),
+  ],
   run: (input) => {
     let v: BValue
     try {
@@ -70,7 +80,8 @@ const bencode: FuzzTarget = {
       throw e
     }
     // Integers past 2^53 lose digits as numbers, so only values without them must round-trip.
-    if (!hasUnsafeInteger(v)) invariant(sameValue(v, decodeBencode(encodeBencode(v))), 'decode(encode(decode(b))) == decode(b)')
+    if (!hasUnsafeInteger(v))
+      invariant(sameValue(v, decodeBencode(encodeBencode(v))), 'decode(encode(decode(b))) == decode(b)')
     return 'accepted'
   },
 }
@@ -95,7 +106,9 @@ const magnet: FuzzTarget = {
   name: 'magnet',
   seeds: [
     utf8Encode(`magnet:?xt=urn:btih:${HASH}&dn=a%20b&tr=udp%3A%2F%2Fx%3A1&x.pe=[::1]:5&so=1-3,7&so=0`),
-    utf8Encode(`magnet:?xt=urn:btmh:1220${'ab'.repeat(32)}&xt=urn:btih:${'A'.repeat(32)}&ws=http%3A%2F%2Fw&x.pe=1.2.3.4:9`),
+    utf8Encode(
+      `magnet:?xt=urn:btmh:1220${'ab'.repeat(32)}&xt=urn:btih:${'A'.repeat(32)}&ws=http%3A%2F%2Fw&x.pe=1.2.3.4:9`,
+    ),
   ],
   run: (input) =>
     syncRejectsOnly(MagnetError, () => {
@@ -106,10 +119,21 @@ const magnet: FuzzTarget = {
     }),
 }
 
-async function checkInfo(m: { infoHash: string; infoBytes: Uint8Array; pieceCount: number; length: number; pieceLength: number; files: { pathComponents: string[] }[] }): Promise<void> {
+async function checkInfo(m: {
+  infoHash: string
+  infoBytes: Uint8Array
+  pieceCount: number
+  length: number
+  pieceLength: number
+  files: { pathComponents: string[] }[]
+}): Promise<void> {
   invariant(m.infoHash === toHex(await sha1(m.infoBytes)), 'info-hash is the SHA-1 of the info bytes')
   invariant(m.pieceCount === Math.ceil(m.length / m.pieceLength), 'piece count matches the length')
-  for (const f of m.files) invariant(f.pathComponents.every((c) => c !== '' && c !== '.' && c !== '..' && !/[/\\\u0000]/.test(c)), 'paths are sanitized')
+  for (const f of m.files)
+    invariant(
+      f.pathComponents.every((c) => c !== '' && c !== '.' && c !== '..' && !/[/\\\u0000]/.test(c)),
+      'paths are sanitized',
+    )
 }
 
 const metainfo: FuzzTarget = {
@@ -120,31 +144,69 @@ const metainfo: FuzzTarget = {
 
 const infoDictionary: FuzzTarget = {
   name: 'info-dictionary',
-  seeds: [encodeBencode({ name: utf8Encode('x'), 'piece length': 16384, pieces: new Uint8Array(40), files: [{ length: 20000, path: [utf8Encode('a'), utf8Encode('b')] }, { length: 1, path: [utf8Encode('c')] }] })],
+  seeds: [
+    encodeBencode({
+      name: utf8Encode('x'),
+      'piece length': 16384,
+      pieces: new Uint8Array(40),
+      files: [
+        { length: 20000, path: [utf8Encode('a'), utf8Encode('b')] },
+        { length: 1, path: [utf8Encode('c')] },
+      ],
+    }),
+  ],
   run: (input) => rejectsOnly(MetainfoError, async () => checkInfo(await parseInfoDictionary(input))),
 }
 
 const extendedHandshake: FuzzTarget = {
   name: 'extended-handshake',
-  seeds: [encodeExtendedHandshake({ m: { ut_metadata: 3, ut_pex: 1 }, v: 'x', p: 1, reqq: 9, metadataSize: 100, yourIp: '1.2.3.4' })],
+  seeds: [
+    encodeExtendedHandshake({
+      m: { ut_metadata: 3, ut_pex: 1 },
+      v: 'x',
+      p: 1,
+      reqq: 9,
+      metadataSize: 100,
+      yourIp: '1.2.3.4',
+    }),
+  ],
   run: (input) => syncRejectsOnly(ExtensionError, () => decodeExtendedHandshake(input)),
 }
 
 const utMetadata: FuzzTarget = {
   name: 'ut-metadata',
-  seeds: [encodeMetadataMessage({ type: 'data', piece: 0, totalSize: 20, data: new Uint8Array(20) }), encodeMetadataMessage({ type: 'request', piece: 2 })],
+  seeds: [
+    encodeMetadataMessage({ type: 'data', piece: 0, totalSize: 20, data: new Uint8Array(20) }),
+    encodeMetadataMessage({ type: 'request', piece: 2 }),
+  ],
   run: (input) => syncRejectsOnly(ExtensionError, () => decodeMetadataMessage(input)),
 }
 
 const utPex: FuzzTarget = {
   name: 'ut-pex',
-  seeds: [encodePex({ added: [{ ip: '1.2.3.4', port: 5, flags: 2 }, { ip: '::1', port: 3, flags: 0 }], dropped: [{ ip: '4.3.2.1', port: 9 }] })],
+  seeds: [
+    encodePex({
+      added: [
+        { ip: '1.2.3.4', port: 5, flags: 2 },
+        { ip: '::1', port: 3, flags: 0 },
+      ],
+      dropped: [{ ip: '4.3.2.1', port: 9 }],
+    }),
+  ],
   run: (input) => syncRejectsOnly(ExtensionError, () => decodePex(input)),
 }
 
 const trackerAnnounce: FuzzTarget = {
   name: 'tracker-announce',
-  seeds: [encodeBencode({ interval: 60, complete: 1, peers: encodeCompactPeers([{ ip: '1.2.3.4', port: 5 }], 4), peers6: encodeCompactPeers([{ ip: '::1', port: 6 }], 6), 'warning message': utf8Encode('w') })],
+  seeds: [
+    encodeBencode({
+      interval: 60,
+      complete: 1,
+      peers: encodeCompactPeers([{ ip: '1.2.3.4', port: 5 }], 4),
+      peers6: encodeCompactPeers([{ ip: '::1', port: 6 }], 6),
+      'warning message': utf8Encode('w'),
+    }),
+  ],
   run: (input) =>
     syncRejectsOnly(TrackerError, () => {
       for (const p of parseAnnounceResponse(input).peers) invariant(p.port > 0 && p.port < 65536, 'peer ports in range')
@@ -153,13 +215,23 @@ const trackerAnnounce: FuzzTarget = {
 
 const trackerScrape: FuzzTarget = {
   name: 'tracker-scrape',
-  seeds: [concatBytes([utf8Encode('d5:filesd20:'), new Uint8Array(20).fill(0x61), encodeBencode({ complete: 3, downloaded: 9, incomplete: 1 }), utf8Encode('ee')])],
+  seeds: [
+    concatBytes([
+      utf8Encode('d5:filesd20:'),
+      new Uint8Array(20).fill(0x61),
+      encodeBencode({ complete: 3, downloaded: 9, incomplete: 1 }),
+      utf8Encode('ee'),
+    ]),
+  ],
   run: (input) => syncRejectsOnly(TrackerError, () => parseScrapeResponse(input)),
 }
 
 const trackerUdp: FuzzTarget = {
   name: 'tracker-udp',
-  seeds: [new Uint8Array([0, 0, 0, 1, 0, 0, 0, 7, 0, 0, 0, 60, 0, 0, 0, 1, 0, 0, 0, 2, 1, 2, 3, 4, 0x1a, 0xe1]), new Uint8Array([0, 0, 0, 3, 0, 0, 0, 7, 0x62, 0x61, 0x64])],
+  seeds: [
+    new Uint8Array([0, 0, 0, 1, 0, 0, 0, 7, 0, 0, 0, 60, 0, 0, 0, 1, 0, 0, 0, 2, 1, 2, 3, 4, 0x1a, 0xe1]),
+    new Uint8Array([0, 0, 0, 3, 0, 0, 0, 7, 0x62, 0x61, 0x64]),
+  ],
   run: (input) => {
     // UDP datagrams never throw: an unusable one is null.
     return decodeUdpResponse(input, input.length % 2 === 0) === null ? 'rejected' : 'accepted'
@@ -199,22 +271,39 @@ const MSE_HASH = sha1Sync(utf8Encode('mse fuzz torrent'))
 // Longer than the sync bounds, so a mutant that breaks the keys is refused (no-sync) rather than waiting.
 const MSE_AFTER = utf8Encode('payload that follows the handshake. '.repeat(40))
 const mseInitiator = () =>
-  new MseInitiator({ infoHash: MSE_HASH, provide: CRYPTO_RC4 | CRYPTO_PLAINTEXT, initialPayload: encodeHandshake(MSE_HASH, new Uint8Array(20)), padALength: 40, padCLength: 8, random: seededRandom(1) })
+  new MseInitiator({
+    infoHash: MSE_HASH,
+    provide: CRYPTO_RC4 | CRYPTO_PLAINTEXT,
+    initialPayload: encodeHandshake(MSE_HASH, new Uint8Array(20)),
+    padALength: 40,
+    padCLength: 8,
+    random: seededRandom(1),
+  })
 const mseReceiver = () =>
-  new MseReceiver({ lookup: createSkeyLookup([MSE_HASH]), allowed: CRYPTO_RC4 | CRYPTO_PLAINTEXT, padBLength: 30, padDLength: 4, random: seededRandom(2) })
+  new MseReceiver({
+    lookup: createSkeyLookup([MSE_HASH]),
+    allowed: CRYPTO_RC4 | CRYPTO_PLAINTEXT,
+    padBLength: 30,
+    padDLength: 4,
+    random: seededRandom(2),
+  })
 // The largest handshake a receiver may wait for: Ya, PadA + req1 bound, req2, VC..len, PadC, len, IA.
 const MSE_MAX_RECEIVER_INPUT = 96 + 532 + 20 + 14 + 512 + 2 + 0xffff
 let mseStreams: { toReceiver: Uint8Array; toInitiator: Uint8Array } | null = null
 
 function recordedMseStreams(): { toReceiver: Uint8Array; toInitiator: Uint8Array } {
   if (mseStreams) return mseStreams
-  const a = mseInitiator(), b = mseReceiver()
+  const a = mseInitiator(),
+    b = mseReceiver()
   const ya = a.start()
   const yb = b.push(ya).send!
   const step3 = a.push(yb).send!
   const step4 = b.push(step3)
   invariant(step4.state === 'done', 'recorded MSE handshake completes')
-  mseStreams = { toReceiver: concatBytes([ya, step3, MSE_AFTER]), toInitiator: concatBytes([yb, step4.send!, MSE_AFTER]) }
+  mseStreams = {
+    toReceiver: concatBytes([ya, step3, MSE_AFTER]),
+    toInitiator: concatBytes([yb, step4.send!, MSE_AFTER]),
+  }
   return mseStreams
 }
 
@@ -227,7 +316,9 @@ function pushInThree(push: (b: Uint8Array) => MseStep, input: Uint8Array): MseSt
 
 const mseReceiverTarget: FuzzTarget = {
   name: 'mse-receiver',
-  get seeds() { return [recordedMseStreams().toReceiver] },
+  get seeds() {
+    return [recordedMseStreams().toReceiver]
+  },
   run: (input) => {
     const b = mseReceiver()
     const step = pushInThree((c) => b.push(c), input)
@@ -244,7 +335,9 @@ const mseReceiverTarget: FuzzTarget = {
 
 const mseInitiatorTarget: FuzzTarget = {
   name: 'mse-initiator',
-  get seeds() { return [recordedMseStreams().toInitiator] },
+  get seeds() {
+    return [recordedMseStreams().toInitiator]
+  },
   run: (input) => {
     const a = mseInitiator()
     a.start()
@@ -260,8 +353,19 @@ const mseInitiatorTarget: FuzzTarget = {
 }
 
 export const FUZZ_TARGETS: readonly FuzzTarget[] = [
-  bencode, magnet, metainfo, infoDictionary, extendedHandshake, utMetadata, utPex, trackerAnnounce, trackerScrape, trackerUdp, wire,
-  mseReceiverTarget, mseInitiatorTarget,
+  bencode,
+  magnet,
+  metainfo,
+  infoDictionary,
+  extendedHandshake,
+  utMetadata,
+  utPex,
+  trackerAnnounce,
+  trackerScrape,
+  trackerUdp,
+  wire,
+  mseReceiverTarget,
+  mseInitiatorTarget,
 ]
 
 export function fuzzTarget(name: string): FuzzTarget {

@@ -21,7 +21,11 @@ function setup(opts: { torrents?: string[]; port?: number } = {}) {
     },
   })
   const lsd = new LocalDiscovery({
-    host: { torrents: () => state.torrents, listenPort: () => state.port, onPeer: (h, ip, port) => peers.push([h, ip, port]) },
+    host: {
+      torrents: () => state.torrents,
+      listenPort: () => state.port,
+      onPeer: (h, ip, port) => peers.push([h, ip, port]),
+    },
     channels: [channel('239.192.152.143'), channel('[ff15::efc0:152:143]')],
     clock,
     log,
@@ -102,7 +106,11 @@ describe('LocalDiscovery', () => {
   it('a flood of announces: at most 500 datagrams read and 100 peers taken a second', () => {
     const s = setup({ torrents: [A] })
     s.lsd.start()
-    for (let i = 0; i < 1000; i++) s.lsd.onDatagram(encodeLsdAnnounce(A, 1000 + i, '1', '239.192.152.143'), { address: `10.0.${i >> 8}.${i & 255 || 1}`, port: 6771 })
+    for (let i = 0; i < 1000; i++)
+      s.lsd.onDatagram(encodeLsdAnnounce(A, 1000 + i, '1', '239.192.152.143'), {
+        address: `10.0.${i >> 8}.${i & 255 || 1}`,
+        port: 6771,
+      })
     expect(s.peers).toHaveLength(100)
     expect(s.lsd.stats.received).toBe(500) // the rest were dropped unread
     s.clock.advance(1000)
@@ -122,7 +130,12 @@ describe('LocalDiscovery', () => {
   })
 
   it('makes a random cookie when none is given', () => {
-    const a = new LocalDiscovery({ host: { torrents: () => [], listenPort: () => 1, onPeer: () => {} }, channels: [], clock: new ManualClock(), log })
+    const a = new LocalDiscovery({
+      host: { torrents: () => [], listenPort: () => 1, onPeer: () => {} },
+      channels: [],
+      clock: new ManualClock(),
+      log,
+    })
     expect(a.cookie).toMatch(/^[0-9a-f]{1,8}$/)
   })
 })

@@ -146,7 +146,8 @@ export class LocalDiscovery {
         if (this.listedBefore.has(r.infoHash)) this.send(r.infoHash, port)
       }
       // forget torrents long gone, so the map stays as big as the torrent list
-      if (this.lastAnnounced.size > 2 * listed.length + 16) for (const h of this.lastAnnounced.keys()) if (!this.listedBefore.has(h)) this.lastAnnounced.delete(h)
+      if (this.lastAnnounced.size > 2 * listed.length + 16)
+        for (const h of this.lastAnnounced.keys()) if (!this.listedBefore.has(h)) this.lastAnnounced.delete(h)
     }
     this.timer = this.o.clock.setTimeout(() => this.tick(), TICK_MS)
   }
@@ -162,5 +163,5 @@ export class LocalDiscovery {
 function randomCookie(): string {
   const b = new Uint32Array(1)
   crypto.getRandomValues(b)
-  return ((b[0] & 0x7fffffff) || 1).toString(16)
+  return (b[0] & 0x7fffffff || 1).toString(16)
 }

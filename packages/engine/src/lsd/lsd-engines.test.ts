@@ -24,8 +24,16 @@ async function until(what: string, cond: () => boolean, ms = 15_000): Promise<vo
   }
 }
 
-function engine(net: MemoryNetwork, address: string, files = new MemoryFilePort(), settings: Partial<EngineSettings> = {}): BtEngine {
-  const e = new BtEngine({ platform: { net: net.host(address), files, state: new MemoryStateStore(), now: () => Date.now() }, settings })
+function engine(
+  net: MemoryNetwork,
+  address: string,
+  files = new MemoryFilePort(),
+  settings: Partial<EngineSettings> = {},
+): BtEngine {
+  const e = new BtEngine({
+    platform: { net: net.host(address), files, state: new MemoryStateStore(), now: () => Date.now() },
+    settings,
+  })
   engines.push(e)
   return e
 }
@@ -44,7 +52,12 @@ async function listenToGroup(net: MemoryNetwork): Promise<Array<{ from: string; 
 const content = new Uint8Array(200_000).map((_, i) => (i * 13 + (i >> 11)) & 255)
 
 async function seedAndLeech(net: MemoryNetwork, opts: { private?: boolean; settings?: Partial<EngineSettings> } = {}) {
-  const torrent = await createTorrent({ name: 'lan.bin', pieceLength: 16 * 1024, files: [{ path: 'lan.bin', data: content }], private: opts.private })
+  const torrent = await createTorrent({
+    name: 'lan.bin',
+    pieceLength: 16 * 1024,
+    files: [{ path: 'lan.bin', data: content }],
+    private: opts.private,
+  })
   const seedFiles = new MemoryFilePort()
   seedFiles.put('downloads', 'lan.bin', content)
   const a = engine(net, '10.0.0.1', seedFiles, opts.settings)
@@ -66,12 +79,19 @@ describe('local peer discovery between engines', () => {
     await until('download complete', () => tb.isComplete())
     expect(bytesEqual(bFiles.peek('downloads', 'lan.bin')!, content)).toBe(true)
     // the peers came from LSD and nowhere else
-    const sources = [...(a.detail(ta.infoHash, ['swarm']).swarm ?? []), ...(b.detail(tb.infoHash, ['swarm']).swarm ?? [])].flatMap((p) => p.sources)
+    const sources = [
+      ...(a.detail(ta.infoHash, ['swarm']).swarm ?? []),
+      ...(b.detail(tb.infoHash, ['swarm']).swarm ?? []),
+    ].flatMap((p) => p.sources)
     expect(sources).toContain('lsd')
     expect(sources.filter((s) => s !== 'lsd' && s !== 'incoming')).toEqual([])
     // what the LAN heard: each engine's own address and listen port, for this torrent
-    expect(heard.some((h) => h.from === '10.0.0.1' && h.port === a.listenPort && h.infoHashes[0] === ta.infoHash)).toBe(true)
-    expect(heard.some((h) => h.from === '10.0.0.2' && h.port === b.listenPort && h.infoHashes[0] === tb.infoHash)).toBe(true)
+    expect(heard.some((h) => h.from === '10.0.0.1' && h.port === a.listenPort && h.infoHashes[0] === ta.infoHash)).toBe(
+      true,
+    )
+    expect(heard.some((h) => h.from === '10.0.0.2' && h.port === b.listenPort && h.infoHashes[0] === tb.infoHash)).toBe(
+      true,
+    )
     // each engine ignored its own announces coming back
     expect(a.localDiscoveryStats()!.ownIgnored).toBeGreaterThan(0)
   })
@@ -83,7 +103,9 @@ describe('local peer discovery between engines', () => {
     // announce for the private torrent by hand, as a client that ignores the flag would
     const spy = await net.host('10.0.0.3').bindUdp({ port: LSD_PORT, reuseAddr: true }, () => {})
     await spy.joinMulticast!({ group: LSD_GROUP4 })
-    const msg = new TextEncoder().encode(`BT-SEARCH * HTTP/1.1\r\nHost: ${LSD_GROUP4}:6771\r\nPort: ${a.listenPort}\r\nInfohash: ${ta.infoHash}\r\n\r\n\r\n`)
+    const msg = new TextEncoder().encode(
+      `BT-SEARCH * HTTP/1.1\r\nHost: ${LSD_GROUP4}:6771\r\nPort: ${a.listenPort}\r\nInfohash: ${ta.infoHash}\r\n\r\n\r\n`,
+    )
     for (let i = 0; i < 3; i++) {
       spy.send(msg, LSD_GROUP4, LSD_PORT)
       await new Promise((r) => setTimeout(r, 700))

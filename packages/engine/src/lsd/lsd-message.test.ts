@@ -7,7 +7,9 @@ const enc = (s: string) => new TextEncoder().encode(s)
 describe('BEP 14 messages', () => {
   it('encodes the BT-SEARCH request libtorrent and BEP 14 describe', () => {
     const text = new TextDecoder().decode(encodeLsdAnnounce(H.toUpperCase(), 6881, '1a2b', '239.192.152.143'))
-    expect(text).toBe(`BT-SEARCH * HTTP/1.1\r\nHost: 239.192.152.143:6771\r\nPort: 6881\r\nInfohash: ${H}\r\ncookie: 1a2b\r\n\r\n\r\n`)
+    expect(text).toBe(
+      `BT-SEARCH * HTTP/1.1\r\nHost: 239.192.152.143:6771\r\nPort: 6881\r\nInfohash: ${H}\r\ncookie: 1a2b\r\n\r\n\r\n`,
+    )
     expect(decodeLsdAnnounce(enc(text))).toEqual({ port: 6881, infoHashes: [H], cookie: '1a2b' })
   })
 
@@ -23,7 +25,9 @@ describe('BEP 14 messages', () => {
     const m = `BT-SEARCH * HTTP/1.1\r\nPort: 1\r\nInfohash: xyz\r\nInfohash: ${'0'.repeat(40)}\r\nInfohash: ${H}0\r\nInfohash: ${H}\r\n\r\n`
     expect(decodeLsdAnnounce(enc(m))?.infoHashes).toEqual([H])
     const lots = Array.from({ length: 25 }, (_, i) => `Infohash: ${i.toString(16).padStart(40, 'a')}\r\n`).join('')
-    expect(decodeLsdAnnounce(enc(`BT-SEARCH * HTTP/1.1\r\nPort: 1\r\n${lots}\r\n`))?.infoHashes).toHaveLength(MAX_INFOHASHES_PER_MESSAGE)
+    expect(decodeLsdAnnounce(enc(`BT-SEARCH * HTTP/1.1\r\nPort: 1\r\n${lots}\r\n`))?.infoHashes).toHaveLength(
+      MAX_INFOHASHES_PER_MESSAGE,
+    )
   })
 
   it('refuses anything that is not a complete BT-SEARCH with a port and an info-hash', () => {

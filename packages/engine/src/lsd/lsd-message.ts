@@ -58,7 +58,8 @@ export function decodeLsdAnnounce(data: Uint8Array): LsdAnnounce | null {
   if (end < 0) return null
   const lines = text.slice(0, end).split('\r\n')
   const request = lines[0].split(' ')
-  if (request.length !== 3 || request[0].toUpperCase() !== 'BT-SEARCH' || !/^HTTP\/1\.\d$/i.test(request[2])) return null
+  if (request.length !== 3 || request[0].toUpperCase() !== 'BT-SEARCH' || !/^HTTP\/1\.\d$/i.test(request[2]))
+    return null
   let port = -1
   let cookie: string | undefined
   const infoHashes: string[] = []

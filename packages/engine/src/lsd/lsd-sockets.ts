@@ -20,7 +20,11 @@ const LSD_TTL = 1
  * groups on the interface the system routes them to. A family that fails (no IPv6, no multicast route)
  * is left out; no family at all gives no channels. Only where `net.multicast` says the platform can.
  */
-export async function openLsdSockets(net: NetPort, onDatagram: (data: Uint8Array, from: { address: string; port: number }) => void, log: Logger): Promise<LsdSockets> {
+export async function openLsdSockets(
+  net: NetPort,
+  onDatagram: (data: Uint8Array, from: { address: string; port: number }) => void,
+  log: Logger,
+): Promise<LsdSockets> {
   const sockets: UdpSocket[] = []
   const channels: LsdChannel[] = []
   const families: Array<{ host: string; groups: Array<{ group: string; hostHeader: string }> }> = [

@@ -40,7 +40,9 @@ describe('parseMagnet', () => {
     expect(code(() => parseMagnet(`magnet:?xt=urn:btmh:1220${'ab'.repeat(32)}`))).toBe('v2-only')
   })
   it('so= selects files; bad peers are skipped', () => {
-    const m = parseMagnet(`magnet:?xt=urn:btih:${HASH}&so=0,2,4-6,x,3&x.pe=1.2.3.4:0&x.pe=1.2.3.999:5&x.pe=[zz]:5&x.pe=nohost`)
+    const m = parseMagnet(
+      `magnet:?xt=urn:btih:${HASH}&so=0,2,4-6,x,3&x.pe=1.2.3.4:0&x.pe=1.2.3.999:5&x.pe=[zz]:5&x.pe=nohost`,
+    )
     expect(m.selectedFiles).toEqual([0, 2, 3, 4, 5, 6])
     expect(m.peers).toEqual([])
   })
@@ -72,7 +74,16 @@ describe('parseMagnet', () => {
 
 describe('toMagnet', () => {
   it('round-trips through parseMagnet', () => {
-    const src = { infoHash: HASH, name: 'a & b = 日本 🎵', trackers: ['http://t/announce?x=1&y=2', 'udp://u:1'], peers: [{ ip: '::1', port: 5 }, { ip: '127.0.0.1', port: 6 }], selectedFiles: [1, 3] }
+    const src = {
+      infoHash: HASH,
+      name: 'a & b = 日本 🎵',
+      trackers: ['http://t/announce?x=1&y=2', 'udp://u:1'],
+      peers: [
+        { ip: '::1', port: 5 },
+        { ip: '127.0.0.1', port: 6 },
+      ],
+      selectedFiles: [1, 3],
+    }
     const m = parseMagnet(toMagnet(src))
     expect(m).toEqual({ ...src, infoHashBytes: fromHex(HASH) })
   })

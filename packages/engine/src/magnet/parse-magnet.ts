@@ -101,7 +101,10 @@ export function parseMagnet(uri: string): MagnetLink {
   for (const pair of trimmed.slice(8).split('&')) {
     const eq = pair.indexOf('=')
     if (eq <= 0) continue
-    const key = pair.slice(0, eq).toLowerCase().replace(/\.\d+$/, '') // xt.1, tr.2, ...
+    const key = pair
+      .slice(0, eq)
+      .toLowerCase()
+      .replace(/\.\d+$/, '') // xt.1, tr.2, ...
     const value = decodeComponent(pair.slice(eq + 1))
     if (value === null) continue
     if (key === 'xt') {
@@ -125,9 +128,17 @@ export function parseMagnet(uri: string): MagnetLink {
   }
   if (!hash) {
     if (sawV2) throw new MagnetError('v2-only', 'BitTorrent v2-only magnet link (urn:btmh) is not supported')
-    throw new MagnetError('no-info-hash', sawOtherXt ? 'magnet link is not for BitTorrent (no urn:btih)' : 'magnet link has no info-hash (xt=urn:btih:...)')
+    throw new MagnetError(
+      'no-info-hash',
+      sawOtherXt ? 'magnet link is not for BitTorrent (no urn:btih)' : 'magnet link has no info-hash (xt=urn:btih:...)',
+    )
   }
-  const out: MagnetLink = { infoHash: toHex(hash), infoHashBytes: hash, trackers: [...trackers], peers: [...peers.values()] }
+  const out: MagnetLink = {
+    infoHash: toHex(hash),
+    infoHashBytes: hash,
+    trackers: [...trackers],
+    peers: [...peers.values()],
+  }
   if (link.name !== undefined) out.name = link.name
   if (sawSelectOnly) out.selectedFiles = mergeSelectOnly(selectOnly)
   if (webSeeds.length) out.webSeeds = webSeeds
@@ -135,8 +146,15 @@ export function parseMagnet(uri: string): MagnetLink {
 }
 
 /** Builds a magnet link; the info-hash is written as 40 hex characters. */
-export function toMagnet(m: { infoHash: string; name?: string; trackers?: readonly string[]; peers?: readonly PeerAddress[]; selectedFiles?: readonly number[] }): string {
-  if (!/^[0-9a-fA-F]{40}$/.test(m.infoHash)) throw new MagnetError('bad-info-hash', 'info-hash must be 40 hex characters')
+export function toMagnet(m: {
+  infoHash: string
+  name?: string
+  trackers?: readonly string[]
+  peers?: readonly PeerAddress[]
+  selectedFiles?: readonly number[]
+}): string {
+  if (!/^[0-9a-fA-F]{40}$/.test(m.infoHash))
+    throw new MagnetError('bad-info-hash', 'info-hash must be 40 hex characters')
   let s = `magnet:?xt=urn:btih:${m.infoHash.toLowerCase()}`
   if (m.name) s += `&dn=${encodeURIComponent(m.name)}`
   for (const t of m.trackers ?? []) s += `&tr=${encodeURIComponent(t)}`

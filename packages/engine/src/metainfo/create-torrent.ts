@@ -28,12 +28,15 @@ export async function createTorrent(opts: CreateTorrentOptions): Promise<Uint8Ar
   const contents = opts.files.map((f) => f.data ?? new Uint8Array(f.length ?? 0))
   const all = concatBytes(contents)
   const hashes: Uint8Array[] = []
-  for (let o = 0; o < all.length; o += opts.pieceLength) hashes.push(await sha1(all.subarray(o, Math.min(all.length, o + opts.pieceLength))))
+  for (let o = 0; o < all.length; o += opts.pieceLength)
+    hashes.push(await sha1(all.subarray(o, Math.min(all.length, o + opts.pieceLength))))
   const info: BDict = { name: utf8Encode(opts.name), 'piece length': opts.pieceLength, pieces: concatBytes(hashes) }
   if (opts.files.length === 1 && !opts.multiFile) {
     info.length = contents[0].length
   } else {
-    info.files = opts.files.map((f, i): BValue => ({ length: contents[i].length, path: f.path.split('/').map((c) => utf8Encode(c)) }))
+    info.files = opts.files.map(
+      (f, i): BValue => ({ length: contents[i].length, path: f.path.split('/').map((c) => utf8Encode(c)) }),
+    )
   }
   if (opts.private) info.private = 1
   const root: BDict = { info }

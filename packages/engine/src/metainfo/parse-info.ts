@@ -1,4 +1,13 @@
-import { BencodeError, decodeBencode, getBytes, getField, getInt, isDict, type BDict, type BValue } from '../util/bencode.ts'
+import {
+  BencodeError,
+  decodeBencode,
+  getBytes,
+  getField,
+  getInt,
+  isDict,
+  type BDict,
+  type BValue,
+} from '../util/bencode.ts'
 import { utf8Decode } from '../util/bytes.ts'
 import { toHex } from '../util/hex.ts'
 import { sha1 } from '../util/sha1.ts'
@@ -54,13 +63,15 @@ function pathListOf(f: BDict, index: number, limits: MetainfoLimits): string[] {
   const raw = getField(f, 'path.utf-8') !== undefined ? getField(f, 'path.utf-8') : getField(f, 'path')
   if (raw === undefined) fail('missing-key', `file ${index}: missing 'path'`)
   if (!Array.isArray(raw) || raw.length === 0) fail('bad-type', `file ${index}: 'path' is not a non-empty list`)
-  if (raw.length > limits.maxPathComponents) fail('too-large', `file ${index}: path has ${raw.length} components (cap ${limits.maxPathComponents})`)
+  if (raw.length > limits.maxPathComponents)
+    fail('too-large', `file ${index}: path has ${raw.length} components (cap ${limits.maxPathComponents})`)
   let bytes = 0
   for (const c of raw) {
     if (!(c instanceof Uint8Array)) fail('bad-type', `file ${index}: a path component is not a string`)
     bytes += c.length
   }
-  if (bytes > limits.maxPathBytes) fail('too-large', `file ${index}: path is ${bytes} bytes (cap ${limits.maxPathBytes})`)
+  if (bytes > limits.maxPathBytes)
+    fail('too-large', `file ${index}: path is ${bytes} bytes (cap ${limits.maxPathBytes})`)
   return raw.map((c) => utf8Decode(c as Uint8Array))
 }
 
@@ -82,14 +93,19 @@ function checkDuplicates(files: MetainfoFile[]): void {
 }
 
 /** Parses a decoded info dictionary whose exact bytes are `infoBytes`. */
-export async function parseInfoValue(info: BValue, infoBytes: Uint8Array, limits: MetainfoLimits = DEFAULT_METAINFO_LIMITS): Promise<InfoDictionary> {
+export async function parseInfoValue(
+  info: BValue,
+  infoBytes: Uint8Array,
+  limits: MetainfoLimits = DEFAULT_METAINFO_LIMITS,
+): Promise<InfoDictionary> {
   if (!isDict(info)) fail('bad-type', "'info' is not a dictionary")
   const infoHashBytes = await sha1(infoBytes)
   const infoHash = toHex(infoHashBytes)
 
   const pieces = getField(info, 'pieces')
   if (pieces === undefined) {
-    if (getInt(info, 'meta version') === 2) fail('v2-only', 'BitTorrent v2-only torrent: no v1 piece hashes (not supported)')
+    if (getInt(info, 'meta version') === 2)
+      fail('v2-only', 'BitTorrent v2-only torrent: no v1 piece hashes (not supported)')
     fail('missing-key', "info: missing 'pieces'")
   }
   if (!(pieces instanceof Uint8Array)) fail('bad-type', "info: 'pieces' is not a string")
@@ -98,10 +114,12 @@ export async function parseInfoValue(info: BValue, infoBytes: Uint8Array, limits
   const pl = getField(info, 'piece length')
   if (pl === undefined) fail('missing-key', "info: missing 'piece length'")
   if (typeof pl !== 'number') fail('bad-type', "info: 'piece length' is not an integer")
-  if (!Number.isSafeInteger(pl) || pl <= 0 || pl > MAX_PIECE_LENGTH) fail('bad-value', `piece length ${pl} out of range`)
+  if (!Number.isSafeInteger(pl) || pl <= 0 || pl > MAX_PIECE_LENGTH)
+    fail('bad-value', `piece length ${pl} out of range`)
 
   const rawName = textOf(info, 'name')
-  if (rawName === undefined) fail(getField(info, 'name') === undefined ? 'missing-key' : 'bad-type', "info: missing or mistyped 'name'")
+  if (rawName === undefined)
+    fail(getField(info, 'name') === undefined ? 'missing-key' : 'bad-type', "info: missing or mistyped 'name'")
   // A name that sanitizes to nothing ('..', '') still needs a folder: fall back to the info-hash.
   const name = sanitizeComponent(rawName) || infoHash
 
@@ -140,7 +158,8 @@ export async function parseInfoValue(info: BValue, infoBytes: Uint8Array, limits
 
   const pieceCount = pieces.length / 20
   const expected = Math.ceil(total / pl)
-  if (pieceCount !== expected) fail('bad-pieces', `${pieceCount} piece hashes for ${total} bytes at ${pl} per piece (expected ${expected})`)
+  if (pieceCount !== expected)
+    fail('bad-pieces', `${pieceCount} piece hashes for ${total} bytes at ${pl} per piece (expected ${expected})`)
   if (total === 0) fail('bad-value', 'torrent has no data')
 
   return {
@@ -160,7 +179,10 @@ export async function parseInfoValue(info: BValue, infoBytes: Uint8Array, limits
 }
 
 /** Parses a bare info dictionary (metadata fetched from peers for a magnet link). */
-export async function parseInfoDictionary(infoBytes: Uint8Array, limits: MetainfoLimits = DEFAULT_METAINFO_LIMITS): Promise<InfoDictionary> {
+export async function parseInfoDictionary(
+  infoBytes: Uint8Array,
+  limits: MetainfoLimits = DEFAULT_METAINFO_LIMITS,
+): Promise<InfoDictionary> {
   let value: BValue
   try {
     value = decodeBencode(infoBytes, torrentDecodeLimits(limits))

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest'
 import { parseMetainfo } from './parse-metainfo.ts'
-import { DEFAULT_METAINFO_LIMITS, MAX_PATH_BYTES, MAX_PATH_COMPONENTS, MAX_TORRENT_FILE_BYTES, MAX_TORRENT_VALUES } from './metainfo-limits.ts'
+import {
+  DEFAULT_METAINFO_LIMITS,
+  MAX_PATH_BYTES,
+  MAX_PATH_COMPONENTS,
+  MAX_TORRENT_FILE_BYTES,
+  MAX_TORRENT_VALUES,
+} from './metainfo-limits.ts'
 import { parseInfoDictionary, pieceHash, pieceSize } from './parse-info.ts'
 import { createTorrent } from './create-torrent.ts'
 import { MetainfoError } from './metainfo-error.ts'
@@ -81,14 +87,33 @@ describe('parseMetainfo', () => {
   })
   it('round-trips createTorrent output (single and multi-file)', async () => {
     const data = new Uint8Array(50_000).map((_, i) => (i * 7) & 255)
-    const single = await parseMetainfo(await createTorrent({ name: 'one.bin', files: [{ path: 'one.bin', data }], pieceLength: 16384, announce: 'udp://t:1/announce' }))
+    const single = await parseMetainfo(
+      await createTorrent({
+        name: 'one.bin',
+        files: [{ path: 'one.bin', data }],
+        pieceLength: 16384,
+        announce: 'udp://t:1/announce',
+      }),
+    )
     expect(single.files).toEqual([{ path: 'one.bin', pathComponents: ['one.bin'], length: 50_000, offset: 0 }])
     expect(single.pieceCount).toBe(4)
     expect(pieceHash(single, 0)).toEqual(await sha1(data.subarray(0, 16384)))
     const multi = await parseMetainfo(
-      await createTorrent({ name: 'd', files: [{ path: 'a/1', data }, { path: 'b', length: 10 }], pieceLength: 32768, announce: [['http://a/announce', 'http://b/announce'], ['udp://c:1']], private: true }),
+      await createTorrent({
+        name: 'd',
+        files: [
+          { path: 'a/1', data },
+          { path: 'b', length: 10 },
+        ],
+        pieceLength: 32768,
+        announce: [['http://a/announce', 'http://b/announce'], ['udp://c:1']],
+        private: true,
+      }),
     )
-    expect(multi.files.map((f) => [f.path, f.offset])).toEqual([['d/a/1', 0], ['d/b', 50_000]])
+    expect(multi.files.map((f) => [f.path, f.offset])).toEqual([
+      ['d/a/1', 0],
+      ['d/b', 50_000],
+    ])
     expect(multi.announceTiers).toEqual([['http://a/announce', 'http://b/announce'], ['udp://c:1']])
     expect(multi.private).toBe(true)
     const info = await parseInfoDictionary(multi.infoBytes)
@@ -101,7 +126,10 @@ describe('parseMetainfo', () => {
       'name.utf-8': enc('Имя'),
     }
     delete info.length
-    info.files = [{ length: 100, path: [new Uint8Array([0xc3])], 'path.utf-8': [enc('файл')] }, { length: 0, path: [new Uint8Array([0x62, 0xfe])] }]
+    info.files = [
+      { length: 100, path: [new Uint8Array([0xc3])], 'path.utf-8': [enc('файл')] },
+      { length: 0, path: [new Uint8Array([0x62, 0xfe])] },
+    ]
     const m = await parseMetainfo(torrentWith(info))
     expect(m.files.map((f) => f.path)).toEqual(['Имя/файл', 'Имя/b\uFFFD'])
   })
@@ -114,9 +142,13 @@ describe('parseMetainfo', () => {
     expect(m.files[0].path).toBe(`${m.infoHash}/etc/CON_`)
   })
   it('BEP 12: announce-list wins over announce; tiers de-duplicated; flat lists tolerated', async () => {
-    const m = await parseMetainfo(torrentWith(baseInfo(), { 'announce-list': [[enc('http://a'), enc('http://a')], [enc(' ')], enc('udp://b:1')] }))
+    const m = await parseMetainfo(
+      torrentWith(baseInfo(), { 'announce-list': [[enc('http://a'), enc('http://a')], [enc(' ')], enc('udp://b:1')] }),
+    )
     expect(m.announceTiers).toEqual([['http://a'], ['udp://b:1']])
-    const m2 = await parseMetainfo(torrentWith(baseInfo(), { 'url-list': enc('http://seed/x'), 'created by': enc('me 1.0') }))
+    const m2 = await parseMetainfo(
+      torrentWith(baseInfo(), { 'url-list': enc('http://seed/x'), 'created by': enc('me 1.0') }),
+    )
     expect(m2.createdBy).toBe('me 1.0')
     expect(m2.announceTiers).toEqual([['http://t/announce']])
     expect(m2.urlList).toEqual(['http://seed/x'])
@@ -140,14 +172,64 @@ describe('parseMetainfo', () => {
       ['missing-key', torrentWith({ name: enc('x'), 'piece length': 16384, length: 1 })],
       ['missing-key', torrentWith({ 'piece length': 16384, pieces: new Uint8Array(20), length: 1 })],
       ['bad-value', torrentWith({ ...baseInfo(), files: [{ length: 100, path: [enc('a')] }] })],
-      ['bad-type', torrentWith({ name: enc('x'), 'piece length': 16384, pieces: new Uint8Array(20), files: [{ length: 100, path: enc('a') }] })],
-      ['bad-type', torrentWith({ name: enc('x'), 'piece length': 16384, pieces: new Uint8Array(20), files: [{ length: 100, path: [1] }] })],
-      ['bad-path', torrentWith({ name: enc('x'), 'piece length': 16384, pieces: new Uint8Array(20), files: [{ length: 100, path: [enc('..')] }] })],
-      ['duplicate-path', torrentWith({ name: enc('x'), 'piece length': 16384, pieces: new Uint8Array(20), files: [{ length: 50, path: [enc('a:b')] }, { length: 50, path: [enc('a?b')] }] })],
-      ['duplicate-path', torrentWith({ name: enc('x'), 'piece length': 16384, pieces: new Uint8Array(20), files: [{ length: 50, path: [enc('a')] }, { length: 50, path: [enc('a'), enc('b')] }] })],
-      ['bad-value', concatBytes([enc('d4:info'), encodeBencode(baseInfo()), enc('4:info'), encodeBencode(baseInfo()), enc('e')])],
+      [
+        'bad-type',
+        torrentWith({
+          name: enc('x'),
+          'piece length': 16384,
+          pieces: new Uint8Array(20),
+          files: [{ length: 100, path: enc('a') }],
+        }),
+      ],
+      [
+        'bad-type',
+        torrentWith({
+          name: enc('x'),
+          'piece length': 16384,
+          pieces: new Uint8Array(20),
+          files: [{ length: 100, path: [1] }],
+        }),
+      ],
+      [
+        'bad-path',
+        torrentWith({
+          name: enc('x'),
+          'piece length': 16384,
+          pieces: new Uint8Array(20),
+          files: [{ length: 100, path: [enc('..')] }],
+        }),
+      ],
+      [
+        'duplicate-path',
+        torrentWith({
+          name: enc('x'),
+          'piece length': 16384,
+          pieces: new Uint8Array(20),
+          files: [
+            { length: 50, path: [enc('a:b')] },
+            { length: 50, path: [enc('a?b')] },
+          ],
+        }),
+      ],
+      [
+        'duplicate-path',
+        torrentWith({
+          name: enc('x'),
+          'piece length': 16384,
+          pieces: new Uint8Array(20),
+          files: [
+            { length: 50, path: [enc('a')] },
+            { length: 50, path: [enc('a'), enc('b')] },
+          ],
+        }),
+      ],
+      [
+        'bad-value',
+        concatBytes([enc('d4:info'), encodeBencode(baseInfo()), enc('4:info'), encodeBencode(baseInfo()), enc('e')]),
+      ],
     ]
-    for (const [code, bytes] of cases) expect(await errorCode(parseMetainfo(bytes)), new TextDecoder().decode(bytes.subarray(0, 80))).toBe(code)
+    for (const [code, bytes] of cases)
+      expect(await errorCode(parseMetainfo(bytes)), new TextDecoder().decode(bytes.subarray(0, 80))).toBe(code)
   })
   it('ignores bytes after the root dictionary', async () => {
     const t = torrentWith(baseInfo())
@@ -165,14 +247,31 @@ describe('parseMetainfo', () => {
 })
 
 describe('metainfo limits', () => {
-  const multi = (files: BDict[]): BDict => ({ name: enc('x'), 'piece length': 16384, pieces: new Uint8Array(20), files })
+  const multi = (files: BDict[]): BDict => ({
+    name: enc('x'),
+    'piece length': 16384,
+    pieces: new Uint8Array(20),
+    files,
+  })
   const file = (path: string[]) => ({ length: 1, path: path.map(enc) })
 
   it('a flood of empty strings in an unused key is too-large, refused before it is built', async () => {
-    const flood = concatBytes([enc('d4:info'), encodeBencode(baseInfo()), enc('4:junkl'), enc('0:'.repeat(MAX_TORRENT_VALUES)), enc('ee')])
+    const flood = concatBytes([
+      enc('d4:info'),
+      encodeBencode(baseInfo()),
+      enc('4:junkl'),
+      enc('0:'.repeat(MAX_TORRENT_VALUES)),
+      enc('ee'),
+    ])
     expect(flood.length).toBeLessThan(MAX_TORRENT_FILE_BYTES)
     expect(await errorCode(parseMetainfo(flood))).toBe('too-large')
-    const small = concatBytes([enc('d4:info'), encodeBencode(baseInfo()), enc('4:junkl'), enc('0:'.repeat(100)), enc('ee')])
+    const small = concatBytes([
+      enc('d4:info'),
+      encodeBencode(baseInfo()),
+      enc('4:junkl'),
+      enc('0:'.repeat(100)),
+      enc('ee'),
+    ])
     expect(await errorCode(parseMetainfo(small))).toBe('ok')
     expect(await errorCode(parseMetainfo(small, { ...DEFAULT_METAINFO_LIMITS, maxValues: 100 }))).toBe('too-large')
   })

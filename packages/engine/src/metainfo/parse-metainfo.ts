@@ -1,7 +1,21 @@
-import { BencodeError, decodeBencodePrefix, dictEntries, getField, getInt, isDict, type BDict, type BValue } from '../util/bencode.ts'
+import {
+  BencodeError,
+  decodeBencodePrefix,
+  dictEntries,
+  getField,
+  getInt,
+  isDict,
+  type BDict,
+  type BValue,
+} from '../util/bencode.ts'
 import { utf8Decode } from '../util/bytes.ts'
 import { MetainfoError, metainfoErrorFromBencode } from './metainfo-error.ts'
-import { DEFAULT_METAINFO_LIMITS, MAX_TORRENT_FILE_BYTES, torrentDecodeLimits, type MetainfoLimits } from './metainfo-limits.ts'
+import {
+  DEFAULT_METAINFO_LIMITS,
+  MAX_TORRENT_FILE_BYTES,
+  torrentDecodeLimits,
+  type MetainfoLimits,
+} from './metainfo-limits.ts'
 import { parseInfoValue, type InfoDictionary } from './parse-info.ts'
 
 export interface Metainfo extends InfoDictionary {
@@ -56,8 +70,12 @@ function urlListOf(d: BDict): string[] | undefined {
 }
 
 /** Parses a BitTorrent v1 (or hybrid) .torrent file. Throws MetainfoError. */
-export async function parseMetainfo(torrent: Uint8Array, limits: MetainfoLimits = DEFAULT_METAINFO_LIMITS): Promise<Metainfo> {
-  if (torrent.length > MAX_TORRENT_FILE_BYTES) throw new MetainfoError('too-large', `torrent file is ${torrent.length} bytes (cap ${MAX_TORRENT_FILE_BYTES})`)
+export async function parseMetainfo(
+  torrent: Uint8Array,
+  limits: MetainfoLimits = DEFAULT_METAINFO_LIMITS,
+): Promise<Metainfo> {
+  if (torrent.length > MAX_TORRENT_FILE_BYTES)
+    throw new MetainfoError('too-large', `torrent file is ${torrent.length} bytes (cap ${MAX_TORRENT_FILE_BYTES})`)
   let root: BValue
   try {
     // Trailing bytes after the root (a stray newline from a download) are ignored, as libtorrent does.
@@ -73,7 +91,8 @@ export async function parseMetainfo(torrent: Uint8Array, limits: MetainfoLimits 
   if (spans.length > 1) throw new MetainfoError('bad-value', "torrent has more than one 'info' key")
   const span = spans[0]
   const infoValue = getField(root, 'info')
-  if (!span || infoValue === undefined) throw new MetainfoError('missing-key', "not a torrent file: no 'info' dictionary")
+  if (!span || infoValue === undefined)
+    throw new MetainfoError('missing-key', "not a torrent file: no 'info' dictionary")
   const infoBytes = torrent.slice(span.valueStart, span.valueEnd)
   const info = await parseInfoValue(infoValue, infoBytes, limits)
 

@@ -23,7 +23,8 @@ function capComponent(s: string): string {
   if (s.length * 3 <= MAX_COMPONENT_BYTES || utf8Encode(s).length <= MAX_COMPONENT_BYTES) return s
   const dot = s.lastIndexOf('.')
   const ext = dot > 0 ? s.slice(dot) : ''
-  if (ext && utf8Encode(ext).length <= 16) return capUtf8(s.slice(0, dot), MAX_COMPONENT_BYTES - utf8Encode(ext).length) + ext
+  if (ext && utf8Encode(ext).length <= 16)
+    return capUtf8(s.slice(0, dot), MAX_COMPONENT_BYTES - utf8Encode(ext).length) + ext
   return capUtf8(s, MAX_COMPONENT_BYTES)
 }
 

@@ -22,7 +22,9 @@ describe('MSE Diffie-Hellman', () => {
 
   it('two parties agree on the same 96-byte secret; a third does not', () => {
     for (let seed = 1; seed <= 5; seed++) {
-      const a = generateKeyPair(seeded(seed)), b = generateKeyPair(seeded(seed + 100)), c = generateKeyPair(seeded(seed + 200))
+      const a = generateKeyPair(seeded(seed)),
+        b = generateKeyPair(seeded(seed + 100)),
+        c = generateKeyPair(seeded(seed + 200))
       expect(a.publicKey.length).toBe(DH_KEY_BYTES)
       const sa = sharedSecret(a.privateKey, b.publicKey)!
       const sb = sharedSecret(b.privateKey, a.publicKey)!
@@ -40,7 +42,8 @@ describe('MSE Diffie-Hellman', () => {
 
   it('refuses degenerate or malformed peer keys', () => {
     const { privateKey } = generateKeyPair()
-    for (const y of [0n, 1n, DH_PRIME - 1n, DH_PRIME]) expect(sharedSecret(privateKey, bigIntToBytes(y, 96)), String(y)).toBeNull()
+    for (const y of [0n, 1n, DH_PRIME - 1n, DH_PRIME])
+      expect(sharedSecret(privateKey, bigIntToBytes(y, 96)), String(y)).toBeNull()
     expect(sharedSecret(privateKey, new Uint8Array(95).fill(7))).toBeNull()
     expect(sharedSecret(privateKey, new Uint8Array(96).fill(0xff))).toBeNull()
   })

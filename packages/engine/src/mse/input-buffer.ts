@@ -50,4 +50,3 @@ export class InputBuffer {
     return out
   }
 }
-

@@ -4,8 +4,15 @@ import { sha1Sync } from '../util/sha1-sync.ts'
 import { encodeHandshake } from '../wire/handshake.ts'
 import { DH_PRIME, bigIntToBytes, generateKeyPair, sharedSecret } from './dh.ts'
 import {
-  CRYPTO_PLAINTEXT, CRYPTO_RC4, MseInitiator, MseReceiver, createSkeyLookup, detectIncoming, req2Hash,
-  type MseInitiatorOptions, type MseReceiverOptions,
+  CRYPTO_PLAINTEXT,
+  CRYPTO_RC4,
+  MseInitiator,
+  MseReceiver,
+  createSkeyLookup,
+  detectIncoming,
+  req2Hash,
+  type MseInitiatorOptions,
+  type MseReceiverOptions,
 } from './mse-handshake.ts'
 import { runPipe, seededRandom } from './mse-test-kit.ts'
 import { mseRc4 } from './rc4.ts'
@@ -20,16 +27,32 @@ const contains = (hay: Uint8Array, needle: Uint8Array) =>
   hay.some((_, at) => at + needle.length <= hay.length && needle.every((x, k) => hay[at + k] === x))
 
 function initiator(o: Partial<MseInitiatorOptions> = {}, seed = 1): MseInitiator {
-  return new MseInitiator({ infoHash: INFO_HASH, provide: CRYPTO_RC4 | CRYPTO_PLAINTEXT, initialPayload: IA, random: seededRandom(seed), ...o })
+  return new MseInitiator({
+    infoHash: INFO_HASH,
+    provide: CRYPTO_RC4 | CRYPTO_PLAINTEXT,
+    initialPayload: IA,
+    random: seededRandom(seed),
+    ...o,
+  })
 }
 function receiver(o: Partial<MseReceiverOptions> = {}, seed = 2): MseReceiver {
-  return new MseReceiver({ lookup: createSkeyLookup([OTHER_HASH, INFO_HASH]), allowed: CRYPTO_RC4 | CRYPTO_PLAINTEXT, random: seededRandom(seed), ...o })
+  return new MseReceiver({
+    lookup: createSkeyLookup([OTHER_HASH, INFO_HASH]),
+    allowed: CRYPTO_RC4 | CRYPTO_PLAINTEXT,
+    random: seededRandom(seed),
+    ...o,
+  })
 }
 
 describe('MSE handshake between two of our machines', () => {
   const cases: Array<{ method: 'rc4' | 'plaintext'; pads: [number, number, number, number] }> = []
   for (const method of ['rc4', 'plaintext'] as const) {
-    for (const pads of [[0, 0, 0, 0], [512, 512, 512, 512], [512, 0, 512, 0], [0, 512, 0, 512]] as Array<[number, number, number, number]>) {
+    for (const pads of [
+      [0, 0, 0, 0],
+      [512, 512, 512, 512],
+      [512, 0, 512, 0],
+      [0, 512, 0, 512],
+    ] as Array<[number, number, number, number]>) {
       cases.push({ method, pads })
     }
   }
@@ -39,7 +62,15 @@ describe('MSE handshake between two of our machines', () => {
       const fromA = text(`after the handshake, from A, seed ${seed}`)
       const fromB = text(`B's bitfield and more, seed ${seed}`)
       const r = runPipe(
-        initiator({ padALength: pa, padCLength: pc, initialPayload: ia, provide: method === 'rc4' ? CRYPTO_RC4 : CRYPTO_PLAINTEXT }, seed),
+        initiator(
+          {
+            padALength: pa,
+            padCLength: pc,
+            initialPayload: ia,
+            provide: method === 'rc4' ? CRYPTO_RC4 : CRYPTO_PLAINTEXT,
+          },
+          seed,
+        ),
         receiver({ padBLength: pb, padDLength: pd }, seed + 1000),
         { seed, maxFragment: [1, 7, 64, 600, 2000, 97][seed - 1]!, initiatorAfter: fromA, receiverAfter: fromB },
       )
@@ -81,7 +112,12 @@ describe('MSE handshake between two of our machines', () => {
 
   it('the receiver prefers RC4 when both are offered, unless told otherwise, and honours what it allows', () => {
     const run = (provide: number, allowed: number, prefer?: 'rc4' | 'plaintext') =>
-      runPipe(initiator({ provide }), receiver({ allowed, prefer }), { seed: 3, maxFragment: 50, initiatorAfter: new Uint8Array(0), receiverAfter: new Uint8Array(0) })
+      runPipe(initiator({ provide }), receiver({ allowed, prefer }), {
+        seed: 3,
+        maxFragment: 50,
+        initiatorAfter: new Uint8Array(0),
+        receiverAfter: new Uint8Array(0),
+      })
     expect(run(3, 3).receiver.result!.method).toBe('rc4')
     expect(run(3, 3, 'plaintext').receiver.result!.method).toBe('plaintext')
     expect(run(3, CRYPTO_PLAINTEXT).initiator.result!.method).toBe('plaintext')
@@ -94,7 +130,8 @@ describe('MSE handshake between two of our machines', () => {
   it('random pads by default stay within 0..512 and differ between connections', () => {
     const lengths = new Set<number>()
     for (let seed = 1; seed <= 20; seed++) {
-      const n = new MseInitiator({ infoHash: INFO_HASH, provide: CRYPTO_RC4, random: seededRandom(seed) }).start().length - 96
+      const n =
+        new MseInitiator({ infoHash: INFO_HASH, provide: CRYPTO_RC4, random: seededRandom(seed) }).start().length - 96
       expect(n).toBeGreaterThanOrEqual(0)
       expect(n).toBeLessThanOrEqual(512)
       lengths.add(n)
@@ -103,7 +140,12 @@ describe('MSE handshake between two of our machines', () => {
   })
 
   it('a receiver serving several torrents finds the one asked for', () => {
-    const r = runPipe(initiator({ infoHash: OTHER_HASH }), receiver(), { seed: 9, maxFragment: 33, initiatorAfter: new Uint8Array(0), receiverAfter: new Uint8Array(0) })
+    const r = runPipe(initiator({ infoHash: OTHER_HASH }), receiver(), {
+      seed: 9,
+      maxFragment: 33,
+      initiatorAfter: new Uint8Array(0),
+      receiverAfter: new Uint8Array(0),
+    })
     expect(r.receiver.result!.infoHash).toEqual(OTHER_HASH)
   })
 })
@@ -124,19 +166,44 @@ describe('incoming connections: plain or encrypted', () => {
 const u32 = (v: number) => Uint8Array.of(v >>> 24, (v >>> 16) & 255, (v >>> 8) & 255, v & 255)
 
 /** A hand-built initiator side (independent of MseInitiator) to send what MseInitiator never would. */
-function forgedStep3(s: Uint8Array, skey: Uint8Array, o: { provide?: number; padCLength?: number; padC?: number; vc?: Uint8Array; ia?: Uint8Array }): Uint8Array {
+function forgedStep3(
+  s: Uint8Array,
+  skey: Uint8Array,
+  o: { provide?: number; padCLength?: number; padC?: number; vc?: Uint8Array; ia?: Uint8Array },
+): Uint8Array {
   const padC = new Uint8Array(o.padC ?? o.padCLength ?? 0)
   const ia = o.ia ?? new Uint8Array(0)
   const lenPadC = o.padCLength ?? padC.length
-  const body = concatBytes([o.vc ?? new Uint8Array(8), u32(o.provide ?? CRYPTO_RC4), Uint8Array.of(lenPadC >> 8, lenPadC & 255), padC, Uint8Array.of(ia.length >> 8, ia.length & 255), ia])
-  const req2 = hash(text('req2'), skey), req3 = hash(text('req3'), s)
-  return concatBytes([hash(text('req1'), s), req2.map((x, i) => x ^ req3[i]!), mseRc4(hash(text('keyA'), s, skey)).process(body)])
+  const body = concatBytes([
+    o.vc ?? new Uint8Array(8),
+    u32(o.provide ?? CRYPTO_RC4),
+    Uint8Array.of(lenPadC >> 8, lenPadC & 255),
+    padC,
+    Uint8Array.of(ia.length >> 8, ia.length & 255),
+    ia,
+  ])
+  const req2 = hash(text('req2'), skey),
+    req3 = hash(text('req3'), s)
+  return concatBytes([
+    hash(text('req1'), s),
+    req2.map((x, i) => x ^ req3[i]!),
+    mseRc4(hash(text('keyA'), s, skey)).process(body),
+  ])
 }
 
 /** A hand-built receiver step 4. */
-function forgedStep4(s: Uint8Array, skey: Uint8Array, o: { select?: number; padDLength?: number; padD?: number }): Uint8Array {
+function forgedStep4(
+  s: Uint8Array,
+  skey: Uint8Array,
+  o: { select?: number; padDLength?: number; padD?: number },
+): Uint8Array {
   const lenPadD = o.padDLength ?? 0
-  const body = concatBytes([new Uint8Array(8), u32(o.select ?? CRYPTO_RC4), Uint8Array.of(lenPadD >> 8, lenPadD & 255), new Uint8Array(o.padD ?? lenPadD)])
+  const body = concatBytes([
+    new Uint8Array(8),
+    u32(o.select ?? CRYPTO_RC4),
+    Uint8Array.of(lenPadD >> 8, lenPadD & 255),
+    new Uint8Array(o.padD ?? lenPadD),
+  ])
   return mseRc4(hash(text('keyB'), s, skey)).process(body)
 }
 
@@ -188,13 +255,23 @@ describe('hostile peers end in typed errors', () => {
   })
 
   it('wrong SKEY: a torrent the receiver does not have is unknown-torrent', () => {
-    const r = runPipe(initiator({ infoHash: sha1Sync(text('not served here')) }), receiver(), { seed: 4, maxFragment: 100, initiatorAfter: new Uint8Array(0), receiverAfter: new Uint8Array(0) })
+    const r = runPipe(initiator({ infoHash: sha1Sync(text('not served here')) }), receiver(), {
+      seed: 4,
+      maxFragment: 100,
+      initiatorAfter: new Uint8Array(0),
+      receiverAfter: new Uint8Array(0),
+    })
     expect(r.receiver.error?.code).toBe('unknown-torrent')
     expect(r.initiator.result).toBeNull()
   })
 
   it('keys that differ (lookup names another torrent than the peer used) give bad-vc', () => {
-    const r = runPipe(initiator(), receiver({ lookup: () => OTHER_HASH }), { seed: 4, maxFragment: 100, initiatorAfter: new Uint8Array(0), receiverAfter: new Uint8Array(0) })
+    const r = runPipe(initiator(), receiver({ lookup: () => OTHER_HASH }), {
+      seed: 4,
+      maxFragment: 100,
+      initiatorAfter: new Uint8Array(0),
+      receiverAfter: new Uint8Array(0),
+    })
     expect(r.receiver.error?.code).toBe('bad-vc')
   })
 

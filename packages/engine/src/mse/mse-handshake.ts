@@ -20,8 +20,20 @@
  * mse-initiator.ts and mse-receiver.ts.
  */
 export {
-  CRYPTO_PLAINTEXT, CRYPTO_RC4, MAX_INITIAL_PAYLOAD, MAX_PAD, MseError, createSkeyLookup, detectIncoming, req2Hash,
-  type MseErrorCode, type MseInitiatorOptions, type MseMethod, type MseReceiverOptions, type MseResult, type MseStep,
+  CRYPTO_PLAINTEXT,
+  CRYPTO_RC4,
+  MAX_INITIAL_PAYLOAD,
+  MAX_PAD,
+  MseError,
+  createSkeyLookup,
+  detectIncoming,
+  req2Hash,
+  type MseErrorCode,
+  type MseInitiatorOptions,
+  type MseMethod,
+  type MseReceiverOptions,
+  type MseResult,
+  type MseStep,
 } from './mse-protocol.ts'
 export { MseInitiator } from './mse-initiator.ts'
 export { MseReceiver } from './mse-receiver.ts'

@@ -2,8 +2,23 @@ import { concatBytes } from '../util/bytes.ts'
 import { DH_KEY_BYTES } from './dh.ts'
 import { MseHandshakeBase } from './mse-machine.ts'
 import {
-  CRYPTO_PLAINTEXT, CRYPTO_RC4, HASH_LENGTH, KEY_A, KEY_B, MAX_INITIAL_PAYLOAD, MAX_PAD, MseError, REQ1, REQ3, VC_LENGTH,
-  checkMethods, hash, padLength, req2Hash, type MseInitiatorOptions, type MseResult,
+  CRYPTO_PLAINTEXT,
+  CRYPTO_RC4,
+  HASH_LENGTH,
+  KEY_A,
+  KEY_B,
+  MAX_INITIAL_PAYLOAD,
+  MAX_PAD,
+  MseError,
+  REQ1,
+  REQ3,
+  VC_LENGTH,
+  checkMethods,
+  hash,
+  padLength,
+  req2Hash,
+  type MseInitiatorOptions,
+  type MseResult,
 } from './mse-protocol.ts'
 import { mseRc4, type Rc4 } from './rc4.ts'
 import { PLAINTEXT_CIPHER, rc4Cipher } from './stream-cipher.ts'
@@ -26,7 +41,8 @@ export class MseInitiator extends MseHandshakeBase {
     super(opts.random)
     if (opts.infoHash.length !== HASH_LENGTH) throw new RangeError('SKEY must be a 20-byte info-hash')
     checkMethods(opts.provide, 'provide')
-    if ((opts.initialPayload?.length ?? 0) > MAX_INITIAL_PAYLOAD) throw new RangeError('initial payload over 65535 bytes')
+    if ((opts.initialPayload?.length ?? 0) > MAX_INITIAL_PAYLOAD)
+      throw new RangeError('initial payload over 65535 bytes')
     this.opts = opts
     this.padA = padLength(opts.padALength, this.random, true)
     this.padC = padLength(opts.padCLength, this.random, false)
@@ -71,7 +87,8 @@ export class MseInitiator extends MseHandshakeBase {
           }
           this.selected = select
           this.padDLength = (b[4]! << 8) | b[5]!
-          if (this.padDLength > MAX_PAD) throw new MseError('bad-pad-length', `len(PadD) ${this.padDLength} over ${MAX_PAD}`)
+          if (this.padDLength > MAX_PAD)
+            throw new MseError('bad-pad-length', `len(PadD) ${this.padDLength} over ${MAX_PAD}`)
           this.state = 'pad-d'
           break
         }
@@ -111,4 +128,3 @@ export class MseInitiator extends MseHandshakeBase {
     return concatBytes([hash(REQ1, s), req2, secret])
   }
 }
-

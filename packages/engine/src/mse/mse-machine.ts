@@ -48,4 +48,3 @@ export abstract class MseHandshakeBase {
     return length === 0 ? new Uint8Array(0) : this.random(length)
   }
 }
-

@@ -36,7 +36,10 @@ export type MseErrorCode =
   | 'bad-crypto-select'
 
 export class MseError extends Error {
-  constructor(readonly code: MseErrorCode, message: string) {
+  constructor(
+    readonly code: MseErrorCode,
+    message: string,
+  ) {
     super(message)
     this.name = 'MseError'
   }
@@ -138,4 +141,3 @@ export function padLength(given: number | undefined, random: RandomBytes, fallba
   if (!Number.isInteger(given) || given < 0 || given > MAX_PAD) throw new RangeError(`pad length must be 0..${MAX_PAD}`)
   return given
 }
-

@@ -2,8 +2,22 @@ import { concatBytes } from '../util/bytes.ts'
 import { DH_KEY_BYTES } from './dh.ts'
 import { MseHandshakeBase } from './mse-machine.ts'
 import {
-  CRYPTO_PLAINTEXT, CRYPTO_RC4, HASH_LENGTH, KEY_A, KEY_B, MAX_PAD, MseError, REQ1, REQ3, VC_LENGTH,
-  checkMethods, hash, methodBit, padLength, type MseReceiverOptions, type MseResult,
+  CRYPTO_PLAINTEXT,
+  CRYPTO_RC4,
+  HASH_LENGTH,
+  KEY_A,
+  KEY_B,
+  MAX_PAD,
+  MseError,
+  REQ1,
+  REQ3,
+  VC_LENGTH,
+  checkMethods,
+  hash,
+  methodBit,
+  padLength,
+  type MseReceiverOptions,
+  type MseResult,
 } from './mse-protocol.ts'
 import { mseRc4, type Rc4 } from './rc4.ts'
 import { PLAINTEXT_CIPHER, rc4Cipher } from './stream-cipher.ts'
@@ -83,7 +97,8 @@ export class MseReceiver extends MseHandshakeBase {
           const provide = ((b[8]! << 24) | (b[9]! << 16) | (b[10]! << 8) | b[11]!) >>> 0
           this.selected = this.choose(provide)
           this.padCLength = (b[12]! << 8) | b[13]!
-          if (this.padCLength > MAX_PAD) throw new MseError('bad-pad-length', `len(PadC) ${this.padCLength} over ${MAX_PAD}`)
+          if (this.padCLength > MAX_PAD)
+            throw new MseError('bad-pad-length', `len(PadC) ${this.padCLength} over ${MAX_PAD}`)
           this.state = 'pad-c'
           break
         }

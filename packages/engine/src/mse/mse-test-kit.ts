@@ -40,7 +40,14 @@ export function runPipe(
   opts: { seed: number; maxFragment: number; initiatorAfter: Uint8Array; receiverAfter: Uint8Array },
 ): PipeOutcome {
   const rnd = xorshift(opts.seed)
-  const a: Side = { hs: initiator, result: null, error: null, payload: [], after: opts.initiatorAfter, sentHandshake: 0 }
+  const a: Side = {
+    hs: initiator,
+    result: null,
+    error: null,
+    payload: [],
+    after: opts.initiatorAfter,
+    sentHandshake: 0,
+  }
   const b: Side = { hs: receiver, result: null, error: null, payload: [], after: opts.receiverAfter, sentHandshake: 0 }
   // wire[0]: a -> b, wire[1]: b -> a
   const wire: Uint8Array[][] = [[initiator.start()], []]
@@ -73,5 +80,9 @@ export function runPipe(
     else handle(to, to.hs.push(piece), outbox)
   }
   const out = (s: Side) => ({ result: s.result, error: s.error, payload: concatBytes(s.payload) })
-  return { initiator: out(a), receiver: out(b), handshakeBytes: { initiator: a.sentHandshake, receiver: b.sentHandshake } }
+  return {
+    initiator: out(a),
+    receiver: out(b),
+    handshakeBytes: { initiator: a.sentHandshake, receiver: b.sentHandshake },
+  }
 }

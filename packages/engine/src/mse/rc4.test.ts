@@ -20,19 +20,23 @@ const RFC6229_40BIT: Array<[number, string]> = [
 describe('RC4', () => {
   it('matches RFC 6229 keystream at each listed offset', () => {
     const ks = new Rc4(fromHex('0102030405')).process(new Uint8Array(4112))
-    for (const [offset, hex] of RFC6229_40BIT) expect(toHex(ks.subarray(offset, offset + 16)), `offset ${offset}`).toBe(hex)
+    for (const [offset, hex] of RFC6229_40BIT)
+      expect(toHex(ks.subarray(offset, offset + 16)), `offset ${offset}`).toBe(hex)
   })
 
   it('encrypts the classic plaintext vectors', () => {
     expect(toHex(new Rc4(utf8Encode('Key')).process(utf8Encode('Plaintext')))).toBe('bbf316e8d940af0ad3')
     expect(toHex(new Rc4(utf8Encode('Wiki')).process(utf8Encode('pedia')))).toBe('1021bf0420')
-    expect(toHex(new Rc4(utf8Encode('Secret')).process(utf8Encode('Attack at dawn')))).toBe('45a01f645fc35b383552544b9bf5')
+    expect(toHex(new Rc4(utf8Encode('Secret')).process(utf8Encode('Attack at dawn')))).toBe(
+      '45a01f645fc35b383552544b9bf5',
+    )
   })
 
   it('MSE RC4 discards the first 1024 bytes (20-byte key, OpenSSL keystream from offset 1024)', () => {
     const key = Uint8Array.from({ length: 20 }, (_, i) => i)
     expect(toHex(mseRc4(key).process(new Uint8Array(48)))).toBe(
-      'cb84e3c95ede7bb7651390078ae97777bdd3ee89dabafaf3b97aee6290b88d8cdc0eecfa85167f164e2f27c1473cd4af')
+      'cb84e3c95ede7bb7651390078ae97777bdd3ee89dabafaf3b97aee6290b88d8cdc0eecfa85167f164e2f27c1473cd4af',
+    )
     // skip() and the constructor's discard advance exactly like producing output
     const a = new Rc4(fromHex('0102030405'))
     a.skip(1008)
@@ -45,7 +49,7 @@ describe('RC4', () => {
     const whole = new Rc4(key, 1024).process(plain, new Uint8Array(plain.length))
     const inPlace = plain.slice()
     const enc = new Rc4(key, 1024)
-    for (let at = 0, step = 1; at < inPlace.length; at += step, step = (step * 3 + 1) % 700 + 1) {
+    for (let at = 0, step = 1; at < inPlace.length; at += step, step = ((step * 3 + 1) % 700) + 1) {
       enc.process(inPlace.subarray(at, Math.min(at + step, inPlace.length)))
     }
     expect(inPlace).toEqual(whole)

@@ -37,7 +37,8 @@ export class Rc4 {
     const words = (n - head) >> 2
     const w = new Uint32Array(input.buffer, input.byteOffset + head, words)
     const s = this.s
-    let i = this.i, j = this.j
+    let i = this.i,
+      j = this.j
     for (let q = 0; q < words; q++) {
       i = (i + 1) & 255
       let si = s[i]!
@@ -77,7 +78,8 @@ export class Rc4 {
 
   private bytes(input: Uint8Array, output: Uint8Array, from: number, to: number): void {
     const s = this.s
-    let i = this.i, j = this.j
+    let i = this.i,
+      j = this.j
     for (let k = from; k < to; k++) {
       i = (i + 1) & 255
       const si = s[i]!
@@ -94,7 +96,8 @@ export class Rc4 {
   /** Advances the keystream by n bytes without output. */
   skip(n: number): void {
     const s = this.s
-    let i = this.i, j = this.j
+    let i = this.i,
+      j = this.j
     for (let k = 0; k < n; k++) {
       i = (i + 1) & 255
       const si = s[i]!

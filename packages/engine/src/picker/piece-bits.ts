@@ -18,7 +18,8 @@ export class PieceBits implements HasPieces {
     this.size = size
     this.bytes = new Uint8Array(Math.ceil(size / 8))
     if (bytes) {
-      if (bytes.length !== this.bytes.length) throw new RangeError(`bitfield is ${bytes.length} bytes, want ${this.bytes.length}`)
+      if (bytes.length !== this.bytes.length)
+        throw new RangeError(`bitfield is ${bytes.length} bytes, want ${this.bytes.length}`)
       this.bytes.set(bytes)
       // spare bits past `size` are ignored
       const spare = this.bytes.length * 8 - size

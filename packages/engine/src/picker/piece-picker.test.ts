@@ -52,7 +52,13 @@ describe('PiecePicker', () => {
     // ties: over many pickers, the first of equally rare pieces varies
     const firsts = new Set<number>()
     for (let seed = 1; seed < 40; seed++) {
-      const q = new PiecePicker({ pieceCount: 8, pieceLength: B, totalLength: 8 * B, randomFirstPieces: 0, random: rng(seed) })
+      const q = new PiecePicker({
+        pieceCount: 8,
+        pieceLength: B,
+        totalLength: 8 * B,
+        randomFirstPieces: 0,
+        random: rng(seed),
+      })
       q.addPeer('a', all(8))
       firsts.add(q.pickBlocks('a', all(8), 1)[0]!.piece)
     }
@@ -74,7 +80,13 @@ describe('PiecePicker', () => {
     const common = [...Array(40).keys()].map((i) => i + 10) // pieces 10..49 have 2 copies, 0..9 one
     let commonFirst = 0
     for (let seed = 1; seed <= 30; seed++) {
-      const pk = new PiecePicker({ pieceCount: 50, pieceLength: B, totalLength: 50 * B, randomFirstPieces: 1, random: rng(seed) })
+      const pk = new PiecePicker({
+        pieceCount: 50,
+        pieceLength: B,
+        totalLength: 50 * B,
+        randomFirstPieces: 1,
+        random: rng(seed),
+      })
       pk.addPeer('a', all(50))
       pk.addPeer('b', bits(50, common))
       const p = pk.pickBlocks('a', all(50), 1)[0]!.piece
@@ -149,7 +161,9 @@ describe('PiecePicker', () => {
     const pk = picker(4, 1)
     pk.addPeer('a', all(4))
     expect(pk.pickBlocks('a', all(4), 4, { choked: true })).toEqual([])
-    expect(pk.pickBlocks('a', all(4), 4, { choked: true, allowedFast: new Set([2]) })).toEqual([{ piece: 2, begin: 0, length: B }])
+    expect(pk.pickBlocks('a', all(4), 4, { choked: true, allowedFast: new Set([2]) })).toEqual([
+      { piece: 2, begin: 0, length: B },
+    ])
   })
 
   it('counts have, have-all and disconnects; ignores repeated haves', () => {
@@ -166,7 +180,7 @@ describe('PiecePicker', () => {
     expect(pk.pickBlocks('b', bits(3, [1]), 5).map((r) => r.piece)).toEqual([1])
   })
 
-  it('ranks a sparse peer\'s own pieces rarest first (without scanning every piece)', () => {
+  it("ranks a sparse peer's own pieces rarest first (without scanning every piece)", () => {
     const pk = picker(200, 1)
     pk.addPeer('a', bits(200, [10, 30]))
     pk.addPeer('b', bits(200, [10, 30]))
@@ -180,7 +194,14 @@ describe('PiecePicker', () => {
   })
 
   it('keeps at most maxInProgress pieces started, putting back idle ones', () => {
-    const pk = new PiecePicker({ pieceCount: 10, pieceLength: 2 * B, totalLength: 20 * B, randomFirstPieces: 0, maxInProgress: 2, random: rng() })
+    const pk = new PiecePicker({
+      pieceCount: 10,
+      pieceLength: 2 * B,
+      totalLength: 20 * B,
+      randomFirstPieces: 0,
+      maxInProgress: 2,
+      random: rng(),
+    })
     pk.addPeer('a', all(10))
     const got = pk.pickBlocks('a', all(10), 10)
     expect(new Set(got.map((r) => r.piece)).size).toBe(2)
@@ -198,7 +219,12 @@ describe('PiecePicker', () => {
   it('pieces with every block received do not count against maxInProgress; canStartPiece still bounds them', () => {
     let budget = 3 // pieces storage may still hold
     const pk = new PiecePicker({
-      pieceCount: 10, pieceLength: 2 * B, totalLength: 20 * B, randomFirstPieces: 0, maxInProgress: 2, random: rng(),
+      pieceCount: 10,
+      pieceLength: 2 * B,
+      totalLength: 20 * B,
+      randomFirstPieces: 0,
+      maxInProgress: 2,
+      random: rng(),
       canStartPiece: () => budget > 0,
     })
     pk.addPeer('a', all(10))
@@ -227,7 +253,14 @@ describe('PiecePicker', () => {
   })
 
   it('a received block that storage refused becomes free again (the piece can still complete)', () => {
-    const pk = new PiecePicker({ pieceCount: 4, pieceLength: 2 * B, totalLength: 8 * B, randomFirstPieces: 0, maxInProgress: 1, random: rng() })
+    const pk = new PiecePicker({
+      pieceCount: 4,
+      pieceLength: 2 * B,
+      totalLength: 8 * B,
+      randomFirstPieces: 0,
+      maxInProgress: 1,
+      random: rng(),
+    })
     pk.addPeer('a', all(4))
     const got = pk.pickBlocks('a', all(4), 2)
     expect(got).toHaveLength(2)
@@ -241,7 +274,7 @@ describe('PiecePicker', () => {
     expect(pk.requestsOf('a')).toEqual([got[1]])
   })
 
-  it('a late bitfield replaces the counts but keeps the peer\'s requests', () => {
+  it("a late bitfield replaces the counts but keeps the peer's requests", () => {
     const pk = picker(4, 1)
     pk.peerHave('a', 0)
     const got = pk.pickBlocks('a', bits(4, [0]), 1)
@@ -251,4 +284,3 @@ describe('PiecePicker', () => {
     expect(pk.requestsOf('a')).toEqual(got)
   })
 })
-

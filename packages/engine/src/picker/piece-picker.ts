@@ -92,7 +92,8 @@ export class PiecePicker<K = string> {
     this.pieceCount = opts.pieceCount
     this.pieceLength = opts.pieceLength
     this.totalLength = opts.totalLength
-    if (this.pieceCount !== Math.ceil(this.totalLength / this.pieceLength)) throw new RangeError('piece count does not match length')
+    if (this.pieceCount !== Math.ceil(this.totalLength / this.pieceLength))
+      throw new RangeError('piece count does not match length')
     this.maxBlocks = Math.ceil(this.pieceLength / BLOCK_LENGTH)
     this.randomFirst = opts.randomFirstPieces ?? 4
     this.maxDup = Math.max(1, opts.endgameDuplicates ?? 3)
@@ -158,7 +159,9 @@ export class PiecePicker<K = string> {
   removePeer(key: K, _bits?: unknown): void {
     this.forgetPieces(key)
     const reqs = this.requests.get(key)
-    if (reqs) for (const id of [...reqs]) this.releaseBlock(key, Math.floor(id / this.maxBlocks), (id % this.maxBlocks) * BLOCK_LENGTH)
+    if (reqs)
+      for (const id of [...reqs])
+        this.releaseBlock(key, Math.floor(id / this.maxBlocks), (id % this.maxBlocks) * BLOCK_LENGTH)
     this.requests.delete(key)
   }
 
@@ -246,7 +249,8 @@ export class PiecePicker<K = string> {
   /** Outstanding requests of a peer, as {piece, begin, length}. */
   requestsOf(key: K): BlockRequest[] {
     const out: BlockRequest[] = []
-    for (const id of this.requests.get(key) ?? []) out.push(this.blockOf(Math.floor(id / this.maxBlocks), id % this.maxBlocks))
+    for (const id of this.requests.get(key) ?? [])
+      out.push(this.blockOf(Math.floor(id / this.maxBlocks), id % this.maxBlocks))
     return out
   }
 
@@ -414,13 +418,21 @@ export class PiecePicker<K = string> {
    * For a peer with few pieces, ranking its own pieces is cheaper than scanning every bucket:
    * O(m log m) in the peer's piece count instead of O(pieces we still need).
    */
-  private pickSparse(key: K, own: PieceBits, count: number, out: BlockRequest[], usable: (p: number) => boolean, room: () => boolean): void {
+  private pickSparse(
+    key: K,
+    own: PieceBits,
+    count: number,
+    out: BlockRequest[],
+    usable: (p: number) => boolean,
+    room: () => boolean,
+  ): void {
     const ranked: Array<{ p: number; rank: number }> = []
     const bytes = own.bytes
     for (let i = 0; i < bytes.length; i++) {
       if (bytes[i] === 0) continue
       for (let p = i * 8; p < Math.min(i * 8 + 8, this.pieceCount); p++) {
-        if (own.has(p) && this.buckets.has(p) && usable(p)) ranked.push({ p, rank: this.buckets.keyOf(p) + this.random() })
+        if (own.has(p) && this.buckets.has(p) && usable(p))
+          ranked.push({ p, rank: this.buckets.keyOf(p) + this.random() })
       }
     }
     ranked.sort((a, b) => a.rank - b.rank)
@@ -449,7 +461,8 @@ export class PiecePicker<K = string> {
   private dropProgress(p: number): void {
     const pr = this.progress.get(p)
     if (!pr) return
-    for (let b = 0; b < pr.owners.length; b++) for (const o of pr.owners[b] ?? []) this.requests.get(o)?.delete(this.id(p, b))
+    for (let b = 0; b < pr.owners.length; b++)
+      for (const o of pr.owners[b] ?? []) this.requests.get(o)?.delete(this.id(p, b))
     this.freeBlocks -= pr.free
     if (pr.received === pr.state.length) this.settling--
     this.progress.delete(p)

@@ -78,8 +78,18 @@ export function simulateSwarm(o: SwarmSimOptions): SwarmSimResult {
   for (let p = 0; p < o.pieceCount; p++) if (rnd() < (o.corruptRate ?? 0)) corrupt.add(p)
   const received = new Map<number, Set<number>>() // piece -> blocks received (for duplicate counting)
   const r: SwarmSimResult = {
-    complete: false, rounds: 0, picks: 0, blocksRequested: 0, blocksReceived: 0, duplicatesOutsideEndgame: 0,
-    endgameDuplicates: 0, cancels: 0, failedPieces: 0, pickerMs: 0, pickMs: 0, totalMs: 0,
+    complete: false,
+    rounds: 0,
+    picks: 0,
+    blocksRequested: 0,
+    blocksReceived: 0,
+    duplicatesOutsideEndgame: 0,
+    endgameDuplicates: 0,
+    cancels: 0,
+    failedPieces: 0,
+    pickerMs: 0,
+    pickMs: 0,
+    totalMs: 0,
   }
   let pickerMs = 0
   const timed = <T>(fn: () => T): T => {

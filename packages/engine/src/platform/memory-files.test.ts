@@ -75,7 +75,9 @@ describe('MemoryFilePort', () => {
     ])
     const digest = await fp.sha1('downloads', 'd/x.txt', 0, 5)
     // sha1("hello")
-    expect([...digest].map((b) => b.toString(16).padStart(2, '0')).join('')).toBe('aaf4c61ddcc5e8a2dabede0f3b482cd9aea9434d')
+    expect([...digest].map((b) => b.toString(16).padStart(2, '0')).join('')).toBe(
+      'aaf4c61ddcc5e8a2dabede0f3b482cd9aea9434d',
+    )
     expect(await code(fp.sha1('downloads', 'd/x.txt', 8, 5))).toBe('invalid')
     await fp.rename('downloads', 'd/x.txt', 'd/z.txt')
     expect(await fp.stat('downloads', 'd/x.txt')).toBeNull()

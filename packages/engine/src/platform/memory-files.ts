@@ -6,7 +6,18 @@
 import { IoError } from './ports.ts'
 import type { FileHandle, FilePort, FileStat, IoErrorCode } from './ports.ts'
 
-export type MemoryFileOp = 'open' | 'read' | 'write' | 'truncate' | 'stat' | 'mkdir' | 'list' | 'rename' | 'remove' | 'sha1' | 'close'
+export type MemoryFileOp =
+  | 'open'
+  | 'read'
+  | 'write'
+  | 'truncate'
+  | 'stat'
+  | 'mkdir'
+  | 'list'
+  | 'rename'
+  | 'remove'
+  | 'sha1'
+  | 'close'
 
 export interface MemoryFilePortOptions {
   roots?: string[]
@@ -46,7 +57,17 @@ export class MemoryFilePort implements FilePort {
   quotaBytes: number
   /** Operation counts, so tests can check that callers batch their I/O. */
   readonly ops: Record<MemoryFileOp, number> = {
-    open: 0, read: 0, write: 0, truncate: 0, stat: 0, mkdir: 0, list: 0, rename: 0, remove: 0, sha1: 0, close: 0,
+    open: 0,
+    read: 0,
+    write: 0,
+    truncate: 0,
+    stat: 0,
+    mkdir: 0,
+    list: 0,
+    rename: 0,
+    remove: 0,
+    sha1: 0,
+    close: 0,
   }
   openHandles = 0
 

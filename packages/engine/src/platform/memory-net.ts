@@ -97,7 +97,8 @@ export class MemoryNetwork {
   /** @internal */
   addUdp(key: string, entry: UdpEntry): void {
     const list = this.udp.get(key)
-    if (list && !(entry.reuseAddr && list.every((e) => e.reuseAddr))) throw new IoError('in-use', `address in use: ${key}`)
+    if (list && !(entry.reuseAddr && list.every((e) => e.reuseAddr)))
+      throw new IoError('in-use', `address in use: ${key}`)
     if (list) list.push(entry)
     else this.udp.set(key, [entry])
   }
@@ -198,7 +199,8 @@ export class MemoryNetPort implements NetPort {
         if (!open) return
         const members = net.groupMembers(toAddress, toPort)
         if (members) {
-          for (const m of members) if (m !== entry || entry.loopback) queueMicrotask(() => m.fn(data, { address: entry.from, port }))
+          for (const m of members)
+            if (m !== entry || entry.loopback) queueMicrotask(() => m.fn(data, { address: entry.from, port }))
           return
         }
         const target = net.udpAt(`${toAddress}:${toPort}`)

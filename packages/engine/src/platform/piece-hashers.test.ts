@@ -15,7 +15,10 @@ function fakeWorkers() {
         expect(transfer).toEqual([job.buffer])
         posted.push(index)
         const copy = job.buffer.slice(0) // what the other side receives
-        setTimeout(() => void sha1(new Uint8Array(copy)).then((digest) => onResult({ id: job.id, buffer: copy, digest })), 0)
+        setTimeout(
+          () => void sha1(new Uint8Array(copy)).then((digest) => onResult({ id: job.id, buffer: copy, digest })),
+          0,
+        )
       },
       terminate() {},
     }

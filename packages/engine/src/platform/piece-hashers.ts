@@ -29,7 +29,11 @@ export interface HashWorkerHandle {
 }
 
 /** Starts worker `index`; it calls `onResult` for each answer and `onFailure` if it dies. */
-export type SpawnHashWorker = (index: number, onResult: (r: HashResult) => void, onFailure: (e: Error) => void) => HashWorkerHandle
+export type SpawnHashWorker = (
+  index: number,
+  onResult: (r: HashResult) => void,
+  onFailure: (e: Error) => void,
+) => HashWorkerHandle
 
 export interface WorkerHasher extends PieceHasher {
   close(): Promise<void>
@@ -47,7 +51,11 @@ export class HashJobLost extends Error {
  * `fallback` hashes every job after a worker has died (the jobs that worker held are lost); without
  * one, later jobs fail too. After close() every job fails.
  */
-export function createWorkerHasher(spawn: SpawnHashWorker, threads: number, opts: { fallback?: PieceHasher } = {}): WorkerHasher {
+export function createWorkerHasher(
+  spawn: SpawnHashWorker,
+  threads: number,
+  opts: { fallback?: PieceHasher } = {},
+): WorkerHasher {
   const jobs = new Map<number, { resolve(r: { digest: Uint8Array; data: Uint8Array }): void; reject(e: Error): void }>()
   let nextId = 1
   let turn = 0
@@ -74,7 +82,10 @@ export function createWorkerHasher(spawn: SpawnHashWorker, threads: number, opts
     sha1(data) {
       if (failed) return !closed && opts.fallback ? opts.fallback.sha1(data) : Promise.reject(failed)
       // Only a whole ArrayBuffer can be transferred; anything else is copied once.
-      const own = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength && data.buffer instanceof ArrayBuffer ? data : data.slice()
+      const own =
+        data.byteOffset === 0 && data.byteLength === data.buffer.byteLength && data.buffer instanceof ArrayBuffer
+          ? data
+          : data.slice()
       return new Promise((resolve, reject) => {
         const id = nextId++
         jobs.set(id, { resolve, reject })

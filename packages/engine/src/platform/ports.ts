@@ -128,10 +128,7 @@ export interface PortMapping {
 export interface NetPort {
   /** Resolves once connected; rejects with IoError (refused, timeout, unreachable, busy, ...). */
   connect(opts: TcpConnectOptions): Promise<TcpSocket>
-  listen(
-    opts: { host?: string; port: number },
-    onConnection: (socket: TcpSocket) => void,
-  ): Promise<TcpListener>
+  listen(opts: { host?: string; port: number }, onConnection: (socket: TcpSocket) => void): Promise<TcpListener>
   /**
    * `ipv6Only` (with an IPv6 host): the socket takes IPv6 only, so an IPv4 socket can share its port
    * number; an adapter that cannot do that rejects with `unsupported`.

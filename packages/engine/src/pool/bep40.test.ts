@@ -64,7 +64,10 @@ describe('BEP 40 IPv4 fast path', () => {
     const next = () => (x = (Math.imul(x, 1103515245) + 12345) >>> 0) & 0xff
     for (let n = 0; n < 2000; n++) {
       const a = new Uint8Array([next(), next(), next(), next()])
-      const b = n % 3 === 0 ? new Uint8Array([a[0], a[1], n % 2 ? a[2] : next(), next()]) : new Uint8Array([next(), next(), next(), next()])
+      const b =
+        n % 3 === 0
+          ? new Uint8Array([a[0], a[1], n % 2 ? a[2] : next(), next()])
+          : new Uint8Array([next(), next(), next(), next()])
       if (n % 50 === 0) b.set(a)
       const pa = 1 + (n % 60000)
       const pb = 60000 - (n % 60000)

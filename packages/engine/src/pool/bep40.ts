@@ -56,7 +56,14 @@ export function peerPriorityBytes(ipA: Uint8Array, portA: number, ipB: Uint8Arra
 }
 
 /** As peerPriorityBytes, with explicit address lengths (4 or 16) so callers can pass scratch buffers. */
-export function peerPriorityRaw(ipA: Uint8Array, lenA: number, portA: number, ipB: Uint8Array, lenB: number, portB: number): number {
+export function peerPriorityRaw(
+  ipA: Uint8Array,
+  lenA: number,
+  portA: number,
+  ipB: Uint8Array,
+  lenB: number,
+  portB: number,
+): number {
   if (lenA === 4 && lenB === 4) return priorityV4(ipA, portA, ipB, portB)
   const len = 16
   load(A, ipA, lenA, len)

@@ -21,7 +21,11 @@ const order = (xs: Item[]) => [...xs].sort((a, b) => (before(a, b) ? -1 : before
 describe('IndexedHeap', () => {
   it('matches a sorted reference under random push, pop, remove and key updates', () => {
     const rand = rng(42)
-    const heap = new IndexedHeap<Item>(before, (x) => x.idx, (x, i) => (x.idx = i))
+    const heap = new IndexedHeap<Item>(
+      before,
+      (x) => x.idx,
+      (x, i) => (x.idx = i),
+    )
     const live = new Set<Item>()
     let nextId = 0
     for (let step = 0; step < 5000; step++) {
@@ -65,7 +69,11 @@ describe('IndexedHeap', () => {
   })
 
   it('push of a member re-positions it instead of adding it twice', () => {
-    const heap = new IndexedHeap<Item>(before, (x) => x.idx, (x, i) => (x.idx = i))
+    const heap = new IndexedHeap<Item>(
+      before,
+      (x) => x.idx,
+      (x, i) => (x.idx = i),
+    )
     const a = { key: 5, id: 1, idx: -1 }
     const b = { key: 3, id: 2, idx: -1 }
     heap.push(a)

@@ -27,7 +27,17 @@ describe('parseIp', () => {
   })
 
   it('refuses malformed IPv6', () => {
-    for (const bad of ['1:2:3:4:5:6:7:8:9', '1::2::3', ':1', '1:', '1:::2', 'g::1', '12345::1', 'fe80::1%eth0', '1.2.3.4::1'])
+    for (const bad of [
+      '1:2:3:4:5:6:7:8:9',
+      '1::2::3',
+      ':1',
+      '1:',
+      '1:::2',
+      'g::1',
+      '12345::1',
+      'fe80::1%eth0',
+      '1.2.3.4::1',
+    ])
       expect(parseIp(bad), bad).toBeNull()
   })
 
@@ -53,7 +63,30 @@ describe('parseIp', () => {
   })
 
   it('isLocalAddress: loopback and private ranges, never a name or a public address', () => {
-    for (const a of ['127.0.0.1', '10.9.8.7', '172.16.0.1', '172.31.1.1', '192.168.0.1', '192.0.2.9', '169.254.0.1', '::1', 'fd00::2', 'fe80::1', '::ffff:127.0.0.1', 'localhost']) expect(isLocalAddress(a), a).toBe(true)
-    for (const a of ['router.bittorrent.com', '8.8.8.8', '172.32.0.1', '203.0.113.7', '2001:db8::1', '::ffff:8.8.8.8', '::']) expect(isLocalAddress(a), a).toBe(false)
+    for (const a of [
+      '127.0.0.1',
+      '10.9.8.7',
+      '172.16.0.1',
+      '172.31.1.1',
+      '192.168.0.1',
+      '192.0.2.9',
+      '169.254.0.1',
+      '::1',
+      'fd00::2',
+      'fe80::1',
+      '::ffff:127.0.0.1',
+      'localhost',
+    ])
+      expect(isLocalAddress(a), a).toBe(true)
+    for (const a of [
+      'router.bittorrent.com',
+      '8.8.8.8',
+      '172.32.0.1',
+      '203.0.113.7',
+      '2001:db8::1',
+      '::ffff:8.8.8.8',
+      '::',
+    ])
+      expect(isLocalAddress(a), a).toBe(false)
   })
 })

@@ -206,8 +206,14 @@ export function isLocalAddress(host: string): boolean {
     }
     b = b.subarray(12)
   }
-  return b[0] === 127 || b[0] === 10 || (b[0] === 172 && b[1] >= 16 && b[1] <= 31) || (b[0] === 192 && b[1] === 168) ||
-    (b[0] === 169 && b[1] === 254) || (b[0] === 192 && b[1] === 0 && b[2] === 2)
+  return (
+    b[0] === 127 ||
+    b[0] === 10 ||
+    (b[0] === 172 && b[1] >= 16 && b[1] <= 31) ||
+    (b[0] === 192 && b[1] === 168) ||
+    (b[0] === 169 && b[1] === 254) ||
+    (b[0] === 192 && b[1] === 0 && b[2] === 2)
+  )
 }
 
 /** "ip:port" for IPv4, "[v6]:port" for IPv6: the pool's key and the UI's peer key. */

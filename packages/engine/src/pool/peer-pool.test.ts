@@ -227,7 +227,12 @@ describe('PeerPool: failures, backoff and bans', () => {
     pool.connectOnePeer()
     pool.onConnected('1.1.1.1', 1)
     pool.onDisconnected('1.1.1.1', 1, { error: true, reason: 'reset' })
-    expect(p).toMatchObject({ state: 'disconnected', failcount: 1, lastError: 'reset', nextAttemptAt: clock.t + 20_000 })
+    expect(p).toMatchObject({
+      state: 'disconnected',
+      failcount: 1,
+      lastError: 'reset',
+      nextAttemptAt: clock.t + 20_000,
+    })
   })
 
   it('a peer we left because the torrent stopped may be dialled again at once', () => {
@@ -270,7 +275,11 @@ describe('PeerPool: failures, backoff and bans', () => {
     expect(disconnects.map((d) => d[0])).toEqual(['1.1.1.1:1'])
     expect(freed()).toBe(1)
 
-    for (let i = 0; i < 2; i++) pool.markPieceHashFailure([{ ip: '1.1.1.2', port: 1 }, { ip: '1.1.1.3', port: 1 }])
+    for (let i = 0; i < 2; i++)
+      pool.markPieceHashFailure([
+        { ip: '1.1.1.2', port: 1 },
+        { ip: '1.1.1.3', port: 1 },
+      ])
     expect(pool.findPeer('1.1.1.2', 1)!).toMatchObject({ state: 'connected', hashfails: 2 })
     pool.markHashFailure('1.1.1.2', 1, { shared: true })
     expect(pool.findPeer('1.1.1.2', 1)!).toMatchObject({ state: 'banned', hashfails: 3 })
@@ -307,7 +316,13 @@ describe('PeerPool: peers that waste our time', () => {
       pool.onConnected('1.1.1.1', 1) // a good connection resets failcount, not drops
       clock.t += 1000
       pool.dropForConduct('1.1.1.1', 1, `rejected ${i}`)
-      expect(p).toMatchObject({ state: 'disconnected', drops: i, failcount: 1, dropReason: `rejected ${i}`, lastError: `rejected ${i}` })
+      expect(p).toMatchObject({
+        state: 'disconnected',
+        drops: i,
+        failcount: 1,
+        dropReason: `rejected ${i}`,
+        lastError: `rejected ${i}`,
+      })
       delays.push(p.nextAttemptAt - clock.t)
       expect(pool.connectOnePeer()).toBeNull() // not redialled at once
       clock.t = p.nextAttemptAt
@@ -540,7 +555,8 @@ describe('PeerPool: scale', () => {
     const addAll = (maxPeerlistSize: number) => {
       const { pool } = setup({ maxPeerlistSize })
       const t0 = performance.now()
-      for (let i = 0; i < 100_000; i++) pool.addPeer(`10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`, 6881, 'tracker')
+      for (let i = 0; i < 100_000; i++)
+        pool.addPeer(`10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`, 6881, 'tracker')
       return { pool, ms: performance.now() - t0 }
     }
     const unbounded = addAll(0)
@@ -552,7 +568,10 @@ describe('PeerPool: scale', () => {
   })
 
   it('adds and ranks 100,000 peers and connects best first (its speed: pnpm bench:pool)', () => {
-    const { pool, attempts } = setup({ maxPeerlistSize: 0, maxActiveConnections: 50 }, { selfAddress: { ip: '9.8.7.6', port: 6881 } })
+    const { pool, attempts } = setup(
+      { maxPeerlistSize: 0, maxActiveConnections: 50 },
+      { selfAddress: { ip: '9.8.7.6', port: 6881 } },
+    )
     let added = 0
     for (let i = 0; i < 100_000; i++) {
       if (pool.addPeer(`10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`, 6881 + (i % 7), 'tracker')) added++

@@ -178,7 +178,8 @@ export class PeerPool {
     // Seeds we left only because we were a seed too (both-seeds) are wanted again now: no reconnect wait.
     if (!seeding) {
       const now = this.stamp()
-      for (const p of this.peers.values()) if (p.seed && p.state === 'disconnected' && p.failcount === 0 && p.nextAttemptAt > now) this.wait(p, now)
+      for (const p of this.peers.values())
+        if (p.seed && p.state === 'disconnected' && p.failcount === 0 && p.nextAttemptAt > now) this.wait(p, now)
     }
     this.reorderReady()
     this.evictable.clear()
@@ -354,13 +355,19 @@ export class PeerPool {
     const out: PeerRecord[] = []
     for (const p of this.peers.values()) {
       if (p.state === 'banned' || !p.connectable) continue
-      if (p.downloaded + p.uploaded > 0 || p.state === 'connected' || (p.lastConnected > 0 && p.failcount === 0)) out.push(p)
+      if (p.downloaded + p.uploaded > 0 || p.state === 'connected' || (p.lastConnected > 0 && p.failcount === 0))
+        out.push(p)
     }
     out.sort((a, b) => b.downloaded + b.uploaded - (a.downloaded + a.uploaded) || b.lastConnected - a.lastConnected)
     const now = this.now()
     return out.slice(0, max).map((p) => ({
-      ip: p.ip, port: p.port, sources: [...p.sources], downloaded: p.downloaded, uploaded: p.uploaded,
-      lastSeen: p.state === 'connected' ? now : p.lastConnected, ...(p.seed ? { seed: true } : {}),
+      ip: p.ip,
+      port: p.port,
+      sources: [...p.sources],
+      downloaded: p.downloaded,
+      uploaded: p.uploaded,
+      lastSeen: p.state === 'connected' ? now : p.lastConnected,
+      ...(p.seed ? { seed: true } : {}),
     }))
   }
 
@@ -432,7 +439,8 @@ export class PeerPool {
     if (p.drops >= this.config.maxConductDrops) return this.ban(p, `dropped ${p.drops} times (last: ${reason})`)
     p.lastConnected = this.stamp()
     p.lastError = reason
-    if (!p.connectable) this.remove(p) // known only by an ephemeral incoming port: nothing to reconnect to
+    if (!p.connectable)
+      this.remove(p) // known only by an ephemeral incoming port: nothing to reconnect to
     else this.fail(p, 2 ** (p.drops - 1))
     this.onSlotFreed?.()
   }

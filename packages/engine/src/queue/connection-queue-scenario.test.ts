@@ -57,7 +57,12 @@ describe('ConnectionQueue with PeerPools: the fairness scenario', () => {
       return { pool, isActive: () => true, connectOnePeer: () => pool.connectOnePeer() }
     })
     const daemonWaitQueue: Array<() => void> = []
-    const q = new ConnectionQueue({ clock, getTorrent: (h) => torrents[Number(h)], connectLimits: caps, connectsInFlight: () => inFlight + waiting })
+    const q = new ConnectionQueue({
+      clock,
+      getTorrent: (h) => torrents[Number(h)],
+      connectLimits: caps,
+      connectsInFlight: () => inFlight + waiting,
+    })
     const maintain = (ti: number) => {
       const { pool } = torrents[ti]
       if (!queued) return void pool.connectToPeers()

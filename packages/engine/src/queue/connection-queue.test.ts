@@ -24,7 +24,10 @@ class FakeTorrent {
   }
 }
 
-function setup(opts: Partial<ConnectionQueueOptions> = {}, candidates: Record<string, number> = { a: 100, b: 100, c: 100 }) {
+function setup(
+  opts: Partial<ConnectionQueueOptions> = {},
+  candidates: Record<string, number> = { a: 100, b: 100, c: 100 },
+) {
   const clock = new ManualClock(1_000)
   const log: string[] = []
   const torrents = new Map(Object.entries(candidates).map(([k, n]) => [k, new FakeTorrent(k, n, log)]))
@@ -40,7 +43,11 @@ describe('ConnectionQueue', () => {
     q.requestConnections('c', 2)
     expect(q.drain()).toBe(6)
     expect(log).toEqual(['a', 'b', 'c', 'a', 'c', 'a'])
-    expect(q.getConnectionQueueStats()).toEqual({ pendingByTorrent: {}, totalPending: 0, rateLimiterAvailable: Infinity })
+    expect(q.getConnectionQueueStats()).toEqual({
+      pendingByTorrent: {},
+      totalPending: 0,
+      rateLimiterAvailable: Infinity,
+    })
   })
 
   it('starts after the last torrent served, across drains', () => {
@@ -168,7 +175,11 @@ describe('ConnectionQueue', () => {
   it('uses the engine’s in-flight count when given, never exceeding the smaller cap', () => {
     let inFlight = 0
     const caps = { maxConnectsInFlight: 30, maxConnectsPending: 8, connectTimeoutMs: 10_000 }
-    const { q, log, clock, torrents } = setup({ ratePerSec: 100, connectLimits: caps, connectsInFlight: () => inFlight })
+    const { q, log, clock, torrents } = setup({
+      ratePerSec: 100,
+      connectLimits: caps,
+      connectsInFlight: () => inFlight,
+    })
     for (const t of torrents.values()) {
       const orig = t.connectOnePeer.bind(t)
       t.connectOnePeer = () => {

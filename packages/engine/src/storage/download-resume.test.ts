@@ -46,14 +46,25 @@ async function download(t: TestTorrent, s: TorrentStorage, pk: PiecePicker, maxP
 
 describe('download + interruption + resume', () => {
   it('loses at most the pieces in flight and finishes with exact files', async () => {
-    const t = await makeTorrent([['t/a.bin', 5 * PL + 123], ['t/b/c.bin', 9 * PL]], PL)
+    const t = await makeTorrent(
+      [
+        ['t/a.bin', 5 * PL + 123],
+        ['t/b/c.bin', 9 * PL],
+      ],
+      PL,
+    )
     let clock = 0
     const fp = new MemoryFilePort({ now: () => ++clock }) // every write moves mtime on
     const store = new MemoryStateStore()
     const key = resumeKey('00'.repeat(20))
     const banned = new Set<string>()
     const s1 = new TorrentStorage(fp, t.layout, { root: 'downloads' })
-    const pk1 = new PiecePicker({ pieceCount: t.layout.pieceCount, pieceLength: PL, totalLength: t.layout.length, random: () => 0.5 })
+    const pk1 = new PiecePicker({
+      pieceCount: t.layout.pieceCount,
+      pieceLength: PL,
+      totalLength: t.layout.length,
+      random: () => 0.5,
+    })
     await s1.prepare()
     await download(t, s1, pk1, 6, banned)
     expect(banned.has('evil')).toBe(true)

@@ -20,7 +20,14 @@ async function feed(s: TorrentStorage, t: TestTorrent, p: number) {
 /** a: pieces 0..2 (last straddles into b), b: pieces 2..5, c: pieces 5..7 */
 async function setup() {
   let now = 1_000
-  const t = await makeTorrent([['d/a', 2 * PL + 500], ['d/b', 3 * PL], ['d/c', 2 * PL]], PL)
+  const t = await makeTorrent(
+    [
+      ['d/a', 2 * PL + 500],
+      ['d/b', 3 * PL],
+      ['d/c', 2 * PL],
+    ],
+    PL,
+  )
   const fp = new MemoryFilePort({ now: () => now })
   const store = new MemoryStateStore()
   const open = () => new TorrentStorage(fp, t.layout, { root: 'downloads', maxOpenFiles: 2 })
@@ -55,7 +62,14 @@ describe('recheck', () => {
 
 describe('resume state', () => {
   it('round-trips and rejects state that does not fit', async () => {
-    const st = { version: 1 as const, pieceCount: 10, have: new Uint8Array([0x81, 0x40]), files: [{ size: 5, mtimeMs: 1.5 }, null], priorities: ['high' as const, 'skip' as const], savedAt: 7 }
+    const st = {
+      version: 1 as const,
+      pieceCount: 10,
+      have: new Uint8Array([0x81, 0x40]),
+      files: [{ size: 5, mtimeMs: 1.5 }, null],
+      priorities: ['high' as const, 'skip' as const],
+      savedAt: 7,
+    }
     expect(decodeResume(encodeResume(st), 10, 2)).toEqual(st)
     expect(decodeResume(encodeResume(st), 11, 2)).toBeNull()
     expect(decodeResume(encodeResume(st), 10, 3)).toBeNull()

@@ -57,7 +57,8 @@ export function decodeResume(bytes: Uint8Array, pieceCount: number, fileCount: n
     for (let i = 0; i < bin.length; i++) have[i] = bin.charCodeAt(i)
     const files = o.files
     const prios = o.priorities
-    if (!Array.isArray(files) || files.length !== fileCount || !Array.isArray(prios) || prios.length !== fileCount) return null
+    if (!Array.isArray(files) || files.length !== fileCount || !Array.isArray(prios) || prios.length !== fileCount)
+      return null
     for (const f of files) {
       if (f !== null && (typeof f?.size !== 'number' || typeof f?.mtimeMs !== 'number')) return null
     }

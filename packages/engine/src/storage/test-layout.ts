@@ -12,7 +12,11 @@ export interface TestTorrent {
 }
 
 /** files: [path, length, padding?]; content is a deterministic byte pattern (padding is zeros). */
-export async function makeTorrent(files: Array<[string, number, boolean?]>, pieceLength: number, seed = 1): Promise<TestTorrent> {
+export async function makeTorrent(
+  files: Array<[string, number, boolean?]>,
+  pieceLength: number,
+  seed = 1,
+): Promise<TestTorrent> {
   let offset = 0
   const list = files.map(([path, length, padding]) => {
     const f = { path, length, offset, ...(padding ? { padding: true } : {}) }

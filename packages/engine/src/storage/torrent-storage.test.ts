@@ -19,7 +19,12 @@ async function feedPiece(s: TorrentStorage, t: TestTorrent, p: number, from = 'p
   if (corrupt) data[0]! ^= 0xff
   let last
   for (let b = 0; b < blockCount(t.layout, p); b++) {
-    last = await s.writeBlock(p, b * BLOCK_SIZE, data.subarray(b * BLOCK_SIZE, Math.min(data.length, (b + 1) * BLOCK_SIZE)), from)
+    last = await s.writeBlock(
+      p,
+      b * BLOCK_SIZE,
+      data.subarray(b * BLOCK_SIZE, Math.min(data.length, (b + 1) * BLOCK_SIZE)),
+      from,
+    )
   }
   return last
 }
@@ -52,7 +57,8 @@ describe('TorrentStorage', () => {
       expect(r).toEqual({ status: 'verified', piece: p, contributors: [`peer${p}`] })
     }
     expect(s.isComplete()).toBe(true)
-    for (const i of [0, 2, 4]) expect(same(fp.peek('downloads', `dl/${t.layout.files[i]!.path}`), t.fileData(i))).toBe(true)
+    for (const i of [0, 2, 4])
+      expect(same(fp.peek('downloads', `dl/${t.layout.files[i]!.path}`), t.fileData(i))).toBe(true)
     expect(fp.peek('downloads', 'dl/.pad/1')).toBeNull()
     expect(s.bufferedBytes).toBe(0)
     // reads for uploading, including a range crossing a file boundary and padding
@@ -74,7 +80,13 @@ describe('TorrentStorage', () => {
   })
 
   it("opens a piece's files when its first block arrives, so the write does not wait for them", async () => {
-    const t = await makeTorrent([['d/a', PL + 100], ['e/b', 2 * PL]], PL) // piece 1 spans a and b
+    const t = await makeTorrent(
+      [
+        ['d/a', PL + 100],
+        ['e/b', 2 * PL],
+      ],
+      PL,
+    ) // piece 1 spans a and b
     const fp = new MemoryFilePort()
     const s = new TorrentStorage(fp, t.layout, { root: 'downloads' })
     expect(await s.writeBlock(1, 0, t.piece(1).subarray(0, BLOCK_SIZE))).toEqual({ status: 'buffered' })
@@ -108,7 +120,11 @@ describe('TorrentStorage', () => {
     await s.writeBlock(1, 0, data.subarray(0, BLOCK_SIZE), 'good')
     const bad = data.slice(BLOCK_SIZE)
     bad[5]! ^= 1
-    expect(await s.writeBlock(1, BLOCK_SIZE, bad, 'evil')).toEqual({ status: 'failed', piece: 1, contributors: ['good', 'evil'] })
+    expect(await s.writeBlock(1, BLOCK_SIZE, bad, 'evil')).toEqual({
+      status: 'failed',
+      piece: 1,
+      contributors: ['good', 'evil'],
+    })
     expect(s.have.has(1)).toBe(false)
     expect(fp.ops.write).toBe(0)
     expect(s.bufferedBytes).toBe(0)
@@ -158,7 +174,14 @@ describe('TorrentStorage', () => {
 
   it('does not create skipped files unless a wanted piece straddles into them', async () => {
     // pieces: [0,PL) a | [PL,2PL) a+b | [2PL,..) b ... c alone later
-    const t = await makeTorrent([['x/a', PL + 100], ['y/b', 3 * PL], ['z/c', PL]], PL)
+    const t = await makeTorrent(
+      [
+        ['x/a', PL + 100],
+        ['y/b', 3 * PL],
+        ['z/c', PL],
+      ],
+      PL,
+    )
     const fp = new MemoryFilePort()
     const s = new TorrentStorage(fp, t.layout, { root: 'downloads', priorities: ['normal', 'skip', 'skip'] })
     await s.prepare()
@@ -196,7 +219,8 @@ describe('TorrentStorage', () => {
     // a corrupt piece first (its buffer is recycled), then every piece in order: the reused buffers
     // still hold the previous piece's bytes when the next piece starts
     expect(await feedPiece(s, t, 0, 'bad', true)).toMatchObject({ status: 'failed', piece: 0 })
-    for (let p = 0; p < t.layout.pieceCount; p++) expect(await feedPiece(s, t, p)).toMatchObject({ status: 'verified', piece: p })
+    for (let p = 0; p < t.layout.pieceCount; p++)
+      expect(await feedPiece(s, t, p)).toMatchObject({ status: 'verified', piece: p })
     for (const i of [0, 2, 4]) expect(same(fp.peek('downloads', t.layout.files[i]!.path), t.fileData(i))).toBe(true)
     const reused = handed.filter((d) => d.length === PL && returned.has(d.buffer))
     expect(reused.length, 'full-size buffers handed back were used for later pieces').toBeGreaterThan(0)
@@ -247,7 +271,9 @@ describe('HandleCache', () => {
     const fp = new MemoryFilePort()
     const c = new HandleCache(fp, 'downloads', 1)
     let release!: () => void
-    const held = c.use('a', true, (h) => new Promise<void>((r) => (release = r)).then(() => h.write(0, new Uint8Array(1))))
+    const held = c.use('a', true, (h) =>
+      new Promise<void>((r) => (release = r)).then(() => h.write(0, new Uint8Array(1))),
+    )
     await c.use('b', true, async () => {})
     await new Promise((r) => setTimeout(r, 0))
     release()

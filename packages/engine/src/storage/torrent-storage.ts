@@ -242,7 +242,8 @@ export class TorrentStorage {
       segs.map(async (s) => {
         if (this.layout.files[s.file]!.padding) return
         const bytes = await this.handles.use(this.filePath(s.file), false, (h) => h.read(s.fileOffset, s.length))
-        if (bytes.length !== s.length) throw new IoError('not-found', `${this.filePath(s.file)} is shorter than expected`)
+        if (bytes.length !== s.length)
+          throw new IoError('not-found', `${this.filePath(s.file)} is shorter than expected`)
         out.set(bytes, s.rangeOffset)
       }),
     )

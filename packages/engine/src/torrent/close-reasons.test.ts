@@ -6,7 +6,10 @@ import { dialedRaw, setupEngine } from './torrent-test-kit.ts'
 // Which ways a connection ends count against the peer in the pool. A Record over every kind: a new
 // kind does not compile until it is listed here with the class it belongs to.
 const CASES: Record<CloseKind, { reason: CloseReason; failure: boolean }> = {
-  'protocol-violation': { reason: { kind: 'protocol-violation', detail: 'have-all without the fast extension' }, failure: true },
+  'protocol-violation': {
+    reason: { kind: 'protocol-violation', detail: 'have-all without the fast extension' },
+    failure: true,
+  },
   timeout: { reason: { kind: 'timeout', detail: 'idle' }, failure: true },
   'socket-error': { reason: { kind: 'socket-error', detail: 'reset' }, failure: true },
   'connect-failed': { reason: { kind: 'connect-failed', detail: 'refused' }, failure: true },
@@ -22,8 +25,14 @@ const CASES: Record<CloseKind, { reason: CloseReason; failure: boolean }> = {
   'incoming-refused': { reason: { kind: 'incoming-refused' }, failure: false },
   'remote-closed': { reason: { kind: 'remote-closed' }, failure: false },
   // only reaches the pool as a failure when MSE was required (prefer falls back to plain first)
-  'encryption-failed': { reason: { kind: 'encryption-failed', detail: 'no-sync: no ENCRYPT(VC) within 520 bytes after Yb' }, failure: true },
-  'encryption-refused': { reason: { kind: 'encryption-refused', detail: 'plain connection while encryption is required' }, failure: false },
+  'encryption-failed': {
+    reason: { kind: 'encryption-failed', detail: 'no-sync: no ENCRYPT(VC) within 520 bytes after Yb' },
+    failure: true,
+  },
+  'encryption-refused': {
+    reason: { kind: 'encryption-refused', detail: 'plain connection while encryption is required' },
+    failure: false,
+  },
   done: { reason: { kind: 'done' }, failure: false },
 }
 
@@ -53,7 +62,11 @@ describe('close reasons in the pool', () => {
       clock.advance(100)
       await settle()
     }
-    expect(t.pool.findPeer('10.0.0.9', 6881)).toMatchObject({ state: 'disconnected', failcount: 1, lastError: 'refused' })
+    expect(t.pool.findPeer('10.0.0.9', 6881)).toMatchObject({
+      state: 'disconnected',
+      failcount: 1,
+      lastError: 'refused',
+    })
     await e.stop()
   })
 })

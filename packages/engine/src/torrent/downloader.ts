@@ -76,14 +76,21 @@ export class Downloader {
     // write may use up to as much again, so a slow hash/write does not stall every pipeline. Storage
     // refuses blocks past the total; canStartPiece keeps the picker from ever getting there.
     const maxBufferedBytes = 2 * DOWNLOADING_BYTES
-    this.storage = new TorrentStorage(host.files, info, { root, priorities, maxBufferedBytes, hasher: host.hasher, log: host.log })
+    this.storage = new TorrentStorage(host.files, info, {
+      root,
+      priorities,
+      maxBufferedBytes,
+      hasher: host.hasher,
+      log: host.log,
+    })
     this.picker = new PiecePicker({
       pieceCount: info.pieceCount,
       pieceLength: info.pieceLength,
       totalLength: info.length,
       maxInProgress: Math.max(2, Math.floor(DOWNLOADING_BYTES / info.pieceLength)),
       // started pieces count in full (their buffers appear only with their first block)
-      canStartPiece: () => this.storage.settlingBytes + (this.picker.downloadingCount() + 1) * info.pieceLength <= maxBufferedBytes,
+      canStartPiece: () =>
+        this.storage.settlingBytes + (this.picker.downloadingCount() + 1) * info.pieceLength <= maxBufferedBytes,
     })
     this.readCache = new PieceReadCache((p) => this.storage.readBlock(p, 0, pieceSize(info, p)), 16 * 1024 * 1024)
     this.choker = new UploadChoker({ sessions: () => host.sessions(), clock: host.clock, config: host.choker })
@@ -107,12 +114,16 @@ export class Downloader {
     // An explicit selection (add with selectedFiles) wins over saved priorities.
     if (this.priorities) await this.storage.setFilePriorities(this.priorities)
     // the periodic saver tries again soon; a failed save only costs a recheck after a crash
-    await saveResume(this.storage, state, key, this.host.clock.now()).catch((err: unknown) => this.host.log.warn(`saving resume state failed: ${errorText(err)}`))
+    await saveResume(this.storage, state, key, this.host.clock.now()).catch((err: unknown) =>
+      this.host.log.warn(`saving resume state failed: ${errorText(err)}`),
+    )
     this.saver.start()
   }
 
   async close(): Promise<void> {
-    await this.saver.stop().catch((err: unknown) => this.host.log.warn(`saving resume state on close failed: ${errorText(err)}`))
+    await this.saver
+      .stop()
+      .catch((err: unknown) => this.host.log.warn(`saving resume state on close failed: ${errorText(err)}`))
     await this.storage.close()
   }
 
@@ -135,7 +146,8 @@ export class Downloader {
   verifiedSelectedBytes(): number {
     const prio = this.storage.piecePriorities()
     let n = 0
-    for (let p = 0; p < this.info.pieceCount; p++) if (prio[p]! > 0 && this.storage.have.has(p)) n += pieceSize(this.info, p)
+    for (let p = 0; p < this.info.pieceCount; p++)
+      if (prio[p]! > 0 && this.storage.have.has(p)) n += pieceSize(this.info, p)
     return n
   }
 
@@ -212,10 +224,14 @@ export class Downloader {
     const bucket = this.host.downloadBucket
     if (!bucket.unlimited) want = Math.min(want, Math.floor(bucket.take(want * BLOCK) / BLOCK))
     if (want <= 0) return
-    const blocks = this.picker.pickBlocks(s.peer.key, s.bitfield, want, { allowedFast: s.allowedFastSet(), choked: s.peerChoking })
+    const blocks = this.picker.pickBlocks(s.peer.key, s.bitfield, want, {
+      allowedFast: s.allowedFastSet(),
+      choked: s.peerChoking,
+    })
     for (const b of blocks) {
       // a piece that failed with several senders is retried from one peer only
-      if (this.suspects.size > 0 && !this.suspects.allow(b.piece, s.peer.key)) this.picker.releaseBlock(s.peer.key, b.piece, b.begin)
+      if (this.suspects.size > 0 && !this.suspects.allow(b.piece, s.peer.key))
+        this.picker.releaseBlock(s.peer.key, b.piece, b.begin)
       else if (!s.request(b.piece, b.begin, b.length)) this.picker.releaseBlock(s.peer.key, b.piece, b.begin)
     }
   }
@@ -256,7 +272,9 @@ export class Downloader {
     for (const s of this.host.sessions()) s.sendHave(piece)
     if (!this.complete && this.storage.isComplete()) {
       this.complete = true
-      void this.saver.saveNow().catch((err: unknown) => this.host.log.warn(`saving resume state at completion failed: ${errorText(err)}`))
+      void this.saver
+        .saveNow()
+        .catch((err: unknown) => this.host.log.warn(`saving resume state at completion failed: ${errorText(err)}`))
       this.host.onComplete()
     }
     this.host.updateInterest()
@@ -329,7 +347,14 @@ export class Downloader {
     const verified = fileVerifiedBytes(this.info, this.storage.have)
     return this.info.files.map((f, index) => {
       const done = verified[index]!
-      return { index, path: f.path, size: f.length, downloaded: done, progress: f.length > 0 ? done / f.length : 1, priority: prios[index] ?? 'normal' }
+      return {
+        index,
+        path: f.path,
+        size: f.length,
+        downloaded: done,
+        progress: f.length > 0 ? done / f.length : 1,
+        priority: prios[index] ?? 'normal',
+      }
     })
   }
 

@@ -1,6 +1,16 @@
-import { decodeExtendedHandshake, encodeExtendedHandshake, type ExtendedHandshake } from '../extension/extended-handshake.ts'
+import {
+  decodeExtendedHandshake,
+  encodeExtendedHandshake,
+  type ExtendedHandshake,
+} from '../extension/extended-handshake.ts'
 import { ExtensionError } from '../extension/extension-error.ts'
-import { decodeMetadataMessage, encodeMetadataMessage, MAX_METADATA_SIZE, serveMetadataRequest, type MetadataMessage } from '../extension/ut-metadata.ts'
+import {
+  decodeMetadataMessage,
+  encodeMetadataMessage,
+  MAX_METADATA_SIZE,
+  serveMetadataRequest,
+  type MetadataMessage,
+} from '../extension/ut-metadata.ts'
 import { decodePex, encodePex, PexDiff, PEX_MAX_PER_MESSAGE, type PexPeer } from '../extension/ut-pex.ts'
 import type { InfoDictionary } from '../metainfo/parse-info.ts'
 import { peerKey, type PeerAddress } from '../util/peer-address.ts'

@@ -15,7 +15,11 @@ const sources = import.meta.glob('./*.ts', { query: '?raw', import: 'default', e
 /** Relative imports within the folder: static, type-only, re-exports and dynamic ones. */
 function localImports(source: string): string[] {
   const out = new Set<string>()
-  const patterns = [/\b(?:import|export)\s[^;]*?\bfrom\s*['"](\.\/[^'"]+)['"]/g, /\bimport\s*\(\s*['"](\.\/[^'"]+)['"]\s*\)/g, /\bimport\s*['"](\.\/[^'"]+)['"]/g]
+  const patterns = [
+    /\b(?:import|export)\s[^;]*?\bfrom\s*['"](\.\/[^'"]+)['"]/g,
+    /\bimport\s*\(\s*['"](\.\/[^'"]+)['"]\s*\)/g,
+    /\bimport\s*['"](\.\/[^'"]+)['"]/g,
+  ]
   for (const re of patterns) for (const m of source.matchAll(re)) out.add(m[1]!)
   return [...out]
 }
@@ -46,10 +50,24 @@ function findCycle(graph: Map<string, string[]>): string[] | null {
 
 describe('imports in torrent/', () => {
   it('finds circles, type-only edges included', () => {
-    expect(localImports("import type { A } from './a.ts'\nimport {\n  B,\n} from './b.ts'\nexport { C } from './c.ts'")).toEqual(['./a.ts', './b.ts', './c.ts'])
-    const g = new Map([['a', ['b']], ['b', ['c']], ['c', ['a']], ['d', []]])
+    expect(
+      localImports("import type { A } from './a.ts'\nimport {\n  B,\n} from './b.ts'\nexport { C } from './c.ts'"),
+    ).toEqual(['./a.ts', './b.ts', './c.ts'])
+    const g = new Map([
+      ['a', ['b']],
+      ['b', ['c']],
+      ['c', ['a']],
+      ['d', []],
+    ])
     expect(findCycle(g)).toEqual(['a', 'b', 'c', 'a'])
-    expect(findCycle(new Map([['a', ['b']], ['b', []]]))).toBeNull()
+    expect(
+      findCycle(
+        new Map([
+          ['a', ['b']],
+          ['b', []],
+        ]),
+      ),
+    ).toBeNull()
   })
 
   it('has no circle', () => {

@@ -72,7 +72,8 @@ export class MetadataFetch {
     if (this.asm.size === null && s.ext.metadataSize) this.asm.setSize(s.ext.metadataSize)
     const now = this.host.now()
     // nextRequest returns null once this peer has its share: bounded by the per-peer cap
-    for (let p = this.asm.nextRequest(s.peer.key, now); p !== null; p = this.asm.nextRequest(s.peer.key, now)) s.ext.requestMetadata(p)
+    for (let p = this.asm.nextRequest(s.peer.key, now); p !== null; p = this.asm.nextRequest(s.peer.key, now))
+      s.ext.requestMetadata(p)
   }
 
   private fill(): void {

@@ -71,12 +71,21 @@ describe('PeerConduct', () => {
     expect(c.onStray('unrequested-block')).toBe('drop')
     expect(c.mayRequest(0)).toBe(false)
     const why = c.dropReason()
-    expect(why).toEqual({ kind: 'strays', unrequestedBlocks: 1, unrequestedRejects: P.maxStrays / 2, unadvertisedRequests: P.maxStrays / 2 })
-    expect(describeConductDrop(why)).toBe('sent 1 unrequested blocks, 8 rejects of nothing we asked for, 8 requests for pieces we never advertised')
+    expect(why).toEqual({
+      kind: 'strays',
+      unrequestedBlocks: 1,
+      unrequestedRejects: P.maxStrays / 2,
+      unadvertisedRequests: P.maxStrays / 2,
+    })
+    expect(describeConductDrop(why)).toBe(
+      'sent 1 unrequested blocks, 8 rejects of nothing we asked for, 8 requests for pieces we never advertised',
+    )
   })
 
   it('a protocol violation is described as its close reason is', () => {
-    expect(describeConductDrop({ kind: 'protocol-violation', detail: 'bad bitfield' })).toBe('protocol violation: bad bitfield')
+    expect(describeConductDrop({ kind: 'protocol-violation', detail: 'bad bitfield' })).toBe(
+      'protocol violation: bad bitfield',
+    )
   })
 
   it('takes its numbers from the policy it is given', () => {

@@ -19,7 +19,8 @@ import { dialedRaw, setupEngine } from './torrent-test-kit.ts'
 // and fetched through the extension/ codecs.
 
 type Ext = Extract<DecodeResult, { type: 'extended' }>
-const extended = (r: RawPeer, id: number): Ext[] => r.received.filter((m): m is Ext => m.type === 'extended' && m.extId === id)
+const extended = (r: RawPeer, id: number): Ext[] =>
+  r.received.filter((m): m is Ext => m.type === 'extended' && m.extId === id)
 
 async function setup(opts: { seed: boolean }) {
   return setupEngine({ seed: opts.seed, magnet: !opts.seed })
@@ -91,7 +92,9 @@ describe('extension handshake on a torrent connection', () => {
     expect(t.status).toBe('fetching-metadata')
     const raw = new RawPeer(await net.host('10.0.0.2').connect({ host: '10.0.0.1', port: e.listenPort }))
     raw.sendHandshake({ fast: true, extended: true }, Uint8Array.from(fromHex(t.infoHash)))
-    raw.write(encodeExtended(0, encodeExtendedHandshake({ m: { ut_metadata: 9 }, metadataSize: meta.infoBytes.length })))
+    raw.write(
+      encodeExtended(0, encodeExtendedHandshake({ m: { ut_metadata: 9 }, metadataSize: meta.infoBytes.length })),
+    )
     await settle()
     const asked = extended(raw, 9).map((m) => decodeMetadataMessage(m.payload))
     expect(asked).toEqual([{ type: 'request', piece: 0 }])
@@ -108,7 +111,11 @@ describe('extension handshake on a torrent connection', () => {
     const { clock, net, e, t } = await setup({ seed: true })
     const raw = await dialedRaw(clock, net, t, '10.0.0.4')
     // echo the handshake: the wire closes with 'connected to ourselves' before any session exists
-    raw.sendHandshake({ fast: true, extended: true }, Uint8Array.from(fromHex(t.infoHash)), Uint8Array.from(raw.handshake!.peerId))
+    raw.sendHandshake(
+      { fast: true, extended: true },
+      Uint8Array.from(fromHex(t.infoHash)),
+      Uint8Array.from(raw.handshake!.peerId),
+    )
     await settle()
     expect(raw.closed).toBe(true)
     expect(t.sessions.size).toBe(0)
@@ -123,7 +130,9 @@ describe('extension handshake on a torrent connection', () => {
     const { net, e, t, meta } = await setup({ seed: false })
     const raw = new RawPeer(await net.host('10.0.0.2').connect({ host: '10.0.0.1', port: e.listenPort }))
     raw.sendHandshake({ fast: true, extended: true }, Uint8Array.from(fromHex(t.infoHash)))
-    raw.write(encodeExtended(0, encodeExtendedHandshake({ m: { ut_metadata: 9 }, metadataSize: meta.infoBytes.length })))
+    raw.write(
+      encodeExtended(0, encodeExtendedHandshake({ m: { ut_metadata: 9 }, metadataSize: meta.infoBytes.length })),
+    )
     await settle()
     const bad = meta.infoBytes.slice()
     bad[bad.length - 2] ^= 1
@@ -145,7 +154,11 @@ describe('extension handshake on a torrent connection', () => {
     await settle()
     const ours = decodeExtendedHandshake(extended(raw, 0)[0]!.payload)
     expect(ours.m.ut_pex).toBe(1) // the id the peer must use when it writes to us
-    const pex = (n: number) => encodePex({ added: Array.from({ length: n }, (_, i) => ({ ip: `10.9.0.${i + 1}`, port: 7000 + i, flags: 0 })), dropped: [] })
+    const pex = (n: number) =>
+      encodePex({
+        added: Array.from({ length: n }, (_, i) => ({ ip: `10.9.0.${i + 1}`, port: 7000 + i, flags: 0 })),
+        dropped: [],
+      })
     raw.write(encodeExtended(1, pex(3)))
     await settle()
     const p = t.pool.findPeer('10.9.0.2', 7001)
@@ -198,10 +211,19 @@ describe('extension handshake on a torrent connection', () => {
     const clock = new ManualClock(1_000_000)
     const net = new MemoryNetwork({ setTimer: (fn, ms) => clock.setTimeout(fn, ms) })
     const data = new Uint8Array(40_000).map((_, i) => i & 255)
-    const file = await createTorrent({ name: 'p.bin', pieceLength: 32 * 1024, files: [{ path: 'p.bin', data }], private: true })
+    const file = await createTorrent({
+      name: 'p.bin',
+      pieceLength: 32 * 1024,
+      files: [{ path: 'p.bin', data }],
+      private: true,
+    })
     const files = new MemoryFilePort()
     files.put('downloads', 'p.bin', data)
-    const e = new BtEngine({ settings: { dhtEnabled: false }, platform: { net: net.host('10.0.0.1'), files, state: new MemoryStateStore(), now: () => clock.now() }, clock })
+    const e = new BtEngine({
+      settings: { dhtEnabled: false },
+      platform: { net: net.host('10.0.0.1'), files, state: new MemoryStateStore(), now: () => clock.now() },
+      clock,
+    })
     await e.start()
     const t = await e.add({ torrentFile: file })
     await settle()

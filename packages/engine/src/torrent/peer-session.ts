@@ -109,7 +109,13 @@ export class PeerSession implements TradingPeer {
    * A TCP connection we opened: handshake, then hand the session to the torrent. A dial that
    * reached ourselves is closed by PeerConnection ('connected to ourselves') before onHandshake.
    */
-  static outgoing(host: SessionHost, peer: TorrentPeer, socket: TcpSocket, trader: SessionTrader | null, mse: OutgoingMse | null = null): void {
+  static outgoing(
+    host: SessionHost,
+    peer: TorrentPeer,
+    socket: TcpSocket,
+    trader: SessionTrader | null,
+    mse: OutgoingMse | null = null,
+  ): void {
     let session: PeerSession | null = null
     const conn = new PeerConnection(socket, {
       direction: 'outgoing',
@@ -139,7 +145,13 @@ export class PeerSession implements TradingPeer {
    * Called from acceptIncoming, before the wire answers with its handshake and availability: the
    * session only takes over the handlers here; its onHandshake handler then sends ours.
    */
-  static incoming(host: SessionHost, peer: TorrentPeer, conn: PeerConnection, hs: Handshake, trader: SessionTrader | null): PeerSession {
+  static incoming(
+    host: SessionHost,
+    peer: TorrentPeer,
+    conn: PeerConnection,
+    hs: Handshake,
+    trader: SessionTrader | null,
+  ): PeerSession {
     const s = new PeerSession(host, peer, conn, true)
     const shape = shapeOf(host.info())
     if (shape) conn.setTorrent(shape)
@@ -166,7 +178,10 @@ export class PeerSession implements TradingPeer {
         this.downloader?.onBlock(this, index, begin, data)
       },
       onRequestsDropped: (reqs, why) => {
-        this.downloader?.onBlocksLost(this, reqs.map((r) => ({ piece: r.index, begin: r.begin })))
+        this.downloader?.onBlocksLost(
+          this,
+          reqs.map((r) => ({ piece: r.index, begin: r.begin })),
+        )
         if (why === 'rejected') for (const r of reqs) this.onRejected(r.index)
       },
       onSnubbed: () => this.host.chargePeer(this.peer, 'snub'),

@@ -31,7 +31,14 @@ export async function loadSavedPeers(state: StateStore, infoHashHex: string, now
   for (const e of list.slice(0, MAX_SAVED_PEERS)) {
     if (!e || typeof e !== 'object') continue
     const p = e as Record<string, unknown>
-    if (typeof p.ip !== 'string' || p.ip.length > 64 || !Number.isInteger(p.port) || (p.port as number) < 1 || (p.port as number) > 65535) continue
+    if (
+      typeof p.ip !== 'string' ||
+      p.ip.length > 64 ||
+      !Number.isInteger(p.port) ||
+      (p.port as number) < 1 ||
+      (p.port as number) > 65535
+    )
+      continue
     const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : 0)
     const lastSeen = num(p.lastSeen)
     if (now - lastSeen > SAVED_PEER_MAX_AGE_MS) continue

@@ -19,12 +19,20 @@ describe('session outcomes in the pool', () => {
     await settle()
     expect(bad.closed).toBe(true)
     const violation = 'protocol violation: have-all without the fast extension'
-    expect(t.pool.findPeer('10.0.0.3', 6881)).toMatchObject({ state: 'disconnected', failcount: 1, lastError: violation })
+    expect(t.pool.findPeer('10.0.0.3', 6881)).toMatchObject({
+      state: 'disconnected',
+      failcount: 1,
+      lastError: violation,
+    })
     // and it counts as a drop for its conduct: listed, and held off for twice the usual delay
     expect(t.pool.findPeer('10.0.0.3', 6881)).toMatchObject({ violations: 1, drops: 1, dropReason: violation })
     expect(t.droppedPeers()).toEqual([{ peer: '10.0.0.3:6881', reason: violation }])
     expect(await e.torrentLog(t.infoHash)).toContainEqual(
-      expect.objectContaining({ level: 'info', component: 'peer', message: `10.0.0.3:6881: dropped for its conduct: ${violation}` }),
+      expect.objectContaining({
+        level: 'info',
+        component: 'peer',
+        message: `10.0.0.3:6881: dropped for its conduct: ${violation}`,
+      }),
     )
 
     const polite = await dialedRaw(clock, net, t, '10.0.0.4')
@@ -32,7 +40,12 @@ describe('session outcomes in the pool', () => {
     await settle()
     polite.socket.end()
     await settle()
-    expect(t.pool.findPeer('10.0.0.4', 6881)).toMatchObject({ state: 'disconnected', failcount: 0, lastError: 'peer closed the connection', drops: 0 })
+    expect(t.pool.findPeer('10.0.0.4', 6881)).toMatchObject({
+      state: 'disconnected',
+      failcount: 0,
+      lastError: 'peer closed the connection',
+      drops: 0,
+    })
     expect(t.droppedPeers()).toHaveLength(1)
     await e.stop()
   })
@@ -83,5 +96,4 @@ describe('session outcomes in the pool', () => {
     expect(t.pool.allPeers().some((p) => p.ip === '10.0.0.6')).toBe(false)
     await e.stop()
   })
-
 })

@@ -2,8 +2,24 @@ import { describe, expect, it } from 'vitest'
 import type { TrackerRow } from '../api/types.ts'
 import { stalledReason } from './torrent-rows.ts'
 
-const tracker = (status: TrackerRow['status']): TrackerRow => ({ url: 'udp://t:1', tier: 0, status, lastAnnounce: null, nextAnnounce: null, peersReceived: 0, seeders: null, leechers: null })
-const base = { status: 'downloading' as const, downloadRate: 0, connected: 0, connecting: 0, known: 0, trackers: [tracker('working')] }
+const tracker = (status: TrackerRow['status']): TrackerRow => ({
+  url: 'udp://t:1',
+  tier: 0,
+  status,
+  lastAnnounce: null,
+  nextAnnounce: null,
+  peersReceived: 0,
+  seeders: null,
+  leechers: null,
+})
+const base = {
+  status: 'downloading' as const,
+  downloadRate: 0,
+  connected: 0,
+  connecting: 0,
+  known: 0,
+  trackers: [tracker('working')],
+}
 
 describe('the Stalled state and its reason', () => {
   it('only while something should move and nothing does', () => {
@@ -14,7 +30,9 @@ describe('the Stalled state and its reason', () => {
   it('says why: no peers, failing trackers, no tracker at all, peers that send nothing, no metadata', () => {
     expect(stalledReason(base)).toBe('No peers found yet.')
     expect(stalledReason({ ...base, trackers: [tracker('error')] })).toMatch(/every tracker is failing/)
-    expect(stalledReason({ ...base, status: 'fetching-metadata', trackers: [] })).toMatch(/names no tracker and no peer/)
+    expect(stalledReason({ ...base, status: 'fetching-metadata', trackers: [] })).toMatch(
+      /names no tracker and no peer/,
+    )
     expect(stalledReason({ ...base, known: 3 })).toBe('No peer answers (3 known).')
     expect(stalledReason({ ...base, connecting: 2 })).toMatch(/connecting/)
     expect(stalledReason({ ...base, connected: 1 })).toMatch(/not sending anything/)

@@ -21,7 +21,10 @@ afterEach(async () => {
 })
 
 function engine(net: MemoryNetwork, address: string, files: MemoryFilePort): BtEngine {
-  const e = new BtEngine({ settings: { dhtEnabled: false }, platform: { net: net.host(address), files, state: new MemoryStateStore(), now: () => Date.now() } })
+  const e = new BtEngine({
+    settings: { dhtEnabled: false },
+    platform: { net: net.host(address), files, state: new MemoryStateStore(), now: () => Date.now() },
+  })
   engines.push(e)
   return e
 }
@@ -37,7 +40,14 @@ async function until(what: string, cond: () => boolean, ms = 10_000): Promise<vo
 describe('status transitions', () => {
   it('un-skipping a file on a seeding torrent resumes downloading and the pool ranks seeds high again', async () => {
     const net = new MemoryNetwork()
-    const torrent = await createTorrent({ name: 'pair', pieceLength: 32 * 1024, files: [{ path: 'a.bin', data: fileA }, { path: 'b.bin', data: fileB }] })
+    const torrent = await createTorrent({
+      name: 'pair',
+      pieceLength: 32 * 1024,
+      files: [
+        { path: 'a.bin', data: fileA },
+        { path: 'b.bin', data: fileB },
+      ],
+    })
     const seedFiles = new MemoryFilePort()
     seedFiles.put('downloads', 'pair/a.bin', fileA)
     seedFiles.put('downloads', 'pair/b.bin', fileB)
@@ -67,7 +77,14 @@ describe('status transitions', () => {
 
   it('skipping the last missing file of a download makes it a seed', async () => {
     const net = new MemoryNetwork()
-    const torrent = await createTorrent({ name: 'pair', pieceLength: 32 * 1024, files: [{ path: 'a.bin', data: fileA }, { path: 'b.bin', data: fileB }] })
+    const torrent = await createTorrent({
+      name: 'pair',
+      pieceLength: 32 * 1024,
+      files: [
+        { path: 'a.bin', data: fileA },
+        { path: 'b.bin', data: fileB },
+      ],
+    })
     const files = new MemoryFilePort()
     files.put('downloads', 'pair/a.bin', fileA)
     const ours = engine(net, '10.0.0.2', files)
@@ -82,16 +99,25 @@ describe('status transitions', () => {
   it('a seed that wants a file again tells its tracker soon (many trackers list no seeds to a seed)', async () => {
     const clock = new ManualClock(1_000_000)
     const net = new MemoryNetwork({ setTimer: (fn, ms) => clock.setTimeout(fn, ms) })
-    const tracker = await fakeHttpServer(net.host('10.0.0.5'), 80, () => ({ pieces: ['HTTP/1.1 200 OK\r\n\r\n', 'd8:intervali1800e5:peers0:e'] }))
+    const tracker = await fakeHttpServer(net.host('10.0.0.5'), 80, () => ({
+      pieces: ['HTTP/1.1 200 OK\r\n\r\n', 'd8:intervali1800e5:peers0:e'],
+    }))
     const torrent = await createTorrent({
       name: 'pair',
       pieceLength: 32 * 1024,
-      files: [{ path: 'a.bin', data: fileA }, { path: 'b.bin', data: fileB }],
+      files: [
+        { path: 'a.bin', data: fileA },
+        { path: 'b.bin', data: fileB },
+      ],
       announce: 'http://10.0.0.5:80/announce',
     })
     const files = new MemoryFilePort()
     files.put('downloads', 'pair/a.bin', fileA)
-    const e = new BtEngine({ settings: { dhtEnabled: false }, platform: { net: net.host('10.0.0.2'), files, state: new MemoryStateStore(), now: () => clock.now() }, clock })
+    const e = new BtEngine({
+      settings: { dhtEnabled: false },
+      platform: { net: net.host('10.0.0.2'), files, state: new MemoryStateStore(), now: () => clock.now() },
+      clock,
+    })
     engines.push(e)
     await e.start()
     const t = await e.add({ torrentFile: torrent, selectedFiles: [0] })
@@ -108,7 +134,10 @@ describe('status transitions', () => {
 
     await t.setFilePriority(1, 'normal')
     await advance(31_000) // the tracker's minimum interval (30 s) since the last announce
-    expect(announces().map((q) => [q.get('event'), q.get('left')])).toEqual([['started', '0'], [null, String(fileB.length)]])
+    expect(announces().map((q) => [q.get('event'), q.get('left')])).toEqual([
+      ['started', '0'],
+      [null, String(fileB.length)],
+    ])
     tracker.close()
   })
 })

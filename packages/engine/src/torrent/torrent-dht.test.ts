@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest'
 import { ManualClock } from '../util/clock.ts'
 import type { PeerAddress } from '../util/peer-address.ts'
-import { FEW_PEERS, FEW_PEERS_INTERVAL_MS, LOOKUP_INTERVAL_MS, RETRY_INTERVAL_MS, TorrentDht, type DhtAccess } from './torrent-dht.ts'
+import {
+  FEW_PEERS,
+  FEW_PEERS_INTERVAL_MS,
+  LOOKUP_INTERVAL_MS,
+  RETRY_INTERVAL_MS,
+  TorrentDht,
+  type DhtAccess,
+} from './torrent-dht.ts'
 
 const settle = () => new Promise((r) => setTimeout(r, 0))
 const quiet = { info() {}, warn() {}, error() {} }
@@ -59,7 +66,12 @@ describe('TorrentDht', () => {
     expect(k.calls).toHaveLength(3)
     await k.advance(1000)
     expect(k.calls).toHaveLength(4)
-    expect(k.dht.row()).toMatchObject({ url: 'DHT', status: 'working', peersReceived: 4, nextAnnounce: k.clock.now() + LOOKUP_INTERVAL_MS })
+    expect(k.dht.row()).toMatchObject({
+      url: 'DHT',
+      status: 'working',
+      peersReceived: 4,
+      nextAnnounce: k.clock.now() + LOOKUP_INTERVAL_MS,
+    })
   })
 
   it('retries after 30 s when a lookup fails; without a listen port it only asks (port 0)', async () => {

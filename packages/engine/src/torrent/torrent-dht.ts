@@ -76,24 +76,26 @@ export class TorrentDht {
     this.busy = true
     const gen = this.generation
     const port = this.host.listenPort()
-    dht.lookup(this.host.infoHash, port, (peers) => {
-      if (gen !== this.generation) return
-      this.found += peers.length
-      this.host.onPeers(peers)
-    }).then(
-      (r) => {
+    dht
+      .lookup(this.host.infoHash, port, (peers) => {
         if (gen !== this.generation) return
-        this.lastError = undefined
-        this.host.log.info(`DHT lookup: ${r.peers} peers${port > 0 ? `, announced to ${r.announcedTo} nodes` : ''}`)
-        this.finish(this.host.knownPeers() < FEW_PEERS ? FEW_PEERS_INTERVAL_MS : LOOKUP_INTERVAL_MS)
-      },
-      (err: unknown) => {
-        if (gen !== this.generation) return
-        this.lastError = errorText(err)
-        this.host.log.debug?.(`DHT lookup failed: ${this.lastError}`)
-        this.finish(RETRY_INTERVAL_MS)
-      },
-    )
+        this.found += peers.length
+        this.host.onPeers(peers)
+      })
+      .then(
+        (r) => {
+          if (gen !== this.generation) return
+          this.lastError = undefined
+          this.host.log.info(`DHT lookup: ${r.peers} peers${port > 0 ? `, announced to ${r.announcedTo} nodes` : ''}`)
+          this.finish(this.host.knownPeers() < FEW_PEERS ? FEW_PEERS_INTERVAL_MS : LOOKUP_INTERVAL_MS)
+        },
+        (err: unknown) => {
+          if (gen !== this.generation) return
+          this.lastError = errorText(err)
+          this.host.log.debug?.(`DHT lookup failed: ${this.lastError}`)
+          this.finish(RETRY_INTERVAL_MS)
+        },
+      )
   }
 
   private finish(interval: number): void {
@@ -106,7 +108,16 @@ export class TorrentDht {
   row(): TrackerRow {
     const on = this.host.dht() !== null
     const priv = this.host.isPrivate()
-    const status: TrackerRow['status'] = !on || priv ? 'disabled' : this.busy ? 'announcing' : this.lastError ? 'error' : this.lastAt !== null ? 'working' : 'idle'
+    const status: TrackerRow['status'] =
+      !on || priv
+        ? 'disabled'
+        : this.busy
+          ? 'announcing'
+          : this.lastError
+            ? 'error'
+            : this.lastAt !== null
+              ? 'working'
+              : 'idle'
     return {
       url: 'DHT',
       tier: -1,
@@ -116,7 +127,13 @@ export class TorrentDht {
       peersReceived: this.found,
       seeders: null,
       leechers: null,
-      ...(priv ? { message: 'private torrent' } : !on ? { message: 'DHT is off' } : this.lastError ? { message: this.lastError } : {}),
+      ...(priv
+        ? { message: 'private torrent' }
+        : !on
+          ? { message: 'DHT is off' }
+          : this.lastError
+            ? { message: this.lastError }
+            : {}),
     }
   }
 }

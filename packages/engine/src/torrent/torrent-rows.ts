@@ -1,4 +1,12 @@
-import type { FileRow, PiecesView, SwarmRow, TorrentDetail, TorrentStatus, TorrentSummary, TrackerRow } from '../api/types.ts'
+import type {
+  FileRow,
+  PiecesView,
+  SwarmRow,
+  TorrentDetail,
+  TorrentStatus,
+  TorrentSummary,
+  TrackerRow,
+} from '../api/types.ts'
 import type { PeerPool } from '../pool/peer-pool.ts'
 import type { DisplayPeer } from './display-peers.ts'
 
@@ -42,7 +50,14 @@ export function torrentSummary(t: TorrentRowSource): TorrentSummary {
   for (const s of t.sessions.values()) if (s.isSeed()) seeds++
   const stats = t.pool.getStats()
   const trackerRows = t.trackers.rows()
-  const stalled = stalledReason({ status: t.status, downloadRate, connected: t.sessions.size, connecting: t.connectingCount(), known: stats.total, trackers: trackerRows })
+  const stalled = stalledReason({
+    status: t.status,
+    downloadRate,
+    connected: t.sessions.size,
+    connecting: t.connectingCount(),
+    known: stats.total,
+    trackers: trackerRows,
+  })
   return {
     infoHash: t.infoHash,
     name: t.name,
@@ -86,7 +101,10 @@ function swarmFromTrackers(rows: readonly TrackerRow[]): { trackerSeeds?: number
     if (r.seeders !== null) seeds = Math.max(seeds ?? 0, r.seeders)
     if (r.leechers !== null) peers = Math.max(peers ?? 0, r.leechers)
   }
-  return { ...(seeds !== undefined ? { trackerSeeds: seeds } : {}), ...(peers !== undefined ? { trackerPeers: peers } : {}) }
+  return {
+    ...(seeds !== undefined ? { trackerSeeds: seeds } : {}),
+    ...(peers !== undefined ? { trackerPeers: peers } : {}),
+  }
 }
 
 /** Why a torrent that should be moving is not, in words for its Status column; null when it moves or should not. */
@@ -101,12 +119,18 @@ export function stalledReason(s: {
   if (s.status !== 'downloading' && s.status !== 'fetching-metadata') return null
   if (s.downloadRate >= 1) return null
   const metadata = s.status === 'fetching-metadata'
-  if (s.connected > 0) return metadata ? 'Connected peers have not sent the metadata (file list) yet.' : 'Connected peers are not sending anything yet.'
+  if (s.connected > 0)
+    return metadata
+      ? 'Connected peers have not sent the metadata (file list) yet.'
+      : 'Connected peers are not sending anything yet.'
   if (s.connecting > 0) return 'No peer connected yet; connecting…'
   const usable = s.trackers.filter((r) => r.status !== 'disabled')
   const failing = usable.length > 0 && usable.every((r) => r.status === 'error')
   if (s.known > 0) return `No peer answers (${s.known} known).${failing ? ' Every tracker is failing.' : ''}`
-  if (usable.length === 0) return metadata ? 'No peers: this magnet link names no tracker and no peer.' : 'No peers: this torrent names no working tracker.'
+  if (usable.length === 0)
+    return metadata
+      ? 'No peers: this magnet link names no tracker and no peer.'
+      : 'No peers: this torrent names no working tracker.'
   if (failing) return 'No peers: every tracker is failing (see the Trackers tab).'
   return 'No peers found yet.'
 }

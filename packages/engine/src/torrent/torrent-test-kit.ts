@@ -25,7 +25,11 @@ export async function setupEngine(opts: {
 }) {
   const clock = new ManualClock(1_000_000)
   const net = new MemoryNetwork({ setTimer: (fn, ms) => clock.setTimeout(fn, ms) })
-  const file = await createTorrent({ name: 'x.bin', pieceLength: 32 * 1024, files: [{ path: 'x.bin', data: KIT_DATA }] })
+  const file = await createTorrent({
+    name: 'x.bin',
+    pieceLength: 32 * 1024,
+    files: [{ path: 'x.bin', data: KIT_DATA }],
+  })
   const meta = await parseMetainfo(file)
   const files = new MemoryFilePort()
   const disk = opts.onDisk ?? (opts.seed ? KIT_DATA : undefined)

@@ -97,6 +97,22 @@ export class TorrentTrackers {
   }
 
   rows(): TrackerRow[] {
-    return this.manager?.rows() ?? this.tiers.flatMap((tier, i) => tier.map((url): TrackerRow => ({ url, tier: i, status: 'idle', lastAnnounce: null, nextAnnounce: null, peersReceived: 0, seeders: null, leechers: null })))
+    return (
+      this.manager?.rows() ??
+      this.tiers.flatMap((tier, i) =>
+        tier.map(
+          (url): TrackerRow => ({
+            url,
+            tier: i,
+            status: 'idle',
+            lastAnnounce: null,
+            nextAnnounce: null,
+            peersReceived: 0,
+            seeders: null,
+            leechers: null,
+          }),
+        ),
+      )
+    )
   }
 }

@@ -77,7 +77,10 @@ export class Torrent {
   /** Handshaken connections by peer key. */
   private readonly live = new Map<string, PeerSession>()
   /** Outgoing attempts from connect issued until handshake done. */
-  private readonly connecting = new Map<string, { peer: TorrentPeer; socket: TcpSocket | null; mse: boolean; connectedAt: number }>()
+  private readonly connecting = new Map<
+    string,
+    { peer: TorrentPeer; socket: TcpSocket | null; mse: boolean; connectedAt: number }
+  >()
   private savedPeersLoaded = false
   private readonly sessionHost: SessionHost
   private readonly downloaderHost: DownloaderHost
@@ -396,7 +399,9 @@ export class Torrent {
   private async savePeers(): Promise<void> {
     if (!this.connectedOnce) return // nothing learned this run: keep what the last run saved
     for (const s of this.live.values()) this.flushPeerStats(s)
-    await saveSavedPeers(this.ctx.platform.state, this.infoHash, this.pool.usefulPeers(MAX_SAVED_PEERS)).catch((err: unknown) => this.log.pool.warn(`saving peers failed: ${(err as Error).message}`))
+    await saveSavedPeers(this.ctx.platform.state, this.infoHash, this.pool.usefulPeers(MAX_SAVED_PEERS)).catch(
+      (err: unknown) => this.log.pool.warn(`saving peers failed: ${(err as Error).message}`),
+    )
   }
 
   private dial(peer: TorrentPeer): void {
@@ -436,7 +441,10 @@ export class Torrent {
         this.ctx.connectFinished()
         if (this.connecting.get(peer.key) !== entry) return
         this.connecting.delete(peer.key)
-        const reason = describeCloseReason({ kind: 'connect-failed', detail: err instanceof IoError ? err.code : String(err) })
+        const reason = describeCloseReason({
+          kind: 'connect-failed',
+          detail: err instanceof IoError ? err.code : String(err),
+        })
         this.log.peer.debug?.(`${peer.key}: connect failed: ${reason}`)
         this.pool.onConnectFailed(peer.ip, peer.port, reason)
       },
@@ -453,7 +461,12 @@ export class Torrent {
       const text = reason ? describeCloseReason(reason) : 'handshake failed'
       this.log.peer.debug?.(`${peer.key}: ${self ? 'is ourselves' : `handshake failed: ${text}`}`)
       if (self) this.pool.markSelf(peer.ip, peer.port)
-      else if (reason?.kind === 'encryption-failed' && attempt?.mse && this.ctx.settings().encryption === 'prefer' && !peer.mseRefused) {
+      else if (
+        reason?.kind === 'encryption-failed' &&
+        attempt?.mse &&
+        this.ctx.settings().encryption === 'prefer' &&
+        !peer.mseRefused
+      ) {
         // libtorrent's fallback: a peer that drops our MSE opening is dialled again at once, plain
         this.log.peer.debug?.(`${peer.key}: retrying plain`)
         this.pool.onEncryptionRefused(peer.ip, peer.port, text)
@@ -462,7 +475,8 @@ export class Torrent {
     }
     this.log.peer.debug?.(`${peer.key}: connected (${session.client || 'unknown client'})`)
     this.pool.onConnected(peer.ip, peer.port)
-    if (attempt && attempt.connectedAt > 0) this.pool.recordMeasures(peer.ip, peer.port, { rttMs: this.ctx.clock.now() - attempt.connectedAt })
+    if (attempt && attempt.connectedAt > 0)
+      this.pool.recordMeasures(peer.ip, peer.port, { rttMs: this.ctx.clock.now() - attempt.connectedAt })
     this.addSession(session)
     if (this.hasOtherSession(session)) session.close({ kind: 'duplicate' })
   }
@@ -507,7 +521,11 @@ export class Torrent {
     this.pool.recordMeasures(s.peer.ip, s.peer.port, { diversity: this.piecesWeLack(s) })
     this.dl?.onPeerRemoved(s)
     this.metadata?.onPeerGone(s)
-    this.pool.onDisconnected(s.peer.ip, s.peer.port, { error: countsAgainstPeer(reason), reason: describeCloseReason(reason), retryNow: reason.kind === 'stopped' })
+    this.pool.onDisconnected(s.peer.ip, s.peer.port, {
+      error: countsAgainstPeer(reason),
+      reason: describeCloseReason(reason),
+      retryNow: reason.kind === 'stopped',
+    })
   }
 
   private dropPeer(key: string, reason: CloseReason): void {
@@ -567,7 +585,10 @@ export class Torrent {
 
   /** ip:port keys the pool banned. */
   bannedPeers(): string[] {
-    return this.pool.allPeers().filter((p) => p.state === 'banned').map((p) => p.key)
+    return this.pool
+      .allPeers()
+      .filter((p) => p.state === 'banned')
+      .map((p) => p.key)
   }
 
   /** Peers dropped for their conduct, oldest first, with why. */
@@ -639,7 +660,12 @@ export class Torrent {
       await this.dl?.close()
       // Once storage has been open, its priorities (changed since adding, perhaps) are the ones to keep:
       // the selection made when adding applies to the first open only.
-      const d = new Downloader(this.downloaderHost, info, this.savePath, this.dl?.filePriorities() ?? this.initPriorities)
+      const d = new Downloader(
+        this.downloaderHost,
+        info,
+        this.savePath,
+        this.dl?.filePriorities() ?? this.initPriorities,
+      )
       this.dl = d
       await d.open(recheck)
       this.recheckNext = false
@@ -676,7 +702,8 @@ export class Torrent {
   }
 
   private fail(err: unknown): void {
-    const msg = err instanceof IoError ? `${err.code}: ${err.message}` : err instanceof Error ? err.message : String(err)
+    const msg =
+      err instanceof IoError ? `${err.code}: ${err.message}` : err instanceof Error ? err.message : String(err)
     this.failure = msg
     this.setStatus('error')
     this.log.torrent.error(msg)

@@ -5,7 +5,16 @@ import { bytesEqual } from '../util/bytes.ts'
 import type { ManualClock } from '../util/clock.ts'
 import { describeCloseReason } from '../wire/close-reason.ts'
 import { RawPeer, settle } from '../wire/peer-test-kit.ts'
-import { encodeBitfield, encodeHave, encodePiece, encodeReject, encodeRequest, HAVE_ALL, INTERESTED, UNCHOKE } from '../wire/wire-codec.ts'
+import {
+  encodeBitfield,
+  encodeHave,
+  encodePiece,
+  encodeReject,
+  encodeRequest,
+  HAVE_ALL,
+  INTERESTED,
+  UNCHOKE,
+} from '../wire/wire-codec.ts'
 import { dialedRaw, incomingRaw, KIT_DATA, setupEngine } from './torrent-test-kit.ts'
 
 // Peers that waste our time, against a whole engine on a ManualClock. The torrent is KIT_DATA:
@@ -98,7 +107,11 @@ describe('a peer that claims every piece and rejects every request', () => {
     expect(liar).toMatchObject({ failcount: 1, lastError: liar.dropReason })
     // the Log tab says why, without any debug setting
     expect(await e.torrentLog(t.infoHash)).toContainEqual(
-      expect.objectContaining({ level: 'info', component: 'peer', message: `10.0.0.3:6881: dropped for its conduct: ${liar.dropReason}` }),
+      expect.objectContaining({
+        level: 'info',
+        component: 'peer',
+        message: `10.0.0.3:6881: dropped for its conduct: ${liar.dropReason}`,
+      }),
     )
     // what the Swarm tab shows
     const row = t.detail(['swarm']).swarm!.find((r) => r.key === '10.0.0.3:6881')

@@ -50,11 +50,27 @@ describe('buildAnnounceUrl', () => {
   it('percent-encodes raw bytes and keeps an existing query', () => {
     const u = buildAnnounceUrl('http://t.example/announce.php?passkey=abc', params)
     expect(u.startsWith('http://t.example/announce.php?passkey=abc&info_hash=%00%FF%20A~~')).toBe(true)
-    const q = new Map(u.split('?')[1].split('&').map((kv) => kv.split('=') as [string, string]))
+    const q = new Map(
+      u
+        .split('?')[1]
+        .split('&')
+        .map((kv) => kv.split('=') as [string, string]),
+    )
     expect(percentDecodeBytes(q.get('info_hash')!)).toEqual(params.infoHash)
     expect(percentDecodeBytes(q.get('peer_id')!)).toEqual(params.peerId)
-    expect([q.get('port'), q.get('uploaded'), q.get('downloaded'), q.get('left'), q.get('compact'), q.get('event'), q.get('numwant'), q.get('key')]).toEqual(['6881', '1', '2', '3', '1', 'started', '50', 'deadbeef'])
-    expect(buildAnnounceUrl('http://t/a', { ...params, event: undefined, trackerId: 'x y' })).toMatch(/\?info_hash=.*&trackerid=x%20y$/)
+    expect([
+      q.get('port'),
+      q.get('uploaded'),
+      q.get('downloaded'),
+      q.get('left'),
+      q.get('compact'),
+      q.get('event'),
+      q.get('numwant'),
+      q.get('key'),
+    ]).toEqual(['6881', '1', '2', '3', '1', 'started', '50', 'deadbeef'])
+    expect(buildAnnounceUrl('http://t/a', { ...params, event: undefined, trackerId: 'x y' })).toMatch(
+      /\?info_hash=.*&trackerid=x%20y$/,
+    )
   })
 })
 
@@ -77,9 +93,20 @@ describe('parseAnnounceResponse', () => {
       incomplete: 7,
       trackerId: 'tid',
       warning: 'slow down',
-      peers: [{ ip: '1.2.3.4', port: 6881 }, { ip: '::1', port: 7 }],
+      peers: [
+        { ip: '1.2.3.4', port: 6881 },
+        { ip: '::1', port: 7 },
+      ],
     })
-    const dict = encodeBencode({ interval: 10, peers: [{ ip: utf8Encode('5.6.7.8'), port: 1, 'peer id': new Uint8Array(20) }, { ip: utf8Encode('bad host!'), port: 2 }, { ip: utf8Encode('::2'), port: 0 }, 7] as never })
+    const dict = encodeBencode({
+      interval: 10,
+      peers: [
+        { ip: utf8Encode('5.6.7.8'), port: 1, 'peer id': new Uint8Array(20) },
+        { ip: utf8Encode('bad host!'), port: 2 },
+        { ip: utf8Encode('::2'), port: 0 },
+        7,
+      ] as never,
+    })
     expect(parseAnnounceResponse(dict).peers).toEqual([{ ip: '5.6.7.8', port: 1 }])
   })
   it('turns failure reasons and garbage into typed errors', () => {
@@ -91,8 +118,11 @@ describe('parseAnnounceResponse', () => {
       }
       return ['ok']
     }
-    expect(err(encodeBencode({ 'failure reason': utf8Encode('unregistered torrent') }))).toEqual(['failure', 'unregistered torrent'])
-    expect(err(utf8Encode('<html>')) [0]).toBe('bad-response')
+    expect(err(encodeBencode({ 'failure reason': utf8Encode('unregistered torrent') }))).toEqual([
+      'failure',
+      'unregistered torrent',
+    ])
+    expect(err(utf8Encode('<html>'))[0]).toBe('bad-response')
     expect(err(encodeBencode({ peers: new Uint8Array() }))[0]).toBe('bad-response')
     expect(err(encodeBencode([1] as never))[0]).toBe('bad-response')
   })
@@ -101,7 +131,10 @@ describe('parseAnnounceResponse', () => {
 describe('httpGet / httpAnnounce over NetPort', () => {
   it('announces with Content-Length, sends Host and Connection: close, data split in 7-byte chunks', async () => {
     const { client, server } = setup(7)
-    const body = encodeBencode({ interval: 900, peers: encodeCompactPeers([{ ip: '9.9.9.9', port: 1000 }], 4) } as BDict)
+    const body = encodeBencode({
+      interval: 900,
+      peers: encodeCompactPeers([{ ip: '9.9.9.9', port: 1000 }], 4),
+    } as BDict)
     const srv = await fakeHttpServer(server, 8080, () => ({ pieces: http200(body) }))
     const res = await httpAnnounce(client, 'http://10.0.0.2:8080/announce', params)
     expect(res).toEqual({ interval: 900, peers: [{ ip: '9.9.9.9', port: 1000 }] })
@@ -112,10 +145,21 @@ describe('httpGet / httpAnnounce over NetPort', () => {
   it('decodes chunked bodies and reads until close without a length', async () => {
     const { client, server } = setup()
     const body = encodeBencode({ interval: 5, peers: new Uint8Array() })
-    const a = body.subarray(0, 4), b = body.subarray(4)
+    const a = body.subarray(0, 4),
+      b = body.subarray(4)
     await fakeHttpServer(server, 80, (req) =>
       req.target === '/chunked'
-        ? { pieces: ['HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n', `${a.length.toString(16)};ext=1\r\n`, a, '\r\n', `${b.length.toString(16)}\r\n`, b, '\r\n0\r\n\r\n'] }
+        ? {
+            pieces: [
+              'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n',
+              `${a.length.toString(16)};ext=1\r\n`,
+              a,
+              '\r\n',
+              `${b.length.toString(16)}\r\n`,
+              b,
+              '\r\n0\r\n\r\n',
+            ],
+          }
         : { pieces: ['HTTP/1.0 200 OK\r\n\r\n', body] },
     )
     expect((await httpGet(client, 'http://10.0.0.2/chunked')).body).toEqual(body)
@@ -125,7 +169,9 @@ describe('httpGet / httpAnnounce over NetPort', () => {
     const { client, server } = setup()
     const srv = await fakeHttpServer(server, 80, (req) => {
       const n = Number(req.target.slice(1))
-      return n > 0 ? { pieces: [`HTTP/1.1 302 Found\r\nLocation: /${n - 1}\r\nContent-Length: 0\r\n\r\n`] } : { pieces: http200(utf8Encode('done')) }
+      return n > 0
+        ? { pieces: [`HTTP/1.1 302 Found\r\nLocation: /${n - 1}\r\nContent-Length: 0\r\n\r\n`] }
+        : { pieces: http200(utf8Encode('done')) }
     })
     expect(utf8Encode('done')).toEqual((await httpGet(client, 'http://10.0.0.2/3')).body)
     expect(srv.requests.map((r) => r.target)).toEqual(['/3', '/2', '/1', '/0'])
@@ -134,13 +180,18 @@ describe('httpGet / httpAnnounce over NetPort', () => {
   it('caps response size, by Content-Length and by streamed bytes', async () => {
     const { client, server } = setup()
     const big = new Uint8Array(3000)
-    await fakeHttpServer(server, 80, (req) => (req.target === '/cl' ? { pieces: http200(big) } : { pieces: ['HTTP/1.1 200 OK\r\n\r\n', big, big] }))
+    await fakeHttpServer(server, 80, (req) =>
+      req.target === '/cl' ? { pieces: http200(big) } : { pieces: ['HTTP/1.1 200 OK\r\n\r\n', big, big] },
+    )
     expect(await code(httpGet(client, 'http://10.0.0.2/cl', { maxBytes: 1000 }))).toBe('too-large')
     expect(await code(httpGet(client, 'http://10.0.0.2/stream', { maxBytes: 1000 }))).toBe('too-large')
   })
   it('times out on the injected clock when the server never answers', async () => {
     const { client, server } = setup()
-    await fakeHttpServer(server, 80, () => ({ pieces: ['HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc'], hang: true }))
+    await fakeHttpServer(server, 80, () => ({
+      pieces: ['HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc'],
+      hang: true,
+    }))
     const clock = new ManualClock()
     const p = code(httpGet(client, 'http://10.0.0.2/', { clock, timeoutMs: 5000 }))
     await flush()

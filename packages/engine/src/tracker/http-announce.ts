@@ -2,7 +2,13 @@ import type { NetPort } from '../platform/ports.ts'
 import { BencodeError, decodeBencode, getBytes, getField, getInt, isDict, type BValue } from '../util/bencode.ts'
 import { utf8Decode } from '../util/bytes.ts'
 import { percentEncodeBytes } from '../util/percent-encode.ts'
-import { decodeCompactPeers4, decodeCompactPeers6, parseIPv4, parseIPv6, type PeerAddress } from '../util/peer-address.ts'
+import {
+  decodeCompactPeers4,
+  decodeCompactPeers6,
+  parseIPv4,
+  parseIPv6,
+  type PeerAddress,
+} from '../util/peer-address.ts'
 import type { AnnounceParams, AnnounceResult } from './announce-types.ts'
 import { httpGet, type HttpGetOptions } from './http-client.ts'
 import { TrackerError } from './tracker-error.ts'
@@ -39,7 +45,8 @@ function dictPeers(list: BValue[]): PeerAddress[] {
     const port = getInt(item, 'port')
     if (!ip || port === undefined || port < 1 || port > 65535) continue
     const text = utf8Decode(ip)
-    if (parseIPv4(text) || parseIPv6(text) || /^[A-Za-z0-9.-]{1,253}$/.test(text)) out.push({ ip: text.toLowerCase(), port })
+    if (parseIPv4(text) || parseIPv6(text) || /^[A-Za-z0-9.-]{1,253}$/.test(text))
+      out.push({ ip: text.toLowerCase(), port })
     if (out.length >= MAX_PEERS) break
   }
   return out
@@ -51,7 +58,8 @@ export function parseAnnounceResponse(body: Uint8Array): AnnounceResult {
   try {
     root = decodeBencode(body)
   } catch (e) {
-    if (e instanceof BencodeError) throw new TrackerError('bad-response', `tracker response is not bencoded: ${e.message}`)
+    if (e instanceof BencodeError)
+      throw new TrackerError('bad-response', `tracker response is not bencoded: ${e.message}`)
     throw e
   }
   if (!isDict(root)) throw new TrackerError('bad-response', 'tracker response is not a dictionary')
@@ -80,7 +88,12 @@ export function parseAnnounceResponse(body: Uint8Array): AnnounceResult {
 }
 
 /** Announces to an http(s) tracker through NetPort TCP. Throws TrackerError. */
-export async function httpAnnounce(net: NetPort, announceUrl: string, params: AnnounceParams, opts: HttpGetOptions = {}): Promise<AnnounceResult> {
+export async function httpAnnounce(
+  net: NetPort,
+  announceUrl: string,
+  params: AnnounceParams,
+  opts: HttpGetOptions = {},
+): Promise<AnnounceResult> {
   const res = await httpGet(net, buildAnnounceUrl(announceUrl, params), opts)
   if (res.status !== 200) {
     // Some trackers send a bencoded failure with a 4xx/5xx status: prefer its message.

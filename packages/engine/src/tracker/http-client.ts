@@ -88,7 +88,11 @@ export function decodeChunked(b: Uint8Array, maxBytes: number): Uint8Array | nul
   }
 }
 
-function requestOnce(net: NetPort, url: URL, opts: Required<Omit<HttpGetOptions, 'maxRedirects'>>): Promise<HttpResponse> {
+function requestOnce(
+  net: NetPort,
+  url: URL,
+  opts: Required<Omit<HttpGetOptions, 'maxRedirects'>>,
+): Promise<HttpResponse> {
   const tls = url.protocol === 'https:'
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1')
   const port = url.port ? Number(url.port) : tls ? 443 : 80
@@ -108,7 +112,10 @@ function requestOnce(net: NetPort, url: URL, opts: Required<Omit<HttpGetOptions,
       if (err) reject(err)
       else resolve(res!)
     }
-    const timer = opts.clock.setTimeout(() => finish(new TrackerError('timeout', `no answer from ${url.host} in ${opts.timeoutMs} ms`)), opts.timeoutMs)
+    const timer = opts.clock.setTimeout(
+      () => finish(new TrackerError('timeout', `no answer from ${url.host} in ${opts.timeoutMs} ms`)),
+      opts.timeoutMs,
+    )
     // Returns a response once one is complete; `eof` says the server closed.
     let needBytes = 0 // known total (header + Content-Length): skip re-parsing until it has arrived
     const tryComplete = (eof: boolean): HttpResponse | null => {
@@ -125,7 +132,12 @@ function requestOnce(net: NetPort, url: URL, opts: Required<Omit<HttpGetOptions,
       const te = head.headers.get('transfer-encoding')?.toLowerCase()
       const cl = head.headers.get('content-length')
       let body: Uint8Array | null
-      if (head.status === 204 || head.status === 304 || (head.status >= 300 && head.status < 400 && head.headers.has('location'))) body = new Uint8Array()
+      if (
+        head.status === 204 ||
+        head.status === 304 ||
+        (head.status >= 300 && head.status < 400 && head.headers.has('location'))
+      )
+        body = new Uint8Array()
       else if (te && te.includes('chunked')) body = decodeChunked(rest, opts.maxBytes)
       else if (cl !== undefined) {
         if (!/^\d{1,12}$/.test(cl)) throw new TrackerError('bad-response', 'bad Content-Length')
@@ -134,7 +146,8 @@ function requestOnce(net: NetPort, url: URL, opts: Required<Omit<HttpGetOptions,
         needBytes = head.bodyStart + n
         body = rest.length >= n ? rest.slice(0, n) : null
       } else {
-        if (rest.length > opts.maxBytes) throw new TrackerError('too-large', `response body over ${opts.maxBytes} bytes`)
+        if (rest.length > opts.maxBytes)
+          throw new TrackerError('too-large', `response body over ${opts.maxBytes} bytes`)
         body = eof ? rest.slice() : null
       }
       if (body === null && eof) throw new TrackerError('bad-response', 'connection closed before the body ended')
@@ -155,7 +168,8 @@ function requestOnce(net: NetPort, url: URL, opts: Required<Omit<HttpGetOptions,
         s.setHandlers({
           onData: (d) => {
             received += d.length
-            if (received > opts.maxBytes + MAX_HEADER_BYTES) return finish(new TrackerError('too-large', `response over ${opts.maxBytes} bytes`))
+            if (received > opts.maxBytes + MAX_HEADER_BYTES)
+              return finish(new TrackerError('too-large', `response over ${opts.maxBytes} bytes`))
             chunks.push(d.slice())
             step(false)
           },
@@ -192,7 +206,8 @@ export async function httpGet(net: NetPort, url: string, options: HttpGetOptions
     throw new TrackerError('unsupported', `not a URL: ${url}`)
   }
   for (let hop = 0; ; hop++) {
-    if (current.protocol !== 'http:' && current.protocol !== 'https:') throw new TrackerError('unsupported', `cannot GET ${current.protocol} URLs`)
+    if (current.protocol !== 'http:' && current.protocol !== 'https:')
+      throw new TrackerError('unsupported', `cannot GET ${current.protocol} URLs`)
     const res = await requestOnce(net, current, opts)
     const location = res.headers.get('location')
     if (![301, 302, 303, 307, 308].includes(res.status) || !location) return res

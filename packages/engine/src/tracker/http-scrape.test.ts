@@ -12,7 +12,8 @@ const H1 = new Uint8Array(20).map((_, i) => 0xf0 + (i % 16))
 const H2 = new Uint8Array(20).fill(0x41)
 
 function rawScrape(): Uint8Array {
-  const entry = (h: Uint8Array, c: number) => concatBytes([utf8Encode('20:'), h, encodeBencode({ complete: c, downloaded: 7, incomplete: 2 })])
+  const entry = (h: Uint8Array, c: number) =>
+    concatBytes([utf8Encode('20:'), h, encodeBencode({ complete: c, downloaded: 7, incomplete: 2 })])
   // keys in sorted order: H2 (0x41...) before H1 (0xf0...)
   return concatBytes([utf8Encode('d5:filesd'), entry(H2, 1), entry(H1, 5), utf8Encode('ee')])
 }
@@ -34,7 +35,9 @@ describe('HTTP scrape (BEP 48)', () => {
   it('scrapes over NetPort', async () => {
     const net = new MemoryNetwork()
     const body = rawScrape()
-    const srv = await fakeHttpServer(net.host('10.0.0.2'), 80, () => ({ pieces: [`HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n\r\n`, body] }))
+    const srv = await fakeHttpServer(net.host('10.0.0.2'), 80, () => ({
+      pieces: [`HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n\r\n`, body],
+    }))
     const r = await httpScrape(net.host('10.0.0.1'), 'http://10.0.0.2/announce', [H1, H2])
     expect(r.size).toBe(2)
     expect(srv.requests[0].target).toMatch(/^\/scrape\?info_hash=%F0%F1.*&info_hash=AAAA/)

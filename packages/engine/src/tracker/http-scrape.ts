@@ -13,7 +13,12 @@ export function scrapeUrlFor(announceUrl: string): string | null {
   const path = q < 0 ? announceUrl : announceUrl.slice(0, q)
   const slash = path.lastIndexOf('/')
   if (slash < 0 || !path.slice(slash + 1).startsWith('announce')) return null
-  return path.slice(0, slash + 1) + 'scrape' + path.slice(slash + 1 + 'announce'.length) + (q < 0 ? '' : announceUrl.slice(q))
+  return (
+    path.slice(0, slash + 1) +
+    'scrape' +
+    path.slice(slash + 1 + 'announce'.length) +
+    (q < 0 ? '' : announceUrl.slice(q))
+  )
 }
 
 /**
@@ -24,7 +29,8 @@ export function parseScrapeResponse(body: Uint8Array): Map<string, ScrapeResult>
   try {
     skipBencode(body)
   } catch (e) {
-    if (e instanceof BencodeError) throw new TrackerError('bad-response', `scrape response is not bencoded: ${e.message}`)
+    if (e instanceof BencodeError)
+      throw new TrackerError('bad-response', `scrape response is not bencoded: ${e.message}`)
     throw e
   }
   if (body[0] !== 0x64) throw new TrackerError('bad-response', 'scrape response is not a dictionary')
@@ -40,14 +46,23 @@ export function parseScrapeResponse(body: Uint8Array): Map<string, ScrapeResult>
       if (f.key.length !== 20) continue
       const v = decodeBencode(body.subarray(f.valueStart, f.valueEnd))
       if (!isDict(v)) continue
-      out.set(toHex(f.key), { complete: getInt(v, 'complete') ?? 0, downloaded: getInt(v, 'downloaded') ?? 0, incomplete: getInt(v, 'incomplete') ?? 0 })
+      out.set(toHex(f.key), {
+        complete: getInt(v, 'complete') ?? 0,
+        downloaded: getInt(v, 'downloaded') ?? 0,
+        incomplete: getInt(v, 'incomplete') ?? 0,
+      })
     }
   }
   return out
 }
 
 /** Scrapes an http(s) tracker for the given info-hashes. Throws TrackerError. */
-export async function httpScrape(net: NetPort, announceUrl: string, infoHashes: readonly Uint8Array[], opts: HttpGetOptions = {}): Promise<Map<string, ScrapeResult>> {
+export async function httpScrape(
+  net: NetPort,
+  announceUrl: string,
+  infoHashes: readonly Uint8Array[],
+  opts: HttpGetOptions = {},
+): Promise<Map<string, ScrapeResult>> {
   const base = scrapeUrlFor(announceUrl)
   if (!base) throw new TrackerError('unsupported', 'this tracker has no scrape URL')
   const q = infoHashes.map((h) => `info_hash=${percentEncodeBytes(h)}`).join('&')

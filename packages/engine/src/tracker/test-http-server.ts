@@ -13,7 +13,11 @@ export interface FakeRequest {
 }
 
 /** A tiny HTTP server on a MemoryNetwork host, for tracker tests. Records every request. */
-export async function fakeHttpServer(net: NetPort, port: number, handle: (req: FakeRequest) => FakeReply): Promise<{ requests: FakeRequest[]; close(): void }> {
+export async function fakeHttpServer(
+  net: NetPort,
+  port: number,
+  handle: (req: FakeRequest) => FakeReply,
+): Promise<{ requests: FakeRequest[]; close(): void }> {
   const requests: FakeRequest[] = []
   const listener = await net.listen({ port }, (socket: TcpSocket) => {
     let buf = ''
@@ -24,7 +28,8 @@ export async function fakeHttpServer(net: NetPort, port: number, handle: (req: F
         if (end < 0) return
         const lines = buf.slice(0, end).split('\r\n')
         const headers = new Map<string, string>()
-        for (const l of lines.slice(1)) headers.set(l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim())
+        for (const l of lines.slice(1))
+          headers.set(l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim())
         const req = { target: lines[0].split(' ')[1], headers }
         requests.push(req)
         const reply = handle(req)

@@ -15,7 +15,14 @@ async function flush(): Promise<void> {
 
 function harness(tiers: string[][], behaviour: Record<string, Behaviour>, extra: Partial<TrackerManagerOptions> = {}) {
   const clock = new ManualClock(0)
-  const calls: Array<{ url: string; event?: string; at: number; numwant?: number; trackerId?: string; timeoutMs?: number }> = []
+  const calls: Array<{
+    url: string
+    event?: string
+    at: number
+    numwant?: number
+    trackerId?: string
+    timeoutMs?: number
+  }> = []
   const peers: Array<{ url: string; peers: PeerAddress[] }> = []
   const stats = { uploaded: 0, downloaded: 0, left: 1000 }
   const m = new TrackerManager({
@@ -29,7 +36,14 @@ function harness(tiers: string[][], behaviour: Record<string, Behaviour>, extra:
     onPeers: (p, url) => peers.push({ url, peers: p }),
     random: () => 0.999, // Fisher-Yates with j = i: the shuffle keeps the given order
     announcer: (url: string, p: AnnounceParams, o: AnnounceCallOptions) => {
-      calls.push({ url, event: p.event, at: clock.now(), numwant: p.numwant, trackerId: p.trackerId, timeoutMs: o.timeoutMs })
+      calls.push({
+        url,
+        event: p.event,
+        at: clock.now(),
+        numwant: p.numwant,
+        trackerId: p.trackerId,
+        timeoutMs: o.timeoutMs,
+      })
       const b = behaviour[url]
       if (b === 'hang') return new Promise(() => {})
       return b instanceof TrackerError ? Promise.reject(b) : Promise.resolve(b)
@@ -39,19 +53,38 @@ function harness(tiers: string[][], behaviour: Record<string, Behaviour>, extra:
   return { m, clock, calls, peers, stats }
 }
 
-const ok = (interval: number, extra: Partial<AnnounceResult> = {}): AnnounceResult => ({ interval, peers: [{ ip: '1.1.1.1', port: 1 }], ...extra })
+const ok = (interval: number, extra: Partial<AnnounceResult> = {}): AnnounceResult => ({
+  interval,
+  peers: [{ ip: '1.1.1.1', port: 1 }],
+  ...extra,
+})
 const fail = (msg: string) => new TrackerError('network', msg)
 
 describe('TrackerManager', () => {
   it('tries a tier in order, moves the working tracker to the front, and re-announces at its interval', async () => {
-    const h = harness([['http://a/announce', 'udp://b:1']], { 'http://a/announce': fail('refused'), 'udp://b:1': ok(1800, { complete: 3, incomplete: 4, warning: 'be nice' }) })
+    const h = harness([['http://a/announce', 'udp://b:1']], {
+      'http://a/announce': fail('refused'),
+      'udp://b:1': ok(1800, { complete: 3, incomplete: 4, warning: 'be nice' }),
+    })
     h.m.start()
     await flush()
-    expect(h.calls.map((c) => [c.url, c.event])).toEqual([['http://a/announce', 'started'], ['udp://b:1', 'started']])
+    expect(h.calls.map((c) => [c.url, c.event])).toEqual([
+      ['http://a/announce', 'started'],
+      ['udp://b:1', 'started'],
+    ])
     expect(h.peers).toEqual([{ url: 'udp://b:1', peers: [{ ip: '1.1.1.1', port: 1 }] }])
     const rows = h.m.rows()
-    expect(rows.map((r) => [r.url, r.status, r.message])).toEqual([['udp://b:1', 'working', 'be nice'], ['http://a/announce', 'error', 'refused']])
-    expect(rows[0]).toMatchObject({ seeders: 3, leechers: 4, peersReceived: 1, lastAnnounce: 0, nextAnnounce: 1_800_000 })
+    expect(rows.map((r) => [r.url, r.status, r.message])).toEqual([
+      ['udp://b:1', 'working', 'be nice'],
+      ['http://a/announce', 'error', 'refused'],
+    ])
+    expect(rows[0]).toMatchObject({
+      seeders: 3,
+      leechers: 4,
+      peersReceived: 1,
+      lastAnnounce: 0,
+      nextAnnounce: 1_800_000,
+    })
     h.clock.advance(1_799_999)
     await flush()
     expect(h.calls).toHaveLength(2)
@@ -60,7 +93,11 @@ describe('TrackerManager', () => {
     expect(h.calls.slice(2).map((c) => [c.url, c.event])).toEqual([['udp://b:1', undefined]])
   })
   it('announces to every tier in parallel and only the first working tracker of each', async () => {
-    const h = harness([['http://a', 'http://a2'], ['http://b'], ['wss://c']], { 'http://a': ok(600), 'http://a2': ok(600), 'http://b': ok(900) })
+    const h = harness([['http://a', 'http://a2'], ['http://b'], ['wss://c']], {
+      'http://a': ok(600),
+      'http://a2': ok(600),
+      'http://b': ok(900),
+    })
     h.m.start()
     await flush()
     expect(h.calls.map((c) => c.url).sort()).toEqual(['http://a', 'http://b'])
@@ -76,7 +113,10 @@ describe('TrackerManager', () => {
     expect(h.calls).toHaveLength(1)
     h.clock.advance(110_000)
     await flush()
-    expect(h.calls.map((c) => [c.at, c.event])).toEqual([[0, 'started'], [120_000, undefined]])
+    expect(h.calls.map((c) => [c.at, c.event])).toEqual([
+      [0, 'started'],
+      [120_000, undefined],
+    ])
     h.stats.left = 0
     h.m.completed()
     h.clock.advance(0)
@@ -87,7 +127,10 @@ describe('TrackerManager', () => {
     expect(h.calls[3]).toMatchObject({ event: undefined, at: 1_920_000 })
   })
   it('backs off when a whole tier fails, doubling the wait', async () => {
-    const h = harness([['http://a', 'http://b']], { 'http://a': fail('x'), 'http://b': new TrackerError('failure', 'unregistered torrent') })
+    const h = harness([['http://a', 'http://b']], {
+      'http://a': fail('x'),
+      'http://b': new TrackerError('failure', 'unregistered torrent'),
+    })
     h.m.start()
     await flush()
     h.clock.advance(30_000)
@@ -99,7 +142,11 @@ describe('TrackerManager', () => {
     expect(h.m.rows()[0].nextAnnounce).toBe(90_000 + 120_000)
   })
   it('stop sends a bounded stopped only to trackers that saw started, and ends re-announcing', async () => {
-    const h = harness([['http://a'], ['http://dead']], { 'http://a': ok(60, { trackerId: 'T1' }), 'http://dead': fail('down') }, { stopTimeoutMs: 2000 })
+    const h = harness(
+      [['http://a'], ['http://dead']],
+      { 'http://a': ok(60, { trackerId: 'T1' }), 'http://dead': fail('down') },
+      { stopTimeoutMs: 2000 },
+    )
     h.m.start()
     await flush()
     await h.m.stop()
@@ -117,7 +164,11 @@ describe('TrackerManager', () => {
     h.stats.left = 0
     h.m.completed() // its announce is scheduled…
     await h.m.stop() // …and cut off by an immediate stop (the CLI exits at completion)
-    expect(h.calls.map((c) => [c.url, c.event])).toEqual([['http://a', 'started'], ['http://a', 'completed'], ['http://a', 'stopped']])
+    expect(h.calls.map((c) => [c.url, c.event])).toEqual([
+      ['http://a', 'started'],
+      ['http://a', 'completed'],
+      ['http://a', 'stopped'],
+    ])
     // a completion the tracker already heard of is not repeated
     const h2 = harness([['http://a']], { 'http://a': ok(60) })
     h2.m.start()
@@ -153,7 +204,11 @@ describe('TrackerManager', () => {
     const h4 = harness([['http://a']], b4, {
       announcer: (url, p) => {
         h4calls.push(p.event)
-        return p.event === 'completed' ? new Promise((r) => { release = () => r(ok(60)) }) : Promise.resolve(ok(60))
+        return p.event === 'completed'
+          ? new Promise((r) => {
+              release = () => r(ok(60))
+            })
+          : Promise.resolve(ok(60))
       },
     })
     const h4calls: Array<string | undefined> = []
@@ -177,9 +232,21 @@ describe('TrackerManager', () => {
     behaviour['http://a'] = fail('gone')
     h.clock.advance(60_000)
     await flush()
-    expect(h.calls.map((c) => [c.url, c.event])).toEqual([['http://a', 'started'], ['http://a', undefined], ['http://b', 'started']])
+    expect(h.calls.map((c) => [c.url, c.event])).toEqual([
+      ['http://a', 'started'],
+      ['http://a', undefined],
+      ['http://b', 'started'],
+    ])
     await h.m.stop()
-    expect(h.calls.slice(3).map((c) => [c.url, c.event]).sort()).toEqual([['http://a', 'stopped'], ['http://b', 'stopped']])
+    expect(
+      h.calls
+        .slice(3)
+        .map((c) => [c.url, c.event])
+        .sort(),
+    ).toEqual([
+      ['http://a', 'stopped'],
+      ['http://b', 'stopped'],
+    ])
   })
   it('ignores answers that arrive after stop and can start again', async () => {
     const h = harness([['http://slow']], { 'http://slow': 'hang' })
@@ -195,7 +262,15 @@ describe('TrackerManager', () => {
 
 describe('TrackerManager robustness', () => {
   it('a throwing onPeers neither fails the tracker nor stops re-announcing', async () => {
-    const h = harness([['http://a']], { 'http://a': ok(60) }, { onPeers: () => { throw new Error('consumer bug') } })
+    const h = harness(
+      [['http://a']],
+      { 'http://a': ok(60) },
+      {
+        onPeers: () => {
+          throw new Error('consumer bug')
+        },
+      },
+    )
     h.m.start()
     await flush()
     expect(h.m.rows()[0]).toMatchObject({ status: 'working', nextAnnounce: 60_000 })

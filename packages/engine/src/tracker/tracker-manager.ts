@@ -89,7 +89,8 @@ export class TrackerManager {
     this.clock = o.clock ?? realClock
     const random = o.random ?? Math.random
     this.key = Math.floor(random() * 2 ** 32) >>> 0
-    const udp = () => (o.udp ??= this.ownUdp ??= new UdpTrackerClient(o.net, { clock: this.clock, maxRetries: o.udpMaxRetries ?? 1 }))
+    const udp = () =>
+      (o.udp ??= this.ownUdp ??= new UdpTrackerClient(o.net, { clock: this.clock, maxRetries: o.udpMaxRetries ?? 1 }))
     this.announcer = o.announcer ?? defaultAnnouncer(o.net, this.clock, udp)
     this.random = random
     this.tiers = []
@@ -105,7 +106,16 @@ export class TrackerManager {
     for (const url of urls) {
       if (this.seen.has(url)) continue
       this.seen.add(url)
-      const row: TrackerRow = { url, tier: this.tiers.length, status: 'idle', lastAnnounce: null, nextAnnounce: null, peersReceived: 0, seeders: null, leechers: null }
+      const row: TrackerRow = {
+        url,
+        tier: this.tiers.length,
+        status: 'idle',
+        lastAnnounce: null,
+        nextAnnounce: null,
+        peersReceived: 0,
+        seeders: null,
+        leechers: null,
+      }
       if (!isSupportedTrackerUrl(url)) {
         row.status = 'disabled'
         row.message = 'unsupported tracker scheme'
@@ -117,7 +127,17 @@ export class TrackerManager {
       const j = Math.floor(this.random() * (i + 1))
       ;[entries[i], entries[j]] = [entries[j], entries[i]]
     }
-    const tier: Tier = { entries, timer: null, busy: false, again: false, completedPending: false, completing: null, lastSuccessAt: null, minIntervalMs: 0, failures: 0 }
+    const tier: Tier = {
+      entries,
+      timer: null,
+      busy: false,
+      again: false,
+      completedPending: false,
+      completing: null,
+      lastSuccessAt: null,
+      minIntervalMs: 0,
+      failures: 0,
+    }
     this.tiers.push(tier)
     return tier
   }
@@ -187,19 +207,30 @@ export class TrackerManager {
       for (const e of t.entries.filter((x) => x.started)) {
         e.started = false
         e.row.status = 'announcing'
-        const completed = inFlight.then(() => (t.completedPending ? this.announcer(e.url, this.params(e, 'completed'), opts()).then(() => { t.completedPending = false }, (err: Error) => this.o.log?.debug?.(`${e.url}: announce (completed) at stop failed: ${err.message}`)) : undefined))
+        const completed = inFlight.then(() =>
+          t.completedPending
+            ? this.announcer(e.url, this.params(e, 'completed'), opts()).then(
+                () => {
+                  t.completedPending = false
+                },
+                (err: Error) => this.o.log?.debug?.(`${e.url}: announce (completed) at stop failed: ${err.message}`),
+              )
+            : undefined,
+        )
         done.push(
-          completed.then(() => this.announcer(e.url, this.params(e, 'stopped'), opts())).then(
-            () => {
-              e.row.status = 'idle'
-              e.row.lastAnnounce = this.clock.now()
-            },
-            (err: Error) => {
-              e.row.status = 'error'
-              e.row.message = err.message
-              this.o.log?.debug?.(`${e.url}: announce (stopped) failed: ${err.message}`)
-            },
-          ),
+          completed
+            .then(() => this.announcer(e.url, this.params(e, 'stopped'), opts()))
+            .then(
+              () => {
+                e.row.status = 'idle'
+                e.row.lastAnnounce = this.clock.now()
+              },
+              (err: Error) => {
+                e.row.status = 'error'
+                e.row.message = err.message
+                this.o.log?.debug?.(`${e.url}: announce (stopped) failed: ${err.message}`)
+              },
+            ),
         )
       }
     }
@@ -303,8 +334,15 @@ export class TrackerManager {
         if (event === 'completed') {
           const completing: Promise<void> = call
             // a failure is handled where `call` is awaited below; this chain only tracks completion
-            .then(() => { t.completedPending = false }, () => undefined)
-            .finally(() => { if (t.completing === completing) t.completing = null })
+            .then(
+              () => {
+                t.completedPending = false
+              },
+              () => undefined,
+            )
+            .finally(() => {
+              if (t.completing === completing) t.completing = null
+            })
           t.completing = completing
         }
         res = await call
@@ -320,11 +358,18 @@ export class TrackerManager {
       this.clock.clearTimeout(notice)
       if (signal.aborted) return null
       const now = this.clock.now()
-      Object.assign(e.row, { status: 'working', lastAnnounce: now, seeders: res.complete ?? null, leechers: res.incomplete ?? null })
+      Object.assign(e.row, {
+        status: 'working',
+        lastAnnounce: now,
+        seeders: res.complete ?? null,
+        leechers: res.incomplete ?? null,
+      })
       e.row.peersReceived += res.peers.length
       if (res.warning) e.row.message = res.warning
       else delete e.row.message
-      this.o.log?.info(`${e.url}: announced${event ? ` (${event})` : ''}, ${res.peers.length} peers${res.warning ? `, warning: ${res.warning}` : ''}`)
+      this.o.log?.info(
+        `${e.url}: announced${event ? ` (${event})` : ''}, ${res.peers.length} peers${res.warning ? `, warning: ${res.warning}` : ''}`,
+      )
       if (res.trackerId) e.trackerId = res.trackerId
       e.started = true
       // (a 'completed' cleared it already, in `t.completing`, whose handler runs before this)
@@ -340,7 +385,9 @@ export class TrackerManager {
           this.o.onPeers(res.peers, e.url)
         } catch (err) {
           // the consumer's bug; the peers of this round are lost, announcing goes on
-          this.o.log?.error(`${e.url}: handling the announced peers failed: ${err instanceof Error ? err.message : String(err)}`)
+          this.o.log?.error(
+            `${e.url}: handling the announced peers failed: ${err instanceof Error ? err.message : String(err)}`,
+          )
         }
       }
       if (t.again || (t.completedPending && event !== 'completed')) return t.minIntervalMs

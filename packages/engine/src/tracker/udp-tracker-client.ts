@@ -2,7 +2,14 @@ import type { NetPort, UdpSocket } from '../platform/ports.ts'
 import { realClock, type Clock, type TimerHandle } from '../util/clock.ts'
 import type { AnnounceParams, AnnounceResult, ScrapeResult } from './announce-types.ts'
 import { TrackerError } from './tracker-error.ts'
-import { decodeUdpResponse, encodeAnnounceRequest, encodeConnectRequest, encodeScrapeRequest, encodeUrlDataOption, type UdpTrackerResponse } from './udp-tracker-codec.ts'
+import {
+  decodeUdpResponse,
+  encodeAnnounceRequest,
+  encodeConnectRequest,
+  encodeScrapeRequest,
+  encodeUrlDataOption,
+  type UdpTrackerResponse,
+} from './udp-tracker-codec.ts'
 
 export interface UdpTrackerOptions {
   clock?: Clock
@@ -35,7 +42,10 @@ export class UdpTrackerClient {
   private readonly connections = new Map<string, { id: Uint8Array; at: number }>()
   private closed = false
 
-  constructor(private readonly net: NetPort, opts: UdpTrackerOptions = {}) {
+  constructor(
+    private readonly net: NetPort,
+    opts: UdpTrackerOptions = {},
+  ) {
     this.clock = opts.clock ?? realClock
     this.base = opts.baseTimeoutMs ?? 15_000
     this.maxRetries = opts.maxRetries ?? 8
@@ -58,14 +68,19 @@ export class UdpTrackerClient {
 
   close(): void {
     this.closed = true
-    for (const s of this.sockets.values()) void s.then((u) => u.close(), () => {})
+    for (const s of this.sockets.values())
+      void s.then(
+        (u) => u.close(),
+        () => {},
+      )
     this.sockets.clear()
     this.pending.clear()
   }
 
   private target(url: string): { host: string; port: number; key: string; pathAndQuery: string } {
     const m = /^udp:\/\/(\[[^\]]+\]|[^:/?#]+):(\d{1,5})([/?][^#]*)?(?:#.*)?$/i.exec(url)
-    if (!m || Number(m[2]) < 1 || Number(m[2]) > 65535) throw new TrackerError('unsupported', `not a udp tracker URL: ${url}`)
+    if (!m || Number(m[2]) < 1 || Number(m[2]) > 65535)
+      throw new TrackerError('unsupported', `not a udp tracker URL: ${url}`)
     const host = m[1].replace(/^\[(.*)\]$/, '$1')
     return { host, port: Number(m[2]), key: `${host}:${m[2]}`, pathAndQuery: m[3] ?? '' }
   }
@@ -88,7 +103,13 @@ export class UdpTrackerClient {
   }
 
   /** Sends one datagram and waits for the reply with its transaction id, or TIMEOUT. */
-  private async once(host: string, port: number, packet: (tx: number) => Uint8Array, waitMs: number, signal?: AbortSignal): Promise<UdpTrackerResponse | typeof TIMEOUT> {
+  private async once(
+    host: string,
+    port: number,
+    packet: (tx: number) => Uint8Array,
+    waitMs: number,
+    signal?: AbortSignal,
+  ): Promise<UdpTrackerResponse | typeof TIMEOUT> {
     let socket: UdpSocket
     try {
       socket = await this.getSocket(host.includes(':') ? 6 : 4)
@@ -125,12 +146,21 @@ export class UdpTrackerClient {
         socket.send(packet(tx), host, port)
       } catch (e) {
         done()
-        reject(new TrackerError('network', `udp send to ${host}:${port} failed: ${e instanceof Error ? e.message : String(e)}`))
+        reject(
+          new TrackerError(
+            'network',
+            `udp send to ${host}:${port} failed: ${e instanceof Error ? e.message : String(e)}`,
+          ),
+        )
       }
     })
   }
 
-  private async transact(url: string, request: (connectionId: Uint8Array, tx: number) => Uint8Array, signal?: AbortSignal): Promise<UdpTrackerResponse> {
+  private async transact(
+    url: string,
+    request: (connectionId: Uint8Array, tx: number) => Uint8Array,
+    signal?: AbortSignal,
+  ): Promise<UdpTrackerResponse> {
     const { host, port, key } = this.target(url)
     for (let n = 0; n <= this.maxRetries; ) {
       const waitMs = this.base * 2 ** n

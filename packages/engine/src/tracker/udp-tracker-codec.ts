@@ -40,7 +40,12 @@ export function encodeUrlDataOption(pathAndQuery: string): Uint8Array {
   return new Uint8Array(out)
 }
 
-export function encodeAnnounceRequest(connectionId: Uint8Array, tx: number, p: AnnounceParams, urlData: Uint8Array = new Uint8Array()): Uint8Array {
+export function encodeAnnounceRequest(
+  connectionId: Uint8Array,
+  tx: number,
+  p: AnnounceParams,
+  urlData: Uint8Array = new Uint8Array(),
+): Uint8Array {
   const b = new Uint8Array(98 + urlData.length)
   b.set(urlData, 98)
   const v = view(b)
@@ -60,7 +65,11 @@ export function encodeAnnounceRequest(connectionId: Uint8Array, tx: number, p: A
   return b
 }
 
-export function encodeScrapeRequest(connectionId: Uint8Array, tx: number, infoHashes: readonly Uint8Array[]): Uint8Array {
+export function encodeScrapeRequest(
+  connectionId: Uint8Array,
+  tx: number,
+  infoHashes: readonly Uint8Array[],
+): Uint8Array {
   const hashes = infoHashes.slice(0, MAX_SCRAPE_HASHES)
   const b = new Uint8Array(16 + 20 * hashes.length)
   const v = view(b)
@@ -100,7 +109,8 @@ export function decodeUdpResponse(b: Uint8Array, ipv6: boolean): UdpTrackerRespo
     }
     case ACTION_SCRAPE: {
       const results: ScrapeResult[] = []
-      for (let o = 8; o + 12 <= b.length; o += 12) results.push({ complete: v.getUint32(o), downloaded: v.getUint32(o + 4), incomplete: v.getUint32(o + 8) })
+      for (let o = 8; o + 12 <= b.length; o += 12)
+        results.push({ complete: v.getUint32(o), downloaded: v.getUint32(o + 4), incomplete: v.getUint32(o + 8) })
       return { action: 'scrape', tx, results }
     }
     case ACTION_ERROR:

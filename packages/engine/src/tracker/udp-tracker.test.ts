@@ -7,7 +7,12 @@ import { encodeCompactPeers } from '../util/peer-address.ts'
 import type { AnnounceParams } from './announce-types.ts'
 import { TrackerError } from './tracker-error.ts'
 import { UdpTrackerClient } from './udp-tracker-client.ts'
-import { decodeUdpResponse, encodeAnnounceRequest, encodeConnectRequest, encodeUrlDataOption } from './udp-tracker-codec.ts'
+import {
+  decodeUdpResponse,
+  encodeAnnounceRequest,
+  encodeConnectRequest,
+  encodeUrlDataOption,
+} from './udp-tracker-codec.ts'
 
 const params: AnnounceParams = {
   infoHash: new Uint8Array(20).fill(0xab),
@@ -33,7 +38,11 @@ interface Seen {
 }
 
 /** A BEP 15 tracker on a MemoryNetwork host; `drop(n)` says whether to ignore the n-th datagram. */
-async function fakeUdpTracker(net: NetPort, clock: ManualClock, opts: { drop?: (n: number) => boolean; error?: string; wrongTxFirst?: boolean; peers?: Uint8Array } = {}) {
+async function fakeUdpTracker(
+  net: NetPort,
+  clock: ManualClock,
+  opts: { drop?: (n: number) => boolean; error?: string; wrongTxFirst?: boolean; peers?: Uint8Array } = {},
+) {
   const seen: Seen[] = []
   const connId = new Uint8Array([9, 8, 7, 6, 5, 4, 3, 2])
   const sock = await net.bindUdp({ port: 6969 }, (data, from) => {
@@ -56,7 +65,8 @@ async function fakeUdpTracker(net: NetPort, clock: ManualClock, opts: { drop?: (
       b.set(connId, 8)
       return reply(b)
     }
-    if (!bytesEqual(data.subarray(0, 8), connId)) return reply(concatBytes([head(3, tx, 0), utf8Encode('bad connection id')]))
+    if (!bytesEqual(data.subarray(0, 8), connId))
+      return reply(concatBytes([head(3, tx, 0), utf8Encode('bad connection id')]))
     if (action === 1) {
       const b = concatBytes([head(1, tx, 12), opts.peers ?? encodeCompactPeers([{ ip: '7.7.7.7', port: 7777 }], 4)])
       view(b).setUint32(8, 1800)
@@ -97,10 +107,24 @@ describe('UDP tracker codec', () => {
     const a = encodeAnnounceRequest(new Uint8Array(8).fill(1), 5, params)
     const v = view(a)
     expect(a).toHaveLength(98)
-    expect([v.getUint32(8), v.getUint32(12), v.getBigUint64(56), v.getBigUint64(64), v.getBigUint64(72), v.getUint32(80), v.getUint32(88), v.getInt32(92), v.getUint16(96)]).toEqual([1, 5, 20n, 2n ** 40n, 10n, 2, 0x01020304, 30, 51413])
+    expect([
+      v.getUint32(8),
+      v.getUint32(12),
+      v.getBigUint64(56),
+      v.getBigUint64(64),
+      v.getBigUint64(72),
+      v.getUint32(80),
+      v.getUint32(88),
+      v.getInt32(92),
+      v.getUint16(96),
+    ]).toEqual([1, 5, 20n, 2n ** 40n, 10n, 2, 0x01020304, 30, 51413])
     expect(a.subarray(16, 36)).toEqual(params.infoHash)
     expect(a.subarray(36, 56)).toEqual(params.peerId)
-    expect(view(encodeAnnounceRequest(new Uint8Array(8), 1, { ...params, event: undefined, numwant: undefined })).getInt32(92)).toBe(-1)
+    expect(
+      view(encodeAnnounceRequest(new Uint8Array(8), 1, { ...params, event: undefined, numwant: undefined })).getInt32(
+        92,
+      ),
+    ).toBe(-1)
   })
   it('appends the BEP 41 URL data option for a path with a passkey, nothing for /announce', () => {
     expect(encodeUrlDataOption('/announce')).toEqual(new Uint8Array())
@@ -158,7 +182,12 @@ describe('UdpTrackerClient', () => {
     clock.advance(30_000)
     await flush()
     await p
-    expect(t.seen.map((s) => [s.at - 1_000_000, s.action])).toEqual([[0, 0], [15_000, 0], [45_000, 0], [45_000, 1]])
+    expect(t.seen.map((s) => [s.at - 1_000_000, s.action])).toEqual([
+      [0, 0],
+      [15_000, 0],
+      [45_000, 0],
+      [45_000, 1],
+    ])
   })
   it('gives up with a timeout after the last retry (15 + 30 + 60 s)', async () => {
     const { clock, client, server } = setup()

@@ -1,5 +1,18 @@
 import { describe, expect, it } from 'vitest'
-import { BencodeError, DEFAULT_MAX_ELEMENTS, decodeBencode, decodeBencodePrefix, dictEntries, encodeBencode, getBytes, getDict, getInt, scanBencode, skipBencode, type BValue } from './bencode.ts'
+import {
+  BencodeError,
+  DEFAULT_MAX_ELEMENTS,
+  decodeBencode,
+  decodeBencodePrefix,
+  dictEntries,
+  encodeBencode,
+  getBytes,
+  getDict,
+  getInt,
+  scanBencode,
+  skipBencode,
+  type BValue,
+} from './bencode.ts'
 import { concatBytes, utf8Decode, utf8Encode } from './bytes.ts'
 
 const enc = (s: string) => utf8Encode(s)
@@ -45,11 +58,21 @@ describe('skipBencode', () => {
 
 describe('decodeBencode', () => {
   it('round-trips values (decode(encode(x)) == x)', () => {
-    const values: BValue[] = [0, -5, 2 ** 40, enc('hi'), new Uint8Array([0, 255]), [], [1, [2, [enc('x')]]], { a: 1, b: { c: [enc('d')] } }]
+    const values: BValue[] = [
+      0,
+      -5,
+      2 ** 40,
+      enc('hi'),
+      new Uint8Array([0, 255]),
+      [],
+      [1, [2, [enc('x')]]],
+      { a: 1, b: { c: [enc('d')] } },
+    ]
     for (const v of values) expect(decodeBencode(encodeBencode(v))).toEqual(v)
   })
   it('round-trips canonical bytes (encode(decode(b)) == b)', () => {
-    for (const s of ['d3:bar4:spam3:fooi42ee', 'li-1ei0ei1e0:e', 'd1:ad1:bdeee']) expect(utf8Decode(encodeBencode(decodeBencode(enc(s))))).toBe(s)
+    for (const s of ['d3:bar4:spam3:fooi42ee', 'li-1ei0ei1e0:e', 'd1:ad1:bdeee'])
+      expect(utf8Decode(encodeBencode(decodeBencode(enc(s))))).toBe(s)
   })
   it('rejects trailing bytes; the prefix form reports where the value ends', () => {
     expect(code(() => decodeBencode(enc('i1eXX')))).toBe('trailing')

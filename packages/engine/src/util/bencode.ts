@@ -36,7 +36,12 @@ export const DEFAULT_MAX_DEPTH = 64
  * short its encoding ('0:' is two bytes), so this count, not the input size, bounds the memory.
  */
 export const DEFAULT_MAX_ELEMENTS = 100_000
-const D = 0x64, L = 0x6c, I = 0x69, E = 0x65, COLON = 0x3a, MINUS = 0x2d
+const D = 0x64,
+  L = 0x6c,
+  I = 0x69,
+  E = 0x65,
+  COLON = 0x3a,
+  MINUS = 0x2d
 
 function isDigit(c: number): boolean {
   return c >= 0x30 && c <= 0x39
@@ -68,7 +73,8 @@ function skipInt(buf: Uint8Array, pos: number): number {
   if (p >= buf.length) throw new BencodeError('truncated', `integer cut at ${pos}`)
   if (buf[p] !== E || p === digits) throw new BencodeError('invalid', `malformed integer at ${pos}`)
   if (p - digits > 20) throw new BencodeError('invalid', `integer too long at ${pos}`)
-  if (buf[digits] === 0x30 && (p - digits > 1 || digits !== pos + 1)) throw new BencodeError('invalid', `non-canonical integer at ${pos}`)
+  if (buf[digits] === 0x30 && (p - digits > 1 || digits !== pos + 1))
+    throw new BencodeError('invalid', `non-canonical integer at ${pos}`)
   return p + 1
 }
 
@@ -188,7 +194,10 @@ function build(buf: Uint8Array, pos: number): { value: BValue; end: number } {
 }
 
 function decodeValue(buf: Uint8Array, limits: BencodeLimits, whole: boolean): { value: BValue; end: number } {
-  const { end } = scanBencode(buf, 0, { maxDepth: limits.maxDepth, maxElements: limits.maxElements ?? DEFAULT_MAX_ELEMENTS })
+  const { end } = scanBencode(buf, 0, {
+    maxDepth: limits.maxDepth,
+    maxElements: limits.maxElements ?? DEFAULT_MAX_ELEMENTS,
+  })
   if (whole && end !== buf.length) throw new BencodeError('trailing', `${buf.length - end} bytes after the value`)
   // One copy, so decoded strings never alias the caller's (possibly reused) buffer.
   return { value: build(buf.slice(0, end), 0).value, end }
@@ -213,7 +222,10 @@ export function encodeBencode(value: BValue): Uint8Array {
  * Byte spans of each entry of the dictionary at `start` (which must already be validated):
  * the raw key bytes and the [valueStart, valueEnd) range of its value.
  */
-export function dictEntries(buf: Uint8Array, start: number): Array<{ key: Uint8Array; valueStart: number; valueEnd: number }> {
+export function dictEntries(
+  buf: Uint8Array,
+  start: number,
+): Array<{ key: Uint8Array; valueStart: number; valueEnd: number }> {
   if (buf[start] !== D) throw new BencodeError('invalid', `no dictionary at ${start}`)
   const out: Array<{ key: Uint8Array; valueStart: number; valueEnd: number }> = []
   let p = start + 1

@@ -47,7 +47,8 @@ export class ManualClock implements Clock {
     for (let guard = 0; guard < 1_000_000; guard++) {
       let nextId = -1
       let nextAt = Infinity
-      for (const [id, tm] of this.timers) if (tm.at < nextAt || (tm.at === nextAt && id < nextId)) [nextId, nextAt] = [id, tm.at]
+      for (const [id, tm] of this.timers)
+        if (tm.at < nextAt || (tm.at === nextAt && id < nextId)) [nextId, nextAt] = [id, tm.at]
       if (nextId < 0 || nextAt > end) break
       const tm = this.timers.get(nextId)!
       this.timers.delete(nextId)

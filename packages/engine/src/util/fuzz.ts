@@ -78,7 +78,15 @@ const POOL_LIMIT = 256
 export async function runFuzz(target: FuzzTarget, opts: FuzzOptions): Promise<FuzzReport> {
   const rnd = xorshift(opts.seed)
   const pool: Uint8Array[] = [...target.seeds]
-  const report: FuzzReport = { target: target.name, seed: opts.seed, inputs: 0, accepted: 0, rejected: 0, slowestMs: 0, failure: null }
+  const report: FuzzReport = {
+    target: target.name,
+    seed: opts.seed,
+    inputs: 0,
+    accepted: 0,
+    rejected: 0,
+    slowestMs: 0,
+    failure: null,
+  }
   const maxInputs = opts.maxInputs ?? Infinity
   const slowMs = opts.slowMs ?? Infinity
   while (report.inputs < maxInputs && !opts.stop?.()) {
@@ -91,13 +99,23 @@ export async function runFuzz(target: FuzzTarget, opts: FuzzOptions): Promise<Fu
     try {
       outcome = await target.run(input)
     } catch (e) {
-      report.failure = { kind: 'crash', input, message: e instanceof Error ? (e.stack ?? e.message) : String(e), inputIndex: index }
+      report.failure = {
+        kind: 'crash',
+        input,
+        message: e instanceof Error ? (e.stack ?? e.message) : String(e),
+        inputIndex: index,
+      }
       return report
     }
     const ms = performance.now() - t0
     report.slowestMs = Math.max(report.slowestMs, ms)
     if (ms > slowMs) {
-      report.failure = { kind: 'slow', input, message: `one input took ${ms.toFixed(0)} ms (bound ${slowMs} ms)`, inputIndex: index }
+      report.failure = {
+        kind: 'slow',
+        input,
+        message: `one input took ${ms.toFixed(0)} ms (bound ${slowMs} ms)`,
+        inputIndex: index,
+      }
       return report
     }
     if (outcome === 'accepted') {

@@ -32,7 +32,10 @@ describe('logger', () => {
     const log = createLogger('tracker', { now: () => 7, port, ring, torrent: 'ab' })
     log.debug?.('d')
     log.error('e')
-    expect(port.lines.map((l) => [l.entry.level, l.entry.message, l.torrent])).toEqual([['debug', 'd', 'ab'], ['error', 'e', 'ab']])
+    expect(port.lines.map((l) => [l.entry.level, l.entry.message, l.torrent])).toEqual([
+      ['debug', 'd', 'ab'],
+      ['error', 'e', 'ab'],
+    ])
     const quiet = new LogRing(10)
     const q = createLogger('peer', { now: () => 8, ring: quiet })
     expect(q.debug).toBeUndefined()
@@ -54,7 +57,9 @@ describe('logger', () => {
     t.pool.addPeer('10.0.0.7', 6881, 'tracker')
     t.pool.markHashFailure('10.0.0.7', 6881, { shared: false })
     const lines = await createEngineApi(e).torrentLog(t.infoHash.toUpperCase())
-    expect(lines.some((l) => l.level === 'info' && l.component === 'pool' && l.message.includes('banned 10.0.0.7:6881'))).toBe(true)
+    expect(
+      lines.some((l) => l.level === 'info' && l.component === 'pool' && l.message.includes('banned 10.0.0.7:6881')),
+    ).toBe(true)
     expect(lines.every((l) => l.level !== 'debug')).toBe(true)
     expect(await createEngineApi(e).torrentLog('00'.repeat(20))).toEqual([])
     await e.stop()

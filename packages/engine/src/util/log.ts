@@ -2,7 +2,17 @@ import type { LogEntry, LogLevel } from '../api/types.ts'
 import type { Logger, LogPort } from '../platform/ports.ts'
 
 /** The engine's log components (what the CLI's `--debug a,b` names). */
-export const LOG_COMPONENTS = ['engine', 'torrent', 'peer', 'pool', 'tracker', 'storage', 'metadata', 'lsd', 'dht'] as const
+export const LOG_COMPONENTS = [
+  'engine',
+  'torrent',
+  'peer',
+  'pool',
+  'tracker',
+  'storage',
+  'metadata',
+  'lsd',
+  'dht',
+] as const
 export type LogComponent = (typeof LOG_COMPONENTS)[number]
 
 /** Lines a torrent keeps for its log pane. */
@@ -36,7 +46,10 @@ export const SILENT_LOGGER: Logger = { info() {}, warn() {}, error() {} }
  * always to `ring` (a torrent's own buffer, cheap: no formatting beyond the caller's string);
  * debug lines exist only when the port wants the component.
  */
-export function createLogger(component: LogComponent, opts: { port?: LogPort; now: () => number; ring?: LogRing; torrent?: string }): Logger {
+export function createLogger(
+  component: LogComponent,
+  opts: { port?: LogPort; now: () => number; ring?: LogRing; torrent?: string },
+): Logger {
   const { ring, now, torrent } = opts
   const port = opts.port?.enabled(component) ? opts.port : undefined
   if (!port && !ring) return SILENT_LOGGER

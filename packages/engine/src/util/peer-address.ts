@@ -13,11 +13,16 @@ export function formatIPv6(b: Uint8Array): string {
   const words: number[] = []
   for (let i = 0; i < 16; i += 2) words.push((b[i] << 8) | b[i + 1])
   // IPv4-mapped addresses read better in dotted form.
-  if (words.slice(0, 5).every((w) => w === 0) && words[5] === 0xffff) return `::ffff:${b[12]}.${b[13]}.${b[14]}.${b[15]}`
+  if (words.slice(0, 5).every((w) => w === 0) && words[5] === 0xffff)
+    return `::ffff:${b[12]}.${b[13]}.${b[14]}.${b[15]}`
   // RFC 5952: compress the longest run (>= 2) of zero words.
-  let bestStart = -1, bestLen = 0
+  let bestStart = -1,
+    bestLen = 0
   for (let i = 0; i < 8; ) {
-    if (words[i] !== 0) { i++; continue }
+    if (words[i] !== 0) {
+      i++
+      continue
+    }
     let j = i
     while (j < 8 && words[j] === 0) j++
     if (j - i > bestLen && j - i >= 2) [bestStart, bestLen] = [i, j - i]
@@ -55,7 +60,8 @@ export function parseIPv6(s: string): Uint8Array | null {
   }
   const halves = text.split('::')
   if (halves.length > 2) return null
-  const parse = (h: string) => (h === '' ? [] : h.split(':').map((w) => (/^[0-9a-fA-F]{1,4}$/.test(w) ? parseInt(w, 16) : NaN)))
+  const parse = (h: string) =>
+    h === '' ? [] : h.split(':').map((w) => (/^[0-9a-fA-F]{1,4}$/.test(w) ? parseInt(w, 16) : NaN))
   const head = parse(halves[0])
   const rest = halves.length === 2 ? parse(halves[1]) : []
   let words: number[]

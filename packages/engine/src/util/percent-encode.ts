@@ -5,7 +5,13 @@ export function percentEncodeBytes(bytes: Uint8Array): string {
   let out = ''
   for (const b of bytes) {
     const unreserved =
-      (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a) || b === 0x2d || b === 0x2e || b === 0x5f || b === 0x7e
+      (b >= 0x30 && b <= 0x39) ||
+      (b >= 0x41 && b <= 0x5a) ||
+      (b >= 0x61 && b <= 0x7a) ||
+      b === 0x2d ||
+      b === 0x2e ||
+      b === 0x5f ||
+      b === 0x7e
     out += unreserved ? String.fromCharCode(b) : '%' + HEX[b >> 4] + HEX[b & 15]
   }
   return out

@@ -21,12 +21,20 @@ export function sha1Sync(data: Uint8Array): Uint8Array {
   const dv = new DataView(padded.buffer)
   dv.setUint32(padded.length - 8, Math.floor(bitLen / 2 ** 32))
   dv.setUint32(padded.length - 4, bitLen >>> 0)
-  let h0 = 0x67452301, h1 = 0xefcdab89, h2 = 0x98badcfe, h3 = 0x10325476, h4 = 0xc3d2e1f0
+  let h0 = 0x67452301,
+    h1 = 0xefcdab89,
+    h2 = 0x98badcfe,
+    h3 = 0x10325476,
+    h4 = 0xc3d2e1f0
   const w = new Int32Array(80)
   for (let off = 0; off < padded.length; off += 64) {
     for (let i = 0; i < 16; i++) w[i] = dv.getInt32(off + i * 4)
     for (let i = 16; i < 80; i++) w[i] = rotl(w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16], 1)
-    let a = h0, b = h1, c = h2, d = h3, e = h4
+    let a = h0,
+      b = h1,
+      c = h2,
+      d = h3,
+      e = h4
     for (let i = 0; i < 80; i++) {
       let f: number, k: number
       if (i < 20) [f, k] = [(b & c) | (~b & d), 0x5a827999]

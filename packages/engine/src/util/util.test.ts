@@ -10,7 +10,9 @@ function rand(n: number, seed: number): Uint8Array {
   const out = new Uint8Array(n)
   let x = seed >>> 0 || 1
   for (let i = 0; i < n; i++) {
-    x ^= x << 13; x ^= x >>> 17; x ^= x << 5
+    x ^= x << 13
+    x ^= x >>> 17
+    x ^= x << 5
     out[i] = x & 0xff
   }
   return out
@@ -35,7 +37,15 @@ describe('hex', () => {
 
 describe('base32', () => {
   it('matches RFC 4648 test vectors', () => {
-    const vectors: Array<[string, string]> = [['', ''], ['f', 'MY======'], ['fo', 'MZXQ===='], ['foo', 'MZXW6==='], ['foob', 'MZXW6YQ='], ['fooba', 'MZXW6YTB'], ['foobar', 'MZXW6YTBOI======']]
+    const vectors: Array<[string, string]> = [
+      ['', ''],
+      ['f', 'MY======'],
+      ['fo', 'MZXQ===='],
+      ['foo', 'MZXW6==='],
+      ['foob', 'MZXW6YQ='],
+      ['fooba', 'MZXW6YTB'],
+      ['foobar', 'MZXW6YTBOI======'],
+    ]
     for (const [plain, enc] of vectors) {
       expect(encodeBase32(utf8Encode(plain))).toBe(enc)
       expect(utf8Decode(decodeBase32(enc))).toBe(plain)
@@ -57,7 +67,9 @@ describe('base32', () => {
 
 describe('bytes', () => {
   it('concat, equal, compare', () => {
-    expect(concatBytes([new Uint8Array([1]), new Uint8Array([]), new Uint8Array([2, 3])])).toEqual(new Uint8Array([1, 2, 3]))
+    expect(concatBytes([new Uint8Array([1]), new Uint8Array([]), new Uint8Array([2, 3])])).toEqual(
+      new Uint8Array([1, 2, 3]),
+    )
     expect(bytesEqual(new Uint8Array([1, 2]), new Uint8Array([1, 2]))).toBe(true)
     expect(bytesEqual(new Uint8Array([1, 2]), new Uint8Array([1]))).toBe(false)
     expect(compareBytes(new Uint8Array([1, 2]), new Uint8Array([1, 3]))).toBeLessThan(0)

@@ -5,7 +5,12 @@
  */
 import { sha1 } from '../util/sha1.ts'
 
-export async function allowedFastSet(ip: string, infoHash: Uint8Array, pieceCount: number, k: number): Promise<number[]> {
+export async function allowedFastSet(
+  ip: string,
+  infoHash: Uint8Array,
+  pieceCount: number,
+  k: number,
+): Promise<number[]> {
   const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(ip)
   if (!m || pieceCount <= 0 || infoHash.length !== 20) return []
   const want = Math.min(k, pieceCount)

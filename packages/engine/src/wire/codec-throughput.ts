@@ -18,7 +18,8 @@ const per = 64
 const stream = new Uint8Array(per * (13 + 16384))
 for (let i = 0; i < per; i++) stream.set(encodePiece(i, 0, block), i * (13 + 16384))
 const chunks: Uint8Array[] = []
-for (let o = 0; o < stream.length; o += chunkBytes) chunks.push(stream.subarray(o, Math.min(stream.length, o + chunkBytes)))
+for (let o = 0; o < stream.length; o += chunkBytes)
+  chunks.push(stream.subarray(o, Math.min(stream.length, o + chunkBytes)))
 
 function run(mib: number): { ms: number; messages: number; payload: number } {
   const d = new WireDecoder({ pieceCount: 1 << 20 })

@@ -5,8 +5,13 @@
  * and our policy accepts or refuses it. Sans-I/O: PeerConnection feeds it bytes and sends what it says.
  */
 import {
-  CRYPTO_PLAINTEXT, CRYPTO_RC4, MseInitiator, MseReceiver, detectIncoming,
-  type MseResult, type MseStep,
+  CRYPTO_PLAINTEXT,
+  CRYPTO_RC4,
+  MseInitiator,
+  MseReceiver,
+  detectIncoming,
+  type MseResult,
+  type MseStep,
 } from '../mse/mse-handshake.ts'
 import { PLAINTEXT_CIPHER, type StreamCipher } from '../mse/stream-cipher.ts'
 
@@ -54,7 +59,14 @@ export type StageStep =
    * The stage is over: `received` are the (decrypted) bytes that start the peer's BitTorrent
    * stream; every later byte goes through `cipher`. `infoHash` is set when MSE named the torrent.
    */
-  | { state: 'done'; send: Uint8Array | null; encryption: WireEncryption; cipher: StreamCipher; received: Uint8Array; infoHash: Uint8Array | null }
+  | {
+      state: 'done'
+      send: Uint8Array | null
+      encryption: WireEncryption
+      cipher: StreamCipher
+      received: Uint8Array
+      infoHash: Uint8Array | null
+    }
   /** `refused`: the opening breaks our policy; otherwise the MSE handshake failed (`detail` why). */
   | { state: 'failed'; refused: boolean; detail: string }
 
@@ -65,7 +77,11 @@ export class MseStage {
   private constructor(private readonly incoming: IncomingMse | null) {}
 
   /** Outgoing with MSE: `start()` is step 1 to send now; `handshake` (our IA) is inside step 3. */
-  static outgoing(infoHash: Uint8Array, mse: OutgoingMse, handshake: Uint8Array): { stage: MseStage; start: Uint8Array } {
+  static outgoing(
+    infoHash: Uint8Array,
+    mse: OutgoingMse,
+    handshake: Uint8Array,
+  ): { stage: MseStage; start: Uint8Array } {
     const stage = new MseStage(null)
     const m = new MseInitiator({ infoHash, provide: mse.provide, initialPayload: handshake })
     stage.machine = m
@@ -92,17 +108,27 @@ export class MseStage {
     }
     this.pending = null
     if (kind === 'plain') {
-      if (!policy.allowPlain) return { state: 'failed', refused: true, detail: 'plain connection while encryption is required' }
-      return { state: 'done', send: null, encryption: 'plain', cipher: PLAINTEXT_CIPHER, received: bytes, infoHash: null }
+      if (!policy.allowPlain)
+        return { state: 'failed', refused: true, detail: 'plain connection while encryption is required' }
+      return {
+        state: 'done',
+        send: null,
+        encryption: 'plain',
+        cipher: PLAINTEXT_CIPHER,
+        received: bytes,
+        infoHash: null,
+      }
     }
-    if (policy.allowed === 0) return { state: 'failed', refused: true, detail: 'encrypted connection while encryption is disabled' }
+    if (policy.allowed === 0)
+      return { state: 'failed', refused: true, detail: 'encrypted connection while encryption is disabled' }
     this.machine = new MseReceiver({ lookup: policy.lookup, allowed: policy.allowed, prefer: 'plaintext' })
     return this.fromMachine(this.machine.push(bytes))
   }
 
   private fromMachine(step: MseStep): StageStep {
     if (step.state === 'continue') return step
-    if (step.state === 'failed') return { state: 'failed', refused: false, detail: `${step.error.code}: ${step.error.message}` }
+    if (step.state === 'failed')
+      return { state: 'failed', refused: false, detail: `${step.error.code}: ${step.error.message}` }
     return done(step.send, step.result)
   }
 }

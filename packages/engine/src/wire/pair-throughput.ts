@@ -66,7 +66,10 @@ async function main(): Promise<void> {
         if (received === shape.totalLength) resolve()
       },
       onClose: (reason) => {
-        if (reason.kind !== 'done') console.error(`leech closed: ${describeCloseReason(reason)}; seed: ${seed?.closeReason ? describeCloseReason(seed.closeReason) : 'open'}`)
+        if (reason.kind !== 'done')
+          console.error(
+            `leech closed: ${describeCloseReason(reason)}; seed: ${seed?.closeReason ? describeCloseReason(seed.closeReason) : 'open'}`,
+          )
         resolve()
       },
     },

@@ -10,22 +10,38 @@ function randomMessage(rnd: () => number): WireMessage {
   const begin = [0, 16384, 32768, 1][rnd() % 4]!
   const length = [16384, 10000, 1, 16385, 0][rnd() % 5]!
   switch (rnd() % 16) {
-    case 0: return { type: 'choke' }
-    case 1: return { type: 'unchoke' }
-    case 2: return { type: 'interested' }
-    case 3: return { type: 'not-interested' }
-    case 4: return { type: 'have', index }
-    case 5: return { type: 'bitfield', bits: new Uint8Array([rnd() & 0xf0]) }
-    case 6: return { type: 'request', index, begin, length }
-    case 7: return { type: 'cancel', index, begin, length }
-    case 8: return { type: 'piece', index, begin, block: new Uint8Array(rnd() % 3 === 0 ? 16384 : 16) }
-    case 9: return { type: 'have-all' }
-    case 10: return { type: 'have-none' }
-    case 11: return { type: 'reject', index, begin, length }
-    case 12: return { type: 'allowed-fast', index }
-    case 13: return { type: 'suggest', index }
-    case 14: return { type: 'extended', extId: rnd() % 3, payload: new Uint8Array(rnd() % 40) }
-    default: return { type: 'keep-alive' }
+    case 0:
+      return { type: 'choke' }
+    case 1:
+      return { type: 'unchoke' }
+    case 2:
+      return { type: 'interested' }
+    case 3:
+      return { type: 'not-interested' }
+    case 4:
+      return { type: 'have', index }
+    case 5:
+      return { type: 'bitfield', bits: new Uint8Array([rnd() & 0xf0]) }
+    case 6:
+      return { type: 'request', index, begin, length }
+    case 7:
+      return { type: 'cancel', index, begin, length }
+    case 8:
+      return { type: 'piece', index, begin, block: new Uint8Array(rnd() % 3 === 0 ? 16384 : 16) }
+    case 9:
+      return { type: 'have-all' }
+    case 10:
+      return { type: 'have-none' }
+    case 11:
+      return { type: 'reject', index, begin, length }
+    case 12:
+      return { type: 'allowed-fast', index }
+    case 13:
+      return { type: 'suggest', index }
+    case 14:
+      return { type: 'extended', extId: rnd() % 3, payload: new Uint8Array(rnd() % 40) }
+    default:
+      return { type: 'keep-alive' }
   }
 }
 

@@ -14,7 +14,11 @@ describe('PeerConnection closes on protocol violations with a reason', () => {
     ['a bitfield with spare bits set', msg({ type: 'bitfield', bits: new Uint8Array([0xf8]) }), 'spare bits'],
     ['a have beyond the piece count', msg({ type: 'have', index: 4 }), 'piece index 4'],
     ['a request over 16 KiB', msg({ type: 'request', index: 0, begin: 0, length: 32768 }), 'request of 32768 bytes'],
-    ['a request past the end of the last piece', msg({ type: 'request', index: 3, begin: 0, length: 10001 }), 'beyond the piece'],
+    [
+      'a request past the end of the last piece',
+      msg({ type: 'request', index: 3, begin: 0, length: 10001 }),
+      'beyond the piece',
+    ],
     ['an extended message over 1 MiB', new Uint8Array([0, 0x10, 0, 3, 20]), 'exceeds'],
   ])('%s', async (_name, bytes, reason) => {
     const { raw, conn } = await rawAgainstSeed()
@@ -209,7 +213,12 @@ describe('PeerConnection upload side', () => {
     a.raw.sendHandshake()
     a.raw.write(msg({ type: 'request', index: 0, begin: 0, length: 16384 }))
     await until(() => a.raw.types().includes('reject'))
-    expect(a.raw.received.find((m) => m.type === 'reject')).toEqual({ type: 'reject', index: 0, begin: 0, length: 16384 })
+    expect(a.raw.received.find((m) => m.type === 'reject')).toEqual({
+      type: 'reject',
+      index: 0,
+      begin: 0,
+      length: 16384,
+    })
     const b = await rawAgainstSeed()
     b.conn.setHandlers({ onUploadRequest: () => reads++ })
     b.raw.sendHandshake({ fast: false, extended: true })
@@ -233,9 +242,15 @@ describe('PeerConnection upload side', () => {
     })
     conn.setHandlers({ onInterested: () => conn.unchoke(), onUploadRequest: (r) => reads.push(r) })
     raw.sendHandshake()
-    raw.write(W.INTERESTED, msg({ type: 'request', index: 1, begin: 0, length: 16384 }), msg({ type: 'request', index: 0, begin: 0, length: 16384 }))
+    raw.write(
+      W.INTERESTED,
+      msg({ type: 'request', index: 1, begin: 0, length: 16384 }),
+      msg({ type: 'request', index: 0, begin: 0, length: 16384 }),
+    )
     await until(() => raw.types().includes('reject') && reads.length === 1)
-    expect(raw.received.filter((m) => m.type === 'reject')).toEqual([{ type: 'reject', index: 1, begin: 0, length: 16384 }])
+    expect(raw.received.filter((m) => m.type === 'reject')).toEqual([
+      { type: 'reject', index: 1, begin: 0, length: 16384 },
+    ])
     expect(reads.map((r) => r.index)).toEqual([0])
   })
 
@@ -293,7 +308,11 @@ describe('PeerConnection timers, extensions and magnets', () => {
     expect(got).toEqual([[0, 'd4:reqqi500ee']])
     conn.sendExtended(3, new Uint8Array([1, 2]))
     await until(() => raw.types().includes('extended'))
-    expect(raw.received.find((m) => m.type === 'extended')).toEqual({ type: 'extended', extId: 3, payload: new Uint8Array([1, 2]) })
+    expect(raw.received.find((m) => m.type === 'extended')).toEqual({
+      type: 'extended',
+      extId: 3,
+      payload: new Uint8Array([1, 2]),
+    })
   })
 
   it('keeps a magnet peer’s availability raw until the piece count is known, then checks it', async () => {

@@ -8,7 +8,17 @@ import { encodeHandshake } from './handshake.ts'
 import { incomingMse, outgoingMse } from './mse-stage.ts'
 import { PeerConnection as Conn } from './peer-connection.ts'
 import { generatePeerId } from './peer-id.ts'
-import { blocksOf, closeText, connectPair, DATA, INFO_HASH, rawAgainstSeed, settle, SHAPE, until } from './peer-test-kit.ts'
+import {
+  blocksOf,
+  closeText,
+  connectPair,
+  DATA,
+  INFO_HASH,
+  rawAgainstSeed,
+  settle,
+  SHAPE,
+  until,
+} from './peer-test-kit.ts'
 
 const lookup = createSkeyLookup([INFO_HASH])
 
@@ -110,10 +120,22 @@ describe('PeerConnection over MSE/PE', () => {
     const clock = new ManualClock(1_000_000)
     let seed: Conn | undefined
     await net.host('10.0.0.1').listen({ port: 6881 }, (socket) => {
-      seed = new Conn(socket, { direction: 'incoming', peerId: generatePeerId(), clock, incomingMse: incomingMse('disable', lookup), acceptIncoming: () => true })
+      seed = new Conn(socket, {
+        direction: 'incoming',
+        peerId: generatePeerId(),
+        clock,
+        incomingMse: incomingMse('disable', lookup),
+        acceptIncoming: () => true,
+      })
     })
     const socket = await net.host('10.0.0.2').connect({ host: '10.0.0.1', port: 6881 })
-    const leech = new Conn(socket, { direction: 'outgoing', infoHash: INFO_HASH, peerId: generatePeerId(), clock, mse: outgoingMse('prefer', false) })
+    const leech = new Conn(socket, {
+      direction: 'outgoing',
+      infoHash: INFO_HASH,
+      peerId: generatePeerId(),
+      clock,
+      mse: outgoingMse('prefer', false),
+    })
     await until(() => leech.closeReason !== null && seed?.closeReason != null)
     expect(seed!.closeReason?.kind).toBe('encryption-refused')
     expect(leech.closeReason?.kind).toBe('encryption-failed')
@@ -133,7 +155,10 @@ describe('PeerConnection over MSE/PE', () => {
       clock.advance(1000)
       await settle(20)
     }
-    expect(conn.closeReason).toEqual({ kind: 'encryption-failed', detail: 'handshake timeout during the MSE handshake' })
+    expect(conn.closeReason).toEqual({
+      kind: 'encryption-failed',
+      detail: 'handshake timeout during the MSE handshake',
+    })
   })
 
   it('an MSE opening for a torrent we do not serve fails in the receiver', async () => {
@@ -142,10 +167,22 @@ describe('PeerConnection over MSE/PE', () => {
     const clock = new ManualClock(1_000_000)
     let seed: Conn | undefined
     await net.host('10.0.0.1').listen({ port: 6881 }, (socket) => {
-      seed = new Conn(socket, { direction: 'incoming', peerId: generatePeerId(), clock, incomingMse: incomingMse('prefer', other), acceptIncoming: () => true })
+      seed = new Conn(socket, {
+        direction: 'incoming',
+        peerId: generatePeerId(),
+        clock,
+        incomingMse: incomingMse('prefer', other),
+        acceptIncoming: () => true,
+      })
     })
     const socket = await net.host('10.0.0.2').connect({ host: '10.0.0.1', port: 6881 })
-    const leech = new Conn(socket, { direction: 'outgoing', infoHash: INFO_HASH, peerId: generatePeerId(), clock, mse: outgoingMse('require', false) })
+    const leech = new Conn(socket, {
+      direction: 'outgoing',
+      infoHash: INFO_HASH,
+      peerId: generatePeerId(),
+      clock,
+      mse: outgoingMse('require', false),
+    })
     await until(() => leech.closeReason !== null && seed?.closeReason != null)
     expect(seed!.closeReason).toMatchObject({ kind: 'encryption-failed' })
     expect(closeText(seed!)).toMatch(/unknown-torrent/)
@@ -158,12 +195,27 @@ describe('PeerConnection over MSE/PE', () => {
     const clock = new ManualClock(1_000_000)
     let seed: Conn | undefined
     await net.host('10.0.0.1').listen({ port: 6881 }, (socket) => {
-      seed = new Conn(socket, { direction: 'incoming', peerId: generatePeerId(), clock, incomingMse: incomingMse('prefer', createSkeyLookup([INFO_HASH, otherHash])), acceptIncoming: () => true })
+      seed = new Conn(socket, {
+        direction: 'incoming',
+        peerId: generatePeerId(),
+        clock,
+        incomingMse: incomingMse('prefer', createSkeyLookup([INFO_HASH, otherHash])),
+        acceptIncoming: () => true,
+      })
     })
     const socket = await net.host('10.0.0.2').connect({ host: '10.0.0.1', port: 6881 })
     // An outgoing connection whose IA (its BitTorrent handshake) names otherHash under SKEY INFO_HASH.
-    const m = new MseInitiator({ infoHash: INFO_HASH, provide: CRYPTO_RC4, initialPayload: encodeHandshake(otherHash, generatePeerId(), {}) })
-    socket.setHandlers({ onData: (d) => { const s = m.push(d); if (s.send) socket.write(s.send) } })
+    const m = new MseInitiator({
+      infoHash: INFO_HASH,
+      provide: CRYPTO_RC4,
+      initialPayload: encodeHandshake(otherHash, generatePeerId(), {}),
+    })
+    socket.setHandlers({
+      onData: (d) => {
+        const s = m.push(d)
+        if (s.send) socket.write(s.send)
+      },
+    })
     socket.write(m.start())
     await until(() => seed?.closeReason != null)
     expect(seed!.closeReason).toMatchObject({ kind: 'protocol-violation' })
@@ -182,7 +234,12 @@ async function leechAgainstRawMse() {
     socket.setHandlers({ onData: (d) => seen.push(d) })
   })
   const conn = new Conn(await network.host('10.0.0.2').connect({ host: '10.0.0.1', port: 6881 }), {
-    direction: 'outgoing', infoHash: INFO_HASH, peerId: generatePeerId(), clock, torrent: SHAPE, mse: outgoingMse('require', false),
+    direction: 'outgoing',
+    infoHash: INFO_HASH,
+    peerId: generatePeerId(),
+    clock,
+    torrent: SHAPE,
+    mse: outgoingMse('require', false),
   })
   await until(() => !!raw && seen.length > 0)
   // Ya (96 bytes) and PadA, never "\x13BitTorrent protocol"
@@ -190,4 +247,3 @@ async function leechAgainstRawMse() {
   expect(seen[0]![0] === 19 && seen[0]![1] === 0x42).toBe(false)
   return { raw: raw!, conn, clock }
 }
-

@@ -133,7 +133,10 @@ describe('PeerConnection pair over memory-net', () => {
     serve(seed)
     seed.setHandlers({ ...serveHandlers(seed), onInterested: () => {} }) // never unchoke
     let got = 0
-    leech.setHandlers({ onAllowedFast: () => void leech.request(1, 0, 16384), onBlock: (_i, _b, data) => (got += data.length) })
+    leech.setHandlers({
+      onAllowedFast: () => void leech.request(1, 0, 16384),
+      onBlock: (_i, _b, data) => (got += data.length),
+    })
     leech.interested()
     expect(leech.request(1, 0, 16384)).toBe(false) // choked, not allowed yet
     seed.allowFast(1)
@@ -214,7 +217,12 @@ describe('PeerConnection pair over memory-net', () => {
       incoming = new PeerConnection(s, { direction: 'incoming', peerId: same, acceptIncoming: () => true })
     })
     const s = await net.host('10.0.0.2').connect({ host: '10.0.0.1', port: 1 })
-    const c = new PeerConnection(s, { direction: 'outgoing', peerId: same, infoHash: INFO_HASH, handlers: { onClose: (r) => reasons.push(r) } })
+    const c = new PeerConnection(s, {
+      direction: 'outgoing',
+      peerId: same,
+      infoHash: INFO_HASH,
+      handlers: { onClose: (r) => reasons.push(r) },
+    })
     await until(() => reasons.length > 0)
     expect(incoming?.closeReason).toEqual({ kind: 'self' })
     expect(reasons).toEqual([{ kind: 'remote-closed' }])

@@ -116,7 +116,8 @@ export class PeerConnection implements PeerConnectionLike {
       onData: (d) => this.onData(d),
       onDrain: () => this.onDrain(),
       onEnd: () => this.close({ kind: 'remote-closed' }),
-      onClose: (err) => this.close(err ? { kind: 'socket-error', detail: err.message } : { kind: 'remote-closed' }, err),
+      onClose: (err) =>
+        this.close(err ? { kind: 'socket-error', detail: err.message } : { kind: 'remote-closed' }, err),
     })
     this.schedule()
   }
@@ -274,7 +275,10 @@ export class PeerConnection implements PeerConnectionLike {
 
   close(reason: CloseReason, error?: IoError): void {
     if (this.phase === 'closed') return
-    if (this.stage?.inMse && (reason.kind === 'remote-closed' || reason.kind === 'socket-error' || reason.kind === 'timeout')) {
+    if (
+      this.stage?.inMse &&
+      (reason.kind === 'remote-closed' || reason.kind === 'socket-error' || reason.kind === 'timeout')
+    ) {
       // A peer that will not speak MSE typically just hangs up on our first bytes.
       reason = { kind: 'encryption-failed', detail: `${describeCloseReason(reason)} during the MSE handshake` }
     }
@@ -341,7 +345,11 @@ export class PeerConnection implements PeerConnectionLike {
   private runStage(data: Uint8Array): Uint8Array | null {
     const step = this.stage!.push(data)
     if (step.state === 'failed') {
-      this.close(step.refused ? { kind: 'encryption-refused', detail: step.detail } : { kind: 'encryption-failed', detail: step.detail })
+      this.close(
+        step.refused
+          ? { kind: 'encryption-refused', detail: step.detail }
+          : { kind: 'encryption-failed', detail: step.detail },
+      )
       return null
     }
     if (step.send) this.send(step.send)
@@ -421,7 +429,11 @@ export class PeerConnection implements PeerConnectionLike {
         const announce = !this.availabilityKnown && this.state.pieces !== null
         this.availabilityKnown = true
         if (announce) this.handlers.onPeerPieces?.()
-        const bad = this.state.addHave(m.index, this.torrent?.pieceCount ?? null, this.decoder.limits.maxUnknownBitfield * 8)
+        const bad = this.state.addHave(
+          m.index,
+          this.torrent?.pieceCount ?? null,
+          this.decoder.limits.maxUnknownBitfield * 8,
+        )
         if (bad) return this.violation(bad)
         return this.handlers.onHave?.(m.index)
       }
@@ -439,7 +451,12 @@ export class PeerConnection implements PeerConnectionLike {
         return
       }
       case 'request': {
-        const ctx = { torrent: this.torrent, localPieces: this.localPieces, amChoking: this.state.amChoking, allowedFast: this.allowedFastOut }
+        const ctx = {
+          torrent: this.torrent,
+          localPieces: this.localPieces,
+          amChoking: this.state.amChoking,
+          allowedFast: this.allowedFastOut,
+        }
         const bad = this.uploads.request(m, ctx)
         if (bad) return this.violation(bad)
         if (!this.localPieces?.has(m.index)) this.handlers.onStray?.('unadvertised-request')
@@ -486,7 +503,8 @@ export class PeerConnection implements PeerConnectionLike {
     this.payloadIn += block.length
     const req = this.requests.take(index, begin)
     if (req) {
-      if (req.length !== block.length) return this.violation(`block ${index}/${begin} of ${block.length} bytes, requested ${req.length}`)
+      if (req.length !== block.length)
+        return this.violation(`block ${index}/${begin} of ${block.length} bytes, requested ${req.length}`)
       this.pipeline.onBlock(block.length, now - req.sentAt, now)
       this.snubbed = false
       this.readyDirty = true
@@ -530,7 +548,8 @@ export class PeerConnection implements PeerConnectionLike {
     if (this.phase === 'closed') return
     const now = this.clock.now()
     const c = this.config
-    if (this.phase === 'handshake' && now - this.createdAt >= c.handshakeTimeoutMs) return this.close({ kind: 'timeout', detail: 'handshake' })
+    if (this.phase === 'handshake' && now - this.createdAt >= c.handshakeTimeoutMs)
+      return this.close({ kind: 'timeout', detail: 'handshake' })
     if (now - this.lastReceivedAt >= c.idleTimeoutMs) return this.close({ kind: 'timeout', detail: 'idle' })
     if (this.phase === 'open') {
       if (now - this.outbox.lastWriteAt >= c.keepAliveIntervalMs && this.outbox.pending === 0) this.send(W.KEEP_ALIVE)

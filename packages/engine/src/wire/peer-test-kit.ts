@@ -53,7 +53,12 @@ export interface Pair {
 }
 
 /** The incoming side serving SHAPE with every piece; `checkInfoHash` refuses other info-hashes. */
-function seedConnection(socket: TcpSocket, clock: ManualClock, checkInfoHash: boolean, options?: Partial<PeerConnectionOptions>): PeerConnection {
+function seedConnection(
+  socket: TcpSocket,
+  clock: ManualClock,
+  checkInfoHash: boolean,
+  options?: Partial<PeerConnectionOptions>,
+): PeerConnection {
   return new PeerConnection(socket, {
     direction: 'incoming',
     peerId: generatePeerId(),
@@ -68,7 +73,11 @@ function seedConnection(socket: TcpSocket, clock: ManualClock, checkInfoHash: bo
 }
 
 /** The outgoing side: a leech of SHAPE with no pieces. */
-function leechConnection(socket: TcpSocket, clock: ManualClock, options?: Partial<PeerConnectionOptions>): PeerConnection {
+function leechConnection(
+  socket: TcpSocket,
+  clock: ManualClock,
+  options?: Partial<PeerConnectionOptions>,
+): PeerConnection {
   return new PeerConnection(socket, {
     direction: 'outgoing',
     infoHash: INFO_HASH,
@@ -81,11 +90,13 @@ function leechConnection(socket: TcpSocket, clock: ManualClock, options?: Partia
 }
 
 /** A seed (listening, incoming side, has all pieces) and a leech (outgoing, has none), handshaken. */
-export async function connectPair(opts: {
-  seedOptions?: Partial<PeerConnectionOptions>
-  leechOptions?: Partial<PeerConnectionOptions>
-  net?: MemoryNetworkOptions
-} = {}): Promise<Pair> {
+export async function connectPair(
+  opts: {
+    seedOptions?: Partial<PeerConnectionOptions>
+    leechOptions?: Partial<PeerConnectionOptions>
+    net?: MemoryNetworkOptions
+  } = {},
+): Promise<Pair> {
   const net = new MemoryNetwork(opts.net)
   const clock = new ManualClock(1_000_000)
   const seedHost = net.host('10.0.0.1')
@@ -128,7 +139,11 @@ export class RawPeer {
       onEnd: () => (this.closed = true),
     })
   }
-  sendHandshake(flags: HandshakeFlags = { fast: true, extended: true }, infoHash = INFO_HASH, peerId = generatePeerId()): void {
+  sendHandshake(
+    flags: HandshakeFlags = { fast: true, extended: true },
+    infoHash = INFO_HASH,
+    peerId = generatePeerId(),
+  ): void {
     this.socket.write(encodeHandshake(infoHash, peerId, flags))
   }
   write(...parts: Uint8Array[]): void {

@@ -33,7 +33,12 @@ export class UploadServer {
   uploaded = 0
 
   constructor(
-    private readonly cfg: { maxIncomingRequests: number; maxUploadReads: number; maxRequestLength: number; rateWindowSec: number },
+    private readonly cfg: {
+      maxIncomingRequests: number
+      maxUploadReads: number
+      maxRequestLength: number
+      rateWindowSec: number
+    },
     now: () => number,
     private readonly host: UploadHost,
   ) {
@@ -66,7 +71,8 @@ export class UploadServer {
   sendPiece(index: number, begin: number, data: Uint8Array): boolean {
     const req = this.queue.remove(index, begin)
     if (!req) return false
-    if (req.length !== data.length) throw new RangeError(`block ${index}/${begin} is ${data.length} bytes, requested ${req.length}`)
+    if (req.length !== data.length)
+      throw new RangeError(`block ${index}/${begin} is ${data.length} bytes, requested ${req.length}`)
     this.host.send(W.encodePieceHeader(index, begin, data.length))
     this.host.send(data)
     this.uploaded += data.length

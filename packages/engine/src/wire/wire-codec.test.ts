@@ -143,7 +143,16 @@ describe('wire codec', () => {
     const extOk = new WireDecoder()
     extOk.push(lenMsg(2 + (1 << 20), 20))
     expect(extOk.next().type).toBe('need-more')
-    for (const [len, id] of [[2, 0], [4, 4], [14, 6], [12, 8], [2, 9], [5, 14], [1, 16], [9, 17]] as const) {
+    for (const [len, id] of [
+      [2, 0],
+      [4, 4],
+      [14, 6],
+      [12, 8],
+      [2, 9],
+      [5, 14],
+      [1, 16],
+      [9, 17],
+    ] as const) {
       const d = new WireDecoder()
       d.push(lenMsg(len, id))
       expect(d.next(), `id ${id} len ${len}`).toMatchObject({ type: 'invalid', code: 'bad-length' })

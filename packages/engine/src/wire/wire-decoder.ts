@@ -82,7 +82,8 @@ export class WireDecoder {
     if (this.failure) return this.failure
     const q = this.queue
     // Fail fast on a wrong first byte instead of waiting for 68 bytes that may never come.
-    if (q.length > 0 && q.byteAt(0) !== 19) return this.fail('bad-handshake', `bad handshake: protocol string length ${q.byteAt(0)}`)
+    if (q.length > 0 && q.byteAt(0) !== 19)
+      return this.fail('bad-handshake', `bad handshake: protocol string length ${q.byteAt(0)}`)
     if (q.length < HANDSHAKE_LENGTH) return needMore(HANDSHAKE_LENGTH - q.length)
     const r = parseHandshake(q.take(HANDSHAKE_LENGTH))
     if (!r.ok) return this.fail('bad-handshake', r.reason)

@@ -7,7 +7,11 @@ export interface Shortcut {
   mod?: boolean
 }
 
-export interface KeyLike { key: string; ctrlKey: boolean; metaKey: boolean }
+export interface KeyLike {
+  key: string
+  ctrlKey: boolean
+  metaKey: boolean
+}
 
 export function matchesShortcut(e: KeyLike, s: Shortcut): boolean {
   if (e.key.toLowerCase() !== s.key.toLowerCase()) return false

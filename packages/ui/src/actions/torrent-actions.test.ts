@@ -2,7 +2,14 @@ import { describe, expect, it } from 'vitest'
 import { FakeEngine } from '../dev/fake-engine.ts'
 import { ariaShortcut, shortcutText } from './shortcut.ts'
 import type { TorrentStatus } from '@tidepool/engine'
-import { actionForKey, createTorrentActions, runForEach, type ActionContext, type ActionDeps, type ActionId } from './torrent-actions.ts'
+import {
+  actionForKey,
+  createTorrentActions,
+  runForEach,
+  type ActionContext,
+  type ActionDeps,
+  type ActionId,
+} from './torrent-actions.ts'
 
 /** Actions over a FakeEngine; what they asked the page to do is recorded. */
 function setup() {
@@ -12,11 +19,16 @@ function setup() {
   const copied: string[] = []
   const deps: ActionDeps = {
     api: engine,
-    forEach: async (what, hashes, fn) => { const f = await runForEach(what, hashes, fn); if (f) said.push(f) },
+    forEach: async (what, hashes, fn) => {
+      const f = await runForEach(what, hashes, fn)
+      if (f) said.push(f)
+    },
     openAdd: () => did.push('open-add'),
     confirmRemove: () => did.push('confirm-remove'),
     selectAll: (keys) => did.push(`select:${keys.join(',')}`),
-    copyText: async (t) => { copied.push(t) },
+    copyText: async (t) => {
+      copied.push(t)
+    },
     say: (m) => said.push(m),
   }
   const actions = createTorrentActions(deps)
@@ -26,7 +38,8 @@ function setup() {
 }
 
 const ctx = (selected: string[], shown: string[], connected = true): ActionContext => ({ selected, shown, connected })
-const enabledIds = (actions: ReturnType<typeof setup>['actions'], c: ActionContext) => actions.filter((a) => a.enabled(c)).map((a) => a.id)
+const enabledIds = (actions: ReturnType<typeof setup>['actions'], c: ActionContext) =>
+  actions.filter((a) => a.enabled(c)).map((a) => a.id)
 
 describe('torrent actions: enabled per selection state', () => {
   const { actions } = setup()
@@ -39,14 +52,35 @@ describe('torrent actions: enabled per selection state', () => {
     expect(enabledIds(actions, ctx(['a', 'b'], ['a', 'b']))).toEqual(all)
   })
   it('an empty list has nothing to select (the page passes only selected rows the filter shows)', () => {
-    expect(enabledIds(actions, ctx(['a'], []))).toEqual(['add', 'start', 'stop', 'toggle', 'recheck', 'copy-magnet', 'remove'])
+    expect(enabledIds(actions, ctx(['a'], []))).toEqual([
+      'add',
+      'start',
+      'stop',
+      'toggle',
+      'recheck',
+      'copy-magnet',
+      'remove',
+    ])
     expect(enabledIds(actions, ctx([], []))).toEqual(['add'])
   })
   it('without the helper nothing can be added; actions on torrents stay enabled', () => {
-    expect(enabledIds(actions, ctx(['a'], ['a'], false))).toEqual(['start', 'stop', 'toggle', 'recheck', 'copy-magnet', 'select-all', 'remove'])
+    expect(enabledIds(actions, ctx(['a'], ['a'], false))).toEqual([
+      'start',
+      'stop',
+      'toggle',
+      'recheck',
+      'copy-magnet',
+      'select-all',
+      'remove',
+    ])
   })
   it('Start and Stop reflect the selected torrents: Start only for paused or failed ones, Stop only for running ones', () => {
-    const c = (statuses: TorrentStatus[]): ActionContext => ({ selected: statuses.map((_, i) => `h${i}`), statuses, shown: [], connected: true })
+    const c = (statuses: TorrentStatus[]): ActionContext => ({
+      selected: statuses.map((_, i) => `h${i}`),
+      statuses,
+      shown: [],
+      connected: true,
+    })
     const startStop = (x: ActionContext) => enabledIds(actions, x).filter((id) => id === 'start' || id === 'stop')
     expect(startStop(c(['seeding']))).toEqual(['stop'])
     expect(startStop(c(['downloading', 'fetching-metadata']))).toEqual(['stop'])
@@ -66,8 +100,21 @@ describe('torrent actions: one list for toolbar, menu and keys', () => {
     expect(new Set(keys).size).toBe(keys.length)
   })
   it('toolbar and menu keep their order', () => {
-    expect(actions.filter((a) => a.toolbar).map((a) => a.label)).toEqual(['+ Add', '▶ Start', '■ Stop', '⟳ Recheck', '✕ Remove…'])
-    expect(actions.filter((a) => a.menu).map((a) => a.label)).toEqual(['▶ Start', '■ Stop', '⟳ Recheck', 'Copy magnet link', 'Select all', '✕ Remove…'])
+    expect(actions.filter((a) => a.toolbar).map((a) => a.label)).toEqual([
+      '+ Add',
+      '▶ Start',
+      '■ Stop',
+      '⟳ Recheck',
+      '✕ Remove…',
+    ])
+    expect(actions.filter((a) => a.menu).map((a) => a.label)).toEqual([
+      '▶ Start',
+      '■ Stop',
+      '⟳ Recheck',
+      'Copy magnet link',
+      'Select all',
+      '✕ Remove…',
+    ])
   })
   it('keys: Delete removes, Ctrl+A or Cmd+A selects all, a plain A is nothing', () => {
     const k = (key: string, ctrlKey = false, metaKey = false) => actionForKey(actions, { key, ctrlKey, metaKey })?.id
@@ -109,7 +156,12 @@ describe('torrent actions: what they do', () => {
     const [a, b] = hashes as [string, string]
     const status = (h: string) => engine.torrents.get(h)!.summary.status
     await engine.stopTorrent(a)
-    const withStatus = (): ActionContext => ({ selected: [a, b], statuses: [status(a), status(b)], shown: hashes, connected: true })
+    const withStatus = (): ActionContext => ({
+      selected: [a, b],
+      statuses: [status(a), status(b)],
+      shown: hashes,
+      connected: true,
+    })
     await byId('toggle').run(withStatus())
     expect([status(a), status(b)]).toEqual(['paused', 'paused'])
     await byId('toggle').run(withStatus())

@@ -61,47 +61,100 @@ const startable = (ctx: ActionContext, start: boolean) =>
 export function createTorrentActions(deps: ActionDeps): readonly TorrentAction[] {
   return [
     {
-      id: 'add', label: '+ Add', title: 'Add a .torrent or a magnet link', shortcut: { key: 'o', mod: true }, tone: 'primary', toolbar: true, menu: false, group: 0,
+      id: 'add',
+      label: '+ Add',
+      title: 'Add a .torrent or a magnet link',
+      shortcut: { key: 'o', mod: true },
+      tone: 'primary',
+      toolbar: true,
+      menu: false,
+      group: 0,
       // Adding needs a running engine; the other actions fail per torrent with a message anyway.
       enabled: (ctx) => ctx.connected,
       run: () => deps.openAdd(),
     },
     {
-      id: 'start', label: '▶ Start', title: 'Start the selected paused torrents', toolbar: true, menu: true, group: 1, enabled: canStart,
+      id: 'start',
+      label: '▶ Start',
+      title: 'Start the selected paused torrents',
+      toolbar: true,
+      menu: true,
+      group: 1,
+      enabled: canStart,
       run: (ctx) => deps.forEach('Start', startable(ctx, true), (h) => deps.api.startTorrent(h)),
     },
     {
-      id: 'stop', label: '■ Stop', title: 'Pause the selected torrents', toolbar: true, menu: true, group: 1, enabled: canStop,
+      id: 'stop',
+      label: '■ Stop',
+      title: 'Pause the selected torrents',
+      toolbar: true,
+      menu: true,
+      group: 1,
+      enabled: canStop,
       run: (ctx) => deps.forEach('Stop', startable(ctx, false), (h) => deps.api.stopTorrent(h)),
     },
     {
       // Space: one key that pauses running torrents and resumes paused ones (menu and toolbar show Start/Stop).
-      id: 'toggle', label: 'Pause or resume', title: 'Pause the running selected torrents, or resume them if all are paused',
-      shortcut: { key: ' ' }, toolbar: false, menu: false, group: 1, enabled: some,
-      run: (ctx) => canStop(ctx)
-        ? deps.forEach('Stop', startable(ctx, false), (h) => deps.api.stopTorrent(h))
-        : deps.forEach('Start', startable(ctx, true), (h) => deps.api.startTorrent(h)),
+      id: 'toggle',
+      label: 'Pause or resume',
+      title: 'Pause the running selected torrents, or resume them if all are paused',
+      shortcut: { key: ' ' },
+      toolbar: false,
+      menu: false,
+      group: 1,
+      enabled: some,
+      run: (ctx) =>
+        canStop(ctx)
+          ? deps.forEach('Stop', startable(ctx, false), (h) => deps.api.stopTorrent(h))
+          : deps.forEach('Start', startable(ctx, true), (h) => deps.api.startTorrent(h)),
     },
     {
-      id: 'recheck', label: '⟳ Recheck', title: 'Verify the data on disk', toolbar: true, menu: true, group: 1, enabled: some,
+      id: 'recheck',
+      label: '⟳ Recheck',
+      title: 'Verify the data on disk',
+      toolbar: true,
+      menu: true,
+      group: 1,
+      enabled: some,
       run: (ctx) => deps.forEach('Recheck', ctx.selected, (h) => deps.api.recheckTorrent(h)),
     },
     {
-      id: 'copy-magnet', label: 'Copy magnet link', title: 'Copy the magnet links of the selected torrents', toolbar: false, menu: true, group: 1,
+      id: 'copy-magnet',
+      label: 'Copy magnet link',
+      title: 'Copy the magnet links of the selected torrents',
+      toolbar: false,
+      menu: true,
+      group: 1,
       enabled: some,
       // with name and trackers: a bare info-hash is findable only through the DHT
-      run: (ctx) => Promise.all(ctx.selected.map((h) => deps.api.magnetLink(h)))
-        .then((links) => deps.copyText(links.join('\n')))
-        .then(() => deps.say('Copied.'), () => deps.say('Could not copy.')),
+      run: (ctx) =>
+        Promise.all(ctx.selected.map((h) => deps.api.magnetLink(h)))
+          .then((links) => deps.copyText(links.join('\n')))
+          .then(
+            () => deps.say('Copied.'),
+            () => deps.say('Could not copy.'),
+          ),
     },
     {
-      id: 'select-all', label: 'Select all', title: 'Select every torrent in the list', shortcut: { key: 'a', mod: true },
-      toolbar: false, menu: true, group: 1,
+      id: 'select-all',
+      label: 'Select all',
+      title: 'Select every torrent in the list',
+      shortcut: { key: 'a', mod: true },
+      toolbar: false,
+      menu: true,
+      group: 1,
       enabled: (ctx) => ctx.shown.length > 0,
       run: (ctx) => deps.selectAll(ctx.shown),
     },
     {
-      id: 'remove', label: '✕ Remove…', title: 'Remove the selected torrents', shortcut: { key: 'Delete' }, tone: 'danger', toolbar: true, menu: true, group: 1,
+      id: 'remove',
+      label: '✕ Remove…',
+      title: 'Remove the selected torrents',
+      shortcut: { key: 'Delete' },
+      tone: 'danger',
+      toolbar: true,
+      menu: true,
+      group: 1,
       enabled: some,
       run: () => deps.confirmRemove(),
     },
@@ -109,7 +162,11 @@ export function createTorrentActions(deps: ActionDeps): readonly TorrentAction[]
 }
 
 /** Runs `fn` for every torrent at once; the text to show when any failed (how many, the first reason), else null. */
-export async function runForEach(what: string, hashes: readonly string[], fn: (infoHash: string) => Promise<void>): Promise<string | null> {
+export async function runForEach(
+  what: string,
+  hashes: readonly string[],
+  fn: (infoHash: string) => Promise<void>,
+): Promise<string | null> {
   const results = await Promise.allSettled(hashes.map(fn))
   const failed = results.filter((r) => r.status === 'rejected') as PromiseRejectedResult[]
   if (!failed.length) return null

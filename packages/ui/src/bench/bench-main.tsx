@@ -19,9 +19,15 @@ const engine = new FakeEngine({
   torrents: q.get('empty') ? 0 : Number(q.get('torrents') ?? 200),
   peersInFirst: Number(q.get('peers') ?? 2000),
   peersPerTorrent: 10,
-  ...(daemon ? { status: { daemon, message: daemon === 'not-installed' ? 'Specified native messaging host not found.' : '' } } : {}),
+  ...(daemon
+    ? { status: { daemon, message: daemon === 'not-installed' ? 'Specified native messaging host not found.' : '' } }
+    : {}),
 })
-if (!q.get('diskfull')) for (const t of engine.torrents.values()) if (t.summary.error?.startsWith('no-space')) { t.summary.error = 'tracker: all trackers failed'; }
+if (!q.get('diskfull'))
+  for (const t of engine.torrents.values())
+    if (t.summary.error?.startsWith('no-space')) {
+      t.summary.error = 'tracker: all trackers failed'
+    }
 engine.tick()
 setInterval(() => engine.tick(), 1000)
 
@@ -37,8 +43,18 @@ requestAnimationFrame(loop)
 
 ;(window as unknown as { __bench: unknown }).__bench = {
   engine,
-  start() { frames.length = 0; last = 0; measuring = true },
-  stop() { measuring = false; return frames.slice() },
+  start() {
+    frames.length = 0
+    last = 0
+    measuring = true
+  },
+  stop() {
+    measuring = false
+    return frames.slice()
+  },
 }
 
-render(() => (q.get('popup') ? <Popup api={engine} onOpenFull={() => {}} /> : <App api={engine} />), document.getElementById('root')!)
+render(
+  () => (q.get('popup') ? <Popup api={engine} onOpenFull={() => {}} /> : <App api={engine} />),
+  document.getElementById('root')!,
+)

@@ -7,7 +7,11 @@ import { normaliseMagnet, readTorrentFiles, type TorrentFileInfo } from '../torr
 /** Listing more checkboxes than this makes the dialog slow; the Files tab is virtualised. */
 const MAX_LISTED = 2000
 
-export interface PendingFile { bytes: Uint8Array; info: TorrentFileInfo; fileName: string }
+export interface PendingFile {
+  bytes: Uint8Array
+  info: TorrentFileInfo
+  fileName: string
+}
 
 /** Reads a dropped or picked .torrent; the error says which file was not a torrent. */
 export async function readPendingFile(file: File): Promise<PendingFile> {
@@ -48,10 +52,14 @@ export function AddDialog(props: {
   }
   const toggle = (i: number, on: boolean) => {
     const s = new Set(chosen())
-    if (on) s.add(i); else s.delete(i)
+    if (on) s.add(i)
+    else s.delete(i)
     setChosen(s)
   }
-  const selectedSize = () => pending()?.info.files.filter((f) => chosen().has(f.index)).reduce((a, f) => a + f.size, 0) ?? 0
+  const selectedSize = () =>
+    pending()
+      ?.info.files.filter((f) => chosen().has(f.index))
+      .reduce((a, f) => a + f.size, 0) ?? 0
   const submit = async (e: Event) => {
     e.preventDefault()
     setError(null)
@@ -60,10 +68,17 @@ export function AddDialog(props: {
     if (p) {
       if (chosen().size === 0) return setError('Choose at least one file.')
       const all = chosen().size === p.info.files.length
-      input = { torrentFile: p.bytes, paused: paused(), ...(all ? {} : { selectedFiles: [...chosen()].sort((a, b) => a - b) }) }
+      input = {
+        torrentFile: p.bytes,
+        paused: paused(),
+        ...(all ? {} : { selectedFiles: [...chosen()].sort((a, b) => a - b) }),
+      }
     } else {
       const m = normaliseMagnet(magnet())
-      if (!m) return setError('Paste a magnet link (magnet:?xt=urn:btih:…) or a 40-character info-hash, or choose a .torrent file.')
+      if (!m)
+        return setError(
+          'Paste a magnet link (magnet:?xt=urn:btih:…) or a 40-character info-hash, or choose a .torrent file.',
+        )
       input = { magnet: m, paused: paused() }
     }
     setBusy(true)
@@ -79,50 +94,86 @@ export function AddDialog(props: {
 
   return (
     <Modal label="Add torrent" onClose={props.onClose} onSubmit={submit}>
-        <h2>Add torrent</h2>
-        <Show
-          when={pending()}
-          fallback={
-            <>
-              <label class="field">
-                <span>Magnet link or info-hash</span>
-                <input name="magnet" type="text" placeholder="magnet:?xt=urn:btih:…" value={magnet()} onInput={(e) => setMagnet(e.currentTarget.value)} autofocus />
-              </label>
-              <div class="or">or</div>
-              <label class="file-drop">
-                <input type="file" accept=".torrent,application/x-bittorrent" onChange={(e) => void pick(e.currentTarget.files?.[0])} />
-                <span>Choose a .torrent file… <span class="dim">(or drop it anywhere on the window)</span></span>
-              </label>
-            </>
-          }
-        >
-          {(p) => (
-            <>
-              <div class="add-title"><b>{p().info.name}</b> <span class="dim">{p().fileName}</span></div>
-              <div class="file-list">
-                <For each={p().info.files.slice(0, MAX_LISTED)}>
-                  {(f) => (
-                    <label class="file-choice">
-                      <input type="checkbox" checked={chosen().has(f.index)} onChange={(e) => toggle(f.index, e.currentTarget.checked)} />
-                      <span class="name" title={f.path}>{f.path}</span>
-                      <span class="dim right">{formatBytes(f.size)}</span>
-                    </label>
-                  )}
-                </For>
+      <h2>Add torrent</h2>
+      <Show
+        when={pending()}
+        fallback={
+          <>
+            <label class="field">
+              <span>Magnet link or info-hash</span>
+              <input
+                name="magnet"
+                type="text"
+                placeholder="magnet:?xt=urn:btih:…"
+                value={magnet()}
+                onInput={(e) => setMagnet(e.currentTarget.value)}
+                autofocus
+              />
+            </label>
+            <div class="or">or</div>
+            <label class="file-drop">
+              <input
+                type="file"
+                accept=".torrent,application/x-bittorrent"
+                onChange={(e) => void pick(e.currentTarget.files?.[0])}
+              />
+              <span>
+                Choose a .torrent file… <span class="dim">(or drop it anywhere on the window)</span>
+              </span>
+            </label>
+          </>
+        }
+      >
+        {(p) => (
+          <>
+            <div class="add-title">
+              <b>{p().info.name}</b> <span class="dim">{p().fileName}</span>
+            </div>
+            <div class="file-list">
+              <For each={p().info.files.slice(0, MAX_LISTED)}>
+                {(f) => (
+                  <label class="file-choice">
+                    <input
+                      type="checkbox"
+                      checked={chosen().has(f.index)}
+                      onChange={(e) => toggle(f.index, e.currentTarget.checked)}
+                    />
+                    <span class="name" title={f.path}>
+                      {f.path}
+                    </span>
+                    <span class="dim right">{formatBytes(f.size)}</span>
+                  </label>
+                )}
+              </For>
+            </div>
+            <Show when={p().info.files.length > MAX_LISTED}>
+              <div class="dim">
+                The first {MAX_LISTED} of {p().info.files.length} files are listed; use the Files tab after adding to
+                choose among the rest.
               </div>
-              <Show when={p().info.files.length > MAX_LISTED}>
-                <div class="dim">The first {MAX_LISTED} of {p().info.files.length} files are listed; use the Files tab after adding to choose among the rest.</div>
-              </Show>
-              <div class="dim">{chosen().size} of {p().info.files.length} files, {formatBytes(selectedSize())}</div>
-            </>
-          )}
-        </Show>
-        <label class="check"><input type="checkbox" checked={paused()} onChange={(e) => setPaused(e.currentTarget.checked)} /> Add paused</label>
-        <Show when={error()}><div class="form-error" role="alert">{error()}</div></Show>
-        <div class="actions">
-          <button type="button" onClick={() => props.onClose()}>Cancel</button>
-          <button type="submit" class="primary" disabled={busy()}>Add</button>
+            </Show>
+            <div class="dim">
+              {chosen().size} of {p().info.files.length} files, {formatBytes(selectedSize())}
+            </div>
+          </>
+        )}
+      </Show>
+      <label class="check">
+        <input type="checkbox" checked={paused()} onChange={(e) => setPaused(e.currentTarget.checked)} /> Add paused
+      </label>
+      <Show when={error()}>
+        <div class="form-error" role="alert">
+          {error()}
         </div>
+      </Show>
+      <div class="actions">
+        <button type="button" onClick={() => props.onClose()}>
+          Cancel
+        </button>
+        <button type="submit" class="primary" disabled={busy()}>
+          Add
+        </button>
+      </div>
     </Modal>
   )
 }

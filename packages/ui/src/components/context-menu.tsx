@@ -1,14 +1,28 @@
 import { For, onCleanup, onMount, Show, type JSX } from 'solid-js'
 import { ariaShortcut, shortcutText, type Shortcut } from '../actions/shortcut.ts'
 
-export interface MenuItem { label: string; action: () => void; danger?: boolean; disabled?: boolean; shortcut?: Shortcut }
+export interface MenuItem {
+  label: string
+  action: () => void
+  danger?: boolean
+  disabled?: boolean
+  shortcut?: Shortcut
+}
 
 /** A small menu at the pointer; closes on any click elsewhere, Escape, scroll or resize. */
-export function ContextMenu(props: { x: number; y: number; items: MenuItem[]; onClose: () => void; label?: string }): JSX.Element {
+export function ContextMenu(props: {
+  x: number
+  y: number
+  items: MenuItem[]
+  onClose: () => void
+  label?: string
+}): JSX.Element {
   let el: HTMLDivElement | undefined
   // Keyboard use: focus goes to the first item, arrows move, Escape closes, focus goes back after.
   const before = document.activeElement as HTMLElement | null
-  onCleanup(() => { if (before?.isConnected) before.focus() })
+  onCleanup(() => {
+    if (before?.isConnected) before.focus()
+  })
   const items = () => [...(el?.querySelectorAll<HTMLButtonElement>('[role="menuitem"]:not(:disabled)') ?? [])]
   const onKeyDown = (e: KeyboardEvent) => {
     const list = items()
@@ -51,7 +65,15 @@ export function ContextMenu(props: { x: number; y: number; items: MenuItem[]; on
   const left = () => Math.min(props.x, window.innerWidth - 200)
   const top = () => Math.min(props.y, window.innerHeight - props.items.length * 30 - 12)
   return (
-    <div class="ctx-menu" role="menu" aria-label={props.label ?? 'Torrent actions'} ref={el} style={{ left: `${left()}px`, top: `${top()}px` }} onContextMenu={(e) => e.preventDefault()} onKeyDown={onKeyDown}>
+    <div
+      class="ctx-menu"
+      role="menu"
+      aria-label={props.label ?? 'Torrent actions'}
+      ref={el}
+      style={{ left: `${left()}px`, top: `${top()}px` }}
+      onContextMenu={(e) => e.preventDefault()}
+      onKeyDown={onKeyDown}
+    >
       <For each={props.items}>
         {(it) => (
           <button
@@ -59,10 +81,19 @@ export function ContextMenu(props: { x: number; y: number; items: MenuItem[]; on
             classList={{ danger: !!it.danger }}
             disabled={it.disabled}
             aria-keyshortcuts={it.shortcut ? ariaShortcut(it.shortcut) : undefined}
-            onClick={() => { props.onClose(); it.action() }}
+            onClick={() => {
+              props.onClose()
+              it.action()
+            }}
           >
             {it.label}
-            <Show when={it.shortcut}>{(s) => <kbd class="shortcut" aria-hidden="true">{shortcutText(s())}</kbd>}</Show>
+            <Show when={it.shortcut}>
+              {(s) => (
+                <kbd class="shortcut" aria-hidden="true">
+                  {shortcutText(s())}
+                </kbd>
+              )}
+            </Show>
           </button>
         )}
       </For>

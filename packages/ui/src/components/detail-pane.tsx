@@ -24,7 +24,13 @@ const TABS: Array<{ id: Tab; label: string }> = [
 ]
 
 /** Tabs for the focused torrent; only the open tab's data (or log) is polled. */
-export function DetailPane(props: { api: EngineApi; model: EngineModel; torrent: TorrentSummary | undefined; initialTab?: Tab; folderPaths?: Record<string, string> }): JSX.Element {
+export function DetailPane(props: {
+  api: EngineApi
+  model: EngineModel
+  torrent: TorrentSummary | undefined
+  initialTab?: Tab
+  folderPaths?: Record<string, string>
+}): JSX.Element {
   const [tab, setTab] = createSignal<Tab>(props.initialTab ?? 'peers')
   createEffect(() => {
     const t = tab()
@@ -41,25 +47,59 @@ export function DetailPane(props: { api: EngineApi; model: EngineModel; torrent:
       <nav class="tabs" role="tablist">
         <For each={TABS}>
           {(t) => (
-            <button role="tab" aria-selected={tab() === t.id} aria-controls="detail-tab-body" id={`detail-tab-${t.id}`} classList={{ active: tab() === t.id }} onClick={() => setTab(t.id)} data-tab={t.id}>
+            <button
+              role="tab"
+              aria-selected={tab() === t.id}
+              aria-controls="detail-tab-body"
+              id={`detail-tab-${t.id}`}
+              classList={{ active: tab() === t.id }}
+              onClick={() => setTab(t.id)}
+              data-tab={t.id}
+            >
               {t.label}
-              <Show when={t.id === 'peers' && props.torrent}><span class="count" aria-label={`${props.torrent!.connected} connected`}>{props.torrent!.connected}</span></Show>
+              <Show when={t.id === 'peers' && props.torrent}>
+                <span class="count" aria-label={`${props.torrent!.connected} connected`}>
+                  {props.torrent!.connected}
+                </span>
+              </Show>
             </button>
           )}
         </For>
       </nav>
       <div class="tab-body" id="detail-tab-body" role="tabpanel" aria-labelledby={`detail-tab-${tab()}`}>
-        <Show when={props.torrent || tab() === 'speed'} fallback={<div class="vt-empty">Select a torrent to see its details.</div>}>
+        <Show
+          when={props.torrent || tab() === 'speed'}
+          fallback={<div class="vt-empty">Select a torrent to see its details.</div>}
+        >
           <Switch>
-            <Match when={tab() === 'general' && props.torrent}>{(t) => <General t={t()} {...(props.folderPaths ? { folderPaths: props.folderPaths } : {})} />}</Match>
-            <Match when={tab() === 'peers'}><PeersTab peers={props.model.detail.peers} version={props.model.version} /></Match>
-            <Match when={tab() === 'swarm'}><SwarmTab swarm={props.model.detail.swarm} version={props.model.version} /></Match>
-            <Match when={tab() === 'files'}>
-              <FilesTab files={props.model.detail.files} version={props.model.version} onPriority={(files, p) => props.torrent && void props.api.setFilePriorities(props.torrent.infoHash, files, p).then(() => props.model.refresh())} />
+            <Match when={tab() === 'general' && props.torrent}>
+              {(t) => <General t={t()} {...(props.folderPaths ? { folderPaths: props.folderPaths } : {})} />}
             </Match>
-            <Match when={tab() === 'trackers'}><TrackersTab trackers={props.model.detail.trackers} now={now} /></Match>
-            <Match when={tab() === 'log'}><LogTab entries={props.model.log()} error={props.model.logError()} /></Match>
-            <Match when={tab() === 'pieces'}><PiecesMap pieces={props.model.pieces()} /></Match>
+            <Match when={tab() === 'peers'}>
+              <PeersTab peers={props.model.detail.peers} version={props.model.version} />
+            </Match>
+            <Match when={tab() === 'swarm'}>
+              <SwarmTab swarm={props.model.detail.swarm} version={props.model.version} />
+            </Match>
+            <Match when={tab() === 'files'}>
+              <FilesTab
+                files={props.model.detail.files}
+                version={props.model.version}
+                onPriority={(files, p) =>
+                  props.torrent &&
+                  void props.api.setFilePriorities(props.torrent.infoHash, files, p).then(() => props.model.refresh())
+                }
+              />
+            </Match>
+            <Match when={tab() === 'trackers'}>
+              <TrackersTab trackers={props.model.detail.trackers} now={now} />
+            </Match>
+            <Match when={tab() === 'log'}>
+              <LogTab entries={props.model.log()} error={props.model.logError()} />
+            </Match>
+            <Match when={tab() === 'pieces'}>
+              <PiecesMap pieces={props.model.pieces()} />
+            </Match>
             <Match when={tab() === 'speed'}>
               <div class="graphs" tabindex="0" role="region" aria-label="Transfer rates">
                 <Show when={props.torrent}>
@@ -80,16 +120,42 @@ export function DetailPane(props: { api: EngineApi; model: EngineModel; torrent:
 function General(props: { t: TorrentSummary; folderPaths?: Record<string, string> }): JSX.Element {
   return (
     <div class="general">
-      <Show when={props.t.error}><div class="banner bad" role="alert"><b>Error:</b> {plainError(props.t.error!)}</div></Show>
+      <Show when={props.t.error}>
+        <div class="banner bad" role="alert">
+          <b>Error:</b> {plainError(props.t.error!)}
+        </div>
+      </Show>
       <dl>
-        <dt>Name</dt><dd>{props.t.name}</dd>
-        <dt>Info-hash</dt><dd class="mono">{props.t.infoHash}</dd>
-        <dt>Download folder</dt><dd>{props.folderPaths?.[props.t.savePath] ?? folderLabel(props.t.savePath)}</dd>
-        <Show when={props.t.stalled && !props.t.error}><dt>Stalled</dt><dd>{props.t.stalled}</dd></Show>
-        <dt>Size</dt><dd>{formatBytes(props.t.totalSize)} ({formatBytes(props.t.downloaded)} verified)</dd>
-        <dt>Downloaded / uploaded</dt><dd>{formatBytes(props.t.downloadedTotal)} / {formatBytes(props.t.uploadedTotal)} (ratio {formatRatio(props.t.ratio)})</dd>
-        <dt>Peers</dt><dd>{props.t.connected} connected ({props.t.seeds} of them seeds), {props.t.connecting} connecting, {props.t.swarmSize} known<Show when={props.t.trackerSeeds !== undefined || props.t.trackerPeers !== undefined}>; the trackers report {props.t.trackerSeeds ?? '?'} seeds and {props.t.trackerPeers ?? '?'} other peers in the swarm</Show></dd>
-        <dt>Added</dt><dd>{new Date(props.t.addedAt).toLocaleString()}</dd>
+        <dt>Name</dt>
+        <dd>{props.t.name}</dd>
+        <dt>Info-hash</dt>
+        <dd class="mono">{props.t.infoHash}</dd>
+        <dt>Download folder</dt>
+        <dd>{props.folderPaths?.[props.t.savePath] ?? folderLabel(props.t.savePath)}</dd>
+        <Show when={props.t.stalled && !props.t.error}>
+          <dt>Stalled</dt>
+          <dd>{props.t.stalled}</dd>
+        </Show>
+        <dt>Size</dt>
+        <dd>
+          {formatBytes(props.t.totalSize)} ({formatBytes(props.t.downloaded)} verified)
+        </dd>
+        <dt>Downloaded / uploaded</dt>
+        <dd>
+          {formatBytes(props.t.downloadedTotal)} / {formatBytes(props.t.uploadedTotal)} (ratio{' '}
+          {formatRatio(props.t.ratio)})
+        </dd>
+        <dt>Peers</dt>
+        <dd>
+          {props.t.connected} connected ({props.t.seeds} of them seeds), {props.t.connecting} connecting,{' '}
+          {props.t.swarmSize} known
+          <Show when={props.t.trackerSeeds !== undefined || props.t.trackerPeers !== undefined}>
+            ; the trackers report {props.t.trackerSeeds ?? '?'} seeds and {props.t.trackerPeers ?? '?'} other peers in
+            the swarm
+          </Show>
+        </dd>
+        <dt>Added</dt>
+        <dd>{new Date(props.t.addedAt).toLocaleString()}</dd>
       </dl>
     </div>
   )

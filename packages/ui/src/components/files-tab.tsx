@@ -7,14 +7,24 @@ import { ProgressBar } from './progress-bar.tsx'
 import { VirtualTable, type Column } from './virtual-table.tsx'
 
 const PRIORITIES: FilePriority[] = ['skip', 'low', 'normal', 'high']
-const PRIORITY_LABEL: Record<FilePriority | 'mixed', string> = { skip: 'Do not download', low: 'Low', normal: 'Normal', high: 'High', mixed: 'Mixed' }
+const PRIORITY_LABEL: Record<FilePriority | 'mixed', string> = {
+  skip: 'Do not download',
+  low: 'Low',
+  normal: 'Normal',
+  high: 'High',
+  mixed: 'Mixed',
+}
 
 /**
  * The torrent's files as a folder tree: a checkbox per file and per folder (on, off or mixed), a
  * priority per file or for a whole folder, sizes and progress summed per folder. Virtualised, and only
  * open folders list their children (a torrent can have 100k files).
  */
-export function FilesTab(props: { files: FileRow[]; version: () => number; onPriority: (indices: number[], p: FilePriority) => void }): JSX.Element {
+export function FilesTab(props: {
+  files: FileRow[]
+  version: () => number
+  onPriority: (indices: number[], p: FilePriority) => void
+}): JSX.Element {
   const [expanded, setExpanded] = createSignal<Set<string> | null>(null)
   const rows = createMemo(() => {
     props.version()
@@ -25,37 +35,81 @@ export function FilesTab(props: { files: FileRow[]; version: () => number; onPri
   })
   const toggle = (key: string) => {
     const s = new Set(expanded() ?? [])
-    if (s.has(key)) s.delete(key); else s.add(key)
+    if (s.has(key)) s.delete(key)
+    else s.add(key)
     setExpanded(s)
   }
   const columns: Column<TreeRow>[] = [
     {
-      id: 'name', title: 'Name', width: 520,
+      id: 'name',
+      title: 'Name',
+      width: 520,
       cell: (r) => (
         <span class="tree-name" style={{ 'padding-left': `${r.depth * 16}px` }}>
-          {r.folder
-            ? <button class="tree-toggle" aria-expanded={r.expanded} aria-label={`${r.expanded ? 'Close' : 'Open'} folder ${r.name}`} onClick={(e) => { e.stopPropagation(); toggle(r.key) }}>{r.expanded ? '▾' : '▸'}</button>
-            : <span class="tree-toggle" aria-hidden="true" />}
+          {r.folder ? (
+            <button
+              class="tree-toggle"
+              aria-expanded={r.expanded}
+              aria-label={`${r.expanded ? 'Close' : 'Open'} folder ${r.name}`}
+              onClick={(e) => {
+                e.stopPropagation()
+                toggle(r.key)
+              }}
+            >
+              {r.expanded ? '▾' : '▸'}
+            </button>
+          ) : (
+            <span class="tree-toggle" aria-hidden="true" />
+          )}
           <input
             type="checkbox"
             aria-label={`Download ${r.folder ? 'folder ' : ''}${r.name}`}
             checked={r.wanted !== 'none'}
-            ref={(el) => createRenderEffect(() => { el.indeterminate = r.wanted === 'some' })}
+            ref={(el) =>
+              createRenderEffect(() => {
+                el.indeterminate = r.wanted === 'some'
+              })
+            }
             onClick={(e) => e.stopPropagation()}
             onChange={(e) => props.onPriority(r.files, e.currentTarget.checked ? 'normal' : 'skip')}
           />
-          <span class="name" title={r.name}>{r.folder ? `${r.name}/` : r.name}</span>
+          <span class="name" title={r.name}>
+            {r.folder ? `${r.name}/` : r.name}
+          </span>
         </span>
       ),
     },
     { id: 'size', clip: false, title: 'Size', width: 90, align: 'right', cell: (r) => formatBytes(r.size) },
-    { id: 'progress', clip: false, title: 'Progress', width: 140, cell: (r) => <ProgressBar value={r.progress} label={`Progress of ${r.name}`} /> },
     {
-      id: 'priority', clip: false, title: 'Priority', width: 140,
+      id: 'progress',
+      clip: false,
+      title: 'Progress',
+      width: 140,
+      cell: (r) => <ProgressBar value={r.progress} label={`Progress of ${r.name}`} />,
+    },
+    {
+      id: 'priority',
+      clip: false,
+      title: 'Priority',
+      width: 140,
       cell: (r) => (
-        <select value={r.priority} aria-label={`Priority of ${r.folder ? 'folder ' : ''}${r.name}`} onChange={(e) => props.onPriority(r.files, e.currentTarget.value as FilePriority)}>
-          {r.priority === 'mixed' ? <option value="mixed" disabled>{PRIORITY_LABEL.mixed}</option> : null}
-          <For each={PRIORITIES}>{(p) => <option value={p} selected={p === r.priority}>{PRIORITY_LABEL[p]}</option>}</For>
+        <select
+          value={r.priority}
+          aria-label={`Priority of ${r.folder ? 'folder ' : ''}${r.name}`}
+          onChange={(e) => props.onPriority(r.files, e.currentTarget.value as FilePriority)}
+        >
+          {r.priority === 'mixed' ? (
+            <option value="mixed" disabled>
+              {PRIORITY_LABEL.mixed}
+            </option>
+          ) : null}
+          <For each={PRIORITIES}>
+            {(p) => (
+              <option value={p} selected={p === r.priority}>
+                {PRIORITY_LABEL[p]}
+              </option>
+            )}
+          </For>
         </select>
       ),
     },

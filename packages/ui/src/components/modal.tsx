@@ -5,11 +5,14 @@
  */
 import { onCleanup, onMount, type JSX } from 'solid-js'
 
-const FOCUSABLE = 'button:not(:disabled), input:not(:disabled), select:not(:disabled), textarea:not(:disabled), a[href], [tabindex]:not([tabindex="-1"])'
+const FOCUSABLE =
+  'button:not(:disabled), input:not(:disabled), select:not(:disabled), textarea:not(:disabled), a[href], [tabindex]:not([tabindex="-1"])'
 
 /** Visible controls inside `root` that Tab reaches, in order. */
 export function tabStops(root: HTMLElement): HTMLElement[] {
-  return [...root.querySelectorAll<HTMLElement>(FOCUSABLE)].filter((el) => el.offsetParent !== null || el === document.activeElement)
+  return [...root.querySelectorAll<HTMLElement>(FOCUSABLE)].filter(
+    (el) => el.offsetParent !== null || el === document.activeElement,
+  )
 }
 
 export function Modal(props: {
@@ -49,7 +52,16 @@ export function Modal(props: {
   }
   return (
     <div class="modal-back" onClick={(e) => e.target === e.currentTarget && props.onClose()}>
-      <form class="modal" role="dialog" aria-modal="true" aria-label={props.label} tabindex="-1" ref={form} onSubmit={(e) => props.onSubmit(e)} onKeyDown={onKeyDown}>
+      <form
+        class="modal"
+        role="dialog"
+        aria-modal="true"
+        aria-label={props.label}
+        tabindex="-1"
+        ref={form}
+        onSubmit={(e) => props.onSubmit(e)}
+        onKeyDown={onKeyDown}
+      >
         {props.children}
       </form>
     </div>

@@ -29,13 +29,21 @@ export function PiecesMap(props: { pieces: PiecesView | null }): JSX.Element {
     const ctx = canvas.getContext('2d')
     if (!ctx) return
     ctx.scale(dpr, dpr)
-    const colors = [cssVar(canvas, '--piece-missing', '#ddd'), cssVar(canvas, '--piece-downloading', '#f5a623'), cssVar(canvas, '--piece-have', '#2f80ed'), cssVar(canvas, '--piece-skip', '#aaa')]
+    const colors = [
+      cssVar(canvas, '--piece-missing', '#ddd'),
+      cssVar(canvas, '--piece-downloading', '#f5a623'),
+      cssVar(canvas, '--piece-have', '#2f80ed'),
+      cssVar(canvas, '--piece-skip', '#aaa'),
+    ]
     for (let c = 0; c < cells; c++) {
       // A cell covering several pieces shows the "least done" of them.
       let s = 2
       for (let k = c * per; k < Math.min(n, (c + 1) * per); k++) {
         const v = p.states[k]!
-        if (v === 0) { s = 0; break }
+        if (v === 0) {
+          s = 0
+          break
+        }
         if (v === 1) s = 1
         else if (v === 3 && s === 2) s = 3
       }
@@ -64,15 +72,27 @@ export function PiecesMap(props: { pieces: PiecesView | null }): JSX.Element {
       <Show when={props.pieces} fallback={<div class="vt-empty">No piece map yet (metadata not received).</div>}>
         {(p) => (
           <div class="legend">
-            <span><i class="sw have" /> have {count(2)}</span>
-            <span><i class="sw downloading" /> downloading {count(1)}</span>
-            <span><i class="sw missing" /> missing {count(0)}</span>
-            <span><i class="sw skip" /> skipped {count(3)}</span>
-            <span class="dim">{p().pieceCount} pieces × {Math.round(p().pieceLength / 1024)} KiB</span>
+            <span>
+              <i class="sw have" /> have {count(2)}
+            </span>
+            <span>
+              <i class="sw downloading" /> downloading {count(1)}
+            </span>
+            <span>
+              <i class="sw missing" /> missing {count(0)}
+            </span>
+            <span>
+              <i class="sw skip" /> skipped {count(3)}
+            </span>
+            <span class="dim">
+              {p().pieceCount} pieces × {Math.round(p().pieceLength / 1024)} KiB
+            </span>
           </div>
         )}
       </Show>
-      <div class="pieces-canvas"><canvas ref={canvas} aria-label="Piece map" /></div>
+      <div class="pieces-canvas">
+        <canvas ref={canvas} aria-label="Piece map" />
+      </div>
     </div>
   )
 }

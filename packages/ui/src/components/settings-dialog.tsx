@@ -10,12 +10,38 @@ const ENCRYPTION: Array<{ value: EngineSettings['encryption']; label: string }> 
   { value: 'disable', label: 'Disable encryption (plain peers only)' },
 ]
 const FIELDS: Array<{ key: NumKey; label: string; hint: string; size?: boolean; min: number; max: number }> = [
-  { key: 'maxConnectionsGlobal', label: 'Connection limit (all torrents)', hint: 'peers connected or connecting at once', min: 1, max: 5000 },
+  {
+    key: 'maxConnectionsGlobal',
+    label: 'Connection limit (all torrents)',
+    hint: 'peers connected or connecting at once',
+    min: 1,
+    max: 5000,
+  },
   { key: 'maxPeersPerTorrent', label: 'Peer limit per torrent', hint: '', min: 1, max: 2000 },
   { key: 'connectionRatePerSec', label: 'New connections per second', hint: '0 = unlimited', min: 0, max: 1000 },
-  { key: 'connectionBurst', label: 'Connection burst', hint: 'connects allowed at once after a quiet spell', min: 0, max: 1000 },
-  { key: 'downloadRateLimit', label: 'Download limit', hint: 'e.g. 2 MiB (per second), 0 = unlimited', size: true, min: 0, max: Number.MAX_SAFE_INTEGER },
-  { key: 'uploadRateLimit', label: 'Upload limit', hint: 'e.g. 512k (per second), 0 = unlimited', size: true, min: 0, max: Number.MAX_SAFE_INTEGER },
+  {
+    key: 'connectionBurst',
+    label: 'Connection burst',
+    hint: 'connects allowed at once after a quiet spell',
+    min: 0,
+    max: 1000,
+  },
+  {
+    key: 'downloadRateLimit',
+    label: 'Download limit',
+    hint: 'e.g. 2 MiB (per second), 0 = unlimited',
+    size: true,
+    min: 0,
+    max: Number.MAX_SAFE_INTEGER,
+  },
+  {
+    key: 'uploadRateLimit',
+    label: 'Upload limit',
+    hint: 'e.g. 512k (per second), 0 = unlimited',
+    size: true,
+    min: 0,
+    max: Number.MAX_SAFE_INTEGER,
+  },
   { key: 'listenPort', label: 'Listen port', hint: '0 = any free port', min: 0, max: 65535 },
   { key: 'dhtPort', label: 'DHT port (UDP)', hint: '0 = the listen port', min: 0, max: 65535 },
 ]
@@ -24,14 +50,23 @@ const HOST_PORT = /^(\[[0-9a-fA-F:.]+\]|[^\s:\[\]]+):\d{1,5}$/
 
 /** Engine settings; the engine persists them (setSettings), so they survive restarts. */
 /** How a download folder is named to people: the default one says where it is by default. */
-export const folderLabel = (name: string) => (name === 'downloads' ? 'Downloads (Downloads/Tidepool in your home folder unless set otherwise)' : name)
+export const folderLabel = (name: string) =>
+  name === 'downloads' ? 'Downloads (Downloads/Tidepool in your home folder unless set otherwise)' : name
 
-export function SettingsDialog(props: { api: EngineApi; onClose: () => void; folders: readonly string[]; paths?: Record<string, string>; onRegisterMagnet?: () => void }): JSX.Element {
+export function SettingsDialog(props: {
+  api: EngineApi
+  onClose: () => void
+  folders: readonly string[]
+  paths?: Record<string, string>
+  onRegisterMagnet?: () => void
+}): JSX.Element {
   const [registered, setRegistered] = createSignal<string | null>(null)
   const register = () => {
     try {
       props.onRegisterMagnet?.()
-      setRegistered('Your browser asks whether Tidepool may open magnet links; once you agree, clicking a magnet link adds it here.')
+      setRegistered(
+        'Your browser asks whether Tidepool may open magnet links; once you agree, clicking a magnet link adds it here.',
+      )
     } catch (e) {
       setRegistered(`Your browser did not allow it: ${e instanceof Error ? e.message : String(e)}`)
     }
@@ -49,12 +84,21 @@ export function SettingsDialog(props: { api: EngineApi; onClose: () => void; fol
     setLsd(s.localPeerDiscovery)
     setPortMapping(s.portMapping)
     setDhtOn(s.dhtEnabled)
-    const t: Record<string, string> = { downloadRoot: s.downloadRoot, encryption: s.encryption, dhtBootstrap: s.dhtBootstrap.join(', ') }
+    const t: Record<string, string> = {
+      downloadRoot: s.downloadRoot,
+      encryption: s.encryption,
+      dhtBootstrap: s.dhtBootstrap.join(', '),
+    }
     for (const f of FIELDS) t[f.key] = f.size ? (s[f.key] ? formatBytes(s[f.key]) : '0') : String(s[f.key])
     setText(t)
   }
   onMount(() => props.api.getSettings().then(fill, (e) => setError(String(e))))
-  onMount(() => props.api.getStatus().then((st) => setMappingText(st.portMapping?.summary ?? ''), () => undefined))
+  onMount(() =>
+    props.api.getStatus().then(
+      (st) => setMappingText(st.portMapping?.summary ?? ''),
+      () => undefined,
+    ),
+  )
 
   const save = async (e: Event) => {
     e.preventDefault()
@@ -88,77 +132,145 @@ export function SettingsDialog(props: { api: EngineApi; onClose: () => void; fol
     const cur = settings()?.downloadRoot
     return cur && !props.folders.includes(cur) ? [cur, ...props.folders] : [...props.folders]
   }
-  const set = (k: string, v: string) => { setText({ ...text(), [k]: v }); setSaved(false) }
+  const set = (k: string, v: string) => {
+    setText({ ...text(), [k]: v })
+    setSaved(false)
+  }
 
   return (
     <Modal label="Settings" onClose={props.onClose} onSubmit={save}>
-        <h2>Settings</h2>
-        <Show when={settings()} fallback={<div class="dim">Loading…</div>}>
-          <label class="field">
-            <span>Download folder</span>
-            <select name="downloadRoot" value={text().downloadRoot ?? ''} onChange={(e) => set('downloadRoot', e.currentTarget.value)}>
-              <For each={folders()}>{(f) => <option value={f}>{props.paths?.[f] ?? folderLabel(f)}</option>}</For>
-            </select>
-            <small class="dim">
-              New torrents are saved here. The folders are the ones the Tidepool helper was given when it was set up
-              (the web app: the folder after --out when you start it; by default Downloads/Tidepool in your home folder).
-            </small>
-          </label>
-          <label class="field">
-            <span>Encryption (MSE/PE)</span>
-            <select name="encryption" value={text().encryption ?? 'prefer'} onChange={(e) => set('encryption', e.currentTarget.value)}>
-              <For each={ENCRYPTION}>{(o) => <option value={o.value}>{o.label}</option>}</For>
-            </select>
-            <small class="dim">Applies to new connections; the peers table marks RC4 peers E, handshake-only e.</small>
-          </label>
-          <Show when={props.onRegisterMagnet}>
-            <div class="field">
-              <span>Magnet links</span>
-              <div><button type="button" onClick={register}>Open magnet links with Tidepool…</button></div>
-              <Show when={registered()}><small class="dim" role="status">{registered()}</small></Show>
+      <h2>Settings</h2>
+      <Show when={settings()} fallback={<div class="dim">Loading…</div>}>
+        <label class="field">
+          <span>Download folder</span>
+          <select
+            name="downloadRoot"
+            value={text().downloadRoot ?? ''}
+            onChange={(e) => set('downloadRoot', e.currentTarget.value)}
+          >
+            <For each={folders()}>{(f) => <option value={f}>{props.paths?.[f] ?? folderLabel(f)}</option>}</For>
+          </select>
+          <small class="dim">
+            New torrents are saved here. The folders are the ones the Tidepool helper was given when it was set up (the
+            web app: the folder after --out when you start it; by default Downloads/Tidepool in your home folder).
+          </small>
+        </label>
+        <label class="field">
+          <span>Encryption (MSE/PE)</span>
+          <select
+            name="encryption"
+            value={text().encryption ?? 'prefer'}
+            onChange={(e) => set('encryption', e.currentTarget.value)}
+          >
+            <For each={ENCRYPTION}>{(o) => <option value={o.value}>{o.label}</option>}</For>
+          </select>
+          <small class="dim">Applies to new connections; the peers table marks RC4 peers E, handshake-only e.</small>
+        </label>
+        <Show when={props.onRegisterMagnet}>
+          <div class="field">
+            <span>Magnet links</span>
+            <div>
+              <button type="button" onClick={register}>
+                Open magnet links with Tidepool…
+              </button>
             </div>
-          </Show>
-          <div class="grid2">
-            <For each={FIELDS}>
-              {(f) => (
-                <label class="field">
-                  <span>{f.label}</span>
-                  <input name={f.key} inputMode={f.size ? 'text' : 'numeric'} value={text()[f.key] ?? ''} onInput={(e) => set(f.key, e.currentTarget.value)} />
-                  <Show when={f.hint}><small class="dim">{f.hint}</small></Show>
-                </label>
-              )}
-            </For>
+            <Show when={registered()}>
+              <small class="dim" role="status">
+                {registered()}
+              </small>
+            </Show>
           </div>
-          <label class="field check">
-            <span>
-              <input type="checkbox" name="localPeerDiscovery" checked={lsd()} onChange={(e) => { setLsd(e.currentTarget.checked); setSaved(false) }} />{' '}
-              Local peer discovery
-            </span>
-            <small class="dim">Find peers on this network by multicast (never for private torrents).</small>
-          </label>
-          <label class="field check">
-            <span>
-              <input type="checkbox" name="portMapping" checked={portMapping()} onChange={(e) => { setPortMapping(e.currentTarget.checked); setSaved(false) }} />
-              {' '}Forward the listen port on the router (UPnP / NAT-PMP / PCP)
-            </span>
-            <Show when={mappingText()}><small class="dim" data-testid="portmap-status">{mappingText()}</small></Show>
-          </label>
-          <label class="check">
-            <input type="checkbox" name="dhtEnabled" checked={dhtOn()} onChange={(e) => { setDhtOn(e.currentTarget.checked); setSaved(false) }} />
-            <span>Find peers through the DHT (never for private torrents)</span>
-          </label>
-          <label class="field">
-            <span>DHT bootstrap nodes</span>
-            <input name="dhtBootstrap" value={text().dhtBootstrap ?? ''} onInput={(e) => set('dhtBootstrap', e.currentTarget.value)} />
-            <small class="dim">HOST:PORT, comma-separated; used while the DHT knows no nodes of its own.</small>
-          </label>
         </Show>
-        <Show when={error()}><div class="form-error" role="alert">{error()}</div></Show>
-        <div class="actions">
-          <Show when={saved()}><span class="ok">Saved</span></Show>
-          <button type="button" onClick={() => props.onClose()}>Cancel</button>
-          <button type="submit" class="primary" disabled={!settings()}>Save</button>
+        <div class="grid2">
+          <For each={FIELDS}>
+            {(f) => (
+              <label class="field">
+                <span>{f.label}</span>
+                <input
+                  name={f.key}
+                  inputMode={f.size ? 'text' : 'numeric'}
+                  value={text()[f.key] ?? ''}
+                  onInput={(e) => set(f.key, e.currentTarget.value)}
+                />
+                <Show when={f.hint}>
+                  <small class="dim">{f.hint}</small>
+                </Show>
+              </label>
+            )}
+          </For>
         </div>
+        <label class="field check">
+          <span>
+            <input
+              type="checkbox"
+              name="localPeerDiscovery"
+              checked={lsd()}
+              onChange={(e) => {
+                setLsd(e.currentTarget.checked)
+                setSaved(false)
+              }}
+            />{' '}
+            Local peer discovery
+          </span>
+          <small class="dim">Find peers on this network by multicast (never for private torrents).</small>
+        </label>
+        <label class="field check">
+          <span>
+            <input
+              type="checkbox"
+              name="portMapping"
+              checked={portMapping()}
+              onChange={(e) => {
+                setPortMapping(e.currentTarget.checked)
+                setSaved(false)
+              }}
+            />{' '}
+            Forward the listen port on the router (UPnP / NAT-PMP / PCP)
+          </span>
+          <Show when={mappingText()}>
+            <small class="dim" data-testid="portmap-status">
+              {mappingText()}
+            </small>
+          </Show>
+        </label>
+        <label class="check">
+          <input
+            type="checkbox"
+            name="dhtEnabled"
+            checked={dhtOn()}
+            onChange={(e) => {
+              setDhtOn(e.currentTarget.checked)
+              setSaved(false)
+            }}
+          />
+          <span>Find peers through the DHT (never for private torrents)</span>
+        </label>
+        <label class="field">
+          <span>DHT bootstrap nodes</span>
+          <input
+            name="dhtBootstrap"
+            value={text().dhtBootstrap ?? ''}
+            onInput={(e) => set('dhtBootstrap', e.currentTarget.value)}
+          />
+          <small class="dim">HOST:PORT, comma-separated; used while the DHT knows no nodes of its own.</small>
+        </label>
+      </Show>
+      <Show when={error()}>
+        <div class="form-error" role="alert">
+          {error()}
+        </div>
+      </Show>
+      <div class="actions">
+        <Show when={saved()}>
+          <span class="ok">Saved</span>
+        </Show>
+        <button type="button" onClick={() => props.onClose()}>
+          Cancel
+        </button>
+        <button type="submit" class="primary" disabled={!settings()}>
+          Save
+        </button>
+      </div>
     </Modal>
   )
 }

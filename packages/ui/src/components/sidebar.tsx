@@ -22,30 +22,42 @@ export function Sidebar(props: {
   })
   return (
     <nav class="sidebar" aria-label="Filter torrents">
-      <div class="side-title" id="side-state">State</div>
+      <div class="side-title" id="side-state">
+        State
+      </div>
       <ul aria-labelledby="side-state">
         <For each={STATE_FILTERS}>
           {(f) => (
             <li>
               <button aria-pressed={props.state === f.id} data-state-filter={f.id} onClick={() => props.onState(f.id)}>
-                <span>{f.label}</span><span class="side-count">{counts()[f.id]}</span>
+                <span>{f.label}</span>
+                <span class="side-count">{counts()[f.id]}</span>
               </button>
             </li>
           )}
         </For>
       </ul>
-      <div class="side-title" id="side-trackers">Trackers</div>
+      <div class="side-title" id="side-trackers">
+        Trackers
+      </div>
       <ul aria-labelledby="side-trackers">
         <li>
           <button aria-pressed={props.tracker === null} data-tracker-filter="*" onClick={() => props.onTracker(null)}>
-            <span>All</span><span class="side-count">{props.torrents.length}</span>
+            <span>All</span>
+            <span class="side-count">{props.torrents.length}</span>
           </button>
         </li>
         <For each={trackers()}>
           {(t) => (
             <li>
-              <button aria-pressed={props.tracker === t.host} data-tracker-filter={t.host} onClick={() => props.onTracker(t.host)} title={t.host || 'Torrents without a tracker'}>
-                <span class="side-host">{t.host || 'No tracker'}</span><span class="side-count">{t.count}</span>
+              <button
+                aria-pressed={props.tracker === t.host}
+                data-tracker-filter={t.host}
+                onClick={() => props.onTracker(t.host)}
+                title={t.host || 'Torrents without a tracker'}
+              >
+                <span class="side-host">{t.host || 'No tracker'}</span>
+                <span class="side-count">{t.count}</span>
               </button>
             </li>
           )}

@@ -29,7 +29,10 @@ export function SpeedGraph(props: { samples: RateSample[]; height?: number }): J
     ctx.font = '11px system-ui, sans-serif'
     for (let i = 0; i <= 3; i++) {
       const y = Math.round((h - 16) * (i / 3)) + 0.5
-      ctx.beginPath(); ctx.moveTo(0, y); ctx.lineTo(width, y); ctx.stroke()
+      ctx.beginPath()
+      ctx.moveTo(0, y)
+      ctx.lineTo(width, y)
+      ctx.stroke()
       ctx.fillText(formatRate(max * (1 - i / 3)) || '0', 4, y + 12)
     }
     const n = 120
@@ -39,7 +42,8 @@ export function SpeedGraph(props: { samples: RateSample[]; height?: number }): J
       s.forEach((x, i) => {
         const px = width - ((s.length - 1 - i) / (n - 1)) * width
         const py = (h - 16) * (1 - get(x) / max)
-        if (i === 0) ctx.moveTo(px, py); else ctx.lineTo(px, py)
+        if (i === 0) ctx.moveTo(px, py)
+        else ctx.lineTo(px, py)
       })
       ctx.strokeStyle = color
       ctx.lineWidth = 2
@@ -58,7 +62,11 @@ export function SpeedGraph(props: { samples: RateSample[]; height?: number }): J
     plot((x) => x.up, up, false)
     const last = s[s.length - 1]
     ctx.fillStyle = text
-    ctx.fillText(`▼ ${formatRate(last?.down ?? 0) || '0 B/s'}   ▲ ${formatRate(last?.up ?? 0) || '0 B/s'}   (last 2 min)`, 4, h - 3)
+    ctx.fillText(
+      `▼ ${formatRate(last?.down ?? 0) || '0 B/s'}   ▲ ${formatRate(last?.up ?? 0) || '0 B/s'}   (last 2 min)`,
+      4,
+      h - 3,
+    )
   }
   onMount(() => {
     const ro = new ResizeObserver((e) => {
@@ -69,5 +77,9 @@ export function SpeedGraph(props: { samples: RateSample[]; height?: number }): J
     onCleanup(() => ro.disconnect())
   })
   createEffect(draw)
-  return <div class="graph"><canvas ref={canvas} aria-label="Speed graph" style={{ width: '100%' }} /></div>
+  return (
+    <div class="graph">
+      <canvas ref={canvas} aria-label="Speed graph" style={{ width: '100%' }} />
+    </div>
+  )
 }

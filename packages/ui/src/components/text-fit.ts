@@ -25,7 +25,10 @@ const LATIN_END = 0x250
 function measurer(font: string): Measurer {
   let m = measurers.get(font)
   if (!m) {
-    const ctx = typeof OffscreenCanvas === 'function' ? new OffscreenCanvas(1, 1).getContext('2d') : document.createElement('canvas').getContext('2d')
+    const ctx =
+      typeof OffscreenCanvas === 'function'
+        ? new OffscreenCanvas(1, 1).getContext('2d')
+        : document.createElement('canvas').getContext('2d')
     if (ctx) ctx.font = font
     m = { ctx, advances: [], widths: new Map() }
     if (ctx) {

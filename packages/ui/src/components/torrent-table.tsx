@@ -27,27 +27,125 @@ const swarmCount = (n: number | undefined) => (n === undefined ? '' : ` (${n})`)
 const DATE = new Intl.DateTimeFormat(undefined, { dateStyle: 'short', timeStyle: 'short' })
 
 export const TORRENT_COLUMNS: Column<TorrentSummary>[] = [
-  { id: 'name', title: 'Name', width: 300, sort: byText((t) => t.name), cell: (t) => <span class="name" title={t.name}>{t.name || t.infoHash}</span> },
-  { id: 'size', clip: false, title: 'Size', width: 86, align: 'right', sort: byNumber((t) => t.totalSize), sortDefault: 'desc', cell: (t) => (t.totalSize ? formatBytes(t.totalSize) : '?') },
-  { id: 'progress', clip: false, title: 'Progress', width: 130, sort: byNumber((t) => t.progress), sortDefault: 'desc', cell: (t) => <ProgressBar value={t.progress} tone={t.status} /> },
   {
-    id: 'status', title: 'Status', width: 130, sort: byText((t) => statusText(t)),
-    cell: (t) => <span class={`status s-${t.stalled && !t.error ? 'stalled' : t.status}`} title={t.error ?? t.stalled ?? ''}>{statusText(t)}</span>,
+    id: 'name',
+    title: 'Name',
+    width: 300,
+    sort: byText((t) => t.name),
+    cell: (t) => (
+      <span class="name" title={t.name}>
+        {t.name || t.infoHash}
+      </span>
+    ),
   },
-  { id: 'down', clip: false, title: 'Down', width: 92, align: 'right', sort: byNumber((t) => t.downloadRate), sortDefault: 'desc', cell: (t) => formatRate(t.downloadRate) },
-  { id: 'up', clip: false, title: 'Up', width: 92, align: 'right', sort: byNumber((t) => t.uploadRate), sortDefault: 'desc', cell: (t) => formatRate(t.uploadRate) },
+  {
+    id: 'size',
+    clip: false,
+    title: 'Size',
+    width: 86,
+    align: 'right',
+    sort: byNumber((t) => t.totalSize),
+    sortDefault: 'desc',
+    cell: (t) => (t.totalSize ? formatBytes(t.totalSize) : '?'),
+  },
+  {
+    id: 'progress',
+    clip: false,
+    title: 'Progress',
+    width: 130,
+    sort: byNumber((t) => t.progress),
+    sortDefault: 'desc',
+    cell: (t) => <ProgressBar value={t.progress} tone={t.status} />,
+  },
+  {
+    id: 'status',
+    title: 'Status',
+    width: 130,
+    sort: byText((t) => statusText(t)),
+    cell: (t) => (
+      <span class={`status s-${t.stalled && !t.error ? 'stalled' : t.status}`} title={t.error ?? t.stalled ?? ''}>
+        {statusText(t)}
+      </span>
+    ),
+  },
+  {
+    id: 'down',
+    clip: false,
+    title: 'Down',
+    width: 92,
+    align: 'right',
+    sort: byNumber((t) => t.downloadRate),
+    sortDefault: 'desc',
+    cell: (t) => formatRate(t.downloadRate),
+  },
+  {
+    id: 'up',
+    clip: false,
+    title: 'Up',
+    width: 92,
+    align: 'right',
+    sort: byNumber((t) => t.uploadRate),
+    sortDefault: 'desc',
+    cell: (t) => formatRate(t.uploadRate),
+  },
   // As in qBittorrent: connected, and in brackets the swarm's total as the trackers report it.
   {
-    id: 'seeds', clip: false, title: 'Seeds', width: 76, align: 'right', sort: byNumber((t) => t.seeds), sortDefault: 'desc',
-    cell: (t) => <span title="seeds connected (seeds in the swarm, from the trackers)">{t.seeds}<span class="dim">{swarmCount(t.trackerSeeds)}</span></span>,
+    id: 'seeds',
+    clip: false,
+    title: 'Seeds',
+    width: 76,
+    align: 'right',
+    sort: byNumber((t) => t.seeds),
+    sortDefault: 'desc',
+    cell: (t) => (
+      <span title="seeds connected (seeds in the swarm, from the trackers)">
+        {t.seeds}
+        <span class="dim">{swarmCount(t.trackerSeeds)}</span>
+      </span>
+    ),
   },
   {
-    id: 'peers', clip: false, title: 'Peers', width: 76, align: 'right', sort: byNumber((t) => t.connected - t.seeds), sortDefault: 'desc',
-    cell: (t) => <span title="other peers connected (peers in the swarm, from the trackers)">{t.connected - t.seeds}<span class="dim">{swarmCount(t.trackerPeers)}</span></span>,
+    id: 'peers',
+    clip: false,
+    title: 'Peers',
+    width: 76,
+    align: 'right',
+    sort: byNumber((t) => t.connected - t.seeds),
+    sortDefault: 'desc',
+    cell: (t) => (
+      <span title="other peers connected (peers in the swarm, from the trackers)">
+        {t.connected - t.seeds}
+        <span class="dim">{swarmCount(t.trackerPeers)}</span>
+      </span>
+    ),
   },
-  { id: 'eta', clip: false, title: 'ETA', width: 74, align: 'right', sort: byNumber((t) => t.etaSec), cell: (t) => (t.status === 'downloading' ? formatEta(t.etaSec) : '') },
-  { id: 'ratio', clip: false, title: 'Ratio', width: 60, align: 'right', sort: byNumber((t) => t.ratio), sortDefault: 'desc', cell: (t) => formatRatio(t.ratio) },
-  { id: 'added', title: 'Added', width: 140, sort: byNumber((t) => t.addedAt), sortDefault: 'desc', cell: (t) => DATE.format(t.addedAt) },
+  {
+    id: 'eta',
+    clip: false,
+    title: 'ETA',
+    width: 74,
+    align: 'right',
+    sort: byNumber((t) => t.etaSec),
+    cell: (t) => (t.status === 'downloading' ? formatEta(t.etaSec) : ''),
+  },
+  {
+    id: 'ratio',
+    clip: false,
+    title: 'Ratio',
+    width: 60,
+    align: 'right',
+    sort: byNumber((t) => t.ratio),
+    sortDefault: 'desc',
+    cell: (t) => formatRatio(t.ratio),
+  },
+  {
+    id: 'added',
+    title: 'Added',
+    width: 140,
+    sort: byNumber((t) => t.addedAt),
+    sortDefault: 'desc',
+    cell: (t) => DATE.format(t.addedAt),
+  },
 ]
 
 export function TorrentTable(props: {

@@ -13,7 +13,19 @@
  *    cannot overflow (numbers, fixed labels) say `clip: false`, and the other cells drop their clip
  *    while their text is measured to fit (text-fit.ts).
  */
-import { createComputed, createMemo, createRenderEffect, createSignal, For, Index, onCleanup, onMount, Show, untrack, type JSX } from 'solid-js'
+import {
+  createComputed,
+  createMemo,
+  createRenderEffect,
+  createSignal,
+  For,
+  Index,
+  onCleanup,
+  onMount,
+  Show,
+  untrack,
+  type JSX,
+} from 'solid-js'
 import { $RAW } from 'solid-js/store'
 import { sortedIndices, type Compare, type SortDir, type SortState } from '../store/sort.ts'
 import { cellTextFits } from './text-fit.ts'
@@ -118,7 +130,10 @@ export function VirtualTable<T>(props: VirtualTableProps<T>): JSX.Element {
 
   // The pool only grows (a taller pane), so shrinking never rebuilds rows.
   let poolMax = 0
-  const poolSize = createMemo(() => (poolMax = Math.max(poolMax, Math.ceil(Math.max(0, viewport() - headHeight()) / rowHeight()) + 1 + 2 * OVERSCAN)))
+  const poolSize = createMemo(
+    () =>
+      (poolMax = Math.max(poolMax, Math.ceil(Math.max(0, viewport() - headHeight()) / rowHeight()) + 1 + 2 * OVERSCAN)),
+  )
   const slots = createMemo(() => Array.from({ length: poolSize() }, (_, i) => i))
   // First index of the window of poolSize() consecutive rows held by the pool.
   const start = createMemo(() => {
@@ -213,7 +228,12 @@ export function VirtualTable<T>(props: VirtualTableProps<T>): JSX.Element {
 
   return (
     <div
-      class="vt" role="grid" aria-label={props.label} aria-rowcount={count()} ref={scroller} style={{ '--vt-row-h': `${rowHeight()}px` }}
+      class="vt"
+      role="grid"
+      aria-label={props.label}
+      aria-rowcount={count()}
+      ref={scroller}
+      style={{ '--vt-row-h': `${rowHeight()}px` }}
       tabindex={props.onGridKey ? 0 : undefined}
       aria-multiselectable={props.onGridKey ? 'true' : undefined}
       aria-activedescendant={props.onGridKey && props.cursor ? rowId(props.cursor) : undefined}
@@ -246,7 +266,12 @@ export function VirtualTable<T>(props: VirtualTableProps<T>): JSX.Element {
                 <span class="vt-arrow">{props.sort!.dir === 'asc' ? '▲' : '▼'}</span>
               </Show>
               <Show when={props.onResize}>
-                <span class="vt-resize" aria-hidden="true" onPointerDown={(e) => startResize(e, c)} onClick={(e) => e.stopPropagation()} />
+                <span
+                  class="vt-resize"
+                  aria-hidden="true"
+                  onPointerDown={(e) => startResize(e, c)}
+                  onClick={(e) => e.stopPropagation()}
+                />
               </Show>
             </div>
           )}
@@ -289,7 +314,7 @@ export function VirtualTable<T>(props: VirtualTableProps<T>): JSX.Element {
               const cls = () => {
                 const extra = row() ? props.rowClass?.(view) : ''
                 const cursor = props.onGridKey && key() && props.cursor === key() ? ' cursor' : ''
-        return `vt-row${index() % 2 === 1 ? ' odd' : ''}${props.selected?.(key()) ? ' selected' : ''}${cursor}${extra ? ` ${extra}` : ''}`
+                return `vt-row${index() % 2 === 1 ? ' odd' : ''}${props.selected?.(key()) ? ' selected' : ''}${cursor}${extra ? ` ${extra}` : ''}`
               }
               let rowEl: HTMLDivElement | undefined
               createRenderEffect(() => {

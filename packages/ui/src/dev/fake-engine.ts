@@ -4,8 +4,20 @@
  */
 import type {
   AddReport,
-  AddTorrentInput, EngineApi, EngineSettings, EngineStatus, FilePriority, FileRow, LogEntry, LogLevel, PeerRow,
-  PiecesView, SwarmRow, TorrentDetail, TorrentSummary, TrackerRow,
+  AddTorrentInput,
+  EngineApi,
+  EngineSettings,
+  EngineStatus,
+  FilePriority,
+  FileRow,
+  LogEntry,
+  LogLevel,
+  PeerRow,
+  PiecesView,
+  SwarmRow,
+  TorrentDetail,
+  TorrentSummary,
+  TrackerRow,
 } from '@tidepool/engine'
 
 export interface FakeEngineOptions {
@@ -17,8 +29,33 @@ export interface FakeEngineOptions {
   now?: () => number
 }
 
-const CLIENTS = ['libtorrent 2.0.8', 'qBittorrent 4.6.2', 'Transmission 3.00', 'Deluge 2.1.1', 'WebTorrent 2.8', 'aria2 1.36', 'µTorrent 3.5.5']
-const WORDS = ['ubuntu', 'debian', 'archive', 'lecture', 'dataset', 'podcast', 'fedora', 'concert', 'blender', 'open', 'movie', 'linux', 'mint', 'sintel', 'texture', 'pack']
+const CLIENTS = [
+  'libtorrent 2.0.8',
+  'qBittorrent 4.6.2',
+  'Transmission 3.00',
+  'Deluge 2.1.1',
+  'WebTorrent 2.8',
+  'aria2 1.36',
+  'µTorrent 3.5.5',
+]
+const WORDS = [
+  'ubuntu',
+  'debian',
+  'archive',
+  'lecture',
+  'dataset',
+  'podcast',
+  'fedora',
+  'concert',
+  'blender',
+  'open',
+  'movie',
+  'linux',
+  'mint',
+  'sintel',
+  'texture',
+  'pack',
+]
 
 function prng(seed: number): () => number {
   let s = seed >>> 0
@@ -48,10 +85,21 @@ export class FakeEngine implements EngineApi {
   readonly torrents = new Map<string, FakeTorrent>()
   status: EngineStatus
   settings: EngineSettings = {
-    downloadRoot: 'downloads', maxConnectionsGlobal: 500, maxPeersPerTorrent: 80,
-    connectionRatePerSec: 10, connectionBurst: 20, downloadRateLimit: 0, uploadRateLimit: 0, listenPort: 6881,
-    localPeerDiscovery: true, announceIpv6: '', portMapping: true, encryption: 'prefer',
-    dhtEnabled: true, dhtBootstrap: ['router.bittorrent.com:6881'], dhtPort: 0,
+    downloadRoot: 'downloads',
+    maxConnectionsGlobal: 500,
+    maxPeersPerTorrent: 80,
+    connectionRatePerSec: 10,
+    connectionBurst: 20,
+    downloadRateLimit: 0,
+    uploadRateLimit: 0,
+    listenPort: 6881,
+    localPeerDiscovery: true,
+    announceIpv6: '',
+    portMapping: true,
+    encryption: 'prefer',
+    dhtEnabled: true,
+    dhtBootstrap: ['router.bittorrent.com:6881'],
+    dhtPort: 0,
   }
   calls: string[] = []
   private rand = prng(42)
@@ -60,7 +108,14 @@ export class FakeEngine implements EngineApi {
 
   constructor(opts: FakeEngineOptions = {}) {
     this.now = opts.now ?? (() => Date.now())
-    this.status = { daemon: 'connected', listenPort: 6881, downloadRate: 0, uploadRate: 0, dht: { state: 'ready', nodes: 212, port: 6881 }, ...opts.status }
+    this.status = {
+      daemon: 'connected',
+      listenPort: 6881,
+      downloadRate: 0,
+      uploadRate: 0,
+      dht: { state: 'ready', nodes: 212, port: 6881 },
+      ...opts.status,
+    }
     const n = opts.torrents ?? 20
     for (let i = 0; i < n; i++) {
       const peers = i === 0 ? (opts.peersInFirst ?? 200) : (opts.peersPerTorrent ?? 10)
@@ -79,30 +134,84 @@ export class FakeEngine implements EngineApi {
     const words = [WORDS[i % WORDS.length], WORDS[(i * 7 + 3) % WORDS.length], String(2000 + (i % 27))]
     const totalSize = Math.floor((0.05 + r() * 8) * 1024 ** 3)
     const progress = i % 5 === 0 ? 1 : r()
-    const statuses: TorrentSummary['status'][] = ['downloading', 'downloading', 'seeding', 'paused', 'checking', 'fetching-metadata']
+    const statuses: TorrentSummary['status'][] = [
+      'downloading',
+      'downloading',
+      'seeding',
+      'paused',
+      'checking',
+      'fetching-metadata',
+    ]
     const status: TorrentSummary['status'] = progress === 1 ? 'seeding' : statuses[i % statuses.length]!
     const infoHash = this.hex40()
     const summary: TorrentSummary = {
-      infoHash, name: `${words.join('-')}.iso`, totalSize, downloaded: Math.floor(totalSize * progress), progress, status,
-      downloadRate: 0, uploadRate: 0, uploadedTotal: Math.floor(totalSize * r()), downloadedTotal: Math.floor(totalSize * progress),
-      connected: 0, connecting: 0, seeds: 0, swarmSize: peerCount * 2, etaSec: null, ratio: r() * 3,
-      addedAt: this.now() - i * 3_600_000, savePath: 'downloads',
+      infoHash,
+      name: `${words.join('-')}.iso`,
+      totalSize,
+      downloaded: Math.floor(totalSize * progress),
+      progress,
+      status,
+      downloadRate: 0,
+      uploadRate: 0,
+      uploadedTotal: Math.floor(totalSize * r()),
+      downloadedTotal: Math.floor(totalSize * progress),
+      connected: 0,
+      connecting: 0,
+      seeds: 0,
+      swarmSize: peerCount * 2,
+      etaSec: null,
+      ratio: r() * 3,
+      addedAt: this.now() - i * 3_600_000,
+      savePath: 'downloads',
     }
-    if (i === 3) { summary.status = 'error'; summary.error = 'no-space: disk full while writing piece 812' }
+    if (i === 3) {
+      summary.status = 'error'
+      summary.error = 'no-space: disk full while writing piece 812'
+    }
     const peers: PeerRow[] = []
     for (let p = 0; p < peerCount; p++) peers.push(this.makePeer(p))
     const pieceCount = Math.max(1, Math.ceil(totalSize / (1024 * 1024)))
     const states = new Uint8Array(Math.min(pieceCount, 20_000))
     for (let k = 0; k < states.length; k++) states[k] = r() < progress ? 2 : r() < 0.02 ? 1 : 0
     const files: FileRow[] = Array.from({ length: 1 + (i % 6) }, (_, k) => ({
-      index: k, path: `${summary.name.replace('.iso', '')}/part-${k + 1}.bin`, size: Math.floor(totalSize / (1 + (i % 6))),
-      downloaded: 0, progress, priority: (k === 2 ? 'skip' : 'normal') as FilePriority,
+      index: k,
+      path: `${summary.name.replace('.iso', '')}/part-${k + 1}.bin`,
+      size: Math.floor(totalSize / (1 + (i % 6))),
+      downloaded: 0,
+      progress,
+      priority: (k === 2 ? 'skip' : 'normal') as FilePriority,
     }))
     const trackers: TrackerRow[] = [
-      { url: 'udp://tracker.example.org:6969/announce', tier: 0, status: 'working', lastAnnounce: this.now() - 60_000, nextAnnounce: this.now() + 1_740_000, peersReceived: 50, seeders: 12, leechers: 40 },
-      { url: 'http://dead.example.net/announce', tier: 1, status: 'error', lastAnnounce: this.now() - 30_000, nextAnnounce: this.now() + 270_000, peersReceived: 0, seeders: null, leechers: null, message: 'unreachable: DNS lookup failed' },
+      {
+        url: 'udp://tracker.example.org:6969/announce',
+        tier: 0,
+        status: 'working',
+        lastAnnounce: this.now() - 60_000,
+        nextAnnounce: this.now() + 1_740_000,
+        peersReceived: 50,
+        seeders: 12,
+        leechers: 40,
+      },
+      {
+        url: 'http://dead.example.net/announce',
+        tier: 1,
+        status: 'error',
+        lastAnnounce: this.now() - 30_000,
+        nextAnnounce: this.now() + 270_000,
+        peersReceived: 0,
+        seeders: null,
+        leechers: null,
+        message: 'unreachable: DNS lookup failed',
+      },
     ]
-    const t: FakeTorrent = { summary, peers, files, trackers, pieces: { pieceCount: states.length, pieceLength: 1024 * 1024, states }, index: i }
+    const t: FakeTorrent = {
+      summary,
+      peers,
+      files,
+      trackers,
+      pieces: { pieceCount: states.length, pieceLength: 1024 * 1024, states },
+      index: i,
+    }
     this.torrents.set(infoHash, t)
     return t
   }
@@ -116,10 +225,21 @@ export class FakeEngine implements EngineApi {
     // the engine's flag letters (peer-session.ts): E RC4, e MSE handshake with a plain stream
     const flags = connecting ? '' : ['D', 'dU', 'uK', 'DE', '?I', 'De'][p % 6]!
     return {
-      key: v6 ? `[${ip}]:${port}` : `${ip}:${port}`, ip, port, state: connecting ? 'connecting' : 'connected',
-      client: connecting ? '' : CLIENTS[p % CLIENTS.length]!, source: p % 3 === 0 ? ['tracker', 'pex'] : ['tracker'],
-      progress: connecting ? 0 : r(), downloadRate: 0, uploadRate: 0, downloaded: 0, uploaded: 0,
-      flags, requests: 0, incoming: p % 11 === 0, transport: 'tcp',
+      key: v6 ? `[${ip}]:${port}` : `${ip}:${port}`,
+      ip,
+      port,
+      state: connecting ? 'connecting' : 'connected',
+      client: connecting ? '' : CLIENTS[p % CLIENTS.length]!,
+      source: p % 3 === 0 ? ['tracker', 'pex'] : ['tracker'],
+      progress: connecting ? 0 : r(),
+      downloadRate: 0,
+      uploadRate: 0,
+      downloaded: 0,
+      uploaded: 0,
+      flags,
+      requests: 0,
+      incoming: p % 11 === 0,
+      transport: 'tcp',
       encryption: flags.includes('E') ? 'rc4' : flags.includes('e') ? 'plaintext-in-mse' : 'plain',
     }
   }
@@ -137,31 +257,41 @@ export class FakeEngine implements EngineApi {
       let seeds = 0
       for (const p of t.peers) {
         if (p.state === 'connecting' && r() < 0.3) {
-          p.state = 'connected'; p.client = CLIENTS[Math.floor(r() * CLIENTS.length)]!; p.flags = 'D'
+          p.state = 'connected'
+          p.client = CLIENTS[Math.floor(r() * CLIENTS.length)]!
+          p.flags = 'D'
         }
         if (p.state === 'connected' && active) {
           p.downloadRate = s.status === 'downloading' ? Math.floor(r() * 400_000) : 0
           p.uploadRate = Math.floor(r() * 50_000)
-          p.downloaded += p.downloadRate; p.uploaded += p.uploadRate
+          p.downloaded += p.downloadRate
+          p.uploaded += p.uploadRate
           p.progress = Math.min(1, p.progress + r() * 0.01)
           p.requests = p.downloadRate > 0 ? Math.floor(r() * 64) : 0
         }
-        if (p.state === 'connected') connected++; else connecting++
+        if (p.state === 'connected') connected++
+        else connecting++
         if (p.progress >= 1) seeds++
       }
-      s.connected = connected; s.connecting = connecting; s.seeds = seeds
+      s.connected = connected
+      s.connecting = connecting
+      s.seeds = seeds
       if (s.status === 'downloading') {
         s.downloadRate = t.peers.reduce((a, p) => a + p.downloadRate, 0) / Math.max(1, t.peers.length / 4)
         s.downloaded = Math.min(s.totalSize, s.downloaded + s.downloadRate)
         s.downloadedTotal += s.downloadRate
         s.progress = s.totalSize ? s.downloaded / s.totalSize : 0
         s.etaSec = s.downloadRate > 0 ? (s.totalSize - s.downloaded) / s.downloadRate : null
-        if (s.progress >= 1) { s.status = 'seeding'; s.etaSec = null }
+        if (s.progress >= 1) {
+          s.status = 'seeding'
+          s.etaSec = null
+        }
       } else s.downloadRate = 0
       s.uploadRate = active ? Math.floor(r() * 200_000) : 0
       s.uploadedTotal += s.uploadRate
       s.ratio = s.downloadedTotal ? s.uploadedTotal / s.downloadedTotal : 0
-      down += s.downloadRate; up += s.uploadRate
+      down += s.downloadRate
+      up += s.uploadRate
       if (t.log && active && t.log.rand() < 0.5) this.logLine(t, this.now())
     }
     this.status = { ...this.status, downloadRate: down, uploadRate: up }
@@ -173,7 +303,9 @@ export class FakeEngine implements EngineApi {
     return t
   }
 
-  async getStatus(): Promise<EngineStatus> { return { ...this.status } }
+  async getStatus(): Promise<EngineStatus> {
+    return { ...this.status }
+  }
   async listTorrents(): Promise<TorrentSummary[]> {
     return [...this.torrents.values()].map((t) => ({ ...t.summary }))
   }
@@ -182,15 +314,34 @@ export class FakeEngine implements EngineApi {
     const out: Partial<TorrentDetail> = {}
     for (const part of parts) {
       if (part === 'peers') out.peers = t.peers.map((p) => ({ ...p }))
-      else if (part === 'swarm') out.swarm = t.peers.map((p, i): SwarmRow => ({
-        key: p.key, ip: p.ip, port: p.port, state: p.state === 'connected' ? 'connected' : i % 9 === 0 ? 'banned' : 'connecting',
-        sources: p.source, failcount: i % 4, hashfails: i % 9 === 0 ? 3 : 0, rank: (i * 2654435761) >>> 16,
-        rejects: i % 7 === 3 ? 9 : 0, snubs: i % 5 === 1 ? 1 : 0, violations: i % 11 === 2 ? 17 : 0, drops: i % 7 === 3 ? 1 : 0,
-        lastConnected: this.now() - i * 1000, seed: p.progress >= 1,
-        ...(i % 4 ? { lastError: 'timeout' } : {}), ...(i % 9 === 0 ? { banReason: 'hash failures' } : {}),
-        ...(i % 7 === 3 ? { dropReason: 'rejected 9 requests, delivered 0 blocks' } : {}),
-      }))
-      else if (part === 'files') out.files = t.files.map((f) => ({ ...f, progress: t.summary.progress, downloaded: Math.floor(f.size * t.summary.progress) }))
+      else if (part === 'swarm')
+        out.swarm = t.peers.map(
+          (p, i): SwarmRow => ({
+            key: p.key,
+            ip: p.ip,
+            port: p.port,
+            state: p.state === 'connected' ? 'connected' : i % 9 === 0 ? 'banned' : 'connecting',
+            sources: p.source,
+            failcount: i % 4,
+            hashfails: i % 9 === 0 ? 3 : 0,
+            rank: (i * 2654435761) >>> 16,
+            rejects: i % 7 === 3 ? 9 : 0,
+            snubs: i % 5 === 1 ? 1 : 0,
+            violations: i % 11 === 2 ? 17 : 0,
+            drops: i % 7 === 3 ? 1 : 0,
+            lastConnected: this.now() - i * 1000,
+            seed: p.progress >= 1,
+            ...(i % 4 ? { lastError: 'timeout' } : {}),
+            ...(i % 9 === 0 ? { banReason: 'hash failures' } : {}),
+            ...(i % 7 === 3 ? { dropReason: 'rejected 9 requests, delivered 0 blocks' } : {}),
+          }),
+        )
+      else if (part === 'files')
+        out.files = t.files.map((f) => ({
+          ...f,
+          progress: t.summary.progress,
+          downloaded: Math.floor(f.size * t.summary.progress),
+        }))
       else if (part === 'trackers') out.trackers = t.trackers.map((x) => ({ ...x }))
       else if (part === 'pieces') out.pieces = { ...t.pieces, states: t.pieces.states.slice() }
     }
@@ -215,8 +366,12 @@ export class FakeEngine implements EngineApi {
     s.status = s.progress >= 1 ? 'seeding' : 'downloading'
     delete s.error
   }
-  async stopTorrent(infoHash: string): Promise<void> { this.get(infoHash).summary.status = 'paused' }
-  async recheckTorrent(infoHash: string): Promise<void> { this.get(infoHash).summary.status = 'checking' }
+  async stopTorrent(infoHash: string): Promise<void> {
+    this.get(infoHash).summary.status = 'paused'
+  }
+  async recheckTorrent(infoHash: string): Promise<void> {
+    this.get(infoHash).summary.status = 'checking'
+  }
   async setFilePriority(infoHash: string, fileIndex: number, priority: FilePriority): Promise<void> {
     const f = this.get(infoHash).files[fileIndex]
     if (f) f.priority = priority
@@ -224,7 +379,9 @@ export class FakeEngine implements EngineApi {
   async setFilePriorities(infoHash: string, fileIndices: number[], priority: FilePriority): Promise<void> {
     for (const i of fileIndices) await this.setFilePriority(infoHash, i, priority)
   }
-  async getSettings(): Promise<EngineSettings> { return { ...this.settings } }
+  async getSettings(): Promise<EngineSettings> {
+    return { ...this.settings }
+  }
   async torrentLog(infoHash: string): Promise<LogEntry[]> {
     const t = this.get(infoHash)
     if (!t.log) this.startLog(t)
@@ -232,7 +389,10 @@ export class FakeEngine implements EngineApi {
   }
   async magnetLink(infoHash: string): Promise<string> {
     const t = this.get(infoHash)
-    const tr = t.trackers.filter((x) => x.url !== 'DHT').map((x) => `&tr=${encodeURIComponent(x.url)}`).join('')
+    const tr = t.trackers
+      .filter((x) => x.url !== 'DHT')
+      .map((x) => `&tr=${encodeURIComponent(x.url)}`)
+      .join('')
     return `magnet:?xt=urn:btih:${infoHash}&dn=${encodeURIComponent(t.summary.name)}${tr}`
   }
   async setSettings(patch: Partial<EngineSettings>): Promise<EngineSettings> {
@@ -245,10 +405,21 @@ export class FakeEngine implements EngineApi {
     t.log = { entries: [], rand: prng(1000 + t.index) }
     const s = t.summary
     const start = this.now() - 40 * 15_000
-    const add = (at: number, level: LogLevel, component: string, message: string) => t.log!.entries.push({ at, level, component, message })
-    add(start, 'info', 'torrent', `added ${s.name} (${t.pieces.pieceCount} pieces of 1 MiB, ${t.files.length} file${t.files.length === 1 ? '' : 's'})`)
+    const add = (at: number, level: LogLevel, component: string, message: string) =>
+      t.log!.entries.push({ at, level, component, message })
+    add(
+      start,
+      'info',
+      'torrent',
+      `added ${s.name} (${t.pieces.pieceCount} pieces of 1 MiB, ${t.files.length} file${t.files.length === 1 ? '' : 's'})`,
+    )
     add(start + 40, 'info', 'storage', 'checking existing data')
-    add(start + 900, 'info', 'storage', `check done: ${Math.round(s.progress * t.pieces.pieceCount)} of ${t.pieces.pieceCount} pieces present`)
+    add(
+      start + 900,
+      'info',
+      'storage',
+      `check done: ${Math.round(s.progress * t.pieces.pieceCount)} of ${t.pieces.pieceCount} pieces present`,
+    )
     const skipped = t.files.find((f) => f.priority === 'skip')
     if (skipped) add(start + 910, 'debug', 'picker', `${skipped.path} skipped: its pieces are not requested`)
     for (let k = 0; k < 36; k++) this.logLine(t, start + 1000 + k * 15_000)
@@ -263,22 +434,63 @@ export class FakeEngine implements EngineApi {
     let e: LogEntry
     if (pick < 0.15) {
       const tr = t.trackers[Math.floor(r() * t.trackers.length)]!
-      e = tr.status === 'error'
-        ? { at, level: 'warn', component: 'tracker', message: `announce to ${tr.url} failed: ${tr.message ?? 'no answer'}; retry in 270 s` }
-        : { at, level: 'info', component: 'tracker', message: `announce to ${tr.url}: ${tr.peersReceived} peers (${tr.seeders ?? 0} seeds, ${tr.leechers ?? 0} leechers)` }
+      e =
+        tr.status === 'error'
+          ? {
+              at,
+              level: 'warn',
+              component: 'tracker',
+              message: `announce to ${tr.url} failed: ${tr.message ?? 'no answer'}; retry in 270 s`,
+            }
+          : {
+              at,
+              level: 'info',
+              component: 'tracker',
+              message: `announce to ${tr.url}: ${tr.peersReceived} peers (${tr.seeders ?? 0} seeds, ${tr.leechers ?? 0} leechers)`,
+            }
     } else if (!peer || pick < 0.4) {
-      e = { at, level: 'debug', component: 'queue', message: `connecting to ${peer?.key ?? '10.0.0.1:6881'} (${peer?.source.join('+') ?? 'tracker'})` }
+      e = {
+        at,
+        level: 'debug',
+        component: 'queue',
+        message: `connecting to ${peer?.key ?? '10.0.0.1:6881'} (${peer?.source.join('+') ?? 'tracker'})`,
+      }
     } else if (pick < 0.65) {
-      e = { at, level: 'info', component: 'peer', message: `${peer.key} connected: ${peer.client || CLIENTS[Math.floor(r() * CLIENTS.length)]}, has ${Math.round(peer.progress * 100)}%` }
+      e = {
+        at,
+        level: 'info',
+        component: 'peer',
+        message: `${peer.key} connected: ${peer.client || CLIENTS[Math.floor(r() * CLIENTS.length)]}, has ${Math.round(peer.progress * 100)}%`,
+      }
     } else if (pick < 0.8) {
-      e = { at, level: 'warn', component: 'peer', message: `${peer.key} failed to connect: ${['timeout', 'connection refused', 'reset by peer'][Math.floor(r() * 3)]}` }
+      e = {
+        at,
+        level: 'warn',
+        component: 'peer',
+        message: `${peer.key} failed to connect: ${['timeout', 'connection refused', 'reset by peer'][Math.floor(r() * 3)]}`,
+      }
     } else if (pick < 0.88) {
-      e = { at, level: 'info', component: 'peer', message: `${peer.key} closed: ${['both seeds', 'stopped', 'remote closed'][Math.floor(r() * 3)]}` }
+      e = {
+        at,
+        level: 'info',
+        component: 'peer',
+        message: `${peer.key} closed: ${['both seeds', 'stopped', 'remote closed'][Math.floor(r() * 3)]}`,
+      }
     } else if (pick < 0.95) {
-      e = { at, level: 'debug', component: 'choker', message: `unchoked ${1 + Math.floor(r() * 4)} peers, optimistic ${peer.key}` }
+      e = {
+        at,
+        level: 'debug',
+        component: 'choker',
+        message: `unchoked ${1 + Math.floor(r() * 4)} peers, optimistic ${peer.key}`,
+      }
     } else {
       const piece = Math.floor(r() * t.pieces.pieceCount)
-      e = { at, level: 'error', component: 'piece', message: `piece ${piece} failed its hash check; blocks from ${peer.key}` }
+      e = {
+        at,
+        level: 'error',
+        component: 'piece',
+        message: `piece ${piece} failed its hash check; blocks from ${peer.key}`,
+      }
     }
     log.entries.push(e)
     if (log.entries.length > LOG_CAP) log.entries.splice(0, log.entries.length - LOG_CAP)

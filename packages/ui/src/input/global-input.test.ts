@@ -6,7 +6,12 @@ function setup(opts: { selected?: string[]; shown?: string[]; dialog?: boolean }
   const log: string[] = []
   let dialog = opts.dialog ?? false
   const actions = createTorrentActions({
-    api: { startTorrent: async () => {}, stopTorrent: async () => {}, recheckTorrent: async () => {}, magnetLink: async (h) => `magnet:?xt=urn:btih:${h}` },
+    api: {
+      startTorrent: async () => {},
+      stopTorrent: async () => {},
+      recheckTorrent: async () => {},
+      magnetLink: async (h) => `magnet:?xt=urn:btih:${h}`,
+    },
     forEach: async () => {},
     openAdd: () => log.push('open-add'),
     confirmRemove: () => log.push('confirm-remove'),
@@ -14,10 +19,17 @@ function setup(opts: { selected?: string[]; shown?: string[]; dialog?: boolean }
     copyText: async () => {},
     say: (m) => log.push(`say:${m}`),
   })
-  const context = (): ActionContext => ({ selected: opts.selected ?? [], shown: opts.shown ?? ['a', 'b'], connected: true })
+  const context = (): ActionContext => ({
+    selected: opts.selected ?? [],
+    shown: opts.shown ?? ['a', 'b'],
+    connected: true,
+  })
   const deps: GlobalInputDeps = {
     dialogOpen: () => dialog,
-    closeDialog: () => { dialog = false; log.push('close-dialog') },
+    closeDialog: () => {
+      dialog = false
+      log.push('close-dialog')
+    },
     actions,
     context,
     setDragging: (on) => log.push(`dragging:${on}`),
@@ -29,7 +41,16 @@ function setup(opts: { selected?: string[]; shown?: string[]; dialog?: boolean }
 }
 
 function key(k: string, opts: { ctrl?: boolean; meta?: boolean; tagName?: string } = {}) {
-  const e = { key: k, ctrlKey: !!opts.ctrl, metaKey: !!opts.meta, target: opts.tagName ? { tagName: opts.tagName } : null, prevented: false, preventDefault() { e.prevented = true } }
+  const e = {
+    key: k,
+    ctrlKey: !!opts.ctrl,
+    metaKey: !!opts.meta,
+    target: opts.tagName ? { tagName: opts.tagName } : null,
+    prevented: false,
+    preventDefault() {
+      e.prevented = true
+    },
+  }
   return e
 }
 
@@ -96,7 +117,9 @@ describe('listenGlobalInput', () => {
     const { deps, log } = setup()
     const stop = listenGlobalInput(win, new EventTarget(), deps)
     win.dispatchEvent(event('dragover', { dataTransfer: { types: ['Files'] } }))
-    const drop = event('drop', { dataTransfer: { files: [file('a.torrent'), file('notes.txt'), file('b', 'application/x-bittorrent')] } })
+    const drop = event('drop', {
+      dataTransfer: { files: [file('a.torrent'), file('notes.txt'), file('b', 'application/x-bittorrent')] },
+    })
     win.dispatchEvent(drop)
     win.dispatchEvent(event('drop', { dataTransfer: { files: [file('notes.txt')] } }))
     expect(log).toEqual(['dragging:true', 'dragging:false', 'files:a.torrent,b', 'dragging:false', 'other-drop'])

@@ -24,7 +24,8 @@ export interface GlobalInputDeps extends GlobalKeyDeps {
 
 type Target = { tagName?: string } | null
 
-export const isTorrentFile = (f: { name: string; type: string }) => /\.torrent$/i.test(f.name) || f.type === 'application/x-bittorrent'
+export const isTorrentFile = (f: { name: string; type: string }) =>
+  /\.torrent$/i.test(f.name) || f.type === 'application/x-bittorrent'
 
 /** Keys typed here belong to the field (Delete edits text, Ctrl+A selects it). */
 const isFormField = (el: Target) => !!el?.tagName && /^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName)
@@ -34,7 +35,10 @@ const isTextField = (el: Target) => el?.tagName === 'INPUT' || el?.tagName === '
 /** Space and Enter press these (a button, a tab, a menu item), so they are not shortcuts there. */
 const isPressable = (el: Target) => !!el?.tagName && /^(BUTTON|A|SUMMARY)$/.test(el.tagName)
 
-export function handleGlobalKey(e: KeyLike & { target: unknown; preventDefault(): void; defaultPrevented?: boolean }, deps: GlobalKeyDeps): void {
+export function handleGlobalKey(
+  e: KeyLike & { target: unknown; preventDefault(): void; defaultPrevented?: boolean },
+  deps: GlobalKeyDeps,
+): void {
   if (e.key === 'Escape' && deps.dialogOpen()) return deps.closeDialog()
   // A control that handled the key itself (the torrent list, a column header) said so.
   if (e.defaultPrevented) return
@@ -51,10 +55,15 @@ export function handleGlobalKey(e: KeyLike & { target: unknown; preventDefault()
 /** Listens on the window (drag and drop) and the document (paste, keys); returns the unsubscribe. */
 export function listenGlobalInput(win: EventTarget, doc: EventTarget, deps: GlobalInputDeps): () => void {
   const over = (e: DragEvent) => {
-    if (e.dataTransfer?.types.includes('Files')) { e.preventDefault(); deps.setDragging(true) }
+    if (e.dataTransfer?.types.includes('Files')) {
+      e.preventDefault()
+      deps.setDragging(true)
+    }
   }
   // relatedTarget is null only when the pointer leaves the window, not when it moves between elements.
-  const leave = (e: DragEvent) => { if (!e.relatedTarget) deps.setDragging(false) }
+  const leave = (e: DragEvent) => {
+    if (!e.relatedTarget) deps.setDragging(false)
+  }
   const drop = (e: DragEvent) => {
     e.preventDefault()
     deps.setDragging(false)
@@ -65,12 +74,21 @@ export function listenGlobalInput(win: EventTarget, doc: EventTarget, deps: Glob
   const paste = (e: ClipboardEvent) => {
     if (isTextField(e.target as Target)) return
     const magnet = normaliseMagnet(e.clipboardData?.getData('text') ?? '')
-    if (magnet) { e.preventDefault(); deps.onMagnet(magnet) }
+    if (magnet) {
+      e.preventDefault()
+      deps.onMagnet(magnet)
+    }
   }
   const key = (e: KeyboardEvent) => handleGlobalKey(e, deps)
   const on: Array<[EventTarget, string, (e: never) => void]> = [
-    [win, 'dragover', over], [win, 'dragleave', leave], [win, 'drop', drop], [doc, 'paste', paste], [doc, 'keydown', key],
+    [win, 'dragover', over],
+    [win, 'dragleave', leave],
+    [win, 'drop', drop],
+    [doc, 'paste', paste],
+    [doc, 'keydown', key],
   ]
   for (const [t, type, fn] of on) t.addEventListener(type, fn as EventListener)
-  return () => { for (const [t, type, fn] of on) t.removeEventListener(type, fn as EventListener) }
+  return () => {
+    for (const [t, type, fn] of on) t.removeEventListener(type, fn as EventListener)
+  }
 }

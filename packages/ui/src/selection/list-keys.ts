@@ -13,10 +13,20 @@ export type ListCommand =
   | { kind: 'clear' }
   | { kind: 'menu'; key: string }
 
-export interface ListKey { key: string; shiftKey: boolean; ctrlKey: boolean; metaKey: boolean }
+export interface ListKey {
+  key: string
+  shiftKey: boolean
+  ctrlKey: boolean
+  metaKey: boolean
+}
 
 /** What a key on the list means, given the display order and the row the keyboard is on; null: not ours. */
-export function listCommand(e: ListKey, order: readonly string[], cursor: string | null, pageRows = 10): ListCommand | null {
+export function listCommand(
+  e: ListKey,
+  order: readonly string[],
+  cursor: string | null,
+  pageRows = 10,
+): ListCommand | null {
   if (order.length === 0) return e.key === 'Escape' ? { kind: 'clear' } : null
   const ctrl = e.ctrlKey || e.metaKey
   const at = cursor ? order.indexOf(cursor) : -1
@@ -25,7 +35,13 @@ export function listCommand(e: ListKey, order: readonly string[], cursor: string
   if (e.key in step) target = at < 0 ? 0 : Math.max(0, Math.min(order.length - 1, at + step[e.key]!))
   else if (e.key === 'Home') target = 0
   else if (e.key === 'End') target = order.length - 1
-  if (target >= 0) return { kind: 'move', key: order[target]!, mods: { toggle: false, range: e.shiftKey }, focusOnly: ctrl && !e.shiftKey }
+  if (target >= 0)
+    return {
+      kind: 'move',
+      key: order[target]!,
+      mods: { toggle: false, range: e.shiftKey },
+      focusOnly: ctrl && !e.shiftKey,
+    }
   if (e.key === ' ' && ctrl && at >= 0) return { kind: 'toggle', key: order[at]! }
   if (e.key === 'Enter' && at >= 0) return { kind: 'details' }
   if (e.key === 'Escape') return { kind: 'clear' }

@@ -5,12 +5,22 @@
  */
 import { createSignal } from 'solid-js'
 
-export interface ClickMods { toggle: boolean; range: boolean }
-export interface SelectionState { selected: Set<string>; anchor: string | null }
+export interface ClickMods {
+  toggle: boolean
+  range: boolean
+}
+export interface SelectionState {
+  selected: Set<string>
+  anchor: string | null
+}
 
 /** Selection after a click on `key` in the displayed order (plain, ctrl/meta toggle, shift range). */
 export function nextSelection(
-  order: readonly string[], selected: ReadonlySet<string>, anchor: string | null, key: string, mods: ClickMods,
+  order: readonly string[],
+  selected: ReadonlySet<string>,
+  anchor: string | null,
+  key: string,
+  mods: ClickMods,
 ): { selected: Set<string>; anchor: string } {
   if (mods.range && anchor !== null) {
     const a = order.indexOf(anchor)
@@ -22,7 +32,8 @@ export function nextSelection(
   }
   if (mods.toggle) {
     const s = new Set(selected)
-    if (s.has(key)) s.delete(key); else s.add(key)
+    if (s.has(key)) s.delete(key)
+    else s.add(key)
     return { selected: s, anchor: key }
   }
   return { selected: new Set([key]), anchor: key }
@@ -43,7 +54,10 @@ export function createSelection() {
   const [selected, setSelected] = createSignal<ReadonlySet<string>>(new Set())
   const [anchor, setAnchor] = createSignal<string | null>(null)
   const [focus, setFocus] = createSignal<string | null>(null)
-  const apply = (s: SelectionState) => { setSelected(s.selected); setAnchor(s.anchor) }
+  const apply = (s: SelectionState) => {
+    setSelected(s.selected)
+    setAnchor(s.anchor)
+  }
 
   return {
     /** The focused torrent: the one whose details are shown. */
@@ -65,10 +79,16 @@ export function createSelection() {
       setSelected(new Set([key]))
       setFocus(key)
     },
-    selectAll(keys: readonly string[]): void { setSelected(new Set(keys)) },
+    selectAll(keys: readonly string[]): void {
+      setSelected(new Set(keys))
+    },
     /** Moves the keyboard's row (and the details) without changing the selection (Ctrl+arrow). */
-    moveFocus(key: string): void { setFocus(key) },
-    clear(): void { setSelected(new Set<string>()) },
+    moveFocus(key: string): void {
+      setFocus(key)
+    },
+    clear(): void {
+      setSelected(new Set<string>())
+    },
   }
 }
 

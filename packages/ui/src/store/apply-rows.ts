@@ -16,7 +16,10 @@ export function applyRows<T extends object>(current: readonly T[], next: T[], ke
   for (let i = 0; sameKeys && i < next.length; i++) sameKeys = current[i]![key] === next[i]![key]
   if (!sameKeys) return reconcile(next, { key: key as string, merge: false }) as unknown as (prev: T[]) => T[]
   // Compare against the plain objects behind the store (cheap); write through the proxy only on change.
-  const raw = ((current as unknown as Record<symbol, T[] | undefined>)[$RAW] ?? current) as readonly Record<string, unknown>[]
+  const raw = ((current as unknown as Record<symbol, T[] | undefined>)[$RAW] ?? current) as readonly Record<
+    string,
+    unknown
+  >[]
   const patch = produce((rows: T[]) => {
     for (let i = 0; i < next.length; i++) {
       const was = raw[i]!
@@ -43,7 +46,12 @@ export function applyRows<T extends object>(current: readonly T[], next: T[], ke
 }
 
 /** Convenience: `setRowsKeyed(setStore, current, next, 'key')`. */
-export function setRowsKeyed<T extends object>(set: SetStoreFunction<T[]>, current: readonly T[], next: T[], key: keyof T): void {
+export function setRowsKeyed<T extends object>(
+  set: SetStoreFunction<T[]>,
+  current: readonly T[],
+  next: T[],
+  key: keyof T,
+): void {
   set(applyRows(current, next, key) as never)
 }
 
@@ -58,7 +66,10 @@ export function setRowsKeyed<T extends object>(set: SetStoreFunction<T[]>, curre
  * for rows of which only the ~30 on screen are read.
  */
 export function patchRowsInPlace<T extends object>(current: readonly T[], next: readonly T[], key: keyof T): boolean {
-  const raw = ((current as unknown as Record<symbol, T[] | undefined>)[$RAW] ?? current) as readonly Record<string, unknown>[]
+  const raw = ((current as unknown as Record<symbol, T[] | undefined>)[$RAW] ?? current) as readonly Record<
+    string,
+    unknown
+  >[]
   if (raw.length !== next.length) return false
   for (let i = 0; i < next.length; i++) if (raw[i]![key as string] !== next[i]![key]) return false
   for (let i = 0; i < next.length; i++) {

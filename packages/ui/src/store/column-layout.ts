@@ -19,7 +19,8 @@ const MAX_WIDTH = 1200
 export function applyLayout<C extends { id: string; width: number }>(columns: readonly C[], l: ColumnLayout): C[] {
   const byId = new Map(columns.map((c) => [c.id, c]))
   const ordered = l.order.filter((id) => byId.has(id)).map((id) => byId.get(id)!)
-  for (const c of columns) if (!l.order.includes(c.id)) ordered.splice(Math.min(columns.indexOf(c), ordered.length), 0, c)
+  for (const c of columns)
+    if (!l.order.includes(c.id)) ordered.splice(Math.min(columns.indexOf(c), ordered.length), 0, c)
   return ordered
     .filter((c) => !l.hidden.includes(c.id))
     .map((c) => (l.widths[c.id] ? { ...c, width: l.widths[c.id]! } : c))
@@ -48,22 +49,34 @@ export function resizeColumn(l: ColumnLayout, id: string, width: number): Column
   return { ...l, widths: { ...l.widths, [id]: Math.round(Math.max(MIN_WIDTH, Math.min(MAX_WIDTH, width))) } }
 }
 
-export function loadLayout(key: string, store: Pick<Storage, 'getItem'> | undefined = globalThis.localStorage): ColumnLayout {
+export function loadLayout(
+  key: string,
+  store: Pick<Storage, 'getItem'> | undefined = globalThis.localStorage,
+): ColumnLayout {
   try {
     const v = JSON.parse(store?.getItem(key) ?? 'null') as Partial<ColumnLayout> | null
     if (!v || typeof v !== 'object') return EMPTY_LAYOUT
     return {
       order: Array.isArray(v.order) ? v.order.filter((x): x is string => typeof x === 'string') : [],
       hidden: Array.isArray(v.hidden) ? v.hidden.filter((x): x is string => typeof x === 'string') : [],
-      widths: v.widths && typeof v.widths === 'object' ? Object.fromEntries(Object.entries(v.widths).filter(([, w]) => typeof w === 'number' && w >= MIN_WIDTH)) : {},
-      ...(v.sort && typeof v.sort.id === 'string' && (v.sort.dir === 'asc' || v.sort.dir === 'desc') ? { sort: { id: v.sort.id, dir: v.sort.dir } } : {}),
+      widths:
+        v.widths && typeof v.widths === 'object'
+          ? Object.fromEntries(Object.entries(v.widths).filter(([, w]) => typeof w === 'number' && w >= MIN_WIDTH))
+          : {},
+      ...(v.sort && typeof v.sort.id === 'string' && (v.sort.dir === 'asc' || v.sort.dir === 'desc')
+        ? { sort: { id: v.sort.id, dir: v.sort.dir } }
+        : {}),
     }
   } catch {
     return EMPTY_LAYOUT // a damaged entry: the default layout
   }
 }
 
-export function saveLayout(key: string, l: ColumnLayout, store: Pick<Storage, 'setItem'> | undefined = globalThis.localStorage): void {
+export function saveLayout(
+  key: string,
+  l: ColumnLayout,
+  store: Pick<Storage, 'setItem'> | undefined = globalThis.localStorage,
+): void {
   try {
     store?.setItem(key, JSON.stringify(l))
   } catch {

@@ -8,10 +8,23 @@ function manual() {
   let tick: (() => void) | null = null
   const frames: Array<() => void> = []
   const s: Scheduler = {
-    every(_ms, fn) { tick = fn; return () => { tick = null } },
-    frame(fn) { frames.push(fn) },
+    every(_ms, fn) {
+      tick = fn
+      return () => {
+        tick = null
+      }
+    },
+    frame(fn) {
+      frames.push(fn)
+    },
   }
-  return { s, tick: () => tick?.(), flush: () => frames.splice(0).forEach((f) => f()), pending: () => frames.length, stopped: () => tick === null }
+  return {
+    s,
+    tick: () => tick?.(),
+    flush: () => frames.splice(0).forEach((f) => f()),
+    pending: () => frames.length,
+    stopped: () => tick === null,
+  }
 }
 const settle = () => new Promise((r) => setTimeout(r, 0))
 
@@ -20,7 +33,10 @@ describe('engine model', () => {
     const engine = new FakeEngine({ torrents: 5, peersInFirst: 50 })
     let calls = 0
     const list = engine.listTorrents.bind(engine)
-    engine.listTorrents = async () => { calls++; return list() }
+    engine.listTorrents = async () => {
+      calls++
+      return list()
+    }
     const m = manual()
     await createRoot(async (dispose) => {
       const model = createEngineModel(engine, { scheduler: m.s })
@@ -63,7 +79,10 @@ describe('engine model', () => {
     const engine = new FakeEngine({ torrents: 3, peersInFirst: 5 })
     const asked: string[] = []
     const torrentLog = engine.torrentLog.bind(engine)
-    engine.torrentLog = async (h) => { asked.push(h); return torrentLog(h) }
+    engine.torrentLog = async (h) => {
+      asked.push(h)
+      return torrentLog(h)
+    }
     const m = manual()
     await createRoot(async (dispose) => {
       const model = createEngineModel(engine, { scheduler: m.s })
@@ -111,7 +130,9 @@ describe('engine model', () => {
 
   it("says why a torrent's log could not be read", async () => {
     const engine = new FakeEngine({ torrents: 1 })
-    engine.torrentLog = async () => { throw new Error('no log in this engine') }
+    engine.torrentLog = async () => {
+      throw new Error('no log in this engine')
+    }
     const m = manual()
     await createRoot(async (dispose) => {
       const model = createEngineModel(engine, { scheduler: m.s })
@@ -128,7 +149,9 @@ describe('engine model', () => {
 
   it('reports an engine that stopped answering', async () => {
     const engine = new FakeEngine({ torrents: 1 })
-    engine.getStatus = async () => { throw new Error('worker gone') }
+    engine.getStatus = async () => {
+      throw new Error('worker gone')
+    }
     const m = manual()
     await createRoot(async (dispose) => {
       const model = createEngineModel(engine, { scheduler: m.s })

@@ -10,7 +10,16 @@ import { createStore } from 'solid-js/store'
 import { applyRows, patchRowsInPlace } from './apply-rows.ts'
 import { mergeLog } from './log-rows.ts'
 import type {
-  EngineApi, EngineStatus, FileRow, LogEntry, PeerRow, PiecesView, SwarmRow, TorrentDetail, TorrentSummary, TrackerRow,
+  EngineApi,
+  EngineStatus,
+  FileRow,
+  LogEntry,
+  PeerRow,
+  PiecesView,
+  SwarmRow,
+  TorrentDetail,
+  TorrentSummary,
+  TrackerRow,
 } from '@tidepool/engine'
 
 export type DetailPart = keyof TorrentDetail
@@ -35,9 +44,18 @@ export const browserScheduler: Scheduler = {
   },
 }
 
-export interface RateSample { t: number; down: number; up: number }
+export interface RateSample {
+  t: number
+  down: number
+  up: number
+}
 
-interface DetailStore { peers: PeerRow[]; swarm: SwarmRow[]; files: FileRow[]; trackers: TrackerRow[] }
+interface DetailStore {
+  peers: PeerRow[]
+  swarm: SwarmRow[]
+  files: FileRow[]
+  trackers: TrackerRow[]
+}
 
 type DetailAnswer = Partial<TorrentDetail> & { log?: LogEntry[]; logError?: string }
 
@@ -50,7 +68,10 @@ interface Pending {
 
 const HISTORY = 120
 
-export function createEngineModel(api: EngineApi, opts: { intervalMs?: number; scheduler?: Scheduler; now?: () => number } = {}) {
+export function createEngineModel(
+  api: EngineApi,
+  opts: { intervalMs?: number; scheduler?: Scheduler; now?: () => number } = {},
+) {
   const scheduler = opts.scheduler ?? browserScheduler
   const now = opts.now ?? (() => Date.now())
   const [status, setStatus] = createSignal<EngineStatus | null>(null)
@@ -87,7 +108,11 @@ export function createEngineModel(api: EngineApi, opts: { intervalMs?: number; s
       }
       if (p.torrents) {
         const focused = target ? p.torrents.find((t) => t.infoHash === target!.infoHash) : undefined
-        if (focused) setTorrentHistory((h) => [...h.slice(-(HISTORY - 1)), { t: now(), down: focused.downloadRate, up: focused.uploadRate }])
+        if (focused)
+          setTorrentHistory((h) => [
+            ...h.slice(-(HISTORY - 1)),
+            { t: now(), down: focused.downloadRate, up: focused.uploadRate },
+          ])
         setTorrents(applyRows(torrents, p.torrents, 'infoHash'))
         setLoaded(true)
       }
@@ -96,12 +121,18 @@ export function createEngineModel(api: EngineApi, opts: { intervalMs?: number; s
         const d = p.detail
         // Peers, swarm and files are only read by virtual tables, which re-read their visible rows on
         // each version: same keys → fields patched in place without per-field notifications.
-        if (d.peers && !patchRowsInPlace(detail.peers, d.peers, 'key')) setDetail('peers', applyRows(detail.peers, d.peers, 'key'))
-        if (d.swarm && !patchRowsInPlace(detail.swarm, d.swarm, 'key')) setDetail('swarm', applyRows(detail.swarm, d.swarm, 'key'))
-        if (d.files && !patchRowsInPlace(detail.files, d.files, 'index')) setDetail('files', applyRows(detail.files, d.files, 'index'))
+        if (d.peers && !patchRowsInPlace(detail.peers, d.peers, 'key'))
+          setDetail('peers', applyRows(detail.peers, d.peers, 'key'))
+        if (d.swarm && !patchRowsInPlace(detail.swarm, d.swarm, 'key'))
+          setDetail('swarm', applyRows(detail.swarm, d.swarm, 'key'))
+        if (d.files && !patchRowsInPlace(detail.files, d.files, 'index'))
+          setDetail('files', applyRows(detail.files, d.files, 'index'))
         if (d.trackers) setDetail('trackers', applyRows(detail.trackers, d.trackers, 'url'))
         if (d.pieces !== undefined) setPieces(d.pieces)
-        if (d.log) { setLog((prev) => mergeLog(prev ?? [], d.log!)); setLogError(null) }
+        if (d.log) {
+          setLog((prev) => mergeLog(prev ?? [], d.log!))
+          setLogError(null)
+        }
         if (d.logError !== undefined) setLogError(d.logError)
       }
       setVersion((v) => v + 1)
@@ -119,7 +150,10 @@ export function createEngineModel(api: EngineApi, opts: { intervalMs?: number; s
   function fetchDetail(infoHash: string, part: WatchPart): Promise<DetailAnswer> {
     if (part !== 'log') return api.getTorrentDetail(infoHash, [part]).catch(() => ({}))
     // An engine without a log for this torrent says why; the log tab shows it instead of an empty table.
-    return api.torrentLog(infoHash).then((log) => ({ log }), (e) => ({ logError: e instanceof Error ? e.message : String(e) }))
+    return api.torrentLog(infoHash).then(
+      (log) => ({ log }),
+      (e) => ({ logError: e instanceof Error ? e.message : String(e) }),
+    )
   }
 
   async function poll(): Promise<void> {
@@ -145,7 +179,17 @@ export function createEngineModel(api: EngineApi, opts: { intervalMs?: number; s
   void poll()
 
   return {
-    status, apiError, torrents, detail, pieces, log, logError, history, torrentHistory, version, loaded,
+    status,
+    apiError,
+    torrents,
+    detail,
+    pieces,
+    log,
+    logError,
+    history,
+    torrentHistory,
+    version,
+    loaded,
     /** Which detail part (or the log) to poll for which torrent; null stops detail polling. */
     watchDetail(infoHash: string | null, part: WatchPart): void {
       const changed = !target || !infoHash || target.infoHash !== infoHash

@@ -2,8 +2,13 @@ import { describe, expect, it } from 'vitest'
 import type { FileRow } from '@tidepool/engine'
 import { initialExpanded, treeRows } from './file-tree.ts'
 
-const f = (index: number, path: string, size: number, priority: FileRow['priority'] = 'normal', downloaded = 0): FileRow =>
-  ({ index, path, size, downloaded, progress: size ? downloaded / size : 1, priority })
+const f = (
+  index: number,
+  path: string,
+  size: number,
+  priority: FileRow['priority'] = 'normal',
+  downloaded = 0,
+): FileRow => ({ index, path, size, downloaded, progress: size ? downloaded / size : 1, priority })
 
 const files = [
   f(0, 'album/cd1/01.flac', 100, 'normal', 100),

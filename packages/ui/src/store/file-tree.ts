@@ -23,7 +23,12 @@ export interface TreeRow {
   wanted: 'all' | 'none' | 'some'
 }
 
-interface Folder { name: string; path: string; folders: Map<string, Folder>; files: FileRow[] }
+interface Folder {
+  name: string
+  path: string
+  folders: Map<string, Folder>
+  files: FileRow[]
+}
 
 function build(files: readonly FileRow[]): Folder {
   const root: Folder = { name: '', path: '', folders: new Map(), files: [] }
@@ -46,13 +51,30 @@ function build(files: readonly FileRow[]): Folder {
 /** The visible rows: folders first (by name), then files (by name); collapsed folders hide their children. */
 export function treeRows(files: readonly FileRow[], expanded: ReadonlySet<string>): TreeRow[] {
   const out: TreeRow[] = []
-  const walk = (dir: Folder, depth: number, show: boolean): { size: number; downloaded: number; files: number[]; prios: Set<FilePriority> } => {
+  const walk = (
+    dir: Folder,
+    depth: number,
+    show: boolean,
+  ): { size: number; downloaded: number; files: number[]; prios: Set<FilePriority> } => {
     const acc = { size: 0, downloaded: 0, files: [] as number[], prios: new Set<FilePriority>() }
     for (const sub of [...dir.folders.values()].sort((a, b) => a.name.localeCompare(b.name))) {
       const key = `d:${sub.path}`
       const open = expanded.has(key)
       const at = out.length
-      if (show) out.push({ key, depth, name: sub.name, folder: true, expanded: open, size: 0, downloaded: 0, progress: 0, priority: 'normal', files: [], wanted: 'all' })
+      if (show)
+        out.push({
+          key,
+          depth,
+          name: sub.name,
+          folder: true,
+          expanded: open,
+          size: 0,
+          downloaded: 0,
+          progress: 0,
+          priority: 'normal',
+          files: [],
+          wanted: 'all',
+        })
       const r = walk(sub, depth + 1, show && open)
       if (show) {
         const row = out[at]!
@@ -69,7 +91,20 @@ export function treeRows(files: readonly FileRow[], expanded: ReadonlySet<string
       for (const p of r.prios) acc.prios.add(p)
     }
     for (const f of [...dir.files].sort((a, b) => a.path.localeCompare(b.path))) {
-      if (show) out.push({ key: `f:${f.index}`, depth, name: f.path.split('/').pop()!, folder: false, expanded: false, size: f.size, downloaded: f.downloaded, progress: f.progress, priority: f.priority, files: [f.index], wanted: f.priority === 'skip' ? 'none' : 'all' })
+      if (show)
+        out.push({
+          key: `f:${f.index}`,
+          depth,
+          name: f.path.split('/').pop()!,
+          folder: false,
+          expanded: false,
+          size: f.size,
+          downloaded: f.downloaded,
+          progress: f.progress,
+          priority: f.priority,
+          files: [f.index],
+          wanted: f.priority === 'skip' ? 'none' : 'all',
+        })
       acc.size += f.size
       acc.downloaded += f.downloaded
       acc.files.push(f.index)

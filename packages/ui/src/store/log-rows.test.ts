@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest'
 import type { LogEntry } from '@tidepool/engine'
 import { mergeLog } from './log-rows.ts'
 
-const line = (n: number, message = `line ${n}`): LogEntry => ({ at: 1000 + n, level: 'info', component: 'peer', message })
+const line = (n: number, message = `line ${n}`): LogEntry => ({
+  at: 1000 + n,
+  level: 'info',
+  component: 'peer',
+  message,
+})
 const lines = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => line(from + i))
 
 describe('mergeLog', () => {

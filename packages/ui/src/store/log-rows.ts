@@ -5,7 +5,8 @@
  */
 import type { LogEntry } from '@tidepool/engine'
 
-const same = (a: LogEntry, b: LogEntry) => a.at === b.at && a.level === b.level && a.component === b.component && a.message === b.message
+const same = (a: LogEntry, b: LogEntry) =>
+  a.at === b.at && a.level === b.level && a.component === b.component && a.message === b.message
 
 /** `next`, reusing the entries of `prev` it still holds; `prev` itself when nothing changed. */
 export function mergeLog(prev: readonly LogEntry[], next: readonly LogEntry[]): readonly LogEntry[] {

@@ -2,12 +2,18 @@
 // to thousands of store fields; ties keep the engine's order so rows don't jump between updates.
 
 export type SortDir = 'asc' | 'desc'
-export interface SortState { id: string; dir: SortDir }
+export interface SortState {
+  id: string
+  dir: SortDir
+}
 /**
  * A row comparator. Those made by `byNumber` / `byText` also carry their key getter, so sortedIndices
  * reads each row's key once and compares plain numbers (the tables re-sort 2,000 rows on every update).
  */
-export type Compare<T> = ((a: T, b: T) => number) & { num?: (r: T) => number | null | undefined; text?: (r: T) => string }
+export type Compare<T> = ((a: T, b: T) => number) & {
+  num?: (r: T) => number | null | undefined
+  text?: (r: T) => string
+}
 
 export function sortedIndices<T>(rows: readonly T[], cmp: Compare<T> | undefined, dir: SortDir): number[] {
   const n = rows.length
@@ -57,15 +63,19 @@ function textRanks<T>(rows: readonly T[], get: (r: T) => string, owner: object):
   return keys
 }
 
-export const byNumber = <T,>(get: (r: T) => number | null | undefined): Compare<T> =>
-  Object.assign((a: T, b: T) => {
-    const x = get(a) ?? Infinity
-    const y = get(b) ?? Infinity
-    return x === y ? 0 : x < y ? -1 : 1
-  }, { num: get })
+export const byNumber = <T>(get: (r: T) => number | null | undefined): Compare<T> =>
+  Object.assign(
+    (a: T, b: T) => {
+      const x = get(a) ?? Infinity
+      const y = get(b) ?? Infinity
+      return x === y ? 0 : x < y ? -1 : 1
+    },
+    { num: get },
+  )
 
 const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' })
-export const byText = <T,>(get: (r: T) => string): Compare<T> => Object.assign((a: T, b: T) => collator.compare(get(a), get(b)), { text: get })
+export const byText = <T>(get: (r: T) => string): Compare<T> =>
+  Object.assign((a: T, b: T) => collator.compare(get(a), get(b)), { text: get })
 
 /** Next sort state when a header is clicked: new column → its default direction; same column → flip. */
 export function nextSort(cur: SortState | null, id: string, defaultDir: SortDir = 'asc'): SortState {

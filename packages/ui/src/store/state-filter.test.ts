@@ -13,10 +13,22 @@ describe('sidebar filters', () => {
   it('a stalled download is both downloading and stalled; counts agree with the filter', () => {
     expect(inState(rows[0]!, 'downloading')).toBe(true)
     expect(inState(rows[0]!, 'stalled')).toBe(true)
-    expect(stateCounts(rows)).toMatchObject({ all: 5, downloading: 2, seeding: 1, paused: 1, stalled: 1, error: 1, queued: 0 })
+    expect(stateCounts(rows)).toMatchObject({
+      all: 5,
+      downloading: 2,
+      seeding: 1,
+      paused: 1,
+      stalled: 1,
+      error: 1,
+      queued: 0,
+    })
   })
   it('by tracker host, with a group for torrents that have none', () => {
-    expect(trackerCounts(rows)).toEqual([{ host: '', count: 2 }, { host: 't.example', count: 2 }, { host: 'u.example', count: 2 }])
+    expect(trackerCounts(rows)).toEqual([
+      { host: '', count: 2 },
+      { host: 't.example', count: 2 },
+      { host: 'u.example', count: 2 },
+    ])
     expect(rows.filter((r) => onTracker(r, 'u.example'))).toHaveLength(2)
     expect(rows.filter((r) => onTracker(r, ''))).toHaveLength(2)
     expect(rows.filter((r) => onTracker(r, null))).toHaveLength(5)

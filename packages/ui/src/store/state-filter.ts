@@ -21,14 +21,22 @@ type Row = Pick<TorrentSummary, 'status' | 'error' | 'stalled' | 'trackerHosts'>
 
 export function inState(t: Row, f: StateFilter): boolean {
   switch (f) {
-    case 'all': return true
-    case 'downloading': return t.status === 'downloading' || t.status === 'fetching-metadata'
-    case 'seeding': return t.status === 'seeding'
-    case 'paused': return t.status === 'paused'
-    case 'stalled': return !!t.stalled && !t.error
-    case 'error': return t.status === 'error' || !!t.error
-    case 'queued': return t.status === 'queued'
-    case 'checking': return t.status === 'checking'
+    case 'all':
+      return true
+    case 'downloading':
+      return t.status === 'downloading' || t.status === 'fetching-metadata'
+    case 'seeding':
+      return t.status === 'seeding'
+    case 'paused':
+      return t.status === 'paused'
+    case 'stalled':
+      return !!t.stalled && !t.error
+    case 'error':
+      return t.status === 'error' || !!t.error
+    case 'queued':
+      return t.status === 'queued'
+    case 'checking':
+      return t.status === 'checking'
   }
 }
 
@@ -53,5 +61,7 @@ export function trackerCounts(rows: readonly Row[]): Array<{ host: string; count
     if (hosts.length === 0) m.set('', (m.get('') ?? 0) + 1)
     for (const h of hosts) m.set(h, (m.get(h) ?? 0) + 1)
   }
-  return [...m].map(([host, count]) => ({ host, count })).sort((a, b) => b.count - a.count || a.host.localeCompare(b.host))
+  return [...m]
+    .map(([host, count]) => ({ host, count }))
+    .sort((a, b) => b.count - a.count || a.host.localeCompare(b.host))
 }

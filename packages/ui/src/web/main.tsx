@@ -7,7 +7,10 @@ import { runInOneTab } from './tab-lock.ts'
 import { loginFromLocation } from './token.ts'
 import '../styles.css'
 
-interface WebConfig { daemonUrl: string; folders?: Record<string, string> }
+interface WebConfig {
+  daemonUrl: string
+  folders?: Record<string, string>
+}
 
 const fetchConfig = () => fetch('./config.json', { cache: 'no-store' }).then((r) => r.json()) as Promise<WebConfig>
 
@@ -65,10 +68,21 @@ async function start(): Promise<void> {
   }, 3000)
   const root = document.getElementById('root')!
   root.innerHTML = ''
-  const stopRender = render(() => <App api={api} helperHelp={{ kind: 'webapp' }} {...(config.folders ? { folderPaths: config.folders } : {})} registerMagnetHandler={registerMagnetHandler} />, root)
+  const stopRender = render(
+    () => (
+      <App
+        api={api}
+        helperHelp={{ kind: 'webapp' }}
+        {...(config.folders ? { folderPaths: config.folders } : {})}
+        registerMagnetHandler={registerMagnetHandler}
+      />
+    ),
+    root,
+  )
   addMagnet = async (magnet: string) => {
     // The engine may still be connecting: wait for it (bounded), then add and say what happened.
-    for (let i = 0; i < 60 && (await api.getStatus()).daemon === 'connecting'; i++) await new Promise((r) => setTimeout(r, 250))
+    for (let i = 0; i < 60 && (await api.getStatus()).daemon === 'connecting'; i++)
+      await new Promise((r) => setTimeout(r, 250))
     await addFromHandler(api, magnet, document.body)
   }
   if (handlerMagnet !== null) void addMagnet(handlerMagnet)
@@ -94,10 +108,14 @@ runInOneTab(
     busy(takeOver, sendMagnet) {
       if (handlerMagnet !== null) {
         sendMagnet(handlerMagnet)
-        showOnly('<b>The magnet link went to the Tidepool tab that is already open.</b> It says there whether it was added. You can close this tab.')
+        showOnly(
+          '<b>The magnet link went to the Tidepool tab that is already open.</b> It says there whether it was added. You can close this tab.',
+        )
         return
       }
-      const root = showOnly('<b>Tidepool is open in another tab.</b> Use that tab, or <button type="button">use this tab instead</button>.')
+      const root = showOnly(
+        '<b>Tidepool is open in another tab.</b> Use that tab, or <button type="button">use this tab instead</button>.',
+      )
       root.querySelector('button')!.addEventListener('click', () => {
         showOnly('Moving Tidepool to this tab…')
         takeOver()

@@ -27,7 +27,8 @@ export function runInOneTab(hooks: TabLockHooks, opts: { takeOverNow: boolean })
   const channel = typeof BroadcastChannel === 'function' ? new BroadcastChannel(CHANNEL) : null
   let release: (() => void) | null = null
   channel?.addEventListener('message', (e: MessageEvent<{ type?: string; magnet?: string }>) => {
-    if (e.data?.type === 'add-magnet' && release && typeof e.data.magnet === 'string') return hooks.magnet?.(e.data.magnet)
+    if (e.data?.type === 'add-magnet' && release && typeof e.data.magnet === 'string')
+      return hooks.magnet?.(e.data.magnet)
     if (e.data?.type !== 'take-over' || !release) return
     const r = release
     release = null

@@ -3,7 +3,10 @@ import { loginFromLocation, saveToken } from './token.ts'
 
 function env(hash: string) {
   const store = new Map<string, string>()
-  const storage = { getItem: (k: string) => store.get(k) ?? null, setItem: (k: string, v: string) => void store.set(k, v) } as Storage
+  const storage = {
+    getItem: (k: string) => store.get(k) ?? null,
+    setItem: (k: string, v: string) => void store.set(k, v),
+  } as Storage
   const replaced: string[] = []
   const loc = { hash, pathname: '/', search: '' } as Location
   const hist = { replaceState: (_s: unknown, _t: string, url: string) => void replaced.push(url) } as History
@@ -23,7 +26,10 @@ describe('web app login', () => {
   it('shows the server message for a used or expired link', async () => {
     const e = env('#login=old')
     const post = async () => ({ status: 403, body: { error: 'expired', message: 'This login link expired' } })
-    expect(await loginFromLocation(e.loc, e.hist, e.storage, post)).toEqual({ token: null, error: 'This login link expired' })
+    expect(await loginFromLocation(e.loc, e.hist, e.storage, post)).toEqual({
+      token: null,
+      error: 'This login link expired',
+    })
     expect(e.replaced).toEqual(['/'])
   })
   it('never takes a token from the URL any more (an old #token= link is stripped, not used)', async () => {
@@ -36,7 +42,9 @@ describe('web app login', () => {
   it('falls back to the stored token on reload and leaves the URL alone', async () => {
     const e = env('')
     saveToken('stored', e.storage)
-    expect(await loginFromLocation(e.loc, e.hist, e.storage, async () => ({ status: 500, body: null }))).toEqual({ token: 'stored' })
+    expect(await loginFromLocation(e.loc, e.hist, e.storage, async () => ({ status: 500, body: null }))).toEqual({
+      token: 'stored',
+    })
     expect(e.replaced).toEqual([])
   })
 })

@@ -19,11 +19,19 @@ function harness(answers: Array<'ok' | 'auth' | 'unreachable'>) {
     },
     async createEngine() {
       created++
-      return { api: new FakeEngine({ torrents: 2 }), close: async () => { closed++ } }
+      return {
+        api: new FakeEngine({ torrents: 2 }),
+        close: async () => {
+          closed++
+        },
+      }
     },
     state: { get: async () => null, set: async () => {}, delete: async () => {}, keys: async () => [] },
     now: () => 0,
-    setTimer(fn, ms) { timers.push({ fn, ms }); return () => {} },
+    setTimer(fn, ms) {
+      timers.push({ fn, ms })
+      return () => {}
+    },
   }
   return { host: new EngineHost(deps), timers, bridges, counts: () => ({ created, closed }) }
 }

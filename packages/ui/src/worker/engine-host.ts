@@ -4,7 +4,16 @@
  * so the UI can show "not running" / "wrong token" instead of hanging.
  */
 import type { BridgeCloseReason } from '@tidepool/daemon-bridge'
-import type { EngineApi, EngineSettings, EngineStatus, FilePriority, AddTorrentInput, TorrentDetail, Platform, StateStore } from '@tidepool/engine'
+import type {
+  EngineApi,
+  EngineSettings,
+  EngineStatus,
+  FilePriority,
+  AddTorrentInput,
+  TorrentDetail,
+  Platform,
+  StateStore,
+} from '@tidepool/engine'
 
 export interface BridgeLike {
   net: Platform['net']
@@ -28,7 +37,10 @@ export interface EngineHostDeps {
 
 type DaemonState = EngineStatus['daemon']
 
-export interface InitOptions { daemonUrl: string; token: string }
+export interface InitOptions {
+  daemonUrl: string
+  token: string
+}
 
 const RETRY_MS = [1000, 2000, 4000, 8000, 10_000]
 
@@ -82,7 +94,10 @@ export class EngineHost implements EngineApi {
     this.bridge = null
     // an engine that fails to close is being replaced anyway; its torrents' state was saved as it ran
     if (r) await r.close().catch(() => undefined)
-    if (b) { b.onClose = null; b.close() }
+    if (b) {
+      b.onClose = null
+      b.close()
+    }
   }
 
   private async tryConnect(): Promise<void> {
@@ -92,10 +107,21 @@ export class EngineHost implements EngineApi {
     this.daemon = 'connecting'
     try {
       const bridge = await this.deps.connect(opts.daemonUrl, opts.token)
-      if (gen !== this.generation) { bridge.close(); return }
+      if (gen !== this.generation) {
+        bridge.close()
+        return
+      }
       this.bridge = bridge
-      const engine = await this.deps.createEngine({ net: bridge.net, files: bridge.files, state: this.deps.state, now: this.deps.now })
-      if (gen !== this.generation) { await engine.close(); return }
+      const engine = await this.deps.createEngine({
+        net: bridge.net,
+        files: bridge.files,
+        state: this.deps.state,
+        now: this.deps.now,
+      })
+      if (gen !== this.generation) {
+        await engine.close()
+        return
+      }
       this.running = engine
       this.daemon = 'connected'
       this.message = undefined
@@ -108,7 +134,10 @@ export class EngineHost implements EngineApi {
       if (gen !== this.generation) return
       const code = (e as { code?: string }).code
       this.message = e instanceof Error ? e.message : String(e)
-      if (code === 'auth') { this.daemon = 'auth-failed'; return }
+      if (code === 'auth') {
+        this.daemon = 'auth-failed'
+        return
+      }
       this.daemon = 'unreachable'
       this.scheduleRetry()
     }
@@ -121,7 +150,10 @@ export class EngineHost implements EngineApi {
     // the daemon is gone, so closing the engine's files and sockets can fail: nothing is left to release
     if (r) await r.close().catch(() => undefined)
     this.message = `${reason}: ${detail}`
-    if (reason === 'auth-failed') { this.daemon = 'auth-failed'; return }
+    if (reason === 'auth-failed') {
+      this.daemon = 'auth-failed'
+      return
+    }
     this.daemon = 'unreachable'
     this.scheduleRetry()
   }
@@ -135,26 +167,65 @@ export class EngineHost implements EngineApi {
   }
 
   private engine(): EngineApi {
-    if (!this.running) throw new Error(this.daemon === 'auth-failed' ? 'The Tidepool helper was restarted: open the new link it printed.' : 'The Tidepool helper is not connected.')
+    if (!this.running)
+      throw new Error(
+        this.daemon === 'auth-failed'
+          ? 'The Tidepool helper was restarted: open the new link it printed.'
+          : 'The Tidepool helper is not connected.',
+      )
     return this.running.api
   }
 
   async getStatus(): Promise<EngineStatus> {
     if (this.running) return { ...(await this.running.api.getStatus()), daemon: 'connected' }
-    return { daemon: this.daemon, ...(this.message ? { message: this.message } : {}), listenPort: null, downloadRate: 0, uploadRate: 0 }
+    return {
+      daemon: this.daemon,
+      ...(this.message ? { message: this.message } : {}),
+      listenPort: null,
+      downloadRate: 0,
+      uploadRate: 0,
+    }
   }
-  async listTorrents() { return this.running ? this.running.api.listTorrents() : [] }
-  async getTorrentDetail(infoHash: string, parts: Array<keyof TorrentDetail>) { return this.engine().getTorrentDetail(infoHash, parts) }
-  async addTorrent(input: AddTorrentInput) { return this.engine().addTorrent(input) }
-  async addTorrentReport(input: AddTorrentInput) { return this.engine().addTorrentReport(input) }
-  async removeTorrent(infoHash: string, opts: { deleteData: boolean }) { return this.engine().removeTorrent(infoHash, opts) }
-  async startTorrent(infoHash: string) { return this.engine().startTorrent(infoHash) }
-  async stopTorrent(infoHash: string) { return this.engine().stopTorrent(infoHash) }
-  async recheckTorrent(infoHash: string) { return this.engine().recheckTorrent(infoHash) }
-  async setFilePriority(infoHash: string, fileIndex: number, priority: FilePriority) { return this.engine().setFilePriority(infoHash, fileIndex, priority) }
-  async setFilePriorities(infoHash: string, fileIndices: number[], priority: FilePriority) { return this.engine().setFilePriorities(infoHash, fileIndices, priority) }
-  async getSettings(): Promise<EngineSettings> { return this.engine().getSettings() }
-  async setSettings(patch: Partial<EngineSettings>) { return this.engine().setSettings(patch) }
-  async torrentLog(infoHash: string) { return this.engine().torrentLog(infoHash) }
-  async magnetLink(infoHash: string) { return this.engine().magnetLink(infoHash) }
+  async listTorrents() {
+    return this.running ? this.running.api.listTorrents() : []
+  }
+  async getTorrentDetail(infoHash: string, parts: Array<keyof TorrentDetail>) {
+    return this.engine().getTorrentDetail(infoHash, parts)
+  }
+  async addTorrent(input: AddTorrentInput) {
+    return this.engine().addTorrent(input)
+  }
+  async addTorrentReport(input: AddTorrentInput) {
+    return this.engine().addTorrentReport(input)
+  }
+  async removeTorrent(infoHash: string, opts: { deleteData: boolean }) {
+    return this.engine().removeTorrent(infoHash, opts)
+  }
+  async startTorrent(infoHash: string) {
+    return this.engine().startTorrent(infoHash)
+  }
+  async stopTorrent(infoHash: string) {
+    return this.engine().stopTorrent(infoHash)
+  }
+  async recheckTorrent(infoHash: string) {
+    return this.engine().recheckTorrent(infoHash)
+  }
+  async setFilePriority(infoHash: string, fileIndex: number, priority: FilePriority) {
+    return this.engine().setFilePriority(infoHash, fileIndex, priority)
+  }
+  async setFilePriorities(infoHash: string, fileIndices: number[], priority: FilePriority) {
+    return this.engine().setFilePriorities(infoHash, fileIndices, priority)
+  }
+  async getSettings(): Promise<EngineSettings> {
+    return this.engine().getSettings()
+  }
+  async setSettings(patch: Partial<EngineSettings>) {
+    return this.engine().setSettings(patch)
+  }
+  async torrentLog(infoHash: string) {
+    return this.engine().torrentLog(infoHash)
+  }
+  async magnetLink(infoHash: string) {
+    return this.engine().magnetLink(infoHash)
+  }
 }

@@ -19,18 +19,29 @@ export function startHashWorkers(threads = 1): BrowserHasher {
   let workers: ReturnType<typeof createWorkerHasher> | null = null
   if (typeof Worker !== 'undefined') {
     try {
-      workers = createWorkerHasher((i, onResult, onFailure) => {
-        const w = new Worker(new URL('./sha1-worker.ts', import.meta.url), { type: 'module', name: `tidepool-sha1-${i + 1}` })
-        w.onmessage = (ev: MessageEvent<HashResult>) => onResult(ev.data)
-        w.onerror = (ev) => {
-          mode = 'in-place'
-          onFailure(new Error(`hash worker failed: ${ev.message || 'could not start'}`))
-        }
-        return { post: (job, transfer) => w.postMessage(job, transfer), terminate: () => w.terminate() }
-      }, threads, { fallback: webCryptoHasher })
+      workers = createWorkerHasher(
+        (i, onResult, onFailure) => {
+          const w = new Worker(new URL('./sha1-worker.ts', import.meta.url), {
+            type: 'module',
+            name: `tidepool-sha1-${i + 1}`,
+          })
+          w.onmessage = (ev: MessageEvent<HashResult>) => onResult(ev.data)
+          w.onerror = (ev) => {
+            mode = 'in-place'
+            onFailure(new Error(`hash worker failed: ${ev.message || 'could not start'}`))
+          }
+          return { post: (job, transfer) => w.postMessage(job, transfer), terminate: () => w.terminate() }
+        },
+        threads,
+        { fallback: webCryptoHasher },
+      )
       workers.sha1(new Uint8Array(1)).then(
-        () => { if (workers) mode = 'worker' },
-        () => { mode = 'in-place' },
+        () => {
+          if (workers) mode = 'worker'
+        },
+        () => {
+          mode = 'in-place'
+        },
       )
     } catch {
       workers = null

@@ -14,7 +14,10 @@ function req<T>(r: IDBRequest<T>): Promise<T> {
   })
 }
 
-export async function openIdbState(dbName = 'tidepool-state', idb: IDBFactory = indexedDB): Promise<StateStore & { close(): void }> {
+export async function openIdbState(
+  dbName = 'tidepool-state',
+  idb: IDBFactory = indexedDB,
+): Promise<StateStore & { close(): void }> {
   const open = idb.open(dbName, 1)
   open.onupgradeneeded = () => {
     if (!open.result.objectStoreNames.contains(STORE)) open.result.createObjectStore(STORE)

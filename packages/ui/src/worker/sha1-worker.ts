@@ -32,7 +32,8 @@ const ready = createSHA1().then(
   },
 )
 
-const webCryptoSha1 = async (buffer: ArrayBuffer): Promise<Uint8Array> => new Uint8Array(await crypto.subtle.digest('SHA-1', buffer))
+const webCryptoSha1 = async (buffer: ArrayBuffer): Promise<Uint8Array> =>
+  new Uint8Array(await crypto.subtle.digest('SHA-1', buffer))
 
 async function sha1(buffer: ArrayBuffer): Promise<Uint8Array> {
   if (!wasm) await ready // jobs stay in order: each waits for the same promise, then runs synchronously
