@@ -91,7 +91,7 @@ function ensureInstall(pnpm) {
   log('installing dependencies (pnpm install --frozen-lockfile)')
   const r = run(pnpm[0], [...pnpm.slice(1), 'install', '--frozen-lockfile'], { env: { CI: 'true' } })
   if (!r.ok) die('pnpm install --frozen-lockfile failed (is pnpm-lock.yaml up to date with the package.json files?)')
-  writeFileSync(STAMP, want + '\n')
+  writeFileSync(STAMP, `${want}\n`)
 }
 
 function ensureTestDeps() {
@@ -173,7 +173,7 @@ function ensureBuilds(pnpm) {
     if (built > sources) continue
     log(`building ${pkg.name}`)
     if (!run(pnpm[0], [...pnpm.slice(1), '--filter', pkg.name, 'run', 'build']).ok) die(`build of ${pkg.name} failed`)
-    if (existsSync(join(ROOT, dir, 'dist'))) writeFileSync(stamp, new Date().toISOString() + '\n')
+    if (existsSync(join(ROOT, dir, 'dist'))) writeFileSync(stamp, `${new Date().toISOString()}\n`)
   }
 }
 

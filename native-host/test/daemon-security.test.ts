@@ -379,7 +379,7 @@ describe('daemon token file', () => {
     await expect(loadOrCreateToken(join(dir, 'open'))).rejects.toThrow(/readable by group or others/)
     await writeFile(join(dir, 'weak'), 'hunter2', { mode: 0o600 })
     await expect(loadOrCreateToken(join(dir, 'weak'))).rejects.toThrow(/at least 32 hex/)
-    await writeFile(join(dir, 'good'), 'cd'.repeat(16) + '\n', { mode: 0o600 })
+    await writeFile(join(dir, 'good'), `${'cd'.repeat(16)}\n`, { mode: 0o600 })
     expect(await loadOrCreateToken(join(dir, 'good'))).toBe('cd'.repeat(16))
   })
 })

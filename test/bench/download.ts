@@ -397,7 +397,7 @@ async function mainEncryption(work: string, tracker: LocalTracker): Promise<numb
     rows.push(await benchEncryption(size, tracker, work))
   }
   const result = encryptionTable(rows)
-  console.log('\n' + result)
+  console.log(`\n${result}`)
   const ok = rows.every((r) => r.ltPlain.ok && r.ltRc4.ok && r.tpPlain.ok && r.tpRc4.ok)
   const ratioOk = rows.every((r) => r.tpRc4.mibps / r.tpPlain.mibps >= 0.8)
   console.log(`target: Tidepool RC4 >= 0.8x Tidepool plain ${ratioOk ? 'met' : 'NOT met'}`)
@@ -461,7 +461,7 @@ async function main(): Promise<number> {
     await rm(work, { recursive: true, force: true })
   }
   const result = table(rows)
-  console.log('\n' + result)
+  console.log(`\n${result}`)
   const ok = rows.every((r) => r.lt.ok && r.tp.ok)
   const ratioOk = rows.every((r) => r.tp.mibps / r.lt.mibps >= 0.6)
   const memOk = rows.every(

@@ -58,7 +58,7 @@ function normalInfo(size: number): Uint8Array {
   return out
 }
 
-const smallInfo = 'd6:lengthi100e4:name4:junk12:piece lengthi16384e6:pieces20:' + 'h'.repeat(20) + 'e'
+const smallInfo = `d6:lengthi100e4:name4:junk12:piece lengthi16384e6:pieces20:${'h'.repeat(20)}e`
 
 function normalTorrent(size: number): Uint8Array {
   const info = normalInfo(size - 'd4:infoe'.length)
@@ -149,7 +149,7 @@ const CASES: Case[] = [
     name: 'magnet metadata, 8 MiB info dict',
     build: (role) => {
       const size = 8 * MiB
-      const info = role === 'case' ? repeated(size, smallInfo.slice(0, -1) + '4:junkl', '0:', 'ee') : normalInfo(size)
+      const info = role === 'case' ? repeated(size, `${smallInfo.slice(0, -1)}4:junkl`, '0:', 'ee') : normalInfo(size)
       const run = fetchedInfo(info)
       return async () => (await run)()
     },
@@ -177,7 +177,7 @@ async function child(name: string, role: 'case' | 'ref', repeat: number): Promis
     best = Math.min(best, performance.now() - t0)
   }
   const peakMiB = process.resourceUsage().maxRSS / 1024
-  process.stdout.write(JSON.stringify({ ms: best, peakMiB, result }) + '\n')
+  process.stdout.write(`${JSON.stringify({ ms: best, peakMiB, result })}\n`)
 }
 
 // ---- parent ----
@@ -240,7 +240,7 @@ async function main(): Promise<number> {
     if (typeof ref === 'string' || typeof got === 'string') {
       failed++
       console.log(
-        `${c.name.padEnd(34)} ${'case: ' + (typeof got === 'string' ? got : 'ok')}, reference: ${typeof ref === 'string' ? ref : 'ok'}  FAIL`,
+        `${c.name.padEnd(34)} ${`case: ${typeof got === 'string' ? got : 'ok'}`}, reference: ${typeof ref === 'string' ? ref : 'ok'}  FAIL`,
       )
       continue
     }

@@ -19,7 +19,7 @@ import { option } from '../bench/bench-args.ts'
 const TICK_MS = 1000
 
 const emit = (obj: object): void => {
-  process.stdout.write(JSON.stringify(obj) + '\n')
+  process.stdout.write(`${JSON.stringify(obj)}\n`)
 }
 
 async function main(): Promise<void> {

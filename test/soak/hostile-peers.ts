@@ -59,7 +59,7 @@ const peerIds = Object.fromEntries(
 ) as Record<Kind, Buffer>
 
 const emit = (obj: object): void => {
-  process.stdout.write(JSON.stringify(obj) + '\n')
+  process.stdout.write(`${JSON.stringify(obj)}\n`)
 }
 
 function handshake(kind: Kind, infoHash: Buffer): Buffer {

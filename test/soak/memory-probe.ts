@@ -19,6 +19,6 @@ if (process.env.TIDEPOOL_SOAK_PROBE === '1') {
       arrayBuffers: m.arrayBuffers,
       rss: m.rss,
     }
-    process.stdout.write(JSON.stringify(line) + '\n')
+    process.stdout.write(`${JSON.stringify(line)}\n`)
   }, PROBE_INTERVAL_MS).unref()
 }

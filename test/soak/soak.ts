@@ -326,7 +326,7 @@ async function main(): Promise<number> {
     ))
     await engine.waitFor((l) => l.event === 'ready', START_TIMEOUT_MS, 'engine ready')
     let lastTick: EngineTorrentRow[] = []
-    const send = (cmd: object) => engine.write(JSON.stringify(cmd) + '\n')
+    const send = (cmd: object) => engine.write(`${JSON.stringify(cmd)}\n`)
     const add = (s: Slot) => {
       s.phase = 'adding'
       s.phaseSince = performance.now()
@@ -338,7 +338,7 @@ async function main(): Promise<number> {
       const now = performance.now()
       for (const row of rows) {
         const s = byHash.get(row.infoHash)
-        if (!s || s.phase !== 'active') continue
+        if (s?.phase !== 'active') continue
         const dtSec = s.lastTickAt > 0 ? Math.min(5, (now - s.lastTickAt) / 1000) : 0
         s.lastTickAt = now
         if (row.complete) {

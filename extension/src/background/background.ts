@@ -104,7 +104,7 @@ async function addThroughEngine(msg: Extract<ExtMessage, { type: 'add' }>): Prom
 async function addLink(url: string): Promise<void> {
   if (/^magnet:/i.test(url)) return addThroughEngine({ to: 'offscreen', type: 'add', magnet: url })
   try {
-    const origin = new URL(url).origin + '/*'
+    const origin = `${new URL(url).origin}/*`
     // Reading a .torrent from another site needs that site's permission (asked once, on this click).
     if (!(await chrome.permissions.contains({ origins: [origin] })))
       await chrome.permissions.request({ origins: [origin] })

@@ -12,7 +12,7 @@ const { api } = startEngineWorker()
 let lastKey = ''
 
 async function applyState(msg: ExtMessage | undefined): Promise<void> {
-  if (!msg || msg.to !== 'offscreen') return
+  if (msg?.to !== 'offscreen') return
   if (msg.type === 'daemon') {
     const key = `${msg.info.port}:${msg.info.token}`
     if (key === lastKey) return // same daemon: keep the running engine

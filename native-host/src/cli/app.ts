@@ -153,7 +153,7 @@ export async function startWebApp(opts: WebAppOptions): Promise<RunningWebApp> {
       if (r.ok) return { status: 200, json: { token } }
       if (r.reason === 'used') {
         // The opener's argv is readable by other local users: a second use may mean someone raced the browser.
-        ;(opts.onWarning ?? ((m: string) => process.stderr.write(m + '\n')))(
+        ;(opts.onWarning ?? ((m: string) => process.stderr.write(`${m}\n`)))(
           'warning: a login link was used twice. If you did not open it twice, another program on this machine may have taken it: stop Tidepool (Ctrl-C) and start it again.',
         )
       }
@@ -218,7 +218,7 @@ async function main(): Promise<void> {
     daemonPort: args.daemonPort,
     rebuild: args.rebuild,
     portMapping: args.portMapping,
-    log: (m) => process.stderr.write(m + '\n'),
+    log: (m) => process.stderr.write(`${m}\n`),
   })
   process.stdout.write(`Downloads go to ${args.out}\n`)
   process.stdout.write(`Tidepool is ready: ${app.url}\n`)

@@ -23,14 +23,14 @@ async function main(): Promise<void> {
     portMapping: !args.noPortMapping && portMappingAllowed(),
   })
   process.stdout.write(
-    JSON.stringify({
+    `${JSON.stringify({
       port: d.port,
       url: d.url,
       pid: process.pid,
       protocol: 1,
       limits: d.limits,
       roots: Object.keys(args.roots),
-    }) + '\n',
+    })}\n`,
   )
   const stop = (): void => {
     void d.close().finally(() => process.exit(0))

@@ -32,7 +32,7 @@ async function main(): Promise<void> {
     return
   }
   // Host mode: stdout carries frames only, so anything that would log there goes to stderr.
-  console.log = console.info = console.debug = (...a: unknown[]) => process.stderr.write(a.map(String).join(' ') + '\n')
+  console.log = console.info = console.debug = (...a: unknown[]) => process.stderr.write(`${a.map(String).join(' ')}\n`)
   await runHost({ input: process.stdin, output: process.stdout, argv, version: VERSION })
   process.exit(0)
 }

@@ -34,7 +34,7 @@ describe('PathGuard dangling-symlink check', () => {
     await expect(g.resolve('r', 'a/b/c')).resolves.toBe(join(root, 'a', 'b', 'c'))
   })
   it('a dangling symlink anywhere on the path is bad-path', async () => {
-    symlinkSync(join(dir, '..', 'nowhere-' + process.pid), join(dir, 'dl'))
+    symlinkSync(join(dir, '..', `nowhere-${process.pid}`), join(dir, 'dl'))
     const g = new PathGuard({ r: dir })
     await expect(g.resolve('r', 'dl')).rejects.toMatchObject({ code: 'bad-path' })
     await expect(g.resolve('r', 'dl/x/y')).rejects.toMatchObject({ code: 'bad-path' })

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import http from 'node:http'
-import net, { type AddressInfo } from 'node:net'
+import type net from 'node:net'
+import type { AddressInfo } from 'node:net'
 import { WebSocketServer, type ServerOptions } from 'ws'
 import { DEFAULT_LIMITS, MAX_MESSAGE_FRAGMENTS, type DaemonLimits, type WebSocketLike } from '@tidepool/daemon-bridge'
 import { ConnectGate } from './connect-gate.ts'

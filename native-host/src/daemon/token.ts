@@ -43,7 +43,7 @@ export async function loadOrCreateToken(file: string): Promise<string> {
     await mkdir(dirname(file), { recursive: true, mode: 0o700 })
     const token = randomBytes(32).toString('hex')
     try {
-      await writeFile(file, token + '\n', { mode: 0o600, flag: 'wx' })
+      await writeFile(file, `${token}\n`, { mode: 0o600, flag: 'wx' })
       return token
     } catch (e) {
       if ((e as { code?: string }).code !== 'EEXIST') throw e // another process won the race: read theirs

@@ -85,7 +85,7 @@ export async function install(o: InstallOptions): Promise<InstallResult> {
     type: 'stdio',
     allowed_origins: [`chrome-extension://${id}/`],
   }
-  await writeFile(manifest, JSON.stringify(body, null, 2) + '\n', { mode: 0o644 })
+  await writeFile(manifest, `${JSON.stringify(body, null, 2)}\n`, { mode: 0o644 })
   let configFile: string | undefined
   if (o.downloadRoot) {
     const dir = configDir ?? defaultConfigDir(o.env)
@@ -95,7 +95,7 @@ export async function install(o: InstallOptions): Promise<InstallResult> {
       (t) => JSON.parse(t) as Record<string, unknown>,
       () => ({}),
     )
-    await writeFile(configFile, JSON.stringify({ ...old, downloadRoot: resolve(o.downloadRoot) }, null, 2) + '\n', {
+    await writeFile(configFile, `${JSON.stringify({ ...old, downloadRoot: resolve(o.downloadRoot) }, null, 2)}\n`, {
       mode: 0o600,
     })
   }

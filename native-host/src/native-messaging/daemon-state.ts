@@ -29,7 +29,7 @@ export async function readDaemonState(dir: string): Promise<DaemonState | null> 
 export async function writeDaemonState(dir: string, s: DaemonState): Promise<void> {
   const tmp = `${stateFile(dir)}.${process.pid}.tmp`
   try {
-    await writeFile(tmp, JSON.stringify(s, null, 2) + '\n', { mode: 0o600 })
+    await writeFile(tmp, `${JSON.stringify(s, null, 2)}\n`, { mode: 0o600 })
     await rename(tmp, stateFile(dir))
   } catch (err) {
     // a full disk leaves a created, partly written temp file: remove it, report the write's error

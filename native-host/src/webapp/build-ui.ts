@@ -37,6 +37,6 @@ export async function buildUi(
   opts.log?.('building the web UI…')
   const { build } = await import('vite')
   await build({ configFile: join(UI_DIR, 'vite.config.ts'), logLevel: 'warn' })
-  writeFileSync(STAMP, new Date().toISOString() + '\n')
+  writeFileSync(STAMP, `${new Date().toISOString()}\n`)
   return { built: true, ms: Date.now() - t0 }
 }

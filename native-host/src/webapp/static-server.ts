@@ -56,7 +56,7 @@ export function resolveUnder(root: string, urlPath: string): string | null {
   }
   if (p.includes('\0') || p.includes('\\')) return null
   if (p.endsWith('/')) p += 'index.html'
-  const abs = resolve(root, '.' + p)
+  const abs = resolve(root, `.${p}`)
   const base = resolve(root)
   return abs === base || abs.startsWith(base + sep) ? abs : null
 }

@@ -53,8 +53,8 @@ describe('CLI failures end with one clear line and a distinct exit code', () => 
 
   it('a torrent over the parser limits (millions of empty strings in an unused key) is a bad torrent', async () => {
     const d = await tmp()
-    const info = 'd6:lengthi1e4:name1:x12:piece lengthi16384e6:pieces20:' + 'x'.repeat(20) + 'e'
-    await writeFile(join(d, 'flood.torrent'), 'd4:info' + info + '4:junkl' + '0:'.repeat(MAX_TORRENT_VALUES) + 'ee')
+    const info = `d6:lengthi1e4:name1:x12:piece lengthi16384e6:pieces20:${'x'.repeat(20)}e`
+    await writeFile(join(d, 'flood.torrent'), `d4:info${info}4:junkl${'0:'.repeat(MAX_TORRENT_VALUES)}ee`)
     // --timeout: without the limits it parses, and waits for peers that never come
     const r = await runDownload(['download', join(d, 'flood.torrent'), '--out', join(d, 'out'), '--timeout', '3'])
     expect(r.code).toBe(EXIT.badTorrent)
@@ -66,7 +66,7 @@ describe('CLI failures end with one clear line and a distinct exit code', () => 
     await writeFile(join(d, 'token'), 'ab'.repeat(32))
     const r = await runDownload([
       'download',
-      'magnet:?xt=urn:btih:' + 'a'.repeat(40),
+      `magnet:?xt=urn:btih:${'a'.repeat(40)}`,
       '--out',
       d,
       '--daemon-url',
@@ -85,7 +85,7 @@ describe('CLI failures end with one clear line and a distinct exit code', () => 
     const daemon = await startDaemon({ port: 0, token, roots: { downloads: d } })
     const run = runDownload([
       'download',
-      'magnet:?xt=urn:btih:' + 'b'.repeat(40),
+      `magnet:?xt=urn:btih:${'b'.repeat(40)}`,
       '--out',
       d,
       '--json',

@@ -35,13 +35,13 @@ export function reportCpuUsage(file: string | undefined): void {
   const u = process.resourceUsage()
   appendFileSync(
     file,
-    JSON.stringify({
+    `${JSON.stringify({
       userMs: u.userCPUTime / 1000,
       systemMs: u.systemCPUTime / 1000,
       maxRssKiB: u.maxRSS,
       minorFaults: u.minorPageFault,
       ctxSwitches: u.voluntaryContextSwitches + u.involuntaryContextSwitches,
       wallMs: Math.round(performance.now()),
-    }) + '\n',
+    })}\n`,
   )
 }

@@ -57,7 +57,7 @@ export class DirStateStore implements StateStore {
   }
 
   private fileFor(key: string): string {
-    return join(this.dir, encodeURIComponent(key).replace(/\./g, '%2E') + '.bin')
+    return join(this.dir, `${encodeURIComponent(key).replace(/\./g, '%2E')}.bin`)
   }
 
   async get(key: string): Promise<Uint8Array | null> {

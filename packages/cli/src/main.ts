@@ -15,7 +15,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     const args = parseArgs(argv)
     if (args.command === 'help') {
-      out(USAGE + '\n')
+      out(`${USAGE}\n`)
       return EXIT.ok
     }
     const tty = !!process.stdout.isTTY && !args.json

@@ -49,9 +49,9 @@ export function runMonitor(engine: BtEngine, torrents: Torrent[], o: MonitorOpti
           const s = summaries[i]
           if (t.isComplete() && !reported.has(t.infoHash)) {
             reported.add(t.infoHash)
-            o.out(JSON.stringify(statusJson(s, { ...extra(t), done: true })) + '\n')
+            o.out(`${JSON.stringify(statusJson(s, { ...extra(t), done: true }))}\n`)
           } else if (!reported.has(t.infoHash) || o.keepSeeding) {
-            o.out(JSON.stringify(statusJson(s, extra(t))) + '\n')
+            o.out(`${JSON.stringify(statusJson(s, extra(t)))}\n`)
           }
         }
       } else {
@@ -84,7 +84,7 @@ export function runMonitor(engine: BtEngine, torrents: Torrent[], o: MonitorOpti
         const noPeers = late.filter((t) => !t.everConnected)
         if (o.json) {
           for (const t of late)
-            o.out(JSON.stringify(statusJson(t.summary(), { ...extra(t), done: false, error: 'timeout' })) + '\n')
+            o.out(`${JSON.stringify(statusJson(t.summary(), { ...extra(t), done: false, error: 'timeout' }))}\n`)
         }
         const which = late.map((t) => t.summary().name).join(', ')
         const msg =

@@ -23,7 +23,7 @@ export function reportPortMapping(
     if (pm.summary !== last) {
       last = pm.summary
       io.err(`port mapping: ${pm.summary}\n`)
-      if (json) io.out(JSON.stringify({ event: 'portMapping', state: pm.state, mappings: pm.mappings }) + '\n')
+      if (json) io.out(`${JSON.stringify({ event: 'portMapping', state: pm.state, mappings: pm.mappings })}\n`)
     }
     if (pm.state === 'unsupported' || Date.now() - started > forMs) stop()
   }

@@ -39,7 +39,7 @@ export function statusLine(s: TorrentSummary, width = 100): string {
   const tail = `${pct} ${rates} ${peers} ${state}`
   const barWidth = Math.max(10, Math.min(30, width - tail.length - 24))
   const nameWidth = Math.max(8, width - tail.length - barWidth - 4)
-  const name = s.name.length > nameWidth ? s.name.slice(0, nameWidth - 1) + '…' : s.name.padEnd(nameWidth)
+  const name = s.name.length > nameWidth ? `${s.name.slice(0, nameWidth - 1)}…` : s.name.padEnd(nameWidth)
   return `${name} [${progressBar(s.progress, barWidth)}] ${tail}`
 }
 
@@ -83,7 +83,7 @@ export class LineRenderer {
 
   render(lines: string[]): void {
     if (!this.tty) {
-      this.write(lines.map((l) => l + '\n').join(''))
+      this.write(lines.map((l) => `${l}\n`).join(''))
       return
     }
     let out = this.drawn > 0 ? `\x1b[${this.drawn}A` : ''

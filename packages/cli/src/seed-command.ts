@@ -58,7 +58,7 @@ export async function seedCommand(
       `verified ${(s.progress * 100).toFixed(1)}% of ${s.name}; seeding on port ${engine.listenPort}${dhtPort ? `, DHT on UDP port ${dhtPort}` : ''} (Ctrl-C to stop)\n`,
     )
     if (args.json)
-      io.out(JSON.stringify({ event: 'seeding', listenPort: engine.listenPort, dhtPort, ...statusJson(s) }) + '\n')
+      io.out(`${JSON.stringify({ event: 'seeding', listenPort: engine.listenPort, dhtPort, ...statusJson(s) })}\n`)
     let lostReason: string | null = null
     await new Promise<void>((done) => {
       const timer = setInterval(
@@ -71,7 +71,7 @@ export async function seedCommand(
               dropped: torrent.droppedPeers(),
               encryption: encryptionCounts(torrent),
             })
-          io.out(args.json ? json() + '\n' : statusLine(now, 100) + '\n')
+          io.out(args.json ? `${json()}\n` : `${statusLine(now, 100)}\n`)
         },
         args.json ? 1000 : 5000,
       )

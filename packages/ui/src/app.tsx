@@ -5,7 +5,7 @@
  * selection/, page-wide input (drop, paste, shortcuts) in input/.
  */
 import { createMemo, createSignal, onCleanup, onMount, Show, untrack, type JSX } from 'solid-js'
-import type { DhtStatus, EngineApi, EngineStatus } from '@tidepool/engine'
+import type { DhtStatus, EngineApi, } from '@tidepool/engine'
 import { createAppState } from './app-state.ts'
 import { actionMenuItems, ToolbarActions } from './components/action-controls.tsx'
 import { AddDialog } from './components/add-dialog.tsx'

@@ -53,7 +53,7 @@ export async function startDelayProxy(target: { host: string; port: number }, de
 /** Registers 127.0.0.1:port as a complete peer of infoHash at an HTTP tracker (as a seed would). */
 export async function announcePeer(trackerUrl: string, infoHashHex: string, port: number): Promise<void> {
   const pct = (hex: string) => hex.replace(/../g, '%$&')
-  const peerId = Buffer.from('-XX0001-' + 'proxy'.padEnd(12, '0')).toString('hex')
+  const peerId = Buffer.from(`-XX0001-${'proxy'.padEnd(12, '0')}`).toString('hex')
   const url = `${trackerUrl}?info_hash=${pct(infoHashHex)}&peer_id=${pct(peerId)}&port=${port}&uploaded=0&downloaded=0&left=0&event=started&compact=1`
   const res = await fetch(url, { signal: AbortSignal.timeout(5000) })
   const body = Buffer.from(await res.arrayBuffer()).toString('latin1')

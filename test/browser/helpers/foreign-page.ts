@@ -24,7 +24,7 @@ export async function tryFromForeignOrigin(
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
   const page = await context.newPage()
   try {
-    await page.goto(origin + '/')
+    await page.goto(`${origin}/`)
     const result = await page.evaluate(
       (url) =>
         new Promise<ForeignAttempt>((resolve) => {

@@ -63,7 +63,7 @@ export async function runConformance(
     } catch (e) {
       error =
         e instanceof Error
-          ? `${e.name === 'CheckFailed' || e.name === 'Error' ? '' : e.name + ': '}${e.message}`
+          ? `${e.name === 'CheckFailed' || e.name === 'Error' ? '' : `${e.name}: `}${e.message}`
           : String(e)
     } finally {
       clearTimeout(timer)

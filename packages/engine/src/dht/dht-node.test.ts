@@ -62,7 +62,7 @@ function harness(opts: { readOnly?: boolean; families?: Array<4 | 6> } = {}) {
 }
 
 const asResponse = (s: Sent | undefined): KrpcResponse => {
-  if (!s || s.msg.kind !== 'response') throw new Error(`expected a response, got ${s?.msg.kind}`)
+  if (s?.msg.kind !== 'response') throw new Error(`expected a response, got ${s?.msg.kind}`)
   return s.msg
 }
 

@@ -353,7 +353,7 @@ export class DhtNode {
     want: Want[] | undefined,
     family: Family,
   ): { nodes?: Contact[]; nodes6?: Contact[] } {
-    const wants = want && want.length ? want : [family === 4 ? 'n4' : 'n6']
+    const wants = want?.length ? want : [family === 4 ? 'n4' : 'n6']
     const out: { nodes?: Contact[]; nodes6?: Contact[] } = {}
     const t4 = this.tables.get(4)
     const t6 = this.tables.get(6)

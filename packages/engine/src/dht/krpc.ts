@@ -215,7 +215,7 @@ export function decodeKrpc(packet: Uint8Array): KrpcDecodeResult {
   if (!t || t.length === 0 || t.length > MAX_TRANSACTION_ID)
     return fail('bad-transaction', 'missing or oversized t', undefined, isQuery)
   try {
-    if (!y || y.length !== 1) throw new FieldError('bad-type', "'y' missing")
+    if (y?.length !== 1) throw new FieldError('bad-type', "'y' missing")
     const v = bytesField(root, 'v', 0, MAX_VERSION, false)
     const kind = String.fromCharCode(y[0])
     if (kind === 'q') return { ok: true, message: decodeQuery(root, t, v) }

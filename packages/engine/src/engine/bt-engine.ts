@@ -11,7 +11,7 @@ import type {
 import type { ChokerConfig } from '../choke/choker.ts'
 import { parseMagnet, toMagnet } from '../magnet/parse-magnet.ts'
 import { parseMetainfo } from '../metainfo/parse-metainfo.ts'
-import type { Logger, Platform, TcpListener, UdpSocket } from '../platform/ports.ts'
+import type { Logger, Platform, UdpSocket } from '../platform/ports.ts'
 import { ConnectionQueue } from '../queue/connection-queue.ts'
 import { savedPeersKey } from '../torrent/saved-peers.ts'
 import { Torrent, type TorrentInit } from '../torrent/torrent.ts'
@@ -400,7 +400,7 @@ export class BtEngine implements EngineApiHost {
         paused: this.paused.get(t.infoHash) ?? false,
         addedAt: t.addedAt,
         ...(this.magnets.get(t.infoHash) ? { magnet: this.magnets.get(t.infoHash) } : {}),
-        ...(prios && prios.some((p) => p !== 'normal') ? { filePriorities: prios } : {}),
+        ...(prios?.some((p) => p !== 'normal') ? { filePriorities: prios } : {}),
         ...(this.extraTrackers.get(t.infoHash)?.length ? { extraTrackers: this.extraTrackers.get(t.infoHash) } : {}),
       }
     })

@@ -55,7 +55,7 @@ describe('engine connection flow', () => {
     const dialled = t.getDisplayPeers()
     expect(dialled.map((p) => p.state)).toEqual(['connecting', 'connecting', 'connecting'])
     expect(dialled.map((p) => p.key).sort()).toEqual(
-      ['10.0.0.1:' + seed.listenPort, '10.0.0.8:6881', '10.0.0.9:6881'].sort(),
+      [`10.0.0.1:${seed.listenPort}`, '10.0.0.8:6881', '10.0.0.9:6881'].sort(),
     )
     expect(e.getConnectionQueueStats().totalPending).toBe(0)
 
@@ -63,14 +63,14 @@ describe('engine connection flow', () => {
     const after = new Map(t.getDisplayPeers().map((p) => [p.key, p]))
     expect(after.has('10.0.0.8:6881')).toBe(false) // refused: gone
     expect(after.get('10.0.0.9:6881')?.state).toBe('connecting')
-    const live = after.get('10.0.0.1:' + seed.listenPort)
+    const live = after.get(`10.0.0.1:${seed.listenPort}`)
     expect(live?.state).toBe('connected')
     expect(live?.session?.client).toMatch(/Tidepool/)
     expect(t.summary()).toMatchObject({ connected: 1, connecting: 1 })
 
     clock.advance(10_000) // the hanging connect times out
     await flush()
-    expect(t.getDisplayPeers().map((p) => p.key)).toEqual(['10.0.0.1:' + seed.listenPort])
+    expect(t.getDisplayPeers().map((p) => p.key)).toEqual([`10.0.0.1:${seed.listenPort}`])
     expect(t.pool.findPeer('10.0.0.9', 6881)?.lastError).toBe('timeout')
     await e.stop()
     await seed.stop()

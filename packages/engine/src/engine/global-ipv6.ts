@@ -6,6 +6,6 @@ import { parseIp } from '../pool/ip-address.ts'
  */
 export function globalIpv6(ip: string): string | null {
   const p = parseIp(ip)
-  if (!p || p.family !== 6) return null
+  if (p?.family !== 6) return null
   return (p.bytes[0] & 0xe0) === 0x20 ? p.text : null
 }

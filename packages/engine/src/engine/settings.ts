@@ -79,7 +79,7 @@ export function mergeSettings(
 
 /** "host:port" or "[v6]:port" → parts; null when malformed. */
 export function parseHostPort(s: string): { host: string; port: number } | null {
-  const m = /^\[([0-9a-fA-F:.]+)\]:(\d{1,5})$/.exec(s.trim()) ?? /^([^\s:\[\]]+):(\d{1,5})$/.exec(s.trim())
+  const m = /^\[([0-9a-fA-F:.]+)\]:(\d{1,5})$/.exec(s.trim()) ?? /^([^\s:[\]]+):(\d{1,5})$/.exec(s.trim())
   if (!m) return null
   const port = Number(m[2])
   if (port < 1 || port > 65535 || m[1].length > 253) return null

@@ -57,7 +57,7 @@ describe('BEP 10 extended handshake', () => {
       encodeBencode({ m: [1] } as never),
       enc('d1:m'),
       enc('x'),
-      enc('d1:ml' + 'l'.repeat(40) + 'e'.repeat(41) + 'e'),
+      enc(`d1:ml${'l'.repeat(40)}${'e'.repeat(41)}e`),
     ])
       expect(() => decodeExtendedHandshake(bad)).toThrow(ExtensionError)
     expect(decodeExtendedHandshake(encodeBencode({}))).toEqual({ m: {} })
@@ -80,7 +80,7 @@ describe('BEP 9 ut_metadata codec', () => {
     for (const m of msgs) expect(decodeMetadataMessage(encodeMetadataMessage(m))).toEqual(m)
   })
   it('finds the data after the dictionary even when the data looks like bencode', () => {
-    const data = enc('d8:msg_typei2ee' + 'x'.repeat(5))
+    const data = enc(`d8:msg_typei2ee${'x'.repeat(5)}`)
     const m = decodeMetadataMessage(encodeMetadataMessage({ type: 'data', piece: 0, totalSize: data.length, data }))
     expect(m).toEqual({ type: 'data', piece: 0, totalSize: data.length, data })
   })

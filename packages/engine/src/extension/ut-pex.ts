@@ -48,10 +48,10 @@ export function encodePex(msg: PexMessage): Uint8Array {
     const dropped = msg.dropped.filter((p) => family(p.ip) === f)
     const suffix = f === 4 ? '' : '6'
     if (added.length) {
-      d['added' + suffix] = encodeCompactPeers(added, f)
+      d[`added${suffix}`] = encodeCompactPeers(added, f)
       d[`added${suffix}.f`] = new Uint8Array(added.map((p) => p.flags & 0xff))
     }
-    if (dropped.length) d['dropped' + suffix] = encodeCompactPeers(dropped, f)
+    if (dropped.length) d[`dropped${suffix}`] = encodeCompactPeers(dropped, f)
   }
   return encodeBencode(d)
 }
@@ -69,7 +69,7 @@ export function decodePex(payload: Uint8Array, maxPeers = 200): PexMessage {
   const added: PexPeer[] = []
   const dropped: PeerAddress[] = []
   for (const suffix of ['', '6']) {
-    const a = getBytes(root, 'added' + suffix)
+    const a = getBytes(root, `added${suffix}`)
     const flags = getBytes(root, `added${suffix}.f`)
     if (a) {
       const peers = suffix ? decodeCompactPeers6(a) : decodeCompactPeers4(a)
@@ -82,7 +82,7 @@ export function decodePex(payload: Uint8Array, maxPeers = 200): PexMessage {
         if (p) added.push({ ...p, flags: flags && i < flags.length ? flags[i] : 0 })
       }
     }
-    const d = getBytes(root, 'dropped' + suffix)
+    const d = getBytes(root, `dropped${suffix}`)
     if (d)
       dropped.push(
         ...(suffix ? decodeCompactPeers6(d) : decodeCompactPeers4(d)).slice(0, Math.max(0, maxPeers - dropped.length)),

@@ -9,7 +9,7 @@ function code(f: () => unknown): string {
   try {
     f()
   } catch (e) {
-    return e instanceof MagnetError ? e.code : 'other:' + String(e)
+    return e instanceof MagnetError ? e.code : `other:${String(e)}`
   }
   return 'ok'
 }
@@ -52,7 +52,7 @@ describe('parseMagnet', () => {
     expect(parseMagnet(`magnet:?xt=urn:btih:${HASH}&so=x`).selectedFiles).toEqual([])
   })
   it('wide and repeated so= ranges list the smallest 100,000 indices', () => {
-    const flood = parseMagnet(`magnet:?xt=urn:btih:${HASH}` + '&so=0-9999999'.repeat(100) + '&so=3')
+    const flood = parseMagnet(`magnet:?xt=urn:btih:${HASH}${'&so=0-9999999'.repeat(100)}&so=3`)
     expect(flood.selectedFiles).toHaveLength(100_000)
     expect(flood.selectedFiles![99_999]).toBe(99_999)
     const shifted = parseMagnet(`magnet:?xt=urn:btih:${HASH}&so=200000-9999999&so=7,9-10`).selectedFiles!
@@ -67,7 +67,7 @@ describe('parseMagnet', () => {
     expect(code(() => parseMagnet('magnet:?xt=urn:btih:1234'))).toBe('bad-info-hash')
     expect(code(() => parseMagnet(`magnet:?xt=urn:btih:${'g'.repeat(40)}`))).toBe('bad-info-hash')
     expect(code(() => parseMagnet(`magnet:?xt=urn:btih:${'1'.repeat(32)}`))).toBe('bad-info-hash')
-    expect(code(() => parseMagnet('magnet:?' + 'a'.repeat(70_000)))).toBe('too-large')
+    expect(code(() => parseMagnet(`magnet:?${'a'.repeat(70_000)}`))).toBe('too-large')
     expect(parseMagnet(`magnet:?xt=urn:btih:${HASH}&dn=%E0%A4%A&tr=%`).name).toBeUndefined()
   })
 })

@@ -45,7 +45,7 @@ function hashFromBtih(v: string): Uint8Array {
 
 /** x.pe value: "1.2.3.4:6881", "[::1]:6881" or "host.name:6881". */
 function parsePeer(v: string): PeerAddress | null {
-  const m = /^\[([^\]]+)\]:(\d{1,5})$/.exec(v) ?? /^([^:\[\]]+):(\d{1,5})$/.exec(v)
+  const m = /^\[([^\]]+)\]:(\d{1,5})$/.exec(v) ?? /^([^:[\]]+):(\d{1,5})$/.exec(v)
   if (!m) return null
   const port = Number(m[2])
   if (port < 1 || port > 65535) return null

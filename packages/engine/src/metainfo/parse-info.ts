@@ -48,7 +48,7 @@ function fail(code: MetainfoError['code'], msg: string): never {
 
 /** A UTF-8 text field, preferring the `<key>.utf-8` variant some clients add. */
 function textOf(d: BDict, key: string): string | undefined {
-  const b = getBytes(d, key + '.utf-8') ?? getBytes(d, key)
+  const b = getBytes(d, `${key}.utf-8`) ?? getBytes(d, key)
   return b ? utf8Decode(b) : undefined
 }
 
@@ -85,7 +85,7 @@ function checkDuplicates(files: MetainfoFile[]): void {
     filePaths.add(f.path)
     let dir = ''
     for (let i = 0; i < f.pathComponents.length - 1; i++) {
-      dir = i === 0 ? f.pathComponents[0] : dir + '/' + f.pathComponents[i]
+      dir = i === 0 ? f.pathComponents[0] : `${dir}/${f.pathComponents[i]}`
       if (filePaths.has(dir)) fail('duplicate-path', `'${dir}' is both a file and a directory`)
       dirs.add(dir)
     }

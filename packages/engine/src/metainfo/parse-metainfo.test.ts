@@ -23,7 +23,7 @@ async function errorCode(p: Promise<unknown>): Promise<string> {
   try {
     await p
   } catch (e) {
-    return e instanceof MetainfoError ? e.code : 'other:' + String(e)
+    return e instanceof MetainfoError ? e.code : `other:${String(e)}`
   }
   return 'ok'
 }
@@ -76,8 +76,8 @@ describe('parseMetainfo on libtorrent-made torrents', () => {
 
 describe('parseMetainfo', () => {
   it('hashes the info bytes as written, even with unsorted keys', async () => {
-    const info = enc('d6:lengthi5e4:name1:x12:piece lengthi16384e6:pieces20:' + 'a'.repeat(20) + 'e')
-    const unsorted = enc('d4:name1:x6:lengthi5e12:piece lengthi16384e6:pieces20:' + 'a'.repeat(20) + 'e')
+    const info = enc(`d6:lengthi5e4:name1:x12:piece lengthi16384e6:pieces20:${'a'.repeat(20)}e`)
+    const unsorted = enc(`d4:name1:x6:lengthi5e12:piece lengthi16384e6:pieces20:${'a'.repeat(20)}e`)
     const m1 = await parseMetainfo(concatBytes([enc('d4:info'), info, enc('e')]))
     const m2 = await parseMetainfo(concatBytes([enc('d4:info'), unsorted, enc('e')]))
     expect(m1.infoHash).toBe(toHex(await sha1(info)))
@@ -290,7 +290,7 @@ describe('metainfo limits', () => {
     expect(await errorCode(parseMetainfo(t, { ...DEFAULT_METAINFO_LIMITS, maxFiles: 3 }))).toBe('too-large')
   })
   it('caps path depth and path length', async () => {
-    const deep = Array.from({ length: MAX_PATH_COMPONENTS + 1 }, (_, i) => 'd' + i)
+    const deep = Array.from({ length: MAX_PATH_COMPONENTS + 1 }, (_, i) => `d${i}`)
     expect(await errorCode(parseMetainfo(torrentWith(multi([file(deep)]))))).toBe('too-large')
     expect(await errorCode(parseMetainfo(torrentWith(multi([file(deep.slice(1))]))))).toBe('ok') // within the cap
     const long = Array.from({ length: Math.ceil(MAX_PATH_BYTES / 200) + 1 }, (_, i) => String(i).padEnd(200, 'x'))

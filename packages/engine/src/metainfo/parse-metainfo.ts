@@ -32,7 +32,7 @@ function text(v: BValue | undefined): string | undefined {
 }
 
 function textField(d: BDict, key: string): string | undefined {
-  return text(getField(d, key + '.utf-8')) ?? text(getField(d, key))
+  return text(getField(d, `${key}.utf-8`)) ?? text(getField(d, key))
 }
 
 function announceTiersOf(d: BDict): string[][] {

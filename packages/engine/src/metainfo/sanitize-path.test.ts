@@ -41,7 +41,7 @@ describe('sanitizeComponent', () => {
     expect(sanitizeComponent('com0')).toBe('com0')
   })
   it('caps length at 255 UTF-8 bytes without splitting characters, keeping the extension', () => {
-    const long = 'я'.repeat(300) + '.mkv'
+    const long = `${'я'.repeat(300)}.mkv`
     const s = sanitizeComponent(long)
     expect(utf8Encode(s).length).toBeLessThanOrEqual(255)
     expect(s.endsWith('.mkv')).toBe(true)

@@ -44,7 +44,7 @@ export function sanitizeComponent(raw: string): string {
   if (s === '') return ''
   if (RESERVED.test(s)) {
     const dot = s.indexOf('.')
-    s = dot < 0 ? s + '_' : s.slice(0, dot) + '_' + s.slice(dot)
+    s = dot < 0 ? `${s}_` : `${s.slice(0, dot)}_${s.slice(dot)}`
   }
   s = capComponent(s)
   return s.replace(/[. ]+$/, '')

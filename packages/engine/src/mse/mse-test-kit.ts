@@ -5,7 +5,7 @@
 import { concatBytes } from '../util/bytes.ts'
 import { xorshift } from '../util/fuzz.ts'
 import type { RandomBytes } from './dh.ts'
-import { MseInitiator, MseReceiver, type MseError, type MseResult, type MseStep } from './mse-handshake.ts'
+import type { MseInitiator, MseReceiver, MseError, MseResult, MseStep } from './mse-handshake.ts'
 
 export function seededRandom(seed: number): RandomBytes {
   const rnd = xorshift(seed)

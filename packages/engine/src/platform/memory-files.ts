@@ -140,7 +140,7 @@ export class MemoryFilePort implements FilePort {
     const parts = this.enter('list', root, path)
     const k = key(root, parts)
     if (!this.dirs.has(k)) throw new IoError('not-found', `no such directory: ${path}`)
-    const prefix = k + '/'
+    const prefix = `${k}/`
     const out: Array<{ name: string; isDirectory: boolean; size: number }> = []
     const direct = (name: string) => name.length > 0 && !name.includes('/')
     for (const d of this.dirs) {
@@ -171,7 +171,7 @@ export class MemoryFilePort implements FilePort {
     const k = key(root, parts)
     if (this.files.delete(k)) return
     if (!this.dirs.has(k)) throw new IoError('not-found', `no such path: ${path}`)
-    const prefix = k + '/'
+    const prefix = `${k}/`
     const children = [...this.files.keys(), ...this.dirs].filter((x) => x.startsWith(prefix))
     if (children.length > 0 && !opts.recursive) throw new IoError('invalid', `directory not empty: ${path}`)
     for (const c of children) {
@@ -282,5 +282,5 @@ class MemoryHandle implements FileHandle {
 }
 
 function key(root: string, parts: string[]): string {
-  return parts.length === 0 ? root + ':' : root + ':/' + parts.join('/')
+  return parts.length === 0 ? `${root}:` : `${root}:/${parts.join('/')}`
 }

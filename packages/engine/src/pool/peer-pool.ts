@@ -286,7 +286,7 @@ export class PeerPool {
 
   onConnected(ip: string, port: number): void {
     const p = this.lookup(ip, port)
-    if (!p || p.state !== 'connecting') return
+    if (p?.state !== 'connecting') return
     p.failcount = 0
     p.lastError = undefined
     p.rank = computeRank(p, this.seeding)
@@ -295,7 +295,7 @@ export class PeerPool {
 
   onConnectFailed(ip: string, port: number, reason?: string): void {
     const p = this.lookup(ip, port)
-    if (!p || p.state !== 'connecting') return
+    if (p?.state !== 'connecting') return
     p.lastError = reason ?? 'connect failed'
     this.fail(p)
     this.onSlotFreed?.()
@@ -308,7 +308,7 @@ export class PeerPool {
    */
   onEncryptionRefused(ip: string, port: number, reason: string): void {
     const p = this.lookup(ip, port)
-    if (!p || p.state !== 'connecting' || p.mseRefused) return
+    if (p?.state !== 'connecting' || p.mseRefused) return
     p.mseRefused = true
     p.lastError = reason
     this.setState(p, 'candidate')

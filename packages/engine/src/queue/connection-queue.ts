@@ -158,7 +158,7 @@ export class ConnectionQueue {
       const t = this.opts.getTorrent(key)
       let result: unknown = null
       try {
-        result = t && t.isActive() ? t.connectOnePeer() : null
+        result = t?.isActive() ? t.connectOnePeer() : null
       } catch {
         result = null // a torrent that throws is treated like one with nothing to connect to
       }

@@ -63,7 +63,7 @@ export function torrentSummary(t: TorrentRowSource): TorrentSummary {
     name: t.name,
     totalSize,
     downloaded,
-    progress: totalSize > 0 ? downloaded / totalSize : d && d.isComplete() ? 1 : 0,
+    progress: totalSize > 0 ? downloaded / totalSize : d?.isComplete() ? 1 : 0,
     status: t.status,
     ...(t.error ? { error: t.error } : {}),
     downloadRate,

@@ -13,7 +13,7 @@ import { TrackerError } from './tracker-error.ts'
 import type { AnnounceParams } from './announce-types.ts'
 
 const params: AnnounceParams = {
-  infoHash: fromHex('00ff2041' + '7e'.repeat(16)),
+  infoHash: fromHex(`00ff2041${'7e'.repeat(16)}`),
   peerId: utf8Encode('-TP0001-abcdefghijkl'),
   port: 6881,
   uploaded: 1,
@@ -32,7 +32,7 @@ async function code(p: Promise<unknown>): Promise<string> {
   try {
     await p
   } catch (e) {
-    return e instanceof TrackerError ? e.code : 'other:' + String(e)
+    return e instanceof TrackerError ? e.code : `other:${String(e)}`
   }
   return 'ok'
 }

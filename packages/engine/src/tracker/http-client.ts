@@ -138,7 +138,7 @@ function requestOnce(
         (head.status >= 300 && head.status < 400 && head.headers.has('location'))
       )
         body = new Uint8Array()
-      else if (te && te.includes('chunked')) body = decodeChunked(rest, opts.maxBytes)
+      else if (te?.includes('chunked')) body = decodeChunked(rest, opts.maxBytes)
       else if (cl !== undefined) {
         if (!/^\d{1,12}$/.test(cl)) throw new TrackerError('bad-response', 'bad Content-Length')
         const n = Number(cl)

@@ -88,7 +88,7 @@ async function code(p: Promise<unknown>): Promise<string> {
   try {
     await p
   } catch (e) {
-    return e instanceof TrackerError ? e.code : 'other:' + String(e)
+    return e instanceof TrackerError ? e.code : `other:${String(e)}`
   }
   return 'ok'
 }
@@ -130,7 +130,7 @@ describe('UDP tracker codec', () => {
     expect(encodeUrlDataOption('/announce')).toEqual(new Uint8Array())
     expect(encodeUrlDataOption('')).toEqual(new Uint8Array())
     expect(Array.from(encodeUrlDataOption('/a?k=1'))).toEqual([2, 6, ...utf8Encode('/a?k=1'), 0])
-    const long = '/' + 'x'.repeat(299)
+    const long = `/${'x'.repeat(299)}`
     const opt = encodeUrlDataOption(long)
     expect([opt[0], opt[1], opt[257], opt[258], opt[opt.length - 1]]).toEqual([2, 255, 2, 45, 0])
     expect(opt).toHaveLength(2 + 255 + 2 + 45 + 1)

@@ -21,7 +21,7 @@ function code(f: () => unknown): string {
   try {
     f()
   } catch (e) {
-    return e instanceof BencodeError ? e.code : 'other:' + String(e)
+    return e instanceof BencodeError ? e.code : `other:${String(e)}`
   }
   return 'ok'
 }
@@ -93,15 +93,15 @@ describe('decoding budgets', () => {
     expect(scanBencode(enc('4:spam'))).toEqual({ end: 6, elements: 1 })
   })
   it('refuses more values than the budget with a typed error, whatever the nesting', () => {
-    const list = (n: number) => enc('l' + '0:'.repeat(n) + 'e')
+    const list = (n: number) => enc(`l${'0:'.repeat(n)}e`)
     expect(code(() => decodeBencode(list(9), { maxElements: 10 }))).toBe('ok')
     expect(code(() => decodeBencode(list(10), { maxElements: 10 }))).toBe('too-many-elements')
     expect(code(() => decodeBencode(enc('d1:ad1:bd1:cdeeee'), { maxElements: 6 }))).toBe('too-many-elements')
     expect(code(() => decodeBencodePrefix(enc('ldeldeeXX'), { maxElements: 3 }))).toBe('too-many-elements')
   })
   it('has a default budget: a flood of empty strings is refused, not built', () => {
-    expect(code(() => decodeBencode(enc('l' + '0:'.repeat(DEFAULT_MAX_ELEMENTS) + 'e')))).toBe('too-many-elements')
-    expect(code(() => decodeBencode(enc('l' + 'le'.repeat(DEFAULT_MAX_ELEMENTS) + 'e')))).toBe('too-many-elements')
+    expect(code(() => decodeBencode(enc(`l${'0:'.repeat(DEFAULT_MAX_ELEMENTS)}e`)))).toBe('too-many-elements')
+    expect(code(() => decodeBencode(enc(`l${'le'.repeat(DEFAULT_MAX_ELEMENTS)}e`)))).toBe('too-many-elements')
   })
   it('builds dictionaries with a null prototype: a __proto__ key is an ordinary entry', () => {
     const v = decodeBencode(enc('d9:__proto__d6:lengthi5ee4:namei1ee')) as Record<string, unknown>
@@ -122,7 +122,7 @@ describe('decoding budgets', () => {
     expect(Object.keys(decodeBencode(b) as object)).toEqual(['fffe'])
   })
   it('every failure is a BencodeError', () => {
-    for (const s of ['', 'd', 'i-e', 'l' + 'l'.repeat(70) + 'e'.repeat(71), 'd1:a', '3:ab', 'i1ex']) {
+    for (const s of ['', 'd', 'i-e', `l${'l'.repeat(70)}${'e'.repeat(71)}`, 'd1:a', '3:ab', 'i1ex']) {
       expect(code(() => decodeBencode(enc(s)))).not.toMatch(/^(ok|other)/)
     }
   })

@@ -30,7 +30,7 @@ export function formatIPv6(b: Uint8Array): string {
   }
   const hex = words.map((w) => w.toString(16))
   if (bestStart < 0) return hex.join(':')
-  return hex.slice(0, bestStart).join(':') + '::' + hex.slice(bestStart + bestLen).join(':')
+  return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLen).join(':')}`
 }
 
 /** Parses dotted IPv4 into 4 bytes, or null. */
@@ -56,7 +56,7 @@ export function parseIPv6(s: string): Uint8Array | null {
     const v4 = parseIPv4(text.slice(lastColon + 1))
     if (!v4) return null
     tail.push((v4[0] << 8) | v4[1], (v4[2] << 8) | v4[3])
-    text = text.slice(0, lastColon + 1) + '0' // placeholder word, replaced below
+    text = `${text.slice(0, lastColon + 1)}0` // placeholder word, replaced below
   }
   const halves = text.split('::')
   if (halves.length > 2) return null

@@ -12,7 +12,7 @@ export function percentEncodeBytes(bytes: Uint8Array): string {
       b === 0x2e ||
       b === 0x5f ||
       b === 0x7e
-    out += unreserved ? String.fromCharCode(b) : '%' + HEX[b >> 4] + HEX[b & 15]
+    out += unreserved ? String.fromCharCode(b) : `%${HEX[b >> 4]}${HEX[b & 15]}`
   }
   return out
 }

@@ -46,7 +46,7 @@ const FIELDS: Array<{ key: NumKey; label: string; hint: string; size?: boolean; 
   { key: 'dhtPort', label: 'DHT port (UDP)', hint: '0 = the listen port', min: 0, max: 65535 },
 ]
 
-const HOST_PORT = /^(\[[0-9a-fA-F:.]+\]|[^\s:\[\]]+):\d{1,5}$/
+const HOST_PORT = /^(\[[0-9a-fA-F:.]+\]|[^\s:[\]]+):\d{1,5}$/
 
 /** Engine settings; the engine persists them (setSettings), so they survive restarts. */
 /** How a download folder is named to people: the default one says where it is by default. */

@@ -41,7 +41,7 @@ describe('EngineHost', () => {
     const { host } = harness([])
     expect((await host.getStatus()).daemon).toBe('connecting')
     expect(await host.listTorrents()).toEqual([])
-    await expect(host.addTorrent({ magnet: 'magnet:?xt=urn:btih:' + 'a'.repeat(40) })).rejects.toThrow(/not connected/)
+    await expect(host.addTorrent({ magnet: `magnet:?xt=urn:btih:${'a'.repeat(40)}` })).rejects.toThrow(/not connected/)
   })
 
   it('reports a wrong token and does not retry', async () => {
