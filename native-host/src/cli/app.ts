@@ -178,7 +178,7 @@ export async function startWebApp(opts: WebAppOptions): Promise<RunningWebApp> {
     post,
   )
   const origin = `http://127.0.0.1:${server.port}`
-  let daemon
+  let daemon: Awaited<ReturnType<typeof startDaemon>>
   try {
     daemon = await startDaemon({
       port: opts.daemonPort ?? 0,

@@ -3,7 +3,7 @@ import { parseDaemonArgs } from '../daemon/cli-args.ts'
 import { loadOrCreateToken, portMappingAllowed, startDaemon } from '../index.ts'
 
 async function main(): Promise<void> {
-  let args
+  let args: ReturnType<typeof parseDaemonArgs>
   try {
     args = parseDaemonArgs(process.argv.slice(2))
   } catch (e) {

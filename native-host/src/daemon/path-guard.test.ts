@@ -29,6 +29,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }))
 describe('PathGuard dangling-symlink check', () => {
   it('a directory created concurrently between realpath and lstat is not taken for a dangling symlink', async () => {
     const g = new PathGuard({ r: dir })
+    // biome-ignore lint/complexity/useLiteralKeys: the test reads a private field
     const root = g['roots'].get('r') as string
     afterMiss.set(join(root, 'a'), () => mkdirSync(join(root, 'a')))
     await expect(g.resolve('r', 'a/b/c')).resolves.toBe(join(root, 'a', 'b', 'c'))

@@ -45,7 +45,7 @@ export async function seedCommand(
   try {
     await engine.start()
     stopReport = reportPortMapping(engine, io, args.json)
-    let torrent
+    let torrent: Awaited<ReturnType<typeof engine.add>>
     try {
       torrent = await engine.add({ torrentFile: bytes, savePath: root, recheck: true })
     } catch (err) {

@@ -5,7 +5,7 @@
  * selection/, page-wide input (drop, paste, shortcuts) in input/.
  */
 import { createMemo, createSignal, onCleanup, onMount, Show, untrack, type JSX } from 'solid-js'
-import type { DhtStatus, EngineApi, } from '@tidepool/engine'
+import type { DhtStatus, EngineApi } from '@tidepool/engine'
 import { createAppState } from './app-state.ts'
 import { actionMenuItems, ToolbarActions } from './components/action-controls.tsx'
 import { AddDialog } from './components/add-dialog.tsx'
@@ -126,10 +126,11 @@ export function App(props: AppProps): JSX.Element {
           value={s.filter()}
           onInput={(e) => s.setFilter(e.currentTarget.value)}
         />
-        <button onClick={() => s.setDialog('settings')} title="Settings">
+        <button type="button" onClick={() => s.setDialog('settings')} title="Settings">
           <span aria-hidden="true">⚙</span> Settings
         </button>
         <button
+          type="button"
           onClick={() => toggleTheme()}
           title="Switch between light and dark theme"
           aria-label={effectiveTheme() === 'dark' ? 'Use the light theme' : 'Use the dark theme'}
@@ -180,7 +181,10 @@ export function App(props: AppProps): JSX.Element {
                         No torrents match{s.filter().trim() ? ` “${s.filter().trim()}”` : ' this filter'}
                       </div>
                       <div>
-                        <button onClick={clearFilters}>Show all</button> {model.torrents.length} torrent
+                        <button type="button" onClick={clearFilters}>
+                          Show all
+                        </button>{' '}
+                        {model.torrents.length} torrent
                         {model.torrents.length === 1 ? '' : 's'}.
                       </div>
                     </div>

@@ -77,6 +77,7 @@ export function Popup(props: { api: EngineApi; onOpenFull: () => void; helperHel
               </span>
               <span class="dim right">{statusText(t)}</span>
               <button
+                type="button"
                 class="ptoggle"
                 onClick={toggle}
                 aria-label={`${paused() ? 'Resume' : 'Pause'} ${name()}`}
@@ -105,7 +106,7 @@ export function Popup(props: { api: EngineApi; onOpenFull: () => void; helperHel
           {msg()}
         </div>
       </Show>
-      <button class="primary" onClick={() => props.onOpenFull()}>
+      <button type="button" class="primary" onClick={() => props.onOpenFull()}>
         Open Tidepool in a tab
       </button>
     </div>

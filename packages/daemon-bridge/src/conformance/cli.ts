@@ -41,7 +41,7 @@ function parse(argv: string[]): { url: string; tokenFile: string; origin?: strin
 }
 
 async function main(): Promise<void> {
-  let args
+  let args: ReturnType<typeof parse>
   try {
     args = parse(process.argv.slice(2))
   } catch (e) {

@@ -127,7 +127,10 @@ const asciiCache = new Map<string, Uint8Array>()
 /** Bytes of a short ASCII constant ('q', 'get_peers', 'n4'), made once: encoders use them per packet. */
 const ascii = (s: string) => {
   let b = asciiCache.get(s)
-  if (!b) asciiCache.set(s, (b = Uint8Array.from(s, (c) => c.charCodeAt(0) & 0xff)))
+  if (!b) {
+    b = Uint8Array.from(s, (c) => c.charCodeAt(0) & 0xff)
+    asciiCache.set(s, b)
+  }
   return b
 }
 
@@ -181,7 +184,7 @@ export function encodeCompactNodes(contacts: readonly Contact[], family: 4 | 6):
     parts.push(e)
   }
   const out = new Uint8Array(parts.length * size)
-  parts.forEach((p, i) => out.set(p, i * size))
+  for (let i = 0; i < parts.length; i++) out.set(parts[i]!, i * size)
   return out
 }
 

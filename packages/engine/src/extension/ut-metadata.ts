@@ -41,7 +41,8 @@ export function encodeMetadataMessage(msg: MetadataMessage): Uint8Array {
  * Unknown msg_type values throw, as do data messages with an impossible size or piece.
  */
 export function decodeMetadataMessage(payload: Uint8Array): MetadataMessage {
-  let value, end
+  let value: ReturnType<typeof decodeBencodePrefix>['value']
+  let end: number
   try {
     ;({ value, end } = decodeBencodePrefix(payload, { maxDepth: 4, maxElements: 64 }))
   } catch (e) {

@@ -396,7 +396,10 @@ export class PiecePicker<K = string> {
 
   private assign(key: K, p: number, pr: Progress<K>, b: number, out: BlockRequest[]): void {
     let reqs = this.requests.get(key)
-    if (!reqs) this.requests.set(key, (reqs = new Set()))
+    if (!reqs) {
+      reqs = new Set()
+      this.requests.set(key, reqs)
+    }
     reqs.add(this.id(p, b))
     const owners = pr.owners[b]
     if (owners) owners.push(key)

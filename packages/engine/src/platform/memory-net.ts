@@ -112,9 +112,15 @@ export class MemoryNetwork {
   /** @internal */
   join(group: string, port: number, entry: UdpEntry): void {
     let byPort = this.groups.get(group)
-    if (!byPort) this.groups.set(group, (byPort = new Map()))
+    if (!byPort) {
+      byPort = new Map()
+      this.groups.set(group, byPort)
+    }
     let members = byPort.get(port)
-    if (!members) byPort.set(port, (members = new Set()))
+    if (!members) {
+      members = new Set()
+      byPort.set(port, members)
+    }
     members.add(entry)
   }
   /** @internal members of a group on a port, or null when `address` is no group anyone joined */

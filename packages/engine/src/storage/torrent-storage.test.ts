@@ -17,7 +17,7 @@ const same = (a: Uint8Array | null, b: Uint8Array) => a !== null && bytesEqual(a
 async function feedPiece(s: TorrentStorage, t: TestTorrent, p: number, from = 'peer', corrupt = false) {
   const data = t.piece(p)
   if (corrupt) data[0]! ^= 0xff
-  let last
+  let last: Awaited<ReturnType<TorrentStorage['writeBlock']>> | undefined
   for (let b = 0; b < blockCount(t.layout, p); b++) {
     last = await s.writeBlock(
       p,

@@ -202,7 +202,7 @@ describe('TrackerManager', () => {
     const b4: Record<string, Behaviour> = { 'http://a': ok(60) }
     let release: () => void = () => {}
     const h4 = harness([['http://a']], b4, {
-      announcer: (url, p) => {
+      announcer: (_url, p) => {
         h4calls.push(p.event)
         return p.event === 'completed'
           ? new Promise((r) => {

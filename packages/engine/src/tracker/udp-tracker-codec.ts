@@ -76,7 +76,7 @@ export function encodeScrapeRequest(
   b.set(connectionId.subarray(0, 8), 0)
   v.setUint32(8, ACTION_SCRAPE)
   v.setUint32(12, tx >>> 0)
-  hashes.forEach((h, i) => b.set(h.subarray(0, 20), 16 + 20 * i))
+  for (let i = 0; i < hashes.length; i++) b.set(hashes[i]!.subarray(0, 20), 16 + 20 * i)
   return b
 }
 

@@ -119,6 +119,6 @@ export function encodeCompactPeers(peers: readonly PeerAddress[], family: 4 | 6)
     chunks.push(e)
   }
   const out = new Uint8Array(chunks.length * (family === 4 ? 6 : 18))
-  chunks.forEach((c, i) => out.set(c, i * c.length))
+  for (let i = 0; i < chunks.length; i++) out.set(chunks[i]!, i * chunks[i]!.length)
   return out
 }

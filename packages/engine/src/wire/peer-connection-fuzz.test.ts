@@ -52,11 +52,9 @@ describe('PeerConnection under random message sequences', () => {
     const reasons = new Map<string, number>()
     for (let run = 0; run < 60; run++) {
       const { raw, conn } = await rawAgainstSeed()
-      let reads = 0
       conn.setHandlers({
         onInterested: () => conn.unchoke(),
         onUploadRequest: (r) => {
-          reads++
           if (rnd() % 2) conn.sendPiece(r.index, r.begin, new Uint8Array(r.length))
           else conn.rejectRequest(r.index, r.begin, r.length)
         },

@@ -93,7 +93,11 @@ export class PeerConnection implements PeerConnectionLike {
       send: (b) => this.send(b),
       fast: () => this.fast,
       canWrite: () => this.phase === 'open' && !this.outbox.blocked,
-      read: (req) => !!this.handlers.onUploadRequest && (this.handlers.onUploadRequest(req), true),
+      read: (req) => {
+        if (!this.handlers.onUploadRequest) return false
+        this.handlers.onUploadRequest(req)
+        return true
+      },
     })
     this.pipeline = new PipelineMeter(now, this.config.rateWindowSec)
     this.peerReqq = this.config.defaultPeerReqq

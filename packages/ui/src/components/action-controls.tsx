@@ -17,6 +17,7 @@ export function ToolbarActions(props: {
             <span class="sep" />
           </Show>
           <button
+            type="button"
             classList={{ primary: a.tone === 'primary', danger: a.tone === 'danger' }}
             onClick={() => void a.run(props.context())}
             disabled={!a.enabled(props.context())}

@@ -77,6 +77,7 @@ export function ContextMenu(props: {
       <For each={props.items}>
         {(it) => (
           <button
+            type="button"
             role="menuitem"
             classList={{ danger: !!it.danger }}
             disabled={it.disabled}

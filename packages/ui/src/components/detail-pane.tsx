@@ -44,10 +44,11 @@ export function DetailPane(props: {
 
   return (
     <section class="detail" aria-label="Torrent details">
-      <nav class="tabs" role="tablist">
+      <div class="tabs" role="tablist">
         <For each={TABS}>
           {(t) => (
             <button
+              type="button"
               role="tab"
               aria-selected={tab() === t.id}
               aria-controls="detail-tab-body"
@@ -58,14 +59,14 @@ export function DetailPane(props: {
             >
               {t.label}
               <Show when={t.id === 'peers' && props.torrent}>
-                <span class="count" aria-label={`${props.torrent!.connected} connected`}>
+                <span class="count" title={`${props.torrent!.connected} connected`}>
                   {props.torrent!.connected}
                 </span>
               </Show>
             </button>
           )}
         </For>
-      </nav>
+      </div>
       <div class="tab-body" id="detail-tab-body" role="tabpanel" aria-labelledby={`detail-tab-${tab()}`}>
         <Show
           when={props.torrent || tab() === 'speed'}

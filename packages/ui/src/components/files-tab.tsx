@@ -30,7 +30,10 @@ export function FilesTab(props: {
     props.version()
     const files = unwrap(props.files)
     let open = expanded()
-    if (open === null && files.length > 0) setExpanded((open = initialExpanded(files)))
+    if (open === null && files.length > 0) {
+      open = initialExpanded(files)
+      setExpanded(open)
+    }
     return treeRows(files, open ?? new Set())
   })
   const toggle = (key: string) => {
@@ -48,6 +51,7 @@ export function FilesTab(props: {
         <span class="tree-name" style={{ 'padding-left': `${r.depth * 16}px` }}>
           {r.folder ? (
             <button
+              type="button"
               class="tree-toggle"
               aria-expanded={r.expanded}
               aria-label={`${r.expanded ? 'Close' : 'Open'} folder ${r.name}`}

@@ -145,7 +145,7 @@ export function PeersTab(props: { peers: PeerRow[]; version: () => number }): JS
         rowClass={(p) => (p.state === 'connecting' ? 'row-connecting' : '')}
         empty={<span>No peers yet. Peers appear here as “Connecting…” the moment a connection is attempted.</span>}
       />
-      <div class="flag-legend" aria-label="Flags">
+      <div class="flag-legend" role="group" aria-label="Flags">
         Flags:{' '}
         <For each={FLAG_LEGEND}>
           {([f, what], i) => (

@@ -29,7 +29,12 @@ export function Sidebar(props: {
         <For each={STATE_FILTERS}>
           {(f) => (
             <li>
-              <button aria-pressed={props.state === f.id} data-state-filter={f.id} onClick={() => props.onState(f.id)}>
+              <button
+                type="button"
+                aria-pressed={props.state === f.id}
+                data-state-filter={f.id}
+                onClick={() => props.onState(f.id)}
+              >
                 <span>{f.label}</span>
                 <span class="side-count">{counts()[f.id]}</span>
               </button>
@@ -42,7 +47,12 @@ export function Sidebar(props: {
       </div>
       <ul aria-labelledby="side-trackers">
         <li>
-          <button aria-pressed={props.tracker === null} data-tracker-filter="*" onClick={() => props.onTracker(null)}>
+          <button
+            type="button"
+            aria-pressed={props.tracker === null}
+            data-tracker-filter="*"
+            onClick={() => props.onTracker(null)}
+          >
             <span>All</span>
             <span class="side-count">{props.torrents.length}</span>
           </button>
@@ -51,6 +61,7 @@ export function Sidebar(props: {
           {(t) => (
             <li>
               <button
+                type="button"
                 aria-pressed={props.tracker === t.host}
                 data-tracker-filter={t.host}
                 onClick={() => props.onTracker(t.host)}

@@ -54,7 +54,9 @@ export function StatusBanner(props: {
           <b>The engine is not responding.</b> Reload this page; if that does not help, restart the browser.{' '}
           <span class="dim">({props.apiError})</span>{' '}
           <Show when={props.onRetry}>
-            <button onClick={() => props.onRetry?.()}>Try again</button>
+            <button type="button" onClick={() => props.onRetry?.()}>
+              Try again
+            </button>
           </Show>
         </div>
       </Show>
