@@ -148,6 +148,13 @@ describe.skipIf(!libtorrentAvailable())('DHT with real libtorrent nodes on loopb
     )
     await leech.waitFinished(60_000)
     await expectSameContent(t, join(work, 'lt-leech'))
+    // the seed's status lines tell the DHT joined (`dht: {state, nodes}`)
+    const joined = await seed.proc.waitFor(
+      (l) => !l.event && (l.dht as { state?: string } | undefined)?.state === 'ready',
+      10_000,
+      'a status line with the DHT ready',
+    )
+    expect((joined.dht as { nodes: number }).nodes).toBeGreaterThanOrEqual(1)
 
     // Tidepool answered the router's queries, so the router keeps it as a node (UDP port = --port)
     let nodes: string[] = []

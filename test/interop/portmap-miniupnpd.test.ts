@@ -154,4 +154,36 @@ describe.skipIf(!run)('port mapping against miniupnpd in network namespaces', ()
     expect(ruleFor(net, 'tcp', seed.listenPort), 'mapping left on the gateway after tidepool exited').toBeUndefined()
     if (listing !== null) expect(net.upnpcList()).not.toContain(`->${LAN_CLIENT}:${seed.listenPort}`)
   })
+  it("tidepool seed with the DHT on maps the DHT's UDP port too, and removes both mappings on exit", async () => {
+    const t = await makeTorrent({ dir: work, name: 'mapped-dht.bin', size: 64 * 1024, pieceLength: 32 * 1024 })
+    // The DHT binds and is mapped whether or not a node answers: the bootstrap node is the LAN
+    // namespace's own loopback, where nothing listens (nothing leaves the namespaces).
+    const seed = await tidepoolSeed(t.torrentPath, {
+      data: work,
+      portMappingIn: net.lan,
+      dhtBootstrap: ['127.0.0.1:9'],
+      name: 'tidepool seed with DHT (LAN namespace)',
+    })
+    procs.push(seed)
+    const dhtPort = Number(seed.proc.json.find((l) => l.event === 'seeding')?.dhtPort)
+    expect(dhtPort).toBe(seed.listenPort) // the DHT runs on the listen port by default
+    const pm = await seed.proc.waitFor(
+      (l) => l.event === 'portMapping' && l.state === 'mapped' && (l.mappings as unknown[]).length === 2,
+      30_000,
+      'portMapping line with both mappings',
+    )
+    const udp = (pm.mappings as Array<Record<string, unknown>>).find((m) => m.protocol === 'udp')
+    expect(udp, JSON.stringify(pm)).toMatchObject({
+      state: 'mapped',
+      internalPort: dhtPort,
+      externalAddress: WAN_ADDRESS,
+      gateway: '10.77.0.1',
+    })
+    expect(ruleFor(net, 'udp', dhtPort), net.natRules().join('\n')).toBeDefined()
+    expect(ruleFor(net, 'tcp', seed.listenPort), net.natRules().join('\n')).toBeDefined()
+    expect(await seed.stop()).toBeGreaterThanOrEqual(0)
+    procs.splice(procs.indexOf(seed), 1)
+    expect(ruleFor(net, 'udp', dhtPort), 'UDP mapping left on the gateway after tidepool exited').toBeUndefined()
+    expect(ruleFor(net, 'tcp', seed.listenPort), 'TCP mapping left on the gateway').toBeUndefined()
+  })
 })

@@ -100,6 +100,8 @@ describe('CLI failures end with one clear line and a distinct exit code', () => 
     expect(r.code).toBe(EXIT.daemonUnreachable)
     expect(r.error?.message).toMatch(/^daemon unreachable: connection lost/)
     expect(r.out).toContain('"connecting":0') // it was running and printing status before
+    // the harness turns the DHT off (TIDEPOOL_DHT=off): the real engine's status says so
+    expect(r.out).toContain('"dht":{"state":"off","nodes":0}')
   })
 })
 
@@ -153,6 +155,7 @@ function fakeTorrent(
 
 describe('runMonitor', () => {
   const engine = {
+    status: () => ({ dht: { state: 'ready', nodes: 42, port: 6881 } }),
     incomingRefusedByEncryption: () => 2,
     getSettings: () => ({ encryption: 'require' }),
   } as unknown as BtEngine
@@ -182,6 +185,7 @@ describe('runMonitor', () => {
     })
     expect(last.dropped).toEqual([{ peer: '10.0.0.4:1', reason: 'rejected 7 requests, delivered 0 blocks' }])
     expect(last.encryption).toEqual({ rc4: 1, 'plaintext-in-mse': 0, plain: 0 })
+    expect(last.dht).toEqual({ state: 'ready', nodes: 42 })
   })
 
   it('reports a completion the moment it happens, not at the next status tick', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { TorrentSummary } from '@tidepool/engine'
-import { formatBytes, formatEta, LineRenderer, progressBar, statusJson, statusLine } from './progress.ts'
+import { dhtJson, formatBytes, formatEta, LineRenderer, progressBar, statusJson, statusLine } from './progress.ts'
 
 const summary: TorrentSummary = {
   infoHash: 'ab'.repeat(20),
@@ -52,6 +52,17 @@ describe('progress formatting', () => {
       connecting: 2,
     })
     expect(JSON.parse(JSON.stringify(j))).toEqual(j)
+  })
+  it("json status carries the DHT's state and node count; a missing status reads as off", () => {
+    expect(dhtJson({ state: 'bootstrapping', nodes: 3, port: 6881, message: 'x' })).toEqual({
+      state: 'bootstrapping',
+      nodes: 3,
+    })
+    expect(dhtJson(undefined)).toEqual({ state: 'off', nodes: 0 })
+    expect(statusJson(summary, { dht: dhtJson({ state: 'ready', nodes: 120, port: null }) }).dht).toEqual({
+      state: 'ready',
+      nodes: 120,
+    })
   })
   it('redraws in place on a TTY and appends otherwise', () => {
     const out: string[] = []

@@ -1,4 +1,4 @@
-import type { Torrent, TorrentSummary } from '@tidepool/engine'
+import type { DhtState, DhtStatus, Torrent, TorrentSummary } from '@tidepool/engine'
 
 /** Formatting of per-torrent progress for humans (bars) and machines (JSON lines). */
 
@@ -43,7 +43,6 @@ export function statusLine(s: TorrentSummary, width = 100): string {
   return `${name} [${progressBar(s.progress, barWidth)}] ${tail}`
 }
 
-/** The JSON status object of one torrent (one line of --json output). */
 /** How the connected peers' streams are protected, by count (`tidepool --json` status lines). */
 export function encryptionCounts(t: Torrent): Record<'rc4' | 'plaintext-in-mse' | 'plain', number> {
   const out = { rc4: 0, 'plaintext-in-mse': 0, plain: 0 }
@@ -51,6 +50,12 @@ export function encryptionCounts(t: Torrent): Record<'rc4' | 'plaintext-in-mse' 
   return out
 }
 
+/** The engine's DHT node in a status line: its state and routing-table size (`off` while it does not run). */
+export function dhtJson(d: DhtStatus | undefined): { state: DhtState; nodes: number } {
+  return { state: d?.state ?? 'off', nodes: d?.nodes ?? 0 }
+}
+
+/** The JSON status object of one torrent (one line of --json output). */
 export function statusJson(s: TorrentSummary, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     infoHash: s.infoHash,

@@ -5,7 +5,7 @@ import { createCliEngine } from './cli-engine.ts'
 import { debugLogPort } from './debug-log.ts'
 import { CliError, EXIT } from './errors.ts'
 import { reportPortMapping } from './port-mapping-report.ts'
-import { encryptionCounts, statusJson, statusLine } from './progress.ts'
+import { dhtJson, encryptionCounts, statusJson, statusLine } from './progress.ts'
 
 const ROOT = 'data'
 
@@ -58,7 +58,9 @@ export async function seedCommand(
       `verified ${(s.progress * 100).toFixed(1)}% of ${s.name}; seeding on port ${engine.listenPort}${dhtPort ? `, DHT on UDP port ${dhtPort}` : ''} (Ctrl-C to stop)\n`,
     )
     if (args.json)
-      io.out(`${JSON.stringify({ event: 'seeding', listenPort: engine.listenPort, dhtPort, ...statusJson(s) })}\n`)
+      io.out(
+        `${JSON.stringify({ event: 'seeding', listenPort: engine.listenPort, dhtPort, ...statusJson(s, { dht: dhtJson(engine.status().dht) }) })}\n`,
+      )
     let lostReason: string | null = null
     await new Promise<void>((done) => {
       const timer = setInterval(
@@ -70,6 +72,7 @@ export async function seedCommand(
               banned: torrent.bannedPeers(),
               dropped: torrent.droppedPeers(),
               encryption: encryptionCounts(torrent),
+              dht: dhtJson(engine.status().dht),
             })
           io.out(args.json ? `${json()}\n` : `${statusLine(now, 100)}\n`)
         },

@@ -30,7 +30,14 @@ export async function bindDhtTransport(
   net: NetPort,
   port: number,
   log: (line: string) => void,
-): Promise<{ transport: DatagramTransport; port: number; families: Array<4 | 6>; close(): void }> {
+): Promise<{
+  transport: DatagramTransport
+  port: number
+  families: Array<4 | 6>
+  /** The bound sockets, IPv4 first (for port mapping). */
+  sockets: UdpSocket[]
+  close(): void
+}> {
   let handler: ((bytes: Uint8Array, host: string, port: number) => void) | undefined
   const deliver = (data: Uint8Array, from: { address: string; port: number }) =>
     handler?.(data, from.address, from.port)
@@ -48,6 +55,7 @@ export async function bindDhtTransport(
   return {
     port: v4.port,
     families: v6 ? [4, 6] : [4],
+    sockets: v6 ? [v4, v6] : [v4],
     transport: {
       send: (host, p, bytes) => (host.includes(':') ? v6 : v4)?.send(bytes, host, p),
       onMessage: (cb) => {

@@ -23,6 +23,7 @@ import { decodeKrpc, encodeError, encodeQuery, encodeResponse, ERROR_PROTOCOL, M
 import type { Contact, KrpcQuery, KrpcResponse, Want } from './krpc.ts'
 import { Lookup } from './lookup.ts'
 import type { LookupReply, LookupResult } from './lookup.ts'
+import { IpVoter } from './ip-voter.ts'
 import { idToHex, isNodeId, isSecureNodeId, randomId } from './node-id.ts'
 import type { NodeId, Random } from './node-id.ts'
 import { PeerStore } from './peer-store.ts'
@@ -57,6 +58,8 @@ export interface DhtConfig {
   /** Maintenance (bucket refresh, pinging questionable nodes, store expiry) runs this often. */
   maintenanceMs: number
   pingsPerMaintenance: number
+  /** Distinct nodes that must name the same external address before we believe it (BEP 42). */
+  externalIpVoters: number
 }
 
 export const DEFAULT_DHT_CONFIG: DhtConfig = {
@@ -71,12 +74,13 @@ export const DEFAULT_DHT_CONFIG: DhtConfig = {
   rateLimitedAddresses: 10_000,
   maintenanceMs: 60_000,
   pingsPerMaintenance: 8,
+  externalIpVoters: 3,
 }
 
 export interface SavedDhtState {
   id: string
   nodes: SavedNode[]
-  /** Our address as other nodes last reported it (BEP 42: the next start picks an id secure for it). */
+  /** Our address as the nodes that answered agreed on (BEP 42: the next start picks an id secure for it). */
   ip?: string
 }
 
@@ -149,8 +153,10 @@ export class DhtNode {
     timeouts: 0,
     insecureIds: 0,
   }
-  /** The address other nodes last told us they see us at (BEP 42 `ip`). */
-  externalAddress?: PeerAddress
+  /** Per family, the address answering nodes agree they see us at (BEP 42 `ip`), voted on. */
+  private readonly voters = new Map<Family, IpVoter>()
+  /** Per family, the port the latest vote for the believed address named. */
+  private readonly votedPorts = new Map<Family, number>()
   private readonly config: DhtConfig
   private readonly clock: Clock
   private readonly transport: DatagramTransport
@@ -178,6 +184,12 @@ export class DhtNode {
     this.id = opts.id ?? savedId ?? randomId(opts.random)
     const now = () => this.clock.now()
     for (const f of opts.families ?? [4]) this.tables.set(f, new RoutingTable(this.id, now, this.config.k))
+    const savedIp = typeof opts.saved?.ip === 'string' ? opts.saved.ip : undefined
+    for (const f of [4, 6] as const)
+      this.voters.set(
+        f,
+        new IpVoter(this.config.externalIpVoters, 256, savedIp && familyOf(savedIp) === f ? savedIp : undefined),
+      )
     this.tokens = new TokenIssuer(this.clock)
     this.store = new PeerStore(this.clock)
     if (opts.saved) {
@@ -192,6 +204,18 @@ export class DhtNode {
     let n = 0
     for (const t of this.tables.values()) n += t.size
     return n
+  }
+
+  /**
+   * Our external address (the IPv4 one when there is one): once `externalIpVoters` distinct nodes
+   * named it, or as saved by the previous run.
+   */
+  get externalAddress(): PeerAddress | undefined {
+    for (const f of [4, 6] as const) {
+      const ip = this.voters.get(f)?.address
+      if (ip) return { ip, port: this.votedPorts.get(f) ?? 0 }
+    }
+    return undefined
   }
 
   table(family: Family = 4): RoutingTable | undefined {
@@ -268,8 +292,18 @@ export class DhtNode {
     const table = this.tables.get(familyOf(host))
     if (table && !isSecureNodeId(m.id, host)) this.stats.insecureIds++
     table?.responded({ id: m.id, host, port })
-    if (m.ip) this.externalAddress = m.ip
+    if (m.ip) this.voteExternal(host, m.ip)
     p.onDone(m)
+  }
+
+  /** A responder's word on our address: counted once per responder, of its own family only. */
+  private voteExternal(voter: string, seen: PeerAddress): void {
+    const family = familyOf(voter)
+    if (familyOf(seen.ip) !== family) return
+    const v = this.voters.get(family)!
+    if (v.vote(voter, seen.ip))
+      this.log(`dht: our external IPv${family} address is ${seen.ip} (named by ${v.votesFor(seen.ip)} nodes)`)
+    if (v.address === seen.ip) this.votedPorts.set(family, seen.port)
   }
 
   /** Token bucket per address: whether one more query from `host` may be answered now. */

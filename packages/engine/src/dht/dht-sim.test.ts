@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { xorshift } from '../util/fuzz.ts'
 import { SimNetwork } from './dht-sim.ts'
+import { decodeKrpc, encodeResponse } from './krpc.ts'
 import { idToHex, randomId } from './node-id.ts'
 
 describe('simulated DHT network', () => {
@@ -81,5 +82,41 @@ describe('simulated DHT network', () => {
     // Silent nodes look good in the tables until they fail queries, so an answer's 8 closest can be
     // partly silent and the 8th true closest is sometimes named by nobody: at least 90% are found.
     expect(found / (8 * lookups)).toBeGreaterThanOrEqual(0.9)
+  })
+
+  it('BEP 42: our external address is what several distinct nodes agree on, not what the last reply said', async () => {
+    const sim = new SimNetwork({ size: 40, seed: 42, latencyMs: 20 })
+    sim.prefill()
+    const me = sim.nodes[0]
+    const node = me.node!
+    const FORGED = '198.51.100.77'
+    // Nodes 1 to 3 (one host each) report a forged address for whoever they answer.
+    const forge = (bytes: Uint8Array) => {
+      const r = decodeKrpc(bytes)
+      if (!r.ok || r.message.kind !== 'response') return bytes
+      return encodeResponse({ ...r.message, ip: { ip: FORGED, port: 1 } })
+    }
+    for (const i of [1, 2, 3]) sim.tamper(i, forge)
+    const ping = (i: number) => sim.settle(node.ping(sim.nodes[i].host, sim.nodes[i].port), 10_000)
+
+    // One liar answering many times, then a second: still not believed (the last reply alone was).
+    for (let n = 0; n < 5; n++) expect(await ping(1)).not.toBeNull()
+    await ping(2)
+    expect(node.externalAddress).toBeUndefined()
+    expect(node.save().ip).toBeUndefined()
+    // A third distinct node naming it makes it the vote's winner.
+    await ping(3)
+    expect(node.externalAddress?.ip).toBe(FORGED)
+
+    // Honest nodes name our true address: as many as the liars is a tie, one more wins.
+    for (const i of [10, 11, 12]) await ping(i)
+    expect(node.externalAddress?.ip).toBe(FORGED)
+    await ping(13)
+    expect(node.externalAddress).toEqual({ ip: me.host, port: me.port })
+    // A liar answering again changes nothing; the saved address is the one the next start derives its id
+    // from (secureIdFor; loopback addresses like these are exempt from BEP 42).
+    await ping(1)
+    expect(node.externalAddress?.ip).toBe(me.host)
+    expect(node.save().ip).toBe(me.host)
   })
 })

@@ -124,6 +124,7 @@ export class SimNetwork {
   readonly rnd: () => number
   private readonly byAddress = new Map<string, SimNode>()
   private readonly handlers = new Map<number, (bytes: Uint8Array, host: string, port: number) => void>()
+  private readonly tampered = new Map<number, (bytes: Uint8Array) => Uint8Array>()
   datagrams = 0
 
   constructor(private readonly opts: SimOptions) {
@@ -158,15 +159,22 @@ export class SimNetwork {
     return typeof l === 'number' ? l : l(from, to)
   }
 
+  /** A node that lies or is confused: what it sends passes through `rewrite` first. */
+  tamper(index: number, rewrite: (bytes: Uint8Array) => Uint8Array): void {
+    this.tampered.set(index, rewrite)
+  }
+
   private send(from: SimNode, host: string, port: number, bytes: Uint8Array): void {
     if (!from.responsive) return
+    const rewrite = this.tampered.get(from.index)
+    const out = rewrite ? rewrite(bytes) : bytes
     const to = this.byAddress.get(`${host}:${port}`)
     this.datagrams++
     if (!to) return
     this.clock.setTimeout(
       () => {
         if (!to.responsive) return
-        this.handlers.get(to.index)?.(bytes, from.host, from.port)
+        this.handlers.get(to.index)?.(out, from.host, from.port)
       },
       this.latency(from.index, to.index),
     )

@@ -109,6 +109,7 @@ export class BtEngine implements EngineApiHost {
       state: opts.platform.state,
       clock: this.clock,
       log: createLogger('dht', { port: opts.platform.log, now }),
+      forward: { map: (s) => this.mapUdp(s), unmap: (s) => this.unmapUdp(s) },
     })
   }
 

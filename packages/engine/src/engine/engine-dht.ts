@@ -8,7 +8,7 @@ import { bindDhtTransport } from '../dht/datagram-transport.ts'
 import { DhtNode, type SavedDhtState } from '../dht/dht-node.ts'
 import { fromHex, isHex } from '../util/hex.ts'
 import { isSecureNodeId, secureNodeId, type NodeId } from '../dht/node-id.ts'
-import type { Logger, NetPort, StateStore } from '../platform/ports.ts'
+import type { Logger, NetPort, StateStore, UdpSocket } from '../platform/ports.ts'
 import type { DhtAccess, DhtLookupResult } from '../torrent/torrent-dht.ts'
 import { utf8Decode, utf8Encode } from '../util/bytes.ts'
 import type { Clock, TimerHandle } from '../util/clock.ts'
@@ -28,11 +28,13 @@ export interface EngineDhtDeps {
   state: StateStore
   clock: Clock
   log: Logger
+  /** Keeps the node's UDP port forwarded on the gateway while it is bound (the engine's port mapping). */
+  forward?: { map(socket: UdpSocket): void; unmap(socket: UdpSocket): Promise<void> }
 }
 
 export class EngineDht implements DhtAccess {
   private node: DhtNode | null = null
-  private bound: { port: number; close(): void } | null = null
+  private bound: { port: number; sockets: UdpSocket[]; close(): void } | null = null
   private state: DhtStatus['state'] = 'off'
   private message?: string
   private ready: Promise<void> = Promise.resolve()
@@ -96,6 +98,9 @@ export class EngineDht implements DhtAccess {
     const saved = await this.load()
     if (gen !== this.generation) return bound.close()
     this.bound = bound
+    // one mapping per port number: the IPv4 socket stands for both families, as the TCP listener does
+    const mapped = bound.sockets[0]
+    if (mapped) this.deps.forward?.map(mapped)
     const id = secureIdFor(saved)
     if (id) log.info(`DHT: new node id, secure (BEP 42) for our address ${saved!.ip}`)
     const node = new DhtNode({
@@ -127,8 +132,12 @@ export class EngineDht implements DhtAccess {
       await this.save(node)
       node.close()
     }
-    this.bound?.close()
+    const bound = this.bound
     this.bound = null
+    // the gateway forgets the port before the socket closes (a new DHT port is mapped on the next start)
+    const mapped = bound?.sockets[0]
+    if (mapped) await this.deps.forward?.unmap(mapped)
+    bound?.close()
     this.state = 'off'
     this.message = undefined
   }

@@ -12,13 +12,14 @@ import { describeMapping } from './port-forwarding.ts'
 
 interface Call {
   kind: 'map' | 'remove' | 'close'
+  proto: 'tcp' | 'udp'
   port: number
 }
 
 /** A NetPort whose mapPort records calls; `answer` says what the "gateway" reports for each map. */
 function mappingNet(
   inner: MemoryNetPort,
-  answer: (port: number) => PortMappingStatus,
+  answer: (port: number, proto: 'tcp' | 'udp') => PortMappingStatus,
   canMap = true,
 ): NetPort & { calls: Call[] } {
   const calls: Call[] = []
@@ -27,28 +28,40 @@ function mappingNet(
     connectLimits: inner.connectLimits,
     canMapPorts: canMap,
     connect: (o) => inner.connect(o),
-    bindUdp: (o, f) => inner.bindUdp(o, f),
+    async bindUdp(o, f) {
+      const sock = await inner.bindUdp(o, f)
+      const wrapped: UdpSocket = {
+        port: sock.port,
+        send: (data, host, port) => sock.send(data, host, port),
+        close: () => {
+          calls.push({ kind: 'close', proto: 'udp', port: sock.port })
+          sock.close()
+        },
+      }
+      return wrapped
+    },
     async listen(o, f) {
       const l = await inner.listen(o, f)
       const wrapped: TcpListener = {
         port: l.port,
         close: () => {
-          calls.push({ kind: 'close', port: l.port })
+          calls.push({ kind: 'close', proto: 'tcp', port: l.port })
           l.close()
         },
       }
       return wrapped
     },
     async mapPort(target: TcpListener | UdpSocket, onStatus): Promise<PortMapping> {
-      calls.push({ kind: 'map', port: target.port })
-      let status: PortMappingStatus = { state: 'pending', protocol: 'tcp', internalPort: target.port }
-      setTimeout(() => onStatus((status = answer(target.port))), 5)
+      const proto = 'send' in target ? 'udp' : 'tcp'
+      calls.push({ kind: 'map', proto, port: target.port })
+      let status: PortMappingStatus = { state: 'pending', protocol: proto, internalPort: target.port }
+      setTimeout(() => onStatus((status = answer(target.port, proto))), 5)
       return {
         get status() {
           return status
         },
         remove: async () => {
-          calls.push({ kind: 'remove', port: target.port })
+          calls.push({ kind: 'remove', proto, port: target.port })
         },
       }
     },
@@ -56,9 +69,9 @@ function mappingNet(
   return net
 }
 
-const mapped = (port: number): PortMappingStatus => ({
+const mapped = (port: number, proto: 'tcp' | 'udp' = 'tcp'): PortMappingStatus => ({
   state: 'mapped',
-  protocol: 'tcp',
+  protocol: proto,
   internalPort: port,
   method: 'upnp',
   externalAddress: '203.0.113.5',
@@ -75,7 +88,8 @@ afterEach(async () => {
 function engine(net: NetPort, settings: Record<string, unknown> = {}): BtEngine {
   const e = new BtEngine({
     platform: { net, files: new MemoryFilePort(), state: new MemoryStateStore(), now: () => Date.now() },
-    settings: { listenPort: 6881, ...settings },
+    // the DHT is off unless a test turns it on (it would otherwise map its UDP port too)
+    settings: { listenPort: 6881, dhtEnabled: false, ...settings },
     restoreSession: false,
   })
   engines.push(e)
@@ -95,7 +109,7 @@ describe('port forwarding in the engine', () => {
     const net = mappingNet(new MemoryNetwork().host('10.0.0.2'), mapped)
     const e = engine(net)
     await e.start()
-    expect(net.calls).toEqual([{ kind: 'map', port: 6881 }])
+    expect(net.calls).toEqual([{ kind: 'map', proto: 'tcp', port: 6881 }])
     await until(() => e.status().portMapping?.state === 'mapped')
     expect(e.status().portMapping?.summary).toBe('Port 6881 mapped as 203.0.113.5:6881 via UPnP')
   })
@@ -129,12 +143,12 @@ describe('port forwarding in the engine', () => {
     await e.setSettings({ listenPort: 7000 })
     await until(() => e.status().portMapping?.summary === 'Port 7000 mapped as 203.0.113.5:7000 via UPnP')
     expect(net.calls).toEqual([
-      { kind: 'map', port: 6881 },
-      { kind: 'remove', port: 6881 },
-      { kind: 'map', port: 6881 },
-      { kind: 'remove', port: 6881 },
-      { kind: 'close', port: 6881 },
-      { kind: 'map', port: 7000 },
+      { kind: 'map', proto: 'tcp', port: 6881 },
+      { kind: 'remove', proto: 'tcp', port: 6881 },
+      { kind: 'map', proto: 'tcp', port: 6881 },
+      { kind: 'remove', proto: 'tcp', port: 6881 },
+      { kind: 'close', proto: 'tcp', port: 6881 },
+      { kind: 'map', proto: 'tcp', port: 7000 },
     ])
   })
 
@@ -152,6 +166,76 @@ describe('port forwarding in the engine', () => {
       state: 'unsupported',
       summary: 'Port mapping is not available (the daemon does not offer it)',
     })
+  })
+
+  it("maps the DHT's UDP port while the DHT runs, and removes it before the socket closes", async () => {
+    const net = mappingNet(new MemoryNetwork().host('10.0.0.2'), mapped)
+    // no node answers at 10.0.0.100: the DHT stays bound without nodes, which is all mapping needs
+    const e = engine(net, { dhtEnabled: true, dhtBootstrap: ['10.0.0.100:6881'] })
+    await e.start()
+    expect(e.status().dht?.port).toBe(6881)
+    expect(net.calls).toEqual([
+      { kind: 'map', proto: 'tcp', port: 6881 },
+      { kind: 'map', proto: 'udp', port: 6881 },
+    ])
+    await until(
+      () =>
+        e.status().portMapping?.summary ===
+        'Port 6881 mapped as 203.0.113.5:6881 via UPnP; UDP port 6881 mapped as 203.0.113.5:6881 via UPnP',
+    )
+    const udp = () => net.calls.splice(0).filter((c) => c.proto === 'udp')
+
+    // a new DHT port: the old mapping goes before its socket closes, the new port is mapped
+    net.calls.length = 0
+    await e.setSettings({ dhtPort: 7001 })
+    expect(e.status().dht?.port).toBe(7001)
+    expect(udp()).toEqual([
+      { kind: 'remove', proto: 'udp', port: 6881 },
+      { kind: 'close', proto: 'udp', port: 6881 },
+      { kind: 'map', proto: 'udp', port: 7001 },
+    ])
+
+    // port mapping off and on again takes the DHT's port along
+    await e.setSettings({ portMapping: false })
+    expect(udp()).toEqual([{ kind: 'remove', proto: 'udp', port: 7001 }])
+    await e.setSettings({ portMapping: true })
+    expect(udp()).toEqual([{ kind: 'map', proto: 'udp', port: 7001 }])
+    await until(() => e.status().portMapping?.mappings.length === 2)
+
+    // the DHT turned off: its mapping goes, the listen port's stays
+    await e.setSettings({ dhtEnabled: false })
+    expect(udp()).toEqual([
+      { kind: 'remove', proto: 'udp', port: 7001 },
+      { kind: 'close', proto: 'udp', port: 7001 },
+    ])
+    await until(() => e.status().portMapping?.summary === 'Port 6881 mapped as 203.0.113.5:6881 via UPnP')
+    await e.stop()
+    expect(net.calls).toEqual([
+      { kind: 'remove', proto: 'tcp', port: 6881 },
+      { kind: 'close', proto: 'tcp', port: 6881 },
+    ])
+  })
+
+  it('a DHT that runs while mapping is off asks the gateway nothing; stopping the engine unmaps it once', async () => {
+    const net = mappingNet(new MemoryNetwork().host('10.0.0.2'), mapped)
+    const e1 = engine(net, { portMapping: false, dhtEnabled: true, dhtBootstrap: ['10.0.0.100:6881'] })
+    await e1.start()
+    expect(e1.status().dht?.port).toBe(6881)
+    expect(net.calls).toEqual([])
+    await e1.stop()
+    expect(net.calls).toEqual([
+      { kind: 'close', proto: 'tcp', port: 6881 },
+      { kind: 'close', proto: 'udp', port: 6881 },
+    ])
+    net.calls.length = 0
+    const e2 = engine(net, { dhtEnabled: true, dhtBootstrap: ['10.0.0.100:6881'] })
+    await e2.start()
+    await e2.stop()
+    expect(net.calls.filter((c) => c.proto === 'udp')).toEqual([
+      { kind: 'map', proto: 'udp', port: 6881 },
+      { kind: 'remove', proto: 'udp', port: 6881 },
+      { kind: 'close', proto: 'udp', port: 6881 },
+    ])
   })
 
   it('describes every state', () => {

@@ -76,9 +76,21 @@ describe('PeerConduct', () => {
       unrequestedBlocks: 1,
       unrequestedRejects: P.maxStrays / 2,
       unadvertisedRequests: P.maxStrays / 2,
+      chokedRequests: 0,
     })
     expect(describeConductDrop(why)).toBe(
       'sent 1 unrequested blocks, 8 rejects of nothing we asked for, 8 requests for pieces we never advertised',
+    )
+  })
+
+  it('requests while we choke the peer count with the other strays', () => {
+    const c = new PeerConduct()
+    for (let i = 0; i < P.maxStrays; i++) expect(c.onStray('choked-request')).toBe('none')
+    expect(c.onStray('unadvertised-request')).toBe('drop')
+    const why = c.dropReason()
+    expect(why).toMatchObject({ kind: 'strays', chokedRequests: P.maxStrays, unadvertisedRequests: 1 })
+    expect(describeConductDrop(why)).toBe(
+      'sent 1 requests for pieces we never advertised, 16 requests while we choked it',
     )
   })
 

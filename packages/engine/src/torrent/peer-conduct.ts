@@ -12,6 +12,9 @@
  *   pieces a peer advertised (the picker works from its bitfield), so "asking for pieces a peer said
  *   it has not" cannot happen on our side; the mirror image is a peer asking us for pieces we said we
  *   have not, which an honest peer never does. Such a request is rejected and charged.
+ * - a request while we choke the peer, other than for an allowed-fast piece (BEP 6), once the wire's
+ *   grace after our choke has passed: requests sent before the peer saw the choke are normal, ones
+ *   sent long after it are waste (each is refused, with a reject under BEP 6).
  *
  * The policy: rejects within `rejectAllowance` of the blocks delivered only pause. Past it the peer
  * is held off from our requests for `holdOffMs` (doubling each time); if it is still past it after
@@ -44,7 +47,13 @@ export const DEFAULT_CONDUCT_POLICY: ConductPolicy = {
 /** Why a peer was dropped for its conduct: a value, made into text only by `describeConductDrop`. */
 export type ConductDrop =
   | { kind: 'rejects'; rejects: number; delivered: number }
-  | { kind: 'strays'; unrequestedBlocks: number; unrequestedRejects: number; unadvertisedRequests: number }
+  | {
+      kind: 'strays'
+      unrequestedBlocks: number
+      unrequestedRejects: number
+      unadvertisedRequests: number
+      chokedRequests: number
+    }
   /** `detail`: the wire's, as in its CloseReason. */
   | { kind: 'protocol-violation'; detail: string }
 
@@ -61,6 +70,7 @@ export class PeerConduct {
     'unrequested-block': 0,
     'unrequested-reject': 0,
     'unadvertised-request': 0,
+    'choked-request': 0,
   }
   private strayTotal = 0
   /** No requests to this peer before this time (ms). */
@@ -106,6 +116,7 @@ export class PeerConduct {
       unrequestedBlocks: s['unrequested-block'],
       unrequestedRejects: s['unrequested-reject'],
       unadvertisedRequests: s['unadvertised-request'],
+      chokedRequests: s['choked-request'],
     })
   }
 
@@ -135,6 +146,7 @@ export function describeConductDrop(d: ConductDrop): string {
       if (d.unrequestedBlocks) parts.push(`${d.unrequestedBlocks} unrequested blocks`)
       if (d.unrequestedRejects) parts.push(`${d.unrequestedRejects} rejects of nothing we asked for`)
       if (d.unadvertisedRequests) parts.push(`${d.unadvertisedRequests} requests for pieces we never advertised`)
+      if (d.chokedRequests) parts.push(`${d.chokedRequests} requests while we choked it`)
       return `sent ${parts.join(', ')}`
     }
     case 'protocol-violation':

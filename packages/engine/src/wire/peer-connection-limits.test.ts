@@ -117,6 +117,44 @@ describe('PeerConnection reports waste to its torrent', () => {
     expect(conn.isOpen).toBe(true)
   })
 
+  it('requests while we choke the peer are strays only past the grace after the choke, and never for allowed-fast pieces', async () => {
+    const { raw, conn, clock } = await rawAgainstSeed()
+    const strays: string[] = []
+    const served: number[] = []
+    conn.setHandlers({ onStray: (what) => strays.push(what), onUploadRequest: (r) => served.push(r.index) })
+    raw.sendHandshake()
+    await until(() => conn.isOpen)
+    const request = (index: number) => raw.write(msg({ type: 'request', index, begin: 0, length: 16384 }))
+    // right after the connection began (choked): in flight before the peer could know, not charged
+    raw.write(W.INTERESTED)
+    request(0)
+    await settle()
+    expect(strays).toEqual([])
+    conn.unchoke()
+    request(1)
+    await until(() => served.length === 1)
+    // just after our choke: still in flight, refused but not charged
+    clock.advance(60_000)
+    conn.choke()
+    clock.advance(1999)
+    request(2)
+    await settle()
+    expect(strays).toEqual([])
+    // long after it: charged, one stray per request
+    clock.advance(1)
+    request(2)
+    request(0)
+    await until(() => strays.length === 2)
+    expect(strays).toEqual(['choked-request', 'choked-request'])
+    // an allowed-fast piece may be requested while choked
+    conn.allowFast(2)
+    request(2)
+    for (let i = 0; i < 200 && served.length < 2; i++) await new Promise((r) => setTimeout(r, 5))
+    expect(served).toEqual([1, 2])
+    expect(strays).toHaveLength(2)
+    expect(conn.isOpen).toBe(true)
+  })
+
   it('a request for a piece we advertised is no stray', async () => {
     const { raw, conn } = await rawAgainstSeed()
     const strays: string[] = []

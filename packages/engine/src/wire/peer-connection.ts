@@ -62,6 +62,8 @@ export class PeerConnection implements PeerConnectionLike {
   private readyDirty = false
   private timer: TimerHandle | null = null
   private readonly createdAt: number
+  /** When we last choked the peer (connections begin choked): requests soon after are in flight. */
+  private chokedAt = 0
   private lastReceivedAt: number
   private snubbed = false
   private unrequested = 0
@@ -102,7 +104,7 @@ export class PeerConnection implements PeerConnectionLike {
     this.pipeline = new PipelineMeter(now, this.config.rateWindowSec)
     this.peerReqq = this.config.defaultPeerReqq
     this.outbox = new Outbox(socket, this.config.maxWriteBytes, now)
-    this.createdAt = this.lastReceivedAt = this.clock.now()
+    this.createdAt = this.lastReceivedAt = this.chokedAt = this.clock.now()
     if (this.direction === 'outgoing') {
       if (!this.infoHash) throw new TypeError('an outgoing connection needs an info-hash')
       const hs = encodeHandshake(this.infoHash, options.peerId, this.ours)
@@ -223,6 +225,7 @@ export class PeerConnection implements PeerConnectionLike {
   choke(): void {
     if (this.phase !== 'open' || this.state.amChoking) return
     this.state.amChoking = true
+    this.chokedAt = this.clock.now()
     this.send(W.CHOKE)
     // Choking discards the peer's queued requests; with BEP 6 each must be rejected explicitly.
     this.uploads.choked(this.allowedFastOut)
@@ -464,6 +467,12 @@ export class PeerConnection implements PeerConnectionLike {
         const bad = this.uploads.request(m, ctx)
         if (bad) return this.violation(bad)
         if (!this.localPieces?.has(m.index)) this.handlers.onStray?.('unadvertised-request')
+        else if (
+          ctx.amChoking &&
+          !ctx.allowedFast.has(m.index) &&
+          this.clock.now() - this.chokedAt >= this.config.chokedRequestGraceMs
+        )
+          this.handlers.onStray?.('choked-request')
         return
       }
       case 'cancel':

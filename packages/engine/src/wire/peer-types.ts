@@ -32,6 +32,11 @@ export interface PeerConnectionConfig {
   handshakeTimeoutMs: number
   /** Blocks we never asked for (and did not give up on) tolerated before closing. */
   maxUnrequestedBlocks: number
+  /**
+   * Requests that arrive this soon after we choked the peer (or after the connection began, choked)
+   * were in flight before it saw the choke: refused but not charged. Later ones are strays.
+   */
+  chokedRequestGraceMs: number
   /** Outgoing messages are coalesced into writes of up to this many bytes. */
   maxWriteBytes: number
   /** Window of the displayed rates. */
@@ -54,6 +59,7 @@ export const DEFAULT_PEER_CONFIG: PeerConnectionConfig = {
   idleTimeoutMs: 240_000,
   handshakeTimeoutMs: 20_000,
   maxUnrequestedBlocks: 16,
+  chokedRequestGraceMs: 2000,
   maxWriteBytes: 256 * 1024,
   rateWindowSec: 10,
   tickMs: 1000,
@@ -76,8 +82,11 @@ export interface LocalPieces {
 
 export type DropReason = 'choked' | 'rejected' | 'timeout' | 'closed'
 
-/** A message that answers nothing we asked, or asks for what we never offered. */
-export type StrayMessage = 'unrequested-block' | 'unrequested-reject' | 'unadvertised-request'
+/**
+ * A message that answers nothing we asked, or asks for what we never offered (a piece we never
+ * advertised, or any piece but an allowed-fast one while we choke the peer, past the grace after a choke).
+ */
+export type StrayMessage = 'unrequested-block' | 'unrequested-reject' | 'unadvertised-request' | 'choked-request'
 
 export interface PeerConnectionHandlers {
   /** The remote handshake is valid (and, incoming, accepted). */
