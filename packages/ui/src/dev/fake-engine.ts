@@ -412,6 +412,13 @@ export class FakeEngine implements EngineApi {
       .join('')
     return `magnet:?xt=urn:btih:${infoHash}&dn=${encodeURIComponent(t.summary.name)}${tr}`
   }
+  async setTorrentLabel(infoHash: string, label: string | null): Promise<void> {
+    const s = this.get(infoHash).summary
+    const clean = label?.trim()
+    this.calls.push(`label:${infoHash}:${clean ?? ''}`)
+    if (clean) s.label = clean
+    else delete s.label
+  }
   async setSettings(patch: Partial<EngineSettings>): Promise<EngineSettings> {
     this.settings = { ...this.settings, ...patch }
     return { ...this.settings }
