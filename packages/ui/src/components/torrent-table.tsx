@@ -143,7 +143,11 @@ export const TORRENT_COLUMNS: Column<TorrentSummary>[] = [
     title: 'Label',
     width: 100,
     sort: byText((t) => t.label ?? ''),
-    cell: (t) => <span title={t.label ?? ''}>{t.label ?? ''}</span>,
+    cell: (t) => (
+      <span class="label-cell" title={t.label ?? ''}>
+        {t.label ?? ''}
+      </span>
+    ),
   },
   {
     id: 'added',
