@@ -87,7 +87,8 @@ export function treeRows(files: readonly FileRow[], expanded: ReadonlySet<string
       }
       acc.size += r.size
       acc.downloaded += r.downloaded
-      acc.files.push(...r.files)
+      // a loop, not push(...): spreading 100k+ indices overflows the call stack
+      for (const i of r.files) acc.files.push(i)
       for (const p of r.prios) acc.prios.add(p)
     }
     for (const f of [...dir.files].sort((a, b) => a.path.localeCompare(b.path))) {
