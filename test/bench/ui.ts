@@ -1,7 +1,11 @@
 /**
- * UI benchmark: the real App on a fake engine with 200 torrents and 2,000 peers updating
- * every second, in headless Chromium. The peers table is scrolled every frame and re-sorted every
- * second while updates land. Frame times come from requestAnimationFrame deltas inside the page:
+ * UI benchmark: the real App on a fake engine with 200 torrents updating every second, in headless
+ * Chromium, two scenarios:
+ *  - peers: the first torrent has 2,000 peers; the Peers table is scrolled every frame and re-sorted
+ *    every second while updates land;
+ *  - files: the first torrent has 10,000 files in folders; "Open all folders" lists them all, the Files
+ *    tree is scrolled every frame and a folder is closed or opened again every second while updates land.
+ * Frame times come from requestAnimationFrame deltas inside the page:
  *  - "unthrottled": vsync and the frame-rate cap are off, so a delta is the real cost of a frame;
  *  - "vsync": the normal 60 Hz pacing; reports the share of frames that missed a vsync.
  * Also saves screenshots of the main views to test-results/screenshots/.
@@ -9,7 +13,7 @@
  * With --breakdown, a 3 s Chromium trace of the same loop follows the unthrottled run and the thread
  * CPU time per frame of each rendering phase is printed (tracing itself adds some overhead).
  *
- *   pnpm bench:ui [--seconds 10] [--no-screenshots] [--breakdown]
+ *   pnpm bench:ui [--seconds 10] [--no-screenshots] [--breakdown] [--only peers|files]
  */
 import { mkdir } from 'node:fs/promises'
 import { cpus, loadavg } from 'node:os'
@@ -26,6 +30,7 @@ const args = process.argv.slice(2)
 const seconds = Math.min(60, Number(args[args.indexOf('--seconds') + 1]) || 10)
 const screenshots = !args.includes('--no-screenshots')
 const breakdown = args.includes('--breakdown')
+const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined
 const BASE_FLAGS = [
   '--no-sandbox',
   '--disable-gpu',
@@ -60,24 +65,60 @@ async function focusFirstTorrent(page: Page, tab: string): Promise<void> {
   await page.waitForTimeout(1300) // one poll + one frame
 }
 
-/** Scroll the peers table every frame and click a different sort header every second. */
-async function measure(page: Page, secs: number): Promise<number[]> {
+interface Scenario {
+  name: 'peers' | 'files'
+  query: string
+  tab: string
+  /** aria-label of the grid that is scrolled. */
+  grid: string
+  /** Page script run once a second during the loop, with `grid` in scope. */
+  everySecond: string
+  /** Page script run once before measuring (may be empty). */
+  prepare: string
+}
+
+const SCENARIOS: Scenario[] = [
+  {
+    name: 'peers',
+    query: '',
+    tab: 'peers',
+    grid: 'Peers',
+    // a different sort header each second
+    everySecond: `const hs = grid.querySelectorAll('.vt-th.sortable'); hs[(k++) % hs.length].click()`,
+    prepare: '',
+  },
+  {
+    name: 'files',
+    query: '?files=10000',
+    tab: 'files',
+    grid: 'Files',
+    // Close the first open subfolder in view, or open again the one closed a second ago: each click
+    // rebuilds the 10,000-file tree and changes the row count under the scroll.
+    everySecond: `if (closed) { const b = grid.querySelector('button[aria-label="Open folder ' + closed + '"]'); closed = ''; if (b) b.click() }
+      else { const b = [...grid.querySelectorAll('button.tree-toggle[aria-expanded="true"]')].find((x) => x.closest('.tree-name').style.paddingLeft !== '0px'); if (b) { closed = b.getAttribute('aria-label').slice('Close folder '.length); b.click() } }`,
+    prepare: `[...document.querySelectorAll('button')].find((b) => b.textContent === 'Open all folders').click()`,
+  },
+]
+
+/** Scroll the scenario's table every frame (bouncing at the ends) and run its per-second action. */
+async function measure(page: Page, sc: Scenario, secs: number): Promise<number[]> {
   await page.evaluate('window.__bench.start()')
   // A string, not a function: tsx would inject helpers (__name) the page does not have.
   await page.evaluate(`new Promise((done) => {
-    const grid = document.querySelector('[aria-label="Peers"]')
-    const headers = [...grid.querySelectorAll('.vt-th.sortable')]
-    let dir = 1, k = 0, y = grid.scrollTop
-    // Read the extent once: reading layout after each write would force an extra synchronous layout.
-    const max = grid.scrollHeight - grid.clientHeight
+    const grid = document.querySelector('[aria-label="${sc.grid}"]')
+    let dir = 1, k = 0, y = grid.scrollTop, closed = ''
+    // Read the extent only at the start of a frame that follows a change: reading layout after each
+    // write would force an extra synchronous layout.
+    let max = grid.scrollHeight - grid.clientHeight, stale = false
     const t0 = performance.now()
-    let lastSort = t0
+    let last = t0
     const step = (t) => {
       if (t - t0 > ${secs} * 1000) return done()
+      if (stale) { max = grid.scrollHeight - grid.clientHeight; stale = false }
       y += 37 * dir
       if (y >= max) { y = max; dir = -1 } else if (y <= 0) { y = 0; dir = 1 }
       grid.scrollTop = y
-      if (t - lastSort > 1000) { lastSort = t; headers[k++ % headers.length].click() }
+      if (t - last > 1000) { last = t; ${sc.everySecond}; stale = true }
       requestAnimationFrame(step)
     }
     requestAnimationFrame(step)
@@ -104,18 +145,22 @@ async function cpuByType(browser: Browser): Promise<Record<string, number>> {
   return out
 }
 
-async function run(label: string, flags: string[], base: string): Promise<RunResult> {
+async function run(sc: Scenario, label: string, flags: string[], base: string): Promise<RunResult> {
   const browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
     headless: true,
     args: [...BASE_FLAGS, ...flags],
   })
   try {
-    const page = await openApp(browser, base)
-    await focusFirstTorrent(page, 'peers')
-    const rows = await page.locator('[aria-label="Peers"] .vt-row').count()
-    const total = await page.locator('[aria-label="Peers"]').getAttribute('aria-rowcount')
-    await measure(page, 2) // warm-up (JIT, first layouts)
+    const page = await openApp(browser, base, sc.query)
+    await focusFirstTorrent(page, sc.tab)
+    if (sc.prepare) {
+      await page.evaluate(sc.prepare)
+      await page.waitForTimeout(200)
+    }
+    const rows = await page.locator(`[aria-label="${sc.grid}"] .vt-row`).count()
+    const total = await page.locator(`[aria-label="${sc.grid}"]`).getAttribute('aria-rowcount')
+    await measure(page, sc, 2) // warm-up (JIT, first layouts)
     // Main-thread time (tasks, script, style+layout) per frame: less sensitive to other processes
     // competing for the CPU than wall-clock frame deltas.
     const cdp = await page.context().newCDPSession(page)
@@ -129,7 +174,7 @@ async function run(label: string, flags: string[], base: string): Promise<RunRes
       )
     const m0 = await metric()
     const c0 = await cpuByType(browser)
-    const frames = await measure(page, seconds)
+    const frames = await measure(page, sc, seconds)
     const c1 = await cpuByType(browser)
     const m1 = await metric()
     // CPU time, unlike wall time, barely grows when other processes compete for the cores.
@@ -145,9 +190,9 @@ async function run(label: string, flags: string[], base: string): Promise<RunRes
       layoutPerFrame: per('LayoutDuration') + per('RecalcStyleDuration'),
       cpuPerFrame,
     }
-    if (breakdown && label === 'unthrottled') await traceBreakdown(browser, page)
+    if (breakdown && label === 'unthrottled') await traceBreakdown(browser, page, sc)
     console.log(
-      `${label}: ${frames.length} frames in ${seconds}s, peers table ${total} rows (${rows} in the DOM); main thread per frame: ${r.busyPerFrame.toFixed(2)} ms busy (script ${r.scriptPerFrame.toFixed(2)}, style+layout ${r.layoutPerFrame.toFixed(2)}); CPU per frame: ${Object.entries(
+      `${sc.name}, ${label}: ${frames.length} frames in ${seconds}s, ${sc.grid} table ${total} rows (${rows} in the DOM); main thread per frame: ${r.busyPerFrame.toFixed(2)} ms busy (script ${r.scriptPerFrame.toFixed(2)}, style+layout ${r.layoutPerFrame.toFixed(2)}); CPU per frame: ${Object.entries(
         cpuPerFrame,
       )
         .map(([k, v]) => `${k} ${v.toFixed(2)} ms`)
@@ -160,11 +205,11 @@ async function run(label: string, flags: string[], base: string): Promise<RunRes
 }
 
 /** Thread CPU ms per frame of the main rendering phases, from a trace of 3 s of the same loop. */
-async function traceBreakdown(browser: Browser, page: Page): Promise<void> {
+async function traceBreakdown(browser: Browser, page: Page, sc: Scenario): Promise<void> {
   await browser.startTracing(page, {
     categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'toplevel', 'blink', 'cc', 'viz'],
   })
-  const n = (await measure(page, 3)).length
+  const n = (await measure(page, sc, 3)).length
   const trace = JSON.parse((await browser.stopTracing()).toString()) as {
     traceEvents: Array<{
       ph: string
@@ -256,27 +301,33 @@ async function main(): Promise<void> {
   console.log(`built bench page in ${Date.now() - t0} ms`)
   const server = await startStaticServer({ root: join(UI, 'dist-bench') })
   try {
-    const free = await run('unthrottled', ['--disable-gpu-vsync', '--disable-frame-rate-limit'], server.url)
-    const vsync = await run('vsync 60 Hz', [], server.url)
-    const missed = vsync.frames.filter((d) => d > 1.5 * (1000 / 60)).length
-    console.log('')
-    console.log(
-      `model: 200 torrents, ${free.rows} peers in the open table, engine updates every 1 s, table scrolled every frame and re-sorted every 1 s`,
-    )
-    console.log(
-      `frame time (unthrottled rAF deltas): median ${pct(free.frames, 50).toFixed(2)} ms, p95 ${pct(free.frames, 95).toFixed(2)} ms, p99 ${pct(free.frames, 99).toFixed(2)} ms, max ${Math.max(...free.frames).toFixed(1)} ms (target p95 < 16 ms)`,
-    )
-    console.log(
-      `main-thread busy per frame (CDP TaskDuration): ${free.busyPerFrame.toFixed(2)} ms unthrottled, ${vsync.busyPerFrame.toFixed(2)} ms vsync; load average ${loadavg()
-        .map((x) => x.toFixed(1))
-        .join(' ')} on ${cpus().length} cores`,
-    )
-    console.log(
-      `CPU per frame (all threads of the process, from SystemInfo.getProcessInfo): renderer ${(free.cpuPerFrame.renderer ?? 0).toFixed(2)} ms unthrottled / ${(vsync.cpuPerFrame.renderer ?? 0).toFixed(2)} ms vsync; gpu ${(free.cpuPerFrame.GPU ?? free.cpuPerFrame.gpu ?? 0).toFixed(2)} / ${(vsync.cpuPerFrame.GPU ?? vsync.cpuPerFrame.gpu ?? 0).toFixed(2)} ms`,
-    )
-    console.log(
-      `frame time (vsync rAF deltas):       median ${pct(vsync.frames, 50).toFixed(2)} ms, p95 ${pct(vsync.frames, 95).toFixed(2)} ms, frames missing a vsync ${((100 * missed) / Math.max(1, vsync.frames.length)).toFixed(1)}% (deltas are whole vsync intervals, so p95 = 16.7 ms means fewer than 5% of frames missed one)`,
-    )
+    for (const sc of SCENARIOS) {
+      if (only && only !== sc.name) continue
+      const free = await run(sc, 'unthrottled', ['--disable-gpu-vsync', '--disable-frame-rate-limit'], server.url)
+      const vsync = await run(sc, 'vsync 60 Hz', [], server.url)
+      const missed = vsync.frames.filter((d) => d > 1.5 * (1000 / 60)).length
+      console.log('')
+      console.log(
+        sc.name === 'peers'
+          ? `model: 200 torrents, ${free.rows} peers in the open table, engine updates every 1 s, table scrolled every frame and re-sorted every 1 s`
+          : `model: 200 torrents, the first with 10,000 files (20 folders of 10 subfolders), all folders open: ${free.rows} rows in the tree, engine updates every 1 s, tree scrolled every frame and a folder closed or reopened every 1 s`,
+      )
+      console.log(
+        `frame time (unthrottled rAF deltas): median ${pct(free.frames, 50).toFixed(2)} ms, p95 ${pct(free.frames, 95).toFixed(2)} ms, p99 ${pct(free.frames, 99).toFixed(2)} ms, max ${Math.max(...free.frames).toFixed(1)} ms (target p95 < 16 ms)`,
+      )
+      console.log(
+        `main-thread busy per frame (CDP TaskDuration): ${free.busyPerFrame.toFixed(2)} ms unthrottled, ${vsync.busyPerFrame.toFixed(2)} ms vsync; load average ${loadavg()
+          .map((x) => x.toFixed(1))
+          .join(' ')} on ${cpus().length} cores`,
+      )
+      console.log(
+        `CPU per frame (all threads of the process, from SystemInfo.getProcessInfo): renderer ${(free.cpuPerFrame.renderer ?? 0).toFixed(2)} ms unthrottled / ${(vsync.cpuPerFrame.renderer ?? 0).toFixed(2)} ms vsync; gpu ${(free.cpuPerFrame.GPU ?? free.cpuPerFrame.gpu ?? 0).toFixed(2)} / ${(vsync.cpuPerFrame.GPU ?? vsync.cpuPerFrame.gpu ?? 0).toFixed(2)} ms`,
+      )
+      console.log(
+        `frame time (vsync rAF deltas):       median ${pct(vsync.frames, 50).toFixed(2)} ms, p95 ${pct(vsync.frames, 95).toFixed(2)} ms, frames missing a vsync ${((100 * missed) / Math.max(1, vsync.frames.length)).toFixed(1)}% (deltas are whole vsync intervals, so p95 = 16.7 ms means fewer than 5% of frames missed one)`,
+      )
+      console.log('')
+    }
     if (screenshots) await shots(server.url)
   } finally {
     await server.close()

@@ -17,6 +17,7 @@ export const ENGINE_METHODS = [
   'setSettings',
   'torrentLog',
   'magnetLink',
+  'setTorrentLabel',
 ] as const satisfies ReadonlyArray<keyof EngineApi>
 
 type Missing = Exclude<keyof EngineApi, (typeof ENGINE_METHODS)[number]>

@@ -11,9 +11,9 @@ import { createSelection } from './selection/selection.ts'
 import { createEngineModel, type EngineModel, type Scheduler } from './store/engine-model.ts'
 import { loadLayout, saveLayout, type ColumnLayout } from './store/column-layout.ts'
 import type { SortState } from './store/sort.ts'
-import { inState, onTracker, type StateFilter } from './store/state-filter.ts'
+import { inState, onTracker, withLabel, type StateFilter } from './store/state-filter.ts'
 
-export type DialogId = 'add' | 'settings' | 'remove'
+export type DialogId = 'add' | 'settings' | 'remove' | 'label'
 
 /** What the toast says after adding. */
 export function addedText(r: AddReport): string {
@@ -64,18 +64,25 @@ export function createAppState(api: EngineApi, opts: { scheduler?: Scheduler; on
 
   const [stateFilter, setStateFilter] = createSignal<StateFilter>('all')
   const [trackerFilter, setTrackerFilter] = createSignal<string | null>(null)
+  const [labelFilter, setLabelFilter] = createSignal<string | null>(null)
   const shown = createMemo(() => {
     model.version() // statuses change in place
     const f = filter().trim().toLowerCase()
     const st = stateFilter()
     const tr = trackerFilter()
-    if (!f && st === 'all' && tr === null) return model.torrents
+    const lb = labelFilter()
+    if (!f && st === 'all' && tr === null && lb === null) return model.torrents
     return model.torrents.filter(
-      (t) => (!f || t.name.toLowerCase().includes(f) || t.infoHash.startsWith(f)) && inState(t, st) && onTracker(t, tr),
+      (t) =>
+        (!f || t.name.toLowerCase().includes(f) || t.infoHash.startsWith(f)) &&
+        inState(t, st) &&
+        onTracker(t, tr) &&
+        withLabel(t, lb),
     )
   })
   /** Something hides torrents: the typed filter or a sidebar choice. */
-  const filtering = () => filter().trim() !== '' || stateFilter() !== 'all' || trackerFilter() !== null
+  const filtering = () =>
+    filter().trim() !== '' || stateFilter() !== 'all' || trackerFilter() !== null || labelFilter() !== null
   /** The selected torrents the list shows, in model order: what every action acts on. */
   const visibleSelected = createMemo(() => shown().filter((t) => selection.has(t.infoHash)))
   const focused = createMemo(() => model.torrents.find((t) => t.infoHash === selection.focus()))
@@ -110,6 +117,7 @@ export function createAppState(api: EngineApi, opts: { scheduler?: Scheduler; on
     forEach,
     openAdd: () => openAdd(),
     confirmRemove: () => setDialog('remove'),
+    openLabel: () => setDialog('label'),
     selectAll: (keys) => selection.selectAll(keys),
     copyText: (text) =>
       navigator.clipboard ? navigator.clipboard.writeText(text) : Promise.reject(new Error('no clipboard')),
@@ -145,6 +153,8 @@ export function createAppState(api: EngineApi, opts: { scheduler?: Scheduler; on
     setStateFilter,
     trackerFilter,
     setTrackerFilter,
+    labelFilter,
+    setLabelFilter,
     filtering,
     dialog,
     setDialog,
@@ -185,6 +195,19 @@ export function createAppState(api: EngineApi, opts: { scheduler?: Scheduler; on
       selection.clear()
     },
     selectedNames: () => visibleSelected().map((t) => t.name || t.infoHash),
+    /** The selected torrents' labels (undefined for none), in selection order. */
+    selectedLabels: () => visibleSelected().map((t) => t.label),
+    /** Labels in use, by name: the label dialog offers them. */
+    labelsInUse: () => [...new Set(model.torrents.flatMap((t) => (t.label ? [t.label] : [])))].sort(),
+    /** One label for every selected torrent, or none (null); says so. */
+    async setLabel(label: string | null): Promise<void> {
+      setDialog(null)
+      const keys = context().selected
+      const clean = label?.trim() || null
+      await forEach('Label', keys, (h) => api.setTorrentLabel(h, clean))
+      const n = keys.length === 1 ? 'the torrent' : `${keys.length} torrents`
+      say(clean ? `Labelled ${n} “${clean}”.` : `Removed the label of ${n}.`)
+    },
   }
 }
 

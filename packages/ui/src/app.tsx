@@ -13,6 +13,7 @@ import { ContextMenu, type MenuItem } from './components/context-menu.tsx'
 import { DetailPane } from './components/detail-pane.tsx'
 import { RemoveDialog } from './components/remove-dialog.tsx'
 import { SettingsDialog } from './components/settings-dialog.tsx'
+import { LabelDialog } from './components/label-dialog.tsx'
 import { Sidebar } from './components/sidebar.tsx'
 import { DAEMON_LABEL, StatusBanner, type HelperHelp } from './components/status-banner.tsx'
 import { TORRENT_COLUMNS, TorrentTable } from './components/torrent-table.tsx'
@@ -108,6 +109,7 @@ export function App(props: AppProps): JSX.Element {
     s.setFilter('')
     s.setStateFilter('all')
     s.setTrackerFilter(null)
+    s.setLabelFilter(null)
   }
 
   return (
@@ -154,6 +156,8 @@ export function App(props: AppProps): JSX.Element {
             tracker={s.trackerFilter()}
             onState={s.setStateFilter}
             onTracker={s.setTrackerFilter}
+            label={s.labelFilter()}
+            onLabel={s.setLabelFilter}
           />
           <div class="list" ref={list}>
             <TorrentTable
@@ -273,6 +277,15 @@ export function App(props: AppProps): JSX.Element {
           folders={model.status()?.downloadFolders ?? []}
           paths={folderPaths()}
           {...(props.registerMagnetHandler ? { onRegisterMagnet: props.registerMagnetHandler } : {})}
+        />
+      </Show>
+      <Show when={s.dialog() === 'label'}>
+        <LabelDialog
+          count={s.context().selected.length}
+          labels={untrack(s.selectedLabels)}
+          inUse={untrack(s.labelsInUse)}
+          onSet={(label) => void s.setLabel(label)}
+          onClose={() => s.setDialog(null)}
         />
       </Show>
       <Show when={s.dialog() === 'remove'}>

@@ -33,6 +33,8 @@ export interface TorrentSummary {
   trackerPeers?: number
   /** Host names of its trackers, each once. */
   trackerHosts?: string[]
+  /** The user's label (category), absent when none. */
+  label?: string
 }
 
 export type DisplayPeerState = 'connecting' | 'connected'
@@ -252,4 +254,6 @@ export interface EngineApi {
   torrentLog(infoHash: string): Promise<LogEntry[]>
   /** A magnet link for the torrent with its name (dn) and trackers (tr), so others can find it too. */
   magnetLink(infoHash: string): Promise<string>
+  /** Gives the torrent a label, or clears it (null or blank); kept with the session. Throws for an unknown torrent. */
+  setTorrentLabel(infoHash: string, label: string | null): Promise<void>
 }

@@ -31,6 +31,7 @@ import { listenForPeers, type PeerListeners } from './peer-listener.ts'
 import { SessionStore, type SessionEntry } from './session-store.ts'
 import { DEFAULT_SETTINGS, mergeSettings } from './settings.ts'
 import { PortForwarding } from './port-forwarding.ts'
+import { normalizeLabel } from './torrent-label.ts'
 
 export interface BtEngineOptions {
   platform: Platform
@@ -325,6 +326,8 @@ export class BtEngine implements EngineApiHost {
   /** Trackers merged in by adding a torrent again, kept with the session so a restart keeps them. */
   private readonly extraTrackers = new Map<string, string[]>()
   private readonly paused = new Map<string, boolean>()
+  /** The user's labels by info hash (normalised, never empty). */
+  private readonly labels = new Map<string, string>()
 
   getTorrent(infoHashHex: string): Torrent | undefined {
     return this.torrents.get(infoHashHex.toLowerCase())
@@ -360,6 +363,7 @@ export class BtEngine implements EngineApiHost {
     this.magnets.delete(infoHash)
     this.paused.delete(infoHash)
     this.extraTrackers.delete(infoHash)
+    this.labels.delete(infoHash)
     await this.saveSession()
   }
 
@@ -369,6 +373,9 @@ export class BtEngine implements EngineApiHost {
       return [] as SessionEntry[]
     })
     for (const e of entries) {
+      // Set before adding: adding saves the session, and that save must already carry the label.
+      const label = normalizeLabel(e.label)
+      if (label) this.labels.set(e.infoHash, label)
       try {
         const file = await this.session.loadTorrentFile(e.infoHash)
         const t = file
@@ -376,6 +383,7 @@ export class BtEngine implements EngineApiHost {
           : e.magnet
             ? await this.add({ magnet: e.magnet, savePath: e.savePath, paused: e.paused })
             : null
+        if (!t) this.labels.delete(e.infoHash)
         if (t && e.extraTrackers?.length) {
           t.addTrackers(e.extraTrackers)
           this.extraTrackers.set(t.infoHash, [...e.extraTrackers])
@@ -387,6 +395,7 @@ export class BtEngine implements EngineApiHost {
         }
       } catch (err) {
         // one bad entry must not stop the rest
+        if (!this.torrents.has(e.infoHash)) this.labels.delete(e.infoHash)
         this.log.warn(`restoring ${e.infoHash} failed: ${errorText(err)}`)
       }
     }
@@ -403,6 +412,7 @@ export class BtEngine implements EngineApiHost {
         ...(this.magnets.get(t.infoHash) ? { magnet: this.magnets.get(t.infoHash) } : {}),
         ...(prios?.some((p) => p !== 'normal') ? { filePriorities: prios } : {}),
         ...(this.extraTrackers.get(t.infoHash)?.length ? { extraTrackers: this.extraTrackers.get(t.infoHash) } : {}),
+        ...(this.labels.has(t.infoHash) ? { label: this.labels.get(t.infoHash) } : {}),
       }
     })
     // the next change saves the whole session again
@@ -540,7 +550,21 @@ export class BtEngine implements EngineApiHost {
   }
 
   summaries(): TorrentSummary[] {
-    return [...this.torrents.values()].map((t) => t.summary())
+    return [...this.torrents.values()].map((t) => {
+      const s = t.summary()
+      const label = this.labels.get(t.infoHash)
+      return label ? { ...s, label } : s
+    })
+  }
+
+  async setTorrentLabel(infoHash: string, label: string | null): Promise<void> {
+    const t = this.torrents.get(infoHash)
+    if (!t) throw new Error(`unknown torrent ${infoHash}`)
+    const clean = normalizeLabel(label)
+    if (clean === this.labels.get(infoHash)) return
+    if (clean) this.labels.set(infoHash, clean)
+    else this.labels.delete(infoHash)
+    await this.saveSession()
   }
 
   detail(infoHash: string, parts: Array<keyof TorrentDetail>): Partial<TorrentDetail> {

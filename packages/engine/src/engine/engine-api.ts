@@ -28,6 +28,7 @@ export interface EngineApiHost {
   /** A torrent's recent log lines, oldest first ([] for an unknown torrent). */
   torrentLog(infoHash: string): LogEntry[]
   magnetLink(infoHash: string): string
+  setTorrentLabel(infoHash: string, label: string | null): Promise<void>
 }
 
 /**
@@ -67,5 +68,6 @@ export function createEngineApi(engine: EngineApiHost): EngineApi {
     async magnetLink(infoHash) {
       return engine.magnetLink(infoHash.toLowerCase())
     },
+    setTorrentLabel: (infoHash, label) => engine.setTorrentLabel(infoHash.toLowerCase(), label),
   }
 }

@@ -13,6 +13,8 @@ export interface SessionEntry {
   filePriorities?: string[]
   /** Trackers merged in by adding the torrent again (not in its .torrent or magnet). */
   extraTrackers?: string[]
+  /** The user's label. */
+  label?: string
 }
 
 const LIST_KEY = 'session/torrents'

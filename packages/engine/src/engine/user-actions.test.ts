@@ -67,6 +67,33 @@ describe('what the UI asks of the engine', () => {
     expect(t.filePriorities()).toEqual(['skip', 'high'])
   })
 
+  it('keeps a label over a restart, shows it in the summary, and clears it', async () => {
+    const { e, state } = await engine()
+    const t = await e.add({ torrentFile: await twoFiles(), paused: true })
+    const other = await e.add({ magnet: `magnet:?xt=urn:btih:${HASH}`, paused: true })
+    await e.setTorrentLabel(t.infoHash, '  Linux\tISOs ')
+    await e.setTorrentLabel(other.infoHash, 'Music')
+    const labels = (x: BtEngine) => Object.fromEntries(x.summaries().map((s) => [s.infoHash, s.label]))
+    expect(labels(e)).toEqual({ [t.infoHash]: 'Linux ISOs', [HASH]: 'Music' })
+    await expect(e.setTorrentLabel('bb'.repeat(20), 'x')).rejects.toThrow(/unknown torrent/)
+
+    await e.stop()
+    engines.splice(engines.indexOf(e), 1)
+    const { e: e2 } = await engine({ state })
+    await settle()
+    expect(labels(e2)).toEqual({ [t.infoHash]: 'Linux ISOs', [HASH]: 'Music' })
+    await e2.setTorrentLabel(t.infoHash, ' ')
+    await e2.setTorrentLabel(HASH, null)
+    expect(labels(e2)).toEqual({ [t.infoHash]: undefined, [HASH]: undefined })
+
+    await e2.stop()
+    engines.splice(engines.indexOf(e2), 1)
+    const { e: e3 } = await engine({ state })
+    await settle()
+    expect(e3.summaries()).toHaveLength(2)
+    expect(e3.summaries().every((s) => !('label' in s))).toBe(true)
+  })
+
   it("says a torrent is already listed and merges the new link's trackers, kept over a restart", async () => {
     const { e, state } = await engine()
     const first = await e.addTorrentReport({

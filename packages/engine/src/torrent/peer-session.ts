@@ -362,6 +362,19 @@ export class PeerSession implements TradingPeer {
     return this.conn.stats().snubbed
   }
 
+  /**
+   * Why this peer sends us no data, when the protocol state says so: we want nothing it has, it
+   * chokes us (and allows no piece fast), or it unchoked us but left our requests unanswered past the
+   * snub timeout. null: it may send.
+   */
+  quietReason(): 'not-interested' | 'choked' | 'snubbed' | null {
+    const st = this.conn.state
+    if (!st.amInterested) return 'not-interested'
+    if (this.snubbed()) return 'snubbed'
+    if (st.peerChoking && !this.conn.allowedFastIn?.size) return 'choked'
+    return null
+  }
+
   request(piece: number, begin: number, length: number): boolean {
     return this.conn.request(piece, begin, length)
   }

@@ -29,13 +29,16 @@ export interface TorrentRowSource {
   } | null
   readonly down: { rate(): number }
   readonly up: { rate(): number }
-  readonly sessions: ReadonlyMap<string, { isSeed(): boolean }>
+  readonly sessions: ReadonlyMap<string, { isSeed(): boolean; quietReason(): QuietReason | null }>
   readonly pool: Pick<PeerPool, 'getStats' | 'allPeers'>
   readonly trackers: { rows(): TrackerRow[] }
   readonly dht: { row(): TrackerRow }
   connectingCount(): number
   getDisplayPeers(): DisplayPeer[]
 }
+
+/** Why a connected peer sends us nothing (PeerSession.quietReason). */
+export type QuietReason = 'not-interested' | 'choked' | 'snubbed'
 
 /** Plain-data views of a torrent for the UI and the CLI. */
 
@@ -50,9 +53,15 @@ export function torrentSummary(t: TorrentRowSource): TorrentSummary {
   for (const s of t.sessions.values()) if (s.isSeed()) seeds++
   const stats = t.pool.getStats()
   const trackerRows = t.trackers.rows()
+  const quiet: Record<QuietReason, number> = { 'not-interested': 0, choked: 0, snubbed: 0 }
+  for (const s of t.sessions.values()) {
+    const why = s.quietReason()
+    if (why) quiet[why]++
+  }
   const stalled = stalledReason({
     status: t.status,
     downloadRate,
+    quiet,
     connected: t.sessions.size,
     connecting: t.connectingCount(),
     known: stats.total,
@@ -115,6 +124,8 @@ export function stalledReason(s: {
   connecting: number
   known: number
   trackers: readonly TrackerRow[]
+  /** Connected peers by why they send nothing (those that may send are not counted). */
+  quiet?: Readonly<Record<QuietReason, number>>
 }): string | null {
   if (s.status !== 'downloading' && s.status !== 'fetching-metadata') return null
   if (s.downloadRate >= 1) return null
@@ -122,7 +133,7 @@ export function stalledReason(s: {
   if (s.connected > 0)
     return metadata
       ? 'Connected peers have not sent the metadata (file list) yet.'
-      : 'Connected peers are not sending anything yet.'
+      : `Connected peers are not sending anything yet.${quietText(s.quiet)}`
   if (s.connecting > 0) return 'No peer connected yet; connecting…'
   const usable = s.trackers.filter((r) => r.status !== 'disabled')
   const failing = usable.length > 0 && usable.every((r) => r.status === 'error')
@@ -133,6 +144,20 @@ export function stalledReason(s: {
       : 'No peers: this torrent names no working tracker.'
   if (failing) return 'No peers: every tracker is failing (see the Trackers tab).'
   return 'No peers found yet.'
+}
+
+/** " 2 choke us; 1 unchoked us but sent nothing (snubbed)." — empty when no peer has a known reason. */
+function quietText(q: Readonly<Record<QuietReason, number>> | undefined): string {
+  if (!q) return ''
+  const n = (k: number, one: string, many: string) => (k === 1 ? `1 ${one}` : `${k} ${many}`)
+  const parts = [
+    q.choked ? `${n(q.choked, 'chokes us (no upload slot for us yet)', 'choke us (no upload slot for us yet)')}` : '',
+    q.snubbed
+      ? `${n(q.snubbed, 'unchoked us but sent nothing (snubbed)', 'unchoked us but sent nothing (snubbed)')}`
+      : '',
+    q['not-interested'] ? `${n(q['not-interested'], 'has nothing we need', 'have nothing we need')}` : '',
+  ].filter(Boolean)
+  return parts.length ? ` ${parts.join('; ')}.` : ''
 }
 
 export function torrentDetail(t: TorrentRowSource, parts: Array<keyof TorrentDetail>): Partial<TorrentDetail> {

@@ -25,6 +25,7 @@ function setup() {
     },
     openAdd: () => did.push('open-add'),
     confirmRemove: () => did.push('confirm-remove'),
+    openLabel: () => did.push('open-label'),
     selectAll: (keys) => did.push(`select:${keys.join(',')}`),
     copyText: async (t) => {
       copied.push(t)
@@ -47,7 +48,17 @@ describe('torrent actions: enabled per selection state', () => {
     expect(enabledIds(actions, ctx([], ['a', 'b']))).toEqual(['add', 'select-all'])
   })
   it('one or several selected: everything', () => {
-    const all: ActionId[] = ['add', 'start', 'stop', 'toggle', 'recheck', 'copy-magnet', 'select-all', 'remove']
+    const all: ActionId[] = [
+      'add',
+      'start',
+      'stop',
+      'toggle',
+      'recheck',
+      'copy-magnet',
+      'label',
+      'select-all',
+      'remove',
+    ]
     expect(enabledIds(actions, ctx(['a'], ['a', 'b']))).toEqual(all)
     expect(enabledIds(actions, ctx(['a', 'b'], ['a', 'b']))).toEqual(all)
   })
@@ -59,6 +70,7 @@ describe('torrent actions: enabled per selection state', () => {
       'toggle',
       'recheck',
       'copy-magnet',
+      'label',
       'remove',
     ])
     expect(enabledIds(actions, ctx([], []))).toEqual(['add'])
@@ -70,6 +82,7 @@ describe('torrent actions: enabled per selection state', () => {
       'toggle',
       'recheck',
       'copy-magnet',
+      'label',
       'select-all',
       'remove',
     ])
@@ -112,6 +125,7 @@ describe('torrent actions: one list for toolbar, menu and keys', () => {
       '■ Stop',
       '⟳ Recheck',
       'Copy magnet link',
+      'Label…',
       'Select all',
       '✕ Remove…',
     ])
@@ -191,7 +205,11 @@ describe('torrent actions: what they do', () => {
     await byId('remove').run(ctx([hashes[0]!], hashes))
     await byId('add').run(ctx([], hashes))
     await byId('select-all').run(ctx([], [hashes[2]!, hashes[1]!]))
-    expect(did).toEqual(['confirm-remove', 'open-add', `select:${hashes[2]},${hashes[1]}`])
+    await byId('label').run(ctx([hashes[0]!], hashes))
+    expect(did).toEqual(['confirm-remove', 'open-add', `select:${hashes[2]},${hashes[1]}`, 'open-label'])
+    expect(actionForKey(byId('label') ? [byId('label')] : [], { key: 'L', ctrlKey: false, metaKey: false })?.id).toBe(
+      'label',
+    )
     expect(engine.torrents.size).toBe(4)
   })
 })

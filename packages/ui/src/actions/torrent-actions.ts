@@ -18,7 +18,16 @@ export interface ActionContext {
   connected: boolean
 }
 
-export type ActionId = 'add' | 'start' | 'stop' | 'toggle' | 'recheck' | 'copy-magnet' | 'select-all' | 'remove'
+export type ActionId =
+  | 'add'
+  | 'start'
+  | 'stop'
+  | 'toggle'
+  | 'recheck'
+  | 'copy-magnet'
+  | 'label'
+  | 'select-all'
+  | 'remove'
 
 export interface TorrentAction {
   id: ActionId
@@ -42,6 +51,8 @@ export interface ActionDeps {
   openAdd(): void
   /** Opens the remove dialog for the selection (it asks whether to delete the data). */
   confirmRemove(): void
+  /** Opens the label dialog for the selection (set one label, or clear it). */
+  openLabel(): void
   selectAll(keys: readonly string[]): void
   copyText(text: string): Promise<void>
   say(message: string): void
@@ -134,6 +145,17 @@ export function createTorrentActions(deps: ActionDeps): readonly TorrentAction[]
             () => deps.say('Copied.'),
             () => deps.say('Could not copy.'),
           ),
+    },
+    {
+      id: 'label',
+      label: 'Label…',
+      title: 'Give the selected torrents a label, or clear it',
+      shortcut: { key: 'l' },
+      toolbar: false,
+      menu: true,
+      group: 1,
+      enabled: some,
+      run: () => deps.openLabel(),
     },
     {
       id: 'select-all',

@@ -1,6 +1,6 @@
 /**
  * Bench and screenshot page: the real App on a FakeEngine (200 torrents; 2,000 peers in the first).
- * Query: ?torrents=N&peers=N&daemon=unreachable|auth-failed|not-installed&theme=dark|light&empty=1
+ * Query: ?torrents=N&peers=N&files=N (files of the first torrent)&daemon=unreachable|auth-failed|not-installed&theme=dark|light&empty=1
  * window.__bench exposes the engine and a frame meter for test/bench/ui.ts.
  */
 import { render } from 'solid-js/web'
@@ -19,6 +19,7 @@ const engine = new FakeEngine({
   torrents: q.get('empty') ? 0 : Number(q.get('torrents') ?? 200),
   peersInFirst: Number(q.get('peers') ?? 2000),
   peersPerTorrent: 10,
+  filesInFirst: Number(q.get('files') ?? 0),
   ...(daemon
     ? { status: { daemon, message: daemon === 'not-installed' ? 'Specified native messaging host not found.' : '' } }
     : {}),

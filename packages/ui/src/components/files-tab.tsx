@@ -1,8 +1,8 @@
-import { createMemo, createRenderEffect, createSignal, For, type JSX } from 'solid-js'
+import { createMemo, createRenderEffect, createSignal, For, type JSX, Show } from 'solid-js'
 import { unwrap } from 'solid-js/store'
 import type { FilePriority, FileRow } from '@tidepool/engine'
 import { formatBytes } from '../format.ts'
-import { initialExpanded, treeRows, type TreeRow } from '../store/file-tree.ts'
+import { allFolders, initialExpanded, treeRows, type TreeRow } from '../store/file-tree.ts'
 import { ProgressBar } from './progress-bar.tsx'
 import { VirtualTable, type Column } from './virtual-table.tsx'
 
@@ -118,17 +118,33 @@ export function FilesTab(props: {
       ),
     },
   ]
+  const hasFolders = createMemo(() => {
+    props.version()
+    return unwrap(props.files).some((f) => f.path.includes('/'))
+  })
   return (
-    <VirtualTable
-      label="Files"
-      rows={rows()}
-      columns={columns}
-      rowKey={(r) => r.key}
-      version={props.version}
-      sort={null}
-      rowClass={(r) => (r.wanted === 'none' ? 'row-paused' : '')}
-      empty={<span>No file list yet (the metadata has not arrived).</span>}
-      rowHeight={28}
-    />
+    <>
+      <Show when={hasFolders()}>
+        <div class="files-toolbar" role="group" aria-label="Folders">
+          <button type="button" onClick={() => setExpanded(allFolders(unwrap(props.files)))}>
+            Open all folders
+          </button>
+          <button type="button" onClick={() => setExpanded(new Set<string>())}>
+            Close all folders
+          </button>
+        </div>
+      </Show>
+      <VirtualTable
+        label="Files"
+        rows={rows()}
+        columns={columns}
+        rowKey={(r) => r.key}
+        version={props.version}
+        sort={null}
+        rowClass={(r) => (r.wanted === 'none' ? 'row-paused' : '')}
+        empty={<span>No file list yet (the metadata has not arrived).</span>}
+        rowHeight={28}
+      />
+    </>
   )
 }

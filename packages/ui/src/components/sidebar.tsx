@@ -1,7 +1,7 @@
-/** The sidebar: filter the list by state or by tracker, with how many torrents each holds. */
-import { createMemo, For, type JSX } from 'solid-js'
+/** The sidebar: filter the list by state, by tracker or by label, with how many torrents each holds. */
+import { createMemo, For, type JSX, Show } from 'solid-js'
 import type { TorrentSummary } from '@tidepool/engine'
-import { STATE_FILTERS, stateCounts, trackerCounts, type StateFilter } from '../store/state-filter.ts'
+import { labelCounts, STATE_FILTERS, stateCounts, trackerCounts, type StateFilter } from '../store/state-filter.ts'
 
 export function Sidebar(props: {
   torrents: TorrentSummary[]
@@ -10,6 +10,8 @@ export function Sidebar(props: {
   tracker: string | null
   onState: (f: StateFilter) => void
   onTracker: (host: string | null) => void
+  label: string | null
+  onLabel: (label: string | null) => void
 }): JSX.Element {
   // Counted once per update of the list (statuses change in place).
   const counts = createMemo(() => {
@@ -19,6 +21,10 @@ export function Sidebar(props: {
   const trackers = createMemo(() => {
     props.version()
     return trackerCounts(props.torrents)
+  })
+  const labels = createMemo(() => {
+    props.version()
+    return labelCounts(props.torrents)
   })
   return (
     <nav class="sidebar" aria-label="Filter torrents">
@@ -74,6 +80,41 @@ export function Sidebar(props: {
           )}
         </For>
       </ul>
+      <div class="side-title" id="side-labels">
+        Labels
+      </div>
+      <ul aria-labelledby="side-labels">
+        <li>
+          <button
+            type="button"
+            aria-pressed={props.label === null}
+            data-label-filter="*"
+            onClick={() => props.onLabel(null)}
+          >
+            <span>All</span>
+            <span class="side-count">{props.torrents.length}</span>
+          </button>
+        </li>
+        <For each={labels()}>
+          {(l) => (
+            <li>
+              <button
+                type="button"
+                aria-pressed={props.label === l.label}
+                data-label-filter={l.label}
+                onClick={() => props.onLabel(l.label)}
+                title={l.label || 'Torrents without a label'}
+              >
+                <span class="side-host">{l.label || 'No label'}</span>
+                <span class="side-count">{l.count}</span>
+              </button>
+            </li>
+          )}
+        </For>
+      </ul>
+      <Show when={labels().length === 0}>
+        <p class="side-hint">Label torrents from their menu (or press L).</p>
+      </Show>
     </nav>
   )
 }

@@ -139,6 +139,17 @@ export const TORRENT_COLUMNS: Column<TorrentSummary>[] = [
     cell: (t) => formatRatio(t.ratio),
   },
   {
+    id: 'label',
+    title: 'Label',
+    width: 100,
+    sort: byText((t) => t.label ?? ''),
+    cell: (t) => (
+      <span class="label-cell" title={t.label ?? ''}>
+        {t.label ?? ''}
+      </span>
+    ),
+  },
+  {
     id: 'added',
     title: 'Added',
     width: 140,

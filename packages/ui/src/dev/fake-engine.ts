@@ -25,6 +25,8 @@ export interface FakeEngineOptions {
   /** Peers of the first torrent (the one the benchmark opens). */
   peersInFirst?: number
   peersPerTorrent?: number
+  /** Files of the first torrent, in 20 folders of 10 subfolders (default: 1 to 6 files like the rest). */
+  filesInFirst?: number
   status?: Partial<EngineStatus>
   now?: () => number
 }
@@ -119,7 +121,8 @@ export class FakeEngine implements EngineApi {
     const n = opts.torrents ?? 20
     for (let i = 0; i < n; i++) {
       const peers = i === 0 ? (opts.peersInFirst ?? 200) : (opts.peersPerTorrent ?? 10)
-      this.makeTorrent(i, peers)
+      const t = this.makeTorrent(i, peers)
+      if (i === 0 && opts.filesInFirst) t.files = this.manyFiles(t.summary, opts.filesInFirst)
     }
   }
 
@@ -214,6 +217,20 @@ export class FakeEngine implements EngineApi {
     }
     this.torrents.set(infoHash, t)
     return t
+  }
+
+  /** A large torrent's layout: name/disc-NN/part-NN/file-NNNNN.bin, a few files skipped. */
+  private manyFiles(s: TorrentSummary, n: number): FileRow[] {
+    const top = s.name.replace('.iso', '')
+    const pad = (x: number, w: number) => String(x).padStart(w, '0')
+    return Array.from({ length: n }, (_, k) => ({
+      index: k,
+      path: `${top}/disc-${pad(k % 20, 2)}/part-${pad(Math.floor(k / 20) % 10, 2)}/file-${pad(k, 5)}.bin`,
+      size: Math.floor(s.totalSize / n),
+      downloaded: 0,
+      progress: s.progress,
+      priority: (k % 97 === 0 ? 'skip' : k % 31 === 0 ? 'high' : 'normal') as FilePriority,
+    }))
   }
 
   private makePeer(p: number): PeerRow {
@@ -394,6 +411,13 @@ export class FakeEngine implements EngineApi {
       .map((x) => `&tr=${encodeURIComponent(x.url)}`)
       .join('')
     return `magnet:?xt=urn:btih:${infoHash}&dn=${encodeURIComponent(t.summary.name)}${tr}`
+  }
+  async setTorrentLabel(infoHash: string, label: string | null): Promise<void> {
+    const s = this.get(infoHash).summary
+    const clean = label?.trim()
+    this.calls.push(`label:${infoHash}:${clean ?? ''}`)
+    if (clean) s.label = clean
+    else delete s.label
   }
   async setSettings(patch: Partial<EngineSettings>): Promise<EngineSettings> {
     this.settings = { ...this.settings, ...patch }

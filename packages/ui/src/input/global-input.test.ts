@@ -15,6 +15,7 @@ function setup(opts: { selected?: string[]; shown?: string[]; dialog?: boolean }
     forEach: async () => {},
     openAdd: () => log.push('open-add'),
     confirmRemove: () => log.push('confirm-remove'),
+    openLabel: () => log.push('open-label'),
     selectAll: (keys) => log.push(`select:${keys.join(',')}`),
     copyText: async () => {},
     say: (m) => log.push(`say:${m}`),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { FileRow } from '@tidepool/engine'
-import { initialExpanded, treeRows } from './file-tree.ts'
+import { allFolders, initialExpanded, treeRows } from './file-tree.ts'
 
 const f = (
   index: number,
@@ -39,5 +39,17 @@ describe('the Files tree', () => {
     expect(rows).toHaveLength(11)
     expect(rows[1]!.files).toHaveLength(1000)
     expect(performance.now() - t0).toBeLessThan(500)
+  })
+  it('"Open all folders" lists every folder and file', () => {
+    expect([...allFolders(files)].sort()).toEqual(['d:album', 'd:album/cd1', 'd:album/cd2'])
+    const rows = treeRows(files, allFolders(files))
+    expect(rows.map((r) => r.key)).toEqual(['d:album', 'd:album/cd1', 'f:0', 'f:1', 'd:album/cd2', 'f:2', 'f:3'])
+    expect(allFolders([f(0, 'single.iso', 1)]).size).toBe(0)
+  })
+  it('a folder of 200,000 files opens (no call-stack overflow collecting its indices)', () => {
+    const many = Array.from({ length: 200_000 }, (_, i) => f(i, `huge/d${i % 7}/f${i}`, 1))
+    const rows = treeRows(many, new Set(['d:huge']))
+    expect(rows).toHaveLength(8)
+    expect(rows[0]!.files).toHaveLength(200_000)
   })
 })

@@ -87,7 +87,8 @@ export function treeRows(files: readonly FileRow[], expanded: ReadonlySet<string
       }
       acc.size += r.size
       acc.downloaded += r.downloaded
-      acc.files.push(...r.files)
+      // a loop, not push(...): spreading 100k+ indices overflows the call stack
+      for (const i of r.files) acc.files.push(i)
       for (const p of r.prios) acc.prios.add(p)
     }
     for (const f of [...dir.files].sort((a, b) => a.path.localeCompare(b.path))) {
@@ -120,4 +121,17 @@ export function treeRows(files: readonly FileRow[], expanded: ReadonlySet<string
 export function initialExpanded(files: readonly FileRow[]): Set<string> {
   const tops = new Set(files.map((f) => (f.path.includes('/') ? f.path.split('/')[0]! : '')))
   return tops.size === 1 && !tops.has('') ? new Set([`d:${[...tops][0]}`]) : new Set()
+}
+
+/** Every folder's key: "Open all folders" in a large torrent, without clicking each one. */
+export function allFolders(files: readonly FileRow[]): Set<string> {
+  const out = new Set<string>()
+  for (const f of files) {
+    let end = f.path.indexOf('/')
+    while (end > 0) {
+      out.add(`d:${f.path.slice(0, end)}`)
+      end = f.path.indexOf('/', end + 1)
+    }
+  }
+  return out
 }

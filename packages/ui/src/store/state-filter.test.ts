@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { inState, onTracker, stateCounts, trackerCounts } from './state-filter.ts'
+import { inState, labelCounts, onTracker, stateCounts, trackerCounts, withLabel } from './state-filter.ts'
 
 const rows = [
   { status: 'downloading' as const, stalled: 'No peers found yet.', trackerHosts: ['t.example'] },
@@ -32,5 +32,22 @@ describe('sidebar filters', () => {
     expect(rows.filter((r) => onTracker(r, 'u.example'))).toHaveLength(2)
     expect(rows.filter((r) => onTracker(r, ''))).toHaveLength(2)
     expect(rows.filter((r) => onTracker(r, null))).toHaveLength(5)
+  })
+  it('by label, with a group for torrents without one only while labels are in use', () => {
+    const labelled = [
+      { status: 'paused' as const, label: 'Linux' },
+      { status: 'paused' as const, label: 'Audio' },
+      { status: 'paused' as const, label: 'Linux' },
+      { status: 'paused' as const },
+    ]
+    expect(labelCounts(labelled)).toEqual([
+      { label: 'Audio', count: 1 },
+      { label: 'Linux', count: 2 },
+      { label: '', count: 1 },
+    ])
+    expect(labelled.filter((r) => withLabel(r, 'Linux'))).toHaveLength(2)
+    expect(labelled.filter((r) => withLabel(r, ''))).toHaveLength(1)
+    expect(labelled.filter((r) => withLabel(r, null))).toHaveLength(4)
+    expect(labelCounts([{ status: 'paused' as const }])).toEqual([])
   })
 })

@@ -17,7 +17,7 @@ export const STATE_FILTERS: Array<{ id: StateFilter; label: string }> = [
   { id: 'checking', label: 'Checking' },
 ]
 
-type Row = Pick<TorrentSummary, 'status' | 'error' | 'stalled' | 'trackerHosts'>
+type Row = Pick<TorrentSummary, 'status' | 'error' | 'stalled' | 'trackerHosts' | 'label'>
 
 export function inState(t: Row, f: StateFilter): boolean {
   switch (f) {
@@ -64,4 +64,19 @@ export function trackerCounts(rows: readonly Row[]): Array<{ host: string; count
   return [...m]
     .map(([host, count]) => ({ host, count }))
     .sort((a, b) => b.count - a.count || a.host.localeCompare(b.host))
+}
+
+/** null: any label; '' : torrents without a label; else that label. */
+export function withLabel(t: Row, label: string | null): boolean {
+  return label === null || (t.label ?? '') === label
+}
+
+/** Labels in use with how many torrents have each, by name; '' (no label) last, only when labels exist. */
+export function labelCounts(rows: readonly Row[]): Array<{ label: string; count: number }> {
+  const m = new Map<string, number>()
+  for (const t of rows) m.set(t.label ?? '', (m.get(t.label ?? '') ?? 0) + 1)
+  const none = m.get('') ?? 0
+  m.delete('')
+  const out = [...m].map(([label, count]) => ({ label, count })).sort((a, b) => a.label.localeCompare(b.label))
+  return out.length && none ? [...out, { label: '', count: none }] : out
 }

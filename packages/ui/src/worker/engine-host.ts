@@ -228,4 +228,7 @@ export class EngineHost implements EngineApi {
   async magnetLink(infoHash: string) {
     return this.engine().magnetLink(infoHash)
   }
+  async setTorrentLabel(infoHash: string, label: string | null) {
+    return this.engine().setTorrentLabel(infoHash, label)
+  }
 }
