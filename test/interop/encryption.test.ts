@@ -64,7 +64,9 @@ describe.skipIf(!libtorrentAvailable())('MSE/PE with libtorrent', () => {
     const t = await swarm.torrent({
       name: 'served encrypted',
       files: [
-        { path: ['a.bin'], size: 2 * 1024 * 1024 + 5 },
+        // large enough that the transfer outlasts several of libtorrent's peer samples (every loop turn,
+        // <= 50 ms) even on a loaded machine: a 2 MiB one once started and ended between two
+        { path: ['a.bin'], size: 12 * 1024 * 1024 + 5 },
         { path: ['b', 'c.bin'], size: 300_001 },
       ],
       pieceLength,
