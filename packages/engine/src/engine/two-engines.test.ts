@@ -306,4 +306,21 @@ describe('disk full', () => {
     expect(t.getDisplayPeers()).toEqual([]) // connections dropped
     expect(files.usedBytes()).toBeLessThanOrEqual(100_000)
   })
+
+  it('an errored torrent stops its activity, and Start after space is freed resumes and finishes', async () => {
+    const net = new MemoryNetwork()
+    const torrent = await makeTorrent()
+    const a = await seeder(net, '10.0.0.1', torrent)
+    const { e: b, files } = engine(net, '10.0.0.2', new MemoryFilePort({ quotaBytes: 100_000 }))
+    await b.start()
+    const t = await b.add({ torrentFile: torrent })
+    t.addPeer('10.0.0.1', a.e.listenPort)
+    await until('error state', () => t.status === 'error')
+    expect(t.isActive()).toBe(false)
+    files.quotaBytes = Number.POSITIVE_INFINITY // the user frees space
+    await t.start() // was a no-op: the failed torrent still counted as running
+    await until('complete after Start', () => t.status === 'seeding')
+    expect(t.summary().error).toBeUndefined()
+    expect(t.summary().progress).toBe(1)
+  })
 })

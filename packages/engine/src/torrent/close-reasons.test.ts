@@ -48,8 +48,9 @@ describe('close reasons in the pool', () => {
     expect(raw.closed).toBe(true)
     const rec = t.pool.findPeer('10.0.0.3', 6881)!
     expect(rec.failcount).toBe(c.failure ? 1 : 0)
-    // only a stop of ours leaves the peer free to dial again at once (a Start should not wait 60 s)
-    expect(rec.state).toBe(_kind === 'stopped' ? 'candidate' : 'disconnected')
+    // only our own stop (a Stop, our disk failing) leaves the peer free to dial again at once (a Start
+    // should not wait 60 s)
+    expect(rec.state).toBe(_kind === 'stopped' || _kind === 'torrent-error' ? 'candidate' : 'disconnected')
     expect(rec.lastError).toBe(describeCloseReason(c.reason))
     expect(countsAgainstPeer(c.reason)).toBe(c.failure)
     await e.stop()

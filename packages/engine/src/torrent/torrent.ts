@@ -524,7 +524,8 @@ export class Torrent {
     this.pool.onDisconnected(s.peer.ip, s.peer.port, {
       error: countsAgainstPeer(reason),
       reason: describeCloseReason(reason),
-      retryNow: reason.kind === 'stopped',
+      // we closed it for our own reasons (a Stop, a recheck, our disk failing): a Start may dial it at once
+      retryNow: reason.kind === 'stopped' || reason.kind === 'torrent-error',
     })
   }
 
@@ -709,6 +710,11 @@ export class Torrent {
     this.log.torrent.error(msg)
     this.ctx.cancelConnectionRequests(this.infoHash)
     this.closeAllPeers({ kind: 'torrent-error' })
+    // An errored torrent is stopped (no announces, no lookups, no timer), so Start can run it again
+    // once the user has fixed the cause; stop() keeps the error status for the UI.
+    void this.stop().catch((e: unknown) =>
+      this.log.torrent.warn(`stopping after an error failed: ${(e as Error).message}`),
+    )
   }
 
   // ---- maintenance ----
