@@ -10,9 +10,12 @@ import { portEndpoint } from '../shared/port-endpoint.ts'
 
 const { api } = startEngineWorker()
 let lastKey = ''
+/** Whether the service worker has told us the daemon's state at least once (see the interval below). */
+let answered = false
 
 async function applyState(msg: ExtMessage | undefined): Promise<void> {
   if (msg?.to !== 'offscreen') return
+  if (msg.type === 'daemon' || msg.type === 'daemon-unavailable') answered = true
   if (msg.type === 'daemon') {
     const key = `${msg.info.port}:${msg.info.token}`
     if (key === lastKey) return // same daemon: keep the running engine
@@ -75,6 +78,9 @@ let unreachableSince = 0
 setInterval(() => {
   void (async () => {
     chrome.runtime.sendMessage({ to: 'background', type: 'keepalive' } satisfies ExtMessage).catch(() => {})
+    // Our first question and the service worker's first push can both be lost while the two start
+    // (each finds the other not listening yet): ask again until one answer has arrived.
+    if (!answered) return askBackground()
     const s = await api.getStatus()
     if (s.daemon !== 'unreachable') {
       unreachableSince = 0
