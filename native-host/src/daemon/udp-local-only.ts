@@ -1,4 +1,4 @@
-import { isIP } from 'node:net'
+import { isLocalAddress } from '@tidepool/engine'
 
 /**
  * A safety switch for test and benchmark runs (`TIDEPOOL_UDP_LOCAL_ONLY=1`): the daemon then sends
@@ -13,26 +13,5 @@ export function udpLocalOnly(): boolean {
   return process.env.TIDEPOOL_UDP_LOCAL_ONLY === '1'
 }
 
-export function isLocalDestination(address: string): boolean {
-  if (address === 'localhost') return true
-  const family = isIP(address)
-  if (family === 4) {
-    const [a, b, c] = address.split('.').map(Number)
-    return (
-      a === 127 ||
-      a === 10 ||
-      (a === 172 && b >= 16 && b <= 31) ||
-      (a === 192 && b === 168) ||
-      (a === 169 && b === 254) ||
-      (a === 192 && b === 0 && c === 2)
-    )
-  }
-  if (family === 6) {
-    const lower = address.toLowerCase()
-    if (lower === '::1') return true
-    const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(lower)
-    if (mapped) return isLocalDestination(mapped[1])
-    return /^f[cd]/.test(lower) || /^fe[89ab]/.test(lower)
-  }
-  return false
-}
+/** The engine's definition, so the daemon's guard and the engine's "is a bootstrap node local" agree. */
+export const isLocalDestination = isLocalAddress

@@ -28,7 +28,7 @@ export {
 } from './pool/peer-pool.ts'
 export type { TorrentPeer, PeerSource, PeerState } from './pool/torrent-peer.ts'
 export { peerPriority, crc32c } from './pool/bep40.ts'
-export { parseIp, type ParsedIp } from './pool/ip-address.ts'
+export { isLocalAddress, parseIp, type ParsedIp } from './pool/ip-address.ts'
 export {
   ConnectionQueue,
   type ConnectionQueueOptions,
