@@ -1,9 +1,15 @@
 import { join, resolve } from 'node:path'
-import { BtEngine, type EncryptionPolicy, type LogPort } from '@tidepool/engine'
-import type { DhtChoice } from './args.ts'
+import { BtEngine, type LogPort } from '@tidepool/engine'
+import type { DhtChoice, DownloadArgs } from './args.ts'
 import { setupBridge, type BridgeSetup } from './bridge-setup.ts'
 import { DirStateStore } from './dir-state-store.ts'
 import { startSha1Workers, type Sha1Workers } from './sha1-workers.ts'
+
+/** The flags `download` and `seed` share that shape the engine and its daemon. */
+export type EngineArgs = Pick<
+  DownloadArgs,
+  'daemonUrl' | 'tokenFile' | 'stateDir' | 'port' | 'lsd' | 'portMapping' | 'encryption' | 'dht'
+>
 
 /**
  * The bridge (own daemon or a running one) plus one BtEngine over it, as both CLI commands use them:
@@ -12,37 +18,29 @@ import { startSha1Workers, type Sha1Workers } from './sha1-workers.ts'
 export async function createCliEngine(opts: {
   dir: string
   rootName: string
-  daemonUrl: string | null
-  tokenFile: string | null
-  stateDir: string | null
-  port: number
-  /** Local peer discovery (when the daemon can multicast). */
-  lsd: boolean
-  /** Forward the listen port on the router where the daemon can (--no-port-mapping turns it off). */
-  portMapping: boolean
-  encryption: EncryptionPolicy
+  /** What both commands' flags say about the daemon, the listen port, discovery and encryption. */
+  args: EngineArgs
   /** Where log lines go (`--debug`); none when absent. */
   log?: LogPort
-  dht: DhtChoice
 }): Promise<{ bridge: BridgeSetup; engine: BtEngine; root: string; hasher: Sha1Workers }> {
   const bridge = await setupBridge({
     roots: { [opts.rootName]: opts.dir },
-    daemonUrl: opts.daemonUrl,
-    tokenFile: opts.tokenFile,
-    portMapping: opts.portMapping,
+    daemonUrl: opts.args.daemonUrl,
+    tokenFile: opts.args.tokenFile,
+    portMapping: opts.args.portMapping,
   })
   const root = bridge.roots.includes(opts.rootName) ? opts.rootName : bridge.roots[0]
-  const state = new DirStateStore(opts.stateDir ? resolve(opts.stateDir) : join(opts.dir, '.tidepool'))
+  const state = new DirStateStore(opts.args.stateDir ? resolve(opts.args.stateDir) : join(opts.dir, '.tidepool'))
   const hasher = startSha1Workers()
   const engine = new BtEngine({
     platform: { net: bridge.net, files: bridge.files, state, hasher, now: () => Date.now(), log: opts.log },
     settings: {
       downloadRoot: root,
-      listenPort: opts.port,
-      localPeerDiscovery: opts.lsd,
-      portMapping: opts.portMapping,
-      encryption: opts.encryption,
-      ...dhtSettings(opts.dht),
+      listenPort: opts.args.port,
+      localPeerDiscovery: opts.args.lsd,
+      portMapping: opts.args.portMapping,
+      encryption: opts.args.encryption,
+      ...dhtSettings(opts.args.dht),
     },
     restoreSession: false,
   })

@@ -28,15 +28,8 @@ export async function downloadCommand(
   const { bridge, engine, root, hasher } = await createCliEngine({
     dir: outDir,
     rootName: ROOT,
-    daemonUrl: args.daemonUrl,
-    tokenFile: args.tokenFile,
-    stateDir: args.stateDir,
-    port: args.port,
-    lsd: args.lsd,
-    portMapping: args.portMapping,
-    encryption: args.encryption,
+    args,
     log: debugLogPort(args.debug, io.err),
-    dht: args.dht,
   })
   let stopReport = (): void => {}
   try {

@@ -31,15 +31,8 @@ export async function seedCommand(
   const { bridge, engine, root, hasher } = await createCliEngine({
     dir: dataDir,
     rootName: ROOT,
-    daemonUrl: args.daemonUrl,
-    tokenFile: args.tokenFile,
-    stateDir: args.stateDir,
-    port: args.port,
-    lsd: args.lsd,
-    portMapping: args.portMapping,
-    encryption: args.encryption,
+    args,
     log: debugLogPort(args.debug, io.err),
-    dht: args.dht,
   })
   let stopReport = (): void => {}
   try {
