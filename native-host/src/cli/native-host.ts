@@ -3,17 +3,11 @@
  * with the caller origin as the first argument. A person runs it as
  * `pnpm native-host install|uninstall [...]` to register it with Chrome or Chromium.
  */
-import { readFileSync } from 'node:fs'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { install, parseInstallArgs, uninstall } from '../install/index.ts'
+import { LAUNCH_LAYOUT } from '../launch-layout.ts'
 import { runHost } from '../native-messaging/index.ts'
 
-const VERSION = (
-  JSON.parse(readFileSync(join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'package.json'), 'utf8')) as {
-    version: string
-  }
-).version
+const VERSION = LAUNCH_LAYOUT.version
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2)

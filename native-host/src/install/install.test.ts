@@ -79,7 +79,9 @@ describe('install / uninstall (temp dirs)', () => {
     expect((await stat(m.path)).mode & 0o111).toBe(0o111)
     const script = await readFile(m.path, 'utf8')
     expect(script).toMatch(/^#!\/bin\/sh\n/)
-    expect(script).toContain(`exec '${process.execPath}' --import 'file://`)
+    // from a checkout: tsx's loader and the host script, absolute paths, quoted
+    expect(script).toContain(`exec '${process.execPath}' '--import' 'file://`)
+    expect(script).toContain(`native-host.ts' "$@"`)
     expect(script).not.toContain('TIDEPOOL_CONFIG_DIR')
     const u = await uninstall({ browser: 'chromium', platform: 'linux', home, env })
     expect(u.removed).toEqual([r.manifestPath, m.path])

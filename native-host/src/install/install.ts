@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { LAUNCH_LAYOUT } from '../launch-layout.ts'
 import { configDir as defaultConfigDir } from '../native-messaging/config.ts'
 import { HOST_NAME, launcherPath, manifestPath, type Browser } from './locations.ts'
 
@@ -33,7 +34,7 @@ export interface InstallResult {
 }
 
 export function defaultExtensionId(): string | undefined {
-  const f = join(REPO_ROOT, 'extension', 'EXTENSION_ID')
+  const f = LAUNCH_LAYOUT.extensionIdFile
   return existsSync(f) ? readFileSync(f, 'utf8').trim() : undefined
 }
 
@@ -41,16 +42,16 @@ const shq = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`
 
 export function launcherScript(o: {
   nodePath: string
-  tsxLoader: string
-  hostCli: string
+  /** What node runs: the host's script (and tsx's loader, from a checkout), absolute paths. */
+  nodeArgs: readonly string[]
   configDir?: string
 }): string {
   return [
     '#!/bin/sh',
-    `${LAUNCHER_MARK} (written by \`pnpm native-host install\`).`,
+    `${LAUNCHER_MARK} (written by \`pnpm native-host install\` or \`tidepool-helper install\`).`,
     "# exec keeps one process, so the host's parent is the browser (the daemon watches it).",
     ...(o.configDir ? [`TIDEPOOL_CONFIG_DIR=${shq(o.configDir)}`, 'export TIDEPOOL_CONFIG_DIR'] : []),
-    `exec ${shq(o.nodePath)} --import ${shq(o.tsxLoader)} ${shq(o.hostCli)} "$@"`,
+    `exec ${[o.nodePath, ...o.nodeArgs].map(shq).join(' ')} "$@"`,
     '',
   ].join('\n')
 }
@@ -70,8 +71,7 @@ export async function install(o: InstallOptions): Promise<InstallResult> {
     launcher,
     launcherScript({
       nodePath: o.nodePath ?? process.execPath,
-      tsxLoader: import.meta.resolve('tsx'),
-      hostCli: HOST_CLI,
+      nodeArgs: LAUNCH_LAYOUT.hostArgs,
       configDir,
     }),
     { mode: 0o755 },

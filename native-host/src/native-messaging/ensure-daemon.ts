@@ -13,9 +13,11 @@ import { loadOrCreateToken } from '../daemon/index.ts'
 import type { HostConfig } from './config.ts'
 import { isOurDaemon } from './daemon-identity.ts'
 import { pidAlive, readDaemonState, withLock, writeDaemonState, type DaemonState } from './daemon-state.ts'
-import { DATA_PATH_NODE_FLAGS } from '../node-flags.ts'
+import { LAUNCH_LAYOUT } from '../launch-layout.ts'
 
 export const DAEMON_CLI = join(dirname(fileURLToPath(import.meta.url)), '..', 'cli', 'daemon.ts')
+/** What a running daemon's command line contains (the checkout's script, or the helper bundle + `daemon`). */
+const DAEMON_MARKER = LAUNCH_LAYOUT.daemonMarker
 
 export interface EnsureOptions {
   dir: string
@@ -36,19 +38,14 @@ export interface DaemonInfo {
   started: boolean
 }
 
-/** Node flags that let a plain `node` run the daemon's TypeScript (tsx's ESM loader, absolute URL). */
-function nodeArgs(): string[] {
-  return [...DATA_PATH_NODE_FLAGS, '--import', import.meta.resolve('tsx')]
-}
-
 async function usable(s: DaemonState | null, o: EnsureOptions): Promise<boolean> {
-  if (!s || !(await isOurDaemon(s.pid, s.port, DAEMON_CLI))) return false
+  if (!s || !(await isOurDaemon(s.pid, s.port, DAEMON_MARKER))) return false
   return s.origins.includes(o.origin) && s.downloadRoot === o.config.downloadRoot && s.version === o.version
 }
 
 async function stopOld(s: DaemonState, log: (m: string) => void): Promise<void> {
   // Only our own daemon process, listening on the port the state names: never a reused pid.
-  if (!(await isOurDaemon(s.pid, s.port, DAEMON_CLI))) return
+  if (!(await isOurDaemon(s.pid, s.port, DAEMON_MARKER))) return
   log(`restarting daemon ${s.pid} (origins, root or version changed)`)
   process.kill(s.pid, 'SIGTERM')
   for (let i = 0; i < 60 && pidAlive(s.pid); i++) await new Promise((r) => setTimeout(r, 50))
@@ -56,8 +53,7 @@ async function stopOld(s: DaemonState, log: (m: string) => void): Promise<void> 
 
 function spawnDaemon(o: EnsureOptions, origins: string[], tokenFile: string): Promise<{ pid: number; port: number }> {
   const args = [
-    ...nodeArgs(),
-    DAEMON_CLI,
+    ...LAUNCH_LAYOUT.daemonArgs,
     '--port',
     '0',
     '--token-file',
@@ -112,7 +108,7 @@ export async function ensureDaemon(o: EnsureOptions): Promise<DaemonInfo> {
     if (old && (await usable(old, o))) return { port: old.port, token, pid: old.pid, started: false }
     // Keep admitting the extensions a still-running daemon served; add the caller and the web app.
     const keep =
-      old && (await isOurDaemon(old.pid, old.port, DAEMON_CLI))
+      old && (await isOurDaemon(old.pid, old.port, DAEMON_MARKER))
         ? old.origins.filter((x) => x.startsWith('chrome-extension://'))
         : []
     const origins = [...new Set([o.origin, ...keep, ...o.config.webAppOrigins])]
