@@ -31,7 +31,9 @@ describe('termux-setup', () => {
     const log = join(home, 'log')
     const script = bootScript({ shell: '/bin/sh', command: ['echo', ...command.slice(1)], logFile: log })
     execFileSync('/bin/sh', ['-c', script.split('\n').slice(1).join('\n')])
-    expect((await readFile(log, 'utf8')).trim()).toBe(`--initial-old-space-size=64 /opt/it's here/tidepool-helper.mjs companion`)
+    expect((await readFile(log, 'utf8')).trim()).toBe(
+      `--initial-old-space-size=64 /opt/it's here/tidepool-helper.mjs companion`,
+    )
   })
 
   it('says so when it is not Termux', async () => {
