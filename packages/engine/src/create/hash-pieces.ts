@@ -23,59 +23,92 @@ export class CreateCancelled extends Error {
   }
 }
 
-/** Reads the files one after another as one stream of bytes, a file open at a time. */
-class SequentialReader {
-  private index = 0
-  private offset = 0
-  private handle: FileHandle | null = null
+interface Span {
+  file: number
+  fileOffset: number
+  length: number
+  at: number
+}
+
+/**
+ * Reads any piece of the files laid end to end, several at once: each file is opened on its first
+ * read and closed when every span of it has been read.
+ */
+class PieceReader {
+  private readonly handles = new Map<number, Promise<FileHandle>>()
+  /** Spans of each file not read yet. */
+  private readonly left: number[]
+  private readonly starts: number[] = []
 
   constructor(
     private readonly port: FilePort,
     private readonly root: string,
     private readonly files: readonly SourceFile[],
-  ) {}
+    private readonly pieceLength: number,
+  ) {
+    let offset = 0
+    for (const f of files) {
+      this.starts.push(offset)
+      offset += f.length
+    }
+    this.left = files.map(() => 0)
+    const pieces = Math.ceil(offset / pieceLength)
+    for (let p = 0; p < pieces; p++) for (const s of this.spans(p)) this.left[s.file]!++
+  }
 
-  /** Fills `into` completely from the current position. */
-  async fill(into: Uint8Array): Promise<void> {
-    let at = 0
-    while (at < into.length) {
-      const f = this.files[this.index]
-      if (!f) throw new CreateTorrentError('files ended before the last piece: one shrank while hashing')
-      const left = f.length - this.offset
-      if (left === 0) {
-        await this.nextFile()
-        continue
-      }
-      this.handle ??= await this.port.open(this.root, f.rootPath)
-      const n = Math.min(left, into.length - at)
-      const data = await this.handle.read(this.offset, n)
-      if (data.length !== n) throw new CreateTorrentError(`${f.rootPath} changed while hashing (short read)`)
-      into.set(data, at)
-      at += n
-      this.offset += n
+  /** Where piece `p`'s bytes are: file spans, in order. */
+  spans(p: number): Span[] {
+    const begin = p * this.pieceLength
+    const end = begin + this.pieceLength
+    const out: Span[] = []
+    // files are few per piece; a binary search finds the first one
+    let lo = 0
+    let hi = this.files.length - 1
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1
+      if (this.starts[mid]! <= begin) lo = mid
+      else hi = mid - 1
+    }
+    for (let i = lo; i < this.files.length && this.starts[i]! < end; i++) {
+      const from = Math.max(begin, this.starts[i]!)
+      const to = Math.min(end, this.starts[i]! + this.files[i]!.length)
+      if (to > from) out.push({ file: i, fileOffset: from - this.starts[i]!, length: to - from, at: from - begin })
+    }
+    return out
+  }
+
+  async read(p: number, into: Uint8Array): Promise<void> {
+    await Promise.all(this.spans(p).map((s) => this.readSpan(s, into)))
+  }
+
+  private async readSpan(s: Span, into: Uint8Array): Promise<void> {
+    const f = this.files[s.file]!
+    let h = this.handles.get(s.file)
+    if (!h) {
+      h = this.port.open(this.root, f.rootPath)
+      this.handles.set(s.file, h)
+    }
+    const data = await (await h).read(s.fileOffset, s.length)
+    if (data.length !== s.length) throw new CreateTorrentError(`${f.rootPath} changed while hashing (short read)`)
+    into.set(data, s.at)
+    if (--this.left[s.file]! === 0) {
+      this.handles.delete(s.file)
+      await (await h).close()
     }
   }
 
-  private async nextFile(): Promise<void> {
-    const h = this.handle
-    this.handle = null
-    this.index++
-    this.offset = 0
-    await h?.close()
-  }
-
   async close(): Promise<void> {
-    const h = this.handle
-    this.handle = null
-    // a close failing after reading tells nothing about the bytes already read
-    await h?.close().catch(() => undefined)
+    const open = [...this.handles.values()]
+    this.handles.clear()
+    // after a failure or a cancel: closing tells nothing about bytes already read
+    await Promise.allSettled(open.map(async (h) => (await h).close()))
   }
 }
 
 /**
  * SHA-1 of every piece of `files` laid end to end, through `hasher` (the engine's hash workers: each
- * buffer is transferred there and back and then reused). One reader fills pieces in order while up
- * to `inFlight` of them hash, so memory stays at a few pieces whatever the size.
+ * buffer is transferred there and back and then reused). Up to `inFlight` pieces are being read or
+ * hashed at once, so memory stays at a few pieces whatever the size.
  */
 export async function hashPieces(
   port: FilePort,
@@ -90,7 +123,7 @@ export async function hashPieces(
   const out = new Uint8Array(pieceCount * 20)
   const inFlight = Math.max(1, opts.inFlight ?? 4)
   const spare: Uint8Array[] = []
-  const reader = new SequentialReader(port, root, files)
+  const reader = new PieceReader(port, root, files, pieceLength)
   const running = new Set<Promise<void>>()
   let failure: unknown = null
   let hashedBytes = 0
@@ -107,28 +140,31 @@ export async function hashPieces(
       const size = Math.min(pieceLength, totalBytes - i * pieceLength)
       const reuse = spare.pop()
       const buf = size === pieceLength && reuse ? reuse : new Uint8Array(size)
-      await reader.fill(buf)
-      const job = hasher.sha1(buf).then(
-        ({ digest, data }) => {
-          out.set(digest, i * 20)
-          if (data.length === pieceLength) spare.push(data)
-          hashedBytes += size
-          piecesDone++
-          opts.onProgress?.({ hashedBytes, totalBytes, piecesDone, pieceCount })
-        },
-        (e: unknown) => {
-          failure ??= e
-        },
-      )
+      // reads of the next pieces overlap the hashing of earlier ones, up to `inFlight` pieces
+      const job = reader
+        .read(i, buf)
+        .then(() => hasher.sha1(buf))
+        .then(
+          ({ digest, data }) => {
+            out.set(digest, i * 20)
+            if (data.length === pieceLength) spare.push(data)
+            hashedBytes += size
+            piecesDone++
+            opts.onProgress?.({ hashedBytes, totalBytes, piecesDone, pieceCount })
+          },
+          (e: unknown) => {
+            failure ??= e
+          },
+        )
       const tracked: Promise<void> = job.finally(() => running.delete(tracked))
       running.add(tracked)
     }
     while (running.size > 0) await Promise.race(running)
     check()
   } finally {
-    await reader.close()
-    // hashes still running finish on their own; their results are no longer wanted
+    // reads and hashes still running finish on their own; their results are no longer wanted
     await Promise.allSettled(running)
+    await reader.close()
   }
   return out
 }
