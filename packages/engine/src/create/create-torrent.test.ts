@@ -283,6 +283,18 @@ describe('createTorrentFromFiles', () => {
     ).rejects.toThrow(/changed while hashing/)
   })
 
+  it('names a file it cannot open (a symbolic link the daemon refuses)', async () => {
+    const port = new MemoryFilePort({
+      fault: (op, _root, path) => (op === 'open' && path === 'set/link' ? 'bad-path' : null),
+    })
+    port.put(R, 'set/a.bin', data(100, 1))
+    port.put(R, 'set/link', data(10, 2))
+    await expect(createTorrentFromFiles(port, webCryptoHasher, { root: R, path: 'set' })).rejects.toThrow(
+      'cannot read set/link: a symbolic link or a path outside the folder',
+    )
+    expect(port.openHandles).toBe(0)
+  })
+
   it('passes hashing failures on', async () => {
     const port = new MemoryFilePort()
     port.put(R, 'f.bin', data(100_000, 1))

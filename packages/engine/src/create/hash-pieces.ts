@@ -1,4 +1,4 @@
-import type { FileHandle, FilePort, PieceHasher } from '../platform/ports.ts'
+import { IoError, type FileHandle, type FilePort, type PieceHasher } from '../platform/ports.ts'
 import { CreateTorrentError, type SourceFile } from './collect-files.ts'
 
 export interface HashProgress {
@@ -85,7 +85,14 @@ class PieceReader {
     const f = this.files[s.file]!
     let h = this.handles.get(s.file)
     if (!h) {
-      h = this.port.open(this.root, f.rootPath)
+      h = this.port.open(this.root, f.rootPath).catch((e: unknown) => {
+        // the daemon opens no symbolic link as the last component (bad-path) and says so by code only
+        const why =
+          e instanceof IoError && e.code === 'bad-path'
+            ? 'a symbolic link or a path outside the folder'
+            : String((e as Error)?.message ?? e)
+        throw new CreateTorrentError(`cannot read ${f.rootPath}: ${why}`)
+      })
       this.handles.set(s.file, h)
     }
     const data = await (await h).read(s.fileOffset, s.length)
