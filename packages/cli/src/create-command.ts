@@ -21,6 +21,8 @@ export async function createCommand(
   const source = resolve(args.path)
   const found = await stat(source).catch(() => null)
   if (!found) throw new CliError(EXIT.failed, `${args.path}: no such file or folder`)
+  if (basename(source) === '')
+    throw new CliError(EXIT.failed, 'cannot share the whole file system: pick a folder in it')
   const bridge = await setupBridge({ roots: { [ROOT]: dirname(source) }, daemonUrl: null, tokenFile: null })
   const hasher = startSha1Workers()
   const started = Date.now()
