@@ -1,4 +1,4 @@
-import type { FilePort } from '../platform/ports.ts'
+import type { FilePort, FileStat } from '../platform/ports.ts'
 import { utf8Encode, compareBytes } from '../util/bytes.ts'
 
 /** One file of a torrent being created, as found under its root. */
@@ -26,6 +26,25 @@ const MAX_DEPTH = 64
 
 export class CreateTorrentError extends Error {
   override name = 'CreateTorrentError'
+}
+
+/** Stats many paths, a bounded number at once (each is a round trip to the daemon); results in order. */
+export async function statAll(
+  port: FilePort,
+  root: string,
+  paths: readonly string[],
+  concurrency = 32,
+): Promise<Array<FileStat | null>> {
+  const out: Array<FileStat | null> = new Array(paths.length).fill(null)
+  let next = 0
+  const worker = async () => {
+    while (next < paths.length) {
+      const i = next++
+      out[i] = await port.stat(root, paths[i]!)
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(concurrency, paths.length) }, worker))
+  return out
 }
 
 /** Byte order of UTF-8 names: the order a sorted directory listing has on disk. */
@@ -59,18 +78,28 @@ export async function collectFiles(port: FilePort, root: string, path: string): 
   const walk = async (dir: string, inside: string[], depth: number): Promise<void> => {
     if (depth > MAX_DEPTH) throw new CreateTorrentError(`${dir}: folders nested deeper than ${MAX_DEPTH}`)
     const entries = (await port.list(root, dir)).slice().sort((a, b) => byUtf8Name(a.name, b.name))
+    const plain = entries.filter((e) => !e.isDirectory)
+    if (files.length + plain.length > MAX_SOURCE_FILES)
+      throw new CreateTorrentError(`${clean} holds more than ${MAX_SOURCE_FILES} files`)
+    // the listing's size would lay pieces out; the mtime is what fast resume compares later
+    const stats = new Map(
+      (
+        await statAll(
+          port,
+          root,
+          plain.map((e) => `${dir}/${e.name}`),
+        )
+      ).map((st, i) => [plain[i]!.name, st]),
+    )
     for (const e of entries) {
       const child = `${dir}/${e.name}`
       if (e.isDirectory) {
         await walk(child, [...inside, e.name], depth + 1)
         continue
       }
-      if (files.length >= MAX_SOURCE_FILES)
-        throw new CreateTorrentError(`${clean} holds more than ${MAX_SOURCE_FILES} files`)
-      // the listing's size is enough to lay pieces out; the mtime is what fast resume compares later
-      const s = await port.stat(root, child)
-      if (!s) continue // removed since it was listed
-      files.push({ path: [...inside, e.name], rootPath: child, length: s.size, mtimeMs: s.mtimeMs })
+      const st = stats.get(e.name)
+      if (!st) continue // removed since it was listed
+      files.push({ path: [...inside, e.name], rootPath: child, length: st.size, mtimeMs: st.mtimeMs })
     }
   }
   await walk(clean, [], 0)

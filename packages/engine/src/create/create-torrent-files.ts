@@ -3,7 +3,7 @@ import { encodeBencode } from '../util/bencode.ts'
 import { toHex } from '../util/hex.ts'
 import { sha1 } from '../util/sha1.ts'
 import { buildInfo, buildMetainfo, type MetainfoExtras } from './build-metainfo.ts'
-import { collectFiles, CreateTorrentError } from './collect-files.ts'
+import { collectFiles, CreateTorrentError, statAll } from './collect-files.ts'
 import { hashPieces, type HashPiecesOptions } from './hash-pieces.ts'
 import { autoPieceLength, isValidPieceLength } from './piece-length.ts'
 
@@ -56,11 +56,16 @@ export async function createTorrentFromFiles(
   if (tree.totalBytes === 0) throw new CreateTorrentError(`${req.path} holds no data (only empty files or none)`)
   const pieceLength = req.pieceLength || autoPieceLength(tree.totalBytes)
   const pieces = await hashPieces(port, req.root, tree.files, pieceLength, hasher, opts)
-  for (const f of tree.files) {
-    const now = await port.stat(req.root, f.rootPath)
+  const after = await statAll(
+    port,
+    req.root,
+    tree.files.map((f) => f.rootPath),
+  )
+  tree.files.forEach((f, i) => {
+    const now = after[i]
     if (!now || now.size !== f.length || now.mtimeMs !== f.mtimeMs)
       throw new CreateTorrentError(`${f.rootPath} changed while hashing: create the torrent again`)
-  }
+  })
   const info = buildInfo(tree, pieceLength, pieces, !!req.private)
   const torrentFile = buildMetainfo(info, req)
   return {

@@ -283,6 +283,34 @@ describe('createTorrentFromFiles', () => {
     ).rejects.toThrow(/changed while hashing/)
   })
 
+  it('reads a piece made of thousands of small files a few files at a time', async () => {
+    let most = 0
+    const port: MemoryFilePort = new MemoryFilePort({
+      fault: (op) => {
+        if (op === 'read') most = Math.max(most, port.openHandles)
+        return null
+      },
+    })
+    const contents: Uint8Array[] = []
+    for (let i = 0; i < 3000; i++) {
+      const d = data(7 + (i % 5), i + 1)
+      contents.push(d)
+      port.put(R, `tiny/${String(i).padStart(4, '0')}.txt`, d)
+    }
+    const made = await createTorrentFromFiles(port, webCryptoHasher, { root: R, path: 'tiny', pieceLength: 16 * KiB })
+    const reference = await parseMetainfo(
+      await createTorrent({
+        name: 'tiny',
+        pieceLength: 16 * KiB,
+        files: contents.map((d, i) => ({ path: `${String(i).padStart(4, '0')}.txt`, data: d })),
+      }),
+    )
+    expect(made.infoHash).toBe(reference.infoHash)
+    expect(most).toBeGreaterThan(1)
+    expect(most).toBeLessThanOrEqual(16 + 8) // the span limit, plus files left open across pieces
+    expect(port.openHandles).toBe(0)
+  })
+
   it('names a file it cannot open (a symbolic link the daemon refuses)', async () => {
     const port = new MemoryFilePort({
       fault: (op, _root, path) => (op === 'open' && path === 'set/link' ? 'bad-path' : null),

@@ -23,6 +23,9 @@ export class CreateCancelled extends Error {
   }
 }
 
+/** File operations of one creation in flight at once (see PieceReader.limited). */
+const MAX_SPAN_IO = 16
+
 interface Span {
   file: number
   fileOffset: number
@@ -39,6 +42,8 @@ class PieceReader {
   /** Spans of each file not read yet. */
   private readonly left: number[]
   private readonly starts: number[] = []
+  private active = 0
+  private readonly waiting: Array<() => void> = []
 
   constructor(
     private readonly port: FilePort,
@@ -78,7 +83,22 @@ class PieceReader {
   }
 
   async read(p: number, into: Uint8Array): Promise<void> {
-    await Promise.all(this.spans(p).map((s) => this.readSpan(s, into)))
+    await Promise.all(this.spans(p).map((s) => this.limited(() => this.readSpan(s, into))))
+  }
+
+  /**
+   * A piece of small files is thousands of spans: at most MAX_SPAN_IO of them are being opened, read
+   * or closed at once (the daemon caps requests in flight, and every open file is a descriptor).
+   */
+  private async limited(fn: () => Promise<void>): Promise<void> {
+    while (this.active >= MAX_SPAN_IO) await new Promise<void>((r) => this.waiting.push(r))
+    this.active++
+    try {
+      await fn()
+    } finally {
+      this.active--
+      this.waiting.shift()?.()
+    }
   }
 
   private async readSpan(s: Span, into: Uint8Array): Promise<void> {
