@@ -127,4 +127,12 @@ describe.skipIf(!libtorrentAvailable())('torrent creation', () => {
       expect(lt.files.length).toBe(t.files.length + 1) // the empty file is listed, the empty folder not
     }
   })
+
+  it('a folder of 2,000 small files (pieces of hundreds of files, read through the real daemon): the same info-hash', async () => {
+    const files = Array.from({ length: 2000 }, (_, i) => ({ path: [`d${i % 7}`, `f${i}.txt`], size: 5 + (i % 40) }))
+    const t = await makeTorrent({ dir: join(swarm.work, 'small'), name: 'small files', files, pieceLength: 16 * 1024 })
+    const lt = libtorrentCreate(t.contentPath, join(swarm.work, 'lt-small.torrent'), { sortedWalk: true })
+    const ours = await tidepoolCreate(t.contentPath, { out: join(swarm.work, 'tp-small.torrent') })
+    expect(ours.created.infoHash).toBe(lt.infoHash)
+  })
 })
