@@ -102,6 +102,9 @@ describe('create then seed', () => {
     await until('seeding', () => e.summaries()[0]?.status === 'seeding')
     expect(e.summaries()[0]!.progress).toBe(1)
     expect(reads).toBe(0)
+    // creating it again and seeding: it is listed already, nothing is overwritten
+    await expect(e.creator.seed(created, 'downloads', 'one.bin')).rejects.toThrow(/in the list already/)
+    expect(e.summaries()).toHaveLength(1)
   })
 
   it('rechecks what changed between creating and seeding', async () => {

@@ -13,6 +13,8 @@ export interface CreatorHost {
   readonly platform: Platform
   now(): number
   add(input: AddTorrentInput): Promise<unknown>
+  /** Whether a torrent with this info-hash is listed already. */
+  has(infoHash: string): boolean
   /** `created by` written into new torrents. */
   readonly createdBy: string
 }
@@ -49,6 +51,8 @@ export class TorrentCreator {
   async seed(created: CreatedTorrent, root: string, path: string): Promise<void> {
     if (!seedableInPlace(path))
       throw new Error('only a file or folder directly in a download folder can be seeded in place')
+    // a torrent listed already keeps its own data and resume state: never tell it it has everything
+    if (this.host.has(created.infoHash)) throw new Error('this torrent is in the list already')
     await this.host.platform.state.set(resumeKey(created.infoHash), createdResume(created, this.host.now()))
     await this.host.add({ torrentFile: created.torrentFile, savePath: root })
   }

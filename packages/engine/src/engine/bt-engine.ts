@@ -96,6 +96,7 @@ export class BtEngine implements EngineApiHost {
       platform: opts.platform,
       now: () => this.clock.now(),
       add: (input) => this.add(input),
+      has: (infoHash) => this.torrents.has(infoHash),
       createdBy: 'Tidepool 0.1',
     })
     this.log = createLogger('engine', { port: opts.platform.log, now: () => this.clock.now() })
