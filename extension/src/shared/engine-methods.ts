@@ -18,6 +18,10 @@ export const ENGINE_METHODS = [
   'torrentLog',
   'magnetLink',
   'setTorrentLabel',
+  'createTorrent',
+  'createTorrentStatus',
+  'cancelCreateTorrent',
+  'browseFolder',
 ] as const satisfies ReadonlyArray<keyof EngineApi>
 
 type Missing = Exclude<keyof EngineApi, (typeof ENGINE_METHODS)[number]>

@@ -1,5 +1,6 @@
 /** Command-line parsing for `tidepool`: small and strict so a typo is an error, not a surprise. */
 import { LOG_COMPONENTS, parseHostPort, type EncryptionPolicy } from '@tidepool/engine'
+import { CREATE_USAGE, parseCreateArgs, type CreateArgs } from './create-args.ts'
 
 /** Which components' log lines go to stderr: null = none, 'all' = every one. */
 export type DebugSelection = readonly string[] | 'all' | null
@@ -47,7 +48,7 @@ export interface SeedArgs {
   dht: DhtChoice
 }
 
-export type CliArgs = DownloadArgs | SeedArgs | { command: 'help' }
+export type CliArgs = DownloadArgs | SeedArgs | CreateArgs | { command: 'help' }
 
 export class UsageError extends Error {}
 
@@ -59,6 +60,7 @@ export const USAGE = `usage:
   tidepool seed <torrent-file> --data DIR [--port PORT] [--no-lsd] [--no-port-mapping] [--json]
                 [--daemon-url URL --token-file FILE] [--state DIR] [--debug [COMPONENT,...]]
                 [--encryption prefer|require|disable] [--no-dht | --dht-bootstrap HOST:PORT[,HOST:PORT...]]
+${CREATE_USAGE}
   --port serves peers over TCP and the DHT over UDP on the same port (0 = any free port)
   --no-lsd turns off local peer discovery (multicast announces on the LAN; never for private torrents)
   --no-port-mapping: do not ask the router (UPnP IGD, NAT-PMP, PCP) to forward the listen port
@@ -83,6 +85,7 @@ const BOOL_FLAGS = new Set(['--json', '--seed', '--no-lsd', '--no-port-mapping',
 export function parseArgs(argv: string[]): CliArgs {
   const [command, ...rest] = argv
   if (!command || command === 'help' || command === '--help' || command === '-h') return { command: 'help' }
+  if (command === 'create') return parseCreateArgs(rest, (m) => new UsageError(m))
   if (command !== 'download' && command !== 'seed') throw new UsageError(`unknown command "${command}"`)
   const positional: string[] = []
   const values = new Map<string, string>()

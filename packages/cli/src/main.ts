@@ -1,4 +1,5 @@
 import { parseArgs, UsageError, USAGE } from './args.ts'
+import { createCommand } from './create-command.ts'
 import { downloadCommand } from './download-command.ts'
 import { reportCpuUsage, startCpuProfile } from './cpu-profile.ts'
 import { CliError, EXIT } from './errors.ts'
@@ -20,6 +21,8 @@ async function main(argv: string[]): Promise<number> {
     }
     const tty = !!process.stdout.isTTY && !args.json
     if (args.command === 'download') return await downloadCommand(args, { out, err, tty, signal: abort.signal })
+    if (args.command === 'create')
+      return await createCommand(args, { out, err, tty: !!process.stderr.isTTY && !args.json, signal: abort.signal })
     return await seedCommand(args, { out, err, tty, signal: abort.signal })
   } catch (e) {
     if (e instanceof UsageError) {

@@ -13,7 +13,7 @@ import { loadLayout, saveLayout, type ColumnLayout } from './store/column-layout
 import type { SortState } from './store/sort.ts'
 import { inState, onTracker, withLabel, type StateFilter } from './store/state-filter.ts'
 
-export type DialogId = 'add' | 'settings' | 'remove' | 'label'
+export type DialogId = 'add' | 'settings' | 'remove' | 'label' | 'create'
 
 /** What the toast says after adding. */
 export function addedText(r: AddReport): string {

@@ -14,6 +14,7 @@ import { DetailPane } from './components/detail-pane.tsx'
 import { RemoveDialog } from './components/remove-dialog.tsx'
 import { SettingsDialog } from './components/settings-dialog.tsx'
 import { LabelDialog } from './components/label-dialog.tsx'
+import { CreateDialog } from './components/create-dialog.tsx'
 import { Sidebar } from './components/sidebar.tsx'
 import { DAEMON_LABEL, StatusBanner, type HelperHelp } from './components/status-banner.tsx'
 import { TORRENT_COLUMNS, TorrentTable } from './components/torrent-table.tsx'
@@ -128,6 +129,9 @@ export function App(props: AppProps): JSX.Element {
           value={s.filter()}
           onInput={(e) => s.setFilter(e.currentTarget.value)}
         />
+        <button type="button" onClick={() => s.setDialog('create')} title="Create a torrent from a file or folder">
+          <span aria-hidden="true">✚</span> Create
+        </button>
         <button type="button" onClick={() => s.setDialog('settings')} title="Settings">
           <span aria-hidden="true">⚙</span> Settings
         </button>
@@ -277,6 +281,13 @@ export function App(props: AppProps): JSX.Element {
           folders={model.status()?.downloadFolders ?? []}
           paths={folderPaths()}
           {...(props.registerMagnetHandler ? { onRegisterMagnet: props.registerMagnetHandler } : {})}
+        />
+      </Show>
+      <Show when={s.dialog() === 'create'}>
+        <CreateDialog
+          api={props.api}
+          folders={model.status()?.downloadFolders ?? []}
+          onClose={() => s.setDialog(null)}
         />
       </Show>
       <Show when={s.dialog() === 'label'}>

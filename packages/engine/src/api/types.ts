@@ -4,6 +4,8 @@
  * the UI renders them and never reaches into engine objects.
  */
 
+import type { CreateJobStatus, CreateTorrentInput, FolderEntry } from './create-types.ts'
+
 export type TorrentStatus = 'fetching-metadata' | 'checking' | 'downloading' | 'seeding' | 'paused' | 'queued' | 'error'
 
 export interface TorrentSummary {
@@ -256,4 +258,11 @@ export interface EngineApi {
   magnetLink(infoHash: string): Promise<string>
   /** Gives the torrent a label, or clears it (null or blank); kept with the session. Throws for an unknown torrent. */
   setTorrentLabel(infoHash: string, label: string | null): Promise<void>
+  /** Starts creating a torrent from a file or folder under a download folder; answers the job's id. */
+  createTorrent(input: CreateTorrentInput): Promise<number>
+  /** How a creation job is doing (null once forgotten or unknown). */
+  createTorrentStatus(id: number): Promise<CreateJobStatus | null>
+  cancelCreateTorrent(id: number): Promise<void>
+  /** The entries of a folder inside a download folder ('' = its top), for picking what to share. */
+  browseFolder(root: string, path: string): Promise<FolderEntry[]>
 }

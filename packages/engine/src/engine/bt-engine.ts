@@ -32,6 +32,7 @@ import { SessionStore, type SessionEntry } from './session-store.ts'
 import { DEFAULT_SETTINGS, mergeSettings } from './settings.ts'
 import { PortForwarding } from './port-forwarding.ts'
 import { normalizeLabel } from './torrent-label.ts'
+import { TorrentCreator } from '../create/torrent-creator.ts'
 
 export interface BtEngineOptions {
   platform: Platform
@@ -82,6 +83,8 @@ export class BtEngine implements EngineApiHost {
   private readonly dhtNode: EngineDht
   daemonStatus: EngineStatus['daemon'] = 'connected'
   daemonMessage?: string
+  /** Torrent creation from data under the roots, hashed by the platform's PieceHasher. */
+  readonly creator: TorrentCreator
 
   constructor(private readonly opts: BtEngineOptions) {
     this.platform = opts.platform
@@ -89,6 +92,13 @@ export class BtEngine implements EngineApiHost {
     this.peerId = opts.peerId ?? generatePeerId()
     this.settings = mergeSettings(DEFAULT_SETTINGS, opts.settings ?? {})
     this.session = new SessionStore(opts.platform.state)
+    this.creator = new TorrentCreator({
+      platform: opts.platform,
+      now: () => this.clock.now(),
+      add: (input) => this.add(input),
+      has: (infoHash) => this.torrents.has(infoHash),
+      createdBy: 'Tidepool 0.1',
+    })
     this.log = createLogger('engine', { port: opts.platform.log, now: () => this.clock.now() })
     const now = () => this.clock.now()
     this.downloadBucket = new ByteBucket(this.settings.downloadRateLimit, now)

@@ -9,6 +9,7 @@ import type {
   TorrentDetail,
   TorrentSummary,
 } from '../api/types.ts'
+import type { TorrentCreator } from '../create/torrent-creator.ts'
 
 /** What the API adapter needs from the engine (BtEngine implements it). */
 export interface EngineApiHost {
@@ -29,6 +30,7 @@ export interface EngineApiHost {
   torrentLog(infoHash: string): LogEntry[]
   magnetLink(infoHash: string): string
   setTorrentLabel(infoHash: string, label: string | null): Promise<void>
+  readonly creator: Pick<TorrentCreator, 'start' | 'status' | 'cancel' | 'browse'>
 }
 
 /**
@@ -69,5 +71,15 @@ export function createEngineApi(engine: EngineApiHost): EngineApi {
       return engine.magnetLink(infoHash.toLowerCase())
     },
     setTorrentLabel: (infoHash, label) => engine.setTorrentLabel(infoHash.toLowerCase(), label),
+    async createTorrent(input) {
+      return engine.creator.start(input)
+    },
+    async createTorrentStatus(id) {
+      return engine.creator.status(id)
+    },
+    async cancelCreateTorrent(id) {
+      engine.creator.cancel(id)
+    },
+    browseFolder: (root, path) => engine.creator.browse(root, path),
   }
 }

@@ -5,6 +5,9 @@
 import type {
   AddReport,
   AddTorrentInput,
+  CreateJobStatus,
+  CreateTorrentInput,
+  FolderEntry,
   EngineApi,
   EngineSettings,
   EngineStatus,
@@ -422,6 +425,17 @@ export class FakeEngine implements EngineApi {
   async setSettings(patch: Partial<EngineSettings>): Promise<EngineSettings> {
     this.settings = { ...this.settings, ...patch }
     return { ...this.settings }
+  }
+  // Creation is exercised against the real engine (browser tests); the fake only refuses it.
+  async createTorrent(_input: CreateTorrentInput): Promise<number> {
+    throw new Error('the fake engine cannot create torrents')
+  }
+  async createTorrentStatus(_id: number): Promise<CreateJobStatus | null> {
+    return null
+  }
+  async cancelCreateTorrent(_id: number): Promise<void> {}
+  async browseFolder(_root: string, _path: string): Promise<FolderEntry[]> {
+    return []
   }
 
   /** A plausible history: added, checked, announced, peers coming and going, the odd failure. */

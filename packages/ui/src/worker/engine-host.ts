@@ -5,6 +5,7 @@
  */
 import type { BridgeCloseReason } from '@tidepool/daemon-bridge'
 import type {
+  CreateTorrentInput,
   EngineApi,
   EngineSettings,
   EngineStatus,
@@ -230,5 +231,17 @@ export class EngineHost implements EngineApi {
   }
   async setTorrentLabel(infoHash: string, label: string | null) {
     return this.engine().setTorrentLabel(infoHash, label)
+  }
+  async createTorrent(input: CreateTorrentInput) {
+    return this.engine().createTorrent(input)
+  }
+  async createTorrentStatus(id: number) {
+    return this.engine().createTorrentStatus(id)
+  }
+  async cancelCreateTorrent(id: number) {
+    return this.engine().cancelCreateTorrent(id)
+  }
+  async browseFolder(root: string, path: string) {
+    return this.engine().browseFolder(root, path)
   }
 }
