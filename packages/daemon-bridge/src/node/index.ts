@@ -52,3 +52,5 @@ export function connectBridgeNode(opts: Omit<ConnectBridgeOptions, 'WebSocketImp
     wsOptions: { ...nodeWsOptionsFor(opts.url), ...opts.wsOptions },
   })
 }
+
+export { nodeAead } from './aead-node.ts'
