@@ -3,6 +3,7 @@ export { MAX_HANDSHAKE_BYTES, Msg, SecureChannel, SecureClose } from './channel.
 export * from './companion-client.ts'
 export { CpaceParty, normalizeCode, PairingError, SID_BYTES } from './cpace.ts'
 export {
+  concatBytes,
   generateKeyPair,
   HandshakeError,
   IkInitiator,
