@@ -3,6 +3,7 @@
  * address, prints a pairing code and its QR code, and serves paired clients over the secure channel
  * only (docs/native-host.md "Companion", docs/daemon-protocol.md §8). First stdout line is JSON.
  */
+import { mkdirSync } from 'node:fs'
 import qrcode from 'qrcode-terminal'
 import { parseDaemonArgs } from '../daemon/cli-args.ts'
 import { COMPANION_USAGE, DEFAULT_COMPANION_DOWNLOADS, parseCompanionArgs } from '../daemon/companion/companion-args.ts'
@@ -52,6 +53,8 @@ export async function runCompanion(argv: string[]): Promise<void> {
     log: (line) => process.stderr.write(`${line}\n`),
   })
   const roots = Object.keys(daemonArgs.roots).length > 0 ? daemonArgs.roots : { downloads: DEFAULT_COMPANION_DOWNLOADS }
+  // A fresh companion has no download folder yet: make it (only ours, like the state dir).
+  for (const dir of Object.values(roots)) mkdirSync(dir, { recursive: true, mode: 0o700 })
   const d = await startDaemon({
     host: args.host,
     port: args.port,
