@@ -21,7 +21,7 @@ export interface TestCompanion {
   gate: CompanionGate
   pairing: PairingWindow
   stateDir: string
-  /** Download root `scratch`. */
+  /** The root's folder (`scratch` unless given). */
   dir: string
   url: string
   /** Pairs a new client identity with the current code; returns what the client keeps. */
@@ -34,7 +34,7 @@ export interface TestCompanion {
 
 /** A companion daemon in this process on 127.0.0.1 (the secure channel does not care which address). */
 export async function testCompanion(
-  opts: { pairing?: PairingWindowOptions; host?: string } = {},
+  opts: { pairing?: PairingWindowOptions; host?: string; root?: string } = {},
 ): Promise<TestCompanion> {
   const stateDir = await mkdtemp(join(tmpdir(), 'tidepool-companion-state-'))
   const dir = await mkdtemp(join(tmpdir(), 'tidepool-companion-root-'))
@@ -50,7 +50,7 @@ export async function testCompanion(
   const daemon = await startDaemon({
     host: opts.host ?? '127.0.0.1',
     token: state.token,
-    roots: { scratch: dir },
+    roots: { [opts.root ?? 'scratch']: dir },
     companion: gate,
   })
   const clients: BridgeClient[] = []

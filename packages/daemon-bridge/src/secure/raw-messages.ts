@@ -8,6 +8,8 @@ export interface RawOpenOptions {
   origin?: string
   wsOptions?: Record<string, unknown>
   timeoutMs?: number
+  /** 'nodebuffer' (Node `ws` only) delivers messages as Buffers without an ArrayBuffer copy. */
+  binaryType?: 'arraybuffer' | 'nodebuffer'
 }
 
 /**
@@ -48,7 +50,7 @@ export class RawMessages {
     } catch (e) {
       return Promise.reject(new IoError('invalid', `bad companion url: ${(e as Error).message}`))
     }
-    ws.binaryType = 'arraybuffer'
+    ws.binaryType = opts.binaryType ?? 'arraybuffer'
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         ws.close()
