@@ -1,5 +1,5 @@
 /**
- * pnpm bench:bridge --companion — the secure channel (docs/daemon-protocol.md §8) against the plain
+ * pnpm bench:bridge --companion — the secure channel (docs/daemon-protocol.md §12) against the plain
  * bridge, in one run, over loopback:
  *  (p) TCP sender -> plain daemon -> BridgeClient (connectBridgeNode);
  *  (s) TCP sender -> companion daemon -> BridgeClient inside the secure channel (connectCompanionNode);

@@ -1,7 +1,7 @@
 /**
  * `pnpm daemon --companion ...`: the daemon for another device (a phone, a home server). Binds a LAN
  * address, prints a pairing code and its QR code, and serves paired clients over the secure channel
- * only (docs/native-host.md "Companion", docs/daemon-protocol.md §8). First stdout line is JSON.
+ * only (docs/native-host.md "Companion", docs/daemon-protocol.md §12). First stdout line is JSON.
  */
 import { mkdirSync } from 'node:fs'
 import qrcode from 'qrcode-terminal'

@@ -16,7 +16,7 @@ export interface ConformanceTarget {
    */
   socket?: () => WebSocketLike
   /**
-   * The secure transport (a companion daemon, docs/daemon-protocol.md §8): every connection, the raw
+   * The secure transport (a companion daemon, docs/daemon-protocol.md §12): every connection, the raw
    * ones too, is opened by this (WebSocket, IK handshake) and speaks the protocol inside the channel.
    * Cases about the outer WebSocket itself (upgrade checks, fragments, masking) are skipped.
    */

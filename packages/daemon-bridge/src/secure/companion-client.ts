@@ -44,7 +44,7 @@ export interface PairOptions extends RawOpenOptions {
 }
 
 /**
- * Pairs with a companion daemon in pairing mode (docs/daemon-protocol.md §8.2): CPace on the code, then
+ * Pairs with a companion daemon in pairing mode (docs/daemon-protocol.md §12.3): CPace on the code, then
  * each side sends its static key sealed with the CPace keys. The connection is closed afterwards;
  * `connectCompanion` opens the working one.
  */

@@ -5,7 +5,7 @@ import { randomBytes } from '@noble/hashes/utils.js'
 
 /**
  * CPace over ristretto255 (the construction of draft-irtf-cfrg-cpace; the exact byte strings are ours,
- * docs/daemon-protocol.md §8.2). Both sides map the pairing code to a secret generator G, exchange
+ * docs/daemon-protocol.md §12.3). Both sides map the pairing code to a secret generator G, exchange
  * y·G for random scalars y, and share K = y_a·y_b·G. Someone without the code learns nothing they can
  * test offline: each connection tests one guess, and the daemon counts the failures.
  */
