@@ -4,6 +4,7 @@
  * so the UI can show "not running" / "wrong token" instead of hanging.
  */
 import type { BridgeCloseReason } from '@tidepool/daemon-bridge'
+import type { DaemonChooser, DaemonInUse, DaemonKind } from './daemon-chooser.ts'
 import type {
   EngineApi,
   EngineSettings,
@@ -29,6 +30,8 @@ export interface RunningEngine {
 
 export interface EngineHostDeps {
   connect(url: string, token: string): Promise<BridgeLike>
+  /** Local helper or paired companion (daemon-chooser.ts); absent: always the local helper. */
+  chooser?: Pick<DaemonChooser, 'pair' | 'setUse' | 'forget' | 'status'>
   createEngine(platform: Platform): Promise<RunningEngine>
   state: StateStore
   now(): number
@@ -82,6 +85,38 @@ export class EngineHost implements EngineApi {
     this.opts = null
     this.daemon = 'auth-failed'
     this.message = undefined
+  }
+
+  /** Which daemon is in use (local helper or companion), its round trip and folders. */
+  async daemonInUse(): Promise<DaemonInUse | null> {
+    return this.deps.chooser ? this.deps.chooser.status() : null
+  }
+
+  /** Pairs with a companion (address and the code it printed), then runs the engine there. */
+  async pairCompanion(address: string, code: string, clientName: string): Promise<{ name: string; url: string }> {
+    if (!this.deps.chooser) throw new Error('companions are not available here')
+    const r = await this.deps.chooser.pair(address, code, clientName)
+    await this.reconnect()
+    return r
+  }
+
+  /** Switches between the local helper and the paired companion. */
+  async useDaemon(kind: DaemonKind): Promise<void> {
+    await this.deps.chooser?.setUse(kind)
+    await this.reconnect()
+  }
+
+  async forgetCompanion(): Promise<void> {
+    await this.deps.chooser?.forget()
+    await this.reconnect()
+  }
+
+  /** The engine moves to the daemon now in use (its torrents' state is saved; the new daemon resumes them). */
+  private async reconnect(): Promise<void> {
+    if (!this.opts) return
+    this.attempt = 0
+    await this.teardown()
+    await this.tryConnect()
   }
 
   private async teardown(): Promise<void> {
