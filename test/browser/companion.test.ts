@@ -1,0 +1,179 @@
+// The companion daemon on "another device": a network namespace this test creates (veth pair, 10.200.N.x)
+// runs the companion, a libtorrent seed and nothing else; the web app and Chromium stay on this side.
+// The page pairs with the printed code, downloads a torrent through the companion byte-exact, and after
+// a restart of both reconnects with its stored keys (no code). tcpdump on the veth shows no token, code
+// or BitTorrent handshake in clear. Skips without root/ip/tcpdump/Chromium/libtorrent unless
+// TIDEPOOL_REQUIRE_INTEROP=1.
+import { existsSync } from 'node:fs'
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { DATA_PATH_NODE_FLAGS } from '@tidepool/native-host'
+import type { BrowserContext, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { diffTrees } from '../fixtures/compare-trees.ts'
+import { libtorrentAvailable, startLibtorrent, waitSeeding } from '../fixtures/libtorrent.ts'
+import { makeTorrent, type MadeTorrent } from '../fixtures/make-torrent.ts'
+import { netnsAvailable } from '../fixtures/netns.ts'
+import { createHostLink, type HostLink } from '../fixtures/netns-host-link.ts'
+import { spawnTracked, type Tracked } from '../fixtures/processes.ts'
+import { startTracker, type LocalTracker } from '../fixtures/tracker.ts'
+import { chromiumAvailable, launchChromium, REPO_ROOT, shot, until } from './helpers/browser.ts'
+import { addTorrentFile, waitHelperConnected, waitRowText } from './helpers/ui-actions.ts'
+import { startWebApp, type WebApp } from './helpers/webapp.ts'
+
+const TCPDUMP = ['/usr/bin/tcpdump', '/usr/sbin/tcpdump'].find((p) => existsSync(p)) ?? '/usr/bin/tcpdump'
+const tcpdumpAvailable = process.env.TIDEPOOL_REQUIRE_INTEROP === '1' || existsSync(TCPDUMP)
+const COMPANION_PORT = 8742
+
+describe.skipIf(!chromiumAvailable() || !libtorrentAvailable() || !netnsAvailable() || !tcpdumpAvailable)(
+  'companion daemon in a network namespace, used by the web app in Chromium',
+  () => {
+    let link: HostLink
+    let tracker: LocalTracker
+    let work = ''
+    let companion: Tracked | undefined
+    let capture: Tracked | undefined
+    let app: WebApp | undefined
+    let context: BrowserContext | undefined
+    let t: MadeTorrent
+    let appPort = 0
+    const seen: { code: string; token: string } = { code: '', token: '' }
+    const stateDir = () => join(work, 'companion-state')
+    const companionDownloads = () => join(work, 'companion-downloads')
+
+    const startCompanion = async (): Promise<{ code: string }> => {
+      const p = spawnTracked(
+        link.wrap[0]!,
+        [
+          ...link.wrap.slice(1),
+          process.execPath,
+          ...DATA_PATH_NODE_FLAGS,
+          '--import',
+          import.meta.resolve('tsx'),
+          join(REPO_ROOT, 'native-host', 'src', 'cli', 'daemon.ts'),
+          '--companion',
+          '--listen',
+          `${link.nsAddress}:${COMPANION_PORT}`,
+          '--name',
+          'test-phone',
+          '--state-dir',
+          stateDir(),
+          '--root',
+          `downloads=${companionDownloads()}`,
+          '--no-port-mapping',
+        ],
+        { cwd: REPO_ROOT, env: { ...process.env, TIDEPOOL_NO_MULTICAST: '1' }, name: 'companion daemon (netns)' },
+      )
+      companion = p
+      const line = await p.waitFor((l) => typeof l.companion === 'object', 60_000, 'companion start line')
+      const code = String((line.companion as { pairingCode: string }).pairingCode)
+      return { code }
+    }
+
+    const openApp = async (): Promise<Page> => {
+      app = await startWebApp({ out: join(work, 'local-downloads'), configHome: join(work, 'config'), port: appPort })
+      appPort = Number(new URL(app.origin).port)
+      const page = await context!.newPage()
+      await page.goto(app.url)
+      return page
+    }
+
+    beforeAll(async () => {
+      work = await mkdtemp(join(tmpdir(), 'tidepool-companion-e2e-'))
+      link = createHostLink()
+      // The tracker listens on this side's veth address: both the seed and the companion announce to it.
+      tracker = await startTracker({ host: link.hostAddress })
+      await mkdir(join(work, 'seed'), { recursive: true })
+      t = await makeTorrent({
+        dir: join(work, 'seed'),
+        name: 'companion file.bin',
+        size: 6 * 1024 * 1024 + 777,
+        pieceLength: 64 * 1024,
+        trackers: [[tracker.httpUrl]],
+        seed: 23,
+      })
+      const seed = await startLibtorrent({
+        torrent: t.torrentPath,
+        save: t.dir,
+        seed: true,
+        listen: link.nsAddress,
+        wrap: link.wrap,
+        name: 'libtorrent seed (netns)',
+      })
+      afterCleanups.push(() => seed.stop())
+      await waitSeeding(seed, 30_000)
+      await until(() => tracker.peers(t.infoHash).length > 0, 30_000, 'the seed announced')
+      capture = spawnTracked(TCPDUMP, ['-i', link.hostDev, '-n', '-s', '0', '-U', '-w', join(work, 'veth.pcap')], {
+        name: 'tcpdump',
+      })
+      await until(() => /listening on/.test(capture!.stderr()), 15_000, 'tcpdump listening')
+      context = await launchChromium(join(work, 'profile'))
+    }, 180_000)
+
+    const afterCleanups: Array<() => Promise<unknown>> = []
+    afterAll(async () => {
+      await context?.close()
+      await app?.stop()
+      await companion?.stop()
+      await capture?.stop()
+      for (const f of afterCleanups) await f().catch(() => undefined)
+      await tracker?.close()
+      link?.destroy()
+      if (work) await rm(work, { recursive: true, force: true })
+    })
+
+    it('pairs with the code, downloads through the companion byte-exact, and the page says where', async () => {
+      const { code } = await startCompanion()
+      seen.code = code
+      const page = await openApp()
+      await waitHelperConnected(page) // the local helper first: nothing paired yet
+      await page.getByRole('button', { name: 'Pair with a companion…' }).click()
+      await page.getByLabel('Companion address').fill(`${link.nsAddress}:${COMPANION_PORT}`)
+      await page.getByLabel('Pairing code').fill(code)
+      await page.getByRole('button', { name: 'Pair', exact: true }).click()
+      await page.getByTestId('daemon-in-use').filter({ hasText: 'companion “test-phone”' }).waitFor({ timeout: 30_000 })
+      await waitHelperConnected(page)
+      await page.getByTestId('companion-downloads').waitFor({ timeout: 15_000 })
+      expect(await page.getByTestId('companion-downloads').textContent()).toContain(companionDownloads())
+      await page.getByTestId('daemon-latency').waitFor({ timeout: 10_000 })
+      seen.token = JSON.parse(await readFile(join(stateDir(), 'companion.json'), 'utf8')).token
+
+      await addTorrentFile(page, t.torrentPath)
+      await waitRowText(page, t.infoHash, /Seeding/, 120_000)
+      await shot(page, 'companion-downloaded')
+      // on the companion's disk, not this side's
+      expect(await diffTrees(t.contentPath, join(companionDownloads(), t.name))).toEqual([])
+      expect(existsSync(join(work, 'local-downloads', t.name))).toBe(false)
+      await page.close()
+    })
+
+    it('after a restart of the companion and the web app, reconnects with its keys (no code)', async () => {
+      await app!.stop()
+      app = undefined
+      await companion!.stop()
+      const again = await startCompanion()
+      expect(again.code).not.toBe(seen.code) // a new window; the page must not need it
+      const page = await openApp()
+      await page.getByTestId('daemon-in-use').filter({ hasText: 'companion “test-phone”' }).waitFor({ timeout: 30_000 })
+      await waitHelperConnected(page, 60_000)
+      await page.getByTestId('daemon-latency').waitFor({ timeout: 15_000 })
+      // the torrent resumes from the companion's files
+      await waitRowText(page, t.infoHash, /Seeding/, 120_000)
+      await shot(page, 'companion-reconnected')
+      await page.close()
+    })
+
+    it('the veth capture shows the exchange but no token, code or BitTorrent handshake in clear', async () => {
+      await capture!.stop()
+      const pcap = await readFile(join(work, 'veth.pcap'))
+      expect(pcap.length).toBeGreaterThan(6 * 1024 * 1024) // the download crossed it
+      expect(pcap.includes(Buffer.from('Upgrade: websocket'))).toBe(true) // and the capture saw the channel
+      expect(seen.token).toMatch(/^[0-9a-f]{64}$/)
+      expect(pcap.includes(Buffer.from(seen.token))).toBe(false)
+      expect(pcap.includes(Buffer.from(seen.code))).toBe(false)
+      expect(pcap.includes(Buffer.from(seen.code.replace('-', '')))).toBe(false)
+      expect(pcap.includes(Buffer.from('\x13BitTorrent protocol', 'latin1'))).toBe(false)
+    })
+  },
+)
