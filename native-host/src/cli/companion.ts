@@ -3,7 +3,8 @@
  * address, prints a pairing code and its QR code, and serves paired clients over the secure channel
  * only (docs/native-host.md "Companion", docs/daemon-protocol.md §12). First stdout line is JSON.
  */
-import { mkdirSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import qrcode from 'qrcode-terminal'
 import { parseDaemonArgs } from '../daemon/cli-args.ts'
 import { COMPANION_USAGE, DEFAULT_COMPANION_DOWNLOADS, parseCompanionArgs } from '../daemon/companion/companion-args.ts'
@@ -15,6 +16,14 @@ import {
 } from '../daemon/companion/companion-state.ts'
 import { formatCode, newPairingCode, PairingWindow } from '../daemon/companion/pairing-window.ts'
 import { portMappingAllowed, startDaemon } from '../index.ts'
+import { REPO_ROOT } from '../webapp/build-ui.ts'
+
+/** The extension's pinned id (extension/EXTENSION_ID) when run from the source tree: it may connect too. */
+function pinnedExtensionOrigin(): string[] {
+  const f = join(REPO_ROOT, 'extension', 'EXTENSION_ID')
+  const id = existsSync(f) ? readFileSync(f, 'utf8').trim() : ''
+  return /^[a-p]{32}$/.test(id) ? [`chrome-extension://${id}`] : []
+}
 
 export async function runCompanion(argv: string[]): Promise<void> {
   let args: ReturnType<typeof parseCompanionArgs>
@@ -60,7 +69,7 @@ export async function runCompanion(argv: string[]): Promise<void> {
     port: args.port,
     token: state.token,
     roots,
-    allowOrigins: daemonArgs.allowOrigins,
+    allowOrigins: [...daemonArgs.allowOrigins, ...pinnedExtensionOrigin()],
     allowNoOrigin: daemonArgs.allowNoOrigin,
     limits: daemonArgs.limits,
     multicast: daemonArgs.multicast,

@@ -90,7 +90,10 @@ async function start(): Promise<void> {
   // The daemon line (local helper or companion) sits above the app, in its own element.
   const companionRoot = document.createElement('div')
   root.before(companionRoot)
-  const stopCompanion = render(() => <CompanionPanel api={api} />, companionRoot)
+  const stopCompanion = render(
+    () => <CompanionPanel api={api} clientName={`web app ${location.host}`} />,
+    companionRoot,
+  )
   dispose = () => {
     clearInterval(follow)
     stopRender()

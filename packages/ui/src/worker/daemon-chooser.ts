@@ -91,6 +91,11 @@ export class DaemonChooser {
     return { name: paired.name, url }
   }
 
+  async inUse(): Promise<DaemonKind> {
+    await this.load()
+    return this.use
+  }
+
   async setUse(use: DaemonKind): Promise<void> {
     await this.load()
     this.use = use === 'companion' && this.record ? 'companion' : 'local'

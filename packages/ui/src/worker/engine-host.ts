@@ -31,7 +31,7 @@ export interface RunningEngine {
 export interface EngineHostDeps {
   connect(url: string, token: string): Promise<BridgeLike>
   /** Local helper or paired companion (daemon-chooser.ts); absent: always the local helper. */
-  chooser?: Pick<DaemonChooser, 'pair' | 'setUse' | 'forget' | 'status'>
+  chooser?: Pick<DaemonChooser, 'pair' | 'setUse' | 'forget' | 'status' | 'inUse'>
   createEngine(platform: Platform): Promise<RunningEngine>
   state: StateStore
   now(): number
@@ -70,6 +70,11 @@ export class EngineHost implements EngineApi {
 
   /** The extension reports "helper not installed" (connectNative failed) through this. */
   async setUnavailable(state: 'not-installed' | 'unreachable', message: string): Promise<void> {
+    // The engine runs on a companion: the local helper being missing does not concern it.
+    if ((await this.deps.chooser?.inUse()) === 'companion') {
+      if (!this.running && !this.opts) await this.reconnect()
+      return
+    }
     await this.teardown()
     this.opts = null
     this.daemon = state
@@ -113,6 +118,8 @@ export class EngineHost implements EngineApi {
 
   /** The engine moves to the daemon now in use (its torrents' state is saved; the new daemon resumes them). */
   private async reconnect(): Promise<void> {
+    // No local helper was ever given (the extension without its native host): a companion needs none.
+    if (!this.opts && (await this.deps.chooser?.inUse()) === 'companion') this.opts = { daemonUrl: '', token: '' }
     if (!this.opts) return
     this.attempt = 0
     await this.teardown()
