@@ -26,6 +26,13 @@ const TCPDUMP = ['/usr/bin/tcpdump', '/usr/sbin/tcpdump'].find((p) => existsSync
 const tcpdumpAvailable = process.env.TIDEPOOL_REQUIRE_INTEROP === '1' || existsSync(TCPDUMP)
 const COMPANION_PORT = 8742
 
+/** '' when `needle` is not in `hay`; else the bytes around its first occurrence, to say which traffic leaked it. */
+function leakContext(hay: Buffer, needle: string): string {
+  const at = hay.indexOf(Buffer.from(needle, 'latin1'))
+  if (at < 0) return ''
+  return JSON.stringify(hay.subarray(Math.max(0, at - 160), at + needle.length + 160).toString('latin1'))
+}
+
 describe.skipIf(!chromiumAvailable() || !libtorrentAvailable() || !netnsAvailable() || !tcpdumpAvailable)(
   'companion daemon in a network namespace, used by the web app in Chromium',
   () => {
@@ -38,6 +45,7 @@ describe.skipIf(!chromiumAvailable() || !libtorrentAvailable() || !netnsAvailabl
     let context: BrowserContext | undefined
     let t: MadeTorrent
     let appPort = 0
+    let livePage: Page | undefined
     const seen: { code: string; token: string } = { code: '', token: '' }
     const stateDir = () => join(work, 'companion-state')
     const companionDownloads = () => join(work, 'companion-downloads')
@@ -120,7 +128,7 @@ describe.skipIf(!chromiumAvailable() || !libtorrentAvailable() || !netnsAvailabl
       for (const f of afterCleanups) await f().catch(() => undefined)
       await tracker?.close()
       link?.destroy()
-      if (work) await rm(work, { recursive: true, force: true })
+      if (work && !process.env.TIDEPOOL_KEEP_WORK) await rm(work, { recursive: true, force: true })
     })
 
     it('pairs with the code, downloads through the companion byte-exact, and the page says where', async () => {
@@ -161,7 +169,7 @@ describe.skipIf(!chromiumAvailable() || !libtorrentAvailable() || !netnsAvailabl
       // the torrent resumes from the companion's files
       await waitRowText(page, t.infoHash, /Seeding/, 120_000)
       await shot(page, 'companion-reconnected')
-      await page.close()
+      livePage = page
     })
 
     it('the veth capture shows the exchange but no token, code or BitTorrent handshake in clear', async () => {
@@ -170,10 +178,28 @@ describe.skipIf(!chromiumAvailable() || !libtorrentAvailable() || !netnsAvailabl
       expect(pcap.length).toBeGreaterThan(6 * 1024 * 1024) // the download crossed it
       expect(pcap.includes(Buffer.from('Upgrade: websocket'))).toBe(true) // and the capture saw the channel
       expect(seen.token).toMatch(/^[0-9a-f]{64}$/)
-      expect(pcap.includes(Buffer.from(seen.token))).toBe(false)
-      expect(pcap.includes(Buffer.from(seen.code))).toBe(false)
-      expect(pcap.includes(Buffer.from(seen.code.replace('-', '')))).toBe(false)
-      expect(pcap.includes(Buffer.from('\x13BitTorrent protocol', 'latin1'))).toBe(false)
+      for (const secret of [seen.token, seen.code, seen.code.replace('-', ''), '\x13BitTorrent protocol'])
+        expect(leakContext(pcap, secret), `"${secret}" in clear on the veth`).toBe('')
+    })
+
+    // After the capture: on the local helper the engine dials the seed across the veth in clear, as it should.
+    it('says so clearly when the companion is unreachable, and switches to the local helper on request', async () => {
+      const page = livePage! // the login link is single use: the tab from the restart goes on
+      await page.getByTestId('daemon-latency').waitFor({ timeout: 30_000 })
+      await companion!.stop()
+      const alert = page.getByTestId('companion-unreachable')
+      await alert.waitFor({ timeout: 30_000 })
+      expect(await alert.textContent()).toContain('test-phone')
+      await shot(page, 'companion-unreachable')
+      await alert.getByRole('button', { name: 'Use the local helper' }).click()
+      await page.getByTestId('daemon-in-use').filter({ hasText: 'local helper' }).waitFor({ timeout: 30_000 })
+      await waitHelperConnected(page, 30_000)
+      // and back again once it is up: the keys still work
+      await startCompanion()
+      await page.getByRole('button', { name: 'Use companion “test-phone”' }).click()
+      await page.getByTestId('daemon-in-use').filter({ hasText: 'companion “test-phone”' }).waitFor({ timeout: 30_000 })
+      await page.getByTestId('daemon-latency').waitFor({ timeout: 30_000 })
+      await page.close()
     })
   },
 )
