@@ -3,7 +3,7 @@ import { nodeAead } from './aead-node.ts'
 import { nobleAead } from '../secure/aead.ts'
 import { SecureChannel } from '../secure/channel.ts'
 import { CpaceParty, randomBytes } from '../secure/cpace.ts'
-import { generateKeyPair, HandshakeError, IkInitiator, IkResponder } from '../secure/noise-ik.ts'
+import { generateKeyPair, HandshakeError, IkInitiator, IkResponder, publicKeyOf } from '../secure/noise-ik.ts'
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
 
@@ -74,6 +74,50 @@ describe('Noise IK handshake', () => {
     const fake = new IkInitiator(generateKeyPair(), daemon.publicKey)
     fake.writeMessage1()
     expect(() => fake.readMessage2(message)).toThrow(HandshakeError)
+  })
+})
+
+describe('Noise IK against the cacophony test vector (Noise_IK_25519_ChaChaPoly_SHA256)', () => {
+  // vectors/cacophony.txt of haskell-cryptography/cacophony: fixed keys and ephemerals, prologue "John Galt"
+  const h = (x: string): Uint8Array => Uint8Array.from(Buffer.from(x, 'hex'))
+  const pair = (secret: string) => ({ secretKey: h(secret), publicKey: publicKeyOf(h(secret)) })
+  const v = {
+    prologue: h('4a6f686e2047616c74'),
+    initStatic: pair('e61ef9919cde45dd5f82166404bd08e38bceb5dfdfded0a34c8df7ed542214d1'),
+    initEphemeral: pair('893e28b9dc6ca8d611ab664754b8ceb7bac5117349a4439a6b0569da977c464a'),
+    respStatic: pair('4a3acbfdb163dec651dfa3194dece676d437029c62a408b4c5ea9114246e4893'),
+    respEphemeral: pair('bbdb4cdbd309f1a1f2e1456967fe288cadd6f712d65dc7b7793d5e63da6b375b'),
+    handshakeHash: '0b0f68fb0c27e03ce9b97565995ed4838cc0581b762ef72b062f6a546419fad7',
+    messages: [
+      [
+        '4c756477696720766f6e204d69736573',
+        'ca35def5ae56cec33dc2036731ab14896bc4c75dbb07a61f879f8e3afa4c7944718da798efbcd91528520204f904b9bd6c7413dccdc214d951e15253e39987f18146e8cd0873654207148333479d4d16c289f0294b29960a72f48e0b7bba2e89083169825e59642148d492020664ccf7',
+      ],
+      [
+        '4d757272617920526f746862617264',
+        '95ebc60d2b1fa672c1f46a8aa265ef51bfe38e7ccb39ec5be34069f1448088435361e70b2ed446e6c9ec387d1d6b3b840f194e373979d241b203c4acafccf5',
+      ],
+      ['462e20412e20486179656b', '050e9f3c8fac16b68dbce8f8c4bfbf6617c897f9ada4aa29aa19c8'],
+      ['4361726c204d656e676572', '344233a6cabb7141d80f3da2fedc311d9646bbb0f505afe403a667'],
+    ],
+  }
+
+  it('produces the same messages, handshake hash and transport ciphertexts', () => {
+    const i = new IkInitiator(v.initStatic, v.respStatic.publicKey, v.prologue)
+    const r = new IkResponder(v.respStatic, v.prologue)
+    const m1 = i.writeMessage1(h(v.messages[0]![0]!), v.initEphemeral)
+    expect(hex(m1)).toBe(v.messages[0]![1])
+    expect(hex(r.readMessage1(m1).payload)).toBe(v.messages[0]![0])
+    const { message: m2, result: rr } = r.writeMessage2(h(v.messages[1]![0]!), v.respEphemeral)
+    expect(hex(m2)).toBe(v.messages[1]![1])
+    const ir = i.readMessage2(m2).result
+    expect(hex(ir.handshakeHash)).toBe(v.handshakeHash)
+    expect(hex(rr.handshakeHash)).toBe(v.handshakeHash)
+    // transport: initiator → responder with counter 0, then responder → initiator with counter 0
+    const ic = new SecureChannel(ir.sendKey, ir.recvKey)
+    const rc = new SecureChannel(rr.sendKey, rr.recvKey, nodeAead)
+    expect(hex(ic.seal(h(v.messages[2]![0]!)))).toBe(v.messages[2]![1])
+    expect(hex(rc.seal(h(v.messages[3]![0]!)))).toBe(v.messages[3]![1])
   })
 })
 

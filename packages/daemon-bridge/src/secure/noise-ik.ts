@@ -113,8 +113,9 @@ export class IkInitiator {
   constructor(
     private readonly s: KeyPair,
     private readonly rs: Uint8Array,
+    prologue: Uint8Array = NOISE_PROLOGUE,
   ) {
-    this.ss.mixHash(NOISE_PROLOGUE)
+    this.ss.mixHash(prologue)
     this.ss.mixHash(rs)
   }
 
@@ -152,8 +153,11 @@ export class IkResponder {
   private re: Uint8Array | null = null
   private rs: Uint8Array | null = null
 
-  constructor(private readonly s: KeyPair) {
-    this.ss.mixHash(NOISE_PROLOGUE)
+  constructor(
+    private readonly s: KeyPair,
+    prologue: Uint8Array = NOISE_PROLOGUE,
+  ) {
+    this.ss.mixHash(prologue)
     this.ss.mixHash(s.publicKey)
   }
 
@@ -174,10 +178,12 @@ export class IkResponder {
     return { clientStatic: this.rs, clientEphemeral: re, payload }
   }
 
-  writeMessage2(payload: Uint8Array = new Uint8Array(0)): { message: Uint8Array; result: NoiseResult } {
+  writeMessage2(
+    payload: Uint8Array = new Uint8Array(0),
+    e: KeyPair = generateKeyPair(),
+  ): { message: Uint8Array; result: NoiseResult } {
     if (!this.re || !this.rs) throw new HandshakeError('message 1 not read')
     const { ss } = this
-    const e = generateKeyPair()
     ss.mixHash(e.publicKey)
     ss.mixKey(dh(e.secretKey, this.re))
     ss.mixKey(dh(e.secretKey, this.rs))
