@@ -20,6 +20,7 @@ import { spawnTracked, type Tracked } from '../fixtures/processes.ts'
 import { startTracker, type LocalTracker } from '../fixtures/tracker.ts'
 import { chromiumAvailable, launchChromium, REPO_ROOT, shot, until } from './helpers/browser.ts'
 import { addTorrentFile, waitHelperConnected, waitRowText } from './helpers/ui-actions.ts'
+import { EXTENSION_DIST, ensureExtensionBuilt } from './helpers/extension.ts'
 import { startWebApp, type WebApp } from './helpers/webapp.ts'
 
 const TCPDUMP = ['/usr/bin/tcpdump', '/usr/sbin/tcpdump'].find((p) => existsSync(p)) ?? '/usr/bin/tcpdump'
@@ -200,6 +201,56 @@ describe.skipIf(!chromiumAvailable() || !libtorrentAvailable() || !netnsAvailabl
       await page.getByTestId('daemon-in-use').filter({ hasText: 'companion “test-phone”' }).waitFor({ timeout: 30_000 })
       await page.getByTestId('daemon-latency').waitFor({ timeout: 30_000 })
       await page.close()
+    })
+
+    it('the extension without its native helper (ChromeOS-like) pairs with the companion and downloads there', async () => {
+      ensureExtensionBuilt()
+      const second = await makeTorrent({
+        dir: join(work, 'seed'),
+        name: 'extension file.bin',
+        size: 3 * 1024 * 1024 + 99,
+        pieceLength: 64 * 1024,
+        trackers: [[tracker.httpUrl]],
+        seed: 29,
+      })
+      const seed2 = await startLibtorrent({
+        torrent: second.torrentPath,
+        save: second.dir,
+        seed: true,
+        listen: link.nsAddress,
+        wrap: link.wrap,
+        name: 'libtorrent seed 2 (netns)',
+      })
+      afterCleanups.push(() => seed2.stop())
+      await waitSeeding(seed2, 30_000)
+      await until(() => tracker.peers(second.infoHash).length > 0, 30_000, 'the second seed announced')
+      await companion!.stop()
+      const { code } = await startCompanion() // a fresh window for the extension
+      // No native host installed in this profile: the extension has no local helper at all.
+      const ext = await launchChromium(join(work, 'ext-profile'), EXTENSION_DIST)
+      try {
+        const sw = ext.serviceWorkers()[0] ?? (await ext.waitForEvent('serviceworker', { timeout: 30_000 }))
+        const page = await ext.newPage()
+        await page.goto(`chrome-extension://${new URL(sw.url()).host}/app.html`)
+        await page.locator('.banner[data-state="not-installed"]').waitFor({ timeout: 30_000 })
+        await page.getByRole('button', { name: 'Pair with a companion…' }).click()
+        await page.getByLabel('Companion address').fill(`${link.nsAddress}:${COMPANION_PORT}`)
+        await page.getByLabel('Pairing code').fill(code)
+        await page.getByRole('button', { name: 'Pair', exact: true }).click()
+        await page.getByTestId('daemon-latency').waitFor({ timeout: 30_000 })
+        await waitHelperConnected(page, 30_000)
+        await addTorrentFile(page, second.torrentPath)
+        await waitRowText(page, second.infoHash, /Seeding/, 120_000)
+        await shot(page, 'companion-extension')
+        expect(await diffTrees(second.contentPath, join(companionDownloads(), second.name))).toEqual([])
+        expect(await page.getByTestId('companion-downloads').textContent()).toContain(companionDownloads())
+      } finally {
+        await ext.close()
+      }
+      const listed = JSON.parse(await readFile(join(stateDir(), 'companion.json'), 'utf8')).clients.map(
+        (c: { name: string }) => c.name,
+      )
+      expect(listed.some((n: string) => n.startsWith('extension'))).toBe(true)
     })
   },
 )
