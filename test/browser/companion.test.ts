@@ -19,7 +19,7 @@ import { createHostLink, type HostLink } from '../fixtures/netns-host-link.ts'
 import { spawnTracked, type Tracked } from '../fixtures/processes.ts'
 import { startTracker, type LocalTracker } from '../fixtures/tracker.ts'
 import { chromiumAvailable, launchChromium, REPO_ROOT, shot, until } from './helpers/browser.ts'
-import { addTorrentFile, waitHelperConnected, waitRowText } from './helpers/ui-actions.ts'
+import { addTorrentFile, openTab, waitHelperConnected, waitRowText } from './helpers/ui-actions.ts'
 import { EXTENSION_DIST, ensureExtensionBuilt } from './helpers/extension.ts'
 import { startWebApp, type WebApp } from './helpers/webapp.ts'
 
@@ -151,6 +151,13 @@ describe.skipIf(!chromiumAvailable() || !libtorrentAvailable() || !netnsAvailabl
       await addTorrentFile(page, t.torrentPath)
       await waitRowText(page, t.infoHash, /Seeding/, 120_000)
       await shot(page, 'companion-downloaded')
+      // the General tab names the companion's folder, not this machine's
+      await openTab(page, t.infoHash, 'general')
+      await until(
+        async () => ((await page.locator('.detail').textContent()) ?? '').includes(companionDownloads()),
+        15_000,
+        'the General tab showing the companion folder',
+      )
       // on the companion's disk, not this side's
       expect(await diffTrees(t.contentPath, join(companionDownloads(), t.name))).toEqual([])
       expect(existsSync(join(work, 'local-downloads', t.name))).toBe(false)
