@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv } from 'node:crypto'
+import { createCipheriv, createDecipheriv, createSecretKey } from 'node:crypto'
 import { type AeadFactory, counterNonce, TAG_BYTES } from '../secure/aead.ts'
 
 /**
@@ -6,8 +6,14 @@ import { type AeadFactory, counterNonce, TAG_BYTES } from '../secure/aead.ts'
  * Node daemon or client keeps the secure channel near the plain bridge's throughput.
  */
 export const nodeAead: AeadFactory = (key) => {
-  const k = Buffer.from(key)
+  const k = createSecretKey(Buffer.from(key))
   return {
+    sealParts(counter, plaintext) {
+      const c = createCipheriv('chacha20-poly1305', k, counterNonce(counter), { authTagLength: TAG_BYTES })
+      const body = c.update(plaintext)
+      c.final()
+      return [body, c.getAuthTag()]
+    },
     seal(counter, plaintext, ad) {
       const c = createCipheriv('chacha20-poly1305', k, counterNonce(counter), { authTagLength: TAG_BYTES })
       if (ad) c.setAAD(ad, { plaintextLength: plaintext.length })

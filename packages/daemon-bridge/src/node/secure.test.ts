@@ -122,6 +122,16 @@ describe('Noise IK against the cacophony test vector (Noise_IK_25519_ChaChaPoly_
 })
 
 describe('SecureChannel', () => {
+  it('sealParts gives the same message as seal, in two parts', () => {
+    const k = randomBytes(32)
+    const frame = new Uint8Array(70_000).fill(3)
+    const whole = new SecureChannel(k, k, nodeAead).seal(frame)
+    const parts = new SecureChannel(k, k, nodeAead).sealParts(frame)
+    expect(parts.length).toBe(2)
+    expect(hex(Buffer.concat(parts))).toBe(hex(whole))
+    expect(new SecureChannel(k, k).sealParts(frame).map(hex)).toEqual([hex(whole)]) // noble: one part
+  })
+
   for (const [name, a, b] of [
     ['noble → node', nobleAead, nodeAead],
     ['node → noble', nodeAead, nobleAead],

@@ -10,6 +10,11 @@ export const TAG_BYTES = 16
  */
 export interface Aead {
   seal(counter: number, plaintext: Uint8Array, ad?: Uint8Array): Uint8Array
+  /**
+   * The same sealed message as two parts (ciphertext, tag), for a sender that can write them as two
+   * fragments of one WebSocket message without joining them first (optional).
+   */
+  sealParts?(counter: number, plaintext: Uint8Array): [Uint8Array, Uint8Array]
   open(counter: number, sealed: Uint8Array, ad?: Uint8Array): Uint8Array | null
 }
 

@@ -21,6 +21,12 @@ export class SecureChannel {
     return this.tx.seal(this.sent++, frame)
   }
 
+  /** seal() as ciphertext and tag, when the cipher can (the receiver sees the same message). */
+  sealParts(frame: Uint8Array): Uint8Array[] {
+    if (!this.tx.sealParts) return [this.seal(frame)]
+    return this.tx.sealParts(this.sent++, frame)
+  }
+
   /** The frame, or null: the connection must then be closed (the counter no longer matches). */
   open(message: Uint8Array): Uint8Array | null {
     const p = this.rx.open(this.received, message)
