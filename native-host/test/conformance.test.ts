@@ -5,7 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { allCases, runConformance } from '@tidepool/daemon-bridge/conformance'
 import { connectBridgeNode } from '@tidepool/daemon-bridge/node'
 import { startDaemon, type RunningDaemon } from '../src/index.ts'
-import { TOKEN, until } from './helpers.ts'
+import type { WebSocketLike } from '@tidepool/daemon-bridge'
+import { nodeAead } from '@tidepool/daemon-bridge/node'
+import { openCompanionSocket } from '@tidepool/daemon-bridge/secure'
+import { testCompanion } from './companion-helpers.ts'
+import { TOKEN, until, WS } from './helpers.ts'
 
 let daemon: RunningDaemon
 let dir: string
@@ -110,6 +114,30 @@ describe('conformance suite against a daemon without multicast', () => {
       expect(d.stats().udpSockets).toBe(0)
     } finally {
       await d.close()
+    }
+  })
+})
+
+describe('conformance suite over the secure channel of a companion daemon', () => {
+  it('passes every case that is not about the outer WebSocket, each connection through the IK handshake', {
+    timeout: 120_000,
+  }, async () => {
+    const c = await testCompanion({ root: 'conformance' })
+    try {
+      const { identity, paired } = await c.pair('conformance')
+      let opened = 0
+      const secure = async (): Promise<WebSocketLike> => {
+        opened++
+        return openCompanionSocket({ paired, identity, WebSocketImpl: WS, aead: nodeAead })
+      }
+      const report = await runConformance({ url: c.url, token: paired.token, secure })
+      expect(report.results.filter((r) => !r.ok).map((r) => `${r.id}: ${r.error}`)).toEqual([])
+      expect(report.skipped).toBe(allCases.filter((x) => x.plainOnly).length)
+      expect(report.passed).toBe(allCases.length - report.skipped)
+      expect(opened).toBeGreaterThanOrEqual(30)
+      expect(c.daemon.stats().files).toBe(0)
+    } finally {
+      await c.stop()
     }
   })
 })

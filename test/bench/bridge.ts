@@ -4,6 +4,7 @@
  *  (b) the same through a daemon child process into a BridgeClient (this process, `ws`);
  *  (c) write path: 1 GiB from a BridgeClient through the daemon into a file.
  * Prints MiB/s of each and the ratio (b)/(a). Env BENCH_MIB overrides the size (default 1024).
+ * `--companion`: the secure channel against the plain bridge instead (bridge-companion.ts).
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtemp, open, readFile, rm, stat } from 'node:fs/promises'
@@ -246,7 +247,10 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
+const run = process.argv.includes('--companion')
+  ? () => import('./bridge-companion.ts').then((m) => m.companionBench())
+  : main
+run().then(
   () => process.exit(0),
   (e) => {
     console.error(`bench:bridge failed: ${(e as Error).message}`)

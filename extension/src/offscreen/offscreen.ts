@@ -4,7 +4,7 @@
  */
 import * as Comlink from 'comlink'
 import { startEngineWorker } from '@tidepool/ui/worker'
-import { forwardEngineApi } from '../shared/engine-methods.ts'
+import { forwardCompanionApi, forwardEngineApi } from '../shared/engine-methods.ts'
 import { ENGINE_PORT, type ExtMessage } from '../shared/messages.ts'
 import { portEndpoint } from '../shared/port-endpoint.ts'
 
@@ -57,10 +57,7 @@ chrome.runtime.onMessage.addListener((msg: ExtMessage, _sender, reply) => {
 
 chrome.runtime.onConnect.addListener((port) => {
   if (port.name !== ENGINE_PORT) return
-  Comlink.expose(
-    forwardEngineApi(() => api),
-    portEndpoint(port),
-  )
+  Comlink.expose({ ...forwardEngineApi(() => api), ...forwardCompanionApi(() => api) }, portEndpoint(port))
 })
 
 async function askBackground(): Promise<void> {

@@ -1,4 +1,5 @@
 import type { EngineApi } from '@tidepool/engine'
+import type { CompanionApi } from '@tidepool/ui'
 
 /** Every EngineApi method, for forwarding objects (a comlink Remote cannot be re-exposed directly). */
 export const ENGINE_METHODS = [
@@ -34,4 +35,13 @@ export function forwardEngineApi(target: () => EngineApi): EngineApi {
   for (const m of ENGINE_METHODS)
     out[m] = (...args: unknown[]) => (target()[m] as (...a: unknown[]) => unknown)(...args)
   return out as unknown as EngineApi
+}
+
+/** The engine host's daemon choice (local helper or companion), forwarded beside the EngineApi. */
+export function forwardCompanionApi(target: () => Omit<CompanionApi, 'getStatus'>): Omit<CompanionApi, 'getStatus'> {
+  return {
+    daemonInUse: () => target().daemonInUse(),
+    pairCompanion: (address, code, clientName) => target().pairCompanion(address, code, clientName),
+    useDaemon: (kind) => target().useDaemon(kind),
+  }
 }

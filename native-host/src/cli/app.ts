@@ -174,7 +174,9 @@ export async function startWebApp(opts: WebAppOptions): Promise<RunningWebApp> {
     opts.uiDir ?? UI_DIST,
     opts.port ?? 8741,
     extra,
-    () => (daemonUrl ? [daemonUrl] : []),
+    // `ws:` too: a companion daemon on the LAN (Settings → pair) is at an address only the user knows.
+    // What a page can do there is gated by the pairing keys, not by this list.
+    () => (daemonUrl ? [daemonUrl, 'ws:'] : ['ws:']),
     post,
   )
   const origin = `http://127.0.0.1:${server.port}`

@@ -1,8 +1,10 @@
 /** `pnpm --silent daemon ...`: runs the socket/file daemon; first stdout line is {"port":...}. */
 import { parseDaemonArgs } from '../daemon/cli-args.ts'
 import { loadOrCreateToken, portMappingAllowed, startDaemon } from '../index.ts'
+import { runCompanion } from './companion.ts'
 
 async function main(): Promise<void> {
+  if (process.argv.includes('--companion')) return runCompanion(process.argv.slice(2))
   let args: ReturnType<typeof parseDaemonArgs>
   try {
     args = parseDaemonArgs(process.argv.slice(2))

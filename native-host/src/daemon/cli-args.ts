@@ -20,7 +20,7 @@ const USAGE =
   '              [--max-data-frame-bytes 262144] [--no-port-mapping]'
 
 /** Parses the daemon's command line; throws Error(usage) on anything wrong. */
-export function parseDaemonArgs(argv: string[]): DaemonCliArgs {
+export function parseDaemonArgs(argv: string[], opts: { tokenFileRequired?: boolean } = {}): DaemonCliArgs {
   const out: DaemonCliArgs = {
     port: 0,
     tokenFile: '',
@@ -93,6 +93,6 @@ export function parseDaemonArgs(argv: string[]): DaemonCliArgs {
         throw new Error(`unknown argument ${a}\n${USAGE}`)
     }
   }
-  if (!out.tokenFile) throw new Error(`--token-file is required\n${USAGE}`)
+  if (!out.tokenFile && opts.tokenFileRequired !== false) throw new Error(`--token-file is required\n${USAGE}`)
   return out
 }

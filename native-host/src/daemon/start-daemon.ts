@@ -13,6 +13,7 @@ import { HELLO_TIMEOUT_MS, Session } from './session.ts'
 import type { DaemonCounters } from './session-context.ts'
 import { refuseUpgrade } from './upgrade-check.ts'
 import { PortMapper, type PortMapperOptions } from './portmap/port-mapper.ts'
+import type { CompanionGate } from './companion/companion-gate.ts'
 
 export interface DaemonOptions {
   /** Loopback address to bind; default 127.0.0.1. */
@@ -48,6 +49,11 @@ export interface DaemonOptions {
    * entry points turn it on (and never under TIDEPOOL_NO_PORT_MAPPING=1, see portMappingAllowed).
    */
   portMapping?: boolean | PortMapperOptions
+  /**
+   * Companion mode (docs/native-host.md "Companion"): listen on `host` (a LAN address), and run every
+   * upgraded connection through the gate's pairing / secure-channel handshake before its Session.
+   */
+  companion?: CompanionGate
 }
 
 /** Whether a daemon offers multicast when its options do not say. */
@@ -107,7 +113,11 @@ const CLOSE_TIMEOUT_MS = 2000
  * this every unauthenticated connection could make the daemon buffer megabytes. Listens after `ws`'s own
  * handler, so a read that completed the hello (and may carry requests behind it) is not counted.
  */
-function limitPreAuthBytes(socket: net.Socket, limit: number, session: Session): void {
+function limitPreAuthBytes(
+  socket: net.Socket,
+  limit: number,
+  session: { readonly authenticated: boolean; readonly closed: boolean },
+): void {
   let received = 0
   const onData = (chunk: Buffer): void => {
     if (session.authenticated) return void socket.off('data', onData)
@@ -122,8 +132,8 @@ function limitPreAuthBytes(socket: net.Socket, limit: number, session: Session):
 
 export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
   const host = opts.host ?? '127.0.0.1'
-  if (host !== '127.0.0.1' && host !== '::1' && host !== 'localhost')
-    throw new Error('the daemon listens on loopback only')
+  if (host !== '127.0.0.1' && host !== '::1' && host !== 'localhost' && !opts.companion)
+    throw new Error('the daemon listens on loopback only (a LAN address needs companion mode)')
   if (!opts.token) throw new Error('token required')
   const limits: DaemonLimits = { ...DEFAULT_LIMITS, ...opts.limits }
   const guard = new PathGuard(opts.roots)
@@ -187,6 +197,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
       port,
       allowOrigins: opts.allowOrigins ?? [],
       allowNoOrigin: opts.allowNoOrigin ?? true,
+      companionHost: opts.companion ? hostPort(host, port) : undefined,
+      allowLoopbackPages: opts.companion !== undefined,
     })
     if (why) {
       refusedUpgrades++
@@ -201,9 +213,30 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
     // A new upgrade never waits for unauthenticated ones to leave: the oldest of them is dropped instead.
     const entry = preAuth.admit(() => socket.destroy())
     socket.once('close', entry.leave)
+    const gate = opts.companion
     wss.handleUpgrade(req, socket, head, (ws) => {
-      const s = openSession(ws, entry.leave)
-      limitPreAuthBytes(socket, caps.maxPreAuthFrameBytes + PRE_AUTH_SLACK_BYTES, s)
+      if (!gate) {
+        const s = openSession(ws, entry.leave)
+        limitPreAuthBytes(socket, caps.maxPreAuthFrameBytes + PRE_AUTH_SLACK_BYTES, s)
+        return
+      }
+      // The handshake messages count against the same pre-auth byte budget as the hello after them.
+      let s: Session | null = null
+      limitPreAuthBytes(socket, caps.maxPreAuthFrameBytes + PRE_AUTH_SLACK_BYTES, {
+        get authenticated() {
+          return s?.authenticated ?? false
+        },
+        get closed() {
+          return s?.closed ?? false
+        },
+      })
+      gate.accept(ws).then(
+        (secure) => {
+          if (secure && !closed) s = openSession(secure, entry.leave)
+          else entry.leave()
+        },
+        () => ws.terminate(),
+      )
     })
   })
   const openSession = (ws: SessionSocket, onAuthed?: () => void): Session => {
@@ -237,7 +270,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
 
   return {
     port,
-    url: listening ? `ws://127.0.0.1:${port}` : 'in-process',
+    url: listening ? `ws://${opts.companion ? hostPort(host, port) : `127.0.0.1:${port}`}` : 'in-process',
     limits,
     caps,
     connectInProcess: () => {
@@ -258,6 +291,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
     }),
     close: async () => {
       closed = true
+      opts.companion?.close()
       for (const s of sessions) s.dispose()
       sessions.clear()
       wss.close()
@@ -270,4 +304,9 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
       })
     },
   }
+}
+
+/** `host:port` as a Host header and a URL name it (IPv6 in brackets). */
+function hostPort(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`
 }

@@ -104,7 +104,8 @@ export function App(props: AppProps): JSX.Element {
   })
 
   // Where the download folders are: the helper says (newer helpers), the web app's page knows its own.
-  const folderPaths = () => ({ ...(model.status()?.downloadFolderPaths ?? {}), ...(props.folderPaths ?? {}) })
+  // The daemon's word wins: on a companion the folders are the companion's, not the page's.
+  const folderPaths = () => ({ ...(props.folderPaths ?? {}), ...(model.status()?.downloadFolderPaths ?? {}) })
   const filtered = () => s.filtering() && model.torrents.length > 0
   const clearFilters = () => {
     s.setFilter('')

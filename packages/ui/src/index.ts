@@ -11,3 +11,5 @@ export { setTheme, toggleTheme, effectiveTheme, type ThemeChoice } from './theme
 export { formatBytes, formatRate, formatEta, formatPercent } from './format.ts'
 export { readTorrentFiles, normaliseMagnet } from './torrent-files.ts'
 export { addFromHandler, addHandlerMagnet, takeHandlerMagnet } from './magnet-handler.ts'
+export { CompanionPanel, type CompanionApi } from './web/companion-panel.tsx'
+export type { DaemonInUse, DaemonKind } from './worker/daemon-chooser.ts'

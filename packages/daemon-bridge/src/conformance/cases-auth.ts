@@ -59,6 +59,7 @@ export const authCases: ConformanceCase[] = [
   },
   {
     id: 'AUTH-005',
+    plainOnly: true,
     title: 'a foreign Origin is refused at the upgrade (HTTP 403)',
     async run(ctx) {
       for (const origin of ['https://evil.example', 'null', 'chrome-extension://aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa']) {
@@ -69,6 +70,7 @@ export const authCases: ConformanceCase[] = [
   },
   {
     id: 'AUTH-006',
+    plainOnly: true,
     title: 'a foreign Host is refused at the upgrade (DNS rebinding, HTTP 403)',
     async run(ctx) {
       const o: Record<string, string> = ctx.target.origin ? { Origin: ctx.target.origin } : {}

@@ -84,6 +84,7 @@ export const frameCases: ConformanceCase[] = [
   },
   {
     id: 'FRAME-007',
+    plainOnly: true,
     title: 'a text message gets an error or close',
     async run(ctx) {
       const r = await ctx.raw({ hello: true })
@@ -112,6 +113,7 @@ export const frameCases: ConformanceCase[] = [
   },
   {
     id: 'FRAME-009',
+    plainOnly: true,
     title: 'a client with an all-zero masking key (the Node client) is served, including a large fragmented request',
     async run(ctx) {
       const c = await ctx.client({ generateMask: (m: Uint8Array) => m.fill(0) })
@@ -127,6 +129,7 @@ export const frameCases: ConformanceCase[] = [
   },
   {
     id: 'FRAME-010',
+    plainOnly: true,
     title: 'the daemon selects no subprotocol: a requested one is not echoed in the 101',
     async run(ctx) {
       const o: Record<string, string> = ctx.target.origin ? { Origin: ctx.target.origin } : {}
@@ -142,6 +145,7 @@ export const frameCases: ConformanceCase[] = [
   },
   {
     id: 'FRAME-011',
+    plainOnly: true,
     title: `a message in ${MAX_MESSAGE_FRAGMENTS} fragments is served; one in more closes the connection with 1008`,
     async run(ctx) {
       const inFragments = (r: RawConn, id: number, n: number): void => {

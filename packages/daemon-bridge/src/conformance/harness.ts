@@ -15,6 +15,12 @@ export interface ConformanceTarget {
    * connect to `url`.
    */
   socket?: () => WebSocketLike
+  /**
+   * The secure transport (a companion daemon, docs/daemon-protocol.md §12): every connection, the raw
+   * ones too, is opened by this (WebSocket, IK handshake) and speaks the protocol inside the channel.
+   * Cases about the outer WebSocket itself (upgrade checks, fragments, masking) are skipped.
+   */
+  secure?: (origin?: string) => Promise<WebSocketLike>
 }
 
 /** What a case gets: fresh connections that are closed after the case. */
@@ -36,17 +42,21 @@ export class CaseContext {
 
   /** A client; `wsOptions` go to the `ws` constructor (e.g. a zero masking key). */
   async client(wsOptions?: Record<string, unknown>): Promise<BridgeClient> {
-    const { url, token, origin, socket } = this.target
-    const c = socket
-      ? await connectBridge({ url, token, socket: socket(), sendMode: 'fragments' })
-      : await connectBridge({ url, token, origin, WebSocketImpl: WebSocket as unknown as WebSocketCtor, wsOptions })
+    const { url, token, origin, socket, secure } = this.target
+    const c = secure
+      ? await connectBridge({ url, token, socket: await secure(origin), sendMode: 'fragments' })
+      : socket
+        ? await connectBridge({ url, token, socket: socket(), sendMode: 'fragments' })
+        : await connectBridge({ url, token, origin, WebSocketImpl: WebSocket as unknown as WebSocketCtor, wsOptions })
     this.clients.push(c)
     return c
   }
 
   async raw(opts: { origin?: string | null; hello?: boolean } = {}): Promise<RawConn> {
     const origin = opts.origin === null ? undefined : (opts.origin ?? this.target.origin)
-    const r = await RawConn.open(this.target.url, origin)
+    const r = this.target.secure
+      ? RawConn.over(await this.target.secure(origin))
+      : await RawConn.open(this.target.url, origin)
     this.raws.push(r)
     if (opts.hello) await r.hello(this.target.token)
     return r
@@ -65,6 +75,8 @@ export interface ConformanceCase {
   id: string
   title: string
   run(ctx: CaseContext): Promise<void>
+  /** Checks the outer WebSocket or the HTTP upgrade as such: not run over the secure transport. */
+  plainOnly?: true
 }
 
 export class CheckFailed extends Error {}

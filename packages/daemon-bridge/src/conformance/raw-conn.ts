@@ -1,6 +1,7 @@
 import { WebSocket } from 'ws'
 import { decodeFrame, encodeFrame, type Frame } from '../frame-codec.ts'
 import { Kind, Op, PROTOCOL_VERSION } from '../protocol.ts'
+import type { WebSocketLike } from '../websocket-like.ts'
 
 /** A frame-level connection for cases that must send what a well-behaved client never would. */
 export class RawConn {
@@ -8,23 +9,31 @@ export class RawConn {
   closeCode: number | null = null
   private waiters: Array<() => void> = []
 
-  private constructor(readonly ws: WebSocket) {
-    ws.on('message', (m: Buffer) => {
-      const r = decodeFrame(new Uint8Array(m))
+  /** A `ws` WebSocket, or a secure-channel socket (the suite's secure transport). */
+  private constructor(readonly ws: WebSocketLike) {
+    ws.binaryType = 'arraybuffer'
+    ws.onmessage = (ev) => {
+      const d = ev.data
+      const r = decodeFrame(d instanceof ArrayBuffer ? new Uint8Array(d) : new Uint8Array(d as Uint8Array))
       if (r.ok) this.frames.push(r.frame)
       this.wake()
-    })
-    ws.on('close', (code) => {
-      this.closeCode = code
+    }
+    ws.onclose = (ev) => {
+      this.closeCode = ev.code
       this.wake()
-    })
-    ws.on('error', () => {}) // cases provoke the daemon into closing; they check closeCode, set on 'close'
+    }
+    ws.onerror = () => {} // cases provoke the daemon into closing; they check closeCode, set on close
+  }
+
+  /** Frames over a connection that is already open and past any transport handshake. */
+  static over(ws: WebSocketLike): RawConn {
+    return new RawConn(ws)
   }
 
   static open(url: string, origin?: string): Promise<RawConn> {
     const ws = new WebSocket(url, { origin, perMessageDeflate: false, maxPayload: 64 * 1024 * 1024 })
     return new Promise((resolve, reject) => {
-      ws.once('open', () => resolve(new RawConn(ws)))
+      ws.once('open', () => resolve(new RawConn(ws as unknown as WebSocketLike)))
       ws.once('error', reject)
     })
   }
@@ -51,7 +60,7 @@ export class RawConn {
   }
 
   send(bytes: Uint8Array | string): void {
-    this.ws.send(bytes)
+    ;(this.ws.send as (b: Uint8Array | string) => void)(bytes)
   }
 
   request(id: number, op: number, meta?: object, payload?: Uint8Array): void {
@@ -71,6 +80,9 @@ export class RawConn {
   }
 
   close(): void {
-    if (this.ws.readyState === WebSocket.OPEN || this.ws.readyState === WebSocket.CONNECTING) this.ws.terminate()
+    if (this.ws.readyState !== WebSocket.OPEN && this.ws.readyState !== WebSocket.CONNECTING) return
+    const t = (this.ws as { terminate?: () => void }).terminate
+    if (t) t.call(this.ws)
+    else this.ws.close()
   }
 }

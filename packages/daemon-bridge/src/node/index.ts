@@ -6,6 +6,9 @@ import { WebSocket } from 'ws'
 import { connectBridge, type BridgeClient, type ConnectBridgeOptions } from '../bridge-client.ts'
 import type { WebSocketCtor } from '../websocket-like.ts'
 import { arenaConnect } from './arena-socket.ts'
+import { nodeAead } from './aead-node.ts'
+import { type CompanionSocketOptions, connectCompanion } from '../secure/companion-client.ts'
+import type { SendMode } from '../bridge-client.ts'
 
 export const NodeWebSocket = WebSocket as unknown as WebSocketCtor
 
@@ -50,5 +53,25 @@ export function connectBridgeNode(opts: Omit<ConnectBridgeOptions, 'WebSocketImp
     sendMode: opts.sendMode ?? 'pool',
     binaryType: 'nodebuffer',
     wsOptions: { ...nodeWsOptionsFor(opts.url), ...opts.wsOptions },
+  })
+}
+
+export { nodeAead } from './aead-node.ts'
+/**
+ * connectCompanion tuned for Node: OpenSSL's ChaCha20-Poly1305, Buffer messages, arena reads, pooled
+ * sends (the channel seals each frame into a new buffer, so the pool's buffer comes back at once).
+ */
+export function connectCompanionNode(
+  opts: Omit<CompanionSocketOptions, 'WebSocketImpl' | 'aead'> & { sendMode?: SendMode },
+): Promise<BridgeClient> {
+  const ws = nodeWsOptionsFor(opts.paired.url)
+  delete ws.generateMask // masking stays on off loopback, and costs little next to the cipher
+  return connectCompanion({
+    ...opts,
+    WebSocketImpl: NodeWebSocket,
+    aead: nodeAead,
+    binaryType: 'nodebuffer',
+    sendMode: opts.sendMode ?? 'pool',
+    wsOptions: { ...ws, ...opts.wsOptions },
   })
 }

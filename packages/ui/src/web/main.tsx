@@ -3,6 +3,7 @@ import { render } from 'solid-js/web'
 import { App } from '../app.tsx'
 import { addFromHandler, takeHandlerMagnet } from '../magnet-handler.ts'
 import { startEngineWorker } from '../worker/start-engine-worker.ts'
+import { CompanionPanel } from './companion-panel.tsx'
 import { runInOneTab } from './tab-lock.ts'
 import { loginFromLocation } from './token.ts'
 import '../styles.css'
@@ -86,9 +87,18 @@ async function start(): Promise<void> {
     await addFromHandler(api, magnet, document.body)
   }
   if (handlerMagnet !== null) void addMagnet(handlerMagnet)
+  // The daemon line (local helper or companion) sits above the app, in its own element.
+  const companionRoot = document.createElement('div')
+  root.before(companionRoot)
+  const stopCompanion = render(
+    () => <CompanionPanel api={api} clientName={`web app ${location.host}`} />,
+    companionRoot,
+  )
   dispose = () => {
     clearInterval(follow)
     stopRender()
+    stopCompanion()
+    companionRoot.remove()
   }
 }
 

@@ -4,6 +4,7 @@
  * so the UI can show "not running" / "wrong token" instead of hanging.
  */
 import type { BridgeCloseReason } from '@tidepool/daemon-bridge'
+import type { DaemonChooser, DaemonInUse, DaemonKind } from './daemon-chooser.ts'
 import type {
   CreateTorrentInput,
   EngineApi,
@@ -30,6 +31,8 @@ export interface RunningEngine {
 
 export interface EngineHostDeps {
   connect(url: string, token: string): Promise<BridgeLike>
+  /** Local helper or paired companion (daemon-chooser.ts); absent: always the local helper. */
+  chooser?: Pick<DaemonChooser, 'pair' | 'setUse' | 'forget' | 'status' | 'inUse'>
   createEngine(platform: Platform): Promise<RunningEngine>
   state: StateStore
   now(): number
@@ -68,6 +71,11 @@ export class EngineHost implements EngineApi {
 
   /** The extension reports "helper not installed" (connectNative failed) through this. */
   async setUnavailable(state: 'not-installed' | 'unreachable', message: string): Promise<void> {
+    // The engine runs on a companion: the local helper being missing does not concern it.
+    if ((await this.deps.chooser?.inUse()) === 'companion') {
+      if (!this.running && !this.opts) await this.reconnect()
+      return
+    }
     await this.teardown()
     this.opts = null
     this.daemon = state
@@ -83,6 +91,40 @@ export class EngineHost implements EngineApi {
     this.opts = null
     this.daemon = 'auth-failed'
     this.message = undefined
+  }
+
+  /** Which daemon is in use (local helper or companion), its round trip and folders. */
+  async daemonInUse(): Promise<DaemonInUse | null> {
+    return this.deps.chooser ? this.deps.chooser.status() : null
+  }
+
+  /** Pairs with a companion (address and the code it printed), then runs the engine there. */
+  async pairCompanion(address: string, code: string, clientName: string): Promise<{ name: string; url: string }> {
+    if (!this.deps.chooser) throw new Error('companions are not available here')
+    const r = await this.deps.chooser.pair(address, code, clientName)
+    await this.reconnect()
+    return r
+  }
+
+  /** Switches between the local helper and the paired companion. */
+  async useDaemon(kind: DaemonKind): Promise<void> {
+    await this.deps.chooser?.setUse(kind)
+    await this.reconnect()
+  }
+
+  async forgetCompanion(): Promise<void> {
+    await this.deps.chooser?.forget()
+    await this.reconnect()
+  }
+
+  /** The engine moves to the daemon now in use (its torrents' state is saved; the new daemon resumes them). */
+  private async reconnect(): Promise<void> {
+    // No local helper was ever given (the extension without its native host): a companion needs none.
+    if (!this.opts && (await this.deps.chooser?.inUse()) === 'companion') this.opts = { daemonUrl: '', token: '' }
+    if (!this.opts) return
+    this.attempt = 0
+    await this.teardown()
+    await this.tryConnect()
   }
 
   private async teardown(): Promise<void> {

@@ -10,6 +10,7 @@ import { EngineHost } from './engine-host.ts'
 import { openIdbState } from './idb-state.ts'
 import { createBtEngine } from './create-engine.ts'
 import { startHashWorkers } from './hash-workers.ts'
+import { DaemonChooser } from './daemon-chooser.ts'
 
 // Opened once, lazily awaited by each call, so the worker can answer before IndexedDB is ready.
 const db = openIdbState()
@@ -23,10 +24,13 @@ const state: StateStore = {
 // Pieces are hashed in a nested worker (started once, shared by every engine this host creates).
 const hasher = startHashWorkers()
 
+// The browser's WebSocket sends this origin's Origin header, which the daemon checks.
+// a browser WebSocket copies on send(): large frames are built in one reused buffer
+const chooser = new DaemonChooser(state, (url, token) => connectBridge({ url, token, sendMode: 'scratch' }))
+
 const host = new EngineHost({
-  // The browser's WebSocket sends this origin's Origin header, which the daemon checks.
-  // a browser WebSocket copies on send(): large frames are built in one reused buffer
-  connect: (url, token) => connectBridge({ url, token, sendMode: 'scratch' }),
+  connect: (url, token) => chooser.connect(url, token),
+  chooser,
   createEngine: (platform) => createBtEngine({ ...platform, hasher }),
   state,
   now: () => Date.now(),
