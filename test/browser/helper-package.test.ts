@@ -71,6 +71,10 @@ describe.skipIf(!chromiumAvailable() || !libtorrentAvailable())('the packed help
       },
     )
     expect(execFileSync(bin(), ['--version'], { encoding: 'utf8', env: env() }).trim()).toMatch(/^\d+\.\d+\.\d+$/)
+    // companion mode is in the same bundle (its state under the fresh HOME)
+    expect(execFileSync(bin(), ['companion', '--list-paired'], { encoding: 'utf8', env: env() })).toMatch(
+      /no paired clients/,
+    )
   }, 180_000)
 
   it('registers the native host with a launcher that needs nothing from the checkout', async () => {

@@ -16,11 +16,11 @@ import {
 } from '../daemon/companion/companion-state.ts'
 import { formatCode, newPairingCode, PairingWindow } from '../daemon/companion/pairing-window.ts'
 import { portMappingAllowed, startDaemon } from '../index.ts'
-import { REPO_ROOT } from '../webapp/build-ui.ts'
+import { LAUNCH_LAYOUT } from '../launch-layout.ts'
 
-/** The extension's pinned id (extension/EXTENSION_ID) when run from the source tree: it may connect too. */
+/** The extension's pinned id (extension/EXTENSION_ID, or the copy in the helper package): it may connect too. */
 function pinnedExtensionOrigin(): string[] {
-  const f = join(REPO_ROOT, 'extension', 'EXTENSION_ID')
+  const f = LAUNCH_LAYOUT.extensionIdFile
   const id = existsSync(f) ? readFileSync(f, 'utf8').trim() : ''
   return /^[a-p]{32}$/.test(id) ? [`chrome-extension://${id}`] : []
 }
