@@ -4,7 +4,6 @@
  * only (docs/native-host.md "Companion", docs/daemon-protocol.md §12). First stdout line is JSON.
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs'
-import { join } from 'node:path'
 import qrcode from 'qrcode-terminal'
 import { parseDaemonArgs } from '../daemon/cli-args.ts'
 import { COMPANION_USAGE, DEFAULT_COMPANION_DOWNLOADS, parseCompanionArgs } from '../daemon/companion/companion-args.ts'
