@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { install, parseInstallArgs, uninstall } from '../install/index.ts'
 import { runHost } from '../native-messaging/index.ts'
+import { runGrantCommand } from './grant-command.ts'
 
 const VERSION = (
   JSON.parse(readFileSync(join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'package.json'), 'utf8')) as {
@@ -17,6 +18,10 @@ const VERSION = (
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2)
+  if (argv[0] === 'grant' || argv[0] === 'revoke' || argv[0] === 'roots') {
+    process.stdout.write(await runGrantCommand(argv))
+    return
+  }
   if (argv[0] === 'install' || argv[0] === 'uninstall') {
     const cmd = parseInstallArgs(argv)
     if (cmd.action === 'install') {
