@@ -29,6 +29,9 @@ export interface EngineApiHost {
   torrentLog(infoHash: string): LogEntry[]
   magnetLink(infoHash: string): string
   setTorrentLabel(infoHash: string, label: string | null): Promise<void>
+  moveTorrent(infoHash: string, root: string, dir: string): Promise<void>
+  refreshFolders(): Promise<string[]>
+  revokeFolder(root: string): Promise<void>
 }
 
 /**
@@ -69,5 +72,8 @@ export function createEngineApi(engine: EngineApiHost): EngineApi {
       return engine.magnetLink(infoHash.toLowerCase())
     },
     setTorrentLabel: (infoHash, label) => engine.setTorrentLabel(infoHash.toLowerCase(), label),
+    moveTorrent: (infoHash, root, dir) => engine.moveTorrent(infoHash.toLowerCase(), root, dir),
+    refreshFolders: () => engine.refreshFolders(),
+    revokeFolder: (root) => engine.revokeFolder(root),
   }
 }

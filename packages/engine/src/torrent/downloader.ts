@@ -69,7 +69,7 @@ export class Downloader {
   constructor(
     private readonly host: DownloaderHost,
     readonly info: InfoDictionary,
-    root: string,
+    where: { root: string; dir: string },
     priorities?: FilePriority[],
   ) {
     // Pieces still downloading share DOWNLOADING_BYTES; finished pieces waiting for their hash or
@@ -77,7 +77,8 @@ export class Downloader {
     // refuses blocks past the total; canStartPiece keeps the picker from ever getting there.
     const maxBufferedBytes = 2 * DOWNLOADING_BYTES
     this.storage = new TorrentStorage(host.files, info, {
-      root,
+      root: where.root,
+      baseDir: where.dir,
       priorities,
       maxBufferedBytes,
       hasher: host.hasher,
@@ -184,7 +185,7 @@ export class Downloader {
     const files = this.host.files
     const root = this.storage.root
     const multi = this.info.files.length > 1 || this.info.files[0]?.path !== this.info.name
-    const path = multi ? this.info.name : this.storage.filePath(0)
+    const path = multi ? this.storage.dirPath(this.info.name) : this.storage.filePath(0)
     const removing = multi ? files.remove(root, path, { recursive: true }) : files.remove(root, path)
     // data that is already gone (or was never written) is not an error for a removal
     await removing.catch((err: unknown) => this.host.log.info(`removing ${path} failed: ${errorText(err)}`))

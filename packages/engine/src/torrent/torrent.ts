@@ -33,6 +33,8 @@ export interface TorrentInit {
   initialPeers?: Array<{ ip: string; port: number }>
   name?: string
   savePath: string
+  /** Folder inside the savePath root ('' or absent: the root itself). */
+  saveDir?: string
   addedAt: number
   filePriorities?: FilePriority[]
   /** Magnet: file indices to download once the metadata is known (all when absent). */
@@ -58,7 +60,9 @@ export class Torrent {
   readonly infoHash: string
   readonly infoHashBytes: Uint8Array
   readonly addedAt: number
-  readonly savePath: string
+  /** Where the data is: a root and a folder in it. Changed only by `relocate` (a finished move). */
+  savePath: string
+  saveDir: string
   readonly pool: PeerPool
   readonly trackers: TorrentTrackers
   readonly dht: TorrentDht
@@ -103,6 +107,7 @@ export class Torrent {
     this.meta = init.info
     this.displayName = init.info?.name ?? init.name ?? init.infoHash
     this.savePath = init.savePath
+    this.saveDir = init.saveDir ?? ''
     this.addedAt = init.addedAt
     this.initPriorities = init.filePriorities
     this.selectedFiles = init.selectedFiles
@@ -250,6 +255,11 @@ export class Torrent {
     return this.running && this.current !== 'error'
   }
 
+  /** Started and not stopped (whatever its status, error included). */
+  isRunning(): boolean {
+    return this.running
+  }
+
   /** Every selected file complete and verified. */
   isComplete(): boolean {
     return !!this.dl && this.dl.isComplete() && this.current !== 'checking'
@@ -310,6 +320,18 @@ export class Torrent {
     this.down.clearRate()
     this.up.clearRate()
     if (this.current !== 'error') this.setStatus('paused')
+  }
+
+  /**
+   * The data now lives in another folder (a move finished while the torrent was stopped). A stopped
+   * torrent with metadata opens its storage there to show what it has; a running one must not move.
+   */
+  async relocate(root: string, dir: string): Promise<void> {
+    if (this.running) throw new Error('stop the torrent before relocating its data')
+    this.savePath = root
+    this.saveDir = dir
+    if (this.meta) await this.openStorage(false)
+    this.ctx.onTorrentChanged(this.infoHash)
   }
 
   /** Verifies the data on disk again (from scratch, ignoring resume state). */
@@ -664,7 +686,7 @@ export class Torrent {
       const d = new Downloader(
         this.downloaderHost,
         info,
-        this.savePath,
+        { root: this.savePath, dir: this.saveDir },
         this.dl?.filePriorities() ?? this.initPriorities,
       )
       this.dl = d

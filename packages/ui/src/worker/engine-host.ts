@@ -231,4 +231,13 @@ export class EngineHost implements EngineApi {
   async setTorrentLabel(infoHash: string, label: string | null) {
     return this.engine().setTorrentLabel(infoHash, label)
   }
+  async moveTorrent(infoHash: string, root: string, dir: string) {
+    return this.engine().moveTorrent(infoHash, root, dir)
+  }
+  async refreshFolders() {
+    return this.engine().refreshFolders()
+  }
+  async revokeFolder(root: string) {
+    return this.engine().revokeFolder(root)
+  }
 }
