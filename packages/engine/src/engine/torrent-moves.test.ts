@@ -204,3 +204,59 @@ describe('moving a torrent between folders', () => {
     expect(() => normalizeSaveDir('a\\b')).toThrow()
   })
 })
+
+describe('the incomplete folder', () => {
+  it('a download runs in the incomplete folder and moves to the folder chosen when adding once complete', async () => {
+    // two engines over the in-memory network, real timers (each wait bounded)
+    const net = new MemoryNetwork()
+    const seedFilesPort = new MemoryFilePort()
+    seedFiles(seedFilesPort, 'downloads')
+    const seeder = new BtEngine({
+      settings: { dhtEnabled: false, localPeerDiscovery: false, portMapping: false },
+      platform: {
+        net: net.host('10.0.0.1'),
+        files: seedFilesPort,
+        state: new MemoryStateStore(),
+        now: () => Date.now(),
+      },
+    })
+    live.push(seeder)
+    await seeder.start()
+    const s = await seeder.add({ torrentFile: await torrentBytes() })
+    await realUntil('seeder verified', () => s.status === 'seeding')
+
+    const files = new MemoryFilePort({ roots: ['downloads', 'scratch'] })
+    const state = new MemoryStateStore()
+    const leech = new BtEngine({
+      settings: {
+        dhtEnabled: false,
+        localPeerDiscovery: false,
+        portMapping: false,
+        incompleteRoot: 'scratch',
+        incompleteDir: 'partial',
+      },
+      platform: { net: net.host('10.0.0.2'), files, state, now: () => Date.now() },
+    })
+    live.push(leech)
+    await leech.start()
+    const t = await leech.add({ torrentFile: await torrentBytes(), savePath: 'downloads', saveDir: 'music' })
+    expect(leech.summaries()[0]).toMatchObject({
+      savePath: 'scratch',
+      saveDir: 'partial',
+      completeTo: { root: 'downloads', dir: 'music' },
+    })
+    t.addPeer('10.0.0.1', seeder.listenPort, 'manual')
+    await realUntil('moved to its save folder', () => t.savePath === 'downloads' && t.status === 'seeding')
+    expectWholeAt(files, 'downloads', 'music')
+    expect(files.peek('scratch', 'partial/set/a.bin')).toBeNull()
+    expect(leech.summaries()[0]!.completeTo).toBeUndefined()
+  })
+})
+
+async function realUntil(what: string, cond: () => boolean, ms = 20_000): Promise<void> {
+  const end = Date.now() + ms
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 20))
+  }
+}
