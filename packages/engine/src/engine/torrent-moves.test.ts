@@ -260,3 +260,41 @@ async function realUntil(what: string, cond: () => boolean, ms = 20_000): Promis
     await new Promise((r) => setTimeout(r, 20))
   }
 }
+
+describe('moving while the torrent runs', () => {
+  it('a download keeps going during a move across roots, finishes at the new place whole, never paused', async () => {
+    const net = new MemoryNetwork()
+    const seedPort = new MemoryFilePort()
+    seedFiles(seedPort, 'downloads')
+    const seeder = new BtEngine({
+      settings: { dhtEnabled: false, localPeerDiscovery: false, portMapping: false },
+      platform: { net: net.host('10.0.0.1'), files: seedPort, state: new MemoryStateStore(), now: () => Date.now() },
+    })
+    live.push(seeder)
+    await seeder.start()
+    const s = await seeder.add({ torrentFile: await torrentBytes() })
+    await realUntil('seeder verified', () => s.status === 'seeding')
+
+    const files = new MemoryFilePort({ roots: ['downloads', 'archive'] })
+    const leech = new BtEngine({
+      // slow enough (about 3 s for the 150 kB) that the move lands in the middle of the download
+      settings: { dhtEnabled: false, localPeerDiscovery: false, portMapping: false, downloadRateLimit: 48 * 1024 },
+      platform: { net: net.host('10.0.0.2'), files, state: new MemoryStateStore(), now: () => Date.now() },
+    })
+    live.push(leech)
+    await leech.start()
+    const t = await leech.add({ torrentFile: await torrentBytes() })
+    t.addPeer('10.0.0.1', seeder.listenPort, 'manual')
+    await realUntil('part downloaded', () => t.summary().downloaded > 16 * 1024)
+    const before = t.summary().downloaded
+    expect(before).toBeLessThan(fileA.length + fileB.length + fileC.length)
+    await leech.moveTorrent(t.infoHash, 'archive', 'live')
+    expect(t.summary().status).toBe('downloading') // it never stopped
+    expect(t.sessions.size).toBeGreaterThan(0) // nor dropped its peer
+    await realUntil('complete', () => t.isComplete())
+    expectWholeAt(files, 'archive', 'live')
+    expect(await files.list('downloads', '')).toEqual([])
+    expect(leech.torrentLog(t.infoHash).some((l) => /→ paused/.test(l.message))).toBe(false)
+    expect(leech.summaries()[0]).toMatchObject({ savePath: 'archive', saveDir: 'live' })
+  })
+})

@@ -3,6 +3,7 @@ import type { InfoDictionary } from '../metainfo/parse-info.ts'
 import { IoError, type FilePort, type Logger, type StateStore } from '../platform/ports.ts'
 import { utf8Decode, utf8Encode } from '../util/bytes.ts'
 import { errorText } from '../util/log.ts'
+import type { RelocatingFiles } from '../storage/relocating-files.ts'
 
 /** A place for a torrent's data: a root the platform serves and a folder in it ('' = the root). */
 export interface SaveFolder {
@@ -21,6 +22,10 @@ export interface MovableTorrent {
   stop(): Promise<void>
   start(): Promise<void>
   relocate(root: string, dir: string): Promise<void>
+  /** Running with storage open: its files, which can move one at a time while it keeps running. */
+  liveFiles?(): RelocatingFiles | null
+  /** A move done while running: the new folder is the torrent's. */
+  adopt?(root: string, dir: string): void
 }
 
 /**
@@ -137,8 +142,10 @@ export class TorrentMoves {
     this.running.set(t.infoHash, p)
     this.failed.delete(t.infoHash)
     try {
-      const restart = j.restart || t.isRunning()
-      await t.stop()
+      // A running torrent keeps running: each file's I/O waits only while that file moves.
+      const live = t.liveFiles?.() ?? null
+      const restart = !live && (j.restart || t.isRunning())
+      if (!live) await t.stop()
       const sizes: number[] = []
       for (const path of j.files) {
         const s = (await f.stat(from.root, join(from.dir, path))) ?? (await f.stat(to.root, join(to.dir, path)))
@@ -148,24 +155,14 @@ export class TorrentMoves {
       for (let i = 0; i < j.files.length; i++) {
         const src = join(from.dir, j.files[i]!)
         const dst = join(to.dir, j.files[i]!)
-        const atSrc = await f.stat(from.root, src)
-        const atDst = await f.stat(to.root, dst)
-        if (atSrc && atDst) {
-          // A file appears at its target name only once whole (rename, or the daemon's verified copy):
-          // the source is the leftover of a move interrupted before it was removed.
-          await f.remove(from.root, src)
-        } else if (atSrc) {
-          await f.mkdir(to.root, parentOf(dst))
-          const base = p.done
-          if (from.root === to.root) await f.rename(from.root, src, dst)
-          else await f.move!(from.root, src, to.root, dst, (done) => (p.done = base + done))
-        } else if (!atDst) {
-          this.host.log.info(`moving ${t.name}: ${src} was never written, nothing to move`)
-        }
+        const one = () => this.moveOne(t, from, to, src, dst, p)
+        if (live) await live.relocate(from.root, src, to.root, dst, one)
+        else await one()
         p.done = sizes.slice(0, i + 1).reduce((a, b) => a + b, 0)
       }
       await this.removeEmptyFolders(from, j.files)
-      await t.relocate(to.root, to.dir)
+      if (live && t.adopt && t.liveFiles?.() === live) t.adopt(to.root, to.dir)
+      else await t.relocate(to.root, to.dir)
       await this.host.state.delete(journalKey(t.infoHash))
       this.host.log.info(`moved ${t.name} to ${to.root}${to.dir ? `/${to.dir}` : ''}`)
       if (restart) await t.start()
@@ -175,6 +172,32 @@ export class TorrentMoves {
       throw err
     } finally {
       this.running.delete(t.infoHash)
+    }
+  }
+
+  /** Moves one file, or finishes it after an interruption (whatever step the journal's move reached). */
+  private async moveOne(
+    t: MovableTorrent,
+    from: SaveFolder,
+    to: SaveFolder,
+    src: string,
+    dst: string,
+    p: MoveProgress,
+  ) {
+    const f = this.host.files
+    const atSrc = await f.stat(from.root, src)
+    const atDst = await f.stat(to.root, dst)
+    await f.mkdir(to.root, parentOf(dst)) // also for a file not written yet: it will be created there
+    if (atSrc && atDst) {
+      // A file appears at its target name only once whole (rename, or the daemon's verified copy):
+      // the source is the leftover of a move interrupted before it was removed.
+      await f.remove(from.root, src)
+    } else if (atSrc) {
+      const base = p.done
+      if (from.root === to.root) await f.rename(from.root, src, dst)
+      else await f.move!(from.root, src, to.root, dst, (done) => (p.done = base + done))
+    } else if (!atDst) {
+      this.host.log.info(`moving ${t.name}: ${src} was never written, nothing to move`)
     }
   }
 

@@ -1,3 +1,4 @@
+import type { RelocatingFiles } from '../storage/relocating-files.ts'
 import type { FilePriority, TorrentDetail, TorrentStatus, TorrentSummary } from '../api/types.ts'
 import type { InfoDictionary } from '../metainfo/parse-info.ts'
 import { PEX_REACHABLE, PEX_SEED, type PexPeer } from '../extension/ut-pex.ts'
@@ -320,6 +321,20 @@ export class Torrent {
     this.down.clearRate()
     this.up.clearRate()
     if (this.current !== 'error') this.setStatus('paused')
+  }
+
+  /** While it runs with its storage open: the files as storage sees them, movable under its feet. */
+  liveFiles(): RelocatingFiles | null {
+    const live = this.running && (this.current === 'seeding' || this.current === 'downloading')
+    return live && this.dl ? this.dl.places : null
+  }
+
+  /** A move finished while running: storage already finds every file there; the folder is the new one. */
+  adopt(root: string, dir: string): void {
+    this.dl?.places.setBase(this.savePath, this.saveDir, root, dir)
+    this.savePath = root
+    this.saveDir = dir
+    this.ctx.onTorrentChanged(this.infoHash)
   }
 
   /**
