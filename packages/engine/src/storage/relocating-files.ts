@@ -78,8 +78,8 @@ export class RelocatingFiles implements FilePort {
   ): Promise<T> {
     const key = `${root}\0${path}`
     for (let gate = this.gates.get(key); gate; gate = this.gates.get(key)) await gate
-    let b = this.busy.get(key)
-    if (!b) this.busy.set(key, (b = { n: 0, idle: [] }))
+    const b = this.busy.get(key) ?? { n: 0, idle: [] }
+    this.busy.set(key, b)
     b.n++
     try {
       return await fn(this.where(root, path))
