@@ -345,7 +345,11 @@ export class BtEngine implements EngineApiHost {
       void this.moves
         .resume(t, { restart: !input.paused })
         .catch((err: unknown) => this.log.warn(`finishing the move of ${t.name} failed: ${errorText(err)}`))
-    else if (!input.paused) await t.start()
+    else if (!input.paused) {
+      await t.start()
+      // restored complete in the incomplete folder (stopped before its move): it moves now
+      if (finalFolder) this.onTorrentChanged(t.infoHash)
+    }
     return { torrent: t, alreadyAdded: false, trackersAdded: 0 }
   }
 

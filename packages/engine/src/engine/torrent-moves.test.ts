@@ -253,6 +253,26 @@ describe('the incomplete folder', () => {
   })
 })
 
+describe('the incomplete folder across a restart', () => {
+  it('a download found complete in the incomplete folder at restart moves to its save folder', async () => {
+    const files = new MemoryFilePort({ roots: ['downloads', 'scratch'] })
+    const state = new MemoryStateStore()
+    const first = await engine(files, state)
+    await first.e.setSettings({ incompleteRoot: 'scratch', incompleteDir: 'partial' })
+    const t = await first.e.add({ torrentFile: await torrentBytes(), savePath: 'downloads', saveDir: 'music' })
+    expect(t.savePath).toBe('scratch')
+    await first.e.stop()
+    live.splice(0)
+    // the data got there while Tidepool was not running (or it finished just before a crash)
+    seedFiles(files, 'scratch', 'partial')
+    const second = await engine(files, state)
+    const r = second.e.list()[0]!
+    await until('moved to its save folder', () => r.savePath === 'downloads' && r.status === 'seeding', second.clock)
+    expectWholeAt(files, 'downloads', 'music')
+    expect(second.e.summaries()[0]!.completeTo).toBeUndefined()
+  })
+})
+
 async function realUntil(what: string, cond: () => boolean, ms = 20_000): Promise<void> {
   const end = Date.now() + ms
   while (!cond()) {
