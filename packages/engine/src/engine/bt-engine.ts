@@ -371,6 +371,8 @@ export class BtEngine implements EngineApiHost {
   async remove(infoHash: string, opts: { deleteData: boolean } = { deleteData: false }): Promise<void> {
     const t = this.torrents.get(infoHash)
     if (!t) return
+    // its files are between two folders until the move ends: removing (or deleting) now would lose track
+    if (this.moves.progress(infoHash)) throw new Error(`${t.name} is being moved: remove it when the move is done`)
     this.torrents.delete(infoHash)
     this.skeys = null
     this.queue.cancelConnectionRequests(infoHash)
