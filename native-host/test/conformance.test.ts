@@ -22,6 +22,8 @@ beforeAll(async () => {
     roots: { conformance: dir },
     allowOrigins: ['chrome-extension://conformance'],
     multicast: true,
+    // root-grants on (an empty grants file), so MOVE-004 runs too
+    grantsFile: `${dir}-grants.json`,
   })
 })
 afterAll(async () => {
@@ -93,7 +95,7 @@ describe('conformance suite against our daemon', () => {
       expect(c.capabilities.has('portmap')).toBe(true)
       c.close()
       const plain = await connectBridgeNode({ url: daemon.url, token: TOKEN, origin: 'chrome-extension://conformance' })
-      expect([...plain.capabilities].sort()).toEqual(['udp-ipv6-only', 'udp-multicast'])
+      expect([...plain.capabilities].sort()).toEqual(['fs-move', 'root-grants', 'udp-ipv6-only', 'udp-multicast'])
       plain.close()
     } finally {
       await pm.close()

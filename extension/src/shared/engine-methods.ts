@@ -23,6 +23,9 @@ export const ENGINE_METHODS = [
   'createTorrentStatus',
   'cancelCreateTorrent',
   'browseFolder',
+  'moveTorrent',
+  'refreshFolders',
+  'revokeFolder',
 ] as const satisfies ReadonlyArray<keyof EngineApi>
 
 type Missing = Exclude<keyof EngineApi, (typeof ENGINE_METHODS)[number]>

@@ -6,6 +6,7 @@
  *
  *   pnpm app [--port 8741] [--out ~/Downloads/Tidepool] [--daemon-port 0] [--no-open] [--rebuild]
  */
+import { configDir } from '../native-messaging/config.ts'
 import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { existsSync, readFileSync } from 'node:fs'
@@ -118,6 +119,8 @@ export interface WebAppOptions {
   now?: () => number
   /** Where a security warning goes (default stderr). */
   onWarning?: (m: string) => void
+  /** More folders, granted with `pnpm native-host grant` (config.json's `roots`); `pnpm app` passes its own. */
+  grantsFile?: string
 }
 
 export interface RunningWebApp {
@@ -186,6 +189,7 @@ export async function startWebApp(opts: WebAppOptions): Promise<RunningWebApp> {
       port: opts.daemonPort ?? 0,
       token,
       roots: { downloads: opts.out },
+      grantsFile: opts.grantsFile,
       allowOrigins: [origin, ...extensionOrigins()],
       allowNoOrigin: false,
       // Only when asked (`pnpm app` asks unless --no-port-mapping), and never under TIDEPOOL_NO_PORT_MAPPING.
@@ -221,6 +225,7 @@ async function main(): Promise<void> {
     rebuild: args.rebuild,
     portMapping: args.portMapping,
     log: (m) => process.stderr.write(`${m}\n`),
+    grantsFile: join(configDir(), 'config.json'),
   })
   process.stdout.write(`Downloads go to ${args.out}\n`)
   process.stdout.write(`Tidepool is ready: ${app.url}\n`)

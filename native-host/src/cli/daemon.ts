@@ -21,6 +21,7 @@ async function main(): Promise<void> {
     allowNoOrigin: args.allowNoOrigin,
     limits: args.limits,
     multicast: args.multicast,
+    grantsFile: args.grantsFile,
     // The product's daemon maps its clients' listen ports unless told not to (or run under the test suites).
     portMapping: !args.noPortMapping && portMappingAllowed(),
   })

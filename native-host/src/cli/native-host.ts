@@ -6,11 +6,16 @@
 import { install, parseInstallArgs, uninstall } from '../install/index.ts'
 import { LAUNCH_LAYOUT } from '../launch-layout.ts'
 import { runHost } from '../native-messaging/index.ts'
+import { runGrantCommand } from './grant-command.ts'
 
 const VERSION = LAUNCH_LAYOUT.version
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2)
+  if (argv[0] === 'grant' || argv[0] === 'revoke' || argv[0] === 'roots') {
+    process.stdout.write(await runGrantCommand(argv))
+    return
+  }
   if (argv[0] === 'install' || argv[0] === 'uninstall') {
     const cmd = parseInstallArgs(argv)
     if (cmd.action === 'install') {

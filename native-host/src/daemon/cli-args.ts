@@ -12,12 +12,14 @@ export interface DaemonCliArgs {
   multicast?: boolean
   /** --no-port-mapping: never announce or do port mapping. */
   noPortMapping: boolean
+  /** --grants-file FILE: roots granted while the daemon runs (the `roots` of config.json). */
+  grantsFile?: string
 }
 
 const USAGE =
   'usage: daemon --port N --token-file FILE --root NAME=DIR [--root ...] [--allow-origin ORIGIN ...] [--deny-no-origin] [--no-multicast]\n' +
   '              [--parent-pid PID] [--max-connects-in-flight 30] [--max-connects-pending 60] [--connect-timeout-ms 10000] [--recv-window-bytes 4194304]\n' +
-  '              [--max-data-frame-bytes 262144] [--no-port-mapping]'
+  '              [--max-data-frame-bytes 262144] [--no-port-mapping] [--grants-file FILE]'
 
 /** Parses the daemon's command line; throws Error(usage) on anything wrong. */
 export function parseDaemonArgs(argv: string[], opts: { tokenFileRequired?: boolean } = {}): DaemonCliArgs {
@@ -65,6 +67,9 @@ export function parseDaemonArgs(argv: string[], opts: { tokenFileRequired?: bool
         break
       case '--no-multicast':
         out.multicast = false
+        break
+      case '--grants-file':
+        out.grantsFile = next()
         break
       case '--no-port-mapping':
         out.noPortMapping = true

@@ -31,6 +31,9 @@ class FileRes implements Resource {
     private readonly ctx: SessionContext,
     readonly handle: number,
     readonly fh: FileHandle,
+    /** The root it was opened under and that root's real path then: revoking the root ends its use. */
+    readonly root: string,
+    readonly rootReal: string,
   ) {
     ctx.counters.files++
   }
@@ -48,6 +51,10 @@ class FileRes implements Resource {
 function fileOf(ctx: SessionContext, meta: Record<string, unknown>): FileRes {
   const r = ctx.handles.get(handleOf(meta))
   if (!(r instanceof FileRes)) throw new IoError('closed', 'no such file handle')
+  if (!ctx.guard.stillGranted(r.root, r.rootReal)) {
+    r.close()
+    throw new IoError('bad-path', `root ${JSON.stringify(r.root)} is no longer granted`)
+  }
   return r
 }
 
@@ -115,7 +122,8 @@ export async function fileOp(
           throw new IoError('closed', 'session closed')
         }
         const handle = ctx.newHandle()
-        ctx.handles.set(handle, new FileRes(ctx, handle, fh))
+        const rootReal = g.realRoot(meta.root as string) // resolve() above proved it is a granted root's name
+        ctx.handles.set(handle, new FileRes(ctx, handle, fh, meta.root as string, rootReal ?? ''))
         return { meta: { handle } }
       }
       case 31: {
@@ -141,9 +149,13 @@ export async function fileOp(
         return { meta: {} }
       case 34:
         return { meta: statOf(await fileOf(ctx, meta).fh.stat()) }
-      case 35:
-        fileOf(ctx, meta).close()
+      case 35: {
+        // Closing works whatever became of the root: it only gives the handle back.
+        const r = ctx.handles.get(handleOf(meta))
+        if (!(r instanceof FileRes)) throw new IoError('closed', 'no such file handle')
+        r.close()
         return { meta: {} }
+      }
       case 40: {
         const abs = await g.resolve(meta.root, meta.path)
         try {

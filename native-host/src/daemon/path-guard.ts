@@ -16,6 +16,29 @@ export class PathGuard {
     for (const [name, dir] of Object.entries(roots)) this.roots.set(name, realpathSync(dir))
   }
 
+  /**
+   * Adds (or re-points) a root the user granted while the daemon runs. Only the daemon's owner calls
+   * this (the command line or the grants file it writes), never a client.
+   */
+  grant(name: string, dir: string): void {
+    this.roots.set(name, realpathSync(dir))
+  }
+
+  /** Withdraws a root: later paths under it are bad-path, and so are ops on files already open there. */
+  revoke(name: string): boolean {
+    return this.roots.delete(name)
+  }
+
+  /** Whether `name` is still granted and still points at `real` (a file handle opened under it). */
+  stillGranted(name: string, real: string): boolean {
+    return this.roots.get(name) === real
+  }
+
+  /** A root's real path, undefined when it is not granted. */
+  realRoot(name: string): string | undefined {
+    return this.roots.get(name)
+  }
+
   names(): string[] {
     return [...this.roots.keys()]
   }

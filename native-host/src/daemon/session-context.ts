@@ -15,7 +15,7 @@ export interface DaemonCounters {
 
 /** One open thing a client holds by handle. */
 export interface Resource {
-  readonly kind: 'tcp' | 'listener' | 'udp' | 'file'
+  readonly kind: 'tcp' | 'listener' | 'udp' | 'file' | 'move'
   /** Close without telling the client (client asked, or the session is going away). */
   close(): void
   /** A DATA frame from the client for this handle. */

@@ -24,6 +24,8 @@ import { udpLocalOnly } from './udp-local-only.ts'
 import { udpBind, udpMulticast } from './udp-ops.ts'
 import { SessionPortMaps } from './portmap-ops.ts'
 import type { PortMapper } from './portmap/port-mapper.ts'
+import { cancelMove, startMove } from './move-ops.ts'
+import type { RootGrants } from './root-grants.ts'
 
 export const DAEMON_VERSION = '0.1.0'
 /** Above this many bytes queued on the WebSocket, stop reading this client's sockets. */
@@ -52,6 +54,10 @@ export interface SessionDeps {
   multicast?: boolean
   /** Present when the daemon maps ports (capability `portmap`). */
   portMapper?: PortMapper
+  /** Present when roots can be granted while the daemon runs (capability `root-grants`). */
+  grants?: RootGrants
+  /** Offer fs.move (capability `fs-move`); default true. */
+  fsMove?: boolean
 }
 
 function sha256(s: string): Buffer {
@@ -246,6 +252,8 @@ export class Session implements SessionContext {
         Capability.udpIpv6Only,
         ...(this.deps.multicast ? [Capability.udpMulticast] : []),
         ...(this.portMaps ? [Capability.portmap] : []),
+        ...(this.deps.grants ? [Capability.rootGrants] : []),
+        ...(this.deps.fsMove !== false ? [Capability.fsMove] : []),
       ],
       ...(udpLocalOnly() ? { udpScope: 'local' as const } : {}),
       rootPaths: this.guard.paths(),
@@ -325,6 +333,21 @@ export class Session implements SessionContext {
         if (op === Op.portmapRemove) return wrap(pm.remove(meta))
         return Promise.resolve({ meta: op === Op.portmapAdd ? pm.add(meta) : pm.status(meta) })
       }
+      case Op.rootsList: {
+        const grants = this.deps.grants
+        if (!grants) throw new IoError('unsupported', 'this daemon has no granted roots to list')
+        return grants.refresh().then(() => ({ meta: { roots: this.guard.names(), rootPaths: this.guard.paths() } }))
+      }
+      case Op.rootsRevoke: {
+        const grants = this.deps.grants
+        if (!grants) throw new IoError('unsupported', 'this daemon has no granted roots to revoke')
+        return wrap(grants.revoke(meta.root).then(() => ({})))
+      }
+      case Op.fsMove:
+      case Op.fsMoveCancel:
+        if (this.deps.fsMove === false) throw new IoError('unsupported', 'fs.move is not offered by this daemon')
+        if (op === Op.fsMoveCancel) return Promise.resolve({ meta: cancelMove(this, meta) })
+        return wrap(startMove(this, meta).catch((e: unknown) => Promise.reject(toIoError(e))))
       default:
         if (op >= 30 && op <= 45) return fileOp(this, op, meta, payload)
         throw new IoError('invalid', `unknown op ${op}`)

@@ -14,6 +14,7 @@ import type { DaemonCounters } from './session-context.ts'
 import { refuseUpgrade } from './upgrade-check.ts'
 import { PortMapper, type PortMapperOptions } from './portmap/port-mapper.ts'
 import type { CompanionGate } from './companion/companion-gate.ts'
+import { RootGrants } from './root-grants.ts'
 
 export interface DaemonOptions {
   /** Loopback address to bind; default 127.0.0.1. */
@@ -54,6 +55,12 @@ export interface DaemonOptions {
    * upgraded connection through the gate's pairing / secure-channel handshake before its Session.
    */
   companion?: CompanionGate
+   * A JSON file whose `roots` object holds roots the user granted besides `roots` (written by
+   * `pnpm native-host grant`); read at start and again on roots.list (capability `root-grants`).
+   */
+  grantsFile?: string
+  /** Offer fs.move (capability `fs-move`); default true. false plays a daemon that predates it. */
+  fsMove?: boolean
 }
 
 /** Whether a daemon offers multicast when its options do not say. */
@@ -137,6 +144,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
   if (!opts.token) throw new Error('token required')
   const limits: DaemonLimits = { ...DEFAULT_LIMITS, ...opts.limits }
   const guard = new PathGuard(opts.roots)
+  const grants = opts.grantsFile ? new RootGrants(guard, opts.grantsFile, new Set(Object.keys(opts.roots))) : undefined
+  await grants?.refresh()
   const gate = new ConnectGate(limits.maxConnectsInFlight, limits.maxConnectsPending)
   const counters: DaemonCounters = {
     clients: 0,
@@ -254,6 +263,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
       onAuthed,
       multicast,
       portMapper,
+      grants,
+      fsMove: opts.fsMove,
     })
     sessions.add(s)
     ws.on('close', () => sessions.delete(s))

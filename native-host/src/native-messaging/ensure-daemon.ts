@@ -60,6 +60,9 @@ function spawnDaemon(o: EnsureOptions, origins: string[], tokenFile: string): Pr
     tokenFile,
     '--root',
     `downloads=${o.config.downloadRoot}`,
+    // More roots come from config.json's `roots`, which only `pnpm native-host grant` writes.
+    '--grants-file',
+    join(o.dir, 'config.json'),
     '--deny-no-origin',
   ]
   for (const origin of origins) args.push('--allow-origin', origin)

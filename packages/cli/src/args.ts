@@ -67,7 +67,9 @@ ${CREATE_USAGE}
   --debug writes log lines to stderr: every component, or only those named (${LOG_COMPONENTS.join(', ')})
   --encryption (MSE/PE) prefer: encrypted handshake first, plain for peers that refuse it (default);
                require: RC4-encrypted peers only, both ways; disable: plain peers only
-  --no-dht turns the DHT off; --dht-bootstrap joins it through the given nodes instead of the public routers`
+  --no-dht turns the DHT off; --dht-bootstrap joins it through the given nodes instead of the public routers
+  --out with --daemon-url must be inside a folder that daemon serves (granted: pnpm native-host grant NAME DIR);
+        the data goes into that folder's root, in the subfolder --out names`
 
 const VALUE_FLAGS = new Set([
   '--out',

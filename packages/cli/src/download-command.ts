@@ -7,6 +7,7 @@ import { debugLogPort } from './debug-log.ts'
 import { CliError, EXIT } from './errors.ts'
 import { runMonitor } from './monitor.ts'
 import { reportPortMapping } from './port-mapping-report.ts'
+import { outFolder } from './out-folder.ts'
 
 const ROOT = 'downloads'
 
@@ -33,6 +34,12 @@ export async function downloadCommand(
   })
   let stopReport = (): void => {}
   try {
+    // With a running daemon (--daemon), --out must be inside one of its granted folders.
+    const out = outFolder(outDir, bridge.files) ?? (args.daemonUrl ? null : { root, dir: '' })
+    if (!out) {
+      const granted = bridge.roots.map((r) => `${r} (${bridge.files.rootPath?.(r) ?? '?'})`).join(', ')
+      throw new CliError(EXIT.failed, `${outDir} is not inside a folder the daemon serves: ${granted}`)
+    }
     await engine.start()
     stopReport = reportPortMapping(engine, io, args.json)
     const torrents: Torrent[] = []
@@ -41,8 +48,8 @@ export async function downloadCommand(
         torrents.push(
           await engine.add(
             input.kind === 'magnet'
-              ? { magnet: input.value, savePath: root }
-              : { torrentFile: input.bytes, savePath: root },
+              ? { magnet: input.value, savePath: out.root, saveDir: out.dir }
+              : { torrentFile: input.bytes, savePath: out.root, saveDir: out.dir },
           ),
         )
       } catch (err) {

@@ -166,6 +166,13 @@ export class BridgeClient implements SocketHost {
     this.request(op, meta).catch(() => undefined)
   }
 
+  /** The daemon's roots changed (roots.list after a grant or revoke). */
+  setRoots(roots: string[], rootPaths: Record<string, string> | undefined): void {
+    if (!Array.isArray(roots)) return
+    this.roots = roots.filter((r) => typeof r === 'string')
+    this.rootPaths = rootPaths && typeof rootPaths === 'object' ? { ...rootPaths } : {}
+  }
+
   register(handle: number, sink: HandleSink): void {
     this.sinks.set(handle, sink)
   }

@@ -1,6 +1,6 @@
 import { IoError, type FileHandle, type FilePort, type FileStat } from '@tidepool/engine'
 import type { BridgeClient } from './bridge-client.ts'
-import { Op } from './protocol.ts'
+import { Capability, Ev, Op } from './protocol.ts'
 
 /** Bound on pages of one directory listing (each page holds up to the daemon's maxListEntries). */
 const MAX_LIST_PAGES = 1000
@@ -112,5 +112,57 @@ export class BridgeFiles implements FilePort {
 
   async sha1(root: string, path: string, offset: number, length: number): Promise<Uint8Array> {
     return (await this.c.request(Op.fsSha1, { root, path, offset, length })).payload
+  }
+
+  /** Set only when the daemon offers fs.move; the engine then can move data across roots. */
+  get move(): FilePort['move'] {
+    return this.c.capabilities.has(Capability.fsMove) ? this.moveAcross : undefined
+  }
+
+  get refreshRoots(): FilePort['refreshRoots'] {
+    return this.c.capabilities.has(Capability.rootGrants) ? this.listRoots : undefined
+  }
+
+  get revokeRoot(): FilePort['revokeRoot'] {
+    return this.c.capabilities.has(Capability.rootGrants) ? this.revoke : undefined
+  }
+
+  private readonly moveAcross = async (
+    fromRoot: string,
+    from: string,
+    toRoot: string,
+    to: string,
+    onProgress?: (done: number, total: number) => void,
+  ): Promise<void> => {
+    const r = await this.c.request(Op.fsMove, { fromRoot, from, toRoot, to })
+    const handle = r.meta.handle as number
+    const c = this.c
+    // Events follow the reply on later turns, so registering now misses none.
+    await new Promise<void>((resolve, reject) => {
+      c.register(handle, {
+        onWireData() {},
+        onWireEvent(ev, meta) {
+          if (ev === Ev.moveProgress) onProgress?.(Number(meta.done) || 0, Number(meta.total) || 0)
+          if (ev !== Ev.moveDone) return
+          c.forget(handle)
+          const e = meta.error as { code?: IoError['code']; message?: string } | undefined
+          if (e) reject(new IoError(e.code ?? 'io', e.message ?? 'move failed'))
+          else resolve()
+        },
+        onBridgeClosed() {
+          reject(new IoError('closed', 'daemon connection closed during a move'))
+        },
+      })
+    })
+  }
+
+  private readonly listRoots = async (): Promise<void> => {
+    const r = await this.c.request(Op.rootsList, {})
+    this.c.setRoots(r.meta.roots as string[], r.meta.rootPaths as Record<string, string>)
+  }
+
+  private readonly revoke = async (root: string): Promise<void> => {
+    await this.c.request(Op.rootsRevoke, { root })
+    await this.listRoots()
   }
 }

@@ -36,6 +36,12 @@ export const Op = {
   fsRename: 43,
   fsRemove: 44,
   fsSha1: 45,
+  /** Only with the `root-grants` capability (§4.6). */
+  rootsList: 46,
+  rootsRevoke: 47,
+  /** Only with the `fs-move` capability (§4.6). */
+  fsMove: 48,
+  fsMoveCancel: 49,
   portmapAdd: 50,
   portmapRemove: 51,
   portmapStatus: 52,
@@ -49,6 +55,9 @@ export const Ev = {
   full: 4,
   drain: 5,
   portmap: 6,
+  /** fs.move progress and end (capability `fs-move`). */
+  moveProgress: 11,
+  moveDone: 12,
 } as const
 export type Ev = (typeof Ev)[keyof typeof Ev]
 
@@ -103,6 +112,10 @@ export const Capability = {
   portmap: 'portmap',
   /** udp.bind takes `ipv6Only`: an IPv6 socket that leaves the IPv4 port free (§4.3). */
   udpIpv6Only: 'udp-ipv6-only',
+  /** roots.list / roots.revoke: roots the daemon's owner grants while it runs (§4.6). */
+  rootGrants: 'root-grants',
+  /** fs.move / fs.move-cancel and the move events: moves within and across roots (§4.6). */
+  fsMove: 'fs-move',
 } as const
 export type Capability = (typeof Capability)[keyof typeof Capability]
 

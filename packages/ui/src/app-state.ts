@@ -13,7 +13,7 @@ import { loadLayout, saveLayout, type ColumnLayout } from './store/column-layout
 import type { SortState } from './store/sort.ts'
 import { inState, onTracker, withLabel, type StateFilter } from './store/state-filter.ts'
 
-export type DialogId = 'add' | 'settings' | 'remove' | 'label' | 'create'
+export type DialogId = 'add' | 'settings' | 'remove' | 'label' | 'create' | 'move'
 
 /** What the toast says after adding. */
 export function addedText(r: AddReport): string {
@@ -118,6 +118,7 @@ export function createAppState(api: EngineApi, opts: { scheduler?: Scheduler; on
     openAdd: () => openAdd(),
     confirmRemove: () => setDialog('remove'),
     openLabel: () => setDialog('label'),
+    openMove: () => setDialog('move'),
     selectAll: (keys) => selection.selectAll(keys),
     copyText: (text) =>
       navigator.clipboard ? navigator.clipboard.writeText(text) : Promise.reject(new Error('no clipboard')),
@@ -193,6 +194,17 @@ export function createAppState(api: EngineApi, opts: { scheduler?: Scheduler; on
       const keys = context().selected
       await forEach('Remove', keys, (h) => api.removeTorrent(h, { deleteData }))
       selection.clear()
+    },
+    /** Moves the selection's data; the dialog closes at once, rows show the progress. */
+    move(to: { root: string; dir: string }): void {
+      setDialog(null)
+      const keys = context().selected
+      void forEach('Move', keys, (h) => api.moveTorrent(h, to.root, to.dir))
+    },
+    /** Where the first selected torrent's data is (the move dialog starts there). */
+    selectedPlace: () => {
+      const t = visibleSelected()[0]
+      return { root: t?.savePath ?? '', dir: t?.saveDir ?? '' }
     },
     selectedNames: () => visibleSelected().map((t) => t.name || t.infoHash),
     /** The selected torrents' labels (undefined for none), in selection order. */

@@ -15,6 +15,7 @@ import { RemoveDialog } from './components/remove-dialog.tsx'
 import { SettingsDialog } from './components/settings-dialog.tsx'
 import { LabelDialog } from './components/label-dialog.tsx'
 import { CreateDialog } from './components/create-dialog.tsx'
+import { MoveDialog } from './components/move-dialog.tsx'
 import { Sidebar } from './components/sidebar.tsx'
 import { DAEMON_LABEL, StatusBanner, type HelperHelp } from './components/status-banner.tsx'
 import { TORRENT_COLUMNS, TorrentTable } from './components/torrent-table.tsx'
@@ -273,7 +274,13 @@ export function App(props: AppProps): JSX.Element {
         </div>
       </Show>
       <Show when={s.dialog() === 'add'}>
-        <AddDialog initial={s.dropped()} onAdd={s.add} onClose={() => s.setDialog(null)} />
+        <AddDialog
+          initial={s.dropped()}
+          onAdd={s.add}
+          onClose={() => s.setDialog(null)}
+          folders={model.status()?.downloadFolders ?? []}
+          folderPaths={folderPaths()}
+        />
       </Show>
       <Show when={s.dialog() === 'settings'}>
         <SettingsDialog
@@ -297,6 +304,16 @@ export function App(props: AppProps): JSX.Element {
           labels={untrack(s.selectedLabels)}
           inUse={untrack(s.labelsInUse)}
           onSet={(label) => void s.setLabel(label)}
+          onClose={() => s.setDialog(null)}
+        />
+      </Show>
+      <Show when={s.dialog() === 'move'}>
+        <MoveDialog
+          names={s.selectedNames()}
+          current={untrack(s.selectedPlace)}
+          folders={model.status()?.downloadFolders ?? []}
+          paths={folderPaths()}
+          onMove={(to) => s.move(to)}
           onClose={() => s.setDialog(null)}
         />
       </Show>

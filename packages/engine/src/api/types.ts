@@ -28,6 +28,12 @@ export interface TorrentSummary {
   ratio: number
   addedAt: number
   savePath: string // download folder name (EngineStatus.downloadFolders)
+  /** Folder inside savePath the data is in; absent for the folder itself. */
+  saveDir?: string
+  /** While its data is being moved: where to and how far (bytes). */
+  moving?: MoveProgress
+  /** Where a finished download goes when it is downloading into the incomplete folder. */
+  completeTo?: { root: string; dir: string }
   /** Why nothing is moving, while it should (downloading or fetching metadata at 0 B/s); absent otherwise. */
   stalled?: string
   /** Seeds and other peers in the swarm as the trackers report them (the largest answer); absent until one answered. */
@@ -127,6 +133,10 @@ export interface TorrentDetail {
 
 export interface EngineSettings {
   downloadRoot: string // a download folder the helper serves (EngineStatus.downloadFolders)
+  /** Incomplete downloads go to this folder ('' = off) and move to their save folder when complete. */
+  incompleteRoot: string
+  /** Folder inside incompleteRoot ('' = the root itself). */
+  incompleteDir: string
   maxConnectionsGlobal: number
   maxPeersPerTorrent: number
   connectionRatePerSec: number
@@ -209,10 +219,20 @@ export interface EngineStatus {
   downloadFolderPaths?: Record<string, string>
 }
 
+/** A move of a torrent's data in progress. */
+export interface MoveProgress {
+  root: string
+  dir: string
+  done: number
+  total: number
+}
+
 export interface AddTorrentInput {
   torrentFile?: Uint8Array
   magnet?: string
   savePath?: string
+  /** Folder inside savePath ('/'-separated, no '..'); default the root itself. */
+  saveDir?: string
   paused?: boolean
   /** Indices of files to download; all when absent. */
   selectedFiles?: number[]
@@ -265,4 +285,10 @@ export interface EngineApi {
   cancelCreateTorrent(id: number): Promise<void>
   /** The entries of a folder inside a download folder ('' = its top), for picking what to share. */
   browseFolder(root: string, path: string): Promise<FolderEntry[]>
+  /** Moves a torrent's data to a folder (root + folder in it); resolves when done. Progress: TorrentSummary.moving. */
+  moveTorrent(infoHash: string, root: string, dir: string): Promise<void>
+  /** Asks the helper for the folders granted since (Settings → Refresh); returns their names. */
+  refreshFolders(): Promise<string[]>
+  /** Withdraws a granted folder from the helper. */
+  revokeFolder(root: string): Promise<void>
 }

@@ -33,6 +33,7 @@ import { DEFAULT_SETTINGS, mergeSettings } from './settings.ts'
 import { PortForwarding } from './port-forwarding.ts'
 import { normalizeLabel } from './torrent-label.ts'
 import { TorrentCreator } from '../create/torrent-creator.ts'
+import { normalizeSaveDir, TorrentMoves, type SaveFolder } from './torrent-moves.ts'
 
 export interface BtEngineOptions {
   platform: Platform
@@ -52,6 +53,10 @@ export interface BtEngineOptions {
 export interface AddOptions extends AddTorrentInput {
   /** Verify data on disk instead of trusting resume state (the `seed` command). */
   recheck?: boolean
+  /** Added again from the saved session (its folder is where the data is; a pending move resumes). */
+  restoring?: boolean
+  /** Restored: the folder the download moves to when complete. */
+  completeTo?: SaveFolder
 }
 
 /**
@@ -81,6 +86,9 @@ export class BtEngine implements EngineApiHost {
   private readonly log: Logger
   private readonly forwarding: PortForwarding
   private readonly dhtNode: EngineDht
+  private readonly moves: TorrentMoves
+  /** Torrents downloading into the incomplete folder: where each goes once complete. */
+  private readonly completeTo = new Map<string, SaveFolder>()
   daemonStatus: EngineStatus['daemon'] = 'connected'
   daemonMessage?: string
   /** Torrent creation from data under the roots, hashed by the platform's PieceHasher. */
@@ -114,6 +122,7 @@ export class BtEngine implements EngineApiHost {
       connectsInFlight: () => this.connectsInFlight,
     })
     this.router = new IncomingRouter(this, opts.incoming)
+    this.moves = new TorrentMoves({ files: opts.platform.files, state: opts.platform.state, log: this.log })
     this.forwarding = new PortForwarding(opts.platform.net, this.log)
     this.dhtNode = new EngineDht({
       net: opts.platform.net,
@@ -259,7 +268,17 @@ export class BtEngine implements EngineApiHost {
    * into it (nothing else changes) and says so.
    */
   async addWithReport(input: AddOptions): Promise<{ torrent: Torrent; alreadyAdded: boolean; trackersAdded: number }> {
-    const savePath = input.savePath ?? this.settings.downloadRoot
+    let savePath = input.savePath ?? this.settings.downloadRoot
+    let saveDir = normalizeSaveDir(input.saveDir)
+    // A new download (not a restored one, nor data to seed) starts in the incomplete folder when set.
+    const incomplete = this.settings.incompleteRoot
+    const toIncomplete =
+      !input.restoring && !input.recheck && incomplete !== '' && this.platform.files.roots().includes(incomplete)
+    const finalFolder = toIncomplete ? { root: savePath, dir: saveDir } : input.completeTo
+    if (toIncomplete) {
+      savePath = incomplete
+      saveDir = this.settings.incompleteDir
+    }
     let init: TorrentInit
     let torrentFile: Uint8Array | null = null
     let magnet: string | undefined
@@ -271,6 +290,7 @@ export class BtEngine implements EngineApiHost {
         info: meta,
         announceTiers: meta.announceTiers,
         savePath,
+        saveDir,
         addedAt: this.clock.now(),
         recheck: input.recheck,
       }
@@ -295,6 +315,7 @@ export class BtEngine implements EngineApiHost {
         name: m.name,
         selectedFiles: input.selectedFiles ?? m.selectedFiles,
         savePath,
+        saveDir,
         addedAt: this.clock.now(),
       }
     } else {
@@ -327,8 +348,18 @@ export class BtEngine implements EngineApiHost {
         .catch((err: unknown) => this.log.warn(`saving the torrent file of ${t.name} failed: ${errorText(err)}`))
     this.magnets.set(t.infoHash, magnet)
     this.paused.set(t.infoHash, !!input.paused)
+    if (finalFolder) this.completeTo.set(t.infoHash, finalFolder)
     void this.saveSession()
-    if (!input.paused) await t.start()
+    // A move begun before a restart is finished before the torrent runs again.
+    if (input.restoring && (await this.moves.pending(t.infoHash)))
+      void this.moves
+        .resume(t, { restart: !input.paused })
+        .catch((err: unknown) => this.log.warn(`finishing the move of ${t.name} failed: ${errorText(err)}`))
+    else if (!input.paused) {
+      await t.start()
+      // restored complete in the incomplete folder (stopped before its move): it moves now
+      if (finalFolder) this.onTorrentChanged(t.infoHash)
+    }
     return { torrent: t, alreadyAdded: false, trackersAdded: 0 }
   }
 
@@ -350,6 +381,8 @@ export class BtEngine implements EngineApiHost {
   async remove(infoHash: string, opts: { deleteData: boolean } = { deleteData: false }): Promise<void> {
     const t = this.torrents.get(infoHash)
     if (!t) return
+    // its files are between two folders until the move ends: removing (or deleting) now would lose track
+    if (this.moves.progress(infoHash)) throw new Error(`${t.name} is being moved: remove it when the move is done`)
     this.torrents.delete(infoHash)
     this.skeys = null
     this.queue.cancelConnectionRequests(infoHash)
@@ -374,6 +407,8 @@ export class BtEngine implements EngineApiHost {
     this.paused.delete(infoHash)
     this.extraTrackers.delete(infoHash)
     this.labels.delete(infoHash)
+    this.completeTo.delete(infoHash)
+    await this.moves.forget(infoHash).catch(() => undefined) // only a journal key: nothing to tell
     await this.saveSession()
   }
 
@@ -386,12 +421,13 @@ export class BtEngine implements EngineApiHost {
       // Set before adding: adding saves the session, and that save must already carry the label.
       const label = normalizeLabel(e.label)
       if (label) this.labels.set(e.infoHash, label)
+      const where = { savePath: e.savePath, saveDir: e.saveDir, completeTo: e.completeTo }
       try {
         const file = await this.session.loadTorrentFile(e.infoHash)
         const t = file
-          ? await this.add({ torrentFile: file, magnet: e.magnet, savePath: e.savePath, paused: e.paused })
+          ? await this.add({ torrentFile: file, magnet: e.magnet, ...where, paused: e.paused, restoring: true })
           : e.magnet
-            ? await this.add({ magnet: e.magnet, savePath: e.savePath, paused: e.paused })
+            ? await this.add({ magnet: e.magnet, ...where, paused: e.paused, restoring: true })
             : null
         if (!t) this.labels.delete(e.infoHash)
         if (t && e.extraTrackers?.length) {
@@ -417,6 +453,8 @@ export class BtEngine implements EngineApiHost {
       return {
         infoHash: t.infoHash,
         savePath: t.savePath,
+        ...(t.saveDir ? { saveDir: t.saveDir } : {}),
+        ...(this.completeTo.has(t.infoHash) ? { completeTo: this.completeTo.get(t.infoHash) } : {}),
         paused: this.paused.get(t.infoHash) ?? false,
         addedAt: t.addedAt,
         ...(this.magnets.get(t.infoHash) ? { magnet: this.magnets.get(t.infoHash) } : {}),
@@ -434,6 +472,8 @@ export class BtEngine implements EngineApiHost {
 
   private onTorrentChanged(infoHash: string): void {
     const t = this.torrents.get(infoHash)
+    const dest = this.completeTo.get(infoHash)
+    if (t && dest && t.isComplete() && !this.moves.progress(infoHash)) void this.moveCompleted(t, dest)
     if (t?.info && this.magnets.get(infoHash)) {
       // A magnet's metadata arrived: keep the info dictionary so a restart does not fetch it again.
       void this.session
@@ -441,6 +481,38 @@ export class BtEngine implements EngineApiHost {
         .catch((err: unknown) => this.log.warn(`saving the fetched metadata of ${t.name} failed: ${errorText(err)}`))
     }
     void this.saveSession()
+  }
+
+  /** A download in the incomplete folder finished: its data goes to the folder chosen when adding. */
+  private async moveCompleted(t: Torrent, dest: SaveFolder): Promise<void> {
+    try {
+      await this.moves.move(t, dest)
+      this.completeTo.delete(t.infoHash)
+      void this.saveSession()
+    } catch (err) {
+      this.log.warn(`moving ${t.name} from the incomplete folder failed: ${errorText(err)}`)
+    }
+  }
+
+  async moveTorrent(infoHash: string, root: string, dir: string): Promise<void> {
+    const t = this.torrents.get(infoHash)
+    if (!t) throw new Error(`unknown torrent ${infoHash}`)
+    // a move chosen by the user replaces the move planned for completion
+    this.completeTo.delete(infoHash)
+    await this.moves.move(t, { root, dir })
+    void this.saveSession()
+  }
+
+  async refreshFolders(): Promise<string[]> {
+    await this.platform.files.refreshRoots?.()
+    return this.platform.files.roots()
+  }
+
+  async revokeFolder(root: string): Promise<void> {
+    if (!this.platform.files.revokeRoot) throw new Error('the helper cannot remove folders; edit its config.json')
+    const users = [...this.torrents.values()].filter((t) => t.savePath === root).map((t) => t.name)
+    if (users.length) throw new Error(`${users.length} torrent(s) keep their data there (${users[0]}): move them first`)
+    await this.platform.files.revokeRoot(root)
   }
 
   // ---- connection queue ----
@@ -563,8 +635,20 @@ export class BtEngine implements EngineApiHost {
     return [...this.torrents.values()].map((t) => {
       const s = t.summary()
       const label = this.labels.get(t.infoHash)
-      return label ? { ...s, label } : s
+      return { ...s, ...(label ? { label } : {}), ...this.moveFields(t.infoHash) }
     })
+  }
+
+  /** A torrent's move in progress, a failed move (shown as its error), its folder for completion. */
+  private moveFields(infoHash: string): Partial<TorrentSummary> {
+    const moving = this.moves.progress(infoHash)
+    const failed = this.moves.failure(infoHash)
+    const dest = this.completeTo.get(infoHash)
+    return {
+      ...(moving ? { moving } : {}),
+      ...(failed && !moving ? { status: 'error' as const, error: failed } : {}),
+      ...(dest ? { completeTo: { ...dest } } : {}),
+    }
   }
 
   async setTorrentLabel(infoHash: string, label: string | null): Promise<void> {
@@ -605,6 +689,13 @@ export class BtEngine implements EngineApiHost {
     const t = this.torrents.get(infoHash)
     if (!t) return
     this.paused.set(infoHash, false)
+    if (this.moves.progress(infoHash)) return // the move starts it again from the new folder
+    if (await this.moves.pending(infoHash)) {
+      // a move that failed half-way is finished first: the torrent runs from the new folder
+      await this.moves.resume(t, { restart: true })
+      void this.saveSession()
+      return
+    }
     await t.start()
     void this.saveSession()
   }

@@ -31,6 +31,9 @@ export interface EngineApiHost {
   magnetLink(infoHash: string): string
   setTorrentLabel(infoHash: string, label: string | null): Promise<void>
   readonly creator: Pick<TorrentCreator, 'start' | 'status' | 'cancel' | 'browse'>
+  moveTorrent(infoHash: string, root: string, dir: string): Promise<void>
+  refreshFolders(): Promise<string[]>
+  revokeFolder(root: string): Promise<void>
 }
 
 /**
@@ -81,5 +84,8 @@ export function createEngineApi(engine: EngineApiHost): EngineApi {
       engine.creator.cancel(id)
     },
     browseFolder: (root, path) => engine.creator.browse(root, path),
+    moveTorrent: (infoHash, root, dir) => engine.moveTorrent(infoHash.toLowerCase(), root, dir),
+    refreshFolders: () => engine.refreshFolders(),
+    revokeFolder: (root) => engine.revokeFolder(root),
   }
 }

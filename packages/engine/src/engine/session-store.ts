@@ -6,6 +6,10 @@ import { utf8Decode, utf8Encode } from '../util/bytes.ts'
 export interface SessionEntry {
   infoHash: string
   savePath: string
+  /** Folder inside savePath; absent for the root itself. */
+  saveDir?: string
+  /** Downloading into the incomplete folder: where the data goes once complete. */
+  completeTo?: { root: string; dir: string }
   paused: boolean
   addedAt: number
   magnet?: string

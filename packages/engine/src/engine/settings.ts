@@ -1,9 +1,12 @@
 import type { EncryptionPolicy, EngineSettings } from '../api/types.ts'
 import { parseIp } from '../pool/ip-address.ts'
+import { normalizeSaveDir } from './torrent-moves.ts'
 
 /** The one place engine settings are defined: defaults and bounds. */
 export const DEFAULT_SETTINGS: EngineSettings = {
   downloadRoot: 'downloads',
+  incompleteRoot: '',
+  incompleteDir: '',
   maxConnectionsGlobal: 200,
   maxPeersPerTorrent: 50,
   // The fair connection queue's token bucket: 10 grants a second, bursts of 20.
@@ -43,6 +46,15 @@ const BOUNDS: Record<NumericSetting, [number, number]> = {
   dhtPort: [0, 65535],
 }
 
+/** A folder inside a root, or the previous value when it is not one ('..', NUL, backslash). */
+function safeDir(dir: string, prev: string): string {
+  try {
+    return normalizeSaveDir(dir)
+  } catch {
+    return prev
+  }
+}
+
 /** At most this many bootstrap nodes are kept. */
 const MAX_BOOTSTRAP = 32
 
@@ -54,6 +66,8 @@ export function mergeSettings(
   const out: EngineSettings = { ...base }
   const p = patch as Record<string, unknown>
   if (typeof p.downloadRoot === 'string' && p.downloadRoot.length > 0) out.downloadRoot = p.downloadRoot
+  if (typeof p.incompleteRoot === 'string') out.incompleteRoot = p.incompleteRoot
+  if (typeof p.incompleteDir === 'string') out.incompleteDir = safeDir(p.incompleteDir, out.incompleteDir)
   if (typeof p.localPeerDiscovery === 'boolean') out.localPeerDiscovery = p.localPeerDiscovery
   if (typeof p.announceIpv6 === 'string') {
     // only an IPv6 address (or '' to clear): the value goes into every HTTP announce

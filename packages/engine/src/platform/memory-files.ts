@@ -18,6 +18,7 @@ export type MemoryFileOp =
   | 'remove'
   | 'sha1'
   | 'close'
+  | 'move'
 
 export interface MemoryFilePortOptions {
   roots?: string[]
@@ -68,6 +69,7 @@ export class MemoryFilePort implements FilePort {
     remove: 0,
     sha1: 0,
     close: 0,
+    move: 0,
   }
   openHandles = 0
 
@@ -164,6 +166,28 @@ export class MemoryFilePort implements FilePort {
     if (!this.dirs.has(key(root, b.slice(0, -1)))) throw new IoError('not-found', `no parent directory: ${to}`)
     this.files.delete(ka)
     this.files.set(kb, file)
+  }
+
+  /** Moves one file to another root (or within one), keeping its mtime, as the daemon's fs.move does. */
+  async move(
+    fromRoot: string,
+    from: string,
+    toRoot: string,
+    to: string,
+    onProgress?: (done: number, total: number) => void,
+  ): Promise<void> {
+    const a = this.enter('move', fromRoot, from)
+    const b = this.check(toRoot, to)
+    const code = this.fault?.('move', toRoot, to)
+    if (code) throw new IoError(code, `injected move fault: ${to}`)
+    const file = this.files.get(key(fromRoot, a))
+    if (!file) throw new IoError('not-found', `no such file: ${from}`)
+    if (this.files.has(key(toRoot, b)) || this.dirs.has(key(toRoot, b)))
+      throw new IoError('exists', `target exists: ${to}`)
+    if (!this.dirs.has(key(toRoot, b.slice(0, -1)))) throw new IoError('not-found', `no parent directory: ${to}`)
+    this.files.delete(key(fromRoot, a))
+    this.files.set(key(toRoot, b), file)
+    onProgress?.(file.size, file.size)
   }
 
   async remove(root: string, path: string, opts: { recursive?: boolean } = {}): Promise<void> {

@@ -190,6 +190,22 @@ export interface FilePort {
   remove(root: string, path: string, opts?: { recursive?: boolean }): Promise<void>
   /** SHA-1 of `length` bytes at `offset` (hash offload). */
   sha1(root: string, path: string, offset: number, length: number): Promise<Uint8Array>
+  /**
+   * Moves a file or directory tree to another root (or elsewhere in the same one); the target must
+   * not exist. All or nothing per call: on failure the data is whole at `from` (the daemon's fs.move,
+   * capability `fs-move`). Absent: only moves within one root (`rename`) are possible.
+   */
+  move?(
+    fromRoot: string,
+    from: string,
+    toRoot: string,
+    to: string,
+    onProgress?: (done: number, total: number) => void,
+  ): Promise<void>
+  /** Asks the platform for the roots the user granted since (absent: the roots are fixed). */
+  refreshRoots?(): Promise<void>
+  /** Withdraws a root the user granted (absent: roots cannot be removed from here). */
+  revokeRoot?(root: string): Promise<void>
 }
 
 /** Small key-value persistence for settings and resume state (IndexedDB, a file, memory). */

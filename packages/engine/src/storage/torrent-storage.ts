@@ -121,6 +121,11 @@ export class TorrentStorage {
     return this.baseDir ? `${this.baseDir}/${p}` : p
   }
 
+  /** A path relative to the storage's base directory, as a path inside the root. */
+  dirPath(p: string): string {
+    return this.baseDir ? `${this.baseDir}/${p}` : p
+  }
+
   filePriorities(): FilePriority[] {
     return [...this.priorities]
   }

@@ -6,6 +6,7 @@ import { PiecePicker } from '../picker/piece-picker.ts'
 import { IoError, type FilePort, type Logger, type PieceHasher, type StateStore } from '../platform/ports.ts'
 import { pieceSize } from '../storage/file-map.ts'
 import { TorrentStorage } from '../storage/torrent-storage.ts'
+import { RelocatingFiles } from '../storage/relocating-files.ts'
 import { recheck } from '../storage/recheck.ts'
 import { loadResume, resumeKey, saveResume } from '../storage/resume-state.ts'
 import { ResumeSaver } from '../storage/resume-saver.ts'
@@ -58,6 +59,8 @@ export interface DownloaderHost {
  */
 export class Downloader {
   readonly storage: TorrentStorage
+  /** The files as storage sees them: they can move while the torrent runs (TorrentMoves). */
+  readonly places: RelocatingFiles
   readonly picker: PiecePicker
   private readonly readCache: PieceReadCache
   readonly choker: UploadChoker
@@ -69,15 +72,17 @@ export class Downloader {
   constructor(
     private readonly host: DownloaderHost,
     readonly info: InfoDictionary,
-    root: string,
+    where: { root: string; dir: string },
     priorities?: FilePriority[],
   ) {
     // Pieces still downloading share DOWNLOADING_BYTES; finished pieces waiting for their hash or
     // write may use up to as much again, so a slow hash/write does not stall every pipeline. Storage
     // refuses blocks past the total; canStartPiece keeps the picker from ever getting there.
     const maxBufferedBytes = 2 * DOWNLOADING_BYTES
-    this.storage = new TorrentStorage(host.files, info, {
-      root,
+    this.places = new RelocatingFiles(host.files)
+    this.storage = new TorrentStorage(this.places, info, {
+      root: where.root,
+      baseDir: where.dir,
       priorities,
       maxBufferedBytes,
       hasher: host.hasher,
@@ -181,10 +186,10 @@ export class Downloader {
 
   /** Removes the torrent's files (and its folder for a multi-file torrent). */
   async deleteFiles(): Promise<void> {
-    const files = this.host.files
+    const files = this.places
     const root = this.storage.root
     const multi = this.info.files.length > 1 || this.info.files[0]?.path !== this.info.name
-    const path = multi ? this.info.name : this.storage.filePath(0)
+    const path = multi ? this.storage.dirPath(this.info.name) : this.storage.filePath(0)
     const removing = multi ? files.remove(root, path, { recursive: true }) : files.remove(root, path)
     // data that is already gone (or was never written) is not an error for a removal
     await removing.catch((err: unknown) => this.host.log.info(`removing ${path} failed: ${errorText(err)}`))

@@ -18,6 +18,7 @@ export interface TorrentRowSource {
   readonly error?: string
   readonly addedAt: number
   readonly savePath: string
+  readonly saveDir: string
   readonly uploadedTotal: number
   readonly downloadedTotal: number
   readonly downloader: {
@@ -87,6 +88,7 @@ export function torrentSummary(t: TorrentRowSource): TorrentSummary {
     ratio: t.downloadedTotal > 0 ? t.uploadedTotal / t.downloadedTotal : 0,
     addedAt: t.addedAt,
     savePath: t.savePath,
+    ...(t.saveDir ? { saveDir: t.saveDir } : {}),
     ...swarmFromTrackers(trackerRows),
     trackerHosts: trackerHosts(trackerRows),
     ...(stalled ? { stalled } : {}),

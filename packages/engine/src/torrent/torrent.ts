@@ -1,3 +1,4 @@
+import type { RelocatingFiles } from '../storage/relocating-files.ts'
 import type { FilePriority, TorrentDetail, TorrentStatus, TorrentSummary } from '../api/types.ts'
 import type { InfoDictionary } from '../metainfo/parse-info.ts'
 import { PEX_REACHABLE, PEX_SEED, type PexPeer } from '../extension/ut-pex.ts'
@@ -33,6 +34,8 @@ export interface TorrentInit {
   initialPeers?: Array<{ ip: string; port: number }>
   name?: string
   savePath: string
+  /** Folder inside the savePath root ('' or absent: the root itself). */
+  saveDir?: string
   addedAt: number
   filePriorities?: FilePriority[]
   /** Magnet: file indices to download once the metadata is known (all when absent). */
@@ -58,7 +61,9 @@ export class Torrent {
   readonly infoHash: string
   readonly infoHashBytes: Uint8Array
   readonly addedAt: number
-  readonly savePath: string
+  /** Where the data is: a root and a folder in it. Changed only by `relocate` (a finished move). */
+  savePath: string
+  saveDir: string
   readonly pool: PeerPool
   readonly trackers: TorrentTrackers
   readonly dht: TorrentDht
@@ -103,6 +108,7 @@ export class Torrent {
     this.meta = init.info
     this.displayName = init.info?.name ?? init.name ?? init.infoHash
     this.savePath = init.savePath
+    this.saveDir = init.saveDir ?? ''
     this.addedAt = init.addedAt
     this.initPriorities = init.filePriorities
     this.selectedFiles = init.selectedFiles
@@ -250,6 +256,11 @@ export class Torrent {
     return this.running && this.current !== 'error'
   }
 
+  /** Started and not stopped (whatever its status, error included). */
+  isRunning(): boolean {
+    return this.running
+  }
+
   /** Every selected file complete and verified. */
   isComplete(): boolean {
     return !!this.dl && this.dl.isComplete() && this.current !== 'checking'
@@ -310,6 +321,32 @@ export class Torrent {
     this.down.clearRate()
     this.up.clearRate()
     if (this.current !== 'error') this.setStatus('paused')
+  }
+
+  /** While it runs with its storage open: the files as storage sees them, movable under its feet. */
+  liveFiles(): RelocatingFiles | null {
+    const live = this.running && (this.current === 'seeding' || this.current === 'downloading')
+    return live && this.dl ? this.dl.places : null
+  }
+
+  /** A move finished while running: storage already finds every file there; the folder is the new one. */
+  adopt(root: string, dir: string): void {
+    this.dl?.places.setBase(this.savePath, this.saveDir, root, dir)
+    this.savePath = root
+    this.saveDir = dir
+    this.ctx.onTorrentChanged(this.infoHash)
+  }
+
+  /**
+   * The data now lives in another folder (a move finished while the torrent was stopped). A stopped
+   * torrent with metadata opens its storage there to show what it has; a running one must not move.
+   */
+  async relocate(root: string, dir: string): Promise<void> {
+    if (this.running) throw new Error('stop the torrent before relocating its data')
+    this.savePath = root
+    this.saveDir = dir
+    if (this.meta) await this.openStorage(false)
+    this.ctx.onTorrentChanged(this.infoHash)
   }
 
   /** Verifies the data on disk again (from scratch, ignoring resume state). */
@@ -664,7 +701,7 @@ export class Torrent {
       const d = new Downloader(
         this.downloaderHost,
         info,
-        this.savePath,
+        { root: this.savePath, dir: this.saveDir },
         this.dl?.filePriorities() ?? this.initPriorities,
       )
       this.dl = d

@@ -26,6 +26,7 @@ function setup() {
     openAdd: () => did.push('open-add'),
     confirmRemove: () => did.push('confirm-remove'),
     openLabel: () => did.push('open-label'),
+    openMove: () => did.push('open-move'),
     selectAll: (keys) => did.push(`select:${keys.join(',')}`),
     copyText: async (t) => {
       copied.push(t)
@@ -56,6 +57,7 @@ describe('torrent actions: enabled per selection state', () => {
       'recheck',
       'copy-magnet',
       'label',
+      'move',
       'select-all',
       'remove',
     ]
@@ -71,11 +73,12 @@ describe('torrent actions: enabled per selection state', () => {
       'recheck',
       'copy-magnet',
       'label',
+      'move',
       'remove',
     ])
     expect(enabledIds(actions, ctx([], []))).toEqual(['add'])
   })
-  it('without the helper nothing can be added; actions on torrents stay enabled', () => {
+  it('without the helper nothing can be added or moved; other actions on torrents stay enabled', () => {
     expect(enabledIds(actions, ctx(['a'], ['a'], false))).toEqual([
       'start',
       'stop',
@@ -126,6 +129,7 @@ describe('torrent actions: one list for toolbar, menu and keys', () => {
       '⟳ Recheck',
       'Copy magnet link',
       'Label…',
+      'Move data…',
       'Select all',
       '✕ Remove…',
     ])

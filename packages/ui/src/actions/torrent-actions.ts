@@ -26,6 +26,7 @@ export type ActionId =
   | 'recheck'
   | 'copy-magnet'
   | 'label'
+  | 'move'
   | 'select-all'
   | 'remove'
 
@@ -53,6 +54,8 @@ export interface ActionDeps {
   confirmRemove(): void
   /** Opens the label dialog for the selection (set one label, or clear it). */
   openLabel(): void
+  /** Opens the move dialog for the selection (another folder for its data). */
+  openMove(): void
   selectAll(keys: readonly string[]): void
   copyText(text: string): Promise<void>
   say(message: string): void
@@ -156,6 +159,16 @@ export function createTorrentActions(deps: ActionDeps): readonly TorrentAction[]
       group: 1,
       enabled: some,
       run: () => deps.openLabel(),
+    },
+    {
+      id: 'move',
+      label: 'Move data…',
+      title: "Move the selected torrents' data to another folder",
+      toolbar: false,
+      menu: true,
+      group: 1,
+      enabled: (ctx) => some(ctx) && ctx.connected,
+      run: () => deps.openMove(),
     },
     {
       id: 'select-all',

@@ -3,6 +3,7 @@ import { createSignal, For, Show, type JSX } from 'solid-js'
 import type { AddTorrentInput } from '@tidepool/engine'
 import { formatBytes } from '../format.ts'
 import { normaliseMagnet, readTorrentFiles, type TorrentFileInfo } from '../torrent-files.ts'
+import { FolderPicker, type FolderChoice } from './folder-picker.tsx'
 
 /** Listing more checkboxes than this makes the dialog slow; the Files tab is virtualised. */
 const MAX_LISTED = 2000
@@ -31,7 +32,20 @@ export function AddDialog(props: {
   initial?: PendingFile | null
   onAdd: (input: AddTorrentInput) => Promise<void>
   onClose: () => void
+  /** The helper's folders (where the torrent may go); no picker when absent. */
+  folders?: readonly string[]
+  folderPaths?: Record<string, string>
 }): JSX.Element {
+  // root '' = the default download folder of the settings
+  const [where, setWhere] = createSignal<FolderChoice>({ root: '', dir: '' })
+  /** The chosen folder, sent only when the helper has folders to choose among. */
+  const place = (): Partial<AddTorrentInput> =>
+    props.folders?.length && (where().root || where().dir.trim())
+      ? {
+          ...(where().root ? { savePath: where().root } : {}),
+          ...(where().dir.trim() ? { saveDir: where().dir.trim() } : {}),
+        }
+      : {}
   const [pending, setPending] = createSignal<PendingFile | null>(props.initial ?? null)
   const [magnet, setMagnet] = createSignal('')
   const [chosen, setChosen] = createSignal<Set<number>>(new Set(props.initial?.info.files.map((f) => f.index) ?? []))
@@ -71,6 +85,7 @@ export function AddDialog(props: {
       input = {
         torrentFile: p.bytes,
         paused: paused(),
+        ...place(),
         ...(all ? {} : { selectedFiles: [...chosen()].sort((a, b) => a - b) }),
       }
     } else {
@@ -79,7 +94,7 @@ export function AddDialog(props: {
         return setError(
           'Paste a magnet link (magnet:?xt=urn:btih:…) or a 40-character info-hash, or choose a .torrent file.',
         )
-      input = { magnet: m, paused: paused() }
+      input = { magnet: m, paused: paused(), ...place() }
     }
     setBusy(true)
     try {
@@ -157,6 +172,15 @@ export function AddDialog(props: {
             </div>
           </>
         )}
+      </Show>
+      <Show when={props.folders?.length}>
+        <FolderPicker
+          folders={props.folders!}
+          paths={props.folderPaths}
+          value={where()}
+          onChange={setWhere}
+          defaultLabel="Default download folder (Settings)"
+        />
       </Show>
       <label class="check">
         <input type="checkbox" checked={paused()} onChange={(e) => setPaused(e.currentTarget.checked)} /> Add paused

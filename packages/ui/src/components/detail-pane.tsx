@@ -4,6 +4,7 @@ import type { EngineModel, WatchPart } from '../store/engine-model.ts'
 import { formatBytes, formatRatio, plainError } from '../format.ts'
 import { FilesTab } from './files-tab.tsx'
 import { folderLabel } from './settings-dialog.tsx'
+import { placeText } from './folder-picker.tsx'
 import { LogTab } from './log-tab.tsx'
 import { PeersTab } from './peers-tab.tsx'
 import { PiecesMap } from './pieces-map.tsx'
@@ -118,6 +119,39 @@ export function DetailPane(props: {
   )
 }
 
+/** A move in progress (bar and bytes) and where a download in the incomplete folder goes when done. */
+function MoveRows(props: { t: TorrentSummary; folderPaths?: Record<string, string> }): JSX.Element {
+  return (
+    <>
+      <Show when={props.t.moving}>
+        {(m) => (
+          <>
+            <dt>Moving to</dt>
+            <dd>
+              {placeText(m().root, m().dir, props.folderPaths)}{' '}
+              <progress
+                class="move-progress"
+                aria-label="Move progress"
+                max={Math.max(1, m().total)}
+                value={m().done}
+              />{' '}
+              {formatBytes(m().done)} of {formatBytes(m().total)}
+            </dd>
+          </>
+        )}
+      </Show>
+      <Show when={props.t.completeTo}>
+        {(c) => (
+          <>
+            <dt>When complete</dt>
+            <dd>moves to {placeText(c().root, c().dir, props.folderPaths)}</dd>
+          </>
+        )}
+      </Show>
+    </>
+  )
+}
+
 function General(props: { t: TorrentSummary; folderPaths?: Record<string, string> }): JSX.Element {
   return (
     <div class="general">
@@ -132,7 +166,12 @@ function General(props: { t: TorrentSummary; folderPaths?: Record<string, string
         <dt>Info-hash</dt>
         <dd class="mono">{props.t.infoHash}</dd>
         <dt>Download folder</dt>
-        <dd>{props.folderPaths?.[props.t.savePath] ?? folderLabel(props.t.savePath)}</dd>
+        <dd>
+          {props.t.saveDir
+            ? placeText(props.t.savePath, props.t.saveDir, props.folderPaths)
+            : (props.folderPaths?.[props.t.savePath] ?? folderLabel(props.t.savePath))}
+        </dd>
+        <MoveRows t={props.t} folderPaths={props.folderPaths} />
         <Show when={props.t.stalled && !props.t.error}>
           <dt>Stalled</dt>
           <dd>{props.t.stalled}</dd>

@@ -2,6 +2,7 @@ import { Modal } from './modal.tsx'
 import { createSignal, For, onMount, Show, type JSX } from 'solid-js'
 import type { EngineApi, EngineSettings } from '@tidepool/engine'
 import { formatBytes, parseSize } from '../format.ts'
+import { SaveFoldersSettings } from './save-folders-settings.tsx'
 
 type NumKey = { [K in keyof EngineSettings]: EngineSettings[K] extends number ? K : never }[keyof EngineSettings]
 const ENCRYPTION: Array<{ value: EngineSettings['encryption']; label: string }> = [
@@ -155,6 +156,7 @@ export function SettingsDialog(props: {
             web app: the folder after --out when you start it; by default Downloads/Tidepool in your home folder).
           </small>
         </label>
+        <SaveFoldersSettings api={props.api} folders={folders()} paths={props.paths} />
         <label class="field">
           <span>Encryption (MSE/PE)</span>
           <select

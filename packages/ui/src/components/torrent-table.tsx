@@ -16,7 +16,8 @@ export const STATUS_LABEL: Record<TorrentStatus, string> = {
 }
 
 /** What the Status column says: the error, "Stalled" when nothing moves, else the state. */
-export function statusText(t: Pick<TorrentSummary, 'status' | 'error' | 'stalled'>): string {
+export function statusText(t: Pick<TorrentSummary, 'status' | 'error' | 'stalled' | 'moving'>): string {
+  if (t.moving) return `Moving ${t.moving.total ? Math.floor((100 * t.moving.done) / t.moving.total) : 0}%`
   if (t.error) return `Error: ${plainError(t.error)}`
   if (t.stalled) return t.status === 'fetching-metadata' ? 'Stalled (no metadata)' : 'Stalled'
   return STATUS_LABEL[t.status]
@@ -157,7 +158,18 @@ export const TORRENT_COLUMNS: Column<TorrentSummary>[] = [
     sortDefault: 'desc',
     cell: (t) => DATE.format(t.addedAt),
   },
+  {
+    id: 'save-path',
+    title: 'Save path',
+    width: 200,
+    sort: byText((t) => `${t.savePath}/${t.saveDir ?? ''}`),
+    cell: (t) => <span title={`${t.savePath}${t.saveDir ? `/${t.saveDir}` : ''}`}>{savePathText(t)}</span>,
+  },
 ]
+
+/** A torrent's folder as the list shows it: "root/sub" (the General tab shows the full path). */
+export const savePathText = (t: Pick<TorrentSummary, 'savePath' | 'saveDir'>) =>
+  t.saveDir ? `${t.savePath}/${t.saveDir}` : t.savePath
 
 export function TorrentTable(props: {
   torrents: TorrentSummary[]

@@ -91,6 +91,8 @@ export class FakeEngine implements EngineApi {
   status: EngineStatus
   settings: EngineSettings = {
     downloadRoot: 'downloads',
+    incompleteRoot: '',
+    incompleteDir: '',
     maxConnectionsGlobal: 500,
     maxPeersPerTorrent: 80,
     connectionRatePerSec: 10,
@@ -368,7 +370,9 @@ export class FakeEngine implements EngineApi {
     return out
   }
   async addTorrent(input: AddTorrentInput): Promise<string> {
-    this.calls.push(`add:${input.magnet ?? 'file'}:${input.selectedFiles?.join(',') ?? 'all'}`)
+    this.calls.push(
+      `add:${input.magnet ?? 'file'}:${input.selectedFiles?.join(',') ?? 'all'}${input.savePath ? `:${input.savePath}/${input.saveDir ?? ''}` : ''}`,
+    )
     const t = this.makeTorrent(this.torrents.size + this.seq++, 5)
     t.summary.status = input.paused ? 'paused' : input.magnet ? 'fetching-metadata' : 'downloading'
     return t.summary.infoHash
@@ -414,6 +418,28 @@ export class FakeEngine implements EngineApi {
       .map((x) => `&tr=${encodeURIComponent(x.url)}`)
       .join('')
     return `magnet:?xt=urn:btih:${infoHash}&dn=${encodeURIComponent(t.summary.name)}${tr}`
+  }
+  /** Moves in steps on the fake's own clock (each listTorrents poll sees a little more done). */
+  async moveTorrent(infoHash: string, root: string, dir: string): Promise<void> {
+    const s = this.get(infoHash).summary
+    this.calls.push(`move:${infoHash}:${root}:${dir}`)
+    const total = Math.max(1, s.downloaded)
+    for (let i = 1; i <= 10; i++) {
+      s.moving = { root, dir, done: Math.floor((total * i) / 10), total }
+      await new Promise((r) => setTimeout(r, 150))
+    }
+    delete s.moving
+    s.savePath = root
+    if (dir) s.saveDir = dir
+    else delete s.saveDir
+  }
+  async refreshFolders(): Promise<string[]> {
+    this.calls.push('refresh-folders')
+    return [...(this.status.downloadFolders ?? [])]
+  }
+  async revokeFolder(root: string): Promise<void> {
+    this.calls.push(`revoke:${root}`)
+    this.status = { ...this.status, downloadFolders: (this.status.downloadFolders ?? []).filter((f) => f !== root) }
   }
   async setTorrentLabel(infoHash: string, label: string | null): Promise<void> {
     const s = this.get(infoHash).summary

@@ -16,6 +16,7 @@ function setup(opts: { selected?: string[]; shown?: string[]; dialog?: boolean }
     openAdd: () => log.push('open-add'),
     confirmRemove: () => log.push('confirm-remove'),
     openLabel: () => log.push('open-label'),
+    openMove: () => log.push('open-move'),
     selectAll: (keys) => log.push(`select:${keys.join(',')}`),
     copyText: async () => {},
     say: (m) => log.push(`say:${m}`),

@@ -286,4 +286,13 @@ export class EngineHost implements EngineApi {
   async browseFolder(root: string, path: string) {
     return this.engine().browseFolder(root, path)
   }
+  async moveTorrent(infoHash: string, root: string, dir: string) {
+    return this.engine().moveTorrent(infoHash, root, dir)
+  }
+  async refreshFolders() {
+    return this.engine().refreshFolders()
+  }
+  async revokeFolder(root: string) {
+    return this.engine().revokeFolder(root)
+  }
 }
