@@ -55,6 +55,7 @@ export interface DaemonOptions {
    * upgraded connection through the gate's pairing / secure-channel handshake before its Session.
    */
   companion?: CompanionGate
+  /**
    * A JSON file whose `roots` object holds roots the user granted besides `roots` (written by
    * `pnpm native-host grant`); read at start and again on roots.list (capability `root-grants`).
    */
