@@ -32,6 +32,7 @@ import { SessionStore, type SessionEntry } from './session-store.ts'
 import { DEFAULT_SETTINGS, mergeSettings } from './settings.ts'
 import { PortForwarding } from './port-forwarding.ts'
 import { normalizeLabel } from './torrent-label.ts'
+import { webSeedSources } from '../webseed/webseed-url.ts'
 
 export interface BtEngineOptions {
   platform: Platform
@@ -263,6 +264,7 @@ export class BtEngine implements EngineApiHost {
         savePath,
         addedAt: this.clock.now(),
         recheck: input.recheck,
+        webSeeds: webSeedSources(meta.urlList, meta.httpSeeds),
       }
       if (input.magnet) {
         // A magnet restored with its fetched info dictionary: the link still holds its trackers and peers.
@@ -272,6 +274,7 @@ export class BtEngine implements EngineApiHost {
           magnet = input.magnet
           if (init.announceTiers.length === 0) init.announceTiers = m.trackers.map((u) => [u])
           init.initialPeers = m.peers
+          init.webSeeds = webSeedSources([...(meta.urlList ?? []), ...(m.webSeeds ?? [])], meta.httpSeeds)
         }
       }
     } else if (input.magnet) {
@@ -282,6 +285,7 @@ export class BtEngine implements EngineApiHost {
         info: null,
         announceTiers: m.trackers.map((u) => [u]),
         initialPeers: m.peers,
+        webSeeds: webSeedSources(m.webSeeds),
         name: m.name,
         selectedFiles: input.selectedFiles ?? m.selectedFiles,
         savePath,

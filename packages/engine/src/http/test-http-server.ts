@@ -1,5 +1,6 @@
 import type { NetPort, TcpSocket } from '../platform/ports.ts'
 import { concatBytes, utf8Decode, utf8Encode } from '../util/bytes.ts'
+import { percentDecodeBytes } from '../util/percent-encode.ts'
 
 /** A request as the test server saw it. */
 export interface SeenRequest {
@@ -36,7 +37,7 @@ export async function testHttpServer(
   let connections = 0
   const listener = await net.listen({ port }, (socket: TcpSocket) => {
     const id = ++connections
-    let buf = new Uint8Array()
+    let buf: Uint8Array = new Uint8Array()
     let closed = false
     socket.setHandlers({
       onData: (d) => {
@@ -110,5 +111,32 @@ export function staticFiles(files: ReadonlyMap<string, Uint8Array>): (req: SeenR
       headers: { 'Content-Range': `bytes ${start}-${end}/${data.length}` },
       body: data.subarray(start, end + 1),
     }
+  }
+}
+
+/**
+ * A BEP 17 seed for tests: `?info_hash=&piece=N[&ranges=a-b,...]` answered from the torrent's
+ * concatenated `data` (inclusive ranges inside the piece), 404 for another torrent.
+ */
+export function httpSeedHandler(
+  infoHash: Uint8Array,
+  data: Uint8Array,
+  pieceLength: number,
+): (req: SeenRequest) => TestReply {
+  return (req) => {
+    const q = req.target.slice(req.target.indexOf('?') + 1)
+    const params = new Map<string, string>()
+    for (const kv of q.split('&')) params.set(kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1))
+    const hash = params.get('info_hash') ?? ''
+    const asked = percentDecodeBytes(hash)
+    if (asked.length !== infoHash.length || asked.some((b, i) => b !== infoHash[i])) return { status: 404 }
+    const piece = Number(params.get('piece'))
+    const start = piece * pieceLength
+    const end = Math.min(start + pieceLength, data.length)
+    if (!Number.isInteger(piece) || start >= data.length) return { status: 400 }
+    const ranges = params.get('ranges')
+    if (!ranges) return { body: data.subarray(start, end) }
+    const parts = ranges.split(',').map((r) => r.split('-').map(Number) as [number, number])
+    return { body: concatBytes(parts.map(([a, b]) => data.subarray(start + a, start + b + 1))) }
   }
 }

@@ -1,5 +1,6 @@
 import type {
   FileRow,
+  PeerRow,
   PiecesView,
   SwarmRow,
   TorrentDetail,
@@ -33,6 +34,7 @@ export interface TorrentRowSource {
   readonly pool: Pick<PeerPool, 'getStats' | 'allPeers'>
   readonly trackers: { rows(): TrackerRow[] }
   readonly dht: { row(): TrackerRow }
+  readonly webSeeds: { rows(): PeerRow[] }
   connectingCount(): number
   getDisplayPeers(): DisplayPeer[]
 }
@@ -187,6 +189,7 @@ export function torrentDetail(t: TorrentRowSource, parts: Array<keyof TorrentDet
                 encryption: 'plain',
               },
         )
+        out.peers.push(...t.webSeeds.rows())
         break
       case 'swarm':
         out.swarm = t.pool.allPeers().map(
