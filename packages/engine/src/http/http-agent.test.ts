@@ -194,3 +194,19 @@ describe('ResponseReader', () => {
     }
   })
 })
+
+describe('HttpAgent over https', () => {
+  it('asks NetPort for TLS on port 443, with SNI for host names only', async () => {
+    const seen: Array<{ host: string; port: number; tls?: boolean; servername?: string }> = []
+    const net = new MemoryNetwork({ connectBehaviour: (o) => (seen.push({ ...o }), 'refused') })
+    const agent = new HttpAgent(net.host('10.0.0.1'))
+    expect(await code(agent.get('https://mirror.example.org/pub/x.iso'))).toBe('network')
+    expect(await code(agent.get('https://10.0.0.2:8443/x'))).toBe('network')
+    expect(await code(agent.get('http://[::1]:8080/x'))).toBe('network')
+    expect(seen).toEqual([
+      { host: 'mirror.example.org', port: 443, tls: true, servername: 'mirror.example.org' },
+      { host: '10.0.0.2', port: 8443, tls: true },
+      { host: '::1', port: 8080, tls: false },
+    ])
+  })
+})

@@ -121,10 +121,8 @@ export class TorrentWebSeeds {
         for (const b of blocks) trader.picker.releaseBlock(key, b.piece, b.begin)
       },
       deliver: (key, piece, begin, data) => trader.onSourceBlock(key, piece, begin, data),
-      takeBytes: (wanted) => {
-        const bucket = this.host.downloadBucket
-        return bucket.unlimited ? wanted : bucket.take(wanted)
-      },
+      allowance: (wanted) => Math.max(0, Math.min(wanted, Math.floor(this.host.downloadBucket.available()))),
+      spend: (bytes) => this.host.downloadBucket.consume(bytes),
       onDropped: (key, reason) => {
         this.dropped.set(key, reason)
         if (this.trader === trader) trader.onSourceGone(key)

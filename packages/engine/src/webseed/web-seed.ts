@@ -33,8 +33,10 @@ export interface WebSeedHost {
   release(key: string, blocks: readonly PlannedBlock[]): void
   /** A block arrived: stored and verified like a peer's block. */
   deliver(key: string, piece: number, begin: number, data: Uint8Array): void
-  /** Bytes the download rate limit lets through now (at most `wanted`). */
-  takeBytes(wanted: number): number
+  /** Bytes the download rate limit would let through now (at most `wanted`); nothing is taken yet. */
+  allowance(wanted: number): number
+  /** Bytes asked for: charged to the download rate limit. */
+  spend(bytes: number): void
   /** The seed was dropped: it no longer counts anywhere. */
   onDropped(key: string, reason: string): void
 }
@@ -124,13 +126,15 @@ export class WebSeed {
       MAX_REQUEST_BYTES,
       Math.max(MIN_REQUEST_BYTES, info.pieceLength, this.rate.rate() * RATE_WINDOW_SEC),
     )
-    const allowed = this.host.takeBytes(target)
+    const allowed = this.host.allowance(target)
     if (allowed < Math.min(BLOCK, info.length)) return // rate limit: the next tick tries again
     const blocks = this.host.pick(this.key, allowed)
     if (blocks.length === 0) {
       this.stateNow = 'idle'
       return
     }
+    // charged for what was picked, not what was hoped for (nothing to pick costs the peers nothing)
+    this.host.spend(blocks.reduce((n, b) => n + b.length, 0))
     this.busy = true
     this.inFlight = blocks.length
     void this.fetch(blocks, this.generation)

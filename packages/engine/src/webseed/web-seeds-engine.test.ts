@@ -218,6 +218,26 @@ describe('web seeds in a whole engine', () => {
     expectFiles(files)
   })
 
+  it('keeps web seeds within the download rate limit', async () => {
+    const net = new MemoryNetwork()
+    await testHttpServer(net.host('10.0.0.9'), 80, staticFiles(serverFiles('/pub')))
+    const torrent = await createTorrent({
+      name: NAME,
+      pieceLength: PIECE,
+      files: FILES,
+      urlList: ['http://10.0.0.9/pub/'],
+    })
+    const total = FILES.reduce((n, f) => n + f.data.length, 0)
+    const limit = 200 * 1024
+    const { e, files } = await leech(net, { downloadRateLimit: limit })
+    const started = Date.now()
+    const t = await e.add({ torrentFile: torrent })
+    await until('download complete', () => t.isComplete())
+    // one second of burst, then the rate: (493 KB - 200 KiB) / 200 KiB/s ≈ 1.4 s at least
+    expect(Date.now() - started).toBeGreaterThanOrEqual(((total - limit) / limit) * 1000 - 100)
+    expectFiles(files)
+  })
+
   it('takes magnet ws= web seeds once the metadata is known', async () => {
     const net = new MemoryNetwork()
     const torrent = await createTorrent({ name: NAME, pieceLength: PIECE, files: FILES })
