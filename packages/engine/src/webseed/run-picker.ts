@@ -10,7 +10,7 @@ const HAS_ALL = { has: () => true }
 /**
  * Asks the picker for about `bytes` of blocks for a web seed, as a run of adjacent pieces: first
  * one piece's worth as the picker chooses (a started piece, or the rarest/random one), then the
- * pieces after it one by one while the picker will give them whole. An HTTP server serves any
+ * pieces after it, then those before it, one by one while the picker will give them whole. An HTTP server serves any
  * range equally fast, so adjacent pieces cost one request instead of one each. Blocks `allow`
  * refuses (a suspect piece being retried by someone else) go back at once.
  */
@@ -31,24 +31,28 @@ export function pickRun(
     }
     return kept
   }
-  const first = picker.pickBlocks(key, HAS_ALL, maxBlocks(picker, bytes))
-  if (keep(first) === 0) return out
+  const initial = picker.pickBlocks(key, HAS_ALL, maxBlocks(picker, bytes))
+  if (keep(initial) === 0) return out
   let last = Math.max(...out.map((b) => b.piece))
+  let first = Math.min(...out.map((b) => b.piece))
   let total = out.reduce((n, b) => n + b.length, 0)
-  // bounded: each round takes a whole new piece or stops
-  for (let guard = 0; guard < 1024 && total < bytes && last + 1 < picker.pieceCount; guard++) {
-    const next = last + 1
-    const want = picker.blockCount(next)
-    const blocks = picker.pickBlocks(key, { has: (p) => p === next }, want)
-    const whole = blocks.length === want && blocks.every((b) => b.piece === next)
-    if (!whole) {
+  /** Takes piece `p` whole, or nothing of it. */
+  const takeWhole = (p: number): boolean => {
+    const want = picker.blockCount(p)
+    const blocks = picker.pickBlocks(key, { has: (q) => q === p }, want)
+    if (blocks.length !== want || blocks.some((b) => b.piece !== p)) {
       for (const b of blocks) picker.releaseBlock(key, b.piece, b.begin)
-      break
+      return false
     }
-    if (keep(blocks) < want) break
+    if (keep(blocks) < want) return false
     total += blocks.reduce((n, b) => n + b.length, 0)
-    last = next
+    return true
   }
+  // forward, then backward from where the picker started (it may start near the end); bounded:
+  // each round takes a whole new piece or stops
+  for (let guard = 0; guard < 1024 && total < bytes && last + 1 < picker.pieceCount && takeWhole(last + 1); guard++)
+    last++
+  for (let guard = 0; guard < 1024 && total < bytes && first > 0 && takeWhole(first - 1); guard++) first--
   return out
 }
 

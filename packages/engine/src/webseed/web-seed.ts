@@ -255,6 +255,9 @@ export class WebSeed {
         },
       })
       .catch((err: unknown) => {
+        // a whole file sent for a range is cut off by the size cap before its status is seen
+        if (err instanceof HttpError && err.code === 'too-large' && headers.Range)
+          throw new RequestFailure(`${url} sent more than the range asked (ignores Range requests?)`)
         throw new RequestFailure(err instanceof HttpError ? `${err.code}: ${err.message}` : errorText(err))
       })
   }
