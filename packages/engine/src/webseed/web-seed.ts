@@ -18,6 +18,11 @@ const MAX_REQUEST_BYTES = 4 * 1024 * 1024
 const RATE_WINDOW_SEC = 3
 /** A request may take 15 s plus this slow a transfer before the seed counts as failing. */
 const MIN_RATE_BYTES_PER_SEC = 32 * 1024
+/**
+ * Requests under way at once (each on its own kept connection): while one body is being handed to
+ * storage and the next request's round trip runs, the other keeps the server sending.
+ */
+const PARALLEL = 2
 /** Hash failures this seed shared with other senders before it is dropped anyway. */
 const MAX_SHARED_FAILURES = 2
 
@@ -53,13 +58,14 @@ class RequestFailure extends Error {
 /**
  * One web seed (BEP 19 or BEP 17): a permanently unchoked seed reached over HTTP. It asks its
  * host for piece runs, fetches each run with as few range requests as the file layout allows, and
- * hands the blocks back to be verified like peer data. One request at a time; on failure it backs
+ * hands the blocks back to be verified like peer data. Two requests at once; on failure it backs
  * off (exponentially, or as long as the server asked), and it is dropped when it sends bad data.
  */
 export class WebSeed {
   readonly key: string
   readonly rate: RateMeter
-  private busy = false
+  /** Requests under way. */
+  private jobs = 0
   private running = false
   private stateNow: WebSeedState = 'idle'
   private dropReason?: string
@@ -82,7 +88,7 @@ export class WebSeed {
   get state(): WebSeedState {
     if (this.dropReason !== undefined) return 'dropped'
     if (!this.running) return 'stopped'
-    if (this.busy) return 'downloading'
+    if (this.jobs > 0) return 'downloading'
     return this.backoff.ready(this.host.clock.now()) ? this.stateNow : 'backoff'
   }
 
@@ -117,27 +123,32 @@ export class WebSeed {
     this.generation++
   }
 
-  /** Starts a request when it is free, not backing off, and something is wanted. */
+  /** Starts requests while fewer than PARALLEL run, it is not backing off, and something is wanted. */
   kick(): void {
-    if (!this.running || this.busy || this.dropReason !== undefined) return
-    if (!this.backoff.ready(this.host.clock.now())) return
+    for (let i = 0; i < PARALLEL && this.jobs < PARALLEL; i++) if (!this.startOne()) return
+  }
+
+  private startOne(): boolean {
+    if (!this.running || this.dropReason !== undefined) return false
+    if (!this.backoff.ready(this.host.clock.now())) return false
     const info = this.host.info
     const target = Math.min(
       MAX_REQUEST_BYTES,
       Math.max(MIN_REQUEST_BYTES, info.pieceLength, this.rate.rate() * RATE_WINDOW_SEC),
     )
     const allowed = this.host.allowance(target)
-    if (allowed < Math.min(BLOCK, info.length)) return // rate limit: the next tick tries again
+    if (allowed < Math.min(BLOCK, info.length)) return false // rate limit: the next tick tries again
     const blocks = this.host.pick(this.key, allowed)
     if (blocks.length === 0) {
       this.stateNow = 'idle'
-      return
+      return false
     }
     // charged for what was picked, not what was hoped for (nothing to pick costs the peers nothing)
     this.host.spend(blocks.reduce((n, b) => n + b.length, 0))
-    this.busy = true
-    this.inFlight = blocks.length
+    this.jobs++
+    this.inFlight += blocks.length
     void this.fetch(blocks, this.generation)
+    return true
   }
 
   /** The seed sent data that failed verification: alone, it is dropped; shared, after a few. */
@@ -177,7 +188,8 @@ export class WebSeed {
     } catch (err) {
       const retry = err instanceof RequestFailure ? err.retryAfterMs : undefined
       this.lastError = errorText(err)
-      if (gen === this.generation) {
+      // the other request failing the same way is the same failure, not a second one
+      if (gen === this.generation && this.backoff.ready(this.host.clock.now())) {
         const delay = this.backoff.fail(this.host.clock.now(), retry)
         this.host.log.info(`web seed ${this.key}: ${this.lastError}; asking again in ${Math.round(delay / 1000)} s`)
       }
@@ -185,8 +197,8 @@ export class WebSeed {
       // what was not delivered goes back to the picker for anyone to fetch
       const undelivered = runs.slice(i).flatMap((r) => r.blocks)
       if (undelivered.length) this.host.release(this.key, undelivered)
-      this.inFlight = 0
-      this.busy = false
+      this.inFlight = Math.max(0, this.inFlight - undelivered.length)
+      this.jobs--
     }
     if (gen === this.generation) this.kick()
   }

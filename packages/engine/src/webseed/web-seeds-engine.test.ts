@@ -89,7 +89,7 @@ function webRow(t: Torrent, url: string) {
 }
 
 describe('web seeds in a whole engine', () => {
-  it('downloads a multi-file torrent with awkward names from a BEP 19 web seed alone, byte-exact, over one kept connection', async () => {
+  it('downloads a multi-file torrent with awkward names from a BEP 19 web seed alone, byte-exact, over two kept connections at most', async () => {
     const net = new MemoryNetwork()
     const srv = await testHttpServer(net.host('10.0.0.9'), 80, staticFiles(serverFiles('/pub')))
     const torrent = await createTorrent({
@@ -102,7 +102,7 @@ describe('web seeds in a whole engine', () => {
     const t = await e.add({ torrentFile: torrent })
     await until('download complete', () => t.isComplete())
     expectFiles(files)
-    expect(srv.connections()).toBe(1)
+    expect(srv.connections()).toBeLessThanOrEqual(2)
     // runs of pieces: far fewer requests than pieces (one per file a run touches)
     const pieces = Math.ceil(FILES.reduce((n, f) => n + f.data.length, 0) / PIECE)
     expect(srv.requests.length).toBeLessThan(pieces)
@@ -186,16 +186,20 @@ describe('web seeds in a whole engine', () => {
     expect(row.webSeed!.retryInSec).toBeGreaterThan(0)
     expect(row.webSeed!.retryInSec).toBeLessThanOrEqual(2)
     mode = 'broken'
-    await until('asked again', () => seen.length >= 2, 10_000)
+    // the first requests (two at once) all answered 503: one backoff
+    const firstBatch = seen.length
+    await until('asked again', () => seen.length > firstBatch, 10_000)
     // Retry-After: 2 was honoured (the tick is 1 s, so at most ~1 s late)
-    expect(seen[1]!.at - seen[0]!.at).toBeGreaterThanOrEqual(1900)
+    expect(seen[firstBatch]!.at - seen[0]!.at).toBeGreaterThanOrEqual(1900)
     await until(
       'backing off after the 500',
       () => webRow(t, 'http://10.0.0.9/pub/')?.webSeed?.error?.includes('500') ?? false,
     )
     // no Retry-After now: the second failure waits 10 s (5 s doubled)
     expect(webRow(t, 'http://10.0.0.9/pub/')!.webSeed!.retryInSec).toBeGreaterThan(5)
-    expect(seen.length).toBe(2)
+    const asked = seen.length
+    await new Promise((r) => setTimeout(r, 1500))
+    expect(seen.length, 'nothing asked while backing off').toBe(asked)
     expect(t.isComplete()).toBe(false)
   })
 
