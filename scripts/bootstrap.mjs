@@ -106,6 +106,8 @@ function ensureTestDeps() {
   if (!existsSync('/usr/sbin/ip') && !existsSync('/bin/ip')) missing.push('iproute2')
   // the web-seed interop test runs nginx in the foreground with its own config (never the service)
   if (!existsSync('/usr/sbin/nginx')) missing.push('nginx')
+  // the https web-seed test makes its own certificate
+  if (!existsSync('/usr/bin/openssl')) missing.push('openssl')
   if (missing.length === 0) return
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0
   const sudo = !isRoot && run('sudo', ['-n', 'true'], { quiet: true }).ok

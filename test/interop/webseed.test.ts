@@ -1,12 +1,13 @@
 // Web seeds against real servers on loopback: Debian's nginx (BEP 19, Range requests) run in the
 // foreground with its own config, next to a real libtorrent seed; and our own BEP 17 server
 // (test/fixtures/httpseed-server.ts: no packaged server speaks BEP 17).
+import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { startHttpSeedServer } from '../fixtures/httpseed-server.ts'
 import { libtorrentAvailable } from '../fixtures/libtorrent.ts'
 import { awkwardFiles } from '../fixtures/make-torrent.ts'
-import { nginxAvailable, startNginx, type Nginx } from '../fixtures/nginx.ts'
+import { nginxAvailable, selfSignedCert, startNginx, type Nginx } from '../fixtures/nginx.ts'
 import { createSwarm, type Swarm } from '../fixtures/swarm.ts'
 import { tidepoolDownload, type TidepoolRun } from '../fixtures/tidepool-cli.ts'
 import type { JsonLine } from '../fixtures/processes.ts'
@@ -133,6 +134,60 @@ describe.skipIf(!nginxAvailable() || !libtorrentAvailable())(
       expect(servedByNginx, 'bytes nginx sent').toBeGreaterThan(0)
       expect(fromPeer, 'bytes libtorrent uploaded').toBeGreaterThan(0)
       expect(Math.max(...run.statuses(t.infoHash).map((l) => Number(l.connected) || 0))).toBeGreaterThanOrEqual(1)
+    })
+
+    it('an https web seed through the daemon (TLS, certificate checked against a CA the test made)', async () => {
+      const certDir = join(swarm.work, 'tls')
+      await mkdir(certDir, { recursive: true })
+      const tls = selfSignedCert(certDir)
+      const web = swarm.own(
+        await startNginx({ root: join(swarm.work, 'source'), prefix: join(swarm.work, 'nginx-tls'), tls }),
+      )
+      expect(web.url.startsWith('https://127.0.0.1:')).toBe(true)
+      const t = await swarm.torrent({
+        name: 'over tls.bin',
+        size: 2 * 1024 * 1024 + 5,
+        pieceLength: 64 * 1024,
+        urlList: [web.url],
+      })
+      const out = join(swarm.work, 'out')
+      // the daemon checks certificates: this one is trusted only because the CLI's Node is told so
+      const run = swarm.own(
+        tidepoolDownload([t.torrentPath], { out, timeoutSec: CLI_TIMEOUT_S, env: { NODE_EXTRA_CA_CERTS: tls.cert } }),
+      )
+      await expectExit0(run, WAIT_MS)
+      expectDoneLine(run, t)
+      await expectSameContent(t, out)
+      expect(webSeedBytes(run, t.infoHash, web.url)).toBeGreaterThanOrEqual(t.totalSize)
+      expect((await web.requests()).every((r) => r.status === 206)).toBe(true)
+    })
+
+    it('an https web seed with a certificate nobody vouches for is refused, and backs off', async () => {
+      const certDir = join(swarm.work, 'tls')
+      await mkdir(certDir, { recursive: true })
+      const web = swarm.own(
+        await startNginx({
+          root: join(swarm.work, 'source'),
+          prefix: join(swarm.work, 'nginx-tls'),
+          tls: selfSignedCert(certDir),
+        }),
+      )
+      const t = await swarm.torrent({
+        name: 'untrusted.bin',
+        size: 256 * 1024,
+        pieceLength: 64 * 1024,
+        urlList: [web.url],
+      })
+      const out = join(swarm.work, 'out')
+      const run = swarm.own(tidepoolDownload([t.torrentPath], { out, timeoutSec: 6 }))
+      const code = await run.wait(40_000)
+      expect(code, run.describe()).not.toBe(0)
+      const last = run.statuses(t.infoHash).at(-1)
+      const seed = webSeedsOf(last)[0]
+      expect(seed, run.describe()).toMatchObject({ url: web.url, downloaded: 0 })
+      expect(['backoff', 'stopped']).toContain(seed!.state)
+      expect(seed!.error ?? '', JSON.stringify(seed)).toMatch(/network|certificate|self.signed|TLS/i)
+      expect((await web.requests()).length).toBe(0)
     })
 
     it('BEP 17 httpseeds against our own server: byte-exact, piece queries with inclusive ranges', async () => {
