@@ -300,6 +300,8 @@ export class BtEngine implements EngineApiHost {
     }
     const existing = this.torrents.get(init.infoHash)
     if (existing) {
+      // a link or file naming more web seeds adds them for this run (the saved link keeps its own)
+      for (const ws of init.webSeeds ?? []) existing.webSeeds.add(ws)
       const trackersAdded = existing.addTrackers(init.announceTiers.flat())
       if (trackersAdded > 0) {
         const extra = this.extraTrackers.get(existing.infoHash) ?? []

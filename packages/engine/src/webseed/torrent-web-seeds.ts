@@ -6,7 +6,7 @@ import type { Logger, NetPort } from '../platform/ports.ts'
 import type { Clock } from '../util/clock.ts'
 import { pickRun, type RunPicker } from './run-picker.ts'
 import { WebSeed, type WebSeedHost } from './web-seed.ts'
-import type { WebSeedSource } from './webseed-url.ts'
+import { MAX_WEB_SEEDS, type WebSeedSource } from './webseed-url.ts'
 
 /** What a torrent's web seeds may use of the torrent. */
 export interface WebSeedsHost {
@@ -52,7 +52,7 @@ export class TorrentWebSeeds {
 
   /** Adds a web seed (a magnet added again may name more); false when known already. */
   add(source: WebSeedSource): boolean {
-    if (this.sources.some((s) => s.url === source.url)) return false
+    if (this.sources.length >= MAX_WEB_SEEDS || this.sources.some((s) => s.url === source.url)) return false
     this.sources.push(source)
     if (this.trader) this.bind(source)
     return true

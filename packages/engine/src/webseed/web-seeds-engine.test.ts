@@ -242,6 +242,23 @@ describe('web seeds in a whole engine', () => {
     expectFiles(files)
   })
 
+  it('a magnet added again with ws= gives a running torrent that web seed', async () => {
+    const net = new MemoryNetwork()
+    const torrent = await createTorrent({ name: NAME, pieceLength: PIECE, files: FILES })
+    const meta = await parseMetainfo(torrent)
+    const srv = await testHttpServer(net.host('10.0.0.9'), 80, staticFiles(serverFiles('/m')))
+    const { e, files } = await leech(net)
+    const t = await e.add({ torrentFile: torrent })
+    await new Promise((r) => setTimeout(r, 1200))
+    expect(srv.requests.length).toBe(0)
+    const again = await e.addWithReport({
+      magnet: `magnet:?xt=urn:btih:${meta.infoHash}&ws=${encodeURIComponent('http://10.0.0.9/m/')}`,
+    })
+    expect(again.alreadyAdded).toBe(true)
+    await until('download complete', () => t.isComplete())
+    expectFiles(files)
+  })
+
   it('takes magnet ws= web seeds once the metadata is known', async () => {
     const net = new MemoryNetwork()
     const torrent = await createTorrent({ name: NAME, pieceLength: PIECE, files: FILES })
