@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { expectFuzzClean } from '../fuzz/fuzz-in-suite.ts'
 import { MemoryNetwork } from '../platform/memory-net.ts'
 import { utf8Decode, utf8Encode } from '../util/bytes.ts'
 import { ManualClock } from '../util/clock.ts'
@@ -209,4 +210,9 @@ describe('HttpAgent over https', () => {
       { host: '::1', port: 8080, tls: false },
     ])
   })
+})
+
+describe('HTTP response fuzz', () => {
+  it('mutated responses, split unevenly, complete or throw HttpError only, bodies within the cap', () =>
+    expectFuzzClean('http-response', 4245, 3000))
 })

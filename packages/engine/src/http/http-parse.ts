@@ -40,6 +40,8 @@ export function parseResponseHead(b: Uint8Array): ResponseHead | null {
   const lines = utf8Decode(b.subarray(0, end)).split('\r\n')
   const m = /^HTTP\/1\.([01]) (\d{3})(?: .*)?$/.exec(lines[0]!)
   if (!m) throw new HttpError('bad-response', `not an HTTP response: ${JSON.stringify(lines[0]!.slice(0, 60))}`)
+  const status = Number(m[2])
+  if (status < 100 || status > 599) throw new HttpError('bad-response', `HTTP status ${m[2]} out of range`)
   const headers = new Map<string, string>()
   for (const line of lines.slice(1)) {
     const c = line.indexOf(':')
@@ -48,7 +50,7 @@ export function parseResponseHead(b: Uint8Array): ResponseHead | null {
     const value = line.slice(c + 1).trim()
     headers.set(name, headers.has(name) ? `${headers.get(name)}, ${value}` : value)
   }
-  return { status: Number(m[2]), minor: Number(m[1]), headers, bodyStart: end + 4 }
+  return { status, minor: Number(m[1]), headers, bodyStart: end + 4 }
 }
 
 /** A Content-Length value, or throws on a malformed one. */
