@@ -44,6 +44,20 @@ describe('HttpAgent', () => {
     expect(agent.idleCount).toBe(0)
   })
 
+  it('keeps two idle connections per origin for a caller running two requests at once', async () => {
+    const { client, server } = setup()
+    const srv = await testHttpServer(server, 80, (req) => ({ body: req.target }))
+    const agent = new HttpAgent(client)
+    await Promise.all([agent.get('http://10.0.0.2/a'), agent.get('http://10.0.0.2/b')])
+    expect(agent.idleCount).toBe(2)
+    await Promise.all([agent.get('http://10.0.0.2/c'), agent.get('http://10.0.0.2/d')])
+    expect(srv.connections()).toBe(2)
+    // a third at once opens a third connection, which is not kept
+    await Promise.all(['/e', '/f', '/g'].map((p) => agent.get(`http://10.0.0.2${p}`)))
+    expect(srv.connections()).toBe(3)
+    expect(agent.idleCount).toBe(2)
+  })
+
   it('opens a new connection after Connection: close, an HTTP/1.0 answer or a body framed by the close', async () => {
     const { client, server } = setup()
     const srv = await testHttpServer(server, 80, (req) => {

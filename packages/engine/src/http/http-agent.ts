@@ -7,8 +7,8 @@ import { isIpLiteral } from './http-parse.ts'
 import { ResponseReader, type ReadResponse } from './response-reader.ts'
 
 /**
- * HTTP/1.1 GETs over the platform's raw TCP (TLS for https through the daemon), keeping one idle
- * connection per origin for the next request. Web seeds ask a server for piece after piece, so
+ * HTTP/1.1 GETs over the platform's raw TCP (TLS for https through the daemon), keeping idle
+ * connections per origin (two by default) for the next requests. Web seeds ask a server for piece after piece, so
  * reusing the connection saves a connect (and a TLS handshake) per request. One request at a time
  * per connection (no pipelining); callers needing parallel requests get parallel connections.
  */
@@ -18,6 +18,8 @@ export interface HttpAgentOptions {
   userAgent?: string
   /** An idle connection is closed after this long; default 30 s. */
   idleMs?: number
+  /** Idle connections kept per origin (callers running parallel requests want as many); default 2. */
+  maxIdlePerOrigin?: number
 }
 
 export interface HttpRequestOptions {
@@ -87,7 +89,9 @@ class Connection {
 }
 
 export class HttpAgent {
-  private readonly idle = new Map<string, Connection>()
+  /** Idle connections by origin, most recently used last. */
+  private readonly idle = new Map<string, Connection[]>()
+  private readonly maxIdle: number
   private readonly clock: Clock
   private readonly userAgent: string
   private readonly idleMs: number
@@ -100,6 +104,7 @@ export class HttpAgent {
     this.clock = opts.clock ?? realClock
     this.userAgent = opts.userAgent ?? 'Tidepool/0.1'
     this.idleMs = opts.idleMs ?? 30_000
+    this.maxIdle = Math.max(1, opts.maxIdlePerOrigin ?? 2)
   }
 
   /** GETs `url`, following up to `maxRedirects` redirects. Throws HttpError. */
@@ -129,12 +134,14 @@ export class HttpAgent {
   /** Closes idle connections; later requests still work (on new connections). */
   close(): void {
     this.closed = true
-    for (const c of this.idle.values()) this.dropIdle(c)
+    for (const list of [...this.idle.values()]) for (const c of [...list]) this.dropIdle(c)
   }
 
   /** Idle connections kept now (tests). */
   get idleCount(): number {
-    return this.idle.size
+    let n = 0
+    for (const list of this.idle.values()) n += list.length
+    return n
   }
 
   private async once(url: URL, opts: HttpRequestOptions): Promise<ReadResponse> {
@@ -153,29 +160,34 @@ export class HttpAgent {
   }
 
   private takeIdle(origin: string): Connection | null {
-    const c = this.idle.get(origin)
+    const list = this.idle.get(origin)
+    const c = list?.pop()
     if (!c) return null
-    this.idle.delete(origin)
+    if (list!.length === 0) this.idle.delete(origin)
     if (c.idleTimer) this.clock.clearTimeout(c.idleTimer)
     c.idleTimer = null
     return c.alive ? c : null
   }
 
   private keepIdle(c: Connection): void {
-    const old = this.idle.get(c.origin)
-    if (this.closed || (old && old !== c)) return c.close()
+    const list = this.idle.get(c.origin) ?? []
+    if (this.closed || list.length >= this.maxIdle) return c.close()
     c.reused = true
     c.release()
     c.use(
       () => this.dropIdle(c),
       () => this.dropIdle(c),
     )
-    this.idle.set(c.origin, c)
+    list.push(c)
+    this.idle.set(c.origin, list)
     c.idleTimer = this.clock.setTimeout(() => this.dropIdle(c), this.idleMs)
   }
 
   private dropIdle(c: Connection): void {
-    if (this.idle.get(c.origin) === c) this.idle.delete(c.origin)
+    const list = this.idle.get(c.origin)
+    const i = list ? list.indexOf(c) : -1
+    if (i >= 0) list!.splice(i, 1)
+    if (list && list.length === 0) this.idle.delete(c.origin)
     if (c.idleTimer) this.clock.clearTimeout(c.idleTimer)
     c.idleTimer = null
     c.close()
