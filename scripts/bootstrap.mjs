@@ -106,6 +106,10 @@ function ensureTestDeps() {
   if (!existsSync('/usr/sbin/ip') && !existsSync('/bin/ip')) missing.push('iproute2')
   // the companion test captures its veth to show nothing secret crosses it in clear
   if (!existsSync('/usr/bin/tcpdump') && !existsSync('/usr/sbin/tcpdump')) missing.push('tcpdump')
+  // the web-seed interop test runs nginx in the foreground with its own config (never the service)
+  if (!existsSync('/usr/sbin/nginx')) missing.push('nginx')
+  // the https web-seed test makes its own certificate
+  if (!existsSync('/usr/bin/openssl')) missing.push('openssl')
   if (missing.length === 0) return
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0
   const sudo = !isRoot && run('sudo', ['-n', 'true'], { quiet: true }).ok
@@ -127,10 +131,20 @@ function ensureTestDeps() {
       : spawnSync('debconf-set-selections', [], { input: preseed })
     if (r.status !== 0) log('WARNING: could not preseed miniupnpd/start_daemon=false (debconf-set-selections failed)')
   }
+  // nginx's package starts a system web server on port 80 unless policy-rc.d says no: say no for the
+  // install when nothing on the machine says it already (containers usually have one)
+  const policy = '/usr/sbin/policy-rc.d'
+  const ownPolicy = missing.includes('nginx') && !existsSync(policy)
+  if (ownPolicy) {
+    const r = sudo
+      ? spawnSync('sudo', ['-n', 'sh', '-c', `printf '#!/bin/sh\\nexit 101\\n' > ${policy} && chmod 755 ${policy}`])
+      : spawnSync('sh', ['-c', `printf '#!/bin/sh\\nexit 101\\n' > ${policy} && chmod 755 ${policy}`])
+    if (r.status !== 0) log('WARNING: could not write policy-rc.d; the nginx package may start its service')
+  }
   log(`installing ${missing.join(' ')} with apt-get`)
-  if (!apt(['update']).ok) die('apt-get update failed')
-  if (!apt(['install', '-y', '--no-install-recommends', ...missing]).ok)
-    die(`apt-get install ${missing.join(' ')} failed`)
+  const installed = apt(['update']).ok && apt(['install', '-y', '--no-install-recommends', ...missing]).ok
+  if (ownPolicy) sudo ? run('sudo', ['-n', 'rm', '-f', policy]) : run('rm', ['-f', policy])
+  if (!installed) die(`apt-get install ${missing.join(' ')} failed`)
 }
 
 /** Newest mtime (ms) of files under dir, skipping node_modules, dist and dot-dirs; bounded walk. */

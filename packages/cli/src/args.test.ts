@@ -37,6 +37,7 @@ describe('parseArgs', () => {
       portMapping: false,
       encryption: 'prefer',
       dht: null,
+      webSeeds: true,
     })
   })
   it('local peer discovery is on unless --no-lsd', () => {
@@ -48,6 +49,10 @@ describe('parseArgs', () => {
     expect(parseArgs(['download', 'a.torrent', '--out', 'd'])).toMatchObject({ portMapping: true })
     expect(parseArgs(['seed', 'x.torrent', '--data', 'd'])).toMatchObject({ portMapping: true })
     expect(parseArgs(['seed', 'x.torrent', '--data', 'd', '--no-port-mapping'])).toMatchObject({ portMapping: false })
+  })
+  it('--no-web-seeds', () => {
+    expect(parseArgs(['download', 'a.torrent', '--out', 'd'])).toMatchObject({ webSeeds: true })
+    expect(parseArgs(['download', 'a.torrent', '--out', 'd', '--no-web-seeds'])).toMatchObject({ webSeeds: false })
   })
   it('--no-dht and --dht-bootstrap', () => {
     const dl = (...extra: string[]) => parseArgs(['download', 'a.torrent', '--out', 'd', ...extra])

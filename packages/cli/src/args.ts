@@ -29,6 +29,8 @@ export interface DownloadArgs {
   portMapping: boolean
   encryption: EncryptionPolicy
   dht: DhtChoice
+  /** Download from the torrents' web seeds (BEP 19/17); off with --no-web-seeds. */
+  webSeeds: boolean
 }
 
 export interface SeedArgs {
@@ -56,7 +58,7 @@ export const USAGE = `usage:
   tidepool download <torrent-file|magnet> [more...] --out DIR [--json] [--timeout SECONDS] [--seed]
                     [--port PORT] [--no-lsd] [--no-port-mapping] [--daemon-url URL --token-file FILE] [--state DIR]
                     [--debug [COMPONENT,...]] [--encryption prefer|require|disable]
-                    [--no-dht | --dht-bootstrap HOST:PORT[,HOST:PORT...]]
+                    [--no-dht | --dht-bootstrap HOST:PORT[,HOST:PORT...]] [--no-web-seeds]
   tidepool seed <torrent-file> --data DIR [--port PORT] [--no-lsd] [--no-port-mapping] [--json]
                 [--daemon-url URL --token-file FILE] [--state DIR] [--debug [COMPONENT,...]]
                 [--encryption prefer|require|disable] [--no-dht | --dht-bootstrap HOST:PORT[,HOST:PORT...]]
@@ -69,7 +71,8 @@ ${CREATE_USAGE}
                require: RC4-encrypted peers only, both ways; disable: plain peers only
   --no-dht turns the DHT off; --dht-bootstrap joins it through the given nodes instead of the public routers
   --out with --daemon-url must be inside a folder that daemon serves (granted: pnpm native-host grant NAME DIR);
-        the data goes into that folder's root, in the subfolder --out names`
+        the data goes into that folder's root, in the subfolder --out names
+  --no-web-seeds: do not download from the HTTP(S) servers a torrent or magnet names (url-list, ws=, httpseeds)`
 
 const VALUE_FLAGS = new Set([
   '--out',
@@ -82,7 +85,7 @@ const VALUE_FLAGS = new Set([
   '--encryption',
   '--dht-bootstrap',
 ])
-const BOOL_FLAGS = new Set(['--json', '--seed', '--no-lsd', '--no-port-mapping', '--no-dht'])
+const BOOL_FLAGS = new Set(['--json', '--seed', '--no-lsd', '--no-port-mapping', '--no-dht', '--no-web-seeds'])
 
 export function parseArgs(argv: string[]): CliArgs {
   const [command, ...rest] = argv
@@ -150,6 +153,7 @@ export function parseArgs(argv: string[]): CliArgs {
       portMapping: !bools.has('--no-port-mapping'),
       encryption,
       dht,
+      webSeeds: !bools.has('--no-web-seeds'),
     }
   }
   if (positional.length !== 1) throw new UsageError('seed takes exactly one torrent file')

@@ -9,7 +9,8 @@ import { startSha1Workers, type Sha1Workers } from './sha1-workers.ts'
 export type EngineArgs = Pick<
   DownloadArgs,
   'daemonUrl' | 'tokenFile' | 'stateDir' | 'port' | 'lsd' | 'portMapping' | 'encryption' | 'dht'
->
+> &
+  Partial<Pick<DownloadArgs, 'webSeeds'>>
 
 /**
  * The bridge (own daemon or a running one) plus one BtEngine over it, as both CLI commands use them:
@@ -41,6 +42,7 @@ export async function createCliEngine(opts: {
       portMapping: opts.args.portMapping,
       encryption: opts.args.encryption,
       ...dhtSettings(opts.args.dht),
+      ...(opts.args.webSeeds === false ? { webSeeds: false } : {}),
     },
     restoreSession: false,
   })

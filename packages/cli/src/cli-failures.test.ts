@@ -141,6 +141,7 @@ function fakeTorrent(
     droppedPeers: () => [{ peer: '10.0.0.4:1', reason: 'rejected 7 requests, delivered 0 blocks' }],
     onNextCompletion: (fn: () => void) => o.onWaiter?.(fn),
     sessions: new Map([['10.0.0.5:1', { conn: { encryption: 'rc4' } }]]),
+    webSeeds: { rows: () => [] },
     pool: {
       allPeers: () => [
         {

@@ -1,6 +1,6 @@
 import type { BtEngine, Torrent, TorrentSummary } from '@tidepool/engine'
 import { CliError, EXIT } from './errors.ts'
-import { dhtJson, encryptionCounts, LineRenderer, statusJson, statusLine } from './progress.ts'
+import { dhtJson, encryptionCounts, LineRenderer, statusJson, statusLine, webSeedsJson } from './progress.ts'
 
 export interface MonitorOptions {
   json: boolean
@@ -28,6 +28,7 @@ export function runMonitor(engine: BtEngine, torrents: Torrent[], o: MonitorOpti
     dropped: t.droppedPeers(),
     encryption: encryptionCounts(t),
     dht: dhtJson(engine.status().dht),
+    webSeeds: webSeedsJson(t),
   })
 
   return new Promise<number>((resolve, reject) => {

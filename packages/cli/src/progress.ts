@@ -50,6 +50,18 @@ export function encryptionCounts(t: Torrent): Record<'rc4' | 'plaintext-in-mse' 
   return out
 }
 
+/** The torrent's web seeds in a status line: URL, kind, state, bytes and rate, why it failed or was dropped. */
+export function webSeedsJson(t: Pick<Torrent, 'webSeeds'>): Array<Record<string, unknown>> {
+  return t.webSeeds.rows().map((r) => ({
+    url: r.key,
+    kind: r.webSeed?.kind,
+    state: r.webSeed?.state,
+    downloaded: r.downloaded,
+    downloadRate: Math.round(r.downloadRate),
+    ...(r.webSeed?.error ? { error: r.webSeed.error } : {}),
+  }))
+}
+
 /** The engine's DHT node in a status line: its state and routing-table size (`off` while it does not run). */
 export function dhtJson(d: DhtStatus | undefined): { state: DhtState; nodes: number } {
   return { state: d?.state ?? 'off', nodes: d?.nodes ?? 0 }

@@ -47,6 +47,9 @@ export interface TorrentSummary {
 
 export type DisplayPeerState = 'connecting' | 'connected'
 
+/** A web seed's state in the peers table: `backoff` after a failure, `dropped` after bad data. */
+export type WebSeedState = 'idle' | 'downloading' | 'backoff' | 'dropped' | 'stopped'
+
 export interface PeerRow {
   key: string // "ip:port" or "[v6]:port"
   ip: string
@@ -62,10 +65,20 @@ export interface PeerRow {
   flags: string // qBittorrent's letters and meanings: D d U u K ? I S, E (RC4) or e (MSE handshake, plain stream)
   requests: number // our outstanding requests to them
   incoming: boolean
-  /** 'tcp' for now (uTP to come). */
-  transport: 'tcp'
+  /** 'tcp' for peers (uTP to come); 'http'/'https' for web seeds. */
+  transport: 'tcp' | 'http' | 'https'
   /** RC4 after MSE, plaintext chosen inside MSE, or no MSE ('plain'); 'plain' while connecting. */
   encryption: 'rc4' | 'plaintext-in-mse' | 'plain'
+  /** Set on a web seed's row (BEP 19 `url-list` / magnet `ws=`, BEP 17 `httpseeds`); `key` is its URL. */
+  webSeed?: {
+    url: string
+    kind: 'url-list' | 'httpseeds'
+    state: WebSeedState
+    /** Why it was dropped, or its last failure. */
+    error?: string
+    /** While backing off: seconds until it is asked again. */
+    retryInSec?: number
+  }
 }
 
 export interface SwarmRow {
@@ -160,6 +173,8 @@ export interface EngineSettings {
   encryption: EncryptionPolicy
   /** Run a mainline DHT node (BEP 5) and look torrents up in it (never for private torrents). */
   dhtEnabled: boolean
+  /** Download from the web seeds torrents and magnets name (BEP 19 `url-list`/`ws=`, BEP 17 `httpseeds`). */
+  webSeeds: boolean
   /** host:port of the nodes the DHT joins through when it knows none (the public routers by default). */
   dhtBootstrap: string[]
   /** UDP port of the DHT node; 0 = the listen port (any free port if that is taken). */

@@ -34,6 +34,7 @@ import { PortForwarding } from './port-forwarding.ts'
 import { normalizeLabel } from './torrent-label.ts'
 import { TorrentCreator } from '../create/torrent-creator.ts'
 import { normalizeSaveDir, TorrentMoves, type SaveFolder } from './torrent-moves.ts'
+import { webSeedSources } from '../webseed/webseed-url.ts'
 
 export interface BtEngineOptions {
   platform: Platform
@@ -293,6 +294,7 @@ export class BtEngine implements EngineApiHost {
         saveDir,
         addedAt: this.clock.now(),
         recheck: input.recheck,
+        webSeeds: webSeedSources(meta.urlList, meta.httpSeeds),
       }
       if (input.magnet) {
         // A magnet restored with its fetched info dictionary: the link still holds its trackers and peers.
@@ -302,6 +304,7 @@ export class BtEngine implements EngineApiHost {
           magnet = input.magnet
           if (init.announceTiers.length === 0) init.announceTiers = m.trackers.map((u) => [u])
           init.initialPeers = m.peers
+          init.webSeeds = webSeedSources([...(meta.urlList ?? []), ...(m.webSeeds ?? [])], meta.httpSeeds)
         }
       }
     } else if (input.magnet) {
@@ -312,6 +315,7 @@ export class BtEngine implements EngineApiHost {
         info: null,
         announceTiers: m.trackers.map((u) => [u]),
         initialPeers: m.peers,
+        webSeeds: webSeedSources(m.webSeeds),
         name: m.name,
         selectedFiles: input.selectedFiles ?? m.selectedFiles,
         savePath,
@@ -327,6 +331,8 @@ export class BtEngine implements EngineApiHost {
     }
     const existing = this.torrents.get(init.infoHash)
     if (existing) {
+      // a link or file naming more web seeds adds them for this run (the saved link keeps its own)
+      for (const ws of init.webSeeds ?? []) existing.webSeeds.add(ws)
       const trackersAdded = existing.addTrackers(init.announceTiers.flat())
       if (trackersAdded > 0) {
         const extra = this.extraTrackers.get(existing.infoHash) ?? []

@@ -27,6 +27,7 @@ export const DEFAULT_SETTINGS: EngineSettings = {
     'dht.libtorrent.org:25401',
   ],
   dhtPort: 0,
+  webSeeds: true,
 }
 
 const ENCRYPTION: readonly EncryptionPolicy[] = ['prefer', 'require', 'disable']
@@ -78,6 +79,7 @@ export function mergeSettings(
   if (typeof p.portMapping === 'boolean') out.portMapping = p.portMapping
   if (ENCRYPTION.includes(p.encryption as EncryptionPolicy)) out.encryption = p.encryption as EncryptionPolicy
   if (typeof p.dhtEnabled === 'boolean') out.dhtEnabled = p.dhtEnabled
+  if (typeof p.webSeeds === 'boolean') out.webSeeds = p.webSeeds
   if (Array.isArray(p.dhtBootstrap))
     out.dhtBootstrap = p.dhtBootstrap
       .filter((e): e is string => typeof e === 'string' && parseHostPort(e) !== null)

@@ -16,6 +16,8 @@ import { LT_HYBRID, LT_V1 } from '../metainfo/lt-fixtures.ts'
 import { MetainfoError } from '../metainfo/metainfo-error.ts'
 import { parseInfoDictionary } from '../metainfo/parse-info.ts'
 import { parseMetainfo } from '../metainfo/parse-metainfo.ts'
+import { HttpError } from '../http/http-error.ts'
+import { ResponseReader } from '../http/response-reader.ts'
 import { parseAnnounceResponse } from '../tracker/http-announce.ts'
 import { parseScrapeResponse } from '../tracker/http-scrape.ts'
 import { TrackerError } from '../tracker/tracker-error.ts'
@@ -352,6 +354,28 @@ const mseInitiatorTarget: FuzzTarget = {
   },
 }
 
+/** HTTP responses (trackers, web seeds): fed in three uneven pieces, then the connection's end. */
+const httpResponse: FuzzTarget = {
+  name: 'http-response',
+  seeds: [
+    utf8Encode('HTTP/1.1 206 Partial\r\nContent-Range: bytes 0-4/9\r\nContent-Length: 5\r\n\r\nhello'),
+    utf8Encode('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3;x=1\r\nabc\r\n2\r\nde\r\n0\r\nT: 1\r\n\r\n'),
+    utf8Encode('HTTP/1.0 503 Busy\r\nRetry-After: 30\r\n\r\n30'),
+  ],
+  run: (input) =>
+    syncRejectsOnly(HttpError, () => {
+      const max = 4096
+      const r = new ResponseReader(max)
+      const a = Math.floor(input.length / 3)
+      const b = Math.floor((input.length * 2) / 3)
+      let done = r.push(input.subarray(0, a)) || r.push(input.subarray(a, b)) || r.push(input.subarray(b))
+      if (!done) done = r.end()
+      invariant(done && r.result !== null, 'a response once complete')
+      invariant(r.result!.body.length <= max, 'body within the cap')
+      invariant(r.result!.status >= 100 && r.result!.status <= 599, 'a status from 100 to 599')
+    }),
+}
+
 export const FUZZ_TARGETS: readonly FuzzTarget[] = [
   bencode,
   magnet,
@@ -363,6 +387,7 @@ export const FUZZ_TARGETS: readonly FuzzTarget[] = [
   trackerAnnounce,
   trackerScrape,
   trackerUdp,
+  httpResponse,
   wire,
   mseReceiverTarget,
   mseInitiatorTarget,

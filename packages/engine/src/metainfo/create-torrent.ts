@@ -18,6 +18,10 @@ export interface CreateTorrentOptions {
   private?: boolean
   /** Force the multi-file layout even for one file. */
   multiFile?: boolean
+  /** BEP 19 web seeds. */
+  urlList?: string[]
+  /** BEP 17 HTTP seeds. */
+  httpSeeds?: string[]
 }
 
 /**
@@ -45,5 +49,7 @@ export async function createTorrent(opts: CreateTorrentOptions): Promise<Uint8Ar
     root.announce = utf8Encode(opts.announce[0]?.[0] ?? '')
     root['announce-list'] = opts.announce.map((t) => t.map((u) => utf8Encode(u)))
   }
+  if (opts.urlList) root['url-list'] = opts.urlList.map((u) => utf8Encode(u))
+  if (opts.httpSeeds) root.httpseeds = opts.httpSeeds.map((u) => utf8Encode(u))
   return encodeBencode(root)
 }

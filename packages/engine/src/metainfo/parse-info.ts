@@ -24,6 +24,11 @@ export interface MetainfoFile {
   offset: number
   /** BEP 47 padding file: never written to disk, its bytes are zeros. */
   padding?: boolean
+  /**
+   * The path as the torrent writes it (name first), only where sanitizing changed it: web seeds
+   * (BEP 19) must ask servers for the original names.
+   */
+  urlPath?: string[]
 }
 
 /** What the `info` dictionary alone defines (all a magnet download learns from peers). */
@@ -132,6 +137,7 @@ export async function parseInfoValue(
     if (!hasLength) fail('missing-key', "info: missing 'length' or 'files'")
     total = requireLength(getField(info, 'length'), 'info')
     files.push({ path: name, pathComponents: [name], length: total, offset: 0 })
+    if (rawName !== name) files[0]!.urlPath = [rawName]
   } else {
     if (!Array.isArray(rawFiles)) fail('bad-type', "info: 'files' is not a list")
     if (rawFiles.length === 0) fail('bad-value', "info: 'files' is empty")
@@ -141,7 +147,8 @@ export async function parseInfoValue(
       const length = requireLength(getField(f, 'length'), `file ${i}`)
       const attr = getBytes(f, 'attr')
       const padding = attr !== undefined && utf8Decode(attr).includes('p')
-      const comps = sanitizePath(pathListOf(f, i, limits))
+      const raw = pathListOf(f, i, limits)
+      const comps = sanitizePath(raw)
       if (comps.length === 0) {
         if (!padding) fail('bad-path', `file ${i}: path is empty after sanitizing`)
         comps.push('.pad')
@@ -149,6 +156,8 @@ export async function parseInfoValue(
       const pathComponents = [name, ...comps]
       const entry: MetainfoFile = { path: pathComponents.join('/'), pathComponents, length, offset: total }
       if (padding) entry.padding = true
+      if (rawName !== name || raw.length !== comps.length || raw.some((c, j) => c !== comps[j]))
+        entry.urlPath = [rawName, ...raw]
       files.push(entry)
       total += length
       if (!Number.isSafeInteger(total)) fail('bad-value', 'total size too large')

@@ -25,6 +25,7 @@ export interface Metainfo extends InfoDictionary {
   createdBy?: string
   creationDate?: number // seconds since the epoch
   urlList?: string[] // BEP 19 web seeds
+  httpSeeds?: string[] // BEP 17 HTTP seeds
 }
 
 function text(v: BValue | undefined): string | undefined {
@@ -62,8 +63,8 @@ function announceTiersOf(d: BDict): string[][] {
   return tiers
 }
 
-function urlListOf(d: BDict): string[] | undefined {
-  const v = getField(d, 'url-list')
+function urlListOf(d: BDict, key = 'url-list'): string[] | undefined {
+  const v = getField(d, key)
   const items = Array.isArray(v) ? v : v === undefined ? [] : [v]
   const urls = items.map(text).filter((s): s is string => !!s)
   return urls.length > 0 ? urls : undefined
@@ -105,5 +106,7 @@ export async function parseMetainfo(
   if (date !== undefined) meta.creationDate = date
   const urls = urlListOf(root)
   if (urls) meta.urlList = urls
+  const httpSeeds = urlListOf(root, 'httpseeds')
+  if (httpSeeds) meta.httpSeeds = httpSeeds
   return meta
 }

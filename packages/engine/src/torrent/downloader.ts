@@ -243,10 +243,16 @@ export class Downloader {
 
   /** A requested block arrived. */
   onBlock(s: TradingPeer, piece: number, begin: number, data: Uint8Array): void {
+    this.onSourceBlock(s.peer.key, piece, begin, data)
+    this.fillRequests(s)
+  }
+
+  /** A block from `key`, a peer or a web seed: stored, verified, and its sender credited or blamed. */
+  onSourceBlock(key: string, piece: number, begin: number, data: Uint8Array): void {
     this.host.onDownloaded(data.length)
-    const cancels = this.picker.onBlockReceived(s.peer.key, piece, begin)
-    for (const key of cancels) this.host.session(key)?.cancel(piece, begin, data.length)
-    this.storage.writeBlock(piece, begin, data, s.peer.key).then(
+    const cancels = this.picker.onBlockReceived(key, piece, begin)
+    for (const other of cancels) this.host.session(other)?.cancel(piece, begin, data.length)
+    this.storage.writeBlock(piece, begin, data, key).then(
       (r) => {
         if (r.status === 'verified') this.onVerified(r.piece, r.contributors.map(String))
         else if (r.status === 'failed') this.onFailed(r.piece, r.contributors.map(String))
@@ -262,7 +268,17 @@ export class Downloader {
         this.host.fail(err)
       },
     )
-    this.fillRequests(s)
+  }
+
+  /** May source `key` (a web seed) be asked for `piece`? A suspect piece is retried by one sender only. */
+  allowSource(piece: number, key: string): boolean {
+    return this.suspects.size === 0 || this.suspects.allow(piece, key)
+  }
+
+  /** A source that is not a peer session (a web seed) left: its pieces and requests no longer count. */
+  onSourceGone(key: string): void {
+    this.picker.removePeer(key)
+    this.suspects.onPeerGone(key)
   }
 
   /** Blocks we will not get from this peer (choked, rejected, timed out): let others fetch them. */

@@ -22,6 +22,16 @@ const base = {
 }
 
 describe('the Stalled state and its reason', () => {
+  it('names web seeds when no peer is connected: waiting for them, or all of them failing', () => {
+    expect(stalledReason({ ...base, webSeeds: { active: 2, failing: 1 } })).toBe(
+      'No peer connected; asking the web seeds…',
+    )
+    expect(stalledReason({ ...base, webSeeds: { active: 1, failing: 1 } })).toMatch(/the web seed is failing/)
+    expect(stalledReason({ ...base, webSeeds: { active: 3, failing: 3 } })).toMatch(/all 3 web seeds are failing/)
+    // none running (setting off): the peers' reasons as before
+    expect(stalledReason({ ...base, webSeeds: { active: 0, failing: 0 } })).toBe(stalledReason(base))
+  })
+
   it('only while something should move and nothing does', () => {
     expect(stalledReason({ ...base, downloadRate: 5000 })).toBeNull()
     expect(stalledReason({ ...base, status: 'paused' })).toBeNull()

@@ -17,6 +17,7 @@ export class TorrentLog {
   readonly storage: Logger
   readonly metadata: Logger
   readonly dht: Logger
+  readonly webseed: Logger
 
   constructor(infoHash: string, port: LogPort | undefined, now: () => number) {
     const make = (c: TorrentComponent) => createLogger(c, { port, now, ring: this.ring, torrent: infoHash })
@@ -27,6 +28,7 @@ export class TorrentLog {
     this.storage = make('storage')
     this.metadata = make('metadata')
     this.dht = make('dht')
+    this.webseed = make('webseed')
   }
 
   /** Oldest first, at most 500. */

@@ -1,5 +1,6 @@
 import type {
   FileRow,
+  PeerRow,
   PiecesView,
   SwarmRow,
   TorrentDetail,
@@ -34,6 +35,7 @@ export interface TorrentRowSource {
   readonly pool: Pick<PeerPool, 'getStats' | 'allPeers'>
   readonly trackers: { rows(): TrackerRow[] }
   readonly dht: { row(): TrackerRow }
+  readonly webSeeds: { rows(): PeerRow[] }
   connectingCount(): number
   getDisplayPeers(): DisplayPeer[]
 }
@@ -67,6 +69,7 @@ export function torrentSummary(t: TorrentRowSource): TorrentSummary {
     connecting: t.connectingCount(),
     known: stats.total,
     trackers: trackerRows,
+    webSeeds: webSeedCounts(t.webSeeds.rows()),
   })
   return {
     infoHash: t.infoHash,
@@ -118,6 +121,19 @@ function swarmFromTrackers(rows: readonly TrackerRow[]): { trackerSeeds?: number
   }
 }
 
+/** Web seeds that run (not stopped by the setting or the torrent's state), and those failing. */
+function webSeedCounts(rows: readonly PeerRow[]): { active: number; failing: number } {
+  let active = 0
+  let failing = 0
+  for (const r of rows) {
+    const state = r.webSeed?.state
+    if (!state || state === 'stopped') continue
+    active++
+    if (state === 'backoff' || state === 'dropped') failing++
+  }
+  return { active, failing }
+}
+
 /** Why a torrent that should be moving is not, in words for its Status column; null when it moves or should not. */
 export function stalledReason(s: {
   status: TorrentSummary['status']
@@ -128,6 +144,8 @@ export function stalledReason(s: {
   trackers: readonly TrackerRow[]
   /** Connected peers by why they send nothing (those that may send are not counted). */
   quiet?: Readonly<Record<QuietReason, number>>
+  /** Web seeds in use, and how many of them are backing off or dropped. */
+  webSeeds?: { active: number; failing: number }
 }): string | null {
   if (s.status !== 'downloading' && s.status !== 'fetching-metadata') return null
   if (s.downloadRate >= 1) return null
@@ -137,6 +155,11 @@ export function stalledReason(s: {
       ? 'Connected peers have not sent the metadata (file list) yet.'
       : `Connected peers are not sending anything yet.${quietText(s.quiet)}`
   if (s.connecting > 0) return 'No peer connected yet; connecting…'
+  const web = s.webSeeds
+  if (web && web.active > 0 && !metadata)
+    return web.failing < web.active
+      ? 'No peer connected; asking the web seeds…'
+      : `No peer connected, and ${web.active === 1 ? 'the web seed is' : `all ${web.active} web seeds are`} failing (see the Peers tab).`
   const usable = s.trackers.filter((r) => r.status !== 'disabled')
   const failing = usable.length > 0 && usable.every((r) => r.status === 'error')
   if (s.known > 0) return `No peer answers (${s.known} known).${failing ? ' Every tracker is failing.' : ''}`
@@ -189,6 +212,7 @@ export function torrentDetail(t: TorrentRowSource, parts: Array<keyof TorrentDet
                 encryption: 'plain',
               },
         )
+        out.peers.push(...t.webSeeds.rows())
         break
       case 'swarm':
         out.swarm = t.pool.allPeers().map(

@@ -24,6 +24,8 @@ import { torrentDetail, torrentSummary } from './torrent-rows.ts'
 import { loadSavedPeers, MAX_SAVED_PEERS, saveSavedPeers } from './saved-peers.ts'
 import { TorrentDht } from './torrent-dht.ts'
 import { TorrentTrackers } from './torrent-trackers.ts'
+import { TorrentWebSeeds } from '../webseed/torrent-web-seeds.ts'
+import type { WebSeedSource } from '../webseed/webseed-url.ts'
 
 export interface TorrentInit {
   infoHash: string
@@ -42,6 +44,8 @@ export interface TorrentInit {
   selectedFiles?: number[]
   /** Verify existing data instead of trusting resume state. */
   recheck?: boolean
+  /** Web seeds (BEP 19 url-list and magnet ws=, BEP 17 httpseeds). */
+  webSeeds?: WebSeedSource[]
 }
 
 const MAINTENANCE_MS = 1000
@@ -67,6 +71,7 @@ export class Torrent {
   readonly pool: PeerPool
   readonly trackers: TorrentTrackers
   readonly dht: TorrentDht
+  readonly webSeeds: TorrentWebSeeds
   readonly log: TorrentLog
   readonly down: RateMeter
   readonly up: RateMeter
@@ -150,6 +155,16 @@ export class Torrent {
       knownPeers: () => this.pool.getStats().total,
       onPeers: (peers) => void this.addPeers(peers, 'dht'),
     })
+    this.webSeeds = new TorrentWebSeeds(
+      {
+        net: ctx.platform.net,
+        clock: ctx.clock,
+        log: this.log.webseed,
+        downloadBucket: ctx.downloadBucket,
+        enabled: () => ctx.settings().webSeeds && this.isActive() && this.current === 'downloading',
+      },
+      init.webSeeds ?? [],
+    )
     this.sessionHost = {
       infoHash: this.infoHashBytes,
       peerId: ctx.peerId,
@@ -315,6 +330,7 @@ export class Torrent {
     // before the connections close, so the connected peers count as recently useful
     await this.savePeers()
     this.closeAllPeers({ kind: 'stopped' })
+    this.webSeeds.detach()
     this.metadata = null
     await Promise.all([this.trackers.stop(), this.dl?.close()])
     // A paused row shows 0 B/s at once, not a rate fading over the meter's window.
@@ -695,6 +711,7 @@ export class Torrent {
     const info = this.meta!
     this.setStatus('checking')
     try {
+      this.webSeeds.detach()
       await this.dl?.close()
       // Once storage has been open, its priorities (changed since adding, perhaps) are the ones to keep:
       // the selection made when adding applies to the first open only.
@@ -714,6 +731,7 @@ export class Torrent {
       }
       this.setStatus(d.isComplete() ? 'seeding' : 'downloading')
       for (const s of this.live.values()) s.attach(d)
+      this.webSeeds.attach(d)
     } catch (err) {
       this.fail(err)
     }
@@ -731,6 +749,7 @@ export class Torrent {
 
   /** A peer sent bad data (alone: proven, banned at once; shared: one of several suspects). */
   private blamePeer(key: string, shared: boolean): void {
+    if (this.webSeeds.blame(key, shared)) return
     const peer = this.live.get(key)?.peer ?? this.pool.allPeers().find((p) => p.key === key)
     if (peer) this.pool.markHashFailure(peer.ip, peer.port, { shared })
   }
@@ -747,6 +766,7 @@ export class Torrent {
     this.log.torrent.error(msg)
     this.ctx.cancelConnectionRequests(this.infoHash)
     this.closeAllPeers({ kind: 'torrent-error' })
+    this.webSeeds.detach()
     // An errored torrent is stopped (no announces, no lookups, no timer), so Start can run it again
     // once the user has fixed the cause; stop() keeps the error status for the UI.
     void this.stop().catch((e: unknown) =>
@@ -769,6 +789,7 @@ export class Torrent {
     this.dl?.tick(this.ticks)
     this.metadata?.tick()
     this.dht.tick()
+    this.webSeeds.tick()
     this.requestSlots()
     if (this.ticks % PEX_ROUND_TICKS === 0) this.pexRound()
     if (this.ticks % SAVE_PEERS_TICKS === 0) void this.savePeers()

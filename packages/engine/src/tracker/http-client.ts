@@ -1,6 +1,13 @@
 import type { NetPort, TcpSocket } from '../platform/ports.ts'
 import { IoError } from '../platform/ports.ts'
-import { concatBytes, utf8Decode, utf8Encode } from '../util/bytes.ts'
+import { HttpError } from '../http/http-error.ts'
+import {
+  decodeChunked as decodeChunkedBody,
+  isIpLiteral,
+  MAX_HEADER_BYTES,
+  parseResponseHead as parseHead,
+} from '../http/http-parse.ts'
+import { concatBytes, utf8Encode } from '../util/bytes.ts'
 import { realClock, type Clock } from '../util/clock.ts'
 import { TrackerError } from './tracker-error.ts'
 
@@ -22,69 +29,17 @@ export interface HttpGetOptions {
   userAgent?: string
 }
 
-const MAX_HEADER_BYTES = 64 * 1024
-const CRLFCRLF = [13, 10, 13, 10]
-
-function indexOfSeq(b: Uint8Array, seq: number[], from = 0): number {
-  outer: for (let i = from; i + seq.length <= b.length; i++) {
-    for (let j = 0; j < seq.length; j++) if (b[i + j] !== seq[j]) continue outer
-    return i
-  }
-  return -1
-}
-
-// SNI carries host names only (RFC 6066).
-function isIpLiteral(host: string): boolean {
-  return host.includes(':') || /^\d{1,3}(\.\d{1,3}){3}$/.test(host)
-}
-
-interface Head {
-  status: number
-  headers: Map<string, string>
-  bodyStart: number
-}
-
-function parseHead(b: Uint8Array): Head | null {
-  const end = indexOfSeq(b, CRLFCRLF)
-  if (end < 0) {
-    if (b.length > MAX_HEADER_BYTES) throw new TrackerError('bad-response', 'HTTP header too large')
-    return null
-  }
-  const lines = utf8Decode(b.subarray(0, end)).split('\r\n')
-  const m = /^HTTP\/1\.[01] (\d{3})(?: .*)?$/.exec(lines[0])
-  if (!m) throw new TrackerError('bad-response', `not an HTTP response: ${JSON.stringify(lines[0].slice(0, 60))}`)
-  const headers = new Map<string, string>()
-  for (const line of lines.slice(1)) {
-    const c = line.indexOf(':')
-    if (c <= 0) continue
-    const name = line.slice(0, c).trim().toLowerCase()
-    const value = line.slice(c + 1).trim()
-    headers.set(name, headers.has(name) ? `${headers.get(name)}, ${value}` : value)
-  }
-  return { status: Number(m[1]), headers, bodyStart: end + 4 }
+/** The shared framing code throws HttpError; trackers report the same codes as TrackerError. */
+function asTrackerError(e: unknown): unknown {
+  return e instanceof HttpError ? new TrackerError(e.code, e.message) : e
 }
 
 /** Decodes a chunked body; null while incomplete. */
 export function decodeChunked(b: Uint8Array, maxBytes: number): Uint8Array | null {
-  const parts: Uint8Array[] = []
-  let total = 0
-  let p = 0
-  for (;;) {
-    const eol = indexOfSeq(b, [13, 10], p)
-    if (eol < 0) {
-      if (b.length - p > 1024) throw new TrackerError('bad-response', 'bad chunk header')
-      return null
-    }
-    const sizeText = utf8Decode(b.subarray(p, eol)).split(';')[0].trim()
-    if (!/^[0-9a-fA-F]{1,8}$/.test(sizeText)) throw new TrackerError('bad-response', 'bad chunk size')
-    const size = parseInt(sizeText, 16)
-    p = eol + 2
-    if (size === 0) return concatBytes(parts) // trailers are ignored
-    total += size
-    if (total > maxBytes) throw new TrackerError('too-large', `response body over ${maxBytes} bytes`)
-    if (p + size + 2 > b.length) return null
-    parts.push(b.subarray(p, p + size))
-    p += size + 2
+  try {
+    return decodeChunkedBody(b, maxBytes)
+  } catch (e) {
+    throw asTrackerError(e)
   }
 }
 
@@ -158,7 +113,7 @@ function requestOnce(
         const res = tryComplete(eof)
         if (res) finish(null, res)
       } catch (e) {
-        finish(e as Error)
+        finish(asTrackerError(e) as Error)
       }
     }
     net.connect(tls && !isIpLiteral(host) ? { host, port, tls, servername: host } : { host, port, tls }).then(

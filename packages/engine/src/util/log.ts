@@ -12,6 +12,7 @@ export const LOG_COMPONENTS = [
   'metadata',
   'lsd',
   'dht',
+  'webseed',
 ] as const
 export type LogComponent = (typeof LOG_COMPONENTS)[number]
 

@@ -4,6 +4,12 @@ import { formatBytes, formatPercent, formatRate, formatSources } from '../format
 import { byNumber, byText, nextSort, type SortState } from '../store/sort.ts'
 import { VirtualTable, type Column } from './virtual-table.tsx'
 
+/** A web seed's row says so, and what it is doing: downloading, idle, waiting after a failure, dropped. */
+function webSeedState(w: NonNullable<PeerRow['webSeed']>): string {
+  if (w.state === 'backoff') return `Web seed: retry in ${w.retryInSec ?? 0}s`
+  return `Web seed: ${w.state}`
+}
+
 // Connecting rows show address and client only: the other numbers do not exist yet.
 const live = (p: PeerRow, text: string): string => (p.state === 'connected' ? text : '')
 
@@ -14,7 +20,11 @@ const columns: Column<PeerRow>[] = [
     title: 'State',
     width: 104,
     sort: byText((p) => p.state),
-    cell: (p) => <span class={`pstate ${p.state}`}>{p.state === 'connected' ? 'Connected' : 'Connecting…'}</span>,
+    cell: (p) => (
+      <span class={`pstate ${p.state}`} title={p.webSeed?.error}>
+        {p.webSeed ? webSeedState(p.webSeed) : p.state === 'connected' ? 'Connected' : 'Connecting…'}
+      </span>
+    ),
   },
   {
     id: 'addr',

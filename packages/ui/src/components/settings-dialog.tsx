@@ -80,11 +80,13 @@ export function SettingsDialog(props: {
   const [portMapping, setPortMapping] = createSignal(true)
   const [mappingText, setMappingText] = createSignal('')
   const [dhtOn, setDhtOn] = createSignal(true)
+  const [webSeedsOn, setWebSeedsOn] = createSignal(true)
   const fill = (s: EngineSettings) => {
     setSettings(s)
     setLsd(s.localPeerDiscovery)
     setPortMapping(s.portMapping)
     setDhtOn(s.dhtEnabled)
+    setWebSeedsOn(s.webSeeds)
     const t: Record<string, string> = {
       downloadRoot: s.downloadRoot,
       encryption: s.encryption,
@@ -110,6 +112,7 @@ export function SettingsDialog(props: {
     const enc = ENCRYPTION.find((o) => o.value === t.encryption)
     if (enc) patch.encryption = enc.value
     patch.dhtEnabled = dhtOn()
+    patch.webSeeds = webSeedsOn()
     const nodes = (t.dhtBootstrap ?? '').split(/[\s,]+/).filter((n) => n !== '')
     const bad = nodes.find((n) => !HOST_PORT.test(n))
     if (bad !== undefined) return setError(`DHT bootstrap nodes: "${bad}" is not HOST:PORT.`)
@@ -255,6 +258,18 @@ export function SettingsDialog(props: {
             onInput={(e) => set('dhtBootstrap', e.currentTarget.value)}
           />
           <small class="dim">HOST:PORT, comma-separated; used while the DHT knows no nodes of its own.</small>
+        </label>
+        <label class="check">
+          <input
+            type="checkbox"
+            name="webSeeds"
+            checked={webSeedsOn()}
+            onChange={(e) => {
+              setWebSeedsOn(e.currentTarget.checked)
+              setSaved(false)
+            }}
+          />
+          <span>Download from web seeds (HTTP/HTTPS mirrors a torrent or magnet names)</span>
         </label>
       </Show>
       <Show when={error()}>

@@ -107,6 +107,7 @@ export class FakeEngine implements EngineApi {
     dhtEnabled: true,
     dhtBootstrap: ['router.bittorrent.com:6881'],
     dhtPort: 0,
+    webSeeds: true,
   }
   calls: string[] = []
   private rand = prng(42)
