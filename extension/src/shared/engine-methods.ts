@@ -18,6 +18,9 @@ export const ENGINE_METHODS = [
   'torrentLog',
   'magnetLink',
   'setTorrentLabel',
+  'moveInQueue',
+  'setForceStart',
+  'setSeedLimits',
 ] as const satisfies ReadonlyArray<keyof EngineApi>
 
 type Missing = Exclude<keyof EngineApi, (typeof ENGINE_METHODS)[number]>

@@ -2,6 +2,8 @@ import type {
   AddReport,
   AddTorrentInput,
   EngineSettings,
+  QueueMove,
+  TorrentSeedLimits,
   EngineStatus,
   FilePriority,
   LogEntry,
@@ -32,6 +34,7 @@ import { SessionStore, type SessionEntry } from './session-store.ts'
 import { DEFAULT_SETTINGS, mergeSettings } from './settings.ts'
 import { PortForwarding } from './port-forwarding.ts'
 import { normalizeLabel } from './torrent-label.ts'
+import { TorrentScheduler } from './torrent-scheduler.ts'
 
 export interface BtEngineOptions {
   platform: Platform
@@ -80,6 +83,8 @@ export class BtEngine implements EngineApiHost {
   private readonly log: Logger
   private readonly forwarding: PortForwarding
   private readonly dhtNode: EngineDht
+  /** The queue (which torrents run) and the seeding limits. */
+  private readonly scheduler: TorrentScheduler
   daemonStatus: EngineStatus['daemon'] = 'connected'
   daemonMessage?: string
 
@@ -112,6 +117,27 @@ export class BtEngine implements EngineApiHost {
       log: createLogger('dht', { port: opts.platform.log, now }),
       forward: { map: (s) => this.mapUdp(s), unmap: (s) => this.unmapUdp(s) },
     })
+    this.scheduler = new TorrentScheduler(
+      {
+        torrents: () => this.torrents.values(),
+        get: (h) => this.torrents.get(h),
+        isPaused: (h) => this.paused.get(h) ?? false,
+        settings: () => this.settings,
+        run: (h) => this.torrents.get(h)?.start() ?? Promise.resolve(),
+        queue: async (h) => {
+          const t = this.torrents.get(h)
+          if (!t) return
+          if (!t.isActive()) return t.markQueued()
+          this.queue.cancelConnectionRequests(h)
+          await t.stop('queued')
+        },
+        pauseForLimit: (h) => this.stopTorrent(h),
+        removeForLimit: (h) => this.remove(h, { deleteData: false }),
+        changed: () => void this.saveSession(),
+        log: this.log,
+      },
+      this.clock,
+    )
   }
 
   // ---- lifecycle ----
@@ -130,6 +156,7 @@ export class BtEngine implements EngineApiHost {
     await this.startLocalDiscovery()
     void this.forwarding.setEnabled(this.settings.portMapping)
     this.queue.start()
+    this.scheduler.start()
     if (this.opts.restoreSession !== false) await this.restore()
   }
 
@@ -137,6 +164,7 @@ export class BtEngine implements EngineApiHost {
     if (!this.started) return
     this.started = false
     this.queue.stop()
+    this.scheduler.stop()
     // Torrents first: their 'stopped' (and a pending 'completed') announces carry our listen port, and
     // a tracker refuses port 0.
     // one torrent failing to stop must not keep the others (and the listener) open
@@ -309,6 +337,7 @@ export class BtEngine implements EngineApiHost {
     }
     const t = new Torrent(this.contextFor(), init)
     this.torrents.set(t.infoHash, t)
+    this.scheduler.add(t.infoHash)
     this.skeys = null
     // without the saved file the torrent is simply not restored after a restart
     if (torrentFile)
@@ -318,7 +347,8 @@ export class BtEngine implements EngineApiHost {
     this.magnets.set(t.infoHash, magnet)
     this.paused.set(t.infoHash, !!input.paused)
     void this.saveSession()
-    if (!input.paused) await t.start()
+    // the queue starts it, or shows it queued behind the others
+    if (!input.paused) await this.scheduler.apply()
     return { torrent: t, alreadyAdded: false, trackersAdded: 0 }
   }
 
@@ -342,6 +372,7 @@ export class BtEngine implements EngineApiHost {
     if (!t) return
     this.torrents.delete(infoHash)
     this.skeys = null
+    this.scheduler.remove(infoHash)
     this.queue.cancelConnectionRequests(infoHash)
     await t.stop()
     // the torrent is gone from the session either way; leftovers only cost space
@@ -365,6 +396,8 @@ export class BtEngine implements EngineApiHost {
     this.extraTrackers.delete(infoHash)
     this.labels.delete(infoHash)
     await this.saveSession()
+    // its place in the queue is free
+    void this.scheduler.apply()
   }
 
   private async restore(): Promise<void> {
@@ -372,7 +405,10 @@ export class BtEngine implements EngineApiHost {
       this.log.warn(`loading the saved session failed, starting empty: ${errorText(err)}`)
       return [] as SessionEntry[]
     })
+    // in queue order, so the queue starts the first ones as they come back
+    entries.sort((a, b) => (a.queuePosition ?? Infinity) - (b.queuePosition ?? Infinity))
     for (const e of entries) {
+      this.scheduler.preload(e.infoHash, e.schedule)
       // Set before adding: adding saves the session, and that save must already carry the label.
       const label = normalizeLabel(e.label)
       if (label) this.labels.set(e.infoHash, label)
@@ -384,6 +420,7 @@ export class BtEngine implements EngineApiHost {
             ? await this.add({ magnet: e.magnet, savePath: e.savePath, paused: e.paused })
             : null
         if (!t) this.labels.delete(e.infoHash)
+        t?.restoreTotals({ downloaded: e.downloadedTotal, uploaded: e.uploadedTotal })
         if (t && e.extraTrackers?.length) {
           t.addTrackers(e.extraTrackers)
           this.extraTrackers.set(t.infoHash, [...e.extraTrackers])
@@ -413,6 +450,10 @@ export class BtEngine implements EngineApiHost {
         ...(prios?.some((p) => p !== 'normal') ? { filePriorities: prios } : {}),
         ...(this.extraTrackers.get(t.infoHash)?.length ? { extraTrackers: this.extraTrackers.get(t.infoHash) } : {}),
         ...(this.labels.has(t.infoHash) ? { label: this.labels.get(t.infoHash) } : {}),
+        uploadedTotal: t.uploadedTotal,
+        downloadedTotal: t.downloadedTotal,
+        queuePosition: this.scheduler.position(t.infoHash),
+        ...(this.scheduler.record(t.infoHash) ? { schedule: this.scheduler.record(t.infoHash) } : {}),
       }
     })
     // the next change saves the whole session again
@@ -430,6 +471,7 @@ export class BtEngine implements EngineApiHost {
         .saveTorrentFile(infoHash, wrapInfo(t.info.infoBytes))
         .catch((err: unknown) => this.log.warn(`saving the fetched metadata of ${t.name} failed: ${errorText(err)}`))
     }
+    this.scheduler.noteChanged(infoHash)
     void this.saveSession()
   }
 
@@ -551,10 +593,43 @@ export class BtEngine implements EngineApiHost {
 
   summaries(): TorrentSummary[] {
     return [...this.torrents.values()].map((t) => {
-      const s = t.summary()
+      const s = { ...t.summary(), ...this.scheduleSummary(t) }
       const label = this.labels.get(t.infoHash)
       return label ? { ...s, label } : s
     })
+  }
+
+  /** The queue's and the seeding limits' part of a summary row. */
+  private scheduleSummary(t: Torrent): Partial<TorrentSummary> {
+    const rec = this.scheduler.record(t.infoHash)
+    return {
+      ratio: this.scheduler.ratio(t),
+      queuePosition: this.scheduler.position(t.infoHash),
+      ...(rec
+        ? {
+            forced: rec.forced,
+            seedingTimeSec: Math.floor(rec.seedingMs / 1000),
+            seedLimits: { ...rec.limits },
+            ...(rec.completedAt !== undefined ? { completedAt: rec.completedAt } : {}),
+          }
+        : {}),
+    }
+  }
+
+  async moveInQueue(infoHashes: string[], to: QueueMove): Promise<void> {
+    this.scheduler.move(infoHashes, to)
+    await this.scheduler.apply()
+  }
+
+  async setForceStart(infoHash: string, forced: boolean): Promise<void> {
+    if (!this.torrents.has(infoHash)) throw new Error(`unknown torrent ${infoHash}`)
+    this.scheduler.setForced(infoHash, forced)
+    if (forced) return this.startTorrent(infoHash)
+    await this.scheduler.apply()
+  }
+
+  async setSeedLimits(infoHash: string, limits: Partial<TorrentSeedLimits>): Promise<void> {
+    this.scheduler.setLimits(infoHash, limits)
   }
 
   async setTorrentLabel(infoHash: string, label: string | null): Promise<void> {
@@ -595,7 +670,9 @@ export class BtEngine implements EngineApiHost {
     const t = this.torrents.get(infoHash)
     if (!t) return
     this.paused.set(infoHash, false)
-    await t.start()
+    // queued until the queue runs it; an error is cleared, so Start retries what failed
+    t.markQueued()
+    await this.scheduler.apply()
     void this.saveSession()
   }
 
@@ -603,9 +680,12 @@ export class BtEngine implements EngineApiHost {
     const t = this.torrents.get(infoHash)
     if (!t) return
     this.paused.set(infoHash, true)
+    this.scheduler.setForced(infoHash, false)
     this.queue.cancelConnectionRequests(infoHash)
     await t.stop()
     void this.saveSession()
+    // its place in the queue is free
+    void this.scheduler.apply()
   }
 
   async recheckTorrent(infoHash: string): Promise<void> {

@@ -6,7 +6,9 @@ import type {
   EngineStatus,
   FilePriority,
   LogEntry,
+  QueueMove,
   TorrentDetail,
+  TorrentSeedLimits,
   TorrentSummary,
 } from '../api/types.ts'
 
@@ -29,6 +31,9 @@ export interface EngineApiHost {
   torrentLog(infoHash: string): LogEntry[]
   magnetLink(infoHash: string): string
   setTorrentLabel(infoHash: string, label: string | null): Promise<void>
+  moveInQueue(infoHashes: string[], to: QueueMove): Promise<void>
+  setForceStart(infoHash: string, forced: boolean): Promise<void>
+  setSeedLimits(infoHash: string, limits: Partial<TorrentSeedLimits>): Promise<void>
 }
 
 /**
@@ -69,5 +74,12 @@ export function createEngineApi(engine: EngineApiHost): EngineApi {
       return engine.magnetLink(infoHash.toLowerCase())
     },
     setTorrentLabel: (infoHash, label) => engine.setTorrentLabel(infoHash.toLowerCase(), label),
+    moveInQueue: (infoHashes, to) =>
+      engine.moveInQueue(
+        infoHashes.map((h) => h.toLowerCase()),
+        to,
+      ),
+    setForceStart: (infoHash, forced) => engine.setForceStart(infoHash.toLowerCase(), !!forced),
+    setSeedLimits: (infoHash, limits) => engine.setSeedLimits(infoHash.toLowerCase(), { ...limits }),
   }
 }

@@ -24,6 +24,15 @@ export const DEFAULT_SETTINGS: EngineSettings = {
     'dht.libtorrent.org:25401',
   ],
   dhtPort: 0,
+  // qBittorrent's queueing defaults
+  queueingEnabled: true,
+  maxActiveDownloads: 3,
+  maxActiveSeeds: 3,
+  maxActiveTorrents: 5,
+  dontCountSlowTorrents: true,
+  shareRatioLimit: 0,
+  seedingTimeLimitMin: 0,
+  seedLimitAction: 'stop',
 }
 
 const ENCRYPTION: readonly EncryptionPolicy[] = ['prefer', 'require', 'disable']
@@ -41,6 +50,11 @@ const BOUNDS: Record<NumericSetting, [number, number]> = {
   uploadRateLimit: [0, 1e12],
   listenPort: [0, 65535],
   dhtPort: [0, 65535],
+  maxActiveDownloads: [1, 1000],
+  maxActiveSeeds: [1, 1000],
+  maxActiveTorrents: [1, 1000],
+  shareRatioLimit: [0, 9998],
+  seedingTimeLimitMin: [0, 525600],
 }
 
 /** At most this many bootstrap nodes are kept. */
@@ -74,6 +88,13 @@ export function mergeSettings(
     const [lo, hi] = BOUNDS[key]
     out[key] = Math.round(Math.min(hi, Math.max(lo, v)))
   }
+  if (typeof p.queueingEnabled === 'boolean') out.queueingEnabled = p.queueingEnabled
+  if (typeof p.dontCountSlowTorrents === 'boolean') out.dontCountSlowTorrents = p.dontCountSlowTorrents
+  if (p.seedLimitAction === 'stop' || p.seedLimitAction === 'remove') out.seedLimitAction = p.seedLimitAction
+  // a ratio keeps two decimals (1.5 is a common limit), where the loop above rounds to integers
+  const ratio = p.shareRatioLimit
+  if (typeof ratio === 'number' && Number.isFinite(ratio))
+    out.shareRatioLimit = Math.round(Math.min(9998, Math.max(0, ratio)) * 100) / 100
   return out
 }
 

@@ -11,6 +11,8 @@ import type {
   FilePriority,
   AddTorrentInput,
   TorrentDetail,
+  TorrentSeedLimits,
+  QueueMove,
   Platform,
   StateStore,
 } from '@tidepool/engine'
@@ -230,5 +232,14 @@ export class EngineHost implements EngineApi {
   }
   async setTorrentLabel(infoHash: string, label: string | null) {
     return this.engine().setTorrentLabel(infoHash, label)
+  }
+  async moveInQueue(infoHashes: string[], to: QueueMove) {
+    return this.engine().moveInQueue(infoHashes, to)
+  }
+  async setForceStart(infoHash: string, forced: boolean) {
+    return this.engine().setForceStart(infoHash, forced)
+  }
+  async setSeedLimits(infoHash: string, limits: Partial<TorrentSeedLimits>) {
+    return this.engine().setSeedLimits(infoHash, limits)
   }
 }
