@@ -41,6 +41,8 @@ export async function createCliEngine(opts: {
       portMapping: opts.args.portMapping,
       encryption: opts.args.encryption,
       ...dhtSettings(opts.args.dht),
+      // every torrent named on the command line runs at once: the user asked for all of them now
+      queueingEnabled: false,
     },
     restoreSession: false,
   })

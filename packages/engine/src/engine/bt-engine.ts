@@ -54,6 +54,8 @@ export interface BtEngineOptions {
 export interface AddOptions extends AddTorrentInput {
   /** Verify data on disk instead of trusting resume state (the `seed` command). */
   recheck?: boolean
+  /** When it was first added (a restored torrent keeps its date). */
+  addedAt?: number
 }
 
 /**
@@ -289,7 +291,7 @@ export class BtEngine implements EngineApiHost {
         info: meta,
         announceTiers: meta.announceTiers,
         savePath,
-        addedAt: this.clock.now(),
+        addedAt: input.addedAt ?? this.clock.now(),
         recheck: input.recheck,
       }
       if (input.magnet) {
@@ -313,7 +315,7 @@ export class BtEngine implements EngineApiHost {
         name: m.name,
         selectedFiles: input.selectedFiles ?? m.selectedFiles,
         savePath,
-        addedAt: this.clock.now(),
+        addedAt: input.addedAt ?? this.clock.now(),
       }
     } else {
       throw new Error('addTorrent needs a torrent file or a magnet link')
@@ -409,15 +411,16 @@ export class BtEngine implements EngineApiHost {
     entries.sort((a, b) => (a.queuePosition ?? Infinity) - (b.queuePosition ?? Infinity))
     for (const e of entries) {
       this.scheduler.preload(e.infoHash, e.schedule)
+      const addedAt = typeof e.addedAt === 'number' && e.addedAt > 0 ? e.addedAt : undefined
       // Set before adding: adding saves the session, and that save must already carry the label.
       const label = normalizeLabel(e.label)
       if (label) this.labels.set(e.infoHash, label)
       try {
         const file = await this.session.loadTorrentFile(e.infoHash)
         const t = file
-          ? await this.add({ torrentFile: file, magnet: e.magnet, savePath: e.savePath, paused: e.paused })
+          ? await this.add({ torrentFile: file, magnet: e.magnet, savePath: e.savePath, paused: e.paused, addedAt })
           : e.magnet
-            ? await this.add({ magnet: e.magnet, savePath: e.savePath, paused: e.paused })
+            ? await this.add({ magnet: e.magnet, savePath: e.savePath, paused: e.paused, addedAt })
             : null
         if (!t) this.labels.delete(e.infoHash)
         t?.restoreTotals({ downloaded: e.downloadedTotal, uploaded: e.uploadedTotal })

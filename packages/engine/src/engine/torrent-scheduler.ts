@@ -19,6 +19,7 @@ export interface ScheduledTorrent {
   readonly uploadedTotal: number
   readonly downloadedTotal: number
   readonly downloader: { selectedBytes(): number } | null
+  readonly info: { length: number } | null
   readonly down: { rate(): number }
   readonly up: { rate(): number }
   isActive(): boolean
@@ -156,7 +157,8 @@ export class TorrentScheduler {
 
   /** The share ratio the limits and the UI use (see `shareRatio`). */
   ratio(t: ScheduledTorrent): number {
-    return shareRatio(t.uploadedTotal, t.downloadedTotal, t.downloader?.selectedBytes() ?? 0)
+    // before storage opens (a paused torrent after a restart) the whole size stands for the selection
+    return shareRatio(t.uploadedTotal, t.downloadedTotal, t.downloader?.selectedBytes() ?? t.info?.length ?? 0)
   }
 
   /**
