@@ -41,7 +41,8 @@ type NumericSetting = {
   [K in keyof EngineSettings]: EngineSettings[K] extends number ? K : never
 }[keyof EngineSettings]
 
-const BOUNDS: Record<NumericSetting, [number, number]> = {
+/** Bounds of the numeric settings: the engine clamps to them and the settings dialog checks them. */
+export const SETTING_BOUNDS: Readonly<Record<NumericSetting, readonly [number, number]>> = {
   maxConnectionsGlobal: [1, 5000],
   maxPeersPerTorrent: [1, 1000],
   connectionRatePerSec: [0, 1000],
@@ -82,10 +83,10 @@ export function mergeSettings(
     out.dhtBootstrap = p.dhtBootstrap
       .filter((e): e is string => typeof e === 'string' && parseHostPort(e) !== null)
       .slice(0, MAX_BOOTSTRAP)
-  for (const key of Object.keys(BOUNDS) as Array<keyof typeof BOUNDS>) {
+  for (const key of Object.keys(SETTING_BOUNDS) as Array<keyof typeof SETTING_BOUNDS>) {
     const v = p[key]
     if (typeof v !== 'number' || !Number.isFinite(v)) continue
-    const [lo, hi] = BOUNDS[key]
+    const [lo, hi] = SETTING_BOUNDS[key]
     out[key] = Math.round(Math.min(hi, Math.max(lo, v)))
   }
   if (typeof p.queueingEnabled === 'boolean') out.queueingEnabled = p.queueingEnabled

@@ -33,6 +33,8 @@ export interface TorrentRowSource {
   readonly pool: Pick<PeerPool, 'getStats' | 'allPeers'>
   readonly trackers: { rows(): TrackerRow[] }
   readonly dht: { row(): TrackerRow }
+  /** Peer exchange and local discovery rows for the Trackers tab. */
+  discoveryRows(): TrackerRow[]
   connectingCount(): number
   getDisplayPeers(): DisplayPeer[]
 }
@@ -215,7 +217,7 @@ export function torrentDetail(t: TorrentRowSource, parts: Array<keyof TorrentDet
         out.files = t.downloader?.fileRows() ?? []
         break
       case 'trackers':
-        out.trackers = [...t.trackers.rows(), t.dht.row()]
+        out.trackers = [...t.trackers.rows(), t.dht.row(), ...t.discoveryRows()]
         break
       case 'pieces':
         out.pieces = t.downloader?.piecesView() ?? null

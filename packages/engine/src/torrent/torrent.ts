@@ -1,4 +1,4 @@
-import type { FilePriority, TorrentDetail, TorrentStatus, TorrentSummary } from '../api/types.ts'
+import type { FilePriority, TorrentDetail, TorrentStatus, TorrentSummary, TrackerRow } from '../api/types.ts'
 import type { InfoDictionary } from '../metainfo/parse-info.ts'
 import { PEX_REACHABLE, PEX_SEED, type PexPeer } from '../extension/ut-pex.ts'
 import { PeerPool } from '../pool/peer-pool.ts'
@@ -13,6 +13,7 @@ import type { PeerConnection } from '../wire/peer-connection.ts'
 import { outgoingMse } from '../wire/mse-stage.ts'
 import { RateMeter } from '../wire/rate-meter.ts'
 import { buildDisplayPeers, type DisplayPeer } from './display-peers.ts'
+import { discoveryRows } from './discovery-rows.ts'
 import { Downloader, type DownloaderHost } from './downloader.ts'
 import { MetadataFetch } from './metadata-fetch.ts'
 import { describeConductDrop, type ConductDrop } from './peer-conduct.ts'
@@ -777,6 +778,15 @@ export class Torrent {
 
   summary(): TorrentSummary {
     return torrentSummary(this)
+  }
+
+  discoveryRows(): TrackerRow[] {
+    return discoveryRows({
+      isPrivate: !!this.meta?.private,
+      running: this.isActive(),
+      lsdEnabled: this.ctx.settings().localPeerDiscovery,
+      found: (source) => this.pool.allPeers().filter((p) => p.sources.has(source)).length,
+    })
   }
 
   detail(parts: Array<keyof TorrentDetail>): Partial<TorrentDetail> {

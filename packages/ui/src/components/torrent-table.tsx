@@ -27,6 +27,20 @@ const swarmCount = (n: number | undefined) => (n === undefined ? '' : ` (${n})`)
 const DATE = new Intl.DateTimeFormat(undefined, { dateStyle: 'short', timeStyle: 'short' })
 
 export const TORRENT_COLUMNS: Column<TorrentSummary>[] = [
+  // qBittorrent's '#': the place in the queue, which decides what runs when the active limits are reached
+  {
+    id: 'queue',
+    clip: false,
+    title: '#',
+    width: 44,
+    align: 'right',
+    sort: byNumber((t) => t.queuePosition ?? 0),
+    cell: (t) => (
+      <span title={t.forced ? 'force-started: runs whatever the queue limits say' : 'place in the queue'}>
+        {t.forced ? '*' : (t.queuePosition ?? '')}
+      </span>
+    ),
+  },
   {
     id: 'name',
     title: 'Name',
@@ -193,7 +207,9 @@ export function TorrentTable(props: {
       onContextMenu={props.onContextMenu}
       onGridKey={props.onGridKey}
       cursor={props.cursor ?? null}
-      rowClass={(t) => (t.status === 'error' ? 'row-error' : t.status === 'paused' ? 'row-paused' : '')}
+      rowClass={(t) =>
+        t.status === 'error' ? 'row-error' : t.status === 'paused' || t.status === 'queued' ? 'row-paused' : ''
+      }
       empty={props.empty}
     />
   )

@@ -11,6 +11,8 @@ function setup(opts: { selected?: string[]; shown?: string[]; dialog?: boolean }
       stopTorrent: async () => {},
       recheckTorrent: async () => {},
       magnetLink: async (h) => `magnet:?xt=urn:btih:${h}`,
+      moveInQueue: async () => {},
+      setForceStart: async () => {},
     },
     forEach: async () => {},
     openAdd: () => log.push('open-add'),
