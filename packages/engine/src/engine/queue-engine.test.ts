@@ -5,6 +5,7 @@ import { MemoryFilePort } from '../platform/memory-files.ts'
 import { MemoryNetwork } from '../platform/memory-net.ts'
 import { MemoryStateStore } from '../platform/memory-state.ts'
 import type { Torrent } from '../torrent/torrent.ts'
+import { fakeHttpServer } from '../tracker/test-http-server.ts'
 import { ManualClock } from '../util/clock.ts'
 import { BtEngine } from './bt-engine.ts'
 
@@ -240,5 +241,53 @@ describe('seeding limits', () => {
     expect(s2.uploadedTotal).toBe(ts.uploadedTotal)
     expect(s2.ratio).toBeGreaterThanOrEqual(1)
     expect(s2.status).toBe('paused')
+  })
+})
+
+describe('recovery from a full disk', () => {
+  it('an errored torrent tells its tracker stopped; Start after space is freed queues it, runs it and finishes', async () => {
+    const w = world()
+    const tracker = await fakeHttpServer(w.net.host('10.0.0.5'), 80, () => ({
+      pieces: ['HTTP/1.1 200 OK\r\n\r\n', 'd8:intervali1800e5:peers0:e'],
+    }))
+    const data = bytes(160 * 1024, 60)
+    const file = await createTorrent({
+      name: 'full.bin',
+      pieceLength: 16 * 1024,
+      files: [{ path: 'full.bin', data }],
+      announce: 'http://10.0.0.5:80/announce',
+    })
+    const seedFiles = new MemoryFilePort()
+    seedFiles.put('downloads', 'full.bin', data)
+    const seeder = await engine(w, {}, { address: '10.0.0.1', files: seedFiles })
+    const small = new MemoryFilePort({ quotaBytes: 64 * 1024 })
+    const leecher = await engine(w, {}, { address: '10.0.0.2', files: small })
+    await seeder.e.add({ torrentFile: file })
+    const t = await leecher.e.add({ torrentFile: file })
+    t.addPeer('10.0.0.1', seeder.e.listenPort)
+    for (let i = 0; i < 60 && t.status !== 'error'; i++) await w.advance(500)
+    expect(t.status).toBe('error')
+    expect(t.error).toMatch(/^no-space/)
+    await w.advance(2000)
+    // the leecher's announces (left > 0): 'started', then 'stopped' once in error
+    const events = () =>
+      tracker.requests
+        .map((r) => new URLSearchParams(r.target.split('?')[1]))
+        .filter((q) => q.get('left') !== '0')
+        .map((q) => q.get('event'))
+    expect(events()).toEqual(['started', 'stopped'])
+    await w.advance(10_000)
+    expect(events()).toEqual(['started', 'stopped']) // no announces while in error
+
+    small.quotaBytes = Number.POSITIVE_INFINITY // the user frees space
+    await leecher.e.startTorrent(t.infoHash)
+    expect(t.error).toBeUndefined()
+    t.addPeer('10.0.0.1', seeder.e.listenPort)
+    for (let i = 0; i < 120 && t.status !== 'seeding'; i++) await w.advance(500)
+    expect(t.status).toBe('seeding')
+    expect(t.summary().progress).toBe(1)
+    expect(small.peek('downloads', 'full.bin')).toEqual(data)
+    expect(events()[2]).toBe('started')
+    tracker.close()
   })
 })
