@@ -15,8 +15,8 @@ import { chromiumAvailable, launchChromium, shot, until } from './helpers/browse
 import { addTorrentFile, torrentRow, waitHelperConnected } from './helpers/ui-actions.ts'
 import { startWebApp, type WebApp } from './helpers/webapp.ts'
 
-/** Each seed serves this fast, so a download takes ~15 s and the order can be watched. */
-const SEED_RATE = 96 * 1024
+/** Each seed serves this fast, so a download takes ~30 s (adding six through the dialog must fit in one). */
+const SEED_RATE = 48 * 1024
 const SIZE = 1536 * 1024
 
 interface RowView {
@@ -27,12 +27,31 @@ interface RowView {
 
 async function rows(page: Page): Promise<RowView[]> {
   return page.evaluate(() =>
-    [...document.querySelectorAll('[role="grid"][aria-label="Torrents"] [role="row"][data-key]')].map((r) => ({
-      key: r.getAttribute('data-key') ?? '',
-      position: r.querySelector('[data-col="queue"]')?.textContent?.trim() ?? '',
-      status: r.querySelector('[data-col="status"]')?.textContent?.trim() ?? '',
-    })),
+    [...document.querySelectorAll('[role="grid"][aria-label="Torrents"] [role="row"][data-key]')]
+      // the virtual table keeps spare rows, hidden and empty
+      .filter((r) => r.querySelector('[data-col="status"]'))
+      .map((r) => ({
+        key: r.getAttribute('data-key') ?? '',
+        position: r.querySelector('[data-col="queue"]')?.textContent?.trim() ?? '',
+        status: r.querySelector('[data-col="status"]')?.textContent?.trim() ?? '',
+      })),
   )
+}
+
+/** Waits until `ok` holds of the rows; the error shows the rows last seen. */
+async function untilRows(page: Page, what: string, ok: (m: Map<string, RowView>) => boolean, ms = 30_000) {
+  let seen: RowView[] = []
+  await until(
+    async () => {
+      seen = await rows(page)
+      return ok(new Map(seen.map((r) => [r.key, r]))) ? true : null
+    },
+    ms,
+    what,
+    200,
+  ).catch((e: Error) => {
+    throw new Error(`${e.message}; rows: ${JSON.stringify(seen)}`)
+  })
 }
 
 const isQueued = (s: string) => /^Queued/.test(s)
@@ -79,17 +98,12 @@ describe.skipIf(!chromiumAvailable() || !libtorrentAvailable())('torrent queue i
 
     for (const t of ts) await addTorrentFile(page, t.torrentPath)
     const byKey = async () => new Map((await rows(page)).map((r) => [r.key, r]))
-    await until(
-      async () => {
-        const m = await byKey()
-        return [q3, q4, q5, q6].every((h) => isQueued(m.get(h)?.status ?? '')) &&
-          [q1, q2].every((h) => !isQueued(m.get(h)?.status ?? 'Queued'))
-          ? true
-          : null
-      },
-      20_000,
+    await untilRows(
+      page,
       'two running and four queued',
-      200,
+      (m) =>
+        [q3, q4, q5, q6].every((h) => isQueued(m.get(h)?.status ?? '')) &&
+        [q1, q2].every((h) => !isQueued(m.get(h)?.status ?? 'Queued')),
     )
     let m = await byKey()
     expect(ts.map((t) => m.get(t.infoHash)?.position)).toEqual(['1', '2', '3', '4', '5', '6'])
@@ -106,16 +120,14 @@ describe.skipIf(!chromiumAvailable() || !libtorrentAvailable())('torrent queue i
     await torrentRow(page, q5).click()
     await page.getByRole('button', { name: '▲ Move up' }).click()
     const order = [q6, q1, q2, q3, q5, q4]
-    await until(
-      async () => {
-        const mm = await byKey()
-        const placed = order.every((h, i) => mm.get(h)?.position === String(i + 1))
-        // q6 runs now; q2, third, waits again
-        return placed && !isQueued(mm.get(q6)?.status ?? 'Queued') && isQueued(mm.get(q2)?.status ?? '') ? true : null
-      },
-      20_000,
+    // q6 runs now; q2, third, waits again
+    await untilRows(
+      page,
       'the new order applied',
-      200,
+      (mm) =>
+        order.every((h, i) => mm.get(h)?.position === String(i + 1)) &&
+        !isQueued(mm.get(q6)?.status ?? 'Queued') &&
+        isQueued(mm.get(q2)?.status ?? ''),
     )
     await shot(page, 'queue-reordered')
 
@@ -123,7 +135,7 @@ describe.skipIf(!chromiumAvailable() || !libtorrentAvailable())('torrent queue i
     const waiting = [q2, q3, q5, q4]
     const startedWith = new Map<string, number>() // info-hash -> finished downloads when it started
     let maxActive = 0
-    const end = Date.now() + 150_000
+    const end = Date.now() + 240_000
     for (;;) {
       const rs = await rows(page)
       const finished = rs.filter((r) => isSeeding(r.status)).length
@@ -151,5 +163,5 @@ describe.skipIf(!chromiumAvailable() || !libtorrentAvailable())('torrent queue i
     for (const t of ts) expect(await diffTrees(t.contentPath, join(swarm.work, 'downloads', t.name))).toEqual([])
     await shot(page, 'queue-done')
     await page.close()
-  })
+  }, 420_000)
 })
