@@ -89,10 +89,13 @@ describe.skipIf(!chromiumAvailable() || !libtorrentAvailable())('torrent queue i
     await page.goto(app.url)
     await waitHelperConnected(page)
 
-    // at most two active downloads, set in the settings dialog
+    // at most two active downloads, set in the settings dialog; room for every seed, so that finished
+    // downloads keep seeding (a seed beyond its limit would wait as Queued too)
     await page.getByRole('button', { name: /Settings/ }).click()
     const settings = page.getByRole('dialog', { name: 'Settings' })
     await settings.locator('input[name="maxActiveDownloads"]').fill('2')
+    await settings.locator('input[name="maxActiveSeeds"]').fill('6')
+    await settings.locator('input[name="maxActiveTorrents"]').fill('8')
     await settings.getByRole('button', { name: 'Save' }).click()
     await settings.waitFor({ state: 'detached', timeout: 10_000 })
 
