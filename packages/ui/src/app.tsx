@@ -14,6 +14,7 @@ import { DetailPane } from './components/detail-pane.tsx'
 import { RemoveDialog } from './components/remove-dialog.tsx'
 import { SettingsDialog } from './components/settings-dialog.tsx'
 import { LabelDialog } from './components/label-dialog.tsx'
+import { SeedLimitsDialog } from './components/seed-limits-dialog.tsx'
 import { Sidebar } from './components/sidebar.tsx'
 import { DAEMON_LABEL, StatusBanner, type HelperHelp } from './components/status-banner.tsx'
 import { TORRENT_COLUMNS, TorrentTable } from './components/torrent-table.tsx'
@@ -285,6 +286,14 @@ export function App(props: AppProps): JSX.Element {
           labels={untrack(s.selectedLabels)}
           inUse={untrack(s.labelsInUse)}
           onSet={(label) => void s.setLabel(label)}
+          onClose={() => s.setDialog(null)}
+        />
+      </Show>
+      <Show when={s.dialog() === 'seed-limits'}>
+        <SeedLimitsDialog
+          count={s.context().selected.length}
+          current={untrack(s.selectedSeedLimits)}
+          onSet={(limits) => void s.setSeedLimits(limits)}
           onClose={() => s.setDialog(null)}
         />
       </Show>

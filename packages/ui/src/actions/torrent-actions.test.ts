@@ -26,6 +26,7 @@ function setup() {
     openAdd: () => did.push('open-add'),
     confirmRemove: () => did.push('confirm-remove'),
     openLabel: () => did.push('open-label'),
+    openSeedLimits: () => did.push('open-seed-limits'),
     selectAll: (keys) => did.push(`select:${keys.join(',')}`),
     copyText: async (t) => {
       copied.push(t)
@@ -61,6 +62,7 @@ describe('torrent actions: enabled per selection state', () => {
       'recheck',
       'copy-magnet',
       'label',
+      'seed-limits',
       'select-all',
       'remove',
     ]
@@ -81,6 +83,7 @@ describe('torrent actions: enabled per selection state', () => {
       'recheck',
       'copy-magnet',
       'label',
+      'seed-limits',
       'remove',
     ])
     expect(enabledIds(actions, ctx([], []))).toEqual(['add'])
@@ -98,6 +101,7 @@ describe('torrent actions: enabled per selection state', () => {
       'recheck',
       'copy-magnet',
       'label',
+      'seed-limits',
       'select-all',
       'remove',
     ])
@@ -150,6 +154,7 @@ describe('torrent actions: one list for toolbar, menu and keys', () => {
       '⟳ Recheck',
       'Copy magnet link',
       'Label…',
+      'Seeding limits…',
       'Select all',
       '✕ Remove…',
     ])

@@ -33,6 +33,7 @@ export type ActionId =
   | 'queue-down'
   | 'queue-top'
   | 'queue-bottom'
+  | 'seed-limits'
 
 export interface TorrentAction {
   id: ActionId
@@ -61,6 +62,8 @@ export interface ActionDeps {
   confirmRemove(): void
   /** Opens the label dialog for the selection (set one label, or clear it). */
   openLabel(): void
+  /** Opens the seeding limits dialog for the selection. */
+  openSeedLimits(): void
   selectAll(keys: readonly string[]): void
   copyText(text: string): Promise<void>
   say(message: string): void
@@ -175,6 +178,16 @@ export function createTorrentActions(deps: ActionDeps): readonly TorrentAction[]
       group: 1,
       enabled: some,
       run: () => deps.openLabel(),
+    },
+    {
+      id: 'seed-limits',
+      label: 'Seeding limits…',
+      title: 'Share ratio and seeding time at which the selected torrents stop seeding',
+      toolbar: false,
+      menu: true,
+      group: 1,
+      enabled: some,
+      run: () => deps.openSeedLimits(),
     },
     {
       id: 'select-all',

@@ -18,6 +18,7 @@ function setup(opts: { selected?: string[]; shown?: string[]; dialog?: boolean }
     openAdd: () => log.push('open-add'),
     confirmRemove: () => log.push('confirm-remove'),
     openLabel: () => log.push('open-label'),
+    openSeedLimits: () => log.push('open-seed-limits'),
     selectAll: (keys) => log.push(`select:${keys.join(',')}`),
     copyText: async () => {},
     say: (m) => log.push(`say:${m}`),
