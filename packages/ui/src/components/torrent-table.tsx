@@ -27,20 +27,6 @@ const swarmCount = (n: number | undefined) => (n === undefined ? '' : ` (${n})`)
 const DATE = new Intl.DateTimeFormat(undefined, { dateStyle: 'short', timeStyle: 'short' })
 
 export const TORRENT_COLUMNS: Column<TorrentSummary>[] = [
-  // qBittorrent's '#': the place in the queue, which decides what runs when the active limits are reached
-  {
-    id: 'queue',
-    clip: false,
-    title: '#',
-    width: 44,
-    align: 'right',
-    sort: byNumber((t) => t.queuePosition ?? 0),
-    cell: (t) => (
-      <span title={t.forced ? 'force-started: runs whatever the queue limits say' : 'place in the queue'}>
-        {t.forced ? '*' : (t.queuePosition ?? '')}
-      </span>
-    ),
-  },
   {
     id: 'name',
     title: 'Name',
@@ -170,6 +156,21 @@ export const TORRENT_COLUMNS: Column<TorrentSummary>[] = [
     sort: byNumber((t) => t.addedAt),
     sortDefault: 'desc',
     cell: (t) => DATE.format(t.addedAt),
+  },
+  // qBittorrent's '#' (last here, so existing layouts keep their first columns): the place in the queue,
+  // which decides what runs when the active limits are reached
+  {
+    id: 'queue',
+    clip: false,
+    title: '#',
+    width: 44,
+    align: 'right',
+    sort: byNumber((t) => t.queuePosition ?? 0),
+    cell: (t) => (
+      <span title={t.forced ? 'force-started: runs whatever the queue limits say' : 'place in the queue'}>
+        {t.forced ? '*' : (t.queuePosition ?? '')}
+      </span>
+    ),
   },
 ]
 
