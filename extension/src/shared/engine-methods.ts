@@ -26,6 +26,9 @@ export const ENGINE_METHODS = [
   'moveTorrent',
   'refreshFolders',
   'revokeFolder',
+  'moveInQueue',
+  'setForceStart',
+  'setSeedLimits',
 ] as const satisfies ReadonlyArray<keyof EngineApi>
 
 type Missing = Exclude<keyof EngineApi, (typeof ENGINE_METHODS)[number]>

@@ -43,6 +43,8 @@ export async function createCliEngine(opts: {
       encryption: opts.args.encryption,
       ...dhtSettings(opts.args.dht),
       ...(opts.args.webSeeds === false ? { webSeeds: false } : {}),
+      // every torrent named on the command line runs at once: the user asked for all of them now
+      queueingEnabled: false,
     },
     restoreSession: false,
   })

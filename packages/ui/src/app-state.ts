@@ -3,7 +3,7 @@
  * which dialog is open, the toast, adding torrents, and the action list bound to all of these.
  */
 import { createMemo, createSignal } from 'solid-js'
-import type { AddReport, AddTorrentInput, EngineApi } from '@tidepool/engine'
+import type { AddReport, AddTorrentInput, EngineApi, TorrentSeedLimits } from '@tidepool/engine'
 import { createTorrentActions, runForEach, type ActionContext } from './actions/torrent-actions.ts'
 import { readPendingFile, type PendingFile } from './components/add-dialog.tsx'
 import { plainError } from './format.ts'
@@ -13,7 +13,7 @@ import { loadLayout, saveLayout, type ColumnLayout } from './store/column-layout
 import type { SortState } from './store/sort.ts'
 import { inState, onTracker, withLabel, type StateFilter } from './store/state-filter.ts'
 
-export type DialogId = 'add' | 'settings' | 'remove' | 'label' | 'create' | 'move'
+export type DialogId = 'add' | 'settings' | 'remove' | 'label' | 'create' | 'move' | 'seed-limits'
 
 /** What the toast says after adding. */
 export function addedText(r: AddReport): string {
@@ -119,6 +119,7 @@ export function createAppState(api: EngineApi, opts: { scheduler?: Scheduler; on
     confirmRemove: () => setDialog('remove'),
     openLabel: () => setDialog('label'),
     openMove: () => setDialog('move'),
+    openSeedLimits: () => setDialog('seed-limits'),
     selectAll: (keys) => selection.selectAll(keys),
     copyText: (text) =>
       navigator.clipboard ? navigator.clipboard.writeText(text) : Promise.reject(new Error('no clipboard')),
@@ -219,6 +220,12 @@ export function createAppState(api: EngineApi, opts: { scheduler?: Scheduler; on
       await forEach('Label', keys, (h) => api.setTorrentLabel(h, clean))
       const n = keys.length === 1 ? 'the torrent' : `${keys.length} torrents`
       say(clean ? `Labelled ${n} “${clean}”.` : `Removed the label of ${n}.`)
+    },
+    /** The first selected torrent's own seeding limits (the dialog starts from them). */
+    selectedSeedLimits: () => visibleSelected()[0]?.seedLimits,
+    async setSeedLimits(limits: TorrentSeedLimits): Promise<void> {
+      setDialog(null)
+      await forEach('Seeding limits', context().selected, (h) => api.setSeedLimits(h, limits))
     },
   }
 }

@@ -16,6 +16,7 @@ import { SettingsDialog } from './components/settings-dialog.tsx'
 import { LabelDialog } from './components/label-dialog.tsx'
 import { CreateDialog } from './components/create-dialog.tsx'
 import { MoveDialog } from './components/move-dialog.tsx'
+import { SeedLimitsDialog } from './components/seed-limits-dialog.tsx'
 import { Sidebar } from './components/sidebar.tsx'
 import { DAEMON_LABEL, StatusBanner, type HelperHelp } from './components/status-banner.tsx'
 import { TORRENT_COLUMNS, TorrentTable } from './components/torrent-table.tsx'
@@ -314,6 +315,14 @@ export function App(props: AppProps): JSX.Element {
           folders={model.status()?.downloadFolders ?? []}
           paths={folderPaths()}
           onMove={(to) => s.move(to)}
+          onClose={() => s.setDialog(null)}
+        />
+      </Show>
+      <Show when={s.dialog() === 'seed-limits'}>
+        <SeedLimitsDialog
+          count={s.context().selected.length}
+          current={untrack(s.selectedSeedLimits)}
+          onSet={(limits) => void s.setSeedLimits(limits)}
           onClose={() => s.setDialog(null)}
         />
       </Show>

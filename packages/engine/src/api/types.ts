@@ -43,7 +43,28 @@ export interface TorrentSummary {
   trackerHosts?: string[]
   /** The user's label (category), absent when none. */
   label?: string
+  /** Place in the queue, 1 = first (every torrent has one). */
+  queuePosition?: number
+  /** Force-started: runs whatever the queue limits say. */
+  forced?: boolean
+  /** Time spent seeding, over every run (seconds). */
+  seedingTimeSec?: number
+  /** When every selected byte was first there (ms since the epoch); absent until then. */
+  completedAt?: number
+  /** Its own seeding limits (see EngineApi.setSeedLimits). */
+  seedLimits?: TorrentSeedLimits
 }
+
+/** A per-torrent limit: follow the global one, none at all, or this value. */
+export type LimitOverride = 'global' | 'none' | number
+
+/** A torrent's seeding limits: share ratio, seeding time in minutes. */
+export interface TorrentSeedLimits {
+  ratio: LimitOverride
+  seedingTimeMin: LimitOverride
+}
+
+export type QueueMove = 'up' | 'down' | 'top' | 'bottom'
 
 export type DisplayPeerState = 'connecting' | 'connected'
 
@@ -179,6 +200,19 @@ export interface EngineSettings {
   dhtBootstrap: string[]
   /** UDP port of the DHT node; 0 = the listen port (any free port if that is taken). */
   dhtPort: number
+  /** Queue torrents beyond the limits below (qBittorrent's "Torrent queueing"). */
+  queueingEnabled: boolean
+  maxActiveDownloads: number
+  maxActiveSeeds: number
+  maxActiveTorrents: number
+  /** Torrents moving under 2 KiB/s both ways for a minute take no place in the queue. */
+  dontCountSlowTorrents: boolean
+  /** Seeds stop (or are removed) at this share ratio; 0 = no limit. */
+  shareRatioLimit: number
+  /** ... or after this many minutes of seeding; 0 = no limit. */
+  seedingTimeLimitMin: number
+  /** What a seed that reached a limit does: stop, or leave the list (its data stays). */
+  seedLimitAction: 'stop' | 'remove'
 }
 
 export type DhtState = 'off' | 'starting' | 'bootstrapping' | 'ready' | 'no-nodes' | 'error'
@@ -306,4 +340,10 @@ export interface EngineApi {
   refreshFolders(): Promise<string[]>
   /** Withdraws a granted folder from the helper. */
   revokeFolder(root: string): Promise<void>
+  /** Moves the torrents in the queue together (up/down by one place, or to the top/bottom). */
+  moveInQueue(infoHashes: string[], to: QueueMove): Promise<void>
+  /** Force start runs the torrent whatever the queue limits say (and unpauses it); off puts it back under them. */
+  setForceStart(infoHash: string, forced: boolean): Promise<void>
+  /** Changes the torrent's own seeding limits (fields left out stay). Throws for an unknown torrent. */
+  setSeedLimits(infoHash: string, limits: Partial<TorrentSeedLimits>): Promise<void>
 }

@@ -2,6 +2,8 @@ import type {
   AddReport,
   AddTorrentInput,
   EngineSettings,
+  QueueMove,
+  TorrentSeedLimits,
   EngineStatus,
   FilePriority,
   LogEntry,
@@ -35,6 +37,7 @@ import { normalizeLabel } from './torrent-label.ts'
 import { TorrentCreator } from '../create/torrent-creator.ts'
 import { normalizeSaveDir, TorrentMoves, type SaveFolder } from './torrent-moves.ts'
 import { webSeedSources } from '../webseed/webseed-url.ts'
+import { TorrentScheduler } from './torrent-scheduler.ts'
 
 export interface BtEngineOptions {
   platform: Platform
@@ -58,6 +61,8 @@ export interface AddOptions extends AddTorrentInput {
   restoring?: boolean
   /** Restored: the folder the download moves to when complete. */
   completeTo?: SaveFolder
+  /** When it was first added (a restored torrent keeps its date). */
+  addedAt?: number
 }
 
 /**
@@ -90,6 +95,8 @@ export class BtEngine implements EngineApiHost {
   private readonly moves: TorrentMoves
   /** Torrents downloading into the incomplete folder: where each goes once complete. */
   private readonly completeTo = new Map<string, SaveFolder>()
+  /** The queue (which torrents run) and the seeding limits. */
+  private readonly scheduler: TorrentScheduler
   daemonStatus: EngineStatus['daemon'] = 'connected'
   daemonMessage?: string
   /** Torrent creation from data under the roots, hashed by the platform's PieceHasher. */
@@ -132,6 +139,27 @@ export class BtEngine implements EngineApiHost {
       log: createLogger('dht', { port: opts.platform.log, now }),
       forward: { map: (s) => this.mapUdp(s), unmap: (s) => this.unmapUdp(s) },
     })
+    this.scheduler = new TorrentScheduler(
+      {
+        torrents: () => this.torrents.values(),
+        get: (h) => this.torrents.get(h),
+        isPaused: (h) => this.paused.get(h) ?? false,
+        settings: () => this.settings,
+        run: (h) => this.torrents.get(h)?.start() ?? Promise.resolve(),
+        queue: async (h) => {
+          const t = this.torrents.get(h)
+          if (!t) return
+          if (!t.isActive()) return t.markQueued()
+          this.queue.cancelConnectionRequests(h)
+          await t.stop('queued')
+        },
+        pauseForLimit: (h) => this.stopTorrent(h),
+        removeForLimit: (h) => this.remove(h, { deleteData: false }),
+        changed: () => void this.saveSession(),
+        log: this.log,
+      },
+      this.clock,
+    )
   }
 
   // ---- lifecycle ----
@@ -150,6 +178,7 @@ export class BtEngine implements EngineApiHost {
     await this.startLocalDiscovery()
     void this.forwarding.setEnabled(this.settings.portMapping)
     this.queue.start()
+    this.scheduler.start()
     if (this.opts.restoreSession !== false) await this.restore()
   }
 
@@ -157,6 +186,7 @@ export class BtEngine implements EngineApiHost {
     if (!this.started) return
     this.started = false
     this.queue.stop()
+    this.scheduler.stop()
     // Torrents first: their 'stopped' (and a pending 'completed') announces carry our listen port, and
     // a tracker refuses port 0.
     // one torrent failing to stop must not keep the others (and the listener) open
@@ -292,7 +322,7 @@ export class BtEngine implements EngineApiHost {
         announceTiers: meta.announceTiers,
         savePath,
         saveDir,
-        addedAt: this.clock.now(),
+        addedAt: input.addedAt ?? this.clock.now(),
         recheck: input.recheck,
         webSeeds: webSeedSources(meta.urlList, meta.httpSeeds),
       }
@@ -320,7 +350,7 @@ export class BtEngine implements EngineApiHost {
         selectedFiles: input.selectedFiles ?? m.selectedFiles,
         savePath,
         saveDir,
-        addedAt: this.clock.now(),
+        addedAt: input.addedAt ?? this.clock.now(),
       }
     } else {
       throw new Error('addTorrent needs a torrent file or a magnet link')
@@ -346,6 +376,7 @@ export class BtEngine implements EngineApiHost {
     }
     const t = new Torrent(this.contextFor(), init)
     this.torrents.set(t.infoHash, t)
+    this.scheduler.add(t.infoHash)
     this.skeys = null
     // without the saved file the torrent is simply not restored after a restart
     if (torrentFile)
@@ -362,7 +393,8 @@ export class BtEngine implements EngineApiHost {
         .resume(t, { restart: !input.paused })
         .catch((err: unknown) => this.log.warn(`finishing the move of ${t.name} failed: ${errorText(err)}`))
     else if (!input.paused) {
-      await t.start()
+      // the queue starts it, or shows it queued behind the others
+      await this.scheduler.apply()
       // restored complete in the incomplete folder (stopped before its move): it moves now
       if (finalFolder) this.onTorrentChanged(t.infoHash)
     }
@@ -391,6 +423,7 @@ export class BtEngine implements EngineApiHost {
     if (this.moves.progress(infoHash)) throw new Error(`${t.name} is being moved: remove it when the move is done`)
     this.torrents.delete(infoHash)
     this.skeys = null
+    this.scheduler.remove(infoHash)
     this.queue.cancelConnectionRequests(infoHash)
     await t.stop()
     // the torrent is gone from the session either way; leftovers only cost space
@@ -416,6 +449,8 @@ export class BtEngine implements EngineApiHost {
     this.completeTo.delete(infoHash)
     await this.moves.forget(infoHash).catch(() => undefined) // only a journal key: nothing to tell
     await this.saveSession()
+    // its place in the queue is free
+    void this.scheduler.apply()
   }
 
   private async restore(): Promise<void> {
@@ -423,7 +458,11 @@ export class BtEngine implements EngineApiHost {
       this.log.warn(`loading the saved session failed, starting empty: ${errorText(err)}`)
       return [] as SessionEntry[]
     })
+    // in queue order, so the queue starts the first ones as they come back
+    entries.sort((a, b) => (a.queuePosition ?? Infinity) - (b.queuePosition ?? Infinity))
     for (const e of entries) {
+      this.scheduler.preload(e.infoHash, e.schedule)
+      const addedAt = typeof e.addedAt === 'number' && e.addedAt > 0 ? e.addedAt : undefined
       // Set before adding: adding saves the session, and that save must already carry the label.
       const label = normalizeLabel(e.label)
       if (label) this.labels.set(e.infoHash, label)
@@ -431,11 +470,19 @@ export class BtEngine implements EngineApiHost {
       try {
         const file = await this.session.loadTorrentFile(e.infoHash)
         const t = file
-          ? await this.add({ torrentFile: file, magnet: e.magnet, ...where, paused: e.paused, restoring: true })
+          ? await this.add({
+              torrentFile: file,
+              magnet: e.magnet,
+              ...where,
+              paused: e.paused,
+              restoring: true,
+              addedAt,
+            })
           : e.magnet
-            ? await this.add({ magnet: e.magnet, ...where, paused: e.paused, restoring: true })
+            ? await this.add({ magnet: e.magnet, ...where, paused: e.paused, restoring: true, addedAt })
             : null
         if (!t) this.labels.delete(e.infoHash)
+        t?.restoreTotals({ downloaded: e.downloadedTotal, uploaded: e.uploadedTotal })
         if (t && e.extraTrackers?.length) {
           t.addTrackers(e.extraTrackers)
           this.extraTrackers.set(t.infoHash, [...e.extraTrackers])
@@ -467,6 +514,10 @@ export class BtEngine implements EngineApiHost {
         ...(prios?.some((p) => p !== 'normal') ? { filePriorities: prios } : {}),
         ...(this.extraTrackers.get(t.infoHash)?.length ? { extraTrackers: this.extraTrackers.get(t.infoHash) } : {}),
         ...(this.labels.has(t.infoHash) ? { label: this.labels.get(t.infoHash) } : {}),
+        uploadedTotal: t.uploadedTotal,
+        downloadedTotal: t.downloadedTotal,
+        queuePosition: this.scheduler.position(t.infoHash),
+        ...(this.scheduler.record(t.infoHash) ? { schedule: this.scheduler.record(t.infoHash) } : {}),
       }
     })
     // the next change saves the whole session again
@@ -486,6 +537,7 @@ export class BtEngine implements EngineApiHost {
         .saveTorrentFile(infoHash, wrapInfo(t.info.infoBytes))
         .catch((err: unknown) => this.log.warn(`saving the fetched metadata of ${t.name} failed: ${errorText(err)}`))
     }
+    this.scheduler.noteChanged(infoHash)
     void this.saveSession()
   }
 
@@ -639,7 +691,7 @@ export class BtEngine implements EngineApiHost {
 
   summaries(): TorrentSummary[] {
     return [...this.torrents.values()].map((t) => {
-      const s = t.summary()
+      const s = { ...t.summary(), ...this.scheduleSummary(t) }
       const label = this.labels.get(t.infoHash)
       return { ...s, ...(label ? { label } : {}), ...this.moveFields(t.infoHash) }
     })
@@ -655,6 +707,39 @@ export class BtEngine implements EngineApiHost {
       ...(failed && !moving ? { status: 'error' as const, error: failed } : {}),
       ...(dest ? { completeTo: { ...dest } } : {}),
     }
+  }
+
+  /** The queue's and the seeding limits' part of a summary row. */
+  private scheduleSummary(t: Torrent): Partial<TorrentSummary> {
+    const rec = this.scheduler.record(t.infoHash)
+    return {
+      ratio: this.scheduler.ratio(t),
+      queuePosition: this.scheduler.position(t.infoHash),
+      ...(rec
+        ? {
+            forced: rec.forced,
+            seedingTimeSec: Math.floor(rec.seedingMs / 1000),
+            seedLimits: { ...rec.limits },
+            ...(rec.completedAt !== undefined ? { completedAt: rec.completedAt } : {}),
+          }
+        : {}),
+    }
+  }
+
+  async moveInQueue(infoHashes: string[], to: QueueMove): Promise<void> {
+    this.scheduler.move(infoHashes, to)
+    await this.scheduler.apply()
+  }
+
+  async setForceStart(infoHash: string, forced: boolean): Promise<void> {
+    if (!this.torrents.has(infoHash)) throw new Error(`unknown torrent ${infoHash}`)
+    this.scheduler.setForced(infoHash, forced)
+    if (forced) return this.startTorrent(infoHash)
+    await this.scheduler.apply()
+  }
+
+  async setSeedLimits(infoHash: string, limits: Partial<TorrentSeedLimits>): Promise<void> {
+    this.scheduler.setLimits(infoHash, limits)
   }
 
   async setTorrentLabel(infoHash: string, label: string | null): Promise<void> {
@@ -702,7 +787,9 @@ export class BtEngine implements EngineApiHost {
       void this.saveSession()
       return
     }
-    await t.start()
+    // queued until the queue runs it; an error is cleared, so Start retries what failed
+    t.markQueued()
+    await this.scheduler.apply()
     void this.saveSession()
   }
 
@@ -710,9 +797,12 @@ export class BtEngine implements EngineApiHost {
     const t = this.torrents.get(infoHash)
     if (!t) return
     this.paused.set(infoHash, true)
+    this.scheduler.setForced(infoHash, false)
     this.queue.cancelConnectionRequests(infoHash)
     await t.stop()
     void this.saveSession()
+    // its place in the queue is free
+    void this.scheduler.apply()
   }
 
   async recheckTorrent(infoHash: string): Promise<void> {

@@ -192,8 +192,9 @@ describe('engine connection flow', () => {
       clock,
     })
     await e.start()
-    await e.add({ torrentFile: torrent })
-    for (let i = 0; i < 5 && tracker.requests.length === 0; i++) {
+    const added = await e.add({ torrentFile: torrent })
+    // until the tracker has answered 'started': only a tracker that saw it is owed a 'stopped'
+    for (let i = 0; i < 20 && added.trackers.rows()[0]?.status !== 'working'; i++) {
       clock.advance(100)
       await flush(50)
     }

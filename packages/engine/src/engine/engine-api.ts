@@ -6,7 +6,9 @@ import type {
   EngineStatus,
   FilePriority,
   LogEntry,
+  QueueMove,
   TorrentDetail,
+  TorrentSeedLimits,
   TorrentSummary,
 } from '../api/types.ts'
 import type { TorrentCreator } from '../create/torrent-creator.ts'
@@ -34,6 +36,9 @@ export interface EngineApiHost {
   moveTorrent(infoHash: string, root: string, dir: string): Promise<void>
   refreshFolders(): Promise<string[]>
   revokeFolder(root: string): Promise<void>
+  moveInQueue(infoHashes: string[], to: QueueMove): Promise<void>
+  setForceStart(infoHash: string, forced: boolean): Promise<void>
+  setSeedLimits(infoHash: string, limits: Partial<TorrentSeedLimits>): Promise<void>
 }
 
 /**
@@ -87,5 +92,12 @@ export function createEngineApi(engine: EngineApiHost): EngineApi {
     moveTorrent: (infoHash, root, dir) => engine.moveTorrent(infoHash.toLowerCase(), root, dir),
     refreshFolders: () => engine.refreshFolders(),
     revokeFolder: (root) => engine.revokeFolder(root),
+    moveInQueue: (infoHashes, to) =>
+      engine.moveInQueue(
+        infoHashes.map((h) => h.toLowerCase()),
+        to,
+      ),
+    setForceStart: (infoHash, forced) => engine.setForceStart(infoHash.toLowerCase(), !!forced),
+    setSeedLimits: (infoHash, limits) => engine.setSeedLimits(infoHash.toLowerCase(), { ...limits }),
   }
 }

@@ -1,6 +1,7 @@
 import type { EngineSettings } from '../api/types.ts'
 import type { StateStore } from '../platform/ports.ts'
 import { utf8Decode, utf8Encode } from '../util/bytes.ts'
+import type { ScheduleRecord } from './torrent-scheduler.ts'
 
 /** One torrent in the saved session: enough to add it again after a restart. */
 export interface SessionEntry {
@@ -19,6 +20,13 @@ export interface SessionEntry {
   extraTrackers?: string[]
   /** The user's label. */
   label?: string
+  /** Payload bytes over every run, so the share ratio survives a restart. */
+  uploadedTotal?: number
+  downloadedTotal?: number
+  /** 1-based place in the queue. */
+  queuePosition?: number
+  /** Seeding time, completion date, force start and own seeding limits (the scheduler's record). */
+  schedule?: Partial<ScheduleRecord>
 }
 
 const LIST_KEY = 'session/torrents'

@@ -28,6 +28,15 @@ export const DEFAULT_SETTINGS: EngineSettings = {
   ],
   dhtPort: 0,
   webSeeds: true,
+  // qBittorrent's queueing defaults
+  queueingEnabled: true,
+  maxActiveDownloads: 3,
+  maxActiveSeeds: 3,
+  maxActiveTorrents: 5,
+  dontCountSlowTorrents: true,
+  shareRatioLimit: 0,
+  seedingTimeLimitMin: 0,
+  seedLimitAction: 'stop',
 }
 
 const ENCRYPTION: readonly EncryptionPolicy[] = ['prefer', 'require', 'disable']
@@ -36,7 +45,8 @@ type NumericSetting = {
   [K in keyof EngineSettings]: EngineSettings[K] extends number ? K : never
 }[keyof EngineSettings]
 
-const BOUNDS: Record<NumericSetting, [number, number]> = {
+/** Bounds of the numeric settings: the engine clamps to them and the settings dialog checks them. */
+export const SETTING_BOUNDS: Readonly<Record<NumericSetting, readonly [number, number]>> = {
   maxConnectionsGlobal: [1, 5000],
   maxPeersPerTorrent: [1, 1000],
   connectionRatePerSec: [0, 1000],
@@ -45,6 +55,11 @@ const BOUNDS: Record<NumericSetting, [number, number]> = {
   uploadRateLimit: [0, 1e12],
   listenPort: [0, 65535],
   dhtPort: [0, 65535],
+  maxActiveDownloads: [1, 1000],
+  maxActiveSeeds: [1, 1000],
+  maxActiveTorrents: [1, 1000],
+  shareRatioLimit: [0, 9998],
+  seedingTimeLimitMin: [0, 525600],
 }
 
 /** A folder inside a root, or the previous value when it is not one ('..', NUL, backslash). */
@@ -84,12 +99,19 @@ export function mergeSettings(
     out.dhtBootstrap = p.dhtBootstrap
       .filter((e): e is string => typeof e === 'string' && parseHostPort(e) !== null)
       .slice(0, MAX_BOOTSTRAP)
-  for (const key of Object.keys(BOUNDS) as Array<keyof typeof BOUNDS>) {
+  for (const key of Object.keys(SETTING_BOUNDS) as Array<keyof typeof SETTING_BOUNDS>) {
     const v = p[key]
     if (typeof v !== 'number' || !Number.isFinite(v)) continue
-    const [lo, hi] = BOUNDS[key]
+    const [lo, hi] = SETTING_BOUNDS[key]
     out[key] = Math.round(Math.min(hi, Math.max(lo, v)))
   }
+  if (typeof p.queueingEnabled === 'boolean') out.queueingEnabled = p.queueingEnabled
+  if (typeof p.dontCountSlowTorrents === 'boolean') out.dontCountSlowTorrents = p.dontCountSlowTorrents
+  if (p.seedLimitAction === 'stop' || p.seedLimitAction === 'remove') out.seedLimitAction = p.seedLimitAction
+  // a ratio keeps two decimals (1.5 is a common limit), where the loop above rounds to integers
+  const ratio = p.shareRatioLimit
+  if (typeof ratio === 'number' && Number.isFinite(ratio))
+    out.shareRatioLimit = Math.round(Math.min(9998, Math.max(0, ratio)) * 100) / 100
   return out
 }
 

@@ -156,6 +156,13 @@ export class Downloader {
     return n
   }
 
+  /** Bytes of the whole torrent not verified yet, skipped files included (BEP 3's `left`). */
+  missingBytes(): number {
+    let n = this.info.length
+    for (let p = 0; p < this.info.pieceCount; p++) if (this.storage.have.has(p)) n -= pieceSize(this.info, p)
+    return n
+  }
+
   wants(piece: number): boolean {
     return !this.storage.have.has(piece) && this.storage.piecePriorities()[piece]! > 0
   }

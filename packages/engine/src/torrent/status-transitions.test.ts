@@ -130,12 +130,13 @@ describe('status transitions', () => {
     }
     await advance(1000)
     expect(t.status).toBe('seeding')
-    expect(announces().map((q) => [q.get('event'), q.get('left')])).toEqual([['started', '0']])
+    // BEP 3's left is what the whole torrent lacks: the skipped file counts, so we are not listed as a seed
+    expect(announces().map((q) => [q.get('event'), q.get('left')])).toEqual([['started', String(fileB.length)]])
 
     await t.setFilePriority(1, 'normal')
     await advance(31_000) // the tracker's minimum interval (30 s) since the last announce
     expect(announces().map((q) => [q.get('event'), q.get('left')])).toEqual([
-      ['started', '0'],
+      ['started', String(fileB.length)],
       [null, String(fileB.length)],
     ])
     tracker.close()

@@ -36,6 +36,8 @@ export interface TorrentRowSource {
   readonly trackers: { rows(): TrackerRow[] }
   readonly dht: { row(): TrackerRow }
   readonly webSeeds: { rows(): PeerRow[] }
+  /** Peer exchange and local discovery rows for the Trackers tab. */
+  discoveryRows(): TrackerRow[]
   connectingCount(): number
   getDisplayPeers(): DisplayPeer[]
 }
@@ -241,7 +243,7 @@ export function torrentDetail(t: TorrentRowSource, parts: Array<keyof TorrentDet
         out.files = t.downloader?.fileRows() ?? []
         break
       case 'trackers':
-        out.trackers = [...t.trackers.rows(), t.dht.row()]
+        out.trackers = [...t.trackers.rows(), t.dht.row(), ...t.discoveryRows()]
         break
       case 'pieces':
         out.pieces = t.downloader?.piecesView() ?? null

@@ -1,5 +1,5 @@
 import type { RelocatingFiles } from '../storage/relocating-files.ts'
-import type { FilePriority, TorrentDetail, TorrentStatus, TorrentSummary } from '../api/types.ts'
+import type { FilePriority, TorrentDetail, TorrentStatus, TorrentSummary, TrackerRow } from '../api/types.ts'
 import type { InfoDictionary } from '../metainfo/parse-info.ts'
 import { PEX_REACHABLE, PEX_SEED, type PexPeer } from '../extension/ut-pex.ts'
 import { PeerPool } from '../pool/peer-pool.ts'
@@ -14,6 +14,7 @@ import type { PeerConnection } from '../wire/peer-connection.ts'
 import { outgoingMse } from '../wire/mse-stage.ts'
 import { RateMeter } from '../wire/rate-meter.ts'
 import { buildDisplayPeers, type DisplayPeer } from './display-peers.ts'
+import { discoveryRows } from './discovery-rows.ts'
 import { Downloader, type DownloaderHost } from './downloader.ts'
 import { MetadataFetch } from './metadata-fetch.ts'
 import { describeConductDrop, type ConductDrop } from './peer-conduct.ts'
@@ -320,8 +321,12 @@ export class Torrent {
     this.requestSlots()
   }
 
-  async stop(): Promise<void> {
-    if (!this.running) return
+  /** Stops it; `then` is the status it shows afterwards (`queued` when the engine's queue stopped it). */
+  async stop(then: 'paused' | 'queued' = 'paused'): Promise<void> {
+    if (!this.running) {
+      if (this.current === 'queued') this.setStatus(then) // a queued torrent the user pauses
+      return
+    }
     this.running = false
     if (this.timer !== null) this.ctx.clock.clearTimeout(this.timer)
     this.timer = null
@@ -336,7 +341,21 @@ export class Torrent {
     // A paused row shows 0 B/s at once, not a rate fading over the meter's window.
     this.down.clearRate()
     this.up.clearRate()
-    if (this.current !== 'error') this.setStatus('paused')
+    if (this.current !== 'error') this.setStatus(then)
+  }
+
+  /** Waits in the engine's queue without running; clears an error, which a Start asked to retry. */
+  markQueued(): void {
+    if (this.running) return
+    this.failure = undefined
+    this.setStatus('queued')
+  }
+
+  /** Transfer totals of earlier runs (the saved session), added to this run's. */
+  restoreTotals(saved: { downloaded?: number; uploaded?: number }): void {
+    const n = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : 0)
+    this.totals.downloaded += n(saved.downloaded)
+    this.totals.uploaded += n(saved.uploaded)
   }
 
   /** While it runs with its storage open: the files as storage sees them, movable under its feet. */
@@ -700,10 +719,13 @@ export class Torrent {
     this.trackers.updateLeft()
   }
 
-  /** Bytes of the selected files not verified yet, as announced (a guess before the metadata). */
+  /**
+   * `left` as announced: what the whole torrent lacks, skipped files included (BEP 3; libtorrent and
+   * qBittorrent say the same), so a partial download is not listed as a seed. A guess before the metadata.
+   */
   private bytesLeft(): number {
     const d = this.dl
-    return d ? d.selectedBytes() - d.verifiedSelectedBytes() : this.meta ? this.meta.length : 16384
+    return d ? d.missingBytes() : this.meta ? this.meta.length : 16384
   }
 
   /** Opens storage (resume state or a full recheck); while stopped it only checks and shows. */
@@ -740,7 +762,8 @@ export class Torrent {
   /** The downloader verified a piece and every selected piece is now verified. */
   private onDownloadComplete(): void {
     if (this.current !== 'downloading') return
-    this.setStatus('seeding', 'download-complete')
+    // 'completed' only once the whole torrent is here: with files skipped, `left` is still above 0
+    this.setStatus('seeding', this.dl?.missingBytes() === 0 ? 'download-complete' : undefined)
     this.ctx.onTorrentChanged(this.infoHash)
     for (const fn of this.completionWaiters.splice(0)) fn()
     // Seeds have nothing for us; drop connections to other seeds.
@@ -813,6 +836,15 @@ export class Torrent {
 
   summary(): TorrentSummary {
     return torrentSummary(this)
+  }
+
+  discoveryRows(): TrackerRow[] {
+    return discoveryRows({
+      isPrivate: !!this.meta?.private,
+      running: this.isActive(),
+      lsdEnabled: this.ctx.settings().localPeerDiscovery,
+      found: (source) => this.pool.allPeers().filter((p) => p.sources.has(source)).length,
+    })
   }
 
   detail(parts: Array<keyof TorrentDetail>): Partial<TorrentDetail> {

@@ -27,6 +27,7 @@ function setup() {
     confirmRemove: () => did.push('confirm-remove'),
     openLabel: () => did.push('open-label'),
     openMove: () => did.push('open-move'),
+    openSeedLimits: () => did.push('open-seed-limits'),
     selectAll: (keys) => did.push(`select:${keys.join(',')}`),
     copyText: async (t) => {
       copied.push(t)
@@ -54,10 +55,16 @@ describe('torrent actions: enabled per selection state', () => {
       'start',
       'stop',
       'toggle',
+      'force-start',
+      'queue-up',
+      'queue-down',
+      'queue-top',
+      'queue-bottom',
       'recheck',
       'copy-magnet',
       'label',
       'move',
+      'seed-limits',
       'select-all',
       'remove',
     ]
@@ -70,10 +77,16 @@ describe('torrent actions: enabled per selection state', () => {
       'start',
       'stop',
       'toggle',
+      'force-start',
+      'queue-up',
+      'queue-down',
+      'queue-top',
+      'queue-bottom',
       'recheck',
       'copy-magnet',
       'label',
       'move',
+      'seed-limits',
       'remove',
     ])
     expect(enabledIds(actions, ctx([], []))).toEqual(['add'])
@@ -83,9 +96,15 @@ describe('torrent actions: enabled per selection state', () => {
       'start',
       'stop',
       'toggle',
+      'force-start',
+      'queue-up',
+      'queue-down',
+      'queue-top',
+      'queue-bottom',
       'recheck',
       'copy-magnet',
       'label',
+      'seed-limits',
       'select-all',
       'remove',
     ])
@@ -112,7 +131,9 @@ describe('torrent actions: one list for toolbar, menu and keys', () => {
     // Space (pause or resume) has no item of its own: Start and Stop are its items.
     for (const a of actions) expect(a.toolbar || a.menu || a.id === 'toggle', a.id).toBe(true)
     expect(new Set(actions.map((a) => a.id)).size).toBe(actions.length)
-    const keys = actions.filter((a) => a.shortcut).map((a) => `${a.shortcut!.mod ? 'mod+' : ''}${a.shortcut!.key}`)
+    const keys = actions
+      .filter((a) => a.shortcut)
+      .map((a) => `${a.shortcut!.mod ? 'mod+' : ''}${a.shortcut!.alt ? 'alt+' : ''}${a.shortcut!.key}`)
     expect(new Set(keys).size).toBe(keys.length)
   })
   it('toolbar and menu keep their order', () => {
@@ -120,19 +141,42 @@ describe('torrent actions: one list for toolbar, menu and keys', () => {
       '+ Add',
       '▶ Start',
       '■ Stop',
+      '▲ Move up',
+      '▼ Move down',
       '⟳ Recheck',
       '✕ Remove…',
     ])
     expect(actions.filter((a) => a.menu).map((a) => a.label)).toEqual([
       '▶ Start',
       '■ Stop',
+      '⏩ Force start',
+      '▲ Move up',
+      '▼ Move down',
+      'Move to top of queue',
+      'Move to bottom of queue',
       '⟳ Recheck',
       'Copy magnet link',
       'Label…',
       'Move data…',
+      'Seeding limits…',
       'Select all',
       '✕ Remove…',
     ])
+  })
+  it('keys: Alt with the arrows, Home and End moves the selection in the queue, in one call', async () => {
+    const { actions, engine, hashes } = setup()
+    const k = (key: string, altKey: boolean, ctrlKey = false) =>
+      actionForKey(actions, { key, ctrlKey, metaKey: false, altKey })?.id
+    expect(k('ArrowUp', true)).toBe('queue-up')
+    expect(k('ArrowDown', true)).toBe('queue-down')
+    expect(k('Home', true)).toBe('queue-top')
+    expect(k('End', true)).toBe('queue-bottom')
+    expect(k('ArrowUp', false)).toBeUndefined() // the list's cursor
+    expect(k('ArrowUp', true, true)).toBeUndefined()
+    await actions.find((a) => a.id === 'queue-top')!.run(ctx([hashes[2]!, hashes[3]!], hashes))
+    expect(engine.calls.at(-1)).toBe(`queue:top:${hashes[2]},${hashes[3]}`)
+    await actions.find((a) => a.id === 'force-start')!.run(ctx([hashes[1]!], hashes))
+    expect(engine.calls.at(-1)).toBe(`force:${hashes[1]}:true`)
   })
   it('keys: Delete removes, Ctrl+A or Cmd+A selects all, a plain A is nothing', () => {
     const k = (key: string, ctrlKey = false, metaKey = false) => actionForKey(actions, { key, ctrlKey, metaKey })?.id

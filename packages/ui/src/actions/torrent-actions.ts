@@ -29,6 +29,12 @@ export type ActionId =
   | 'move'
   | 'select-all'
   | 'remove'
+  | 'force-start'
+  | 'queue-up'
+  | 'queue-down'
+  | 'queue-top'
+  | 'queue-bottom'
+  | 'seed-limits'
 
 export interface TorrentAction {
   id: ActionId
@@ -46,7 +52,10 @@ export interface TorrentAction {
 }
 
 export interface ActionDeps {
-  api: Pick<EngineApi, 'startTorrent' | 'stopTorrent' | 'recheckTorrent' | 'magnetLink'>
+  api: Pick<
+    EngineApi,
+    'startTorrent' | 'stopTorrent' | 'recheckTorrent' | 'magnetLink' | 'moveInQueue' | 'setForceStart'
+  >
   /** Runs `fn` for each torrent, says which failed, then refreshes the list. */
   forEach(what: string, hashes: readonly string[], fn: (infoHash: string) => Promise<void>): Promise<void>
   openAdd(): void
@@ -56,6 +65,8 @@ export interface ActionDeps {
   openLabel(): void
   /** Opens the move dialog for the selection (another folder for its data). */
   openMove(): void
+  /** Opens the seeding limits dialog for the selection. */
+  openSeedLimits(): void
   selectAll(keys: readonly string[]): void
   copyText(text: string): Promise<void>
   say(message: string): void
@@ -123,6 +134,17 @@ export function createTorrentActions(deps: ActionDeps): readonly TorrentAction[]
           : deps.forEach('Start', startable(ctx, true), (h) => deps.api.startTorrent(h)),
     },
     {
+      id: 'force-start',
+      label: '⏩ Force start',
+      title: 'Run the selected torrents now, whatever the queue limits say',
+      toolbar: false,
+      menu: true,
+      group: 1,
+      enabled: some,
+      run: (ctx) => deps.forEach('Force start', ctx.selected, (h) => deps.api.setForceStart(h, true)),
+    },
+    ...queueMoves(deps),
+    {
       id: 'recheck',
       label: '⟳ Recheck',
       title: 'Verify the data on disk',
@@ -171,6 +193,16 @@ export function createTorrentActions(deps: ActionDeps): readonly TorrentAction[]
       run: () => deps.openMove(),
     },
     {
+      id: 'seed-limits',
+      label: 'Seeding limits…',
+      title: 'Share ratio and seeding time at which the selected torrents stop seeding',
+      toolbar: false,
+      menu: true,
+      group: 1,
+      enabled: some,
+      run: () => deps.openSeedLimits(),
+    },
+    {
       id: 'select-all',
       label: 'Select all',
       title: 'Select every torrent in the list',
@@ -194,6 +226,36 @@ export function createTorrentActions(deps: ActionDeps): readonly TorrentAction[]
       run: () => deps.confirmRemove(),
     },
   ]
+}
+
+const QUEUE_MOVES = [
+  { id: 'queue-up', to: 'up', label: '▲ Move up', what: 'Move up in queue', key: 'ArrowUp', toolbar: true },
+  { id: 'queue-down', to: 'down', label: '▼ Move down', what: 'Move down in queue', key: 'ArrowDown', toolbar: true },
+  { id: 'queue-top', to: 'top', label: 'Move to top of queue', what: 'Move to top', key: 'Home', toolbar: false },
+  {
+    id: 'queue-bottom',
+    to: 'bottom',
+    label: 'Move to bottom of queue',
+    what: 'Move to bottom',
+    key: 'End',
+    toolbar: false,
+  },
+] as const
+
+/** Moving the selection in the queue, together (one engine call keeps a block's order). */
+function queueMoves(deps: ActionDeps): TorrentAction[] {
+  return QUEUE_MOVES.map((m) => ({
+    id: m.id,
+    label: m.label,
+    title: `${m.what}: the queue decides which torrents run when the active limits are reached`,
+    shortcut: { key: m.key, alt: true },
+    toolbar: m.toolbar,
+    menu: true,
+    group: 2,
+    enabled: some,
+    run: (ctx: ActionContext) =>
+      deps.forEach(m.what, [ctx.selected.join()], () => deps.api.moveInQueue([...ctx.selected], m.to)),
+  }))
 }
 
 /** Runs `fn` for every torrent at once; the text to show when any failed (how many, the first reason), else null. */

@@ -1,8 +1,9 @@
 import { Modal } from './modal.tsx'
 import { createSignal, For, onMount, Show, type JSX } from 'solid-js'
-import type { EngineApi, EngineSettings } from '@tidepool/engine'
+import { SETTING_BOUNDS, type EngineApi, type EngineSettings } from '@tidepool/engine'
 import { formatBytes, parseSize } from '../format.ts'
 import { SaveFoldersSettings } from './save-folders-settings.tsx'
+import { QUEUE_FIELDS, QueueSettings, queueSettingsPatch, queueSettingsText } from './queue-settings.tsx'
 
 type NumKey = { [K in keyof EngineSettings]: EngineSettings[K] extends number ? K : never }[keyof EngineSettings]
 const ENCRYPTION: Array<{ value: EngineSettings['encryption']; label: string }> = [
@@ -10,7 +11,17 @@ const ENCRYPTION: Array<{ value: EngineSettings['encryption']; label: string }> 
   { value: 'require', label: 'Require encryption (RC4 peers only, both ways)' },
   { value: 'disable', label: 'Disable encryption (plain peers only)' },
 ]
-const FIELDS: Array<{ key: NumKey; label: string; hint: string; size?: boolean; min: number; max: number }> = [
+export type NumField = {
+  key: NumKey
+  label: string
+  hint: string
+  size?: boolean
+  /** Two decimals allowed (a share ratio). */
+  decimal?: boolean
+  min: number
+  max: number
+}
+const FIELDS: NumField[] = [
   {
     key: 'maxConnectionsGlobal',
     label: 'Connection limit (all torrents)',
@@ -18,7 +29,14 @@ const FIELDS: Array<{ key: NumKey; label: string; hint: string; size?: boolean; 
     min: 1,
     max: 5000,
   },
-  { key: 'maxPeersPerTorrent', label: 'Peer limit per torrent', hint: '', min: 1, max: 2000 },
+  // the engine's own bounds, so the dialog never accepts what the engine would clamp
+  {
+    key: 'maxPeersPerTorrent',
+    label: 'Peer limit per torrent',
+    hint: '',
+    min: SETTING_BOUNDS.maxPeersPerTorrent[0],
+    max: SETTING_BOUNDS.maxPeersPerTorrent[1],
+  },
   { key: 'connectionRatePerSec', label: 'New connections per second', hint: '0 = unlimited', min: 0, max: 1000 },
   {
     key: 'connectionBurst',
@@ -45,6 +63,7 @@ const FIELDS: Array<{ key: NumKey; label: string; hint: string; size?: boolean; 
   },
   { key: 'listenPort', label: 'Listen port', hint: '0 = any free port', min: 0, max: 65535 },
   { key: 'dhtPort', label: 'DHT port (UDP)', hint: '0 = the listen port', min: 0, max: 65535 },
+  ...QUEUE_FIELDS,
 ]
 
 const HOST_PORT = /^(\[[0-9a-fA-F:.]+\]|[^\s:[\]]+):\d{1,5}$/
@@ -91,6 +110,7 @@ export function SettingsDialog(props: {
       downloadRoot: s.downloadRoot,
       encryption: s.encryption,
       dhtBootstrap: s.dhtBootstrap.join(', '),
+      ...queueSettingsText(s),
     }
     for (const f of FIELDS) t[f.key] = f.size ? (s[f.key] ? formatBytes(s[f.key]) : '0') : String(s[f.key])
     setText(t)
@@ -117,9 +137,11 @@ export function SettingsDialog(props: {
     const bad = nodes.find((n) => !HOST_PORT.test(n))
     if (bad !== undefined) return setError(`DHT bootstrap nodes: "${bad}" is not HOST:PORT.`)
     patch.dhtBootstrap = nodes
+    Object.assign(patch, queueSettingsPatch(t))
     for (const f of FIELDS) {
       const raw = t[f.key] ?? ''
-      const v = f.size ? parseSize(raw) : /^\s*\d+\s*$/.test(raw) ? Number(raw) : null
+      const number = f.decimal ? /^\s*\d+(\.\d{1,2})?\s*$/ : /^\s*\d+\s*$/
+      const v = f.size ? parseSize(raw) : number.test(raw) ? Number(raw) : null
       if (v === null || v < f.min || v > f.max) return setError(`${f.label}: enter a number from ${f.min} to ${f.max}.`)
       patch[f.key] = v
     }
@@ -250,6 +272,7 @@ export function SettingsDialog(props: {
           />
           <span>Find peers through the DHT (never for private torrents)</span>
         </label>
+        <QueueSettings text={text()} set={set} />
         <label class="field">
           <span>DHT bootstrap nodes</span>
           <input

@@ -165,6 +165,21 @@ export const TORRENT_COLUMNS: Column<TorrentSummary>[] = [
     sort: byText((t) => `${t.savePath}/${t.saveDir ?? ''}`),
     cell: (t) => <span title={`${t.savePath}${t.saveDir ? `/${t.saveDir}` : ''}`}>{savePathText(t)}</span>,
   },
+  // qBittorrent's '#' (last here, so existing layouts keep their first columns): the place in the queue,
+  // which decides what runs when the active limits are reached
+  {
+    id: 'queue',
+    clip: false,
+    title: '#',
+    width: 44,
+    align: 'right',
+    sort: byNumber((t) => t.queuePosition ?? 0),
+    cell: (t) => (
+      <span title={t.forced ? 'force-started: runs whatever the queue limits say' : 'place in the queue'}>
+        {t.forced ? '*' : (t.queuePosition ?? '')}
+      </span>
+    ),
+  },
 ]
 
 /** A torrent's folder as the list shows it: "root/sub" (the General tab shows the full path). */
@@ -205,7 +220,9 @@ export function TorrentTable(props: {
       onContextMenu={props.onContextMenu}
       onGridKey={props.onGridKey}
       cursor={props.cursor ?? null}
-      rowClass={(t) => (t.status === 'error' ? 'row-error' : t.status === 'paused' ? 'row-paused' : '')}
+      rowClass={(t) =>
+        t.status === 'error' ? 'row-error' : t.status === 'paused' || t.status === 'queued' ? 'row-paused' : ''
+      }
       empty={props.empty}
     />
   )

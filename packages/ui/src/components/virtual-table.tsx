@@ -349,6 +349,7 @@ export function VirtualTable<T>(props: VirtualTableProps<T>): JSX.Element {
                       {(c) => (
                         <div
                           role="gridcell"
+                          data-col={c.id}
                           class={`vt-td${c.align ? ` ${c.align}` : ''}${c.clip === false ? ' noclip' : ''}`}
                           style={{ width: `${c.width}px` }}
                         >

@@ -17,8 +17,10 @@ import type {
   LogLevel,
   PeerRow,
   PiecesView,
+  QueueMove,
   SwarmRow,
   TorrentDetail,
+  TorrentSeedLimits,
   TorrentSummary,
   TrackerRow,
 } from '@tidepool/engine'
@@ -108,6 +110,14 @@ export class FakeEngine implements EngineApi {
     dhtBootstrap: ['router.bittorrent.com:6881'],
     dhtPort: 0,
     webSeeds: true,
+    queueingEnabled: true,
+    maxActiveDownloads: 3,
+    maxActiveSeeds: 3,
+    maxActiveTorrents: 5,
+    dontCountSlowTorrents: true,
+    shareRatioLimit: 0,
+    seedingTimeLimitMin: 0,
+    seedLimitAction: 'stop',
   }
   calls: string[] = []
   private rand = prng(42)
@@ -330,7 +340,7 @@ export class FakeEngine implements EngineApi {
     return { ...this.status }
   }
   async listTorrents(): Promise<TorrentSummary[]> {
-    return [...this.torrents.values()].map((t) => ({ ...t.summary }))
+    return [...this.torrents.values()].map((t, i) => ({ queuePosition: i + 1, ...t.summary }))
   }
   async getTorrentDetail(infoHash: string, parts: Array<keyof TorrentDetail>): Promise<Partial<TorrentDetail>> {
     const t = this.get(infoHash)
@@ -448,6 +458,17 @@ export class FakeEngine implements EngineApi {
     this.calls.push(`label:${infoHash}:${clean ?? ''}`)
     if (clean) s.label = clean
     else delete s.label
+  }
+  async moveInQueue(infoHashes: string[], to: QueueMove): Promise<void> {
+    this.calls.push(`queue:${to}:${infoHashes.join(',')}`)
+  }
+  async setForceStart(infoHash: string, forced: boolean): Promise<void> {
+    this.calls.push(`force:${infoHash}:${forced}`)
+    this.get(infoHash).summary.forced = forced
+    if (forced) await this.startTorrent(infoHash)
+  }
+  async setSeedLimits(infoHash: string, limits: Partial<TorrentSeedLimits>): Promise<void> {
+    this.calls.push(`seed-limits:${infoHash}:${JSON.stringify(limits)}`)
   }
   async setSettings(patch: Partial<EngineSettings>): Promise<EngineSettings> {
     this.settings = { ...this.settings, ...patch }

@@ -18,6 +18,8 @@ export interface ListKey {
   shiftKey: boolean
   ctrlKey: boolean
   metaKey: boolean
+  /** Alt with the arrows moves torrents in the queue (an action), not the cursor. */
+  altKey?: boolean
 }
 
 /** What a key on the list means, given the display order and the row the keyboard is on; null: not ours. */
@@ -28,6 +30,7 @@ export function listCommand(
   pageRows = 10,
 ): ListCommand | null {
   if (order.length === 0) return e.key === 'Escape' ? { kind: 'clear' } : null
+  if (e.altKey) return null
   const ctrl = e.ctrlKey || e.metaKey
   const at = cursor ? order.indexOf(cursor) : -1
   const step: Record<string, number> = { ArrowDown: 1, ArrowUp: -1, PageDown: pageRows, PageUp: -pageRows }

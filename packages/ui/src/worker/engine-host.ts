@@ -13,6 +13,8 @@ import type {
   FilePriority,
   AddTorrentInput,
   TorrentDetail,
+  TorrentSeedLimits,
+  QueueMove,
   Platform,
   StateStore,
 } from '@tidepool/engine'
@@ -294,5 +296,14 @@ export class EngineHost implements EngineApi {
   }
   async revokeFolder(root: string) {
     return this.engine().revokeFolder(root)
+  }
+  async moveInQueue(infoHashes: string[], to: QueueMove) {
+    return this.engine().moveInQueue(infoHashes, to)
+  }
+  async setForceStart(infoHash: string, forced: boolean) {
+    return this.engine().setForceStart(infoHash, forced)
+  }
+  async setSeedLimits(infoHash: string, limits: Partial<TorrentSeedLimits>) {
+    return this.engine().setSeedLimits(infoHash, limits)
   }
 }
