@@ -89,7 +89,7 @@ describe('conformance suite against our daemon', () => {
       expect(c.capabilities.has('portmap')).toBe(true)
       c.close()
       const plain = await connectBridgeNode({ url: daemon.url, token: TOKEN, origin: 'chrome-extension://conformance' })
-      expect([...plain.capabilities].sort()).toEqual(['udp-ipv6-only', 'udp-multicast'])
+      expect([...plain.capabilities].sort()).toEqual(['udp-ipv6-only', 'udp-multicast', 'utp'])
       plain.close()
     } finally {
       await pm.close()
@@ -108,6 +108,22 @@ describe('conformance suite against a daemon without multicast', () => {
       expect(report.results.filter((r) => !r.ok).map((r) => `${r.id}: ${r.error}`)).toEqual([])
       expect(report.passed).toBe(3)
       expect(d.stats().udpSockets).toBe(0)
+    } finally {
+      await d.close()
+    }
+  })
+})
+
+describe('conformance suite against a daemon without uTP', () => {
+  it('passes the uTP cases by refusing transport "utp" and announcing no capability', { timeout: 30_000 }, async () => {
+    const d = await startDaemon({ token: TOKEN, roots: { conformance: dir }, utp: false })
+    try {
+      const report = await runConformance({ url: d.url, token: TOKEN }, { only: ['UTP'] })
+      expect(report.results.filter((r) => !r.ok).map((r) => `${r.id}: ${r.error}`)).toEqual([])
+      expect(report.passed).toBe(3)
+      const c = await connectBridgeNode({ url: d.url, token: TOKEN })
+      expect(c.capabilities.has('utp')).toBe(false)
+      c.close()
     } finally {
       await d.close()
     }

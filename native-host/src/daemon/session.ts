@@ -22,6 +22,7 @@ import type { DaemonCounters, Resource, SessionContext } from './session-context
 import { handleOf, socketOf, tcpConnect, tcpListen } from './tcp-ops.ts'
 import { udpLocalOnly } from './udp-local-only.ts'
 import { udpBind, udpMulticast } from './udp-ops.ts'
+import { disposeSessionUtp } from './utp-ops.ts'
 import { SessionPortMaps } from './portmap-ops.ts'
 import type { PortMapper } from './portmap/port-mapper.ts'
 
@@ -52,6 +53,8 @@ export interface SessionDeps {
   multicast?: boolean
   /** Present when the daemon maps ports (capability `portmap`). */
   portMapper?: PortMapper
+  /** Offer uTP streams (capability `utp`); default true. */
+  utp?: boolean
 }
 
 function sha256(s: string): Buffer {
@@ -244,6 +247,7 @@ export class Session implements SessionContext {
       roots: this.guard.names(),
       capabilities: [
         Capability.udpIpv6Only,
+        ...(this.deps.utp !== false ? [Capability.utp] : []),
         ...(this.deps.multicast ? [Capability.udpMulticast] : []),
         ...(this.portMaps ? [Capability.portmap] : []),
       ],
@@ -296,6 +300,7 @@ export class Session implements SessionContext {
       case Op.ping:
         return Promise.resolve({ meta: {} })
       case Op.tcpConnect:
+        if (this.deps.utp === false && meta.transport === 'utp') throw new IoError('unsupported', 'no uTP here')
         return wrap(tcpConnect(this, meta, (cancel) => this.track(cancel)))
       case Op.tcpEnd:
         socketOf(this, meta).end()
@@ -304,6 +309,7 @@ export class Session implements SessionContext {
         socketOf(this, meta).close()
         return Promise.resolve({ meta: {} })
       case Op.tcpListen:
+        if (this.deps.utp === false && meta.utp === true) throw new IoError('unsupported', 'no uTP here')
         return wrap(tcpListen(this, meta))
       case Op.listenerClose:
       case Op.udpClose: {
@@ -350,6 +356,7 @@ export class Session implements SessionContext {
     this.connecting.clear()
     for (const r of [...this.handles.values()]) r.close()
     this.handles.clear()
+    disposeSessionUtp(this)
     this.portMaps?.dispose()
     this.counters.clients--
     if (this.ws.readyState === this.ws.OPEN) this.ws.terminate()

@@ -48,6 +48,8 @@ export interface DaemonOptions {
    * entry points turn it on (and never under TIDEPOOL_NO_PORT_MAPPING=1, see portMappingAllowed).
    */
   portMapping?: boolean | PortMapperOptions
+  /** Offer uTP streams (the `utp` capability). Default true; false makes a daemon as one that predates it. */
+  utp?: boolean
 }
 
 /** Whether a daemon offers multicast when its options do not say. */
@@ -221,6 +223,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
       onAuthed,
       multicast,
       portMapper,
+      utp: opts.utp ?? true,
     })
     sessions.add(s)
     ws.on('close', () => sessions.delete(s))

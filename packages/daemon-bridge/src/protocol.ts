@@ -103,6 +103,8 @@ export const Capability = {
   portmap: 'portmap',
   /** udp.bind takes `ipv6Only`: an IPv6 socket that leaves the IPv4 port free (§4.3). */
   udpIpv6Only: 'udp-ipv6-only',
+  /** uTP (BEP 29) streams: tcp.connect `transport: "utp"`, tcp.listen `utp: true`, accept `transport` (§4.2). */
+  utp: 'utp',
 } as const
 export type Capability = (typeof Capability)[keyof typeof Capability]
 

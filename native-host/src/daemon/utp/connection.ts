@@ -483,7 +483,8 @@ export class UtpConnection {
     v.setUint32(4, us)
     v.setUint32(8, this.replyMicro ? (us - this.replyMicro) >>> 0 : 0)
     v.setUint32(12, this.advertisedWindow())
-    v.setUint16(18, this.ackNr)
+    // a selective ack is relative to the ack_nr it went out with: such a packet keeps both as they were
+    if (o.bytes[1] === 0) v.setUint16(18, this.ackNr)
     o.sentAt = now
     o.sends++
     this.ackPending = false
