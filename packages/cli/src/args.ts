@@ -28,6 +28,8 @@ export interface DownloadArgs {
   portMapping: boolean
   encryption: EncryptionPolicy
   dht: DhtChoice
+  /** uTP beside TCP (off with --no-utp). */
+  utp: boolean
 }
 
 export interface SeedArgs {
@@ -45,6 +47,8 @@ export interface SeedArgs {
   portMapping: boolean
   encryption: EncryptionPolicy
   dht: DhtChoice
+  /** uTP beside TCP (off with --no-utp). */
+  utp: boolean
 }
 
 export type CliArgs = DownloadArgs | SeedArgs | { command: 'help' }
@@ -55,16 +59,18 @@ export const USAGE = `usage:
   tidepool download <torrent-file|magnet> [more...] --out DIR [--json] [--timeout SECONDS] [--seed]
                     [--port PORT] [--no-lsd] [--no-port-mapping] [--daemon-url URL --token-file FILE] [--state DIR]
                     [--debug [COMPONENT,...]] [--encryption prefer|require|disable]
-                    [--no-dht | --dht-bootstrap HOST:PORT[,HOST:PORT...]]
+                    [--no-dht | --dht-bootstrap HOST:PORT[,HOST:PORT...]] [--no-utp]
   tidepool seed <torrent-file> --data DIR [--port PORT] [--no-lsd] [--no-port-mapping] [--json]
                 [--daemon-url URL --token-file FILE] [--state DIR] [--debug [COMPONENT,...]]
-                [--encryption prefer|require|disable] [--no-dht | --dht-bootstrap HOST:PORT[,HOST:PORT...]]
+                [--encryption prefer|require|disable] [--no-dht | --dht-bootstrap HOST:PORT[,HOST:PORT...]] [--no-utp]
   --port serves peers over TCP and the DHT over UDP on the same port (0 = any free port)
   --no-lsd turns off local peer discovery (multicast announces on the LAN; never for private torrents)
   --no-port-mapping: do not ask the router (UPnP IGD, NAT-PMP, PCP) to forward the listen port
   --debug writes log lines to stderr: every component, or only those named (${LOG_COMPONENTS.join(', ')})
   --encryption (MSE/PE) prefer: encrypted handshake first, plain for peers that refuse it (default);
                require: RC4-encrypted peers only, both ways; disable: plain peers only
+  --no-utp: TCP only (by default uTP is accepted on the listen port too, used for peers that announce it,
+            and tried for a peer that TCP cannot reach)
   --no-dht turns the DHT off; --dht-bootstrap joins it through the given nodes instead of the public routers`
 
 const VALUE_FLAGS = new Set([
@@ -78,7 +84,7 @@ const VALUE_FLAGS = new Set([
   '--encryption',
   '--dht-bootstrap',
 ])
-const BOOL_FLAGS = new Set(['--json', '--seed', '--no-lsd', '--no-port-mapping', '--no-dht'])
+const BOOL_FLAGS = new Set(['--json', '--seed', '--no-lsd', '--no-port-mapping', '--no-dht', '--no-utp'])
 
 export function parseArgs(argv: string[]): CliArgs {
   const [command, ...rest] = argv
@@ -145,6 +151,7 @@ export function parseArgs(argv: string[]): CliArgs {
       portMapping: !bools.has('--no-port-mapping'),
       encryption,
       dht,
+      utp: !bools.has('--no-utp'),
     }
   }
   if (positional.length !== 1) throw new UsageError('seed takes exactly one torrent file')
@@ -164,6 +171,7 @@ export function parseArgs(argv: string[]): CliArgs {
     portMapping: !bools.has('--no-port-mapping'),
     encryption,
     dht,
+    utp: !bools.has('--no-utp'),
   }
 }
 

@@ -43,8 +43,9 @@ type State = 'syn-sent' | 'connected' | 'closed'
 
 interface OutPacket {
   seq: number
-  /** Encoded datagram; its timestamp, ack and window fields are refreshed on every (re)send. */
-  bytes: Uint8Array
+  type: PacketType
+  connectionId: number
+  payload: Uint8Array
   payloadBytes: number
   sentAt: number
   sends: number
@@ -446,25 +447,15 @@ export class UtpConnection {
   }
 
   private sendPacket(type: PacketType, payload: Uint8Array, connectionId: number, track = true): void {
-    const wnd = this.advertisedWindow()
-    this.windowWasClosed = wnd < this.maxPayload * 4
-    const bytes = encodePacket({
-      type,
-      connectionId,
-      timestampUs: this.io.nowUs(),
-      timestampDiffUs: this.replyMicro ? (this.io.nowUs() - this.replyMicro) >>> 0 : 0,
-      wndSize: wnd,
-      seqNr: this.seqNr,
-      ackNr: this.ackNr,
-      ...(this.reorder.size > 0 && type !== PacketType.syn ? { sack: this.sackMask() } : {}),
-      payload,
-    })
+    const bytes = this.encode(type, connectionId, this.seqNr, payload)
     this.ackPending = false
     if (track) {
       // SYN, DATA and FIN use up a sequence number and wait for their ack
       this.inflight.set(this.seqNr, {
         seq: this.seqNr,
-        bytes,
+        type,
+        connectionId,
+        payload,
         payloadBytes: payload.length,
         sentAt: this.io.nowMs(),
         sends: 1,
@@ -476,19 +467,32 @@ export class UtpConnection {
     this.io.send(bytes)
   }
 
+  /**
+   * Sends a lost packet again with what the peer reads from every packet brought up to date: libtorrent
+   * ignores a packet whose ack_nr is older than one it has seen, so a stale one would never be answered.
+   */
   private resendPacket(o: OutPacket, now: number): void {
-    // refresh what the peer reads from every packet; the extension byte is left as sent
-    const v = new DataView(o.bytes.buffer, o.bytes.byteOffset, o.bytes.byteLength)
-    const us = this.io.nowUs()
-    v.setUint32(4, us)
-    v.setUint32(8, this.replyMicro ? (us - this.replyMicro) >>> 0 : 0)
-    v.setUint32(12, this.advertisedWindow())
-    // a selective ack is relative to the ack_nr it went out with: such a packet keeps both as they were
-    if (o.bytes[1] === 0) v.setUint16(18, this.ackNr)
     o.sentAt = now
     o.sends++
     this.ackPending = false
-    this.io.send(o.bytes)
+    this.io.send(this.encode(o.type, o.connectionId, o.seq, o.payload))
+  }
+
+  private encode(type: PacketType, connectionId: number, seqNr: number, payload: Uint8Array): Uint8Array {
+    const wnd = this.advertisedWindow()
+    this.windowWasClosed = wnd < this.maxPayload * 4
+    const us = this.io.nowUs()
+    return encodePacket({
+      type,
+      connectionId,
+      timestampUs: us,
+      timestampDiffUs: this.replyMicro ? (us - this.replyMicro) >>> 0 : 0,
+      wndSize: wnd,
+      seqNr,
+      ackNr: this.ackNr,
+      ...(this.reorder.size > 0 && type !== PacketType.syn ? { sack: this.sackMask() } : {}),
+      payload,
+    })
   }
 
   /** Bitmask of out-of-order packets held, bit 0 = ack_nr + 2; 4 bytes, or up to 32 when needed. */

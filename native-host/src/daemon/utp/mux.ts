@@ -83,7 +83,10 @@ export class UtpMux {
       this.onSyn(p, address, port)
       return true
     }
-    const conn = this.conns.get(this.key(address, port, p.connectionId))
+    // a RESET carries the id the peer received from us (our send id), which is one off our receive id
+    const conn =
+      this.conns.get(this.key(address, port, p.connectionId)) ??
+      (p.type === PacketType.reset ? this.resetTarget(p.connectionId, address, port) : undefined)
     if (!conn) {
       if (p.type !== PacketType.reset) this.reset(p, address, port)
       return true
@@ -91,6 +94,14 @@ export class UtpMux {
     conn.receive(p)
     if (conn.ackPending && conn.state !== 'closed') this.ackDue.add(conn)
     return true
+  }
+
+  private resetTarget(id: number, address: string, port: number): UtpConnection | undefined {
+    for (const recv of [(id + 1) & 0xffff, (id - 1) & 0xffff]) {
+      const c = this.conns.get(this.key(address, port, recv))
+      if (c && c.sendId === id) return c
+    }
+    return undefined
   }
 
   private onSyn(p: Packet, address: string, port: number): void {

@@ -20,7 +20,7 @@ export interface Packet {
   wndSize: number
   seqNr: number
   ackNr: number
-  /** Selective ack bitmask (length a multiple of 4), when the packet carries one. */
+  /** Selective ack bitmask (we send multiples of 4 bytes; libtorrent sends any length), when present. */
   sack?: Uint8Array
   payload: Uint8Array
 }
@@ -68,8 +68,8 @@ export function decodePacket(buf: Uint8Array): Packet | null {
     const len = buf[at + 1]
     if (at + 2 + len > buf.length) return null
     if (ext === EXT_SACK) {
-      if (len === 0 || len % 4 !== 0) return null
-      sack = buf.subarray(at + 2, at + 2 + len)
+      // BEP 29 asks for a multiple of 4 bytes, but libtorrent sends any length: take what is there
+      if (len > 0) sack = buf.subarray(at + 2, at + 2 + len)
     }
     ext = next
     at += 2 + len

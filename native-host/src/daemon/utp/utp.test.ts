@@ -125,6 +125,10 @@ describe('uTP packet codec', () => {
     const v2 = base.slice()
     v2[0] = (PacketType.state << 4) | 2
     expect(decodePacket(v2)).toBeNull()
+    // libtorrent sends selective acks of any length, not only multiples of 4 (seen on the wire)
+    const odd = new Uint8Array([...base.subarray(0, 20), 0, 5, 0b11, 0, 0, 0, 1])
+    odd[1] = 1
+    expect([...decodePacket(odd)!.sack!]).toEqual([0b11, 0, 0, 0, 1])
     const truncatedExt = base.slice()
     truncatedExt[1] = 1
     expect(decodePacket(truncatedExt)).toBeNull()

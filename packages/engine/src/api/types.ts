@@ -54,8 +54,8 @@ export interface PeerRow {
   flags: string // qBittorrent's letters and meanings: D d U u K ? I S, E (RC4) or e (MSE handshake, plain stream)
   requests: number // our outstanding requests to them
   incoming: boolean
-  /** 'tcp' for now (uTP to come). */
-  transport: 'tcp'
+  /** How the connection travels (uTP where the peer and the daemon take it). */
+  transport: 'tcp' | 'utp'
   /** RC4 after MSE, plaintext chosen inside MSE, or no MSE ('plain'); 'plain' while connecting. */
   encryption: 'rc4' | 'plaintext-in-mse' | 'plain'
 }
@@ -146,6 +146,11 @@ export interface EngineSettings {
    * accepts both; 'require' only RC4-encrypted connections, both ways; 'disable' only plain ones.
    */
   encryption: EncryptionPolicy
+  /**
+   * uTP (BEP 29) beside TCP where the daemon offers it: accepted on the listen port, and dialled for
+   * peers that announce it (PEX), with a peer that fails on one transport tried on the other.
+   */
+  utp: boolean
   /** Run a mainline DHT node (BEP 5) and look torrents up in it (never for private torrents). */
   dhtEnabled: boolean
   /** host:port of the nodes the DHT joins through when it knows none (the public routers by default). */
