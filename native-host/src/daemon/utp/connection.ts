@@ -103,8 +103,12 @@ export class UtpConnection {
   private paused = false
   private eofSeq: number | undefined
   private ended = false
-  /** The peer's timestamp on its last packet: our reply's timestamp_difference is measured from it. */
-  private replyMicro = 0
+  /**
+   * Our clock minus the peer's timestamp, taken when its last packet arrived (BEP 29): what our packets
+   * carry as timestamp_difference. Measured on arrival, so time our own process spends before answering
+   * does not look like queuing on the path to the peer's congestion control.
+   */
+  private replyDiff = 0
   /** A packet arrived that we have not acknowledged yet. */
   ackPending = false
   /** Our advertised window was too small to be useful when last sent. */
@@ -149,7 +153,7 @@ export class UtpConnection {
     const c = new UtpConnection(io, 'connected', (syn.connectionId + 1) & 0xffff, syn.connectionId, seqNr, o)
     c.ackNr = syn.seqNr
     c.peerWindow = syn.wndSize
-    c.replyMicro = syn.timestampUs
+    c.replyDiff = (io.nowUs() - syn.timestampUs) >>> 0
     c.sendState()
     return c
   }
@@ -224,7 +228,7 @@ export class UtpConnection {
     if (this.state === 'closed') return
     const now = this.io.nowMs()
     this.lastReceivedMs = now
-    this.replyMicro = p.timestampUs
+    this.replyDiff = (this.io.nowUs() - p.timestampUs) >>> 0
     if (p.type === PacketType.reset) {
       const refused = this.state === 'syn-sent'
       return this.finish(
@@ -486,7 +490,7 @@ export class UtpConnection {
       type,
       connectionId,
       timestampUs: us,
-      timestampDiffUs: this.replyMicro ? (us - this.replyMicro) >>> 0 : 0,
+      timestampDiffUs: this.replyDiff,
       wndSize: wnd,
       seqNr,
       ackNr: this.ackNr,
