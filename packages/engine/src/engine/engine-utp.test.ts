@@ -7,7 +7,7 @@ import { MemoryStateStore } from '../platform/memory-state.ts'
 import type { Torrent } from '../torrent/torrent.ts'
 import { bytesEqual } from '../util/bytes.ts'
 import { BtEngine } from './bt-engine.ts'
-import { chooseTransport } from '../pool/transport-choice.ts'
+import { chooseTransport, withFirstFailure } from '../pool/transport-choice.ts'
 
 // Two whole engines over the in-memory network, whose hosts offer uTP as the daemon does: which
 // transport a dial uses, and the fallback to the other one. Real timers, every wait bounded.
@@ -70,6 +70,15 @@ describe('transport per peer', () => {
     expect(chooseTransport({ utp: true, failedTransport: 'utp' }, true)).toBe('tcp')
     expect(chooseTransport({ utp: false, failedTransport: 'tcp' }, true)).toBe('utp')
     expect(chooseTransport({ utp: true, failedTransport: 'tcp' }, false)).toBe('tcp')
+  })
+
+  it('a failure on the fallback transport names the first one first', () => {
+    const peer = { failedTransport: 'tcp' as const, failedTransportReason: 'encryption handshake failed' }
+    expect(withFirstFailure(peer, 'utp', 'connect failed: timeout')).toBe(
+      'encryption handshake failed; then over uTP: connect failed: timeout',
+    )
+    expect(withFirstFailure(peer, 'tcp', 'refused')).toBe('refused')
+    expect(withFirstFailure({ failedTransport: undefined, failedTransportReason: undefined }, 'tcp', 'x')).toBe('x')
   })
 
   it('a uTP-only seed learned from a tracker: TCP fails, uTP is tried at once without a failure, the download completes', async () => {

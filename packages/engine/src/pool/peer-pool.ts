@@ -325,6 +325,7 @@ export class PeerPool {
     const p = this.lookup(ip, port)
     if (p?.state !== 'connecting' || p.failedTransport !== undefined) return false
     p.failedTransport = transport
+    p.failedTransportReason = reason
     // what the other transport reaches may be another program (a TCP port closed by one that speaks
     // only uTP): its encryption is learned afresh
     p.mseRefused = false

@@ -57,6 +57,8 @@ export interface TorrentPeer {
   readonly utp: boolean
   /** The transport that failed once: the other one is used from then on (transport-choice.ts). */
   readonly failedTransport: Transport | undefined
+  /** Why it failed there (named again when the other transport fails too). */
+  readonly failedTransportReason: string | undefined
   readonly lastError?: string
   readonly banReason?: string
   readonly addedAt: number
@@ -89,6 +91,7 @@ export class PeerRecord implements TorrentPeer {
   mseRefused = false
   utp = false
   failedTransport: Transport | undefined = undefined
+  failedTransportReason: string | undefined = undefined
   lastError?: string
   banReason?: string
   dropReason?: string

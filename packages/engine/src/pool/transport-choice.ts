@@ -18,3 +18,17 @@ export function chooseTransport(peer: TransportFacts, utpUsable: boolean): Trans
   if (peer.failedTransport) return peer.failedTransport === 'utp' ? 'tcp' : 'utp'
   return peer.utp ? 'utp' : 'tcp'
 }
+
+/**
+ * The reason to record when the fallback transport failed as well: the first transport's failure first
+ * (often the telling one, e.g. an encryption policy), then this one.
+ */
+export function withFirstFailure(
+  peer: { readonly failedTransport: Transport | undefined; readonly failedTransportReason: string | undefined },
+  transport: Transport,
+  reason: string,
+): string {
+  if (peer.failedTransport === undefined || peer.failedTransport === transport || !peer.failedTransportReason)
+    return reason
+  return `${peer.failedTransportReason}; then over ${transport === 'utp' ? 'uTP' : 'TCP'}: ${reason}`
+}

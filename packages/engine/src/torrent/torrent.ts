@@ -1,6 +1,6 @@
 import type { FilePriority, TorrentDetail, TorrentStatus, TorrentSummary } from '../api/types.ts'
 import type { InfoDictionary } from '../metainfo/parse-info.ts'
-import { chooseTransport, type Transport } from '../pool/transport-choice.ts'
+import { chooseTransport, type Transport, withFirstFailure } from '../pool/transport-choice.ts'
 import { PEX_REACHABLE, PEX_SEED, PEX_UTP, type PexPeer } from '../extension/ut-pex.ts'
 import { PeerPool } from '../pool/peer-pool.ts'
 import type { PeerSource, TorrentPeer } from '../pool/torrent-peer.ts'
@@ -452,7 +452,8 @@ export class Torrent {
           detail: err instanceof IoError ? err.code : String(err),
         })
         this.log.peer.debug?.(`${peer.key}: connect failed over ${transport}: ${reason}`)
-        if (!this.retryOtherTransport(peer, transport, reason)) this.pool.onConnectFailed(peer.ip, peer.port, reason)
+        if (!this.retryOtherTransport(peer, transport, reason))
+          this.pool.onConnectFailed(peer.ip, peer.port, withFirstFailure(peer, transport, reason))
       },
     )
   }
@@ -485,7 +486,7 @@ export class Torrent {
         this.log.peer.debug?.(`${peer.key}: retrying plain`)
         this.pool.onEncryptionRefused(peer.ip, peer.port, text)
       } else if (!attempt || !this.retryOtherTransport(peer, attempt.transport, text))
-        this.pool.onConnectFailed(peer.ip, peer.port, text)
+        this.pool.onConnectFailed(peer.ip, peer.port, attempt ? withFirstFailure(peer, attempt.transport, text) : text)
       return
     }
     this.log.peer.debug?.(`${peer.key}: connected (${session.client || 'unknown client'})`)
