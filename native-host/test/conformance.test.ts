@@ -120,7 +120,7 @@ describe('conformance suite against a daemon without uTP', () => {
     try {
       const report = await runConformance({ url: d.url, token: TOKEN }, { only: ['UTP'] })
       expect(report.results.filter((r) => !r.ok).map((r) => `${r.id}: ${r.error}`)).toEqual([])
-      expect(report.passed).toBe(3)
+      expect(report.passed).toBe(4)
       const c = await connectBridgeNode({ url: d.url, token: TOKEN })
       expect(c.capabilities.has('utp')).toBe(false)
       c.close()

@@ -4,7 +4,7 @@ import { IoError } from '@tidepool/engine'
 import { capsOf, checkSocketCap } from './handle-caps.ts'
 import type { SessionContext } from './session-context.ts'
 import type { UtpConnection } from './utp/connection.ts'
-import { UtpUdpSocket } from './utp/udp-driver.ts'
+import { type SharedUdp, UtpUdpSocket } from './utp/udp-driver.ts'
 import { UtpConnRes } from './utp/utp-conn.ts'
 
 /** The uTP sockets of one session: one beside each listener that asked for uTP, and ephemeral ones for dialling. */
@@ -172,6 +172,31 @@ export async function utpListen(
     sock.retire()
   })
   return { utp: true }
+}
+
+/**
+ * A udp.bind on the port of one of this client's uTP listeners shares that UDP socket (libtorrent runs
+ * the DHT and uTP on one socket): returns the sharing handle's socket, or undefined when none matches.
+ */
+export function shareUtpPort(
+  ctx: SessionContext,
+  host: string,
+  port: number,
+  ipv6Only: boolean,
+): SharedUdp | undefined {
+  if (port === 0) return undefined
+  const u = bySession.get(ctx)
+  if (!u) return undefined
+  for (const s of u.listening.values()) {
+    if (s.port !== port) continue
+    const bound = s.boundHost
+    // a dual-stack '::' socket covers both wildcard binds; otherwise only the same host
+    const covers = bound === host || (bound === '::' && (host === '0.0.0.0' || host === '::'))
+    if (!covers) continue
+    const family = host.includes(':') ? (ipv6Only || !s.ipv6 ? 'v6' : 'any') : 'v4'
+    return s.share(family)
+  }
+  return undefined
 }
 
 /** The session is going away: its uTP sockets (and every connection on them) go too. */

@@ -1,4 +1,5 @@
 import dgram from 'node:dgram'
+import { EventEmitter } from 'node:events'
 import net from 'node:net'
 import { IoError } from '@tidepool/engine'
 import { toIoError } from '../io-errors.ts'
@@ -46,7 +47,14 @@ export class UtpUdpSocket {
     )
     sock.on('message', (msg, rinfo) => {
       if (this.closed) return
-      this.mux.receive(msg, unmap(rinfo.address), rinfo.port)
+      const from = unmap(rinfo.address)
+      if (!this.mux.receive(msg, from, rinfo.port)) {
+        // not uTP: a DHT or other UDP user sharing the port, as libtorrent shares it
+        const v4 = net.isIPv4(from)
+        for (const s of this.sharers)
+          if (s.family === 'any' || (s.family === 'v4') === v4) s.deliver(msg, from, rinfo.port)
+        return
+      }
       if (!this.ackScheduled) {
         this.ackScheduled = true
         setImmediate(() => {
@@ -128,6 +136,32 @@ export class UtpUdpSocket {
     }, TICK_MS)
   }
 
+  /** UDP handles sharing this socket's port (see ShareableUdp). */
+  private readonly sharers = new Set<SharedUdp>()
+
+  get boundHost(): string {
+    return this.sock.address().address
+  }
+
+  /**
+   * A plain UDP user on this socket's port (the DHT on the listen port): it gets every datagram that is
+   * not uTP from its family ('v4', 'v6' or 'any') and sends through this socket. Throws `in-use` when
+   * another sharer already takes that family, as a second bind of the port would fail.
+   */
+  share(family: 'v4' | 'v6' | 'any'): SharedUdp {
+    for (const s of this.sharers)
+      if (s.family === 'any' || family === 'any' || s.family === family)
+        throw new IoError('in-use', `UDP port ${this.port} is in use`)
+    const s = new SharedUdp(
+      this,
+      family,
+      (d, a, p) => this.send(d, a, p),
+      () => this.sharers.delete(s),
+    )
+    this.sharers.add(s)
+    return s
+  }
+
   get connections(): number {
     return this.mux.size
   }
@@ -145,7 +179,44 @@ export class UtpUdpSocket {
     this.closed = true
     clearInterval(this.timer)
     this.timer = undefined
+    for (const s of [...this.sharers]) s.close()
     this.sock.close()
+  }
+}
+
+/**
+ * The part of a `dgram.Socket` a UDP handle (udp-ops.ts) uses, over a uTP socket's port: 'message' for
+ * the datagrams that are not uTP, `send` through the uTP socket, `close` detaches. No multicast.
+ */
+export class SharedUdp extends EventEmitter {
+  private open = true
+  constructor(
+    private readonly owner: UtpUdpSocket,
+    readonly family: 'v4' | 'v6' | 'any',
+    private readonly out: (d: Uint8Array, address: string, port: number) => void,
+    private readonly detach: () => void,
+  ) {
+    super()
+  }
+
+  deliver(msg: Buffer, address: string, port: number): void {
+    if (this.open) this.emit('message', msg, { address, port, family: net.isIPv4(address) ? 'IPv4' : 'IPv6' })
+  }
+
+  send(payload: Uint8Array, port: number, address: string, cb?: () => void): void {
+    if (this.open) this.out(payload, address, port)
+    cb?.()
+  }
+
+  address(): { address: string; port: number } {
+    return { address: this.owner.boundHost, port: this.owner.port }
+  }
+
+  close(): void {
+    if (!this.open) return
+    this.open = false
+    this.detach()
+    this.emit('close')
   }
 }
 

@@ -107,6 +107,44 @@ export const utpCases: ConformanceCase[] = [
     },
   },
   {
+    id: 'UTP-004',
+    title:
+      'uTP: udp.bind on the port of our own uTP listener shares it: other datagrams reach the UDP handle, uTP still connects',
+    async run(ctx) {
+      const c = await ctx.client()
+      if (!c.utp) return
+      const l = await c.net.listen({ host: '127.0.0.1', port: 0, utp: true }, (s) =>
+        s.setHandlers({ onData: (b) => s.write(b) }),
+      )
+      ctx.cleanups.push(() => l.close())
+      const got: string[] = []
+      const u = await c.net.bindUdp({ host: '127.0.0.1', port: l.port }, (d) => got.push(new TextDecoder().decode(d)))
+      ctx.cleanups.push(() => u.close())
+      check(u.port === l.port, `UDP handle on ${u.port}, listener on ${l.port}`)
+      const raw = dgram.createSocket('udp4')
+      await new Promise<void>((r) => raw.bind(0, '127.0.0.1', () => r()))
+      ctx.cleanups.push(() => raw.close())
+      const back: string[] = []
+      raw.on('message', (m) => back.push(m.toString()))
+      for (let i = 0; i < 5 && (got.length === 0 || back.length === 0); i++) {
+        raw.send('d1:ad2:id20:xxxxxxxxxxxxxxxxxxxxe1:q4:ping1:t2:aa1:y1:qe', l.port, '127.0.0.1')
+        u.send(new TextEncoder().encode('pong'), '127.0.0.1', raw.address().port)
+        await sleep(100)
+      }
+      check(
+        got.some((g) => g.includes('ping')),
+        `the shared UDP handle got nothing: ${JSON.stringify(got)}`,
+      )
+      check(back.includes('pong'), 'nothing sent through the shared handle arrived')
+      const s = await within(c.net.connect({ host: '127.0.0.1', port: l.port, transport: 'utp' }), 10_000, 'connect')
+      let echoed = ''
+      s.setHandlers({ onData: (b) => (echoed += new TextDecoder().decode(b)) })
+      s.write(new TextEncoder().encode('still uTP'))
+      await waitFor(() => echoed === 'still uTP', 5000, 'uTP on the shared port')
+      s.close()
+    },
+  },
+  {
     id: 'UTP-003',
     title:
       'without the utp capability a client refuses uTP, and the daemon answers tcp.connect transport "utp" with an error',
