@@ -87,6 +87,8 @@ export class UtpConnection {
   private bytesInFlight = 0
   private peerWindow: number
   private dupAcks = 0
+  /** Packets marked for resending (flush skips its scan of the in-flight ones when none are). */
+  private resendMarked = 0
   private lastAckSeen = -1
   private wantDrain = false
   private finQueued = false
@@ -300,11 +302,15 @@ export class UtpConnection {
     if (first && (this.dupAcks >= DUP_ACKS || sackedPast >= DUP_ACKS) && first.sends === 1) {
       this.cc.onLoss(now, this.rtt.rtt)
       first.resend = true
+      this.resendMarked++
       // every hole below the last selectively acked packet is lost too
       if (lastSacked >= 0) {
         for (let s = seqAdd(ack, 2); seqLess(s, lastSacked); s = seqAdd(s, 1)) {
           const o = this.inflight.get(s)
-          if (o && o.sends === 1) o.resend = true
+          if (o && o.sends === 1) {
+            o.resend = true
+            this.resendMarked++
+          }
         }
       }
       this.dupAcks = 0
@@ -396,14 +402,16 @@ export class UtpConnection {
   flush(): void {
     if (this.state !== 'connected') return
     const now = this.io.nowMs()
-    const window = () => Math.min(this.cc.window, this.peerWindow)
-    for (const o of this.inflight.values()) {
-      if (!o.resend) continue
-      o.resend = false
-      this.resendPacket(o, now)
+    if (this.resendMarked > 0) {
+      this.resendMarked = 0
+      for (const o of this.inflight.values()) {
+        if (!o.resend) continue
+        o.resend = false
+        this.resendPacket(o, now)
+      }
     }
     while (this.sendQueued > 0) {
-      const room = window() - this.bytesInFlight
+      const room = Math.min(this.cc.window, this.peerWindow) - this.bytesInFlight
       // one packet may always be in flight, or a window smaller than a packet would stall us
       if (room < Math.min(this.maxPayload, this.sendQueued) && this.bytesInFlight > 0) break
       if (room <= 0 && this.bytesInFlight === 0 && this.peerWindow === 0) break // zero window: tick probes
@@ -530,6 +538,7 @@ export class UtpConnection {
       this.rtt.timedOut()
       if (this.state === 'connected') this.cc.onTimeout()
       for (const o of this.inflight.values()) o.resend = o.seq !== oldest.seq
+      this.resendMarked = this.inflight.size
       this.resendPacket(oldest, now)
       return
     }

@@ -85,7 +85,7 @@ export class UtpMux {
     }
     // a RESET carries the id the peer received from us (our send id), which is one off our receive id
     const conn =
-      this.conns.get(this.key(address, port, p.connectionId)) ??
+      this.lookup(address, port, p.connectionId) ??
       (p.type === PacketType.reset ? this.resetTarget(p.connectionId, address, port) : undefined)
     if (!conn) {
       if (p.type !== PacketType.reset) this.reset(p, address, port)
@@ -94,6 +94,17 @@ export class UtpMux {
     conn.receive(p)
     if (conn.ackPending && conn.state !== 'closed') this.ackDue.add(conn)
     return true
+  }
+
+  /** The last hit is kept: a stream of datagrams comes from one connection at a time. */
+  private last: { address: string; port: number; id: number; conn: UtpConnection } | undefined
+
+  private lookup(address: string, port: number, id: number): UtpConnection | undefined {
+    const l = this.last
+    if (l && l.id === id && l.port === port && l.address === address && !l.conn.closed) return l.conn
+    const conn = this.conns.get(this.key(address, port, id))
+    this.last = conn ? { address, port, id, conn } : undefined
+    return conn
   }
 
   private resetTarget(id: number, address: string, port: number): UtpConnection | undefined {

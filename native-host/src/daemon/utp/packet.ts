@@ -74,7 +74,7 @@ export function decodePacket(buf: Uint8Array): Packet | null {
     ext = next
     at += 2 + len
   }
-  return {
+  const p: Packet = {
     type: type as PacketType,
     connectionId: v.getUint16(2),
     timestampUs: v.getUint32(4),
@@ -82,7 +82,8 @@ export function decodePacket(buf: Uint8Array): Packet | null {
     wndSize: v.getUint32(12),
     seqNr: v.getUint16(16),
     ackNr: v.getUint16(18),
-    ...(sack ? { sack } : {}),
     payload: buf.subarray(at),
   }
+  if (sack) p.sack = sack
+  return p
 }

@@ -220,6 +220,7 @@ export class SharedUdp extends EventEmitter {
   }
 }
 
+/** Once per datagram, so a prefix check rather than a regular expression. */
 function unmap(address: string): string {
-  return /^::ffff:\d+\.\d+\.\d+\.\d+$/i.test(address) ? address.slice(7) : address
+  return address.length > 7 && address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address
 }
