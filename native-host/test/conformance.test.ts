@@ -95,7 +95,13 @@ describe('conformance suite against our daemon', () => {
       expect(c.capabilities.has('portmap')).toBe(true)
       c.close()
       const plain = await connectBridgeNode({ url: daemon.url, token: TOKEN, origin: 'chrome-extension://conformance' })
-      expect([...plain.capabilities].sort()).toEqual(['fs-move', 'root-grants', 'udp-ipv6-only', 'udp-multicast'])
+      expect([...plain.capabilities].sort()).toEqual([
+        'fs-move',
+        'root-grants',
+        'udp-ipv6-only',
+        'udp-multicast',
+        'utp',
+      ])
       plain.close()
     } finally {
       await pm.close()
@@ -140,6 +146,22 @@ describe('conformance suite over the secure channel of a companion daemon', () =
       expect(c.daemon.stats().files).toBe(0)
     } finally {
       await c.stop()
+    }
+  })
+})
+
+describe('conformance suite against a daemon without uTP', () => {
+  it('passes the uTP cases by refusing transport "utp" and announcing no capability', { timeout: 30_000 }, async () => {
+    const d = await startDaemon({ token: TOKEN, roots: { conformance: dir }, utp: false })
+    try {
+      const report = await runConformance({ url: d.url, token: TOKEN }, { only: ['UTP'] })
+      expect(report.results.filter((r) => !r.ok).map((r) => `${r.id}: ${r.error}`)).toEqual([])
+      expect(report.passed).toBe(4)
+      const c = await connectBridgeNode({ url: d.url, token: TOKEN })
+      expect(c.capabilities.has('utp')).toBe(false)
+      c.close()
+    } finally {
+      await d.close()
     }
   })
 })

@@ -1,5 +1,5 @@
 // pnpm bench:download [--sizes 256,1024] [--seeds 4] [--piece-kib 1024] [--phase-timeout 300] [--repeat N]
-//                     [--separate-daemon | --websocket] [--encryption] [--record]
+//                     [--separate-daemon | --websocket] [--encryption | --utp] [--record]
 //
 // Several libtorrent seeds on loopback serve one torrent, first to a libtorrent leecher, then to
 // Tidepool's CLI (`tidepool download --json`, daemon in-process, joined to the engine by an in-process
@@ -33,7 +33,9 @@ import {
 } from '../fixtures/tidepool-cli.ts'
 import { flag, MiB, option } from './bench-args.ts'
 
-const sizesMiB = option('sizes', '256,1024')
+const utpMode = flag('utp')
+// libtorrent's own uTP on loopback runs at a few percent of its TCP speed: smaller sizes by default
+const sizesMiB = option('sizes', utpMode ? '64' : '256,1024')
   .split(',')
   .map(Number)
   .filter((n) => n > 0)
@@ -73,6 +75,13 @@ function protectionOf(lines: Array<Record<string, unknown>>): Counts {
     for (const [k, v] of Object.entries((l.encryption ?? {}) as Counts)) out[k] = Math.max(out[k] ?? 0, Number(v) || 0)
   return out
 }
+/** Peers by transport as Tidepool's status lines report them (most of each in one line). */
+function transportsOf(lines: Array<Record<string, unknown>>): Counts {
+  const out: Counts = {}
+  for (const l of lines)
+    for (const [k, v] of Object.entries((l.transport ?? {}) as Counts)) out[k] = Math.max(out[k] ?? 0, Number(v) || 0)
+  return out
+}
 const protectionText = (c: Counts) =>
   Object.entries(c)
     .filter(([, n]) => n > 0)
@@ -84,6 +93,7 @@ async function libtorrentPhase(
   seeds: LibtorrentPeer[],
   work: string,
   encryption?: 'forced' | 'disabled',
+  transport?: 'utp',
 ): Promise<PhaseResult> {
   const save = join(work, 'lt-leech')
   const leech = await startLibtorrent({
@@ -93,6 +103,7 @@ async function libtorrentPhase(
     name: 'libtorrent leech',
     intervalSec: 1,
     encryption,
+    transport,
   })
   try {
     const first = await leech.proc.waitFor((l) => l.event === 'status', 10_000, 'first status')
@@ -141,6 +152,7 @@ async function tidepoolPhase(
   t: MadeTorrent,
   work: string,
   encryption?: 'require' | 'disable',
+  noUtp?: boolean,
 ): Promise<TidepoolResult> {
   const out = join(work, 'tp-out')
   await mkdir(out, { recursive: true })
@@ -157,6 +169,7 @@ async function tidepoolPhase(
     cpuUsageFile: cpuFile,
     websocketBridge,
     encryption,
+    noUtp,
   })
   const peaks = new Map<number, { kib: number; cmd: string }>()
   const daemonPeaks = new Map<number, { kib: number; cmd: string }>()
@@ -185,17 +198,20 @@ async function tidepoolPhase(
     const errLines = run.proc.stderr().trim().split('\n')
     const why = errLines.find((l) => /Error|tidepool:/.test(l)) ?? errLines.at(-1) ?? ''
     const seen = protectionOf(lines)
+    const transports = transportsOf(lines)
     const wrong =
-      encryption === 'require'
-        ? (seen.plain ?? 0) + (seen['plaintext-in-mse'] ?? 0) > 0 || !seen.rc4
-        : encryption === 'disable'
-          ? (seen.rc4 ?? 0) + (seen['plaintext-in-mse'] ?? 0) > 0
-          : false
+      utpMode && (noUtp ? (transports.utp ?? 0) > 0 : (transports.tcp ?? 0) > 0)
+        ? true
+        : encryption === 'require'
+          ? (seen.plain ?? 0) + (seen['plaintext-in-mse'] ?? 0) > 0 || !seen.rc4
+          : encryption === 'disable'
+            ? (seen.rc4 ?? 0) + (seen['plaintext-in-mse'] ?? 0) > 0
+            : false
     const note = [
       code === 0
         ? diffs.slice(0, 3).join('; ')
         : `exit ${code}: ${why.slice(0, 300)} (last progress ${lines.at(-1)?.progress ?? 'none'})`,
-      wrong ? `peers not as asked: ${protectionText(seen)}` : '',
+      wrong ? `peers not as asked: ${protectionText(seen)}; ${protectionText(transports)}` : '',
     ]
       .filter(Boolean)
       .join('; ')
@@ -413,6 +429,129 @@ async function mainEncryption(work: string, tracker: LocalTracker): Promise<numb
   return ok ? 0 : 1
 }
 
+interface UtpRow {
+  sizeMiB: number
+  ltUtp: PhaseResult
+  tpUtp: TidepoolResult
+  tpTcp: TidepoolResult
+}
+
+async function startSeeds(t: MadeTorrent, dir: string, transport: 'utp' | 'tcp'): Promise<LibtorrentPeer[]> {
+  const seeds: LibtorrentPeer[] = []
+  try {
+    for (let i = 0; i < seedCount; i++)
+      seeds.push(
+        await startLibtorrent({
+          torrent: t.torrentPath,
+          save: dir,
+          seed: true,
+          trustData: true,
+          name: `seed ${i + 1} (${transport})`,
+          intervalSec: 2,
+          transport,
+        }),
+      )
+    await Promise.all(seeds.map((s) => waitSeeding(s, 60_000)))
+  } catch (e) {
+    await stopAll(seeds)
+    throw e
+  }
+  return seeds
+}
+
+/**
+ * --utp: against uTP-only libtorrent seeds, a uTP-only libtorrent leecher and Tidepool (which meets the
+ * seeds through the tracker, tries TCP, and falls back to uTP as it would in a real swarm); then the
+ * same seeds restarted TCP-only against Tidepool --no-utp, the baseline of Tidepool's own TCP.
+ */
+async function benchUtp(sizeMiB: number, tracker: LocalTracker, work: string): Promise<UtpRow> {
+  const dir = join(work, `size-${sizeMiB}`)
+  const t = await makeTorrent({
+    dir,
+    name: `bench-${sizeMiB}MiB.bin`,
+    size: sizeMiB * MiB,
+    pieceLength,
+    trackers: [[tracker.httpUrl]],
+    seed: sizeMiB,
+  })
+  const runs = { ltUtp: [] as PhaseResult[], tpUtp: [] as TidepoolResult[], tpTcp: [] as TidepoolResult[] }
+  const say = (what: string, r: PhaseResult) =>
+    console.log(
+      `  ${what.padEnd(18)} ${r.ok ? `${r.mibps.toFixed(1)} MiB/s (${r.seconds.toFixed(1)} s, ${cpuText(r.cpuSec)})` : `FAILED ${r.note}`}`,
+    )
+  try {
+    let seeds = await startSeeds(t, dir, 'utp')
+    try {
+      for (let i = 0; i < repeat; i++) {
+        const lu = await libtorrentPhase(t, seeds, work, undefined, 'utp')
+        say('libtorrent uTP', lu)
+        runs.ltUtp.push(lu)
+        const tu = await tidepoolPhase(t, work)
+        say('Tidepool uTP', tu)
+        runs.tpUtp.push(tu)
+      }
+    } finally {
+      await stopAll(seeds)
+    }
+    seeds = await startSeeds(t, dir, 'tcp')
+    try {
+      for (let i = 0; i < repeat; i++) {
+        const tt = await tidepoolPhase(t, work, undefined, true)
+        say('Tidepool TCP', tt)
+        runs.tpTcp.push(tt)
+      }
+    } finally {
+      await stopAll(seeds)
+    }
+    return { sizeMiB, ltUtp: best(runs.ltUtp), tpUtp: best(runs.tpUtp), tpTcp: best(runs.tpTcp) }
+  } finally {
+    await rm(dir, { recursive: true, force: true })
+  }
+}
+
+function utpTable(rows: UtpRow[]): string {
+  const f = (n: number, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : '—')
+  const cell = (r: PhaseResult, sizeMiB: number) =>
+    r.ok
+      ? `${f(r.mibps)} (${r.cpuSec === null ? '?' : f(r.cpuSec / (sizeMiB / 1024))} CPU-s/GiB)`
+      : `failed: ${r.note.replace(/\|/g, '/')}`
+  const lines = [
+    '| size | libtorrent uTP | Tidepool uTP | Tidepool TCP | Tidepool uTP / libtorrent uTP | Tidepool uTP / Tidepool TCP |',
+    '|---|---|---|---|---|---|',
+  ]
+  for (const r of rows) {
+    const vsLt = r.tpUtp.ok && r.ltUtp.ok ? r.tpUtp.mibps / r.ltUtp.mibps : NaN
+    const own = r.tpUtp.ok && r.tpTcp.ok ? r.tpUtp.mibps / r.tpTcp.mibps : NaN
+    lines.push(
+      `| ${r.sizeMiB} MiB | ${cell(r.ltUtp, r.sizeMiB)} | ${cell(r.tpUtp, r.sizeMiB)} | ${cell(r.tpTcp, r.sizeMiB)} | ${f(vsLt, 2)} | ${f(own, 2)} |`,
+    )
+  }
+  return lines.join('\n')
+}
+
+async function mainUtp(work: string, tracker: LocalTracker): Promise<number> {
+  const rows: UtpRow[] = []
+  for (const size of sizesMiB) {
+    console.log(`size ${size} MiB, ${seedCount} seeds, piece ${pieceLength / 1024} KiB, uTP phases`)
+    rows.push(await benchUtp(size, tracker, work))
+  }
+  const result = utpTable(rows)
+  console.log(`\n${result}`)
+  const ok = rows.every((r) => r.ltUtp.ok && r.tpUtp.ok && r.tpTcp.ok)
+  const ratioOk = rows.every((r) => r.tpUtp.mibps / r.ltUtp.mibps >= 0.8)
+  console.log(`target: Tidepool uTP >= 0.8x libtorrent uTP ${ratioOk ? 'met' : 'NOT met'}`)
+  if (record) {
+    const when = new Date().toISOString().slice(0, 16).replace('T', ' ')
+    const cmd = `pnpm bench:download --utp --sizes ${sizesMiB.join(',')} --seeds ${seedCount} --piece-kib ${pieceLength / 1024}${repeat > 1 ? ` --repeat ${repeat}` : ''}`
+    await appendFile(
+      join(REPO_ROOT, 'docs', 'benchmarks.md'),
+      `\n## Download over uTP (${when} UTC)\n\n\`${cmd}\` — ${seedCount} libtorrent 2.0.8 seeds on loopback, uTP only (TCP off both ways), then the same seeds TCP only for Tidepool --no-utp; one leecher at a time${repeat > 1 ? `; best of ${repeat} runs each` : ''}. MiB/s (CPU-s per GiB of the leecher process; for Tidepool the CLI, which runs the daemon and its uTP in-process).\n\n${result}\n`,
+    )
+    console.log('recorded in docs/benchmarks.md')
+  }
+  return ok ? 0 : 1
+}
+
 function table(rows: Row[]): string {
   const f = (n: number, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : '—')
   const memHead = separateDaemon ? 'Tidepool peak RSS (engine / daemon)' : 'Tidepool peak RSS (engine+daemon)'
@@ -442,9 +581,9 @@ async function main(): Promise<number> {
   const work = join(tmpdir(), `tidepool-bench-download-${process.pid}`)
   await mkdir(work, { recursive: true })
   const tracker = await startTracker()
-  if (encryptionMode) {
+  if (encryptionMode || utpMode) {
     try {
-      return await mainEncryption(work, tracker)
+      return await (utpMode ? mainUtp(work, tracker) : mainEncryption(work, tracker))
     } finally {
       await tracker.close()
       await rm(work, { recursive: true, force: true })

@@ -22,6 +22,7 @@ import type { DaemonCounters, Resource, SessionContext } from './session-context
 import { handleOf, socketOf, tcpConnect, tcpListen } from './tcp-ops.ts'
 import { udpLocalOnly } from './udp-local-only.ts'
 import { udpBind, udpMulticast } from './udp-ops.ts'
+import { disposeSessionUtp } from './utp-ops.ts'
 import { SessionPortMaps } from './portmap-ops.ts'
 import type { PortMapper } from './portmap/port-mapper.ts'
 import { cancelMove, startMove } from './move-ops.ts'
@@ -58,6 +59,8 @@ export interface SessionDeps {
   grants?: RootGrants
   /** Offer fs.move (capability `fs-move`); default true. */
   fsMove?: boolean
+  /** Offer uTP streams (capability `utp`); default true. */
+  utp?: boolean
 }
 
 function sha256(s: string): Buffer {
@@ -250,6 +253,7 @@ export class Session implements SessionContext {
       roots: this.guard.names(),
       capabilities: [
         Capability.udpIpv6Only,
+        ...(this.deps.utp !== false ? [Capability.utp] : []),
         ...(this.deps.multicast ? [Capability.udpMulticast] : []),
         ...(this.portMaps ? [Capability.portmap] : []),
         ...(this.deps.grants ? [Capability.rootGrants] : []),
@@ -304,6 +308,7 @@ export class Session implements SessionContext {
       case Op.ping:
         return Promise.resolve({ meta: {} })
       case Op.tcpConnect:
+        if (this.deps.utp === false && meta.transport === 'utp') throw new IoError('unsupported', 'no uTP here')
         return wrap(tcpConnect(this, meta, (cancel) => this.track(cancel)))
       case Op.tcpEnd:
         socketOf(this, meta).end()
@@ -312,6 +317,7 @@ export class Session implements SessionContext {
         socketOf(this, meta).close()
         return Promise.resolve({ meta: {} })
       case Op.tcpListen:
+        if (this.deps.utp === false && meta.utp === true) throw new IoError('unsupported', 'no uTP here')
         return wrap(tcpListen(this, meta))
       case Op.listenerClose:
       case Op.udpClose: {
@@ -373,6 +379,7 @@ export class Session implements SessionContext {
     this.connecting.clear()
     for (const r of [...this.handles.values()]) r.close()
     this.handles.clear()
+    disposeSessionUtp(this)
     this.portMaps?.dispose()
     this.counters.clients--
     if (this.ws.readyState === this.ws.OPEN) this.ws.terminate()

@@ -62,6 +62,8 @@ export interface DaemonOptions {
   grantsFile?: string
   /** Offer fs.move (capability `fs-move`); default true. false plays a daemon that predates it. */
   fsMove?: boolean
+  /** Offer uTP streams (the `utp` capability). Default true; false makes a daemon as one that predates it. */
+  utp?: boolean
 }
 
 /** Whether a daemon offers multicast when its options do not say. */
@@ -266,6 +268,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
       portMapper,
       grants,
       fsMove: opts.fsMove,
+      utp: opts.utp ?? true,
     })
     sessions.add(s)
     ws.on('close', () => sessions.delete(s))

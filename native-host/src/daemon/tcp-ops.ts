@@ -7,6 +7,8 @@ import { toIoError } from './io-errors.ts'
 import type { Resource, SessionContext } from './session-context.ts'
 import { ReadArena } from './read-arena.ts'
 import { TcpConn } from './tcp-conn.ts'
+import { utpConnect, utpListen } from './utp-ops.ts'
+import { UtpConnRes } from './utp/utp-conn.ts'
 
 function str(meta: Record<string, unknown>, key: string, optional = false): string | undefined {
   const v = meta[key]
@@ -42,6 +44,12 @@ export async function tcpConnect(
   const host = str(meta, 'host')!
   const p = port(meta)
   if (p === 0) throw new IoError('invalid', 'port must be 1..65535')
+  if (meta.transport !== undefined && meta.transport !== 'tcp' && meta.transport !== 'utp')
+    throw new IoError('invalid', 'transport must be "tcp" or "utp"')
+  if (meta.transport === 'utp') {
+    if (meta.tls === true) throw new IoError('invalid', 'tls is for TCP only')
+    return utpConnect(ctx, host, p, track)
+  }
   checkSocketCap(ctx)
   const useTls = meta.tls === true
   const servername = str(meta, 'servername', true) ?? (net.isIP(host) ? undefined : host)
@@ -113,6 +121,8 @@ export async function tcpConnect(
 class Listener implements Resource {
   readonly kind = 'listener'
   private open = true
+  /** Closed with the listener (its uTP socket). */
+  readonly companions: Array<() => void> = []
   constructor(
     private readonly ctx: SessionContext,
     readonly handle: number,
@@ -122,6 +132,7 @@ class Listener implements Resource {
     server.on('connection', (s) => this.onConnection(s))
     server.on('close', () => {
       ctx.counters.listeners--
+      for (const c of this.companions.splice(0)) c()
       if (!this.open || ctx.closed) return
       this.open = false
       ctx.handles.delete(handle)
@@ -165,6 +176,7 @@ class Listener implements Resource {
     this.open = false
     this.ctx.handles.delete(this.handle)
     this.ctx.released(this.handle)
+    for (const c of this.companions.splice(0)) c()
     this.server.close()
   }
 }
@@ -182,10 +194,14 @@ export async function tcpListen(ctx: SessionContext, meta: Record<string, unknow
     server.close()
     throw new IoError('closed', 'session closed')
   }
+  if (meta.utp !== undefined && typeof meta.utp !== 'boolean') throw new IoError('invalid', 'utp must be a boolean')
   const handle = ctx.newHandle()
-  ctx.handles.set(handle, new Listener(ctx, handle, server))
+  const listener = new Listener(ctx, handle, server)
+  ctx.handles.set(handle, listener)
   const addr = server.address()
-  return { handle, port: typeof addr === 'object' && addr ? addr.port : p }
+  const bound = typeof addr === 'object' && addr ? addr.port : p
+  const utp = meta.utp === true ? await utpListen(ctx, handle, host, bound, (fn) => listener.companions.push(fn)) : {}
+  return { handle, port: bound, ...utp }
 }
 
 /** An IPv4 peer accepted on a dual-stack ('::') listener shows as ::ffff:a.b.c.d: report its IPv4 address. */
@@ -193,8 +209,9 @@ export function unmapIpv4(address: string): string {
   return /^::ffff:\d+\.\d+\.\d+\.\d+$/i.test(address) ? address.slice(7) : address
 }
 
-export function socketOf(ctx: SessionContext, meta: Record<string, unknown>): TcpConn {
+/** A stream socket: TCP, or uTP which clients use the same way. */
+export function socketOf(ctx: SessionContext, meta: Record<string, unknown>): TcpConn | UtpConnRes {
   const r = ctx.handles.get(handleOf(meta))
-  if (!(r instanceof TcpConn)) throw new IoError('closed', 'no such socket')
+  if (!(r instanceof TcpConn) && !(r instanceof UtpConnRes)) throw new IoError('closed', 'no such socket')
   return r
 }

@@ -7,6 +7,7 @@ import { toIoError } from './io-errors.ts'
 import type { Resource, SessionContext } from './session-context.ts'
 import { handleOf, port } from './tcp-ops.ts'
 import { isLocalDestination, udpLocalOnly } from './udp-local-only.ts'
+import { shareUtpPort } from './utp-ops.ts'
 
 class UdpRes implements Resource {
   readonly kind = 'udp'
@@ -83,6 +84,15 @@ export async function udpBind(ctx: SessionContext, meta: Record<string, unknown>
   const v6 = host.includes(':')
   if (meta.ipv6Only !== undefined && typeof meta.ipv6Only !== 'boolean')
     throw new IoError('invalid', 'ipv6Only must be a boolean')
+  // the port of one of this client's uTP listeners: share its socket (the DHT beside uTP on the listen port)
+  const shared = meta.reuseAddr === true ? undefined : shareUtpPort(ctx, host, p, meta.ipv6Only === true)
+  if (shared) {
+    const handle = ctx.newHandle()
+    // SharedUdp offers the part of dgram.Socket UdpRes uses (message, send, address, close); no multicast
+    ctx.handles.set(handle, new UdpRes(ctx, handle, shared as unknown as dgram.Socket, v6))
+    const a = shared.address()
+    return { handle, address: a.address, port: a.port }
+  }
   // IPv6-only: an IPv4 socket can then hold the same port number (a DHT node per family on one port)
   const sock = dgram.createSocket({
     type: v6 ? 'udp6' : 'udp4',

@@ -38,7 +38,13 @@ describe('parseArgs', () => {
       encryption: 'prefer',
       dht: null,
       webSeeds: true,
+      utp: true,
     })
+  })
+  it('uTP is on unless --no-utp', () => {
+    expect(parseArgs(['download', 'a.torrent', '--out', 'd', '--no-utp'])).toMatchObject({ utp: false })
+    expect(parseArgs(['seed', 'x.torrent', '--data', 'd', '--no-utp'])).toMatchObject({ utp: false })
+    expect(parseArgs(['seed', 'x.torrent', '--data', 'd'])).toMatchObject({ utp: true })
   })
   it('local peer discovery is on unless --no-lsd', () => {
     expect(parseArgs(['download', 'a.torrent', '--out', 'd'])).toMatchObject({ lsd: true })

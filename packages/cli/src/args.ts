@@ -31,6 +31,8 @@ export interface DownloadArgs {
   dht: DhtChoice
   /** Download from the torrents' web seeds (BEP 19/17); off with --no-web-seeds. */
   webSeeds: boolean
+  /** uTP beside TCP (off with --no-utp). */
+  utp: boolean
 }
 
 export interface SeedArgs {
@@ -48,6 +50,8 @@ export interface SeedArgs {
   portMapping: boolean
   encryption: EncryptionPolicy
   dht: DhtChoice
+  /** uTP beside TCP (off with --no-utp). */
+  utp: boolean
 }
 
 export type CliArgs = DownloadArgs | SeedArgs | CreateArgs | { command: 'help' }
@@ -58,10 +62,10 @@ export const USAGE = `usage:
   tidepool download <torrent-file|magnet> [more...] --out DIR [--json] [--timeout SECONDS] [--seed]
                     [--port PORT] [--no-lsd] [--no-port-mapping] [--daemon-url URL --token-file FILE] [--state DIR]
                     [--debug [COMPONENT,...]] [--encryption prefer|require|disable]
-                    [--no-dht | --dht-bootstrap HOST:PORT[,HOST:PORT...]] [--no-web-seeds]
+                    [--no-dht | --dht-bootstrap HOST:PORT[,HOST:PORT...]] [--no-web-seeds] [--no-utp]
   tidepool seed <torrent-file> --data DIR [--port PORT] [--no-lsd] [--no-port-mapping] [--json]
                 [--daemon-url URL --token-file FILE] [--state DIR] [--debug [COMPONENT,...]]
-                [--encryption prefer|require|disable] [--no-dht | --dht-bootstrap HOST:PORT[,HOST:PORT...]]
+                [--encryption prefer|require|disable] [--no-dht | --dht-bootstrap HOST:PORT[,HOST:PORT...]] [--no-utp]
 ${CREATE_USAGE}
   --port serves peers over TCP and the DHT over UDP on the same port (0 = any free port)
   --no-lsd turns off local peer discovery (multicast announces on the LAN; never for private torrents)
@@ -69,6 +73,8 @@ ${CREATE_USAGE}
   --debug writes log lines to stderr: every component, or only those named (${LOG_COMPONENTS.join(', ')})
   --encryption (MSE/PE) prefer: encrypted handshake first, plain for peers that refuse it (default);
                require: RC4-encrypted peers only, both ways; disable: plain peers only
+  --no-utp: TCP only (by default uTP is accepted on the listen port too, used for peers that announce it,
+            and tried for a peer that TCP cannot reach)
   --no-dht turns the DHT off; --dht-bootstrap joins it through the given nodes instead of the public routers
   --out with --daemon-url must be inside a folder that daemon serves (granted: pnpm native-host grant NAME DIR);
         the data goes into that folder's root, in the subfolder --out names
@@ -85,7 +91,15 @@ const VALUE_FLAGS = new Set([
   '--encryption',
   '--dht-bootstrap',
 ])
-const BOOL_FLAGS = new Set(['--json', '--seed', '--no-lsd', '--no-port-mapping', '--no-dht', '--no-web-seeds'])
+const BOOL_FLAGS = new Set([
+  '--json',
+  '--seed',
+  '--no-lsd',
+  '--no-port-mapping',
+  '--no-dht',
+  '--no-web-seeds',
+  '--no-utp',
+])
 
 export function parseArgs(argv: string[]): CliArgs {
   const [command, ...rest] = argv
@@ -154,6 +168,7 @@ export function parseArgs(argv: string[]): CliArgs {
       encryption,
       dht,
       webSeeds: !bools.has('--no-web-seeds'),
+      utp: !bools.has('--no-utp'),
     }
   }
   if (positional.length !== 1) throw new UsageError('seed takes exactly one torrent file')
@@ -173,6 +188,7 @@ export function parseArgs(argv: string[]): CliArgs {
     portMapping: !bools.has('--no-port-mapping'),
     encryption,
     dht,
+    utp: !bools.has('--no-utp'),
   }
 }
 

@@ -8,7 +8,7 @@ import { startSha1Workers, type Sha1Workers } from './sha1-workers.ts'
 /** The flags `download` and `seed` share that shape the engine and its daemon. */
 export type EngineArgs = Pick<
   DownloadArgs,
-  'daemonUrl' | 'tokenFile' | 'stateDir' | 'port' | 'lsd' | 'portMapping' | 'encryption' | 'dht'
+  'daemonUrl' | 'tokenFile' | 'stateDir' | 'port' | 'lsd' | 'portMapping' | 'encryption' | 'dht' | 'utp'
 > &
   Partial<Pick<DownloadArgs, 'webSeeds'>>
 
@@ -41,6 +41,7 @@ export async function createCliEngine(opts: {
       localPeerDiscovery: opts.args.lsd,
       portMapping: opts.args.portMapping,
       encryption: opts.args.encryption,
+      utp: opts.args.utp,
       ...dhtSettings(opts.args.dht),
       ...(opts.args.webSeeds === false ? { webSeeds: false } : {}),
       // every torrent named on the command line runs at once: the user asked for all of them now

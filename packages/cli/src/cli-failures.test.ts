@@ -140,7 +140,7 @@ function fakeTorrent(
     hashFailures: 2,
     droppedPeers: () => [{ peer: '10.0.0.4:1', reason: 'rejected 7 requests, delivered 0 blocks' }],
     onNextCompletion: (fn: () => void) => o.onWaiter?.(fn),
-    sessions: new Map([['10.0.0.5:1', { conn: { encryption: 'rc4' } }]]),
+    sessions: new Map([['10.0.0.5:1', { conn: { encryption: 'rc4', socket: { transport: 'utp' } } }]]),
     webSeeds: { rows: () => [] },
     pool: {
       allPeers: () => [
@@ -186,6 +186,7 @@ describe('runMonitor', () => {
     })
     expect(last.dropped).toEqual([{ peer: '10.0.0.4:1', reason: 'rejected 7 requests, delivered 0 blocks' }])
     expect(last.encryption).toEqual({ rc4: 1, 'plaintext-in-mse': 0, plain: 0 })
+    expect(last.transport).toEqual({ tcp: 0, utp: 1 })
     expect(last.dht).toEqual({ state: 'ready', nodes: 42 })
   })
 

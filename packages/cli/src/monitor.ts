@@ -1,6 +1,14 @@
 import type { BtEngine, Torrent, TorrentSummary } from '@tidepool/engine'
 import { CliError, EXIT } from './errors.ts'
-import { dhtJson, encryptionCounts, LineRenderer, statusJson, statusLine, webSeedsJson } from './progress.ts'
+import {
+  dhtJson,
+  encryptionCounts,
+  LineRenderer,
+  statusJson,
+  statusLine,
+  transportCounts,
+  webSeedsJson,
+} from './progress.ts'
 
 export interface MonitorOptions {
   json: boolean
@@ -27,6 +35,7 @@ export function runMonitor(engine: BtEngine, torrents: Torrent[], o: MonitorOpti
     hashFailures: t.hashFailures,
     dropped: t.droppedPeers(),
     encryption: encryptionCounts(t),
+    transport: transportCounts(t),
     dht: dhtJson(engine.status().dht),
     webSeeds: webSeedsJson(t),
   })

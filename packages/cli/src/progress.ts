@@ -62,6 +62,13 @@ export function webSeedsJson(t: Pick<Torrent, 'webSeeds'>): Array<Record<string,
   }))
 }
 
+/** How the connected peers' connections travel, by count (`tidepool --json` status lines). */
+export function transportCounts(t: Torrent): Record<'tcp' | 'utp', number> {
+  const out = { tcp: 0, utp: 0 }
+  for (const s of t.sessions.values()) out[s.conn.socket.transport ?? 'tcp']++
+  return out
+}
+
 /** The engine's DHT node in a status line: its state and routing-table size (`off` while it does not run). */
 export function dhtJson(d: DhtStatus | undefined): { state: DhtState; nodes: number } {
   return { state: d?.state ?? 'off', nodes: d?.nodes ?? 0 }

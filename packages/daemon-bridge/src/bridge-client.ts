@@ -94,6 +94,11 @@ export class BridgeClient implements SocketHost {
   /** Where this daemon sends UDP: "local" = only to loopback and private addresses (hello `udpScope`). */
   udpScope: 'any' | 'local' = 'any'
   /** The daemon's udp.bind takes `ipv6Only` (capability `udp-ipv6-only`). */
+  /** The daemon offers uTP streams (tcp.connect `transport`, tcp.listen `utp`). */
+  get utp(): boolean {
+    return this.capabilities.has(Capability.utp)
+  }
+
   get udpIpv6Only(): boolean {
     return this.capabilities.has(Capability.udpIpv6Only)
   }

@@ -7,6 +7,7 @@ import {
   type PortMappingStatus,
   type TcpConnectOptions,
   type TcpListener,
+  type TcpListenOptions,
   type TcpSocket,
   type UdpBindOptions,
   type UdpSocket,
@@ -87,8 +88,17 @@ export class BridgeNet implements NetPort {
     return this.c.udpScope
   }
 
+  get utp(): boolean {
+    return this.c.utp
+  }
+
   async connect(opts: TcpConnectOptions): Promise<TcpSocket> {
     const meta: Record<string, unknown> = { host: opts.host, port: opts.port }
+    if (opts.transport === 'utp') {
+      // an older daemon would ignore the field and connect over TCP: refuse instead
+      if (!this.utp) throw new IoError('unsupported', 'this daemon has no uTP')
+      meta.transport = 'utp'
+    }
     if (opts.tls) meta.tls = true
     if (opts.servername) meta.servername = opts.servername
     const r = await this.c.request(Op.tcpConnect, meta)
@@ -98,13 +108,16 @@ export class BridgeNet implements NetPort {
       handle,
       String(r.meta.remoteAddress ?? opts.host),
       num(r.meta.remotePort) || opts.port,
+      opts.transport === 'utp' ? 'utp' : 'tcp',
     )
     this.c.register(handle, s)
     return s
   }
 
-  async listen(opts: { host?: string; port: number }, onConnection: (socket: TcpSocket) => void): Promise<TcpListener> {
-    const r = await this.c.request(Op.tcpListen, opts.host ? { host: opts.host, port: opts.port } : { port: opts.port })
+  async listen(opts: TcpListenOptions, onConnection: (socket: TcpSocket) => void): Promise<TcpListener> {
+    const meta: Record<string, unknown> = opts.host ? { host: opts.host, port: opts.port } : { port: opts.port }
+    if (opts.utp && this.utp) meta.utp = true // without the capability: TCP only, as `utp` in the reply says
+    const r = await this.c.request(Op.tcpListen, meta)
     const handle = num(r.meta.handle)
     const c = this.c
     let open = true
@@ -114,7 +127,13 @@ export class BridgeNet implements NetPort {
         if (this.portmapEvent(handle, ev, meta)) return
         if (ev === Ev.accept && open) {
           const h = num(meta.handle)
-          const s = new BridgeTcpSocket(c, h, String(meta.remoteAddress ?? ''), num(meta.remotePort))
+          const s = new BridgeTcpSocket(
+            c,
+            h,
+            String(meta.remoteAddress ?? ''),
+            num(meta.remotePort),
+            meta.transport === 'utp' ? 'utp' : 'tcp',
+          )
           c.register(h, s)
           onConnection(s)
         } else if (ev === Ev.close) {
@@ -130,6 +149,7 @@ export class BridgeNet implements NetPort {
     this.c.register(handle, sink)
     const listener: TcpListener = {
       port: num(r.meta.port),
+      utp: r.meta.utp === true,
       close: () => {
         if (!open) return
         open = false

@@ -32,6 +32,7 @@ export class BridgeTcpSocket implements TcpSocket {
     readonly handle: number,
     readonly remoteAddress: string,
     readonly remotePort: number,
+    readonly transport: 'tcp' | 'utp' = 'tcp',
   ) {}
 
   setHandlers(handlers: TcpSocketHandlers): void {

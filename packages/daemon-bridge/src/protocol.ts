@@ -116,6 +116,8 @@ export const Capability = {
   rootGrants: 'root-grants',
   /** fs.move / fs.move-cancel and the move events: moves within and across roots (§4.6). */
   fsMove: 'fs-move',
+  /** uTP (BEP 29) streams: tcp.connect `transport: "utp"`, tcp.listen `utp: true`, accept `transport` (§4.2). */
+  utp: 'utp',
 } as const
 export type Capability = (typeof Capability)[keyof typeof Capability]
 

@@ -7,6 +7,7 @@ import { multicastCases } from './cases-multicast.ts'
 import { netCases } from './cases-net.ts'
 import { portmapCases } from './cases-portmap.ts'
 import { moveCases } from './cases-move.ts'
+import { utpCases } from './cases-utp.ts'
 import { CaseContext, type ConformanceCase, type ConformanceTarget } from './harness.ts'
 
 export const allCases: ConformanceCase[] = [
@@ -19,6 +20,7 @@ export const allCases: ConformanceCase[] = [
   ...capCases,
   ...portmapCases,
   ...moveCases,
+  ...utpCases,
 ]
 
 export interface CaseResult {

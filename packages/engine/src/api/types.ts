@@ -86,8 +86,8 @@ export interface PeerRow {
   flags: string // qBittorrent's letters and meanings: D d U u K ? I S, E (RC4) or e (MSE handshake, plain stream)
   requests: number // our outstanding requests to them
   incoming: boolean
-  /** 'tcp' for peers (uTP to come); 'http'/'https' for web seeds. */
-  transport: 'tcp' | 'http' | 'https'
+  /** How the connection travels: 'tcp' or 'utp' for peers (uTP where the peer and the daemon take it); 'http'/'https' for web seeds. */
+  transport: 'tcp' | 'utp' | 'http' | 'https'
   /** RC4 after MSE, plaintext chosen inside MSE, or no MSE ('plain'); 'plain' while connecting. */
   encryption: 'rc4' | 'plaintext-in-mse' | 'plain'
   /** Set on a web seed's row (BEP 19 `url-list` / magnet `ws=`, BEP 17 `httpseeds`); `key` is its URL. */
@@ -192,6 +192,11 @@ export interface EngineSettings {
    * accepts both; 'require' only RC4-encrypted connections, both ways; 'disable' only plain ones.
    */
   encryption: EncryptionPolicy
+  /**
+   * uTP (BEP 29) beside TCP where the daemon offers it: accepted on the listen port, and dialled for
+   * peers that announce it (PEX), with a peer that fails on one transport tried on the other.
+   */
+  utp: boolean
   /** Run a mainline DHT node (BEP 5) and look torrents up in it (never for private torrents). */
   dhtEnabled: boolean
   /** Download from the web seeds torrents and magnets name (BEP 19 `url-list`/`ws=`, BEP 17 `httpseeds`). */

@@ -265,8 +265,11 @@ export class BtEngine implements EngineApiHost {
       this.settings.listenPort,
       (socket) => this.router.accept(socket),
       this.log,
+      this.settings.utp,
     )
-    this.log.debug?.(`listening for peers on port ${this.listener.port} (${this.listener.hosts.join(', ')})`)
+    this.log.debug?.(
+      `listening for peers on port ${this.listener.port} (${this.listener.hosts.join(', ')}${this.listener.utp ? '; uTP too' : ''})`,
+    )
     // one mapping per port: the first listener stands for both families
     const forwarded = this.listener.listeners[0]
     if (forwarded) this.forwarding.add(forwarded)

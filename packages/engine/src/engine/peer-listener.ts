@@ -8,6 +8,8 @@ export interface PeerListeners {
   readonly hosts: string[]
   /** The sockets themselves (one per family, or one dual-stack); the first is the one port mapping forwards. */
   readonly listeners: readonly TcpListener[]
+  /** uTP is accepted on the port too. */
+  readonly utp: boolean
   close(): void
 }
 
@@ -22,17 +24,20 @@ export async function listenForPeers(
   port: number,
   onConnection: (socket: TcpSocket) => void,
   log: Logger,
+  /** Accept uTP on the same port where the platform can. */
+  utp = false,
 ): Promise<PeerListeners> {
+  const withUtp = utp && net.utp === true
   const open = async (p: number): Promise<{ port: number; listeners: TcpListener[]; hosts: string[] }> => {
     let v6: TcpListener | null = null
     try {
-      v6 = await net.listen({ host: '::', port: p }, onConnection)
+      v6 = await net.listen({ host: '::', port: p, ...(withUtp ? { utp: true } : {}) }, onConnection)
     } catch (err) {
       log.debug?.(`listening on [::]:${p} failed (${errorText(err)}); IPv4 only`)
     }
     const at = v6 ? v6.port : p
     try {
-      const v4 = await net.listen({ host: '0.0.0.0', port: at }, onConnection)
+      const v4 = await net.listen({ host: '0.0.0.0', port: at, ...(withUtp ? { utp: true } : {}) }, onConnection)
       return v6
         ? { port: at, listeners: [v6, v4], hosts: ['::', '0.0.0.0'] }
         : { port: v4.port, listeners: [v4], hosts: ['0.0.0.0'] }
@@ -56,6 +61,7 @@ export async function listenForPeers(
     port: got.port,
     hosts: got.hosts,
     listeners,
+    utp: listeners.some((l) => l.utp === true),
     close() {
       for (const l of listeners) l.close()
     },

@@ -19,6 +19,7 @@ export const DEFAULT_SETTINGS: EngineSettings = {
   announceIpv6: '',
   portMapping: true,
   encryption: 'prefer',
+  utp: true,
   dhtEnabled: true,
   dhtBootstrap: [
     'router.bittorrent.com:6881',
@@ -93,6 +94,7 @@ export function mergeSettings(
   }
   if (typeof p.portMapping === 'boolean') out.portMapping = p.portMapping
   if (ENCRYPTION.includes(p.encryption as EncryptionPolicy)) out.encryption = p.encryption as EncryptionPolicy
+  if (typeof p.utp === 'boolean') out.utp = p.utp
   if (typeof p.dhtEnabled === 'boolean') out.dhtEnabled = p.dhtEnabled
   if (typeof p.webSeeds === 'boolean') out.webSeeds = p.webSeeds
   if (Array.isArray(p.dhtBootstrap))

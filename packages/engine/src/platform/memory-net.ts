@@ -13,6 +13,7 @@ import type {
   NetPort,
   TcpConnectOptions,
   TcpListener,
+  TcpListenOptions,
   TcpSocket,
   TcpSocketHandlers,
   UdpBindOptions,
@@ -34,6 +35,8 @@ export interface MemoryNetworkOptions {
   connectLimits?: Partial<ConnectLimits>
   /** UDP sockets can join multicast groups: a datagram to a group reaches every member on its port. */
   multicast?: boolean
+  /** Hosts offer uTP (`NetPort.utp`): listeners take `utp`, connects take `transport: 'utp'`. */
+  utp?: boolean
 }
 
 const DEFAULT_LIMITS: ConnectLimits = { maxConnectsInFlight: 64, maxConnectsPending: 1024, connectTimeoutMs: 10_000 }
@@ -141,7 +144,12 @@ export class MemoryNetPort implements NetPort {
     this.connectLimits = { ...DEFAULT_LIMITS, ...net.options.connectLimits }
   }
 
+  get utp(): boolean {
+    return this.net.options.utp === true
+  }
+
   connect(opts: TcpConnectOptions): Promise<TcpSocket> {
+    if (opts.transport === 'utp' && !this.utp) return Promise.reject(new IoError('unsupported', 'no uTP here'))
     const key = `${opts.host}:${opts.port}`
     const behaviour = this.net.options.connectBehaviour?.(opts, this.address) ?? 'accept'
     if (this.connectsInFlight >= this.connectLimits.maxConnectsInFlight + this.connectLimits.maxConnectsPending) {
@@ -165,11 +173,13 @@ export class MemoryNetPort implements NetPort {
       }
       queueMicrotask(() => {
         if (behaviour !== 'accept') return reject(new IoError(behaviour, `connect to ${key}: ${behaviour}`))
-        const listener = this.net.listenerAt(key)
-        if (!listener) return reject(new IoError('refused', `connect to ${key}: refused`))
+        const utp = opts.transport === 'utp'
+        const listener = this.net.listenerAt(utp ? `utp|${key}` : key)
+        if (!listener) return reject(new IoError(utp ? 'timeout' : 'refused', `connect to ${key}: nobody answers`))
         const localPort = this.net.allocPort()
         const a = new MemorySocket(this.net, opts.host, opts.port)
         const b = new MemorySocket(this.net, this.address, localPort)
+        if (utp) a.transport = b.transport = 'utp'
         a.peer = b
         b.peer = a
         listener(b)
@@ -178,13 +188,22 @@ export class MemoryNetPort implements NetPort {
     })
   }
 
-  async listen(opts: { host?: string; port: number }, onConnection: ListenFn): Promise<TcpListener> {
+  async listen(opts: TcpListenOptions, onConnection: ListenFn): Promise<TcpListener> {
     const port = opts.port || this.net.allocPort()
     // '::' and '0.0.0.0' are this host, and one of them takes the port from the other (dual-stack)
     const key = `${hostKey(opts.host, this.address)}:${port}`
     this.net.addListener(key, onConnection)
+    const utp = opts.utp === true && this.utp
+    if (utp) this.net.addListener(`utp|${key}`, onConnection)
     const net = this.net
-    return { port, close: () => net.removeListener(key) }
+    return {
+      port,
+      utp,
+      close: () => {
+        net.removeListener(key)
+        if (utp) net.removeListener(`utp|${key}`)
+      },
+    }
   }
 
   get multicast(): boolean {
@@ -231,6 +250,7 @@ export class MemoryNetPort implements NetPort {
 /** One end of an in-memory stream. `inbox` holds bytes written by the peer, not yet delivered. */
 class MemorySocket implements TcpSocket {
   peer!: MemorySocket
+  transport: 'tcp' | 'utp' = 'tcp'
   private handlers: TcpSocketHandlers | null = null // null until setHandlers: hold everything
   private readonly inbox: Uint8Array[] = []
   private inboxBytes = 0

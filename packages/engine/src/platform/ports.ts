@@ -59,6 +59,8 @@ export interface TcpSocketHandlers {
 export interface TcpSocket {
   readonly remoteAddress: string
   readonly remotePort: number
+  /** How the bytes travel: TCP (absent means TCP) or uTP (BEP 29), which the engine uses the same way. */
+  readonly transport?: 'tcp' | 'utp'
   setHandlers(handlers: TcpSocketHandlers): void
   /** Queue bytes for sending. Returns false when the send buffer is full: wait for onDrain. */
   write(data: Uint8Array): boolean
@@ -77,10 +79,21 @@ export interface TcpConnectOptions {
   /** Wrap in TLS (HTTPS trackers). */
   tls?: boolean
   servername?: string
+  /** 'utp': a uTP stream instead of TCP (only where `NetPort.utp`; else rejects with `unsupported`). */
+  transport?: 'tcp' | 'utp'
+}
+
+export interface TcpListenOptions {
+  host?: string
+  port: number
+  /** Accept uTP on the same port number too (where `NetPort.utp`); the listener's `utp` says if it does. */
+  utp?: boolean
 }
 
 export interface TcpListener {
   readonly port: number
+  /** True when it accepts uTP beside TCP. */
+  readonly utp?: boolean
   close(): void
 }
 
@@ -128,7 +141,7 @@ export interface PortMapping {
 export interface NetPort {
   /** Resolves once connected; rejects with IoError (refused, timeout, unreachable, busy, ...). */
   connect(opts: TcpConnectOptions): Promise<TcpSocket>
-  listen(opts: { host?: string; port: number }, onConnection: (socket: TcpSocket) => void): Promise<TcpListener>
+  listen(opts: TcpListenOptions, onConnection: (socket: TcpSocket) => void): Promise<TcpListener>
   /**
    * `ipv6Only` (with an IPv6 host): the socket takes IPv6 only, so an IPv4 socket can share its port
    * number; an adapter that cannot do that rejects with `unsupported`.
@@ -139,6 +152,8 @@ export interface NetPort {
   ): Promise<UdpSocket>
   /** Caps the engine's connection queue stays within. */
   readonly connectLimits: ConnectLimits
+  /** True when `connect` and `listen` can use uTP (the daemon's `utp` capability); absent = no. */
+  readonly utp?: boolean
   /** True when UDP sockets can join multicast groups (`UdpSocket.joinMulticast`); absent = no. */
   readonly multicast?: boolean
   /** True when `mapPort` can reach a gateway (the daemon announced port mapping). */

@@ -6,6 +6,7 @@
  * peer not holding a slot sits in a third heap, least useful first, so a full list evicts in O(log n).
  */
 import { IndexedHeap } from './indexed-heap.ts'
+import type { Transport } from './transport-choice.ts'
 import { peerPriorityRaw } from './bep40.ts'
 import { isUnusableAddress, isValidPort, newIpScratch, parseIpInto, peerKey } from './ip-address.ts'
 import { candidateBefore, computeRank, evictBefore, PeerRecord } from './torrent-peer.ts'
@@ -313,6 +314,31 @@ export class PeerPool {
     p.lastError = reason
     this.setState(p, 'candidate')
     this.onSlotFreed?.()
+  }
+
+  /**
+   * An outgoing attempt over `transport` failed (connect or handshake). The first time, like
+   * libtorrent, the peer becomes a candidate again at once, without a failure, to be dialled over the
+   * other transport; returns false when the other one was tried already (the caller charges the failure).
+   */
+  onTransportFailed(ip: string, port: number, transport: Transport, reason: string): boolean {
+    const p = this.lookup(ip, port)
+    if (p?.state !== 'connecting' || p.failedTransport !== undefined) return false
+    p.failedTransport = transport
+    p.failedTransportReason = reason
+    // what the other transport reaches may be another program (a TCP port closed by one that speaks
+    // only uTP): its encryption is learned afresh
+    p.mseRefused = false
+    p.lastError = reason
+    this.setState(p, 'candidate')
+    this.onSlotFreed?.()
+    return true
+  }
+
+  /** The peer takes uTP (the PEX flag, or it connected to us over uTP). */
+  markUtp(ip: string, port: number): void {
+    const p = this.lookup(ip, port)
+    if (p) p.utp = true
   }
 
   /**

@@ -1,3 +1,4 @@
+import type { Transport } from './transport-choice.ts'
 /** The pool's record of one peer, and how it is ranked. */
 
 export type PeerSource = 'tracker' | 'dht' | 'pex' | 'lsd' | 'incoming' | 'manual' | 'resume'
@@ -52,6 +53,12 @@ export interface TorrentPeer {
   readonly connectable: boolean
   /** It dropped an MSE opening of ours: under the 'prefer' policy it is dialled plain from then on. */
   readonly mseRefused: boolean
+  /** It takes uTP (PEX flag 0x04, or it reached us over uTP). */
+  readonly utp: boolean
+  /** The transport that failed once: the other one is used from then on (transport-choice.ts). */
+  readonly failedTransport: Transport | undefined
+  /** Why it failed there (named again when the other transport fails too). */
+  readonly failedTransportReason: string | undefined
   readonly lastError?: string
   readonly banReason?: string
   readonly addedAt: number
@@ -82,6 +89,9 @@ export class PeerRecord implements TorrentPeer {
   incoming = false
   connectable = true
   mseRefused = false
+  utp = false
+  failedTransport: Transport | undefined = undefined
+  failedTransportReason: string | undefined = undefined
   lastError?: string
   banReason?: string
   dropReason?: string

@@ -41,7 +41,8 @@ export interface ExtensionHost {
   onMetadataData(piece: number, data: Uint8Array, totalSize: number): void
   onMetadataReject(piece: number): void
   /** Peers it told us of (BEP 11). */
-  onPexPeers(peers: PeerAddress[]): void
+  /** `flags`: BEP 11's added.f byte (seed, uTP, ...). */
+  onPexPeers(peers: Array<PeerAddress & { flags: number }>): void
 }
 
 /**
@@ -125,7 +126,7 @@ export class ExtensionState {
     const now = this.host.now()
     if (this.lastPexAt !== null && now - this.lastPexAt < PEX_MIN_GAP_MS) return // flooding: ignored
     this.lastPexAt = now
-    if (msg.added.length > 0) this.host.onPexPeers(msg.added.map((p) => ({ ip: p.ip, port: p.port })))
+    if (msg.added.length > 0) this.host.onPexPeers(msg.added.map((p) => ({ ip: p.ip, port: p.port, flags: p.flags })))
   }
 
   /** One PEX round: tells the peer what changed in `connected` (its own entry left out) since the last. */

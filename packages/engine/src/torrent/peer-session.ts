@@ -37,7 +37,8 @@ export interface SessionHost {
   onExtensionHandshake(s: PeerSession): void
   onMetadataData(s: PeerSession, piece: number, data: Uint8Array, totalSize: number): void
   onMetadataReject(s: PeerSession, piece: number): void
-  addPeers(peers: PeerAddress[], source: PeerSource): void
+  /** `flags`: BEP 11's, for peers from PEX. */
+  addPeers(peers: Array<PeerAddress & { flags?: number }>, source: PeerSource): void
   /** The peer wasted our time once more (lowers its rank in the pool). */
   chargePeer(peer: TorrentPeer, charge: PeerCharge): void
   /** Drop the peer for its conduct: the pool records why and holds it off, then the session is closed. */
@@ -448,7 +449,7 @@ export class PeerSession implements TradingPeer {
       flags: this.flags(s.snubbed),
       requests: s.requests,
       incoming: this.incoming,
-      transport: 'tcp',
+      transport: this.conn.socket.transport ?? 'tcp',
       encryption: this.conn.encryption,
     }
   }

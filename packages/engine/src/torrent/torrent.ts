@@ -1,7 +1,8 @@
 import type { RelocatingFiles } from '../storage/relocating-files.ts'
 import type { FilePriority, TorrentDetail, TorrentStatus, TorrentSummary, TrackerRow } from '../api/types.ts'
 import type { InfoDictionary } from '../metainfo/parse-info.ts'
-import { PEX_REACHABLE, PEX_SEED, type PexPeer } from '../extension/ut-pex.ts'
+import { chooseTransport, type Transport, withFirstFailure } from '../pool/transport-choice.ts'
+import { PEX_REACHABLE, PEX_SEED, PEX_UTP, type PexPeer } from '../extension/ut-pex.ts'
 import { PeerPool } from '../pool/peer-pool.ts'
 import type { PeerSource, TorrentPeer } from '../pool/torrent-peer.ts'
 import type { TcpSocket } from '../platform/ports.ts'
@@ -90,7 +91,7 @@ export class Torrent {
   /** Outgoing attempts from connect issued until handshake done. */
   private readonly connecting = new Map<
     string,
-    { peer: TorrentPeer; socket: TcpSocket | null; mse: boolean; connectedAt: number }
+    { peer: TorrentPeer; socket: TcpSocket | null; mse: boolean; connectedAt: number; transport: Transport }
   >()
   private savedPeersLoaded = false
   private readonly sessionHost: SessionHost
@@ -434,8 +435,9 @@ export class Torrent {
     return p
   }
 
-  addPeers(peers: Array<{ ip: string; port: number }>, source: PeerSource): number {
+  addPeers(peers: Array<{ ip: string; port: number; flags?: number }>, source: PeerSource): number {
     const n = this.pool.addPeers(peers, source)
+    for (const p of peers) if (p.flags !== undefined && p.flags & PEX_UTP) this.pool.markUtp(p.ip, p.port)
     if (n > 0) this.requestSlots()
     return n
   }
@@ -478,15 +480,19 @@ export class Torrent {
 
   private dial(peer: TorrentPeer): void {
     const mse = outgoingMse(this.ctx.settings().encryption, peer.mseRefused)
+    const net = this.ctx.platform.net
+    const transport = chooseTransport(peer, this.ctx.settings().utp && net.utp === true)
     // connectedAt: the TCP connect's end, so the handshake's round trip can be measured
-    const entry = { peer, socket: null as TcpSocket | null, mse: mse !== null, connectedAt: 0 }
+    const entry = { peer, socket: null as TcpSocket | null, mse: mse !== null, connectedAt: 0, transport }
     this.connecting.set(peer.key, entry)
     this.ctx.connectStarted()
     // A connect that throws instead of rejecting takes the same way out, so the peer never stays
     // 'connecting' and the engine's in-flight count never leaks.
     let attempt: Promise<TcpSocket>
     try {
-      attempt = this.ctx.platform.net.connect({ host: peer.ip, port: peer.port })
+      attempt = net.connect(
+        transport === 'utp' ? { host: peer.ip, port: peer.port, transport } : { host: peer.ip, port: peer.port },
+      )
     } catch (err) {
       attempt = Promise.reject(err)
     }
@@ -517,10 +523,19 @@ export class Torrent {
           kind: 'connect-failed',
           detail: err instanceof IoError ? err.code : String(err),
         })
-        this.log.peer.debug?.(`${peer.key}: connect failed: ${reason}`)
-        this.pool.onConnectFailed(peer.ip, peer.port, reason)
+        this.log.peer.debug?.(`${peer.key}: connect failed over ${transport}: ${reason}`)
+        if (!this.retryOtherTransport(peer, transport, reason))
+          this.pool.onConnectFailed(peer.ip, peer.port, withFirstFailure(peer, transport, reason))
       },
     )
+  }
+
+  /** libtorrent's fallback: a peer that failed on one transport is dialled once on the other. */
+  private retryOtherTransport(peer: TorrentPeer, failed: Transport, reason: string): boolean {
+    if (!this.ctx.settings().utp || this.ctx.platform.net.utp !== true) return false
+    if (!this.pool.onTransportFailed(peer.ip, peer.port, failed, reason)) return false
+    this.log.peer.debug?.(`${peer.key}: retrying over ${failed === 'utp' ? 'TCP' : 'uTP'}`)
+    return true
   }
 
   /** An outgoing session finished its handshake, or failed before it (session null). */
@@ -542,7 +557,8 @@ export class Torrent {
         // libtorrent's fallback: a peer that drops our MSE opening is dialled again at once, plain
         this.log.peer.debug?.(`${peer.key}: retrying plain`)
         this.pool.onEncryptionRefused(peer.ip, peer.port, text)
-      } else this.pool.onConnectFailed(peer.ip, peer.port, text)
+      } else if (!attempt || !this.retryOtherTransport(peer, attempt.transport, text))
+        this.pool.onConnectFailed(peer.ip, peer.port, attempt ? withFirstFailure(peer, attempt.transport, text) : text)
       return
     }
     this.log.peer.debug?.(`${peer.key}: connected (${session.client || 'unknown client'})`)
@@ -571,6 +587,7 @@ export class Torrent {
     for (const o of this.live.values()) if (o.samePeer(hs.peerId)) return false // already connected to it
     const peer = this.pool.addIncoming(ip, port)
     if (!peer) return false
+    if (conn.socket.transport === 'utp') this.pool.markUtp(ip, port)
     const session = PeerSession.incoming(this.sessionHost, peer, conn, hs, this.dl)
     this.log.peer.debug?.(`${peer.key}: accepted incoming (${session.client || 'unknown client'})`)
     this.addSession(session)
@@ -829,7 +846,12 @@ export class Torrent {
     for (const s of this.live.values()) {
       const port = s.listenPort()
       if (port === null) continue // an incoming peer that never told us where it listens
-      connected.push({ ip: s.peer.ip, port, flags: (s.isSeed() ? PEX_SEED : 0) | (s.incoming ? 0 : PEX_REACHABLE) })
+      const utp = s.conn.socket.transport === 'utp' ? PEX_UTP : 0
+      connected.push({
+        ip: s.peer.ip,
+        port,
+        flags: (s.isSeed() ? PEX_SEED : 0) | (s.incoming ? 0 : PEX_REACHABLE) | utp,
+      })
     }
     for (const s of this.live.values()) s.ext.sendPex(connected)
   }

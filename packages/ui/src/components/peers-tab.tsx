@@ -97,7 +97,7 @@ const columns: Column<PeerRow>[] = [
     cell: (p) =>
       live(
         p,
-        `${p.transport.toUpperCase()}${p.encryption === 'rc4' ? ' · RC4' : p.encryption === 'plaintext-in-mse' ? ' · MSE' : ''}`,
+        `${p.transport === 'utp' ? 'uTP' : 'TCP'}${p.encryption === 'rc4' ? ' · RC4' : p.encryption === 'plaintext-in-mse' ? ' · MSE' : ''}`,
       ),
   },
   {

@@ -100,12 +100,14 @@ export function SettingsDialog(props: {
   const [mappingText, setMappingText] = createSignal('')
   const [dhtOn, setDhtOn] = createSignal(true)
   const [webSeedsOn, setWebSeedsOn] = createSignal(true)
+  const [utp, setUtp] = createSignal(true)
   const fill = (s: EngineSettings) => {
     setSettings(s)
     setLsd(s.localPeerDiscovery)
     setPortMapping(s.portMapping)
     setDhtOn(s.dhtEnabled)
     setWebSeedsOn(s.webSeeds)
+    setUtp(s.utp)
     const t: Record<string, string> = {
       downloadRoot: s.downloadRoot,
       encryption: s.encryption,
@@ -133,6 +135,7 @@ export function SettingsDialog(props: {
     if (enc) patch.encryption = enc.value
     patch.dhtEnabled = dhtOn()
     patch.webSeeds = webSeedsOn()
+    patch.utp = utp()
     const nodes = (t.dhtBootstrap ?? '').split(/[\s,]+/).filter((n) => n !== '')
     const bad = nodes.find((n) => !HOST_PORT.test(n))
     if (bad !== undefined) return setError(`DHT bootstrap nodes: "${bad}" is not HOST:PORT.`)
@@ -240,6 +243,24 @@ export function SettingsDialog(props: {
             Local peer discovery
           </span>
           <small class="dim">Find peers on this network by multicast (never for private torrents).</small>
+        </label>
+        <label class="field check">
+          <span>
+            <input
+              type="checkbox"
+              name="utp"
+              checked={utp()}
+              onChange={(e) => {
+                setUtp(e.currentTarget.checked)
+                setSaved(false)
+              }}
+            />{' '}
+            uTP (µTP) beside TCP
+          </span>
+          <small class="dim">
+            Accept uTP on the listen port and use it for peers that announce it; a peer one transport cannot reach is
+            tried on the other. Listening follows on the next start.
+          </small>
         </label>
         <label class="field check">
           <span>

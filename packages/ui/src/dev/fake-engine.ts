@@ -106,6 +106,7 @@ export class FakeEngine implements EngineApi {
     announceIpv6: '',
     portMapping: true,
     encryption: 'prefer',
+    utp: true,
     dhtEnabled: true,
     dhtBootstrap: ['router.bittorrent.com:6881'],
     dhtPort: 0,
