@@ -89,7 +89,7 @@ describe('conformance suite against our daemon', () => {
       expect(c.capabilities.has('portmap')).toBe(true)
       c.close()
       const plain = await connectBridgeNode({ url: daemon.url, token: TOKEN, origin: 'chrome-extension://conformance' })
-      expect([...plain.capabilities].sort()).toEqual(['udp-ipv6-only', 'udp-multicast'])
+      expect([...plain.capabilities].sort()).toEqual(['stream-http', 'udp-ipv6-only', 'udp-multicast'])
       plain.close()
     } finally {
       await pm.close()

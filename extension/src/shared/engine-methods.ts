@@ -18,6 +18,10 @@ export const ENGINE_METHODS = [
   'torrentLog',
   'magnetLink',
   'setTorrentLabel',
+  'setSequential',
+  'setFirstLastPiecesFirst',
+  'openStream',
+  'closeStream',
 ] as const satisfies ReadonlyArray<keyof EngineApi>
 
 type Missing = Exclude<keyof EngineApi, (typeof ENGINE_METHODS)[number]>

@@ -23,6 +23,8 @@ import { handleOf, socketOf, tcpConnect, tcpListen } from './tcp-ops.ts'
 import { udpLocalOnly } from './udp-local-only.ts'
 import { udpBind, udpMulticast } from './udp-ops.ts'
 import { SessionPortMaps } from './portmap-ops.ts'
+import { SessionStreams } from './stream-ops.ts'
+import type { StreamRegistry } from './stream-registry.ts'
 import type { PortMapper } from './portmap/port-mapper.ts'
 
 export const DAEMON_VERSION = '0.1.0'
@@ -52,6 +54,8 @@ export interface SessionDeps {
   multicast?: boolean
   /** Present when the daemon maps ports (capability `portmap`). */
   portMapper?: PortMapper
+  /** Present when the daemon serves published files over HTTP (capability `stream-http`). */
+  streams?: StreamRegistry
 }
 
 function sha256(s: string): Buffer {
@@ -79,6 +83,7 @@ export class Session implements SessionContext {
   private inFlight = 0
   private readBytesInFlight = 0
   private readonly portMaps: SessionPortMaps | undefined
+  private readonly streams: SessionStreams | undefined
 
   constructor(
     private readonly ws: SessionSocket,
@@ -92,6 +97,7 @@ export class Session implements SessionContext {
     this.capCounts = deps.capCounts ?? { acceptsRefused: 0, capBusy: 0, sendCapCloses: 0 }
     registerCaps(this, this.caps, this.capCounts)
     this.portMaps = deps.portMapper ? new SessionPortMaps(this, deps.portMapper) : undefined
+    this.streams = deps.streams ? new SessionStreams(this, deps.streams) : undefined
     ws.on('message', (data: Buffer | Buffer[], isBinary: boolean) =>
       this.onMessage(Array.isArray(data) ? data : [data], isBinary),
     )
@@ -246,6 +252,7 @@ export class Session implements SessionContext {
         Capability.udpIpv6Only,
         ...(this.deps.multicast ? [Capability.udpMulticast] : []),
         ...(this.portMaps ? [Capability.portmap] : []),
+        ...(this.streams ? [Capability.streamHttp] : []),
       ],
       ...(udpLocalOnly() ? { udpScope: 'local' as const } : {}),
       rootPaths: this.guard.paths(),
@@ -325,6 +332,14 @@ export class Session implements SessionContext {
         if (op === Op.portmapRemove) return wrap(pm.remove(meta))
         return Promise.resolve({ meta: op === Op.portmapAdd ? pm.add(meta) : pm.status(meta) })
       }
+      case Op.streamPublish:
+      case Op.streamUnpublish:
+      case Op.streamReady: {
+        const st = this.streams
+        if (!st) throw new IoError('unsupported', 'this daemon does not serve streams')
+        if (op === Op.streamPublish) return wrap(st.publish(meta))
+        return Promise.resolve({ meta: op === Op.streamReady ? st.ready(meta) : st.unpublish(meta) })
+      }
       default:
         if (op >= 30 && op <= 45) return fileOp(this, op, meta, payload)
         throw new IoError('invalid', `unknown op ${op}`)
@@ -351,6 +366,7 @@ export class Session implements SessionContext {
     for (const r of [...this.handles.values()]) r.close()
     this.handles.clear()
     this.portMaps?.dispose()
+    this.streams?.dispose()
     this.counters.clients--
     if (this.ws.readyState === this.ws.OPEN) this.ws.terminate()
   }

@@ -39,6 +39,11 @@ export const Op = {
   portmapAdd: 50,
   portmapRemove: 51,
   portmapStatus: 52,
+  /** Capability `stream-http` (§4.6): publish a file at http://127.0.0.1:PORT/stream/<secret>. */
+  streamPublish: 80,
+  streamUnpublish: 81,
+  /** The client's answer to EVENT stream.need: the bytes are on disk (or `error`). */
+  streamReady: 82,
 } as const
 export type Op = (typeof Op)[keyof typeof Op]
 
@@ -49,6 +54,10 @@ export const Ev = {
   full: 4,
   drain: 5,
   portmap: 6,
+  /** Capability `stream-http`: a player asked for bytes the client must make ready (§4.6). */
+  streamNeed: 13,
+  /** Capability `stream-http`: the player that asked went away. */
+  streamGone: 14,
 } as const
 export type Ev = (typeof Ev)[keyof typeof Ev]
 
@@ -103,6 +112,8 @@ export const Capability = {
   portmap: 'portmap',
   /** udp.bind takes `ipv6Only`: an IPv6 socket that leaves the IPv4 port free (§4.3). */
   udpIpv6Only: 'udp-ipv6-only',
+  /** Files published to media players over HTTP on the daemon's port, ops 80–82, events 13–14 (§4.6). */
+  streamHttp: 'stream-http',
 } as const
 export type Capability = (typeof Capability)[keyof typeof Capability]
 

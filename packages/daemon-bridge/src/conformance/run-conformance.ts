@@ -6,6 +6,7 @@ import { frameCases } from './cases-frames.ts'
 import { multicastCases } from './cases-multicast.ts'
 import { netCases } from './cases-net.ts'
 import { portmapCases } from './cases-portmap.ts'
+import { streamCases } from './cases-streams.ts'
 import { CaseContext, type ConformanceCase, type ConformanceTarget } from './harness.ts'
 
 export const allCases: ConformanceCase[] = [
@@ -17,6 +18,7 @@ export const allCases: ConformanceCase[] = [
   ...multicastCases,
   ...capCases,
   ...portmapCases,
+  ...streamCases,
 ]
 
 export interface CaseResult {

@@ -121,6 +121,18 @@ export interface TorrentDetail {
   files: FileRow[]
   trackers: TrackerRow[]
   pieces: PiecesView | null
+  streaming: StreamingState
+}
+
+/** A torrent's play-while-downloading options and its open streams (local URLs for players). */
+export interface StreamingState {
+  /** New pieces in order instead of rarest first. */
+  sequential: boolean
+  /** First and last piece of each file before the others (container headers and indexes). */
+  firstLastPiecesFirst: boolean
+  /** The platform can publish streams (the daemon offers stream-http). */
+  available: boolean
+  streams: Array<{ fileIndex: number; url: string; bitrate: number }>
 }
 
 export interface EngineSettings {
@@ -256,4 +268,10 @@ export interface EngineApi {
   magnetLink(infoHash: string): Promise<string>
   /** Gives the torrent a label, or clears it (null or blank); kept with the session. Throws for an unknown torrent. */
   setTorrentLabel(infoHash: string, label: string | null): Promise<void>
+  /** Sequential download on or off for one torrent. */
+  setSequential(infoHash: string, on: boolean): Promise<void>
+  setFirstLastPiecesFirst(infoHash: string, on: boolean): Promise<void>
+  /** Publishes a file for players while it downloads; resolves with its local URL. */
+  openStream(infoHash: string, fileIndex: number): Promise<string>
+  closeStream(infoHash: string, fileIndex: number): Promise<void>
 }

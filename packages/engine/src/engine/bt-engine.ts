@@ -31,6 +31,7 @@ import { listenForPeers, type PeerListeners } from './peer-listener.ts'
 import { SessionStore, type SessionEntry } from './session-store.ts'
 import { DEFAULT_SETTINGS, mergeSettings } from './settings.ts'
 import { PortForwarding } from './port-forwarding.ts'
+import type { TorrentStreaming } from '../torrent/torrent-streaming.ts'
 import { normalizeLabel } from './torrent-label.ts'
 
 export interface BtEngineOptions {
@@ -555,6 +556,13 @@ export class BtEngine implements EngineApiHost {
       const label = this.labels.get(t.infoHash)
       return label ? { ...s, label } : s
     })
+  }
+
+  /** A torrent's play-while-downloading side (sequential, first/last pieces, streams). */
+  streaming(infoHash: string): TorrentStreaming {
+    const t = this.torrents.get(infoHash)
+    if (!t) throw new Error(`unknown torrent ${infoHash}`)
+    return t.streaming
   }
 
   async setTorrentLabel(infoHash: string, label: string | null): Promise<void> {

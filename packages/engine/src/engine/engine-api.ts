@@ -9,6 +9,7 @@ import type {
   TorrentDetail,
   TorrentSummary,
 } from '../api/types.ts'
+import type { TorrentStreaming } from '../torrent/torrent-streaming.ts'
 
 /** What the API adapter needs from the engine (BtEngine implements it). */
 export interface EngineApiHost {
@@ -29,6 +30,7 @@ export interface EngineApiHost {
   torrentLog(infoHash: string): LogEntry[]
   magnetLink(infoHash: string): string
   setTorrentLabel(infoHash: string, label: string | null): Promise<void>
+  streaming(infoHash: string): TorrentStreaming
 }
 
 /**
@@ -69,5 +71,15 @@ export function createEngineApi(engine: EngineApiHost): EngineApi {
       return engine.magnetLink(infoHash.toLowerCase())
     },
     setTorrentLabel: (infoHash, label) => engine.setTorrentLabel(infoHash.toLowerCase(), label),
+    async setSequential(infoHash, on) {
+      engine.streaming(infoHash.toLowerCase()).setSequential(on)
+    },
+    async setFirstLastPiecesFirst(infoHash, on) {
+      engine.streaming(infoHash.toLowerCase()).setFirstLastPiecesFirst(on)
+    },
+    openStream: (infoHash, fileIndex) => engine.streaming(infoHash.toLowerCase()).openStream(fileIndex),
+    async closeStream(infoHash, fileIndex) {
+      engine.streaming(infoHash.toLowerCase()).closeStream(fileIndex)
+    },
   }
 }

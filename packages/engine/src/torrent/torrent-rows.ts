@@ -1,6 +1,7 @@
 import type {
   FileRow,
   PiecesView,
+  StreamingState,
   SwarmRow,
   TorrentDetail,
   TorrentStatus,
@@ -20,6 +21,7 @@ export interface TorrentRowSource {
   readonly savePath: string
   readonly uploadedTotal: number
   readonly downloadedTotal: number
+  readonly streaming: { state(): StreamingState }
   readonly downloader: {
     selectedBytes(): number
     verifiedSelectedBytes(): number
@@ -219,6 +221,9 @@ export function torrentDetail(t: TorrentRowSource, parts: Array<keyof TorrentDet
         break
       case 'pieces':
         out.pieces = t.downloader?.piecesView() ?? null
+        break
+      case 'streaming':
+        out.streaming = t.streaming.state()
         break
     }
   }

@@ -18,6 +18,8 @@ import type {
 export interface BridgeLike {
   net: Platform['net']
   files: Platform['files']
+  /** Local URLs for players (a daemon with stream-http). */
+  streams?: Platform['streams']
   close(): void
   onClose: ((reason: BridgeCloseReason, detail: string) => void) | null
 }
@@ -115,6 +117,7 @@ export class EngineHost implements EngineApi {
       const engine = await this.deps.createEngine({
         net: bridge.net,
         files: bridge.files,
+        ...(bridge.streams ? { streams: bridge.streams } : {}),
         state: this.deps.state,
         now: this.deps.now,
       })
@@ -230,5 +233,17 @@ export class EngineHost implements EngineApi {
   }
   async setTorrentLabel(infoHash: string, label: string | null) {
     return this.engine().setTorrentLabel(infoHash, label)
+  }
+  async setSequential(infoHash: string, on: boolean) {
+    return this.engine().setSequential(infoHash, on)
+  }
+  async setFirstLastPiecesFirst(infoHash: string, on: boolean) {
+    return this.engine().setFirstLastPiecesFirst(infoHash, on)
+  }
+  async openStream(infoHash: string, fileIndex: number) {
+    return this.engine().openStream(infoHash, fileIndex)
+  }
+  async closeStream(infoHash: string, fileIndex: number) {
+    return this.engine().closeStream(infoHash, fileIndex)
   }
 }
