@@ -97,9 +97,11 @@ export class SessionStreams {
   ): { ready: Promise<void>; cancel(): void } {
     const req = this.nextReq++
     let settle: Pending | undefined
+    let told = false
     const ready = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         pub.pending.delete(req)
+        told = true
         this.gone(handle, req)
         reject(new IoError('timeout', `the client did not make the bytes ready within ${waitMs} ms`))
       }, waitMs)
@@ -109,9 +111,11 @@ export class SessionStreams {
     this.ctx.event(handle, Ev.streamNeed, { req, offset, length })
     return {
       ready,
+      // the reader went away: whether or not this ask was answered, the client hears it once
       cancel: () => {
-        if (!pub.pending.delete(req)) return
-        clearTimeout(settle!.timer)
+        if (pub.pending.delete(req)) clearTimeout(settle!.timer)
+        if (told) return
+        told = true
         this.gone(handle, req)
       },
     }

@@ -11,7 +11,7 @@ export interface PublishedFile {
   /**
    * Asks the publishing client to make [offset, offset + length) ready; resolves when it says so,
    * rejects (`timeout`, the client's error, unpublished) otherwise. `cancel` tells the client the
-   * reader went away.
+   * reader went away (once, answered or not).
    */
   need(offset: number, length: number): { ready: Promise<void>; cancel(): void }
 }

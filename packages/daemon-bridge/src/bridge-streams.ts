@@ -36,7 +36,7 @@ export class BridgeStreams implements StreamPort {
         if (!open) return
         if (ev === Ev.streamNeed) {
           const req = num(meta.req)
-          handler.need(num(meta.offset), num(meta.length)).then(
+          handler.need(num(meta.offset), num(meta.length), req).then(
             () => {
               if (open) c.fireAndForget(Op.streamReady, { handle, req })
             },
@@ -44,7 +44,7 @@ export class BridgeStreams implements StreamPort {
               if (open) c.fireAndForget(Op.streamReady, { handle, req, error: String((err as Error)?.message ?? err) })
             },
           )
-        } else if (ev === Ev.streamGone) handler.gone?.()
+        } else if (ev === Ev.streamGone) handler.gone?.(num(meta.req))
       },
       onBridgeClosed() {
         open = false

@@ -244,10 +244,13 @@ export interface StreamFile {
 
 /** How a published file gets its bytes: the platform asks before it reads them from disk. */
 export interface StreamHandler {
-  /** A player wants these bytes of the file: resolve once they are verified on disk. */
-  need(offset: number, length: number): Promise<void>
-  /** The player that asked went away before or while reading (its window may go). */
-  gone?(): void
+  /**
+   * A player wants these bytes of the file: resolve once they are verified on disk. `req` names the
+   * ask (a reader's later asks, and `gone`, follow it).
+   */
+  need(offset: number, length: number, req: number): Promise<void>
+  /** The reader whose last ask was `req` went away (closed its request, or gave up waiting). */
+  gone?(req: number): void
 }
 
 export interface PublishedStream {

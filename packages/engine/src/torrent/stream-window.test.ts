@@ -45,12 +45,36 @@ describe('StreamWindow', () => {
   it('a seek moves the window: old deadlines are dropped, new ones set around the new position', () => {
     const t = target(400)
     const w = new StreamWindow('s1', { offset: 0, length: 400 * PIECE }, t)
-    void w.want(0, PIECE)
+    void w.want(0, PIECE, 1)
+    void w.want(PIECE, PIECE, 2)
     expect(t.deadlines.get(5)).toBeDefined()
-    void w.want(320 * PIECE, PIECE)
+    // the player closes its request and asks from 80%
+    w.readerGone(2)
+    void w.want(320 * PIECE, PIECE, 3)
     expect(t.deadlines.get(5)).toBeUndefined()
     expect(t.deadlines.ordered()[0]).toBe(320)
     expect(t.deadlines.get(330)).toBeDefined()
+  })
+
+  it('a reader gone quiet gives way to a new one; two live readers (start and index) keep both windows', () => {
+    const t = target(400)
+    const w = new StreamWindow('s1', { offset: 0, length: 400 * PIECE }, t)
+    void w.want(0, PIECE, 1)
+    void w.want(399 * PIECE, PIECE, 2) // the container's index at the end, read at the same time
+    expect(t.deadlines.get(0)).toBeDefined()
+    expect(t.deadlines.get(399)).toBeDefined()
+    expect(t.deadlines.get(5)).toBeDefined()
+    t.tick(1500)
+    void w.want(PIECE, PIECE, 3) // the first reader goes on
+    void w.want(200 * PIECE, PIECE, 4) // a seek: the index reader (idle 1.5 s) gives way
+    expect(t.deadlines.get(399)).toBeUndefined()
+    expect(t.deadlines.get(5)).toBeDefined()
+    expect(t.deadlines.get(200)).toBeDefined()
+    // a third reader replaces the one idle longest
+    t.tick(10)
+    void w.want(300 * PIECE, PIECE, 5)
+    expect(t.deadlines.get(5)).toBeUndefined()
+    expect(t.deadlines.get(200)).toBeDefined()
   })
 
   it('sizes the read-ahead by the bitrate the reader shows', () => {

@@ -21,6 +21,24 @@ const MAX_READ_AHEAD = 48 * 1024 * 1024
 const SEEK_SLACK = 4 * 1024 * 1024
 /** Observed bitrate counts only once a run has lasted this long. */
 const MIN_RUN_MS = 2000
+/**
+ * Readers of one file at once (a browser reads a WebM's start and its index at the end in parallel);
+ * a new one beyond this replaces the one idle longest.
+ */
+const MAX_RUNS = 2
+/** A run nobody extended for this long gives way when another reader starts (a seek). */
+const IDLE_MS = 1000
+
+/** One reader's contiguous reads: where they started, how far they got, its deadlines' owner. */
+interface Run {
+  owner: string
+  start: number
+  startMs: number
+  pos: number
+  lastMs: number
+  /** The reader's last ask (`gone` names it). */
+  lastReq: number
+}
 
 interface Waiter {
   missing: Set<number>
@@ -31,15 +49,15 @@ interface Waiter {
 /**
  * One open stream of one file: turns the byte ranges a player asks for into piece deadlines, the
  * way libtorrent's streaming does with set_piece_deadline. The asked range is due now (in order);
- * a read-ahead window sized by the bitrate seen is due as the player would reach it. A read that
- * jumps away from where the player was (a seek) drops this stream's old deadlines.
+ * a read-ahead window sized by the bitrate seen is due as the player would reach it. Each reader
+ * (a run of contiguous reads) owns its deadlines: a reader that goes away (the player seeks: it
+ * closes one request and opens another), or sits idle while another starts, takes its deadlines
+ * with it, so the window moves to where the player now reads.
  */
 export class StreamWindow {
   private readonly waiters = new Set<Waiter>()
-  /** The current run of contiguous reads: where it started (file offset, ms) and where it is. */
-  private runStart = -1
-  private runStartMs = 0
-  private runPos = 0
+  private runs: Run[] = []
+  private nextRun = 1
   private bitrate = DEFAULT_BITRATE
   private closed = false
 
@@ -64,12 +82,12 @@ export class StreamWindow {
    * A player wants bytes [offset, offset + length) of the file: resolves once every piece under
    * them is verified (and written), rejects when the stream closes first.
    */
-  want(offset: number, length: number): Promise<void> {
+  want(offset: number, length: number, req = 0): Promise<void> {
     if (this.closed) return Promise.reject(new Error('stream closed'))
     const end = Math.min(this.file.length, offset + Math.max(0, length))
     const t = this.target
     const now = t.now()
-    this.track(offset, end, now)
+    const run = this.track(offset, end, now, req)
     const first = this.pieceAt(offset)
     const last = this.pieceAt(Math.max(offset, end - 1))
     const missing = new Set<number>()
@@ -77,9 +95,9 @@ export class StreamWindow {
       if (t.has(p)) continue
       missing.add(p)
       // asked bytes are due now, in reading order (1 ms apart keeps the order among equals)
-      t.deadlines.set(p, now + (p - first), this.id, now)
+      t.deadlines.set(p, now + (p - first), run.owner, now)
     }
-    this.setReadAhead(end, now)
+    this.setReadAhead(end, now, run.owner)
     if (missing.size === 0) return Promise.resolve()
     return new Promise<void>((resolve, reject) => this.waiters.add({ missing, resolve, reject }))
   }
@@ -93,10 +111,20 @@ export class StreamWindow {
     }
   }
 
-  /** The reader went away (connection closed): its deadlines go, the rest stays rarest-first. */
+  /** The reader whose last ask was `req` went away: its deadlines go, the rest stays rarest-first. */
+  readerGone(req: number): void {
+    const r = this.runs.find((x) => x.lastReq === req)
+    if (r) this.dropRun(r)
+  }
+
+  /** Every reader's deadlines go. */
   release(): void {
-    this.target.deadlines.clearOwner(this.id)
-    this.runStart = -1
+    for (const r of [...this.runs]) this.dropRun(r)
+  }
+
+  private dropRun(r: Run): void {
+    this.target.deadlines.clearOwner(r.owner)
+    this.runs = this.runs.filter((x) => x !== r)
   }
 
   close(): void {
@@ -112,26 +140,30 @@ export class StreamWindow {
     return Math.min(this.target.pieceCount - 1, Math.floor(abs / this.target.pieceLength))
   }
 
-  /** Follows the reader: a contiguous read extends the run (and measures the bitrate), a jump is a seek. */
-  private track(offset: number, end: number, now: number): void {
-    const contiguous = this.runStart >= 0 && offset >= this.runStart && offset <= this.runPos + SEEK_SLACK
-    if (!contiguous) {
-      if (this.runStart >= 0) this.target.deadlines.clearOwner(this.id) // a seek: the old window is moot
-      this.runStart = offset
-      this.runStartMs = now
-      this.runPos = end
-      return
+  /** Follows the readers: a contiguous read extends its run (and measures the bitrate), a jump starts one. */
+  private track(offset: number, end: number, now: number, req: number): Run {
+    let run = this.runs.find((r) => offset >= r.start && offset <= r.pos + SEEK_SLACK)
+    if (run) {
+      run.pos = Math.max(run.pos, end)
+      run.lastMs = now
+      run.lastReq = req
+      const ms = now - run.startMs
+      if (ms >= MIN_RUN_MS) {
+        const rate = ((run.pos - run.start) * 1000) / ms
+        this.bitrate = Math.max(MIN_BITRATE, Math.min(MAX_BITRATE, rate))
+      }
+      return run
     }
-    this.runPos = Math.max(this.runPos, end)
-    const ms = now - this.runStartMs
-    if (ms >= MIN_RUN_MS) {
-      const rate = ((this.runPos - this.runStart) * 1000) / ms
-      this.bitrate = Math.max(MIN_BITRATE, Math.min(MAX_BITRATE, rate))
-    }
+    // a seek: readers gone quiet give way at once, and never more than MAX_RUNS
+    for (const r of [...this.runs]) if (now - r.lastMs >= IDLE_MS) this.dropRun(r)
+    while (this.runs.length >= MAX_RUNS) this.dropRun(this.runs.reduce((a, b) => (a.lastMs <= b.lastMs ? a : b)))
+    run = { owner: `${this.id}#${this.nextRun++}`, start: offset, startMs: now, pos: end, lastMs: now, lastReq: req }
+    this.runs.push(run)
+    return run
   }
 
   /** Deadlines for the window after `end`, due when a reader at the observed bitrate gets there. */
-  private setReadAhead(end: number, now: number): void {
+  private setReadAhead(end: number, now: number, owner: string): void {
     if (end >= this.file.length) return
     const t = this.target
     const stop = Math.min(this.file.length, end + this.readAheadBytes())
@@ -141,7 +173,7 @@ export class StreamWindow {
     for (let p = first; p <= last; p++) {
       if (t.has(p)) continue
       const ahead = Math.max(0, p * t.pieceLength - startAbs)
-      t.deadlines.set(p, now + 1000 + Math.round((ahead * 1000) / this.bitrate), this.id, now)
+      t.deadlines.set(p, now + 1000 + Math.round((ahead * 1000) / this.bitrate), owner, now)
     }
   }
 }

@@ -121,23 +121,15 @@ export class TorrentStreaming {
       now: () => this.host.clock.now(),
     }
     const window = new StreamWindow(id, { offset: file.offset, length: file.length }, target)
-    let lastWant = 0
     const published = await ports.publish(
       { root: d.root, path: d.filePath(fileIndex), length: file.length, name: file.pathComponents.at(-1) ?? file.path },
       {
-        need: (offset, length) => {
-          lastWant = this.host.clock.now()
+        need: (offset, length, req) => {
           if (!this.host.data()) return Promise.reject(new IoError('closed', 'the torrent is not running'))
-          return window.want(offset, length)
+          return window.want(offset, length, req)
         },
-        // a player that closed one request usually opens the next at once (a seek): only a reader
-        // gone quiet releases the window
-        gone: () => {
-          const at = lastWant
-          this.host.clock.setTimeout(() => {
-            if (lastWant === at) window.release()
-          }, 2000)
-        },
+        // a player that seeks closes its request: that reader's deadlines go
+        gone: (req) => window.readerGone(req),
       },
     )
     this.open.set(fileIndex, { window, published })
