@@ -243,6 +243,21 @@ export class Downloader {
     }
   }
 
+  /**
+   * Deadline pieces appeared: withdraw every queued request for other pieces (a slow peer serves
+   * requests in order, so the urgent blocks would wait behind seconds of ordinary ones) and refill.
+   */
+  preemptForDeadlines(): void {
+    for (const s of this.host.sessions()) {
+      for (const b of this.picker.requestsOf(s.peer.key)) {
+        if (this.picker.deadlines.get(b.piece)) continue
+        s.cancel(b.piece, b.begin, b.length)
+        this.picker.releaseBlock(s.peer.key, b.piece, b.begin)
+      }
+      this.fillRequests(s)
+    }
+  }
+
   /** A requested block arrived. */
   onBlock(s: TradingPeer, piece: number, begin: number, data: Uint8Array): void {
     this.host.onDownloaded(data.length)

@@ -14,7 +14,14 @@ export interface StreamingHost {
   readonly streams?: StreamPort
   info(): InfoDictionary | null
   /** The open data side (null while stopped or before the metadata). */
-  data(): { picker: PiecePicker; have: LocalPieces; root: string; filePath(index: number): string } | null
+  data(): {
+    picker: PiecePicker
+    have: LocalPieces
+    root: string
+    filePath(index: number): string
+    /** New urgent deadlines: queued ordinary requests make way (Downloader.preemptForDeadlines). */
+    preempt(): void
+  } | null
   /** Makes sure a file is selected (a stream of a skipped file would never get its bytes). */
   selectFile(index: number): Promise<void>
 }
@@ -125,8 +132,11 @@ export class TorrentStreaming {
       { root: d.root, path: d.filePath(fileIndex), length: file.length, name: file.pathComponents.at(-1) ?? file.path },
       {
         need: (offset, length, req) => {
-          if (!this.host.data()) return Promise.reject(new IoError('closed', 'the torrent is not running'))
-          return window.want(offset, length, req)
+          const d = this.host.data()
+          if (!d) return Promise.reject(new IoError('closed', 'the torrent is not running'))
+          const ready = window.want(offset, length, req)
+          d.preempt()
+          return ready
         },
         // a player that seeks closes its request: that reader's deadlines go
         gone: (req) => window.readerGone(req),

@@ -209,7 +209,13 @@ export class Torrent {
       data: () => {
         const d = this.dl
         if (!d || !this.running) return null
-        return { picker: d.picker, have: d.have, root: d.storage.root, filePath: (i) => d.storage.filePath(i) }
+        return {
+          picker: d.picker,
+          have: d.have,
+          root: d.storage.root,
+          filePath: (i) => d.storage.filePath(i),
+          preempt: () => d.preemptForDeadlines(),
+        }
       },
       selectFile: async (i) => {
         if (this.filePriorities()?.[i] === 'skip') await this.setFilePriority(i, 'normal')
