@@ -13,7 +13,7 @@ import { chromiumAvailable, launchChromium, shot, until } from './helpers/browse
 import { addTorrentFile, openTab, waitHelperConnected } from './helpers/ui-actions.ts'
 import { startWebApp, type WebApp } from './helpers/webapp.ts'
 
-/** The seed's rate: the ~6.6 MB video takes ~22 s in full, its playback needs ~150 KB/s. */
+/** The seed's rate: the ~17.7 MB video takes ~58 s in full, its playback needs ~150 KB/s. */
 const SEED_RATE = 300 * 1024
 
 interface MediaState {
@@ -55,7 +55,7 @@ describe.skipIf(!chromiumAvailable() || !libtorrentAvailable() || !ffmpegAvailab
       swarm = await createSwarm('tidepool-stream-browser-')
       home = await mkdtemp(join(tmpdir(), 'tidepool-stream-home-'))
       const video = join(swarm.work, 'source', 'clip.webm')
-      await makeVideo(video, 45, 1200)
+      await makeVideo(video, 120, 1200)
       t = await torrentOfFile(video, { pieceLength: 32 * 1024, trackers: [swarm.tracker.httpUrl] })
       seed = swarm.own(
         await startLibtorrent({
