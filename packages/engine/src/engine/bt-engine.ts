@@ -385,6 +385,7 @@ export class BtEngine implements EngineApiHost {
             ? await this.add({ magnet: e.magnet, savePath: e.savePath, paused: e.paused })
             : null
         if (!t) this.labels.delete(e.infoHash)
+        if (t) t.streaming.restoreOptions(e)
         if (t && e.extraTrackers?.length) {
           t.addTrackers(e.extraTrackers)
           this.extraTrackers.set(t.infoHash, [...e.extraTrackers])
@@ -414,6 +415,7 @@ export class BtEngine implements EngineApiHost {
         ...(prios?.some((p) => p !== 'normal') ? { filePriorities: prios } : {}),
         ...(this.extraTrackers.get(t.infoHash)?.length ? { extraTrackers: this.extraTrackers.get(t.infoHash) } : {}),
         ...(this.labels.has(t.infoHash) ? { label: this.labels.get(t.infoHash) } : {}),
+        ...t.streaming.savedOptions(),
       }
     })
     // the next change saves the whole session again

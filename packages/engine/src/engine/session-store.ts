@@ -15,6 +15,9 @@ export interface SessionEntry {
   extraTrackers?: string[]
   /** The user's label. */
   label?: string
+  /** Download order (torrent-streaming.ts), when not the default. */
+  sequential?: boolean
+  firstLastPiecesFirst?: boolean
 }
 
 const LIST_KEY = 'session/torrents'

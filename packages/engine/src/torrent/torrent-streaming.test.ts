@@ -1,4 +1,10 @@
 import { describe, expect, it } from 'vitest'
+import { BtEngine } from '../engine/bt-engine.ts'
+import { createTorrent } from '../metainfo/create-torrent.ts'
+import { MemoryFilePort } from '../platform/memory-files.ts'
+import { MemoryNetwork } from '../platform/memory-net.ts'
+import { MemoryStateStore } from '../platform/memory-state.ts'
+import { ManualClock } from '../util/clock.ts'
 import type { StreamHandler, StreamPort } from '../platform/ports.ts'
 import { RawPeer, settle } from '../wire/peer-test-kit.ts'
 import { encodePiece, HAVE_ALL, UNCHOKE } from '../wire/wire-codec.ts'
@@ -83,5 +89,37 @@ describe('streaming a file of a torrent', () => {
     await t.stop()
     expect(streams.published[0]!.closed).toBe(true)
     await e.stop()
+  })
+
+  it('sequential and first/last pieces first are kept over a restart', async () => {
+    const state = new MemoryStateStore()
+    const start = async () => {
+      const clock = new ManualClock(1_000_000)
+      const net = new MemoryNetwork({ setTimer: (fn, ms) => clock.setTimeout(fn, ms) })
+      const e = new BtEngine({
+        platform: { net: net.host('10.0.0.1'), files: new MemoryFilePort(), state, now: () => clock.now() },
+        clock,
+        settings: { dhtEnabled: false },
+      })
+      await e.start()
+      return e
+    }
+    const e = await start()
+    const file = await createTorrent({ name: 'x.bin', pieceLength: PIECE, files: [{ path: 'x.bin', data: KIT_DATA }] })
+    const t = await e.add({ torrentFile: file, paused: true })
+    e.streaming(t.infoHash).setSequential(true)
+    e.streaming(t.infoHash).setFirstLastPiecesFirst(true)
+    await settle()
+    await e.stop()
+    const e2 = await start()
+    await settle()
+    expect(e2.streaming(t.infoHash).state()).toMatchObject({ sequential: true, firstLastPiecesFirst: true })
+    e2.streaming(t.infoHash).setSequential(false)
+    await settle()
+    await e2.stop()
+    const e3 = await start()
+    await settle()
+    expect(e3.streaming(t.infoHash).state()).toMatchObject({ sequential: false, firstLastPiecesFirst: true })
+    await e3.stop()
   })
 })

@@ -24,6 +24,8 @@ export interface StreamingHost {
   } | null
   /** Makes sure a file is selected (a stream of a skipped file would never get its bytes). */
   selectFile(index: number): Promise<void>
+  /** An option changed (the session saves it). */
+  changed(): void
 }
 
 interface OpenStream {
@@ -58,12 +60,31 @@ export class TorrentStreaming {
   }
 
   setSequential(on: boolean): void {
+    if (this.sequential === on) return
     this.sequential = on
     this.apply()
+    this.host.changed()
   }
 
   setFirstLastPiecesFirst(on: boolean): void {
+    if (this.firstLast === on) return
     this.firstLast = on
+    this.apply()
+    this.host.changed()
+  }
+
+  /** The options as the saved session keeps them (only those that are on). */
+  savedOptions(): { sequential?: true; firstLastPiecesFirst?: true } {
+    return {
+      ...(this.sequential ? { sequential: true as const } : {}),
+      ...(this.firstLast ? { firstLastPiecesFirst: true as const } : {}),
+    }
+  }
+
+  /** Options from a saved session (before storage opens: apply() gives them to the picker). */
+  restoreOptions(o: { sequential?: boolean; firstLastPiecesFirst?: boolean }): void {
+    this.sequential = o.sequential === true
+    this.firstLast = o.firstLastPiecesFirst === true
     this.apply()
   }
 

@@ -220,6 +220,7 @@ export class Torrent {
       selectFile: async (i) => {
         if (this.filePriorities()?.[i] === 'skip') await this.setFilePriority(i, 'normal')
       },
+      changed: () => ctx.onTorrentChanged(this.infoHash),
     })
   }
 
