@@ -144,7 +144,7 @@ export function FilesTab(props: {
             </button>
             <button
               type="button"
-              aria-label={`Copy stream URL of ${r.name}`}
+              aria-label={`Copy URL of ${r.name}`}
               onClick={(e) => {
                 e.stopPropagation()
                 const f = unwrap(props.files).find((x) => x.index === r.files[0])
