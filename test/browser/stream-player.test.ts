@@ -136,7 +136,7 @@ describe.skipIf(!chromiumAvailable() || !libtorrentAvailable() || !ffmpegAvailab
       await shot(page, 'stream-player-after-seek')
       console.log(
         `stream player: first frame after ${Math.round(startedMs)} ms with ${((100 * sentAtStart) / t.totalSize).toFixed(1)}% sent; ` +
-          `after the seek to 80% playing again in ${Math.round(resumeMs)} ms (${((100 * sentAtResume) / t.totalSize).toFixed(1)}% sent)`,
+          `after the seek to 80% playing again in ${Math.round(resumeMs)} ms (${((100 * sentAtResume) / t.totalSize).toFixed(1)}% sent); requests: ${asked.join(', ')}`,
       )
       // "a few seconds" on a loaded 2-core machine
       expect(resumeMs).toBeLessThan(10_000)

@@ -26,7 +26,7 @@ const MIN_RUN_MS = 2000
  * a new one beyond this replaces the one idle longest.
  */
 const MAX_RUNS = 2
-/** A run nobody extended for this long gives way when another reader starts (a seek). */
+/** A run nobody extended for this long gives way when another reader reads. */
 const IDLE_MS = 1000
 
 /** One reader's contiguous reads: where they started, how far they got, its deadlines' owner. */
@@ -143,6 +143,9 @@ export class StreamWindow {
   /** Follows the readers: a contiguous read extends its run (and measures the bitrate), a jump starts one. */
   private track(offset: number, end: number, now: number, req: number): Run {
     let run = this.runs.find((r) => offset >= r.start && offset <= r.pos + SEEK_SLACK)
+    // another reader gone quiet meanwhile (a player that seeked may leave its old request open but
+    // unread): its read-ahead would compete with the reader that is actually being read
+    for (const r of [...this.runs]) if (r !== run && now - r.lastMs >= IDLE_MS) this.dropRun(r)
     if (run) {
       run.pos = Math.max(run.pos, end)
       run.lastMs = now
@@ -154,8 +157,7 @@ export class StreamWindow {
       }
       return run
     }
-    // a seek: readers gone quiet give way at once, and never more than MAX_RUNS
-    for (const r of [...this.runs]) if (now - r.lastMs >= IDLE_MS) this.dropRun(r)
+    // a seek: never more than MAX_RUNS readers
     while (this.runs.length >= MAX_RUNS) this.dropRun(this.runs.reduce((a, b) => (a.lastMs <= b.lastMs ? a : b)))
     run = { owner: `${this.id}#${this.nextRun++}`, start: offset, startMs: now, pos: end, lastMs: now, lastReq: req }
     this.runs.push(run)
