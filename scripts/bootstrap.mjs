@@ -6,7 +6,7 @@
 //
 // Steps: pnpm 10 (global install, else npx) -> `pnpm install --frozen-lockfile` when node_modules is
 // missing or older than the lockfile/manifests -> with --test-deps, Debian's python3-libtorrent and
-// chromium, iproute2 (ip netns, veth) for the LSD and port-mapping tests' own namespaces, and
+// chromium, ffmpeg and curl (streaming tests), iproute2 (ip netns, veth) for the LSD and port-mapping tests' own namespaces, and
 // miniupnpd/miniupnpc/nftables for the port-mapping test, tcpdump for the companion test (apt-get as root, or sudo -n; miniupnpd
 // preseeded never to start as a service) -> build the UI and extension if they have build scripts.
 // pnpm is resolved here and used here, so `npm start`/`npm test` never depend on it being on PATH.
@@ -110,6 +110,9 @@ function ensureTestDeps() {
   if (!existsSync('/usr/sbin/nginx')) missing.push('nginx')
   // the https web-seed test makes its own certificate
   if (!existsSync('/usr/bin/openssl')) missing.push('openssl')
+  // the streaming tests: a video made in the test setup, byte ranges read from the stream URL
+  if (!existsSync('/usr/bin/ffmpeg')) missing.push('ffmpeg')
+  if (!existsSync('/usr/bin/curl')) missing.push('curl')
   if (missing.length === 0) return
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0
   const sudo = !isRoot && run('sudo', ['-n', 'true'], { quiet: true }).ok

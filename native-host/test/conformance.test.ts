@@ -98,6 +98,7 @@ describe('conformance suite against our daemon', () => {
       expect([...plain.capabilities].sort()).toEqual([
         'fs-move',
         'root-grants',
+        'stream-http',
         'udp-ipv6-only',
         'udp-multicast',
         'utp',

@@ -29,6 +29,10 @@ export const ENGINE_METHODS = [
   'moveInQueue',
   'setForceStart',
   'setSeedLimits',
+  'setSequential',
+  'setFirstLastPiecesFirst',
+  'openStream',
+  'closeStream',
 ] as const satisfies ReadonlyArray<keyof EngineApi>
 
 type Missing = Exclude<keyof EngineApi, (typeof ENGINE_METHODS)[number]>

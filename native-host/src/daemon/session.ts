@@ -24,6 +24,8 @@ import { udpLocalOnly } from './udp-local-only.ts'
 import { udpBind, udpMulticast } from './udp-ops.ts'
 import { disposeSessionUtp } from './utp-ops.ts'
 import { SessionPortMaps } from './portmap-ops.ts'
+import { SessionStreams } from './stream-ops.ts'
+import type { StreamRegistry } from './stream-registry.ts'
 import type { PortMapper } from './portmap/port-mapper.ts'
 import { cancelMove, startMove } from './move-ops.ts'
 import type { RootGrants } from './root-grants.ts'
@@ -61,6 +63,8 @@ export interface SessionDeps {
   fsMove?: boolean
   /** Offer uTP streams (capability `utp`); default true. */
   utp?: boolean
+  /** Present when the daemon serves published files over HTTP (capability `stream-http`). */
+  streams?: StreamRegistry
 }
 
 function sha256(s: string): Buffer {
@@ -88,6 +92,7 @@ export class Session implements SessionContext {
   private inFlight = 0
   private readBytesInFlight = 0
   private readonly portMaps: SessionPortMaps | undefined
+  private readonly streams: SessionStreams | undefined
 
   constructor(
     private readonly ws: SessionSocket,
@@ -101,6 +106,7 @@ export class Session implements SessionContext {
     this.capCounts = deps.capCounts ?? { acceptsRefused: 0, capBusy: 0, sendCapCloses: 0 }
     registerCaps(this, this.caps, this.capCounts)
     this.portMaps = deps.portMapper ? new SessionPortMaps(this, deps.portMapper) : undefined
+    this.streams = deps.streams ? new SessionStreams(this, deps.streams) : undefined
     ws.on('message', (data: Buffer | Buffer[], isBinary: boolean) =>
       this.onMessage(Array.isArray(data) ? data : [data], isBinary),
     )
@@ -258,6 +264,7 @@ export class Session implements SessionContext {
         ...(this.portMaps ? [Capability.portmap] : []),
         ...(this.deps.grants ? [Capability.rootGrants] : []),
         ...(this.deps.fsMove !== false ? [Capability.fsMove] : []),
+        ...(this.streams ? [Capability.streamHttp] : []),
       ],
       ...(udpLocalOnly() ? { udpScope: 'local' as const } : {}),
       rootPaths: this.guard.paths(),
@@ -354,6 +361,14 @@ export class Session implements SessionContext {
         if (this.deps.fsMove === false) throw new IoError('unsupported', 'fs.move is not offered by this daemon')
         if (op === Op.fsMoveCancel) return Promise.resolve({ meta: cancelMove(this, meta) })
         return wrap(startMove(this, meta).catch((e: unknown) => Promise.reject(toIoError(e))))
+      case Op.streamPublish:
+      case Op.streamUnpublish:
+      case Op.streamReady: {
+        const st = this.streams
+        if (!st) throw new IoError('unsupported', 'this daemon does not serve streams')
+        if (op === Op.streamPublish) return wrap(st.publish(meta))
+        return Promise.resolve({ meta: op === Op.streamReady ? st.ready(meta) : st.unpublish(meta) })
+      }
       default:
         if (op >= 30 && op <= 45) return fileOp(this, op, meta, payload)
         throw new IoError('invalid', `unknown op ${op}`)
@@ -381,6 +396,7 @@ export class Session implements SessionContext {
     this.handles.clear()
     disposeSessionUtp(this)
     this.portMaps?.dispose()
+    this.streams?.dispose()
     this.counters.clients--
     if (this.ws.readyState === this.ws.OPEN) this.ws.terminate()
   }

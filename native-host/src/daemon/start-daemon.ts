@@ -15,6 +15,8 @@ import { refuseUpgrade } from './upgrade-check.ts'
 import { PortMapper, type PortMapperOptions } from './portmap/port-mapper.ts'
 import type { CompanionGate } from './companion/companion-gate.ts'
 import { RootGrants } from './root-grants.ts'
+import { serveStream } from './stream-http.ts'
+import { StreamRegistry } from './stream-registry.ts'
 
 export interface DaemonOptions {
   /** Loopback address to bind; default 127.0.0.1. */
@@ -64,6 +66,11 @@ export interface DaemonOptions {
   fsMove?: boolean
   /** Offer uTP streams (the `utp` capability). Default true; false makes a daemon as one that predates it. */
   utp?: boolean
+  /**
+   * Serve files clients publish at http://127.0.0.1:PORT/stream/<secret> (capability `stream-http`).
+   * Default true; the URLs are empty while the daemon does not listen.
+   */
+  streams?: boolean
 }
 
 /** Whether a daemon offers multicast when its options do not say. */
@@ -166,11 +173,20 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
   const multicast = opts.multicast ?? multicastByDefault()
   const preAuth = new PreAuthPool(caps.maxPreAuthSessions)
   const portMapper = opts.portMapping ? new PortMapper(opts.portMapping === true ? {} : opts.portMapping) : undefined
+  const streams = opts.streams === false ? undefined : new StreamRegistry()
   let refusedUpgrades = 0
   let port = 0
   let closed = false
+  const upgradePolicy = () => ({
+    port,
+    allowOrigins: opts.allowOrigins ?? [],
+    allowNoOrigin: opts.allowNoOrigin ?? true,
+    companionHost: opts.companion ? hostPort(host, port) : undefined,
+    allowLoopbackPages: opts.companion !== undefined,
+  })
 
-  const server = http.createServer((_req, res) => {
+  const server = http.createServer((req, res) => {
+    if (streams && serveStream(req, res, streams, upgradePolicy())) return
     res.writeHead(404).end()
   })
   // Idle TCP connections that never upgrade would each hold an fd: keep at most maxPendingHttp and
@@ -205,13 +221,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
   server.on('upgrade', (req, duplex, head) => {
     const socket = duplex as net.Socket // an http.Server's connections are net sockets
     pendingHttp.delete(socket)
-    const why = refuseUpgrade(req, {
-      port,
-      allowOrigins: opts.allowOrigins ?? [],
-      allowNoOrigin: opts.allowNoOrigin ?? true,
-      companionHost: opts.companion ? hostPort(host, port) : undefined,
-      allowLoopbackPages: opts.companion !== undefined,
-    })
+    const why = refuseUpgrade(req, upgradePolicy())
     if (why) {
       refusedUpgrades++
       socket.on('error', () => {}) // the refused client may reset before reading the 403; it is counted already
@@ -269,6 +279,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
       grants,
       fsMove: opts.fsMove,
       utp: opts.utp ?? true,
+      streams,
     })
     sessions.add(s)
     ws.on('close', () => sessions.delete(s))
@@ -281,6 +292,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
       server.listen({ host, port: opts.port ?? 0 }, () => resolve())
     })
     port = (server.address() as AddressInfo).port
+    if (streams) streams.port = port
   }
 
   return {

@@ -57,6 +57,8 @@ describe('static server', () => {
     expect(r.body).toContain('<p>hi')
     expect(r.headers['referrer-policy']).toBe('no-referrer')
     expect(r.headers['content-security-policy']).toContain("connect-src 'self' ws://127.0.0.1:1")
+    // the built-in player reads streams from the daemon's HTTP port
+    expect(r.headers['content-security-policy']).toContain("media-src 'self' http://127.0.0.1:1")
     expect((await get(srv.port, '/assets/a.js')).type).toBe('text/javascript; charset=utf-8')
     expect((await get(srv.port, '/config.json')).body).toContain('daemonUrl')
   })

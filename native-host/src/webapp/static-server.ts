@@ -72,6 +72,11 @@ export async function startStaticServer(opts: StaticServerOptions): Promise<Stat
       "style-src 'self' 'unsafe-inline'",
       "img-src 'self' data: blob:",
       `connect-src 'self' ${(typeof opts.connectSrc === 'function' ? opts.connectSrc() : (opts.connectSrc ?? [])).join(' ')}`.trim(),
+      // the built-in player reads streams from the daemon's HTTP port (the same port as its ws://)
+      `media-src 'self' ${(typeof opts.connectSrc === 'function' ? opts.connectSrc() : (opts.connectSrc ?? []))
+        .filter((u) => u.startsWith('ws://'))
+        .map((u) => `http://${u.slice(5)}`)
+        .join(' ')}`.trim(),
       "worker-src 'self' blob:",
       "frame-ancestors 'none'",
       "base-uri 'none'",

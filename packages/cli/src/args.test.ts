@@ -20,6 +20,7 @@ describe('parseArgs', () => {
       't',
       '--no-lsd',
       '--no-port-mapping',
+      '--sequential',
     ])
     expect(a).toEqual({
       command: 'download',
@@ -39,12 +40,27 @@ describe('parseArgs', () => {
       dht: null,
       webSeeds: true,
       utp: true,
+      sequential: true,
     })
   })
   it('uTP is on unless --no-utp', () => {
     expect(parseArgs(['download', 'a.torrent', '--out', 'd', '--no-utp'])).toMatchObject({ utp: false })
     expect(parseArgs(['seed', 'x.torrent', '--data', 'd', '--no-utp'])).toMatchObject({ utp: false })
     expect(parseArgs(['seed', 'x.torrent', '--data', 'd'])).toMatchObject({ utp: true })
+  })
+  it('parses a stream: --port is the URL port, --file the file, --out defaults to .', () => {
+    expect(parseArgs(['stream', 'a.torrent', '--file', '2', '--port', '8090'])).toMatchObject({
+      command: 'stream',
+      input: 'a.torrent',
+      file: 2,
+      streamPort: 8090,
+      port: 0,
+      out: '.',
+      sequential: false,
+    })
+    expect(parseArgs(['stream', 'magnet:?xt=urn:btih:aa'])).toMatchObject({ file: null, streamPort: 0 })
+    expect(() => parseArgs(['stream', 'a.torrent', '--file', '-1'])).toThrow('bad --file')
+    expect(() => parseArgs(['stream', 'a.torrent', 'b.torrent'])).toThrow('exactly one')
   })
   it('local peer discovery is on unless --no-lsd', () => {
     expect(parseArgs(['download', 'a.torrent', '--out', 'd'])).toMatchObject({ lsd: true })

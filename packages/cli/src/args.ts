@@ -33,6 +33,8 @@ export interface DownloadArgs {
   webSeeds: boolean
   /** uTP beside TCP (off with --no-utp). */
   utp: boolean
+  /** New pieces in order instead of rarest first (--sequential). */
+  sequential: boolean
 }
 
 export interface SeedArgs {
@@ -54,7 +56,17 @@ export interface SeedArgs {
   utp: boolean
 }
 
-export type CliArgs = DownloadArgs | SeedArgs | CreateArgs | { command: 'help' }
+/** `tidepool stream`: download one torrent and serve one of its files to players while it downloads. */
+export interface StreamArgs extends Omit<DownloadArgs, 'command' | 'inputs' | 'timeoutSec' | 'seed' | 'json'> {
+  command: 'stream'
+  input: string
+  /** File index; null = the largest file. */
+  file: number | null
+  /** Loopback port the stream URL is served on (0 = any). Peers use any free port. */
+  streamPort: number
+}
+
+export type CliArgs = DownloadArgs | SeedArgs | CreateArgs | StreamArgs | { command: 'help' }
 
 export class UsageError extends Error {}
 
@@ -66,7 +78,12 @@ export const USAGE = `usage:
   tidepool seed <torrent-file> --data DIR [--port PORT] [--no-lsd] [--no-port-mapping] [--json]
                 [--daemon-url URL --token-file FILE] [--state DIR] [--debug [COMPONENT,...]]
                 [--encryption prefer|require|disable] [--no-dht | --dht-bootstrap HOST:PORT[,HOST:PORT...]] [--no-utp]
+  tidepool stream <torrent-file|magnet> [--file N] [--port P] [--out DIR] [--sequential] [--no-lsd]
+                  [--no-port-mapping] [--state DIR] [--debug [COMPONENT,...]] [--encryption ...] [--no-dht | --dht-bootstrap ...]
 ${CREATE_USAGE}
+  --sequential (download) fetches pieces in order instead of rarest first
+  stream prints a local URL (http://127.0.0.1:P/stream/...) for a player such as VLC or mpv and serves
+         the file (--file N, default the largest) while it downloads, until interrupted; --out defaults to .
   --port serves peers over TCP and the DHT over UDP on the same port (0 = any free port)
   --no-lsd turns off local peer discovery (multicast announces on the LAN; never for private torrents)
   --no-port-mapping: do not ask the router (UPnP IGD, NAT-PMP, PCP) to forward the listen port
@@ -90,6 +107,7 @@ const VALUE_FLAGS = new Set([
   '--data',
   '--encryption',
   '--dht-bootstrap',
+  '--file',
 ])
 const BOOL_FLAGS = new Set([
   '--json',
@@ -99,13 +117,15 @@ const BOOL_FLAGS = new Set([
   '--no-dht',
   '--no-web-seeds',
   '--no-utp',
+  '--sequential',
 ])
 
 export function parseArgs(argv: string[]): CliArgs {
   const [command, ...rest] = argv
   if (!command || command === 'help' || command === '--help' || command === '-h') return { command: 'help' }
   if (command === 'create') return parseCreateArgs(rest, (m) => new UsageError(m))
-  if (command !== 'download' && command !== 'seed') throw new UsageError(`unknown command "${command}"`)
+  if (command !== 'download' && command !== 'seed' && command !== 'stream')
+    throw new UsageError(`unknown command "${command}"`)
   const positional: string[] = []
   const values = new Map<string, string>()
   const bools = new Set<string>()
@@ -167,6 +187,32 @@ export function parseArgs(argv: string[]): CliArgs {
       portMapping: !bools.has('--no-port-mapping'),
       encryption,
       dht,
+      webSeeds: !bools.has('--no-web-seeds'),
+      utp: !bools.has('--no-utp'),
+      sequential: bools.has('--sequential'),
+    }
+  }
+  if (command === 'stream') {
+    if (positional.length !== 1) throw new UsageError('stream takes exactly one torrent file or magnet link')
+    const f = values.get('--file')
+    const file = f === undefined ? null : Number(f)
+    if (file !== null && (!Number.isInteger(file) || file < 0)) throw new UsageError(`bad --file "${f}"`)
+    return {
+      command,
+      input: positional[0],
+      out: values.get('--out') ?? '.',
+      file,
+      streamPort: port,
+      port: 0,
+      daemonUrl,
+      tokenFile,
+      stateDir,
+      debug,
+      lsd: !bools.has('--no-lsd'),
+      portMapping: !bools.has('--no-port-mapping'),
+      encryption,
+      dht,
+      sequential: bools.has('--sequential'),
       webSeeds: !bools.has('--no-web-seeds'),
       utp: !bools.has('--no-utp'),
     }

@@ -4,12 +4,14 @@ import { Worker } from 'node:worker_threads'
 import { connectBridge, type BridgeClient } from '@tidepool/daemon-bridge'
 import { connectBridgeNode } from '@tidepool/daemon-bridge/node'
 import { portMappingAllowed, startDaemon, type DaemonOptions, type RunningDaemon } from '@tidepool/native-host'
-import type { FilePort, NetPort } from '@tidepool/engine'
+import type { FilePort, NetPort, StreamPort } from '@tidepool/engine'
 import { CliError, EXIT } from './errors.ts'
 
 export interface BridgeSetup {
   net: NetPort
   files: FilePort
+  /** Local URLs for players (served while the daemon listens: `tidepool stream`). */
+  streams: StreamPort
   /** Root names the engine may write to. */
   roots: string[]
   /** Resolves with a reason if the daemon connection drops while we still use it. */
@@ -35,6 +37,11 @@ export async function setupBridge(opts: {
   tokenFile: string | null
   /** Our own daemon maps ports (unless TIDEPOOL_NO_PORT_MAPPING is set); a running daemon decides itself. */
   portMapping?: boolean
+  /**
+   * Our own daemon also listens on this loopback port (0: any) so players can read streams from it;
+   * absent: it does not listen (the engine uses the in-process link either way).
+   */
+  streamPort?: number
 }): Promise<BridgeSetup> {
   let daemon: { url: string; close(): Promise<void> } | null = null
   let inProcess: RunningDaemon | null = null
@@ -62,6 +69,8 @@ export async function setupBridge(opts: {
     try {
       if (process.env.TIDEPOOL_DAEMON_THREAD === '1') daemon = await startDaemonThread(daemonOpts)
       else if (process.env.TIDEPOOL_BRIDGE === 'websocket') daemon = await startDaemon(daemonOpts)
+      else if (opts.streamPort !== undefined)
+        daemon = inProcess = await startDaemon({ ...daemonOpts, port: opts.streamPort })
       else daemon = inProcess = await startDaemon({ ...daemonOpts, listen: false })
     } catch (err) {
       throw new CliError(
@@ -85,6 +94,7 @@ export async function setupBridge(opts: {
     return {
       net: client.net,
       files: client.files,
+      streams: client.streams,
       roots: client.roots ?? Object.keys(opts.roots),
       lost,
       carrier: inProcess ? 'in-process' : 'websocket',

@@ -23,18 +23,29 @@ export async function createCliEngine(opts: {
   args: EngineArgs
   /** Where log lines go (`--debug`); none when absent. */
   log?: LogPort
+  /** `tidepool stream`: the daemon serves streams on this port (0: any). */
+  streamPort?: number
 }): Promise<{ bridge: BridgeSetup; engine: BtEngine; root: string; hasher: Sha1Workers }> {
   const bridge = await setupBridge({
     roots: { [opts.rootName]: opts.dir },
     daemonUrl: opts.args.daemonUrl,
     tokenFile: opts.args.tokenFile,
     portMapping: opts.args.portMapping,
+    ...(opts.streamPort !== undefined ? { streamPort: opts.streamPort } : {}),
   })
   const root = bridge.roots.includes(opts.rootName) ? opts.rootName : bridge.roots[0]
   const state = new DirStateStore(opts.args.stateDir ? resolve(opts.args.stateDir) : join(opts.dir, '.tidepool'))
   const hasher = startSha1Workers()
   const engine = new BtEngine({
-    platform: { net: bridge.net, files: bridge.files, state, hasher, now: () => Date.now(), log: opts.log },
+    platform: {
+      net: bridge.net,
+      files: bridge.files,
+      streams: bridge.streams,
+      state,
+      hasher,
+      now: () => Date.now(),
+      log: opts.log,
+    },
     settings: {
       downloadRoot: root,
       listenPort: opts.args.port,

@@ -56,6 +56,7 @@ export async function downloadCommand(
         throw new CliError(EXIT.badTorrent, `bad torrent ${input.label}: ${(err as Error).message}`)
       }
     }
+    if (args.sequential) for (const t of torrents) engine.streaming(t.infoHash).setSequential(true)
     const lost = bridge.lost.then((why) => {
       throw new CliError(EXIT.daemonUnreachable, `daemon unreachable: connection lost (${why})`)
     })
@@ -83,7 +84,7 @@ export async function downloadCommand(
 
 type Input = { kind: 'magnet'; value: string; label: string } | { kind: 'file'; bytes: Uint8Array; label: string }
 
-async function readInput(arg: string): Promise<Input> {
+export async function readInput(arg: string): Promise<Input> {
   if (arg.startsWith('magnet:')) return { kind: 'magnet', value: arg, label: arg.slice(0, 60) }
   try {
     const buf = await readFile(arg)

@@ -4,6 +4,7 @@ import { downloadCommand } from './download-command.ts'
 import { reportCpuUsage, startCpuProfile } from './cpu-profile.ts'
 import { CliError, EXIT } from './errors.ts'
 import { seedCommand } from './seed-command.ts'
+import { streamCommand } from './stream-command.ts'
 
 /** `tidepool` entry point: every failure ends with one clear line on stderr and a non-zero exit. */
 async function main(argv: string[]): Promise<number> {
@@ -19,6 +20,7 @@ async function main(argv: string[]): Promise<number> {
       out(`${USAGE}\n`)
       return EXIT.ok
     }
+    if (args.command === 'stream') return await streamCommand(args, { out, err, signal: abort.signal })
     const tty = !!process.stdout.isTTY && !args.json
     if (args.command === 'download') return await downloadCommand(args, { out, err, tty, signal: abort.signal })
     if (args.command === 'create')

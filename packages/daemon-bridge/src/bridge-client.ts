@@ -3,6 +3,7 @@ import { decodeFrame, encodeCredit, encodeFrame, encodeFrameInto, HEADER_BYTES, 
 import { SendPool } from './send-pool.ts'
 import { BridgeFiles } from './bridge-files.ts'
 import { BridgeNet } from './bridge-net.ts'
+import { BridgeStreams } from './bridge-streams.ts'
 import { Capability, Kind, Op, PROTOCOL_VERSION, type DaemonLimits, type HelloReply } from './protocol.ts'
 import type { SocketHost } from './bridge-tcp-socket.ts'
 import type { WebSocketCtor, WebSocketLike } from './websocket-like.ts'
@@ -89,6 +90,8 @@ function creditBatch(window: number): number {
 export class BridgeClient implements SocketHost {
   readonly net: BridgeNet
   readonly files: BridgeFiles
+  /** Local URLs for media players (works when the daemon announced `stream-http`). */
+  readonly streams: BridgeStreams
   limits!: DaemonLimits
   roots: string[] = []
   /** Where this daemon sends UDP: "local" = only to loopback and private addresses (hello `udpScope`). */
@@ -130,6 +133,7 @@ export class BridgeClient implements SocketHost {
     this.pool = sendMode === 'pool' ? new SendPool(POOL_BUFFER_BYTES, POOL_BUFFERS) : null
     this.net = new BridgeNet(this)
     this.files = new BridgeFiles(this)
+    this.streams = new BridgeStreams(this)
   }
 
   get closed(): boolean {

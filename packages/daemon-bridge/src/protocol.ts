@@ -45,6 +45,11 @@ export const Op = {
   portmapAdd: 50,
   portmapRemove: 51,
   portmapStatus: 52,
+  /** Capability `stream-http` (§4.7): publish a file at http://127.0.0.1:PORT/stream/<secret>. */
+  streamPublish: 80,
+  streamUnpublish: 81,
+  /** The client's answer to EVENT stream.need: the bytes are on disk (or `error`). */
+  streamReady: 82,
 } as const
 export type Op = (typeof Op)[keyof typeof Op]
 
@@ -58,6 +63,10 @@ export const Ev = {
   /** fs.move progress and end (capability `fs-move`). */
   moveProgress: 11,
   moveDone: 12,
+  /** Capability `stream-http`: a player asked for bytes the client must make ready (§4.7). */
+  streamNeed: 13,
+  /** Capability `stream-http`: the player that asked went away. */
+  streamGone: 14,
 } as const
 export type Ev = (typeof Ev)[keyof typeof Ev]
 
@@ -118,6 +127,8 @@ export const Capability = {
   fsMove: 'fs-move',
   /** uTP (BEP 29) streams: tcp.connect `transport: "utp"`, tcp.listen `utp: true`, accept `transport` (§4.2). */
   utp: 'utp',
+  /** Files published to media players over HTTP on the daemon's port, ops 80–82, events 13–14 (§4.7). */
+  streamHttp: 'stream-http',
 } as const
 export type Capability = (typeof Capability)[keyof typeof Capability]
 

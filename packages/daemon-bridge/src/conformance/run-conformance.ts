@@ -8,6 +8,7 @@ import { netCases } from './cases-net.ts'
 import { portmapCases } from './cases-portmap.ts'
 import { moveCases } from './cases-move.ts'
 import { utpCases } from './cases-utp.ts'
+import { streamCases } from './cases-streams.ts'
 import { CaseContext, type ConformanceCase, type ConformanceTarget } from './harness.ts'
 
 export const allCases: ConformanceCase[] = [
@@ -21,6 +22,7 @@ export const allCases: ConformanceCase[] = [
   ...portmapCases,
   ...moveCases,
   ...utpCases,
+  ...streamCases,
 ]
 
 export interface CaseResult {

@@ -163,6 +163,18 @@ export interface TorrentDetail {
   files: FileRow[]
   trackers: TrackerRow[]
   pieces: PiecesView | null
+  streaming: StreamingState
+}
+
+/** A torrent's play-while-downloading options and its open streams (local URLs for players). */
+export interface StreamingState {
+  /** New pieces in order instead of rarest first. */
+  sequential: boolean
+  /** First and last piece of each file before the others (container headers and indexes). */
+  firstLastPiecesFirst: boolean
+  /** The platform can publish streams (the daemon offers stream-http). */
+  available: boolean
+  streams: Array<{ fileIndex: number; url: string; bitrate: number }>
 }
 
 export interface EngineSettings {
@@ -351,4 +363,10 @@ export interface EngineApi {
   setForceStart(infoHash: string, forced: boolean): Promise<void>
   /** Changes the torrent's own seeding limits (fields left out stay). Throws for an unknown torrent. */
   setSeedLimits(infoHash: string, limits: Partial<TorrentSeedLimits>): Promise<void>
+  /** Sequential download on or off for one torrent. */
+  setSequential(infoHash: string, on: boolean): Promise<void>
+  setFirstLastPiecesFirst(infoHash: string, on: boolean): Promise<void>
+  /** Publishes a file for players while it downloads; resolves with its local URL. */
+  openStream(infoHash: string, fileIndex: number): Promise<string>
+  closeStream(infoHash: string, fileIndex: number): Promise<void>
 }

@@ -33,6 +33,7 @@ import { listenForPeers, type PeerListeners } from './peer-listener.ts'
 import { SessionStore, type SessionEntry } from './session-store.ts'
 import { DEFAULT_SETTINGS, mergeSettings } from './settings.ts'
 import { PortForwarding } from './port-forwarding.ts'
+import type { TorrentStreaming } from '../torrent/torrent-streaming.ts'
 import { normalizeLabel } from './torrent-label.ts'
 import { TorrentCreator } from '../create/torrent-creator.ts'
 import { normalizeSaveDir, TorrentMoves, type SaveFolder } from './torrent-moves.ts'
@@ -486,6 +487,7 @@ export class BtEngine implements EngineApiHost {
             : null
         if (!t) this.labels.delete(e.infoHash)
         t?.restoreTotals({ downloaded: e.downloadedTotal, uploaded: e.uploadedTotal })
+        if (t) t.streaming.restoreOptions(e)
         if (t && e.extraTrackers?.length) {
           t.addTrackers(e.extraTrackers)
           this.extraTrackers.set(t.infoHash, [...e.extraTrackers])
@@ -521,6 +523,7 @@ export class BtEngine implements EngineApiHost {
         downloadedTotal: t.downloadedTotal,
         queuePosition: this.scheduler.position(t.infoHash),
         ...(this.scheduler.record(t.infoHash) ? { schedule: this.scheduler.record(t.infoHash) } : {}),
+        ...t.streaming.savedOptions(),
       }
     })
     // the next change saves the whole session again
@@ -743,6 +746,13 @@ export class BtEngine implements EngineApiHost {
 
   async setSeedLimits(infoHash: string, limits: Partial<TorrentSeedLimits>): Promise<void> {
     this.scheduler.setLimits(infoHash, limits)
+  }
+
+  /** A torrent's play-while-downloading side (sequential, first/last pieces, streams). */
+  streaming(infoHash: string): TorrentStreaming {
+    const t = this.torrents.get(infoHash)
+    if (!t) throw new Error(`unknown torrent ${infoHash}`)
+    return t.streaming
   }
 
   async setTorrentLabel(infoHash: string, label: string | null): Promise<void> {

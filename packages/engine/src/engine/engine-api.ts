@@ -12,6 +12,7 @@ import type {
   TorrentSummary,
 } from '../api/types.ts'
 import type { TorrentCreator } from '../create/torrent-creator.ts'
+import type { TorrentStreaming } from '../torrent/torrent-streaming.ts'
 
 /** What the API adapter needs from the engine (BtEngine implements it). */
 export interface EngineApiHost {
@@ -39,6 +40,7 @@ export interface EngineApiHost {
   moveInQueue(infoHashes: string[], to: QueueMove): Promise<void>
   setForceStart(infoHash: string, forced: boolean): Promise<void>
   setSeedLimits(infoHash: string, limits: Partial<TorrentSeedLimits>): Promise<void>
+  streaming(infoHash: string): TorrentStreaming
 }
 
 /**
@@ -99,5 +101,15 @@ export function createEngineApi(engine: EngineApiHost): EngineApi {
       ),
     setForceStart: (infoHash, forced) => engine.setForceStart(infoHash.toLowerCase(), !!forced),
     setSeedLimits: (infoHash, limits) => engine.setSeedLimits(infoHash.toLowerCase(), { ...limits }),
+    async setSequential(infoHash, on) {
+      engine.streaming(infoHash.toLowerCase()).setSequential(on)
+    },
+    async setFirstLastPiecesFirst(infoHash, on) {
+      engine.streaming(infoHash.toLowerCase()).setFirstLastPiecesFirst(on)
+    },
+    openStream: (infoHash, fileIndex) => engine.streaming(infoHash.toLowerCase()).openStream(fileIndex),
+    async closeStream(infoHash, fileIndex) {
+      engine.streaming(infoHash.toLowerCase()).closeStream(fileIndex)
+    },
   }
 }

@@ -27,6 +27,9 @@ export interface SessionEntry {
   queuePosition?: number
   /** Seeding time, completion date, force start and own seeding limits (the scheduler's record). */
   schedule?: Partial<ScheduleRecord>
+  /** Download order (torrent-streaming.ts), when not the default. */
+  sequential?: boolean
+  firstLastPiecesFirst?: boolean
 }
 
 const LIST_KEY = 'session/torrents'

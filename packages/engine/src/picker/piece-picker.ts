@@ -13,6 +13,7 @@
 import { PieceBits } from './piece-bits.ts'
 import type { HasPieces } from './piece-bits.ts'
 import { PieceBuckets } from './piece-buckets.ts'
+import { PieceDeadlines } from './piece-deadlines.ts'
 
 export const BLOCK_LENGTH = 16 * 1024
 
@@ -37,15 +38,25 @@ export interface PiecePickerOptions {
   canStartPiece?: () => boolean
   /** [0, 1) random source; injectable for tests. */
   random?: () => number
+  /** ms clock for piece deadlines (streaming); default Date.now. */
+  now?: () => number
 }
 
 export interface PickOptions {
   /** The peer is choking us: only `allowedFast` pieces (BEP 6) may be requested. */
   choked?: boolean
   allowedFast?: ReadonlySet<number> | null
-  /** false for a slow peer: it gets no endgame duplicates (they would just arrive last). */
+  /**
+   * false for a slow peer: it gets no endgame duplicates (they would just arrive last), and takes a
+   * time-critical piece only after fast peers had a moment to take it.
+   */
   peerIsFast?: boolean
 }
+
+/** A slow peer may take a time-critical piece nobody faster took within this long. */
+const SLOW_PEER_GRACE_MS = 500
+/** A late time-critical block is requested from at most this many peers at once. */
+const LATE_DUPLICATES = 2
 
 export interface BlockRequest {
   piece: number
@@ -87,6 +98,15 @@ export class PiecePicker<K = string> {
   private readonly peers = new Map<K, PieceBits | 'all'>()
   private readonly requests = new Map<K, Set<number>>()
   private freeBlocks = 0
+  /** Time-critical pieces (streaming): picked first, earliest deadline first. */
+  readonly deadlines = new PieceDeadlines()
+  private readonly now: () => number
+  /** Sequential download: new pieces in index order instead of rarest first. */
+  private sequential = false
+  /** Lowest piece index that may still be waiting in the buckets (sequential scan start). */
+  private seqFrom = 0
+  /** Pieces to start before any other (first and last pieces of files), in this order. */
+  private preferred: number[] = []
 
   constructor(opts: PiecePickerOptions) {
     this.pieceCount = opts.pieceCount
@@ -100,6 +120,7 @@ export class PiecePicker<K = string> {
     this.random = opts.random ?? Math.random
     this.maxInProgress = Math.max(1, opts.maxInProgress ?? Number.POSITIVE_INFINITY)
     this.canStartPiece = opts.canStartPiece ?? (() => true)
+    this.now = opts.now ?? Date.now
     this.avail = new Uint32Array(this.pieceCount)
     this.prio = new Uint8Array(this.pieceCount).fill(2)
     this.have = new PieceBits(this.pieceCount)
@@ -198,6 +219,7 @@ export class PiecePicker<K = string> {
 
   /** One byte per piece: 0 skip (never picked), 1 low, 2 normal, 3 high. */
   setPiecePriorities(prios: Uint8Array): void {
+    this.seqFrom = 0
     for (let p = 0; p < this.pieceCount; p++) {
       const v = Math.min(3, prios[p] ?? 2)
       if (v === this.prio[p]) continue
@@ -211,6 +233,7 @@ export class PiecePicker<K = string> {
 
   /** We have this piece (from resume or recheck). */
   markHave(piece: number): void {
+    this.deadlines.delete(piece)
     this.dropProgress(piece)
     this.buckets.remove(piece)
     this.have.set(piece)
@@ -224,6 +247,7 @@ export class PiecePicker<K = string> {
   onPieceFailed(piece: number): void {
     this.dropProgress(piece)
     this.have.clear(piece)
+    this.seqFrom = Math.min(this.seqFrom, piece)
     if (this.prio[piece]! > 0) this.buckets.insert(piece, this.prio[piece]!, this.avail[piece]!)
   }
 
@@ -263,14 +287,23 @@ export class PiecePicker<K = string> {
     if (opts.choked && (!allowed || allowed.size === 0)) return out
     const usable = (p: number) => peerHas.has(p) && (!allowed || allowed.has(p))
 
+    // 0. time-critical pieces (streaming deadlines), earliest first
+    if (this.deadlines.size > 0) this.pickTimeCritical(key, count, out, usable, opts.peerIsFast !== false)
+    if (out.length >= count) return out
     // 1. finish pieces already started
     for (const p of this.partial) {
       if (usable(p)) this.takeFree(key, p, count, out)
       if (out.length >= count) return out
     }
     const room = () => this.canStartPiece() && (this.downloadingCount() < this.maxInProgress || this.abandonIdlePiece())
+    // 1b. first and last pieces of files (container headers and indexes), then sequential order
+    for (const p of this.preferred) {
+      if (out.length >= count || !room()) break
+      if (this.buckets.has(p) && usable(p)) this.startAndTake(key, p, count, out)
+    }
+    if (this.sequential) this.pickSequential(key, count, out, usable, room)
     // 2. a random piece while we have almost nothing
-    if (this.have.count() < this.randomFirst && this.buckets.size > 0) {
+    if (!this.sequential && this.have.count() < this.randomFirst && this.buckets.size > 0) {
       for (let tries = 0; tries < 32 && out.length < count && room(); tries++) {
         const p = Math.floor(this.random() * this.pieceCount)
         if (this.buckets.has(p) && usable(p)) {
@@ -355,6 +388,82 @@ export class PiecePicker<K = string> {
     const out = this.requestsOf(key)
     for (const b of out) this.releaseBlock(key, b.piece, b.begin)
     return out
+  }
+
+  // ---- sequential, first/last, deadlines ----
+
+  /** Sequential download: new pieces lowest index first (the in-progress cap still applies). */
+  setSequential(on: boolean): void {
+    this.sequential = on
+    this.seqFrom = 0
+  }
+
+  get isSequential(): boolean {
+    return this.sequential
+  }
+
+  /** Pieces to start before all others, in order (qBittorrent's "first and last pieces first"). */
+  setPreferredPieces(pieces: readonly number[]): void {
+    this.preferred = [...pieces]
+  }
+
+  private startAndTake(key: K, p: number, count: number, out: BlockRequest[]): void {
+    this.buckets.remove(p)
+    this.start(p)
+    this.takeFree(key, p, count, out)
+  }
+
+  private pickSequential(
+    key: K,
+    count: number,
+    out: BlockRequest[],
+    usable: (p: number) => boolean,
+    room: () => boolean,
+  ): void {
+    while (this.seqFrom < this.pieceCount && !this.buckets.has(this.seqFrom)) {
+      // only pieces that can never come back to the buckets may be skipped for good
+      if (!this.have.has(this.seqFrom) && this.progress.has(this.seqFrom)) break
+      this.seqFrom++
+    }
+    for (let p = this.seqFrom; p < this.pieceCount && out.length < count && room(); p++)
+      if (this.buckets.has(p) && usable(p)) this.startAndTake(key, p, count, out)
+  }
+
+  /**
+   * Deadline pieces, earliest first: free blocks of started ones, new ones started past the
+   * in-progress cap (a stream must not wait behind rarest-first pieces). A fast peer also gets
+   * duplicates of blocks of late pieces (deadline passed) held by one other peer, endgame-like.
+   */
+  private pickTimeCritical(
+    key: K,
+    count: number,
+    out: BlockRequest[],
+    usable: (p: number) => boolean,
+    fast: boolean,
+  ): void {
+    const now = this.now()
+    for (const p of this.deadlines.ordered()) {
+      if (out.length >= count) return
+      if (!usable(p)) continue
+      const d = this.deadlines.get(p)!
+      if (!fast && now - d.setAt < SLOW_PEER_GRACE_MS) continue
+      if (this.buckets.has(p)) {
+        if (!this.canStartPiece() && !this.abandonIdlePiece()) continue
+        this.startAndTake(key, p, count, out)
+        continue
+      }
+      const pr = this.progress.get(p)
+      if (!pr) continue
+      if (pr.free > 0) this.takeFree(key, p, count, out)
+      if (!fast || d.due > now) continue
+      const mine = this.requests.get(key)
+      for (let b = 0; b < pr.state.length && out.length < count; b++) {
+        const owners = pr.owners[b]
+        if (pr.state[b] !== REQUESTED || !owners || owners.length >= LATE_DUPLICATES) continue
+        if (mine?.has(this.id(p, b))) continue
+        this.assign(key, p, pr, b, out)
+      }
+    }
   }
 
   // ---- internals ----

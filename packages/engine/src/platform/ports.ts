@@ -264,6 +264,40 @@ export interface Logger {
   error(message: string): void
 }
 
+/** A file of a torrent as a media player should see it. */
+export interface StreamFile {
+  root: string
+  path: string
+  length: number
+  /** File name (its extension gives the Content-Type). */
+  name: string
+}
+
+/** How a published file gets its bytes: the platform asks before it reads them from disk. */
+export interface StreamHandler {
+  /**
+   * A player wants these bytes of the file: resolve once they are verified on disk. `req` names the
+   * ask (a reader's later asks, and `gone`, follow it).
+   */
+  need(offset: number, length: number, req: number): Promise<void>
+  /** The reader whose last ask was `req` went away (closed its request, or gave up waiting). */
+  gone?(req: number): void
+}
+
+export interface PublishedStream {
+  /** Where players read it (http://127.0.0.1:PORT/stream/<secret>); '' when nothing listens. */
+  readonly url: string
+  close(): void
+}
+
+/**
+ * Serves files of torrents to media players while they download (the daemon's HTTP on loopback, each
+ * file under an unguessable secret). Optional in Platform: without it nothing can be streamed.
+ */
+export interface StreamPort {
+  publish(file: StreamFile, handler: StreamHandler): Promise<PublishedStream>
+}
+
 /** Everything the engine needs from its platform. */
 export interface Platform {
   net: NetPort
@@ -274,4 +308,6 @@ export interface Platform {
   now(): number
   /** Log lines beyond the torrents' own buffers (none by default). */
   log?: LogPort
+  /** Local URLs for media players (absent: no streaming). */
+  streams?: StreamPort
 }

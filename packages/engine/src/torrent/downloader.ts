@@ -19,6 +19,7 @@ import type { TradingPeer } from './peer-handle.ts'
 import { PieceReadCache } from './piece-read-cache.ts'
 import { SuspectPieces, type Verdict } from './suspect-pieces.ts'
 import { UploadChoker } from './upload-choker.ts'
+import { FastPeers } from './fast-peers.ts'
 
 const BLOCK = 16 * 1024
 const ENDGAME_PIPELINE = 4
@@ -46,6 +47,8 @@ export interface DownloaderHost {
   onHashFailure(piece: number, contributors: string[]): void
   /** Every selected piece is verified (called once per completion). */
   onComplete(): void
+  /** A piece was verified and written (streams waiting for it may read it now). */
+  onPieceVerified?(piece: number): void
   /** A peer sent bad data (alone: proven; shared: one of several suspects). */
   blamePeer(key: string, shared: boolean): void
   /** What we want changed (a piece verified): every session re-decides its interest. */
@@ -68,6 +71,8 @@ export class Downloader {
   private complete = false
   private readonly saver: ResumeSaver
   private readonly priorities?: FilePriority[]
+  /** Which peers count as fast for time-critical (streaming) pieces. */
+  private readonly fastPeers = new FastPeers(() => this.host.clock.now())
 
   constructor(
     private readonly host: DownloaderHost,
@@ -96,6 +101,7 @@ export class Downloader {
       // started pieces count in full (their buffers appear only with their first block)
       canStartPiece: () =>
         this.storage.settlingBytes + (this.picker.downloadingCount() + 1) * info.pieceLength <= maxBufferedBytes,
+      now: () => host.clock.now(),
     })
     this.readCache = new PieceReadCache((p) => this.storage.readBlock(p, 0, pieceSize(info, p)), 16 * 1024 * 1024)
     this.choker = new UploadChoker({ sessions: () => host.sessions(), clock: host.clock, config: host.choker })
@@ -239,12 +245,28 @@ export class Downloader {
     const blocks = this.picker.pickBlocks(s.peer.key, s.bitfield, want, {
       allowedFast: s.allowedFastSet(),
       choked: s.peerChoking,
+      ...(this.picker.deadlines.size > 0 ? { peerIsFast: this.fastPeers.isFast(s, this.host.sessions()) } : {}),
     })
     for (const b of blocks) {
       // a piece that failed with several senders is retried from one peer only
       if (this.suspects.size > 0 && !this.suspects.allow(b.piece, s.peer.key))
         this.picker.releaseBlock(s.peer.key, b.piece, b.begin)
       else if (!s.request(b.piece, b.begin, b.length)) this.picker.releaseBlock(s.peer.key, b.piece, b.begin)
+    }
+  }
+
+  /**
+   * Deadline pieces appeared: withdraw every queued request for other pieces (a slow peer serves
+   * requests in order, so the urgent blocks would wait behind seconds of ordinary ones) and refill.
+   */
+  preemptForDeadlines(): void {
+    for (const s of this.host.sessions()) {
+      for (const b of this.picker.requestsOf(s.peer.key)) {
+        if (this.picker.deadlines.get(b.piece)) continue
+        s.cancel(b.piece, b.begin, b.length)
+        this.picker.releaseBlock(s.peer.key, b.piece, b.begin)
+      }
+      this.fillRequests(s)
     }
   }
 
@@ -295,6 +317,7 @@ export class Downloader {
 
   private onVerified(piece: number, contributors: string[]): void {
     this.picker.onPieceVerified(piece)
+    this.host.onPieceVerified?.(piece)
     if (this.suspects.isSuspect(piece)) this.judge(this.suspects.onVerified(piece, contributors))
     this.readCache.drop(piece)
     for (const s of this.host.sessions()) s.sendHave(piece)

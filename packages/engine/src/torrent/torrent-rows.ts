@@ -2,6 +2,7 @@ import type {
   FileRow,
   PeerRow,
   PiecesView,
+  StreamingState,
   SwarmRow,
   TorrentDetail,
   TorrentStatus,
@@ -22,6 +23,7 @@ export interface TorrentRowSource {
   readonly saveDir: string
   readonly uploadedTotal: number
   readonly downloadedTotal: number
+  readonly streaming: { state(): StreamingState }
   readonly downloader: {
     selectedBytes(): number
     verifiedSelectedBytes(): number
@@ -247,6 +249,9 @@ export function torrentDetail(t: TorrentRowSource, parts: Array<keyof TorrentDet
         break
       case 'pieces':
         out.pieces = t.downloader?.piecesView() ?? null
+        break
+      case 'streaming':
+        out.streaming = t.streaming.state()
         break
     }
   }

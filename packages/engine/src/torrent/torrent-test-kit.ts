@@ -9,6 +9,7 @@ import { parseMetainfo } from '../metainfo/parse-metainfo.ts'
 import { MemoryFilePort } from '../platform/memory-files.ts'
 import { MemoryNetwork } from '../platform/memory-net.ts'
 import { MemoryStateStore } from '../platform/memory-state.ts'
+import type { StreamPort } from '../platform/ports.ts'
 import { ManualClock } from '../util/clock.ts'
 import { fromHex } from '../util/hex.ts'
 import { RawPeer, settle } from '../wire/peer-test-kit.ts'
@@ -22,6 +23,8 @@ export async function setupEngine(opts: {
   /** Bytes on disk before the torrent is added and checked (default: KIT_DATA when seeding). */
   onDisk?: Uint8Array
   engine?: Partial<Omit<BtEngineOptions, 'platform' | 'clock'>>
+  /** Local URLs for players (a test's own StreamPort). */
+  streams?: StreamPort
 }) {
   const clock = new ManualClock(1_000_000)
   const net = new MemoryNetwork({ setTimer: (fn, ms) => clock.setTimeout(fn, ms) })
@@ -37,7 +40,13 @@ export async function setupEngine(opts: {
   // The RawPeers here speak plain BitTorrent and never hang up on MSE bytes: dial them plain unless a
   // test asks for another policy (engine-encryption.test.ts does). No DHT unless a test starts one.
   const e = new BtEngine({
-    platform: { net: net.host('10.0.0.1'), files, state: new MemoryStateStore(), now: () => clock.now() },
+    platform: {
+      net: net.host('10.0.0.1'),
+      files,
+      state: new MemoryStateStore(),
+      now: () => clock.now(),
+      ...(opts.streams ? { streams: opts.streams } : {}),
+    },
     clock,
     ...opts.engine,
     settings: { encryption: 'disable', dhtEnabled: false, ...opts.engine?.settings },

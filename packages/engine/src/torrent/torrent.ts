@@ -28,6 +28,7 @@ import { TorrentDht } from './torrent-dht.ts'
 import { TorrentTrackers } from './torrent-trackers.ts'
 import { TorrentWebSeeds } from '../webseed/torrent-web-seeds.ts'
 import type { WebSeedSource } from '../webseed/webseed-url.ts'
+import { TorrentStreaming } from './torrent-streaming.ts'
 
 export interface TorrentInit {
   infoHash: string
@@ -85,6 +86,8 @@ export class Torrent {
   private readonly totals = { downloaded: 0, uploaded: 0, hashFailures: 0 }
   private readonly completionWaiters: Array<() => void> = []
   private dl: Downloader | null = null
+  /** Sequential / first-last options and open streams (play while downloading). */
+  readonly streaming: TorrentStreaming
   private metadata: MetadataFetch | null = null
   /** Handshaken connections by peer key. */
   private readonly live = new Map<string, PeerSession>()
@@ -216,10 +219,32 @@ export class Torrent {
         this.log.storage.warn(`piece ${piece} failed verification (blocks from ${contributors.join(', ')})`)
       },
       onComplete: () => this.onDownloadComplete(),
+      onPieceVerified: (piece) => this.streaming.onPieceVerified(piece),
       blamePeer: (key, shared) => this.blamePeer(key, shared),
       updateInterest: () => this.updateInterest(),
       fail: (err) => this.fail(err),
     }
+    this.streaming = new TorrentStreaming({
+      clock: ctx.clock,
+      log: this.log.storage,
+      streams: ctx.platform.streams,
+      info: () => this.meta,
+      data: () => {
+        const d = this.dl
+        if (!d || !this.running) return null
+        return {
+          picker: d.picker,
+          have: d.have,
+          root: d.storage.root,
+          filePath: (i) => d.storage.filePath(i),
+          preempt: () => d.preemptForDeadlines(),
+        }
+      },
+      selectFile: async (i) => {
+        if (this.filePriorities()?.[i] === 'skip') await this.setFilePriority(i, 'normal')
+      },
+      changed: () => ctx.onTorrentChanged(this.infoHash),
+    })
   }
 
   // ---- state, read only outside ----
@@ -337,6 +362,7 @@ export class Torrent {
     await this.savePeers()
     this.closeAllPeers({ kind: 'stopped' })
     this.webSeeds.detach()
+    this.streaming.closeAll()
     this.metadata = null
     await Promise.all([this.trackers.stop(), this.dl?.close()])
     // A paused row shows 0 B/s at once, not a rate fading over the meter's window.
@@ -769,6 +795,7 @@ export class Torrent {
         return
       }
       this.setStatus(d.isComplete() ? 'seeding' : 'downloading')
+      this.streaming.apply()
       for (const s of this.live.values()) s.attach(d)
       this.webSeeds.attach(d)
     } catch (err) {

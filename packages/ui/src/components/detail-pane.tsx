@@ -3,6 +3,7 @@ import type { EngineApi, TorrentSummary } from '@tidepool/engine'
 import type { EngineModel, WatchPart } from '../store/engine-model.ts'
 import { formatBytes, formatRatio, plainError } from '../format.ts'
 import { FilesTab } from './files-tab.tsx'
+import { createStreamLauncher } from './stream-launcher.tsx'
 import { folderLabel } from './settings-dialog.tsx'
 import { placeText } from './folder-picker.tsx'
 import { LogTab } from './log-tab.tsx'
@@ -39,6 +40,11 @@ export function DetailPane(props: {
     props.model.watchDetail(props.torrent?.infoHash ?? null, part)
   })
   onCleanup(() => props.model.watchDetail(null, 'peers'))
+  const streams = createStreamLauncher(
+    props.api,
+    () => props.torrent?.infoHash,
+    () => props.model.detail.files,
+  )
   const [now, setNow] = createSignal(Date.now())
   const timer = setInterval(() => setNow(Date.now()), 1000)
   onCleanup(() => clearInterval(timer))
@@ -69,6 +75,7 @@ export function DetailPane(props: {
         </For>
       </div>
       <div class="tab-body" id="detail-tab-body" role="tabpanel" aria-labelledby={`detail-tab-${tab()}`}>
+        {streams.view()}
         <Show
           when={props.torrent || tab() === 'speed'}
           fallback={<div class="vt-empty">Select a torrent to see its details.</div>}
@@ -84,9 +91,11 @@ export function DetailPane(props: {
               <SwarmTab swarm={props.model.detail.swarm} version={props.model.version} />
             </Match>
             <Match when={tab() === 'files'}>
+              {streams.options()}
               <FilesTab
                 files={props.model.detail.files}
                 version={props.model.version}
+                stream={streams.actions}
                 onPriority={(files, p) =>
                   props.torrent &&
                   void props.api.setFilePriorities(props.torrent.infoHash, files, p).then(() => props.model.refresh())

@@ -4,6 +4,7 @@ import type { FilePriority, FileRow } from '@tidepool/engine'
 import { formatBytes } from '../format.ts'
 import { allFolders, initialExpanded, treeRows, type TreeRow } from '../store/file-tree.ts'
 import { ProgressBar } from './progress-bar.tsx'
+import type { StreamActions } from './stream-launcher.tsx'
 import { VirtualTable, type Column } from './virtual-table.tsx'
 
 const PRIORITIES: FilePriority[] = ['skip', 'low', 'normal', 'high']
@@ -24,6 +25,8 @@ export function FilesTab(props: {
   files: FileRow[]
   version: () => number
   onPriority: (indices: number[], p: FilePriority) => void
+  /** Play / copy a file's stream URL (absent: no stream column). */
+  stream?: StreamActions
 }): JSX.Element {
   const [expanded, setExpanded] = createSignal<Set<string> | null>(null)
   const rows = createMemo(() => {
@@ -118,6 +121,42 @@ export function FilesTab(props: {
       ),
     },
   ]
+  const stream = props.stream
+  if (stream)
+    columns.push({
+      id: 'stream',
+      clip: false,
+      title: 'Stream',
+      width: 150,
+      cell: (r) => (
+        <Show when={!r.folder && r.files.length === 1}>
+          <span class="row-actions">
+            <button
+              type="button"
+              aria-label={`Play ${r.name}`}
+              onClick={(e) => {
+                e.stopPropagation()
+                const f = unwrap(props.files).find((x) => x.index === r.files[0])
+                if (f) stream.play(f)
+              }}
+            >
+              Play
+            </button>
+            <button
+              type="button"
+              aria-label={`Copy URL of ${r.name}`}
+              onClick={(e) => {
+                e.stopPropagation()
+                const f = unwrap(props.files).find((x) => x.index === r.files[0])
+                if (f) stream.copyUrl(f)
+              }}
+            >
+              Copy URL
+            </button>
+          </span>
+        </Show>
+      ),
+    })
   const hasFolders = createMemo(() => {
     props.version()
     return unwrap(props.files).some((f) => f.path.includes('/'))

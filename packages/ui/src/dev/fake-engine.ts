@@ -82,6 +82,8 @@ interface FakeTorrent {
   files: FileRow[]
   trackers: TrackerRow[]
   pieces: PiecesView
+  sequential?: boolean
+  firstLast?: boolean
   /** Made on the first torrentLog() call, from a PRNG of its own so the rest of the simulation is unchanged. */
   log?: { entries: LogEntry[]; rand: () => number }
 }
@@ -370,6 +372,13 @@ export class FakeEngine implements EngineApi {
             ...(i % 7 === 3 ? { dropReason: 'rejected 9 requests, delivered 0 blocks' } : {}),
           }),
         )
+      else if (part === 'streaming')
+        out.streaming = {
+          sequential: !!t.sequential,
+          firstLastPiecesFirst: !!t.firstLast,
+          available: false,
+          streams: [],
+        }
       else if (part === 'files')
         out.files = t.files.map((f) => ({
           ...f,
@@ -453,6 +462,22 @@ export class FakeEngine implements EngineApi {
     this.calls.push(`revoke:${root}`)
     this.status = { ...this.status, downloadFolders: (this.status.downloadFolders ?? []).filter((f) => f !== root) }
   }
+
+  async setSequential(infoHash: string, on: boolean): Promise<void> {
+    this.get(infoHash).sequential = on
+  }
+
+  async setFirstLastPiecesFirst(infoHash: string, on: boolean): Promise<void> {
+    this.get(infoHash).firstLast = on
+  }
+
+  /** The fake has no daemon to serve streams from. */
+  async openStream(_infoHash: string, _fileIndex: number): Promise<string> {
+    throw new Error('streams need the daemon')
+  }
+
+  async closeStream(_infoHash: string, _fileIndex: number): Promise<void> {}
+
   async setTorrentLabel(infoHash: string, label: string | null): Promise<void> {
     const s = this.get(infoHash).summary
     const clean = label?.trim()

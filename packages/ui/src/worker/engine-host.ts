@@ -22,6 +22,8 @@ import type {
 export interface BridgeLike {
   net: Platform['net']
   files: Platform['files']
+  /** Local URLs for players (a daemon with stream-http). */
+  streams?: Platform['streams']
   close(): void
   onClose: ((reason: BridgeCloseReason, detail: string) => void) | null
 }
@@ -160,6 +162,7 @@ export class EngineHost implements EngineApi {
       const engine = await this.deps.createEngine({
         net: bridge.net,
         files: bridge.files,
+        ...(bridge.streams ? { streams: bridge.streams } : {}),
         state: this.deps.state,
         now: this.deps.now,
       })
@@ -305,5 +308,17 @@ export class EngineHost implements EngineApi {
   }
   async setSeedLimits(infoHash: string, limits: Partial<TorrentSeedLimits>) {
     return this.engine().setSeedLimits(infoHash, limits)
+  }
+  async setSequential(infoHash: string, on: boolean) {
+    return this.engine().setSequential(infoHash, on)
+  }
+  async setFirstLastPiecesFirst(infoHash: string, on: boolean) {
+    return this.engine().setFirstLastPiecesFirst(infoHash, on)
+  }
+  async openStream(infoHash: string, fileIndex: number) {
+    return this.engine().openStream(infoHash, fileIndex)
+  }
+  async closeStream(infoHash: string, fileIndex: number) {
+    return this.engine().closeStream(infoHash, fileIndex)
   }
 }
