@@ -33,7 +33,7 @@ describe('create form', () => {
     expect(parentPath('a/b/c')).toBe('a/b')
     expect(parentPath('a')).toBe('')
     expect(seedableInPlace('album')).toBe(true)
-    expect(seedableInPlace('music/album')).toBe(false)
+    expect(seedableInPlace('music/album')).toBe(true) // seeded from its folder (saveDir music)
     expect(seedableInPlace('')).toBe(false)
     expect(torrentFileName('a/b: c?')).toBe('a_b_ c_.torrent')
   })

@@ -50,11 +50,11 @@ export function parentPath(path: string): string {
 }
 
 /**
- * Whether the engine can seed the selection where it is: its storage finds a torrent's data at
- * `<folder>/<name>`, so only what sits directly in a download folder.
+ * Whether the engine can seed the selection where it is: anything inside a download folder (the folder
+ * holding it becomes the torrent's save folder), not the download folder itself.
  */
 export function seedableInPlace(path: string): boolean {
-  return path !== '' && !path.includes('/')
+  return path !== ''
 }
 
 /** Name for the saved .torrent: the torrent's name, with characters file systems refuse replaced. */

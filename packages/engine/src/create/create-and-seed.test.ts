@@ -123,7 +123,7 @@ describe('create then seed', () => {
     expect(e.summaries()[0]!.progress).toBeLessThan(1)
   })
 
-  it('cancels a job and refuses to seed data deeper than the top of a folder', async () => {
+  it('cancels a job, then seeds data from deep inside a folder where it lies (its folder is the saveDir)', async () => {
     const net = new MemoryNetwork()
     const files = new MemoryFilePort()
     files.put('downloads', 'deep/inside/x.bin', data(4 * 1024 * 1024, 4))
@@ -137,8 +137,11 @@ describe('create then seed', () => {
     await until('ended', () => e.creator.status(again)?.state !== 'hashing')
     const s = e.creator.status(again)!
     expect(s.state).toBe('done')
-    expect(s.result?.seeding).toBe(false)
-    expect(s.result?.seedError).toMatch(/directly in a download folder/)
-    expect(e.summaries()).toHaveLength(0)
+    expect(s.result?.seedError).toBeUndefined()
+    expect(s.result?.seeding).toBe(true)
+    const [row] = e.summaries()
+    expect(row).toMatchObject({ savePath: 'downloads', saveDir: 'deep/inside' })
+    await until('verified in place', () => e.summaries()[0]?.status === 'seeding')
+    expect(files.peek('downloads', 'deep/inside/x.bin')?.length).toBe(4 * 1024 * 1024) // nothing copied or moved
   })
 })

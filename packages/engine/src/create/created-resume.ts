@@ -22,9 +22,17 @@ export function createdResume(created: CreatedTorrent, now: number): Uint8Array 
 }
 
 /**
- * The torrent's storage finds its files at `<root>/<name>`: data created from deeper inside a root
- * cannot be seeded in place (a torrent has no folder below its root yet).
+ * The torrent's storage finds its files at `<root>/<saveDir>/<name>`: anything below a root can be
+ * seeded in place (its folder becomes the torrent's saveDir), but not the root itself, whose data has
+ * no folder above it inside the root.
  */
 export function seedableInPlace(path: string): boolean {
-  return !path.replace(/^\/+|\/+$/g, '').includes('/')
+  return path.replace(/^\/+|\/+$/g, '') !== ''
+}
+
+/** Where a torrent of `path` (inside a root) finds its data: the folder holding it, '' = the root. */
+export function seedFolderOf(path: string): string {
+  const clean = path.replace(/^\/+|\/+$/g, '')
+  const slash = clean.lastIndexOf('/')
+  return slash < 0 ? '' : clean.slice(0, slash)
 }

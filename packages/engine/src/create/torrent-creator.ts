@@ -6,7 +6,7 @@ import { resumeKey } from '../storage/resume-state.ts'
 import { CreateCancelled } from './hash-pieces.ts'
 import { createTorrentFromFiles, type CreatedTorrent, type CreateTorrentRequest } from './create-torrent-files.ts'
 import type { HashPiecesOptions } from './hash-pieces.ts'
-import { createdResume, seedableInPlace } from './created-resume.ts'
+import { createdResume, seedableInPlace, seedFolderOf } from './created-resume.ts'
 
 /** What the creator needs of its engine. */
 export interface CreatorHost {
@@ -50,11 +50,12 @@ export class TorrentCreator {
    */
   async seed(created: CreatedTorrent, root: string, path: string): Promise<void> {
     if (!seedableInPlace(path))
-      throw new Error('only a file or folder directly in a download folder can be seeded in place')
+      throw new Error('a download folder itself cannot be seeded in place: pick a file or folder inside it')
     // a torrent listed already keeps its own data and resume state: never tell it it has everything
     if (this.host.has(created.infoHash)) throw new Error('this torrent is in the list already')
     await this.host.platform.state.set(resumeKey(created.infoHash), createdResume(created, this.host.now()))
-    await this.host.add({ torrentFile: created.torrentFile, savePath: root })
+    const saveDir = seedFolderOf(path)
+    await this.host.add({ torrentFile: created.torrentFile, savePath: root, ...(saveDir ? { saveDir } : {}) })
   }
 
   /** Starts a job; its status says how far it got. */

@@ -227,7 +227,7 @@ export function CreateDialog(props: {
             />{' '}
             Start seeding
             <Show when={selected() !== null && !canSeed()}>
-              <span class="dim"> (only for what sits directly in a download folder)</span>
+              <span class="dim"> (not a whole download folder: pick something inside it)</span>
             </Show>
           </label>
         </fieldset>
