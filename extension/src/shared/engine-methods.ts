@@ -18,6 +18,7 @@ export const ENGINE_METHODS = [
   'torrentLog',
   'magnetLink',
   'setTorrentLabel',
+  'editTrackers',
 ] as const satisfies ReadonlyArray<keyof EngineApi>
 
 type Missing = Exclude<keyof EngineApi, (typeof ENGINE_METHODS)[number]>

@@ -106,7 +106,21 @@ export interface TrackerRow {
   seeders: number | null
   leechers: number | null
   message?: string // error or warning
+  /** From the tracker's scrape (BEP 48 / BEP 15): how often the torrent was completed, and when asked. */
+  downloaded?: number | null
+  scrapedAt?: number | null
+  scrapeError?: string
 }
+
+/** The user's change to a torrent's trackers (EngineApi.editTrackers). */
+export type TrackerEdit =
+  /** New trackers into `tier`, or each in a tier of its own after the others; listed ones are skipped. */
+  | { kind: 'add'; urls: string[]; tier?: number }
+  /** One tracker's URL and/or tier. */
+  | { kind: 'edit'; url: string; newUrl?: string; tier?: number }
+  | { kind: 'remove'; urls: string[] }
+  /** Announce now (within each tracker's min interval): to `url`, or to every tier. */
+  | { kind: 'reannounce'; url?: string }
 
 export interface PiecesView {
   pieceCount: number
@@ -256,4 +270,9 @@ export interface EngineApi {
   magnetLink(infoHash: string): Promise<string>
   /** Gives the torrent a label, or clears it (null or blank); kept with the session. Throws for an unknown torrent. */
   setTorrentLabel(infoHash: string, label: string | null): Promise<void>
+  /**
+   * Adds, edits, removes trackers or asks for an announce; an edited list is kept with the session.
+   * Throws for an unknown torrent, and a TrackerEditError's message for a bad URL or unknown tracker.
+   */
+  editTrackers(infoHash: string, edit: TrackerEdit): Promise<void>
 }

@@ -7,6 +7,7 @@ import type {
   LogEntry,
   TorrentDetail,
   TorrentSummary,
+  TrackerEdit,
 } from '../api/types.ts'
 import type { ChokerConfig } from '../choke/choker.ts'
 import { parseMagnet, toMagnet } from '../magnet/parse-magnet.ts'
@@ -15,6 +16,8 @@ import type { Logger, Platform, UdpSocket } from '../platform/ports.ts'
 import { ConnectionQueue } from '../queue/connection-queue.ts'
 import { savedPeersKey } from '../torrent/saved-peers.ts'
 import { Torrent, type TorrentInit } from '../torrent/torrent.ts'
+import { applyTrackerEdit } from '../torrent/tracker-edit.ts'
+import { sanitizeTiers } from '../tracker/tracker-list.ts'
 import type { TorrentContext } from '../torrent/torrent-context.ts'
 import { realClock, type Clock } from '../util/clock.ts'
 import { createLogger, errorText } from '../util/log.ts'
@@ -51,6 +54,8 @@ export interface BtEngineOptions {
 export interface AddOptions extends AddTorrentInput {
   /** Verify data on disk instead of trusting resume state (the `seed` command). */
   recheck?: boolean
+  /** The tracker list the user edited (restored with the session): replaces the file's or link's. */
+  trackerTiers?: string[][]
 }
 
 /**
@@ -290,6 +295,7 @@ export class BtEngine implements EngineApiHost {
     } else {
       throw new Error('addTorrent needs a torrent file or a magnet link')
     }
+    if (input.trackerTiers) init.announceTiers = input.trackerTiers.map((tier) => [...tier])
     if (input.selectedFiles && init.info) {
       const selected = new Set(input.selectedFiles)
       init.filePriorities = init.info.files.map((_, i) => (selected.has(i) ? 'normal' : 'skip'))
@@ -303,6 +309,8 @@ export class BtEngine implements EngineApiHost {
           ...extra,
           ...init.announceTiers.flat().filter((u) => !extra.includes(u)),
         ])
+        if (this.trackerLists.has(existing.infoHash))
+          this.trackerLists.set(existing.infoHash, existing.trackers.tierList())
         void this.saveSession()
       }
       return { torrent: existing, alreadyAdded: true, trackersAdded }
@@ -325,6 +333,8 @@ export class BtEngine implements EngineApiHost {
   private readonly magnets = new Map<string, string | undefined>()
   /** Trackers merged in by adding a torrent again, kept with the session so a restart keeps them. */
   private readonly extraTrackers = new Map<string, string[]>()
+  /** The whole tracker list of torrents whose trackers the user edited; replaces the file's list on restore. */
+  private readonly trackerLists = new Map<string, string[][]>()
   private readonly paused = new Map<string, boolean>()
   /** The user's labels by info hash (normalised, never empty). */
   private readonly labels = new Map<string, string>()
@@ -363,6 +373,7 @@ export class BtEngine implements EngineApiHost {
     this.magnets.delete(infoHash)
     this.paused.delete(infoHash)
     this.extraTrackers.delete(infoHash)
+    this.trackerLists.delete(infoHash)
     this.labels.delete(infoHash)
     await this.saveSession()
   }
@@ -376,15 +387,21 @@ export class BtEngine implements EngineApiHost {
       // Set before adding: adding saves the session, and that save must already carry the label.
       const label = normalizeLabel(e.label)
       if (label) this.labels.set(e.infoHash, label)
+      const edited = sanitizeTiers(e.trackers)
+      if (edited) this.trackerLists.set(e.infoHash, edited)
+      const tiers = edited ? { trackerTiers: edited } : {}
       try {
         const file = await this.session.loadTorrentFile(e.infoHash)
         const t = file
-          ? await this.add({ torrentFile: file, magnet: e.magnet, savePath: e.savePath, paused: e.paused })
+          ? await this.add({ torrentFile: file, magnet: e.magnet, savePath: e.savePath, paused: e.paused, ...tiers })
           : e.magnet
-            ? await this.add({ magnet: e.magnet, savePath: e.savePath, paused: e.paused })
+            ? await this.add({ magnet: e.magnet, savePath: e.savePath, paused: e.paused, ...tiers })
             : null
-        if (!t) this.labels.delete(e.infoHash)
-        if (t && e.extraTrackers?.length) {
+        if (!t) {
+          this.labels.delete(e.infoHash)
+          this.trackerLists.delete(e.infoHash)
+        }
+        if (t && !edited && e.extraTrackers?.length) {
           t.addTrackers(e.extraTrackers)
           this.extraTrackers.set(t.infoHash, [...e.extraTrackers])
         }
@@ -395,7 +412,10 @@ export class BtEngine implements EngineApiHost {
         }
       } catch (err) {
         // one bad entry must not stop the rest
-        if (!this.torrents.has(e.infoHash)) this.labels.delete(e.infoHash)
+        if (!this.torrents.has(e.infoHash)) {
+          this.labels.delete(e.infoHash)
+          this.trackerLists.delete(e.infoHash)
+        }
         this.log.warn(`restoring ${e.infoHash} failed: ${errorText(err)}`)
       }
     }
@@ -413,6 +433,7 @@ export class BtEngine implements EngineApiHost {
         ...(prios?.some((p) => p !== 'normal') ? { filePriorities: prios } : {}),
         ...(this.extraTrackers.get(t.infoHash)?.length ? { extraTrackers: this.extraTrackers.get(t.infoHash) } : {}),
         ...(this.labels.has(t.infoHash) ? { label: this.labels.get(t.infoHash) } : {}),
+        ...(this.trackerLists.has(t.infoHash) ? { trackers: this.trackerLists.get(t.infoHash) } : {}),
       }
     })
     // the next change saves the whole session again
@@ -564,6 +585,15 @@ export class BtEngine implements EngineApiHost {
     if (clean === this.labels.get(infoHash)) return
     if (clean) this.labels.set(infoHash, clean)
     else this.labels.delete(infoHash)
+    await this.saveSession()
+  }
+
+  async editTrackers(infoHash: string, edit: TrackerEdit): Promise<void> {
+    const t = this.torrents.get(infoHash)
+    if (!t) throw new Error(`unknown torrent ${infoHash}`)
+    if (!applyTrackerEdit(t.trackers, edit)) return
+    this.trackerLists.set(infoHash, t.trackers.tierList())
+    this.extraTrackers.delete(infoHash) // the edited list holds them
     await this.saveSession()
   }
 

@@ -8,6 +8,7 @@ import type {
   LogEntry,
   TorrentDetail,
   TorrentSummary,
+  TrackerEdit,
 } from '../api/types.ts'
 
 /** What the API adapter needs from the engine (BtEngine implements it). */
@@ -29,6 +30,7 @@ export interface EngineApiHost {
   torrentLog(infoHash: string): LogEntry[]
   magnetLink(infoHash: string): string
   setTorrentLabel(infoHash: string, label: string | null): Promise<void>
+  editTrackers(infoHash: string, edit: TrackerEdit): Promise<void>
 }
 
 /**
@@ -69,5 +71,6 @@ export function createEngineApi(engine: EngineApiHost): EngineApi {
       return engine.magnetLink(infoHash.toLowerCase())
     },
     setTorrentLabel: (infoHash, label) => engine.setTorrentLabel(infoHash.toLowerCase(), label),
+    editTrackers: (infoHash, edit) => engine.editTrackers(infoHash.toLowerCase(), edit),
   }
 }

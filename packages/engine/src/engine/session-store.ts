@@ -15,6 +15,8 @@ export interface SessionEntry {
   extraTrackers?: string[]
   /** The user's label. */
   label?: string
+  /** The whole tracker list (tiers) once the user edited it; replaces the torrent's own and extraTrackers. */
+  trackers?: string[][]
 }
 
 const LIST_KEY = 'session/torrents'

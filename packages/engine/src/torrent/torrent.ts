@@ -131,6 +131,7 @@ export class Torrent {
         announceIpv6: () => ctx.announceIpv6(),
         stats: () => ({ uploaded: this.totals.uploaded, downloaded: this.totals.downloaded, left: this.bytesLeft() }),
         onPeers: (peers) => void this.addPeers(peers, 'tracker'),
+        isPrivate: () => !!this.meta?.private,
       },
       init.announceTiers,
     )

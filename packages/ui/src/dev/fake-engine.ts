@@ -17,6 +17,7 @@ import type {
   SwarmRow,
   TorrentDetail,
   TorrentSummary,
+  TrackerEdit,
   TrackerRow,
 } from '@tidepool/engine'
 
@@ -418,6 +419,31 @@ export class FakeEngine implements EngineApi {
     this.calls.push(`label:${infoHash}:${clean ?? ''}`)
     if (clean) s.label = clean
     else delete s.label
+  }
+  async editTrackers(infoHash: string, edit: TrackerEdit): Promise<void> {
+    const t = this.get(infoHash)
+    this.calls.push(`trackers:${infoHash}:${edit.kind}`)
+    const row = (url: string, tier: number): TrackerRow => ({
+      url,
+      tier,
+      status: 'idle',
+      lastAnnounce: null,
+      nextAnnounce: null,
+      peersReceived: 0,
+      seeders: null,
+      leechers: null,
+    })
+    const tiers = t.trackers.filter((x) => x.tier >= 0)
+    if (edit.kind === 'add') {
+      let tier = Math.max(-1, ...tiers.map((x) => x.tier))
+      for (const u of edit.urls) if (!tiers.some((x) => x.url === u)) t.trackers.push(row(u, edit.tier ?? ++tier))
+    } else if (edit.kind === 'remove') t.trackers = t.trackers.filter((x) => !edit.urls.includes(x.url))
+    else if (edit.kind === 'edit') {
+      const r = t.trackers.find((x) => x.url === edit.url)
+      if (!r) throw new Error(`no such tracker: ${edit.url}`)
+      if (edit.newUrl !== undefined) r.url = edit.newUrl
+      if (edit.tier !== undefined) r.tier = edit.tier
+    }
   }
   async setSettings(patch: Partial<EngineSettings>): Promise<EngineSettings> {
     this.settings = { ...this.settings, ...patch }

@@ -13,6 +13,7 @@ import type {
   TorrentDetail,
   Platform,
   StateStore,
+  TrackerEdit,
 } from '@tidepool/engine'
 
 export interface BridgeLike {
@@ -230,5 +231,8 @@ export class EngineHost implements EngineApi {
   }
   async setTorrentLabel(infoHash: string, label: string | null) {
     return this.engine().setTorrentLabel(infoHash, label)
+  }
+  async editTrackers(infoHash: string, edit: TrackerEdit) {
+    return this.engine().editTrackers(infoHash, edit)
   }
 }
