@@ -1,5 +1,5 @@
 import { createEffect, createSignal, For, Match, onCleanup, Show, Switch, type JSX } from 'solid-js'
-import type { EngineApi, TorrentSummary } from '@tidepool/engine'
+import type { EngineApi, TorrentSummary, TrackerEdit } from '@tidepool/engine'
 import type { EngineModel, WatchPart } from '../store/engine-model.ts'
 import { formatBytes, formatRatio, plainError } from '../format.ts'
 import { FilesTab } from './files-tab.tsx'
@@ -93,7 +93,16 @@ export function DetailPane(props: {
               />
             </Match>
             <Match when={tab() === 'trackers'}>
-              <TrackersTab trackers={props.model.detail.trackers} now={now} />
+              <TrackersTab
+                trackers={props.model.detail.trackers}
+                now={now}
+                {...(props.torrent
+                  ? {
+                      onEdit: (edit: TrackerEdit) =>
+                        props.api.editTrackers(props.torrent!.infoHash, edit).then(() => props.model.refresh()),
+                    }
+                  : {})}
+              />
             </Match>
             <Match when={tab() === 'log'}>
               <LogTab entries={props.model.log()} error={props.model.logError()} />
