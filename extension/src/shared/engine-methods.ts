@@ -19,6 +19,7 @@ export const ENGINE_METHODS = [
   'magnetLink',
   'setTorrentLabel',
   'editTrackers',
+  'setTorrentRateLimits',
 ] as const satisfies ReadonlyArray<keyof EngineApi>
 
 type Missing = Exclude<keyof EngineApi, (typeof ENGINE_METHODS)[number]>

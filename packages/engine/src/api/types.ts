@@ -35,6 +35,9 @@ export interface TorrentSummary {
   trackerHosts?: string[]
   /** The user's label (category), absent when none. */
   label?: string
+  /** This torrent's own limits in bytes/s (within the global ones), absent when none. */
+  downloadLimit?: number
+  uploadLimit?: number
 }
 
 export type DisplayPeerState = 'connecting' | 'connected'
@@ -166,6 +169,18 @@ export interface EngineSettings {
   dhtBootstrap: string[]
   /** UDP port of the DHT node; 0 = the listen port (any free port if that is taken). */
   dhtPort: number
+  /** Alternative global limits (bytes/s, 0 = unlimited), in force while `altSpeedActive`. */
+  altDownloadRateLimit: number
+  altUploadRateLimit: number
+  /** The status bar's switch to the alternative limits; the schedule flips it at its edges. */
+  altSpeedActive: boolean
+  /** Switch to the alternative limits on `altScheduleDays` from `altScheduleFrom` to `altScheduleTo`. */
+  altScheduleEnabled: boolean
+  /** Minutes after local midnight (0..1439); a window that ends before it starts runs past midnight. */
+  altScheduleFrom: number
+  altScheduleTo: number
+  /** Days of the week the window starts on, 0 = Sunday. */
+  altScheduleDays: number[]
 }
 
 export type DhtState = 'off' | 'starting' | 'bootstrapping' | 'ready' | 'no-nodes' | 'error'
@@ -275,4 +290,6 @@ export interface EngineApi {
    * Throws for an unknown torrent, and a TrackerEditError's message for a bad URL or unknown tracker.
    */
   editTrackers(infoHash: string, edit: TrackerEdit): Promise<void>
+  /** The torrent's own speed limits in bytes/s (0 = none; the global limits still apply); kept with the session. */
+  setTorrentRateLimits(infoHash: string, limits: { download: number; upload: number }): Promise<void>
 }

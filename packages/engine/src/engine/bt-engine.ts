@@ -35,6 +35,7 @@ import { SessionStore, type SessionEntry } from './session-store.ts'
 import { DEFAULT_SETTINGS, mergeSettings } from './settings.ts'
 import { PortForwarding } from './port-forwarding.ts'
 import { normalizeLabel } from './torrent-label.ts'
+import { AltSpeedScheduler, effectiveRateLimits, type LocalTime } from './alt-speed.ts'
 
 export interface BtEngineOptions {
   platform: Platform
@@ -49,6 +50,8 @@ export interface BtEngineOptions {
   incoming?: Partial<IncomingLimits>
   /** Upload slots and rechoke timing for every torrent (default 4 regular + 1 optimistic). */
   choker?: Partial<ChokerConfig>
+  /** Local time for the alternative-limits schedule (default: this process's time zone; tests fix one). */
+  localTime?: (ms: number) => LocalTime
 }
 
 export interface AddOptions extends AddTorrentInput {
@@ -86,6 +89,7 @@ export class BtEngine implements EngineApiHost {
   private readonly forwarding: PortForwarding
   private readonly dhtNode: EngineDht
   daemonStatus: EngineStatus['daemon'] = 'connected'
+  private readonly altSpeed: AltSpeedScheduler
   daemonMessage?: string
 
   constructor(private readonly opts: BtEngineOptions) {
@@ -96,8 +100,18 @@ export class BtEngine implements EngineApiHost {
     this.session = new SessionStore(opts.platform.state)
     this.log = createLogger('engine', { port: opts.platform.log, now: () => this.clock.now() })
     const now = () => this.clock.now()
-    this.downloadBucket = new ByteBucket(this.settings.downloadRateLimit, now)
-    this.uploadBucket = new ByteBucket(this.settings.uploadRateLimit, now)
+    const limits = effectiveRateLimits(this.settings)
+    this.downloadBucket = new ByteBucket(limits.download, now)
+    this.uploadBucket = new ByteBucket(limits.upload, now)
+    this.altSpeed = new AltSpeedScheduler({
+      clock: this.clock,
+      settings: () => this.settings,
+      setActive: (on) => {
+        this.log.info(`alternative speed limits ${on ? 'on' : 'off'} (schedule)`)
+        void this.setSettings({ altSpeedActive: on })
+      },
+      ...(opts.localTime ? { localTime: opts.localTime } : {}),
+    })
     this.queue = new ConnectionQueue({
       clock: this.clock,
       ratePerSec: this.settings.connectionRatePerSec,
@@ -135,6 +149,7 @@ export class BtEngine implements EngineApiHost {
     await this.startLocalDiscovery()
     void this.forwarding.setEnabled(this.settings.portMapping)
     this.queue.start()
+    this.altSpeed.start()
     if (this.opts.restoreSession !== false) await this.restore()
   }
 
@@ -142,6 +157,7 @@ export class BtEngine implements EngineApiHost {
     if (!this.started) return
     this.started = false
     this.queue.stop()
+    this.altSpeed.stop()
     // Torrents first: their 'stopped' (and a pending 'completed') announces carry our listen port, and
     // a tracker refuses port 0.
     // one torrent failing to stop must not keep the others (and the listener) open
@@ -401,6 +417,7 @@ export class BtEngine implements EngineApiHost {
           this.labels.delete(e.infoHash)
           this.trackerLists.delete(e.infoHash)
         }
+        if (t && e.rateLimits) t.rateLimits.set(e.rateLimits)
         if (t && !edited && e.extraTrackers?.length) {
           t.addTrackers(e.extraTrackers)
           this.extraTrackers.set(t.infoHash, [...e.extraTrackers])
@@ -434,6 +451,7 @@ export class BtEngine implements EngineApiHost {
         ...(this.extraTrackers.get(t.infoHash)?.length ? { extraTrackers: this.extraTrackers.get(t.infoHash) } : {}),
         ...(this.labels.has(t.infoHash) ? { label: this.labels.get(t.infoHash) } : {}),
         ...(this.trackerLists.has(t.infoHash) ? { trackers: this.trackerLists.get(t.infoHash) } : {}),
+        ...rateLimitsEntry(t.rateLimits.get()),
       }
     })
     // the next change saves the whole session again
@@ -574,7 +592,13 @@ export class BtEngine implements EngineApiHost {
     return [...this.torrents.values()].map((t) => {
       const s = t.summary()
       const label = this.labels.get(t.infoHash)
-      return label ? { ...s, label } : s
+      const { download, upload } = t.rateLimits.get()
+      return {
+        ...s,
+        ...(label ? { label } : {}),
+        ...(download > 0 ? { downloadLimit: download } : {}),
+        ...(upload > 0 ? { uploadLimit: upload } : {}),
+      }
     })
   }
 
@@ -585,6 +609,13 @@ export class BtEngine implements EngineApiHost {
     if (clean === this.labels.get(infoHash)) return
     if (clean) this.labels.set(infoHash, clean)
     else this.labels.delete(infoHash)
+    await this.saveSession()
+  }
+
+  async setTorrentRateLimits(infoHash: string, limits: { download: number; upload: number }): Promise<void> {
+    const t = this.torrents.get(infoHash)
+    if (!t) throw new Error(`unknown torrent ${infoHash}`)
+    t.rateLimits.set(limits)
     await this.saveSession()
   }
 
@@ -678,7 +709,13 @@ export class BtEngine implements EngineApiHost {
       next.dhtPort !== prev.dhtPort ||
       next.dhtBootstrap.join() !== prev.dhtBootstrap.join() ||
       (portChanged && next.dhtPort === 0)
+    const scheduleChanged =
+      next.altScheduleEnabled !== prev.altScheduleEnabled ||
+      next.altScheduleFrom !== prev.altScheduleFrom ||
+      next.altScheduleTo !== prev.altScheduleTo ||
+      next.altScheduleDays.join() !== prev.altScheduleDays.join()
     this.applySettings(next)
+    if (scheduleChanged) this.altSpeed.reset()
     if (lsdChanged) {
       if (next.localPeerDiscovery) await this.startLocalDiscovery()
       else this.stopLocalDiscovery()
@@ -704,11 +741,18 @@ export class BtEngine implements EngineApiHost {
 
   private applySettings(s: EngineSettings): void {
     this.settings = s
-    this.downloadBucket.setRate(s.downloadRateLimit)
-    this.uploadBucket.setRate(s.uploadRateLimit)
+    const limits = effectiveRateLimits(s)
+    this.downloadBucket.setRate(limits.download)
+    this.uploadBucket.setRate(limits.upload)
     this.queue.setConnectionRateLimit(s.connectionRatePerSec, s.connectionBurst)
     for (const t of this.torrents.values()) t.pool.setConfig({ maxActiveConnections: s.maxPeersPerTorrent })
   }
+}
+
+function rateLimitsEntry(l: { download: number; upload: number }): {
+  rateLimits?: { download: number; upload: number }
+} {
+  return l.download > 0 || l.upload > 0 ? { rateLimits: l } : {}
 }
 
 function folderPaths(files: Platform['files']): { downloadFolderPaths?: Record<string, string> } {

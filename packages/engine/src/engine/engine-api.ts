@@ -31,6 +31,7 @@ export interface EngineApiHost {
   magnetLink(infoHash: string): string
   setTorrentLabel(infoHash: string, label: string | null): Promise<void>
   editTrackers(infoHash: string, edit: TrackerEdit): Promise<void>
+  setTorrentRateLimits(infoHash: string, limits: { download: number; upload: number }): Promise<void>
 }
 
 /**
@@ -72,5 +73,7 @@ export function createEngineApi(engine: EngineApiHost): EngineApi {
     },
     setTorrentLabel: (infoHash, label) => engine.setTorrentLabel(infoHash.toLowerCase(), label),
     editTrackers: (infoHash, edit) => engine.editTrackers(infoHash.toLowerCase(), edit),
+    setTorrentRateLimits: (infoHash, limits) =>
+      engine.setTorrentRateLimits(infoHash.toLowerCase(), { download: limits.download, upload: limits.upload }),
   }
 }

@@ -17,6 +17,8 @@ export interface SessionEntry {
   label?: string
   /** The whole tracker list (tiers) once the user edited it; replaces the torrent's own and extraTrackers. */
   trackers?: string[][]
+  /** The torrent's own speed limits (bytes/s), when any is set. */
+  rateLimits?: { download: number; upload: number }
 }
 
 const LIST_KEY = 'session/torrents'

@@ -1,5 +1,6 @@
 import type { EncryptionPolicy, EngineSettings } from '../api/types.ts'
 import { parseIp } from '../pool/ip-address.ts'
+import { mergeAltSpeedSettings } from './alt-speed.ts'
 
 /** The one place engine settings are defined: defaults and bounds. */
 export const DEFAULT_SETTINGS: EngineSettings = {
@@ -24,6 +25,14 @@ export const DEFAULT_SETTINGS: EngineSettings = {
     'dht.libtorrent.org:25401',
   ],
   dhtPort: 0,
+  // alternative limits as qBittorrent's defaults: 10 KiB/s each way, scheduler off (08:00-20:00 every day)
+  altDownloadRateLimit: 10 * 1024,
+  altUploadRateLimit: 10 * 1024,
+  altSpeedActive: false,
+  altScheduleEnabled: false,
+  altScheduleFrom: 8 * 60,
+  altScheduleTo: 20 * 60,
+  altScheduleDays: [0, 1, 2, 3, 4, 5, 6],
 }
 
 const ENCRYPTION: readonly EncryptionPolicy[] = ['prefer', 'require', 'disable']
@@ -41,6 +50,10 @@ const BOUNDS: Record<NumericSetting, [number, number]> = {
   uploadRateLimit: [0, 1e12],
   listenPort: [0, 65535],
   dhtPort: [0, 65535],
+  altDownloadRateLimit: [0, 1e12],
+  altUploadRateLimit: [0, 1e12],
+  altScheduleFrom: [0, 24 * 60 - 1],
+  altScheduleTo: [0, 24 * 60 - 1],
 }
 
 /** At most this many bootstrap nodes are kept. */
@@ -68,6 +81,7 @@ export function mergeSettings(
     out.dhtBootstrap = p.dhtBootstrap
       .filter((e): e is string => typeof e === 'string' && parseHostPort(e) !== null)
       .slice(0, MAX_BOOTSTRAP)
+  mergeAltSpeedSettings(out, p)
   for (const key of Object.keys(BOUNDS) as Array<keyof typeof BOUNDS>) {
     const v = p[key]
     if (typeof v !== 'number' || !Number.isFinite(v)) continue

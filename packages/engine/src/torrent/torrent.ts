@@ -23,6 +23,7 @@ import { torrentDetail, torrentSummary } from './torrent-rows.ts'
 import { loadSavedPeers, MAX_SAVED_PEERS, saveSavedPeers } from './saved-peers.ts'
 import { TorrentDht } from './torrent-dht.ts'
 import { TorrentTrackers } from './torrent-trackers.ts'
+import { TorrentRateLimits } from '../engine/rate-limiter.ts'
 
 export interface TorrentInit {
   infoHash: string
@@ -61,6 +62,8 @@ export class Torrent {
   readonly savePath: string
   readonly pool: PeerPool
   readonly trackers: TorrentTrackers
+  /** The user's limits for this torrent alone, within the engine's. */
+  readonly rateLimits: TorrentRateLimits
   readonly dht: TorrentDht
   readonly log: TorrentLog
   readonly down: RateMeter
@@ -120,6 +123,7 @@ export class Torrent {
       now,
     })
     if (init.initialPeers) this.pool.addPeers(init.initialPeers, 'manual')
+    this.rateLimits = new TorrentRateLimits(now, { download: ctx.downloadBucket, upload: ctx.uploadBucket })
     this.trackers = new TorrentTrackers(
       {
         infoHash: this.infoHashBytes,
@@ -174,8 +178,8 @@ export class Torrent {
       state: ctx.platform.state,
       hasher: ctx.platform.hasher,
       clock: ctx.clock,
-      downloadBucket: ctx.downloadBucket,
-      uploadBucket: ctx.uploadBucket,
+      downloadBucket: this.rateLimits.download,
+      uploadBucket: this.rateLimits.upload,
       choker: ctx.choker,
       log: this.log.storage,
       sessions: () => this.live.values(),

@@ -103,6 +103,13 @@ export class FakeEngine implements EngineApi {
     dhtEnabled: true,
     dhtBootstrap: ['router.bittorrent.com:6881'],
     dhtPort: 0,
+    altDownloadRateLimit: 10240,
+    altUploadRateLimit: 10240,
+    altSpeedActive: false,
+    altScheduleEnabled: false,
+    altScheduleFrom: 480,
+    altScheduleTo: 1200,
+    altScheduleDays: [0, 1, 2, 3, 4, 5, 6],
   }
   calls: string[] = []
   private rand = prng(42)
@@ -419,6 +426,14 @@ export class FakeEngine implements EngineApi {
     this.calls.push(`label:${infoHash}:${clean ?? ''}`)
     if (clean) s.label = clean
     else delete s.label
+  }
+  async setTorrentRateLimits(infoHash: string, limits: { download: number; upload: number }): Promise<void> {
+    const s = this.get(infoHash).summary
+    this.calls.push(`limits:${infoHash}:${limits.download}:${limits.upload}`)
+    if (limits.download > 0) s.downloadLimit = limits.download
+    else delete s.downloadLimit
+    if (limits.upload > 0) s.uploadLimit = limits.upload
+    else delete s.uploadLimit
   }
   async editTrackers(infoHash: string, edit: TrackerEdit): Promise<void> {
     const t = this.get(infoHash)

@@ -235,4 +235,7 @@ export class EngineHost implements EngineApi {
   async editTrackers(infoHash: string, edit: TrackerEdit) {
     return this.engine().editTrackers(infoHash, edit)
   }
+  async setTorrentRateLimits(infoHash: string, limits: { download: number; upload: number }) {
+    return this.engine().setTorrentRateLimits(infoHash, limits)
+  }
 }
