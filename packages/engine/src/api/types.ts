@@ -227,6 +227,8 @@ export interface EngineStatus {
   listenPort: number | null
   downloadRate: number
   uploadRate: number
+  /** The alternative global limits are in force (the status bar's switch), with the pair in force now. */
+  altSpeed?: { active: boolean; downloadLimit: number; uploadLimit: number }
   /** Whether the listen port is forwarded on the gateway, and if not why. */
   portMapping?: PortForwardingStatus
   dht?: DhtStatus

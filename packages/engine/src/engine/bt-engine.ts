@@ -580,6 +580,7 @@ export class BtEngine implements EngineApiHost {
       dht: this.dhtNode.status(),
       downloadFolders: this.platform.files.roots(),
       ...folderPaths(this.platform.files),
+      altSpeed: { active: this.settings.altSpeedActive, ...limitsNow(this.settings) },
     }
   }
 
@@ -747,6 +748,11 @@ export class BtEngine implements EngineApiHost {
     this.queue.setConnectionRateLimit(s.connectionRatePerSec, s.connectionBurst)
     for (const t of this.torrents.values()) t.pool.setConfig({ maxActiveConnections: s.maxPeersPerTorrent })
   }
+}
+
+function limitsNow(s: EngineSettings): { downloadLimit: number; uploadLimit: number } {
+  const l = effectiveRateLimits(s)
+  return { downloadLimit: l.download, uploadLimit: l.upload }
 }
 
 function rateLimitsEntry(l: { download: number; upload: number }): {

@@ -10,6 +10,7 @@ import { PiecesMap } from './pieces-map.tsx'
 import { SpeedGraph } from './speed-graph.tsx'
 import { SwarmTab } from './swarm-tab.tsx'
 import { TrackersTab } from './trackers-tab.tsx'
+import { TorrentLimits } from './speed-limits.tsx'
 
 type Tab = 'general' | WatchPart | 'speed'
 const TABS: Array<{ id: Tab; label: string }> = [
@@ -74,7 +75,14 @@ export function DetailPane(props: {
         >
           <Switch>
             <Match when={tab() === 'general' && props.torrent}>
-              {(t) => <General t={t()} {...(props.folderPaths ? { folderPaths: props.folderPaths } : {})} />}
+              {(t) => (
+                <>
+                  <General t={t()} {...(props.folderPaths ? { folderPaths: props.folderPaths } : {})} />
+                  <Show when={t().infoHash} keyed>
+                    <TorrentLimits api={props.api} t={t()} onChanged={() => props.model.refresh()} />
+                  </Show>
+                </>
+              )}
             </Match>
             <Match when={tab() === 'peers'}>
               <PeersTab peers={props.model.detail.peers} version={props.model.version} />

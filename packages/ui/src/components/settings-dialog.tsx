@@ -2,6 +2,7 @@ import { Modal } from './modal.tsx'
 import { createSignal, For, onMount, Show, type JSX } from 'solid-js'
 import type { EngineApi, EngineSettings } from '@tidepool/engine'
 import { formatBytes, parseSize } from '../format.ts'
+import { AltSpeedFields } from './speed-limits.tsx'
 
 type NumKey = { [K in keyof EngineSettings]: EngineSettings[K] extends number ? K : never }[keyof EngineSettings]
 const ENCRYPTION: Array<{ value: EngineSettings['encryption']; label: string }> = [
@@ -79,6 +80,7 @@ export function SettingsDialog(props: {
   const [portMapping, setPortMapping] = createSignal(true)
   const [mappingText, setMappingText] = createSignal('')
   const [dhtOn, setDhtOn] = createSignal(true)
+  let collectAltSpeed: (() => Partial<EngineSettings> | string) | undefined
   const fill = (s: EngineSettings) => {
     setSettings(s)
     setLsd(s.localPeerDiscovery)
@@ -119,6 +121,9 @@ export function SettingsDialog(props: {
       if (v === null || v < f.min || v > f.max) return setError(`${f.label}: enter a number from ${f.min} to ${f.max}.`)
       patch[f.key] = v
     }
+    const alt = collectAltSpeed?.()
+    if (typeof alt === 'string') return setError(alt)
+    Object.assign(patch, alt)
     try {
       fill(await props.api.setSettings(patch))
       setSaved(true)
@@ -254,6 +259,7 @@ export function SettingsDialog(props: {
           />
           <small class="dim">HOST:PORT, comma-separated; used while the DHT knows no nodes of its own.</small>
         </label>
+        <AltSpeedFields settings={settings()!} register={(c) => (collectAltSpeed = c)} />
       </Show>
       <Show when={error()}>
         <div class="form-error" role="alert">
