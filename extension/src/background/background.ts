@@ -82,6 +82,16 @@ chrome.runtime.onMessage.addListener((msg: ExtMessage, _sender, reply) => {
     reply({ ok: true })
     return false
   }
+  if (msg.type === 'notify') {
+    // the tag as the id: a repeat for the same torrent and kind replaces the old notification
+    chrome.notifications?.create(msg.tag, {
+      type: 'basic',
+      iconUrl: 'icons/icon128.png',
+      title: msg.title,
+      message: msg.message,
+    })
+    return false
+  }
   return false
 })
 

@@ -7,6 +7,7 @@ import { startEngineWorker } from '@tidepool/ui/worker'
 import { forwardEngineApi } from '../shared/engine-methods.ts'
 import { ENGINE_PORT, type ExtMessage } from '../shared/messages.ts'
 import { portEndpoint } from '../shared/port-endpoint.ts'
+import { watchTorrentNotices } from '@tidepool/ui/notify'
 
 const { api } = startEngineWorker()
 let lastKey = ''
@@ -61,6 +62,20 @@ chrome.runtime.onConnect.addListener((port) => {
     forwardEngineApi(() => api),
     portEndpoint(port),
   )
+})
+
+// Finished downloads and errors reach the user even with no Tidepool page open: the offscreen
+// document watches the engine and the service worker shows them (chrome.notifications).
+watchTorrentNotices(api, (n) => {
+  chrome.runtime
+    .sendMessage({
+      to: 'background',
+      type: 'notify',
+      title: n.title,
+      message: n.body,
+      tag: `${n.kind}:${n.infoHash}`,
+    } satisfies ExtMessage)
+    .catch((e: unknown) => console.warn('tidepool offscreen: notification not delivered', e))
 })
 
 async function askBackground(): Promise<void> {

@@ -17,3 +17,5 @@ export type ExtMessage =
   | { to: 'background'; type: 'keepalive' }
   /** The engine cannot reach the daemon it was given: ask the host again (it restarts the daemon). */
   | { to: 'background'; type: 'daemon-lost' }
+  /** A finished download or an error to show (the offscreen document has no chrome.notifications). */
+  | { to: 'background'; type: 'notify'; title: string; message: string; tag: string }

@@ -181,6 +181,10 @@ export interface EngineSettings {
   altScheduleTo: number
   /** Days of the week the window starts on, 0 = Sunday. */
   altScheduleDays: number[]
+  /** Notify (extension: chrome.notifications; web app: the Notifications API) when a download finishes. */
+  notifyOnComplete: boolean
+  /** Notify when a torrent stops with an error. */
+  notifyOnError: boolean
 }
 
 export type DhtState = 'off' | 'starting' | 'bootstrapping' | 'ready' | 'no-nodes' | 'error'

@@ -33,6 +33,8 @@ export const DEFAULT_SETTINGS: EngineSettings = {
   altScheduleFrom: 8 * 60,
   altScheduleTo: 20 * 60,
   altScheduleDays: [0, 1, 2, 3, 4, 5, 6],
+  notifyOnComplete: true,
+  notifyOnError: true,
 }
 
 const ENCRYPTION: readonly EncryptionPolicy[] = ['prefer', 'require', 'disable']
@@ -82,6 +84,8 @@ export function mergeSettings(
       .filter((e): e is string => typeof e === 'string' && parseHostPort(e) !== null)
       .slice(0, MAX_BOOTSTRAP)
   mergeAltSpeedSettings(out, p)
+  if (typeof p.notifyOnComplete === 'boolean') out.notifyOnComplete = p.notifyOnComplete
+  if (typeof p.notifyOnError === 'boolean') out.notifyOnError = p.notifyOnError
   for (const key of Object.keys(BOUNDS) as Array<keyof typeof BOUNDS>) {
     const v = p[key]
     if (typeof v !== 'number' || !Number.isFinite(v)) continue

@@ -3,6 +3,7 @@ import { createSignal, For, onMount, Show, type JSX } from 'solid-js'
 import type { EngineApi, EngineSettings } from '@tidepool/engine'
 import { formatBytes, parseSize } from '../format.ts'
 import { AltSpeedFields } from './speed-limits.tsx'
+import { NotifyFields } from './notify-fields.tsx'
 
 type NumKey = { [K in keyof EngineSettings]: EngineSettings[K] extends number ? K : never }[keyof EngineSettings]
 const ENCRYPTION: Array<{ value: EngineSettings['encryption']; label: string }> = [
@@ -81,6 +82,7 @@ export function SettingsDialog(props: {
   const [mappingText, setMappingText] = createSignal('')
   const [dhtOn, setDhtOn] = createSignal(true)
   let collectAltSpeed: (() => Partial<EngineSettings> | string) | undefined
+  let collectNotify: (() => Partial<EngineSettings>) | undefined
   const fill = (s: EngineSettings) => {
     setSettings(s)
     setLsd(s.localPeerDiscovery)
@@ -123,7 +125,7 @@ export function SettingsDialog(props: {
     }
     const alt = collectAltSpeed?.()
     if (typeof alt === 'string') return setError(alt)
-    Object.assign(patch, alt)
+    Object.assign(patch, alt, collectNotify?.())
     try {
       fill(await props.api.setSettings(patch))
       setSaved(true)
@@ -260,6 +262,7 @@ export function SettingsDialog(props: {
           <small class="dim">HOST:PORT, comma-separated; used while the DHT knows no nodes of its own.</small>
         </label>
         <AltSpeedFields settings={settings()!} register={(c) => (collectAltSpeed = c)} />
+        <NotifyFields settings={settings()!} register={(c) => (collectNotify = c)} />
       </Show>
       <Show when={error()}>
         <div class="form-error" role="alert">

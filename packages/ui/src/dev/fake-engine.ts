@@ -110,6 +110,8 @@ export class FakeEngine implements EngineApi {
     altScheduleFrom: 480,
     altScheduleTo: 1200,
     altScheduleDays: [0, 1, 2, 3, 4, 5, 6],
+    notifyOnComplete: true,
+    notifyOnError: true,
   }
   calls: string[] = []
   private rand = prng(42)
