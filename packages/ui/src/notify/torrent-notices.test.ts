@@ -7,7 +7,7 @@ const t = (infoHash: string, status: TorrentStatus, extra: Partial<TorrentSummar
 const ALL = { notifyOnComplete: true, notifyOnError: true }
 
 describe('torrent notices', () => {
-  it('a finished download and a new error each give one notice; first sightings give none', () => {
+  it('a finished download and a new error each give one notice; the first list gives none', () => {
     const n = new TorrentNotices()
     // restored torrents, already seeding or failed: nothing to say
     expect(n.update([t('a', 'downloading'), t('b', 'seeding'), t('c', 'error')], ALL)).toEqual([])
@@ -25,9 +25,11 @@ describe('torrent notices', () => {
     // a seed paused and resumed, or a recheck, is not a finished download
     expect(n.update([t('a', 'paused')], ALL)).toEqual([])
     expect(n.update([t('a', 'seeding')], ALL)).toEqual([])
-    // a torrent removed and added again is a first sighting again
+    // a torrent added later that fails before the next look is heard; one added complete is no download
     expect(n.update([], ALL)).toEqual([])
-    expect(n.update([t('a', 'error')], ALL)).toEqual([])
+    expect(n.update([t('a', 'error'), t('d', 'seeding')], ALL).map((x) => `${x.kind} ${x.infoHash}`)).toEqual([
+      'error a',
+    ])
   })
 
   it('each kind can be turned off', () => {

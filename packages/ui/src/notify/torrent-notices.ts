@@ -13,11 +13,13 @@ export type NoticePrefs = Pick<EngineSettings, 'notifyOnComplete' | 'notifyOnErr
 
 /**
  * Turns successive torrent lists into notices, one per change: downloading → seeding is a finished
- * download, anything → error an error. A torrent seen for the first time (a restart, a page opened
- * later) tells nothing, so restoring forty seeds does not raise forty notices.
+ * download, anything → error an error (a torrent added since the last list counts as new, so one that
+ * fails at once is heard). The first list only sets the scene (a restart, a page opened later), so
+ * restoring forty seeds, or a torrent that failed before, raises nothing.
  */
 export class TorrentNotices {
   private readonly last = new Map<string, TorrentStatus>()
+  private primed = false
 
   update(list: readonly TorrentSummary[], prefs: NoticePrefs): TorrentNotice[] {
     const out: TorrentNotice[] = []
@@ -26,7 +28,7 @@ export class TorrentNotices {
       present.add(t.infoHash)
       const prev = this.last.get(t.infoHash)
       this.last.set(t.infoHash, t.status)
-      if (prev === undefined || prev === t.status) continue
+      if (!this.primed || prev === t.status) continue
       if (prefs.notifyOnComplete && prev === 'downloading' && t.status === 'seeding')
         out.push({ kind: 'completed', infoHash: t.infoHash, title: 'Download finished', body: t.name })
       else if (prefs.notifyOnError && t.status === 'error')
@@ -38,6 +40,7 @@ export class TorrentNotices {
         })
     }
     for (const h of [...this.last.keys()]) if (!present.has(h)) this.last.delete(h)
+    this.primed = true
     return out
   }
 }
