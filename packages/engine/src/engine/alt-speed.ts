@@ -27,6 +27,12 @@ export function effectiveRateLimits(s: AltSpeedSettings): { download: number; up
     : { download: s.downloadRateLimit, upload: s.uploadRateLimit }
 }
 
+/** What the status bar shows: whether the alternative pair is on, and the limits in force. */
+export function altSpeedStatus(s: AltSpeedSettings): { active: boolean; downloadLimit: number; uploadLimit: number } {
+  const l = effectiveRateLimits(s)
+  return { active: s.altSpeedActive, downloadLimit: l.download, uploadLimit: l.upload }
+}
+
 /** Local day of week (0 = Sunday) and minute of the day. */
 export interface LocalTime {
   day: number

@@ -35,7 +35,8 @@ import { SessionStore, type SessionEntry } from './session-store.ts'
 import { DEFAULT_SETTINGS, mergeSettings } from './settings.ts'
 import { PortForwarding } from './port-forwarding.ts'
 import { normalizeLabel } from './torrent-label.ts'
-import { AltSpeedScheduler, effectiveRateLimits, type LocalTime } from './alt-speed.ts'
+import { AltSpeedScheduler, altSpeedStatus, effectiveRateLimits, type LocalTime } from './alt-speed.ts'
+import { rateLimitsEntry } from './rate-limiter.ts'
 
 export interface BtEngineOptions {
   platform: Platform
@@ -580,7 +581,7 @@ export class BtEngine implements EngineApiHost {
       dht: this.dhtNode.status(),
       downloadFolders: this.platform.files.roots(),
       ...folderPaths(this.platform.files),
-      altSpeed: { active: this.settings.altSpeedActive, ...limitsNow(this.settings) },
+      altSpeed: altSpeedStatus(this.settings),
     }
   }
 
@@ -748,17 +749,6 @@ export class BtEngine implements EngineApiHost {
     this.queue.setConnectionRateLimit(s.connectionRatePerSec, s.connectionBurst)
     for (const t of this.torrents.values()) t.pool.setConfig({ maxActiveConnections: s.maxPeersPerTorrent })
   }
-}
-
-function limitsNow(s: EngineSettings): { downloadLimit: number; uploadLimit: number } {
-  const l = effectiveRateLimits(s)
-  return { downloadLimit: l.download, uploadLimit: l.upload }
-}
-
-function rateLimitsEntry(l: { download: number; upload: number }): {
-  rateLimits?: { download: number; upload: number }
-} {
-  return l.download > 0 || l.upload > 0 ? { rateLimits: l } : {}
 }
 
 function folderPaths(files: Platform['files']): { downloadFolderPaths?: Record<string, string> } {

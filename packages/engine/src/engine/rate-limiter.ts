@@ -60,6 +60,13 @@ export class TorrentRateLimits {
   }
 }
 
+/** A torrent's limits as its session entry keeps them (nothing when it has none). */
+export function rateLimitsEntry(l: { download: number; upload: number }): {
+  rateLimits?: { download: number; upload: number }
+} {
+  return l.download > 0 || l.upload > 0 ? { rateLimits: l } : {}
+}
+
 function clampRate(v: number): number {
   return Number.isFinite(v) && v > 0 ? Math.min(Math.round(v), 1e12) : 0
 }
