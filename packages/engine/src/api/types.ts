@@ -185,6 +185,8 @@ export interface EngineSettings {
   notifyOnComplete: boolean
   /** Notify when a torrent stops with an error. */
   notifyOnError: boolean
+  /** Extension: take over .torrent downloads the browser starts (the engine adds them instead). */
+  takeOverTorrentDownloads: boolean
 }
 
 export type DhtState = 'off' | 'starting' | 'bootstrapping' | 'ready' | 'no-nodes' | 'error'

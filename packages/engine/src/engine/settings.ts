@@ -35,6 +35,7 @@ export const DEFAULT_SETTINGS: EngineSettings = {
   altScheduleDays: [0, 1, 2, 3, 4, 5, 6],
   notifyOnComplete: true,
   notifyOnError: true,
+  takeOverTorrentDownloads: true,
 }
 
 const ENCRYPTION: readonly EncryptionPolicy[] = ['prefer', 'require', 'disable']
@@ -86,6 +87,7 @@ export function mergeSettings(
   mergeAltSpeedSettings(out, p)
   if (typeof p.notifyOnComplete === 'boolean') out.notifyOnComplete = p.notifyOnComplete
   if (typeof p.notifyOnError === 'boolean') out.notifyOnError = p.notifyOnError
+  if (typeof p.takeOverTorrentDownloads === 'boolean') out.takeOverTorrentDownloads = p.takeOverTorrentDownloads
   for (const key of Object.keys(BOUNDS) as Array<keyof typeof BOUNDS>) {
     const v = p[key]
     if (typeof v !== 'number' || !Number.isFinite(v)) continue

@@ -12,8 +12,14 @@ export function NotifyFields(props: {
 }): JSX.Element {
   const [complete, setComplete] = createSignal(props.settings.notifyOnComplete)
   const [errors, setErrors] = createSignal(props.settings.notifyOnError)
+  const [takeOver, setTakeOver] = createSignal(props.settings.takeOverTorrentDownloads)
+  const inExtension = typeof location !== 'undefined' && location.protocol === 'chrome-extension:'
   const [permission, setPermission] = createSignal(pageNotificationsApply() ? Notification.permission : 'granted')
-  props.register(() => ({ notifyOnComplete: complete(), notifyOnError: errors() }))
+  props.register(() => ({
+    notifyOnComplete: complete(),
+    notifyOnError: errors(),
+    ...(inExtension ? { takeOverTorrentDownloads: takeOver() } : {}),
+  }))
   return (
     <fieldset class="notify-fields">
       <legend>Notifications</legend>
@@ -35,6 +41,17 @@ export function NotifyFields(props: {
         />
         <span>When a torrent stops with an error</span>
       </label>
+      <Show when={inExtension}>
+        <label class="check">
+          <input
+            type="checkbox"
+            name="takeOverTorrentDownloads"
+            checked={takeOver()}
+            onChange={(e) => setTakeOver(e.currentTarget.checked)}
+          />
+          <span>Open .torrent downloads in Tidepool instead of saving them</span>
+        </label>
+      </Show>
       <Show when={permission() !== 'granted'}>
         <div>
           <button

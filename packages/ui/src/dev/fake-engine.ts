@@ -112,6 +112,7 @@ export class FakeEngine implements EngineApi {
     altScheduleDays: [0, 1, 2, 3, 4, 5, 6],
     notifyOnComplete: true,
     notifyOnError: true,
+    takeOverTorrentDownloads: true,
   }
   calls: string[] = []
   private rand = prng(42)
