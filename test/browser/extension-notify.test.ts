@@ -1,5 +1,5 @@
 // Notifications in the extension, end to end in Chromium with the real native host and daemon: a
-// download that finishes (here: every file it still lacked is unticked, so nothing is left to fetch)
+// download that finishes (here: its folder is set to "Do not download", so nothing is left to fetch)
 // is seen by the offscreen document's watcher, sent to the service worker, and shown with
 // chrome.notifications; turning the kind off in the engine's settings silences the next one.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
@@ -63,10 +63,14 @@ describe.skipIf(!chromiumAvailable())('extension notifications in Chromium', () 
     expect(await ids()).not.toContain(`completed:${infoHash}`)
 
     await openTab(page, infoHash, 'files')
-    const boxes = page.locator('#detail-tab-body input[type="checkbox"]')
-    await expect.poll(() => boxes.count(), { timeout: 10_000 }).toBeGreaterThan(0)
-    for (let i = (await boxes.count()) - 1; i >= 0; i--)
-      if (await boxes.nth(i).isChecked()) await boxes.nth(i).uncheck()
+    // the folder's priority: one engine call for every file in it
+    const folder = page.getByRole('combobox', { name: 'Priority of folder notify-me' })
+    await folder.waitFor({ timeout: 10_000 })
+    const setAll = async (on: boolean) => {
+      await folder.selectOption(on ? 'normal' : 'skip')
+      await expect.poll(() => folder.inputValue(), { timeout: 10_000 }).toBe(on ? 'normal' : 'skip')
+    }
+    await setAll(false)
     await expect.poll(ids, { timeout: 20_000, interval: 500 }).toContain(`completed:${infoHash}`)
 
     // turned off in Settings: the same change again raises nothing
@@ -80,13 +84,12 @@ describe.skipIf(!chromiumAvailable())('extension notifications in Chromium', () 
     await dialog.getByRole('button', { name: 'Save' }).click()
     await dialog.waitFor({ state: 'detached', timeout: 10_000 })
     await openTab(page, infoHash, 'files')
-    for (let i = 0; i < (await boxes.count()); i++) if (!(await boxes.nth(i).isChecked())) await boxes.nth(i).check()
+    await setAll(true)
     await expect
       .poll(() => torrentRow(page, infoHash).textContent(), { timeout: 10_000 })
       .toMatch(/Downloading|Stalled/i)
     await new Promise((r) => setTimeout(r, 5000))
-    for (let i = (await boxes.count()) - 1; i >= 0; i--)
-      if (await boxes.nth(i).isChecked()) await boxes.nth(i).uncheck()
+    await setAll(false)
     await new Promise((r) => setTimeout(r, 6000))
     expect(await ids()).not.toContain(`completed:${infoHash}`)
     await page.close()
