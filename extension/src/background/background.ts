@@ -5,6 +5,7 @@
  */
 import type { ExtMessage } from '../shared/messages.ts'
 import { NativeHostLink, type HostState } from './native-host.ts'
+import { takeOver } from './torrent-downloads.ts'
 
 const OFFSCREEN = 'offscreen.html'
 let creating: Promise<void> | null = null
@@ -82,6 +83,16 @@ chrome.runtime.onMessage.addListener((msg: ExtMessage, _sender, reply) => {
     reply({ ok: true })
     return false
   }
+  if (msg.type === 'notify') {
+    // the tag as the id: a repeat for the same torrent and kind replaces the old notification
+    chrome.notifications?.create(msg.tag, {
+      type: 'basic',
+      iconUrl: 'icons/icon128.png',
+      title: msg.title,
+      message: msg.message,
+    })
+    return false
+  }
   return false
 })
 
@@ -117,6 +128,27 @@ async function addLink(url: string): Promise<void> {
     notify(`Could not add ${url}: ${String((e as Error)?.message ?? e)}`)
   }
 }
+
+chrome.downloads.onCreated.addListener((item) => {
+  void takeOver(item, {
+    pause: (id) => chrome.downloads.pause(id),
+    resume: (id) => chrome.downloads.resume(id),
+    cancelAndErase: async (id) => {
+      await chrome.downloads.cancel(id)
+      await chrome.downloads.erase({ id })
+    },
+    offer: async (url) => {
+      await ensureOffscreen()
+      const r = (await chrome.runtime.sendMessage({
+        to: 'offscreen',
+        type: 'take-over-download',
+        url,
+      } satisfies ExtMessage)) as { taken: boolean; text?: string } | undefined
+      return r ?? { taken: false }
+    },
+    notify,
+  })
+})
 
 chrome.contextMenus.onClicked.addListener((info) => {
   if (info.menuItemId === 'tidepool-add-link' && info.linkUrl) void addLink(info.linkUrl)

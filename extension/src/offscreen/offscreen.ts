@@ -7,6 +7,7 @@ import { startEngineWorker } from '@tidepool/ui/worker'
 import { forwardCompanionApi, forwardEngineApi } from '../shared/engine-methods.ts'
 import { ENGINE_PORT, type ExtMessage } from '../shared/messages.ts'
 import { portEndpoint } from '../shared/port-endpoint.ts'
+import { watchTorrentNotices } from '@tidepool/ui/notify'
 
 const { api } = startEngineWorker()
 let lastKey = ''
@@ -45,8 +46,36 @@ async function addLink(msg: Extract<ExtMessage, { type: 'add' }>): Promise<{ ok:
   }
 }
 
+/**
+ * A .torrent download the browser started: read it (the site must allow it: CORS, or access granted
+ * to the extension) and add it, unless Settings say to leave downloads alone. Not taken: the browser
+ * goes on with its download.
+ */
+async function takeOverDownload(url: string): Promise<{ taken: boolean; text?: string }> {
+  if (!(await api.getSettings()).takeOverTorrentDownloads) return { taken: false }
+  let bytes: Uint8Array
+  try {
+    // with the site's cookies where the extension may read the site (a private tracker's link); a
+    // public file served with CORS '*' refuses credentials, so it is read again without them
+    const res = await fetch(url, { credentials: 'include' }).catch(() => fetch(url, { credentials: 'omit' }))
+    if (!res.ok) return { taken: false }
+    bytes = new Uint8Array(await res.arrayBuffer())
+  } catch {
+    // unreadable without access to the site: the file downloads as usual; the link's context menu
+    // (Download with Tidepool) asks for that access
+    return { taken: false }
+  }
+  if (bytes.length > 16 * 1024 * 1024 || bytes[0] !== 0x64) return { taken: false } // not a bencoded dictionary
+  const r = await addLink({ to: 'offscreen', type: 'add', torrentFile: Array.from(bytes) })
+  return r.ok ? { taken: true, text: r.text } : { taken: false, text: r.text }
+}
+
 chrome.runtime.onMessage.addListener((msg: ExtMessage, _sender, reply) => {
   if (msg?.to !== 'offscreen') return false
+  if (msg.type === 'take-over-download') {
+    void takeOverDownload(msg.url).then(reply, () => reply({ taken: false }))
+    return true
+  }
   if (msg.type === 'add') {
     void addLink(msg).then(reply)
     return true
@@ -58,6 +87,20 @@ chrome.runtime.onMessage.addListener((msg: ExtMessage, _sender, reply) => {
 chrome.runtime.onConnect.addListener((port) => {
   if (port.name !== ENGINE_PORT) return
   Comlink.expose({ ...forwardEngineApi(() => api), ...forwardCompanionApi(() => api) }, portEndpoint(port))
+})
+
+// Finished downloads and errors reach the user even with no Tidepool page open: the offscreen
+// document watches the engine and the service worker shows them (chrome.notifications).
+watchTorrentNotices(api, (n) => {
+  chrome.runtime
+    .sendMessage({
+      to: 'background',
+      type: 'notify',
+      title: n.title,
+      message: n.body,
+      tag: `${n.kind}:${n.infoHash}`,
+    } satisfies ExtMessage)
+    .catch((e: unknown) => console.warn('tidepool offscreen: notification not delivered', e))
 })
 
 async function askBackground(): Promise<void> {

@@ -33,6 +33,8 @@ export const ENGINE_METHODS = [
   'setFirstLastPiecesFirst',
   'openStream',
   'closeStream',
+  'editTrackers',
+  'setTorrentRateLimits',
 ] as const satisfies ReadonlyArray<keyof EngineApi>
 
 type Missing = Exclude<keyof EngineApi, (typeof ENGINE_METHODS)[number]>

@@ -13,6 +13,7 @@ import { ContextMenu, type MenuItem } from './components/context-menu.tsx'
 import { DetailPane } from './components/detail-pane.tsx'
 import { RemoveDialog } from './components/remove-dialog.tsx'
 import { SettingsDialog } from './components/settings-dialog.tsx'
+import { AltSpeedToggle } from './components/speed-limits.tsx'
 import { LabelDialog } from './components/label-dialog.tsx'
 import { CreateDialog } from './components/create-dialog.tsx'
 import { MoveDialog } from './components/move-dialog.tsx'
@@ -245,6 +246,7 @@ export function App(props: AppProps): JSX.Element {
             </span>
           )}
         </Show>
+        <AltSpeedToggle api={props.api} status={model.status()} onChanged={() => model.refresh()} />
         <span class="rate down">▼ {formatRate(model.status()?.downloadRate ?? 0) || '0 B/s'}</span>
         <span class="rate up">▲ {formatRate(model.status()?.uploadRate ?? 0) || '0 B/s'}</span>
       </footer>

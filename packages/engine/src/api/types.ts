@@ -53,6 +53,9 @@ export interface TorrentSummary {
   completedAt?: number
   /** Its own seeding limits (see EngineApi.setSeedLimits). */
   seedLimits?: TorrentSeedLimits
+  /** This torrent's own limits in bytes/s (within the global ones), absent when none. */
+  downloadLimit?: number
+  uploadLimit?: number
 }
 
 /** A per-torrent limit: follow the global one, none at all, or this value. */
@@ -148,7 +151,21 @@ export interface TrackerRow {
   seeders: number | null
   leechers: number | null
   message?: string // error or warning
+  /** From the tracker's scrape (BEP 48 / BEP 15): how often the torrent was completed, and when asked. */
+  downloaded?: number | null
+  scrapedAt?: number | null
+  scrapeError?: string
 }
+
+/** The user's change to a torrent's trackers (EngineApi.editTrackers). */
+export type TrackerEdit =
+  /** New trackers into `tier`, or each in a tier of its own after the others; listed ones are skipped. */
+  | { kind: 'add'; urls: string[]; tier?: number }
+  /** One tracker's URL and/or tier. */
+  | { kind: 'edit'; url: string; newUrl?: string; tier?: number }
+  | { kind: 'remove'; urls: string[] }
+  /** Announce now (within each tracker's min interval): to `url`, or to every tier. */
+  | { kind: 'reannounce'; url?: string }
 
 export interface PiecesView {
   pieceCount: number
@@ -230,6 +247,24 @@ export interface EngineSettings {
   seedingTimeLimitMin: number
   /** What a seed that reached a limit does: stop, or leave the list (its data stays). */
   seedLimitAction: 'stop' | 'remove'
+  /** Alternative global limits (bytes/s, 0 = unlimited), in force while `altSpeedActive`. */
+  altDownloadRateLimit: number
+  altUploadRateLimit: number
+  /** The status bar's switch to the alternative limits; the schedule flips it at its edges. */
+  altSpeedActive: boolean
+  /** Switch to the alternative limits on `altScheduleDays` from `altScheduleFrom` to `altScheduleTo`. */
+  altScheduleEnabled: boolean
+  /** Minutes after local midnight (0..1439); a window that ends before it starts runs past midnight. */
+  altScheduleFrom: number
+  altScheduleTo: number
+  /** Days of the week the window starts on, 0 = Sunday. */
+  altScheduleDays: number[]
+  /** Notify (extension: chrome.notifications; web app: the Notifications API) when a download finishes. */
+  notifyOnComplete: boolean
+  /** Notify when a torrent stops with an error. */
+  notifyOnError: boolean
+  /** Extension: take over .torrent downloads the browser starts (the engine adds them instead). */
+  takeOverTorrentDownloads: boolean
 }
 
 export type DhtState = 'off' | 'starting' | 'bootstrapping' | 'ready' | 'no-nodes' | 'error'
@@ -276,6 +311,8 @@ export interface EngineStatus {
   listenPort: number | null
   downloadRate: number
   uploadRate: number
+  /** The alternative global limits are in force (the status bar's switch), with the pair in force now. */
+  altSpeed?: { active: boolean; downloadLimit: number; uploadLimit: number }
   /** Whether the listen port is forwarded on the gateway, and if not why. */
   portMapping?: PortForwardingStatus
   dht?: DhtStatus
@@ -369,4 +406,11 @@ export interface EngineApi {
   /** Publishes a file for players while it downloads; resolves with its local URL. */
   openStream(infoHash: string, fileIndex: number): Promise<string>
   closeStream(infoHash: string, fileIndex: number): Promise<void>
+  /**
+   * Adds, edits, removes trackers or asks for an announce; an edited list is kept with the session.
+   * Throws for an unknown torrent, and a TrackerEditError's message for a bad URL or unknown tracker.
+   */
+  editTrackers(infoHash: string, edit: TrackerEdit): Promise<void>
+  /** The torrent's own speed limits in bytes/s (0 = none; the global limits still apply); kept with the session. */
+  setTorrentRateLimits(infoHash: string, limits: { download: number; upload: number }): Promise<void>
 }

@@ -18,6 +18,11 @@ export class ByteBucket {
     return this.rate <= 0
   }
 
+  /** Bytes per second (0 = unlimited). */
+  get bytesPerSec(): number {
+    return this.rate
+  }
+
   setRate(rate: number): void {
     this.refill()
     this.rate = rate

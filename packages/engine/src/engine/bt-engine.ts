@@ -9,6 +9,7 @@ import type {
   LogEntry,
   TorrentDetail,
   TorrentSummary,
+  TrackerEdit,
 } from '../api/types.ts'
 import type { ChokerConfig } from '../choke/choker.ts'
 import { parseMagnet, toMagnet } from '../magnet/parse-magnet.ts'
@@ -17,6 +18,8 @@ import type { Logger, Platform, UdpSocket } from '../platform/ports.ts'
 import { ConnectionQueue } from '../queue/connection-queue.ts'
 import { savedPeersKey } from '../torrent/saved-peers.ts'
 import { Torrent, type TorrentInit } from '../torrent/torrent.ts'
+import { applyTrackerEdit } from '../torrent/tracker-edit.ts'
+import { sanitizeTiers } from '../tracker/tracker-list.ts'
 import type { TorrentContext } from '../torrent/torrent-context.ts'
 import { realClock, type Clock } from '../util/clock.ts'
 import { createLogger, errorText } from '../util/log.ts'
@@ -39,6 +42,8 @@ import { TorrentCreator } from '../create/torrent-creator.ts'
 import { normalizeSaveDir, TorrentMoves, type SaveFolder } from './torrent-moves.ts'
 import { webSeedSources } from '../webseed/webseed-url.ts'
 import { TorrentScheduler } from './torrent-scheduler.ts'
+import { AltSpeedScheduler, altSpeedStatus, effectiveRateLimits, type LocalTime } from './alt-speed.ts'
+import { rateLimitsEntry } from './rate-limiter.ts'
 
 export interface BtEngineOptions {
   platform: Platform
@@ -53,6 +58,8 @@ export interface BtEngineOptions {
   incoming?: Partial<IncomingLimits>
   /** Upload slots and rechoke timing for every torrent (default 4 regular + 1 optimistic). */
   choker?: Partial<ChokerConfig>
+  /** Local time for the alternative-limits schedule (default: this process's time zone; tests fix one). */
+  localTime?: (ms: number) => LocalTime
 }
 
 export interface AddOptions extends AddTorrentInput {
@@ -64,6 +71,8 @@ export interface AddOptions extends AddTorrentInput {
   completeTo?: SaveFolder
   /** When it was first added (a restored torrent keeps its date). */
   addedAt?: number
+  /** The tracker list the user edited (restored with the session): replaces the file's or link's. */
+  trackerTiers?: string[][]
 }
 
 /**
@@ -99,6 +108,7 @@ export class BtEngine implements EngineApiHost {
   /** The queue (which torrents run) and the seeding limits. */
   private readonly scheduler: TorrentScheduler
   daemonStatus: EngineStatus['daemon'] = 'connected'
+  private readonly altSpeed: AltSpeedScheduler
   daemonMessage?: string
   /** Torrent creation from data under the roots, hashed by the platform's PieceHasher. */
   readonly creator: TorrentCreator
@@ -118,8 +128,18 @@ export class BtEngine implements EngineApiHost {
     })
     this.log = createLogger('engine', { port: opts.platform.log, now: () => this.clock.now() })
     const now = () => this.clock.now()
-    this.downloadBucket = new ByteBucket(this.settings.downloadRateLimit, now)
-    this.uploadBucket = new ByteBucket(this.settings.uploadRateLimit, now)
+    const limits = effectiveRateLimits(this.settings)
+    this.downloadBucket = new ByteBucket(limits.download, now)
+    this.uploadBucket = new ByteBucket(limits.upload, now)
+    this.altSpeed = new AltSpeedScheduler({
+      clock: this.clock,
+      settings: () => this.settings,
+      setActive: (on) => {
+        this.log.info(`alternative speed limits ${on ? 'on' : 'off'} (schedule)`)
+        void this.setSettings({ altSpeedActive: on })
+      },
+      ...(opts.localTime ? { localTime: opts.localTime } : {}),
+    })
     this.queue = new ConnectionQueue({
       clock: this.clock,
       ratePerSec: this.settings.connectionRatePerSec,
@@ -180,6 +200,7 @@ export class BtEngine implements EngineApiHost {
     void this.forwarding.setEnabled(this.settings.portMapping)
     this.queue.start()
     this.scheduler.start()
+    this.altSpeed.start()
     if (this.opts.restoreSession !== false) await this.restore()
   }
 
@@ -188,6 +209,7 @@ export class BtEngine implements EngineApiHost {
     this.started = false
     this.queue.stop()
     this.scheduler.stop()
+    this.altSpeed.stop()
     // Torrents first: their 'stopped' (and a pending 'completed') announces carry our listen port, and
     // a tracker refuses port 0.
     // one torrent failing to stop must not keep the others (and the listener) open
@@ -359,6 +381,7 @@ export class BtEngine implements EngineApiHost {
     } else {
       throw new Error('addTorrent needs a torrent file or a magnet link')
     }
+    if (input.trackerTiers) init.announceTiers = input.trackerTiers.map((tier) => [...tier])
     if (input.selectedFiles && init.info) {
       const selected = new Set(input.selectedFiles)
       init.filePriorities = init.info.files.map((_, i) => (selected.has(i) ? 'normal' : 'skip'))
@@ -374,6 +397,8 @@ export class BtEngine implements EngineApiHost {
           ...extra,
           ...init.announceTiers.flat().filter((u) => !extra.includes(u)),
         ])
+        if (this.trackerLists.has(existing.infoHash))
+          this.trackerLists.set(existing.infoHash, existing.trackers.tierList())
         void this.saveSession()
       }
       return { torrent: existing, alreadyAdded: true, trackersAdded }
@@ -408,6 +433,8 @@ export class BtEngine implements EngineApiHost {
   private readonly magnets = new Map<string, string | undefined>()
   /** Trackers merged in by adding a torrent again, kept with the session so a restart keeps them. */
   private readonly extraTrackers = new Map<string, string[]>()
+  /** The whole tracker list of torrents whose trackers the user edited; replaces the file's list on restore. */
+  private readonly trackerLists = new Map<string, string[][]>()
   private readonly paused = new Map<string, boolean>()
   /** The user's labels by info hash (normalised, never empty). */
   private readonly labels = new Map<string, string>()
@@ -449,6 +476,7 @@ export class BtEngine implements EngineApiHost {
     this.magnets.delete(infoHash)
     this.paused.delete(infoHash)
     this.extraTrackers.delete(infoHash)
+    this.trackerLists.delete(infoHash)
     this.labels.delete(infoHash)
     this.completeTo.delete(infoHash)
     await this.moves.forget(infoHash).catch(() => undefined) // only a journal key: nothing to tell
@@ -471,6 +499,9 @@ export class BtEngine implements EngineApiHost {
       const label = normalizeLabel(e.label)
       if (label) this.labels.set(e.infoHash, label)
       const where = { savePath: e.savePath, saveDir: e.saveDir, completeTo: e.completeTo }
+      const edited = sanitizeTiers(e.trackers)
+      if (edited) this.trackerLists.set(e.infoHash, edited)
+      const tiers = edited ? { trackerTiers: edited } : {}
       try {
         const file = await this.session.loadTorrentFile(e.infoHash)
         const t = file
@@ -481,14 +512,19 @@ export class BtEngine implements EngineApiHost {
               paused: e.paused,
               restoring: true,
               addedAt,
+              ...tiers,
             })
           : e.magnet
-            ? await this.add({ magnet: e.magnet, ...where, paused: e.paused, restoring: true, addedAt })
+            ? await this.add({ magnet: e.magnet, ...where, paused: e.paused, restoring: true, addedAt, ...tiers })
             : null
-        if (!t) this.labels.delete(e.infoHash)
+        if (!t) {
+          this.labels.delete(e.infoHash)
+          this.trackerLists.delete(e.infoHash)
+        }
         t?.restoreTotals({ downloaded: e.downloadedTotal, uploaded: e.uploadedTotal })
         if (t) t.streaming.restoreOptions(e)
-        if (t && e.extraTrackers?.length) {
+        if (t && e.rateLimits) t.rateLimits.set(e.rateLimits)
+        if (t && !edited && e.extraTrackers?.length) {
           t.addTrackers(e.extraTrackers)
           this.extraTrackers.set(t.infoHash, [...e.extraTrackers])
         }
@@ -499,7 +535,10 @@ export class BtEngine implements EngineApiHost {
         }
       } catch (err) {
         // one bad entry must not stop the rest
-        if (!this.torrents.has(e.infoHash)) this.labels.delete(e.infoHash)
+        if (!this.torrents.has(e.infoHash)) {
+          this.labels.delete(e.infoHash)
+          this.trackerLists.delete(e.infoHash)
+        }
         this.log.warn(`restoring ${e.infoHash} failed: ${errorText(err)}`)
       }
     }
@@ -524,6 +563,8 @@ export class BtEngine implements EngineApiHost {
         queuePosition: this.scheduler.position(t.infoHash),
         ...(this.scheduler.record(t.infoHash) ? { schedule: this.scheduler.record(t.infoHash) } : {}),
         ...t.streaming.savedOptions(),
+        ...(this.trackerLists.has(t.infoHash) ? { trackers: this.trackerLists.get(t.infoHash) } : {}),
+        ...rateLimitsEntry(t.rateLimits.get()),
       }
     })
     // the next change saves the whole session again
@@ -687,6 +728,7 @@ export class BtEngine implements EngineApiHost {
       dht: this.dhtNode.status(),
       downloadFolders: this.platform.files.roots(),
       ...folderPaths(this.platform.files),
+      altSpeed: altSpeedStatus(this.settings),
     }
   }
 
@@ -699,7 +741,14 @@ export class BtEngine implements EngineApiHost {
     return [...this.torrents.values()].map((t) => {
       const s = { ...t.summary(), ...this.scheduleSummary(t) }
       const label = this.labels.get(t.infoHash)
-      return { ...s, ...(label ? { label } : {}), ...this.moveFields(t.infoHash) }
+      const { download, upload } = t.rateLimits.get()
+      return {
+        ...s,
+        ...(label ? { label } : {}),
+        ...(download > 0 ? { downloadLimit: download } : {}),
+        ...(upload > 0 ? { uploadLimit: upload } : {}),
+        ...this.moveFields(t.infoHash),
+      }
     })
   }
 
@@ -762,6 +811,22 @@ export class BtEngine implements EngineApiHost {
     if (clean === this.labels.get(infoHash)) return
     if (clean) this.labels.set(infoHash, clean)
     else this.labels.delete(infoHash)
+    await this.saveSession()
+  }
+
+  async setTorrentRateLimits(infoHash: string, limits: { download: number; upload: number }): Promise<void> {
+    const t = this.torrents.get(infoHash)
+    if (!t) throw new Error(`unknown torrent ${infoHash}`)
+    t.rateLimits.set(limits)
+    await this.saveSession()
+  }
+
+  async editTrackers(infoHash: string, edit: TrackerEdit): Promise<void> {
+    const t = this.torrents.get(infoHash)
+    if (!t) throw new Error(`unknown torrent ${infoHash}`)
+    if (!applyTrackerEdit(t.trackers, edit)) return
+    this.trackerLists.set(infoHash, t.trackers.tierList())
+    this.extraTrackers.delete(infoHash) // the edited list holds them
     await this.saveSession()
   }
 
@@ -858,7 +923,13 @@ export class BtEngine implements EngineApiHost {
       next.dhtPort !== prev.dhtPort ||
       next.dhtBootstrap.join() !== prev.dhtBootstrap.join() ||
       (portChanged && next.dhtPort === 0)
+    const scheduleChanged =
+      next.altScheduleEnabled !== prev.altScheduleEnabled ||
+      next.altScheduleFrom !== prev.altScheduleFrom ||
+      next.altScheduleTo !== prev.altScheduleTo ||
+      next.altScheduleDays.join() !== prev.altScheduleDays.join()
     this.applySettings(next)
+    if (scheduleChanged) this.altSpeed.reset()
     if (lsdChanged) {
       if (next.localPeerDiscovery) await this.startLocalDiscovery()
       else this.stopLocalDiscovery()
@@ -884,8 +955,9 @@ export class BtEngine implements EngineApiHost {
 
   private applySettings(s: EngineSettings): void {
     this.settings = s
-    this.downloadBucket.setRate(s.downloadRateLimit)
-    this.uploadBucket.setRate(s.uploadRateLimit)
+    const limits = effectiveRateLimits(s)
+    this.downloadBucket.setRate(limits.download)
+    this.uploadBucket.setRate(limits.upload)
     this.queue.setConnectionRateLimit(s.connectionRatePerSec, s.connectionBurst)
     for (const t of this.torrents.values()) t.pool.setConfig({ maxActiveConnections: s.maxPeersPerTorrent })
   }

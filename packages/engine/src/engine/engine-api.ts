@@ -10,6 +10,7 @@ import type {
   TorrentDetail,
   TorrentSeedLimits,
   TorrentSummary,
+  TrackerEdit,
 } from '../api/types.ts'
 import type { TorrentCreator } from '../create/torrent-creator.ts'
 import type { TorrentStreaming } from '../torrent/torrent-streaming.ts'
@@ -41,6 +42,8 @@ export interface EngineApiHost {
   setForceStart(infoHash: string, forced: boolean): Promise<void>
   setSeedLimits(infoHash: string, limits: Partial<TorrentSeedLimits>): Promise<void>
   streaming(infoHash: string): TorrentStreaming
+  editTrackers(infoHash: string, edit: TrackerEdit): Promise<void>
+  setTorrentRateLimits(infoHash: string, limits: { download: number; upload: number }): Promise<void>
 }
 
 /**
@@ -111,5 +114,8 @@ export function createEngineApi(engine: EngineApiHost): EngineApi {
     async closeStream(infoHash, fileIndex) {
       engine.streaming(infoHash.toLowerCase()).closeStream(fileIndex)
     },
+    editTrackers: (infoHash, edit) => engine.editTrackers(infoHash.toLowerCase(), edit),
+    setTorrentRateLimits: (infoHash, limits) =>
+      engine.setTorrentRateLimits(infoHash.toLowerCase(), { download: limits.download, upload: limits.upload }),
   }
 }

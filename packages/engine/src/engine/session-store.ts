@@ -30,6 +30,10 @@ export interface SessionEntry {
   /** Download order (torrent-streaming.ts), when not the default. */
   sequential?: boolean
   firstLastPiecesFirst?: boolean
+  /** The whole tracker list (tiers) once the user edited it; replaces the torrent's own and extraTrackers. */
+  trackers?: string[][]
+  /** The torrent's own speed limits (bytes/s), when any is set. */
+  rateLimits?: { download: number; upload: number }
 }
 
 const LIST_KEY = 'session/torrents'

@@ -1,6 +1,7 @@
 import type { EncryptionPolicy, EngineSettings } from '../api/types.ts'
 import { parseIp } from '../pool/ip-address.ts'
 import { normalizeSaveDir } from './torrent-moves.ts'
+import { mergeAltSpeedSettings } from './alt-speed.ts'
 
 /** The one place engine settings are defined: defaults and bounds. */
 export const DEFAULT_SETTINGS: EngineSettings = {
@@ -38,6 +39,17 @@ export const DEFAULT_SETTINGS: EngineSettings = {
   shareRatioLimit: 0,
   seedingTimeLimitMin: 0,
   seedLimitAction: 'stop',
+  // alternative limits as qBittorrent's defaults: 10 KiB/s each way, scheduler off (08:00-20:00 every day)
+  altDownloadRateLimit: 10 * 1024,
+  altUploadRateLimit: 10 * 1024,
+  altSpeedActive: false,
+  altScheduleEnabled: false,
+  altScheduleFrom: 8 * 60,
+  altScheduleTo: 20 * 60,
+  altScheduleDays: [0, 1, 2, 3, 4, 5, 6],
+  notifyOnComplete: true,
+  notifyOnError: true,
+  takeOverTorrentDownloads: true,
 }
 
 const ENCRYPTION: readonly EncryptionPolicy[] = ['prefer', 'require', 'disable']
@@ -61,6 +73,10 @@ export const SETTING_BOUNDS: Readonly<Record<NumericSetting, readonly [number, n
   maxActiveTorrents: [1, 1000],
   shareRatioLimit: [0, 9998],
   seedingTimeLimitMin: [0, 525600],
+  altDownloadRateLimit: [0, 1e12],
+  altUploadRateLimit: [0, 1e12],
+  altScheduleFrom: [0, 24 * 60 - 1],
+  altScheduleTo: [0, 24 * 60 - 1],
 }
 
 /** A folder inside a root, or the previous value when it is not one ('..', NUL, backslash). */
@@ -101,6 +117,10 @@ export function mergeSettings(
     out.dhtBootstrap = p.dhtBootstrap
       .filter((e): e is string => typeof e === 'string' && parseHostPort(e) !== null)
       .slice(0, MAX_BOOTSTRAP)
+  mergeAltSpeedSettings(out, p)
+  if (typeof p.notifyOnComplete === 'boolean') out.notifyOnComplete = p.notifyOnComplete
+  if (typeof p.notifyOnError === 'boolean') out.notifyOnError = p.notifyOnError
+  if (typeof p.takeOverTorrentDownloads === 'boolean') out.takeOverTorrentDownloads = p.takeOverTorrentDownloads
   for (const key of Object.keys(SETTING_BOUNDS) as Array<keyof typeof SETTING_BOUNDS>) {
     const v = p[key]
     if (typeof v !== 'number' || !Number.isFinite(v)) continue

@@ -1,6 +1,6 @@
 import type { FilePriority, FileRow, PiecesView } from '../api/types.ts'
 import type { ChokerConfig } from '../choke/choker.ts'
-import type { ByteBucket } from '../engine/bandwidth.ts'
+import type { RateLimiter } from '../engine/rate-limiter.ts'
 import type { InfoDictionary } from '../metainfo/parse-info.ts'
 import { PiecePicker } from '../picker/piece-picker.ts'
 import { IoError, type FilePort, type Logger, type PieceHasher, type StateStore } from '../platform/ports.ts'
@@ -34,8 +34,8 @@ export interface DownloaderHost {
   readonly state: StateStore
   readonly hasher?: PieceHasher
   readonly clock: Clock
-  readonly downloadBucket: ByteBucket
-  readonly uploadBucket: ByteBucket
+  readonly downloadBucket: RateLimiter
+  readonly uploadBucket: RateLimiter
   readonly choker?: Partial<ChokerConfig>
   readonly log: Logger
   sessions(): Iterable<TradingPeer>

@@ -121,7 +121,10 @@ describe('status transitions', () => {
     engines.push(e)
     await e.start()
     const t = await e.add({ torrentFile: torrent, selectedFiles: [0] })
-    const announces = () => tracker.requests.map((r) => new URLSearchParams(r.target.split('?')[1]))
+    const announces = () =>
+      tracker.requests
+        .filter((r) => r.target.startsWith('/announce')) // not its scrapes
+        .map((r) => new URLSearchParams(r.target.split('?')[1]))
     const advance = async (ms: number) => {
       for (let waited = 0; waited < ms; waited += 500) {
         clock.advance(500)

@@ -29,6 +29,7 @@ import { TorrentTrackers } from './torrent-trackers.ts'
 import { TorrentWebSeeds } from '../webseed/torrent-web-seeds.ts'
 import type { WebSeedSource } from '../webseed/webseed-url.ts'
 import { TorrentStreaming } from './torrent-streaming.ts'
+import { TorrentRateLimits } from '../engine/rate-limiter.ts'
 
 export interface TorrentInit {
   infoHash: string
@@ -73,6 +74,8 @@ export class Torrent {
   saveDir: string
   readonly pool: PeerPool
   readonly trackers: TorrentTrackers
+  /** The user's limits for this torrent alone, within the engine's. */
+  readonly rateLimits: TorrentRateLimits
   readonly dht: TorrentDht
   readonly webSeeds: TorrentWebSeeds
   readonly log: TorrentLog
@@ -136,6 +139,7 @@ export class Torrent {
       now,
     })
     if (init.initialPeers) this.pool.addPeers(init.initialPeers, 'manual')
+    this.rateLimits = new TorrentRateLimits(now, { download: ctx.downloadBucket, upload: ctx.uploadBucket })
     this.trackers = new TorrentTrackers(
       {
         infoHash: this.infoHashBytes,
@@ -147,6 +151,7 @@ export class Torrent {
         announceIpv6: () => ctx.announceIpv6(),
         stats: () => ({ uploaded: this.totals.uploaded, downloaded: this.totals.downloaded, left: this.bytesLeft() }),
         onPeers: (peers) => void this.addPeers(peers, 'tracker'),
+        isPrivate: () => !!this.meta?.private,
       },
       init.announceTiers,
     )
@@ -199,8 +204,8 @@ export class Torrent {
       state: ctx.platform.state,
       hasher: ctx.platform.hasher,
       clock: ctx.clock,
-      downloadBucket: ctx.downloadBucket,
-      uploadBucket: ctx.uploadBucket,
+      downloadBucket: this.rateLimits.download,
+      uploadBucket: this.rateLimits.upload,
       choker: ctx.choker,
       log: this.log.storage,
       sessions: () => this.live.values(),

@@ -61,6 +61,14 @@ interface Tier {
   lastSuccessAt: number | null
   minIntervalMs: number
   failures: number
+  /** When its timer fires (null: none set). */
+  nextAt: number | null
+  /** The tracker's last regular interval (ms), so a scrape never comes more often. */
+  intervalMs: number | null
+  /** Replaced by an edit of the list: an announce still in flight hands its outcome to `successor`. */
+  retired: boolean
+  /** The entry being announced to right now. */
+  current: Entry | null
 }
 
 /** The shortest timeout a stop-time announce gets, even when the stop budget is spent. */
@@ -78,7 +86,7 @@ export const NO_REPLY_MESSAGE = 'No reply from this tracker yet; still trying.'
  */
 export class TrackerManager {
   private readonly clock: Clock
-  private readonly tiers: Tier[]
+  private tiers: Tier[]
   private readonly announcer: Announcer
   private readonly key: number
   private ownUdp: UdpTrackerClient | null = null
@@ -106,28 +114,38 @@ export class TrackerManager {
     for (const url of urls) {
       if (this.seen.has(url)) continue
       this.seen.add(url)
-      const row: TrackerRow = {
-        url,
-        tier: this.tiers.length,
-        status: 'idle',
-        lastAnnounce: null,
-        nextAnnounce: null,
-        peersReceived: 0,
-        seeders: null,
-        leechers: null,
-      }
-      if (!isSupportedTrackerUrl(url)) {
-        row.status = 'disabled'
-        row.message = 'unsupported tracker scheme'
-      }
-      entries.push({ url, tier: this.tiers.length, row, started: false })
+      entries.push(this.newEntry(url, this.tiers.length))
     }
     if (entries.length === 0) return null
     for (let i = entries.length - 1; i > 0; i--) {
       const j = Math.floor(this.random() * (i + 1))
       ;[entries[i], entries[j]] = [entries[j], entries[i]]
     }
-    const tier: Tier = {
+    const tier = this.newTier(entries)
+    this.tiers.push(tier)
+    return tier
+  }
+
+  private newEntry(url: string, tier: number): Entry {
+    const row: TrackerRow = {
+      url,
+      tier,
+      status: 'idle',
+      lastAnnounce: null,
+      nextAnnounce: null,
+      peersReceived: 0,
+      seeders: null,
+      leechers: null,
+    }
+    if (!isSupportedTrackerUrl(url)) {
+      row.status = 'disabled'
+      row.message = 'unsupported tracker scheme'
+    }
+    return { url, tier, row, started: false }
+  }
+
+  private newTier(entries: Entry[]): Tier {
+    return {
       entries,
       timer: null,
       busy: false,
@@ -137,9 +155,11 @@ export class TrackerManager {
       lastSuccessAt: null,
       minIntervalMs: 0,
       failures: 0,
+      nextAt: null,
+      intervalMs: null,
+      retired: false,
+      current: null,
     }
-    this.tiers.push(tier)
-    return tier
   }
 
   /**
@@ -250,6 +270,113 @@ export class TrackerManager {
     })
   }
 
+  /**
+   * The user edited the list (tiers in the order given, not shuffled). A tracker still listed keeps
+   * its state: one that saw 'started' is not told again, and its tier keeps its schedule. A removed
+   * tracker that saw 'started' is told 'stopped'. A tier of new trackers is announced to at once.
+   */
+  setTiers(tiers: readonly string[][]): void {
+    const old = new Map<string, { e: Entry; t: Tier }>()
+    for (const t of this.tiers) {
+      for (const e of t.entries) old.set(e.url, { e, t })
+      t.retired = true
+      if (t.timer !== null) this.clock.clearTimeout(t.timer)
+      t.timer = null
+    }
+    this.tiers = []
+    this.seen.clear()
+    const now = this.clock.now()
+    for (const urls of tiers) {
+      const entries: Entry[] = []
+      let from: Tier | null = null
+      let waitsForHandOver = false
+      for (const url of urls) {
+        if (this.seen.has(url)) continue
+        this.seen.add(url)
+        const prev = old.get(url)
+        if (!prev) {
+          entries.push(this.newEntry(url, this.tiers.length))
+          continue
+        }
+        old.delete(url)
+        from ??= prev.t
+        if (prev.t.busy && prev.t.current === prev.e) waitsForHandOver = true
+        entries.push(prev.e)
+      }
+      if (entries.length === 0) continue
+      for (const e of entries) {
+        e.tier = this.tiers.length
+        e.row.tier = e.tier
+        e.row.nextAnnounce = null
+      }
+      const tier = this.newTier(entries)
+      if (from) {
+        tier.lastSuccessAt = from.lastSuccessAt
+        tier.minIntervalMs = from.minIntervalMs
+        tier.intervalMs = from.intervalMs
+        tier.failures = from.failures
+        tier.completedPending = from.completedPending
+        tier.completing = from.completing
+      }
+      this.tiers.push(tier)
+      if (!this.running || waitsForHandOver) continue
+      if (!from) this.run(tier)
+      else if (from.nextAt !== null) this.schedule(tier, Math.max(0, from.nextAt - now))
+      else this.trigger(tier, false)
+    }
+    for (const { e } of old.values()) {
+      if (!this.running || !e.started) continue
+      e.started = false
+      const timeoutMs = this.o.stopTimeoutMs ?? 5000
+      this.announcer(e.url, this.params(e, 'stopped'), { timeoutMs }).then(
+        () => this.o.log?.info(`${e.url}: removed, told it we stopped`),
+        (err: Error) => this.o.log?.debug?.(`${e.url}: announce (stopped) after removal failed: ${err.message}`),
+      )
+    }
+  }
+
+  /** An announce that outlived an edit of the list: the tier now holding its tracker goes on from it. */
+  private handOver(t: Tier, nextDelay: number | null): void {
+    const e = t.current
+    t.current = null
+    const next = e ? this.tiers.find((x) => x.entries.includes(e)) : undefined
+    if (!next || next.busy || next.timer !== null) return
+    if (nextDelay === null || e?.row.status !== 'working') {
+      this.trigger(next, false)
+      return
+    }
+    next.lastSuccessAt = t.lastSuccessAt
+    next.minIntervalMs = t.minIntervalMs
+    next.intervalMs = t.intervalMs
+    next.failures = t.failures
+    next.completedPending = t.completedPending
+    this.schedule(next, nextDelay)
+  }
+
+  /**
+   * The user asked for an announce: to one tracker (moved to the front of its tier, so it is the one
+   * asked) or to every tier. A tracker's min interval still applies (as libtorrent's force_reannounce).
+   */
+  reannounce(url?: string): void {
+    if (!this.running) return
+    if (url === undefined) {
+      for (const t of this.tiers) this.trigger(t, false)
+      return
+    }
+    const t = this.tiers.find((x) => x.entries.some((e) => e.url === url))
+    if (!t) return
+    const e = t.entries.find((x) => x.url === url) as Entry
+    if (e.row.status === 'disabled') return
+    t.entries.splice(t.entries.indexOf(e), 1)
+    t.entries.unshift(e)
+    this.trigger(t, false)
+  }
+
+  /** The regular interval the tracker last gave its tier, in ms (null: not answered yet). */
+  announceIntervalMs(url: string): number | null {
+    return this.tiers.find((t) => t.entries.some((e) => e.url === url))?.intervalMs ?? null
+  }
+
   rows(): TrackerRow[] {
     return this.tiers.flatMap((t) => t.entries.map((e) => ({ ...e.row })))
   }
@@ -266,10 +393,12 @@ export class TrackerManager {
   private schedule(t: Tier, delayMs: number): void {
     if (t.timer !== null) this.clock.clearTimeout(t.timer)
     const at = this.clock.now() + delayMs
+    t.nextAt = at
     const first = t.entries.find((e) => e.row.status !== 'disabled')
     for (const e of t.entries) e.row.nextAnnounce = e === first ? at : null
     t.timer = this.clock.setTimeout(() => {
       t.timer = null
+      t.nextAt = null
       this.run(t)
     }, delayMs)
   }
@@ -297,12 +426,12 @@ export class TrackerManager {
   private run(t: Tier): void {
     this.announceTier(t).catch((err: unknown) => {
       this.o.log?.error(`announce round failed unexpectedly: ${err instanceof Error ? err.message : String(err)}`)
-      if (this.running) this.schedule(t, this.o.retryBaseMs ?? 30_000)
+      if (this.running && !t.retired) this.schedule(t, this.o.retryBaseMs ?? 30_000)
     })
   }
 
   private async announceTier(t: Tier): Promise<void> {
-    if (!this.running || t.busy) return
+    if (!this.running || t.busy || t.retired) return
     t.busy = true
     t.again = false
     const signal = this.abort.signal
@@ -312,6 +441,10 @@ export class TrackerManager {
     } finally {
       // An announce abandoned by stop() may settle after a restart: leave the new run's flag alone.
       if (signal === this.abort.signal) t.busy = false
+    }
+    if (t.retired) {
+      if (this.running && !signal.aborted) this.handOver(t, nextDelay)
+      return
     }
     if (this.running && !signal.aborted && nextDelay !== null) this.schedule(t, nextDelay)
   }
@@ -323,6 +456,7 @@ export class TrackerManager {
       // A tracker that has not seen us yet gets 'started', even mid-download (it is new to us).
       const event: AnnounceEvent | undefined = !e.started ? 'started' : t.completedPending ? 'completed' : undefined
       e.row.status = 'announcing'
+      t.current = e
       // A silent tracker (UDP to a dead port) says so while its announce is still retrying.
       const notice = this.clock.setTimeout(() => {
         if (e.row.status === 'announcing') e.row.message = NO_REPLY_MESSAGE
@@ -353,6 +487,7 @@ export class TrackerManager {
         e.row.lastAnnounce = this.clock.now()
         e.row.message = err instanceof Error ? err.message : String(err)
         this.o.log?.warn(`${e.url}: announce${event ? ` (${event})` : ''} failed: ${e.row.message}`)
+        if (t.retired) return null // the list was edited meanwhile: the new tier takes over
         continue
       }
       this.clock.clearTimeout(notice)
@@ -378,6 +513,7 @@ export class TrackerManager {
       t.entries.unshift(e)
       t.lastSuccessAt = now
       t.minIntervalMs = Math.max(this.o.minAnnounceIntervalMs ?? MIN_INTERVAL_FLOOR_MS, (res.minInterval ?? 0) * 1000)
+      t.intervalMs = Math.min(MAX_INTERVAL_MS, Math.max(t.minIntervalMs, res.interval * 1000))
       t.failures = 0
       // A throwing consumer must neither mark a working tracker failed nor stop the re-announce loop.
       if (res.peers.length > 0) {

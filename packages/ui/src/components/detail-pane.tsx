@@ -1,5 +1,5 @@
 import { createEffect, createSignal, For, Match, onCleanup, Show, Switch, type JSX } from 'solid-js'
-import type { EngineApi, TorrentSummary } from '@tidepool/engine'
+import type { EngineApi, TorrentSummary, TrackerEdit } from '@tidepool/engine'
 import type { EngineModel, WatchPart } from '../store/engine-model.ts'
 import { formatBytes, formatRatio, plainError } from '../format.ts'
 import { FilesTab } from './files-tab.tsx'
@@ -12,6 +12,7 @@ import { PiecesMap } from './pieces-map.tsx'
 import { SpeedGraph } from './speed-graph.tsx'
 import { SwarmTab } from './swarm-tab.tsx'
 import { TrackersTab } from './trackers-tab.tsx'
+import { TorrentLimits } from './speed-limits.tsx'
 
 type Tab = 'general' | WatchPart | 'speed'
 const TABS: Array<{ id: Tab; label: string }> = [
@@ -82,7 +83,14 @@ export function DetailPane(props: {
         >
           <Switch>
             <Match when={tab() === 'general' && props.torrent}>
-              {(t) => <General t={t()} {...(props.folderPaths ? { folderPaths: props.folderPaths } : {})} />}
+              {(t) => (
+                <>
+                  <General t={t()} {...(props.folderPaths ? { folderPaths: props.folderPaths } : {})} />
+                  <Show when={t().infoHash} keyed>
+                    <TorrentLimits api={props.api} t={t()} onChanged={() => props.model.refresh()} />
+                  </Show>
+                </>
+              )}
             </Match>
             <Match when={tab() === 'peers'}>
               <PeersTab peers={props.model.detail.peers} version={props.model.version} />
@@ -103,7 +111,16 @@ export function DetailPane(props: {
               />
             </Match>
             <Match when={tab() === 'trackers'}>
-              <TrackersTab trackers={props.model.detail.trackers} now={now} />
+              <TrackersTab
+                trackers={props.model.detail.trackers}
+                now={now}
+                {...(props.torrent
+                  ? {
+                      onEdit: (edit: TrackerEdit) =>
+                        props.api.editTrackers(props.torrent!.infoHash, edit).then(() => props.model.refresh()),
+                    }
+                  : {})}
+              />
             </Match>
             <Match when={tab() === 'log'}>
               <LogTab entries={props.model.log()} error={props.model.logError()} />

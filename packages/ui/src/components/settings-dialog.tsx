@@ -4,6 +4,8 @@ import { SETTING_BOUNDS, type EngineApi, type EngineSettings } from '@tidepool/e
 import { formatBytes, parseSize } from '../format.ts'
 import { SaveFoldersSettings } from './save-folders-settings.tsx'
 import { QUEUE_FIELDS, QueueSettings, queueSettingsPatch, queueSettingsText } from './queue-settings.tsx'
+import { AltSpeedFields } from './speed-limits.tsx'
+import { NotifyFields } from './notify-fields.tsx'
 
 type NumKey = { [K in keyof EngineSettings]: EngineSettings[K] extends number ? K : never }[keyof EngineSettings]
 const ENCRYPTION: Array<{ value: EngineSettings['encryption']; label: string }> = [
@@ -101,6 +103,8 @@ export function SettingsDialog(props: {
   const [dhtOn, setDhtOn] = createSignal(true)
   const [webSeedsOn, setWebSeedsOn] = createSignal(true)
   const [utp, setUtp] = createSignal(true)
+  let collectAltSpeed: (() => Partial<EngineSettings> | string) | undefined
+  let collectNotify: (() => Partial<EngineSettings>) | undefined
   const fill = (s: EngineSettings) => {
     setSettings(s)
     setLsd(s.localPeerDiscovery)
@@ -148,6 +152,9 @@ export function SettingsDialog(props: {
       if (v === null || v < f.min || v > f.max) return setError(`${f.label}: enter a number from ${f.min} to ${f.max}.`)
       patch[f.key] = v
     }
+    const alt = collectAltSpeed?.()
+    if (typeof alt === 'string') return setError(alt)
+    Object.assign(patch, alt, collectNotify?.())
     try {
       fill(await props.api.setSettings(patch))
       setSaved(true)
@@ -315,6 +322,8 @@ export function SettingsDialog(props: {
           />
           <span>Download from web seeds (HTTP/HTTPS mirrors a torrent or magnet names)</span>
         </label>
+        <AltSpeedFields settings={settings()!} register={(c) => (collectAltSpeed = c)} />
+        <NotifyFields settings={settings()!} register={(c) => (collectNotify = c)} />
       </Show>
       <Show when={error()}>
         <div class="form-error" role="alert">

@@ -22,6 +22,7 @@ import type {
   TorrentDetail,
   TorrentSeedLimits,
   TorrentSummary,
+  TrackerEdit,
   TrackerRow,
 } from '@tidepool/engine'
 
@@ -121,6 +122,16 @@ export class FakeEngine implements EngineApi {
     shareRatioLimit: 0,
     seedingTimeLimitMin: 0,
     seedLimitAction: 'stop',
+    altDownloadRateLimit: 10240,
+    altUploadRateLimit: 10240,
+    altSpeedActive: false,
+    altScheduleEnabled: false,
+    altScheduleFrom: 480,
+    altScheduleTo: 1200,
+    altScheduleDays: [0, 1, 2, 3, 4, 5, 6],
+    notifyOnComplete: true,
+    notifyOnError: true,
+    takeOverTorrentDownloads: true,
   }
   calls: string[] = []
   private rand = prng(42)
@@ -495,6 +506,39 @@ export class FakeEngine implements EngineApi {
   }
   async setSeedLimits(infoHash: string, limits: Partial<TorrentSeedLimits>): Promise<void> {
     this.calls.push(`seed-limits:${infoHash}:${JSON.stringify(limits)}`)
+  }
+  async setTorrentRateLimits(infoHash: string, limits: { download: number; upload: number }): Promise<void> {
+    const s = this.get(infoHash).summary
+    this.calls.push(`limits:${infoHash}:${limits.download}:${limits.upload}`)
+    if (limits.download > 0) s.downloadLimit = limits.download
+    else delete s.downloadLimit
+    if (limits.upload > 0) s.uploadLimit = limits.upload
+    else delete s.uploadLimit
+  }
+  async editTrackers(infoHash: string, edit: TrackerEdit): Promise<void> {
+    const t = this.get(infoHash)
+    this.calls.push(`trackers:${infoHash}:${edit.kind}`)
+    const row = (url: string, tier: number): TrackerRow => ({
+      url,
+      tier,
+      status: 'idle',
+      lastAnnounce: null,
+      nextAnnounce: null,
+      peersReceived: 0,
+      seeders: null,
+      leechers: null,
+    })
+    const tiers = t.trackers.filter((x) => x.tier >= 0)
+    if (edit.kind === 'add') {
+      let tier = Math.max(-1, ...tiers.map((x) => x.tier))
+      for (const u of edit.urls) if (!tiers.some((x) => x.url === u)) t.trackers.push(row(u, edit.tier ?? ++tier))
+    } else if (edit.kind === 'remove') t.trackers = t.trackers.filter((x) => !edit.urls.includes(x.url))
+    else if (edit.kind === 'edit') {
+      const r = t.trackers.find((x) => x.url === edit.url)
+      if (!r) throw new Error(`no such tracker: ${edit.url}`)
+      if (edit.newUrl !== undefined) r.url = edit.newUrl
+      if (edit.tier !== undefined) r.tier = edit.tier
+    }
   }
   async setSettings(patch: Partial<EngineSettings>): Promise<EngineSettings> {
     this.settings = { ...this.settings, ...patch }

@@ -6,6 +6,8 @@ import { startEngineWorker } from '../worker/start-engine-worker.ts'
 import { CompanionPanel } from './companion-panel.tsx'
 import { runInOneTab } from './tab-lock.ts'
 import { loginFromLocation } from './token.ts'
+import { watchTorrentNotices } from '../notify/torrent-notices.ts'
+import { showWebNotice } from '../notify/web-notices.ts'
 import '../styles.css'
 
 interface WebConfig {
@@ -80,6 +82,8 @@ async function start(): Promise<void> {
     ),
     root,
   )
+  // finished downloads and errors, as notifications once the user allowed them (Settings)
+  const stopNotices = watchTorrentNotices(api, showWebNotice)
   addMagnet = async (magnet: string) => {
     // The engine may still be connecting: wait for it (bounded), then add and say what happened.
     for (let i = 0; i < 60 && (await api.getStatus()).daemon === 'connecting'; i++)
@@ -95,6 +99,7 @@ async function start(): Promise<void> {
     companionRoot,
   )
   dispose = () => {
+    stopNotices()
     clearInterval(follow)
     stopRender()
     stopCompanion()

@@ -17,6 +17,7 @@ import type {
   QueueMove,
   Platform,
   StateStore,
+  TrackerEdit,
 } from '@tidepool/engine'
 
 export interface BridgeLike {
@@ -320,5 +321,11 @@ export class EngineHost implements EngineApi {
   }
   async closeStream(infoHash: string, fileIndex: number) {
     return this.engine().closeStream(infoHash, fileIndex)
+  }
+  async editTrackers(infoHash: string, edit: TrackerEdit) {
+    return this.engine().editTrackers(infoHash, edit)
+  }
+  async setTorrentRateLimits(infoHash: string, limits: { download: number; upload: number }) {
+    return this.engine().setTorrentRateLimits(infoHash, limits)
   }
 }
