@@ -175,7 +175,13 @@ export class MemoryNetPort implements NetPort {
         if (behaviour !== 'accept') return reject(new IoError(behaviour, `connect to ${key}: ${behaviour}`))
         const utp = opts.transport === 'utp'
         const listener = this.net.listenerAt(utp ? `utp|${key}` : key)
-        if (!listener) return reject(new IoError(utp ? 'timeout' : 'refused', `connect to ${key}: nobody answers`))
+        // TCP to a closed port is refused at once; uTP gets no answer (no RST for datagrams) and times out
+        if (!listener)
+          return reject(
+            utp
+              ? new IoError('timeout', `connect to ${key}: nobody answers`)
+              : new IoError('refused', `connect to ${key}: refused`),
+          )
         const localPort = this.net.allocPort()
         const a = new MemorySocket(this.net, opts.host, opts.port)
         const b = new MemorySocket(this.net, this.address, localPort)
