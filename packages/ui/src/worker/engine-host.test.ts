@@ -33,7 +33,7 @@ function harness(answers: Array<'ok' | 'auth' | 'unreachable'>) {
       return () => {}
     },
   }
-  return { host: new EngineHost(deps), timers, bridges, counts: () => ({ created, closed }) }
+  return { host: new EngineHost(deps), deps, timers, bridges, counts: () => ({ created, closed }) }
 }
 
 describe('EngineHost', () => {
@@ -42,6 +42,22 @@ describe('EngineHost', () => {
     expect((await host.getStatus()).daemon).toBe('connecting')
     expect(await host.listTorrents()).toEqual([])
     await expect(host.addTorrent({ magnet: `magnet:?xt=urn:btih:${'a'.repeat(40)}` })).rejects.toThrow(/not connected/)
+  })
+
+  it('says the helper is not installed even when the daemon choice cannot be read', async () => {
+    const { deps } = harness([])
+    const failing = new EngineHost({
+      ...deps,
+      chooser: {
+        inUse: () => Promise.reject(new Error('IndexedDB failed')),
+        pair: async () => ({ name: '', url: '' }),
+        setUse: async () => {},
+        forget: async () => {},
+        status: async () => null,
+      },
+    })
+    await failing.setUnavailable('not-installed', 'Specified native messaging host not found.')
+    expect(await failing.getStatus()).toMatchObject({ daemon: 'not-installed' })
   })
 
   it('reports a wrong token and does not retry', async () => {

@@ -76,8 +76,10 @@ export class EngineHost implements EngineApi {
 
   /** The extension reports "helper not installed" (connectNative failed) through this. */
   async setUnavailable(state: 'not-installed' | 'unreachable', message: string): Promise<void> {
-    // The engine runs on a companion: the local helper being missing does not concern it.
-    if ((await this.deps.chooser?.inUse()) === 'companion') {
+    // The engine runs on a companion: the local helper being missing does not concern it. A choice
+    // that cannot be read (its store failing) counts as the local helper, so the page still says why.
+    const use = await this.deps.chooser?.inUse().catch(() => 'local' as const)
+    if (use === 'companion') {
       if (!this.running && !this.opts) await this.reconnect()
       return
     }
