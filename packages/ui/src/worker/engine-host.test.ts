@@ -53,7 +53,7 @@ describe('EngineHost', () => {
         pair: async () => ({ name: '', url: '' }),
         setUse: async () => {},
         forget: async () => {},
-        status: async () => null,
+        status: () => Promise.reject(new Error('not asked here')),
       },
     })
     await failing.setUnavailable('not-installed', 'Specified native messaging host not found.')
