@@ -60,6 +60,26 @@ describe('EngineHost', () => {
     expect(await failing.getStatus()).toMatchObject({ daemon: 'not-installed' })
   })
 
+  it('does not wait on a daemon choice that never answers before saying the helper is missing', async () => {
+    const { deps, timers } = harness([])
+    const stuck = new EngineHost({
+      ...deps,
+      chooser: {
+        inUse: () => new Promise(() => {}),
+        pair: async () => ({ name: '', url: '' }),
+        setUse: async () => {},
+        forget: async () => {},
+        status: () => Promise.reject(new Error('not asked here')),
+      },
+    })
+    const said = stuck.setUnavailable('not-installed', 'Specified native messaging host not found.')
+    await new Promise((r) => setTimeout(r, 0))
+    expect(timers.map((t) => t.ms)).toEqual([2000])
+    timers[0]!.fn()
+    await said
+    expect(await stuck.getStatus()).toMatchObject({ daemon: 'not-installed' })
+  })
+
   it('reports a wrong token and does not retry', async () => {
     const { host, timers } = harness(['auth'])
     expect((await host.init({ daemonUrl: 'ws://x', token: 't' })).daemon).toBe('auth-failed')

@@ -77,8 +77,14 @@ export class EngineHost implements EngineApi {
   /** The extension reports "helper not installed" (connectNative failed) through this. */
   async setUnavailable(state: 'not-installed' | 'unreachable', message: string): Promise<void> {
     // The engine runs on a companion: the local helper being missing does not concern it. A choice
-    // that cannot be read (its store failing) counts as the local helper, so the page still says why.
-    const use = await this.deps.chooser?.inUse().catch(() => 'local' as const)
+    // that cannot be read, or not within 2 s (its IndexedDB store failing or slow to open in a fresh
+    // profile), counts as the local helper, so the page says why at once instead of "Connecting…".
+    const use = this.deps.chooser
+      ? await Promise.race([
+          this.deps.chooser.inUse().catch(() => 'local' as const),
+          new Promise<'local'>((resolve) => this.deps.setTimer(() => resolve('local'), 2000)),
+        ])
+      : undefined
     if (use === 'companion') {
       if (!this.running && !this.opts) await this.reconnect()
       return
