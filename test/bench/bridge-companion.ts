@@ -7,62 +7,21 @@
  * Both daemons are child processes started the same way. Target: (s) >= 0.5 x (p) and >= 100 MiB/s.
  * Env BENCH_MIB overrides the size (default 1024).
  */
-import { spawn, type ChildProcess } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
-import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import type { BridgeClient } from '@tidepool/daemon-bridge'
 import { connectBridgeNode, connectCompanionNode, NodeWebSocket } from '@tidepool/daemon-bridge/node'
 import { newCompanionIdentity, pairWithCompanion } from '@tidepool/daemon-bridge/secure'
 import { DATA_PATH_NODE_FLAGS } from '@tidepool/native-host'
+import { child, cpuOf, selfCpu, senderScript, withLimit } from './bridge-kit.ts'
 
 const MIB = 1024 * 1024
 const SIZE_MIB = Number(process.env.BENCH_MIB ?? 1024)
 const TOTAL = SIZE_MIB * MIB
-const LIMIT_MS = 120_000 // every phase is bounded in time
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
-
-async function child(cmd: string, args: string[]): Promise<{ proc: ChildProcess; line: string }> {
-  // No benchmark reaches a real router: port mapping stays off in everything it starts.
-  const proc = spawn(cmd, args, {
-    stdio: ['ignore', 'pipe', 'ignore'],
-    env: { ...process.env, TIDEPOOL_NO_PORT_MAPPING: '1' },
-  })
-  const line = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: proc.stdout! }).once('line', resolve)
-    proc.once('exit', (c) => reject(new Error(`${cmd} exited ${c}`)))
-  })
-  return { proc, line }
-}
-
-function senderScript(total: number): string {
-  return `const net=require('net');const buf=Buffer.alloc(1<<20,97);
-net.createServer(s=>{let left=${total};s.on('error',()=>{});const pump=()=>{while(left>0){const n=Math.min(left,buf.length);left-=n;if(!s.write(n===buf.length?buf:buf.subarray(0,n)))return}s.end()};s.on('drain',pump);pump()})
-.listen(0,'127.0.0.1',function(){console.log(this.address().port)})`
-}
-
-async function cpuOf(pid: number): Promise<number> {
-  const st = await readFile(`/proc/${pid}/stat`, 'utf8')
-  const f = st.slice(st.lastIndexOf(')') + 2).split(' ')
-  return (Number(f[11]) + Number(f[12])) / 100
-}
-
-function selfCpu(): number {
-  const u = process.cpuUsage()
-  return (u.user + u.system) / 1e6
-}
-
-function withLimit<T>(p: Promise<T>, what: string): Promise<T> {
-  let t: ReturnType<typeof setTimeout>
-  return Promise.race([
-    p.finally(() => clearTimeout(t)),
-    new Promise<never>(
-      (_, rej) => (t = setTimeout(() => rej(new Error(`${what} took over ${LIMIT_MS} ms`)), LIMIT_MS)),
-    ),
-  ])
-}
 
 interface Run {
   mibs: number
@@ -130,34 +89,42 @@ export async function companionBench(): Promise<void> {
   const tsx = join(repo, 'node_modules', '.bin', 'tsx')
   const daemonCli = join(repo, 'native-host/src/cli/daemon.ts')
   try {
-    const sender = await child(process.execPath, ['-e', senderScript(TOTAL)])
+    const sender = await child(process.execPath, ['-e', senderScript(TOTAL)], 'ignore')
     procs.push(sender.proc)
     const senderPort = Number(sender.line)
-    const plainD = await child(tsx, [
-      ...DATA_PATH_NODE_FLAGS,
-      daemonCli,
-      '--port',
-      '0',
-      '--token-file',
-      join(dir, 'token'),
-      '--root',
-      `bench=${dir}`,
-      '--no-port-mapping',
-    ])
+    const plainD = await child(
+      tsx,
+      [
+        ...DATA_PATH_NODE_FLAGS,
+        daemonCli,
+        '--port',
+        '0',
+        '--token-file',
+        join(dir, 'token'),
+        '--root',
+        `bench=${dir}`,
+        '--no-port-mapping',
+      ],
+      'ignore',
+    )
     procs.push(plainD.proc)
     const plainInfo = JSON.parse(plainD.line) as { url: string; pid: number }
-    const secD = await child(tsx, [
-      ...DATA_PATH_NODE_FLAGS,
-      daemonCli,
-      '--companion',
-      '--listen',
-      '127.0.0.1:0',
-      '--state-dir',
-      join(dir, 'companion-state'),
-      '--root',
-      `bench=${dir}`,
-      '--no-port-mapping',
-    ])
+    const secD = await child(
+      tsx,
+      [
+        ...DATA_PATH_NODE_FLAGS,
+        daemonCli,
+        '--companion',
+        '--listen',
+        '127.0.0.1:0',
+        '--state-dir',
+        join(dir, 'companion-state'),
+        '--root',
+        `bench=${dir}`,
+        '--no-port-mapping',
+      ],
+      'ignore',
+    )
     procs.push(secD.proc)
     const secInfo = JSON.parse(secD.line) as { url: string; pid: number; companion: { pairingCode: string } }
     const identity = newCompanionIdentity()

@@ -6,16 +6,16 @@
  * Prints MiB/s of each and the ratio (b)/(a). Env BENCH_MIB overrides the size (default 1024).
  * `--companion`: the secure channel against the plain bridge instead (bridge-companion.ts).
  */
-import { spawn, type ChildProcess } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { mkdtemp, open, readFile, rm, stat } from 'node:fs/promises'
 import net from 'node:net'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
-import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { connectBridge } from '@tidepool/daemon-bridge'
 import { connectBridgeNode, NodeWebSocket } from '@tidepool/daemon-bridge/node'
 import { DATA_PATH_NODE_FLAGS } from '@tidepool/native-host'
+import { child, cpuOf, selfCpu, senderScript, withLimit } from './bridge-kit.ts'
 
 const MIB = 1024 * 1024
 const SIZE_MIB = Number(process.env.BENCH_MIB ?? 1024)
@@ -23,51 +23,7 @@ const TOTAL = SIZE_MIB * MIB
 // BENCH_HEAP=default runs the daemon with V8's default heap sizing (A/B for native-host/src/node-flags.ts;
 // for this process, run `npx tsx test/bench/bridge.ts` instead of the pnpm script).
 const daemonFlags = process.env.BENCH_HEAP === 'default' ? [] : DATA_PATH_NODE_FLAGS
-const LIMIT_MS = 120_000 // every phase is bounded in time
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
-
-/** Starts a child process and returns its first stdout line. */
-async function child(cmd: string, args: string[]): Promise<{ proc: ChildProcess; line: string }> {
-  // No benchmark reaches a real router: port mapping stays off in everything it starts.
-  const proc = spawn(cmd, args, {
-    stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, TIDEPOOL_NO_PORT_MAPPING: '1' },
-  })
-  const line = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: proc.stdout! }).once('line', resolve)
-    proc.once('exit', (c) => reject(new Error(`${cmd} exited ${c}`)))
-  })
-  return { proc, line }
-}
-
-/** A sender process: every connection gets TOTAL bytes, then FIN. */
-function senderScript(total: number): string {
-  return `const net=require('net');const buf=Buffer.alloc(1<<20,97);
-net.createServer(s=>{let left=${total};s.on('error',()=>{});const pump=()=>{while(left>0){const n=Math.min(left,buf.length);left-=n;if(!s.write(n===buf.length?buf:buf.subarray(0,n)))return}s.end()};s.on('drain',pump);pump()})
-.listen(0,'127.0.0.1',function(){console.log(this.address().port)})`
-}
-
-/** CPU seconds (user+system) a process has used so far, from /proc (Linux). */
-async function cpuOf(pid: number): Promise<number> {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8')
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-  return (Number(f[11]) + Number(f[12])) / 100 // utime, stime in clock ticks (USER_HZ = 100)
-}
-
-function selfCpu(): number {
-  const u = process.cpuUsage()
-  return (u.user + u.system) / 1e6
-}
-
-function withLimit<T>(p: Promise<T>, what: string): Promise<T> {
-  let t: ReturnType<typeof setTimeout>
-  return Promise.race([
-    p.finally(() => clearTimeout(t)),
-    new Promise<never>(
-      (_, rej) => (t = setTimeout(() => rej(new Error(`${what} took over ${LIMIT_MS} ms`)), LIMIT_MS)),
-    ),
-  ])
-}
 
 interface Run {
   mibs: number
