@@ -1,39 +1,33 @@
 // Torrent creation from the UI in real headless Chromium (the local web app): browse the download
 // folder, pick a folder, set the tracker and piece size, create (hashed in the engine's hash worker),
 // seed it at once, save the .torrent, and a real libtorrent leecher downloads it byte for byte.
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { BrowserContext } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { diffTrees } from '../fixtures/compare-trees.ts'
 import { libtorrentAvailable, startLibtorrent } from '../fixtures/libtorrent.ts'
 import { awkwardFiles, makeTorrent } from '../fixtures/make-torrent.ts'
-import { createSwarm, type Swarm } from '../fixtures/swarm.ts'
+import type { Swarm } from '../fixtures/swarm.ts'
 import { parseMetainfo } from '@tidepool/engine'
 import { seriousViolations } from './helpers/axe.ts'
-import { chromiumAvailable, launchChromium, shot } from './helpers/browser.ts'
+import { chromiumAvailable, shot } from './helpers/browser.ts'
 import { waitHelperConnected, waitRowText } from './helpers/ui-actions.ts'
-import { startWebApp, type WebApp } from './helpers/webapp.ts'
+import { startWebAppInChromium, type WebApp, type WebAppInChromium } from './helpers/webapp.ts'
 
 describe.skipIf(!chromiumAvailable() || !libtorrentAvailable())('create a torrent in the web app', () => {
   let swarm: Swarm
   let app: WebApp
   let context: BrowserContext
-  let home = ''
+  let world: WebAppInChromium | undefined
 
   beforeAll(async () => {
-    swarm = await createSwarm('tidepool-browser-create-')
-    home = await mkdtemp(join(tmpdir(), 'tidepool-webapp-create-'))
-    app = await startWebApp({ out: join(swarm.work, 'downloads'), configHome: join(home, 'config') })
-    context = await launchChromium(join(home, 'profile'))
+    world = await startWebAppInChromium('tidepool-browser-create-')
+    ;({ swarm, app, context } = world)
   }, 150_000)
 
   afterAll(async () => {
-    await context?.close()
-    await app?.stop()
-    await swarm?.close()
-    if (home) await rm(home, { recursive: true, force: true })
+    await world?.close()
   })
 
   it('creates a torrent of a folder, seeds it at once, and libtorrent downloads it byte for byte', async () => {

@@ -1,19 +1,13 @@
-// The torrent queue in the local web app, in real headless Chromium: with at most two active downloads,
-// six torrents seeded by real (rate-limited) libtorrent seeds show two running and four Queued with their
-// places in the # column; the user reorders them from the context menu and the toolbar, and the queue
-// then starts the waiting ones in the new order, each as an earlier download finishes.
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { diffTrees } from '../fixtures/compare-trees.ts'
 import { libtorrentAvailable } from '../fixtures/libtorrent.ts'
 import type { MadeTorrent } from '../fixtures/make-torrent.ts'
-import { createSwarm, type Swarm } from '../fixtures/swarm.ts'
-import { chromiumAvailable, launchChromium, shot, until } from './helpers/browser.ts'
+import type { Swarm } from '../fixtures/swarm.ts'
+import { chromiumAvailable, shot, until } from './helpers/browser.ts'
 import { addTorrentFile, torrentRow, waitHelperConnected } from './helpers/ui-actions.ts'
-import { startWebApp, type WebApp } from './helpers/webapp.ts'
+import { startWebAppInChromium, type WebApp, type WebAppInChromium } from './helpers/webapp.ts'
 
 /** Each seed serves this fast, so a download takes ~30 s (adding six through the dialog must fit in one). */
 const SEED_RATE = 48 * 1024
@@ -61,20 +55,15 @@ describe.skipIf(!chromiumAvailable() || !libtorrentAvailable())('torrent queue i
   let swarm: Swarm
   let app: WebApp
   let context: BrowserContext
-  let home = ''
+  let world: WebAppInChromium | undefined
 
   beforeAll(async () => {
-    swarm = await createSwarm('tidepool-queue-')
-    home = await mkdtemp(join(tmpdir(), 'tidepool-queue-home-'))
-    app = await startWebApp({ out: join(swarm.work, 'downloads'), configHome: join(home, 'config') })
-    context = await launchChromium(join(home, 'profile'))
+    world = await startWebAppInChromium('tidepool-queue-')
+    ;({ swarm, app, context } = world)
   }, 150_000)
 
   afterAll(async () => {
-    await context?.close()
-    await app?.stop()
-    await swarm?.close()
-    if (home) await rm(home, { recursive: true, force: true })
+    await world?.close()
   })
 
   it('queues four of six downloads, follows a reorder, and starts them in order as downloads finish', async () => {

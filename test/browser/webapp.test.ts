@@ -1,38 +1,29 @@
-// The local web app in real headless Chromium: add a .torrent seeded by libtorrent behind the local
-// tracker, watch "Connecting…" turn into "Connected", finish, compare bytes; a foreign page is refused.
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { BrowserContext } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { diffTrees } from '../fixtures/compare-trees.ts'
 import { libtorrentAvailable } from '../fixtures/libtorrent.ts'
-import { createSwarm, type Swarm } from '../fixtures/swarm.ts'
-import { chromiumAvailable, launchChromium, shot } from './helpers/browser.ts'
+import type { Swarm } from '../fixtures/swarm.ts'
+import { chromiumAvailable, shot } from './helpers/browser.ts'
 import { tryFromForeignOrigin, upgradeStatus } from './helpers/foreign-page.ts'
 import { firstSightings, installPeerStateLog, lookProblems, readPeerStateLog } from './helpers/peer-state-log.ts'
 import { slowSeed } from './helpers/swarm-setup.ts'
 import { addTorrentFile, openTab, torrentRow, waitHelperConnected, waitRowText } from './helpers/ui-actions.ts'
-import { startWebApp, type WebApp } from './helpers/webapp.ts'
+import { startWebAppInChromium, type WebApp, type WebAppInChromium } from './helpers/webapp.ts'
 
 describe.skipIf(!chromiumAvailable() || !libtorrentAvailable())('local web app in Chromium', () => {
   let swarm: Swarm
   let app: WebApp
   let context: BrowserContext
-  let home = ''
+  let world: WebAppInChromium | undefined
 
   beforeAll(async () => {
-    swarm = await createSwarm('tidepool-browser-')
-    home = await mkdtemp(join(tmpdir(), 'tidepool-webapp-home-'))
-    app = await startWebApp({ out: join(swarm.work, 'downloads'), configHome: join(home, 'config') })
-    context = await launchChromium(join(home, 'profile'))
+    world = await startWebAppInChromium('tidepool-browser-')
+    ;({ swarm, app, context } = world)
   }, 150_000)
 
   afterAll(async () => {
-    await context?.close()
-    await app?.stop()
-    await swarm?.close()
-    if (home) await rm(home, { recursive: true, force: true })
+    await world?.close()
   })
 
   it('adds a .torrent, shows Connecting… then Connected, finishes with the right bytes', async () => {

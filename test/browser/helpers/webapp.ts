@@ -1,9 +1,13 @@
 // Runs the local web app (`pnpm app --no-open`) as a child process with its own config dir (and a
 // fixed page port when a test restarts it: an open tab survives a restart only on the same origin).
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import type { BrowserContext } from 'playwright-core'
 import { DATA_PATH_NODE_FLAGS } from '@tidepool/native-host'
 import { spawnTracked, type Tracked } from '../../fixtures/processes.ts'
-import { REPO_ROOT, until } from './browser.ts'
+import { createSwarm, type Swarm } from '../../fixtures/swarm.ts'
+import { launchChromium, REPO_ROOT, until } from './browser.ts'
 
 export interface WebApp {
   proc: Tracked
@@ -49,6 +53,36 @@ export async function startWebApp(opts: {
     return { proc, url, origin: new URL(url).origin, stop: () => proc.stop() }
   } catch (e) {
     await proc.stop()
+    throw e
+  }
+}
+
+/** One web-app browser test's world: a loopback swarm, the web app downloading into it, a fresh Chromium profile. */
+export interface WebAppInChromium {
+  swarm: Swarm
+  app: WebApp
+  context: BrowserContext
+  /** Stops whatever started, in reverse order (also after a failed start). */
+  close(): Promise<void>
+}
+
+export async function startWebAppInChromium(prefix: string): Promise<WebAppInChromium> {
+  const stops: Array<() => Promise<unknown>> = []
+  const close = async (): Promise<void> => {
+    for (const stop of stops.reverse()) await stop().catch(() => undefined) // best effort: the test's own failure is the one to see
+  }
+  try {
+    const swarm = await createSwarm(`${prefix}swarm-`)
+    stops.push(() => swarm.close())
+    const home = await mkdtemp(join(tmpdir(), `${prefix}home-`))
+    stops.push(() => rm(home, { recursive: true, force: true }))
+    const app = await startWebApp({ out: join(swarm.work, 'downloads'), configHome: join(home, 'config') })
+    stops.push(() => app.stop())
+    const context = await launchChromium(join(home, 'profile'))
+    stops.push(() => context.close())
+    return { swarm, app, context, close }
+  } catch (e) {
+    await close()
     throw e
   }
 }
