@@ -103,10 +103,19 @@ describe('web seeds in a whole engine', () => {
     await until('download complete', () => t.isComplete())
     expectFiles(files)
     expect(srv.connections()).toBeLessThanOrEqual(2)
-    // runs of pieces: far fewer requests than pieces (one per file a run touches)
+    // runs of pieces: one request per file a run touches, never one per piece. How many runs there
+    // are depends on where the random picks start (16 pieces can split into many short runs), so
+    // the check is that runs exist and that there are fewer requests than one per piece would make:
+    // 16 pieces + 2 that straddle two files = 18.
     const pieces = Math.ceil(FILES.reduce((n, f) => n + f.data.length, 0) / PIECE)
-    expect(srv.requests.length).toBeLessThan(pieces)
-    expect(srv.requests.every((r) => /^bytes=\d+-\d+$/.test(r.headers.get('range') ?? ''))).toBe(true)
+    const straddling = 2
+    expect(srv.requests.length).toBeLessThan(pieces + straddling)
+    const ranges = srv.requests.map((r) => /^bytes=(\d+)-(\d+)$/.exec(r.headers.get('range') ?? ''))
+    expect(ranges.every((m) => m !== null)).toBe(true)
+    // the first run is 8 whole adjacent pieces (256 KiB): wherever it starts, one of its file ranges
+    // is at least 3 pieces long
+    const longest = Math.max(...ranges.map((m) => Number(m![2]) - Number(m![1]) + 1))
+    expect(longest).toBeGreaterThanOrEqual(3 * PIECE)
     expect(srv.requests.some((r) => r.target.includes('/Set%20%231%20%C3%BCn%C3%AF%20100%25/'))).toBe(true)
     const row = webRow(t, 'http://10.0.0.9/pub/')!
     expect(row.webSeed).toMatchObject({ kind: 'url-list', url: 'http://10.0.0.9/pub/' })
