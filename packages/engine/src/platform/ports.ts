@@ -71,7 +71,98 @@ export interface TcpSocket {
   /** Stop delivering onData (and let the daemon stop reading the socket) until resume(). */
   pause(): void
   resume(): void
+  /**
+   * Hands the rest of this connection to the platform's data plane (only on sockets opened with
+   * `framable`, where `Platform.dataPlane` exists). `done` is called exactly once, before any byte
+   * of the framed stream is delivered:
+   * - `done(true)`: every onData after it carries the framed stream from received byte `opts.at`
+   *   on (bytes delivered earlier past `at` are delivered again, framed): plaintext BitTorrent
+   *   messages, where a `piece` message whose block the data plane kept is replaced by a STORED
+   *   message (see DataPlane); every later write() is plaintext (the platform encrypts it with
+   *   `opts.cipher`);
+   * - `done(false, error)`: nothing changed; raw bytes keep coming (the caller keeps parsing them).
+   * Until `done`, onData keeps delivering raw bytes (the caller buffers them without parsing).
+   */
+  frame?(opts: FrameOptions, done: (framed: boolean, error?: IoError) => void): void
+  /**
+   * Framed sockets only: the platform sends a `piece` message (index, begin, then `length` bytes it
+   * reads from the torrent's files), in order with write(). Returns like write(); a read failure
+   * closes nothing: `onError` hears it (the caller then rejects the request).
+   */
+  sendBlock?(
+    torrent: DataPlaneTorrent,
+    piece: number,
+    begin: number,
+    length: number,
+    onError?: (e: IoError) => void,
+  ): boolean
 }
+
+/** RC4 state of one direction of an MSE/PE stream, as it continues on the platform. */
+export interface Rc4State {
+  /** The permutation, 256 entries 0..255. */
+  s: Uint8Array
+  i: number
+  j: number
+}
+
+export interface FrameOptions {
+  /** Which torrent's piece store keeps the blocks this socket brings. */
+  torrent: DataPlaneTorrent
+  /** Received bytes (counted from the connection's first byte) before the first BitTorrent message. */
+  at: number
+  /** MSE/PE RC4 after the handshake: the keystream state at `at` (receive) and for the next write (send). */
+  cipher?: { decrypt: Rc4State; encrypt: Rc4State }
+}
+
+/** How a data plane names a torrent's files: paths relative to `root`, in torrent order. */
+export interface DataPlaneTorrentSpec {
+  root: string
+  /** Padding files (BEP 47) are never written or read: they read as zeros. */
+  files: Array<{ path: string; length: number; padding?: boolean }>
+  pieceLength: number
+}
+
+/** What a piece check found: 'incomplete' when blocks are missing (nothing was hashed). */
+export type PieceVerdict = 'verified' | 'hash-failed' | 'incomplete'
+
+/**
+ * One torrent's piece store in the data plane. Calls are ordered with each other and with the
+ * operations of framed sockets (an openPiece before a request is in force when its block arrives).
+ */
+export interface DataPlaneTorrent {
+  /**
+   * Blocks of `piece` arriving on framed sockets stay in the store from now on (the engine requested
+   * them). False when the store is full (its blocks then arrive as plain `piece` messages).
+   */
+  openPiece(piece: number): boolean
+  /** Forgets a piece's blocks (no longer wanted, or checked). */
+  dropPiece(piece: number): void
+  /** A block that came another way (a web seed, a plain `piece` message): kept like a stored one. */
+  putBlock(piece: number, begin: number, data: Uint8Array): Promise<void>
+  /**
+   * Hashes the piece's blocks against `sha1`; when they match, writes them to the files and resolves
+   * 'verified' after the write. 'hash-failed' drops the blocks. Rejects with IoError when the write
+   * fails (no-space, ...): the blocks are dropped, nothing is marked.
+   */
+  verifyPiece(piece: number, sha1: Uint8Array): Promise<PieceVerdict>
+  /** The files moved or were renamed: later writes and reads use these paths. */
+  setFiles(spec: DataPlaneTorrentSpec): Promise<void>
+  close(): Promise<void>
+}
+
+/**
+ * Piece payloads kept where the bytes are (the daemon's `data-plane` capability): framed peer
+ * sockets deliver STORED messages instead of block data, pieces are hashed and written by the
+ * platform on the engine's word, uploads are read from the files by the platform. The engine still
+ * decides every request, choke and upload.
+ */
+export interface DataPlane {
+  openTorrent(spec: DataPlaneTorrentSpec): Promise<DataPlaneTorrent>
+}
+
+/** Message id of STORED in a framed stream: <len=13><id=250><index u32><begin u32><length u32>. */
+export const STORED_MESSAGE_ID = 250
 
 export interface TcpConnectOptions {
   host: string
@@ -81,6 +172,11 @@ export interface TcpConnectOptions {
   servername?: string
   /** 'utp': a uTP stream instead of TCP (only where `NetPort.utp`; else rejects with `unsupported`). */
   transport?: 'tcp' | 'utp'
+  /**
+   * The socket may later be framed (`TcpSocket.frame`): the platform keeps what it delivered until
+   * then (a bounded amount; past it `frame` fails and the socket stays plain).
+   */
+  framable?: boolean
 }
 
 export interface TcpListenOptions {
@@ -88,6 +184,8 @@ export interface TcpListenOptions {
   port: number
   /** Accept uTP on the same port number too (where `NetPort.utp`); the listener's `utp` says if it does. */
   utp?: boolean
+  /** Accepted sockets can be framed (`TcpSocket.frame`). */
+  framable?: boolean
 }
 
 export interface TcpListener {
@@ -310,4 +408,6 @@ export interface Platform {
   log?: LogPort
   /** Local URLs for media players (absent: no streaming). */
   streams?: StreamPort
+  /** Piece payloads kept on the platform (absent: they come to the engine, which hashes and writes). */
+  dataPlane?: DataPlane
 }
