@@ -1,6 +1,6 @@
 import * as Comlink from 'comlink'
 import { describe, expect, it } from 'vitest'
-import { portEndpoint, type PortLike } from './port-endpoint.ts'
+import { portEndpoint, reconnectingEndpoint, type PortLike } from './port-endpoint.ts'
 import { decode, encode } from './wire-encoding.ts'
 
 /** Two connected fake ports that pass JSON text, like chrome.runtime messaging. */
@@ -56,5 +56,101 @@ describe('portEndpoint + comlink', () => {
     expect(p.states).toBeInstanceOf(Uint8Array)
     expect([...p.states]).toEqual([2, 1, 0])
     await expect(remote.fail()).rejects.toThrow('nope')
+  })
+})
+
+/** A port whose other end is not listening: Chrome disconnects it at once and drops what was posted. */
+function deadPort(): PortLike & { posted: unknown[] } {
+  const dl = new Set<() => void>()
+  const posted: unknown[] = []
+  setTimeout(() => dl.forEach((f) => f()), 0) // a later task, as Chrome dispatches it
+  return {
+    posted,
+    postMessage: (m) => void posted.push(m),
+    onMessage: { addListener: () => {}, removeListener: () => {} },
+    onDisconnect: { addListener: (f) => dl.add(f) },
+  }
+}
+
+describe('reconnectingEndpoint + comlink', () => {
+  const api = {
+    async echo(x: string) {
+      return `got ${x}`
+    },
+  }
+
+  it('answers a call made before the other side listened, over the next port', async () => {
+    const dead: Array<ReturnType<typeof deadPort>> = []
+    let opened = 0
+    const endpoint = reconnectingEndpoint(
+      async () => {
+        opened++
+        if (opened <= 2) {
+          const d = deadPort()
+          dead.push(d)
+          return d
+        }
+        const [pa, pb] = pair()
+        Comlink.expose(api, portEndpoint(pb))
+        return pa
+      },
+      (fn) => void setTimeout(fn, 1),
+    )
+    const remote = Comlink.wrap<typeof api>(endpoint)
+    expect(await remote.echo('a')).toBe('got a')
+    expect(await remote.echo('b')).toBe('got b')
+    expect(opened).toBe(3)
+  })
+
+  it('posts an unanswered request again when its port goes away, and not an answered one', async () => {
+    let served = 0
+    let first: PortLike | null = null
+    let disconnectFirst = () => {}
+    let opened = 0
+    const endpoint = reconnectingEndpoint(
+      async () => {
+        opened++
+        const [pa, pb] = pair()
+        if (opened === 1) {
+          // the side that answers once, then hears nothing more and goes away
+          const dl = new Set<() => void>()
+          first = {
+            ...pa,
+            onDisconnect: { addListener: (f) => dl.add(f) },
+          }
+          disconnectFirst = () => dl.forEach((f) => f())
+          Comlink.expose(
+            {
+              async echo(x: string) {
+                served++
+                if (x === 'lost') return new Promise(() => {}) // never answers: its side dies first
+                return `got ${x}`
+              },
+            },
+            portEndpoint(pb),
+          )
+          return first
+        }
+        Comlink.expose(
+          {
+            async echo(x: string) {
+              served++
+              return `again ${x}`
+            },
+          },
+          portEndpoint(pb),
+        )
+        return pa
+      },
+      (fn) => void setTimeout(fn, 1),
+    )
+    const remote = Comlink.wrap<{ echo(x: string): Promise<string> }>(endpoint)
+    expect(await remote.echo('ok')).toBe('got ok')
+    const lost = remote.echo('lost')
+    await new Promise((r) => setTimeout(r, 5))
+    disconnectFirst()
+    expect(await lost).toBe('again lost')
+    expect(served).toBe(3) // ok once, lost on each side; 'ok' was not posted again
+    expect(first).not.toBeNull()
   })
 })
