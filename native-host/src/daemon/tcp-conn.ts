@@ -39,6 +39,7 @@ export class TcpConn implements Resource {
     if (arena) arena.attach(handle, (frame, n) => this.onFrame(frame, n))
     else socket.on('data', (chunk: Buffer) => this.onRead(chunk))
     socket.on('end', () => {
+      this.tap?.peerEnded()
       this.arena?.activate()
       this.flush()
       if (!this.closedByClient) ctx.event(handle, Ev.end)

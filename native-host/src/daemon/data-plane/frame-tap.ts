@@ -18,6 +18,7 @@ export class FrameTap {
   private retained: Uint8Array[] = []
   private received = 0
   private overflow = false
+  private ended = false
   private reader: FramedReader | null = null
   /** Present once framed: every write of the client and every sendBlock goes through it. */
   sender: OrderedSender | null = null
@@ -26,6 +27,11 @@ export class FrameTap {
     /** The peer sent something the reader cannot follow (a message over the limit): close the socket. */
     private readonly onFatal: (e: IoError) => void,
   ) {}
+
+  /** The peer half-closed: its `end` event may already be with the client, ahead of any framed byte. */
+  peerEnded(): void {
+    this.ended = true
+  }
 
   get framed(): boolean {
     return this.reader !== null
@@ -58,6 +64,7 @@ export class FrameTap {
    */
   frame(req: FrameRequest, sink: (bytes: Uint8Array) => void): Uint8Array {
     if (this.reader) throw new IoError('invalid', 'the socket is already framed')
+    if (this.ended) throw new IoError('closed', 'the peer half-closed before tcp.frame: the socket stays plain')
     if (this.overflow) throw new IoError('too-large', `more than ${RETAIN_BYTES} bytes were delivered before tcp.frame`)
     if (!Number.isSafeInteger(req.at) || req.at < 0 || req.at > this.received) {
       throw new IoError('invalid', `at ${req.at} is past the ${this.received} bytes received`)

@@ -41,6 +41,7 @@ export class UtpConnRes implements Resource {
       // the connection's buffers may be reused: the tap copies what it keeps
       onData: (b) => this.onRead(this.tap ? this.tap.read(b, false) : b),
       onEnd: () => {
+        this.tap?.peerEnded()
         this.flush()
         if (!this.closedByClient) ctx.event(handle, Ev.end)
       },

@@ -332,7 +332,8 @@ export const dataPlaneCases: ConformanceCase[] = [
   },
   {
     id: 'DP-008',
-    title: 'tcp.frame after more than 256 KiB was delivered fails too-large; the socket stays plain',
+    title:
+      'tcp.frame after more than 256 KiB was delivered fails too-large, after the peer ended closed; the socket stays plain',
     async run(ctx) {
       const c = await dataPlaneClient(ctx)
       if (!c) return
@@ -347,6 +348,20 @@ export const dataPlaneCases: ConformanceCase[] = [
       await peer.send(Uint8Array.of(1, 2, 3))
       await waitFor(() => s.rawBytes() >= HANDSHAKE.length + junk.length + 3, 5000, 'raw bytes after a failed frame')
       check(s.framed.length === 0, 'framed bytes after a failed frame')
+      // A peer that half-closed before tcp.frame: its end went out first, so the socket stays plain.
+      const peer2 = await Peer.start(ctx)
+      const s2 = await c.net.connect({ host: '127.0.0.1', port: peer2.port, framable: true })
+      let raw2 = 0
+      let ended = false
+      s2.setHandlers({ onData: (b) => (raw2 += b.length), onEnd: () => (ended = true) })
+      await peer2.send(HANDSHAKE)
+      peer2.socket!.end()
+      await waitFor(() => ended && raw2 === HANDSHAKE.length, 5000, 'handshake and end')
+      const r2 = await new Promise<{ framed: boolean; error?: IoError }>((resolve) =>
+        s2.frame!({ torrent: t, at: HANDSHAKE.length }, (framed, error) => resolve({ framed, error })),
+      )
+      check(!r2.framed && r2.error?.code === 'closed', `frame after the peer's end: ${r2.framed} ${r2.error?.code}`)
+      s2.close()
       await t.close()
     },
   },
