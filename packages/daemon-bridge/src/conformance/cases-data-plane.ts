@@ -443,4 +443,78 @@ export const dataPlaneCases: ConformanceCase[] = [
       await t.close()
     },
   },
+  {
+    id: 'DP-011',
+    title:
+      'hostile data-plane requests: a bad at, a broken RC4 state, a second frame, dp.send on a plain socket, unknown handles',
+    async run(ctx) {
+      const c = await dataPlaneClient(ctx)
+      if (!c) return
+      const { spec } = twoFiles(ctx, 'hostile-ops')
+      const t = await c.dataPlane!.openTorrent(spec)
+      const th = (t as unknown as { handle: number }).handle
+      const peer = await Peer.start(ctx)
+      const s = await Collected.connect(c, peer)
+      const h = (s.socket as unknown as { handle: number }).handle
+      await peer.send(HANDSHAKE)
+      await waitFor(() => s.rawBytes() >= HANDSHAKE.length, 5000, 'handshake')
+      const code = (p: Promise<unknown>): Promise<string> =>
+        p.then(
+          () => 'ok',
+          (e: IoError) => e.code,
+        )
+      check(
+        (await code(c.request(Op.tcpFrame, { handle: h, torrent: th, at: 69 }))) === 'invalid',
+        'at past the bytes received',
+      )
+      const notPermutation = new Uint8Array(516) // all zeros: not a permutation
+      check(
+        (await code(c.request(Op.tcpFrame, { handle: h, torrent: th, at: 68, cipher: true }, notPermutation))) ===
+          'invalid',
+        'a cipher state that is not a permutation',
+      )
+      check(
+        (await code(c.request(Op.tcpFrame, { handle: h, torrent: th, at: 68, cipher: true }, new Uint8Array(10)))) ===
+          'invalid',
+        'a cipher payload of the wrong size',
+      )
+      check((await code(c.request(Op.tcpFrame, { handle: h, torrent: 999_999, at: 68 }))) === 'closed', 'unknown store')
+      check(
+        (await code(c.request(Op.dpSend, { handle: h, torrent: th, piece: 0, begin: 0, length: BLOCK }))) === 'invalid',
+        'dp.send on a socket that is not framed',
+      )
+      // The failed attempts changed nothing: the socket still frames.
+      check((await s.frame(t, HANDSHAKE.length)).framed, 'frame after refused attempts failed')
+      check((await code(c.request(Op.tcpFrame, { handle: h, torrent: th, at: 68 }))) === 'invalid', 'a second frame')
+      check(
+        (await code(c.request(Op.dpSend, { handle: h, torrent: th, piece: 0, begin: 0, length: 200 * 1024 }))) ===
+          'invalid',
+        'dp.send of more than 128 KiB',
+      )
+      check(
+        (await code(c.request(Op.dpSend, { handle: h, torrent: th, piece: 2, begin: 0, length: BLOCK }))) === 'invalid',
+        'dp.send past the short last piece',
+      )
+      check(
+        (await code(c.request(Op.dpVerify, { handle: th, piece: 0 }, new Uint8Array(19)))) === 'invalid',
+        'short hash',
+      )
+      check(
+        (await code(c.request(Op.dpPiece, { handle: 999_999, piece: 0, open: true }))) === 'closed',
+        'unknown store',
+      )
+      const plain = await c.net.connect({ host: '127.0.0.1', port: peer.port })
+      const ph = (plain as unknown as { handle: number }).handle
+      check(
+        (await code(c.request(Op.tcpFrame, { handle: ph, torrent: th, at: 0 }))) === 'invalid',
+        'a socket not framable',
+      )
+      plain.close()
+      check(
+        (await code(c.request(Op.tcpConnect, { host: '127.0.0.1', port: peer.port, framable: 'yes' }))) === 'invalid',
+        'framable that is not a boolean',
+      )
+      await t.close()
+    },
+  },
 ]
