@@ -98,7 +98,7 @@ export class SessionDataPlane {
     if (this.torrents.size >= MAX_TORRENTS_PER_CLIENT)
       throw new IoError('busy', `at most ${MAX_TORRENTS_PER_CLIENT} data-plane torrents per client`)
     if (this.ctx.closed) throw new IoError('closed', 'session closed')
-    const files = new TorrentFiles(this.ctx.guard, spec)
+    const files = new TorrentFiles(this.ctx.guard, spec, this.ctx.counters)
     const store = new PieceStore(files.layout, this.budget, {
       sha1: async (data) => createHash('sha1').update(data).digest(),
       write: (piece, data) => files.writePiece(piece, data),

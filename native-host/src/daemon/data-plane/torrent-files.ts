@@ -4,6 +4,7 @@ import { dirname } from 'node:path'
 import { type DataPlaneTorrentSpec, IoError, pieceSpans, type StorageLayout, specLayout } from '@tidepool/engine'
 import { openRegular } from '../file-ops.ts'
 import type { PathGuard } from '../path-guard.ts'
+import type { DaemonCounters } from '../session-context.ts'
 
 /** Open files per torrent: enough for a piece spanning many small files without reopening each time. */
 const MAX_OPEN = 16
@@ -32,6 +33,8 @@ export class TorrentFiles {
   constructor(
     private readonly guard: PathGuard,
     spec: DataPlaneTorrentSpec,
+    /** Open files count in the daemon's `files` like file.open's. */
+    private readonly counters: DaemonCounters,
   ) {
     this.layout = specLayout(spec)
     this.root = spec.root
@@ -119,7 +122,7 @@ export class TorrentFiles {
       return await fn(await slot.fh)
     } finally {
       slot.busy--
-      if (this.open.get(file) !== slot && slot.busy === 0) void slot.fh.then((fh) => fh.close()).catch(() => undefined)
+      if (this.open.get(file) !== slot && slot.busy === 0) this.closeSlot(slot)
     }
   }
 
@@ -127,7 +130,19 @@ export class TorrentFiles {
     const path = this.layout.files[file]!.path
     const abs = await this.guard.resolve(this.root, path)
     if (write) await mkdir(dirname(abs), { recursive: true })
-    return openRegular(abs, write, write)
+    const fh = await openRegular(abs, write, write)
+    this.counters.files++
+    return fh
+  }
+
+  private closeSlot(slot: Slot): void {
+    // Nobody waits for a close (writes went to the OS as they came): a failure has no one to tell.
+    void slot.fh
+      .then((fh) => {
+        this.counters.files--
+        return fh.close()
+      })
+      .catch(() => undefined)
   }
 
   private evict(): void {
@@ -141,7 +156,7 @@ export class TorrentFiles {
 
   private drop(file: number, slot: Slot): void {
     this.open.delete(file)
-    if (slot.busy === 0) void slot.fh.then((fh) => fh.close()).catch(() => undefined)
+    if (slot.busy === 0) this.closeSlot(slot)
   }
 
   private closeAll(): void {
