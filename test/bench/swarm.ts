@@ -59,7 +59,7 @@ async function seedUse(seeds: LibtorrentPeer, from: SeedView): Promise<string> {
     .waitFor((l) => l.event === 'status' && seeds.proc.json.indexOf(l) >= seen, 10_000, 'a fresh status line')
     .catch(() => undefined) // then the latest line is the best there is
   const lines = seeds.proc.json.slice(from.line).filter((l) => l.event === 'status')
-  const connected = Math.max(0, ...lines.map((l) => Number(l.peers) || 0))
+  const connected = Math.max(0, ...lines.map((l) => ((l.peerCounts ?? []) as number[]).filter((n) => n > 0).length))
   const shares = uploads(seeds).map((u, i) => u - (from.uploads[i] ?? 0))
   const sent = shares.filter((b) => b >= pieceLength).map((b) => b / MiB)
   const spread = sent.length > 0 ? ` (${Math.min(...sent).toFixed(0)}–${Math.max(...sent).toFixed(0)} MiB each)` : ''
