@@ -25,7 +25,7 @@ import { stopAll } from '../fixtures/processes.ts'
 import { startTracker } from '../fixtures/tracker.ts'
 import { flag, MiB, option } from './bench-args.ts'
 import { runPhase, type Client, type Phase, type PhaseOptions } from './client-phases.ts'
-import { loadText, perGiB, phaseLine, ratio, usageLines } from './phase-report.ts'
+import { loadText, phaseLine, resultTable, usageLines } from './phase-report.ts'
 
 const sizeMiB = Number(option('size', '256'))
 const seedCount = Number(option('seeds', '4'))
@@ -82,12 +82,8 @@ async function main(): Promise<number> {
       console.log(phaseLine(p, sizeMiB))
       for (const l of usageLines(p, sizeMiB)) console.log(l)
     }
-    const cli = results[0]
-    for (const p of results.slice(1))
-      if (cli.ok && p.ok)
-        console.log(
-          `  ${p.client} / CLI: speed ${ratio(p.mibps, cli.mibps)}x, CPU per GiB ${ratio(perGiB(p.cpuSec, sizeMiB) ?? NaN, perGiB(cli.cpuSec, sizeMiB) ?? NaN)}x (targets: speed >= 0.8x, CPU <= 2x)`,
-        )
+    console.log(`\n${resultTable(results, sizeMiB, results[0], 'speed')}\n`)
+    console.log("targets: web app and extension each >= 0.8x the CLI's MiB/s, CPU <= 2x the CLI's per GiB")
     console.log(`load at the end ${loadText()}`)
     return results.every((p) => p.ok) ? 0 : 1
   } finally {

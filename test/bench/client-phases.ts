@@ -39,8 +39,13 @@ export interface Phase {
   cpuSec: number | null
   /** the CLI only: CPU seconds before its started announce (start-up, bundle check) */
   startupCpuSec?: number | null
-  /** peak resident memory (VmHWM) in MiB: the client's process, or for a browser the sum over Chromium's and its daemon's processes */
+  /** peak resident memory (VmHWM) of the client's one process in MiB, as bench:download reports it; null for a browser */
   peakMiB: number | null
+  /**
+   * the most anonymous memory (RssAnon: heaps and buffers, not the binaries' shared pages) seen in the
+   * client's process, or for a browser the sum over Chromium's processes and its daemon's, in MiB
+   */
+  anonPeakMiB: number | null
   /** browsers: CPU and peaks by process role and renderer thread */
   usage?: Usage
   note: string
@@ -69,6 +74,7 @@ function failed(client: Client, e: unknown): Phase {
     mibps: NaN,
     cpuSec: null,
     peakMiB: null,
+    anonPeakMiB: null,
     note: (e instanceof Error ? e.message : String(e)).split('\n')[0],
     startAt: NaN,
     doneAt: NaN,
@@ -98,7 +104,7 @@ async function outcome(
   got: string,
   start: TrackerEvent,
   done: TrackerEvent,
-  rest: Pick<Phase, 'cpuSec' | 'peakMiB'> & Partial<Phase>,
+  rest: Pick<Phase, 'cpuSec' | 'peakMiB' | 'anonPeakMiB'> & Partial<Phase>,
 ): Promise<Phase> {
   const diffs = await diffTrees(t.contentPath, got)
   const seconds = (done.at - start.at) / 1000
@@ -115,9 +121,10 @@ async function outcome(
   }
 }
 
-const peakOfRole = (peaks: Map<number, ProcSample>, role: string) => {
-  const hits = [...peaks.values()].filter((p) => p.role === role).map((p) => p.peakKiB / 1024)
-  return hits.length > 0 ? Math.max(...hits) : null
+/** VmHWM and the most anonymous memory seen of the (one) process playing `role`, in MiB. */
+const peaksOfRole = (peaks: Map<number, ProcSample>, role: string) => {
+  const p = [...peaks.values()].find((x) => x.role === role)
+  return { peakMiB: p ? p.peakKiB / 1024 : null, anonPeakMiB: p ? p.anonKiB / 1024 : null }
 }
 
 /** libtorrent 2.0's leecher (libtorrent-peer.py), finding the seeds through the torrent's tracker. */
@@ -130,20 +137,22 @@ export async function libtorrentPhase(
   const save = join(work, 'lt-leech')
   const from = tracker.events.length
   const leech = await startLibtorrent({ torrent: t.torrentPath, save, name: 'libtorrent leech', intervalSec: 1 })
+  let peaks: ReturnType<typeof watchPeaks> | null = null
   try {
     const start = await trackerEvent(tracker, t.infoHash, 'start', from, o.timeoutMs)
     const cpuAtStart = await cpuSecondsOf(leech.proc.pid)
     await resetPeaks([leech.proc.pid])
+    peaks = watchPeaks(() => [leech.proc.pid])
     const done = await trackerEvent(tracker, t.infoHash, 'complete', from, o.timeoutMs)
     const cpuAtDone = await cpuSecondsOf(leech.proc.pid)
-    const peakKiB = (await sampleTree([leech.proc.pid], { threads: false })).get(leech.proc.pid)?.peakKiB
     return await outcome('libtorrent', t, join(save, t.name), start, done, {
       cpuSec: cpuAtStart !== null && cpuAtDone !== null ? cpuAtDone - cpuAtStart : null,
-      peakMiB: peakKiB ? peakKiB / 1024 : null,
+      ...peaksOfRole(await peaks.stop(), 'libtorrent'),
     })
   } catch (e) {
     return failed('libtorrent', e)
   } finally {
+    await peaks?.stop()
     await leech.stop()
     await rm(save, { recursive: true, force: true })
   }
@@ -175,7 +184,7 @@ export async function cliPhase(t: MadeTorrent, tracker: LocalTracker, work: stri
     return await outcome('CLI', t, join(out, t.name), start, done, {
       cpuSec: total !== null && startup !== null ? total - startup : null,
       startupCpuSec: startup,
-      peakMiB: peakOfRole(await peaks.stop(), 'CLI'),
+      ...peaksOfRole(await peaks.stop(), 'CLI'),
     })
   } catch (e) {
     return failed('CLI', e)
@@ -275,7 +284,9 @@ export async function browserPhase(
     const usage = usageBetween(before, after, await peaks.stop())
     return await outcome(client, t, join(out, t.name), start, done, {
       cpuSec: sum(usage.cpuByRole),
-      peakMiB: sum(usage.peakMiBByRole),
+      peakMiB: null,
+      // the checkout's launchers (tsx's esbuild service) left out, as the CLI's pnpm is
+      anonPeakMiB: sum(new Map([...usage.anonMiBByRole].filter(([role]) => role !== 'launchers'))),
       usage,
     })
   } catch (e) {

@@ -19,13 +19,14 @@ export function phaseLine(p: Phase, sizeMiB: number): string {
   if (!p.ok) return `  ${name} FAILED ${p.note}`
   const startup =
     p.startupCpuSec !== undefined && p.startupCpuSec !== null ? ` + ${f(p.startupCpuSec)} CPU-s start-up` : ''
-  return `  ${name} ${f(p.mibps)} MiB/s (${f(p.seconds)} s), ${f(perGiB(p.cpuSec, sizeMiB))} CPU-s/GiB${startup}, peak ${f(p.peakMiB, 0)} MiB (load ${f(p.load, 2)})`
+  const rss = p.peakMiB !== null ? `peak RSS ${f(p.peakMiB, 0)} MiB, ` : ''
+  return `  ${name} ${f(p.mibps)} MiB/s (${f(p.seconds)} s), ${f(perGiB(p.cpuSec, sizeMiB))} CPU-s/GiB${startup}, ${rss}peak anon ${f(p.anonPeakMiB, 0)} MiB (load ${f(p.load, 2)})`
 }
 
 /** A browser phase's CPU per GiB by process (a renderer split by thread) and its peak memory by process. */
 export function usageLines(p: Phase, sizeMiB: number): string[] {
   if (!p.ok || !p.usage) return []
-  const { cpuByRole, cpuByThread, peakMiBByRole } = p.usage
+  const { cpuByRole, cpuByThread, anonMiBByRole } = p.usage
   const roles = [...cpuByRole].filter(([, v]) => v >= 0.05).sort((a, b) => b[1] - a[1])
   const cpu = roles.map(([role, v]) => {
     const threads = [...cpuByThread]
@@ -34,14 +35,41 @@ export function usageLines(p: Phase, sizeMiB: number): string[] {
       .map(([k, tv]) => `${k.slice(role.length + 2)} ${f(perGiB(tv, sizeMiB))}`)
     return `${role} ${f(perGiB(v, sizeMiB))}${threads.length > 0 ? ` (${threads.join(', ')})` : ''}`
   })
-  const mem = [...peakMiBByRole]
+  const mem = [...anonMiBByRole]
     .filter(([, v]) => v >= 1)
     .sort((a, b) => b[1] - a[1])
     .map(([role, v]) => `${role} ${f(v, 0)}`)
-  return [`    CPU-s/GiB by process: ${cpu.join(', ')}`, `    peak MiB by process: ${mem.join(', ')}`]
+  return [`    CPU-s/GiB by process: ${cpu.join(', ')}`, `    peak anon MiB by process: ${mem.join(', ')}`]
 }
 
 /** `a / b` to two decimals, or — when either phase failed. */
 export function ratio(a: number, b: number): string {
   return f(a / b, 2)
+}
+
+const mib = (n: number | null) => (n === null ? '—' : `${n.toFixed(0)} MiB`)
+
+/**
+ * The run as a markdown table, each client against the reference phase: its speed (or, with `by:
+ * 'time'`, its time) and its CPU per GiB as multiples of the reference's.
+ */
+export function resultTable(results: Phase[], sizeMiB: number, ref: Phase, by: 'speed' | 'time'): string {
+  const against = by === 'speed' ? `MiB/s / ${ref.client}'s` : `time / ${ref.client}'s`
+  const lines = [
+    `| client | time | MiB/s | ${against} | CPU-s per GiB | CPU / ${ref.client}'s | peak RSS | peak anon | load |`,
+    '|---|--:|--:|--:|--:|--:|--:|--:|--:|',
+  ]
+  const refCpu = perGiB(ref.cpuSec, sizeMiB) ?? NaN
+  for (const p of results) {
+    if (!p.ok) {
+      lines.push(`| ${p.client} | failed: ${p.note.replace(/\|/g, '/')} | | | | | | | ${f(p.load, 1)} |`)
+      continue
+    }
+    const vs = !ref.ok ? '—' : by === 'speed' ? ratio(p.mibps, ref.mibps) : ratio(p.seconds, ref.seconds)
+    const cpu = perGiB(p.cpuSec, sizeMiB)
+    lines.push(
+      `| ${p.client} | ${f(p.seconds)} s | ${f(p.mibps)} | ${vs} | ${f(cpu)} | ${ref.ok ? ratio(cpu ?? NaN, refCpu) : '—'} | ${mib(p.peakMiB)} | ${mib(p.anonPeakMiB)} | ${f(p.load, 1)} |`,
+    )
+  }
+  return lines.join('\n')
 }

@@ -4,7 +4,7 @@
 // the page's main thread (for the extension: its tab and its offscreen document), the dedicated workers
 // (engine and SHA-1) and the extension's service worker all run in the one extension process.
 import { readdir, readFile, writeFile } from 'node:fs/promises'
-import { cpuSecondsOf, descendants, peakRssKiB } from '../fixtures/processes.ts'
+import { cpuSecondsOf, descendants } from '../fixtures/processes.ts'
 
 /** /proc/PID/stat counts CPU time in clock ticks: 100 a second on Linux. */
 const TICKS = 100
@@ -13,8 +13,10 @@ export interface ProcSample {
   pid: number
   role: string
   cpuSec: number
-  /** VmHWM: the process's peak resident memory so far */
+  /** VmHWM: the process's peak resident memory so far (shared pages included: a Chromium process's maps the whole browser binary) */
   peakKiB: number
+  /** RssAnon: its anonymous resident memory now (heaps, buffers; no file or shared pages); in watchPeaks' result, the most seen */
+  anonKiB: number
   /** per thread (renderers only): what the thread runs, and its CPU seconds */
   threads: Map<number, { kind: string; cpuSec: number }>
 }
@@ -67,6 +69,13 @@ async function threadsOf(pid: number): Promise<Map<number, { kind: string; cpuSe
   return out
 }
 
+async function memoryOf(pid: number): Promise<{ peakKiB: number; anonKiB: number } | null> {
+  const text = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => null)
+  if (!text) return null
+  const kib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? 0)
+  return { peakKiB: kib('VmHWM'), anonKiB: kib('RssAnon') }
+}
+
 /** Every live process under (and including) `roots`, with its role, CPU so far and peak memory so far. */
 export async function sampleTree(roots: number[], opts: { threads?: boolean } = {}): Promise<TreeSample> {
   const pids = new Set<number>()
@@ -74,11 +83,11 @@ export async function sampleTree(roots: number[], opts: { threads?: boolean } = 
   const out: TreeSample = new Map()
   for (const pid of pids) {
     const cmd = (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).split('\0').join(' ')
-    const [cpuSec, peakKiB] = await Promise.all([cpuSecondsOf(pid), peakRssKiB(pid)])
-    if (cpuSec === null || !cmd) continue // gone meanwhile
+    const [cpuSec, mem] = await Promise.all([cpuSecondsOf(pid), memoryOf(pid)])
+    if (cpuSec === null || !cmd || !mem) continue // gone meanwhile
     const role = roleOf(cmd)
     const threads = opts.threads !== false && /renderer|extension/.test(role) ? await threadsOf(pid) : new Map()
-    out.set(pid, { pid, role, cpuSec, peakKiB: peakKiB ?? 0, threads })
+    out.set(pid, { pid, role, cpuSec, ...mem, threads })
   }
   return out
 }
@@ -92,8 +101,9 @@ export async function resetPeaks(pids: Iterable<number>): Promise<void> {
 }
 
 /**
- * Samples the tree's peak memory every `everyMs` until stopped, so a process that exits before the end
- * (the CLI exits when its download is done) still has its peak counted.
+ * Samples the tree's memory every `everyMs` until stopped: each process's VmHWM, and the most anonymous
+ * memory seen (a peak between two samples is missed), so a process that exits before the end (the CLI
+ * exits when its download is done) is still counted.
  */
 export function watchPeaks(roots: () => number[], everyMs = 250): { stop(): Promise<Map<number, ProcSample>> } {
   const seen = new Map<number, ProcSample>()
@@ -104,7 +114,11 @@ export function watchPeaks(roots: () => number[], everyMs = 250): { stop(): Prom
     try {
       for (const [pid, s] of await sampleTree(roots(), { threads: false })) {
         const old = seen.get(pid)
-        seen.set(pid, { ...s, peakKiB: Math.max(s.peakKiB, old?.peakKiB ?? 0) })
+        seen.set(pid, {
+          ...s,
+          peakKiB: Math.max(s.peakKiB, old?.peakKiB ?? 0),
+          anonKiB: Math.max(s.anonKiB, old?.anonKiB ?? 0),
+        })
       }
     } finally {
       busy = false
@@ -126,8 +140,8 @@ export interface Usage {
   /** CPU seconds spent between the two samples, by role, and by `role: thread kind` for renderers */
   cpuByRole: Map<string, number>
   cpuByThread: Map<string, number>
-  /** peak resident memory by role in MiB: the sum of each process's own peak (VmHWM) */
-  peakMiBByRole: Map<string, number>
+  /** peak anonymous memory by role in MiB: the sum of each process's most seen RssAnon */
+  anonMiBByRole: Map<string, number>
 }
 
 const add = (m: Map<string, number>, k: string, v: number) => m.set(k, (m.get(k) ?? 0) + v)
@@ -154,9 +168,9 @@ export function usageBetween(before: TreeSample, after: TreeSample, peaks: Map<n
     }
     add(cpuByThread, `${a.role}: other threads`, spent - named)
   }
-  const peakMiBByRole = new Map<string, number>()
-  for (const p of peaks.values()) add(peakMiBByRole, p.role, p.peakKiB / 1024)
-  return { cpuByRole, cpuByThread, peakMiBByRole }
+  const anonMiBByRole = new Map<string, number>()
+  for (const p of peaks.values()) add(anonMiBByRole, p.role, p.anonKiB / 1024)
+  return { cpuByRole, cpuByThread, anonMiBByRole }
 }
 
 export const sum = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0)

@@ -22,7 +22,7 @@ import { makeTorrent } from '../fixtures/make-torrent.ts'
 import { startTracker } from '../fixtures/tracker.ts'
 import { flag, MiB, option } from './bench-args.ts'
 import { runPhase, type Client, type Phase, type PhaseOptions } from './client-phases.ts'
-import { loadText, perGiB, phaseLine, ratio, usageLines } from './phase-report.ts'
+import { loadText, phaseLine, resultTable, usageLines } from './phase-report.ts'
 
 const sizeMiB = Number(option('size', '1024'))
 const seedCount = Number(option('seeds', '32'))
@@ -122,16 +122,7 @@ async function main(): Promise<number> {
       if (p.ok) console.log(`    ${await seedUse(s, from)}`)
       for (const l of usageLines(p, sizeMiB)) console.log(l)
     }
-    const lt = results[0]
-    console.log(
-      `\n| client | time | MiB/s | time / libtorrent's | CPU-s per GiB | peak RSS |\n|---|--:|--:|--:|--:|--:|`,
-    )
-    for (const p of results)
-      console.log(
-        p.ok
-          ? `| ${p.client} | ${p.seconds.toFixed(1)} s | ${p.mibps.toFixed(1)} | ${lt.ok ? ratio(p.seconds, lt.seconds) : '—'} | ${perGiB(p.cpuSec, sizeMiB)?.toFixed(1) ?? '—'} | ${p.peakMiB?.toFixed(0) ?? '—'} MiB |`
-          : `| ${p.client} | failed: ${p.note.replace(/\|/g, '/')} | | | | |`,
-      )
+    console.log(`\n${resultTable(results, sizeMiB, results[0], 'time')}`)
     console.log(`\ntarget: CLI and web app within 1.1x libtorrent's time; load at the end ${loadText()}`)
     return results.every((p) => p.ok) ? 0 : 1
   } finally {
