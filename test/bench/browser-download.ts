@@ -13,7 +13,7 @@
 // Prints MiB/s, CPU seconds per GiB and peak memory of each, the browser clients' CPU and memory split
 // by process (and their renderer by thread: main thread, workers, service worker), and the ratios to
 // the CLI. Timing and CPU: see client-phases.ts. --cdp stays attached to Chromium while it downloads
-// instead, to see what DevTools cost. --profile writes V8 CPU profiles of the pages and workers into DIR.
+// instead, to see what DevTools cost. --profile writes V8 CPU profiles of the pages and workers into DIR/web and DIR/ext.
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'

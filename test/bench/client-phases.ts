@@ -280,7 +280,7 @@ export async function browserPhase(
     const start = await trackerEvent(tracker, t.infoHash, 'start', from, o.timeoutMs)
     const done = await trackerEvent(tracker, t.infoHash, 'complete', from, o.timeoutMs)
     const after = await sampleTree(roots)
-    if (profiler && o.profileDir) await profiler.stop(o.profileDir)
+    if (profiler && o.profileDir) await profiler.stop(join(o.profileDir, tag))
     const usage = usageBetween(before, after, await peaks.stop())
     return await outcome(client, t, join(out, t.name), start, done, {
       cpuSec: sum(usage.cpuByRole),

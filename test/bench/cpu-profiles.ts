@@ -20,49 +20,88 @@ export async function profileTargets(browserWsUrl: string): Promise<{ stop(dir: 
   })
   let nextId = 1
   const waiting = new Map<number, (m: { result?: Record<string, unknown>; error?: unknown }) => void>()
+  type TargetInfo = { targetId: string; type: string; url: string }
+  // workers of a page we attached to, announced once auto-attach is on (the extension's offscreen
+  // document's workers are not top-level targets)
+  const children: Array<{ sessionId: string; targetInfo: TargetInfo }> = []
   ws.onmessage = (ev) => {
     const m = JSON.parse(String(ev.data))
+    if (m.method === 'Target.attachedToTarget') children.push(m.params)
     if (m.id && waiting.has(m.id)) {
       waiting.get(m.id)!(m)
       waiting.delete(m.id)
     }
   }
+  // every command bounded: a target that never answers (a paused one) must not hang the benchmark
   const send = (method: string, params: object = {}, sessionId?: string) =>
     new Promise<Record<string, unknown>>((resolve, reject) => {
       const id = nextId++
-      waiting.set(id, (m) => (m.error ? reject(new Error(JSON.stringify(m.error))) : resolve(m.result ?? {})))
+      const timer = setTimeout(() => {
+        waiting.delete(id)
+        reject(new Error(`${method}: no answer in 10 s`))
+      }, 10_000)
+      waiting.set(id, (m) => {
+        clearTimeout(timer)
+        if (m.error) reject(new Error(JSON.stringify(m.error)))
+        else resolve(m.result ?? {})
+      })
       ws.send(JSON.stringify({ id, method, params, sessionId }))
     })
-  const { targetInfos } = (await send('Target.getTargets')) as {
-    targetInfos: Array<{ targetId: string; type: string; url: string }>
-  }
-  // the page (the web app's, or the extension's tab and offscreen document) and every worker
+  const { targetInfos } = (await send('Target.getTargets')) as { targetInfos: TargetInfo[] }
+  // the pages (the web app's, or the extension's tab and offscreen document) and every worker
   const targets = targetInfos.filter(
-    (t) => /worker/.test(t.type) || (/^(page|other)$/.test(t.type) && /^(http|chrome-extension):/.test(t.url)),
+    (t) => t.type !== 'browser' && t.type !== 'tab' && /^(http|chrome-extension):/.test(t.url),
   )
-  const sessions: Array<{ name: string; sessionId: string }> = []
-  for (const t of targets) {
-    const { sessionId } = (await send('Target.attachToTarget', { targetId: t.targetId, flatten: true })) as {
-      sessionId: string
+  const sessions: Array<{ name: string; sessionId: string; targetId: string }> = []
+  const profile = async (t: TargetInfo, sessionId: string) => {
+    if (sessions.some((x) => x.targetId === t.targetId)) return // a worker seen both ways
+    try {
+      await send('Profiler.enable', {}, sessionId)
+      await send('Profiler.setSamplingInterval', { interval: 500 }, sessionId)
+      await send('Profiler.start', {}, sessionId)
+    } catch (e) {
+      console.log(`  not profiled: ${t.type} ${t.url} (${(e as Error).message})`)
+      return
     }
-    await send('Profiler.enable', {}, sessionId)
-    await send('Profiler.setSamplingInterval', { interval: 500 }, sessionId)
-    await send('Profiler.start', {}, sessionId)
     const name =
       t.type === 'service_worker'
         ? 'service-worker'
         : /worker/.test(t.type)
           ? (/\/assets\/([a-z0-9-]+?)-[A-Za-z0-9_]{6,}\.js/.exec(t.url)?.[1] ?? `worker-${sessions.length}`)
           : (/\/([a-z-]+)\.html/.exec(t.url)?.[1] ?? 'page')
-    sessions.push({ name, sessionId })
+    sessions.push({ name, sessionId, targetId: t.targetId })
+  }
+  const autoAttach = (sessionId: string) =>
+    send('Target.setAutoAttach', { autoAttach: true, waitForDebuggerOnStart: false, flatten: true }, sessionId)
+  for (const t of targets) {
+    try {
+      const { sessionId } = (await send('Target.attachToTarget', { targetId: t.targetId, flatten: true })) as {
+        sessionId: string
+      }
+      await profile(t, sessionId)
+      await autoAttach(sessionId)
+    } catch (e) {
+      console.log(`  not profiled: ${t.type} ${t.url} (${(e as Error).message})`)
+    }
+  }
+  // the attached targets announce their workers, and those workers theirs (the engine's SHA-1 worker)
+  for (let round = 0; round < 3; round++) {
+    await new Promise((r) => setTimeout(r, 500))
+    for (const c of children.splice(0)) {
+      await profile(c.targetInfo, c.sessionId)
+      await autoAttach(c.sessionId).catch(() => undefined) // a target that takes no auto-attach has no workers to give
+    }
   }
   console.log(`  profiling ${sessions.map((x) => x.name).join(', ')}`)
   return {
     async stop(dir) {
       await mkdir(dir, { recursive: true })
       for (const x of sessions) {
-        const { profile } = (await send('Profiler.stop', {}, x.sessionId)) as { profile: unknown }
-        await writeFile(join(dir, `${x.name}.cpuprofile`), JSON.stringify(profile))
+        const got = await send('Profiler.stop', {}, x.sessionId).catch((e: Error) => {
+          console.log(`  no profile of ${x.name}: ${e.message}`)
+          return null
+        })
+        if (got) await writeFile(join(dir, `${x.name}.cpuprofile`), JSON.stringify(got.profile))
       }
       ws.close()
     },
