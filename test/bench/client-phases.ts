@@ -260,6 +260,7 @@ export async function browserPhase(
     chrome = started.proc
     browser = await chromium.connectOverCDP(started.wsUrl)
     const context = browser.contexts()[0]!
+    context.setDefaultTimeout(60_000) // Playwright's actions otherwise wait without end
     const page = context.pages()[0] ?? (await context.newPage())
     await page.goto(url)
     await waitHelperConnected(page, 60_000)

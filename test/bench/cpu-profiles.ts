@@ -15,7 +15,11 @@ export async function profileTargets(browserWsUrl: string): Promise<{ stop(dir: 
     onmessage: ((ev: { data: unknown }) => void) | null
   }
   await new Promise<void>((r, j) => {
-    ws.onopen = () => r()
+    const timer = setTimeout(() => j(new Error('the DevTools socket did not open in 10 s')), 10_000)
+    ws.onopen = () => {
+      clearTimeout(timer)
+      r()
+    }
     ws.onerror = j
   })
   let nextId = 1
