@@ -14,8 +14,7 @@
 // by process (and their renderer by thread: main thread, workers, service worker), and the ratios to
 // the CLI. Timing and CPU: see client-phases.ts. --cdp stays attached to Chromium while it downloads
 // instead, to see what DevTools cost. --profile writes V8 CPU profiles of the pages and workers into DIR/web and DIR/ext.
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { chromiumAvailable } from '../browser/helpers/browser.ts'
 import { ensureExtensionBuilt } from '../browser/helpers/extension.ts'
@@ -24,6 +23,7 @@ import { makeTorrent } from '../fixtures/make-torrent.ts'
 import { stopAll } from '../fixtures/processes.ts'
 import { startTracker } from '../fixtures/tracker.ts'
 import { flag, MiB, option } from './bench-args.ts'
+import { benchWorkDir } from './work-dir.ts'
 import { runPhase, type Client, type Phase, type PhaseOptions } from './client-phases.ts'
 import { loadText, phaseLine, resultTable, usageLines } from './phase-report.ts'
 
@@ -48,7 +48,7 @@ async function main(): Promise<number> {
     return 1
   }
   if (clients.includes('extension')) ensureExtensionBuilt()
-  const work = await mkdtemp(join(tmpdir(), 'tidepool-bench-browser-'))
+  const work = await benchWorkDir('tidepool-bench-browser-')
   const tracker = await startTracker()
   const seeds: LibtorrentPeer[] = []
   try {

@@ -12,7 +12,7 @@
 // multiple of libtorrent's (target: within 1.1x), and how many seeds sent it data.
 //
 // The content is generated once into a temp dir and removed at the end (also after a failure).
-import { mkdtemp, rm, statfs } from 'node:fs/promises'
+import { rm, statfs } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { chromiumAvailable, until } from '../browser/helpers/browser.ts'
@@ -21,6 +21,7 @@ import { libtorrentAvailable, startLibtorrent, waitSeeding, type LibtorrentPeer 
 import { makeTorrent } from '../fixtures/make-torrent.ts'
 import { startTracker } from '../fixtures/tracker.ts'
 import { flag, MiB, option } from './bench-args.ts'
+import { benchWorkDir } from './work-dir.ts'
 import { runPhase, type Client, type Phase, type PhaseOptions } from './client-phases.ts'
 import { loadText, phaseLine, resultTable, usageLines } from './phase-report.ts'
 
@@ -79,7 +80,7 @@ async function main(): Promise<number> {
     return 1
   }
   if (clients.includes('extension')) ensureExtensionBuilt()
-  const work = await mkdtemp(join(tmpdir(), 'tidepool-bench-swarm-'))
+  const work = await benchWorkDir('tidepool-bench-swarm-')
   const tracker = await startTracker()
   let seeds: LibtorrentPeer | null = null
   try {
