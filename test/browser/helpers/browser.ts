@@ -17,7 +17,8 @@ export function chromiumAvailable(): boolean {
   return existsSync(CHROMIUM)
 }
 
-export async function launchChromium(userDataDir: string, extensionDir?: string): Promise<BrowserContext> {
+/** The flags every test and benchmark Chromium runs with (no sync, no updates, no QUIC), and the unpacked extension if given. */
+export function chromiumArgs(extensionDir?: string): string[] {
   const args = [
     '--no-sandbox',
     '--disable-gpu',
@@ -27,10 +28,15 @@ export async function launchChromium(userDataDir: string, extensionDir?: string)
     '--no-first-run',
     '--disable-quic',
   ]
+  if (extensionDir) args.unshift(`--disable-extensions-except=${extensionDir}`, `--load-extension=${extensionDir}`)
+  return args
+}
+
+export async function launchChromium(userDataDir: string, extensionDir?: string): Promise<BrowserContext> {
+  const args = chromiumArgs(extensionDir)
   // playwright's own message for a missing executable suggests `npx playwright install`, which cannot work here
   if (!existsSync(CHROMIUM))
     throw new Error(`Chromium not found at ${CHROMIUM} (install Debian's chromium or set TIDEPOOL_CHROMIUM)`)
-  if (extensionDir) args.unshift(`--disable-extensions-except=${extensionDir}`, `--load-extension=${extensionDir}`)
   // the native host and the daemon it starts inherit this environment: no multicast from a browser test
   const env = { ...process.env, TIDEPOOL_NO_MULTICAST: '1' } as Record<string, string>
   return chromium.launchPersistentContext(userDataDir, {

@@ -53,11 +53,14 @@ export interface ExtensionBrowser {
   popupUrl: string
 }
 
-export async function launchWithExtension(o: {
+export interface ExtensionProfile {
   profile: string
   configDir: string
   downloadRoot: string
-}): Promise<ExtensionBrowser> {
+}
+
+/** The native host into the profile's NativeMessagingHosts, its state in configDir, downloads into downloadRoot. */
+export async function installNativeHost(o: ExtensionProfile): Promise<void> {
   await install({
     browser: 'chromium',
     extensionId: EXTENSION_ID,
@@ -65,6 +68,10 @@ export async function launchWithExtension(o: {
     configDir: o.configDir,
     downloadRoot: o.downloadRoot,
   })
+}
+
+export async function launchWithExtension(o: ExtensionProfile): Promise<ExtensionBrowser> {
+  await installNativeHost(o)
   const context = await launchChromium(o.profile, EXTENSION_DIST)
   const worker = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker', { timeout: 30_000 }))
   const id = new URL(worker.url()).host
