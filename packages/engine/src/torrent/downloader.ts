@@ -20,6 +20,7 @@ import { PieceReadCache } from './piece-read-cache.ts'
 import { SuspectPieces, type Verdict } from './suspect-pieces.ts'
 import { UploadChoker } from './upload-choker.ts'
 import { FastPeers } from './fast-peers.ts'
+import { RequestShare } from './request-share.ts'
 
 const BLOCK = 16 * 1024
 const ENDGAME_PIPELINE = 4
@@ -70,6 +71,8 @@ export class Downloader {
   private readonly suspects = new SuspectPieces()
   private complete = false
   private readonly saver: ResumeSaver
+  /** Each askable peer's share of the pieces in progress (request-share.ts). */
+  private readonly share: RequestShare
   private readonly priorities?: FilePriority[]
   /** Which peers count as fast for time-critical (streaming) pieces. */
   private readonly fastPeers = new FastPeers(() => this.host.clock.now())
@@ -107,6 +110,12 @@ export class Downloader {
     this.choker = new UploadChoker({ sessions: () => host.sessions(), clock: host.clock, config: host.choker })
     this.priorities = priorities
     this.saver = new ResumeSaver(this.storage, host.state, resumeKey(host.infoHash), host.clock, 30_000)
+    this.share = new RequestShare({
+      budgetBlocks: () => (Math.max(2, Math.floor(DOWNLOADING_BYTES / info.pieceLength)) * info.pieceLength) / BLOCK,
+      sessions: () => host.sessions(),
+      now: () => host.clock.now(),
+      minBlocks: 8,
+    })
   }
 
   async open(recheck: boolean): Promise<void> {
@@ -238,6 +247,7 @@ export class Downloader {
     // Endgame: every block is requested somewhere. Duplicates go only to peers whose own pipeline
     // is nearly empty, a few at a time, so a deep pipeline does not re-download megabytes.
     if (this.picker.isEndgame()) want = Math.min(want, Math.max(0, ENDGAME_PIPELINE - s.requestCount()))
+    else want = Math.min(want, this.share.room(s))
     if (want <= 0) return
     const bucket = this.host.downloadBucket
     if (!bucket.unlimited) want = Math.min(want, Math.floor(bucket.take(want * BLOCK) / BLOCK))
