@@ -192,6 +192,7 @@ export class Torrent {
       chargePeer: (peer, charge) => this.pool.chargePeer(peer.ip, peer.port, charge),
       dropForConduct: (s, why) => this.dropForConduct(s, why),
       dhtPort: () => this.dhtPort(),
+      dataPlaneTorrent: () => this.dl?.dataPlaneTorrent ?? null,
       onDhtPort: (ip, port) => {
         if (this.dhtPort() === null) return
         this.log.dht.debug?.(`${ip}: PORT ${port}, pinging its DHT node`)
@@ -203,6 +204,7 @@ export class Torrent {
       files: ctx.platform.files,
       state: ctx.platform.state,
       hasher: ctx.platform.hasher,
+      dataPlane: () => (ctx.settings().dataPlane ? (ctx.platform.dataPlane ?? null) : null),
       clock: ctx.clock,
       downloadBucket: this.rateLimits.download,
       uploadBucket: this.rateLimits.upload,
@@ -393,7 +395,8 @@ export class Torrent {
   /** While it runs with its storage open: the files as storage sees them, movable under its feet. */
   liveFiles(): RelocatingFiles | null {
     const live = this.running && (this.current === 'seeding' || this.current === 'downloading')
-    return live && this.dl ? this.dl.places : null
+    // the data plane writes the files itself: its torrent stops for the move and reopens at the new place
+    return live && this.dl && !this.dl.dataPlaneTorrent ? this.dl.places : null
   }
 
   /** A move finished while running: storage already finds every file there; the folder is the new one. */
@@ -521,8 +524,11 @@ export class Torrent {
     // 'connecting' and the engine's in-flight count never leaks.
     let attempt: Promise<TcpSocket>
     try {
+      const framable = this.dl?.dataPlaneTorrent ? { framable: true } : {}
       attempt = net.connect(
-        transport === 'utp' ? { host: peer.ip, port: peer.port, transport } : { host: peer.ip, port: peer.port },
+        transport === 'utp'
+          ? { host: peer.ip, port: peer.port, transport, ...framable }
+          : { host: peer.ip, port: peer.port, ...framable },
       )
     } catch (err) {
       attempt = Promise.reject(err)
