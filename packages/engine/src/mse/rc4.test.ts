@@ -61,4 +61,30 @@ describe('RC4', () => {
     expect(() => new Rc4(new Uint8Array(257))).toThrow(RangeError)
     expect(() => new Rc4(new Uint8Array(1)).process(new Uint8Array(4), new Uint8Array(3))).toThrow(RangeError)
   })
+
+  it('continues from a snapshot with the same keystream, independently of the original', () => {
+    const key = utf8Encode('snapshot key')
+    const a = mseRc4(key)
+    a.process(new Uint8Array(777))
+    const state = a.snapshot()
+    expect(state.s.length).toBe(256)
+    const b = Rc4.fromState({ s: state.s.slice(), i: state.i, j: state.j })
+    const fromA = a.process(new Uint8Array(3000))
+    const fromB = b.process(new Uint8Array(3000))
+    expect(fromB).toEqual(fromA)
+    // The snapshot is a copy: the original moved on, the snapshot still starts at byte 777.
+    expect(Rc4.fromState(state).process(new Uint8Array(3000))).toEqual(fromA)
+    const ref = mseRc4(key)
+    ref.skip(777)
+    expect(ref.process(new Uint8Array(3000))).toEqual(fromA)
+  })
+
+  it('refuses a state that is not an RC4 permutation', () => {
+    const s = Uint8Array.from({ length: 256 }, (_, k) => k)
+    expect(() => Rc4.fromState({ s: s.subarray(0, 255), i: 0, j: 0 })).toThrow(RangeError)
+    expect(() => Rc4.fromState({ s, i: 256, j: 0 })).toThrow(RangeError)
+    const dup = s.slice()
+    dup[7] = 8
+    expect(() => Rc4.fromState({ s: dup, i: 0, j: 0 })).toThrow(RangeError)
+  })
 })

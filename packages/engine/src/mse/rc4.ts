@@ -1,3 +1,5 @@
+import type { Rc4State } from '../platform/ports.ts'
+
 /**
  * RC4, as Message Stream Encryption uses it: a key of any length up to 256 bytes, and optionally the
  * first bytes of keystream thrown away (MSE discards 1024, because RC4's early output leaks key bits).
@@ -20,6 +22,32 @@ export class Rc4 {
       s[j] = t
     }
     if (discard > 0) this.skip(discard)
+  }
+
+  /**
+   * The keystream position as plain data: a copy, so this instance and one made from it with
+   * `fromState` continue independently and produce the same bytes.
+   */
+  snapshot(): Rc4State {
+    return { s: Uint8Array.from(this.s), i: this.i, j: this.j }
+  }
+
+  /** Continues a keystream from `snapshot()` (possibly taken in another process). */
+  static fromState(state: Rc4State): Rc4 {
+    const { s, i, j } = state
+    if (s.length !== 256 || !isByte(i) || !isByte(j))
+      throw new RangeError('RC4 state must be 256 bytes, i and j 0..255')
+    // A state from elsewhere must be a permutation, else the keystream is not RC4's.
+    const seen = new Uint8Array(256)
+    for (let k = 0; k < 256; k++) {
+      if (seen[s[k]!]) throw new RangeError('RC4 state is not a permutation')
+      seen[s[k]!] = 1
+    }
+    const rc4 = new Rc4(STATE_KEY)
+    rc4.s.set(s)
+    rc4.i = i
+    rc4.j = j
+    return rc4
   }
 
   /** XORs `input` with the next input.length keystream bytes into `output` (which may be `input`). */
@@ -108,6 +136,12 @@ export class Rc4 {
     this.i = i
     this.j = j
   }
+}
+
+const STATE_KEY = new Uint8Array(1)
+
+function isByte(n: number): boolean {
+  return Number.isInteger(n) && n >= 0 && n <= 255
 }
 
 /** The word path XORs keystream byte k into the k-th byte of a little-endian word. */

@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest'
+import { Rc4 } from '../mse/rc4.ts'
+import { blockMessage, OrderedSender, PIECE_HEADER_LENGTH } from './framed-writer.ts'
+
+describe('blockMessage', () => {
+  it('builds a piece message header in front of the block view', () => {
+    const { message, block } = blockMessage(2, 0x4000, 5)
+    expect(message.length).toBe(PIECE_HEADER_LENGTH + 5)
+    block.set([1, 2, 3, 4, 5])
+    expect([...message]).toEqual([0, 0, 0, 14, 7, 0, 0, 0, 2, 0, 0, 0x40, 0, 1, 2, 3, 4, 5])
+  })
+})
+
+describe('OrderedSender', () => {
+  it('keeps the order of ready writes behind a block still being read; a failed read sends nothing', async () => {
+    const sent: number[][] = []
+    const s = new OrderedSender((b) => sent.push([...b]))
+    s.write(Uint8Array.of(1))
+    let release!: (b: Uint8Array | null) => void
+    s.writeLater(new Promise((r) => (release = r)))
+    s.write(Uint8Array.of(3))
+    s.writeLater(Promise.reject(new Error('read failed')))
+    s.write(Uint8Array.of(4))
+    expect(sent).toEqual([[1]])
+    expect(s.pending).toBe(4)
+    release(Uint8Array.of(2))
+    await new Promise((r) => setTimeout(r, 0))
+    expect(sent).toEqual([[1], [2], [3], [4]])
+    expect(s.pending).toBe(0)
+  })
+
+  it('encrypts in send order with the given state, as one continuous RC4 stream', async () => {
+    const key = Uint8Array.from({ length: 20 }, (_, k) => k + 1)
+    const rc4 = new Rc4(key, 1024)
+    rc4.process(new Uint8Array(300)) // bytes the engine encrypted before `frame`
+    const out: Uint8Array[] = []
+    const s = new OrderedSender((b) => out.push(b.slice()), rc4.snapshot())
+    const plain = [Uint8Array.of(1, 2, 3), blockMessage(0, 0, 1000).message, Uint8Array.of(9)]
+    s.write(plain[0]!.slice())
+    s.writeLater(Promise.resolve(plain[1]!.slice()))
+    s.write(plain[2]!.slice())
+    await new Promise((r) => setTimeout(r, 0))
+    const all = new Uint8Array(out.reduce((n, b) => n + b.length, 0))
+    let at = 0
+    for (const b of out) {
+      all.set(b, at)
+      at += b.length
+    }
+    const expected = new Uint8Array(all.length)
+    expected.set(plain[0]!, 0)
+    expected.set(plain[1]!, 3)
+    expected.set(plain[2]!, 3 + plain[1]!.length)
+    rc4.process(expected)
+    expect(all).toEqual(expected)
+  })
+
+  it('drops what is queued when closed', async () => {
+    const sent: Uint8Array[] = []
+    const s = new OrderedSender((b) => sent.push(b))
+    s.writeLater(Promise.resolve(Uint8Array.of(1)))
+    s.close()
+    s.write(Uint8Array.of(2))
+    await new Promise((r) => setTimeout(r, 0))
+    expect(sent).toEqual([])
+  })
+})

@@ -1,0 +1,128 @@
+import { describe, expect, it } from 'vitest'
+import { sha1 } from '../util/sha1.ts'
+import { DATA_PLANE_BLOCK, PieceStore, StoreBudget } from './piece-store.ts'
+
+const B = DATA_PLANE_BLOCK
+
+function bytes(n: number, seed: number): Uint8Array {
+  return Uint8Array.from({ length: n }, (_, k) => (k * 13 + seed) & 255)
+}
+
+/** A store over a torrent of `length` bytes whose writes land in a map (piece -> bytes). */
+function makeStore(length: number, pieceLength: number, budget = new StoreBudget(), failWrite?: Error) {
+  const written = new Map<number, Uint8Array>()
+  const store = new PieceStore({ length, pieceLength }, budget, {
+    sha1: (d) => sha1(d),
+    write: async (piece, d) => {
+      if (failWrite) throw failWrite
+      written.set(piece, d.slice())
+    },
+  })
+  return { store, written, budget }
+}
+
+describe('PieceStore', () => {
+  it('verifies a complete piece, writes it, then forgets it', async () => {
+    const { store, written, budget } = makeStore(3 * B + 100, 2 * B)
+    const data = bytes(2 * B, 1)
+    expect(store.open(0)).toBe(true)
+    expect(budget.used).toBe(2 * B)
+    expect(store.keep(0, B, data.subarray(B))).toBe(true)
+    expect(await store.verify(0, await sha1(data))).toBe('incomplete')
+    expect(store.isOpen(0)).toBe(true)
+    expect(store.keep(0, 0, data.subarray(0, B))).toBe(true)
+    expect(await store.verify(0, await sha1(data))).toBe('verified')
+    expect(written.get(0)).toEqual(data)
+    expect(store.isOpen(0)).toBe(false)
+    expect(budget.used).toBe(0)
+  })
+
+  it('the last piece takes its short tail block', async () => {
+    const { store, written } = makeStore(3 * B + 100, 2 * B)
+    const data = bytes(B + 100, 2)
+    expect(store.pieceSize(1)).toBe(B + 100)
+    store.open(1)
+    expect(store.keep(1, B, data.subarray(B, B + 99))).toBe(false) // not the whole tail
+    expect(store.keep(1, B, data.subarray(B))).toBe(true)
+    expect(store.keep(1, 0, data.subarray(0, B))).toBe(true)
+    expect(await store.verify(1, await sha1(data))).toBe('verified')
+    expect(written.get(1)).toEqual(data)
+  })
+
+  it('a wrong hash writes nothing and drops the piece', async () => {
+    const { store, written, budget } = makeStore(2 * B, 2 * B)
+    const data = bytes(2 * B, 3)
+    store.open(0)
+    store.keep(0, 0, data.subarray(0, B))
+    store.keep(0, B, data.subarray(B))
+    expect(await store.verify(0, new Uint8Array(20))).toBe('hash-failed')
+    expect(written.size).toBe(0)
+    expect(store.isOpen(0)).toBe(false)
+    expect(budget.used).toBe(0)
+  })
+
+  it('a write error rejects, and the piece is gone', async () => {
+    const { store, budget } = makeStore(B, B, new StoreBudget(), new Error('no space'))
+    const data = bytes(B, 4)
+    store.open(0)
+    store.keep(0, 0, data)
+    await expect(store.verify(0, await sha1(data))).rejects.toThrow('no space')
+    expect(store.isOpen(0)).toBe(false)
+    expect(budget.used).toBe(0)
+  })
+
+  it('keeps only blocks of open pieces that fit the block grid', () => {
+    const { store } = makeStore(4 * B, 2 * B)
+    expect(store.keep(0, 0, bytes(B, 0))).toBe(false) // closed piece
+    store.open(0)
+    expect(store.keep(0, 1, bytes(B, 0))).toBe(false) // off the grid
+    expect(store.keep(0, B, bytes(2 * B, 0))).toBe(false) // past the piece
+    expect(store.keep(0, 0, bytes(100, 0))).toBe(false) // short block that is not the tail
+    expect(store.keep(0, 0, new Uint8Array(0))).toBe(false)
+    expect(store.keep(0, 0, bytes(2 * B, 0))).toBe(true) // two blocks at once
+    expect(store.open(9)).toBe(false) // no such piece
+  })
+
+  it('duplicate blocks overwrite; a block kept is a copy', async () => {
+    const { store, written } = makeStore(B, B)
+    const good = bytes(B, 5)
+    store.open(0)
+    const view = bytes(B, 6)
+    store.keep(0, 0, view)
+    view.fill(0) // the caller reuses its buffer
+    store.keep(0, 0, good)
+    expect(await store.verify(0, await sha1(good))).toBe('verified')
+    expect(written.get(0)).toEqual(good)
+  })
+
+  it('shares one cap across torrents: open refuses past it, put may go to the hard cap', () => {
+    const budget = new StoreBudget(4 * B)
+    const a = makeStore(8 * B, 2 * B, budget).store
+    const b = makeStore(8 * B, 2 * B, budget).store
+    expect(a.open(0)).toBe(true)
+    expect(a.open(0)).toBe(true) // already open: no second reservation
+    expect(b.open(0)).toBe(true)
+    expect(budget.used).toBe(4 * B)
+    expect(b.open(1)).toBe(false)
+    expect(b.put(1, 0, bytes(B, 1))).toBe('kept') // past the soft cap
+    expect(b.put(2, 0, bytes(B, 1))).toBe('kept') // at the hard cap (2x)
+    expect(budget.used).toBe(8 * B)
+    expect(b.put(3, 0, bytes(B, 1))).toBe('busy')
+    expect(b.put(3, 1, bytes(B, 1))).toBe('invalid')
+    a.drop(0)
+    expect(budget.used).toBe(6 * B)
+    b.close()
+    expect(budget.used).toBe(0)
+    expect(b.open(0)).toBe(false) // closed
+    expect(a.open(1)).toBe(true)
+  })
+
+  it('put into an open piece completes it with the stored blocks', async () => {
+    const { store } = makeStore(2 * B, 2 * B)
+    const data = bytes(2 * B, 7)
+    store.open(0)
+    store.keep(0, 0, data.subarray(0, B))
+    expect(store.put(0, B, data.subarray(B))).toBe('kept')
+    expect(await store.verify(0, await sha1(data))).toBe('verified')
+  })
+})
