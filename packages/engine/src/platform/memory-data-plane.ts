@@ -17,7 +17,14 @@ import {
 import type { StorageLayout } from '../storage/file-map.ts'
 import { sha1 } from '../util/sha1.ts'
 import { IoError } from './ports.ts'
-import type { DataPlane, DataPlaneTorrent, DataPlaneTorrentSpec, FilePort, FrameOptions, PieceVerdict } from './ports.ts'
+import type {
+  DataPlane,
+  DataPlaneTorrent,
+  DataPlaneTorrentSpec,
+  FilePort,
+  FrameOptions,
+  PieceVerdict,
+} from './ports.ts'
 
 export class MemoryDataPlane implements DataPlane {
   readonly budget: StoreBudget

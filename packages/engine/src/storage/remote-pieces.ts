@@ -152,11 +152,13 @@ export class RemotePieces {
     this.checkingBytes += size
     const contributors = [...p.contributors]
     try {
-      const verdict = await this.torrent.verifyPiece(piece, pieceHash(this.storage.layout, piece)).catch((e: unknown) => {
-        const err = e instanceof IoError ? e : new IoError('io', String(e))
-        this.storage.error = err
-        throw err
-      })
+      const verdict = await this.torrent
+        .verifyPiece(piece, pieceHash(this.storage.layout, piece))
+        .catch((e: unknown) => {
+          const err = e instanceof IoError ? e : new IoError('io', String(e))
+          this.storage.error = err
+          throw err
+        })
       if (verdict === 'verified') {
         this.storage.have.set(piece)
         return { status: 'verified', piece, contributors }

@@ -27,6 +27,8 @@ const BLOCK = 16 * 1024
 const ENDGAME_PIPELINE = 4
 /** Buffer for pieces still receiving blocks (memory bound; see the constructor). */
 const DOWNLOADING_BYTES = 16 * 1024 * 1024
+/** A block the data plane's full store refused is requested again after this long. */
+const STORE_BUSY_RETRY_MS = 200
 
 /** What the data side may use of its torrent, and what it reports back (the torrent owns the totals). */
 export interface DownloaderHost {
@@ -106,7 +108,9 @@ export class Downloader {
       maxInProgress: Math.max(2, Math.floor(DOWNLOADING_BYTES / info.pieceLength)),
       // started pieces count in full (their buffers appear only with their first block)
       canStartPiece: () =>
-        this.storage.settlingBytes + (this.remote?.settlingBytes ?? 0) + (this.picker.downloadingCount() + 1) * info.pieceLength <=
+        this.storage.settlingBytes +
+          (this.remote?.settlingBytes ?? 0) +
+          (this.picker.downloadingCount() + 1) * info.pieceLength <=
         maxBufferedBytes,
       onPieceAbandoned: (p) => this.remote?.discardPiece(p),
       now: () => host.clock.now(),
@@ -145,7 +149,9 @@ export class Downloader {
       .stop()
       .catch((err: unknown) => this.host.log.warn(`saving resume state on close failed: ${errorText(err)}`))
     await this.storage.close()
-    await this.remote?.close().catch((err: unknown) => this.host.log.debug?.(`closing the data plane's torrent: ${errorText(err)}`))
+    await this.remote
+      ?.close()
+      .catch((err: unknown) => this.host.log.debug?.(`closing the data plane's torrent: ${errorText(err)}`))
   }
 
   /** The platform's store of this torrent's pieces, when it keeps them (sockets are framed onto it). */
@@ -325,8 +331,11 @@ export class Downloader {
       (err: unknown) => {
         if (!this.host.isActive()) return // stopping closed the files under in-flight writes
         if (err instanceof IoError && (err.code === 'busy' || err.code === 'invalid')) {
-          // the picker already counted it received: free it so someone fetches it again
-          this.picker.unreceiveBlock(piece, begin)
+          // the picker already counted it received: free it so someone fetches it again (from a
+          // full data plane store a little later, rather than at once in a loop with the peer)
+          if (err.code === 'busy' && this.remote)
+            this.host.clock.setTimeout(() => this.picker.unreceiveBlock(piece, begin), STORE_BUSY_RETRY_MS)
+          else this.picker.unreceiveBlock(piece, begin)
           return
         }
         this.host.fail(err)

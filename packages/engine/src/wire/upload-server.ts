@@ -88,7 +88,8 @@ export class UploadServer {
   sendFromPlatform(index: number, begin: number, length: number, send: () => void): boolean {
     const req = this.queue.remove(index, begin)
     if (!req) return false
-    if (req.length !== length) throw new RangeError(`block ${index}/${begin} is ${length} bytes, requested ${req.length}`)
+    if (req.length !== length)
+      throw new RangeError(`block ${index}/${begin} is ${length} bytes, requested ${req.length}`)
     send()
     this.uploaded += length
     this.rate.add(length)
