@@ -11,6 +11,8 @@ import { IoError } from '../platform/ports.ts'
 import type { DataPlane, DataPlaneTorrent, DataPlaneTorrentSpec, Logger } from '../platform/ports.ts'
 import { errorText } from '../util/log.ts'
 import { BLOCK_SIZE, pieceHash, pieceSize } from './file-map.ts'
+import type { RelocatingFiles } from './relocating-files.ts'
+import { RemotePlaces } from './remote-places.ts'
 import type { BlockWriteResult, PeerTag, TorrentStorage } from './torrent-storage.ts'
 
 interface RemotePiece {
@@ -38,11 +40,13 @@ export function dataPlaneSpec(storage: TorrentStorage): DataPlaneTorrentSpec {
 export async function openRemotePieces(
   dataPlane: DataPlane | null,
   storage: TorrentStorage,
+  places: RelocatingFiles | null,
   log: Logger,
 ): Promise<RemotePieces | null> {
   if (!dataPlane) return null
   try {
-    return new RemotePieces(await dataPlane.openTorrent(dataPlaneSpec(storage)), storage)
+    const torrent = await dataPlane.openTorrent(dataPlaneSpec(storage))
+    return new RemotePieces(torrent, storage, new RemotePlaces(torrent, storage, places, log))
   } catch (err) {
     log.warn(`the data plane refused the torrent (${errorText(err)}); its pieces come here`)
     return null
@@ -57,6 +61,8 @@ export class RemotePieces {
   constructor(
     readonly torrent: DataPlaneTorrent,
     private readonly storage: TorrentStorage,
+    /** Where the files are while a move runs (null: they stay put). */
+    private readonly places: RemotePlaces | null = null,
   ) {}
 
   /** Bytes of complete pieces the platform is checking or writing. */
@@ -107,13 +113,9 @@ export class RemotePieces {
     this.torrent.dropPiece(piece)
   }
 
-  /** Later writes and uploads use the files' current paths (after a move or rename). */
-  setFiles(): Promise<void> {
-    return this.torrent.setFiles(dataPlaneSpec(this.storage))
-  }
-
   async close(): Promise<void> {
     this.pieces.clear()
+    this.places?.close()
     await this.torrent.close()
   }
 
@@ -152,19 +154,20 @@ export class RemotePieces {
     this.checkingBytes += size
     const contributors = [...p.contributors]
     try {
-      const verdict = await this.torrent
-        .verifyPiece(piece, pieceHash(this.storage.layout, piece))
-        .catch((e: unknown) => {
-          const err = e instanceof IoError ? e : new IoError('io', String(e))
-          this.storage.error = err
-          throw err
-        })
+      const hash = pieceHash(this.storage.layout, piece)
+      const check = () => this.torrent.verifyPiece(piece, hash)
+      const verdict = await (this.places ? this.places.around(piece, check) : check()).catch((e: unknown) => {
+        const err = e instanceof IoError ? e : new IoError('io', String(e))
+        this.storage.error = err
+        throw err
+      })
       if (verdict === 'verified') {
         this.storage.have.set(piece)
         return { status: 'verified', piece, contributors }
       }
       if (verdict === 'hash-failed') return { status: 'failed', piece, contributors }
-      // the platform lacks a block we counted (it was closed or dropped it): fetch the piece again
+      // the platform lacks a block we counted (it was closed or dropped it), or the piece's files
+      // stayed split between two roots: fetch the piece again
       this.torrent.dropPiece(piece)
       return { status: 'lost', piece }
     } finally {

@@ -124,7 +124,7 @@ export class Downloader {
   async open(recheck: boolean): Promise<void> {
     await this.storage.prepare()
     await this.loadOrCheck(recheck)
-    this.remote = await openRemotePieces(this.host.dataPlane?.() ?? null, this.storage, this.host.log)
+    this.remote = await openRemotePieces(this.host.dataPlane?.() ?? null, this.storage, this.places, this.host.log)
     this.picker.setPiecePriorities(this.storage.piecePriorities())
     for (let p = 0; p < this.info.pieceCount; p++) if (this.storage.have.has(p)) this.picker.markHave(p)
     this.complete = this.storage.isComplete()

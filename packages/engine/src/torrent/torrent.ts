@@ -395,8 +395,7 @@ export class Torrent {
   /** While it runs with its storage open: the files as storage sees them, movable under its feet. */
   liveFiles(): RelocatingFiles | null {
     const live = this.running && (this.current === 'seeding' || this.current === 'downloading')
-    // the data plane writes the files itself: its torrent stops for the move and reopens at the new place
-    return live && this.dl && !this.dl.dataPlaneTorrent ? this.dl.places : null
+    return live && this.dl ? this.dl.places : null
   }
 
   /** A move finished while running: storage already finds every file there; the folder is the new one. */
