@@ -98,12 +98,12 @@ export class RemotePieces {
   }
 
   /** The platform kept a block from a framed socket (STORED). */
-  markStored(piece: number, begin: number, length: number, from?: PeerTag): Promise<BlockWriteResult> {
+  async markStored(piece: number, begin: number, length: number, from?: PeerTag): Promise<BlockWriteResult> {
     const skip = this.check(piece, begin, length)
-    if (skip) return Promise.resolve(skip)
+    if (skip) return skip
     const p = this.entry(piece)
     const b = begin / BLOCK_SIZE
-    if (p.got[b]) return Promise.resolve({ status: 'ignored', reason: 'duplicate' })
+    if (p.got[b]) return { status: 'ignored', reason: 'duplicate' }
     return this.received(piece, p, b, from)
   }
 
