@@ -96,6 +96,7 @@ describe('conformance suite against our daemon', () => {
       c.close()
       const plain = await connectBridgeNode({ url: daemon.url, token: TOKEN, origin: 'chrome-extension://conformance' })
       expect([...plain.capabilities].sort()).toEqual([
+        'data-plane',
         'fs-move',
         'root-grants',
         'stream-http',
@@ -147,6 +148,22 @@ describe('conformance suite over the secure channel of a companion daemon', () =
       expect(c.daemon.stats().files).toBe(0)
     } finally {
       await c.stop()
+    }
+  })
+})
+
+describe('conformance suite against a daemon without the data plane', () => {
+  it('passes the data-plane cases by refusing its ops and announcing no capability', { timeout: 30_000 }, async () => {
+    const d = await startDaemon({ token: TOKEN, roots: { conformance: dir }, dataPlane: false })
+    try {
+      const report = await runConformance({ url: d.url, token: TOKEN }, { only: ['DP-'] })
+      expect(report.results.filter((r) => !r.ok).map((r) => `${r.id}: ${r.error}`)).toEqual([])
+      const c = await connectBridgeNode({ url: d.url, token: TOKEN })
+      expect(c.capabilities.has('data-plane')).toBe(false)
+      expect(c.dataPlane).toBeUndefined()
+      c.close()
+    } finally {
+      await d.close()
     }
   })
 })

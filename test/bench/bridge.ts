@@ -5,6 +5,7 @@
  *  (c) write path: 1 GiB from a BridgeClient through the daemon into a file.
  * Prints MiB/s of each and the ratio (b)/(a). Env BENCH_MIB overrides the size (default 1024).
  * `--companion`: the secure channel against the plain bridge instead (bridge-companion.ts).
+ * `--data-plane`: piece payloads kept in the daemon against today's path (bridge-data-plane.ts).
  */
 import type { ChildProcess } from 'node:child_process'
 import { mkdtemp, open, readFile, rm, stat } from 'node:fs/promises'
@@ -205,7 +206,9 @@ async function main(): Promise<void> {
 
 const run = process.argv.includes('--companion')
   ? () => import('./bridge-companion.ts').then((m) => m.companionBench())
-  : main
+  : process.argv.includes('--data-plane')
+    ? () => import('./bridge-data-plane.ts').then((m) => m.dataPlaneBench())
+    : main
 run().then(
   () => process.exit(0),
   (e) => {

@@ -64,7 +64,7 @@ function fileOf(ctx: SessionContext, meta: Record<string, unknown>): FileRes {
  * (O_NONBLOCK has no effect on regular-file I/O). create makes a missing file with O_EXCL, so a name
  * that appears in between (e.g. a symlink) fails instead of being followed, and retries the plain open.
  */
-async function openRegular(abs: string, write: boolean, create: boolean): Promise<FileHandle> {
+export async function openRegular(abs: string, write: boolean, create: boolean): Promise<FileHandle> {
   const base = (write ? constants.O_RDWR : constants.O_RDONLY) | constants.O_NOFOLLOW | constants.O_NONBLOCK
   let fh: FileHandle | undefined
   for (let attempt = 0; attempt < 3 && !fh; attempt++) {

@@ -29,6 +29,7 @@ import type { StreamRegistry } from './stream-registry.ts'
 import type { PortMapper } from './portmap/port-mapper.ts'
 import { cancelMove, startMove } from './move-ops.ts'
 import type { RootGrants } from './root-grants.ts'
+import { SessionDataPlane } from './data-plane/dp-ops.ts'
 
 export const DAEMON_VERSION = '0.1.0'
 /** Above this many bytes queued on the WebSocket, stop reading this client's sockets. */
@@ -65,6 +66,8 @@ export interface SessionDeps {
   utp?: boolean
   /** Present when the daemon serves published files over HTTP (capability `stream-http`). */
   streams?: StreamRegistry
+  /** Offer the data plane (capability `data-plane`); default true. */
+  dataPlane?: boolean
 }
 
 function sha256(s: string): Buffer {
@@ -93,6 +96,7 @@ export class Session implements SessionContext {
   private readBytesInFlight = 0
   private readonly portMaps: SessionPortMaps | undefined
   private readonly streams: SessionStreams | undefined
+  private readonly dp: SessionDataPlane | undefined
 
   constructor(
     private readonly ws: SessionSocket,
@@ -107,6 +111,7 @@ export class Session implements SessionContext {
     registerCaps(this, this.caps, this.capCounts)
     this.portMaps = deps.portMapper ? new SessionPortMaps(this, deps.portMapper) : undefined
     this.streams = deps.streams ? new SessionStreams(this, deps.streams) : undefined
+    this.dp = deps.dataPlane !== false ? new SessionDataPlane(this) : undefined
     ws.on('message', (data: Buffer | Buffer[], isBinary: boolean) =>
       this.onMessage(Array.isArray(data) ? data : [data], isBinary),
     )
@@ -265,6 +270,7 @@ export class Session implements SessionContext {
         ...(this.deps.grants ? [Capability.rootGrants] : []),
         ...(this.deps.fsMove !== false ? [Capability.fsMove] : []),
         ...(this.streams ? [Capability.streamHttp] : []),
+        ...(this.dp ? [Capability.dataPlane] : []),
       ],
       ...(udpLocalOnly() ? { udpScope: 'local' as const } : {}),
       rootPaths: this.guard.paths(),
@@ -302,7 +308,10 @@ export class Session implements SessionContext {
       this.inFlight--
       this.readBytesInFlight -= readLen
     }).then(
-      (res) => this.send(encodeFrame(Kind.REPLY, id, op, res.meta, res.payload)),
+      (res: OpResult & { after?: () => void }) => {
+        this.send(encodeFrame(Kind.REPLY, id, op, res.meta, res.payload))
+        res.after?.() // tcp.frame: the framed stream follows its REPLY
+      },
       (err) => this.fail(id, op, err),
     )
   }
@@ -371,6 +380,10 @@ export class Session implements SessionContext {
       }
       default:
         if (op >= 30 && op <= 45) return fileOp(this, op, meta, payload)
+        if (op >= Op.dpOpen && op <= Op.dpSend) {
+          if (!this.dp) throw new IoError('unsupported', 'the data plane is not offered by this daemon')
+          return this.dp.run(op, meta, payload)
+        }
         throw new IoError('invalid', `unknown op ${op}`)
     }
   }
@@ -397,6 +410,7 @@ export class Session implements SessionContext {
     disposeSessionUtp(this)
     this.portMaps?.dispose()
     this.streams?.dispose()
+    this.dp?.dispose()
     this.counters.clients--
     if (this.ws.readyState === this.ws.OPEN) this.ws.terminate()
   }

@@ -66,6 +66,8 @@ export interface DaemonOptions {
   fsMove?: boolean
   /** Offer uTP streams (the `utp` capability). Default true; false makes a daemon as one that predates it. */
   utp?: boolean
+  /** Offer the data plane (the `data-plane` capability). Default true; false: as a daemon that predates it. */
+  dataPlane?: boolean
   /**
    * Serve files clients publish at http://127.0.0.1:PORT/stream/<secret> (capability `stream-http`).
    * Default true; the URLs are empty while the daemon does not listen.
@@ -279,6 +281,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
       grants,
       fsMove: opts.fsMove,
       utp: opts.utp ?? true,
+      dataPlane: opts.dataPlane ?? true,
       streams,
     })
     sessions.add(s)

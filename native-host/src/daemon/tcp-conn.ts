@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net'
 import { Ev, HEADER_BYTES, Kind, writeHeader } from '@tidepool/daemon-bridge'
 import { IoError } from '@tidepool/engine'
+import { FrameTap, type FrameRequest } from './data-plane/frame-tap.ts'
 import { capsOf } from './handle-caps.ts'
 import { toIoError } from './io-errors.ts'
 import type { ReadArena } from './read-arena.ts'
@@ -21,19 +22,24 @@ export class TcpConn implements Resource {
   private closedByClient = false
   private gone = false
   private error: unknown = undefined
+  /** Present on sockets opened `framable` (data plane, §4.8). */
+  readonly tap: FrameTap | null
 
   constructor(
     private readonly ctx: SessionContext,
     readonly handle: number,
     private readonly socket: Socket,
     private readonly arena?: ReadArena,
+    framable = false,
   ) {
+    this.tap = framable ? new FrameTap((e) => this.abort(e)) : null
     this.credit = ctx.limits.recvWindowBytes
     ctx.counters.sockets++
     socket.setNoDelay(true)
     if (arena) arena.attach(handle, (frame, n) => this.onFrame(frame, n))
     else socket.on('data', (chunk: Buffer) => this.onRead(chunk))
     socket.on('end', () => {
+      this.tap?.peerEnded()
       this.arena?.activate()
       this.flush()
       if (!this.closedByClient) ctx.event(handle, Ev.end)
@@ -53,6 +59,10 @@ export class TcpConn implements Resource {
   /** A read that is already a DATA frame (ReadArena). */
   private onFrame(frame: Buffer, n: number): void {
     if (this.closedByClient || this.ctx.closed) return
+    if (this.tap) {
+      const out = this.tap.read(frame.subarray(HEADER_BYTES), true)
+      if (this.tap.framed) return this.deliver(out)
+    }
     this.credit -= n
     if (this.credit <= 0) this.updateReading()
     this.ctx.counters.bytesToClients += n
@@ -61,6 +71,13 @@ export class TcpConn implements Resource {
 
   private onRead(chunk: Buffer): void {
     if (this.closedByClient) return
+    this.deliver(this.tap ? this.tap.read(chunk, true) : chunk)
+  }
+
+  /** Bytes for the client: coalesced into DATA frames within its credit. */
+  private deliver(bytes: Uint8Array): void {
+    if (this.closedByClient || bytes.length === 0) return
+    const chunk = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length)
     this.pending.push(chunk)
     this.pendingBytes += chunk.length
     this.credit -= chunk.length
@@ -129,6 +146,27 @@ export class TcpConn implements Resource {
   onData(payload: Uint8Array): void {
     if (this.gone || this.closedByClient || this.socket.destroyed) return
     this.ctx.counters.bytesFromClients += payload.length
+    if (this.tap?.sender) this.tap.sender.write(payload)
+    else this.writeOut(payload)
+  }
+
+  /**
+   * tcp.frame: from now on the client gets the framed stream and its writes are encrypted here.
+   * Returns what to run once the REPLY went out (the framed bytes from `at`).
+   */
+  frameWith(req: FrameRequest): () => void {
+    if (!this.tap) throw new IoError('invalid', 'the socket was not opened framable')
+    if (this.gone || this.closedByClient) throw new IoError('closed', 'the socket is closed')
+    const out = this.tap.frame(req, (b) => this.writeOut(b))
+    // Read but not yet sent: these come again framed, so they give their credit back.
+    this.credit += this.pendingBytes
+    this.pending = []
+    this.pendingBytes = 0
+    return () => this.deliver(out)
+  }
+
+  private writeOut(payload: Uint8Array): void {
+    if (this.gone || this.socket.destroyed) return
     // No copy: the view keeps its WebSocket message alive until the kernel has taken the bytes.
     const ok = this.socket.write(payload)
     if (this.socket.writableLength > capsOf(this.ctx).caps.maxSendBufferBytes) return this.overSendCap()
@@ -150,10 +188,19 @@ export class TcpConn implements Resource {
   }
 
   end(): void {
-    if (!this.gone) this.socket.end()
+    if (this.gone) return
+    if (this.tap?.sender) this.tap.sender.afterQueued(() => this.socket.end())
+    else this.socket.end()
+  }
+
+  /** The peer sent what the data plane cannot follow: the socket closes with `e`. */
+  private abort(e: IoError): void {
+    this.error ??= e
+    this.socket.destroy()
   }
 
   close(): void {
+    this.tap?.close()
     this.closedByClient = true
     this.ctx.handles.delete(this.handle)
     this.socket.destroy()
@@ -162,6 +209,7 @@ export class TcpConn implements Resource {
   private onClosed(): void {
     if (this.gone) return
     this.gone = true
+    this.tap?.close()
     this.ctx.counters.sockets--
     if (this.closedByClient || this.ctx.closed) return
     this.ctx.handles.delete(this.handle)

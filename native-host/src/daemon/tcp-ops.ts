@@ -46,9 +46,10 @@ export async function tcpConnect(
   if (p === 0) throw new IoError('invalid', 'port must be 1..65535')
   if (meta.transport !== undefined && meta.transport !== 'tcp' && meta.transport !== 'utp')
     throw new IoError('invalid', 'transport must be "tcp" or "utp"')
+  const framable = framableOf(meta)
   if (meta.transport === 'utp') {
     if (meta.tls === true) throw new IoError('invalid', 'tls is for TCP only')
-    return utpConnect(ctx, host, p, track)
+    return utpConnect(ctx, host, p, track, framable)
   }
   checkSocketCap(ctx)
   const useTls = meta.tls === true
@@ -108,7 +109,7 @@ export async function tcpConnect(
         localAddress: s.localAddress ?? '',
         localPort: s.localPort ?? 0,
       }
-      ctx.handles.set(handle, new TcpConn(ctx, handle, s, arena))
+      ctx.handles.set(handle, new TcpConn(ctx, handle, s, arena, framable))
       return reply
     } finally {
       release()
@@ -127,6 +128,7 @@ class Listener implements Resource {
     private readonly ctx: SessionContext,
     readonly handle: number,
     private readonly server: net.Server,
+    private readonly framable = false,
   ) {
     ctx.counters.listeners++
     server.on('connection', (s) => this.onConnection(s))
@@ -169,7 +171,7 @@ class Listener implements Resource {
       remoteAddress: unmapIpv4(s.remoteAddress ?? ''),
       remotePort: s.remotePort ?? 0,
     })
-    this.ctx.handles.set(handle, new TcpConn(this.ctx, handle, s))
+    this.ctx.handles.set(handle, new TcpConn(this.ctx, handle, s, undefined, this.framable))
   }
 
   close(): void {
@@ -184,6 +186,7 @@ class Listener implements Resource {
 export async function tcpListen(ctx: SessionContext, meta: Record<string, unknown>): Promise<object> {
   const host = str(meta, 'host', true) ?? '0.0.0.0'
   const p = port(meta)
+  const framable = framableOf(meta)
   checkHandleCap(ctx, 'listener', capsOf(ctx).caps.maxListenersPerClient)
   const server = net.createServer({ allowHalfOpen: true })
   await new Promise<void>((resolve, reject) => {
@@ -196,12 +199,23 @@ export async function tcpListen(ctx: SessionContext, meta: Record<string, unknow
   }
   if (meta.utp !== undefined && typeof meta.utp !== 'boolean') throw new IoError('invalid', 'utp must be a boolean')
   const handle = ctx.newHandle()
-  const listener = new Listener(ctx, handle, server)
+  const listener = new Listener(ctx, handle, server, framable)
   ctx.handles.set(handle, listener)
   const addr = server.address()
   const bound = typeof addr === 'object' && addr ? addr.port : p
-  const utp = meta.utp === true ? await utpListen(ctx, handle, host, bound, (fn) => listener.companions.push(fn)) : {}
+  const utp =
+    meta.utp === true ? await utpListen(ctx, handle, host, bound, (fn) => listener.companions.push(fn), framable) : {}
   return { handle, port: bound, ...utp }
+}
+
+/**
+ * `framable` (capability `data-plane`, §4.8): the socket keeps what it delivered until tcp.frame.
+ * Checked before anything opens, so a bad value leaves nothing behind.
+ */
+export function framableOf(meta: Record<string, unknown>): boolean {
+  if (meta.framable !== undefined && typeof meta.framable !== 'boolean')
+    throw new IoError('invalid', 'framable must be a boolean')
+  return meta.framable === true
 }
 
 /** An IPv4 peer accepted on a dual-stack ('::') listener shows as ::ffff:a.b.c.d: report its IPv4 address. */

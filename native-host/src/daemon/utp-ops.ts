@@ -70,6 +70,7 @@ export async function utpConnect(
   host: string,
   port: number,
   track: (cancel: () => void) => () => void,
+  framable = false,
 ): Promise<object> {
   if (!net.isIP(host)) throw new IoError('invalid', 'a uTP connect needs an IP address')
   checkSocketCap(ctx)
@@ -103,7 +104,7 @@ export async function utpConnect(
         throw new IoError('closed', 'session closed')
       }
       const handle = ctx.newHandle()
-      ctx.handles.set(handle, new UtpConnRes(ctx, handle, c))
+      ctx.handles.set(handle, new UtpConnRes(ctx, handle, c, framable))
       return {
         handle,
         remoteAddress: host,
@@ -130,6 +131,7 @@ export async function utpListen(
   host: string,
   port: number,
   onListenerClose: (fn: () => void) => void,
+  framable = false,
 ): Promise<{ utp: boolean; utpError?: string }> {
   let accepted = 0
   let sock: UtpUdpSocket
@@ -146,7 +148,7 @@ export async function utpListen(
         accepted++
         const handle = ctx.newHandle()
         ctx.event(listenerHandle, Ev.accept, { handle, remoteAddress: address, remotePort, transport: 'utp' })
-        const res = new UtpConnRes(ctx, handle, conn)
+        const res = new UtpConnRes(ctx, handle, conn, framable)
         const prev = conn.onFinish
         conn.onFinish = () => {
           accepted--

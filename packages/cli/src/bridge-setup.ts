@@ -4,7 +4,7 @@ import { Worker } from 'node:worker_threads'
 import { connectBridge, type BridgeClient } from '@tidepool/daemon-bridge'
 import { connectBridgeNode } from '@tidepool/daemon-bridge/node'
 import { portMappingAllowed, startDaemon, type DaemonOptions, type RunningDaemon } from '@tidepool/native-host'
-import type { FilePort, NetPort, StreamPort } from '@tidepool/engine'
+import type { DataPlane, FilePort, NetPort, StreamPort } from '@tidepool/engine'
 import { CliError, EXIT } from './errors.ts'
 
 export interface BridgeSetup {
@@ -12,6 +12,8 @@ export interface BridgeSetup {
   files: FilePort
   /** Local URLs for players (served while the daemon listens: `tidepool stream`). */
   streams: StreamPort
+  /** Piece payloads kept in the daemon (absent when it did not announce `data-plane`). */
+  dataPlane?: DataPlane
   /** Root names the engine may write to. */
   roots: string[]
   /** Resolves with a reason if the daemon connection drops while we still use it. */
@@ -95,6 +97,7 @@ export async function setupBridge(opts: {
       net: client.net,
       files: client.files,
       streams: client.streams,
+      dataPlane: client.dataPlane,
       roots: client.roots ?? Object.keys(opts.roots),
       lost,
       carrier: inProcess ? 'in-process' : 'websocket',

@@ -41,6 +41,7 @@ export async function createCliEngine(opts: {
       net: bridge.net,
       files: bridge.files,
       streams: bridge.streams,
+      ...(bridge.dataPlane ? { dataPlane: bridge.dataPlane } : {}),
       state,
       hasher,
       now: () => Date.now(),

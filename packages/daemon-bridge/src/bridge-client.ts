@@ -4,6 +4,7 @@ import { SendPool } from './send-pool.ts'
 import { BridgeFiles } from './bridge-files.ts'
 import { BridgeNet } from './bridge-net.ts'
 import { BridgeStreams } from './bridge-streams.ts'
+import { BridgeDataPlane } from './bridge-data-plane.ts'
 import { Capability, Kind, Op, PROTOCOL_VERSION, type DaemonLimits, type HelloReply } from './protocol.ts'
 import type { SocketHost } from './bridge-tcp-socket.ts'
 import type { WebSocketCtor, WebSocketLike } from './websocket-like.ts'
@@ -92,6 +93,13 @@ export class BridgeClient implements SocketHost {
   readonly files: BridgeFiles
   /** Local URLs for media players (works when the daemon announced `stream-http`). */
   readonly streams: BridgeStreams
+  private dp: BridgeDataPlane | undefined
+  /** The daemon's piece store, when it announced `data-plane` (undefined otherwise). */
+  get dataPlane(): BridgeDataPlane | undefined {
+    if (!this.capabilities.has(Capability.dataPlane)) return undefined
+    this.dp ??= new BridgeDataPlane(this)
+    return this.dp
+  }
   limits!: DaemonLimits
   roots: string[] = []
   /** Where this daemon sends UDP: "local" = only to loopback and private addresses (hello `udpScope`). */
@@ -163,6 +171,23 @@ export class BridgeClient implements SocketHost {
       this.pending.set(id, { resolve, reject })
       this.sendFrame(Kind.REQUEST, id, op, meta, payload)
     })
+  }
+
+  /**
+   * A request whose answer is handled synchronously in the message handler of its REPLY (tcp.frame:
+   * no DATA after the REPLY may be delivered before `onReply` has run, not even a microtask later).
+   */
+  requestNow(
+    op: number,
+    meta: object,
+    payload: Uint8Array | undefined,
+    onReply: (r: Reply | null, err?: IoError) => void,
+  ): void {
+    if (this.closed) return onReply(null, new IoError('closed', 'daemon connection closed'))
+    const id = this.nextId
+    this.nextId = this.nextId >= 0xffffffff ? 1 : this.nextId + 1
+    this.pending.set(id, { resolve: (r) => onReply(r), reject: (e) => onReply(null, e) })
+    this.sendFrame(Kind.REQUEST, id, op, meta, payload)
   }
 
   /**

@@ -101,6 +101,8 @@ export class BridgeNet implements NetPort {
     }
     if (opts.tls) meta.tls = true
     if (opts.servername) meta.servername = opts.servername
+    const framable = opts.framable === true && this.c.dataPlane !== undefined
+    if (framable) meta.framable = true
     const r = await this.c.request(Op.tcpConnect, meta)
     const handle = num(r.meta.handle)
     const s = new BridgeTcpSocket(
@@ -109,6 +111,7 @@ export class BridgeNet implements NetPort {
       String(r.meta.remoteAddress ?? opts.host),
       num(r.meta.remotePort) || opts.port,
       opts.transport === 'utp' ? 'utp' : 'tcp',
+      framable,
     )
     this.c.register(handle, s)
     return s
@@ -117,6 +120,8 @@ export class BridgeNet implements NetPort {
   async listen(opts: TcpListenOptions, onConnection: (socket: TcpSocket) => void): Promise<TcpListener> {
     const meta: Record<string, unknown> = opts.host ? { host: opts.host, port: opts.port } : { port: opts.port }
     if (opts.utp && this.utp) meta.utp = true // without the capability: TCP only, as `utp` in the reply says
+    const framable = opts.framable === true && this.c.dataPlane !== undefined
+    if (framable) meta.framable = true
     const r = await this.c.request(Op.tcpListen, meta)
     const handle = num(r.meta.handle)
     const c = this.c
@@ -133,6 +138,7 @@ export class BridgeNet implements NetPort {
             String(meta.remoteAddress ?? ''),
             num(meta.remotePort),
             meta.transport === 'utp' ? 'utp' : 'tcp',
+            framable,
           )
           c.register(h, s)
           onConnection(s)

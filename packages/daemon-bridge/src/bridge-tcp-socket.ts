@@ -1,4 +1,12 @@
-import { IoError, type TcpSocket, type TcpSocketHandlers } from '@tidepool/engine'
+import {
+  type DataPlaneTorrent,
+  type FrameOptions,
+  IoError,
+  type Rc4State,
+  type TcpSocket,
+  type TcpSocketHandlers,
+} from '@tidepool/engine'
+import { BridgeDataPlaneTorrent } from './bridge-data-plane.ts'
 import { Ev, Op } from './protocol.ts'
 
 /** What a socket needs from its client (kept narrow so the socket is easy to test). */
@@ -11,6 +19,14 @@ export interface SocketHost {
   grantCredit(handle: number, bytes: number): void
   fireAndForget(op: number, meta: object): void
   forget(handle: number): void
+  /** Data plane (framable sockets): a request whose reply is handled in the REPLY's own handler. */
+  requestNow(
+    op: number,
+    meta: object,
+    payload: Uint8Array | undefined,
+    onReply: (r: unknown, err?: IoError) => void,
+  ): void
+  request(op: number, meta: object, payload?: Uint8Array): Promise<unknown>
 }
 
 type Queued = { t: 'data'; b: Uint8Array } | { t: 'end' }
@@ -26,6 +42,15 @@ export class BridgeTcpSocket implements TcpSocket {
   private closed = false
   private closeError: IoError | undefined
   private closePending = false
+  /** Present on sockets opened `framable` on a daemon with `data-plane` (§4.8). */
+  frame?: (opts: FrameOptions, done: (framed: boolean, error?: IoError) => void) => void
+  sendBlock?: (
+    torrent: DataPlaneTorrent,
+    piece: number,
+    begin: number,
+    length: number,
+    onError?: (e: IoError) => void,
+  ) => boolean
 
   constructor(
     private readonly host: SocketHost,
@@ -33,7 +58,67 @@ export class BridgeTcpSocket implements TcpSocket {
     readonly remoteAddress: string,
     readonly remotePort: number,
     readonly transport: 'tcp' | 'utp' = 'tcp',
-  ) {}
+    framable = false,
+  ) {
+    if (framable) {
+      this.frame = (opts, done) => this.frameNow(opts, done)
+      this.sendBlock = (torrent, piece, begin, length, onError) =>
+        this.sendBlockNow(torrent, piece, begin, length, onError)
+    }
+  }
+
+  private framing = false
+
+  private frameNow(opts: FrameOptions, done: (framed: boolean, error?: IoError) => void): void {
+    const t = opts.torrent
+    if (this.closed) return done(false, new IoError('closed', 'the socket is closed'))
+    if (this.framing) return done(false, new IoError('invalid', 'frame was already called'))
+    if (!(t instanceof BridgeDataPlaneTorrent)) return done(false, new IoError('invalid', "not this daemon's torrent"))
+    this.framing = true
+    const c = opts.cipher
+    const payload = c ? concatStates(c.decrypt, c.encrypt) : undefined
+    const meta = { handle: this.handle, torrent: t.handle, at: opts.at, ...(c ? { cipher: true } : {}) }
+    this.host.requestNow(Op.tcpFrame, meta, payload, (_r, err) => {
+      if (err) {
+        this.framing = false
+        return done(false, err)
+      }
+      // Raw bytes still queued here (a paused socket) come again in the framed stream: drop them,
+      // with the credit the daemon counted for them.
+      let dropped = 0
+      this.queue = this.queue.filter((q) => {
+        if (q.t !== 'data') return true
+        dropped += q.b.length
+        return false
+      })
+      if (dropped > 0) this.host.grantCredit(this.handle, dropped)
+      done(true)
+    })
+  }
+
+  private sendBlockNow(
+    torrent: DataPlaneTorrent,
+    piece: number,
+    begin: number,
+    length: number,
+    onError?: (e: IoError) => void,
+  ): boolean {
+    if (this.closed) return false
+    if (!(torrent instanceof BridgeDataPlaneTorrent)) {
+      onError?.(new IoError('invalid', "not this daemon's torrent"))
+      return true
+    }
+    this.host
+      .request(Op.dpSend, { handle: this.handle, torrent: torrent.handle, piece, begin, length })
+      .catch((e: IoError) => {
+        if (!this.closed) onError?.(e)
+      })
+    if (this.daemonFull || this.host.wireFull()) {
+      this.armDrain()
+      return false
+    }
+    return true
+  }
 
   setHandlers(handlers: TcpSocketHandlers): void {
     this.h = handlers
@@ -155,4 +240,16 @@ export class BridgeTcpSocket implements TcpSocket {
     this.host.forget(this.handle)
     this.h.onClose?.(err)
   }
+}
+
+/** tcp.frame's payload: each RC4 direction as its 256-byte permutation, then i, then j. */
+function concatStates(a: Rc4State, b: Rc4State): Uint8Array {
+  const out = new Uint8Array(516)
+  out.set(a.s, 0)
+  out[256] = a.i
+  out[257] = a.j
+  out.set(b.s, 258)
+  out[514] = b.i
+  out[515] = b.j
+  return out
 }

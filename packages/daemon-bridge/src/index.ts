@@ -10,3 +10,4 @@ export {
 } from './bridge-client.ts'
 export { BridgeTcpSocket } from './bridge-tcp-socket.ts'
 export type { WebSocketCtor, WebSocketLike } from './websocket-like.ts'
+export { BridgeDataPlane, BridgeDataPlaneTorrent } from './bridge-data-plane.ts'

@@ -50,6 +50,15 @@ export const Op = {
   streamUnpublish: 81,
   /** The client's answer to EVENT stream.need: the bytes are on disk (or `error`). */
   streamReady: 82,
+  /** Capability `data-plane` (§4.8): piece payloads kept, hashed and written by the daemon. */
+  dpOpen: 90,
+  dpClose: 91,
+  dpPiece: 92,
+  dpPut: 93,
+  dpVerify: 94,
+  dpFiles: 95,
+  tcpFrame: 96,
+  dpSend: 97,
 } as const
 export type Op = (typeof Op)[keyof typeof Op]
 
@@ -129,6 +138,8 @@ export const Capability = {
   utp: 'utp',
   /** Files published to media players over HTTP on the daemon's port, ops 80–82, events 13–14 (§4.7). */
   streamHttp: 'stream-http',
+  /** Framable sockets (tcp.frame) and a piece store the client steers, ops 90–97 (§4.8). */
+  dataPlane: 'data-plane',
 } as const
 export type Capability = (typeof Capability)[keyof typeof Capability]
 

@@ -1,4 +1,6 @@
 import { Ev, HEADER_BYTES, Kind, writeHeader } from '@tidepool/daemon-bridge'
+import { IoError } from '@tidepool/engine'
+import { FrameTap, type FrameRequest } from '../data-plane/frame-tap.ts'
 import { capsOf } from '../handle-caps.ts'
 import type { Resource, SessionContext } from '../session-context.ts'
 import type { UtpConnection } from './connection.ts'
@@ -18,17 +20,28 @@ export class UtpConnRes implements Resource {
   private full = false
   private closedByClient = false
   private gone = false
+  /** Present on sockets opened `framable` (data plane, §4.8). */
+  readonly tap: FrameTap | null
 
   constructor(
     private readonly ctx: SessionContext,
     readonly handle: number,
     private readonly conn: UtpConnection,
+    framable = false,
   ) {
+    this.tap = framable
+      ? new FrameTap((e) => {
+          this.conn.close()
+          this.onClosed({ code: e.code, message: e.message })
+        })
+      : null
     this.credit = ctx.limits.recvWindowBytes
     ctx.counters.sockets++
     conn.setEvents({
-      onData: (b) => this.onRead(b),
+      // the connection's buffers may be reused: the tap copies what it keeps
+      onData: (b) => this.onRead(this.tap ? this.tap.read(b, false) : b),
       onEnd: () => {
+        this.tap?.peerEnded()
         this.flush()
         if (!this.closedByClient) ctx.event(handle, Ev.end)
       },
@@ -43,7 +56,7 @@ export class UtpConnRes implements Resource {
   }
 
   private onRead(b: Uint8Array): void {
-    if (this.closedByClient || this.ctx.closed) return
+    if (this.closedByClient || this.ctx.closed || b.length === 0) return
     const max = this.ctx.limits.maxDataFrameBytes
     let at = 0
     while (at < b.length) {
@@ -94,6 +107,24 @@ export class UtpConnRes implements Resource {
   onData(payload: Uint8Array): void {
     if (this.gone || this.closedByClient) return
     this.ctx.counters.bytesFromClients += payload.length
+    if (this.tap?.sender) this.tap.sender.write(payload)
+    else this.writeOut(payload)
+  }
+
+  /** tcp.frame, as TcpConn.frameWith: returns what to run once the REPLY went out. */
+  frameWith(req: FrameRequest): () => void {
+    if (!this.tap) throw new IoError('invalid', 'the socket was not opened framable')
+    if (this.gone || this.closedByClient) throw new IoError('closed', 'the socket is closed')
+    const out = this.tap.frame(req, (b) => this.writeOut(b))
+    // Read but not yet sent: these come again framed, so they give their credit back.
+    this.credit += this.frameBytes
+    this.frame = undefined
+    this.frameBytes = 0
+    return () => this.onRead(out)
+  }
+
+  private writeOut(payload: Uint8Array): void {
+    if (this.gone) return
     // kept by reference until acknowledged, as a TCP socket keeps it until the kernel took it
     const ok = this.conn.write(payload)
     const { caps, counts } = capsOf(this.ctx)
@@ -113,10 +144,13 @@ export class UtpConnRes implements Resource {
   }
 
   end(): void {
-    if (!this.gone) this.conn.end()
+    if (this.gone) return
+    if (this.tap?.sender) this.tap.sender.afterQueued(() => !this.gone && this.conn.end())
+    else this.conn.end()
   }
 
   close(): void {
+    this.tap?.close()
     this.closedByClient = true
     this.ctx.handles.delete(this.handle)
     if (!this.gone) {
@@ -129,6 +163,7 @@ export class UtpConnRes implements Resource {
   private onClosed(e?: { code: string; message: string }): void {
     if (this.gone) return
     this.gone = true
+    this.tap?.close()
     this.ctx.counters.sockets--
     if (this.closedByClient || this.ctx.closed) return
     this.ctx.handles.delete(this.handle)

@@ -9,6 +9,7 @@ import { portmapCases } from './cases-portmap.ts'
 import { moveCases } from './cases-move.ts'
 import { utpCases } from './cases-utp.ts'
 import { streamCases } from './cases-streams.ts'
+import { dataPlaneCases } from './cases-data-plane.ts'
 import { CaseContext, type ConformanceCase, type ConformanceTarget } from './harness.ts'
 
 export const allCases: ConformanceCase[] = [
@@ -23,6 +24,7 @@ export const allCases: ConformanceCase[] = [
   ...moveCases,
   ...utpCases,
   ...streamCases,
+  ...dataPlaneCases,
 ]
 
 export interface CaseResult {

@@ -54,6 +54,21 @@ describe('OrderedSender', () => {
     expect(all).toEqual(expected)
   })
 
+  it('afterQueued runs once what was queued before it went out; writes of a caller are not changed', async () => {
+    const events: string[] = []
+    const rc4 = new Rc4(Uint8Array.of(1, 2, 3))
+    const s = new OrderedSender((b) => events.push(`send ${b.length}`), rc4.snapshot())
+    s.afterQueued(() => events.push('idle now'))
+    const mine = Uint8Array.of(5, 6)
+    s.write(mine)
+    expect([...mine]).toEqual([5, 6])
+    s.writeLater(Promise.resolve(new Uint8Array(3)))
+    s.afterQueued(() => events.push('after block'))
+    expect(events).toEqual(['idle now', 'send 2'])
+    await new Promise((r) => setTimeout(r, 0))
+    expect(events).toEqual(['idle now', 'send 2', 'send 3', 'after block'])
+  })
+
   it('drops what is queued when closed', async () => {
     const sent: Uint8Array[] = []
     const s = new OrderedSender((b) => sent.push(b))

@@ -31,7 +31,7 @@ export function blockMessage(index: number, begin: number, length: number): { me
  */
 export class OrderedSender {
   private readonly rc4: Rc4 | null
-  private readonly queue: Array<{ bytes: Uint8Array | null; ready: boolean }> = []
+  private readonly queue: Array<{ bytes: Uint8Array | null; ready: boolean; after?: () => void }> = []
   private closed = false
 
   /** `encrypt`: keystream state for the next byte sent (absent: plaintext). */
@@ -47,16 +47,28 @@ export class OrderedSender {
     return this.queue.length
   }
 
-  /** Plaintext to send (encrypted in place: the caller gives up `bytes`). */
-  write(bytes: Uint8Array): void {
+  /**
+   * Plaintext to send. With a cipher, `owned` bytes are encrypted in place (the caller gives them
+   * up); others are encrypted into a copy, so a buffer the sender reuses is never changed.
+   */
+  write(bytes: Uint8Array, owned = false): void {
     if (this.closed || bytes.length === 0) return
-    if (this.queue.length === 0) this.emit(bytes)
-    else this.queue.push({ bytes, ready: true })
+    const b = this.rc4 && !owned ? bytes.slice() : bytes
+    if (this.queue.length === 0) this.emit(b)
+    else this.queue.push({ bytes: b, ready: true })
+  }
+
+  /** Runs `fn` once everything queued so far has gone to the sink (at once when nothing waits). */
+  afterQueued(fn: () => void): void {
+    if (this.closed) return
+    if (this.queue.length === 0) fn()
+    else this.queue.push({ bytes: null, ready: true, after: fn })
   }
 
   /**
-   * A message whose bytes come later (a block read from the files); null or a rejection sends
-   * nothing for it (the caller reports the read error), and the entries after it go on.
+   * A message whose bytes come later (a block read from the files; owned, encrypted in place); null
+   * or a rejection sends nothing for it (the caller reports the read error), and the entries after
+   * it go on.
    */
   writeLater(bytes: Promise<Uint8Array | null>): void {
     if (this.closed) return
@@ -80,6 +92,7 @@ export class OrderedSender {
     while (!this.closed && this.queue.length > 0 && this.queue[0]!.ready) {
       const e = this.queue.shift()!
       if (e.bytes && e.bytes.length > 0) this.emit(e.bytes)
+      e.after?.()
     }
   }
 

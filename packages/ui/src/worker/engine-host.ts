@@ -25,6 +25,8 @@ export interface BridgeLike {
   files: Platform['files']
   /** Local URLs for players (a daemon with stream-http). */
   streams?: Platform['streams']
+  /** Piece payloads kept in the daemon (a daemon with data-plane). */
+  readonly dataPlane?: Platform['dataPlane']
   close(): void
   onClose: ((reason: BridgeCloseReason, detail: string) => void) | null
 }
@@ -172,6 +174,7 @@ export class EngineHost implements EngineApi {
         net: bridge.net,
         files: bridge.files,
         ...(bridge.streams ? { streams: bridge.streams } : {}),
+        ...(bridge.dataPlane ? { dataPlane: bridge.dataPlane } : {}),
         state: this.deps.state,
         now: this.deps.now,
       })

@@ -1,0 +1,195 @@
+import { createHash } from 'node:crypto'
+import { Op } from '@tidepool/daemon-bridge'
+import {
+  blockMessage,
+  type DataPlaneTorrentSpec,
+  IoError,
+  PieceStore,
+  type Rc4State,
+  StoreBudget,
+  specProblem,
+} from '@tidepool/engine'
+import type { OpResult } from '../file-ops.ts'
+import { toIoError } from '../io-errors.ts'
+import type { SessionContext } from '../session-context.ts'
+import { handleOf, socketOf } from '../tcp-ops.ts'
+import { TorrentFiles } from './torrent-files.ts'
+
+/** Torrents one client may open in the data plane at once. */
+const MAX_TORRENTS_PER_CLIENT = 1024
+/** Largest block dp.send reads (BitTorrent requests are 16 KiB; clients refuse more than 128 KiB). */
+const MAX_SEND_BLOCK = 128 * 1024
+/** Bytes of one RC4 direction in tcp.frame's payload: the permutation, then i, then j. */
+const RC4_STATE_BYTES = 258
+
+interface DpTorrent {
+  store: PieceStore
+  files: TorrentFiles
+}
+
+/** An op's reply, and what to do once it has gone out (tcp.frame: deliver the framed stream). */
+export interface DpResult extends OpResult {
+  after?: () => void
+}
+
+/**
+ * The data plane of one session (capability `data-plane`, docs/daemon-protocol.md §4.8): its
+ * torrents' piece stores (one memory budget for all), tcp.frame and dp.send on its sockets.
+ * Everything goes with the session.
+ */
+export class SessionDataPlane {
+  private readonly torrents = new Map<number, DpTorrent>()
+  readonly budget = new StoreBudget()
+
+  constructor(private readonly ctx: SessionContext) {}
+
+  run(op: number, meta: Record<string, unknown>, payload: Uint8Array): Promise<DpResult> {
+    switch (op) {
+      case Op.dpOpen:
+        return this.open(meta)
+      case Op.dpClose: {
+        const h = handleOf(meta)
+        this.torrentOf(meta).store.close()
+        this.torrents.get(h)?.files.close()
+        this.torrents.delete(h)
+        return done({})
+      }
+      case Op.dpPiece: {
+        const t = this.torrentOf(meta)
+        const piece = int(meta, 'piece')
+        if (typeof meta.open !== 'boolean') throw new IoError('invalid', 'open must be a boolean')
+        if (!meta.open) {
+          t.store.drop(piece)
+          return done({ open: false })
+        }
+        return done({ open: t.store.open(piece) })
+      }
+      case Op.dpPut: {
+        const r = this.torrentOf(meta).store.put(int(meta, 'piece'), int(meta, 'begin'), payload)
+        if (r === 'invalid') throw new IoError('invalid', 'the block does not fit the piece')
+        if (r === 'busy') throw new IoError('busy', 'the piece store is full')
+        return done({})
+      }
+      case Op.dpVerify: {
+        if (payload.length !== 20) throw new IoError('invalid', 'dp.verify takes the 20-byte SHA-1 as payload')
+        return this.torrentOf(meta)
+          .store.verify(int(meta, 'piece'), payload.slice())
+          .then(
+            (verdict) => ({ meta: { verdict } }),
+            (e: unknown) => Promise.reject(toIoError(e)),
+          )
+      }
+      case Op.dpFiles:
+        return this.torrentOf(meta)
+          .files.setSpec(specOf(meta))
+          .then(() => ({ meta: {} }))
+      case Op.tcpFrame:
+        return done({}, this.frame(meta, payload))
+      case Op.dpSend:
+        return this.send(meta)
+      default:
+        throw new IoError('invalid', `unknown op ${op}`)
+    }
+  }
+
+  private async open(meta: Record<string, unknown>): Promise<DpResult> {
+    const spec = specOf(meta)
+    await TorrentFiles.check(this.ctx.guard, spec)
+    if (this.torrents.size >= MAX_TORRENTS_PER_CLIENT)
+      throw new IoError('busy', `at most ${MAX_TORRENTS_PER_CLIENT} data-plane torrents per client`)
+    if (this.ctx.closed) throw new IoError('closed', 'session closed')
+    const files = new TorrentFiles(this.ctx.guard, spec, this.ctx.counters)
+    const store = new PieceStore(files.layout, this.budget, {
+      sha1: async (data) => createHash('sha1').update(data).digest(),
+      write: (piece, data) => files.writePiece(piece, data),
+    })
+    const handle = this.ctx.newHandle()
+    this.torrents.set(handle, { store, files })
+    return { meta: { handle } }
+  }
+
+  private frame(meta: Record<string, unknown>, payload: Uint8Array): () => void {
+    const sock = socketOf(this.ctx, meta)
+    const t = this.torrentByHandle(meta.torrent)
+    let cipher: { decrypt: Rc4State; encrypt: Rc4State } | undefined
+    if (meta.cipher === true) {
+      if (payload.length !== 2 * RC4_STATE_BYTES)
+        throw new IoError('invalid', `a cipher takes ${2 * RC4_STATE_BYTES} payload bytes`)
+      cipher = { decrypt: rc4State(payload, 0), encrypt: rc4State(payload, RC4_STATE_BYTES) }
+    } else if (meta.cipher !== undefined && meta.cipher !== false)
+      throw new IoError('invalid', 'cipher must be a boolean')
+    return sock.frameWith({
+      at: int(meta, 'at'),
+      cipher,
+      store: (index, begin, block) => t.store.keep(index, begin, block),
+    })
+  }
+
+  private send(meta: Record<string, unknown>): Promise<DpResult> {
+    const sock = socketOf(this.ctx, meta)
+    const t = this.torrentByHandle(meta.torrent)
+    const sender = sock.tap?.sender
+    if (!sender) throw new IoError('invalid', 'dp.send needs a framed socket')
+    const piece = int(meta, 'piece')
+    const begin = int(meta, 'begin')
+    const length = int(meta, 'length')
+    if (length === 0 || length > MAX_SEND_BLOCK) throw new IoError('invalid', `length must be 1..${MAX_SEND_BLOCK}`)
+    if (piece >= t.store.pieceCount || begin + length > t.store.pieceSize(piece))
+      throw new IoError('invalid', 'the block is outside the piece')
+    const { message, block } = blockMessage(piece, begin, length)
+    const read = t.files.readBlock(piece, begin, block).then(() => message)
+    // Queued now, so it keeps its place among the socket's writes; nothing is sent if the read fails.
+    sender.writeLater(read.catch(() => null))
+    return read.then(
+      () => ({ meta: {} }),
+      (e: unknown) => Promise.reject(toIoError(e)),
+    )
+  }
+
+  private torrentOf(meta: Record<string, unknown>): DpTorrent {
+    return this.torrentByHandle(meta.handle)
+  }
+
+  private torrentByHandle(h: unknown): DpTorrent {
+    const t = typeof h === 'number' ? this.torrents.get(h) : undefined
+    if (!t) throw new IoError('closed', 'no such data-plane torrent')
+    return t
+  }
+
+  /** Client gone: every piece is forgotten, every file closed. */
+  dispose(): void {
+    for (const t of this.torrents.values()) {
+      t.store.close()
+      t.files.close()
+    }
+    this.torrents.clear()
+  }
+}
+
+function done(meta: object, after?: () => void): Promise<DpResult> {
+  return Promise.resolve({ meta, after })
+}
+
+function int(meta: Record<string, unknown>, key: string): number {
+  const v = meta[key]
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0)
+    throw new IoError('invalid', `${key} must be a non-negative integer`)
+  return v
+}
+
+function specOf(meta: Record<string, unknown>): DataPlaneTorrentSpec {
+  const { root, files, pieceLength } = meta
+  if (typeof root !== 'string') throw new IoError('invalid', 'root must be a string')
+  const spec = { root, files, pieceLength } as DataPlaneTorrentSpec
+  const problem = specProblem(spec)
+  if (problem) throw new IoError('invalid', problem)
+  return {
+    root,
+    pieceLength: spec.pieceLength,
+    files: spec.files.map((f) => ({ path: f.path, length: f.length, padding: f.padding === true })),
+  }
+}
+
+function rc4State(payload: Uint8Array, at: number): Rc4State {
+  return { s: payload.slice(at, at + 256), i: payload[at + 256]!, j: payload[at + 257]! }
+}
