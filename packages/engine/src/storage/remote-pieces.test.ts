@@ -56,17 +56,19 @@ describe('RemotePieces (pieces kept by a data plane)', () => {
     expect(await remote.markStored(p, 0, BLOCK_SIZE)).toEqual({ status: 'ignored', reason: 'have' })
   })
 
-  it('a hash mismatch fails the piece with every contributor; a duplicate block is ignored', async () => {
+  it('a hash mismatch fails the piece with every contributor and stray sender; a duplicate block is ignored', async () => {
     const { t, remote, storage } = await setup()
     const bad = block(t, 0, 0).slice()
     bad[5]! ^= 1
     remote.beforeRequest(0)
     expect(await remote.writeBlock(0, 0, bad, 'x')).toEqual({ status: 'buffered' })
     expect(await remote.writeBlock(0, 0, block(t, 0, 0), 'y')).toEqual({ status: 'ignored', reason: 'duplicate' })
+    // a peer whose unasked block the platform kept shares the blame
+    remote.suspect(0, 'stray')
     expect(await remote.writeBlock(0, BLOCK_SIZE, block(t, 0, 1), 'z')).toEqual({
       status: 'failed',
       piece: 0,
-      contributors: ['x', 'z'],
+      contributors: ['x', 'stray', 'z'],
     })
     expect(storage.have.has(0)).toBe(false)
     // fetched again from scratch

@@ -107,6 +107,11 @@ export class RemotePieces {
     return this.received(piece, p, b, from)
   }
 
+  /** `from` put a block of `piece` in the store unasked (overwriting, perhaps): it shares the verdict. */
+  suspect(piece: number, from: PeerTag): void {
+    this.pieces.get(piece)?.contributors.add(from)
+  }
+
   /** The piece is no longer wanted from anyone (abandoned by the picker): the platform forgets it. */
   discardPiece(piece: number): void {
     if (!this.pieces.delete(piece)) return

@@ -321,6 +321,11 @@ export class Downloader {
     this.fillRequests(s)
   }
 
+  /** The data plane kept a block `s` sent unasked: if the piece then fails, `s` is one of its suspects. */
+  onStrayStored(s: TradingPeer, piece: number): void {
+    this.remote?.suspect(piece, s.peer.key)
+  }
+
   private settle(piece: number, begin: number, result: Promise<BlockWriteResult>): void {
     result.then(
       (r) => {

@@ -63,6 +63,7 @@ export interface SessionTrader {
   fillRequests(s: TradingPeer): void
   onBlock(s: TradingPeer, piece: number, begin: number, data: Uint8Array): void
   onStored(s: TradingPeer, piece: number, begin: number, length: number): void
+  onStrayStored(s: TradingPeer, piece: number): void
   onBlocksLost(s: TradingPeer, blocks: Array<{ piece: number; begin: number }>): void
   serveRequest(s: TradingPeer, piece: number, begin: number, length: number): Promise<void>
 }
@@ -187,6 +188,7 @@ export class PeerSession implements TradingPeer {
         if (solicited) this.conduct.onBlock()
         this.downloader?.onStored(this, index, begin, length)
       },
+      onStrayStored: (index) => this.downloader?.onStrayStored(this, index),
       onRequestsDropped: (reqs, why) => {
         this.downloader?.onBlocksLost(
           this,

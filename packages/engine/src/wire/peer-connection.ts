@@ -57,6 +57,8 @@ export class PeerConnection implements PeerConnectionLike {
   private framing: FramingState = 'plain'
   private dataPlane: (() => DataPlaneTorrent | null) | null
   private parsing = false
+  /** Until framing is decided, received buffers are the platform's too (see PeerConnectionOptions). */
+  private keepReceived: boolean
   private readonly ours: HandshakeFlags
   private torrent: TorrentShape | null
   private localPieces: LocalPieces | null
@@ -96,6 +98,7 @@ export class PeerConnection implements PeerConnectionLike {
     this.ours = options.extensions ?? { extended: true, fast: true }
     this.infoHash = options.infoHash ?? null
     this.dataPlane = options.dataPlane ?? null
+    this.keepReceived = options.keepReceived ?? options.dataPlane !== undefined
     this.decoder = new WireDecoder({ pieceCount: this.torrent?.pieceCount ?? null, limits: options.limits })
     const now = () => this.clock.now()
     this.uploads = new UploadServer(this.config, now, {
@@ -356,6 +359,9 @@ export class PeerConnection implements PeerConnectionLike {
     if (this.phase === 'closed') return
     this.bytesIn += data.length
     this.lastReceivedAt = this.clock.now()
+    // the platform may still replay these bytes (framing): decrypt a copy, never its buffer (a
+    // constructor copy: a Node Buffer's slice() is a view)
+    if (this.keepReceived) data = new Uint8Array(data)
     if (this.cipher) {
       data = this.cipher.decrypt(data)
     } else if (this.stage) {
@@ -458,14 +464,21 @@ export class PeerConnection implements PeerConnectionLike {
   /** Right after the handshake: let the data plane carry the rest, if there is one for this torrent. */
   private frame(): void {
     const torrent = this.dataPlane?.()
-    if (!torrent) return
+    if (!torrent) {
+      this.keepReceived = false
+      return
+    }
     this.framing = 'pending'
-    if (!startFraming(this, torrent) && this.framing === 'pending') this.framing = 'plain'
+    if (!startFraming(this, torrent) && this.framing === 'pending') {
+      this.framing = 'plain'
+      this.keepReceived = false
+    }
   }
 
   /** @internal the platform's answer to frame() (frame-handover.ts). */
   onFramed(framed: boolean, at: number): void {
     if (this.phase === 'closed') return
+    this.keepReceived = false
     if (framed) {
       this.framing = 'framed'
       this.decoder.startFramed()
@@ -494,8 +507,12 @@ export class PeerConnection implements PeerConnectionLike {
       case 'stored':
         if (this.framing !== 'framed') return this.violation('STORED on a connection that is not framed')
         this.bytesIn += m.length - 4 // it stands for a piece message of 13 + length bytes
-        return this.onBlockIn(m.index, m.begin, m.length, (solicited) =>
-          this.handlers.onStored?.(m.index, m.begin, m.length, solicited),
+        return this.onBlockIn(
+          m.index,
+          m.begin,
+          m.length,
+          (solicited) => this.handlers.onStored?.(m.index, m.begin, m.length, solicited),
+          () => this.handlers.onStrayStored?.(m.index),
         )
       case 'port':
         return this.handlers.onPort?.(m.port)
@@ -596,7 +613,13 @@ export class PeerConnection implements PeerConnectionLike {
   }
 
   /** A block arrived (its bytes, or STORED for bytes the data plane kept): `deliver` hands it on. */
-  private onBlockIn(index: number, begin: number, length: number, deliver: (solicited: boolean) => void): void {
+  private onBlockIn(
+    index: number,
+    begin: number,
+    length: number,
+    deliver: (solicited: boolean) => void,
+    stray?: () => void,
+  ): void {
     const now = this.clock.now()
     this.payloadIn += length
     const req = this.requests.take(index, begin)
@@ -611,6 +634,7 @@ export class PeerConnection implements PeerConnectionLike {
     this.pipeline.rate.add(length)
     if (this.requests.consumeLate(index, begin)) return deliver(false)
     this.wasted += length
+    stray?.()
     if (++this.unrequested > this.config.maxUnrequestedBlocks) this.violation('too many unrequested blocks')
     else this.handlers.onStray?.('unrequested-block')
   }

@@ -102,6 +102,8 @@ export interface PeerConnectionHandlers {
   onBlock?(index: number, begin: number, data: Uint8Array, solicited: boolean): void
   /** Framed connections: the data plane kept a block (as onBlock, without the bytes). */
   onStored?(index: number, begin: number, length: number, solicited: boolean): void
+  /** Framed: the data plane kept a block we never asked for (it may have overwritten a good one). */
+  onStrayStored?(index: number): void
   /** Requests we will not get from this peer: request them elsewhere. */
   onRequestsDropped?(requests: BlockRef[], reason: DropReason): void
   /** Our requests went unanswered past the snub timeout (once until the peer delivers again). */
@@ -145,6 +147,12 @@ export interface PeerConnectionOptions {
   incomingMse?: IncomingMse
   /** Where this connection's blocks may stay: the socket is framed after the handshake (frame-handover.ts). */
   dataPlane?: () => DataPlaneTorrent | null
+  /**
+   * The socket may be framed (opened or accepted `framable`): the platform keeps what it delivered
+   * and may replay it, so received buffers are copied before decryption until framing is decided.
+   * Default: set when `dataPlane` is.
+   */
+  keepReceived?: boolean
 }
 
 /** The part of PeerConnection visible to acceptIncoming (avoids a type cycle). */
