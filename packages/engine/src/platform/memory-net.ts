@@ -40,6 +40,11 @@ export interface MemoryNetworkOptions {
   multicast?: boolean
   /** Hosts offer uTP (`NetPort.utp`): listeners take `utp`, connects take `transport: 'utp'`. */
   utp?: boolean
+  /**
+   * Framable sockets keep the very buffers they deliver (as an in-process daemon does), not copies:
+   * a receiver that changes a delivered buffer before framing corrupts what the platform replays.
+   */
+  keepDeliveredBuffers?: boolean
 }
 
 const DEFAULT_LIMITS: ConnectLimits = { maxConnectsInFlight: 64, maxConnectsPending: 1024, connectTimeoutMs: 10_000 }
@@ -419,7 +424,7 @@ class MemorySocket implements TcpSocket {
       } else if (this.kept) {
         this.keptBytes += chunk.length
         if (this.keptBytes > FRAMABLE_KEEP_BYTES || !this.framable) this.kept = null
-        else this.kept.push(chunk.slice())
+        else this.kept.push(this.net.options.keepDeliveredBuffers ? chunk : chunk.slice())
       }
       handlers.onData?.(chunk)
     }

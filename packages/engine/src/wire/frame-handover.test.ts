@@ -51,12 +51,15 @@ function pieceHash(index: number): Uint8Array {
 
 /** Seed (incoming, all pieces) and leech (outgoing, none); `framable` per side, options per side. */
 async function pair(opts: {
+  /** The platform keeps the buffers it delivered (an in-process daemon). */
+  keepDeliveredBuffers?: boolean
   seedFramable?: boolean
   leechFramable?: boolean
   seed?: Partial<PeerConnectionOptions>
   leech?: Partial<PeerConnectionOptions>
 }): Promise<{ seed: PeerConnection; leech: PeerConnection }> {
-  const net = new MemoryNetwork()
+  // small chunks: bytes past the handshake arrive in later chunks the connection decrypts itself
+  const net = new MemoryNetwork(opts.keepDeliveredBuffers ? { keepDeliveredBuffers: true, maxChunk: 40 } : {})
   const clock = new ManualClock(1_000_000)
   let seed: PeerConnection | undefined
   await net.host('10.0.0.1').listen({ port: 6881, framable: opts.seedFramable === true }, (socket) => {
@@ -225,6 +228,23 @@ describe('framing a peer connection onto the data plane', () => {
     leech.have(1)
     await until(() => haves.length === 1)
     expect(haves).toEqual([1])
+  })
+
+  it('MSE/RC4 where the platform keeps the very buffers it delivered: the connection decrypts copies', async () => {
+    // the seed's handshake and first messages reach the leech in 40-byte chunks after MSE, so the leech
+    // decrypts bytes past `at` (and the chunks delivered while it waits for `done`) itself
+    const { t } = await plane(false)
+    const { seed, leech } = await pair({
+      keepDeliveredBuffers: true,
+      leechFramable: true,
+      leech: { mse: outgoingMse('require', false), dataPlane: () => t },
+      seed: { incomingMse: incomingMse('prefer', lookup) },
+    })
+    await until(() => leech.framed)
+    serve(seed)
+    const r = await fetchAll(leech, t)
+    expect(r.stored).toBe(SHAPE.totalLength)
+    for (let p = 0; p < SHAPE.pieceCount; p++) expect(await t.verifyPiece(p, pieceHash(p))).toBe('verified')
   })
 
   it('MSE/RC4, seed framed: blocks are sent from its files by the platform and arrive intact', async () => {
