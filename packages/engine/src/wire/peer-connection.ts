@@ -66,7 +66,7 @@ export class PeerConnection implements PeerConnectionLike {
   private readonly uploads: UploadServer
   private readonly pipeline: PipelineMeter
   private peerReqq: number
-  readonly outbox: Outbox
+  private readonly outbox: Outbox
   private readyDirty = false
   private timer: TimerHandle | null = null
   private readonly createdAt: number
@@ -76,12 +76,12 @@ export class PeerConnection implements PeerConnectionLike {
   private snubbed = false
   private unrequested = 0
   private availabilityKnown = false // a bitfield, have-all, have-none or have arrived
-  bytesIn = 0
+  private bytesIn = 0
   private payloadIn = 0
   private wasted = 0
   /** The MSE (or plain-or-MSE detection) stage before the BitTorrent handshake; null once over. */
   private stage: MseStage | null = null
-  cipher: StreamCipher | null = null
+  private cipher: StreamCipher | null = null
   /** Incoming over MSE: the torrent its SKEY named, which the peer's handshake must name too. */
   private mseInfoHash: Uint8Array | null = null
 
@@ -469,14 +469,22 @@ export class PeerConnection implements PeerConnectionLike {
       return
     }
     this.framing = 'pending'
-    if (!startFraming(this, torrent) && this.framing === 'pending') {
+    const self = {
+      socket: this.socket,
+      outbox: this.outbox,
+      bytesIn: this.bytesIn,
+      unparsed: this.decoder.buffered,
+      cipher: this.cipher,
+      onFramed: (framed: boolean, at: number) => this.onFramed(framed, at),
+    }
+    if (!startFraming(self, torrent) && this.framing === 'pending') {
       this.framing = 'plain'
       this.keepReceived = false
     }
   }
 
-  /** @internal the platform's answer to frame() (frame-handover.ts). */
-  onFramed(framed: boolean, at: number): void {
+  /** The platform's answer to frame() (frame-handover.ts). */
+  private onFramed(framed: boolean, at: number): void {
     if (this.phase === 'closed') return
     this.keepReceived = false
     if (framed) {
@@ -490,11 +498,6 @@ export class PeerConnection implements PeerConnectionLike {
     }
     this.outbox.release()
     this.parseBuffered()
-  }
-
-  /** Decrypted bytes past the handshake not parsed yet (frame-handover.ts). */
-  get unparsed(): number {
-    return this.decoder.buffered
   }
 
   private handle(m: WireMessage): void {
