@@ -154,8 +154,8 @@ describe('engines over a data plane', () => {
     const net = new MemoryNetwork()
     const seed = side(net, '10.0.0.1', { dp: true })
     const files = new MemoryFilePort()
-    // room for one open piece: a second one is refused (openPiece false), its blocks are put past the soft cap
-    const dp = new MemoryDataPlane(files, { capBytes: 40 * 1024 })
+    // room for four open pieces: later ones are refused (openPiece false), their blocks put past the soft cap
+    const dp = new MemoryDataPlane(files, { capBytes: 4 * PIECE })
     const e = new BtEngine({
       platform: {
         net: net.host('10.0.0.2'),

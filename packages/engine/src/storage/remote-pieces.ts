@@ -42,27 +42,34 @@ export async function openRemotePieces(
   storage: TorrentStorage,
   places: RelocatingFiles | null,
   log: Logger,
+  now: () => number,
 ): Promise<RemotePieces | null> {
   if (!dataPlane) return null
   try {
     const torrent = await dataPlane.openTorrent(dataPlaneSpec(storage))
-    return new RemotePieces(torrent, storage, new RemotePlaces(torrent, storage, places, log))
+    return new RemotePieces(torrent, storage, new RemotePlaces(torrent, storage, places, log), now)
   } catch (err) {
     log.warn(`the data plane refused the torrent (${errorText(err)}); its pieces come here`)
     return null
   }
 }
 
+/** After the store refused a piece, new pieces start only one at a time for this long. */
+const STORE_FULL_BACKOFF_MS = 1000
+
 export class RemotePieces {
   private readonly pieces = new Map<number, RemotePiece>()
   private readonly checking = new Set<number>()
   private checkingBytes = 0
+  /** When openPiece last answered false (ms), or null. */
+  private fullAt: number | null = null
 
   constructor(
     readonly torrent: DataPlaneTorrent,
     private readonly storage: TorrentStorage,
     /** Where the files are while a move runs (null: they stay put). */
     private readonly places: RemotePlaces | null = null,
+    private readonly now: () => number = () => Date.now(),
   ) {}
 
   /** Bytes of complete pieces the platform is checking or writing. */
@@ -74,8 +81,13 @@ export class RemotePieces {
   beforeRequest(piece: number): void {
     if (this.pieces.has(piece) || this.checking.has(piece) || this.storage.have.has(piece)) return
     // false (store full): the blocks come as plain `piece` messages and writeBlock puts them there
-    this.torrent.openPiece(piece)
+    if (!this.torrent.openPiece(piece)) this.fullAt = this.now()
     this.entry(piece)
+  }
+
+  /** The store refused a piece lately: start no more pieces than needed to keep going. */
+  storeFull(): boolean {
+    return this.fullAt !== null && this.now() - this.fullAt < STORE_FULL_BACKOFF_MS
   }
 
   /** A block with its bytes (web seed, plain `piece` message): put into the platform's store. */

@@ -111,7 +111,9 @@ export class Downloader {
         this.storage.settlingBytes +
           (this.remote?.settlingBytes ?? 0) +
           (this.picker.downloadingCount() + 1) * info.pieceLength <=
-        maxBufferedBytes,
+          maxBufferedBytes &&
+        // a full data plane store: one piece at a time (its blocks are put past the store's soft cap)
+        (!this.remote?.storeFull() || this.picker.downloadingCount() === 0),
       onPieceAbandoned: (p) => this.remote?.discardPiece(p),
       now: () => host.clock.now(),
     })
@@ -124,7 +126,13 @@ export class Downloader {
   async open(recheck: boolean): Promise<void> {
     await this.storage.prepare()
     await this.loadOrCheck(recheck)
-    this.remote = await openRemotePieces(this.host.dataPlane?.() ?? null, this.storage, this.places, this.host.log)
+    this.remote = await openRemotePieces(
+      this.host.dataPlane?.() ?? null,
+      this.storage,
+      this.places,
+      this.host.log,
+      () => this.host.clock.now(),
+    )
     this.picker.setPiecePriorities(this.storage.piecePriorities())
     for (let p = 0; p < this.info.pieceCount; p++) if (this.storage.have.has(p)) this.picker.markHave(p)
     this.complete = this.storage.isComplete()
