@@ -34,6 +34,22 @@ export default defineConfig({
         },
       },
       {
+        // whole-engine tests again, each engine with an in-memory data plane (framed sockets, STORED,
+        // pieces hashed and written by the platform): the same behaviour over both paths
+        test: {
+          name: 'unit-dataplane',
+          env,
+          provide: { dataPlane: true },
+          include: [
+            'packages/engine/src/engine/two-engines.test.ts',
+            'packages/engine/src/engine/engine-encryption.test.ts',
+            'packages/engine/src/engine/torrent-moves.test.ts',
+            'packages/engine/src/webseed/web-seeds-engine.test.ts',
+          ],
+          testTimeout: 30_000,
+        },
+      },
+      {
         test: {
           name: 'e2e',
           env,

@@ -56,12 +56,18 @@ export async function createCliEngine(opts: {
       utp: opts.args.utp,
       ...dhtSettings(opts.args.dht),
       ...(opts.args.webSeeds === false ? { webSeeds: false } : {}),
+      ...dataPlaneSetting(),
       // every torrent named on the command line runs at once: the user asked for all of them now
       queueingEnabled: false,
     },
     restoreSession: false,
   })
   return { bridge, engine, root, hasher }
+}
+
+/** TIDEPOOL_DATA_PLANE=0 turns the data plane off (A/B comparisons, the suite over the old path). */
+export function dataPlaneSetting(env: Record<string, string | undefined> = process.env): { dataPlane?: boolean } {
+  return env.TIDEPOOL_DATA_PLANE === '0' ? { dataPlane: false } : {}
 }
 
 /**

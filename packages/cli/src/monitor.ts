@@ -3,6 +3,7 @@ import { CliError, EXIT } from './errors.ts'
 import {
   dhtJson,
   encryptionCounts,
+  framedCount,
   LineRenderer,
   statusJson,
   statusLine,
@@ -35,6 +36,7 @@ export function runMonitor(engine: BtEngine, torrents: Torrent[], o: MonitorOpti
     hashFailures: t.hashFailures,
     dropped: t.droppedPeers(),
     encryption: encryptionCounts(t),
+    framed: framedCount(t),
     transport: transportCounts(t),
     dht: dhtJson(engine.status().dht),
     webSeeds: webSeedsJson(t),

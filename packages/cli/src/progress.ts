@@ -50,6 +50,13 @@ export function encryptionCounts(t: Torrent): Record<'rc4' | 'plaintext-in-mse' 
   return out
 }
 
+/** Connected peers whose pieces the daemon's data plane carries (framed sockets). */
+export function framedCount(t: Torrent): number {
+  let n = 0
+  for (const s of t.sessions.values()) if (s.conn.framed) n++
+  return n
+}
+
 /** The torrent's web seeds in a status line: URL, kind, state, bytes and rate, why it failed or was dropped. */
 export function webSeedsJson(t: Pick<Torrent, 'webSeeds'>): Array<Record<string, unknown>> {
   return t.webSeeds.rows().map((r) => ({

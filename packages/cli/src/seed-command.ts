@@ -5,7 +5,7 @@ import { createCliEngine } from './cli-engine.ts'
 import { debugLogPort } from './debug-log.ts'
 import { CliError, EXIT } from './errors.ts'
 import { reportPortMapping } from './port-mapping-report.ts'
-import { dhtJson, encryptionCounts, statusJson, statusLine, transportCounts } from './progress.ts'
+import { dhtJson, encryptionCounts, framedCount, statusJson, statusLine, transportCounts } from './progress.ts'
 
 const ROOT = 'data'
 
@@ -65,6 +65,7 @@ export async function seedCommand(
               banned: torrent.bannedPeers(),
               dropped: torrent.droppedPeers(),
               encryption: encryptionCounts(torrent),
+              framed: framedCount(torrent),
               transport: transportCounts(torrent),
               dht: dhtJson(engine.status().dht),
             })

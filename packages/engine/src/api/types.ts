@@ -93,6 +93,8 @@ export interface PeerRow {
   transport: 'tcp' | 'utp' | 'http' | 'https'
   /** RC4 after MSE, plaintext chosen inside MSE, or no MSE ('plain'); 'plain' while connecting. */
   encryption: 'rc4' | 'plaintext-in-mse' | 'plain'
+  /** The platform's data plane carries this connection's pieces (hashed, written, encrypted there). */
+  framed?: boolean
   /** Set on a web seed's row (BEP 19 `url-list` / magnet `ws=`, BEP 17 `httpseeds`); `key` is its URL. */
   webSeed?: {
     url: string
@@ -230,6 +232,12 @@ export interface EngineSettings {
   dhtEnabled: boolean
   /** Download from the web seeds torrents and magnets name (BEP 19 `url-list`/`ws=`, BEP 17 `httpseeds`). */
   webSeeds: boolean
+  /**
+   * Keep piece payloads on the platform where it has a data plane (the daemon's `data-plane`): peer
+   * blocks are hashed, written and uploaded there, and MSE's RC4 runs there. Off: every byte comes
+   * to the engine as before (for A/B comparisons).
+   */
+  dataPlane: boolean
   /** host:port of the nodes the DHT joins through when it knows none (the public routers by default). */
   dhtBootstrap: string[]
   /** UDP port of the DHT node; 0 = the listen port (any free port if that is taken). */

@@ -289,6 +289,7 @@ export class BtEngine implements EngineApiHost {
       (socket) => this.router.accept(socket),
       this.log,
       this.settings.utp,
+      this.settings.dataPlane && this.platform.dataPlane !== undefined,
     )
     this.log.debug?.(
       `listening for peers on port ${this.listener.port} (${this.listener.hosts.join(', ')}${this.listener.utp ? '; uTP too' : ''})`,

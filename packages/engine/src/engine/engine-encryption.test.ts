@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import type { EncryptionPolicy } from '../api/types.ts'
 import { createTorrent } from '../metainfo/create-torrent.ts'
+import { testDataPlane } from '../platform/data-plane-test-kit.ts'
 import { MemoryFilePort } from '../platform/memory-files.ts'
 import { MemoryNetwork } from '../platform/memory-net.ts'
 import { MemoryStateStore } from '../platform/memory-state.ts'
@@ -37,7 +38,13 @@ async function pair(seedPolicy: EncryptionPolicy, leechPolicy: EncryptionPolicy)
   // the leech downloads at 100 kB/s, so its session can be looked at before both are seeds and part
   const mk = (address: string, files: MemoryFilePort, encryption: EncryptionPolicy, downloadRateLimit = 0) => {
     const e = new BtEngine({
-      platform: { net: net.host(address), files, state: new MemoryStateStore(), now: () => Date.now() },
+      platform: {
+        net: net.host(address),
+        files,
+        state: new MemoryStateStore(),
+        now: () => Date.now(),
+        ...testDataPlane(files),
+      },
       settings: { encryption, downloadRateLimit },
     })
     engines.push(e)

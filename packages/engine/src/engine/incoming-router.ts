@@ -10,7 +10,7 @@ export interface IncomingHost {
   readonly clock: Clock
   getTorrent(infoHashHex: string): Torrent | undefined
   activeConnections(): number
-  getSettings(): { maxConnectionsGlobal: number; encryption: EncryptionPolicy }
+  getSettings(): { maxConnectionsGlobal: number; encryption: EncryptionPolicy; dataPlane?: boolean }
   /** MSE: the info-hash of a torrent we have from HASH('req2', info-hash). */
   lookupSkey(req2: Uint8Array): Uint8Array | undefined
   /** Our DHT node runs: the handshake sets the DHT bit. */
@@ -85,6 +85,7 @@ export class IncomingRouter {
       clock: this.host.clock,
       config: { handshakeTimeoutMs: this.limits.handshakeTimeoutMs },
       incomingMse: incomingMse(this.host.getSettings().encryption, (req2) => this.host.lookupSkey(req2)),
+      keepReceived: this.host.getSettings().dataPlane === true,
       // The handshake answers after the torrent is known, but these bits are engine-wide.
       extensions: { extended: true, fast: true, dht: this.host.dhtRunning() },
       // Replaced by the session's handlers once accepted; before that only a close can happen.

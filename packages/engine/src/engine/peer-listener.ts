@@ -26,18 +26,21 @@ export async function listenForPeers(
   log: Logger,
   /** Accept uTP on the same port where the platform can. */
   utp = false,
+  /** Accepted sockets may be framed (the platform's data plane). */
+  framable = false,
 ): Promise<PeerListeners> {
   const withUtp = utp && net.utp === true
+  const extra = { ...(withUtp ? { utp: true } : {}), ...(framable ? { framable: true } : {}) }
   const open = async (p: number): Promise<{ port: number; listeners: TcpListener[]; hosts: string[] }> => {
     let v6: TcpListener | null = null
     try {
-      v6 = await net.listen({ host: '::', port: p, ...(withUtp ? { utp: true } : {}) }, onConnection)
+      v6 = await net.listen({ host: '::', port: p, ...extra }, onConnection)
     } catch (err) {
       log.debug?.(`listening on [::]:${p} failed (${errorText(err)}); IPv4 only`)
     }
     const at = v6 ? v6.port : p
     try {
-      const v4 = await net.listen({ host: '0.0.0.0', port: at, ...(withUtp ? { utp: true } : {}) }, onConnection)
+      const v4 = await net.listen({ host: '0.0.0.0', port: at, ...extra }, onConnection)
       return v6
         ? { port: at, listeners: [v6, v4], hosts: ['::', '0.0.0.0'] }
         : { port: v4.port, listeners: [v4], hosts: ['0.0.0.0'] }

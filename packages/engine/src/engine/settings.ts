@@ -30,6 +30,7 @@ export const DEFAULT_SETTINGS: EngineSettings = {
   ],
   dhtPort: 0,
   webSeeds: true,
+  dataPlane: true,
   // qBittorrent's queueing defaults
   queueingEnabled: true,
   maxActiveDownloads: 3,
@@ -113,6 +114,7 @@ export function mergeSettings(
   if (typeof p.utp === 'boolean') out.utp = p.utp
   if (typeof p.dhtEnabled === 'boolean') out.dhtEnabled = p.dhtEnabled
   if (typeof p.webSeeds === 'boolean') out.webSeeds = p.webSeeds
+  if (typeof p.dataPlane === 'boolean') out.dataPlane = p.dataPlane
   if (Array.isArray(p.dhtBootstrap))
     out.dhtBootstrap = p.dhtBootstrap
       .filter((e): e is string => typeof e === 'string' && parseHostPort(e) !== null)

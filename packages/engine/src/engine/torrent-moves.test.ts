@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { createTorrent } from '../metainfo/create-torrent.ts'
+import { testDataPlane } from '../platform/data-plane-test-kit.ts'
 import { MemoryFilePort, type MemoryFileOp } from '../platform/memory-files.ts'
 import { MemoryNetwork } from '../platform/memory-net.ts'
 import { MemoryStateStore } from '../platform/memory-state.ts'
@@ -45,7 +46,7 @@ async function engine(files: MemoryFilePort, state: MemoryStateStore, keep = tru
   const clock = new ManualClock(5_000_000)
   const net = new MemoryNetwork({ setTimer: (fn, ms) => clock.setTimeout(fn, ms) })
   const e = new BtEngine({
-    platform: { net: net.host('10.0.0.1'), files, state, now: () => clock.now() },
+    platform: { net: net.host('10.0.0.1'), files, state, now: () => clock.now(), ...testDataPlane(files) },
     clock,
     settings: { dhtEnabled: false, localPeerDiscovery: false, portMapping: false },
   })
@@ -216,6 +217,7 @@ describe('the incomplete folder', () => {
       platform: {
         net: net.host('10.0.0.1'),
         files: seedFilesPort,
+        ...testDataPlane(seedFilesPort),
         state: new MemoryStateStore(),
         now: () => Date.now(),
       },
@@ -235,7 +237,7 @@ describe('the incomplete folder', () => {
         incompleteRoot: 'scratch',
         incompleteDir: 'partial',
       },
-      platform: { net: net.host('10.0.0.2'), files, state, now: () => Date.now() },
+      platform: { net: net.host('10.0.0.2'), files, state, now: () => Date.now(), ...testDataPlane(files) },
     })
     live.push(leech)
     await leech.start()
@@ -288,7 +290,13 @@ describe('moving while the torrent runs', () => {
     seedFiles(seedPort, 'downloads')
     const seeder = new BtEngine({
       settings: { dhtEnabled: false, localPeerDiscovery: false, portMapping: false },
-      platform: { net: net.host('10.0.0.1'), files: seedPort, state: new MemoryStateStore(), now: () => Date.now() },
+      platform: {
+        net: net.host('10.0.0.1'),
+        files: seedPort,
+        state: new MemoryStateStore(),
+        now: () => Date.now(),
+        ...testDataPlane(seedPort),
+      },
     })
     live.push(seeder)
     await seeder.start()
@@ -299,7 +307,13 @@ describe('moving while the torrent runs', () => {
     const leech = new BtEngine({
       // slow enough (about 3 s for the 150 kB) that the move lands in the middle of the download
       settings: { dhtEnabled: false, localPeerDiscovery: false, portMapping: false, downloadRateLimit: 48 * 1024 },
-      platform: { net: net.host('10.0.0.2'), files, state: new MemoryStateStore(), now: () => Date.now() },
+      platform: {
+        net: net.host('10.0.0.2'),
+        files,
+        state: new MemoryStateStore(),
+        now: () => Date.now(),
+        ...testDataPlane(files),
+      },
     })
     live.push(leech)
     await leech.start()

@@ -1,3 +1,4 @@
+import type { Rc4State } from '../platform/ports.ts'
 import type { Rc4 } from './rc4.ts'
 
 /**
@@ -9,6 +10,8 @@ export interface StreamCipher {
   readonly encrypted: boolean
   encrypt(buf: Uint8Array): Uint8Array
   decrypt(buf: Uint8Array): Uint8Array
+  /** RC4 only: both keystreams where they are now (handed to a data plane that continues them). */
+  states?(): { encrypt: Rc4State; decrypt: Rc4State }
 }
 
 export const PLAINTEXT_CIPHER: StreamCipher = {
@@ -22,5 +25,6 @@ export function rc4Cipher(outgoing: Rc4, incoming: Rc4): StreamCipher {
     encrypted: true,
     encrypt: (buf) => outgoing.process(buf),
     decrypt: (buf) => incoming.process(buf),
+    states: () => ({ encrypt: outgoing.snapshot(), decrypt: incoming.snapshot() }),
   }
 }

@@ -36,6 +36,8 @@ export interface PiecePickerOptions {
    * memory stays bounded while finished pieces are still hashed or written. Default: always.
    */
   canStartPiece?: () => boolean
+  /** A started piece was put back (nothing had arrived for it): whoever kept room for it may free it. */
+  onPieceAbandoned?: (piece: number) => void
   /** [0, 1) random source; injectable for tests. */
   random?: () => number
   /** ms clock for piece deadlines (streaming); default Date.now. */
@@ -84,6 +86,7 @@ export class PiecePicker<K = string> {
   private readonly maxDup: number
   private readonly maxInProgress: number
   private readonly canStartPiece: () => boolean
+  private readonly onPieceAbandoned?: (piece: number) => void
   /** In-progress pieces with every block received (waiting for hash/write). */
   private settling = 0
   private readonly random: () => number
@@ -120,6 +123,7 @@ export class PiecePicker<K = string> {
     this.random = opts.random ?? Math.random
     this.maxInProgress = Math.max(1, opts.maxInProgress ?? Number.POSITIVE_INFINITY)
     this.canStartPiece = opts.canStartPiece ?? (() => true)
+    this.onPieceAbandoned = opts.onPieceAbandoned
     this.now = opts.now ?? Date.now
     this.avail = new Uint32Array(this.pieceCount)
     this.prio = new Uint8Array(this.pieceCount).fill(2)
@@ -474,6 +478,7 @@ export class PiecePicker<K = string> {
       if (pr.received === 0 && pr.free === pr.state.length) {
         this.dropProgress(p)
         if (this.prio[p]! > 0 && !this.have.has(p)) this.buckets.insert(p, this.prio[p]!, this.avail[p]!)
+        this.onPieceAbandoned?.(p)
         return true
       }
     }

@@ -6,8 +6,11 @@
  * Delivery is asynchronous (microtasks), so nothing re-enters the writer.
  * Written buffers are handed over without copying: the writer must not mutate them afterwards.
  */
+import { FRAMABLE_KEEP_BYTES, MemoryDataPlaneTorrent, MemoryFraming } from './memory-data-plane.ts'
 import { IoError } from './ports.ts'
 import type {
+  DataPlaneTorrent,
+  FrameOptions,
   ConnectLimits,
   IoErrorCode,
   NetPort,
@@ -37,6 +40,11 @@ export interface MemoryNetworkOptions {
   multicast?: boolean
   /** Hosts offer uTP (`NetPort.utp`): listeners take `utp`, connects take `transport: 'utp'`. */
   utp?: boolean
+  /**
+   * Framable sockets keep the very buffers they deliver (as an in-process daemon does), not copies:
+   * a receiver that changes a delivered buffer before framing corrupts what the platform replays.
+   */
+  keepDeliveredBuffers?: boolean
 }
 
 const DEFAULT_LIMITS: ConnectLimits = { maxConnectsInFlight: 64, maxConnectsPending: 1024, connectTimeoutMs: 10_000 }
@@ -63,6 +71,8 @@ export class MemoryNetwork {
   readonly highWaterMark: number
   readonly maxChunk: number
   private readonly listeners = new Map<string, ListenFn>()
+  /** Listeners whose accepted sockets can be framed. */
+  private readonly framableListeners = new Set<string>()
   private readonly udp = new Map<string, UdpEntry[]>()
   /** group address → port → members */
   private readonly groups = new Map<string, Map<number, Set<UdpEntry>>>()
@@ -85,13 +95,19 @@ export class MemoryNetwork {
     return this.listeners.get(key)
   }
   /** @internal */
-  addListener(key: string, fn: ListenFn): void {
+  addListener(key: string, fn: ListenFn, framable = false): void {
     if (this.listeners.has(key)) throw new IoError('in-use', `address in use: ${key}`)
     this.listeners.set(key, fn)
+    if (framable) this.framableListeners.add(key)
   }
   /** @internal */
   removeListener(key: string): void {
     this.listeners.delete(key)
+    this.framableListeners.delete(key)
+  }
+  /** @internal */
+  isFramable(key: string): boolean {
+    return this.framableListeners.has(key)
   }
   /** @internal */
   udpAt(key: string): UdpFn | undefined {
@@ -174,7 +190,8 @@ export class MemoryNetPort implements NetPort {
       queueMicrotask(() => {
         if (behaviour !== 'accept') return reject(new IoError(behaviour, `connect to ${key}: ${behaviour}`))
         const utp = opts.transport === 'utp'
-        const listener = this.net.listenerAt(utp ? `utp|${key}` : key)
+        const listenKey = utp ? `utp|${key}` : key
+        const listener = this.net.listenerAt(listenKey)
         // TCP to a closed port is refused at once; uTP gets no answer (no RST for datagrams) and times out
         if (!listener)
           return reject(
@@ -186,6 +203,8 @@ export class MemoryNetPort implements NetPort {
         const a = new MemorySocket(this.net, opts.host, opts.port)
         const b = new MemorySocket(this.net, this.address, localPort)
         if (utp) a.transport = b.transport = 'utp'
+        a.framable = opts.framable === true
+        b.framable = this.net.isFramable(listenKey)
         a.peer = b
         b.peer = a
         listener(b)
@@ -198,9 +217,9 @@ export class MemoryNetPort implements NetPort {
     const port = opts.port || this.net.allocPort()
     // '::' and '0.0.0.0' are this host, and one of them takes the port from the other (dual-stack)
     const key = `${hostKey(opts.host, this.address)}:${port}`
-    this.net.addListener(key, onConnection)
+    this.net.addListener(key, onConnection, opts.framable === true)
     const utp = opts.utp === true && this.utp
-    if (utp) this.net.addListener(`utp|${key}`, onConnection)
+    if (utp) this.net.addListener(`utp|${key}`, onConnection, opts.framable === true)
     const net = this.net
     return {
       port,
@@ -268,6 +287,13 @@ class MemorySocket implements TcpSocket {
   private scheduled = false
   private writerBlocked = false // the peer's write returned false and waits for onDrain
   peerGone = false // the peer closed: close after delivering its FIN
+  /** May be framed onto a MemoryDataPlane (opened or accepted `framable`). */
+  framable = false
+  /** Copies of what was delivered, kept until framed; null past FRAMABLE_KEEP_BYTES or once framed. */
+  private kept: Uint8Array[] | null = []
+  private keptBytes = 0
+  private framing: MemoryFraming | null = null
+  private framingAsked = false
 
   constructor(
     private readonly net: MemoryNetwork,
@@ -282,18 +308,64 @@ class MemorySocket implements TcpSocket {
 
   write(data: Uint8Array): boolean {
     if (this.closed || this.ended) return false
+    if (this.peer.closed) return false
+    if (this.framing) this.framing.write(data)
+    else this.push(data)
+    return this.roomAtPeer()
+  }
+
+  private push(data: Uint8Array): void {
     const peer = this.peer
-    if (peer.closed) return false
-    if (data.length > 0) {
-      peer.inbox.push(data)
-      peer.inboxBytes += data.length
-      peer.schedule()
-    }
-    if (peer.inboxBytes >= this.net.highWaterMark) {
-      peer.writerBlocked = true
+    if (this.closed || peer.closed || data.length === 0) return
+    peer.inbox.push(data)
+    peer.inboxBytes += data.length
+    peer.schedule()
+  }
+
+  private roomAtPeer(): boolean {
+    if (this.peer.inboxBytes < this.net.highWaterMark) return true
+    this.peer.writerBlocked = true
+    return false
+  }
+
+  frame(opts: FrameOptions, done: (framed: boolean, error?: IoError) => void): void {
+    const refuse = (code: IoErrorCode, why: string) => queueMicrotask(() => done(false, new IoError(code, why)))
+    if (!this.framable || this.framingAsked) return refuse('unsupported', 'this socket cannot be framed')
+    if (!(opts.torrent instanceof MemoryDataPlaneTorrent)) return refuse('invalid', 'not a memory data plane torrent')
+    this.framingAsked = true
+    const torrent = opts.torrent
+    // the platform answers later: raw bytes delivered meanwhile are kept and replayed framed
+    queueMicrotask(() => {
+      if (this.closed) return done(false, new IoError('closed', 'socket closed'))
+      const kept = this.kept
+      this.kept = null
+      if (!kept) return done(false, new IoError('too-large', 'more than the framable window was delivered'))
+      const all = concatChunks(kept, this.keptBytes)
+      if (opts.at > all.length) return done(false, new IoError('invalid', `at ${opts.at} is past what was delivered`))
+      this.framing = new MemoryFraming(torrent, opts, (bytes) => this.push(bytes))
+      done(true)
+      const replay = all.subarray(opts.at)
+      if (replay.length > 0) {
+        this.inbox.unshift(replay)
+        this.inboxBytes += replay.length
+      }
+      this.schedule()
+    })
+  }
+
+  sendBlock(
+    torrent: DataPlaneTorrent,
+    piece: number,
+    begin: number,
+    length: number,
+    onError?: (e: IoError) => void,
+  ): boolean {
+    if (this.closed || !this.framing) {
+      queueMicrotask(() => onError?.(new IoError('closed', 'not a framed socket')))
       return false
     }
-    return true
+    this.framing.sendBlock(torrent, piece, begin, length, onError)
+    return this.roomAtPeer()
   }
 
   end(): void {
@@ -345,6 +417,15 @@ class MemorySocket implements TcpSocket {
         this.inbox.shift()
       }
       this.inboxBytes -= chunk.length
+      if (this.framing) {
+        chunk = this.framing.receive(chunk.slice())
+        if (this.framing.failed) return this.close()
+        if (chunk.length === 0) continue
+      } else if (this.kept) {
+        this.keptBytes += chunk.length
+        if (this.keptBytes > FRAMABLE_KEEP_BYTES || !this.framable) this.kept = null
+        else this.kept.push(this.net.options.keepDeliveredBuffers ? chunk : chunk.slice())
+      }
       handlers.onData?.(chunk)
     }
     if (this.closed) return
@@ -362,8 +443,19 @@ class MemorySocket implements TcpSocket {
   private shutdown(error: IoError | undefined): void {
     if (this.closed) return
     this.closed = true
+    this.framing?.close()
     this.inbox.length = 0
     this.inboxBytes = 0
     queueMicrotask(() => this.handlers?.onClose?.(error))
   }
+}
+
+function concatChunks(chunks: Uint8Array[], total: number): Uint8Array {
+  const out = new Uint8Array(total)
+  let at = 0
+  for (const c of chunks) {
+    out.set(c, at)
+    at += c.length
+  }
+  return out
 }

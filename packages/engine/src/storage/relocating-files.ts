@@ -17,6 +17,9 @@ export class RelocatingFiles implements FilePort {
   private readonly busy = new Map<string, { n: number; idle: Array<() => void> }>()
   /** Bumped per moved file: a handle opened before reopens. */
   private readonly epochs = new Map<string, number>()
+  /** Bumped whenever a file's place changes (one file moved, or the whole folder). */
+  version = 0
+  private readonly watchers = new Set<() => void>()
 
   constructor(private readonly port: FilePort) {}
 
@@ -59,6 +62,7 @@ export class RelocatingFiles implements FilePort {
       await move()
       this.moved.set(key, { root: toRoot, path: toPath })
       this.epochs.set(key, (this.epochs.get(key) ?? 0) + 1)
+      this.changed()
     } finally {
       this.gates.delete(key)
       open()
@@ -68,6 +72,27 @@ export class RelocatingFiles implements FilePort {
   /** The whole folder moved: paths not moved one by one (folders, files never written) map too. */
   setBase(fromRoot: string, fromDir: string, toRoot: string, toDir: string): void {
     this.base = { fromRoot, fromDir, toRoot, toDir }
+    this.changed()
+  }
+
+  /** Calls `fn` after every change of place; returns the way to stop. */
+  watch(fn: () => void): () => void {
+    this.watchers.add(fn)
+    return () => this.watchers.delete(fn)
+  }
+
+  /**
+   * Runs `fn` while none of these files is being moved (they count as in use meanwhile, so a move
+   * waits for it): for I/O done elsewhere on the files' current places (the platform's data plane).
+   */
+  hold<T>(root: string, paths: readonly string[], fn: () => Promise<T>): Promise<T> {
+    if (paths.length === 0) return fn()
+    return this.guarded(root, paths[0]!, () => this.hold(root, paths.slice(1), fn))
+  }
+
+  private changed(): void {
+    this.version++
+    for (const fn of this.watchers) fn()
   }
 
   /** Runs `fn` on a file once it is not being moved, counted as in flight meanwhile. */

@@ -4,8 +4,10 @@ import type { RateLimiter } from '../engine/rate-limiter.ts'
 import type { InfoDictionary } from '../metainfo/parse-info.ts'
 import { PiecePicker } from '../picker/piece-picker.ts'
 import { IoError, type FilePort, type Logger, type PieceHasher, type StateStore } from '../platform/ports.ts'
+import type { DataPlane, DataPlaneTorrent } from '../platform/ports.ts'
 import { pieceSize } from '../storage/file-map.ts'
-import { TorrentStorage } from '../storage/torrent-storage.ts'
+import { TorrentStorage, type BlockWriteResult } from '../storage/torrent-storage.ts'
+import { openRemotePieces, type RemotePieces } from '../storage/remote-pieces.ts'
 import { RelocatingFiles } from '../storage/relocating-files.ts'
 import { recheck } from '../storage/recheck.ts'
 import { loadResume, resumeKey, saveResume } from '../storage/resume-state.ts'
@@ -26,6 +28,8 @@ const BLOCK = 16 * 1024
 const ENDGAME_PIPELINE = 4
 /** Buffer for pieces still receiving blocks (memory bound; see the constructor). */
 const DOWNLOADING_BYTES = 16 * 1024 * 1024
+/** A block the data plane's full store refused is requested again after this long. */
+const STORE_BUSY_RETRY_MS = 200
 
 /** What the data side may use of its torrent, and what it reports back (the torrent owns the totals). */
 export interface DownloaderHost {
@@ -34,6 +38,8 @@ export interface DownloaderHost {
   readonly files: FilePort
   readonly state: StateStore
   readonly hasher?: PieceHasher
+  /** Where piece payloads stay when the platform has a data plane (and the setting is on). */
+  dataPlane?(): DataPlane | null
   readonly clock: Clock
   readonly downloadBucket: RateLimiter
   readonly uploadBucket: RateLimiter
@@ -76,6 +82,8 @@ export class Downloader {
   private readonly priorities?: FilePriority[]
   /** Which peers count as fast for time-critical (streaming) pieces. */
   private readonly fastPeers = new FastPeers(() => this.host.clock.now())
+  /** The data plane's pieces (remote-pieces.ts) when it keeps them; null: storage buffers them here. */
+  private remote: RemotePieces | null = null
 
   constructor(
     private readonly host: DownloaderHost,
@@ -103,7 +111,13 @@ export class Downloader {
       maxInProgress: Math.max(2, Math.floor(DOWNLOADING_BYTES / info.pieceLength)),
       // started pieces count in full (their buffers appear only with their first block)
       canStartPiece: () =>
-        this.storage.settlingBytes + (this.picker.downloadingCount() + 1) * info.pieceLength <= maxBufferedBytes,
+        this.storage.settlingBytes +
+          (this.remote?.settlingBytes ?? 0) +
+          (this.picker.downloadingCount() + 1) * info.pieceLength <=
+          maxBufferedBytes &&
+        // a full data plane store: one piece at a time (its blocks are put past the store's soft cap)
+        (!this.remote?.storeFull() || this.picker.downloadingCount() === 0),
+      onPieceAbandoned: (p) => this.remote?.discardPiece(p),
       now: () => host.clock.now(),
     })
     this.readCache = new PieceReadCache((p) => this.storage.readBlock(p, 0, pieceSize(info, p)), 16 * 1024 * 1024)
@@ -121,6 +135,13 @@ export class Downloader {
   async open(recheck: boolean): Promise<void> {
     await this.storage.prepare()
     await this.loadOrCheck(recheck)
+    this.remote = await openRemotePieces(
+      this.host.dataPlane?.() ?? null,
+      this.storage,
+      this.places,
+      this.host.log,
+      () => this.host.clock.now(),
+    )
     this.picker.setPiecePriorities(this.storage.piecePriorities())
     for (let p = 0; p < this.info.pieceCount; p++) if (this.storage.have.has(p)) this.picker.markHave(p)
     this.complete = this.storage.isComplete()
@@ -145,6 +166,14 @@ export class Downloader {
       .stop()
       .catch((err: unknown) => this.host.log.warn(`saving resume state on close failed: ${errorText(err)}`))
     await this.storage.close()
+    await this.remote
+      ?.close()
+      .catch((err: unknown) => this.host.log.debug?.(`closing the data plane's torrent: ${errorText(err)}`))
+  }
+
+  /** The platform's store of this torrent's pieces, when it keeps them (sockets are framed onto it). */
+  get dataPlaneTorrent(): DataPlaneTorrent | null {
+    return this.remote?.torrent ?? null
   }
 
   isComplete(): boolean {
@@ -261,7 +290,10 @@ export class Downloader {
       // a piece that failed with several senders is retried from one peer only
       if (this.suspects.size > 0 && !this.suspects.allow(b.piece, s.peer.key))
         this.picker.releaseBlock(s.peer.key, b.piece, b.begin)
-      else if (!s.request(b.piece, b.begin, b.length)) this.picker.releaseBlock(s.peer.key, b.piece, b.begin)
+      else {
+        this.remote?.beforeRequest(b.piece)
+        if (!s.request(b.piece, b.begin, b.length)) this.picker.releaseBlock(s.peer.key, b.piece, b.begin)
+      }
     }
   }
 
@@ -291,7 +323,29 @@ export class Downloader {
     this.host.onDownloaded(data.length)
     const cancels = this.picker.onBlockReceived(key, piece, begin)
     for (const other of cancels) this.host.session(other)?.cancel(piece, begin, data.length)
-    this.storage.writeBlock(piece, begin, data, key).then(
+    this.settle(piece, begin, (this.remote ?? this.storage).writeBlock(piece, begin, data, key))
+  }
+
+  /** A framed peer's block the data plane kept (STORED): counted like a block with its bytes. */
+  onStored(s: TradingPeer, piece: number, begin: number, length: number): void {
+    const key = s.peer.key
+    this.host.onDownloaded(length)
+    const cancels = this.picker.onBlockReceived(key, piece, begin)
+    for (const other of cancels) this.host.session(other)?.cancel(piece, begin, length)
+    const stored = this.remote
+      ? this.remote.markStored(piece, begin, length, key)
+      : Promise.reject(new IoError('invalid', 'a stored block without a data plane'))
+    this.settle(piece, begin, stored)
+    this.fillRequests(s)
+  }
+
+  /** The data plane kept a block `s` sent unasked: if the piece then fails, `s` is one of its suspects. */
+  onStrayStored(s: TradingPeer, piece: number): void {
+    this.remote?.suspect(piece, s.peer.key)
+  }
+
+  private settle(piece: number, begin: number, result: Promise<BlockWriteResult>): void {
+    result.then(
       (r) => {
         if (r.status === 'verified') this.onVerified(r.piece, r.contributors.map(String))
         else if (r.status === 'failed') this.onFailed(r.piece, r.contributors.map(String))
@@ -300,8 +354,11 @@ export class Downloader {
       (err: unknown) => {
         if (!this.host.isActive()) return // stopping closed the files under in-flight writes
         if (err instanceof IoError && (err.code === 'busy' || err.code === 'invalid')) {
-          // the picker already counted it received: free it so someone fetches it again
-          this.picker.unreceiveBlock(piece, begin)
+          // the picker already counted it received: free it so someone fetches it again (from a
+          // full data plane store a little later, rather than at once in a loop with the peer)
+          if (err.code === 'busy' && this.remote)
+            this.host.clock.setTimeout(() => this.picker.unreceiveBlock(piece, begin), STORE_BUSY_RETRY_MS)
+          else this.picker.unreceiveBlock(piece, begin)
           return
         }
         this.host.fail(err)
@@ -376,6 +433,12 @@ export class Downloader {
         await new Promise<void>((r) => this.host.clock.setTimeout(r, Math.max(10, bucket.waitMs(length))))
         if (!s.isOpen()) return
       }
+    }
+    if (this.remote && s.framed?.()) {
+      // the platform reads and sends it; a read error rejects the request (as below)
+      const onError = () => this.host.log.debug?.(`the data plane could not read piece ${piece} to upload`)
+      if (s.sendStoredBlock?.(piece, begin, length, onError)) this.host.onUploaded(length)
+      return
     }
     let data: Uint8Array
     try {

@@ -29,6 +29,10 @@ export interface TradingPeer {
   cancel(piece: number, begin: number, length: number): void
   reject(piece: number, begin: number, length: number): void
   sendPiece(piece: number, begin: number, data: Uint8Array): boolean
+  /** The platform's data plane carries this connection (framed socket). */
+  framed?(): boolean
+  /** Framed: the platform sends the block from the files (`onError`: it could not read it). */
+  sendStoredBlock?(piece: number, begin: number, length: number, onError: () => void): boolean
   sendHave(piece: number): void
   choke(): void
   unchoke(): void

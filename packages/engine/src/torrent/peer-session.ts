@@ -2,7 +2,7 @@ import type { PeerRow } from '../api/types.ts'
 import type { InfoDictionary } from '../metainfo/parse-info.ts'
 import type { PeerCharge } from '../pool/peer-pool.ts'
 import type { PeerSource, TorrentPeer } from '../pool/torrent-peer.ts'
-import type { TcpSocket } from '../platform/ports.ts'
+import type { DataPlaneTorrent, TcpSocket } from '../platform/ports.ts'
 import { bytesEqual } from '../util/bytes.ts'
 import type { Clock } from '../util/clock.ts'
 import type { PeerAddress } from '../util/peer-address.ts'
@@ -43,6 +43,8 @@ export interface SessionHost {
   chargePeer(peer: TorrentPeer, charge: PeerCharge): void
   /** Drop the peer for its conduct: the pool records why and holds it off, then the session is closed. */
   dropForConduct(s: PeerSession, why: ConductDrop): void
+  /** The data plane's store of this torrent's pieces (connections are framed onto it); null: none. */
+  dataPlaneTorrent?(): DataPlaneTorrent | null
   /** Our DHT's UDP port for PORT messages; null when the DHT is off or the torrent is private. */
   dhtPort(): number | null
   /** The peer's PORT message: its DHT node (pinged before it enters our table). */
@@ -60,6 +62,8 @@ export interface SessionTrader {
   onPeerInterested(s: TradingPeer): void
   fillRequests(s: TradingPeer): void
   onBlock(s: TradingPeer, piece: number, begin: number, data: Uint8Array): void
+  onStored(s: TradingPeer, piece: number, begin: number, length: number): void
+  onStrayStored(s: TradingPeer, piece: number): void
   onBlocksLost(s: TradingPeer, blocks: Array<{ piece: number; begin: number }>): void
   serveRequest(s: TradingPeer, piece: number, begin: number, length: number): Promise<void>
 }
@@ -127,6 +131,7 @@ export class PeerSession implements TradingPeer {
       torrent: shapeOf(host.info()),
       localPieces: trader?.have ?? null,
       extensions: { extended: true, fast: true, dht: host.dhtPort() !== null },
+      dataPlane: () => host.dataPlaneTorrent?.() ?? null,
       handlers: {
         onHandshake: (hs) => {
           session = new PeerSession(host, peer, conn, false)
@@ -157,6 +162,7 @@ export class PeerSession implements TradingPeer {
     const shape = shapeOf(host.info())
     if (shape) conn.setTorrent(shape)
     conn.setLocalPieces(trader?.have ?? null)
+    conn.setDataPlane(() => host.dataPlaneTorrent?.() ?? null)
     s.identify(hs)
     return s
   }
@@ -178,6 +184,11 @@ export class PeerSession implements TradingPeer {
         if (solicited) this.conduct.onBlock()
         this.downloader?.onBlock(this, index, begin, data)
       },
+      onStored: (index, begin, length, solicited) => {
+        if (solicited) this.conduct.onBlock()
+        this.downloader?.onStored(this, index, begin, length)
+      },
+      onStrayStored: (index) => this.downloader?.onStrayStored(this, index),
       onRequestsDropped: (reqs, why) => {
         this.downloader?.onBlocksLost(
           this,
@@ -393,6 +404,14 @@ export class PeerSession implements TradingPeer {
     return this.conn.sendPiece(piece, begin, data)
   }
 
+  framed(): boolean {
+    return this.conn.framed
+  }
+
+  sendStoredBlock(piece: number, begin: number, length: number, onError: () => void): boolean {
+    return this.conn.sendStoredBlock(piece, begin, length, onError)
+  }
+
   sendHave(piece: number): void {
     this.conn.have(piece)
   }
@@ -451,6 +470,7 @@ export class PeerSession implements TradingPeer {
       incoming: this.incoming,
       transport: this.conn.socket.transport ?? 'tcp',
       encryption: this.conn.encryption,
+      ...(this.conn.framed ? { framed: true } : {}),
     }
   }
 

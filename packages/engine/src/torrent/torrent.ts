@@ -192,6 +192,7 @@ export class Torrent {
       chargePeer: (peer, charge) => this.pool.chargePeer(peer.ip, peer.port, charge),
       dropForConduct: (s, why) => this.dropForConduct(s, why),
       dhtPort: () => this.dhtPort(),
+      dataPlaneTorrent: () => this.dl?.dataPlaneTorrent ?? null,
       onDhtPort: (ip, port) => {
         if (this.dhtPort() === null) return
         this.log.dht.debug?.(`${ip}: PORT ${port}, pinging its DHT node`)
@@ -203,6 +204,7 @@ export class Torrent {
       files: ctx.platform.files,
       state: ctx.platform.state,
       hasher: ctx.platform.hasher,
+      dataPlane: () => (ctx.settings().dataPlane ? (ctx.platform.dataPlane ?? null) : null),
       clock: ctx.clock,
       downloadBucket: this.rateLimits.download,
       uploadBucket: this.rateLimits.upload,
@@ -521,8 +523,11 @@ export class Torrent {
     // 'connecting' and the engine's in-flight count never leaks.
     let attempt: Promise<TcpSocket>
     try {
+      const framable = this.dl?.dataPlaneTorrent ? { framable: true } : {}
       attempt = net.connect(
-        transport === 'utp' ? { host: peer.ip, port: peer.port, transport } : { host: peer.ip, port: peer.port },
+        transport === 'utp'
+          ? { host: peer.ip, port: peer.port, transport, ...framable }
+          : { host: peer.ip, port: peer.port, ...framable },
       )
     } catch (err) {
       attempt = Promise.reject(err)

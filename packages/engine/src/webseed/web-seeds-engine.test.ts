@@ -9,6 +9,7 @@ import {
 } from '../http/test-http-server.ts'
 import { createTorrent } from '../metainfo/create-torrent.ts'
 import { parseMetainfo } from '../metainfo/parse-metainfo.ts'
+import { testDataPlane } from '../platform/data-plane-test-kit.ts'
 import { MemoryFilePort } from '../platform/memory-files.ts'
 import { MemoryNetwork } from '../platform/memory-net.ts'
 import { MemoryStateStore } from '../platform/memory-state.ts'
@@ -56,7 +57,13 @@ async function leech(net: MemoryNetwork, settings: Record<string, unknown> = {})
   const files = new MemoryFilePort()
   const e = new BtEngine({
     settings: { dhtEnabled: false, localPeerDiscovery: false, portMapping: false, ...settings },
-    platform: { net: net.host('10.0.0.1'), files, state: new MemoryStateStore(), now: () => Date.now() },
+    platform: {
+      net: net.host('10.0.0.1'),
+      files,
+      state: new MemoryStateStore(),
+      now: () => Date.now(),
+      ...testDataPlane(files),
+    },
   })
   engines.push(e)
   await e.start()

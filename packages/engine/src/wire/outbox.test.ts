@@ -78,4 +78,25 @@ describe('PipelineMeter', () => {
     expect(m.depth({ ...opts, cap: 50 })).toBe(50)
     expect(m.depth({ ...opts, min: 500, cap: 50 })).toBe(50) // the cap wins over the floor
   })
+
+  it('holds every write while a socket is framed, then sends platform blocks in order with the bytes around them', async () => {
+    const { socket, writes } = fakeSocket(() => true)
+    const o = new Outbox(socket, 1000, () => 5)
+    const log: string[] = []
+    o.hold()
+    o.send(new Uint8Array([1]))
+    o.sendBlock({ wireBytes: 13 + 4, send: () => (log.push(`block after ${writes.length} writes`), true) })
+    o.send(new Uint8Array([2, 3]))
+    await Promise.resolve()
+    expect(writes.length).toBe(0)
+    expect(log).toEqual([])
+    o.release()
+    expect(writes.map((w) => [...w])).toEqual([[1], [2, 3]])
+    expect(log).toEqual(['block after 1 writes'])
+    expect(o.bytesOut).toBe(1 + 17 + 2)
+    // a platform block that reports backpressure blocks the outbox until drain
+    o.sendBlock({ wireBytes: 17, send: () => false })
+    await Promise.resolve()
+    expect(o.blocked).toBe(true)
+  })
 })

@@ -9,8 +9,21 @@
 import type { StreamCipher } from '../mse/stream-cipher.ts'
 import type { TcpSocket } from '../platform/ports.ts'
 
+/** A block the platform sends itself (TcpSocket.sendBlock): `send` returns like write(). */
+export interface PlatformBlock {
+  send: () => boolean
+  /** Bytes it puts on the wire (header and block), for the counters. */
+  wireBytes: number
+}
+
+/** Bytes a queued PlatformBlock counts as in `pending` (its header; the block is not ours to hold). */
+const BLOCK_MARKER_BYTES = 13
+
 export class Outbox {
-  private parts: Uint8Array[] = []
+  private parts: Array<Uint8Array | PlatformBlock> = []
+  private held = false
+  /** Some queued part is a PlatformBlock (the plain path never has one). */
+  private hasBlocks = false
   private queued = 0
   private scheduled = false
   private closed = false
@@ -48,6 +61,37 @@ export class Outbox {
     }
   }
 
+  /** Queues a block the platform sends (framed sockets only, so never with a cipher). */
+  sendBlock(block: PlatformBlock): void {
+    if (this.closed) return
+    this.parts.push(block)
+    this.hasBlocks = true
+    this.queued += BLOCK_MARKER_BYTES
+    if (!this.scheduled) {
+      this.scheduled = true
+      queueMicrotask(() => {
+        this.scheduled = false
+        this.flush()
+      })
+    }
+  }
+
+  /** Writes nothing until release() (a socket being framed takes no writes). */
+  hold(): void {
+    this.held = true
+  }
+
+  release(): void {
+    this.held = false
+    this.flush()
+  }
+
+  /** The platform encrypts from now on: what is queued goes out as it is. */
+  dropCipher(): void {
+    this.cipher = null
+    this.clearBytes = 0
+  }
+
   /** Encrypts everything queued from now on (bytes already queued go out as they are). */
   encryptWith(cipher: StreamCipher): void {
     this.cipher = cipher.encrypted ? cipher : null
@@ -55,8 +99,9 @@ export class Outbox {
   }
 
   flush(): void {
-    if (this.closed || this.queued === 0 || this.blocked) return
-    const parts = this.parts
+    if (this.closed || this.queued === 0 || this.blocked || this.held) return
+    if (this.hasBlocks) return this.flushWithBlocks()
+    const parts = this.parts as Uint8Array[]
     let frame = parts.length === 1 ? parts[0]! : concat(parts, this.queued)
     if (this.cipher && this.clearBytes < frame.length) {
       if (parts.length === 1) frame = frame.slice()
@@ -70,6 +115,38 @@ export class Outbox {
     if (!this.socket.write(frame)) this.blocked = true
   }
 
+  /** Bytes between platform blocks go out as one write each, the blocks in their place. */
+  private flushWithBlocks(): void {
+    const parts = this.parts
+    this.parts = []
+    this.queued = 0
+    this.hasBlocks = false
+    this.lastWriteAt = this.now()
+    let run: Uint8Array[] = []
+    let runBytes = 0
+    let ok = true
+    const writeRun = () => {
+      if (runBytes === 0) return
+      const frame = run.length === 1 ? run[0]! : concat(run, runBytes)
+      this.bytesOut += frame.length
+      if (!this.socket.write(frame)) ok = false
+      run = []
+      runBytes = 0
+    }
+    for (const p of parts) {
+      if (!isBlock(p)) {
+        run.push(p)
+        runBytes += p.length
+        continue
+      }
+      writeRun()
+      this.bytesOut += p.wireBytes
+      if (!p.send()) ok = false
+    }
+    writeRun()
+    if (!ok) this.blocked = true
+  }
+
   /** The socket drained: write what waited. */
   drained(): void {
     this.blocked = false
@@ -78,9 +155,14 @@ export class Outbox {
 
   close(): void {
     this.closed = true
+    this.hasBlocks = false
     this.parts = []
     this.queued = 0
   }
+}
+
+function isBlock(p: Uint8Array | PlatformBlock): p is PlatformBlock {
+  return !(p instanceof Uint8Array)
 }
 
 function concat(parts: Uint8Array[], total: number): Uint8Array {

@@ -9,12 +9,14 @@
  * decrypted before the wire decoder and every outgoing frame encrypted by the outbox.
  */
 import type { StreamCipher } from '../mse/stream-cipher.ts'
-import type { IoError, TcpSocket } from '../platform/ports.ts'
+import type { DataPlaneTorrent, IoError, TcpSocket } from '../platform/ports.ts'
 import { bytesEqual } from '../util/bytes.ts'
 import { realClock } from '../util/clock.ts'
 import type { Clock, TimerHandle } from '../util/clock.ts'
+import { STORED_MESSAGE_ID } from '../platform/ports.ts'
 import { describeCloseReason, type CloseReason } from './close-reason.ts'
 import type { Bitfield } from './bitfield.ts'
+import { startFraming, type FramingState } from './frame-handover.ts'
 import { encodeHandshake } from './handshake.ts'
 import type { Handshake, HandshakeFlags } from './handshake.ts'
 import { MseStage, type WireEncryption } from './mse-stage.ts'
@@ -51,6 +53,12 @@ export class PeerConnection implements PeerConnectionLike {
   private handlers: PeerConnectionHandlers
   private readonly clock: Clock
   private readonly decoder: WireDecoder
+  /** The data plane's handover (frame-handover.ts): 'framed' once the platform carries the pieces. */
+  private framing: FramingState = 'plain'
+  private dataPlane: (() => DataPlaneTorrent | null) | null
+  private parsing = false
+  /** Until framing is decided, received buffers are the platform's too (see PeerConnectionOptions). */
+  private keepReceived: boolean
   private readonly ours: HandshakeFlags
   private torrent: TorrentShape | null
   private localPieces: LocalPieces | null
@@ -89,6 +97,8 @@ export class PeerConnection implements PeerConnectionLike {
     this.localPieces = options.localPieces ?? null
     this.ours = options.extensions ?? { extended: true, fast: true }
     this.infoHash = options.infoHash ?? null
+    this.dataPlane = options.dataPlane ?? null
+    this.keepReceived = options.keepReceived ?? options.dataPlane !== undefined
     this.decoder = new WireDecoder({ pieceCount: this.torrent?.pieceCount ?? null, limits: options.limits })
     const now = () => this.clock.now()
     this.uploads = new UploadServer(this.config, now, {
@@ -140,6 +150,33 @@ export class PeerConnection implements PeerConnectionLike {
     const bad = this.state.resolvePieces(t.pieceCount)
     if (bad) return this.violation(bad)
     this.handlers.onPeerPieces?.()
+  }
+
+  /** Where this connection's blocks may stay (frame the socket after the handshake); null: never. */
+  setDataPlane(source: (() => DataPlaneTorrent | null) | null): void {
+    this.dataPlane = source
+  }
+
+  /** The platform's data plane carries this connection (STORED instead of blocks, its RC4). */
+  get framed(): boolean {
+    return this.framing === 'framed'
+  }
+
+  /** Framed: the platform sends this block from the files. False when nothing was sent (as sendPiece). */
+  sendStoredBlock(index: number, begin: number, length: number, onError: () => void): boolean {
+    const torrent = this.dataPlane?.()
+    const socket = this.socket
+    if (this.phase !== 'open' || this.framing !== 'framed' || !torrent || !socket.sendBlock) return false
+    return this.uploads.sendFromPlatform(index, begin, length, () =>
+      this.outbox.sendBlock({
+        wireBytes: 13 + length,
+        send: () =>
+          socket.sendBlock!(torrent, index, begin, length, () => {
+            if (this.phase === 'open') this.uploads.platformSendFailed(index, begin, length)
+            onError()
+          }),
+      }),
+    )
   }
 
   setLocalPieces(p: LocalPieces | null): void {
@@ -322,6 +359,9 @@ export class PeerConnection implements PeerConnectionLike {
     if (this.phase === 'closed') return
     this.bytesIn += data.length
     this.lastReceivedAt = this.clock.now()
+    // the platform may still replay these bytes (framing): decrypt a copy, never its buffer (a
+    // constructor copy: a Node Buffer's slice() is a view)
+    if (this.keepReceived) data = new Uint8Array(data)
     if (this.cipher) {
       data = this.cipher.decrypt(data)
     } else if (this.stage) {
@@ -330,9 +370,15 @@ export class PeerConnection implements PeerConnectionLike {
       data = rest
     }
     this.decoder.push(data)
+    if (this.framing !== 'pending') this.parseBuffered()
+  }
+
+  private parseBuffered(): void {
+    if (this.parsing) return // the loop below picks up what changed
+    this.parsing = true
     try {
       if (this.phase === 'handshake' && !this.readHandshake()) return
-      while (this.phase === 'open') {
+      while (this.phase === 'open' && this.framing !== 'pending') {
         const m = this.decoder.next()
         if (m.type === 'need-more') break
         if (m.type === 'invalid') return this.violation(m.reason)
@@ -341,6 +387,8 @@ export class PeerConnection implements PeerConnectionLike {
     } catch (err) {
       // A throwing handler must not break the socket adapter's loop; record it as the reason.
       return this.close({ kind: 'internal', detail: err instanceof Error ? err.message : String(err) })
+    } finally {
+      this.parsing = false
     }
     if (this.readyDirty && this.phase === 'open') {
       this.readyDirty = false
@@ -409,14 +457,66 @@ export class PeerConnection implements PeerConnectionLike {
     const availability = W.encodeAvailability(this.localPieces, this.fast)
     if (availability) this.send(availability)
     this.handlers.onHandshake?.(hs)
+    if (this.phase === 'open') this.frame()
     return this.phase === 'open'
+  }
+
+  /** Right after the handshake: let the data plane carry the rest, if there is one for this torrent. */
+  private frame(): void {
+    const torrent = this.dataPlane?.()
+    if (!torrent) {
+      this.keepReceived = false
+      return
+    }
+    this.framing = 'pending'
+    const self = {
+      socket: this.socket,
+      outbox: this.outbox,
+      bytesIn: this.bytesIn,
+      unparsed: this.decoder.buffered,
+      cipher: this.cipher,
+      onFramed: (framed: boolean, at: number) => this.onFramed(framed, at),
+    }
+    if (!startFraming(self, torrent) && this.framing === 'pending') {
+      this.framing = 'plain'
+      this.keepReceived = false
+    }
+  }
+
+  /** The platform's answer to frame() (frame-handover.ts). */
+  private onFramed(framed: boolean, at: number): void {
+    if (this.phase === 'closed') return
+    this.keepReceived = false
+    if (framed) {
+      this.framing = 'framed'
+      this.decoder.startFramed()
+      this.cipher = null
+      this.outbox.dropCipher()
+      this.bytesIn = at // the platform delivers the bytes past `at` again
+    } else {
+      this.framing = 'plain'
+    }
+    this.outbox.release()
+    this.parseBuffered()
   }
 
   private handle(m: WireMessage): void {
     switch (m.type) {
       case 'keep-alive':
-      case 'unknown':
         return
+      case 'unknown':
+        if (m.id === STORED_MESSAGE_ID) return this.violation('STORED on a connection that is not framed')
+        return
+      case 'stored':
+        if (this.framing !== 'framed') return this.violation('STORED on a connection that is not framed')
+        this.bytesIn += m.length - 4 // it stands for a piece message of 13 + length bytes
+        return this.onBlockIn(
+          m.index,
+          m.begin,
+          m.length,
+          (solicited) => this.handlers.onStored?.(m.index, m.begin, m.length, solicited),
+          () => this.handlers.onStrayStored?.(m.index),
+        )
       case 'port':
         return this.handlers.onPort?.(m.port)
       case 'choke':
@@ -512,20 +612,32 @@ export class PeerConnection implements PeerConnectionLike {
   }
 
   private onPiece(index: number, begin: number, block: Uint8Array): void {
+    this.onBlockIn(index, begin, block.length, (solicited) => this.handlers.onBlock?.(index, begin, block, solicited))
+  }
+
+  /** A block arrived (its bytes, or STORED for bytes the data plane kept): `deliver` hands it on. */
+  private onBlockIn(
+    index: number,
+    begin: number,
+    length: number,
+    deliver: (solicited: boolean) => void,
+    stray?: () => void,
+  ): void {
     const now = this.clock.now()
-    this.payloadIn += block.length
+    this.payloadIn += length
     const req = this.requests.take(index, begin)
     if (req) {
-      if (req.length !== block.length)
-        return this.violation(`block ${index}/${begin} of ${block.length} bytes, requested ${req.length}`)
-      this.pipeline.onBlock(block.length, now - req.sentAt, now)
+      if (req.length !== length)
+        return this.violation(`block ${index}/${begin} of ${length} bytes, requested ${req.length}`)
+      this.pipeline.onBlock(length, now - req.sentAt, now)
       this.snubbed = false
       this.readyDirty = true
-      return this.handlers.onBlock?.(index, begin, block, true)
+      return deliver(true)
     }
-    this.pipeline.rate.add(block.length)
-    if (this.requests.consumeLate(index, begin)) return this.handlers.onBlock?.(index, begin, block, false)
-    this.wasted += block.length
+    this.pipeline.rate.add(length)
+    if (this.requests.consumeLate(index, begin)) return deliver(false)
+    this.wasted += length
+    stray?.()
     if (++this.unrequested > this.config.maxUnrequestedBlocks) this.violation('too many unrequested blocks')
     else this.handlers.onStray?.('unrequested-block')
   }

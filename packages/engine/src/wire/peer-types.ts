@@ -1,5 +1,5 @@
 /** Options, settings and events of a PeerConnection (peer-connection.ts). */
-import type { IoError } from '../platform/ports.ts'
+import type { DataPlaneTorrent, IoError } from '../platform/ports.ts'
 import type { Clock } from '../util/clock.ts'
 import type { CloseReason } from './close-reason.ts'
 import type { Handshake, HandshakeFlags } from './handshake.ts'
@@ -100,6 +100,10 @@ export interface PeerConnectionHandlers {
   onNotInterested?(): void
   /** A block arrived. `solicited` is false for a late block we had given up on (still valid data). */
   onBlock?(index: number, begin: number, data: Uint8Array, solicited: boolean): void
+  /** Framed connections: the data plane kept a block (as onBlock, without the bytes). */
+  onStored?(index: number, begin: number, length: number, solicited: boolean): void
+  /** Framed: the data plane kept a block we never asked for (it may have overwritten a good one). */
+  onStrayStored?(index: number): void
   /** Requests we will not get from this peer: request them elsewhere. */
   onRequestsDropped?(requests: BlockRef[], reason: DropReason): void
   /** Our requests went unanswered past the snub timeout (once until the peer delivers again). */
@@ -141,6 +145,14 @@ export interface PeerConnectionOptions {
   mse?: OutgoingMse | null
   /** Incoming: the openings (plain, MSE) we accept; absent: plain only. */
   incomingMse?: IncomingMse
+  /** Where this connection's blocks may stay: the socket is framed after the handshake (frame-handover.ts). */
+  dataPlane?: () => DataPlaneTorrent | null
+  /**
+   * The socket may be framed (opened or accepted `framable`): the platform keeps what it delivered
+   * and may replay it, so received buffers are copied before decryption until framing is decided.
+   * Default: set when `dataPlane` is.
+   */
+  keepReceived?: boolean
 }
 
 /** The part of PeerConnection visible to acceptIncoming (avoids a type cycle). */

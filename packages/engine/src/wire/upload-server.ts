@@ -81,6 +81,28 @@ export class UploadServer {
     return true
   }
 
+  /**
+   * The torrent's answer on a framed socket: the platform sends the block (`send` queues it in
+   * order). False (nothing sent) if the request went away meanwhile.
+   */
+  sendFromPlatform(index: number, begin: number, length: number, send: () => void): boolean {
+    const req = this.queue.remove(index, begin)
+    if (!req) return false
+    if (req.length !== length)
+      throw new RangeError(`block ${index}/${begin} is ${length} bytes, requested ${req.length}`)
+    send()
+    this.uploaded += length
+    this.rate.add(length)
+    this.pump()
+    return true
+  }
+
+  /** The platform could not read a block it was to send: the peer is told no (BEP 6), not counted. */
+  platformSendFailed(index: number, begin: number, length: number): void {
+    this.uploaded -= length
+    this.refuse({ index, begin, length })
+  }
+
   /** The torrent cannot serve a request (read failed, piece missing). */
   reject(index: number, begin: number, length: number): void {
     if (this.queue.remove(index, begin)) this.refuse({ index, begin, length })

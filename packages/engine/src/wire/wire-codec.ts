@@ -3,6 +3,8 @@
  * Constant messages are built once and shared: never mutate them. The decoder is in wire-decoder.ts.
  */
 
+import { STORED_MESSAGE_ID } from '../platform/ports.ts'
+
 export const MsgId = {
   choke: 0,
   unchoke: 1,
@@ -49,6 +51,8 @@ export type WireMessage =
   | { type: 'port'; port: number }
   | { type: 'extended'; extId: number; payload: Uint8Array }
   | { type: 'unknown'; id: number; payload: Uint8Array }
+  /** Framed streams only (the data plane kept a block of a `piece` message): see STORED_MESSAGE_ID. */
+  | ({ type: 'stored' } & BlockRef)
 
 /** The decoder needs more bytes; `missing` is how many at least. */
 export interface NeedMore {
@@ -175,6 +179,17 @@ export function encodeAvailability(
   return mine && n > 0 ? encodeBitfield(mine.bytes) : null
 }
 
+/** STORED, as a data plane writes it into a framed stream in place of a `piece` message it kept. */
+export function encodeStored(index: number, begin: number, length: number): Uint8Array {
+  const b = new Uint8Array(17)
+  writeU32(b, 0, 13)
+  b[4] = STORED_MESSAGE_ID
+  writeU32(b, 5, index)
+  writeU32(b, 9, begin)
+  writeU32(b, 13, length)
+  return b
+}
+
 /** Any message as bytes (tests, tools; the connection uses the specific encoders). */
 export function encodeMessage(m: WireMessage): Uint8Array {
   switch (m.type) {
@@ -212,6 +227,8 @@ export function encodeMessage(m: WireMessage): Uint8Array {
       return encodePort(m.port)
     case 'extended':
       return encodeExtended(m.extId, m.payload)
+    case 'stored':
+      return encodeStored(m.index, m.begin, m.length)
     case 'unknown': {
       const b = new Uint8Array(5 + m.payload.length)
       writeU32(b, 0, 1 + m.payload.length)

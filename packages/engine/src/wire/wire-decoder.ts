@@ -4,6 +4,7 @@
  * before the body is buffered, so a hostile length never makes us wait for or hold huge data.
  * Piece blocks and payloads are views into the received chunks when contiguous (do not mutate them).
  */
+import { STORED_MESSAGE_ID } from '../platform/ports.ts'
 import { ChunkQueue } from './chunk-queue.ts'
 import { HANDSHAKE_LENGTH, parseHandshake } from './handshake.ts'
 import type { Handshake } from './handshake.ts'
@@ -59,6 +60,8 @@ export class WireDecoder {
   private readonly queue = new ChunkQueue()
   private pieceCount: number | null
   private failure: WireInvalid | null = null
+  /** A framed stream (the data plane's): id 250 is STORED, not an unknown message. */
+  private framed = false
 
   constructor(opts: { pieceCount?: number | null; limits?: Partial<DecoderLimits> } = {}) {
     this.limits = { ...DEFAULT_DECODER_LIMITS, ...opts.limits }
@@ -68,6 +71,15 @@ export class WireDecoder {
   /** Known once metadata is in; enables exact bitfield and index checks. */
   setPieceCount(n: number): void {
     this.pieceCount = n
+  }
+
+  /**
+   * From now on the bytes are the data plane's framed stream: what was buffered is dropped (the
+   * platform delivers it again, framed) and STORED messages parse.
+   */
+  startFramed(): void {
+    this.queue.skip(this.queue.length)
+    this.framed = true
   }
 
   get buffered(): number {
@@ -109,6 +121,8 @@ export class WireDecoder {
   }
 
   private checkLength(id: number, len: number): WireInvalid | null {
+    if (this.framed && id === STORED_MESSAGE_ID)
+      return len === 13 ? null : this.fail('bad-length', `STORED has length ${len}, expected 13`)
     const fixedLen = FIXED[id]
     if (fixedLen !== undefined) {
       return len === fixedLen ? null : this.fail('bad-length', `message ${id} has length ${len}, expected ${fixedLen}`)
@@ -143,6 +157,14 @@ export class WireDecoder {
     const q = this.queue
     const simple = SIMPLE[id]
     if (simple) return simple
+    if (this.framed && id === STORED_MESSAGE_ID) {
+      const index = q.takeUint32()
+      const begin = q.takeUint32()
+      const length = q.takeUint32()
+      if (this.pieceCount !== null && index >= this.pieceCount)
+        return this.fail('index-out-of-range', `piece index ${index} ≥ ${this.pieceCount}`)
+      return { type: 'stored', index, begin, length }
+    }
     switch (id) {
       case MsgId.have:
       case MsgId.suggest:

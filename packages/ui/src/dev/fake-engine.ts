@@ -114,6 +114,7 @@ export class FakeEngine implements EngineApi {
     dhtBootstrap: ['router.bittorrent.com:6881'],
     dhtPort: 0,
     webSeeds: true,
+    dataPlane: true,
     queueingEnabled: true,
     maxActiveDownloads: 3,
     maxActiveSeeds: 3,
