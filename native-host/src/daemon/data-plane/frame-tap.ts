@@ -44,7 +44,7 @@ export class FrameTap {
    */
   read(chunk: Uint8Array, owned: boolean): Uint8Array {
     if (this.reader) {
-      const out = this.reader.push(owned ? chunk : chunk.slice())
+      const out = this.reader.push(owned ? chunk : new Uint8Array(chunk)) // a copy: Buffer#slice is a view
       if (this.reader.error) this.onFatal(new IoError('too-large', this.reader.error.message))
       return out
     }
@@ -53,7 +53,7 @@ export class FrameTap {
     if (this.received > RETAIN_BYTES) {
       this.overflow = true
       this.retained = []
-    } else this.retained.push(owned ? chunk : chunk.slice())
+    } else this.retained.push(new Uint8Array(chunk)) // always a copy: the client may decrypt what it got in place (the in-process link hands it this very buffer)
     return chunk
   }
 
@@ -77,7 +77,7 @@ export class FrameTap {
     } catch (e) {
       throw new IoError('invalid', e instanceof Error ? e.message : String(e))
     }
-    // The bytes from `at` on, copied (the retained views were delivered to the client as they are).
+    // The bytes from `at` on, in one buffer the reader may decrypt in place.
     const rest = new Uint8Array(this.received - req.at)
     let pos = 0
     let skip = req.at
