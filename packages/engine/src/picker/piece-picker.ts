@@ -84,7 +84,7 @@ export class PiecePicker<K = string> {
   private readonly maxBlocks: number
   private readonly randomFirst: number
   private readonly maxDup: number
-  private readonly maxInProgress: number
+  private maxInProgress: number
   private readonly canStartPiece: () => boolean
   private readonly onPieceAbandoned?: (piece: number) => void
   /** In-progress pieces with every block received (waiting for hash/write). */
@@ -253,6 +253,11 @@ export class PiecePicker<K = string> {
     this.have.clear(piece)
     this.seqFrom = Math.min(this.seqFrom, piece)
     if (this.prio[piece]! > 0) this.buckets.insert(piece, this.prio[piece]!, this.avail[piece]!)
+  }
+
+  /** Changes how many started pieces may wait for blocks (a budget that depends on where they are kept). */
+  setMaxInProgress(n: number): void {
+    this.maxInProgress = Math.max(1, n)
   }
 
   /** Started pieces that still wait for blocks (the ones maxInProgress limits). */

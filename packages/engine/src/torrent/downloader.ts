@@ -28,6 +28,12 @@ const BLOCK = 16 * 1024
 const ENDGAME_PIPELINE = 4
 /** Buffer for pieces still receiving blocks (memory bound; see the constructor). */
 const DOWNLOADING_BYTES = 16 * 1024 * 1024
+/**
+ * The same budget when the data plane keeps the pieces (its store holds 256 MiB per client): deeper,
+ * so many slow peers each get a share worth their rate (bench:swarm 256 MiB, 32 seeds at 4 MiB/s:
+ * 0.82x libtorrent's time with 64 MiB, 1.29x with 16 MiB in the same hour).
+ */
+const DATA_PLANE_DOWNLOADING_BYTES = 64 * 1024 * 1024
 /** A block the data plane's full store refused is requested again after this long. */
 const STORE_BUSY_RETRY_MS = 200
 
@@ -108,13 +114,13 @@ export class Downloader {
       pieceCount: info.pieceCount,
       pieceLength: info.pieceLength,
       totalLength: info.length,
-      maxInProgress: Math.max(2, Math.floor(DOWNLOADING_BYTES / info.pieceLength)),
+      maxInProgress: this.inProgressPieces(),
       // started pieces count in full (their buffers appear only with their first block)
       canStartPiece: () =>
         this.storage.settlingBytes +
           (this.remote?.settlingBytes ?? 0) +
           (this.picker.downloadingCount() + 1) * info.pieceLength <=
-          maxBufferedBytes &&
+          (this.remote ? 2 * DATA_PLANE_DOWNLOADING_BYTES : maxBufferedBytes) &&
         // a full data plane store: one piece at a time (its blocks are put past the store's soft cap)
         (!this.remote?.storeFull() || this.picker.downloadingCount() === 0),
       onPieceAbandoned: (p) => this.remote?.discardPiece(p),
@@ -125,11 +131,19 @@ export class Downloader {
     this.priorities = priorities
     this.saver = new ResumeSaver(this.storage, host.state, resumeKey(host.infoHash), host.clock, 30_000)
     this.share = new RequestShare({
-      budgetBlocks: () => (Math.max(2, Math.floor(DOWNLOADING_BYTES / info.pieceLength)) * info.pieceLength) / BLOCK,
+      budgetBlocks: () => (this.inProgressPieces() * info.pieceLength) / BLOCK,
       sessions: () => host.sessions(),
       now: () => host.clock.now(),
       minBlocks: 8,
     })
+  }
+
+  /** How many started pieces may wait for blocks: a memory budget here, a deeper one in a data plane. */
+  private inProgressPieces(): number {
+    return Math.max(
+      2,
+      Math.floor((this.remote ? DATA_PLANE_DOWNLOADING_BYTES : DOWNLOADING_BYTES) / this.info.pieceLength),
+    )
   }
 
   async open(recheck: boolean): Promise<void> {
@@ -142,6 +156,7 @@ export class Downloader {
       this.host.log,
       () => this.host.clock.now(),
     )
+    this.picker.setMaxInProgress(this.inProgressPieces())
     this.picker.setPiecePriorities(this.storage.piecePriorities())
     for (let p = 0; p < this.info.pieceCount; p++) if (this.storage.have.has(p)) this.picker.markHave(p)
     this.complete = this.storage.isComplete()
