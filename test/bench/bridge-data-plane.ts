@@ -8,7 +8,8 @@
  *      STORED messages, hashes and writes on dp.verify; the client only counts and verifies.
  * The peer is a child process (dp-sender.ts) that serves one whole piece per request, 16 pieces
  * requested ahead. Env BENCH_DP_MIB sets the size (default 256). Prints MiB/s and CPU seconds per GiB
- * of the client and the daemon for each path.
+ * of the client and the daemon for each path (and of the daemon's main thread alone: env
+ * TIDEPOOL_DAEMON_HASH_THREADS=0 hashes there, as before the daemon's hash pool).
  */
 import type { ChildProcess } from 'node:child_process'
 import { createHash } from 'node:crypto'
@@ -20,7 +21,7 @@ import type { BridgeClient } from '@tidepool/daemon-bridge'
 import { connectBridgeNode } from '@tidepool/daemon-bridge/node'
 import { Rc4 } from '@tidepool/engine/mse'
 import { DATA_PATH_NODE_FLAGS } from '@tidepool/native-host'
-import { child, cpuOf, selfCpu, withLimit } from './bridge-kit.ts'
+import { child, cpuOf, mainThreadCpuOf, selfCpu, withLimit } from './bridge-kit.ts'
 import { benchPiece, DP_BENCH_KEY, DP_PIECE } from './dp-bench-data.ts'
 
 const MIB = 1024 * 1024
@@ -36,6 +37,8 @@ interface Run {
   mibs: number
   cpuClient: number
   cpuDaemon: number
+  /** The daemon's main thread alone (hashing may run in its worker threads). */
+  cpuDaemonMain: number
 }
 
 function request(p: number): Uint8Array {
@@ -51,6 +54,7 @@ function request(p: number): Uint8Array {
 async function measure(daemonPid: number, body: () => Promise<void>): Promise<Run> {
   const c0 = selfCpu()
   const d0 = await cpuOf(daemonPid)
+  const m0 = await mainThreadCpuOf(daemonPid)
   const t0 = performance.now()
   await withLimit(body(), 'data-plane run')
   const gib = TOTAL / (1024 * MIB)
@@ -58,6 +62,7 @@ async function measure(daemonPid: number, body: () => Promise<void>): Promise<Ru
     mibs: TOTAL / MIB / ((performance.now() - t0) / 1000),
     cpuClient: (selfCpu() - c0) / gib,
     cpuDaemon: ((await cpuOf(daemonPid)) - d0) / gib,
+    cpuDaemonMain: ((await mainThreadCpuOf(daemonPid)) - m0) / gib,
   }
 }
 
@@ -269,7 +274,7 @@ export async function dataPlaneBench(): Promise<void> {
     )
     for (const [k, r] of Object.entries(results)) {
       console.log(
-        `  ${k.padEnd(16)} ${r.mibs.toFixed(0).padStart(5)} MiB/s   CPU s/GiB: client ${f(r.cpuClient)} + daemon ${f(r.cpuDaemon)} = ${f(r.cpuClient + r.cpuDaemon)}`,
+        `  ${k.padEnd(16)} ${r.mibs.toFixed(0).padStart(5)} MiB/s   CPU s/GiB: client ${f(r.cpuClient)} + daemon ${f(r.cpuDaemon)} = ${f(r.cpuClient + r.cpuDaemon)} (daemon main thread ${f(r.cpuDaemonMain)})`,
       )
     }
     for (const c of ['plain', 'rc4']) {
@@ -284,7 +289,12 @@ export async function dataPlaneBench(): Promise<void> {
         results: Object.fromEntries(
           Object.entries(results).map(([k, r]) => [
             k,
-            { mibs: Math.round(r.mibs), cpuClient: +f(r.cpuClient), cpuDaemon: +f(r.cpuDaemon) },
+            {
+              mibs: Math.round(r.mibs),
+              cpuClient: +f(r.cpuClient),
+              cpuDaemon: +f(r.cpuDaemon),
+              cpuDaemonMain: +f(r.cpuDaemonMain),
+            },
           ]),
         ),
         load: +loadavg()[0].toFixed(1),

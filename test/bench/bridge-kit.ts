@@ -37,6 +37,14 @@ export async function cpuOf(pid: number): Promise<number> {
   return s
 }
 
+/** CPU seconds of a live process's main thread only (its worker threads left out): what one core bounds. */
+export async function mainThreadCpuOf(pid: number): Promise<number> {
+  const { readFile } = await import('node:fs/promises')
+  const stat = await readFile(`/proc/${pid}/task/${pid}/stat`, 'utf8')
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ') // fields from 3 (state) on
+  return (Number(f[11]) + Number(f[12])) / 100 // utime, stime
+}
+
 /** CPU seconds (user+system) this process has used so far. */
 export function selfCpu(): number {
   const u = process.cpuUsage()

@@ -30,6 +30,7 @@ import type { PortMapper } from './portmap/port-mapper.ts'
 import { cancelMove, startMove } from './move-ops.ts'
 import type { RootGrants } from './root-grants.ts'
 import { SessionDataPlane } from './data-plane/dp-ops.ts'
+import { HashPool } from './data-plane/hash-pool.ts'
 
 export const DAEMON_VERSION = '0.1.0'
 /** Above this many bytes queued on the WebSocket, stop reading this client's sockets. */
@@ -68,6 +69,8 @@ export interface SessionDeps {
   streams?: StreamRegistry
   /** Offer the data plane (capability `data-plane`); default true. */
   dataPlane?: boolean
+  /** The daemon's SHA-1 workers for data-plane pieces (absent: hashed on the main thread). */
+  hashPool?: HashPool
 }
 
 function sha256(s: string): Buffer {
@@ -111,7 +114,7 @@ export class Session implements SessionContext {
     registerCaps(this, this.caps, this.capCounts)
     this.portMaps = deps.portMapper ? new SessionPortMaps(this, deps.portMapper) : undefined
     this.streams = deps.streams ? new SessionStreams(this, deps.streams) : undefined
-    this.dp = deps.dataPlane !== false ? new SessionDataPlane(this) : undefined
+    this.dp = deps.dataPlane !== false ? new SessionDataPlane(this, deps.hashPool ?? new HashPool(0)) : undefined
     ws.on('message', (data: Buffer | Buffer[], isBinary: boolean) =>
       this.onMessage(Array.isArray(data) ? data : [data], isBinary),
     )

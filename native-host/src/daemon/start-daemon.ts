@@ -14,6 +14,7 @@ import type { DaemonCounters } from './session-context.ts'
 import { refuseUpgrade } from './upgrade-check.ts'
 import { PortMapper, type PortMapperOptions } from './portmap/port-mapper.ts'
 import type { CompanionGate } from './companion/companion-gate.ts'
+import { HashPool } from './data-plane/hash-pool.ts'
 import { RootGrants } from './root-grants.ts'
 import { serveStream } from './stream-http.ts'
 import { StreamRegistry } from './stream-registry.ts'
@@ -263,6 +264,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
       )
     })
   })
+  const hashPool = new HashPool()
   const openSession = (ws: SessionSocket, onAuthed?: () => void): Session => {
     counters.clients++
     const helloTimeoutMs = opts.helloTimeoutMs ?? HELLO_TIMEOUT_MS
@@ -282,6 +284,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
       fsMove: opts.fsMove,
       utp: opts.utp ?? true,
       dataPlane: opts.dataPlane ?? true,
+      hashPool,
       streams,
     })
     sessions.add(s)
@@ -325,6 +328,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
       for (const s of sessions) s.dispose()
       sessions.clear()
       wss.close()
+      await hashPool.close()
       // Leases are deleted on the gateway before close resolves (each exchange is bounded).
       await portMapper?.close()
       if (!listening) return

@@ -1,5 +1,7 @@
 /** Builds the web UI (packages/ui → dist) with vite when the sources are newer than the last build. */
+import { spawn } from 'node:child_process'
 import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -35,8 +37,19 @@ export async function buildUi(
   const t0 = Date.now()
   if (!opts.force && uiBuildIsFresh()) return { built: false, ms: 0 }
   opts.log?.('building the web UI…')
-  const { build } = await import('vite')
-  await build({ configFile: join(UI_DIR, 'vite.config.ts'), logLevel: 'warn' })
+  // In a child process: vite's build leaves ~500 MiB resident in the process that ran it, and this
+  // process goes on to be the daemon (measured: 605 MiB RSS once ready after a build, 112 MiB without).
+  const vite = join(dirname(createRequire(join(UI_DIR, 'package.json')).resolve('vite/package.json')), 'bin', 'vite.js')
+  await new Promise<void>((resolve, reject) => {
+    const child = spawn(process.execPath, [vite, 'build', '--config', 'vite.config.ts', '--logLevel', 'warn'], {
+      cwd: UI_DIR,
+      stdio: ['ignore', 'inherit', 'inherit'],
+    })
+    child.once('error', reject)
+    child.once('exit', (code, signal) =>
+      code === 0 ? resolve() : reject(new Error(`the web UI build failed (${signal ?? `exit ${code}`})`)),
+    )
+  })
   writeFileSync(STAMP, `${new Date().toISOString()}\n`)
   return { built: true, ms: Date.now() - t0 }
 }

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto'
 import { Op } from '@tidepool/daemon-bridge'
 import {
   blockMessage,
@@ -13,6 +12,7 @@ import type { OpResult } from '../file-ops.ts'
 import { toIoError } from '../io-errors.ts'
 import type { SessionContext } from '../session-context.ts'
 import { handleOf, socketOf } from '../tcp-ops.ts'
+import type { HashPool } from './hash-pool.ts'
 import { TorrentFiles } from './torrent-files.ts'
 
 /** Torrents one client may open in the data plane at once. */
@@ -41,7 +41,10 @@ export class SessionDataPlane {
   private readonly torrents = new Map<number, DpTorrent>()
   readonly budget = new StoreBudget()
 
-  constructor(private readonly ctx: SessionContext) {}
+  constructor(
+    private readonly ctx: SessionContext,
+    private readonly hasher: HashPool,
+  ) {}
 
   run(op: number, meta: Record<string, unknown>, payload: Uint8Array): Promise<DpResult> {
     switch (op) {
@@ -100,7 +103,7 @@ export class SessionDataPlane {
     if (this.ctx.closed) throw new IoError('closed', 'session closed')
     const files = new TorrentFiles(this.ctx.guard, spec, this.ctx.counters)
     const store = new PieceStore(files.layout, this.budget, {
-      sha1: async (data) => createHash('sha1').update(data).digest(),
+      sha1: (data) => this.hasher.sha1(data),
       write: (piece, data) => files.writePiece(piece, data),
     })
     const handle = this.ctx.newHandle()

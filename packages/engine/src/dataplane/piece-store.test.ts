@@ -12,7 +12,7 @@ function bytes(n: number, seed: number): Uint8Array {
 function makeStore(length: number, pieceLength: number, budget = new StoreBudget(), failWrite?: Error) {
   const written = new Map<number, Uint8Array>()
   const store = new PieceStore({ length, pieceLength }, budget, {
-    sha1: (d) => sha1(d),
+    sha1: async (d) => ({ digest: await sha1(d), data: d }),
     write: async (piece, d) => {
       if (failWrite) throw failWrite
       written.set(piece, d.slice())

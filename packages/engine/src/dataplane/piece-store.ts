@@ -37,7 +37,8 @@ export class StoreBudget {
 }
 
 export interface PieceStoreIo {
-  sha1(data: Uint8Array): Promise<Uint8Array>
+  /** May move `data` (to a worker and back): the store uses only the `data` it resolves with. */
+  sha1(data: Uint8Array): Promise<{ digest: Uint8Array; data: Uint8Array }>
   /** Writes a verified piece to its files; rejects with the I/O error (no-space, ...). */
   write(piece: number, data: Uint8Array): Promise<void>
 }
@@ -128,9 +129,9 @@ export class PieceStore {
     if (!p || p.missing > 0 || !p.data) return 'incomplete'
     this.pieces.delete(piece)
     try {
-      const digest = await this.io.sha1(p.data)
+      const { digest, data } = await this.io.sha1(p.data)
       if (!sameBytes(digest, sha1)) return 'hash-failed'
-      await this.io.write(piece, p.data)
+      await this.io.write(piece, data)
       return 'verified'
     } finally {
       this.budget.release(p.size)

@@ -59,7 +59,7 @@ export class MemoryDataPlaneTorrent implements DataPlaneTorrent {
     this.spec = spec
     this.layout = specLayout(spec)
     this.store = new PieceStore(this.layout, plane.budget, {
-      sha1: (data) => sha1(data),
+      sha1: async (data) => ({ digest: await sha1(data), data }),
       write: (piece, data) => this.writePiece(piece, data),
     })
   }
