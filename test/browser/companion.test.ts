@@ -183,7 +183,10 @@ describe.skipIf(!chromiumAvailable() || !libtorrentAvailable() || !netnsAvailabl
     it('the veth capture shows the exchange but no token, code or BitTorrent handshake in clear', async () => {
       await capture!.stop()
       const pcap = await readFile(join(work, 'veth.pcap'))
-      expect(pcap.length).toBeGreaterThan(6 * 1024 * 1024) // the download crossed it
+      // the channel carried the engine's side of the download, but not its 6 MiB of piece data: with the
+      // data plane the pieces stay on the companion, which hashes and writes them
+      expect(pcap.length).toBeGreaterThan(64 * 1024)
+      expect(pcap.length).toBeLessThan(3 * 1024 * 1024)
       expect(pcap.includes(Buffer.from('Upgrade: websocket'))).toBe(true) // and the capture saw the channel
       expect(seen.token).toMatch(/^[0-9a-f]{64}$/)
       for (const secret of [seen.token, seen.code, seen.code.replace('-', ''), '\x13BitTorrent protocol'])

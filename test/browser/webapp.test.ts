@@ -47,22 +47,14 @@ describe.skipIf(!chromiumAvailable() || !libtorrentAvailable())('local web app i
     await waitRowText(page, t.infoHash, /Seeding/, 60_000)
     await shot(page, 'webapp-torrent-list-peers')
     expect(await diffTrees(t.contentPath, join(swarm.work, 'downloads', t.name))).toEqual([])
-    // the pieces were hashed in the engine worker's nested hash worker, not on the engine's thread
+    // the daemon announces the data plane: it kept, hashed and wrote the pieces, so the page's hash
+    // worker (WebAssembly SHA-1, for a daemon without it) hashed almost none of them (one of 49 was seen
+    // hashed in the page once, not explained yet; without the data plane all 49 are)
     const hashWorker = page.workers().find((w) => /sha1-worker/.test(w.url()))
-    expect(
-      hashWorker,
-      `hash worker among ${page
-        .workers()
-        .map((w) => w.url())
-        .join(', ')}`,
-    ).toBeDefined()
-    expect(
-      await hashWorker!.evaluate(() => (self as unknown as { tidepoolHashed: number }).tidepoolHashed),
-    ).toBeGreaterThanOrEqual(t.pieceCount)
-    // with WebAssembly's SHA-1 (the page's CSP allows compiling it), not the WebCrypto fallback
-    expect(await hashWorker!.evaluate(() => (self as unknown as { tidepoolHashImpl: string }).tidepoolHashImpl)).toBe(
-      'wasm',
-    )
+    const hashedInPage = hashWorker
+      ? await hashWorker.evaluate(() => (self as unknown as { tidepoolHashed?: number }).tidepoolHashed ?? 0)
+      : 0
+    expect(hashedInPage).toBeLessThan(t.pieceCount / 4)
 
     const log = await readPeerStateLog(page)
     const first = firstSightings(log)
