@@ -3,7 +3,6 @@
 // each fixed bug is asserted as the user sees it; axe-core checks every view and dialog in both themes;
 // a restart of `pnpm app` is survived by the open tab and by a new one.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { BrowserContext, Page } from 'playwright-core'
@@ -13,6 +12,7 @@ import { seriousViolations } from './helpers/axe.ts'
 import { chromiumAvailable, launchChromium, shot, until } from './helpers/browser.ts'
 import { addTorrentFile, torrentRow, waitHelperConnected } from './helpers/ui-actions.ts'
 import { startWebApp, type WebApp } from './helpers/webapp.ts'
+import { freeTcpPort } from '../fixtures/free-port.ts'
 
 const hash = (c: string) => c.repeat(40)
 const DEAD_UDP = 'udp://127.0.0.1:9/announce'
@@ -22,14 +22,6 @@ const magnet = (h: string, name: string, trackers: string[]) =>
 const A = hash('a')
 const B = hash('b')
 const C = hash('c')
-
-async function freePort(): Promise<number> {
-  const srv = createServer()
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()))
-  const port = (srv.address() as { port: number }).port
-  await new Promise((r) => srv.close(r))
-  return port
-}
 
 const grid = (page: Page) => page.locator('[role="grid"][aria-label="Torrents"]')
 const toast = (page: Page) => page.locator('.toast')
@@ -69,7 +61,7 @@ describe.skipIf(!chromiumAvailable())('a UI people trust (web app in Chromium)',
 
   beforeAll(async () => {
     home = await mkdtemp(join(tmpdir(), 'tidepool-uitrust-'))
-    port = await freePort()
+    port = await freeTcpPort()
     app = await startWebApp({ out: join(home, 'downloads'), configHome: config(), port })
     context = await launchChromium(join(home, 'profile'))
     page = await context.newPage()

@@ -3,7 +3,6 @@
 // RC4), a libtorrent leecher is served blocks the daemon reads itself, and TIDEPOOL_DATA_PLANE=0 keeps
 // the old path. Tidepool's status lines count its framed peers (`framed`); libtorrent's own report says
 // how the connection was protected.
-import net from 'node:net'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { diffTrees } from '../fixtures/compare-trees.ts'
@@ -11,6 +10,7 @@ import { libtorrentAvailable, type LibtorrentPeer } from '../fixtures/libtorrent
 import { createSwarm, type Swarm } from '../fixtures/swarm.ts'
 import { tidepoolDownload, tidepoolSeed } from '../fixtures/tidepool-cli.ts'
 import { expectDoneLine, expectExit0, expectSameContent } from './expect-download.ts'
+import { freeTcpPort } from '../fixtures/free-port.ts'
 
 const CLI_TIMEOUT_S = 60
 const WAIT_MS = (CLI_TIMEOUT_S + 30) * 1000
@@ -25,14 +25,6 @@ const ltRc4Peak = (p: LibtorrentPeer): number =>
       .filter((l) => l.event === 'status')
       .map((l) => Number((l.encryption as Record<string, number> | undefined)?.rc4 ?? 0)),
   )
-
-async function freePort(): Promise<number> {
-  const srv = net.createServer()
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r))
-  const { port } = srv.address() as net.AddressInfo
-  await new Promise<void>((r) => srv.close(() => r()))
-  return port
-}
 
 describe.skipIf(!libtorrentAvailable())('the data plane with libtorrent', () => {
   let swarm: Swarm
@@ -106,7 +98,7 @@ describe.skipIf(!libtorrentAvailable())('the data plane with libtorrent', () => 
       ],
       pieceLength: 64 * 1024,
     })
-    const port = await freePort()
+    const port = await freeTcpPort()
     const seed = swarm.own(await tidepoolSeed(t.torrentPath, { data: t.dir, port, encryption: 'require' }))
     await expect
       .poll(() => swarm.tracker.peers(t.infoHash).some((p) => p.port === seed.listenPort && p.complete), {

@@ -3,7 +3,6 @@
 // and the CLI says why; under the default (prefer) a plain-only peer is reached by falling back to plain.
 // Each side's own report says how the connection was protected (libtorrent's peer_info flags,
 // Tidepool's `encryption` counts in its status lines).
-import net from 'node:net'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { diffTrees } from '../fixtures/compare-trees.ts'
@@ -11,6 +10,7 @@ import { libtorrentAvailable, type LibtorrentPeer } from '../fixtures/libtorrent
 import { createSwarm, type Swarm } from '../fixtures/swarm.ts'
 import { tidepoolDownload, tidepoolSeed, type TidepoolRun } from '../fixtures/tidepool-cli.ts'
 import { expectDoneLine, expectExit0, expectSameContent } from './expect-download.ts'
+import { freeTcpPort } from '../fixtures/free-port.ts'
 
 const CLI_TIMEOUT_S = 60
 const WAIT_MS = (CLI_TIMEOUT_S + 30) * 1000
@@ -23,14 +23,6 @@ function peak(lines: Array<Record<string, unknown>>, kind: string): number {
 }
 const ltLines = (p: LibtorrentPeer) => p.proc.json.filter((l) => l.event === 'status')
 const tpLines = (run: TidepoolRun, infoHash: string) => run.statuses(infoHash)
-
-async function freePort(): Promise<number> {
-  const srv = net.createServer()
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r))
-  const { port } = srv.address() as net.AddressInfo
-  await new Promise<void>((r) => srv.close(() => r()))
-  return port
-}
 
 describe.skipIf(!libtorrentAvailable())('MSE/PE with libtorrent', () => {
   let swarm: Swarm
@@ -71,7 +63,7 @@ describe.skipIf(!libtorrentAvailable())('MSE/PE with libtorrent', () => {
       ],
       pieceLength,
     })
-    const port = await freePort()
+    const port = await freeTcpPort()
     const seed = swarm.own(await tidepoolSeed(t.torrentPath, { data: t.dir, port, encryption: 'require' }))
     // the seed's own port (another process may take a freed port first; the engine then picks one)
     await expect

@@ -1,7 +1,6 @@
 // Tidepool as an uploader: a libtorrent leecher downloads everything from Tidepool seeding
 // alone, and two Tidepool leechers fed by one slow libtorrent seed trade pieces with each other.
 import { mkdir } from 'node:fs/promises'
-import net from 'node:net'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { diffTrees } from '../fixtures/compare-trees.ts'
@@ -10,14 +9,7 @@ import { libtorrentAvailable } from '../fixtures/libtorrent.ts'
 import { createSwarm, type Swarm } from '../fixtures/swarm.ts'
 import { tidepoolDownload, tidepoolSeed } from '../fixtures/tidepool-cli.ts'
 import { expectSameContent } from './expect-download.ts'
-
-async function freePort(): Promise<number> {
-  const srv = net.createServer()
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r))
-  const { port } = srv.address() as net.AddressInfo
-  await new Promise<void>((r) => srv.close(() => r()))
-  return port
-}
+import { freeTcpPort } from '../fixtures/free-port.ts'
 
 describe.skipIf(!libtorrentAvailable())('seeding', () => {
   let swarm: Swarm
@@ -35,7 +27,7 @@ describe.skipIf(!libtorrentAvailable())('seeding', () => {
       files: awkwardFiles(pieceLength).concat([{ path: ['big.bin'], size: 2 * 1024 * 1024 + 3 }]),
       pieceLength,
     })
-    const port = await freePort()
+    const port = await freeTcpPort()
     const seed = swarm.own(await tidepoolSeed(t.torrentPath, { data: t.dir, port }))
     expect(seed.listenPort).toBe(port) // --port is honoured
     // `seed` announces itself: the leecher is told nothing and finds Tidepool through the tracker

@@ -4,7 +4,6 @@
 // through the tracker, so Tidepool first tries TCP and falls back to uTP), a uTP-only leecher downloads
 // from `tidepool seed`, and an RC4-forced uTP-only seed shows MSE running over a uTP stream. Each side's
 // own report says how the peer was connected (libtorrent's utp_socket flag, Tidepool's `transport` counts).
-import net from 'node:net'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { diffTrees } from '../fixtures/compare-trees.ts'
@@ -12,6 +11,7 @@ import { libtorrentAvailable, type LibtorrentPeer } from '../fixtures/libtorrent
 import { createSwarm, type Swarm } from '../fixtures/swarm.ts'
 import { tidepoolDownload, tidepoolSeed, type TidepoolRun } from '../fixtures/tidepool-cli.ts'
 import { expectDoneLine, expectExit0, expectSameContent } from './expect-download.ts'
+import { freeTcpPort } from '../fixtures/free-port.ts'
 
 const CLI_TIMEOUT_S = 90
 const WAIT_MS = (CLI_TIMEOUT_S + 30) * 1000
@@ -23,14 +23,6 @@ function peak(lines: Array<Record<string, unknown>>, field: string, kind: string
 }
 const ltLines = (p: LibtorrentPeer) => p.proc.json.filter((l) => l.event === 'status')
 const tpLines = (run: TidepoolRun, infoHash: string) => run.statuses(infoHash)
-
-async function freePort(): Promise<number> {
-  const srv = net.createServer()
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r))
-  const { port } = srv.address() as net.AddressInfo
-  await new Promise<void>((r) => srv.close(() => r()))
-  return port
-}
 
 describe.skipIf(!libtorrentAvailable())('uTP with libtorrent', () => {
   let swarm: Swarm
@@ -69,7 +61,7 @@ describe.skipIf(!libtorrentAvailable())('uTP with libtorrent', () => {
       ],
       pieceLength: 64 * 1024,
     })
-    const port = await freePort()
+    const port = await freeTcpPort()
     const seed = swarm.own(await tidepoolSeed(t.torrentPath, { data: t.dir, port }))
     await expect
       .poll(() => swarm.tracker.peers(t.infoHash).some((p) => p.port === seed.listenPort && p.complete), {
