@@ -6,21 +6,10 @@ import { MemoryNetwork } from '../platform/memory-net.ts'
 import { MemoryStateStore } from '../platform/memory-state.ts'
 import type { CreateJobStatus } from '../api/create-types.ts'
 import { bytesEqual } from '../util/bytes.ts'
+import { testBytes as data } from '../util/test-bytes.ts'
 
 // A torrent created by one engine is seeded at once from the data in place (no re-hash) and another
 // engine downloads it over the in-memory network. Real timers, every wait bounded.
-
-function data(n: number, seed: number): Uint8Array {
-  const out = new Uint8Array(n)
-  let x = seed * 2654435761
-  for (let i = 0; i < n; i++) {
-    x = (x ^ (x << 13)) >>> 0
-    x = (x ^ (x >>> 17)) >>> 0
-    x = (x ^ (x << 5)) >>> 0
-    out[i] = x & 0xff
-  }
-  return out
-}
 
 const engines: BtEngine[] = []
 afterEach(async () => {

@@ -10,18 +10,7 @@ import { CreateTorrentError } from './collect-files.ts'
 import { createTorrentFromFiles } from './create-torrent-files.ts'
 import { CreateCancelled, type HashProgress } from './hash-pieces.ts'
 import { autoPieceLength, isValidPieceLength, parsePieceLength } from './piece-length.ts'
-
-function data(n: number, seed: number): Uint8Array {
-  const out = new Uint8Array(n)
-  let x = seed * 2654435761 || 1
-  for (let i = 0; i < n; i++) {
-    x = (x ^ (x << 13)) >>> 0
-    x = (x ^ (x >>> 17)) >>> 0
-    x = (x ^ (x << 5)) >>> 0
-    out[i] = x & 0xff
-  }
-  return out
-}
+import { testBytes as data } from '../util/test-bytes.ts'
 
 const R = 'downloads'
 const KiB = 1024

@@ -8,21 +8,10 @@ import { MemoryStateStore } from '../platform/memory-state.ts'
 import type { Torrent } from '../torrent/torrent.ts'
 import { bytesEqual } from '../util/bytes.ts'
 import { BtEngine } from './bt-engine.ts'
+import { testBytes as data } from '../util/test-bytes.ts'
 
 // Whole engines whose platform keeps the piece payloads (an in-memory data plane): blocks arrive as
 // STORED, pieces are hashed and written by the platform, uploads are sent from the files by it.
-
-function data(n: number, seed: number): Uint8Array {
-  const out = new Uint8Array(n)
-  let x = seed * 2654435761
-  for (let i = 0; i < n; i++) {
-    x = (x ^ (x << 13)) >>> 0
-    x = (x ^ (x >>> 17)) >>> 0
-    x = (x ^ (x << 5)) >>> 0
-    out[i] = x & 0xff
-  }
-  return out
-}
 
 const DATA = data(600_000, 7)
 const PIECE = 32 * 1024

@@ -8,6 +8,7 @@ import type { Torrent } from '../torrent/torrent.ts'
 import { fakeHttpServer } from '../tracker/test-http-server.ts'
 import { ManualClock } from '../util/clock.ts'
 import { BtEngine } from './bt-engine.ts'
+import { testBytes as bytes } from '../util/test-bytes.ts'
 
 // The queue and the seeding limits on whole engines over the in-memory platform, on an injected clock:
 // time moves only when the test says, so "a minute later" takes no minute.
@@ -16,18 +17,6 @@ const engines: BtEngine[] = []
 afterEach(async () => {
   for (const e of engines.splice(0)) await e.stop()
 })
-
-function bytes(n: number, seed: number): Uint8Array {
-  const out = new Uint8Array(n)
-  let x = seed * 2654435761 || 1
-  for (let i = 0; i < n; i++) {
-    x = (x ^ (x << 13)) >>> 0
-    x = (x ^ (x >>> 17)) >>> 0
-    x = (x ^ (x << 5)) >>> 0
-    out[i] = x & 0xff
-  }
-  return out
-}
 
 interface World {
   clock: ManualClock

@@ -11,21 +11,10 @@ import type { Torrent } from '../torrent/torrent.ts'
 import { bytesEqual } from '../util/bytes.ts'
 import { sha1 } from '../util/sha1.ts'
 import { BtEngine } from './bt-engine.ts'
+import { testBytes as data } from '../util/test-bytes.ts'
 
 // Whole engines talking over the in-memory network: real wire, pool, queue, picker and storage,
 // no sockets. Timers are real (the engines' 1 s maintenance and 100 ms queue), each wait bounded.
-
-function data(n: number, seed: number): Uint8Array {
-  const out = new Uint8Array(n)
-  let x = seed * 2654435761
-  for (let i = 0; i < n; i++) {
-    x = (x ^ (x << 13)) >>> 0
-    x = (x ^ (x >>> 17)) >>> 0
-    x = (x ^ (x << 5)) >>> 0
-    out[i] = x & 0xff
-  }
-  return out
-}
 
 // toEqual on large typed arrays is very slow; compare bytes directly.
 function expectSame(got: Uint8Array | null, want: Uint8Array): void {

@@ -15,21 +15,10 @@ import { MemoryNetwork } from '../platform/memory-net.ts'
 import { MemoryStateStore } from '../platform/memory-state.ts'
 import type { Torrent } from '../torrent/torrent.ts'
 import { bytesEqual } from '../util/bytes.ts'
+import { testBytes as data } from '../util/test-bytes.ts'
 
 // A whole engine downloading from web seeds on the in-memory network: real picker, storage and
 // verification, HTTP servers of our own. Timers are real (the 1 s tick); every wait is bounded.
-
-function data(n: number, seed: number): Uint8Array {
-  const out = new Uint8Array(n)
-  let x = seed * 2654435761
-  for (let i = 0; i < n; i++) {
-    x = (x ^ (x << 13)) >>> 0
-    x = (x ^ (x >>> 17)) >>> 0
-    x = (x ^ (x << 5)) >>> 0
-    out[i] = x & 0xff
-  }
-  return out
-}
 
 const engines: BtEngine[] = []
 afterEach(async () => {
