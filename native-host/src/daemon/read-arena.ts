@@ -45,6 +45,18 @@ export class ReadArena {
   }
 
   /**
+   * `frame` (the latest read) was consumed and nothing keeps a view of it: its region is reused by
+   * the next read. Framed sockets do this (their reads are copied into pieces or into small notices),
+   * so a downloading socket reuses one arena instead of allocating a new one per MiB. Safe because
+   * Node asks `next` for the next region only after the read callback returned.
+   */
+  recycle(frame: Buffer): void {
+    if (frame.buffer !== this.arena.buffer) return
+    const start = frame.byteOffset - this.arena.byteOffset
+    if (start + frame.length === this.pos) this.pos = start
+  }
+
+  /**
    * From now on frames go to `sink` with this handle. Starts at the end of this event-loop turn (or
    * earlier through `activate`, which end/close handlers call first), so the tcp.connect REPLY (sent a
    * few microtasks later) always precedes the socket's first DATA, and DATA precedes end/close.

@@ -61,7 +61,13 @@ export class TcpConn implements Resource {
     if (this.closedByClient || this.ctx.closed) return
     if (this.tap) {
       const out = this.tap.read(frame.subarray(HEADER_BYTES), true)
-      if (this.tap.framed) return this.deliver(out)
+      if (this.tap.framed) {
+        // What is delivered is small (notices, control messages): a copy (Buffer#slice would be a
+        // view), so the arena's region is reused by the next read.
+        this.deliver(out.buffer === frame.buffer ? new Uint8Array(out) : out)
+        this.arena?.recycle(frame)
+        return
+      }
     }
     this.credit -= n
     if (this.credit <= 0) this.updateReading()

@@ -3,6 +3,8 @@ import {
   blockMessage,
   type DataPlaneTorrentSpec,
   IoError,
+  DATA_PLANE_STORE_CAP,
+  PieceBufferPool,
   PieceStore,
   type Rc4State,
   StoreBudget,
@@ -15,6 +17,8 @@ import { handleOf, socketOf } from '../tcp-ops.ts'
 import type { HashPool } from './hash-pool.ts'
 import { TorrentFiles } from './torrent-files.ts'
 
+/** Free piece buffers kept for reuse per client (TorrentFiles keeps nothing once a write settled). */
+const PIECE_POOL_BYTES = 32 * 1024 * 1024
 /** Torrents one client may open in the data plane at once. */
 const MAX_TORRENTS_PER_CLIENT = 1024
 /** Largest block dp.send reads (BitTorrent requests are 16 KiB; clients refuse more than 128 KiB). */
@@ -39,7 +43,7 @@ export interface DpResult extends OpResult {
  */
 export class SessionDataPlane {
   private readonly torrents = new Map<number, DpTorrent>()
-  readonly budget = new StoreBudget()
+  readonly budget = new StoreBudget(DATA_PLANE_STORE_CAP, new PieceBufferPool(PIECE_POOL_BYTES))
 
   constructor(
     private readonly ctx: SessionContext,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { sha1 } from '../util/sha1.ts'
-import { DATA_PLANE_BLOCK, PieceStore, StoreBudget } from './piece-store.ts'
+import { DATA_PLANE_BLOCK, PieceBufferPool, PieceStore, StoreBudget } from './piece-store.ts'
 
 const B = DATA_PLANE_BLOCK
 
@@ -124,5 +124,52 @@ describe('PieceStore', () => {
     store.keep(0, 0, data.subarray(0, B))
     expect(store.put(0, B, data.subarray(B))).toBe('kept')
     expect(await store.verify(0, await sha1(data))).toBe('verified')
+  })
+})
+
+describe('PieceBufferPool', () => {
+  it('reuses a written piece buffer for the next piece; its old bytes never reach a later piece', async () => {
+    const pool = new PieceBufferPool(4 * B)
+    const { store, written } = makeStore(4 * B, 2 * B, new StoreBudget(undefined, pool))
+    const first = bytes(2 * B, 5)
+    const second = bytes(2 * B, 6)
+    let buffer: Uint8Array | null = null
+    store.open(0)
+    store.keep(0, 0, first.subarray(0, B))
+    store.keep(0, B, first.subarray(B))
+    expect(await store.verify(0, await sha1(first))).toBe('verified')
+    expect(pool.bytes).toBe(2 * B) // handed back once written
+    store.open(1)
+    store.keep(1, B, second.subarray(B)) // takes the pooled (dirty) buffer
+    expect(pool.bytes).toBe(0)
+    expect(await store.verify(1, await sha1(second))).toBe('incomplete') // half of it is piece 0's bytes
+    store.keep(1, 0, second.subarray(0, B))
+    expect(await store.verify(1, await sha1(second))).toBe('verified')
+    expect(written.get(0)).toEqual(first)
+    expect(written.get(1)).toEqual(second)
+    buffer = pool.take(2 * B)
+    expect(buffer.length).toBe(2 * B)
+  })
+
+  it('takes back buffers after a wrong hash and a drop; keeps at most maxBytes; ignores views and other sizes', async () => {
+    const pool = new PieceBufferPool(2 * B)
+    const { store } = makeStore(4 * B, 2 * B, new StoreBudget(undefined, pool))
+    store.open(0)
+    store.keep(0, 0, bytes(B, 1))
+    store.keep(0, B, bytes(B, 2))
+    expect(await store.verify(0, new Uint8Array(20))).toBe('hash-failed')
+    expect(pool.bytes).toBe(2 * B)
+    store.open(1)
+    store.keep(1, 0, bytes(B, 3)) // from the pool
+    const extra = new Uint8Array(2 * B)
+    pool.give(extra) // pool has room again
+    expect(pool.bytes).toBe(2 * B)
+    store.drop(1) // over maxBytes: left to the GC
+    expect(pool.bytes).toBe(2 * B)
+    pool.give(new Uint8Array(4 * B).subarray(0, 2 * B)) // a view: never pooled
+    pool.give(new Uint8Array(0))
+    expect(pool.bytes).toBe(2 * B)
+    expect(pool.take(2 * B)).toBe(extra)
+    expect(pool.take(B).length).toBe(B) // no buffer of that size: a new one
   })
 })
