@@ -29,11 +29,15 @@ const ENDGAME_PIPELINE = 4
 /** Buffer for pieces still receiving blocks (memory bound; see the constructor). */
 const DOWNLOADING_BYTES = 16 * 1024 * 1024
 /**
- * The same budget when the data plane keeps the pieces (its store holds 256 MiB per client): deeper,
- * so many slow peers each get a share worth their rate (bench:swarm 256 MiB, 32 seeds at 4 MiB/s:
- * 0.82x libtorrent's time with 64 MiB, 1.29x with 16 MiB in the same hour).
+ * The same budget when the data plane keeps the pieces (its store holds 256 MiB per client): deeper
+ * with many peers, so many slow peers each get a share worth their rate (bench:swarm 256 MiB, 32 seeds
+ * at 4 MiB/s: 0.82x libtorrent's time with 64 MiB, 1.29x with 16 MiB in the same hour), but only
+ * DATA_PLANE_BYTES_PER_PEER per peer that can be asked (at least 16 MiB): a few fast peers need far less,
+ * and every MiB of it is daemon memory (bench:download 1 GiB, 4 seeds: peak RSS 250 MiB with 64 MiB,
+ * 190 MiB with 8 MiB per peer, 165 MiB with 4 MiB per peer, which was slower: 205 vs 240 MiB/s).
  */
 const DATA_PLANE_DOWNLOADING_BYTES = 64 * 1024 * 1024
+const DATA_PLANE_BYTES_PER_PEER = 6 * 1024 * 1024
 /** A block the data plane's full store refused is requested again after this long. */
 const STORE_BUSY_RETRY_MS = 200
 
@@ -120,7 +124,7 @@ export class Downloader {
         this.storage.settlingBytes +
           (this.remote?.settlingBytes ?? 0) +
           (this.picker.downloadingCount() + 1) * info.pieceLength <=
-          (this.remote ? 2 * DATA_PLANE_DOWNLOADING_BYTES : maxBufferedBytes) &&
+          2 * this.downloadingBytes() &&
         // a full data plane store: one piece at a time (its blocks are put past the store's soft cap)
         (!this.remote?.storeFull() || this.picker.downloadingCount() === 0),
       onPieceAbandoned: (p) => this.remote?.discardPiece(p),
@@ -138,12 +142,18 @@ export class Downloader {
     })
   }
 
-  /** How many started pieces may wait for blocks: a memory budget here, a deeper one in a data plane. */
+  /**
+   * How many started pieces may wait for blocks: a memory budget here, one scaled by the peers that
+   * can be asked (16 to 64 MiB) in a data plane.
+   */
   private inProgressPieces(): number {
-    return Math.max(
-      2,
-      Math.floor((this.remote ? DATA_PLANE_DOWNLOADING_BYTES : DOWNLOADING_BYTES) / this.info.pieceLength),
-    )
+    return Math.max(2, Math.floor(this.downloadingBytes() / this.info.pieceLength))
+  }
+
+  private downloadingBytes(): number {
+    if (!this.remote) return DOWNLOADING_BYTES
+    const askable = this.share?.askable ?? 0
+    return Math.min(DATA_PLANE_DOWNLOADING_BYTES, Math.max(DOWNLOADING_BYTES, askable * DATA_PLANE_BYTES_PER_PEER))
   }
 
   async open(recheck: boolean): Promise<void> {
@@ -291,7 +301,10 @@ export class Downloader {
     // Endgame: every block is requested somewhere. Duplicates go only to peers whose own pipeline
     // is nearly empty, a few at a time, so a deep pipeline does not re-download megabytes.
     if (this.picker.isEndgame()) want = Math.min(want, Math.max(0, ENDGAME_PIPELINE - s.requestCount()))
-    else want = Math.min(want, this.share.room(s))
+    else {
+      want = Math.min(want, this.share.room(s))
+      this.picker.setMaxInProgress(this.inProgressPieces()) // the share may have seen more or fewer peers
+    }
     if (want <= 0) return
     const bucket = this.host.downloadBucket
     if (!bucket.unlimited) want = Math.min(want, Math.floor(bucket.take(want * BLOCK) / BLOCK))

@@ -28,4 +28,19 @@ describe('RequestShare', () => {
     t += 100
     expect(share.room(peers[0]!)).toBe(256)
   })
+  it('reports how many peers it counted, and a budget that grows with them is split after counting', () => {
+    const t = 0
+    const peers = [peer({}), peer({}), peer({ choking: true })]
+    let share: RequestShare | null = null
+    // the downloader's data-plane budget: 96 blocks per askable peer
+    share = new RequestShare({
+      budgetBlocks: () => 96 * share!.askable,
+      sessions: () => peers,
+      now: () => t,
+      minBlocks: 8,
+    })
+    expect(share.askable).toBe(0)
+    expect(share.room(peers[0]!)).toBe(96)
+    expect(share.askable).toBe(2)
+  })
 })

@@ -13,6 +13,8 @@ const RECOMPUTE_MS = 100
 export class RequestShare {
   private share = Number.POSITIVE_INFINITY
   private computedAt = Number.NEGATIVE_INFINITY
+  /** Peers that could be asked at the last computation (the budget may scale with them). */
+  askable = 0
 
   constructor(
     private readonly opts: {
@@ -32,6 +34,7 @@ export class RequestShare {
       let askable = 0
       for (const p of this.opts.sessions())
         if (p.canRequest() && (!p.peerChoking || p.allowedFastSet()?.size)) askable++
+      this.askable = askable
       this.share = Math.max(this.opts.minBlocks, Math.floor(this.opts.budgetBlocks() / Math.max(1, askable)))
       this.computedAt = now
     }
