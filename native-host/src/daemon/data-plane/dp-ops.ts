@@ -1,10 +1,11 @@
 import { Op } from '@tidepool/daemon-bridge'
 import {
-  blockMessage,
   type DataPlaneTorrentSpec,
   IoError,
   DATA_PLANE_STORE_CAP,
   PieceBufferPool,
+  PieceReadCache,
+  pieceHeader,
   PieceStore,
   type Rc4State,
   StoreBudget,
@@ -19,6 +20,12 @@ import { TorrentFiles } from './torrent-files.ts'
 
 /** Free piece buffers kept for reuse per client (TorrentFiles keeps nothing once a write settled). */
 const PIECE_POOL_BYTES = 32 * 1024 * 1024
+/**
+ * Whole pieces read for dp.send, shared by a client's torrents: a leecher asks for a piece's blocks
+ * one after another, so one file read per piece instead of one per 16 KiB block (bench:seeding 1 GiB:
+ * per-block reads served a libtorrent leecher at 193 MiB/s, 4.3 CPU-s/GiB).
+ */
+const UPLOAD_CACHE_BYTES = 16 * 1024 * 1024
 /** Torrents one client may open in the data plane at once. */
 const MAX_TORRENTS_PER_CLIENT = 1024
 /** Largest block dp.send reads (BitTorrent requests are 16 KiB; clients refuse more than 128 KiB). */
@@ -44,6 +51,8 @@ export interface DpResult extends OpResult {
 export class SessionDataPlane {
   private readonly torrents = new Map<number, DpTorrent>()
   readonly budget = new StoreBudget(DATA_PLANE_STORE_CAP, new PieceBufferPool(PIECE_POOL_BYTES))
+  /** Keys are `handle/piece`. */
+  private readonly uploads = new PieceReadCache<string>((key) => this.readPiece(key), UPLOAD_CACHE_BYTES)
 
   constructor(
     private readonly ctx: SessionContext,
@@ -59,6 +68,7 @@ export class SessionDataPlane {
         this.torrentOf(meta).store.close()
         this.torrents.get(h)?.files.close()
         this.torrents.delete(h)
+        this.forgetUploads(h)
         return done({})
       }
       case Op.dpPiece: {
@@ -86,10 +96,15 @@ export class SessionDataPlane {
             (e: unknown) => Promise.reject(toIoError(e)),
           )
       }
-      case Op.dpFiles:
+      case Op.dpFiles: {
+        const h = handleOf(meta)
         return this.torrentOf(meta)
           .files.setSpec(specOf(meta))
-          .then(() => ({ meta: {} }))
+          .then(() => {
+            this.forgetUploads(h) // read from the old paths
+            return { meta: {} }
+          })
+      }
       case Op.tcpFrame:
         return done({}, this.frame(meta, payload))
       case Op.dpSend:
@@ -143,14 +158,31 @@ export class SessionDataPlane {
     if (length === 0 || length > MAX_SEND_BLOCK) throw new IoError('invalid', `length must be 1..${MAX_SEND_BLOCK}`)
     if (piece >= t.store.pieceCount || begin + length > t.store.pieceSize(piece))
       throw new IoError('invalid', 'the block is outside the piece')
-    const { message, block } = blockMessage(piece, begin, length)
-    const read = t.files.readBlock(piece, begin, block).then(() => message)
+    // A view of the cached piece, sent without a copy (the cache never changes a piece it read).
+    const read = this.uploads.get(`${meta.torrent}/${piece}`).then((data) => data.subarray(begin, begin + length))
     // Queued now, so it keeps its place among the socket's writes; nothing is sent if the read fails.
-    sender.writeLater(read.catch(() => null))
+    sender.writePieceLater(
+      pieceHeader(piece, begin, length),
+      read.catch(() => null),
+    )
     return read.then(
       () => ({ meta: {} }),
       (e: unknown) => Promise.reject(toIoError(e)),
     )
+  }
+
+  /** A whole piece for the upload cache (key `handle/piece`). */
+  private async readPiece(key: string): Promise<Uint8Array> {
+    const [h, p] = key.split('/').map(Number)
+    const t = this.torrentByHandle(h)
+    const data = Buffer.allocUnsafe(t.store.pieceSize(p!)) // every byte is read into it
+    await t.files.readBlock(p!, 0, data)
+    return data
+  }
+
+  private forgetUploads(handle: number): void {
+    const prefix = `${handle}/`
+    this.uploads.dropWhere((key) => key.startsWith(prefix))
   }
 
   private torrentOf(meta: Record<string, unknown>): DpTorrent {
@@ -170,6 +202,7 @@ export class SessionDataPlane {
       t.files.close()
     }
     this.torrents.clear()
+    this.uploads.dropWhere(() => true)
   }
 }
 

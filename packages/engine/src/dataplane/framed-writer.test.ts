@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { Rc4 } from '../mse/rc4.ts'
-import { blockMessage, OrderedSender, PIECE_HEADER_LENGTH } from './framed-writer.ts'
+import { blockMessage, OrderedSender, PIECE_HEADER_LENGTH, pieceHeader } from './framed-writer.ts'
 
 describe('blockMessage', () => {
   it('builds a piece message header in front of the block view', () => {
@@ -77,5 +77,34 @@ describe('OrderedSender', () => {
     s.write(Uint8Array.of(2))
     await new Promise((r) => setTimeout(r, 0))
     expect(sent).toEqual([])
+  })
+
+  it('writePieceLater sends a shared block as it is on a plain stream, and encrypts a copy with a cipher', async () => {
+    const cache = Uint8Array.from({ length: 64 }, (_, k) => k) // a cached piece others read too
+    const block = cache.subarray(16, 48)
+    const plainOut: Uint8Array[] = []
+    const plain = new OrderedSender((b) => plainOut.push(b))
+    plain.write(Uint8Array.of(5))
+    plain.writePieceLater(pieceHeader(3, 16, 32), Promise.resolve(block))
+    plain.writePieceLater(pieceHeader(3, 48, 16), Promise.resolve(null)) // a failed read: nothing
+    plain.write(Uint8Array.of(6))
+    await new Promise((r) => setTimeout(r, 0))
+    expect(plainOut.length).toBe(4)
+    expect(plainOut[2]).toBe(block) // the view itself: no copy
+    const { message } = blockMessage(3, 16, 32)
+    message.set(block, PIECE_HEADER_LENGTH)
+    expect([...plainOut[1]!, ...plainOut[2]!]).toEqual([...message])
+    expect([...plainOut[3]!]).toEqual([6])
+
+    const key = Uint8Array.from({ length: 20 }, (_, k) => 40 - k)
+    const encOut: Uint8Array[] = []
+    const enc = new OrderedSender((b) => encOut.push(b), new Rc4(key, 1024).snapshot())
+    enc.writePieceLater(pieceHeader(3, 16, 32), Promise.resolve(block))
+    await new Promise((r) => setTimeout(r, 0))
+    expect([...cache.subarray(16, 48)]).toEqual(Array.from({ length: 32 }, (_, k) => k + 16)) // untouched
+    const expected = message.slice()
+    new Rc4(key, 1024).process(expected)
+    expect(encOut.length).toBe(1)
+    expect([...encOut[0]!]).toEqual([...expected])
   })
 })

@@ -11,6 +11,17 @@ import { PIECE_MESSAGE_ID } from './framed-reader.ts'
 /** <u32 len><u8 7><u32 index><u32 begin>, the bytes before a piece message's block. */
 export const PIECE_HEADER_LENGTH = 13
 
+/** The 13 bytes before a `piece` message's block. */
+export function pieceHeader(index: number, begin: number, length: number): Uint8Array {
+  const h = new Uint8Array(PIECE_HEADER_LENGTH)
+  const v = new DataView(h.buffer)
+  v.setUint32(0, 9 + length)
+  h[4] = PIECE_MESSAGE_ID
+  v.setUint32(5, index)
+  v.setUint32(9, begin)
+  return h
+}
+
 /**
  * One buffer for a whole `piece` message: the header filled in, `block` the view to read the file
  * bytes into (so the message is sent without another copy).
@@ -31,7 +42,13 @@ export function blockMessage(index: number, begin: number, length: number): { me
  */
 export class OrderedSender {
   private readonly rc4: Rc4 | null
-  private readonly queue: Array<{ bytes: Uint8Array | null; ready: boolean; after?: () => void }> = []
+  private readonly queue: Array<{
+    bytes: Uint8Array | null
+    /** A block after `bytes` that is not ours to change (writePieceLater). */
+    shared?: Uint8Array | null
+    ready: boolean
+    after?: () => void
+  }> = []
   private closed = false
 
   /** `encrypt`: keystream state for the next byte sent (absent: plaintext). */
@@ -82,6 +99,30 @@ export class OrderedSender {
     bytes.then(settle, () => settle(null))
   }
 
+  /**
+   * A `piece` message whose block is a view of a buffer others read too (the daemon's cache of
+   * whole pieces): on a plain stream the header and the block go to the sink as they are, no copy;
+   * with a cipher they are encrypted as one copy. A null block or a rejection sends nothing.
+   */
+  writePieceLater(header: Uint8Array, block: Promise<Uint8Array | null>): void {
+    if (this.closed) return
+    const entry: { bytes: Uint8Array | null; shared: Uint8Array | null; ready: boolean } = {
+      bytes: null,
+      shared: null,
+      ready: false,
+    }
+    this.queue.push(entry)
+    const settle = (b: Uint8Array | null): void => {
+      if (b) {
+        entry.bytes = header
+        entry.shared = b
+      }
+      entry.ready = true
+      this.flush()
+    }
+    block.then(settle, () => settle(null))
+  }
+
   /** Drops everything queued; later writes are ignored. */
   close(): void {
     this.closed = true
@@ -91,9 +132,22 @@ export class OrderedSender {
   private flush(): void {
     while (!this.closed && this.queue.length > 0 && this.queue[0]!.ready) {
       const e = this.queue.shift()!
-      if (e.bytes && e.bytes.length > 0) this.emit(e.bytes)
+      if (e.shared) this.emitShared(e.bytes!, e.shared)
+      else if (e.bytes && e.bytes.length > 0) this.emit(e.bytes)
       e.after?.()
     }
+  }
+
+  private emitShared(header: Uint8Array, block: Uint8Array): void {
+    if (!this.rc4) {
+      this.sink(header)
+      this.sink(block)
+      return
+    }
+    const m = new Uint8Array(header.length + block.length)
+    m.set(header)
+    m.set(block, header.length)
+    this.emit(m)
   }
 
   private emit(bytes: Uint8Array): void {
