@@ -1,7 +1,8 @@
 import { defineConfig } from 'vitest/config'
 
-// Two projects: `unit` (fast, no external processes) and `e2e` (real daemon, real libtorrent peers,
-// real Chromium). `pnpm test` runs both; `pnpm test:unit` is the quick loop.
+// Projects: `unit` (fast, no external processes; `unit-dataplane` reruns whole-engine tests over an
+// in-memory data plane), `e2e` (real daemon, real libtorrent peers, real Chromium) and `e2e-old-path`
+// (the CLI interop tests with the data plane off). `pnpm test` runs all; `pnpm test:unit` is the quick loop.
 // No test may reach a real router: entry points that would map ports (daemon process, CLI, web app,
 // native host) check TIDEPOOL_NO_PORT_MAPPING, and processes the tests start inherit it. A test that
 // maps ports builds its own network namespace and gateway (native-host/test/portmap-miniupnpd.test.ts).
@@ -60,6 +61,31 @@ export default defineConfig({
           // after the unit project, not beside it: on 2 cores, CPU-heavy unit tests running next to
           // real peers make timing-sensitive interop runs slow and noisy
           sequence: { groupOrder: 1 },
+          teardownTimeout: 30_000,
+        },
+      },
+      {
+        // the CLI's interop tests again with the data plane off (TIDEPOOL_DATA_PLANE=0: every piece byte
+        // through the engine, hashed and written by it), so the path a daemon without `data-plane` gets
+        // stays whole; test/interop/data-plane.test.ts checks that this switch really frames nothing
+        test: {
+          name: 'e2e-old-path',
+          env: { ...env, TIDEPOOL_DATA_PLANE: '0' },
+          include: [
+            'test/interop/download.test.ts',
+            'test/interop/encryption.test.ts',
+            'test/interop/utp.test.ts',
+            'test/interop/seeding.test.ts',
+            'test/interop/corrupt-seed.test.ts',
+            'test/interop/webseed.test.ts',
+            'test/interop/save-folders.test.ts',
+            'test/interop/ipv6.test.ts',
+            'test/interop/stream.test.ts',
+          ],
+          testTimeout: 180_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
+          sequence: { groupOrder: 2 },
           teardownTimeout: 30_000,
         },
       },
