@@ -121,11 +121,20 @@ export class SessionDataPlane {
       throw new IoError('busy', `at most ${MAX_TORRENTS_PER_CLIENT} data-plane torrents per client`)
     if (this.ctx.closed) throw new IoError('closed', 'session closed')
     const files = new TorrentFiles(this.ctx.guard, spec, this.ctx.counters)
+    const handle = this.ctx.newHandle()
     const store = new PieceStore(files.layout, this.budget, {
       sha1: (data) => this.hasher.sha1(data),
-      write: (piece, data) => files.writePiece(piece, data),
+      // a piece written again (downloaded after a recheck found it bad) must not be uploaded from the
+      // cache's old copy: forgotten before the write, and after it (a read that raced the write)
+      write: async (piece, data) => {
+        this.uploads.drop(`${handle}/${piece}`)
+        try {
+          await files.writePiece(piece, data)
+        } finally {
+          this.uploads.drop(`${handle}/${piece}`)
+        }
+      },
     })
-    const handle = this.ctx.newHandle()
     this.torrents.set(handle, { store, files })
     return { meta: { handle } }
   }

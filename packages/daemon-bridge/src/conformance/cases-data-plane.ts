@@ -517,4 +517,41 @@ export const dataPlaneCases: ConformanceCase[] = [
       await t.close()
     },
   },
+  {
+    id: 'DP-012',
+    title: 'dp.send after a piece was verified and written again sends the new bytes (a cache keeps no old copy)',
+    async run(ctx) {
+      const c = await dataPlaneClient(ctx)
+      if (!c) return
+      const dp = c.dataPlane!
+      const spec = {
+        root: ctx.root,
+        pieceLength: 2 * BLOCK,
+        files: [{ path: `${ctx.dir}/rewrite/a`, length: 4 * BLOCK }],
+      }
+      const t = await dp.openTorrent(spec)
+      const store = async (p: number, bytes: Uint8Array): Promise<void> => {
+        for (let at = 0; at < bytes.length; at += BLOCK) await t.putBlock(p, at, bytes.subarray(at, at + BLOCK))
+        check((await t.verifyPiece(p, sha1(bytes))) === 'verified', `piece ${p} did not verify`)
+      }
+      const before = pattern(2 * BLOCK, 21)
+      const after = pattern(2 * BLOCK, 22) // what a recheck-and-download would bring for the same piece
+      await store(0, before)
+      const peer = await Peer.start(ctx)
+      const s = await Collected.connect(c, peer)
+      await peer.send(HANDSHAKE)
+      check((await within(s.frame(t, HANDSHAKE.length), 5000, 'tcp.frame')).framed, 'frame failed')
+      const errors: IoError[] = []
+      s.socket.sendBlock!.call(s.socket, t, 0, 0, BLOCK, (e) => errors.push(e))
+      const first = pieceMessage(0, 0, before.subarray(0, BLOCK))
+      await waitFor(() => peer.bytes.length >= first.length, 5000, 'first block at the peer')
+      await store(0, after)
+      s.socket.sendBlock!.call(s.socket, t, 0, 0, BLOCK, (e) => errors.push(e))
+      const wanted = concat([first, pieceMessage(0, 0, after.subarray(0, BLOCK))])
+      await waitFor(() => peer.bytes.length >= wanted.length, 5000, 'second block at the peer')
+      check(errors.length === 0, `sendBlock failed: ${errors.map((e) => e.code)}`)
+      check(equal(peer.bytes, wanted), 'the second send did not carry the bytes written last')
+      await t.close()
+    },
+  },
 ]
