@@ -39,9 +39,9 @@ export class PieceBufferPool {
   give(b: Uint8Array): void {
     if (b.length === 0 || b.byteOffset !== 0 || b.buffer.byteLength !== b.length) return
     if (this.bytes + b.length > this.maxBytes) return
-    let list = this.free.get(b.length)
-    if (!list) this.free.set(b.length, (list = []))
-    list.push(b)
+    const list = this.free.get(b.length)
+    if (list) list.push(b)
+    else this.free.set(b.length, [b])
     this.bytes += b.length
   }
 }
