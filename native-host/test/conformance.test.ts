@@ -97,6 +97,7 @@ describe('conformance suite against our daemon', () => {
       const plain = await connectBridgeNode({ url: daemon.url, token: TOKEN, origin: 'chrome-extension://conformance' })
       expect([...plain.capabilities].sort()).toEqual([
         'data-plane',
+        'data-plane-runs',
         'fs-move',
         'root-grants',
         'stream-http',
@@ -160,6 +161,7 @@ describe('conformance suite against a daemon without the data plane', () => {
       expect(report.results.filter((r) => !r.ok).map((r) => `${r.id}: ${r.error}`)).toEqual([])
       const c = await connectBridgeNode({ url: d.url, token: TOKEN })
       expect(c.capabilities.has('data-plane')).toBe(false)
+      expect(c.capabilities.has('data-plane-runs')).toBe(false)
       expect(c.dataPlane).toBeUndefined()
       c.close()
     } finally {

@@ -273,7 +273,7 @@ export class Session implements SessionContext {
         ...(this.deps.grants ? [Capability.rootGrants] : []),
         ...(this.deps.fsMove !== false ? [Capability.fsMove] : []),
         ...(this.streams ? [Capability.streamHttp] : []),
-        ...(this.dp ? [Capability.dataPlane] : []),
+        ...(this.dp ? [Capability.dataPlane, Capability.dataPlaneRuns] : []),
       ],
       ...(udpLocalOnly() ? { udpScope: 'local' as const } : {}),
       rootPaths: this.guard.paths(),

@@ -95,6 +95,10 @@ export class BridgeClient implements SocketHost {
   readonly streams: BridgeStreams
   private dp: BridgeDataPlane | undefined
   /** The daemon's piece store, when it announced `data-plane` (undefined otherwise). */
+  /** dp.send takes runs of blocks (`data-plane-runs`). */
+  get blockRuns(): boolean {
+    return this.capabilities.has(Capability.dataPlaneRuns)
+  }
   get dataPlane(): BridgeDataPlane | undefined {
     if (!this.capabilities.has(Capability.dataPlane)) return undefined
     this.dp ??= new BridgeDataPlane(this)

@@ -11,7 +11,7 @@ class FakeHost implements SocketHost {
   sent: Array<{ op: number; meta: Record<string, unknown> }> = []
   credit = 0
   replies: Array<(meta: Record<string, unknown> | null, err?: IoError) => void> = []
-  sendData(): void {}
+  sendData(_h: number, _d: Uint8Array): void {}
   wireFull(): boolean {
     return false
   }
@@ -122,5 +122,59 @@ describe('BridgeTcpSocket.frame', () => {
     const s = new BridgeTcpSocket(new FakeHost(), 3, '127.0.0.1', 1)
     expect(s.frame).toBeUndefined()
     expect(s.sendBlock).toBeUndefined()
+  })
+})
+
+describe('BridgeTcpSocket.sendBlock runs (data-plane-runs)', () => {
+  /** Records sendData too, so the order of dp.send against DATA shows. */
+  class RunHost extends FakeHost {
+    readonly blockRuns: boolean
+    constructor(runs: boolean) {
+      super()
+      this.blockRuns = runs
+    }
+    override sendData(_h: number, data: Uint8Array): void {
+      this.sent.push({ op: -1, meta: { data: data.length } })
+    }
+  }
+  const block = 16 * 1024
+
+  it('gathers blocks that follow each other into one dp.send; a write, another piece or a gap starts a new one', async () => {
+    const host = new RunHost(true)
+    const s = new BridgeTcpSocket(host, 3, '127.0.0.1', 1, 'tcp', true)
+    const t = torrent(host, new StoreBudget())
+    for (let k = 0; k < 4; k++) s.sendBlock!(t, 1, k * block, block)
+    s.write(new Uint8Array(5)) // the run goes out before these bytes
+    s.sendBlock!(t, 1, 4 * block, block)
+    s.sendBlock!(t, 2, 0, block) // another piece
+    s.sendBlock!(t, 2, 2 * block, block) // a gap
+    s.sendBlock!(t, 2, 3 * block, block)
+    await Promise.resolve()
+    const base = { handle: 3, torrent: 7, length: block }
+    expect(host.sent).toEqual([
+      { op: Op.dpSend, meta: { ...base, piece: 1, begin: 0, count: 4 } },
+      { op: -1, meta: { data: 5 } },
+      { op: Op.dpSend, meta: { ...base, piece: 1, begin: 4 * block } },
+      { op: Op.dpSend, meta: { ...base, piece: 2, begin: 0 } },
+      { op: Op.dpSend, meta: { ...base, piece: 2, begin: 2 * block, count: 2 } },
+    ])
+  })
+
+  it('a failed run reports every block of it; without the capability each block is its own dp.send', async () => {
+    const host = new RunHost(true)
+    const s = new BridgeTcpSocket(host, 3, '127.0.0.1', 1, 'tcp', true)
+    const t = torrent(host, new StoreBudget())
+    const failed: string[] = []
+    for (let k = 0; k < 3; k++) s.sendBlock!(t, 0, k * block, block, (e) => failed.push(`${k} ${e.code}`))
+    await Promise.resolve()
+    expect(host.sent.length).toBe(1)
+    host.replies.shift()!(null, new IoError('io', 'short file'))
+    await new Promise((r) => setTimeout(r, 0))
+    expect(failed).toEqual(['0 io', '1 io', '2 io'])
+
+    const old = new RunHost(false)
+    const o = new BridgeTcpSocket(old, 3, '127.0.0.1', 1, 'tcp', true)
+    for (let k = 0; k < 3; k++) o.sendBlock!(torrent(old, new StoreBudget()), 0, k * block, block)
+    expect(old.sent.map((x) => x.meta.count)).toEqual([undefined, undefined, undefined])
   })
 })

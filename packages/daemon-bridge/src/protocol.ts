@@ -140,7 +140,12 @@ export const Capability = {
   streamHttp: 'stream-http',
   /** Framable sockets (tcp.frame) and a piece store the client steers, ops 90–97 (§4.8). */
   dataPlane: 'data-plane',
+  /** dp.send takes `count`: a run of blocks of one piece in one op (§4.8). */
+  dataPlaneRuns: 'data-plane-runs',
 } as const
+
+/** Most blocks one dp.send may carry (`count`, capability data-plane-runs). */
+export const MAX_SEND_RUN = 256
 export type Capability = (typeof Capability)[keyof typeof Capability]
 
 export interface HelloReply {

@@ -1,4 +1,4 @@
-import { Op } from '@tidepool/daemon-bridge'
+import { MAX_SEND_RUN, Op } from '@tidepool/daemon-bridge'
 import {
   type DataPlaneTorrentSpec,
   IoError,
@@ -165,15 +165,24 @@ export class SessionDataPlane {
     const begin = int(meta, 'begin')
     const length = int(meta, 'length')
     if (length === 0 || length > MAX_SEND_BLOCK) throw new IoError('invalid', `length must be 1..${MAX_SEND_BLOCK}`)
-    if (piece >= t.store.pieceCount || begin + length > t.store.pieceSize(piece))
+    const count = meta.count === undefined ? 1 : int(meta, 'count')
+    if (count === 0 || count > MAX_SEND_RUN) throw new IoError('invalid', `count must be 1..${MAX_SEND_RUN}`)
+    if (piece >= t.store.pieceCount || begin + count * length > t.store.pieceSize(piece))
       throw new IoError('invalid', 'the block is outside the piece')
-    // A view of the cached piece, sent without a copy (the cache never changes a piece it read).
-    const read = this.uploads.get(`${meta.torrent}/${piece}`).then((data) => data.subarray(begin, begin + length))
-    // Queued now, so it keeps its place among the socket's writes; nothing is sent if the read fails.
-    sender.writePieceLater(
-      pieceHeader(piece, begin, length),
-      read.catch(() => null),
-    )
+    const read = this.uploads.get(`${meta.torrent}/${piece}`)
+    // Queued now, so they keep their place among the socket's writes; nothing is sent if the read
+    // fails. Each block is a view of the cached piece, sent without a copy (the cache never changes
+    // a piece it read).
+    for (let k = 0; k < count; k++) {
+      const at = begin + k * length
+      sender.writePieceLater(
+        pieceHeader(piece, at, length),
+        read.then(
+          (data) => data.subarray(at, at + length),
+          () => null,
+        ),
+      )
+    }
     return read.then(
       () => ({ meta: {} }),
       (e: unknown) => Promise.reject(toIoError(e)),

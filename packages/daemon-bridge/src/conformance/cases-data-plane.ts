@@ -1,6 +1,6 @@
 import type { IoError, TcpSocket } from '@tidepool/engine'
 import { mseRc4 } from '@tidepool/engine/mse'
-import { Op } from '../protocol.ts'
+import { Capability, Op } from '../protocol.ts'
 import {
   BLOCK,
   Collected,
@@ -551,6 +551,53 @@ export const dataPlaneCases: ConformanceCase[] = [
       await waitFor(() => peer.bytes.length >= wanted.length, 5000, 'second block at the peer')
       check(errors.length === 0, `sendBlock failed: ${errors.map((e) => e.code)}`)
       check(equal(peer.bytes, wanted), 'the second send did not carry the bytes written last')
+      await t.close()
+    },
+  },
+  {
+    id: 'DP-013',
+    title: 'data-plane-runs: one dp.send with count sends that many blocks in order; a run past its piece is refused',
+    async run(ctx) {
+      const c = await dataPlaneClient(ctx)
+      if (!c?.capabilities.has(Capability.dataPlaneRuns)) return
+      const dp = c.dataPlane!
+      const spec = { root: ctx.root, pieceLength: 4 * BLOCK, files: [{ path: `${ctx.dir}/runs/a`, length: 6 * BLOCK }] }
+      const data = pattern(6 * BLOCK, 31)
+      const t = await dp.openTorrent(spec)
+      for (let p = 0; p < 2; p++) {
+        const bytes = pieceOf(data, p, 4 * BLOCK)
+        for (let at = 0; at < bytes.length; at += BLOCK) await t.putBlock(p, at, bytes.subarray(at, at + BLOCK))
+        check((await t.verifyPiece(p, sha1(bytes))) === 'verified', `piece ${p} did not verify`)
+      }
+      const th = (t as unknown as { handle: number }).handle
+      const peer = await Peer.start(ctx)
+      const s = await Collected.connect(c, peer)
+      const h = (s.socket as unknown as { handle: number }).handle
+      await peer.send(HANDSHAKE)
+      check((await within(s.frame(t, HANDSHAKE.length), 5000, 'tcp.frame')).framed, 'frame failed')
+      const code = (p: Promise<unknown>): Promise<string> =>
+        p.then(
+          () => 'ok',
+          (e: IoError) => e.code,
+        )
+      const send = (meta: object) => code(c.request(Op.dpSend, { handle: h, torrent: th, length: BLOCK, ...meta }))
+      check((await send({ piece: 0, begin: BLOCK, count: 3 })) === 'ok', 'a run of 3 blocks was refused')
+      s.socket.write(message(1))
+      check((await send({ piece: 1, begin: 0, count: 2 })) === 'ok', 'a run over the short last piece was refused')
+      check((await send({ piece: 0, begin: 2 * BLOCK, count: 3 })) === 'invalid', 'a run past the piece')
+      check((await send({ piece: 1, begin: 0, count: 3 })) === 'invalid', 'a run past the last piece')
+      check((await send({ piece: 0, begin: 0, count: 0 })) === 'invalid', 'count 0')
+      check((await send({ piece: 0, begin: 0, count: 100_000 })) === 'invalid', 'a count over the limit')
+      const wanted = concat([
+        pieceMessage(0, BLOCK, data.subarray(BLOCK, 2 * BLOCK)),
+        pieceMessage(0, 2 * BLOCK, data.subarray(2 * BLOCK, 3 * BLOCK)),
+        pieceMessage(0, 3 * BLOCK, data.subarray(3 * BLOCK, 4 * BLOCK)),
+        message(1),
+        pieceMessage(1, 0, data.subarray(4 * BLOCK, 5 * BLOCK)),
+        pieceMessage(1, BLOCK, data.subarray(5 * BLOCK)),
+      ])
+      await waitFor(() => peer.bytes.length >= wanted.length, 5000, `peer got ${peer.bytes.length} of ${wanted.length}`)
+      check(equal(peer.bytes, wanted), 'the peer got other bytes than the runs and the write, in order')
       await t.close()
     },
   },
