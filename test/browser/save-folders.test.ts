@@ -49,12 +49,14 @@ describe.skipIf(!chromiumAvailable() || !SHM)('save folders in the web app', () 
   it('grant from the terminal, add into the granted folder, move it back with progress', {
     timeout: 240_000,
   }, async () => {
-    // 160 MiB already in <fast>/Albums/new: the torrent checks it and seeds (no peers needed)
+    // 1 GiB already in <fast>/Albums/new: the torrent checks it and seeds (no peers needed). This large
+    // so the move below outlasts the UI's 1 s status poll: 160 MiB moved in ~0.3 s on a quiet machine
+    // and the poll sometimes never saw "Moving N%" (a clean-clone CI run failed on it)
     await mkdir(join(fast, 'Albums', 'new'), { recursive: true })
     const t = await makeTorrent({
       dir: join(fast, 'Albums', 'new'),
       name: 'big album.bin',
-      size: 160 * 1024 * 1024,
+      size: 1024 * 1024 * 1024,
       pieceLength: 1024 * 1024,
       torrentPath: join(home, 'big album.torrent'),
       seed: 5,

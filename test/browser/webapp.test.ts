@@ -85,3 +85,52 @@ describe.skipIf(!chromiumAvailable() || !libtorrentAvailable())('local web app i
     expect(await upgradeStatus(cfg.daemonUrl, app.origin)).toBe(101)
   })
 })
+
+// Its own web app: the login link in the address is good for one page, so a test that needs a fresh
+// page (and a fresh engine with the setting changed) gets a fresh app.
+describe.skipIf(!chromiumAvailable() || !libtorrentAvailable())('local web app with the data plane off', () => {
+  let swarm: Swarm
+  let app: WebApp
+  let context: BrowserContext
+  let world: WebAppInChromium | undefined
+
+  beforeAll(async () => {
+    world = await startWebAppInChromium('tidepool-browser-oldpath-')
+    ;({ swarm, app, context } = world)
+  }, 150_000)
+
+  afterAll(async () => {
+    await world?.close()
+  })
+
+  it('with "Keep piece data in the helper" off, the page takes the old path: every piece hashed in its worker', async () => {
+    const t = await swarm.torrent({
+      name: 'web app old path.bin',
+      size: 2 * 1024 * 1024 + 777,
+      pieceLength: 64 * 1024,
+      tracker: 'http',
+      seed: 12,
+    })
+    await slowSeed(swarm, t)
+    const page = await context.newPage()
+    await page.goto(app.url)
+    await waitHelperConnected(page)
+    await page.getByRole('button', { name: /Settings/ }).click()
+    const dialog = page.getByRole('dialog', { name: 'Settings' })
+    const box = dialog.locator('input[name="dataPlane"]')
+    expect(await box.isChecked()).toBe(true) // on by default
+    await box.uncheck()
+    await dialog.getByRole('button', { name: 'Save' }).click()
+    await dialog.waitFor({ state: 'detached', timeout: 10_000 })
+    await addTorrentFile(page, t.torrentPath)
+    await waitRowText(page, t.infoHash, /Seeding/, 60_000)
+    expect(await diffTrees(t.contentPath, join(swarm.work, 'downloads', t.name))).toEqual([])
+    // the engine in the page received every byte and hashed every piece in its own hash worker
+    const hashWorker = page.workers().find((w) => /sha1-worker/.test(w.url()))
+    const hashedInPage = hashWorker
+      ? await hashWorker.evaluate(() => (self as unknown as { tidepoolHashed?: number }).tidepoolHashed ?? 0)
+      : 0
+    expect(hashedInPage).toBeGreaterThanOrEqual(t.pieceCount)
+    await page.close()
+  }, 120_000)
+})

@@ -103,6 +103,7 @@ export function SettingsDialog(props: {
   const [dhtOn, setDhtOn] = createSignal(true)
   const [webSeedsOn, setWebSeedsOn] = createSignal(true)
   const [utp, setUtp] = createSignal(true)
+  const [dataPlane, setDataPlane] = createSignal(true)
   let collectAltSpeed: (() => Partial<EngineSettings> | string) | undefined
   let collectNotify: (() => Partial<EngineSettings>) | undefined
   const fill = (s: EngineSettings) => {
@@ -112,6 +113,7 @@ export function SettingsDialog(props: {
     setDhtOn(s.dhtEnabled)
     setWebSeedsOn(s.webSeeds)
     setUtp(s.utp)
+    setDataPlane(s.dataPlane)
     const t: Record<string, string> = {
       downloadRoot: s.downloadRoot,
       encryption: s.encryption,
@@ -140,6 +142,7 @@ export function SettingsDialog(props: {
     patch.dhtEnabled = dhtOn()
     patch.webSeeds = webSeedsOn()
     patch.utp = utp()
+    patch.dataPlane = dataPlane()
     const nodes = (t.dhtBootstrap ?? '').split(/[\s,]+/).filter((n) => n !== '')
     const bad = nodes.find((n) => !HOST_PORT.test(n))
     if (bad !== undefined) return setError(`DHT bootstrap nodes: "${bad}" is not HOST:PORT.`)
@@ -267,6 +270,25 @@ export function SettingsDialog(props: {
           <small class="dim">
             Accept uTP on the listen port and use it for peers that announce it; a peer one transport cannot reach is
             tried on the other. Listening follows on the next start.
+          </small>
+        </label>
+        <label class="field check">
+          <span>
+            <input
+              type="checkbox"
+              name="dataPlane"
+              checked={dataPlane()}
+              onChange={(e) => {
+                setDataPlane(e.currentTarget.checked)
+                setSaved(false)
+              }}
+            />{' '}
+            Keep piece data in the helper
+          </span>
+          <small class="dim">
+            When the helper can, it receives, checks and writes the pieces itself and the browser only steers, which is
+            several times less work here. Off: every byte passes through the browser. Applies to torrents as they next
+            start.
           </small>
         </label>
         <label class="field check">
