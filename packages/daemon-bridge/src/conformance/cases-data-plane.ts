@@ -16,6 +16,7 @@ import {
   readFile,
   sha1,
   storedMessage,
+  storePiece,
   twoFiles,
   waitFor,
 } from './data-plane-kit.ts'
@@ -269,11 +270,7 @@ export const dataPlaneCases: ConformanceCase[] = [
       const data = pattern(62_768, 9)
       data.fill(0, 20_000, 2 * BLOCK)
       const t = await dp.openTorrent(spec)
-      for (let p = 0; p < 2; p++) {
-        const bytes = pieceOf(data, p)
-        for (let at = 0; at < bytes.length; at += BLOCK) await t.putBlock(p, at, bytes.subarray(at, at + BLOCK))
-        check((await t.verifyPiece(p, sha1(bytes))) === 'verified', `piece ${p} did not verify`)
-      }
+      for (let p = 0; p < 2; p++) await storePiece(t, p, pieceOf(data, p))
       check((await c.files.stat(ctx.root, spec.files[1]!.path)) === null, 'the padding file was written')
       const missing = await dp.openTorrent({
         root: ctx.root,
@@ -530,13 +527,9 @@ export const dataPlaneCases: ConformanceCase[] = [
         files: [{ path: `${ctx.dir}/rewrite/a`, length: 4 * BLOCK }],
       }
       const t = await dp.openTorrent(spec)
-      const store = async (p: number, bytes: Uint8Array): Promise<void> => {
-        for (let at = 0; at < bytes.length; at += BLOCK) await t.putBlock(p, at, bytes.subarray(at, at + BLOCK))
-        check((await t.verifyPiece(p, sha1(bytes))) === 'verified', `piece ${p} did not verify`)
-      }
       const before = pattern(2 * BLOCK, 21)
       const after = pattern(2 * BLOCK, 22) // what a recheck-and-download would bring for the same piece
-      await store(0, before)
+      await storePiece(t, 0, before)
       const peer = await Peer.start(ctx)
       const s = await Collected.connect(c, peer)
       await peer.send(HANDSHAKE)
@@ -545,7 +538,7 @@ export const dataPlaneCases: ConformanceCase[] = [
       s.socket.sendBlock!.call(s.socket, t, 0, 0, BLOCK, (e) => errors.push(e))
       const first = pieceMessage(0, 0, before.subarray(0, BLOCK))
       await waitFor(() => peer.bytes.length >= first.length, 5000, 'first block at the peer')
-      await store(0, after)
+      await storePiece(t, 0, after)
       s.socket.sendBlock!.call(s.socket, t, 0, 0, BLOCK, (e) => errors.push(e))
       const wanted = concat([first, pieceMessage(0, 0, after.subarray(0, BLOCK))])
       await waitFor(() => peer.bytes.length >= wanted.length, 5000, 'second block at the peer')
@@ -564,11 +557,7 @@ export const dataPlaneCases: ConformanceCase[] = [
       const spec = { root: ctx.root, pieceLength: 4 * BLOCK, files: [{ path: `${ctx.dir}/runs/a`, length: 6 * BLOCK }] }
       const data = pattern(6 * BLOCK, 31)
       const t = await dp.openTorrent(spec)
-      for (let p = 0; p < 2; p++) {
-        const bytes = pieceOf(data, p, 4 * BLOCK)
-        for (let at = 0; at < bytes.length; at += BLOCK) await t.putBlock(p, at, bytes.subarray(at, at + BLOCK))
-        check((await t.verifyPiece(p, sha1(bytes))) === 'verified', `piece ${p} did not verify`)
-      }
+      for (let p = 0; p < 2; p++) await storePiece(t, p, pieceOf(data, p, 4 * BLOCK))
       const th = (t as unknown as { handle: number }).handle
       const peer = await Peer.start(ctx)
       const s = await Collected.connect(c, peer)

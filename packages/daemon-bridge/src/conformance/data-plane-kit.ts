@@ -171,6 +171,12 @@ export function pieceOf(data: Uint8Array, piece: number, pieceLength = 2 * BLOCK
   return data.subarray(piece * pieceLength, Math.min(data.length, (piece + 1) * pieceLength))
 }
 
+/** Puts `bytes` into piece `p` block by block and checks that the daemon verifies and writes it. */
+export async function storePiece(t: DataPlaneTorrent, p: number, bytes: Uint8Array): Promise<void> {
+  for (let at = 0; at < bytes.length; at += BLOCK) await t.putBlock(p, at, bytes.subarray(at, at + BLOCK))
+  check((await t.verifyPiece(p, sha1(bytes))) === 'verified', `piece ${p} did not verify`)
+}
+
 /** The bytes of one file as the daemon wrote them (null when it does not exist). */
 export async function readFile(
   c: BridgeClient,
