@@ -5,7 +5,7 @@ import {
   DATA_PLANE_STORE_CAP,
   PieceBufferPool,
   PieceReadCache,
-  pieceHeader,
+  encodePieceHeader,
   PieceStore,
   type Rc4State,
   StoreBudget,
@@ -176,7 +176,7 @@ export class SessionDataPlane {
     for (let k = 0; k < count; k++) {
       const at = begin + k * length
       sender.writePieceLater(
-        pieceHeader(piece, at, length),
+        encodePieceHeader(piece, at, length),
         read.then(
           (data) => data.subarray(at, at + length),
           () => null,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { Rc4 } from '../mse/rc4.ts'
-import { blockMessage, OrderedSender, PIECE_HEADER_LENGTH, pieceHeader } from './framed-writer.ts'
+import { blockMessage, OrderedSender, PIECE_HEADER_LENGTH, encodePieceHeader } from './framed-writer.ts'
 
 describe('blockMessage', () => {
   it('builds a piece message header in front of the block view', () => {
@@ -85,8 +85,8 @@ describe('OrderedSender', () => {
     const plainOut: Uint8Array[] = []
     const plain = new OrderedSender((b) => plainOut.push(b))
     plain.write(Uint8Array.of(5))
-    plain.writePieceLater(pieceHeader(3, 16, 32), Promise.resolve(block))
-    plain.writePieceLater(pieceHeader(3, 48, 16), Promise.resolve(null)) // a failed read: nothing
+    plain.writePieceLater(encodePieceHeader(3, 16, 32), Promise.resolve(block))
+    plain.writePieceLater(encodePieceHeader(3, 48, 16), Promise.resolve(null)) // a failed read: nothing
     plain.write(Uint8Array.of(6))
     await new Promise((r) => setTimeout(r, 0))
     expect(plainOut.length).toBe(4)
@@ -99,7 +99,7 @@ describe('OrderedSender', () => {
     const key = Uint8Array.from({ length: 20 }, (_, k) => 40 - k)
     const encOut: Uint8Array[] = []
     const enc = new OrderedSender((b) => encOut.push(b), new Rc4(key, 1024).snapshot())
-    enc.writePieceLater(pieceHeader(3, 16, 32), Promise.resolve(block))
+    enc.writePieceLater(encodePieceHeader(3, 16, 32), Promise.resolve(block))
     await new Promise((r) => setTimeout(r, 0))
     expect([...cache.subarray(16, 48)]).toEqual(Array.from({ length: 32 }, (_, k) => k + 16)) // untouched
     const expected = message.slice()

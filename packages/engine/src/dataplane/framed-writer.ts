@@ -11,16 +11,8 @@ import { PIECE_MESSAGE_ID } from './framed-reader.ts'
 /** <u32 len><u8 7><u32 index><u32 begin>, the bytes before a piece message's block. */
 export const PIECE_HEADER_LENGTH = 13
 
-/** The 13 bytes before a `piece` message's block. */
-export function pieceHeader(index: number, begin: number, length: number): Uint8Array {
-  const h = new Uint8Array(PIECE_HEADER_LENGTH)
-  const v = new DataView(h.buffer)
-  v.setUint32(0, 9 + length)
-  h[4] = PIECE_MESSAGE_ID
-  v.setUint32(5, index)
-  v.setUint32(9, begin)
-  return h
-}
+/** The 13 bytes before a `piece` message's block (the wire codec's, for the daemon's uploads). */
+export { encodePieceHeader } from '../wire/wire-codec.ts'
 
 /**
  * One buffer for a whole `piece` message: the header filled in, `block` the view to read the file
