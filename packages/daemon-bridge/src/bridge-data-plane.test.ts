@@ -1,7 +1,7 @@
 import { IoError, StoreBudget } from '@tidepool/engine'
 import { describe, expect, it } from 'vitest'
 import { BridgeDataPlaneTorrent } from './bridge-data-plane.ts'
-import { BridgeTcpSocket, type SocketHost } from './bridge-tcp-socket.ts'
+import { BridgeTcpSocket, SEND_AHEAD_BYTES, type SocketHost } from './bridge-tcp-socket.ts'
 import { Op } from './protocol.ts'
 
 const MiB = 1024 * 1024
@@ -176,5 +176,36 @@ describe('BridgeTcpSocket.sendBlock runs (data-plane-runs)', () => {
     const o = new BridgeTcpSocket(old, 3, '127.0.0.1', 1, 'tcp', true)
     for (let k = 0; k < 3; k++) o.sendBlock!(torrent(old, new StoreBudget()), 0, k * block, block)
     expect(old.sent.map((x) => x.meta.count)).toEqual([undefined, undefined, undefined])
+  })
+})
+
+describe('BridgeTcpSocket.sendBlock backpressure', () => {
+  const block = 16 * 1024
+  it('reports backpressure once SEND_AHEAD_BYTES of dp.send are unanswered, and drains as the replies come', async () => {
+    const host = new FakeHost()
+    const s = new BridgeTcpSocket(host, 3, '127.0.0.1', 1, 'tcp', true)
+    let drains = 0
+    s.setHandlers({ onDrain: () => drains++ })
+    const t = torrent(host, new StoreBudget(), 64 * MiB)
+    const perLimit = SEND_AHEAD_BYTES / block
+    const accepted: boolean[] = []
+    // one block per piece, so each is its own dp.send whatever runs do
+    for (let k = 0; k < perLimit + 2; k++) accepted.push(s.sendBlock!(t, k % 16, 0, block))
+    expect(accepted.slice(0, perLimit - 1).every(Boolean)).toBe(true)
+    expect(accepted.slice(perLimit - 1)).toEqual([false, false, false])
+    expect(host.sent.filter((x) => x.op === Op.dpSend).length).toBe(perLimit + 2)
+    // still over the limit after two replies: no drain yet
+    host.replies.shift()!({})
+    host.replies.shift()!({})
+    await new Promise((r) => setTimeout(r, 0))
+    expect(drains).toBe(0)
+    host.replies.shift()!({})
+    await new Promise((r) => setTimeout(r, 0))
+    expect(drains).toBe(1)
+    // a failed dp.send gives its bytes back as well
+    expect(s.sendBlock!(t, 0, block, block)).toBe(false)
+    host.replies.shift()!(null, new IoError('io', 'short file'))
+    await new Promise((r) => setTimeout(r, 0))
+    expect(drains).toBe(2)
   })
 })

@@ -43,6 +43,15 @@ interface BlockRun {
 
 type Queued = { t: 'data'; b: Uint8Array } | { t: 'end' }
 
+/**
+ * Bytes of blocks asked for with dp.send whose reply (the block is queued on the socket) has not come
+ * back: past this sendBlock reports backpressure. A dp.send is a few bytes on the wire but puts a whole
+ * block in the daemon's socket queue, so neither the WebSocket's buffer nor the daemon's `full` (which
+ * arrives a round trip late) would stop a peer's deep queue of requests (libtorrent keeps up to 2000)
+ * from all being asked for at once, past the daemon's maxSendBufferBytes.
+ */
+export const SEND_AHEAD_BYTES = 4 * 1024 * 1024
+
 /** A TCP socket held by the daemon, seen through the bridge (TcpSocket of ports.ts). */
 export class BridgeTcpSocket implements TcpSocket {
   private h: TcpSocketHandlers = {}
@@ -51,6 +60,8 @@ export class BridgeTcpSocket implements TcpSocket {
   private queue: Queued[] = []
   private daemonFull = false
   private wantDrain = false
+  /** dp.send bytes not replied to yet (SEND_AHEAD_BYTES). */
+  private sendAhead = 0
   private closed = false
   private closeError: IoError | undefined
   private closePending = false
@@ -127,6 +138,7 @@ export class BridgeTcpSocket implements TcpSocket {
       return true
     }
     const r = this.run
+    this.sendAhead += length
     if (!this.host.blockRuns) this.requestSend({ torrent, piece, begin, length, count: 1, onErrors: [onError] })
     else if (
       r &&
@@ -149,7 +161,7 @@ export class BridgeTcpSocket implements TcpSocket {
         })
       }
     }
-    if (this.daemonFull || this.host.wireFull()) {
+    if (this.daemonFull || this.sendAhead >= SEND_AHEAD_BYTES || this.host.wireFull()) {
       this.armDrain()
       return false
     }
@@ -169,9 +181,20 @@ export class BridgeTcpSocket implements TcpSocket {
 
   private requestSend(r: BlockRun): void {
     const meta = { handle: this.handle, torrent: r.torrent.handle, piece: r.piece, begin: r.begin, length: r.length }
-    this.host.request(Op.dpSend, r.count > 1 ? { ...meta, count: r.count } : meta).catch((e: IoError) => {
-      if (!this.closed) for (const f of r.onErrors) f?.(e)
-    })
+    this.host.request(Op.dpSend, r.count > 1 ? { ...meta, count: r.count } : meta).then(
+      () => this.sent(r),
+      (e: IoError) => {
+        this.sent(r)
+        if (!this.closed) for (const f of r.onErrors) f?.(e)
+      },
+    )
+  }
+
+  /** A dp.send was answered: its bytes no longer count as asked ahead. */
+  private sent(r: BlockRun): void {
+    const wasOver = this.sendAhead >= SEND_AHEAD_BYTES
+    this.sendAhead -= r.count * r.length
+    if (wasOver && this.sendAhead < SEND_AHEAD_BYTES && this.wantDrain) this.armDrain()
   }
 
   setHandlers(handlers: TcpSocketHandlers): void {
@@ -262,9 +285,9 @@ export class BridgeTcpSocket implements TcpSocket {
 
   private armDrain(): void {
     this.wantDrain = true
-    if (this.daemonFull) return
+    if (this.daemonFull || this.sendAhead >= SEND_AHEAD_BYTES) return
     this.host.whenWireDrains(() => {
-      if (this.closed || this.daemonFull || !this.wantDrain) return
+      if (this.closed || this.daemonFull || this.sendAhead >= SEND_AHEAD_BYTES || !this.wantDrain) return
       this.wantDrain = false
       this.h.onDrain?.()
     })

@@ -99,4 +99,24 @@ describe('PipelineMeter', () => {
     await Promise.resolve()
     expect(o.blocked).toBe(true)
   })
+  it('hands platform blocks over every maxWriteBytes, so their backpressure stops a burst mid-turn', () => {
+    const { socket } = fakeSocket(() => true)
+    const o = new Outbox(socket, 64 * 1024, () => 5)
+    let room = 5 // the platform takes five blocks, then reports backpressure
+    let sent = 0
+    const block = () => ({ wireBytes: 13 + 16 * 1024, send: () => (sent++, --room > 0) })
+    for (let k = 0; k < 3; k++) o.sendBlock(block())
+    expect(sent).toBe(0) // under maxWriteBytes: waits for the end of the turn
+    o.sendBlock(block())
+    expect(sent).toBe(4) // 4 x 16 KiB reached maxWriteBytes: handed over at once
+    expect(o.blocked).toBe(false)
+    for (let k = 0; k < 4; k++) o.sendBlock(block())
+    expect(sent).toBe(8)
+    expect(o.blocked).toBe(true)
+    o.sendBlock(block()) // queued until drain
+    expect(sent).toBe(8)
+    room = 100
+    o.drained()
+    expect(sent).toBe(9)
+  })
 })

@@ -16,9 +16,6 @@ export interface PlatformBlock {
   wireBytes: number
 }
 
-/** Bytes a queued PlatformBlock counts as in `pending` (its header; the block is not ours to hold). */
-const BLOCK_MARKER_BYTES = 13
-
 export class Outbox {
   private parts: Array<Uint8Array | PlatformBlock> = []
   private held = false
@@ -66,7 +63,10 @@ export class Outbox {
     if (this.closed) return
     this.parts.push(block)
     this.hasBlocks = true
-    this.queued += BLOCK_MARKER_BYTES
+    // counted whole, so a burst of blocks is handed over (and meets the platform's backpressure)
+    // every maxWriteBytes instead of all at the end of the turn
+    this.queued += block.wireBytes
+    if (this.queued >= this.maxWriteBytes) return this.flush()
     if (!this.scheduled) {
       this.scheduled = true
       queueMicrotask(() => {

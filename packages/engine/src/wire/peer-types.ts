@@ -50,10 +50,10 @@ export const DEFAULT_PEER_CONFIG: PeerConnectionConfig = {
   minRequestDepth: 4,
   requestQueueTimeSec: 2,
   defaultPeerReqq: 250,
-  // our reqq: libtorrent's leechers keep up to 500 requests out (their max_out_request_queue); at 250 a
-  // Tidepool seed served them 176-191 MiB/s, at 500 239-300 (bench:seeding, same hour); at 1000-2000
-  // their requests spread over more pieces than the upload caches hold and throughput collapses
-  maxIncomingRequests: 500,
+  // our reqq, as libtorrent's (max_allowed_in_request_queue): a libtorrent leecher takes the peer's reqq
+  // as its own queue limit, and fast on loopback it keeps that many out. bench:seeding 1 GiB: 250 ->
+  // 176-191 MiB/s, 500 -> 239-300, 2000 -> ~390 (once dp.send stopped running ahead of the socket)
+  maxIncomingRequests: 2000,
   maxUploadReads: 16,
   maxRequestLength: 16384,
   requestTimeoutMs: 30_000,
