@@ -1,6 +1,7 @@
 // The MV3 extension in real headless Chromium with the native host installed into the test profile:
 // add a .torrent in the full UI and finish it, close every Tidepool page and watch a second download
-// finish anyway (offscreen engine + daemon), add a magnet link from the popup, screenshots of the views.
+// finish anyway (offscreen engine + daemon), add a magnet link from the popup, download with the data
+// plane off (the old path), screenshots of the views.
 import { readFileSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -16,7 +17,7 @@ import { chromiumAvailable, shot, until } from './helpers/browser.ts'
 import { ensureExtensionBuilt, EXTENSION_ID, launchWithExtension, type ExtensionBrowser } from './helpers/extension.ts'
 import { firstSightings, installPeerStateLog, lookProblems, readPeerStateLog } from './helpers/peer-state-log.ts'
 import { slowSeed } from './helpers/swarm-setup.ts'
-import { addTorrentFile, openTab, waitHelperConnected, waitRowText } from './helpers/ui-actions.ts'
+import { addTorrentFile, openTab, pieceDataText, waitHelperConnected, waitRowText } from './helpers/ui-actions.ts'
 
 const alive = (pid: number) => {
   try {
@@ -80,6 +81,8 @@ describe.skipIf(!chromiumAvailable() || !libtorrentAvailable())('extension in Ch
     await shot(page, 'extension-peers')
     await waitRowText(page, t.infoHash, /Seeding/, 60_000)
     expect(await diffTrees(t.contentPath, join(downloads(), t.name))).toEqual([])
+    // the native host's daemon announces the data plane: the offscreen engine left the pieces to it
+    expect(await pieceDataText(page, t.infoHash)).toBe('kept, checked and written by the helper')
     const log = await readPeerStateLog(page)
     const first = firstSightings(log)
     expect(first.connecting, 'a Connecting… row was shown').not.toBeNull()
@@ -162,6 +165,33 @@ describe.skipIf(!chromiumAvailable() || !libtorrentAvailable())('extension in Ch
     )
     await shot(popup, 'extension-popup-magnet')
     await popup.close()
+  })
+
+  it('with "Keep piece data in the helper" off, the offscreen engine takes the old path', async () => {
+    const t = await swarm.torrent({
+      name: 'extension old path.bin',
+      size: 2 * 1024 * 1024 + 555,
+      pieceLength: 64 * 1024,
+      tracker: 'http',
+      seed: 24,
+    })
+    await swarm.seed(t)
+    const tab = await b.context.newPage()
+    await tab.goto(b.appUrl)
+    await waitHelperConnected(tab)
+    await tab.getByRole('button', { name: 'Settings', exact: true }).click()
+    const dialog = tab.getByRole('dialog', { name: 'Settings' })
+    const box = dialog.locator('input[name="dataPlane"]')
+    expect(await box.isChecked()).toBe(true) // on by default
+    await box.uncheck()
+    await dialog.getByRole('button', { name: 'Save' }).click()
+    await dialog.waitFor({ state: 'detached', timeout: 10_000 })
+    await addTorrentFile(tab, t.torrentPath)
+    // complete, then seeding or queued (it is the fourth seed: over the active-seeding limit)
+    await waitRowText(tab, t.infoHash, /100\.0%/, 60_000)
+    expect(await diffTrees(t.contentPath, join(downloads(), t.name))).toEqual([])
+    expect(await pieceDataText(tab, t.infoHash)).toBe('checked in the browser, written by the helper')
+    await tab.close()
   })
 
   it('the daemon exits when the browser does', async () => {

@@ -8,7 +8,14 @@ import { chromiumAvailable, shot } from './helpers/browser.ts'
 import { tryFromForeignOrigin, upgradeStatus } from './helpers/foreign-page.ts'
 import { firstSightings, installPeerStateLog, lookProblems, readPeerStateLog } from './helpers/peer-state-log.ts'
 import { slowSeed } from './helpers/swarm-setup.ts'
-import { addTorrentFile, openTab, torrentRow, waitHelperConnected, waitRowText } from './helpers/ui-actions.ts'
+import {
+  addTorrentFile,
+  openTab,
+  pieceDataText,
+  torrentRow,
+  waitHelperConnected,
+  waitRowText,
+} from './helpers/ui-actions.ts'
 import { startWebAppInChromium, type WebApp, type WebAppInChromium } from './helpers/webapp.ts'
 
 describe.skipIf(!chromiumAvailable() || !libtorrentAvailable())('local web app in Chromium', () => {
@@ -52,6 +59,7 @@ describe.skipIf(!chromiumAvailable() || !libtorrentAvailable())('local web app i
     // hashed in the page once, not explained yet; without the data plane all 49 are)
     const hashedInPage = await piecesHashedInPage(page)
     expect(hashedInPage).toBeLessThan(t.pieceCount / 4)
+    expect(await pieceDataText(page, t.infoHash)).toBe('kept, checked and written by the helper')
 
     const log = await readPeerStateLog(page)
     const first = firstSightings(log)
@@ -125,6 +133,7 @@ describe.skipIf(!chromiumAvailable() || !libtorrentAvailable())('local web app w
     // the engine in the page received every byte and hashed every piece in its own hash worker
     const hashedInPage = await piecesHashedInPage(page)
     expect(hashedInPage).toBeGreaterThanOrEqual(t.pieceCount)
+    expect(await pieceDataText(page, t.infoHash)).toBe('checked in the browser, written by the helper')
     await page.close()
   }, 120_000)
 })

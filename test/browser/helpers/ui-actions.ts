@@ -37,6 +37,14 @@ export async function openTab(
   await page.locator(`button[role="tab"][data-tab="${tab}"]`).click()
 }
 
+/** The General tab's "Piece data" row: whether the helper's data plane or the page's engine handles its pieces. */
+export async function pieceDataText(page: Page, infoHash: string): Promise<string> {
+  await openTab(page, infoHash, 'general')
+  const row = page.locator('[data-testid=piece-data]')
+  await row.waitFor({ timeout: 10_000 })
+  return (await row.textContent()) ?? ''
+}
+
 export async function waitRowText(page: Page, infoHash: string, re: RegExp, timeoutMs: number): Promise<string> {
   return until(
     async () => {

@@ -41,6 +41,11 @@ export interface TorrentSummary {
   trackerPeers?: number
   /** Host names of its trackers, each once. */
   trackerHosts?: string[]
+  /**
+   * Where its downloaded pieces are assembled, checked and written: true on the platform (the helper's
+   * data plane, EngineSettings.dataPlane), false in the engine itself. Absent while it has no files open.
+   */
+  piecesOnPlatform?: boolean
   /** The user's label (category), absent when none. */
   label?: string
   /** Place in the queue, 1 = first (every torrent has one). */

@@ -510,6 +510,11 @@ export class Downloader {
     })
   }
 
+  /** The platform's data plane receives, checks and writes this torrent's pieces (else they come here). */
+  keepsPiecesOnPlatform(): boolean {
+    return this.remote !== null
+  }
+
   piecesView(): PiecesView {
     const states = new Uint8Array(this.info.pieceCount)
     const prio = this.storage.piecePriorities()

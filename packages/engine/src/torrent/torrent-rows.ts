@@ -30,6 +30,7 @@ export interface TorrentRowSource {
     isComplete(): boolean
     fileRows(): FileRow[]
     piecesView(): PiecesView
+    keepsPiecesOnPlatform(): boolean
   } | null
   readonly down: { rate(): number }
   readonly up: { rate(): number }
@@ -99,6 +100,7 @@ export function torrentSummary(t: TorrentRowSource): TorrentSummary {
     ...swarmFromTrackers(trackerRows),
     trackerHosts: trackerHosts(trackerRows),
     ...(stalled ? { stalled } : {}),
+    ...(d ? { piecesOnPlatform: d.keepsPiecesOnPlatform() } : {}),
   }
 }
 

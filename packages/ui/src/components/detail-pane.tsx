@@ -222,6 +222,14 @@ function General(props: { t: TorrentSummary; folderPaths?: Record<string, string
         </dd>
         <dt>Added</dt>
         <dd>{new Date(props.t.addedAt).toLocaleString()}</dd>
+        <Show when={props.t.piecesOnPlatform !== undefined}>
+          <dt>Piece data</dt>
+          <dd data-testid="piece-data">
+            {props.t.piecesOnPlatform
+              ? 'kept, checked and written by the helper'
+              : 'checked in the browser, written by the helper'}
+          </dd>
+        </Show>
       </dl>
     </div>
   )
