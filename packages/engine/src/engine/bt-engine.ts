@@ -26,10 +26,9 @@ import { createLogger, errorText } from '../util/log.ts'
 import { createSkeyLookup } from '../mse/mse-handshake.ts'
 import { generatePeerId } from '../wire/peer-id.ts'
 import { globalIpv6 } from './global-ipv6.ts'
-import { LocalDiscovery } from '../lsd/local-discovery.ts'
-import { openLsdSockets, type LsdSockets } from '../lsd/lsd-sockets.ts'
 import { ByteBucket } from './bandwidth.ts'
 import { EngineDht } from './engine-dht.ts'
+import { EngineLsd } from './engine-lsd.ts'
 import type { EngineApiHost } from './engine-api.ts'
 import { IncomingRouter, type IncomingLimits } from './incoming-router.ts'
 import { listenForPeers, type PeerListeners } from './peer-listener.ts'
@@ -90,9 +89,8 @@ export class BtEngine implements EngineApiHost {
   private readonly downloadBucket: ByteBucket
   private readonly uploadBucket: ByteBucket
   private listener: PeerListeners | null = null
-  /** Local peer discovery while it runs (on in the settings and the platform can multicast). */
-  private lsd: { discovery: LocalDiscovery; sockets: LsdSockets } | null = null
-  private lsdStarting = false
+  /** Local peer discovery (BEP 14), while the settings want it and the platform can multicast. */
+  private readonly lsd: EngineLsd
   private readonly router: IncomingRouter
   private started = false
   private connectsInFlight = 0
@@ -160,6 +158,19 @@ export class BtEngine implements EngineApiHost {
       log: createLogger('dht', { port: opts.platform.log, now }),
       forward: { map: (s) => this.mapUdp(s), unmap: (s) => this.unmapUdp(s) },
     })
+    this.lsd = new EngineLsd({
+      net: opts.platform.net,
+      logPort: opts.platform.log,
+      clock: this.clock,
+      wanted: () => this.started && this.settings.localPeerDiscovery,
+      torrents: () => {
+        const out: string[] = []
+        for (const t of this.torrents.values()) if (t.isActive() && t.info?.private !== true) out.push(t.infoHash)
+        return out
+      },
+      listenPort: () => this.listenPort,
+      onPeer: (infoHash, ip, port) => void this.torrents.get(infoHash)?.addPeers([{ ip, port }], 'lsd'),
+    })
     this.scheduler = new TorrentScheduler(
       {
         torrents: () => this.torrents.values(),
@@ -196,7 +207,7 @@ export class BtEngine implements EngineApiHost {
     if (this.opts.listen !== false) await this.openListener()
     // before the torrents, so their first lookups and handshakes find the node
     await this.dhtNode.start(this.settings, this.listenPort)
-    await this.startLocalDiscovery()
+    await this.lsd.start()
     void this.forwarding.setEnabled(this.settings.portMapping)
     this.queue.start()
     this.scheduler.start()
@@ -218,7 +229,7 @@ export class BtEngine implements EngineApiHost {
         t.stop().catch((err: unknown) => this.log.warn(`stopping ${t.name} failed: ${errorText(err)}`)),
       ),
     )
-    this.stopLocalDiscovery()
+    this.lsd.stop()
     // The gateway forgets our port before we stop listening on it.
     await this.forwarding.removeAll()
     this.listener?.close()
@@ -227,59 +238,9 @@ export class BtEngine implements EngineApiHost {
     await this.saveSession()
   }
 
-  /**
-   * Starts BEP 14 announces and listening when the settings want it and the platform can multicast (the
-   * daemon's udp-multicast capability). Failing to open the sockets leaves it off, logged.
-   */
-  private async startLocalDiscovery(): Promise<void> {
-    if (this.lsd || this.lsdStarting || !this.settings.localPeerDiscovery || !this.started) return
-    const log = createLogger('lsd', { port: this.platform.log, now: () => this.clock.now() })
-    if (!this.platform.net.multicast) {
-      log.debug?.('local peer discovery is off: the platform cannot multicast')
-      return
-    }
-    this.lsdStarting = true
-    let discovery: LocalDiscovery | null = null
-    try {
-      const sockets = await openLsdSockets(this.platform.net, (data, from) => discovery?.onDatagram(data, from), log)
-      // stopped, or turned off, while the sockets opened
-      if (sockets.channels.length === 0 || !this.started || !this.settings.localPeerDiscovery) return sockets.close()
-      discovery = new LocalDiscovery({
-        host: {
-          torrents: () => this.localDiscoveryTorrents(),
-          listenPort: () => this.listenPort,
-          onPeer: (infoHash, ip, port) => void this.torrents.get(infoHash)?.addPeers([{ ip, port }], 'lsd'),
-        },
-        channels: sockets.channels,
-        clock: this.clock,
-        log,
-      })
-      discovery.start()
-      this.lsd = { discovery, sockets }
-      log.info(`local peer discovery on (${sockets.channels.map((c) => c.host).join(', ')})`)
-    } catch (err) {
-      log.warn(`local peer discovery failed to start: ${errorText(err)}`)
-    } finally {
-      this.lsdStarting = false
-    }
-  }
-
-  private stopLocalDiscovery(): void {
-    this.lsd?.discovery.stop()
-    this.lsd?.sockets.close()
-    this.lsd = null
-  }
-
-  /** Torrents local discovery may announce: running, and never a private one. */
-  private localDiscoveryTorrents(): string[] {
-    const out: string[] = []
-    for (const t of this.torrents.values()) if (t.isActive() && t.info?.private !== true) out.push(t.infoHash)
-    return out
-  }
-
   /** Local discovery's counters while it runs (tests, diagnostics). */
-  localDiscoveryStats(): LocalDiscovery['stats'] | null {
-    return this.lsd ? { ...this.lsd.discovery.stats } : null
+  localDiscoveryStats(): ReturnType<EngineLsd['stats']> {
+    return this.lsd.stats()
   }
 
   private async openListener(): Promise<void> {
@@ -932,8 +893,8 @@ export class BtEngine implements EngineApiHost {
     this.applySettings(next)
     if (scheduleChanged) this.altSpeed.reset()
     if (lsdChanged) {
-      if (next.localPeerDiscovery) await this.startLocalDiscovery()
-      else this.stopLocalDiscovery()
+      if (next.localPeerDiscovery) await this.lsd.start()
+      else this.lsd.stop()
     }
     if (this.started) await this.forwarding.setEnabled(next.portMapping)
     if (portChanged && this.started && this.opts.listen !== false) {
