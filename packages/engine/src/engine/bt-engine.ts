@@ -484,6 +484,8 @@ export class BtEngine implements EngineApiHost {
           this.trackerLists.delete(e.infoHash)
         }
         t?.restoreTotals({ downloaded: e.downloadedTotal, uploaded: e.uploadedTotal })
+        // paused or queued, it opens no storage yet: the list shows its size and progress from the record
+        await t?.loadSavedProgress()
         if (t) t.streaming.restoreOptions(e)
         if (t && e.rateLimits) t.rateLimits.set(e.rateLimits)
         if (t && !edited && e.extraTrackers?.length) {

@@ -127,6 +127,38 @@ describe('torrent queue', () => {
     expect(status(second.e)).toEqual({ r0: 'queued', r1: 'queued', r2: 'downloading' })
   })
 
+  it('after a restart, paused and queued torrents show their size and progress from the resume record', async () => {
+    const w = world()
+    const state = new MemoryStateStore()
+    const files = new MemoryFilePort()
+    const first = await engine(w, { maxActiveDownloads: 10, maxActiveTorrents: 10 }, { state, files })
+    const lead = await torrentOf('lead.bin', 20_000, 30)
+    const half = await torrentOf('half.bin', 100_000, 31) // 7 pieces of 16 KiB, the last 1,696 bytes
+    const whole = await torrentOf('whole.bin', 50_000, 32)
+    // the first three pieces of half.bin are on disk, the rest is missing
+    files.put('downloads', 'lead.bin', lead.data)
+    files.put('downloads', 'half.bin', half.data.slice(0, 3 * 16 * 1024))
+    files.put('downloads', 'whole.bin', whole.data)
+    await first.e.add({ torrentFile: lead.file })
+    const th = await first.e.add({ torrentFile: half.file })
+    const tw = await first.e.add({ torrentFile: whole.file })
+    await w.advance(2000)
+    expect(status(first.e)).toEqual({ 'lead.bin': 'seeding', 'half.bin': 'downloading', 'whole.bin': 'seeding' })
+    await first.e.stopTorrent(th.infoHash)
+    await first.e.stop()
+
+    // one active torrent: lead.bin (first in the queue) runs, whole.bin waits, half.bin stays paused
+    const second = await engine(w, { maxActiveTorrents: 1 }, { state, files })
+    await w.advance(1000)
+    expect(status(second.e)).toEqual({ 'lead.bin': 'seeding', 'half.bin': 'paused', 'whole.bin': 'queued' })
+    expect(second.e.getTorrent(th.infoHash)!.downloader).toBeNull()
+    expect(second.e.getTorrent(tw.infoHash)!.downloader).toBeNull()
+    const byName = Object.fromEntries(second.e.summaries().map((s) => [s.name, s]))
+    expect(byName['half.bin']).toMatchObject({ totalSize: 100_000, downloaded: 3 * 16 * 1024 })
+    expect(byName['half.bin']!.progress).toBeCloseTo((3 * 16 * 1024) / 100_000, 6)
+    expect(byName['whole.bin']).toMatchObject({ totalSize: 50_000, downloaded: 50_000, progress: 1 })
+  })
+
   it('does not count torrents that moved nothing for a minute (libtorrent dont_count_slow_torrents)', async () => {
     const w = world()
     const { e } = await engine(w, { maxActiveDownloads: 1, maxActiveTorrents: 10 })

@@ -32,6 +32,8 @@ export interface TorrentRowSource {
     piecesView(): PiecesView
     keepsPiecesOnPlatform(): boolean
   } | null
+  /** Size and progress from the resume record while the storage has never been opened. */
+  savedProgress(): { selected: number; verified: number } | null
   readonly down: { rate(): number }
   readonly up: { rate(): number }
   readonly sessions: ReadonlyMap<string, { isSeed(): boolean; quietReason(): QuietReason | null }>
@@ -52,8 +54,9 @@ export type QuietReason = 'not-interested' | 'choked' | 'snubbed'
 
 export function torrentSummary(t: TorrentRowSource): TorrentSummary {
   const d = t.downloader
-  const totalSize = d ? d.selectedBytes() : 0
-  const downloaded = d ? d.verifiedSelectedBytes() : 0
+  const saved = d ? null : t.savedProgress()
+  const totalSize = d ? d.selectedBytes() : (saved?.selected ?? 0)
+  const downloaded = d ? d.verifiedSelectedBytes() : (saved?.verified ?? 0)
   const downloadRate = t.down.rate()
   const uploadRate = t.up.rate()
   const left = totalSize - downloaded

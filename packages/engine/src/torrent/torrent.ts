@@ -1,3 +1,5 @@
+import { errorText } from '../util/log.ts'
+import { loadSavedProgress, type SavedProgress } from '../storage/saved-progress.ts'
 import type { RelocatingFiles } from '../storage/relocating-files.ts'
 import type { FilePriority, TorrentDetail, TorrentStatus, TorrentSummary, TrackerRow } from '../api/types.ts'
 import type { InfoDictionary } from '../metainfo/parse-info.ts'
@@ -89,6 +91,8 @@ export class Torrent {
   private readonly totals = { downloaded: 0, uploaded: 0, hashFailures: 0 }
   private readonly completionWaiters: Array<() => void> = []
   private dl: Downloader | null = null
+  /** Size and progress from the resume record, until the storage opens (loadSavedProgress). */
+  private saved: SavedProgress | null = null
   /** Sequential / first-last options and open streams (play while downloading). */
   readonly streaming: TorrentStreaming
   private metadata: MetadataFetch | null = null
@@ -294,6 +298,25 @@ export class Torrent {
   /** Picker, storage and upload serving, once the metadata is known and storage opened. */
   get downloader(): Downloader | null {
     return this.dl
+  }
+
+  /**
+   * Reads what its resume record says of its size and progress, for the list to show while its storage
+   * has not been opened (restored paused or queued). Nothing when it has no metadata or is open already.
+   */
+  async loadSavedProgress(): Promise<void> {
+    if (!this.meta || this.dl) return
+    this.saved = await loadSavedProgress(this.ctx.platform.state, this.infoHash, this.meta, this.initPriorities).catch(
+      (err: unknown) => {
+        this.log.storage.debug?.(`reading the saved progress failed: ${errorText(err)}`)
+        return null
+      },
+    )
+  }
+
+  /** The resume record's size and progress while the storage has never been opened; else null. */
+  savedProgress(): SavedProgress | null {
+    return this.dl ? null : this.saved
   }
 
   /** Handshaken connections by peer key. */
