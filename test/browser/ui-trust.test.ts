@@ -376,6 +376,15 @@ describe.skipIf(!chromiumAvailable())('a UI people trust (web app in Chromium)',
       )
       .toBe(true)
     await shot(page, 'uitrust-files-tree')
+    // a second click takes a file back, and it stays taken across the next status polls (once seen to
+    // revert in the extension)
+    const again = files.getByRole('checkbox', { name: 'Download 02.bin' })
+    await again.check()
+    const cd1 = files.getByRole('checkbox', { name: 'Download folder cd1' })
+    await expect.poll(() => cd1.evaluate((el) => (el as HTMLInputElement).indeterminate)).toBe(true)
+    await page.waitForTimeout(2500) // two or three polls
+    expect(await again.isChecked()).toBe(true)
+    expect(await cd1.evaluate((el) => (el as HTMLInputElement).indeterminate)).toBe(true)
   })
 
   it('no serious or critical accessibility violations: main view, every tab, every dialog, both themes', async () => {
