@@ -235,6 +235,8 @@ describe('seeding limits', () => {
     // the seeder uploaded the whole torrent: ratio 1 (it downloaded nothing, so its size counts)
     expect(ts.uploadedTotal).toBeGreaterThanOrEqual(data.length)
     expect(status(seeder.e)).toEqual({ 'r.bin': 'paused' })
+    // the torrent's own summary (what the CLI prints) counts the ratio the same way
+    expect(ts.summary().ratio).toBeCloseTo(ts.uploadedTotal / data.length, 6)
 
     await w.advance(5000)
     const before = leecher.e.summaries()[0]!

@@ -9,6 +9,7 @@ import type {
   TorrentSummary,
   TrackerRow,
 } from '../api/types.ts'
+import { shareRatio } from '../engine/seed-limits.ts'
 import type { PeerPool } from '../pool/peer-pool.ts'
 import type { DisplayPeer } from './display-peers.ts'
 
@@ -96,7 +97,8 @@ export function torrentSummary(t: TorrentRowSource): TorrentSummary {
     seeds,
     swarmSize: stats.total,
     etaSec: left <= 0 ? 0 : downloadRate > 1 ? Math.round(left / downloadRate) : null,
-    ratio: t.downloadedTotal > 0 ? t.uploadedTotal / t.downloadedTotal : 0,
+    // as qBittorrent shows it, and as the seeding limits count it
+    ratio: shareRatio(t.uploadedTotal, t.downloadedTotal, totalSize),
     addedAt: t.addedAt,
     savePath: t.savePath,
     ...(t.saveDir ? { saveDir: t.saveDir } : {}),
