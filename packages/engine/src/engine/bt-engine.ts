@@ -40,6 +40,7 @@ import { normalizeLabel } from './torrent-label.ts'
 import { TorrentCreator } from '../create/torrent-creator.ts'
 import { normalizeSaveDir, TorrentMoves, type SaveFolder } from './torrent-moves.ts'
 import { webSeedSources } from '../webseed/webseed-url.ts'
+import type { WebSeedSource } from '../webseed/webseed-url.ts'
 import { TorrentScheduler } from './torrent-scheduler.ts'
 import { AltSpeedScheduler, altSpeedStatus, effectiveRateLimits, type LocalTime } from './alt-speed.ts'
 import { rateLimitsEntry } from './rate-limiter.ts'
@@ -350,8 +351,12 @@ export class BtEngine implements EngineApiHost {
     }
     const existing = this.torrents.get(init.infoHash)
     if (existing) {
-      // a link or file naming more web seeds adds them for this run (the saved link keeps its own)
-      for (const ws of init.webSeeds ?? []) existing.webSeeds.add(ws)
+      // a link or file naming more web seeds adds them, kept with the session like merged trackers
+      const seedsAdded = (init.webSeeds ?? []).filter((ws) => existing.webSeeds.add(ws))
+      if (seedsAdded.length > 0) {
+        this.extraWebSeeds.set(existing.infoHash, [...(this.extraWebSeeds.get(existing.infoHash) ?? []), ...seedsAdded])
+        void this.saveSession()
+      }
       const trackersAdded = existing.addTrackers(init.announceTiers.flat())
       if (trackersAdded > 0) {
         const extra = this.extraTrackers.get(existing.infoHash) ?? []
@@ -395,6 +400,8 @@ export class BtEngine implements EngineApiHost {
   private readonly magnets = new Map<string, string | undefined>()
   /** Trackers merged in by adding a torrent again, kept with the session so a restart keeps them. */
   private readonly extraTrackers = new Map<string, string[]>()
+  /** Web seeds merged in the same way. */
+  private readonly extraWebSeeds = new Map<string, WebSeedSource[]>()
   /** The whole tracker list of torrents whose trackers the user edited; replaces the file's list on restore. */
   private readonly trackerLists = new Map<string, string[][]>()
   private readonly paused = new Map<string, boolean>()
@@ -438,6 +445,7 @@ export class BtEngine implements EngineApiHost {
     this.magnets.delete(infoHash)
     this.paused.delete(infoHash)
     this.extraTrackers.delete(infoHash)
+    this.extraWebSeeds.delete(infoHash)
     this.trackerLists.delete(infoHash)
     this.labels.delete(infoHash)
     this.completeTo.delete(infoHash)
@@ -488,6 +496,11 @@ export class BtEngine implements EngineApiHost {
         await t?.loadSavedProgress()
         if (t) t.streaming.restoreOptions(e)
         if (t && e.rateLimits) t.rateLimits.set(e.rateLimits)
+        const extraSeeds = savedWebSeeds(e.extraWebSeeds)
+        if (t && extraSeeds.length > 0) {
+          const added = extraSeeds.filter((ws) => t.webSeeds.add(ws))
+          if (added.length > 0) this.extraWebSeeds.set(t.infoHash, added)
+        }
         if (t && !edited && e.extraTrackers?.length) {
           t.addTrackers(e.extraTrackers)
           this.extraTrackers.set(t.infoHash, [...e.extraTrackers])
@@ -521,6 +534,7 @@ export class BtEngine implements EngineApiHost {
         ...(this.magnets.get(t.infoHash) ? { magnet: this.magnets.get(t.infoHash) } : {}),
         ...(prios?.some((p) => p !== 'normal') ? { filePriorities: prios } : {}),
         ...(this.extraTrackers.get(t.infoHash)?.length ? { extraTrackers: this.extraTrackers.get(t.infoHash) } : {}),
+        ...(this.extraWebSeeds.get(t.infoHash)?.length ? { extraWebSeeds: this.extraWebSeeds.get(t.infoHash) } : {}),
         ...(this.labels.has(t.infoHash) ? { label: this.labels.get(t.infoHash) } : {}),
         uploadedTotal: t.uploadedTotal,
         downloadedTotal: t.downloadedTotal,
@@ -963,4 +977,12 @@ function wrapInfo(infoBytes: Uint8Array): Uint8Array {
   out.set(infoBytes, head.length)
   out[out.length - 1] = 0x65 // 'e'
   return out
+}
+
+/** Web seeds from a saved session entry, checked again (the state store is not trusted to be well formed). */
+function savedWebSeeds(saved: unknown): WebSeedSource[] {
+  if (!Array.isArray(saved)) return []
+  const urls = (kind: string) =>
+    saved.filter((w) => w && typeof w.url === 'string' && w.kind === kind).map((w) => w.url as string)
+  return webSeedSources(urls('url-list'), urls('httpseeds'))
 }

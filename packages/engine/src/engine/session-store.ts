@@ -18,6 +18,8 @@ export interface SessionEntry {
   filePriorities?: string[]
   /** Trackers merged in by adding the torrent again (not in its .torrent or magnet). */
   extraTrackers?: string[]
+  /** Web seeds merged in the same way (BEP 19 `url-list` or BEP 17 `httpseeds`). */
+  extraWebSeeds?: Array<{ url: string; kind: string }>
   /** The user's label. */
   label?: string
   /** Payload bytes over every run, so the share ratio survives a restart. */

@@ -42,14 +42,18 @@ const FILES = [
 ]
 const PIECE = 32 * 1024
 
-async function leech(net: MemoryNetwork, settings: Record<string, unknown> = {}) {
-  const files = new MemoryFilePort()
+async function leech(
+  net: MemoryNetwork,
+  settings: Record<string, unknown> = {},
+  files = new MemoryFilePort(),
+  state = new MemoryStateStore(),
+) {
   const e = new BtEngine({
     settings: { dhtEnabled: false, localPeerDiscovery: false, portMapping: false, ...settings },
     platform: {
       net: net.host('10.0.0.1'),
       files,
-      state: new MemoryStateStore(),
+      state,
       now: () => Date.now(),
       ...testDataPlane(files),
     },
@@ -262,6 +266,29 @@ describe('web seeds in a whole engine', () => {
     expect(again.alreadyAdded).toBe(true)
     await until('download complete', () => t.isComplete())
     expectFiles(files)
+  })
+
+  it('web seeds merged by adding a magnet again survive a restart', async () => {
+    const net = new MemoryNetwork()
+    const torrent = await createTorrent({ name: NAME, pieceLength: PIECE, files: FILES })
+    const meta = await parseMetainfo(torrent)
+    const srv = await testHttpServer(net.host('10.0.0.9'), 80, staticFiles(serverFiles('/m')))
+    const state = new MemoryStateStore()
+    const first = await leech(net, {}, new MemoryFilePort(), state)
+    await first.e.add({ torrentFile: torrent, paused: true })
+    const again = await first.e.addWithReport({
+      magnet: `magnet:?xt=urn:btih:${meta.infoHash}&ws=${encodeURIComponent('http://10.0.0.9/m/')}`,
+    })
+    expect(again.alreadyAdded).toBe(true)
+    await first.e.stop()
+    expect(srv.requests.length).toBe(0)
+    const second = await leech(net, {}, first.files, state)
+    const t = second.e.getTorrent(meta.infoHash)!
+    expect(t.webSeeds.count).toBe(1)
+    await second.e.startTorrent(meta.infoHash)
+    await until('download complete', () => t.isComplete())
+    expectFiles(second.files)
+    expect(srv.requests.length).toBeGreaterThan(0)
   })
 
   it('takes magnet ws= web seeds once the metadata is known', async () => {
