@@ -29,6 +29,7 @@ import { globalIpv6 } from './global-ipv6.ts'
 import { ByteBucket } from './bandwidth.ts'
 import { EngineDht } from './engine-dht.ts'
 import { EngineLsd } from './engine-lsd.ts'
+import { TorrentBook } from './torrent-book.ts'
 import type { EngineApiHost } from './engine-api.ts'
 import { IncomingRouter, type IncomingLimits } from './incoming-router.ts'
 import { listenForPeers, type PeerListeners } from './peer-listener.ts'
@@ -176,7 +177,7 @@ export class BtEngine implements EngineApiHost {
       {
         torrents: () => this.torrents.values(),
         get: (h) => this.torrents.get(h),
-        isPaused: (h) => this.paused.get(h) ?? false,
+        isPaused: (h) => this.book.paused.get(h) ?? false,
         settings: () => this.settings,
         run: (h) => this.torrents.get(h)?.start() ?? Promise.resolve(),
         queue: async (h) => {
@@ -354,18 +355,14 @@ export class BtEngine implements EngineApiHost {
       // a link or file naming more web seeds adds them, kept with the session like merged trackers
       const seedsAdded = (init.webSeeds ?? []).filter((ws) => existing.webSeeds.add(ws))
       if (seedsAdded.length > 0) {
-        this.extraWebSeeds.set(existing.infoHash, [...(this.extraWebSeeds.get(existing.infoHash) ?? []), ...seedsAdded])
+        this.book.noteExtraWebSeeds(existing.infoHash, seedsAdded)
         void this.saveSession()
       }
       const trackersAdded = existing.addTrackers(init.announceTiers.flat())
       if (trackersAdded > 0) {
-        const extra = this.extraTrackers.get(existing.infoHash) ?? []
-        this.extraTrackers.set(existing.infoHash, [
-          ...extra,
-          ...init.announceTiers.flat().filter((u) => !extra.includes(u)),
-        ])
-        if (this.trackerLists.has(existing.infoHash))
-          this.trackerLists.set(existing.infoHash, existing.trackers.tierList())
+        this.book.noteExtraTrackers(existing.infoHash, init.announceTiers.flat())
+        if (this.book.trackerLists.has(existing.infoHash))
+          this.book.trackerLists.set(existing.infoHash, existing.trackers.tierList())
         void this.saveSession()
       }
       return { torrent: existing, alreadyAdded: true, trackersAdded }
@@ -379,8 +376,8 @@ export class BtEngine implements EngineApiHost {
       await this.session
         .saveTorrentFile(t.infoHash, torrentFile)
         .catch((err: unknown) => this.log.warn(`saving the torrent file of ${t.name} failed: ${errorText(err)}`))
-    this.magnets.set(t.infoHash, magnet)
-    this.paused.set(t.infoHash, !!input.paused)
+    this.book.magnets.set(t.infoHash, magnet)
+    this.book.paused.set(t.infoHash, !!input.paused)
     if (finalFolder) this.completeTo.set(t.infoHash, finalFolder)
     void this.saveSession()
     // A move begun before a restart is finished before the torrent runs again.
@@ -397,16 +394,8 @@ export class BtEngine implements EngineApiHost {
     return { torrent: t, alreadyAdded: false, trackersAdded: 0 }
   }
 
-  private readonly magnets = new Map<string, string | undefined>()
-  /** Trackers merged in by adding a torrent again, kept with the session so a restart keeps them. */
-  private readonly extraTrackers = new Map<string, string[]>()
-  /** Web seeds merged in the same way. */
-  private readonly extraWebSeeds = new Map<string, WebSeedSource[]>()
-  /** The whole tracker list of torrents whose trackers the user edited; replaces the file's list on restore. */
-  private readonly trackerLists = new Map<string, string[][]>()
-  private readonly paused = new Map<string, boolean>()
-  /** The user's labels by info hash (normalised, never empty). */
-  private readonly labels = new Map<string, string>()
+  /** Magnet, paused, merged trackers and web seeds, edited trackers, label: saved with the session. */
+  private readonly book = new TorrentBook()
 
   getTorrent(infoHashHex: string): Torrent | undefined {
     return this.torrents.get(infoHashHex.toLowerCase())
@@ -442,12 +431,7 @@ export class BtEngine implements EngineApiHost {
     await this.platform.state
       .delete(savedPeersKey(infoHash))
       .catch((err: unknown) => this.log.debug?.(`deleting the saved peers of ${infoHash} failed: ${errorText(err)}`))
-    this.magnets.delete(infoHash)
-    this.paused.delete(infoHash)
-    this.extraTrackers.delete(infoHash)
-    this.extraWebSeeds.delete(infoHash)
-    this.trackerLists.delete(infoHash)
-    this.labels.delete(infoHash)
+    this.book.forget(infoHash)
     this.completeTo.delete(infoHash)
     await this.moves.forget(infoHash).catch(() => undefined) // only a journal key: nothing to tell
     await this.saveSession()
@@ -467,10 +451,10 @@ export class BtEngine implements EngineApiHost {
       const addedAt = typeof e.addedAt === 'number' && e.addedAt > 0 ? e.addedAt : undefined
       // Set before adding: adding saves the session, and that save must already carry the label.
       const label = normalizeLabel(e.label)
-      if (label) this.labels.set(e.infoHash, label)
+      if (label) this.book.labels.set(e.infoHash, label)
       const where = { savePath: e.savePath, saveDir: e.saveDir, completeTo: e.completeTo }
       const edited = sanitizeTiers(e.trackers)
-      if (edited) this.trackerLists.set(e.infoHash, edited)
+      if (edited) this.book.trackerLists.set(e.infoHash, edited)
       const tiers = edited ? { trackerTiers: edited } : {}
       try {
         const file = await this.session.loadTorrentFile(e.infoHash)
@@ -487,10 +471,7 @@ export class BtEngine implements EngineApiHost {
           : e.magnet
             ? await this.add({ magnet: e.magnet, ...where, paused: e.paused, restoring: true, addedAt, ...tiers })
             : null
-        if (!t) {
-          this.labels.delete(e.infoHash)
-          this.trackerLists.delete(e.infoHash)
-        }
+        if (!t) this.book.forget(e.infoHash)
         t?.restoreTotals({ downloaded: e.downloadedTotal, uploaded: e.uploadedTotal })
         // paused or queued, it opens no storage yet: the list shows its size and progress from the record
         await t?.loadSavedProgress()
@@ -499,11 +480,11 @@ export class BtEngine implements EngineApiHost {
         const extraSeeds = savedWebSeeds(e.extraWebSeeds)
         if (t && extraSeeds.length > 0) {
           const added = extraSeeds.filter((ws) => t.webSeeds.add(ws))
-          if (added.length > 0) this.extraWebSeeds.set(t.infoHash, added)
+          this.book.noteExtraWebSeeds(t.infoHash, added)
         }
         if (t && !edited && e.extraTrackers?.length) {
           t.addTrackers(e.extraTrackers)
-          this.extraTrackers.set(t.infoHash, [...e.extraTrackers])
+          this.book.noteExtraTrackers(t.infoHash, e.extraTrackers)
         }
         if (t && e.filePriorities) {
           for (let i = 0; i < e.filePriorities.length; i++) {
@@ -512,10 +493,7 @@ export class BtEngine implements EngineApiHost {
         }
       } catch (err) {
         // one bad entry must not stop the rest
-        if (!this.torrents.has(e.infoHash)) {
-          this.labels.delete(e.infoHash)
-          this.trackerLists.delete(e.infoHash)
-        }
+        if (!this.torrents.has(e.infoHash)) this.book.forget(e.infoHash)
         this.log.warn(`restoring ${e.infoHash} failed: ${errorText(err)}`)
       }
     }
@@ -529,19 +507,14 @@ export class BtEngine implements EngineApiHost {
         savePath: t.savePath,
         ...(t.saveDir ? { saveDir: t.saveDir } : {}),
         ...(this.completeTo.has(t.infoHash) ? { completeTo: this.completeTo.get(t.infoHash) } : {}),
-        paused: this.paused.get(t.infoHash) ?? false,
+        ...this.book.entryFields(t.infoHash),
         addedAt: t.addedAt,
-        ...(this.magnets.get(t.infoHash) ? { magnet: this.magnets.get(t.infoHash) } : {}),
         ...(prios?.some((p) => p !== 'normal') ? { filePriorities: prios } : {}),
-        ...(this.extraTrackers.get(t.infoHash)?.length ? { extraTrackers: this.extraTrackers.get(t.infoHash) } : {}),
-        ...(this.extraWebSeeds.get(t.infoHash)?.length ? { extraWebSeeds: this.extraWebSeeds.get(t.infoHash) } : {}),
-        ...(this.labels.has(t.infoHash) ? { label: this.labels.get(t.infoHash) } : {}),
         uploadedTotal: t.uploadedTotal,
         downloadedTotal: t.downloadedTotal,
         queuePosition: this.scheduler.position(t.infoHash),
         ...(this.scheduler.record(t.infoHash) ? { schedule: this.scheduler.record(t.infoHash) } : {}),
         ...t.streaming.savedOptions(),
-        ...(this.trackerLists.has(t.infoHash) ? { trackers: this.trackerLists.get(t.infoHash) } : {}),
         ...rateLimitsEntry(t.rateLimits.get()),
       }
     })
@@ -556,7 +529,7 @@ export class BtEngine implements EngineApiHost {
     const t = this.torrents.get(infoHash)
     const dest = this.completeTo.get(infoHash)
     if (t && dest && t.isComplete() && !this.moves.progress(infoHash)) void this.moveCompleted(t, dest)
-    if (t?.info && this.magnets.get(infoHash)) {
+    if (t?.info && this.book.magnets.get(infoHash)) {
       // A magnet's metadata arrived: keep the info dictionary so a restart does not fetch it again.
       void this.session
         .saveTorrentFile(infoHash, wrapInfo(t.info.infoBytes))
@@ -718,7 +691,7 @@ export class BtEngine implements EngineApiHost {
   summaries(): TorrentSummary[] {
     return [...this.torrents.values()].map((t) => {
       const s = { ...t.summary(), ...this.scheduleSummary(t) }
-      const label = this.labels.get(t.infoHash)
+      const label = this.book.labels.get(t.infoHash)
       const { download, upload } = t.rateLimits.get()
       return {
         ...s,
@@ -786,9 +759,9 @@ export class BtEngine implements EngineApiHost {
     const t = this.torrents.get(infoHash)
     if (!t) throw new Error(`unknown torrent ${infoHash}`)
     const clean = normalizeLabel(label)
-    if (clean === this.labels.get(infoHash)) return
-    if (clean) this.labels.set(infoHash, clean)
-    else this.labels.delete(infoHash)
+    if (clean === this.book.labels.get(infoHash)) return
+    if (clean) this.book.labels.set(infoHash, clean)
+    else this.book.labels.delete(infoHash)
     await this.saveSession()
   }
 
@@ -803,8 +776,8 @@ export class BtEngine implements EngineApiHost {
     const t = this.torrents.get(infoHash)
     if (!t) throw new Error(`unknown torrent ${infoHash}`)
     if (!applyTrackerEdit(t.trackers, edit)) return
-    this.trackerLists.set(infoHash, t.trackers.tierList())
-    this.extraTrackers.delete(infoHash) // the edited list holds them
+    this.book.trackerLists.set(infoHash, t.trackers.tierList())
+    this.book.extraTrackers.delete(infoHash) // the edited list holds them
     await this.saveSession()
   }
 
@@ -835,7 +808,7 @@ export class BtEngine implements EngineApiHost {
   async startTorrent(infoHash: string): Promise<void> {
     const t = this.torrents.get(infoHash)
     if (!t) return
-    this.paused.set(infoHash, false)
+    this.book.paused.set(infoHash, false)
     if (this.moves.progress(infoHash)) return // the move starts it again from the new folder
     if (await this.moves.pending(infoHash)) {
       // a move that failed half-way is finished first: the torrent runs from the new folder
@@ -852,7 +825,7 @@ export class BtEngine implements EngineApiHost {
   async stopTorrent(infoHash: string): Promise<void> {
     const t = this.torrents.get(infoHash)
     if (!t) return
-    this.paused.set(infoHash, true)
+    this.book.paused.set(infoHash, true)
     this.scheduler.setForced(infoHash, false)
     this.queue.cancelConnectionRequests(infoHash)
     await t.stop()
