@@ -17,7 +17,14 @@ import { chromiumAvailable, shot, until } from './helpers/browser.ts'
 import { ensureExtensionBuilt, EXTENSION_ID, launchWithExtension, type ExtensionBrowser } from './helpers/extension.ts'
 import { firstSightings, installPeerStateLog, lookProblems, readPeerStateLog } from './helpers/peer-state-log.ts'
 import { slowSeed } from './helpers/swarm-setup.ts'
-import { addTorrentFile, openTab, pieceDataText, waitHelperConnected, waitRowText } from './helpers/ui-actions.ts'
+import {
+  addTorrentFile,
+  openTab,
+  pieceDataText,
+  turnDataPlaneOff,
+  waitHelperConnected,
+  waitRowText,
+} from './helpers/ui-actions.ts'
 
 const alive = (pid: number) => {
   try {
@@ -179,13 +186,7 @@ describe.skipIf(!chromiumAvailable() || !libtorrentAvailable())('extension in Ch
     const tab = await b.context.newPage()
     await tab.goto(b.appUrl)
     await waitHelperConnected(tab)
-    await tab.getByRole('button', { name: 'Settings', exact: true }).click()
-    const dialog = tab.getByRole('dialog', { name: 'Settings' })
-    const box = dialog.locator('input[name="dataPlane"]')
-    expect(await box.isChecked()).toBe(true) // on by default
-    await box.uncheck()
-    await dialog.getByRole('button', { name: 'Save' }).click()
-    await dialog.waitFor({ state: 'detached', timeout: 10_000 })
+    await turnDataPlaneOff(tab)
     await addTorrentFile(tab, t.torrentPath)
     // complete, then seeding or queued (it is the fourth seed: over the active-seeding limit)
     await waitRowText(tab, t.infoHash, /100\.0%/, 60_000)

@@ -13,6 +13,7 @@ import {
   openTab,
   pieceDataText,
   torrentRow,
+  turnDataPlaneOff,
   waitHelperConnected,
   waitRowText,
 } from './helpers/ui-actions.ts'
@@ -120,13 +121,7 @@ describe.skipIf(!chromiumAvailable() || !libtorrentAvailable())('local web app w
     const page = await context.newPage()
     await page.goto(app.url)
     await waitHelperConnected(page)
-    await page.getByRole('button', { name: /Settings/ }).click()
-    const dialog = page.getByRole('dialog', { name: 'Settings' })
-    const box = dialog.locator('input[name="dataPlane"]')
-    expect(await box.isChecked()).toBe(true) // on by default
-    await box.uncheck()
-    await dialog.getByRole('button', { name: 'Save' }).click()
-    await dialog.waitFor({ state: 'detached', timeout: 10_000 })
+    await turnDataPlaneOff(page)
     await addTorrentFile(page, t.torrentPath)
     await waitRowText(page, t.infoHash, /Seeding/, 60_000)
     expect(await diffTrees(t.contentPath, join(swarm.work, 'downloads', t.name))).toEqual([])

@@ -37,6 +37,17 @@ export async function openTab(
   await page.locator(`button[role="tab"][data-tab="${tab}"]`).click()
 }
 
+/** Settings → "Keep piece data in the helper" off (checking it was on, the default), saved. */
+export async function turnDataPlaneOff(page: Page): Promise<void> {
+  await page.getByRole('button', { name: 'Settings', exact: true }).click()
+  const dialog = page.getByRole('dialog', { name: 'Settings' })
+  const box = dialog.locator('input[name="dataPlane"]')
+  if (!(await box.isChecked())) throw new Error('"Keep piece data in the helper" was already off: it is on by default')
+  await box.uncheck()
+  await dialog.getByRole('button', { name: 'Save' }).click()
+  await dialog.waitFor({ state: 'detached', timeout: 10_000 })
+}
+
 /** The General tab's "Piece data" row: whether the helper's data plane or the page's engine handles its pieces. */
 export async function pieceDataText(page: Page, infoHash: string): Promise<string> {
   await openTab(page, infoHash, 'general')
