@@ -1,5 +1,5 @@
 // pnpm bench:download [--sizes 256,1024] [--seeds 4] [--piece-kib 1024] [--phase-timeout 300] [--repeat N]
-//                     [--separate-daemon | --websocket] [--encryption | --utp] [--record]
+//                     [--separate-daemon | --websocket] [--encryption | --utp] [--warm-pages] [--record]
 //
 // Several libtorrent seeds on loopback serve one torrent, first to a libtorrent leecher, then to
 // Tidepool's CLI (`tidepool download --json`, daemon in-process, joined to the engine by an in-process
@@ -10,22 +10,26 @@
 // each client (other processes on a shared machine only ever make a run slower). --separate-daemon
 // runs the daemon as its own process (`pnpm daemon`) and reports the engine's and the daemon's peaks.
 // Each leecher's CPU time (user + system, all threads) is printed too: the MiB/s ratio depends on how
-// fast the reference runs on the machine that day, CPU seconds per GiB much less.
+// fast the reference runs on the machine that day, CPU seconds per GiB much less; the system part is
+// printed apart, since on a VM whose host takes freed memory back (this one) putting a downloaded GiB
+// into the page cache costs ~2 s of system time when its pages were freed long enough ago and ~0.3 s
+// when they were freed just before. --warm-pages writes and deletes a file of 1.5x the torrent right
+// before each leecher starts, so both begin alike (see "Session 7" in docs/benchmarks.md).
 // --encryption (MSE/PE): per size, four leechers against the same seeds (libtorrent defaults: they
 // accept plain and MSE): libtorrent plain and RC4-only, Tidepool --encryption disable and require
 // (RC4-only: the seeds select RC4). Prints the ratios Tidepool RC4 / Tidepool plain (target >= 0.8)
 // and Tidepool RC4 / libtorrent RC4, and checks from each leecher's own report that its peers were
 // what the phase claims.
-import { appendFile, mkdir, readFile, rm } from 'node:fs/promises'
+import { appendFile, mkdir, open, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { diffTrees } from '../fixtures/compare-trees.ts'
 import { startLibtorrent, waitSeeding, libtorrentAvailable, type LibtorrentPeer } from '../fixtures/libtorrent.ts'
 import { makeTorrent, type MadeTorrent } from '../fixtures/make-torrent.ts'
-import { cpuSecondsOf, descendants, peakRssKiB, stopAll } from '../fixtures/processes.ts'
+import { cpuTimesOf, descendants, peakRssKiB, stopAll } from '../fixtures/processes.ts'
 import { startTracker, type LocalTracker } from '../fixtures/tracker.ts'
 import {
-  cliCpuSeconds,
+  cliCpuTimes,
   REPO_ROOT,
   startDaemonProcess,
   tidepoolDownload,
@@ -47,6 +51,7 @@ const repeat = Math.max(1, Number(option('repeat', '1')))
 const separateDaemon = flag('separate-daemon')
 const websocketBridge = flag('websocket')
 const encryptionMode = flag('encryption')
+const warmPages = flag('warm-pages')
 
 interface PhaseResult {
   ok: boolean
@@ -54,6 +59,8 @@ interface PhaseResult {
   mibps: number
   note: string
   cpuSec: number | null
+  /** Of cpuSec, the kernel's part (page-cache copies of the written data, socket work). */
+  sysSec?: number
   protection?: string
 }
 interface TidepoolResult extends PhaseResult {
@@ -109,7 +116,7 @@ async function libtorrentPhase(
     const first = await leech.proc.waitFor((l) => l.event === 'status', 10_000, 'first status')
     const t0 = leech.proc.jsonTimes[leech.proc.json.indexOf(first)]
     await leech.waitFinished(phaseTimeoutMs)
-    const cpuSec = await cpuSecondsOf(leech.proc.pid) // the whole run of the leecher, start-up included
+    const cpu = await cpuTimesOf(leech.proc.pid) // the whole run of the leecher, start-up included
     const t1 = leech.proc.jsonTimes[leech.proc.json.findIndex((l) => l.event === 'finished')]
     const seconds = (t1 - t0) / 1000
     const diffs = await diffTrees(t.contentPath, join(save, t.name))
@@ -126,7 +133,8 @@ async function libtorrentPhase(
       seconds,
       mibps: t.totalSize / MiB / seconds,
       note,
-      cpuSec,
+      cpuSec: cpu && cpu.user + cpu.system,
+      ...(cpu ? { sysSec: cpu.system } : {}),
       protection: encryption ? protectionText(seen) : undefined,
     }
   } catch (e) {
@@ -215,7 +223,7 @@ async function tidepoolPhase(
     ]
       .filter(Boolean)
       .join('; ')
-    const cpuSec = await cliCpuSeconds(cpuFile) // with --separate-daemon: the engine's process only
+    const cpu = await cliCpuTimes(cpuFile) // with --separate-daemon: the engine's process only
     return {
       ok: code === 0 && diffs.length === 0 && !wrong,
       seconds,
@@ -224,7 +232,8 @@ async function tidepoolPhase(
       peakMiB,
       daemonPeakMiB,
       peaks: peaksText,
-      cpuSec,
+      cpuSec: cpu && cpu.user + cpu.system,
+      ...(cpu ? { sysSec: cpu.system } : {}),
       protection: encryption ? protectionText(seen) : undefined,
     }
   } catch (e) {
@@ -246,12 +255,27 @@ async function tidepoolPhase(
   }
 }
 
-const cpuText = (s: number | null) => (s === null ? 'CPU ?' : `${s.toFixed(1)} CPU-s`)
+const cpuText = (s: number | null, sys?: number) =>
+  s === null ? 'CPU ?' : `${s.toFixed(1)} CPU-s${sys !== undefined ? `, ${sys.toFixed(1)} of it system` : ''}`
 
 /** The fastest successful run, else the first. */
 function best<T extends PhaseResult>(runs: T[]): T {
   const ok = runs.filter((r) => r.ok)
   return ok.length > 0 ? ok.reduce((a, b) => (b.mibps > a.mibps ? b : a)) : runs[0]
+}
+
+/** --warm-pages: 1.5x the torrent written and deleted, so the next leecher's page cache starts warm. */
+async function warmPageCache(work: string, sizeMiB: number): Promise<void> {
+  if (!warmPages) return
+  const file = join(work, 'warm-pages.bin')
+  const chunk = Buffer.alloc(MiB, 1)
+  const fh = await open(file, 'w')
+  try {
+    for (let i = 0; i < Math.ceil(sizeMiB * 1.5); i++) await fh.write(chunk)
+  } finally {
+    await fh.close()
+    await rm(file, { force: true })
+  }
 }
 
 async function benchSize(sizeMiB: number, tracker: LocalTracker, work: string): Promise<Row> {
@@ -287,13 +311,15 @@ async function benchSize(sizeMiB: number, tracker: LocalTracker, work: string): 
     const lts: PhaseResult[] = []
     const tps: TidepoolResult[] = []
     for (let i = 0; i < repeat; i++) {
+      await warmPageCache(work, sizeMiB)
       const l = await libtorrentPhase(t, seeds, work)
       console.log(
-        `  libtorrent: ${l.ok ? `${l.mibps.toFixed(1)} MiB/s (${l.seconds.toFixed(1)} s, ${cpuText(l.cpuSec)})` : `FAILED ${l.note}`}`,
+        `  libtorrent: ${l.ok ? `${l.mibps.toFixed(1)} MiB/s (${l.seconds.toFixed(1)} s, ${cpuText(l.cpuSec, l.sysSec)})` : `FAILED ${l.note}`}`,
       )
+      await warmPageCache(work, sizeMiB)
       const p = await tidepoolPhase(t, work)
       console.log(
-        `  tidepool:   ${p.ok ? `${p.mibps.toFixed(1)} MiB/s (${p.seconds.toFixed(1)} s, ${cpuText(p.cpuSec)})` : `FAILED ${p.note}`}; peak ${p.peakMiB?.toFixed(0) ?? '?'} MiB${separateDaemon ? ` + daemon ${p.daemonPeakMiB?.toFixed(0) ?? '?'} MiB` : ''} [${p.peaks}]`,
+        `  tidepool:   ${p.ok ? `${p.mibps.toFixed(1)} MiB/s (${p.seconds.toFixed(1)} s, ${cpuText(p.cpuSec, p.sysSec)})` : `FAILED ${p.note}`}; peak ${p.peakMiB?.toFixed(0) ?? '?'} MiB${separateDaemon ? ` + daemon ${p.daemonPeakMiB?.toFixed(0) ?? '?'} MiB` : ''} [${p.peaks}]`,
       )
       lts.push(l)
       tps.push(p)
@@ -556,8 +582,8 @@ function table(rows: Row[]): string {
   const f = (n: number, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : '—')
   const memHead = separateDaemon ? 'Tidepool peak RSS (engine / daemon)' : 'Tidepool peak RSS (engine+daemon)'
   const lines = [
-    `| size | libtorrent MiB/s | Tidepool MiB/s | ratio | ${memHead} | CPU-s per GiB, libtorrent / Tidepool | notes |`,
-    '|---|---|---|---|---|---|---|',
+    `| size | libtorrent MiB/s | Tidepool MiB/s | ratio | ${memHead} | CPU-s per GiB, libtorrent / Tidepool | of it system (kernel) | notes |`,
+    '|---|---|---|---|---|---|---|---|',
   ]
   for (const r of rows) {
     const ratio = r.lt.ok && r.tp.ok ? r.tp.mibps / r.lt.mibps : NaN
@@ -567,7 +593,7 @@ function table(rows: Row[]): string {
       .replace(/\|/g, '/')
     const perGiB = (s: number | null) => (s === null ? '—' : f(s / (r.sizeMiB / 1024), 1))
     lines.push(
-      `| ${r.sizeMiB} MiB | ${f(r.lt.mibps)} | ${r.tp.ok ? f(r.tp.mibps) : '—'} | ${f(ratio, 2)} | ${r.tp.peakMiB !== null ? `${f(r.tp.peakMiB, 0)} MiB` : '—'}${separateDaemon ? ` / ${r.tp.daemonPeakMiB !== null ? `${f(r.tp.daemonPeakMiB, 0)} MiB` : '—'}` : ''} | ${perGiB(r.lt.cpuSec)} / ${perGiB(r.tp.cpuSec)} | ${notes} |`,
+      `| ${r.sizeMiB} MiB | ${f(r.lt.mibps)} | ${r.tp.ok ? f(r.tp.mibps) : '—'} | ${f(ratio, 2)} | ${r.tp.peakMiB !== null ? `${f(r.tp.peakMiB, 0)} MiB` : '—'}${separateDaemon ? ` / ${r.tp.daemonPeakMiB !== null ? `${f(r.tp.daemonPeakMiB, 0)} MiB` : '—'}` : ''} | ${perGiB(r.lt.cpuSec)} / ${perGiB(r.tp.cpuSec)} | ${perGiB(r.lt.sysSec ?? null)} / ${perGiB(r.tp.sysSec ?? null)} | ${notes} |`,
     )
   }
   return lines.join('\n')
