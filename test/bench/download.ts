@@ -11,16 +11,13 @@
 // runs the daemon as its own process (`pnpm daemon`) and reports the engine's and the daemon's peaks.
 // Each leecher's CPU time (user + system, all threads) is printed too: the MiB/s ratio depends on how
 // fast the reference runs on the machine that day, CPU seconds per GiB much less; the system part is
-// printed apart, since on a VM whose host takes freed memory back (this one) putting a downloaded GiB
-// into the page cache costs ~2 s of system time when its pages were freed long enough ago and ~0.3 s
-// when they were freed just before. --warm-pages writes and deletes a file of 1.5x the torrent right
-// before each leecher starts, so both begin alike (see "Session 7" in docs/benchmarks.md).
+// printed apart (the page cache's cost depends on the VM, see warm-pages.ts for --warm-pages).
 // --encryption (MSE/PE): per size, four leechers against the same seeds (libtorrent defaults: they
 // accept plain and MSE): libtorrent plain and RC4-only, Tidepool --encryption disable and require
 // (RC4-only: the seeds select RC4). Prints the ratios Tidepool RC4 / Tidepool plain (target >= 0.8)
 // and Tidepool RC4 / libtorrent RC4, and checks from each leecher's own report that its peers were
 // what the phase claims.
-import { appendFile, mkdir, open, readFile, rm } from 'node:fs/promises'
+import { appendFile, mkdir, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { diffTrees } from '../fixtures/compare-trees.ts'
@@ -36,6 +33,7 @@ import {
   type DaemonProcess,
 } from '../fixtures/tidepool-cli.ts'
 import { flag, MiB, option } from './bench-args.ts'
+import { warmPageCache } from './warm-pages.ts'
 
 const utpMode = flag('utp')
 // libtorrent's own uTP on loopback runs at a few percent of its TCP speed: smaller sizes by default
@@ -51,7 +49,6 @@ const repeat = Math.max(1, Number(option('repeat', '1')))
 const separateDaemon = flag('separate-daemon')
 const websocketBridge = flag('websocket')
 const encryptionMode = flag('encryption')
-const warmPages = flag('warm-pages')
 
 interface PhaseResult {
   ok: boolean
@@ -262,20 +259,6 @@ const cpuText = (s: number | null, sys?: number) =>
 function best<T extends PhaseResult>(runs: T[]): T {
   const ok = runs.filter((r) => r.ok)
   return ok.length > 0 ? ok.reduce((a, b) => (b.mibps > a.mibps ? b : a)) : runs[0]
-}
-
-/** --warm-pages: 1.5x the torrent written and deleted, so the next leecher's page cache starts warm. */
-async function warmPageCache(work: string, sizeMiB: number): Promise<void> {
-  if (!warmPages) return
-  const file = join(work, 'warm-pages.bin')
-  const chunk = Buffer.alloc(MiB, 1)
-  const fh = await open(file, 'w')
-  try {
-    for (let i = 0; i < Math.ceil(sizeMiB * 1.5); i++) await fh.write(chunk)
-  } finally {
-    await fh.close()
-    await rm(file, { force: true })
-  }
 }
 
 async function benchSize(sizeMiB: number, tracker: LocalTracker, work: string): Promise<Row> {

@@ -1,4 +1,4 @@
-// pnpm bench:seeding [--sizes 1024] [--piece-kib 1024] [--repeat N] [--phase-timeout 300] [--record]
+// pnpm bench:seeding [--sizes 1024] [--piece-kib 1024] [--repeat N] [--phase-timeout 300] [--warm-pages] [--record]
 //
 // Seeding to a real libtorrent leecher, against libtorrent seeding to the same leecher in the same run
 // (issue 16's "seeding stays >= 1.2x libtorrent seeding"). Per round: one libtorrent seed (data
@@ -17,6 +17,7 @@ import { makeTorrent, type MadeTorrent } from '../fixtures/make-torrent.ts'
 import { cpuSecondsOf, descendants } from '../fixtures/processes.ts'
 import { REPO_ROOT, tidepoolSeed } from '../fixtures/tidepool-cli.ts'
 import { flag, MiB, option } from './bench-args.ts'
+import { warmPageCache } from './warm-pages.ts'
 
 const sizesMiB = option('sizes', '1024')
   .split(',')
@@ -51,6 +52,7 @@ async function treeCpu(pid: number): Promise<number | null> {
 /** A fresh libtorrent leecher fetches `t` from `endpoint`; the seed's CPU is sampled around it. */
 async function leechFrom(t: MadeTorrent, endpoint: string, seedPid: number, work: string): Promise<Phase> {
   const save = join(work, 'leech')
+  await warmPageCache(work, t.totalSize / MiB)
   const leech = await startLibtorrent({
     torrent: t.torrentPath,
     save,
