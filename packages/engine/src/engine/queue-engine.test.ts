@@ -75,6 +75,8 @@ describe('torrent queue', () => {
     await w.advance(1000)
     expect(status(e)).toEqual({ t0: 'downloading', t1: 'downloading', t2: 'queued', t3: 'queued', t4: 'queued' })
     expect(positions(e)).toEqual({ t0: 1, t1: 2, t2: 3, t3: 4, t4: 5 })
+    // queued before its storage ever opened: its size is known all the same, nothing verified yet
+    expect(e.summaries().find((s) => s.name === 't4')).toMatchObject({ totalSize: 40_000, downloaded: 0, progress: 0 })
 
     // t4 to the top: it runs, and t1 (now third) waits
     await e.moveInQueue([t[4]!.infoHash], 'top')

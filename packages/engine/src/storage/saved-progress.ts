@@ -30,14 +30,26 @@ export async function loadSavedProgress(
   const raw = await state.get(resumeKey(infoHash))
   const saved = raw && decodeResume(raw, layout.pieceCount, layout.files.length)
   if (!saved) return null
-  const prio = piecePriorities(layout, priorities ?? saved.priorities)
+  return progressOf(layout, priorities ?? saved.priorities, saved.have)
+}
+
+/**
+ * Size and progress under these file priorities, with `have` (a BEP 3 bitfield) the verified pieces:
+ * none for a torrent never checked (added while the queue was full).
+ */
+export function progressOf(
+  layout: StorageLayout,
+  priorities: readonly FilePriority[],
+  have: Uint8Array | null = null,
+): SavedProgress {
+  const prio = piecePriorities(layout, priorities)
   let selected = 0
   let verified = 0
   for (let p = 0; p < layout.pieceCount; p++) {
     if (prio[p] === 0) continue
     const n = pieceSize(layout, p)
     selected += n
-    if ((saved.have[p >> 3]! & (0x80 >> (p & 7))) !== 0) verified += n
+    if (have && (have[p >> 3]! & (0x80 >> (p & 7))) !== 0) verified += n
   }
   return { selected, verified }
 }

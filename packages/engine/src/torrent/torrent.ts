@@ -1,5 +1,5 @@
 import { errorText } from '../util/log.ts'
-import { loadSavedProgress, type SavedProgress } from '../storage/saved-progress.ts'
+import { loadSavedProgress, progressOf, type SavedProgress } from '../storage/saved-progress.ts'
 import type { RelocatingFiles } from '../storage/relocating-files.ts'
 import type { FilePriority, TorrentDetail, TorrentStatus, TorrentSummary, TrackerRow } from '../api/types.ts'
 import type { InfoDictionary } from '../metainfo/parse-info.ts'
@@ -314,9 +314,13 @@ export class Torrent {
     )
   }
 
-  /** The resume record's size and progress while the storage has never been opened; else null. */
+  /**
+   * While the storage has never been opened: the resume record's size and progress, or without one
+   * (added while the queue was full) its size and nothing verified. Null once open, or without metadata.
+   */
   savedProgress(): SavedProgress | null {
-    return this.dl ? null : this.saved
+    if (this.dl || !this.meta) return null
+    return this.saved ?? progressOf(this.meta, this.initPriorities ?? [])
   }
 
   /** Handshaken connections by peer key. */
