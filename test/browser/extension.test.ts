@@ -195,6 +195,24 @@ describe.skipIf(!chromiumAvailable() || !libtorrentAvailable())('extension in Ch
     await tab.close()
   })
 
+  it("the Files tab: a file unchecked and checked again stays checked across the offscreen engine's polls", async () => {
+    const tab = await b.context.newPage()
+    await tab.goto(b.appUrl)
+    await waitHelperConnected(tab)
+    await tab.locator('[role="grid"][aria-label="Torrents"] [role="row"]', { hasText: 'magnet set' }).click()
+    await tab.locator('button[role="tab"][data-tab="files"]').click()
+    const files = tab.locator('[role="grid"][aria-label="Files"]')
+    const readme = files.getByRole('checkbox', { name: 'Download readme first.txt' })
+    await readme.waitFor({ timeout: 15_000 })
+    await readme.uncheck()
+    await tab.waitForTimeout(1500) // a poll shows it skipped
+    expect(await readme.isChecked()).toBe(false)
+    await readme.check()
+    await tab.waitForTimeout(2500) // two or three polls
+    expect(await readme.isChecked()).toBe(true)
+    await tab.close()
+  })
+
   it('the daemon exits when the browser does', async () => {
     expect(daemon && alive(daemon.pid)).toBe(true)
     await b.context.close()
