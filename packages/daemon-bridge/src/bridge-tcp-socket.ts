@@ -62,6 +62,9 @@ export class BridgeTcpSocket implements TcpSocket {
   private wantDrain = false
   /** dp.send bytes not replied to yet (SEND_AHEAD_BYTES). */
   private sendAhead = 0
+  private get aheadFull(): boolean {
+    return this.sendAhead >= SEND_AHEAD_BYTES
+  }
   private closed = false
   private closeError: IoError | undefined
   private closePending = false
@@ -161,7 +164,7 @@ export class BridgeTcpSocket implements TcpSocket {
         })
       }
     }
-    if (this.daemonFull || this.sendAhead >= SEND_AHEAD_BYTES || this.host.wireFull()) {
+    if (this.daemonFull || this.aheadFull || this.host.wireFull()) {
       this.armDrain()
       return false
     }
@@ -192,9 +195,9 @@ export class BridgeTcpSocket implements TcpSocket {
 
   /** A dp.send was answered: its bytes no longer count as asked ahead. */
   private sent(r: BlockRun): void {
-    const wasOver = this.sendAhead >= SEND_AHEAD_BYTES
+    const wasFull = this.aheadFull
     this.sendAhead -= r.count * r.length
-    if (wasOver && this.sendAhead < SEND_AHEAD_BYTES && this.wantDrain) this.armDrain()
+    if (wasFull && !this.aheadFull && this.wantDrain) this.armDrain()
   }
 
   setHandlers(handlers: TcpSocketHandlers): void {
@@ -285,9 +288,9 @@ export class BridgeTcpSocket implements TcpSocket {
 
   private armDrain(): void {
     this.wantDrain = true
-    if (this.daemonFull || this.sendAhead >= SEND_AHEAD_BYTES) return
+    if (this.daemonFull || this.aheadFull) return
     this.host.whenWireDrains(() => {
-      if (this.closed || this.daemonFull || this.sendAhead >= SEND_AHEAD_BYTES || !this.wantDrain) return
+      if (this.closed || this.daemonFull || this.aheadFull || !this.wantDrain) return
       this.wantDrain = false
       this.h.onDrain?.()
     })

@@ -353,11 +353,7 @@ export class BtEngine implements EngineApiHost {
     const existing = this.torrents.get(init.infoHash)
     if (existing) {
       // a link or file naming more web seeds adds them, kept with the session like merged trackers
-      const seedsAdded = (init.webSeeds ?? []).filter((ws) => existing.webSeeds.add(ws))
-      if (seedsAdded.length > 0) {
-        this.book.noteExtraWebSeeds(existing.infoHash, seedsAdded)
-        void this.saveSession()
-      }
+      if (this.mergeWebSeeds(existing, init.webSeeds ?? [])) void this.saveSession()
       const trackersAdded = existing.addTrackers(init.announceTiers.flat())
       if (trackersAdded > 0) {
         this.book.noteExtraTrackers(existing.infoHash, init.announceTiers.flat())
@@ -396,6 +392,13 @@ export class BtEngine implements EngineApiHost {
 
   /** Magnet, paused, merged trackers and web seeds, edited trackers, label: saved with the session. */
   private readonly book = new TorrentBook()
+
+  /** Web seeds beyond the torrent's own, noted to be saved with the session; true when any was new. */
+  private mergeWebSeeds(t: Torrent, sources: readonly WebSeedSource[]): boolean {
+    const added = sources.filter((ws) => t.webSeeds.add(ws))
+    this.book.noteExtraWebSeeds(t.infoHash, added)
+    return added.length > 0
+  }
 
   getTorrent(infoHashHex: string): Torrent | undefined {
     return this.torrents.get(infoHashHex.toLowerCase())
@@ -477,11 +480,7 @@ export class BtEngine implements EngineApiHost {
         await t?.loadSavedProgress()
         if (t) t.streaming.restoreOptions(e)
         if (t && e.rateLimits) t.rateLimits.set(e.rateLimits)
-        const extraSeeds = savedWebSeeds(e.extraWebSeeds)
-        if (t && extraSeeds.length > 0) {
-          const added = extraSeeds.filter((ws) => t.webSeeds.add(ws))
-          this.book.noteExtraWebSeeds(t.infoHash, added)
-        }
+        if (t) this.mergeWebSeeds(t, savedWebSeeds(e.extraWebSeeds))
         if (t && !edited && e.extraTrackers?.length) {
           t.addTrackers(e.extraTrackers)
           this.book.noteExtraTrackers(t.infoHash, e.extraTrackers)
@@ -719,7 +718,6 @@ export class BtEngine implements EngineApiHost {
   private scheduleSummary(t: Torrent): Partial<TorrentSummary> {
     const rec = this.scheduler.record(t.infoHash)
     return {
-      ratio: this.scheduler.ratio(t),
       queuePosition: this.scheduler.position(t.infoHash),
       ...(rec
         ? {

@@ -155,8 +155,8 @@ export class TorrentScheduler {
     this.host.changed()
   }
 
-  /** The share ratio the limits and the UI use (see `shareRatio`). */
-  ratio(t: ScheduledTorrent): number {
+  /** The share ratio the limits use (see `shareRatio`; the summaries count it the same way). */
+  private ratio(t: ScheduledTorrent): number {
     // before storage opens (a paused torrent after a restart) the whole size stands for the selection
     return shareRatio(t.uploadedTotal, t.downloadedTotal, t.downloader?.selectedBytes() ?? t.info?.length ?? 0)
   }

@@ -1,6 +1,6 @@
 /** File priorities → per-piece priorities (0 skip, 1 low, 2 normal, 3 high). */
 import type { FilePriority } from '../api/types.ts'
-import { piecesOfFile } from './file-map.ts'
+import { pieceSize, piecesOfFile } from './file-map.ts'
 import type { StorageLayout } from './file-map.ts'
 
 export const PRIORITY_LEVEL: Record<FilePriority, number> = { skip: 0, low: 1, normal: 2, high: 3 }
@@ -24,4 +24,21 @@ export function piecePriorities(layout: StorageLayout, filePriorities: readonly 
 /** Is file `index` wanted (created and completed) under these priorities? */
 export function fileWanted(layout: StorageLayout, priorities: readonly FilePriority[], index: number): boolean {
   return !layout.files[index]!.padding && (priorities[index] ?? 'normal') !== 'skip'
+}
+
+/** Bytes of the pieces these piece priorities want, and of those the bytes of pieces `has` holds. */
+export function wantedBytes(
+  layout: StorageLayout,
+  piecePrio: Uint8Array,
+  has: (piece: number) => boolean = () => false,
+): { selected: number; verified: number } {
+  let selected = 0
+  let verified = 0
+  for (let p = 0; p < layout.pieceCount; p++) {
+    if (piecePrio[p] === 0) continue
+    const n = pieceSize(layout, p)
+    selected += n
+    if (has(p)) verified += n
+  }
+  return { selected, verified }
 }

@@ -6,8 +6,8 @@
  */
 import type { FilePriority } from '../api/types.ts'
 import type { StateStore } from '../platform/ports.ts'
-import { pieceSize, type StorageLayout } from './file-map.ts'
-import { piecePriorities } from './piece-priorities.ts'
+import type { StorageLayout } from './file-map.ts'
+import { piecePriorities, wantedBytes } from './piece-priorities.ts'
 import { decodeResume, resumeKey } from './resume-state.ts'
 
 export interface SavedProgress {
@@ -42,14 +42,9 @@ export function progressOf(
   priorities: readonly FilePriority[],
   have: Uint8Array | null = null,
 ): SavedProgress {
-  const prio = piecePriorities(layout, priorities)
-  let selected = 0
-  let verified = 0
-  for (let p = 0; p < layout.pieceCount; p++) {
-    if (prio[p] === 0) continue
-    const n = pieceSize(layout, p)
-    selected += n
-    if (have && (have[p >> 3]! & (0x80 >> (p & 7))) !== 0) verified += n
-  }
-  return { selected, verified }
+  return wantedBytes(
+    layout,
+    piecePriorities(layout, priorities),
+    (p) => !!have && (have[p >> 3]! & (0x80 >> (p & 7))) !== 0,
+  )
 }

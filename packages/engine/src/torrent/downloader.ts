@@ -6,6 +6,7 @@ import { PiecePicker } from '../picker/piece-picker.ts'
 import { IoError, type FilePort, type Logger, type PieceHasher, type StateStore } from '../platform/ports.ts'
 import type { DataPlane, DataPlaneTorrent } from '../platform/ports.ts'
 import { pieceSize } from '../storage/file-map.ts'
+import { wantedBytes } from '../storage/piece-priorities.ts'
 import { TorrentStorage, type BlockWriteResult } from '../storage/torrent-storage.ts'
 import { openRemotePieces, type RemotePieces } from '../storage/remote-pieces.ts'
 import { RelocatingFiles } from '../storage/relocating-files.ts'
@@ -211,18 +212,11 @@ export class Downloader {
   }
 
   selectedBytes(): number {
-    const prio = this.storage.piecePriorities()
-    let n = 0
-    for (let p = 0; p < this.info.pieceCount; p++) if (prio[p]! > 0) n += pieceSize(this.info, p)
-    return n
+    return wantedBytes(this.info, this.storage.piecePriorities()).selected
   }
 
   verifiedSelectedBytes(): number {
-    const prio = this.storage.piecePriorities()
-    let n = 0
-    for (let p = 0; p < this.info.pieceCount; p++)
-      if (prio[p]! > 0 && this.storage.have.has(p)) n += pieceSize(this.info, p)
-    return n
+    return wantedBytes(this.info, this.storage.piecePriorities(), (p) => this.storage.have.has(p)).verified
   }
 
   /** Bytes of the whole torrent not verified yet, skipped files included (BEP 3's `left`). */

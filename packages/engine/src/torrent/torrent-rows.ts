@@ -33,7 +33,7 @@ export interface TorrentRowSource {
     piecesView(): PiecesView
     keepsPiecesOnPlatform(): boolean
   } | null
-  /** Size and progress from the resume record while the storage has never been opened. */
+  /** Size and progress from the resume record while the storage has never been opened; else null. */
   savedProgress(): { selected: number; verified: number } | null
   readonly down: { rate(): number }
   readonly up: { rate(): number }
@@ -55,7 +55,7 @@ export type QuietReason = 'not-interested' | 'choked' | 'snubbed'
 
 export function torrentSummary(t: TorrentRowSource): TorrentSummary {
   const d = t.downloader
-  const saved = d ? null : t.savedProgress()
+  const saved = t.savedProgress() // null once the storage is open
   const totalSize = d ? d.selectedBytes() : (saved?.selected ?? 0)
   const downloaded = d ? d.verifiedSelectedBytes() : (saved?.verified ?? 0)
   const downloadRate = t.down.rate()
